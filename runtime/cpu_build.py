@@ -15,11 +15,9 @@ from pathlib import Path
 
 from .cache import check_private
 
-# -fno-tree-loop-distribute-patterns: a kernel's loops over a chunk's lanes (a lane array stored to an output, an
-# accumulator row filled) stay vector loops; GCC had made them calls of memcpy and memset, a call per chunk that
-# cost more than the copy (kmeans' `distances == min` mask over rows of k = 10: its bytes stored one call a row)
-FLAGS = ("-x", "c++", "-std=c++14", "-O3", "-march=native", "-ffp-contract=off", "-fno-tree-loop-distribute-patterns",
-         "-fopenmp", "-fPIC", "-shared", "-w")
+# (a kernel's lane loops stay loops through the prelude's LIFTED_LANE_LOOPS, not a flag: $CXX may be another compiler)
+FLAGS = ("-x", "c++", "-std=c++14", "-O3", "-march=native", "-ffp-contract=off", "-fopenmp", "-fPIC", "-shared",
+         "-w")
 
 
 class BuildError(RuntimeError):

@@ -48,6 +48,8 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
+#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -181,6 +183,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
+// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
+// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
+#define LIFTED_COLUMN_TILE_ELEMENTS 8192
+#define LIFTED_COLUMN_TILE(n_out, n_red) \
+    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
@@ -263,6 +271,13 @@ template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> declt
 { return (a > b || a != a) ? a : b; }
 template <class A, class B> LIFTED_DEVICE auto lifted_minimum(A a, B b) -> decltype(a + b)
 { return (a < b || a != a) ? a : b; }
+// np.clip: x, unless below lo or above hi (a bound equal to x, either zero included, gives x's own sign)
+template <class X, class L, class H> LIFTED_DEVICE auto lifted_clip(X x, L lo, H hi) -> decltype(x + lo + hi)
+{
+    typedef decltype(x + lo + hi) R;
+    const R raised = ((R)x < (R)lo || lo != lo) ? (R)lo : (R)x;
+    return (raised > (R)hi || hi != hi) ? (R)hi : raised;
+}
 template <class T> LIFTED_DEVICE T lifted_sign(T x) { return x != x ? x : (T)((x > 0) - (x < 0)); }
 template <class T> LIFTED_DEVICE T lifted_abs(T x) { return x < 0 ? -x : x; }
 LIFTED_DEVICE double lifted_abs(double x) { return fabs(x); }
@@ -521,8 +536,10 @@ LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ m_1_data,
+    const double s,
     double* __restrict__ t_5_out,
-    double* __restrict__ ds_acc_out)
+    double* __restrict__ ds_acc_out,
+    double* __restrict__ t_9_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
@@ -531,6 +548,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k0_body(
     {
         LIFTED_CHUNK(i, n);
         LIFTED_LOCAL(double, t_5);
+        LIFTED_LOCAL(double, t_9);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double m = m_data[i];
@@ -545,10 +563,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k0_body(
             LIFTED_AT(t_5) = lifted_where(mask, 0.5, t_4);
             // closures_lambdas_partial.py:13  return v * s
             LIFTED_AT(ds_acc) += t;
+            // closures_lambdas_partial.py:7  return act(x @ W)
+            const double t_7 = (t * t);
+            const double t_8 = (1.0 - t_7);
+            LIFTED_AT(t_9) = (s * t_8);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             t_5_out[i] = LIFTED_AT(t_5);
+            t_9_out[i] = LIFTED_AT(t_9);
         }
     }
     LIFTED_REDUCE(add, ds_acc_out, LIFTED_LANE_REDUCE(add, ds_acc));
@@ -558,51 +581,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k0_body(
 LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ m_1_data,
+    const double s,
     double* __restrict__ t_5_out,
-    double* __restrict__ ds_acc_out)
+    double* __restrict__ ds_acc_out,
+    double* __restrict__ t_9_out)
 {
-    LIFTED_RUN(f_grad_k0_body, (n, d0, d1, m_data, m_1_data, t_5_out, ds_acc_out));
+    LIFTED_RUN(f_grad_k0_body, (n, d0, d1, m_data, m_1_data, s, t_5_out, ds_acc_out, t_9_out));
 }
 
 // f_grad_k1: 2-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ m_data,
-    const double s,
-    double* __restrict__ t_9_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_9);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double m = m_data[i];
-            // closures_lambdas_partial.py:7  return act(x @ W)
-            const double t = tanh(m);
-            const double t_7 = (t * t);
-            const double t_8 = (1.0 - t_7);
-            LIFTED_AT(t_9) = (s * t_8);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_9_out[i] = LIFTED_AT(t_9);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ m_data,
-    const double s,
-    double* __restrict__ t_9_out)
-{
-    LIFTED_RUN(f_grad_k1_body, (n, d0, d1, m_data, s, t_9_out));
-}
-
-// f_grad_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_data,
     const double* __restrict__ m_2_data,
     double* __restrict__ dW_1_out)
@@ -628,12 +616,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k2_body(
 }
 
 
-LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dW_data,
     const double* __restrict__ m_2_data,
     double* __restrict__ dW_1_out)
 {
-    LIFTED_RUN(f_grad_k2_body, (n, d0, d1, dW_data, m_2_data, dW_1_out));
+    LIFTED_RUN(f_grad_k1_body, (n, d0, d1, dW_data, m_2_data, dW_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1319,12 +1307,11 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
     void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
     void* site_8 = nullptr; int64_t site_8_bytes = 0;
-    void* site_9 = nullptr; int64_t site_9_bytes = 0;
+    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    void* site_12 = nullptr; int64_t site_12_bytes = 0;
+    void* site_11 = nullptr; int64_t site_11_bytes = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_W, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     v_s = (double)lifted_load_scalar_f(io[10]); f_s = io[11] != 0;
@@ -1368,10 +1355,13 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
-        if (count >= lifted_parallel_min) f_grad_k0(count, space[0], space[1], arg_0, arg_1, out_1.p, acc_2);
-        else f_grad_k0_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p, acc_2);
+        lifted_view<double, 2> out_3;
+        if (!lifted_alloc_view(out_3, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) f_grad_k0(count, space[0], space[1], arg_0, arg_1, (double)v_s, out_1.p, acc_2, out_3.p);
+        else f_grad_k0_body<false>(count, space[0], space[1], arg_0, arg_1, (double)v_s, out_1.p, acc_2, out_3.p);
         v_t_5 = out_1;
         v_ds = (double)(double)(acc_2[0]); f_ds = true;
+        v_t_9 = out_3;
     }
     {
         lifted_view<double, 2> view;
@@ -1387,24 +1377,10 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
         const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
         else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_dW = product;
-    }
-    {
-        int64_t space[2] = {-1, -1};
-        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_7, &packed_7_bytes) : nullptr;
-        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) f_grad_k1(count, space[0], space[1], arg_0, (double)v_s, out_1.p);
-        else f_grad_k1_body<false>(count, space[0], space[1], arg_0, (double)v_s, out_1.p);
-        v_t_9 = out_1;
     }
     {
         lifted_view<double, 2> left, right, product;
@@ -1413,7 +1389,7 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
         const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
         else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_2 = product;
@@ -1426,14 +1402,14 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_m_2.p && !lifted_meet(space[1], v_m_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_2.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_9, &packed_9_bytes) : nullptr;
         if (v_dW.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_11, &packed_11_bytes) : nullptr;
+        const double* arg_1 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_10, &packed_10_bytes) : nullptr;
         if (v_m_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) f_grad_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else f_grad_k2_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) f_grad_k1(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else f_grad_k1_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_dW_1 = out_1;
     }
     io[12] = lifted_store_scalar_f(v_ds); io[13] = f_ds;

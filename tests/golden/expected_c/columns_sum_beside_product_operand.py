@@ -44,10 +44,7 @@ def _check_args(function_name, *args):
     only each argument's type, shape and dtype, so arguments like ones that passed before pass at once."""
     if not _CHECK_ARGS:
         return
-    passed = [function_name]
-    for value in args:
-        passed += type(value), getattr(value, "shape", None), getattr(value, "dtype", None)
-    passed = tuple(passed)
+    passed = _runtime.arguments_key(function_name, args)  # (type, shape and dtype of each, made in C)
     try:
         if passed in _ARGS_PASSED:
             return

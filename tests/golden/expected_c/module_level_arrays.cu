@@ -48,6 +48,8 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
+#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -181,6 +183,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
+// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
+// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
+#define LIFTED_COLUMN_TILE_ELEMENTS 8192
+#define LIFTED_COLUMN_TILE(n_out, n_red) \
+    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
@@ -263,6 +271,13 @@ template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> declt
 { return (a > b || a != a) ? a : b; }
 template <class A, class B> LIFTED_DEVICE auto lifted_minimum(A a, B b) -> decltype(a + b)
 { return (a < b || a != a) ? a : b; }
+// np.clip: x, unless below lo or above hi (a bound equal to x, either zero included, gives x's own sign)
+template <class X, class L, class H> LIFTED_DEVICE auto lifted_clip(X x, L lo, H hi) -> decltype(x + lo + hi)
+{
+    typedef decltype(x + lo + hi) R;
+    const R raised = ((R)x < (R)lo || lo != lo) ? (R)lo : (R)x;
+    return (raised > (R)hi || hi != hi) ? (R)hi : raised;
+}
 template <class T> LIFTED_DEVICE T lifted_sign(T x) { return x != x ? x : (T)((x > 0) - (x < 0)); }
 template <class T> LIFTED_DEVICE T lifted_abs(T x) { return x < 0 ? -x : x; }
 LIFTED_DEVICE double lifted_abs(double x) { return fabs(x); }
@@ -544,6 +559,43 @@ LIFTED_KERNEL void loss_k1(const int64_t n, const int64_t d0,
 
 // loss_grad_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    double* __restrict__ t_15_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_15);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double m = m_data[i];
+            // module_level_arrays.py:13  p = np.tanh(inputs @ w)
+            const double t = tanh(m);
+            // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
+            const double t_12 = (t * (double)(2));
+            // module_level_arrays.py:13  p = np.tanh(inputs @ w)
+            const double t_13 = (t * t);
+            const double t_14 = (1.0 - t_13);
+            LIFTED_AT(t_15) = (t_12 * t_14);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_15_out[i] = LIFTED_AT(t_15);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ m_data,
+    double* __restrict__ t_15_out)
+{
+    LIFTED_RUN(loss_grad_k0_body, (n, d0, m_data, t_15_out));
+}
+
+// loss_grad_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_grad_k1_body(const int64_t n, const int64_t d0,
     const double s,
     const double* __restrict__ weights_data,
     const double* __restrict__ module_t_1_data,
@@ -582,7 +634,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_grad_k0_bo
 }
 
 
-LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0,
     const double s,
     const double* __restrict__ weights_data,
     const double* __restrict__ module_t_1_data,
@@ -590,44 +642,7 @@ LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(loss_grad_k0_body, (n, d0, s, weights_data, module_t_1_data, grid_data, s_2_acc_out, s_3_acc_out));
-}
-
-// loss_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_grad_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ m_data,
-    double* __restrict__ t_15_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_15);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double m = m_data[i];
-            // module_level_arrays.py:13  p = np.tanh(inputs @ w)
-            const double t = tanh(m);
-            // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
-            const double t_12 = (t * (double)(2));
-            // module_level_arrays.py:13  p = np.tanh(inputs @ w)
-            const double t_13 = (t * t);
-            const double t_14 = (1.0 - t_13);
-            LIFTED_AT(t_15) = (t_12 * t_14);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_15_out[i] = LIFTED_AT(t_15);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void loss_grad_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ m_data,
-    double* __restrict__ t_15_out)
-{
-    LIFTED_RUN(loss_grad_k1_body, (n, d0, m_data, t_15_out));
+    LIFTED_RUN(loss_grad_k1_body, (n, d0, s, weights_data, module_t_1_data, grid_data, s_2_acc_out, s_3_acc_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1318,10 +1333,10 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_weights = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
     void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
     if (!lifted_load_input(v_inputs, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_w, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
@@ -1340,6 +1355,20 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m.p = product.p; v_m.d[0] = product.d[0]; v_m.s[0] = product.s[0];
     }
+    {
+        int64_t space[1] = {-1};
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (space[0] < 0) space[0] = 3;
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) loss_grad_k0(count, space[0], arg_0, out_1.p);
+        else loss_grad_k0_body<false>(count, space[0], arg_0, out_1.p);
+        v_t_15 = out_1;
+    }
     // module_level_arrays.py:14  return np.sum(p ** 2) + s * np.sum(weights * t * np.sin(s * grid))
     {
         int64_t space[1] = {-1};
@@ -1349,35 +1378,21 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (space[0] < 0) space[0] = 11;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_1 = v_weights.p ? lifted_contiguous_data(v_weights, st, &packed_2, &packed_2_bytes) : nullptr;
+        const double* arg_1 = v_weights.p ? lifted_contiguous_data(v_weights, st, &packed_4, &packed_4_bytes) : nullptr;
         if (v_weights.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_module_t_1.p ? lifted_contiguous_data(v_module_t_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        const double* arg_2 = v_module_t_1.p ? lifted_contiguous_data(v_module_t_1, st, &packed_5, &packed_5_bytes) : nullptr;
         if (v_module_t_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_grid.p ? lifted_contiguous_data(v_grid, st, &packed_4, &packed_4_bytes) : nullptr;
+        const double* arg_3 = v_grid.p ? lifted_contiguous_data(v_grid, st, &packed_6, &packed_6_bytes) : nullptr;
         if (v_grid.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         double acc_2[1] = {0};
-        if (count >= lifted_parallel_min) loss_grad_k0(count, space[0], (double)v_s, arg_1, arg_2, arg_3, acc_1, acc_2);
-        else loss_grad_k0_body<false>(count, space[0], (double)v_s, arg_1, arg_2, arg_3, acc_1, acc_2);
+        if (count >= lifted_parallel_min) loss_grad_k1(count, space[0], (double)v_s, arg_1, arg_2, arg_3, acc_1, acc_2);
+        else loss_grad_k1_body<false>(count, space[0], (double)v_s, arg_1, arg_2, arg_3, acc_1, acc_2);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
         v_s_3 = (double)(double)(acc_2[0]); f_s_3 = true;
     }
     {
         v_ds = (double)((((double)v_s_2) + ((double)v_s_3))); f_ds = f_s_2 || f_s_3;
-    }
-    {
-        int64_t space[1] = {-1};
-        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (space[0] < 0) space[0] = 3;
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_5, &packed_5_bytes) : nullptr;
-        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) loss_grad_k1(count, space[0], arg_0, out_1.p);
-        else loss_grad_k1_body<false>(count, space[0], arg_0, out_1.p);
-        v_t_15 = out_1;
     }
     // module_level_arrays.py:13  p = np.tanh(inputs @ w)
     {

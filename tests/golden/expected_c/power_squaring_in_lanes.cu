@@ -48,6 +48,8 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
+#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -181,6 +183,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
+// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
+// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
+#define LIFTED_COLUMN_TILE_ELEMENTS 8192
+#define LIFTED_COLUMN_TILE(n_out, n_red) \
+    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
@@ -263,6 +271,13 @@ template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> declt
 { return (a > b || a != a) ? a : b; }
 template <class A, class B> LIFTED_DEVICE auto lifted_minimum(A a, B b) -> decltype(a + b)
 { return (a < b || a != a) ? a : b; }
+// np.clip: x, unless below lo or above hi (a bound equal to x, either zero included, gives x's own sign)
+template <class X, class L, class H> LIFTED_DEVICE auto lifted_clip(X x, L lo, H hi) -> decltype(x + lo + hi)
+{
+    typedef decltype(x + lo + hi) R;
+    const R raised = ((R)x < (R)lo || lo != lo) ? (R)lo : (R)x;
+    return (raised > (R)hi || hi != hi) ? (R)hi : raised;
+}
 template <class T> LIFTED_DEVICE T lifted_sign(T x) { return x != x ? x : (T)((x > 0) - (x < 0)); }
 template <class T> LIFTED_DEVICE T lifted_abs(T x) { return x < 0 ? -x : x; }
 LIFTED_DEVICE double lifted_abs(double x) { return fabs(x); }
@@ -734,40 +749,6 @@ LIFTED_KERNEL void fit_grad_k0(const int64_t n, const int64_t d0, const int64_t 
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void fit_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_data,
     const double* __restrict__ m_data,
-    double* __restrict__ r_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, r);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double t = t_data[i];
-            const double m = m_data[i];
-            // power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
-            const double t_1 = lifted_sign(t);
-            LIFTED_AT(r) = (t_1 - m);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            r_out[i] = LIFTED_AT(r);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void fit_grad_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_data,
-    const double* __restrict__ m_data,
-    double* __restrict__ r_out)
-{
-    LIFTED_RUN(fit_grad_k1_body, (n, d0, t_data, m_data, r_out));
-}
-
-// fit_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void fit_grad_k2_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ r_data,
     double* __restrict__ t_7_out)
 {
     LIFTED_THREAD_SETUP;
@@ -777,7 +758,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void fit_grad_k2_bod
         LIFTED_LOCAL(double, t_7);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double r = r_data[i];
+            const double t = t_data[i];
+            const double m = m_data[i];
+            // power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
+            const double t_1 = lifted_sign(t);
+            const double r = (t_1 - m);
             // power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
             const double dr = (0.5 * r);
             const double dr_1 = (dr + dr);
@@ -792,15 +777,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void fit_grad_k2_bod
 }
 
 
-LIFTED_KERNEL void fit_grad_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ r_data,
+LIFTED_KERNEL void fit_grad_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_data,
+    const double* __restrict__ m_data,
     double* __restrict__ t_7_out)
 {
-    LIFTED_RUN(fit_grad_k2_body, (n, d0, r_data, t_7_out));
+    LIFTED_RUN(fit_grad_k1_body, (n, d0, t_data, m_data, t_7_out));
 }
 
-// fit_grad_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void fit_grad_k3_body(const int64_t n, const int64_t d0,
+// fit_grad_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void fit_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ dx_1_out)
@@ -829,12 +815,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void fit_grad_k3_bod
 }
 
 
-LIFTED_KERNEL void fit_grad_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void fit_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double* __restrict__ m_1_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_RUN(fit_grad_k3_body, (n, d0, x_data, m_1_data, dx_1_out));
+    LIFTED_RUN(fit_grad_k2_body, (n, d0, x_data, m_1_data, dx_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1529,7 +1515,6 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_m = {};
     lifted_view<double, 1> v_m_1 = {};
     lifted_view<double, 2> v_powers = {};
-    lifted_view<double, 1> v_r = {};
     lifted_view<double, 1> v_t = {};
     lifted_view<double, 1> v_t_7 = {};
     lifted_view<double, 2> v_v = {};
@@ -1539,12 +1524,10 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
-    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
-    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
+    void* site_9 = nullptr; int64_t site_9_bytes = 0;
     if (!lifted_load_input(v_t, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_exponents, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_x, io + 6)) return lifted_fail(st, 16, 0, 0, 0);
@@ -1595,47 +1578,33 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) fit_grad_k1(count, space[0], arg_0, arg_1, out_1.p);
         else fit_grad_k1_body<false>(count, space[0], arg_0, arg_1, out_1.p);
-        v_r = out_1;
-    }
-    // power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
-    {
-        int64_t space[1] = {-1};
-        if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_r.p ? lifted_contiguous_data(v_r, st, &packed_6, &packed_6_bytes) : nullptr;
-        if (v_r.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) fit_grad_k2(count, space[0], arg_0, out_1.p);
-        else fit_grad_k2_body<false>(count, space[0], arg_0, out_1.p);
         v_t_7 = out_1;
     }
-    // power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
     {
         lifted_view<double, 2> left, right, product;
         left.p = v_t_7.p; left.d[0] = 1; left.s[0] = v_t_7.d[0]; left.d[1] = v_t_7.d[0]; left.s[1] = v_t_7.s[0];
         right = v_powers;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_1.p = product.p; v_m_1.d[0] = product.d[1]; v_m_1.s[0] = product.s[1];
     }
+    // power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
     {
         int64_t space[1] = {-1};
         if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_9, &packed_9_bytes) : nullptr;
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_1 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_8, &packed_8_bytes) : nullptr;
         if (v_m_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) fit_grad_k3(count, space[0], arg_0, arg_1, out_1.p);
-        else fit_grad_k3_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) fit_grad_k2(count, space[0], arg_0, arg_1, out_1.p);
+        else fit_grad_k2_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_dx_1 = out_1;
     }
     lifted_store_view(io + 9, v_dx_1);

@@ -48,6 +48,8 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
+#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -181,6 +183,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
+// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
+// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
+#define LIFTED_COLUMN_TILE_ELEMENTS 8192
+#define LIFTED_COLUMN_TILE(n_out, n_red) \
+    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
@@ -263,6 +271,13 @@ template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> declt
 { return (a > b || a != a) ? a : b; }
 template <class A, class B> LIFTED_DEVICE auto lifted_minimum(A a, B b) -> decltype(a + b)
 { return (a < b || a != a) ? a : b; }
+// np.clip: x, unless below lo or above hi (a bound equal to x, either zero included, gives x's own sign)
+template <class X, class L, class H> LIFTED_DEVICE auto lifted_clip(X x, L lo, H hi) -> decltype(x + lo + hi)
+{
+    typedef decltype(x + lo + hi) R;
+    const R raised = ((R)x < (R)lo || lo != lo) ? (R)lo : (R)x;
+    return (raised > (R)hi || hi != hi) ? (R)hi : raised;
+}
 template <class T> LIFTED_DEVICE T lifted_sign(T x) { return x != x ? x : (T)((x > 0) - (x < 0)); }
 template <class T> LIFTED_DEVICE T lifted_abs(T x) { return x < 0 ? -x : x; }
 LIFTED_DEVICE double lifted_abs(double x) { return fabs(x); }
@@ -954,7 +969,9 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k4_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
-    double* __restrict__ t_8_out)
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    double* __restrict__ t_8_out,
+    double* __restrict__ t_10_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
@@ -963,6 +980,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_8);
+        LIFTED_LOCAL(double, t_10);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
@@ -971,12 +989,15 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i0 = rest;
             const double basis_1 = basis_1_data[i];
             const double p_3 = p_3_data[i0 * LIFTED_BROADCAST_STRIDE(p_3_s0) + i1 * p_3_s1 + i2 * LIFTED_ROW_STRIDE(p_3_s2)];
+            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             LIFTED_AT(t_8) = (basis_1 * p_3);
+            LIFTED_AT(t_10) = (basis_1 * p_4);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             t_8_out[i] = LIFTED_AT(t_8);
+            t_10_out[i] = LIFTED_AT(t_10);
         }
     }
 }
@@ -985,74 +1006,25 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
-    double* __restrict__ t_8_out)
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    double* __restrict__ t_8_out,
+    double* __restrict__ t_10_out)
 {
-    LIFTED_BY_ROW_WALK(row_products_hessian_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_3_s2 == 1, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, t_8_out));
+    LIFTED_BY_ROW_WALK(row_products_hessian_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_3_s2 == 1 && p_4_s2 == 1, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, p_4_data, p_4_s0, p_4_s1, p_4_s2, t_8_out, t_10_out));
 }
 
 LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
-    double* __restrict__ t_8_out)
+    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
+    double* __restrict__ t_8_out,
+    double* __restrict__ t_10_out)
 {
-    LIFTED_RUN(row_products_hessian_k4_body, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, t_8_out));
+    LIFTED_RUN(row_products_hessian_k4_body, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, p_4_data, p_4_s0, p_4_s1, p_4_s2, t_8_out, t_10_out));
 }
 
 // row_products_hessian_k5: 3-d index space of n elements
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ h_data,
-    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
-    const double* __restrict__ basis_1_data,
-    double* __restrict__ t_10_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
-    {
-        LIFTED_WALK_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_10);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
-            const int64_t i0 = rest;
-            const double h = h_data[i];
-            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
-            const double basis_1 = basis_1_data[i];
-            // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
-            const double t_9 = (h * p_4);
-            LIFTED_AT(t_10) = (basis_1 * p_4);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_10_out[i] = LIFTED_AT(t_10);
-        }
-    }
-}
-
-// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ h_data,
-    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
-    const double* __restrict__ basis_1_data,
-    double* __restrict__ t_10_out)
-{
-    LIFTED_BY_ROW_WALK(row_products_hessian_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, basis_1_data, t_10_out));
-}
-
-LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ h_data,
-    const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
-    const double* __restrict__ basis_1_data,
-    double* __restrict__ t_10_out)
-{
-    LIFTED_RUN(row_products_hessian_k5_body, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, basis_1_data, t_10_out));
-}
-
-// row_products_hessian_k6: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k6_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ h_1_data,
@@ -1098,7 +1070,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ h_1_data,
@@ -1108,10 +1080,10 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k6_body(cons
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
     double* __restrict__ tdx_out)
 {
-    LIFTED_BY_ROW_WALK(row_products_hessian_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1 && p_3_s2 == 1 && p_2_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
+    LIFTED_BY_ROW_WALK(row_products_hessian_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1 && p_3_s2 == 1 && p_2_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
 }
 
-LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+LIFTED_KERNEL void row_products_hessian_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ h_1_data,
@@ -1121,7 +1093,7 @@ LIFTED_KERNEL void row_products_hessian_k6(const int64_t n, const int64_t d0, co
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
     double* __restrict__ tdx_out)
 {
-    LIFTED_RUN(row_products_hessian_k6_body, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
+    LIFTED_RUN(row_products_hessian_k5_body, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------

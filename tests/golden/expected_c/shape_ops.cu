@@ -48,6 +48,8 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
+#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -181,6 +183,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
+// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
+// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
+#define LIFTED_COLUMN_TILE_ELEMENTS 8192
+#define LIFTED_COLUMN_TILE(n_out, n_red) \
+    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
@@ -263,6 +271,13 @@ template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> declt
 { return (a > b || a != a) ? a : b; }
 template <class A, class B> LIFTED_DEVICE auto lifted_minimum(A a, B b) -> decltype(a + b)
 { return (a < b || a != a) ? a : b; }
+// np.clip: x, unless below lo or above hi (a bound equal to x, either zero included, gives x's own sign)
+template <class X, class L, class H> LIFTED_DEVICE auto lifted_clip(X x, L lo, H hi) -> decltype(x + lo + hi)
+{
+    typedef decltype(x + lo + hi) R;
+    const R raised = ((R)x < (R)lo || lo != lo) ? (R)lo : (R)x;
+    return (raised > (R)hi || hi != hi) ? (R)hi : raised;
+}
 template <class T> LIFTED_DEVICE T lifted_sign(T x) { return x != x ? x : (T)((x > 0) - (x < 0)); }
 template <class T> LIFTED_DEVICE T lifted_abs(T x) { return x < 0 ? -x : x; }
 LIFTED_DEVICE double lifted_abs(double x) { return fabs(x); }
@@ -646,7 +661,7 @@ LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t 
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
-    double* __restrict__ joined_out)
+    double* __restrict__ djoined_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
@@ -661,7 +676,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k
         const int64_t lifted_c0 = lifted_rest;
         const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 4;
         #endif
-        LIFTED_LOCAL(double, joined);
+        LIFTED_LOCAL(double, djoined);
         if (lifted_inside) {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -673,7 +688,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k
                 const double joined_1 = 0.0;
                 const double x_1 = ((true) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
                 const double joined_2 = ((true) ? (double)(x_1) : joined_1);
-                LIFTED_AT(joined) = ((true) ? (double)(column) : joined_2);
+                const double joined = ((true) ? (double)(column) : joined_2);
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                const double t_2 = tanh(joined);
+                const double t_6 = (t_2 * t_2);
+                LIFTED_AT(djoined) = (1.0 - t_6);
             }
         } else {
             LIFTED_LANES(i) {
@@ -686,12 +705,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k
                 const double joined_1 = 0.0;
                 const double x_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? x_data[i0 * x_s0 + i1 * x_s1] : (double)0);
                 const double joined_2 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(x_1) : joined_1);
-                LIFTED_AT(joined) = ((LIFTED_WINDOW(i1 >= 4)) ? (double)(column) : joined_2);
+                const double joined = ((LIFTED_WINDOW(i1 >= 4)) ? (double)(column) : joined_2);
+                // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
+                const double t_2 = tanh(joined);
+                const double t_6 = (t_2 * t_2);
+                LIFTED_AT(djoined) = (1.0 - t_6);
             }
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            joined_out[i] = LIFTED_AT(joined);
+            djoined_out[i] = LIFTED_AT(djoined);
         }
     }
 }
@@ -700,9 +723,9 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k
 LIFTED_KERNEL void reshaped_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const double* __restrict__ column_data, const int64_t column_s0, const int64_t column_s1,
-    double* __restrict__ joined_out)
+    double* __restrict__ djoined_out)
 {
-    LIFTED_RUN(reshaped_grad_k0_body, (n, d0, d1, x_data, x_s0, x_s1, column_data, column_s0, column_s1, joined_out));
+    LIFTED_RUN(reshaped_grad_k0_body, (n, d0, d1, x_data, x_s0, x_s1, column_data, column_s0, column_s1, djoined_out));
 }
 
 // reshaped_grad_k1: 1-d index space of n elements
@@ -743,11 +766,15 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
+    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
     LIFTED_FOR(lifted_o, lifted_n_out)
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, s_3_acc, 0);
-        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        LIFTED_COLUMN_RESUME(s_3_acc_out, lifted_o, s_3_acc);
+        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
+        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
         {
             LIFTED_LANES(lifted_o) {
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
@@ -780,40 +807,6 @@ LIFTED_KERNEL void reshaped_grad_k2(const int64_t n, const int64_t d0, const int
 
 // reshaped_grad_k3: 2-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ joined_data,
-    double* __restrict__ djoined_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, djoined);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double joined = joined_data[i];
-            // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
-            const double t_2 = tanh(joined);
-            const double t_6 = (t_2 * t_2);
-            LIFTED_AT(djoined) = (1.0 - t_6);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            djoined_out[i] = LIFTED_AT(djoined);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ joined_data,
-    double* __restrict__ djoined_out)
-{
-    LIFTED_RUN(reshaped_grad_k3_body, (n, d0, d1, joined_data, djoined_out));
-}
-
-// reshaped_grad_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
     double* __restrict__ dblocks_out)
 {
@@ -837,15 +830,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k
 }
 
 
-LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ blocks_data,
     double* __restrict__ dblocks_out)
 {
-    LIFTED_RUN(reshaped_grad_k4_body, (n, d0, d1, blocks_data, dblocks_out));
+    LIFTED_RUN(reshaped_grad_k3_body, (n, d0, d1, blocks_data, dblocks_out));
 }
 
-// reshaped_grad_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k5_body(const int64_t n, const int64_t d0,
+// reshaped_grad_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ dy_data,
     double* __restrict__ dy_1_out)
@@ -871,16 +864,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k
 }
 
 
-LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ dy_data,
     double* __restrict__ dy_1_out)
 {
-    LIFTED_RUN(reshaped_grad_k5_body, (n, d0, v_1_data, dy_data, dy_1_out));
+    LIFTED_RUN(reshaped_grad_k4_body, (n, d0, v_1_data, dy_data, dy_1_out));
 }
 
-// reshaped_grad_k6: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k5: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
@@ -909,24 +902,24 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
 {
-    LIFTED_BY_ROW_WALK(reshaped_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_2_s1 == 1, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
+    LIFTED_BY_ROW_WALK(reshaped_grad_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_2_s1 == 1, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
 }
 
-LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
 {
-    LIFTED_RUN(reshaped_grad_k6_body, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
+    LIFTED_RUN(reshaped_grad_k5_body, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
 }
 
-// reshaped_grad_k7: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k7_body(const int64_t n, const int64_t d0,
+// reshaped_grad_k6: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_1_data,
     const double* __restrict__ r_1_data,
     double* __restrict__ dy_1_1_out)
@@ -951,16 +944,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k
 }
 
 
-LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_1_data,
     const double* __restrict__ r_1_data,
     double* __restrict__ dy_1_1_out)
 {
-    LIFTED_RUN(reshaped_grad_k7_body, (n, d0, dy_1_data, r_1_data, dy_1_1_out));
+    LIFTED_RUN(reshaped_grad_k6_body, (n, d0, dy_1_data, r_1_data, dy_1_1_out));
 }
 
-// reshaped_grad_k8: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k8_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k7: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
@@ -989,20 +982,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_BY_ROW_WALK(reshaped_grad_k8_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dx_s1 == 1, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
+    LIFTED_BY_ROW_WALK(reshaped_grad_k7_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dx_s1 == 1, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
 }
 
-LIFTED_KERNEL void reshaped_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_RUN(reshaped_grad_k8_body, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
+    LIFTED_RUN(reshaped_grad_k7_body, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1729,7 +1722,7 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state state; lifted_start(state, alloc, io + 21);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_column = {};
-    lifted_view<double, 2> v_joined = {};
+    lifted_view<double, 2> v_djoined = {};
     lifted_view<double, 1> v_t = {};
     lifted_view<double, 2> v_x = {};
     lifted_view<double, 1> v_y = {};
@@ -1762,7 +1755,7 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k0(count, space[0], space[1], v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (v_x.d[1] == 1 ? 0 : v_x.s[1]), v_column.p, (v_column.d[0] == 1 ? 0 : v_column.s[0]), 0, out_1.p);
         else reshaped_grad_k0_body<false>(count, space[0], space[1], v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (v_x.d[1] == 1 ? 0 : v_x.s[1]), v_column.p, (v_column.d[0] == 1 ? 0 : v_column.s[0]), 0, out_1.p);
-        v_joined = out_1;
+        v_djoined = out_1;
     }
     // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
     {
@@ -1780,7 +1773,7 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         v_t = out_1;
     }
     lifted_store_view(io + 8, v_column);
-    lifted_store_view(io + 13, v_joined);
+    lifted_store_view(io + 13, v_djoined);
     lifted_store_view(io + 18, v_t);
     lifted_finish(state, io + 21);
     return 0;
@@ -1801,7 +1794,6 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_dx = {};
     lifted_view<double, 1> v_dy = {};
     lifted_view<double, 1> v_dy_1 = {};
-    lifted_view<double, 2> v_joined = {};
     lifted_view<double, 1> v_r = {};
     lifted_view<double, 1> v_r_1 = {};
     lifted_view<double, 1> v_s_3 = {};
@@ -1813,19 +1805,17 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
     void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
     void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     void* site_9 = nullptr; int64_t site_9_bytes = 0;
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* site_11 = nullptr; int64_t site_11_bytes = 0;
-    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
-    void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
-    void* site_14 = nullptr; int64_t site_14_bytes = 0;
+    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
+    void* site_12 = nullptr; int64_t site_12_bytes = 0;
     if (!lifted_load_input(v_column, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_stacked, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_joined, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_blocks, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_blocks, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_djoined, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
     // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
     {
         lifted_view<double, 1> view;
@@ -1864,34 +1854,18 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (v_joined.p && !lifted_meet(space[0], v_joined.d[0])) return lifted_fail(st, 3, 0, space[0], v_joined.d[0]);
-        if (v_joined.p && !lifted_meet(space[1], v_joined.d[1])) return lifted_fail(st, 3, 1, space[1], v_joined.d[1]);
-        if (space[0] < 0) space[0] = 6;
-        if (space[1] < 0) space[1] = 5;
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_joined.p ? lifted_contiguous_data(v_joined, st, &packed_3, &packed_3_bytes) : nullptr;
-        if (v_joined.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) reshaped_grad_k3(count, space[0], space[1], arg_0, out_1.p);
-        else reshaped_grad_k3_body<false>(count, space[0], space[1], arg_0, out_1.p);
-        v_djoined = out_1;
-    }
-    {
-        int64_t space[2] = {-1, -1};
         if (v_blocks.p && !lifted_meet(space[0], v_blocks.d[0])) return lifted_fail(st, 3, 0, space[0], v_blocks.d[0]);
         if (v_blocks.p && !lifted_meet(space[1], v_blocks.d[1])) return lifted_fail(st, 3, 1, space[1], v_blocks.d[1]);
         if (space[0] < 0) space[0] = 3;
         if (space[1] < 0) space[1] = 8;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_blocks.p ? lifted_contiguous_data(v_blocks, st, &packed_5, &packed_5_bytes) : nullptr;
+        const double* arg_0 = v_blocks.p ? lifted_contiguous_data(v_blocks, st, &packed_3, &packed_3_bytes) : nullptr;
         if (v_blocks.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) reshaped_grad_k4(count, space[0], space[1], arg_0, out_1.p);
-        else reshaped_grad_k4_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) reshaped_grad_k3(count, space[0], space[1], arg_0, out_1.p);
+        else reshaped_grad_k3_body<false>(count, space[0], space[1], arg_0, out_1.p);
         v_dblocks = out_1;
     }
     // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
@@ -1934,14 +1908,14 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[0] < 0) space[0] = 6;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_7, &packed_7_bytes) : nullptr;
+        const double* arg_0 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_5, &packed_5_bytes) : nullptr;
         if (v_v_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_dy.p ? lifted_contiguous_data(v_dy, st, &packed_8, &packed_8_bytes) : nullptr;
+        const double* arg_1 = v_dy.p ? lifted_contiguous_data(v_dy, st, &packed_6, &packed_6_bytes) : nullptr;
         if (v_dy.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) reshaped_grad_k5(count, space[0], arg_0, arg_1, out_1.p);
-        else reshaped_grad_k5_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) reshaped_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
+        else reshaped_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_dy_1 = out_1;
     }
     // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
@@ -1979,12 +1953,12 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dcolumn.p ? lifted_contiguous_data(v_dcolumn, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_0 = v_dcolumn.p ? lifted_contiguous_data(v_dcolumn, st, &packed_8, &packed_8_bytes) : nullptr;
         if (v_dcolumn.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) reshaped_grad_k6(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
-        else reshaped_grad_k6_body<false>(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) reshaped_grad_k5(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
+        else reshaped_grad_k5_body<false>(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
         v_dcolumn_1 = out_1;
     }
     // shape_ops.py:8  column = np.expand_dims(y, 1)
@@ -2002,14 +1976,14 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[0] < 0) space[0] = 6;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dy_1.p ? lifted_contiguous_data(v_dy_1, st, &packed_12, &packed_12_bytes) : nullptr;
+        const double* arg_0 = v_dy_1.p ? lifted_contiguous_data(v_dy_1, st, &packed_10, &packed_10_bytes) : nullptr;
         if (v_dy_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_r_1.p ? lifted_contiguous_data(v_r_1, st, &packed_13, &packed_13_bytes) : nullptr;
+        const double* arg_1 = v_r_1.p ? lifted_contiguous_data(v_r_1, st, &packed_11, &packed_11_bytes) : nullptr;
         if (v_r_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) reshaped_grad_k7(count, space[0], arg_0, arg_1, out_1.p);
-        else reshaped_grad_k7_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) reshaped_grad_k6(count, space[0], arg_0, arg_1, out_1.p);
+        else reshaped_grad_k6_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_dy_1 = out_1;
     }
     lifted_store_view(io + 20, v_dblocks);

@@ -48,6 +48,8 @@
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o)
 #define LIFTED_COLUMN_STORE(out, o, acc) out[o] = (acc)
+#define LIFTED_COLUMN_TILE(n_out, n_red) ((n_red) > 0 ? (n_red) : 1)
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) acc = out[o]
 // a per-thread tape, laid out slot-major so that neighbouring threads touch neighbouring words
 #define LIFTED_TAPE(t, k) t##_data[(int64_t)(k) * ((int64_t)gridDim.x * blockDim.x) + \
                                    (int64_t)blockIdx.x * blockDim.x + threadIdx.x]
@@ -181,6 +183,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_COLUMN_INDEX(i, o, r) const int64_t i = (o##_base + lane) * lifted_n_red + (r)
 #define LIFTED_COLUMN(o) (o##_base + lane)
 #define LIFTED_COLUMN_STORE(out, o, acc) LIFTED_LANES(o) out[o##_base + lane] = LIFTED_AT(acc)
+// a columns walk's tile: rows of the reduced axes whose elements over all outputs number about
+// LIFTED_COLUMN_TILE_ELEMENTS (at least one row); a tile after the first takes its accumulators back from the outputs
+#define LIFTED_COLUMN_TILE_ELEMENTS 8192
+#define LIFTED_COLUMN_TILE(n_out, n_red) \
+    ((n_out) >= LIFTED_COLUMN_TILE_ELEMENTS ? (int64_t)1 : LIFTED_COLUMN_TILE_ELEMENTS / ((n_out) > 0 ? (n_out) : 1))
+#define LIFTED_COLUMN_RESUME(out, o, acc) if (lifted_r0 > 0) LIFTED_LANES(o) LIFTED_AT(acc) = out[o##_base + lane]
 // a per-thread tape: one stack per OpenMP thread, each slot a row of lanes
 #define LIFTED_TAPE(t, k) t##_data[(lifted_thread * t##_cap + (k)) * LIFTED_LANE_COUNT + lane]
 // a scatter-add (np.add.at through a gather's indices, which may repeat): after a chunk's SIMD loop, its lanes
@@ -263,6 +271,13 @@ template <class A, class B> LIFTED_DEVICE auto lifted_maximum(A a, B b) -> declt
 { return (a > b || a != a) ? a : b; }
 template <class A, class B> LIFTED_DEVICE auto lifted_minimum(A a, B b) -> decltype(a + b)
 { return (a < b || a != a) ? a : b; }
+// np.clip: x, unless below lo or above hi (a bound equal to x, either zero included, gives x's own sign)
+template <class X, class L, class H> LIFTED_DEVICE auto lifted_clip(X x, L lo, H hi) -> decltype(x + lo + hi)
+{
+    typedef decltype(x + lo + hi) R;
+    const R raised = ((R)x < (R)lo || lo != lo) ? (R)lo : (R)x;
+    return (raised > (R)hi || hi != hi) ? (R)hi : raised;
+}
 template <class T> LIFTED_DEVICE T lifted_sign(T x) { return x != x ? x : (T)((x > 0) - (x < 0)); }
 template <class T> LIFTED_DEVICE T lifted_abs(T x) { return x < 0 ? -x : x; }
 LIFTED_DEVICE double lifted_abs(double x) { return fabs(x); }
@@ -510,46 +525,7 @@ LIFTED_KERNEL void f_k0(const int64_t n, const int64_t d0, const int64_t d1,
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ c_1_data,
-    double* __restrict__ t_4_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_4);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double m = m_data[i];
-            const double c_1 = c_1_data[i];
-            // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-            const double t = tanh(m);
-            const double t_1 = (t - c_1);
-            // reverse sweep
-            // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-            const double t_3 = (t_1 * (double)(2));
-            LIFTED_AT(t_4) = (t_1 * (double)((-2)));
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_4_out[i] = LIFTED_AT(t_4);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ m_data,
-    const double* __restrict__ c_1_data,
-    double* __restrict__ t_4_out)
-{
-    LIFTED_RUN(f_grad_k0_body, (n, d0, d1, m_data, c_1_data, t_4_out));
-}
-
-// f_grad_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ m_data,
-    const double* __restrict__ c_1_data,
+    double* __restrict__ t_4_out,
     double* __restrict__ t_7_out)
 {
     LIFTED_THREAD_SETUP;
@@ -557,6 +533,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k1_body(
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_4);
         LIFTED_LOCAL(double, t_7);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -568,24 +545,27 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k1_body(
             // reverse sweep
             // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
             const double t_3 = (t_1 * (double)(2));
+            LIFTED_AT(t_4) = (t_1 * (double)((-2)));
             const double t_5 = (t * t);
             const double t_6 = (1.0 - t_5);
             LIFTED_AT(t_7) = (t_3 * t_6);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
+            t_4_out[i] = LIFTED_AT(t_4);
             t_7_out[i] = LIFTED_AT(t_7);
         }
     }
 }
 
 
-LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void f_grad_k0(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ c_1_data,
+    double* __restrict__ t_4_out,
     double* __restrict__ t_7_out)
 {
-    LIFTED_RUN(f_grad_k1_body, (n, d0, d1, m_data, c_1_data, t_7_out));
+    LIFTED_RUN(f_grad_k0_body, (n, d0, d1, m_data, c_1_data, t_4_out, t_7_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1178,46 +1158,21 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // f_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 30);
+    lifted_loop_state state; lifted_start(state, alloc, io + 25);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_W = {};
     lifted_view<double, 2> v_c = {};
-    lifted_view<double, 2> v_c_1 = {};
     lifted_view<double, 2> v_dW = {};
-    lifted_view<double, 2> v_m = {};
     lifted_view<double, 2> v_m_1 = {};
     lifted_view<double, 2> v_t_7 = {};
     lifted_view<double, 2> v_t_8 = {};
     lifted_view<double, 2> v_t_9 = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    if (!lifted_load_input(v_m, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_c_1, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_W, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_c, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    if (!lifted_load_input(v_W, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_7, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_c, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
     // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
-    {
-        int64_t space[2] = {-1, -1};
-        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (v_c_1.p && !lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
-        if (v_c_1.p && !lifted_meet(space[1], v_c_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_c_1.d[1]);
-        if (space[1] < 0) space[1] = 2;
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_c_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) f_grad_k1(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else f_grad_k1_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        v_t_7 = out_1;
-    }
     {
         lifted_view<double, 2> view;
         view.p = v_W.p;
@@ -1231,7 +1186,7 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         right = v_t_8;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_1 = product;
     }
@@ -1248,13 +1203,13 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         right = v_t_7;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_dW = product;
     }
-    lifted_store_view(io + 20, v_m_1);
-    lifted_store_view(io + 25, v_dW);
-    lifted_finish(state, io + 30);
+    lifted_store_view(io + 15, v_m_1);
+    lifted_store_view(io + 20, v_dW);
+    lifted_finish(state, io + 25);
     return 0;
 }
 #endif
