@@ -281,3 +281,25 @@ def test_numpy_functions_of_booleans_alone_are_refused_where_numpy_has_another_d
         got, expected = kept.f(m, np.ones(2, np.float32)), (np.sin(m * 1.0), m * 2, m / m, np.abs(m),
                                                              np.maximum(m, m), m + m, np.sin(np.ones(2, np.float32) + m))
     assert [g.dtype for g in got] == [e.dtype for e in expected]
+
+
+def test_a_comparison_in_another_dtype_is_weak_sensitive(tmp_path):
+    """`x32 == t` is bool either way, but compares in float32 for a Python float `t` and in float64 for
+    np.float64(t): float32(0.78 + 0.5) == 1.28 is True in float32, False in float64 (mixed-dtype fuzz, seed 7086).
+    The C module computes with the annotation, so it refuses the Python float; given np.float64 it agrees."""
+    from lifted.transpiler.analysis.python_numbers import weak_sensitive
+    from lifted.transpiler.pipeline import lower_source
+
+    source = HEAD + '''
+@kernel
+def f(x: "f32[n]", t: "f64[]", u: "f64[]"):
+    return x == t, np.sqrt(1.0) * u < x
+'''
+    (fn,) = lower_source(source, "compare.py").functions
+    assert [p.name for p in weak_sensitive(fn)] == ["t"]  # (u meets np.sqrt's float64 first: float64 either way)
+    c, _ = c_module(source, tmp_path, "compare")
+    x = np.array([np.float32(0.78) + 0.5, 1.0], dtype=np.float32)
+    with pytest.raises(TypeError, match="argument `t` is a Python float"):
+        c.f(x, 1.28, 0.5)
+    got, expected = c.f(x, np.float64(1.28), np.float64(0.5)), (x == np.float64(1.28), np.sqrt(1.0) * 0.5 < x)
+    assert all(np.array_equal(g, e) for g, e in zip(got, expected))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..ir import Atom, Eqn, Function, If, Loop, Var
+from ..ir.types import promote
 
 _SCALAR_DTYPES = ("f64", "f32", "i64", "i32")
 
@@ -32,7 +33,7 @@ def _changes(block: list, types: dict) -> bool:
                 new = stmt.prim.infer([_type(a, types) for a in stmt.args], dict(stmt.params))
             except Exception:  # noqa: BLE001 (a rule that cannot retype: the parameter is not judged by it)
                 continue
-            if new.dtype != stmt.out.type.dtype:
+            if new.dtype != stmt.out.type.dtype or _compares_otherwise(stmt, types):
                 return True
             if new.weak != stmt.out.type.weak:
                 types[id(stmt.out)] = dataclasses.replace(stmt.out.type, weak=new.weak)
@@ -46,6 +47,14 @@ def _changes(block: list, types: dict) -> bool:
                 return True
             _merge(stmt.outs, (stmt.carried_out,), types)
     return False
+
+
+def _compares_otherwise(stmt: Eqn, types: dict) -> bool:
+    """A comparison's result is bool either way, but its operands meet in their promoted dtype: `x32 == t` compares
+    in float32 for a Python float `t` and in float64 for np.float64(t), which can decide it."""
+    if stmt.prim.family != "elementwise" or stmt.out.type.dtype != "bool" or len(stmt.args) < 2:
+        return False
+    return promote([_type(a, types) for a in stmt.args]) != promote([a.type for a in stmt.args])
 
 
 def _type(atom: Atom, types: dict):

@@ -1,6 +1,8 @@
 """Reading a NumPy call's arguments in a kernel: how many, which keywords, which must be build-time constants."""
 from __future__ import annotations
 
+from typing import Callable
+
 from ..ir import Const
 from ..values import Module
 
@@ -119,3 +121,32 @@ class Emitter:
 
     def error(self, message: str, hint: str | None = None):
         return self.lowering.error(self.node, message, hint)
+
+
+def keywords_as_positions(handler: Callable, names: tuple[str, ...]) -> Callable:
+    """A call that names a leading parameter by keyword (`np.repeat(x, repeats=2)`, `np.swapaxes(a, axis1=0,
+    axis2=1)`) read as NumPy binds it: in its place among the positional arguments."""
+    def handle(lowering, node, builder, positional, keywords):
+        positional, keywords = list(positional), dict(keywords)
+        while len(positional) < len(names) and names[len(positional)] in keywords:
+            positional.append(keywords.pop(names[len(positional)])[0])
+        return handler(lowering, node, builder, positional, keywords)
+
+    return handle
+
+
+def leading_parameters(function) -> tuple[str, ...]:
+    """The names of a NumPy function's parameters that have no default (and `clip`'s bounds)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # ufuncs: positional only
+        return ()
+    names = []
+    for param in parameters:
+        if param.kind is not param.POSITIONAL_OR_KEYWORD or (
+                param.default is not param.empty and param.name not in ("a_min", "a_max")):
+            break
+        names.append(param.name)
+    return tuple(names)

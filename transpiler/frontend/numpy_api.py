@@ -10,7 +10,8 @@ from typing import Callable
 from ..builder import const
 from ..ir import Const
 from . import array_functions as arrays, axis_functions as axes, contractions, scientific_api as scientific
-from .call_args import Emitter, arg as _arg, arity as _arity, dtype, dtype_params as _dtype_params, shape_args, static
+from .call_args import Emitter, arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
+    leading_parameters, shape_args, static
 
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 
@@ -337,98 +338,17 @@ for _builtin in ("float", "int", "round", "pow"):
                                                 "use the NumPy equivalent (.astype, np.round, **)")
 
 
-def _keywords_as_positions(handler: Handler, names: tuple[str, ...]) -> Handler:
-    """A call that names a leading parameter by keyword (`np.repeat(x, repeats=2)`, `np.swapaxes(a, axis1=0,
-    axis2=1)`) read as NumPy binds it: in its place among the positional arguments."""
-    def handle(lowering, node, builder, positional, keywords):
-        positional, keywords = list(positional), dict(keywords)
-        while len(positional) < len(names) and names[len(positional)] in keywords:
-            positional.append(keywords.pop(names[len(positional)])[0])
-        return handler(lowering, node, builder, positional, keywords)
-
-    return handle
-
-
-def _leading_parameters(function) -> tuple[str, ...]:
-    """The names of a NumPy function's parameters that have no default (and `clip`'s bounds)."""
-    import inspect
-
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):  # ufuncs: positional only
-        return ()
-    names = []
-    for param in parameters:
-        if param.kind is not param.POSITIONAL_OR_KEYWORD or (
-                param.default is not param.empty and param.name not in ("a_min", "a_max")):
-            break
-        names.append(param.name)
-    return tuple(names)
-
-
 def _bind_keywords() -> None:
     import numpy
 
     for key, handler in list(FUNCTIONS.items()):
         if key.startswith("numpy.") and key.count(".") == 1 and hasattr(numpy, key[6:]):
-            names = _leading_parameters(getattr(numpy, key[6:]))
+            names = leading_parameters(getattr(numpy, key[6:]))
             if len(names) > 1:
-                FUNCTIONS[key] = _keywords_as_positions(handler, names)
+                FUNCTIONS[key] = keywords_as_positions(handler, names)
 
 
 _bind_keywords()
-
-
-# --- methods: (lowering, node, builder, array_atom, positional, keywords) --------------------------------------
-def _method_reduction(prim: str):
-    def handle(lowering, node, builder, atom, positional, keywords):
-        _arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis", "keepdims"))
-        return _reduce(lowering, node, builder, prim, atom, positional, keywords)
-
-    return handle
-
-
-def _method_reshape(lowering, node, builder, atom, positional, keywords):
-    _arity(lowering, node, ".reshape()", positional, keywords, 1, 8)
-    shape = positional[0] if len(positional) == 1 else tuple(positional)
-    return _reshape(lowering, node, builder, atom, shape)
-
-
-def _method_dot(lowering, node, builder, atom, positional, keywords):
-    return _matmul(lowering, node, builder, [atom] + positional, keywords, ".dot()")
-
-
-def _method_transpose(lowering, node, builder, atom, positional, keywords):
-    _arity(lowering, node, ".transpose()", positional, keywords, 0, 8)
-    axes = None
-    if len(positional) == 1:
-        axes = positional[0]
-    elif positional:
-        axes = tuple(positional)
-    return _transpose(lowering, node, builder, atom, axes, node)
-
-
-def _method_astype(lowering, node, builder, atom, positional, keywords):
-    _arity(lowering, node, ".astype()", positional, keywords, 1, 1)
-    if atom.type.weak and atom.type.shape == ():
-        raise lowering.error(node, "a Python number has no `.astype`", "combine it with an array first (`x + 0 * a`)")
-    return lowering._bind(builder, node, "astype", [atom], {"dtype": dtype(lowering, positional[0], node)})
-
-
-def _method_copy(lowering, node, builder, atom, positional, keywords):
-    _arity(lowering, node, ".copy()", positional, keywords, 0, 0)
-    return lowering._bind(builder, node, "copy", [atom])
-
-
-METHODS: dict[str, Callable] = {
-    "sum": _method_reduction("sum"), "mean": _method_reduction("mean"), "max": _method_reduction("max"),
-    "min": _method_reduction("min"), "prod": _method_reduction("prod"), "reshape": _method_reshape,
-    "dot": _method_dot, "transpose": _method_transpose, "astype": _method_astype, "copy": _method_copy,
-    "var": axes.method_moments("var"), "std": axes.method_moments("std"), "cumsum": axes.method_cumsum,
-    "trace": axes.method_trace, "ravel": arrays.method_ravel, "flatten": arrays.method_flatten,
-    "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
-    "argmin": axes.method_arg_extreme("argmin"),
-}
 
 
 # the draws of numpy.random's functions and of a `RandomState`/`Generator` (methods people call on `rs`)

@@ -416,5 +416,6 @@ class Expressions:
 
 
 # The function and method tables live in their own module to keep this one about the language.
-from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, METHODS as _METHODS, RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, \
+from ..frontend.array_methods import METHODS as _METHODS  # noqa: E402
+from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, \
     unsupported_message  # noqa: E402

@@ -1,0 +1,61 @@
+"""Array methods (`x.sum(axis=0)`, `x.reshape(...)`, `x.astype(...)`, ...) as the NumPy functions they mean.
+
+Each handler takes (lowering, node, builder, array_atom, positional, keywords)."""
+from __future__ import annotations
+
+from typing import Callable
+
+from . import array_functions as arrays, axis_functions as axes
+from .call_args import arity as _arity, dtype
+from .numpy_api import _matmul, _reduce, _reshape, _transpose
+
+
+def _method_reduction(prim: str):
+    def handle(lowering, node, builder, atom, positional, keywords):
+        _arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis", "keepdims"))
+        return _reduce(lowering, node, builder, prim, atom, positional, keywords)
+
+    return handle
+
+
+def _method_reshape(lowering, node, builder, atom, positional, keywords):
+    _arity(lowering, node, ".reshape()", positional, keywords, 1, 8)
+    shape = positional[0] if len(positional) == 1 else tuple(positional)
+    return _reshape(lowering, node, builder, atom, shape)
+
+
+def _method_dot(lowering, node, builder, atom, positional, keywords):
+    return _matmul(lowering, node, builder, [atom] + positional, keywords, ".dot()")
+
+
+def _method_transpose(lowering, node, builder, atom, positional, keywords):
+    _arity(lowering, node, ".transpose()", positional, keywords, 0, 8)
+    axes = None
+    if len(positional) == 1:
+        axes = positional[0]
+    elif positional:
+        axes = tuple(positional)
+    return _transpose(lowering, node, builder, atom, axes, node)
+
+
+def _method_astype(lowering, node, builder, atom, positional, keywords):
+    _arity(lowering, node, ".astype()", positional, keywords, 1, 1)
+    if atom.type.weak and atom.type.shape == ():
+        raise lowering.error(node, "a Python number has no `.astype`", "combine it with an array first (`x + 0 * a`)")
+    return lowering._bind(builder, node, "astype", [atom], {"dtype": dtype(lowering, positional[0], node)})
+
+
+def _method_copy(lowering, node, builder, atom, positional, keywords):
+    _arity(lowering, node, ".copy()", positional, keywords, 0, 0)
+    return lowering._bind(builder, node, "copy", [atom])
+
+
+METHODS: dict[str, Callable] = {
+    "sum": _method_reduction("sum"), "mean": _method_reduction("mean"), "max": _method_reduction("max"),
+    "min": _method_reduction("min"), "prod": _method_reduction("prod"), "reshape": _method_reshape,
+    "dot": _method_dot, "transpose": _method_transpose, "astype": _method_astype, "copy": _method_copy,
+    "var": axes.method_moments("var"), "std": axes.method_moments("std"), "cumsum": axes.method_cumsum,
+    "trace": axes.method_trace, "ravel": arrays.method_ravel, "flatten": arrays.method_flatten,
+    "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
+    "argmin": axes.method_arg_extreme("argmin"),
+}
