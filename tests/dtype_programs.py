@@ -161,7 +161,9 @@ class Generator:
                                      f"{v.text}.astype(np.float64)", "f", v.rank) for v in (then, other))
             self.lines += [f"    if {test.text} > 0:", f"        {name} = {then.text}", "    else:",
                            f"        {name} = {other.text}"]
-            kind = then.kind if then.kind == other.kind else "f" if "f" in (then.kind, other.kind) else "i"
+            # a value that may be a bool on the path Python takes is written as a bool (no `-` of it)
+            kind = "b" if "b" in (then.kind, other.kind) else then.kind if then.kind == other.kind else \
+                "f" if "f" in (then.kind, other.kind) else "i"
             self.values.append(Value(name, kind, then.rank))
             return
         value = self.expr(depth)
