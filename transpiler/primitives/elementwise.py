@@ -31,15 +31,15 @@ _SIZE_ARITHMETIC = {"add": lambda a, b: dim_sum([a, b]), "subtract": lambda a, b
                     "multiply": lambda a, b: dim_product([a, b])}
 
 
-def _infer(result: str, name: str = "", python_operator: bool = False, bools: str | None = None) -> Callable:
+def _infer(result: str, name: str = "", python_operator: bool = False, bools: str | None = None,
+           bools_with_numbers: bool = False) -> Callable:
     """`bools`: what NumPy gives for booleans alone where that is not this rule's dtype (a loop of another dtype:
     np.sin of a bool array is float16, its square int8; "an error": no loop); refused, since Lifted has no such
-    dtype (None: as the rule says). A bool array to the power of a Python number is such a case too (`m ** 2` is
-    NumPy's square of `m`, int8)."""
+    dtype (None: as the rule says). `bools_with_numbers`: a bool array with Python numbers after it too (`m ** 2`
+    is NumPy's square of `m`, int8)."""
     def infer(types: list[TensorType], params) -> TensorType:
-        first = types[0]
-        others = [t.dtype == "bool" or (name == "power" and t.weak) for t in types[1:]]
-        if bools is not None and first.dtype == "bool" and all(others) and not all(t.weak for t in types):
+        if bools is not None and types[0].dtype == "bool" and not all(t.weak for t in types) and \
+                all(t.dtype == "bool" or (bools_with_numbers and t.weak) for t in types[1:]):
             raise ShapeError(f"np.{name} of booleans is {bools} in NumPy, which Lifted does not model",
                              "convert the booleans first: `m.astype(np.float64)`, or `m * 1` for integers")
         shape = broadcast_shapes([t.shape for t in types])
@@ -50,7 +50,8 @@ def _infer(result: str, name: str = "", python_operator: bool = False, bools: st
             dtype = "f64"
         # a Python operator on Python numbers gives a Python number (weak); a NumPy function gives a NumPy scalar,
         # which promotes as its dtype (`x32 * np.sqrt(2.0)` is float64)
-        out = TensorType(dtype, shape, weak=python_operator and not (params or {}).get("spelled") and all(t.weak for t in types))
+        weak = python_operator and not (params or {}).get("spelled") and all(t.weak for t in types)
+        out = TensorType(dtype, shape, weak=weak)
         if name in _SIZE_ARITHMETIC and dtype in ("i32", "i64") and shape == () and \
                 all(t.value is not None and not isinstance(t.value, bool) for t in types):
             return TensorType(dtype, shape, weak=out.weak, value=_SIZE_ARITHMETIC[name](*[t.value for t in types]))
@@ -92,13 +93,16 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
                 result: str = "float", fold: Callable | None = None, temp: str = "t",
                 simplify: Callable | None = None, diff: bool = True, imports: str | None = None,
                 python_operator: bool = False, scalar_c: str | None = None, batch: Callable = batch_elementwise,
-                cuda_uniform: tuple = (), cuda_uniform_args: tuple | None = None, bools: str | None = "") -> Primitive:
+                cuda_uniform: tuple = (), cuda_uniform_args: tuple | None = None, bools: str | None = "",
+                bools_with_numbers: bool = False) -> Primitive:
     """Register an elementwise primitive; `rules[i]` is None where argument i has no derivative;
-    `python_operator`: rendered as Python's operator, so Python numbers in give a Python number out; `bools`: see
-    `_infer` ("": float16 for a float result, which is NumPy's first loop where it has no boolean one)."""
+    `python_operator`: rendered as Python's operator, so Python numbers in give a Python number out; `bools` and
+    `bools_with_numbers`: see `_infer` ("": float16 for a float result, NumPy's first loop where it has no boolean
+    one)."""
     bools = ("float16" if result == "float" else None) if bools == "" else bools
     return register(Primitive(
-        name=name, infer=_infer(result, name, python_operator, bools), render=render, family="elementwise",
+        name=name, infer=_infer(result, name, python_operator, bools, bools_with_numbers), render=render,
+        family="elementwise",
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
         cuda=cuda, batch=batch, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
         scalar_c=scalar_c, cuda_uniform=cuda_uniform, cuda_uniform_args=cuda_uniform_args,
@@ -114,7 +118,11 @@ def np_call(fn: str) -> Callable:
 def infix(op: str) -> Callable:
     """Python's operator; the NumPy function where the source called it on scalars (`spelled`, see
     frontend/numpy_api.py: Python's operator raises where NumPy's function gives inf or nan)."""
-    return lambda args, params: cg.call(params["spelled"], *args) if (params or {}).get("spelled") else cg.binop(op, *args)
+    def render(args, params):
+        spelled = (params or {}).get("spelled")
+        return cg.call(spelled, *args) if spelled else cg.binop(op, *args)
+
+    return render
 
 
 def _same(atom, out_type: TensorType):
@@ -218,14 +226,14 @@ def _simplify_neg(args, params, out, builder):
 elementwise("add", [lambda g, y, a, b: g, lambda g, y, a, b: g], infix("+"), "({0} + {1})",
             result="promote", fold=operator.add, simplify=_simplify_add, python_operator=True,
             scalar_c="any")
-elementwise("subtract", [lambda g, y, a, b: g, lambda g, y, a, b: -g], infix("-"), "({0} - {1})", bools="an error",
-            result="promote", fold=operator.sub, simplify=_simplify_sub, python_operator=True,
+elementwise("subtract", [lambda g, y, a, b: g, lambda g, y, a, b: -g], infix("-"), "({0} - {1})",
+            bools="an error", result="promote", fold=operator.sub, simplify=_simplify_sub, python_operator=True,
             scalar_c="any")
 elementwise("multiply", [lambda g, y, a, b: g * b, lambda g, y, a, b: g * a], infix("*"), "({0} * {1})",
             result="promote", fold=operator.mul, simplify=_simplify_mul,
             python_operator=True, scalar_c="any")
-elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})", bools=None,
-            fold=operator.truediv, simplify=_simplify_div, python_operator=True, scalar_c="any")
+elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})",
+            bools=None, fold=operator.truediv, simplify=_simplify_div, python_operator=True, scalar_c="any")
 def _power_base(g: Sym, y: Sym, a: Sym, b: Sym) -> Sym | None:
     """d a**b / da = b a**(b-1), and 0 where b is 0 (a**0 is 1 everywhere: `0 * 0**-1` would be NaN), as JAX."""
     if _number(b.atom):
@@ -259,7 +267,8 @@ def _batch_power(ctx, prim, args: list[Sym], batched: list[bool], **params) -> S
 
 elementwise("power", [_power_base, _power_exponent],
             infix("**"), "lifted_power({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow,
-            python_operator=True, batch=_batch_power, cuda_uniform=((1, 0.5, "sqrt({0})"),), bools="int8")
+            python_operator=True, batch=_batch_power, cuda_uniform=((1, 0.5, "sqrt({0})"),), bools="int8",
+            bools_with_numbers=True)
 elementwise("negative", [lambda g, y, a: -g], lambda args, p: cg.unary("-", args[0]), "(-{0})",
             result="promote", bools="an error", fold=operator.neg, simplify=_simplify_neg, python_operator=True,
             scalar_c="any")
@@ -293,7 +302,8 @@ elementwise("sinc", [lambda g, y, x: g * ops.where(x == 0.0, 0.0, (ops.cos(x * _
             np_call("sinc"), bools=None)
 elementwise("sinh", [lambda g, y, x: g * ops.cosh(x)], np_call("sinh"), "sinh({0})", scalar_c="float")
 elementwise("cosh", [lambda g, y, x: g * ops.sinh(x)], np_call("cosh"), "cosh({0})", scalar_c="float")
-elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote", bools="int8", scalar_c="float")
+elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote",
+            bools="int8", scalar_c="float")
 elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})", bools="int8")
 elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "lifted_abs({0})", result="promote")
 elementwise("sign", [None], np_call("sign"), "lifted_sign({0})", result="promote", diff=False, bools="an error")

@@ -79,7 +79,8 @@ class BatchedLoops:
         builder = self.builder
         builder.loc = stmt.loc
         inits = [self._lift_init(i, old) if f and not self.is_batched(i) and not
-                 (isinstance(i, Var) and i.type.dtype == "tape") else i for i, f, old in zip(inits, flags, stmt.carried)]
+                 (isinstance(i, Var) and i.type.dtype == "tape") else i
+                 for i, f, old in zip(inits, flags, stmt.carried)]
         if per_example_bounds:
             return self._per_example_range(stmt, bounds, inits, flags)
         if masked:
