@@ -1,5 +1,5 @@
 """`python -m benchmarks.c_buffers [--n N] [--threads N] [--cpu-time]`: what fresh output pages cost the C
-target, and what its buffer cache (lifted.buffers) gives back.
+target, and what its buffer cache (lifted.cpu.buffers) gives back.
 
 1. A write kernel (`dst[i] = 2 * src[i]`) into a fresh NumPy array per call vs into one array written before:
    the difference is the page faults of a fresh output (the OS zeroes each page on its first write), with the
@@ -86,7 +86,7 @@ def write_kernel(n: int, clock) -> None:
 def gradients(n: int, folder: Path, clock) -> None:
     import numpy as np
 
-    from lifted import buffers
+    from lifted.cpu import buffers
 
     from .c_backend import build
     from .timer import format_seconds, measure_interleaved

@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_threads(args.threads)
     import numpy as np
 
-    from lifted import cpu_launch, cpu_loop
+    from lifted.cpu import launch as cpu_launch
+    from lifted.cpu import loop as cpu_loop
     from lifted.loader import import_path
     from lifted.transpiler import transpile_source
     from lifted.transpiler.backends.c import transpile_c

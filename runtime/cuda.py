@@ -6,7 +6,7 @@ checked: a failing kernel raises naming the kernel and the source line of its fi
 NumPy arrays (copied in, results copied back) or pycuda `GPUArray`s (read where they are; results stay on the
 device). A generated function runs its body through `call`, which makes the whole call a device call when it was
 given device arrays, and gives a body that runs NumPy on arrays between its kernels host copies of them.
-Argument checks and launch sizes are the CPU launcher's code (`launch_space`, shared with `cpu_launch`), so both
+Argument checks and launch sizes are the CPU launcher's code (`launch_space`, shared with `cpu.launch`), so both
 targets take and refuse the same arguments.
 """
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _origin(source: str, name: str) -> str:
 
 class Kernel:
     """One kernel of a loaded module, callable as `kernel(*inputs)` with the spec's scalar and array inputs, as
-    `lifted.cpu_launch.Kernel` is on the CPU: the same checks against the annotations (shared code), the same
+    `lifted.cpu.launch.Kernel` is on the CPU: the same checks against the annotations (shared code), the same
     results; arrays are copied to the device where they are NumPy arrays, and read where they are as `GPUArray`s."""
 
     def __init__(self, function, name: str, spec: dict, origin: str):

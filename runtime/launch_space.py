@@ -1,4 +1,4 @@
-"""A kernel launch's index space and what follows from it, shared by the CPU launcher (`cpu_launch`) and the
+"""A kernel launch's index space and what follows from it, shared by the CPU launcher (`cpu.launch`) and the
 CUDA one (`cuda`) so that both targets take and refuse the same inputs: the space's dimensions from the inputs and
 size arguments, each checked against the annotations; strides in the space's order; tape sizes; a reduction's
 identity and its result as NumPy gives it. Also the spec's dtype names as NumPy and Python types.

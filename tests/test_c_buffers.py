@@ -1,4 +1,4 @@
-"""The C target's buffer cache (lifted.buffers): a block is handed out again only when no array on it is alive,
+"""The C target's buffer cache (lifted.cpu.buffers): a block is handed out again only when no array on it is alive,
 so an array the runtime returned is its caller's alone; reuse changes no number.
 
 The gradient corpus and the property programs run with every output and tape going through the cache (its
@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from gradcheck import load_source
-from lifted import buffers, cpu, cpu_launch
+from lifted import cpu
+from lifted.cpu import buffers
+from lifted.cpu import launch as cpu_launch
 from test_c_backend import RK4, assert_agree, c_module, corpus_case, functions_of
 from test_programs import PROGRAMS
 from test_property import inputs_for, program_for_seed

@@ -1,4 +1,4 @@
-"""The C-API call path of runs and loop kernels (`lifted.capi`, runtime/capi.cpp) against the Python path
+"""The C-API call path of runs and loop kernels (`lifted.cpu.capi`, runtime/cpu/capi.cpp) against the Python path
 (`LoopKernel.python_call`, ctypes): the same results (values, dtypes, types, layouts, ownership) and the same
 exceptions (type and message) for every value a call may get, exact arrays and scalars packed in C, everything
 else handed to the Python path; layouts read under the GIL while another thread reshapes; the Python path alone
@@ -21,7 +21,8 @@ import pytest
 from autograd import grad as autograd_grad
 
 from gradcheck import assert_close, autograd_kernels, central_difference, load_source
-from lifted import capi, cpu_loop
+from lifted.cpu import capi
+from lifted.cpu import loop as cpu_loop
 from test_c_backend import assert_agree, c_module
 
 needs_capi = pytest.mark.skipif(capi.LOOP_CALL is object, reason=f"no C-API extension: {capi.UNAVAILABLE}")
@@ -297,7 +298,8 @@ def test_without_the_extension_the_python_path_runs(tmp_path):
     cannot be built); the same module gives the same numbers."""
     code = f"""
 import numpy as np
-from lifted import capi, cpu_loop
+from lifted.cpu import capi
+from lifted.cpu import loop as cpu_loop
 from test_c_backend import c_module
 from pathlib import Path
 assert capi.LOOP_CALL is object and capi.UNAVAILABLE == "turned off by LIFTED_CAPI=0", capi.UNAVAILABLE

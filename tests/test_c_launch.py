@@ -1,4 +1,4 @@
-"""The C target's kernel launcher (lifted.cpu_launch) and its OpenMP threshold: what it remembers per shape and
+"""The C target's kernel launcher (lifted.cpu.launch) and its OpenMP threshold: what it remembers per shape and
 layout, and whether a small index space runs on one thread, never changes a number or skips a check.
 
 The NumPy backend is the reference, as in tests/test_c_backend.py.
@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from gradcheck import load_source
-from lifted import buffers, cpu, cpu_launch
+from lifted import cpu
+from lifted.cpu import buffers
+from lifted.cpu import launch as cpu_launch
 from test_c_backend import assert_agree, c_module
 
 PROGRAM = '''

@@ -1,4 +1,4 @@
-"""The CPU target's host matrix products (lifted.cpu_products): `matmul` is NumPy's `np.matmul`, number for
+"""The CPU target's host matrix products (lifted.cpu.products): `matmul` is NumPy's `np.matmul`, number for
 number, its large results in blocks of the buffer cache that are reused only when no array on them is alive;
 `flat_matmul` (a stack times one matrix as one GEMM over the stack's rows) agrees with `@` to round-off."""
 from __future__ import annotations
@@ -8,7 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from lifted import buffers, cpu, cpu_products
+from lifted import cpu
+from lifted.cpu import buffers
+from lifted.cpu import products as cpu_products
 
 
 @pytest.fixture

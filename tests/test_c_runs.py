@@ -254,7 +254,7 @@ def test_inputs_read_from_their_headers_in_any_layout(tmp_path):
     strides from the array's header: views at an offset, negative and zero strides, empty arrays; a structured
     array's field (a stride that is not whole elements) makes the call start again with a packed copy; other
     inputs (another dtype, a subclass) are converted first as before. Values against Python."""
-    from lifted import buffers
+    from lifted.cpu import buffers
 
     assert buffers.HEADER_READABLE  # (NumPy's layout on this machine: the quick path is the one tested)
     module, _ = c_module(STRAIGHT, tmp_path, "headers")
@@ -411,7 +411,7 @@ def test_every_error_code_of_a_c_call_is_one_python_exception():
     inputs packed in Python, never raised)."""
     from importlib import resources
 
-    from lifted.cpu_loop import _error
+    from lifted.cpu.loop import _error
     from lifted.transpiler.backends.c.loops.emit import ERRORS
 
     assert len(set(ERRORS.values())) == len(ERRORS)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from gradcheck import assert_close, autograd_kernels, central_difference, load_source
-from lifted import cpu_loop
+from lifted.cpu import loop as cpu_loop
 from test_c_backend import assert_agree, c_module
 
 ROWS = '''

@@ -16,6 +16,7 @@ from .values import KernelRef, PendingTransform, is_function
 from .transforms.column_updates import stack_column_updates
 from .transforms.compose import apply_transform
 from .transforms.hoist import hoist_invariants
+from .transforms.inplace import functionalize
 from .transforms.split_axes import split_small_axes
 from .transforms.trees import apply_tree_transform, tree_vmap, user_params, uses_trees
 
@@ -113,6 +114,12 @@ class DeclaredFunctions:
                                                               axes=(decl.in_axes, decl.out_axes, decl.options_loc))
                 self._functions[target] = stack_column_updates(self._functions[target])
         return self._functions[target]
+
+    def inlinable(self, target: str, loc: SourceLoc | None = None) -> tuple[Function, list[tuple[str, tuple]]]:
+        """The declaration's IR as a kernel calling it inlines it, with its user-facing parameters: in-place
+        updates made out of place, so the caller can be differentiated again."""
+        fn = functionalize(self.function(target, loc))
+        return fn, user_params(fn)
 
     def wrt(self, target: str) -> tuple[int, ...]:
         decl = self.by_target[target]

@@ -14,8 +14,6 @@ from ..errors import TranspileError
 from ..frontend.parsed import ParsedModule
 from ..ir import Const, Eqn, Function, Var, result_atoms
 from ..ir.inline import inline_function
-from ..transforms.inplace import functionalize
-from ..transforms.trees import user_params
 from ..trees import build
 from ..values import Closure, DictValue, KernelRef, ListValue, TransformRef, Value
 
@@ -103,8 +101,7 @@ class Calls:
         in-place updates made out of place (so the caller can be differentiated again), inlined at the call."""
         if self.declared is None:
             raise self.error(node.func, "transforms can only be called in kernels of the module declaring them")
-        fn = functionalize(self.declared.function(func.target, self.locate(node.func)))
-        params = user_params(fn)
+        fn, params = self.declared.inlinable(func.target, self.locate(node.func))
         if len(args) != len(params):
             raise self.error(node, f"`{func.target}` takes {len(params)} argument"
                              f"{'s' if len(params) != 1 else ''} ({', '.join(name for name, _ in params)}), "

@@ -1358,7 +1358,7 @@ template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, cons
     words[0] = (int64_t)(intptr_t)v.p;
     for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
 }
-// an array input: the words above, or (when words[1] is -1; runtime/cpu_loop.py) the address of an ndarray whose
+// an array input: the words above, or (when words[1] is -1; runtime/cpu/loop.py) the address of an ndarray whose
 // header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
 // that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
 // stride is not a whole number of elements (a structured array's field): the runtime then packs a copy

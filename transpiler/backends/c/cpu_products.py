@@ -1,5 +1,5 @@
 """On the CPU target, the host's matrix products: `@` and `np.matmul` (and `np.dot`) call `_runtime.matmul`
-(`lifted.cpu_products`: NumPy's `np.matmul`, a large result written into memory the buffer cache reuses instead
+(`lifted.cpu.products`: NumPy's `np.matmul`, a large result written into memory the buffer cache reuses instead
 of fresh pages every call), and a two-operand `np.einsum` that is a (batched) matrix product becomes one too.
 
 `np.einsum` without `optimize` runs its own C loops, not BLAS: for gmm's `"kij,nkj->nki"` (a product per

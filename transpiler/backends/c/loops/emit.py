@@ -3,7 +3,7 @@
 Every host name the loop binds is one C variable: an array is a `lifted_view` (pointer, dims, element strides),
 a scalar its value and a flag saying whether the host holds a NumPy scalar (true) or a Python number (false),
 which decides what a division by zero does. The function reads its inputs from, and writes its results and any
-error to, one int64 buffer the runtime (`lifted.cpu_loop`) fills; new arrays come from an arena the runtime
+error to, one int64 buffer the runtime (`lifted.cpu.loop`) fills; new arrays come from an arena the runtime
 allocates through a callback (NumPy memory, so results are arrays viewing it).
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .products import Products
 from .regions import RegionCalls
 from .select import BlockPlan
 
-# error codes the runtime turns into Python exceptions (runtime/cpu_loop.py); "header" (an input's strides are
+# error codes the runtime turns into Python exceptions (runtime/cpu/loop.py); "header" (an input's strides are
 # not whole elements, found before anything ran) makes the runtime call again with the inputs packed in Python
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11, "squeeze": 12, "broadcast_to": 13,

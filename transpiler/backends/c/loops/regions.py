@@ -155,7 +155,7 @@ class RegionCalls:
 
     def region_tape(self, eqn: Eqn, param: tuple, call: list) -> list[str]:
         """A region's per-element tape (its loops' pushes): the slots one element needs, from the trip counts
-        of the loops around each push (`tape_capacity` in lifted.cpu_launch), for every thread and lane."""
+        of the loops around each push (`tape_capacity` in lifted.cpu.launch), for every thread and lane."""
         _, dtype, pushes = param
 
         def bound(source):

@@ -1,6 +1,6 @@
 """The C-API call path of the CPU target (`capi.cpp`): a CPython extension built once per interpreter and NumPy
-(cached by content hash with the kernel libraries, `lifted.cpu_build`), whose `LoopCall` type is the base of
-`lifted.cpu_loop.LoopKernel`, so a run's or loop kernel's call packs its values, calls the kernel and makes its
+(cached by content hash with the kernel libraries, `lifted.cpu.build`), whose `LoopCall` type is the base of
+`lifted.cpu.loop.LoopKernel`, so a run's or loop kernel's call packs its values, calls the kernel and makes its
 results in C, and whose `arguments_key` makes the key the C host modules' argument checks remember.
 
 Where it cannot be built (no `Python.h` or NumPy headers, no compiler) or `$LIFTED_CAPI` is `0` at import,
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cpu_build import BuildError, build, compiler
+from .build import BuildError, build, compiler
 
 SOURCE = Path(__file__).with_name("capi.cpp")
 FLAGS = ("-x", "c++", "-std=c++14", "-O2", "-fPIC", "-shared", "-w")

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .cache import check_private
+from ..cache import check_private
 
 # (a kernel's lane loops stay loops through the prelude's LIFTED_LANE_LOOPS, not a flag: $CXX may be another compiler)
 FLAGS = ("-x", "c++", "-std=c++14", "-O3", "-march=native", "-ffp-contract=off", "-fopenmp", "-fPIC", "-shared",

@@ -1,4 +1,4 @@
-// Lifted's C-API call path for the CPU target's runs and loop kernels (`lifted.capi` builds and loads it).
+// Lifted's C-API call path for the CPU target's runs and loop kernels (`lifted.cpu.capi` builds and loads it).
 //
 // A call through ctypes paid its Python twice: `LoopKernel.__call__` packing each value into an int64 buffer, then
 // ctypes converting its two arguments and releasing the GIL. `LoopCall` is the base type of `LoopKernel`: calling
@@ -487,7 +487,7 @@ PyMODINIT_FUNC PyInit_lifted_capi(void)
     LoopCallType.tp_name = "lifted_capi.LoopCall";
     LoopCallType.tp_basicsize = sizeof(LoopCall);
     LoopCallType.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE;
-    LoopCallType.tp_doc = "A loop kernel's call packed in C (the base of lifted.cpu_loop.LoopKernel).";
+    LoopCallType.tp_doc = "A loop kernel's call packed in C (the base of lifted.cpu.loop.LoopKernel).";
     LoopCallType.tp_new = PyType_GenericNew;
     LoopCallType.tp_init = loop_init;
     LoopCallType.tp_dealloc = loop_dealloc;

@@ -1,5 +1,5 @@
 """The CPU target's host matrix products (`@`, `np.matmul`, the einsums that are stacked products): NumPy's
-`np.matmul`, with a large result written into memory the buffer cache reuses (`lifted.buffers`).
+`np.matmul`, with a large result written into memory the buffer cache reuses (`lifted.cpu.buffers`).
 
 A product's result is a fresh array every call. NumPy takes a large one from malloc, which maps fresh pages
 and unmaps them when the array dies, so the next call's product faults on every page again while the OS zeroes

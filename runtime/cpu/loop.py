@@ -82,7 +82,7 @@ class LoopKernel(LOOP_CALL):
     """One loop kernel of a loaded library, callable as `kernel(*inputs)` with the values its loop reads from
     outside (arrays, scalars, tape lists); returns the loop's results as the host loop would leave them.
 
-    With the C-API extension (`lifted.capi`), calling the kernel runs its base type's C call, which packs arrays
+    With the C-API extension (`lifted.cpu.capi`), calling the kernel runs its base type's C call, which packs arrays
     and scalars, calls the kernel and makes the results itself, and turns to `python_call`, `view` and `error`
     below for anything else (a tape, a value to convert, a result outside the result block, a failure), so both
     paths take, return and raise the same things. Without it (`LOOP_CALL` is `object`) `python_call` is the call.

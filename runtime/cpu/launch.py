@@ -16,10 +16,10 @@ import operator
 
 import numpy as np
 
+from ..launch_space import (_CONVERT, _DTYPES, INPUT_KINDS, Space, finish_reduction, identity, index_shape,
+                            table_strides, tape_capacity)
 from . import buffers
 from .buffers import DATA_FIELD, address
-from .launch_space import (_CONVERT, _DTYPES, INPUT_KINDS, Space, finish_reduction, identity, index_shape,
-                           table_strides, tape_capacity)
 
 _CTYPES = {"f64": ctypes.c_double, "f32": ctypes.c_float, "i64": ctypes.c_int64, "i32": ctypes.c_int32,
            "bool": ctypes.c_bool}

@@ -6,8 +6,8 @@ The library is cached by content hash under `$LIFTED_CACHE_DIR/c` (default `~/.c
 builds a given kernel text once and later processes load it directly. `$CXX` chooses the compiler (default
 `c++`); `$OMP_NUM_THREADS` the thread count, `$LIFTED_PARALLEL_MIN` the fewest elements an index space needs
 to use them (smaller ones run on the calling thread). Large outputs reuse the memory of arrays that died
-(`lifted.buffers`: `$LIFTED_BUFFER_MIN`, `$LIFTED_BUFFER_CACHE`, `release_buffers()`), and so do the host
-module's matrix products (`matmul`, `flat_matmul`: `lifted.cpu_products`). A failed build raises
+(`lifted.cpu.buffers`: `$LIFTED_BUFFER_MIN`, `$LIFTED_BUFFER_CACHE`, `release_buffers()`), and so do the host
+module's matrix products (`matmul`, `flat_matmul`: `lifted.cpu.products`). A failed build raises
 `BuildError` naming the source line the compiler complained about.
 """
 from __future__ import annotations
@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from .buffers import release as release_buffers  # noqa: F401  (public: free the idle output blocks)
-from .cpu_products import blas_gemm, flat_matmul, matmul  # noqa: F401  (the host module's matrix products)
-from .cpu_launch import Kernel
+from .products import blas_gemm, flat_matmul, matmul  # noqa: F401  (the host module's matrix products)
+from .launch import Kernel
 from .capi import arguments_key  # noqa: F401  (the host module's argument checks)
-from .cpu_build import FLAGS, BuildError, build, cache_dir, compiler, explain  # noqa: F401  (public)
-from .cpu_loop import LoopKernel
+from .build import FLAGS, BuildError, build, cache_dir, compiler, explain  # noqa: F401  (public)
+from .loop import LoopKernel
 
 _libraries: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -87,8 +87,8 @@ def compile_module(source: str | os.PathLike, target: str = "c"):
         from lifted.transpiler.pipeline import write_atomic
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(f"compiling {source} on the fly needs the Lifted transpiler and LibCST ({exc})") from exc
-    from . import cache
-    from .loader import import_path
+    from .. import cache
+    from ..loader import import_path
 
     path = Path(source).resolve()
     data = path.read_bytes()
