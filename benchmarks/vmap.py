@@ -80,7 +80,7 @@ def _module(text: str, name: str) -> types.ModuleType:
 
 def _column_loops(text: str) -> types.ModuleType:
     """The Jacobians as generated before batching: one sweep per basis vector, in a loop."""
-    from lifted.transpiler.backends.numpy_backend import render_function
+    from lifted.transpiler.backends.numpy import render_function
     from lifted.transpiler.backends.templates import render_module
     from lifted.transpiler.declarations import DeclaredFunctions
     from lifted.transpiler.frontend.parse import parse_module

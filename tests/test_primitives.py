@@ -46,7 +46,7 @@ from autograd.tracer import getval
 
 from lifted.transpiler import TranspileError, transpile_source
 from lifted.transpiler.ir.types import parse_annotation
-from lifted.transpiler.backends.numpy_backend import render_function
+from lifted.transpiler.backends.numpy import render_function
 from lifted.transpiler.backends.templates import render_module
 from lifted.transpiler.builder import Builder, NameScope
 from lifted.transpiler.frontend.parse import parse_module

@@ -615,7 +615,7 @@ f_grad = grad(f, wrt="x")
 
 
 def test_loop_carried_value_read_twice_in_one_statement():
-    """Fixed: a read folded into a later expression counts there (numpy_backend `_last_reads`), so the slot
+    """Fixed: a read folded into a later expression counts there (backends/numpy `last_reads`), so the slot
     `dacc` is no longer assigned before `dx[i] += dacc * acc` reads it."""
     module = load_source(LOOP_CARRIED_USED_TWICE, "twice.py")
     x, s = np.array([0.5, 2.0, 3.0]), 1.0

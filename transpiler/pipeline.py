@@ -12,7 +12,7 @@ from pathlib import Path
 from ..sources import read_source
 from . import codegen as cg
 from .analysis.python_numbers import weak_sensitive
-from .backends.numpy_backend import render_function
+from .backends.numpy import render_function
 from .errors import SourceLoc, TranspileError
 from .declarations import DeclaredFunctions
 from .builder import NameScope

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..backends.numpy_backend import RenderedFunction
+from ..backends.numpy import RenderedFunction
 from ..errors import TranspileError
 from . import emit, ir, liveness
 from .bindings import constant

@@ -1,5 +1,6 @@
-"""Lowering expressions: names, literals, operators, attributes and calls, each to IR atoms (or to the
-build-time values lists, dicts and functions are), with a located error for what the kernel language lacks."""
+"""Lowering expressions: names (looked up in names.py), literals, operators, attributes and calls, each to IR
+atoms (or to the build-time values lists, dicts and functions are), with a located error for what the kernel
+language lacks."""
 from __future__ import annotations
 
 import libcst as cst
@@ -7,13 +8,12 @@ import libcst as cst
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.imports import AD_LIBRARIES, canonical_module
-from ..frontend.transform_declarations import TRANSFORMS, declared_transform
+from ..frontend.transform_declarations import declared_transform
 from ..ir import Atom, Const, If, Var
 from ..ir.types import TensorType
-from ..values import (Closure, DictValue, KernelRef, ListValue, Module, PendingTransform, TransformRef, Value, describe,
-                      Stale, is_container, is_function)
-from .alias import SharingError
-from .functions import _MISSING, frozen
+from ..values import DictValue, ListValue, Module, PendingTransform, Value, describe, is_container, is_function
+from .functions import frozen
+from .names import NUMPY_CONSTANTS, Names
 from .shape_checks import refined_operands
 from .static_operations import _NOT_HERE, STATIC_BUILTINS
 
@@ -32,13 +32,7 @@ _COMPARE_PRIMS = {
 # results that may share memory with their first argument (basic indexing; index arrays give copies)
 _VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "flip", "diag",
           "stop_gradient"}  # (stop_gradient(x) is x itself at run time)
-_LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
-_BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow", "zip", "enumerate",
-             "map", "list", "tuple", "dict", "reversed", "callable", "isinstance")
-_NUMPY_CONSTANTS = {
-    "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
-    "numpy.newaxis": None,
-}
+
 
 
 def _may_fail(node: cst.CSTNode) -> bool:
@@ -65,7 +59,7 @@ def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
 
 
-class Expressions:
+class Expressions(Names):
     """Mixed into `Lowering`: expressions. Relies on its statements, aliasing and call inlining."""
 
     def expr(self, node: cst.BaseExpression, builder: Builder, env) -> Value:
@@ -93,75 +87,6 @@ class Expressions:
 
     def _expr_Name(self, node: cst.Name, builder, env) -> Value:
         return self._name(node, env)
-
-    def _name(self, node: cst.Name, env) -> Value:
-        name = node.value
-        if name in env:
-            value = env[name]
-        else:
-            value = self.lookup_enclosing(name)
-        if isinstance(value, Stale):
-            raise SharingError(f"`{name}` may or may not have been changed by the assignment into "
-                               f"`{value.writer}` at line {value.line} ({value.reason})", self.locate(node),
-                               f"make `{name}` or `{value.writer}` a separate array where it is assigned "
-                               "(`... = ....copy()`), so the two never share one")
-        if value is not _MISSING:
-            return value
-        if name in ("True", "False"):
-            return const(name == "True")
-        if name == "None":
-            return None
-        if name in self.parsed.modules:
-            path = self.parsed.modules[name]
-            return _NUMPY_CONSTANTS[path] if path in _NUMPY_CONSTANTS else Module(path)
-        if name in self.parsed.kernels:
-            return KernelRef(name)
-        if name in self.parsed.imported:
-            return self._imported_kernel(name, node)
-        if self.declared is not None and name in self.declared.by_target:
-            return TransformRef(name)
-        if name in self.parsed.helpers:  # an undecorated module function: inlined like a closure
-            return Closure(self.parsed.helpers[name], None, self, name)
-        if name in self.parsed.python_names:
-            return Module(self.parsed.python_names[name])
-        if name in self.parsed.constants:  # a number's value once the module has run (an `if` may rebind it)
-            return const(self.parsed.constants[name])
-        module_values = self.module_values()
-        if name in module_values and name not in self.parsed.unstable:
-            return module_values[name]
-        if name in self.parsed.library_functions:
-            raise self.error(node, f"`{name}` is `{self.parsed.library_functions[name]}`, library code outside the "
-                             "kernel language",
-                             "write what it computes in a kernel or a function of this module (an iteration to a "
-                             "fixed point: a `while` loop on the distance), or give a kernel its own derivative "
-                             "with custom_vjp")
-        if name in self.module_failures:
-            raise self.error(node, f"`{name}` is computed at module level by code the compiler cannot reproduce: "
-                             f"{self.module_failures[name]}", "kernels see module-level values computed from "
-                             "literals, lists, dicts, calls of functions defined in the module, and arrays computed "
-                             "from those with NumPy (`A = np.eye(3) * 2`); pass anything else in as a parameter")
-        if name in self.parsed.unstable and name not in _BUILTINS and name not in _LIFTED \
-                and name not in self.parsed.transform_names:
-            where = self.parsed.unstable[name]
-            raise self.error(node, f"`{name}` is rebound at module level (line {where.line}) in a way whose value "
-                             "at call time is not known at build time",
-                             f"assign `{name}` a number once at module level (or from other constants), or pass it "
-                             "in as a parameter")
-        if name in _BUILTINS:
-            return Module(f"builtins.{name}")
-        if name in _LIFTED:
-            return Module(f"lifted.{name}")
-        if name in self._conditional_names:
-            where = self._conditional_names[name]
-            raise self.error(node, f"`{name}` is only assigned on some paths (in the block at line {where.line})",
-                             f"assign `{name}` before the block, or on every path through it")
-        library, original = self.parsed.transform_names.get(name, ("", ""))
-        if library in AD_LIBRARIES or original in TRANSFORMS:
-            raise self.error(node, f"`{name}` ({library}.{original}) cannot be called inside a kernel",
-                             "declare the transform at module level (g = grad(f)) and call `g` in the kernel")
-        raise self.error(node, f"`{name}` is not defined in this kernel",
-                         "kernels see their parameters, local names, module-level numeric constants, numpy "
-                         "and other @kernel functions")
 
     def _expr_Integer(self, node: cst.Integer, builder, env) -> Value:
         return const(int(node.value.replace("_", ""), 0))
@@ -258,8 +183,8 @@ class Expressions:
         attr = node.attr.value
         if isinstance(base, Module):
             path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
-            if path in _NUMPY_CONSTANTS:
-                return _NUMPY_CONSTANTS[path]
+            if path in NUMPY_CONSTANTS:
+                return NUMPY_CONSTANTS[path]
             if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path in PYTHON_FUNCTIONS:
                 return Module(path)
             raise self.error(node, f"`{path}` is not available in kernels")
@@ -361,7 +286,8 @@ class Expressions:
             return _METHODS[method](self, node, builder, atom, [frozen(p, self, node) for p in positional],
                                     {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
         if isinstance(func, Module):
-            if func.path.rpartition(".")[2] in STATIC_BUILTINS and func.path.startswith(("builtins.", "functools.", "autograd.", "itertools.")):
+            if func.path.rpartition(".")[2] in STATIC_BUILTINS and \
+                    func.path.startswith(("builtins.", "functools.", "autograd.", "itertools.")):
                 result = self.static_call(func.path, node, builder, positional, keywords)
                 if result is not _NOT_HERE:
                     return result

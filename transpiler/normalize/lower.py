@@ -17,12 +17,13 @@ from .calls import Calls
 from .control import ControlFlow
 from .syntax import RESULT, RETURNED, can_exit, has_return, returned_keys
 from .flatten import TreeHelpers
-from .expressions import _BUILTINS, Expressions
+from .expressions import Expressions
 from .functions import Functions, assigned_locals
 from .index import Indexing
 from .inplace_writes import InPlaceWrites
 from .loops import Loops
 from .module_scope import ModuleScope
+from .names import BUILTINS
 from .signature import Signatures
 from .static import Containers
 from .static_operations import StaticOperations
@@ -285,7 +286,7 @@ def _calls_for_effect(call: cst.Call) -> bool:
     func = call.func
     if isinstance(func, cst.Attribute):
         return func.attr.value in ("append", "extend", "insert", "pop", "update")
-    return isinstance(func, cst.Name) and (func.value not in _BUILTINS or func.value == "print")
+    return isinstance(func, cst.Name) and (func.value not in BUILTINS or func.value == "print")
 
 
 def _is_docstring(statement) -> bool:

@@ -123,7 +123,7 @@ def _spread(tree, axis, leaf_axes: list, what: str, option: str, loc) -> None:
         keys = [key for key, _ in tree[1]]
         if sorted(map(repr, axis)) != sorted(map(repr, keys)):
             raise TranspileError(f"{option} for {what} has the keys {sorted(axis, key=repr)} but {what} has "
-                                 f"{sorted(keys, key=repr)}", loc, f"give one entry per key, or one axis for all")
+                                 f"{sorted(keys, key=repr)}", loc, "give one entry per key, or one axis for all")
         for key, item in tree[1]:
             _spread(item, axis[key], leaf_axes, f"{what}[{key!r}]", option, loc)
         return

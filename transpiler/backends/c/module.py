@@ -10,7 +10,7 @@ from ...analysis.python_numbers import weak_sensitive
 from ...errors import TranspileError
 from ...ir import equations
 from ...ir.arena import one_compilation
-from ..numpy_backend import render_function
+from ..numpy import render_function
 from ..templates import render_module
 from .emit import SHORT_ROW, emit_kernel
 from .cpu_products import route_cpu_products

@@ -10,17 +10,15 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .. import codegen as cg
-from ..analysis.liveness import eliminate_dead_code, last_uses
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, result_atoms, statement_uses
-from ..ir.dims import is_derived
-from ..ir.types import NUMPY_DTYPES
-from ..trees import annotation as tree_annotation
-from .render_reads import last_reads, use_counts, written_names
-from .render_signature import leaf_names, param_text, tree_expr, unpack_trees, with_defaults
-
-INDENT = "    "
-
+from ... import codegen as cg
+from ...analysis.liveness import eliminate_dead_code, last_uses
+from ...ir import Atom, Eqn, Function, If, Loop, Var, result_atoms, statement_uses
+from ...ir.dims import is_derived
+from ...ir.types import NUMPY_DTYPES
+from ...trees import annotation as tree_annotation
+from .nodes import INDENT, assign, atom_expr, indent, is_const, merge_lines, out_id, result_expr, var_name
+from .reads import last_reads, use_counts, written_names
+from .signature import leaf_names, param_text, tree_expr, unpack_trees, with_defaults
 
 @dataclass
 class RenderedFunction:
@@ -53,10 +51,10 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
     if fn.out_tree is not None:
         atoms = result_atoms(fn.result)
         lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
-            "return " + cg.source(tree_expr(fn.out_tree, [_expr(a, exprs) for a in atoms]))])
+            "return " + cg.source(tree_expr(fn.out_tree, [atom_expr(a, exprs) for a in atoms]))])
     else:
         lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
-            "return " + cg.source(_result_expr(fn.result, exprs))])
+            "return " + cg.source(result_expr(fn.result, exprs))])
     checked = [p for p in fn.params if p.type.shape is not None]
     if check_args and checked and fn.in_tree is None:  # (a tree's leaves are unpacked by the lines below)
         last = fn.params.index(checked[-1]) + 1
@@ -125,7 +123,7 @@ class _Renderer:
                 line = self._compound(stmt, expressions)
                 self.bound_outside = outside
                 if folded_cond:  # the `if` line reads what its folded condition reads, not the condition's name
-                    line.used = cond_uses + [n for n in line.used if n != _name(stmt.cond)]
+                    line.used = cond_uses + [n for n in line.used if n != var_name(stmt.cond)]
                 rendered.append(line)
                 bound.update(line.defined)
         tail_uses = [n for a in tail if isinstance(a, Var)
@@ -155,7 +153,7 @@ class _Renderer:
             if dying:
                 lines.append("del " + ", ".join(dying))
         last = stmts[-1] if stmts else None
-        if top_level and isinstance(last, Eqn) and last.loc is not None and _out_id(last) in folded \
+        if top_level and isinstance(last, Eqn) and last.loc is not None and out_id(last) in folded \
                 and (last.loc.line, last.loc.path) != group:
             lines.append(_source_comment(self.source_file, last.loc))
         lines.extend(tail_lines)
@@ -171,7 +169,7 @@ class _Renderer:
         for atom in eqn.args:
             if isinstance(atom, Var):
                 used.extend(pending.pop(id(atom)) if id(atom) in pending else [atom.name])
-        args = [_expr(a, expressions) for a in eqn.args]
+        args = [atom_expr(a, expressions) for a in eqn.args]
         if prim.statement:
             nodes = prim.render(args, eqn.params)
         else:
@@ -181,7 +179,7 @@ class _Renderer:
                 pending[id(eqn.outs[0])] = used
                 return None
             target = self.targets.get(id(eqn.outs[0]), eqn.outs[0].name)
-            nodes = [_assign(target, expr)]
+            nodes = [assign(target, expr)]
             return _Line(eqn, [cg.source(n).rstrip("\n") for n in nodes], [target], used)
         defined = [] if prim.extra.get("effect") else [o.name for o in eqn.outs]  # (a print's output is no name)
         return _Line(eqn, [cg.source(n).rstrip("\n") for n in nodes], defined, used)
@@ -191,18 +189,18 @@ class _Renderer:
         defined = [o.name for o in stmt.outs]
         group = (stmt.loc.line, stmt.loc.path) if stmt.loc is not None else None
         if isinstance(stmt, If):
-            text = ["if " + cg.source(_expr(stmt.cond, expressions)) + ":"]
+            text = ["if " + cg.source(atom_expr(stmt.cond, expressions)) + ":"]
             self._assign_into_merges(stmt)
             defined = [self.targets.get(id(o), o.name) for o in stmt.outs]
             then_lines = self.block(stmt.then_body, False, list(stmt.then_results),
-                                    lambda exprs: _merges(stmt.outs, stmt.then_results, exprs, self.targets),
+                                    lambda exprs: merge_lines(stmt.outs, stmt.then_results, exprs, self.targets),
                                     fold_tail=True, group=group, tail_binds=frozenset(defined))
             else_lines = self.block(stmt.else_body, False, list(stmt.else_results),
-                                    lambda exprs: _merges(stmt.outs, stmt.else_results, exprs, self.targets),
+                                    lambda exprs: merge_lines(stmt.outs, stmt.else_results, exprs, self.targets),
                                     fold_tail=True, group=group, tail_binds=frozenset(defined))
-            text += _indent(then_lines or ["pass"])
+            text += indent(then_lines or ["pass"])
             if else_lines:
-                text += ["else:"] + _indent(else_lines)
+                text += ["else:"] + indent(else_lines)
             return _Line(stmt, text, defined, used)
         return _Line(stmt, self._loop(stmt), defined, used)
 
@@ -241,35 +239,35 @@ class _Renderer:
                     self.targets[id(value)] = slot.name  # the `if` merges straight into the slot
 
     def _loop(self, loop: Loop) -> list[str]:
-        text = _merges(loop.carried, loop.inits, {})
+        text = merge_lines(loop.carried, loop.inits, {})
         group = (loop.loc.line, loop.loc.path) if loop.loc is not None else None
         self._assign_into_slots(loop)
         slots = frozenset(self.targets.get(id(c), c.name) for c in loop.carried)
         self.bound_outside = self.bound_outside | slots
         body = self.block(loop.body, False, list(loop.carried_out),
-                          lambda exprs: _merges(loop.carried, loop.carried_out, exprs, self.targets), group=group,
+                          lambda exprs: merge_lines(loop.carried, loop.carried_out, exprs, self.targets), group=group,
                           tail_binds=slots)
         if loop.kind == "for":
             start, stop, step = loop.bounds if len(loop.bounds) == 3 else (None, loop.bounds[0], None)
             bounds = [a for a in (start, stop, step)]
-            if _is_const(step, 1) or step is None:
-                bounds = [start, stop] if not (_is_const(start, 0) or start is None) else [stop]
-            iterator: cst.BaseExpression = cg.call("range", *[_expr(b, {}) for b in bounds])
+            if is_const(step, 1) or step is None:
+                bounds = [start, stop] if not (is_const(start, 0) or start is None) else [stop]
+            iterator: cst.BaseExpression = cg.call("range", *[atom_expr(b, {}) for b in bounds])
             if loop.reverse:
                 iterator = cg.call("reversed", iterator)
             index = loop.index.name if loop.index is not None else "_"
-            return text + [f"for {index} in {cg.source(iterator)}:"] + _indent(body or ["pass"])
+            return text + [f"for {index} in {cg.source(iterator)}:"] + indent(body or ["pass"])
         cond_folds, cond_expr, cond_lines = self._condition(loop, group)
         if cond_folds:
-            return text + [f"while {cond_expr}:"] + _indent(body or ["pass"])
-        return text + ["while True:"] + _indent(cond_lines + [f"if not {cond_expr}:", INDENT + "break"] + body)
+            return text + [f"while {cond_expr}:"] + indent(body or ["pass"])
+        return text + ["while True:"] + indent(cond_lines + [f"if not {cond_expr}:", INDENT + "break"] + body)
 
     def _condition(self, loop: Loop, group) -> tuple[bool, str, list[str]]:
         """A `while` test: one expression when its equations fold into it, else lines then a name."""
         holder: dict[str, str] = {}
 
         def render_tail(exprs):
-            holder["cond"] = cg.source(_expr(loop.cond, exprs))
+            holder["cond"] = cg.source(atom_expr(loop.cond, exprs))
             return []
 
         lines = self.block(loop.cond_body, False, [loop.cond], render_tail, fold_tail=True, group=group)
@@ -305,14 +303,14 @@ class _Renderer:
         position = {id(stmt): k for k, stmt in enumerate(stmts)}
         reads: dict[int, set] = {}  # folded temporary -> the names its expression reads
         for stmt in stmts:
-            if isinstance(stmt, Eqn) and _out_id(stmt) in folded:
+            if isinstance(stmt, Eqn) and out_id(stmt) in folded:
                 reads[id(stmt.outs[0])] = set().union(*[reads.get(id(a), {a.name}) for a in stmt.args
                                                         if isinstance(a, Var)])
         writes = [(k, written_names(stmt)) for k, stmt in enumerate(stmts)
                   if not isinstance(stmt, Eqn) or stmt.prim.extra.get("in_place")]
         reads_until: dict[int, int] = {}
         for stmt in reversed(stmts):
-            if not isinstance(stmt, Eqn) or _out_id(stmt) not in folded:
+            if not isinstance(stmt, Eqn) or out_id(stmt) not in folded:
                 continue
             user = consumer[id(stmt.outs[0])]
             end = reads_until.get(id(user.outs[0]), position[id(user)]) if isinstance(user, Eqn) else position[id(user)]
@@ -330,29 +328,6 @@ class _Renderer:
         return folded
 
 
-def _out_id(eqn: Eqn) -> int | None:
-    """The id of an equation's first result (a loop kernel's call may have none)."""
-    return id(eqn.outs[0]) if eqn.outs else None
-
-
-def _name(atom) -> str | None:
-    return atom.name if isinstance(atom, Var) else None
-
-
-def _is_const(atom, value) -> bool:
-    return isinstance(atom, Const) and atom.value == value and not isinstance(atom.value, bool)
-
-
-def _expr(atom: Atom, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExpression:
-    if isinstance(atom, Const):  # a number, or a module-level array (by its module-level name)
-        return cg.name(atom.value.name) if isinstance(atom.value, Var) else cg.literal(atom.value)
-    return expressions.pop(id(atom), None) or cg.name(atom.name)
-
-
-def _assign(name: str, expr: cst.BaseExpression) -> cst.SimpleStatementLine:
-    return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cg.name(name))], cg.parenthesize(expr))])
-
-
 def _keep_bound_outside(deaths: list[list[str]], rendered: list[_Line], outside: set[str],
                         tail_binds: frozenset[str]) -> list[list[str]]:
     """A nested block deletes a name bound before it only where it binds that name again later (a line after,
@@ -364,46 +339,3 @@ def _keep_bound_outside(deaths: list[list[str]], rendered: list[_Line], outside:
         kept[index] = [n for n in deaths[index] if n not in outside or n in rebound_later]
         rebound_later.update(rendered[index].defined)
     return kept
-
-
-def _merges(targets, values, expressions, renamed: dict[int, str] | None = None) -> list[str]:
-    """`slot = value` lines that move values into merge or loop slots (skipping no-op self-assignments).
-
-    When a value is itself a slot assigned here (`x, y = y, x`), one tuple assignment keeps it parallel."""
-    renamed = renamed or {}
-    pairs = []
-    for target, value in zip(targets, values):
-        name = renamed.get(id(target), target.name)
-        if isinstance(value, Var) and id(value) not in expressions and renamed.get(id(value), value.name) == name:
-            continue  # already there (a folded value still needs its line)
-        expr = cg.name(renamed[id(value)]) if isinstance(value, Var) and id(value) in renamed and \
-            id(value) not in expressions else _expr(value, expressions)
-        pairs.append((name, expr))
-    read = {n.value for _, e in pairs for n in _names_in(e)}
-    if len(pairs) > 1 and read & {name for name, _ in pairs}:
-        targets_node = cg.tuple_(*[cg.name(n) for n, _ in pairs]).with_changes(lpar=[], rpar=[])
-        values_node = cg.tuple_(*[e for _, e in pairs]).with_changes(lpar=[], rpar=[])
-        node = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(targets_node)], values_node)])
-        return [cg.source(node).rstrip("\n")]
-    return [cg.source(_assign(n, e)).rstrip("\n") for n, e in pairs]
-
-
-def _names_in(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name)
-
-    node.visit(Collect())
-    return found
-
-
-def _indent(lines: list[str]) -> list[str]:
-    return [INDENT + line for line in lines]
-
-
-def _result_expr(result, expressions: dict[int, cst.BaseExpression]) -> cst.BaseExpression:
-    if isinstance(result, tuple):
-        return cg.tuple_(*[_result_expr(r, expressions) for r in result])
-    return _expr(result, expressions)

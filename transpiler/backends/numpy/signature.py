@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .. import codegen as cg
-from ..ir import Function, Var
-from ..trees import leaf_paths
+from ... import codegen as cg
+from ...ir import Function, Var
+from ...trees import leaf_paths
 
 
 def with_defaults(texts: list[tuple[str, str]], defaults: dict) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..ir import Eqn, Function, Var, all_defined, blocks, own_operands, result_atoms, statement_uses
+from ...ir import Eqn, Function, Var, all_defined, blocks, own_operands, result_atoms, statement_uses
 
 
 def written_names(stmt) -> set:
