@@ -779,6 +779,20 @@ case("diag", "diag-extract_offset", "x: f64[4,4]", "np.diag(x, -1) * np.diag(x, 
 case("diag", "diag-named", "x: f64[n,n], v: f64[n]", "np.diag(x) * v + np.diag(np.diag(v) @ x)")
 case("diag", "diag-trace", "x: f64[4,4]", "np.trace(x) * x", vjp=True)
 case("diag", "diag-trace_method", "x: f64[n,n]", "x.trace() + np.trace(x, 1)", oracle="np.trace(x) + np.trace(x, 1)")
+case("diagonal", "diagonal-trace_offsets", "x: f64[4,5]", "np.trace(x, offset=1) * x + np.trace(x, -2) + x.trace(3)",
+     oracle="np.trace(x, offset=1) * x + np.trace(x, -2) + np.trace(x, 3)", vjp=True)
+case("diagonal", "diagonal-trace_stack", "x: f64[3,4,2]", "np.trace(x, 1)", vjp=True)
+# (autograd's diagonal takes offset 0 on the last two axes only: the other oracles index the diagonal out)
+case("diagonal", "diagonal-trace_axes", "x: f64[2,3,4]", "np.trace(x, -1, axis1=2, axis2=1)",
+     oracle="np.sum(x[:, np.arange(3), np.arange(3) + 1], axis=-1)")
+case("diagonal", "diagonal-axes", "x: f64[2,4,3]", "np.diagonal(x, axis1=-1, axis2=-2)", vjp=True,
+     oracle="x[:, np.arange(3), np.arange(3)]")
+case("diagonal", "diagonal-offset_method", "x: f64[3,5]",
+     "np.diagonal(x, 2)[:2] + x.diagonal(-1)[:2] + np.diag(x.T, 1)[:2]",
+     oracle="x[np.array([0, 1]), np.array([2, 3])] + 2.0 * x[np.array([1, 2]), np.array([0, 1])]")
+case("diagonal", "diagonal-named_square", "x: f64[n,n]", "np.diagonal(x, -1) * np.diag(x, 1)",
+     oracle="x[np.array([1, 2]), np.array([0, 1])] * x[np.array([0, 1]), np.array([1, 2])]")
+case("diagonal", "diagonal-past_the_matrix", "x: f64[2,3]", "np.sum(np.diagonal(x, 4)) + x", oracle="0.0 + x")
 
 # --- matrix functions ----------------------------------------------------------------------------------------------
 case("inv", "inv-matrix", "a: f64[3,3]", "np.linalg.inv(a)", domain={"a": "matrix"}, vjp=True)
@@ -878,6 +892,14 @@ case("broadcast_to", "broadcast_to-meshgrid_ij", "a: f64[3], b: f64[4], c: f64[2
      "ga, gb, gc = np.meshgrid(a, b, c, indexing='ij')\nga * gb - gc * ga",
      oracle="ga = a[:, None, None] + np.zeros((1, 4, 2))\ngb = b[None, :, None] + np.zeros((3, 1, 2))\n"
             "gc = c[None, None, :] + np.zeros((3, 4, 1))\nga * gb - gc * ga")
+# np.cross: NumPy's products and differences of the components (frontend/cross_product.py)
+case("stack", "stack-cross", "a: f64[4,3], b: f64[4,3]", "np.cross(a, b)", vjp=True)
+case("stack", "stack-cross_axes", "a: f64[3,4], b: f64[4,3]", "np.cross(a, b, axisa=0, axisc=0)", vjp=True)
+# (autograd's cross does not sum a broadcast operand's cotangent back to its shape: its oracles broadcast first)
+case("stack", "stack-cross_axis_broadcast", "a: f64[2,3,1], b: f64[3,4]", "np.cross(a, b, axis=-2)",
+     oracle="np.cross(a + np.zeros((2, 3, 4)), b + np.zeros((2, 3, 4)), axis=-2)")
+case("stack", "stack-cross_named", "a: f64[n,3], b: f64[3]", "np.cross(b, a, 0, 1, -1) * a",
+     oracle="np.cross(b + np.zeros((3, 3)), a, 1, 1, -1) * a")
 case("stack", "stack-array_of_scalars", "a: f64[], b: f64[]", "np.array([a, b * a, 2.0])", vjp=True)
 case("stack", "stack-array_of_rows", "x: f64[3], y: f64[3]", "np.array([x, y * y]) + np.asarray(x)",
      oracle="np.array([x, y * y]) + x")

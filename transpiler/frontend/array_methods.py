@@ -55,7 +55,7 @@ METHODS: dict[str, Callable] = {
     "min": _method_reduction("min"), "prod": _method_reduction("prod"), "reshape": _method_reshape,
     "dot": _method_dot, "transpose": _method_transpose, "astype": _method_astype, "copy": _method_copy,
     "var": axes.method_moments("var"), "std": axes.method_moments("std"), "cumsum": axes.method_cumsum,
-    "trace": axes.method_trace, "ravel": arrays.method_ravel, "flatten": arrays.method_flatten,
+    "trace": axes.method_trace, "diagonal": axes.method_diagonal, "ravel": arrays.method_ravel, "flatten": arrays.method_flatten,
     "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
     "argmin": axes.method_arg_extreme("argmin"),
 }

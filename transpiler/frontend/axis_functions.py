@@ -127,30 +127,61 @@ def triangle(prim: str):
 
 
 def diag(lowering, node, builder, positional, keywords):
+    """np.diag: a vector placed on the k-th diagonal of a matrix, or a matrix's k-th diagonal (np.diagonal's)."""
     arity(lowering, node, "np.diag", positional, keywords, 1, 2, ("k",))
     k_value, k_node = arg(lowering, positional, keywords, 1, "k", node, Const(0, None))
     k = _int(lowering, k_value, k_node, "`k`")
-    return Emitter(lowering, node, builder)("diag", positional[0], **({"k": k} if k else {}))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    rank = _rank(emit, atom)
+    if rank == 2:
+        return emit("diagonal", atom, **({"offset": k} if k else {}))
+    if rank != 1:
+        raise emit.error("np.diag takes a vector or a matrix", "np.diagonal(x, axis1=..., axis2=...) for a stack")
+    return emit("diag", atom, **({"k": k} if k else {}))
 
 
-def _trace(lowering, node, builder, x, offset_value, offset_node):
+_DIAGONAL_ARGS = ("offset", "axis1", "axis2")
+
+
+def _diagonal(lowering, node, builder, x, rest, keywords, name: str):
+    """`np.diagonal(x, offset=0, axis1=0, axis2=1)`: offset and axes known at build time."""
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(x)
-    if _rank(emit, atom) != 2:
-        raise emit.error("np.trace is supported on matrices (rank 2) here", "np.sum(np.diagonal(...)) per matrix")
-    offset = _int(lowering, offset_value, offset_node, "`offset`")
-    return emit("sum", emit("diag", atom, **({"k": offset} if offset else {})), axis=None)
+    _rank(emit, atom)
+    params = {}
+    for position, (key, default) in enumerate(zip(_DIAGONAL_ARGS, (0, 0, 1))):
+        value, value_node = arg(lowering, rest, keywords, position, key, node, Const(default, None))
+        number = _int(lowering, value, value_node, f"`{key}`")
+        if number != default:
+            params[key] = number
+    return emit("diagonal", atom, **params)
+
+
+def diagonal(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.diagonal", positional, keywords, 1, 4, _DIAGONAL_ARGS)
+    return _diagonal(lowering, node, builder, positional[0], positional[1:], keywords, "np.diagonal")
+
+
+def method_diagonal(lowering, node, builder, atom, positional, keywords):
+    arity(lowering, node, ".diagonal()", positional, keywords, 0, 3, _DIAGONAL_ARGS)
+    return _diagonal(lowering, node, builder, atom, positional, keywords, ".diagonal()")
+
+
+def _trace(lowering, node, builder, x, rest, keywords):
+    """np.trace as NumPy computes it: the sum of np.diagonal(x, offset, axis1, axis2) along its last axis."""
+    emit = Emitter(lowering, node, builder)
+    return emit("sum", _diagonal(lowering, node, builder, x, rest, keywords, "np.trace"), axis=-1)
 
 
 def trace(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.trace", positional, keywords, 1, 2, ("offset",))
-    return _trace(lowering, node, builder, positional[0],
-                  *arg(lowering, positional, keywords, 1, "offset", node, Const(0, None)))
+    arity(lowering, node, "np.trace", positional, keywords, 1, 4, _DIAGONAL_ARGS)
+    return _trace(lowering, node, builder, positional[0], positional[1:], keywords)
 
 
 def method_trace(lowering, node, builder, atom, positional, keywords):
-    arity(lowering, node, ".trace()", positional, keywords, 0, 1, ("offset",))
-    return _trace(lowering, node, builder, atom, *arg(lowering, positional, keywords, 0, "offset", node, Const(0, None)))
+    arity(lowering, node, ".trace()", positional, keywords, 0, 3, _DIAGONAL_ARGS)
+    return _trace(lowering, node, builder, atom, positional, keywords)
 
 
 def eye(lowering, node, builder, positional, keywords):

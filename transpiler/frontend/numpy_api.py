@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..builder import const
 from ..ir import Const
-from . import array_functions as arrays, axis_functions as axes, contractions, scientific_api as scientific
+from . import array_functions as arrays, axis_functions as axes, contractions, cross_product, scientific_api as scientific
 from .call_args import Emitter, arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -264,6 +264,7 @@ FUNCTIONS["numpy.inner"] = contractions.inner
 FUNCTIONS["numpy.tensordot"] = contractions.tensordot
 FUNCTIONS["numpy.kron"] = contractions.kron
 FUNCTIONS["numpy.einsum"] = _einsum
+FUNCTIONS["numpy.cross"] = cross_product.cross
 FUNCTIONS["numpy.transpose"] = _np_transpose
 FUNCTIONS["numpy.permute_dims"] = _np_transpose
 FUNCTIONS["numpy.concat"] = arrays.concatenate
@@ -290,7 +291,7 @@ FUNCTIONS.update({
     "numpy.cumsum": axes.cumsum, "numpy.diff": axes.diff, "numpy.argmax": axes.arg_extreme("argmax"),
     "numpy.argmin": axes.arg_extreme("argmin"), "numpy.flip": axes.flip, "numpy.fliplr": axes.flip_axis("np.fliplr", 1),
     "numpy.flipud": axes.flip_axis("np.flipud", 0), "numpy.tril": axes.triangle("tril"),
-    "numpy.triu": axes.triangle("triu"), "numpy.diag": axes.diag, "numpy.trace": axes.trace,
+    "numpy.triu": axes.triangle("triu"), "numpy.diag": axes.diag, "numpy.trace": axes.trace, "numpy.diagonal": axes.diagonal,
     "numpy.eye": axes.eye, "numpy.identity": axes.identity, "numpy.linspace": axes.linspace,
     "numpy.hstack": arrays.hstack, "numpy.vstack": arrays.vstack, "numpy.column_stack": arrays.column_stack,
     "numpy.atleast_1d": arrays.atleast(1), "numpy.atleast_2d": arrays.atleast(2), "numpy.atleast_3d": arrays.atleast(3),
