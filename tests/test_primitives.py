@@ -900,6 +900,28 @@ case("stack", "stack-cross_axis_broadcast", "a: f64[2,3,1], b: f64[3,4]", "np.cr
      oracle="np.cross(a + np.zeros((2, 3, 4)), b + np.zeros((2, 3, 4)), axis=-2)")
 case("stack", "stack-cross_named", "a: f64[n,3], b: f64[3]", "np.cross(b, a, 0, 1, -1) * a",
      oracle="np.cross(b + np.zeros((3, 3)), a, 1, 1, -1) * a")
+# stacking one array joins its rows (NumPy iterates over its first axis)
+case("concatenate", "concatenate-hstack_one_array", "x: f64[3,4], y: f64[2,3,2]", "np.hstack(x)[:4] * np.hstack(y)",
+     vjp=True, oracle="np.concatenate((x[0], x[1], x[2]))[:4] * np.concatenate((y[0], y[1]), axis=1)")
+case("concatenate", "concatenate-column_stack_one_array", "x: f64[2,3]", "np.column_stack(x) * np.vstack(x).T",
+     oracle="np.stack((x[0], x[1]), axis=1) * x.T")
+case("concatenate", "concatenate-append", "x: f64[3], y: f64[2,3], z: f64[]",
+     "np.append(x, z) + np.append(y, x * z)[:4] + np.append(y, y[:1], axis=0)[2, 0]", vjp=True,
+     oracle="np.concatenate((x, np.reshape(z, -1))) + np.concatenate((np.ravel(y), x * z))[:4] + y[0, 0]")
+case("concatenate", "concatenate-pad_constant", "x: f64[2,3]",
+     "np.pad(x, ((1, 2), (3, 0))) + np.pad(x, (1, 2), constant_values=((1.0, 2.0), (3.0, 4.0)))[:, :6]", vjp=True,
+     oracle="np.pad(x, ((1, 2), (3, 0)), 'constant') + "
+            "np.pad(x, (1, 2), 'constant', constant_values=((1.0, 2.0), (3.0, 4.0)))[:, :6]")
+case("concatenate", "concatenate-pad_widths", "x: f64[2,2]", "np.pad(x, 2) * np.pad(x * x, (2,)) + np.pad(x, ((2, 2),), 'constant')",
+     oracle="np.pad(x, 2, 'constant') * np.pad(x * x, (2,), 'constant') + np.pad(x, ((2, 2),), 'constant')")
+case("concatenate", "concatenate-pad_edge", "x: f64[2,3], y: f64[n]", "np.pad(x, ((1, 2), (2, 1)), mode='edge') * np.pad(y, 1, 'edge')[1]",
+     oracle="np.concatenate((x[:, :1], x[:, :1], x, x[:, -1:]), axis=1)[np.array([0, 0, 1, 1, 1])] * y[0]", vjp=True)
+case("flip", "flip-rot90", "x: f64[3,4]", "np.rot90(x) @ np.rot90(x, 2) + np.rot90(x, -1) @ np.rot90(x, k=4)",
+     vjp=True)
+case("flip", "flip-rot90_axes", "x: f64[2,3,4]", "np.rot90(x, 1, axes=(2, 0)) + np.rot90(x, 3, (-1, 0))",
+     oracle="np.transpose(x[::-1], (2, 1, 0)) + np.transpose(x, (2, 1, 0))[::-1]")
+case("squeeze", "squeeze-method", "x: f64[3,1,4,1]", "x.squeeze() + x.squeeze(axis=(1, 3)) * x.squeeze(-1)[:, 0]",
+     oracle="np.squeeze(x) + np.squeeze(x, axis=(1, 3)) * np.squeeze(x, -1)[:, 0]", vjp=True)
 case("stack", "stack-array_of_scalars", "a: f64[], b: f64[]", "np.array([a, b * a, 2.0])", vjp=True)
 case("stack", "stack-array_of_rows", "x: f64[3], y: f64[3]", "np.array([x, y * y]) + np.asarray(x)",
      oracle="np.array([x, y * y]) + x")

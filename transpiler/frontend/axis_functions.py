@@ -73,6 +73,32 @@ def flip_axis(name: str, axis: int):
     return handle
 
 
+def rot90(lowering, node, builder, positional, keywords):
+    """`np.rot90(m, k=1, axes=(0, 1))`: the flips and transposes NumPy composes it of."""
+    arity(lowering, node, "np.rot90", positional, keywords, 1, 3, ("k", "axes"))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    rank = _rank(emit, atom)
+    k_value, k_node = arg(lowering, positional, keywords, 1, "k", node, Const(1, None))
+    turns = _int(lowering, k_value, k_node, "`k`") % 4
+    axes_value, axes_node = arg(lowering, positional, keywords, 2, "axes", node, (Const(0, None), Const(1, None)))
+    axes = static(lowering, axes_value, axes_node, "`axes`")
+    if not isinstance(axes, tuple) or len(axes) != 2 or not all(isinstance(a, int) for a in axes):
+        raise lowering.error(axes_node, "np.rot90's `axes` is a pair of axes known at build time", "axes=(0, 1)")
+    if rank < 2 or not all(-rank <= a < rank for a in axes) or axes[0] % rank == axes[1] % rank:
+        raise emit.error(f"np.rot90 needs two different axes of the array (rank {rank}), given {axes}")
+    first, second = (a % rank for a in axes)
+    if turns == 0:
+        return emit("getitem", atom, index=(slice(None),))  # m[:], a view
+    if turns == 2:
+        return emit("flip", emit("flip", atom, axis=first), axis=second)
+    order = list(range(rank))
+    order[first], order[second] = order[second], order[first]
+    if turns == 1:
+        return emit("transpose", emit("flip", atom, axis=second), axes=tuple(order))
+    return emit("flip", emit("transpose", atom, axes=tuple(order)), axis=second)
+
+
 def arg_extreme(prim: str):
     def handle(lowering, node, builder, positional, keywords):
         arity(lowering, node, f"np.{prim}", positional, keywords, 1, 2, ("axis", "keepdims"))

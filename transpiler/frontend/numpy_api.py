@@ -9,7 +9,8 @@ from typing import Callable
 
 from ..builder import const
 from ..ir import Const
-from . import array_functions as arrays, axis_functions as axes, contractions, cross_product, scientific_api as scientific
+from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, padding,
+               scientific_api as scientific)
 from .call_args import Emitter, arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -134,14 +135,12 @@ def _axis_op(prim: str, name: str, required: bool) -> Handler:
 def _sequence_op(prim: str, name: str) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, name, positional, keywords, 1, 2, ("axis",))
-        arrays = positional[0]
-        if not isinstance(arrays, tuple) or not arrays:
-            raise lowering.error(node, f"`{name}` takes a tuple or list of arrays", f"{name}((a, b), axis=0)")
+        parts = arrays.sequence_of_arrays(lowering, node, positional[0], name, builder)
         axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node, default=Const(0, None))
         axis = static(lowering, axis_value, axis_node, "`axis`")
         if not isinstance(axis, int):
             raise lowering.error(axis_node, "`axis` is an integer here")
-        return lowering._bind(builder, node, prim, [lowering._atom(a, node) for a in arrays], {"axis": axis})
+        return lowering._bind(builder, node, prim, [lowering._atom(a, node) for a in parts], {"axis": axis})
 
     return handle
 
@@ -265,6 +264,7 @@ FUNCTIONS["numpy.tensordot"] = contractions.tensordot
 FUNCTIONS["numpy.kron"] = contractions.kron
 FUNCTIONS["numpy.einsum"] = _einsum
 FUNCTIONS["numpy.cross"] = cross_product.cross
+FUNCTIONS.update({"numpy.append": padding.append, "numpy.pad": padding.pad, "numpy.rot90": axes.rot90})
 FUNCTIONS["numpy.transpose"] = _np_transpose
 FUNCTIONS["numpy.permute_dims"] = _np_transpose
 FUNCTIONS["numpy.concat"] = arrays.concatenate
