@@ -612,6 +612,11 @@ case("unbroadcast", "unbroadcast-alone", "x: f64[2,3,4], y: f64[3,1]",
      "np.sum(np.sum(x, axis=0), axis=1, keepdims=True) + 0.0 * y", ir=_ir_alone("unbroadcast"))
 
 
+# the gather through a permutation that carries sort's derivatives (only sort's rules bind it)
+case("permute_along", "permute_along-rows", "x: f64[3,4], i: i64[3,4]", "np.take_along_axis(x, i, axis=1)",
+     fixed={"i": np.array([[3, 1, 0, 2], [0, 1, 2, 3], [2, 3, 1, 0]])}, vjp=True,
+     ir=lambda x, i: ops.permute_along(x, i, axis=1),
+     oracle="np.stack([x[0, np.array([3, 1, 0, 2])], x[1], x[2, np.array([2, 3, 1, 0])]])")
 
 # the product of the other entries: the division is taken where it is exact (no zero, magnitudes moderate), the
 # running products elsewhere (a zero, or magnitudes whose products could leave the normal range)
@@ -793,6 +798,15 @@ case("diagonal", "diagonal-offset_method", "x: f64[3,5]",
 case("diagonal", "diagonal-named_square", "x: f64[n,n]", "np.diagonal(x, -1) * np.diag(x, 1)",
      oracle="x[np.array([1, 2]), np.array([0, 1])] * x[np.array([0, 1]), np.array([1, 2])]")
 case("diagonal", "diagonal-past_the_matrix", "x: f64[2,3]", "np.sum(np.diagonal(x, 4)) + x", oracle="0.0 + x")
+case("sort", "sort-vector", "x: f64[7]", "np.sort(x)", vjp=True)
+# (autograd sorts vectors only: its oracles sort row by row or column by column)
+_SORTED_COLUMNS = "np.stack([np.sort(x[:, j]) for j in range(4)], axis=1)"
+case("sort", "sort-axis", "x: f64[3,4]", "np.sort(x, axis=0) * np.sort(x, 1, kind='stable')",
+     oracle=f"{_SORTED_COLUMNS} * np.stack([np.sort(x[i]) for i in range(3)])", vjp=True)
+case("sort", "sort-flattened", "x: f64[3,4], y: f64[n]", "np.sort(x, axis=None)[:3] * np.sort(y)",
+     oracle="np.sort(np.ravel(x))[:3] * np.sort(y)")
+case("sort", "sort-argsort", "x: f64[3,4]", "x[np.argsort(x[:, 0]), 1:] * np.sort(x, axis=-2, stable=True)[:, :3]",
+     oracle=f"x[np.argsort(x[:, 0], kind='stable'), 1:] * {_SORTED_COLUMNS}[:, :3]")
 
 # --- matrix functions ----------------------------------------------------------------------------------------------
 case("inv", "inv-matrix", "a: f64[3,3]", "np.linalg.inv(a)", domain={"a": "matrix"}, vjp=True)
@@ -1003,6 +1017,7 @@ NON_DIFFERENTIABLE = {
     "stop_gradient": "the value itself with a zero derivative, by definition",
     "any": "a boolean: does any example take a branch (emitted by vmap for control flow)",
     "batch_size": "an integer: the batch size vmap's arguments share",
+    "argsort": "a permutation: integers",
 }
 
 

@@ -99,6 +99,34 @@ def rot90(lowering, node, builder, positional, keywords):
     return emit("flip", emit("transpose", atom, axes=tuple(order)), axis=second)
 
 
+_SORT_KINDS = ("quicksort", "mergesort", "heapsort", "stable")
+
+
+def sorting(prim: str):
+    """`np.sort` / `np.argsort(a, axis=-1, kind=None, stable=None)`; `axis=None` sorts the flattened array."""
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, f"np.{prim}", positional, keywords, 1, 3, ("axis", "kind", "stable"))
+        emit = Emitter(lowering, node, builder)
+        atom = emit.atom(positional[0])
+        axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node, Const(-1, None))
+        axis = _axis(lowering, axis_value, axis_node)
+        kind_value, kind_node = arg(lowering, positional, keywords, 2, "kind", node)
+        kind = static(lowering, kind_value, kind_node, "`kind`")
+        stable_value, stable_node = keywords.get("stable", (None, node))
+        stable = static(lowering, stable_value, stable_node, "`stable`")
+        if kind is not None and kind not in _SORT_KINDS or stable not in (None, True, False):
+            raise emit.error(f"np.{prim}'s `kind` is one of {', '.join(_SORT_KINDS)} and `stable` True or False")
+        if stable:
+            kind = "stable"
+        if axis is None:
+            atom, axis = _ravel(emit, atom), 0
+        if _rank(emit, atom) == 0:
+            raise emit.error(f"np.{prim} of a scalar: give it an array, or axis=None")
+        return emit(prim, atom, axis=axis, **({"kind": kind} if kind else {}))
+
+    return handle
+
+
 def arg_extreme(prim: str):
     def handle(lowering, node, builder, positional, keywords):
         arity(lowering, node, f"np.{prim}", positional, keywords, 1, 2, ("axis", "keepdims"))

@@ -264,7 +264,8 @@ FUNCTIONS["numpy.tensordot"] = contractions.tensordot
 FUNCTIONS["numpy.kron"] = contractions.kron
 FUNCTIONS["numpy.einsum"] = _einsum
 FUNCTIONS["numpy.cross"] = cross_product.cross
-FUNCTIONS.update({"numpy.append": padding.append, "numpy.pad": padding.pad, "numpy.rot90": axes.rot90})
+FUNCTIONS.update({"numpy.append": padding.append, "numpy.pad": padding.pad, "numpy.rot90": axes.rot90,
+                  "numpy.sort": axes.sorting("sort"), "numpy.argsort": axes.sorting("argsort")})
 FUNCTIONS["numpy.transpose"] = _np_transpose
 FUNCTIONS["numpy.permute_dims"] = _np_transpose
 FUNCTIONS["numpy.concat"] = arrays.concatenate
