@@ -147,6 +147,9 @@ def _vjp_diagonal(g, out, x, active=None, offset=0, axis1=0, axis2=1):
     length = out.shape[-1]
     if length == 0:
         return [ops.zeros_like(x)]
+    if x.rank == 2 and n == m and not is_unknown(n):  # a square matrix: np.diag builds it
+        placed = ops.diag(g, k=offset) if offset else ops.diag(g)
+        return [placed if first < second else ops.transpose(placed)]
     before = max(offset, 0)
     if isinstance(n, int) and isinstance(m, int):
         after = m - length - before
