@@ -144,6 +144,7 @@ REFUSED = [  # (id, parameters, expression, a word the message must contain)
     ("hstack_unknown_rows", 'x: "f64[n,3]"', "np.hstack(x)", "first axis"),
     ("rot90_same_axes", 'x: "f64[3,3]"', "np.rot90(x, axes=(1, -1))", "different axes"),
     ("sort_kind", 'x: "f64[3]"', "np.sort(x, kind='bogo')", "kind"),
+    ("partition", 'x: "f64[7]"', "np.partition(x, 3)", "np.sort"),
 ]
 
 

@@ -335,6 +335,11 @@ FUNCTIONS["builtins.sum"] = _refuse("the builtin `sum` is not supported in kerne
 FUNCTIONS["builtins.range"] = _refuse("`range` is only supported as what a `for` loop runs over",
                                       "for i in range(n): ..., or np.arange(n) for an index array")
 FUNCTIONS["builtins.print"] = arrays.print_call
+for _name in ("partition", "argpartition"):
+    FUNCTIONS[f"numpy.{_name}"] = _refuse(
+        f"`np.{_name}` is not supported in kernels: the order it leaves the other elements in is NumPy's choice, "
+        "which a derivative could not follow exactly", "np.sort(x, axis=...) puts every element in its place, "
+        "the k-th included: np.sort(x)[k]")
 for _builtin in ("float", "int", "round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")
