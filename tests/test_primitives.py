@@ -743,6 +743,11 @@ case("einsum", "einsum-ellipsis_batched_matmul", "a: f64[2,3], b: f64[4,3,2]", '
 case("einsum", "einsum-ellipsis_implicit", "a: f64[3,4,4], b: f64[4,4]", 'np.einsum("...jk,...kj", a, b)')
 case("einsum", "einsum-broadcast_one", "a: f64[3,1], b: f64[3,4]", 'np.einsum("ij,ij->i", a, b)',
      oracle='np.einsum("ij,ij->i", a + np.zeros((3, 4)), b)')  # (autograd keeps b's shape for a's cotangent)
+case("einsum", "einsum-sublists", "a: f64[2,3], b: f64[3,4]", "np.einsum(a, [0, 1], b, (1, 2), [2, 0])", vjp=True,
+     oracle='np.einsum("ij,jk->ki", a, b)')
+case("einsum", "einsum-sublists_ellipsis_implicit", "a: f64[2,2,3], b: f64[2,3,4]",
+     "np.einsum(a, [Ellipsis, 0, 1], b, [..., 1, 2], [..., 0, 2]) + np.einsum(a, [2, 0, 1], b, [2, 1, 3])[:, None]",
+     oracle='np.einsum("...ij,...jk->...ik", a, b) + np.einsum("kij,kjl->il", a, b)[:, None]')
 case("matmul", "matmul-tensordot_pairs", "a: f64[3,4,2], b: f64[2,3,2]", "np.tensordot(a, b, axes=([0, 2], [1, 0]))",
      vjp=True)
 case("matmul", "matmul-tensordot_int", "a: f64[4,2,2], b: f64[2,2,3]", "np.tensordot(a, b, axes=2)")

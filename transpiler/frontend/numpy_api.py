@@ -84,10 +84,11 @@ def _matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
 
 def _einsum(lowering, node, builder, positional, keywords):
     _arity(lowering, node, "np.einsum", positional, keywords, 2, 16)
-    spec = positional[0]
-    if not isinstance(spec, str):
-        raise lowering.error(node, "np.einsum's first argument is a subscripts string", 'np.einsum("ij,j->i", a, x)')
-    atoms = [lowering._atom(v, node) for v in positional[1:]]
+    if isinstance(positional[0], str):
+        spec, operands = positional[0], positional[1:]
+    else:  # NumPy's other form: each operand followed by its axes' labels, then the output's (`a, [0, 1], b, ...`)
+        spec, operands = contractions.sublist_subscripts(Emitter(lowering, node, builder), positional)
+    atoms = [lowering._atom(v, node) for v in operands]
     if "." in spec:
         spec = contractions.expand_ellipsis(Emitter(lowering, node, builder), spec, atoms)
     return lowering._bind(builder, node, "einsum", atoms, {"spec": spec})

@@ -147,6 +147,8 @@ class Expressions:
                              "at call time is not known at build time",
                              f"assign `{name}` a number once at module level (or from other constants), or pass it "
                              "in as a parameter")
+        if name == "Ellipsis":  # the builtin constant `...` names (einsum's sublists take it)
+            return Ellipsis
         if name in _BUILTINS:
             return Module(f"builtins.{name}")
         if name in _LIFTED:
