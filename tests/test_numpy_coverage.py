@@ -167,3 +167,21 @@ def test_reverse_mode_of_a_diagonal_of_unknown_sizes_is_a_located_refusal():
     x = rng.normal(size=(3, 5))
     forward = load_source(text.replace("g = grad(f)", "h = jvp(f)"))
     assert forward.f(x) == np.trace(x, 1)
+
+
+def test_a_python_list_in_an_index_is_the_array_numpy_makes_of_it():
+    """`x[[0, 2]]` gathers, `x[[True, False, True]]` masks, `a[[0, 0, 1]] = v` writes (the last write wins)."""
+    text = HEADER + '''
+
+@kernel
+def f(x: "f64[3,4]", v: "f64[3,4]"):
+    a = x * 1.0
+    a[[0, 0, 1]] = v
+    a[:, [1, 3]] += x[[True, False, True]].T[:3]
+    return np.sum(np.sin(a * x[[2, 0, 1]]))
+
+
+g = grad(f, wrt=("x", "v"))
+'''
+    rng = np.random.default_rng(5)
+    check_against_python(text, [rng.normal(size=(3, 4)), rng.normal(size=(3, 4))])

@@ -885,6 +885,11 @@ case("subtract", "subtract-diff", "x: f64[3,4]", "np.diff(x) + np.diff(x, axis=0
 case("subtract", "subtract-diff_twice", "x: f64[n]", "np.diff(x * x, 2)")
 case("getitem", "getitem-argmax", "x: f64[3,4]",
      "x[:, np.argmax(x, axis=0)][0] + x[np.argmin(x[:, 0])] + x[1, x[2].argmax()] * np.argmax(x)")
+case("getitem", "getitem-python_lists", "x: f64[5,4,3]",
+     "x[[0, 1, 2], :, :] * x[3, 1:, [1, 2, 0]].T[:, None, :] + np.sum(x[[0, 0]])"
+     " + np.sum(x[[True, False, True, False, True]][1:, [[0], [2], [3]], 0])",
+     oracle="x[np.array([0, 1, 2])] * x[3, 1:, np.array([1, 2, 0])].T[:, None, :] + np.sum(x[np.array([0, 0])])"
+            " + np.sum(x[np.array([0, 2, 4])][1:, np.array([[0], [2], [3]]), 0])", vjp=True)
 case("getitem", "getitem-split", "x: f64[6,2]", "a, b, c = np.split(x, 3)\na * b + c", vjp=True,
      oracle="x[0:2] * x[2:4] + x[4:6]")
 case("getitem", "getitem-split_at", "x: f64[3,5]", "a, b = np.split(x, [2], axis=1)\nnp.sum(a) * b",
