@@ -145,6 +145,9 @@ REFUSED = [  # (id, parameters, expression, a word the message must contain)
     ("rot90_same_axes", 'x: "f64[3,3]"', "np.rot90(x, axes=(1, -1))", "different axes"),
     ("sort_kind", 'x: "f64[3]"', "np.sort(x, kind='bogo')", "kind"),
     ("partition", 'x: "f64[7]"', "np.partition(x, 3)", "np.sort"),
+    ("gradient_short", 'x: "f64[2]"', "np.gradient(x, edge_order=2)", "at least 3"),
+    ("gradient_coordinates", 'x: "f64[4]", t: "f64[4]"', "np.gradient(x, t)", "coordinate"),
+    ("gradient_unknown_length", 'x: "f64[n]"', "np.gradient(x)", "length"),
 ]
 
 
@@ -185,3 +188,33 @@ g = grad(f, wrt=("x", "v"))
 '''
     rng = np.random.default_rng(5)
     check_against_python(text, [rng.normal(size=(3, 4)), rng.normal(size=(3, 4))])
+
+
+GRADIENTS = HEADER + '''
+
+@kernel
+def g(x: "f64[5,4,3]", v: "f32[6]", i: "i64[4]"):
+    return (np.gradient(v), np.gradient(x, axis=-1, edge_order=2), np.gradient(x, 0.5, 2, 3, edge_order=2),
+            np.gradient(x, axis=(0, -1)), np.gradient(i), np.gradient(v, 0.3))
+
+
+@kernel
+def f(x: "f64[3,4,5]"):
+    gx, gy, gz = np.gradient(x, 0.5, 1, 3.0)
+    return np.sum(np.sin(gx * gy - gz))
+
+
+grad_f = grad(f)
+'''
+
+
+def test_np_gradient_has_numpys_bits_and_derivatives():
+    """Float32 stays float32, integers become float64, each axis's spacing divides as NumPy divides."""
+    rng = np.random.default_rng(2)
+    args = [rng.normal(size=(5, 4, 3)), rng.normal(size=6).astype(np.float32), np.array([1, 4, 9, 16])]
+    module, python = load_source(GRADIENTS), python_functions(GRADIENTS)
+    flat = lambda values: [a for v in values for a in (v if isinstance(v, tuple) else (v,))]  # noqa: E731
+    for got, expected in zip(flat(module.g(*args)), flat(python["g"](*args)), strict=True):
+        assert_same_bits(got, expected)
+    check_against_python(GRADIENTS.replace("grad_f = grad(f)", "g = grad(f)").replace("def g(", "def h("),
+                         [rng.normal(size=(3, 4, 5))])

@@ -883,6 +883,15 @@ case("reshape", "reshape-ravel", "x: f64[3,4]", "np.ravel(x) + x.ravel() * x.fla
      oracle="np.ravel(x) + np.ravel(x) * np.ravel(x)", vjp=True)
 case("subtract", "subtract-diff", "x: f64[3,4]", "np.diff(x) + np.diff(x, axis=0)[0, 0]", vjp=True)
 case("subtract", "subtract-diff_twice", "x: f64[n]", "np.diff(x * x, 2)")
+# np.gradient (autograd's takes no spacing or edge_order: those oracles write NumPy's formulas out)
+case("subtract", "subtract-gradient", "x: f64[5,4]", "np.gradient(x, axis=0) + np.gradient(x)[1]", vjp=True)
+case("subtract", "subtract-gradient_spacing", "x: f64[5,4]", "np.gradient(x, 0.5, axis=1, edge_order=2)", vjp=True,
+     oracle="np.concatenate((-3.0 * x[:, :1] + 4.0 * x[:, 1:2] - 1.0 * x[:, 2:3], (x[:, 2:] - x[:, :-2]) / 1.0, "
+            "1.0 * x[:, -3:-2] - 4.0 * x[:, -2:-1] + 3.0 * x[:, -1:]), axis=1)")
+# (autograd's np.gradient over all axes of a non-cube fails with a broadcast error: a cube here, FD checks the rest)
+case("subtract", "subtract-gradient_all_axes", "x: f64[4,4,4]", "gx, gy, gz = np.gradient(x)\ngx * gy - gz")
+case("subtract", "subtract-gradient_vector", "v: f64[6]", "np.gradient(v * v) + np.gradient(v, 2.0)",
+     oracle="np.gradient(v * v) + np.gradient(v) / 2.0")
 case("getitem", "getitem-argmax", "x: f64[3,4]",
      "x[:, np.argmax(x, axis=0)][0] + x[np.argmin(x[:, 0])] + x[1, x[2].argmax()] * np.argmax(x)")
 case("getitem", "getitem-python_lists", "x: f64[5,4,3]",
