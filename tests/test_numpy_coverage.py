@@ -145,6 +145,8 @@ REFUSED = [  # (id, parameters, expression, a word the message must contain)
     ("rot90_same_axes", 'x: "f64[3,3]"', "np.rot90(x, axes=(1, -1))", "different axes"),
     ("sort_kind", 'x: "f64[3]"', "np.sort(x, kind='bogo')", "kind"),
     ("partition", 'x: "f64[7]"', "np.partition(x, 3)", "np.sort"),
+    ("select_not_boolean", 'x: "f64[3]"', "np.select([x], [x])", "boolean"),
+    ("select_lengths", 'x: "f64[3]"', "np.select([x > 0, x < 0], [x])", "as many"),
     ("gradient_short", 'x: "f64[2]"', "np.gradient(x, edge_order=2)", "at least 3"),
     ("gradient_coordinates", 'x: "f64[4]", t: "f64[4]"', "np.gradient(x, t)", "coordinate"),
     ("gradient_unknown_length", 'x: "f64[n]"', "np.gradient(x)", "length"),
@@ -218,3 +220,22 @@ def test_np_gradient_has_numpys_bits_and_derivatives():
         assert_same_bits(got, expected)
     check_against_python(GRADIENTS.replace("grad_f = grad(f)", "g = grad(f)").replace("def g(", "def h("),
                          [rng.normal(size=(3, 4, 5))])
+
+
+SELECTS = HEADER + '''
+
+@kernel
+def f(a: "f64[3,4,5]", b: "f32[4,5]", c: "f32[5]", i: "i64[5]"):
+    return (np.select([a > 0, a < -1, b > 0.5], [a, a * a, b]), np.select([b > 0, c < 0], [b, c], default=0.1),
+            np.select([c > 0], [i], 2), np.select((c > 0, c < -0.5), (1.5, c), default=-np.inf),
+            np.select([i > 2], [c], default=i.shape[0]))
+'''
+
+
+def test_np_select_promotes_as_numpy_does():
+    """Python numbers take part weakly (a float32 choice with `default=0.1` stays float32), arrays strongly."""
+    rng = np.random.default_rng(4)
+    args = [rng.normal(size=(3, 4, 5)), rng.normal(size=(4, 5)).astype(np.float32),
+            rng.normal(size=5).astype(np.float32), np.arange(5)]
+    for got, expected in zip(load_source(SELECTS).f(*args), python_functions(SELECTS)["f"](*args), strict=True):
+        assert_same_bits(got, expected)

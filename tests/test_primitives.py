@@ -903,6 +903,10 @@ case("getitem", "getitem-split", "x: f64[6,2]", "a, b, c = np.split(x, 3)\na * b
      oracle="x[0:2] * x[2:4] + x[4:6]")
 case("getitem", "getitem-split_at", "x: f64[3,5]", "a, b = np.split(x, [2], axis=1)\nnp.sum(a) * b",
      oracle="np.sum(x[:, :2]) * x[:, 2:]")
+case("where", "where-select", "a: f64[3,4], b: f64[4]", "np.select([a > 0, a < -1, b > 0.5], [a * b, a * a, b], default=1.1)",
+     vjp=True)
+case("where", "where-select_scalars", "a: f64[3,4]", "np.select((a > 0.5, a < 0), (2.0, a))",
+     oracle="np.select((a > 0.5, a < 0), (2.0 + 0.0 * a, a), 0.0)")
 case("where", "where-isfinite", "x: f64[3,4]", "np.where(np.isfinite(x) & ~np.isnan(x) & ~np.isinf(x), x, 0.0)",
      oracle="x")
 case("concatenate", "concatenate-roll", "x: f64[5]", "np.roll(x, 2)", vjp=True)

@@ -10,7 +10,7 @@ from typing import Callable
 from ..builder import const
 from ..ir import Const
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
-               padding, scientific_api as scientific)
+               padding, scientific_api as scientific, selection)
 from .call_args import Emitter, arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -266,7 +266,7 @@ FUNCTIONS["numpy.kron"] = contractions.kron
 FUNCTIONS["numpy.einsum"] = _einsum
 FUNCTIONS["numpy.cross"] = cross_product.cross
 FUNCTIONS.update({"numpy.gradient": finite_differences.gradient, "numpy.append": padding.append,
-                  "numpy.pad": padding.pad, "numpy.rot90": axes.rot90,
+                  "numpy.pad": padding.pad, "numpy.rot90": axes.rot90, "numpy.select": selection.select,
                   "numpy.sort": axes.sorting("sort"), "numpy.argsort": axes.sorting("argsort")})
 FUNCTIONS["numpy.transpose"] = _np_transpose
 FUNCTIONS["numpy.permute_dims"] = _np_transpose
