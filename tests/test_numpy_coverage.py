@@ -107,7 +107,9 @@ def f(a: "f64[4,3]", b: "f64[3,4]", m: "f64[3,5]", s: "f64[2,3,4]", v: "f64[6]")
     p = np.pad(m, ((1, 0), (0, 2)), constant_values=0.5)[:, :6] + np.pad(m, (1, 0), mode="edge")
     r = np.sum(np.rot90(m) @ np.append(m, m[:1], axis=0)[:3]) + np.sum(np.hstack(s)[:, :5] @ np.rot90(m, 3))
     q = np.sort(v) * np.sort(m, axis=0)[0, :1] + np.hstack(a)[:6] + np.vstack(a)[1, 0]
-    return np.sum(np.tanh(c)) * d + np.sum(p * p) + r + np.sum(q * q)
+    e = np.einsum(a, [0, 1], b, [1, 2], [2, 0]) + np.gradient(b, 0.5, edge_order=2)[1][[2, 0, 1, 1]] + a[[3, 1, 2, 0]] @ b
+    w = np.select([e > 0.5, e < -0.5], [e * e, np.tanh(e)], default=0.25) + np.gradient(m, axis=1)[[0, 1, 2, 2], :4]
+    return np.sum(np.tanh(c)) * d + np.sum(p * p) + r + np.sum(q * q) + np.sum(w * w)
 
 
 f_grad = grad(f, wrt=("a", "b", "m", "s", "v"))

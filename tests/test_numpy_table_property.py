@@ -2,12 +2,12 @@
 
 Each program is a random expression tree over a 4x4 matrix `m` and a vector `v` of length 4, built from the table's
 entries (special functions, flips, rolls, cumulative sums, triangles, diagonals, stacking, tiling, softmax, matrix
-functions on well-conditioned arguments, cross products, rotations, pads, sorts), read out as a scalar through
-var/std/norm/logsumexp/trace/slogdet. The grammar writes every node twice: as the kernel source, and in autograd's
-spelling where autograd names the operation differently (it has no flip or scipy softmax), so the oracle is
-independent of the table. For each program the generated `grad` must match autograd, the generated `jvp` must match
-a central difference along a random direction, and the generated primal must match the kernel run as plain NumPy. A
-few dozen programs run in the default suite; `LIFTED_TABLE_PROGRAMS` (slow marker) runs more.
+functions on well-conditioned arguments, cross products, rotations, pads, sorts, gradients, selects), read out as a
+scalar through var/std/norm/logsumexp/trace/slogdet. The grammar writes every node twice: as the kernel source, and
+in autograd's spelling where autograd names the operation differently (it has no flip or scipy softmax), so the
+oracle is independent of the table. For each program the generated `grad` must match autograd, the generated `jvp`
+must match a central difference along a random direction, and the generated primal must match the kernel run as
+plain NumPy. A few dozen programs run in the default suite; `LIFTED_TABLE_PROGRAMS` (slow marker) runs more.
 """
 from __future__ import annotations
 
@@ -60,6 +60,9 @@ MATRIX_MAPS = [
     ("np.sort({0}, axis={k})", "np.swapaxes(np.stack([np.sort(np.swapaxes({0}, {k}, 1)[i]) for i in range(4)]), {k}, 1)"),
     ("np.reshape(np.hstack({0}), (4, 4)) * np.diagonal({0}, {o})[:1].squeeze()",
      "np.reshape(np.concatenate([{0}[i] for i in range(4)]), (4, 4)) * {0}[max(-({o}), 0), max({o}, 0)]"),
+    ("np.gradient({0}, axis={k})", None), ("{0}[[3, 0, 2, 1]]", "{0}[np.array([3, 0, 2, 1])]"),
+    ("np.select([{0} > 0.3, {0} < -0.2], [{0} * {0}, np.tanh({0})], default=0.5)", None),
+    ("np.einsum({0}, [0, 1], np.tanh({0}), [1, 2], [2, 0]) * 0.25", "np.einsum('ij,jk->ki', {0}, np.tanh({0})) * 0.25"),
 ]
 READOUTS = [
     ("np.sum({0})", None), ("np.var({0})", None), ("np.std({0}, ddof=1)", None),
