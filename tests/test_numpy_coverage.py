@@ -93,7 +93,8 @@ def test_sort_keeps_numpys_bits_with_ties_nan_and_signed_zeros():
 def test_sort_derivative_follows_the_stable_order_at_ties():
     """At a tie the cotangent goes back through NumPy's stable order: the first of equal values takes the first
     place's cotangent (a one-sided derivative there)."""
-    text = HEADER + '\n\n@kernel\ndef f(x: "f64[4]", w: "f64[4]"):\n    return np.sum(np.sort(x) * w)\n\n\ng = grad(f)\n'
+    text = HEADER + ('\n\n@kernel\ndef f(x: "f64[4]", w: "f64[4]"):\n    return np.sum(np.sort(x) * w)\n\n\n'
+                     "g = grad(f)\n")
     x, w = np.array([1.0, 0.5, 1.0, -2.0]), np.array([1.0, 2.0, 3.0, 4.0])
     assert np.array_equal(load_source(text).g(x, w), np.array([3.0, 2.0, 4.0, 1.0]))  # sorted order: 3, 1, 0, 2
 
@@ -107,7 +108,8 @@ def f(a: "f64[4,3]", b: "f64[3,4]", m: "f64[3,5]", s: "f64[2,3,4]", v: "f64[6]")
     p = np.pad(m, ((1, 0), (0, 2)), constant_values=0.5)[:, :6] + np.pad(m, (1, 0), mode="edge")
     r = np.sum(np.rot90(m) @ np.append(m, m[:1], axis=0)[:3]) + np.sum(np.hstack(s)[:, :5] @ np.rot90(m, 3))
     q = np.sort(v) * np.sort(m, axis=0)[0, :1] + np.hstack(a)[:6] + np.vstack(a)[1, 0]
-    e = np.einsum(a, [0, 1], b, [1, 2], [2, 0]) + np.gradient(b, 0.5, edge_order=2)[1][[2, 0, 1, 1]] + a[[3, 1, 2, 0]] @ b
+    e = np.einsum(a, [0, 1], b, [1, 2], [2, 0]) + np.gradient(b, 0.5, edge_order=2)[1][[2, 0, 1, 1]]
+    e = e + a[[3, 1, 2, 0]] @ b
     w = np.select([e > 0.5, e < -0.5], [e * e, np.tanh(e)], default=0.25) + np.gradient(m, axis=1)[[0, 1, 2, 2], :4]
     return np.sum(np.tanh(c)) * d + np.sum(p * p) + r + np.sum(q * q) + np.sum(w * w)
 
@@ -241,3 +243,23 @@ def test_np_select_promotes_as_numpy_does():
             rng.normal(size=5).astype(np.float32), np.arange(5)]
     for got, expected in zip(load_source(SELECTS).f(*args), python_functions(SELECTS)["f"](*args), strict=True):
         assert_same_bits(got, expected)
+
+
+SECOND_ORDER = HEADER + '''
+
+@kernel
+def f(x: "f64[3,4]"):
+    c = np.cross(x[:, :3], np.tanh(x[:, 1:]))
+    s = np.sort(x * x, axis=1) * np.trace(x, 1)
+    p = np.pad(x, ((1, 0), (0, 1)), mode="edge")[:3, :4] * np.gradient(x, axis=0)
+    return np.sum(np.sin(c)) + np.sum(s * s) + np.sum(np.select([x > 0.2], [p], default=0.5) * np.rot90(x, 2))
+'''
+
+
+def test_second_order_through_the_added_functions():
+    """Hessians through sort's permutation, the cross product's products, the diagonal, pads and np.gradient:
+    against autograd and differences of the generated gradient (tests/gradcheck.py)."""
+    from gradcheck import check_second_order
+
+    x = np.random.default_rng(6).normal(size=(3, 4))
+    check_second_order(SECOND_ORDER, [x], 0)

@@ -57,7 +57,8 @@ MATRIX_MAPS = [
     ("np.pad({0}[1:3, 1:3], 1, mode='edge')", "{0}[np.array([1, 1, 2, 2])][:, np.array([1, 1, 2, 2])]"),
     ("np.append({0}[:3], {0}[3:] * 2.0, axis=0)", "np.concatenate(({0}[:3], {0}[3:] * 2.0), axis=0)"),
     # autograd sorts vectors only, and takes a diagonal without an offset only
-    ("np.sort({0}, axis={k})", "np.swapaxes(np.stack([np.sort(np.swapaxes({0}, {k}, 1)[i]) for i in range(4)]), {k}, 1)"),
+    ("np.sort({0}, axis={k})",
+     "np.swapaxes(np.stack([np.sort(np.swapaxes({0}, {k}, 1)[i]) for i in range(4)]), {k}, 1)"),
     ("np.reshape(np.hstack({0}), (4, 4)) * np.diagonal({0}, {o})[:1].squeeze()",
      "np.reshape(np.concatenate([{0}[i] for i in range(4)]), (4, 4)) * {0}[max(-({o}), 0), max({o}, 0)]"),
     ("np.gradient({0}, axis={k})", None), ("{0}[[3, 0, 2, 1]]", "{0}[np.array([3, 0, 2, 1])]"),
@@ -67,7 +68,8 @@ MATRIX_MAPS = [
 READOUTS = [
     ("np.sum({0})", None), ("np.var({0})", None), ("np.std({0}, ddof=1)", None),
     ("np.linalg.norm({0} + 0.5)", "np.sqrt(np.sum(({0} + 0.5) * ({0} + 0.5)))"),  # never at 0, where it has no slope ("scipy.special.logsumexp({0})", None),
-    ("np.trace({0})", None), ("np.trace({0}, 1) - np.trace({0}, offset=-2)", None), ("np.linalg.slogdet(np.tanh({0}) * 0.2 + np.eye(4))[1]", None),
+    ("np.trace({0})", None), ("np.trace({0}, 1) - np.trace({0}, offset=-2)", None),
+    ("np.linalg.slogdet(np.tanh({0}) * 0.2 + np.eye(4))[1]", None),
     ("np.linalg.det(np.tanh({0}) * 0.2 + np.eye(4))", None), ("np.mean(np.linalg.eigvalsh({0} + {0}.T))", "np.mean(np.linalg.eigh({0} + {0}.T)[0])"),
 ]
 LEAVES = [("m", "m"), ("m.T", "m.T"), ("(np.outer(v, v) * 0.5)", "(np.outer(v, v) * 0.5)"),

@@ -903,8 +903,8 @@ case("getitem", "getitem-split", "x: f64[6,2]", "a, b, c = np.split(x, 3)\na * b
      oracle="x[0:2] * x[2:4] + x[4:6]")
 case("getitem", "getitem-split_at", "x: f64[3,5]", "a, b = np.split(x, [2], axis=1)\nnp.sum(a) * b",
      oracle="np.sum(x[:, :2]) * x[:, 2:]")
-case("where", "where-select", "a: f64[3,4], b: f64[4]", "np.select([a > 0, a < -1, b > 0.5], [a * b, a * a, b], default=1.1)",
-     vjp=True)
+case("where", "where-select", "a: f64[3,4], b: f64[4]",
+     "np.select([a > 0, a < -1, b > 0.5], [a * b, a * a, b], default=1.1)", vjp=True)
 case("where", "where-select_scalars", "a: f64[3,4]", "np.select((a > 0.5, a < 0), (2.0, a))",
      oracle="np.select((a > 0.5, a < 0), (2.0 + 0.0 * a, a), 0.0)")
 case("where", "where-isfinite", "x: f64[3,4]", "np.where(np.isfinite(x) & ~np.isnan(x) & ~np.isinf(x), x, 0.0)",
@@ -949,9 +949,11 @@ case("concatenate", "concatenate-pad_constant", "x: f64[2,3]",
      "np.pad(x, ((1, 2), (3, 0))) + np.pad(x, (1, 2), constant_values=((1.0, 2.0), (3.0, 4.0)))[:, :6]", vjp=True,
      oracle="np.pad(x, ((1, 2), (3, 0)), 'constant') + "
             "np.pad(x, (1, 2), 'constant', constant_values=((1.0, 2.0), (3.0, 4.0)))[:, :6]")
-case("concatenate", "concatenate-pad_widths", "x: f64[2,2]", "np.pad(x, 2) * np.pad(x * x, (2,)) + np.pad(x, ((2, 2),), 'constant')",
+case("concatenate", "concatenate-pad_widths", "x: f64[2,2]",
+     "np.pad(x, 2) * np.pad(x * x, (2,)) + np.pad(x, ((2, 2),), 'constant')",
      oracle="np.pad(x, 2, 'constant') * np.pad(x * x, (2,), 'constant') + np.pad(x, ((2, 2),), 'constant')")
-case("concatenate", "concatenate-pad_edge", "x: f64[2,3], y: f64[n]", "np.pad(x, ((1, 2), (2, 1)), mode='edge') * np.pad(y, 1, 'edge')[1]",
+case("concatenate", "concatenate-pad_edge", "x: f64[2,3], y: f64[n]",
+     "np.pad(x, ((1, 2), (2, 1)), mode='edge') * np.pad(y, 1, 'edge')[1]",
      oracle="np.concatenate((x[:, :1], x[:, :1], x, x[:, -1:]), axis=1)[np.array([0, 0, 1, 1, 1])] * y[0]", vjp=True)
 case("flip", "flip-rot90", "x: f64[3,4]", "np.rot90(x) @ np.rot90(x, 2) + np.rot90(x, -1) @ np.rot90(x, k=4)",
      vjp=True)

@@ -60,9 +60,11 @@ def _method_copy(lowering, node, builder, atom, positional, keywords):
 METHODS: dict[str, Callable] = {
     "sum": _method_reduction("sum"), "mean": _method_reduction("mean"), "max": _method_reduction("max"),
     "min": _method_reduction("min"), "prod": _method_reduction("prod"), "reshape": _method_reshape,
-    "dot": _method_dot, "squeeze": _method_squeeze, "transpose": _method_transpose, "astype": _method_astype, "copy": _method_copy,
+    "dot": _method_dot, "squeeze": _method_squeeze, "transpose": _method_transpose, "astype": _method_astype,
+    "copy": _method_copy,
     "var": axes.method_moments("var"), "std": axes.method_moments("std"), "cumsum": axes.method_cumsum,
-    "trace": axes.method_trace, "diagonal": axes.method_diagonal, "ravel": arrays.method_ravel, "flatten": arrays.method_flatten,
+    "trace": axes.method_trace, "diagonal": axes.method_diagonal, "ravel": arrays.method_ravel,
+    "flatten": arrays.method_flatten,
     "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
     "argmin": axes.method_arg_extreme("argmin"),
 }
