@@ -263,3 +263,30 @@ def test_second_order_through_the_added_functions():
 
     x = np.random.default_rng(6).normal(size=(3, 4))
     check_second_order(SECOND_ORDER, [x], 0)
+
+
+def test_an_assert_known_at_build_time_compiles_to_nothing():
+    text = HEADER + '''
+
+@kernel
+def f(x: "f64[3,2]"):
+    assert len(x) == 3 and x.ndim == 2, "three rows"
+    return np.sum(x * x)
+
+
+g = grad(f)
+'''
+    from lifted.transpiler import transpile_source
+
+    assert "assert" not in transpile_source(text, "case.py").split("def f(")[1]
+    check_against_python(text, [np.random.default_rng(7).normal(size=(3, 2))])
+
+
+@pytest.mark.parametrize("annotation, condition, word", [('"f64[n,2]"', "len(x) == 3", "run time"),
+                                                         ('"f64[3,2]"', "x.shape[1] == 3", "false")])
+def test_an_assert_not_known_true_at_build_time_is_a_located_refusal(annotation, condition, word):
+    text = HEADER + f"\n\n@kernel\ndef f(x: {annotation}):\n    assert {condition}\n    return x\n"
+    with pytest.raises(TranspileError) as info:
+        load_source(text)
+    assert info.value.loc is not None and (info.value.loc.line, info.value.loc.col) == (7, 12), str(info.value)
+    assert word in str(info.value), str(info.value)
