@@ -1,13 +1,13 @@
 """Random programs over the NumPy/SciPy table: compositions of its entries, checked end to end.
 
-Each program is a random expression tree over a 4x4 matrix `m` and a vector `v` of length 4, built from the
-table's entries (special functions, flips, rolls, cumulative sums, triangles, diagonals, stacking, tiling,
-softmax, matrix functions on well-conditioned arguments), read out as a scalar through var/std/norm/logsumexp/
-trace/slogdet. The grammar writes every node twice: as the kernel source, and in autograd's spelling where
-autograd names the operation differently (it has no flip or scipy softmax), so the oracle is independent of the
-table. For each program the generated `grad` must match autograd, the generated `jvp` must match a central
-difference along a random direction, and the generated primal must match the kernel run as plain NumPy.
-A few dozen programs run in the default suite; `LIFTED_TABLE_PROGRAMS` (slow marker) runs more.
+Each program is a random expression tree over a 4x4 matrix `m` and a vector `v` of length 4, built from the table's
+entries (special functions, flips, rolls, cumulative sums, triangles, diagonals, stacking, tiling, softmax, matrix
+functions on well-conditioned arguments, cross products, rotations, pads, sorts, gradients, selects), read out as a
+scalar through var/std/norm/logsumexp/trace/slogdet. The grammar writes every node twice: as the kernel source, and
+in autograd's spelling where autograd names the operation differently (it has no flip or scipy softmax), so the
+oracle is independent of the table. For each program the generated `grad` must match autograd, the generated `jvp`
+must match a central difference along a random direction, and the generated primal must match the kernel run as
+plain NumPy. A few dozen programs run in the default suite; `LIFTED_TABLE_PROGRAMS` (slow marker) runs more.
 """
 from __future__ import annotations
 
@@ -52,11 +52,24 @@ MATRIX_MAPS = [
     ("np.tensordot({0}, {0}, axes=([{k}], [0])) * 0.25", None), ("np.inner({0}, {0}) * 0.25", None),
     ("np.einsum('...ij,...jk->...ik', {0}, {0}) * 0.25", None), ("np.dot({0}, np.tanh({0})) * 0.25", None),
     ("np.kron({0}[:2, :2], np.tanh({0}[2:, 2:]))", None), ("np.fmax({0}, 0.1) + np.fmin({0}, -0.2)", None),
+    ("np.hstack((np.cross({0}[:, :3], np.tanh({0}[:, 1:])), {0}[:, 3:]))", None), ("np.rot90({0}, {s})", None),
+    ("np.pad({0}[1:, :3] * 0.5, ((1, 0), (0, 1)), 'constant', constant_values=0.25)", None),
+    ("np.pad({0}[1:3, 1:3], 1, mode='edge')", "{0}[np.array([1, 1, 2, 2])][:, np.array([1, 1, 2, 2])]"),
+    ("np.append({0}[:3], {0}[3:] * 2.0, axis=0)", "np.concatenate(({0}[:3], {0}[3:] * 2.0), axis=0)"),
+    # autograd sorts vectors only, and takes a diagonal without an offset only
+    ("np.sort({0}, axis={k})",
+     "np.swapaxes(np.stack([np.sort(np.swapaxes({0}, {k}, 1)[i]) for i in range(4)]), {k}, 1)"),
+    ("np.reshape(np.hstack({0}), (4, 4)) * np.diagonal({0}, {o})[:1].squeeze()",
+     "np.reshape(np.concatenate([{0}[i] for i in range(4)]), (4, 4)) * {0}[max(-({o}), 0), max({o}, 0)]"),
+    ("np.gradient({0}, axis={k})", None), ("{0}[[3, 0, 2, 1]]", "{0}[np.array([3, 0, 2, 1])]"),
+    ("np.select([{0} > 0.3, {0} < -0.2], [{0} * {0}, np.tanh({0})], default=0.5)", None),
+    ("np.einsum({0}, [0, 1], np.tanh({0}), [1, 2], [2, 0]) * 0.25", "np.einsum('ij,jk->ki', {0}, np.tanh({0})) * 0.25"),
 ]
 READOUTS = [
     ("np.sum({0})", None), ("np.var({0})", None), ("np.std({0}, ddof=1)", None),
     ("np.linalg.norm({0} + 0.5)", "np.sqrt(np.sum(({0} + 0.5) * ({0} + 0.5)))"),  # never at 0, where it has no slope ("scipy.special.logsumexp({0})", None),
-    ("np.trace({0})", None), ("np.linalg.slogdet(np.tanh({0}) * 0.2 + np.eye(4))[1]", None),
+    ("np.trace({0})", None), ("np.trace({0}, 1) - np.trace({0}, offset=-2)", None),
+    ("np.linalg.slogdet(np.tanh({0}) * 0.2 + np.eye(4))[1]", None),
     ("np.linalg.det(np.tanh({0}) * 0.2 + np.eye(4))", None), ("np.mean(np.linalg.eigvalsh({0} + {0}.T))", "np.mean(np.linalg.eigh({0} + {0}.T)[0])"),
 ]
 LEAVES = [("m", "m"), ("m.T", "m.T"), ("(np.outer(v, v) * 0.5)", "(np.outer(v, v) * 0.5)"),

@@ -612,6 +612,11 @@ case("unbroadcast", "unbroadcast-alone", "x: f64[2,3,4], y: f64[3,1]",
      "np.sum(np.sum(x, axis=0), axis=1, keepdims=True) + 0.0 * y", ir=_ir_alone("unbroadcast"))
 
 
+# the gather through a permutation that carries sort's derivatives (only sort's rules bind it)
+case("permute_along", "permute_along-rows", "x: f64[3,4], i: i64[3,4]", "np.take_along_axis(x, i, axis=1)",
+     fixed={"i": np.array([[3, 1, 0, 2], [0, 1, 2, 3], [2, 3, 1, 0]])}, vjp=True,
+     ir=lambda x, i: ops.permute_along(x, i, axis=1),
+     oracle="np.stack([x[0, np.array([3, 1, 0, 2])], x[1], x[2, np.array([2, 3, 1, 0])]])")
 
 # the product of the other entries: the division is taken where it is exact (no zero, magnitudes moderate), the
 # running products elsewhere (a zero, or magnitudes whose products could leave the normal range)
@@ -738,6 +743,11 @@ case("einsum", "einsum-ellipsis_batched_matmul", "a: f64[2,3], b: f64[4,3,2]", '
 case("einsum", "einsum-ellipsis_implicit", "a: f64[3,4,4], b: f64[4,4]", 'np.einsum("...jk,...kj", a, b)')
 case("einsum", "einsum-broadcast_one", "a: f64[3,1], b: f64[3,4]", 'np.einsum("ij,ij->i", a, b)',
      oracle='np.einsum("ij,ij->i", a + np.zeros((3, 4)), b)')  # (autograd keeps b's shape for a's cotangent)
+case("einsum", "einsum-sublists", "a: f64[2,3], b: f64[3,4]", "np.einsum(a, [0, 1], b, (1, 2), [2, 0])", vjp=True,
+     oracle='np.einsum("ij,jk->ki", a, b)')
+case("einsum", "einsum-sublists_ellipsis_implicit", "a: f64[2,2,3], b: f64[2,3,4]",
+     "np.einsum(a, [Ellipsis, 0, 1], b, [..., 1, 2], [..., 0, 2]) + np.einsum(a, [2, 0, 1], b, [2, 1, 3])[:, None]",
+     oracle='np.einsum("...ij,...jk->...ik", a, b) + np.einsum("kij,kjl->il", a, b)[:, None]')
 case("matmul", "matmul-tensordot_pairs", "a: f64[3,4,2], b: f64[2,3,2]", "np.tensordot(a, b, axes=([0, 2], [1, 0]))",
      vjp=True)
 case("matmul", "matmul-tensordot_int", "a: f64[4,2,2], b: f64[2,2,3]", "np.tensordot(a, b, axes=2)")
@@ -779,6 +789,29 @@ case("diag", "diag-extract_offset", "x: f64[4,4]", "np.diag(x, -1) * np.diag(x, 
 case("diag", "diag-named", "x: f64[n,n], v: f64[n]", "np.diag(x) * v + np.diag(np.diag(v) @ x)")
 case("diag", "diag-trace", "x: f64[4,4]", "np.trace(x) * x", vjp=True)
 case("diag", "diag-trace_method", "x: f64[n,n]", "x.trace() + np.trace(x, 1)", oracle="np.trace(x) + np.trace(x, 1)")
+case("diagonal", "diagonal-trace_offsets", "x: f64[4,5]", "np.trace(x, offset=1) * x + np.trace(x, -2) + x.trace(3)",
+     oracle="np.trace(x, offset=1) * x + np.trace(x, -2) + np.trace(x, 3)", vjp=True)
+case("diagonal", "diagonal-trace_stack", "x: f64[3,4,2]", "np.trace(x, 1)", vjp=True)
+# (autograd's diagonal takes offset 0 on the last two axes only: the other oracles index the diagonal out)
+case("diagonal", "diagonal-trace_axes", "x: f64[2,3,4]", "np.trace(x, -1, axis1=2, axis2=1)",
+     oracle="np.sum(x[:, np.arange(3), np.arange(3) + 1], axis=-1)")
+case("diagonal", "diagonal-axes", "x: f64[2,4,3]", "np.diagonal(x, axis1=-1, axis2=-2)", vjp=True,
+     oracle="x[:, np.arange(3), np.arange(3)]")
+case("diagonal", "diagonal-offset_method", "x: f64[3,5]",
+     "np.diagonal(x, 2)[:2] + x.diagonal(-1)[:2] + np.diag(x.T, 1)[:2]",
+     oracle="x[np.array([0, 1]), np.array([2, 3])] + 2.0 * x[np.array([1, 2]), np.array([0, 1])]")
+case("diagonal", "diagonal-named_square", "x: f64[n,n]", "np.diagonal(x, -1) * np.diag(x, 1)",
+     oracle="x[np.array([1, 2]), np.array([0, 1])] * x[np.array([0, 1]), np.array([1, 2])]")
+case("diagonal", "diagonal-past_the_matrix", "x: f64[2,3]", "np.sum(np.diagonal(x, 4)) + x", oracle="0.0 + x")
+case("sort", "sort-vector", "x: f64[7]", "np.sort(x)", vjp=True)
+# (autograd sorts vectors only: its oracles sort row by row or column by column)
+_SORTED_COLUMNS = "np.stack([np.sort(x[:, j]) for j in range(4)], axis=1)"
+case("sort", "sort-axis", "x: f64[3,4]", "np.sort(x, axis=0) * np.sort(x, 1, kind='stable')",
+     oracle=f"{_SORTED_COLUMNS} * np.stack([np.sort(x[i]) for i in range(3)])", vjp=True)
+case("sort", "sort-flattened", "x: f64[3,4], y: f64[n]", "np.sort(x, axis=None)[:3] * np.sort(y)",
+     oracle="np.sort(np.ravel(x))[:3] * np.sort(y)")
+case("sort", "sort-argsort", "x: f64[3,4]", "x[np.argsort(x[:, 0]), 1:] * np.sort(x, axis=-2, stable=True)[:, :3]",
+     oracle=f"x[np.argsort(x[:, 0], kind='stable'), 1:] * {_SORTED_COLUMNS}[:, :3]")
 
 # --- matrix functions ----------------------------------------------------------------------------------------------
 case("inv", "inv-matrix", "a: f64[3,3]", "np.linalg.inv(a)", domain={"a": "matrix"}, vjp=True)
@@ -850,12 +883,30 @@ case("reshape", "reshape-ravel", "x: f64[3,4]", "np.ravel(x) + x.ravel() * x.fla
      oracle="np.ravel(x) + np.ravel(x) * np.ravel(x)", vjp=True)
 case("subtract", "subtract-diff", "x: f64[3,4]", "np.diff(x) + np.diff(x, axis=0)[0, 0]", vjp=True)
 case("subtract", "subtract-diff_twice", "x: f64[n]", "np.diff(x * x, 2)")
+# np.gradient (autograd's takes no spacing or edge_order: those oracles write NumPy's formulas out)
+case("subtract", "subtract-gradient", "x: f64[5,4]", "np.gradient(x, axis=0) + np.gradient(x)[1]", vjp=True)
+case("subtract", "subtract-gradient_spacing", "x: f64[5,4]", "np.gradient(x, 0.5, axis=1, edge_order=2)", vjp=True,
+     oracle="np.concatenate((-3.0 * x[:, :1] + 4.0 * x[:, 1:2] - 1.0 * x[:, 2:3], (x[:, 2:] - x[:, :-2]) / 1.0, "
+            "1.0 * x[:, -3:-2] - 4.0 * x[:, -2:-1] + 3.0 * x[:, -1:]), axis=1)")
+# (autograd's np.gradient over all axes of a non-cube fails with a broadcast error: a cube here, FD checks the rest)
+case("subtract", "subtract-gradient_all_axes", "x: f64[4,4,4]", "gx, gy, gz = np.gradient(x)\ngx * gy - gz")
+case("subtract", "subtract-gradient_vector", "v: f64[6]", "np.gradient(v * v) + np.gradient(v, 2.0)",
+     oracle="np.gradient(v * v) + np.gradient(v) / 2.0")
 case("getitem", "getitem-argmax", "x: f64[3,4]",
      "x[:, np.argmax(x, axis=0)][0] + x[np.argmin(x[:, 0])] + x[1, x[2].argmax()] * np.argmax(x)")
+case("getitem", "getitem-python_lists", "x: f64[5,4,3]",
+     "x[[0, 1, 2], :, :] * x[3, 1:, [1, 2, 0]].T[:, None, :] + np.sum(x[[0, 0]])"
+     " + np.sum(x[[True, False, True, False, True]][1:, [[0], [2], [3]], 0])",
+     oracle="x[np.array([0, 1, 2])] * x[3, 1:, np.array([1, 2, 0])].T[:, None, :] + np.sum(x[np.array([0, 0])])"
+            " + np.sum(x[np.array([0, 2, 4])][1:, np.array([[0], [2], [3]]), 0])", vjp=True)
 case("getitem", "getitem-split", "x: f64[6,2]", "a, b, c = np.split(x, 3)\na * b + c", vjp=True,
      oracle="x[0:2] * x[2:4] + x[4:6]")
 case("getitem", "getitem-split_at", "x: f64[3,5]", "a, b = np.split(x, [2], axis=1)\nnp.sum(a) * b",
      oracle="np.sum(x[:, :2]) * x[:, 2:]")
+case("where", "where-select", "a: f64[3,4], b: f64[4]",
+     "np.select([a > 0, a < -1, b > 0.5], [a * b, a * a, b], default=1.1)", vjp=True)
+case("where", "where-select_scalars", "a: f64[3,4]", "np.select((a > 0.5, a < 0), (2.0, a))",
+     oracle="np.select((a > 0.5, a < 0), (2.0 + 0.0 * a, a), 0.0)")
 case("where", "where-isfinite", "x: f64[3,4]", "np.where(np.isfinite(x) & ~np.isnan(x) & ~np.isinf(x), x, 0.0)",
      oracle="x")
 case("concatenate", "concatenate-roll", "x: f64[5]", "np.roll(x, 2)", vjp=True)
@@ -878,6 +929,38 @@ case("broadcast_to", "broadcast_to-meshgrid_ij", "a: f64[3], b: f64[4], c: f64[2
      "ga, gb, gc = np.meshgrid(a, b, c, indexing='ij')\nga * gb - gc * ga",
      oracle="ga = a[:, None, None] + np.zeros((1, 4, 2))\ngb = b[None, :, None] + np.zeros((3, 1, 2))\n"
             "gc = c[None, None, :] + np.zeros((3, 4, 1))\nga * gb - gc * ga")
+# np.cross: NumPy's products and differences of the components (frontend/cross_product.py)
+case("stack", "stack-cross", "a: f64[4,3], b: f64[4,3]", "np.cross(a, b)", vjp=True)
+case("stack", "stack-cross_axes", "a: f64[3,4], b: f64[4,3]", "np.cross(a, b, axisa=0, axisc=0)", vjp=True)
+# (autograd's cross does not sum a broadcast operand's cotangent back to its shape: its oracles broadcast first)
+case("stack", "stack-cross_axis_broadcast", "a: f64[2,3,1], b: f64[3,4]", "np.cross(a, b, axis=-2)",
+     oracle="np.cross(a + np.zeros((2, 3, 4)), b + np.zeros((2, 3, 4)), axis=-2)")
+case("stack", "stack-cross_named", "a: f64[n,3], b: f64[3]", "np.cross(b, a, 0, 1, -1) * a",
+     oracle="np.cross(b + np.zeros((3, 3)), a, 1, 1, -1) * a")
+# stacking one array joins its rows (NumPy iterates over its first axis)
+case("concatenate", "concatenate-hstack_one_array", "x: f64[3,4], y: f64[2,3,2]", "np.hstack(x)[:4] * np.hstack(y)",
+     vjp=True, oracle="np.concatenate((x[0], x[1], x[2]))[:4] * np.concatenate((y[0], y[1]), axis=1)")
+case("concatenate", "concatenate-column_stack_one_array", "x: f64[2,3]", "np.column_stack(x) * np.vstack(x).T",
+     oracle="np.stack((x[0], x[1]), axis=1) * x.T")
+case("concatenate", "concatenate-append", "x: f64[3], y: f64[2,3], z: f64[]",
+     "np.append(x, z) + np.append(y, x * z)[:4] + np.append(y, y[:1], axis=0)[2, 0]", vjp=True,
+     oracle="np.concatenate((x, np.reshape(z, -1))) + np.concatenate((np.ravel(y), x * z))[:4] + y[0, 0]")
+case("concatenate", "concatenate-pad_constant", "x: f64[2,3]",
+     "np.pad(x, ((1, 2), (3, 0))) + np.pad(x, (1, 2), constant_values=((1.0, 2.0), (3.0, 4.0)))[:, :6]", vjp=True,
+     oracle="np.pad(x, ((1, 2), (3, 0)), 'constant') + "
+            "np.pad(x, (1, 2), 'constant', constant_values=((1.0, 2.0), (3.0, 4.0)))[:, :6]")
+case("concatenate", "concatenate-pad_widths", "x: f64[2,2]",
+     "np.pad(x, 2) * np.pad(x * x, (2,)) + np.pad(x, ((2, 2),), 'constant')",
+     oracle="np.pad(x, 2, 'constant') * np.pad(x * x, (2,), 'constant') + np.pad(x, ((2, 2),), 'constant')")
+case("concatenate", "concatenate-pad_edge", "x: f64[2,3], y: f64[n]",
+     "np.pad(x, ((1, 2), (2, 1)), mode='edge') * np.pad(y, 1, 'edge')[1]",
+     oracle="np.concatenate((x[:, :1], x[:, :1], x, x[:, -1:]), axis=1)[np.array([0, 0, 1, 1, 1])] * y[0]", vjp=True)
+case("flip", "flip-rot90", "x: f64[3,4]", "np.rot90(x) @ np.rot90(x, 2) + np.rot90(x, -1) @ np.rot90(x, k=4)",
+     vjp=True)
+case("flip", "flip-rot90_axes", "x: f64[2,3,4]", "np.rot90(x, 1, axes=(2, 0)) + np.rot90(x, 3, (-1, 0))",
+     oracle="np.transpose(x[::-1], (2, 1, 0)) + np.transpose(x, (2, 1, 0))[::-1]")
+case("squeeze", "squeeze-method", "x: f64[3,1,4,1]", "x.squeeze() + x.squeeze(axis=(1, 3)) * x.squeeze(-1)[:, 0]",
+     oracle="np.squeeze(x) + np.squeeze(x, axis=(1, 3)) * np.squeeze(x, -1)[:, 0]", vjp=True)
 case("stack", "stack-array_of_scalars", "a: f64[], b: f64[]", "np.array([a, b * a, 2.0])", vjp=True)
 case("stack", "stack-array_of_rows", "x: f64[3], y: f64[3]", "np.array([x, y * y]) + np.asarray(x)",
      oracle="np.array([x, y * y]) + x")
@@ -959,6 +1042,7 @@ NON_DIFFERENTIABLE = {
     "stop_gradient": "the value itself with a zero derivative, by definition",
     "any": "a boolean: does any example take a branch (emitted by vmap for control flow)",
     "batch_size": "an integer: the batch size vmap's arguments share",
+    "argsort": "a permutation: integers",
 }
 
 

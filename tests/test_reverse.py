@@ -25,7 +25,9 @@ def _declarations(module):
 FD_ONLY = {"scatter_index_assignment": "tests/test_index_assignment.py checks these updates against autograd",
            "loop_kernel_rows_by_index": "rows written in place (autograd cannot): finite differences only",
            "updated_parameter_sharing_check": "a parameter updated in place (autograd cannot): finite differences "
-                                              "only; tests/test_argument_sharing.py checks it against Python"}
+                                              "only; tests/test_argument_sharing.py checks it against Python",
+           "sort_and_diagonal_adjoints": "autograd sorts vectors only; tests/test_primitives.py checks np.sort "
+                                         "along an axis against autograd row by row"}
 # golden programs whose parameters are trees, sized by a factory, or related by sizes the annotations name
 # differently (inputs drawn from the annotations alone do not fit): tests/test_function_values.py checks them
 TREE_PROGRAMS = {"tree_params_grad_vjp_jvp", "factory_at_module_level", "shape_relation_checked_at_run_time"}

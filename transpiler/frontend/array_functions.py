@@ -13,7 +13,17 @@ from .call_args import (Emitter, arg, arity, dtype_params, known_rank as _rank, 
                         static_axis as _axis)
 
 # --- stacking ------------------------------------------------------------------------------------------------------
-def _sequence(lowering, node, value, name: str) -> tuple:
+def sequence_of_arrays(lowering, node, value, name: str, builder) -> tuple:
+    """The arrays a stacking function joins: a tuple or list of them, or one array, which NumPy iterates over
+    along its first axis (`np.hstack(x)` joins `x[0], x[1], ...`; that length must be known at build time)."""
+    if not isinstance(value, tuple) and isinstance(value, Atom.__args__):
+        emit = Emitter(lowering, node, builder)
+        length = value.type.shape[0] if value.type.shape else None
+        if not isinstance(length, int) or length == 0:
+            raise emit.error(f"`{name}` of one array joins its rows, which needs the length of its first axis known "
+                             "at build time (and not 0)", f'annotate it with that length, e.g. "f64[3,n]", or write '
+                             f'{name}((a, b))')
+        return tuple(emit("getitem", value, index=(row,)) for row in range(length))
     if not isinstance(value, tuple) or not value:
         raise lowering.error(node, f"`{name}` takes a tuple or list of arrays", f"{name}((a, b))")
     return value
@@ -43,7 +53,7 @@ def atleast(rank: int):
 
 def concatenate(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.concatenate", positional, keywords, 1, 2, ("axis",))
-    arrays = _sequence(lowering, node, positional[0], "np.concatenate")
+    arrays = sequence_of_arrays(lowering, node, positional[0], "np.concatenate", builder)
     axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node, default=Const(0, None))
     axis = _axis(lowering, axis_value, axis_node)
     emit = Emitter(lowering, node, builder)
@@ -56,14 +66,16 @@ def concatenate(lowering, node, builder, positional, keywords):
 def hstack(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.hstack", positional, keywords, 1, 1)
     emit = Emitter(lowering, node, builder)
-    atoms = [_at_least(emit, emit.atom(a), 1) for a in _sequence(lowering, node, positional[0], "np.hstack")]
+    parts = sequence_of_arrays(lowering, node, positional[0], "np.hstack", builder)
+    atoms = [_at_least(emit, emit.atom(a), 1) for a in parts]
     return emit("concatenate", *atoms, axis=0 if atoms[0].type.rank == 1 else 1)
 
 
 def vstack(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.vstack", positional, keywords, 1, 1)
     emit = Emitter(lowering, node, builder)
-    atoms = [_at_least(emit, emit.atom(a), 2) for a in _sequence(lowering, node, positional[0], "np.vstack")]
+    parts = sequence_of_arrays(lowering, node, positional[0], "np.vstack", builder)
+    atoms = [_at_least(emit, emit.atom(a), 2) for a in parts]
     return emit("concatenate", *atoms, axis=0)
 
 
@@ -71,7 +83,7 @@ def column_stack(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.column_stack", positional, keywords, 1, 1)
     emit = Emitter(lowering, node, builder)
     columns = []
-    for value in _sequence(lowering, node, positional[0], "np.column_stack"):
+    for value in sequence_of_arrays(lowering, node, positional[0], "np.column_stack", builder):
         atom = emit.atom(value)
         rank = _rank(emit, atom)
         columns.append(atom if rank >= 2 else emit("reshape", atom, -1, 1))

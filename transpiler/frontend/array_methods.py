@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from . import array_functions as arrays, axis_functions as axes
-from .call_args import arity as _arity, dtype
+from .call_args import arg as _arg, arity as _arity, dtype, static
 from .numpy_api import _matmul, _reduce, _reshape, _transpose
 
 
@@ -45,6 +45,13 @@ def _method_astype(lowering, node, builder, atom, positional, keywords):
     return lowering._bind(builder, node, "astype", [atom], {"dtype": dtype(lowering, positional[0], node)})
 
 
+def _method_squeeze(lowering, node, builder, atom, positional, keywords):
+    _arity(lowering, node, ".squeeze()", positional, keywords, 0, 1, ("axis",))
+    axis_value, axis_node = _arg(lowering, positional, keywords, 0, "axis", node)
+    axis = static(lowering, axis_value, axis_node, "`axis`")
+    return lowering._bind(builder, node, "squeeze", [atom], {"axis": axis} if axis is not None else {})
+
+
 def _method_copy(lowering, node, builder, atom, positional, keywords):
     _arity(lowering, node, ".copy()", positional, keywords, 0, 0)
     return lowering._bind(builder, node, "copy", [atom])
@@ -53,9 +60,11 @@ def _method_copy(lowering, node, builder, atom, positional, keywords):
 METHODS: dict[str, Callable] = {
     "sum": _method_reduction("sum"), "mean": _method_reduction("mean"), "max": _method_reduction("max"),
     "min": _method_reduction("min"), "prod": _method_reduction("prod"), "reshape": _method_reshape,
-    "dot": _method_dot, "transpose": _method_transpose, "astype": _method_astype, "copy": _method_copy,
+    "dot": _method_dot, "squeeze": _method_squeeze, "transpose": _method_transpose, "astype": _method_astype,
+    "copy": _method_copy,
     "var": axes.method_moments("var"), "std": axes.method_moments("std"), "cumsum": axes.method_cumsum,
-    "trace": axes.method_trace, "ravel": arrays.method_ravel, "flatten": arrays.method_flatten,
+    "trace": axes.method_trace, "diagonal": axes.method_diagonal, "ravel": arrays.method_ravel,
+    "flatten": arrays.method_flatten,
     "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
     "argmin": axes.method_arg_extreme("argmin"),
 }

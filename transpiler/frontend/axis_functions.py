@@ -73,6 +73,60 @@ def flip_axis(name: str, axis: int):
     return handle
 
 
+def rot90(lowering, node, builder, positional, keywords):
+    """`np.rot90(m, k=1, axes=(0, 1))`: the flips and transposes NumPy composes it of."""
+    arity(lowering, node, "np.rot90", positional, keywords, 1, 3, ("k", "axes"))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    rank = _rank(emit, atom)
+    k_value, k_node = arg(lowering, positional, keywords, 1, "k", node, Const(1, None))
+    turns = _int(lowering, k_value, k_node, "`k`") % 4
+    axes_value, axes_node = arg(lowering, positional, keywords, 2, "axes", node, (Const(0, None), Const(1, None)))
+    axes = static(lowering, axes_value, axes_node, "`axes`")
+    if not isinstance(axes, tuple) or len(axes) != 2 or not all(isinstance(a, int) for a in axes):
+        raise lowering.error(axes_node, "np.rot90's `axes` is a pair of axes known at build time", "axes=(0, 1)")
+    if rank < 2 or not all(-rank <= a < rank for a in axes) or axes[0] % rank == axes[1] % rank:
+        raise emit.error(f"np.rot90 needs two different axes of the array (rank {rank}), given {axes}")
+    first, second = (a % rank for a in axes)
+    if turns == 0:
+        return emit("getitem", atom, index=(slice(None),))  # m[:], a view
+    if turns == 2:
+        return emit("flip", emit("flip", atom, axis=first), axis=second)
+    order = list(range(rank))
+    order[first], order[second] = order[second], order[first]
+    if turns == 1:
+        return emit("transpose", emit("flip", atom, axis=second), axes=tuple(order))
+    return emit("flip", emit("transpose", atom, axes=tuple(order)), axis=second)
+
+
+_SORT_KINDS = ("quicksort", "mergesort", "heapsort", "stable")
+
+
+def sorting(prim: str):
+    """`np.sort` / `np.argsort(a, axis=-1, kind=None, stable=None)`; `axis=None` sorts the flattened array."""
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, f"np.{prim}", positional, keywords, 1, 3, ("axis", "kind", "stable"))
+        emit = Emitter(lowering, node, builder)
+        atom = emit.atom(positional[0])
+        axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node, Const(-1, None))
+        axis = _axis(lowering, axis_value, axis_node)
+        kind_value, kind_node = arg(lowering, positional, keywords, 2, "kind", node)
+        kind = static(lowering, kind_value, kind_node, "`kind`")
+        stable_value, stable_node = keywords.get("stable", (None, node))
+        stable = static(lowering, stable_value, stable_node, "`stable`")
+        if kind is not None and kind not in _SORT_KINDS or stable not in (None, True, False):
+            raise emit.error(f"np.{prim}'s `kind` is one of {', '.join(_SORT_KINDS)} and `stable` True or False")
+        if stable:
+            kind = "stable"
+        if axis is None:
+            atom, axis = _ravel(emit, atom), 0
+        if _rank(emit, atom) == 0:
+            raise emit.error(f"np.{prim} of a scalar: give it an array, or axis=None")
+        return emit(prim, atom, axis=axis, **({"kind": kind} if kind else {}))
+
+    return handle
+
+
 def arg_extreme(prim: str):
     def handle(lowering, node, builder, positional, keywords):
         arity(lowering, node, f"np.{prim}", positional, keywords, 1, 2, ("axis", "keepdims"))
@@ -127,30 +181,61 @@ def triangle(prim: str):
 
 
 def diag(lowering, node, builder, positional, keywords):
+    """np.diag: a vector placed on the k-th diagonal of a matrix, or a matrix's k-th diagonal (np.diagonal's)."""
     arity(lowering, node, "np.diag", positional, keywords, 1, 2, ("k",))
     k_value, k_node = arg(lowering, positional, keywords, 1, "k", node, Const(0, None))
     k = _int(lowering, k_value, k_node, "`k`")
-    return Emitter(lowering, node, builder)("diag", positional[0], **({"k": k} if k else {}))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    rank = _rank(emit, atom)
+    if rank == 2:
+        return emit("diagonal", atom, **({"offset": k} if k else {}))
+    if rank != 1:
+        raise emit.error("np.diag takes a vector or a matrix", "np.diagonal(x, axis1=..., axis2=...) for a stack")
+    return emit("diag", atom, **({"k": k} if k else {}))
 
 
-def _trace(lowering, node, builder, x, offset_value, offset_node):
+_DIAGONAL_ARGS = ("offset", "axis1", "axis2")
+
+
+def _diagonal(lowering, node, builder, x, rest, keywords, name: str):
+    """`np.diagonal(x, offset=0, axis1=0, axis2=1)`: offset and axes known at build time."""
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(x)
-    if _rank(emit, atom) != 2:
-        raise emit.error("np.trace is supported on matrices (rank 2) here", "np.sum(np.diagonal(...)) per matrix")
-    offset = _int(lowering, offset_value, offset_node, "`offset`")
-    return emit("sum", emit("diag", atom, **({"k": offset} if offset else {})), axis=None)
+    _rank(emit, atom)
+    params = {}
+    for position, (key, default) in enumerate(zip(_DIAGONAL_ARGS, (0, 0, 1))):
+        value, value_node = arg(lowering, rest, keywords, position, key, node, Const(default, None))
+        number = _int(lowering, value, value_node, f"`{key}`")
+        if number != default:
+            params[key] = number
+    return emit("diagonal", atom, **params)
+
+
+def diagonal(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.diagonal", positional, keywords, 1, 4, _DIAGONAL_ARGS)
+    return _diagonal(lowering, node, builder, positional[0], positional[1:], keywords, "np.diagonal")
+
+
+def method_diagonal(lowering, node, builder, atom, positional, keywords):
+    arity(lowering, node, ".diagonal()", positional, keywords, 0, 3, _DIAGONAL_ARGS)
+    return _diagonal(lowering, node, builder, atom, positional, keywords, ".diagonal()")
+
+
+def _trace(lowering, node, builder, x, rest, keywords):
+    """np.trace as NumPy computes it: the sum of np.diagonal(x, offset, axis1, axis2) along its last axis."""
+    emit = Emitter(lowering, node, builder)
+    return emit("sum", _diagonal(lowering, node, builder, x, rest, keywords, "np.trace"), axis=-1)
 
 
 def trace(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.trace", positional, keywords, 1, 2, ("offset",))
-    return _trace(lowering, node, builder, positional[0],
-                  *arg(lowering, positional, keywords, 1, "offset", node, Const(0, None)))
+    arity(lowering, node, "np.trace", positional, keywords, 1, 4, _DIAGONAL_ARGS)
+    return _trace(lowering, node, builder, positional[0], positional[1:], keywords)
 
 
 def method_trace(lowering, node, builder, atom, positional, keywords):
-    arity(lowering, node, ".trace()", positional, keywords, 0, 1, ("offset",))
-    return _trace(lowering, node, builder, atom, *arg(lowering, positional, keywords, 0, "offset", node, Const(0, None)))
+    arity(lowering, node, ".trace()", positional, keywords, 0, 3, _DIAGONAL_ARGS)
+    return _trace(lowering, node, builder, atom, positional, keywords)
 
 
 def eye(lowering, node, builder, positional, keywords):

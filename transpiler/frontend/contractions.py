@@ -4,6 +4,7 @@ einsum, a matrix product, reshapes and transposes, or a broadcast product, compu
 that gives the same bits; their rules already exist, nothing new to differentiate or batch."""
 from __future__ import annotations
 
+from ..ir import Const
 from .call_args import Emitter, arg, arity, static
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -133,3 +134,33 @@ def kron(lowering, node, builder, positional, keywords):
     spread_b = emit("reshape", b, *[d for dim in dims_b for d in (1, dim)])
     merged = [_product(emit, [da, db]) for da, db in zip(dims_a, dims_b)]
     return emit("reshape", emit("multiply", spread_a, spread_b), *merged)
+
+
+_SUBLIST_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # NumPy's: label k is the k-th letter
+
+
+def sublist_subscripts(emit: Emitter, positional: list) -> tuple[str, list]:
+    """`np.einsum(a, [0, 1], b, [1, 2], [0, 2])` as the subscripts string it means (`"AB,BC->AC"`) and the
+    operands; labels are ints 0..51 or `...`, known at build time. Without an output list NumPy's implicit output
+    (the labels used once, in order) is the string form's, since the letters sort as the labels do."""
+    def letters(labels) -> str:
+        if not isinstance(labels, tuple):
+            raise emit.error("np.einsum takes a subscripts string first, or each operand followed by a list of its "
+                             "axes' labels", 'np.einsum("ij,jk->ik", a, b) or np.einsum(a, [0, 1], b, [1, 2])')
+        text = ""
+        for label in labels:
+            value = label.value if isinstance(label, Const) else label
+            if value is Ellipsis:
+                text += "..."
+            elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(_SUBLIST_LETTERS):
+                text += _SUBLIST_LETTERS[value]
+            else:
+                raise emit.error("np.einsum's axis labels are integers from 0 to 51 (or `...`) known at build time")
+        return text
+
+    operands, inputs = positional[0::2], positional[1::2]
+    output = None
+    if len(positional) % 2:  # the last list is the output's
+        operands, output = operands[:-1], operands[-1]
+    spec = ",".join(letters(labels) for labels in inputs)
+    return (spec if output is None else f"{spec}->{letters(output)}"), list(operands)

@@ -9,7 +9,8 @@ from typing import Callable
 
 from ..builder import const
 from ..ir import Const
-from . import array_functions as arrays, axis_functions as axes, contractions, scientific_api as scientific
+from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
+               padding, scientific_api as scientific, selection)
 from .call_args import Emitter, arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -83,10 +84,11 @@ def _matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
 
 def _einsum(lowering, node, builder, positional, keywords):
     _arity(lowering, node, "np.einsum", positional, keywords, 2, 16)
-    spec = positional[0]
-    if not isinstance(spec, str):
-        raise lowering.error(node, "np.einsum's first argument is a subscripts string", 'np.einsum("ij,j->i", a, x)')
-    atoms = [lowering._atom(v, node) for v in positional[1:]]
+    if isinstance(positional[0], str):
+        spec, operands = positional[0], positional[1:]
+    else:  # NumPy's other form: each operand followed by its axes' labels, then the output's (`a, [0, 1], b, ...`)
+        spec, operands = contractions.sublist_subscripts(Emitter(lowering, node, builder), positional)
+    atoms = [lowering._atom(v, node) for v in operands]
     if "." in spec:
         spec = contractions.expand_ellipsis(Emitter(lowering, node, builder), spec, atoms)
     return lowering._bind(builder, node, "einsum", atoms, {"spec": spec})
@@ -134,14 +136,12 @@ def _axis_op(prim: str, name: str, required: bool) -> Handler:
 def _sequence_op(prim: str, name: str) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, name, positional, keywords, 1, 2, ("axis",))
-        arrays = positional[0]
-        if not isinstance(arrays, tuple) or not arrays:
-            raise lowering.error(node, f"`{name}` takes a tuple or list of arrays", f"{name}((a, b), axis=0)")
+        parts = arrays.sequence_of_arrays(lowering, node, positional[0], name, builder)
         axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node, default=Const(0, None))
         axis = static(lowering, axis_value, axis_node, "`axis`")
         if not isinstance(axis, int):
             raise lowering.error(axis_node, "`axis` is an integer here")
-        return lowering._bind(builder, node, prim, [lowering._atom(a, node) for a in arrays], {"axis": axis})
+        return lowering._bind(builder, node, prim, [lowering._atom(a, node) for a in parts], {"axis": axis})
 
     return handle
 
@@ -264,6 +264,10 @@ FUNCTIONS["numpy.inner"] = contractions.inner
 FUNCTIONS["numpy.tensordot"] = contractions.tensordot
 FUNCTIONS["numpy.kron"] = contractions.kron
 FUNCTIONS["numpy.einsum"] = _einsum
+FUNCTIONS["numpy.cross"] = cross_product.cross
+FUNCTIONS.update({"numpy.gradient": finite_differences.gradient, "numpy.append": padding.append,
+                  "numpy.pad": padding.pad, "numpy.rot90": axes.rot90, "numpy.select": selection.select,
+                  "numpy.sort": axes.sorting("sort"), "numpy.argsort": axes.sorting("argsort")})
 FUNCTIONS["numpy.transpose"] = _np_transpose
 FUNCTIONS["numpy.permute_dims"] = _np_transpose
 FUNCTIONS["numpy.concat"] = arrays.concatenate
@@ -291,8 +295,10 @@ FUNCTIONS.update({
     "numpy.argmin": axes.arg_extreme("argmin"), "numpy.flip": axes.flip, "numpy.fliplr": axes.flip_axis("np.fliplr", 1),
     "numpy.flipud": axes.flip_axis("np.flipud", 0), "numpy.tril": axes.triangle("tril"),
     "numpy.triu": axes.triangle("triu"), "numpy.diag": axes.diag, "numpy.trace": axes.trace,
+    "numpy.diagonal": axes.diagonal,
     "numpy.eye": axes.eye, "numpy.identity": axes.identity, "numpy.linspace": axes.linspace,
-    "numpy.hstack": arrays.hstack, "numpy.vstack": arrays.vstack, "numpy.column_stack": arrays.column_stack,
+    "numpy.hstack": arrays.hstack, "numpy.vstack": arrays.vstack, "numpy.row_stack": arrays.vstack,
+    "numpy.column_stack": arrays.column_stack,
     "numpy.atleast_1d": arrays.atleast(1), "numpy.atleast_2d": arrays.atleast(2), "numpy.atleast_3d": arrays.atleast(3),
     "numpy.ravel": arrays.ravel, "numpy.roll": arrays.roll, "numpy.repeat": arrays.repeat, "numpy.tile": arrays.tile,
     "numpy.meshgrid": arrays.meshgrid, "numpy.array": arrays.array, "numpy.asarray": arrays.asarray,
@@ -333,6 +339,11 @@ FUNCTIONS["builtins.sum"] = _refuse("the builtin `sum` is not supported in kerne
 FUNCTIONS["builtins.range"] = _refuse("`range` is only supported as what a `for` loop runs over",
                                       "for i in range(n): ..., or np.arange(n) for an index array")
 FUNCTIONS["builtins.print"] = arrays.print_call
+for _name in ("partition", "argpartition"):
+    FUNCTIONS[f"numpy.{_name}"] = _refuse(
+        f"`np.{_name}` is not supported in kernels: the order it leaves the other elements in is NumPy's choice, "
+        "which a derivative could not follow exactly", "np.sort(x, axis=...) puts every element in its place, "
+        "the k-th included: np.sort(x)[k]")
 for _builtin in ("float", "int", "round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")

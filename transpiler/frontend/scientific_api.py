@@ -221,7 +221,7 @@ def _mvn_logpdf(emit: Emitter, x, mean, cov):
     SciPy) reads only C's lower triangle."""
     diff = x if mean is None else emit("subtract", x, mean)
     factor = emit("cholesky", cov)
-    log_det = emit("multiply", emit("sum", emit("log", emit("diag", factor)), axis=None), 2.0)
+    log_det = emit("multiply", emit("sum", emit("log", emit("diagonal", factor)), axis=None), 2.0)
     whitened = emit("solve", factor, diff if x.type.rank == 1 else emit("transpose", diff))
     squares = emit("sum", emit("multiply", whitened, whitened), axis=0)
     d = emit.dims(cov)[0]

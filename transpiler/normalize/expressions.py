@@ -30,9 +30,8 @@ _COMPARE_PRIMS = {
     cst.GreaterThanEqual: "greater_equal", cst.Equal: "equal", cst.NotEqual: "not_equal",
 }
 # results that may share memory with their first argument (basic indexing; index arrays give copies)
-_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "flip", "diag",
-          "stop_gradient"}  # (stop_gradient(x) is x itself at run time)
-
+_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "flip",
+          "diagonal", "stop_gradient"}  # (stop_gradient(x) is x itself at run time)
 
 
 def _may_fail(node: cst.CSTNode) -> bool:

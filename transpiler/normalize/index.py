@@ -4,9 +4,15 @@ from __future__ import annotations
 import libcst as cst
 
 from ..builder import Builder
+from ..frontend.array_functions import array
 from ..ir import Atom, Const, Var
 from ..primitives.indexing import Ref
 from ..values import DictValue, ListValue, Value
+
+
+def _as_tuples(value):
+    """A (nested) list's items as the (nested) tuples that NumPy functions read lists as."""
+    return tuple(_as_tuples(v) for v in value.items) if isinstance(value, ListValue) else value
 
 
 class Indexing:
@@ -64,6 +70,8 @@ class Indexing:
             return value
         if isinstance(value, tuple):
             raise self.error(item.value, "a tuple inside an index is not supported", "write x[i, j]")
+        if isinstance(value, ListValue):  # `x[[0, 2]]`: NumPy reads a list in an index as the array it makes of it
+            value = array(self, item.value, builder, [_as_tuples(value)], {})
         atom = self._atom(value, item.value)
         if isinstance(atom, Const):
             if isinstance(atom.value, int) and not isinstance(atom.value, bool):

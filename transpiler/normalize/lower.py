@@ -131,6 +131,20 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
                     raise
         return None
 
+    def _lower_assert(self, small: cst.Assert, builder: Builder, env) -> None:
+        """`assert` on a condition known at build time (`assert len(x) == 3` with x annotated "f64[3,2]"): true,
+        it is checked once here and compiles to nothing; false, Python would raise at every call."""
+        condition = self.expr(small.test, builder, env)
+        known = condition.value if isinstance(condition, Const) else condition
+        if not isinstance(known, (bool, int, float)) or isinstance(known, Var):
+            raise self.error(small.test, "`assert` on a value known only at run time is not supported in kernels yet",
+                             "check the condition before calling the kernel (or annotate the sizes it tests, "
+                             'e.g. x: "f64[3,2]", so that it is known at build time)')
+        if not known:
+            raise self.error(small.test, "this `assert` fails at every call: its condition is false at build time",
+                             "fix the condition or the annotations it reads")
+        return None
+
     def _lower_small(self, small, builder: Builder, env):
         if isinstance(small, cst.Return):
             if small.value is None:
@@ -197,6 +211,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             return None
         if isinstance(small, cst.Pass):
             return None
+        if isinstance(small, cst.Assert):
+            return self._lower_assert(small, builder, env)
         if isinstance(small, cst.Del):
             targets = small.target.elements if isinstance(small.target, cst.Tuple) else [small.target]
             for t in targets:
@@ -219,7 +235,6 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             cst.Import: ("imports inside kernels are not part of the kernel language", "import at module level"),
             cst.ImportFrom: ("imports inside kernels are not part of the kernel language", "import at module level"),
             cst.Raise: ("`raise` is not part of the kernel language", "validate inputs before calling the kernel"),
-            cst.Assert: ("`assert` is not supported in kernels yet", "check the condition before calling the kernel"),
             cst.Break: ("`break` is not supported in kernels yet" if self._loop_depth else "`break` outside a loop",
                         "use a `while` loop whose condition says when to stop"),
             cst.Continue: ("`continue` is not supported in kernels yet" if self._loop_depth else

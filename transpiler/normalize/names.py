@@ -77,6 +77,8 @@ class Names:
                              "at call time is not known at build time",
                              f"assign `{name}` a number once at module level (or from other constants), or pass it "
                              "in as a parameter")
+        if name == "Ellipsis":  # the builtin constant `...` names (einsum's sublists take it)
+            return Ellipsis
         if name in BUILTINS:
             return Module(f"builtins.{name}")
         if name in _LIFTED:

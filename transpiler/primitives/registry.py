@@ -91,4 +91,4 @@ def _load_families() -> None:
     if not _loaded:
         _loaded = True
         from . import (calls, creation, effects, elementwise, indexing, linalg, logic,  # noqa: F401
-                       matrix_functions, reductions, scans, shape_ops, special, structured, tape)
+                       matrix_functions, reductions, scans, shape_ops, sorting, special, structured, tape)

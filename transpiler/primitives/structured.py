@@ -7,8 +7,9 @@ triangle's adjoint keeps the same triangle, and extracting a diagonal is the adj
 from __future__ import annotations
 
 from .. import codegen as cg
+from ..builder import const
 from ..ir.types import ShapeError, TensorType, fresh_dim, is_unknown, normalize_axis
-from .batching import BatchError, batch_along_axis, batch_stacked, example_rank
+from .batching import batch_along_axis, batch_stacked, example_rank
 from .registry import Primitive, register
 from .symbolic import Sym, ops
 
@@ -85,61 +86,108 @@ def _diagonal_length(n, m, k: int):
 def _infer_diag(types, params) -> TensorType:
     (x,) = types
     k = params.get("k", 0)
-    if x.rank is None:
-        raise ShapeError("np.diag needs the rank of its argument (a vector builds a matrix, a matrix gives its "
-                         "diagonal); annotate it")
-    if x.rank == 1:
-        n = x.shape[0]
-        size = n + abs(k) if isinstance(n, int) else n if k == 0 else fresh_dim()
-        return TensorType(x.dtype, (size, size))
-    if x.rank == 2:
-        return TensorType(x.dtype, (_diagonal_length(x.shape[0], x.shape[1], k),))
-    raise ShapeError("np.diag takes a vector or a matrix")
-
-
-def _vjp_diag(g, out, x, active=None, k=0):
-    if x.rank == 2:
-        n, m = x.shape
-        if n != m or is_unknown(n):
-            raise ShapeError("reverse mode of np.diag on a matrix that is not known to be square is not supported; "
-                             'annotate it square, e.g. "f64[n,n]"')
-    return [ops.diag(g, k=k)]
+    if x.rank != 1:
+        raise ShapeError("the `diag` entry builds a matrix from a vector (a matrix's diagonal is `diagonal`)")
+    n = x.shape[0]
+    size = n + abs(k) if isinstance(n, int) else n if k == 0 else fresh_dim()
+    return TensorType(x.dtype, (size, size))
 
 
 def _batch_diag(ctx, prim, args, batched, k=0) -> Sym:
-    """np.diag has no stacked form. A batch of vectors: each placed on the k-th diagonal by selection (np.where
-    with an identity, never a product, so an inf stays in its place), the vector padded with |k| zeros on the
-    side the diagonal is shifted from. A batch of matrices: the diagonal's block sliced out, then its main
-    diagonal by einsum (square blocks only: the matrix known square, or all sizes known)."""
+    """np.diag has no stacked form. Each vector placed on the k-th diagonal by selection (np.where with an
+    identity, never a product, so an inf stays in its place), padded with |k| zeros on the side the diagonal is
+    shifted from."""
     (x,) = args
     builder = x.builder
-    if example_rank(x, True) == 1:
-        n = Sym(builder, builder.dim(x.shape[-1], x.atom, x.rank - 1))
-        if k:
-            pad = ops.zeros(ctx.size, abs(k), dtype=x.type.dtype)
-            x = ops.concatenate(pad, x, axis=1) if k > 0 else ops.concatenate(x, pad, axis=1)
-            n = n + abs(k)
-        row = ops.expand_dims(x, axis=-2)
-        return ops.where(ops.eye(n, n, k=k, dtype="bool") if k else ops.eye(n, dtype="bool"), row,
-                         ops.zeros_like(row))
-    n, m = x.shape[-2:]
-    r0, c0 = max(-k, 0), max(k, 0)
-    if isinstance(n, int) and isinstance(m, int):
-        size = max(0, min(n - r0, m - c0))
-        block = (slice(r0, r0 + size), slice(c0, c0 + size))
-    elif n == m and not is_unknown(n):
-        block = (slice(r0, -c0 or None), slice(c0, -r0 or None))
-    else:
-        raise BatchError('np.diag of a matrix not known to be square cannot run batched; annotate it square, '
-                         'e.g. "f64[n,n]"')
+    example_rank(x, True)
+    n = Sym(builder, builder.dim(x.shape[-1], x.atom, x.rank - 1))
     if k:
-        x = ops.getitem(x, index=(slice(None),) + block)
-    return ops.einsum(x, spec="bii->bi")
+        pad = ops.zeros(ctx.size, abs(k), dtype=x.type.dtype)
+        x = ops.concatenate(pad, x, axis=1) if k > 0 else ops.concatenate(x, pad, axis=1)
+        n = n + abs(k)
+    row = ops.expand_dims(x, axis=-2)
+    return ops.where(ops.eye(n, n, k=k, dtype="bool") if k else ops.eye(n, dtype="bool"), row, ops.zeros_like(row))
 
 
 register(Primitive(
     name="diag", infer=_infer_diag, family="structured",
     render=lambda args, p: cg.call("np.diag", args[0], k=p.get("k") or None),
-    vjp=_vjp_diag, jvp=lambda tangents, out, x, k=0: ops.diag(tangents[0], k=k), temp_name="d",
+    vjp=lambda g, out, x, active=None, k=0: [ops.diagonal(g, offset=k)],
+    jvp=lambda tangents, out, x, k=0: ops.diag(tangents[0], k=k), temp_name="d",
     batch=_batch_diag,
+))
+
+
+# --- diagonal: np.diagonal(x, offset, axis1, axis2), the k-th diagonal of every matrix along two axes, last -------
+def _diagonal_axes(rank: int, axis1: int, axis2: int) -> tuple[int, int]:
+    if rank < 2:
+        raise ShapeError("np.diagonal needs an array of rank 2 or more")
+    first, second = normalize_axis(axis1, rank), normalize_axis(axis2, rank)
+    if first == second:
+        raise ShapeError("np.diagonal's axis1 and axis2 cannot be the same axis")
+    return first, second
+
+
+def _infer_diagonal(types, params) -> TensorType:
+    (x,) = types
+    if x.shape is None:
+        raise ShapeError("np.diagonal needs the rank of its argument; annotate it")
+    first, second = _diagonal_axes(len(x.shape), params.get("axis1", 0), params.get("axis2", 1))
+    rest = tuple(d for i, d in enumerate(x.shape) if i not in (first, second))
+    return TensorType(x.dtype, rest + (_diagonal_length(x.shape[first], x.shape[second], params.get("offset", 0)),))
+
+
+def _vjp_diagonal(g, out, x, active=None, offset=0, axis1=0, axis2=1):
+    """Each cotangent entry back in its place on the diagonal, zeros elsewhere: the cotangent padded to the length
+    of a row and selected onto the diagonal by np.where with a shifted identity (no product, so an inf stays in its
+    place), then its axes put back where `x` has them."""
+    builder = g.builder
+    first, second = _diagonal_axes(x.rank, axis1, axis2)
+    n, m = x.shape[first], x.shape[second]
+    length = out.shape[-1]
+    if length == 0:
+        return [ops.zeros_like(x)]
+    if x.rank == 2 and n == m and not is_unknown(n):  # a square matrix: np.diag builds it
+        placed = ops.diag(g, k=offset) if offset else ops.diag(g)
+        return [placed if first < second else ops.transpose(placed)]
+    before = max(offset, 0)
+    if isinstance(n, int) and isinstance(m, int):
+        after = m - length - before
+    elif n == m and not is_unknown(n):
+        after = max(-offset, 0)
+    else:
+        raise ShapeError("reverse mode of a diagonal of a matrix that is neither square nor of sizes known at "
+                         'build time is not supported; annotate it square (e.g. "f64[n,n]") or with its sizes')
+    shape = builder.shape_atoms(x.type, x.atom)
+    if shape is None:
+        raise ShapeError("reverse mode of np.diagonal needs the shapes from annotations: annotate the parameters")
+    rest = [Sym(builder, a) for axis, a in enumerate(shape) if axis not in (first, second)]
+    pad = lambda size: ops.zeros(*rest, Sym(builder, const(size)), dtype=g.type.dtype)  # noqa: E731
+    pieces = [pad(before) for _ in range(bool(before))] + [g] + [pad(after) for _ in range(bool(after))]
+    row = ops.expand_dims(ops.concatenate(*pieces, axis=-1) if len(pieces) > 1 else g, axis=-2)
+    rows, columns = Sym(builder, shape[first]), Sym(builder, shape[second])
+    mask = ops.eye(rows, columns, k=offset, dtype="bool") if offset else ops.eye(rows, columns, dtype="bool")
+    placed = ops.where(mask, row, ops.zeros_like(row))
+    order = [a for a in range(x.rank) if a not in (first, second)] + [first, second]
+    back = tuple(order.index(a) for a in range(x.rank))
+    return [placed if back == tuple(range(x.rank)) else ops.transpose(placed, axes=back)]
+
+
+def _batch_diagonal(ctx, prim, args, batched, offset=0, axis1=0, axis2=1) -> Sym:
+    rank = example_rank(args[0], True)
+    first, second = _diagonal_axes(rank, axis1, axis2)
+    return ops.diagonal(args[0], offset=offset, axis1=first + 1, axis2=second + 1)
+
+
+def _render_diagonal(args, p):
+    axis1, axis2 = p.get("axis1", 0), p.get("axis2", 1)
+    axes = {} if (axis1, axis2) == (0, 1) else {"axis1": axis1, "axis2": axis2}
+    return cg.call("np.diagonal", args[0], offset=p.get("offset") or None, **axes)
+
+
+register(Primitive(
+    name="diagonal", infer=_infer_diagonal, family="structured", render=_render_diagonal,
+    vjp=_vjp_diagonal, batch=_batch_diagonal, temp_name="d",
+    jvp=lambda tangents, out, x, offset=0, axis1=0, axis2=1: ops.diagonal(tangents[0], offset=offset, axis1=axis1,
+                                                                        axis2=axis2),
 ))

@@ -96,7 +96,7 @@ def gp_negative_log_likelihood(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n
     # linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     logdet = np.linalg.slogdet(k)[1]
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-    return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.sum(np.diag(np.linalg.inv(k)))
+    return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diagonal(chol))) + 0.01 * np.sum(np.diagonal(np.linalg.inv(k)), axis=-1)
 
 
 def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
@@ -124,7 +124,7 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
     t_6 = 0.5 * y
     del y
-    d_1 = np.diag(chol)
+    d_1 = np.diagonal(chol)
     del chol
     inv = np.linalg.inv(k)
     del k
@@ -195,8 +195,8 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
     t_6 = 0.5 * y
     del y
-    d_1 = np.diag(chol)
+    d_1 = np.diagonal(chol)
     del chol
     inv = np.linalg.inv(k)
     del k
-    return (t_6 @ alpha + 0.5 * logdet + np.sum(np.log(d_1)) + 0.01 * np.sum(np.diag(inv)), t_6 @ talpha + tlogdet * 0.5 + np.sum(np.diag(tchol) / d_1) + np.sum(np.diag(-(inv @ tk @ inv))) * 0.01)
+    return (t_6 @ alpha + 0.5 * logdet + np.sum(np.log(d_1)) + 0.01 * np.sum(np.diagonal(inv), axis=-1), t_6 @ talpha + tlogdet * 0.5 + np.sum(np.diagonal(tchol) / d_1) + np.sum(np.diagonal(-(inv @ tk @ inv)), axis=-1) * 0.01)

@@ -882,7 +882,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    const double* __restrict__ dchol_data,
     double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
@@ -904,7 +904,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const double r_1 = r_1_data[i0 * LIFTED_BROADCAST_STRIDE(r_1_s0) + i1 * LIFTED_ROW_STRIDE(r_1_s1)];
             const double r_2 = r_2_data[i0 * r_2_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_2_s1)];
             const double r_3 = r_3_data[i0 * LIFTED_BROADCAST_STRIDE(r_3_s0) + i1 * LIFTED_ROW_STRIDE(r_3_s1)];
-            const double dchol = dchol_data[i0 * dchol_s0 + i1 * LIFTED_ROW_STRIDE(dchol_s1)];
+            const double dchol = dchol_data[i];
             // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
             const double t_15 = (0.5 * t_13);
             LIFTED_AT(dk_1) = (t_15 - m_2);
@@ -930,11 +930,11 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, 
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    const double* __restrict__ dchol_data,
     double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
-    LIFTED_BY_ROW_WALK(gp_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_13_s1 == 1 && r_1_s1 == 1 && r_3_s1 == 1 && dchol_s1 == 1, (n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, dk_1_out, t_18_out));
+    LIFTED_BY_ROW_WALK(gp_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_13_s1 == 1 && r_1_s1 == 1 && r_3_s1 == 1, (n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dk_1_out, t_18_out));
 }
 
 LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
@@ -944,18 +944,18 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    const double* __restrict__ dchol_data,
     double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
-    LIFTED_RUN(gp_grad_k3_body, (n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, dk_1_out, t_18_out));
+    LIFTED_RUN(gp_grad_k3_body, (n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dk_1_out, t_18_out));
 }
 
 // gp_grad_k4: 2-d index space of n elements
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    const double* __restrict__ dchol_data,
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
     double* __restrict__ dchol_1_out)
 {
@@ -972,7 +972,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i0 = rest;
             const double r_2 = r_2_data[i0 * r_2_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_2_s1)];
             const double r_3 = r_3_data[i0 * LIFTED_BROADCAST_STRIDE(r_3_s0) + i1 * LIFTED_ROW_STRIDE(r_3_s1)];
-            const double dchol = dchol_data[i0 * dchol_s0 + i1 * LIFTED_ROW_STRIDE(dchol_s1)];
+            const double dchol = dchol_data[i];
             const double t_21 = t_21_data[i0 * t_21_s0 + i1 * LIFTED_ROW_STRIDE(t_21_s1)];
             // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
             const double t_19 = (r_2 * r_3);
@@ -990,21 +990,21 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    const double* __restrict__ dchol_data,
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
     double* __restrict__ dchol_1_out)
 {
-    LIFTED_BY_ROW_WALK(gp_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_3_s1 == 1 && dchol_s1 == 1 && t_21_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
+    LIFTED_BY_ROW_WALK(gp_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_3_s1 == 1 && t_21_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
 }
 
 LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data, const int64_t dchol_s0, const int64_t dchol_s1,
+    const double* __restrict__ dchol_data,
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
     double* __restrict__ dchol_1_out)
 {
-    LIFTED_RUN(gp_grad_k4_body, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dchol_s0, dchol_s1, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
+    LIFTED_RUN(gp_grad_k4_body, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
 }
 
 // gp_grad_k5: 2-d index space of n elements
@@ -2271,10 +2271,12 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_x_1 = {};
     lifted_view<double, 1> v_x_3 = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
     if (!lifted_load_input(v_x_3, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_x_1, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_t_13, io + 6)) return lifted_fail(st, 16, 0, 0, 0);
@@ -2319,12 +2321,14 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 2);
         const double* arg_1 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_m_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_6 = v_dchol.p ? lifted_contiguous_data(v_dchol, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_dchol.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) gp_grad_k3(count, space[0], space[1], v_t_13.p, (v_t_13.d[0] == 1 ? 0 : v_t_13.s[0]), (v_t_13.d[1] == 1 ? 0 : v_t_13.s[1]), arg_1, v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), v_dchol.p, (v_dchol.d[0] == 1 ? 0 : v_dchol.s[0]), (v_dchol.d[1] == 1 ? 0 : v_dchol.s[1]), out_1.p, out_2.p);
-        else gp_grad_k3_body<false>(count, space[0], space[1], v_t_13.p, (v_t_13.d[0] == 1 ? 0 : v_t_13.s[0]), (v_t_13.d[1] == 1 ? 0 : v_t_13.s[1]), arg_1, v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), v_dchol.p, (v_dchol.d[0] == 1 ? 0 : v_dchol.s[0]), (v_dchol.d[1] == 1 ? 0 : v_dchol.s[1]), out_1.p, out_2.p);
+        if (!lifted_alloc_view(out_2, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) gp_grad_k3(count, space[0], space[1], v_t_13.p, (v_t_13.d[0] == 1 ? 0 : v_t_13.s[0]), (v_t_13.d[1] == 1 ? 0 : v_t_13.s[1]), arg_1, v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_6, out_1.p, out_2.p);
+        else gp_grad_k3_body<false>(count, space[0], space[1], v_t_13.p, (v_t_13.d[0] == 1 ? 0 : v_t_13.s[0]), (v_t_13.d[1] == 1 ? 0 : v_t_13.s[1]), arg_1, v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_6, out_1.p, out_2.p);
         v_dk_1 = out_1;
         v_t_18 = out_2;
     }
@@ -2348,10 +2352,12 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_t_21.p && !lifted_meet(space[1], v_t_21.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_21.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
+        const double* arg_2 = v_dchol.p ? lifted_contiguous_data(v_dchol, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_dchol.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) gp_grad_k4(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), v_dchol.p, (v_dchol.d[0] == 1 ? 0 : v_dchol.s[0]), (v_dchol.d[1] == 1 ? 0 : v_dchol.s[1]), v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
-        else gp_grad_k4_body<false>(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), v_dchol.p, (v_dchol.d[0] == 1 ? 0 : v_dchol.s[0]), (v_dchol.d[1] == 1 ? 0 : v_dchol.s[1]), v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) gp_grad_k4(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_2, v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
+        else gp_grad_k4_body<false>(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_2, v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
         v_dchol_1 = out_1;
     }
     // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
@@ -2361,7 +2367,7 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         right = v_dchol_1;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_3 = product;
     }

@@ -22,8 +22,8 @@ _KERNELS = {
     "gp_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
     "gp_tangent_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
@@ -131,11 +131,11 @@ def gp_negative_log_likelihood(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
     t_6 = _kernels.gp_negative_log_likelihood_k2(y)
     del y
-    d_1 = np.diag(chol)
+    d_1 = np.diagonal(chol)
     del chol
     s_1 = _kernels.gp_negative_log_likelihood_k3(d_1)
     del d_1
-    d_2 = np.diag(np.linalg.inv(k))
+    d_2 = np.diagonal(np.linalg.inv(k))
     del k
     s_2 = _kernels.gp_negative_log_likelihood_k4(d_2)
     del d_2
@@ -163,7 +163,7 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     x_1 = np.linalg.solve(chol, y)
     alpha = np.linalg.solve(t_5, x_1)
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-    d_1 = np.diag(chol)
+    d_1 = np.diagonal(chol)
     del chol
     inv = np.linalg.inv(k)
     del k
@@ -234,16 +234,16 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     t_6, tlogdet = _kernels.gp_tangent_block3(inv_1, y, tk)
     del inv_1, y
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
-    d_1 = np.diag(chol)
+    d_1 = np.diagonal(chol)
     del chol
-    s_1, s_3 = _kernels.gp_tangent_k8(d_1, np.diag(tchol))
+    s_1, s_3 = _kernels.gp_tangent_k8(d_1, np.diagonal(tchol))
     del d_1, tchol
     inv = np.linalg.inv(k)
     del k
     t_29 = _kernels.gp_tangent_block4(inv, tk)
     del tk
-    d_2 = np.diag(inv)
+    d_2 = np.diagonal(inv)
     del inv
-    s_2, s_4 = _kernels.gp_tangent_k10(d_2, np.diag(t_29))
+    s_2, s_4 = _kernels.gp_tangent_k10(d_2, np.diagonal(t_29))
     del d_2, t_29
     return (t_6 @ alpha + 0.5 * logdet + s_1 + 0.01 * s_2, t_6 @ talpha + tlogdet * 0.5 + s_3 + s_4 * 0.01)

@@ -8,7 +8,7 @@ whole extra pass over the data per launch. The values marked here are those the 
 that returns a view whose layout is not C-contiguous in general: a basic `getitem` that is not a leading run of
 integers and one step-1 slice followed by whole axes (`x[:, 0]`, `x[::2]`), a gather that does not index
 the leading axis (`x[:, :, rows]`, which NumPy lays out transposed), `transpose`, `swapaxes`,
-`broadcast_to`, `flip`, `diag`, a stacked matrix product whose result is transposed, and `np.einsum` (its
+`broadcast_to`, `flip`, `diagonal`, a stacked matrix product whose result is transposed, and `np.einsum` (its
 result keeps its operands' memory order, `order="K"`).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from ...ir import Eqn, Function, equations
 from ...primitives.indexing.items import Ref
 
-VIEW_PRIMS = {"transpose", "swapaxes", "broadcast_to", "flip", "diag", "einsum"}
+VIEW_PRIMS = {"transpose", "swapaxes", "broadcast_to", "flip", "diagonal", "einsum"}
 
 
 def strided_values(fn: Function) -> set[int]:

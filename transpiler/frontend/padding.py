@@ -1,0 +1,87 @@
+"""Arrays grown at their edges: `np.append` and `np.pad` (constant and edge modes), as concatenations.
+
+NumPy's np.pad fills a new array axis by axis, each axis's pads spanning the pads of the axes before it (so a
+later axis's constant wins in a corner); concatenating the pads onto the array one axis at a time, in the same
+order, gives the same array, and the derivatives come from concatenate's, getitem's and broadcast_to's rules.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import Const
+from .call_args import Emitter, arg, arity, known_rank, ravel, static, static_axis
+
+_MODES = ("constant", "edge")
+
+
+def append(lowering, node, builder, positional, keywords):
+    """`np.append(arr, values, axis=None)`: both flattened and joined, or joined along `axis`."""
+    from .array_functions import array
+
+    arity(lowering, node, "np.append", positional, keywords, 2, 3, ("axis",))
+    emit = Emitter(lowering, node, builder)
+    arr, values = (emit.atom(array(lowering, node, builder, [v], {}) if isinstance(v, tuple) else v)
+                   for v in positional[:2])
+    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node)
+    axis = static_axis(lowering, axis_value, axis_node)
+    if axis is None:
+        return emit("concatenate", ravel(emit, arr), ravel(emit, values), axis=0)
+    return emit("concatenate", arr, values, axis=axis)
+
+
+def _pairs(emit: Emitter, value, rank: int, what: str, numbers: type | tuple) -> list[tuple]:
+    """`pad_width` or `constant_values` as one (before, after) pair per axis, broadcast as NumPy's `_as_pairs`
+    broadcasts it (a number, `(n,)`, `(before, after)`, `((before, after),)` or one pair per axis)."""
+    table = np.asarray(value, dtype=object)
+    if not all(isinstance(v, numbers) and not isinstance(v, bool) for v in table.flat):
+        raise emit.error(f"np.pad's `{what}` must be numbers known at build time", "np.pad(x, ((1, 2), (0, 1)))")
+    try:
+        return [tuple(row) for row in np.broadcast_to(table, (rank, 2)).tolist()]
+    except ValueError:
+        raise emit.error(f"np.pad's `{what}` does not fit an array of rank {rank}",
+                         "one number, one (before, after) pair, or one pair per axis") from None
+
+
+def pad(lowering, node, builder, positional, keywords):
+    """`np.pad(array, pad_width, mode="constant", constant_values=0)` and `mode="edge"`."""
+    arity(lowering, node, "np.pad", positional, keywords, 2, 3, ("mode", "constant_values"))
+    emit = Emitter(lowering, node, builder)
+    atom = emit.atom(positional[0])
+    rank = known_rank(emit, atom)
+    if rank == 0:
+        raise emit.error("np.pad of a scalar returns it unchanged", "use the scalar itself")
+    widths = _pairs(emit, static(lowering, positional[1], node, "`pad_width`"), rank, "pad_width", int)
+    if any(w < 0 for pair in widths for w in pair):
+        raise emit.error("np.pad's `pad_width` cannot be negative")
+    mode_value, mode_node = arg(lowering, positional, keywords, 2, "mode", node, "constant")
+    mode = static(lowering, mode_value, mode_node, "`mode`")
+    if mode not in _MODES:
+        raise lowering.error(mode_node, f"np.pad with mode={mode!r} is not supported in kernels",
+                             "supported modes: 'constant' (with constant_values) and 'edge'; other pads can be "
+                             "written with np.concatenate of slices")
+    fill_value, fill_node = keywords.get("constant_values", (Const(0, None), node))
+    if mode != "constant" and "constant_values" in keywords:
+        raise lowering.error(fill_node, "`constant_values` goes with mode='constant'")
+    fills = _pairs(emit, static(lowering, fill_value, fill_node, "`constant_values`"), rank, "constant_values",
+                   (int, float)) if mode == "constant" else None
+    if all(w == 0 for pair in widths for w in pair):
+        return emit("copy", atom)  # NumPy returns a new array
+    for axis, (before, after) in enumerate(widths):
+        dims = emit.dims(atom)
+        if mode == "edge" and (before or after) and isinstance(dims[axis], Const) and dims[axis].value == 0:
+            raise emit.error("np.pad can't extend an empty axis with mode='edge'")
+        parts = []
+        for side, width in ((0, before), (1, after)):
+            if not width:
+                continue
+            shape = dims[:axis] + [width] + dims[axis + 1:]
+            if mode == "constant":
+                part = emit("full", *shape, fills[axis][side], dtype=atom.type.dtype)
+            else:
+                edge = (slice(None),) * axis + ((slice(0, 1),) if side == 0 else (slice(-1, None),))
+                part = emit("broadcast_to", emit("getitem", atom, index=edge), *shape)
+            parts.append(part)
+        if parts:
+            atom = emit("concatenate", *(parts[:1] if before else []), atom, *(parts[-1:] if after else []),
+                        axis=axis)
+    return atom
