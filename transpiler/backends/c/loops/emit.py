@@ -233,6 +233,8 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
             return self.matmul(eqn)
         if name == "stacked_matmul":
             return self.stacked_product(eqn)
+        if name == "masked_matmul":
+            return self.masked_product(eqn)
         if name in ("transpose", "swapaxes"):
             return self.transpose(eqn)
         if name == "outer":
