@@ -29,7 +29,7 @@ import dataclasses
 from ...analysis.liveness import eliminate_dead_code
 from ...ir import Eqn, Function, equations, rewrite_equations
 from ...ir.types import TensorType
-from ...primitives.registry import Primitive
+from ...primitives.registry import Primitive, lookup
 
 FLOATS = ("f32", "f64")
 FACTOR_DTYPES = ("f64", "f32", "i64", "i32", "bool")
@@ -47,20 +47,36 @@ class Step:
     dtype: str
 
 
-def _render(args, params):
+def _chain_node(mask, factors, chain):
+    """The chain of products as the source wrote it (NumPy's meaning on the host)."""
+    from ... import codegen as cg
+
+    value = mask
+    for step in chain:
+        factor = factors[step.factor]
+        value = cg.binop("*", factor, value) if step.left else cg.binop("*", value, factor)
+    return value
+
+
+def _render_product(args, params):
     from ... import codegen as cg
 
     other, mask, *factors = args
-    value = mask
-    for step in params["chain"]:
-        factor = factors[step.factor]
-        value = cg.binop("*", factor, value) if step.left else cg.binop("*", value, factor)
+    value = _chain_node(mask, factors, params["chain"])
     operands = (value, other) if params["mask_left"] else (other, value)
     return cg.call(cg.attr(cg.name("_runtime"), "matmul"), *operands)
 
 
+def _render_sum(args, params):
+    mask, *factors = args
+    value = _chain_node(mask, factors, params["chain"])
+    return lookup("sum").render([value], {key: params[key] for key in ("axis", "keepdims") if key in params})
+
+
 MASKED_MATMUL = Primitive(name="masked_matmul", infer=lambda types, params: TensorType("f64", None),
-                          render=_render, family="linalg", temp_name="m")
+                          render=_render_product, family="linalg", temp_name="m")
+MASKED_SUM = Primitive(name="masked_sum", infer=lambda types, params: TensorType("f64", None),
+                       render=_render_sum, family="linalg", temp_name="s")
 
 
 def mask_products(fn: Function) -> Function:
@@ -71,6 +87,14 @@ def mask_products(fn: Function) -> Function:
 
     def rewrite(eqn: Eqn) -> list[Eqn]:
         nonlocal changed
+        if eqn.prim.name == "sum":
+            found = _summed_chain(eqn, made)
+            if found is None:
+                return [eqn]
+            mask, factors, chain = found
+            changed = True
+            params = {"axis": eqn.params["axis"], "keepdims": bool(eqn.params.get("keepdims")), "chain": chain}
+            return [dataclasses.replace(eqn, prim=MASKED_SUM, args=(mask, *factors), params=params)]
         if eqn.prim.name != "matmul" or len(eqn.args) != 2 or eqn.out.type.dtype not in FLOATS:
             return [eqn]
         a, b = eqn.args
@@ -87,6 +111,18 @@ def mask_products(fn: Function) -> Function:
 
     result = rewrite_equations(fn, rewrite)
     return eliminate_dead_code(result) if changed else fn
+
+
+def _summed_chain(eqn: Eqn, made: dict):
+    """(mask, factors, steps) for `np.sum(X, axis)` of one axis of a float chain X of rank 2; else None."""
+    axis = eqn.params.get("axis")
+    if set(eqn.params) - {"axis", "keepdims"} or not isinstance(axis, int) or isinstance(axis, bool) or \
+            not -2 <= axis < 2 or eqn.out.type.dtype not in FLOATS or len(eqn.args) != 1:
+        return None
+    (operand,) = eqn.args
+    if operand.type.dtype != eqn.out.type.dtype or len(operand.type.shape or ()) != 2:
+        return None
+    return _chain(operand, made, eqn.out.type.dtype)
 
 
 def _chain(operand, made: dict, dtype: str):

@@ -21,7 +21,7 @@ VIEWS = {"getitem", "setitem", "index_add", "add_at", "expand_dims", "squeeze", 
          "swapaxes", "unbroadcast"}
 # array arithmetic the C side runs elementwise with NumPy's broadcast
 ARRAY_OPS = {"add", "subtract", "multiply", "divide", "negative"}
-NEW_ARRAYS = ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "masked_matmul", "outer")  # (besides the fills)
+NEW_ARRAYS = ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "masked_matmul", "masked_sum", "outer")  # (besides the fills)
 WRITES = ("setitem", "index_add", "add_at")  # updates in place of their first operand
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
@@ -128,6 +128,10 @@ def stmt_ok(stmt, regions: dict) -> bool:
         dtype = stmt.out.type.dtype
         return dtype in ("f64", "f32") and other.type.dtype == dtype and len(other.type.shape) == 2 and \
             mask.type.dtype == "bool" and len(mask.type.shape) == 2 and \
+            all(len(f.type.shape) <= 2 and not (f.type.shape == () and f.type.dtype == "f32") for f in factors)
+    if name == "masked_sum":  # (the same chains, summed over one axis)
+        mask, *factors = stmt.args
+        return stmt.out.type.dtype in ("f64", "f32") and mask.type.dtype == "bool" and len(mask.type.shape) == 2 and \
             all(len(f.type.shape) <= 2 and not (f.type.shape == () and f.type.dtype == "f32") for f in factors)
     return _scalar_ok(stmt)
 

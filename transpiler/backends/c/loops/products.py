@@ -54,55 +54,6 @@ class Products:
         lines += self._stacked_matmul(eqn, "left_stack", "right_stack", "result_stack")
         return ["{"] + indent(lines + _permuted(self.var(out), "result_stack", plan.out_axes)) + ["}"]
 
-    def masked_product(self, eqn: Eqn) -> list[str]:
-        """`other @ X` or `X @ other`, X a tie mask times factors (../masked_products.py): NumPy's size checks
-        (the product's, then each factor's broadcast into the mask's shape), and `lifted_masked_matmul` with
-        X[i, j] as the chain computes it from the mask's 0.0 or 1.0."""
-        other, mask, *factors = eqn.args
-        out = eqn.out
-        ctype = C_TYPES[out.type.dtype]
-        vo, vm = self.var(other), self.var(mask)
-        if eqn.params["mask_left"]:
-            lines = [f"if ({vm}.d[1] != {vo}.d[0]) {self.fail('matmul', f'{vo}.d[0]', f'{vm}.d[1]')}",
-                     f"const int64_t dims[2] = {{{vm}.d[0], {vo}.d[1]}};"]
-        else:
-            lines = [f"if ({vo}.d[1] != {vm}.d[0]) {self.fail('matmul', f'{vm}.d[0]', f'{vo}.d[1]')}",
-                     f"const int64_t dims[2] = {{{vo}.d[0], {vm}.d[1]}};"]
-        lines.append("bool finite = true;")
-        reads = []
-        for k, factor in enumerate(factors):
-            rank = len(factor.type.shape)
-            fctype = C_TYPES[factor.type.dtype]
-            if rank == 0:
-                lines.append(f"const {ctype} factor_{k} = ({ctype})({self.scalar(factor, out.type.dtype)});")
-                if factor.type.dtype in ("f64", "f32"):
-                    lines.append(f"finite = finite && std::isfinite(factor_{k});")
-                reads.append(f"factor_{k}")
-                continue
-            view = self.var(factor)
-            steps = []
-            for axis in range(rank):
-                full = axis + 2 - rank
-                lines.append(f"if ({view}.d[{axis}] != 1 && {view}.d[{axis}] != {vm}.d[{full}]) "
-                             f"{self.fail('operands', str(full), f'{view}.d[{axis}]', f'{vm}.d[{full}]')}")
-                lines.append(f"const int64_t factor_{k}_s{axis} = {view}.d[{axis}] == 1 ? 0 : {view}.s[{axis}];")
-                steps.append(f"{'ij'[full]} * factor_{k}_s{axis}")
-            lines.append(f"const {fctype}* factor_{k}_p = {view}.p;")
-            if factor.type.dtype in ("f64", "f32"):
-                lines.append(f"finite = finite && lifted_all_finite({view});")
-            reads.append(f"({ctype})factor_{k}_p[{' + '.join(steps)}]")
-        value = "m"
-        for step in eqn.params["chain"]:
-            read = reads[step.factor]
-            value = f"({ctype})({read} * {value})" if step.left else f"({ctype})({value} * {read})"
-        lines += [f"auto value = [&](int64_t i, int64_t j, {ctype} m) -> {ctype} {{ (void)i; (void)j; "
-                  f"return {value}; }};",
-                  self.fresh(eqn, out, "dims", "product"),
-                  f"{{ const int rc = lifted_masked_matmul({vo}, {vm}, {'true' if eqn.params['mask_left'] else 'false'}, "
-                  "finite, product, st, value); if (rc) return rc; }",
-                  f"{self.var(out)} = product;"]
-        return ["{", f"    {self.view_type(out.type.dtype, 2)} product;"] + indent(lines) + ["}"]
-
     def _one_product(self, eqn: Eqn) -> list[str]:
         """`product` = `left` @ `right` (matrix views declared by the caller): NumPy's size check, a new
         C-contiguous result, the gemm."""
