@@ -1072,70 +1072,8 @@ LIFTED_KERNEL void nearest_grad_k4(const int64_t n, const int64_t d0, const int6
     LIFTED_RUN(nearest_grad_k4_body, (n, d0, d1, s_4_data, t_5_out));
 }
 
-// nearest_grad_k5: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void nearest_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const bool* __restrict__ mask_data, const int64_t mask_s0, const int64_t mask_s1,
-    const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
-    double* __restrict__ s_5_acc_out,
-    double* __restrict__ t_7_out, const int64_t t_7_os0, const int64_t t_7_os1)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
-    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
-    LIFTED_FOR(lifted_o, lifted_n_out)
-    {
-        LIFTED_CHUNK(lifted_o, lifted_n_out);
-        LIFTED_LOCAL_FILL(double, s_5_acc, 0);
-        LIFTED_COLUMN_RESUME(s_5_acc_out, lifted_o, s_5_acc);
-        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
-        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
-        {
-            LIFTED_LOCAL(double, t_7);
-            LIFTED_LANES(lifted_o) {
-                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_r;
-                const bool mask = mask_data[i0 * LIFTED_ROW_STRIDE(mask_s0) + i1 * mask_s1];
-                const double t_5 = t_5_data[i0 * LIFTED_BROADCAST_STRIDE(t_5_s0) + i1 * t_5_s1];
-                // columns_sum_beside_product_operand.py:9  return np.sum(np.min(distances, axis=1))
-                const double ddistances = ((double)(int32_t)(mask) * t_5);
-                // columns_sum_beside_product_operand.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
-                LIFTED_AT(s_5_acc) += ddistances;
-                LIFTED_AT(t_7) = (ddistances * (-2.0));
-            }
-            LIFTED_LANES(lifted_o) {
-                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_r;
-                t_7_out[i0 * LIFTED_ROW_STRIDE(t_7_os0) + i1 * t_7_os1] = LIFTED_AT(t_7);
-            }
-        }
-        LIFTED_COLUMN_STORE(s_5_acc_out, lifted_o, s_5_acc);
-    }
-}
-
-// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void nearest_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const bool* __restrict__ mask_data, const int64_t mask_s0, const int64_t mask_s1,
-    const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
-    double* __restrict__ s_5_acc_out,
-    double* __restrict__ t_7_out, const int64_t t_7_os0, const int64_t t_7_os1)
-{
-    LIFTED_BY_ROW_WALK(nearest_grad_k5_walk, lifted_team, mask_s0 == 1 && t_7_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, mask_data, mask_s0, mask_s1, t_5_data, t_5_s0, t_5_s1, s_5_acc_out, t_7_out, t_7_os0, t_7_os1));
-}
-
-LIFTED_KERNEL void nearest_grad_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const bool* __restrict__ mask_data, const int64_t mask_s0, const int64_t mask_s1,
-    const double* __restrict__ t_5_data, const int64_t t_5_s0, const int64_t t_5_s1,
-    double* __restrict__ s_5_acc_out,
-    double* __restrict__ t_7_out, const int64_t t_7_os0, const int64_t t_7_os1)
-{
-    LIFTED_RUN(nearest_grad_k5_body, (n, d0, d1, lifted_n_out, lifted_n_red, mask_data, mask_s0, mask_s1, t_5_data, t_5_s0, t_5_s1, s_5_acc_out, t_7_out, t_7_os0, t_7_os1));
-}
-
-// nearest_grad_k6: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void nearest_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// nearest_grad_k5: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void nearest_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ centroids_data,
     const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
@@ -1168,22 +1106,22 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void nearest_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void nearest_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ centroids_data,
     const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
     double* __restrict__ dcentroids_1_out)
 {
-    LIFTED_BY_ROW_WALK(nearest_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_9_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, centroids_data, t_9_data, t_9_s0, t_9_s1, dcentroids_1_out));
+    LIFTED_BY_ROW_WALK(nearest_grad_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_9_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, centroids_data, t_9_data, t_9_s0, t_9_s1, dcentroids_1_out));
 }
 
-LIFTED_KERNEL void nearest_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void nearest_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ centroids_data,
     const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
     double* __restrict__ dcentroids_1_out)
 {
-    LIFTED_RUN(nearest_grad_k6_body, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, centroids_data, t_9_data, t_9_s0, t_9_s1, dcentroids_1_out));
+    LIFTED_RUN(nearest_grad_k5_body, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, centroids_data, t_9_data, t_9_s0, t_9_s1, dcentroids_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1701,6 +1639,128 @@ template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_v
 {
     lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
 }
+// every element of a float matrix finite (no inf, no NaN): 0 * x is 0 for each, NaN for any other; rows along
+// the axis of the smaller stride (a transposed view is read in memory order)
+template <class T> static bool lifted_all_finite(const lifted_view<T, 2>& v)
+{
+    const bool swap = v.s[0] < v.s[1];
+    int64_t outer = v.d[swap], inner = v.d[!swap], so = v.s[swap], si = v.s[!swap];
+    if (si == 1 && so == inner) { inner *= outer; outer = 1; }  // (rows one after the other: one run)
+    T zero = 0;
+    for (int64_t i = 0; i < outer; ++i) {
+        const T* row = v.p + i * so;
+        if (si == 1) { _Pragma("omp simd reduction(+:zero)") for (int64_t j = 0; j < inner; ++j) zero += row[j] * (T)0; }
+        else for (int64_t j = 0; j < inner; ++j) zero += row[j * si] * (T)0;
+    }
+    return zero == 0;
+}
+template <class T> static bool lifted_all_finite(const lifted_view<T, 1>& v)
+{
+    lifted_view<T, 2> matrix; matrix.p = v.p; matrix.d[0] = 1; matrix.s[0] = 0; matrix.d[1] = v.d[0]; matrix.s[1] = v.s[0];
+    return lifted_all_finite(matrix);
+}
+// how many elements of a bool matrix are true (flags of one byte, 0 or 1: eight a word, counted by popcount)
+static int64_t lifted_count_true(const lifted_view<bool, 2>& mask)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    int64_t count = 0;
+    if (mask.s[1] == 1 && (mask.s[0] == columns || rows == 1)) {
+        const unsigned char* flags = (const unsigned char*)mask.p;
+        const int64_t total = rows * columns;
+        int64_t at = 0;
+        for (; at + 8 <= total; at += 8) { uint64_t word; memcpy(&word, flags + at, 8); count += __builtin_popcountll(word); }
+        for (; at < total; ++at) count += flags[at];
+        return count;
+    }
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < columns; ++j) count += mask.p[i * mask.s[0] + j * mask.s[1]];
+    return count;
+}
+// f(i, j) for each true element of a bool matrix, in row order
+template <class F> static void lifted_each_true(const lifted_view<bool, 2>& mask, F f)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    if (mask.s[1] == 1 && (mask.s[0] == columns || rows == 1)) {
+        // the flags one after the other: eight a word, a true one found by its lowest set bit (no test per flag,
+        // rows of any length), its row followed along as the positions grow
+        const unsigned char* flags = (const unsigned char*)mask.p;
+        const int64_t total = rows * columns;
+        int64_t i = 0, row_start = 0;
+        for (int64_t at = 0; at < total; at += 8) {
+            uint64_t word = 0;
+            if (total - at >= 8) memcpy(&word, flags + at, 8);
+            else for (int64_t q = at; q < total; ++q) word |= (uint64_t)flags[q] << (8 * (q - at));
+            while (word) {
+                const int byte = __builtin_ctzll(word) >> 3;
+                word &= ~((uint64_t)0xff << (8 * byte));
+                const int64_t e = at + byte;
+                while (e >= row_start + columns) { ++i; row_start += columns; }
+                f(i, e - row_start);
+            }
+        }
+        return;
+    }
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < columns; ++j) if (mask.p[i * mask.s[0] + j * mask.s[1]]) f(i, j);
+}
+// `np.sum(X, axis)` of X a tie mask times factors (masked_products.py), X[i, j] = value(i, j, mask[i, j] ? 1 : 0),
+// into `out` (one element a kept index, `step` apart): with finite factors a false element is a zero that adds
+// nothing (signs of zeros aside), so the true ones alone add, each output's in row order (an axis-0 sum's order
+// is NumPy's); otherwise every element, in order
+template <class T, class Value> static void lifted_masked_sum(const lifted_view<bool, 2>& mask, int axis,
+                                                              bool finite, T* out, int64_t step, Value value)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1], kept = axis == 0 ? columns : rows;
+    for (int64_t k = 0; k < kept; ++k) out[k * step] = 0;
+    if (!finite) {
+        for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < columns; ++j)
+                out[(axis == 0 ? j : i) * step] += value(i, j, mask.p[i * mask.s[0] + j * mask.s[1]] ? (T)1 : (T)0);
+        return;
+    }
+    lifted_each_true(mask, [&](int64_t i, int64_t j) { out[(axis == 0 ? j : i) * step] += value(i, j, (T)1); });
+}
+// a product whose operand X is a tie mask times factors (masked_products.py): `X @ other` (mask_left) or
+// `other @ X`, X[i, j] = value(i, j, mask[i, j] ? 1 : 0), into `out` (allocated, of the product's dims). Where at
+// most one X in eight has a true mask, the factors (`finite`) and `other` are finite, only the true elements add
+// their terms, in row order: a false one is a zero whose terms add nothing (signs of zeros aside); otherwise X is
+// computed whole and multiplied by BLAS, as the host code would
+template <class T, class Value> static int lifted_masked_matmul(const lifted_view<T, 2>& other,
+                                                                const lifted_view<bool, 2>& mask, bool mask_left,
+                                                                bool finite, lifted_view<T, 2>& out,
+                                                                lifted_loop_state* st, Value value)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    if (out.d[0] == 0 || out.d[1] == 0) return 0;
+    if (!finite || !lifted_all_finite(other) || lifted_count_true(mask) * 8 > rows * columns) {
+        lifted_view<T, 2> dense;
+        if (!lifted_alloc_view(dense, mask.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < columns; ++j)
+                dense.p[i * columns + j] = value(i, j, mask.p[i * mask.s[0] + j * mask.s[1]] ? (T)1 : (T)0);
+        return mask_left ? lifted_matmul(dense, other, out, st) : lifted_matmul(other, dense, out, st);
+    }
+    // the terms add into rows of `sums`: `out` itself (mask_left), or a (columns x width) block transposed into
+    // `out` at the end, so a term's `width` elements are neighbours either way
+    const int64_t width = mask_left ? out.d[1] : out.d[0];
+    lifted_view<T, 2> sums = out;
+    if (!mask_left) {
+        const int64_t dims[2] = {columns, width};
+        if (!lifted_alloc_view(sums, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+    }
+    lifted_fill(sums, (T)0);
+    const int64_t step = mask_left ? other.s[1] : other.s[0], ss = sums.s[1];
+    auto add = [&](int64_t i, int64_t j) {
+        const T x = value(i, j, (T)1);
+        T* to = sums.p + (mask_left ? i : j) * sums.s[0];
+        const T* from = other.p + (mask_left ? j * other.s[0] : i * other.s[1]);
+        if (step == 1 && ss == 1) { _Pragma("omp simd") for (int64_t l = 0; l < width; ++l) to[l] += x * from[l]; }
+        else for (int64_t l = 0; l < width; ++l) to[l * ss] += x * from[l * step];
+    };
+    lifted_each_true(mask, add);
+    if (!mask_left) lifted_copy(out, lifted_transposed(sums));
+    return 0;
+}
 // a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
 // computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
 // view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
@@ -1944,7 +2004,6 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_s_5 = {};
     lifted_view<double, 2> v_t_1 = {};
     lifted_view<double, 2> v_t_5 = {};
-    lifted_view<double, 2> v_t_7 = {};
     lifted_view<double, 2> v_t_8 = {};
     lifted_view<double, 2> v_t_9 = {};
     lifted_view<double, 2> v_v = {};
@@ -1965,12 +2024,10 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_14 = nullptr; int64_t site_14_bytes = 0;
     void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
     void* site_16 = nullptr; int64_t site_16_bytes = 0;
-    void* accumulators_17 = nullptr; int64_t accumulators_17_bytes = 0;
+    void* site_17 = nullptr; int64_t site_17_bytes = 0;
     void* site_18 = nullptr; int64_t site_18_bytes = 0;
-    void* site_19 = nullptr; int64_t site_19_bytes = 0;
+    void* packed_19 = nullptr; int64_t packed_19_bytes = 0;
     void* site_20 = nullptr; int64_t site_20_bytes = 0;
-    void* packed_21 = nullptr; int64_t packed_21_bytes = 0;
-    void* site_22 = nullptr; int64_t site_22_bytes = 0;
     if (!lifted_load_input(v_points, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_centroids, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     // columns_sum_beside_product_operand.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
@@ -2130,31 +2187,22 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         else nearest_grad_k4_body<false>(count, space[0], space[1], arg_0, out_1.p);
         v_t_5 = out_1;
     }
-    {
-        int64_t space[2] = {-1, -1};
-        if (v_mask.p && !lifted_meet(space[0], v_mask.d[0])) return lifted_fail(st, 3, 0, space[0], v_mask.d[0]);
-        if (v_mask.p && !lifted_meet(space[1], v_mask.d[1])) return lifted_fail(st, 3, 1, space[1], v_mask.d[1]);
-        if (v_t_5.p && !lifted_meet(space[0], v_t_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_5.d[0]);
-        if (v_t_5.p && v_t_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_5.d[1]);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
-        const int64_t acc_1_count[1] = {n_out};
-        lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_17, &accumulators_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        lifted_view<double, 2> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) nearest_grad_k5(count, space[1], space[0], n_out, n_red, v_mask.p, (v_mask.d[1] == 1 ? 0 : v_mask.s[1]), (v_mask.d[0] == 1 ? 0 : v_mask.s[0]), v_t_5.p, 0, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), acc_1.p, out_2.p, out_2.s[1], out_2.s[0]);
-        else nearest_grad_k5_body<false>(count, space[1], space[0], n_out, n_red, v_mask.p, (v_mask.d[1] == 1 ? 0 : v_mask.s[1]), (v_mask.d[0] == 1 ? 0 : v_mask.s[0]), v_t_5.p, 0, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), acc_1.p, out_2.p, out_2.s[1], out_2.s[0]);
-        lifted_view<double, 2> reduced_1;
-        { const int64_t dims[2] = {1, space[1]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
-        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
-        v_s_5 = reduced_1;
-        v_t_7 = out_2;
-    }
     // columns_sum_beside_product_operand.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
+    {
+        lifted_view<double, 2> result;
+        const int64_t dims[2] = {1, v_mask.d[1]};
+        bool finite = true;
+        if (v_t_5.d[0] != 1 && v_t_5.d[0] != v_mask.d[0]) return lifted_fail(st, 17, 0, v_t_5.d[0], v_mask.d[0]);
+        const int64_t factor_0_s0 = v_t_5.d[0] == 1 ? 0 : v_t_5.s[0];
+        if (v_t_5.d[1] != 1 && v_t_5.d[1] != v_mask.d[1]) return lifted_fail(st, 17, 1, v_t_5.d[1], v_mask.d[1]);
+        const int64_t factor_0_s1 = v_t_5.d[1] == 1 ? 0 : v_t_5.s[1];
+        const double* factor_0_p = v_t_5.p;
+        finite = finite && lifted_all_finite(v_t_5);
+        auto value = [&](int64_t i, int64_t j, double m) -> double { (void)i; (void)j; return (double)(m * (double)factor_0_p[i * factor_0_s0 + j * factor_0_s1]); };
+        if (!lifted_alloc_view(result, dims, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_masked_sum(v_mask, 0, finite, result.p, result.s[1], value);
+        v_s_5 = result;
+    }
     {
         lifted_view<double, 1> view;
         view.p = v_s_5.p;
@@ -2177,16 +2225,22 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         v_t_8 = view;
     }
     {
-        lifted_view<double, 2> left, right, product;
-        left = v_t_8;
-        right = v_t_7;
-        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
-        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
-        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
-        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
-        v_m_1 = product;
+        lifted_view<double, 2> result;
+        if (v_t_8.d[1] != v_mask.d[0]) return lifted_fail(st, 14, v_mask.d[0], v_t_8.d[1], 0);
+        const int64_t dims[2] = {v_t_8.d[0], v_mask.d[1]};
+        bool finite = true;
+        if (v_t_5.d[0] != 1 && v_t_5.d[0] != v_mask.d[0]) return lifted_fail(st, 17, 0, v_t_5.d[0], v_mask.d[0]);
+        const int64_t factor_0_s0 = v_t_5.d[0] == 1 ? 0 : v_t_5.s[0];
+        if (v_t_5.d[1] != 1 && v_t_5.d[1] != v_mask.d[1]) return lifted_fail(st, 17, 1, v_t_5.d[1], v_mask.d[1]);
+        const int64_t factor_0_s1 = v_t_5.d[1] == 1 ? 0 : v_t_5.s[1];
+        const double* factor_0_p = v_t_5.p;
+        finite = finite && lifted_all_finite(v_t_5);
+        const double factor_1 = (double)((-2.0));
+        finite = finite && std::isfinite(factor_1);
+        auto value = [&](int64_t i, int64_t j, double m) -> double { (void)i; (void)j; return (double)((double)(m * (double)factor_0_p[i * factor_0_s0 + j * factor_0_s1]) * factor_1); };
+        if (!lifted_alloc_view(result, dims, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { const int rc = lifted_masked_matmul(v_t_8, v_mask, false, finite, result, st, value); if (rc) return rc; }
+        v_m_1 = result;
     }
     {
         lifted_view<double, 2> view;
@@ -2205,12 +2259,12 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_t_9.p && !lifted_meet(space[1], v_t_9.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_9.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = v_centroids.p ? lifted_contiguous_data(v_centroids, st, &packed_21, &packed_21_bytes) : nullptr;
+        const double* arg_1 = v_centroids.p ? lifted_contiguous_data(v_centroids, st, &packed_19, &packed_19_bytes) : nullptr;
         if (v_centroids.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_22, &site_22_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) nearest_grad_k6(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, arg_1, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), (v_t_9.d[1] == 1 ? 0 : v_t_9.s[1]), out_1.p);
-        else nearest_grad_k6_body<false>(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, arg_1, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), (v_t_9.d[1] == 1 ? 0 : v_t_9.s[1]), out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_20, &site_20_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) nearest_grad_k5(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, arg_1, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), (v_t_9.d[1] == 1 ? 0 : v_t_9.s[1]), out_1.p);
+        else nearest_grad_k5_body<false>(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, arg_1, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), (v_t_9.d[1] == 1 ? 0 : v_t_9.s[1]), out_1.p);
         v_dcentroids_1 = out_1;
     }
     lifted_store_view(io + 10, v_dcentroids_1);

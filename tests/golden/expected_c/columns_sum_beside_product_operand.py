@@ -22,8 +22,7 @@ _KERNELS = {
     "nearest_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('reduce', 'f64', 'min', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "nearest_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'bool'), ('reduce', 'i64', 'add', 'i64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "nearest_grad_k4": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
-    "nearest_grad_k5": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True, False), ('out', 'f64', True)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "nearest_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "nearest_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "nearest_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 20, 'memory': 12},
     "nearest_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 23, 'memory': 15},
 }
