@@ -21,6 +21,8 @@ NaN that makes 0 * inf a NaN) it computes X densely, exactly as the chain does, 
 host (a product left outside a run) it renders the chain and the product as the NumPy backend does. Only tie
 masks qualify: their density is known to be small for long rows, where a mask from an arbitrary comparison (a
 ReLU's `x > 0`) would pay the count and often compute X anyway, outside the kernel that would have fused it.
+A product whose mask or factor is, views, or is viewed by an array the function updates in place keeps its form:
+the equation reads its factors where the product is, later than the chain did.
 """
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ FLOATS = ("f32", "f64")
 FACTOR_DTYPES = ("f64", "f32", "i64", "i32", "bool")
 TIE_REDUCTIONS = ("min", "max")
 BROADCAST_STEPS = ("expand_dims", "reshape", "broadcast_to")  # (the reduction brought back to the row's shape)
+VIEWS = {"getitem", "expand_dims", "squeeze", "reshape", "broadcast_to", "transpose", "swapaxes", "unbroadcast",
+         "flip", "diag", "stop_gradient"}  # (results that may share their first operand's memory)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,13 +87,15 @@ def mask_products(fn: Function) -> Function:
     """`fn` with every float matrix product of a tie-mask chain (see the module's docstring) a `masked_matmul`,
     and what only that operand needed removed."""
     made = {id(out): eqn for eqn in equations(fn.body) for out in eqn.outs}
+    written = {id(_root(e.args[0], made)) for e in made.values()
+               if e.prim.extra.get("in_place") and e.prim.family != "tape" and e.args}
     changed = False
 
     def rewrite(eqn: Eqn) -> list[Eqn]:
         nonlocal changed
         if eqn.prim.name == "sum":
             found = _summed_chain(eqn, made)
-            if found is None:
+            if found is None or any(id(_root(v, made)) in written for v in (found[0], *found[1])):
                 return [eqn]
             mask, factors, chain = found
             changed = True
@@ -102,7 +108,8 @@ def mask_products(fn: Function) -> Function:
             return [eqn]
         for position, operand, other in ((1, b, a), (0, a, b)):
             found = _chain(operand, made, eqn.out.type.dtype)
-            if found is not None and other.type.dtype == eqn.out.type.dtype:
+            if found is not None and other.type.dtype == eqn.out.type.dtype and \
+                    not any(id(_root(v, made)) in written for v in (found[0], *found[1])):
                 mask, factors, chain = found
                 changed = True
                 params = {"mask_left": position == 0, "chain": chain}
@@ -111,6 +118,17 @@ def mask_products(fn: Function) -> Function:
 
     result = rewrite_equations(fn, rewrite)
     return eliminate_dead_code(result) if changed else fn
+
+
+def _root(value, made: dict):
+    """The array whose memory `value` may view (through views and in-place updates, which return their target)."""
+    eqn, seen = made.get(id(value)), set()
+    while eqn is not None and eqn.args and (eqn.prim.name in VIEWS or eqn.prim.extra.get("in_place")) and \
+            id(eqn) not in seen:
+        seen.add(id(eqn))
+        value = eqn.args[0]
+        eqn = made.get(id(value))
+    return value
 
 
 def _summed_chain(eqn: Eqn, made: dict):
