@@ -1634,10 +1634,7 @@ template <class F> static void lifted_each_true(const lifted_view<bool, 2>& mask
         const unsigned char* flags = (const unsigned char*)mask.p;
         const int64_t total = rows * columns;
         int64_t i = 0, row_start = 0;
-        for (int64_t at = 0; at < total; at += 8) {
-            uint64_t word = 0;
-            if (total - at >= 8) memcpy(&word, flags + at, 8);
-            else for (int64_t q = at; q < total; ++q) word |= (uint64_t)flags[q] << (8 * (q - at));
+        auto each = [&](uint64_t word, int64_t at) {
             while (word) {
                 const int byte = __builtin_ctzll(word) >> 3;
                 word &= ~((uint64_t)0xff << (8 * byte));
@@ -1645,6 +1642,19 @@ template <class F> static void lifted_each_true(const lifted_view<bool, 2>& mask
                 while (e >= row_start + columns) { ++i; row_start += columns; }
                 f(i, e - row_start);
             }
+        };
+        int64_t at = 0;
+        for (; at + 64 <= total; at += 64) {  // (64 flags at a time: one test where all are false)
+            uint64_t words[8];
+            memcpy(words, flags + at, 64);
+            uint64_t any = 0;
+            for (int q = 0; q < 8; ++q) any |= words[q];
+            if (any) for (int q = 0; q < 8; ++q) each(words[q], at + 8 * q);
+        }
+        for (; at < total; at += 8) {
+            uint64_t word = 0;
+            for (int64_t q = at; q < total && q < at + 8; ++q) word |= (uint64_t)flags[q] << (8 * (q - at));
+            each(word, at);
         }
         return;
     }
