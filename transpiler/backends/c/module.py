@@ -20,6 +20,7 @@ from .cuda_products import route_cuda_products
 from .host_code import argument_names, runs_numpy_on_arrays, split_entry_checks
 from .layouts import strided_values
 from .logsumexp import expand_logsumexp
+from .masked_products import mask_products
 from .loops import make_loop_kernels
 
 TARGETS = {"c": "cpu", "cuda": "cuda"}  # backend name -> the runtime module that loads its kernels
@@ -56,7 +57,10 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         fn = eliminate_dead_code(fn)
         typed_scalars = {p.name for p in weak_sensitive(fn)}  # (kernels are typed from the annotations)
         constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}
-        host, kernels = fuse(expand_logsumexp(fn), host_fills=target == "c")
+        fn = expand_logsumexp(fn)
+        if target == "c":  # (a product that reads a tie mask where its operand was; the CUDA target keeps cuBLAS)
+            fn = mask_products(fn)
+        host, kernels = fuse(fn, host_fills=target == "c")
         host = route_cuda_products(host) if target == "cuda" else route_cpu_products(host)
         strided = frozenset(strided_values(host))
         regions = [emit_kernel(k, display, strided) for k in kernels]

@@ -21,7 +21,7 @@ VIEWS = {"getitem", "setitem", "index_add", "add_at", "expand_dims", "squeeze", 
          "swapaxes", "unbroadcast"}
 # array arithmetic the C side runs elementwise with NumPy's broadcast
 ARRAY_OPS = {"add", "subtract", "multiply", "divide", "negative"}
-NEW_ARRAYS = ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "outer")  # (besides the fills)
+NEW_ARRAYS = ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "masked_matmul", "masked_sum", "outer")  # (besides the fills)
 WRITES = ("setitem", "index_add", "add_at")  # updates in place of their first operand
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
@@ -123,6 +123,16 @@ def stmt_ok(stmt, regions: dict) -> bool:
         ranks = len(a.type.shape), len(b.type.shape)
         return stmt.out.type.dtype in ("f64", "f32") and a.type.dtype == b.type.dtype == stmt.out.type.dtype and \
             (ranks in ((2, 2), (2, 1), (1, 2)) or min(ranks) >= 2 and max(ranks) == 3)
+    if name == "masked_matmul":  # (../masked_products.py: matrices of one float dtype, factors of rank 2 at most)
+        other, mask, *factors = stmt.args
+        dtype = stmt.out.type.dtype
+        return dtype in ("f64", "f32") and other.type.dtype == dtype and len(other.type.shape) == 2 and \
+            mask.type.dtype == "bool" and len(mask.type.shape) == 2 and \
+            all(len(f.type.shape) <= 2 and not (f.type.shape == () and f.type.dtype == "f32") for f in factors)
+    if name == "masked_sum":  # (the same chains, summed over one axis)
+        mask, *factors = stmt.args
+        return stmt.out.type.dtype in ("f64", "f32") and mask.type.dtype == "bool" and len(mask.type.shape) == 2 and \
+            all(len(f.type.shape) <= 2 and not (f.type.shape == () and f.type.dtype == "f32") for f in factors)
     return _scalar_ok(stmt)
 
 

@@ -17,6 +17,7 @@ from .array_math import ArrayMath
 from .arrays import ArrayStatements
 from .eligible import ARRAY_OPS, FILLS, is_row_gather
 from .indexed import IndexedStatements
+from .masked import MaskedStatements
 from .products import Products
 from .regions import RegionCalls
 from .select import BlockPlan
@@ -31,7 +32,7 @@ _PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floo
                       "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
 
 
-class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, Products):
+class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, Products, MaskedStatements):
     def __init__(self, plan: BlockPlan, name: str, regions: dict[str, EmittedKernel], source_file: str):
         self.plan = plan
         self.name = name
@@ -233,6 +234,10 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
             return self.matmul(eqn)
         if name == "stacked_matmul":
             return self.stacked_product(eqn)
+        if name == "masked_matmul":
+            return self.masked_product(eqn)
+        if name == "masked_sum":
+            return self.masked_sum(eqn)
         if name in ("transpose", "swapaxes"):
             return self.transpose(eqn)
         if name == "outer":

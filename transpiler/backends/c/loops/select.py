@@ -105,7 +105,8 @@ def _runs(block: list, regions: dict, banned: set[int], alone: set[int]):
 def _worth_a_call(run: list) -> bool:
     if any(isinstance(stmt, Loop) for stmt in run):
         return True
-    return sum(1 for e in _all_eqns(run) if e.prim.name in ("launch", "host_matmul", "stacked_matmul")) >= 2
+    return sum(1 for e in _all_eqns(run) if e.prim.name in ("launch", "host_matmul", "stacked_matmul", "masked_matmul",
+                                                        "masked_sum")) >= 2
 
 
 def _leaves_none(stmt) -> bool:
