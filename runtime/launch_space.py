@@ -58,13 +58,14 @@ class Space:
         return self.reduced_shape(False), self.reduced_shape(True)
 
     def check_empty(self) -> None:
-        """An empty index space runs no element: refuse what NumPy refuses (max of nothing), and the scalar
-        results only an element could have computed, rather than return a made-up number."""
+        """An empty index space runs no element: refuse what NumPy refuses (a max over an empty axis, even with
+        no results: `np.zeros((0, 0)).max(axis=1)`), and the scalar results only an element could have computed,
+        rather than return a made-up number."""
         if self.outputs * self.per_output:
             return
         for param in self.spec["params"]:
             # (a max given its identity as `initial` may reduce nothing: see backends/c/logsumexp.py)
-            if param[0] == "reduce" and param[2] in ("max", "min") and self.outputs and not param[6]:
+            if param[0] == "reduce" and param[2] in ("max", "min") and not self.per_output and not param[6]:
                 raise ValueError(f"zero-size array to reduction operation {param[2]}imum which has no identity")
             if param[0] == "scalar_out":
                 raise ValueError("this kernel computes a scalar per element, and the arrays are empty; "

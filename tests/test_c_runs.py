@@ -282,6 +282,30 @@ def test_inputs_read_from_their_headers_in_any_layout(tmp_path):
     assert str(c_error.value) == str(numpy_error.value)
 
 
+
+def test_a_max_over_an_empty_axis_is_refused_even_with_no_results(tmp_path):
+    """NumPy refuses `np.max(w, axis=1)` whenever axis 1 is empty, also for a (0, 0) array with no results; a
+    run refused only where there were results (a (0, 0) array returned an empty array)."""
+    text = STRAIGHT + """
+
+@kernel
+def rows(w: "f64[n,m]", v: "f64[m]"):
+    top = np.max(w * 2.0 + v, axis=1)
+    return top * top + 1.0
+"""
+    module, _ = c_module(text, tmp_path, "empty_axis")
+    reference = load_source(text, "empty_axis.py")
+    for shape in ((0, 0), (3, 0), (0, 3), (2, 3)):
+        w, v = np.ones(shape), np.ones(shape[1])
+        try:
+            expected = reference.rows(w, v)
+        except ValueError as numpy_error:
+            with pytest.raises(ValueError) as c_error:
+                module.rows(w, v)
+            assert str(c_error.value) == str(numpy_error), shape
+        else:
+            assert_agree(module.rows(w, v), expected, f"rows {shape}")
+
 IN_PLACE = '''
 import numpy as np
 from lifted import kernel

@@ -121,10 +121,9 @@ class RegionCalls:
         identity = {"add": "0", "mul": "1", "max": f"LIFTED_LOWEST({acc})", "min": f"LIFTED_HIGHEST({acc})"}[op]
         temp = f"acc_{result}"
         lines = []
-        if op in ("max", "min") and not param[6]:  # NumPy refuses to reduce nothing to a maximum (no `initial`)
-            outputs = "n_out" if kept else "1"
-            lines.append(f"if (count == 0 && {outputs} > 0) {self.fail('empty', '0' if op == 'max' else '2')}")
         per_output = "n_red" if kept else "count"
+        if op in ("max", "min") and not param[6]:  # NumPy refuses a maximum over an empty axis (no `initial`)
+            lines.append(f"if ({per_output} == 0) {self.fail('empty', '0' if op == 'max' else '2')}")
         if out.type.shape == ():
             lines.append(f"{acc} {temp}[1] = {{{identity}}};")
             call.append(temp)
