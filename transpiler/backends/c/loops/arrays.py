@@ -1,4 +1,4 @@
-"""The array statements of a loop kernel (see emit.py): new arrays in the arena, fills, concatenations,
+"""The array statements of a loop kernel (see emit.py): new arrays in the arena, fills, concatenations, stacks,
 basic indexing as views with NumPy's bounds checks, and assignments into views."""
 from __future__ import annotations
 
@@ -69,6 +69,36 @@ class ArrayStatements:
                       f"piece.d[{axis}] = {self.var(part)}.d[{axis}]; lifted_copy(piece, {self.var(part)}); "
                       f"start += piece.d[{axis}]; }}"]
         head = [f"{self.view_type(out.type.dtype, rank)} whole;"]
+        return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
+
+    def stack(self, eqn: Eqn) -> list[str]:
+        """`np.stack(parts, axis)`: a new array with the parts' common shape and a new axis; scalar parts are its
+        elements in order. NumPy's ValueError when the parts' shapes differ."""
+        out, parts = eqn.out, eqn.args
+        rank = len(out.type.shape)
+        axis = eqn.params.get("axis", 0) % rank
+        ctype = C_TYPES[out.type.dtype]
+        head = [f"{self.view_type(out.type.dtype, rank)} whole;"]
+        if rank == 1:  # scalars
+            lines = [f"const int64_t dims[1] = {{{len(parts)}}};", self.fresh(eqn, out, "dims", "whole")]
+            lines += [f"whole.p[{k}] = ({ctype})({self.scalar(part, out.type.dtype)});"
+                      for k, part in enumerate(parts)]
+            return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
+        first = self.var(parts[0])
+        lines = [f"int64_t dims[{rank}];"]
+        lines += [f"dims[{k}] = {first}.d[{k - (k > axis)}];" for k in range(rank) if k != axis]
+        lines.append(f"dims[{axis}] = {len(parts)};")
+        for part in parts[1:]:
+            lines.append(f"for (int k = 0; k < {rank - 1}; ++k) if ({self.var(part)}.d[k] != {first}.d[k]) "
+                         f"{self.fail('stack')}")
+        lines.append(self.fresh(eqn, out, "dims", "whole"))
+        kept = [k for k in range(rank) if k != axis]
+        for position, part in enumerate(parts):
+            shape = " ".join(f"piece.d[{j}] = whole.d[{k}]; piece.s[{j}] = whole.s[{k}];"
+                             for j, k in enumerate(kept))
+            lines.append(f"{{ {self.view_type(out.type.dtype, rank - 1)} piece; "
+                         f"piece.p = whole.p + {position} * whole.s[{axis}]; {shape} "
+                         f"lifted_copy(piece, {self.var(part)}); }}")
         return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
 
     # -- indexing --------------------------------------------------------------------------------------------
