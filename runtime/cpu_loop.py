@@ -435,4 +435,7 @@ def _error(code: int, details) -> Exception:
         return ValueError("array is not broadcastable to correct shape")
     if code == 19:
         return ValueError("all input arrays must have the same shape")
+    if code == 20:  # (the host module's `_same_shape` says the same)
+        return ValueError(f"an array whose axis {a} has size {b} meets one whose axis {a} has size {c}: the sizes "
+                          "that the annotations name differently must be equal")
     return RuntimeError(f"loop kernel failed with code {code}")

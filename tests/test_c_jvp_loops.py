@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 from gradcheck import assert_close, autograd_kernels, central_difference, load_source
-from test_c_backend import assert_agree, c_module
+from test_c_backend import assert_agree, c_module, compare_all
 from test_c_runs import _calls
+from test_property import inputs_for, program_for_seed, tangent_seeds
 
 DESCENT = '''
 import numpy as np
@@ -298,3 +299,62 @@ def test_a_host_loop_pushing_tapes_every_step(tmp_path):
     gradient = (tmp_path / "host_tapes.py").read_text().split("\ndef g(")[1].split("\ndef ")[0]
     assert re.search(r"^\s+for \w+ in range\(steps\):", gradient, re.M), gradient  # (a host loop, as meant)
     assert re.search(r"\.append\(", gradient) or "_block" in gradient
+
+
+@pytest.mark.parametrize("seed", tangent_seeds(4))
+def test_property_programs_with_tangents_on_the_cpu_target(seed, tmp_path):
+    """The property generator's programs that call declared `jvp`s (and `jvp(grad(...))`) inside loops: every
+    function through the CPU target against the NumPy backend (test_property.py checks the NumPy backend against
+    autograd and finite differences)."""
+    compare_all(program_for_seed(seed, tangents=True)[0], tmp_path, inputs_for(seed), f"tangents_{seed}")
+
+
+REFINED = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]", m: "f64[k,d]", steps: "i64[]") -> "f64[]":
+    acc = np.zeros(3)
+    for i in range(steps):
+        v = np.stack([np.sum(x) * i, np.max(x), np.min(x)])
+        acc = np.tanh(acc + v + m[i % 2])
+    return np.sum(acc * acc)
+
+
+g = grad(f, wrt=("x", "m"))
+'''
+
+
+def test_sizes_named_differently_are_checked_inside_a_run(tmp_path, monkeypatch):
+    """A static length (three stacked scalars) meeting `d`: the host's `_same_shape` check runs inside the loop's
+    C call (it kept the loop on the host), with the host's message where the sizes differ."""
+    module, _ = c_module(REFINED, tmp_path, "refined")
+    reference = load_source(REFINED, "refined.py")
+    host = (tmp_path / "refined.py").read_text()
+    for name in ("f", "g"):
+        assert "_same_shape(" not in "\n".join(host.split(f"\ndef {name}(")[1].split("\ndef ")[0].splitlines()[1:])
+        _no_host_loop(host, name)
+    rng = np.random.default_rng(6)
+    args = [rng.normal(size=4), rng.normal(size=(2, 3)), 5]
+    python: dict = {}
+    exec(compile(REFINED, "python_reference", "exec", dont_inherit=True), python)
+    assert_close(module.f(*args), python["f"](*args), rtol=1e-12, atol=1e-12, what="value vs Python")
+    assert_agree(module.g(*args), reference.g(*args), "g vs the NumPy backend")
+    for position in (0, 1):
+        assert_close(module.g(*args)[position], central_difference(python["f"], [a.copy() if isinstance(
+            a, np.ndarray) else a for a in args], position), rtol=1e-6, atol=1e-6, what="g vs finite differences")
+        from autograd import grad as autograd_grad
+
+        assert_close(module.g(*args)[position], autograd_grad(autograd_kernels(REFINED)["f"], position)(*args),
+                     rtol=1e-9, atol=1e-10, what="g vs autograd")
+    assert _calls(module, "g", args, monkeypatch) == 1
+    bad = [args[0], rng.normal(size=(2, 4)), 3]
+    for function in ("f", "g"):
+        with pytest.raises(ValueError) as c_error:
+            getattr(module, function)(*bad)
+        with pytest.raises(ValueError) as numpy_error:
+            getattr(reference, function)(*bad)
+        assert str(c_error.value) == str(numpy_error.value)
+        assert "axis 0 has size 4 meets one whose axis 0 has size 3" in str(c_error.value)

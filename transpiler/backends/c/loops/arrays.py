@@ -101,6 +101,17 @@ class ArrayStatements:
                          f"lifted_copy(piece, {self.var(part)}); }}")
         return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
 
+    def refine_shape(self, eqn: Eqn) -> list[str]:
+        """The host's `_same_shape(x, dims)`: `x` itself, after its sizes are checked against `dims` (sizes the
+        annotations name differently), with the host's ValueError naming the first axis that differs."""
+        source, out = eqn.args[0], eqn.out
+        src = self.var(source)
+        lines = [f"const int64_t dims[{len(eqn.args) - 1}] = "
+                 f"{{{', '.join(f'(int64_t){self.scalar(a)}' for a in eqn.args[1:])}}};",
+                 f"for (int k = 0; k < {len(eqn.args) - 1}; ++k) if ({src}.d[k] != dims[k]) "
+                 f"{self.fail('same_shape', 'k', f'{src}.d[k]', 'dims[k]')}"]
+        return ["{"] + indent(lines + [f"{self.var(out)} = {src};"]) + ["}"]
+
     # -- indexing --------------------------------------------------------------------------------------------
     def view_of(self, eqn: Eqn, source, result: str) -> tuple[list[str], int]:
         """Lines computing `result` (a view, or the element offset when every axis is indexed) of `source[index]`,

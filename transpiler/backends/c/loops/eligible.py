@@ -20,7 +20,7 @@ FILLS = CREATION  # (the arrays a fill makes: the same five as a fused region's)
 # results that may share their operand's memory (a gather's never does: `shares_memory`; `unbroadcast`'s when it
 # has nothing to sum)
 VIEWS = {"getitem", "setitem", "index_add", "add_at", "expand_dims", "squeeze", "broadcast_to", "transpose",
-         "swapaxes", "unbroadcast"}
+         "swapaxes", "unbroadcast", "refine_shape"}
 # array arithmetic the C side runs elementwise with NumPy's broadcast
 ARRAY_OPS = {"add", "subtract", "multiply", "divide", "negative"}
 NEW_ARRAYS = ("copy", "launch", "concatenate", "stack", "host_matmul", "stacked_matmul", "outer")  # (besides the fills)
@@ -105,6 +105,9 @@ def stmt_ok(stmt, regions: dict) -> bool:
             all(len(a.type.shape) == rank and _cast_ok(a.type.dtype, stmt.out.type.dtype) for a in stmt.args)
     if name == "stack":
         return _stack_ok(stmt)
+    if name == "refine_shape":  # (an array checked to have sizes the annotations name differently: itself)
+        return stmt.args[0].type.shape not in (None, ()) and \
+            len(stmt.args[0].type.shape) == len(stmt.args) - 1 and all(_int_scalar(a) for a in stmt.args[1:])
     if name == "dim":
         return stmt.args[0].type.shape is not None and len(stmt.args[0].type.shape) >= 1
     if name in ("push", "pop", "tape_new"):
