@@ -86,8 +86,7 @@ class ArrayStatements:
             return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
         first = self.var(parts[0])
         lines = [f"int64_t dims[{rank}];"]
-        lines += [f"dims[{k}] = {first}.d[{k - (k > axis)}];" for k in range(rank) if k != axis]
-        lines.append(f"dims[{axis}] = {len(parts)};")
+        lines += [f"dims[{k}] = {len(parts) if k == axis else f'{first}.d[{k - (k > axis)}]'};" for k in range(rank)]
         for part in parts[1:]:
             lines.append(f"for (int k = 0; k < {rank - 1}; ++k) if ({self.var(part)}.d[k] != {first}.d[k]) "
                          f"{self.fail('stack')}")
