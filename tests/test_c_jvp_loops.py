@@ -4,11 +4,13 @@ A gradient built from `jvp`s, one per basis vector, is a `np.stack` of their tan
 that one host statement kept the whole loop around it a host loop launching tiny kernels per step (GradBench's
 saddle and particle with an inner `jvp` were as slow as NumPy, particle's `rf` 42 times slower, its host loop's
 tapes tabled again at every step). Checked here, with programs of our own: a `while` and a `for` around `jvp`
-calls, `grad` and `jvp` of such loops, `jvp(grad(...))` inside a loop and Jacobian columns stacked along other axes
-are each one C call per call (no host loop, no build after the first), against Python, the NumPy backend, finite
-differences and autograd (an oracle that runs the source with autograd's `make_jvp_reversemode` standing in for
-the declared `jvp`s); `np.stack` in a run with NumPy's dtypes, axes and shape error; a host loop whose runs push
-onto tapes every step, many steps, against the NumPy backend.
+calls, `grad` and `jvp` of such loops, `jvp(grad(...))` inside a loop, Jacobian columns stacked along other axes
+and `jacfwd` (its basis, `np.eye`) inside a loop are each one C call per call (no host loop, no build after the
+first), against Python, the NumPy backend, finite differences and autograd (an oracle that runs the source with
+autograd's `make_jvp_reversemode` standing in for the declared `jvp`s); `np.stack` and `np.eye` in a run with
+NumPy's dtypes, axes and errors; `_same_shape` in a run; a host loop whose runs push onto tapes every step, many
+steps, against the NumPy backend, finite differences and autograd; the property generator's programs with `jvp`s
+in loops against the NumPy backend.
 """
 from __future__ import annotations
 
@@ -92,6 +94,32 @@ def f(x: "f64[n]", w: "f64[n]") -> "f64[]":
 
 
 g = grad(f, wrt="x")
+'''
+
+
+JACOBIAN = '''
+import numpy as np
+from lifted import grad, jacfwd, kernel
+
+
+@kernel
+def energy(c: "f64[]", p: "f64[3]") -> "f64[]":
+    return np.sum(np.cos(c * p) + 0.5 * p * p * c)
+
+
+energy_jacobian = jacfwd(energy, wrt="p")
+
+
+@kernel
+def f(c: "f64[]", start: "f64[3]", steps: "i64[]") -> "f64[]":
+    p = start
+    for i in range(steps):
+        p = p - 0.2 * energy_jacobian(c, p)
+    return energy(c, p)
+
+
+g = grad(f, wrt="c")
+g_1 = grad(f, wrt="start")
 '''
 
 
@@ -180,6 +208,20 @@ def test_jvp_of_grad_in_a_loop_and_stacked_columns(tmp_path, monkeypatch):
         assert _calls(module, name, args, monkeypatch) == 1, name
 
 
+def test_jacfwd_in_a_loop_is_one_c_call(tmp_path, monkeypatch):
+    """`jacfwd` inside a loop: its basis (`np.eye`) runs in the loop's C call too."""
+    from autograd import grad as autograd_grad
+
+    args = [0.8, np.array([0.9, -0.3, 0.4]), 5]
+    oracle = autograd_kernels(JACOBIAN)
+    oracle["energy_jacobian"] = autograd_grad(oracle["energy"], 1)
+    module, _ = _check(JACOBIAN, "jacobian", args, oracle, (0, 1), tmp_path)
+    host = (tmp_path / "jacobian.py").read_text()
+    for name in ("f", "g", "g_1"):
+        _no_host_loop(host, name)
+        assert _calls(module, name, args, monkeypatch) == 1, name
+
+
 STACKS = '''
 import numpy as np
 from lifted import kernel
@@ -221,6 +263,17 @@ def uneven(x: "f64[n,m]", y: "f64[n,m]", cut: "i64[]") -> "f64[]":
 
 
 @kernel
+def identities(n: "i64[]", m: "i64[]") -> "f64[]":
+    total = 0.0
+    for k in range(-2, 3):
+        a = np.eye(n)
+        b = np.eye(n, m, 1) + np.eye(n, m, -2) * 2.0
+        c = np.eye(m, dtype=np.int64)
+        total = total + np.sum(a * (k + 1.0)) + np.sum(b @ (np.ones(m) * (k + 3.0))) + np.sum(c) * 0.5
+    return total
+
+
+@kernel
 def narrow(a: "f32[]", b: "f32[]") -> "f32[2]":
     s = np.zeros(2, dtype=np.float32)
     for i in range(2):
@@ -239,6 +292,7 @@ def test_stack_in_a_run_has_numpys_meaning(tmp_path, monkeypatch):
                          if not line.lstrip().startswith("#")]
     for name in ("scalars", "ints", "arrays", "uneven"):
         assert not any("np.stack" in line for line in code(name)), name
+    assert not any("np.eye" in line for line in code("identities"))
     # a float32 scalar may be a Python float on the host (np.stack makes it float64): it stays host code
     assert any("np.stack" in line for line in code("narrow"))
     cases = {"scalars": [[1.5, 4, True, 3], [np.float64(-2.0), np.int64(7), np.bool_(False), 2]],
@@ -247,6 +301,7 @@ def test_stack_in_a_run_has_numpys_meaning(tmp_path, monkeypatch):
     x, y = np.arange(6.0).reshape(2, 3), np.linspace(-1.0, 1.0, 6).reshape(2, 3)
     cases["arrays"] = [[x, y, 3], [x[:, ::-1], y[::-1], 2], [x[:, :2], y[:, 1:], 1]]
     cases["uneven"] = [[x, y, 2], [x, y, 5]]
+    cases["identities"] = [[3, 4], [4, 2], [0, 3], [1, 1]]
     for name, calls in cases.items():
         for args in calls:
             got = getattr(module, name)(*args)
@@ -260,6 +315,8 @@ def test_stack_in_a_run_has_numpys_meaning(tmp_path, monkeypatch):
     with pytest.raises(ValueError) as numpy_error:
         python["uneven"](x, y, 1)
     assert str(c_error.value) == str(numpy_error.value)
+    with pytest.raises(ValueError, match="negative dimensions are not allowed"):
+        module.identities(-1, 2)
 
 
 HOST_LOOP_TAPES = '''

@@ -1,5 +1,5 @@
-"""The array statements of a loop kernel (see emit.py): new arrays in the arena, fills, concatenations, stacks,
-basic indexing as views with NumPy's bounds checks, and assignments into views."""
+"""The array statements of a loop kernel (see emit.py): new arrays in the arena, fills, identities, concatenations,
+stacks, basic indexing as views with NumPy's bounds checks, and assignments into views."""
 from __future__ import annotations
 
 from ....ir import Eqn
@@ -51,6 +51,19 @@ class ArrayStatements:
             dims = "dims"
         value = {"zeros": "0", "ones": "1"}.get(name.split("_")[0]) or self.scalar(eqn.args[-1], out.type.dtype)
         lines += [self.fresh(eqn, out, dims), f"lifted_fill({self.var(out)}, ({ctype})({value}));"]
+        return ["{"] + indent(lines) + ["}"]
+
+    def eye(self, eqn: Eqn) -> list[str]:
+        """`np.eye(n, m, k)`: zeros with ones on the k-th diagonal (NumPy's ValueError for a negative size)."""
+        out = eqn.out
+        rows = self.scalar(eqn.args[0])
+        columns = self.scalar(eqn.args[-1])
+        ctype = C_TYPES[out.type.dtype]
+        lines = [f"const int64_t dims[2] = {{(int64_t){rows}, (int64_t){columns}}};",
+                 f"if (dims[0] < 0 || dims[1] < 0) {self.fail('negative')}",
+                 self.fresh(eqn, out, "dims"), f"lifted_fill({self.var(out)}, ({ctype})0);",
+                 f"for (int64_t i = 0; i < dims[0]; ++i) {{ const int64_t j = i + ({int(eqn.params.get('k') or 0)}); "
+                 f"if (j >= 0 && j < dims[1]) {self.var(out)}.p[i * {self.var(out)}.s[0] + j] = ({ctype})1; }}"]
         return ["{"] + indent(lines) + ["}"]
 
     def concatenate(self, eqn: Eqn) -> list[str]:

@@ -1,7 +1,7 @@
 """Which host statements a run (select.py) may hold: those the C side runs with the host module's exact meaning.
 
 A scalar, an array of static rank and dtype, or a tape; region launches whose parameters the run can pass; basic
-indexing; fills, copies, concatenations and stacks; in-place updates whose casts C makes as NumPy does; matrix products of
+indexing; fills, identities, copies, concatenations and stacks; in-place updates whose casts C makes as NumPy does; matrix products of
 float operands; scalar arithmetic in the registry's C expressions (NumPy's meaning), Python's where it differs
 (integer overflow, division by zero: emit.py); loops over `range` and `while`s and branches on scalars whose every
 statement qualifies.
@@ -23,7 +23,7 @@ VIEWS = {"getitem", "setitem", "index_add", "add_at", "expand_dims", "squeeze", 
          "swapaxes", "unbroadcast", "refine_shape"}
 # array arithmetic the C side runs elementwise with NumPy's broadcast
 ARRAY_OPS = {"add", "subtract", "multiply", "divide", "negative"}
-NEW_ARRAYS = ("copy", "launch", "concatenate", "stack", "host_matmul", "stacked_matmul", "outer")  # (besides the fills)
+NEW_ARRAYS = ("copy", "launch", "concatenate", "stack", "eye", "host_matmul", "stacked_matmul", "outer")  # (besides the fills)
 WRITES = ("setitem", "index_add", "add_at")  # updates in place of their first operand
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
@@ -105,6 +105,8 @@ def stmt_ok(stmt, regions: dict) -> bool:
             all(len(a.type.shape) == rank and _cast_ok(a.type.dtype, stmt.out.type.dtype) for a in stmt.args)
     if name == "stack":
         return _stack_ok(stmt)
+    if name == "eye":  # (jacfwd's basis: `np.eye(n)`, `np.eye(n, m, k)`)
+        return len(stmt.out.type.shape) == 2 and len(stmt.args) in (1, 2) and all(_int_scalar(a) for a in stmt.args)
     if name == "refine_shape":  # (an array checked to have sizes the annotations name differently: itself)
         return stmt.args[0].type.shape not in (None, ()) and \
             len(stmt.args[0].type.shape) == len(stmt.args) - 1 and all(_int_scalar(a) for a in stmt.args[1:])

@@ -227,6 +227,8 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
             return self.concatenate(eqn)
         if name == "stack":
             return self.stack(eqn)
+        if name == "eye":
+            return self.eye(eqn)
         if name == "refine_shape":
             return self.refine_shape(eqn)
         if name == "dim":
