@@ -415,3 +415,51 @@ def test_sizes_named_differently_are_checked_inside_a_run(tmp_path, monkeypatch)
             getattr(reference, function)(*bad)
         assert str(c_error.value) == str(numpy_error.value)
         assert "axis 0 has size 4 meets one whose axis 0 has size 3" in str(c_error.value)
+
+
+CARRIED_AFTER_THE_LOOP = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(M: "f64[n,d]", steps: "i64[]") -> "f64[]":
+    v19 = (M - M[1, 2]) ** 2
+    acc22 = np.zeros_like(M)
+    k = 0
+    while k < steps:
+        v25 = np.stack([np.sum(M) * 0.1, np.max(M), 1.0])
+        v31 = v25[1] * v19 + v25
+        v19 = np.tanh(v19 + acc22 * np.mean(v31, axis=1)[:, None])
+        acc22 = np.tanh(acc22 + (v31 - (M + 0.1)))
+        k = k + 1
+    return np.mean(v19)
+
+
+g = grad(f, wrt="M")
+'''
+
+
+def test_a_loop_slot_read_after_the_loop_inside_the_same_run(tmp_path, monkeypatch):
+    """A row of a stacked static length meeting `d` gives the loop's slot a size only the run time knows, so the
+    reverse sweep reads it from the slot after the loop (`np.zeros((n, acc22_1.shape[1]))`): in the same C call the
+    slot holds the last step's value (it was taken for an input the host never bound: found by the property
+    generator, `tangents=True` seed 0). Zero steps too (the slot holds its first value)."""
+    module, _ = c_module(CARRIED_AFTER_THE_LOOP, tmp_path, "carried")
+    reference = load_source(CARRIED_AFTER_THE_LOOP, "carried.py")
+    python: dict = {}
+    exec(compile(CARRIED_AFTER_THE_LOOP, "python_reference", "exec", dont_inherit=True), python)
+    from autograd import grad as autograd_grad
+
+    oracle = autograd_kernels(CARRIED_AFTER_THE_LOOP)["f"]
+    rng = np.random.default_rng(7)
+    for steps in (0, 1, 4):
+        args = [rng.normal(size=(4, 3)), steps]
+        assert_close(module.f(*args), python["f"](*args), rtol=1e-12, atol=1e-12, what="value vs Python")
+        assert_agree(module.g(*args), reference.g(*args), "g vs the NumPy backend")
+        assert_close(module.g(*args), central_difference(python["f"], [args[0].copy(), steps], 0), rtol=1e-6,
+                     atol=1e-6, what="g vs finite differences")
+        assert_close(module.g(*args), autograd_grad(oracle, 0)(*args), rtol=1e-9, atol=1e-10, what="g vs autograd")
+    host = (tmp_path / "carried.py").read_text()
+    _no_host_loop(host, "g")
+    assert _calls(module, "g", [rng.normal(size=(4, 3)), 3], monkeypatch) == 1

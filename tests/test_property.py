@@ -64,6 +64,7 @@ def bump(u: "f64[n]", c: "f64[]") -> "f64[]":
 bump_u_jvp = jvp(bump, wrt="u")
 bump_c_jvp = jvp(bump, wrt="c")
 bump_hvp = jvp(grad(bump, wrt="u"), wrt="u")
+bump_jacobian = jacfwd(bump, wrt="u")
 
 '''
 
@@ -103,9 +104,9 @@ class ProgramGenerator:
         # also what the hostile corpus wrote by hand (issue 11, tests/hostile_corpus.py): negative-step slices,
         # clip, abs, sign, prod, powers 0 and 3, reductions over negative axes with keepdims; off by default too
         self.edges = edges
-        # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel and
-        # `jvp(grad(...))` called in loops and branches, tangents along basis vectors, stacked into gradients
-        # (`np.stack` of scalars and of vectors); off by default too
+        # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
+        # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
+        # gradients (`np.stack` of scalars and of vectors); off by default too
         self.tangents = tangents
         self.counter = 0
         self.lines: list[str] = []
@@ -502,8 +503,9 @@ class ProgramGenerator:
     # ---- forward-mode derivatives of a helper kernel (TANGENT_HELPERS), taken inside the kernel ----------------
     def tangent_call(self, scope: Scope, indent: int) -> None:
         """A slope from `jvp`s along basis vectors stacked into a vector, directional derivatives stacked into a
-        D vector, or a gradient and a Hessian-vector product (`jvp(grad(...))`) stacked into the columns of M."""
-        roll = self.rnd.randrange(3)
+        D vector, a gradient by `jacfwd`, or a gradient and a Hessian-vector product (`jvp(grad(...))`) stacked
+        into the columns of M."""
+        roll = self.rnd.randrange(4)
         point, level = self.expr("N", scope, 1), self.expr("S", scope, 1)
         name = self.fresh()
         if roll == 0:  # two entries of the slope in u, along basis vectors, and the derivative in c
@@ -525,6 +527,9 @@ class ProgramGenerator:
                                   f"{self.expr('N', scope, 1)})")
             self.emit(indent, f"{name} = np.stack(({', '.join(tangents)}))")
             scope.vars[name] = "D"
+        elif roll == 2:  # the gradient in u by `jacfwd` (one forward sweep over the basis `np.eye(n)`)
+            self.emit(indent, f"{name} = bump_jacobian({point}, {level}) * {self.const()}")
+            scope.vars[name] = "N"
         else:  # the gradient in u and the Hessian times a vector, as the columns of an n x 3 matrix
             gradient, product = self.fresh("g"), self.fresh("h")
             self.emit(indent, f"{gradient}, {product} = bump_hvp({point}, {level}, {self.expr('N', scope, 1)})")
@@ -645,7 +650,7 @@ class ProgramGenerator:
         helpers = "\n\ndef apply(fn, v):\n    return fn(v)\n\n" if self.structures else "\n"
         helpers += TANGENT_HELPERS if self.tangents else ""
         imports = "import numpy as np\n" + ("from scipy.special import logsumexp\n" if self.logsumexp else "")
-        text = (imports + f"from lifted import grad, {'jvp, ' if self.tangents else ''}kernel\n" + helpers +
+        text = (imports + f"from lifted import grad, {'jacfwd, jvp, ' if self.tangents else ''}kernel\n" + helpers +
                 "\n@kernel\n"
                 f"def f({signature}):\n" + "\n".join(self.lines) + f"\n\n\nf_grad = grad(f, {declaration})\n")
         return text, wrt, as_tuple
@@ -741,6 +746,7 @@ def tangents_by_autograd(namespace: dict) -> dict:
     namespace["bump_u_jvp"] = lambda u, c, t: (bump(u, c), make_jvp_reversemode(bump, 0)(u, c)(t))
     namespace["bump_c_jvp"] = lambda u, c, t: (bump(u, c), make_jvp_reversemode(bump, 1)(u, c)(t))
     namespace["bump_hvp"] = lambda u, c, t: (gradient(u, c), make_jvp_reversemode(gradient, 0)(u, c)(t))
+    namespace["bump_jacobian"] = gradient
     return namespace
 
 
@@ -926,7 +932,8 @@ def test_random_kernels_with_logsumexp(seed):
 def test_tangents_generator_covers_its_constructs():
     programs = [program_for_seed(seed, tangents=True)[0] for seed in range(200)]
     corpus = "\n".join(programs)
-    for construct in ("bump_u_jvp(", "bump_c_jvp(", "bump_hvp(", "= np.zeros_like(x)", "] = 1.0", "np.stack([",
+    for construct in ("bump_u_jvp(", "bump_c_jvp(", "bump_hvp(", "bump_jacobian(", "= np.zeros_like(x)", "] = 1.0",
+                      "np.stack([",
                       "np.stack((", "axis=1)", "axis=-1)"):
         assert construct in corpus, construct
     assert len(tangent_seeds(40)) == 40  # (programs that call a declared jvp inside a loop)
