@@ -1,10 +1,10 @@
 """Which host statements a run (select.py) may hold: those the C side runs with the host module's exact meaning.
 
 A scalar, an array of static rank and dtype, or a tape; region launches whose parameters the run can pass; basic
-indexing; fills, identities, copies, concatenations and stacks; in-place updates whose casts C makes as NumPy does; matrix products of
-float operands; scalar arithmetic in the registry's C expressions (NumPy's meaning), Python's where it differs
-(integer overflow, division by zero: emit.py); loops over `range` and `while`s and branches on scalars whose every
-statement qualifies.
+indexing; fills, identities, copies, concatenations and stacks; checks of sizes the annotations name differently;
+in-place updates whose casts C makes as NumPy does; matrix products of float operands; scalar arithmetic in the
+registry's C expressions (NumPy's meaning), Python's where it differs (integer overflow, division by zero: emit.py);
+loops over `range` and `while`s and branches on scalars whose every statement qualifies.
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ VIEWS = {"getitem", "setitem", "index_add", "add_at", "expand_dims", "squeeze", 
          "swapaxes", "unbroadcast", "refine_shape"}
 # array arithmetic the C side runs elementwise with NumPy's broadcast
 ARRAY_OPS = {"add", "subtract", "multiply", "divide", "negative"}
-NEW_ARRAYS = ("copy", "launch", "concatenate", "stack", "eye", "host_matmul", "stacked_matmul", "outer")  # (besides the fills)
+# (besides the fills)
+NEW_ARRAYS = ("copy", "launch", "concatenate", "stack", "eye", "host_matmul", "stacked_matmul", "outer")
 WRITES = ("setitem", "index_add", "add_at")  # updates in place of their first operand
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 

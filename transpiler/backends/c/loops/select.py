@@ -137,7 +137,8 @@ def _outs(fn: Function, run: list) -> list:
 def _binds(stmt) -> list:
     """The values a statement of a run leaves bound after it: its results, and a loop's carried slots, which hold
     the last step's values after the loop (a reverse sweep reads them: `dacc = np.zeros(acc_1.shape)`)."""
-    return statement_defs(stmt) + (list(stmt.carried) if isinstance(stmt, Loop) else [])
+    bound = statement_defs(stmt)
+    return bound + [v for v in stmt.carried if all(v is not b for b in bound)] if isinstance(stmt, Loop) else bound
 
 
 # -- the plan of one run -----------------------------------------------------------------------------------------
