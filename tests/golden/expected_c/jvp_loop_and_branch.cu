@@ -1331,12 +1331,9 @@ LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_st
 LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 {
     if (t.count > 0) return t.own + --t.count * t.width;
-    // (an emptied top segment is dropped from the call's view, so popping one entry of each of n segments, a host
-    // loop's pushes, takes n steps, not n * n / 2)
-    while (t.segments > 0 && t.table[2 * t.segments - 1] == 0) --t.segments;
-    if (t.segments == 0) return nullptr;
-    const int64_t k = t.segments - 1;
-    return (const int64_t*)(intptr_t)t.table[2 * k] + --t.table[2 * k + 1] * t.width;
+    for (int64_t k = t.segments - 1; k >= 0; --k)
+        if (t.table[2 * k + 1] > 0) return (const int64_t*)(intptr_t)t.table[2 * k] + --t.table[2 * k + 1] * t.width;
+    return nullptr;
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
