@@ -53,6 +53,22 @@ SAFE_UNARY = ("np.sin({})", "np.cos({})", "np.tanh({})", "np.exp(np.tanh({}))", 
               "np.sqrt(1.0 + {0} * {0})", "-{}", "({} ** 2)", "np.square({})", "({} ** 3)")
 
 
+# the helper kernel whose derivatives `tangents=True` programs take (the declared transforms' names are what
+# `check_program`'s oracle replaces: `tangents_by_autograd`)
+TANGENT_HELPERS = '''
+@kernel
+def bump(u: "f64[n]", c: "f64[]") -> "f64[]":
+    return np.sum(np.sin(u) * c + 0.5 * u * u * np.cos(c))
+
+
+bump_u_jvp = jvp(bump, wrt="u")
+bump_c_jvp = jvp(bump, wrt="c")
+bump_hvp = jvp(grad(bump, wrt="u"), wrt="u")
+bump_jacobian = jacfwd(bump, wrt="u")
+
+'''
+
+
 @dataclass
 class Scope:
     """What a statement may read: typed variables, loop indices (name -> largest value), nesting depth."""
@@ -71,7 +87,8 @@ class ProgramGenerator:
     """Writes one random kernel; every choice comes from `rnd` (random.Random or Hypothesis's stand-in)."""
 
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
-                 stencils: bool = False, logsumexp: bool = False, rows: bool = False, edges: bool = False):
+                 stencils: bool = False, logsumexp: bool = False, rows: bool = False, edges: bool = False,
+                 tangents: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -87,6 +104,10 @@ class ProgramGenerator:
         # also what the hostile corpus wrote by hand (issue 11, tests/hostile_corpus.py): negative-step slices,
         # clip, abs, sign, prod, powers 0 and 3, reductions over negative axes with keepdims; off by default too
         self.edges = edges
+        # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
+        # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
+        # gradients (`np.stack` of scalars and of vectors); off by default too
+        self.tangents = tangents
         self.counter = 0
         self.lines: list[str] = []
 
@@ -288,6 +309,8 @@ class ProgramGenerator:
             self.statement(scope, indent)
 
     def statement(self, scope: Scope, indent: int) -> None:
+        if self.tangents and self.chance(0.3):
+            return self.tangent_call(scope, indent)
         if self.structures and scope.depth < 2 and self.chance(0.35):
             return self.pick((self.closure_call, self.lambda_call, self.list_build, self.dict_and_zip,
                               self.branch_list, self.unrolled_exit))(scope, indent)
@@ -477,6 +500,43 @@ class ProgramGenerator:
             scope.vars[level] = "S"
         self.emit(indent + 1, f"{counter} += 1")
 
+    # ---- forward-mode derivatives of a helper kernel (TANGENT_HELPERS), taken inside the kernel ----------------
+    def tangent_call(self, scope: Scope, indent: int) -> None:
+        """A slope from `jvp`s along basis vectors stacked into a vector, directional derivatives stacked into a
+        D vector, a gradient by `jacfwd`, or a gradient and a Hessian-vector product (`jvp(grad(...))`) stacked
+        into the columns of M."""
+        roll = self.rnd.randrange(4)
+        point, level = self.expr("N", scope, 1), self.expr("S", scope, 1)
+        name = self.fresh()
+        if roll == 0:  # two entries of the slope in u, along basis vectors, and the derivative in c
+            parts = []
+            for _ in range(2):
+                basis, tangent = self.fresh("e"), self.fresh("t")
+                self.emit(indent, f"{basis} = np.zeros_like(x)")
+                self.emit(indent, f"{basis}[{self.index(scope, SIZES['N'])}] = 1.0")
+                self.emit(indent, f"_, {tangent} = bump_u_jvp({point}, {level}, {basis})")
+                parts.append(tangent)
+            tangent = self.fresh("t")
+            self.emit(indent, f"_, {tangent} = bump_c_jvp({point}, {level}, 1.0)")
+            self.emit(indent, f"{name} = np.stack([{parts[0]}, {tangent}, {parts[1]}])")
+            scope.vars[name] = "D"
+        elif roll == 1:  # directional derivatives along vectors of the kernel's
+            tangents = [self.fresh("t") for _ in range(3)]
+            for tangent in tangents:
+                self.emit(indent, f"{self.fresh('b')}, {tangent} = bump_u_jvp({point}, {level}, "
+                                  f"{self.expr('N', scope, 1)})")
+            self.emit(indent, f"{name} = np.stack(({', '.join(tangents)}))")
+            scope.vars[name] = "D"
+        elif roll == 2:  # the gradient in u by `jacfwd` (one forward sweep over the basis `np.eye(n)`)
+            self.emit(indent, f"{name} = bump_jacobian({point}, {level}) * {self.const()}")
+            scope.vars[name] = "N"
+        else:  # the gradient in u and the Hessian times a vector, as the columns of an n x 3 matrix
+            gradient, product = self.fresh("g"), self.fresh("h")
+            self.emit(indent, f"{gradient}, {product} = bump_hvp({point}, {level}, {self.expr('N', scope, 1)})")
+            self.emit(indent, f"{name} = np.stack([{gradient}, {product}, {gradient} * {product}], axis="
+                              f"{self.pick(('1', '-1'))})")
+            scope.vars[name] = "M"
+
     # ---- functions as values, lists and dicts (built and inlined at build time) --------------------------
     def closure_call(self, scope: Scope, indent: int) -> None:
         """A nested `def` reading a name of the enclosing body (at call time), called with a fresh argument."""
@@ -588,17 +648,19 @@ class ProgramGenerator:
             signature = signature.replace('"f64[n,d]"', '"f64[n,3]"')
         declaration = f"wrt={wrt!r}" if as_tuple else f'wrt="{wrt[0]}"'
         helpers = "\n\ndef apply(fn, v):\n    return fn(v)\n\n" if self.structures else "\n"
+        helpers += TANGENT_HELPERS if self.tangents else ""
         imports = "import numpy as np\n" + ("from scipy.special import logsumexp\n" if self.logsumexp else "")
-        text = (imports + "from lifted import grad, kernel\n" + helpers + "\n@kernel\n"
+        text = (imports + f"from lifted import grad, {'jacfwd, jvp, ' if self.tangents else ''}kernel\n" + helpers +
+                "\n@kernel\n"
                 f"def f({signature}):\n" + "\n".join(self.lines) + f"\n\n\nf_grad = grad(f, {declaration})\n")
         return text, wrt, as_tuple
 
 
 def program_for_seed(seed: int, allow_break: bool = True, structures: bool = False,
                      stencils: bool = False, logsumexp: bool = False, rows: bool = False,
-                     edges: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     edges: bool = False, tangents: bool = False) -> tuple[str, tuple[str, ...], bool]:
     return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
-                            edges).program()
+                            edges, tangents).program()
 
 
 def inputs_for(seed: int) -> list:
@@ -671,6 +733,23 @@ class TracedMagnitudes:
 FD_RESOLVABLE = 1e6
 
 
+def tangents_by_autograd(namespace: dict) -> dict:
+    """The oracle's run of a `tangents=True` program: the declared transforms of TANGENT_HELPERS (None in
+    `autograd_kernels`) computed by autograd, reverse on reverse (`make_jvp_reversemode`), which autograd can
+    differentiate again for the gradient of the whole kernel."""
+    from autograd.differential_operators import make_jvp_reversemode
+
+    bump = namespace.get("bump")
+    if bump is None:
+        return namespace
+    gradient = autograd_grad(bump, 0)
+    namespace["bump_u_jvp"] = lambda u, c, t: (bump(u, c), make_jvp_reversemode(bump, 0)(u, c)(t))
+    namespace["bump_c_jvp"] = lambda u, c, t: (bump(u, c), make_jvp_reversemode(bump, 1)(u, c)(t))
+    namespace["bump_hvp"] = lambda u, c, t: (gradient(u, c), make_jvp_reversemode(gradient, 0)(u, c)(t))
+    namespace["bump_jacobian"] = gradient
+    return namespace
+
+
 def check_program(text: str, wrt: tuple[str, ...], as_tuple: bool, args: list, directions: int = 2) -> str:
     """Raise AssertionError on a wrong number; return "checked" or "fd-skipped" (too near a boundary, or
     intermediates too large for finite differences to resolve); raise Unusable where the point is useless.
@@ -681,7 +760,7 @@ def check_program(text: str, wrt: tuple[str, ...], as_tuple: bool, args: list, d
     unusable: both are IEEE artefacts of the overflow (0 * inf), not derivatives.
     """
     module = load_source(text, "property_case.py")
-    oracle = autograd_kernels(desugar_augmented(text))["f"]
+    oracle = tangents_by_autograd(autograd_kernels(desugar_augmented(text)))["f"]
     fresh = lambda: [a.copy() if isinstance(a, np.ndarray) else a for a in args]  # noqa: E731
     with np.errstate(all="ignore"):
         value = module.f(*fresh())
@@ -846,6 +925,40 @@ def test_random_kernels_with_logsumexp(seed):
     try:
         with np.errstate(over="ignore"):  # autograd's tanh derivative overflows cosh where the result is 0 anyway
             check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+def test_tangents_generator_covers_its_constructs():
+    programs = [program_for_seed(seed, tangents=True)[0] for seed in range(200)]
+    corpus = "\n".join(programs)
+    for construct in ("bump_u_jvp(", "bump_c_jvp(", "bump_hvp(", "bump_jacobian(", "= np.zeros_like(x)", "] = 1.0",
+                      "np.stack([",
+                      "np.stack((", "axis=1)", "axis=-1)"):
+        assert construct in corpus, construct
+    assert len(tangent_seeds(40)) == 40  # (programs that call a declared jvp inside a loop)
+
+
+def tangent_seeds(count: int) -> list[int]:
+    """The first seeds whose program (tangents=True) calls a declared `jvp` inside a `for` or `while`."""
+    inside = re.compile(r"^( +)(for|while) [^\n]*\n(\1 {4}[^\n]*\n)*?\1 {4}[^\n]*bump_\w+\(", re.M)
+    found, seed = [], 0
+    while len(found) < count:
+        if inside.search(program_for_seed(seed, tangents=True)[0]):
+            found.append(seed)
+        seed += 1
+    return found
+
+
+@pytest.mark.parametrize("seed", tangent_seeds(8))
+def test_random_kernels_with_tangents(seed):
+    """Declared `jvp`s and `jvp(grad(...))` of a helper kernel called in loops and branches, their tangents
+    stacked into gradients: the primal equals autograd's run of the source (the transforms by autograd,
+    `tangents_by_autograd`), the gradient autograd's and finite differences (the C target runs the same
+    programs in test_c_jvp_loops.py)."""
+    text, wrt, as_tuple = program_for_seed(seed, tangents=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:
         pytest.skip("the oracles cannot judge this program")
 

@@ -196,17 +196,19 @@ class LoopKernel(LOOP_CALL):
                 io[at + 1] = type(value) not in _PYTHON_SCALARS
             else:
                 width, pops = rank, flag
-                for segment in value:
+                # a kernel that only pushes reads no segment: neither checked nor tabled, so a host loop calling it
+                # once a step costs the same at every step (the kernel that pops them checks them)
+                for segment in value if pops else ():
                     if type(segment) is not Segment or segment.width != width:
                         raise RuntimeError("a tape shared by a loop kernel holds entries it did not write")
-                if not value:
+                if not value or not pops:
                     table = _EMPTY_TABLE
                 elif len(value) == 1:
                     table = array_module.array("q", (value[0].address, value[0].count))
                 else:
                     table = array_module.array("q", [w for s in value for w in (s.address, s.count)])
                 tapes.append((at, value, table, width, pops))
-                io[at:at + 4] = array_module.array("q", (table.buffer_info()[0], len(value), 0, 0))
+                io[at:at + 4] = array_module.array("q", (table.buffer_info()[0], len(value) if pops else 0, 0, 0))
         return self._run(io, io_address, args, owners, tapes, by_header)
 
     def _run(self, io, io_address: int, args: tuple, owners: list | None, tapes: list, by_header: bool):
@@ -253,8 +255,8 @@ class LoopKernel(LOOP_CALL):
         if tapes:
             owners = blocks + [o for _, tape, _, _, pops in tapes if pops for s in tape for o in s.blocks] + \
                 owners[len(blocks):]
-        for at, tape, table, width, _ in tapes:
-            if tape:  # (the counts the kernel's pops left)
+        for at, tape, table, width, pops in tapes:
+            if tape and pops:  # (the counts the kernel's pops left)
                 for segment, count in zip(tape, table[1::2]):
                     segment.count = count
             while tape and tape[-1].count == 0:
@@ -431,4 +433,9 @@ def _error(code: int, details) -> Exception:
         return ValueError(f"operands could not be broadcast together: axis {a} has sizes {b} and {c}")
     if code == 18:
         return ValueError("array is not broadcastable to correct shape")
+    if code == 19:
+        return ValueError("all input arrays must have the same shape")
+    if code == 20:  # (the host module's `_same_shape` says the same)
+        return ValueError(f"an array whose axis {a} has size {b} meets one whose axis {a} has size {c}: the sizes "
+                          "that the annotations name differently must be equal")
     return RuntimeError(f"loop kernel failed with code {code}")

@@ -83,8 +83,13 @@ def _same_shape(x, shape):
     """`x`, checked to have `shape`: sizes the annotations name differently (`k` here, `2` there) that the
     program needs to be equal, which only the run time can tell."""
     if np.shape(x) != tuple(shape):
-        raise ValueError(f"an array of shape {np.shape(x)} meets one of shape {tuple(shape)}: the sizes that the "
-                         "annotations name differently must be equal")
+        differ = [k for k, (a, b) in enumerate(zip(np.shape(x), shape)) if a != b]
+        if len(np.shape(x)) != len(shape) or not differ:
+            raise ValueError(f"an array of shape {np.shape(x)} meets one of shape {tuple(shape)}: the sizes that "
+                             "the annotations name differently must be equal")
+        raise ValueError(f"an array whose axis {differ[0]} has size {np.shape(x)[differ[0]]} meets one whose axis "
+                         f"{differ[0]} has size {shape[differ[0]]}: the sizes that the annotations name differently "
+                         "must be equal")  # (the C backend's runs say the same: lifted.cpu_loop)
     return x
 
 

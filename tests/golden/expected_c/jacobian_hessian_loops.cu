@@ -1656,9 +1656,10 @@ extern "C" int energy_block0(int64_t* io, lifted_alloc_fn alloc)
 // layer_jacfwd_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int layer_jacfwd_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 18);
+    lifted_loop_state state; lifted_start(state, alloc, io + 13);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_basis = {};
+    int64_t v_d = 0; bool f_d = false;
     lifted_view<double, 2> v_jac = {};
     lifted_view<double, 1> v_m_1 = {};
     lifted_view<double, 2> v_m_2 = {};
@@ -1668,13 +1669,21 @@ extern "C" int layer_jacfwd_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_x = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_w, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_basis, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    if (!lifted_load_input(v_w, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    v_d = v_w.d[0]; f_d = false;
+    {
+        const int64_t dims[2] = {(int64_t)v_d, (int64_t)v_d};
+        if (dims[0] < 0 || dims[1] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_basis, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_basis, (double)0);
+        for (int64_t i = 0; i < dims[0]; ++i) { const int64_t j = i + (0); if (j >= 0 && j < dims[1]) v_basis.p[i * v_basis.s[0] + j] = (double)1; }
+    }
     // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
     {
         lifted_view<double, 2> left, right, product;
@@ -1682,7 +1691,7 @@ extern "C" int layer_jacfwd_block0(int64_t* io, lifted_alloc_fn alloc)
         right = v_w;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_1.p = product.p; v_m_1.d[0] = product.d[1]; v_m_1.s[0] = product.s[1];
     }
@@ -1693,7 +1702,7 @@ extern "C" int layer_jacfwd_block0(int64_t* io, lifted_alloc_fn alloc)
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
         const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
         else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_2 = product;
@@ -1703,10 +1712,10 @@ extern "C" int layer_jacfwd_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_4, &packed_4_bytes) : nullptr;
         if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) layer_jacfwd_k0(count, space[0], arg_0, out_1.p);
         else layer_jacfwd_k0_body<false>(count, space[0], arg_0, out_1.p);
         v_t_3 = out_1;
@@ -1718,10 +1727,10 @@ extern "C" int layer_jacfwd_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_t_3.p && !lifted_meet(space[1], v_t_3.d[0])) return lifted_fail(st, 3, 1, space[1], v_t_3.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_5, &packed_5_bytes) : nullptr;
+        const double* arg_0 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_6, &packed_6_bytes) : nullptr;
         if (v_m_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) layer_jacfwd_k1(count, space[0], space[1], arg_0, v_t_3.p, 0, (v_t_3.d[0] == 1 ? 0 : v_t_3.s[0]), out_1.p);
         else layer_jacfwd_k1_body<false>(count, space[0], space[1], arg_0, v_t_3.p, 0, (v_t_3.d[0] == 1 ? 0 : v_t_3.s[0]), out_1.p);
         v_t_4 = out_1;
@@ -1733,18 +1742,19 @@ extern "C" int layer_jacfwd_block0(int64_t* io, lifted_alloc_fn alloc)
         view.d[1] = v_t_4.d[0]; view.s[1] = v_t_4.s[0];
         v_jac = view;
     }
-    lifted_store_view(io + 13, v_jac);
-    lifted_finish(state, io + 18);
+    lifted_store_view(io + 8, v_jac);
+    lifted_finish(state, io + 13);
     return 0;
 }
 
 // layer_jacrev_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int layer_jacrev_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 18);
+    lifted_loop_state state; lifted_start(state, alloc, io + 13);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_basis = {};
     lifted_view<double, 2> v_dx = {};
+    int64_t v_h = 0; bool f_h = false;
     lifted_view<double, 1> v_m_1 = {};
     lifted_view<double, 1> v_t_3 = {};
     lifted_view<double, 2> v_t_4 = {};
@@ -1752,14 +1762,22 @@ extern "C" int layer_jacrev_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_w = {};
     lifted_view<double, 1> v_x = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
     void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_w, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_basis, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    if (!lifted_load_input(v_w, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    v_h = v_w.d[1]; f_h = false;
+    {
+        const int64_t dims[2] = {(int64_t)v_h, (int64_t)v_h};
+        if (dims[0] < 0 || dims[1] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_basis, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_basis, (double)0);
+        for (int64_t i = 0; i < dims[0]; ++i) { const int64_t j = i + (0); if (j >= 0 && j < dims[1]) v_basis.p[i * v_basis.s[0] + j] = (double)1; }
+    }
     // jacobian_hessian_loops.py:7  return np.tanh(x @ w)
     {
         lifted_view<double, 2> left, right, product;
@@ -1767,7 +1785,7 @@ extern "C" int layer_jacrev_block0(int64_t* io, lifted_alloc_fn alloc)
         right = v_w;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_1.p = product.p; v_m_1.d[0] = product.d[1]; v_m_1.s[0] = product.s[1];
     }
@@ -1776,10 +1794,10 @@ extern "C" int layer_jacrev_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_m_1.p && !lifted_meet(space[0], v_m_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_2, &packed_2_bytes) : nullptr;
+        const double* arg_0 = v_m_1.p ? lifted_contiguous_data(v_m_1, st, &packed_3, &packed_3_bytes) : nullptr;
         if (v_m_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) layer_jacrev_k0(count, space[0], arg_0, out_1.p);
         else layer_jacrev_k0_body<false>(count, space[0], arg_0, out_1.p);
         v_t_3 = out_1;
@@ -1791,10 +1809,10 @@ extern "C" int layer_jacrev_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_t_3.p && !lifted_meet(space[1], v_t_3.d[0])) return lifted_fail(st, 3, 1, space[1], v_t_3.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_basis.p ? lifted_contiguous_data(v_basis, st, &packed_4, &packed_4_bytes) : nullptr;
+        const double* arg_0 = v_basis.p ? lifted_contiguous_data(v_basis, st, &packed_5, &packed_5_bytes) : nullptr;
         if (v_basis.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) layer_jacrev_k1(count, space[0], space[1], arg_0, v_t_3.p, 0, (v_t_3.d[0] == 1 ? 0 : v_t_3.s[0]), out_1.p);
         else layer_jacrev_k1_body<false>(count, space[0], space[1], arg_0, v_t_3.p, 0, (v_t_3.d[0] == 1 ? 0 : v_t_3.s[0]), out_1.p);
         v_t_4 = out_1;
@@ -1812,12 +1830,12 @@ extern "C" int layer_jacrev_block0(int64_t* io, lifted_alloc_fn alloc)
         right = v_t_5;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_dx = product;
     }
-    lifted_store_view(io + 13, v_dx);
-    lifted_finish(state, io + 18);
+    lifted_store_view(io + 8, v_dx);
+    lifted_finish(state, io + 13);
     return 0;
 }
 #endif

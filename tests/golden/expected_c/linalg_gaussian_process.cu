@@ -2304,8 +2304,231 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
+// gp_negative_log_likelihood_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_negative_log_likelihood_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 14);
+    lifted_loop_state* st = &state;
+    double v_e = 0; bool f_e = false;
+    double v_e_2 = 0; bool f_e_2 = false;
+    lifted_view<double, 2> v_eye = {};
+    lifted_view<double, 2> v_k = {};
+    double v_log_noise = 0; bool f_log_noise = false;
+    double v_log_scale = 0; bool f_log_scale = false;
+    int64_t v_n = 0; bool f_n = false;
+    lifted_view<double, 2> v_s = {};
+    double v_t_2 = 0; bool f_t_2 = false;
+    lifted_view<double, 3> v_v = {};
+    lifted_view<double, 3> v_v_1 = {};
+    lifted_view<double, 2> v_x = {};
+    void* accumulators_1 = nullptr; int64_t accumulators_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_log_scale = (double)lifted_load_scalar_f(io[5]); f_log_scale = io[6] != 0;
+    v_log_noise = (double)lifted_load_scalar_f(io[7]); f_log_noise = io[8] != 0;
+    v_n = v_x.d[0]; f_n = false;
+    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+    {
+        lifted_view<double, 3> view;
+        int64_t offset = 0;
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        view.d[1] = 1; view.s[1] = 0;
+        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
+        v_v = view;
+    }
+    {
+        lifted_view<double, 3> view;
+        int64_t offset = 0;
+        view.p = v_x.p + offset;
+        view.d[0] = 1; view.s[0] = 0;
+        view.d[1] = v_x.d[0]; view.s[1] = v_x.s[0];
+        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
+        v_v_1 = view;
+    }
+    {
+        int64_t space[3] = {-1, -1, -1};
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_v.p && !lifted_meet(space[2], v_v.d[2])) return lifted_fail(st, 3, 2, space[2], v_v.d[2]);
+        if (v_v_1.p && v_v_1.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_v_1.d[0]);
+        if (v_v_1.p && !lifted_meet(space[1], v_v_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_1.d[1]);
+        if (v_v_1.p && !lifted_meet(space[2], v_v_1.d[2])) return lifted_fail(st, 3, 2, space[2], v_v_1.d[2]);
+        for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 3);
+        const int64_t n_out = 1 * space[0] * space[1], n_red = 1 * space[2];
+        const int64_t acc_1_count[1] = {n_out};
+        lifted_view<double, 1> acc_1;
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
+        if (count >= lifted_parallel_min) gp_negative_log_likelihood_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        else gp_negative_log_likelihood_k0_body<false>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        lifted_view<double, 2> reduced_1;
+        { const int64_t dims[2] = {space[0], space[1]};
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
+        v_s = reduced_1;
+    }
+    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+    {
+        v_t_2 = (double)((((double)2.0) * ((double)v_log_scale))); f_t_2 = false || f_log_scale;
+    }
+    {
+        v_e = (double)(exp(((double)v_t_2))); f_e = true;
+    }
+    {
+        v_e_2 = (double)(exp(((double)v_log_noise))); f_e_2 = true;
+    }
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)v_n};
+        if (dims[0] < 0 || dims[1] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_eye, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_eye, (double)0);
+        for (int64_t i = 0; i < dims[0]; ++i) { const int64_t j = i + (0); if (j >= 0 && j < dims[1]) v_eye.p[i * v_eye.s[0] + j] = (double)1; }
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_eye.p && !lifted_meet(space[0], v_eye.d[0])) return lifted_fail(st, 3, 0, space[0], v_eye.d[0]);
+        if (v_eye.p && !lifted_meet(space[1], v_eye.d[1])) return lifted_fail(st, 3, 1, space[1], v_eye.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_s.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_eye.p ? lifted_contiguous_data(v_eye, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_eye.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) gp_negative_log_likelihood_k1(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
+        else gp_negative_log_likelihood_k1_body<false>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
+        v_k = out_1;
+    }
+    lifted_store_view(io + 9, v_k);
+    lifted_finish(state, io + 14);
+    return 0;
+}
+
 // gp_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int gp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 30);
+    lifted_loop_state* st = &state;
+    double v_e = 0; bool f_e = false;
+    double v_e_2 = 0; bool f_e_2 = false;
+    lifted_view<double, 2> v_eye = {};
+    lifted_view<double, 2> v_k = {};
+    double v_log_noise = 0; bool f_log_noise = false;
+    double v_log_scale = 0; bool f_log_scale = false;
+    int64_t v_n = 0; bool f_n = false;
+    lifted_view<double, 2> v_s = {};
+    double v_t_2 = 0; bool f_t_2 = false;
+    lifted_view<double, 3> v_v = {};
+    lifted_view<double, 3> v_v_1 = {};
+    lifted_view<double, 2> v_x = {};
+    void* accumulators_1 = nullptr; int64_t accumulators_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_log_scale = (double)lifted_load_scalar_f(io[5]); f_log_scale = io[6] != 0;
+    v_log_noise = (double)lifted_load_scalar_f(io[7]); f_log_noise = io[8] != 0;
+    v_n = v_x.d[0]; f_n = false;
+    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+    {
+        lifted_view<double, 3> view;
+        int64_t offset = 0;
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        view.d[1] = 1; view.s[1] = 0;
+        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
+        v_v = view;
+    }
+    {
+        lifted_view<double, 3> view;
+        int64_t offset = 0;
+        view.p = v_x.p + offset;
+        view.d[0] = 1; view.s[0] = 0;
+        view.d[1] = v_x.d[0]; view.s[1] = v_x.s[0];
+        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
+        v_v_1 = view;
+    }
+    {
+        int64_t space[3] = {-1, -1, -1};
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_v.p && !lifted_meet(space[2], v_v.d[2])) return lifted_fail(st, 3, 2, space[2], v_v.d[2]);
+        if (v_v_1.p && v_v_1.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_v_1.d[0]);
+        if (v_v_1.p && !lifted_meet(space[1], v_v_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_1.d[1]);
+        if (v_v_1.p && !lifted_meet(space[2], v_v_1.d[2])) return lifted_fail(st, 3, 2, space[2], v_v_1.d[2]);
+        for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 3);
+        const int64_t n_out = 1 * space[0] * space[1], n_red = 1 * space[2];
+        const int64_t acc_1_count[1] = {n_out};
+        lifted_view<double, 1> acc_1;
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
+        if (count >= lifted_parallel_min) gp_grad_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        else gp_grad_k0_body<false>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        lifted_view<double, 2> reduced_1;
+        { const int64_t dims[2] = {space[0], space[1]};
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
+        v_s = reduced_1;
+    }
+    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+    {
+        v_t_2 = (double)((((double)2.0) * ((double)v_log_scale))); f_t_2 = false || f_log_scale;
+    }
+    {
+        v_e = (double)(exp(((double)v_t_2))); f_e = true;
+    }
+    {
+        v_e_2 = (double)(exp(((double)v_log_noise))); f_e_2 = true;
+    }
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)v_n};
+        if (dims[0] < 0 || dims[1] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_eye, dims, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_eye, (double)0);
+        for (int64_t i = 0; i < dims[0]; ++i) { const int64_t j = i + (0); if (j >= 0 && j < dims[1]) v_eye.p[i * v_eye.s[0] + j] = (double)1; }
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_eye.p && !lifted_meet(space[0], v_eye.d[0])) return lifted_fail(st, 3, 0, space[0], v_eye.d[0]);
+        if (v_eye.p && !lifted_meet(space[1], v_eye.d[1])) return lifted_fail(st, 3, 1, space[1], v_eye.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_s.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_eye.p ? lifted_contiguous_data(v_eye, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_eye.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) gp_grad_k1(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
+        else gp_grad_k1_body<false>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
+        v_k = out_1;
+    }
+    io[9] = lifted_store_scalar_i(v_n); io[10] = f_n;
+    lifted_store_view(io + 11, v_s);
+    io[16] = lifted_store_scalar_f(v_e); io[17] = f_e;
+    io[18] = lifted_store_scalar_f(v_e_2); io[19] = f_e_2;
+    lifted_store_view(io + 20, v_eye);
+    lifted_store_view(io + 25, v_k);
+    lifted_finish(state, io + 30);
+    return 0;
+}
+
+// gp_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 32);
     lifted_loop_state* st = &state;
@@ -2382,8 +2605,8 @@ extern "C" int gp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// gp_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
+// gp_grad_block2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 46);
     lifted_loop_state* st = &state;
@@ -2512,6 +2735,127 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
 // gp_tangent_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int gp_tangent_block0(int64_t* io, lifted_alloc_fn alloc)
 {
+    lifted_loop_state state; lifted_start(state, alloc, io + 21);
+    lifted_loop_state* st = &state;
+    double v_e = 0; bool f_e = false;
+    double v_e_2 = 0; bool f_e_2 = false;
+    lifted_view<double, 2> v_eye = {};
+    lifted_view<double, 2> v_k = {};
+    double v_log_noise = 0; bool f_log_noise = false;
+    double v_log_scale = 0; bool f_log_scale = false;
+    int64_t v_n = 0; bool f_n = false;
+    lifted_view<double, 2> v_s = {};
+    double v_t_13 = 0; bool f_t_13 = false;
+    double v_t_2 = 0; bool f_t_2 = false;
+    lifted_view<double, 2> v_tk = {};
+    double v_tlog_noise = 0; bool f_tlog_noise = false;
+    lifted_view<double, 3> v_v = {};
+    lifted_view<double, 3> v_v_1 = {};
+    lifted_view<double, 2> v_x = {};
+    void* accumulators_1 = nullptr; int64_t accumulators_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_log_scale = (double)lifted_load_scalar_f(io[5]); f_log_scale = io[6] != 0;
+    v_log_noise = (double)lifted_load_scalar_f(io[7]); f_log_noise = io[8] != 0;
+    v_tlog_noise = (double)lifted_load_scalar_f(io[9]); f_tlog_noise = io[10] != 0;
+    v_n = v_x.d[0]; f_n = false;
+    // linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
+    {
+        lifted_view<double, 3> view;
+        int64_t offset = 0;
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        view.d[1] = 1; view.s[1] = 0;
+        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
+        v_v = view;
+    }
+    {
+        lifted_view<double, 3> view;
+        int64_t offset = 0;
+        view.p = v_x.p + offset;
+        view.d[0] = 1; view.s[0] = 0;
+        view.d[1] = v_x.d[0]; view.s[1] = v_x.s[0];
+        view.d[2] = v_x.d[1]; view.s[2] = v_x.s[1];
+        v_v_1 = view;
+    }
+    {
+        int64_t space[3] = {-1, -1, -1};
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        if (v_v.p && v_v.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v.d[1]);
+        if (v_v.p && !lifted_meet(space[2], v_v.d[2])) return lifted_fail(st, 3, 2, space[2], v_v.d[2]);
+        if (v_v_1.p && v_v_1.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_v_1.d[0]);
+        if (v_v_1.p && !lifted_meet(space[1], v_v_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_1.d[1]);
+        if (v_v_1.p && !lifted_meet(space[2], v_v_1.d[2])) return lifted_fail(st, 3, 2, space[2], v_v_1.d[2]);
+        for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 3);
+        const int64_t n_out = 1 * space[0] * space[1], n_red = 1 * space[2];
+        const int64_t acc_1_count[1] = {n_out};
+        lifted_view<double, 1> acc_1;
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
+        if (count >= lifted_parallel_min) gp_tangent_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        else gp_tangent_k0_body<false>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        lifted_view<double, 2> reduced_1;
+        { const int64_t dims[2] = {space[0], space[1]};
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
+        v_s = reduced_1;
+    }
+    // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
+    {
+        v_t_2 = (double)((((double)2.0) * ((double)v_log_scale))); f_t_2 = false || f_log_scale;
+    }
+    {
+        v_e = (double)(exp(((double)v_t_2))); f_e = true;
+    }
+    {
+        v_e_2 = (double)(exp(((double)v_log_noise))); f_e_2 = true;
+    }
+    {
+        v_t_13 = (double)((((double)v_tlog_noise) * ((double)v_e_2))); f_t_13 = f_tlog_noise || f_e_2;
+    }
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)v_n};
+        if (dims[0] < 0 || dims[1] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_eye, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_eye, (double)0);
+        for (int64_t i = 0; i < dims[0]; ++i) { const int64_t j = i + (0); if (j >= 0 && j < dims[1]) v_eye.p[i * v_eye.s[0] + j] = (double)1; }
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
+        if (v_s.p && !lifted_meet(space[1], v_s.d[1])) return lifted_fail(st, 3, 1, space[1], v_s.d[1]);
+        if (v_eye.p && !lifted_meet(space[0], v_eye.d[0])) return lifted_fail(st, 3, 0, space[0], v_eye.d[0]);
+        if (v_eye.p && !lifted_meet(space[1], v_eye.d[1])) return lifted_fail(st, 3, 1, space[1], v_eye.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_s.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_eye.p ? lifted_contiguous_data(v_eye, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_eye.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) gp_tangent_k1(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, (double)v_t_13, out_1.p, out_2.p);
+        else gp_tangent_k1_body<false>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, (double)v_t_13, out_1.p, out_2.p);
+        v_tk = out_1;
+        v_k = out_2;
+    }
+    lifted_store_view(io + 11, v_tk);
+    lifted_store_view(io + 16, v_k);
+    lifted_finish(state, io + 21);
+    return 0;
+}
+
+// gp_tangent_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_tangent_block1(int64_t* io, lifted_alloc_fn alloc)
+{
     lifted_loop_state state; lifted_start(state, alloc, io + 30);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_chol = {};
@@ -2579,8 +2923,8 @@ extern "C" int gp_tangent_block0(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// gp_tangent_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_tangent_block1(int64_t* io, lifted_alloc_fn alloc)
+// gp_tangent_block2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_tangent_block2(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 11);
     lifted_loop_state* st = &state;
@@ -2622,8 +2966,8 @@ extern "C" int gp_tangent_block1(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// gp_tangent_block2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_tangent_block2(int64_t* io, lifted_alloc_fn alloc)
+// gp_tangent_block3: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 14);
     lifted_loop_state* st = &state;
@@ -2671,8 +3015,8 @@ extern "C" int gp_tangent_block2(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// gp_tangent_block3: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
+// gp_tangent_block4: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 18);
     lifted_loop_state* st = &state;
@@ -2732,8 +3076,8 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// gp_tangent_block4: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
+// gp_tangent_block5: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int gp_tangent_block5(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;

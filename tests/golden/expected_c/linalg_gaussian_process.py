@@ -37,13 +37,16 @@ _KERNELS = {
     "gp_tangent_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "gp_tangent_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
-    "gp_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 40, 'memory': 32},
-    "gp_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 54, 'memory': 46},
-    "gp_tangent_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
-    "gp_tangent_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 19, 'memory': 11},
-    "gp_tangent_block2": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 22, 'memory': 14},
-    "gp_tangent_block3": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1), ('scalar', 'f64')], 'io': 26, 'memory': 18},
-    "gp_tangent_block4": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 23, 'memory': 15},
+    "gp_negative_log_likelihood_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('array', 'f64', 2)], 'io': 22, 'memory': 14},
+    "gp_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
+    "gp_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 40, 'memory': 32},
+    "gp_grad_block2": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 54, 'memory': 46},
+    "gp_tangent_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 29, 'memory': 21},
+    "gp_tangent_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
+    "gp_tangent_block2": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 19, 'memory': 11},
+    "gp_tangent_block3": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 22, 'memory': 14},
+    "gp_tangent_block4": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1), ('scalar', 'f64')], 'io': 26, 'memory': 18},
+    "gp_tangent_block5": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 23, 'memory': 15},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg_gaussian_process.cu"), _KERNELS)
 
@@ -114,14 +117,8 @@ def _arg_spec(name, note):
 
 def gp_negative_log_likelihood(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('gp_negative_log_likelihood', log_scale, log_noise, x, y)
-    n = x.shape[0]
-    # linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-    v = x[:, None, :]
-    s = _kernels.gp_negative_log_likelihood_k0(v, x[None, :, :])
-    del v, x
-    # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-    k = _kernels.gp_negative_log_likelihood_k1(s, np.exp(2.0 * log_scale), np.exp(log_noise), np.eye(n))
-    del s, log_scale, log_noise, n
+    k = _kernels.gp_negative_log_likelihood_block0(x, log_scale, log_noise)
+    del x, log_scale, log_noise
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     chol = np.linalg.cholesky(k)
     # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
@@ -144,18 +141,8 @@ def gp_negative_log_likelihood(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n
 
 def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('gp_grad', log_scale, log_noise, x, y)
-    n = x.shape[0]
-    # linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-    v = x[:, None, :]
-    s = _kernels.gp_grad_k0(v, x[None, :, :])
-    del v, x
-    # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-    e = np.exp(2.0 * log_scale)
-    del log_scale
-    e_2 = np.exp(log_noise)
-    del log_noise
-    eye = np.eye(n)
-    k = _kernels.gp_grad_k1(s, e, e_2, eye)
+    n, s, e, e_2, eye, k = _kernels.gp_grad_block0(x, log_scale, log_noise)
+    del x, log_scale, log_noise
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     chol = np.linalg.cholesky(k)
     # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
@@ -171,7 +158,7 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
     b = np.broadcast_to(0.01, (n,))
     del n
-    t_13, m_2, t_6, t_14 = _kernels.gp_grad_block0(inv, np.diag(b), y, d_1)
+    t_13, m_2, t_6, t_14 = _kernels.gp_grad_block1(inv, np.diag(b), y, d_1)
     del inv, b, y, d_1
     dchol = np.diag(t_14)
     del t_14
@@ -179,7 +166,7 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     x_2 = np.linalg.solve(t_5.T, t_6)
     del t_6
     x_3 = np.linalg.solve(t_5, x_2)
-    dk_1, m_3 = _kernels.gp_grad_block1(x_3, x_1, t_13, m_2, np.expand_dims(x_2, -1), np.expand_dims(alpha, -2), dchol, t_5)
+    dk_1, m_3 = _kernels.gp_grad_block2(x_3, x_1, t_13, m_2, np.expand_dims(x_2, -1), np.expand_dims(alpha, -2), dchol, t_5)
     del x_3, x_1, t_13, m_2, x_2, alpha, dchol
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     m_4 = np.tril(m_3)
@@ -199,16 +186,8 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
 
 def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]", tlog_noise: "f64[]"):
     _check_args('gp_tangent', log_scale, log_noise, x, y, tlog_noise)
-    n = x.shape[0]
-    # linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
-    v = x[:, None, :]
-    s = _kernels.gp_tangent_k0(v, x[None, :, :])
-    del v, x
-    # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
-    e_2 = np.exp(log_noise)
-    del log_noise
-    tk, k = _kernels.gp_tangent_k1(s, np.exp(2.0 * log_scale), e_2, np.eye(n), tlog_noise * e_2)
-    del s, log_scale, e_2, n, tlog_noise
+    tk, k = _kernels.gp_tangent_block0(x, log_scale, log_noise, tlog_noise)
+    del x, log_scale, log_noise, tlog_noise
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     chol = np.linalg.cholesky(k)
     m_1 = np.tril(tk)
@@ -217,21 +196,21 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     x_3 = np.linalg.solve(chol, np.linalg.solve(chol, t_15).T)
     del t_15
     m_3 = np.tril(x_3)
-    tchol, t_5, t_19 = _kernels.gp_tangent_block0(m_3, np.tril(x_3, k=-1), chol)
+    tchol, t_5, t_19 = _kernels.gp_tangent_block1(m_3, np.tril(x_3, k=-1), chol)
     del m_3, x_3
     # linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
     x_1 = np.linalg.solve(chol, y)
-    t_20 = _kernels.gp_tangent_block1(tchol, x_1)
+    t_20 = _kernels.gp_tangent_block2(tchol, x_1)
     alpha = np.linalg.solve(t_5, x_1)
     del x_1
-    t_22 = _kernels.gp_tangent_block2(t_19, alpha, np.linalg.solve(chol, t_20))
+    t_22 = _kernels.gp_tangent_block3(t_19, alpha, np.linalg.solve(chol, t_20))
     del t_19, t_20
     talpha = np.linalg.solve(t_5, t_22)
     del t_5, t_22
     # linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     logdet = np.linalg.slogdet(k)[1]
     inv_1 = np.linalg.inv(k)
-    t_6, tlogdet = _kernels.gp_tangent_block3(inv_1, y, tk)
+    t_6, tlogdet = _kernels.gp_tangent_block4(inv_1, y, tk)
     del inv_1, y
     # linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
     d_1 = np.diagonal(chol)
@@ -240,7 +219,7 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     del d_1, tchol
     inv = np.linalg.inv(k)
     del k
-    t_29 = _kernels.gp_tangent_block4(inv, tk)
+    t_29 = _kernels.gp_tangent_block5(inv, tk)
     del tk
     d_2 = np.diagonal(inv)
     del inv

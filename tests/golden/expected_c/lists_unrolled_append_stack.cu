@@ -1656,9 +1656,10 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // rnn_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 26);
+    lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_W = {};
+    lifted_view<double, 2> v_c = {};
     lifted_view<double, 1> v_h = {};
     lifted_view<double, 1> v_h_1 = {};
     lifted_view<double, 1> v_h_2 = {};
@@ -1666,8 +1667,12 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_m = {};
     lifted_view<double, 1> v_m_1 = {};
     lifted_view<double, 1> v_m_2 = {};
+    double v_s = 0; bool f_s = false;
     double v_s_1 = 0; bool f_s_1 = false;
     double v_s_2 = 0; bool f_s_2 = false;
+    double v_t_4 = 0; bool f_t_4 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
+    double v_t_6 = 0; bool f_t_6 = false;
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<double, 1> v_v_2 = {};
@@ -1684,6 +1689,8 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
     void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
+    void* site_13 = nullptr; int64_t site_13_bytes = 0;
+    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
     if (!lifted_load_input(v_xs, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_W, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_h, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
@@ -1743,7 +1750,7 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_1 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
         if (v_v.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_k0(count, space[0], arg_0, arg_1, out_1.p);
         else rnn_k0_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_h_1 = out_1;
@@ -1769,7 +1776,7 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_1 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_v_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) rnn_k1(count, space[0], arg_0, arg_1, out_1.p, acc_2);
         else rnn_k1_body<false>(count, space[0], arg_0, arg_1, out_1.p, acc_2);
@@ -1797,28 +1804,65 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_1 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_11, &packed_11_bytes) : nullptr;
         if (v_v_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) rnn_k2(count, space[0], arg_0, arg_1, out_1.p, acc_2);
         else rnn_k2_body<false>(count, space[0], arg_0, arg_1, out_1.p, acc_2);
         v_h_3 = out_1;
         v_s_2 = (double)(double)(acc_2[0]); f_s_2 = true;
     }
-    lifted_store_view(io + 13, v_h_1);
-    lifted_store_view(io + 16, v_h_2);
-    io[19] = lifted_store_scalar_f(v_s_1); io[20] = f_s_1;
-    lifted_store_view(io + 21, v_h_3);
-    io[24] = lifted_store_scalar_f(v_s_2); io[25] = f_s_2;
-    lifted_finish(state, io + 26);
+    // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = 3;
+        dims[1] = v_h_1.d[0];
+        for (int k = 0; k < 1; ++k) if (v_h_2.d[k] != v_h_1.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_h_3.d[k] != v_h_1.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[0]; piece.d[0] = whole.d[1]; piece.s[0] = whole.s[1]; lifted_copy(piece, v_h_1); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[0]; piece.d[0] = whole.d[1]; piece.s[0] = whole.s[1]; lifted_copy(piece, v_h_2); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[0]; piece.d[0] = whole.d[1]; piece.s[0] = whole.s[1]; lifted_copy(piece, v_h_3); }
+        v_c = whole;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_c.p && !lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
+        if (v_c.p && !lifted_meet(space[1], v_c.d[1])) return lifted_fail(st, 3, 1, space[1], v_c.d[1]);
+        if (space[0] < 0) space[0] = 3;
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_14, &packed_14_bytes) : nullptr;
+        if (v_c.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) rnn_k3(count, space[0], space[1], arg_0, acc_1);
+        else rnn_k3_body<false>(count, space[0], space[1], arg_0, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
+    {
+        v_t_4 = (double)((((double)0) + ((double)v_s_1))); f_t_4 = false || f_s_1;
+    }
+    {
+        v_t_5 = (double)((((double)v_t_4) + ((double)v_s_2))); f_t_5 = f_t_4 || f_s_2;
+    }
+    {
+        v_t_6 = (double)((((double)v_s) + ((double)v_t_5))); f_t_6 = f_s || f_t_5;
+    }
+    io[13] = lifted_store_scalar_f(v_t_6); io[14] = f_t_6;
+    lifted_finish(state, io + 15);
     return 0;
 }
 
 // rnn_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 22);
+    lifted_loop_state state; lifted_start(state, alloc, io + 18);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_W = {};
+    lifted_view<double, 2> v_c = {};
+    lifted_view<double, 2> v_dW = {};
+    lifted_view<double, 2> v_dW_1 = {};
+    lifted_view<double, 1> v_dh_1 = {};
     lifted_view<double, 1> v_h = {};
     lifted_view<double, 1> v_h_1 = {};
     lifted_view<double, 1> v_h_2 = {};
@@ -1826,9 +1870,19 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_m = {};
     lifted_view<double, 1> v_m_1 = {};
     lifted_view<double, 1> v_m_2 = {};
+    lifted_view<double, 2> v_m_3 = {};
+    lifted_view<double, 1> v_m_4 = {};
+    lifted_view<double, 1> v_m_5 = {};
+    lifted_view<double, 2> v_m_6 = {};
+    lifted_view<double, 1> v_t_10 = {};
+    lifted_view<double, 1> v_t_13 = {};
+    lifted_view<double, 1> v_t_16 = {};
+    lifted_view<double, 2> v_t_7 = {};
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<double, 1> v_v_2 = {};
+    lifted_view<double, 1> v_v_4 = {};
+    lifted_view<double, 1> v_v_5 = {};
     lifted_view<double, 2> v_xs = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
@@ -1842,6 +1896,30 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
     void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
+    void* site_13 = nullptr; int64_t site_13_bytes = 0;
+    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
+    void* site_15 = nullptr; int64_t site_15_bytes = 0;
+    void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
+    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
+    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
+    void* site_19 = nullptr; int64_t site_19_bytes = 0;
+    void* site_20 = nullptr; int64_t site_20_bytes = 0;
+    void* site_21 = nullptr; int64_t site_21_bytes = 0;
+    void* packed_22 = nullptr; int64_t packed_22_bytes = 0;
+    void* packed_23 = nullptr; int64_t packed_23_bytes = 0;
+    void* packed_24 = nullptr; int64_t packed_24_bytes = 0;
+    void* site_25 = nullptr; int64_t site_25_bytes = 0;
+    void* site_26 = nullptr; int64_t site_26_bytes = 0;
+    void* site_27 = nullptr; int64_t site_27_bytes = 0;
+    void* packed_28 = nullptr; int64_t packed_28_bytes = 0;
+    void* packed_29 = nullptr; int64_t packed_29_bytes = 0;
+    void* packed_30 = nullptr; int64_t packed_30_bytes = 0;
+    void* site_31 = nullptr; int64_t site_31_bytes = 0;
+    void* site_32 = nullptr; int64_t site_32_bytes = 0;
+    void* packed_33 = nullptr; int64_t packed_33_bytes = 0;
+    void* packed_34 = nullptr; int64_t packed_34_bytes = 0;
+    void* packed_35 = nullptr; int64_t packed_35_bytes = 0;
+    void* site_36 = nullptr; int64_t site_36_bytes = 0;
     if (!lifted_load_input(v_xs, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_W, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_h, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
@@ -1901,7 +1979,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_1 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
         if (v_v.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k0(count, space[0], arg_0, arg_1, out_1.p);
         else rnn_grad_k0_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_h_1 = out_1;
@@ -1927,7 +2005,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_1 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_v_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k1(count, space[0], arg_0, arg_1, out_1.p);
         else rnn_grad_k1_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_h_2 = out_1;
@@ -1953,72 +2031,25 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_1 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_11, &packed_11_bytes) : nullptr;
         if (v_v_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k2(count, space[0], arg_0, arg_1, out_1.p);
         else rnn_grad_k2_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_h_3 = out_1;
     }
-    lifted_store_view(io + 13, v_h_1);
-    lifted_store_view(io + 16, v_h_2);
-    lifted_store_view(io + 19, v_h_3);
-    lifted_finish(state, io + 22);
-    return 0;
-}
-
-// rnn_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 27);
-    lifted_loop_state* st = &state;
-    lifted_view<double, 2> v_W = {};
-    lifted_view<double, 2> v_c = {};
-    lifted_view<double, 2> v_dW = {};
-    lifted_view<double, 2> v_dW_1 = {};
-    lifted_view<double, 1> v_dh_1 = {};
-    lifted_view<double, 1> v_h = {};
-    lifted_view<double, 1> v_h_1 = {};
-    lifted_view<double, 1> v_h_2 = {};
-    lifted_view<double, 1> v_h_3 = {};
-    lifted_view<double, 2> v_m_3 = {};
-    lifted_view<double, 1> v_m_4 = {};
-    lifted_view<double, 1> v_m_5 = {};
-    lifted_view<double, 2> v_m_6 = {};
-    lifted_view<double, 1> v_t_10 = {};
-    lifted_view<double, 1> v_t_13 = {};
-    lifted_view<double, 1> v_t_16 = {};
-    lifted_view<double, 2> v_t_7 = {};
-    lifted_view<double, 1> v_v_4 = {};
-    lifted_view<double, 1> v_v_5 = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
-    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
-    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    void* site_13 = nullptr; int64_t site_13_bytes = 0;
-    void* site_14 = nullptr; int64_t site_14_bytes = 0;
-    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
-    void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
-    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
-    void* site_18 = nullptr; int64_t site_18_bytes = 0;
-    void* site_19 = nullptr; int64_t site_19_bytes = 0;
-    void* packed_20 = nullptr; int64_t packed_20_bytes = 0;
-    void* packed_21 = nullptr; int64_t packed_21_bytes = 0;
-    void* packed_22 = nullptr; int64_t packed_22_bytes = 0;
-    void* site_23 = nullptr; int64_t site_23_bytes = 0;
-    if (!lifted_load_input(v_c, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_h_3, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_h_2, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_W, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_h_1, io + 16)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_h, io + 19)) return lifted_fail(st, 16, 0, 0, 0);
     // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = 3;
+        dims[1] = v_h_1.d[0];
+        for (int k = 0; k < 1; ++k) if (v_h_2.d[k] != v_h_1.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_h_3.d[k] != v_h_1.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[0]; piece.d[0] = whole.d[1]; piece.s[0] = whole.s[1]; lifted_copy(piece, v_h_1); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[0]; piece.d[0] = whole.d[1]; piece.s[0] = whole.s[1]; lifted_copy(piece, v_h_2); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[0]; piece.d[0] = whole.d[1]; piece.s[0] = whole.s[1]; lifted_copy(piece, v_h_3); }
+        v_c = whole;
+    }
     {
         int64_t space[2] = {-1, -1};
         if (v_c.p && !lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
@@ -2026,10 +2057,10 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[0] < 0) space[0] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_1, &packed_1_bytes) : nullptr;
+        const double* arg_0 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_14, &packed_14_bytes) : nullptr;
         if (v_c.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k3(count, space[0], space[1], arg_0, out_1.p);
         else rnn_grad_k3_body<false>(count, space[0], space[1], arg_0, out_1.p);
         v_t_7 = out_1;
@@ -2074,14 +2105,14 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_h_3.p && !lifted_meet(space[0], v_h_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_3.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_3, &packed_3_bytes) : nullptr;
+        const double* arg_0 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_16, &packed_16_bytes) : nullptr;
         if (v_v_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_v_5.p ? lifted_contiguous_data(v_v_5, st, &packed_4, &packed_4_bytes) : nullptr;
+        const double* arg_1 = v_v_5.p ? lifted_contiguous_data(v_v_5, st, &packed_17, &packed_17_bytes) : nullptr;
         if (v_v_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_h_3.p ? lifted_contiguous_data(v_h_3, st, &packed_5, &packed_5_bytes) : nullptr;
+        const double* arg_2 = v_h_3.p ? lifted_contiguous_data(v_h_3, st, &packed_18, &packed_18_bytes) : nullptr;
         if (v_h_3.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k4(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         else rnn_grad_k4_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_t_10 = out_1;
@@ -2089,7 +2120,7 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
     {
         const int64_t dims[2] = {v_t_10.d[0], v_h_2.d[0]};
-        if (!lifted_alloc_view(v_dW, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_dW, dims, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_dW.p[i * dims[1] + j] = (double)(v_t_10.p[i * v_t_10.s[0]] * v_h_2.p[j * v_h_2.s[0]]);
     }
     {
@@ -2098,7 +2129,7 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         right = v_W;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_4.p = product.p; v_m_4.d[0] = product.d[1]; v_m_4.s[0] = product.s[1];
     }
@@ -2109,21 +2140,21 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_h_2.p && !lifted_meet(space[0], v_h_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_9, &packed_9_bytes) : nullptr;
+        const double* arg_0 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_22, &packed_22_bytes) : nullptr;
         if (v_v_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_4.p ? lifted_contiguous_data(v_m_4, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_1 = v_m_4.p ? lifted_contiguous_data(v_m_4, st, &packed_23, &packed_23_bytes) : nullptr;
         if (v_m_4.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_h_2.p ? lifted_contiguous_data(v_h_2, st, &packed_11, &packed_11_bytes) : nullptr;
+        const double* arg_2 = v_h_2.p ? lifted_contiguous_data(v_h_2, st, &packed_24, &packed_24_bytes) : nullptr;
         if (v_h_2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_25, &site_25_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k5(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         else rnn_grad_k5_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_t_13 = out_1;
     }
     {
         const int64_t dims[2] = {v_t_13.d[0], v_h_1.d[0]};
-        if (!lifted_alloc_view(v_m_3, dims, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_m_3, dims, st, &site_26, &site_26_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m_3.p[i * dims[1] + j] = (double)(v_t_13.p[i * v_t_13.s[0]] * v_h_1.p[j * v_h_1.s[0]]);
     }
     {
@@ -2132,7 +2163,7 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         right = v_W;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_27, &site_27_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_5.p = product.p; v_m_5.d[0] = product.d[1]; v_m_5.s[0] = product.s[1];
     }
@@ -2143,21 +2174,21 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_h_1.p && !lifted_meet(space[0], v_h_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dh_1.p ? lifted_contiguous_data(v_dh_1, st, &packed_15, &packed_15_bytes) : nullptr;
+        const double* arg_0 = v_dh_1.p ? lifted_contiguous_data(v_dh_1, st, &packed_28, &packed_28_bytes) : nullptr;
         if (v_dh_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_5.p ? lifted_contiguous_data(v_m_5, st, &packed_16, &packed_16_bytes) : nullptr;
+        const double* arg_1 = v_m_5.p ? lifted_contiguous_data(v_m_5, st, &packed_29, &packed_29_bytes) : nullptr;
         if (v_m_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_h_1.p ? lifted_contiguous_data(v_h_1, st, &packed_17, &packed_17_bytes) : nullptr;
+        const double* arg_2 = v_h_1.p ? lifted_contiguous_data(v_h_1, st, &packed_30, &packed_30_bytes) : nullptr;
         if (v_h_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_31, &site_31_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k6(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         else rnn_grad_k6_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_t_16 = out_1;
     }
     {
         const int64_t dims[2] = {v_t_16.d[0], v_h.d[0]};
-        if (!lifted_alloc_view(v_m_6, dims, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_m_6, dims, st, &site_32, &site_32_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m_6.p[i * dims[1] + j] = (double)(v_t_16.p[i * v_t_16.s[0]] * v_h.p[j * v_h.s[0]]);
     }
     {
@@ -2170,20 +2201,20 @@ extern "C" int rnn_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_m_6.p && !lifted_meet(space[1], v_m_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_6.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_20, &packed_20_bytes) : nullptr;
+        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_33, &packed_33_bytes) : nullptr;
         if (v_dW.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_3.p ? lifted_contiguous_data(v_m_3, st, &packed_21, &packed_21_bytes) : nullptr;
+        const double* arg_1 = v_m_3.p ? lifted_contiguous_data(v_m_3, st, &packed_34, &packed_34_bytes) : nullptr;
         if (v_m_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_m_6.p ? lifted_contiguous_data(v_m_6, st, &packed_22, &packed_22_bytes) : nullptr;
+        const double* arg_2 = v_m_6.p ? lifted_contiguous_data(v_m_6, st, &packed_35, &packed_35_bytes) : nullptr;
         if (v_m_6.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_36, &site_36_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k7(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         else rnn_grad_k7_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_dW_1 = out_1;
     }
-    lifted_store_view(io + 22, v_dW_1);
-    lifted_finish(state, io + 27);
+    lifted_store_view(io + 13, v_dW_1);
+    lifted_finish(state, io + 18);
     return 0;
 }
 #endif

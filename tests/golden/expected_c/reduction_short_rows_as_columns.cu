@@ -1739,19 +1739,146 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // rotation_energy_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 9);
+    lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_rot = {};
+    lifted_view<double, 1> v_rot0 = {};
+    lifted_view<double, 1> v_rot1 = {};
+    lifted_view<double, 1> v_rot2 = {};
     double v_s = 0; bool f_s = false;
     lifted_view<double, 1> v_s_1 = {};
     double v_s_2 = 0; bool f_s_2 = false;
+    lifted_view<double, 1> v_t_18 = {};
+    lifted_view<double, 1> v_t_19 = {};
+    lifted_view<double, 1> v_t_20 = {};
     lifted_view<double, 2> v_t_5 = {};
     double v_t_6 = 0; bool f_t_6 = false;
-    void* accumulators_1 = nullptr; int64_t accumulators_1_bytes = 0;
+    lifted_view<double, 1> v_w = {};
+    lifted_view<double, 2> v_x = {};
+    lifted_view<double, 1> v_x0 = {};
+    lifted_view<double, 1> v_x1 = {};
+    lifted_view<double, 1> v_x2 = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    if (!lifted_load_input(v_t_5, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    v_s = (double)lifted_load_scalar_f(io[5]); f_s = io[6] != 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* accumulators_6 = nullptr; int64_t accumulators_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
+    if (!lifted_load_input(v_rot, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_w, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 0;
+        if (at_1 < 0) at_1 += v_rot.d[1];
+        if (at_1 < 0 || at_1 >= v_rot.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_rot.d[1]);
+        offset += at_1 * v_rot.s[1];
+        view.p = v_rot.p + offset;
+        view.d[0] = v_rot.d[0]; view.s[0] = v_rot.s[0];
+        v_rot0 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 1;
+        if (at_1 < 0) at_1 += v_rot.d[1];
+        if (at_1 < 0 || at_1 >= v_rot.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_rot.d[1]);
+        offset += at_1 * v_rot.s[1];
+        view.p = v_rot.p + offset;
+        view.d[0] = v_rot.d[0]; view.s[0] = v_rot.s[0];
+        v_rot1 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 2;
+        if (at_1 < 0) at_1 += v_rot.d[1];
+        if (at_1 < 0 || at_1 >= v_rot.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_rot.d[1]);
+        offset += at_1 * v_rot.s[1];
+        view.p = v_rot.p + offset;
+        view.d[0] = v_rot.d[0]; view.s[0] = v_rot.s[0];
+        v_rot2 = view;
+    }
+    // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 0;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_x0 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 1;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_x1 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 2;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_x2 = view;
+    }
+    // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+    {
+        int64_t space[1] = {-1};
+        if (v_rot0.p && !lifted_meet(space[0], v_rot0.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot0.d[0]);
+        if (v_rot1.p && !lifted_meet(space[0], v_rot1.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot1.d[0]);
+        if (v_rot2.p && !lifted_meet(space[0], v_rot2.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot2.d[0]);
+        if (v_x0.p && !lifted_meet(space[0], v_x0.d[0])) return lifted_fail(st, 3, 0, space[0], v_x0.d[0]);
+        if (v_x1.p && !lifted_meet(space[0], v_x1.d[0])) return lifted_fail(st, 3, 0, space[0], v_x1.d[0]);
+        if (v_x2.p && !lifted_meet(space[0], v_x2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x2.d[0]);
+        if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_6 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_w.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_3;
+        if (!lifted_alloc_view(out_3, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_4;
+        if (!lifted_alloc_view(out_4, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rotation_energy_k0(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), arg_6, acc_1, out_2.p, out_3.p, out_4.p);
+        else rotation_energy_k0_body<false>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), arg_6, acc_1, out_2.p, out_3.p, out_4.p);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+        v_t_18 = out_2;
+        v_t_19 = out_3;
+        v_t_20 = out_4;
+    }
     // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = v_t_18.d[0];
+        dims[1] = 3;
+        for (int k = 0; k < 1; ++k) if (v_t_19.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_t_20.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_18); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_19); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_20); }
+        v_t_5 = whole;
+    }
     {
         int64_t space[2] = {-1, -1};
         if (v_t_5.p && !lifted_meet(space[0], v_t_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_5.d[0]);
@@ -1763,13 +1890,13 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
         if (count == 0 && n_out > 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) rotation_energy_k1(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
         else rotation_energy_k1_body<false>(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_1 = reduced_1;
     }
@@ -1778,7 +1905,7 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_s_1.p ? lifted_contiguous_data(v_s_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        const double* arg_0 = v_s_1.p ? lifted_contiguous_data(v_s_1, st, &packed_8, &packed_8_bytes) : nullptr;
         if (v_s_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) rotation_energy_k2(count, space[0], arg_0, acc_1);
@@ -1788,20 +1915,23 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
     {
         v_t_6 = (double)((((double)v_s) + ((double)v_s_2))); f_t_6 = f_s || f_s_2;
     }
-    io[7] = lifted_store_scalar_f(v_t_6); io[8] = f_t_6;
-    lifted_finish(state, io + 9);
+    io[13] = lifted_store_scalar_f(v_t_6); io[14] = f_t_6;
+    lifted_finish(state, io + 15);
     return 0;
 }
 
 // rotation_energy_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 44);
+    lifted_loop_state state; lifted_start(state, alloc, io + 26);
     lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_drot = {};
     lifted_view<double, 1> v_drot2_1 = {};
+    lifted_view<double, 2> v_dx = {};
     lifted_view<double, 1> v_dx2_1 = {};
     lifted_view<bool, 2> v_mask = {};
     lifted_view<double, 2> v_r = {};
+    lifted_view<double, 2> v_rot = {};
     lifted_view<double, 1> v_rot0 = {};
     lifted_view<double, 1> v_rot1 = {};
     lifted_view<double, 1> v_rot2 = {};
@@ -1809,6 +1939,10 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<int64_t, 2> v_s_3 = {};
     lifted_view<double, 2> v_t = {};
     lifted_view<double, 2> v_t_1 = {};
+    lifted_view<double, 1> v_t_18 = {};
+    lifted_view<double, 1> v_t_19 = {};
+    lifted_view<double, 1> v_t_20 = {};
+    lifted_view<double, 1> v_t_3 = {};
     lifted_view<double, 1> v_t_33 = {};
     lifted_view<double, 1> v_t_34 = {};
     lifted_view<double, 1> v_t_35 = {};
@@ -1818,34 +1952,144 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<double, 1> v_v_2 = {};
     lifted_view<double, 1> v_w = {};
+    lifted_view<double, 2> v_x = {};
     lifted_view<double, 1> v_x0 = {};
     lifted_view<double, 1> v_x1 = {};
     lifted_view<double, 1> v_x2 = {};
-    void* accumulators_1 = nullptr; int64_t accumulators_1_bytes = 0;
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* accumulators_4 = nullptr; int64_t accumulators_4_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* accumulators_6 = nullptr; int64_t accumulators_6_bytes = 0;
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
-    void* site_9 = nullptr; int64_t site_9_bytes = 0;
-    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* accumulators_9 = nullptr; int64_t accumulators_9_bytes = 0;
+    void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    void* site_13 = nullptr; int64_t site_13_bytes = 0;
+    void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
     void* site_14 = nullptr; int64_t site_14_bytes = 0;
-    void* site_15 = nullptr; int64_t site_15_bytes = 0;
+    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
     void* site_16 = nullptr; int64_t site_16_bytes = 0;
-    if (!lifted_load_input(v_t_5, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_rot0, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_rot1, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_rot2, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_x0, io + 14)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_x1, io + 17)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_x2, io + 20)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_w, io + 23)) return lifted_fail(st, 16, 0, 0, 0);
+    void* site_17 = nullptr; int64_t site_17_bytes = 0;
+    void* site_18 = nullptr; int64_t site_18_bytes = 0;
+    void* site_19 = nullptr; int64_t site_19_bytes = 0;
+    void* site_20 = nullptr; int64_t site_20_bytes = 0;
+    void* site_21 = nullptr; int64_t site_21_bytes = 0;
+    void* site_22 = nullptr; int64_t site_22_bytes = 0;
+    void* site_23 = nullptr; int64_t site_23_bytes = 0;
+    if (!lifted_load_input(v_rot, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_w, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 0;
+        if (at_1 < 0) at_1 += v_rot.d[1];
+        if (at_1 < 0 || at_1 >= v_rot.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_rot.d[1]);
+        offset += at_1 * v_rot.s[1];
+        view.p = v_rot.p + offset;
+        view.d[0] = v_rot.d[0]; view.s[0] = v_rot.s[0];
+        v_rot0 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 1;
+        if (at_1 < 0) at_1 += v_rot.d[1];
+        if (at_1 < 0 || at_1 >= v_rot.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_rot.d[1]);
+        offset += at_1 * v_rot.s[1];
+        view.p = v_rot.p + offset;
+        view.d[0] = v_rot.d[0]; view.s[0] = v_rot.s[0];
+        v_rot1 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 2;
+        if (at_1 < 0) at_1 += v_rot.d[1];
+        if (at_1 < 0 || at_1 >= v_rot.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_rot.d[1]);
+        offset += at_1 * v_rot.s[1];
+        view.p = v_rot.p + offset;
+        view.d[0] = v_rot.d[0]; view.s[0] = v_rot.s[0];
+        v_rot2 = view;
+    }
+    // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 0;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_x0 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 1;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_x1 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 2;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_x2 = view;
+    }
+    // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+    {
+        int64_t space[1] = {-1};
+        if (v_rot0.p && !lifted_meet(space[0], v_rot0.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot0.d[0]);
+        if (v_rot1.p && !lifted_meet(space[0], v_rot1.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot1.d[0]);
+        if (v_rot2.p && !lifted_meet(space[0], v_rot2.d[0])) return lifted_fail(st, 3, 0, space[0], v_rot2.d[0]);
+        if (v_x0.p && !lifted_meet(space[0], v_x0.d[0])) return lifted_fail(st, 3, 0, space[0], v_x0.d[0]);
+        if (v_x1.p && !lifted_meet(space[0], v_x1.d[0])) return lifted_fail(st, 3, 0, space[0], v_x1.d[0]);
+        if (v_x2.p && !lifted_meet(space[0], v_x2.d[0])) return lifted_fail(st, 3, 0, space[0], v_x2.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_3;
+        if (!lifted_alloc_view(out_3, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_4;
+        if (!lifted_alloc_view(out_4, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rotation_energy_grad_k0(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
+        else rotation_energy_grad_k0_body<false>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
+        v_t_3 = out_1;
+        v_t_18 = out_2;
+        v_t_19 = out_3;
+        v_t_20 = out_4;
+    }
     // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = v_t_18.d[0];
+        dims[1] = 3;
+        for (int k = 0; k < 1; ++k) if (v_t_19.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_t_20.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_18); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_19); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_20); }
+        v_t_5 = whole;
+    }
     {
         int64_t space[2] = {-1, -1};
         if (v_t_5.p && !lifted_meet(space[0], v_t_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_5.d[0]);
@@ -1857,13 +2101,13 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (count == 0 && n_out > 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) rotation_energy_grad_k1(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
         else rotation_energy_grad_k1_body<false>(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_1 = reduced_1;
     }
@@ -1885,17 +2129,17 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
         lifted_view<bool, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_2_count[1] = {n_out};
         lifted_view<int64_t, 1> acc_2;
-        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) rotation_energy_grad_k2(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, out_1.p, out_1.s[0], out_1.s[1], acc_2.p);
         else rotation_energy_grad_k2_body<false>(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, out_1.p, out_1.s[0], out_1.s[1], acc_2.p);
         v_mask = out_1;
         lifted_view<int64_t, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
-          if (!lifted_alloc_view(reduced_2, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_2, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_2.p[j] = (int64_t)(int64_t)(acc_2.p[j]);
         v_s_3 = reduced_2;
     }
@@ -1906,10 +2150,10 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const int64_t* arg_0 = v_s_3.p ? lifted_contiguous_data(v_s_3, st, &packed_6, &packed_6_bytes) : nullptr;
+        const int64_t* arg_0 = v_s_3.p ? lifted_contiguous_data(v_s_3, st, &packed_11, &packed_11_bytes) : nullptr;
         if (v_s_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_grad_k3(count, space[0], space[1], arg_0, out_1.p);
         else rotation_energy_grad_k3_body<false>(count, space[0], space[1], arg_0, out_1.p);
         v_t = out_1;
@@ -1923,10 +2167,10 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 3;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = v_mask.p ? lifted_contiguous_data(v_mask, st, &packed_8, &packed_8_bytes) : nullptr;
+        const bool* arg_0 = v_mask.p ? lifted_contiguous_data(v_mask, st, &packed_13, &packed_13_bytes) : nullptr;
         if (v_mask.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_grad_k4(count, space[0], space[1], arg_0, v_t.p, (v_t.d[0] == 1 ? 0 : v_t.s[0]), 0, out_1.p);
         else rotation_energy_grad_k4_body<false>(count, space[0], space[1], arg_0, v_t.p, (v_t.d[0] == 1 ? 0 : v_t.s[0]), 0, out_1.p);
         v_t_1 = out_1;
@@ -1978,20 +2222,20 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_9 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_9 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_15, &packed_15_bytes) : nullptr;
         if (v_w.p && !arg_9) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_2, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_3;
-        if (!lifted_alloc_view(out_3, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_3, space, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_4;
-        if (!lifted_alloc_view(out_4, space, st, &site_14, &site_14_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_4, space, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_5;
-        if (!lifted_alloc_view(out_5, space, st, &site_15, &site_15_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_5, space, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_6;
-        if (!lifted_alloc_view(out_6, space, st, &site_16, &site_16_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_6, space, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_grad_k5(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
         else rotation_energy_grad_k5_body<false>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
         v_dx2_1 = out_1;
@@ -2001,13 +2245,38 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         v_t_35 = out_5;
         v_t_36 = out_6;
     }
-    lifted_store_view(io + 26, v_dx2_1);
-    lifted_store_view(io + 29, v_t_33);
-    lifted_store_view(io + 32, v_t_34);
-    lifted_store_view(io + 35, v_drot2_1);
-    lifted_store_view(io + 38, v_t_35);
-    lifted_store_view(io + 41, v_t_36);
-    lifted_finish(state, io + 44);
+    // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = v_t_34.d[0];
+        dims[1] = 3;
+        for (int k = 0; k < 1; ++k) if (v_t_33.d[k] != v_t_34.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_dx2_1.d[k] != v_t_34.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_22, &site_22_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_34); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_33); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_dx2_1); }
+        v_dx = whole;
+    }
+    // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = v_t_36.d[0];
+        dims[1] = 3;
+        for (int k = 0; k < 1; ++k) if (v_t_35.d[k] != v_t_36.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_drot2_1.d[k] != v_t_36.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_23, &site_23_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_36); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_35); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_drot2_1); }
+        v_drot = whole;
+    }
+    lifted_store_view(io + 13, v_t_3);
+    lifted_store_view(io + 16, v_dx);
+    lifted_store_view(io + 21, v_drot);
+    lifted_finish(state, io + 26);
     return 0;
 }
 #endif

@@ -22,8 +22,8 @@ _KERNELS = {
     "rotation_energy_grad_k3": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
     "rotation_energy_grad_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, 3)},
     "rotation_energy_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotation_energy_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 17, 'memory': 9},
-    "rotation_energy_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 52, 'memory': 44},
+    "rotation_energy_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
+    "rotation_energy_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_short_rows_as_columns.cu"), _KERNELS)
 
@@ -95,49 +95,14 @@ def _arg_spec(name, note):
 def rotation_energy(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     _check_args('rotation_energy', rot, x, w)
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    rot0 = rot[:, 0]
-    rot1 = rot[:, 1]
-    rot2 = rot[:, 2]
-    del rot
-    # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-    x0 = x[:, 0]
-    x1 = x[:, 1]
-    x2 = x[:, 2]
-    del x
-    # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    s, t_18, t_19, t_20 = _kernels.rotation_energy_k0(rot0, rot1, rot2, x0, x1, x2, w)
-    del rot0, rot1, rot2, x0, x1, x2, w
-    # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-    t_5 = np.stack((t_18, t_19, t_20), axis=-1)
-    del t_18, t_19, t_20
-    t_6 = _kernels.rotation_energy_block0(t_5, s)
-    del t_5, s
+    t_6 = _kernels.rotation_energy_block0(rot, x, w)
+    del rot, x, w
     return t_6
 
 
 def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     _check_args('rotation_energy_grad', rot, x, w)
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    rot0 = rot[:, 0]
-    rot1 = rot[:, 1]
-    rot2 = rot[:, 2]
-    del rot
-    # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-    x0 = x[:, 0]
-    x1 = x[:, 1]
-    x2 = x[:, 2]
-    del x
-    # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    t_3, t_18, t_19, t_20 = _kernels.rotation_energy_grad_k0(rot0, rot1, rot2, x0, x1, x2)
-    # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-    t_5 = np.stack((t_18, t_19, t_20), axis=-1)
-    del t_18, t_19, t_20
-    dx2_1, t_33, t_34, drot2_1, t_35, t_36 = _kernels.rotation_energy_grad_block0(t_5, rot0, rot1, rot2, x0, x1, x2, w)
-    del t_5, rot0, rot1, rot2, x0, x1, x2, w
-    # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
-    dx = np.stack((t_34, t_33, dx2_1), axis=-1)
-    del t_34, t_33, dx2_1
-    # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    drot = np.stack((t_36, t_35, drot2_1), axis=-1)
-    del t_36, t_35, drot2_1
+    t_3, dx, drot = _kernels.rotation_energy_grad_block0(rot, x, w)
+    del rot, x, w
     return (drot, dx, t_3)

@@ -1720,17 +1720,28 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // reshaped_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int reshaped_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 18);
+    lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_blocks = {};
     lifted_view<double, 2> v_column = {};
+    lifted_view<double, 1> v_r = {};
+    double v_s = 0; bool f_s = false;
     double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
+    lifted_view<double, 2> v_stacked = {};
     lifted_view<double, 1> v_t = {};
+    double v_t_3 = 0; bool f_t_3 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
     lifted_view<double, 2> v_x = {};
     lifted_view<double, 1> v_y = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
     if (!lifted_load_input(v_y, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_x, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_blocks, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
     // shape_ops.py:8  column = np.expand_dims(y, 1)
     {
         lifted_view<double, 2> view;
@@ -1766,38 +1777,22 @@ extern "C" int reshaped_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_k1(count, space[0], arg_0, out_1.p);
         else reshaped_k1_body<false>(count, space[0], arg_0, out_1.p);
         v_t = out_1;
     }
-    lifted_store_view(io + 8, v_column);
-    io[13] = lifted_store_scalar_f(v_s_1); io[14] = f_s_1;
-    lifted_store_view(io + 15, v_t);
-    lifted_finish(state, io + 18);
-    return 0;
-}
-
-// reshaped_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int reshaped_block1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 19);
-    lifted_loop_state* st = &state;
-    lifted_view<double, 2> v_blocks = {};
-    lifted_view<double, 2> v_column = {};
-    lifted_view<double, 1> v_r = {};
-    double v_s = 0; bool f_s = false;
-    double v_s_1 = 0; bool f_s_1 = false;
-    double v_s_2 = 0; bool f_s_2 = false;
-    lifted_view<double, 2> v_stacked = {};
-    double v_t_3 = 0; bool f_t_3 = false;
-    double v_t_5 = 0; bool f_t_5 = false;
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    if (!lifted_load_input(v_blocks, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    v_s_1 = (double)lifted_load_scalar_f(io[5]); f_s_1 = io[6] != 0;
-    if (!lifted_load_input(v_column, io + 7)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_stacked, io + 12)) return lifted_fail(st, 16, 0, 0, 0);
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = 2;
+        dims[1] = v_y.d[0];
+        for (int k = 0; k < 1; ++k) if (v_t.d[k] != v_y.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[0]; piece.d[0] = whole.d[1]; piece.s[0] = whole.s[1]; lifted_copy(piece, v_y); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[0]; piece.d[0] = whole.d[1]; piece.s[0] = whole.s[1]; lifted_copy(piece, v_t); }
+        v_stacked = whole;
+    }
     // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
     {
         int64_t space[2] = {-1, -1};
@@ -1807,7 +1802,7 @@ extern "C" int reshaped_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 8;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_blocks.p ? lifted_contiguous_data(v_blocks, st, &packed_1, &packed_1_bytes) : nullptr;
+        const double* arg_0 = v_blocks.p ? lifted_contiguous_data(v_blocks, st, &packed_4, &packed_4_bytes) : nullptr;
         if (v_blocks.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) reshaped_k2(count, space[0], space[1], arg_0, acc_1);
@@ -1833,7 +1828,7 @@ extern "C" int reshaped_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 6;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = v_stacked.p ? lifted_contiguous_data(v_stacked, st, &packed_2, &packed_2_bytes) : nullptr;
+        const double* arg_1 = v_stacked.p ? lifted_contiguous_data(v_stacked, st, &packed_5, &packed_5_bytes) : nullptr;
         if (v_stacked.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) reshaped_k3(count, space[0], space[1], v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), arg_1, acc_1);
@@ -1843,26 +1838,54 @@ extern "C" int reshaped_block1(int64_t* io, lifted_alloc_fn alloc)
     {
         v_t_5 = (double)((((double)v_t_3) + ((double)v_s_2))); f_t_5 = f_t_3 || f_s_2;
     }
-    io[17] = lifted_store_scalar_f(v_t_5); io[18] = f_t_5;
-    lifted_finish(state, io + 19);
+    io[13] = lifted_store_scalar_f(v_t_5); io[14] = f_t_5;
+    lifted_finish(state, io + 15);
     return 0;
 }
 
 // reshaped_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 21);
+    lifted_loop_state state; lifted_start(state, alloc, io + 26);
     lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_b = {};
+    lifted_view<double, 2> v_blocks = {};
     lifted_view<double, 2> v_column = {};
+    lifted_view<double, 2> v_dblocks = {};
+    lifted_view<double, 2> v_dcolumn = {};
+    lifted_view<double, 2> v_dcolumn_1 = {};
     lifted_view<double, 2> v_djoined = {};
+    lifted_view<double, 2> v_dx = {};
+    lifted_view<double, 1> v_dy = {};
+    lifted_view<double, 1> v_dy_1 = {};
+    lifted_view<double, 1> v_r = {};
+    lifted_view<double, 1> v_r_1 = {};
+    lifted_view<double, 1> v_s_3 = {};
+    lifted_view<double, 2> v_stacked = {};
     lifted_view<double, 1> v_t = {};
+    lifted_view<double, 1> v_v_1 = {};
+    lifted_view<double, 2> v_v_2 = {};
     lifted_view<double, 2> v_x = {};
     lifted_view<double, 1> v_y = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* accumulators_5 = nullptr; int64_t accumulators_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
+    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
+    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
+    void* site_13 = nullptr; int64_t site_13_bytes = 0;
+    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
+    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
+    void* site_16 = nullptr; int64_t site_16_bytes = 0;
     if (!lifted_load_input(v_y, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_x, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_blocks, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
     // shape_ops.py:8  column = np.expand_dims(y, 1)
     {
         lifted_view<double, 2> view;
@@ -1899,55 +1922,22 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
         if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k1(count, space[0], arg_0, out_1.p);
         else reshaped_grad_k1_body<false>(count, space[0], arg_0, out_1.p);
         v_t = out_1;
     }
-    lifted_store_view(io + 8, v_column);
-    lifted_store_view(io + 13, v_djoined);
-    lifted_store_view(io + 18, v_t);
-    lifted_finish(state, io + 21);
-    return 0;
-}
-
-// reshaped_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 33);
-    lifted_loop_state* st = &state;
-    lifted_view<double, 2> v_b = {};
-    lifted_view<double, 2> v_blocks = {};
-    lifted_view<double, 2> v_column = {};
-    lifted_view<double, 2> v_dblocks = {};
-    lifted_view<double, 2> v_dcolumn = {};
-    lifted_view<double, 2> v_dcolumn_1 = {};
-    lifted_view<double, 2> v_djoined = {};
-    lifted_view<double, 2> v_dx = {};
-    lifted_view<double, 1> v_dy = {};
-    lifted_view<double, 1> v_dy_1 = {};
-    lifted_view<double, 1> v_r = {};
-    lifted_view<double, 1> v_r_1 = {};
-    lifted_view<double, 1> v_s_3 = {};
-    lifted_view<double, 2> v_stacked = {};
-    lifted_view<double, 1> v_v_1 = {};
-    lifted_view<double, 2> v_v_2 = {};
-    void* accumulators_1 = nullptr; int64_t accumulators_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
-    void* site_9 = nullptr; int64_t site_9_bytes = 0;
-    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    if (!lifted_load_input(v_column, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_stacked, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_blocks, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_djoined, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = 2;
+        dims[1] = v_y.d[0];
+        for (int k = 0; k < 1; ++k) if (v_t.d[k] != v_y.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[0]; piece.d[0] = whole.d[1]; piece.s[0] = whole.s[1]; lifted_copy(piece, v_y); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[0]; piece.d[0] = whole.d[1]; piece.s[0] = whole.s[1]; lifted_copy(piece, v_t); }
+        v_stacked = whole;
+    }
     // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
     {
         lifted_view<double, 1> view;
@@ -1967,13 +1957,13 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) reshaped_grad_k2(count, space[1], space[0], n_out, n_red, v_stacked.p, (v_stacked.d[1] == 1 ? 0 : v_stacked.s[1]), (v_stacked.d[0] == 1 ? 0 : v_stacked.s[0]), acc_1.p);
         else reshaped_grad_k2_body<false>(count, space[1], space[0], n_out, n_red, v_stacked.p, (v_stacked.d[1] == 1 ? 0 : v_stacked.s[1]), (v_stacked.d[0] == 1 ? 0 : v_stacked.s[0]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_3 = reduced_1;
     }
@@ -1992,10 +1982,10 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 8;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_blocks.p ? lifted_contiguous_data(v_blocks, st, &packed_3, &packed_3_bytes) : nullptr;
+        const double* arg_0 = v_blocks.p ? lifted_contiguous_data(v_blocks, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_blocks.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k3(count, space[0], space[1], arg_0, out_1.p);
         else reshaped_grad_k3_body<false>(count, space[0], space[1], arg_0, out_1.p);
         v_dblocks = out_1;
@@ -2040,12 +2030,12 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[0] < 0) space[0] = 6;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_5, &packed_5_bytes) : nullptr;
+        const double* arg_0 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_9, &packed_9_bytes) : nullptr;
         if (v_v_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_dy.p ? lifted_contiguous_data(v_dy, st, &packed_6, &packed_6_bytes) : nullptr;
+        const double* arg_1 = v_dy.p ? lifted_contiguous_data(v_dy, st, &packed_10, &packed_10_bytes) : nullptr;
         if (v_dy.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
         else reshaped_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_dy_1 = out_1;
@@ -2085,10 +2075,10 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dcolumn.p ? lifted_contiguous_data(v_dcolumn, st, &packed_8, &packed_8_bytes) : nullptr;
+        const double* arg_0 = v_dcolumn.p ? lifted_contiguous_data(v_dcolumn, st, &packed_12, &packed_12_bytes) : nullptr;
         if (v_dcolumn.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k5(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
         else reshaped_grad_k5_body<false>(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
         v_dcolumn_1 = out_1;
@@ -2108,20 +2098,20 @@ extern "C" int reshaped_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[0] < 0) space[0] = 6;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dy_1.p ? lifted_contiguous_data(v_dy_1, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_0 = v_dy_1.p ? lifted_contiguous_data(v_dy_1, st, &packed_14, &packed_14_bytes) : nullptr;
         if (v_dy_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_r_1.p ? lifted_contiguous_data(v_r_1, st, &packed_11, &packed_11_bytes) : nullptr;
+        const double* arg_1 = v_r_1.p ? lifted_contiguous_data(v_r_1, st, &packed_15, &packed_15_bytes) : nullptr;
         if (v_r_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_16, &site_16_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k6(count, space[0], arg_0, arg_1, out_1.p);
         else reshaped_grad_k6_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_dy_1 = out_1;
     }
-    lifted_store_view(io + 20, v_dblocks);
-    lifted_store_view(io + 25, v_dx);
-    lifted_store_view(io + 30, v_dy_1);
-    lifted_finish(state, io + 33);
+    lifted_store_view(io + 13, v_dblocks);
+    lifted_store_view(io + 18, v_dx);
+    lifted_store_view(io + 23, v_dy_1);
+    lifted_finish(state, io + 26);
     return 0;
 }
 #endif

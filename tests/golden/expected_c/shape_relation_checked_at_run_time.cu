@@ -1287,24 +1287,157 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
-// f_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
+// f_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int f_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 25);
+    lifted_loop_state state; lifted_start(state, alloc, io + 17);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_W = {};
     lifted_view<double, 2> v_c = {};
+    lifted_view<double, 2> v_c_1 = {};
+    lifted_view<double, 2> v_m = {};
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    lifted_view<double, 2> v_x = {};
+    lifted_view<double, 2> v_y = {};
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_W, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_y, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    v_n = v_x.d[0]; f_n = false;
+    // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)3};
+        for (int k = 0; k < 2; ++k) if (v_x.d[k] != dims[k]) return lifted_fail(st, 20, k, v_x.d[k], dims[k]);
+        v_c = v_x;
+    }
+    {
+        lifted_view<double, 2> left, right, product;
+        left = v_c;
+        right = v_W;
+        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
+        if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        v_m = product;
+    }
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)2};
+        for (int k = 0; k < 2; ++k) if (v_y.d[k] != dims[k]) return lifted_fail(st, 20, k, v_y.d[k], dims[k]);
+        v_c_1 = v_y;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_c_1.p && !lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
+        if (v_c_1.p && !lifted_meet(space[1], v_c_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_c_1.d[1]);
+        if (space[1] < 0) space[1] = 2;
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_c_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) f_k0(count, space[0], space[1], arg_0, arg_1, acc_1);
+        else f_k0_body<false>(count, space[0], space[1], arg_0, arg_1, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
+    io[15] = lifted_store_scalar_f(v_s); io[16] = f_s;
+    lifted_finish(state, io + 17);
+    return 0;
+}
+
+// f_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 30);
+    lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_W = {};
+    lifted_view<double, 2> v_c = {};
+    lifted_view<double, 2> v_c_1 = {};
+    int64_t v_d = 0; bool f_d = false;
     lifted_view<double, 2> v_dW = {};
+    lifted_view<double, 2> v_dx = {};
+    lifted_view<double, 2> v_dy = {};
+    int64_t v_k = 0; bool f_k = false;
+    lifted_view<double, 2> v_m = {};
     lifted_view<double, 2> v_m_1 = {};
+    int64_t v_n = 0; bool f_n = false;
+    lifted_view<double, 2> v_t_4 = {};
     lifted_view<double, 2> v_t_7 = {};
     lifted_view<double, 2> v_t_8 = {};
     lifted_view<double, 2> v_t_9 = {};
+    lifted_view<double, 2> v_x = {};
+    lifted_view<double, 2> v_y = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    if (!lifted_load_input(v_W, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_7, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_c, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    if (!lifted_load_input(v_y, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_W, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    v_k = v_y.d[1]; f_k = false;
+    v_d = v_x.d[1]; f_d = false;
+    v_n = v_x.d[0]; f_n = false;
     // shape_relation_checked_at_run_time.py:7  return np.sum((np.tanh(x @ W) - y) ** 2)
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)3};
+        for (int k = 0; k < 2; ++k) if (v_x.d[k] != dims[k]) return lifted_fail(st, 20, k, v_x.d[k], dims[k]);
+        v_c = v_x;
+    }
+    {
+        lifted_view<double, 2> left, right, product;
+        left = v_c;
+        right = v_W;
+        if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
+        const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
+        const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
+        if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (flip) { const int rc = lifted_matmul(lifted_transposed(right), lifted_transposed(left), product, st); if (rc) return rc; product = lifted_transposed(product); }
+        else { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
+        v_m = product;
+    }
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)2};
+        for (int k = 0; k < 2; ++k) if (v_y.d[k] != dims[k]) return lifted_fail(st, 20, k, v_y.d[k], dims[k]);
+        v_c_1 = v_y;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_c_1.p && !lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
+        if (v_c_1.p && !lifted_meet(space[1], v_c_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_c_1.d[1]);
+        if (space[1] < 0) space[1] = 2;
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_c_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) f_grad_k0(count, space[0], space[1], arg_0, arg_1, out_1.p, out_2.p);
+        else f_grad_k0_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p, out_2.p);
+        v_t_4 = out_1;
+        v_t_7 = out_2;
+    }
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)v_k};
+        for (int k = 0; k < 2; ++k) if (v_t_4.d[k] != dims[k]) return lifted_fail(st, 20, k, v_t_4.d[k], dims[k]);
+        v_dy = v_t_4;
+    }
     {
         lifted_view<double, 2> view;
         view.p = v_W.p;
@@ -1318,7 +1451,7 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         right = v_t_8;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_1 = product;
     }
@@ -1335,13 +1468,19 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         right = v_t_7;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_dW = product;
     }
-    lifted_store_view(io + 15, v_m_1);
+    {
+        const int64_t dims[2] = {(int64_t)v_n, (int64_t)v_d};
+        for (int k = 0; k < 2; ++k) if (v_m_1.d[k] != dims[k]) return lifted_fail(st, 20, k, v_m_1.d[k], dims[k]);
+        v_dx = v_m_1;
+    }
+    lifted_store_view(io + 15, v_dy);
     lifted_store_view(io + 20, v_dW);
-    lifted_finish(state, io + 25);
+    lifted_store_view(io + 25, v_dx);
+    lifted_finish(state, io + 30);
     return 0;
 }
 #endif

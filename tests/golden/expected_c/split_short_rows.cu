@@ -846,3 +846,884 @@ LIFTED_KERNEL void rotate_vjp_k1(const int64_t n, const int64_t d0,
 {
     LIFTED_RUN(rotate_vjp_k1_body, (n, d0, axis0_data, axis0_s0, axis1_data, axis1_s0, axis2_data, axis2_s0, v_2_data, v_2_s0, v_4_data, v_4_s0, v_6_data, v_6_s0, v_8_data, v_8_s0, v_10_data, v_10_s0, v_12_data, v_12_s0, v_3_data, v_3_s0, v_1_data, v_1_s0, v_data, v_s0, t_72_out, t_73_out, t_74_out, daxis2_1_out, t_75_out, t_76_out));
 }
+
+// ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
+// (the CUDA target keeps these loops on the host: the whole section is for the CPU build)
+#ifndef __CUDACC__
+#include <string.h>
+// the small helpers every step calls, inlined into the loop kernel (a call each would cost more than their work)
+#define LIFTED_HOT static inline __attribute__((always_inline))
+// an array value of the host module: its first element, dims and strides (in elements)
+template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
+typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
+// the call's memory: the arena (blocks the runtime allocates), the thread's scratch block (for arrays that die with
+// the call; `scratch_wanted` tells the runtime how much a call asked of it) and a block for the results (as many
+// bytes as the last call's results took, so a small result the caller keeps holds no more than that)
+struct lifted_loop_state {
+    lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error;
+    char* scratch_at; int64_t scratch_bytes; int64_t scratch_wanted; char* result_at; int64_t result_bytes;
+    int64_t result_wanted;
+};
+static inline void lifted_start(lifted_loop_state& st, lifted_alloc_fn alloc, int64_t* memory)
+{
+    const int64_t scratch_skip = (64 - (memory[0] & 63)) & 63, result_skip = (64 - (memory[2] & 63)) & 63;
+    st = {alloc, nullptr, 0, memory + 4, (char*)(intptr_t)memory[0] + scratch_skip,
+          memory[1] > scratch_skip ? memory[1] - scratch_skip : 0, 0,
+          (char*)(intptr_t)memory[2] + result_skip, memory[3] > result_skip ? memory[3] - result_skip : 0, 0};
+}
+static inline void lifted_finish(const lifted_loop_state& st, int64_t* memory)
+{ memory[1] = st.scratch_wanted; memory[3] = st.result_wanted; }
+
+static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
+{
+    st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
+    return code;
+}
+enum lifted_memory { LIFTED_ARENA = 0, LIFTED_RESULT = 1, LIFTED_SCRATCH = 2 };
+// memory, 64-byte aligned. Arena: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more
+// has a block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size). An array
+// the host may keep after the call takes the result block while it lasts; one that dies with the call takes the
+// scratch block while it lasts (small ones only); then the arena.
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes, int mode = LIFTED_ARENA)
+{
+    bytes = (bytes + 63) & ~(int64_t)63;
+    if (mode == LIFTED_SCRATCH && bytes < ((int64_t)1 << 18)) {
+        st->scratch_wanted += bytes;
+        if (bytes <= st->scratch_bytes) {
+            void* at = st->scratch_at;
+            st->scratch_at += bytes; st->scratch_bytes -= bytes;
+            return at;
+        }
+    }
+    if (mode == LIFTED_RESULT) {
+        st->result_wanted += bytes;
+        if (bytes <= st->result_bytes) {
+            void* at = st->result_at;
+            st->result_at += bytes; st->result_bytes -= bytes;
+            return at;
+        }
+    }
+    if (bytes >= ((int64_t)1 << 18)) {
+        char* block = (char*)st->alloc(bytes + 64);
+        return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
+    }
+    if (bytes > st->free_bytes) {
+        const int64_t size = (int64_t)1 << 20;
+        char* block = (char*)st->alloc(size);
+        if (!block) return nullptr;
+        const int64_t skip = (64 - (int64_t)((uintptr_t)block & 63)) & 63;
+        st->free_at = block + skip; st->free_bytes = size - skip;
+    }
+    void* at = st->free_at;
+    st->free_at += bytes; st->free_bytes -= bytes;
+    return at;
+}
+LIFTED_HOT int64_t lifted_product(const int64_t* d, int rank)
+{ int64_t n = 1; for (int k = 0; k < rank; ++k) n *= d[k]; return n; }
+LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
+{ if (slot < 0) { slot = size; return true; } return slot == size; }
+// a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
+template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
+                                                               lifted_loop_state* st, void** site, int64_t* bytes,
+                                                               int mode = LIFTED_ARENA)
+{
+    int64_t dims_copy[R];
+    for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
+    const int64_t need = lifted_product(dims_copy, R) * (int64_t)sizeof(T);
+    void* memory;
+    if (site && *bytes >= need && *site) memory = *site;
+    else {
+        memory = lifted_take(st, need > 0 ? need : 1, mode);
+        if (!memory) return false;
+        if (site) { *site = memory; *bytes = need; }
+    }
+    v.p = (T*)memory;
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { v.d[k] = dims_copy[k]; v.s[k] = step; step *= dims_copy[k]; }
+    return true;
+}
+template <class T, int R> LIFTED_HOT bool lifted_is_contiguous(const lifted_view<T, R>& v)
+{
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { if (v.d[k] != 1 && v.s[k] != step) return false; step *= v.d[k]; }
+    return true;
+}
+// the walk every copy, fill and assignment takes: `op(element of a, element of b)` over a's dims, b read through
+// its own strides (0 where it broadcasts); the innermost axis is a plain loop
+// (GCC would turn a copy's inner loop into a call of memmove, which costs more than a short row)
+template <class A, class B, int R, class Op> __attribute__((optimize("no-tree-loop-distribute-patterns")))
+LIFTED_HOT void lifted_walk(A* a, const int64_t* d, const int64_t* sa,
+                                                                              const B* b, const int64_t* sb, Op op)
+{
+    for (int k = 0; k < R; ++k) if (d[k] == 0) return;
+    int64_t at[R] = {0};
+    const int64_t inner = d[R - 1], ia = sa[R - 1], ib = sb[R - 1];
+    while (true) {
+        for (int64_t j = 0; j < inner; ++j) op(a[j * ia], b[j * ib]);
+        int k = R - 2;
+        for (; k >= 0; --k) {
+            a += sa[k]; b += sb[k];
+            if (++at[k] < d[k]) break;
+            a -= sa[k] * d[k]; b -= sb[k] * d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+template <class T, class S, int R> LIFTED_HOT void lifted_copy(lifted_view<T, R>& out, const lifted_view<S, R>& in)
+{ lifted_walk<T, S, R>(out.p, out.d, out.s, in.p, in.s, [](T& x, const S& y) { x = (T)y; }); }
+template <class T, int R> LIFTED_HOT void lifted_fill(lifted_view<T, R>& out, T value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, T, R>(out.p, out.d, out.s, &value, zero, [](T& x, const T& y) { x = y; });
+}
+// a contiguous pointer to a view's elements: its own when it is contiguous, else a packed copy in `*site`
+template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifted_view<T, R>& v,
+                                                                       lifted_loop_state* st, void** site, int64_t* bytes)
+{
+    if (lifted_is_contiguous(v)) return v.p;
+    lifted_view<T, R> packed;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes, LIFTED_SCRATCH)) return nullptr;
+    lifted_copy(packed, v);
+    return packed.p;
+}
+// Python's slice.indices(): the first element and the length of `start:stop:step` over `dim` elements
+LIFTED_HOT void lifted_slice(int64_t dim, int has_start, int64_t start, int has_stop, int64_t stop, int64_t step,
+                                int64_t* first, int64_t* length)
+{
+    const int64_t lower = step < 0 ? -1 : 0, upper = step < 0 ? dim - 1 : dim;
+    if (!has_start) start = step < 0 ? upper : lower;
+    else if (start < 0) { start += dim; if (start < lower) start = lower; }
+    else if (start > upper) start = upper;
+    if (!has_stop) stop = step < 0 ? lower : upper;
+    else if (stop < 0) { stop += dim; if (stop < lower) stop = lower; }
+    else if (stop > upper) stop = upper;
+    *first = start;
+    if (step > 0) *length = stop > start ? (stop - start + step - 1) / step : 0;
+    else *length = start > stop ? (start - stop - step - 1) / (-step) : 0;
+}
+// the element range [low, high] (in bytes) a view touches: overlapping ranges may share elements
+template <class T, int R> LIFTED_HOT void lifted_extent(const lifted_view<T, R>& v, const char** low,
+                                                           const char** high)
+{
+    int64_t lo = 0, hi = 0;
+    for (int k = 0; k < R; ++k) {
+        if (v.d[k] == 0) { *low = (const char*)1; *high = (const char*)0; return; }
+        const int64_t span = (v.d[k] - 1) * v.s[k];
+        if (span < 0) lo += span; else hi += span;
+    }
+    *low = (const char*)(v.p + lo); *high = (const char*)(v.p + hi) + sizeof(T) - 1;
+}
+// NumPy's broadcast of `value` into `target`'s dims (leading axes of size 1 dropped): its strides, or false
+template <class T, int R, class S, int Q> LIFTED_HOT bool lifted_broadcast(const lifted_view<T, R>& target,
+                                                                             const lifted_view<S, Q>& value,
+                                                                             int64_t* strides)
+{
+    for (int k = 0; k < Q - R; ++k) if (value.d[k] != 1) return false;
+    for (int k = 0; k < R; ++k) {
+        const int j = k - (R - Q);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == target.d[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return false;
+    }
+    return true;
+}
+template <class C, class T, int R> LIFTED_HOT void lifted_assign_into(lifted_view<T, R>& target, C value)
+{ lifted_fill(target, (T)value); }
+template <class C, class T, int R> LIFTED_HOT void lifted_add_into(lifted_view<T, R>& target, C value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, C, R>(target.p, target.d, target.s, &value, zero, [](T& x, const C& y) { x = (T)((C)x + y); });
+}
+// `target[...] = value` and `+=` of an array: broadcast as NumPy does, through a copy when the two overlap
+template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lifted_store_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{
+    int64_t strides[R];
+    if (!lifted_broadcast(target, value, strides)) return lifted_fail(st, 4, 0, 0, 0);
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    const S* source = value.p;
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, Q> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        lifted_broadcast(target, copy, strides);
+        source = copy.p;
+    }
+    if (Add) lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides,
+                                  [](T& x, const S& y) { x = (T)((C)x + (C)y); });
+    else lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides, [](T& x, const S& y) { x = (T)(C)y; });
+    return 0;
+}
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, false>(target, value, st); }
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
+// `f(element)` for each element of an index array, in C order (NumPy's order of a gather and of `np.add.at`)
+template <class I, int Q, class F> LIFTED_HOT void lifted_each_index(const lifted_view<I, Q>& v, F f)
+{
+    for (int k = 0; k < Q; ++k) if (v.d[k] == 0) return;
+    int64_t at[Q] = {0};
+    const I* p = v.p;
+    while (true) {
+        f((int64_t)*p);
+        int k = Q - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+// the row `x` (negative: from the end) of `table` along its first axis, as a view of the other axes
+template <class T, int R> LIFTED_HOT lifted_view<T, (R > 1 ? R - 1 : 1)> lifted_row(const lifted_view<T, R>& table,
+                                                                                      int64_t x)
+{
+    lifted_view<T, (R > 1 ? R - 1 : 1)> row;
+    row.p = table.p + (x < 0 ? x + table.d[0] : x) * table.s[0];
+    if (R == 1) { row.d[0] = 1; row.s[0] = 0; }
+    for (int k = 1; k < R; ++k) { row.d[k - 1] = table.d[k]; row.s[k - 1] = table.s[k]; }
+    return row;
+}
+// `table[index]` (an index array on the first axis) into the new contiguous `out` (of dims index.d + table.d[1:]),
+// the indices checked before (lifted_first_outside)
+template <class T, int R, class I, int Q, int O> LIFTED_HOT void lifted_gather(lifted_view<T, O>& out,
+                                                                                 const lifted_view<T, R>& table,
+                                                                                 const lifted_view<I, Q>& index)
+{
+    if (R == 1) {  // (elements: no walk per index)
+        T* at = out.p;
+        lifted_each_index(index, [&](int64_t x) { *at++ = table.p[(x < 0 ? x + table.d[0] : x) * table.s[0]]; });
+        return;
+    }
+    lifted_view<T, (R > 1 ? R - 1 : 1)> slot = lifted_row(table, 0);
+    int64_t size = 1;
+    for (int k = (R > 1 ? R - 2 : 0); k >= 0; --k) { slot.s[k] = size; size *= slot.d[k]; }
+    slot.p = out.p;
+    lifted_each_index(index, [&](int64_t x) { lifted_copy(slot, lifted_row(table, x)); slot.p += size; });
+}
+// `np.add.at(target, index, value)` (an index array on the first axis; the indices checked before): each index in
+// C order adds its part of `value` (broadcast to index.d + target.d[1:]; from a copy when it overlaps `target`, as
+// NumPy buffers it) into its row, so repeated indices accumulate in NumPy's order; 18 when `value` does not broadcast
+template <class C, class T, int R, class I, int Q, class S, int V> LIFTED_HOT int lifted_add_at(
+    lifted_view<T, R>& target, const lifted_view<I, Q>& index, const lifted_view<S, V>& value, lifted_loop_state* st)
+{
+    constexpr int P = Q + R - 1;  // the rank of the indexed region
+    static_assert(V <= P, "np.add.at refuses a value of more axes than the indexed region");
+    int64_t dims[P], strides[P];
+    for (int k = 0; k < Q; ++k) dims[k] = index.d[k];
+    for (int k = 1; k < R; ++k) dims[Q + k - 1] = target.d[k];
+    for (int k = 0; k < P; ++k) {
+        const int j = k - (P - V);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == dims[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return lifted_fail(st, 18, 0, 0, 0);  // (loops/emit.py's ERRORS["add_at"])
+    }
+    const S* source = value.p;
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, V> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        for (int k = 0; k < P; ++k) {
+            const int j = k - (P - V);
+            if (j >= 0 && strides[k] != 0) strides[k] = copy.s[j];
+        }
+        source = copy.p;
+    }
+    int64_t at[Q] = {0};
+    lifted_each_index(index, [&](int64_t x) {
+        const S* part = source;
+        for (int k = 0; k < Q; ++k) part += at[k] * strides[k];
+        if (R == 1) {
+            T& slot = target.p[(x < 0 ? x + target.d[0] : x) * target.s[0]];
+            slot = (T)((C)slot + (C)*part);
+        } else {
+            lifted_view<T, (R > 1 ? R - 1 : 1)> row = lifted_row(target, x);
+            lifted_walk<T, S, (R > 1 ? R - 1 : 1)>(row.p, row.d, row.s, part, strides + (R > 1 ? Q : 0),
+                                                   [](T& t, const S& y) { t = (T)((C)t + (C)y); });
+        }
+        for (int k = Q - 1; k >= 0; --k) { if (++at[k] < index.d[k]) break; at[k] = 0; }
+    });
+    return 0;
+}
+// NumPy's broadcast of two operands of an elementwise operation: the result's dims, each operand's strides over
+// them; false (and the axis, sizes) when they do not broadcast
+template <class A, int RA, class B, int RB, int R> LIFTED_HOT bool lifted_broadcast_pair(
+    const lifted_view<A, RA>& a, const lifted_view<B, RB>& b, int64_t* dims, int64_t* sa, int64_t* sb, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) {
+        const int i = k - (R - RA), j = k - (R - RB);
+        const int64_t da = i < 0 ? 1 : a.d[i], db = j < 0 ? 1 : b.d[j];
+        if (da != db && da != 1 && db != 1) { bad[0] = k; bad[1] = da; bad[2] = db; return false; }
+        dims[k] = da == 1 ? db : da;
+        sa[k] = i < 0 || da == 1 ? 0 : a.s[i];
+        sb[k] = j < 0 || db == 1 ? 0 : b.s[j];
+    }
+    return true;
+}
+// `_unbroadcast(g, shape)` of the host module: 0 when it gives `g` itself (a view, leading axes of length 1 added),
+// 1 when it sums or broadcasts into a new array, -1 (and the axis, sizes) when `g` does not go into `shape`
+template <class T, int G, int L> LIFTED_HOT int lifted_unbroadcast_kind(const lifted_view<T, G>& g, const int64_t* shape,
+                                                                       int64_t* bad)
+{
+    int kind = G > L ? 1 : 0;
+    for (int k = 0; k < L; ++k) {
+        const int q = k - (L - G);
+        const int64_t size = q < 0 ? 1 : g.d[q];
+        if (shape[k] == 1 && size != 1) kind = 1;  // summed
+        else if (size != shape[k]) {
+            if (size != 1) { bad[0] = k; bad[1] = size; bad[2] = shape[k]; return -1; }
+            kind = 1;  // broadcast
+        }
+    }
+    return kind;
+}
+// the view `g` with leading axes of length 1 up to rank L (what `g.reshape((1,) * ... + g.shape)` gives)
+template <class T, int G, int L> LIFTED_HOT lifted_view<T, L> lifted_padded(const lifted_view<T, G>& g)
+{
+    lifted_view<T, L> v;
+    v.p = g.p;
+    for (int k = 0; k < L; ++k) {
+        const int q = k - (L - G);
+        v.d[k] = q < 0 ? 1 : g.d[q]; v.s[k] = q < 0 ? 0 : g.s[q];
+    }
+    return v;
+}
+// the new array `out` (dims `shape`) of `_unbroadcast(g, shape)`: g's elements added in C order into the element
+// each one sums into (the leading axes, and the axes of length 1 in `shape`), then copied along broadcast axes
+template <class T, int G, int L> LIFTED_HOT void lifted_sum_to(lifted_view<T, L>& out, const lifted_view<T, G>& g)
+{
+    constexpr int P = G > L ? G : L;
+    const lifted_view<T, P> whole = lifted_padded<T, G, P>(g);
+    int64_t into[P];
+    lifted_view<T, L> first = out;  // the slice each broadcast axis copies
+    for (int q = 0; q < P; ++q) {
+        const int k = q - (P - L);
+        into[q] = k < 0 || out.d[k] != whole.d[q] ? 0 : out.s[k];
+        if (k >= 0 && out.d[k] != 1 && whole.d[q] == 1) { first.d[k] = 1; first.s[k] = 0; }
+    }
+    lifted_fill(out, (T)0);
+    lifted_walk<T, T, P>(out.p, whole.d, into, whole.p, whole.s, [](T& x, const T& y) { x += y; });
+    lifted_walk<T, T, L>(out.p, out.d, out.s, first.p, first.s, [](T& x, const T& y) { x = y; });
+}
+// matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
+// when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
+typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                const double*, int64_t, double, double*, int64_t);
+typedef void (*lifted_sgemm_fn)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                const float*, int64_t, float, float*, int64_t);
+extern "C" { lifted_dgemm_fn lifted_blas_dgemm = nullptr; lifted_sgemm_fn lifted_blas_sgemm = nullptr; }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                               const double* b, int64_t ldb, double* c, int64_t ldc)
+{ lifted_blas_dgemm(101, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc); }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* b, int64_t ldb, float* c, int64_t ldc)
+{ lifted_blas_sgemm(101, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc); }
+static inline bool lifted_have_gemm(const double*) { return lifted_blas_dgemm != nullptr; }
+static inline bool lifted_have_gemm(const float*) { return lifted_blas_sgemm != nullptr; }
+// how BLAS reads a matrix view in row-major order: as it is (111) or transposed (112), with its leading dimension
+template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v, int* trans, int64_t* ld)
+{
+    const int64_t rows = v.d[0] > 1 ? v.d[0] : 1, columns = v.d[1] > 1 ? v.d[1] : 1;
+    if ((v.s[1] == 1 || v.d[1] <= 1) && (v.d[0] <= 1 || v.s[0] >= columns)) {
+        *trans = 111; *ld = v.d[0] <= 1 ? columns : v.s[0]; return true;
+    }
+    if ((v.s[0] == 1 || v.d[0] <= 1) && (v.d[1] <= 1 || v.s[1] >= rows)) {
+        *trans = 112; *ld = v.d[1] <= 1 ? rows : v.s[1]; return true;
+    }
+    return false;
+}
+// products too small for a BLAS call to pay (its setup and its packing of the operands cost more than the
+// arithmetic: up to LIFTED_TINY_PRODUCT_MOST multiplications) and matrix-vector products (dgemm packs the whole
+// matrix for its one pass over it: llsq's 16 x 128 table times a vector took 0.4 us in dgemm), up to
+// LIFTED_LOOP_PRODUCT_MOST multiplications, in plain loops: a row times a column is a SIMD dot product (partial sums
+// per lane), otherwise each row of `out` adds `a[i, q] * b[q, :]` for q in order (SIMD along the row, so a vector
+// times a matrix only where b's rows are contiguous). BLAS adds in its own order: round-off only, as between
+// NumPy's gemv and gemm. Larger products of other shapes stay with BLAS, which packs strided operands once: gmm's
+// stacked 2 x 1000 @ 1000 x 2 and 1000 x 2 @ 2 x 2 products (4000 multiplications, rows of 2 along strided
+// operands) made its Jacobian at d = 2, k = 100 take 2.7 ms in loops, 1.4 ms with dgemm
+#define LIFTED_TINY_PRODUCT_MOST 256
+#define LIFTED_LOOP_PRODUCT_MOST (int64_t(1) << 22)
+LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k, int64_t b_step)
+{
+    const int64_t work = m * n * k;
+    return work <= LIFTED_TINY_PRODUCT_MOST ||
+           ((n == 1 || (m == 1 && b_step == 1)) && work <= LIFTED_LOOP_PRODUCT_MOST);
+}
+template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1], as0 = a.s[0], as1 = a.s[1], bs0 = b.s[0], bs1 = b.s[1];
+    if (n == 1) {
+        int64_t i = 0;
+        if (as1 == 1 && bs0 == 1)  // four rows at a time: four independent chains of additions
+            for (; i + 4 <= m; i += 4) {
+                const T *r0 = a.p + i * as0, *r1 = r0 + as0, *r2 = r1 + as0, *r3 = r2 + as0;
+                T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                _Pragma("omp simd reduction(+:s0, s1, s2, s3)") for (int64_t q = 0; q < k; ++q) {
+                    const T x = b.p[q];
+                    s0 += r0[q] * x; s1 += r1[q] * x; s2 += r2[q] * x; s3 += r3[q] * x;
+                }
+                out.p[i * out.s[0]] = s0; out.p[(i + 1) * out.s[0]] = s1;
+                out.p[(i + 2) * out.s[0]] = s2; out.p[(i + 3) * out.s[0]] = s3;
+            }
+        for (; i < m; ++i) {
+            const T* row = a.p + i * as0;
+            T sum = 0;
+            if (as1 == 1 && bs0 == 1) {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q] * b.p[q];
+            } else {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q * as1] * b.p[q * bs0];
+            }
+            out.p[i * out.s[0]] = sum;
+        }
+        return;
+    }
+    for (int64_t i = 0; i < m; ++i) {
+        T* row = out.p + i * out.s[0];
+        const int64_t os1 = out.s[1];
+        if (os1 == 1 && bs1 == 1) {
+            _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] += x * from[j];
+            }
+        } else {
+            for (int64_t j = 0; j < n; ++j) row[j * os1] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                for (int64_t j = 0; j < n; ++j) row[j * os1] += x * from[j * bs1];
+            }
+        }
+    }
+}
+// out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
+template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
+                                            lifted_loop_state* st)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (lifted_loop_product(m, n, k, b.s[1])) { lifted_loop_matmul(a, b, out); return 0; }
+    if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+                T sum = 0;
+                for (int64_t q = 0; q < k; ++q) sum += a.p[i * a.s[0] + q * a.s[1]] * b.p[q * b.s[0] + j * b.s[1]];
+                out.p[i * out.s[0] + j * out.s[1]] = sum;
+            }
+        return 0;
+    }
+    int ta, tb; int64_t lda, ldb;
+    lifted_view<T, 2>* operands[2] = {&a, &b};
+    for (lifted_view<T, 2>* v : operands)
+        if (!lifted_blas_layout(*v, &ta, &lda)) {
+            lifted_view<T, 2> packed;
+            if (!lifted_alloc_view(packed, v->d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_copy(packed, *v);
+            *v = packed;
+        }
+    lifted_blas_layout(a, &ta, &lda);
+    lifted_blas_layout(b, &tb, &ldb);
+    lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
+    return 0;
+}
+// a matrix's transposed view (no copy)
+template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_view<T, 2>& v)
+{
+    lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
+}
+// a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
+// computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
+// view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
+// n >= 64 was 1.2 to 1.8 times slower than the other way round (one thread: d = 16, k = 1000, 1000 points
+// 1.04 -> 0.78 ms; d = 4 0.71 -> 0.39 ms). The same sums, added in BLAS's other order: round-off only
+#define LIFTED_GEMM_FLIPS(rows, columns) ((rows) <= 16 && (columns) >= 64)
+// the int64 words the runtime passes a view or a scalar in
+template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
+{
+    v.p = (T*)(intptr_t)words[0];
+    for (int k = 0; k < R; ++k) { v.d[k] = words[1 + k]; v.s[k] = words[1 + R + k]; }
+}
+template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, const lifted_view<T, R>& v)
+{
+    words[0] = (int64_t)(intptr_t)v.p;
+    for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
+}
+// an array input: the words above, or (when words[1] is -1; runtime/cpu_loop.py) the address of an ndarray whose
+// header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
+// that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
+// stride is not a whole number of elements (a structured array's field): the runtime then packs a copy
+struct lifted_ndarray_header { intptr_t refcount; void* type; char* data; int nd; int64_t* dims; int64_t* strides; };
+template <class T, int R> LIFTED_HOT bool lifted_load_input(lifted_view<T, R>& v, const int64_t* words)
+{
+    if (R == 0 || words[R > 0 ? 1 : 0] != -1) { lifted_load_view(v, words); return true; }
+    const lifted_ndarray_header* header = (const lifted_ndarray_header*)(intptr_t)words[0];
+    v.p = (T*)header->data;
+    bool whole = true;
+    for (int k = 0; k < R; ++k) {
+        v.d[k] = header->dims[k];
+        v.s[k] = header->strides[k] / (int64_t)sizeof(T);
+        whole = whole && v.s[k] * (int64_t)sizeof(T) == header->strides[k];
+    }
+    return whole;
+}
+LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
+LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
+LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
+LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
+// a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
+// popped from the top), and the segment this call pushes (grown by doubling in the arena); a tape the call makes
+// itself (no list on the host: every push and pop is in the call) has no segments and grows in scratch memory
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; int mode; };
+LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_ARENA; }
+LIFTED_HOT void lifted_new_tape(lifted_tape& t, int64_t width)
+{ t.table = nullptr; t.segments = 0; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_SCRATCH; }
+LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
+{ words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
+LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
+{
+    if (t.count == t.capacity) {
+        const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8, t.mode);
+        if (!grown) return false;
+        if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
+        t.own = grown; t.capacity = capacity;
+    }
+    int64_t* slot = t.own + t.count * t.width;
+    for (int64_t k = 0; k < t.width; ++k) slot[k] = entry[k];
+    ++t.count;
+    return true;
+}
+LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
+{
+    if (t.count > 0) return t.own + --t.count * t.width;
+    for (int64_t k = t.segments - 1; k >= 0; --k)
+        if (t.table[2 * k + 1] > 0) return (const int64_t*)(intptr_t)t.table[2 * k] + --t.table[2 * k + 1] * t.width;
+    return nullptr;
+}
+// ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
+
+// rotate_vjp_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 30);
+    lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_axis = {};
+    lifted_view<double, 1> v_axis0 = {};
+    lifted_view<double, 1> v_axis1 = {};
+    lifted_view<double, 1> v_axis2 = {};
+    lifted_view<double, 2> v_ct = {};
+    lifted_view<double, 2> v_daxis = {};
+    lifted_view<double, 1> v_daxis2_1 = {};
+    lifted_view<double, 2> v_dx = {};
+    lifted_view<double, 2> v_t_14 = {};
+    lifted_view<double, 1> v_t_23 = {};
+    lifted_view<double, 1> v_t_24 = {};
+    lifted_view<double, 1> v_t_25 = {};
+    lifted_view<double, 1> v_t_72 = {};
+    lifted_view<double, 1> v_t_73 = {};
+    lifted_view<double, 1> v_t_74 = {};
+    lifted_view<double, 1> v_t_75 = {};
+    lifted_view<double, 1> v_t_76 = {};
+    lifted_view<double, 1> v_v = {};
+    lifted_view<double, 1> v_v_1 = {};
+    lifted_view<double, 1> v_v_10 = {};
+    lifted_view<double, 1> v_v_12 = {};
+    lifted_view<double, 1> v_v_2 = {};
+    lifted_view<double, 1> v_v_3 = {};
+    lifted_view<double, 1> v_v_4 = {};
+    lifted_view<double, 1> v_v_6 = {};
+    lifted_view<double, 1> v_v_8 = {};
+    lifted_view<double, 2> v_x = {};
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* site_9 = nullptr; int64_t site_9_bytes = 0;
+    void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* site_12 = nullptr; int64_t site_12_bytes = 0;
+    if (!lifted_load_input(v_axis, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_ct, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 0;
+        if (at_1 < 0) at_1 += v_axis.d[1];
+        if (at_1 < 0 || at_1 >= v_axis.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_axis.d[1]);
+        offset += at_1 * v_axis.s[1];
+        view.p = v_axis.p + offset;
+        view.d[0] = v_axis.d[0]; view.s[0] = v_axis.s[0];
+        v_axis0 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 1;
+        if (at_1 < 0) at_1 += v_axis.d[1];
+        if (at_1 < 0 || at_1 >= v_axis.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_axis.d[1]);
+        offset += at_1 * v_axis.s[1];
+        view.p = v_axis.p + offset;
+        view.d[0] = v_axis.d[0]; view.s[0] = v_axis.s[0];
+        v_axis1 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 2;
+        if (at_1 < 0) at_1 += v_axis.d[1];
+        if (at_1 < 0 || at_1 >= v_axis.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_axis.d[1]);
+        offset += at_1 * v_axis.s[1];
+        view.p = v_axis.p + offset;
+        view.d[0] = v_axis.d[0]; view.s[0] = v_axis.s[0];
+        v_axis2 = view;
+    }
+    // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 2;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_v_2 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 1;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_v_4 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 0;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_v_6 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 2;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_v_8 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 1;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_v_10 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 0;
+        if (at_1 < 0) at_1 += v_x.d[1];
+        if (at_1 < 0 || at_1 >= v_x.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_x.d[1]);
+        offset += at_1 * v_x.s[1];
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        v_v_12 = view;
+    }
+    // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
+    {
+        int64_t space[1] = {-1};
+        if (v_axis0.p && !lifted_meet(space[0], v_axis0.d[0])) return lifted_fail(st, 3, 0, space[0], v_axis0.d[0]);
+        if (v_axis1.p && !lifted_meet(space[0], v_axis1.d[0])) return lifted_fail(st, 3, 0, space[0], v_axis1.d[0]);
+        if (v_axis2.p && !lifted_meet(space[0], v_axis2.d[0])) return lifted_fail(st, 3, 0, space[0], v_axis2.d[0]);
+        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+        if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+        if (v_v_6.p && !lifted_meet(space[0], v_v_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_6.d[0]);
+        if (v_v_8.p && !lifted_meet(space[0], v_v_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_8.d[0]);
+        if (v_v_10.p && !lifted_meet(space[0], v_v_10.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_10.d[0]);
+        if (v_v_12.p && !lifted_meet(space[0], v_v_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_12.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_3;
+        if (!lifted_alloc_view(out_3, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rotate_vjp_k0(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p);
+        else rotate_vjp_k0_body<false>(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p);
+        v_t_23 = out_1;
+        v_t_24 = out_2;
+        v_t_25 = out_3;
+    }
+    // split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = v_t_23.d[0];
+        dims[1] = 3;
+        for (int k = 0; k < 1; ++k) if (v_t_24.d[k] != v_t_23.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_t_25.d[k] != v_t_23.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_23); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_24); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_25); }
+        v_t_14 = whole;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 0;
+        if (at_1 < 0) at_1 += v_ct.d[1];
+        if (at_1 < 0 || at_1 >= v_ct.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_ct.d[1]);
+        offset += at_1 * v_ct.s[1];
+        view.p = v_ct.p + offset;
+        view.d[0] = v_ct.d[0]; view.s[0] = v_ct.s[0];
+        v_v = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 1;
+        if (at_1 < 0) at_1 += v_ct.d[1];
+        if (at_1 < 0 || at_1 >= v_ct.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_ct.d[1]);
+        offset += at_1 * v_ct.s[1];
+        view.p = v_ct.p + offset;
+        view.d[0] = v_ct.d[0]; view.s[0] = v_ct.s[0];
+        v_v_1 = view;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 2;
+        if (at_1 < 0) at_1 += v_ct.d[1];
+        if (at_1 < 0 || at_1 >= v_ct.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_ct.d[1]);
+        offset += at_1 * v_ct.s[1];
+        view.p = v_ct.p + offset;
+        view.d[0] = v_ct.d[0]; view.s[0] = v_ct.s[0];
+        v_v_3 = view;
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_axis0.p && !lifted_meet(space[0], v_axis0.d[0])) return lifted_fail(st, 3, 0, space[0], v_axis0.d[0]);
+        if (v_axis1.p && !lifted_meet(space[0], v_axis1.d[0])) return lifted_fail(st, 3, 0, space[0], v_axis1.d[0]);
+        if (v_axis2.p && !lifted_meet(space[0], v_axis2.d[0])) return lifted_fail(st, 3, 0, space[0], v_axis2.d[0]);
+        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+        if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+        if (v_v_6.p && !lifted_meet(space[0], v_v_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_6.d[0]);
+        if (v_v_8.p && !lifted_meet(space[0], v_v_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_8.d[0]);
+        if (v_v_10.p && !lifted_meet(space[0], v_v_10.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_10.d[0]);
+        if (v_v_12.p && !lifted_meet(space[0], v_v_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_12.d[0]);
+        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_3;
+        if (!lifted_alloc_view(out_3, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_4;
+        if (!lifted_alloc_view(out_4, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_5;
+        if (!lifted_alloc_view(out_5, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_6;
+        if (!lifted_alloc_view(out_6, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rotate_vjp_k1(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        else rotate_vjp_k1_body<false>(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        v_t_72 = out_1;
+        v_t_73 = out_2;
+        v_t_74 = out_3;
+        v_daxis2_1 = out_4;
+        v_t_75 = out_5;
+        v_t_76 = out_6;
+    }
+    // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = v_t_72.d[0];
+        dims[1] = 3;
+        for (int k = 0; k < 1; ++k) if (v_t_73.d[k] != v_t_72.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_t_74.d[k] != v_t_72.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_72); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_73); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_74); }
+        v_dx = whole;
+    }
+    // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = v_t_76.d[0];
+        dims[1] = 3;
+        for (int k = 0; k < 1; ++k) if (v_t_75.d[k] != v_t_76.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_daxis2_1.d[k] != v_t_76.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_76); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_75); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_daxis2_1); }
+        v_daxis = whole;
+    }
+    lifted_store_view(io + 15, v_t_14);
+    lifted_store_view(io + 20, v_dx);
+    lifted_store_view(io + 25, v_daxis);
+    lifted_finish(state, io + 30);
+    return 0;
+}
+#endif

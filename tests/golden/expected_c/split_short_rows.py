@@ -16,6 +16,7 @@ _KERNELS = {
     "rotate_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rotate_vjp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rotate_vjp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "rotate_vjp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "split_short_rows.cu"), _KERNELS)
 
@@ -109,32 +110,6 @@ def rotate(axis: "f64[n,3]", x: "f64[n,3]"):
 def rotate_vjp(axis: "f64[n,3]", x: "f64[n,3]", ct: "f64[n,3]"):
     _check_args('rotate_vjp', axis, x, ct)
     # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
-    axis0 = axis[:, 0]
-    axis1 = axis[:, 1]
-    axis2 = axis[:, 2]
-    del axis
-    # split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
-    v_2 = x[:, 2]
-    v_4 = x[:, 1]
-    v_6 = x[:, 0]
-    v_8 = x[:, 2]
-    v_10 = x[:, 1]
-    v_12 = x[:, 0]
-    del x
-    # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
-    t_23, t_24, t_25 = _kernels.rotate_vjp_k0(axis0, axis1, axis2, v_2, v_4, v_6, v_8, v_10, v_12)
-    # split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
-    t_14 = np.stack((t_23, t_24, t_25), axis=-1)
-    del t_23, t_24, t_25
-    # reverse sweep
-    # split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
-    v = ct[:, 0]
-    t_72, t_73, t_74, daxis2_1, t_75, t_76 = _kernels.rotate_vjp_k1(axis0, axis1, axis2, v_2, v_4, v_6, v_8, v_10, v_12, ct[:, 2], ct[:, 1], v)
-    del axis0, axis1, axis2, v_2, v_4, v_6, v_8, v_10, v_12, ct, v
-    # split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
-    dx = np.stack((t_72, t_73, t_74), axis=-1)
-    del t_72, t_73, t_74
-    # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
-    daxis = np.stack((t_76, t_75, daxis2_1), axis=-1)
-    del t_76, t_75, daxis2_1
+    t_14, dx, daxis = _kernels.rotate_vjp_block0(axis, x, ct)
+    del axis, x, ct
     return (t_14, (daxis, dx))

@@ -1,5 +1,5 @@
-"""The array statements of a loop kernel (see emit.py): new arrays in the arena, fills, concatenations,
-basic indexing as views with NumPy's bounds checks, and assignments into views."""
+"""The array statements of a loop kernel (see emit.py): new arrays in the arena, fills, identities, concatenations,
+stacks, basic indexing as views with NumPy's bounds checks, and assignments into views."""
 from __future__ import annotations
 
 from ....ir import Eqn
@@ -53,6 +53,19 @@ class ArrayStatements:
         lines += [self.fresh(eqn, out, dims), f"lifted_fill({self.var(out)}, ({ctype})({value}));"]
         return ["{"] + indent(lines) + ["}"]
 
+    def eye(self, eqn: Eqn) -> list[str]:
+        """`np.eye(n, m, k)`: zeros with ones on the k-th diagonal (NumPy's ValueError for a negative size)."""
+        out = eqn.out
+        rows = self.scalar(eqn.args[0])
+        columns = self.scalar(eqn.args[-1])
+        ctype = C_TYPES[out.type.dtype]
+        lines = [f"const int64_t dims[2] = {{(int64_t){rows}, (int64_t){columns}}};",
+                 f"if (dims[0] < 0 || dims[1] < 0) {self.fail('negative')}",
+                 self.fresh(eqn, out, "dims"), f"lifted_fill({self.var(out)}, ({ctype})0);",
+                 f"for (int64_t i = 0; i < dims[0]; ++i) {{ const int64_t j = i + ({int(eqn.params.get('k') or 0)}); "
+                 f"if (j >= 0 && j < dims[1]) {self.var(out)}.p[i * {self.var(out)}.s[0] + j] = ({ctype})1; }}"]
+        return ["{"] + indent(lines) + ["}"]
+
     def concatenate(self, eqn: Eqn) -> list[str]:
         out = eqn.out
         rank = len(out.type.shape)
@@ -70,6 +83,46 @@ class ArrayStatements:
                       f"start += piece.d[{axis}]; }}"]
         head = [f"{self.view_type(out.type.dtype, rank)} whole;"]
         return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
+
+    def stack(self, eqn: Eqn) -> list[str]:
+        """`np.stack(parts, axis)`: a new array with the parts' common shape and a new axis; scalar parts are its
+        elements in order. NumPy's ValueError when the parts' shapes differ."""
+        out, parts = eqn.out, eqn.args
+        rank = len(out.type.shape)
+        axis = eqn.params.get("axis", 0) % rank
+        ctype = C_TYPES[out.type.dtype]
+        head = [f"{self.view_type(out.type.dtype, rank)} whole;"]
+        if rank == 1:  # scalars
+            lines = [f"const int64_t dims[1] = {{{len(parts)}}};", self.fresh(eqn, out, "dims", "whole")]
+            lines += [f"whole.p[{k}] = ({ctype})({self.scalar(part, out.type.dtype)});"
+                      for k, part in enumerate(parts)]
+            return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
+        first = self.var(parts[0])
+        lines = [f"int64_t dims[{rank}];"]
+        lines += [f"dims[{k}] = {len(parts) if k == axis else f'{first}.d[{k - (k > axis)}]'};" for k in range(rank)]
+        for part in parts[1:]:
+            lines.append(f"for (int k = 0; k < {rank - 1}; ++k) if ({self.var(part)}.d[k] != {first}.d[k]) "
+                         f"{self.fail('stack')}")
+        lines.append(self.fresh(eqn, out, "dims", "whole"))
+        kept = [k for k in range(rank) if k != axis]
+        for position, part in enumerate(parts):
+            shape = " ".join(f"piece.d[{j}] = whole.d[{k}]; piece.s[{j}] = whole.s[{k}];"
+                             for j, k in enumerate(kept))
+            lines.append(f"{{ {self.view_type(out.type.dtype, rank - 1)} piece; "
+                         f"piece.p = whole.p + {position} * whole.s[{axis}]; {shape} "
+                         f"lifted_copy(piece, {self.var(part)}); }}")
+        return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
+
+    def refine_shape(self, eqn: Eqn) -> list[str]:
+        """The host's `_same_shape(x, dims)`: `x` itself, after its sizes are checked against `dims` (sizes the
+        annotations name differently), with the host's ValueError naming the first axis that differs."""
+        source, out = eqn.args[0], eqn.out
+        src = self.var(source)
+        lines = [f"const int64_t dims[{len(eqn.args) - 1}] = "
+                 f"{{{', '.join(f'(int64_t){self.scalar(a)}' for a in eqn.args[1:])}}};",
+                 f"for (int k = 0; k < {len(eqn.args) - 1}; ++k) if ({src}.d[k] != dims[k]) "
+                 f"{self.fail('same_shape', 'k', f'{src}.d[k]', 'dims[k]')}"]
+        return ["{"] + indent(lines + [f"{self.var(out)} = {src};"]) + ["}"]
 
     # -- indexing --------------------------------------------------------------------------------------------
     def view_of(self, eqn: Eqn, source, result: str) -> tuple[list[str], int]:

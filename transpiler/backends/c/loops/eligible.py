@@ -1,12 +1,14 @@
 """Which host statements a run (select.py) may hold: those the C side runs with the host module's exact meaning.
 
 A scalar, an array of static rank and dtype, or a tape; region launches whose parameters the run can pass; basic
-indexing; fills, copies, concatenations; in-place updates whose casts C makes as NumPy does; matrix products of
-float operands; scalar arithmetic in the registry's C expressions (NumPy's meaning), Python's where it differs
-(integer overflow, division by zero: emit.py); loops over `range` and `while`s and branches on scalars whose every
-statement qualifies.
+indexing; fills, identities, copies, concatenations and stacks; checks of sizes the annotations name differently;
+in-place updates whose casts C makes as NumPy does; matrix products of float operands; scalar arithmetic in the
+registry's C expressions (NumPy's meaning), Python's where it differs (integer overflow, division by zero: emit.py);
+loops over `range` and `while`s and branches on scalars whose every statement qualifies.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from ....ir import Const, Eqn, If, Loop
 from ....primitives.indexing import Ref, index_refs
@@ -18,10 +20,12 @@ FILLS = CREATION  # (the arrays a fill makes: the same five as a fused region's)
 # results that may share their operand's memory (a gather's never does: `shares_memory`; `unbroadcast`'s when it
 # has nothing to sum)
 VIEWS = {"getitem", "setitem", "index_add", "add_at", "expand_dims", "squeeze", "broadcast_to", "transpose",
-         "swapaxes", "unbroadcast"}
+         "swapaxes", "unbroadcast", "refine_shape"}
 # array arithmetic the C side runs elementwise with NumPy's broadcast
 ARRAY_OPS = {"add", "subtract", "multiply", "divide", "negative"}
-NEW_ARRAYS = ("copy", "launch", "concatenate", "host_matmul", "stacked_matmul", "masked_matmul", "masked_sum", "outer")  # (besides the fills)
+# (besides the fills)
+NEW_ARRAYS = ("copy", "launch", "concatenate", "stack", "eye", "host_matmul", "stacked_matmul", "masked_matmul",
+              "masked_sum", "outer")
 WRITES = ("setitem", "index_add", "add_at")  # updates in place of their first operand
 DTYPES = {"f64", "f32", "i64", "i32", "bool"}
 
@@ -101,6 +105,13 @@ def stmt_ok(stmt, regions: dict) -> bool:
         rank = len(stmt.out.type.shape)
         return set(stmt.params) <= {"axis"} and rank >= 1 and \
             all(len(a.type.shape) == rank and _cast_ok(a.type.dtype, stmt.out.type.dtype) for a in stmt.args)
+    if name == "stack":
+        return _stack_ok(stmt)
+    if name == "eye":  # (jacfwd's basis: `np.eye(n)`, `np.eye(n, m, k)`)
+        return len(stmt.out.type.shape) == 2 and len(stmt.args) in (1, 2) and all(_int_scalar(a) for a in stmt.args)
+    if name == "refine_shape":  # (an array checked to have sizes the annotations name differently: itself)
+        return stmt.args[0].type.shape not in (None, ()) and \
+            len(stmt.args[0].type.shape) == len(stmt.args) - 1 and all(_int_scalar(a) for a in stmt.args[1:])
     if name == "dim":
         return stmt.args[0].type.shape is not None and len(stmt.args[0].type.shape) >= 1
     if name in ("push", "pop", "tape_new"):
@@ -175,6 +186,26 @@ def _scatter_add_ok(eqn: Eqn) -> bool:
     return indices.type.dtype in ("i64", "i32") and target.type.dtype in ("f64", "f32") and \
         (value.type.dtype == target.type.dtype or target.type.dtype == "f64" and value.type.dtype in DTYPES) and \
         len(value.type.shape) <= region
+
+
+# NumPy's dtype of `np.stack` of parts of these dtypes (each part an array, or a scalar it makes one of)
+_NUMPY_DTYPES = {"f64": "float64", "f32": "float32", "i64": "int64", "i32": "int32", "bool": "bool"}
+# a scalar part of these dtypes is the same array whether the host holds a Python number or a NumPy scalar
+_SCALAR_PARTS = ("f64", "i64", "bool")
+
+
+def _stack_ok(eqn: Eqn) -> bool:
+    """`np.stack(parts, axis)`: parts of one rank (NumPy checks their shapes at run time) whose NumPy result type
+    is the compiled one, so every element is an exact cast. A scalar part becomes an array of its value's own type
+    (a Python float a float64 array), so a float32 or int32 scalar, which the host may hold as a Python number,
+    keeps the statement on the host."""
+    rank = {len(a.type.shape) for a in eqn.args}
+    if set(eqn.params) - {"axis"} or len(rank) != 1 or not eqn.args:
+        return False
+    if rank == {0} and any(a.type.dtype not in _SCALAR_PARTS for a in eqn.args):
+        return False
+    dtype = np.result_type(*(_NUMPY_DTYPES[a.type.dtype] for a in eqn.args))
+    return dtype == np.dtype(_NUMPY_DTYPES[eqn.out.type.dtype]) and len(eqn.out.type.shape) == rank.pop() + 1
 
 
 def _array_op_ok(eqn: Eqn) -> bool:

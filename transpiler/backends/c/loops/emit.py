@@ -26,7 +26,7 @@ from .select import BlockPlan
 # not whole elements, found before anything ran) makes the runtime call again with the inputs packed in Python
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11, "squeeze": 12, "broadcast_to": 13,
-          "matmul": 14, "stacks": 15, "header": 16, "operands": 17, "add_at": 18}
+          "matmul": 14, "stacks": 15, "header": 16, "operands": 17, "add_at": 18, "stack": 19, "same_shape": 20}
 _PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
                       "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
                       "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
@@ -226,6 +226,12 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
             return self.fill(eqn)
         if name == "concatenate":
             return self.concatenate(eqn)
+        if name == "stack":
+            return self.stack(eqn)
+        if name == "eye":
+            return self.eye(eqn)
+        if name == "refine_shape":
+            return self.refine_shape(eqn)
         if name == "dim":
             rank = len(eqn.args[0].type.shape)
             return [f"{self.var(eqn.out)} = {self.var(eqn.args[0])}.d[{eqn.params['axis'] % rank}]; "

@@ -132,7 +132,14 @@ def _outs(fn: Function, run: list) -> list:
                 visit(inner)
 
     visit(fn.body)
-    return [v for stmt in run for v in statement_defs(stmt) if id(v) in read]
+    return [v for stmt in run for v in _binds(stmt) if id(v) in read]
+
+
+def _binds(stmt) -> list:
+    """The values a statement of a run leaves bound after it: its results, and a loop's carried slots, which hold
+    the last step's values after the loop (a reverse sweep reads them: `dacc = np.zeros(acc_1.shape)`)."""
+    bound = statement_defs(stmt)
+    return bound + [v for v in stmt.carried if all(v is not b for b in bound)] if isinstance(stmt, Loop) else bound
 
 
 # -- the plan of one run -----------------------------------------------------------------------------------------
@@ -160,7 +167,7 @@ def _plan(stmts: list, outs: list, regions: dict) -> BlockPlan | None:
     free = []
     for stmt in stmts:
         free += [a for a in statement_uses(stmt) if not (isinstance(a, Var) and id(a) in defined)]
-        defined.update(id(v) for v in statement_defs(stmt))
+        defined.update(id(v) for v in _binds(stmt))
     for atom in [*free, *module_arrays(stmts)]:  # (module-level arrays: constants holding a Var)
         if isinstance(atom, Const) and not is_module_array(atom):
             continue
