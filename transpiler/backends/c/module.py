@@ -56,7 +56,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         fn = eliminate_dead_code(fn)
         typed_scalars = {p.name for p in weak_sensitive(fn)}  # (kernels are typed from the annotations)
         constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}
-        host, kernels = fuse(expand_logsumexp(fn), host_fills=target == "c")
+        host, kernels = fuse(expand_logsumexp(fn), cpu=target == "c")
         host = route_cuda_products(host) if target == "cuda" else route_cpu_products(host)
         strided = frozenset(strided_values(host))
         regions = [emit_kernel(k, display, strided) for k in kernels]
