@@ -17,11 +17,11 @@ register or is read again from the cache):
   top-level statements, over the consumer's index space (or over one element), with nothing between the two
   kernels that writes into an array in place (the recomputation must read the same values).
 On the CPU a second pass (`_load_call_results`) weighs the math-library calls (`exp`, `log`, `tanh`, ...) the
-copies repeat: one per element costs `CALL_BYTES` (a libmvec `exp` takes 0.46 ns an element, what moving 18 bytes
-takes at one thread's copy bandwidth of 40 GB/s: see docs/backends.md). A call's result that consuming kernels
+copies repeat: one per element costs `CALL_BYTES` (a libmvec `exp` takes about what moving 18 bytes does at one
+thread's copy bandwidth: see docs/backends.md). A call's result that consuming kernels
 recompute is loaded by them instead (stored once by its own kernel) where the calls and the input loads that
 saves outweigh its loads and its store: logsumexp's gradient stores `exp(x - a)` once, where three passes each
-evaluated it. On the GPU a double `exp` costs a few bytes' worth of its bandwidth, and bytes alone decide.
+evaluated it. On the GPU bytes alone decide, as before (the constant was measured on the CPU only).
 Recomputation repeats the same operations on the same operands. Arithmetic, `sqrt` and comparisons are
 correctly rounded, so their recomputed value is bit for bit the stored one; a math-library function (`exp`,
 `tanh`, `pow`, ...) may differ in its last bits between a vectorised loop (libmvec) and a scalar one (libm), so a
