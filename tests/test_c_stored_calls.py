@@ -189,4 +189,5 @@ def test_gradients_against_finite_differences_and_autograd(modules):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 expected = autograd_grad(oracles[name], position)(*args)
-            assert_close(gradients[position], expected, rtol=1e-10, atol=1e-12, what=f"{name}: d/d{position} vs autograd")
+            assert_close(gradients[position], expected, rtol=1e-10, atol=1e-12,
+                         what=f"{name}: d/d{position} vs autograd")

@@ -18,10 +18,10 @@ register or is read again from the cache):
   kernels that writes into an array in place (the recomputation must read the same values).
 On the CPU a second pass (`_load_call_results`) weighs the math-library calls (`exp`, `log`, `tanh`, ...) the
 copies repeat: one per element costs `CALL_BYTES` (a libmvec `exp` takes about what moving 18 bytes does at one
-thread's copy bandwidth: see docs/backends.md). A call's result that consuming kernels
-recompute is loaded by them instead (stored once by its own kernel) where the calls and the input loads that
-saves outweigh its loads and its store: logsumexp's gradient stores `exp(x - a)` once, where three passes each
-evaluated it. On the GPU bytes alone decide, as before (the constant was measured on the CPU only).
+thread's copy bandwidth: see docs/backends.md). A call's result that consuming kernels recompute is loaded by
+them instead (stored once by its own kernel) where the calls and the input loads that saves outweigh its loads
+and its store: logsumexp's gradient stores `exp(x - a)` once, where three passes each evaluated it. On the GPU
+bytes alone decide, as before (the constant was measured on the CPU only).
 Recomputation repeats the same operations on the same operands. Arithmetic, `sqrt` and comparisons are
 correctly rounded, so their recomputed value is bit for bit the stored one; a math-library function (`exp`,
 `tanh`, `pow`, ...) may differ in its last bits between a vectorised loop (libmvec) and a scalar one (libm), so a
@@ -57,7 +57,8 @@ def element_bytes(atom, space: tuple) -> int:
 
 def rematerialize(items: list, tail: list, call_bytes: int = 0) -> None:
     """Give the regions of one block (`items`: host statements and `Region`s in order) the copies they should
-    recompute, until no choice changes. `call_bytes`: the cost of a repeated math-library call (the module's rule)."""
+    recompute, until no choice changes. `call_bytes`: the cost of a repeated math-library call (the module's
+    rule; 0 leaves the choice to bytes alone)."""
     regions = [k for k, item in enumerate(items) if isinstance(item, Region)]
     origin: dict[int, int] = {}  # value -> the region whose own statements define it
     order: dict[int, tuple] = {}  # equation -> its place in the block (copies keep the block's order)
