@@ -183,3 +183,12 @@ def test_lane_loops_benchmark_checks_both_builds_give_the_same_bits(capsys):
 
     assert c_lane_loops.main(["--quick"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 9
+
+
+@pytest.mark.slow
+def test_stored_calls_benchmark_checks_every_plan_agrees(capsys):
+    """benchmarks/c_stored_calls.py builds lse and gmm with and without call costs and checks the results agree."""
+    from benchmarks import c_stored_calls
+
+    assert c_stored_calls.main(["--quick"]) == 0
+    assert sum(line.startswith(("lse", "gmm")) for line in capsys.readouterr().out.splitlines()) == 11

@@ -26,7 +26,8 @@ def plan(text: str, function: str) -> list[int]:
 
 def test_logsumexp_gradient_recomputes_exp_and_mask_instead_of_storing_them(tmp_path):
     # max, then sum(exp) with the max's tie count (siblings), then the sum of the scaled exp, then dx: four passes
-    # that load x (8 bytes) and one store of dx; before: 6 kernels, storing exp(x - a), a bool mask and more
+    # that load x (8 bytes) and one store of dx; before: 6 kernels, storing exp(x - a), a bool mask and more.
+    # (The GPU's plan: on the CPU a repeated exp costs more than its loads, see test_c_stored_calls.py)
     assert plan(LSE, "f_grad") == [8, 8, 8, 16]
     x = np.random.default_rng(0).normal(size=1001)
     x[[3, 500]] = x.max() + 1.0  # ties at the max: the mask's count is 2

@@ -650,6 +650,7 @@ LIFTED_KERNEL void lse_grad_k0(const int64_t n, const int64_t d0,
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
+    double* __restrict__ e_out,
     double* __restrict__ s_acc_out,
     int64_t* __restrict__ s_2_acc_out)
 {
@@ -659,16 +660,21 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k1_bod
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, e);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double x = x_data[i];
             // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
             const double t = (x - a);
-            const double e = exp(t);
-            LIFTED_AT(s_acc) += e;
+            LIFTED_AT(e) = exp(t);
+            LIFTED_AT(s_acc) += LIFTED_AT(e);
             // fusion_recompute_and_siblings.py:7  a = np.max(x)
             const bool mask = (x == a);
             LIFTED_AT(s_2_acc) += mask;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            e_out[i] = LIFTED_AT(e);
         }
     }
     LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
@@ -679,17 +685,17 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k1_bod
 LIFTED_KERNEL void lse_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
+    double* __restrict__ e_out,
     double* __restrict__ s_acc_out,
     int64_t* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(lse_grad_k1_body, (n, d0, x_data, a, s_acc_out, s_2_acc_out));
+    LIFTED_RUN(lse_grad_k1_body, (n, d0, x_data, a, e_out, s_acc_out, s_2_acc_out));
 }
 
 // lse_grad_k2: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k2_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_data,
-    const double a,
     const double t_3,
+    const double* __restrict__ e_data,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -699,10 +705,8 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k2_bod
         LIFTED_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double x = x_data[i];
+            const double e = e_data[i];
             // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-            const double t = (x - a);
-            const double e = exp(t);
             const double t_4 = (t_3 * e);
             LIFTED_AT(s_1_acc) += t_4;
         }
@@ -712,12 +716,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k2_bod
 
 
 LIFTED_KERNEL void lse_grad_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_data,
-    const double a,
     const double t_3,
+    const double* __restrict__ e_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(lse_grad_k2_body, (n, d0, x_data, a, t_3, s_1_acc_out));
+    LIFTED_RUN(lse_grad_k2_body, (n, d0, t_3, e_data, s_1_acc_out));
 }
 
 // lse_grad_k3: 1-d index space of n elements
@@ -725,6 +728,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k3_bod
     const double* __restrict__ x_data,
     const double a,
     const double t_3,
+    const double* __restrict__ e_data,
     const double da,
     const int64_t* __restrict__ s_2_data, const int64_t s_2_s0,
     double* __restrict__ dx_out)
@@ -740,9 +744,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k3_bod
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double x = x_data[i];
-            // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-            const double t = (x - a);
-            const double e = exp(t);
+            const double e = e_data[i];
             // fusion_recompute_and_siblings.py:7  a = np.max(x)
             const bool mask = (x == a);
             // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
@@ -763,11 +765,12 @@ LIFTED_KERNEL void lse_grad_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     const double t_3,
+    const double* __restrict__ e_data,
     const double da,
     const int64_t* __restrict__ s_2_data, const int64_t s_2_s0,
     double* __restrict__ dx_out)
 {
-    LIFTED_RUN(lse_grad_k3_body, (n, d0, x_data, a, t_3, da, s_2_data, s_2_s0, dx_out));
+    LIFTED_RUN(lse_grad_k3_body, (n, d0, x_data, a, t_3, e_data, da, s_2_data, s_2_s0, dx_out));
 }
 
 // spread_grad_k0: 1-d index space of n elements
@@ -1755,6 +1758,7 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_a = 0; bool f_a = false;
     double v_da = 0; bool f_da = false;
     lifted_view<double, 1> v_dx = {};
+    lifted_view<double, 1> v_e = {};
     double v_s = 0; bool f_s = false;
     double v_s_1 = 0; bool f_s_1 = false;
     lifted_view<int64_t, 1> v_s_2 = {};
@@ -1762,11 +1766,13 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_x = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* accumulators_3 = nullptr; int64_t accumulators_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* accumulators_4 = nullptr; int64_t accumulators_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
     void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
+    void* site_9 = nullptr; int64_t site_9_bytes = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     // fusion_recompute_and_siblings.py:7  a = np.max(x)
     {
@@ -1790,19 +1796,22 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        const int64_t acc_2_count[1] = {1};
-        lifted_view<int64_t, 1> acc_2;
-        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t j = 0; j < 1; ++j) acc_2.p[j] = 0;
-        if (count >= lifted_parallel_min) lse_grad_k1(count, space[0], arg_0, (double)v_a, acc_1, acc_2.p);
-        else lse_grad_k1_body<false>(count, space[0], arg_0, (double)v_a, acc_1, acc_2.p);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
-        lifted_view<int64_t, 1> reduced_2;
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_2[1] = {0};
+        const int64_t acc_3_count[1] = {1};
+        lifted_view<int64_t, 1> acc_3;
+        if (!lifted_alloc_view(acc_3, acc_3_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < 1; ++j) acc_3.p[j] = 0;
+        if (count >= lifted_parallel_min) lse_grad_k1(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
+        else lse_grad_k1_body<false>(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
+        v_e = out_1;
+        v_s = (double)(double)(acc_2[0]); f_s = true;
+        lifted_view<int64_t, 1> reduced_3;
         { const int64_t dims[1] = {1};
-          if (!lifted_alloc_view(reduced_2, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
-        for (int64_t j = 0; j < 1; ++j) reduced_2.p[j] = (int64_t)(int64_t)(acc_2.p[j]);
-        v_s_2 = reduced_2;
+          if (!lifted_alloc_view(reduced_3, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < 1; ++j) reduced_3.p[j] = (int64_t)(int64_t)(acc_3.p[j]);
+        v_s_2 = reduced_3;
     }
     {
         if (((double)v_s) == 0 && !(false || f_s)) return lifted_fail(st, 2, 0, 0, 0);
@@ -1810,14 +1819,14 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_5, &packed_5_bytes) : nullptr;
-        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_e.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) lse_grad_k2(count, space[0], arg_0, (double)v_a, (double)v_t_3, acc_1);
-        else lse_grad_k2_body<false>(count, space[0], arg_0, (double)v_a, (double)v_t_3, acc_1);
+        if (count >= lifted_parallel_min) lse_grad_k2(count, space[0], (double)v_t_3, arg_1, acc_1);
+        else lse_grad_k2_body<false>(count, space[0], (double)v_t_3, arg_1, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -1827,15 +1836,18 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     {
         int64_t space[1] = {-1};
         if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         if (v_s_2.p && v_s_2.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_6, &packed_6_bytes) : nullptr;
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_e.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) lse_grad_k3(count, space[0], arg_0, (double)v_a, (double)v_t_3, (double)v_da, v_s_2.p, 0, out_1.p);
-        else lse_grad_k3_body<false>(count, space[0], arg_0, (double)v_a, (double)v_t_3, (double)v_da, v_s_2.p, 0, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) lse_grad_k3(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
+        else lse_grad_k3_body<false>(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
         v_dx = out_1;
     }
     lifted_store_view(io + 3, v_dx);

@@ -489,6 +489,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // weighted_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
+    double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -496,13 +497,18 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_k0_bod
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, e);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double data = data_data[i];
             // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-            const double e = exp(data);
+            LIFTED_AT(e) = exp(data);
             const double e_1 = exp(data);
             LIFTED_AT(s_acc) += e_1;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            e_out[i] = LIFTED_AT(e);
         }
     }
     LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
@@ -511,14 +517,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_k0_bod
 
 LIFTED_KERNEL void weighted_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
+    double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(weighted_k0_body, (n, d0, data_data, s_acc_out));
+    LIFTED_RUN(weighted_k0_body, (n, d0, data_data, e_out, s_acc_out));
 }
 
 // weighted_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ data_data,
+    const double* __restrict__ e_data,
     const double s,
     const int64_t* __restrict__ counts_data,
     const double* __restrict__ w_data,
@@ -531,11 +538,10 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_k1_bod
         LIFTED_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double data = data_data[i];
+            const double e = e_data[i];
             const int64_t counts = counts_data[i];
             const double w = w_data[i];
             // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-            const double e = exp(data);
             const double scale = (e / s);
             // inactive_inputs.py:8  mask = counts > 0
             const bool mask = (counts > 0);
@@ -551,18 +557,19 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_k1_bod
 
 
 LIFTED_KERNEL void weighted_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ data_data,
+    const double* __restrict__ e_data,
     const double s,
     const int64_t* __restrict__ counts_data,
     const double* __restrict__ w_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(weighted_k1_body, (n, d0, data_data, s, counts_data, w_data, s_1_acc_out));
+    LIFTED_RUN(weighted_k1_body, (n, d0, e_data, s, counts_data, w_data, s_1_acc_out));
 }
 
 // weighted_grad_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
+    double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -570,13 +577,18 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_grad_k
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, e);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double data = data_data[i];
             // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-            const double e = exp(data);
+            LIFTED_AT(e) = exp(data);
             const double e_1 = exp(data);
             LIFTED_AT(s_acc) += e_1;
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            e_out[i] = LIFTED_AT(e);
         }
     }
     LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
@@ -585,14 +597,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_grad_k
 
 LIFTED_KERNEL void weighted_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ data_data,
+    double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(weighted_grad_k0_body, (n, d0, data_data, s_acc_out));
+    LIFTED_RUN(weighted_grad_k0_body, (n, d0, data_data, e_out, s_acc_out));
 }
 
 // weighted_grad_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_grad_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ data_data,
+    const double* __restrict__ e_data,
     const double s,
     const int64_t* __restrict__ counts_data,
     const double* __restrict__ w_data,
@@ -605,11 +618,10 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_grad_k
         LIFTED_LOCAL(double, dw);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double data = data_data[i];
+            const double e = e_data[i];
             const int64_t counts = counts_data[i];
             const double w = w_data[i];
             // inactive_inputs.py:7  scale = np.exp(data) / np.sum(np.exp(data))
-            const double e = exp(data);
             const double scale = (e / s);
             // inactive_inputs.py:8  mask = counts > 0
             const bool mask = (counts > 0);
@@ -631,13 +643,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void weighted_grad_k
 
 
 LIFTED_KERNEL void weighted_grad_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ data_data,
+    const double* __restrict__ e_data,
     const double s,
     const int64_t* __restrict__ counts_data,
     const double* __restrict__ w_data,
     double* __restrict__ dw_out)
 {
-    LIFTED_RUN(weighted_grad_k1_body, (n, d0, data_data, s, counts_data, w_data, dw_out));
+    LIFTED_RUN(weighted_grad_k1_body, (n, d0, e_data, s, counts_data, w_data, dw_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1366,13 +1378,15 @@ extern "C" int weighted_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state* st = &state;
     lifted_view<int64_t, 1> v_counts = {};
     lifted_view<double, 1> v_data = {};
+    lifted_view<double, 1> v_e = {};
     double v_s = 0; bool f_s = false;
     double v_s_1 = 0; bool f_s_1 = false;
     lifted_view<double, 1> v_w = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
     if (!lifted_load_input(v_data, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_counts, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_w, io + 6)) return lifted_fail(st, 16, 0, 0, 0);
@@ -1384,23 +1398,26 @@ extern "C" int weighted_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         const double* arg_0 = v_data.p ? lifted_contiguous_data(v_data, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_data.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) weighted_k0(count, space[0], arg_0, acc_1);
-        else weighted_k0_body<false>(count, space[0], arg_0, acc_1);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_2[1] = {0};
+        if (count >= lifted_parallel_min) weighted_k0(count, space[0], arg_0, out_1.p, acc_2);
+        else weighted_k0_body<false>(count, space[0], arg_0, out_1.p, acc_2);
+        v_e = out_1;
+        v_s = (double)(double)(acc_2[0]); f_s = true;
     }
     {
         int64_t space[1] = {-1};
-        if (v_data.p && !lifted_meet(space[0], v_data.d[0])) return lifted_fail(st, 3, 0, space[0], v_data.d[0]);
+        if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         if (v_counts.p && !lifted_meet(space[0], v_counts.d[0])) return lifted_fail(st, 3, 0, space[0], v_counts.d[0]);
         if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_data.p ? lifted_contiguous_data(v_data, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_data.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_2 = v_counts.p ? lifted_contiguous_data(v_counts, st, &packed_3, &packed_3_bytes) : nullptr;
+        const double* arg_0 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_e.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_2 = v_counts.p ? lifted_contiguous_data(v_counts, st, &packed_4, &packed_4_bytes) : nullptr;
         if (v_counts.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_4, &packed_4_bytes) : nullptr;
+        const double* arg_3 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_5, &packed_5_bytes) : nullptr;
         if (v_w.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) weighted_k1(count, space[0], arg_0, (double)v_s, arg_2, arg_3, acc_1);
@@ -1420,13 +1437,15 @@ extern "C" int weighted_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<int64_t, 1> v_counts = {};
     lifted_view<double, 1> v_data = {};
     lifted_view<double, 1> v_dw = {};
+    lifted_view<double, 1> v_e = {};
     double v_s = 0; bool f_s = false;
     lifted_view<double, 1> v_w = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
     if (!lifted_load_input(v_data, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_counts, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_w, io + 6)) return lifted_fail(st, 16, 0, 0, 0);
@@ -1438,26 +1457,29 @@ extern "C" int weighted_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         const double* arg_0 = v_data.p ? lifted_contiguous_data(v_data, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_data.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) weighted_grad_k0(count, space[0], arg_0, acc_1);
-        else weighted_grad_k0_body<false>(count, space[0], arg_0, acc_1);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_2[1] = {0};
+        if (count >= lifted_parallel_min) weighted_grad_k0(count, space[0], arg_0, out_1.p, acc_2);
+        else weighted_grad_k0_body<false>(count, space[0], arg_0, out_1.p, acc_2);
+        v_e = out_1;
+        v_s = (double)(double)(acc_2[0]); f_s = true;
     }
     {
         int64_t space[1] = {-1};
-        if (v_data.p && !lifted_meet(space[0], v_data.d[0])) return lifted_fail(st, 3, 0, space[0], v_data.d[0]);
+        if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         if (v_counts.p && !lifted_meet(space[0], v_counts.d[0])) return lifted_fail(st, 3, 0, space[0], v_counts.d[0]);
         if (v_w.p && !lifted_meet(space[0], v_w.d[0])) return lifted_fail(st, 3, 0, space[0], v_w.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_data.p ? lifted_contiguous_data(v_data, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_data.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_2 = v_counts.p ? lifted_contiguous_data(v_counts, st, &packed_3, &packed_3_bytes) : nullptr;
+        const double* arg_0 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_e.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_2 = v_counts.p ? lifted_contiguous_data(v_counts, st, &packed_4, &packed_4_bytes) : nullptr;
         if (v_counts.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_4, &packed_4_bytes) : nullptr;
+        const double* arg_3 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_5, &packed_5_bytes) : nullptr;
         if (v_w.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) weighted_grad_k1(count, space[0], arg_0, (double)v_s, arg_2, arg_3, out_1.p);
         else weighted_grad_k1_body<false>(count, space[0], arg_0, (double)v_s, arg_2, arg_3, out_1.p);
         v_dw = out_1;

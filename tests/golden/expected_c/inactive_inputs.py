@@ -13,9 +13,9 @@ __lifted_transforms__ = {
     ('grad', 'weighted', ('w',), False): "weighted_grad",
 }
 _KERNELS = {
-    "weighted_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "weighted_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "weighted_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
-    "weighted_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "weighted_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "weighted_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "weighted_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'i64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 19, 'memory': 11},
     "weighted_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'i64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 20, 'memory': 12},

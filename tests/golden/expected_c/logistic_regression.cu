@@ -586,6 +586,7 @@ LIFTED_KERNEL void loss_grad_k0(const int64_t n, const int64_t d0,
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_vg_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
+    double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -593,14 +594,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_vg_k0_body
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, e);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double m = m_data[i];
             const double y = y_data[i];
             // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
             const double t = (-m);
-            const double e = exp(t);
-            const double t_1 = (1.0 + e);
+            LIFTED_AT(e) = exp(t);
+            const double t_1 = (1.0 + LIFTED_AT(e));
             const double p = (1.0 / t_1);
             // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
             const double t_2 = log(p);
@@ -612,6 +614,10 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_vg_k0_body
             const double t_8 = (t_3 + t_7);
             LIFTED_AT(s_acc) += t_8;
         }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            e_out[i] = LIFTED_AT(e);
+        }
     }
     LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
@@ -620,14 +626,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_vg_k0_body
 LIFTED_KERNEL void loss_vg_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ m_data,
     const double* __restrict__ y_data,
+    double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(loss_vg_k0_body, (n, d0, m_data, y_data, s_acc_out));
+    LIFTED_RUN(loss_vg_k0_body, (n, d0, m_data, y_data, e_out, s_acc_out));
 }
 
 // loss_vg_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_vg_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ m_data,
+    const double* __restrict__ e_data,
     const double* __restrict__ y_data,
     const double t_10,
     double* __restrict__ t_19_out)
@@ -639,11 +646,9 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_vg_k1_body
         LIFTED_LOCAL(double, t_19);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double m = m_data[i];
+            const double e = e_data[i];
             const double y = y_data[i];
             // logistic_regression.py:7  p = 1.0 / (1.0 + np.exp(-(x @ w)))
-            const double t = (-m);
-            const double e = exp(t);
             const double t_1 = (1.0 + e);
             const double p = (1.0 / t_1);
             // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
@@ -670,12 +675,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void loss_vg_k1_body
 
 
 LIFTED_KERNEL void loss_vg_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ m_data,
+    const double* __restrict__ e_data,
     const double* __restrict__ y_data,
     const double t_10,
     double* __restrict__ t_19_out)
 {
-    LIFTED_RUN(loss_vg_k1_body, (n, d0, m_data, y_data, t_10, t_19_out));
+    LIFTED_RUN(loss_vg_k1_body, (n, d0, e_data, y_data, t_10, t_19_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1525,6 +1530,7 @@ extern "C" int loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state state; lifted_start(state, alloc, io + 16);
     lifted_loop_state* st = &state;
     lifted_view<double, 1> v_dw = {};
+    lifted_view<double, 1> v_e = {};
     lifted_view<double, 1> v_m = {};
     int64_t v_n = 0; bool f_n = false;
     double v_s = 0; bool f_s = false;
@@ -1537,10 +1543,11 @@ extern "C" int loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
     void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_w, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_y, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
@@ -1566,10 +1573,13 @@ extern "C" int loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const double* arg_1 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes) : nullptr;
         if (v_y.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) loss_vg_k0(count, space[0], arg_0, arg_1, acc_1);
-        else loss_vg_k0_body<false>(count, space[0], arg_0, arg_1, acc_1);
-        v_s = (double)(double)((double)acc_1[0] / (double)count); f_s = true;
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_2[1] = {0};
+        if (count >= lifted_parallel_min) loss_vg_k0(count, space[0], arg_0, arg_1, out_1.p, acc_2);
+        else loss_vg_k0_body<false>(count, space[0], arg_0, arg_1, out_1.p, acc_2);
+        v_e = out_1;
+        v_s = (double)(double)((double)acc_2[0] / (double)count); f_s = true;
     }
     // logistic_regression.py:8  return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
     {
@@ -1581,16 +1591,16 @@ extern "C" int loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
+        if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
-        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_5, &packed_5_bytes) : nullptr;
+        const double* arg_0 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_e.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_6, &packed_6_bytes) : nullptr;
         if (v_y.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_vg_k1(count, space[0], arg_0, arg_1, (double)v_t_10, out_1.p);
         else loss_vg_k1_body<false>(count, space[0], arg_0, arg_1, (double)v_t_10, out_1.p);
         v_t_19 = out_1;
@@ -1602,7 +1612,7 @@ extern "C" int loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         right = v_x;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_dw.p = product.p; v_dw.d[0] = product.d[1]; v_dw.s[0] = product.s[1];
     }

@@ -558,6 +558,7 @@ LIFTED_KERNEL void softmax_k0(const int64_t n, const int64_t d0, const int64_t d
 template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ z_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    double* __restrict__ e_out,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -568,6 +569,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
             LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LOCAL(double, e);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
@@ -577,9 +579,13 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
                 // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
                 const double shifted = (z - s);
                 // primal_only.py:9  e = np.exp(shifted)
-                const double e = exp(shifted);
+                LIFTED_AT(e) = exp(shifted);
                 // primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
-                LIFTED_AT(s_1_acc) += e;
+                LIFTED_AT(s_1_acc) += LIFTED_AT(e);
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                e_out[i] = LIFTED_AT(e);
             }
         }
         LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
@@ -590,23 +596,24 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 template <bool lifted_team> LIFTED_DEVICE void softmax_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ z_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    double* __restrict__ e_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(softmax_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, z_data, s_data, s_s0, s_s1, s_1_acc_out));
+    LIFTED_BY_ROW_LENGTH(softmax_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, z_data, s_data, s_s0, s_s1, e_out, s_1_acc_out));
 }
 
 LIFTED_KERNEL void softmax_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ z_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    double* __restrict__ e_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(softmax_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, z_data, s_data, s_s0, s_s1, s_1_acc_out));
+    LIFTED_RUN(softmax_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, z_data, s_data, s_s0, s_s1, e_out, s_1_acc_out));
 }
 
 // softmax_k2: 2-d index space of n elements
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ z_data,
-    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ e_data,
     const double* __restrict__ s_1_data, const int64_t s_1_s0, const int64_t s_1_s1,
     double* __restrict__ t_out)
 {
@@ -621,13 +628,8 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double z = z_data[i];
-            const double s = s_data[i0 * s_s0 + i1 * LIFTED_BROADCAST_STRIDE(s_s1)];
+            const double e = e_data[i];
             const double s_1 = s_1_data[i0 * s_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(s_1_s1)];
-            // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
-            const double shifted = (z - s);
-            // primal_only.py:9  e = np.exp(shifted)
-            const double e = exp(shifted);
             // primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
             LIFTED_AT(t) = (e / s_1);
         }
@@ -640,21 +642,19 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
 template <bool lifted_team> LIFTED_DEVICE void softmax_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ z_data,
-    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ e_data,
     const double* __restrict__ s_1_data, const int64_t s_1_s0, const int64_t s_1_s1,
     double* __restrict__ t_out)
 {
-    LIFTED_BY_ROW_WALK(softmax_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, z_data, s_data, s_s0, s_s1, s_1_data, s_1_s0, s_1_s1, t_out));
+    LIFTED_BY_ROW_WALK(softmax_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, e_data, s_1_data, s_1_s0, s_1_s1, t_out));
 }
 
 LIFTED_KERNEL void softmax_k2(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ z_data,
-    const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
+    const double* __restrict__ e_data,
     const double* __restrict__ s_1_data, const int64_t s_1_s0, const int64_t s_1_s1,
     double* __restrict__ t_out)
 {
-    LIFTED_RUN(softmax_k2_body, (n, d0, d1, z_data, s_data, s_s0, s_s1, s_1_data, s_1_s0, s_1_s1, t_out));
+    LIFTED_RUN(softmax_k2_body, (n, d0, d1, e_data, s_1_data, s_1_s0, s_1_s1, t_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1381,6 +1381,7 @@ extern "C" int softmax_block0(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 10);
     lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_e = {};
     lifted_view<double, 2> v_s = {};
     lifted_view<double, 2> v_s_1 = {};
     lifted_view<double, 2> v_t = {};
@@ -1389,10 +1390,11 @@ extern "C" int softmax_block0(int64_t* io, lifted_alloc_fn alloc)
     void* accumulators_2 = nullptr; int64_t accumulators_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
     void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* accumulators_5 = nullptr; int64_t accumulators_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* accumulators_6 = nullptr; int64_t accumulators_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
+    void* site_9 = nullptr; int64_t site_9_bytes = 0;
     if (!lifted_load_input(v_z, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     // primal_only.py:8  shifted = z - np.max(z, axis=1, keepdims=True)
     {
@@ -1428,35 +1430,36 @@ extern "C" int softmax_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
         const double* arg_0 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_4, &packed_4_bytes) : nullptr;
         if (v_z.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t acc_1_count[1] = {n_out};
-        lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) softmax_k1(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, acc_1.p);
-        else softmax_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, acc_1.p);
-        lifted_view<double, 2> reduced_1;
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t acc_2_count[1] = {n_out};
+        lifted_view<double, 1> acc_2;
+        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
+        if (count >= lifted_parallel_min) softmax_k1(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, out_1.p, acc_2.p);
+        else softmax_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, out_1.p, acc_2.p);
+        v_e = out_1;
+        lifted_view<double, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
-        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
-        v_s_1 = reduced_1;
+          if (!lifted_alloc_view(reduced_2, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_2.p[j] = (double)(double)(acc_2.p[j]);
+        v_s_1 = reduced_2;
     }
     // primal_only.py:10  return e / np.sum(e, axis=1, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (v_s.p && !lifted_meet(space[0], v_s.d[0])) return lifted_fail(st, 3, 0, space[0], v_s.d[0]);
-        if (v_s.p && v_s.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s.d[1]);
+        if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
+        if (v_e.p && !lifted_meet(space[1], v_e.d[1])) return lifted_fail(st, 3, 1, space[1], v_e.d[1]);
         if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
         if (v_s_1.p && v_s_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_s_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_7, &packed_7_bytes) : nullptr;
-        if (v_z.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_e.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) softmax_k2(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, v_s_1.p, (v_s_1.d[0] == 1 ? 0 : v_s_1.s[0]), 0, out_1.p);
-        else softmax_k2_body<false>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, v_s_1.p, (v_s_1.d[0] == 1 ? 0 : v_s_1.s[0]), 0, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) softmax_k2(count, space[0], space[1], arg_0, v_s_1.p, (v_s_1.d[0] == 1 ? 0 : v_s_1.s[0]), 0, out_1.p);
+        else softmax_k2_body<false>(count, space[0], space[1], arg_0, v_s_1.p, (v_s_1.d[0] == 1 ? 0 : v_s_1.s[0]), 0, out_1.p);
         v_t = out_1;
     }
     lifted_store_view(io + 5, v_t);

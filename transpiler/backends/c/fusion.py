@@ -22,13 +22,14 @@ from .fused_kernel import Kernel, pushes_with_loops
 from .partition import Partitioner
 from .region import tape_eqns
 from .region import REDUCTIONS
-from .remat import element_bytes
+from .remat import CALL_BYTES, element_bytes
 from .stencils import rewrite_stencils
 
 
-def fuse(fn: Function, host_fills: bool = False) -> tuple[Function, list[Kernel]]:
-    """The host function (regions replaced by launches) and its kernels. `host_fills`: an array of zeros that
-    nothing else joins is NumPy's `np.zeros` on the host (the CPU target), not a kernel.
+def fuse(fn: Function, cpu: bool = False) -> tuple[Function, list[Kernel]]:
+    """The host function (regions replaced by launches) and its kernels. `cpu` (the C target): an array of zeros
+    that nothing else joins is NumPy's `np.zeros` on the host, not a kernel, and a math-library call a kernel
+    would repeat costs `CALL_BYTES` in rematerialization's rule (remat.py).
 
     A tape must live in one kernel or on the host: a loop that pushes in one kernel and pops in another (or
     on the host) is taken out of the kernels, and the cut is made again; so is a loop whose tape size the host
@@ -36,7 +37,7 @@ def fuse(fn: Function, host_fills: bool = False) -> tuple[Function, list[Kernel]
     fn = rewrite_stencils(fn)
     banned: set[int] = set()
     while True:
-        partitioner = Partitioner(fn.name, banned, host_fills)
+        partitioner = Partitioner(fn.name, banned, host_fills=cpu, call_bytes=CALL_BYTES if cpu else 0)
         body = partitioner.block(fn.body, [a for a in result_atoms(fn.result) if isinstance(a, Var)])
         split = _split_tapes(body, partitioner.kernels + partitioner.unlaunched)
         unsized = [loops[0] for k in partitioner.kernels for _, loops in pushes_with_loops(k.body)

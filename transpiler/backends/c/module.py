@@ -60,7 +60,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         fn = expand_logsumexp(fn)
         if target == "c":  # (a product that reads a tie mask where its operand was; the CUDA target keeps cuBLAS)
             fn = mask_products(fn)
-        host, kernels = fuse(fn, host_fills=target == "c")
+        host, kernels = fuse(fn, cpu=target == "c")
         host = route_cuda_products(host) if target == "cuda" else route_cpu_products(host)
         strided = frozenset(strided_values(host))
         regions = [emit_kernel(k, display, strided) for k in kernels]

@@ -165,10 +165,11 @@ class Partitioner:
     """Cuts blocks into regions and launches, collecting the kernels (one `fuse` attempt; `banned`: ids of loops
     and branches that must stay host code)."""
 
-    def __init__(self, name: str, banned: set[int], host_fills: bool):
+    def __init__(self, name: str, banned: set[int], host_fills: bool, call_bytes: int = 0):
         self.name = name
         self.banned = banned
         self.host_fills = host_fills
+        self.call_bytes = call_bytes  # remat.py's cost of a repeated math-library call
         self.kernels: list[Kernel] = []
         self.unlaunched: list[Kernel] = []  # regions that store nothing: their tape pushes still count (see `fuse`)
         self.accumulators: set[int] = set()
@@ -181,7 +182,7 @@ class Partitioner:
         tape_news = [s for s in stmts if isinstance(s, Eqn) and s.prim.name == "tape_new"]
         stmts = [s for s in stmts if not (isinstance(s, Eqn) and s.prim.name == "tape_new")]
         items = self._cut(stmts, tail, seeds)
-        rematerialize(items, tail)
+        rematerialize(items, tail, self.call_bytes)
         # a region's launch stores the values it defines that a later item (or the tail) reads
         later: dict[int, set[int]] = {}
         reads = {id(a) for a in tail if isinstance(a, Var)}

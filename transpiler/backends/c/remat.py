@@ -16,6 +16,12 @@ register or is read again from the cache):
 - and only a computation of at most `MAX_COPY` elementwise equations (or gathers, loaded again from their tables), all of the producing region's own
   top-level statements, over the consumer's index space (or over one element), with nothing between the two
   kernels that writes into an array in place (the recomputation must read the same values).
+On the CPU a second pass (`_load_call_results`) weighs the math-library calls (`exp`, `log`, `tanh`, ...) the
+copies repeat: one per element costs `CALL_BYTES` (a libmvec `exp` takes about what moving 18 bytes does at one
+thread's copy bandwidth: see docs/backends.md). A call's result that consuming kernels recompute is loaded by
+them instead (stored once by its own kernel) where the calls and the input loads that saves outweigh its loads
+and its store: logsumexp's gradient stores `exp(x - a)` once, where three passes each evaluated it. On the GPU
+bytes alone decide, as before (the constant was measured on the CPU only).
 Recomputation repeats the same operations on the same operands. Arithmetic, `sqrt` and comparisons are
 correctly rounded, so their recomputed value is bit for bit the stored one; a math-library function (`exp`,
 `tanh`, `pow`, ...) may differ in its last bits between a vectorised loop (libmvec) and a scalar one (libm), so a
@@ -32,9 +38,11 @@ from .gather import is_gather, outside_atoms, table_values, worth_loading
 from .region import TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
 
 MAX_COPY = 24
+CALL_BYTES = 16  # one math-library call per element, in bytes moved: its cost on the CPU (see above)
 ITEM_SIZE = {"f64": 8, "f32": 4, "i64": 8, "i32": 4, "bool": 1}
 EXACT_CALLS = {"sqrt", "fabs", "floor", "ceil", "copysign", "lifted_maximum", "lifted_minimum", "lifted_abs",
-               "lifted_sign", "lifted_floor_divide", "lifted_mod", "lifted_clip"}  # correctly rounded in every loop
+               "lifted_sign", "lifted_floor_divide", "lifted_mod", "lifted_clip", "lifted_where", "fmax", "fmin",
+               "isnan", "isinf", "isfinite"}  # correctly rounded (or exact selections and tests) in every loop
 ROUNDING = {"floor", "ceil", "sign", "floor_divide", "mod"}
 
 
@@ -47,9 +55,10 @@ def element_bytes(atom, space: tuple) -> int:
     return ITEM_SIZE.get(atom.type.dtype, 8)
 
 
-def rematerialize(items: list, tail: list) -> None:
+def rematerialize(items: list, tail: list, call_bytes: int = 0) -> None:
     """Give the regions of one block (`items`: host statements and `Region`s in order) the copies they should
-    recompute, until no choice changes."""
+    recompute, until no choice changes. `call_bytes`: the cost of a repeated math-library call (the module's
+    rule; 0 leaves the choice to bytes alone)."""
     regions = [k for k, item in enumerate(items) if isinstance(item, Region)]
     origin: dict[int, int] = {}  # value -> the region whose own statements define it
     order: dict[int, tuple] = {}  # equation -> its place in the block (copies keep the block's order)
@@ -94,6 +103,71 @@ def rematerialize(items: list, tail: list) -> None:
                         continue
                     consumer.copies = copies
                     changed = True
+    if call_bytes:
+        _load_call_results(items, regions, origin, host_reads, call_bytes)
+
+
+def _load_call_results(items: list, regions: list[int], origin: dict, host_reads: set, call_bytes: int) -> None:
+    """Let kernels load the results of math-library calls they recompute where that costs less (the module's
+    second pass), the most profitable value first, until none gains."""
+    while True:
+        best: tuple | None = None
+        candidates = {id(e.out): e.out for k in regions for e in items[k].copies
+                      if len(e.outs) == 1 and id(e.out) in origin and calls_math_library(e) and _per_element(e)}
+        for value in candidates.values():
+            cuts = {}
+            for k in regions:
+                cut = _cut(items[k], value, call_bytes)
+                if cut is not None and cut[0] > 0:
+                    cuts[k] = cut
+            store = _store_bytes(items, regions, items[origin[id(value)]], value, host_reads)
+            gain = sum(g for g, _ in cuts.values()) - store
+            if cuts and gain > 0 and (best is None or gain > best[0]):
+                best = (gain, cuts)
+        if best is None:
+            return
+        for k, (_, copies) in best[1].items():
+            items[k].copies = copies
+
+
+def _store_bytes(items: list, regions: list[int], producer: Region, value: Var, host_reads: set) -> int:
+    """What storing `value` adds to its producer's launch: nothing when it is stored already, its item size when
+    the producer stores other values, and its inputs' loads too when the launch would otherwise not happen."""
+    read_later = set(host_reads)
+    for k in regions:
+        read_later |= {id(v) for v in free_values(items[k].body)}
+    if id(value) in read_later:
+        return 0
+    launched = any(id(v) in read_later for v in all_defined(producer.stmts))
+    inputs = 0 if launched else sum(element_bytes(v, producer.shape) for v in free_values(producer.body))
+    return element_bytes(value, producer.shape) + inputs
+
+
+def _cut(consumer: Region, value: Var, call_bytes: int) -> tuple[int, list] | None:
+    """(what loading `value` instead of recomputing it saves the consumer, its copies then); None when the
+    consumer does not recompute it."""
+    defining = {id(o): e for e in consumer.copies for o in e.outs}
+    if id(value) not in defining:
+        return None
+    needed: dict[int, Eqn] = {}
+    stack = [v for v in free_values(consumer.stmts) if isinstance(v, Var)]
+    while stack:
+        var = stack.pop()
+        eqn = defining.get(id(var))
+        if var is value or eqn is None or id(eqn) in needed:
+            continue
+        needed[id(eqn)] = eqn
+        stack += [a for a in eqn.args if isinstance(a, Var)]
+    copies = [e for e in consumer.copies if id(e) in needed]
+    kept = {id(v) for v in free_values(copies + consumer.stmts)}
+    dropped = sum(element_bytes(v, consumer.shape) for v in free_values(consumer.body) if id(v) not in kept)
+    calls = sum(1 for e in consumer.copies if id(e) not in needed and calls_math_library(e) and _per_element(e))
+    return call_bytes * calls + dropped - element_bytes(value, consumer.shape), copies
+
+
+def _per_element(eqn: Eqn) -> bool:
+    """Is the equation computed for each element (not a value of one element, which a kernel works out once)?"""
+    return any(out.type.shape and any(d != 1 for d in out.type.shape) for out in eqn.outs)
 
 
 def calls_math_library(eqn: Eqn) -> bool:
