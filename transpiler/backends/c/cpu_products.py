@@ -32,11 +32,13 @@ FLOATS = ("f32", "f64")
 
 @dataclasses.dataclass(frozen=True)
 class StackedProduct:
-    """How to compute an einsum as `np.matmul(a.transpose(a_axes), b.transpose(b_axes)).transpose(out_axes)`."""
+    """How to compute an einsum as `np.matmul(a.transpose(a_axes), b.transpose(b_axes)).transpose(out_axes)`, or,
+    `swapped`, as `np.matmul(b.transpose(b_axes), a.transpose(a_axes)).transpose(out_axes)`."""
 
     a_axes: tuple[int, ...]
     b_axes: tuple[int, ...]
     out_axes: tuple[int, ...]
+    swapped: bool = False
 
 
 def einsum_as_stacked_matmul(spec: str, a: TensorType, b: TensorType) -> StackedProduct | None:
@@ -60,11 +62,12 @@ def einsum_as_stacked_matmul(spec: str, a: TensorType, b: TensorType) -> Stacked
     size = a.shape[sa.index(k)]
     if size is None or size != b.shape[sb.index(k)]:  # einsum would broadcast a size-1 axis; matmul refuses
         return None
-    a_order = batch + left + contracted
-    b_order = batch + contracted + right
-    product = batch + left + right
+    if out[-1] == left[0]:  # (the result's last axis is a's free one: b.T @ a.T keeps it the unit-stride one)
+        a_order, b_order, product = batch + contracted + left, batch + right + contracted, batch + right + left
+    else:
+        a_order, b_order, product = batch + left + contracted, batch + contracted + right, batch + left + right
     return StackedProduct(tuple(sa.index(c) for c in a_order), tuple(sb.index(c) for c in b_order),
-                          tuple(product.index(c) for c in out))
+                          tuple(product.index(c) for c in out), swapped=out[-1] == left[0])
 
 
 def _transposed(node, axes: tuple[int, ...]):
@@ -80,7 +83,10 @@ def _render(args, params):
 
     plan: StackedProduct = params["plan"]
     a, b = args
-    product = cg.call(cg.attr(cg.name("_runtime"), "matmul"), _transposed(a, plan.a_axes), _transposed(b, plan.b_axes))
+    operands = [_transposed(a, plan.a_axes), _transposed(b, plan.b_axes)]
+    if plan.swapped:
+        operands.reverse()
+    product = cg.call(cg.attr(cg.name("_runtime"), "matmul"), *operands)
     return _transposed(product, plan.out_axes)
 
 

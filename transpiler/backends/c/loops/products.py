@@ -42,15 +42,16 @@ class Products:
         plan = eqn.params["plan"]
         a, b = eqn.args
         out = eqn.out
+        first, second = ((b, plan.b_axes), (a, plan.a_axes)) if plan.swapped else ((a, plan.a_axes), (b, plan.b_axes))
         if len(plan.a_axes) == 2:
             product = self.view_type(out.type.dtype, 2)
-            lines = [f"{product} left, right, product;"] + _permuted("left", self.var(a), plan.a_axes) + \
-                _permuted("right", self.var(b), plan.b_axes)
+            lines = [f"{product} left, right, product;"] + _permuted("left", self.var(first[0]), first[1]) + \
+                _permuted("right", self.var(second[0]), second[1])
             lines += self._one_product(eqn)
             return ["{"] + indent(lines + _permuted(self.var(out), "product", plan.out_axes)) + ["}"]
         stack = self.view_type(out.type.dtype, 3)
-        lines = [f"{stack} left_stack, right_stack;"] + _permuted("left_stack", self.var(a), plan.a_axes) + \
-            _permuted("right_stack", self.var(b), plan.b_axes)
+        lines = [f"{stack} left_stack, right_stack;"] + _permuted("left_stack", self.var(first[0]), first[1]) + \
+            _permuted("right_stack", self.var(second[0]), second[1])
         lines += self._stacked_matmul(eqn, "left_stack", "right_stack", "result_stack")
         return ["{"] + indent(lines + _permuted(self.var(out), "result_stack", plan.out_axes)) + ["}"]
 
