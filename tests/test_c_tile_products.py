@@ -161,3 +161,22 @@ def test_a_triangular_stacked_product_and_its_gradient(tmp_path):
     args = [rng.normal(size=(k, d, d)) * 0.3, rng.normal(size=(n, d)), rng.normal(size=(k, d)),
             np.tril(np.ones((d, d)))]
     check_c_against_python(GMM_LIKE, args, tmp_path, "gmm_like", (0, 1, 2))
+
+
+def test_row_blocks_shared_among_threads_give_the_same_bits(products):
+    """A product of 2^22 multiplications or more shares its row blocks among the OpenMP threads; every block
+    adds in the same order whichever thread runs it, so two threads give one thread's bits."""
+    gomp = ctypes.CDLL("libgomp.so.1")
+    rng = np.random.default_rng(4)
+    a, b, c = rng.normal(size=(1100, 64)), np.tril(rng.normal(size=(64, 64))), np.zeros((1100, 64))
+    before = gomp.omp_get_max_threads()
+    try:
+        gomp.omp_set_num_threads(1)
+        alone = products.f(a, b, c)
+        gomp.omp_set_num_threads(2)
+        shared = products.f(a, b, c)
+    finally:
+        gomp.omp_set_num_threads(before)
+    for one, two in zip(alone, shared):
+        np.testing.assert_array_equal(one, two)
+    np.testing.assert_allclose(alone[0], a @ b, rtol=1e-12, atol=1e-11)
