@@ -9,9 +9,14 @@ batch letters (in both operands and the output), exactly one contracted letter (
 output, the same size on both), and exactly one free letter per operand (in that operand and the output), with
 no letter repeated in an operand, and both operands of the same float dtype. Then
 
-    np.einsum("kij,nkj->nki", a, b) == np.matmul(a, b.transpose(1, 2, 0)).transpose(2, 0, 1)
+    np.einsum("kij,nkj->nki", a, b) == np.matmul(b.transpose(1, 0, 2), a.transpose(0, 2, 1)).transpose(1, 0, 2)
 
-up to the order of the additions (BLAS sums in another order: round-off only). Other einsums stay `np.einsum`.
+up to the order of the additions (BLAS sums in another order: round-off only). The operands are taken in the
+order that makes the result's last axis the product's columns (`swapped` above: `b.T @ a.T` per batch where the
+output ends with a's free letter), so that axis has unit stride in the result: the reductions and element work
+over it downstream (gmm's `np.sum(qdiff * qdiff, axis=2)`) read contiguous rows instead of rows strided by n,
+and the factor `Q` is the right operand, whose rows of zeros the run's tiled products skip (see
+templates/c_tile_products.cuh.j2). Other einsums stay `np.einsum`.
 
 A product of a stack of matrices and one matrix (`a @ b`, `a` of rank 3 or more, `b` a matrix: GradBench ht's
 26 tangents of the skinning `(26, 3, 4 bones) @ (4 bones, vertices)`) is `_runtime.flat_matmul(a, b)`: one GEMM
