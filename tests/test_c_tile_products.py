@@ -1,8 +1,8 @@
 """Register-tiled matrix products inside runs (`templates/c_tile_products.cuh.j2`) and the orientation of a stacked
 einsum product (`transpiler/backends/c/cpu_products.py`).
 
-A run's product whose packed right operand fits the tiles (`LIFTED_TILES_PAY`: k <= 1024, at least half a panel of
-columns, b at most 1 MiB) is computed by the tiles, not BLAS: pinned by a stand-in gemm that counts its calls.
+A run's product whose packed right operand fits the tiles (`LIFTED_TILES_PAY`: 8 <= k <= 1024, at least half a
+panel of columns, b at most 1 MiB, 2^14 multiplications) is computed by the tiles, not BLAS: pinned by a stand-in gemm that counts its calls.
 Rows of b that are zero across a panel are skipped only where a's column is finite, so an inf or NaN meeting a
 zero gives NaN as NumPy's product does; values against NumPy (float64 and float32, every layout, panel and row
 block edges, triangular, banded and dense operands) and a gmm-like gradient against finite differences and
@@ -67,8 +67,8 @@ def _check(products, a, b, c, rtol):
 
 
 def test_products_that_fit_the_tiles_call_no_blas(products):
-    """(40 x 64) @ (64 x 64) and its product with b.T run in the tiles; (3 x 2000) @ (2000 x 20) (k > 1024) and a
-    product of 2 columns (less than half a panel) call BLAS."""
+    """(40 x 64) @ (64 x 64) and its product with b.T run in the tiles; (3 x 2000) @ (2000 x 20) (k > 1024), a
+    product of 2 columns (less than half a panel), one of k = 4 and one of 12 x 12 x 12 call BLAS."""
     pointer = ctypes.c_void_p.in_dll(products._kernels.library, "lifted_blas_dgemm")
     saved, calls = pointer.value, []
     counting = GEMM(lambda *args: calls.append(args[3:6]))
@@ -82,12 +82,14 @@ def test_products_that_fit_the_tiles_call_no_blas(products):
         assert calls == []
         products.f(rng.normal(size=(3, 2000)), rng.normal(size=(2000, 20)), np.zeros((3, 20)))
         products.f(rng.normal(size=(300, 20)), rng.normal(size=(20, 2)), np.zeros((300, 2)))
-        assert (3, 20, 2000) in calls and (300, 2, 20) in calls
+        products.f(rng.normal(size=(300, 4)), rng.normal(size=(4, 20)), np.zeros((300, 20)))
+        products.f(rng.normal(size=(12, 12)), rng.normal(size=(12, 12)), np.zeros((12, 12)))
+        assert {(3, 20, 2000), (300, 2, 20), (300, 20, 4), (12, 12, 12)} <= set(calls)
     finally:
         pointer.value = saved
 
 
-@pytest.mark.parametrize("n, k, m", [(1, 9, 8), (12, 16, 16), (13, 17, 33), (40, 64, 64), (101, 1024, 8),
+@pytest.mark.parametrize("n, k, m", [(1, 1024, 16), (12, 64, 32), (13, 40, 33), (40, 64, 64), (101, 1024, 8), (300, 8, 9),
                                      (300, 200, 50), (1000, 64, 64)])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided", "reversed"])
 @pytest.mark.parametrize("shape", ["dense", "lower", "upper", "band", "zero rows"])
@@ -154,10 +156,10 @@ g = grad(f, wrt=("q", "x", "mu"))
 
 
 def test_a_triangular_stacked_product_and_its_gradient(tmp_path):
-    """gmm's shape at sizes that take the tiles (d = 16, k = 3, n = 40), Q lower-triangular through a mask:
+    """gmm's shape at sizes that take the tiles (d = 16, k = 3, n = 80), Q lower-triangular through a mask:
     against Python, the NumPy backend, finite differences and autograd."""
     rng = np.random.default_rng(11)
-    d, k, n = 16, 3, 40
+    d, k, n = 16, 3, 80
     args = [rng.normal(size=(k, d, d)) * 0.3, rng.normal(size=(n, d)), rng.normal(size=(k, d)),
             np.tril(np.ones((d, d)))]
     check_c_against_python(GMM_LIKE, args, tmp_path, "gmm_like", (0, 1, 2))
