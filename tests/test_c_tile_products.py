@@ -124,18 +124,18 @@ def test_a_non_finite_value_meeting_skipped_zeros_gives_numpys_nan(products, bad
         np.testing.assert_allclose(value[finite], expected[finite], rtol=1e-5, atol=1e-5 * np.abs(expected[finite]).max())
 
 
-def test_a_stacked_einsum_keeps_its_results_last_axis_unit_stride():
-    """gmm's Q (x - mu) `"kij,nkj->nki"` is computed as `diff @ Q.T` per component, (k, n, i), so the result's
-    last axis i is the product's unit-stride one (and Q, the triangular factor, is the packed operand); its
-    adjoint's `"kij,nki->nkj"` likewise; `"nki,nkj->kij"` keeps its operands' order."""
+def test_a_stacked_einsum_may_turn_so_its_results_last_axis_is_unit_stride():
+    """gmm's Q (x - mu) `"kij,nkj->nki"` may also be computed as `diff @ Q.T` per component, (k, n, i), so the
+    result's last axis i is the product's unit-stride one (and Q, the triangular factor, is the packed operand);
+    its adjoint's `"kij,nki->nkj"` likewise; `"nki,nkj->kij"` ends with b's free axis and has no other way."""
     qmat, diff = TensorType("f64", (5, 64, 64)), TensorType("f64", (1000, 5, 64))
     forward = einsum_as_stacked_matmul("kij,nkj->nki", qmat, diff)
-    assert forward.swapped and forward.b_axes == (1, 0, 2) and forward.a_axes == (0, 2, 1)
-    assert forward.out_axes == (1, 0, 2)
+    assert forward.a_axes == (0, 1, 2) and forward.b_axes == (1, 2, 0) and forward.out_axes == (2, 0, 1)
+    assert forward.swapped == ((1, 0, 2), (0, 2, 1), (1, 0, 2)) and forward.free_axis == 1
     adjoint = einsum_as_stacked_matmul("kij,nki->nkj", qmat, diff)
-    assert adjoint.swapped and adjoint.out_axes[-1] == 2
+    assert adjoint.swapped is not None and adjoint.swapped[2][-1] == 2 and adjoint.free_axis == 2
     weights = einsum_as_stacked_matmul("nki,nkj->kij", diff, diff)
-    assert not weights.swapped and weights.out_axes == (0, 1, 2)
+    assert weights.swapped is None and weights.out_axes == (0, 1, 2)
 
 
 GMM_LIKE = '''
@@ -155,14 +155,18 @@ g = grad(f, wrt=("q", "x", "mu"))
 '''
 
 
-def test_a_triangular_stacked_product_and_its_gradient(tmp_path):
-    """gmm's shape at sizes that take the tiles (d = 16, k = 3, n = 80), Q lower-triangular through a mask:
-    against Python, the NumPy backend, finite differences and autograd."""
+@pytest.mark.parametrize("d", [2, 16])
+def test_a_triangular_stacked_product_and_its_gradient(tmp_path, d):
+    """gmm's shape, Q lower-triangular through a mask, at d = 16 (the einsums turned, their products in the tiles:
+    k = 3, n = 80) and d = 2 (rows of two: not turned), against Python, the NumPy backend, finite differences and
+    autograd; the run's text chooses the way at launch."""
     rng = np.random.default_rng(11)
-    d, k, n = 16, 3, 80
+    k, n = 3, 80
     args = [rng.normal(size=(k, d, d)) * 0.3, rng.normal(size=(n, d)), rng.normal(size=(k, d)),
             np.tril(np.ones((d, d)))]
     check_c_against_python(GMM_LIKE, args, tmp_path, "gmm_like", (0, 1, 2))
+    # (f's Q (x - mu), and in g that, its adjoint to diff and the adjoint of the second einsum to qdiff)
+    assert (tmp_path / "gmm_like.cu").read_text().count("const bool turned = LIFTED_TURNS(double, ") == 4
 
 
 def test_row_blocks_shared_among_threads_give_the_same_bits(products):
