@@ -50,7 +50,7 @@ class Products:
         rank = len(plan.a_axes)
         view = self.view_type(out.type.dtype, rank)
         names = ("left", "right", "product") if rank == 2 else ("left_stack", "right_stack", "result_stack")
-        lines = [f"{view} {names[0]}, {names[1]};"]
+        lines = [f"{view} {', '.join(names[:3 if rank == 2 else 2])};"]
         straight = _permuted(names[0], self.var(a), plan.a_axes) + _permuted(names[1], self.var(b), plan.b_axes)
         if plan.swapped is None:
             lines += straight
@@ -62,7 +62,7 @@ class Products:
                                                _permuted(names[1], self.var(a), second)) + \
                 ["} else {"] + indent(straight) + ["}"]
         if rank == 2:
-            lines = [f"{view} product;"] + lines + self._one_product(eqn)
+            lines += self._one_product(eqn)
         else:
             lines += self._stacked_matmul(eqn, "left_stack", "right_stack", "result_stack")
         result = _permuted(self.var(out), names[2], plan.out_axes)
