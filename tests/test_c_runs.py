@@ -230,9 +230,10 @@ def f32(a: "f32[n,k]", b: "f32[k,m]", v: "f32[k]", u: "f32[n]"):
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided"])
 def test_products_by_size_class_agree_with_numpy(tmp_path_factory, n, k, m, layout):
     """Each size class of a run's products: tiny ones (at most 256 multiplications) and matrix-vector ones up to
-    2^22 in C loops, larger ones through BLAS (the matrix products of (16, 128) x (128, 2) and (300, 200) x
-    (200, 50), and all of (2100, 2000)); contiguous, transposed and strided operands; float64 and float32. NumPy's numbers to
-    round-off (the loops and BLAS add in their own orders)."""
+    2^22 in C loops, the tiles where they fit ((300, 200) x (200, 50); see test_c_tile_products.py), larger or
+    narrower ones through BLAS ((16, 128) x (128, 2) and all of (2100, 2000)); contiguous, transposed and strided
+    operands; float64 and float32. NumPy's numbers to round-off (the loops, tiles and BLAS add in their own
+    orders)."""
     module, _ = c_module(SIZED_PRODUCTS, tmp_path_factory.mktemp("sized"), "sized_products")
     rng = np.random.default_rng(n + k + m)
     args = [rng.normal(size=s) for s in [(n, k), (k, m), (k,), (n,)]]

@@ -11,7 +11,10 @@ no letter repeated in an operand, and both operands of the same float dtype. The
 
     np.einsum("kij,nkj->nki", a, b) == np.matmul(a, b.transpose(1, 2, 0)).transpose(2, 0, 1)
 
-up to the order of the additions (BLAS sums in another order: round-off only). Other einsums stay `np.einsum`.
+up to the order of the additions (BLAS sums in another order: round-off only). Inside a run the product may also
+be taken the other way round (`StackedProduct.swapped`: `b.T @ a.T` per batch where the output ends with a's free
+letter), which makes that last axis the result's unit-stride one (see loops/products.py). Other einsums stay
+`np.einsum`.
 
 A product of a stack of matrices and one matrix (`a @ b`, `a` of rank 3 or more, `b` a matrix: GradBench ht's
 26 tangents of the skinning `(26, 3, 4 bones) @ (4 bones, vertices)`) is `_runtime.flat_matmul(a, b)`: one GEMM
@@ -32,11 +35,18 @@ FLOATS = ("f32", "f64")
 
 @dataclasses.dataclass(frozen=True)
 class StackedProduct:
-    """How to compute an einsum as `np.matmul(a.transpose(a_axes), b.transpose(b_axes)).transpose(out_axes)`."""
+    """How to compute an einsum as `np.matmul(a.transpose(a_axes), b.transpose(b_axes)).transpose(out_axes)`.
+
+    `swapped` (where the output ends with a's free letter, at a's axis `free_axis`): the same product the other
+    way round, `np.matmul(b.transpose(swapped[0]), a.transpose(swapped[1])).transpose(swapped[2])`, whose result
+    has that last axis as its unit-stride one; a run takes it when that axis is long enough (see loops/products.py).
+    """
 
     a_axes: tuple[int, ...]
     b_axes: tuple[int, ...]
     out_axes: tuple[int, ...]
+    swapped: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None = None
+    free_axis: int = -1
 
 
 def einsum_as_stacked_matmul(spec: str, a: TensorType, b: TensorType) -> StackedProduct | None:
@@ -60,11 +70,14 @@ def einsum_as_stacked_matmul(spec: str, a: TensorType, b: TensorType) -> Stacked
     size = a.shape[sa.index(k)]
     if size is None or size != b.shape[sb.index(k)]:  # einsum would broadcast a size-1 axis; matmul refuses
         return None
-    a_order = batch + left + contracted
-    b_order = batch + contracted + right
-    product = batch + left + right
+    a_order, b_order, product = batch + left + contracted, batch + contracted + right, batch + left + right
+    swapped = None
+    if out[-1] == left[0]:  # (the result's last axis is a's free one: b.T @ a.T makes it the unit-stride one)
+        turned = batch + right + left
+        swapped = (tuple(sb.index(c) for c in batch + right + contracted),
+                   tuple(sa.index(c) for c in batch + contracted + left), tuple(turned.index(c) for c in out))
     return StackedProduct(tuple(sa.index(c) for c in a_order), tuple(sb.index(c) for c in b_order),
-                          tuple(product.index(c) for c in out))
+                          tuple(product.index(c) for c in out), swapped, sa.index(left[0]))
 
 
 def _transposed(node, axes: tuple[int, ...]):

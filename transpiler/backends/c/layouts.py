@@ -29,8 +29,8 @@ def _strided(eqn: Eqn) -> bool:
     if name in VIEW_PRIMS:
         return True
     if name == "stacked_matmul":
-        axes = eqn.params["plan"].out_axes
-        return axes != tuple(range(len(axes)))
+        plan = eqn.params["plan"]
+        return plan.swapped is not None or plan.out_axes != tuple(range(len(plan.out_axes)))
     if name == "getitem":
         index = [item for item in eqn.params["index"] if item is not None]
         gathers = {k for k, a in enumerate(eqn.args) if k and a.type.shape != ()}

@@ -38,21 +38,38 @@ class Products:
 
     def stacked_product(self, eqn: Eqn) -> list[str]:
         """An einsum that is one stacked product (../cpu_products.py): `np.matmul` of transposed views, the result
-        a transposed view of the new stack."""
+        a transposed view of the new stack. Where the output ends with a's free axis, the product is taken the
+        other way round (`b.T @ a.T` per batch) when that axis has at least half a tile panel (LIFTED_TURNS in the
+        prelude): the result's last axis is then its unit-stride one, so the element work and reductions over it
+        read contiguous rows (gmm's `qdiff`, (n, k, d), was the view of a (k, d, n) stack: its rows 1000 elements
+        apart), and the triangular factor is the right operand, whose rows of zeros the tiles skip. Rows of a
+        few elements keep the other way (gmm at d = 2: its (n, k) element work walks n contiguously)."""
         plan = eqn.params["plan"]
         a, b = eqn.args
         out = eqn.out
-        if len(plan.a_axes) == 2:
-            product = self.view_type(out.type.dtype, 2)
-            lines = [f"{product} left, right, product;"] + _permuted("left", self.var(a), plan.a_axes) + \
-                _permuted("right", self.var(b), plan.b_axes)
+        rank = len(plan.a_axes)
+        view = self.view_type(out.type.dtype, rank)
+        names = ("left", "right", "product") if rank == 2 else ("left_stack", "right_stack", "result_stack")
+        lines = [f"{view} {', '.join(names[:3 if rank == 2 else 2])};"]
+        straight = _permuted(names[0], self.var(a), plan.a_axes) + _permuted(names[1], self.var(b), plan.b_axes)
+        if plan.swapped is None:
+            lines += straight
+        else:
+            first, second, _ = plan.swapped
+            lines += [f"const bool turned = LIFTED_TURNS({C_TYPES[out.type.dtype]}, "
+                      f"{self.var(a)}.d[{plan.free_axis}]);",
+                      "if (turned) {"] + indent(_permuted(names[0], self.var(b), first) +
+                                               _permuted(names[1], self.var(a), second)) + \
+                ["} else {"] + indent(straight) + ["}"]
+        if rank == 2:
             lines += self._one_product(eqn)
-            return ["{"] + indent(lines + _permuted(self.var(out), "product", plan.out_axes)) + ["}"]
-        stack = self.view_type(out.type.dtype, 3)
-        lines = [f"{stack} left_stack, right_stack;"] + _permuted("left_stack", self.var(a), plan.a_axes) + \
-            _permuted("right_stack", self.var(b), plan.b_axes)
-        lines += self._stacked_matmul(eqn, "left_stack", "right_stack", "result_stack")
-        return ["{"] + indent(lines + _permuted(self.var(out), "result_stack", plan.out_axes)) + ["}"]
+        else:
+            lines += self._stacked_matmul(eqn, "left_stack", "right_stack", "result_stack")
+        result = _permuted(self.var(out), names[2], plan.out_axes)
+        if plan.swapped is not None:
+            result = ["if (turned) {"] + indent(_permuted(self.var(out), names[2], plan.swapped[2])) + \
+                ["} else {"] + indent(result) + ["}"]
+        return ["{"] + indent(lines + result) + ["}"]
 
     def _one_product(self, eqn: Eqn) -> list[str]:
         """`product` = `left` @ `right` (matrix views declared by the caller): NumPy's size check, a new

@@ -1,0 +1,188 @@
+"""Register-tiled matrix products inside runs (`templates/c_tile_products.cuh.j2`) and the orientation of a stacked
+einsum product (`transpiler/backends/c/cpu_products.py`).
+
+A run's product whose packed right operand fits the tiles (`LIFTED_TILES_PAY`: 8 <= k <= 1024, at least half a
+panel of columns, b at most 1 MiB, 2^14 multiplications) is computed by the tiles, not BLAS: pinned by a stand-in gemm that counts its calls.
+Rows of b that are zero across a panel are skipped only where a's column is finite, so an inf or NaN meeting a
+zero gives NaN as NumPy's product does; values against NumPy (float64 and float32, every layout, panel and row
+block edges, triangular, banded and dense operands) and a gmm-like gradient against finite differences and
+autograd.
+"""
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+import pytest
+
+from lifted.transpiler.backends.c.cpu_products import einsum_as_stacked_matmul
+from lifted.transpiler.ir.types import TensorType
+from test_c_backend import c_module
+from test_c_loop_kernels import check_c_against_python
+
+PRODUCTS = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(a: "f64[n,k]", b: "f64[k,m]", c: "f64[n,m]"):
+    return a @ b + c, (a @ b) @ b.T
+
+
+@kernel
+def f32(a: "f32[n,k]", b: "f32[k,m]", c: "f32[n,m]"):
+    return a @ b + c, (a @ b) @ b.T
+'''
+
+GEMM = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64,
+                        ctypes.c_int64, ctypes.c_double, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p,
+                        ctypes.c_int64, ctypes.c_double, ctypes.c_void_p, ctypes.c_int64)
+
+
+@pytest.fixture(scope="module")
+def products(tmp_path_factory):
+    module, _ = c_module(PRODUCTS, tmp_path_factory.mktemp("tiles"), "tile_products")
+    return module
+
+
+def _layout(x: np.ndarray, layout: str) -> np.ndarray:
+    if layout == "transposed":
+        return np.asfortranarray(x)
+    if layout == "strided":
+        return np.repeat(x, 2, axis=-1)[..., ::2]
+    if layout == "reversed":
+        return np.ascontiguousarray(x[::-1, ::-1])[::-1, ::-1]
+    return x
+
+
+def _check(products, a, b, c, rtol):
+    function = products.f if a.dtype == np.float64 else products.f32
+    got = function(a, b, c)
+    expected = (a.astype(np.float64) @ b + c, (a.astype(np.float64) @ b) @ b.T)
+    for value, reference in zip(got, expected):
+        assert value.dtype == a.dtype and value.shape == reference.shape
+        scale = np.sqrt(a.shape[1]) * np.abs(reference).max(initial=1.0)  # (round-off of a sum of k products)
+        np.testing.assert_allclose(value, reference, rtol=rtol, atol=rtol * scale)
+
+
+def test_products_that_fit_the_tiles_call_no_blas(products):
+    """(40 x 64) @ (64 x 64) and its product with b.T run in the tiles; (3 x 2000) @ (2000 x 20) (k > 1024), a
+    product of 2 columns (less than half a panel), one of k = 4 and one of 12 x 12 x 12 call BLAS."""
+    pointer = ctypes.c_void_p.in_dll(products._kernels.library, "lifted_blas_dgemm")
+    saved, calls = pointer.value, []
+    counting = GEMM(lambda *args: calls.append(args[3:6]))
+    rng = np.random.default_rng(1)
+    try:
+        pointer.value = ctypes.cast(counting, ctypes.c_void_p).value
+        a, b = rng.normal(size=(40, 64)), rng.normal(size=(64, 64))
+        value, twice = products.f(a, b, np.zeros((40, 64)))
+        np.testing.assert_allclose(value, a @ b, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(twice, a @ b @ b.T, rtol=1e-12, atol=1e-10)
+        assert calls == []
+        products.f(rng.normal(size=(3, 2000)), rng.normal(size=(2000, 20)), np.zeros((3, 20)))
+        products.f(rng.normal(size=(300, 20)), rng.normal(size=(20, 2)), np.zeros((300, 2)))
+        products.f(rng.normal(size=(300, 4)), rng.normal(size=(4, 20)), np.zeros((300, 20)))
+        products.f(rng.normal(size=(12, 12)), rng.normal(size=(12, 12)), np.zeros((12, 12)))
+        assert {(3, 20, 2000), (300, 2, 20), (300, 20, 4), (12, 12, 12)} <= set(calls)
+    finally:
+        pointer.value = saved
+
+
+@pytest.mark.parametrize("n, k, m", [(1, 1024, 16), (12, 64, 32), (13, 40, 33), (40, 64, 64), (101, 1024, 8), (300, 8, 9),
+                                     (300, 200, 50), (1000, 64, 64)])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided", "reversed"])
+@pytest.mark.parametrize("shape", ["dense", "lower", "upper", "band", "zero rows"])
+def test_tiles_agree_with_numpy(products, n, k, m, layout, shape):
+    """Row blocks and panels with and without remainders, every operand layout, b dense, triangular, banded or
+    with whole rows of zeros (the skipped ranges), float64 and float32: NumPy's numbers to round-off."""
+    rng = np.random.default_rng(n * 7 + k + m)
+    a, b, c = rng.normal(size=(n, k)), rng.normal(size=(k, m)), rng.normal(size=(n, m))
+    rows, columns = np.indices((k, m))
+    b = {"dense": b, "lower": np.where(rows >= columns, b, 0.0), "upper": np.where(rows <= columns, b, 0.0),
+         "band": np.where(abs(rows - columns * k // m) <= 3, b, 0.0),
+         "zero rows": np.where((rows % 5 == 0) | (rows > k // 2), 0.0, b)}[shape]
+    a, b, c = (_layout(x, layout) for x in (a, b, c))
+    _check(products, a, b, c, 1e-12)
+    _check(products, *(x.astype(np.float32) for x in (a, b, c)), 2e-5)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("column", [0, 5, 30, 47])
+def test_a_non_finite_value_meeting_skipped_zeros_gives_numpys_nan(products, bad, column):
+    """b lower-triangular, so panels skip b's leading or trailing rows of zeros; an inf or NaN of a in such a
+    column times those zeros is NaN in NumPy's product, and so it is in the tiles (the column is not skipped)."""
+    rng = np.random.default_rng(column)
+    a, b = rng.normal(size=(30, 48)), np.tril(rng.normal(size=(48, 48)))
+    a[7, column] = bad
+    for dtype in (np.float64, np.float32):
+        typed = [x.astype(dtype) for x in (a, b, np.zeros((30, 48)))]
+        value, _ = (products.f if dtype is np.float64 else products.f32)(*typed)
+        expected = np.einsum("ik,kj->ij", typed[0], typed[1])  # (NumPy's own loops: every product, 0 * inf too)
+        np.testing.assert_array_equal(np.isnan(value), np.isnan(expected))
+        finite = np.isfinite(expected)
+        np.testing.assert_allclose(value[finite], expected[finite], rtol=1e-5, atol=1e-5 * np.abs(expected[finite]).max())
+
+
+def test_a_stacked_einsum_may_turn_so_its_results_last_axis_is_unit_stride():
+    """gmm's Q (x - mu) `"kij,nkj->nki"` may also be computed as `diff @ Q.T` per component, (k, n, i), so the
+    result's last axis i is the product's unit-stride one (and Q, the triangular factor, is the packed operand);
+    its adjoint's `"kij,nki->nkj"` likewise; `"nki,nkj->kij"` ends with b's free axis and has no other way."""
+    qmat, diff = TensorType("f64", (5, 64, 64)), TensorType("f64", (1000, 5, 64))
+    forward = einsum_as_stacked_matmul("kij,nkj->nki", qmat, diff)
+    assert forward.a_axes == (0, 1, 2) and forward.b_axes == (1, 2, 0) and forward.out_axes == (2, 0, 1)
+    assert forward.swapped == ((1, 0, 2), (0, 2, 1), (1, 0, 2)) and forward.free_axis == 1
+    adjoint = einsum_as_stacked_matmul("kij,nki->nkj", qmat, diff)
+    assert adjoint.swapped is not None and adjoint.swapped[2][-1] == 2 and adjoint.free_axis == 2
+    weights = einsum_as_stacked_matmul("nki,nkj->kij", diff, diff)
+    assert weights.swapped is None and weights.out_axes == (0, 1, 2)
+
+
+GMM_LIKE = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(q: "f64[k,d,d]", x: "f64[n,d]", mu: "f64[k,d]", lower: "f64[d,d]") -> "f64[]":
+    qmat = q * lower
+    diff = x[:, None, :] - mu[None, :, :]
+    qdiff = np.einsum("kij,nkj->nki", qmat, diff)
+    return np.sum(np.tanh(qdiff) * qdiff) + np.sum(np.einsum("nki,nkj->kij", qdiff, diff) * lower)
+
+
+g = grad(f, wrt=("q", "x", "mu"))
+'''
+
+
+@pytest.mark.parametrize("d", [2, 16])
+def test_a_triangular_stacked_product_and_its_gradient(tmp_path, d):
+    """gmm's shape, Q lower-triangular through a mask, at d = 16 (the einsums turned, their products in the tiles:
+    k = 3, n = 80) and d = 2 (rows of two: not turned), against Python, the NumPy backend, finite differences and
+    autograd; the run's text chooses the way at launch."""
+    rng = np.random.default_rng(11)
+    k, n = 3, 80
+    args = [rng.normal(size=(k, d, d)) * 0.3, rng.normal(size=(n, d)), rng.normal(size=(k, d)),
+            np.tril(np.ones((d, d)))]
+    check_c_against_python(GMM_LIKE, args, tmp_path, "gmm_like", (0, 1, 2))
+    # (f's Q (x - mu), and in g that, its adjoint to diff and the adjoint of the second einsum to qdiff)
+    assert (tmp_path / "gmm_like.cu").read_text().count("const bool turned = LIFTED_TURNS(double, ") == 4
+
+
+def test_row_blocks_shared_among_threads_give_the_same_bits(products):
+    """A product of 2^22 multiplications or more shares its row blocks among the OpenMP threads; every block
+    adds in the same order whichever thread runs it, so two threads give one thread's bits."""
+    gomp = ctypes.CDLL("libgomp.so.1")
+    rng = np.random.default_rng(4)
+    a, b, c = rng.normal(size=(1100, 64)), np.tril(rng.normal(size=(64, 64))), np.zeros((1100, 64))
+    before = gomp.omp_get_max_threads()
+    try:
+        gomp.omp_set_num_threads(1)
+        alone = products.f(a, b, c)
+        gomp.omp_set_num_threads(2)
+        shared = products.f(a, b, c)
+    finally:
+        gomp.omp_set_num_threads(before)
+    for one, two in zip(alone, shared):
+        np.testing.assert_array_equal(one, two)
+    np.testing.assert_allclose(alone[0], a @ b, rtol=1e-12, atol=1e-11)
