@@ -205,14 +205,14 @@ def test_loop_kernels_pass_one_allocator_and_exact_arrays_as_they_are(ode, monke
                 allocators.append(allocate)
                 return function(io, allocate)
             monkeypatch.setattr(kernel, attribute, recording)
-    as_input = cpu_loop._as_input
-    monkeypatch.setattr(cpu_loop, "_as_input", lambda *a: conversions.append(a) or as_input(*a))
+    as_input = cpu_loop.as_input
+    monkeypatch.setattr(cpu_loop, "as_input", lambda *a: conversions.append(a) or as_input(*a))
     x = np.linspace(0.1, 1.0, 7)
     for _ in range(3):
         assert_agree(module.solve(x, 4), reference.solve(x, 4), "solve")
         assert_agree(module.last_grad(x, 4), reference.last_grad(x, 4), "last_grad")
     # (a C call per solve and per gradient: the gradient's two loops and the zeros between them are one run)
-    assert len(allocators) >= 6 and all(a is cpu_loop._ALLOCATE for a in allocators)
+    assert len(allocators) >= 6 and all(a is cpu_loop.ALLOCATE for a in allocators)
     assert conversions == []  # exact float64 vectors: read where they are
     x32 = x.astype(np.float32)  # converted as NumPy converts it, by _as_input
     assert_agree(module.solve(x32, 4), reference.solve(x32, 4), "solve float32", rtol=1e-6)

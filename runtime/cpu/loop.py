@@ -11,21 +11,20 @@ from __future__ import annotations
 import array as array_module
 import ctypes
 import struct
-import threading
 
 import numpy as np
 
-from . import buffers
+from .arena import (ALLOCATE, ALLOCATOR, BYTE, NOWHERE, RESULT_BLOCK_MOST, SCRATCH_MOST, allocate_block, arena, as_input,
+                    new_scratch, result_view)
 from .buffers import HEADER_READABLE, address
 from .capi import LOOP_CALL
 
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _PYTHON = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
-_BYTE = np.dtype(np.uint8)
 _NUMPY_DTYPES = {name: np.dtype(t) for name, t in _DTYPES.items()}
+_empty = np.empty
 _FLOAT_BITS = lambda x, _s=struct.Struct("<d"), _i=struct.Struct("<q"): _i.unpack(_s.pack(x))[0]  # noqa: E731
 _BITS_FLOAT = lambda w, _s=struct.Struct("<d"), _i=struct.Struct("<q"): _s.unpack(_i.pack(w))[0]  # noqa: E731
-ALLOCATOR = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_int64)
 
 
 class Segment:
@@ -124,7 +123,7 @@ class LoopKernel(LOOP_CALL):
             LOOP_CALL.__init__(self, ctypes.cast(function, ctypes.c_void_p).value, self.io, self.memory,
                                tuple(_capi_input(plan) for plan in self.inputs),
                                tuple(_capi_output(entry, plan) for entry, plan in zip(spec["outputs"], self.outputs)),
-                               _allocate_block)
+                               allocate_block)
 
     def python_call(self, *args):
         if len(args) != self.count:
@@ -154,7 +153,7 @@ class LoopKernel(LOOP_CALL):
     if LOOP_CALL is object:
         __call__ = python_call
 
-    view = staticmethod(lambda *args: _view(*args))  # (for the C call: a result it did not place itself)
+    view = staticmethod(lambda *args: result_view(*args))  # (for the C call: a result it did not place itself)
     error = staticmethod(lambda code, details: _error(code, details))  # (for the C call: the exception of a code)
 
     def _call(self, io, io_address: int, args: tuple, headers: bool):
@@ -176,13 +175,13 @@ class LoopKernel(LOOP_CALL):
                         by_header = True
                         continue
                 else:
-                    array = _as_input(value, dtype, rank, flag)
+                    array = as_input(value, dtype, rank, flag)
                 itemsize = array.itemsize
                 raw = array.strides
                 strides = [s // itemsize for s in raw]
                 for stride in raw:
-                    if stride % itemsize:  # (a field of a structured array: _as_input copies it)
-                        array = _as_input(value, dtype, rank, flag)
+                    if stride % itemsize:  # (a field of a structured array: as_input copies it)
+                        array = as_input(value, dtype, rank, flag)
                         strides = [s // itemsize for s in array.strides]
                         break
                 io[at] = address(array)
@@ -217,15 +216,15 @@ class LoopKernel(LOOP_CALL):
         the C side reads an array's header, so the call holds the GIL."""
         memory = self.memory
         blocks: list = []
-        outer, _arena.blocks = _arena.blocks, blocks
-        scratch = _arena.scratch if outer is None else None  # (not while a call runs)
+        outer, arena.blocks = arena.blocks, blocks
+        scratch = arena.scratch if outer is None else None  # (not while a call runs)
         if scratch is not None:
             io[memory] = scratch[1]
             io[memory + 1] = scratch[2]
         else:
             io[memory] = io[memory + 1] = 0
         if self.result_bytes:
-            block = _empty(self.result_bytes + 64, _BYTE)
+            block = _empty(self.result_bytes + 64, BYTE)
             at = address(block)
             blocks.append((at, at + self.result_bytes + 64, block, block))
             io[memory + 2] = at
@@ -233,18 +232,18 @@ class LoopKernel(LOOP_CALL):
         else:
             io[memory + 2] = io[memory + 3] = 0
         try:
-            code = (self.holding_gil if by_header else self.function)(io_address, _ALLOCATE)
+            code = (self.holding_gil if by_header else self.function)(io_address, ALLOCATE)
         finally:
-            _arena.blocks = outer
+            arena.blocks = outer
         if code:
             if code == 16:  # (a stride that is not whole elements, before anything ran: pass converted copies)
                 return self._call(io, io_address, args, False)
             raise _error(code, io[memory + 4:memory + 7])
         wanted, results_took = io[memory + 1], io[memory + 3]
         if outer is None and wanted > (scratch[2] - 64 if scratch is not None else 0) and \
-                (scratch is None or scratch[2] < _SCRATCH_MOST):
-            _arena.scratch = _scratch(wanted)
-        if results_took != self.result_bytes and results_took <= _RESULT_BLOCK_MOST:
+                (scratch is None or scratch[2] < SCRATCH_MOST):
+            arena.scratch = new_scratch(wanted)
+        if results_took != self.result_bytes and results_took <= RESULT_BLOCK_MOST:
             self.result_bytes = results_took
         # the blocks of the segments of tapes it pops may hold results too; a tape's list keeps every block a
         # segment's entries may point into alive while it holds them
@@ -268,125 +267,18 @@ class LoopKernel(LOOP_CALL):
             if is_array:
                 rank, at = extra, io[slot]
                 shape = tuple(io[slot + 1:slot + 1 + rank])
-                low, high, block, _ = blocks[0] if blocks else _NOWHERE
+                low, high, block, _ = blocks[0] if blocks else NOWHERE
                 if low <= at < high and 0 not in shape:  # (in the call's first block: its view, at once)
                     itemsize = dtype.itemsize
                     results.append(_ndarray(shape, dtype, block, at - low,
                                             tuple([s * itemsize for s in io[slot + 1 + rank:slot + 1 + 2 * rank]])))
                     continue
-                results.append(_view(at, shape, io[slot + 1 + rank:slot + 1 + 2 * rank], dtype, owners, inputs))
+                results.append(result_view(at, shape, io[slot + 1 + rank:slot + 1 + 2 * rank], dtype, owners, inputs))
             else:
                 python, floating = extra
                 value = _BITS_FLOAT(io[slot]) if floating else io[slot]
                 results.append(dtype(value) if io[slot + 1] else python(value))
         return results[0] if len(results) == 1 else tuple(results) if results else None
-
-
-class _Arena(threading.local):
-    """Per thread: the blocks list of the loop kernel call running on it (None between calls) and its scratch
-    block. Class-level defaults: a missing attribute of a threading.local costs an exception per lookup."""
-
-    blocks = None
-    scratch = None
-
-
-_NOWHERE = (0, 0, None, None)  # (an empty extent)
-_arena = _Arena()  # the blocks list of the loop kernel call running on this thread, and its scratch
-_empty = np.empty
-_SCRATCH_MOST = 4 << 20  # bytes of scratch memory per thread at most (arrays that die with a call; more: the arena)
-_RESULT_BLOCK_MOST = 1 << 18  # a call's results in one block up to this many bytes (larger: blocks of their own)
-
-
-def _scratch(wanted: int) -> tuple:
-    """A thread's scratch block for calls that asked for `wanted` bytes: (array, address, bytes)."""
-    size = min(-(-wanted // 65536) * 65536, _SCRATCH_MOST) + 64
-    block = _empty(size, _BYTE)
-    return block, address(block), size
-
-
-def _allocate_block(size: int) -> tuple:
-    """A block of `size` bytes for the C call's arena (it records the block): (block, address)."""
-    return buffers.cache.empty((size,), _BYTE, size)
-
-
-def _allocate(size: int) -> int:
-    """The arena's allocator, called by a loop kernel on the thread that called it: a block of `size` bytes
-    (large ones come back to the buffer cache when their last view dies), recorded for the call's results."""
-    block, at = buffers.cache.empty((size,), _BYTE, size)
-    _arena.blocks.append((at, at + size, block, block))
-    return at
-
-
-_ALLOCATE = ALLOCATOR(_allocate)
-
-
-def _as_input(value, dtype, rank: int, written: bool) -> np.ndarray:
-    """The array the kernel reads: the value itself when it has the compiled dtype and whole-element strides;
-    else a converted copy, which the loop must not write through (the host would write into the original)."""
-    array = value if type(value) is np.ndarray else np.asarray(value)
-    if array.ndim != rank:
-        raise ValueError(f"a loop kernel input has shape {array.shape}, compiled for rank {rank}")
-    if written and not array.flags.writeable:
-        raise ValueError("assignment destination is read-only (a loop writes into this argument's array)")
-    if array.dtype == dtype and all(s % array.itemsize == 0 for s in array.strides):
-        return array
-    if written:
-        raise TypeError(f"the loop writes into an array of dtype {array.dtype} (compiled for "
-                        f"{np.dtype(dtype).name}); pass an array of dtype {np.dtype(dtype).name}")
-    return np.ascontiguousarray(array, dtype=dtype)
-
-
-class _Memory:
-    """What a result views: NumPy reads its layout from `__array_interface__`, and the result's base (this
-    object) keeps `owner` (an input or an arena block) alive."""
-
-    def __init__(self, owner: np.ndarray, address: int, shape: tuple, strides: tuple, dtype: np.dtype):
-        self.owner = owner
-        self.__array_interface__ = {"data": (address, not owner.flags.writeable), "shape": shape,
-                                    "strides": strides, "typestr": dtype.str, "version": 3}
-
-
-_address = address
-
-
-def _view(address: int, shape: tuple, strides, dtype: np.dtype, owners: list, inputs=None) -> np.ndarray:
-    """The result at `address`: the input array itself when it is exactly that, else a view of the array (an
-    input or an arena block) whose memory holds it. `inputs`: arrays, each its own owner, looked at after
-    `owners` (a quick call's inputs)."""
-    itemsize = dtype.itemsize
-    strides = tuple([s * itemsize for s in strides])
-    if 0 in shape:
-        return np.empty(shape, dtype=dtype)
-    view = _owned(address, shape, strides, dtype, owners)
-    if view is None and inputs is not None:
-        view = _owned(address, shape, strides, dtype, [(None, None, value, value) for value in inputs])
-    if view is None:
-        raise RuntimeError("a loop kernel returned memory the runtime does not know")
-    return view
-
-
-def _owned(address: int, shape: tuple, strides: tuple, dtype: np.dtype, owners: list) -> np.ndarray | None:
-    """The result at `address` as the first of `owners` that holds it gives it; None where none does."""
-    for low, high, array, original in owners:
-        if array is original and low is not None and low <= address < high:  # an arena block: a view of it
-            return np.ndarray(shape, dtype, array, address - low, strides)
-        if low is None:  # an input
-            if not array.size:
-                continue
-            if original is array and address == _address(array) and array.shape == shape and \
-                    array.strides == strides and array.dtype == dtype:
-                return array
-            low, high = _extent(array)
-        if low <= address < high:
-            return np.asarray(_Memory(array, address, shape, strides, dtype))
-    return None
-
-
-def _extent(array: np.ndarray) -> tuple[int, int]:
-    """The addresses [low, high) an array's elements lie in."""
-    at = address(array)
-    low = at + sum((d - 1) * s for d, s in zip(array.shape, array.strides) if s < 0)
-    return low, at + sum((d - 1) * s for d, s in zip(array.shape, array.strides) if s > 0) + array.itemsize
 
 
 def _error(code: int, details) -> Exception:
