@@ -957,6 +957,7 @@ NON_DIFFERENTIABLE = {
     "isfinite": "a test: a boolean",
     "argmin": "a position: an integer",
     "stop_gradient": "the value itself with a zero derivative, by definition",
+    "python_int": "an integer (a `range` bound as the Python int the loop index starts from)",
     "any": "a boolean: does any example take a branch (emitted by vmap for control flow)",
     "batch_size": "an integer: the batch size vmap's arguments share",
 }

@@ -105,7 +105,7 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
         family="elementwise",
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
         cuda=cuda, batch=batch, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
-        scalar_c=scalar_c, cuda_uniform=cuda_uniform, cuda_uniform_args=cuda_uniform_args,
+        scalar_c=scalar_c, python_numbers="kept" if python_operator else None, cuda_uniform=cuda_uniform, cuda_uniform_args=cuda_uniform_args,
         diff_args=tuple(i for i, r in enumerate(rules) if r is not None),
         extra={"simplify": simplify} if simplify else {},
     ))
@@ -374,6 +374,26 @@ elementwise("clip", [lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _ra
 # the value itself, with no derivative: `stop_gradient(x)` renders as `x`
 elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v",
             python_operator=True)
+
+
+
+def _python_int_type(types: list[TensorType], params) -> TensorType:
+    if types[0].shape != () or types[0].dtype not in ("i32", "i64"):
+        raise ShapeError(f"int() of a {types[0]} value: an integer scalar is needed here")
+    return TensorType("i64", (), weak=True)
+
+
+def _batch_python_int(ctx, prim, args: list[Sym], batched: list[bool], **params) -> Sym:
+    """A batch of Python ints is an int64 array (weak to the batching transform, as the example's value is)."""
+    return args[0] if args[0].type.dtype == "i64" else ops.astype(args[0], dtype="i64")
+
+
+# `int(a)` of an integer scalar: the Python int `range` makes of a NumPy integer bound (a `for` with `break` runs
+# as a `while` over its index, which starts at `int(start)`: `x32 * i` stays float32, as Python's index is weak)
+register(Primitive(
+    name="python_int", family="elementwise", infer=_python_int_type, render=lambda args, p: cg.call("int", args[0]),
+    cuda="((int64_t)({0}))", scalar_c="any", python_numbers="made", batch=_batch_python_int, temp_name="start",
+))
 
 register(Primitive(
     name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import operator
 
 from .. import codegen as cg
-from .elementwise import elementwise, np_call
+from .elementwise import elementwise, infix, np_call
 
 for _name, _op, _fold in [("less", "<", operator.lt), ("less_equal", "<=", operator.le),
                           ("greater", ">", operator.gt), ("greater_equal", ">=", operator.ge),
@@ -12,10 +12,12 @@ for _name, _op, _fold in [("less", "<", operator.lt), ("less_equal", "<=", opera
     elementwise(_name, [None, None], (lambda op: lambda args, p: cg.compare(op, *args))(_op),
                 f"({{0}} {_op} {{1}})", result="bool", fold=_fold, temp="mask", diff=False, python_operator=True,
                 scalar_c="one_dtype")
-elementwise("logical_and", [None, None], np_call("logical_and"), "({0} && {1})", result="bool", temp="mask",
-            diff=False, scalar_c="any")
-elementwise("logical_or", [None, None], np_call("logical_or"), "({0} || {1})", result="bool", temp="mask",
-            diff=False, scalar_c="any")
+# `a & b`, `a | b` (and `and`, `or`) of booleans: Python's operator, so Python bools stay Python bools as in the
+# source (`1.0 / (a & b)` raises ZeroDivisionError there); np.logical_and(a, b) as the source spelled it
+elementwise("logical_and", [None, None], infix("&"), "({0} && {1})", result="bool", temp="mask", diff=False,
+            scalar_c="any", python_operator=True)
+elementwise("logical_or", [None, None], infix("|"), "({0} || {1})", result="bool", temp="mask", diff=False,
+            scalar_c="any", python_operator=True)
 elementwise("logical_not", [None], np_call("logical_not"), "(!{0})", result="bool", temp="mask", diff=False,
             scalar_c="any")
 for _name, _cuda in (("isnan", "isnan({0})"), ("isinf", "isinf({0})"), ("isfinite", "isfinite({0})")):

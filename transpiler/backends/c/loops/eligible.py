@@ -34,7 +34,17 @@ def _loop_ok(loop: Loop, regions: dict) -> bool:
         return False
     if not all(_value_ok(a) for a in (*loop.carried, *loop.inits, *loop.carried_out, *loop.outs)):
         return False
+    if any(_array_of_another_dtype(value, slot) for values in (loop.inits, loop.carried_out)
+           for slot, value in zip(loop.carried, values)):
+        return False
     return all(stmt_ok(s, regions) for s in loop.cond_body + loop.body)
+
+
+def _array_of_another_dtype(value, slot) -> bool:
+    """An array slot a value of another dtype enters (`y = x32 * 1.0` before a loop that makes it float64): the
+    host's name holds that array as it is (NumPy converts nothing), a C view has one element type."""
+    return slot.type.dtype != "tape" and slot.type.shape != () and not (isinstance(value, Const) and value.value is None) \
+        and value.type.dtype != slot.type.dtype
 
 
 def _int_scalar(atom) -> bool:
