@@ -17,7 +17,7 @@ from ..ir.types import ShapeError, TensorType, broadcast_shapes, promote
 from ..ir.dims import dim_product, dim_sum
 from ..ir import Const
 from ..builder import const
-from .batching import batch_elementwise
+from .batching import batch_elementwise, example_rank
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
@@ -362,6 +362,26 @@ def _raised(x: Sym, lo: Sym, hi: Sym) -> Sym:
     return ops.maximum(x, lo)
 
 
+def _batch_clip(ctx, prim, args: list[Sym], batched: list[bool], **params) -> Sym:
+    """An example's clip between two scalar bounds is NumPy's loop for uniform bounds (x kept where it equals a
+    bound: np.clip(-0.0, 0.0, 1.0) is -0.0); a batch of such bounds is an array, for which NumPy takes minimum and
+    maximum (0.0 there). Per-example scalar bounds are therefore written out as that loop's two selections."""
+    x, lo, hi = args
+    if not (batched[1] or batched[2]) or example_rank(lo, batched[1]) or example_rank(hi, batched[2]):
+        return batch_elementwise(ctx, prim, args, batched, **params)
+    rank = max(example_rank(a, b) for a, b in zip(args, batched))
+    x, lo, hi = [ctx.align(a, rank) if b else a for a, b in zip(args, batched)]
+    floats = any(a.type.is_float for a in (lo, hi))
+    below = x < lo
+    if floats:
+        below = ops.logical_or(below, ops.isnan(lo))
+    raised = ops.where(below, lo, x)
+    above = raised > hi
+    if floats:
+        above = ops.logical_or(above, ops.isnan(hi))
+    return ops.where(above, hi, raised)
+
+
 # NumPy defines clip as minimum(maximum(x, lo), hi): its derivatives are those of the two, ties shared; crossed
 # bounds (lo > hi) give hi everywhere, so nothing flows into x or lo there. Between two scalar bounds NumPy's loop
 # keeps x where it equals one (np.clip(-0.0, -1.0, 0.0) is -0.0, where minimum(-0.0, 0.0) is 0.0): lifted_clip
@@ -369,7 +389,7 @@ elementwise("clip", [lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _ra
                      lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _raised(x, lo, hi), hi), lo, x),
                      lambda g, y, x, lo, hi: _smaller_share(g, hi, _raised(x, lo, hi))],
             np_call("clip"), "lifted_minimum(lifted_maximum({0}, {1}), {2})", result="promote",
-            cuda_uniform_args=((1, 2), "lifted_clip({0}, {1}, {2})"))
+            cuda_uniform_args=((1, 2), "lifted_clip({0}, {1}, {2})"), batch=_batch_clip)
 
 # the value itself, with no derivative: `stop_gradient(x)` renders as `x`
 elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v",
