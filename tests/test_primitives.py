@@ -947,6 +947,7 @@ NON_DIFFERENTIABLE = {
     "logical_and": "logic: a boolean",
     "logical_or": "logic: a boolean",
     "logical_not": "logic: a boolean",
+    "not": "logic: a boolean (Python's `not`)",
     "tape_new": "reverse mode's loop tape: bookkeeping emitted only by reverse mode",
     "eye": "creation: a constant (also the basis vectors a dense Jacobian seeds its batched sweep with)",
     "array": "creation: an array literal of numbers",

@@ -321,6 +321,47 @@ def test_and_or_of_python_bools_stay_python_bools(k, tmp_path):
         _same(module.f(x, k), expected, f"{name} f(k={k!r})")
 
 
+BOOL_ARITHMETIC = HEAD + '''
+@kernel
+def f(x: "f64[n]", k: "i64[]"):
+    a = k > 2
+    b = len(x) > 1
+    c = a + b
+    return c, (not a) + b, a * b, not (x[0] > 0.0), x * c, x[0] / (c - 2)
+
+
+fs = vmap(f, in_axes=(0, None))
+'''
+
+
+@pytest.mark.parametrize("k", [np.int64(1), np.int64(3), 1, 3])
+def test_arithmetic_on_python_bools_is_pythons(k, tmp_path):
+    """`True + True` is 2 in Python (a NumPy bool's is True): `x * c` was `x * True` on the C target; `not b` is
+    a Python bool whatever `b` is (it was np.logical_not, a NumPy bool, so `(not a) + b` was True, not 1). The C
+    module and vmap refuse a Python int `k`, which would change these dtypes, at the call."""
+    python = _python(BOOL_ARITHMETIC)
+    xs = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
+    for name, module in _modules(BOOL_ARITHMETIC, tmp_path, "bools").items():
+        if name == "c" and type(k) is int:
+            with pytest.raises(TypeError, match="argument `k` is a Python int"):
+                module.f(xs[0], k)
+            continue
+        _same(module.f(xs[0], k), python["f"](xs[0], k), f"{name} f(k={k!r})")
+        if type(k) is int:  # (vmap is typed once, as the C module: it refuses the Python int the same way)
+            with pytest.raises(TypeError, match="argument `k` is a Python int"):
+                module.fs(xs, k)
+            continue
+        loop = [python["f"](x, k) for x in xs]
+        for position, batch in enumerate(module.fs(xs, k)):
+            np.testing.assert_array_equal(batch, np.stack([e[position] for e in loop]))
+
+
+def test_bitwise_inverse_of_a_python_bool_is_refused():
+    with pytest.raises(TranspileError) as refusal:
+        load_source(HEAD + '@kernel\ndef f(x: "f64[n]"):\n    return x * ~(len(x) > 2)\n', "invert.py")
+    assert "`~True` is -2" in refusal.value.message and refusal.value.loc.line == 5 and "not" in refusal.value.hint
+
+
 # -- 7. the C target: an array slot that changes dtype in its loop --------------------------------------------------
 def test_an_array_a_loop_makes_float64_from_float32_stays_on_the_host(tmp_path):
     """`y` enters the loop as float32 and leaves its first iteration float64 (`t` becomes float64 there: np.exp of

@@ -51,6 +51,8 @@ def _infer(result: str, name: str = "", python_operator: bool = False, bools: st
         # a Python operator on Python numbers gives a Python number (weak); a NumPy function gives a NumPy scalar,
         # which promotes as its dtype (`x32 * np.sqrt(2.0)` is float64)
         weak = python_operator and not (params or {}).get("spelled") and all(t.weak for t in types)
+        if weak and dtype == "bool" and result != "bool":  # Python's arithmetic on bools: `True + True` is 2
+            dtype = "i64"
         out = TensorType(dtype, shape, weak=weak)
         if name in _SIZE_ARITHMETIC and dtype in ("i32", "i64") and shape == () and \
                 all(t.value is not None and not isinstance(t.value, bool) for t in types):

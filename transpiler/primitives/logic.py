@@ -4,7 +4,10 @@ from __future__ import annotations
 import operator
 
 from .. import codegen as cg
+from ..ir.types import TensorType
 from .elementwise import elementwise, infix, np_call
+from .registry import Primitive, register
+from .symbolic import ops
 
 for _name, _op, _fold in [("less", "<", operator.lt), ("less_equal", "<=", operator.le),
                           ("greater", ">", operator.gt), ("greater_equal", ">=", operator.ge),
@@ -20,5 +23,17 @@ elementwise("logical_or", [None, None], infix("|"), "({0} || {1})", result="bool
             scalar_c="any", python_operator=True)
 elementwise("logical_not", [None], np_call("logical_not"), "(!{0})", result="bool", temp="mask", diff=False,
             scalar_c="any")
+
+
+def _batch_not(ctx, prim, args, batched, **params):
+    """A batch of `not b` is np.logical_not of the batch (`not` takes one truth value)."""
+    return ops.logical_not(args[0])
+
+
+# Python's `not b` of a boolean scalar: a Python bool, whatever `b` is (`not np.True_` is False)
+register(Primitive(
+    name="not", family="elementwise", render=lambda args, p: cg.unary("not", args[0]),
+    infer=lambda types, p: TensorType("bool", (), weak=True), cuda="(!{0})", scalar_c="any", python_numbers="made",
+    batch=_batch_not, fold=operator.not_, temp_name="mask"))
 for _name, _cuda in (("isnan", "isnan({0})"), ("isinf", "isinf({0})"), ("isfinite", "isfinite({0})")):
     elementwise(_name, [None], np_call(_name), _cuda, result="bool", temp="mask", diff=False)
