@@ -155,6 +155,14 @@ def f(x: "f32[n]", k: "i64[]"):
 
 
 @kernel
+def summed(x: "f32[n]", k: "i64[]"):
+    t = 0.1
+    for i in range(k):
+        t = np.sum(x * t)
+    return t
+
+
+@kernel
 def exact(x: "f32[n]", k: "i64[]"):
     t = 0.5
     for i in range(k):
@@ -169,12 +177,14 @@ exacts = vmap(exact, in_axes=(None, 0))
 def test_a_loop_that_runs_no_iteration_returns_pythons_number(tmp_path):
     """Python returns the start itself (`0.1`, a Python float; 0.3000...04 for `t * 3.0`) where the loop does not
     run and a float32 where it does; both backends follow (the C module holds a flag for it). A batch holds one
-    dtype: starts it holds exactly (0.5 in float32) agree with the loop example by example; 0.1 is refused."""
+    dtype: starts it holds exactly (0.5 in float32) agree with the loop example by example; 0.1 is refused. (The C
+    target ran `summed` as one loop kernel holding `t` in a C float: 0.10000000149 where the loop did not run.)"""
     python = _python(ZERO_TRIPS)
     x = np.array([1.5, 2.5, 0.7], np.float32)
     for name, module in _modules(ZERO_TRIPS, tmp_path, "zero_trips").items():
         for k in (0, np.int64(0), 2):
             _same(module.f(x, k), python["f"](x, k), f"{name} f(k={k!r})")
+            _same(module.summed(x, k), python["summed"](x, k), f"{name} summed(k={k!r})")
         counts = np.array([0, 2, 1])
         batch = module.exacts(x, counts)
         for example, count in enumerate(counts):
@@ -281,7 +291,8 @@ def test_det_derivatives_at_a_singular_matrix_are_its_cofactors(a, tmp_path):
 
 def test_det_derivatives_away_from_singular_matrices_agree_with_the_oracles():
     a = np.array([[1.2, -0.3, 0.5], [0.4, 0.9, -1.1], [0.2, 0.7, 1.3]])
-    source = HEAD + '@kernel\ndef f(a: "f64[n,n]") -> "f64[]":\n    return np.linalg.det(a) * np.sum(a)\n\ng = grad(f)\n'
+    source = HEAD + ('@kernel\ndef f(a: "f64[n,n]") -> "f64[]":\n    return np.linalg.det(a) * np.sum(a)\n\n'
+                     'g = grad(f)\n')
     check_against_python(source, [a])
     check_second_order(source, [a], 0)
     module = load_source(source)

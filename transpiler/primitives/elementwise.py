@@ -107,7 +107,8 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
         family="elementwise",
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
         cuda=cuda, batch=batch, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
-        scalar_c=scalar_c, python_numbers="kept" if python_operator else None, cuda_uniform=cuda_uniform, cuda_uniform_args=cuda_uniform_args,
+        scalar_c=scalar_c, python_numbers="kept" if python_operator else None, cuda_uniform=cuda_uniform,
+        cuda_uniform_args=cuda_uniform_args,
         diff_args=tuple(i for i, r in enumerate(rules) if r is not None),
         extra={"simplify": simplify} if simplify else {},
     ))

@@ -83,8 +83,9 @@ class BatchedBranches:
             exact = not old_value.type.is_float and dtype in ("f64", "i64", "i32")
         if not exact:
             what = f"the Python number {number!r}" if number is not None else "a Python number"
+            name = re.sub(r"_[0-9]+$", "", slot.name)
             raise TranspileError(
-                f"vmap: `{re.sub(r'_[0-9]+$', '', slot.name)}` is {what} on some examples and {NUMPY_DTYPES[dtype]} on others "
+                f"vmap: `{name}` is {what} on some examples and {NUMPY_DTYPES[dtype]} on others "
                 f"(an `if` or a loop that may not run); one {NUMPY_DTYPES[dtype]} batch cannot hold that number",
                 loc, f"start it from a {NUMPY_DTYPES[dtype]} value (computed from an array of that dtype), or a "
                 "number it holds exactly such as 0.0 or 0.5")
