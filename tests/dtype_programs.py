@@ -94,7 +94,10 @@ class Generator:
             return Value(f"np.where({cond.text}, {y.text}, {z.text})", _promoted(y, z),
                          max(cond.rank, y.rank, z.rank))
         if what == "clip":
-            low, high = self.choice((("-0.5", "1.5"), ("0", "2"), ("-1.0", "0.0"), ("s", "t"), ("c", "3")))
+            # (bounds from `a` or `b`: scalars of each example, which vmap makes a batch: NumPy's clip between two
+            # scalars keeps a signed zero equal to a bound, that of arrays does not)
+            low, high = self.choice((("-0.5", "1.5"), ("0", "2"), ("-1.0", "0.0"), ("s", "t"), ("c", "3"),
+                                     ("np.min(a)", "np.max(a)"), ("np.min(b) * 0.0", "np.max(b)")))
             kind = _promoted(x, Value(low, "i" if low in ("0", "c") else "f", 0), Value(high, "i" if high in
                                                                                         ("2", "3") else "f", 0))
             if x.kind == "b":
