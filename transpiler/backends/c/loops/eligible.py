@@ -50,12 +50,19 @@ def _array_of_another_dtype(value, slot) -> bool:
     return value.type.dtype != slot.type.dtype
 
 
+_KINDS = {"f64": "f", "f32": "f", "i64": "i", "i32": "i", "bool": "b"}
+
+
 def _holds(slot, value) -> bool:
     """Does the C scalar of `slot` hold `value` as the host does? A Python number (weak) kept in a slot of another
     dtype (`t = 0.1` before a loop that makes `t` float32 and may not run) is that number itself on the host; a
-    C float32 holds it only where it is exact there."""
+    C float32 holds it only where it is exact there, and a C double never holds a Python int as one."""
     if slot.type.shape != () or not value.type.weak or value.type.dtype == slot.type.dtype or \
-            slot.type.dtype not in ("f32", "i32") or isinstance(value, Const) and value.value is None:
+            isinstance(value, Const) and value.value is None:
+        return True
+    if _KINDS.get(value.type.dtype) != _KINDS.get(slot.type.dtype):  # (`v = 0` kept where the loop makes `v` a float)
+        return False
+    if slot.type.dtype not in ("f32", "i32"):
         return True
     if not isinstance(value, Const) or isinstance(value.value, Var):
         return slot.type.dtype == "i32" and value.type.dtype in ("i64", "bool")  # (any int in use: as vmap)
