@@ -400,3 +400,24 @@ fs = vmap(f)
         for k, batch in enumerate(module.fs(xs)):
             np.testing.assert_allclose(batch, np.stack([e[k] for e in loop]), rtol=1e-15)
             assert batch.dtype == np.float64
+
+
+def test_a_python_int_start_a_loop_makes_a_float_is_returned_as_python_does(tmp_path):
+    """`v = 0` then `v = v + x[0] * i` in a loop that may run no iteration: Python returns the int 0 where it does
+    not run; the C target held `v` in a C double and returned 0.0 (mixed-dtype fuzz, seed 8153). The loop stays
+    on the host there."""
+    source = HEAD + '''
+@kernel
+def f(x: "f64[n]", m: "bool[n]"):
+    v = 0
+    for i in range(np.sum(m), 1):
+        v = v + x[0] * i
+        if i > 2:
+            break
+    return v
+'''
+    python = _python(source)
+    x = np.array([0.5, 2.0, 3.0])
+    for name, module in _modules(source, tmp_path, "int_start").items():
+        for m in (np.array([True, True, False]), np.array([False, False, False])):
+            _same(module.f(x, m), python["f"](x, m), f"{name} f(m={m})")
