@@ -119,7 +119,7 @@ class Kernel:
                 call += [_pointer(storage), np.int64(capacity)]
             elif kind in ("out", "scalar_out"):
                 out = gpuarray.empty(shape if kind == "out" else (1,), dtype=_NUMPY[param[1]])
-                results.append((kind, out))
+                results.append((kind, out, len(param) > 2 and kind == "scalar_out"))
                 call.append(_pointer(out))
                 if kind == "out" and len(param) > 2:  # written through strides, in the space's order
                     call += [np.int64(s) for s in space.strides()]
@@ -136,8 +136,8 @@ class Kernel:
         for result in results:
             if result[0] in ("out", "result"):
                 values.append(result[1] if on_device else result[1].get())
-            elif result[0] == "scalar_out":
-                values.append(result[1].get()[0])
+            elif result[0] == "scalar_out":  # (a Python number where the source has one: `python`, the spec says)
+                values.append(result[1].get()[0].item() if result[2] else result[1].get()[0])
             else:
                 values.append(_finish(result[1], result[2], space, on_device))
         return values[0] if len(values) == 1 else tuple(values)

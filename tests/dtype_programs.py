@@ -29,7 +29,7 @@ N = 5
 # constructs the generator writes, counted by tests (each must be reachable)
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
-              "loop")
+              "loop", "stopping_loop")
 
 
 @dataclass
@@ -94,7 +94,10 @@ class Generator:
             return Value(f"np.where({cond.text}, {y.text}, {z.text})", _promoted(y, z),
                          max(cond.rank, y.rank, z.rank))
         if what == "clip":
-            low, high = self.choice((("-0.5", "1.5"), ("0", "2"), ("-1.0", "0.0"), ("s", "t"), ("c", "3")))
+            # (bounds from `a` or `b`: scalars of each example, which vmap makes a batch: NumPy's clip between two
+            # scalars keeps a signed zero equal to a bound, that of arrays does not)
+            low, high = self.choice((("-0.5", "1.5"), ("0", "2"), ("-1.0", "0.0"), ("s", "t"), ("c", "3"),
+                                     ("np.min(a)", "np.max(a)"), ("np.min(b) * 0.0", "np.max(b)")))
             kind = _promoted(x, Value(low, "i" if low in ("0", "c") else "f", 0), Value(high, "i" if high in
                                                                                         ("2", "3") else "f", 0))
             if x.kind == "b":
@@ -173,7 +176,12 @@ class Generator:
 
     def loop(self, name: str, depth: int) -> None:
         """An accumulator carried round a `for` loop that runs at least once: a Python number or a NumPy scalar
-        to start, the loop index (a Python int) in the body, the accumulator's dtype set by what it meets."""
+        to start, the loop index (a Python int) in the body, the accumulator's dtype set by what it meets. Or a
+        loop that `break`s, over a range that starts at a NumPy integer (which `range` makes Python ints of; one
+        that differs between the examples of a vmap where it counts the batched `a`) and may run no iteration,
+        so that the accumulator keeps its Python number."""
+        if self.rnd.random() < 0.5:
+            return self.stopping_loop(name, depth)
         self.used.add("loop")
         init = self.choice((Value("0", "i", 0), Value("0.0", "f", 0), Value("1", "i", 0), Value("np.sqrt(1.0)", "f", 0)))
         self.values.append(Value("i", "i", 0))
@@ -186,6 +194,24 @@ class Generator:
                        f"        {name} = {name} * {scale.text} + {body.text}"]
         kind = _promoted(init, scale, body)
         self.values.append(Value(name, kind if kind != "b" else "i", 0))
+
+
+    def stopping_loop(self, name: str, depth: int) -> None:
+        self.used.add("stopping_loop")
+        init = self.choice((Value("0", "i", 0), Value("0.0", "f", 0), Value("0.1", "f", 0), Value("1.5", "f", 0)))
+        self.values.append(Value("i", "i", 0))
+        body = self.expr(depth)
+        self.values.pop()
+        if body.rank:
+            body = Value(f"np.sum({body.text})", "i" if body.kind == "b" else body.kind, 0)
+        if body.kind == "b":
+            body = Value(f"({body.text} * 1)", "i", 0)
+        start = self.choice(("c", "np.sum(m)", "np.sum(a > 0)"))
+        self.lines += [f"    {name} = {init.text}", f"    for i in range({start}, {self.choice(('4', '1', '-1'))}):",
+                       f"        {name} = {name} + {body.text} * i",
+                       f"        if i > {self.choice(('0', '2'))}:", "            break"]
+        kind = _promoted(init, body)
+        self.values.append(Value(name, kind, 0))
 
 
 def _promoted(*values: Value) -> str:

@@ -169,7 +169,7 @@ class Plan:
                 if len(param) > 2:  # written through strides, in the space's order
                     self.template += space.strides()
             elif kind == "scalar_out":
-                self.finishers.append((len(self.outputs), _first))
+                self.finishers.append((len(self.outputs), _python_number if len(param) > 2 else _first))
                 self.outputs.append((_SCALAR_OUT, slot, _DTYPES[param[1]], None))
             else:  # a reduction over the whole index space, or over the reduced axes for each output
                 self.finishers.append((len(self.outputs), _reduction_finisher(param, space)))
@@ -332,3 +332,8 @@ def _reduction_finisher(param: tuple, space: Space):
 
 
 _first = operator.itemgetter(0)  # a kernel's scalar result, as the NumPy scalar NumPy would give
+
+
+def _python_number(out: np.ndarray):
+    """A kernel's scalar result where the source has a Python number (a `range` index, `t = 0.5` carried)."""
+    return out[0].item()

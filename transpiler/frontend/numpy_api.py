@@ -21,6 +21,7 @@ Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 # gives a float64 that promotes `x32 * np.add(1.0, 2.0)` to float64) and raises (ZeroDivisionError, OverflowError)
 # or returns a complex number where the NumPy function gives inf or nan
 _INFIX = frozenset({"add", "subtract", "multiply", "divide", "power", "floor_divide", "mod"})
+_LOGICAL = frozenset({"logical_and", "logical_or"})  # rendered `&`, `|` unless spelled
 
 
 def _ufunc_hint(name: str, arity: int) -> str:
@@ -44,6 +45,8 @@ def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
         atoms = [lowering._atom(array_like(lowering, node, builder, v), node) for v in positional]
         params = None
         if prim in _INFIX and name and all(a.type.shape == () for a in atoms):  # (maybe Python numbers)
+            params = {"spelled": name}
+        elif prim in _LOGICAL and name:  # (its operator works on booleans only)
             params = {"spelled": name}
         return lowering._bind(builder, node, prim, atoms, params)
 

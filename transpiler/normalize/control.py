@@ -124,11 +124,11 @@ class ControlFlow(Branches, FirstIterations, Unrolling):
 
         def first(first_env: dict) -> None:
             builder.loc = loc
-            lower_iteration(first_env, start)
+            lower_iteration(first_env, python_int(start, builder))
 
         def rest(rest_env: dict) -> None:
             builder.loc = loc
-            following = builder.bind("add", [start, step])
+            following = builder.bind("add", [python_int(start, builder), python_int(step, builder)])
             self._lower_for_loop(node, (following, stop, step), rest_env.get(rows), builder, rest_env, peeled + 1)
 
         def runs() -> Atom:
@@ -146,7 +146,9 @@ class ControlFlow(Branches, FirstIterations, Unrolling):
         where `next` is the index of the coming iteration (advanced first, so `continue` cannot skip it)."""
         start, stop, step = bounds
         upcoming = f"<{target}{len(self._break_flags)}>"  # shown as the loop variable's name
-        env[upcoming] = start
+        builder.loc = loc
+        env[upcoming] = python_int(start, builder, name=target)
+        advance = python_int(step, builder)
 
         def lower_cond(cond_env: dict) -> Atom:
             builder.loc = loc
@@ -163,7 +165,7 @@ class ControlFlow(Branches, FirstIterations, Unrolling):
 
         def lower_body(body_env: dict, index) -> None:
             current = body_env[upcoming]
-            body_env[upcoming] = builder.bind("add", [current, step], name=f"next_{target}")
+            body_env[upcoming] = builder.bind("add", [current, advance], name=f"next_{target}")
             lower_iteration(body_env, current)
 
         try:
@@ -278,6 +280,14 @@ class ControlFlow(Branches, FirstIterations, Unrolling):
 
         self._lower_loop("while", node, (), lambda cond_env: cond_env[flag], test_then_body, None, builder, env,
                          loc, flag, runs=runs)
+
+
+def python_int(bound: Atom, builder: Builder, name: str | None = None) -> Atom:
+    """A `range` bound as the loop index sees it: `range` makes Python ints of NumPy integers (weak: `x32 * i` is
+    float32), so an index the lowering computes from a bound starts from `int(bound)`."""
+    if bound.type.weak or isinstance(bound, Const):
+        return bound
+    return builder.bind("python_int", [bound], name=name)
 
 
 def _runs(bounds: tuple) -> bool:

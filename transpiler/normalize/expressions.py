@@ -126,10 +126,13 @@ class Expressions(Names):
             atom = self._atom(operand, node.expression)
             if atom.type.dtype != "bool" or atom.type.shape not in ((),):
                 raise self.error(node, "`not` works on a boolean scalar", "use np.logical_not for arrays")
-            return self._bind(builder, node, "logical_not", [atom])
+            return self._bind(builder, node, "not", [atom])
         atom = self._atom(operand, node.expression)
         if atom.type.dtype != "bool":
             raise self.error(node, "`~` is supported on booleans only", "use np.logical_not(mask)")
+        if atom.type.weak:  # (`~True` is -2 in Python: the bitwise inverse of the int 1)
+            raise self.error(node, "`~` of a Python bool is the integer bitwise inverse in Python (`~True` is -2)",
+                             "write `not b` for the negation")
         return self._bind(builder, node, "logical_not", [atom])
 
     def _expr_Comparison(self, node: cst.Comparison, builder, env) -> Value:

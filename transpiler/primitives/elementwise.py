@@ -17,7 +17,7 @@ from ..ir.types import ShapeError, TensorType, broadcast_shapes, promote
 from ..ir.dims import dim_product, dim_sum
 from ..ir import Const
 from ..builder import const
-from .batching import batch_elementwise
+from .batching import batch_elementwise, example_rank
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
@@ -51,6 +51,8 @@ def _infer(result: str, name: str = "", python_operator: bool = False, bools: st
         # a Python operator on Python numbers gives a Python number (weak); a NumPy function gives a NumPy scalar,
         # which promotes as its dtype (`x32 * np.sqrt(2.0)` is float64)
         weak = python_operator and not (params or {}).get("spelled") and all(t.weak for t in types)
+        if weak and dtype == "bool" and result != "bool":  # Python's arithmetic on bools: `True + True` is 2
+            dtype = "i64"
         out = TensorType(dtype, shape, weak=weak)
         if name in _SIZE_ARITHMETIC and dtype in ("i32", "i64") and shape == () and \
                 all(t.value is not None and not isinstance(t.value, bool) for t in types):
@@ -105,7 +107,8 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
         family="elementwise",
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
         cuda=cuda, batch=batch, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
-        scalar_c=scalar_c, cuda_uniform=cuda_uniform, cuda_uniform_args=cuda_uniform_args,
+        scalar_c=scalar_c, python_numbers="kept" if python_operator else None, cuda_uniform=cuda_uniform,
+        cuda_uniform_args=cuda_uniform_args,
         diff_args=tuple(i for i, r in enumerate(rules) if r is not None),
         extra={"simplify": simplify} if simplify else {},
     ))
@@ -362,6 +365,26 @@ def _raised(x: Sym, lo: Sym, hi: Sym) -> Sym:
     return ops.maximum(x, lo)
 
 
+def _batch_clip(ctx, prim, args: list[Sym], batched: list[bool], **params) -> Sym:
+    """An example's clip between two scalar bounds is NumPy's loop for uniform bounds (x kept where it equals a
+    bound: np.clip(-0.0, 0.0, 1.0) is -0.0); a batch of such bounds is an array, for which NumPy takes minimum and
+    maximum (0.0 there). Per-example scalar bounds are therefore written out as that loop's two selections."""
+    x, lo, hi = args
+    if not (batched[1] or batched[2]) or example_rank(lo, batched[1]) or example_rank(hi, batched[2]):
+        return batch_elementwise(ctx, prim, args, batched, **params)
+    rank = max(example_rank(a, b) for a, b in zip(args, batched))
+    x, lo, hi = [ctx.align(a, rank) if b else a for a, b in zip(args, batched)]
+    floats = any(a.type.is_float for a in (lo, hi))
+    below = x < lo
+    if floats:
+        below = ops.logical_or(below, ops.isnan(lo))
+    raised = ops.where(below, lo, x)
+    above = raised > hi
+    if floats:
+        above = ops.logical_or(above, ops.isnan(hi))
+    return ops.where(above, hi, raised)
+
+
 # NumPy defines clip as minimum(maximum(x, lo), hi): its derivatives are those of the two, ties shared; crossed
 # bounds (lo > hi) give hi everywhere, so nothing flows into x or lo there. Between two scalar bounds NumPy's loop
 # keeps x where it equals one (np.clip(-0.0, -1.0, 0.0) is -0.0, where minimum(-0.0, 0.0) is 0.0): lifted_clip
@@ -369,11 +392,31 @@ elementwise("clip", [lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _ra
                      lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _raised(x, lo, hi), hi), lo, x),
                      lambda g, y, x, lo, hi: _smaller_share(g, hi, _raised(x, lo, hi))],
             np_call("clip"), "lifted_minimum(lifted_maximum({0}, {1}), {2})", result="promote",
-            cuda_uniform_args=((1, 2), "lifted_clip({0}, {1}, {2})"))
+            cuda_uniform_args=((1, 2), "lifted_clip({0}, {1}, {2})"), batch=_batch_clip)
 
 # the value itself, with no derivative: `stop_gradient(x)` renders as `x`
 elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v",
             python_operator=True)
+
+
+
+def _python_int_type(types: list[TensorType], params) -> TensorType:
+    if types[0].shape != () or types[0].dtype not in ("i32", "i64"):
+        raise ShapeError(f"int() of a {types[0]} value: an integer scalar is needed here")
+    return TensorType("i64", (), weak=True)
+
+
+def _batch_python_int(ctx, prim, args: list[Sym], batched: list[bool], **params) -> Sym:
+    """A batch of Python ints is an int64 array (weak to the batching transform, as the example's value is)."""
+    return args[0] if args[0].type.dtype == "i64" else ops.astype(args[0], dtype="i64")
+
+
+# `int(a)` of an integer scalar: the Python int `range` makes of a NumPy integer bound (a `for` with `break` runs
+# as a `while` over its index, which starts at `int(start)`: `x32 * i` stays float32, as Python's index is weak)
+register(Primitive(
+    name="python_int", family="elementwise", infer=_python_int_type, render=lambda args, p: cg.call("int", args[0]),
+    cuda="((int64_t)({0}))", scalar_c="any", python_numbers="made", batch=_batch_python_int, temp_name="start",
+))
 
 register(Primitive(
     name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),

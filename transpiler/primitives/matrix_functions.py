@@ -147,9 +147,41 @@ def _infer_det(types, params) -> TensorType:
     return TensorType(_float_dtype(types), types[0].shape[:-2])
 
 
+# d det(a) / d a is the cofactor matrix: det(a) inv(a)^T where det(a) is not 0, and at singular matrices too (where
+# inv raises), from the singular value decomposition; its own derivative (det's second) is `det_second`
 _register("det", _infer_det, _linalg("det"),
-          lambda g, y, a, active=None: [_per_matrix(g * y) * _swap(ops.inv(a))],
-          lambda tangents, y, a: y * _trace_product(_swap(ops.inv(a)), tangents[0]), temp="det")
+          lambda g, y, a, active=None: [_per_matrix(g) * ops.cofactors(a, y)],
+          lambda tangents, y, a: _trace_product(ops.cofactors(a, y), tangents[0]), temp="det")
+
+
+def _infer_cofactors(types, params) -> TensorType:
+    _square(types[0], "the cofactor matrix")
+    return TensorType(_float_dtype(types[:1]), types[0].shape)
+
+
+def _infer_det_second(types, params) -> TensorType:
+    a, t = types
+    _square(a, "the determinant's second derivative")
+    return TensorType(_float_dtype(types), broadcast_shapes([a.shape, t.shape]))
+
+
+def _batch_lifted(ctx, prim, args, batched, **params) -> Sym:
+    """Every argument a stack with the batch first (the helpers map over leading axes)."""
+    return ctx.bind(prim.name, [a if b else ctx.lift(a) for a, b in zip(args, batched)], params)
+
+
+def _third_derivative(*args, **params):
+    raise ShapeError("the third derivative of np.linalg.det is not supported (its second is)")
+
+
+# the cofactors of `a` given det(a): `_cofactors(a, det)` (the matrices whose det is 0 through `_det_second`)
+_register("cofactors", _infer_cofactors, lambda args, p: cg.call("_cofactors", *args),
+          lambda g, y, a, det, active=None: [ops.det_second(a, g), None],
+          lambda tangents, y, a, det: ops.det_second(a, tangents[0]), temp="cofactors", batch=_batch_lifted,
+          diff_args=(0,), extra={"helper": "cofactors"})
+# the Hessian of det applied to t (symmetric: a cotangent t of the cofactors gives `a` the same)
+_register("det_second", _infer_det_second, lambda args, p: cg.call("_det_second", *args), _third_derivative,
+          _third_derivative, temp="second", batch=_batch_lifted, extra={"helper": "det_second"})
 # np.linalg.slogdet(a) is (sign, logabsdet): two entries, each computing its own part of the pair
 _register("logabsdet", _infer_det, _linalg("slogdet", 1),
           lambda g, y, a, active=None: [_per_matrix(g) * _swap(ops.inv(a))],

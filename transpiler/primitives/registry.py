@@ -39,6 +39,11 @@ class Primitive:
     # "any" dtypes, "float" results only (an integer `np.square` wraps around where C's overflow is undefined),
     # "one_dtype" operands (Python compares an int with a float exactly, C through a double); None: never
     scalar_c: str | None = None
+    # what the result is on the host beside Python numbers (weak in the dtype rules; the loop kernels' flag saying
+    # "a Python number"): None, a NumPy scalar (a NumPy function); "kept", a Python number where every operand is
+    # one (Python's operator, `a + b`, `a < b`, `a & b`, unless the source spelled the NumPy function: `spelled`
+    # in the equation's parameters); "made", a Python number whatever the operands (`int(a)`)
+    python_numbers: str | None = None
     # batch(ctx, prim, args, batched, **params) -> the result with a leading batch axis (see `batching`);
     # None: the entry cannot run batched (vmap refuses it with a located error)
     batch: Callable | None = None
@@ -58,6 +63,10 @@ class Primitive:
     @property
     def differentiable(self) -> bool:
         return self.vjp is not None
+
+    def python_result(self, params: dict | None) -> str | None:
+        """`python_numbers` for an equation with these parameters (a spelled NumPy function keeps none)."""
+        return None if self.python_numbers == "kept" and (params or {}).get("spelled") else self.python_numbers
 
     def is_diff_arg(self, index: int) -> bool:
         return self.diff_args is None or index in self.diff_args

@@ -25,7 +25,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..ir.types import ShapeError, TensorType, normalize_axis
+from ..ir.types import ShapeError, TensorType, normalize_axis, promote
 from ..builder import Builder, NameScope
 from ..errors import SourceLoc, TranspileError
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, equations, result_atoms
@@ -240,6 +240,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
                                  "compute it outside the vmapped kernel, or loop over the examples in Python")
         if self.ctx.size is None:
             raise TranspileError("vmap needs the batch size here", eqn.loc)
+        args = self._python_numbers_converted(eqn, args, flags)
         try:
             result = prim.batch(self.ctx, prim, [self.sym(a) for a in args], flags, **eqn.params)
         except TranspileError as exc:
@@ -253,6 +254,22 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         if isinstance(atom, Var) and atom.temporary and not old.temporary and not prim.extra.get("in_place"):
             builder.rename(atom, old.name)  # `p` stays `p`
         self.set(old, atom, batched)
+
+    def _python_numbers_converted(self, eqn: Eqn, args: list, flags: list) -> list:
+        """An example's Python number (weak: `i` of `range`, `t = 0.1` merged or carried per example) is an int64 or
+        float64 array in the batch, which NumPy would promote as strong. Where it meets a NumPy operand, NumPy
+        converts the example's number to the dtype the operation computes in (`x32 * i` multiplies float32 by
+        float32(i)): the batch is converted so, before the operation."""
+        if eqn.prim.family != "elementwise" or len(eqn.args) < 2 or all(a.type.weak for a in eqn.args):
+            return args
+        values = eqn.args[1:] if eqn.prim.name == "where" else eqn.args  # (`where`'s condition is no operand)
+        computes_in = promote([a.type for a in values])
+        converted = list(args)
+        for k, (old, new, batched) in enumerate(zip(eqn.args, args, flags)):
+            if batched and old.type.weak and any(old is v for v in values) and new.type.dtype != computes_in:
+                converted[k] = self.builder.bind("astype", [new], {"dtype": computes_in})
+                self.batched.add(id(converted[k]))
+        return converted
 
     # -- results -------------------------------------------------------------------------------------------
     def finish(self, result, out_axes, loc):

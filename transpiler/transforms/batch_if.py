@@ -7,7 +7,11 @@ its `then` part first; one that pops (a reverse sweep) its `else` part first, so
 """
 from __future__ import annotations
 
-from ..ir.types import TensorType
+import re
+
+import numpy as np
+
+from ..ir.types import NUMPY_DTYPES, TensorType
 from ..builder import const
 from ..errors import TranspileError
 from ..ir import Atom, Const, If, Var, all_defined, equations, free_values
@@ -35,8 +39,8 @@ class BatchedBranches:
             parts.append((new_body, [self.get(r) for r in results]))
         flags = [any(self.is_batched(res[i]) for _, res in parts) and old.type.dtype != "tape"
                  for i, old in enumerate(stmt.outs)]
-        for new_body, results in parts:
-            self._lift_into(new_body, results, flags)
+        for (new_body, results), olds in zip(parts, (stmt.then_results, stmt.else_results)):
+            self._lift_into(new_body, results, flags, list(olds), list(stmt.outs), stmt.loc)
         outs = tuple(Var(builder.scope.fresh(o.name), self._type(o, f)) for o, f in zip(stmt.outs, flags))
         for out, a, b in zip(outs, parts[0][1], parts[1][1]):
             if any(isinstance(r, Const) and r.value is None for r in (a, b)):
@@ -47,16 +51,48 @@ class BatchedBranches:
         for old, new, flag in zip(stmt.outs, outs, flags):
             self.set(old, new, flag)
 
-    def _lift_into(self, block: list, results: list, flags: list) -> None:
-        """Within `block` (already emitted), lift the unbatched results whose merge is batched."""
+    def _lift_into(self, block: list, results: list, flags: list, olds: list, slots: list, loc) -> None:
+        """Within `block` (already emitted), lift the unbatched results whose merge is batched (in the merge's
+        dtype: `as_slot`); `olds` are the results of the function being batched, `slots` what they merge into."""
         saved, self.builder.eqns = self.builder.eqns, block
         try:
             for i, flag in enumerate(flags):
-                if flag and not self.is_batched(results[i]) and not (isinstance(results[i], Const)
-                                                                      and results[i].value is None):
-                    results[i] = self.lift(results[i], writable=True)
+                if flag and not (isinstance(results[i], Const) and results[i].value is None):
+                    results[i] = self.as_slot(results[i], olds[i], slots[i], loc)
+                    if not self.is_batched(results[i]):
+                        results[i] = self.lift(results[i], writable=True)
         finally:
             self.builder.eqns = saved
+
+    def as_slot(self, value: Atom, old_value: Atom, slot: Var, loc) -> Atom:
+        """`value` (the batched program's `old_value`) entering a batched slot: a merge's result, a loop's carried
+        value. Where an example's value is a Python number and the slot has another dtype (`t = 0.1` before a
+        loop that makes `t` float32, or on the other path of an `if`), the example keeps the number itself but
+        the batch holds it in the slot's dtype: exact where that dtype holds the number (else refused), and
+        converted where the batch holds it in another (`np.where` of a float64 batch would make one)."""
+        if not isinstance(old_value, (Var, Const)) or not old_value.type.weak or slot.type.dtype in ("tape", "none") \
+                or old_value.type.dtype == slot.type.dtype or (isinstance(value, Const) and value.value is None):
+            return value
+        dtype = slot.type.dtype
+        number = old_value.value if isinstance(old_value, Const) else None
+        if isinstance(number, (bool, int, float)):
+            with np.errstate(all="ignore"):
+                held = np.asarray(number).astype(NUMPY_DTYPES[dtype]).item()
+            exact = held == number or (number != number and held != held)
+        else:  # known at run time only: integers are exact in float64 and int64, and int32 for any size in use
+            exact = not old_value.type.is_float and dtype in ("f64", "i64", "i32")
+        if not exact:
+            what = f"the Python number {number!r}" if number is not None else "a Python number"
+            name = re.sub(r"_[0-9]+$", "", slot.name)
+            raise TranspileError(
+                f"vmap: `{name}` is {what} on some examples and {NUMPY_DTYPES[dtype]} on others "
+                f"(an `if` or a loop that may not run); one {NUMPY_DTYPES[dtype]} batch cannot hold that number",
+                loc, f"start it from a {NUMPY_DTYPES[dtype]} value (computed from an array of that dtype), or a "
+                "number it holds exactly such as 0.0 or 0.5")
+        if self.is_batched(value) and value.type.dtype != dtype:
+            value = self.builder.bind("astype", [value], {"dtype": dtype})
+            self.batched.add(id(value))
+        return value
 
     def _type(self, old: Var, batched: bool) -> TensorType:
         return batched_type(old.type, self.dim) if batched else old.type
@@ -82,7 +118,10 @@ class BatchedBranches:
         then_part, else_part = parts[id(then_body)], parts[id(else_body)]
         merged = []
         builder.loc = loc
-        for old, a, b in zip(outs, then_part, else_part):
+        for k, (old, a, b) in enumerate(zip(outs, then_part, else_part)):
+            if old.type.dtype != "tape":
+                a = self.as_slot(a, then_results[k], old, loc) if k < len(then_results) else a
+                b = self.as_slot(b, else_results[k], old, loc) if k < len(else_results) else b
             if old.type.dtype == "tape":
                 merged.append(else_part[outs.index(old)] if not pops else then_part[outs.index(old)])
                 continue
@@ -171,7 +210,7 @@ class BatchedBranches:
         readable = [v for v in outer.values() if isinstance(v, Var)] + self.params
         fallback = [self._placeholder(results[i], values[i], inside, readable) for i in kept]
         flags = [self.is_batched(v) or isinstance(f, Var) and self.is_batched(f) for v, f in zip(values_kept, fallback)]
-        self._lift_into(part, values_kept, flags)
+        self._lift_into(part, values_kept, flags, [results[i] for i in kept], [outs[i] for i in kept], loc)
         merged = tuple(Var(builder.scope.fresh(outs[i].name), self._type(outs[i], f) if outs[i].type.dtype != "tape"
                            else outs[i].type) for i, f in zip(kept, flags))
         some = builder.bind("any", [taken], name="some")

@@ -78,6 +78,8 @@ class BatchedLoops:
     def _emit_loop(self, stmt: Loop, bounds, inits, flags, masked: bool, per_example_bounds: bool) -> None:
         builder = self.builder
         builder.loc = stmt.loc
+        inits = [self.as_slot(i, old_init, old, stmt.loc) if f else i
+                 for i, f, old_init, old in zip(inits, flags, stmt.inits, stmt.carried)]
         inits = [self._lift_init(i, old) if f and not self.is_batched(i) and not
                  (isinstance(i, Var) and i.type.dtype == "tape") else i
                  for i, f, old in zip(inits, flags, stmt.carried)]
@@ -96,7 +98,7 @@ class BatchedLoops:
         with self._block() as body:
             self.block(stmt.body)
             following = [self.get(c) for c in stmt.carried_out]
-        self._lift_into(body, following, flags)
+        self._lift_into(body, following, flags, list(stmt.carried_out), list(stmt.carried), stmt.loc)
         outs = tuple(Var(s.name, s.type) for s in slots)
         builder.emit(Loop(stmt.kind, index, tuple(bounds), cond_body, cond, tuple(slots), tuple(inits), body,
                           tuple(following), outs, stmt.loc, stmt.note, stmt.reverse))

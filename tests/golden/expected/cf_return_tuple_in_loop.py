@@ -90,7 +90,7 @@ def first_crossing(x: "f64[n]", level: "f64[]"):
     result = 0.0
     result_1 = zero
     i = 0
-    while np.logical_and(running, i < n):
+    while running & (i < n):
         next_i = i + 1
         # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
         total_1 = total + x[i] * x[i]
@@ -128,7 +128,7 @@ def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     result_1 = zero
     i = 0
     trips = 0
-    while np.logical_and(running, i < n):
+    while running & (i < n):
         next_i = i + 1
         # cf_return_tuple_in_loop.py:9  total = total + x[i] * x[i]
         total_1 = total + x[i] * x[i]

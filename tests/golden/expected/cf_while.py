@@ -87,7 +87,7 @@ def halve_until_small(x: "f64[]", y: "f64[n]"):
     # cf_while.py:9  while v > 0.1 and steps < 50:
     v_1 = v
     steps = 0
-    while np.logical_and(v_1 > 0.1, steps < 50):
+    while (v_1 > 0.1) & (steps < 50):
         # cf_while.py:10  v = v * 0.5 + 0.01 * y[0]
         v_1 = v_1 * 0.5 + 0.01 * y[0]
         # cf_while.py:11  steps += 1
@@ -106,7 +106,7 @@ def halve_until_small_grad(x: "f64[]", y: "f64[n]"):
     v_1 = v
     steps = 0
     trips = 0
-    while np.logical_and(v_1 > 0.1, steps < 50):
+    while (v_1 > 0.1) & (steps < 50):
         # cf_while.py:10  v = v * 0.5 + 0.01 * y[0]
         v_1 = v_1 * 0.5 + 0.01 * y[0]
         # cf_while.py:11  steps += 1

@@ -110,7 +110,7 @@ def halve(x: "f64[]", y: "f64[n]"):
     # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
     v_1 = v
     steps = 0
-    while np.logical_and(v_1 > 0.1, steps < 50):
+    while (v_1 > 0.1) & (steps < 50):
         # vmap_masked_control_flow.py:19  v = v * 0.5 + 0.01 * y[0]
         v_1 = v_1 * 0.5 + 0.01 * y[0]
         # vmap_masked_control_flow.py:20  steps += 1
@@ -176,7 +176,7 @@ def halve_batched(x: "f64[B]", y: "f64[n]"):
     # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
     steps = np.broadcast_to(0, (B,)).copy()
     del B
-    mask_2 = np.logical_and(v > 0.1, steps < 50)
+    mask_2 = (v > 0.1) & (steps < 50)
     v_1 = v
     steps_1 = steps
     active = mask_2
@@ -199,7 +199,7 @@ def halve_batched(x: "f64[B]", y: "f64[n]"):
         del v_5
         steps_3 = np.where(active, steps_2, steps_1)
         del steps_2
-        active = np.logical_and(active, np.logical_and(v_6 > 0.1, steps_3 < 50))
+        active = active & ((v_6 > 0.1) & (steps_3 < 50))
         v_1 = v_6
         steps_1 = steps_3
     del v, steps, mask_2, y, active

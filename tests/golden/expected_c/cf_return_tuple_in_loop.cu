@@ -1856,8 +1856,8 @@ extern "C" int first_crossing_block0(int64_t* io, lifted_alloc_fn alloc)
                 site_4_turn ^= 1; if (!lifted_alloc_view(out_4, space, st, &site_4[site_4_turn], &site_4_bytes[site_4_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) first_crossing_k0(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
                 else first_crossing_k0_body<false>(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
-                v_running_1 = (bool)out_1[0]; f_running_1 = true;
-                v_returned_1 = (bool)out_2[0]; f_returned_1 = true;
+                v_running_1 = (bool)out_1[0]; f_running_1 = false;
+                v_returned_1 = (bool)out_2[0]; f_returned_1 = false;
                 v_result_2 = (double)out_3[0]; f_result_2 = true;
                 v_result_3 = out_4;
             }
@@ -2028,8 +2028,8 @@ extern "C" int first_crossing_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
                 site_4_turn ^= 1; if (!lifted_alloc_view(out_4, space, st, &site_4[site_4_turn], &site_4_bytes[site_4_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) first_crossing_vjp_k0(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
                 else first_crossing_vjp_k0_body<false>(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
-                v_running_1 = (bool)out_1[0]; f_running_1 = true;
-                v_returned_1 = (bool)out_2[0]; f_returned_1 = true;
+                v_running_1 = (bool)out_1[0]; f_running_1 = false;
+                v_returned_1 = (bool)out_2[0]; f_returned_1 = false;
                 v_result_2 = (double)out_3[0]; f_result_2 = true;
                 v_result_3 = out_4;
             }

@@ -260,7 +260,9 @@ class _Emitter(OperandReader, StatementWriter):
             self.resume.append(f"LIFTED_COLUMN_RESUME({pointer}, lifted_o, {acc});")
             return []
         if var.type.shape == ():
-            self.params.append(Param("scalar_out", f"{ctype}* __restrict__ {pointer}", (var.type.dtype,)))
+            # (a Python number in the source on every path, weak: the runtime returns one, marked "python")
+            python = ("python",) if var.type.weak else ()
+            self.params.append(Param("scalar_out", f"{ctype}* __restrict__ {pointer}", (var.type.dtype,) + python))
             return [f"if (i == 0) {pointer}[0] = {self.ref(var)};"]
         if self.mode == "columns":  # stored where the unpermuted array has it: neighbouring lanes, neighbouring words
             strides = [self.fresh(f"{name}_os{k}") for k in range(self.rank)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....ir import Const, Eqn, If, Loop
+from ....ir import Const, Eqn, If, Loop, Var
 from ....primitives.indexing import Ref, index_refs
 from ..fused_kernel import is_module_array
 from ..launch_spec import EmittedKernel
@@ -38,7 +38,39 @@ def _loop_ok(loop: Loop, regions: dict) -> bool:
         return False
     if not all(_value_ok(a) for a in (*loop.carried, *loop.inits, *loop.carried_out, *loop.outs)):
         return False
+    if any(_array_of_another_dtype(value, slot) or not _holds(slot, value)
+           for values in (loop.inits, loop.carried_out) for slot, value in zip(loop.carried, values)):
+        return False
     return all(stmt_ok(s, regions) for s in loop.cond_body + loop.body)
+
+
+def _array_of_another_dtype(value, slot) -> bool:
+    """An array slot a value of another dtype enters (`y = x32 * 1.0` before a loop that makes it float64): the
+    host's name holds that array as it is (NumPy converts nothing), a C view has one element type."""
+    if slot.type.dtype == "tape" or slot.type.shape == () or isinstance(value, Const) and value.value is None:
+        return False
+    return value.type.dtype != slot.type.dtype
+
+
+_KINDS = {"f64": "f", "f32": "f", "i64": "i", "i32": "i", "bool": "b"}
+
+
+def _holds(slot, value) -> bool:
+    """Does the C scalar of `slot` hold `value` as the host does? A Python number (weak) kept in a slot of another
+    dtype (`t = 0.1` before a loop that makes `t` float32 and may not run) is that number itself on the host; a
+    C float32 holds it only where it is exact there, and a C double never holds a Python int as one."""
+    if slot.type.shape != () or not value.type.weak or value.type.dtype == slot.type.dtype or \
+            isinstance(value, Const) and value.value is None:
+        return True
+    if _KINDS.get(value.type.dtype) != _KINDS.get(slot.type.dtype):  # (`v = 0` kept where the loop makes `v` a float)
+        return False
+    if slot.type.dtype not in ("f32", "i32"):
+        return True
+    if not isinstance(value, Const) or isinstance(value.value, Var):
+        return slot.type.dtype == "i32" and value.type.dtype in ("i64", "bool")  # (any int in use: as vmap)
+    with np.errstate(all="ignore"):
+        held = np.asarray(value.value).astype({"f32": np.float32, "i32": np.int32}[slot.type.dtype]).item()
+    return held == value.value or (value.value != value.value and held != held)
 
 
 def _int_scalar(atom) -> bool:
@@ -65,6 +97,8 @@ def stmt_ok(stmt, regions: dict) -> bool:
         return stmt.cond.type.shape == () and _value_ok(stmt.cond) and \
             all(_value_ok(a) for a in (*stmt.outs, *stmt.then_results, *stmt.else_results)
                 if not (isinstance(a, Const) and a.value is None)) and \
+            all(_holds(out, value) for results in (stmt.then_results, stmt.else_results)
+                for out, value in zip(stmt.outs, results)) and \
             all(stmt_ok(s, regions) for s in stmt.then_body + stmt.else_body)
     if not all(_value_ok(a) for a in (*stmt.args, *stmt.outs)):
         return False

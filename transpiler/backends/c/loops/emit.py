@@ -27,9 +27,6 @@ from .select import BlockPlan
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11, "squeeze": 12, "broadcast_to": 13,
           "matmul": 14, "stacks": 15, "header": 16, "operands": 17, "add_at": 18, "stack": 19, "same_shape": 20}
-_PYTHON_SCALAR_OPS = {"add", "subtract", "multiply", "divide", "negative", "floor_divide", "mod", "less",
-                      "less_equal", "greater", "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
-                      "logical_not"}  # (`a & b`, `not a` of Python values stay Python values)
 
 
 class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, Products, MaskedStatements):
@@ -288,10 +285,10 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
                                              "not_equal") else _common(eqn.args)
         args = [f"(({C_TYPES[operand]}){self.scalar(a, operand)})" for a in eqn.args]
         flags = [self.flag(a) for a in eqn.args]
-        python = prim.name in _PYTHON_SCALAR_OPS
-        flag = " || ".join(flags) if python and flags else "true"
+        python = prim.python_result(eqn.params)
+        flag = "false" if python == "made" else " || ".join(flags) if python == "kept" and flags else "true"
         lines = []
-        if prim.name in ("divide", "floor_divide", "mod"):
+        if python and prim.name in ("divide", "floor_divide", "mod"):  # (NumPy's: inf, nan or 0, and a warning)
             lines.append(f"if ({args[1]} == 0 && !({' || '.join(flags)})) {self.fail('zero_division')}")
         if dtype in ("i64", "i32") and prim.name in ("add", "subtract", "multiply", "negative"):
             builtin = {"add": "add", "subtract": "sub", "multiply": "mul", "negative": "sub"}[prim.name]

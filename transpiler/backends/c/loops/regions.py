@@ -104,7 +104,8 @@ class RegionCalls:
                 temp = f"out_{result}"
                 lines += [f"if (count == 0) {self.fail('empty', '1')}", f"{C_TYPES[param[1]]} {temp}[1] = {{0}};"]
                 call.append(temp)
-                finals.append(f"{self.var(out)} = ({C_TYPES[out.type.dtype]}){temp}[0]; {self.flag(out)} = true;")
+                numpy = "false" if len(param) > 2 else "true"  # ("python": the source's value is a Python number)
+                finals.append(f"{self.var(out)} = ({C_TYPES[out.type.dtype]}){temp}[0]; {self.flag(out)} = {numpy};")
             else:
                 lines += self.reduction(eqn, param, out, result, rank, perm, kept, call, finals)
         arguments = ", ".join(call)
