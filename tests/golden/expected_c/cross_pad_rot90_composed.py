@@ -33,11 +33,10 @@ _KERNELS = {
     "torque_grad_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "torque_grad_k11": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "torque_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 2)], 'io': 49, 'memory': 41},
-    "torque_block1": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('scalar', 'f64')], 'io': 39, 'memory': 31},
-    "torque_block2": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 22, 'memory': 14},
+    "torque_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 36, 'memory': 28},
     "torque_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 2)], 'io': 66, 'memory': 58},
     "torque_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 2)], 'io': 56, 'memory': 48},
-    "torque_grad_block2": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 71, 'memory': 63},
+    "torque_grad_block2": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 66, 'memory': 58},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cross_pad_rot90_composed.cu"), _KERNELS)
 
@@ -112,15 +111,10 @@ def torque(r: "f64[n,3]", f: "f64[3,n]", m: "f64[2,3]"):
     t_15, t_16, t_17, v_8, v_9, v_10, v_11, c_1 = _kernels.torque_block0(r, f, m)
     del r, f, m
     # cross_pad_rot90_composed.py:9  turned = np.rot90(np.append(m, m[:1], axis=0))
-    turned = np.transpose(np.flip(c_1, axis=1), axes=(1, 0))
+    r_1 = np.flip(c_1, axis=1)
     del c_1
-    # cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
-    t_18, t_19, t_20, t_21, s = _kernels.torque_block1(v_8, v_9, v_10, v_11, np.stack((t_15, t_16, t_17), axis=-1))
-    del v_8, v_9, v_10, v_11, t_15, t_16, t_17
-    t_11 = np.stack((t_18, t_19, t_20, t_21), axis=-1)
-    del t_18, t_19, t_20, t_21
-    t_14 = _kernels.torque_block2(t_11, s, turned)
-    del t_11, s, turned
+    t_14 = _kernels.torque_block1(r_1, t_15, t_16, t_17, v_8, v_9, v_10, v_11)
+    del r_1, t_15, t_16, t_17, v_8, v_9, v_10, v_11
     return t_14
 
 
@@ -135,17 +129,6 @@ def torque_grad(r: "f64[n,3]", f: "f64[3,n]", m: "f64[2,3]"):
     del r_1, v_8, v_9, v_10, t_2, t_8, t_5
     r_2 = np.flip(t_36, axis=1)
     del t_36
-    dm = r_2[0:2]
-    v_19 = r_2[2:3]
-    del r_2
-    # cross_pad_rot90_composed.py:8  framed = np.pad(m, ((1, 0), (0, 1)), "constant", constant_values=0.5)
-    t_64, t_65 = _kernels.torque_grad_k8(t_26, t_29)
-    del t_26, t_29
-    zero = np.stack((t_65, t_64, t_23), axis=-1)
-    del t_65, t_64, t_23
-    dm_1, t_49, df, t_66, t_67 = _kernels.torque_grad_block2(zero, v_19, dm, t_33, v_5, v, v_3, v_2, t_35, v_4, v_1, t_31, n)
-    del zero, v_19, dm, t_33, v_5, v, v_3, v_2, t_35, v_4, v_1, t_31, n
-    # cross_pad_rot90_composed.py:7  t = np.cross(r, f, axisb=0)
-    dr = np.stack((t_67, t_66, t_49), axis=-1)
-    del t_67, t_66, t_49
+    dm_1, df, dr = _kernels.torque_grad_block2(r_2, t_26, t_29, t_23, t_33, v_5, v, v_3, v_2, t_35, v_4, v_1, t_31, n)
+    del r_2, t_26, t_29, t_23, t_33, v_5, v, v_3, v_2, t_35, v_4, v_1, t_31, n
     return (dr, df, dm_1)

@@ -1630,6 +1630,138 @@ template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_v
 {
     lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
 }
+// every element of a float matrix finite (no inf, no NaN): 0 * x is 0 for each, NaN for any other; rows along
+// the axis of the smaller stride (a transposed view is read in memory order)
+template <class T> static bool lifted_all_finite(const lifted_view<T, 2>& v)
+{
+    const bool swap = v.s[0] < v.s[1];
+    int64_t outer = v.d[swap], inner = v.d[!swap], so = v.s[swap], si = v.s[!swap];
+    if (si == 1 && so == inner) { inner *= outer; outer = 1; }  // (rows one after the other: one run)
+    T zero = 0;
+    for (int64_t i = 0; i < outer; ++i) {
+        const T* row = v.p + i * so;
+        if (si == 1) { _Pragma("omp simd reduction(+:zero)") for (int64_t j = 0; j < inner; ++j) zero += row[j] * (T)0; }
+        else for (int64_t j = 0; j < inner; ++j) zero += row[j * si] * (T)0;
+    }
+    return zero == 0;
+}
+template <class T> static bool lifted_all_finite(const lifted_view<T, 1>& v)
+{
+    lifted_view<T, 2> matrix; matrix.p = v.p; matrix.d[0] = 1; matrix.s[0] = 0; matrix.d[1] = v.d[0]; matrix.s[1] = v.s[0];
+    return lifted_all_finite(matrix);
+}
+// how many elements of a bool matrix are true (flags of one byte, 0 or 1: eight a word, counted by popcount)
+static int64_t lifted_count_true(const lifted_view<bool, 2>& mask)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    int64_t count = 0;
+    if (mask.s[1] == 1 && (mask.s[0] == columns || rows == 1)) {
+        const unsigned char* flags = (const unsigned char*)mask.p;
+        const int64_t total = rows * columns;
+        int64_t at = 0;
+        for (; at + 8 <= total; at += 8) { uint64_t word; memcpy(&word, flags + at, 8); count += __builtin_popcountll(word); }
+        for (; at < total; ++at) count += flags[at];
+        return count;
+    }
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < columns; ++j) count += mask.p[i * mask.s[0] + j * mask.s[1]];
+    return count;
+}
+// f(i, j) for each true element of a bool matrix, in row order
+template <class F> static void lifted_each_true(const lifted_view<bool, 2>& mask, F f)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    if (mask.s[1] == 1 && (mask.s[0] == columns || rows == 1)) {
+        // the flags one after the other: eight a word, a true one found by its lowest set bit (no test per flag,
+        // rows of any length), its row followed along as the positions grow
+        const unsigned char* flags = (const unsigned char*)mask.p;
+        const int64_t total = rows * columns;
+        int64_t i = 0, row_start = 0;
+        auto each = [&](uint64_t word, int64_t at) {
+            while (word) {
+                const int byte = __builtin_ctzll(word) >> 3;
+                word &= ~((uint64_t)0xff << (8 * byte));
+                const int64_t e = at + byte;
+                while (e >= row_start + columns) { ++i; row_start += columns; }
+                f(i, e - row_start);
+            }
+        };
+        int64_t at = 0;
+        for (; at + 64 <= total; at += 64) {  // (64 flags at a time: one test where all are false)
+            uint64_t words[8];
+            memcpy(words, flags + at, 64);
+            uint64_t any = 0;
+            for (int q = 0; q < 8; ++q) any |= words[q];
+            if (any) for (int q = 0; q < 8; ++q) each(words[q], at + 8 * q);
+        }
+        for (; at < total; at += 8) {
+            uint64_t word = 0;
+            for (int64_t q = at; q < total && q < at + 8; ++q) word |= (uint64_t)flags[q] << (8 * (q - at));
+            each(word, at);
+        }
+        return;
+    }
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < columns; ++j) if (mask.p[i * mask.s[0] + j * mask.s[1]]) f(i, j);
+}
+// `np.sum(X, axis)` of X a tie mask times factors (masked_products.py), X[i, j] = value(i, j, mask[i, j] ? 1 : 0),
+// into `out` (one element a kept index, `step` apart): with finite factors a false element is a zero that adds
+// nothing (signs of zeros aside), so the true ones alone add, each output's in row order (an axis-0 sum's order
+// is NumPy's); otherwise every element, in order
+template <class T, class Value> static void lifted_masked_sum(const lifted_view<bool, 2>& mask, int axis,
+                                                              bool finite, T* out, int64_t step, Value value)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1], kept = axis == 0 ? columns : rows;
+    for (int64_t k = 0; k < kept; ++k) out[k * step] = 0;
+    if (!finite) {
+        for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < columns; ++j)
+                out[(axis == 0 ? j : i) * step] += value(i, j, mask.p[i * mask.s[0] + j * mask.s[1]] ? (T)1 : (T)0);
+        return;
+    }
+    lifted_each_true(mask, [&](int64_t i, int64_t j) { out[(axis == 0 ? j : i) * step] += value(i, j, (T)1); });
+}
+// a product whose operand X is a tie mask times factors (masked_products.py): `X @ other` (mask_left) or
+// `other @ X`, X[i, j] = value(i, j, mask[i, j] ? 1 : 0), into `out` (allocated, of the product's dims). Where at
+// most one X in eight has a true mask, the factors (`finite`) and `other` are finite, only the true elements add
+// their terms, in row order: a false one is a zero whose terms add nothing (signs of zeros aside); otherwise X is
+// computed whole and multiplied by BLAS, as the host code would
+template <class T, class Value> static int lifted_masked_matmul(const lifted_view<T, 2>& other,
+                                                                const lifted_view<bool, 2>& mask, bool mask_left,
+                                                                bool finite, lifted_view<T, 2>& out,
+                                                                lifted_loop_state* st, Value value)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    if (out.d[0] == 0 || out.d[1] == 0) return 0;
+    if (!finite || !lifted_all_finite(other) || lifted_count_true(mask) * 8 > rows * columns) {
+        lifted_view<T, 2> dense;
+        if (!lifted_alloc_view(dense, mask.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < columns; ++j)
+                dense.p[i * columns + j] = value(i, j, mask.p[i * mask.s[0] + j * mask.s[1]] ? (T)1 : (T)0);
+        return mask_left ? lifted_matmul(dense, other, out, st) : lifted_matmul(other, dense, out, st);
+    }
+    // the terms add into rows of `sums`: `out` itself (mask_left), or a (columns x width) block transposed into
+    // `out` at the end, so a term's `width` elements are neighbours either way
+    const int64_t width = mask_left ? out.d[1] : out.d[0];
+    lifted_view<T, 2> sums = out;
+    if (!mask_left) {
+        const int64_t dims[2] = {columns, width};
+        if (!lifted_alloc_view(sums, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+    }
+    lifted_fill(sums, (T)0);
+    const int64_t step = mask_left ? other.s[1] : other.s[0], ss = sums.s[1];
+    auto add = [&](int64_t i, int64_t j) {
+        const T x = value(i, j, (T)1);
+        T* to = sums.p + (mask_left ? i : j) * sums.s[0];
+        const T* from = other.p + (mask_left ? j * other.s[0] : i * other.s[1]);
+        if (step == 1 && ss == 1) { _Pragma("omp simd") for (int64_t l = 0; l < width; ++l) to[l] += x * from[l]; }
+        else for (int64_t l = 0; l < width; ++l) to[l * ss] += x * from[l * step];
+    };
+    lifted_each_true(mask, add);
+    if (!mask_left) lifted_copy(out, lifted_transposed(sums));
+    return 0;
+}
 // a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
 // computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
 // view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
@@ -1647,7 +1779,7 @@ template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, cons
     words[0] = (int64_t)(intptr_t)v.p;
     for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
 }
-// an array input: the words above, or (when words[1] is -1; runtime/cpu_loop.py) the address of an ndarray whose
+// an array input: the words above, or (when words[1] is -1; runtime/cpu/loop.py) the address of an ndarray whose
 // header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
 // that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
 // stride is not a whole number of elements (a structured array's field): the runtime then packs a copy

@@ -1836,7 +1836,7 @@ extern "C" int lse_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        if (count == 0 && 1 > 0) return lifted_fail(st, 7, 0, 0, 0);
+        if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_1[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) lse_k0(count, space[0], arg_0, acc_1);
         else lse_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -1894,7 +1894,7 @@ extern "C" int spread_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_1 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_2, &packed_2_bytes) : nullptr;
         if (v_w.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count == 0 && 1 > 0) return lifted_fail(st, 7, 0, 0, 0);
+        if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_2[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) spread_k0(count, space[0], arg_0, arg_1, acc_1, acc_2);
         else spread_k0_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
@@ -1955,7 +1955,7 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        if (count == 0 && 1 > 0) return lifted_fail(st, 7, 0, 0, 0);
+        if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_1[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) lse_grad_k0(count, space[0], arg_0, acc_1);
         else lse_grad_k0_body<false>(count, space[0], arg_0, acc_1);
@@ -2069,7 +2069,7 @@ extern "C" int spread_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_1 = v_w.p ? lifted_contiguous_data(v_w, st, &packed_2, &packed_2_bytes) : nullptr;
         if (v_w.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count == 0 && 1 > 0) return lifted_fail(st, 7, 0, 0, 0);
+        if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_2[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) spread_grad_k0(count, space[0], arg_0, arg_1, acc_1, acc_2);
         else spread_grad_k0_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);

@@ -1579,7 +1579,7 @@ extern "C" int softmax_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
         const double* arg_0 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_z.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        if (count == 0 && n_out > 0) return lifted_fail(st, 7, 0, 0, 0);
+        if (n_red == 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);

@@ -1853,7 +1853,7 @@ extern "C" int integer_counts_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
-        if (count == 0 && n_out > 0) return lifted_fail(st, 7, 0, 0, 0);
+        if (n_red == 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<int64_t, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);

@@ -1500,6 +1500,178 @@ template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, co
         }
     }
 }
+// ---- register-tiled matrix products (CPU target, inside runs; included by the loop prelude) -------------------
+// out (m x n, unit column stride) = a (m x k, any strides) @ b (k x n, any strides), for products whose packed b
+// (k x n) stays in the L2 cache (LIFTED_TILES_PAY). b is packed once into panels of LIFTED_TILE_COLUMNS columns (two
+// vector registers wide), each panel with the range of its rows that hold a nonzero; a block of LIFTED_TILE_ROWS
+// rows of `out` keeps its panel's sums in registers, adding a[r, q] * b[q, panel] for q in that range only. A
+// triangular or banded operand (a Cholesky-like factor gathered into a full matrix, its adjoint) so skips the
+// products with its zeros: GradBench gmm's Q (x - mu) and its adjoint, at d = 64 a third fewer multiplications. A
+// skipped term is a[r, q] * 0, which is a zero (its sign apart) unless a[r, q] is infinite or NaN, so rows of b are
+// skipped only where the whole column q of a is finite (checked on a once, when a panel would skip). The sums run
+// in another order than BLAS's (fused multiply-adds along q, as OpenBLAS's kernels): round-off only. The products
+// are computed here, not by the BLAS NumPy ships, because that BLAS picks its kernels by CPU model and falls back
+// to AVX2 kernels on AVX-512 machines it does not know (OpenBLAS 0.3.31 on AMD family 26: 0.67 ms for gmm's five
+// 64 x 64 x 1000 products, 0.44 ms with its AVX-512 kernels forced), where this code is built for the machine.
+#include <stdlib.h>
+#if defined(__AVX512F__)
+#define LIFTED_TILE_BYTES 64
+#define LIFTED_TILE_ROWS 12
+#elif defined(__AVX__)
+#define LIFTED_TILE_BYTES 32
+#define LIFTED_TILE_ROWS 6
+#else
+#define LIFTED_TILE_BYTES 16
+#define LIFTED_TILE_ROWS 4
+#endif
+#define LIFTED_TILE_COLUMNS(T) (2 * LIFTED_TILE_BYTES / (int64_t)sizeof(T))
+// tiles where the packed b fits in 1 MiB and a's rows are 8 to 1024 long (a panel of 1024 x 16 doubles is
+// 128 KiB; with fewer than 8 terms a block's stores outweigh its sums), with at least half a panel of columns
+// (narrower products would compute mostly padding) and 2^14 multiplications (below that dgemm's call is as
+// cheap: 12 x 12 x 12 took 0.28 us here, 0.14 in dgemm; 40 x 40 x 40 2.0 and 2.4 us; 1000 x 2 x 8 2.6 and 2.1)
+#define LIFTED_TILES_PAY(T, m, n, k) \
+    ((k) >= 8 && (k) <= 1024 && 2 * (n) >= LIFTED_TILE_COLUMNS(T) && (m) * (n) * (k) >= ((int64_t)1 << 14) && \
+     (k) * (n) * (int64_t)sizeof(T) <= ((int64_t)1 << 20))
+// a stacked einsum product whose output ends with its first operand's free axis is taken the other way round
+// (b.T @ a.T: that axis becomes the result's unit-stride one and the product's columns) when that axis has at least
+// half a tile panel (transpiler/backends/c/loops/products.py); rows of fewer elements keep the result's other axes
+// contiguous (gmm at d = 2, k = 100: its Jacobian 2-3 % slower turned)
+#define LIFTED_TURNS(T, length) (2 * (length) >= LIFTED_TILE_COLUMNS(T))
+// rows of `out` per pass over the panels: a's block of them (block x k) stays in the L2 cache while every panel
+// passes over it
+#define LIFTED_TILE_BLOCK_BYTES ((int64_t)1 << 18)
+// products of at least this many multiplications share their row blocks among the OpenMP threads, as BLAS would
+#define LIFTED_TILE_PARALLEL_MIN ((int64_t)1 << 22)
+template <class T> struct lifted_tile_vector { typedef T type __attribute__((vector_size(LIFTED_TILE_BYTES))); };
+// R rows of out[:, c0:c0 + columns] = a[rows, q0:q1] @ panel[q0:q1]: R x 2 vectors of sums in registers
+template <class T, int R> __attribute__((optimize("fp-contract=fast")))
+static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const T* panel, int64_t q0, int64_t q1,
+                                    T* out, int64_t os0, int64_t columns)
+{
+    typedef typename lifted_tile_vector<T>::type V;
+    const int L = LIFTED_TILE_BYTES / (int)sizeof(T);
+    V sums[R][2];
+    for (int r = 0; r < R; ++r) { sums[r][0] = V{}; sums[r][1] = V{}; }
+    for (int64_t q = q0; q < q1; ++q) {
+        V low, high;
+        memcpy(&low, panel + q * 2 * L, LIFTED_TILE_BYTES);
+        memcpy(&high, panel + q * 2 * L + L, LIFTED_TILE_BYTES);
+        const T* column = a + q * as1;
+        for (int r = 0; r < R; ++r) {
+            const T x = column[r * as0];
+            sums[r][0] += x * low; sums[r][1] += x * high;
+        }
+    }
+    if (columns == 2 * L) {
+        for (int r = 0; r < R; ++r) {
+            memcpy(out + r * os0, &sums[r][0], LIFTED_TILE_BYTES);
+            memcpy(out + r * os0 + L, &sums[r][1], LIFTED_TILE_BYTES);
+        }
+        return;
+    }
+    for (int r = 0; r < R; ++r) {
+        T row[2 * LIFTED_TILE_BYTES / sizeof(T)];
+        memcpy(row, &sums[r][0], LIFTED_TILE_BYTES); memcpy(row + L, &sums[r][1], LIFTED_TILE_BYTES);
+        for (int64_t j = 0; j < columns; ++j) out[r * os0 + j] = row[j];
+    }
+}
+// the packed panels of b, the thread's own (grown as needed, kept for the next product as BLAS keeps its buffers)
+template <class T> static T* lifted_tile_buffer(int64_t count)
+{
+    static thread_local T* buffer = nullptr;
+    static thread_local int64_t capacity = 0;
+    if (count > capacity) {
+        free(buffer);
+        buffer = (T*)aligned_alloc(64, (size_t)((count * (int64_t)sizeof(T) + 63) & ~(int64_t)63));
+        capacity = buffer ? count : 0;
+    }
+    return buffer;
+}
+// rows r0 to r0 + block of out, panel after panel
+template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lifted_view<T, 2>& out, const T* packed,
+                                                 const int64_t* rows, int64_t panels, int64_t r0, int64_t block)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = out.d[1], width = LIFTED_TILE_COLUMNS(T);
+    const int64_t r1 = r0 + block < m ? r0 + block : m;
+    for (int64_t panel = 0; panel < panels; ++panel) {
+        const T* from = packed + panel * width * k;
+        const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
+        const int64_t q0 = rows[2 * panel], q1 = rows[2 * panel + 1];
+        T* to = out.p + c0;
+        int64_t r = r0;
+        for (; r + LIFTED_TILE_ROWS <= r1; r += LIFTED_TILE_ROWS)
+            lifted_tile_rows<T, LIFTED_TILE_ROWS>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0],
+                                                  out.s[0], columns);
+        for (; r + 4 <= r1; r += 4)
+            lifted_tile_rows<T, 4>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns);
+        for (; r < r1; ++r)
+            lifted_tile_rows<T, 1>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns);
+    }
+}
+// out = a @ b (see above); false when the panels' memory could not be had (the caller goes on with BLAS)
+template <class T> static bool lifted_tile_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1], width = LIFTED_TILE_COLUMNS(T);
+    const int64_t panels = (n + width - 1) / width;
+    T* packed = lifted_tile_buffer<T>(panels * width * k + 4 * panels + k);  // panels, rows, bad
+    if (!packed) return false;
+    int64_t* rows = (int64_t*)(packed + panels * width * k);  // per panel: first and last nonzero row, + 1
+    bool skips = false;
+    for (int64_t panel = 0; panel < panels; ++panel) {
+        T* to = packed + panel * width * k;
+        const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
+        int64_t first = k, last = 0;
+        for (int64_t q = 0; q < k; ++q) {
+            const T* from = b.p + q * b.s[0] + c0 * b.s[1];
+            T* row = to + q * width;
+            if (columns == width && b.s[1] == 1) {
+                _Pragma("omp simd") for (int64_t j = 0; j < width; ++j) row[j] = from[j];
+            } else {
+                for (int64_t j = 0; j < width; ++j) row[j] = j < columns ? from[j * b.s[1]] : (T)0;
+            }
+            int nonzero = 0;  // (NaN is nonzero)
+            _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
+            if (nonzero) { if (first == k) first = q; last = q + 1; }
+        }
+        rows[2 * panel] = first; rows[2 * panel + 1] = last;
+        skips |= first > 0 || last < k;
+    }
+    if (skips) {  // rows of b may be skipped only where a's column is finite: the leading and trailing such columns
+        T* bad = (T*)(rows + 2 * panels);  // 0 where a's column is finite, NaN where it is not (x * 0 is NaN)
+        for (int64_t q = 0; q < k; ++q) bad[q] = 0;
+        for (int64_t i = 0; i < m; ++i) {
+            const T* row = a.p + i * a.s[0];
+            if (a.s[1] == 1) {
+                _Pragma("omp simd") for (int64_t q = 0; q < k; ++q) bad[q] += row[q] * (T)0;
+            } else {
+                for (int64_t q = 0; q < k; ++q) bad[q] += row[q * a.s[1]] * (T)0;
+            }
+        }
+        int64_t lead = 0, trail = k;
+        while (lead < k && bad[lead] == (T)0) ++lead;
+        while (trail > 0 && bad[trail - 1] == (T)0) --trail;
+        for (int64_t panel = 0; panel < panels; ++panel) {
+            int64_t& first = rows[2 * panel];
+            int64_t& last = rows[2 * panel + 1];
+            if (first > lead) first = lead;
+            if (last < trail) last = trail;
+            if (first > last) last = first;
+        }
+    }
+    int64_t block = LIFTED_TILE_BLOCK_BYTES / ((k > 0 ? k : 1) * (int64_t)sizeof(T));
+    const int threads = m * n * k >= LIFTED_TILE_PARALLEL_MIN ? omp_get_max_threads() : 1;
+    if (threads > 1 && block > (m + threads - 1) / threads) block = (m + threads - 1) / threads;
+    block = block < LIFTED_TILE_ROWS ? LIFTED_TILE_ROWS : block - block % LIFTED_TILE_ROWS;
+    const int64_t blocks = (m + block - 1) / block;
+    if (threads > 1) {
+        _Pragma("omp parallel for schedule(static)")
+        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block);
+    } else {
+        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block);
+    }
+    return true;
+}
 // out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
 template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
                                             lifted_loop_state* st)
@@ -1508,6 +1680,7 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     if (m == 0 || n == 0) return 0;
     if (k == 0) { lifted_fill(out, (T)0); return 0; }
     if (lifted_loop_product(m, n, k, b.s[1])) { lifted_loop_matmul(a, b, out); return 0; }
+    if (LIFTED_TILES_PAY(T, m, n, k) && lifted_tile_matmul(a, b, out)) return 0;
     if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
@@ -1536,6 +1709,138 @@ template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_v
 {
     lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
 }
+// every element of a float matrix finite (no inf, no NaN): 0 * x is 0 for each, NaN for any other; rows along
+// the axis of the smaller stride (a transposed view is read in memory order)
+template <class T> static bool lifted_all_finite(const lifted_view<T, 2>& v)
+{
+    const bool swap = v.s[0] < v.s[1];
+    int64_t outer = v.d[swap], inner = v.d[!swap], so = v.s[swap], si = v.s[!swap];
+    if (si == 1 && so == inner) { inner *= outer; outer = 1; }  // (rows one after the other: one run)
+    T zero = 0;
+    for (int64_t i = 0; i < outer; ++i) {
+        const T* row = v.p + i * so;
+        if (si == 1) { _Pragma("omp simd reduction(+:zero)") for (int64_t j = 0; j < inner; ++j) zero += row[j] * (T)0; }
+        else for (int64_t j = 0; j < inner; ++j) zero += row[j * si] * (T)0;
+    }
+    return zero == 0;
+}
+template <class T> static bool lifted_all_finite(const lifted_view<T, 1>& v)
+{
+    lifted_view<T, 2> matrix; matrix.p = v.p; matrix.d[0] = 1; matrix.s[0] = 0; matrix.d[1] = v.d[0]; matrix.s[1] = v.s[0];
+    return lifted_all_finite(matrix);
+}
+// how many elements of a bool matrix are true (flags of one byte, 0 or 1: eight a word, counted by popcount)
+static int64_t lifted_count_true(const lifted_view<bool, 2>& mask)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    int64_t count = 0;
+    if (mask.s[1] == 1 && (mask.s[0] == columns || rows == 1)) {
+        const unsigned char* flags = (const unsigned char*)mask.p;
+        const int64_t total = rows * columns;
+        int64_t at = 0;
+        for (; at + 8 <= total; at += 8) { uint64_t word; memcpy(&word, flags + at, 8); count += __builtin_popcountll(word); }
+        for (; at < total; ++at) count += flags[at];
+        return count;
+    }
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < columns; ++j) count += mask.p[i * mask.s[0] + j * mask.s[1]];
+    return count;
+}
+// f(i, j) for each true element of a bool matrix, in row order
+template <class F> static void lifted_each_true(const lifted_view<bool, 2>& mask, F f)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    if (mask.s[1] == 1 && (mask.s[0] == columns || rows == 1)) {
+        // the flags one after the other: eight a word, a true one found by its lowest set bit (no test per flag,
+        // rows of any length), its row followed along as the positions grow
+        const unsigned char* flags = (const unsigned char*)mask.p;
+        const int64_t total = rows * columns;
+        int64_t i = 0, row_start = 0;
+        auto each = [&](uint64_t word, int64_t at) {
+            while (word) {
+                const int byte = __builtin_ctzll(word) >> 3;
+                word &= ~((uint64_t)0xff << (8 * byte));
+                const int64_t e = at + byte;
+                while (e >= row_start + columns) { ++i; row_start += columns; }
+                f(i, e - row_start);
+            }
+        };
+        int64_t at = 0;
+        for (; at + 64 <= total; at += 64) {  // (64 flags at a time: one test where all are false)
+            uint64_t words[8];
+            memcpy(words, flags + at, 64);
+            uint64_t any = 0;
+            for (int q = 0; q < 8; ++q) any |= words[q];
+            if (any) for (int q = 0; q < 8; ++q) each(words[q], at + 8 * q);
+        }
+        for (; at < total; at += 8) {
+            uint64_t word = 0;
+            for (int64_t q = at; q < total && q < at + 8; ++q) word |= (uint64_t)flags[q] << (8 * (q - at));
+            each(word, at);
+        }
+        return;
+    }
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < columns; ++j) if (mask.p[i * mask.s[0] + j * mask.s[1]]) f(i, j);
+}
+// `np.sum(X, axis)` of X a tie mask times factors (masked_products.py), X[i, j] = value(i, j, mask[i, j] ? 1 : 0),
+// into `out` (one element a kept index, `step` apart): with finite factors a false element is a zero that adds
+// nothing (signs of zeros aside), so the true ones alone add, each output's in row order (an axis-0 sum's order
+// is NumPy's); otherwise every element, in order
+template <class T, class Value> static void lifted_masked_sum(const lifted_view<bool, 2>& mask, int axis,
+                                                              bool finite, T* out, int64_t step, Value value)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1], kept = axis == 0 ? columns : rows;
+    for (int64_t k = 0; k < kept; ++k) out[k * step] = 0;
+    if (!finite) {
+        for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < columns; ++j)
+                out[(axis == 0 ? j : i) * step] += value(i, j, mask.p[i * mask.s[0] + j * mask.s[1]] ? (T)1 : (T)0);
+        return;
+    }
+    lifted_each_true(mask, [&](int64_t i, int64_t j) { out[(axis == 0 ? j : i) * step] += value(i, j, (T)1); });
+}
+// a product whose operand X is a tie mask times factors (masked_products.py): `X @ other` (mask_left) or
+// `other @ X`, X[i, j] = value(i, j, mask[i, j] ? 1 : 0), into `out` (allocated, of the product's dims). Where at
+// most one X in eight has a true mask, the factors (`finite`) and `other` are finite, only the true elements add
+// their terms, in row order: a false one is a zero whose terms add nothing (signs of zeros aside); otherwise X is
+// computed whole and multiplied by BLAS, as the host code would
+template <class T, class Value> static int lifted_masked_matmul(const lifted_view<T, 2>& other,
+                                                                const lifted_view<bool, 2>& mask, bool mask_left,
+                                                                bool finite, lifted_view<T, 2>& out,
+                                                                lifted_loop_state* st, Value value)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    if (out.d[0] == 0 || out.d[1] == 0) return 0;
+    if (!finite || !lifted_all_finite(other) || lifted_count_true(mask) * 8 > rows * columns) {
+        lifted_view<T, 2> dense;
+        if (!lifted_alloc_view(dense, mask.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < columns; ++j)
+                dense.p[i * columns + j] = value(i, j, mask.p[i * mask.s[0] + j * mask.s[1]] ? (T)1 : (T)0);
+        return mask_left ? lifted_matmul(dense, other, out, st) : lifted_matmul(other, dense, out, st);
+    }
+    // the terms add into rows of `sums`: `out` itself (mask_left), or a (columns x width) block transposed into
+    // `out` at the end, so a term's `width` elements are neighbours either way
+    const int64_t width = mask_left ? out.d[1] : out.d[0];
+    lifted_view<T, 2> sums = out;
+    if (!mask_left) {
+        const int64_t dims[2] = {columns, width};
+        if (!lifted_alloc_view(sums, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+    }
+    lifted_fill(sums, (T)0);
+    const int64_t step = mask_left ? other.s[1] : other.s[0], ss = sums.s[1];
+    auto add = [&](int64_t i, int64_t j) {
+        const T x = value(i, j, (T)1);
+        T* to = sums.p + (mask_left ? i : j) * sums.s[0];
+        const T* from = other.p + (mask_left ? j * other.s[0] : i * other.s[1]);
+        if (step == 1 && ss == 1) { _Pragma("omp simd") for (int64_t l = 0; l < width; ++l) to[l] += x * from[l]; }
+        else for (int64_t l = 0; l < width; ++l) to[l * ss] += x * from[l * step];
+    };
+    lifted_each_true(mask, add);
+    if (!mask_left) lifted_copy(out, lifted_transposed(sums));
+    return 0;
+}
 // a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
 // computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
 // view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
@@ -1553,7 +1858,7 @@ template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, cons
     words[0] = (int64_t)(intptr_t)v.p;
     for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
 }
-// an array input: the words above, or (when words[1] is -1; runtime/cpu_loop.py) the address of an ndarray whose
+// an array input: the words above, or (when words[1] is -1; runtime/cpu/loop.py) the address of an ndarray whose
 // header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
 // that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
 // stride is not a whole number of elements (a structured array's field): the runtime then packs a copy
@@ -1669,24 +1974,38 @@ extern "C" int ranked_block0(int64_t* io, lifted_alloc_fn alloc)
 // ranked_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 23);
+    lifted_loop_state state; lifted_start(state, alloc, io + 48);
     lifted_loop_state* st = &state;
     lifted_view<double, 1> v_b = {};
+    lifted_view<double, 1> v_b_1 = {};
+    lifted_view<double, 2> v_b_2 = {};
     double v_band = 0; bool f_band = false;
     lifted_view<double, 1> v_c = {};
+    lifted_view<double, 1> v_c_1 = {};
     lifted_view<double, 1> v_d_1 = {};
     lifted_view<double, 1> v_dordered = {};
+    lifted_view<bool, 2> v_eye = {};
+    lifted_view<bool, 2> v_eye_1 = {};
     lifted_view<double, 2> v_ordered = {};
     lifted_view<double, 2> v_r = {};
+    lifted_view<double, 2> v_r_1 = {};
     double v_s = 0; bool f_s = false;
     double v_s_1 = 0; bool f_s_1 = false;
     double v_s_2 = 0; bool f_s_2 = false;
     lifted_view<double, 1> v_w = {};
+    lifted_view<double, 2> v_zero_1 = {};
+    lifted_view<double, 2> v_zero_4 = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
     void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* site_9 = nullptr; int64_t site_9_bytes = 0;
+    void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* site_11 = nullptr; int64_t site_11_bytes = 0;
     if (!lifted_load_input(v_d_1, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     v_s = (double)lifted_load_scalar_f(io[3]); f_s = io[4] != 0;
     if (!lifted_load_input(v_w, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
@@ -1767,10 +2086,76 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         view.d[1] = v_c.d[0]; view.s[1] = v_c.s[0];
         v_r = view;
     }
-    lifted_store_view(io + 13, v_dordered);
-    io[16] = lifted_store_scalar_f(v_s_2); io[17] = f_s_2;
-    lifted_store_view(io + 18, v_r);
-    lifted_finish(state, io + 23);
+    {
+        const int64_t dims[2] = {(int64_t)3, (int64_t)5};
+        if (dims[0] < 0 || dims[1] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_eye, dims, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_eye, (bool)0);
+        for (int64_t i = 0; i < dims[0]; ++i) { const int64_t j = i + (-1); if (j >= 0 && j < dims[1]) v_eye.p[i * v_eye.s[0] + j] = (bool)1; }
+    }
+    {
+        if (!lifted_alloc_view(v_zero_1, v_r.d, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_zero_1, (double)(0));
+    }
+    {
+        const int64_t dims[1] = {(int64_t)3};
+        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        lifted_view<double, 1> whole;
+        const int64_t ones[1] = {1};
+        if (!lifted_alloc_view(whole, ones, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        whole.p[0] = (double)(v_s_2);
+        for (int k = 0; k < 1; ++k) { whole.d[k] = dims[k]; whole.s[k] = 0; }
+        v_b_1 = whole;
+    }
+    {
+        int64_t space[1] = {-1};
+        if (!lifted_meet(space[0], 5)) return lifted_fail(st, 3, 0, space[0], 5);
+        if (space[0] < 0) space[0] = 5;
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) ranked_grad_k5(count, space[0], v_b_1.p, (v_b_1.d[0] == 1 ? 0 : v_b_1.s[0]), out_1.p);
+        else ranked_grad_k5_body<false>(count, space[0], v_b_1.p, (v_b_1.d[0] == 1 ? 0 : v_b_1.s[0]), out_1.p);
+        v_c_1 = out_1;
+    }
+    {
+        lifted_view<double, 2> view;
+        view.p = v_c_1.p;
+        view.d[0] = 1; view.s[0] = 0;
+        view.d[1] = v_c_1.d[0]; view.s[1] = v_c_1.s[0];
+        v_r_1 = view;
+    }
+    {
+        const int64_t dims[2] = {(int64_t)3, (int64_t)5};
+        if (dims[0] < 0 || dims[1] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        if (!lifted_alloc_view(v_eye_1, dims, st, &site_10, &site_10_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_eye_1, (bool)0);
+        for (int64_t i = 0; i < dims[0]; ++i) { const int64_t j = i + (1); if (j >= 0 && j < dims[1]) v_eye_1.p[i * v_eye_1.s[0] + j] = (bool)1; }
+    }
+    {
+        if (!lifted_alloc_view(v_zero_4, v_r_1.d, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_fill(v_zero_4, (double)(0));
+    }
+    // sort_and_diagonal_adjoints.py:7  ordered = np.sort(x, axis=1)
+    {
+        const int64_t dims[2] = {(int64_t)3, (int64_t)5};
+        for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        lifted_view<double, 2> whole;
+        whole.p = v_dordered.p;
+        whole.d[0] = dims[0]; whole.s[0] = 0;
+        if (v_dordered.d[0] != dims[1] && v_dordered.d[0] != 1) return lifted_fail(st, 13, 1, v_dordered.d[0], dims[1]);
+        whole.d[1] = dims[1]; whole.s[1] = v_dordered.d[0] == dims[1] && dims[1] != 1 ? v_dordered.s[0] : 0;
+        v_b_2 = whole;
+    }
+    lifted_store_view(io + 13, v_r);
+    lifted_store_view(io + 18, v_eye);
+    lifted_store_view(io + 23, v_zero_1);
+    lifted_store_view(io + 28, v_r_1);
+    lifted_store_view(io + 33, v_eye_1);
+    lifted_store_view(io + 38, v_zero_4);
+    lifted_store_view(io + 43, v_b_2);
+    lifted_finish(state, io + 48);
     return 0;
 }
 

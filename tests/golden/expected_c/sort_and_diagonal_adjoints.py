@@ -28,7 +28,7 @@ _KERNELS = {
     "ranked_jvp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (2,)},
     "ranked_jvp_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 5)},
     "ranked_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
-    "ranked_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1), ('scalar', 'f64'), ('array', 'f64', 2)], 'io': 31, 'memory': 23},
+    "ranked_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'bool', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'bool', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 56, 'memory': 48},
     "ranked_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 35, 'memory': 27},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "sort_and_diagonal_adjoints.cu"), _KERNELS)
@@ -122,21 +122,14 @@ def ranked_grad(x: "f64[3,5]", w: "f64[5]"):
     s = _kernels.ranked_grad_k0(d)
     del d
     d_1 = np.diagonal(x, offset=-1)
-    dordered, s_2, r = _kernels.ranked_grad_block0(d_1, s, w, ordered)
+    r, eye, zero_1, r_1, eye_1, zero_4, b_2 = _kernels.ranked_grad_block0(d_1, s, w, ordered)
     del d_1, s, w, ordered
-    eye = np.eye(3, 5, k=-1, dtype=np.bool_)
-    b_1 = np.broadcast_to(s_2, (3,))
-    del s_2
-    c_1 = _kernels.ranked_grad_k5(b_1)
-    del b_1
-    r_1 = np.expand_dims(c_1, -2)
-    del c_1
     # sort_and_diagonal_adjoints.py:7  ordered = np.sort(x, axis=1)
-    p = np.take_along_axis(np.broadcast_to(dordered, (3, 5)), np.argsort(np.argsort(x, axis=1, kind='stable'), axis=1, kind='stable'), axis=1)
-    del dordered, x
+    p = np.take_along_axis(b_2, np.argsort(np.argsort(x, axis=1, kind='stable'), axis=1, kind='stable'), axis=1)
+    del b_2, x
     # sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
-    dx_1 = _kernels.ranked_grad_k6(eye, r, np.zeros_like(r), np.eye(3, 5, k=1, dtype=np.bool_), r_1, np.zeros_like(r_1), p)
-    del eye, r, r_1, p
+    dx_1 = _kernels.ranked_grad_k6(eye, r, zero_1, eye_1, r_1, zero_4, p)
+    del eye, r, zero_1, eye_1, r_1, zero_4, p
     return dx_1
 
 

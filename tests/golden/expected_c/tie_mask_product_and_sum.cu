@@ -1717,6 +1717,178 @@ template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, co
         }
     }
 }
+// ---- register-tiled matrix products (CPU target, inside runs; included by the loop prelude) -------------------
+// out (m x n, unit column stride) = a (m x k, any strides) @ b (k x n, any strides), for products whose packed b
+// (k x n) stays in the L2 cache (LIFTED_TILES_PAY). b is packed once into panels of LIFTED_TILE_COLUMNS columns (two
+// vector registers wide), each panel with the range of its rows that hold a nonzero; a block of LIFTED_TILE_ROWS
+// rows of `out` keeps its panel's sums in registers, adding a[r, q] * b[q, panel] for q in that range only. A
+// triangular or banded operand (a Cholesky-like factor gathered into a full matrix, its adjoint) so skips the
+// products with its zeros: GradBench gmm's Q (x - mu) and its adjoint, at d = 64 a third fewer multiplications. A
+// skipped term is a[r, q] * 0, which is a zero (its sign apart) unless a[r, q] is infinite or NaN, so rows of b are
+// skipped only where the whole column q of a is finite (checked on a once, when a panel would skip). The sums run
+// in another order than BLAS's (fused multiply-adds along q, as OpenBLAS's kernels): round-off only. The products
+// are computed here, not by the BLAS NumPy ships, because that BLAS picks its kernels by CPU model and falls back
+// to AVX2 kernels on AVX-512 machines it does not know (OpenBLAS 0.3.31 on AMD family 26: 0.67 ms for gmm's five
+// 64 x 64 x 1000 products, 0.44 ms with its AVX-512 kernels forced), where this code is built for the machine.
+#include <stdlib.h>
+#if defined(__AVX512F__)
+#define LIFTED_TILE_BYTES 64
+#define LIFTED_TILE_ROWS 12
+#elif defined(__AVX__)
+#define LIFTED_TILE_BYTES 32
+#define LIFTED_TILE_ROWS 6
+#else
+#define LIFTED_TILE_BYTES 16
+#define LIFTED_TILE_ROWS 4
+#endif
+#define LIFTED_TILE_COLUMNS(T) (2 * LIFTED_TILE_BYTES / (int64_t)sizeof(T))
+// tiles where the packed b fits in 1 MiB and a's rows are 8 to 1024 long (a panel of 1024 x 16 doubles is
+// 128 KiB; with fewer than 8 terms a block's stores outweigh its sums), with at least half a panel of columns
+// (narrower products would compute mostly padding) and 2^14 multiplications (below that dgemm's call is as
+// cheap: 12 x 12 x 12 took 0.28 us here, 0.14 in dgemm; 40 x 40 x 40 2.0 and 2.4 us; 1000 x 2 x 8 2.6 and 2.1)
+#define LIFTED_TILES_PAY(T, m, n, k) \
+    ((k) >= 8 && (k) <= 1024 && 2 * (n) >= LIFTED_TILE_COLUMNS(T) && (m) * (n) * (k) >= ((int64_t)1 << 14) && \
+     (k) * (n) * (int64_t)sizeof(T) <= ((int64_t)1 << 20))
+// a stacked einsum product whose output ends with its first operand's free axis is taken the other way round
+// (b.T @ a.T: that axis becomes the result's unit-stride one and the product's columns) when that axis has at least
+// half a tile panel (transpiler/backends/c/loops/products.py); rows of fewer elements keep the result's other axes
+// contiguous (gmm at d = 2, k = 100: its Jacobian 2-3 % slower turned)
+#define LIFTED_TURNS(T, length) (2 * (length) >= LIFTED_TILE_COLUMNS(T))
+// rows of `out` per pass over the panels: a's block of them (block x k) stays in the L2 cache while every panel
+// passes over it
+#define LIFTED_TILE_BLOCK_BYTES ((int64_t)1 << 18)
+// products of at least this many multiplications share their row blocks among the OpenMP threads, as BLAS would
+#define LIFTED_TILE_PARALLEL_MIN ((int64_t)1 << 22)
+template <class T> struct lifted_tile_vector { typedef T type __attribute__((vector_size(LIFTED_TILE_BYTES))); };
+// R rows of out[:, c0:c0 + columns] = a[rows, q0:q1] @ panel[q0:q1]: R x 2 vectors of sums in registers
+template <class T, int R> __attribute__((optimize("fp-contract=fast")))
+static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const T* panel, int64_t q0, int64_t q1,
+                                    T* out, int64_t os0, int64_t columns)
+{
+    typedef typename lifted_tile_vector<T>::type V;
+    const int L = LIFTED_TILE_BYTES / (int)sizeof(T);
+    V sums[R][2];
+    for (int r = 0; r < R; ++r) { sums[r][0] = V{}; sums[r][1] = V{}; }
+    for (int64_t q = q0; q < q1; ++q) {
+        V low, high;
+        memcpy(&low, panel + q * 2 * L, LIFTED_TILE_BYTES);
+        memcpy(&high, panel + q * 2 * L + L, LIFTED_TILE_BYTES);
+        const T* column = a + q * as1;
+        for (int r = 0; r < R; ++r) {
+            const T x = column[r * as0];
+            sums[r][0] += x * low; sums[r][1] += x * high;
+        }
+    }
+    if (columns == 2 * L) {
+        for (int r = 0; r < R; ++r) {
+            memcpy(out + r * os0, &sums[r][0], LIFTED_TILE_BYTES);
+            memcpy(out + r * os0 + L, &sums[r][1], LIFTED_TILE_BYTES);
+        }
+        return;
+    }
+    for (int r = 0; r < R; ++r) {
+        T row[2 * LIFTED_TILE_BYTES / sizeof(T)];
+        memcpy(row, &sums[r][0], LIFTED_TILE_BYTES); memcpy(row + L, &sums[r][1], LIFTED_TILE_BYTES);
+        for (int64_t j = 0; j < columns; ++j) out[r * os0 + j] = row[j];
+    }
+}
+// the packed panels of b, the thread's own (grown as needed, kept for the next product as BLAS keeps its buffers)
+template <class T> static T* lifted_tile_buffer(int64_t count)
+{
+    static thread_local T* buffer = nullptr;
+    static thread_local int64_t capacity = 0;
+    if (count > capacity) {
+        free(buffer);
+        buffer = (T*)aligned_alloc(64, (size_t)((count * (int64_t)sizeof(T) + 63) & ~(int64_t)63));
+        capacity = buffer ? count : 0;
+    }
+    return buffer;
+}
+// rows r0 to r0 + block of out, panel after panel
+template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lifted_view<T, 2>& out, const T* packed,
+                                                 const int64_t* rows, int64_t panels, int64_t r0, int64_t block)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = out.d[1], width = LIFTED_TILE_COLUMNS(T);
+    const int64_t r1 = r0 + block < m ? r0 + block : m;
+    for (int64_t panel = 0; panel < panels; ++panel) {
+        const T* from = packed + panel * width * k;
+        const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
+        const int64_t q0 = rows[2 * panel], q1 = rows[2 * panel + 1];
+        T* to = out.p + c0;
+        int64_t r = r0;
+        for (; r + LIFTED_TILE_ROWS <= r1; r += LIFTED_TILE_ROWS)
+            lifted_tile_rows<T, LIFTED_TILE_ROWS>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0],
+                                                  out.s[0], columns);
+        for (; r + 4 <= r1; r += 4)
+            lifted_tile_rows<T, 4>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns);
+        for (; r < r1; ++r)
+            lifted_tile_rows<T, 1>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns);
+    }
+}
+// out = a @ b (see above); false when the panels' memory could not be had (the caller goes on with BLAS)
+template <class T> static bool lifted_tile_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1], width = LIFTED_TILE_COLUMNS(T);
+    const int64_t panels = (n + width - 1) / width;
+    T* packed = lifted_tile_buffer<T>(panels * width * k + 4 * panels + k);  // panels, rows, bad
+    if (!packed) return false;
+    int64_t* rows = (int64_t*)(packed + panels * width * k);  // per panel: first and last nonzero row, + 1
+    bool skips = false;
+    for (int64_t panel = 0; panel < panels; ++panel) {
+        T* to = packed + panel * width * k;
+        const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
+        int64_t first = k, last = 0;
+        for (int64_t q = 0; q < k; ++q) {
+            const T* from = b.p + q * b.s[0] + c0 * b.s[1];
+            T* row = to + q * width;
+            if (columns == width && b.s[1] == 1) {
+                _Pragma("omp simd") for (int64_t j = 0; j < width; ++j) row[j] = from[j];
+            } else {
+                for (int64_t j = 0; j < width; ++j) row[j] = j < columns ? from[j * b.s[1]] : (T)0;
+            }
+            int nonzero = 0;  // (NaN is nonzero)
+            _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
+            if (nonzero) { if (first == k) first = q; last = q + 1; }
+        }
+        rows[2 * panel] = first; rows[2 * panel + 1] = last;
+        skips |= first > 0 || last < k;
+    }
+    if (skips) {  // rows of b may be skipped only where a's column is finite: the leading and trailing such columns
+        T* bad = (T*)(rows + 2 * panels);  // 0 where a's column is finite, NaN where it is not (x * 0 is NaN)
+        for (int64_t q = 0; q < k; ++q) bad[q] = 0;
+        for (int64_t i = 0; i < m; ++i) {
+            const T* row = a.p + i * a.s[0];
+            if (a.s[1] == 1) {
+                _Pragma("omp simd") for (int64_t q = 0; q < k; ++q) bad[q] += row[q] * (T)0;
+            } else {
+                for (int64_t q = 0; q < k; ++q) bad[q] += row[q * a.s[1]] * (T)0;
+            }
+        }
+        int64_t lead = 0, trail = k;
+        while (lead < k && bad[lead] == (T)0) ++lead;
+        while (trail > 0 && bad[trail - 1] == (T)0) --trail;
+        for (int64_t panel = 0; panel < panels; ++panel) {
+            int64_t& first = rows[2 * panel];
+            int64_t& last = rows[2 * panel + 1];
+            if (first > lead) first = lead;
+            if (last < trail) last = trail;
+            if (first > last) last = first;
+        }
+    }
+    int64_t block = LIFTED_TILE_BLOCK_BYTES / ((k > 0 ? k : 1) * (int64_t)sizeof(T));
+    const int threads = m * n * k >= LIFTED_TILE_PARALLEL_MIN ? omp_get_max_threads() : 1;
+    if (threads > 1 && block > (m + threads - 1) / threads) block = (m + threads - 1) / threads;
+    block = block < LIFTED_TILE_ROWS ? LIFTED_TILE_ROWS : block - block % LIFTED_TILE_ROWS;
+    const int64_t blocks = (m + block - 1) / block;
+    if (threads > 1) {
+        _Pragma("omp parallel for schedule(static)")
+        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block);
+    } else {
+        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block);
+    }
+    return true;
+}
 // out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
 template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
                                             lifted_loop_state* st)
@@ -1725,6 +1897,7 @@ template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 
     if (m == 0 || n == 0) return 0;
     if (k == 0) { lifted_fill(out, (T)0); return 0; }
     if (lifted_loop_product(m, n, k, b.s[1])) { lifted_loop_matmul(a, b, out); return 0; }
+    if (LIFTED_TILES_PAY(T, m, n, k) && lifted_tile_matmul(a, b, out)) return 0;
     if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j) {
@@ -1902,7 +2075,7 @@ template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, cons
     words[0] = (int64_t)(intptr_t)v.p;
     for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
 }
-// an array input: the words above, or (when words[1] is -1; runtime/cpu_loop.py) the address of an ndarray whose
+// an array input: the words above, or (when words[1] is -1; runtime/cpu/loop.py) the address of an ndarray whose
 // header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
 // that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
 // stride is not a whole number of elements (a structured array's field): the runtime then packs a copy
@@ -2076,7 +2249,7 @@ extern "C" int nearest_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
         const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_8, &packed_8_bytes) : nullptr;
         if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        if (count == 0 && n_out > 0) return lifted_fail(st, 7, 2, 0, 0);
+        if (n_red == 0) return lifted_fail(st, 7, 2, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -2139,7 +2312,7 @@ extern "C" int ties_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
         const double* arg_0 = v_a.p ? lifted_contiguous_data(v_a, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_a.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        if (count == 0 && n_out > 0) return lifted_fail(st, 7, 0, 0, 0);
+        if (n_red == 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -2344,7 +2517,7 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
         const double* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_8, &packed_8_bytes) : nullptr;
         if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        if (count == 0 && n_out > 0) return lifted_fail(st, 7, 2, 0, 0);
+        if (n_red == 0) return lifted_fail(st, 7, 2, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
