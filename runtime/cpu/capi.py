@@ -20,7 +20,8 @@ import numpy as np
 
 from .build import BuildError, build, compiler
 
-SOURCE = Path(__file__).with_name("capi.cpp")
+# one translation unit: the values of a call (capi_values.cpp), then the LoopCall type and module (capi.cpp)
+SOURCES = (Path(__file__).with_name("capi_values.cpp"), Path(__file__).with_name("capi.cpp"))
 FLAGS = ("-x", "c++", "-std=c++14", "-O2", "-fPIC", "-shared", "-w")
 
 
@@ -35,7 +36,7 @@ def _load():
     flags = FLAGS + (f"-I{include}", f"-I{np.get_include()}",
                      f"-DLIFTED_ABI={sys.implementation.cache_tag}-{np.__version__}")
     try:
-        path = build(SOURCE.read_text(), "lifted_capi", flags, ())
+        path = build("\n".join(source.read_text() for source in SOURCES), "lifted_capi", flags, ())
     except (BuildError, OSError) as exc:
         return None, f"building the extension with {' '.join(compiler())} failed: {exc}"
     spec = importlib.util.spec_from_file_location(

@@ -1,164 +1,20 @@
 """The partitioner behind `fuse` (fusion.py): one pass over a block cutting it into regions (see fusion.py's
-docstring for what a region holds), the rules deciding which statement may start, join or be hoisted before a
-region, and each region's launch.
+docstring for what a region holds) by the rules statement_rules.py gives for each statement, and each region's
+launch.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 
-from ...ir import Eqn, If, Loop, Var, equations, free_values, statement_uses
+from ...ir import Eqn, If, Loop, Var, free_values, statement_uses
 from . import gather
 from .fused_kernel import LAUNCH, Kernel, module_arrays
-from .region import CREATION, REDUCTIONS, TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read, tape_eqns
+from .region import CREATION, REDUCTIONS, Region, fits, is_element_eqn, is_tape, offset_read, tape_eqns
 from .remat import rematerialize
+from .statement_rules import (hoistable, in_kernel, is_fill, joins, natural_shape, needed_fills, pure_eqn, reduced,
+                              region_axes, stores_gathers_alone)
 
 SIBLING_WINDOW = 256  # statements searched, after a region ends, for sibling reductions that may join it
-
-
-def reduction_axes(eqn: Eqn) -> tuple:
-    """The axes (of its operand) a reduction equation reduces, sorted and non-negative."""
-    rank = len(eqn.args[0].type.shape)
-    axis = eqn.params.get("axis")
-    if axis is None:
-        return tuple(range(rank))
-    return tuple(sorted({a % rank for a in (axis if isinstance(axis, tuple) else (axis,))}))
-
-
-def _natural_shape(stmt) -> tuple | None:
-    """The index space a top-level statement would run over, or None when it cannot start a region."""
-    if isinstance(stmt, Eqn):
-        prim = stmt.prim
-        if is_element_eqn(stmt) or prim.name in CREATION or gather.is_gather(stmt):
-            shape = stmt.out.type.shape
-        elif prim.name in REDUCTIONS and _reducible(stmt):
-            shape = stmt.args[0].type.shape
-        else:
-            return None
-        return shape if shape else None
-    if isinstance(stmt, If) and not (stmt.cond.type.shape == () and stmt.cond.type.dtype != "tape"):
-        return None
-    shapes = {o.type.shape for o in stmt.outs if not is_tape(o) and o.type.shape != ()}
-    if len(shapes) != 1:
-        return None
-    shape = shapes.pop()
-    return shape if shape else None
-
-
-def _reducible(eqn: Eqn) -> bool:
-    """A reduction over static axes of an operand of known rank (the only parameters are `axis`, `keepdims`, and
-    an `initial` that is the identity, which the kernel's accumulator starts from anyway: logsumexp.py's max)."""
-    (x,) = eqn.args
-    extra = set(eqn.params) - {"axis", "keepdims"}
-    identity = {"max": -math.inf, "min": math.inf}.get(eqn.prim.name)
-    return x.type.shape is not None and bool(x.type.shape) and x.type.dtype != "tape" and \
-        (not extra or extra == {"initial"} and x.type.is_float and eqn.params["initial"] == identity)
-
-
-def _region_axes(region: list) -> tuple | None:
-    """The axes the region's reductions reduce (None when it has none)."""
-    for stmt in region:
-        if isinstance(stmt, Eqn) and stmt.prim.name in REDUCTIONS:
-            return reduction_axes(stmt)
-    return None
-
-
-def _joins(stmt, region: list, shape: tuple) -> bool:
-    """Reductions in one region share their axes; one over some axes only keeps the region straight-line."""
-    axes = _region_axes(region)
-    full = tuple(range(len(shape)))
-    if isinstance(stmt, Eqn) and stmt.prim.name in REDUCTIONS:
-        own = reduction_axes(stmt)
-        if axes is not None and own != axes:
-            return False
-        return own == full or all(isinstance(s, Eqn) and not gather.is_scatter(s) for s in region)
-    if gather.is_scatter(stmt):  # its atomic adds follow the lanes of a flat index space
-        return axes is None or axes == full
-    return isinstance(stmt, Eqn) or axes is None or axes == full
-
-
-def _in_kernel(stmt, shape: tuple, top: bool, banned: set[int]) -> bool:
-    """Can `stmt` run per element over `shape`? (`top`: a statement of the region itself, not nested.)"""
-    if isinstance(stmt, Eqn):
-        prim = stmt.prim
-        if prim.name in TAPE_OPS:  # a tape is per element only inside a fused loop, and holds element values
-            if prim.name == "push" and stmt.args[1].type.shape == ():
-                return False
-            return not top and prim.name != "tape_new" and all(fits(a.type, shape) for a in stmt.args[1:]) and \
-                (prim.name != "pop" or fits(stmt.out.type, shape))
-        if prim.name in REDUCTIONS:
-            return top and _reducible(stmt) and stmt.args[0].type.shape == shape
-        if prim.name == "getitem":
-            return gather.gather_fits(stmt, shape)
-        if prim.name == "add_at":
-            return top and gather.scatter_fits(stmt, shape)
-        if not is_element_eqn(stmt) and prim.name not in CREATION:
-            return False
-        if offset_read(stmt) and not top:  # a loop or branch running per element cannot read a neighbour's value
-            return False
-        operands = stmt.args[-1:] if prim.name == "full" else [] if prim.name in CREATION else \
-            stmt.args[1:] if offset_read(stmt) else stmt.args
-        return fits(stmt.out.type, shape) and all(fits(a.type, shape) for a in operands) and \
-            (not top or stmt.out.type.shape == shape)
-    if id(stmt) in banned:
-        return False
-    outs_ok = all(is_tape(o) or fits(o.type, shape) and (not top or o.type.shape in ((), shape)) for o in stmt.outs)
-    if isinstance(stmt, If):
-        return outs_ok and stmt.cond.type.shape == () and \
-            all(_in_kernel(s, shape, False, banned) for s in stmt.then_body + stmt.else_body)
-    if not outs_ok or any(b.type.shape != () for b in stmt.bounds):
-        return False
-    if stmt.kind == "while":
-        if stmt.cond is None or stmt.cond.type.shape != () or any(e.prim.name == "push" for e in equations(stmt.body)):
-            return False  # a tape in a `while` has no size known before the launch
-    return all(_in_kernel(s, shape, False, banned) for s in stmt.cond_body + stmt.body)
-
-
-def _hoistable(stmt) -> bool:
-    """Host work that may run before the region's launch (the caller checks it reads nothing the region
-    defines): any pure host equation, i.e. one that writes no array in place, has no effect or run-time check,
-    and touches no tape. A region's statements only make new arrays, so moving such an equation above them
-    changes no value, and the region's element work around it (`x * main[i, 0] + main[i, 4]`, a row gathered
-    between two operations) stays one kernel instead of two launches around a host `getitem`."""
-    if not isinstance(stmt, Eqn) or stmt.prim.statement or stmt.prim.name in TAPE_OPS or \
-            stmt.prim.family in ("launch", "effect") or stmt.prim.extra.get("check") or \
-            stmt.prim.extra.get("in_place"):
-        return False
-    scalar = all(o.type.shape == () for o in stmt.outs) and all(a.type.shape == () for a in stmt.args)
-    # element work starts a region of its own instead; a gather that cannot join the region stays a host gather
-    return scalar or _natural_shape(stmt) is None or gather.is_gather(stmt)
-
-
-def _stores_gathers_alone(region: Region, later: set[int]) -> bool:
-    """Would the region's launch only store gathers (its other work unused, or recomputed by later kernels)?"""
-    kept = [s for s in region.stmts if any(id(o) in later for o in s.outs)]
-    return bool(kept) and all(gather.is_gather(s) for s in kept) and not tape_eqns(region.stmts)
-
-
-def _needed_fills(fills: list, later: set[int]) -> list:
-    """The fills a later statement reads, and those the kept ones read themselves (`np.zeros_like(z)` of a `z`
-    filled in the same region, read nowhere else), in order."""
-    needed, kept = set(later), []
-    for stmt in reversed(fills):
-        if id(stmt.out) in needed:
-            kept.append(stmt)
-            needed |= {id(a) for a in stmt.args if isinstance(a, Var)}
-    return kept[::-1]
-
-
-def _is_fill(stmt) -> bool:
-    return isinstance(stmt, Eqn) and stmt.prim.name in CREATION
-
-
-def _reduced(stmts: list) -> set[int]:
-    """Values a region makes that no later statement of it may read per element: reductions, and the arrays
-    its scatters add into (complete only when the kernel ends)."""
-    return {id(s.out) for s in stmts if isinstance(s, Eqn) and (s.prim.name in REDUCTIONS or gather.is_scatter(s))}
-
-
-def _pure_eqn(stmt) -> bool:
-    """An equation that may move past its neighbours: no effect, no in-place update, no tape."""
-    return isinstance(stmt, Eqn) and not stmt.prim.statement and stmt.prim.name not in TAPE_OPS
 
 
 class Partitioner:
@@ -198,15 +54,15 @@ class Partitioner:
                 # nothing to fuse: NumPy's fill is as fast as a kernel's and cheaper than a launch (`np.ones(1)`),
                 # and its zeros come from calloc (pages the OS zeroes when first written, where a kernel would
                 # write every zero itself: one more pass over the array)
-                out += item.hoisted + _needed_fills(item.stmts, later[k])
-            elif isinstance(item, Region) and _stores_gathers_alone(item, later[k]):
+                out += item.hoisted + needed_fills(item.stmts, later[k])
+            elif isinstance(item, Region) and stores_gathers_alone(item, later[k]):
                 # NumPy's own indexing: no launch and no check
                 out += item.hoisted + [s for s in item.stmts if any(id(o) in later[k] for o in s.outs)]
             elif isinstance(item, Region):
                 out += item.hoisted + self._launch(item, later[k], tape_news)
             else:
                 out.append(self._host(item))
-                if not _pure_eqn(item):  # an index array may have changed, or a branch skipped the checks
+                if not pure_eqn(item):  # an index array may have changed, or a branch skipped the checks
                     self.checked = set()
         used = {e.args[0].name for k in self.kernels for e in tape_eqns(k.body)}
         return [s for s in tape_news if s.out.name not in used] + out
@@ -232,12 +88,12 @@ class Partitioner:
                 reads_region = any(id(a) in defined for a in statement_uses(stmt))
                 joins = self._can_join(stmt, region.stmts, region.shape)
                 if not joins and not reads_region and self._beside(stmt, region, pending, side):
-                    side = side or Region([], _natural_shape(stmt))
+                    side = side or Region([], natural_shape(stmt))
                     side.stmts.append(stmt)
                     k += 1
                     continue
-                if not reads_region and (_hoistable(stmt) and not (gather.is_gather(stmt) and joins) or
-                                         _is_fill(stmt) and id(stmt.out) in self.accumulators):
+                if not reads_region and (hoistable(stmt) and not (gather.is_gather(stmt) and joins) or
+                                         is_fill(stmt) and id(stmt.out) in self.accumulators):
                     pending_start = k if not pending else pending_start
                     pending.append(stmt)
                     k += 1
@@ -261,8 +117,8 @@ class Partitioner:
                 items += [side, region] if side is not None else [region]
                 region = side = None
                 continue
-            natural = _natural_shape(stmt)
-            if natural is not None and _in_kernel(stmt, natural, True, self.banned) and \
+            natural = natural_shape(stmt)
+            if natural is not None and in_kernel(stmt, natural, True, self.banned) and \
                     gather.tables_outside(stmt, []):
                 region = Region([stmt], natural)
             else:
@@ -281,9 +137,9 @@ class Partitioner:
         after the side region)."""
         if not isinstance(stmt, Eqn) or not is_element_eqn(stmt) or len(stmt.outs) != 1:
             return False
-        shape = _natural_shape(stmt)
+        shape = natural_shape(stmt)
         if shape is None or shape == region.shape or len(shape) >= len(region.shape) or \
-                not fits(stmt.out.type, region.shape) or not _in_kernel(stmt, shape, True, self.banned):
+                not fits(stmt.out.type, region.shape) or not in_kernel(stmt, shape, True, self.banned):
             return False
         if side is not None and (side.shape != shape or not self._can_join(stmt, side.stmts, shape)):
             return False
@@ -292,8 +148,8 @@ class Partitioner:
 
     def _can_join(self, stmt, region: list, shape: tuple) -> bool:
         uses = stmt.args[1:] if gather.is_scatter(stmt) else statement_uses(stmt)  # (adds on into a scatter's array)
-        return _in_kernel(stmt, shape, True, self.banned) and _joins(stmt, region, shape) and \
-            not any(id(a) in _reduced(region) for a in uses) and \
+        return in_kernel(stmt, shape, True, self.banned) and joins(stmt, region, shape) and \
+            not any(id(a) in reduced(region) for a in uses) and \
             gather.tables_outside(stmt, region) and (not gather.is_scatter(stmt) or id(stmt.args[0]) in self.accumulators) and \
             not (isinstance(stmt, Eqn) and offset_read(stmt) and any(stmt.args[0] is v for s in region for v in _defs(s)))
 
@@ -306,7 +162,7 @@ class Partitioner:
         pulled: list[int] = []
         for j in range(start, min(len(queue), start + SIBLING_WINDOW)):
             stmt = queue[j]
-            if not _pure_eqn(stmt):
+            if not pure_eqn(stmt):
                 break
             joined = region.stmts + [queue[p] for p in pulled]
             if any(id(a) in skipped for a in stmt.args) or not self._can_join(stmt, joined, region.shape):
@@ -350,7 +206,7 @@ class Partitioner:
         tapes = {e.args[0].name for e in tape_eqns(region.stmts)}
         body = [s for s in tape_news if s.out.name in tapes] + region.body
         inputs = [v for v in free_values(body) if not is_tape(v)] + module_arrays(body)
-        axes = _region_axes(region.stmts)
+        axes = region_axes(region.stmts)
         shape = region.shape
         kernel = Kernel(f"{self.name}_k{len(self.kernels)}", shape, body, inputs, outputs,
                         {t: [e for e in tape_eqns(region.stmts) if e.prim.name == "push" and e.args[0].name == t]
@@ -370,7 +226,7 @@ def _host_reads(stmts: list, tail: list) -> set[int]:
     them whichever kernel computes them."""
     reads = {id(a) for a in tail if isinstance(a, Var)}
     for stmt in stmts:
-        if isinstance(stmt, Eqn) and _natural_shape(stmt) is None:
+        if isinstance(stmt, Eqn) and natural_shape(stmt) is None:
             reads.update(id(a) for a in stmt.args if isinstance(a, Var))
     return reads
 
@@ -381,7 +237,7 @@ def _free_element_work(region: Region, pulled: list, host_reads: set[int]) -> se
     reads the result, so a kernel of its own would store it after loading those operands again
     (`np.sum(mask * t, axis=0)` then `mask * t * -2.0` for a matrix product: kmeans' reverse sweep). Rows
     kernels are left out: an element result keeps a rows kernel of run-time length off its short-row walk."""
-    axes = _region_axes(region.stmts)
+    axes = region_axes(region.stmts)
     full = tuple(range(len(region.shape)))
     if axes is not None and axes != full and len(region.shape) - 1 in axes:
         return set()
