@@ -14,8 +14,8 @@ import struct
 
 import numpy as np
 
-from .arena import (ALLOCATE, ALLOCATOR, BYTE, NOWHERE, RESULT_BLOCK_MOST, SCRATCH_MOST, allocate_block, arena, as_input,
-                    new_scratch, result_view)
+from .arena import (ALLOCATE, ALLOCATOR, BYTE, NOWHERE, RESULT_BLOCK_MOST, SCRATCH_MOST, allocate_block, arena,
+                    as_input, new_scratch, result_view)
 from .buffers import HEADER_READABLE, address
 from .capi import LOOP_CALL
 

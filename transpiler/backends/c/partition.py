@@ -150,8 +150,10 @@ class Partitioner:
         uses = stmt.args[1:] if gather.is_scatter(stmt) else statement_uses(stmt)  # (adds on into a scatter's array)
         return in_kernel(stmt, shape, True, self.banned) and joins(stmt, region, shape) and \
             not any(id(a) in reduced(region) for a in uses) and \
-            gather.tables_outside(stmt, region) and (not gather.is_scatter(stmt) or id(stmt.args[0]) in self.accumulators) and \
-            not (isinstance(stmt, Eqn) and offset_read(stmt) and any(stmt.args[0] is v for s in region for v in _defs(s)))
+            gather.tables_outside(stmt, region) and \
+            (not gather.is_scatter(stmt) or id(stmt.args[0]) in self.accumulators) and \
+            not (isinstance(stmt, Eqn) and offset_read(stmt) and
+                 any(stmt.args[0] is v for s in region for v in _defs(s)))
 
     def _siblings(self, region: Region, queue: list, start: int, tail: list) -> set[int]:
         """Positions (from `start`) of the reductions that may join the closing region, with the equations

@@ -28,6 +28,14 @@ ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11, "squeeze": 12, "broadcast_to": 13,
           "matmul": 14, "stacks": 15, "header": 16, "operands": 17, "add_at": 18, "stack": 19, "same_shape": 20}
 
+# primitives a loop kernel writes by a method of its own (the emitter's mixins), by name
+_STATEMENTS = {"launch": "launch", "add_at": "scatter_add", "unbroadcast": "unbroadcast", "expand_dims": "reshape_view",
+               "squeeze": "reshape_view", "broadcast_to": "broadcast_to", "setitem": "store", "index_add": "store",
+               "concatenate": "concatenate", "stack": "stack", "eye": "eye", "refine_shape": "refine_shape",
+               "host_matmul": "matmul", "stacked_matmul": "stacked_product", "masked_matmul": "masked_product",
+               "masked_sum": "masked_sum", "transpose": "transpose", "swapaxes": "transpose", "outer": "outer",
+               "check_index": "check_index", "push": "push", "pop": "pop"}
+
 
 class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, Products, MaskedStatements):
     def __init__(self, plan: BlockPlan, name: str, regions: dict[str, EmittedKernel], source_file: str):
@@ -199,60 +207,25 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
 
     def equation(self, eqn: Eqn) -> list[str]:
         name = eqn.prim.name
-        if name == "launch":
-            return self.launch(eqn)
+        method = _STATEMENTS.get(name)
+        if method is not None:
+            return getattr(self, method)(eqn)
         if name == "getitem":
             return self.gather(eqn) if is_row_gather(eqn) else self.getitem(eqn)
-        if name == "add_at":
-            return self.scatter_add(eqn)
-        if name == "unbroadcast":
-            return self.unbroadcast(eqn)
         if name in ARRAY_OPS and eqn.out.type.shape != ():
             return self.array_op(eqn)
-        if name in ("expand_dims", "squeeze"):
-            return self.reshape_view(eqn)
-        if name == "broadcast_to":
-            return self.broadcast_to(eqn)
-        if name in ("setitem", "index_add"):
-            return self.store(eqn)
         if name == "copy":
             source = eqn.args[0]
             return ["{", f"    {self.fresh(eqn, eqn.out, f'{self.var(source)}.d')}",
                     f"    lifted_copy({self.var(eqn.out)}, {self.var(source)});", "}"]
         if name in FILLS:
             return self.fill(eqn)
-        if name == "concatenate":
-            return self.concatenate(eqn)
-        if name == "stack":
-            return self.stack(eqn)
-        if name == "eye":
-            return self.eye(eqn)
-        if name == "refine_shape":
-            return self.refine_shape(eqn)
         if name == "dim":
             rank = len(eqn.args[0].type.shape)
             return [f"{self.var(eqn.out)} = {self.var(eqn.args[0])}.d[{eqn.params['axis'] % rank}]; "
                     f"{self.flag(eqn.out)} = false;"]
-        if name == "host_matmul":
-            return self.matmul(eqn)
-        if name == "stacked_matmul":
-            return self.stacked_product(eqn)
-        if name == "masked_matmul":
-            return self.masked_product(eqn)
-        if name == "masked_sum":
-            return self.masked_sum(eqn)
-        if name in ("transpose", "swapaxes"):
-            return self.transpose(eqn)
-        if name == "outer":
-            return self.outer(eqn)
-        if name == "check_index":
-            return self.check_index(eqn)
         if name == "tape_new":
             return [f"lifted_new_tape(t_{eqn.out.name}, {self.tape_widths.get(eqn.out.name, 2)});"]
-        if name == "push":
-            return self.push(eqn)
-        if name == "pop":
-            return self.pop(eqn)
         return self.scalar_op(eqn)
 
     # -- tapes -----------------------------------------------------------------------------------------------
