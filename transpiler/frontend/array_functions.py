@@ -247,15 +247,19 @@ def split_along(name: str, axis: int):
     return handle
 
 
-def array_split(lowering, node, builder, positional, keywords):
-    """`np.array_split`: np.split, where a number of sections need not divide the length (the first `length %
-    sections` pieces are one longer, as NumPy cuts them)."""
-    arity(lowering, node, "np.array_split", positional, keywords, 2, 3, ("axis",))
+def _split_operands(lowering, node, builder, positional, keywords, name: str) -> tuple:
+    """`name(x, sections, axis=0)`'s emitter, the array, the axis as given and the array's rank."""
+    arity(lowering, node, name, positional, keywords, 2, 3, ("axis",))
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(positional[0])
     axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node, Const(0, None))
-    axis = _axis(lowering, axis_value, axis_node, allow_none=False)
-    rank = _rank(emit, atom)
+    return emit, atom, _axis(lowering, axis_value, axis_node, allow_none=False), _rank(emit, atom)
+
+
+def array_split(lowering, node, builder, positional, keywords):
+    """`np.array_split`: np.split, where a number of sections need not divide the length (the first `length %
+    sections` pieces are one longer, as NumPy cuts them)."""
+    emit, atom, axis, rank = _split_operands(lowering, node, builder, positional, keywords, "np.array_split")
     where = static(lowering, positional[1], node, "the sections")
     if isinstance(where, int) and not isinstance(where, bool) and -rank <= axis < rank:
         size = atom.type.shape[axis % rank]
@@ -271,12 +275,7 @@ def array_split(lowering, node, builder, positional, keywords):
 
 def split(lowering, node, builder, positional, keywords):
     """np.split into equal sections or at given indices: a tuple of slices (views, as NumPy returns them)."""
-    arity(lowering, node, "np.split", positional, keywords, 2, 3, ("axis",))
-    emit = Emitter(lowering, node, builder)
-    atom = emit.atom(positional[0])
-    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node, Const(0, None))
-    axis = _axis(lowering, axis_value, axis_node, allow_none=False)
-    rank = _rank(emit, atom)
+    emit, atom, axis, rank = _split_operands(lowering, node, builder, positional, keywords, "np.split")
     if not -rank <= axis < rank:
         raise emit.error(f"axis {axis} is out of range for an array of rank {rank}")
     axis %= rank

@@ -17,6 +17,15 @@ def _ranks(emit: Emitter, name: str, *atoms) -> list[int]:
     return [a.type.rank for a in atoms]
 
 
+def _operands(lowering, node, builder, positional, keywords, name: str, most: int = 2,
+              keyword_names: tuple = ()) -> tuple:
+    """`name(a, b, ...)`'s emitter, its two array operands and their ranks (an unknown rank refused)."""
+    arity(lowering, node, name, positional, keywords, 2, most, keyword_names)
+    emit = Emitter(lowering, node, builder)
+    a, b = emit.atom(positional[0]), emit.atom(positional[1])
+    return (emit, a, b, *_ranks(emit, name, a, b))
+
+
 def dot(lowering, node, builder, a, b, name: str):
     """`np.dot` is `@` unless `b` has rank 3 or more and `a` rank 2 or more: then it contracts the last axis of `a`
     with the second-to-last of `b` and keeps every other axis of both (no stack broadcasting)."""
@@ -30,10 +39,7 @@ def dot(lowering, node, builder, a, b, name: str):
 
 def inner(lowering, node, builder, positional, keywords):
     """`np.inner(a, b)`: the sum over the last axes of both (a tensordot over them); a scalar multiplies."""
-    arity(lowering, node, "np.inner", positional, keywords, 2, 2)
-    emit = Emitter(lowering, node, builder)
-    a, b = emit.atom(positional[0]), emit.atom(positional[1])
-    rank_a, rank_b = _ranks(emit, "np.inner", a, b)
+    emit, a, b, rank_a, rank_b = _operands(lowering, node, builder, positional, keywords, "np.inner")
     if rank_a == 0 or rank_b == 0:
         return emit("multiply", a, b)
     return _as_matrix_product(emit, a, b, [rank_a - 1], [rank_b - 1])
@@ -42,12 +48,9 @@ def inner(lowering, node, builder, positional, keywords):
 def tensordot(lowering, node, builder, positional, keywords):
     """`np.tensordot(a, b, axes)`: `axes` an int N (the last N axes of `a` with the first N of `b`) or a pair of
     axis lists; the result has `a`'s free axes, then `b`'s."""
-    arity(lowering, node, "np.tensordot", positional, keywords, 2, 3, ("axes",))
-    emit = Emitter(lowering, node, builder)
-    a, b = emit.atom(positional[0]), emit.atom(positional[1])
+    emit, a, b, rank_a, rank_b = _operands(lowering, node, builder, positional, keywords, "np.tensordot", 3, ("axes",))
     axes_value, axes_node = arg(lowering, positional, keywords, 2, "axes", node)
     axes = 2 if axes_value is None else static(lowering, axes_value, axes_node, "`axes`")
-    rank_a, rank_b = _ranks(emit, "np.tensordot", a, b)
     if isinstance(axes, int) and not isinstance(axes, bool):
         if not 0 <= axes <= min(rank_a, rank_b):
             raise emit.error(f"np.tensordot with axes={axes} of arrays of rank {rank_a} and {rank_b}")
@@ -55,7 +58,8 @@ def tensordot(lowering, node, builder, positional, keywords):
     elif isinstance(axes, tuple) and len(axes) == 2:
         of_a, of_b = ((x,) if isinstance(x, int) else x for x in axes)
         if len(of_a) != len(of_b) or not all(isinstance(x, int) and not isinstance(x, bool) for x in of_a + of_b):
-            raise emit.error("np.tensordot's `axes` pairs as many axes of `a` as of `b`", "np.tensordot(a, b, ([1], [0]))")
+            raise emit.error("np.tensordot's `axes` pairs as many axes of `a` as of `b`",
+                             "np.tensordot(a, b, ([1], [0]))")
         if not all(-rank_a <= x < rank_a for x in of_a) or not all(-rank_b <= x < rank_b for x in of_b):
             raise emit.error(f"np.tensordot's `axes` {axes} are out of range for ranks {rank_a} and {rank_b}")
         pairs = [(x % rank_a, y % rank_b) for x, y in zip(of_a, of_b)]
@@ -121,10 +125,7 @@ def expand_ellipsis(emit: Emitter, spec: str, atoms: list) -> str:
 def kron(lowering, node, builder, positional, keywords):
     """`np.kron(a, b)` as NumPy computes it: the shorter shape padded with leading 1s, `a`'s axes interleaved with
     length-1 axes against `b`'s, one broadcast product, then each pair of axes merged."""
-    arity(lowering, node, "np.kron", positional, keywords, 2, 2)
-    emit = Emitter(lowering, node, builder)
-    a, b = emit.atom(positional[0]), emit.atom(positional[1])
-    rank_a, rank_b = _ranks(emit, "np.kron", a, b)
+    emit, a, b, rank_a, rank_b = _operands(lowering, node, builder, positional, keywords, "np.kron")
     if rank_a == 0 or rank_b == 0:
         return emit("multiply", a, b)
     rank = max(rank_a, rank_b)
