@@ -99,5 +99,5 @@ def _load_families() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import (calls, creation, effects, elementwise, indexing, linalg, logic,  # noqa: F401
+        from . import (arithmetic, calls, creation, effects, elementwise, indexing, linalg, logic,  # noqa: F401
                        matrix_functions, reductions, scans, shape_ops, sorting, special, structured, tape)
