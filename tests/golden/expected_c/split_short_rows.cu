@@ -1733,8 +1733,10 @@ LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_st
 LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 {
     if (t.count > 0) return t.own + --t.count * t.width;
-    for (int64_t k = t.segments - 1; k >= 0; --k)
-        if (t.table[2 * k + 1] > 0) return (const int64_t*)(intptr_t)t.table[2 * k] + --t.table[2 * k + 1] * t.width;
+    for (; t.segments > 0; --t.segments) {  // (a segment emptied is passed once, not again at every later pop)
+        int64_t* segment = t.table + 2 * (t.segments - 1);
+        if (segment[1] > 0) return (const int64_t*)(intptr_t)segment[0] + --segment[1] * t.width;
+    }
     return nullptr;
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
