@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ... import codegen as cg
 from ...analysis.liveness import eliminate_dead_code
 from ...ir import Eqn, Function, equations, rewrite_equations
 from ...ir.types import TensorType
@@ -38,7 +39,7 @@ FACTOR_DTYPES = ("f64", "f32", "i64", "i32", "bool")
 TIE_REDUCTIONS = ("min", "max")
 BROADCAST_STEPS = ("expand_dims", "reshape", "broadcast_to")  # (the reduction brought back to the row's shape)
 VIEWS = {"getitem", "expand_dims", "squeeze", "reshape", "broadcast_to", "transpose", "swapaxes", "unbroadcast",
-         "flip", "diag", "stop_gradient"}  # (results that may share their first operand's memory)
+         "flip", "diagonal", "stop_gradient"}  # (results that may share their first operand's memory)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,8 +54,6 @@ class Step:
 
 def _chain_node(mask, factors, chain):
     """The chain of products as the source wrote it (NumPy's meaning on the host)."""
-    from ... import codegen as cg
-
     value = mask
     for step in chain:
         factor = factors[step.factor]
@@ -63,8 +62,6 @@ def _chain_node(mask, factors, chain):
 
 
 def _render_product(args, params):
-    from ... import codegen as cg
-
     other, mask, *factors = args
     value = _chain_node(mask, factors, params["chain"])
     operands = (value, other) if params["mask_left"] else (other, value)
