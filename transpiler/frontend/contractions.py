@@ -27,14 +27,14 @@ def _operands(lowering, node, builder, positional, keywords, name: str, most: in
 
 
 def dot(lowering, node, builder, a, b, name: str):
-    """`np.dot` is `@` unless `b` has rank 3 or more and `a` rank 2 or more: then it contracts the last axis of `a`
-    with the second-to-last of `b` and keeps every other axis of both (no stack broadcasting)."""
+    """`np.dot` is `@` unless `b` is a stack (rank 3 or more): then it contracts the last axis of `a` with the
+    second-to-last of `b` and keeps every other axis of both (no stack broadcasting)."""
     emit = Emitter(lowering, node, builder)
     rank_a, rank_b = _ranks(emit, name, a, b)
-    if rank_a < 2 or rank_b < 3:
+    if rank_a == 0 or rank_b < 3:
         return emit("matmul", a, b)
     kept_a, kept_b, last = LETTERS[:rank_a - 1], LETTERS[rank_a - 1:rank_a + rank_b - 3], LETTERS[rank_a + rank_b - 3]
-    return emit("einsum", a, b, spec=f"{kept_a}z,{kept_b}z{last}->{kept_a}{kept_b}{last}")
+    return emit("dot", a, b, spec=f"{kept_a}z,{kept_b}z{last}->{kept_a}{kept_b}{last}")
 
 
 def inner(lowering, node, builder, positional, keywords):

@@ -1,4 +1,4 @@
-"""Linear algebra: matmul (also `np.dot` and `@`), outer, transpose, einsum.
+"""Linear algebra: matmul (also `np.dot` and `@`), outer, transpose, einsum, `np.dot` of stacks.
 
 Their cotangents must arrive with the exact output shape (`broadcast_tolerant` is off), because a matrix
 product does not broadcast the way elementwise arithmetic does.
@@ -312,5 +312,12 @@ def _batch_einsum(ctx, prim, args, batched, spec=""):
 register(Primitive(
     name="einsum", infer=_infer_einsum, family="linalg",
     render=lambda args, p: cg.call("np.einsum", p["spec"], *args),
+    vjp=_vjp_einsum, jvp=_jvp_einsum, batch=_batch_einsum, temp_name="m",
+))
+# `np.dot(a, b)` with `b` a stack (rank 3 or more): the contraction `spec` says, with einsum's rules, but computed
+# by np.dot itself, whose one BLAS dot product per element rounds otherwise than einsum's loop on some CPUs
+register(Primitive(
+    name="dot", infer=_infer_einsum, family="linalg",
+    render=lambda args, p: cg.call("np.dot", *args),
     vjp=_vjp_einsum, jvp=_jvp_einsum, batch=_batch_einsum, temp_name="m",
 ))
