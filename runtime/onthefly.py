@@ -233,7 +233,7 @@ def _build(source: Source, key: str, request: str, declarations) -> tuple[Path, 
         from lifted.transpiler import transpile_source
         from lifted.transpiler.frontend.parse import parse_module
         from lifted.transpiler.frontend.parsed import Declaration
-        from lifted.transpiler.pipeline import write_atomic
+        from lifted.transpiler.outputs import write_atomic
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(f"transforming a kernel of {source.shown} on the fly needs the Lifted transpiler and "
                            f"LibCST ({exc}); install them, or build ahead of time with `transpile`") from exc

@@ -23,7 +23,8 @@ from typing import Sequence
 from ..loader import find_source
 from .errors import TranspileError
 from ..sources import read_source
-from .pipeline import VERSION, Options, display_path, output_path, source_hash, transpile_file, transpile_source
+from .outputs import display_path, output_path
+from .pipeline import VERSION, Options, source_hash, transpile_file, transpile_source
 
 _KERNEL_MARK = re.compile(r"^[ \t]*@[\w.]*\b(?:kernel|dist)\b", re.MULTILINE)
 _HEADER_FIELD = re.compile(r'^(__lifted_(?:version|source_hash|source)__) = (["\'])(.*)\2$', re.MULTILINE)
