@@ -63,7 +63,8 @@ class ExpressionLowering:
         if binding is None:
             if name in self.parsed.constants:
                 return Val(cg.literal(self.parsed.constants[name]), False)
-            raise self.error(f"`{name}` is not defined here", node)
+            raise self.error(f"`{name}` is not defined here", node,
+                             f"assign `{name}` before this line, or pass it as a parameter")
         if binding.kind == FIXED:
             return Val(cg.name(binding.py), False, obj=self.object_of(binding), pylist=binding.pylist,
                        **kinds(binding))
@@ -74,6 +75,9 @@ class ExpressionLowering:
             return binding.stream
         if binding.kind == VALUE:
             return binding.val
+        if binding.kind == DELETED and binding.note:
+            message, hint = binding.note.split("|")
+            raise self.error(message, node, hint)
         if binding.kind == DELETED:
             where = f" at line {binding.loc.line}" if binding.loc is not None else ""
             raise self.error(f"`{name}` was deleted (`del {name}`{where}) and is not defined here", node,
@@ -330,6 +334,8 @@ class ExpressionLowering:
     def fixed(self, node, what: str, hint: str | None = None) -> cst.BaseExpression:
         value = self.value(node, node)
         if value.random:
-            raise self.error(f"{what} must be fixed, not random", node, hint)
+            raise self.error(f"{what} must be fixed, not random", node, hint or (
+                "what decides which outcomes exist (a die's sides, a count, a shape) must be known when the function "
+                "is called; dice-nine's `__max__(x)` is a fixed bound for a random `x`"))
         return value.node
 

@@ -284,7 +284,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, Expre
     def returned(self, pair):
         line, small = pair
         if small.value is None:
-            raise self.error("`return` needs a value", small)
+            raise self.error("`return` needs a value", small, "return the outcome: `return x` (or `return x, y`)")
         self.note_for(pair)
         value = self.expr(small.value)
         if isinstance(value, Stream):
