@@ -164,7 +164,7 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False, bools
     lines = []
     kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid", "repeat"]
     if parameter:
-        kinds += ["weighted", "weighted"]
+        kinds += ["weighted", "weighted", "bump"]
     if bools:
         kinds += ["widen", "widen", "mixed", "mixed"]
     for index in range(draw(st.integers(1, 4))):
@@ -201,6 +201,11 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False, bools
             names.append(target)
         elif kind == "weighted":  # a draw weighted by the parameter (per example under vmap)
             lines.append(f"    {target} = d[0:0:p, 1:2:1, 3:3:4 - p] + {expr}")
+        elif kind == "bump":  # another name of the parameter updated with `op=`: a number (a new value), so `p`
+            # keeps its own; the compiler cannot know it is not an array, so a later read of `p` is refused
+            lines += [f"    q{index} = p", f"    q{index} {draw(st.sampled_from(['+=', '-=', '*=']))} {expr}",
+                      f"    {target} = q{index}"]
+            names.append(target)
         elif kind == "widen":  # a Python list holds any number: a wider value written widens its array
             other = draw(st.sampled_from(names))
             written = draw(st.sampled_from(["0.5", "1j", "True", "(d(2) / 2)", "(d(2) * 1j)", "(d(2) > 1)",
