@@ -225,10 +225,16 @@ def _time_limit(seconds: int):
 
 
 def oracle(test: Test, call: Call, normalize: bool):
-    """Python's answer for the program (tests/dist_oracle.py), or None where it does not finish in time."""
+    """Python's answer for the program (tests/dist_oracle.py), a lists passed as arrays (as a @dist function reads
+    them); the exception Python raises; or None where it does not apply (keyword arguments, dice-nine's
+    `__max__(x)` and kin, which reduce over the worlds, not in one) or does not finish in time."""
+    text = test.programs[call.program]
+    if call.kwargs or any(f"__{name}__(" in text for name in ("max", "min", "all", "any")):
+        return None
+    args = tuple(np.asarray(a) if isinstance(a, (list, tuple)) else a for a in call.args)
     try:
         with _time_limit(ORACLE_SECONDS):
-            return enumerate_distribution(test.programs[call.program], call.program, call.args, normalize=normalize)
+            return enumerate_distribution(text, call.program, args, normalize=normalize)
     except BaseException as error:  # noqa: BLE001 (a program Python itself fails on has no answer here)
         if isinstance(error, KeyboardInterrupt):
             raise
@@ -304,13 +310,24 @@ def classify(test: Test, programs: LiftedPrograms, lifted: Call, reference: Call
     if reference is not None and reference.error is not None:
         python_answer()
         if isinstance(python, dict) and same(outcome["float64"], python, exact=False):
-            return "python", f"dice-nine raises ({first_line(reference.error)}); Lifted gives Python's answer"
-        return "WRONG", f"dice-nine raises ({first_line(reference.error)}); Lifted answers {_short(outcome['float64'])}"
+            return "python", f"dice-nine raises ({_message(reference.error)}); Lifted gives Python's answer"
+        return "WRONG", f"dice-nine raises ({_message(reference.error)}); Lifted answers {_short(outcome['float64'])}"
     if floating is None and exact is None:
         return "pass", "no reference but the test's asserts"
     if "fraction_error" in outcome and not located(outcome["fraction_error"]):
         return "bad", f"fraction: {type(outcome['fraction_error']).__name__}: {first_line(outcome['fraction_error'])}"
+    python_answer()  # dice-nine's answer; is it Python's too (the reference of every Lifted program)?
+    if isinstance(python, dict) and not (same(outcome["fraction"], python, exact=True) if "fraction" in outcome
+                                         else same(outcome["float64"], python, exact=False)):
+        return "WRONG", f"dice-nine's answer, where Python's is {_short(python)}"
+    if isinstance(python, Exception) and not isinstance(python, TimeoutError):
+        return "beyond", f"dice-nine's answer, where Python raises {type(python).__name__}: {first_line(python)}"
     return "pass", ""
+
+
+def _message(error: BaseException) -> str:
+    """dice-nine's InterpreterError holds its message in a tuple: its first line."""
+    return first_line(error.args[0][0] if error.args and isinstance(error.args[0], tuple) else error).rstrip(".")
 
 
 def _is_default(semiring) -> bool:

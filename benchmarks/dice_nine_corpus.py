@@ -39,7 +39,7 @@ from benchmarks.dice_nine_checks import (SEMIRINGS, Call, LiftedPrograms, classi
 
 FILES = ("test_alg.py", "test_cmds.py", "test_errors.py", "test_fns.py", "test_ops.py", "test_regressions.py",
          "test_subscripts.py", "test_various.py")
-ORDER = ("WRONG", "bad", "refused", "python", "pass")
+ORDER = ("WRONG", "bad", "beyond", "refused", "python", "pass")
 
 
 # -- extraction: each test's programs as Lifted modules ---------------------------------------------------------
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("checkout", type=Path, help="a dice-nine checkout (its tests/ and src/)")
     parser.add_argument("--only", help="comma-separated test files (test_fns.py,...)")
     parser.add_argument("--json", type=Path, help="write every record here")
-    parser.add_argument("--show", default="WRONG,bad,refused,python", help="classes to list call by call")
+    parser.add_argument("--show", default="WRONG,bad,beyond,refused,python", help="classes to list call by call")
     parser.add_argument("--no-dice-nine", action="store_true", help="do not import dice-nine (the oracle only)")
     options = parser.parse_args(argv)
     only = set(options.only.split(",")) if options.only else None
