@@ -248,3 +248,28 @@ def test_a_list_with_a_number_is_refused_where_python_does_not_compute_items(tmp
 def test_a_list_with_an_array_or_a_list_keeps_pythons_meaning(tmp_path, expression):
     source = f"@dist\ndef f():\n    return {expression}\n"
     assert build(source, tmp_path)["f"](semiring="fraction") == oracle(source)
+
+
+# -- d[a:b:w] with random bounds: each world draws its own outcomes (dice-nine's test_multiroll2) -----------
+
+@pytest.mark.parametrize("source", [
+    "@dist\ndef f():\n    x = d(6)\n    return d[1:x:1]\n",  # dice-nine: P(i) = sum(1 / (6 n) for n in i..6)
+    "@dist\ndef f():\n    x = d(3)\n    return d[x:x + 2:x, 0:0:1, 7], x\n",
+    "@dist\ndef f():\n    x = d(3) - 1\n    return d[0:x:2, x:3]\n",  # ranges that overlap in some worlds
+    "@dist\ndef f():\n    x = d(4)\n    return d[x]\n",
+])
+def test_weighted_draws_with_random_bounds(tmp_path, source):
+    f = build(source, tmp_path)["f"]
+    expected = oracle(source)
+    assert f(semiring="fraction") == expected
+    floating = f()
+    assert floating.keys() == expected.keys()
+    assert all(math.isclose(floating[k], float(v), rel_tol=1e-12) for k, v in expected.items())
+    if "1:x:1" in source:
+        assert all(math.isclose(floating[i], sum(1 / (6 * n) for n in range(i, 7))) for i in range(1, 7))
+
+
+def test_weighted_draw_with_a_random_bound_and_no_outcome_in_some_world(tmp_path):
+    f = build("@dist\ndef f():\n    x = d(3)\n    return d[x:2]\n", tmp_path)["f"]
+    with pytest.raises(ValueError, match=r"prog\.py:6: d\[\.\.\.\] has no positive weight \(in some world\)"):
+        f()
