@@ -38,6 +38,7 @@ class Call:
     semiring: object  # dice-nine's semiring object (the decorator's or the call's `_options`), or None
     result: object = None
     error: BaseException | None = None
+    inner: object = None  # dice-nine's own program (its `dist` of the test's function), to call again exactly
 
 
 class _Semiring:
@@ -100,8 +101,7 @@ def dice_nine_shim(dice9, calls: list[Call]):
 
             def call(*args, _options=None, **kwargs):
                 semiring = (_options or {}).get("semiring", options.get("semiring"))
-                record = Call(fn.__name__, args, kwargs, semiring)
-                record.inner = inner
+                record = Call(fn.__name__, args, kwargs, semiring, inner=inner)
                 calls.append(record)
                 try:
                     record.result = inner(*args, _options=_options, **kwargs)
@@ -109,7 +109,6 @@ def dice_nine_shim(dice9, calls: list[Call]):
                     record.error = error
                     raise
                 return record.result
-            call.inner = inner
             return call
         return decorate if f is None else decorate(f)
     shim.dist = dist

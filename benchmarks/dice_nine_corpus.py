@@ -10,13 +10,17 @@ test's own nested functions) beside them, undecorated. Then the test itself runs
 dice-nine (from the checkout's `src/`, where it imports) and for Lifted, so every `@d9.dist` call the test makes is
 recorded with its arguments and the test's own asserts check Lifted's answer. Each call is then classified:
 
-* pass: Lifted's `fraction` answer equals the exact reference (dice-nine run in `BigFraction`, or the brute-force
-  oracle tests/dist_oracle.py where dice-nine cannot), its float64 answer dice-nine's `Real64` one, and the run in
-  the test's own semiring dice-nine's; where dice-nine raises an error, Lifted refuses too (located);
-* python: Lifted's answer differs from dice-nine's and equals Python's running the same source (the oracle):
-  dice-nine reads a list as an array (`[d(6), d(6)] == 1` is elementwise there, `False` in Python);
+* pass: Lifted's `fraction` answer equals dice-nine's exact one (dice-nine run again in `BigFraction`, or the
+  brute-force oracle tests/dist_oracle.py where dice-nine cannot), its float64 answer dice-nine's `Real64` one, its
+  answer in the test's own semiring dice-nine's, and Python's (the oracle, where it runs); where dice-nine raises,
+  Lifted refuses too (located);
+* python: Lifted's answer is Python's running the same source, where dice-nine's differs;
+* beyond: Lifted gives dice-nine's answer where Python raises (a list compared with a number, say);
 * refused: a `TranspileError` located at file:line:col with a hint, or a run-time error naming the source line;
-* bad: an unlocated error or a crash; WRONG: another distribution.
+* bad: an unlocated error, a refusal without a hint, or a crash; WRONG: another distribution (dice-nine's where
+  Python's differs, or neither).
+
+docs/corpora.md has the counts; benchmarks/dice_nine_checks.py runs and judges the calls.
 """
 from __future__ import annotations
 
@@ -171,7 +175,8 @@ def run(checkout: Path, only: set[str] | None = None, use_dice_nine: bool = True
         programs = LiftedPrograms(test, folder)
         lifted_calls: list[Call] = []
         with quiet():
-            lifted_failure = run_test(load_test_module(path, f"d9lifted_{path.stem}", lifted_shim(programs, lifted_calls)), test)
+            shim = lifted_shim(programs, lifted_calls)
+            lifted_failure = run_test(load_test_module(path, f"d9lifted_{path.stem}", shim), test)
         if not lifted_calls:
             records.append({"file": test.file, "test": test.name, "program": None, "class": "no call",
                             "note": "the test calls no program" if not test.programs else "no program is called",
@@ -205,7 +210,8 @@ def by_test(records: list[dict]) -> dict[str, str]:
     for record in records:
         key = f"{record['file']}::{record['test']}"
         kind = record["class"]
-        if key not in worst or (kind in ORDER and (worst[key] not in ORDER or ORDER.index(kind) < ORDER.index(worst[key]))):
+        rank = ORDER.index(kind) if kind in ORDER else len(ORDER)
+        if key not in worst or rank < (ORDER.index(worst[key]) if worst[key] in ORDER else len(ORDER)):
             worst[key] = kind
     return worst
 

@@ -282,7 +282,8 @@ class ExpressionLowering:
 
     def expr_UnaryOperation(self, node):
         operand = self.value(node.expression, node.expression)
-        if operand.pylist and self.user_written(node):  # Python: `-xs` fails, `not xs` is whether it is empty; dice-nine: item by item
+        if operand.pylist and self.user_written(node):  # Python: `-xs` fails, `not xs` is whether it is empty
+            # (dice-nine computes item by item)
             op = cst.Module([]).code_for_node(node.operator).strip()
             array = "" if op == "not" else f"make it an array first, `{op}(xs + zeros(len(xs)))`, or "
             raise self.error(f"`{op}` of a Python list {'tests whether it is empty' if op == 'not' else 'fails'} in "
