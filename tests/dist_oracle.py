@@ -176,16 +176,19 @@ def _library(run_box):
         "lazy_kth": lambda s, k: sorted(s)[-k], "lazy_bincount": lazy_bincount, "bincount": bincount,
         "reduce_sum": lambda x, axis=-1: np.sum(x, axis=axis), "reduce_all": lambda x, axis=-1: np.all(x, axis=axis),
         "reduce_any": lambda x, axis=-1: np.any(x, axis=axis), "reduce_max": lambda x, axis=-1: np.max(x, axis=axis),
-        "reduce_min": lambda x, axis=-1: np.min(x, axis=axis), "argmax": lambda x: int(np.argmax(x)),
-        "argmin": lambda x: int(np.argmin(x)), "cumsum": lambda x: np.cumsum(x), "flip": lambda x: np.flip(x),
-        "sort": lambda x: np.sort(x), "first": lambda x: int(np.argmax(x)), "last": last,
+        "reduce_min": lambda x, axis=-1: np.min(x, axis=axis),
+        "argmax": lambda x, axis=None: int(np.argmax(x)) if axis is None else np.argmax(x, axis=axis),
+        "argmin": lambda x, axis=None: int(np.argmin(x)) if axis is None else np.argmin(x, axis=axis),
+        "cumsum": lambda x, axis=None: np.cumsum(x, axis=axis), "flip": lambda x, axis=None: np.flip(x, axis=axis),
+        "sort": lambda x, axis=-1: np.sort(x, axis=axis), "first": lambda x: int(np.argmax(x)), "last": last,
         "zeros": lambda n: np.zeros(n, dtype=np.int64), "ones": lambda n: np.ones(n, dtype=np.int64),
         "sign": lambda x: int(np.sign(x)), "choose": lambda xs: xs[_d(len(xs)) - 1],
         "weighted": lambda xs, ws: xs[run_box[0].choose(list(ws))],
         "binomial": lambda n, k, m: sum(run_box[0].choose([m - k, k]) for _ in range(n)),
         "one_hot": lambda i, n: (np.arange(n) == i).astype(np.int64), "arange": np.arange,
         "lazy_perm": lazy_perm, "reshape": lambda x, shape: np.reshape(x, shape),
-        "argsort": lambda x: np.argsort(x, kind="stable"), "top_k": lambda x, k: np.sort(x)[::-1][:k],
+        "argsort": lambda x, axis=-1: np.argsort(x, axis=axis, kind="stable"),
+        "top_k": lambda x, k: np.sort(x)[::-1][:k],
     }
 
 

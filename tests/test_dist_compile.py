@@ -155,16 +155,17 @@ def _expressions(names: list[str], bools: bool = False):
 @st.composite
 def programs(draw, complex_weights: bool = False, parameter: bool = False, bools: bool = False):
     """Random dist programs: assignments, random `if`s, loops, conditioning, generators, shifts, `and`/`or`,
-    lists written through an alias, list repetition and comparison, arrays updated at several random indices
+    lists written through an alias, list repetition and comparison, arrays updated at several random indices,
+    draws `d[a:b, ...]` whose bounds differ between worlds
     (and, with `complex_weights`, complex `importance` weights; with `parameter`, a parameter `p` (a whole
     number 0..3) read like any value and as the weight of draws, for vmap; with `bools`, Python bools in the
     expressions, and bools, ints, floats and complex numbers written into lists, which widen)."""
     names: list[str] = []
     readable = ["p"] if parameter else []  # read, never assigned (it stays a valid weight)
     lines = []
-    kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid", "repeat"]
+    kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid", "repeat", "bounds"]
     if parameter:
-        kinds += ["weighted", "weighted"]
+        kinds += ["weighted", "weighted", "bump"]
     if bools:
         kinds += ["widen", "widen", "mixed", "mixed"]
     for index in range(draw(st.integers(1, 4))):
@@ -201,6 +202,15 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False, bools
             names.append(target)
         elif kind == "weighted":  # a draw weighted by the parameter (per example under vmap)
             lines.append(f"    {target} = d[0:0:p, 1:2:1, 3:3:4 - p] + {expr}")
+        elif kind == "bounds":  # dice-nine's d[a:b:w] with bounds that differ between worlds
+            lines += [f"    b{index} = int({draw(st.sampled_from(names))}) % 3",
+                      f"    {target} = d[b{index}:b{index} + {draw(st.sampled_from(['0', '1', 'dd(2)']))}, 5:5:2]"]
+            names.append(target)
+        elif kind == "bump":  # another name of the parameter updated with `op=`: a number (a new value), so `p`
+            # keeps its own; the compiler cannot know it is not an array, so a later read of `p` is refused
+            lines += [f"    q{index} = p", f"    q{index} {draw(st.sampled_from(['+=', '-=', '*=']))} {expr}",
+                      f"    {target} = q{index}"]
+            names.append(target)
         elif kind == "widen":  # a Python list holds any number: a wider value written widens its array
             other = draw(st.sampled_from(names))
             written = draw(st.sampled_from(["0.5", "1j", "True", "(d(2) / 2)", "(d(2) * 1j)", "(d(2) > 1)",

@@ -210,7 +210,6 @@ def test_on_the_fly(tmp_path, monkeypatch):
     ("def f(n):\n    return d(n)", "vmap(f)", "under vmap, `n` differs between examples", 6),
     ("def f(n):\n    return lazy_sum(n @ d(6))", "vmap(f)", "fixed count", 6),
     ("def f(n):\n    t = 0\n    for i in range(n):\n        t += d(2)\n    return t", "vmap(f)", "`n`", 7),
-    ("def f(n):\n    return d[0:n:1]", "vmap(f)", "a bound of d[...] must be fixed", 6),
     ("def f(n):\n    return __max__(n + d(2)) + d(2)", "vmap(f)", "__max__() reduces over every world", 6),
     ("def f(n, m):\n    return d(6)", "vmap(f, in_axes=(0,))", "in_axes has 1 entries", 9),
     ("def f(n, m):\n    return d(6)", "vmap(f, in_axes=(None, None))", "at least one batched argument", 9),
@@ -218,7 +217,7 @@ def test_on_the_fly(tmp_path, monkeypatch):
     ("def f(n):\n    return d(6)", "vmap(f, out_axes=1)", "out_axes does not apply", 9),
     ("def f(n):\n    return d(6)", "grad(f)", "takes vmap only", 9),
     ("def f(n):\n    return d(6)", "vmap(vmap(f))", "takes vmap only", 9),
-], ids=["d_of_batched", "count_of_batched", "range_of_batched", "bound_of_batched", "over_worlds", "in_axes_count",
+], ids=["d_of_batched", "count_of_batched", "range_of_batched", "over_worlds", "in_axes_count",
         "all_none", "nested_in_axes", "out_axes", "grad", "vmap_twice"])
 def test_what_cannot_run_batched_is_a_located_error(body, decl, message, line):
     source = f"from lifted import dist, grad, vmap\n\n\n@dist\n{body}\n\n\nbatched = {decl}\n"
@@ -226,6 +225,12 @@ def test_what_cannot_run_batched_is_a_located_error(body, decl, message, line):
         transpile_source(source, "refused.py")
     assert message in str(info.value)
     assert info.value.loc is not None and info.value.loc.line == line, info.value.format()
+
+
+def test_a_batched_bound_of_a_weighted_draw_draws_each_examples_outcomes():
+    """`d[0:n:1]` with `n` batched: each example's worlds draw 0..n (random bounds, as dice-nine's `d[1:x]`)."""
+    m = build("@dist(semiring=\"fraction\")\ndef f(n):\n    return d[0:n:1] + d[n:n + 1]\n\n\nbatched = vmap(f)\n")
+    assert m["batched"](np.array([0, 2, 1])) == [m["f"](0), m["f"](2), m["f"](1)]
 
 
 def test_batch_sizes_and_axes_are_checked_when_called():

@@ -22,6 +22,20 @@ def count(value, what: str) -> int:
     return int(array)
 
 
+def counts_per_world(value, n: int) -> np.ndarray:
+    """A bound of `d[a:b:w]` in every world (a column, or one fixed number): whole numbers."""
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return np.full(n, count(value, "d[]"), dtype=np.int64)
+    if array.shape != (n,):
+        raise ValueError(f"d[] needs one number per world as a bound, got an array of shape {array.shape[1:]} "
+                         "in each world")
+    if array.dtype.kind not in "iub":
+        if array.dtype.kind != "f" or np.any(array != np.round(array)):
+            raise ValueError(f"d[] needs whole numbers as bounds, got {array.dtype} values")
+    return array.astype(np.int64)
+
+
 def weight(value, semiring: Semiring):
     """A weight of `d[a:b:w]`: a whole number (an int), or, where the semiring allows, a real number or Dual."""
     if isinstance(value, Dual) or np.asarray(value).dtype.kind == "f":

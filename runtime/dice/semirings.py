@@ -75,7 +75,15 @@ class Semiring(abc.ABC):
 
     def scale(self, a, values):
         """Multiply weights by per-world values (importance weights)."""
-        return a * np.asarray(values, dtype=self.dtype)
+        return a * np.asarray(self.real(values), dtype=self.dtype)
+
+    def real(self, values):
+        """Importance weights that are not complex: casting one would drop its imaginary part, a wrong answer."""
+        values = np.asarray(values)
+        if values.dtype.kind == "c" or values.dtype == object and any(isinstance(v, complex) for v in values.flat):
+            raise TypeError(f"the {self.name} semiring takes real weights, not complex ones: use "
+                            f"semiring=\"complex\" for complex amplitudes")
+        return values
 
     def segment_sum(self, sorted_weights, starts):
         """Sum runs of an already grouped weight array; `starts` are the first index of each run."""
@@ -115,6 +123,9 @@ class Complex128(Semiring):
     name = "complex"
     dtype = np.complex128
 
+    def real(self, values):
+        return np.asarray(values)
+
     def ratio(self, num, den):
         return (np.asarray(num, dtype=np.float64) / np.asarray(den, dtype=np.float64)).astype(np.complex128)
 
@@ -134,7 +145,7 @@ class Log(Semiring):
 
     def scale(self, a, values):
         with np.errstate(divide="ignore"):
-            return a + np.log(np.asarray(values, dtype=np.float64))
+            return a + np.log(np.asarray(self.real(values), dtype=np.float64))
 
     def segment_sum(self, sorted_weights, starts):
         peak = np.maximum.reduceat(sorted_weights, starts)
@@ -280,7 +291,7 @@ class _Exact(Semiring):
         return weights.nbytes_per_world
 
     def scale(self, a, values):
-        values = np.asarray(values)
+        values = self.real(values)
         if values.dtype.kind in "iub":
             factors = values.astype(np.int64)
             largest = int(np.abs(factors).max(initial=0))

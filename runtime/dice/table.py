@@ -132,7 +132,8 @@ class Worlds:
 
         Whole weights give exact ratios in every semiring; real ones (or Duals, in the dual semiring) are divided
         in the semiring's arithmetic, where it has real weights (not `int` or `fraction`)."""
-        if any(np.ndim(weight) > 0 for _, _, weight in ranges):  # a weight that differs between worlds
+        if any(np.ndim(part) > 0 for bounds_and_weight in ranges for part in bounds_and_weight):
+            # a weight or a bound that differs between worlds
             self._draw_per_world(name, ranges)
             return
         values, weights = [], []
@@ -169,33 +170,36 @@ class Worlds:
         self.draw(name, values_arr, self.semiring.divide(summed, total))
 
     def _draw_per_world(self, name: str, ranges) -> None:
-        """`d[a:b:w]` where a weight is a column (world r weighs its outcomes by its own weights): the outcomes
-        are the same in every world, their probabilities w[r] / total[r] differ."""
-        values, columns = [], []
+        """`d[a:b:w]` where a weight or a bound is a column: world r draws the values of its own ranges
+        low[r]..high[r], each weighing w[r] / total[r] (dice-nine's `d[1:x]`; `dd(n)` is `d[0:n-1]`)."""
+        lows, highs, columns = [], [], []
         for low, high, weight in ranges:
-            low, high = draw_args.count(low, "d[]"), draw_args.count(high, "d[]")
-            weight = draw_args.weights_per_world(weight, self.semiring, self.n)
-            values.extend(range(low, high + 1))
-            columns.extend([weight] * (high - low + 1))
-        if not values:
+            lows.append(draw_args.counts_per_world(low, self.n))
+            highs.append(draw_args.counts_per_world(high, self.n))
+            columns.append(draw_args.weights_per_world(weight, self.semiring, self.n))
+        first = min(int(low.min(initial=0)) for low in lows) if self.n else 0
+        last = max(int(high.max(initial=0)) for high in highs) if self.n else -1
+        outcomes = np.arange(first, max(last, first - 1) + 1, dtype=np.int64)
+        if not len(outcomes):
             raise ValueError("d[...] has no outcomes")
-        outcomes, inverse = np.unique(np.array(values, dtype=np.int64), return_inverse=True)
         real = any(column.dtype.kind == "f" for column in columns)
         weights = np.zeros((self.n, len(outcomes)), dtype=np.float64 if real else np.int64)
-        for j, column in zip(inverse, columns):
-            weights[:, j] += column
+        inside = np.zeros(weights.shape, dtype=bool)
+        for low, high, column in zip(lows, highs, columns):
+            within = (outcomes >= low[:, None]) & (outcomes <= high[:, None])
+            weights += within * column[:, None]
+            inside |= within
         if np.any(weights < 0):
             raise ValueError("d[...] has a negative weight")
         totals = weights.sum(axis=1)
         if np.any(totals <= 0):
             raise ValueError("d[...] has no positive weight (in some world)")
-        n, k = self.n, len(outcomes)
-        limits.check(n * k, self._bytes_per_world(outcomes[:1]), "a draw")
-        rows = np.repeat(np.arange(n), k)  # world r * k + j: world r with outcome j, as other draws
-        self.weights = self.semiring.draw_each(self.weights, rows, totals[rows], weights.reshape(-1))
+        limits.check(int(inside.sum()), self._bytes_per_world(outcomes[:1]), "a draw")
+        rows, picked = np.nonzero(inside)  # world r's outcomes in order: world r * k + j where every j is drawn
+        self.weights = self.semiring.draw_each(self.weights, rows, totals[rows], weights[rows, picked])
         for key, column in self.columns.items():
             self.columns[key] = column[rows]
-        self.columns[name] = np.tile(outcomes, n)
+        self.columns[name] = outcomes[picked]
 
     def draw_dd(self, name: str, sides) -> None:
         """`dd(n)`: uniform on 0..n-1, where `n` may differ between worlds (a column)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .bindings import FIXED, RANDOM, VALUE, Binding
+from .bindings import DELETED, FIXED, RANDOM, VALUE, Binding
 from .kinds import merged_items, union
 from .values import Shared, TupleVal, Val
 
@@ -108,6 +108,23 @@ class AliasLowering:
                                  f"it, or it held in a list), so a write to `{name}` cannot be followed", node,
                                  f"copy one of them first, e.g. `{other} = list({other})`")
         return obj
+
+    def check_unknown_rank_update(self, name: str, current: Val, obj, op: str, node) -> None:
+        """`name op= v` where the compiler does not know whether `name` is a number or an array (a parameter, or
+        made from one) while other names hold the same object: Python changes them too for an array (in place)
+        but not for a number (a new value). Neither reading is right for every call, so a later read of any of
+        them is refused (`Binding.note`); a program that never reads them again is the same either way."""
+        if obj is None or current.pylist or self.rank(current) is not None:
+            return
+        for scope, other, _ in self.holders(obj):
+            if scope is self.scope and other == name:
+                continue
+            line = self.loc(node).line if self.loc(node) is not None else "?"
+            scope.env[other] = Binding(DELETED, loc=self.loc(node), note=(
+                f"`{other}` is read after `{name} {op}= ...` (line {line}), which changes it too if they are an "
+                "array but not if they are a number, and which one they are is known only when the function is "
+                f"called|write `{name} = {name} {op} ...` there (a new value; `{other}` keeps its own), or copy "
+                f"an array first: `{name} = list({other})`"))
 
     def write_through(self, name: str, obj, node) -> None:
         """After `name[i] = v`: every other name holding the same object reads the new contents."""

@@ -46,6 +46,7 @@ class Binding:
     number: bool = dataclasses.field(default=True, compare=False)
     python: bool = dataclasses.field(default=True, compare=False)
     items: tuple | None = dataclasses.field(default=None, compare=False)
+    note: str | None = dataclasses.field(default=None, compare=False)  # DELETED: why, `message|hint` (aliases.py)
 
 
 class Scope:

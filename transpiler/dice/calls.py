@@ -123,7 +123,8 @@ class CallLowering:
         """`name(values, option)` of dice.lib, on each world's row of a column: the option must be fixed."""
         values, option = [self.value_of(v, node) for v in self.args(node, positional, 2, name)]
         if option.random:
-            raise self.error(f"{name}'s {what} must be fixed", node)
+            raise self.error(f"{name}'s {what} must be fixed", node,
+                             f"give {name}() a {what} known when the function is called")
         return Val(cg.call(f"dice.lib.{name}", values.node, option.node, rows=values.random), values.random,
                    values.uses)
 

@@ -80,6 +80,10 @@ class ControlFlowLowering:
             for table, out, env in ((then_table, then_out, then_env), (else_table, else_out, else_env)):
                 sides.append(env.get(name))
             kinds = {b.kind if b else None for b in sides}
+            noted = [b for b in sides if b is not None and b.note]
+            if noted:  # a read after an update the compiler cannot follow is refused on either path (aliases.py)
+                merged[name] = noted[0]
+                continue
             if None in kinds or PARTIAL in kinds:
                 merged[name] = Binding(PARTIAL, loc=self.call_loc)
                 continue
@@ -122,6 +126,9 @@ class ControlFlowLowering:
             a, b = then_env.get(name), else_env.get(name)
             if a == b:
                 merged[name] = a
+                continue
+            if a is not None and a.note or b is not None and b.note:
+                merged[name] = a if a is not None and a.note else b
                 continue
             if a is None or b is None or PARTIAL in (a.kind, b.kind) or {a.kind, b.kind} & {STREAM, VALUE, DELETED}:
                 merged[name] = Binding(PARTIAL, loc=self.call_loc)

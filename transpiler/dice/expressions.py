@@ -63,7 +63,8 @@ class ExpressionLowering:
         if binding is None:
             if name in self.parsed.constants:
                 return Val(cg.literal(self.parsed.constants[name]), False)
-            raise self.error(f"`{name}` is not defined here", node)
+            raise self.error(f"`{name}` is not defined here", node,
+                             f"assign `{name}` before this line, or pass it as a parameter")
         if binding.kind == FIXED:
             return Val(cg.name(binding.py), False, obj=self.object_of(binding), pylist=binding.pylist,
                        **kinds(binding))
@@ -74,6 +75,9 @@ class ExpressionLowering:
             return binding.stream
         if binding.kind == VALUE:
             return binding.val
+        if binding.kind == DELETED and binding.note:
+            message, hint = binding.note.split("|")
+            raise self.error(message, node, hint)
         if binding.kind == DELETED:
             where = f" at line {binding.loc.line}" if binding.loc is not None else ""
             raise self.error(f"`{name}` was deleted (`del {name}`{where}) and is not defined here", node,
@@ -174,6 +178,7 @@ class ExpressionLowering:
             listed = self.list_operation(op, left, right, node)
             if listed is not None:
                 return listed
+        self.refuse_list_arithmetic(op, left, right, node)
         if op in ("<<", ">>") and (left.random or right.random):
             # Python's shifts on integers: a negative count fails, a result past int64 fails (never wraps)
             return self.elementwise(lambda a, b: cg.call("dice.lib.shift", a, b, left=op == "<<"), left, right)
@@ -189,6 +194,27 @@ class ExpressionLowering:
         else:
             result = self.elementwise(lambda a, b: cg.binop(op, a, b), left, right)
         return dataclasses.replace(result, **result_kinds(op, *operands))
+
+    def refuse_list_arithmetic(self, op: str, left: Val, right: Val, node) -> None:
+        """A Python list with a number, or two lists, under an operator Python has no meaning for on them
+        (`[a, b] - 1`, `xs * ys`): Python raises a TypeError, where dice-nine (whose lists are arrays) computes item
+        by item. A list with an array stays NumPy's elementwise operation, as in Python."""
+        if not (left.pylist or right.pylist) or self.sums_items or not self.user_written(node):
+            return  # dice-nine's `sum(a, b, *s)` and the folds of prelude.py add lists item by item
+        other = right if left.pylist else left
+        if other.pylist or other.pylist is False and self.rank(other) == 0:
+            what = "two lists" if other.pylist else "a Python list and a number"
+            raise self.error(f"`{op}` of {what} fails in Python (a TypeError): a list does not compute item by item",
+                             node, "make it an array first, `xs + zeros(len(xs))` (dice-nine reads lists as arrays), "
+                             f"or compute the items, `[x {op} 1 for x in xs]`")
+
+    def user_written(self, node) -> bool:
+        """Whether `node` is in the user's source (not in prelude.py's folds, whose meaning is dice-nine's)."""
+        try:
+            self.parsed.locate(node)
+        except KeyError:
+            return False
+        return True
 
     @staticmethod
     def checked_arithmetic(op: str, left: Val, right: Val) -> str | None:
@@ -256,6 +282,13 @@ class ExpressionLowering:
 
     def expr_UnaryOperation(self, node):
         operand = self.value(node.expression, node.expression)
+        if operand.pylist and self.user_written(node):  # Python: `-xs` fails, `not xs` is whether it is empty
+            # (dice-nine computes item by item)
+            op = cst.Module([]).code_for_node(node.operator).strip()
+            array = "" if op == "not" else f"make it an array first, `{op}(xs + zeros(len(xs)))`, or "
+            raise self.error(f"`{op}` of a Python list {'tests whether it is empty' if op == 'not' else 'fails'} in "
+                             "Python: a list does not compute item by item", node,
+                             f"{array}compute the items, `[{op} x for x in xs]`")
         if isinstance(node.operator, cst.Not):  # Python's `not` gives a bool
             if operand.random:
                 return self.ranked(Val(cg.call("np.logical_not", operand.node), True, operand.uses, **PYTHON_BOOL),
@@ -315,6 +348,13 @@ class ExpressionLowering:
                                                              equal.uses), equal) if equal.random else \
                 Val(cg.unary("not", equal.node), False)
             piece = dataclasses.replace(piece, **PYTHON_BOOL)
+        elif op in cg._COMPARE and (left.pylist or right.pylist) and (right if left.pylist else left).pylist is False \
+                and self.rank(right if left.pylist else left) == 0 and self.user_written(target):
+            python = {"==": "is always False", "!=": "is always True"}.get(op, "fails (a TypeError)")
+            raise self.error(f"`{op}` of a Python list and a number {python} in Python: a list is compared as a "
+                             "whole, not item by item", target, "compare an array item by item, "
+                             f"`xs + zeros(len(xs)) {op} v` (dice-nine reads lists as arrays), or the items, "
+                             f"`[x {op} v for x in xs]`")
         elif op in cg._COMPARE:
             piece = self.elementwise(lambda a, b, op=op: cg.compare(op, a, b), left, right)
             # Python's numbers compared: a Python bool; a NumPy value compared: a NumPy bool (arrays compared: a
@@ -330,6 +370,8 @@ class ExpressionLowering:
     def fixed(self, node, what: str, hint: str | None = None) -> cst.BaseExpression:
         value = self.value(node, node)
         if value.random:
-            raise self.error(f"{what} must be fixed, not random", node, hint)
+            raise self.error(f"{what} must be fixed, not random", node, hint or (
+                "what decides which outcomes exist (a die's sides, a count, a shape) must be known when the function "
+                "is called; dice-nine's `__max__(x)` is a fixed bound for a random `x`"))
         return value.node
 

@@ -44,7 +44,8 @@ class InliningLowering:
             key = param.name.value
             if key not in args:
                 if param.default is None:
-                    raise self.error(f"`{name}` is missing the argument `{key}`", node)
+                    raise self.error(f"`{name}` is missing the argument `{key}`", node,
+                                     f"pass `{key}`, or give it a default in `def {name}(...)`")
                 args[key] = self.expr(param.default)
         return args
 

@@ -60,6 +60,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, Expre
         self.yield_targets: list = []  # per generator being inlined: what its `yield` lowers (generators.py)
         self.consumed: set[int] = set()  # generators already read on this path (streams.py)
         self.loop_depth = 0
+        self.sums_items = 0  # inside dice-nine's `sum(...)`: lists add item by item (expressions.py)
         self.statement_loc: SourceLoc | None = None  # the statement being lowered (for errors found later)
         self.batched: tuple[str, ...] = ()  # under vmap: the parameters batched (columns, one value per example)
         self.object_versions: dict = {}  # object -> how many writes changed it (aliases.py)
@@ -284,7 +285,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, Expre
     def returned(self, pair):
         line, small = pair
         if small.value is None:
-            raise self.error("`return` needs a value", small)
+            raise self.error("`return` needs a value", small, "return the outcome: `return x` (or `return x, y`)")
         self.note_for(pair)
         value = self.expr(small.value)
         if isinstance(value, Stream):

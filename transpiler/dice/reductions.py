@@ -154,6 +154,14 @@ class ReductionLowering:
         return self.extremum("min", node, positional)
 
     def call_sum(self, node, positional, keywords):
+        """dice-nine's `sum(*s, x, ...)`: every element of the streams and every value added, lists as arrays."""
+        self.sums_items += 1
+        try:
+            return self.summed(node, positional)
+        finally:
+            self.sums_items -= 1
+
+    def summed(self, node, positional):
         stream = self.starred_stream(positional)
         if stream is not None:
             return self.inline(prelude.functions()["lazy_sum"], node, [cst.Arg(cst.Name("__stream__"))], {},

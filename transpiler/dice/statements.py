@@ -57,6 +57,7 @@ class StatementLowering:
                     and self.rank(current) != 0:
                 # `xs += ...` on an array or list changes the object itself: every name of it sees the change
                 obj = self.check_write(target.value, binding, target)
+                self.check_unknown_rank_update(target.value, current, obj, op, node)
                 self.bind(target.value, Val(value.node, value.random, value.uses, value.rank, obj=obj,
                                             pylist=current.pylist, **kinds(value)), node)
                 self.write_through(target.value, obj, node)
@@ -199,7 +200,8 @@ class StatementLowering:
         value = self.value_of(value, node)
         index = self.indices(target) if index is None else index
         if not isinstance(index, list):
-            raise self.error("slices cannot be assigned to in the dist language", target)
+            raise self.error("slices cannot be assigned to in the dist language", target,
+                             "assign each element, `for i in range(a, b): xs[i] = v`")
         random_index = any(i.random for i in index)
         uses = array.uses | value.uses | frozenset().union(*[i.uses for i in index])
         container = _container(array)

@@ -143,7 +143,8 @@ class StreamLowering:
                                                      rank=element_rank)))])
 
     def call_range(self, node, positional, keywords):
-        args = [self.fixed(a.value, "a bound of range()") for a in positional]
+        args = [self.fixed(a.value, "a bound of range()", "loop to a fixed bound, `for i in range(__max__(n)):`, "
+                           "with `if i < n:` inside") for a in positional]
         if len(args) == 1:
             return Stream([Segment(args[0], lambda index: index)])
         whole = cg.call("range", *args)

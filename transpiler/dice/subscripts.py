@@ -105,23 +105,31 @@ class SubscriptLowering:
             return tuple(parts)
         return [self.value(e.slice.value, e.slice.value) for e in elements]
 
+    def draw_bound(self, node, uses: frozenset) -> tuple:
+        """A bound of `d[a:b:w]` (a number in each world) and the columns it reads."""
+        value = self.value(node, node)
+        if self.rank(value) not in (0, None):
+            raise self.error("a bound of d[...] must be a number", node, "d[a:b:w] draws a..b inclusive")
+        return value.node, uses | value.uses
+
     def weighted_draw(self, node: cst.Subscript) -> Val:
-        """`d[a:b:w, ...]`: the outcomes fixed, a weight fixed or random (each world weighs them its own way)."""
+        """`d[a:b:w, ...]`: bounds and weights fixed or random (each world draws its own outcomes, weighed its own
+        way)."""
         ranges, uses = [], frozenset()
         for element in node.slice:
             part = element.slice
             if isinstance(part, cst.Slice):
                 if part.lower is None:
                     raise self.error("d[a:b:w] needs a lower bound", part)
-                hint = "for a uniform draw up to a random n, write dd(n) + 1 (dd(n) is 0..n-1)"
-                low = self.fixed(part.lower, "a bound of d[...]", hint)
-                high = self.fixed(part.upper, "a bound of d[...]", hint) if part.upper is not None else low
+                low, uses = self.draw_bound(part.lower, uses)  # fixed, or one per world (the outcomes differ)
+                high, uses = self.draw_bound(part.upper, uses) if part.upper is not None else (low, uses)
                 weight = cg.literal(1)
                 if part.step is not None:
                     value = self.value(part.step, part.step)
                     weight, uses = value.node, uses | value.uses
             else:
-                low = high = self.fixed(part.value, "a value of d[...]")
+                low, uses = self.draw_bound(part.value, uses)
+                high = low
                 weight = cg.literal(1)
             ranges.append(cg.tuple_(low, high, weight))
         column = self.fresh("_d")
