@@ -133,6 +133,30 @@ def f(x: "f64[n]") -> "f64[n]":
         compare_all(text, tmp_path, [np.random.default_rng(size).normal(size=size)], "view")
 
 
+def test_a_repeated_value_never_reads_an_array_updated_in_place_since(tmp_path):
+    """`sin(v)` of a slice `v = x[1:]`, repeated one element on for `dx[1:] += dv`, read `x` as it is: after
+    `x += ...`, the updated values (a wrong gradient). The repetition now counts the arrays it reads as they are
+    among those an update in place between must not write (stencils/align.py), and loads the stored value."""
+    text = HEADER + '''
+@kernel
+def f(a: "f64[n,d]") -> "f64[]":
+    x = a * 1.0
+    v = x[1:]
+    s = np.sum(np.sin(v) * v)
+    x += a * a
+    return s + np.sum(x * x)
+
+g = grad(f)
+'''
+    python: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    compiled = c_module(text, tmp_path, "updated")[0]
+    for size in (1, 2, 5):
+        a = np.random.default_rng(size).normal(size=(size, 3))
+        assert_close(compiled.g(a.copy()), central_difference(lambda t: python["f"](t.copy()), [a.copy()], 0),
+                     rtol=1e-6, atol=1e-6, what=f"gradient at {size} rows vs finite differences")
+
+
 @pytest.mark.parametrize("seed", stencil_seeds(16))
 def test_random_programs_with_stencils_on_the_cpu_target(seed, tmp_path):
     text, _wrt, _as_tuple = program_for_seed(seed, stencils=True)

@@ -11,6 +11,7 @@ from ..frontend.imports import AD_LIBRARIES, canonical_module
 from ..frontend.transform_declarations import declared_transform
 from ..ir import Atom, Const, If, Var
 from ..ir.types import TensorType
+from ..primitives.registry import lookup
 from ..values import DictValue, ListValue, Module, PendingTransform, Value, describe, is_container, is_function
 from .functions import frozen
 from .names import NUMPY_CONSTANTS, Names
@@ -29,9 +30,6 @@ _COMPARE_PRIMS = {
     cst.LessThan: "less", cst.LessThanEqual: "less_equal", cst.GreaterThan: "greater",
     cst.GreaterThanEqual: "greater_equal", cst.Equal: "equal", cst.NotEqual: "not_equal",
 }
-# results that may share memory with their first argument (basic indexing; index arrays give copies)
-_VIEWS = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to", "flip",
-          "diagonal", "stop_gradient"}  # (stop_gradient(x) is x itself at run time)
 
 
 def _may_fail(node: cst.CSTNode) -> bool:
@@ -335,10 +333,10 @@ class Expressions(Names):
                 raise exc from None
         finally:
             builder.loc = statement_loc
-        # a view shares memory with the array it looks into; an element read out as a scalar (`a = x[0]` on a
-        # 1-D array) is a copy in NumPy, and so are gathers through index arrays
-        if prim in _VIEWS and isinstance(out, Var) and isinstance(args[0], Var) and out.type.shape != () and not (
-                prim == "getitem" and any(a.type.shape != () for a in args[1:])):
+        # a view shares memory with the array it looks into (the registry's `views`: gathers through index arrays
+        # give copies); an element read out as a scalar (`a = x[0]` on a 1-D array) is a copy in NumPy
+        if isinstance(out, Var) and args and isinstance(args[0], Var) and out.type.shape != () and \
+                lookup(prim).may_view(args, params):
             self.record_view(out, prim, args, params)
         return out
 

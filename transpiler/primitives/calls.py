@@ -36,7 +36,7 @@ def _batch_custom(ctx, prim, args, batched, rule=None, kernel=""):
 
 
 register(Primitive(
-    name="custom_vjp_call", family="call", infer=lambda types, p: types[0],
+    name="custom_vjp_call", family="call", infer=lambda types, p: types[0], views=True,
     render=lambda args, p: args[0],  # the value computed by the inlined forward body
     vjp=_vjp_custom, jvp=_jvp_custom, batch=_batch_custom, diff_args=None, temp_name="v",
 ))

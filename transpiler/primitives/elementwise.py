@@ -244,9 +244,9 @@ elementwise("clip", [lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _ra
             np_call("clip"), "lifted_minimum(lifted_maximum({0}, {1}), {2})", result="promote",
             cuda_uniform_args=((1, 2), "lifted_clip({0}, {1}, {2})"), batch=_batch_clip)
 
-# the value itself, with no derivative: `stop_gradient(x)` renders as `x`
+# the value itself, with no derivative: `stop_gradient(x)` renders as `x` (so its result is its operand: `views`)
 elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v",
-            python_operator=True)
+            python_operator=True).views = True
 
 
 

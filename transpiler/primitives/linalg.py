@@ -197,7 +197,7 @@ def _batch_transpose(ctx, prim, args, batched, axes=None):
 
 
 register(Primitive(
-    name="transpose", infer=_infer_transpose, render=_render_transpose, family="linalg",
+    name="transpose", infer=_infer_transpose, render=_render_transpose, family="linalg", views=True,
     vjp=_vjp_transpose, jvp=lambda tangents, out, x, axes=None: ops.transpose(tangents[0], axes=axes),
     batch=_batch_transpose,
     temp_name="t",
@@ -215,7 +215,7 @@ def _infer_swapaxes(types, params) -> TensorType:
 
 
 register(Primitive(
-    name="swapaxes", infer=_infer_swapaxes, family="linalg",
+    name="swapaxes", infer=_infer_swapaxes, family="linalg", views=True,
     render=lambda args, p: cg.call("np.swapaxes", args[0], p["axis1"], p["axis2"]),
     vjp=lambda g, out, x, active=None, axis1=0, axis2=1: [ops.swapaxes(g, axis1=axis1, axis2=axis2)],
     jvp=lambda tangents, out, x, axis1=0, axis2=1: ops.swapaxes(tangents[0], axis1=axis1, axis2=axis2),
@@ -309,8 +309,16 @@ def _batch_einsum(ctx, prim, args, batched, spec=""):
     return ops.einsum(*args, spec=",".join(inputs) + "->" + letter + output)
 
 
+def _einsum_views(args, params) -> bool:
+    """NumPy's einsum of one operand that sums no axis (`ij->ji`, `ii->i`) returns a view of it."""
+    if len(args) != 1:
+        return False
+    (inputs,), output = parse_einsum(params["spec"], 1)
+    return set(inputs) <= set(output)
+
+
 register(Primitive(
-    name="einsum", infer=_infer_einsum, family="linalg",
+    name="einsum", infer=_infer_einsum, family="linalg", views=_einsum_views,
     render=lambda args, p: cg.call("np.einsum", p["spec"], *args),
     vjp=_vjp_einsum, jvp=_jvp_einsum, batch=_batch_einsum, temp_name="m",
 ))

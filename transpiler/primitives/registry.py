@@ -7,7 +7,7 @@ ops) share the rule machinery, so an entry only states what is particular to it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..ir.types import TensorType
 
@@ -58,6 +58,13 @@ class Primitive:
     temp_name: str = "t"
     # the module its rendering names beyond numpy (`scipy.special`): imported by generated code that uses it
     imports: str | None = None
+    # whether the result may share memory with the first argument: a view of it in NumPy (`x.T`, `np.reshape`,
+    # `np.flip`), as both the source's function and the NumPy backend's rendering give it, or that argument itself
+    # (`stop_gradient`). True, or a rule over the equation's arguments and parameters (`getitem`: basic indexing
+    # only, an index array gives a copy). An update in place of the one changes the other: the normalizer models
+    # Python's sharing with it, reverse mode copies what the sweep reads before such an update, the C backend
+    # follows memory through it. (An update in place returns its target: `extra["in_place"]`, see `shares_first`.)
+    views: bool | Callable[[Sequence[Any], dict[str, Any]], bool] = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,6 +77,15 @@ class Primitive:
 
     def is_diff_arg(self, index: int) -> bool:
         return self.diff_args is None or index in self.diff_args
+
+    def may_view(self, args: Sequence[Any], params: dict[str, Any] | None = None) -> bool:
+        """Whether an equation of this entry with these arguments may give a view of its first argument (`views`)."""
+        return self.views(args, params or {}) if callable(self.views) else bool(self.views)
+
+    def shares_first(self, args: Sequence[Any], params: dict[str, Any] | None = None) -> bool:
+        """Whether the result may share memory with the first argument: a view of it, or it updated in place (the
+        tape's pushes aside: a tape is no array)."""
+        return self.may_view(args, params) or bool(self.extra.get("in_place")) and self.family != "tape"
 
 
 REGISTRY: dict[str, Primitive] = {}

@@ -107,13 +107,13 @@ def _batch_like(prim_name: str):
 
 
 register(Primitive(
-    name="reshape", infer=_infer_reshape, family="shape",
+    name="reshape", views=True, infer=_infer_reshape, family="shape",
     render=lambda args, p: cg.call("np.reshape", args[0], _shape_expr(args[1:])),
     vjp=_vjp_reshape, jvp=lambda tangents, out, x, *dims: ops.reshape(tangents[0], *dims), batch=_batch_reshape,
     diff_args=(0,), temp_name="r",
 ))
 register(Primitive(
-    name="reshape_like", family="shape",
+    name="reshape_like", views=True, family="shape",
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("np.reshape", args[0], cg.call("np.shape", args[1])),
     vjp=lambda g, out, x, like, active=None: [ops.reshape_like(g, x), None],
@@ -181,13 +181,13 @@ def _batch_squeeze(ctx, prim, args, batched, axis=None):
 
 
 register(Primitive(
-    name="expand_dims", infer=_infer_expand, family="shape", batch=_batch_expand,
+    name="expand_dims", views=True, infer=_infer_expand, family="shape", batch=_batch_expand,
     render=lambda args, p: cg.call("np.expand_dims", args[0], p["axis"]),
     vjp=lambda g, out, x, active=None, axis=0: [ops.squeeze(g, axis=axis)],
     jvp=lambda tangents, out, x, axis=0: ops.expand_dims(tangents[0], axis=axis), temp_name="r",
 ))
 register(Primitive(
-    name="squeeze", infer=_infer_squeeze, family="shape", batch=_batch_squeeze,
+    name="squeeze", views=True, infer=_infer_squeeze, family="shape", batch=_batch_squeeze,
     render=lambda args, p: cg.call("np.squeeze", args[0], axis=p.get("axis")),
     vjp=lambda g, out, x, active=None, axis=None: [ops.expand_dims(g, axis=_squeezed_axes(x, axis))],
     jvp=lambda tangents, out, x, axis=None: ops.squeeze(tangents[0], axis=axis), temp_name="r",
@@ -288,7 +288,7 @@ def _batch_broadcast_to(ctx, prim, args, batched):
 
 
 register(Primitive(
-    name="broadcast_to", infer=_infer_broadcast_to, family="shape", batch=_batch_broadcast_to,
+    name="broadcast_to", views=True, infer=_infer_broadcast_to, family="shape", batch=_batch_broadcast_to,
     render=lambda args, p: cg.call("np.broadcast_to", args[0], _shape_expr(args[1:])),
     vjp=lambda g, out, x, *dims, active=None: [sum_to(g, x.type, x, out)] + [None] * len(dims),
     jvp=lambda tangents, out, x, *dims: ops.broadcast_to(tangents[0], *dims),
@@ -320,14 +320,14 @@ def _batch_refine(ctx, prim, args, batched):
 # `y` of shape [n,k] meeting an array of shape [n,2]: the sizes are equal if the program is right, which only
 # the run time can tell. The value is checked there (a clear error otherwise) and has the literal shape after.
 register(Primitive(
-    name="refine_shape", infer=_infer_refine, family="shape",
+    name="refine_shape", views=True, infer=_infer_refine, family="shape",
     render=lambda args, p: cg.call("_same_shape", args[0], _shape_expr(args[1:])),
     vjp=_vjp_refine, jvp=lambda tangents, out, x, *dims: ops.refine_shape(tangents[0], *dims),
     diff_args=(0,), temp_name="c", extra={"helper": "same_shape"},
     batch=_batch_refine,
 ))
 register(Primitive(
-    name="broadcast_like", family="shape",
+    name="broadcast_like", views=True, family="shape",
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("np.broadcast_to", args[0], cg.call("np.shape", args[1])),
     vjp=lambda g, out, x, like, active=None: [sum_to(g, x.type, x, out), None],
@@ -345,7 +345,7 @@ def _batch_unbroadcast(ctx, prim, args, batched):
 
 
 register(Primitive(
-    name="unbroadcast", family="shape",
+    name="unbroadcast", views=True, family="shape",
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("_unbroadcast", args[0], cg.call("np.shape", args[1])),
     vjp=lambda g, out, x, like, active=None: [ops.broadcast_like(g, x), None],

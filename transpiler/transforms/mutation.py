@@ -12,17 +12,6 @@ from ..builder import Builder
 from ..ir import Eqn, If, Loop, Var, free_values, substitute
 from ..primitives.registry import lookup
 
-# primitives whose result may share memory with their first argument
-_VIEWS = {"reshape", "reshape_like", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
-          "broadcast_like", "stop_gradient", "custom_vjp_call"}
-
-
-def _is_view(eqn: Eqn) -> bool:
-    if eqn.prim.name == "getitem":  # basic indexing gives a view; index arrays give a copy
-        return not any(getattr(a, "type", None) is not None and a.type.shape != () for a in eqn.args[1:])
-    return eqn.prim.name in _VIEWS or bool(eqn.prim.extra.get("in_place"))
-
-
 def _walk(block: list, visit) -> None:
     for stmt in block:
         visit(stmt)
@@ -43,7 +32,7 @@ def preserve_overwritten(builder: Builder, forward_count: int, params: list[Var]
 
     def visit(stmt) -> None:
         if isinstance(stmt, Eqn):
-            if _is_view(stmt):
+            if stmt.args and stmt.prim.shares_first(stmt.args, stmt.params):  # (a view, an update in place)
                 aliases.join((stmt.outs[0], stmt.args[0]))
             if stmt.prim.name == "setitem" and stmt.params.get("user"):
                 updated.append((stmt.args[0], when.of_statement(stmt)))

@@ -38,8 +38,6 @@ FLOATS = ("f32", "f64")
 FACTOR_DTYPES = ("f64", "f32", "i64", "i32", "bool")
 TIE_REDUCTIONS = ("min", "max")
 BROADCAST_STEPS = ("expand_dims", "reshape", "broadcast_to")  # (the reduction brought back to the row's shape)
-VIEWS = {"getitem", "expand_dims", "squeeze", "reshape", "broadcast_to", "transpose", "swapaxes", "unbroadcast",
-         "flip", "diagonal", "stop_gradient"}  # (results that may share their first operand's memory)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,8 +118,7 @@ def mask_products(fn: Function) -> Function:
 def _root(value, made: dict):
     """The array whose memory `value` may view (through views and in-place updates, which return their target)."""
     eqn, seen = made.get(id(value)), set()
-    while eqn is not None and eqn.args and (eqn.prim.name in VIEWS or eqn.prim.extra.get("in_place")) and \
-            id(eqn) not in seen:
+    while eqn is not None and eqn.args and eqn.prim.shares_first(eqn.args, eqn.params) and id(eqn) not in seen:
         seen.add(id(eqn))
         value = eqn.args[0]
         eqn = made.get(id(value))

@@ -64,8 +64,13 @@ def _indexed(types, params):
     return None if params.get("lanes") else indexed_read(params["index"], types)
 
 
+def _basic(args, params) -> bool:
+    """Basic indexing (integers, slices, None, Ellipsis) gives a view; an index array (a gather, a mask) a copy."""
+    return not any(a.type.shape != () for a in args[1:])
+
+
 register(Primitive(
-    name="getitem", infer=infer_getitem, family="indexing", batch=batch_getitem,
+    name="getitem", infer=infer_getitem, family="indexing", batch=batch_getitem, views=_basic,
     render=lambda args, p: cg.subscript(args[0], render_index(p["index"], args)),
     vjp=_vjp_getitem, jvp=lambda tangents, out, x, *refs, index=(), lanes=False: ops.getitem(
         tangents[0], *refs, index=index, **_lanes(lanes)),

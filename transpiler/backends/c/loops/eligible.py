@@ -17,10 +17,6 @@ from ..launch_spec import EmittedKernel
 from ..region import CREATION
 
 FILLS = CREATION  # (the arrays a fill makes: the same five as a fused region's)
-# results that may share their operand's memory (a gather's never does: `shares_memory`; `unbroadcast`'s when it
-# has nothing to sum)
-VIEWS = {"getitem", "setitem", "index_add", "add_at", "expand_dims", "squeeze", "broadcast_to", "transpose",
-         "swapaxes", "unbroadcast", "refine_shape"}
 # array arithmetic the C side runs elementwise with NumPy's broadcast
 ARRAY_OPS = {"add", "subtract", "multiply", "divide", "negative"}
 # (besides the fills)
@@ -270,8 +266,9 @@ def makes_array(eqn: Eqn) -> bool:
 
 
 def shares_memory(eqn: Eqn) -> bool:
-    """May the equation's result share memory with its first operand (a view, an update in place)?"""
-    return eqn.prim.name in VIEWS and not is_row_gather(eqn)
+    """May the equation's result share memory with its first operand (a view, an update in place: the registry's
+    `shares_first`; a gather's never does, `unbroadcast`'s when it has nothing to sum)?"""
+    return bool(eqn.args) and bool(eqn.outs) and eqn.prim.shares_first(eqn.args, eqn.params)
 
 
 def view_rank(index: tuple, rank: int) -> int:

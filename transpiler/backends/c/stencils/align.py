@@ -73,9 +73,12 @@ class Aligner:
         shape = atom.type.shape
         pad = len(self.space) - len(shape)
         over_space = fits(atom.type, self.space) and all(d == 1 or d == self.space[pad + a] for a, d in enumerate(shape))
+        return over_space and (self._filled(atom) or not any(self._offsets(atom, offsets)))
+
+    def _filled(self, atom: Var) -> bool:
+        """A fill (`np.zeros`, ...) made before the use: `_as_is` reads it as the same value at every element."""
         found = self.block.defs.get(id(atom))
-        filled = found is not None and found[0] < self.position and found[1].prim.name in CREATION
-        return over_space and (filled or not any(self._offsets(atom, offsets)))
+        return found is not None and found[0] < self.position and found[1].prim.name in CREATION
 
     def _producer(self, atom: Var) -> Eqn | None:
         """The element equation of this block, before the use, that computes `atom` (None: it is read)."""
@@ -130,7 +133,12 @@ class Aligner:
         if added > ITEM_SIZE.get(atom.type.dtype, 8):
             return None
         copies = [e for e in trial.eqns if e.prim is not SHIFTED]
-        if decides_exactly(copies, []) or not self._unchanged(trial, sources.values()):
+        # every array the repetition reads: at an offset, or as it is (`sin(v)` of a slice `v = x[1:]` reads `x`,
+        # which an update in place between may have changed), fills aside (the same at every element)
+        made = {id(o) for e in trial.eqns for o in e.outs}
+        reads = {id(a): a for e in trial.eqns for a in e.args if isinstance(a, Var) and a.type.shape and
+                 id(a) not in made and not self._filled(a)}
+        if decides_exactly(copies, []) or not self._unchanged(trial, reads.values()):
             return None
         self.eqns += trial.eqns
         self.memo = trial.memo
@@ -197,16 +205,14 @@ class Aligner:
 
 
 def _root(block, atom):
-    """The array a value views (through basic slices and other views defined in the block)."""
-    views = {"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
-             "stop_gradient"}
+    """The array a value views (through views and in-place updates defined in the block: the registry's
+    `shares_first`)."""
     while isinstance(atom, Var):
         found = block.defs.get(id(atom))
         if found is None:
             return atom
         eqn = found[1]
-        if eqn.prim.name in views and not any(isinstance(a, Var) and a.type.shape for a in eqn.args[1:]) or \
-                eqn.prim.extra.get("in_place"):
+        if eqn.args and eqn.prim.shares_first(eqn.args, eqn.params):
             atom = eqn.args[0]
         else:
             return atom

@@ -1,0 +1,149 @@
+"""Differential fuzzer for views: random kernels that take a view of an array and update that array in place later.
+
+The semantics fuzzer's generator (test_property_semantics.py), plus a statement that takes a view of an array of
+the kernel's own through one of the primitives the registry marks `views` (`.T`, `np.transpose`, `np.swapaxes`,
+`np.flip`, `np.fliplr`, `np.rot90`, `np.einsum` of one operand, `np.reshape`, `np.ravel`, `np.squeeze`,
+`np.expand_dims`, `np.broadcast_to`, `np.diagonal`, slices, rows and columns), reads it (`np.sin(v) * v`: the
+reverse sweep reads it again), then updates the array in place (`a[i] = e`, `a += e`, `a[i] += e` in a loop).
+A basic-indexing view stays readable after the update (Python reads the updated elements; the compiler recomputes
+it); any other view is read after it now and then, which the compiler refuses with a located error (allowed).
+Each program is checked as the semantics fuzzer checks its own (`check_semantics`: Python's value, gradients
+against finite differences and autograd where autograd runs it, compositions). The generator is a subclass, so
+the semantics fuzzer's seeds keep their programs.
+
+Default suite: a fixed sample of seeds. Long run: `LIFTED_VIEW_PROGRAMS=2000 pytest -m slow
+tests/test_property_views.py -s`.
+"""
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import pytest
+
+from test_property import SIZES, Scope, Unusable, inputs_for
+from test_property_semantics import SemanticsGenerator, check_semantics
+
+pytestmark = pytest.mark.filterwarnings("ignore:Output seems independent of input:UserWarning")
+
+N, D = SIZES["N"], SIZES["D"]
+# the kind of the array viewed -> (the view, its kind); `{}` is the array
+VIEWS = {
+    "M": [("{}.T.T", "M"), ("np.transpose({}).T", "M"), ("np.swapaxes({}, 0, 1).T", "M"), ("np.flip({}, 0)", "M"),
+          ("np.fliplr({})", "M"), ("np.rot90({}, 2)", "M"), ("np.einsum('ij->ji', {}).T", "M"),
+          ("np.squeeze({}[None])", "M"), ("np.reshape({}, (%d, %d))" % (N, D), "M"), ("np.diagonal({})", "D"),
+          ("{}[:, 1]", "N"), ("{}[2]", "D"), ("{}[::-1]", "M"), ("np.broadcast_to({}[1], (%d, %d))" % (N, D), "M")],
+    "N": [("np.flip({})", "N"), ("{}[::-1]", "N"), ("np.ravel({})", "N"), ("np.expand_dims({}, 0)[0]", "N"),
+          ("np.reshape({}, (%d, 1))[:, 0]" % N, "N"), ("np.broadcast_to({}, (2, %d))[1]" % N, "N"), ("{}[1:]", "")],
+    "D": [("np.flip({})", "D"), ("np.expand_dims({}, 1)[:, 0]", "D"), ("{}[::2]", "")],
+}
+
+
+def _basic_indexing(view: str) -> bool:
+    """A view made by indexing alone: the compiler recomputes it after its array's update."""
+    return view.startswith("{}[")
+
+
+class ViewGenerator(SemanticsGenerator):
+    """SemanticsGenerator plus views of arrays updated in place afterwards."""
+
+    def statement(self, scope: Scope, indent: int) -> None:
+        if self.rnd.randrange(6) == 0:
+            return self.view(scope, indent)
+        return super().statement(scope, indent)
+
+    def view(self, scope: Scope, indent: int) -> None:
+        kind = self.pick(("M", "N", "D"))
+        arrays = self.arrays(scope, (kind,))
+        if arrays:
+            base = self.pick(arrays)
+        else:
+            base = self.fresh("a")
+            self.emit(indent, f"{base} = {({'M': 'M', 'N': 'x', 'D': 'M[0]'})[kind]} * {self.const()}")
+            scope.vars[base] = kind
+        template, view_kind = self.pick(VIEWS[kind])
+        name = self.fresh("view")
+        self.emit(indent, f"{name} = {template.format(base)}")
+        used = self.fresh()
+        # read before the update (the reverse sweep reads it again after it); a slice is a shorter vector: summed
+        read, read_kind = (f"np.sin({name}) * {name}", view_kind) if view_kind else \
+            (f"np.sum(np.sin({name}) * {name})", "S")
+        self.emit(indent, f"{used} = {read}")
+        scope.vars[used] = read_kind
+        self.update_in_place(base, kind, scope, indent)
+        # read after it: a basic-indexing view (recomputed), or now and then another (refused where it is read);
+        # never written (the generator writes only names of its own, and this is no name: `(view3)`)
+        if _basic_indexing(template) or self.chance(0.2):
+            scope.vars[f"({name})" if view_kind else f"np.sum({name})"] = view_kind or "S"
+
+    def update_in_place(self, base: str, kind: str, scope: Scope, indent: int) -> None:
+        """`a[i] = e`, `a += e` or, in a loop, `a[i] += e` on the array viewed."""
+        roll = self.rnd.randrange(3)
+        rows = N if kind in ("M", "N") else D
+        if roll == 0:
+            item = f"{self.rnd.randrange(rows)}"
+            value = self.expr("D", scope, 1) if kind == "M" else self.expr("S", scope, 1)
+            self.emit(indent, f"{base}[{item}] = {value}")
+        elif roll == 1:
+            self.emit(indent, f"{base} += {self.expr(kind, scope, 1)}")
+        else:
+            index = self.fresh("i")
+            self.emit(indent, f"for {index} in range({rows}):")
+            inner = scope.child(in_loop=True)
+            inner.indices[index] = rows - 1
+            value = self.expr("D", inner, 1) if kind == "M" else self.expr("S", inner, 1)
+            self.emit(indent + 1, f"{base}[{index}] += {value} * {self.const()}")
+
+
+def view_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
+    return ViewGenerator(random.Random(seed)).program()
+
+
+def _check_seed(seed: int) -> tuple[str, str]:
+    text, wrt, _ = view_program(seed)
+    try:
+        with np.errstate(all="ignore"):
+            return check_semantics(text, wrt, inputs_for(seed)), ""
+    except Unusable as exc:
+        return "unusable", str(exc)
+
+
+def test_generator_writes_every_view_and_updates_it():
+    corpus = "\n".join(view_program(seed)[0] for seed in range(400))
+    for templates in VIEWS.values():
+        for template, _ in templates:
+            head = template.split("{}")[0]
+            assert f"= {head}" in corpus, template
+    for update in ("] = ", " += ", "] += "):
+        assert update in corpus, update
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_programs_with_views_match_python(seed):
+    outcome, message = _check_seed(seed)
+    assert outcome in ("checked", "fd-skipped", "refused", "unusable"), f"seed {seed}: {message}"
+
+
+@pytest.mark.parametrize("seed", [20, 22, 36, 45, 130, 157, 184])
+def test_programs_that_once_failed(seed):
+    """Wrong gradients before the registry's `views` replaced reverse mode's own list, which named neither
+    `np.flip` nor `np.diagonal` nor `np.einsum` (a view read by the sweep after its array's update)."""
+    outcome, message = _check_seed(seed)
+    assert outcome in ("checked", "fd-skipped", "refused", "unusable"), f"seed {seed}: {message}"
+
+
+@pytest.mark.slow
+def test_many_random_programs_with_views_match_python():
+    """(Seeds 105, 112, 113, 249 and 293 fail on main as well, in forward mode over a branch: `jvp(grad(f))` reads
+    a merged value's size before the branch assigns it, an UnboundLocalError. Not a view's doing.)"""
+    count = int(os.environ.get("LIFTED_VIEW_PROGRAMS", "2000"))
+    tally: dict[str, int] = {}
+    for seed in range(count):
+        try:
+            outcome, _ = _check_seed(seed)
+        except AssertionError as exc:
+            raise AssertionError(f"seed {seed}: {exc}\n{view_program(seed)[0]}") from None
+        tally[outcome] = tally.get(outcome, 0) + 1
+    print(f"\n{count} programs: {tally}")
+    assert tally.get("checked", 0) + tally.get("fd-skipped", 0) > count // 4, tally
