@@ -388,3 +388,14 @@ def f(a: "f32[n]", b: "f64[n]", c: "i64[]"):
     found = {m.out.name.split("_")[0]: m for m in python_number_merges(fn)}
     assert sorted(found) == ["u", "v"] and found["u"].meets[0].prim.name == "multiply" and found["v"].meets is None
     assert [m.out.name.split("_")[0] for m in python_number_merges(fn, numbers_kept=True)] == ["u"]
+
+
+@pytest.mark.parametrize("body", ["np.clip(2, np.min(a), np.max(a))", "np.clip(0.5, np.min(a), np.max(a)) * a",
+                                  "np.clip(2, -1, 1) * a", "np.sum(np.clip(1.5, np.min(a), np.max(a)) * a)"])
+def test_a_python_number_clipped_is_numpys_array_of_it(body, tmp_path):
+    """Seed 8289: np.clip makes an array of a Python number `a` first (`np.asarray(2).clip(lo, hi)`), so it is
+    strong: `np.clip(2, lo32, hi32)` is float64 (Lifted typed it float32; vmap's per-example clip gave float32)."""
+    a, b = np.array([1.5, -0.25, 2.0], np.float32), np.array([0.5, 1.0, -2.0])
+    outcomes = check_hostile(f'@kernel\ndef f(a: "f32[n]", b: "f64[n]"):\n    return {body}\n', [a, b], c=True,
+                             folder=tmp_path)
+    assert all(o.startswith("checked") or o == "fd-skipped" for o in outcomes.values()), outcomes
