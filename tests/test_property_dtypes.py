@@ -399,3 +399,23 @@ def test_a_python_number_clipped_is_numpys_array_of_it(body, tmp_path):
     outcomes = check_hostile(f'@kernel\ndef f(a: "f32[n]", b: "f64[n]"):\n    return {body}\n', [a, b], c=True,
                              folder=tmp_path)
     assert all(o.startswith("checked") or o == "fd-skipped" for o in outcomes.values()), outcomes
+
+
+@pytest.mark.parametrize("count", [np.int64(1), np.int64(5)])
+def test_a_float32_gradient_summed_in_float64_round_a_loop_is_cast_back(count, tmp_path):
+    """The reverse loop adds `dv64 * w` into the adjoint of `np.sum(a32)`: a float64 carried in a slot typed like
+    the float32 value, so the gradient skipped its final cast and came back float64 (found writing `while` loops
+    and `+=` into the mixed-dtype generator)."""
+    source = '''
+@kernel
+def f(a: "f32[n]", b: "f64[n]", c: "i64[]"):
+    v = 0.5
+    w = c
+    while w < 3:
+        v += np.sum(a) * w
+        w = w + 1
+    return np.sum(v * b)
+'''
+    a, b = np.array([1.5, -0.25, 2.0], np.float32), np.array([0.5, 1.0, -2.0])
+    outcomes = check_hostile(source, [a, b, count], c=True, folder=tmp_path)
+    assert outcomes["g"] == "checked+autograd" and outcomes["c"] == "checked", outcomes
