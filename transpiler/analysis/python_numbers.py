@@ -102,8 +102,12 @@ class NumberMerge:
         if self.meets is not None:
             eqn, other = self.meets
             line = f" (line {eqn.loc.line})" if eqn.loc is not None else ""
-            what = (f"`{eqn.prim.name}`{line} computes {NUMPY_DTYPES[other]} with the number and "
-                    f"{NUMPY_DTYPES[eqn.out.type.dtype]} with a {dtype}")
+            if eqn.out.type.dtype == "bool":  # (a comparison: in the dtype its operands meet in)
+                what = (f"`{eqn.prim.name}`{line} compares in {NUMPY_DTYPES[other]} with the number and in "
+                        f"{NUMPY_DTYPES[promote([a.type for a in eqn.args])]} with a {dtype}")
+            else:
+                what = (f"`{eqn.prim.name}`{line} computes {NUMPY_DTYPES[other]} with the number and "
+                        f"{NUMPY_DTYPES[eqn.out.type.dtype]} with a {dtype}")
         else:
             what = (f"returned, it is a {NUMPY_DTYPES[self.number.type.dtype]} where it is the number and a {dtype} "
                     "otherwise")
