@@ -6,10 +6,10 @@ Python ints), NumPy functions of literals (`np.sqrt(2.0)`, a strong float64), ar
 `np.where`, `np.clip`, `np.maximum`/`np.minimum`, reductions of every kind (a bool's sum is an int, an int's mean a
 float), `astype`, `** 2` and `** 0.5`, `if`/`else` on a scalar test whose sides may differ in dtype, and accumulators
 carried round `for` and `while` loops (augmented assignments, a counter that may be a NumPy int, loops that may
-run no iteration). The arguments may hold -0.0, inf, -inf and NaN. It returns a tuple of values (their dtypes are what is checked) or,
-for the gradient, one float scalar. Each program is checked by tests/hostile.py against Python itself: the NumPy
-backend (values, dtypes, signed zeros), grad (its dtype is the parameter's), jvp, vmap against a loop, and the C
-CPU target against the NumPy backend.
+run no iteration). The arguments may hold -0.0, inf, -inf and NaN. It returns a tuple of values (their dtypes
+are what is checked) or, for the gradient, one float scalar. Each program is checked by tests/hostile.py against
+Python itself: the NumPy backend (values, dtypes, signed zeros), grad (its dtype is the parameter's), jvp, vmap
+against a loop, and the C CPU target against the NumPy backend.
 
 The generator only writes what Python itself runs without raising (no negation or subtraction of bools, no
 integer division by a value that may be 0, no negative integer powers).

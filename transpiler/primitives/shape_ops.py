@@ -355,7 +355,7 @@ register(Primitive(
 
 
 # --- dtype --------------------------------------------------------------------------------------------------
-def _vjp_astype(g, out, x, active=None, dtype="f64"):
+def _vjp_astype(g, out, x, active=None, dtype="f64", scalar=False):
     if not x.type.is_float:
         return [None]
     # a literal cotangent (the seed 1.0) has no `.astype`, and takes the precision of what it meets anyway; a
