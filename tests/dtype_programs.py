@@ -4,11 +4,12 @@ A program of `program_for_seed(seed)` reads float32 and float64 arrays, int64, i
 scalars of each kind, and combines them with Python literals (weak: `2.0`, `3`, `True`), sizes (`len(a)`, weak
 Python ints), NumPy functions of literals (`np.sqrt(2.0)`, a strong float64), arithmetic, comparisons,
 `np.where`, `np.clip`, `np.maximum`/`np.minimum`, reductions of every kind (a bool's sum is an int, an int's mean a
-float), `astype`, `** 2` and `** 0.5`, and `if`/`else` on a scalar test whose sides may differ in dtype. The
-arguments may hold -0.0, inf, -inf and NaN. It returns a tuple of values (their dtypes are what is checked) or,
-for the gradient, one float scalar. Each program is checked by tests/hostile.py against Python itself: the NumPy
-backend (values, dtypes, signed zeros), grad (its dtype is the parameter's), jvp, vmap against a loop, and the C
-CPU target against the NumPy backend.
+float), `astype`, `** 2` and `** 0.5`, `if`/`else` on a scalar test whose sides may differ in dtype, and accumulators
+carried round `for` and `while` loops (augmented assignments, a counter that may be a NumPy int, loops that may
+run no iteration). The arguments may hold -0.0, inf, -inf and NaN. It returns a tuple of values (their dtypes
+are what is checked) or, for the gradient, one float scalar. Each program is checked by tests/hostile.py against
+Python itself: the NumPy backend (values, dtypes, signed zeros), grad (its dtype is the parameter's), jvp, vmap
+against a loop, and the C CPU target against the NumPy backend.
 
 The generator only writes what Python itself runs without raising (no negation or subtraction of bools, no
 integer division by a value that may be 0, no negative integer powers).
@@ -29,7 +30,7 @@ N = 5
 # constructs the generator writes, counted by tests (each must be reachable)
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
-              "loop", "stopping_loop")
+              "loop", "stopping_loop", "while_loop")
 
 
 @dataclass
@@ -40,8 +41,9 @@ class Value:
 
 
 class Generator:
-    def __init__(self, rnd: random.Random):
+    def __init__(self, rnd: random.Random, extra: random.Random | None = None):
         self.rnd = rnd
+        self.extra = extra or random.Random(0)  # (choices added later: the programs of `rnd` stay as they were)
         self.values: list[Value] = []
         self.used: set[str] = set()
         self.lines: list[str] = []
@@ -190,11 +192,26 @@ class Generator:
         if body.rank:
             body = Value(f"np.sum({body.text})", "i" if body.kind == "b" else body.kind, 0)
         scale = self.choice((Value("0.5", "f", 0), Value("2", "i", 0), Value("s", "f", 0)))
-        self.lines += [f"    {name} = {init.text}", f"    for i in range({self.choice(('1', '3', 'len(a)'))}):",
+        stop = self.choice(('1', '3', 'len(a)'))
+        if self.extra.random() < 0.35:
+            return self.while_loop(name, init, scale, body, stop)
+        self.lines += [f"    {name} = {init.text}", f"    for i in range({stop}):",
                        f"        {name} = {name} * {scale.text} + {body.text}"]
         kind = _promoted(init, scale, body)
         self.values.append(Value(name, kind if kind != "b" else "i", 0))
 
+
+    def while_loop(self, name: str, init: Value, scale: Value, body: Value, stop: str) -> None:
+        """The accumulator loop as users also write it: a `while` over a counter and augmented assignments. The
+        counter starts at a Python int, the NumPy int `c` (or a Python int: the argument may be either) or a
+        bool array's sum (np.int64: `x32 * i` is then float64, not float32 as for `range`'s Python ints), and the
+        loop may run no iteration (`c` >= `stop`), keeping the accumulator's Python number."""
+        self.used.add("while_loop")
+        start = self.extra.choice(("0", "c", "np.sum(m)"))
+        self.lines += [f"    {name} = {init.text}", f"    i = {start}", f"    while i < {stop}:",
+                       f"        {name} *= {scale.text}", f"        {name} += {body.text}", "        i = i + 1"]
+        kind = _promoted(init, scale, body)
+        self.values.append(Value(name, kind if kind != "b" else "i", 0))
 
     def stopping_loop(self, name: str, depth: int) -> None:
         self.used.add("stopping_loop")
@@ -229,7 +246,7 @@ class Program:
 def program_for_seed(seed: int) -> Program:
     """A kernel `f` and its arguments, a pure function of `seed`."""
     rnd = random.Random(seed)
-    gen = Generator(rnd)
+    gen = Generator(rnd, random.Random(f"extra {seed}"))
     for _ in range(rnd.randint(2, 5)):
         gen.assign(rnd.randint(1, 3))
     first = rnd.choice(("a", "b"))

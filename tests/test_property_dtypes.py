@@ -303,3 +303,119 @@ def f(x: "f32[n]", t: "f64[]", u: "f64[]"):
         c.f(x, 1.28, 0.5)
     got, expected = c.f(x, np.float64(1.28), np.float64(0.5)), (x == np.float64(1.28), np.sqrt(1.0) * 0.5 < x)
     assert all(np.array_equal(g, e) for g, e in zip(got, expected))
+
+
+ZERO_TRIP_SUM = '''
+@kernel
+def f(a: "f32[n]", k: "i64[n]", c: "i64[]"):
+    v = 0.0
+    for i in range(c):
+        v = v + np.sum(k) * i
+    return np.sum(v * a)
+'''
+
+
+@pytest.mark.parametrize("count", [np.int64(0), np.int64(2), 0])
+def test_a_python_float_kept_by_a_loop_that_may_not_run_meets_float32(count, tmp_path):
+    """Seed 8198: `v = 0.0` stays the Python float where the loop runs no iteration (so `v * a32` is float32) and
+    is a float64 after one (`v * a32` float64). The NumPy backend and its transforms compute what Python does; a C
+    kernel is typed once, so the C target refuses, located at the loop, naming the equation whose dtype differs."""
+    a, k = np.array([1.5, -0.25, 2.0], np.float32), np.array([1, 2, 3])
+    outcomes = check_hostile(ZERO_TRIP_SUM, [a, k, count], c=True, folder=tmp_path)
+    assert outcomes["f"] == "checked" and outcomes["fv"] == "checked" and outcomes["g"].startswith("checked")
+    assert outcomes["c"].startswith("refused: the c target: `v` is the Python number 0.0 where the loop runs no "
+                                    "iteration and float64 otherwise; `multiply` (line 9) computes float32 with the "
+                                    "number and float64 with a float64"), outcomes
+    from lifted.transpiler import TranspileError
+    from lifted.transpiler.backends.c import transpile_c
+
+    with pytest.raises(TranspileError) as caught:
+        transpile_c(HEAD + ZERO_TRIP_SUM, "zero_trip.py")
+    assert caught.value.loc.line == 7 and "np.sqrt(0.0)" in caught.value.hint
+    # where the number keeps its value on the host (returned, or Python arithmetic on it) the C target follows
+    kept = ZERO_TRIP_SUM.replace("return np.sum(v * a)", "return v, v * 3.0, v * k")
+    assert check_hostile(kept, [a, k, count], c=True, folder=tmp_path)["c"] == "checked"
+
+
+KEPT_START = '''
+@kernel
+def f(b: "f64[n]", a: "f32[n]", c: "i64[]"):
+    v = 1.5
+    for i in range(c):
+        v = v + np.sum(b.astype(np.float32)) * i
+    return {result}
+'''
+
+
+@pytest.mark.parametrize("count", [np.int64(0), np.int64(2)])
+def test_vmap_of_a_python_float_a_loop_may_keep_is_refused_where_the_batch_dtype_would_depend_on_it(count, tmp_path):
+    """Seed 8154: `v = 1.5` stays the Python float where the loop runs no iteration, float32 after one; vmap's
+    batch was float32 where Python's examples, stacked, are float64 (the number) or float32 (after the loop), by
+    the data. vmap refuses at the loop, unless the number and a float32 give one dtype (`v * a`). The gradient of
+    such a kernel cast the reverse loop's sum of Python numbers with `.astype` (AttributeError)."""
+    b, a = np.array([0.5, 1.0, -2.0]), np.array([1.5, -0.25, 2.0], np.float32)
+    refused = check_hostile(KEPT_START.format(result="v,"), [b, a, count], c=True, folder=tmp_path)
+    assert refused["fv"].startswith("refused: vmap: `v` is the Python number 1.5 where the loop runs no iteration "
+                                    "and float32 otherwise; returned, it is a float64 where it is the number"), refused
+    assert refused["f"] == refused["c"] == "checked"
+    for result in ("v * a", "np.sum(v * a)"):
+        outcomes = check_hostile(KEPT_START.format(result=result), [b, a, count], c=True, folder=tmp_path)
+        assert outcomes["fv"] == outcomes["c"] == "checked" and outcomes.get("g", "checked") != "refused", outcomes
+
+
+def test_merges_that_may_keep_a_python_number():
+    """`python_number_merges` retypes a loop's (or an `if`'s) result as the Python number it may keep: reported
+    where an equation's dtype changes (`v * a32`), or, unless the host keeps numbers, where a returned value's
+    does. A `for` over a range known not to be empty always runs (its start is never kept)."""
+    from lifted.transpiler.analysis.python_numbers import python_number_merges
+    from lifted.transpiler.pipeline import lower_source
+
+    source = HEAD + '''
+@kernel
+def f(a: "f32[n]", b: "f64[n]", c: "i64[]"):
+    u = 0.0
+    for i in range(c):
+        u = u + np.sum(b)
+    w = 0.0
+    for i in range(3):
+        w = w + np.sum(b)
+    v = 0.5
+    if c > 0:
+        v = np.sum(a)
+    return u * a, w * a, v, v * a
+'''
+    (fn,) = lower_source(source, "merges.py").functions
+    found = {m.out.name.split("_")[0]: m for m in python_number_merges(fn)}
+    assert sorted(found) == ["u", "v"] and found["u"].meets[0].prim.name == "multiply" and found["v"].meets is None
+    assert [m.out.name.split("_")[0] for m in python_number_merges(fn, numbers_kept=True)] == ["u"]
+
+
+@pytest.mark.parametrize("body", ["np.clip(2, np.min(a), np.max(a))", "np.clip(0.5, np.min(a), np.max(a)) * a",
+                                  "np.clip(2, -1, 1) * a", "np.sum(np.clip(1.5, np.min(a), np.max(a)) * a)"])
+def test_a_python_number_clipped_is_numpys_array_of_it(body, tmp_path):
+    """Seed 8289: np.clip makes an array of a Python number `a` first (`np.asarray(2).clip(lo, hi)`), so it is
+    strong: `np.clip(2, lo32, hi32)` is float64 (Lifted typed it float32; vmap's per-example clip gave float32)."""
+    a, b = np.array([1.5, -0.25, 2.0], np.float32), np.array([0.5, 1.0, -2.0])
+    outcomes = check_hostile(f'@kernel\ndef f(a: "f32[n]", b: "f64[n]"):\n    return {body}\n', [a, b], c=True,
+                             folder=tmp_path)
+    assert all(o.startswith("checked") or o == "fd-skipped" for o in outcomes.values()), outcomes
+
+
+@pytest.mark.parametrize("count", [np.int64(1), np.int64(5)])
+def test_a_float32_gradient_summed_in_float64_round_a_loop_is_cast_back(count, tmp_path):
+    """The reverse loop adds `dv64 * w` into the adjoint of `np.sum(a32)`: a float64 carried in a slot typed like
+    the float32 value, so the gradient skipped its final cast and came back float64 (found writing `while` loops
+    and `+=` into the mixed-dtype generator)."""
+    source = '''
+@kernel
+def f(a: "f32[n]", b: "f64[n]", c: "i64[]"):
+    v = 0.5
+    w = c
+    while w < 3:
+        v += np.sum(a) * w
+        w = w + 1
+    return np.sum(v * b)
+'''
+    a, b = np.array([1.5, -0.25, 2.0], np.float32), np.array([0.5, 1.0, -2.0])
+    outcomes = check_hostile(source, [a, b, count], c=True, folder=tmp_path)
+    assert outcomes["g"] == "checked+autograd" and outcomes["c"] == "checked", outcomes

@@ -167,7 +167,7 @@ def exact(x: "f32[n]", k: "i64[]"):
     t = 0.5
     for i in range(k):
         t = t + x[i]
-    return x * t, t * 2.0
+    return x * t, t + x[0]
 
 
 exacts = vmap(exact, in_axes=(None, 0))
@@ -177,8 +177,11 @@ exacts = vmap(exact, in_axes=(None, 0))
 def test_a_loop_that_runs_no_iteration_returns_pythons_number(tmp_path):
     """Python returns the start itself (`0.1`, a Python float; 0.3000...04 for `t * 3.0`) where the loop does not
     run and a float32 where it does; both backends follow (the C module holds a flag for it). A batch holds one
-    dtype: starts it holds exactly (0.5 in float32) agree with the loop example by example; 0.1 is refused. (The C
-    target ran `summed` as one loop kernel holding `t` in a C float: 0.10000000149 where the loop did not run.)"""
+    dtype: starts it holds exactly (0.5 in float32) agree with the loop example by example where the number and a
+    float32 give one dtype (`x * t`, `t + x[0]`); 0.1 is refused, and so is `t * 2.0` (a Python float where the
+    loop did not run, float32 where it did: Python's examples stack to float64 or float32 depending on the data).
+    (The C target ran `summed` as one loop kernel holding `t` in a C float: 0.10000000149 where the loop did not
+    run.)"""
     python = _python(ZERO_TRIPS)
     x = np.array([1.5, 2.5, 0.7], np.float32)
     for name, module in _modules(ZERO_TRIPS, tmp_path, "zero_trips").items():
@@ -196,6 +199,12 @@ def test_a_loop_that_runs_no_iteration_returns_pythons_number(tmp_path):
     error = refusal.value
     assert "`t` is the Python number 0.1 on some examples and float32 on others" in error.message
     assert error.loc.line == 8 and "0.5" in error.hint  # the loop
+    doubled = ZERO_TRIPS.replace("return x * t, t + x[0]", "return x * t, t * 2.0")
+    with pytest.raises(TranspileError) as refusal:
+        load_source(doubled, "zero_trips.py")
+    assert "`t` is the Python number 0.5 where the loop runs no iteration and float32 otherwise; `multiply` (line " \
+        "28) computes float64 with the number" in refusal.value.message
+    assert refusal.value.loc.line == 26 and refusal.value.hint
 
 
 # -- 4. vmap of np.clip between per-example scalar bounds: NumPy's loop for uniform bounds --------------------------

@@ -6,13 +6,19 @@ same operations as the source, so it follows whatever it is given; a compiled ta
 typed once, from the annotations. This pass retypes a function with one scalar parameter weak and reports it where
 any equation's dtype changes: there the compiled module must refuse a Python number for it (the host module says
 so at the call) rather than compute another dtype than Python would.
+
+The same retyping finds the *merges* that may still hold a Python number (`python_number_merges`): a loop that may
+run no iteration keeps its start (`v = 0.0` stays the Python float where one iteration makes it float64), one side
+of an `if` may assign a number. The slot is typed by its strong side; where the number would have met an array in
+another dtype (`v * x32`: float32 for the Python float, float64 for np.float64) a target typed once must refuse.
 """
 from __future__ import annotations
 
 import dataclasses
 
-from ..ir import Atom, Eqn, Function, If, Loop, Var
-from ..ir.types import promote
+from ..errors import SourceLoc
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, result_atoms
+from ..ir.types import NUMPY_DTYPES, promote
 
 _SCALAR_DTYPES = ("f64", "f32", "i64", "i32")
 
@@ -23,8 +29,11 @@ def weak_sensitive(fn: Function) -> list[Var]:
             and _changes(fn.body, {id(p): dataclasses.replace(p.type, weak=True)})]
 
 
-def _changes(block: list, types: dict) -> bool:
-    """Retype `block` with `types` (id -> the type a value takes instead); whether a dtype changes."""
+def _changes(block: list, types: dict, numbers_kept: bool = False) -> tuple[Eqn, str] | None:
+    """Retype `block` with `types` (id -> the type a value takes instead); the first equation whose dtype changes,
+    and its dtype retyped.
+    `numbers_kept`: a result that becomes a Python number is no change (the host computes it as Python does; a
+    C loop kernel flags it), only a NumPy value of another dtype is."""
     for stmt in block:
         if isinstance(stmt, Eqn):
             if len(stmt.outs) != 1 or not any(id(a) in types for a in stmt.args):
@@ -33,20 +42,23 @@ def _changes(block: list, types: dict) -> bool:
                 new = stmt.prim.infer([_type(a, types) for a in stmt.args], dict(stmt.params))
             except Exception:  # noqa: BLE001 (a rule that cannot retype: the parameter is not judged by it)
                 continue
-            if new.dtype != stmt.out.type.dtype or _compares_otherwise(stmt, types):
-                return True
-            if new.weak != stmt.out.type.weak:
-                types[id(stmt.out)] = dataclasses.replace(stmt.out.type, weak=new.weak)
+            if _compares_otherwise(stmt, types) or new.dtype != stmt.out.type.dtype and not (numbers_kept and new.weak):
+                return stmt, promote([_type(a, types) for a in stmt.args]) if _compares_otherwise(stmt, types) \
+                    else new.dtype
+            if new.weak != stmt.out.type.weak or new.dtype != stmt.out.type.dtype:
+                types[id(stmt.out)] = dataclasses.replace(stmt.out.type, dtype=new.dtype, weak=new.weak)
         elif isinstance(stmt, If):
-            if _changes(stmt.then_body, types) or _changes(stmt.else_body, types):
-                return True
+            changed = _changes(stmt.then_body, types, numbers_kept) or _changes(stmt.else_body, types, numbers_kept)
+            if changed:
+                return changed
             _merge(stmt.outs, (stmt.then_results, stmt.else_results), types)
         elif isinstance(stmt, Loop):
             _merge(stmt.carried, (stmt.inits,), types)
-            if _changes(stmt.cond_body + stmt.body, types):
-                return True
+            changed = _changes(stmt.cond_body + stmt.body, types, numbers_kept)
+            if changed:
+                return changed
             _merge(stmt.outs, (stmt.carried_out,), types)
-    return False
+    return None
 
 
 def _compares_otherwise(stmt: Eqn, types: dict) -> bool:
@@ -64,5 +76,96 @@ def _type(atom: Atom, types: dict):
 def _merge(outs, sides: tuple, types: dict) -> None:
     """A merged value stays weak only where every side is (a Python number on every path)."""
     for k, out in enumerate(outs):
-        if isinstance(out, Var) and out.type.weak != all(_type(side[k], types).weak for side in sides if k < len(side)):
-            types[id(out)] = dataclasses.replace(out.type, weak=not out.type.weak)
+        values = [_type(side[k], types) for side in sides if k < len(side)]
+        if isinstance(out, Var) and out.type.weak != all(t.weak for t in values):
+            weak = not out.type.weak
+            dtype = out.type.dtype if not weak or len({t.dtype for t in values}) != 1 else values[0].dtype
+            types[id(out)] = dataclasses.replace(out.type, weak=weak, dtype=dtype)
+
+
+@dataclasses.dataclass(frozen=True)
+class NumberMerge:
+    """A loop's or an `if`'s scalar result that is a Python number on some runs and a NumPy value of its slot's
+    dtype on others, where the two would differ in a dtype."""
+    out: Var  # the merged result (a loop's `outs[k]`, an `if`'s `outs[k]`)
+    slot: Var  # what the batching transform lifts into: the loop's carried slot, or the `if`'s result
+    number: Atom  # the Python number it may keep (the loop's start, the `if`'s side)
+    loc: SourceLoc | None
+    meets: tuple[Eqn, str] | None  # the first equation computing another dtype with the number, and that dtype
+
+    def describe(self, name: str) -> str:
+        """What the value is, and what differs with it: for an error's message."""
+        number = f"the Python number {self.number.value!r}" if isinstance(self.number, Const) and \
+            isinstance(self.number.value, (bool, int, float)) else "a Python number"
+        dtype = NUMPY_DTYPES[self.out.type.dtype]
+        where = "where the loop runs no iteration" if self.out is not self.slot else "on one path of the `if`"
+        if self.meets is not None:
+            eqn, other = self.meets
+            line = f" (line {eqn.loc.line})" if eqn.loc is not None else ""
+            if eqn.out.type.dtype == "bool":  # (a comparison: in the dtype its operands meet in)
+                what = (f"`{eqn.prim.name}`{line} compares in {NUMPY_DTYPES[other]} with the number and in "
+                        f"{NUMPY_DTYPES[promote([a.type for a in eqn.args])]} with a {dtype}")
+            else:
+                what = (f"`{eqn.prim.name}`{line} computes {NUMPY_DTYPES[other]} with the number and "
+                        f"{NUMPY_DTYPES[eqn.out.type.dtype]} with a {dtype}")
+        else:
+            what = (f"returned, it is a {NUMPY_DTYPES[self.number.type.dtype]} where it is the number and a {dtype} "
+                    "otherwise")
+        return f"`{name}` is {number} {where} and {dtype} otherwise; {what}"
+
+
+def python_number_merges(fn: Function, numbers_kept: bool = False) -> list[NumberMerge]:
+    """The merges of `fn` that may keep a Python number beside a strong slot (see the module docstring) where
+    that changes the dtype of some equation (`meets`) or, unless `numbers_kept`, of a returned value (a batch of
+    the examples' results stacks Python floats as float64 beside float32 ones)."""
+    found: list[NumberMerge] = []
+    returned = {id(a): a for a in result_atoms(fn.result) if isinstance(a, Var)}
+    for out, slot, number, loc in _candidates(fn.body):
+        types = {id(out): dataclasses.replace(out.type, dtype=number.type.dtype, weak=True)}
+        meets = _changes(fn.body, types, numbers_kept)
+        results = not numbers_kept and any(id(a) in types and types[id(a)].weak and types[id(a)].dtype != a.type.dtype
+                                           for a in returned.values())
+        if meets is not None or results:
+            found.append(NumberMerge(out, slot, number, loc, meets))
+    return found
+
+
+def _candidates(block: list):
+    """(result, slot, Python number, loc) for each scalar merge whose one side may be a Python number and whose
+    result is not one."""
+    for stmt in block:
+        if isinstance(stmt, If):
+            for k, out in enumerate(stmt.outs):
+                for side in (stmt.then_results, stmt.else_results):
+                    if k < len(side) and _number_beside(side[k], out):
+                        yield out, out, side[k], stmt.loc
+                        break
+            yield from _candidates(stmt.then_body)
+            yield from _candidates(stmt.else_body)
+        elif isinstance(stmt, Loop):
+            if _may_run_no_iteration(stmt):
+                for k, out in enumerate(stmt.outs):
+                    if k < len(stmt.inits) and _number_beside(stmt.inits[k], out):
+                        yield out, stmt.carried[k], stmt.inits[k], stmt.loc
+            yield from _candidates(stmt.cond_body)
+            yield from _candidates(stmt.body)
+
+
+def _number_beside(value, out) -> bool:
+    return isinstance(out, Var) and out.type.shape == () and not out.type.weak and out.type.dtype in _SCALAR_DTYPES \
+        and isinstance(value, (Var, Const)) and value.type.weak and value.type.shape == () \
+        and not (isinstance(value, Const) and value.value is None)
+
+
+def _may_run_no_iteration(loop: Loop) -> bool:
+    """A `for` over a range whose bounds are known at build time runs when that range is not empty; any other
+    loop (run-time bounds, sizes, a `while`, a `for` that breaks) may run none."""
+    if loop.kind != "for":
+        return True
+    values = []
+    for bound in loop.bounds:
+        value = bound.value if isinstance(bound, Const) else bound.type.value
+        if not isinstance(value, int) or isinstance(value, bool):
+            return True
+        values.append(value)
+    return len(range(*values)) == 0

@@ -30,12 +30,15 @@ _SIZE_ARITHMETIC = {"add": lambda a, b: dim_sum([a, b]), "subtract": lambda a, b
 
 
 def _infer(result: str, name: str = "", python_operator: bool = False, bools: str | None = None,
-           bools_with_numbers: bool = False) -> Callable:
+           bools_with_numbers: bool = False, array_first: bool = False) -> Callable:
     """`bools`: what NumPy gives for booleans alone where that is not this rule's dtype (a loop of another dtype:
     np.sin of a bool array is float16, its square int8; "an error": no loop); refused, since Lifted has no such
     dtype (None: as the rule says). `bools_with_numbers`: a bool array with Python numbers after it too (`m ** 2`
-    is NumPy's square of `m`, int8)."""
+    is NumPy's square of `m`, int8). `array_first`: NumPy makes an array of a Python number first argument
+    (`np.clip(2, lo32, hi32)` runs `np.asarray(2).clip(...)`: int64, so float64), which is no longer weak."""
     def infer(types: list[TensorType], params) -> TensorType:
+        if array_first and types[0].weak:
+            types = [TensorType(types[0].dtype, types[0].shape)] + list(types[1:])
         if bools is not None and types[0].dtype == "bool" and not all(t.weak for t in types) and \
                 all(t.dtype == "bool" or (bools_with_numbers and t.weak) for t in types[1:]):
             raise ShapeError(f"np.{name} of booleans is {bools} in NumPy, which Lifted does not model",
@@ -94,14 +97,14 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
                 simplify: Callable | None = None, diff: bool = True, imports: str | None = None,
                 python_operator: bool = False, scalar_c: str | None = None, batch: Callable = batch_elementwise,
                 cuda_uniform: tuple = (), cuda_uniform_args: tuple | None = None, bools: str | None = "",
-                bools_with_numbers: bool = False) -> Primitive:
+                bools_with_numbers: bool = False, array_first: bool = False) -> Primitive:
     """Register an elementwise primitive; `rules[i]` is None where argument i has no derivative;
     `python_operator`: rendered as Python's operator, so Python numbers in give a Python number out; `bools` and
     `bools_with_numbers`: see `_infer` ("": float16 for a float result, NumPy's first loop where it has no boolean
-    one)."""
+    one); `array_first`: see `_infer`."""
     bools = ("float16" if result == "float" else None) if bools == "" else bools
     return register(Primitive(
-        name=name, infer=_infer(result, name, python_operator, bools, bools_with_numbers), render=render,
+        name=name, infer=_infer(result, name, python_operator, bools, bools_with_numbers, array_first), render=render,
         family="elementwise",
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
         cuda=cuda, batch=batch, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
@@ -223,7 +226,9 @@ def _batch_clip(ctx, prim, args: list[Sym], batched: list[bool], **params) -> Sy
     if not (batched[1] or batched[2]) or example_rank(lo, batched[1]) or example_rank(hi, batched[2]):
         return batch_elementwise(ctx, prim, args, batched, **params)
     rank = max(example_rank(a, b) for a, b in zip(args, batched))
-    x, lo, hi = [ctx.align(a, rank) if b else a for a, b in zip(args, batched)]
+    if x.type.weak:  # (a Python number clipped is NumPy's array of it: np.clip(2, lo32, hi32) is float64)
+        x = ops.astype(x, dtype=x.type.dtype, scalar=True)
+    x, lo, hi = [ctx.align(a, rank) if b else a for a, b in zip((x, lo, hi), batched)]
     floats = any(a.type.is_float for a in (lo, hi))
     below = x < lo
     if floats:
@@ -242,7 +247,7 @@ elementwise("clip", [lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _ra
                      lambda g, y, x, lo, hi: _larger_share(_smaller_share(g, _raised(x, lo, hi), hi), lo, x),
                      lambda g, y, x, lo, hi: _smaller_share(g, hi, _raised(x, lo, hi))],
             np_call("clip"), "lifted_minimum(lifted_maximum({0}, {1}), {2})", result="promote",
-            cuda_uniform_args=((1, 2), "lifted_clip({0}, {1}, {2})"), batch=_batch_clip)
+            cuda_uniform_args=((1, 2), "lifted_clip({0}, {1}, {2})"), batch=_batch_clip, array_first=True)
 
 # the value itself, with no derivative: `stop_gradient(x)` renders as `x` (so its result is its operand: `views`)
 elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="promote", diff=False, temp="v",

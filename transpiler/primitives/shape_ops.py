@@ -355,18 +355,27 @@ register(Primitive(
 
 
 # --- dtype --------------------------------------------------------------------------------------------------
-def _vjp_astype(g, out, x, active=None, dtype="f64"):
+def _vjp_astype(g, out, x, active=None, dtype="f64", scalar=False):
     if not x.type.is_float:
         return [None]
-    # a literal cotangent (the seed 1.0) has no `.astype`, and takes the precision of what it meets anyway
-    return [g if g.type.dtype == x.type.dtype or g.type.weak else ops.astype(g, dtype=x.type.dtype)]
+    # a literal cotangent (the seed 1.0) has no `.astype`, and takes the precision of what it meets anyway; a
+    # scalar one typed by its slot may still be a Python number (a reverse loop that added only Python numbers to
+    # its `0.0`): NumPy's scalar type converts either
+    if g.type.dtype == x.type.dtype or g.type.weak:
+        return [g]
+    return [ops.astype(g, dtype=x.type.dtype, scalar=True) if g.type.shape == () else ops.astype(g, dtype=x.type.dtype)]
+
+
+def _render_astype(args, p):
+    dtype = cg.dotted(f"np.{NUMPY_DTYPES[p['dtype']]}")
+    return cg.call(dtype, args[0]) if p.get("scalar") else cg.method(args[0], "astype", dtype)
 
 
 register(Primitive(
     name="astype", family="shape",
     infer=lambda types, p: types[0].with_dtype(p["dtype"]),
-    render=lambda args, p: cg.method(args[0], "astype", cg.dotted(f"np.{NUMPY_DTYPES[p['dtype']]}")),
-    vjp=_vjp_astype, jvp=lambda tangents, out, x, dtype="f64": ops.astype(tangents[0], dtype=dtype),
-    batch=lambda ctx, prim, args, batched, dtype="f64": ops.astype(args[0], dtype=dtype),
+    render=_render_astype,
+    vjp=_vjp_astype, jvp=lambda tangents, out, x, dtype="f64", scalar=False: ops.astype(tangents[0], dtype=dtype),
+    batch=lambda ctx, prim, args, batched, dtype="f64", scalar=False: ops.astype(args[0], dtype=dtype),
     broadcast_tolerant=True,
 ))

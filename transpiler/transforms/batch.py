@@ -32,6 +32,7 @@ from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, equations, result_at
 from ..primitives.batching import BatchContext
 from ..primitives.registry import lookup
 from ..primitives.symbolic import Sym
+from ..analysis.python_numbers import python_number_merges
 from .batch_if import BatchedBranches
 from .batch_loops import BatchedLoops
 from .batch_masks import BatchedMasks, Selection
@@ -69,6 +70,7 @@ def vmap(fn: Function, spec: BatchSpec) -> Function:
         builder.dim_vars[dim] = size_var
     batching = _Batching(builder, dim, spec.loc)
     batching.params = list(params)
+    batching.number_merges = {id(m.slot): m for m in python_number_merges(fn)}
     for param, new in zip(fn.params, params):
         batching.values[id(param)] = new
     builder.loc = fn.loc
@@ -145,6 +147,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         self.batched_tapes: set[str] = set()  # names of tapes that hold batched values
         self.maybe_none: set[int] = set()  # merges that are None on one path (read only under the same test)
         self.params: list[Var] = []
+        self.number_merges: dict = {}  # id(slot) -> NumberMerge: slots a Python number may keep (refused batched)
         self.unset: set[int] = set()  # results of guarded parts that are None when no example took the part
         self.ctx = BatchContext(Sym(builder, builder.dim(dim)) if dim in builder.dim_sources or dim in
                                 builder.dim_vars else None, self._batch_rule)

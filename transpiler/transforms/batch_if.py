@@ -69,9 +69,15 @@ class BatchedBranches:
         value. Where an example's value is a Python number and the slot has another dtype (`t = 0.1` before a
         loop that makes `t` float32, or on the other path of an `if`), the example keeps the number itself but
         the batch holds it in the slot's dtype: exact where that dtype holds the number (else refused), and
-        converted where the batch holds it in another (`np.where` of a float64 batch would make one)."""
+        converted where the batch holds it in another (`np.where` of a float64 batch would make one). Where the
+        number would give another dtype than the slot's (`python_number_merges`) the batch cannot follow."""
         if not isinstance(old_value, (Var, Const)) or not old_value.type.weak or slot.type.dtype in ("tape", "none") \
-                or old_value.type.dtype == slot.type.dtype or (isinstance(value, Const) and value.value is None):
+                or (isinstance(value, Const) and value.value is None):
+            return value
+        merge = self.number_merges.get(id(slot))
+        if old_value.type.dtype == slot.type.dtype:
+            if merge is not None:
+                self._refuse_number_merge(merge, slot, loc)
             return value
         dtype = slot.type.dtype
         number = old_value.value if isinstance(old_value, Const) else None
@@ -89,10 +95,19 @@ class BatchedBranches:
                 f"(an `if` or a loop that may not run); one {NUMPY_DTYPES[dtype]} batch cannot hold that number",
                 loc, f"start it from a {NUMPY_DTYPES[dtype]} value (computed from an array of that dtype), or a "
                 "number it holds exactly such as 0.0 or 0.5")
+        if merge is not None:
+            self._refuse_number_merge(merge, slot, loc)
         if self.is_batched(value) and value.type.dtype != dtype:
             value = self.builder.bind("astype", [value], {"dtype": dtype})
             self.batched.add(id(value))
         return value
+
+    def _refuse_number_merge(self, merge, slot: Var, loc) -> None:
+        name, dtype = re.sub(r"_[0-9]+$", "", slot.name), NUMPY_DTYPES[slot.type.dtype]
+        raise TranspileError(
+            f"vmap: {merge.describe(name)}: one batch of the examples' values would have a dtype that depends on "
+            "the data", loc, f"start `{name}` from a {dtype} value (computed from an array of that dtype; for "
+            "float64 a NumPy function of a number such as `np.sqrt(0.0)`), so that it has one dtype on every run")
 
     def _type(self, old: Var, batched: bool) -> TensorType:
         return batched_type(old.type, self.dim) if batched else old.type

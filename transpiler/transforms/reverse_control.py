@@ -132,7 +132,8 @@ class ReversedControlFlow:
         ct_next = [renamed.get(id(a), a) for a in ct_next]
         acc_next = [renamed.get(id(a), a) for a in acc_next]
         carried = tuple(ct_slots + acc_slots)
-        outs = tuple(Var(v.name, v.type) for v in carried)
+        outs = tuple(Var(v.name, _after_loop(v, init, following)) for v, init, following in
+                     zip(carried, ct_inits + acc_inits, ct_next + acc_next))
         if loop.kind == "for":
             reverse_loop = Loop("for", loop.index, loop.bounds, [], None, carried, tuple(ct_inits + acc_inits),
                                 reverse_body, tuple(ct_next + acc_next), outs, loop.loc,
@@ -223,6 +224,17 @@ class ReversedControlFlow:
             return make()
         finally:
             builder.eqns, builder.note, builder.computed = saved, note, computed
+
+
+def _after_loop(slot: Var, init: Atom, following: Atom) -> TensorType:
+    """The type of a scalar adjoint after its reverse loop: the slot has its value's type, but what it carries
+    may be another dtype (float64 values met a float32 value: `ds + dv64 * w`), which the gradient's final cast
+    must see."""
+    if slot.type.shape != () or not isinstance(following, (Var, Const)) or following.type.dtype == slot.type.dtype \
+            or following.type.weak or isinstance(following, Const) and following.value is None:
+        return slot.type
+    return TensorType(promote([init.type, following.type]) if isinstance(init, (Var, Const)) and
+                      not (isinstance(init, Const) and init.value is None) else following.type.dtype, ())
 
 
 def _merged_dtype(var: Var, *values: Atom) -> str:

@@ -6,10 +6,11 @@ import os
 from dataclasses import dataclass
 
 from ...analysis.liveness import eliminate_dead_code
-from ...analysis.python_numbers import weak_sensitive
+from ...analysis.python_numbers import python_number_merges, weak_sensitive
 from ...errors import TranspileError
 from ...ir import equations
 from ...ir.arena import one_compilation
+from ...ir.types import NUMPY_DTYPES
 from ..numpy import render_function
 from ..templates import render_module
 from .emit import SHORT_ROW, emit_kernel
@@ -56,6 +57,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     for fn in lowered.functions:
         fn = eliminate_dead_code(fn)
         typed_scalars = {p.name for p in weak_sensitive(fn)}  # (kernels are typed from the annotations)
+        _refuse_number_merges(fn, target)
         constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}
         fn = expand_logsumexp(fn)
         if target == "c":  # (a product that reads a tie mask where its operand was; the CUDA target keeps cuBLAS)
@@ -92,3 +94,18 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         read_only=sorted(constants) if target == "cuda" else [],
         helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(), **common)
     return COutput(host_text, kernels_text, len(emitted))
+
+
+def _refuse_number_merges(fn, target: str) -> None:
+    """A value that is a Python number on some runs and a NumPy scalar on others, where it meets arrays that
+    Python then computes in another dtype (`v = 0.0` before a loop that may not run, then `v * x32`: float32 for
+    the number, float64 after an iteration): the host keeps the number (its loop kernels flag it), but the
+    kernels that compute with it are typed once."""
+    for merge in python_number_merges(fn, numbers_kept=True):
+        name = merge.out.name.rsplit("_", 1)[0] if merge.out.name.rsplit("_", 1)[-1].isdigit() else merge.out.name
+        dtype = NUMPY_DTYPES[merge.out.type.dtype]
+        raise TranspileError(
+            f"the {target} target: {merge.describe(name)}: a kernel has one dtype, which here depends on the data",
+            merge.loc, f"start `{name}` from a {dtype} value (computed from an array of that dtype; for float64 a "
+            "NumPy function of a number such as `np.sqrt(0.0)`), so that it has one dtype on every run; or build "
+            "with the NumPy backend, which computes what Python computes")
