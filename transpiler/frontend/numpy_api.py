@@ -289,6 +289,7 @@ FUNCTIONS["numpy.ones_like"] = _like("ones_like")
 FUNCTIONS["numpy.arange"] = _arange
 FUNCTIONS["numpy.eye"] = _filled("eye")
 FUNCTIONS["numpy.any"] = reduction("any", "np.any")
+FUNCTIONS["numpy.all"] = reduction("all", "np.all")
 FUNCTIONS["numpy.argmax"] = _argmax
 FUNCTIONS["builtins.len"] = _len
 FUNCTIONS["numpy.shape"] = _np_shape
