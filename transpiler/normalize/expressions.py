@@ -12,6 +12,7 @@ from ..frontend.transform_declarations import declared_transform
 from ..ir import Atom, Const, If, Var
 from ..ir.types import TensorType
 from ..values import DictValue, ListValue, Module, PendingTransform, Value, describe, is_container, is_function
+from ..frontend.partition import Partitioned, partition_refusal
 from .functions import frozen
 from .names import NUMPY_CONSTANTS, Names
 from .sequence_comparison import compare_sequences, is_sequence
@@ -318,6 +319,8 @@ class Expressions(Names):
                              "function that calls it")
         if value is None:
             raise self.error(node, "`None` is only allowed inside an index (as np.newaxis)")
+        if isinstance(value, Partitioned):
+            raise self.error(node, *partition_refusal(value))
         raise self.error(node, "this value cannot be used as an array",
                          "pass an array, a number, or a list or tuple of them")
 

@@ -5,6 +5,7 @@ import libcst as cst
 
 from ..builder import Builder
 from ..frontend.array_functions import array
+from ..frontend.partition import Partitioned, read as read_partition
 from ..ir import Atom, Const, Var
 from ..primitives.indexing import Ref
 from ..values import DictValue, ListValue, Value
@@ -23,6 +24,8 @@ class Indexing:
         if isinstance(base, (tuple, ListValue, DictValue)):  # x.shape[0], a tuple result, a list, a dict
             return self.container_subscript(base, node, builder, env)
         items = [self._subscript_item(e, builder, env) for e in node.slice]
+        if isinstance(base, Partitioned):  # np.partition(x, k)[k]: only its kth positions are NumPy's
+            return read_partition(self, base, node, items, builder)
         atom = self._atom(base, node.value)
         args, index = self._index(atom, items)
         return self._bind(builder, node, "getitem", args, {"index": tuple(index)})

@@ -10,6 +10,7 @@ import libcst as cst
 from ..builder import Builder, const
 from ..errors import SourceLoc, TranspileError
 from ..frontend.parsed import ParsedModule
+from ..frontend.partition import Partitioned
 from ..ir import Const, Function, Var
 from ..values import DictValue, Frame, ListValue, Value, is_container
 from .alias import Aliasing
@@ -168,6 +169,9 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             if small.value is None:
                 raise self.error(small, "a kernel must return a value", "return the result array")
             value = self.expr(small.value, builder, env)
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, Partitioned):  # (what NumPy leaves unspecified cannot be returned)
+                    self._atom(item, small.value)
             if self._loop_depth:  # leave every enclosing loop; the code after them returns the value
                 keys = returned_keys(small.value)
                 items = value if len(keys) > 1 or keys != [RESULT] else (value,)

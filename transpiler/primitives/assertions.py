@@ -24,8 +24,13 @@ register(Primitive(  # `np.all(mask)`: is every element true? (no derivative: a 
 
 
 def _render_assert(args, params):
+    """`assert cond, message`; a check standing for another error NumPy raises (`error="ValueError"`: an argument
+    known only at run time out of its range) is `if not cond: raise ValueError(message)`."""
     message = params.get("message")
-    return [cst.SimpleStatementLine([cst.Assert(args[0], None if message is None else cg.literal(message))])]
+    if params.get("error") is None:
+        return [cst.SimpleStatementLine([cst.Assert(args[0], None if message is None else cg.literal(message))])]
+    fail = cst.Raise(cg.call(params["error"], *([] if message is None else [message])))
+    return [cst.If(cst.UnaryOperation(cst.Not(), args[0]), cst.SimpleStatementSuite([fail]))]
 
 
 def _batch_assert(ctx, prim, args, batched, **params):
