@@ -328,7 +328,8 @@ CONSTANTS = HEADER + '''
 @kernel
 def constants(x: "f64[5]", y: "f32[5]"):
     return (np.where(x > 0.0, x, np.nan), np.full(3, -np.inf), y + np.nan, np.where(y > 0, y, np.inf),
-            x == np.nan, np.isnan(np.nan * x), np.full(2, np.nan, dtype=np.float32), np.maximum(y, -np.inf))
+            x == np.nan, np.isnan(np.nan * x), np.full(2, np.nan, dtype=np.float32), np.maximum(y, -np.inf),
+            np.where(x > 0.0, x, -np.nan), -np.nan)
 
 
 @kernel
