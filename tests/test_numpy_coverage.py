@@ -459,6 +459,11 @@ def values(x: "f64[7]", m: "f32[3,4]", k: "i64[]"):
 
 
 @kernel
+def middle(x: "f64[n]"):
+    return np.partition(x, x.shape[0] // 2)[x.shape[0] // 2], np.partition(x, len(x) - 1)[-1]
+
+
+@kernel
 def f(x: "f64[7]", m: "f64[3,4]"):
     return np.partition(x, 3)[3] * np.sum(np.partition(m, 1, axis=0)[1] ** 2) + \\
         np.partition(m * x[:4], (0, 3))[:, 3] @ m[:, 0]
@@ -477,6 +482,8 @@ def test_partition_read_at_its_kth_positions_has_numpys_values_and_sorts_derivat
     for k in (0, 4, -2):
         for got, expected in zip(module.values(x, m, k), python["values"](x, m, k), strict=True):
             assert_same_bits(got, expected)
+    for got, expected in zip(module.middle(x), python["middle"](x), strict=True):  # the same position, written twice
+        assert_same_bits(got, expected)
     for k in (7, -8):
         with pytest.raises(ValueError):
             python["values"](x, m, k)

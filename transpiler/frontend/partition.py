@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ir import Atom, Const, Var
+from ..ir.dims import dim_sum, poly_of
 from .call_args import Emitter, arg, arity, known_rank, ravel, static
 
-PARTITION_HINT = ("read a position it names (np.partition(x, k)[k]), or sort: np.sort(x, axis)[..., :k] has the same "
-                  "elements in a defined order")
+PARTITION_HINT = ("read a position it names (np.partition(x, k)[k], `k` the same number or expression), or sort: "
+                  "np.sort(x, axis)[..., :k] has the same elements in a defined order")
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,7 +87,7 @@ def read(lowering, value: Partitioned, node, items: list, builder):
     partitioned axis (whatever it does on the other axes)."""
     rank = len(value.sorted.type.shape)
     position = _position_along(items, value.axis, rank)
-    if position is None or not any(_same_position(position, k, value.sorted, value.axis) for k in value.kth):
+    if position is None or not any(_same_position(position, k, value.sorted, value.axis, builder) for k in value.kth):
         raise lowering.error(node, "this reads np.partition's result where NumPy leaves the order of the elements "
                              "unspecified (it promises only the `kth` positions along the axis)", PARTITION_HINT)
     args, index = lowering._index(value.sorted, items)
@@ -112,13 +113,41 @@ def _position_along(items: list, axis: int, rank: int):
     return axes[axis]
 
 
-def _same_position(position, k, sorted_: Var, axis: int) -> bool:
-    if isinstance(position, Var) or isinstance(k, Var):
-        return position is k
-    if (position < 0) == (k < 0):
-        return position == k
+def _same_position(position, k, sorted_: Var, axis: int, builder) -> bool:
+    """Is the index `position` the `kth` entry `k` along an axis of this length: the same int (counted from the
+    same end, or from either where the length is known), the same size expression (`n-1` and `-1`), or the same
+    value computed the same way (`n // 2` written twice)."""
     size = sorted_.type.shape[axis]
-    return isinstance(size, int) and position % size == k % size
+    a, b = _as_dim(position, size), _as_dim(k, size)
+    if a is not None and b is not None and poly_of(a) is not None and poly_of(a) == poly_of(b):
+        return True
+    if isinstance(position, int) and isinstance(k, int) and (position < 0) == (k < 0):
+        return position == k
+    return _same_value(builder, position, k, 8)
+
+
+def _as_dim(index, size):
+    """An index as a size expression counted from the start (`-1` is `n-1`), where it is one."""
+    if isinstance(index, int):
+        return index if index >= 0 else dim_sum([size, index])
+    value = index.type.value
+    return value if value is not None and not isinstance(value, bool) else None
+
+
+def _same_value(builder, a, b, depth: int) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, Const) and isinstance(b, Const) or isinstance(a, int) or isinstance(b, int):
+        return _plain(a) == _plain(b) and type(_plain(a)) is type(_plain(b))
+    first, second = builder.definition(a), builder.definition(b)
+    if depth == 0 or first is None or second is None or first.prim is not second.prim or \
+            first.params != second.params or len(first.args) != len(second.args) or first.prim.family == "effect":
+        return False
+    return all(_same_value(builder, x, y, depth - 1) for x, y in zip(first.args, second.args))
+
+
+def _plain(value):
+    return value.value if isinstance(value, Const) else value
 
 
 def partition_refusal(value: Partitioned):
