@@ -78,7 +78,10 @@ def _kth(emit: Emitter, value, atom: Var, axis: int) -> tuple:
 def _check_in_bounds(emit: Emitter, k: Atom, atom: Var, axis: int) -> None:
     """NumPy's ValueError for a `kth` outside the axis, at run time (the length or `kth` known only then)."""
     size = emit.dims(atom)[axis]
-    inside = emit("logical_and", emit("less_equal", emit("negative", size), k), emit("less", k, size))
+    above = emit("less_equal", emit("negative", size), k)  # (only the test a known sign leaves)
+    below = emit("less", k, size)
+    inside = below if isinstance(k, Const) and k.value >= 0 else above if isinstance(k, Const) else \
+        emit("logical_and", above, below)
     emit("check_assert", inside, message="kth out of bounds", error="ValueError")
 
 
