@@ -638,3 +638,46 @@ def test_random_kernels_with_checks_on_the_c_target(tmp_path):
 
     for seed in (0, 2, 5, 8):
         compare_all(program_for_seed(seed, checks=True)[0], tmp_path, inputs_for(seed), name=f"checks{seed}")
+
+
+SECOND_ORDER_ADDED = HEADER + '''
+
+@kernel
+def f(x: "f64[5]", t: "f64[5]"):
+    p = np.partition(x * x, 2)[2] + np.r_[x[:2], np.sin(x[2:]), 0.5] @ np.r_[1:7]
+    c = np.c_[x, np.tanh(x)] @ np.array([0.5, -1.0])
+    g = np.gradient(np.sin(x) * x, t, edge_order=2)
+    w = np.where(x > -5.0, x * x, np.nan)
+    return p * np.sum(c * c) + np.sum(g * g) + np.sum(np.sin(w))
+'''
+
+
+def test_second_order_through_partition_r_c_gradient_and_nan_constants():
+    """Hessians (also jvp(grad), vjp(grad)) through np.partition's kth read, np.r_, np.c_, np.gradient at
+    coordinates and a NaN branch never taken: against differences of the generated gradient (autograd has no
+    spacings for np.gradient)."""
+    from gradcheck import check_second_order
+
+    rng = np.random.default_rng(14)
+    check_second_order(SECOND_ORDER_ADDED, [rng.normal(size=5), np.cumsum(rng.uniform(0.5, 1.5, size=5))], 0)
+
+
+def test_second_order_through_the_copying_pads():
+    """The Hessian of a program through np.pad's reflect, symmetric and wrap modes against differences of the
+    generated gradient (autograd pads in constant mode only)."""
+    text = HEADER + '''
+
+@kernel
+def f(x: "f64[4]"):
+    return np.sum(np.sin(np.pad(x, (3, 2), mode="reflect")) * np.pad(x * x, (1, 4), mode="symmetric") *
+                  np.pad(np.tanh(x), (2, 3), mode="wrap"))
+
+
+first = grad(f)
+second = jvp(grad(f))
+'''
+    module = load_source(text)
+    x = np.random.default_rng(15).normal(size=4)
+    columns = [(module.first(x + 1e-6 * e) - module.first(x - 1e-6 * e)) / 2e-6 for e in np.eye(4)]
+    for k, e in enumerate(np.eye(4)):
+        np.testing.assert_allclose(module.second(x, e)[1], columns[k], rtol=1e-6, atol=1e-7)
