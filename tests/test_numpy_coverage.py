@@ -681,3 +681,27 @@ second = jvp(grad(f))
     columns = [(module.first(x + 1e-6 * e) - module.first(x - 1e-6 * e)) / 2e-6 for e in np.eye(4)]
     for k, e in enumerate(np.eye(4)):
         np.testing.assert_allclose(module.second(x, e)[1], columns[k], rtol=1e-6, atol=1e-7)
+
+
+def test_all_and_any_as_functions_and_methods(tmp_path):
+    text = HEADER + '''
+
+@kernel
+def f(m: "f64[3,4]", b: "bool[4]"):
+    return (np.all(m > 0), np.all(m > -1.0, axis=0), m.all(axis=1, keepdims=True), (m > 0).any(), b.all(),
+            np.any(b), np.all(m, axis=(0, 1)))
+
+
+v = vmap(f, in_axes=(0, None))
+'''
+    m = np.array([[1.0, -2.0, 0.0, 3.0], [0.5, 0.5, 0.5, 0.5], [-0.5, 2.0, 1.0, np.nan]])
+    b = np.array([True, True, False, True])
+    module, python = load_source(text), python_functions(text)
+    compiled, _ = c_module(text, tmp_path, "all_any")
+    for got, c_got, expected in zip(module.f(m, b), compiled.f(m, b), python["f"](m, b), strict=True):
+        assert_same_bits(got, expected)
+        assert_same_bits(np.asarray(c_got), np.asarray(expected))
+    batch = np.stack([m, np.abs(m) + 1.0])
+    for k, got in enumerate(module.v(batch, b)):
+        for i in range(2):
+            assert_same_bits(got[i], python["f"](batch[i], b)[k])
