@@ -705,3 +705,19 @@ v = vmap(f, in_axes=(0, None))
     for k, got in enumerate(module.v(batch, b)):
         for i in range(2):
             assert_same_bits(got[i], python["f"](batch[i], b)[k])
+
+
+def test_gradient_spacings_as_lists_module_arrays_and_module_scalars():
+    text = HEADER + '''
+T = np.array([0.0, 0.5, 1.5, 1.75, 3.0])
+H = np.sum(T) * 0.1
+
+
+@kernel
+def f(y: "f64[5]"):
+    return (np.gradient(y, [0.0, 1.0, 3.0, 3.5, 4.0]), np.gradient(y, T, edge_order=2), np.gradient(y, H),
+            np.gradient(y, [0, 1, 2, 3, 4]))
+'''
+    y = np.sin(np.arange(5.0))
+    for got, expected in zip(load_source(text).f(y), python_functions(text)["f"](y), strict=True):
+        assert_same_bits(got, expected)

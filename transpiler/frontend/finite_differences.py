@@ -11,6 +11,7 @@ integers), as NumPy's `out` array does, where a spacing of another dtype compute
 from __future__ import annotations
 
 from ..ir import Const, If, Var
+from ..values import ListValue
 from .call_args import Emitter, arity, known_rank, static
 
 
@@ -28,14 +29,18 @@ def _axes(emit: Emitter, value, rank: int) -> tuple[int, ...]:
 def _spacings(emit: Emitter, values: list, count: int) -> list:
     """One sample distance per axis: none given (1), one number for all, or one each: a number known at build
     time, a scalar, or a 1-D array of coordinates."""
+    from .array_functions import array
+
     spacings = []
     for value in values:
-        if isinstance(value, Const) or isinstance(value, (int, float)):
-            number = value.value if isinstance(value, Const) else value
-            if not isinstance(number, (int, float)) or isinstance(number, bool):
+        number = value.value if isinstance(value, Const) else value
+        if isinstance(number, (int, float)):
+            if isinstance(number, bool):
                 raise emit.error("np.gradient's spacings are numbers or 1-D arrays of coordinates")
             spacings.append(number)
             continue
+        if isinstance(value, (tuple, ListValue)):  # coordinates written as a list: the array NumPy makes of it
+            value = array(emit.lowering, emit.node, emit.builder, [_as_tuple(value)], {})
         atom = emit.atom(value)
         if atom.type.dtype == "bool" or atom.type.rank not in (0, 1):
             raise emit.error("np.gradient's spacings are numbers or 1-D arrays of coordinates (NumPy: distances "
@@ -51,7 +56,11 @@ def _spacings(emit: Emitter, values: list, count: int) -> list:
 
 
 def _is_scalar(spacing) -> bool:
-    return not isinstance(spacing, Var) or spacing.type.rank == 0
+    return isinstance(spacing, (int, float)) or spacing.type.rank == 0
+
+
+def _as_tuple(value):
+    return tuple(_as_tuple(v) for v in value.items) if isinstance(value, ListValue) else value
 
 
 def gradient(lowering, node, builder, positional, keywords):
@@ -93,7 +102,7 @@ def gradient(lowering, node, builder, positional, keywords):
     return results[0] if len(results) == 1 else tuple(results)
 
 
-def _along_coordinates(emit: Emitter, f, axis: int, x: Var, order: int):
+def _along_coordinates(emit: Emitter, f, axis: int, x, order: int):
     """NumPy's gradient along `axis` at the coordinates `x`: the uniform formulas with the first distance where
     every distance equals it (decided at run time, as NumPy decides), the nonuniform ones elsewhere."""
     size = f.type.shape[axis]
@@ -155,13 +164,13 @@ def _nonuniform(emit: Emitter, f, axis: int, dx, order: int):
 
 def _along(emit: Emitter, f, axis: int, dx, order: int):
     take = lambda start, stop: emit("getitem", f, index=(slice(None),) * axis + (slice(start, stop),))  # noqa: E731
-    twice = emit("multiply", 2., dx) if isinstance(dx, Var) else 2. * dx
+    twice = 2. * dx if isinstance(dx, (int, float)) else emit("multiply", 2., dx)
     inside = emit("divide", emit("subtract", take(2, None), take(None, -2)), twice)
     if order == 1:
         first = emit("divide", emit("subtract", take(1, 2), take(0, 1)), dx)
         last = emit("divide", emit("subtract", take(-1, None), take(-2, -1)), dx)
     else:
-        weight = (lambda w: w / dx) if not isinstance(dx, Var) else (lambda w: emit("divide", w, dx))  # noqa: E731
+        weight = (lambda w: w / dx) if isinstance(dx, (int, float)) else (lambda w: emit("divide", w, dx))  # noqa: E731
         weighted = lambda weights, starts: _weighted_sum(emit, [(weight(w), take(s, s + 1 or None))  # noqa: E731
                                                                 for w, s in zip(weights, starts)])
         first = weighted((-1.5, 2., -0.5), (0, 1, 2))
