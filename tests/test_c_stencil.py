@@ -266,3 +266,25 @@ def test_stencils_under_vmap_jvp_and_hessian(size, tmp_path):
                        ("curvature", [x])):
         assert_agree(getattr(compiled, name)(*args), getattr(reference, name)(*args), name)
     assert "LIFTED_WINDOW(i1" in transpile_c(TRANSFORMED, "transformed.py").kernels
+
+
+OTHER_SPACE = HEADER + '''
+@kernel
+def f(m: "f64[3,5]") -> "f64[]":
+    c = np.concatenate((m[2:3], m, m[0:2]), axis=0)
+    return np.sum(np.concatenate((c[:, 2:5], c, c), axis=1))
+
+
+g = grad(f)
+'''
+
+
+def test_a_repeated_update_counts_its_window_from_the_end_of_the_space_it_is_repeated_over(tmp_path):
+    """The adjoint of `c` (6 rows) is repeated at rows 4:6 over the 3 rows of `m`'s: the update `dc[:, 2:5] += ...`
+    covers every row of `dc`, i.e. rows i0 < 3 - 1 of the repeat (its window counted from the end of `dc`, 6 - 0,
+    is 2 from the end of the 3 rows), not i0 < 3 - 4 (found by np.pad's wrap mode: the gradient was short by 1)."""
+    m = np.arange(15.0).reshape(3, 5)
+    compiled, _ = c_module(OTHER_SPACE, tmp_path, "other_space")
+    expected = np.array([[4.0, 4.0, 6.0, 6.0, 6.0]] * 3)
+    np.testing.assert_array_equal(load_source(OTHER_SPACE, "other_space.py").g(m), expected)
+    np.testing.assert_array_equal(compiled.g(m), expected)

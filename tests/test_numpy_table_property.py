@@ -64,6 +64,19 @@ MATRIX_MAPS = [
     ("np.gradient({0}, axis={k})", None), ("{0}[[3, 0, 2, 1]]", "{0}[np.array([3, 0, 2, 1])]"),
     ("np.select([{0} > 0.3, {0} < -0.2], [{0} * {0}, np.tanh({0})], default=0.5)", None),
     ("np.einsum({0}, [0, 1], np.tanh({0}), [1, 2], [2, 0]) * 0.25", "np.einsum('ij,jk->ki', {0}, np.tanh({0})) * 0.25"),
+    # pads that copy elements, spelled for autograd as gathers through NumPy's pad of the positions
+    ("np.pad({0}[1:3], ((1, 1), (0, 0)), mode='reflect')", "{0}[1:3][np.array([1, 0, 1, 0])]"),
+    ("np.pad({0}[:, 1:3], ((0, 0), (2, 0)), mode='symmetric')", "{0}[:, 1:3][:, np.array([1, 0, 0, 1])]"),
+    ("np.pad({0}[:2, :3], ((1, 1), (0, 1)), mode='wrap')",
+     "{0}[:2, :3][np.array([1, 0, 1, 0])][:, np.array([0, 1, 2, 0])]"),
+    ("np.r_[{0}[:2], np.tanh({0}[2:])]", "np.concatenate(({0}[:2], np.tanh({0}[2:])), axis=0)"),
+    ("np.c_[{0}[:, :3], {0}[:, 0]]", "np.concatenate(({0}[:, :3], {0}[:, :1]), axis=1)"),
+    ("{0} * np.partition({0}, 2, axis=1)[:, 2][:, None]",
+     "{0} * np.stack([np.sort({0}[i])[2] for i in range(4)])[:, None]"),
+    # at coordinates (uneven, then even): autograd has no spacings, so its spelling is the linear map
+    # np.gradient(np.eye(4), t) that NumPy itself computes (see Generator.matrix)
+    ("np.gradient({0}, np.array([0.0, 0.5, 1.5, 1.75]), axis={k}, edge_order={e})", "coordinates"),
+    ("np.gradient({0}, np.array([1.0, 1.5, 2.0, 2.5]), axis={k})", "coordinates"),
 ]
 READOUTS = [
     ("np.sum({0})", None), ("np.var({0})", None), ("np.std({0}, ddof=1)", None),
@@ -91,10 +104,16 @@ class Generator:
         template, oracle = self.rnd.choice(MATRIX_MAPS)
         inner, inner_oracle = self.matrix(depth - 1)
         k, s, o = self.rnd.randrange(2), self.rnd.choice([-3, -1, 1, 2, 5]), self.rnd.choice([-1, 0, 1])
+        e = self.rnd.choice([1, 2]) if "{e}" in template else 1
         if template.startswith("np.flip"):
             oracle = "{0}[::-1]" if k == 0 else "{0}[:, ::-1]"
-        source = template.format(inner, k=k, s=s, o=o)
-        spelled = (oracle or template).format(inner_oracle, k=k, s=s, o=o)
+        if oracle == "coordinates":  # np.gradient along an axis is linear: a matrix NumPy computes here
+            t = np.array(eval(template[template.index("np.array(") + 9:template.index(")")]))
+            order = e if "edge_order" in template else 1
+            matrix = np.gradient(np.eye(4), t, axis=0, edge_order=order).tolist()
+            oracle = f"(np.array({matrix!r}) @ {{0}})" if k == 0 else f"({{0}} @ np.array({matrix!r}).T)"
+        source = template.format(inner, k=k, s=s, o=o, e=e)
+        spelled = (oracle or template).format(inner_oracle, k=k, s=s, o=o, e=e)
         return f"({source})", f"({spelled})"
 
     def program(self) -> tuple[str, str]:

@@ -1046,6 +1046,8 @@ NON_DIFFERENTIABLE = {
     "any": "a boolean: does any example take a branch (emitted by vmap for control flow)",
     "batch_size": "an integer: the batch size vmap's arguments share",
     "argsort": "a permutation: integers",
+    "all": "a boolean: is every element true (`assert np.all(x > 0)`)",
+    "check_assert": "a run-time `assert`: an effect in the forward computation, has no value",
 }
 
 

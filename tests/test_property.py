@@ -88,7 +88,7 @@ class ProgramGenerator:
 
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
                  stencils: bool = False, logsumexp: bool = False, rows: bool = False, edges: bool = False,
-                 tangents: bool = False):
+                 tangents: bool = False, checks: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -108,6 +108,9 @@ class ProgramGenerator:
         # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
         # gradients (`np.stack` of scalars and of vectors); off by default too
         self.tangents = tangents
+        # also run-time asserts (that hold), conditions on shapes compared as tuples (`x.shape != (5,)`, decided
+        # at run time for the symbolic `n`) and NaN/inf constants that leave values as they are; off by default too
+        self.checks = checks
         self.counter = 0
         self.lines: list[str] = []
 
@@ -311,6 +314,8 @@ class ProgramGenerator:
     def statement(self, scope: Scope, indent: int) -> None:
         if self.tangents and self.chance(0.3):
             return self.tangent_call(scope, indent)
+        if self.checks and self.chance(0.3):
+            return self.check_statement(scope, indent)
         if self.structures and scope.depth < 2 and self.chance(0.35):
             return self.pick((self.closure_call, self.lambda_call, self.list_build, self.dict_and_zip,
                               self.branch_list, self.unrolled_exit))(scope, indent)
@@ -327,6 +332,26 @@ class ProgramGenerator:
             self.for_rows(scope, indent)
         else:
             self.while_loop(scope, indent)
+
+    def check_statement(self, scope: Scope, indent: int) -> None:
+        """An `assert` on data that holds (NaN included), a value chosen by a comparison of shapes, or NaN and
+        infinity as constants that change no value."""
+        roll = self.rnd.randrange(3)
+        kind = self.pick(("N", "S", "M"))
+        if roll == 0:
+            self.emit(indent, f'assert not np.any(np.abs(np.tanh({self.expr(kind, scope)})) > 1.0), "tanh is bounded"')
+            return
+        name = self.fresh()
+        if roll == 1:
+            vector = self.pick(sorted(n for n, k in scope.vars.items() if k == "N"))
+            test = self.pick((f"{vector}.shape == y.shape", f"{vector}.shape != (5,)",
+                              f"M.shape[1:] == (3,) and {vector}.shape == M.shape[:1]", "len(M.shape) == 2"))
+            self.emit(indent, f"{name} = {self.fresh_value(kind, scope)} if {test} else {self.fresh_value(kind, scope)}")
+        else:
+            value = self.expr(kind, scope)
+            self.emit(indent, self.pick((f"{name} = np.maximum({value}, -np.inf)", f"{name} = np.minimum({value}, np.inf)",
+                                         f"{name} = np.where(np.isnan({value}), np.nan, {value})")))
+        scope.vars[name] = kind
 
     def assign(self, scope: Scope, indent: int, kind: str | None = None, name: str | None = None) -> None:
         kind = kind or self.pick(("S", "N", "S", "D", "M"))
@@ -658,9 +683,10 @@ class ProgramGenerator:
 
 def program_for_seed(seed: int, allow_break: bool = True, structures: bool = False,
                      stencils: bool = False, logsumexp: bool = False, rows: bool = False,
-                     edges: bool = False, tangents: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     edges: bool = False, tangents: bool = False,
+                     checks: bool = False) -> tuple[str, tuple[str, ...], bool]:
     return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
-                            edges, tangents).program()
+                            edges, tangents, checks).program()
 
 
 def inputs_for(seed: int) -> list:
@@ -903,6 +929,23 @@ def test_random_kernels_with_stencils(seed):
         check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:
         pytest.skip("the oracles cannot judge this program")
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_random_kernels_with_checks(seed):
+    """Run-time asserts, shapes compared as tuples and NaN/inf constants in the grammar: values and gradients
+    against autograd and finite differences."""
+    text, wrt, as_tuple = program_for_seed(seed, checks=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+def test_checks_generator_covers_its_constructs():
+    corpus = "\n".join(program_for_seed(seed, checks=True)[0] for seed in range(60))
+    for construct in ("assert not np.any(", ".shape == y.shape", ".shape != (5,)", "-np.inf)", "np.nan,"):
+        assert construct in corpus, construct
 
 
 def test_logsumexp_generator_covers_its_constructs():

@@ -50,9 +50,9 @@ def literal(value: Any) -> cst.BaseExpression:
         node = cst.Integer(str(abs(value)))
         return cst.UnaryOperation(cst.Minus(), node) if value < 0 else node
     if isinstance(value, float):
-        if math.isnan(value):
-            return dotted("np.nan")
-        if math.isinf(value):
+        if math.isnan(value):  # (`-np.nan` is a NaN with its sign bit set, as Python's negation makes it)
+            node = dotted("np.nan")
+        elif math.isinf(value):
             node = dotted("np.inf")
         else:
             node = cst.Float(repr(abs(value)))

@@ -66,5 +66,5 @@ METHODS: dict[str, Callable] = {
     "trace": axes.method_trace, "diagonal": axes.method_diagonal, "ravel": arrays.method_ravel,
     "flatten": arrays.method_flatten,
     "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
-    "argmin": axes.method_arg_extreme("argmin"),
+    "argmin": axes.method_arg_extreme("argmin"), "all": _method_reduction("all"), "any": _method_reduction("any"),
 }

@@ -11,6 +11,7 @@ from ..builder import const
 from ..ir import Const
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, scientific_api as scientific, selection)
+from .partition import partition
 from .call_args import Emitter, arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -289,6 +290,7 @@ FUNCTIONS["numpy.ones_like"] = _like("ones_like")
 FUNCTIONS["numpy.arange"] = _arange
 FUNCTIONS["numpy.eye"] = _filled("eye")
 FUNCTIONS["numpy.any"] = reduction("any", "np.any")
+FUNCTIONS["numpy.all"] = reduction("all", "np.all")
 FUNCTIONS["numpy.argmax"] = _argmax
 FUNCTIONS["builtins.len"] = _len
 FUNCTIONS["numpy.shape"] = _np_shape
@@ -342,11 +344,11 @@ FUNCTIONS["builtins.sum"] = _refuse("the builtin `sum` is not supported in kerne
 FUNCTIONS["builtins.range"] = _refuse("`range` is only supported as what a `for` loop runs over",
                                       "for i in range(n): ..., or np.arange(n) for an index array")
 FUNCTIONS["builtins.print"] = arrays.print_call
-for _name in ("partition", "argpartition"):
-    FUNCTIONS[f"numpy.{_name}"] = _refuse(
-        f"`np.{_name}` is not supported in kernels: the order it leaves the other elements in is NumPy's choice, "
-        "which a derivative could not follow exactly", "np.sort(x, axis=...) puts every element in its place, "
-        "the k-th included: np.sort(x)[k]")
+FUNCTIONS["numpy.partition"] = partition
+FUNCTIONS["numpy.argpartition"] = _refuse(
+    "`np.argpartition` is not supported in kernels: which of equal values it puts at position k, and the order "
+    "of the others, is NumPy's selection algorithm's choice", "np.argsort(x, kind='stable')[k] (the first of "
+    "equal values), or np.partition(x, k)[k] for the value")
 for _builtin in ("float", "int", "round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")

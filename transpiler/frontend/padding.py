@@ -1,8 +1,12 @@
-"""Arrays grown at their edges: `np.append` and `np.pad` (constant and edge modes), as concatenations.
+"""Arrays grown at their edges: `np.append` and `np.pad` (constant, edge, reflect, symmetric and wrap modes), as
+concatenations.
 
 NumPy's np.pad fills a new array axis by axis, each axis's pads spanning the pads of the axes before it (so a
 later axis's constant wins in a corner); concatenating the pads onto the array one axis at a time, in the same
 order, gives the same array, and the derivatives come from concatenate's, getitem's and broadcast_to's rules.
+The reflect, symmetric and wrap modes copy elements along the axis: which element lands where is NumPy's own
+`np.pad` of the positions `np.arange(size)` (its legacy cases included: a pad longer than the axis reflects again,
+a length-1 axis repeats its element), read as runs of consecutive positions, each one slice of the array.
 """
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ import numpy as np
 from ..ir import Const
 from .call_args import Emitter, arg, arity, known_rank, ravel, static, static_axis
 
-_MODES = ("constant", "edge")
+_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+_COPIES = ("reflect", "symmetric", "wrap")  # modes whose pads copy elements of the axis
 
 
 def append(lowering, node, builder, positional, keywords):
@@ -44,7 +49,7 @@ def _pairs(emit: Emitter, value, rank: int, what: str, numbers: type | tuple) ->
 
 def pad(lowering, node, builder, positional, keywords):
     """`np.pad(array, pad_width, mode="constant", constant_values=0)` and `mode="edge"`."""
-    arity(lowering, node, "np.pad", positional, keywords, 2, 3, ("mode", "constant_values"))
+    arity(lowering, node, "np.pad", positional, keywords, 2, 3, ("mode", "constant_values", "reflect_type"))
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(positional[0])
     rank = known_rank(emit, atom)
@@ -57,8 +62,13 @@ def pad(lowering, node, builder, positional, keywords):
     mode = static(lowering, mode_value, mode_node, "`mode`")
     if mode not in _MODES:
         raise lowering.error(mode_node, f"np.pad with mode={mode!r} is not supported in kernels",
-                             "supported modes: 'constant' (with constant_values) and 'edge'; other pads can be "
-                             "written with np.concatenate of slices")
+                             "supported modes: 'constant' (with constant_values), 'edge', 'reflect', 'symmetric' "
+                             "and 'wrap'; other pads can be written with np.concatenate of slices")
+    if "reflect_type" in keywords:
+        type_value, type_node = keywords["reflect_type"]
+        if mode not in ("reflect", "symmetric") or static(lowering, type_value, type_node, "`reflect_type`") != "even":
+            raise lowering.error(type_node, "np.pad's `reflect_type` is 'even' here (with mode='reflect' or "
+                                 "'symmetric'); 'odd' is not supported in kernels")
     fill_value, fill_node = keywords.get("constant_values", (Const(0, None), node))
     if mode != "constant" and "constant_values" in keywords:
         raise lowering.error(fill_node, "`constant_values` goes with mode='constant'")
@@ -66,6 +76,8 @@ def pad(lowering, node, builder, positional, keywords):
                    (int, float)) if mode == "constant" else None
     if all(w == 0 for pair in widths for w in pair):
         return emit("copy", atom)  # NumPy returns a new array
+    if mode in _COPIES:
+        return _copies(emit, atom, widths, mode)
     for axis, (before, after) in enumerate(widths):
         dims = emit.dims(atom)
         if mode == "edge" and (before or after) and isinstance(dims[axis], Const) and dims[axis].value == 0:
@@ -85,3 +97,37 @@ def pad(lowering, node, builder, positional, keywords):
             atom = emit("concatenate", *(parts[:1] if before else []), atom, *(parts[-1:] if after else []),
                         axis=axis)
     return atom
+
+
+def _copies(emit: Emitter, atom, widths: list, mode: str):
+    """Each padded axis as the concatenation of the runs of NumPy's own pad of its positions."""
+    for axis, (before, after) in enumerate(widths):
+        if not (before or after):
+            continue
+        size = atom.type.shape[axis]
+        if not isinstance(size, int):
+            raise emit.error(f"np.pad with mode={mode!r} needs the length of each axis it pads known at build time "
+                             "(which element lands where depends on it)", 'annotate it, e.g. "f64[8]"')
+        if size == 0:
+            raise emit.error(f"np.pad can't extend an empty axis with mode={mode!r} (NumPy raises ValueError)")
+        positions = np.pad(np.arange(size), (before, after), mode=mode).tolist()
+        parts = [emit("getitem", atom, index=(slice(None),) * axis + (run,)) for run in _runs(positions, size)]
+        atom = emit("concatenate", *parts, axis=axis)
+    return atom
+
+
+def _runs(positions: list[int], size: int) -> list[slice]:
+    """`positions` as few slices as possible: runs of consecutive positions, up or down."""
+    runs, start = [], 0
+    while start < len(positions):
+        end, step = start + 1, 1
+        if end < len(positions) and abs(positions[end] - positions[start]) == 1:
+            step = positions[end] - positions[start]
+            while end < len(positions) and positions[end] - positions[end - 1] == step:
+                end += 1
+        first, last = positions[start], positions[end - 1]
+        runs.append(slice(first, last + 1) if step == 1 else slice(first, last - 1 if last else None, -1))
+        if first == 0 and last == size - 1 and step == 1:
+            runs[-1] = slice(None)
+        start = end
+    return runs

@@ -13,8 +13,10 @@ from ..ir import Atom, Const, If, Var
 from ..ir.types import TensorType
 from ..primitives.registry import lookup
 from ..values import DictValue, ListValue, Module, PendingTransform, Value, describe, is_container, is_function
+from ..frontend.partition import Partitioned, partition_refusal
 from .functions import frozen
 from .names import NUMPY_CONSTANTS, Names
+from .sequence_comparison import compare_sequences, is_sequence
 from .shape_checks import refined_operands
 from .static_operations import _NOT_HERE, STATIC_BUILTINS
 
@@ -145,8 +147,10 @@ class Expressions(Names):
         if prim is None:
             raise self.error(target.operator, "`is`, `in` and their negations are not part of the kernel language",
                              "compare values with == or !=")
-        left = self._atom(self.expr(node.left, builder, env), node.left)
-        right = self._atom(self.expr(target.comparator, builder, env), target.comparator)
+        left, right = self.expr(node.left, builder, env), self.expr(target.comparator, builder, env)
+        if is_sequence(left) or is_sequence(right):  # `x.shape == (3, 2)`: Python's comparison of sequences
+            return compare_sequences(self, node, left, right, builder)
+        left, right = self._atom(left, node.left), self._atom(right, target.comparator)
         return self._bind(builder, node, prim, [left, right])
 
     def _expr_BooleanOperation(self, node: cst.BooleanOperation, builder, env) -> Value:
@@ -313,6 +317,8 @@ class Expressions(Names):
                              "function that calls it")
         if value is None:
             raise self.error(node, "`None` is only allowed inside an index (as np.newaxis)")
+        if isinstance(value, Partitioned):
+            raise self.error(node, *partition_refusal(value))
         raise self.error(node, "this value cannot be used as an array",
                          "pass an array, a number, or a list or tuple of them")
 

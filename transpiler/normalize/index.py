@@ -5,9 +5,11 @@ import libcst as cst
 
 from ..builder import Builder
 from ..frontend.array_functions import array
+from ..frontend.index_tricks import TRICKS, index_trick
+from ..frontend.partition import Partitioned, read as read_partition
 from ..ir import Atom, Const, Var
 from ..primitives.indexing import Ref
-from ..values import DictValue, ListValue, Value
+from ..values import DictValue, ListValue, Module, Value
 
 
 def _as_tuples(value):
@@ -20,9 +22,13 @@ class Indexing:
 
     def _expr_Subscript(self, node: cst.Subscript, builder, env) -> Value:
         base = self.expr(node.value, builder, env)
+        if isinstance(base, Module) and base.path in TRICKS:  # np.r_[a, 0:3], np.c_[a, b]: concatenations
+            return index_trick(self, base.path, node, builder, env)
         if isinstance(base, (tuple, ListValue, DictValue)):  # x.shape[0], a tuple result, a list, a dict
             return self.container_subscript(base, node, builder, env)
         items = [self._subscript_item(e, builder, env) for e in node.slice]
+        if isinstance(base, Partitioned):  # np.partition(x, k)[k]: only its kth positions are NumPy's
+            return read_partition(self, base, node, items, builder)
         atom = self._atom(base, node.value)
         args, index = self._index(atom, items)
         return self._bind(builder, node, "getitem", args, {"index": tuple(index)})

@@ -10,6 +10,7 @@ import libcst as cst
 from ..builder import Builder, const
 from ..errors import SourceLoc, TranspileError
 from ..frontend.parsed import ParsedModule
+from ..frontend.partition import Partitioned
 from ..ir import Const, Function, Var
 from ..values import DictValue, Frame, ListValue, Value, is_container
 from .alias import Aliasing
@@ -132,17 +133,35 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         return None
 
     def _lower_assert(self, small: cst.Assert, builder: Builder, env) -> None:
-        """`assert` on a condition known at build time (`assert len(x) == 3` with x annotated "f64[3,2]"): true,
-        it is checked once here and compiles to nothing; false, Python would raise at every call."""
+        """`assert cond, msg`. Known at build time (`assert len(x) == 3` with x annotated "f64[3,2]"): true, it is
+        checked once here and compiles to nothing; false, Python would raise at every call. Known at run time: a
+        check in program order that raises Python's AssertionError with the message (primitives/assertions.py)."""
         condition = self.expr(small.test, builder, env)
         known = condition.value if isinstance(condition, Const) else condition
-        if not isinstance(known, (bool, int, float)) or isinstance(known, Var):
-            raise self.error(small.test, "`assert` on a value known only at run time is not supported in kernels yet",
-                             "check the condition before calling the kernel (or annotate the sizes it tests, "
-                             'e.g. x: "f64[3,2]", so that it is known at build time)')
+        if isinstance(known, Var):
+            return self._run_time_assert(small, condition, builder, env)
+        if not isinstance(known, (bool, int, float)):
+            raise self.error(small.test, "`assert` tests a number, a boolean or a scalar array in kernels",
+                             "compare first: assert x.shape == (3, 2), assert np.all(x > 0)")
         if not known:
             raise self.error(small.test, "this `assert` fails at every call: its condition is false at build time",
                              "fix the condition or the annotations it reads")
+        return None
+
+    def _run_time_assert(self, small: cst.Assert, condition: Var, builder: Builder, env) -> None:
+        if condition.type.shape != ():
+            raise self.error(small.test, "`assert` on an array: Python asks its truth, which it refuses for more "
+                             "than one element", "assert np.all(x > 0) (or np.any)")
+        message = None
+        if small.msg is not None:
+            message = self.expr(small.msg, builder, env)
+            message = message.value if isinstance(message, Const) else message
+            if not isinstance(message, str):
+                raise self.error(small.msg, "an `assert`'s message in a kernel is a string known at build time",
+                                 'assert x > 0, "x must be positive"')
+        if condition.type.dtype != "bool":  # Python's truth of a number: nonzero
+            condition = self._bind(builder, small.test, "not_equal", [condition, const(0)])
+        self._bind(builder, small, "check_assert", [condition], {"message": message})
         return None
 
     def _lower_small(self, small, builder: Builder, env):
@@ -150,6 +169,9 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             if small.value is None:
                 raise self.error(small, "a kernel must return a value", "return the result array")
             value = self.expr(small.value, builder, env)
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, Partitioned):  # (what NumPy leaves unspecified cannot be returned)
+                    self._atom(item, small.value)
             if self._loop_depth:  # leave every enclosing loop; the code after them returns the value
                 keys = returned_keys(small.value)
                 items = value if len(keys) > 1 or keys != [RESULT] else (value,)

@@ -17,7 +17,7 @@ BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print",
              "map", "list", "tuple", "dict", "reversed", "callable", "isinstance")
 NUMPY_CONSTANTS = {
     "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
-    "numpy.newaxis": None,
+    "numpy.nan": const(float("nan")), "numpy.newaxis": None,
 }
 
 

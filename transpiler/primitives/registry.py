@@ -115,5 +115,6 @@ def _load_families() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import (arithmetic, calls, creation, effects, elementwise, indexing, linalg, logic,  # noqa: F401
-                       matrix_functions, reductions, scans, shape_ops, sorting, special, structured, tape)
+        from . import (arithmetic, assertions, calls, creation, effects, elementwise, indexing,  # noqa: F401
+                       linalg, logic, matrix_functions, reductions, scans, shape_ops, sorting, special, structured,
+                       tape)

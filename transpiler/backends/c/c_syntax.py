@@ -24,8 +24,8 @@ def c_literal(value, dtype: str | None = None) -> str:
         text = f"{value}LL" if abs(value) > 2**31 - 1 else str(value)
         return f"({text})" if value < 0 else text
     if isinstance(value, float):
-        if math.isnan(value):
-            return "NAN"
+        if math.isnan(value):  # (the sign bit kept: `-np.nan`)
+            return "(-NAN)" if math.copysign(1.0, value) < 0 else "NAN"
         if math.isinf(value):
             return "INFINITY" if value > 0 else "(-INFINITY)"
         text = repr(value)

@@ -23,7 +23,8 @@ from ....ir.types import TensorType
 from ....primitives.registry import lookup
 from ..region import CREATION, fits, is_element_eqn
 from ..remat import ITEM_SIZE, decides_exactly
-from .ops import SHIFT_UPDATE, SHIFTED, is_slice_view, view_windows
+from ....ir.dims import dim_sum
+from .ops import SHIFT_UPDATE, SHIFTED, is_slice_view, negated, view_windows
 
 REPEAT_BUDGET = 32  # equations a repeated computation may hold (see the module's note)
 
@@ -166,7 +167,7 @@ class Aligner:
         out = self.block.names.var(atom.name, TensorType(atom.type.dtype, self._shape(out_shape)))
         if eqn.prim is SHIFTED:  # a load at an offset, moved by this one: the window moves with it
             moved = tuple(o + p for o, p in zip(eqn.params["offsets"], offsets))
-            windows = tuple((lo - p, hi + p) for (lo, hi), p in zip(eqn.params["windows"], offsets))
+            windows = self._moved(eqn.params["windows"], offsets, out_shape)
             new = Eqn(SHIFTED, eqn.args, {**eqn.params, "offsets": moved, "windows": windows, "type": out.type},
                       (out,), loc=eqn.loc)
         else:
@@ -179,13 +180,27 @@ class Aligner:
                 args.append(self._clone(arg, offsets[lead:], budget))
             params = eqn.params
             if eqn.prim is SHIFT_UPDATE:
-                params = {**params, "windows": tuple((lo - p, hi + p) for (lo, hi), p in
-                                                     zip(params["windows"], offsets))}
+                params = {**params, "windows": self._moved(params["windows"], offsets, out_shape)}
             prim = lookup("add") if eqn.prim.name == "iadd" else eqn.prim
             new = Eqn(prim, tuple(args), params, (out,), loc=eqn.loc)
         self.eqns.append(new)
         self.memo[key] = out
         return out
+
+    def _moved(self, windows: tuple, offsets: tuple, shape: tuple) -> tuple:
+        """The windows of an equation over `shape`, for its element i + offsets computed at element i of `space`:
+        the start moves back by the offset; the count from the end is counted from the end of `space`, which
+        differs from `shape`'s where the value is repeated over a smaller or larger space (its rows 4:6 for the
+        3 rows of another value: an element of a row below 6 - end is one of a row below 3 - (end + 4 - 3))."""
+        pad = len(self.space) - len(shape)
+        moved = []
+        for a, ((lo, hi), p) in enumerate(zip(windows, offsets)):
+            d = shape[a] if a < len(shape) else 1
+            extra = 0 if d == 1 else dim_sum([d, negated(self.space[pad + a])])
+            if not isinstance(extra, int):
+                raise TooLarge  # (sizes the compiler cannot relate: the value is read, not repeated)
+            moved.append((lo - p, hi + p - extra))
+        return tuple(moved)
 
     def _unchanged(self, trial: "Aligner", sources) -> bool:
         """No in-place update between the repeated computation's start and here writes an array it reads: the
