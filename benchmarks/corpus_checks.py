@@ -247,8 +247,9 @@ def c_target(text: str, forms: dict[str, str], numpy_module, points: list[Point]
 
 
 def check_kernel(text: str, params: list[str], inputs: list[list], as_annotated: Callable, c: bool = False,
-                 folder: Path | None = None) -> Outcomes:
-    """Every form of the kernel `f` in `text` (a whole module) on every input; see the module docstring."""
+                 folder: Path | None = None, only: set[str] | None = None) -> Outcomes:
+    """Every form of the kernel `f` in `text` (a whole module) on every input (with `only`, the forms named there
+    and `f`); see the module docstring."""
     from gradcheck import autograd_kernels, load_source
 
     outcomes = Outcomes()
@@ -273,7 +274,9 @@ def check_kernel(text: str, params: list[str], inputs: list[list], as_annotated:
                 outcomes.guarded("f", lambda: _raises_too(module, args, raised))
         if not points:
             return outcomes
-        forms = declarations(points[0].args, points[0].expected, params)
+        forms = {form: declaration for form, declaration in declarations(points[0].args, points[0].expected,
+                                                                           params).items()
+                 if only is None or form in only}
         modules = {}
         for form, declaration in forms.items():
             modules[form], refusal = compiled_or_outcome(text + declaration,
