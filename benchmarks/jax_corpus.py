@@ -38,6 +38,9 @@ FILES = {"operators": "tests/lax_numpy_operators_test.py", "reducers": "tests/la
 SKIPPED_LISTS = {"JAX_RIGHT_OPERATOR_OVERLOADS": "the same kernels as the left ones (`x0 - x1`)",
                  "JAX_REDUCER_PROMOTE_INT_RECORDS": "promote_integers= is JAX's keyword only"}
 DERIVATIVES = {"g", "vg", "gall", "vjp", "fj"}
+# NumPy's loops give max/min of 0.0 and -0.0 either zero, by array length and alignment (np.fmax(zeros(4),
+# -zeros(4)) differs from np.fmax(zeros(20), -zeros(20))): vmap's batch and the C target may choose the other
+ZERO_SIGN_UNSPECIFIED = {"fmax", "fmin", "maximum", "minimum", "max", "min", "nanmax", "nanmin", "ptp", "clip"}
 OUTCOMES = ("pass", "skip", "refused", "arg-refused", "bad", "WRONG")
 
 
@@ -110,7 +113,11 @@ def check_case(case: Case, c: bool, folder: Path) -> dict:
                 except Exception:  # noqa: BLE001  NumPy raises: check_kernel's `f` checks the kernel raises too
                     continue
                 bits.guarded("bits", lambda args=args, expected=expected: bit_for_bit(module, args, expected))
-    return {"bits": bits.get("bits", ("skip", "")), **outcomes}
+    found = {"bits": bits.get("bits", ("skip", "")), **outcomes}
+    if case.record["name"] in ZERO_SIGN_UNSPECIFIED:
+        found = {form: ("pass", "NumPy's own choice: " + detail) if outcome == "WRONG" and "sign of a zero" in detail
+                 else (outcome, detail) for form, (outcome, detail) in found.items()}
+    return found
 
 
 def table(results: dict, totals: Counter) -> str:

@@ -221,7 +221,8 @@ def sample(found: list[Case], per_record: int, seed: str) -> list[Case]:
     usable = [c for c in found if c.supported]
     chooser = random.Random(seed)
     chooser.shuffle(usable)
-    usable.sort(key=lambda c: not c.differentiable)  # stable: one differentiable case leads
+    lead = next((c for c in usable if c.differentiable), None)
+    usable = ([lead] if lead else []) + [c for c in usable if c is not lead]  # one differentiable case leads
     picked, seen = usable[:1], set()
     for case in usable[1:]:
         key = (tuple(str(d) for d in case.dtypes), tuple(str(s) for s in case.shapes))

@@ -12,7 +12,7 @@ from ..ir import Const
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, scientific_api as scientific, selection)
 from .call_args import Emitter, arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
-    leading_parameters, shape_args, static
+    leading_parameters, ravel, shape_args, static
 
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 
@@ -106,7 +106,19 @@ def _transpose(lowering, node, builder, x, axes_value, axes_node):
 def _np_transpose(lowering, node, builder, positional, keywords):
     _arity(lowering, node, "np.transpose", positional, keywords, 1, 2, ("axes",))
     axes, axes_node = _arg(lowering, positional, keywords, 1, "axes", node)
+    if axes is None and lowering._atom(positional[0], node).type.rank == 0:  # NumPy's 0-d array, where `x.T`
+        axes = ()  # would raise on a Python float
     return _transpose(lowering, node, builder, positional[0], axes, axes_node)
+
+
+def _outer(lowering, node, builder, positional, keywords):
+    """np.outer flattens both arguments first (`a.ravel()[:, None] * b.ravel()[None, :]`)."""
+    _arity(lowering, node, "np.outer", positional, keywords, 2, 2)
+    emit = Emitter(lowering, node, builder)
+    a, b = (emit.atom(array_like(lowering, node, builder, v)) for v in positional)
+    if a.type.rank is None or b.type.rank is None:
+        raise emit.error("np.outer needs the rank of its arguments", 'annotate them, e.g. x: "f64[n]"')
+    return emit("outer", ravel(emit, a), ravel(emit, b))
 
 
 def _swapaxes(lowering, node, builder, positional, keywords):
@@ -262,7 +274,7 @@ for _prim in ("var", "std"):
     FUNCTIONS[f"numpy.{_prim}"] = axes.moments(_prim, f"np.{_prim}")
 FUNCTIONS["numpy.dot"] = lambda lw, n, b, p, k: _matmul(lw, n, b, p, k, "np.dot")
 FUNCTIONS["numpy.matmul"] = _matmul
-FUNCTIONS["numpy.outer"] = elementwise("outer", 2, "np.outer")
+FUNCTIONS["numpy.outer"] = _outer
 FUNCTIONS["numpy.inner"] = contractions.inner
 FUNCTIONS["numpy.tensordot"] = contractions.tensordot
 FUNCTIONS["numpy.kron"] = contractions.kron

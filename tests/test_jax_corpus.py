@@ -1,0 +1,47 @@
+"""Minimal programs for what running JAX's NumPy op and reducer records through Lifted found (docs/corpora.md,
+benchmarks/jax_corpus.py).
+
+Each was a wrong number or an unlocated failure; each is checked by the driver's own checks: NumPy running the same
+source bit for bit, every transform against finite differences and autograd, vmap against a loop.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.corpus_checks import check_kernel
+from benchmarks.jax_corpus import bit_for_bit
+from gradcheck import load_source
+
+HEADER = "import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"
+
+
+def kernel_module(signature: str, body: str) -> str:
+    return HEADER + f"\n\n@kernel\ndef f({signature}):\n    return {body}\n"
+
+
+def all_forms_pass(text: str, params: list[str], inputs: list[list]) -> None:
+    outcomes = check_kernel(text, params, inputs, lambda args: args)
+    assert {form: outcome for form, (outcome, _) in outcomes.items() if outcome not in ("pass", "skip")} == {}, \
+        outcomes
+    module, python = load_source(text, "corpus_case.py"), {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    for args in inputs:
+        bit_for_bit(module, args, python["f"](*args))
+
+
+@pytest.mark.parametrize("x", [2.5, np.float64(-1.5), np.array(0.75)])
+def test_np_transpose_of_a_scalar(x):
+    """`np.transpose(x)` of a Python float was `x.T` (an AttributeError), and every derivative of it transposed
+    the cotangent with `.T` (a Python float's cotangent raised too); NumPy gives a 0-d array."""
+    all_forms_pass(kernel_module('x: "f64[]"', "np.transpose(x) * x"), ["x"], [[x]])
+
+
+@pytest.mark.parametrize("shapes", [((), (3,)), ((2, 3), (4,)), ((2, 1, 2), ()), ((3, 0), (2,))])
+def test_np_outer_flattens_its_arguments(shapes):
+    """np.outer of an argument that is not a vector was refused without a hint; NumPy flattens both."""
+    a_shape, b_shape = shapes
+    note = lambda s: f'"f64[{",".join(map(str, s))}]"'  # noqa: E731
+    text = kernel_module(f"a: {note(a_shape)}, b: {note(b_shape)}", "np.outer(a, b)")
+    rng = np.random.default_rng(0)
+    all_forms_pass(text, ["a", "b"], [[rng.normal(size=a_shape), rng.normal(size=b_shape)]])
