@@ -45,3 +45,21 @@ def test_np_outer_flattens_its_arguments(shapes):
     text = kernel_module(f"a: {note(a_shape)}, b: {note(b_shape)}", "np.outer(a, b)")
     rng = np.random.default_rng(0)
     all_forms_pass(text, ["a", "b"], [[rng.normal(size=a_shape), rng.normal(size=b_shape)]])
+
+
+@pytest.mark.parametrize("body, x", [("np.log(x)", 0.0), ("np.power(x, y)", 0.0), ("np.arctan2(x, y)", -0.0),
+                                     ("np.sqrt(x) * y", 0.0)])
+def test_derivatives_at_a_python_float_follow_numpy(body, x):
+    """A transform's `g / x` at a Python float 0.0 raised ZeroDivisionError (Python's division of Python floats),
+    where the primal's NumPy function gives inf or nan: a transform computes in the annotated dtype, so a Python
+    float for an "f64[]" parameter is the NumPy float64 of the same value there."""
+    text = kernel_module('x: "f64[]", y: "f64[]"', body) + "\n\ng = grad(f)\nfj = jvp(f)\nfvjp = vjp(f)\n"
+    module, python = load_source(text, "corpus_case.py"), {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    with np.errstate(all="ignore"):
+        numpy_scalars = [np.float64(x), np.float64(-0.5)]
+        for form, extra in (("g", []), ("fj", [1.0]), ("fvjp", [1.0])):
+            got = getattr(module, form)(x, -0.5, *extra)  # raised ZeroDivisionError
+            want = getattr(module, form)(*numpy_scalars, *extra)  # NumPy's inf or nan
+            np.testing.assert_array_equal(np.asarray(got, float), np.asarray(want, float), err_msg=form)
+        assert module.fj(x, -0.5, 1.0)[0] == python["f"](np.float64(x), np.float64(-0.5))

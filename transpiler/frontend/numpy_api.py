@@ -240,7 +240,7 @@ def _refuse(message: str, hint: str) -> Handler:
 FUNCTIONS: dict[str, Handler] = {}
 for _prim in ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "arctan", "arcsin", "arccos",
               "sinh", "cosh", "abs", "sign", "square", "reciprocal", "floor", "ceil", "negative", "logical_not",
-              "log2", "log10", "exp2", "arcsinh", "arccosh", "arctanh", "sinc"):
+              "log2", "log10", "exp2", "arcsinh", "arccosh", "arctanh", "sinc", "trunc", "rint"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
 FUNCTIONS["numpy.absolute"] = elementwise("abs", 1, "np.absolute")
 FUNCTIONS["numpy.fabs"] = elementwise("abs", 1, "np.fabs")
@@ -301,6 +301,7 @@ FUNCTIONS["numpy.ones_like"] = _like("ones_like")
 FUNCTIONS["numpy.arange"] = _arange
 FUNCTIONS["numpy.eye"] = _filled("eye")
 FUNCTIONS["numpy.any"] = reduction("any", "np.any")
+FUNCTIONS["numpy.all"] = reduction("all", "np.all")
 FUNCTIONS["numpy.argmax"] = _argmax
 FUNCTIONS["builtins.len"] = _len
 FUNCTIONS["numpy.shape"] = _np_shape
