@@ -135,7 +135,7 @@ class Point:
 
         def along(t: float) -> list:
             shifted = copies(self.args)
-            shifted[0] = point + t * direction if np.ndim(point) else float(point + t * direction)
+            shifted[0] = float(point + t * direction) if type(point) in (int, float) else point + t * direction
             result = self.reference(*shifted)
             return [np.asarray(r, dtype=float) for r in (result if isinstance(result, tuple) else (result,))]
         derivatives = derivative if isinstance(self.expected, tuple) else (derivative,)

@@ -32,9 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import jax_indexing
+from .jax_indexing import IndexCase
 from .jax_records import Case, cases, inputs, kernel_text, records, sample
 
 FILES = {"operators": "tests/lax_numpy_operators_test.py", "reducers": "tests/lax_numpy_reducers_test.py"}
+INDEXING = "tests/lax_numpy_indexing_test.py"  # benchmarks/jax_indexing.py
 SKIPPED_LISTS = {"JAX_RIGHT_OPERATOR_OVERLOADS": "the same kernels as the left ones (`x0 - x1`)",
                  "JAX_REDUCER_PROMOTE_INT_RECORDS": "promote_integers= is JAX's keyword only"}
 DERIVATIVES = {"g", "vg", "gall", "vjp", "fj"}
@@ -50,7 +53,7 @@ def family_of(list_name: str) -> str:
     return {"JAX_BITWISE_OP_RECORDS": "bitwise", "JAX_OPERATOR_OVERLOADS": "operators"}.get(list_name, "functions")
 
 
-def collect(jax: Path, per_record: int, only: set[str] | None) -> tuple[list[Case], Counter]:
+def collect(jax: Path, per_record: int, only: set[str] | None) -> tuple[list[Case | IndexCase], Counter]:
     """The sampled cases of every record, and per family how many combinations exist, in Lifted's dtypes."""
     picked, totals = [], Counter()
     for file in FILES.values():
@@ -65,6 +68,11 @@ def collect(jax: Path, per_record: int, only: set[str] | None) -> tuple[list[Cas
                 totals[family, "all"] += len(combos)
                 totals[family, "lifted dtypes"] += sum(c.supported for c in combos)
                 picked += sample(combos, per_record, f"{list_name}:{index}")
+    indexing = jax / INDEXING
+    if indexing.exists():
+        found, combinations = jax_indexing.cases(indexing, per_spec=2)
+        picked += [c for c in found if not only or c.group in only or c.record["name"] in only]
+        totals["indexing", "all"] = totals["indexing", "lifted dtypes"] = combinations
     return picked, totals
 
 
@@ -88,14 +96,14 @@ def bit_for_bit(module, args: list, expected) -> str:
     return "pass"
 
 
-def check_case(case: Case, c: bool, folder: Path) -> dict:
+def check_case(case: Case | IndexCase, c: bool, folder: Path) -> dict:
     from gradcheck import load_source
 
     from .corpus_checks import check_kernel, compiled_or_outcome
     from .corpus_oracles import Outcomes, copies
 
-    text, params = kernel_text(case)
-    sets = inputs(case)
+    text, params = (jax_indexing.kernel_text if isinstance(case, IndexCase) else kernel_text)(case)
+    sets = (jax_indexing.inputs if isinstance(case, IndexCase) else inputs)(case)
     only = {"fv"} | (DERIVATIVES if case.differentiable else set()) | ({"c"} if c else set())
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
