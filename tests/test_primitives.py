@@ -909,6 +909,8 @@ case("where", "where-select", "a: f64[3,4], b: f64[4]",
      "np.select([a > 0, a < -1, b > 0.5], [a * b, a * a, b], default=1.1)", vjp=True)
 case("where", "where-select_scalars", "a: f64[3,4]", "np.select((a > 0.5, a < 0), (2.0, a))",
      oracle="np.select((a > 0.5, a < 0), (2.0 + 0.0 * a, a), 0.0)")
+case("where", "where-signbit", "x: f64[3,4]", "np.where(np.signbit(x), -x, x * x) + np.signbit(x - x)",
+     oracle="np.where(x < 0, -x, x * x) + 0.0")
 case("where", "where-all", "x: f64[3,4]", "np.where(np.all(x > -1.0, axis=0, keepdims=True), x, -x) * np.all(x)")
 case("where", "where-isfinite", "x: f64[3,4]", "np.where(np.isfinite(x) & ~np.isnan(x) & ~np.isinf(x), x, 0.0)",
      oracle="x")
@@ -1045,6 +1047,7 @@ NON_DIFFERENTIABLE = {
     "isnan": "a test: a boolean",
     "isinf": "a test: a boolean",
     "isfinite": "a test: a boolean",
+    "signbit": "a test: a boolean",
     "argmin": "a position: an integer",
     "stop_gradient": "the value itself with a zero derivative, by definition",
     "python_int": "an integer (a `range` bound as the Python int the loop index starts from)",

@@ -341,7 +341,7 @@ FUNCTIONS["numpy.split"] = arrays.split
 FUNCTIONS.update({"numpy.vsplit": arrays.split_along("np.vsplit", 0), "numpy.hsplit": arrays.split_along("np.hsplit", 1),
                   "numpy.dsplit": arrays.split_along("np.dsplit", 2), "numpy.moveaxis": axes.moveaxis,
                   "numpy.rollaxis": axes.rollaxis, "numpy.array_split": arrays.array_split})
-for _prim in ("isnan", "isinf", "isfinite"):
+for _prim in ("isnan", "isinf", "isfinite", "signbit"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
 for _prim in ("expit", "logit", "erf", "erfc", "ndtr", "log_ndtr", "gammaln", "digamma"):
     FUNCTIONS[f"scipy.special.{_prim}"] = elementwise(_prim, 1, _prim)
