@@ -100,3 +100,14 @@ def test_index_refusals_have_a_place_and_a_hint(body, word):
     with pytest.raises(TranspileError) as raised:
         load_source(kernel_module('x: "f64[3,4]", i: "i64[2]"', body), "corpus_case.py")
     assert raised.value.loc is not None and raised.value.loc.line > 0 and word in raised.value.hint
+
+
+@pytest.mark.parametrize("x, note", [(5, "i64[]"), (2.5, "f64[]"), (np.float32(1.5), "f32[]")])
+def test_np_negative_of_a_python_number_is_a_numpy_scalar(x, note):
+    """np.negative(x) of a Python number was Python's `-x`, a Python int or float (weak in NumPy's promotion),
+    where NumPy gives an int64 or float64."""
+    text = kernel_module(f'x: "{note}", v: "f32[2]"', "np.negative(x), v * np.negative(x)")
+    module, python = load_source(text, "corpus_case.py"), {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    v = np.array([1.0, -2.0], np.float32)
+    bit_for_bit(module, [x, v], python["f"](x, v))

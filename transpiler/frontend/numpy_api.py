@@ -20,7 +20,7 @@ Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 # rendered as Python's operator, which on two Python numbers gives a Python number (weak, where NumPy's function
 # gives a float64 that promotes `x32 * np.add(1.0, 2.0)` to float64) and raises (ZeroDivisionError, OverflowError)
 # or returns a complex number where the NumPy function gives inf or nan
-_INFIX = frozenset({"add", "subtract", "multiply", "divide", "power", "floor_divide", "mod"})
+_INFIX = frozenset({"add", "subtract", "multiply", "divide", "power", "floor_divide", "mod", "negative"})
 _LOGICAL = frozenset({"logical_and", "logical_or"})  # rendered `&`, `|` unless spelled
 
 
