@@ -48,3 +48,54 @@ def test_the_driver_rewrites_and_checks_every_form(tmp_path):
         outcomes = check_kernel(text, params, args[:3] + args[-4:], annotated_dtypes(name))
         assert {form for form, (outcome, _) in outcomes.items() if outcome != "pass"} <= {"fj"}, outcomes
         assert {"f", "g", "vg", "vjp", "fv"} <= set(outcomes)
+
+
+OPERATOR_RECORDS = '''
+import numpy as np
+from jax._src import test_util as jtu
+
+all_shapes = [jtu.NUMPY_SCALAR_SHAPE, jtu.PYTHON_SCALAR_SHAPE, (), (3,), (2, 3), (0,)]
+float_dtypes = jtu.dtypes.all_floating
+
+def op_record(*args, **kwargs):
+    raise AssertionError("never called: the driver brings its own")
+
+JAX_ONE_TO_ONE_OP_RECORDS = [
+    op_record("log", 1, float_dtypes + jtu.dtypes.complex, all_shapes, jtu.rand_positive, ["rev"]),
+    op_record("arctan2", 2, float_dtypes, all_shapes, partial(jtu.rand_uniform, low=-1.5), ["rev"]),
+]
+JAX_OPERATOR_OVERLOADS = [op_record("__mul__", 2, jtu.dtypes.integer, all_shapes, jtu.rand_default, [])]
+JAX_RIGHT_OPERATOR_OVERLOADS = [op_record("__rmul__", 2, jtu.dtypes.integer, all_shapes, jtu.rand_default, [])]
+'''
+
+REDUCER_RECORDS = '''
+nonempty_shapes = [jtu.PYTHON_SCALAR_SHAPE, (2, 3)]
+JAX_REDUCER_NO_DTYPE_RECORDS = [op_record("max", 1, [np.float64, jnp.bfloat16], nonempty_shapes, jtu.rand_default, [])]
+JAX_REDUCER_WHERE_NO_INITIAL_RECORDS = [op_record("mean", 1, [np.float32], nonempty_shapes, jtu.rand_default, [])]
+'''
+
+
+def test_the_jax_driver_reads_records_and_checks_every_form(tmp_path):
+    """benchmarks.jax_corpus (docs/corpora.md) without a JAX checkout: records shaped like JAX's, parsed, sampled,
+    written as kernels and checked."""
+    from benchmarks.jax_corpus import check_case, collect
+    from benchmarks.jax_records import kernel_text
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "lax_numpy_operators_test.py").write_text(OPERATOR_RECORDS)
+    (tmp_path / "tests" / "lax_numpy_reducers_test.py").write_text(REDUCER_RECORDS)
+    picked, totals = collect(tmp_path, per_record=3, only=None)
+    assert {c.record["name"] for c in picked} == {"log", "arctan2", "__mul__", "max", "mean"}  # no right overloads
+    assert totals["functions", "all"] > totals["functions", "lifted dtypes"] > 0  # float16, complex: not run
+    texts = {c.label(): kernel_text(c)[0] for c in picked}
+    assert any("return np.log(x0)" in t and 'x0: "f64[' in t for t in texts.values())
+    assert any("return x0 * x1" in t for t in texts.values())
+    assert any("np.mean(x0, axis=" in t and "where=where" in t and '"bool[' in t for t in texts.values())
+    for case in picked:
+        outcomes = check_case(case, c=case.record["name"] == "log", folder=tmp_path)
+        verdicts = {form: outcome for form, (outcome, _) in outcomes.items()}
+        assert not {"bad", "WRONG"} & set(verdicts.values()), (case.label(), outcomes)
+        if case.record["name"] == "log" and case.differentiable:
+            assert verdicts["bits"] == "pass" and verdicts.get("c") == "pass" and "fj" in verdicts
+        if case.record["name"] == "mean":
+            assert verdicts["bits"] == "refused"  # where= is refused with its place

@@ -509,6 +509,8 @@ case("getitem", "getitem-from_shape", "x: f64[n,d]", "x[x.shape[0] - 1]")
 # --- non-differentiable entries used inside differentiated kernels: they act as constants -------------------------
 case("sign", "sign-times_x", "x: f64[3,4]", "x * np.sign(x)")
 case("floor", "floor-times_x", "x: f64[3,4]", "x * np.floor(x) + np.ceil(x)")
+case("floor", "floor-trunc_rint", "x: f64[3,4]", "x * np.trunc(x) + np.rint(x) * x + np.trunc(x * 0.0 - 0.25)",
+     domain={"x": "big"})
 case("floor_divide", "floor_divide-times_x", "x: f64[3,4]", "(x // 0.7) * x", domain={"x": "big"},
      oracle="np.floor(x / 0.7) * x")
 case("less", "compare-mask", "x: f64[3,4], y: f64[4]",
@@ -908,6 +910,9 @@ case("where", "where-select", "a: f64[3,4], b: f64[4]",
      "np.select([a > 0, a < -1, b > 0.5], [a * b, a * a, b], default=1.1)", vjp=True)
 case("where", "where-select_scalars", "a: f64[3,4]", "np.select((a > 0.5, a < 0), (2.0, a))",
      oracle="np.select((a > 0.5, a < 0), (2.0 + 0.0 * a, a), 0.0)")
+case("where", "where-signbit", "x: f64[3,4]", "np.where(np.signbit(x), -x, x * x) + np.signbit(x - x)",
+     oracle="np.where(x < 0, -x, x * x) + 0.0")
+case("where", "where-all", "x: f64[3,4]", "np.where(np.all(x > -1.0, axis=0, keepdims=True), x, -x) * np.all(x)")
 case("where", "where-isfinite", "x: f64[3,4]", "np.where(np.isfinite(x) & ~np.isnan(x) & ~np.isinf(x), x, 0.0)",
      oracle="x")
 case("concatenate", "concatenate-roll", "x: f64[5]", "np.roll(x, 2)", vjp=True)
@@ -1022,6 +1027,9 @@ NON_DIFFERENTIABLE = {
     "sign": "piecewise constant: zero derivative almost everywhere",
     "floor": "piecewise constant: zero derivative almost everywhere",
     "ceil": "piecewise constant: zero derivative almost everywhere",
+    "trunc": "piecewise constant: zero derivative almost everywhere",
+    "rint": "piecewise constant: zero derivative almost everywhere",
+    "all": "a truth value",
     "less": "comparison: a boolean",
     "less_equal": "comparison: a boolean",
     "greater": "comparison: a boolean",
@@ -1040,6 +1048,7 @@ NON_DIFFERENTIABLE = {
     "isnan": "a test: a boolean",
     "isinf": "a test: a boolean",
     "isfinite": "a test: a boolean",
+    "signbit": "a test: a boolean",
     "argmin": "a position: an integer",
     "stop_gradient": "the value itself with a zero derivative, by definition",
     "python_int": "an integer (a `range` bound as the Python int the loop index starts from)",

@@ -204,7 +204,8 @@ def _transpile(text: str, path: str, options: Options, extra: tuple[Declaration,
         # a transform's code is typed from the annotations (branches merged by vmap, adjoint casts): a Python number
         # that would promote otherwise is refused there, as in the compiled modules (analysis/python_numbers.py)
         return [render_function(fn, display, options.delete_dead, options.check_args,
-                                typed_scalars=tuple(weak_sensitive(fn)) if transformed else ()) for fn in functions]
+                                typed_scalars=tuple(weak_sensitive(fn)) if transformed else (),
+                                numpy_scalars=transformed) for fn in functions]
 
     module_lines = render_module_arrays(lowered, display, options.delete_dead)  # (renames them first)
     rendered = render(lowered.functions[:lowered.kernel_count])

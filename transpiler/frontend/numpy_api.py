@@ -13,7 +13,7 @@ from . import (array_functions as arrays, axis_functions as axes, contractions, 
                padding, scientific_api as scientific, selection)
 from .partition import partition
 from .call_args import Emitter, arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
-    leading_parameters, shape_args, static
+    leading_parameters, ravel, shape_args, static
 
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 
@@ -21,7 +21,7 @@ Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 # rendered as Python's operator, which on two Python numbers gives a Python number (weak, where NumPy's function
 # gives a float64 that promotes `x32 * np.add(1.0, 2.0)` to float64) and raises (ZeroDivisionError, OverflowError)
 # or returns a complex number where the NumPy function gives inf or nan
-_INFIX = frozenset({"add", "subtract", "multiply", "divide", "power", "floor_divide", "mod"})
+_INFIX = frozenset({"add", "subtract", "multiply", "divide", "power", "floor_divide", "mod", "negative"})
 _LOGICAL = frozenset({"logical_and", "logical_or"})  # rendered `&`, `|` unless spelled
 
 
@@ -107,7 +107,19 @@ def _transpose(lowering, node, builder, x, axes_value, axes_node):
 def _np_transpose(lowering, node, builder, positional, keywords):
     _arity(lowering, node, "np.transpose", positional, keywords, 1, 2, ("axes",))
     axes, axes_node = _arg(lowering, positional, keywords, 1, "axes", node)
+    if axes is None and lowering._atom(positional[0], node).type.rank == 0:  # NumPy's 0-d array, where `x.T`
+        axes = ()  # would raise on a Python float
     return _transpose(lowering, node, builder, positional[0], axes, axes_node)
+
+
+def _outer(lowering, node, builder, positional, keywords):
+    """np.outer flattens both arguments first (`a.ravel()[:, None] * b.ravel()[None, :]`)."""
+    _arity(lowering, node, "np.outer", positional, keywords, 2, 2)
+    emit = Emitter(lowering, node, builder)
+    a, b = (emit.atom(array_like(lowering, node, builder, v)) for v in positional)
+    if a.type.rank is None or b.type.rank is None:
+        raise emit.error("np.outer needs the rank of its arguments", 'annotate them, e.g. x: "f64[n]"')
+    return emit("outer", ravel(emit, a), ravel(emit, b))
 
 
 def _swapaxes(lowering, node, builder, positional, keywords):
@@ -229,7 +241,7 @@ def _refuse(message: str, hint: str) -> Handler:
 FUNCTIONS: dict[str, Handler] = {}
 for _prim in ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "arctan", "arcsin", "arccos",
               "sinh", "cosh", "abs", "sign", "square", "reciprocal", "floor", "ceil", "negative", "logical_not",
-              "log2", "log10", "exp2", "arcsinh", "arccosh", "arctanh", "sinc"):
+              "log2", "log10", "exp2", "arcsinh", "arccosh", "arctanh", "sinc", "trunc", "rint"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
 FUNCTIONS["numpy.absolute"] = elementwise("abs", 1, "np.absolute")
 FUNCTIONS["numpy.fabs"] = elementwise("abs", 1, "np.fabs")
@@ -263,7 +275,7 @@ for _prim in ("var", "std"):
     FUNCTIONS[f"numpy.{_prim}"] = axes.moments(_prim, f"np.{_prim}")
 FUNCTIONS["numpy.dot"] = lambda lw, n, b, p, k: _matmul(lw, n, b, p, k, "np.dot")
 FUNCTIONS["numpy.matmul"] = _matmul
-FUNCTIONS["numpy.outer"] = elementwise("outer", 2, "np.outer")
+FUNCTIONS["numpy.outer"] = _outer
 FUNCTIONS["numpy.inner"] = contractions.inner
 FUNCTIONS["numpy.tensordot"] = contractions.tensordot
 FUNCTIONS["numpy.kron"] = contractions.kron
@@ -330,7 +342,7 @@ FUNCTIONS["numpy.split"] = arrays.split
 FUNCTIONS.update({"numpy.vsplit": arrays.split_along("np.vsplit", 0), "numpy.hsplit": arrays.split_along("np.hsplit", 1),
                   "numpy.dsplit": arrays.split_along("np.dsplit", 2), "numpy.moveaxis": axes.moveaxis,
                   "numpy.rollaxis": axes.rollaxis, "numpy.array_split": arrays.array_split})
-for _prim in ("isnan", "isinf", "isfinite"):
+for _prim in ("isnan", "isinf", "isfinite", "signbit"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
 for _prim in ("expit", "logit", "erf", "erfc", "ndtr", "log_ndtr", "gammaln", "digamma"):
     FUNCTIONS[f"scipy.special.{_prim}"] = elementwise(_prim, 1, _prim)

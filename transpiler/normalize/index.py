@@ -17,6 +17,10 @@ def _as_tuples(value):
     return tuple(_as_tuples(v) for v in value.items) if isinstance(value, ListValue) else value
 
 
+def _has_items(value) -> bool:
+    return any(_has_items(v) for v in value) if isinstance(value, tuple) else True
+
+
 class Indexing:
     """Mixed into `Lowering`. Relies on its `expr`, `error`, `_atom`, `_bind`, `_named`."""
 
@@ -76,9 +80,12 @@ class Indexing:
             return value
         if isinstance(value, tuple):
             raise self.error(item.value, "a tuple inside an index is not supported", "write x[i, j]")
+        empty_list = isinstance(value, ListValue) and not _has_items(_as_tuples(value))
         if isinstance(value, ListValue):  # `x[[0, 2]]`: NumPy reads a list in an index as the array it makes of it
             value = array(self, item.value, builder, [_as_tuples(value)], {})
         atom = self._atom(value, item.value)
+        if empty_list:  # `x[[]]`: an empty list in an index is NumPy's empty array of positions (np.intp)
+            atom = self._bind(builder, item.value, "astype", [atom], {"dtype": "i64"})
         if isinstance(atom, Const):
             if isinstance(atom.value, int) and not isinstance(atom.value, bool):
                 return atom.value

@@ -155,7 +155,9 @@ elementwise("power", [_power_base, _power_exponent],
             infix("**"), "lifted_power({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow,
             python_operator=True, batch=_batch_power, cuda_uniform=((1, 0.5, "sqrt({0})"),), bools="int8",
             bools_with_numbers=True)
-elementwise("negative", [lambda g, y, a: -g], lambda args, p: cg.unary("-", args[0]), "(-{0})",
+elementwise("negative", [lambda g, y, a: -g],
+            lambda args, p: cg.call(p["spelled"], *args) if (p or {}).get("spelled") else cg.unary("-", args[0]),
+            "(-{0})",
             result="promote", bools="an error", fold=operator.neg, simplify=_simplify_neg, python_operator=True,
             scalar_c="any")
 elementwise("floor_divide", [None, None], infix("//"), "lifted_floor_divide({0}, {1})", result="promote", bools="int8",

@@ -10,6 +10,7 @@ import math
 from typing import Callable, Sequence
 
 import libcst as cst
+import numpy as np
 
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType, broadcast_shapes, promote
@@ -163,8 +164,14 @@ elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} 
 elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})", bools="int8")
 elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "lifted_abs({0})", result="promote")
 elementwise("sign", [None], np_call("sign"), "lifted_sign({0})", result="promote", diff=False, bools="an error")
-elementwise("floor", [None], np_call("floor"), "floor({0})", diff=False, bools="bool")
-elementwise("ceil", [None], np_call("ceil"), "ceil({0})", diff=False, bools="bool")
+# NumPy 2.3 and later keep an integer or boolean argument's dtype in floor, ceil and trunc (the identity); earlier
+# versions give float64 for integers and float16 for booleans
+_ROUNDING_KEEPS_INTEGERS = np.floor(np.zeros(1, np.int32)).dtype == np.int32
+for _name in ("floor", "ceil", "trunc"):
+    elementwise(_name, [None], np_call(_name), f"{_name}({{0}})", diff=False,
+                result="promote" if _ROUNDING_KEEPS_INTEGERS else "float",
+                bools=None if _ROUNDING_KEEPS_INTEGERS else "float16")
+elementwise("rint", [None], np_call("rint"), "rint({0})", diff=False)  # to the nearest, ties to even, as C's
 # NumPy's npy_deg2rad and npy_rad2deg: one multiplication by the rounded constant, as here and in C
 _DEG2RAD, _RAD2DEG = math.pi / 180.0, 180.0 / math.pi
 elementwise("deg2rad", [lambda g, y, x: g * _DEG2RAD], np_call("deg2rad"), f"({{0}} * {_DEG2RAD!r})")

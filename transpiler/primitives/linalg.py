@@ -185,9 +185,15 @@ def _inverse(perm):
 
 
 def _vjp_transpose(g, out, x, active=None, axes=None):
+    if x.rank is not None and x.rank <= 1:  # the identity; `.T` of a Python float cotangent would raise
+        return [g]
     if axes is None:
         return [g.T]
     return [ops.transpose(g, axes=_inverse(_perm({"axes": axes}, x.rank)))]
+
+
+def _jvp_transpose(tangents, out, x, axes=None):
+    return tangents[0] if x.rank is not None and x.rank <= 1 else ops.transpose(tangents[0], axes=axes)
 
 
 def _batch_transpose(ctx, prim, args, batched, axes=None):
@@ -198,7 +204,7 @@ def _batch_transpose(ctx, prim, args, batched, axes=None):
 
 register(Primitive(
     name="transpose", infer=_infer_transpose, render=_render_transpose, family="linalg", views=True,
-    vjp=_vjp_transpose, jvp=lambda tangents, out, x, axes=None: ops.transpose(tangents[0], axes=axes),
+    vjp=_vjp_transpose, jvp=_jvp_transpose,
     batch=_batch_transpose,
     temp_name="t",
 ))

@@ -35,5 +35,6 @@ register(Primitive(
     name="not", family="elementwise", render=lambda args, p: cg.unary("not", args[0]),
     infer=lambda types, p: TensorType("bool", (), weak=True), cuda="(!{0})", scalar_c="any", python_numbers="made",
     batch=_batch_not, fold=operator.not_, temp_name="mask"))
-for _name, _cuda in (("isnan", "isnan({0})"), ("isinf", "isinf({0})"), ("isfinite", "isfinite({0})")):
+for _name, _cuda in (("isnan", "isnan({0})"), ("isinf", "isinf({0})"), ("isfinite", "isfinite({0})"),
+                     ("signbit", "signbit({0})")):  # (signbit: -0.0 and a NaN with its sign bit set too)
     elementwise(_name, [None], np_call(_name), _cuda, result="bool", temp="mask", diff=False)

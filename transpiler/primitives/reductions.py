@@ -175,3 +175,7 @@ register(Primitive(  # `np.any(mask)`: does any example take this branch (stay i
     name="any", infer=_infer("bool"), render=_render("np.any"), family="reduction", temp_name="some",
     batch=batch_reduction,
 ))
+register(Primitive(  # `np.all(x)`, a truth value as np.any's
+    name="all", infer=_infer("bool"), render=_render("np.all"), family="reduction", temp_name="every",
+    batch=batch_reduction,
+))

@@ -90,6 +90,7 @@ def affine_energy(x: "f64[n,d]", b: "f64[d]", s: "f64[n,1]", c: "f64[]"):
 
 def affine_energy_grad(x: "f64[n,d]", b: "f64[d]", s: "f64[n,1]", c: "f64[]"):
     _check_args('affine_energy_grad', x, b, s, c)
+    c = np.float64(c)
     # broadcast_add_adjoint.py:7  z = x * s + b + c
     z = x * s + b + c
     del s, b, c

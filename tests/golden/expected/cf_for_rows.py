@@ -99,6 +99,7 @@ def logistic_loss_by_rows(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
 
 def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
     _check_args('logistic_loss_by_rows_grad', X, w, b)
+    b = np.float64(b)
     tape_e = []
     n = X.shape[0]
     d = X.shape[1]

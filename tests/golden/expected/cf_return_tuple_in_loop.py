@@ -115,6 +115,7 @@ def first_crossing(x: "f64[n]", level: "f64[]"):
 
 def first_crossing_vjp(x: "f64[n]", level: "f64[]", ct):
     _check_args('first_crossing_vjp', x, level)
+    level = np.float64(level)
     tape_mask_2 = []
     tape_total_1 = []
     tape_i = []

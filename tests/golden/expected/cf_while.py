@@ -99,6 +99,7 @@ def halve_until_small(x: "f64[]", y: "f64[n]"):
 
 def halve_until_small_grad(x: "f64[]", y: "f64[n]"):
     _check_args('halve_until_small_grad', x, y)
+    x = np.float64(x)
     # cf_while.py:7  v = x * np.sum(y)
     s = np.sum(y)
     v = x * s

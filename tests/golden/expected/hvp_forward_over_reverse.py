@@ -128,6 +128,7 @@ def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
 
 def bump_grad(x: "f64[]"):
     _check_args('bump_grad', x)
+    x = np.float64(x)
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
     e = np.exp(-x * x)
     t_3 = e * np.sin(x)
@@ -147,6 +148,7 @@ def bump_grad(x: "f64[]"):
 
 def bump_second(x: "f64[]"):
     _check_args('bump_second', x)
+    x = np.float64(x)
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
     e = np.exp(-x * x)
     t_2 = np.sin(x)

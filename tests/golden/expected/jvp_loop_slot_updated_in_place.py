@@ -227,6 +227,7 @@ def recurrence_jvp(x: "f64[n]", y: "f64[n]", tx: "f64[n]"):
 
 def updated_parameter_jvp(x: "f64[n]", k: "f64[]", tx: "f64[n]"):
     _check_args('updated_parameter_jvp', x, k, tx)
+    k = np.float64(k)
     # jvp_loop_slot_updated_in_place.py:16  x[i] = x[i] * k + 1.0
     _check_unshared('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x, k=k)
     n = x.shape[0]

@@ -101,6 +101,8 @@ def gp_negative_log_likelihood(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n
 
 def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('gp_grad', log_scale, log_noise, x, y)
+    log_scale = np.float64(log_scale)
+    log_noise = np.float64(log_noise)
     n = x.shape[0]
     # linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
     diff = x[:, None, :] - x[None, :, :]
@@ -165,6 +167,9 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
 
 def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]", tlog_noise: "f64[]"):
     _check_args('gp_tangent', log_scale, log_noise, x, y, tlog_noise)
+    log_scale = np.float64(log_scale)
+    log_noise = np.float64(log_noise)
+    tlog_noise = np.float64(tlog_noise)
     n = x.shape[0]
     # linalg_gaussian_process.py:7  diff = x[:, None, :] - x[None, :, :]
     diff = x[:, None, :] - x[None, :, :]

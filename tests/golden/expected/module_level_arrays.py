@@ -104,6 +104,7 @@ def loss(w: "f64[3]", s: "f64[]"):
 
 def loss_grad(w: "f64[3]", s: "f64[]"):
     _check_args('loss_grad', w, s)
+    s = np.float64(s)
     # module_level_arrays.py:13  p = np.tanh(inputs @ w)
     t = np.tanh(inputs @ w)
     del w

@@ -132,6 +132,7 @@ def partial_sum(x: "f64[n]", m: "i64[]"):
 
 def safe_log_batched(x: "f64[B,n]", t: "f64[]"):
     _check_args('safe_log_batched', x, t)
+    t = np.float64(t)
     B = x.shape[0]
     # vmap_masked_control_flow.py:7  if np.sum(x) > t:
     mask = np.sum(x, axis=1) > t

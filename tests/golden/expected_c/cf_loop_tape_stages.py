@@ -95,6 +95,7 @@ def midpoint_steps(y0: "f64[n]", r: "f64[n]", h: "f64[]"):
 
 def midpoint_steps_grad(y0: "f64[n]", r: "f64[n]", h: "f64[]"):
     _check_args('midpoint_steps_grad', y0, r, h)
+    h = np.float64(h)
     n = y0.shape[0]
     # cf_loop_tape_stages.py:10  y2 = y + 0.5 * h * k1
     t_2 = 0.5 * h

@@ -96,6 +96,7 @@ def f(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
 
 def f_grad(x: "f64[n,d]", W: "f64[d,d]", s: "f64[]"):
     _check_args('f_grad', x, W, s)
+    s = np.float64(s)
     # closures_lambdas_partial.py:7  return act(x @ W)
     ds, dW_1 = _kernels.f_grad_block0(x, W, s)
     del x, W, s

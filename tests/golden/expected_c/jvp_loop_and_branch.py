@@ -99,6 +99,8 @@ def damped(x: "f64[n]", k: "f64[]"):
 
 def damped_jvp(x: "f64[n]", k: "f64[]", tx: "f64[n]", tk: "f64[]"):
     _check_args('damped_jvp', x, k, tx, tk)
+    k = np.float64(k)
+    tk = np.float64(tk)
     # jvp_loop_and_branch.py:8  for step in range(3):
     s_1, s_2 = _kernels.damped_jvp_block0(x, tx, k, tk)
     del x, tx, k, tk

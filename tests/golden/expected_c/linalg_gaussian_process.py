@@ -141,6 +141,8 @@ def gp_negative_log_likelihood(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n
 
 def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     _check_args('gp_grad', log_scale, log_noise, x, y)
+    log_scale = np.float64(log_scale)
+    log_noise = np.float64(log_noise)
     n, s, e, e_2, eye, k = _kernels.gp_grad_block0(x, log_scale, log_noise)
     del x, log_scale, log_noise
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
@@ -186,6 +188,9 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
 
 def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]", tlog_noise: "f64[]"):
     _check_args('gp_tangent', log_scale, log_noise, x, y, tlog_noise)
+    log_scale = np.float64(log_scale)
+    log_noise = np.float64(log_noise)
+    tlog_noise = np.float64(tlog_noise)
     tk, k = _kernels.gp_tangent_block0(x, log_scale, log_noise, tlog_noise)
     del x, log_scale, log_noise, tlog_noise
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)

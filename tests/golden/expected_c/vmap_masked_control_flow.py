@@ -137,6 +137,7 @@ def partial_sum(x: "f64[n]", m: "i64[]"):
 
 def safe_log_batched(x: "f64[B,n]", t: "f64[]"):
     _check_args('safe_log_batched', x, t)
+    t = np.float64(t)
     mask, other, zero = _kernels.safe_log_batched_block0(x, t)
     # vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
     some = np.any(mask)

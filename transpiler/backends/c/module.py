@@ -54,7 +54,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     stem = os.path.splitext(os.path.basename(path))[0]
     module_lines, module_block = render_module_arrays(lowered, display, delete_dead)  # (renames them first)
     rendered, emitted, constants, entries, loops = [], [], set(), [], []
-    for fn in lowered.functions:
+    for index, fn in enumerate(lowered.functions):
         fn = eliminate_dead_code(fn)
         typed_scalars = {p.name for p in weak_sensitive(fn)}  # (kernels are typed from the annotations)
         _refuse_number_merges(fn, target)
@@ -72,7 +72,8 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
             loops += made
         checks, body = split_entry_checks(host) if target == "cuda" else (None, host)
         rendered.append(render_function(body, display, delete_dead, check_args,
-                                        typed_scalars=tuple(p for p in body.params if p.name in typed_scalars)))
+                                        typed_scalars=tuple(p for p in body.params if p.name in typed_scalars),
+                                        numpy_scalars=index >= lowered.kernel_count))  # (a transform's)
         if target == "cuda":  # the public function calls the body through lifted.cuda.call (device arrays)
             public = rendered[-1]
             rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_body", doc=None)

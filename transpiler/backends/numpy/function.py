@@ -41,10 +41,14 @@ class _Line:
 
 
 def render_function(fn: Function, source_file: str, delete_dead: bool = True,
-                    check_args: bool = True, typed_scalars: tuple[Var, ...] = ()) -> RenderedFunction:
+                    check_args: bool = True, typed_scalars: tuple[Var, ...] = (),
+                    numpy_scalars: bool = False) -> RenderedFunction:
     """`check_args`: the function starts by checking its annotated arguments (`_check_args`, a module helper);
     `typed_scalars`: scalar parameters a compiled module computes with in their annotated dtype, where a Python
-    number would promote otherwise (analysis/python_numbers.py): the function refuses Python numbers for them."""
+    number would promote otherwise (analysis/python_numbers.py): the function refuses Python numbers for them;
+    `numpy_scalars` (a transform's code): a Python float given for another float64 scalar parameter becomes a NumPy
+    float64, the same number, so that the derivative code's `g / x` gives NumPy's inf or nan at x = 0.0 where
+    Python's division of Python floats would raise ZeroDivisionError."""
     fn = eliminate_dead_code(fn)
     renderer = _Renderer(fn, source_file, delete_dead)
     results = [a for a in result_atoms(fn.result) if isinstance(a, Var)]
@@ -69,6 +73,11 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         refusal = cg.call("_refuse_python_numbers", fn.name, named, *[cg.name(p.name) for p in typed_scalars])
         lines.insert(1 if "check_args" in renderer.helpers else 0, cg.source(refusal))
         renderer.helpers.add("python_numbers")
+    if numpy_scalars and fn.in_tree is None:
+        at = ("check_args" in renderer.helpers) + bool(typed_scalars)
+        for p in reversed([p for p in fn.params if p.type.shape == () and p.type.dtype == "f64"
+                           and p not in typed_scalars]):
+            lines.insert(at, cg.source(assign(p.name, cg.call("np.float64", cg.name(p.name)))).rstrip("\n"))
     if fn.in_tree is not None:
         types = [p.type for p in fn.params]
         texts = [(name, param_text(fn.params[tree[1]]) if tree[0] == "leaf" else

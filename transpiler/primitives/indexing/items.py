@@ -76,9 +76,11 @@ def infer_getitem(types: list[TensorType], params) -> TensorType:
         return infer_lanes(types, index)
     advanced = advanced_items(index, types)
     if len(advanced) > 1 and any(types[r.index].dtype == "bool" for r in advanced):
-        raise ShapeError("indexing with a boolean mask together with another index array is not supported",)
+        raise ShapeError("indexing with a boolean mask together with another index array is not supported",
+                         "index with one at a time (`x[mask][:, j]`), or turn the mask into positions first")
     if advanced and None in index:
-        raise ShapeError("combining an index array with None (np.newaxis) is not supported; expand dims after")
+        raise ShapeError("combining an index array with None (np.newaxis) is not supported",
+                         "index first, then add the axis: `x[i, j][:, None]` or np.expand_dims")
     if x.shape is None:
         return TensorType(x.dtype, None)
     shape, dims, gathered, array_at = [], iter(x.shape), [], None
@@ -102,7 +104,8 @@ def infer_getitem(types: list[TensorType], params) -> TensorType:
         dim = next(dims)
         if isinstance(item, int):
             if isinstance(dim, int) and not -dim <= item < dim:
-                raise ShapeError(f"index {item} is out of bounds for an axis of size {dim}")
+                raise ShapeError(f"index {item} is out of bounds for an axis of size {dim}",
+                                 f"NumPy raises IndexError here; an index of this axis is {-dim} to {dim - 1}")
         elif isinstance(item, slice):
             shape.append(_slice_length(item, dim, types))
     if paired:
