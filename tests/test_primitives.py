@@ -1029,7 +1029,6 @@ NON_DIFFERENTIABLE = {
     "ceil": "piecewise constant: zero derivative almost everywhere",
     "trunc": "piecewise constant: zero derivative almost everywhere",
     "rint": "piecewise constant: zero derivative almost everywhere",
-    "all": "a truth value",
     "less": "comparison: a boolean",
     "less_equal": "comparison: a boolean",
     "greater": "comparison: a boolean",

@@ -1,4 +1,4 @@
-"""`assert cond, msg` on a value known only at run time, and `np.all`, which such conditions are written with.
+"""`assert cond, msg` on a value known only at run time (its conditions are mostly `np.all(...)`, a reduction).
 
 The check is an effect (like `print`): it has no value anyone reads, keeps its place in program order, has no
 derivative, so it stays in the forward computation of every transform (the primal, a gradient's forward sweep, a
@@ -13,15 +13,7 @@ import libcst as cst
 
 from .. import codegen as cg
 from ..ir.types import TensorType
-from .batching import batch_reduction
-from .reductions import _infer, _render
 from .registry import Primitive, register
-
-register(Primitive(  # `np.all(mask)`: is every element true? (no derivative: a boolean)
-    name="all", infer=_infer("bool"), render=_render("np.all"), family="reduction", temp_name="every",
-    batch=batch_reduction,
-))
-
 
 def _render_assert(args, params):
     """`assert cond, message`; a check standing for another error NumPy raises (`error="ValueError"`: an argument
