@@ -1,6 +1,8 @@
 """NumPy functions added because users' programs (autograd's test suite, docs/corpora.md) hit them as refusals:
 np.cross, np.diagonal and np.trace (offsets, axes, stacks), np.sort and np.argsort, np.pad, np.append, np.rot90,
-`.squeeze()`, and the stacking functions given one array.
+`.squeeze()`, and the stacking functions given one array; then (the second half) what users write every day:
+NaN and infinity as constants, shapes compared as tuples, run-time asserts, np.partition read at its kth
+positions, np.r_ and np.c_, np.pad's reflect/symmetric/wrap modes, np.gradient at coordinates, np.all/np.any.
 
 The generic registry test (tests/test_primitives.py) checks each against autograd, finite differences and a loop
 for vmap; here: NumPy's exact bits and dtypes on the forms the registry cases do not cover (2-vectors, float32,

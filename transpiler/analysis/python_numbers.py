@@ -29,11 +29,14 @@ def weak_sensitive(fn: Function) -> list[Var]:
             and _changes(fn.body, {id(p): dataclasses.replace(p.type, weak=True)})]
 
 
-def _changes(block: list, types: dict, numbers_kept: bool = False) -> tuple[Eqn, str] | None:
+def _changes(block: list, types: dict, numbers_kept: bool = False, tainted: set | None = None) \
+        -> tuple[Eqn, str] | None:
     """Retype `block` with `types` (id -> the type a value takes instead); the first equation whose dtype changes,
     and its dtype retyped.
     `numbers_kept`: a result that becomes a Python number is no change (the host computes it as Python does; a
-    C loop kernel flags it), only a NumPy value of another dtype is."""
+    C loop kernel flags it), only a NumPy value of another dtype is. `tainted`: where given, the ids of values
+    computed from the retyped one; only their equations are judged (another loop's first iteration on its own
+    Python-number start is retyped, as it runs, but is not this value's doing)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
             if len(stmt.outs) != 1 or not any(id(a) in types for a in stmt.args):
@@ -42,22 +45,28 @@ def _changes(block: list, types: dict, numbers_kept: bool = False) -> tuple[Eqn,
                 new = stmt.prim.infer([_type(a, types) for a in stmt.args], dict(stmt.params))
             except Exception:  # noqa: BLE001 (a rule that cannot retype: the parameter is not judged by it)
                 continue
-            if _compares_otherwise(stmt, types) or new.dtype != stmt.out.type.dtype and not (numbers_kept and new.weak):
+            judged = tainted is None or any(id(a) in tainted for a in stmt.args)
+            if judged and (_compares_otherwise(stmt, types) or
+                           new.dtype != stmt.out.type.dtype and not (numbers_kept and new.weak)):
                 return stmt, promote([_type(a, types) for a in stmt.args]) if _compares_otherwise(stmt, types) \
                     else new.dtype
-            if new.weak != stmt.out.type.weak or new.dtype != stmt.out.type.dtype:
-                types[id(stmt.out)] = dataclasses.replace(stmt.out.type, dtype=new.dtype, weak=new.weak)
+            if new.weak != stmt.out.type.weak or new.dtype != stmt.out.type.dtype and judged:
+                types[id(stmt.out)] = dataclasses.replace(stmt.out.type, dtype=new.dtype if judged else
+                                                          stmt.out.type.dtype, weak=new.weak)
+                if tainted is not None and judged:
+                    tainted.add(id(stmt.out))
         elif isinstance(stmt, If):
-            changed = _changes(stmt.then_body, types, numbers_kept) or _changes(stmt.else_body, types, numbers_kept)
+            changed = _changes(stmt.then_body, types, numbers_kept, tainted) or \
+                _changes(stmt.else_body, types, numbers_kept, tainted)
             if changed:
                 return changed
-            _merge(stmt.outs, (stmt.then_results, stmt.else_results), types)
+            _merge(stmt.outs, (stmt.then_results, stmt.else_results), types, tainted)
         elif isinstance(stmt, Loop):
-            _merge(stmt.carried, (stmt.inits,), types)
-            changed = _changes(stmt.cond_body + stmt.body, types, numbers_kept)
+            _merge(stmt.carried, (stmt.inits,), types, tainted)
+            changed = _changes(stmt.cond_body + stmt.body, types, numbers_kept, tainted)
             if changed:
                 return changed
-            _merge(stmt.outs, (stmt.carried_out,), types)
+            _merge(stmt.outs, (stmt.carried_out,), types, tainted)
     return None
 
 
@@ -73,14 +82,15 @@ def _type(atom: Atom, types: dict):
     return types.get(id(atom), atom.type)
 
 
-def _merge(outs, sides: tuple, types: dict) -> None:
-    """A merged value stays weak only where every side is (a Python number on every path)."""
+def _merge(outs, sides: tuple, types: dict, tainted: set | None = None) -> None:
+    """A merged value stays weak only where every side is (a Python number on every path). (Its dtype stays the
+    slot's: a loop's Python-int start `v = 0` meeting floats is judged as the float it becomes, not as an int that
+    would make every loop with such a start look changed by whatever value is retyped.)"""
     for k, out in enumerate(outs):
-        values = [_type(side[k], types) for side in sides if k < len(side)]
-        if isinstance(out, Var) and out.type.weak != all(t.weak for t in values):
-            weak = not out.type.weak
-            dtype = out.type.dtype if not weak or len({t.dtype for t in values}) != 1 else values[0].dtype
-            types[id(out)] = dataclasses.replace(out.type, weak=weak, dtype=dtype)
+        if isinstance(out, Var) and out.type.weak != all(_type(side[k], types).weak for side in sides if k < len(side)):
+            types[id(out)] = dataclasses.replace(out.type, weak=not out.type.weak)
+            if tainted is not None and any(id(side[k]) in tainted for side in sides if k < len(side)):
+                tainted.add(id(out))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,8 +132,9 @@ def python_number_merges(fn: Function, numbers_kept: bool = False) -> list[Numbe
     returned = {id(a): a for a in result_atoms(fn.result) if isinstance(a, Var)}
     for out, slot, number, loc in _candidates(fn.body):
         types = {id(out): dataclasses.replace(out.type, dtype=number.type.dtype, weak=True)}
-        meets = _changes(fn.body, types, numbers_kept)
-        results = not numbers_kept and any(id(a) in types and types[id(a)].weak and types[id(a)].dtype != a.type.dtype
+        tainted = {id(out)}
+        meets = _changes(fn.body, types, numbers_kept, tainted)
+        results = not numbers_kept and any(id(a) in tainted and types[id(a)].weak and types[id(a)].dtype != a.type.dtype
                                            for a in returned.values())
         if meets is not None or results:
             found.append(NumberMerge(out, slot, number, loc, meets))
