@@ -103,6 +103,7 @@ NO_RESULT = {  # entries with no array result a case could compare, and why
     "tuple_get": "an item of reverse mode's cotangent tuple, no array operand",
     "last_writes": "a new bool mask (which writes through an index array NumPy keeps)",
     "cofactors": "a helper's new array", "det_second": "a helper's new array",
+    "check_assert": "a check (an effect)",
 }
 CASES_WITH_EXTRA = CASES + [Case(prim, f"{prim}-views_{k}", _params(spec), body)
                             for k, (prim, spec, body) in enumerate(EXTRA)] + [

@@ -913,6 +913,12 @@ case("where", "where-select_scalars", "a: f64[3,4]", "np.select((a > 0.5, a < 0)
 case("where", "where-signbit", "x: f64[3,4]", "np.where(np.signbit(x), -x, x * x) + np.signbit(x - x)",
      oracle="np.where(x < 0, -x, x * x) + 0.0")
 case("where", "where-all", "x: f64[3,4]", "np.where(np.all(x > -1.0, axis=0, keepdims=True), x, -x) * np.all(x)")
+# one case under each entry's own name (tests/test_primitive_views.py runs every entry on its cases)
+case("trunc", "trunc-times_x", "x: f64[3,4]", "np.trunc(x * 3.0) * x")
+case("rint", "rint-times_x", "x: f64[3,4]", "np.rint(x * 3.0) * x")
+case("signbit", "signbit-where", "x: f64[3,4]", "np.where(np.signbit(x), -x, x * x)",
+     oracle="np.where(x < 0.0, -x, x * x)")  # (autograd has no rule for np.signbit)
+case("all", "all-axis_keepdims", "x: f64[3,4]", "np.where(np.all(x > -1.0, axis=0, keepdims=True), x, -x)")
 case("where", "where-isfinite", "x: f64[3,4]", "np.where(np.isfinite(x) & ~np.isnan(x) & ~np.isinf(x), x, 0.0)",
      oracle="x")
 case("concatenate", "concatenate-roll", "x: f64[5]", "np.roll(x, 2)", vjp=True)
