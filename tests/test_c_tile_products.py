@@ -68,11 +68,11 @@ def _check(products, a, b, c, rtol):
 
 
 def test_products_that_fit_the_tiles_call_no_blas(products):
-    """(40 x 64) @ (64 x 64) and its product with b.T run in the tiles, and so does (3 x 2000) @ (2000 x 20) (k >
+    """(40 x 64) @ (64 x 64) and its product with b.T run in the tiles, and so does (80 x 2000) @ (2000 x 20) (k >
     1024: two passes of 1000 terms); the same with a transposed a (passes would read it a page a term), (3 x 2000)
-    @ (2000 x 600) (taken as (600 x 2000) @ (2000 x 3), LIFTED_GEMM_FLIPS: 3 columns), a product of 2 columns (less
-    than half a panel), (40 x 2000) @ (2000 x 600) (passes of fewer than 256 terms), one of k = 4 and one of 12 x 12
-    x 12 call BLAS."""
+    @ (2000 x 20) (fewer than 64 rows for passes), (3 x 2000) @ (2000 x 600) (taken as (600 x 2000) @ (2000 x 3),
+    LIFTED_GEMM_FLIPS: 3 columns), a product of 2 columns (less than half a panel), (80 x 2000) @ (2000 x 600)
+    (passes of fewer than 256 terms), one of k = 4 and one of 12 x 12 x 12 call BLAS."""
     pointer = ctypes.c_void_p.in_dll(products._kernels.library, "lifted_blas_dgemm")
     saved, calls = pointer.value, []
     counting = GEMM(lambda *args: calls.append(args[3:6]))
@@ -84,21 +84,22 @@ def test_products_that_fit_the_tiles_call_no_blas(products):
         np.testing.assert_allclose(value, a @ b, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(twice, a @ b @ b.T, rtol=1e-12, atol=1e-10)
         assert calls == []
-        products.f(rng.normal(size=(3, 2000)), rng.normal(size=(2000, 20)), np.zeros((3, 20)))
+        products.f(rng.normal(size=(80, 2000)), rng.normal(size=(2000, 20)), np.zeros((80, 20)))
         assert calls == []
-        products.f(np.asfortranarray(rng.normal(size=(3, 2000))), rng.normal(size=(2000, 20)), np.zeros((3, 20)))
+        products.f(np.asfortranarray(rng.normal(size=(80, 2000))), rng.normal(size=(2000, 20)), np.zeros((80, 20)))
+        products.f(rng.normal(size=(3, 2000)), rng.normal(size=(2000, 20)), np.zeros((3, 20)))
         products.f(rng.normal(size=(3, 2000)), rng.normal(size=(2000, 600)), np.zeros((3, 600)))
-        products.f(rng.normal(size=(40, 2000)), rng.normal(size=(2000, 600)), np.zeros((40, 600)))
+        products.f(rng.normal(size=(80, 2000)), rng.normal(size=(2000, 600)), np.zeros((80, 600)))
         products.f(rng.normal(size=(300, 20)), rng.normal(size=(20, 2)), np.zeros((300, 2)))
         products.f(rng.normal(size=(300, 4)), rng.normal(size=(4, 20)), np.zeros((300, 20)))
         products.f(rng.normal(size=(12, 12)), rng.normal(size=(12, 12)), np.zeros((12, 12)))
-        assert {(3, 20, 2000), (600, 3, 2000), (40, 600, 2000), (300, 2, 20), (300, 20, 4), (12, 12, 12)} <= set(calls)
+        assert {(80, 20, 2000), (3, 20, 2000), (600, 3, 2000), (80, 600, 2000), (300, 2, 20), (300, 20, 4), (12, 12, 12)} <= set(calls)
     finally:
         pointer.value = saved
 
 
 @pytest.mark.parametrize("n, k, m", [(1, 1024, 16), (12, 64, 32), (13, 40, 33), (40, 64, 64), (101, 1024, 8), (300, 8, 9),
-                                     (300, 200, 50), (1000, 64, 64), (37, 2500, 20), (13, 1100, 9)])
+                                     (300, 200, 50), (1000, 64, 64), (70, 2500, 20), (100, 1100, 9)])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided", "reversed"])
 @pytest.mark.parametrize("shape", ["dense", "lower", "upper", "band", "zero rows"])
 def test_tiles_agree_with_numpy(products, n, k, m, layout, shape):
@@ -138,10 +139,10 @@ def test_a_non_finite_value_in_a_later_pass_meeting_skipped_zeros_gives_numpys_n
     """A product of 2100 terms runs in passes (1050 each); b's rows of zeros in the second pass are skipped, but
     not where a's column there holds an inf or NaN: NumPy's NaN, as in one pass."""
     rng = np.random.default_rng(5)
-    a, b = rng.normal(size=(30, 2100)), rng.normal(size=(2100, 24))
+    a, b = rng.normal(size=(70, 2100)), rng.normal(size=(2100, 24))
     b[1500:] = 0.0
     a[3, 1800] = bad
-    value, _ = products.f(a, b, np.zeros((30, 24)))
+    value, _ = products.f(a, b, np.zeros((70, 24)))
     expected = np.einsum("ik,kj->ij", a, b)
     np.testing.assert_array_equal(np.isnan(value), np.isnan(expected))
     assert np.isnan(value[3]).all() and not np.isnan(np.delete(value, 3, axis=0)).any()
