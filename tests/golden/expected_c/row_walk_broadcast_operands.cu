@@ -1425,7 +1425,7 @@ template <class T> static inline int64_t lifted_tile_depth(int64_t n, int64_t k)
 // and 2.1), in one pass or in passes of at least 256 terms (more columns than 512 doubles would make each pass
 // store and load `out` again for fewer terms: those stay with BLAS). One thread, CPU time, fastest of 11 to 15 on a
 // loaded Sapphire Rapids, OpenBLAS 0.3.31 (SkylakeX kernels) and passes: 1000 x 2000 @ 2000 x 100 8.7 and 6.3 ms,
-// 2000 x 2000 @ 2000 x 300 43.7 and 36.4 (a transposed a keeps BLAS: lifted_tile_matmul)
+// 2000 x 2000 @ 2000 x 300 43.7 and 36.4 (a transposed a, or one of fewer than 64 rows, keeps BLAS: lifted_tile_matmul)
 #define LIFTED_TILES_PAY(T, m, n, k) \
     ((k) >= 8 && 2 * (n) >= LIFTED_TILE_COLUMNS(T) && (m) * (n) * (k) >= ((int64_t)1 << 14) && \
      (lifted_tile_depth<T>(n, k) == (k) || lifted_tile_depth<T>(n, k) >= 256))
@@ -1590,8 +1590,10 @@ template <class T> static bool lifted_tile_matmul(const lifted_view<T, 2>& a, co
 {
     const int64_t k = a.d[1], depth = lifted_tile_depth<T>(out.d[1], k);
     // (a transposed view, x.T @ g, read in passes: each term of a block on another page; OpenBLAS, which packs a, was
-    // faster: 256 x 4096 @ 4096 x 512 17.5 ms, passes 20.1, passes over a packed copy 18.4)
-    if (depth < k && a.s[1] != 1) return false;
+    // faster: 256 x 4096 @ 4096 x 512 17.5 ms, passes 20.1, passes over a packed copy 18.4. Fewer than 64 rows store
+    // and load out for each pass with few rows to share it: 37 x 3000 @ 3000 x 20 0.145 ms in BLAS, 0.176 in passes;
+    // 100 x 5000 @ 5000 x 10 0.53 and 0.32)
+    if (depth < k && (a.s[1] != 1 || a.d[0] < 64)) return false;
     for (int64_t q0 = 0; q0 < k; q0 += depth) {
         const int64_t terms = k - q0 < depth ? k - q0 : depth;
         lifted_view<T, 2> left = a, right = b;
