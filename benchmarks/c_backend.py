@@ -17,11 +17,17 @@ floor of any kernel that reads x and calls `exp` once per element.
 
 `--cpu-time` times the process's CPU time instead of wall time (one thread only): on a machine with more
 runnable jobs than cores, the time spent waiting for a core then counts for no one.
+
+`--before TREE` adds a column for the C target as another checkout of this repository (a worktree of main, say)
+emits it: that tree's transpiler writes the kernels and host module (in a child process that imports the tree's
+`runtime`, `transpiler` and `templates` as `lifted`), this process loads and times them beside this tree's, so a
+change to the emitter or its templates is measured before and after in one process, under the same load.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -117,12 +123,47 @@ def build(workload, folder: Path):
     return import_path(numpy_dir / f"{name}.py"), import_path(c_dir / f"{name}.py")
 
 
+BEFORE_SCRIPT = """
+import sys
+from pathlib import Path
+from lifted.transpiler.backends.c import transpile_c
+out = transpile_c(sys.stdin.read(), sys.argv[1] + ".py")
+folder = Path(sys.argv[2])
+(folder / (sys.argv[1] + ".cu")).write_text(out.kernels)
+(folder / (sys.argv[1] + ".py")).write_text(out.host)
+"""
+
+
+def build_before(workload, tree: Path, folder: Path):
+    """The workload's C module as the checkout `tree` emits it, loaded here (its host module imports this
+    process's `lifted` runtime, as any generated module does)."""
+    from lifted.loader import import_path
+
+    package = folder / "package" / "lifted"  # the tree's layout as an importable `lifted`, as pyproject maps it
+    package.mkdir(parents=True, exist_ok=True)
+    for entry in (tree / "runtime").iterdir():
+        if not (package / entry.name).exists():
+            (package / entry.name).symlink_to(entry.resolve())
+    for name in ("transpiler", "templates"):
+        if not (package / name).exists():
+            (package / name).symlink_to((tree / name).resolve())
+    name = f"bench_{workload.name}_before"
+    out = folder / "c_before"
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(package.parent))
+    subprocess.run([sys.executable, "-c", BEFORE_SCRIPT, name, str(out)], input=workload.module.LIFTED, text=True,
+                   env=env, check=True, cwd=str(tree))
+    return import_path(out / f"{name}.py")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.c_backend", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--threads", type=int, default=1, help="OpenMP/BLAS threads (default 1)")
     parser.add_argument("--only", default=None, help="comma-separated workloads to run (default: all)")
     parser.add_argument("--cpu-time", action="store_true", help="time CPU time, not wall time (one thread only)")
+    parser.add_argument("--before", type=Path, default=None, metavar="TREE",
+                        help="also time the C target as the checkout TREE emits it (column `before`)")
     args = parser.parse_args(argv)
     if args.cpu_time and args.threads != 1:
         parser.error("--cpu-time counts every thread's time: use it with --threads 1")
@@ -136,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     from .tools import TOOLS
 
     peers = [TOOLS[name] for name in ("jax", "torch") if TOOLS[name].missing() is None]
-    columns = ["numpy", "c"] + [p.name for p in peers]
+    columns = ["numpy", "c"] + (["before"] if args.before else []) + [p.name for p in peers]
     bandwidth = copy_bandwidth(0.5 if args.quick else 2.0, clock)
     print(f"C backend (CPU target, {args.threads} thread{'s' if args.threads != 1 else ''}) vs the NumPy backend"
           f"{' and ' + ', '.join(p.label for p in peers) if peers else ''}: median "
@@ -153,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             workload = get(name)
             numpy_module, c_module = build(workload, Path(folder) / name)
+            before_module = build_before(workload, args.before, Path(folder) / name) if args.before else None
             for size in sizes:
                 inputs = workload.inputs(size)
                 prepared = {}
@@ -165,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
                 for what, fn_name in (("primal", "f"), ("gradient", "f_grad")):
                     c_fn = getattr(c_module, fn_name)
                     fns = {"c": lambda f=c_fn: f(*inputs)}
+                    if before_module is not None:
+                        before_fn = getattr(before_module, fn_name)
+                        fns["before"] = lambda f=before_fn: f(*inputs)
+                        for e, a in zip(np.atleast_1d(c_fn(*inputs)) if what == "primal" else c_fn(*inputs),
+                                        np.atleast_1d(before_fn(*inputs)) if what == "primal" else before_fn(*inputs)):
+                            np.testing.assert_allclose(a, e, rtol=1e-9, atol=1e-12)
                     if size not in skip_numpy:
                         numpy_fn = getattr(numpy_module, fn_name)
                         fns["numpy"] = lambda f=numpy_fn: f(*inputs)

@@ -192,3 +192,17 @@ def test_stored_calls_benchmark_checks_every_plan_agrees(capsys):
 
     assert c_stored_calls.main(["--quick"]) == 0
     assert sum(line.startswith(("lse", "gmm")) for line in capsys.readouterr().out.splitlines()) == 11
+
+
+@pytest.mark.slow
+def test_c_benchmark_times_another_trees_emitted_code_beside_this_one(capsys):
+    """benchmarks/c_backend.py --before TREE has TREE's transpiler (here this very tree, as a checkout) emit the
+    workload, checks its results against this tree's C module and adds a `before` column."""
+    from pathlib import Path
+
+    from benchmarks import c_backend
+
+    tree = Path(__file__).resolve().parents[1]
+    assert c_backend.main(["--quick", "--only", "rosenbrock", "--before", str(tree)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "before" in lines[2].split() and [line.split()[2] for line in lines[3:]] == ["primal", "gradient"]

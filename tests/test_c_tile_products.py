@@ -1,8 +1,9 @@
 """Register-tiled matrix products inside runs (`templates/c_tile_products.cuh.j2`) and the orientation of a stacked
 einsum product (`transpiler/backends/c/cpu_products.py`).
 
-A run's product whose packed right operand fits the tiles (`LIFTED_TILES_PAY`: 8 <= k <= 1024, at least half a
-panel of columns, b at most 1 MiB, 2^14 multiplications) is computed by the tiles, not BLAS: pinned by a stand-in gemm that counts its calls.
+A run's product that fits the tiles (`LIFTED_TILES_PAY`: k >= 8, at least half a panel of columns, 2^14
+multiplications, and b packed in at most 1 MiB, at once or in passes of at least 256 terms over a row-contiguous a)
+is computed by the tiles, not BLAS: pinned by a stand-in gemm that counts its calls.
 Rows of b that are zero across a panel are skipped only where a's column is finite, so an inf or NaN meeting a
 zero gives NaN as NumPy's product does; values against NumPy (float64 and float32, every layout, panel and row
 block edges, triangular, banded and dense operands) and a gmm-like gradient against finite differences and
@@ -67,8 +68,11 @@ def _check(products, a, b, c, rtol):
 
 
 def test_products_that_fit_the_tiles_call_no_blas(products):
-    """(40 x 64) @ (64 x 64) and its product with b.T run in the tiles; (3 x 2000) @ (2000 x 20) (k > 1024), a
-    product of 2 columns (less than half a panel), one of k = 4 and one of 12 x 12 x 12 call BLAS."""
+    """(40 x 64) @ (64 x 64) and its product with b.T run in the tiles, and so does (80 x 2000) @ (2000 x 20) (k >
+    1024: two passes of 1000 terms); the same with a transposed a (passes would read it a page a term), (3 x 2000)
+    @ (2000 x 20) (fewer than 64 rows for passes), (3 x 2000) @ (2000 x 600) (taken as (600 x 2000) @ (2000 x 3),
+    LIFTED_GEMM_FLIPS: 3 columns), a product of 2 columns (less than half a panel), (80 x 2000) @ (2000 x 600)
+    (passes of fewer than 256 terms), one of k = 4 and one of 12 x 12 x 12 call BLAS."""
     pointer = ctypes.c_void_p.in_dll(products._kernels.library, "lifted_blas_dgemm")
     saved, calls = pointer.value, []
     counting = GEMM(lambda *args: calls.append(args[3:6]))
@@ -80,22 +84,28 @@ def test_products_that_fit_the_tiles_call_no_blas(products):
         np.testing.assert_allclose(value, a @ b, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(twice, a @ b @ b.T, rtol=1e-12, atol=1e-10)
         assert calls == []
+        products.f(rng.normal(size=(80, 2000)), rng.normal(size=(2000, 20)), np.zeros((80, 20)))
+        assert calls == []
+        products.f(np.asfortranarray(rng.normal(size=(80, 2000))), rng.normal(size=(2000, 20)), np.zeros((80, 20)))
         products.f(rng.normal(size=(3, 2000)), rng.normal(size=(2000, 20)), np.zeros((3, 20)))
+        products.f(rng.normal(size=(3, 2000)), rng.normal(size=(2000, 600)), np.zeros((3, 600)))
+        products.f(rng.normal(size=(80, 2000)), rng.normal(size=(2000, 600)), np.zeros((80, 600)))
         products.f(rng.normal(size=(300, 20)), rng.normal(size=(20, 2)), np.zeros((300, 2)))
         products.f(rng.normal(size=(300, 4)), rng.normal(size=(4, 20)), np.zeros((300, 20)))
         products.f(rng.normal(size=(12, 12)), rng.normal(size=(12, 12)), np.zeros((12, 12)))
-        assert {(3, 20, 2000), (300, 2, 20), (300, 20, 4), (12, 12, 12)} <= set(calls)
+        assert {(80, 20, 2000), (3, 20, 2000), (600, 3, 2000), (80, 600, 2000), (300, 2, 20), (300, 20, 4), (12, 12, 12)} <= set(calls)
     finally:
         pointer.value = saved
 
 
 @pytest.mark.parametrize("n, k, m", [(1, 1024, 16), (12, 64, 32), (13, 40, 33), (40, 64, 64), (101, 1024, 8), (300, 8, 9),
-                                     (300, 200, 50), (1000, 64, 64)])
+                                     (300, 200, 50), (1000, 64, 64), (70, 2500, 20), (100, 1100, 9)])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided", "reversed"])
 @pytest.mark.parametrize("shape", ["dense", "lower", "upper", "band", "zero rows"])
 def test_tiles_agree_with_numpy(products, n, k, m, layout, shape):
-    """Row blocks and panels with and without remainders, every operand layout, b dense, triangular, banded or
-    with whole rows of zeros (the skipped ranges), float64 and float32: NumPy's numbers to round-off."""
+    """Row blocks and panels with and without remainders, products in passes over the terms (k = 2500: three of
+    834, 834 and 832; k = 1100: two of 550), every operand layout, b dense, triangular, banded or with whole rows
+    of zeros (the skipped ranges, per pass), float64 and float32: NumPy's numbers to round-off."""
     rng = np.random.default_rng(n * 7 + k + m)
     a, b, c = rng.normal(size=(n, k)), rng.normal(size=(k, m)), rng.normal(size=(n, m))
     rows, columns = np.indices((k, m))
@@ -122,6 +132,22 @@ def test_a_non_finite_value_meeting_skipped_zeros_gives_numpys_nan(products, bad
         np.testing.assert_array_equal(np.isnan(value), np.isnan(expected))
         finite = np.isfinite(expected)
         np.testing.assert_allclose(value[finite], expected[finite], rtol=1e-5, atol=1e-5 * np.abs(expected[finite]).max())
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_a_non_finite_value_in_a_later_pass_meeting_skipped_zeros_gives_numpys_nan(products, bad):
+    """A product of 2100 terms runs in passes (1050 each); b's rows of zeros in the second pass are skipped, but
+    not where a's column there holds an inf or NaN: NumPy's NaN, as in one pass."""
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(70, 2100)), rng.normal(size=(2100, 24))
+    b[1500:] = 0.0
+    a[3, 1800] = bad
+    value, _ = products.f(a, b, np.zeros((70, 24)))
+    expected = np.einsum("ik,kj->ij", a, b)
+    np.testing.assert_array_equal(np.isnan(value), np.isnan(expected))
+    assert np.isnan(value[3]).all() and not np.isnan(np.delete(value, 3, axis=0)).any()
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(value[finite], expected[finite], rtol=1e-12, atol=1e-10)
 
 
 def test_a_stacked_einsum_may_turn_so_its_results_last_axis_is_unit_stride():
