@@ -90,7 +90,7 @@ def contraction(a: "f64[n,k,2]", b: "f64[2,n,m]", w: "f64[3,m,4]"):
     c = np.reshape(np.reshape(np.transpose(a, axes=(1, 0, 2)), (k, t_2)) @ np.reshape(np.transpose(b, axes=(1, 0, 2)), (t_2, m)), (k, m))
     del a, k, t_2, b, m
     # tensordot_as_matrix_product.py:8  return np.sum(np.tanh(np.dot(c, w)))
-    return np.sum(np.tanh(np.einsum('az,bzc->abc', c, w)))
+    return np.sum(np.tanh(np.dot(c, w)))
 
 
 def contraction_grad(a: "f64[n,k,2]", b: "f64[2,n,m]", w: "f64[3,m,4]"):
@@ -106,7 +106,7 @@ def contraction_grad(a: "f64[n,k,2]", b: "f64[2,n,m]", w: "f64[3,m,4]"):
     del b, t_2
     c = np.reshape(r @ r_1, (k, m))
     # tensordot_as_matrix_product.py:8  return np.sum(np.tanh(np.dot(c, w)))
-    t_3 = np.tanh(np.einsum('az,bzc->abc', c, w))
+    t_3 = np.tanh(np.dot(c, w))
     # reverse sweep
     # tensordot_as_matrix_product.py:8  return np.sum(np.tanh(np.dot(c, w)))
     t_4 = t_3 * t_3

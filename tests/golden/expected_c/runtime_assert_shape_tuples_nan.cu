@@ -1785,7 +1785,7 @@ template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, co
 }
 // ---- register-tiled matrix products (CPU target, inside runs; included by the loop prelude) -------------------
 // out (m x n, unit column stride) = a (m x k, any strides) @ b (k x n, any strides), for products whose packed b
-// (k x n) stays in the L2 cache (LIFTED_TILES_PAY). b is packed once into panels of LIFTED_TILE_COLUMNS columns (two
+// (k x n), or its share of each pass over the terms, stays in the L2 cache (LIFTED_TILES_PAY). b is packed once into panels of LIFTED_TILE_COLUMNS columns (two
 // vector registers wide), each panel with the range of its rows that hold a nonzero; a block of LIFTED_TILE_ROWS
 // rows of `out` keeps its panel's sums in registers, adding a[r, q] * b[q, panel] for q in that range only. A
 // triangular or banded operand (a Cholesky-like factor gathered into a full matrix, its adjoint) so skips the
@@ -1808,33 +1808,58 @@ template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, co
 #define LIFTED_TILE_ROWS 4
 #endif
 #define LIFTED_TILE_COLUMNS(T) (2 * LIFTED_TILE_BYTES / (int64_t)sizeof(T))
-// tiles where the packed b fits in 1 MiB and a's rows are 8 to 1024 long (a panel of 1024 x 16 doubles is
-// 128 KiB; with fewer than 8 terms a block's stores outweigh its sums), with at least half a panel of columns
-// (narrower products would compute mostly padding) and 2^14 multiplications (below that dgemm's call is as
-// cheap: 12 x 12 x 12 took 0.28 us here, 0.14 in dgemm; 40 x 40 x 40 2.0 and 2.4 us; 1000 x 2 x 8 2.6 and 2.1)
+// the terms a pass over the panels adds: at most 1024 (a panel of 1024 x 16 doubles is 128 KiB) and as many as
+// keep the packed b of the pass in 1 MiB; a longer product runs in passes of equal depth, each adding its terms to
+// the sums the last one stored (the sums of a pass run along q as before; the passes add one after the other)
+template <class T> static inline int64_t lifted_tile_depth(int64_t n, int64_t k)
+{
+    int64_t depth = ((int64_t)1 << 20) / ((n > 0 ? n : 1) * (int64_t)sizeof(T));
+    depth = depth < 1024 ? depth : 1024;
+    if (depth >= k) return k;
+    const int64_t passes = (k + depth - 1) / depth;
+    return (k + passes - 1) / passes;
+}
+// tiles where a's rows are at least 8 long (with fewer terms a block's stores outweigh its sums), with at least half
+// a panel of columns (narrower products would compute mostly padding) and 2^14 multiplications (below that dgemm's
+// call is as cheap: 12 x 12 x 12 took 0.28 us here, 0.14 in dgemm; 40 x 40 x 40 2.0 and 2.4 us; 1000 x 2 x 8 2.6
+// and 2.1), in one pass or in passes of at least 256 terms (more columns than 512 doubles would make each pass
+// store and load `out` again for fewer terms: those stay with BLAS). One thread, CPU time, fastest of 11 to 15 on a
+// loaded Sapphire Rapids, OpenBLAS 0.3.31 (SkylakeX kernels) and passes: 1000 x 2000 @ 2000 x 100 8.7 and 6.3 ms,
+// 2000 x 2000 @ 2000 x 300 43.7 and 36.4 (a transposed a, or one of fewer than 64 rows, keeps BLAS: lifted_tile_matmul)
 #define LIFTED_TILES_PAY(T, m, n, k) \
-    ((k) >= 8 && (k) <= 1024 && 2 * (n) >= LIFTED_TILE_COLUMNS(T) && (m) * (n) * (k) >= ((int64_t)1 << 14) && \
-     (k) * (n) * (int64_t)sizeof(T) <= ((int64_t)1 << 20))
+    ((k) >= 8 && 2 * (n) >= LIFTED_TILE_COLUMNS(T) && (m) * (n) * (k) >= ((int64_t)1 << 14) && \
+     (lifted_tile_depth<T>(n, k) == (k) || lifted_tile_depth<T>(n, k) >= 256))
 // a stacked einsum product whose output ends with its first operand's free axis is taken the other way round
 // (b.T @ a.T: that axis becomes the result's unit-stride one and the product's columns) when that axis has at least
 // half a tile panel (transpiler/backends/c/loops/products.py); rows of fewer elements keep the result's other axes
 // contiguous (gmm at d = 2, k = 100: its Jacobian 2-3 % slower turned)
 #define LIFTED_TURNS(T, length) (2 * (length) >= LIFTED_TILE_COLUMNS(T))
-// rows of `out` per pass over the panels: a's block of them (block x k) stays in the L2 cache while every panel
-// passes over it
+// rows of `out` per pass over the panels: a's block of them (block x k) and the rows of `out` they make (block x n)
+// stay in the L2 cache together while every panel passes over them. Counting a's rows alone, a product of few terms
+// and many columns took thousands of rows a block (4096 x 10 @ 10 x 512: 3276), and each panel then wrote its 16
+// columns down all of them, a row's page apart: one thread, CPU time, fastest of 15 on a loaded Sapphire Rapids,
+// 4096 x 10 @ 10 x 512 4.05 -> 1.64 ms, 10000 x 16 @ 16 x 1000 34.8 -> 10.2, 4096 x 256 @ 256 x 512 18.0 -> 14.9,
+// 1000 x 64 @ 64 x 64 and 512 x 512 @ 512 x 512 unchanged (the same sums in the same order: no value changes)
 #define LIFTED_TILE_BLOCK_BYTES ((int64_t)1 << 18)
 // products of at least this many multiplications share their row blocks among the OpenMP threads, as BLAS would
 #define LIFTED_TILE_PARALLEL_MIN ((int64_t)1 << 22)
 template <class T> struct lifted_tile_vector { typedef T type __attribute__((vector_size(LIFTED_TILE_BYTES))); };
-// R rows of out[:, c0:c0 + columns] = a[rows, q0:q1] @ panel[q0:q1]: R x 2 vectors of sums in registers
+// R rows of out[:, c0:c0 + columns] = a[rows, q0:q1] @ panel[q0:q1] (+= with `add`: a later pass over the terms):
+// R x 2 vectors of sums in registers
 template <class T, int R> __attribute__((optimize("fp-contract=fast")))
 static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const T* panel, int64_t q0, int64_t q1,
-                                    T* out, int64_t os0, int64_t columns)
+                                    T* out, int64_t os0, int64_t columns, bool add)
 {
     typedef typename lifted_tile_vector<T>::type V;
     const int L = LIFTED_TILE_BYTES / (int)sizeof(T);
     V sums[R][2];
     for (int r = 0; r < R; ++r) { sums[r][0] = V{}; sums[r][1] = V{}; }
+    if (add)
+        for (int r = 0; r < R; ++r) {
+            T row[2 * LIFTED_TILE_BYTES / sizeof(T)] = {};
+            for (int64_t j = 0; j < columns; ++j) row[j] = out[r * os0 + j];
+            memcpy(&sums[r][0], row, LIFTED_TILE_BYTES); memcpy(&sums[r][1], row + L, LIFTED_TILE_BYTES);
+        }
     for (int64_t q = q0; q < q1; ++q) {
         V low, high;
         memcpy(&low, panel + q * 2 * L, LIFTED_TILE_BYTES);
@@ -1872,7 +1897,8 @@ template <class T> static T* lifted_tile_buffer(int64_t count)
 }
 // rows r0 to r0 + block of out, panel after panel
 template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lifted_view<T, 2>& out, const T* packed,
-                                                 const int64_t* rows, int64_t panels, int64_t r0, int64_t block)
+                                                 const int64_t* rows, int64_t panels, int64_t r0, int64_t block,
+                                                 bool add)
 {
     const int64_t m = a.d[0], k = a.d[1], n = out.d[1], width = LIFTED_TILE_COLUMNS(T);
     const int64_t r1 = r0 + block < m ? r0 + block : m;
@@ -1884,16 +1910,19 @@ template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lif
         int64_t r = r0;
         for (; r + LIFTED_TILE_ROWS <= r1; r += LIFTED_TILE_ROWS)
             lifted_tile_rows<T, LIFTED_TILE_ROWS>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0],
-                                                  out.s[0], columns);
+                                                  out.s[0], columns, add);
         for (; r + 4 <= r1; r += 4)
-            lifted_tile_rows<T, 4>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns);
+            lifted_tile_rows<T, 4>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns,
+                                   add);
         for (; r < r1; ++r)
-            lifted_tile_rows<T, 1>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns);
+            lifted_tile_rows<T, 1>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns,
+                                   add);
     }
 }
-// out = a @ b (see above); false when the panels' memory could not be had (the caller goes on with BLAS)
-template <class T> static bool lifted_tile_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
-                                                  lifted_view<T, 2>& out)
+// out = a @ b, or out += a @ b with `add` (one pass over the terms: see above); false when the panels' memory
+// could not be had (the caller goes on with BLAS, which writes all of out)
+template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                lifted_view<T, 2>& out, bool add)
 {
     const int64_t m = a.d[0], k = a.d[1], n = b.d[1], width = LIFTED_TILE_COLUMNS(T);
     const int64_t panels = (n + width - 1) / width;
@@ -1942,16 +1971,35 @@ template <class T> static bool lifted_tile_matmul(const lifted_view<T, 2>& a, co
             if (first > last) last = first;
         }
     }
-    int64_t block = LIFTED_TILE_BLOCK_BYTES / ((k > 0 ? k : 1) * (int64_t)sizeof(T));
+    int64_t block = LIFTED_TILE_BLOCK_BYTES / ((k + n) * (int64_t)sizeof(T));
     const int threads = m * n * k >= LIFTED_TILE_PARALLEL_MIN ? omp_get_max_threads() : 1;
     if (threads > 1 && block > (m + threads - 1) / threads) block = (m + threads - 1) / threads;
     block = block < LIFTED_TILE_ROWS ? LIFTED_TILE_ROWS : block - block % LIFTED_TILE_ROWS;
     const int64_t blocks = (m + block - 1) / block;
     if (threads > 1) {
         _Pragma("omp parallel for schedule(static)")
-        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block);
+        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block, add);
     } else {
-        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block);
+        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block, add);
+    }
+    return true;
+}
+// out = a @ b in passes of lifted_tile_depth terms (see above)
+template <class T> static bool lifted_tile_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    const int64_t k = a.d[1], depth = lifted_tile_depth<T>(out.d[1], k);
+    // (a transposed view, x.T @ g, read in passes: each term of a block on another page; OpenBLAS, which packs a, was
+    // faster: 256 x 4096 @ 4096 x 512 17.5 ms, passes 20.1, passes over a packed copy 18.4. Fewer than 64 rows store
+    // and load out for each pass with few rows to share it: 37 x 3000 @ 3000 x 20 0.145 ms in BLAS, 0.176 in passes;
+    // 100 x 5000 @ 5000 x 10 0.53 and 0.32)
+    if (depth < k && (a.s[1] != 1 || a.d[0] < 64)) return false;
+    for (int64_t q0 = 0; q0 < k; q0 += depth) {
+        const int64_t terms = k - q0 < depth ? k - q0 : depth;
+        lifted_view<T, 2> left = a, right = b;
+        left.p = a.p + q0 * a.s[1]; left.d[1] = terms;
+        right.p = b.p + q0 * b.s[0]; right.d[0] = terms;
+        if (!lifted_tile_pass(left, right, out, q0 > 0)) return false;
     }
     return true;
 }

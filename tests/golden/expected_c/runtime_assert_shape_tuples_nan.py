@@ -130,6 +130,7 @@ def f(x: "f64[n]", y: "f64[m]", s: "f64[]"):
 
 def f_grad(x: "f64[n]", y: "f64[m]", s: "f64[]"):
     _check_args('f_grad', x, y, s)
+    s = np.float64(s)
     n = x.shape[0]
     m = y.shape[0]
     # runtime_assert_shape_tuples_nan.py:7  assert np.all(x > -10.0), "x is bounded below"
@@ -158,6 +159,8 @@ def f_grad(x: "f64[n]", y: "f64[m]", s: "f64[]"):
 
 def f_jvp(x: "f64[n]", y: "f64[m]", s: "f64[]", ts: "f64[]"):
     _check_args('f_jvp', x, y, s, ts)
+    s = np.float64(s)
+    ts = np.float64(ts)
     n = x.shape[0]
     m = y.shape[0]
     # runtime_assert_shape_tuples_nan.py:7  assert np.all(x > -10.0), "x is bounded below"
@@ -177,6 +180,7 @@ def f_jvp(x: "f64[n]", y: "f64[m]", s: "f64[]", ts: "f64[]"):
 
 def f_vmap(x: "f64[B,n]", y: "f64[m]", s: "f64[]"):
     _check_args('f_vmap', x, y, s)
+    s = np.float64(s)
     n = x.shape[1]
     m = y.shape[0]
     # runtime_assert_shape_tuples_nan.py:7  assert np.all(x > -10.0), "x is bounded below"

@@ -487,24 +487,20 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // contraction_k0: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void contraction_k0_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ m_2_data, const int64_t m_2_s0, const int64_t m_2_s1, const int64_t m_2_s2,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void contraction_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ m_2_data,
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_WALK_FOR(i, n, d2)
+    LIFTED_FOR(i, n)
     {
-        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
-            const int64_t i0 = rest;
-            const double m_2 = m_2_data[i0 * m_2_s0 + i1 * m_2_s1 + i2 * LIFTED_ROW_STRIDE(m_2_s2)];
+            const double m_2 = m_2_data[i];
             // tensordot_as_matrix_product.py:8  return np.sum(np.tanh(np.dot(c, w)))
             const double t_3 = tanh(m_2);
             LIFTED_AT(s_acc) += t_3;
@@ -513,40 +509,29 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
 }
 
-// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void contraction_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ m_2_data, const int64_t m_2_s0, const int64_t m_2_s1, const int64_t m_2_s2,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_BY_ROW_WALK(contraction_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && m_2_s2 == 1, (n, d0, d1, d2, m_2_data, m_2_s0, m_2_s1, m_2_s2, s_acc_out));
-}
 
 LIFTED_KERNEL void contraction_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ m_2_data, const int64_t m_2_s0, const int64_t m_2_s1, const int64_t m_2_s2,
+    const double* __restrict__ m_2_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(contraction_k0_body, (n, d0, d1, d2, m_2_data, m_2_s0, m_2_s1, m_2_s2, s_acc_out));
+    LIFTED_RUN(contraction_k0_body, (n, d0, d1, d2, m_2_data, s_acc_out));
 }
 
 // contraction_grad_k0: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void contraction_grad_k0_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ m_2_data, const int64_t m_2_s0, const int64_t m_2_s1, const int64_t m_2_s2,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void contraction_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ m_2_data,
     double* __restrict__ t_5_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    LIFTED_FOR(i, n)
     {
-        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_CHUNK(i, n);
         LIFTED_LOCAL(double, t_5);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
-            const int64_t i0 = rest;
-            const double m_2 = m_2_data[i0 * m_2_s0 + i1 * m_2_s1 + i2 * LIFTED_ROW_STRIDE(m_2_s2)];
+            const double m_2 = m_2_data[i];
             // tensordot_as_matrix_product.py:8  return np.sum(np.tanh(np.dot(c, w)))
             const double t_3 = tanh(m_2);
             // reverse sweep
@@ -561,19 +546,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     }
 }
 
-// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void contraction_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ m_2_data, const int64_t m_2_s0, const int64_t m_2_s1, const int64_t m_2_s2,
-    double* __restrict__ t_5_out)
-{
-    LIFTED_BY_ROW_WALK(contraction_grad_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && m_2_s2 == 1, (n, d0, d1, d2, m_2_data, m_2_s0, m_2_s1, m_2_s2, t_5_out));
-}
 
 LIFTED_KERNEL void contraction_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ m_2_data, const int64_t m_2_s0, const int64_t m_2_s1, const int64_t m_2_s2,
+    const double* __restrict__ m_2_data,
     double* __restrict__ t_5_out)
 {
-    LIFTED_RUN(contraction_grad_k0_body, (n, d0, d1, d2, m_2_data, m_2_s0, m_2_s1, m_2_s2, t_5_out));
+    LIFTED_RUN(contraction_grad_k0_body, (n, d0, d1, d2, m_2_data, t_5_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------

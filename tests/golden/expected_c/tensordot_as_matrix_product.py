@@ -13,8 +13,8 @@ __lifted_transforms__ = {
     ('grad', 'contraction', ('a', 'b', 'w'), True): "contraction_grad",
 }
 _KERNELS = {
-    "contraction_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, 3, 4)},
-    "contraction_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, 3, 4)},
+    "contraction_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, 3, 4)},
+    "contraction_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 3, 4)},
     "contraction_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 33, 'memory': 25},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "tensordot_as_matrix_product.cu"), _KERNELS)
@@ -95,7 +95,7 @@ def contraction(a: "f64[n,k,2]", b: "f64[2,n,m]", w: "f64[3,m,4]"):
     c = np.reshape(_runtime.matmul(np.reshape(np.transpose(a, axes=(1, 0, 2)), (k, t_2)), np.reshape(np.transpose(b, axes=(1, 0, 2)), (t_2, m))), (k, m))
     del a, k, t_2, b, m
     # tensordot_as_matrix_product.py:8  return np.sum(np.tanh(np.dot(c, w)))
-    m_2 = np.einsum('az,bzc->abc', c, w)
+    m_2 = np.dot(c, w)
     del c, w
     s = _kernels.contraction_k0(m_2)
     del m_2
@@ -115,7 +115,7 @@ def contraction_grad(a: "f64[n,k,2]", b: "f64[2,n,m]", w: "f64[3,m,4]"):
     del b, t_2
     c = np.reshape(_runtime.matmul(r, r_1), (k, m))
     # tensordot_as_matrix_product.py:8  return np.sum(np.tanh(np.dot(c, w)))
-    m_2 = np.einsum('az,bzc->abc', c, w)
+    m_2 = np.dot(c, w)
     t_5 = _kernels.contraction_grad_k0(m_2)
     del m_2
     dc = np.einsum('abc,bzc->az', t_5, w)
