@@ -1,5 +1,5 @@
 """NumPy functions that are other primitives put together: stacking variants, atleast_*, ravel, roll, repeat,
-tile, meshgrid and array literals.
+tile, meshgrid and splits (array literals are array_literals.py).
 
 Each handler checks its arguments and binds the primitives NumPy's own definition uses, so derivatives come from
 those primitives' rules and nothing here has a rule of its own. What NumPy would compute differently (a
@@ -7,9 +7,8 @@ run-time repeat count) is a located error.
 """
 from __future__ import annotations
 
-from ..errors import TranspileError
 from ..ir import Atom, Const
-from .call_args import (Emitter, arg, arity, dtype_params, known_rank as _rank, ravel as _ravel, static,
+from .call_args import (Emitter, arg, arity, known_rank as _rank, ravel as _ravel, static,
                         static_axis as _axis)
 
 # --- stacking ------------------------------------------------------------------------------------------------------
@@ -296,81 +295,6 @@ def split(lowering, node, builder, positional, keywords):
 
 
 # --- array literals ------------------------------------------------------------------------------------------------
-def _numbers(value):
-    """The nested tuple of Python numbers `value` stands for, or None when it holds arrays."""
-    if isinstance(value, tuple):
-        items = tuple(_numbers(v) for v in value)
-        return None if any(i is None for i in items) else items
-    if isinstance(value, Const) and isinstance(value.value, (bool, int, float)):
-        return value.value
-    return None
-
-
-def _stacked(emit: Emitter, value):
-    if isinstance(value, tuple):
-        if not value:
-            raise emit.error("an empty list has no shape to make an array from", "np.zeros(0)")
-        return emit("stack", *[_stacked(emit, v) for v in value], axis=0)
-    return emit.atom(value)
-
-
-def array(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.array", positional, keywords, 1, 1, ("dtype",))
-    emit = Emitter(lowering, node, builder)
-    params = dtype_params(lowering, keywords)
-    value = positional[0]
-    numbers = _numbers(value)
-    if numbers is not None:
-        _rectangular(emit, numbers)
-        return emit("array", value=numbers, **params)
-    if not isinstance(value, tuple):
-        _not_a_python_number(emit, emit.atom(value), "np.array")
-    try:
-        result = _stacked(emit, value) if isinstance(value, tuple) else \
-            emit("copy", value, **({"scalar": True} if emit.atom(value).type.shape == () else {}))
-    except TranspileError as exc:  # a shape rule's error: say what NumPy needs of a list
-        exc.hint = exc.hint or ("NumPy makes an array of a list only when its items have one shape; give them one "
-                                "(np.full_like(x, a) for a number beside arrays of x's shape), or np.concatenate")
-        raise
-    if params and result.type.dtype != params["dtype"]:
-        result = emit("astype", result, dtype=params["dtype"])
-    return result
-
-
-def _not_a_python_number(emit: Emitter, atom, name: str) -> None:
-    """A Python number (a literal, a size, arithmetic on them) made into a 0-d array: Lifted keeps such values as
-    Python numbers, which have no array methods and promote as Python's (weak) numbers do."""
-    if isinstance(atom, Atom.__args__) and atom.type.weak and atom.type.shape == ():
-        raise emit.error(f"`{name}` of a Python number (a 0-d array in NumPy) is not supported in kernels",
-                         "combine it with an array of the dtype you want (`x + 0 * a`), or keep it a number")
-
-
-def _rectangular(emit: Emitter, numbers) -> None:
-    if isinstance(numbers, tuple) and numbers:
-        shapes = set()
-        for item in numbers:
-            _rectangular(emit, item)
-            shapes.add(_shape_of(item))
-        if len(shapes) != 1:
-            raise emit.error("the rows of this array literal have different lengths")
-
-
-def _shape_of(value) -> tuple:
-    return (len(value),) + _shape_of(value[0]) if isinstance(value, tuple) and value else ()
-
-
-def asarray(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.asarray", positional, keywords, 1, 1, ("dtype",))
-    emit = Emitter(lowering, node, builder)
-    params = dtype_params(lowering, keywords)
-    value = positional[0]
-    if isinstance(value, tuple):
-        return array(lowering, node, builder, positional, keywords)
-    atom = emit.atom(value)  # the same array, as NumPy returns it (no copy)
-    _not_a_python_number(emit, atom, "np.asarray")
-    return emit("astype", atom, dtype=params["dtype"]) if params and atom.type.dtype != params["dtype"] else atom
-
-
 def print_call(lowering, node, builder, positional, keywords):
     """`print(...)`: arrays and numbers of the kernel, strings and None; `sep=`, `end=` and `flush=` literals.
     Kept in program order wherever the primal runs (see primitives/effects.py)."""

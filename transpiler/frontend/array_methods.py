@@ -7,7 +7,8 @@ from typing import Callable
 
 from . import array_functions as arrays, axis_functions as axes
 from .call_args import arg as _arg, arity as _arity, dtype, static
-from .numpy_api import _matmul, _reduce, _reshape, _transpose
+from .contractions import matmul as _matmul
+from .numpy_api import _reduce, _reshape, _transpose
 
 
 def _method_reduction(prim: str):

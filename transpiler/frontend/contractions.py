@@ -1,13 +1,47 @@
-"""NumPy's tensor products written with the entries they are made of: `np.dot` of stacks, `np.tensordot`,
+"""NumPy's tensor products: `np.matmul` and `np.dot`, `np.einsum`, `np.outer`, and, written with the entries
+they are made of, `np.dot` of stacks, `np.tensordot`,
 `np.inner`, `np.kron`, and einsum subscripts with `...`. The ranks are known at build time, so each becomes an
 einsum, a matrix product, reshapes and transposes, or a broadcast product, computed as NumPy computes it where
 that gives the same bits; their rules already exist, nothing new to differentiate or batch."""
 from __future__ import annotations
 
 from ..ir import Const
-from .call_args import Emitter, arg, arity, static
+from .array_literals import array_like
+from .call_args import Emitter, arg, arity, ravel, static
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
+    arity(lowering, node, name, positional, keywords, 2, 2)
+    a, b = (lowering._atom(v, node) for v in positional)
+    if a.type.rank == 0 or b.type.rank == 0:
+        return lowering._bind(builder, node, "multiply", [a, b])
+    if name != "np.matmul":
+        return dot(lowering, node, builder, a, b, name)
+    return lowering._bind(builder, node, "matmul", [a, b])
+
+
+def einsum(lowering, node, builder, positional, keywords):
+    arity(lowering, node, "np.einsum", positional, keywords, 2, 16)
+    if isinstance(positional[0], str):
+        spec, operands = positional[0], positional[1:]
+    else:  # NumPy's other form: each operand followed by its axes' labels, then the output's (`a, [0, 1], b, ...`)
+        spec, operands = sublist_subscripts(Emitter(lowering, node, builder), positional)
+    atoms = [lowering._atom(v, node) for v in operands]
+    if "." in spec:
+        spec = expand_ellipsis(Emitter(lowering, node, builder), spec, atoms)
+    return lowering._bind(builder, node, "einsum", atoms, {"spec": spec})
+
+
+def outer(lowering, node, builder, positional, keywords):
+    """np.outer flattens both arguments first (`a.ravel()[:, None] * b.ravel()[None, :]`)."""
+    arity(lowering, node, "np.outer", positional, keywords, 2, 2)
+    emit = Emitter(lowering, node, builder)
+    a, b = (emit.atom(array_like(lowering, node, builder, v)) for v in positional)
+    if a.type.rank is None or b.type.rank is None:
+        raise emit.error("np.outer needs the rank of its arguments", 'annotate them, e.g. x: "f64[n]"')
+    return emit("outer", ravel(emit, a), ravel(emit, b))
 
 
 def _ranks(emit: Emitter, name: str, *atoms) -> list[int]:

@@ -15,7 +15,7 @@ _AXES = ("axisa", "axisb", "axisc", "axis")
 
 def cross(lowering, node, builder, positional, keywords):
     """`np.cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None)` of 2- or 3-vectors along any axis."""
-    from .array_functions import array
+    from .array_literals import array
 
     arity(lowering, node, "np.cross", positional, keywords, 2, 6, _AXES)
     emit = Emitter(lowering, node, builder)

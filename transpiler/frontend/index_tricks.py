@@ -22,7 +22,7 @@ TRICKS = {"numpy.r_": (1, 0), "numpy.c_": (2, -1)}
 
 def index_trick(lowering, path: str, node: cst.Subscript, builder, env):
     """`np.r_[a, b, 0:3]` / `np.c_[a, b]` read from the subscript's own elements (slices are arranges here)."""
-    from .array_functions import array
+    from .array_literals import array
 
     name = path.replace("numpy.", "np.")
     ndmin, axis = TRICKS[path]

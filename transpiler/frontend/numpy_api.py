@@ -11,9 +11,10 @@ from ..builder import const
 from ..ir import Const
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, scientific_api as scientific, selection)
+from .array_literals import array, array_like, asarray
 from .partition import partition
-from .call_args import Emitter, arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
-    leading_parameters, ravel, shape_args, static
+from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
+    leading_parameters, shape_args, static
 
 Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
 
@@ -31,12 +32,6 @@ def _ufunc_hint(name: str, arity: int) -> str:
     if name != "np.where":  # a ufunc (or clip): the next positional argument is `out=`
         hint += "; NumPy reads one more positional argument as `out=`, which kernels do not take"
     return hint + ("; for the angle of the point (x, y) write np.arctan2(y, x)" if name == "np.arctan" else "")
-
-
-def array_like(lowering, node, builder, value):
-    """A list or tuple where NumPy takes an array (`np.sum([1.0, a * a])`): the array NumPy makes of it, as
-    `np.array(value)` does; other values as they are."""
-    return arrays.array(lowering, node, builder, [value], {}) if isinstance(value, tuple) else value
 
 
 def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
@@ -76,28 +71,6 @@ def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None
     return lowering._bind(builder, node, prim, [lowering._atom(x, node)], params)
 
 
-def _matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
-    _arity(lowering, node, name, positional, keywords, 2, 2)
-    a, b = (lowering._atom(v, node) for v in positional)
-    if a.type.rank == 0 or b.type.rank == 0:
-        return lowering._bind(builder, node, "multiply", [a, b])
-    if name != "np.matmul":
-        return contractions.dot(lowering, node, builder, a, b, name)
-    return lowering._bind(builder, node, "matmul", [a, b])
-
-
-def _einsum(lowering, node, builder, positional, keywords):
-    _arity(lowering, node, "np.einsum", positional, keywords, 2, 16)
-    if isinstance(positional[0], str):
-        spec, operands = positional[0], positional[1:]
-    else:  # NumPy's other form: each operand followed by its axes' labels, then the output's (`a, [0, 1], b, ...`)
-        spec, operands = contractions.sublist_subscripts(Emitter(lowering, node, builder), positional)
-    atoms = [lowering._atom(v, node) for v in operands]
-    if "." in spec:
-        spec = contractions.expand_ellipsis(Emitter(lowering, node, builder), spec, atoms)
-    return lowering._bind(builder, node, "einsum", atoms, {"spec": spec})
-
-
 def _transpose(lowering, node, builder, x, axes_value, axes_node):
     axes = static(lowering, axes_value, axes_node, "`axes`")
     params = {} if axes is None else {"axes": tuple(axes)}
@@ -110,16 +83,6 @@ def _np_transpose(lowering, node, builder, positional, keywords):
     if axes is None and lowering._atom(positional[0], node).type.rank == 0:  # NumPy's 0-d array, where `x.T`
         axes = ()  # would raise on a Python float
     return _transpose(lowering, node, builder, positional[0], axes, axes_node)
-
-
-def _outer(lowering, node, builder, positional, keywords):
-    """np.outer flattens both arguments first (`a.ravel()[:, None] * b.ravel()[None, :]`)."""
-    _arity(lowering, node, "np.outer", positional, keywords, 2, 2)
-    emit = Emitter(lowering, node, builder)
-    a, b = (emit.atom(array_like(lowering, node, builder, v)) for v in positional)
-    if a.type.rank is None or b.type.rank is None:
-        raise emit.error("np.outer needs the rank of its arguments", 'annotate them, e.g. x: "f64[n]"')
-    return emit("outer", ravel(emit, a), ravel(emit, b))
 
 
 def _swapaxes(lowering, node, builder, positional, keywords):
@@ -273,13 +236,13 @@ FUNCTIONS["numpy.amin"] = reduction("min", "np.amin")
 FUNCTIONS["scipy.special.logsumexp"] = reduction("logsumexp", "logsumexp")
 for _prim in ("var", "std"):
     FUNCTIONS[f"numpy.{_prim}"] = axes.moments(_prim, f"np.{_prim}")
-FUNCTIONS["numpy.dot"] = lambda lw, n, b, p, k: _matmul(lw, n, b, p, k, "np.dot")
-FUNCTIONS["numpy.matmul"] = _matmul
-FUNCTIONS["numpy.outer"] = _outer
+FUNCTIONS["numpy.dot"] = lambda lw, n, b, p, k: contractions.matmul(lw, n, b, p, k, "np.dot")
+FUNCTIONS["numpy.matmul"] = contractions.matmul
+FUNCTIONS["numpy.outer"] = contractions.outer
 FUNCTIONS["numpy.inner"] = contractions.inner
 FUNCTIONS["numpy.tensordot"] = contractions.tensordot
 FUNCTIONS["numpy.kron"] = contractions.kron
-FUNCTIONS["numpy.einsum"] = _einsum
+FUNCTIONS["numpy.einsum"] = contractions.einsum
 FUNCTIONS["numpy.cross"] = cross_product.cross
 FUNCTIONS.update({"numpy.gradient": finite_differences.gradient, "numpy.append": padding.append,
                   "numpy.pad": padding.pad, "numpy.rot90": axes.rot90, "numpy.select": selection.select,
@@ -318,7 +281,7 @@ FUNCTIONS.update({
     "numpy.column_stack": arrays.column_stack,
     "numpy.atleast_1d": arrays.atleast(1), "numpy.atleast_2d": arrays.atleast(2), "numpy.atleast_3d": arrays.atleast(3),
     "numpy.ravel": arrays.ravel, "numpy.roll": arrays.roll, "numpy.repeat": arrays.repeat, "numpy.tile": arrays.tile,
-    "numpy.meshgrid": arrays.meshgrid, "numpy.array": arrays.array, "numpy.asarray": arrays.asarray,
+    "numpy.meshgrid": arrays.meshgrid, "numpy.array": array, "numpy.asarray": asarray,
     # linear algebra
     "numpy.linalg.inv": scientific.one_matrix("inv", "np.linalg.inv"), "numpy.linalg.solve": scientific.solve("np.linalg.solve"),
     "numpy.linalg.det": scientific.one_matrix("det", "np.linalg.det"), "numpy.linalg.slogdet": scientific.slogdet,

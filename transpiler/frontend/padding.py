@@ -21,7 +21,7 @@ _COPIES = ("reflect", "symmetric", "wrap")  # modes whose pads copy elements of 
 
 def append(lowering, node, builder, positional, keywords):
     """`np.append(arr, values, axis=None)`: both flattened and joined, or joined along `axis`."""
-    from .array_functions import array
+    from .array_literals import array
 
     arity(lowering, node, "np.append", positional, keywords, 2, 3, ("axis",))
     emit = Emitter(lowering, node, builder)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..builder import Builder
-from ..frontend.array_functions import array
+from ..frontend.array_literals import array
 from ..frontend.index_tricks import TRICKS, index_trick
 from ..frontend.partition import Partitioned, read as read_partition
 from ..ir import Atom, Const, Var
