@@ -8,6 +8,7 @@ order, the result has NumPy's bits, and its derivatives, batching and C code com
 from __future__ import annotations
 
 from ..ir import Const
+from .array_literals import array
 from .call_args import Emitter, arg, arity, known_rank, static_int
 
 _AXES = ("axisa", "axisb", "axisc", "axis")
@@ -15,7 +16,6 @@ _AXES = ("axisa", "axisb", "axisc", "axis")
 
 def cross(lowering, node, builder, positional, keywords):
     """`np.cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None)` of 2- or 3-vectors along any axis."""
-    from .array_literals import array
 
     arity(lowering, node, "np.cross", positional, keywords, 2, 6, _AXES)
     emit = Emitter(lowering, node, builder)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..ir import Const, If, Var
 from ..values import ListValue
+from .array_literals import array
 from .call_args import Emitter, arity, known_rank, static
 
 
@@ -29,7 +30,6 @@ def _axes(emit: Emitter, value, rank: int) -> tuple[int, ...]:
 def _spacings(emit: Emitter, values: list, count: int) -> list:
     """One sample distance per axis: none given (1), one number for all, or one each: a number known at build
     time, a scalar, or a 1-D array of coordinates."""
-    from .array_literals import array
 
     spacings = []
     for value in values:
@@ -65,7 +65,6 @@ def _as_tuple(value):
 
 def gradient(lowering, node, builder, positional, keywords):
     """`np.gradient(f, *varargs, axis=None, edge_order=1)`: spacings as numbers, scalars or coordinates."""
-    from .array_literals import array
 
     arity(lowering, node, "np.gradient", positional, keywords, 1, 17, ("axis", "edge_order"))
     emit = Emitter(lowering, node, builder)

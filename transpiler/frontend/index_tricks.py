@@ -14,6 +14,7 @@ import libcst as cst
 from ..ir import Const
 from ..ir.types import promote
 from ..values import ListValue
+from .array_literals import array
 from .call_args import Emitter
 
 # (ndmin, axis): how each trick places its parts
@@ -22,7 +23,6 @@ TRICKS = {"numpy.r_": (1, 0), "numpy.c_": (2, -1)}
 
 def index_trick(lowering, path: str, node: cst.Subscript, builder, env):
     """`np.r_[a, b, 0:3]` / `np.c_[a, b]` read from the subscript's own elements (slices are arranges here)."""
-    from .array_literals import array
 
     name = path.replace("numpy.", "np.")
     ndmin, axis = TRICKS[path]

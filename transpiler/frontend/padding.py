@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Const
+from .array_literals import array
 from .call_args import Emitter, arg, arity, known_rank, ravel, static, static_axis
 
 _MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
@@ -21,7 +22,6 @@ _COPIES = ("reflect", "symmetric", "wrap")  # modes whose pads copy elements of 
 
 def append(lowering, node, builder, positional, keywords):
     """`np.append(arr, values, axis=None)`: both flattened and joined, or joined along `axis`."""
-    from .array_literals import array
 
     arity(lowering, node, "np.append", positional, keywords, 2, 3, ("axis",))
     emit = Emitter(lowering, node, builder)
