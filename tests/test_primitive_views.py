@@ -1,7 +1,8 @@
 """The registry's `views` field (transpiler/primitives/registry.py) against NumPy, for every entry.
 
 `Primitive.views` says that an equation's result may share memory with its first operand (a view of it, or it
-itself). The normalizer models Python's sharing with it (a view of an array updated in place later is stale),
+itself); `always_views` that it is one whatever the operand's layout. The normalizer models Python's sharing
+with them (a view of an array updated in place later is recomputed from it where `always_views`, else stale),
 reverse mode copies what its sweep reads before an update in place of it (transforms/mutation.py), and the C
 backend follows memory through it (loops/eligible.py, masked_products.py, stencils/align.py). An entry whose
 result shares memory but is not marked is a wrong number waiting: the compiler would take a view for a copy.
@@ -208,6 +209,39 @@ def test_every_entry_marked_a_view_shares_memory_somewhere():
     seen = {name for prim in BY_PRIM for name, _ in emitted_views(prim)}
     assert not [n for n in marked if n not in seen], "entries marked `views` that no case shows sharing memory"
     assert set(IR_VIEWS) <= set(marked)
+
+
+def _strided(value: np.ndarray) -> np.ndarray:
+    """The same values in memory that is not contiguous (every other element of a wider array)."""
+    wide = np.repeat(value, 2, axis=-1)
+    return wide[..., ::2]
+
+
+@pytest.mark.parametrize("prim", sorted(n for n, p in all_primitives().items() if p.always_views))
+def test_an_entry_marked_always_views_is_a_view_whatever_the_layout(prim):
+    """`always_views` lets the normalizer recompute the view from its array after an update in place of it: the
+    emitted equation must share its operand's memory for contiguous and strided operands alike (`np.reshape`
+    copies a strided array, so it is not marked)."""
+    checked = 0
+    for c in BY_PRIM[prim]:
+        fn = _raw_kernel(c)
+        namespace = _namespace(fn)
+        env = {p.name: v.copy() if isinstance(v, np.ndarray) else v for p, v in zip(fn.params, inputs(c))}
+        for eqn in fn.body:
+            if not isinstance(eqn, Eqn):
+                break
+            if eqn.prim.name == prim and isinstance(env.get(eqn.args[0].name), np.ndarray) \
+                    and env[eqn.args[0].name].ndim:
+                for layout in (lambda v: v, _strided):
+                    operand = layout(env[eqn.args[0].name])
+                    value = _run(eqn, {**env, eqn.args[0].name: operand}, namespace)
+                    assert not value.size or np.shares_memory(value, operand), \
+                        f"{c.name}: a copy for a {layout.__name__} operand"  # (an empty result has no elements)
+                    checked += 1
+            value = _run(eqn, env, namespace)
+            for out in eqn.outs:
+                env[out.name] = value
+    assert checked, f"no case of `{prim}` checks it"
 
 
 def test_every_entry_has_a_case_or_a_reason():

@@ -5,8 +5,9 @@ the kernel's own through one of the primitives the registry marks `views` (`.T`,
 `np.flip`, `np.fliplr`, `np.rot90`, `np.einsum` of one operand, `np.reshape`, `np.ravel`, `np.squeeze`,
 `np.expand_dims`, `np.broadcast_to`, `np.diagonal`, slices, rows and columns), reads it (`np.sin(v) * v`: the
 reverse sweep reads it again), then updates the array in place (`a[i] = e`, `a += e`, `a[i] += e` in a loop).
-A basic-indexing view stays readable after the update (Python reads the updated elements; the compiler recomputes
-it); any other view is read after it now and then, which the compiler refuses with a located error (allowed).
+A view of basic indexing and `always_views` primitives stays readable after the update (Python reads the updated
+elements; the compiler recomputes it); any other view is read after it now and then, which the compiler refuses
+with a located error (allowed).
 Each program is checked as the semantics fuzzer checks its own (`check_semantics`: Python's value, gradients
 against finite differences and autograd where autograd runs it, compositions). The generator is a subclass, so
 the semantics fuzzer's seeds keep their programs.
@@ -40,9 +41,10 @@ VIEWS = {
 }
 
 
-def _basic_indexing(view: str) -> bool:
-    """A view made by indexing alone: the compiler recomputes it after its array's update."""
-    return view.startswith("{}[")
+def _recomputed(view: str) -> bool:
+    """A view the compiler recomputes after its array's update: made by indexing and the registry's
+    `always_views` primitives alone (not `np.reshape`/`np.ravel`, which may copy, nor a one-operand einsum)."""
+    return not any(name in view for name in ("reshape", "ravel", "einsum"))
 
 
 class ViewGenerator(SemanticsGenerator):
@@ -72,9 +74,10 @@ class ViewGenerator(SemanticsGenerator):
         self.emit(indent, f"{used} = {read}")
         scope.vars[used] = read_kind
         self.update_in_place(base, kind, scope, indent)
-        # read after it: a basic-indexing view (recomputed), or now and then another (refused where it is read);
-        # never written (the generator writes only names of its own, and this is no name: `(view3)`)
-        if _basic_indexing(template) or self.chance(0.2):
+        # read after it: a basic-indexing view, or now and then another (the draws of the seeds' first programs);
+        # recomputed, or refused where it is read; never written (the generator writes only names of its own, and
+        # this is no name: `(view3)`)
+        if template.startswith("{}[") or self.chance(0.2) or _recomputed(template):
             scope.vars[f"({name})" if view_kind else f"np.sum({name})"] = view_kind or "S"
 
     def update_in_place(self, base: str, kind: str, scope: Scope, indent: int) -> None:

@@ -2,17 +2,23 @@
 
 Python names refer to array objects; `b = a` shares one, `v = a[i]` (basic indexing, `.T`, reshapes) makes a
 view into one, a tuple holds them. The IR is functional: an in-place update `a[i] = v` makes a new value, and
-every holder of the old object must be rebound to it, or re-derived from it (a view is recomputed from the
-updated array it looks into). Where Python's sharing depends on the path taken (`if c: z = y`, a loop whose
-iterations share differently), the names involved are *ambiguous*: reading them is fine, writing through them
-(or into what they may share) is a located error, since a write would reach the other name on some paths only.
+every holder of the old object must be rebound to it, or re-derived from it: a view is recomputed from the
+updated array it looks into where its primitive gives a view whatever the layout (basic indexing, and the
+registry's `always_views`: `.T`, `np.flip`, `np.diagonal`, ...); a view that may be a copy (`np.reshape` of an
+array that is not contiguous) has no value the compiler knows after the update, and is refused where it is read.
+Where Python's sharing depends on the path taken (`if c: z = y`, a loop whose iterations share differently), the
+names involved are *ambiguous*: reading them is fine, writing through them (or into what they may share) is a
+located error, since a write would reach the other name on some paths only.
 The writes themselves, and the rebinding of every holder they need, are in inplace_writes.py.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ..errors import SourceLoc, TranspileError
 from ..ir import Var
 from ..primitives.indexing import Ref
+from ..primitives.registry import lookup
 from ..values import DictValue, ListValue, Stale
 
 
@@ -28,21 +34,31 @@ def held(value) -> list[Var]:
     return [value] if is_object(value) else []
 
 
+class Recipe(NamedTuple):
+    """How a view that is not basic indexing was made from its parent: recomputed from the updated parent."""
+    prim: str
+    rest: tuple  # the arguments after the parent
+    params: dict
+
+
 class SharingError(TranspileError):
     """A refusal because two names may or may not share one array: a loop whose first iteration differs in that
     from the others may still compile with that iteration lowered on its own (see ControlFlow._lower_while)."""
 
 
 class Aliasing:
-    """Mixed into `Lowering`. State: `_view_root` (view -> the array it looks into), `_view_op` (view ->
-    (parent, items) of the basic `getitem` that made it, to recompute it), `_ambiguous` (value -> the values
-    it may or may not share its array with, and where that started)."""
+    """Mixed into `Lowering`. State: `_view_root` (view -> the array it looks into), `_view_op` (a view that
+    can be recomputed -> (parent, how): the items of the basic `getitem` that made it, or the `Recipe` of another
+    view primitive), `_ambiguous` (value -> the values it may or may not share its array with, and where that
+    started)."""
 
     # -- views ---------------------------------------------------------------------------------------------
     def record_view(self, out: Var, prim: str, args, params) -> None:
         self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
         if prim == "getitem":
             self._view_op[id(out)] = (args[0], _items(params["index"], args))
+        elif lookup(prim).always_views:
+            self._view_op[id(out)] = (args[0], Recipe(prim, tuple(args[1:]), dict(params or {})))
 
     def _root(self, value: Var) -> Var:
         return self._view_root.get(id(value), value)

@@ -10,7 +10,7 @@ from ..errors import TranspileError
 from ..ir import Atom, Const, Var
 from ..primitives.indexing import shift_refs
 from ..values import DictValue, ListValue
-from .alias import SharingError, is_object
+from .alias import Recipe, SharingError, is_object
 
 
 class InPlaceWrites:
@@ -31,7 +31,7 @@ class InPlaceWrites:
     def _write(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder, env,
                combine: str | None) -> None:
         view = self._view_op.get(id(array))
-        if view is not None:  # writing through a view writes into the array it looks into
+        if view is not None and not isinstance(view[1], Recipe):  # a basic-indexing view: into the array it looks into
             parent, parent_items = view
             if all(_is_integer(i) for i in parent_items):  # row[j] = v is parent[i, j] = v
                 return self._write(name, parent, parent_items + list(items), value_atom, target, builder, env,
@@ -143,12 +143,16 @@ class InPlaceWrites:
         parent = self._renew(view[0], memo, builder, target)
         if parent is view[0]:
             return value
-        args, index = self._index(parent, view[1])
-        if target is not None:
-            renewed = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
+        if isinstance(view[1], Recipe):
+            prim, args, params = view[1].prim, [parent, *view[1].rest], view[1].params
         else:
-            renewed = builder.bind("getitem", args, {"index": tuple(index)})
-            self.record_view(renewed, "getitem", args, {"index": tuple(index)})
+            args, index = self._index(parent, view[1])
+            prim, params = "getitem", {"index": tuple(index)}
+        if target is not None:
+            renewed = self._bind(builder, target, prim, args, params)
+        else:
+            renewed = builder.bind(prim, args, params)
+            self.record_view(renewed, prim, args, params)
         if not value.temporary:
             builder.rename(renewed, _base(value.name))
             self._named.add(id(renewed))

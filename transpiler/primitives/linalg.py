@@ -203,7 +203,7 @@ def _batch_transpose(ctx, prim, args, batched, axes=None):
 
 
 register(Primitive(
-    name="transpose", infer=_infer_transpose, render=_render_transpose, family="linalg", views=True,
+    name="transpose", infer=_infer_transpose, render=_render_transpose, family="linalg", views=True, always_views=True,
     vjp=_vjp_transpose, jvp=_jvp_transpose,
     batch=_batch_transpose,
     temp_name="t",
@@ -221,7 +221,7 @@ def _infer_swapaxes(types, params) -> TensorType:
 
 
 register(Primitive(
-    name="swapaxes", infer=_infer_swapaxes, family="linalg", views=True,
+    name="swapaxes", infer=_infer_swapaxes, family="linalg", views=True, always_views=True,
     render=lambda args, p: cg.call("np.swapaxes", args[0], p["axis1"], p["axis2"]),
     vjp=lambda g, out, x, active=None, axis1=0, axis2=1: [ops.swapaxes(g, axis1=axis1, axis2=axis2)],
     jvp=lambda tangents, out, x, axis1=0, axis2=1: ops.swapaxes(tangents[0], axis1=axis1, axis2=axis2),

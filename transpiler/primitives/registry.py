@@ -65,6 +65,9 @@ class Primitive:
     # Python's sharing with it, reverse mode copies what the sweep reads before such an update, the C backend
     # follows memory through it. (An update in place returns its target: `extra["in_place"]`, see `shares_first`.)
     views: bool | Callable[[Sequence[Any], dict[str, Any]], bool] = False
+    # the result is a view of the first argument whatever its layout (`x.T`, `np.flip`; not `np.reshape`, which
+    # copies an array that is not contiguous): read after that argument is updated in place, it is recomputed
+    always_views: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

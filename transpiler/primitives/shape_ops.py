@@ -181,13 +181,13 @@ def _batch_squeeze(ctx, prim, args, batched, axis=None):
 
 
 register(Primitive(
-    name="expand_dims", views=True, infer=_infer_expand, family="shape", batch=_batch_expand,
+    name="expand_dims", views=True, always_views=True, infer=_infer_expand, family="shape", batch=_batch_expand,
     render=lambda args, p: cg.call("np.expand_dims", args[0], p["axis"]),
     vjp=lambda g, out, x, active=None, axis=0: [ops.squeeze(g, axis=axis)],
     jvp=lambda tangents, out, x, axis=0: ops.expand_dims(tangents[0], axis=axis), temp_name="r",
 ))
 register(Primitive(
-    name="squeeze", views=True, infer=_infer_squeeze, family="shape", batch=_batch_squeeze,
+    name="squeeze", views=True, always_views=True, infer=_infer_squeeze, family="shape", batch=_batch_squeeze,
     render=lambda args, p: cg.call("np.squeeze", args[0], axis=p.get("axis")),
     vjp=lambda g, out, x, active=None, axis=None: [ops.expand_dims(g, axis=_squeezed_axes(x, axis))],
     jvp=lambda tangents, out, x, axis=None: ops.squeeze(tangents[0], axis=axis), temp_name="r",
@@ -288,7 +288,7 @@ def _batch_broadcast_to(ctx, prim, args, batched):
 
 
 register(Primitive(
-    name="broadcast_to", views=True, infer=_infer_broadcast_to, family="shape", batch=_batch_broadcast_to,
+    name="broadcast_to", views=True, always_views=True, infer=_infer_broadcast_to, family="shape", batch=_batch_broadcast_to,
     render=lambda args, p: cg.call("np.broadcast_to", args[0], _shape_expr(args[1:])),
     vjp=lambda g, out, x, *dims, active=None: [sum_to(g, x.type, x, out)] + [None] * len(dims),
     jvp=lambda tangents, out, x, *dims: ops.broadcast_to(tangents[0], *dims),

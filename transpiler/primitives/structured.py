@@ -30,7 +30,7 @@ def _infer_flip(types, params) -> TensorType:
 
 
 register(Primitive(
-    name="flip", infer=_infer_flip, family="structured", views=True,
+    name="flip", infer=_infer_flip, family="structured", views=True, always_views=True,
     render=lambda args, p: cg.call("np.flip", args[0], axis=p.get("axis")),
     vjp=lambda g, out, x, active=None, axis=None: [ops.flip(g, axis=axis)],
     jvp=lambda tangents, out, x, axis=None: ops.flip(tangents[0], axis=axis), temp_name="r",
@@ -186,7 +186,7 @@ def _render_diagonal(args, p):
 
 
 register(Primitive(
-    name="diagonal", infer=_infer_diagonal, family="structured", render=_render_diagonal, views=True,
+    name="diagonal", infer=_infer_diagonal, family="structured", render=_render_diagonal, views=True, always_views=True,
     vjp=_vjp_diagonal, batch=_batch_diagonal, temp_name="d",
     jvp=lambda tangents, out, x, offset=0, axis1=0, axis2=1: ops.diagonal(tangents[0], offset=offset, axis1=axis1,
                                                                         axis2=axis2),
