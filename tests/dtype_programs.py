@@ -30,7 +30,7 @@ N = 5
 # constructs the generator writes, counted by tests (each must be reachable)
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
-              "loop", "stopping_loop", "while_loop")
+              "loop", "stopping_loop", "while_loop", "join")
 
 
 @dataclass
@@ -77,8 +77,20 @@ class Generator:
                             "square", "root", "unary", "floor_divide", "leaf"))
         if what == "leaf":
             return self.leaf()
+        if self.extra.random() < 0.1:
+            what = "join"  # (drawn from `extra`: the programs of `rnd` stay as they were)
         self.used.add(what)
         x = self.expr(depth - 1)
+        if what == "join":  # NumPy promotes the arrays it joins as arrays: float32 with an int is float64
+            y = self.expr(depth - 1)
+            x, y = (v if v.rank else Value(f"({v.text} + 0 * k)", _promoted(v, Value("k", "i", 1)), 1)
+                    for v in (x, y))
+            if self.extra.random() < 0.5:
+                return Value(f"np.concatenate(({x.text}, {y.text}))[{self.choice(('::2', '1::2', ':len(a)'))}]",
+                             _promoted(x, y), 1)
+            axis = self.choice(("0", "1"))
+            kind = _promoted(x, y)
+            return Value(f"np.stack(({x.text}, {y.text}), axis={axis}).sum(axis={axis})", "i" if kind == "b" else kind, 1)
         if what == "arith":
             y = self.expr(depth - 1)
             ops = ["+", "*"]

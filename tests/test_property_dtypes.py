@@ -91,6 +91,11 @@ def sizes_are_python_ints(x: "f32[n]", j: "i32[n]"):
 
 
 @kernel
+def joined(x: "f32[n]", k: "i64[n]", j: "i32[n]"):
+    return np.concatenate((x, k)) * 0.1, np.stack((x, j)) / 3.0, np.concatenate((x, x > 0.0)) * 0.1
+
+
+@kernel
 def masked(x: "f32[n]") -> "f32[]":
     return np.sum(x * (1.0 * (x > 0.0)))
 
@@ -115,7 +120,8 @@ branch_gradient_jvp = jvp(branch_gradient)
 def test_promotion_follows_numpy_on_both_targets(tmp_path):
     """int32/int64 with float32 is float64 (it was float32: C then computed in float); a NumPy function of a
     literal is a strong float64 (`x32 * np.sqrt(2.0)` was float32 on the C target); sizes are weak Python ints
-    (`x32 * len(x)` stays float32); a float32 parameter's gradient is float32 (it was float64 through `1.0 *
+    (`x32 * len(x)` stays float32); arrays joined by np.concatenate/np.stack promote as arrays (float32 with
+    int64 was float32); a float32 parameter's gradient is float32 (it was float64 through `1.0 *
     mask`, and through a branch where float64 met it)."""
     x = np.array([1.5, -2.0, 0.25], np.float32)
     k, j, y = np.array([1, -2, 3]), np.array([2, 0, -1], np.int32), np.array([0.5, 1.5, -1.0])
@@ -124,7 +130,7 @@ def test_promotion_follows_numpy_on_both_targets(tmp_path):
     numpy_module = load_source(PROMOTION)
     c, _ = c_module(PROMOTION, tmp_path, "promotion")
     calls = {"int_times_float32": (x, k, j), "numpy_function_of_a_literal": (x,), "sizes_are_python_ints": (x, j),
-             "masked": (x,)}
+             "joined": (x, k, j), "masked": (x,)}
     for name, args in calls.items():
         expected = python[name](*args)
         for module in (numpy_module, c):

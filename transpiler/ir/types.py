@@ -99,13 +99,19 @@ def promote(types: list[TensorType]) -> str:
     they meet when their kind fits, and a float32 meeting an int32 or int64 gives float64 (float32 cannot hold
     every such integer)."""
     strong = [t.dtype for t in types if not t.weak]
-    best = max(strong, key=_ORDER.__getitem__) if strong else None
-    if best == "f32" and any(d in ("i32", "i64") for d in strong):
-        best = "f64"
+    best = promote_arrays(strong) if strong else None
     weak_kind = max((_kind(t.dtype) for t in types if t.weak), default=-1)
     if best is None or weak_kind > _kind(best):
         return ("bool", "i64", "f64")[max(weak_kind, 0)]
     return best
+
+
+def promote_arrays(dtypes) -> str:
+    """NumPy's promotion of arrays' dtypes (`np.result_type` of arrays, and what `np.concatenate`/`np.stack` give,
+    which make arrays of Python numbers too): float32 with int32 or int64 is float64."""
+    dtypes = list(dtypes)
+    best = max(dtypes, key=_ORDER.__getitem__)
+    return "f64" if best == "f32" and any(d in ("i32", "i64") for d in dtypes) else best
 
 
 def _kind(dtype: str) -> int:

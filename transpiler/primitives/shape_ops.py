@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .. import codegen as cg
 from ..ir.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, broadcast_shapes, fresh_dim,
-                              is_unknown, normalize_axis, show_shape)
+                              is_unknown, normalize_axis, promote_arrays, show_shape)
 from ..builder import const
 from ..ir.dims import dim_product, dim_quotient, dim_sum
 from .indexing import slice_along, take_along
@@ -212,7 +212,7 @@ def _infer_concatenate(types, params) -> TensorType:
     sizes = [t.shape[axis] for t in types]
     total = dim_sum(sizes)  # `h` and `1` end to end: `h+1`
     shape[axis] = fresh_dim() if total is None else total
-    return TensorType(max((t.dtype for t in types), key=("bool", "i32", "i64", "f32", "f64").index), tuple(shape))
+    return TensorType(promote_arrays(t.dtype for t in types), tuple(shape))
 
 
 def _mismatch(a, b):
@@ -257,7 +257,7 @@ def _infer_stack(types, params) -> TensorType:
     if any(len(t.shape) != len(shape) for t in types):
         raise ShapeError("np.stack needs arrays of the same shape")
     axis = normalize_axis(params.get("axis", 0), len(shape) + 1)
-    dtype = max((t.dtype for t in types), key=("bool", "i32", "i64", "f32", "f64").index)
+    dtype = promote_arrays(t.dtype for t in types)
     return TensorType(dtype, shape[:axis] + (len(types),) + shape[axis:])
 
 
