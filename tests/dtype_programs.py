@@ -30,7 +30,7 @@ N = 5
 # constructs the generator writes, counted by tests (each must be reachable)
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
-              "loop", "stopping_loop", "while_loop", "join")
+              "loop", "stopping_loop", "while_loop", "join", "builtin_extreme")
 
 
 @dataclass
@@ -78,9 +78,17 @@ class Generator:
         if what == "leaf":
             return self.leaf()
         if self.extra.random() < 0.1:
-            what = "join"  # (drawn from `extra`: the programs of `rnd` stay as they were)
+            what = self.extra.choice(("join", "builtin_extreme"))  # (from `extra`: the programs of `rnd` stay)
         self.used.add(what)
         x = self.expr(depth - 1)
+        if what == "builtin_extreme":  # Python's max/min of numbers: the first of the largest, NaN kept if first
+            y, z = self.expr(depth - 1), self.leaf()
+            items = [v if not v.rank else Value(f"np.sum({v.text})", "i" if v.kind == "b" else v.kind, 0)
+                     for v in (x, y, z)][:self.extra.choice((2, 3))]
+            if any(v.kind == "b" for v in items):  # (no bool: max(True, 2) is Python's int or bool by value)
+                items = [Value(f"({v.text} * 1.0)", "f", 0) if v.kind == "b" else v for v in items]
+            name = self.extra.choice(("max", "min"))
+            return Value(f"{name}({', '.join(v.text for v in items)})", _promoted(*items), 0)
         if what == "join":  # NumPy promotes the arrays it joins as arrays: float32 with an int is float64
             y = self.expr(depth - 1)
             x, y = (v if v.rank else Value(f"({v.text} + 0 * k)", _promoted(v, Value("k", "i", 1)), 1)

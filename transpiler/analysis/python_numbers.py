@@ -83,11 +83,14 @@ def _type(atom: Atom, types: dict):
 
 
 def _merge(outs, sides: tuple, types: dict, tainted: set | None = None) -> None:
-    """A merged value stays weak only where every side is (a Python number on every path). (Its dtype stays the
-    slot's: a loop's Python-int start `v = 0` meeting floats is judged as the float it becomes, not as an int that
-    would make every loop with such a start look changed by whatever value is retyped.)"""
+    """A merged value may be a Python number where any side may be one (the path that keeps it): retyped weak, it
+    is judged where it flows (`w = v if c else s` after `v = 0.25 if c2 else s`: `w` may be the Python float); it
+    stays as typed where no side changed. (Its dtype stays the slot's: a loop's Python-int start `v = 0` meeting
+    floats is judged as the float it becomes, not as an int that would make every loop with such a start look
+    changed by whatever value is retyped.)"""
     for k, out in enumerate(outs):
-        if isinstance(out, Var) and out.type.weak != all(_type(side[k], types).weak for side in sides if k < len(side)):
+        retyped = [_type(side[k], types).weak for side in sides if k < len(side) and id(side[k]) in types]
+        if isinstance(out, Var) and retyped and out.type.weak != any(retyped):
             types[id(out)] = dataclasses.replace(out.type, weak=not out.type.weak)
             if tainted is not None and any(id(side[k]) in tainted for side in sides if k < len(side)):
                 tainted.add(id(out))

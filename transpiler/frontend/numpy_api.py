@@ -10,7 +10,7 @@ from typing import Callable
 from ..builder import const
 from ..ir import Const
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
-               padding, scientific_api as scientific, selection)
+               padding, python_builtins, scientific_api as scientific, selection)
 from .array_literals import array, array_like, asarray
 from .partition import partition
 from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
@@ -313,8 +313,8 @@ for _kind in ("logpdf", "pdf", "cdf", "logcdf"):
     FUNCTIONS[f"scipy.stats.norm.{_kind}"] = scientific.norm_function(_kind)
 FUNCTIONS["lifted.stop_gradient"] = elementwise("stop_gradient", 1, "stop_gradient")
 FUNCTIONS["builtins.abs"] = elementwise("abs", 1, "abs")
-FUNCTIONS["builtins.min"] = _refuse("the builtin `min` is not supported in kernels", "use np.minimum(a, b) or np.min(x)")
-FUNCTIONS["builtins.max"] = _refuse("the builtin `max` is not supported in kernels", "use np.maximum(a, b) or np.max(x)")
+FUNCTIONS["builtins.min"] = python_builtins.smallest
+FUNCTIONS["builtins.max"] = python_builtins.largest
 FUNCTIONS["builtins.sum"] = _refuse("the builtin `sum` is not supported in kernels", "use np.sum(x)")
 FUNCTIONS["builtins.range"] = _refuse("`range` is only supported as what a `for` loop runs over",
                                       "for i in range(n): ..., or np.arange(n) for an index array")

@@ -206,9 +206,15 @@ class Branches:
         finally:
             self._level -= 1
         builder.loc = loc
-        out = Var(builder.scope.fresh("choice"), self._merge_type("the conditional expression", a.type, b.type, loc),
-                  temporary=True)
-        builder.emit(If(cond, then_body, else_body, (out,), (a,), (b,), loc))
+        return self.choose(cond, (then_body, a), (else_body, b), builder, "the conditional expression")
+
+    def choose(self, cond: Atom, then: tuple, other: tuple, builder: Builder, what: str, name: str = "choice") -> Var:
+        """The value of `then` or of `other` (each: the statements computing it, and it), as `cond` decides at run
+        time: Python's own object, so its dtype is the side's (a Python number on one side is a merge the C
+        target and vmap check, analysis/python_numbers.py)."""
+        (then_body, a), (else_body, b) = then, other
+        out = Var(builder.scope.fresh(name), self._merge_type(what, a.type, b.type, builder.loc), temporary=True)
+        builder.emit(If(cond, then_body, else_body, (out,), (a,), (b,), builder.loc))
         return out
 
     def _chosen(self, value, node) -> Atom:

@@ -1,0 +1,162 @@
+"""Python's builtin `max` and `min` of numbers in kernels (transpiler/frontend/python_builtins.py).
+
+Python keeps the first of the largest: `max(nan, 1.0)` is nan, `max(1.0, nan)` is 1.0 (NumPy's `np.maximum` gives
+nan for both), `max(2, 2.0)` is the int 2, and the result is the chosen object itself (a Python float stays one,
+which decides the dtype of what it meets). Every program is checked against Python running the same source:
+the value and its type, gradients against central differences and autograd (which runs builtin `max` on its
+boxes, so the derivative flows to the chosen argument), the C target and vmap against the NumPy backend, or a
+located refusal where a Python number's dtype would depend on the data.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck import check_against_python, load_source
+from lifted.transpiler import TranspileError
+from test_c_backend import c_module
+
+HEAD = "import numpy as np\nfrom lifted import grad, kernel, vmap\n\n"
+
+
+def _python(text: str) -> dict:
+    namespace: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), namespace)
+    return namespace
+
+
+VALUES = HEAD + '''
+@kernel
+def two(x: "f64[3]"):
+    return max(x[0], x[1]), min(x[0], x[1])
+
+
+@kernel
+def three(x: "f64[3]"):
+    return max(x[0], x[1], x[2]), min((x[2], x[1], x[0])), max([x[1], x[0]])
+
+
+@kernel
+def running(x: "f64[n]"):
+    largest = -np.inf
+    smallest = np.inf
+    for i in range(x.shape[0]):
+        largest = max(largest, x[i])
+        smallest = min(x[i], smallest)
+    return largest, smallest
+
+
+@kernel
+def integers(k: "i64[3]"):
+    return max(k[0], k[1], 0), min(k[2], 5)
+'''
+SPECIAL = [np.array([1.0, 2.0, 0.5]), np.array([np.nan, 1.0, 2.0]), np.array([1.0, np.nan, -1.0]),
+           np.array([2.0, 2.0, 2.0]), np.array([-0.0, 0.0, -0.0]), np.array([0.0, -0.0, np.inf]),
+           np.array([-np.inf, np.nan, np.nan])]
+
+
+@pytest.mark.parametrize("x", SPECIAL, ids=lambda x: str(list(x)))
+def test_values_are_pythons_first_of_the_largest(x):
+    """NaN kept only where it comes first, ties keep the first (`max(-0.0, 0.0)` is -0.0), the same type."""
+    module, python = load_source(VALUES), _python(VALUES)
+    for name in ("two", "three", "running"):
+        for got, expected in zip(getattr(module, name)(x.copy()), python[name](x.copy())):
+            assert type(got) is type(expected), (name, got, expected)
+            assert np.array_equal(got, expected, equal_nan=True) and np.signbit(got) == np.signbit(expected), \
+                (name, x, got, expected)
+    k = np.array([-3, 7, 9])
+    assert module.integers(k) == python["integers"](k)
+    assert [type(v) for v in module.integers(k)] == [type(v) for v in python["integers"](k)]
+
+
+GRADIENT = HEAD + '''
+@kernel
+def f(x: "f64[4]") -> "f64[]":
+    m = max(x[0] * x[1], np.sin(x[2]), x[3] ** 2)
+    n = min(np.sum(x), 0.5 * m)
+    return m * n + max(x[0], -np.inf)
+
+
+g = grad(f)
+'''
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gradients_flow_to_the_chosen_argument(seed):
+    x = np.random.default_rng(seed).normal(size=4)
+    check_against_python(GRADIENT, [x])
+
+
+def test_the_c_target_and_vmap_agree_with_python(tmp_path):
+    module, _ = c_module(VALUES + "\nthrees = vmap(three)\n", tmp_path, "extremes")
+    python = _python(VALUES)
+    for x in SPECIAL:
+        for name in ("two", "three", "running"):
+            for got, expected in zip(getattr(module, name)(x.copy()), python[name](x.copy())):
+                assert np.array_equal(got, expected, equal_nan=True), (name, x, got, expected)
+        k = np.array([-3, 7, 9])
+        assert module.integers(k) == python["integers"](k)
+    batch = np.stack(SPECIAL)
+    for got, expected in zip(module.threes(batch), zip(*[python["three"](x) for x in batch])):
+        assert np.array_equal(got, np.array(expected), equal_nan=True)
+
+
+def test_a_python_number_that_may_win_is_refused_where_its_dtype_would_differ(tmp_path):
+    """`max(0.25, s) - x32`: float32 where the Python float wins, float64 where `s` does."""
+    text = HEAD + '''
+@kernel
+def f(b: "f64[n]", x: "f32[n]"):
+    return max(0.25, np.sum(b)) - x
+
+
+fv = vmap(f)
+'''
+    with pytest.raises(TranspileError) as caught:
+        load_source(text)
+    assert "the Python number 0.25" in str(caught.value) and caught.value.loc.line == 7 and caught.value.hint
+    plain = load_source(text.replace("fv = vmap(f)", ""))  # the NumPy backend follows Python itself
+    python = _python(text)
+    for b in (np.array([0.1, 0.0]), np.array([1.0, 2.0])):
+        x = np.array([1.0, 3.0], np.float32)
+        assert plain.f(b, x).dtype == python["f"](b, x).dtype
+
+
+@pytest.mark.parametrize("call, message", [
+    ("max(x, y)", "takes numbers in kernels"),
+    ("max(x)", "iterates over its rows"),
+    ("max(x[0], x[1], key=abs)", "`key=` is not supported"),
+    ("min(())", "of nothing"),
+])
+def test_what_python_would_not_compute_as_numbers_is_refused(call, message):
+    text = HEAD + f'''
+@kernel
+def f(x: "f64[3]", y: "f64[3]"):
+    return {call}
+'''
+    with pytest.raises(TranspileError) as caught:
+        load_source(text)
+    assert message in str(caught.value) and caught.value.loc.line == 7 and caught.value.hint
+
+
+def test_a_merge_of_a_merge_that_may_keep_a_python_number_is_judged_too():
+    """`w` may be the Python float `v` kept: h-weak's merge analysis saw only merges with a number on one side."""
+    text = HEAD + '''
+@kernel
+def f(b: "f64[n]", a: "f32[n]"):
+    s = np.sum(b)
+    if s > 1.0:
+        v = 0.25
+    else:
+        v = s
+    if np.sum(a) > 0.0:
+        w = v
+    else:
+        w = np.sum(b * b)
+    return w - a
+
+
+fv = vmap(f)
+'''
+    with pytest.raises(TranspileError) as caught:
+        load_source(text)
+    assert "`v` is the Python number 0.25" in str(caught.value) and caught.value.loc.line == 8

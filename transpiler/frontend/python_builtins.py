@@ -1,0 +1,52 @@
+"""Python's builtin `max` and `min` of numbers: the first of the largest (smallest), compared as Python compares.
+
+`max(a, b, c)` walks its arguments and keeps an item unless a later one is greater (`b > kept`), so a NaN is
+kept only when it comes first (`max(nan, 1.0)` is nan, `max(1.0, nan)` is 1.0: NumPy's `np.maximum` gives nan for
+both), ties keep the first, and the result is the chosen object itself: a Python number stays one (weak), a
+NumPy scalar stays one. Each step is a choice at run time (`normalize`'s `choose`, as `b if b > kept else kept`),
+so derivatives flow to the chosen argument, as autograd's do. Arrays are refused: Python compares them elementwise
+and raises on the truth value of the result.
+"""
+from __future__ import annotations
+
+from ..ir import Const, Var
+from ..values import ListValue
+
+
+def largest(lowering, node, builder, positional, keywords):
+    return _extreme(lowering, node, builder, positional, keywords, "max", "greater")
+
+
+def smallest(lowering, node, builder, positional, keywords):
+    return _extreme(lowering, node, builder, positional, keywords, "min", "less")
+
+
+def _extreme(lowering, node, builder, positional, keywords, name: str, compare: str):
+    hint = f"np.{name}imum(a, b) for arrays elementwise (NaN wins there), np.{name}(x) for an array's elements"
+    if keywords:
+        raise lowering.error(node, f"the builtin `{name}` with `{'=`, `'.join(keywords)}=` is not supported in "
+                             "kernels", f"pass the numbers themselves: {name}(a, b, ...)")
+    items = list(positional)
+    if len(items) == 1:
+        only = items[0]
+        if isinstance(only, (tuple, ListValue)):
+            items = list(only.items if isinstance(only, ListValue) else only)
+        else:
+            raise lowering.error(node, f"the builtin `{name}` of one array iterates over its rows (Python compares "
+                                 "them as it walks)", hint)
+    if not items:
+        raise lowering.error(node, f"`{name}()` of nothing raises a ValueError in Python", hint)
+    for item in items:
+        if not isinstance(item, (Var, Const)) or item.type.shape != ():
+            raise lowering.error(node, f"the builtin `{name}` takes numbers in kernels: Python compares arrays "
+                                 "elementwise and raises on the truth value of the result", hint)
+    kept = items[0]
+    for item in items[1:]:
+        if isinstance(item, Const) and isinstance(kept, Const):
+            better = item.value > kept.value if compare == "greater" else item.value < kept.value
+            kept = item if better else kept
+            continue
+        cond = builder.bind(compare, [item, kept])
+        kept = lowering.choose(cond, ([], item), ([], kept), builder, f"`{name}(...)`",
+                               "largest" if name == "max" else "smallest")
+    return kept
