@@ -36,13 +36,18 @@ VIEWS = {  # name -> a view of the 4 x 4 array `x`
     "fliplr": "np.fliplr(x)", "rot90": "np.rot90(x)", "diagonal": "np.diagonal(x)", "diagonal_method": "x.diagonal()",
     "einsum_transpose": "np.einsum('ij->ji', x)",  # (reverse mode refuses `ii->i`)
     "slice": "x[1:]", "row": "x[2]", "column": "x[:, 1]", "strided": "x[::2, ::-1]", "split": "np.split(x, 2)[1]",
+    # chains: indexing into a view recomputed too, or into one that may be a copy (read stale on main before)
+    "transpose_row": "x.T[1]", "flip_slice": "np.flip(x, 0)[1:]", "reshape_row": "np.reshape(x, (4, 4))[1]",
+    "einsum_row": "np.einsum('ij->ji', x)[0]",
 }
 ORACLE_VIEWS = {  # autograd's spelling where it lacks the function (flip) or its general form
     "broadcast_to": "x[None] * np.ones((2, 1, 1))", "flip": "x[::-1]", "fliplr": "x[:, ::-1]", "rot90": "x[:, ::-1].T",
     "diagonal": "np.diagonal(x, axis1=-1, axis2=-2)", "diagonal_method": "np.diagonal(x, axis1=-1, axis2=-2)",
+    "flip_slice": "x[::-1][1:]",
 }
 RECOMPUTED = ("slice", "row", "column", "strided", "split", "transpose", "np_transpose", "swapaxes", "expand_dims",
-              "squeeze", "broadcast_to", "flip", "fliplr", "rot90", "diagonal", "diagonal_method")  # (after the update)
+              "squeeze", "broadcast_to", "flip", "fliplr", "rot90", "diagonal", "diagonal_method", "transpose_row",
+              "flip_slice")  # (read after the update)
 UPDATES = {  # name -> (the update in place, its functional rewrite for autograd)
     "element": ("    x[0, 1] = a[1, 1] * 3.0\n", "    x = np.where(ONE, a[1, 1] * 3.0, x)\n"),
     "whole": ("    x += a * a\n", "    x = x + a * a\n"),

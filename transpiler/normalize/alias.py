@@ -55,6 +55,8 @@ class Aliasing:
     # -- views ---------------------------------------------------------------------------------------------
     def record_view(self, out: Var, prim: str, args, params) -> None:
         self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
+        if id(args[0]) in self._view_root and id(args[0]) not in self._view_op:
+            return  # a view into a view that may be a copy (`np.reshape(x, s)[0]`) cannot be recomputed either
         if prim == "getitem":
             self._view_op[id(out)] = (args[0], _items(params["index"], args))
         elif lookup(prim).always_views:
