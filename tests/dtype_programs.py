@@ -30,7 +30,8 @@ N = 5
 # constructs the generator writes, counted by tests (each must be reachable)
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
-              "loop", "stopping_loop", "while_loop", "join", "builtin_extreme")
+              "loop", "stopping_loop", "while_loop", "join", "builtin_extreme",
+              "builtin_number")
 
 
 @dataclass
@@ -78,9 +79,15 @@ class Generator:
         if what == "leaf":
             return self.leaf()
         if self.extra.random() < 0.1:
-            what = self.extra.choice(("join", "builtin_extreme"))  # (from `extra`: the programs of `rnd` stay)
+            what = self.extra.choice(("join", "builtin_extreme", "builtin_number"))  # (`extra`: `rnd`'s programs stay)
         self.used.add(what)
         x = self.expr(depth - 1)
+        if what == "builtin_number":  # float(s), int(c): Python numbers (weak), whatever the scalar's dtype
+            if x.rank:
+                x = Value(f"np.sum({x.text})", "i" if x.kind == "b" else x.kind, 0)
+            if x.kind == "f" or self.extra.random() < 0.5:
+                return Value(f"float({x.text})", "f", 0)
+            return Value(f"int({x.text})", "i", 0)
         if what == "builtin_extreme":  # Python's max/min of numbers: the first of the largest, NaN kept if first
             y, z = self.expr(depth - 1), self.leaf()
             items = [v if not v.rank else Value(f"np.sum({v.text})", "i" if v.kind == "b" else v.kind, 0)

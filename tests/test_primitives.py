@@ -462,6 +462,10 @@ case("astype", "astype-from_bool", "x: f64[3,4]", "x * (x > 0).astype(np.float64
 case("astype", "astype-float32_round_trip", "x: f64[3,4]", "x.astype(np.float32).astype(np.float64)",
      rtol=1e-6, fd_tol=None)
 case("astype", "astype-string_dtype", "x: f64[3,4]", 'x.astype("float64")')
+# Python's float() of a scalar: the same number (autograd cannot trace through float(): its oracle is the value)
+case("python_float", "python_float-of_a_sum", "x: f64[3,4]", "x * float(np.sum(x * x))", oracle="x * np.sum(x * x)")
+case("python_float", "python_float-float32_meets_it", "x: f64[3,4]", "x.astype(np.float32) * float(x[0, 1])",
+     oracle="x.astype(np.float32) * x[0, 1]", rtol=1e-6, fd_tol=None)
 case("copy", "copy-method", "x: f64[3,4]", "x.copy()", vjp=True, oracle="x + 0.0")
 case("copy", "copy-np_array_of_scalar", "s: f64[]", "np.array(s)", oracle="s + 0.0")
 case("copy", "copy-reused", "x: f64[3,4]", "x.copy() * x", oracle="(x + 0.0) * x")

@@ -1,4 +1,6 @@
-"""Python's builtin `max` and `min` of numbers in kernels (transpiler/frontend/python_builtins.py).
+"""Python's builtins `max`, `min`, `float` and `int` of numbers in kernels (transpiler/frontend/python_builtins.py).
+
+Also `float(v)` and `int(k)` of scalars: Python numbers, weak to NumPy's promotion.
 
 Python keeps the first of the largest: `max(nan, 1.0)` is nan, `max(1.0, nan)` is 1.0 (NumPy's `np.maximum` gives
 nan for both), `max(2, 2.0)` is the int 2, and the result is the chosen object itself (a Python float stays one,
@@ -160,3 +162,48 @@ fv = vmap(f)
     with pytest.raises(TranspileError) as caught:
         load_source(text)
     assert "`v` is the Python number 0.25" in str(caught.value) and caught.value.loc.line == 8
+
+
+NUMBERS = HEAD + '''
+@kernel
+def convert(x: "f32[3]", k: "i64[3]", m: "bool[3]"):
+    s = float(np.sum(x))
+    return x * s, x * float(k[0]), int(k[1]) * x, int(m[2]) + k, float(2), s
+
+
+@kernel
+def h(x: "f64[3]") -> "f64[]":
+    return float(np.sum(x * x)) * np.sin(x[0]) + float(x[1]) ** 2
+
+
+g = grad(h)
+'''
+
+
+def test_float_and_int_make_python_numbers(tmp_path):
+    """`x32 * float(s)` stays float32 (a Python float is weak); the C target computes the same."""
+    module, python = load_source(NUMBERS), _python(NUMBERS)
+    c, _ = c_module(NUMBERS, tmp_path, "numbers")
+    x, k, m = np.array([1.5, -2.0, 0.25], np.float32), np.array([3, -4, 5]), np.array([True, False, True])
+    expected = python["convert"](x, k, m)
+    for got in (module.convert(x, k, m), c.convert(x, k, m)):
+        for g, e in zip(got, expected):
+            assert np.asarray(g).dtype == np.asarray(e).dtype and np.array_equal(g, e), (g, e)
+    assert type(module.convert(x, k, m)[-1]) is float
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_derivative_of_float_is_the_identity(seed):
+    """Python's `float(v)` is `v`'s value: finite differences of the source see the identity (autograd and JAX
+    stop at float(), so they are no oracle here)."""
+    text = NUMBERS.replace("def h", "def f").replace("grad(h)", "grad(f)")
+    check_against_python(text, [np.random.default_rng(seed).normal(size=3)])
+
+
+@pytest.mark.parametrize("call, message", [
+    ("int(x[0])", "`int()` of a float"), ("float(x)", "`float()` of an array"), ("float(x[0], 2)", "one number"),
+])
+def test_conversions_python_would_not_make_exactly_are_refused(call, message):
+    with pytest.raises(TranspileError) as caught:
+        load_source(HEAD + f'\n@kernel\ndef f(x: "f64[3]"):\n    return {call}\n')
+    assert message in str(caught.value) and caught.value.loc.line == 7 and caught.value.hint

@@ -324,7 +324,9 @@ FUNCTIONS["numpy.argpartition"] = _refuse(
     "`np.argpartition` is not supported in kernels: which of equal values it puts at position k, and the order "
     "of the others, is NumPy's selection algorithm's choice", "np.argsort(x, kind='stable')[k] (the first of "
     "equal values), or np.partition(x, k)[k] for the value")
-for _builtin in ("float", "int", "round", "pow"):
+FUNCTIONS["builtins.float"] = python_builtins.to_float
+FUNCTIONS["builtins.int"] = python_builtins.to_int
+for _builtin in ("round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")
 

@@ -1,5 +1,6 @@
-"""Python's builtin `max` and `min` of numbers: the first of the largest (smallest), compared as Python compares.
+"""Python's builtins of numbers: `max` and `min` (the first of the largest, smallest), `float` and `int`.
 
+`max` and `min` compare as Python compares.
 `max(a, b, c)` walks its arguments and keeps an item unless a later one is greater (`b > kept`), so a NaN is
 kept only when it comes first (`max(nan, 1.0)` is nan, `max(1.0, nan)` is 1.0: NumPy's `np.maximum` gives nan for
 both), ties keep the first, and the result is the chosen object itself: a Python number stays one (weak), a
@@ -9,8 +10,41 @@ and raises on the truth value of the result.
 """
 from __future__ import annotations
 
+from ..builder import const
 from ..ir import Const, Var
 from ..values import ListValue
+
+
+def to_float(lowering, node, builder, positional, keywords):
+    """`float(a)` of a scalar: a Python float (weak: `x32 * float(s)` stays float32)."""
+    value = _one_number(lowering, node, positional, keywords, "float")
+    if isinstance(value, Const):
+        return const(float(value.value))
+    return builder.bind("python_float", [value])
+
+
+def to_int(lowering, node, builder, positional, keywords):
+    """`int(a)` of an integer or boolean scalar: a Python int. Of a float it truncates, and raises at NaN and inf,
+    which a compiled target cannot say: refused."""
+    value = _one_number(lowering, node, positional, keywords, "int")
+    if isinstance(value, Const):
+        return const(int(value.value))
+    if value.type.is_float:
+        raise lowering.error(node, "`int()` of a float is not supported in kernels (Python raises at NaN and inf)",
+                             "np.trunc(x) keeps it a float; x.astype(np.int64) converts as NumPy does")
+    return builder.bind("python_int", [value])
+
+
+def _one_number(lowering, node, positional, keywords, name: str):
+    if keywords or len(positional) != 1:
+        raise lowering.error(node, f"the builtin `{name}` takes one number in kernels", f"{name}(x)")
+    value = positional[0]
+    if isinstance(value, Const) and isinstance(value.value, (bool, int, float)):
+        return value
+    if not isinstance(value, (Var, Const)) or value.type.shape != ():
+        raise lowering.error(node, f"`{name}()` of an array: Python converts arrays of one element only, and "
+                             "NumPy warns that it will stop", f"{name}(x[0]) for an element, or x.astype(...)")
+    return value
 
 
 def largest(lowering, node, builder, positional, keywords):

@@ -262,24 +262,6 @@ elementwise("stop_gradient", [None], lambda args, p: args[0], None, result="prom
 
 
 
-def _python_int_type(types: list[TensorType], params) -> TensorType:
-    if types[0].shape != () or types[0].dtype not in ("i32", "i64"):
-        raise ShapeError(f"int() of a {types[0]} value: an integer scalar is needed here")
-    return TensorType("i64", (), weak=True)
-
-
-def _batch_python_int(ctx, prim, args: list[Sym], batched: list[bool], **params) -> Sym:
-    """A batch of Python ints is an int64 array (weak to the batching transform, as the example's value is)."""
-    return args[0] if args[0].type.dtype == "i64" else ops.astype(args[0], dtype="i64")
-
-
-# `int(a)` of an integer scalar: the Python int `range` makes of a NumPy integer bound (a `for` with `break` runs
-# as a `while` over its index, which starts at `int(start)`: `x32 * i` stays float32, as Python's index is weak)
-register(Primitive(
-    name="python_int", family="elementwise", infer=_python_int_type, render=lambda args, p: cg.call("int", args[0]),
-    cuda="((int64_t)({0}))", scalar_c="any", python_numbers="made", batch=_batch_python_int, temp_name="start",
-))
-
 register(Primitive(
     name="iadd", family="elementwise", infer=lambda types, p: types[0].with_shape(types[0].shape),
     render=lambda args, p: [cst.SimpleStatementLine([cst.AugAssign(args[0], cst.AddAssign(), args[1])])],

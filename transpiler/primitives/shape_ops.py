@@ -355,7 +355,7 @@ register(Primitive(
 
 
 # --- dtype --------------------------------------------------------------------------------------------------
-def _vjp_astype(g, out, x, active=None, dtype="f64", scalar=False):
+def vjp_astype(g, out, x, active=None, dtype="f64", scalar=False):
     if not x.type.is_float:
         return [None]
     # a literal cotangent (the seed 1.0) has no `.astype`, and takes the precision of what it meets anyway; a
@@ -375,7 +375,7 @@ register(Primitive(
     name="astype", family="shape",
     infer=lambda types, p: types[0].with_dtype(p["dtype"]),
     render=_render_astype,
-    vjp=_vjp_astype, jvp=lambda tangents, out, x, dtype="f64", scalar=False: ops.astype(tangents[0], dtype=dtype),
+    vjp=vjp_astype, jvp=lambda tangents, out, x, dtype="f64", scalar=False: ops.astype(tangents[0], dtype=dtype),
     batch=lambda ctx, prim, args, batched, dtype="f64", scalar=False: ops.astype(args[0], dtype=dtype),
     broadcast_tolerant=True,
 ))
