@@ -47,16 +47,15 @@ class SharingError(TranspileError):
 
 
 class Aliasing:
-    """Mixed into `Lowering`. State: `_view_root` (view -> the array it looks into), `_view_op` (a view that
-    can be recomputed -> (parent, how): the items of the basic `getitem` that made it, or the `Recipe` of another
-    view primitive), `_ambiguous` (value -> the values it may or may not share its array with, and where that
-    started)."""
+    """Mixed into `Lowering`. State: `_view_root` (view -> the array it looks into), `_view_op` (a view made by
+    basic indexing or an `always_views` primitive -> (parent, how): the items of the `getitem` that made it, or
+    the `Recipe`; a write through an indexing view reaches its parent, and `_recomputable` views are made again
+    after their array's update), `_ambiguous` (value -> the values it may or may not share its array with, and
+    where that started)."""
 
     # -- views ---------------------------------------------------------------------------------------------
     def record_view(self, out: Var, prim: str, args, params) -> None:
         self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
-        if id(args[0]) in self._view_root and id(args[0]) not in self._view_op:
-            return  # a view into a view that may be a copy (`np.reshape(x, s)[0]`) cannot be recomputed either
         if prim == "getitem":
             self._view_op[id(out)] = (args[0], _items(params["index"], args))
         elif lookup(prim).always_views:
@@ -64,6 +63,17 @@ class Aliasing:
 
     def _root(self, value: Var) -> Var:
         return self._view_root.get(id(value), value)
+
+    def _recomputable(self, value: Var) -> bool:
+        """Whether `value` is a view the compiler recomputes after an update of the array it looks into: made by
+        `_view_op` steps all the way from an array that is no view (a row of a reshape that may be a copy,
+        `np.reshape(x, s)[0]`, is not: a write through it reaches the reshape, but its value after `x` changes is
+        not known)."""
+        if id(value) not in self._view_op:
+            return False
+        while id(value) in self._view_op:
+            value = self._view_op[id(value)][0]
+        return id(value) not in self._view_root
 
     # -- ambiguity -----------------------------------------------------------------------------------------
     def mark_ambiguous(self, values, loc: SourceLoc | None, what: str) -> None:
@@ -159,7 +169,7 @@ class Aliasing:
                     if parent is None:
                         break
                     chain = parent[0]
-                if not hit and var is not array and id(var) not in self._view_op and (
+                if not hit and var is not array and not self._recomputable(var) and (
                         self._root(var) is array or id(self._root(var)) in partners):
                     hit, why = True, f"it may be a view of `{name}`"
                 if hit:

@@ -138,7 +138,7 @@ class InPlaceWrites:
         if id(value) in memo:
             return memo[id(value)]
         view = self._view_op.get(id(value))
-        if view is None:
+        if view is None or not self._recomputable(value):
             return value
         parent = self._renew(view[0], memo, builder, target)
         if parent is view[0]:

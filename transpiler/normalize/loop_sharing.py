@@ -13,7 +13,7 @@ from .branches import display_name
 class LoopSharing:
     """Mixed into `Loops`. Relies on `Lowering`'s sharing tables (`_view_op`, `_view_root`, `_ambiguous`,
     `_own_params`, `_calls`, `_replacements`, `_may_hold`, `_entry_sharing`, `_named`) and its `_share_like`,
-    `_renew`, `_may_be`, `_chain`, `_root`, `_live_envs`, `mark_ambiguous`."""
+    `_renew`, `_may_be`, `_chain`, `_root`, `_recomputable`, `_live_envs`, `mark_ambiguous`."""
 
     def _result_sharing(self, env: dict, result_of: dict, slots: dict, slot_of: dict, body_env: dict,
                         runs: bool, loc) -> None:
@@ -51,7 +51,7 @@ class LoopSharing:
         torn = {}
         for name, value in env.items():
             if name in assigned or name in stale or name.startswith("<") or not is_object(value) or \
-                    id(value) not in self._view_op:
+                    not self._recomputable(value):
                 continue
             hit = next((roots[id(v)] for v in self._chain(value)[1:] if id(v) in roots), None)
             if hit is not None:
@@ -109,7 +109,7 @@ class LoopSharing:
         one that cannot be recomputed from it (an update through any of them changes all of them)."""
         roots = {id(self._root(v)) for n in updated for v in held(env.get(n))}
         extra = [n for n, v in env.items() if n not in assigned and is_object(v) and id(self._root(v)) in roots
-                 and not n.startswith("<running") and (n in rebound or id(v) not in self._view_op)]
+                 and not n.startswith("<running") and (n in rebound or not self._recomputable(v))]
         return assigned + extra
 
     def _renew_views(self, env: dict, new_env: dict, assigned: list, builder: Builder, rebound=()) -> list:
@@ -122,7 +122,7 @@ class LoopSharing:
         if not memo:
             return renewed
         for name, value in env.items():
-            if name in assigned or not is_object(value) or id(value) not in self._view_op:
+            if name in assigned or not is_object(value) or not self._recomputable(value):
                 continue
             new = self._renew(value, dict(memo), builder, None)
             if new is not value:

@@ -71,7 +71,7 @@ class Loops(LoopSharing):
         rebound = set(assigned_names(node.body, subscripts=False)) | {target}
         replaced = set(assigned_names(node.body, subscripts=False, augmented=False)) | {target}  # not `a += b`
         # views into arrays the loop carries are recomputed from them, unless the body rebinds them
-        views = [n for n in assigned if n not in rebound and id(env[n]) in self._view_op]
+        views = [n for n in assigned if n not in rebound and self._recomputable(env[n])]
         assigned = [n for n in assigned if n not in views]
         types = {n: _carried_type(env[n].type) for n in assigned}
         split: set[str] = set()  # names whose sharing differs between iterations: one slot each, ambiguous

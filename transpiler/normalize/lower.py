@@ -51,7 +51,7 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._break_flags: list[str] = []
         self._modules: dict = {}  # path -> Lowering of each imported project module
         self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
-        self._view_op: dict[int, tuple] = {}  # views recomputed after an update -> (parent, items or Recipe)
+        self._view_op: dict[int, tuple] = {}  # views made by indexing or `always_views` -> (parent, items or Recipe)
         self._unreturning: set[int] = set()  # loops holding a `return` none of whose returns is reached
         self._entry_sharing: set[int] = set()  # loop slots whose first value another (uncarried) name holds
         self._replacements: list[tuple[Var, Var]] = []  # every in-place update so far: (old value, new value)
