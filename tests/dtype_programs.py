@@ -105,7 +105,8 @@ class Generator:
                              _promoted(x, y), 1)
             axis = self.choice(("0", "1"))
             kind = _promoted(x, y)
-            return Value(f"np.stack(({x.text}, {y.text}), axis={axis}).sum(axis={axis})", "i" if kind == "b" else kind, 1)
+            return Value(f"np.stack(({x.text}, {y.text}), axis={axis}).sum(axis={axis})", "i" if kind == "b" else kind,
+                         1)
         if what == "arith":
             y = self.expr(depth - 1)
             ops = ["+", "*"]
