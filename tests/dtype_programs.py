@@ -92,8 +92,8 @@ class Generator:
             y, z = self.expr(depth - 1), self.leaf()
             items = [v if not v.rank else Value(f"np.sum({v.text})", "i" if v.kind == "b" else v.kind, 0)
                      for v in (x, y, z)][:self.extra.choice((2, 3))]
-            if any(v.kind == "b" for v in items):  # (no bool: max(True, 2) is Python's int or bool by value)
-                items = [Value(f"({v.text} * 1.0)", "f", 0) if v.kind == "b" else v for v in items]
+            if len({v.kind for v in items}) > 1:  # (one kind: max(2, 1.5) is an int or a float by value, refused)
+                items = [Value(f"float({v.text})", "f", 0) for v in items]
             name = self.extra.choice(("max", "min"))
             return Value(f"{name}({', '.join(v.text for v in items)})", _promoted(*items), 0)
         if what == "join":  # NumPy promotes the arrays it joins as arrays: float32 with an int is float64

@@ -81,6 +81,6 @@ def _extreme(lowering, node, builder, positional, keywords, name: str, compare: 
             kept = item if better else kept
             continue
         cond = builder.bind(compare, [item, kept])
-        kept = lowering.choose(cond, ([], item), ([], kept), builder, f"`{name}(...)`",
+        kept = lowering.choose(cond, ([], item), ([], kept), builder, f"{name}(...)",
                                "largest" if name == "max" else "smallest")
     return kept
