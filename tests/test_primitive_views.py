@@ -110,6 +110,7 @@ NO_RESULT = {  # entries with no array result a case could compare, and why
     "last_writes": "a new bool mask (which writes through an index array NumPy keeps)",
     "cofactors": "a helper's new array", "det_second": "a helper's new array",
     "check_assert": "a check (an effect)", "python_bool": "a Python bool",
+    "i1": "a helper's new array (i0's derivative)",
 }
 CASES_WITH_EXTRA = CASES + [Case(prim, f"{prim}-views_{k}", _params(spec), body)
                             for k, (prim, spec, body) in enumerate(EXTRA)] + [

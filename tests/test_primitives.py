@@ -1022,6 +1022,10 @@ case("heaviside", "heaviside-floor", "x: f64[3,4], h: f64[4]", "np.heaviside(np.
 case("nextafter", "nextafter-times", "a: f64[3,4], b: f64[4]", "np.nextafter(a, b) * a", oracle="a * a", vjp=True)
 case("modf", "modf-parts", "x: f64[3,4]", "fr, wh = np.modf(x * 2.0)\nfr * x + wh",
      oracle="fr = x * 2.0 - np.trunc(x * 2.0)\nfr * x + np.trunc(x * 2.0)", vjp=True)
+# (i0's derivative is I1, i1's I0 - I1 / x: both checked at second order, against scipy.special's through autograd)
+case("i0", "i0-times", "x: f64[3,4]", "np.i0(x) * x", oracle="scipy.special.i0(x) * x", vjp=True, hessian=True)
+case("i0", "i0-past_8_and_zero", "x: f64[5]", "np.i0(x * 10.0) * 0.001 + np.i0(x - x)", domain={"x": "half"},
+     oracle="scipy.special.i0(x * 10.0) * 0.001 + scipy.special.i0(x - x)", hessian=True)
 case("positive", "positive-times", "x: f64[3,4]", "np.positive(x) * x", oracle="x * x")
 case("conjugate", "conjugate-conj", "x: f64[3,4], y: f64[4]", "np.conj(x) * np.conjugate(y) + x", vjp=True)
 case("float_power", "float_power-broadcast", "a: f64[3,4], b: f64[4]", "np.float_power(a, b)", domain={"a": "pos"},
@@ -1049,10 +1053,7 @@ UNSUPPORTED = [
     ("matmul-unannotated", "a, b", "a @ b", "annotate"),
     ("einsum-diagonal", 'a: "f64[3,3]"', 'np.einsum("ii->i", a)', "diagonal"),
     ("mean-unannotated", "x", "np.mean(x, axis=0)", "annotate"),
-    ("i0-derivative", 'x: "f64[3]"', "np.i0(x)", "i1"),
 ]
-# entries whose derivative rule is a located refusal (UNSUPPORTED checks it), so no case can check it
-REFUSED_DERIVATIVES = {"i0": "its derivative is scipy.special.i1, which generated code does not import"}
 
 
 # Entries without a derivative rule, each with why it needs none.
@@ -1481,6 +1482,7 @@ DERIVATIVES_ONLY = {
     "cofactors": "det's first derivative: the det cases' gradients, jvps and second orders exercise it, and "
                  "tests/test_python_fidelity.py at singular matrices",
     "det_second": "det's second derivative (the det cases' second order); its own derivative is refused",
+    "i1": "i0's derivative (the generated module's `_i1`): the i0 cases' gradients, and their second order its own",
 }
 
 
@@ -1490,7 +1492,7 @@ def test_every_differentiable_primitive_has_a_case():
     # the tape's push and pop keep state across a whole sweep, so their rules are checked on whole programs
     # (tests/test_tape_derivatives.py), not one call at a time
     missing = sorted(n for n, p in registry.items() if p.differentiable and n not in covered and p.family != "tape"
-                     and n not in DERIVATIVES_ONLY and n not in REFUSED_DERIVATIVES)
+                     and n not in DERIVATIVES_ONLY)
     assert not missing, f"differentiable primitives without a case in tests/test_primitives.py: {missing}"
     unknown = sorted(covered - set(registry))
     assert not unknown, f"cases name primitives that are not registered: {unknown}"

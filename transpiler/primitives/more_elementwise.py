@@ -5,8 +5,8 @@ rendering, so the NumPy backend has NumPy's bits, and C99's function as the C ex
 Lifted has no complex dtype, but `np.imag`, `np.conjugate`, `np.iscomplex` and `np.isreal` of real numbers are still
 NumPy functions with defined values (zeros, a copy, False, True); `np.real` is the value itself and `np.angle` an
 arctan2 (frontend/more_elementwise.py). Where a function is flat or has no derivative (heaviside's step, copysign's
-sign argument, nextafter's direction, spacing), the rule follows JAX and autograd: zero; where Lifted cannot write
-the derivative without scipy (i0's is i1), the rule is a located refusal.
+sign argument, nextafter's direction, spacing), the rule follows JAX and autograd: zero. i0's derivative is I1,
+which the generated module computes with a helper of its own (no scipy).
 """
 from __future__ import annotations
 
@@ -33,10 +33,9 @@ def _heaviside_h0(g: Sym, y: Sym, x: Sym, h0: Sym) -> Sym:
     return ops.where(x == 0.0, g, 0.0)
 
 
-def _i0(g: Sym, y: Sym, x: Sym) -> Sym:
-    raise ShapeError("the derivative of np.i0 is scipy.special.i1, which generated NumPy code does not import",
-                     "differentiate scipy.special.i0e(x) * np.exp(np.abs(x)) outside the kernel, or wrap np.i0 in "
-                     "stop_gradient where its derivative is not needed")
+def _i1_slope(g: Sym, y: Sym, x: Sym) -> Sym:
+    """I1'(x) = I0(x) - I1(x) / x, and 1/2 at 0 (the limit)."""
+    return g * ops.where(x == 0.0, 0.5, ops.i0(x) - y / ops.where(x == 0.0, 1.0, x))
 
 
 # NumPy's formula for the fraction: modf(x)[0] is x - trunc(x) with x's sign (-0.0 for -3.0), 0 for an infinity
@@ -55,8 +54,12 @@ elementwise("spacing", [None], np_call("spacing"), _SPACING_C, diff=False)
 elementwise("modf", [lambda g, y, x: g], lambda args, params: cg.subscript(cg.call("np.modf", args[0]), [cg.literal(0)]),
             _MODF_FRACTION_C, temp="frac")
 # np.i0 is NumPy's Chebyshev series in Python, in the argument's float dtype (float32 through NumPy's float32 exp):
-# no C expression has its bits, so the C target refuses it (located); integers and booleans go to float64 first
-elementwise("i0", [_i0], np_call("i0"), None, bools=None)
+# no C expression has its bits, so the C target runs NumPy's function on the host; integers and booleans go to
+# float64 first. Its derivative is I1, which scipy has and NumPy not: the generated module's helper `_i1` computes it
+# as NumPy computes i0 (templates/module_body.py.j2)
+elementwise("i0", [lambda g, y, x: g * ops.i1(x)], np_call("i0"), None, bools=None)
+_i1 = elementwise("i1", [_i1_slope], lambda args, params: cg.call("_i1", args[0]), None, bools=None)
+_i1.extra["helper"] = "i1"
 elementwise("logical_xor", [None, None], np_call("logical_xor"), "(!{0} != !{1})", result="bool", temp="mask",
             diff=False)
 elementwise("positive", [lambda g, y, x: g], np_call("positive"), "(+{0})", result="promote", bools="an error")
