@@ -131,6 +131,16 @@ def test_spacing_and_nextafter_at_the_edges():
                                      np.nextafter(y, y * 0)))
 
 
+def test_real_is_the_array_itself():
+    """np.real of a real array is a view of it (`x.real`): writing through it writes the array."""
+    text = HEADER + '\n\n@kernel\ndef f(x: "f64[4]"):\n    y = x * 2.0\n    r = np.real(y)\n    r[1] = -7.0\n' \
+                    "    return y, r + 1.0, np.real(2.5)\n"
+    python: dict = {}
+    exec(compile(text, "python_reference", "exec"), python)
+    x = np.array([1.0, -0.0, np.nan, 3.0])
+    bit_for_bit(load_source(text, "real_case.py"), [x], python["f"](x))
+
+
 # --- the C target: the same bits as the NumPy backend ----------------------------------------------------------
 C_SOURCE = HEADER + '''
 
