@@ -203,6 +203,22 @@ def test_c_target_gives_the_numpy_backends_bits(tmp_path):
         np.testing.assert_array_equal(compiled.bessel_grad(x), reference.bessel_grad(x))
 
 
+def test_cuda_kernels_compile_with_nvcc(tmp_path):
+    """The same C expressions in CUDA (float and double overloads of nextafter, copysign, cbrt, trunc)."""
+    import subprocess
+
+    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.backends.c.compile import nvcc
+
+    compiler = nvcc()
+    if compiler is None:
+        pytest.skip("nvcc is not installed")
+    (tmp_path / "more.cu").write_text(transpile_c(C_SOURCE, "more_cuda.py", target="cuda").kernels)
+    result = subprocess.run([compiler, "-ptx", "-arch=sm_80", "-std=c++14", str(tmp_path / "more.cu"), "-odir",
+                             str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
 # --- every transform against finite differences, autograd and a loop ----------------------------------------------
 DERIVATIVE_CASES = [
     ('x: "f64[n]"', "np.cbrt(x) * x", [[np.array([0.7, -1.3, 8.0])]]),
