@@ -20,6 +20,7 @@ import autograd
 import autograd.numpy as anp
 import autograd.scipy.linalg
 import autograd.scipy.special
+from autograd.tracer import getval
 import numpy as np
 import pytest
 import scipy.linalg
@@ -77,6 +78,22 @@ MATRIX_MAPS = [
     # np.gradient(np.eye(4), t) that NumPy itself computes (see Generator.matrix)
     ("np.gradient({0}, np.array([0.0, 0.5, 1.5, 1.75]), axis={k}, edge_order={e})", "coordinates"),
     ("np.gradient({0}, np.array([1.0, 1.5, 2.0, 2.5]), axis={k})", "coordinates"),
+    # more elementwise functions (primitives/more_elementwise.py), spelled for autograd where it has no rule
+    ("np.cbrt(1.5 + np.tanh({0}))", "(1.5 + np.tanh({0})) ** (1.0 / 3.0)"),
+    ("np.copysign({0}, np.cos({0}))", "np.where(np.cos({0}) < 0, -np.abs({0}), np.abs({0}))"),
+    ("np.heaviside({0} - 0.2, 0.5) * {0}", "np.where({0} - 0.2 < 0, 0.0, np.where({0} - 0.2 > 0, 1.0, 0.5)) * {0}"),
+    ("np.nextafter({0}, 0.0)", "{0}"), ("np.modf({0} * 2.0)[0] + np.modf({0})[1]", "{0} * 2.0 - np.trunc({0} * 2.0) + np.trunc({0})"),
+    ("np.positive({0}) + np.conj({0}) * np.real({0}) + np.imag({0})", "{0} + {0} * {0}"),
+    ("np.float_power(1.5 + np.tanh({0}), 1.5)", "(1.5 + np.tanh({0})) ** 1.5"),
+    ("np.polyval(np.array([0.5, -1.0, 0.25]), {0})", "(0.5 * {0} - 1.0) * {0} + 0.25"),
+    ("np.unwrap({0} * 4.0, axis={k})", "{0} * 4.0 + (np.unwrap(stop_gradient({0}) * 4.0, axis={k}) - stop_gradient({0}) * 4.0)"),
+    ("np.where(np.isclose({0}, 0.3, atol=0.2) | np.isposinf({0}) | np.isneginf({0}), {0} * {0}, {0})",
+     "np.where(np.abs({0} - 0.3) <= 0.2 + 1e-05 * 0.3, {0} * {0}, {0})"),
+    ("np.where(np.logical_xor({0} > 0, {0} < 0.5), {0}, -{0}) * np.allclose({0}, {0})",
+     "np.where(({0} > 0) != ({0} < 0.5), {0}, -{0})"),
+    ("{0} + np.angle({0}) * 0.1", "{0} + np.where({0} < 0, np.pi, 0.0) * 0.1"),
+    ("np.reshape(np.ediff1d({0}, to_begin={0}[0, 0]), (4, 4))",
+     "np.reshape(np.concatenate((np.array([{0}[0, 0]]), np.ravel({0})[1:] - np.ravel({0})[:-1])), (4, 4))"),
 ]
 READOUTS = [
     ("np.sum({0})", None), ("np.var({0})", None), ("np.std({0}, ddof=1)", None),
@@ -142,7 +159,8 @@ f_jvp = jvp(f, wrt=("m", "v"))
 
 
 def _plain(expression: str, np_module, scipy_module) -> types.FunctionType:
-    scope = {"np": np_module, "scipy": scipy_module}
+    # (an oracle may take a value autograd has no rule for out of its trace: `stop_gradient`, as np.unwrap's does)
+    scope = {"np": np_module, "scipy": scipy_module, "stop_gradient": getval if np_module is anp else (lambda x: x)}
     exec(f"def f(m, v):\n    return {expression}\n", scope)
     return scope["f"]
 

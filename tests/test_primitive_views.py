@@ -95,6 +95,12 @@ EXTRA = [
     ("reshape", "x: f64[3,4]", "np.ravel(x)"),
     ("getitem", "x: f64[3,4]", "x[..., 1:]"),
     ("getitem", "x: f64[3,4]", "np.split(x, 3)[1]"),
+    ("spacing", "x: f64[3,4]", "np.spacing(x)"),
+    ("logical_xor", "x: f64[3,4], y: f64[4]", "np.logical_xor(x > 0.0, y)"),
+    ("imag", "x: f64[3,4]", "np.imag(x)"),
+    ("iscomplex", "x: f64[3,4]", "np.iscomplex(x)"),
+    ("isreal", "x: f64[3,4]", "np.isreal(x)"),
+    ("i0", "x: f64[3,4]", "np.i0(x)"),
 ]
 NO_RESULT = {  # entries with no array result a case could compare, and why
     "batch_size": "a number (vmap's batch size)", "dim": "a number (an axis's length)",
@@ -104,7 +110,8 @@ NO_RESULT = {  # entries with no array result a case could compare, and why
     "tuple_get": "an item of reverse mode's cotangent tuple, no array operand",
     "last_writes": "a new bool mask (which writes through an index array NumPy keeps)",
     "cofactors": "a helper's new array", "det_second": "a helper's new array",
-    "check_assert": "a check (an effect)",
+    "check_assert": "a check (an effect)", "python_bool": "a Python bool",
+    "i1": "a helper's new array (i0's derivative)",
 }
 CASES_WITH_EXTRA = CASES + [Case(prim, f"{prim}-views_{k}", _params(spec), body)
                             for k, (prim, spec, body) in enumerate(EXTRA)] + [

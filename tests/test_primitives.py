@@ -1010,6 +1010,46 @@ case("cholesky", "cholesky-mvn_pdf", "x: f64[1,3], c: f64[3,3]",
      "scipy.stats.multivariate_normal.pdf(x, cov=c)", domain={"c": "spd_lower"},
      oracle="scipy.stats.multivariate_normal.pdf(x[0], np.zeros(3), np.tril(c) + np.tril(c, -1).T)")
 
+# more elementwise functions (primitives/more_elementwise.py; frontend/more_elementwise.py writes the rest with
+# other entries, as NumPy does): autograd has no rule for cbrt, copysign, heaviside, nextafter, modf, positive,
+# float_power, polyval, ediff1d or unwrap, so their oracles spell the same function with ones it has
+case("cbrt", "cbrt-positive", "x: f64[3,4]", "np.cbrt(x)", domain={"x": "pos"}, oracle="x ** (1.0 / 3.0)", vjp=True)
+case("cbrt", "cbrt-negative_times_int", "x: f64[3,4], k: i64[4]", "np.cbrt(x) * np.cbrt(k)", domain={"x": "neg"},
+     oracle="-((-x) ** (1.0 / 3.0)) * np.cbrt(k)")
+case("copysign", "copysign-broadcast", "a: f64[3,4], b: f64[4]", "np.copysign(a, b) * a",
+     oracle="np.where(b < 0, -np.abs(a), np.abs(a)) * a", vjp=True)
+case("copysign", "copysign-literals", "a: f64[3,4]", "np.copysign(2.0, a) * a + np.copysign(a, -1.0)",
+     oracle="np.where(a < 0, -2.0, 2.0) * a - np.abs(a)")
+# (np.floor(x) is 0 for x in [0, 1): there h0 is the value)
+case("heaviside", "heaviside-floor", "x: f64[3,4], h: f64[4]", "np.heaviside(np.floor(x), h) * x",
+     oracle="np.where(np.floor(x) < 0, 0.0, np.where(np.floor(x) > 0, 1.0, h + 0.0 * x)) * x", vjp=True)
+case("nextafter", "nextafter-times", "a: f64[3,4], b: f64[4]", "np.nextafter(a, b) * a", oracle="a * a", vjp=True)
+case("modf", "modf-parts", "x: f64[3,4]", "fr, wh = np.modf(x * 2.0)\nfr * x + wh",
+     oracle="fr = x * 2.0 - np.trunc(x * 2.0)\nfr * x + np.trunc(x * 2.0)", vjp=True)
+# (i0's derivative is I1, i1's I0 - I1 / x: both checked at second order, against scipy.special's through autograd)
+case("i0", "i0-times", "x: f64[3,4]", "np.i0(x) * x", oracle="scipy.special.i0(x) * x", vjp=True, hessian=True)
+case("i0", "i0-past_8_and_zero", "x: f64[5]", "np.i0(x * 10.0) * 0.001 + np.i0(x - x)", domain={"x": "half"},
+     oracle="scipy.special.i0(x * 10.0) * 0.001 + scipy.special.i0(x - x)", hessian=True)
+case("positive", "positive-times", "x: f64[3,4]", "np.positive(x) * x", oracle="x * x")
+case("conjugate", "conjugate-conj", "x: f64[3,4], y: f64[4]", "np.conj(x) * np.conjugate(y) + x", vjp=True)
+case("float_power", "float_power-broadcast", "a: f64[3,4], b: f64[4]", "np.float_power(a, b)", domain={"a": "pos"},
+     oracle="a ** b", vjp=True)
+case("float_power", "float_power-literals_ints", "a: f64[3,4], k: i64[4]",
+     "np.float_power(a, 3) + np.float_power(2.0, a) + np.float_power(a, k)", domain={"a": "pos"},
+     oracle="a ** 3 + 2.0 ** a + a ** k")
+case("multiply", "multiply-real_imag", "x: f64[3,4], y: f64[4]", "np.real(x) * y + np.imag(x) * x", vjp=True)
+case("arctan2", "arctan2-angle", "x: f64[3,4]", "np.angle(x) * x + np.angle(x, deg=True)",
+     oracle="np.angle(x) * x + np.angle(x) * (180 / np.pi)")  # (autograd's angle takes no `deg`)
+case("add", "add-polyval", "p: f64[4], x: f64[3,4]", "np.polyval(p, x)",
+     oracle="((p[0] * x + p[1]) * x + p[2]) * x + p[3]", vjp=True)
+case("subtract", "subtract-ediff1d", "x: f64[3,4], b: f64[2]", "np.ediff1d(x, to_begin=b, to_end=1.5)",
+     oracle="np.concatenate((b, np.ravel(x)[1:] - np.ravel(x)[:-1], np.array([1.5])))", vjp=True)
+case("cumsum", "cumsum-unwrap", "x: f64[3,4]", "np.unwrap(x * 3.0, axis=0)",
+     oracle="x * 3.0 + (np.unwrap(stop_gradient(x) * 3.0, axis=0) - stop_gradient(x) * 3.0)", vjp=True)
+case("where", "where-isclose", "x: f64[3,4], y: f64[4]",
+     "np.where(np.isclose(x, y, atol=0.5) | np.isposinf(x) | np.isneginf(y), x, y * x) * np.allclose(x, x)",
+     oracle="np.where(np.abs(x - y) <= 0.5 + 1e-05 * np.abs(y), x, y * x)")
+
 
 # Derivatives the registry refuses, with a located error rather than a guess: (id, parameters, expression,
 # a word the message must contain).
@@ -1066,6 +1106,12 @@ NON_DIFFERENTIABLE = {
     "argsort": "a permutation: integers",
     "all": "a boolean: is every element true (`assert np.all(x > 0)`)",
     "check_assert": "a run-time `assert`: an effect in the forward computation, has no value",
+    "spacing": "piecewise constant: zero derivative almost everywhere",
+    "logical_xor": "logic: a boolean",
+    "imag": "the imaginary part of a real number: 0",
+    "iscomplex": "a test: a boolean (False for real numbers)",
+    "isreal": "a test: a boolean (True for real numbers)",
+    "python_bool": "a Python bool (what np.allclose and np.array_equal return)",
 }
 
 
@@ -1440,6 +1486,7 @@ DERIVATIVES_ONLY = {
     "cofactors": "det's first derivative: the det cases' gradients, jvps and second orders exercise it, and "
                  "tests/test_python_fidelity.py at singular matrices",
     "det_second": "det's second derivative (the det cases' second order); its own derivative is refused",
+    "i1": "i0's derivative (the generated module's `_i1`): the i0 cases' gradients, and their second order its own",
 }
 
 

@@ -270,6 +270,9 @@ f_v = vmap(f, in_axes=(None, 0))
     ("np.sin(m)", "float16"), ("np.sqrt(m)", "float16"), ("np.arctan2(m, m)", "float16"), ("m ** 2", "int8"),
     ("m ** m", "int8"), ("np.square(m)", "int8"), ("m // m", "int8"), ("m % m", "int8"), ("np.rint(m)", "float16"),
     ("-m", "an error"), ("m - m", "an error"), ("np.sign(m)", "an error"),
+    ("np.cbrt(m)", "float16"), ("np.spacing(m)", "float16"), ("np.modf(m)", "float16"), ("np.copysign(m, m)", "float16"),
+    ("np.heaviside(m, m)", "float16"), ("np.nextafter(m, m)", "float16"), ("np.positive(m)", "an error"),
+    ("np.conj(m)", "int8"),
 ])
 def test_numpy_functions_of_booleans_alone_are_refused_where_numpy_has_another_dtype(body, dtype):
     """NumPy has no boolean loop for these: it runs its first loop booleans cast to (float16, int8) or refuses;

@@ -13,6 +13,7 @@ from . import (array_functions as arrays, axis_functions as axes, contractions, 
                padding, python_builtins, scientific_api as scientific, selection)
 from .array_literals import array, array_like, asarray
 from .partition import partition
+from . import more_elementwise
 from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -329,6 +330,14 @@ FUNCTIONS["builtins.int"] = python_builtins.to_int
 for _builtin in ("round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")
+
+# more elementwise functions (primitives/more_elementwise.py) and those NumPy writes with others (more_elementwise.py)
+for _prim in ("cbrt", "spacing", "positive", "conjugate", "imag", "iscomplex", "isreal", "i0"):
+    FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
+FUNCTIONS["numpy.conj"] = elementwise("conjugate", 1, "np.conj")
+for _prim in ("copysign", "heaviside", "nextafter", "logical_xor", "float_power"):
+    FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 2, f"np.{_prim}")
+FUNCTIONS.update(more_elementwise.FUNCTIONS)
 
 
 def _bind_keywords() -> None:
