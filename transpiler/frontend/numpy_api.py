@@ -10,7 +10,7 @@ from typing import Callable
 from ..builder import const
 from ..ir import Const
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
-               padding, scientific_api as scientific, selection)
+               padding, reducer_keywords, scientific_api as scientific, selection)
 from .array_literals import array, array_like, asarray
 from .partition import partition
 from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
@@ -58,7 +58,7 @@ def reduction(prim: str, name: str | None = None) -> Handler:
     return handle
 
 
-def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None = None):
+def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None = None, masks: list = ()):
     axis_value, axis_node = _arg(lowering, rest, keywords, 0, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
     if not (axis is None or isinstance(axis, int) or (isinstance(axis, tuple) and all(isinstance(a, int) for a in axis))):
@@ -68,7 +68,8 @@ def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None
     params = {"axis": axis} | (extra or {})
     if keepdims:
         params["keepdims"] = True
-    return lowering._bind(builder, node, prim, [lowering._atom(x, node)], params)
+    return lowering._bind(builder, node, prim, [lowering._atom(x, node)] + [lowering._atom(m, node) for m in masks],
+                          params)
 
 
 def _transpose(lowering, node, builder, x, axes_value, axes_node):
@@ -327,6 +328,8 @@ FUNCTIONS["numpy.argpartition"] = _refuse(
 for _builtin in ("float", "int", "round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")
+
+FUNCTIONS.update(reducer_keywords.FUNCTIONS)  # where=, initial=, dtype=; np.nansum ...; np.ptp
 
 
 def _bind_keywords() -> None:
