@@ -89,7 +89,9 @@ def test_reducer_keywords_match_numpy_and_every_oracle(body):
 
 @pytest.mark.parametrize("body", ["np.nanmean(x, axis=0) + np.nanmax(x, axis=0, where=m, initial=-2.0)",
                                   "np.sum(x, axis=1, where=m, initial=1.0) * np.nanvar(x, axis=1)",
-                                  "np.nanargmax(x, axis=0) + np.ptp(x, axis=0)"])
+                                  "np.nanargmax(x, axis=0) + np.ptp(x, axis=0)",
+                                  "np.sum(np.exp(x) * 2.0, axis=0, where=m, initial=1.0) * np.nanmean(np.tanh(x) * x, "
+                                  "axis=0) + np.nanstd(x * x + 1.0, axis=0, where=m)"])
 def test_c_target_agrees_with_numpy(body, tmp_path):
     """On the C target the new entries are host NumPy calls: the same bits, every form."""
     with warnings.catch_warnings():
@@ -184,3 +186,17 @@ def test_what_numpy_refuses_is_a_located_error(body, words):
     with pytest.raises(TranspileError) as raised:
         load_source(kernel_text(body))
     assert words in str(raised.value) and "case.py:7:" in str(raised.value), str(raised.value)
+
+
+def test_integer_sums_are_int64_on_the_c_target_too(tmp_path):
+    """np.sum and np.prod of int32 values are int64 in NumPy: the static type said int32, so the C target summed in
+    int32 and wrapped around (8 where NumPy gives 3458764509525573640)."""
+    from test_c_backend import c_module
+
+    text = kernel_text("np.sum(i * 2) + np.prod(i, axis=0), np.sum(i, axis=0, keepdims=True)", 'i: "i32[4]"')
+    i = np.array([2 ** 30, 2 ** 30, 3, 1], np.int32)
+    with np.errstate(over="ignore"):
+        expected = python_f(text)(i)
+        compiled, _ = c_module(text, tmp_path)
+        for module in (load_source(text), compiled):
+            bit_for_bit(module, [i], expected)

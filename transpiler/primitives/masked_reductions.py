@@ -22,7 +22,7 @@ from ..ir.types import NUMPY_DTYPES, ShapeError, TensorType, is_unknown
 from .batching import BatchContext, example_rank, shift_axes
 from .reductions import _infer as _reduced_shape
 from .registry import Primitive, register
-from .symbolic import Sym, ops, reduced_axes, unreduce
+from .symbolic import Sym, count, ops, reduced_axes, unreduce
 
 _LIFTED_DTYPES = {np.dtype(name): dtype for dtype, name in NUMPY_DTYPES.items()}
 _KEYWORDS = ("dtype", "ddof", "initial")  # the constant keywords besides axis/keepdims, as NumPy names them
@@ -40,10 +40,12 @@ def result_dtype(func: str, dtype: str, params: dict) -> str:
             warnings.simplefilter("ignore")
             result = np.asarray(getattr(np, func)(sample, **keywords))
     except (TypeError, ValueError) as exc:
-        raise ShapeError(f"np.{func} of {dtype} values with {_shown(params)}: NumPy raises {exc}") from None
+        raise ShapeError(f"np.{func} of {dtype} values with {_shown(params)}: NumPy raises {exc}",
+                         "convert the input (`.astype(np.float64)`) or pass another dtype=") from None
     if result.dtype not in _LIFTED_DTYPES:
         raise ShapeError(f"np.{func} of {dtype} values with {_shown(params)} gives {result.dtype}, which kernels "
-                         "have no annotation for")
+                         "have no annotation for", "pass dtype= one of np.float64, np.float32, np.int64, np.int32, "
+                         "np.bool_")
     return _LIFTED_DTYPES[result.dtype]
 
 
@@ -52,15 +54,19 @@ def _shown(params: dict) -> str:
 
 
 def _check_mask(x: TensorType, where: TensorType) -> None:
-    if where.dtype != "bool":
-        raise ShapeError(f"`where=` is a boolean mask (NumPy refuses to cast {where.dtype} to bool for it)")
-    if x.shape is None or where.shape is None:
+    if where.shape is None:  # (unannotated: NumPy checks its dtype and shape at run time)
         return
+    if where.dtype != "bool":
+        raise ShapeError(f"`where=` is a boolean mask (NumPy refuses to cast {where.dtype} to bool for it)",
+                         "compare to make one (`where=x > 0`), or annotate the mask `bool[...]`")
+    if x.shape is None:
+        return
+    hint = "give the mask the array's shape, or one that broadcasts to it (NumPy does not broadcast the array)"
     if len(where.shape) > len(x.shape):
-        raise ShapeError(f"`where=` has more axes ({len(where.shape)}) than the array it masks ({len(x.shape)})")
+        raise ShapeError(f"`where=` has more axes ({len(where.shape)}) than the array it masks ({len(x.shape)})", hint)
     for w, d in zip(reversed(where.shape), reversed(x.shape)):
         if w != 1 and w != d and not (is_unknown(w) or is_unknown(d)):
-            raise ShapeError(f"`where=` of shape {where.shape} does not broadcast to the array's {x.shape}")
+            raise ShapeError(f"`where=` of shape {where.shape} does not broadcast to the array's {x.shape}", hint)
 
 
 def _infer(func: str, result: str | None) -> Callable:
@@ -156,8 +162,6 @@ def spread(g: Sym, x: Sym, params: dict) -> Sym:
 
 def count_kept(x: Sym, kept: Sym | None, params: dict) -> Sym:
     """How many elements of each slice take part, with the reduced axes kept (a float)."""
-    from .symbolic import count
-
     axis = params.get("axis")
     if kept is None:
         return count(x, axis)
