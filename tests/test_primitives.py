@@ -837,6 +837,16 @@ case("masked_std", "masked_std-axis_mask", "x: f64[3,4], m: bool[3,4]", "np.std(
      fixed={"m": _MASK}, oracle="np.sqrt(np.sum(np.where(m, (x - np.sum(np.where(m, x, 0.0), axis=1, keepdims=True) / "
                                 "np.sum(m, axis=1, keepdims=True)) ** 2, 0.0), axis=1, keepdims=True) / "
                                 "np.sum(m, axis=1, keepdims=True))")
+# positions and truth values: constants to the derivative, one case each under the entry's own name
+case("nanargmax", "nanargmax-gather", "x: f64[3,4]", "y = np.where(np.isnan(x), 0.5, x)\ny[np.nanargmax(x, axis=0), 0] * y[1]",
+     fixed={"x": _X_NAN}, oracle="y = np.where(np.isnan(x), 0.5, x)\ny[np.argmax(np.where(np.isnan(x), -np.inf, x), axis=0), 0] * y[1]")
+case("nanargmin", "nanargmin-gather", "x: f64[3,4]", "x.reshape(-1)[np.nanargmin(x)] * x[0, 0]",
+     oracle="x.reshape(-1)[np.argmin(x)] * x[0, 0]")
+case("masked_all", "masked_all-where", "x: f64[3,4], m: bool[3,4]",
+     "np.where(np.all(x > -1.0, axis=0, where=m, keepdims=True), x, -x)", fixed={"m": _MASK},
+     oracle="np.where(np.all((x > -1.0) | ~m, axis=0, keepdims=True), x, -x)")
+case("masked_any", "masked_any-where", "x: f64[3,4], m: bool[3,4]", "np.where(np.any(x > 0.5, axis=1, where=m), x.T, 2.0 * x.T)",
+     fixed={"m": _MASK}, oracle="np.where(np.any((x > 0.5) & m, axis=1), x.T, 2.0 * x.T)")
 
 # --- flip, cumsum, triangles, diagonals (autograd has no flip: its oracles reverse by slicing) -----------------------
 case("flip", "flip-all", "x: f64[3,4]", "np.flip(x)", vjp=True, oracle="x[::-1, ::-1]")
