@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from lifted.transpiler import transpile_source
+from reduction_oracles import ReducerNumpy
 
 DIM_SIZES = {"n": 5, "d": 3, "k": 4, "m": 2, "h": 6}
 
@@ -97,13 +98,14 @@ def autograd_kernels(text: str) -> dict:
         if name == "lifted":
             return markers
         if name == "numpy":
-            return anp
+            return reducer_numpy
         if name == "scipy.special":
             return scipy_special if fromlist else scipy_stub
         if name == "scipy":
             return scipy_stub
         return builtins.__import__(name, globals, locals, fromlist, level)
 
+    reducer_numpy = ReducerNumpy(anp)  # where=, initial=, dtype=, np.nansum ...: see reduction_oracles
     namespace = {"__builtins__": {**builtins.__dict__, "__import__": fake_import}, "__name__": "oracle"}
     exec(compile(text, "oracle", "exec", dont_inherit=True), namespace)
     return namespace

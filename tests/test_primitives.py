@@ -774,6 +774,84 @@ case("std", "std-equal_values", "x: f64[3], y: f64[4]", "np.std(x[:, None] * y[:
      oracle="0.0 * x * y[0]")
 case("std", "std-method_ddof", "x: f64[n,d]", "x.std(ddof=1)", oracle="np.std(x, ddof=1)")
 
+# --- NaN-ignoring reductions, np.ptp, and the reducers' where=/initial=/dtype= (primitives/nan_reductions.py,
+# masked_reductions.py). NaN entries (fixed) get a zero derivative; autograd has no VJP of np.nansum and ignores
+# `where=` in np.sum's, so the oracles spell the elements that take part out with np.where
+_X_NAN = np.array([[0.3, np.nan, -1.2, 0.8], [1.1, 0.4, np.nan, -0.5], [-0.7, 0.9, 0.2, 1.6]])
+_MASK = np.array([[True, False, True, True], [False, True, True, False], [True, True, False, True]])  # none empty
+_KEPT = "k = np.logical_not(np.isnan(x))\nz = np.where(k, x, 0.0)\nn = np.sum(k, axis={axis}, keepdims=True)\n"
+_NAN_CASES = {  # entry: (expression, oracle's last line over k, z, n)
+    "nansum": ("np.nansum(x, axis={axis})", "np.sum(z, axis={axis})"),
+    "nanprod": ("np.nanprod(x, axis={axis})", "np.prod(np.where(k, x, 1.0), axis={axis})"),
+    "nanmax": ("np.nanmax(x, axis={axis})", "np.max(np.where(k, x, -np.inf), axis={axis})"),
+    "nanmin": ("np.nanmin(x, axis={axis})", "np.min(np.where(k, x, np.inf), axis={axis})"),
+    "nanmean": ("np.nanmean(x, axis={axis})", "np.sum(z / n, axis={axis})"),
+    "nanvar": ("np.nanvar(x, axis={axis}, ddof=1)",
+               "np.sum(np.where(k, (z - np.sum(z, axis={axis}, keepdims=True) / n) ** 2, 0.0) / (n - 1), axis={axis})"),
+    "nanstd": ("np.nanstd(x, axis={axis})",
+               "np.sqrt(np.sum(np.where(k, (z - np.sum(z, axis={axis}, keepdims=True) / n) ** 2, 0.0) / n, axis={axis}))"),
+}
+for _prim, (_expr, _oracle) in _NAN_CASES.items():
+    for _id, _axis in (("axis0", "0"), ("axis1", "1"), ("all", "None")):
+        case(_prim, f"{_prim}-{_id}", "x: f64[3,4]", _expr.format(axis=_axis), fixed={"x": _X_NAN},
+             oracle=_KEPT.format(axis=_axis) + _oracle.format(axis=_axis), vjp=_id == "axis0")
+    case(_prim, f"{_prim}-no_nan_keepdims", "x: f64[2,3,4]", _expr.format(axis="(0, 2)")[:-1] + ", keepdims=True)",
+         oracle=_expr.format(axis="(0, 2)")[:-1].replace("np.nan", "np.", 1) + ", keepdims=True)")
+case("ptp", "ptp-axis1", "x: f64[3,4]", "np.ptp(x, axis=1)", oracle="np.max(x, axis=1) - np.min(x, axis=1)", vjp=True)
+case("ptp", "ptp-all", "x: f64[3,4]", "np.ptp(x)", oracle="np.max(x) - np.min(x)")
+case("ptp", "ptp-keepdims", "x: f64[2,3,4]", "np.ptp(x, axis=(0, 2), keepdims=True)",
+     oracle="np.max(x, axis=(0, 2), keepdims=True) - np.min(x, axis=(0, 2), keepdims=True)")
+_MASKED_CASES = {  # entry: (expression, oracle)
+    "masked_sum": ("np.sum(x, axis=0, where=m, initial=1.5)", "np.sum(np.where(m, x, 0.0), axis=0) + 1.5"),
+    "masked_prod": ("np.prod(x, axis=1, where=m, initial=2.0)", "np.prod(np.where(m, x, 1.0), axis=1) * 2.0"),
+    "masked_max": ("np.max(x, axis=0, where=m, initial=-5.0)", "np.max(np.where(m, x, -5.0), axis=0)"),
+    "masked_min": ("np.min(x, axis=1, where=m, initial=5.0)", "np.min(np.where(m, x, 5.0), axis=1)"),
+    "masked_mean": ("np.mean(x, axis=0, where=m)", "np.sum(np.where(m, x, 0.0), axis=0) / np.sum(m, axis=0)"),
+    "masked_var": ("np.var(x, axis=1, where=m)",
+                   "np.sum(np.where(m, (x - np.sum(np.where(m, x, 0.0), axis=1, keepdims=True) / "
+                   "np.sum(m, axis=1, keepdims=True)) ** 2, 0.0), axis=1) / np.sum(m, axis=1)"),
+    "masked_std": ("np.std(x, where=m, ddof=1)",
+                   "np.sqrt(np.sum(np.where(m, (x - np.sum(np.where(m, x, 0.0)) / np.sum(m)) ** 2, 0.0)) / "
+                   "(np.sum(m) - 1))"),
+}
+for _prim, (_expr, _oracle) in _MASKED_CASES.items():
+    case(_prim, f"{_prim}-mask", "x: f64[3,4], m: bool[3,4]", _expr, fixed={"m": _MASK}, oracle=_oracle,
+         vjp=_prim != "masked_std")
+case("masked_sum", "masked_sum-row_mask", "x: f64[3,4], m: bool[4]", "np.sum(x, axis=1, where=m)",
+     fixed={"m": _MASK[0]}, oracle="np.sum(np.where(m, x, 0.0), axis=1)")
+case("masked_sum", "masked_sum-initial", "x: f64[2,3,4]", "np.sum(x, axis=(0, 2), initial=-1.0, keepdims=True)",
+     oracle="np.sum(x, axis=(0, 2), keepdims=True) - 1.0")
+# (no finite differences: a float32 result moves in steps of 1e-7, the step's size)
+case("masked_sum", "masked_sum-dtype_float32", "x: f64[3,4]", "np.sum(x, axis=0, dtype=np.float32)",
+     oracle="np.sum(x, axis=0)", rtol=1e-6, fd_tol=None)
+case("masked_sum", "masked_sum-method", "x: f64[3,4], m: bool[3,4]", "x.sum(axis=1, where=m)", fixed={"m": _MASK},
+     oracle="np.sum(np.where(m, x, 0.0), axis=1)")
+case("masked_prod", "masked_prod-initial", "x: f64[3,4]", "np.prod(x, axis=0, initial=0.5)",
+     oracle="np.prod(x, axis=0) * 0.5")
+case("masked_max", "masked_max-initial_wins", "x: f64[3,4]", "np.max(x, axis=1, initial=0.0)",
+     oracle="np.maximum(np.max(x, axis=1), 0.0)")
+case("masked_min", "masked_min-initial", "x: f64[3,4]", "np.min(x, initial=0.25)", oracle="np.minimum(np.min(x), 0.25)")
+case("masked_mean", "masked_mean-dtype", "x: f32[3,4]", "np.mean(x, axis=1, dtype=np.float64)",
+     oracle="np.mean(x, axis=1)", rtol=1e-5, fd_tol=1e-4)
+case("masked_var", "masked_var-ddof_mask", "x: f64[3,4], m: bool[3,4]", "np.var(x, axis=0, where=m, ddof=1)",
+     fixed={"m": np.array([[True, True, True, True], [False, True, True, True], [True, False, True, True]])},
+     oracle="np.sum(np.where(m, (x - np.sum(np.where(m, x, 0.0), axis=0, keepdims=True) / "
+            "np.sum(m, axis=0, keepdims=True)) ** 2, 0.0), axis=0) / (np.sum(m, axis=0) - 1)")
+case("masked_std", "masked_std-axis_mask", "x: f64[3,4], m: bool[3,4]", "np.std(x, axis=1, where=m, keepdims=True)",
+     fixed={"m": _MASK}, oracle="np.sqrt(np.sum(np.where(m, (x - np.sum(np.where(m, x, 0.0), axis=1, keepdims=True) / "
+                                "np.sum(m, axis=1, keepdims=True)) ** 2, 0.0), axis=1, keepdims=True) / "
+                                "np.sum(m, axis=1, keepdims=True))")
+# positions and truth values: constants to the derivative, one case each under the entry's own name
+case("nanargmax", "nanargmax-gather", "x: f64[3,4]", "y = np.where(np.isnan(x), 0.5, x)\ny[np.nanargmax(x, axis=0), 0] * y[1]",
+     fixed={"x": _X_NAN}, oracle="y = np.where(np.isnan(x), 0.5, x)\ny[np.argmax(np.where(np.isnan(x), -np.inf, x), axis=0), 0] * y[1]")
+case("nanargmin", "nanargmin-gather", "x: f64[3,4]", "x.reshape(-1)[np.nanargmin(x)] * x[0, 0]",
+     oracle="x.reshape(-1)[np.argmin(x)] * x[0, 0]")
+case("masked_all", "masked_all-where", "x: f64[3,4], m: bool[3,4]",
+     "np.where(np.all(x > -1.0, axis=0, where=m, keepdims=True), x, -x)", fixed={"m": _MASK},
+     oracle="np.where(np.all((x > -1.0) | ~m, axis=0, keepdims=True), x, -x)")
+case("masked_any", "masked_any-where", "x: f64[3,4], m: bool[3,4]", "np.where(np.any(x > 0.5, axis=1, where=m), x.T, 2.0 * x.T)",
+     fixed={"m": _MASK}, oracle="np.where(np.any((x > 0.5) & m, axis=1), x.T, 2.0 * x.T)")
+
 # --- flip, cumsum, triangles, diagonals (autograd has no flip: its oracles reverse by slicing) -----------------------
 case("flip", "flip-all", "x: f64[3,4]", "np.flip(x)", vjp=True, oracle="x[::-1, ::-1]")
 case("flip", "flip-axis", "x: f64[3,4], y: f64[4]", "np.flip(x, axis=1) * y", oracle="x[:, ::-1] * y")
@@ -1112,6 +1190,10 @@ NON_DIFFERENTIABLE = {
     "iscomplex": "a test: a boolean (False for real numbers)",
     "isreal": "a test: a boolean (True for real numbers)",
     "python_bool": "a Python bool (what np.allclose and np.array_equal return)",
+    "nanargmax": "a position: an integer",
+    "nanargmin": "a position: an integer",
+    "masked_all": "a boolean: is every element the mask keeps true",
+    "masked_any": "a boolean: is any element the mask keeps true",
 }
 
 

@@ -265,12 +265,17 @@ class ProgramGenerator:
             "S": (f"np.sum({e('N')}[::-1] * {e('N')})", f"np.sum(np.clip({e('N')}, -0.5, 0.5))",
                   f"np.prod({e('D')})", f"np.sum(np.sign({e('N')}) * {e('N')})", f"np.sum({e('N')}[::-2])",
                   f"np.sum(np.abs({e('M')}) ** 0 + {e('M')})", f"np.max({e('M')}, axis=(-1, -2))",
-                  f"np.sum([{e('S')}, 1.0, {e('S')} * {e('S')}])"),  # a list where NumPy takes an array
+                  f"np.sum([{e('S')}, 1.0, {e('S')} * {e('S')}])",  # a list where NumPy takes an array
+                  # the NaN-ignoring reductions, a mask and an initial value (primitives/masked_reductions.py)
+                  f"np.nansum({e('N')})", f"np.sum({e('M')}, where={self.leaf('M', scope)} > 0.0, initial=0.5)"),
             "N": (f"{e('N')}[::-1]", f"np.clip({e('N')}, -1.0, 0.5)", f"np.abs({e('N')})",
                   f"np.max({e('M')}, axis=-1)", f"np.min({e('M')}, axis=-1, keepdims=True)[:, 0]",
-                  f"np.prod({e('M')}, axis=-1)", f"({e('N')}[::-1] ** 3)", f"np.max([{e('N')}, {e('N')}], axis=0)"),
+                  f"np.prod({e('M')}, axis=-1)", f"({e('N')}[::-1] ** 3)", f"np.max([{e('N')}, {e('N')}], axis=0)",
+                  f"np.nanmax({e('M')}, axis=-1)", f"np.ptp({e('M')}, axis=1)",
+                  f"np.max({e('M')}, axis=1, initial=-0.5, where={self.leaf('M', scope)} < 1.0)"),
             "D": (f"{e('D')}[::-1]", f"np.prod({e('M')}, axis=0)", f"np.min({e('M')}, axis=-2)",
-                  f"np.clip({e('D')}, -0.5, 1.0)"),
+                  f"np.clip({e('D')}, -0.5, 1.0)", f"np.nanmean({e('M')}, axis=0)", f"np.nanstd({e('M')}, axis=0)",
+                  f"np.prod({e('M')}, axis=0, where={self.leaf('M', scope)} > -1.0)"),
             "M": (f"{e('M')}[::-1]", f"{e('M')}[:, ::-1]", f"np.maximum({e('M')}, {e('D')})",
                   f"np.sum({e('M')}, axis=-1, keepdims=True) * {e('M')}")}[kind])
 
@@ -1034,7 +1039,8 @@ def test_random_kernels_with_short_rows(seed):
 def test_edges_generator_covers_its_constructs():
     corpus = "\n".join(program_for_seed(seed, edges=True)[0] for seed in range(200))
     for construct in ("[::-1]", "[::-2]", "np.clip(", "np.abs(", "np.sign(", "np.prod(", "** 0 + ",
-                      "axis=-1, keepdims=True", "axis=(-1, -2)", "[:, ::-1]", "np.sum([", "np.max(["):
+                      "axis=-1, keepdims=True", "axis=(-1, -2)", "[:, ::-1]", "np.sum([", "np.max([", "np.nansum(",
+                      "np.nanmax(", "np.nanmean(", "np.nanstd(", "where=", "initial="):
         assert construct in corpus, construct
 
 
@@ -1042,6 +1048,23 @@ def test_edges_generator_covers_its_constructs():
 def test_random_kernels_with_edges(seed):
     """The hostile corpus's constructs in the grammar: gradients against autograd and finite differences (the C
     target runs the same programs in test_c_backend.py)."""
+    text, wrt, as_tuple = program_for_seed(seed, edges=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+def reducer_seeds(count: int) -> list[int]:
+    """The first seeds whose program (edges=True) writes a NaN-ignoring reduction, np.ptp, `where=` or `initial=`."""
+    return [seed for seed in range(400) if re.search(r"np\.nan|np\.ptp\(|where=|initial=", program_for_seed(
+        seed, edges=True)[0])][:count]
+
+
+@pytest.mark.parametrize("seed", reducer_seeds(8) + [253])  # (253: np.ptp)
+def test_random_kernels_with_reducer_keywords(seed):
+    """np.nansum, np.nanmax, np.ptp, a mask and an initial value in the grammar (primitives/masked_reductions.py):
+    gradients against autograd (through tests/reduction_oracles.py) and finite differences."""
     text, wrt, as_tuple = program_for_seed(seed, edges=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import array_functions as arrays, axis_functions as axes
+from . import array_functions as arrays, axis_functions as axes, reducer_keywords
 from .call_args import arg as _arg, arity as _arity, dtype, static
 from .contractions import matmul as _matmul
 from .numpy_api import _reduce, _reshape, _transpose
@@ -69,3 +69,4 @@ METHODS: dict[str, Callable] = {
     "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
     "argmin": axes.method_arg_extreme("argmin"), "all": _method_reduction("all"), "any": _method_reduction("any"),
 }
+METHODS.update(reducer_keywords.METHODS)  # .sum(where=..., initial=..., dtype=...) and the others' keywords

@@ -10,7 +10,7 @@ from typing import Callable
 from ..builder import const
 from ..ir import Const
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
-               padding, python_builtins, scientific_api as scientific, selection)
+               padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
 from .array_literals import array, array_like, asarray
 from .partition import partition
 from . import more_elementwise
@@ -59,7 +59,7 @@ def reduction(prim: str, name: str | None = None) -> Handler:
     return handle
 
 
-def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None = None):
+def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None = None, masks: list = ()):
     axis_value, axis_node = _arg(lowering, rest, keywords, 0, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
     if not (axis is None or isinstance(axis, int) or (isinstance(axis, tuple) and all(isinstance(a, int) for a in axis))):
@@ -69,7 +69,8 @@ def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None
     params = {"axis": axis} | (extra or {})
     if keepdims:
         params["keepdims"] = True
-    return lowering._bind(builder, node, prim, [lowering._atom(x, node)], params)
+    return lowering._bind(builder, node, prim, [lowering._atom(x, node)] + [lowering._atom(m, node) for m in masks],
+                          params)
 
 
 def _transpose(lowering, node, builder, x, axes_value, axes_node):
@@ -338,6 +339,7 @@ FUNCTIONS["numpy.conj"] = elementwise("conjugate", 1, "np.conj")
 for _prim in ("copysign", "heaviside", "nextafter", "logical_xor", "float_power"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 2, f"np.{_prim}")
 FUNCTIONS.update(more_elementwise.FUNCTIONS)
+FUNCTIONS.update(reducer_keywords.FUNCTIONS)  # where=, initial=, dtype=; np.nansum ...; np.ptp
 
 
 def _bind_keywords() -> None:

@@ -23,7 +23,7 @@ def _infer(result: str) -> Callable:
             dtype = "bool"
         elif result == "float" and dtype not in ("f32", "f64"):
             dtype = "f64"
-        elif result == "sum" and dtype == "bool":
+        elif result == "sum" and dtype in ("bool", "i32"):  # NumPy adds and multiplies small integers in int64
             dtype = "i64"
         elif result == "index":
             dtype = "i64"

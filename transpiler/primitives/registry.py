@@ -119,5 +119,5 @@ def _load_families() -> None:
     if not _loaded:
         _loaded = True
         from . import (arithmetic, assertions, calls, creation, effects, elementwise, indexing,  # noqa: F401
-                       linalg, logic, matrix_functions, more_elementwise, python_numbers, reductions, scans,
-                       shape_ops, sorting, special, structured, tape)
+                       linalg, logic, masked_reductions, matrix_functions, more_elementwise, nan_reductions,
+                       python_numbers, reductions, scans, shape_ops, sorting, special, structured, tape)

@@ -1,0 +1,91 @@
+"""Reductions with NumPy's keywords beyond `axis=`/`keepdims=` (`where=`, `initial=`, `dtype=`, `ddof=`), the
+NaN-ignoring reductions (`np.nansum` ...) and `np.ptp`.
+
+A plain call (`np.sum(x, axis=0)`) keeps the plain entry (primitives/reductions.py: fused on the C target); one
+that names another keyword binds `masked_<name>` (primitives/masked_reductions.py), which renders NumPy's call with
+the same keywords, so the result is NumPy's to the bit. `dtype=`, `initial=` and `ddof=` are build-time constants,
+`where=` a boolean array (or a literal) that broadcasts against the input.
+"""
+from __future__ import annotations
+
+from ..ir import Const
+from .array_literals import array_like
+from .call_args import arity, dtype as _dtype, static, static_int
+
+# NumPy's keywords of each function besides `axis=` and `keepdims=` (that kernels take: never `out=`)
+KEYWORDS = {
+    "sum": ("dtype", "initial", "where"), "prod": ("dtype", "initial", "where"), "max": ("initial", "where"),
+    "min": ("initial", "where"), "mean": ("dtype", "where"), "var": ("dtype", "ddof", "where"),
+    "std": ("dtype", "ddof", "where"), "all": ("where",), "any": ("where",),
+    "nansum": ("dtype", "initial", "where"), "nanprod": ("dtype", "initial", "where"),
+    "nanmax": ("initial", "where"), "nanmin": ("initial", "where"), "nanmean": ("dtype", "where"),
+    "nanvar": ("dtype", "ddof", "where"), "nanstd": ("dtype", "ddof", "where"),
+    "nanargmax": (), "nanargmin": (), "ptp": (),
+}
+_NO_IDENTITY = ("max", "min", "nanmax", "nanmin")  # a mask leaves slices empty: NumPy needs `initial=` with it
+
+
+def reducer(prim: str, name: str):
+    """`np.<name>(a, axis=None, ..., keepdims=False)` with NumPy's keywords."""
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, name, positional, keywords, 1, 2, ("axis", "keepdims") + KEYWORDS[prim])
+        x = array_like(lowering, node, builder, positional[0])
+        return reduce_with_keywords(lowering, node, builder, prim, name, x, positional[1:], keywords)
+
+    return handle
+
+
+def method_reducer(prim: str):
+    """`x.<name>(axis=None, ..., keepdims=False)`."""
+    def handle(lowering, node, builder, atom, positional, keywords):
+        arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis", "keepdims") + KEYWORDS[prim])
+        return reduce_with_keywords(lowering, node, builder, prim, f".{prim}()", atom, positional, keywords)
+
+    return handle
+
+
+def _given(keywords: dict, key: str):
+    """The keyword's (value, node), or None where it is absent or None (NumPy's default)."""
+    entry = keywords.get(key)
+    if entry is None or entry[0] is None or isinstance(entry[0], Const) and entry[0].value is None:
+        return None
+    return entry
+
+
+def reduce_with_keywords(lowering, node, builder, prim, name, x, rest, keywords):
+    from .numpy_api import _reduce
+
+    keywords = dict(keywords)
+    extra = {}
+    if _given(keywords, "ddof"):
+        ddof = static_int(lowering, *keywords["ddof"], "`ddof`")
+        if ddof:
+            extra["ddof"] = ddof
+    keywords.pop("ddof", None)
+    if _given(keywords, "dtype"):
+        extra["dtype"] = _dtype(lowering, *keywords["dtype"])
+    keywords.pop("dtype", None)
+    if _given(keywords, "initial"):
+        value, value_node = keywords["initial"]
+        initial = static(lowering, value, value_node, "`initial`")
+        if not isinstance(initial, (int, float)):
+            raise lowering.error(value_node, "`initial` is a number known at build time", "initial=0.0")
+        extra["initial"] = initial
+    keywords.pop("initial", None)
+    where = _given(keywords, "where")
+    keywords.pop("where", None)
+    if prim in ("sum", "prod", "max", "min", "mean", "var", "std", "all", "any") and where is None and \
+            set(extra) <= {"ddof"}:
+        return _reduce(lowering, node, builder, prim, x, rest, keywords, extra)  # the plain entry
+    if where is not None and prim in _NO_IDENTITY and "initial" not in extra:
+        raise lowering.error(where[1], f"`{name}` with `where=` needs `initial=`: a slice the mask leaves empty has "
+                             "no maximum or minimum (NumPy raises ValueError)", "add initial=-np.inf (or np.inf)")
+    masks = [] if where is None else [array_like(lowering, node, builder, where[0])]
+    entry = prim if prim.startswith("nan") or prim == "ptp" else f"masked_{prim}"
+    return _reduce(lowering, node, builder, entry, x, rest, keywords, extra, masks)
+
+
+FUNCTIONS = {f"numpy.{prim}": reducer(prim, f"np.{prim}") for prim in KEYWORDS}
+FUNCTIONS["numpy.amax"] = reducer("max", "np.amax")
+FUNCTIONS["numpy.amin"] = reducer("min", "np.amin")
+METHODS = {prim: method_reducer(prim) for prim in ("sum", "prod", "max", "min", "mean", "var", "std", "all", "any")}

@@ -1,0 +1,55 @@
+"""NumPy's NaN-ignoring reductions (`np.nansum nanprod nanmean nanmax nanmin nanvar nanstd nanargmax nanargmin`)
+and `np.ptp`, each NumPy's own call (see `masked_reductions`): the NumPy backend gives NumPy's bits, its dtypes (an
+integer nansum is an integer sum, an integer nanmean a float64 mean) and what it does with an all-NaN slice (NaN and
+a RuntimeWarning for nanmax, nanmean's 0/0, ValueError for nanargmax). A NaN entry takes no part in the
+derivative: it gets 0, and the others get what the plain reduction of the non-NaN entries would give them.
+"""
+from __future__ import annotations
+
+from .masked_reductions import (axes_of, extreme_jvp, extreme_vjp, mean_jvp, mean_vjp, numpy_reduction, prod_jvp,
+                                prod_vjp, std_jvp, std_vjp, sum_jvp, sum_vjp, var_jvp, var_vjp)
+from .reductions import _batch_argmax
+from .symbolic import ops, unreduce
+
+numpy_reduction("nansum", "nansum", sum_vjp, sum_jvp)
+numpy_reduction("nanprod", "nanprod", prod_vjp, prod_jvp)
+numpy_reduction("nanmax", "nanmax", extreme_vjp, extreme_jvp)
+numpy_reduction("nanmin", "nanmin", extreme_vjp, extreme_jvp)
+numpy_reduction("nanmean", "nanmean", mean_vjp, mean_jvp)
+numpy_reduction("nanvar", "nanvar", var_vjp, var_jvp)
+numpy_reduction("nanstd", "nanstd", std_vjp, std_jvp)
+# positions: integers, never differentiated; batched as np.argmax is
+numpy_reduction("nanargmax", "nanargmax", result="i64", batch=_batch_argmax, temp_name="idx")
+numpy_reduction("nanargmin", "nanargmin", result="i64", batch=_batch_argmax, temp_name="idx")
+
+
+# np.ptp: max - min (NumPy's subtraction in the input's dtype: integers wrap); each extreme's elements share its
+# derivative, ties equally
+def _shares(x, top, bottom, params):
+    """At each element: its share of the maximum's derivative minus its share of the minimum's."""
+    axis = params.get("axis")
+    at_top, at_bottom = x == top, x == bottom
+    tops = ops.sum(ops.astype(at_top, dtype="f64"), axis=axis, keepdims=True)
+    bottoms = ops.sum(ops.astype(at_bottom, dtype="f64"), axis=axis, keepdims=True)
+    return ops.where(at_top, 1.0 / ops.maximum(tops, 1.0), 0.0) - ops.where(at_bottom, 1.0 / ops.maximum(bottoms, 1.0),
+                                                                           0.0)
+
+
+def _difference(g, x, top, bottom, params):
+    axis, keepdims = axes_of(params)
+    return unreduce(g, x, axis, keepdims) * _shares(x, top, bottom, params)
+
+
+def ptp_vjp(g, out, x, kept, params):
+    axis = params.get("axis")
+    top, bottom = ops.max(x, axis=axis, keepdims=True), ops.min(x, axis=axis, keepdims=True)
+    return _difference(g, x, top, bottom, params)
+
+
+def ptp_jvp(t, out, x, kept, params):
+    axis, keepdims = axes_of(params)
+    top, bottom = ops.max(x, axis=axis, keepdims=True), ops.min(x, axis=axis, keepdims=True)
+    return ops.sum(t * _shares(x, top, bottom, params), axis=axis, keepdims=keepdims)
+
+
+numpy_reduction("ptp", "ptp", ptp_vjp, ptp_jvp)
