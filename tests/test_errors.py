@@ -120,9 +120,9 @@ CASES = {
         kernel_source("y = np.tanhh(x)\nreturn np.sum(y)"),
         6, 9, "np.tanhh", "`np.tanhh` is not supported in kernels", "did you mean `np.tanh`?"),
     "unsupported_keyword": (
-        kernel_source("return np.sum(x, dtype=np.float32)"),
-        6, 28, "np.float32", "`np.sum` does not support the argument `dtype=` in kernels",
-        "supported: axis, keepdims"),
+        kernel_source("return np.cumsum(x, dtype=np.float32)"),
+        6, 31, "np.float32", "`np.cumsum` does not support the argument `dtype=` in kernels",
+        "supported: axis"),
     "builtin_max": (
         kernel_source("return max(x)"),
         6, 12, "max(x)", "the builtin `max` of one array iterates over its rows", "np.max(x) for an array's elements"),
