@@ -1,6 +1,6 @@
 """`python -m benchmarks.gradbench.ode_c [n] [s] [--before TREE] [--samples K]`: GradBench ode (SOURCE in ode.py)
 on the C backend's CPU target beside the NumPy backend, one process, interleaved samples, CPU time per call (one
-thread: set OMP_NUM_THREADS=1; median and fastest of K samples, default 9). All modules are checked to agree first.
+thread: set OMP_NUM_THREADS=1; median and fastest of K samples, default 9, NumPy's K / 10 timed apart). All modules are checked to agree first.
 `--before TREE` adds the C target as another checkout (a worktree of main) emits it (benchmarks/c_backend.py's
 `build_before`): a change to the compiler measured before and after in one process, under the same load.
 Defaults: n = 100000, s = 10."""
@@ -47,12 +47,16 @@ def main(argv: list[str] | None = None) -> None:
         for name in modules:
             np.testing.assert_allclose(getattr(modules[name], function)(x, args.s), expected, rtol=1e-10)
         samples: dict = {name: [] for name in modules}
-        for k in range(args.samples):
-            order = list(modules.items())
-            for name, module in order[k % len(order):] + order[:k % len(order)]:  # (each after each: same caches)
+        compiled = [(name, module) for name, module in modules.items() if name != "numpy"]
+        for k in range(args.samples):  # the C modules in turns, each first as often (the same caches before each)
+            for name, module in compiled[k % len(compiled):] + compiled[:k % len(compiled)]:
                 start = time.process_time()
                 getattr(module, function)(x, args.s)
                 samples[name].append(time.process_time() - start)
+        for _ in range(max(3, args.samples // 10)):  # (NumPy's temporaries flush the caches: timed apart)
+            start = time.process_time()
+            getattr(modules["numpy"], function)(x, args.s)
+            samples["numpy"].append(time.process_time() - start)
         ms = {k: (float(np.median(v)) * 1e3, min(v) * 1e3) for k, v in samples.items()}
         columns = "   ".join(f"{k} {m:8.3f} ({f:8.3f}) ms" for k, (m, f) in ms.items())
         ratios = f"   numpy/c {ms['numpy'][0] / ms['c'][0]:5.1f}x" + \
