@@ -8,10 +8,14 @@ the next reads it back at every offset. Storing it costs a store, a load and a k
 repeating it costs its operations at each offset. An add, a multiply, a comparison or a selection is about one
 byte (a vector operation on 8 lanes at two a cycle), a division, a square root or a math-library call about 48: on
 this project's Sapphire Rapids (one thread, 1e4 and 1e5 elements, `-O3 -march=native`), `b[i] = a[i] / 6.0` takes
-0.72 ns per element where `b[i] = a[i]` takes 0.23 ns (16 bytes) and four more multiply-adds 0.07 ns. A constant
-whole power is its multiplications (repeated squaring: `a ** 2` is one). So a chain
-of a few dozen additions and multiplications is repeated (REPEAT_BUDGET's 32 equations cost at most 32), and a
-division, a square root or a math-library call at an offset is read back from the kernel that stored it.
+0.72 ns per element where `b[i] = a[i]` takes 0.23 ns (16 bytes) and four more multiply-adds (and one more load)
+0.07 ns more. A constant whole power is its multiplications (repeated squaring). So a chain of a few dozen
+additions and multiplications is repeated (align.py's REPEAT_BUDGET of 32 equations bounds it), and a division, a
+square root or a math-library call at an offset is read back from the kernel that stored it.
+
+That balance is the cache's: with the arrays in memory the extra pass costs more and the divisions overlap the
+loads (GradBench ode's gradient at n = 1e5, s = 10 and 100: 13-17 % slower split, 5-32 % faster at n = 1e3-1e4;
+docs/gradbench.md, "h-ode3"). Only the CPU target applies the rule (rewrite.py's `split`).
 
 A division by a constant power of two is a multiplication (its reciprocal is exact, and the compiler writes it
 so); any other constant divisor is not (1/6 is inexact: the compiler may not rewrite `x / 6.0`).
