@@ -1,11 +1,15 @@
-"""`python -m benchmarks.gradbench.ode_c [n] [s]`: GradBench ode (SOURCE in ode.py) on the C backend's CPU target
-beside the NumPy backend, one process, interleaved samples, median CPU time per call (one thread: set
-OMP_NUM_THREADS=1). Both modules are checked to agree first. Defaults: n = 100000, s = 10."""
+"""`python -m benchmarks.gradbench.ode_c [n] [s] [--before TREE] [--samples K]`: GradBench ode (SOURCE in ode.py)
+on the C backend's CPU target beside the NumPy backend, one process, interleaved samples, CPU time per call (one
+thread: set OMP_NUM_THREADS=1; median and fastest of K samples, default 9, NumPy's K / 10 timed apart). All modules are checked to agree first.
+`--before TREE` adds the C target as another checkout (a worktree of main) emits it (benchmarks/c_backend.py's
+`build_before`): a change to the compiler measured before and after in one process, under the same load.
+Defaults: n = 100000, s = 10."""
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 import time
+import types
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +17,13 @@ import numpy as np
 from .ode import SOURCE
 
 
-def main(n: int = 100_000, steps: int = 10) -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.gradbench.ode_c", description=__doc__)
+    parser.add_argument("n", type=int, nargs="?", default=100_000)
+    parser.add_argument("s", type=int, nargs="?", default=10)
+    parser.add_argument("--before", type=Path, default=None, metavar="TREE")
+    parser.add_argument("--samples", type=int, default=9)
+    args = parser.parse_args(argv)
     from lifted.loader import import_path
     from lifted.transpiler import transpile_source
     from lifted.transpiler.backends.c import transpile_c
@@ -24,20 +34,35 @@ def main(n: int = 100_000, steps: int = 10) -> None:
     (folder / "c_ode.py").write_text(out.host)
     (folder / "c_ode.cu").write_text(out.kernels)
     modules = {"numpy": import_path(str(folder / "numpy_ode.py")), "c": import_path(str(folder / "c_ode.py"))}
-    x = np.random.default_rng(0).uniform(0.5, 1.5, n)
-    print(f"GradBench ode, n={n}, s={steps}: median CPU time per call ({out.kernel_count} kernels in the .cu)")
+    if args.before is not None:
+        from ..c_backend import build_before
+
+        workload = types.SimpleNamespace(name="ode", module=types.SimpleNamespace(LIFTED=SOURCE))
+        modules["before"] = build_before(workload, args.before, folder / "before")
+    x = np.random.default_rng(0).uniform(0.5, 1.5, args.n)
+    print(f"GradBench ode, n={args.n}, s={args.s}: CPU time per call, median (fastest) of {args.samples} "
+          f"({out.kernel_count} kernels in the .cu)")
     for function in ("primal", "gradient"):
-        np.testing.assert_allclose(getattr(modules["c"], function)(x, steps),
-                                   getattr(modules["numpy"], function)(x, steps), rtol=1e-10)
+        expected = getattr(modules["numpy"], function)(x, args.s)
+        for name in modules:
+            np.testing.assert_allclose(getattr(modules[name], function)(x, args.s), expected, rtol=1e-10)
         samples: dict = {name: [] for name in modules}
-        for _ in range(9):
-            for name, module in modules.items():
+        compiled = [(name, module) for name, module in modules.items() if name != "numpy"]
+        for k in range(args.samples):  # the C modules in turns, each first as often (the same caches before each)
+            for name, module in compiled[k % len(compiled):] + compiled[:k % len(compiled)]:
                 start = time.process_time()
-                getattr(module, function)(x, steps)
+                getattr(module, function)(x, args.s)
                 samples[name].append(time.process_time() - start)
-        numpy_ms, c_ms = (float(np.median(samples[k])) * 1e3 for k in ("numpy", "c"))
-        print(f"  {function:9s} numpy {numpy_ms:7.2f} ms   c {c_ms:7.2f} ms   numpy/c {numpy_ms / c_ms:5.1f}x")
+        for _ in range(max(3, args.samples // 10)):  # (NumPy's temporaries flush the caches: timed apart)
+            start = time.process_time()
+            getattr(modules["numpy"], function)(x, args.s)
+            samples["numpy"].append(time.process_time() - start)
+        ms = {k: (float(np.median(v)) * 1e3, min(v) * 1e3) for k, v in samples.items()}
+        columns = "   ".join(f"{k} {m:8.3f} ({f:8.3f}) ms" for k, (m, f) in ms.items())
+        ratios = f"   numpy/c {ms['numpy'][0] / ms['c'][0]:5.1f}x" + \
+            (f"   before/c {ms['before'][0] / ms['c'][0]:5.2f}x" if "before" in ms else "")
+        print(f"  {function:9s} {columns}{ratios}")
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    main()

@@ -634,7 +634,6 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
                 const double dz = (z + z);
                 // broadcast_add_adjoint.py:7  z = x * s + b + c
                 LIFTED_AT(db_acc) += dz;
-                const double t_3 = (dz * x);
             }
         }
         LIFTED_COLUMN_STORE(db_acc_out, lifted_o, db_acc);

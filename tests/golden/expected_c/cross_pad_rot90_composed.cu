@@ -1169,46 +1169,26 @@ LIFTED_KERNEL void torque_grad_k5(const int64_t n, const int64_t d0, const int64
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_20_data,
     const double* __restrict__ v_14_data, const int64_t v_14_s0,
-    const double* __restrict__ t_19_data,
-    const double* __restrict__ v_13_data, const int64_t v_13_s0,
-    const double* __restrict__ t_18_data,
-    const double* __restrict__ v_12_data, const int64_t v_12_s0,
-    double* __restrict__ t_23_out,
-    double* __restrict__ t_26_out,
-    double* __restrict__ t_29_out)
+    double* __restrict__ t_23_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
         LIFTED_LOCAL(double, t_23);
-        LIFTED_LOCAL(double, t_26);
-        LIFTED_LOCAL(double, t_29);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
             const double t_20 = t_20_data[i];
             const double v_14 = v_14_data[i0 * v_14_s0];
-            const double t_19 = t_19_data[i];
-            const double v_13 = v_13_data[i0 * v_13_s0];
-            const double t_18 = t_18_data[i];
-            const double v_12 = v_12_data[i0 * v_12_s0];
             // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
             const double t_9 = (t_20 * t_20);
             const double t_22 = (1.0 - t_9);
             LIFTED_AT(t_23) = (v_14 * t_22);
-            const double t_24 = (t_19 * t_19);
-            const double t_25 = (1.0 - t_24);
-            LIFTED_AT(t_26) = (v_13 * t_25);
-            const double t_27 = (t_18 * t_18);
-            const double t_28 = (1.0 - t_27);
-            LIFTED_AT(t_29) = (v_12 * t_28);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             t_23_out[i] = LIFTED_AT(t_23);
-            t_26_out[i] = LIFTED_AT(t_26);
-            t_29_out[i] = LIFTED_AT(t_29);
         }
     }
 }
@@ -1217,81 +1197,17 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k6_
 LIFTED_KERNEL void torque_grad_k6(const int64_t n, const int64_t d0,
     const double* __restrict__ t_20_data,
     const double* __restrict__ v_14_data, const int64_t v_14_s0,
-    const double* __restrict__ t_19_data,
-    const double* __restrict__ v_13_data, const int64_t v_13_s0,
-    const double* __restrict__ t_18_data,
-    const double* __restrict__ v_12_data, const int64_t v_12_s0,
-    double* __restrict__ t_23_out,
-    double* __restrict__ t_26_out,
-    double* __restrict__ t_29_out)
+    double* __restrict__ t_23_out)
 {
-    LIFTED_RUN(torque_grad_k6_body, (n, d0, t_20_data, v_14_data, v_14_s0, t_19_data, v_13_data, v_13_s0, t_18_data, v_12_data, v_12_s0, t_23_out, t_26_out, t_29_out));
+    LIFTED_RUN(torque_grad_k6_body, (n, d0, t_20_data, v_14_data, v_14_s0, t_23_out));
 }
 
 // torque_grad_k7: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k7_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_17_data, const int64_t v_17_s0,
-    const double* __restrict__ t_2_data,
-    const double* __restrict__ v_16_data, const int64_t v_16_s0,
-    const double* __restrict__ t_8_data,
-    const double* __restrict__ v_15_data, const int64_t v_15_s0,
-    const double* __restrict__ t_5_data,
-    double* __restrict__ t_31_out,
-    double* __restrict__ t_33_out,
-    double* __restrict__ t_35_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_31);
-        LIFTED_LOCAL(double, t_33);
-        LIFTED_LOCAL(double, t_35);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double v_17 = v_17_data[i0 * v_17_s0];
-            const double t_2 = t_2_data[i];
-            const double v_16 = v_16_data[i0 * v_16_s0];
-            const double t_8 = t_8_data[i];
-            const double v_15 = v_15_data[i0 * v_15_s0];
-            const double t_5 = t_5_data[i];
-            // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
-            const double t_30 = (v_17 * t_2);
-            LIFTED_AT(t_31) = (t_30 + t_30);
-            const double t_32 = (v_16 * t_8);
-            LIFTED_AT(t_33) = (t_32 + t_32);
-            const double t_34 = (v_15 * t_5);
-            LIFTED_AT(t_35) = (t_34 + t_34);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_31_out[i] = LIFTED_AT(t_31);
-            t_33_out[i] = LIFTED_AT(t_33);
-            t_35_out[i] = LIFTED_AT(t_35);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void torque_grad_k7(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_17_data, const int64_t v_17_s0,
-    const double* __restrict__ t_2_data,
-    const double* __restrict__ v_16_data, const int64_t v_16_s0,
-    const double* __restrict__ t_8_data,
-    const double* __restrict__ v_15_data, const int64_t v_15_s0,
-    const double* __restrict__ t_5_data,
-    double* __restrict__ t_31_out,
-    double* __restrict__ t_33_out,
-    double* __restrict__ t_35_out)
-{
-    LIFTED_RUN(torque_grad_k7_body, (n, d0, v_17_data, v_17_s0, t_2_data, v_16_data, v_16_s0, t_8_data, v_15_data, v_15_s0, t_5_data, t_31_out, t_33_out, t_35_out));
-}
-
-// torque_grad_k8: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k8_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ t_29_data,
+    const double* __restrict__ t_19_data,
+    const double* __restrict__ v_13_data, const int64_t v_13_s0,
+    const double* __restrict__ t_18_data,
+    const double* __restrict__ v_12_data, const int64_t v_12_s0,
     double* __restrict__ t_64_out,
     double* __restrict__ t_65_out)
 {
@@ -1303,8 +1219,18 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k8_
         LIFTED_LOCAL(double, t_65);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double t_26 = t_26_data[i];
-            const double t_29 = t_29_data[i];
+            const int64_t i0 = i;
+            const double t_19 = t_19_data[i];
+            const double v_13 = v_13_data[i0 * v_13_s0];
+            const double t_18 = t_18_data[i];
+            const double v_12 = v_12_data[i0 * v_12_s0];
+            // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
+            const double t_24 = (t_19 * t_19);
+            const double t_25 = (1.0 - t_24);
+            const double t_26 = (v_13 * t_25);
+            const double t_27 = (t_18 * t_18);
+            const double t_28 = (1.0 - t_27);
+            const double t_29 = (v_12 * t_28);
             // cross_pad_rot90_composed.py:8  framed = np.pad(m, ((1, 0), (0, 1)), "constant", constant_values=0.5)
             LIFTED_AT(t_64) = (0.0 + t_26);
             LIFTED_AT(t_65) = (0.0 + t_29);
@@ -1318,17 +1244,19 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k8_
 }
 
 
-LIFTED_KERNEL void torque_grad_k8(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_26_data,
-    const double* __restrict__ t_29_data,
+LIFTED_KERNEL void torque_grad_k7(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_19_data,
+    const double* __restrict__ v_13_data, const int64_t v_13_s0,
+    const double* __restrict__ t_18_data,
+    const double* __restrict__ v_12_data, const int64_t v_12_s0,
     double* __restrict__ t_64_out,
     double* __restrict__ t_65_out)
 {
-    LIFTED_RUN(torque_grad_k8_body, (n, d0, t_26_data, t_29_data, t_64_out, t_65_out));
+    LIFTED_RUN(torque_grad_k7_body, (n, d0, t_19_data, v_13_data, v_13_s0, t_18_data, v_12_data, v_12_s0, t_64_out, t_65_out));
 }
 
-// torque_grad_k9: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
+// torque_grad_k8: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_19_data, const int64_t v_19_s0, const int64_t v_19_s1,
     const double* __restrict__ dm_data,
     const double* __restrict__ v_18_data,
@@ -1389,26 +1317,29 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k9_
 }
 
 
-LIFTED_KERNEL void torque_grad_k9(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void torque_grad_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ v_19_data, const int64_t v_19_s0, const int64_t v_19_s1,
     const double* __restrict__ dm_data,
     const double* __restrict__ v_18_data,
     double* __restrict__ dm_1_out)
 {
-    LIFTED_RUN(torque_grad_k9_body, (n, d0, d1, v_19_data, v_19_s0, v_19_s1, dm_data, v_18_data, dm_1_out));
+    LIFTED_RUN(torque_grad_k8_body, (n, d0, d1, v_19_data, v_19_s0, v_19_s1, dm_data, v_18_data, dm_1_out));
 }
 
-// torque_grad_k10: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k10_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_33_data,
+// torque_grad_k9: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k9_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_17_data, const int64_t v_17_s0,
+    const double* __restrict__ t_2_data,
+    const double* __restrict__ v_16_data, const int64_t v_16_s0,
+    const double* __restrict__ t_8_data,
+    const double* __restrict__ v_15_data, const int64_t v_15_s0,
+    const double* __restrict__ t_5_data,
     const double* __restrict__ v_5_data,
     const double* __restrict__ v_data, const int64_t v_s0,
     const double* __restrict__ v_3_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ t_35_data,
     const double* __restrict__ v_4_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0,
-    const double* __restrict__ t_31_data,
     double* __restrict__ t_49_out,
     double* __restrict__ t_52_out,
     double* __restrict__ t_58_out,
@@ -1429,15 +1360,25 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k10
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
-            const double t_33 = t_33_data[i];
+            const double v_17 = v_17_data[i0 * v_17_s0];
+            const double t_2 = t_2_data[i];
+            const double v_16 = v_16_data[i0 * v_16_s0];
+            const double t_8 = t_8_data[i];
+            const double v_15 = v_15_data[i0 * v_15_s0];
+            const double t_5 = t_5_data[i];
             const double v_5 = v_5_data[i];
             const double v = v_data[i0 * v_s0];
             const double v_3 = v_3_data[i];
             const double v_2 = v_2_data[i0 * v_2_s0];
-            const double t_35 = t_35_data[i];
             const double v_4 = v_4_data[i];
             const double v_1 = v_1_data[i0 * v_1_s0];
-            const double t_31 = t_31_data[i];
+            // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
+            const double t_30 = (v_17 * t_2);
+            const double t_31 = (t_30 + t_30);
+            const double t_32 = (v_16 * t_8);
+            const double t_33 = (t_32 + t_32);
+            const double t_34 = (v_15 * t_5);
+            const double t_35 = (t_34 + t_34);
             // cross_pad_rot90_composed.py:7  t = np.cross(r, f, axisb=0)
             const double t_38 = (t_33 * v_5);
             const double t_40 = (t_33 * v);
@@ -1471,16 +1412,19 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k10
 }
 
 
-LIFTED_KERNEL void torque_grad_k10(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_33_data,
+LIFTED_KERNEL void torque_grad_k9(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_17_data, const int64_t v_17_s0,
+    const double* __restrict__ t_2_data,
+    const double* __restrict__ v_16_data, const int64_t v_16_s0,
+    const double* __restrict__ t_8_data,
+    const double* __restrict__ v_15_data, const int64_t v_15_s0,
+    const double* __restrict__ t_5_data,
     const double* __restrict__ v_5_data,
     const double* __restrict__ v_data, const int64_t v_s0,
     const double* __restrict__ v_3_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0,
-    const double* __restrict__ t_35_data,
     const double* __restrict__ v_4_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0,
-    const double* __restrict__ t_31_data,
     double* __restrict__ t_49_out,
     double* __restrict__ t_52_out,
     double* __restrict__ t_58_out,
@@ -1488,11 +1432,11 @@ LIFTED_KERNEL void torque_grad_k10(const int64_t n, const int64_t d0,
     double* __restrict__ t_62_out,
     double* __restrict__ t_63_out)
 {
-    LIFTED_RUN(torque_grad_k10_body, (n, d0, t_33_data, v_5_data, v_data, v_s0, v_3_data, v_2_data, v_2_s0, t_35_data, v_4_data, v_1_data, v_1_s0, t_31_data, t_49_out, t_52_out, t_58_out, t_59_out, t_62_out, t_63_out));
+    LIFTED_RUN(torque_grad_k9_body, (n, d0, v_17_data, v_17_s0, t_2_data, v_16_data, v_16_s0, t_8_data, v_15_data, v_15_s0, t_5_data, v_5_data, v_data, v_s0, v_3_data, v_2_data, v_2_s0, v_4_data, v_1_data, v_1_s0, t_49_out, t_52_out, t_58_out, t_59_out, t_62_out, t_63_out));
 }
 
-// torque_grad_k11: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k11_body(const int64_t n, const int64_t d0,
+// torque_grad_k10: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k10_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_58_data,
     const double* __restrict__ t_62_data,
     double* __restrict__ t_66_out,
@@ -1521,13 +1465,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k11
 }
 
 
-LIFTED_KERNEL void torque_grad_k11(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void torque_grad_k10(const int64_t n, const int64_t d0,
     const double* __restrict__ t_58_data,
     const double* __restrict__ t_62_data,
     double* __restrict__ t_66_out,
     double* __restrict__ t_67_out)
 {
-    LIFTED_RUN(torque_grad_k11_body, (n, d0, t_58_data, t_62_data, t_66_out, t_67_out));
+    LIFTED_RUN(torque_grad_k10_body, (n, d0, t_58_data, t_62_data, t_66_out, t_67_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -3111,7 +3055,7 @@ extern "C" int torque_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 // torque_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 48);
+    lifted_loop_state state; lifted_start(state, alloc, io + 45);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_b = {};
     lifted_view<double, 2> v_b_1 = {};
@@ -3121,17 +3065,9 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_s_3 = {};
     lifted_view<double, 1> v_t_18 = {};
     lifted_view<double, 1> v_t_19 = {};
-    lifted_view<double, 1> v_t_2 = {};
     lifted_view<double, 1> v_t_20 = {};
     lifted_view<double, 1> v_t_23 = {};
-    lifted_view<double, 1> v_t_26 = {};
-    lifted_view<double, 1> v_t_29 = {};
-    lifted_view<double, 1> v_t_31 = {};
-    lifted_view<double, 1> v_t_33 = {};
-    lifted_view<double, 1> v_t_35 = {};
     lifted_view<double, 2> v_t_36 = {};
-    lifted_view<double, 1> v_t_5 = {};
-    lifted_view<double, 1> v_t_8 = {};
     lifted_view<double, 2> v_turned = {};
     lifted_view<double, 1> v_v_10 = {};
     lifted_view<double, 1> v_v_12 = {};
@@ -3153,26 +3089,13 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     void* site_8 = nullptr; int64_t site_8_bytes = 0;
     void* site_9 = nullptr; int64_t site_9_bytes = 0;
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
-    void* site_13 = nullptr; int64_t site_13_bytes = 0;
-    void* site_14 = nullptr; int64_t site_14_bytes = 0;
-    void* site_15 = nullptr; int64_t site_15_bytes = 0;
-    void* site_16 = nullptr; int64_t site_16_bytes = 0;
-    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
-    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
-    void* packed_19 = nullptr; int64_t packed_19_bytes = 0;
-    void* site_20 = nullptr; int64_t site_20_bytes = 0;
-    void* site_21 = nullptr; int64_t site_21_bytes = 0;
-    void* site_22 = nullptr; int64_t site_22_bytes = 0;
+    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* site_12 = nullptr; int64_t site_12_bytes = 0;
     if (!lifted_load_input(v_r_1, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_v_8, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_v_9, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_v_10, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
     v_n = (int64_t)lifted_load_scalar_i(io[14]); f_n = io[15] != 0;
-    if (!lifted_load_input(v_t_2, io + 16)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_8, io + 19)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_5, io + 22)) return lifted_fail(st, 16, 0, 0, 0);
     // cross_pad_rot90_composed.py:9  turned = np.rot90(np.append(m, m[:1], axis=0))
     {
         lifted_view<double, 2> view;
@@ -3191,9 +3114,9 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_2, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_3;
         if (!lifted_alloc_view(out_3, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k3(count, space[0], v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), out_1.p, out_2.p, out_3.p);
@@ -3273,7 +3196,7 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
         lifted_view<double, 2> whole;
         const int64_t ones[2] = {1, 1};
-        if (!lifted_alloc_view(whole, ones, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(whole, ones, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         whole.p[0] = (double)(1.0);
         for (int k = 0; k < 2; ++k) { whole.d[k] = dims[k]; whole.s[k] = 0; }
         v_b = whole;
@@ -3315,37 +3238,23 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         int64_t space[1] = {-1};
         if (v_t_20.p && !lifted_meet(space[0], v_t_20.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_20.d[0]);
         if (v_v_14.p && !lifted_meet(space[0], v_v_14.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_14.d[0]);
-        if (v_t_19.p && !lifted_meet(space[0], v_t_19.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_19.d[0]);
-        if (v_v_13.p && !lifted_meet(space[0], v_v_13.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_13.d[0]);
-        if (v_t_18.p && !lifted_meet(space[0], v_t_18.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_18.d[0]);
-        if (v_v_12.p && !lifted_meet(space[0], v_v_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_12.d[0]);
         if (space[0] < 0) space[0] = 3;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
         const double* arg_0 = v_t_20.p ? lifted_contiguous_data(v_t_20, st, &packed_10, &packed_10_bytes) : nullptr;
         if (v_t_20.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_t_19.p ? lifted_contiguous_data(v_t_19, st, &packed_11, &packed_11_bytes) : nullptr;
-        if (v_t_19.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_4 = v_t_18.p ? lifted_contiguous_data(v_t_18, st, &packed_12, &packed_12_bytes) : nullptr;
-        if (v_t_18.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_14, &site_14_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_3;
-        if (!lifted_alloc_view(out_3, space, st, &site_15, &site_15_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) torque_grad_k6(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), arg_2, v_v_13.p, (v_v_13.d[0] == 1 ? 0 : v_v_13.s[0]), arg_4, v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p);
-        else torque_grad_k6_body<false>(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), arg_2, v_v_13.p, (v_v_13.d[0] == 1 ? 0 : v_v_13.s[0]), arg_4, v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) torque_grad_k6(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), out_1.p);
+        else torque_grad_k6_body<false>(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), out_1.p);
         v_t_23 = out_1;
-        v_t_26 = out_2;
-        v_t_29 = out_3;
     }
     {
         const int64_t dims[2] = {(int64_t)v_n, (int64_t)3};
         for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
         lifted_view<double, 2> whole;
         const int64_t ones[2] = {1, 1};
-        if (!lifted_alloc_view(whole, ones, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(whole, ones, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         whole.p[0] = (double)(1.0);
         for (int k = 0; k < 2; ++k) { whole.d[k] = dims[k]; whole.s[k] = 0; }
         v_b_1 = whole;
@@ -3383,34 +3292,6 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         view.d[0] = v_b_1.d[0]; view.s[0] = v_b_1.s[0];
         v_v_17 = view;
     }
-    {
-        int64_t space[1] = {-1};
-        if (v_v_17.p && !lifted_meet(space[0], v_v_17.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_17.d[0]);
-        if (v_t_2.p && !lifted_meet(space[0], v_t_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_2.d[0]);
-        if (v_v_16.p && !lifted_meet(space[0], v_v_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_16.d[0]);
-        if (v_t_8.p && !lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
-        if (v_v_15.p && !lifted_meet(space[0], v_v_15.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_15.d[0]);
-        if (v_t_5.p && !lifted_meet(space[0], v_t_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_5.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_1 = v_t_2.p ? lifted_contiguous_data(v_t_2, st, &packed_17, &packed_17_bytes) : nullptr;
-        if (v_t_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_t_8.p ? lifted_contiguous_data(v_t_8, st, &packed_18, &packed_18_bytes) : nullptr;
-        if (v_t_8.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_5 = v_t_5.p ? lifted_contiguous_data(v_t_5, st, &packed_19, &packed_19_bytes) : nullptr;
-        if (v_t_5.p && !arg_5) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_20, &site_20_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_21, &site_21_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_3;
-        if (!lifted_alloc_view(out_3, space, st, &site_22, &site_22_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) torque_grad_k7(count, space[0], v_v_17.p, (v_v_17.d[0] == 1 ? 0 : v_v_17.s[0]), arg_1, v_v_16.p, (v_v_16.d[0] == 1 ? 0 : v_v_16.s[0]), arg_3, v_v_15.p, (v_v_15.d[0] == 1 ? 0 : v_v_15.s[0]), arg_5, out_1.p, out_2.p, out_3.p);
-        else torque_grad_k7_body<false>(count, space[0], v_v_17.p, (v_v_17.d[0] == 1 ? 0 : v_v_17.s[0]), arg_1, v_v_16.p, (v_v_16.d[0] == 1 ? 0 : v_v_16.s[0]), arg_3, v_v_15.p, (v_v_15.d[0] == 1 ? 0 : v_v_15.s[0]), arg_5, out_1.p, out_2.p, out_3.p);
-        v_t_31 = out_1;
-        v_t_33 = out_2;
-        v_t_35 = out_3;
-    }
     // cross_pad_rot90_composed.py:9  turned = np.rot90(np.append(m, m[:1], axis=0))
     {
         lifted_view<double, 2> view;
@@ -3419,21 +3300,23 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         view.d[1] = v_dturned.d[0]; view.s[1] = v_dturned.s[0];
         v_t_36 = view;
     }
-    lifted_store_view(io + 25, v_t_23);
-    lifted_store_view(io + 28, v_t_26);
-    lifted_store_view(io + 31, v_t_29);
-    lifted_store_view(io + 34, v_t_31);
-    lifted_store_view(io + 37, v_t_33);
-    lifted_store_view(io + 40, v_t_35);
-    lifted_store_view(io + 43, v_t_36);
-    lifted_finish(state, io + 48);
+    lifted_store_view(io + 16, v_t_18);
+    lifted_store_view(io + 19, v_t_19);
+    lifted_store_view(io + 22, v_v_12);
+    lifted_store_view(io + 25, v_v_13);
+    lifted_store_view(io + 28, v_t_23);
+    lifted_store_view(io + 31, v_v_15);
+    lifted_store_view(io + 34, v_v_16);
+    lifted_store_view(io + 37, v_v_17);
+    lifted_store_view(io + 40, v_t_36);
+    lifted_finish(state, io + 45);
     return 0;
 }
 
 // torque_grad_block2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 58);
+    lifted_loop_state state; lifted_start(state, alloc, io + 73);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_df = {};
     lifted_view<double, 2> v_dm = {};
@@ -3441,13 +3324,12 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_dr = {};
     int64_t v_n = 0; bool f_n = false;
     lifted_view<double, 2> v_r_2 = {};
+    lifted_view<double, 1> v_t_18 = {};
+    lifted_view<double, 1> v_t_19 = {};
+    lifted_view<double, 1> v_t_2 = {};
     lifted_view<double, 1> v_t_23 = {};
-    lifted_view<double, 1> v_t_26 = {};
-    lifted_view<double, 1> v_t_29 = {};
-    lifted_view<double, 1> v_t_31 = {};
-    lifted_view<double, 1> v_t_33 = {};
-    lifted_view<double, 1> v_t_35 = {};
     lifted_view<double, 1> v_t_49 = {};
+    lifted_view<double, 1> v_t_5 = {};
     lifted_view<double, 1> v_t_52 = {};
     lifted_view<double, 1> v_t_58 = {};
     lifted_view<double, 1> v_t_59 = {};
@@ -3457,8 +3339,14 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_t_65 = {};
     lifted_view<double, 1> v_t_66 = {};
     lifted_view<double, 1> v_t_67 = {};
+    lifted_view<double, 1> v_t_8 = {};
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
+    lifted_view<double, 1> v_v_12 = {};
+    lifted_view<double, 1> v_v_13 = {};
+    lifted_view<double, 1> v_v_15 = {};
+    lifted_view<double, 1> v_v_16 = {};
+    lifted_view<double, 1> v_v_17 = {};
     lifted_view<double, 2> v_v_18 = {};
     lifted_view<double, 2> v_v_19 = {};
     lifted_view<double, 1> v_v_2 = {};
@@ -3493,19 +3381,24 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
     void* site_25 = nullptr; int64_t site_25_bytes = 0;
     void* site_26 = nullptr; int64_t site_26_bytes = 0;
     if (!lifted_load_input(v_r_2, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_26, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_29, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_23, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_33, io + 14)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_v_5, io + 17)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_v, io + 20)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_v_3, io + 23)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_v_2, io + 26)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_35, io + 29)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_v_4, io + 32)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_v_1, io + 35)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_31, io + 38)) return lifted_fail(st, 16, 0, 0, 0);
-    v_n = (int64_t)lifted_load_scalar_i(io[41]); f_n = io[42] != 0;
+    if (!lifted_load_input(v_t_19, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_13, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_18, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_12, io + 14)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_23, io + 17)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_17, io + 20)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_2, io + 23)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_16, io + 26)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_8, io + 29)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_15, io + 32)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_5, io + 35)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_5, io + 38)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v, io + 41)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_3, io + 44)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_2, io + 47)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_4, io + 50)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_1, io + 53)) return lifted_fail(st, 16, 0, 0, 0);
+    v_n = (int64_t)lifted_load_scalar_i(io[56]); f_n = io[57] != 0;
     // cross_pad_rot90_composed.py:9  turned = np.rot90(np.append(m, m[:1], axis=0))
     {
         lifted_view<double, 2> view;
@@ -3534,21 +3427,23 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
     // cross_pad_rot90_composed.py:8  framed = np.pad(m, ((1, 0), (0, 1)), "constant", constant_values=0.5)
     {
         int64_t space[1] = {-1};
-        if (v_t_26.p && !lifted_meet(space[0], v_t_26.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_26.d[0]);
-        if (v_t_29.p && !lifted_meet(space[0], v_t_29.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_29.d[0]);
+        if (v_t_19.p && !lifted_meet(space[0], v_t_19.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_19.d[0]);
+        if (v_v_13.p && !lifted_meet(space[0], v_v_13.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_13.d[0]);
+        if (v_t_18.p && !lifted_meet(space[0], v_t_18.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_18.d[0]);
+        if (v_v_12.p && !lifted_meet(space[0], v_v_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_12.d[0]);
         if (space[0] < 0) space[0] = 3;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_26.p ? lifted_contiguous_data(v_t_26, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_t_26.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_t_29.p ? lifted_contiguous_data(v_t_29, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_t_29.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_t_19.p ? lifted_contiguous_data(v_t_19, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_t_19.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_t_18.p ? lifted_contiguous_data(v_t_18, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_t_18.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) torque_grad_k8(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
-        else torque_grad_k8_body<false>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
+        if (count >= lifted_parallel_min) torque_grad_k7(count, space[0], arg_0, v_v_13.p, (v_v_13.d[0] == 1 ? 0 : v_v_13.s[0]), arg_2, v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p);
+        else torque_grad_k7_body<false>(count, space[0], arg_0, v_v_13.p, (v_v_13.d[0] == 1 ? 0 : v_v_13.s[0]), arg_2, v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p);
         v_t_64 = out_1;
         v_t_65 = out_2;
     }
@@ -3598,36 +3493,39 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         if (v_v_18.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) torque_grad_k9(count, space[0], space[1], v_v_19.p, 0, (v_v_19.d[1] == 1 ? 0 : v_v_19.s[1]), arg_1, arg_2, out_1.p);
-        else torque_grad_k9_body<false>(count, space[0], space[1], v_v_19.p, 0, (v_v_19.d[1] == 1 ? 0 : v_v_19.s[1]), arg_1, arg_2, out_1.p);
+        if (count >= lifted_parallel_min) torque_grad_k8(count, space[0], space[1], v_v_19.p, 0, (v_v_19.d[1] == 1 ? 0 : v_v_19.s[1]), arg_1, arg_2, out_1.p);
+        else torque_grad_k8_body<false>(count, space[0], space[1], v_v_19.p, 0, (v_v_19.d[1] == 1 ? 0 : v_v_19.s[1]), arg_1, arg_2, out_1.p);
         v_dm_1 = out_1;
     }
     // cross_pad_rot90_composed.py:7  t = np.cross(r, f, axisb=0)
     {
         int64_t space[1] = {-1};
-        if (v_t_33.p && !lifted_meet(space[0], v_t_33.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_33.d[0]);
+        if (v_v_17.p && !lifted_meet(space[0], v_v_17.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_17.d[0]);
+        if (v_t_2.p && !lifted_meet(space[0], v_t_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_2.d[0]);
+        if (v_v_16.p && !lifted_meet(space[0], v_v_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_16.d[0]);
+        if (v_t_8.p && !lifted_meet(space[0], v_t_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_8.d[0]);
+        if (v_v_15.p && !lifted_meet(space[0], v_v_15.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_15.d[0]);
+        if (v_t_5.p && !lifted_meet(space[0], v_t_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_5.d[0]);
         if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
         if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
         if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
         if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
-        if (v_t_35.p && !lifted_meet(space[0], v_t_35.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_35.d[0]);
         if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
         if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (v_t_31.p && !lifted_meet(space[0], v_t_31.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_31.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_33.p ? lifted_contiguous_data(v_t_33, st, &packed_9, &packed_9_bytes) : nullptr;
-        if (v_t_33.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_v_5.p ? lifted_contiguous_data(v_v_5, st, &packed_10, &packed_10_bytes) : nullptr;
-        if (v_v_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_v_3.p ? lifted_contiguous_data(v_v_3, st, &packed_11, &packed_11_bytes) : nullptr;
-        if (v_v_3.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_5 = v_t_35.p ? lifted_contiguous_data(v_t_35, st, &packed_12, &packed_12_bytes) : nullptr;
-        if (v_t_35.p && !arg_5) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_6 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_13, &packed_13_bytes) : nullptr;
-        if (v_v_4.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_8 = v_t_31.p ? lifted_contiguous_data(v_t_31, st, &packed_14, &packed_14_bytes) : nullptr;
-        if (v_t_31.p && !arg_8) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_t_2.p ? lifted_contiguous_data(v_t_2, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_t_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_t_8.p ? lifted_contiguous_data(v_t_8, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_t_8.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_5 = v_t_5.p ? lifted_contiguous_data(v_t_5, st, &packed_11, &packed_11_bytes) : nullptr;
+        if (v_t_5.p && !arg_5) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_6 = v_v_5.p ? lifted_contiguous_data(v_v_5, st, &packed_12, &packed_12_bytes) : nullptr;
+        if (v_v_5.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_8 = v_v_3.p ? lifted_contiguous_data(v_v_3, st, &packed_13, &packed_13_bytes) : nullptr;
+        if (v_v_3.p && !arg_8) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_10 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_14, &packed_14_bytes) : nullptr;
+        if (v_v_4.p && !arg_10) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
@@ -3640,8 +3538,8 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_5, space, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_6;
         if (!lifted_alloc_view(out_6, space, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) torque_grad_k10(count, space[0], arg_0, arg_1, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_3, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_5, arg_6, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_8, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
-        else torque_grad_k10_body<false>(count, space[0], arg_0, arg_1, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_3, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_5, arg_6, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_8, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        if (count >= lifted_parallel_min) torque_grad_k9(count, space[0], v_v_17.p, (v_v_17.d[0] == 1 ? 0 : v_v_17.s[0]), arg_1, v_v_16.p, (v_v_16.d[0] == 1 ? 0 : v_v_16.s[0]), arg_3, v_v_15.p, (v_v_15.d[0] == 1 ? 0 : v_v_15.s[0]), arg_5, arg_6, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_8, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_10, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        else torque_grad_k9_body<false>(count, space[0], v_v_17.p, (v_v_17.d[0] == 1 ? 0 : v_v_17.s[0]), arg_1, v_v_16.p, (v_v_16.d[0] == 1 ? 0 : v_v_16.s[0]), arg_3, v_v_15.p, (v_v_15.d[0] == 1 ? 0 : v_v_15.s[0]), arg_5, arg_6, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_8, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_10, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
         v_t_49 = out_1;
         v_t_52 = out_2;
         v_t_58 = out_3;
@@ -3705,8 +3603,8 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_1, space, st, &site_24, &site_24_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_25, &site_25_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) torque_grad_k11(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
-        else torque_grad_k11_body<false>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
+        if (count >= lifted_parallel_min) torque_grad_k10(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
+        else torque_grad_k10_body<false>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
         v_t_66 = out_1;
         v_t_67 = out_2;
     }
@@ -3723,10 +3621,10 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_49); }
         v_dr = whole;
     }
-    lifted_store_view(io + 43, v_dm_1);
-    lifted_store_view(io + 48, v_df);
-    lifted_store_view(io + 53, v_dr);
-    lifted_finish(state, io + 58);
+    lifted_store_view(io + 58, v_dm_1);
+    lifted_store_view(io + 63, v_df);
+    lifted_store_view(io + 68, v_dr);
+    lifted_finish(state, io + 73);
     return 0;
 }
 #endif

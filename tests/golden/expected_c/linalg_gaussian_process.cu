@@ -876,14 +876,8 @@ LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
 
 // gp_grad_k3: 2-d index space of n elements
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
-    const double* __restrict__ m_2_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
-    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
-    const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data,
-    double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
     LIFTED_THREAD_SETUP;
@@ -891,32 +885,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_WALK_FOR(i, n, d1)
     {
         LIFTED_WALK_CHUNK(i, n);
-        LIFTED_LOCAL(double, dk_1);
         LIFTED_LOCAL(double, t_18);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double t_13 = t_13_data[i0 * t_13_s0 + i1 * LIFTED_ROW_STRIDE(t_13_s1)];
-            const double m_2 = m_2_data[i];
             const double r = r_data[i0 * r_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_s1)];
             const double r_1 = r_1_data[i0 * LIFTED_BROADCAST_STRIDE(r_1_s0) + i1 * LIFTED_ROW_STRIDE(r_1_s1)];
-            const double r_2 = r_2_data[i0 * r_2_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_2_s1)];
-            const double r_3 = r_3_data[i0 * LIFTED_BROADCAST_STRIDE(r_3_s0) + i1 * LIFTED_ROW_STRIDE(r_3_s1)];
-            const double dchol = dchol_data[i];
-            // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
-            const double t_15 = (0.5 * t_13);
-            LIFTED_AT(dk_1) = (t_15 - m_2);
             // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
             const double t_17 = (r * r_1);
             LIFTED_AT(t_18) = (-t_17);
-            const double t_19 = (r_2 * r_3);
-            const double dchol_1 = (dchol - t_19);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dk_1_out[i] = LIFTED_AT(dk_1);
             t_18_out[i] = LIFTED_AT(t_18);
         }
     }
@@ -924,31 +906,19 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
 template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
-    const double* __restrict__ m_2_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
-    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
-    const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data,
-    double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
-    LIFTED_BY_ROW_WALK(gp_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_13_s1 == 1 && r_1_s1 == 1 && r_3_s1 == 1, (n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dk_1_out, t_18_out));
+    LIFTED_BY_ROW_WALK(gp_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_1_s1 == 1, (n, d0, d1, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, t_18_out));
 }
 
 LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
-    const double* __restrict__ m_2_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
-    const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
-    const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
-    const double* __restrict__ dchol_data,
-    double* __restrict__ dk_1_out,
     double* __restrict__ t_18_out)
 {
-    LIFTED_RUN(gp_grad_k3_body, (n, d0, d1, t_13_data, t_13_s0, t_13_s1, m_2_data, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, dk_1_out, t_18_out));
+    LIFTED_RUN(gp_grad_k3_body, (n, d0, d1, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, t_18_out));
 }
 
 // gp_grad_k4: 2-d index space of n elements
@@ -1047,9 +1017,10 @@ LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
+    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
+    const double* __restrict__ m_2_data,
     const double* __restrict__ m_6_data,
     const double* __restrict__ t_26_data, const int64_t t_26_s0, const int64_t t_26_s1,
-    const double* __restrict__ dk_1_data,
     const double* __restrict__ eye_data,
     double* __restrict__ s_3_acc_out,
     double* __restrict__ s_4_acc_out)
@@ -1067,14 +1038,18 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const double s = s_data[i];
+            const double t_13 = t_13_data[i0 * t_13_s0 + i1 * LIFTED_ROW_STRIDE(t_13_s1)];
+            const double m_2 = m_2_data[i];
             const double m_6 = m_6_data[i];
             const double t_26 = t_26_data[i0 * t_26_s0 + i1 * LIFTED_ROW_STRIDE(t_26_s1)];
-            const double dk_1 = dk_1_data[i];
             const double eye = eye_data[i];
             // linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
             const double t_1 = ((-0.5) * s);
             const double t_3 = (t_1 / e);
             const double e_1 = exp(t_3);
+            // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
+            const double t_15 = (0.5 * t_13);
+            const double dk_1 = (t_15 - m_2);
             // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
             const double t_27 = (m_6 + t_26);
             const double dk_1_1 = (dk_1 + t_27);
@@ -1096,27 +1071,29 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
+    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
+    const double* __restrict__ m_2_data,
     const double* __restrict__ m_6_data,
     const double* __restrict__ t_26_data, const int64_t t_26_s0, const int64_t t_26_s1,
-    const double* __restrict__ dk_1_data,
     const double* __restrict__ eye_data,
     double* __restrict__ s_3_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_BY_ROW_WALK(gp_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_26_s1 == 1, (n, d0, d1, s_data, e, m_6_data, t_26_data, t_26_s0, t_26_s1, dk_1_data, eye_data, s_3_acc_out, s_4_acc_out));
+    LIFTED_BY_ROW_WALK(gp_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_13_s1 == 1 && t_26_s1 == 1, (n, d0, d1, s_data, e, t_13_data, t_13_s0, t_13_s1, m_2_data, m_6_data, t_26_data, t_26_s0, t_26_s1, eye_data, s_3_acc_out, s_4_acc_out));
 }
 
 LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
+    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
+    const double* __restrict__ m_2_data,
     const double* __restrict__ m_6_data,
     const double* __restrict__ t_26_data, const int64_t t_26_s0, const int64_t t_26_s1,
-    const double* __restrict__ dk_1_data,
     const double* __restrict__ eye_data,
     double* __restrict__ s_3_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_RUN(gp_grad_k6_body, (n, d0, d1, s_data, e, m_6_data, t_26_data, t_26_s0, t_26_s1, dk_1_data, eye_data, s_3_acc_out, s_4_acc_out));
+    LIFTED_RUN(gp_grad_k6_body, (n, d0, d1, s_data, e, t_13_data, t_13_s0, t_13_s1, m_2_data, m_6_data, t_26_data, t_26_s0, t_26_s1, eye_data, s_3_acc_out, s_4_acc_out));
 }
 
 // gp_tangent_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -2831,38 +2808,30 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
 // gp_grad_block2: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 46);
+    lifted_loop_state state; lifted_start(state, alloc, io + 31);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_dchol = {};
     lifted_view<double, 2> v_dchol_1 = {};
-    lifted_view<double, 2> v_dk_1 = {};
-    lifted_view<double, 2> v_m_2 = {};
     lifted_view<double, 2> v_m_3 = {};
     lifted_view<double, 2> v_r = {};
     lifted_view<double, 2> v_r_1 = {};
     lifted_view<double, 2> v_r_2 = {};
     lifted_view<double, 2> v_r_3 = {};
-    lifted_view<double, 2> v_t_13 = {};
     lifted_view<double, 2> v_t_18 = {};
     lifted_view<double, 2> v_t_21 = {};
     lifted_view<double, 2> v_t_5 = {};
     lifted_view<double, 1> v_x_1 = {};
     lifted_view<double, 1> v_x_3 = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
     if (!lifted_load_input(v_x_3, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_x_1, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_13, io + 6)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_m_2, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_r, io + 16)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_r_1, io + 21)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_dchol, io + 26)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_5, io + 31)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_r, io + 6)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_r_1, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_dchol, io + 16)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_5, io + 21)) return lifted_fail(st, 16, 0, 0, 0);
     // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
     {
         lifted_view<double, 2> view;
@@ -2878,39 +2847,20 @@ extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         view.d[1] = v_x_1.d[0]; view.s[1] = v_x_1.s[0];
         v_r_3 = view;
     }
-    // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
     {
         int64_t space[2] = {-1, -1};
-        if (v_t_13.p && !lifted_meet(space[0], v_t_13.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_13.d[0]);
-        if (v_t_13.p && !lifted_meet(space[1], v_t_13.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_13.d[1]);
-        if (v_m_2.p && !lifted_meet(space[0], v_m_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_m_2.d[0]);
-        if (v_m_2.p && !lifted_meet(space[1], v_m_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_2.d[1]);
         if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
         if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
         if (v_r_1.p && v_r_1.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_r_1.d[0]);
         if (v_r_1.p && !lifted_meet(space[1], v_r_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_1.d[1]);
-        if (v_r_2.p && !lifted_meet(space[0], v_r_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_2.d[0]);
-        if (v_r_2.p && v_r_2.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r_2.d[1]);
-        if (v_r_3.p && v_r_3.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_r_3.d[0]);
-        if (v_r_3.p && !lifted_meet(space[1], v_r_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_r_3.d[1]);
-        if (v_dchol.p && !lifted_meet(space[0], v_dchol.d[0])) return lifted_fail(st, 3, 0, space[0], v_dchol.d[0]);
-        if (v_dchol.p && !lifted_meet(space[1], v_dchol.d[1])) return lifted_fail(st, 3, 1, space[1], v_dchol.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = v_m_2.p ? lifted_contiguous_data(v_m_2, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_m_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_6 = v_dchol.p ? lifted_contiguous_data(v_dchol, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_dchol.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) gp_grad_k3(count, space[0], space[1], v_t_13.p, (v_t_13.d[0] == 1 ? 0 : v_t_13.s[0]), (v_t_13.d[1] == 1 ? 0 : v_t_13.s[1]), arg_1, v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_6, out_1.p, out_2.p);
-        else gp_grad_k3_body<false>(count, space[0], space[1], v_t_13.p, (v_t_13.d[0] == 1 ? 0 : v_t_13.s[0]), (v_t_13.d[1] == 1 ? 0 : v_t_13.s[1]), arg_1, v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_6, out_1.p, out_2.p);
-        v_dk_1 = out_1;
-        v_t_18 = out_2;
+        if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) gp_grad_k3(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), out_1.p);
+        else gp_grad_k3_body<false>(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), out_1.p);
+        v_t_18 = out_1;
     }
-    // linalg_gaussian_process.py:10  alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
     {
         lifted_view<double, 2> view;
         view.p = v_t_18.p;
@@ -2930,10 +2880,10 @@ extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         if (v_t_21.p && !lifted_meet(space[1], v_t_21.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_21.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_2 = v_dchol.p ? lifted_contiguous_data(v_dchol, st, &packed_5, &packed_5_bytes) : nullptr;
+        const double* arg_2 = v_dchol.p ? lifted_contiguous_data(v_dchol, st, &packed_2, &packed_2_bytes) : nullptr;
         if (v_dchol.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_grad_k4(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_2, v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
         else gp_grad_k4_body<false>(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_2, v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
         v_dchol_1 = out_1;
@@ -2945,13 +2895,12 @@ extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         right = v_dchol_1;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_3 = product;
     }
-    lifted_store_view(io + 36, v_dk_1);
-    lifted_store_view(io + 41, v_m_3);
-    lifted_finish(state, io + 46);
+    lifted_store_view(io + 26, v_m_3);
+    lifted_finish(state, io + 31);
     return 0;
 }
 

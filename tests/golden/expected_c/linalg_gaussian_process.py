@@ -22,10 +22,10 @@ _KERNELS = {
     "gp_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "gp_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "gp_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
+    "gp_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
     "gp_tangent_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_tangent_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_tangent_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
@@ -40,7 +40,7 @@ _KERNELS = {
     "gp_negative_log_likelihood_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('array', 'f64', 2)], 'io': 22, 'memory': 14},
     "gp_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
     "gp_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 40, 'memory': 32},
-    "gp_grad_block2": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 54, 'memory': 46},
+    "gp_grad_block2": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 39, 'memory': 31},
     "gp_tangent_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 29, 'memory': 21},
     "gp_tangent_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
     "gp_tangent_block2": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 19, 'memory': 11},
@@ -168,16 +168,16 @@ def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
     x_2 = np.linalg.solve(t_5.T, t_6)
     del t_6
     x_3 = np.linalg.solve(t_5, x_2)
-    dk_1, m_3 = _kernels.gp_grad_block2(x_3, x_1, t_13, m_2, np.expand_dims(x_2, -1), np.expand_dims(alpha, -2), dchol, t_5)
-    del x_3, x_1, t_13, m_2, x_2, alpha, dchol
+    m_3 = _kernels.gp_grad_block2(x_3, x_1, np.expand_dims(x_2, -1), np.expand_dims(alpha, -2), dchol, t_5)
+    del x_3, x_1, x_2, alpha, dchol
     # linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
     m_4 = np.tril(m_3)
     t_23 = _kernels.gp_grad_k5(m_4, np.tril(m_3, k=-1))
     del m_4, m_3
     t_25 = np.linalg.solve(t_5, np.linalg.solve(t_5, t_23).T).T
     del t_5, t_23
-    s_3, s_4 = _kernels.gp_grad_k6(s, e, np.tril(t_25), np.triu(t_25, k=1).T, dk_1, eye)
-    del s, t_25, dk_1, eye
+    s_3, s_4 = _kernels.gp_grad_k6(s, e, t_13, m_2, np.tril(t_25), np.triu(t_25, k=1).T, eye)
+    del s, t_13, m_2, t_25, eye
     # linalg_gaussian_process.py:8  k = np.exp(-0.5 * np.sum(diff * diff, axis=2) / np.exp(2.0 * log_scale)) + np.exp(log_noise) * np.eye(x.shape[0])
     dlog_noise = s_3 * e_2
     del s_3, e_2

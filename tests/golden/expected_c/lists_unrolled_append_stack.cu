@@ -773,7 +773,6 @@ LIFTED_KERNEL void rnn_grad_k3(const int64_t n, const int64_t d0, const int64_t 
 
 // rnn_grad_k4: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k4_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_4_data,
     const double* __restrict__ v_5_data,
     const double* __restrict__ h_3_data,
     double* __restrict__ t_10_out)
@@ -785,11 +784,9 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k4_bod
         LIFTED_LOCAL(double, t_10);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double v_4 = v_4_data[i];
             const double v_5 = v_5_data[i];
             const double h_3 = h_3_data[i];
             // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
-            const double dh_2 = (1.0 + v_4);
             const double dh_3 = (1.0 + v_5);
             // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
             const double t_8 = (h_3 * h_3);
@@ -805,12 +802,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_grad_k4_bod
 
 
 LIFTED_KERNEL void rnn_grad_k4(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_4_data,
     const double* __restrict__ v_5_data,
     const double* __restrict__ h_3_data,
     double* __restrict__ t_10_out)
 {
-    LIFTED_RUN(rnn_grad_k4_body, (n, d0, v_4_data, v_5_data, h_3_data, t_10_out));
+    LIFTED_RUN(rnn_grad_k4_body, (n, d0, v_5_data, h_3_data, t_10_out));
 }
 
 // rnn_grad_k5: 1-d index space of n elements
@@ -2124,25 +2120,24 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_15 = nullptr; int64_t site_15_bytes = 0;
     void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
     void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
-    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
+    void* site_18 = nullptr; int64_t site_18_bytes = 0;
     void* site_19 = nullptr; int64_t site_19_bytes = 0;
     void* site_20 = nullptr; int64_t site_20_bytes = 0;
-    void* site_21 = nullptr; int64_t site_21_bytes = 0;
+    void* packed_21 = nullptr; int64_t packed_21_bytes = 0;
     void* packed_22 = nullptr; int64_t packed_22_bytes = 0;
     void* packed_23 = nullptr; int64_t packed_23_bytes = 0;
-    void* packed_24 = nullptr; int64_t packed_24_bytes = 0;
+    void* site_24 = nullptr; int64_t site_24_bytes = 0;
     void* site_25 = nullptr; int64_t site_25_bytes = 0;
     void* site_26 = nullptr; int64_t site_26_bytes = 0;
-    void* site_27 = nullptr; int64_t site_27_bytes = 0;
+    void* packed_27 = nullptr; int64_t packed_27_bytes = 0;
     void* packed_28 = nullptr; int64_t packed_28_bytes = 0;
     void* packed_29 = nullptr; int64_t packed_29_bytes = 0;
-    void* packed_30 = nullptr; int64_t packed_30_bytes = 0;
+    void* site_30 = nullptr; int64_t site_30_bytes = 0;
     void* site_31 = nullptr; int64_t site_31_bytes = 0;
-    void* site_32 = nullptr; int64_t site_32_bytes = 0;
+    void* packed_32 = nullptr; int64_t packed_32_bytes = 0;
     void* packed_33 = nullptr; int64_t packed_33_bytes = 0;
     void* packed_34 = nullptr; int64_t packed_34_bytes = 0;
-    void* packed_35 = nullptr; int64_t packed_35_bytes = 0;
-    void* site_36 = nullptr; int64_t site_36_bytes = 0;
+    void* site_35 = nullptr; int64_t site_35_bytes = 0;
     if (!lifted_load_input(v_xs, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_W, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_h, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
@@ -2323,27 +2318,24 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
         if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
         if (v_h_3.p && !lifted_meet(space[0], v_h_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_3.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_16, &packed_16_bytes) : nullptr;
-        if (v_v_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_v_5.p ? lifted_contiguous_data(v_v_5, st, &packed_17, &packed_17_bytes) : nullptr;
-        if (v_v_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_h_3.p ? lifted_contiguous_data(v_h_3, st, &packed_18, &packed_18_bytes) : nullptr;
-        if (v_h_3.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v_5.p ? lifted_contiguous_data(v_v_5, st, &packed_16, &packed_16_bytes) : nullptr;
+        if (v_v_5.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_h_3.p ? lifted_contiguous_data(v_h_3, st, &packed_17, &packed_17_bytes) : nullptr;
+        if (v_h_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rnn_grad_k4(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-        else rnn_grad_k4_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rnn_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
+        else rnn_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_10 = out_1;
     }
     // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
     {
         const int64_t dims[2] = {v_t_10.d[0], v_h_2.d[0]};
-        if (!lifted_alloc_view(v_dW, dims, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_dW, dims, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_dW.p[i * dims[1] + j] = (double)(v_t_10.p[i * v_t_10.s[0]] * v_h_2.p[j * v_h_2.s[0]]);
     }
     {
@@ -2352,7 +2344,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         right = v_W;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_4.p = product.p; v_m_4.d[0] = product.d[1]; v_m_4.s[0] = product.s[1];
     }
@@ -2363,21 +2355,21 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_h_2.p && !lifted_meet(space[0], v_h_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_22, &packed_22_bytes) : nullptr;
+        const double* arg_0 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_21, &packed_21_bytes) : nullptr;
         if (v_v_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_4.p ? lifted_contiguous_data(v_m_4, st, &packed_23, &packed_23_bytes) : nullptr;
+        const double* arg_1 = v_m_4.p ? lifted_contiguous_data(v_m_4, st, &packed_22, &packed_22_bytes) : nullptr;
         if (v_m_4.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_h_2.p ? lifted_contiguous_data(v_h_2, st, &packed_24, &packed_24_bytes) : nullptr;
+        const double* arg_2 = v_h_2.p ? lifted_contiguous_data(v_h_2, st, &packed_23, &packed_23_bytes) : nullptr;
         if (v_h_2.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_25, &site_25_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_24, &site_24_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k5(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         else rnn_grad_k5_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_t_13 = out_1;
     }
     {
         const int64_t dims[2] = {v_t_13.d[0], v_h_1.d[0]};
-        if (!lifted_alloc_view(v_m_3, dims, st, &site_26, &site_26_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_m_3, dims, st, &site_25, &site_25_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m_3.p[i * dims[1] + j] = (double)(v_t_13.p[i * v_t_13.s[0]] * v_h_1.p[j * v_h_1.s[0]]);
     }
     {
@@ -2386,7 +2378,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         right = v_W;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};
-        if (!lifted_alloc_view(product, dims, st, &site_27, &site_27_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(product, dims, st, &site_26, &site_26_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         { const int rc = lifted_matmul(left, right, product, st); if (rc) return rc; }
         v_m_5.p = product.p; v_m_5.d[0] = product.d[1]; v_m_5.s[0] = product.s[1];
     }
@@ -2397,21 +2389,21 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_h_1.p && !lifted_meet(space[0], v_h_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_h_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dh_1.p ? lifted_contiguous_data(v_dh_1, st, &packed_28, &packed_28_bytes) : nullptr;
+        const double* arg_0 = v_dh_1.p ? lifted_contiguous_data(v_dh_1, st, &packed_27, &packed_27_bytes) : nullptr;
         if (v_dh_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_5.p ? lifted_contiguous_data(v_m_5, st, &packed_29, &packed_29_bytes) : nullptr;
+        const double* arg_1 = v_m_5.p ? lifted_contiguous_data(v_m_5, st, &packed_28, &packed_28_bytes) : nullptr;
         if (v_m_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_h_1.p ? lifted_contiguous_data(v_h_1, st, &packed_30, &packed_30_bytes) : nullptr;
+        const double* arg_2 = v_h_1.p ? lifted_contiguous_data(v_h_1, st, &packed_29, &packed_29_bytes) : nullptr;
         if (v_h_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_31, &site_31_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_30, &site_30_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k6(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         else rnn_grad_k6_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_t_16 = out_1;
     }
     {
         const int64_t dims[2] = {v_t_16.d[0], v_h.d[0]};
-        if (!lifted_alloc_view(v_m_6, dims, st, &site_32, &site_32_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_m_6, dims, st, &site_31, &site_31_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m_6.p[i * dims[1] + j] = (double)(v_t_16.p[i * v_t_16.s[0]] * v_h.p[j * v_h.s[0]]);
     }
     {
@@ -2424,14 +2416,14 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_m_6.p && !lifted_meet(space[1], v_m_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_m_6.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_33, &packed_33_bytes) : nullptr;
+        const double* arg_0 = v_dW.p ? lifted_contiguous_data(v_dW, st, &packed_32, &packed_32_bytes) : nullptr;
         if (v_dW.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_m_3.p ? lifted_contiguous_data(v_m_3, st, &packed_34, &packed_34_bytes) : nullptr;
+        const double* arg_1 = v_m_3.p ? lifted_contiguous_data(v_m_3, st, &packed_33, &packed_33_bytes) : nullptr;
         if (v_m_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_m_6.p ? lifted_contiguous_data(v_m_6, st, &packed_35, &packed_35_bytes) : nullptr;
+        const double* arg_2 = v_m_6.p ? lifted_contiguous_data(v_m_6, st, &packed_34, &packed_34_bytes) : nullptr;
         if (v_m_6.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_36, &site_36_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_35, &site_35_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k7(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         else rnn_grad_k7_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_dW_1 = out_1;

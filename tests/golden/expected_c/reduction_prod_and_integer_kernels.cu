@@ -504,8 +504,6 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scaled_product_
             const double t = (0.01 * x);
             const double t_1 = (1.0 + t);
             LIFTED_AT(s_acc) *= t_1;
-            const double t_2 = (x * x);
-            const double t_3 = (t_2 + 1.0);
         }
     }
     LIFTED_REDUCE(mul, s_acc_out, LIFTED_LANE_REDUCE(mul, s_acc));
@@ -596,9 +594,7 @@ LIFTED_KERNEL void scaled_product_k2(const int64_t n, const int64_t d0,
 
 // integer_counts_k0: 2-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void integer_counts_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ x_data,
     const int64_t* __restrict__ k_data,
-    bool* __restrict__ positive_out,
     int64_t* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -607,21 +603,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void integer_counts_
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(bool, positive);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double x = x_data[i];
             const int64_t k = k_data[i];
-            // reduction_prod_and_integer_kernels.py:12  positive = x > 0.0
-            LIFTED_AT(positive) = (x > 0.0);
             // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
             const int64_t t = (k * 2);
             const int64_t t_1 = (t + 1);
             LIFTED_AT(s_acc) *= t_1;
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            positive_out[i] = LIFTED_AT(positive);
         }
     }
     LIFTED_REDUCE(mul, s_acc_out, LIFTED_LANE_REDUCE(mul, s_acc));
@@ -629,12 +617,10 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void integer_counts_
 
 
 LIFTED_KERNEL void integer_counts_k0(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ x_data,
     const int64_t* __restrict__ k_data,
-    bool* __restrict__ positive_out,
     int64_t* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(integer_counts_k0_body, (n, d0, d1, x_data, k_data, positive_out, s_acc_out));
+    LIFTED_RUN(integer_counts_k0_body, (n, d0, d1, k_data, s_acc_out));
 }
 
 // integer_counts_k1: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -684,7 +670,7 @@ LIFTED_KERNEL void integer_counts_k1(const int64_t n, const int64_t d0, const in
 
 // integer_counts_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void integer_counts_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const bool* __restrict__ positive_data,
+    const double* __restrict__ x_data,
     int64_t* __restrict__ s_2_acc_out,
     int64_t* __restrict__ s_3_acc_out)
 {
@@ -699,7 +685,9 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
             LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const bool positive = positive_data[i];
+                const double x = x_data[i];
+                // reduction_prod_and_integer_kernels.py:12  positive = x > 0.0
+                const bool positive = (x > 0.0);
                 // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
                 LIFTED_AT(s_2_acc) += positive;
                 LIFTED_AT(s_3_acc) *= positive;
@@ -712,7 +700,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void integer_counts_k2_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const bool* __restrict__ positive_data,
+    const double* __restrict__ x_data,
     int64_t* __restrict__ s_2_acc_out,
     int64_t* __restrict__ s_3_acc_out)
 {
@@ -731,7 +719,9 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void integer_counts_
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const bool positive = positive_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                const double x = x_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                // reduction_prod_and_integer_kernels.py:12  positive = x > 0.0
+                const bool positive = (x > 0.0);
                 // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
                 LIFTED_AT(s_2_acc) += positive;
                 LIFTED_AT(s_3_acc) *= positive;
@@ -744,20 +734,20 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void integer_counts_
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void integer_counts_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const bool* __restrict__ positive_data,
+    const double* __restrict__ x_data,
     int64_t* __restrict__ s_2_acc_out,
     int64_t* __restrict__ s_3_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) integer_counts_k2_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, positive_data, s_2_acc_out, s_3_acc_out);
-    else LIFTED_BY_ROW_LENGTH(integer_counts_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, positive_data, s_2_acc_out, s_3_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) integer_counts_k2_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_2_acc_out, s_3_acc_out);
+    else LIFTED_BY_ROW_LENGTH(integer_counts_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_2_acc_out, s_3_acc_out));
 }
 
 LIFTED_KERNEL void integer_counts_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const bool* __restrict__ positive_data,
+    const double* __restrict__ x_data,
     int64_t* __restrict__ s_2_acc_out,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(integer_counts_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, positive_data, s_2_acc_out, s_3_acc_out));
+    LIFTED_RUN(integer_counts_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, s_2_acc_out, s_3_acc_out));
 }
 
 // scaled_product_grad_k0: 2-d index space of n elements
@@ -1856,46 +1846,35 @@ extern "C" int integer_counts_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state state; lifted_start(state, alloc, io + 21);
     lifted_loop_state* st = &state;
     lifted_view<int64_t, 2> v_k = {};
-    lifted_view<bool, 2> v_positive = {};
     int64_t v_s = 0; bool f_s = false;
     lifted_view<int64_t, 1> v_s_1 = {};
     lifted_view<int64_t, 1> v_s_2 = {};
     lifted_view<int64_t, 1> v_s_3 = {};
     lifted_view<double, 2> v_x = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* accumulators_2 = nullptr; int64_t accumulators_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* accumulators_4 = nullptr; int64_t accumulators_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* accumulators_5 = nullptr; int64_t accumulators_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
     void* accumulators_7 = nullptr; int64_t accumulators_7_bytes = 0;
     void* site_8 = nullptr; int64_t site_8_bytes = 0;
-    void* accumulators_9 = nullptr; int64_t accumulators_9_bytes = 0;
-    void* site_10 = nullptr; int64_t site_10_bytes = 0;
-    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_k, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    // reduction_prod_and_integer_kernels.py:12  positive = x > 0.0
+    if (!lifted_load_input(v_k, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
     {
         int64_t space[2] = {-1, -1};
-        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         if (v_k.p && !lifted_meet(space[0], v_k.d[0])) return lifted_fail(st, 3, 0, space[0], v_k.d[0]);
         if (v_k.p && !lifted_meet(space[1], v_k.d[1])) return lifted_fail(st, 3, 1, space[1], v_k.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_1 = v_k.p ? lifted_contiguous_data(v_k, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_k.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<bool, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        int64_t acc_2[1] = {1};
-        if (count >= lifted_parallel_min) integer_counts_k0(count, space[0], space[1], arg_0, arg_1, out_1.p, acc_2);
-        else integer_counts_k0_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p, acc_2);
-        v_positive = out_1;
-        v_s = (int64_t)(int64_t)(acc_2[0]); f_s = true;
+        const int64_t* arg_0 = v_k.p ? lifted_contiguous_data(v_k, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_k.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        int64_t acc_1[1] = {1};
+        if (count >= lifted_parallel_min) integer_counts_k0(count, space[0], space[1], arg_0, acc_1);
+        else integer_counts_k0_body<false>(count, space[0], space[1], arg_0, acc_1);
+        v_s = (int64_t)(int64_t)(acc_1[0]); f_s = true;
     }
-    // reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
     {
         int64_t space[2] = {-1, -1};
         if (v_k.p && !lifted_meet(space[0], v_k.d[0])) return lifted_fail(st, 3, 0, space[0], v_k.d[0]);
@@ -1906,43 +1885,43 @@ extern "C" int integer_counts_block0(int64_t* io, lifted_alloc_fn alloc)
         if (n_red == 0) return lifted_fail(st, 7, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<int64_t, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(int64_t);
         if (count >= lifted_parallel_min) integer_counts_k1(count, space[1], space[0], n_out, n_red, v_k.p, (v_k.d[1] == 1 ? 0 : v_k.s[1]), (v_k.d[0] == 1 ? 0 : v_k.s[0]), acc_1.p);
         else integer_counts_k1_body<false>(count, space[1], space[0], n_out, n_red, v_k.p, (v_k.d[1] == 1 ? 0 : v_k.s[1]), (v_k.d[0] == 1 ? 0 : v_k.s[0]), acc_1.p);
         lifted_view<int64_t, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (int64_t)(int64_t)(acc_1.p[j]);
         v_s_1 = reduced_1;
     }
     {
         int64_t space[2] = {-1, -1};
-        if (v_positive.p && !lifted_meet(space[0], v_positive.d[0])) return lifted_fail(st, 3, 0, space[0], v_positive.d[0]);
-        if (v_positive.p && !lifted_meet(space[1], v_positive.d[1])) return lifted_fail(st, 3, 1, space[1], v_positive.d[1]);
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const bool* arg_0 = v_positive.p ? lifted_contiguous_data(v_positive, st, &packed_6, &packed_6_bytes) : nullptr;
-        if (v_positive.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<int64_t, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         const int64_t acc_2_count[1] = {n_out};
         lifted_view<int64_t, 1> acc_2;
-        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 1;
         if (count >= lifted_parallel_min) integer_counts_k2(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p, acc_2.p);
         else integer_counts_k2_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p, acc_2.p);
         lifted_view<int64_t, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (int64_t)(int64_t)(acc_1.p[j]);
         v_s_2 = reduced_1;
         lifted_view<int64_t, 1> reduced_2;
         { const int64_t dims[1] = {space[0]};
-          if (!lifted_alloc_view(reduced_2, dims, st, &site_10, &site_10_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_2, dims, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_2.p[j] = (int64_t)(int64_t)(acc_2.p[j]);
         v_s_3 = reduced_2;
     }

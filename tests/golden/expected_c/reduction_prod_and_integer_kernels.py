@@ -16,13 +16,13 @@ _KERNELS = {
     "scaled_product_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'mul', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
     "scaled_product_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'mul', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "scaled_product_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
-    "integer_counts_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'i64', ('S', 'S'), False), ('out', 'bool'), ('reduce', 'i64', 'mul', 'i64', False, False, False)], 'dims': [], 'static': (None, None)},
+    "integer_counts_k0": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), False), ('reduce', 'i64', 'mul', 'i64', False, False, False)], 'dims': [], 'static': (None, None)},
     "integer_counts_k1": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), True), ('reduce', 'i64', 'max', 'i64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "integer_counts_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('reduce', 'i64', 'add', 'i64', False, False, False), ('reduce', 'i64', 'mul', 'i64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "integer_counts_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'i64', 'add', 'i64', False, False, False), ('reduce', 'i64', 'mul', 'i64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "scaled_product_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scaled_product_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scaled_product_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
-    "integer_counts_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'i64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'i64', 1), ('array', 'i64', 1), ('array', 'i64', 1)], 'io': 29, 'memory': 21},
+    "integer_counts_block0": {'loop': True, 'inputs': [('array', 'i64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'i64', 1), ('array', 'i64', 1), ('array', 'i64', 1)], 'io': 29, 'memory': 21},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_prod_and_integer_kernels.cu"), _KERNELS)
 
@@ -162,9 +162,9 @@ def scaled_product(x: "f64[n,d]"):
 
 def integer_counts(k: "i64[n,d]", x: "f64[n,d]"):
     _check_args('integer_counts', k, x)
-    # reduction_prod_and_integer_kernels.py:12  positive = x > 0.0
-    s, s_1, s_2, s_3 = _kernels.integer_counts_block0(x, k)
-    del x, k
+    # reduction_prod_and_integer_kernels.py:13  return np.prod(k * 2 + 1), np.max(k, axis=0), np.sum(positive, axis=1), np.prod(positive, axis=1)
+    s, s_1, s_2, s_3 = _kernels.integer_counts_block0(k, x)
+    del k, x
     return (s, s_1, s_2, s_3)
 
 

@@ -948,7 +948,6 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, 
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     double* __restrict__ t_4_out,
     double* __restrict__ t_6_out)
 {
@@ -966,11 +965,8 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i0 = rest;
             const double logits = logits_data[i];
             const double scale = scale_data[i0 * LIFTED_BROADCAST_STRIDE(scale_s0) + i1 * LIFTED_ROW_STRIDE(scale_s1)];
-            const double lse = lse_data[i0 * lse_s0 + i1 * LIFTED_BROADCAST_STRIDE(lse_s1)];
             // reduction_rows_and_columns_fused.py:7  z = logits * scale
             const double z = (logits * scale);
-            // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-            const double t_2 = (z - lse);
             // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
             LIFTED_AT(t_4) = tanh(z);
             const double t_5 = (0.1 * LIFTED_AT(t_4));
@@ -988,21 +984,19 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     double* __restrict__ t_4_out,
     double* __restrict__ t_6_out)
 {
-    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && scale_s1 == 1, (n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_4_out, t_6_out));
+    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && scale_s1 == 1, (n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, t_4_out, t_6_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     double* __restrict__ t_4_out,
     double* __restrict__ t_6_out)
 {
-    LIFTED_RUN(softmax_rows_loss_grad_k3_body, (n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_4_out, t_6_out));
+    LIFTED_RUN(softmax_rows_loss_grad_k3_body, (n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, t_4_out, t_6_out));
 }
 
 // softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -1010,8 +1004,6 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
-    const double* __restrict__ p_data,
-    const double* __restrict__ t_4_data,
     const double t_14,
     double* __restrict__ dlse_acc_out)
 {
@@ -1030,23 +1022,13 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
                 const double logits = logits_data[i];
                 const double scale = scale_data[i0 * LIFTED_BROADCAST_STRIDE(scale_s0) + i1 * LIFTED_ROW_STRIDE(scale_s1)];
                 const double lse = lse_data[i0 * lse_s0 + i1 * LIFTED_BROADCAST_STRIDE(lse_s1)];
-                const double p = p_data[i];
-                const double t_4 = t_4_data[i];
                 // reduction_rows_and_columns_fused.py:7  z = logits * scale
                 const double z = (logits * scale);
                 // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
                 const double t_2 = (z - lse);
-                // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                const double t_11 = (p * 0.1);
-                const double t_12 = (t_4 * t_4);
-                const double t_13 = (1.0 - t_12);
-                const double dz = (t_11 * t_13);
-                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
                 const double t_15 = (t_14 * t_2);
-                const double t_16 = (t_15 * (double)(2));
                 const double t_17 = (t_15 * (double)((-2)));
                 LIFTED_AT(dlse_acc) += t_17;
-                const double dz_1 = (dz + t_16);
             }
         }
         LIFTED_ROW_STORE(dlse_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, dlse_acc));
@@ -1058,8 +1040,6 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_lo
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
-    const double* __restrict__ p_data,
-    const double* __restrict__ t_4_data,
     const double t_14,
     double* __restrict__ dlse_acc_out)
 {
@@ -1080,23 +1060,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_lo
                 const double logits = logits_data[i0 * lifted_cs0 + i1 * lifted_cs1];
                 const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                 const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
-                const double p = p_data[i0 * lifted_cs0 + i1 * lifted_cs1];
-                const double t_4 = t_4_data[i0 * lifted_cs0 + i1 * lifted_cs1];
                 // reduction_rows_and_columns_fused.py:7  z = logits * scale
                 const double z = (logits * scale);
                 // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
                 const double t_2 = (z - lse);
-                // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                const double t_11 = (p * 0.1);
-                const double t_12 = (t_4 * t_4);
-                const double t_13 = (1.0 - t_12);
-                const double dz = (t_11 * t_13);
-                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
                 const double t_15 = (t_14 * t_2);
-                const double t_16 = (t_15 * (double)(2));
                 const double t_17 = (t_15 * (double)((-2)));
                 LIFTED_AT(dlse_acc) += t_17;
-                const double dz_1 = (dz + t_16);
             }
         }
         LIFTED_COLUMN_STORE(dlse_acc_out, lifted_o, dlse_acc);
@@ -1108,25 +1078,21 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k4_body(co
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
-    const double* __restrict__ p_data,
-    const double* __restrict__ t_4_data,
     const double t_14,
     double* __restrict__ dlse_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k4_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, p_data, t_4_data, t_14, dlse_acc_out);
-    else LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k4_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, p_data, t_4_data, t_14, dlse_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k4_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_14, dlse_acc_out);
+    else LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k4_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_14, dlse_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
-    const double* __restrict__ p_data,
-    const double* __restrict__ t_4_data,
     const double t_14,
     double* __restrict__ dlse_acc_out)
 {
-    LIFTED_RUN(softmax_rows_loss_grad_k4_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, p_data, t_4_data, t_14, dlse_acc_out));
+    LIFTED_RUN(softmax_rows_loss_grad_k4_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_14, dlse_acc_out));
 }
 
 // softmax_rows_loss_grad_k5: 2-d index space of n elements
@@ -1168,10 +1134,6 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, 
 template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k6_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
-    const double* __restrict__ p_data,
-    const double* __restrict__ t_4_data,
-    const double t_14,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
@@ -1193,29 +1155,14 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
                 const int64_t i1 = (i - lifted_o * lifted_n_red);
                 const double logits = logits_data[i];
                 const double scale = scale_data[i0 * LIFTED_BROADCAST_STRIDE(scale_s0) + i1 * LIFTED_ROW_STRIDE(scale_s1)];
-                const double lse = lse_data[i0 * lse_s0 + i1 * LIFTED_BROADCAST_STRIDE(lse_s1)];
-                const double p = p_data[i];
-                const double t_4 = t_4_data[i];
                 const double t_18 = t_18_data[i0 * t_18_s0 + i1 * LIFTED_BROADCAST_STRIDE(t_18_s1)];
                 const double e = e_data[i];
                 const double top = top_data[i0 * top_s0 + i1 * LIFTED_BROADCAST_STRIDE(top_s1)];
                 // reduction_rows_and_columns_fused.py:7  z = logits * scale
                 const double z = (logits * scale);
-                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                const double t_2 = (z - lse);
-                // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                const double t_11 = (p * 0.1);
-                const double t_12 = (t_4 * t_4);
-                const double t_13 = (1.0 - t_12);
-                const double dz = (t_11 * t_13);
-                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                const double t_15 = (t_14 * t_2);
-                const double t_16 = (t_15 * (double)(2));
-                const double dz_1 = (dz + t_16);
                 // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                 const double t_19 = (t_18 * e);
                 LIFTED_AT(s_5_acc) += t_19;
-                const double dz_1_1 = (dz_1 + t_19);
                 // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
                 const bool mask = (z == top);
                 LIFTED_AT(s_6_acc) += mask;
@@ -1230,10 +1177,6 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k6_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
-    const double* __restrict__ p_data,
-    const double* __restrict__ t_4_data,
-    const double t_14,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
@@ -1257,29 +1200,14 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_lo
                 const int64_t i1 = lifted_r;
                 const double logits = logits_data[i0 * lifted_cs0 + i1 * lifted_cs1];
                 const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
-                const double p = p_data[i0 * lifted_cs0 + i1 * lifted_cs1];
-                const double t_4 = t_4_data[i0 * lifted_cs0 + i1 * lifted_cs1];
                 const double t_18 = t_18_data[i0 * t_18_s0 + i1 * t_18_s1];
                 const double e = e_data[i0 * lifted_cs0 + i1 * lifted_cs1];
                 const double top = top_data[i0 * top_s0 + i1 * top_s1];
                 // reduction_rows_and_columns_fused.py:7  z = logits * scale
                 const double z = (logits * scale);
-                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                const double t_2 = (z - lse);
-                // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                const double t_11 = (p * 0.1);
-                const double t_12 = (t_4 * t_4);
-                const double t_13 = (1.0 - t_12);
-                const double dz = (t_11 * t_13);
-                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                const double t_15 = (t_14 * t_2);
-                const double t_16 = (t_15 * (double)(2));
-                const double dz_1 = (dz + t_16);
                 // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                 const double t_19 = (t_18 * e);
                 LIFTED_AT(s_5_acc) += t_19;
-                const double dz_1_1 = (dz_1 + t_19);
                 // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
                 const bool mask = (z == top);
                 LIFTED_AT(s_6_acc) += mask;
@@ -1294,34 +1222,26 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_lo
 template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
-    const double* __restrict__ p_data,
-    const double* __restrict__ t_4_data,
-    const double t_14,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_5_acc_out,
     int64_t* __restrict__ s_6_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k6_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, p_data, t_4_data, t_14, t_18_data, t_18_s0, t_18_s1, e_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out);
-    else LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k6_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, p_data, t_4_data, t_14, t_18_data, t_18_s0, t_18_s1, e_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k6_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, t_18_data, t_18_s0, t_18_s1, e_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out);
+    else LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k6_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, t_18_data, t_18_s0, t_18_s1, e_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
-    const double* __restrict__ p_data,
-    const double* __restrict__ t_4_data,
-    const double t_14,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_5_acc_out,
     int64_t* __restrict__ s_6_acc_out)
 {
-    LIFTED_RUN(softmax_rows_loss_grad_k6_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, p_data, t_4_data, t_14, t_18_data, t_18_s0, t_18_s1, e_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out));
+    LIFTED_RUN(softmax_rows_loss_grad_k6_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, t_18_data, t_18_s0, t_18_s1, e_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out));
 }
 
 // softmax_rows_loss_grad_k7: 2-d index space of n elements
@@ -2712,14 +2632,12 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         else softmax_rows_loss_grad_k2_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_lse = out_1;
     }
-    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
     {
         int64_t space[2] = {-1, -1};
         if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
         if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
         if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
-        if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_11, &packed_11_bytes) : nullptr;
@@ -2728,8 +2646,8 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k3(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p, out_2.p);
-        else softmax_rows_loss_grad_k3_body<false>(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p, out_2.p);
+        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k3(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, out_2.p);
+        else softmax_rows_loss_grad_k3_body<false>(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, out_2.p);
         v_t_4 = out_1;
         v_t_6 = out_2;
     }
@@ -2767,43 +2685,38 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_t_4 = {};
     lifted_view<double, 2> v_top = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* accumulators_4 = nullptr; int64_t accumulators_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* accumulators_2 = nullptr; int64_t accumulators_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
     void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
-    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
-    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
-    void* accumulators_13 = nullptr; int64_t accumulators_13_bytes = 0;
-    void* site_14 = nullptr; int64_t site_14_bytes = 0;
-    void* accumulators_15 = nullptr; int64_t accumulators_15_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
+    void* accumulators_9 = nullptr; int64_t accumulators_9_bytes = 0;
+    void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* accumulators_11 = nullptr; int64_t accumulators_11_bytes = 0;
+    void* site_12 = nullptr; int64_t site_12_bytes = 0;
+    void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
+    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
+    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
     void* site_16 = nullptr; int64_t site_16_bytes = 0;
-    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
-    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
-    void* packed_19 = nullptr; int64_t packed_19_bytes = 0;
-    void* site_20 = nullptr; int64_t site_20_bytes = 0;
-    void* site_21 = nullptr; int64_t site_21_bytes = 0;
-    void* accumulators_22 = nullptr; int64_t accumulators_22_bytes = 0;
-    void* site_23 = nullptr; int64_t site_23_bytes = 0;
+    void* site_17 = nullptr; int64_t site_17_bytes = 0;
+    void* accumulators_18 = nullptr; int64_t accumulators_18_bytes = 0;
+    void* site_19 = nullptr; int64_t site_19_bytes = 0;
     v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
     if (!lifted_load_input(v_logits, io + 2)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_scale, io + 7)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_lse, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_p, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_4, io + 20)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_s, io + 25)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_e, io + 30)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_top, io + 35)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_s, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_e, io + 20)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_top, io + 25)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_p, io + 30)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_4, io + 35)) return lifted_fail(st, 16, 0, 0, 0);
     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
     {
         if (((double)v_n) == 0 && !(false || f_n)) return lifted_fail(st, 2, 0, 0, 0);
         v_t_14 = (double)((((double)1.0) / ((double)v_n))); f_t_14 = false || f_n;
     }
-    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
     {
         int64_t space[2] = {-1, -1};
         if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
@@ -2811,28 +2724,20 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
         if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
         if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
-        if (v_p.p && !lifted_meet(space[0], v_p.d[0])) return lifted_fail(st, 3, 0, space[0], v_p.d[0]);
-        if (v_p.p && !lifted_meet(space[1], v_p.d[1])) return lifted_fail(st, 3, 1, space[1], v_p.d[1]);
-        if (v_t_4.p && !lifted_meet(space[0], v_t_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_4.d[0]);
-        if (v_t_4.p && !lifted_meet(space[1], v_t_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_4.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
         const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_p.p ? lifted_contiguous_data(v_p, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_p.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_4 = v_t_4.p ? lifted_contiguous_data(v_t_4, st, &packed_3, &packed_3_bytes) : nullptr;
-        if (v_t_4.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k4(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, arg_3, arg_4, (double)v_t_14, acc_1.p);
-        else softmax_rows_loss_grad_k4_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, arg_3, arg_4, (double)v_t_14, acc_1.p);
+        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k4(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, (double)v_t_14, acc_1.p);
+        else softmax_rows_loss_grad_k4_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, (double)v_t_14, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_dlse = reduced_1;
     }
@@ -2846,12 +2751,12 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dlse.p ? lifted_contiguous_data(v_dlse, st, &packed_6, &packed_6_bytes) : nullptr;
+        const double* arg_0 = v_dlse.p ? lifted_contiguous_data(v_dlse, st, &packed_4, &packed_4_bytes) : nullptr;
         if (v_dlse.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_7, &packed_7_bytes) : nullptr;
+        const double* arg_1 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_5, &packed_5_bytes) : nullptr;
         if (v_s.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k5(count, space[0], space[1], arg_0, arg_1, out_1.p);
         else softmax_rows_loss_grad_k5_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_t_18 = out_1;
@@ -2861,12 +2766,6 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
         if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
         if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
-        if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
-        if (v_p.p && !lifted_meet(space[0], v_p.d[0])) return lifted_fail(st, 3, 0, space[0], v_p.d[0]);
-        if (v_p.p && !lifted_meet(space[1], v_p.d[1])) return lifted_fail(st, 3, 1, space[1], v_p.d[1]);
-        if (v_t_4.p && !lifted_meet(space[0], v_t_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_4.d[0]);
-        if (v_t_4.p && !lifted_meet(space[1], v_t_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_4.d[1]);
         if (v_t_18.p && !lifted_meet(space[0], v_t_18.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_18.d[0]);
         if (v_t_18.p && v_t_18.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_18.d[1]);
         if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
@@ -2876,32 +2775,28 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_9, &packed_9_bytes) : nullptr;
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_p.p ? lifted_contiguous_data(v_p, st, &packed_10, &packed_10_bytes) : nullptr;
-        if (v_p.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_4 = v_t_4.p ? lifted_contiguous_data(v_t_4, st, &packed_11, &packed_11_bytes) : nullptr;
-        if (v_t_4.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_7 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_12, &packed_12_bytes) : nullptr;
-        if (v_e.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_3 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_e.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_13, &accumulators_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         const int64_t acc_2_count[1] = {n_out};
         lifted_view<int64_t, 1> acc_2;
-        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_15, &accumulators_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_11, &accumulators_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
-        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k6(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, arg_3, arg_4, (double)v_t_14, v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_7, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
-        else softmax_rows_loss_grad_k6_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, arg_3, arg_4, (double)v_t_14, v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_7, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
+        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k6(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_3, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
+        else softmax_rows_loss_grad_k6_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_3, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_5 = reduced_1;
         lifted_view<int64_t, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
-          if (!lifted_alloc_view(reduced_2, dims, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_2, dims, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_2.p[j] = (int64_t)(int64_t)(acc_2.p[j]);
         v_s_6 = reduced_2;
     }
@@ -2916,14 +2811,14 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dlse.p ? lifted_contiguous_data(v_dlse, st, &packed_17, &packed_17_bytes) : nullptr;
+        const double* arg_0 = v_dlse.p ? lifted_contiguous_data(v_dlse, st, &packed_13, &packed_13_bytes) : nullptr;
         if (v_dlse.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_s_5.p ? lifted_contiguous_data(v_s_5, st, &packed_18, &packed_18_bytes) : nullptr;
+        const double* arg_1 = v_s_5.p ? lifted_contiguous_data(v_s_5, st, &packed_14, &packed_14_bytes) : nullptr;
         if (v_s_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_2 = v_s_6.p ? lifted_contiguous_data(v_s_6, st, &packed_19, &packed_19_bytes) : nullptr;
+        const int64_t* arg_2 = v_s_6.p ? lifted_contiguous_data(v_s_6, st, &packed_15, &packed_15_bytes) : nullptr;
         if (v_s_6.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k7(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         else softmax_rows_loss_grad_k7_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_t_22 = out_1;
@@ -2952,17 +2847,17 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_21, &site_21_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_2_count[1] = {n_out};
         lifted_view<double, 1> acc_2;
-        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_22, &accumulators_22_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_18, &accumulators_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k8(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
         else softmax_rows_loss_grad_k8_body<false>(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
         v_dlogits = out_1;
         lifted_view<double, 1> reduced_2;
         { const int64_t dims[1] = {space[1]};
-          if (!lifted_alloc_view(reduced_2, dims, st, &site_23, &site_23_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_2, dims, st, &site_19, &site_19_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_2.p[j] = (double)(double)(acc_2.p[j]);
         v_dscale = reduced_2;
     }

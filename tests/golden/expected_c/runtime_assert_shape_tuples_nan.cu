@@ -931,7 +931,6 @@ LIFTED_KERNEL void f_jvp_k1(const int64_t n, const int64_t d0,
 
 // f_jvp_k2: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_jvp_k2_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ total_data,
     const double* __restrict__ ttotal_data,
     double* __restrict__ ttotal_1_out)
 {
@@ -942,10 +941,8 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_jvp_k2_body(c
         LIFTED_LOCAL(double, ttotal_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double total = total_data[i];
             const double ttotal = ttotal_data[i];
             // runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
-            const double t_1 = (total * 2.0);
             LIFTED_AT(ttotal_1) = (ttotal * 2.0);
         }
         LIFTED_LANES(i) {
@@ -957,11 +954,10 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_jvp_k2_body(c
 
 
 LIFTED_KERNEL void f_jvp_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ total_data,
     const double* __restrict__ ttotal_data,
     double* __restrict__ ttotal_1_out)
 {
-    LIFTED_RUN(f_jvp_k2_body, (n, d0, total_data, ttotal_data, ttotal_1_out));
+    LIFTED_RUN(f_jvp_k2_body, (n, d0, ttotal_data, ttotal_1_out));
 }
 
 // f_jvp_k3: 1-d index space of n elements
@@ -2475,13 +2471,12 @@ extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
     void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
     void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
-    void* site_9 = nullptr; int64_t site_9_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     v_s = (double)lifted_load_scalar_f(io[3]); f_s = io[4] != 0;
     v_ts = (double)lifted_load_scalar_f(io[5]); f_ts = io[6] != 0;
@@ -2513,18 +2508,15 @@ extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
         // runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
         {
             int64_t space[1] = {-1};
-            if (v_total.p && !lifted_meet(space[0], v_total.d[0])) return lifted_fail(st, 3, 0, space[0], v_total.d[0]);
             if (v_ttotal.p && !lifted_meet(space[0], v_ttotal.d[0])) return lifted_fail(st, 3, 0, space[0], v_ttotal.d[0]);
             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
             const int64_t count = lifted_product(space, 1);
-            const double* arg_0 = v_total.p ? lifted_contiguous_data(v_total, st, &packed_4, &packed_4_bytes) : nullptr;
-            if (v_total.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-            const double* arg_1 = v_ttotal.p ? lifted_contiguous_data(v_ttotal, st, &packed_5, &packed_5_bytes) : nullptr;
-            if (v_ttotal.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+            const double* arg_0 = v_ttotal.p ? lifted_contiguous_data(v_ttotal, st, &packed_4, &packed_4_bytes) : nullptr;
+            if (v_ttotal.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
             lifted_view<double, 1> out_1;
-            if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-            if (count >= lifted_parallel_min) f_jvp_k2(count, space[0], arg_0, arg_1, out_1.p);
-            else f_jvp_k2_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+            if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            if (count >= lifted_parallel_min) f_jvp_k2(count, space[0], arg_0, out_1.p);
+            else f_jvp_k2_body<false>(count, space[0], arg_0, out_1.p);
             v_ttotal_1 = out_1;
         }
         {
@@ -2532,7 +2524,7 @@ extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
             if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
             const int64_t count = lifted_product(space, 1);
-            const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_7, &packed_7_bytes) : nullptr;
+            const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_6, &packed_6_bytes) : nullptr;
             if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
             double acc_1[1] = {0};
             if (count >= lifted_parallel_min) f_jvp_k3(count, space[0], arg_0, acc_1);
@@ -2544,10 +2536,10 @@ extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
             if (v_total.p && !lifted_meet(space[0], v_total.d[0])) return lifted_fail(st, 3, 0, space[0], v_total.d[0]);
             for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
             const int64_t count = lifted_product(space, 1);
-            const double* arg_0 = v_total.p ? lifted_contiguous_data(v_total, st, &packed_8, &packed_8_bytes) : nullptr;
+            const double* arg_0 = v_total.p ? lifted_contiguous_data(v_total, st, &packed_7, &packed_7_bytes) : nullptr;
             if (v_total.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
             lifted_view<double, 1> out_1;
-            if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
             if (count >= lifted_parallel_min) f_jvp_k4(count, space[0], arg_0, (double)v_s_1, out_1.p);
             else f_jvp_k4_body<false>(count, space[0], arg_0, (double)v_s_1, out_1.p);
             v_total_1 = out_1;
@@ -2573,9 +2565,9 @@ extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_ttotal_2.p && !lifted_meet(space[0], v_ttotal_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_ttotal_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_total_2.p ? lifted_contiguous_data(v_total_2, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_0 = v_total_2.p ? lifted_contiguous_data(v_total_2, st, &packed_9, &packed_9_bytes) : nullptr;
         if (v_total_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_ttotal_2.p ? lifted_contiguous_data(v_ttotal_2, st, &packed_11, &packed_11_bytes) : nullptr;
+        const double* arg_1 = v_ttotal_2.p ? lifted_contiguous_data(v_ttotal_2, st, &packed_10, &packed_10_bytes) : nullptr;
         if (v_ttotal_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         double acc_2[1] = {0};

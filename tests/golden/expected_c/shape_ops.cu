@@ -837,43 +837,8 @@ LIFTED_KERNEL void reshaped_grad_k3(const int64_t n, const int64_t d0, const int
     LIFTED_RUN(reshaped_grad_k3_body, (n, d0, d1, blocks_data, dblocks_out));
 }
 
-// reshaped_grad_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k4_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_1_data,
-    const double* __restrict__ dy_data,
-    double* __restrict__ dy_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dy_1);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v_1 = v_1_data[i];
-            const double dy = dy_data[i];
-            // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
-            const double t_7 = (v_1 * 2.0);
-            LIFTED_AT(dy_1) = (dy + t_7);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dy_1_out[i] = LIFTED_AT(dy_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_1_data,
-    const double* __restrict__ dy_data,
-    double* __restrict__ dy_1_out)
-{
-    LIFTED_RUN(reshaped_grad_k4_body, (n, d0, v_1_data, dy_data, dy_1_out));
-}
-
-// reshaped_grad_k5: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k4: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
@@ -902,58 +867,64 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
 {
-    LIFTED_BY_ROW_WALK(reshaped_grad_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_2_s1 == 1, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
+    LIFTED_BY_ROW_WALK(reshaped_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_2_s1 == 1, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
 }
 
-LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dcolumn_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
 {
-    LIFTED_RUN(reshaped_grad_k5_body, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
+    LIFTED_RUN(reshaped_grad_k4_body, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
 }
 
-// reshaped_grad_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k6_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_1_data,
+// reshaped_grad_k5: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k5_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_1_data,
+    const double* __restrict__ dy_data,
     const double* __restrict__ r_1_data,
-    double* __restrict__ dy_1_1_out)
+    double* __restrict__ dy_1_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dy_1_1);
+        LIFTED_LOCAL(double, dy_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double dy_1 = dy_1_data[i];
+            const double v_1 = v_1_data[i];
+            const double dy = dy_data[i];
             const double r_1 = r_1_data[i];
+            // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
+            const double t_7 = (v_1 * 2.0);
+            const double dy_1_1 = (dy + t_7);
             // shape_ops.py:8  column = np.expand_dims(y, 1)
-            LIFTED_AT(dy_1_1) = (dy_1 + r_1);
+            LIFTED_AT(dy_1) = (dy_1_1 + r_1);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dy_1_1_out[i] = LIFTED_AT(dy_1_1);
+            dy_1_out[i] = LIFTED_AT(dy_1);
         }
     }
 }
 
 
-LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_1_data,
+LIFTED_KERNEL void reshaped_grad_k5(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_1_data,
+    const double* __restrict__ dy_data,
     const double* __restrict__ r_1_data,
-    double* __restrict__ dy_1_1_out)
+    double* __restrict__ dy_1_out)
 {
-    LIFTED_RUN(reshaped_grad_k6_body, (n, d0, dy_1_data, r_1_data, dy_1_1_out));
+    LIFTED_RUN(reshaped_grad_k5_body, (n, d0, v_1_data, dy_data, r_1_data, dy_1_out));
 }
 
-// reshaped_grad_k7: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// reshaped_grad_k6: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void reshaped_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
@@ -982,20 +953,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_BY_ROW_WALK(reshaped_grad_k7_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dx_s1 == 1, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
+    LIFTED_BY_ROW_WALK(reshaped_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dx_s1 == 1, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
 }
 
-LIFTED_KERNEL void reshaped_grad_k7(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dx_data, const int64_t dx_s0, const int64_t dx_s1,
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_RUN(reshaped_grad_k7_body, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
+    LIFTED_RUN(reshaped_grad_k6_body, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2099,13 +2070,11 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
     void* site_8 = nullptr; int64_t site_8_bytes = 0;
     void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
-    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
-    void* site_13 = nullptr; int64_t site_13_bytes = 0;
-    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
-    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
-    void* site_16 = nullptr; int64_t site_16_bytes = 0;
+    void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
+    void* site_14 = nullptr; int64_t site_14_bytes = 0;
     if (!lifted_load_input(v_y, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_x, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_blocks, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
@@ -2246,23 +2215,6 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         view.d[0] = v_b.d[1]; view.s[0] = v_b.s[1];
         v_v_1 = view;
     }
-    {
-        int64_t space[1] = {-1};
-        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
-        if (v_dy.p && !lifted_meet(space[0], v_dy.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy.d[0]);
-        if (space[0] < 0) space[0] = 6;
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_9, &packed_9_bytes) : nullptr;
-        if (v_v_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_dy.p ? lifted_contiguous_data(v_dy, st, &packed_10, &packed_10_bytes) : nullptr;
-        if (v_dy.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) reshaped_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
-        else reshaped_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
-        v_dy_1 = out_1;
-    }
     // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
     {
         lifted_view<double, 2> view;
@@ -2298,12 +2250,12 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dcolumn.p ? lifted_contiguous_data(v_dcolumn, st, &packed_12, &packed_12_bytes) : nullptr;
+        const double* arg_0 = v_dcolumn.p ? lifted_contiguous_data(v_dcolumn, st, &packed_9, &packed_9_bytes) : nullptr;
         if (v_dcolumn.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) reshaped_grad_k5(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
-        else reshaped_grad_k5_body<false>(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) reshaped_grad_k4(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
+        else reshaped_grad_k4_body<false>(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
         v_dcolumn_1 = out_1;
     }
     // shape_ops.py:8  column = np.expand_dims(y, 1)
@@ -2316,19 +2268,22 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[1] = {-1};
-        if (v_dy_1.p && !lifted_meet(space[0], v_dy_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_1.d[0]);
+        if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
+        if (v_dy.p && !lifted_meet(space[0], v_dy.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy.d[0]);
         if (v_r_1.p && !lifted_meet(space[0], v_r_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_r_1.d[0]);
         if (space[0] < 0) space[0] = 6;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dy_1.p ? lifted_contiguous_data(v_dy_1, st, &packed_14, &packed_14_bytes) : nullptr;
-        if (v_dy_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_r_1.p ? lifted_contiguous_data(v_r_1, st, &packed_15, &packed_15_bytes) : nullptr;
-        if (v_r_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_v_1.p ? lifted_contiguous_data(v_v_1, st, &packed_11, &packed_11_bytes) : nullptr;
+        if (v_v_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_dy.p ? lifted_contiguous_data(v_dy, st, &packed_12, &packed_12_bytes) : nullptr;
+        if (v_dy.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_r_1.p ? lifted_contiguous_data(v_r_1, st, &packed_13, &packed_13_bytes) : nullptr;
+        if (v_r_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_16, &site_16_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) reshaped_grad_k6(count, space[0], arg_0, arg_1, out_1.p);
-        else reshaped_grad_k6_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) reshaped_grad_k5(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+        else reshaped_grad_k5_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_dy_1 = out_1;
     }
     lifted_store_view(io + 13, v_dblocks);

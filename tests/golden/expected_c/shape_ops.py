@@ -21,10 +21,9 @@ _KERNELS = {
     "reshaped_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
     "reshaped_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (2, 6), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "reshaped_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, 8)},
-    "reshaped_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (6, 1)},
-    "reshaped_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
-    "reshaped_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 4)},
+    "reshaped_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (6, 1)},
+    "reshaped_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (6,)},
+    "reshaped_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (6, 4)},
     "reshaped_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
     "reshaped_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1)], 'io': 34, 'memory': 26},
 }
@@ -113,6 +112,6 @@ def reshaped_grad(x: "f64[6,4]", y: "f64[6]"):
     dblocks, dx, dy_1 = _kernels.reshaped_grad_block0(y, x, blocks)
     del y, x, blocks
     # shape_ops.py:7  blocks = x.reshape(3, -1)
-    dx_1 = _kernels.reshaped_grad_k7(dx, np.reshape(dblocks, (6, 4)))
+    dx_1 = _kernels.reshaped_grad_k6(dx, np.reshape(dblocks, (6, 4)))
     del dx, dblocks
     return (dx_1, dy_1)

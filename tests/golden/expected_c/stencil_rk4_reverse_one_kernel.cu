@@ -979,12 +979,44 @@ LIFTED_KERNEL void last_state_grad_k0(const int64_t n, const int64_t d0,
 
 // last_state_grad_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_data, const int64_t dy_2_s0,
+    const double* __restrict__ dy_2_data,
+    double* __restrict__ t_15_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_15);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double dy_2 = dy_2_data[i];
+            // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+            LIFTED_AT(t_15) = (dy_2 / 6.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_15_out[i] = LIFTED_AT(t_15);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void last_state_grad_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ dy_2_data,
+    double* __restrict__ t_15_out)
+{
+    LIFTED_RUN(last_state_grad_k1_body, (n, d0, dy_2_data, t_15_out));
+}
+
+// last_state_grad_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_15_data, const int64_t t_15_s0,
     const double h,
     const double* __restrict__ c_3_data,
     const double* __restrict__ dx_1_data,
     const int64_t n_1,
     const double* __restrict__ x_data, const int64_t x_s0,
+    const double* __restrict__ dy_2_data,
     const double* __restrict__ c_2_data,
     const double t_3,
     const double* __restrict__ c_1_data,
@@ -1008,24 +1040,23 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = i;
-                const double dy_2 = dy_2_data[i0 * dy_2_s0];
+                const double t_15 = t_15_data[i0 * t_15_s0];
                 const double c_3 = c_3_data[i];
                 const double dx_1 = dx_1_data[i];
+                const double dy_2 = dy_2_data[i];
                 const double c_2 = c_2_data[i];
                 const double c_1 = c_1_data[i];
                 const double c = c_data[i];
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15 = (dy_2 / 6.0);
                 const double t_16 = (t_15 * h);
                 const double dk3 = (t_16 * 2.0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_17 = (t_16 * c_3);
                 const double dx_1_2 = (dx_1 + t_17);
                 const double zero = 0;
-                const double dy_2_1 = ((true) ? dy_2_data[(i0 + 1) * dy_2_s0] : (double)0);
+                const double t_15_2 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_1 = (dy_2_1 / 6.0);
-                const double t_16_1 = (t_15_1 * h);
+                const double t_16_1 = (t_15_2 * h);
                 const double x_4 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_18_1 = (t_16_1 * x_4);
@@ -1038,14 +1069,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double t_21 = (dk3_1 * c_2);
                 const double dx_1_3 = (dx_1_2 + t_21);
                 const double zero_1_1 = 0;
-                const double dy_2_2 = ((true) ? dy_2_data[(i0 + 1) * dy_2_s0] : (double)0);
+                const double t_15_4 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_2 = (dy_2_2 / 6.0);
-                const double t_16_2 = (t_15_2 * h);
+                const double t_16_2 = (t_15_4 * h);
                 const double dk3_2 = (t_16_2 * 2.0);
-                const double dy_2_1_1 = ((true) ? dy_2_data[(i0 + 2) * dy_2_s0] : (double)0);
-                const double t_15_1_1 = (dy_2_1_1 / 6.0);
-                const double t_16_1_1 = (t_15_1_1 * h);
+                const double t_15_2_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                const double t_16_1_1 = (t_15_2_1 * h);
                 const double x_4_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_18_1_1 = (t_16_1_1 * x_4_1);
@@ -1065,18 +1094,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double t_24 = (dk2 * c_1);
                 const double dx_1_4 = (dx_1_3 + t_24);
                 const double zero_2 = 0;
-                const double dy_2_3 = ((true) ? dy_2_data[(i0 + 1) * dy_2_s0] : (double)0);
+                const double t_15_6 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_3 = (dy_2_3 / 6.0);
-                const double t_16_3 = (t_15_3 * h);
+                const double t_16_3 = (t_15_6 * h);
                 const double dk3_3 = (t_16_3 * 2.0);
-                const double dy_2_2_1 = ((true) ? dy_2_data[(i0 + 2) * dy_2_s0] : (double)0);
-                const double t_15_2_1 = (dy_2_2_1 / 6.0);
-                const double t_16_2_1 = (t_15_2_1 * h);
+                const double t_15_4_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                const double t_16_2_1 = (t_15_4_1 * h);
                 const double dk3_2_1 = (t_16_2_1 * 2.0);
-                const double dy_2_1_1_1 = ((true) ? dy_2_data[(i0 + 3) * dy_2_s0] : (double)0);
-                const double t_15_1_1_1 = (dy_2_1_1_1 / 6.0);
-                const double t_16_1_1_1 = (t_15_1_1_1 * h);
+                const double t_15_2_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                const double t_16_1_1_1 = (t_15_2_1_1 * h);
                 const double x_4_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
@@ -1102,21 +1128,17 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_27 = (dk1 * c);
                 LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
-                const double dy_2_4 = ((true) ? dy_2_data[(i0 + 1) * dy_2_s0] : (double)0);
+                const double t_15_8 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_4 = (dy_2_4 / 6.0);
-                const double t_16_4 = (t_15_4 * h);
-                const double dy_2_3_1 = ((true) ? dy_2_data[(i0 + 2) * dy_2_s0] : (double)0);
-                const double t_15_3_1 = (dy_2_3_1 / 6.0);
-                const double t_16_3_1 = (t_15_3_1 * h);
+                const double t_16_4 = (t_15_8 * h);
+                const double t_15_6_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                const double t_16_3_1 = (t_15_6_1 * h);
                 const double dk3_3_1 = (t_16_3_1 * 2.0);
-                const double dy_2_2_1_1 = ((true) ? dy_2_data[(i0 + 3) * dy_2_s0] : (double)0);
-                const double t_15_2_1_1 = (dy_2_2_1_1 / 6.0);
-                const double t_16_2_1_1 = (t_15_2_1_1 * h);
+                const double t_15_4_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                const double t_16_2_1_1 = (t_15_4_1_1 * h);
                 const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
-                const double dy_2_1_1_1_1 = ((true) ? dy_2_data[(i0 + 4) * dy_2_s0] : (double)0);
-                const double t_15_1_1_1_1 = (dy_2_1_1_1_1 / 6.0);
-                const double t_16_1_1_1_1 = (t_15_1_1_1_1 * h);
+                const double t_15_2_1_1_1 = ((true) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
+                const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
                 const double x_4_1_1_1 = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
@@ -1147,24 +1169,23 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = i;
-                const double dy_2 = dy_2_data[i0 * dy_2_s0];
+                const double t_15 = t_15_data[i0 * t_15_s0];
                 const double c_3 = c_3_data[i];
                 const double dx_1 = dx_1_data[i];
+                const double dy_2 = dy_2_data[i];
                 const double c_2 = c_2_data[i];
                 const double c_1 = c_1_data[i];
                 const double c = c_data[i];
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15 = (dy_2 / 6.0);
                 const double t_16 = (t_15 * h);
                 const double dk3 = (t_16 * 2.0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_17 = (t_16 * c_3);
                 const double dx_1_2 = (dx_1 + t_17);
                 const double zero = 0;
-                const double dy_2_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_data[(i0 + 1) * dy_2_s0] : (double)0);
+                const double t_15_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_1 = (dy_2_1 / 6.0);
-                const double t_16_1 = (t_15_1 * h);
+                const double t_16_1 = (t_15_2 * h);
                 const double x_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_18_1 = (t_16_1 * x_4);
@@ -1177,14 +1198,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double t_21 = (dk3_1 * c_2);
                 const double dx_1_3 = (dx_1_2 + t_21);
                 const double zero_1_1 = 0;
-                const double dy_2_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_data[(i0 + 1) * dy_2_s0] : (double)0);
+                const double t_15_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_2 = (dy_2_2 / 6.0);
-                const double t_16_2 = (t_15_2 * h);
+                const double t_16_2 = (t_15_4 * h);
                 const double dk3_2 = (t_16_2 * 2.0);
-                const double dy_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_data[(i0 + 2) * dy_2_s0] : (double)0);
-                const double t_15_1_1 = (dy_2_1_1 / 6.0);
-                const double t_16_1_1 = (t_15_1_1 * h);
+                const double t_15_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                const double t_16_1_1 = (t_15_2_1 * h);
                 const double x_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_18_1_1 = (t_16_1_1 * x_4_1);
@@ -1204,18 +1223,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double t_24 = (dk2 * c_1);
                 const double dx_1_4 = (dx_1_3 + t_24);
                 const double zero_2 = 0;
-                const double dy_2_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_data[(i0 + 1) * dy_2_s0] : (double)0);
+                const double t_15_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_3 = (dy_2_3 / 6.0);
-                const double t_16_3 = (t_15_3 * h);
+                const double t_16_3 = (t_15_6 * h);
                 const double dk3_3 = (t_16_3 * 2.0);
-                const double dy_2_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_data[(i0 + 2) * dy_2_s0] : (double)0);
-                const double t_15_2_1 = (dy_2_2_1 / 6.0);
-                const double t_16_2_1 = (t_15_2_1 * h);
+                const double t_15_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                const double t_16_2_1 = (t_15_4_1 * h);
                 const double dk3_2_1 = (t_16_2_1 * 2.0);
-                const double dy_2_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_data[(i0 + 3) * dy_2_s0] : (double)0);
-                const double t_15_1_1_1 = (dy_2_1_1_1 / 6.0);
-                const double t_16_1_1_1 = (t_15_1_1_1 * h);
+                const double t_15_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                const double t_16_1_1_1 = (t_15_2_1_1 * h);
                 const double x_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
@@ -1241,21 +1257,17 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_27 = (dk1 * c);
                 LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
-                const double dy_2_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_data[(i0 + 1) * dy_2_s0] : (double)0);
+                const double t_15_8 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_4 = (dy_2_4 / 6.0);
-                const double t_16_4 = (t_15_4 * h);
-                const double dy_2_3_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_data[(i0 + 2) * dy_2_s0] : (double)0);
-                const double t_15_3_1 = (dy_2_3_1 / 6.0);
-                const double t_16_3_1 = (t_15_3_1 * h);
+                const double t_16_4 = (t_15_8 * h);
+                const double t_15_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                const double t_16_3_1 = (t_15_6_1 * h);
                 const double dk3_3_1 = (t_16_3_1 * 2.0);
-                const double dy_2_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_data[(i0 + 3) * dy_2_s0] : (double)0);
-                const double t_15_2_1_1 = (dy_2_2_1_1 / 6.0);
-                const double t_16_2_1_1 = (t_15_2_1_1 * h);
+                const double t_15_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                const double t_16_2_1_1 = (t_15_4_1_1 * h);
                 const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
-                const double dy_2_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? dy_2_data[(i0 + 4) * dy_2_s0] : (double)0);
-                const double t_15_1_1_1_1 = (dy_2_1_1_1_1 / 6.0);
-                const double t_16_1_1_1_1 = (t_15_1_1_1_1 * h);
+                const double t_15_2_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
+                const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
                 const double x_4_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
@@ -1292,13 +1304,14 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
 }
 
 
-LIFTED_KERNEL void last_state_grad_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_data, const int64_t dy_2_s0,
+LIFTED_KERNEL void last_state_grad_k2(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_15_data, const int64_t t_15_s0,
     const double h,
     const double* __restrict__ c_3_data,
     const double* __restrict__ dx_1_data,
     const int64_t n_1,
     const double* __restrict__ x_data, const int64_t x_s0,
+    const double* __restrict__ dy_2_data,
     const double* __restrict__ c_2_data,
     const double t_3,
     const double* __restrict__ c_1_data,
@@ -1307,7 +1320,7 @@ LIFTED_KERNEL void last_state_grad_k1(const int64_t n, const int64_t d0,
     double* __restrict__ dx_1_1_out,
     double* __restrict__ dy_3_out)
 {
-    LIFTED_RUN(last_state_grad_k1_body, (n, d0, dy_2_data, dy_2_s0, h, c_3_data, dx_1_data, n_1, x_data, x_s0, c_2_data, t_3, c_1_data, t, c_data, dx_1_1_out, dy_3_out));
+    LIFTED_RUN(last_state_grad_k2_body, (n, d0, t_15_data, t_15_s0, h, c_3_data, dx_1_data, n_1, x_data, x_s0, dy_2_data, c_2_data, t_3, c_1_data, t, c_data, dx_1_1_out, dy_3_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2444,6 +2457,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     int64_t v_size_7 = 0; bool f_size_7 = false;
     int64_t v_step = 0; bool f_step = false;
     double v_t = 0; bool f_t = false;
+    lifted_view<double, 1> v_t_15 = {};
     double v_t_3 = 0; bool f_t_3 = false;
     lifted_view<double, 1> v_v_1_1 = {};
     lifted_view<double, 1> v_v_2_1 = {};
@@ -2462,12 +2476,15 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
     void* site_8 = nullptr; int64_t site_8_bytes = 0;
     void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
-    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
+    void* site_10 = nullptr; int64_t site_10_bytes = 0;
     void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
     void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
-    void* site_14[2] = {nullptr, nullptr}; int64_t site_14_bytes[2] = {0, 0}; int site_14_turn = 0;
-    void* site_15[2] = {nullptr, nullptr}; int64_t site_15_bytes[2] = {0, 0}; int site_15_turn = 0;
+    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
+    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
+    void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
+    void* site_17[2] = {nullptr, nullptr}; int64_t site_17_bytes[2] = {0, 0}; int site_17_turn = 0;
+    void* site_18[2] = {nullptr, nullptr}; int64_t site_18_bytes[2] = {0, 0}; int site_18_turn = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     v_s = (int64_t)lifted_load_scalar_i(io[3]); f_s = io[4] != 0;
     lifted_new_tape(t_tape_c_3, 3);
@@ -2669,9 +2686,23 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             {
                 int64_t space[1] = {-1};
                 if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_9, &packed_9_bytes) : nullptr;
+                if (v_dy_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_view<double, 1> out_1;
+                if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) last_state_grad_k1(count, space[0], arg_0, out_1.p);
+                else last_state_grad_k1_body<false>(count, space[0], arg_0, out_1.p);
+                v_t_15 = out_1;
+            }
+            {
+                int64_t space[1] = {-1};
+                if (v_t_15.p && !lifted_meet(space[0], v_t_15.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_15.d[0]);
                 if (v_c_3.p && !lifted_meet(space[0], v_c_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_3.d[0]);
                 if (v_dx_1.p && !lifted_meet(space[0], v_dx_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1.d[0]);
                 if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
                 if (v_c_2.p && !lifted_meet(space[0], v_c_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_2.d[0]);
                 if (v_c_1.p && !lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
                 if (v_c.p && !lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
@@ -2680,22 +2711,24 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_2 = v_c_3.p ? lifted_contiguous_data(v_c_3, st, &packed_9, &packed_9_bytes) : nullptr;
+                const double* arg_2 = v_c_3.p ? lifted_contiguous_data(v_c_3, st, &packed_11, &packed_11_bytes) : nullptr;
                 if (v_c_3.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_3 = v_dx_1.p ? lifted_contiguous_data(v_dx_1, st, &packed_10, &packed_10_bytes) : nullptr;
+                const double* arg_3 = v_dx_1.p ? lifted_contiguous_data(v_dx_1, st, &packed_12, &packed_12_bytes) : nullptr;
                 if (v_dx_1.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_6 = v_c_2.p ? lifted_contiguous_data(v_c_2, st, &packed_11, &packed_11_bytes) : nullptr;
-                if (v_c_2.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_8 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_12, &packed_12_bytes) : nullptr;
-                if (v_c_1.p && !arg_8) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_10 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_13, &packed_13_bytes) : nullptr;
-                if (v_c.p && !arg_10) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_6 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_13, &packed_13_bytes) : nullptr;
+                if (v_dy_2.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_7 = v_c_2.p ? lifted_contiguous_data(v_c_2, st, &packed_14, &packed_14_bytes) : nullptr;
+                if (v_c_2.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_9 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_15, &packed_15_bytes) : nullptr;
+                if (v_c_1.p && !arg_9) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_11 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_16, &packed_16_bytes) : nullptr;
+                if (v_c.p && !arg_11) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                site_14_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_14[site_14_turn], &site_14_bytes[site_14_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+                site_17_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_17[site_17_turn], &site_17_bytes[site_17_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_2;
-                site_15_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_15[site_15_turn], &site_15_bytes[site_15_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) last_state_grad_k1(count, space[0], v_dy_2.p, (v_dy_2.d[0] == 1 ? 0 : v_dy_2.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3, arg_8, (double)v_t, arg_10, out_1.p, out_2.p);
-                else last_state_grad_k1_body<false>(count, space[0], v_dy_2.p, (v_dy_2.d[0] == 1 ? 0 : v_dy_2.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3, arg_8, (double)v_t, arg_10, out_1.p, out_2.p);
+                site_18_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_18[site_18_turn], &site_18_bytes[site_18_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) last_state_grad_k2(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, out_2.p);
+                else last_state_grad_k2_body<false>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, out_2.p);
                 v_dx_1 = out_1;
                 v_dy_3 = out_2;
             }

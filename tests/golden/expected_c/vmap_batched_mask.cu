@@ -908,12 +908,9 @@ LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64
 // per_example_k2: 2-d index space of n elements
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
-    const double* __restrict__ z_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
     const int64_t d_1,
-    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ dw_1_out)
 {
     LIFTED_THREAD_SETUP;
@@ -928,21 +925,11 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const bool m = m_data[i];
-            const double z = z_data[i];
-            const double v_3 = v_3_data[i0 * v_3_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_3_s1)];
             const double dw = dw_data[i0 * LIFTED_BROADCAST_STRIDE(dw_s0) + i1 * LIFTED_ROW_STRIDE(dw_s1)];
-            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
             // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-            const double t_3 = lifted_where(m, z, v_3);
-            const double t_4 = lifted_power(t_3, (double)(2));
-            const double t_5 = (t_4 + 1.0);
             const double t_10 = lifted_where(m, 1.0, dw);
             const double dw_1_1 = 0;
             LIFTED_AT(dw_1) = (double)(t_10);
-            const double t_11 = (1.0 / t_5);
-            const double t_12 = lifted_where(m, z, v_5);
-            const double t_13 = (t_11 * t_12);
-            const double t_14 = (t_13 * (double)(2));
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -954,28 +941,22 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
 template <bool lifted_team> LIFTED_DEVICE void per_example_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
-    const double* __restrict__ z_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
     const int64_t d_1,
-    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dw_s1 == 1, (n, d0, d1, m_data, z_data, v_3_data, v_3_s0, v_3_s1, dw_data, dw_s0, dw_s1, B, d_1, v_5_data, v_5_s0, v_5_s1, dw_1_out));
+    LIFTED_BY_ROW_WALK(per_example_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dw_s1 == 1, (n, d0, d1, m_data, dw_data, dw_s0, dw_s1, B, d_1, dw_1_out));
 }
 
 LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
-    const double* __restrict__ z_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
     const int64_t d_1,
-    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_RUN(per_example_k2_body, (n, d0, d1, m_data, z_data, v_3_data, v_3_s0, v_3_s1, dw_data, dw_s0, dw_s1, B, d_1, v_5_data, v_5_s0, v_5_s1, dw_1_out));
+    LIFTED_RUN(per_example_k2_body, (n, d0, d1, m_data, dw_data, dw_s0, dw_s1, B, d_1, dw_1_out));
 }
 
 // per_example_k3: 2-d index space of n elements
@@ -2221,32 +2202,31 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_x = {};
     lifted_view<double, 2> v_z = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
-    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
     void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
-    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
-    void* site_15 = nullptr; int64_t site_15_bytes = 0;
+    void* site_14 = nullptr; int64_t site_14_bytes = 0;
+    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
     void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
     void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
-    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
-    void* site_19 = nullptr; int64_t site_19_bytes = 0;
+    void* site_18 = nullptr; int64_t site_18_bytes = 0;
     if (!lifted_load_input(v_v_4, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_m, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_z, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_v_3, io + 13)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_dw, io + 18)) return lifted_fail(st, 16, 0, 0, 0);
-    v_B = (int64_t)lifted_load_scalar_i(io[21]); f_B = io[22] != 0;
-    v_d_1 = (int64_t)lifted_load_scalar_i(io[23]); f_d_1 = io[24] != 0;
-    v_d = (int64_t)lifted_load_scalar_i(io[25]); f_d = io[26] != 0;
+    if (!lifted_load_input(v_dw, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
+    v_B = (int64_t)lifted_load_scalar_i(io[11]); f_B = io[12] != 0;
+    v_d_1 = (int64_t)lifted_load_scalar_i(io[13]); f_d_1 = io[14] != 0;
+    v_d = (int64_t)lifted_load_scalar_i(io[15]); f_d = io[16] != 0;
+    if (!lifted_load_input(v_z, io + 17)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_3, io + 22)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_x, io + 27)) return lifted_fail(st, 16, 0, 0, 0);
     // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
     {
@@ -2261,31 +2241,23 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         int64_t space[2] = {-1, -1};
         if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-        if (v_v_3.p && v_v_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_3.d[1]);
         if (v_dw.p && !lifted_meet(space[1], v_dw.d[0])) return lifted_fail(st, 3, 1, space[1], v_dw.d[0]);
-        if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
-        if (v_v_5.p && v_v_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_5.d[1]);
         if (!lifted_meet(space[0], (int64_t)v_B)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_B);
         if (!lifted_meet(space[1], (int64_t)v_d_1)) return lifted_fail(st, 3, 1, space[1], (int64_t)v_d_1);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_z.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) per_example_k2(count, space[0], space[1], arg_0, arg_1, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, v_dw.p, 0, (v_dw.d[0] == 1 ? 0 : v_dw.s[0]), (int64_t)v_B, (int64_t)v_d_1, v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, out_1.p);
-        else per_example_k2_body<false>(count, space[0], space[1], arg_0, arg_1, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, v_dw.p, 0, (v_dw.d[0] == 1 ? 0 : v_dw.s[0]), (int64_t)v_B, (int64_t)v_d_1, v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) per_example_k2(count, space[0], space[1], arg_0, v_dw.p, 0, (v_dw.d[0] == 1 ? 0 : v_dw.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
+        else per_example_k2_body<false>(count, space[0], space[1], arg_0, v_dw.p, 0, (v_dw.d[0] == 1 ? 0 : v_dw.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
         v_dw_1 = out_1;
     }
     {
         const int64_t dims[1] = {(int64_t)v_d};
         for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_dz, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_dz, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_fill(v_dz, (double)(0));
     }
     {
@@ -2303,19 +2275,19 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_meet(space[1], (int64_t)v_d_1)) return lifted_fail(st, 3, 1, space[1], (int64_t)v_d_1);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_5, &packed_5_bytes) : nullptr;
+        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
         if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_6, &packed_6_bytes) : nullptr;
+        const double* arg_1 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_5, &packed_5_bytes) : nullptr;
         if (v_z.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k3(count, space[0], space[1], arg_0, arg_1, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, v_dz.p, 0, (v_dz.d[0] == 1 ? 0 : v_dz.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
         else per_example_k3_body<false>(count, space[0], space[1], arg_0, arg_1, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, v_dz.p, 0, (v_dz.d[0] == 1 ? 0 : v_dz.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
         v_dz_1 = out_1;
     }
     // vmap_batched_mask.py:9  z[m] += 1.0
     {
-        if (!lifted_alloc_view(v_t_16, v_dz_1.d, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_t_16, v_dz_1.d, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_copy(v_t_16, v_dz_1);
     }
     {
@@ -2326,12 +2298,12 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_t_16.p && !lifted_meet(space[1], v_t_16.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_16.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_9, &packed_9_bytes) : nullptr;
+        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_8, &packed_8_bytes) : nullptr;
         if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_1 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_9, &packed_9_bytes) : nullptr;
         if (v_t_16.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k4(count, space[0], space[1], arg_0, arg_1, out_1.p);
         else per_example_k4_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_t_17 = out_1;
@@ -2355,14 +2327,14 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_12, &packed_12_bytes) : nullptr;
+        const double* arg_0 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_11, &packed_11_bytes) : nullptr;
         if (v_t_16.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_dz_1.p ? lifted_contiguous_data(v_dz_1, st, &packed_13, &packed_13_bytes) : nullptr;
+        const double* arg_1 = v_dz_1.p ? lifted_contiguous_data(v_dz_1, st, &packed_12, &packed_12_bytes) : nullptr;
         if (v_dz_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const bool* arg_2 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_14, &packed_14_bytes) : nullptr;
+        const bool* arg_2 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_13, &packed_13_bytes) : nullptr;
         if (v_m.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k5(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         else per_example_k5_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_t_19 = out_1;
@@ -2387,14 +2359,14 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_dw_1.p && !lifted_meet(space[1], v_dw_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dw_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_16, &packed_16_bytes) : nullptr;
+        const double* arg_0 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_15, &packed_15_bytes) : nullptr;
         if (v_t_16.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_17, &packed_17_bytes) : nullptr;
+        const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_16, &packed_16_bytes) : nullptr;
         if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_dw_1.p ? lifted_contiguous_data(v_dw_1, st, &packed_18, &packed_18_bytes) : nullptr;
+        const double* arg_2 = v_dw_1.p ? lifted_contiguous_data(v_dw_1, st, &packed_17, &packed_17_bytes) : nullptr;
         if (v_dw_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_19, &site_19_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_18, &site_18_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k6(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         else per_example_k6_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_dw_1 = out_1;

@@ -24,13 +24,13 @@ _KERNELS = {
     "losses_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "per_example_k0": {'rank': 2, 'params': [('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "per_example_k1": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "per_example_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 4), ('arg', 5)])], 'static': (None, None)},
+    "per_example_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 2), ('arg', 3)])], 'static': (None, None)},
     "per_example_k3": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 5), ('arg', 6)])], 'static': (None, None)},
     "per_example_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "per_example_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'bool', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "per_example_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "losses_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 27, 'memory': 19},
-    "per_example_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 45, 'memory': 37},
+    "per_example_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 45, 'memory': 37},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_batched_mask.cu"), _KERNELS)
 
@@ -163,6 +163,6 @@ def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
     dw = np.zeros((d,))
     v_4 = z[np.arange(B), np.argmax(m, axis=1)]
-    dw_1 = _kernels.per_example_block0(v_4, m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None], dw, B, d_1, d, x)
-    del v_4, m, z, B, dw, d_1, d, x
+    dw_1 = _kernels.per_example_block0(v_4, m, dw, B, d_1, d, z, z[np.arange(B), np.argmax(m, axis=1)][:, None], x)
+    del v_4, m, dw, B, d_1, d, z, x
     return dw_1

@@ -29,12 +29,13 @@ from .stencils import rewrite_stencils
 def fuse(fn: Function, cpu: bool = False) -> tuple[Function, list[Kernel]]:
     """The host function (regions replaced by launches) and its kernels. `cpu` (the C target): an array of zeros
     that nothing else joins is NumPy's `np.zeros` on the host, not a kernel, and a math-library call a kernel
-    would repeat costs `CALL_BYTES` in rematerialization's rule (remat.py).
+    would repeat costs `CALL_BYTES` in rematerialization's rule (remat.py), and a value the stencil pass would repeat
+    at an offset through a division or a math call is stored once and read back (stencils/cost.py).
 
     A tape must live in one kernel or on the host: a loop that pushes in one kernel and pops in another (or
     on the host) is taken out of the kernels, and the cut is made again; so is a loop whose tape size the host
     cannot compute before the launch (its bounds computed inside the kernel)."""
-    fn = rewrite_stencils(fn)
+    fn = rewrite_stencils(fn, split=cpu)
     banned: set[int] = set()
     while True:
         partitioner = Partitioner(fn.name, banned, host_fills=cpu, call_bytes=CALL_BYTES if cpu else 0)

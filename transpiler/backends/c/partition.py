@@ -9,7 +9,7 @@ import dataclasses
 from ...ir import Eqn, If, Loop, Var, free_values, statement_uses
 from . import gather
 from .fused_kernel import LAUNCH, Kernel, module_arrays
-from .region import CREATION, REDUCTIONS, Region, fits, is_element_eqn, is_tape, offset_read, tape_eqns
+from .region import CREATION, REDUCTIONS, Region, drop_dead, fits, is_element_eqn, is_tape, offset_read, tape_eqns
 from .remat import rematerialize
 from .statement_rules import (hoistable, in_kernel, is_fill, joins, natural_shape, needed_fills, pure_eqn, reduced,
                               region_axes, stores_gathers_alone)
@@ -205,6 +205,9 @@ class Partitioner:
                 self.unlaunched.append(Kernel(f"{self.name}_unlaunched{len(self.unlaunched)}", region.shape,
                                               region.body, [], []))
             return []
+        stored = {id(v) for v in outputs}
+        region.stmts = drop_dead(region.stmts, stored)
+        region.copies = drop_dead(region.copies, {id(v) for v in free_values(region.stmts)} | stored)
         tapes = {e.args[0].name for e in tape_eqns(region.stmts)}
         body = [s for s in tape_news if s.out.name in tapes] + region.body
         inputs = [v for v in free_values(body) if not is_tape(v)] + module_arrays(body)

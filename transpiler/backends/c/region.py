@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...ir import equations
+from ...ir import equations, free_values
 from ...ir.types import TensorType
 
 REDUCTIONS = {"sum": "add", "mean": "add", "max": "max", "min": "min", "prod": "mul"}
@@ -52,3 +52,19 @@ def is_element_eqn(eqn) -> bool:
 def tape_eqns(block: list) -> list:
     """The tape pushes and pops of a block, nested ones included."""
     return [e for e in equations(block) if e.prim.name in ("push", "pop")]
+
+
+def drop_dead(stmts: list, kept: set[int]) -> list:
+    """The statements less the elementwise equations whose results neither `kept` (ids of the values the kernel
+    stores) nor a later statement reads: a value a later kernel recomputes instead of loading (remat.py) leaves
+    its computation dead here, and its inputs need not be passed or loaded."""
+    live = set(kept)
+    out = []
+    for stmt in reversed(stmts):
+        # (an accumulation `+=` in a kernel writes the kernel's own output, not its operand: unstored, it is dead)
+        pure = type(stmt).__name__ == "Eqn" and (is_element_eqn(stmt) or stmt.prim.name in CREATION)
+        if pure and not any(id(o) in live for o in stmt.outs):
+            continue
+        out.append(stmt)
+        live |= {id(v) for v in free_values([stmt])}
+    return out[::-1]

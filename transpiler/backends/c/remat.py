@@ -9,8 +9,10 @@ consuming kernel, whichever moves fewer bytes.
 The cost rule, in bytes per element of the index space (a scalar, a value of one element, or one broadcast
 along an axis of the index space, such as a row's maximum `(n, 1)` over `(n, k)`, costs nothing: it stays in a
 register or is read again from the cache):
-- reading the stored value costs its item size; recomputing it costs the item sizes of the arrays its
-  computation reads that the consuming kernel does not read already;
+- reading the stored value costs its item size, and its store and the producer's loads of the arrays only its
+  computation reads there when no other kernel or host code reads it (`_freed`: recomputed, it is dead in the
+  producer); recomputing it costs the item sizes of the arrays its computation reads that the consuming kernel
+  does not read already (a value the consumer reads at an offset is such an array: it is never recomputed there);
 - recompute when that costs less, or the same when no host statement reads the value (then, once every kernel
   that reads it recomputes it, it is not stored at all: its write and the write-allocate read go too);
 - and only a computation of at most `MAX_COPY` elementwise equations (or gathers, loaded again from their tables), all of the producing region's own
@@ -35,7 +37,7 @@ import re
 
 from ...ir import Eqn, Var, all_defined, equations, free_values, statement_uses
 from .gather import is_gather, outside_atoms, table_values, worth_loading
-from .region import TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
+from .region import CREATION, TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
 
 MAX_COPY = 24
 CALL_BYTES = 16  # one math-library call per element, in bytes moved: its cost on the CPU (see above)
@@ -88,14 +90,15 @@ def rematerialize(items: list, tail: list, call_bytes: int = 0) -> None:
                 if source is None or source >= k or is_tape(value) or any(source < m < k for m in mutates) or \
                         id(value) in table_values(consumer.body):  # a gather's table is read from memory
                     continue
-                copy = _computation(items[source], value, consumer.shape)
+                copy = _computation(items[source], value, consumer.shape, shifted)
                 if copy is None or not all(worth_loading(e, consumer.body) for e in copy if is_gather(e)):
                     continue
                 reads = {id(v) for v in free_values(consumer.body)}
                 if id(value) not in reads:  # an earlier choice in this sweep recomputes it already
                     continue
                 added = sum(element_bytes(v, consumer.shape) for v in free_values(copy) if id(v) not in reads)
-                saved = element_bytes(value, consumer.shape)
+                saved = element_bytes(value, consumer.shape) + \
+                    _freed(items, regions, source, k, value, copy, host_reads)
                 if added < saved or added == saved and id(value) not in host_reads:
                     have = {id(e) for e in consumer.copies}
                     copies = sorted(consumer.copies + [e for e in copy if id(e) not in have], key=lambda e: order[id(e)])
@@ -105,6 +108,35 @@ def rematerialize(items: list, tail: list, call_bytes: int = 0) -> None:
                     changed = True
     if call_bytes:
         _load_call_results(items, regions, origin, host_reads, call_bytes)
+
+
+def _freed(items: list, regions: list[int], source: int, k: int, value: Var, copy: list[Eqn],
+           host_reads: set[int]) -> int:
+    """What the producer (`items[source]`) stops moving when region k recomputes `value` with `copy`: the
+    value's store when nothing else reads it later, and the loads of the arrays only its computation read (the
+    module's rule: a value only one later kernel reads, computed there, leaves its producer's launch lighter)."""
+    producer, consumer = items[source], items[k]
+    have = {id(e) for e in consumer.copies}
+    read_later = set(host_reads)
+    for j in regions:
+        if j != source:
+            body = consumer.copies + [e for e in copy if id(e) not in have] + consumer.stmts if j == k else items[j].body
+            read_later |= {id(v) for v in free_values(body)}
+    if id(value) in read_later:
+        return 0
+    defining = {id(o): s for s in producer.body for o in all_defined([s])}
+    live = [s for s in producer.body if not (isinstance(s, Eqn) and is_element_eqn(s)) or
+            any(id(o) in read_later for o in s.outs)]
+    needed: dict[int, object] = {}
+    while live:
+        stmt = live.pop()
+        if id(stmt) in needed:
+            continue
+        needed[id(stmt)] = stmt
+        live += [defining[id(v)] for v in free_values([stmt]) if id(v) in defining]
+    remaining = {id(v) for v in free_values(list(needed.values()))}
+    dropped = sum(element_bytes(v, producer.shape) for v in free_values(producer.body) if id(v) not in remaining)
+    return element_bytes(value, producer.shape) + dropped
 
 
 def _load_call_results(items: list, regions: list[int], origin: dict, host_reads: set, call_bytes: int) -> None:
@@ -200,9 +232,10 @@ def decides_exactly(copies: list[Eqn], stmts: list) -> bool:
     return False
 
 
-def _computation(producer: Region, value: Var, shape: tuple) -> list[Eqn] | None:
+def _computation(producer: Region, value: Var, shape: tuple, loaded: set[int] = frozenset()) -> list[Eqn] | None:
     """The producer's top-level elementwise equations that compute `value` from its inputs, in order; None when
-    it cannot be recomputed over `shape` (see the module's rule)."""
+    it cannot be recomputed over `shape` (see the module's rule). `loaded`: values the consumer reads from memory
+    anyway (at an offset): the computation starts from them as from inputs (the consumer may not compute them)."""
     local = {id(o): s for s in producer.body if isinstance(s, Eqn) for o in s.outs}
     if producer.shape != shape and not all(d == 1 for d in producer.shape) and \
             not (id(value) in local and is_gather(local[id(value)])):  # (a gather loads over any space it fits)
@@ -213,12 +246,16 @@ def _computation(producer: Region, value: Var, shape: tuple) -> list[Eqn] | None
     stack = [value]
     while stack:
         var = stack.pop()
+        if id(var) in loaded and var is not value:
+            if not fits(var.type, shape):
+                return None
+            continue
         if id(var) in inputs:
             if id(var) in nested or not fits(var.type, shape):
                 return None
             continue
         eqn = local.get(id(var))
-        if eqn is None or id(var) in nested or not (is_element_eqn(eqn) or is_gather(eqn)) or \
+        if eqn is None or id(var) in nested or not (is_element_eqn(eqn) or is_gather(eqn) or _scalar_fill(eqn)) or \
                 eqn.prim.name in TAPE_OPS or offset_read(eqn) or not fits(var.type, shape):
             return None
         if id(eqn) in chosen:
@@ -233,3 +270,8 @@ def _computation(producer: Region, value: Var, shape: tuple) -> list[Eqn] | None
         stack += [a for a in eqn.args if isinstance(a, Var)]
     position = {id(s): k for k, s in enumerate(producer.body)}
     return sorted(chosen.values(), key=lambda e: position[id(e)])
+
+
+def _scalar_fill(eqn: Eqn) -> bool:
+    """A fill from scalars (`np.zeros(n)`, a concatenation's base, see stencils/): recomputed, it reads nothing."""
+    return eqn.prim.name in CREATION and all(not isinstance(a, Var) or not a.type.shape for a in eqn.args)

@@ -6,7 +6,10 @@ and earlier stencil equations (whose windows move with it); it is kept when it m
 the value (remat.py's rule: the arrays it reads that the block's element work does not read already, against the
 value's item size), has at most `REPEAT_BUDGET` equations, crosses no in-place update of an array it reads
 (an adjoint's accumulation `+=` excepted: the reverse sweep owns that array) and sends no math-library result into
-a comparison or a rounding (remat.py's `decides_exactly`). Otherwise the value is read at the offset.
+a comparison or a rounding (remat.py's `decides_exactly`). Otherwise the value is read at the offset. On the
+CPU target (`split`), each value of the repetition is weighed as it is repeated (cost.py): one whose repeated
+equations at a nonzero offset cost more than storing it (a division, a square root, a math call) is read at the
+offset instead, from the kernel that stores it, and the rest of the repetition reads it there.
 
 `REPEAT_BUDGET` is larger than remat.py's `MAX_COPY` (24): a value read at an offset that is not repeated must be
 stored by one kernel and read back by the next (the source of a shifted load is never computed in the kernel that
@@ -24,6 +27,7 @@ from ....primitives.registry import lookup
 from ..region import CREATION, fits, is_element_eqn
 from ..remat import ITEM_SIZE, decides_exactly
 from ....ir.dims import dim_sum
+from .cost import SPLIT_BYTES, work_bytes
 from .ops import SHIFT_UPDATE, SHIFTED, is_slice_view, negated, view_windows
 
 REPEAT_BUDGET = 32  # equations a repeated computation may hold (see the module's note)
@@ -158,6 +162,19 @@ class Aligner:
         if eqn is None:
             self.memo[key] = self._load(atom, offsets)
             return self.memo[key]
+        before = (len(self.eqns), dict(self.memo), budget[0], self.first)
+        out = self._clone_eqn(atom, eqn, offsets, budget)
+        repeated = [e for e in self.eqns[before[0]:] if e.prim is not SHIFTED]
+        if self.block.names.split and any(offsets) and sum(work_bytes(e) for e in repeated) > SPLIT_BYTES:
+            # dearer than storing it once (cost.py): read it back at the offset from the kernel that stores it
+            del self.eqns[before[0]:]
+            self.memo, budget[0], self.first = before[1], before[2], before[3]
+            out = self.memo[key] = self._load(atom, offsets)
+        return out
+
+    def _clone_eqn(self, atom: Var, eqn: Eqn, offsets: tuple, budget: list):
+        """`atom`'s producer `eqn` computed again at the offset (after its operands)."""
+        key = (id(atom), offsets)
         budget[0] -= 1
         if budget[0] < 0:
             raise TooLarge

@@ -43,9 +43,11 @@ from ..remat import decides_exactly
 from .ops import SHIFT_UPDATE, SHIFTED, is_slice_view, negated, slice_window, view_windows
 
 
-def rewrite_stencils(fn: Function) -> Function:
-    """The host function with update chains through step-1 slices and concatenations as element work."""
-    names = _Names({v.name for v in [*fn.params, *all_defined(fn.body)]})
+def rewrite_stencils(fn: Function, split: bool = False) -> Function:
+    """The host function with update chains through step-1 slices and concatenations as element work. `split`
+    (the CPU target): a value whose repetition at an offset costs more than storing it (cost.py) is stored by
+    one kernel and read back at the offset by the next."""
+    names = _Names({v.name for v in [*fn.params, *all_defined(fn.body)]}, split)
     body = _block(fn.body, [a for a in result_atoms(fn.result) if isinstance(a, Var)], names)
     if body is fn.body:
         return fn
@@ -55,8 +57,9 @@ def rewrite_stencils(fn: Function) -> Function:
 class _Names:
     """New values get names no other value of the function has (the host module renders them by name)."""
 
-    def __init__(self, taken: set[str]):
+    def __init__(self, taken: set[str], split: bool = False):
         self.taken = taken
+        self.split = split  # (rewrite_stencils' flag, which every block's rewrite reads here)
 
     def var(self, hint: str, type_: TensorType) -> Var:
         name, k = hint, 1
