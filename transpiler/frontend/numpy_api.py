@@ -11,6 +11,7 @@ from ..builder import const
 from ..ir import Const
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, scientific_api as scientific, selection)
+from . import bitwise_api
 from .array_literals import array, array_like, asarray
 from .partition import partition
 from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
@@ -327,6 +328,8 @@ FUNCTIONS["numpy.argpartition"] = _refuse(
 for _builtin in ("float", "int", "round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")
+
+FUNCTIONS.update(bitwise_api.FUNCTIONS)
 
 
 def _bind_keywords() -> None:

@@ -118,3 +118,4 @@ def _load_families() -> None:
         from . import (arithmetic, assertions, calls, creation, effects, elementwise, indexing,  # noqa: F401
                        linalg, logic, matrix_functions, reductions, scans, shape_ops, sorting, special, structured,
                        tape)
+        from . import bitwise, integer_arithmetic  # noqa: F401
