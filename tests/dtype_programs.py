@@ -30,8 +30,7 @@ N = 5
 # constructs the generator writes, counted by tests (each must be reachable)
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
-              "loop", "stopping_loop", "while_loop", "join", "builtin_extreme",
-              "builtin_number")
+              "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number")
 
 
 @dataclass
@@ -169,7 +168,29 @@ class Generator:
             return Value(f"{name}({x.text})", kind, x.rank)
         # floor_divide: integers by a positive literal, floats by a float literal
         divisor = self.choice(("2", "3")) if x.kind != "f" else self.choice(("2.0", "0.5"))
+        if x.kind != "f" and self.extra.random() < 0.5:
+            return self.bitwise(x)
         return Value(f"({x.text} // {divisor})", x.kind if x.kind != "b" else "i", x.rank)
+
+    def bitwise(self, x: Value) -> Value:
+        """`& | ^ ~ << >>` and np.gcd on integers and booleans (chosen by `extra`: the programs of `rnd` stay): shifts
+        by arrays of counts (any count: NumPy's are defined for all), never of two bools (int8 in NumPy) or of two
+        Python ints (Python's int grows), `~` never of a Python bool (`~True` is -2)."""
+        self.used.add("bitwise")
+        pick = lambda options: options[self.extra.randrange(len(options))]  # noqa: E731
+        op = pick(("&", "|", "^", "<<", ">>", "~", "gcd"))
+        if op == "~":
+            if x.kind == "b" and x.rank == 0:
+                x = Value(f"({x.text} * 1)", "i", 0)
+            return Value(f"(~{x.text})", x.kind, x.rank)
+        if op in ("<<", ">>", "gcd"):
+            if x.kind == "b":
+                x = Value(f"({x.text} * 1)", "i", x.rank)
+            y = pick((Value("k", "i", 1), Value("j", "i", 1), Value("c", "i", 0) if x.rank else Value("k", "i", 1)))
+            text = f"np.gcd({x.text}, {y.text})" if op == "gcd" else f"({x.text} {op} {y.text})"
+            return Value(text, _promoted(x, y), max(x.rank, y.rank))
+        y = pick((Value("k", "i", 1), Value("j", "i", 1), Value("m", "b", 1), Value("3", "i", 0), Value("c", "i", 0)))
+        return Value(f"({x.text} {op} {y.text})", _promoted(x, y), max(x.rank, y.rank))
 
     def condition(self, depth: int) -> Value:
         x, y = self.expr(depth), self.expr(depth)

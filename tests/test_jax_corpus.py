@@ -93,7 +93,7 @@ def test_an_empty_list_in_an_index_is_an_empty_array_of_positions(index):
 
 
 @pytest.mark.parametrize("body, word", [("x[3]", "IndexError"), ("x[-4, 0]", "IndexError"),
-                                        ("x[i, None]", "expand_dims")])
+                                        ("x[x[:, 0] > 0, None]", "expand_dims")])
 def test_index_refusals_have_a_place_and_a_hint(body, word):
     from lifted.transpiler import TranspileError
 

@@ -88,7 +88,7 @@ class ProgramGenerator:
 
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
                  stencils: bool = False, logsumexp: bool = False, rows: bool = False, edges: bool = False,
-                 tangents: bool = False, checks: bool = False):
+                 tangents: bool = False, checks: bool = False, index_forms: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -111,6 +111,9 @@ class ProgramGenerator:
         # also run-time asserts (that hold), conditions on shapes compared as tuples (`x.shape != (5,)`, decided
         # at run time for the symbolic `n`) and NaN/inf constants that leave values as they are; off by default too
         self.checks = checks
+        # also the gathers' other spellings: the index array beside None (`v[idx, None][:, 0]`, `M[idx, None, 2]`,
+        # whose axes then go first), a tuple value as the index (`M[(idx,)]`) and `v[()]`; off by default too
+        self.index_forms = index_forms
         self.counter = 0
         self.lines: list[str] = []
 
@@ -221,6 +224,12 @@ class ProgramGenerator:
                 vec, fn = self.leaf("N", scope), self.pick(('np.sin', 'np.tanh', ''))
                 picked = self.pick((f"{vec}[{chosen}]", f"{self.leaf('M', scope)}[{chosen}, {self.pick((0, 2, -1))}]",
                                     f"{self.leaf('M', scope)}[{chosen}].sum(axis=1)"))
+                if self.index_forms:
+                    vec = self.pick((vec, f"{vec}[()]"))
+                    picked = self.pick((picked, f"{vec}[{chosen}, None][:, 0]", f"{vec}[None, {chosen}][0]",
+                                        f"{self.leaf('M', scope)}[{chosen}, None, {self.pick((0, 2, -1))}][:, 0]",
+                                        f"{self.leaf('M', scope)}[({chosen},)].sum(axis=1)",
+                                        f"{self.leaf('M', scope)}[None, {chosen}, :].sum(axis=(0, 2))"))
                 return f"np.sum({fn}({picked}) * {vec}[{chosen}])"
             if roll == 7:  # boolean mask on data
                 vec, mask = self.leaf("N", scope), self.leaf("N", scope)
@@ -689,9 +698,9 @@ class ProgramGenerator:
 def program_for_seed(seed: int, allow_break: bool = True, structures: bool = False,
                      stencils: bool = False, logsumexp: bool = False, rows: bool = False,
                      edges: bool = False, tangents: bool = False,
-                     checks: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     checks: bool = False, index_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
     return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
-                            edges, tangents, checks).program()
+                            edges, tangents, checks, index_forms).program()
 
 
 def inputs_for(seed: int) -> list:
@@ -953,6 +962,39 @@ def test_checks_generator_covers_its_constructs():
         assert construct in corpus, construct
 
 
+def index_forms_seeds(count: int) -> list[int]:
+    """The first seeds whose program (index_forms=True) writes one of the gathers' other spellings."""
+    return [seed for seed in range(400) if re.search(r"idx[^\]]*, None|\[None, idx|\[\(\)\]|,\)\]", program_for_seed(
+        seed, index_forms=True)[0])][:count]
+
+
+def test_index_forms_generator_covers_its_constructs():
+    corpus = "\n".join(program_for_seed(seed, index_forms=True)[0] for seed in range(300))
+    for construct in ("[()]", ", None][:, 0]", "[None, idx", ", None, ", ",)].sum(axis=1)", "].sum(axis=(0, 2))"):
+        assert construct in corpus, construct
+
+
+@pytest.mark.parametrize("seed", index_forms_seeds(10))
+def test_random_kernels_with_index_forms(seed):
+    """`v[()]`, a tuple value as the index and an index array beside None in the gathers: values and gradients
+    against autograd and finite differences, as the programs above."""
+    text, wrt, as_tuple = program_for_seed(seed, index_forms=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+@pytest.mark.parametrize("seed", index_forms_seeds(6))
+def test_random_kernels_with_index_forms_batched_match_a_loop(seed):
+    """vmap, vmap of the gradient, grad of vmap and vmap of vmap of those programs against a loop over examples
+    (a refusal by design counts as passing, as in test_random_kernels_batched_match_a_loop)."""
+    _, outcome, message = _check_vmap_seed(seed, index_forms=True)
+    if outcome == "unusable":
+        pytest.skip(f"the oracles cannot judge this program: {message}")
+    assert outcome != "failed", message
+
+
 def test_logsumexp_generator_covers_its_constructs():
     corpus = "\n".join(program_for_seed(seed, logsumexp=True)[0] for seed in range(200))
     for construct in ("logsumexp(", "axis=0))", "axis=1)", "axis=-1, keepdims=True)[:, 0]", "axis=0, keepdims=True)"):
@@ -1210,10 +1252,10 @@ BATCH = 3
 VMAP_COMPOSITIONS = ("vmap", "vmap_grad", "grad_vmap", "vmap_vmap")
 
 
-def vmap_program(seed: int, rows: bool = False) -> tuple[str, tuple, tuple[str, ...], bool]:
+def vmap_program(seed: int, rows: bool = False, index_forms: bool = False) -> tuple[str, tuple, tuple[str, ...], bool]:
     """Program `seed` with its batched forms declared: `f_batched = vmap(f, in_axes)`, per-example gradients
     `vmap(f_grad)`, the gradient of a kernel summing `f_batched` (grad of vmap), and `vmap(vmap(f))`."""
-    text, wrt, as_tuple = program_for_seed(seed, rows=rows)
+    text, wrt, as_tuple = program_for_seed(seed, rows=rows, index_forms=index_forms)
     rnd = random.Random(seed ^ 0x5EED)
     in_axes = tuple(0 if rnd.random() < 0.6 else None for _ in PARAMS)
     if not any(in_axes):
@@ -1250,9 +1292,9 @@ def _same(got, expected, what):
                                    equal_nan=True, err_msg=what)
 
 
-def check_vmap_program(seed: int, rows: bool = False) -> str:
+def check_vmap_program(seed: int, rows: bool = False, index_forms: bool = False) -> str:
     """Raise AssertionError on a wrong number: every batched form against the loop over examples."""
-    text, in_axes, wrt, as_tuple = vmap_program(seed, rows)
+    text, in_axes, wrt, as_tuple = vmap_program(seed, rows, index_forms)
     module = load_source(text, "property_vmap_case.py")
     batched, examples = batched_inputs(seed, in_axes)
     with np.errstate(all="ignore"):
@@ -1278,11 +1320,11 @@ def check_vmap_program(seed: int, rows: bool = False) -> str:
     return "checked"
 
 
-def _check_vmap_seed(seed: int, rows: bool = False) -> tuple[int, str, str]:
+def _check_vmap_seed(seed: int, rows: bool = False, index_forms: bool = False) -> tuple[int, str, str]:
     from lifted.transpiler import TranspileError
 
     try:
-        return seed, check_vmap_program(seed, rows), ""
+        return seed, check_vmap_program(seed, rows, index_forms), ""
     except Unusable as exc:
         return seed, "unusable", str(exc)
     except TranspileError as exc:  # a boolean mask of batched values: each example would select a different

@@ -11,6 +11,7 @@ from ..builder import const
 from ..ir import Const
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
+from . import bitwise_api
 from .array_literals import array, array_like, asarray
 from .partition import partition
 from . import more_elementwise
@@ -340,6 +341,7 @@ for _prim in ("copysign", "heaviside", "nextafter", "logical_xor", "float_power"
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 2, f"np.{_prim}")
 FUNCTIONS.update(more_elementwise.FUNCTIONS)
 FUNCTIONS.update(reducer_keywords.FUNCTIONS)  # where=, initial=, dtype=; np.nansum ...; np.ptp
+FUNCTIONS.update(bitwise_api.FUNCTIONS)
 
 
 def _bind_keywords() -> None:

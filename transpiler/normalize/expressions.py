@@ -7,6 +7,7 @@ import libcst as cst
 
 from ..builder import Builder, const
 from ..errors import TranspileError
+from ..frontend.bitwise_api import check_python_ints
 from ..frontend.imports import AD_LIBRARIES, canonical_module
 from ..frontend.transform_declarations import declared_transform
 from ..ir import Atom, Const, If, Var
@@ -27,7 +28,11 @@ _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
     cst.FloorDivide: "floor_divide", cst.Modulo: "mod", cst.Power: "power", cst.MatrixMultiply: "matmul",
     cst.BitAnd: "logical_and", cst.BitOr: "logical_or",
+    cst.BitXor: "bitwise_xor", cst.LeftShift: "left_shift", cst.RightShift: "right_shift",
 }
+# `&` and `|` of two booleans stay the logical entries (bools in, a bool out); of integers they are bitwise
+_ON_INTEGERS = {"logical_and": "bitwise_and", "logical_or": "bitwise_or"}
+_BITWISE = frozenset({"bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift"})
 _COMPARE_PRIMS = {
     cst.LessThan: "less", cst.LessThanEqual: "less_equal", cst.GreaterThan: "greater",
     cst.GreaterThanEqual: "greater_equal", cst.Equal: "equal", cst.NotEqual: "not_equal",
@@ -106,15 +111,33 @@ class Expressions(Names):
         prim = _BINARY_PRIMS.get(type(node.operator))
         if prim is None:
             raise self.error(node, "this operator is not part of the kernel language",
-                             "use + - * / // % ** @, or & | on booleans")
+                             "use + - * / // % ** @ and & | ^ << >> ~")
         left, right = self.expr(node.left, builder, env), self.expr(node.right, builder, env)
         if is_container(left) or is_container(right):
             return self.container_operation(node, prim, left, right)
         left, right = self._atom(left, node.left), self._atom(right, node.right)
-        if prim in ("logical_and", "logical_or") and not (left.type.dtype == right.type.dtype == "bool"):
-            raise self.error(node, "`&` and `|` are supported on booleans only (bitwise integer operations are not)",
-                             "compare first: (x > 0) & (y > 0)")
-        return self._bind(builder, node, prim, [left, right])
+        if prim in _ON_INTEGERS and not (left.type.dtype == right.type.dtype == "bool"):
+            prim = _ON_INTEGERS[prim]
+        if prim in ("left_shift", "right_shift"):
+            self._check_python_shift(node, left, right)
+        result = self._bind(builder, node, prim, [left, right])
+        if prim in _BITWISE and not isinstance(result, Const):
+            check_python_ints(self, node, [left, right], result)
+        return result
+
+    def _check_python_shift(self, node, left: Atom, right: Atom) -> None:
+        """Python's shift of two Python ints raises for a negative count and grows past int64, which NumPy's and
+        C's do not: refused where the numbers are known (NumPy's arrays shift by any count, see primitives/bitwise)."""
+        if not (isinstance(left, Const) and isinstance(right, Const)):
+            return
+        a, b = left.value, right.value
+        if isinstance(b, int) and b < 0:
+            raise self.error(node, "a shift of Python ints by a negative count raises ValueError in Python",
+                             "shift by a count of 0 or more")
+        if isinstance(a, int) and isinstance(b, int) and isinstance(node.operator, cst.LeftShift) and \
+                not -2**63 <= a << min(b, 64) < 2**63:
+            raise self.error(node, "this shift of Python ints does not fit an int64 (Python's int grows, NumPy's "
+                             "and C's wrap)", "shift a NumPy integer, `np.int64(a) << b`, for NumPy's wrapping")
 
     def _expr_UnaryOperation(self, node: cst.UnaryOperation, builder, env) -> Value:
         operand = self.expr(node.expression, builder, env)
@@ -128,8 +151,8 @@ class Expressions(Names):
                 raise self.error(node, "`not` works on a boolean scalar", "use np.logical_not for arrays")
             return self._bind(builder, node, "not", [atom])
         atom = self._atom(operand, node.expression)
-        if atom.type.dtype != "bool":
-            raise self.error(node, "`~` is supported on booleans only", "use np.logical_not(mask)")
+        if atom.type.dtype != "bool":  # integers: the bitwise inverse (floats: refused by the entry's dtype rule)
+            return self._bind(builder, node, "invert", [atom])
         if atom.type.weak:  # (`~True` is -2 in Python: the bitwise inverse of the int 1)
             raise self.error(node, "`~` of a Python bool is the integer bitwise inverse in Python (`~True` is -2)",
                              "write `not b` for the negation")

@@ -17,6 +17,10 @@ def _as_tuples(value):
     return tuple(_as_tuples(v) for v in value.items) if isinstance(value, ListValue) else value
 
 
+def _is_index_array(item) -> bool:
+    return isinstance(item, Var) and item.type.shape != ()
+
+
 def _has_items(value) -> bool:
     return any(_has_items(v) for v in value) if isinstance(value, tuple) else True
 
@@ -30,12 +34,37 @@ class Indexing:
             return index_trick(self, base.path, node, builder, env)
         if isinstance(base, (tuple, ListValue, DictValue)):  # x.shape[0], a tuple result, a list, a dict
             return self.container_subscript(base, node, builder, env)
-        items = [self._subscript_item(e, builder, env) for e in node.slice]
+        items = self._subscript_items(node.slice, builder, env)
         if isinstance(base, Partitioned):  # np.partition(x, k)[k]: only its kth positions are NumPy's
             return read_partition(self, base, node, items, builder)
         atom = self._atom(base, node.value)
+        if not items and atom.type.weak:
+            raise self.error(node, "`x[()]` of a Python number raises TypeError in Python (it is not subscriptable)",
+                             "index a NumPy value (`np.float64(x)[()]`), or use the number itself")
+        if None in items and any(_is_index_array(i) for i in items):
+            atom, items = self._new_axes_first(atom, items, node, builder)
         args, index = self._index(atom, items)
         return self._bind(builder, node, "getitem", args, {"index": tuple(index)})
+
+    def _new_axes_first(self, atom: Atom, items: list, node, builder) -> tuple[Atom, list]:
+        """`x[i, None]` with an index array `i`: NumPy's new axis is a length-1 axis the index then takes whole, so
+        this is `np.expand_dims(x, 1)[i, :]`: the same axes in the same places (a None, as a slice, separates index
+        arrays, which then put their axes first: `x[i, None, j]`), read by the gathers Lifted has."""
+        if any(isinstance(i, Var) and i.type.dtype == "bool" and i.type.shape != () for i in items):
+            raise self.error(node, "a boolean mask combined with None (np.newaxis) is not supported",
+                             "index first, then add the axis: `x[mask][:, None]` or np.expand_dims(x[mask], 1)")
+        rank = atom.type.rank
+        if rank is None:
+            raise self.error(node, "an index array combined with None needs the indexed array's rank",
+                             'annotate the parameter it comes from, e.g. x: "f64[n,d]"')
+        consumed = sum(1 for i in items if i is not None and i is not Ellipsis)
+        if Ellipsis in items:
+            at = items.index(Ellipsis)
+            items = items[:at] + [slice(None)] * (rank - consumed) + items[at + 1:]
+        for position, item in enumerate(items):
+            if item is None:
+                atom = self._bind(builder, node, "expand_dims", [atom], {"axis": position})
+        return atom, [slice(None) if i is None else i for i in items]
 
     def _index(self, atom: Atom, items: list) -> tuple[list, list]:
         """Arguments and index structure for `atom[items]` (run-time integers become `Ref`s)."""
@@ -68,32 +97,47 @@ class Indexing:
                              f"{target.value.value}.copy()")
         if not isinstance(held, Var):
             raise self.error(target.value, "only arrays held by a name can be assigned into", "a[i] = v")
-        items = [self._subscript_item(e, builder, env) for e in target.slice]
+        items = self._subscript_items(target.slice, builder, env)
+        if None in items and any(_is_index_array(i) for i in items):
+            raise self.error(target, "assigning through an index array combined with None (np.newaxis) is not "
+                             "supported", "leave the None out (`a[i] = v`: the same elements), with the value "
+                             "reshaped to match")
         self.store_into(target.value.value, items, value, target, builder, env, combine)
+
+    def _subscript_items(self, elements, builder, env) -> list:
+        """The items of `x[...]`; one tuple (`x[()]`, `x[t]` with `t = (i, j)`) is the index itself, as in NumPy."""
+        if len(elements) == 1 and isinstance(elements[0].slice, cst.Index):
+            node = elements[0].slice.value
+            value = self.expr(node, builder, env)
+            if isinstance(value, tuple):
+                return [self._index_value(v, node, builder) for v in value]
+            return [self._index_value(value, node, builder)]
+        return [self._subscript_item(e, builder, env) for e in elements]
 
     def _subscript_item(self, element: cst.SubscriptElement, builder, env):
         item = element.slice
         if isinstance(item, cst.Slice):
             return slice(*(self._slice_bound(b, builder, env) for b in (item.lower, item.upper, item.step)))
-        value = self.expr(item.value, builder, env)
+        return self._index_value(self.expr(item.value, builder, env), item.value, builder)
+
+    def _index_value(self, value, item, builder):
+        """One index item from its value: None, `...`, an int, an integer scalar or array, a mask."""
         if value is None or value is Ellipsis:
             return value
-        if isinstance(value, tuple):
-            raise self.error(item.value, "a tuple inside an index is not supported", "write x[i, j]")
-        empty_list = isinstance(value, ListValue) and not _has_items(_as_tuples(value))
-        if isinstance(value, ListValue):  # `x[[0, 2]]`: NumPy reads a list in an index as the array it makes of it
-            value = array(self, item.value, builder, [_as_tuples(value)], {})
-        atom = self._atom(value, item.value)
+        empty_list = isinstance(value, (ListValue, tuple)) and not _has_items(_as_tuples(value))
+        if isinstance(value, (ListValue, tuple)):  # `x[[0, 2]]`, `x[(0, 2), 1]`: NumPy reads a sequence inside an
+            value = array(self, item, builder, [_as_tuples(value)], {})  # index as the array it makes of it
+        atom = self._atom(value, item)
         if empty_list:  # `x[[]]`: an empty list in an index is NumPy's empty array of positions (np.intp)
-            atom = self._bind(builder, item.value, "astype", [atom], {"dtype": "i64"})
+            atom = self._bind(builder, item, "astype", [atom], {"dtype": "i64"})
         if isinstance(atom, Const):
             if isinstance(atom.value, int) and not isinstance(atom.value, bool):
                 return atom.value
-            raise self.error(item.value, "array indices are integers", "use int literals or integer scalars")
+            raise self.error(item, "array indices are integers", "use int literals or integer scalars")
         if atom.type.dtype == "bool" and atom.type.shape != ():
             return atom  # a boolean mask
         if atom.type.dtype not in ("i32", "i64"):
-            raise self.error(item.value, "array indices must be integers (or a boolean mask array)",
+            raise self.error(item, "array indices must be integers (or a boolean mask array)",
                              "cast with .astype(np.int64)")
         return atom  # an integer scalar, or an integer array (a gather)
 

@@ -33,6 +33,8 @@ _AUG_PRIMS = {
     cst.AddAssign: "add", cst.SubtractAssign: "subtract", cst.MultiplyAssign: "multiply",
     cst.DivideAssign: "divide", cst.PowerAssign: "power", cst.MatrixMultiplyAssign: "matmul",
     cst.FloorDivideAssign: "floor_divide", cst.ModuloAssign: "mod",
+    cst.BitAndAssign: "bitwise_and", cst.BitOrAssign: "bitwise_or", cst.BitXorAssign: "bitwise_xor",
+    cst.LeftShiftAssign: "left_shift", cst.RightShiftAssign: "right_shift",
 }
 
 
@@ -164,6 +166,20 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._bind(builder, small, "check_assert", [condition], {"message": message})
         return None
 
+    def _in_place_dtype(self, node, current, result, builder):
+        """`a <op>= v` on an array computes in place in `a`'s dtype (NumPy's `out=a`, casting "same_kind": int64
+        into int32 wraps, float64 into float32 rounds); a result of another kind (a float into an int array)
+        raises UFuncTypeError in NumPy. A scalar (maybe a NumPy scalar, immutable) is rebound, promoted."""
+        kinds = {"bool": 0, "i32": 1, "i64": 1, "f32": 2, "f64": 2}
+        before, after = current.type, result.type
+        if not before.rank or after.dtype == before.dtype:
+            return result
+        if kinds[after.dtype] != kinds[before.dtype]:
+            raise self.error(node, f"this in-place update of a {before.dtype} array computes {after.dtype}, which "
+                             "NumPy cannot cast back into it (UFuncTypeError)",
+                             "write `a = a <op> v` for a new array, or convert `v` to the array's dtype first")
+        return self._bind(builder, node, "astype", [result], {"dtype": before.dtype})
+
     def _lower_small(self, small, builder: Builder, env):
         if isinstance(small, cst.Return):
             if small.value is None:
@@ -229,7 +245,9 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
                 return None
             current = self._atom(self._name(small.target, env), small.target)
             operand = self._atom(self.expr(small.value, builder, env), small.value)
-            self._bind_name(small.target.value, self._bind(builder, small, prim, [current, operand]), builder, env)
+            result = self._in_place_dtype(small, current, self._bind(builder, small, prim, [current, operand]),
+                                          builder)
+            self._bind_name(small.target.value, result, builder, env)
             return None
         if isinstance(small, cst.Pass):
             return None

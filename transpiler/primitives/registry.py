@@ -121,3 +121,4 @@ def _load_families() -> None:
         from . import (arithmetic, assertions, calls, creation, effects, elementwise, indexing,  # noqa: F401
                        linalg, logic, masked_reductions, matrix_functions, more_elementwise, nan_reductions,
                        python_numbers, reductions, scans, shape_ops, sorting, special, structured, tape)
+        from . import bitwise, integer_arithmetic  # noqa: F401

@@ -184,7 +184,7 @@ def render_index(index: tuple, args: list) -> list:
             items.append(cst.Ellipsis())
         else:
             items.append(cg.literal(item))
-    return items
+    return items or [cst.Tuple([])]  # `x[()]`: the whole array (of a 0-d one, its element as a NumPy scalar)
 
 
 def index_refs(index: tuple):
