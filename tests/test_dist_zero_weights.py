@@ -159,7 +159,8 @@ def test_a_parameter_named_d_is_not_the_die():
     assert "`d` is a local name here" in info.value.format()
 
 
-@pytest.mark.parametrize("body", ["dd = 3\n    return dd(2)", "lazy_sum = 1\n    return lazy_sum(2 @ d(2))"])
+@pytest.mark.parametrize("body", ["dd = 3\n    return dd(2)", "lazy_sum = 1\n    return lazy_sum(2 @ d(2))",
+                                  "d = d(6)\n    return d"])  # dice-nine's test_assert1: an UnboundLocalError
 def test_any_local_name_called_is_refused(body):
     with pytest.raises(TranspileError, match="is a local name here"):
         transpile_source("from lifted import dist\n\n" + _program(body), "prog.py")
