@@ -2,13 +2,15 @@
 
     python -m benchmarks.dice_nine_corpus /path/to/dice-nine                 # every test file
     python -m benchmarks.dice_nine_corpus /path/to/dice-nine --only test_fns.py --json out.json --show WRONG,bad
+    python -m benchmarks.dice_nine_corpus /path/to/dice-nine --only README.md   # the README's programs alone
 
 Reads, at run time, the test files of a dice-nine checkout (github.com/dpiponi/dice-nine, MIT; nothing of it is
 copied here). Each test's `@d9.dist` functions become the module a Lifted user would write: `@dist` (with
 `normalize=` kept and dice-nine's semiring object named as Lifted's semiring string), the helpers they call (the
 test's own nested functions) beside them, undecorated. Then the test itself runs twice, with `d9` standing for
 dice-nine (from the checkout's `src/`, where it imports) and for Lifted, so every `@d9.dist` call the test makes is
-recorded with its arguments and the test's own asserts check Lifted's answer. Each call is then classified:
+recorded with its arguments and the test's own asserts check Lifted's answer. The README's programs run too,
+called with small whole numbers (benchmarks/dice_nine_readme.py). Each call is then classified:
 
 * pass: Lifted's `fraction` answer equals dice-nine's exact one (dice-nine run again in `BigFraction`, or the
   brute-force oracle tests/dist_oracle.py where dice-nine cannot), its float64 answer dice-nine's `Real64` one, its
@@ -43,6 +45,7 @@ from benchmarks.dice_nine_checks import (SEMIRINGS, Call, LiftedPrograms, classi
 
 FILES = ("test_alg.py", "test_cmds.py", "test_errors.py", "test_fns.py", "test_ops.py", "test_regressions.py",
          "test_subscripts.py", "test_various.py")
+README = "README.md"  # its programs run too (`--only README.md` for those alone)
 ORDER = ("WRONG", "bad", "beyond", "refused", "python", "pass")
 
 
@@ -193,6 +196,9 @@ def run(checkout: Path, only: set[str] | None = None, use_dice_nine: bool = True
                             "note": note, "dice9_raises": reference is not None and reference.error is not None,
                             "test_dice9": _outcome(dice9_failure),
                             "test_lifted": _outcome(lifted_failure)})
+    if only is None or README in only:  # the README's programs (benchmarks/dice_nine_readme.py)
+        from benchmarks.dice_nine_readme import run_readme
+        records.extend(run_readme(checkout, folder, dice9))
     return records
 
 
@@ -219,7 +225,7 @@ def by_test(records: list[dict]) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkout", type=Path, help="a dice-nine checkout (its tests/ and src/)")
-    parser.add_argument("--only", help="comma-separated test files (test_fns.py,...)")
+    parser.add_argument("--only", help="comma-separated test files (test_fns.py,...; README.md)")
     parser.add_argument("--json", type=Path, help="write every record here")
     parser.add_argument("--show", default="WRONG,bad,beyond,refused,python", help="classes to list call by call")
     parser.add_argument("--no-dice-nine", action="store_true", help="do not import dice-nine (the oracle only)")

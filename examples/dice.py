@@ -34,10 +34,11 @@ def fight():
 
 
 @dist
-def eliminative_pool(a, d):
-    """Roll `a` attack dice and `d` danger dice; each danger die removes a matching attack die."""
+def eliminative_pool(a, danger):
+    """Roll `a` attack dice and `danger` danger dice; each danger die removes a matching attack die. (dice-nine's
+    README names the danger count `d`; in Python `d(6)` would then call that number.)"""
     actions = lazy_bincount(a @ d(6), 7)
-    for i in d @ d(6):
+    for i in danger @ d(6):
         actions[i] = max(actions[i] - 1, 0)
     if reduce_all(actions == 0):
         result = 0

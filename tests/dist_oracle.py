@@ -48,6 +48,22 @@ class _Streamed:
 
 
 class _Rewrite(ast.NodeTransformer):
+    def __init__(self):
+        self.local_names: list[set[str]] = [set()]  # per enclosing function: its parameters and assigned names
+
+    def visit_FunctionDef(self, node):
+        arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs + \
+            [a for a in (node.args.vararg, node.args.kwarg) if a is not None]
+        assigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.local_names.append({a.arg for a in arguments} | assigned)
+        self.generic_visit(node)
+        self.local_names.pop()
+        return node
+
+    def _library_name(self, name: str) -> bool:
+        """`d` is the library's die unless the function binds `d` itself (Python then calls that value)."""
+        return name not in self.local_names[-1]
+
     def visit_BinOp(self, node):
         self.generic_visit(node)
         if isinstance(node.op, ast.MatMult):
@@ -61,7 +77,7 @@ class _Rewrite(ast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and node.func.id in ("d", "dd"):
+        if isinstance(node.func, ast.Name) and node.func.id in ("d", "dd") and self._library_name(node.func.id):
             node.func = ast.Name("_" + node.func.id, ast.Load())
         if isinstance(node.func, ast.Name) and node.func.id in ("sum", "max", "min") \
                 and any(isinstance(arg, ast.Starred) for arg in node.args):
@@ -70,7 +86,7 @@ class _Rewrite(ast.NodeTransformer):
 
     def visit_Subscript(self, node):
         self.generic_visit(node)
-        if isinstance(node.value, ast.Name) and node.value.id == "d":
+        if isinstance(node.value, ast.Name) and node.value.id == "d" and self._library_name("d"):
             node.value = ast.Name("_dw", ast.Load())
         return node
 
@@ -204,7 +220,8 @@ def _plain(value):
 
 def enumerate_distribution(source: str, name: str, args=(), normalize: bool = False,
                            failures: list | None = None) -> dict:
-    """{outcome: Fraction} for the dist function `name` defined (with any helpers) in `source`. A run that
+    """{outcome: Fraction} for the dist function `name` defined (with any helpers) in `source`: every outcome
+    some run returns, a weight of 0 included (`importance(0)`, a `d[a:b:0]` value, amplitudes that cancel). A run that
     raises raises here, unless `failures` is a list: then its exception is appended and the other runs go on
     (which exceptions Python raises in some world, whatever order the worlds run in)."""
     tree = _Rewrite().visit(ast.parse(textwrap.dedent(source)))
@@ -240,7 +257,6 @@ def enumerate_distribution(source: str, name: str, args=(), normalize: bool = Fa
         if position < 0:
             break
         prefix = [c for c, _ in choices[:position]] + [choices[position][0] + 1]
-    table = {k: v for k, v in table.items() if abs(v) > 1e-12 or (v != 0 and not isinstance(v, complex))}
     if normalize:
         total = sum(table.values())
         table = {k: v / total for k, v in table.items()}

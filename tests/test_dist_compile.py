@@ -156,14 +156,15 @@ def _expressions(names: list[str], bools: bool = False):
 def programs(draw, complex_weights: bool = False, parameter: bool = False, bools: bool = False):
     """Random dist programs: assignments, random `if`s, loops, conditioning, generators, shifts, `and`/`or`,
     lists written through an alias, list repetition and comparison, arrays updated at several random indices,
-    draws `d[a:b, ...]` whose bounds differ between worlds
+    draws `d[a:b, ...]` whose bounds differ between worlds, worlds of weight 0, dice-nine's README dice pool
     (and, with `complex_weights`, complex `importance` weights; with `parameter`, a parameter `p` (a whole
     number 0..3) read like any value and as the weight of draws, for vmap; with `bools`, Python bools in the
     expressions, and bools, ints, floats and complex numbers written into lists, which widen)."""
     names: list[str] = []
     readable = ["p"] if parameter else []  # read, never assigned (it stays a valid weight)
     lines = []
-    kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid", "repeat", "bounds"]
+    kinds = ["assign", "assign", "if", "for", "assert", "generator", "alias", "grid", "repeat", "bounds", "zero",
+             "pool"]
     if parameter:
         kinds += ["weighted", "weighted", "bump"]
     if bools:
@@ -240,6 +241,18 @@ def programs(draw, complex_weights: bool = False, parameter: bool = False, bools
                                          f"reduce_sum(x{index}) + max(x{index})", f"({first} in x{index}) + 1",
                                          f"sum(x{index}) * (x{index}[{at[0]}] == x{index}[{at[1]}])"]))
             lines.append(f"    {target} = {read}")
+            names.append(target)
+        elif kind == "zero":  # worlds of weight 0: their outcomes stay in the answer (as dice-nine and Python keep them)
+            lines.append(draw(st.sampled_from([f"    importance({draw(st.sampled_from(names))} > 1)",
+                                               f"    {target} = d[0:1:0, 2:3:1] + {expr}"])))
+            if lines[-1].startswith(f"    {target} ="):
+                names.append(target)
+        elif kind == "pool":  # dice-nine's README dice pool: counts, removals at random indices, the last left
+            lines += [f"    c{index} = lazy_bincount(2 @ d(3), 4)", f"    for j{index} in 1 @ d(3):",
+                      f"        c{index}[j{index}] = max(c{index}[j{index}] - 1, 0)",
+                      f"    if reduce_all(c{index} == 0):", f"        r{index} = 0", "    else:",
+                      f"        r{index} = last(c{index} > 0)",
+                      f"    {target} = r{index} + 4 * reduce_sum(bincount(c{index}, 3)[1:])"]
             names.append(target)
         elif kind == "weight":
             cond = draw(st.sampled_from(names))

@@ -10,6 +10,7 @@ from fractions import Fraction
 import pytest
 
 from benchmarks.dice_nine_corpus import collect_tests, counts, run
+from benchmarks.dice_nine_readme import README_ARGUMENTS, readme_programs
 from lifted.transpiler import TranspileError, transpile_source
 from tests.dist_oracle import enumerate_distribution
 
@@ -216,6 +217,43 @@ def test_the_driver_writes_lifted_programs_and_classifies_every_call(tmp_path):
     assert by_program["TestErrors.test_lists_are_arrays", "f"]["class"] == "refused"
     assert counts(records) == {"pass": 3, "refused": 2}
     assert math.isclose(11 / 36, 1 - (5 / 6) ** 2)
+
+
+README = """
+INTRO
+-----
+A very simple example is
+
+```
+@d9.dist
+def f():
+    return d(6)
+```
+
+A pool (the README names the defence count `d`, and still draws `d(6)`):
+
+```
+@d9.dist
+def f(a, d):
+  return lazy_sum(a @ d(6)) - lazy_sum(d @ d(6))
+```
+
+```
+pip install dice-nine
+```
+"""
+
+
+def test_the_driver_runs_the_readme_programs(tmp_path):
+    """Each README block with a `@d9.dist` function, called with small whole numbers for its parameters."""
+    (tmp_path / "README.md").write_text(README)
+    found = readme_programs(tmp_path)
+    assert [test.name for test, _ in found] == ["line7", "line15"]
+    assert found[0][0].programs["f"] == "from lifted import dist\n\n\n@dist\ndef f():\n    return d(6)\n"
+    records = run(tmp_path, only={"README.md"}, use_dice_nine=False)
+    assert [(r["test"], r["program"], r["class"]) for r in records] == \
+        [("line7", "f()", "pass")] + [("line15", f"f{args!r}", "refused") for args in README_ARGUMENTS[2]]
+    assert "`d` is a local name here" in records[-1]["note"]
 
 
 # -- a Python list with a number: Python's meaning, never dice-nine's item-by-item one ---------------------

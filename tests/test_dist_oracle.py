@@ -366,9 +366,9 @@ def test_normalize_after_conditioning():
 def test_pool_example_small():
     check("""
         @dist
-        def f(a, d):
+        def f(a, n):
             actions = lazy_bincount(a @ d(6), 7)
-            for i in d @ d(6):
+            for i in n @ d(6):
                 actions[i] = max(actions[i] - 1, 0)
             if reduce_all(actions == 0):
                 result = 0

@@ -336,17 +336,23 @@ class Worlds:
         return self.answer(len(items), normalize, is_tuple)
 
     def answer(self, count: int, normalize: bool, is_tuple: bool) -> dict:
-        """{outcome: weight} of a merged table whose columns are the results `_r0` .. `_r{count-1}`."""
+        """{outcome: weight} of a merged table whose columns are the results `_r0` .. `_r{count-1}`.
+
+        Every outcome some world reaches is kept, whatever it weighs: `importance(0)`, a `d[a:b:0]` range and
+        amplitudes that cancel give an outcome of weight exactly 0 (as Python running the program reaches it,
+        and as dice-nine keeps it); only an `assert` removes worlds."""
         weights = self.weights
         if normalize:
             total = self.semiring.total(weights)
-            if not len(weights) or bool(np.all(self.semiring.is_zero(total))):
+            if not len(weights):
                 raise ZeroDivisionError("normalize=True, but no world is left to normalize over (every world "
                                         "failed an `assert`)")
+            if bool(np.all(self.semiring.is_zero(total))):
+                raise ZeroDivisionError("normalize=True, but the worlds' weights sum to 0 (an `importance` weight "
+                                        "of 0, or weights that cancel), so there is nothing to divide by")
             weights = self.semiring.divide(weights, total)
-        keep = ~np.asarray(self.semiring.is_zero(weights))
-        rows = [self.columns[f"_r{i}"][keep] for i in range(count)]
-        scalars = self.semiring.scalars(weights[keep])
+        rows = [self.columns[f"_r{i}"] for i in range(count)]
+        scalars = self.semiring.scalars(weights)
         outcomes = [_outcome(column) for column in rows]
         table = {}
         for index, weight in enumerate(scalars):

@@ -53,6 +53,27 @@ class Scope:
     def __init__(self, prefix: str, env: dict | None = None):
         self.prefix = prefix
         self.env: dict[str, Binding] = env or {}
+        self.assigned: frozenset[str] = frozenset()  # every name the function binds (local throughout, in Python)
+
+
+def assigned_names(fn: cst.FunctionDef) -> frozenset[str]:
+    """The names `fn` binds anywhere (its parameters, assignment and loop targets): Python's locals of `fn`."""
+    names = {param.name.value for param in fn.params.params}
+
+    class Collect(cst.CSTVisitor):
+        def visit_AssignTarget(self, node):
+            names.update(target_names(node.target))
+
+        def visit_AugAssign(self, node):
+            names.update(target_names(node.target))
+
+        def visit_AnnAssign(self, node):
+            names.update(target_names(node.target))
+
+        def visit_For(self, node):
+            names.update(target_names(node.target))
+    fn.body.visit(Collect())
+    return frozenset(names)
 
 
 RESERVED = {"np", "dice", "normalize", "semiring", "range", "len", "min", "max", "print", "int", "float",

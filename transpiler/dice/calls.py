@@ -23,6 +23,13 @@ class CallLowering:
         positional = [a for a in node.args if a.keyword is None]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         handler = getattr(self, "call_" + name, None)
+        if name in self.scope.env or name in self.scope.assigned:  # dice-nine's README: `def f(a, d)`, `d(6)`
+            raise self.error(
+                f"`{name}` is a local name here (a parameter or a variable of this function), so `{name}(...)` "
+                f"calls its value, not the function `{name}`: Python raises a TypeError (a number or an array is "
+                "not callable), or an UnboundLocalError before the name is assigned",
+                node.func, f"rename the parameter or variable (say `{name}_count`), so that `{name}(...)` calls "
+                "the function again")
         if name in self.functions or name in self.dists:
             if name in self.call_stack:
                 self.recursive_calls += 1

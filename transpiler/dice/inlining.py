@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .bindings import STREAM, VALUE, Binding, Scope, find_yield, is_ref, is_return
+from .bindings import STREAM, VALUE, Binding, Scope, assigned_names, find_yield, is_ref, is_return
 from .values import Stream, Val
 
 
@@ -52,6 +52,7 @@ class InliningLowering:
     def enter_function(self, fn: cst.FunctionDef, node, args: dict) -> Scope:
         """A fresh scope for one inlined call of `fn`, its parameters bound to the arguments."""
         inner = Scope(f"{self.fresh(fn.name.value)}.")
+        inner.assigned = assigned_names(fn)
         for key, value in args.items():
             if isinstance(value, Stream):
                 inner.env[key] = Binding(STREAM, stream=value)

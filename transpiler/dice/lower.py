@@ -17,7 +17,8 @@ from .. import codegen as cg
 from ..errors import SourceLoc, TranspileError
 from . import ir
 from .aliases import AliasLowering
-from .bindings import FIXED, RANDOM, RESERVED_PARAMS, TABLE, Binding, Scope, bind_table, find_yield, is_return
+from .bindings import (FIXED, RANDOM, RESERVED_PARAMS, TABLE, Binding, Scope, assigned_names, bind_table, find_yield,
+                       is_return)
 from .calls import CallLowering
 from .conditionals import ConditionalLowering
 from .control import ControlFlowLowering
@@ -190,6 +191,7 @@ class Lowerer(StatementLowering, ControlFlowLowering, ConditionalLowering, Expre
         """The body of `fn` over `table`, and its parameters as the generated function takes them; `in_axes`
         (vmap: parameter -> axis) makes those parameters columns holding one value per example."""
         self.table = table
+        self.scope.assigned = assigned_names(fn)
         params = []
         in_axes = in_axes or {}
         self.batched = tuple(in_axes)

@@ -2,9 +2,9 @@ from lifted import dist
 
 
 @dist(normalize=True)
-def pool(a, d):
+def pool(a, danger):
     actions = lazy_bincount(a @ d(6), 7)
-    for i in d @ d(6):
+    for i in danger @ d(6):
         actions[i] = max(actions[i] - 1, 0)
     if reduce_all(actions == 0):
         result = 0
