@@ -217,13 +217,8 @@ class ReversedControlFlow:
 
     def _in_block(self, block: list, make):
         """Emit into an already built block; what is computed there is not reused outside it."""
-        builder = self.builder
-        saved, builder.eqns, note, builder.note = builder.eqns, block, builder.note, None
-        computed = dict(builder.computed)
-        try:
+        with self.builder.into(block):
             return make()
-        finally:
-            builder.eqns, builder.note, builder.computed = saved, note, computed
 
 
 def _after_loop(slot: Var, init: Atom, following: Atom) -> TensorType:

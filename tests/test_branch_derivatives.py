@@ -1,0 +1,113 @@
+"""Derivatives over an `if` or a loop whose values have sizes the types leave open or only one branch computes.
+
+The minimal programs of what the view fuzzer found (tests/test_property_views.py, seeds 105, 112, 113, 249 and
+293): each crashed the generated code with an UnboundLocalError, never a wrong number, but on every call.
+* reverse mode: a size computed for one branch's adjoint (`n_minus_1 = n - 1`, the zeros of a slice's adjoint)
+  was read again by the other branch's, where it was never assigned (`Builder.into` scopes such sizes to a block);
+* forward mode: the zero tangent of a loop slot (or of a branch's merged value) whose size the types leave open
+  (`?`: `x[:3]` meets an `f64[n]`) read that size from the slot itself, before the loop assigns it; it is read
+  from the value entering the slot now.
+
+Each program is checked against Python itself: its value, its gradient against central finite differences of
+the untouched source and against autograd (the programs are functional, so autograd runs the source as it
+is), `hessian`, `jvp(grad)`, `vjp(grad)` and `grad(grad)` against autograd and finite differences of the checked
+gradient, on both sides of the branch; then every generated function on the C CPU target against the NumPy
+backend.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck import check_against_python, check_second_order, load_source
+from test_c_backend import assert_agree, c_module
+
+HEAD = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+'''
+PROGRAMS = {
+    # the else branch's adjoint of `v` (a slice, `n-1` long) is a broadcast sized `n - 1`; the then branch's is
+    # zeros of that size, made first (seed 105)
+    "slice_adjoint_on_one_branch": '''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    v = x[1:]
+    if s > 0.0:
+        r = s * 2.0
+    else:
+        r = np.sum(v) * np.sin(s)
+    return r + np.sum(np.sin(x))
+''',
+    # `acc` enters the loop as `f64[n]` and leaves it as `?` (it meets `x[:3]`): its zero tangent on entry
+    # (`np.ones` has none) is sized like `acc` itself (seeds 112, 113, 249)
+    "loop_slot_of_open_size": '''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    v = x[:3] * 1.0
+    acc = np.ones(len(x))
+    for i in range(2):
+        acc = acc * s + v
+    return np.sum(acc * x)
+''',
+    # `a` is `f64[n]` on one path and `x[:3]` on the other: each path's tangent is sized like its own value
+    # (seed 293)
+    "branch_values_of_two_sizes": '''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    a = x * 1.0
+    if s > 0.0:
+        a = a * s
+    else:
+        a = x[:3] * s
+    return np.sum(a * a)
+''',
+    # the same in a `while` whose trip count depends on the data, inside `hessian` and `jvp(grad)`
+    "while_slot_of_open_size": '''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    v = x[:3] * 1.0
+    acc = np.ones(len(x))
+    k = 0
+    while k < 4 and np.sum(acc) < 8.0:
+        acc = acc * np.cos(s) + v * v
+        k += 1
+    return np.sum(acc * x)
+''',
+}
+
+
+def _args(s: float) -> list:
+    return [np.array([0.3, -0.7, 1.1]), s]
+
+
+@pytest.mark.parametrize("s", [0.6, -0.6])
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_gradients_match_python(name, s):
+    text = HEAD + PROGRAMS[name] + '\n\ng = grad(f, wrt=("x", "s"))\n'
+    check_against_python(text, _args(s))
+
+
+@pytest.mark.parametrize("s", [0.6, -0.6])
+@pytest.mark.parametrize("position", [0, 1])
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_second_derivatives_match_python(name, position, s):
+    check_second_order(HEAD + PROGRAMS[name], _args(s), position)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_every_function_on_the_cpu_target(name, tmp_path):
+    text = HEAD.replace("grad, kernel", "grad, hessian, jvp, kernel, vjp") + PROGRAMS[name] + (
+        '\n\ng = grad(f, wrt=("x", "s"))\nf_x = grad(f, wrt="x")\nf_hvp = jvp(f_x, wrt="x")\n'
+        'f_hess = hessian(f, wrt="x")\nf_s = grad(f, wrt="s")\nf_ss = grad(f_s, wrt="s")\nf_vjp = vjp(f_x, wrt="x")\n')
+    reference = load_source(text, f"{name}.py")
+    compiled, _ = c_module(text, tmp_path, name)
+    direction = np.array([0.5, -1.0, 2.0])
+    for s in (0.6, -0.6):
+        for function, extra in (("f", ()), ("g", ()), ("f_x", ()), ("f_hvp", (direction,)), ("f_hess", ()),
+                                ("f_s", ()), ("f_ss", ()), ("f_vjp", (direction,))):
+            args = _args(s) + list(extra)
+            assert_agree(getattr(compiled, function)(*args), getattr(reference, function)(*args),
+                         f"{name}.{function} at s={s}")
