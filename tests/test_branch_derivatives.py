@@ -8,6 +8,11 @@ The minimal programs of what the view fuzzer found (tests/test_property_views.py
   (`?`: `x[:3]` meets an `f64[n]`) read that size from the slot itself, before the loop assigns it; it is read
   from the value entering the slot now.
 
+vmap (found by tests/test_property_branches.py, its seed 0): one element read out of an array is a new scalar for
+one example, but the batch's column of those elements is a view, which an in-place update of the array after the
+read changed (`v = a[1]; a[1] = 0.0`, and the reverse sweep of `a[1] = a[2]` reads so): a wrong number, now a
+copy where an update follows the read (transforms/batch_copies.py).
+
 Each program is checked against Python itself: its value, its gradient against central finite differences of
 the untouched source and against autograd (the programs are functional, so autograd runs the source as it
 is), `hessian`, `jvp(grad)`, `vjp(grad)` and `grad(grad)` against autograd and finite differences of the checked
@@ -21,6 +26,7 @@ import pytest
 
 from gradcheck import check_against_python, check_second_order, load_source
 from test_c_backend import assert_agree, c_module
+from vmap_oracle import loop
 
 HEAD = '''
 import numpy as np
@@ -111,3 +117,51 @@ def test_every_function_on_the_cpu_target(name, tmp_path):
             args = _args(s) + list(extra)
             assert_agree(getattr(compiled, function)(*args), getattr(reference, function)(*args),
                          f"{name}.{function} at s={s}")
+
+
+# vmap: an element read, then its array updated in place; the same in the reverse sweep of `a[1] = a[2]`
+VMAP_PROGRAMS = {
+    "element_read_before_its_update": '''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    a = x * 1.0
+    v = a[1]
+    a[1] = 0.0
+    a[2] += v
+    return a[2] + v * s
+''',
+    "element_moved_in_a_branch": '''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    a = x[:3] * 1.0
+    if x[3] > 0.0:
+        a[1] = a[2]
+    return a[1] * x[0] * s
+''',
+}
+VMAPPED = '''
+
+g = grad(f, wrt=("x", "s"))
+f_x = grad(f, wrt="x")
+f_v = vmap(f, in_axes=(0, None))
+f_vx = vmap(f_x, in_axes=(0, None))
+f_xv = vmap(grad(f, wrt="x"), in_axes=(0, 0))
+'''
+
+
+def _batch() -> np.ndarray:
+    return np.random.default_rng(3).normal(size=(6, 5))  # x[3] of either sign among the examples
+
+
+@pytest.mark.parametrize("name", sorted(VMAP_PROGRAMS))
+def test_vmap_keeps_an_elements_value_after_its_array_is_updated(name, tmp_path):
+    text = HEAD.replace("grad, kernel", "grad, kernel, vmap") + VMAP_PROGRAMS[name] + VMAPPED
+    xs = _batch()
+    check_against_python(text, [xs[0], 0.7])
+    module = load_source(text, f"{name}.py")
+    compiled, _ = c_module(text, tmp_path, name)
+    ss = np.linspace(-1.0, 1.0, len(xs))
+    for target in (module, compiled):
+        assert_agree(target.f_v(xs, 0.7), loop(module.f, [xs, 0.7], (0, None)), f"{name}.f_v")
+        assert_agree(target.f_vx(xs, 0.7), loop(module.f_x, [xs, 0.7], (0, None)), f"{name}.f_vx")
+        assert_agree(target.f_xv(xs, ss), loop(module.f_x, [xs, ss], (0, 0)), f"{name}.f_xv")
