@@ -13,6 +13,11 @@ one example, but the batch's column of those elements is a view, which an in-pla
 read changed (`v = a[1]; a[1] = 0.0`, and the reverse sweep of `a[1] = a[2]` reads so): a wrong number, now a
 copy where an update follows the read (transforms/batch_copies.py).
 
+A basic-indexing view of another view (`np.reshape(a, (5, 1))[:, 0]`, `np.flip(a)[1:]`) read after `a` is updated in
+place (view seeds 1017 and 1240 read it in a conditional expression): it was recomputed from the reshape, which
+kept the old elements, a wrong value; it is refused where it is read now, as the reshape itself is
+(normalize/alias.py). One indexed straight from the array is still recomputed (Python's values).
+
 Each program is checked against Python itself: its value, its gradient against central finite differences of
 the untouched source and against autograd (the programs are functional, so autograd runs the source as it
 is), `hessian`, `jvp(grad)`, `vjp(grad)` and `grad(grad)` against autograd and finite differences of the checked
@@ -25,6 +30,7 @@ import numpy as np
 import pytest
 
 from gradcheck import check_against_python, check_second_order, load_source
+from lifted.transpiler import TranspileError
 from test_c_backend import assert_agree, c_module
 from vmap_oracle import loop
 
@@ -165,3 +171,30 @@ def test_vmap_keeps_an_elements_value_after_its_array_is_updated(name, tmp_path)
         assert_agree(target.f_v(xs, 0.7), loop(module.f, [xs, 0.7], (0, None)), f"{name}.f_v")
         assert_agree(target.f_vx(xs, 0.7), loop(module.f_x, [xs, 0.7], (0, None)), f"{name}.f_vx")
         assert_agree(target.f_xv(xs, ss), loop(module.f_x, [xs, ss], (0, 0)), f"{name}.f_xv")
+
+
+# a view of `a` indexed again (a basic index of a reshape, a flip), read after `a` is updated in place
+VIEW_OF_VIEW = '''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    a = x * 1.0
+    v = {view}
+    a += 1.0
+    return {read}
+'''
+
+
+@pytest.mark.parametrize("view", ["np.reshape(a, (5, 1))[:, 0]", "np.flip(a)[1:]", "np.expand_dims(a, 1)[:, 0][1:]"])
+@pytest.mark.parametrize("read", ["np.sum(v)", "x[4] if s > 1.0 else v[1]"])
+def test_an_index_of_another_view_read_after_the_update_is_refused_where_it_is_read(view, read):
+    text = HEAD + VIEW_OF_VIEW.format(view=view, read=read)
+    with pytest.raises(TranspileError) as error:
+        load_source(text)
+    assert error.value.loc is not None and error.value.loc.line == text.splitlines().index(f"    return {read}") + 1
+    assert "`v`" in str(error.value) and "view of `a`" in str(error.value)
+
+
+@pytest.mark.parametrize("view", ["a[::-1][1:]", "a[1:][::2]"])
+def test_an_index_of_an_index_read_after_the_update_sees_it(view):
+    text = HEAD + VIEW_OF_VIEW.format(view=view, read="np.sum(v * v) * s") + '\n\ng = grad(f, wrt=("x", "s"))\n'
+    check_against_python(text, _args(0.6))

@@ -141,8 +141,11 @@ class Aliasing:
                     if parent is None:
                         break
                     chain = parent[0]
-                if not hit and var is not array and id(var) not in self._view_op and (
-                        self._root(var) is array or id(self._root(var)) in partners):
+                # a basic-indexing view is recomputed from the array it indexes (`chain`, the top of its chain of
+                # `getitem`s): where that is `array` itself, right; where it is another view of `array` (a reshape,
+                # a flip), which no name holds to be recomputed in turn, the view would keep the old elements
+                if not hit and chain is not array and id(chain) not in self._view_op and (
+                        self._root(chain) is array or id(self._root(chain)) in partners):
                     hit, why = True, f"it may be a view of `{name}`"
                 if hit:
                     env[other] = Stale(name, line, why or "it may share its array")
