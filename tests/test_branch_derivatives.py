@@ -6,7 +6,8 @@ The minimal programs of what the view fuzzer found (tests/test_property_views.py
   was read again by the other branch's, where it was never assigned (`Builder.into` scopes such sizes to a block);
 * forward mode: the zero tangent of a loop slot (or of a branch's merged value) whose size the types leave open
   (`?`: `x[:3]` meets an `f64[n]`) read that size from the slot itself, before the loop assigns it; it is read
-  from the value entering the slot now.
+  from the value entering the slot now; so is a reverse loop's zero cotangent for a slot, from the value after the
+  loop (an inner loop's slot exists inside it only, and the outer reverse sweep never read it from a tape).
 
 vmap (found by tests/test_property_branches.py, its seed 0): one element read out of an array is a new scalar for
 one example, but the batch's column of those elements is a view, which an in-place update of the array after the
@@ -75,6 +76,24 @@ def f(x: "f64[n]", s: "f64[]"):
     else:
         a = x[:3] * s
     return np.sum(a * a)
+''',
+    # an inner `while` whose slot of open size gets no cotangent after it (only a condition reads it there) and
+    # one from an early `return`: its zero cotangent was sized from the slot, which the outer loop's reverse sweep
+    # never read back from its tape (branch fuzzer seeds 82, 83)
+    "inner_while_slot_without_cotangent": '''
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    r = 0.0
+    for i in range(2):
+        acc = np.zeros_like(x)
+        c = 0
+        while c < 3:
+            acc = acc * s + np.reshape(x, (3, 1))[:, 0]
+            if acc[0] > 0.4:
+                return np.sum(acc * acc) + r
+            c += 1
+        r = r + s * (1.0 if acc[1] > 0.0 else 2.0)
+    return r
 ''',
     # the same in a `while` whose trip count depends on the data, inside `hessian` and `jvp(grad)`
     "while_slot_of_open_size": '''
