@@ -123,9 +123,17 @@ class Builder:
     def block(self) -> Iterator[list]:
         """Collect statements into a nested block (a branch or loop body); values computed inside it are
         not reused after it, since the block may not run."""
+        with self.into([]) as eqns:
+            yield eqns
+
+    @contextmanager
+    def into(self, block: list) -> Iterator[list]:
+        """Append to a nested block built before (a branch's reverse, given the merged adjoints' last steps
+        after both branches are reversed), scoped as `block()`: a size computed there (`n_minus_1`) is not
+        read on the other branch, where it was never assigned."""
         saved_eqns, saved_computed, saved_note = self.eqns, dict(self.computed), self.note
         saved_dims, saved_definitions = dict(self.dim_vars), dict(self.definitions)
-        self.eqns, self.note = [], None  # a pending note belongs to the statement that holds this block
+        self.eqns, self.note = block, None  # a pending note belongs to the statement that holds this block
         try:
             yield self.eqns
         finally:

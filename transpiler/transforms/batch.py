@@ -33,6 +33,7 @@ from ..primitives.batching import BatchContext
 from ..primitives.registry import lookup
 from ..primitives.symbolic import Sym
 from ..analysis.python_numbers import python_number_merges
+from .batch_copies import element_reads_overwritten
 from .batch_if import BatchedBranches
 from .batch_loops import BatchedLoops
 from .batch_masks import BatchedMasks, Selection
@@ -71,6 +72,7 @@ def vmap(fn: Function, spec: BatchSpec) -> Function:
     batching = _Batching(builder, dim, spec.loc)
     batching.params = list(params)
     batching.number_merges = {id(m.slot): m for m in python_number_merges(fn)}
+    batching.copied_reads = element_reads_overwritten(fn)
     for param, new in zip(fn.params, params):
         batching.values[id(param)] = new
     builder.loc = fn.loc
@@ -149,6 +151,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         self.params: list[Var] = []
         self.number_merges: dict = {}  # id(slot) -> NumberMerge: slots a Python number may keep (refused batched)
         self.unset: set[int] = set()  # results of guarded parts that are None when no example took the part
+        self.copied_reads: set[int] = set()  # ids of scalar reads whose batched view an update would change
         self.ctx = BatchContext(Sym(builder, builder.dim(dim)) if dim in builder.dim_sources or dim in
                                 builder.dim_vars else None, self._batch_rule)
 
@@ -254,6 +257,13 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         result, batched = result if isinstance(result, tuple) else (result, True)
         atom = result.atom
         old = eqn.outs[0]
+        if id(eqn) in self.copied_reads and batched and isinstance(atom, Var):
+            definition = builder.definition(atom)
+            if definition is not None and definition.prim.shares_first(definition.args, definition.params):
+                if atom.temporary:  # (its name is the copy's, which keeps the source's)
+                    builder.scope.taken.discard(atom.name)
+                    atom.name = builder.scope.fresh("t")
+                atom = builder.bind("copy", [atom])  # the examples' scalars, not a view (batch_copies.py)
         if isinstance(atom, Var) and atom.temporary and not old.temporary and not prim.extra.get("in_place"):
             builder.rename(atom, old.name)  # `p` stays `p`
         self.set(old, atom, batched)

@@ -54,15 +54,12 @@ class BatchedBranches:
     def _lift_into(self, block: list, results: list, flags: list, olds: list, slots: list, loc) -> None:
         """Within `block` (already emitted), lift the unbatched results whose merge is batched (in the merge's
         dtype: `as_slot`); `olds` are the results of the function being batched, `slots` what they merge into."""
-        saved, self.builder.eqns = self.builder.eqns, block
-        try:
+        with self.builder.into(block):
             for i, flag in enumerate(flags):
                 if flag and not (isinstance(results[i], Const) and results[i].value is None):
                     results[i] = self.as_slot(results[i], olds[i], slots[i], loc)
                     if not self.is_batched(results[i]):
                         results[i] = self.lift(results[i], writable=True)
-        finally:
-            self.builder.eqns = saved
 
     def as_slot(self, value: Atom, old_value: Atom, slot: Var, loc) -> Atom:
         """`value` (the batched program's `old_value`) entering a batched slot: a merge's result, a loop's carried

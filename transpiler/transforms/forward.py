@@ -196,16 +196,22 @@ class _Tangents:
         if isinstance(value, Const) and value.value is None:
             return value  # a value kept on one path only (no tangent on the other either)
         tangent = self.tangents.get(id(value)) if isinstance(value, Var) else None
+        if tangent is None and like.type.shape == ():
+            return const(0.0)
+        # a tangent has its value's shape; sizes the types leave open are read from `value`, which exists here:
+        # `like` (a loop slot, a branch's merged value) is assigned only after this point
+        target = like
+        if isinstance(value, Var) and value.type.shape is not None and like.type.shape is not None \
+                and len(value.type.shape) == len(like.type.shape):
+            target = value
         if tangent is None:
-            if like.type.shape == ():
-                return const(0.0)
-            shape = builder.shape_atoms(like.type, like)
+            shape = builder.shape_atoms(target.type, target)
             if shape is None:
-                return builder.bind("zeros_like", [like], {"dtype": like.type.dtype} if like.type.dtype != "f64"
-                                    else None)
+                return builder.bind("zeros_like", [target], {"dtype": like.type.dtype}
+                                    if like.type.dtype != "f64" or target.type.dtype != "f64" else None)
             return builder.bind("zeros", shape, {"dtype": like.type.dtype})
-        if not (tangent.type.shape == like.type.shape or like.type.shape is None):
-            tangent = materialize(Sym(builder, tangent), like.type, Sym(builder, like)).atom
+        if not (tangent.type.shape == target.type.shape or target.type.shape is None):
+            tangent = materialize(Sym(builder, tangent), target.type, Sym(builder, target)).atom
         if like.type.is_float and tangent.type.dtype != like.type.dtype and not tangent.type.weak:
             # a tangent has its value's dtype: one type where paths merge (float32 where float64 met it)
             tangent = builder.bind("astype", [tangent], {"dtype": like.type.dtype})

@@ -97,7 +97,9 @@ class ReversedControlFlow:
         # a slot the body updates in place carries an adjoint of its own, written in place by the updates'
         # pull-backs: one copy before the reverse loop instead of one (or three) per iteration
         updated = {i for i in slots if updates_in_place(loop.body, loop.carried[i])}
-        ct_inits = [self.owned(out_cts[i], loop.outs[i]) if i in updated else self._exact(out_cts[i], loop.carried[i])
+        # (sized like the value after the loop: the slot itself exists inside the loop only, which matters where
+        # this loop is in another and its reverse sweep reads the value back from the outer loop's tape)
+        ct_inits = [self.owned(out_cts[i], loop.outs[i]) if i in updated else self._exact(out_cts[i], loop.outs[i])
                     for i in slots]
         acc_inits = [self._exclusive(v) for v in outer]
         ct_slots = [Var(builder.scope.fresh("d" + loop.carried[i].name), loop.carried[i].type) for i in slots]
@@ -217,13 +219,8 @@ class ReversedControlFlow:
 
     def _in_block(self, block: list, make):
         """Emit into an already built block; what is computed there is not reused outside it."""
-        builder = self.builder
-        saved, builder.eqns, note, builder.note = builder.eqns, block, builder.note, None
-        computed = dict(builder.computed)
-        try:
+        with self.builder.into(block):
             return make()
-        finally:
-            builder.eqns, builder.note, builder.computed = saved, note, computed
 
 
 def _after_loop(slot: Var, init: Atom, following: Atom) -> TensorType:
