@@ -980,22 +980,28 @@ LIFTED_KERNEL void last_state_grad_k0(const int64_t n, const int64_t d0,
 // last_state_grad_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_data,
-    double* __restrict__ t_15_out)
+    const int64_t n_1,
+    double* __restrict__ t_15_out,
+    double* __restrict__ zero_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
         LIFTED_LOCAL(double, t_15);
+        LIFTED_LOCAL(double, zero);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double dy_2 = dy_2_data[i];
             // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
             LIFTED_AT(t_15) = (dy_2 / 6.0);
+            // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+            LIFTED_AT(zero) = 0;
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             t_15_out[i] = LIFTED_AT(t_15);
+            zero_out[i] = LIFTED_AT(zero);
         }
     }
 }
@@ -1003,9 +1009,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
 
 LIFTED_KERNEL void last_state_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_data,
-    double* __restrict__ t_15_out)
+    const int64_t n_1,
+    double* __restrict__ t_15_out,
+    double* __restrict__ zero_out)
 {
-    LIFTED_RUN(last_state_grad_k1_body, (n, d0, dy_2_data, t_15_out));
+    LIFTED_RUN(last_state_grad_k1_body, (n, d0, dy_2_data, n_1, t_15_out, zero_out));
 }
 
 // last_state_grad_k2: 1-d index space of n elements
@@ -1014,10 +1022,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
     const double h,
     const double* __restrict__ c_3_data,
     const double* __restrict__ dx_1_data,
-    const int64_t n_1,
     const double* __restrict__ x_data, const int64_t x_s0,
+    const double* __restrict__ zero_data,
     const double* __restrict__ dy_2_data,
     const double* __restrict__ c_2_data,
+    const int64_t n_1,
     const double t_3,
     const double* __restrict__ c_1_data,
     const double t,
@@ -1043,6 +1052,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double t_15 = t_15_data[i0 * t_15_s0];
                 const double c_3 = c_3_data[i];
                 const double dx_1 = dx_1_data[i];
+                const double zero = zero_data[i];
                 const double dy_2 = dy_2_data[i];
                 const double c_2 = c_2_data[i];
                 const double c_1 = c_1_data[i];
@@ -1053,7 +1063,6 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_17 = (t_16 * c_3);
                 const double dx_1_2 = (dx_1 + t_17);
-                const double zero = 0;
                 const double t_15_2 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
                 const double t_16_1 = (t_15_2 * h);
@@ -1172,6 +1181,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double t_15 = t_15_data[i0 * t_15_s0];
                 const double c_3 = c_3_data[i];
                 const double dx_1 = dx_1_data[i];
+                const double zero = zero_data[i];
                 const double dy_2 = dy_2_data[i];
                 const double c_2 = c_2_data[i];
                 const double c_1 = c_1_data[i];
@@ -1182,7 +1192,6 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_17 = (t_16 * c_3);
                 const double dx_1_2 = (dx_1 + t_17);
-                const double zero = 0;
                 const double t_15_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
                 const double t_16_1 = (t_15_2 * h);
@@ -1309,10 +1318,11 @@ LIFTED_KERNEL void last_state_grad_k2(const int64_t n, const int64_t d0,
     const double h,
     const double* __restrict__ c_3_data,
     const double* __restrict__ dx_1_data,
-    const int64_t n_1,
     const double* __restrict__ x_data, const int64_t x_s0,
+    const double* __restrict__ zero_data,
     const double* __restrict__ dy_2_data,
     const double* __restrict__ c_2_data,
+    const int64_t n_1,
     const double t_3,
     const double* __restrict__ c_1_data,
     const double t,
@@ -1320,7 +1330,7 @@ LIFTED_KERNEL void last_state_grad_k2(const int64_t n, const int64_t d0,
     double* __restrict__ dx_1_1_out,
     double* __restrict__ dy_3_out)
 {
-    LIFTED_RUN(last_state_grad_k2_body, (n, d0, t_15_data, t_15_s0, h, c_3_data, dx_1_data, n_1, x_data, x_s0, dy_2_data, c_2_data, t_3, c_1_data, t, c_data, dx_1_1_out, dy_3_out));
+    LIFTED_RUN(last_state_grad_k2_body, (n, d0, t_15_data, t_15_s0, h, c_3_data, dx_1_data, x_data, x_s0, zero_data, dy_2_data, c_2_data, n_1, t_3, c_1_data, t, c_data, dx_1_1_out, dy_3_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2467,6 +2477,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_y = {};
     lifted_view<double, 1> v_y_1 = {};
     lifted_view<double, 1> v_y_2 = {};
+    lifted_view<double, 1> v_zero = {};
     lifted_tape t_tape_c = {};
     lifted_tape t_tape_c_1 = {};
     lifted_tape t_tape_c_2 = {};
@@ -2477,14 +2488,16 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_8 = nullptr; int64_t site_8_bytes = 0;
     void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
+    void* site_11 = nullptr; int64_t site_11_bytes = 0;
     void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
     void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
     void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
     void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
     void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
-    void* site_17[2] = {nullptr, nullptr}; int64_t site_17_bytes[2] = {0, 0}; int site_17_turn = 0;
-    void* site_18[2] = {nullptr, nullptr}; int64_t site_18_bytes[2] = {0, 0}; int site_18_turn = 0;
+    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
+    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
+    void* site_19[2] = {nullptr, nullptr}; int64_t site_19_bytes[2] = {0, 0}; int site_19_turn = 0;
+    void* site_20[2] = {nullptr, nullptr}; int64_t site_20_bytes[2] = {0, 0}; int site_20_turn = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     v_s = (int64_t)lifted_load_scalar_i(io[3]); f_s = io[4] != 0;
     lifted_new_tape(t_tape_c_3, 3);
@@ -2686,15 +2699,19 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             {
                 int64_t space[1] = {-1};
                 if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
+                if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
                 const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_9, &packed_9_bytes) : nullptr;
                 if (v_dy_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) last_state_grad_k1(count, space[0], arg_0, out_1.p);
-                else last_state_grad_k1_body<false>(count, space[0], arg_0, out_1.p);
+                lifted_view<double, 1> out_2;
+                if (!lifted_alloc_view(out_2, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) last_state_grad_k1(count, space[0], arg_0, (int64_t)v_n, out_1.p, out_2.p);
+                else last_state_grad_k1_body<false>(count, space[0], arg_0, (int64_t)v_n, out_1.p, out_2.p);
                 v_t_15 = out_1;
+                v_zero = out_2;
             }
             {
                 int64_t space[1] = {-1};
@@ -2702,33 +2719,35 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 if (v_c_3.p && !lifted_meet(space[0], v_c_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_3.d[0]);
                 if (v_dx_1.p && !lifted_meet(space[0], v_dx_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1.d[0]);
                 if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                if (v_zero.p && !lifted_meet(space[0], v_zero.d[0])) return lifted_fail(st, 3, 0, space[0], v_zero.d[0]);
                 if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
                 if (v_c_2.p && !lifted_meet(space[0], v_c_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_2.d[0]);
                 if (v_c_1.p && !lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
                 if (v_c.p && !lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
                 if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
                 if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
-                if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
                 for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 1);
-                const double* arg_2 = v_c_3.p ? lifted_contiguous_data(v_c_3, st, &packed_11, &packed_11_bytes) : nullptr;
+                const double* arg_2 = v_c_3.p ? lifted_contiguous_data(v_c_3, st, &packed_12, &packed_12_bytes) : nullptr;
                 if (v_c_3.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_3 = v_dx_1.p ? lifted_contiguous_data(v_dx_1, st, &packed_12, &packed_12_bytes) : nullptr;
+                const double* arg_3 = v_dx_1.p ? lifted_contiguous_data(v_dx_1, st, &packed_13, &packed_13_bytes) : nullptr;
                 if (v_dx_1.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_6 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_13, &packed_13_bytes) : nullptr;
+                const double* arg_5 = v_zero.p ? lifted_contiguous_data(v_zero, st, &packed_14, &packed_14_bytes) : nullptr;
+                if (v_zero.p && !arg_5) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_6 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_15, &packed_15_bytes) : nullptr;
                 if (v_dy_2.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_7 = v_c_2.p ? lifted_contiguous_data(v_c_2, st, &packed_14, &packed_14_bytes) : nullptr;
+                const double* arg_7 = v_c_2.p ? lifted_contiguous_data(v_c_2, st, &packed_16, &packed_16_bytes) : nullptr;
                 if (v_c_2.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_9 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_15, &packed_15_bytes) : nullptr;
-                if (v_c_1.p && !arg_9) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_11 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_16, &packed_16_bytes) : nullptr;
-                if (v_c.p && !arg_11) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_10 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_17, &packed_17_bytes) : nullptr;
+                if (v_c_1.p && !arg_10) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_12 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_18, &packed_18_bytes) : nullptr;
+                if (v_c.p && !arg_12) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_1;
-                site_17_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_17[site_17_turn], &site_17_bytes[site_17_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+                site_19_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_19[site_19_turn], &site_19_bytes[site_19_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 1> out_2;
-                site_18_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_18[site_18_turn], &site_18_bytes[site_18_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) last_state_grad_k2(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, out_2.p);
-                else last_state_grad_k2_body<false>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, out_2.p);
+                site_20_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_20[site_20_turn], &site_20_bytes[site_20_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) last_state_grad_k2(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_5, arg_6, arg_7, (int64_t)v_n, (double)v_t_3, arg_10, (double)v_t, arg_12, out_1.p, out_2.p);
+                else last_state_grad_k2_body<false>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_5, arg_6, arg_7, (int64_t)v_n, (double)v_t_3, arg_10, (double)v_t, arg_12, out_1.p, out_2.p);
                 v_dx_1 = out_1;
                 v_dy_3 = out_2;
             }
