@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from ..analysis.union_find import UnionFind
 from ..ir import Eqn, Function, If, Loop, Var
-from .mutation import _Order, _walk
+from .mutation import ProgramOrder, walk_statements
 
 
 def element_reads_overwritten(fn: Function) -> set[int]:
     """The ids of `fn`'s equations that read a scalar out of an array which an in-place update may change before
     the scalar is used (later in program order, or in a later iteration of a loop around the update and the use);
     a scalar carried on by a merge or a loop slot counts as used after every update that follows its read."""
-    aliases, flows, order = UnionFind(), UnionFind(), _Order(fn.body)
+    aliases, flows, order = UnionFind(), UnionFind(), ProgramOrder(fn.body)
     updates, reads, uses = [], [], {}
 
     def use(atom, moment: tuple) -> None:
@@ -47,7 +47,7 @@ def element_reads_overwritten(fn: Function) -> set[int]:
                 aliases.join((slot, init, last, out))
                 flows.join((slot, init, last, out))
 
-    _walk(fn.body, visit)
+    walk_statements(fn.body, visit)
     moments: dict[int, list] = {}
     for array, moment in updates:
         moments.setdefault(aliases.find(id(array)), []).append(moment)
@@ -55,7 +55,7 @@ def element_reads_overwritten(fn: Function) -> set[int]:
 
     def at_risk(read: Eqn) -> bool:
         out, defined = read.outs[0], order.of_statement(read)
-        later = [m for m in moments.get(aliases.find(id(read.args[0])), ()) if _Order.overwrites(m, defined)]
+        later = [m for m in moments.get(aliases.find(id(read.args[0])), ()) if ProgramOrder.overwrites(m, defined)]
         if not later or flows.find(id(out)) in carried_on:
             return bool(later)
         return any(m[0] < u[0] or set(m[1]) & set(u[1]) - set(defined[1]) for m in later for u in uses.get(id(out), ()))

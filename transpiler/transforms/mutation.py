@@ -12,15 +12,17 @@ from ..builder import Builder
 from ..ir import Eqn, If, Loop, Var, free_values, substitute
 from ..primitives.registry import lookup
 
-def _walk(block: list, visit) -> None:
+
+def walk_statements(block: list, visit) -> None:
+    """`visit` every statement of `block`, nested ones (branches, loop tests and bodies) after the one holding them."""
     for stmt in block:
         visit(stmt)
         if isinstance(stmt, If):
-            _walk(stmt.then_body, visit)
-            _walk(stmt.else_body, visit)
+            walk_statements(stmt.then_body, visit)
+            walk_statements(stmt.else_body, visit)
         elif isinstance(stmt, Loop):
-            _walk(stmt.cond_body, visit)
-            _walk(stmt.body, visit)
+            walk_statements(stmt.cond_body, visit)
+            walk_statements(stmt.body, visit)
 
 
 def preserve_overwritten(builder: Builder, forward_count: int, params: list[Var]) -> None:
@@ -28,7 +30,7 @@ def preserve_overwritten(builder: Builder, forward_count: int, params: list[Var]
     overwrite; `builder.eqns[:forward_count]` is the forward sweep, the rest the reverse sweep."""
     forward, backward = builder.eqns[:forward_count], builder.eqns[forward_count:]
     aliases, updated, pushes = UnionFind(), [], []
-    when = _Order(forward)
+    when = ProgramOrder(forward)
 
     def visit(stmt) -> None:
         if isinstance(stmt, Eqn):
@@ -48,7 +50,7 @@ def preserve_overwritten(builder: Builder, forward_count: int, params: list[Var]
                 aliases.join((slot, last))
                 aliases.join((out, slot))
 
-    _walk(forward, visit)
+    walk_statements(forward, visit)
     if not updated:
         return
     updates: dict[int, list] = {}  # alias class -> when each in-place update of it runs
@@ -71,7 +73,7 @@ def preserve_overwritten(builder: Builder, forward_count: int, params: list[Var]
             eqn.outs = (keep[id(eqn.outs[0])],)
 
 
-class _Order:
+class ProgramOrder:
     """When forward statements run: a position in program order and the loops around it. An update can only
     change a value defined before it, or one defined in a loop it shares (in a later iteration)."""
 
@@ -159,5 +161,5 @@ def _keep_merged(stmt: If, keep: dict[int, Var]) -> list[Var]:
 
 def _pops(block: list):
     found = []
-    _walk(block, lambda s: found.append(s) if isinstance(s, Eqn) and s.prim.name == "pop" else None)
+    walk_statements(block, lambda s: found.append(s) if isinstance(s, Eqn) and s.prim.name == "pop" else None)
     return found
