@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .masked_reductions import (axes_of, extreme_jvp, extreme_vjp, mean_jvp, mean_vjp, numpy_reduction, prod_jvp,
                                 prod_vjp, std_jvp, std_vjp, sum_jvp, sum_vjp, var_jvp, var_vjp)
-from .reductions import _batch_argmax
+from .reductions import batch_argmax
 from .symbolic import ops, unreduce
 
 numpy_reduction("nansum", "nansum", sum_vjp, sum_jvp)
@@ -19,8 +19,8 @@ numpy_reduction("nanmean", "nanmean", mean_vjp, mean_jvp)
 numpy_reduction("nanvar", "nanvar", var_vjp, var_jvp)
 numpy_reduction("nanstd", "nanstd", std_vjp, std_jvp)
 # positions: integers, never differentiated; batched as np.argmax is
-numpy_reduction("nanargmax", "nanargmax", result="i64", batch=_batch_argmax, temp_name="idx")
-numpy_reduction("nanargmin", "nanargmin", result="i64", batch=_batch_argmax, temp_name="idx")
+numpy_reduction("nanargmax", "nanargmax", result="i64", batch=batch_argmax, temp_name="idx")
+numpy_reduction("nanargmin", "nanargmin", result="i64", batch=batch_argmax, temp_name="idx")
 
 
 # np.ptp: max - min (NumPy's subtraction in the input's dtype: integers wrap); each extreme's elements share its

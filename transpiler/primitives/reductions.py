@@ -148,7 +148,7 @@ reduction("std",
           result="float")
 
 
-def _batch_argmax(ctx, prim, args, batched, axis=None, keepdims=False):
+def batch_argmax(ctx, prim, args, batched, axis=None, keepdims=False):
     """Each example's position along its own axis, or in its own flattened array."""
     (x,) = args
     rank = x.rank - 1
@@ -167,7 +167,7 @@ def _batch_argmax(ctx, prim, args, batched, axis=None, keepdims=False):
 # takes a branch)
 for _name in ("argmax", "argmin"):
     register(Primitive(name=_name, infer=_infer("index"), render=_render(f"np.{_name}"), family="reduction",
-                       temp_name="idx", batch=_batch_argmax))
+                       temp_name="idx", batch=batch_argmax))
 
 
 # --- non-differentiable reductions: what batched control flow asks of a mask ---------------------------------
