@@ -196,7 +196,7 @@ CASES = {
     # Tangent's corpus (cart2polar): NumPy reads the second argument as `out=`; the hint names np.arctan2
     "ufunc_given_an_out_array_positionally": (
         kernel_source("return np.arctan(x[1], x[0])"),
-        6, 12, "np.arctan(x[1], x[0])", "`np.arctan` takes 1 positional arguments here, 2 given", "np.arctan2(y, x)"),
+        6, 12, "np.arctan(x[1], x[0])", "`np.arctan` takes 1 positional argument here, 2 given", "np.arctan2(y, x)"),
     "reduction_given_too_many_positional_arguments": (
         kernel_source("return np.sum(x, 0, None)"),
         6, 12, "np.sum(x, 0, None)", "`np.sum` takes 1 to 2 positional arguments here, 3 given",

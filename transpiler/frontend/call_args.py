@@ -45,8 +45,9 @@ def arity(lowering, node, name, positional, keywords, minimum, maximum, allowed=
     if not minimum <= len(positional) <= maximum:
         expected = str(minimum) if minimum == maximum else f"{minimum} to {maximum}"
         more = ", ".join(f"`{key}=`" for key in allowed)
-        raise lowering.error(node, f"`{name}` takes {expected} positional arguments here, {len(positional)} given",
-                             hint or (f"pass {expected} positional arguments" + (f"; the others by keyword: {more}"
+        noun = "argument" if expected == "1" else "arguments"
+        raise lowering.error(node, f"`{name}` takes {expected} positional {noun} here, {len(positional)} given",
+                             hint or (f"pass {expected} positional {noun}" + (f"; the others by keyword: {more}"
                                                                                  if more else "")))
     for key, (value, key_node) in keywords.items():
         if key not in allowed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ..builder import const
 from ..ir import Const, Var
 from ..values import ListValue
+from .call_args import arity
 
 
 def to_float(lowering, node, builder, positional, keywords):
@@ -36,8 +37,7 @@ def to_int(lowering, node, builder, positional, keywords):
 
 
 def _one_number(lowering, node, positional, keywords, name: str):
-    if keywords or len(positional) != 1:
-        raise lowering.error(node, f"the builtin `{name}` takes one number in kernels", f"{name}(x)")
+    arity(lowering, node, name, positional, keywords, 1, 1, hint=f"{name}(x)")
     value = positional[0]
     if isinstance(value, Const) and isinstance(value.value, (bool, int, float)):
         return value

@@ -11,9 +11,8 @@ which the generated module computes with a helper of its own (no scipy).
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..ir.types import ShapeError, TensorType
+from ..ir.types import TensorType
 from .elementwise import elementwise, is_number, np_call
-from .registry import Primitive, register
 from .symbolic import Sym, ops
 
 
@@ -96,17 +95,3 @@ _float_power = elementwise("float_power", [_float_power_base, _float_power_expon
                            "pow({0}, {1})", bools=None)
 _power_infer = _float_power.infer
 _float_power.infer = lambda types, params: TensorType("f64", _power_infer(types, params).shape)
-
-
-def _python_bool_type(types: list[TensorType], params) -> TensorType:
-    if types[0].shape != () or types[0].dtype != "bool":
-        raise ShapeError(f"bool() of a {types[0]} value: a boolean scalar is needed here")
-    return TensorType("bool", (), weak=True)
-
-
-# `bool(r)` of a boolean scalar: the Python bool np.allclose, np.array_equal and np.array_equiv return
-register(Primitive(
-    name="python_bool", family="elementwise", infer=_python_bool_type, render=lambda args, p: cg.call("bool", args[0]),
-    cuda="((bool)({0}))", scalar_c="any", python_numbers="made", temp_name="same",
-    batch=lambda ctx, prim, args, batched, **params: args[0],
-))

@@ -1,4 +1,4 @@
-"""Python numbers made from NumPy values: `int(a)` and `float(a)` of a scalar (the builtins).
+"""Python numbers made from NumPy values: `int(a)`, `float(a)` and `bool(a)` of a scalar.
 
 Their results are Python numbers whatever the operand (`python_numbers="made"`): weak to NumPy's promotion
 (NEP 50), so `x32 * float(s)` stays float32 where `x32 * s` (a float64 `s`) is float64. A batch of them is an
@@ -48,4 +48,19 @@ register(Primitive(
     vjp=lambda g, out, x, active=None: vjp_astype(g, out, x),
     jvp=lambda tangents, out, x: ops.python_float(tangents[0]),
     batch=lambda ctx, prim, args, batched: args[0] if args[0].type.dtype == "f64" else ops.astype(args[0], dtype="f64"),
+))
+
+
+def _python_bool_type(types: list[TensorType], params) -> TensorType:
+    if types[0].shape != () or types[0].dtype != "bool":
+        raise ShapeError(f"bool() of a {types[0]} value: a boolean scalar is needed here")
+    return TensorType("bool", (), weak=True)
+
+
+# `bool(r)` of a boolean scalar: the Python bool np.allclose, np.array_equal and np.array_equiv return
+# (frontend/more_elementwise.py)
+register(Primitive(
+    name="python_bool", family="elementwise", infer=_python_bool_type, render=lambda args, p: cg.call("bool", args[0]),
+    cuda="((bool)({0}))", scalar_c="any", python_numbers="made", temp_name="same",
+    batch=lambda ctx, prim, args, batched, **params: args[0],
 ))
