@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..ir.types import ShapeError, broadcast_shapes
+from ..ir.types import ShapeError, broadcast_shapes, grows, show_shape
 from ..builder import Builder
 from ..errors import TranspileError
 from ..ir import Atom, Const, Var
@@ -70,6 +70,10 @@ class InPlaceWrites:
             broadcast_shapes([region.type.shape, value_atom.type.shape])
         except ShapeError as exc:
             raise self.error(target, str(exc)) from None
+        if combine is not None and region.type.shape != () and grows(region.type.shape, value_atom.type.shape):
+            raise self.error(target, f"this in-place update makes a {show_shape(value_atom.type.shape)} array, larger "
+                             f"than the {show_shape(region.type.shape)} elements it writes into (NumPy raises "
+                             "ValueError: non-broadcastable output operand)", "write `a = a <op> v` for a new array")
         shifted = [args[0], value_atom] + args[1:]
         updated = self._bind(builder, target, "setitem", shifted, {"index": shift_refs(tuple(index), 1), "user": True})
         self._named.add(id(updated))

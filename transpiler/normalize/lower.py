@@ -12,6 +12,7 @@ from ..errors import SourceLoc, TranspileError
 from ..frontend.parsed import ParsedModule
 from ..frontend.partition import Partitioned
 from ..ir import Const, Function, Var
+from ..ir.types import grows, show_shape
 from ..values import DictValue, Frame, ListValue, Value, is_container
 from .alias import Aliasing
 from .calls import Calls
@@ -172,6 +173,10 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         raises UFuncTypeError in NumPy. A scalar (maybe a NumPy scalar, immutable) is rebound, promoted."""
         kinds = {"bool": 0, "i32": 1, "i64": 1, "f32": 2, "f64": 2}
         before, after = current.type, result.type
+        if before.rank and grows(before.shape, after.shape):
+            raise self.error(node, f"this in-place update makes a {show_shape(after.shape)} array, larger than the "
+                             f"{show_shape(before.shape)} array it writes into (NumPy raises ValueError: "
+                             "non-broadcastable output operand)", "write `a = a <op> v` for a new array")
         if not before.rank or after.dtype == before.dtype:
             return result
         if kinds[after.dtype] != kinds[before.dtype]:
