@@ -365,6 +365,8 @@ class Expressions(Names):
             builder.loc = statement_loc
         if isinstance(out, Var) and lookup(prim).family == "elementwise":
             check_python_int_operands(self, node, prim, args, out)
+        if isinstance(out, Var) and out.type.shape == ():
+            self.note_zero_d(out, prim, args, params)
         # a view shares memory with the array it looks into (the registry's `views`: gathers through index arrays
         # give copies); an element read out as a scalar (`a = x[0]` on a 1-D array) is a copy in NumPy
         if isinstance(out, Var) and args and isinstance(args[0], Var) and out.type.shape != () and \

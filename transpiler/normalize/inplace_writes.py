@@ -51,6 +51,7 @@ class InPlaceWrites:
         array = self._writable(name, array, target, builder, env, private_view)
         updated = self._update(name, array, items, value_atom, target, builder, combine)
         self.replace_object(array, updated, builder, env, target)
+        self.stale_zero_d_views([array], env, self.locate(target).line, name)
 
     def _update(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder,
                 combine: str | None) -> Var:
