@@ -40,9 +40,9 @@ def python_int_problem(prim: str, args: list, out: Var) -> tuple[int, str] | Non
                 (position == 1 and value < -bound or position == 2 and value >= bound):
             continue  # (NumPy drops a lower bound below the dtype's range, an upper one above it; C's int64 agrees)
         if bound is not None and not -bound <= value < bound:
-            numpy = NUMPY_DTYPES["i64" if prim == "where" else dtype]
-            return value, (f"the Python int {value} is out of bounds for {numpy}, the dtype NumPy computes in here "
-                           "(NumPy raises OverflowError)")
+            dtype = "i64" if prim == "where" else dtype  # (the words of frontend/bitwise_api.py's own check)
+            return value, (f"the Python int {value} does not fit the {dtype} NumPy computes in here ({NUMPY_DTYPES[dtype]}"
+                           ": NumPy raises OverflowError)")
         if out.type.is_float and abs(value) >= 2**1024:
             return value, f"the Python int {value} is too large to convert to a float (NumPy raises OverflowError)"
     return None
