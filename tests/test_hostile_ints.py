@@ -126,6 +126,8 @@ def _agrees(got, expected, what: str) -> None:
     if isinstance(expected, type):
         assert got is expected or (isinstance(got, type) and issubclass(got, expected)), \
             f"{what}: {got!r}, Python raises {expected.__name__}"
+    elif type(expected) is int:  # (a Python int past int64 has no NumPy dtype)
+        assert type(got) is int and got == expected, f"{what}: {got!r}, Python gives {expected!r}"
     else:
         assert not isinstance(got, type), f"{what}: raises {got.__name__}, Python gives {expected!r}"
         same_values(got, expected, what)

@@ -25,7 +25,8 @@ class InPlaceWrites:
         it) sees the update, as in Python."""
         array = env[name]
         if array.type.shape == ():
-            raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
+            raise self.error(target, f"`{name}` is a scalar; it has no elements to assign (a 0-d array's `{name}[...] = v` "
+                             "is not supported)", f"rebind the name instead: {name} = v")
         self._write(name, array, items, self._atom(value, target), target, builder, env, combine)
 
     def _write(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder, env,
