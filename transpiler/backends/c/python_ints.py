@@ -4,7 +4,9 @@ NumPy converts a Python int (a `range` index, `len(x)`, arithmetic on them, an `
 to int32 where it meets an int32 array or NumPy scalar, and raises OverflowError where it does not fit
 (`x32 + i * 1500000000`). The C and CUDA kernels hold Python ints as int64 and would wrap the int32 result. So
 before each such operation the host checks the int's range (`check_assert` with `error="OverflowError"`: two
-comparisons on the host, which is Python); a loop holding the check stays on the host. Literals are judged at
+comparisons on the host, which is Python), placed where the int is made when that is in the same block (so a
+size read at entry is checked before the first kernel, whose fusion it does not split); a loop holding the check
+stays on the host. Literals are judged at
 build time (normalize/python_ints.py); ints past int64 are refused where a kernel's scalar argument is made
 (`lifted.launch_space`), and Python-int arithmetic in a C loop kernel is overflow-checked (loops/emit.py).
 Comparisons are exact in int64 (as NumPy's), `np.where` wraps as NumPy's unsafe cast does, and `np.clip` drops a
@@ -30,17 +32,25 @@ def check_python_int_ranges(fn: Function) -> Function:
 
 
 def _block(block: list) -> list:
-    out: list = []
+    """`block` with its checks: each right after the equation that makes the int when that is in this block (a
+    size read at entry is checked there, before the first kernel, which then stays one fused kernel), else at the
+    block's start (the block runs the conversion on every pass, so the check raises only where Python would)."""
+    made_here = {id(out): k for k, stmt in enumerate(block) if isinstance(stmt, Eqn) for out in stmt.outs}
+    after: dict[int, list[Var]] = {}
     for stmt in block:
         if isinstance(stmt, Eqn):
-            out += [check for arg in _converted(stmt) for check in _range_check(arg, stmt)]
-            out.append(stmt)
-        elif isinstance(stmt, If):
-            out.append(dataclasses.replace(stmt, then_body=_block(stmt.then_body), else_body=_block(stmt.else_body)))
+            for value in _converted(stmt):
+                place = after.setdefault(made_here.get(id(value), -1), [])
+                if all(value is not v for v in place):
+                    place.append(value)
+    out: list = [check for value in after.get(-1, []) for check in _range_check(value, None)]
+    for k, stmt in enumerate(block):
+        if isinstance(stmt, If):
+            stmt = dataclasses.replace(stmt, then_body=_block(stmt.then_body), else_body=_block(stmt.else_body))
         elif isinstance(stmt, Loop):
-            out.append(dataclasses.replace(stmt, cond_body=_block(stmt.cond_body), body=_block(stmt.body)))
-        else:
-            out.append(stmt)
+            stmt = dataclasses.replace(stmt, cond_body=_block(stmt.cond_body), body=_block(stmt.body))
+        out.append(stmt)
+        out += [check for value in after.get(k, []) for check in _range_check(value, stmt)]
     return out
 
 
@@ -59,7 +69,7 @@ def _converted(eqn: Eqn) -> list[Var]:
     return found
 
 
-def _range_check(value: Var, at: Eqn) -> list[Eqn]:
+def _range_check(value: Var, at) -> list[Eqn]:
     scalar = TensorType("bool", ())
     number = TensorType("i64", (), weak=True)
     above = Var("fits_low", scalar, temporary=True)
@@ -67,9 +77,9 @@ def _range_check(value: Var, at: Eqn) -> list[Eqn]:
     inside = Var("fits", scalar, temporary=True)
     checked = Var("checked", scalar, temporary=True)
     return [
-        Eqn(lookup("greater_equal"), (value, Const(_LOW, number)), {}, (above,), loc=at.loc),
-        Eqn(lookup("less"), (value, Const(_HIGH, number)), {}, (below,), loc=at.loc),
-        Eqn(lookup("logical_and"), (above, below), {}, (inside,), loc=at.loc),
+        Eqn(lookup("greater_equal"), (value, Const(_LOW, number)), {}, (above,), loc=getattr(at, "loc", None)),
+        Eqn(lookup("less"), (value, Const(_HIGH, number)), {}, (below,), loc=getattr(at, "loc", None)),
+        Eqn(lookup("logical_and"), (above, below), {}, (inside,), loc=getattr(at, "loc", None)),
         Eqn(lookup("check_assert"), (inside,), {"message": _MESSAGE, "error": "OverflowError"}, (checked,),
-            loc=at.loc),
+            loc=getattr(at, "loc", None)),
     ]
