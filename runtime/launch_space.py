@@ -11,7 +11,21 @@ import numpy as np
 
 _NUMPY = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _DTYPES = {name: np.dtype(t) for name, t in _NUMPY.items()}
-_CONVERT = {"f64": float, "f32": float, "i64": int, "i32": int, "bool": bool}
+
+
+def _int_of(bits: int):
+    """A scalar argument's int, range-checked as NumPy converts a Python int (ctypes would wrap it silently)."""
+    low, high = -2**(bits - 1), 2**(bits - 1)
+
+    def convert(value) -> int:
+        number = int(value)
+        if not low <= number < high:
+            raise OverflowError(f"Python integer {number} out of bounds for int{bits}")
+        return number
+    return convert
+
+
+_CONVERT = {"f64": float, "f32": float, "i64": _int_of(64), "i32": _int_of(32), "bool": bool}
 INPUT_KINDS = ("scalar", "array", "table")  # parameters the caller passes, in order
 
 class Space:

@@ -12,7 +12,8 @@ Python itself: the NumPy backend (values, dtypes, signed zeros), grad (its dtype
 against a loop, and the C CPU target against the NumPy backend.
 
 The generator only writes what Python itself runs without raising (no negation or subtraction of bools, no
-integer division by a value that may be 0, no negative integer powers).
+integer division by a value that may be 0, no negative integer powers, Python ints past an integer dtype's range
+only where NumPy does not raise: compared, times a float, a `np.clip` bound, `np.where`'s other side).
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ N = 5
 # constructs the generator writes, counted by tests (each must be reachable)
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
-              "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number")
+              "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number", "big_int")
 
 
 @dataclass
@@ -41,9 +42,10 @@ class Value:
 
 
 class Generator:
-    def __init__(self, rnd: random.Random, extra: random.Random | None = None):
+    def __init__(self, rnd: random.Random, extra: random.Random | None = None, ints: random.Random | None = None):
         self.rnd = rnd
         self.extra = extra or random.Random(0)  # (choices added later: the programs of `rnd` stay as they were)
+        self.ints = ints or random.Random(1)  # (Python ints past a dtype's range: wraps values, draws from no other)
         self.values: list[Value] = []
         self.used: set[str] = set()
         self.lines: list[str] = []
@@ -71,6 +73,29 @@ class Generator:
         return Value(self.choice(("np.sqrt(2.0)", "np.exp(0.5)", "np.abs(-1.5)")), "f", 0)
 
     def expr(self, depth: int) -> Value:
+        value = self._expr(depth)
+        return self.big_int(value) if self.ints.random() < 0.015 else value
+
+    def big_int(self, x: Value) -> Value:
+        """`x` meeting a Python int past int32 (or int64) where NumPy does not raise: compared (exactly), times a
+        float (converted to the float), a `np.clip` bound past `x`'s range (dropped), `np.where`'s other side
+        (cast unsafely: an int32 wraps). Where Python raises (`j + 2**40`) the generator writes nothing: Lifted
+        refuses such literals at build time (tests/test_hostile_ints.py)."""
+        self.used.add("big_int")
+        pick = lambda options: options[self.ints.randrange(len(options))]  # noqa: E731
+        what = pick(("compare", "compare", "float", "clip", "where"))
+        if what == "compare" or x.kind == "b":
+            big = pick(("2**40", "2**31", "(-2**31 - 1)", "3000000000", "2**63", "2**70"))
+            return Value(f"({x.text} {pick(('<', '>=', '=='))} {big})", "b", x.rank)
+        big = pick(("2**40", "3000000000", "(2**40 + 5)"))
+        if what == "float":
+            scaled = x.text if x.kind == "f" else f"({x.text} * 1.0)"
+            return Value(f"({scaled} * {pick(('2**70', '2**40', '3000000000'))})", "f", x.rank)
+        if what == "clip" and x.kind == "i":
+            return Value(f"np.clip({x.text}, -{big}, {big})", "i", x.rank)
+        return Value(f"np.where({x.text} > 0, {x.text}, {big})", x.kind, x.rank)
+
+    def _expr(self, depth: int) -> Value:
         if depth <= 0:
             return self.leaf()
         what = self.choice(("arith", "arith", "arith", "compare", "where", "clip", "maximum", "reduce", "astype",
@@ -295,7 +320,7 @@ class Program:
 def program_for_seed(seed: int) -> Program:
     """A kernel `f` and its arguments, a pure function of `seed`."""
     rnd = random.Random(seed)
-    gen = Generator(rnd, random.Random(f"extra {seed}"))
+    gen = Generator(rnd, random.Random(f"extra {seed}"), random.Random(f"ints {seed}"))
     for _ in range(rnd.randint(2, 5)):
         gen.assign(rnd.randint(1, 3))
     first = rnd.choice(("a", "b"))

@@ -857,3 +857,39 @@ def f(x: "f64[n]") -> "f64[]":
     pair = np.maximum([x[0], x[1] * x[2]], [0.25, x[3]])
     return np.sum(np.exp([x[4], 1.0]) * pair)
 ''')
+
+
+# -- rank-0 values updated in place, Python ints past a dtype's range (tests/test_hostile_ints.py) -----------------
+case("rank_0_parameter_accumulated_in_a_loop", [X, 0.5])('''
+@kernel
+def f(x: "f64[n]", s: "f64[]") -> "f64[]":
+    for i in range(len(x)):
+        s += x[i] * x[i]
+    return s
+''')
+
+case("zero_d_view_read_before_its_array_changes", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    y = x * 1.0
+    v = y[0, ...]
+    w = v * 2.0
+    y[0] = 5.0
+    return np.sum(y * x) + w
+''')
+
+case("reduction_alias_then_augmented", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    s = np.sum(x * x)
+    t = s
+    s += 1.0
+    return t * s
+''')
+
+case("python_ints_past_int32_meet_floats", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    big = np.sum(x < 2**40) + np.sum(x * 1e-12 >= -2**31 - 1)
+    return np.sum(x * 2**40 * 1e-12) + big * np.sum(x)
+''')

@@ -166,3 +166,12 @@ def offset_dim(dim: Dim, delta: int) -> Dim:
     """`n` shifted by `delta` (`n-1` for `x[1:]`); ints stay ints, unknown dims stay unknown."""
     shifted = dim_sum([dim, delta])
     return fresh_dim() if shifted is None else shifted
+
+
+def grows(target: Shape | None, result: Shape | None) -> bool:
+    """Whether an in-place update's broadcast `result` (of `a += b`) is larger than the array `target` it writes
+    into: NumPy raises ValueError (non-broadcastable output operand). A dimension broadcast against `target`'s own
+    is that size unless `target`'s is 1; an unknown rank is not judged."""
+    if target is None or result is None:
+        return False
+    return len(result) > len(target) or any(t == 1 and r != 1 for t, r in zip(target, result[len(result) - len(target):]))

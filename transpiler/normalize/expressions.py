@@ -17,6 +17,7 @@ from ..values import DictValue, ListValue, Module, PendingTransform, Value, desc
 from ..frontend.partition import Partitioned, partition_refusal
 from .functions import frozen
 from .names import NUMPY_CONSTANTS, Names
+from .python_ints import check_python_int_operands
 from .sequence_comparison import compare_sequences, is_sequence
 from .shape_checks import refined_operands
 from .static_operations import _NOT_HERE, STATIC_BUILTINS
@@ -362,6 +363,10 @@ class Expressions(Names):
                 raise exc from None
         finally:
             builder.loc = statement_loc
+        if isinstance(out, Var) and lookup(prim).family == "elementwise":
+            check_python_int_operands(self, node, prim, args, out)
+        if isinstance(out, Var) and out.type.shape == ():
+            self.note_zero_d(out, prim, args, params)
         # a view shares memory with the array it looks into (the registry's `views`: gathers through index arrays
         # give copies); an element read out as a scalar (`a = x[0]` on a 1-D array) is a copy in NumPy
         if isinstance(out, Var) and args and isinstance(args[0], Var) and out.type.shape != () and \

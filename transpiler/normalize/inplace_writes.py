@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..ir.types import ShapeError, broadcast_shapes
+from ..ir.types import ShapeError, broadcast_shapes, grows, show_shape
 from ..builder import Builder
 from ..errors import TranspileError
 from ..ir import Atom, Const, Var
@@ -25,7 +25,8 @@ class InPlaceWrites:
         it) sees the update, as in Python."""
         array = env[name]
         if array.type.shape == ():
-            raise self.error(target, f"`{name}` is a scalar; it has no elements to assign")
+            raise self.error(target, f"`{name}` is a scalar; it has no elements to assign (a 0-d array's `{name}[...] = v` "
+                             "is not supported)", f"rebind the name instead: {name} = v")
         self._write(name, array, items, self._atom(value, target), target, builder, env, combine)
 
     def _write(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder, env,
@@ -51,6 +52,7 @@ class InPlaceWrites:
         array = self._writable(name, array, target, builder, env, private_view)
         updated = self._update(name, array, items, value_atom, target, builder, combine)
         self.replace_object(array, updated, builder, env, target)
+        self.stale_zero_d_views([array], env, self.locate(target).line, name)
 
     def _update(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder,
                 combine: str | None) -> Var:
@@ -70,6 +72,10 @@ class InPlaceWrites:
             broadcast_shapes([region.type.shape, value_atom.type.shape])
         except ShapeError as exc:
             raise self.error(target, str(exc)) from None
+        if combine is not None and region.type.shape != () and grows(region.type.shape, value_atom.type.shape):
+            raise self.error(target, f"this in-place update makes a {show_shape(value_atom.type.shape)} array, larger "
+                             f"than the {show_shape(region.type.shape)} elements it writes into (NumPy raises "
+                             "ValueError: non-broadcastable output operand)", "write `a = a <op> v` for a new array")
         shifted = [args[0], value_atom] + args[1:]
         updated = self._bind(builder, target, "setitem", shifted, {"index": shift_refs(tuple(index), 1), "user": True})
         self._named.add(id(updated))

@@ -57,6 +57,7 @@ class Loops(LoopSharing):
         that holds it; the names a body changes are found by lowering it (a write through a row view changes
         the matrix), so lowering repeats until the slots, their types and their sharing stop changing. `runs`:
         the loop surely runs its body at least once (a `while` whose test holds on entry)."""
+        self.check_zero_d_loop_entry(node.body, env, loc)
         assigned = [n for n in assigned_names(node.body) if n in env and isinstance(env[n], (Var, Const))]
         if target is not None:
             assigned = [n for n in assigned if n != target] + ([target] if keep_target else [])
@@ -207,6 +208,7 @@ class Loops(LoopSharing):
         # the loop updated these arrays in place: to an enclosing loop, that is an update of what it carries
         self._refuse_held_updates(updated, env, loc)
         self._replacements.extend((env[n], result_of[n]) for n in updated if is_object(env[n]))
+        self.stale_zero_d_views([env[n] for n in updated], env, loc.line if loc is not None else 0, "the loop")
         env.update(result_of)
         env.update(stale)
 

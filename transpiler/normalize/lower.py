@@ -12,6 +12,7 @@ from ..errors import SourceLoc, TranspileError
 from ..frontend.parsed import ParsedModule
 from ..frontend.partition import Partitioned
 from ..ir import Const, Function, Var
+from ..ir.types import grows, show_shape
 from ..values import DictValue, Frame, ListValue, Value, is_container
 from .alias import Aliasing
 from .calls import Calls
@@ -28,6 +29,7 @@ from .names import BUILTINS
 from .signature import Signatures
 from .static import Containers
 from .static_operations import StaticOperations
+from .zero_d import ZeroDArrays
 
 _AUG_PRIMS = {
     cst.AddAssign: "add", cst.SubtractAssign: "subtract", cst.MultiplyAssign: "multiply",
@@ -39,7 +41,7 @@ _AUG_PRIMS = {
 
 
 class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, InPlaceWrites, Calls, Functions,
-               Containers, StaticOperations, TreeHelpers, ModuleScope):
+               Containers, StaticOperations, TreeHelpers, ModuleScope, ZeroDArrays):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule, declared=None):
@@ -54,6 +56,7 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._modules: dict = {}  # path -> Lowering of each imported project module
         self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
         self._view_op: dict[int, tuple] = {}  # views made by indexing or `always_views` -> (parent, items or Recipe)
+        self._zero_d: dict[int, tuple] = {}  # rank-0 values: scalars, 0-d arrays or 0-d views (normalize/zero_d.py)
         self._unreturning: set[int] = set()  # loops holding a `return` none of whose returns is reached
         self._entry_sharing: set[int] = set()  # loop slots whose first value another (uncarried) name holds
         self._replacements: list[tuple[Var, Var]] = []  # every in-place update so far: (old value, new value)
@@ -172,6 +175,10 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         raises UFuncTypeError in NumPy. A scalar (maybe a NumPy scalar, immutable) is rebound, promoted."""
         kinds = {"bool": 0, "i32": 1, "i64": 1, "f32": 2, "f64": 2}
         before, after = current.type, result.type
+        if before.rank and grows(before.shape, after.shape):
+            raise self.error(node, f"this in-place update makes a {show_shape(after.shape)} array, larger than the "
+                             f"{show_shape(before.shape)} array it writes into (NumPy raises ValueError: "
+                             "non-broadcastable output operand)", "write `a = a <op> v` for a new array")
         if not before.rank or after.dtype == before.dtype:
             return result
         if kinds[after.dtype] != kinds[before.dtype]:
@@ -244,6 +251,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
                                 env, combine=prim)
                 return None
             current = self._atom(self._name(small.target, env), small.target)
+            if isinstance(current, Var):  # (a 0-d array another name holds would change under it)
+                self.check_zero_d_update(small, small.target.value, current, env)
             operand = self._atom(self.expr(small.value, builder, env), small.value)
             result = self._in_place_dtype(small, current, self._bind(builder, small, prim, [current, operand]),
                                           builder)

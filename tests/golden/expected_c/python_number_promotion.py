@@ -97,6 +97,9 @@ def scaled(x: "f64[n]", j: "i32[n]", c: "i64[]"):
     _check_args('scaled', x, j, c)
     _refuse_python_numbers('scaled', (('c', 'int64'),), c)
     n = x.shape[0]
+    fits = (n >= -2147483648) & (n < 2147483648)
+    if not fits: raise OverflowError('Python integer out of bounds for int32')
+    del fits
     # python_number_promotion.py:11  return np.sum(x * y) + np.sum(x * np.sqrt(2.0))
     t_5 = np.sqrt(2.0)
     # python_number_promotion.py:10  y = j * c + j * len(j) + j * 2
@@ -111,6 +114,9 @@ def scaled_grad(x: "f64[n]", j: "i32[n]", c: "i64[]"):
     _refuse_python_numbers('scaled_grad', (('c', 'int64'),), c)
     n = x.shape[0]
     del x
+    fits = (n >= -2147483648) & (n < 2147483648)
+    if not fits: raise OverflowError('Python integer out of bounds for int32')
+    del fits
     # python_number_promotion.py:11  return np.sum(x * y) + np.sum(x * np.sqrt(2.0))
     t_5 = np.sqrt(2.0)
     # python_number_promotion.py:10  y = j * c + j * len(j) + j * 2

@@ -20,6 +20,8 @@ tan tanh atan asin acos sinh cosh atan2 pow fabs floor ceil fmod fmin fmax copys
 def c_literal(value, dtype: str | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and not -2**63 <= value < 2**63:  # (a Python int met in a float: its double)
+        return c_literal(float(value), dtype)
     if isinstance(value, int):
         text = f"{value}LL" if abs(value) > 2**31 - 1 else str(value)
         return f"({text})" if value < 0 else text

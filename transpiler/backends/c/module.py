@@ -22,6 +22,7 @@ from .host_code import argument_names, runs_numpy_on_arrays, split_entry_checks
 from .layouts import strided_values
 from .logsumexp import expand_logsumexp
 from .masked_products import mask_products
+from .python_ints import check_python_int_ranges
 from .loops import make_loop_kernels
 
 TARGETS = {"c": "cpu", "cuda": "cuda"}  # backend name -> the runtime module that loads its kernels
@@ -55,7 +56,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     module_lines, module_block = render_module_arrays(lowered, display, delete_dead)  # (renames them first)
     rendered, emitted, constants, entries, loops = [], [], set(), [], []
     for index, fn in enumerate(lowered.functions):
-        fn = eliminate_dead_code(fn)
+        fn = check_python_int_ranges(eliminate_dead_code(fn))  # (NumPy's OverflowError for an int past int32)
         typed_scalars = {p.name for p in weak_sensitive(fn)}  # (kernels are typed from the annotations)
         _refuse_number_merges(fn, target)
         constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}

@@ -1,0 +1,195 @@
+"""Hostile inputs: Python ints out of a dtype's range (NEP 50), 0-d arrays updated in place, in-place shape rules.
+
+Each case is a kernel `f` run by Python itself (the reference), the NumPy backend, `vmap(f)` (its first parameter
+batched, against a loop of Python's `f`) and the C CPU target. Every form computes Python's value or raises
+Python's exception type, or refuses the kernel at build time with a located TranspileError (file:line:col and a
+hint); `must_run` cases may not be refused (what Python computes without raising, or raises at run time only).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from gradcheck import load_source
+from hostile import same_values
+from lifted.transpiler import TranspileError
+from test_c_backend import c_module
+
+HEAD = "import numpy as np\nfrom lifted import grad, jvp, kernel, vmap\n\n\n"
+I32 = np.arange(3, dtype=np.int32)
+I64 = np.arange(3, dtype=np.int64)
+F32 = np.ones(3, dtype=np.float32)
+X3 = np.arange(3.0)
+
+# name: (kernel source, arguments, must_run: no form may refuse it)
+CASES = {
+    # -- Python ints against a dtype's range ---------------------------------------------------------------------
+    "literal_past_int32": ('@kernel\ndef f(x: "i32[3]"):\n    return x + 2**40\n', [I32], False),
+    "literal_past_int64": ('@kernel\ndef f(x: "i64[3]"):\n    return x + 2**63\n', [I64], False),
+    "subtract_past_int32": ('@kernel\ndef f(x: "i32[3]"):\n    return x - 2**31\n', [I32], False),
+    "int32_minimum_fits": ('@kernel\ndef f(x: "i32[3]"):\n    return x + (-2**31)\n', [I32], True),
+    "maximum_past_int32": ('@kernel\ndef f(x: "i32[3]"):\n    return np.maximum(x, 2**40)\n', [I32], False),
+    "numpy_scalar_past_int32": ('@kernel\ndef f(x: "i32[3]"):\n    return x[0] * 2**40\n', [I32], False),
+    "augmented_past_int32": ('@kernel\ndef f(x: "i32[3]"):\n    y = x * 2\n    y += 2**40\n    return y\n', [I32],
+                             False),
+    "compare_past_int32": ('@kernel\ndef f(x: "i32[3]"):\n    return (x == 2**40, x < 2**40, x >= -2**40)\n', [I32],
+                           True),
+    "compare_past_int64": ('@kernel\ndef f(x: "i64[3]"):\n    return x < 2**70\n', [I64], False),
+    "where_wraps": ('@kernel\ndef f(x: "i32[3]"):\n    return np.where(x > 0, x, 2**40 + 5)\n', [I32], True),
+    "clip_drops_wide_bounds": ('@kernel\ndef f(x: "i32[3]"):\n    return np.clip(x, -2**40, 2**40)\n', [I32], True),
+    "clip_past_int32": ('@kernel\ndef f(x: "i32[3]"):\n    return np.clip(x, 2**40, 2**41)\n', [I32], False),
+    "float32_times_int_past_int64": ('@kernel\ndef f(x: "f32[3]"):\n    return x * 2**70\n', [F32], True),
+    "float32_overflows_to_inf": ('@kernel\ndef f(x: "f32[3]"):\n    return x * 1e300\n', [F32], True),
+    "int_divided_by_int_past_int64": ('@kernel\ndef f(x: "i32[3]"):\n    return x / 2**70\n', [I32], True),
+    "range_index_past_int32": ('@kernel\ndef f(x: "i32[3]"):\n    for i in range(3):\n        x = x + i * 1500000000\n'
+                               '    return x\n', [I32], True),
+    "range_index_in_int32": ('@kernel\ndef f(x: "i32[3]"):\n    for i in range(3):\n        x = x + i * 15\n'
+                             '    return x\n', [I32], True),
+    "size_past_int32": ('@kernel\ndef f(x: "i32[n]"):\n    return x + len(x) * 1000000000\n', [I32], True),
+    "int_argument_past_int64": ('@kernel\ndef f(x: "i64[3]", k: "i64[]"):\n    return x + k\n', [I64, 2**64], True),
+    "python_int_grows": ('@kernel\ndef f(k: "i64[]"):\n    return (k * k * k) << 3\n', [2**30], True),
+    "python_int_loop_past_int64": ('@kernel\ndef f(x: "i64[3]"):\n    k = 1\n    for i in range(70):\n        k = k * 2\n'
+                                   '    return x + k\n', [I64], True),
+    # -- in-place shape and dtype rules ----------------------------------------------------------------------------
+    "parameter_grows": ('@kernel\ndef f(a: "f64[3]", b: "f64[2,3]"):\n    a += b\n    return a\n',
+                        [X3, np.ones((2, 3))], False),
+    "local_grows": ('@kernel\ndef f(a: "f64[3]", b: "f64[2,3]"):\n    c = a * 2.0\n    c -= b\n    return c\n',
+                    [X3, np.ones((2, 3))], False),
+    "grows_a_rank_of_one": ('@kernel\ndef f(a: "f64[3]", b: "f64[1,3]"):\n    c = a * 2.0\n    c *= b\n    return c\n',
+                            [X3, np.ones((1, 3))], False),
+    "grows_a_length_one_axis": ('@kernel\ndef f(a: "f64[1,3]", b: "f64[2,3]"):\n    c = a * 2.0\n    c /= b\n'
+                                '    return c\n', [np.ones((1, 3)), np.ones((2, 3))], False),
+    "indexed_grows": ('@kernel\ndef f(a: "f64[2,3]", b: "f64[2,3]"):\n    c = a * 2.0\n    c[0] += b\n    return c\n',
+                      [np.ones((2, 3)), np.ones((2, 3))], False),
+    "shared_grows": ('@kernel\ndef f(a: "f64[3]", b: "f64[1,3]"):\n    c = a * 2.0\n    d = c\n    c += b\n'
+                     '    return d\n', [X3, np.ones((1, 3))], False),
+    "broadcast_into_fits": ('@kernel\ndef f(a: "f64[2,3]", b: "f64[3]"):\n    c = a * 2.0\n    c += b\n    return c\n',
+                            [np.ones((2, 3)), X3], True),
+    "int32_plus_half": ('@kernel\ndef f(a: "i32[3]"):\n    c = a * 2\n    c += 0.5\n    return c\n', [I32], False),
+    "int32_plus_int64_wraps": ('@kernel\ndef f(a: "i32[3]", b: "i64[3]"):\n    c = a * 2\n    c += b * 2**40\n'
+                               '    return c\n', [I32, I64], True),
+    # -- 0-d arrays updated in place -------------------------------------------------------------------------------
+    "zero_d_parameter_alias": ('@kernel\ndef f(a: "f64[]"):\n    b = a\n    a += 1.0\n    return b\n',
+                               [np.array(2.0)], False),
+    "zero_d_parameter_no_alias": ('@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n    a += 1.0\n    return a * x\n',
+                                  [np.array(2.0), X3], True),
+    "zeros_alias": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.zeros(())\n    b = a\n    a += 1.0\n    return b + x\n',
+                    [X3], False),
+    "ellipsis_view_update": ('@kernel\ndef f(x: "f64[3]"):\n    y = x * 1.0\n    v = y[0, ...]\n    v += 1.0\n'
+                             '    return y\n', [X3], False),
+    "reshape_view_update": ('@kernel\ndef f(x: "f64[1]"):\n    y = x * 1.0\n    v = y.reshape(())\n    v += 1.0\n'
+                            '    return y\n', [np.ones(1)], False),
+    "squeeze_view_update": ('@kernel\ndef f(x: "f64[1]"):\n    y = x * 1.0\n    v = np.squeeze(y)\n    v *= 3.0\n'
+                            '    return y\n', [np.ones(1)], False),
+    "zero_d_view_read_after_update": ('@kernel\ndef f(x: "f64[3]"):\n    y = x * 1.0\n    v = y[0, ...]\n'
+                                      '    y[0] = 5.0\n    return v + 1.0\n', [X3], False),
+    "zero_d_view_read_after_loop": ('@kernel\ndef f(x: "f64[3]"):\n    y = x * 1.0\n    v = y[0, ...]\n'
+                                    '    for i in range(2):\n        y[i] = 5.0\n    return v + 1.0\n', [X3], False),
+    "zero_d_view_read_before_update": ('@kernel\ndef f(x: "f64[3]"):\n    y = x * 1.0\n    v = y[0, ...]\n'
+                                       '    w = v + 1.0\n    y[0] = 5.0\n    return w + y\n', [X3], True),
+    "reduction_is_a_scalar": ('@kernel\ndef f(x: "f64[3]"):\n    s = np.sum(x)\n    t = s\n    s += 1.0\n'
+                              '    return t + s\n', [X3], True),
+    "element_is_a_scalar": ('@kernel\ndef f(x: "f64[3]"):\n    s = x[0]\n    t = s\n    s += 1.0\n    return t + s + x\n',
+                            [X3], True),
+    "alias_then_loop": ('@kernel\ndef f(a: "f64[]"):\n    b = a\n    for i in range(2):\n        a += 1.0\n'
+                        '    return b\n', [np.array(2.0)], False),
+    "loop_accumulates_parameter": ('@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n    for i in range(3):\n'
+                                   '        a += x[i]\n    return a\n', [np.array(2.0), X3], True),
+    "helper_updates_its_parameter": ('def g(a):\n    a += 1.0\n    return a\n\n\n@kernel\ndef f(a: "f64[]"):\n    g(a)\n'
+                                     '    return a\n', [np.array(2.0)], False),
+    "helper_result_rebinds": ('def g(s, v):\n    s += v\n    return s\n\n\n@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n'
+                              '    a = g(a, x[1])\n    return a\n', [np.array(2.0), X3], True),
+    "alias_rebound_before_read": ('@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n    b = a\n    a += 1.0\n    b = x[0]\n'
+                                  '    return a + b\n', [np.array(2.0), X3], True),
+    "zero_d_item_assignment": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.zeros(())\n    a[...] = 1.0\n    return a + x\n',
+                               [X3], False),
+}
+
+
+def _copies(args):
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def _outcome(function, args):
+    """The value `function` returns, or the type of the exception it raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            return function(*_copies(args))
+        except Exception as exc:  # noqa: BLE001 (compared with Python's own exception type)
+            return type(exc)
+
+
+def _agrees(got, expected, what: str) -> None:
+    if isinstance(expected, type):
+        assert got is expected or (isinstance(got, type) and issubclass(got, expected)), \
+            f"{what}: {got!r}, Python raises {expected.__name__}"
+    elif type(expected) is int:  # (a Python int past int64 has no NumPy dtype)
+        assert type(got) is int and got == expected, f"{what}: {got!r}, Python gives {expected!r}"
+    else:
+        assert not isinstance(got, type), f"{what}: raises {got.__name__}, Python gives {expected!r}"
+        same_values(got, expected, what)
+
+
+def _refused(exc: TranspileError, must_run: bool, what: str) -> None:
+    assert not must_run, f"{what}: refused a kernel Python runs: {exc}"
+    assert exc.loc is not None and exc.loc.line > 0 and exc.hint, f"{what}: a refusal without a place or hint: {exc}"
+
+
+def _python(source: str):
+    namespace: dict = {}
+    exec(compile(HEAD + source, "python_reference", "exec", dont_inherit=True), namespace)
+    return namespace["f"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_numpy_backend_and_vmap_agree_with_python(name):
+    source, args, must_run = CASES[name]
+    reference = _python(source)
+    expected = _outcome(reference, args)
+    batched_params = ", ".join("0" if k == 0 else "None" for k in range(len(args)))
+    try:
+        module = load_source(HEAD + source + f"\n\nfv = vmap(f, in_axes=({batched_params},))\n", "hostile_ints.py")
+    except TranspileError as exc:
+        _refused(exc, must_run, name)
+        return
+    _agrees(_outcome(module.f, args), expected, f"{name}: NumPy backend")
+    if isinstance(args[0], np.ndarray) and args[0].ndim:
+        batch = [args[0], args[0][::-1].copy()]
+        looped = [_outcome(reference, [example] + list(args[1:])) for example in batch]
+        got = _outcome(module.fv, [np.stack(batch)] + list(args[1:]))
+        if any(isinstance(r, type) for r in looped):
+            _agrees(got, next(r for r in looped if isinstance(r, type)), f"{name}: vmap")
+        else:
+            _agrees(got, tuple(np.stack(p) for p in zip(*looped)) if isinstance(looped[0], tuple) else
+                    np.stack(looped), f"{name}: vmap")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_c_target_agrees_with_python(name, tmp_path):
+    source, args, must_run = CASES[name]
+    expected = _outcome(_python(source), args)
+    try:
+        compiled, _ = c_module(HEAD + source, tmp_path, "hostile_ints")
+    except TranspileError as exc:
+        _refused(exc, must_run, name)
+        return
+    _agrees(_outcome(compiled.f, args), expected, f"{name}: C target")
+
+
+def test_a_python_int_past_int32_is_checked_on_the_host_before_the_kernel(tmp_path):
+    """The C target's host checks a run-time Python int's range where it meets int32 (the kernel would wrap)."""
+    compiled, _ = c_module(HEAD + CASES["size_past_int32"][0], tmp_path, "hostile_ints")
+    with pytest.raises(OverflowError, match="out of bounds for int32"):
+        compiled.f(I32)
+    small = np.arange(2, dtype=np.int32)  # len 2: 2e9 still fits int32
+    np.testing.assert_array_equal(compiled.f(small), small + 2 * 1000000000)
+
+
+def test_a_literal_out_of_range_is_refused_where_it_is_written():
+    with pytest.raises(TranspileError) as caught:
+        load_source(HEAD + CASES["literal_past_int32"][0], "hostile_ints.py")
+    assert (caught.value.loc.line, caught.value.loc.col) == (7, 12)
+    assert "does not fit the i32" in caught.value.message and "OverflowError" in caught.value.message

@@ -1,0 +1,157 @@
+"""0-d arrays updated in place: `a += v` on a 0-d array changes that array object, which every name (and view)
+holding it sees, where the same statement on a NumPy scalar or a Python number makes a new value.
+
+Lowering keeps rank-0 values as values (a scalar's update rebinds its name), which is Python's meaning for NumPy
+scalars and Python numbers but not for 0-d arrays. Which one a rank-0 value is, is known for what the kernel
+computes: arithmetic and reductions give NumPy scalars; `np.zeros(())` and its kin give 0-d arrays; basic indexing
+with an Ellipsis (`x[0, ...]`), a reshape or squeeze to `()` give 0-d *views*. A parameter annotated `"f64[]"`
+may be given either, and a loop's or a branch's merged value may hold either. So:
+
+* `+=` (any augmented assignment) on a 0-d view is refused: it would write into the array the view looks into;
+* `+=` on a rank-0 value that may be a 0-d array makes every other name holding the same value (this function's,
+  a caller's, a tuple's, or a name holding it on entry to the loop that updates it) stale: reading it afterwards
+  is a located error (it would see the update only if the value is an array), rebinding it is fine;
+* a 0-d view read after the array it looks into was updated is refused (`Stale`): Python reads the new element.
+Every other update of a rank-0 value rebinds it, which is what Python does for every kind when nothing else
+holds it (a kernel's parameters are never changed for the caller: docs/kernel-language.md).
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..ir import Var
+from ..values import DictValue, ListValue, Stale
+
+_ARRAYS = ("zeros", "ones", "full", "zeros_like", "ones_like", "array")  # a new 0-d array where the result is 0-d
+_VIEWS = ("getitem", "reshape", "reshape_like", "squeeze", "broadcast_to", "broadcast_like", "transpose",
+          "swapaxes", "expand_dims", "flip", "diagonal")
+_SAME_AS_OPERAND = ("copy", "astype")  # a 0-d array's copy is an array, a NumPy scalar's a scalar
+_UNKNOWN = ("stop_gradient", "custom_vjp_call", "refine_shape", "unbroadcast", "einsum", "tuple_get", "pop")
+
+
+class ZeroDArrays:
+    """Mixed into `Lowering`; state `_zero_d`: id of a rank-0 value -> (the value, "scalar" | "array" | "view",
+    the array a view looks into). Untagged rank-0 values (parameters, loop slots, merges) may be either."""
+
+    def note_zero_d(self, out: Var, prim: str, args, params) -> None:
+        """Record what kind of rank-0 value the equation `prim(args)` made (see the module docstring)."""
+        if out.type.weak:
+            return
+        operand = args[0] if args and isinstance(args[0], Var) else None
+        if prim in _VIEWS:
+            if prim == "getitem" and Ellipsis not in (params or {}).get("index", ()):
+                kind, root = "scalar", None  # `x[0]`: the element, a NumPy scalar
+            elif operand is not None and self.zero_d_kind(operand) != "scalar":
+                kind, root = "view", self._zero_d_root(operand)
+            else:
+                kind, root = "array", None  # (a view of a NumPy scalar is a new 0-d array)
+        elif prim in _ARRAYS:
+            kind, root = "array", None
+        elif prim in _SAME_AS_OPERAND and operand is not None:
+            kind, root = ("scalar" if self.zero_d_kind(operand) == "scalar" else "array"), None
+        elif prim in _UNKNOWN:
+            return
+        else:
+            kind, root = "scalar", None
+        self._zero_d[id(out)] = (out, kind, root)
+
+    def zero_d_kind(self, value: Var) -> str:
+        entry = self._zero_d.get(id(value))
+        return entry[1] if entry is not None and entry[0] is value else "unknown"
+
+    def _zero_d_root(self, value: Var) -> Var:
+        entry = self._zero_d.get(id(value))
+        if entry is not None and entry[0] is value and entry[1] == "view":
+            return entry[2]
+        return self._view_root.get(id(value), value)
+
+    def check_zero_d_update(self, node: cst.CSTNode, name: str, current: Var, env: dict) -> None:
+        """Before `name <op>= v` rebinds the rank-0 value `current`: refuse where Python would update an array
+        another name sees (see the module docstring)."""
+        if current.type.shape != () or current.type.weak:
+            return
+        kind = self.zero_d_kind(current)
+        if kind == "scalar":
+            return
+        if kind == "view":
+            raise self.error(node, f"`{name}` is a 0-d view into another array (as `x[0, ...]`, a reshape or squeeze "
+                             "to shape () give): NumPy's in-place update writes into that array",
+                             "update the array itself (`x[0] += v`), or take the element (`x[0]`, a NumPy scalar) if "
+                             "a separate value is meant")
+        self._stale_holders(name, current, env, self.locate(node).line, kind)
+
+    def check_zero_d_loop_entry(self, body: cst.CSTNode, env: dict, loc) -> None:
+        """Before a loop whose body updates rank-0 names in place: the other holders, on entry, of a value that may
+        be a 0-d array are stale (the loop's slot is a new value, so the check at the update does not see them)."""
+        for name in _augmented_names(body):
+            current = env.get(name)
+            if isinstance(current, Var) and current.type.shape == () and not current.type.weak:
+                kind = self.zero_d_kind(current)
+                if kind != "scalar":
+                    self._stale_holders(name, current, env, loc.line if loc is not None else 0, kind)
+
+    def _stale_holders(self, name: str, value: Var, env: dict, line: int, kind: str) -> None:
+        why = "made by np.zeros(()) or a kin" if kind == "array" else "a parameter, or a value a loop or branch merged"
+        for names, other in self._other_holders(name, value, env):
+            names[other] = Stale(name, line, f"it holds the same rank-0 value, which may be a 0-d array ({why}): "
+                                 "an in-place update changes that array, a NumPy scalar's or number's is a new value")
+
+    def stale_zero_d_views(self, updated: list, env: dict, line: int, writer: str) -> None:
+        """After the arrays `updated` were updated in place: names holding a 0-d view into one of them are stale
+        (their element changed; reading them is a located error)."""
+        roots = {id(self._view_root.get(id(u), u)) for u in updated if isinstance(u, Var)} | \
+            {id(u) for u in updated if isinstance(u, Var)}
+        for names in self._live_envs(env):
+            for other, value in list(names.items()):
+                if isinstance(value, Var) and self.zero_d_kind(value) == "view" and \
+                        id(self._zero_d[id(value)][2]) in roots:
+                    names[other] = Stale(writer, line, "it is a 0-d view into that array; its element changed")
+
+    def _other_holders(self, name: str, value: Var, env: dict) -> list[tuple[dict, str]]:
+        """The other names holding `value`: in this function's frames (a branch's or loop's names are a copy of its
+        own, so `name` itself there is not another), and any name of a caller's frame (`g(a)` whose `g` updates its
+        parameter `a`: the caller's `a` is the same object)."""
+        callers, own = set(), set()
+        for call in self._calls:
+            frame = call.frame
+            while frame is not None:
+                callers.add(id(frame.env))
+                frame = frame.parent
+        frame = self._frame
+        while frame is not None:
+            own.add(id(frame.env))
+            frame = frame.parent
+        found = []
+        for names in self._live_envs(env):
+            same_name_counts = id(names) in callers and id(names) not in own and names is not env
+            for other, bound in names.items():
+                if (other != name or same_name_counts) and not other.startswith("<") and _holds(bound, value):
+                    found.append((names, other))
+        return found
+
+
+def _holds(bound, value: Var) -> bool:
+    if bound is value:
+        return True
+    if isinstance(bound, tuple):
+        return any(_holds(item, value) for item in bound)
+    if isinstance(bound, ListValue):
+        return any(_holds(item, value) for item in bound.items)
+    if isinstance(bound, DictValue):
+        return any(_holds(item, value) for item in bound.items.values())
+    return False
+
+
+def _augmented_names(body: cst.CSTNode) -> list[str]:
+    found: list[str] = []
+
+    class Visitor(cst.CSTVisitor):
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            if isinstance(node.target, cst.Name) and node.target.value not in found:
+                found.append(node.target.value)
+
+        def visit_FunctionDef(self, node) -> bool:  # (a nested function's names are its own)
+            return False
+
+    body.visit(Visitor())
+    return found
