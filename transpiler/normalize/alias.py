@@ -54,11 +54,14 @@ class Aliasing:
     where that started)."""
 
     # -- views ---------------------------------------------------------------------------------------------
-    def record_view(self, out: Var, prim: str, args, params) -> None:
+    def record_view(self, out: Var, prim: str, args, params, builder=None) -> None:
+        """`out` looks into `args[0]`; recomputed after its update where it is a view whatever the layout (or a
+        reshape of an array known to be C-contiguous, `c_contiguous` in view_writes.py)."""
         self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
         if prim == "getitem":
             self._view_op[id(out)] = (args[0], _items(params["index"], args))
-        elif lookup(prim).always_views:
+        elif lookup(prim).always_views or (
+                prim == "reshape" and builder is not None and self.c_contiguous(args[0], builder)):
             self._view_op[id(out)] = (args[0], Recipe(prim, tuple(args[1:]), dict(params or {})))
 
     def _root(self, value: Var) -> Var:

@@ -366,7 +366,7 @@ class Expressions(Names):
         # give copies); an element read out as a scalar (`a = x[0]` on a 1-D array) is a copy in NumPy
         if isinstance(out, Var) and args and isinstance(args[0], Var) and out.type.shape != () and \
                 lookup(prim).may_view(args, params):
-            self.record_view(out, prim, args, params)
+            self.record_view(out, prim, args, params, builder)
         return out
 
 

@@ -224,7 +224,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
                     self.container_store(container, small.target, self.expr(small.value, builder, env), builder, env,
                                          combine=prim)
                     return None
-                self._store(small.target, self.expr(small.value, builder, env), builder, env, combine=prim)
+                self._store(small.target, self.expr(small.value, builder, env), builder, env, combine=prim,
+                            base=container)
                 return None
             if not isinstance(small.target, cst.Name):
                 raise self.error(small.target, "this augmented assignment target is not part of the kernel language")
@@ -311,7 +312,7 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             if is_container(container):
                 self.container_store(container, target, value, builder, env)
             else:
-                self._store(target, value, builder, env)
+                self._store(target, value, builder, env, base=container)
         elif isinstance(target, cst.Attribute):
             raise self.error(target, "assignment to an attribute is not part of the kernel language",
                              "kernels compute values; return them instead")
