@@ -54,14 +54,14 @@ class Aliasing:
     where that started)."""
 
     # -- views ---------------------------------------------------------------------------------------------
-    def record_view(self, out: Var, prim: str, args, params, builder=None) -> None:
+    def record_view(self, out: Var, prim: str, args, params) -> None:
         """`out` looks into `args[0]`; recomputed after its update where it is a view whatever the layout (or a
         reshape of an array known to be C-contiguous, `c_contiguous` in view_writes.py)."""
         self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
         if prim == "getitem":
             self._view_op[id(out)] = (args[0], _items(params["index"], args))
         elif lookup(prim).always_views or (
-                prim == "reshape" and builder is not None and self.c_contiguous(args[0], builder)):
+                prim == "reshape" and self.c_contiguous(args[0])):
             self._view_op[id(out)] = (args[0], Recipe(prim, tuple(args[1:]), dict(params or {})))
 
     def _root(self, value: Var) -> Var:
@@ -192,7 +192,8 @@ class Aliasing:
 
     # -- trying a lowering ------------------------------------------------------------------------------------
     _TRIED = ("_view_root", "_view_op", "_entry_sharing", "_replacements", "_ambiguous", "_successors", "_may_hold",
-              "_own_params", "_updated_params", "_named", "_conditional_names")
+              "_own_params", "_updated_params", "_named", "_conditional_names", "_c_layout",
+              "_slot_layout", "_lost_layout")
 
     def sharing_state(self, env: dict) -> tuple:
         """Everything lowering a statement may change in the sharing model and the live names, to undo a try

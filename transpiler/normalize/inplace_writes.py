@@ -154,7 +154,8 @@ class InPlaceWrites(ViewWrites):
             renewed = self._bind(builder, target, prim, args, params)
         else:
             renewed = builder.bind(prim, args, params)
-            self.record_view(renewed, prim, args, params, builder)
+            self.note_layout(renewed, builder)
+            self.record_view(renewed, prim, args, params)
         if not value.temporary:
             builder.rename(renewed, _base(value.name))
             self._named.add(id(renewed))

@@ -54,6 +54,9 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._modules: dict = {}  # path -> Lowering of each imported project module
         self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
         self._view_op: dict[int, tuple] = {}  # views made by indexing or `always_views` -> (parent, items or Recipe)
+        self._c_layout: set[int] = set()  # values known C-contiguous whatever the arguments' layouts (view_writes)
+        self._slot_layout: dict[int, bool] = {}  # loop slot or result -> C-contiguous on every iteration (view_writes)
+        self._lost_layout: set[int] = set()  # first values of slots an iteration ends not C-contiguous (view_writes)
         self._unreturning: set[int] = set()  # loops holding a `return` none of whose returns is reached
         self._entry_sharing: set[int] = set()  # loop slots whose first value another (uncarried) name holds
         self._replacements: list[tuple[Var, Var]] = []  # every in-place update so far: (old value, new value)

@@ -172,28 +172,55 @@ class ViewWrites:
         return TranspileError(
             f"`{name}` is a reshape (or ravel, or one-operand einsum) of `{root}`, which NumPy makes a view only where "
             f"`{root}` is C-contiguous, and a copy otherwise: whether assigning into `{name}` changes `{root}` depends "
-            "on the layout of the array the caller passes", self.locate(target),
+            f"on `{root}`'s layout, not known here (a parameter's is the caller's; a loop or branch may change it)",
+            self.locate(target),
             f"reshape an array the kernel made: `{root} = {root}.copy()` first (then the reshape is a view of it), "
             f"or `{name} = {name}.copy()` to leave `{root}` alone")
 
     # -- layouts ---------------------------------------------------------------------------------------------
-    def c_contiguous(self, value, builder: Builder) -> bool:
-        """Whether `value` is C-contiguous in Python whatever the arguments' layouts: made by the kernel from
-        arrays that are (`np.zeros`, arithmetic on them, a reshape of one), or any new 1-D array. A parameter,
-        a loop's or branch's value, a view other than such a reshape: not known."""
+    def note_slot_layout(self, slot: Var, first) -> None:
+        """A loop slot is taken for C-contiguous where its first value is (and no earlier try of the loop found
+        an iteration ending otherwise, `layouts_lost`)."""
+        self._slot_layout[id(slot)] = isinstance(first, Var) and id(first) not in self._lost_layout and \
+            self.c_contiguous(first)
+
+    def layouts_lost(self, slot_of: dict, body_env: dict, env: dict) -> bool:
+        """At the end of a loop body: whether a slot taken for C-contiguous ends an iteration with
+        a value that is not (`x = x.T * 1.0`); its first value is then remembered, and the loop lowered again."""
+        lost = {id(env[name]) for name, slot in slot_of.items()
+                if self._slot_layout.get(id(slot)) and not self.c_contiguous(body_env.get(name))}
+        self._lost_layout |= lost
+        return bool(lost)
+
+    def c_contiguous(self, value) -> bool:
+        """Whether `value` is C-contiguous in Python whatever the arguments' layouts (`note_layout`), for a loop
+        slot or result where every iteration keeps it so (`_slot_layout`), for a branch merge where all it may
+        hold are. A parameter, a view other than a reshape of such an array: not known."""
         if not isinstance(value, Var) or value.type.shape is None:
             return False
-        eqn = builder.definition(value)
-        if eqn is None:
-            return False
+        if id(value) in self._c_layout:
+            return True
+        if id(value) in self._slot_layout:
+            return self._slot_layout[id(value)]
+        sources = self._may_hold.get(id(value))
+        return bool(sources) and all(self.c_contiguous(s) for s in sources)
+
+    def note_layout(self, out, builder: Builder) -> None:
+        """After `out` is bound: C-contiguous where the kernel made it from scratch (`np.zeros`), from arrays that
+        are (arithmetic keeps its operands' layout, a reshape of one is a view of it, an update in place keeps
+        its array), or as any new 1-D array."""
+        eqn = builder.definition(out)
+        if eqn is None or eqn.outs[0] is not out or out.type.shape is None:
+            return
         prim = eqn.prim
         if prim.extra.get("in_place") or prim.name == "reshape":  # the array updated, or a view of it
-            return self.c_contiguous(eqn.args[0], builder)
-        if prim.may_view(eqn.args, eqn.params):
-            return False
-        if value.type.rank <= 1:
-            return True
-        if prim.family not in _LAYOUT_KEEPING or prim.name == "einsum":
-            return False
-        return all(self.c_contiguous(a, builder) for a in eqn.args
-                   if isinstance(a, Var) and a.type.rank not in (0, 1))
+            contiguous = self.c_contiguous(eqn.args[0])
+        elif prim.may_view(eqn.args, eqn.params):
+            contiguous = False
+        elif out.type.rank <= 1:
+            contiguous = True
+        else:
+            contiguous = prim.family in _LAYOUT_KEEPING and prim.name != "einsum" and all(
+                self.c_contiguous(a) for a in eqn.args if isinstance(a, Var) and a.type.rank not in (0, 1))
+        if contiguous:
+            self._c_layout.add(id(out))
