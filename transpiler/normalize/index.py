@@ -163,8 +163,8 @@ class Indexing:
         root = target.value
         while isinstance(root, (cst.Subscript, cst.Attribute, cst.Call)):
             root = root.value if not isinstance(root, cst.Call) else (root.args[0].value if root.args else root.func)
-        if isinstance(root, cst.Name) and isinstance(env.get(root.value), Const) \
-                and isinstance(env[root.value].value, Var):
+        held = self._name(root, env) if isinstance(root, cst.Name) else None
+        if isinstance(held, Const) and isinstance(held.value, Var):
             raise self.error(root, "a module-level array cannot be changed in place (Python would change it for "
                              "every later call too)", f"work on a copy: {root.value} = {root.value}.copy()")
         if base is None:

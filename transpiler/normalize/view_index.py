@@ -125,7 +125,15 @@ def compose(shape, outer: list, inner: list, negate: Callable) -> list | None:
     result = []
     for k, item in enumerate(outer):
         result.extend(replaced.get(k, [item]))
-    return result if _same_region(result, inner) else None
+    return _trimmed(result) if _same_region(result, inner) else None
+
+
+def _trimmed(items: list) -> list:
+    """Without the trailing `:` (NumPy adds them): `b[3:1:-1]`, not `b[3:1:-1, :]`."""
+    end = len(items)
+    while end > 1 and items[end - 1] == _FULL:
+        end -= 1
+    return list(items[:end])
 
 
 def _same_region(result: list, inner: list) -> bool:
@@ -188,7 +196,7 @@ def permuted(perm: tuple[int, ...], inner: list) -> tuple[list, list[int]] | Non
         items[perm[k]] = item
     kept = [k for k, item in enumerate(inner) if isinstance(item, slice)]
     order = [kept.index(k) for k in sorted(kept, key=perm.__getitem__)]
-    return items, order
+    return _trimmed(items), order
 
 
 def inverse(perm) -> tuple[int, ...]:
@@ -250,5 +258,5 @@ def reshaped(view_shape, parent_shape, inner: list) -> tuple[list, tuple, tuple]
             prefix.insert(0, rest % dim)
             rest //= dim
         items = prefix + [slice(first, first + count)] + [_FULL] * (len(parent_shape) - axis - 1)
-        return items, (count,) + tuple(parent_shape[axis + 1:]), tuple(view_shape[ints:])
+        return _trimmed(items), (count,) + tuple(parent_shape[axis + 1:]), tuple(view_shape[ints:])
     return None
