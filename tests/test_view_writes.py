@@ -191,6 +191,16 @@ CASES = {  # name -> (kernel body writing through a view, the same computation w
     out = written(out, np.ravel(P(out))[::2], y * x[1])
     return np.sum(out * x[:2])
 """),
+    "reshape_of_a_copy": ("""
+    b = x.copy()
+    g = b.reshape(16)
+    g[3:7] = y * x[0, 0]
+    return np.sum(b * x)
+""", """
+    b = x * 1.0
+    b = written(b, P(b).reshape(16)[3:7], y * x[0, 0])
+    return np.sum(b * x)
+"""),
     "parameter_transposed": ("""
     x.T[0] = y
     return np.sum(x * x)
@@ -328,6 +338,8 @@ REFUSED = {  # name -> (kernel body, the line refused (1: the first of the body)
     "a_gather_is_a_copy": ("b = x * 1.0\nb[[0, 2]][0] = 1.0\nreturn np.sum(b)", 2, "a new array"),
     "arithmetic_is_a_new_array": ("b = x * 1.0\n(b * 2.0)[0] = 1.0\nreturn np.sum(b)", 2, "a new array"),
     "reshape_of_a_parameter": ("np.reshape(x, (16,))[0] = 1.0\nreturn np.sum(x)", 1, "is a reshape"),
+    "reshape_of_an_array_of_a_parameter": (  # `np.array(x)` keeps `x`'s layout (order "K"); `x.copy()` is C
+        "b = np.array(x)\ng = b.reshape(16)\ng[0] = 1.0\nreturn np.sum(b)", 3, "is a reshape"),
     "reshape_of_a_transposed_product": (  # `x.T * 1.0` is laid out as `x.T` (Fortran order): its reshape copies
         "h = x.T * 1.0\ng = h.reshape(16)\ng[0] = 1.0\nreturn np.sum(h)", 3, "is a reshape"),
     "reshape_of_an_array_a_loop_transposes": (
@@ -335,6 +347,12 @@ REFUSED = {  # name -> (kernel body, the line refused (1: the first of the body)
         "    out = out.T * 1.0\nreturn np.sum(out)", 4, "is a reshape"),
     "reshape_of_a_parameter_read_after_its_update": (
         "g = x.reshape(2, 8)\nx[0] = 7.0\nreturn np.sum(g)", 3, "may or may not have been changed"),
+    "view_of_a_scalar": (  # `np.sum(x)` is a NumPy scalar in Python: its reshape is a new array (main: a crash)
+        "s = np.sum(x)\nr = s[None]\nr[0] = 5.0\nreturn s + r[0]", 3, "a view of a 0-d value"),
+    "reshape_of_a_scalar": ("s = np.sum(x)\nnp.reshape(s, (1,))[0] = 5.0\nreturn s", 2, "a view of a 0-d value"),
+    "stop_gradient_is_the_array_itself": (
+        "b = x * 1.0\nstop_gradient(b)[0] = 1.0\nreturn np.sum(b)", 2,
+        "is a view of another array"),
     "module_level_array": ("M.T[0] = 1.0\nreturn np.sum(M * x)", 1, "module-level array"),
 }
 
@@ -342,7 +360,7 @@ REFUSED = {  # name -> (kernel body, the line refused (1: the first of the body)
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_a_write_python_would_make_differently_or_refuse_is_a_located_error(name):
     body, line, message = REFUSED[name]
-    text = (HEAD + "\nM = np.ones((4, 4))\n\n\n@kernel\ndef f(x: \"f64[4,4]\", y: \"f64[4]\"):\n"
+    text = (HEAD.replace("vmap", "stop_gradient, vmap") + "\nM = np.ones((4, 4))\n\n\n@kernel\ndef f(x: \"f64[4,4]\", y: \"f64[4]\"):\n"
             + "".join(f"    {row}\n" for row in body.splitlines()))
     with pytest.raises(TranspileError) as error:
         transpile_source(text, "case.py")

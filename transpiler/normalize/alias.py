@@ -4,12 +4,14 @@ Python names refer to array objects; `b = a` shares one, `v = a[i]` (basic index
 view into one, a tuple holds them. The IR is functional: an in-place update `a[i] = v` makes a new value, and
 every holder of the old object must be rebound to it, or re-derived from it: a view is recomputed from the
 updated array it looks into where its primitive gives a view whatever the layout (basic indexing, and the
-registry's `always_views`: `.T`, `np.flip`, `np.diagonal`, ...); a view that may be a copy (`np.reshape` of an
-array that is not contiguous) has no value the compiler knows after the update, and is refused where it is read.
+registry's `always_views`: `.T`, `np.flip`, `np.diagonal`, ...), and so is a reshape of an array known to be
+C-contiguous (view_writes.py); a view that may be a copy (`np.reshape` of a parameter, which NumPy copies where
+it is not contiguous) has no value the compiler knows after the update, and is refused where it is read.
 Where Python's sharing depends on the path taken (`if c: z = y`, a loop whose iterations share differently), the
 names involved are *ambiguous*: reading them is fine, writing through them (or into what they may share) is a
 located error, since a write would reach the other name on some paths only.
-The writes themselves, and the rebinding of every holder they need, are in inplace_writes.py.
+The writes themselves, and the rebinding of every holder they need, are in inplace_writes.py (through a view:
+view_writes.py).
 """
 from __future__ import annotations
 

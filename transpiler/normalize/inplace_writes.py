@@ -41,6 +41,7 @@ class InPlaceWrites(ViewWrites):
             return self.write_through_recipe(name, array, items, value_atom, target, builder, env, combine)
         if id(array) in self._view_root and not private_view:
             if id(array) not in self._ambiguous:
+                self._refuse_scalar_parent(name, self._root(array), target)
                 made = builder.definition(array)
                 if made is not None and made.prim.name in ("reshape", "einsum"):
                     raise self.may_copy_refusal(name, array, target, env)

@@ -13,6 +13,8 @@ a parameter's (or a loop's or branch's) layout is the caller's, so a write throu
 """
 from __future__ import annotations
 
+import libcst as cst
+
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..ir import Atom, Var
@@ -45,6 +47,15 @@ class ViewWrites:
                              "drops it, so the assignment changes nothing",
                              "assign into the array itself with one index (`b[idx[0]] = v`, `b[mask & m] = v`), "
                              "or name the new array first")
+        self._refuse_scalar_parent(label, self._root(view), target)
+        if id(view) in self._view_op:
+            self.refuse_read_only(label, view, target)
+        elif holder is None and not self._view_is_private(view, env):  # a view the compiler does not follow
+            made = builder.definition(view)
+            if made is not None and made.prim.name in ("reshape", "einsum"):
+                raise self.may_copy_refusal(label, view, target, env)
+            raise self.error(node, f"`{label}` is a view of another array; assigning into it would change that "
+                             "array too", "take a copy first, or assign into that array itself")
         name = holder or self._holder(self._root(view), env) or "view"
         self._write(name, view, items, self._atom(value, target), target, builder, env, combine)
 
@@ -54,7 +65,7 @@ class ViewWrites:
             for name, bound in names.items():
                 if name.startswith("<"):
                     continue
-                if any(v is array for v in held(bound)) or (
+                if bound is array or any(v is array for v in held(bound)) or (
                         isinstance(bound, (ListValue, DictValue, tuple)) and _contains(bound, lambda v: v is array)):
                     return name
         return None
@@ -65,6 +76,7 @@ class ViewWrites:
         """`view[items] = v` where `view = parent[parent_items]`: one index of the parent where the two compose
         (`b[::-1][:2]` is `b[3:1:-1]`), else the view updated in a copy and written back."""
         parent, parent_items = self._view_op[id(array)]
+        self._refuse_scalar_parent(name, parent, target)
         composed = compose(parent.type.shape, parent_items, items, self._negation(builder, target))
         if composed is None and parent.type.shape is None and all(is_scalar_int(i) for i in parent_items):
             composed = parent_items + list(items)  # (rank unknown) row[j] = v is parent[i, j] = v
@@ -86,6 +98,7 @@ class ViewWrites:
         in a copy and written back whole through the view's inverse."""
         parent, recipe = self._view_op[id(array)]
         self.refuse_read_only(name, array, target)
+        self._refuse_scalar_parent(name, parent, target)
         shape, prim = parent.type.shape, recipe.prim
         outer = None
         if prim == "flip" and shape is not None:
@@ -160,11 +173,22 @@ class ViewWrites:
         while id(value) in self._view_op:
             parent, how = self._view_op[id(value)]
             if isinstance(how, Recipe) and how.prim in READ_ONLY:
-                raise TranspileError(f"`{name}` is (a view of) {READ_ONLY[how.prim]}(...), which NumPy makes read-only:"
-                                     " Python raises `ValueError: assignment destination is read-only` here",
-                                     self.locate(target), "take a copy to change: v = np.diagonal(a).copy(); to "
-                                     "change a's diagonal, a[np.arange(n), np.arange(n)] = v")
+                function = READ_ONLY[how.prim]
+                hint = f"take a copy to change: v = {function}(...).copy()" + (
+                    "; to change a's diagonal, a[np.arange(n), np.arange(n)] = v" if how.prim == "diagonal" else "")
+                raise TranspileError(f"`{name}` is (a view of) {function}(...), which NumPy makes read-only: Python "
+                                     "raises `ValueError: assignment destination is read-only` here",
+                                     self.locate(target), hint)
             value = parent
+
+    def _refuse_scalar_parent(self, name: str, parent: Var, target) -> None:
+        """A view of a 0-d value: Python holds most as NumPy scalars (`np.sum(x)`), whose views are new arrays, and
+        some as 0-d arrays, whose views share them; the compiler does not tell them apart."""
+        if parent.type.shape == ():
+            raise TranspileError(f"`{name}` is a view of a 0-d value, which Python may hold as a NumPy scalar (then the "
+                                 "view is a new array the assignment changes alone) or as a 0-d array (then the "
+                                 "assignment changes it too)", self.locate(target),
+                                 "compute the new value and assign it to the name: s = ...")
 
     def may_copy_refusal(self, name: str, array: Var, target, env) -> TranspileError:
         """A write through a view NumPy makes only of a C-contiguous array (a reshape of a parameter)."""
@@ -174,8 +198,8 @@ class ViewWrites:
             f"`{root}` is C-contiguous, and a copy otherwise: whether assigning into `{name}` changes `{root}` depends "
             f"on `{root}`'s layout, not known here (a parameter's is the caller's; a loop or branch may change it)",
             self.locate(target),
-            f"reshape an array the kernel made: `{root} = {root}.copy()` first (then the reshape is a view of it), "
-            f"or `{name} = {name}.copy()` to leave `{root}` alone")
+            f"reshape a C-contiguous copy: `{root} = {root}.copy()` first (then the reshape is a view of it)"
+            + (f", or `{name} = {name}.copy()` to leave `{root}` alone" if name.isidentifier() else ""))
 
     # -- layouts ---------------------------------------------------------------------------------------------
     def note_slot_layout(self, slot: Var, first) -> None:
@@ -196,7 +220,7 @@ class ViewWrites:
         """Whether `value` is C-contiguous in Python whatever the arguments' layouts (`note_layout`), for a loop
         slot or result where every iteration keeps it so (`_slot_layout`), for a branch merge where all it may
         hold are. A parameter, a view other than a reshape of such an array: not known."""
-        if not isinstance(value, Var) or value.type.shape is None:
+        if not isinstance(value, Var) or value.type.shape in (None, ()):  # (a 0-d value may be a NumPy scalar)
             return False
         if id(value) in self._c_layout:
             return True
@@ -205,15 +229,18 @@ class ViewWrites:
         sources = self._may_hold.get(id(value))
         return bool(sources) and all(self.c_contiguous(s) for s in sources)
 
-    def note_layout(self, out, builder: Builder) -> None:
-        """After `out` is bound: C-contiguous where the kernel made it from scratch (`np.zeros`), from arrays that
-        are (arithmetic keeps its operands' layout, a reshape of one is a view of it, an update in place keeps
-        its array), or as any new 1-D array."""
+    def note_layout(self, out, builder: Builder, node: cst.CSTNode | None = None) -> None:
+        """After `out` is bound (by the source's `node`): C-contiguous where the kernel made it from scratch
+        (`np.zeros`, `x.copy()`), from arrays that are (arithmetic keeps its operands' layout, a reshape of one is a
+        view of it, an update in place keeps its array), or as any new 1-D array."""
         eqn = builder.definition(out)
-        if eqn is None or eqn.outs[0] is not out or out.type.shape is None:
+        if eqn is None or eqn.outs[0] is not out or out.type.shape in (None, ()):
             return
         prim = eqn.prim
-        if prim.extra.get("in_place") or prim.name == "reshape":  # the array updated, or a view of it
+        if prim.name == "copy" and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+                node.func.attr.value == "copy" and not node.args:  # `x.copy()`: order "C" (`np.array(x)`: "K")
+            contiguous = True
+        elif prim.extra.get("in_place") or prim.name == "reshape":  # the array updated, or a view of it
             contiguous = self.c_contiguous(eqn.args[0])
         elif prim.may_view(eqn.args, eqn.params):
             contiguous = False
