@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 import pytest
 
-from gradcheck import assert_close, central_difference, load_source
+from gradcheck import assert_close, central_difference, check_against_python, load_source
 from lifted.transpiler import TranspileError, transpile_source
 from lifted.transpiler.normalize.view_index import compose, reshaped
 from test_c_backend import c_module
@@ -319,6 +319,29 @@ def test_the_c_target_computes_the_numpy_backends_numbers(tmp_path):
             for g, e in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple)
                             else (expected,)):
                 assert_close(g, e, rtol=1e-10, atol=1e-12, what=f"{function} on the C target")
+
+
+def test_a_write_through_a_view_in_a_called_kernel_reaches_the_callers_array():
+    """The callee's `a.T[0] = v` writes into the caller's `b` (inlined), which the caller's `t = b.T` sees."""
+    check_against_python(HEAD + '''
+
+@kernel
+def helper(a: "f64[4,4]", v: "f64[4]") -> "f64[]":
+    a.T[0] = v
+    np.flip(a, 0)[0, 1:] = v[1:] * 2.0
+    return np.sum(a * a)
+
+
+@kernel
+def f(x: "f64[4,4]", y: "f64[4]") -> "f64[]":
+    b = x * 1.0
+    t = b.T
+    s = helper(b, y)
+    return np.sum(b * x) + np.sum(t[1] * y) + s
+
+
+g = grad(f, wrt=("x", "y"))
+''', list(_inputs()))
 
 
 def test_a_write_composes_into_one_index_of_the_array_where_it_can():
