@@ -91,9 +91,13 @@ CASES = {
     "undefined_name": (
         kernel_source("y = x * scale\nreturn np.sum(y)"),
         6, 13, "scale", "`scale` is not defined in this kernel", "module-level numeric constants"),
-    "flip_is_a_view": (
-        kernel_source("y = np.flip(x)\ny[0] = 1.0\nreturn np.sum(x * y)"),
-        7, 5, "y[0]", "`y` is a view of another array", "copy"),
+    "reshape_of_a_parameter_may_copy": (  # (a flip is a view whatever the layout: a write through it is fine)
+        kernel_source("y = np.reshape(x, (-1,))\ny[0] = 1.0\nreturn np.sum(x * y)"),
+        7, 5, "y[0]", "`y` is a reshape (or ravel, or one-operand einsum) of `x`, which NumPy makes a view only "
+        "where `x` is C-contiguous", "copy"),
+    "diagonal_is_read_only": (
+        kernel_source("y = np.diagonal(x)\ny[0] = 1.0\nreturn np.sum(y)", 'x: "f64[n,n]"'),
+        7, 5, "y[0]", "`y` is (a view of) np.diagonal(...), which NumPy makes read-only", "copy"),
     "roll_runtime_float_shift": (
         kernel_source("return np.sum(np.roll(x, 1.5))"),
         6, 19, "np.roll(x, 1.5)", "np.roll shifts by an integer", None),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 
 import numpy as np
 import pytest
@@ -99,12 +100,59 @@ class ViewGenerator(SemanticsGenerator):
             self.emit(indent + 1, f"{base}[{index}] += {value} * {self.const()}")
 
 
+class ViewWriteGenerator(ViewGenerator):
+    """ViewGenerator whose views are also written through (a subclass: ViewGenerator's seeds keep their
+    programs): by name (`view3[1] = e`) or as the view expression itself (`np.flip(a2, 0)[1] += e`,
+    `a2.T[0] = e`), of an array of the kernel's own (now and then one made C-contiguous, `np.ones(...) * c`, whose
+    reshape is a view), then the array and the view read. A write through a read-only view (`np.diagonal`,
+    `np.broadcast_to`) or a reshape that may be a copy (of `M * c`, laid out as the caller's `M`) is refused with a
+    located error (allowed)."""
+
+    def view(self, scope: Scope, indent: int) -> None:
+        if self.chance(0.4):
+            return super().view(scope, indent)
+        kind = self.pick(("M", "N", "D"))
+        arrays = self.arrays(scope, (kind,))
+        if arrays and self.chance(0.7):
+            base = self.pick(arrays)
+        else:
+            base = self.fresh("a")
+            made = {"M": "np.ones((%d, %d))" % (N, D) if self.chance(0.5) else "M", "N": "x", "D": "M[0]"}[kind]
+            self.emit(indent, f"{base} = {made} * {self.const()}")
+            scope.vars[base] = kind
+        template, view_kind = self.pick(VIEWS[kind])
+        view = template.format(base)
+        if self.chance(0.5):
+            name = self.fresh("view")
+            self.emit(indent, f"{name} = {view}")
+            view = name
+            scope.vars[f"({name})" if view_kind else f"np.sum({name})"] = view_kind or "S"
+        rows = {"M": N, "N": N, "D": D}.get(view_kind, 1)
+        roll = self.rnd.randrange(3)
+        if view_kind == "M" and roll == 0:
+            item, value = f"[:, {self.index(scope, D)}]", self.expr("N", scope, 1)
+        elif view_kind == "M" and roll == 1:
+            item, value = f"[{self.index(scope, N)}]", self.expr("D", scope, 1)
+        elif view_kind in ("N", "D") and roll == 0:
+            item, value = f"[{self.rnd.randint(1, rows - 1)}:]", self.expr("S", scope, 1)
+        elif view_kind in ("N", "D") and roll == 1:
+            item, value = "[::-1][:2]", self.expr("S", scope, 1)
+        else:
+            item, value = f"[{self.index(scope, rows)}]" if view_kind != "M" else \
+                f"[{self.index(scope, N)}, {self.index(scope, D)}]", self.expr("S", scope, 1)
+        self.emit(indent, f"{view}{item} {self.pick(('=', '+='))} {value}")
+
+
 def view_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
     return ViewGenerator(random.Random(seed)).program()
 
 
-def _check_seed(seed: int) -> tuple[str, str]:
-    text, wrt, _ = view_program(seed)
+def view_write_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
+    return ViewWriteGenerator(random.Random(seed)).program()
+
+
+def _check_seed(seed: int, program=view_program) -> tuple[str, str]:
+    text, wrt, _ = program(seed)
     try:
         with np.errstate(all="ignore"):
             return check_semantics(text, wrt, inputs_for(seed)), ""
@@ -150,6 +198,38 @@ def test_many_random_programs_with_views_match_python():
             outcome, _ = _check_seed(seed)
         except AssertionError as exc:
             raise AssertionError(f"seed {seed}: {exc}\n{view_program(seed)[0]}") from None
+        tally[outcome] = tally.get(outcome, 0) + 1
+    print(f"\n{count} programs: {tally}")
+    assert tally.get("checked", 0) + tally.get("fd-skipped", 0) > count // 4, tally
+
+
+def test_write_generator_writes_through_every_view():
+    corpus = "\n".join(view_write_program(seed)[0] for seed in range(400))
+    written = "\n".join(re.findall(r"^ +\S.*\] \+?= .*$", corpus, re.M))
+    for templates in VIEWS.values():
+        for template, _ in templates:
+            head = template.split("{}")[0]
+            assert head in corpus, template
+    assert re.search(r"^ +view[0-9]+\[", written, re.M), "no write through a named view"
+    for chained in ("np.flip(", ".T[", "np.reshape(", "[::-1][", "np.diagonal("):
+        assert chained in written, chained
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_programs_writing_through_views_match_python(seed):
+    outcome, message = _check_seed(seed, view_write_program)
+    assert outcome in ("checked", "fd-skipped", "refused", "unusable"), f"seed {seed}: {message}"
+
+
+@pytest.mark.slow
+def test_many_random_programs_writing_through_views_match_python():
+    count = int(os.environ.get("LIFTED_VIEW_PROGRAMS", "2000"))
+    tally: dict[str, int] = {}
+    for seed in range(count):
+        try:
+            outcome, _ = _check_seed(seed, view_write_program)
+        except AssertionError as exc:
+            raise AssertionError(f"seed {seed}: {exc}\n{view_write_program(seed)[0]}") from None
         tally[outcome] = tally.get(outcome, 0) + 1
     print(f"\n{count} programs: {tally}")
     assert tally.get("checked", 0) + tally.get("fd-skipped", 0) > count // 4, tally

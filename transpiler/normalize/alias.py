@@ -4,12 +4,14 @@ Python names refer to array objects; `b = a` shares one, `v = a[i]` (basic index
 view into one, a tuple holds them. The IR is functional: an in-place update `a[i] = v` makes a new value, and
 every holder of the old object must be rebound to it, or re-derived from it: a view is recomputed from the
 updated array it looks into where its primitive gives a view whatever the layout (basic indexing, and the
-registry's `always_views`: `.T`, `np.flip`, `np.diagonal`, ...); a view that may be a copy (`np.reshape` of an
-array that is not contiguous) has no value the compiler knows after the update, and is refused where it is read.
+registry's `always_views`: `.T`, `np.flip`, `np.diagonal`, ...), and so is a reshape of an array known to be
+C-contiguous (view_writes.py); a view that may be a copy (`np.reshape` of a parameter, which NumPy copies where
+it is not contiguous) has no value the compiler knows after the update, and is refused where it is read.
 Where Python's sharing depends on the path taken (`if c: z = y`, a loop whose iterations share differently), the
 names involved are *ambiguous*: reading them is fine, writing through them (or into what they may share) is a
 located error, since a write would reach the other name on some paths only.
-The writes themselves, and the rebinding of every holder they need, are in inplace_writes.py.
+The writes themselves, and the rebinding of every holder they need, are in inplace_writes.py (through a view:
+view_writes.py).
 """
 from __future__ import annotations
 
@@ -55,10 +57,13 @@ class Aliasing:
 
     # -- views ---------------------------------------------------------------------------------------------
     def record_view(self, out: Var, prim: str, args, params) -> None:
+        """`out` looks into `args[0]`; recomputed after its update where it is a view whatever the layout (or a
+        reshape of an array known to be C-contiguous, `c_contiguous` in view_writes.py)."""
         self._view_root[id(out)] = self._view_root.get(id(args[0]), args[0])
         if prim == "getitem":
             self._view_op[id(out)] = (args[0], _items(params["index"], args))
-        elif lookup(prim).always_views:
+        elif lookup(prim).always_views or (
+                prim == "reshape" and self.c_contiguous(args[0])):
             self._view_op[id(out)] = (args[0], Recipe(prim, tuple(args[1:]), dict(params or {})))
 
     def _root(self, value: Var) -> Var:
@@ -189,7 +194,8 @@ class Aliasing:
 
     # -- trying a lowering ------------------------------------------------------------------------------------
     _TRIED = ("_view_root", "_view_op", "_entry_sharing", "_replacements", "_ambiguous", "_successors", "_may_hold",
-              "_own_params", "_updated_params", "_named", "_conditional_names")
+              "_own_params", "_updated_params", "_named", "_conditional_names", "_c_layout",
+              "_slot_layout", "_lost_layout")
 
     def sharing_state(self, env: dict) -> tuple:
         """Everything lowering a statement may change in the sharing model and the live names, to undo a try

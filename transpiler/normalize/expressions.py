@@ -369,6 +369,8 @@ class Expressions(Names):
             self.note_zero_d(out, prim, args, params)
         # a view shares memory with the array it looks into (the registry's `views`: gathers through index arrays
         # give copies); an element read out as a scalar (`a = x[0]` on a 1-D array) is a copy in NumPy
+        if isinstance(out, Var):
+            self.note_layout(out, builder, node)  # (normalize/view_writes.py: whether a reshape of it is a view)
         if isinstance(out, Var) and args and isinstance(args[0], Var) and out.type.shape != () and \
                 lookup(prim).may_view(args, params):
             self.record_view(out, prim, args, params)

@@ -86,8 +86,12 @@ class Indexing:
                 index.append(item)
         return args, index
 
-    def _store(self, target: cst.Subscript, value: Value, builder: Builder, env, combine: str | None = None) -> None:
-        """`a[index] = value` (or `a[index] <op>= value`): an in-place update of the array named `a`."""
+    def _store(self, target: cst.Subscript, value: Value, builder: Builder, env, combine: str | None = None,
+               base: Value = None) -> None:
+        """`a[index] = value` (or `a[index] <op>= value`): an in-place update of the array named `a`, or of the
+        array a view expression looks into (`b.T[0] = v`: `base`, the expression's value, view_writes.py)."""
+        if not isinstance(target.value, cst.Name):
+            return self._store_through_expression(target, value, builder, env, combine, base)
         if isinstance(target.value, cst.Name) and target.value.value in env:
             self._name(target.value, env)  # a stale name says so
         held = env.get(target.value.value) if isinstance(target.value, cst.Name) else None
@@ -152,3 +156,23 @@ class Indexing:
         if value.type.dtype not in ("i32", "i64") or value.type.shape != ():
             raise self.error(node, "slice bounds are integer scalars")
         return value
+
+    def _store_through_expression(self, target: cst.Subscript, value: Value, builder: Builder, env,
+                                  combine: str | None, base: Value) -> None:
+        """`b.T[0] = v`, `np.flip(b)[0] = v`, `b[::-1][:2] = v`: the subscript of a view expression."""
+        root = target.value
+        while isinstance(root, (cst.Subscript, cst.Attribute, cst.Call)):
+            root = root.value if not isinstance(root, cst.Call) else (root.args[0].value if root.args else root.func)
+        held = self._name(root, env) if isinstance(root, cst.Name) else None
+        if isinstance(held, Const) and isinstance(held.value, Var):
+            raise self.error(root, "a module-level array cannot be changed in place (Python would change it for "
+                             "every later call too)", f"work on a copy: {root.value} = {root.value}.copy()")
+        if base is None:
+            base = self.expr(target.value, builder, env)
+        items = self._subscript_items(target.slice, builder, env)
+        if None in items and any(_is_index_array(i) for i in items):
+            raise self.error(target, "assigning through an index array combined with None (np.newaxis) is not "
+                             "supported", "leave the None out (`a[i] = v`: the same elements), with the value "
+                             "reshaped to match")
+        label = cst.Module([]).code_for_node(target.value)
+        self.store_through(label, base, items, value, target, builder, env, combine)

@@ -7,13 +7,14 @@ import libcst as cst
 from ..ir.types import ShapeError, broadcast_shapes, grows, show_shape
 from ..builder import Builder
 from ..errors import TranspileError
-from ..ir import Atom, Const, Var
+from ..ir import Atom, Var
 from ..primitives.indexing import shift_refs
 from ..values import DictValue, ListValue
 from .alias import Recipe, SharingError, is_object
+from .view_writes import ViewWrites
 
 
-class InPlaceWrites:
+class InPlaceWrites(ViewWrites):
     """Mixed into `Lowering`. Relies on the sharing model of `Aliasing` (`_view_op`, `_view_root`, `_ambiguous`,
     `_replacements`, `_own_params`, `_calls`, `_named`, `_poison_partners`, `_view_is_private`, `_live_envs`,
     `record_view`, `_may_be`), on `_level`, `_index`, `_bind`, `_atom`, `error`, `locate`, and records in
@@ -33,21 +34,23 @@ class InPlaceWrites:
                combine: str | None) -> None:
         view = self._view_op.get(id(array))
         if view is not None and not isinstance(view[1], Recipe):  # a basic-indexing view: into the array it looks into
-            parent, parent_items = view
-            if all(_is_integer(i) for i in parent_items):  # row[j] = v is parent[i, j] = v
-                return self._write(name, parent, parent_items + list(items), value_atom, target, builder, env,
-                                   combine)
-            piece = self._bind(builder, target, "copy", [array])  # head[j] = v: update a copy, write it back
-            self._named.add(id(piece))
-            updated = self._update(name, piece, items, value_atom, target, builder, combine)
-            return self._write(name, parent, parent_items, updated, target, builder, env, None)
+            return self.write_into_parent(name, array, items, value_atom, target, builder, env, combine)
+        if view is not None:
+            self.refuse_read_only(name, array, target)
         private_view = id(array) in self._view_root and self._view_is_private(array, env)
+        if view is not None and not private_view:  # a transpose, flip, ... (view_writes.py)
+            return self.write_through_recipe(name, array, items, value_atom, target, builder, env, combine)
         if id(array) in self._view_root and not private_view:
-            kind = "may be a view of another array (it is one on some paths)" if id(array) in self._ambiguous \
-                else "is a view of another array"
-            error = SharingError if id(array) in self._ambiguous else TranspileError
-            raise error(f"`{name}` {kind}; assigning into it would change that array too", self.locate(target),
-                        f"take a copy first: {name} = ....copy()")
+            if id(array) not in self._ambiguous:
+                self._refuse_scalar_parent(name, self._root(array), target)
+                made = builder.definition(array)
+                if made is not None and made.prim.name in ("reshape", "einsum"):
+                    raise self.may_copy_refusal(name, array, target, env)
+                raise TranspileError(f"`{name}` is a view of another array; assigning into it would change that "
+                                     "array too", self.locate(target), f"take a copy first: {name} = ....copy()")
+            raise SharingError(f"`{name}` may be a view of another array (it is one on some paths); assigning into "
+                               "it would change that array too", self.locate(target),
+                               f"take a copy first: {name} = ....copy()")
         self._poison_partners(name, array, target, env)
         array = self._writable(name, array, target, builder, env, private_view)
         updated = self._update(name, array, items, value_atom, target, builder, combine)
@@ -158,20 +161,13 @@ class InPlaceWrites:
             renewed = self._bind(builder, target, prim, args, params)
         else:
             renewed = builder.bind(prim, args, params)
+            self.note_layout(renewed, builder)
             self.record_view(renewed, prim, args, params)
         if not value.temporary:
             builder.rename(renewed, _base(value.name))
             self._named.add(id(renewed))
         memo[id(value)] = renewed
         return renewed
-
-
-def _is_integer(item) -> bool:
-    if isinstance(item, bool):
-        return False
-    if isinstance(item, int):
-        return True
-    return isinstance(item, (Var, Const)) and item.type.shape == () and item.type.dtype in ("i32", "i64")
 
 
 def _base(name: str) -> str:

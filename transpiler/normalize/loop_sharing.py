@@ -189,6 +189,7 @@ class LoopSharing:
                 var = Var(builder.scope.fresh(display_name(name)), types[name])
                 self._named.add(id(var))
                 self._share_like(var, (value,))
+                self.note_slot_layout(var, value)
                 if is_object(value) and name not in split:
                     by_object[id(value)] = var
             slot_of[name] = var

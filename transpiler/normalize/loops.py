@@ -109,6 +109,8 @@ class Loops(LoopSharing):
                 self._loop_depth -= 1
                 self._level -= 1
                 self._break_flags.pop()
+            if self.layouts_lost(slot_of, body_env, env):  # a slot taken for C-contiguous (a reshape of it is a
+                continue  # view) ends an iteration otherwise: lowered again, with that slot's layout not known
             for name, before in env.items():
                 after_body = body_env.get(name, before)
                 if not isinstance(before, (Var, Const, Stale)) and not isinstance(after_body, Stale) \
@@ -190,6 +192,7 @@ class Loops(LoopSharing):
         for var, name, out in zip(results, firsts, outs):
             self._named.add(id(var))
             self._share_like(var, (out,) if runs else (env[name], out))  # (a slot has its first value's marks)
+            self._slot_layout[id(var)] = self._slot_layout.get(id(slot_of[name]), False)  # (checked each iteration)
             for other in slots[id(slot_of[name])]:
                 result_of[other] = var
         self._reroot(results, carried, result_of, firsts)

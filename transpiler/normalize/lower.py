@@ -57,6 +57,9 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._view_root: dict[int, Var] = {}  # views (slices, reshapes, .T) -> the array they look into
         self._view_op: dict[int, tuple] = {}  # views made by indexing or `always_views` -> (parent, items or Recipe)
         self._zero_d: dict[int, tuple] = {}  # rank-0 values: scalars, 0-d arrays or 0-d views (normalize/zero_d.py)
+        self._c_layout: set[int] = set()  # values known C-contiguous whatever the arguments' layouts (view_writes)
+        self._slot_layout: dict[int, bool] = {}  # loop slot or result -> C-contiguous on every iteration (view_writes)
+        self._lost_layout: set[int] = set()  # first values of slots an iteration ends not C-contiguous (view_writes)
         self._unreturning: set[int] = set()  # loops holding a `return` none of whose returns is reached
         self._entry_sharing: set[int] = set()  # loop slots whose first value another (uncarried) name holds
         self._replacements: list[tuple[Var, Var]] = []  # every in-place update so far: (old value, new value)
@@ -231,7 +234,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
                     self.container_store(container, small.target, self.expr(small.value, builder, env), builder, env,
                                          combine=prim)
                     return None
-                self._store(small.target, self.expr(small.value, builder, env), builder, env, combine=prim)
+                self._store(small.target, self.expr(small.value, builder, env), builder, env, combine=prim,
+                            base=container)
                 return None
             if not isinstance(small.target, cst.Name):
                 raise self.error(small.target, "this augmented assignment target is not part of the kernel language")
@@ -320,7 +324,7 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             if is_container(container):
                 self.container_store(container, target, value, builder, env)
             else:
-                self._store(target, value, builder, env)
+                self._store(target, value, builder, env, base=container)
         elif isinstance(target, cst.Attribute):
             raise self.error(target, "assignment to an attribute is not part of the kernel language",
                              "kernels compute values; return them instead")
