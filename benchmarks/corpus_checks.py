@@ -36,6 +36,8 @@ from .corpus_oracles import (Outcomes, Wrong, autograd_or_none, close, copies, d
 # -- the forms ---------------------------------------------------------------------------------------------------
 def declarations(sample_args: list, sample_result, params: list[str]) -> dict[str, str]:
     """The transforms of `f` that apply to its signature and result, each declared on its own."""
+    if not sample_args:  # a kernel of no parameters (np.eye(3)): `f` only
+        return {}
     first = sample_args[0]
     scalar_result = sample_result is not None and np.ndim(sample_result) == 0 and not isinstance(sample_result, tuple)
     forms = {}
@@ -232,11 +234,11 @@ def c_target(text: str, forms: dict[str, str], numpy_module, points: list[Point]
     names = {"f": "f", "g": "g", "vg": "vg", "gall": "gall", "gg": "gg", "hvp": "hvp", "rr": "rr", "fj": "fj",
              "vjp": "fvjp", "fv": "fv"}
     for point in points:
-        first = point.args[0]
+        first = point.args[0] if point.args else 0.0  # (a kernel of no parameters: `f` only)
         if not isinstance(first, (np.ndarray, float, int)):
             continue
         extra = {"fj": [direction_for(first)], "hvp": [direction_for(first)], "rr": [direction_for(first)],
-                 "vjp": [np.ones_like(point.expected) if np.ndim(point.expected) else 1.0]}
+                 "vjp": [np.ones_like(point.expected) if np.ndim(point.expected) else 1.0]} if point.args else {}
         for form in ["f"] + [f for f in forms if hasattr(numpy_module, names[f])]:
             if form == "vjp" and isinstance(point.expected, tuple):
                 continue
@@ -313,6 +315,8 @@ def _raises_too(module, args: list, raised: Exception) -> str:
 
 def _check_point(point: Point, module, modules: dict, outcomes: Outcomes) -> None:
     outcomes.guarded("f", lambda: point.primal(module))
+    if not point.args:  # a kernel of no parameters: `f` only
+        return
     first = point.args[0]
     loose = point.as_annotated(copies(point.args)) is not None and _cast_differs(point)
     differentiable = point.finite and is_float(first)

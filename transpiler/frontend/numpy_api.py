@@ -14,7 +14,7 @@ from . import (array_functions as arrays, axis_functions as axes, contractions, 
 from . import bitwise_api
 from .array_literals import array, array_like, asarray
 from .partition import partition
-from . import more_elementwise
+from . import jax_numpy_api, more_elementwise
 from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -231,7 +231,10 @@ for _prim, _aliases in (("deg2rad", ("deg2rad", "radians")), ("rad2deg", ("rad2d
     for _alias in _aliases:
         FUNCTIONS[f"numpy.{_alias}"] = elementwise(_prim, 1, f"np.{_alias}")
 FUNCTIONS["numpy.where"] = elementwise("where", 3, "np.where")
-FUNCTIONS["numpy.clip"] = elementwise("clip", 3, "np.clip")
+FUNCTIONS["numpy.clip"] = jax_numpy_api.clip  # (one bound None: minimum or maximum, as NumPy)
+FUNCTIONS.update({"numpy.matrix_transpose": jax_numpy_api.matrix_transpose, "numpy.nancumsum": jax_numpy_api.nancumsum,
+                  "numpy.polyadd": jax_numpy_api.polynomial_sum("polyadd"),
+                  "numpy.polysub": jax_numpy_api.polynomial_sum("polysub")})
 for _prim in ("sum", "mean", "max", "min", "prod"):
     FUNCTIONS[f"numpy.{_prim}"] = reduction(_prim, f"np.{_prim}")
 FUNCTIONS["numpy.amax"] = reduction("max", "np.amax")
