@@ -95,7 +95,9 @@ def bit_for_bit(module, args: list, expected) -> str:
     from .corpus_oracles import Wrong, copies
 
     got = module.f(*copies(args))
-    for k, (g, e) in enumerate(zip(got, expected) if isinstance(expected, tuple) else [(got, expected)]):
+    if isinstance(expected, (tuple, list)) and (type(got) is not type(expected) or len(got) != len(expected)):
+        raise Wrong(f"a {type(got).__name__} where NumPy gives a {type(expected).__name__} of {len(expected)}")
+    for k, (g, e) in enumerate(zip(got, expected) if isinstance(expected, (tuple, list)) else [(got, expected)]):
         what = f"result {k} at {args!r}"[:200]
         if isinstance(e, (bool, int, float)) != isinstance(g, (bool, int, float)) or (type(e) is bool) != (type(g) is bool):
             raise Wrong(f"{what}: {type(g).__name__} where NumPy gives {type(e).__name__}")
