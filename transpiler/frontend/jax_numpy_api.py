@@ -8,6 +8,8 @@ NumPy's own terms (docs/corpora.md, "JAX's lax_numpy_test.py").
 * `np.matrix_transpose(x)`: `np.swapaxes(x, -1, -2)` (a view, as NumPy's), refused below rank 2 (NumPy raises).
 * `np.nancumsum(x, axis=None)`: NumPy's `_replace_nan` then `np.cumsum`: a float array's NaN replaced by 0 with
   `np.where`, other dtypes as they are.
+* `np.count_nonzero(x, axis=None, keepdims=False)`: `np.sum(x != 0, axis=...)`, NumPy's `x.astype(bool).sum(axis,
+  dtype=np.intp)` (NaN counts, -0.0 does not; an int64 scalar without an axis, as NumPy 2 gives).
 * `np.polyadd(a1, a2)`, `np.polysub(a1, a2)` of coefficient vectors: the shorter one after `np.zeros` of its dtype
   (`np.concatenate`), then `+` or `-`, as numpy/lib/_polynomial_impl.py writes them.
 """
@@ -106,3 +108,14 @@ def polynomial_sum(name: str):
         return emit(prim, a1, a2)
 
     return handle
+
+
+def count_nonzero(lowering, node, builder, positional, keywords):
+    """`np.count_nonzero(x, axis=None, keepdims=False)`: the sum of `x != 0` (int64), as NumPy counts."""
+    from .numpy_api import _reduce
+
+    arity(lowering, node, "np.count_nonzero", positional, keywords, 1, 2, ("axis", "keepdims"))
+    emit = Emitter(lowering, node, builder)
+    x = emit.atom(array_like(lowering, node, builder, positional[0]))
+    nonzero = emit("not_equal", x, 0)
+    return _reduce(lowering, node, builder, "sum", nonzero, positional[1:], dict(keywords))

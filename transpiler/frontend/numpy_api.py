@@ -234,7 +234,8 @@ FUNCTIONS["numpy.where"] = elementwise("where", 3, "np.where")
 FUNCTIONS["numpy.clip"] = jax_numpy_api.clip  # (one bound None: minimum or maximum, as NumPy)
 FUNCTIONS.update({"numpy.matrix_transpose": jax_numpy_api.matrix_transpose, "numpy.nancumsum": jax_numpy_api.nancumsum,
                   "numpy.polyadd": jax_numpy_api.polynomial_sum("polyadd"),
-                  "numpy.polysub": jax_numpy_api.polynomial_sum("polysub")})
+                  "numpy.polysub": jax_numpy_api.polynomial_sum("polysub"),
+                  "numpy.count_nonzero": jax_numpy_api.count_nonzero})
 for _prim in ("sum", "mean", "max", "min", "prod"):
     FUNCTIONS[f"numpy.{_prim}"] = reduction(_prim, f"np.{_prim}")
 FUNCTIONS["numpy.amax"] = reduction("max", "np.amax")
