@@ -341,7 +341,8 @@ def _check_point(point: Point, module, modules: dict, outcomes: Outcomes) -> Non
         if form in ("fj", "vjp") and not isinstance(first, (np.ndarray, float, int)):  # a tree: tangents are trees
             continue
         if form == "vjp" and not all(np.asarray(r).dtype.kind == "f" for r in
-                                     (point.expected if isinstance(point.expected, (tuple, list)) else (point.expected,))):
+                                     (point.expected if isinstance(point.expected, (tuple, list))
+                                      else (point.expected,))):
             continue
         outcomes.guarded(form, lambda: check(module_of_form))
     if modules.get("fv") is not None:

@@ -99,7 +99,8 @@ def bit_for_bit(module, args: list, expected) -> str:
         raise Wrong(f"a {type(got).__name__} where NumPy gives a {type(expected).__name__} of {len(expected)}")
     for k, (g, e) in enumerate(zip(got, expected) if isinstance(expected, (tuple, list)) else [(got, expected)]):
         what = f"result {k} at {args!r}"[:200]
-        if isinstance(e, (bool, int, float)) != isinstance(g, (bool, int, float)) or (type(e) is bool) != (type(g) is bool):
+        if isinstance(e, (bool, int, float)) != isinstance(g, (bool, int, float)) or \
+                (type(e) is bool) != (type(g) is bool):
             raise Wrong(f"{what}: {type(g).__name__} where NumPy gives {type(e).__name__}")
         g_array, e_array = np.asarray(g), np.asarray(e)
         if g_array.dtype != e_array.dtype or g_array.shape != e_array.shape:

@@ -232,10 +232,11 @@ for _prim, _aliases in (("deg2rad", ("deg2rad", "radians")), ("rad2deg", ("rad2d
         FUNCTIONS[f"numpy.{_alias}"] = elementwise(_prim, 1, f"np.{_alias}")
 FUNCTIONS["numpy.where"] = elementwise("where", 3, "np.where")
 FUNCTIONS["numpy.clip"] = jax_numpy_api.clip  # (one bound None: minimum or maximum, as NumPy)
-FUNCTIONS.update({"numpy.matrix_transpose": jax_numpy_api.matrix_transpose, "numpy.nancumsum": jax_numpy_api.nancumsum,
-                  "numpy.polyadd": jax_numpy_api.polynomial_sum("polyadd"),
-                  "numpy.polysub": jax_numpy_api.polynomial_sum("polysub"),
-                  "numpy.count_nonzero": jax_numpy_api.count_nonzero})
+FUNCTIONS["numpy.matrix_transpose"] = jax_numpy_api.matrix_transpose
+FUNCTIONS["numpy.nancumsum"] = jax_numpy_api.nancumsum
+FUNCTIONS["numpy.count_nonzero"] = jax_numpy_api.count_nonzero
+FUNCTIONS["numpy.polyadd"] = jax_numpy_api.polynomial_sum("polyadd")
+FUNCTIONS["numpy.polysub"] = jax_numpy_api.polynomial_sum("polysub")
 for _prim in ("sum", "mean", "max", "min", "prod"):
     FUNCTIONS[f"numpy.{_prim}"] = reduction(_prim, f"np.{_prim}")
 FUNCTIONS["numpy.amax"] = reduction("max", "np.amax")
