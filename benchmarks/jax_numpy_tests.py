@@ -6,8 +6,11 @@ or a local `def`) and `args_maker = lambda: [rng(shape, dtype), ...]`. `tests(pa
 the top-level assignments and helper functions are evaluated in benchmarks/jax_records.py's namespace of
 stand-ins (nothing of JAX is imported or copied here), each decorator's product is expanded, and for a
 combination the method body is walked statement by statement (assignments evaluated, `if` branches taken on the
-combination's values) up to `np_fun` and `args_maker`. The kernel is `np_fun`'s body with the method's names
-written as literals and its array arguments as annotated parameters of the combination's shapes and dtypes.
+combination's values) up to its `self._CheckAgainstNumpy(np_fun, jnp_fun, args_maker)` call: the function there (a
+name bound to a lambda, a `partial`, a NumPy function or a local `def`) and args_maker (a lambda, a one-line
+`def`, `self._GetArgsMaker(rng, shapes, dtypes)`), whose body is evaluated with samplers that record their
+`rng(shape, dtype)` draws. The kernel (benchmarks/jax_numpy_kernels.py) is that function's body with the method's
+names written as literals and its array arguments as annotated parameters of the combination's shapes and dtypes.
 
 What cannot become a kernel is counted by reason (`Skip`): a `jnp`/`jax`/`lax` name in the NumPy reference, a
 name the walk cannot know, `*args`, arguments that are not samples, the test skipping the combination.

@@ -11,13 +11,14 @@ NumPy's own terms (docs/corpora.md, "JAX's lax_numpy_test.py").
 * `np.count_nonzero(x, axis=None, keepdims=False)`: `np.sum(x != 0, axis=...)`, NumPy's `x.astype(bool).sum(axis,
   dtype=np.intp)` (NaN counts, -0.0 does not; an int64 scalar without an axis, as NumPy 2 gives).
 * `np.polyadd(a1, a2)`, `np.polysub(a1, a2)` of coefficient vectors: the shorter one after `np.zeros` of its dtype
-  (`np.concatenate`), then `+` or `-`, as numpy/lib/_polynomial_impl.py writes them.
+  (`np.concatenate`), then `+` or `-`, as numpy/lib/_polynomial_impl.py writes them; `np.polyder(p, m=1)`: m times
+  `p[:-1] * np.arange(n, 0, -1)` (int64 factors: an int32 polynomial's derivative is int64, as NumPy's).
 """
 from __future__ import annotations
 
 from ..ir import Const
 from .array_literals import array, array_like
-from .call_args import Emitter, arg, arity, known_rank, ravel, static_axis
+from .call_args import Emitter, arg, arity, known_rank, ravel, static_axis, static_int
 
 
 def _given(value) -> bool:
@@ -119,3 +120,22 @@ def count_nonzero(lowering, node, builder, positional, keywords):
     x = emit.atom(array_like(lowering, node, builder, positional[0]))
     nonzero = emit("not_equal", x, 0)
     return _reduce(lowering, node, builder, "sum", nonzero, positional[1:], dict(keywords))
+
+
+def polyder(lowering, node, builder, positional, keywords):
+    """`np.polyder(p, m=1)`: NumPy's recursion, `p[:-1] * np.arange(n, 0, -1)` m times (n: the degree)."""
+    arity(lowering, node, "np.polyder", positional, keywords, 1, 2, ("m",))
+    emit = Emitter(lowering, node, builder)
+    order_value, order_node = arg(lowering, positional, keywords, 1, "m", node, Const(1, None))
+    order = static_int(lowering, order_value, order_node, "np.polyder's `m`")
+    if order < 0:
+        raise lowering.error(order_node, "np.polyder's order `m` is negative (NumPy raises ValueError)",
+                             "m is the number of derivatives: 0 or more")
+    p = emit.atom(array_like(lowering, node, builder, positional[0]))
+    if p.type.weak or known_rank(emit, p) != 1 or not isinstance(p.type.shape[0], int):
+        raise emit.error("np.polyder takes a coefficient vector of a length known at build time",
+                         'annotate it with its size, e.g. p: "f64[4]"')
+    for _ in range(order):
+        degree = p.type.shape[0] - 1
+        p = emit("multiply", emit("getitem", p, index=(slice(None, -1),)), emit("arange", degree, 0, -1))
+    return p

@@ -237,6 +237,7 @@ FUNCTIONS["numpy.nancumsum"] = jax_numpy_api.nancumsum
 FUNCTIONS["numpy.count_nonzero"] = jax_numpy_api.count_nonzero
 FUNCTIONS["numpy.polyadd"] = jax_numpy_api.polynomial_sum("polyadd")
 FUNCTIONS["numpy.polysub"] = jax_numpy_api.polynomial_sum("polysub")
+FUNCTIONS["numpy.polyder"] = jax_numpy_api.polyder
 for _prim in ("sum", "mean", "max", "min", "prod"):
     FUNCTIONS[f"numpy.{_prim}"] = reduction(_prim, f"np.{_prim}")
 FUNCTIONS["numpy.amax"] = reduction("max", "np.amax")
