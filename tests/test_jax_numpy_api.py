@@ -91,8 +91,9 @@ def test_np_clip_without_bounds_or_with_one_twice_is_a_located_refusal():
     ('"f64[3]"', "np.polyder(x, 0)"),
 ])
 def test_functions_lax_numpy_test_uses_are_numpys(note, body):
-    """np.matrix_transpose, np.nancumsum, np.polyadd, np.polysub, np.polyder and np.count_nonzero, written as NumPy writes
-    them: NumPy's bits on hostile inputs (NaN, infinities, signed zeros), every transform against differences and autograd, vmap."""
+    """np.matrix_transpose, np.nancumsum, np.polyadd, np.polysub, np.polyder and np.count_nonzero, written as NumPy
+    writes them: NumPy's bits on hostile inputs (NaN, infinities, signed zeros), every transform against differences
+    and autograd, vmap."""
     dtype = {"f64": np.float64, "f32": np.float32, "i32": np.int32}[note[1:4]]
     shape = tuple(int(n) for n in note[5:-2].split(",") if n)
     all_forms_pass(kernel_module(f"x: {note}", body), ["x"], [[a] for a in _draws(shape, dtype)])
