@@ -240,7 +240,8 @@ def c_target(text: str, forms: dict[str, str], numpy_module, points: list[Point]
         if not isinstance(first, (np.ndarray, float, int)):
             continue
         extra = {"fj": [direction_for(first)], "hvp": [direction_for(first)], "rr": [direction_for(first)],
-                 "vjp": [np.ones_like(point.expected) if np.ndim(point.expected) else 1.0]} if point.args else {}
+                 "vjp": [1.0 if isinstance(point.expected, (tuple, list)) or not np.ndim(point.expected)
+                         else np.ones_like(point.expected)]} if point.args else {}
         for form in ["f"] + [f for f in forms if hasattr(numpy_module, names[f])]:
             if form == "vjp" and isinstance(point.expected, (tuple, list)):
                 continue
