@@ -116,3 +116,11 @@ def test_refusals_have_a_place_and_a_hint(body, word):
     with pytest.raises(TranspileError) as info:
         load_source(kernel_module('v: "f64[3]", m: "f64[2,3]"', body))
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value)
+
+
+@pytest.mark.parametrize("body", ["np.zeros(2, np.float32) + x", "np.ones((3, 2), np.int32) * x",
+                                  "np.identity(2, np.int64) @ x", "np.full((2, 2), 1.5, np.float32) * x",
+                                  "np.zeros_like(x, np.int32)", "np.ones_like(x, np.float32) + x"])
+def test_a_constructors_dtype_by_position_is_numpys(body):
+    """`np.zeros(3, np.float32)` was refused (one positional argument here): NumPy binds the second to `dtype`."""
+    all_forms_pass(kernel_module('x: "f64[2]"', body), ["x"], [[np.array([0.5, -2.0])], [np.array([-0.0, np.nan])]])

@@ -13,6 +13,8 @@ NumPy's own terms (docs/corpora.md, "JAX's lax_numpy_test.py").
 * `np.polyadd(a1, a2)`, `np.polysub(a1, a2)` of coefficient vectors: the shorter one after `np.zeros` of its dtype
   (`np.concatenate`), then `+` or `-`, as numpy/lib/_polynomial_impl.py writes them; `np.polyder(p, m=1)`: m times
   `p[:-1] * np.arange(n, 0, -1)` (int64 factors: an int32 polynomial's derivative is int64, as NumPy's).
+* the constructors' dtype given by position, as NumPy binds it: `np.zeros(3, np.float32)`, `np.identity(2, np.int64)`,
+  `np.full((2, 2), 1.5, np.float32)` read as `dtype=`.
 """
 from __future__ import annotations
 
@@ -139,3 +141,13 @@ def polyder(lowering, node, builder, positional, keywords):
         degree = p.type.shape[0] - 1
         p = emit("multiply", emit("getitem", p, index=(slice(None, -1),)), emit("arange", degree, 0, -1))
     return p
+
+
+def dtype_by_position(handler, position: int):
+    """`np.zeros(shape, dtype)`: the dtype given as the argument at `position` read as NumPy binds it, `dtype=`."""
+    def handle(lowering, node, builder, positional, keywords):
+        if len(positional) == position + 1 and "dtype" not in keywords:
+            positional, keywords = list(positional[:position]), {**keywords, "dtype": (positional[position], node)}
+        return handler(lowering, node, builder, positional, keywords)
+
+    return handle

@@ -349,6 +349,9 @@ FUNCTIONS.update(more_elementwise.FUNCTIONS)
 FUNCTIONS.update(reducer_keywords.FUNCTIONS)  # where=, initial=, dtype=; np.nansum ...; np.ptp
 FUNCTIONS.update(bitwise_api.FUNCTIONS)
 
+for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1)):
+    FUNCTIONS[f"numpy.{_name}"] = jax_numpy_api.dtype_by_position(FUNCTIONS[f"numpy.{_name}"], _position)
+
 
 def _bind_keywords() -> None:
     import numpy
