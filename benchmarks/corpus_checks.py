@@ -36,8 +36,11 @@ from .corpus_oracles import (Outcomes, Wrong, autograd_or_none, close, copies, d
 # -- the forms ---------------------------------------------------------------------------------------------------
 def declarations(sample_args: list, sample_result, params: list[str]) -> dict[str, str]:
     """The transforms of `f` that apply to its signature and result, each declared on its own."""
+    if not sample_args:  # a kernel of no parameters (np.eye(3)): `f` only
+        return {}
     first = sample_args[0]
-    scalar_result = sample_result is not None and np.ndim(sample_result) == 0 and not isinstance(sample_result, tuple)
+    scalar_result = sample_result is not None and not isinstance(sample_result, (tuple, list)) and \
+        np.ndim(sample_result) == 0
     forms = {}
     if is_float(first):
         if scalar_result:
@@ -80,7 +83,7 @@ class Point:
         self.reference = lambda *a: python(*copies(list(a)))
         self.as_annotated = as_annotated  # args cast to the annotated dtypes (what transforms compute in)
         self.finite = bool(np.all(np.isfinite(leaves(args)[0])))
-        self.scalar_result = (not isinstance(self.expected, tuple) and np.ndim(self.expected) == 0
+        self.scalar_result = (not isinstance(self.expected, (tuple, list)) and np.ndim(self.expected) == 0
                               and np.asarray(self.expected).dtype.kind == "f" and bool(np.isfinite(self.expected)))
 
     def primal(self, module) -> str:
@@ -115,11 +118,12 @@ class Point:
         return "pass"
 
     def vjp_of_ones(self, module) -> str:
-        results = self.expected if isinstance(self.expected, tuple) else (self.expected,)
+        results = self.expected if isinstance(self.expected, (tuple, list)) else (self.expected,)
         ones = tuple(np.ones_like(np.asarray(r)) if np.ndim(r) else 1.0 for r in results)
-        value, cotangent = module.fvjp(*copies(self.args), ones if isinstance(self.expected, tuple) else ones[0])
+        value, cotangent = module.fvjp(*copies(self.args),
+                                       ones if isinstance(self.expected, (tuple, list)) else ones[0])
         same(value, self.expected, f"vjp's value at {self.args!r}")
-        as_tuple = lambda v: v if isinstance(v, tuple) else (v,)  # noqa: E731
+        as_tuple = lambda v: v if isinstance(v, (tuple, list)) else (v,)  # noqa: E731
         total = lambda *a: float(sum(np.sum(np.asarray(r, float)) for r in as_tuple(self.reference(*a))))  # noqa: E731
         fd = smooth_gradient(total, self.args, 0)
         if fd is None:
@@ -137,10 +141,10 @@ class Point:
             shifted = copies(self.args)
             shifted[0] = float(point + t * direction) if type(point) in (int, float) else point + t * direction
             result = self.reference(*shifted)
-            return [np.asarray(r, dtype=float) for r in (result if isinstance(result, tuple) else (result,))]
-        derivatives = derivative if isinstance(self.expected, tuple) else (derivative,)
+            return [np.asarray(r, dtype=float) for r in (result if isinstance(result, (tuple, list)) else (result,))]
+        derivatives = derivative if isinstance(self.expected, (tuple, list)) else (derivative,)
         verdict = "pass"
-        results = self.expected if isinstance(self.expected, tuple) else (self.expected,)
+        results = self.expected if isinstance(self.expected, (tuple, list)) else (self.expected,)
         for k, (plus, minus, plus4, minus4, here) in enumerate(zip(along(1e-6), along(-1e-6), along(1e-4),
                                                                    along(-1e-4), along(0.0))):
             if np.asarray(results[k]).dtype.kind != "f":  # a boolean or integer result has no tangent: None or 0
@@ -232,13 +236,14 @@ def c_target(text: str, forms: dict[str, str], numpy_module, points: list[Point]
     names = {"f": "f", "g": "g", "vg": "vg", "gall": "gall", "gg": "gg", "hvp": "hvp", "rr": "rr", "fj": "fj",
              "vjp": "fvjp", "fv": "fv"}
     for point in points:
-        first = point.args[0]
+        first = point.args[0] if point.args else 0.0  # (a kernel of no parameters: `f` only)
         if not isinstance(first, (np.ndarray, float, int)):
             continue
         extra = {"fj": [direction_for(first)], "hvp": [direction_for(first)], "rr": [direction_for(first)],
-                 "vjp": [np.ones_like(point.expected) if np.ndim(point.expected) else 1.0]}
+                 "vjp": [1.0 if isinstance(point.expected, (tuple, list)) or not np.ndim(point.expected)
+                         else np.ones_like(point.expected)]} if point.args else {}
         for form in ["f"] + [f for f in forms if hasattr(numpy_module, names[f])]:
-            if form == "vjp" and isinstance(point.expected, tuple):
+            if form == "vjp" and isinstance(point.expected, (tuple, list)):
                 continue
             call = ([np.stack([np.asarray(first)] * 3)] + copies(point.args[1:]) if form == "fv"
                     else copies(point.args) + extra.get(form, []))
@@ -313,6 +318,8 @@ def _raises_too(module, args: list, raised: Exception) -> str:
 
 def _check_point(point: Point, module, modules: dict, outcomes: Outcomes) -> None:
     outcomes.guarded("f", lambda: point.primal(module))
+    if not point.args:  # a kernel of no parameters: `f` only
+        return
     first = point.args[0]
     loose = point.as_annotated(copies(point.args)) is not None and _cast_differs(point)
     differentiable = point.finite and is_float(first)
@@ -335,7 +342,8 @@ def _check_point(point: Point, module, modules: dict, outcomes: Outcomes) -> Non
         if form in ("fj", "vjp") and not isinstance(first, (np.ndarray, float, int)):  # a tree: tangents are trees
             continue
         if form == "vjp" and not all(np.asarray(r).dtype.kind == "f" for r in
-                                     (point.expected if isinstance(point.expected, tuple) else (point.expected,))):
+                                     (point.expected if isinstance(point.expected, (tuple, list))
+                                      else (point.expected,))):
             continue
         outcomes.guarded(form, lambda: check(module_of_form))
     if modules.get("fv") is not None:

@@ -32,12 +32,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import jax_indexing
+from . import jax_indexing, jax_numpy_tests
 from .jax_indexing import IndexCase
+from .jax_numpy_tests import ApiCase
 from .jax_records import Case, cases, inputs, kernel_text, records, sample
 
 FILES = {"operators": "tests/lax_numpy_operators_test.py", "reducers": "tests/lax_numpy_reducers_test.py"}
 INDEXING = "tests/lax_numpy_indexing_test.py"  # benchmarks/jax_indexing.py
+API = "tests/lax_numpy_test.py"  # benchmarks/jax_numpy_tests.py
 SKIPPED_LISTS = {"JAX_RIGHT_OPERATOR_OVERLOADS": "the same kernels as the left ones (`x0 - x1`)",
                  "JAX_REDUCER_PROMOTE_INT_RECORDS": "promote_integers= is JAX's keyword only"}
 DERIVATIVES = {"g", "vg", "gall", "vjp", "fj"}
@@ -53,9 +55,21 @@ def family_of(list_name: str) -> str:
     return {"JAX_BITWISE_OP_RECORDS": "bitwise", "JAX_OPERATOR_OVERLOADS": "operators"}.get(list_name, "functions")
 
 
-def collect(jax: Path, per_record: int, only: set[str] | None) -> tuple[list[Case | IndexCase], Counter]:
-    """The sampled cases of every record, and per family how many combinations exist, in Lifted's dtypes."""
+def collect(jax: Path, per_record: int, only: set[str] | None, families: set[str] | None = None,
+            summary: dict | None = None) -> tuple[list[Case | IndexCase | ApiCase], Counter]:
+    """The sampled cases of every record, and per family how many combinations exist, in Lifted's dtypes
+    (`families`: only those; `summary` receives the api family's per-test counts and skip reasons)."""
     picked, totals = [], Counter()
+    api = jax / API
+    if api.exists() and (families is None or "api" in families):
+        found, per_test = jax_numpy_tests.tests(api, per_record, only)
+        picked += found
+        totals["api", "all"] = sum(row["combinations"] for row in per_test.values())
+        totals["api", "lifted dtypes"] = sum(row["lifted dtypes"] for row in per_test.values())
+        if summary is not None:
+            summary.update(per_test)
+    if families is not None and families <= {"api"}:
+        return picked, totals
     for file in FILES.values():
         for list_name, found in records(jax / file).items():
             if list_name in SKIPPED_LISTS:
@@ -81,9 +95,12 @@ def bit_for_bit(module, args: list, expected) -> str:
     from .corpus_oracles import Wrong, copies
 
     got = module.f(*copies(args))
-    for k, (g, e) in enumerate(zip(got, expected) if isinstance(expected, tuple) else [(got, expected)]):
+    if isinstance(expected, (tuple, list)) and (type(got) is not type(expected) or len(got) != len(expected)):
+        raise Wrong(f"a {type(got).__name__} where NumPy gives a {type(expected).__name__} of {len(expected)}")
+    for k, (g, e) in enumerate(zip(got, expected) if isinstance(expected, (tuple, list)) else [(got, expected)]):
         what = f"result {k} at {args!r}"[:200]
-        if isinstance(e, (bool, int, float)) != isinstance(g, (bool, int, float)) or (type(e) is bool) != (type(g) is bool):
+        if isinstance(e, (bool, int, float)) != isinstance(g, (bool, int, float)) or \
+                (type(e) is bool) != (type(g) is bool):
             raise Wrong(f"{what}: {type(g).__name__} where NumPy gives {type(e).__name__}")
         g_array, e_array = np.asarray(g), np.asarray(e)
         if g_array.dtype != e_array.dtype or g_array.shape != e_array.shape:
@@ -102,8 +119,11 @@ def check_case(case: Case | IndexCase, c: bool, folder: Path) -> dict:
     from .corpus_checks import check_kernel, compiled_or_outcome
     from .corpus_oracles import Outcomes, copies
 
-    text, params = (jax_indexing.kernel_text if isinstance(case, IndexCase) else kernel_text)(case)
-    sets = (jax_indexing.inputs if isinstance(case, IndexCase) else inputs)(case)
+    if isinstance(case, ApiCase):
+        (text, params), sets = case.kernel_text(), case.inputs()
+    else:
+        text, params = (jax_indexing.kernel_text if isinstance(case, IndexCase) else kernel_text)(case)
+        sets = (jax_indexing.inputs if isinstance(case, IndexCase) else inputs)(case)
     only = {"fv"} | (DERIVATIVES if case.differentiable else set()) | ({"c"} if c else set())
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
@@ -155,14 +175,19 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--c-per-record", type=int, default=1, help="cases of each record on the C target")
     parser.add_argument("--no-c", action="store_true", help="skip the C CPU target")
     parser.add_argument("--json", type=Path, help="write every outcome with its detail here")
+    parser.add_argument("--families", help="comma-separated: api (lax_numpy_test.py's methods), records")
     options = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the oracles: gradcheck, hostile
     folder = Path(tempfile.mkdtemp(prefix="jax_corpus_"))
     only = set(options.only.split(",")) if options.only else None
-    picked, totals = collect(options.jax, options.per_record, only)
+    families = set(options.families.split(",")) if options.families else None
+    summary: dict = {}
+    picked, totals = collect(options.jax, options.per_record, only, families, summary)
     results, runs_on_c = {}, Counter()
     for case in picked:
         key = case.record["test_name"] + case.family
+        if isinstance(case, ApiCase) and case.label() in results:
+            continue
         c = not options.no_c and runs_on_c[key] < options.c_per_record
         outcomes = check_case(case, c, folder)
         runs_on_c[key] += "c" in outcomes  # (a case refused at build time leaves its turn to the next)
@@ -171,6 +196,8 @@ def main(argv: list[str] | None = None) -> dict:
         for form, (outcome, detail) in outcomes.items():
             if outcome not in ("pass", "skip"):
                 print(f"    {form}: {detail[:300]}", flush=True)
+    if summary:
+        print("\n" + jax_numpy_tests.skip_table(summary))
     print("\n(pass/refused/bad/WRONG per form; arg: a Python number the transform's argument check refuses)")
     print(table(results, totals))
     if options.json:

@@ -40,7 +40,17 @@ class Marker:
         return self.name
 
 
-NUMPY_SCALAR, PYTHON_SCALAR = Marker("NUMPY_SCALAR_SHAPE"), Marker("PYTHON_SCALAR_SHAPE")
+class ScalarShape(Marker):
+    """JAX's scalar shapes: of length 0, as JAX's own are (`len(shape)` in its parameter lists)."""
+
+    def __len__(self) -> int:
+        return 0
+
+    def __iter__(self):
+        return iter(())
+
+
+NUMPY_SCALAR, PYTHON_SCALAR = ScalarShape("NUMPY_SCALAR_SHAPE"), ScalarShape("PYTHON_SCALAR_SHAPE")
 
 
 @dataclass(frozen=True)
@@ -90,7 +100,7 @@ class Sampler:
 
 
 def _partial(sampler, **options):
-    return Sampler(sampler.name, tuple(sorted({**dict(sampler.options), **options}.items())))
+    return type(sampler)(sampler.name, tuple(sorted({**dict(sampler.options), **options}.items())))
 
 
 class _Samplers:

@@ -130,8 +130,8 @@ def check_hostile(source: str, args: list, wrt: int = 0, c: bool = False, folder
 
 
 def stack(results: list):
-    """Per-example results stacked on a new first axis (a tuple of results: each stacked)."""
-    if isinstance(results[0], tuple):
+    """Per-example results stacked on a new first axis (a tuple or list of results: each stacked)."""
+    if isinstance(results[0], (tuple, list)):
         return tuple(stack([r[k] for r in results]) for k in range(len(results[0])))
     return np.stack([np.asarray(r) for r in results])
 

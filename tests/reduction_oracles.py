@@ -1,6 +1,6 @@
 """autograd's NumPy with an oracle for what its reductions get wrong or lack: `where=` (autograd's gradient of
 `np.sum(x, where=m)` ignores the mask), `initial=`, `dtype=`, the NaN-ignoring reductions (`np.nansum` ... have no
-VJP in autograd) and `np.ptp`.
+VJP in autograd), `np.nancumsum` and `np.ptp`.
 
 Each such call's value is NumPy's own (so the checks that compare autograd's value with Python's still run), and its
 derivative is autograd's of a functional rewrite written here from the definitions, independently of Lifted's rules:
@@ -24,9 +24,20 @@ class ReducerNumpy:
 
     def __getattr__(self, name: str):
         plain = _PLAIN.get(name, name)
+        if name == "nancumsum":  # (no VJP in autograd either: the cumsum of the non-NaN elements)
+            return self._nancumsum
         if plain in _NAN or plain == "ptp" or plain in ("sum", "prod", "max", "min", "mean", "var", "std"):
             return lambda x, *args, **kwargs: self._reduce(name, plain, x, *args, **kwargs)
         return getattr(self._anp, name)
+
+    def _nancumsum(self, x, axis=None):
+        np = self._anp
+        exact = onp.nancumsum(getval(x), axis=axis)
+        if not onp.issubdtype(onp.asarray(getval(x)).dtype, onp.floating):
+            return exact
+        x = np.asarray(x) if not hasattr(x, "shape") else x
+        rewrite = np.cumsum(np.where(onp.isnan(getval(x)), 0.0, x), axis=axis)
+        return exact + (rewrite - getval(rewrite))
 
     def _reduce(self, name, plain, x, axis=None, *rest, **kwargs):
         np = self._anp

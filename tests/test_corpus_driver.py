@@ -99,3 +99,89 @@ def test_the_jax_driver_reads_records_and_checks_every_form(tmp_path):
             assert verdicts["bits"] == "pass" and verdicts.get("c") == "pass" and "fj" in verdicts
         if case.record["name"] == "mean":
             assert verdicts["bits"] == "pass"  # where= (NumPy's own masked mean)
+
+
+NUMPY_API_TESTS = '''
+import numpy as np
+from functools import partial
+from jax._src import test_util as jtu
+
+small_shapes = [(3,), (2, 3)]
+float_dtypes = jtu.dtypes.all_floating
+all_dtypes = float_dtypes + jtu.dtypes.integer
+
+
+def _axes(shape):
+  return range(-len(shape), len(shape))
+
+
+class LaxBackedNumpyTests(jtu.JaxTestCase):
+
+  @jtu.sample_product(
+    [dict(shape=shape, axis=axis) for shape in small_shapes for axis in _axes(shape)],
+    dtype=all_dtypes,
+  )
+  def testFlipAlong(self, shape, dtype, axis):
+    rng = jtu.rand_default(self.rng())
+    np_fun = lambda x: np.flip(x, axis=axis)
+    jnp_fun = lambda x: jnp.flip(x, axis=axis)
+    args_maker = lambda: [rng(shape, dtype)]
+    self._CheckAgainstNumpy(np_fun, jnp_fun, args_maker)
+
+  @jtu.sample_product(shape=small_shapes, dtype=float_dtypes, bound=[None, 0.5])
+  def testClipBelow(self, shape, dtype, bound):
+    rng = jtu.rand_default(self.rng())
+    if bound is None:
+      np_fun = partial(np.clip, a_min=-1.0, a_max=bound)
+    else:
+      np_fun = jtu.with_jax_dtype_defaults(partial(np.clip, a_min=None, a_max=bound))
+    args_maker = self._GetArgsMaker(rng, [shape], [dtype])
+    self._CheckAgainstNumpy(np_fun, jnp.clip, args_maker)
+
+  @jtu.sample_product(shape=small_shapes, dtype=float_dtypes)
+  def testSumTwo(self, shape, dtype):
+    rng = jtu.rand_positive(self.rng())
+    def np_fun(a, b, scale=2):
+      total = a + scale * b
+      return np.sum(total)
+    args_maker = lambda: [rng(shape, dtype) for _ in range(2)]
+    self._CheckAgainstNumpy(np_fun, jnp.sum, args_maker)
+
+  @jtu.sample_product(shape=small_shapes, dtype=float_dtypes)
+  def testJaxOnly(self, shape, dtype):
+    rng = jtu.rand_default(self.rng())
+    np_fun = lambda x: jnp.sort(x)
+    args_maker = lambda: [rng(shape, dtype)]
+    self._CheckAgainstNumpy(np_fun, np_fun, args_maker)
+
+  def testNoProduct(self):
+    self.assertEqual(jnp.zeros(3).shape, (3,))
+'''
+
+
+def test_the_jax_driver_reads_lax_numpy_test_methods(tmp_path):
+    """benchmarks.jax_numpy_tests (docs/corpora.md, "JAX's lax_numpy_test.py") without a JAX checkout: test methods
+    shaped like JAX's (a lambda, a partial chosen by an `if`, a local def, `_GetArgsMaker`, a comprehension in
+    args_maker), walked per combination, written as kernels and checked; a jnp reference is counted as skipped."""
+    from benchmarks.jax_corpus import check_case, collect
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "lax_numpy_test.py").write_text(NUMPY_API_TESTS)
+    summary: dict = {}
+    picked, totals = collect(tmp_path, per_record=3, only=None, families={"api"}, summary=summary)
+    assert set(summary) == {"testFlipAlong", "testClipBelow", "testSumTwo", "testJaxOnly", "testNoProduct"}
+    assert summary["testFlipAlong"]["combinations"] == 6 * 6  # (3,): 2 axes, (2, 3): 4; 6 dtypes
+    jax_only = summary["testJaxOnly"]
+    assert jax_only["kernels"] == 0 and "`jnp` in the NumPy reference" in jax_only["skipped"]
+    assert summary["testNoProduct"]["kernels"] == 0
+    assert totals["api", "all"] > totals["api", "lifted dtypes"] > 0  # float16, bfloat16: counted, not run
+    texts = {c.label(): c.kernel_text()[0] for c in picked}
+    assert any("return np.flip(x, axis=-1)" in t or "return np.flip(x, axis=" in t for t in texts.values())
+    assert any("np.clip(x0, a_min=None, a_max=0.5)" in t for t in texts.values())
+    assert any("np.clip(x0, a_min=-1.0, a_max=None)" in t for t in texts.values())
+    assert any("scale = 2" in t and "total = a + scale * b" in t and "b: 'f" in t for t in texts.values())
+    for case in picked:
+        outcomes = check_case(case, c=False, folder=tmp_path)
+        verdicts = {form: outcome for form, (outcome, _) in outcomes.items()}
+        assert verdicts["bits"] == "pass" and not {"bad", "WRONG", "refused"} & set(verdicts.values()), \
+            (case.label(), outcomes)

@@ -273,7 +273,7 @@ def array_split(lowering, node, builder, positional, keywords):
 
 
 def split(lowering, node, builder, positional, keywords):
-    """np.split into equal sections or at given indices: a tuple of slices (views, as NumPy returns them)."""
+    """np.split into equal sections or at given indices: a list of slices (views), as NumPy returns them."""
     emit, atom, axis, rank = _split_operands(lowering, node, builder, positional, keywords, "np.split")
     if not -rank <= axis < rank:
         raise emit.error(f"axis {axis} is out of range for an array of rank {rank}")
@@ -291,7 +291,10 @@ def split(lowering, node, builder, positional, keywords):
         raise emit.error("np.split takes a number of sections or a list of cut points known at build time")
     before = (slice(None),) * axis
     bounds = (None,) + cuts + (None,)
-    return tuple(emit("getitem", atom, index=before + (slice(start, stop),)) for start, stop in zip(bounds, bounds[1:]))
+    from ..values import ListValue
+
+    return ListValue([emit("getitem", atom, index=before + (slice(start, stop),))  # NumPy's list of views
+                      for start, stop in zip(bounds, bounds[1:])], lowering._level)
 
 
 # --- array literals ------------------------------------------------------------------------------------------------

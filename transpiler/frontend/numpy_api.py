@@ -14,7 +14,7 @@ from . import (array_functions as arrays, axis_functions as axes, contractions, 
 from . import bitwise_api
 from .array_literals import array, array_like, asarray
 from .partition import partition
-from . import more_elementwise
+from . import jax_numpy_api, more_elementwise
 from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -231,7 +231,13 @@ for _prim, _aliases in (("deg2rad", ("deg2rad", "radians")), ("rad2deg", ("rad2d
     for _alias in _aliases:
         FUNCTIONS[f"numpy.{_alias}"] = elementwise(_prim, 1, f"np.{_alias}")
 FUNCTIONS["numpy.where"] = elementwise("where", 3, "np.where")
-FUNCTIONS["numpy.clip"] = elementwise("clip", 3, "np.clip")
+FUNCTIONS["numpy.clip"] = jax_numpy_api.clip  # (one bound None: minimum or maximum, as NumPy)
+FUNCTIONS["numpy.matrix_transpose"] = jax_numpy_api.matrix_transpose
+FUNCTIONS["numpy.nancumsum"] = jax_numpy_api.nancumsum
+FUNCTIONS["numpy.count_nonzero"] = jax_numpy_api.count_nonzero
+FUNCTIONS["numpy.polyadd"] = jax_numpy_api.polynomial_sum("polyadd")
+FUNCTIONS["numpy.polysub"] = jax_numpy_api.polynomial_sum("polysub")
+FUNCTIONS["numpy.polyder"] = jax_numpy_api.polyder
 for _prim in ("sum", "mean", "max", "min", "prod"):
     FUNCTIONS[f"numpy.{_prim}"] = reduction(_prim, f"np.{_prim}")
 FUNCTIONS["numpy.amax"] = reduction("max", "np.amax")
@@ -342,6 +348,9 @@ for _prim in ("copysign", "heaviside", "nextafter", "logical_xor", "float_power"
 FUNCTIONS.update(more_elementwise.FUNCTIONS)
 FUNCTIONS.update(reducer_keywords.FUNCTIONS)  # where=, initial=, dtype=; np.nansum ...; np.ptp
 FUNCTIONS.update(bitwise_api.FUNCTIONS)
+
+for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1)):
+    FUNCTIONS[f"numpy.{_name}"] = jax_numpy_api.dtype_by_position(FUNCTIONS[f"numpy.{_name}"], _position)
 
 
 def _bind_keywords() -> None:

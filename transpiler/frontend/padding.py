@@ -68,7 +68,9 @@ def pad(lowering, node, builder, positional, keywords):
         type_value, type_node = keywords["reflect_type"]
         if mode not in ("reflect", "symmetric") or static(lowering, type_value, type_node, "`reflect_type`") != "even":
             raise lowering.error(type_node, "np.pad's `reflect_type` is 'even' here (with mode='reflect' or "
-                                 "'symmetric'); 'odd' is not supported in kernels")
+                                 "'symmetric'); 'odd' is not supported in kernels",
+                                 "leave reflect_type out (the even reflection); NumPy's odd one is twice the edge "
+                                 "minus the even one, written out with np.concatenate of slices")
     fill_value, fill_node = keywords.get("constant_values", (Const(0, None), node))
     if mode != "constant" and "constant_values" in keywords:
         raise lowering.error(fill_node, "`constant_values` goes with mode='constant'")

@@ -340,7 +340,8 @@ class Expressions(Names):
             raise self.error(node, f"{describe(value)} cannot be used as an array", "call it, or pass it to a "
                              "function that calls it")
         if value is None:
-            raise self.error(node, "`None` is only allowed inside an index (as np.newaxis)")
+            raise self.error(node, "`None` is only allowed inside an index (as np.newaxis)",
+                             "pass a number or an array here (or leave the argument out)")
         if isinstance(value, Partitioned):
             raise self.error(node, *partition_refusal(value))
         raise self.error(node, "this value cannot be used as an array",

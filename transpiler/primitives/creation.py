@@ -33,7 +33,9 @@ _filled("ones")
 def _infer_full(types, params) -> TensorType:
     value = types[-1]
     if value.shape not in ((), None):
-        raise ShapeError("np.full takes a scalar fill value here")
+        raise ShapeError("np.full takes a scalar fill value here",
+                         "for an array of fill values write np.broadcast_to(fill, shape).astype(dtype) (a new array, "
+                         "as np.full makes)")
     dtype = params.get("dtype") or ("f64" if value.weak and value.dtype == "f64" else value.dtype)
     return TensorType(dtype, shape_value(types[:-1]))
 
