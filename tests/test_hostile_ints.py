@@ -71,8 +71,8 @@ CASES = {
     "int32_plus_int64_wraps": ('@kernel\ndef f(a: "i32[3]", b: "i64[3]"):\n    c = a * 2\n    c += b * 2**40\n'
                                '    return c\n', [I32, I64], True),
     # -- 0-d arrays updated in place -------------------------------------------------------------------------------
-    "zero_d_parameter_alias": ('@kernel\ndef f(a: "f64[]"):\n    b = a\n    a += 1.0\n    return b\n',
-                               [np.array(2.0)], False),
+    "rank_0_parameter_alias": ('@kernel\ndef f(a: "f64[]"):\n    b = a\n    a += 1.0\n    return b\n',
+                               [np.float64(2.0)], True),
     "zero_d_parameter_no_alias": ('@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n    a += 1.0\n    return a * x\n',
                                   [np.array(2.0), X3], True),
     "zeros_alias": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.zeros(())\n    b = a\n    a += 1.0\n    return b + x\n',
@@ -94,11 +94,13 @@ CASES = {
     "element_is_a_scalar": ('@kernel\ndef f(x: "f64[3]"):\n    s = x[0]\n    t = s\n    s += 1.0\n    return t + s + x\n',
                             [X3], True),
     "alias_then_loop": ('@kernel\ndef f(a: "f64[]"):\n    b = a\n    for i in range(2):\n        a += 1.0\n'
-                        '    return b\n', [np.array(2.0)], False),
+                        '    return b\n', [2.0], True),
+    "zeros_alias_then_loop": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.zeros(())\n    b = a\n    for i in range(2):\n'
+                              '        a += 1.0\n    return b + x\n', [X3], False),
     "loop_accumulates_parameter": ('@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n    for i in range(3):\n'
                                    '        a += x[i]\n    return a\n', [np.array(2.0), X3], True),
-    "helper_updates_its_parameter": ('def g(a):\n    a += 1.0\n    return a\n\n\n@kernel\ndef f(a: "f64[]"):\n    g(a)\n'
-                                     '    return a\n', [np.array(2.0)], False),
+    "helper_updates_its_parameter": ('def g(a):\n    a += 1.0\n    return a\n\n\n@kernel\ndef f(x: "f64[3]"):\n'
+                                     '    a = np.zeros(())\n    g(a)\n    return a + x\n', [X3], False),
     "helper_result_rebinds": ('def g(s, v):\n    s += v\n    return s\n\n\n@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n'
                               '    a = g(a, x[1])\n    return a\n', [np.array(2.0), X3], True),
     "alias_rebound_before_read": ('@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n    b = a\n    a += 1.0\n    b = x[0]\n'
@@ -193,3 +195,10 @@ def test_a_literal_out_of_range_is_refused_where_it_is_written():
         load_source(HEAD + CASES["literal_past_int32"][0], "hostile_ints.py")
     assert (caught.value.loc.line, caught.value.loc.col) == (7, 12)
     assert "does not fit the i32" in caught.value.message and "OverflowError" in caught.value.message
+
+
+@pytest.mark.xfail(strict=True, reason="a 0-d array given for a rank-0 parameter is updated as a value (the "
+                   "annotation's contract: a NumPy scalar or a Python number); Python updates the array in place")
+def test_a_zero_d_array_argument_updated_in_place_is_seen_by_its_alias():
+    module = load_source(HEAD + CASES["rank_0_parameter_alias"][0], "hostile_ints.py")
+    assert float(module.f(np.array(2.0))) == 3.0

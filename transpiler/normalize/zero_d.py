@@ -8,12 +8,14 @@ with an Ellipsis (`x[0, ...]`), a reshape or squeeze to `()` give 0-d *views*. A
 may be given either, and a loop's or a branch's merged value may hold either. So:
 
 * `+=` (any augmented assignment) on a 0-d view is refused: it would write into the array the view looks into;
-* `+=` on a rank-0 value that may be a 0-d array makes every other name holding the same value (this function's,
-  a caller's, a tuple's, or a name holding it on entry to the loop that updates it) stale: reading it afterwards
-  is a located error (it would see the update only if the value is an array), rebinding it is fine;
+* `+=` on a 0-d array the kernel made (`np.zeros(())` and its kin) makes every other name holding it (this
+  function's, a caller's, a tuple's, or a name holding it on entry to the loop that updates it) stale: reading it
+  afterwards is a located error (Python's name sees the update), rebinding it is fine;
 * a 0-d view read after the array it looks into was updated is refused (`Stale`): Python reads the new element.
-Every other update of a rank-0 value rebinds it, which is what Python does for every kind when nothing else
-holds it (a kernel's parameters are never changed for the caller: docs/kernel-language.md).
+Every other update of a rank-0 value rebinds it, which is what Python does for NumPy scalars and numbers. A
+rank-0 parameter (or a loop's or branch's merged value) is taken as a NumPy scalar or a Python number, the
+annotation's contract: a 0-d *array* given for one is updated as a value (`b = a; a += 1.0; return b` gives the
+old value, where Python gives the new one for a 0-d array), a known gap (tests/test_hostile_ints.py, xfail).
 """
 from __future__ import annotations
 
@@ -78,7 +80,8 @@ class ZeroDArrays:
                              "to shape () give): NumPy's in-place update writes into that array",
                              "update the array itself (`x[0] += v`), or take the element (`x[0]`, a NumPy scalar) if "
                              "a separate value is meant")
-        self._stale_holders(name, current, env, self.locate(node).line, kind)
+        if kind == "array":  # (a parameter or merged value: taken as a NumPy scalar or number, see the docstring)
+            self._stale_holders(name, current, env, self.locate(node).line, kind)
 
     def check_zero_d_loop_entry(self, body: cst.CSTNode, env: dict, loc) -> None:
         """Before a loop whose body updates rank-0 names in place: the other holders, on entry, of a value that may
@@ -87,7 +90,7 @@ class ZeroDArrays:
             current = env.get(name)
             if isinstance(current, Var) and current.type.shape == () and not current.type.weak:
                 kind = self.zero_d_kind(current)
-                if kind != "scalar":
+                if kind == "array":
                     self._stale_holders(name, current, env, loc.line if loc is not None else 0, kind)
 
     def _stale_holders(self, name: str, value: Var, env: dict, line: int, kind: str) -> None:
