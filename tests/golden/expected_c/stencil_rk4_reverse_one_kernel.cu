@@ -1325,14 +1325,14 @@ LIFTED_KERNEL void last_state_grad_k2(const int64_t n, const int64_t d0,
 
 // last_state_grad_k3: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k3_body(const int64_t n, const int64_t d0,
-    const int64_t size_1,
+    const int64_t size_1_r,
     const double* __restrict__ y_1_r_data, const int64_t y_1_r_s0,
     const double* __restrict__ x_data, const int64_t x_s0,
-    const int64_t size_3,
+    const int64_t size_3_r,
     const double t_r,
-    const int64_t size_5,
+    const int64_t size_5_r,
     const double t_3_r,
-    const int64_t size_7,
+    const int64_t size_7_r,
     const double h_r,
     double* __restrict__ c_r_out,
     double* __restrict__ c_1_r_out,
@@ -1367,10 +1367,10 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double k1_r = (x * LIFTED_AT(c_r));
                 const double c_1_r_1 = 1.0;
                 const double y_1_r_2 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_1 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double x_1_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
                 const double y_1_r_1_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
                 const double c_r_2 = ((true) ? (double)(y_1_r_1_1) : c_r_1);
-                const double k1_r_1 = (x_1 * c_r_2);
+                const double k1_r_1 = (x_1_r * c_r_2);
                 // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
                 const double t_1_r_1 = (t_r * k1_r_1);
                 const double t_2_r_1 = (y_1_r_2 + t_1_r_1);
@@ -1379,18 +1379,18 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double k2_r = (x * LIFTED_AT(c_1_r));
                 const double c_2_r_1 = 1.0;
                 const double y_1_r_3 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double x_2_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
                 const double y_1_r_2_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
-                const double x_1_1 = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                const double x_1_1_r = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
                 const double y_1_r_1_1_1 = ((true) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
                 const double c_r_2_1 = ((true) ? (double)(y_1_r_1_1_1) : c_r_1);
-                const double k1_r_1_1 = (x_1_1 * c_r_2_1);
+                const double k1_r_1_1 = (x_1_1_r * c_r_2_1);
                 // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
                 const double t_1_r_1_1 = (t_r * k1_r_1_1);
                 const double t_2_r_1_1 = (y_1_r_2_1 + t_1_r_1_1);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double c_1_r_2 = ((true) ? (double)(t_2_r_1_1) : c_1_r_1);
-                const double k2_r_1 = (x_2 * c_1_r_2);
+                const double k2_r_1 = (x_2_r * c_1_r_2);
                 // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
                 const double t_4_r_1 = (t_3_r * k2_r_1);
                 const double t_5_r_1 = (y_1_r_3 + t_4_r_1);
@@ -1399,26 +1399,26 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double k3_r = (x * LIFTED_AT(c_2_r));
                 const double c_3_r_1 = 1.0;
                 const double y_1_r_4 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_3 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double x_3_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
                 const double y_1_r_3_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
-                const double x_2_1 = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                const double x_2_1_r = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
                 const double y_1_r_2_1_1 = ((true) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
-                const double x_1_1_1 = ((true) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                const double x_1_1_1_r = ((true) ? x_data[(i0 + -3) * x_s0] : (double)0);
                 const double y_1_r_1_1_1_1 = ((true) ? y_1_r_data[(i0 + -4) * y_1_r_s0] : (double)0);
                 const double c_r_2_1_1 = ((true) ? (double)(y_1_r_1_1_1_1) : c_r_1);
-                const double k1_r_1_1_1 = (x_1_1_1 * c_r_2_1_1);
+                const double k1_r_1_1_1 = (x_1_1_1_r * c_r_2_1_1);
                 // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
                 const double t_1_r_1_1_1 = (t_r * k1_r_1_1_1);
                 const double t_2_r_1_1_1 = (y_1_r_2_1_1 + t_1_r_1_1_1);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double c_1_r_2_1 = ((true) ? (double)(t_2_r_1_1_1) : c_1_r_1);
-                const double k2_r_1_1 = (x_2_1 * c_1_r_2_1);
+                const double k2_r_1_1 = (x_2_1_r * c_1_r_2_1);
                 // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
                 const double t_4_r_1_1 = (t_3_r * k2_r_1_1);
                 const double t_5_r_1_1 = (y_1_r_3_1 + t_4_r_1_1);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double c_2_r_2 = ((true) ? (double)(t_5_r_1_1) : c_2_r_1);
-                const double k3_r_1 = (x_3 * c_2_r_2);
+                const double k3_r_1 = (x_3_r * c_2_r_2);
                 // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
                 const double t_6_r_1 = (h_r * k3_r_1);
                 const double t_7_r_1 = (y_1_r_4 + t_6_r_1);
@@ -1448,10 +1448,10 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double k1_r = (x * LIFTED_AT(c_r));
                 const double c_1_r_1 = 1.0;
                 const double y_1_r_2 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_1 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double x_1_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
                 const double y_1_r_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
                 const double c_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(y_1_r_1_1) : c_r_1);
-                const double k1_r_1 = (x_1 * c_r_2);
+                const double k1_r_1 = (x_1_r * c_r_2);
                 // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
                 const double t_1_r_1 = (t_r * k1_r_1);
                 const double t_2_r_1 = (y_1_r_2 + t_1_r_1);
@@ -1460,18 +1460,18 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double k2_r = (x * LIFTED_AT(c_1_r));
                 const double c_2_r_1 = 1.0;
                 const double y_1_r_3 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double x_2_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
                 const double y_1_r_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
-                const double x_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                const double x_1_1_r = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
                 const double y_1_r_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
                 const double c_r_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(y_1_r_1_1_1) : c_r_1);
-                const double k1_r_1_1 = (x_1_1 * c_r_2_1);
+                const double k1_r_1_1 = (x_1_1_r * c_r_2_1);
                 // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
                 const double t_1_r_1_1 = (t_r * k1_r_1_1);
                 const double t_2_r_1_1 = (y_1_r_2_1 + t_1_r_1_1);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double c_1_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_2_r_1_1) : c_1_r_1);
-                const double k2_r_1 = (x_2 * c_1_r_2);
+                const double k2_r_1 = (x_2_r * c_1_r_2);
                 // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
                 const double t_4_r_1 = (t_3_r * k2_r_1);
                 const double t_5_r_1 = (y_1_r_3 + t_4_r_1);
@@ -1480,26 +1480,26 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double k3_r = (x * LIFTED_AT(c_2_r));
                 const double c_3_r_1 = 1.0;
                 const double y_1_r_4 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_3 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double x_3_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
                 const double y_1_r_3_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
-                const double x_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                const double x_2_1_r = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
                 const double y_1_r_2_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
-                const double x_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                const double x_1_1_1_r = ((LIFTED_WINDOW(i0 >= 3)) ? x_data[(i0 + -3) * x_s0] : (double)0);
                 const double y_1_r_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? y_1_r_data[(i0 + -4) * y_1_r_s0] : (double)0);
                 const double c_r_2_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? (double)(y_1_r_1_1_1_1) : c_r_1);
-                const double k1_r_1_1_1 = (x_1_1_1 * c_r_2_1_1);
+                const double k1_r_1_1_1 = (x_1_1_1_r * c_r_2_1_1);
                 // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
                 const double t_1_r_1_1_1 = (t_r * k1_r_1_1_1);
                 const double t_2_r_1_1_1 = (y_1_r_2_1_1 + t_1_r_1_1_1);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double c_1_r_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(t_2_r_1_1_1) : c_1_r_1);
-                const double k2_r_1_1 = (x_2_1 * c_1_r_2_1);
+                const double k2_r_1_1 = (x_2_1_r * c_1_r_2_1);
                 // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
                 const double t_4_r_1_1 = (t_3_r * k2_r_1_1);
                 const double t_5_r_1_1 = (y_1_r_3_1 + t_4_r_1_1);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double c_2_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_5_r_1_1) : c_2_r_1);
-                const double k3_r_1 = (x_3 * c_2_r_2);
+                const double k3_r_1 = (x_3_r * c_2_r_2);
                 // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
                 const double t_6_r_1 = (h_r * k3_r_1);
                 const double t_7_r_1 = (y_1_r_4 + t_6_r_1);
@@ -1530,14 +1530,14 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
 
 
 LIFTED_KERNEL void last_state_grad_k3(const int64_t n, const int64_t d0,
-    const int64_t size_1,
+    const int64_t size_1_r,
     const double* __restrict__ y_1_r_data, const int64_t y_1_r_s0,
     const double* __restrict__ x_data, const int64_t x_s0,
-    const int64_t size_3,
+    const int64_t size_3_r,
     const double t_r,
-    const int64_t size_5,
+    const int64_t size_5_r,
     const double t_3_r,
-    const int64_t size_7,
+    const int64_t size_7_r,
     const double h_r,
     double* __restrict__ c_r_out,
     double* __restrict__ c_1_r_out,
@@ -1545,7 +1545,7 @@ LIFTED_KERNEL void last_state_grad_k3(const int64_t n, const int64_t d0,
     double* __restrict__ c_3_r_out,
     double* __restrict__ y_2_r_out)
 {
-    LIFTED_RUN(last_state_grad_k3_body, (n, d0, size_1, y_1_r_data, y_1_r_s0, x_data, x_s0, size_3, t_r, size_5, t_3_r, size_7, h_r, c_r_out, c_1_r_out, c_2_r_out, c_3_r_out, y_2_r_out));
+    LIFTED_RUN(last_state_grad_k3_body, (n, d0, size_1_r, y_1_r_data, y_1_r_s0, x_data, x_s0, size_3_r, t_r, size_5_r, t_3_r, size_7_r, h_r, c_r_out, c_1_r_out, c_2_r_out, c_3_r_out, y_2_r_out));
 }
 
 // last_state_grad_k4: 1-d index space of n elements
@@ -1597,9 +1597,9 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
                 const double t_15_r_1 = (dy_2_r_1 / 6.0);
                 const double t_16_r_1 = (t_15_r_1 * h_r);
-                const double x_4 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double x_4_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1 = (t_16_r_1 * x_4);
+                const double t_18_r_1 = (t_16_r_1 * x_4_r);
                 const double zero_r_1 = ((true) ? (double)(t_18_r_1) : zero_r);
                 // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
                 const double dy_3_r_1 = (dy_2_r + zero_r_1);
@@ -1617,16 +1617,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double dy_2_r_1_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
                 const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
                 const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
-                const double x_4_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                const double x_4_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1);
+                const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
                 const double zero_r_1_1 = ((true) ? (double)(t_18_r_1_1) : zero_r);
                 // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
                 const double t_20_r_1 = (zero_r_1_1 * h_r);
                 const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
-                const double x_5 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double x_5_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1 = (dk3_1_r_1 * x_5);
+                const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
                 const double zero_1_r_1 = ((true) ? (double)(t_22_r_1) : zero_1_r);
                 // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
                 const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
@@ -1648,23 +1648,23 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double dy_2_r_1_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
                 const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
                 const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
-                const double x_4_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                const double x_4_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1);
+                const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
                 const double zero_r_1_1_1 = ((true) ? (double)(t_18_r_1_1_1) : zero_r);
                 // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
                 const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
                 const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
-                const double x_5_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                const double x_5_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1);
+                const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
                 const double zero_1_r_1_1 = ((true) ? (double)(t_22_r_1_1) : zero_1_r);
                 // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
                 const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
                 const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
-                const double x_6 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double x_6_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_r_1 = (dk2_r_1 * x_6);
+                const double t_25_r_1 = (dk2_r_1 * x_6_r);
                 const double zero_2_r_1 = ((true) ? (double)(t_25_r_1) : zero_2_r);
                 // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
                 const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
@@ -1688,30 +1688,30 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double dy_2_r_1_1_1_1 = ((true) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
                 const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
                 const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
-                const double x_4_1_1_1 = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                const double x_4_1_1_1_r = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1);
+                const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
                 const double zero_r_1_1_1_1 = ((true) ? (double)(t_18_r_1_1_1_1) : zero_r);
                 // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
                 const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
                 const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
-                const double x_5_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                const double x_5_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1);
+                const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
                 const double zero_1_r_1_1_1 = ((true) ? (double)(t_22_r_1_1_1) : zero_1_r);
                 // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
                 const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
                 const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
-                const double x_6_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                const double x_6_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1);
+                const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
                 const double zero_2_r_1_1 = ((true) ? (double)(t_25_r_1_1) : zero_2_r);
                 // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
                 const double t_26_r_1 = (zero_2_r_1_1 * t_r);
                 const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
-                const double x_7 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double x_7_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_28_r_1 = (dk1_r_1 * x_7);
+                const double t_28_r_1 = (dk1_r_1 * x_7_r);
                 LIFTED_AT(dy_3_r) = ((true) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
             }
         } else {
@@ -1736,9 +1736,9 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
                 const double t_15_r_1 = (dy_2_r_1 / 6.0);
                 const double t_16_r_1 = (t_15_r_1 * h_r);
-                const double x_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double x_4_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1 = (t_16_r_1 * x_4);
+                const double t_18_r_1 = (t_16_r_1 * x_4_r);
                 const double zero_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_r_1) : zero_r);
                 // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
                 const double dy_3_r_1 = (dy_2_r + zero_r_1);
@@ -1756,16 +1756,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double dy_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
                 const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
                 const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
-                const double x_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                const double x_4_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1);
+                const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
                 const double zero_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_r_1_1) : zero_r);
                 // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
                 const double t_20_r_1 = (zero_r_1_1 * h_r);
                 const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
-                const double x_5 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double x_5_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1 = (dk3_1_r_1 * x_5);
+                const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
                 const double zero_1_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_r_1) : zero_1_r);
                 // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
                 const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
@@ -1787,23 +1787,23 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double dy_2_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
                 const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
                 const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
-                const double x_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                const double x_4_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1);
+                const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
                 const double zero_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_r_1_1_1) : zero_r);
                 // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
                 const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
                 const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
-                const double x_5_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                const double x_5_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1);
+                const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
                 const double zero_1_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_r_1_1) : zero_1_r);
                 // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
                 const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
                 const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
-                const double x_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double x_6_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_r_1 = (dk2_r_1 * x_6);
+                const double t_25_r_1 = (dk2_r_1 * x_6_r);
                 const double zero_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_r_1) : zero_2_r);
                 // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
                 const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
@@ -1827,30 +1827,30 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double dy_2_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
                 const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
                 const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
-                const double x_4_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                const double x_4_1_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1);
+                const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
                 const double zero_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_r_1_1_1_1) : zero_r);
                 // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
                 const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
                 const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
-                const double x_5_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                const double x_5_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1);
+                const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
                 const double zero_1_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_r_1_1_1) : zero_1_r);
                 // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
                 const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
                 const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
-                const double x_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                const double x_6_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1);
+                const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
                 const double zero_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_r_1_1) : zero_2_r);
                 // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
                 const double t_26_r_1 = (zero_2_r_1_1 * t_r);
                 const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
-                const double x_7 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                const double x_7_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_28_r_1 = (dk1_r_1 * x_7);
+                const double t_28_r_1 = (dk1_r_1 * x_7_r);
                 LIFTED_AT(dy_3_r) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
             }
         }
@@ -3019,12 +3019,20 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     int64_t v_s = 0; bool f_s = false;
     int64_t v_size = 0; bool f_size = false;
     int64_t v_size_1 = 0; bool f_size_1 = false;
+    int64_t v_size_1_r = 0; bool f_size_1_r = false;
     int64_t v_size_2 = 0; bool f_size_2 = false;
+    int64_t v_size_2_r = 0; bool f_size_2_r = false;
     int64_t v_size_3 = 0; bool f_size_3 = false;
+    int64_t v_size_3_r = 0; bool f_size_3_r = false;
     int64_t v_size_4 = 0; bool f_size_4 = false;
+    int64_t v_size_4_r = 0; bool f_size_4_r = false;
     int64_t v_size_5 = 0; bool f_size_5 = false;
+    int64_t v_size_5_r = 0; bool f_size_5_r = false;
     int64_t v_size_6 = 0; bool f_size_6 = false;
+    int64_t v_size_6_r = 0; bool f_size_6_r = false;
     int64_t v_size_7 = 0; bool f_size_7 = false;
+    int64_t v_size_7_r = 0; bool f_size_7_r = false;
+    int64_t v_size_r = 0; bool f_size_r = false;
     int64_t v_split_dim = 0; bool f_split_dim = false;
     bool v_split_less_equal = 0; bool f_split_less_equal = false;
     int64_t v_step = 0; bool f_step = false;
@@ -3392,11 +3400,11 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     view.d[0] = length_0; view.s[0] = v_y_1_r.s[0] * step_0;
                     v_v_r_1 = view;
                 }
-                v_size = v_v_r_1.d[0]; f_size = false;
+                v_size_r = v_v_r_1.d[0]; f_size_r = false;
                 {
                     int64_t result;
-                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size), &result)) return lifted_fail(st, 9, 0, 0, 0);
-                    v_size_1 = (int64_t)(result); f_size_1 = false || f_size;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_r), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_1_r = (int64_t)(result); f_size_1_r = false || f_size_r;
                 }
                 {
                     lifted_view<double, 1> view;
@@ -3409,11 +3417,11 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     view.d[0] = length_0; view.s[0] = v_y_1_r.s[0] * step_0;
                     v_v_1_r_1 = view;
                 }
-                v_size_2 = v_v_1_r_1.d[0]; f_size_2 = false;
+                v_size_2_r = v_v_1_r_1.d[0]; f_size_2_r = false;
                 {
                     int64_t result;
-                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_2), &result)) return lifted_fail(st, 9, 0, 0, 0);
-                    v_size_3 = (int64_t)(result); f_size_3 = false || f_size_2;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_2_r), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_3_r = (int64_t)(result); f_size_3_r = false || f_size_2_r;
                 }
                 {
                     lifted_view<double, 1> view;
@@ -3426,11 +3434,11 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     view.d[0] = length_0; view.s[0] = v_y_1_r.s[0] * step_0;
                     v_v_2_r_1 = view;
                 }
-                v_size_4 = v_v_2_r_1.d[0]; f_size_4 = false;
+                v_size_4_r = v_v_2_r_1.d[0]; f_size_4_r = false;
                 {
                     int64_t result;
-                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_4), &result)) return lifted_fail(st, 9, 0, 0, 0);
-                    v_size_5 = (int64_t)(result); f_size_5 = false || f_size_4;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_4_r), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_5_r = (int64_t)(result); f_size_5_r = false || f_size_4_r;
                 }
                 {
                     lifted_view<double, 1> view;
@@ -3443,20 +3451,20 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     view.d[0] = length_0; view.s[0] = v_y_1_r.s[0] * step_0;
                     v_v_3_r_1 = view;
                 }
-                v_size_6 = v_v_3_r_1.d[0]; f_size_6 = false;
+                v_size_6_r = v_v_3_r_1.d[0]; f_size_6_r = false;
                 {
                     int64_t result;
-                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_6), &result)) return lifted_fail(st, 9, 0, 0, 0);
-                    v_size_7 = (int64_t)(result); f_size_7 = false || f_size_6;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_6_r), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_7_r = (int64_t)(result); f_size_7_r = false || f_size_6_r;
                 }
                 {
                     int64_t space[1] = {-1};
                     if (v_y_1_r.p && !lifted_meet(space[0], v_y_1_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_y_1_r.d[0]);
                     if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (!lifted_meet(space[0], (int64_t)v_size_1)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_1);
-                    if (!lifted_meet(space[0], (int64_t)v_size_3)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_3);
-                    if (!lifted_meet(space[0], (int64_t)v_size_5)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_5);
-                    if (!lifted_meet(space[0], (int64_t)v_size_7)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_7);
+                    if (!lifted_meet(space[0], (int64_t)v_size_1_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_1_r);
+                    if (!lifted_meet(space[0], (int64_t)v_size_3_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_3_r);
+                    if (!lifted_meet(space[0], (int64_t)v_size_5_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_5_r);
+                    if (!lifted_meet(space[0], (int64_t)v_size_7_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_7_r);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
                     lifted_view<double, 1> out_1;
@@ -3469,8 +3477,8 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     if (!lifted_alloc_view(out_4, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_5;
                     site_24_turn ^= 1; if (!lifted_alloc_view(out_5, space, st, &site_24[site_24_turn], &site_24_bytes[site_24_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k3(count, space[0], (int64_t)v_size_1, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t_r, (int64_t)v_size_5, (double)v_t_3_r, (int64_t)v_size_7, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
-                    else last_state_grad_k3_body<false>(count, space[0], (int64_t)v_size_1, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t_r, (int64_t)v_size_5, (double)v_t_3_r, (int64_t)v_size_7, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
+                    if (count >= lifted_parallel_min) last_state_grad_k3(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
+                    else last_state_grad_k3_body<false>(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
                     v_c_r = out_1;
                     v_c_1_r = out_2;
                     v_c_2_r = out_3;

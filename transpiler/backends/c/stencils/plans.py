@@ -44,56 +44,72 @@ def stencil_plans(fn: Function) -> Function:
     sources = {d: (p, a) for p in reversed(fn.params) if p.type.shape for a, d in enumerate(p.type.shape)}
     if any(not isinstance(d, int) and d not in sources for space in spaces for d in space):
         return split
-    repeating = rewrite_stencils(_renamed_copy(fn), split=False)
+    split_names = {v.name for v in [*fn.params, *all_defined(fn.body), *all_defined(split.body)]}
+    taken = set(split_names)
+    repeating = rewrite_stencils(_renamed_copy(fn, taken), split=False)
+    # (the names its own rewrite made may be the split plan's too)
+    _rename(all_defined(repeating.body), split_names, taken)
     prologue: list[Eqn] = []
     total = None
     for space in dict.fromkeys(spaces):  # (each distinct space once)
         count = None
         for d in space:
             size = Const(d, TensorType("i64", (), weak=True)) if isinstance(d, int) else \
-                _scalar("dim", (sources[d][0],), prologue, axis=sources[d][1])
-            count = size if count is None else _scalar("multiply", (count, size), prologue)
-        total = count if total is None else _scalar("add", (total, count), prologue)
-    small = _scalar("less_equal", (total, Const(SPLIT_MOST_ELEMENTS, TensorType("i64", (), weak=True))), prologue)
+                _scalar("dim", (sources[d][0],), prologue, taken, axis=sources[d][1])
+            count = size if count is None else _scalar("multiply", (count, size), prologue, taken)
+        total = count if total is None else _scalar("add", (total, count), prologue, taken)
+    small = _scalar("less_equal", (total, Const(SPLIT_MOST_ELEMENTS, TensorType("i64", (), weak=True))), prologue,
+                    taken)
     then_results, else_results = result_atoms(split.result), result_atoms(repeating.result)
-    outs = tuple(Var(f"{a.name}_chosen" if isinstance(a, Var) else "chosen", a.type) for a in then_results)
+    outs = tuple(Var(_fresh(f"{a.name}_chosen" if isinstance(a, Var) else "chosen", taken), a.type)
+                 for a in then_results)
     branch = If(small, split.body, repeating.body, outs, tuple(then_results), tuple(else_results), loc=fn.loc)
     mapping = {id(a): o for a, o in zip(then_results, outs)}
     return dataclasses.replace(split, body=prologue + [branch], result=_mapped(split.result, mapping))
 
 
-def _scalar(name: str, args: tuple, prologue: list, **params) -> Var:
+def _scalar(name: str, args: tuple, prologue: list, taken: set[str], **params) -> Var:
     """A host scalar `name(*args)` appended to `prologue`."""
     prim = lookup(name)
-    out = Var(f"split_{name}", prim.infer([a.type for a in args], params))
+    out = Var(_fresh(f"split_{name}", taken), prim.infer([a.type for a in args], params))
     prologue.append(Eqn(prim, args, params, (out,)))
     return out
 
 
-def _renamed_copy(fn: Function) -> Function:
-    """A copy of `fn` whose every value defined in its body is a new Var with a name of its own (values that share
-    a name, a loop's slots, still share one), reading the same parameters."""
+def _fresh(hint: str, taken: set[str]) -> str:
+    """A name no value of the function has (the hint, or the hint with a number), taken from now on."""
+    name, k = hint, 1
+    while name in taken:
+        name, k = f"{hint}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def _renamed_copy(fn: Function, taken: set[str]) -> Function:
+    """A copy of `fn` whose every value defined in its body is a new Var with a name outside `taken` (values that
+    share a name, a loop's slots, still share one), reading the same parameters."""
     memo: dict[int, object] = {id(p): p for p in fn.params}
     for eqn in equations(fn.body):
         memo[id(eqn.prim)] = eqn.prim
     body, result = copy.deepcopy((fn.body, fn.result), memo)
-    taken = {v.name for v in [*fn.params, *all_defined(fn.body)]}
-    names: dict[str, str] = {}
-    renamed: set[int] = set()
-    for var in all_defined(body):
-        if id(var) in renamed:
-            continue
-        renamed.add(id(var))
-        if var.name not in names:
-            name, k = f"{var.name}_r", 1
-            while name in taken:
-                name, k = f"{var.name}_r{k}", k + 1
-            taken.add(name)
-            names[var.name] = name
-        var.name = names[var.name]
+    _rename(all_defined(body), None, taken)
     for made in memo.values():  # (the copies live as long as the compilation: ids stay unique)
         hold(made)
     return dataclasses.replace(fn, body=body, result=result)
+
+
+def _rename(defined: list[Var], clash: set[str] | None, taken: set[str]) -> None:
+    """Give the values (each once; values sharing a name keep sharing one) whose name is in `clash` (every one
+    where `clash` is None) new names outside `taken`, which takes them."""
+    names: dict[str, str] = {}
+    seen: set[int] = set()
+    for var in defined:
+        if id(var) in seen or clash is not None and var.name not in clash:
+            continue
+        seen.add(id(var))
+        if var.name not in names:
+            names[var.name] = _fresh(f"{var.name}_r", taken)
+        var.name = names[var.name]
 
 
 def _mapped(result, mapping: dict):
