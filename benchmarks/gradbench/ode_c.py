@@ -3,6 +3,8 @@ on the C backend's CPU target beside the NumPy backend, one process, interleaved
 thread: set OMP_NUM_THREADS=1; median and fastest of K samples, default 9, NumPy's K / 10 timed apart). All modules are checked to agree first.
 `--before TREE` adds the C target as another checkout (a worktree of main) emits it (benchmarks/c_backend.py's
 `build_before`): a change to the compiler measured before and after in one process, under the same load.
+`--plans` adds this checkout's module twice more with the stencil plan forced (stencils/plans.py's threshold set
+so that the split plan, or the repeating one, runs at every size): the two plans side by side.
 Defaults: n = 100000, s = 10."""
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("s", type=int, nargs="?", default=10)
     parser.add_argument("--before", type=Path, default=None, metavar="TREE")
     parser.add_argument("--samples", type=int, default=9)
+    parser.add_argument("--plans", action="store_true")
     args = parser.parse_args(argv)
     from lifted.loader import import_path
     from lifted.transpiler import transpile_source
@@ -34,6 +37,17 @@ def main(argv: list[str] | None = None) -> None:
     (folder / "c_ode.py").write_text(out.host)
     (folder / "c_ode.cu").write_text(out.kernels)
     modules = {"numpy": import_path(str(folder / "numpy_ode.py")), "c": import_path(str(folder / "c_ode.py"))}
+    if args.plans:
+        from lifted.transpiler.backends.c.stencils import plans
+
+        chosen = plans.SPLIT_MOST_ELEMENTS
+        for name, most in (("split", 2 ** 62), ("repeat", -1)):
+            plans.SPLIT_MOST_ELEMENTS = most
+            forced = transpile_c(SOURCE, f"{name}_ode.py")
+            (folder / f"{name}_ode.py").write_text(forced.host)
+            (folder / f"{name}_ode.cu").write_text(forced.kernels)
+            modules[name] = import_path(str(folder / f"{name}_ode.py"))
+        plans.SPLIT_MOST_ELEMENTS = chosen
     if args.before is not None:
         from ..c_backend import build_before
 
@@ -60,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
         ms = {k: (float(np.median(v)) * 1e3, min(v) * 1e3) for k, v in samples.items()}
         columns = "   ".join(f"{k} {m:8.3f} ({f:8.3f}) ms" for k, (m, f) in ms.items())
         ratios = f"   numpy/c {ms['numpy'][0] / ms['c'][0]:5.1f}x" + \
-            (f"   before/c {ms['before'][0] / ms['c'][0]:5.2f}x" if "before" in ms else "")
+            (f"   before/c {ms['before'][0] / ms['c'][0]:5.2f}x" if "before" in ms else "") + \
+            (f"   split/repeat {ms['split'][0] / ms['repeat'][0]:5.2f}x" if "split" in ms else "")
         print(f"  {function:9s} {columns}{ratios}")
 
 

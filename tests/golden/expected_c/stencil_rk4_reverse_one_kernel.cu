@@ -980,28 +980,22 @@ LIFTED_KERNEL void last_state_grad_k0(const int64_t n, const int64_t d0,
 // last_state_grad_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_data,
-    const int64_t n_1,
-    double* __restrict__ t_15_out,
-    double* __restrict__ zero_out)
+    double* __restrict__ t_15_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
         LIFTED_LOCAL(double, t_15);
-        LIFTED_LOCAL(double, zero);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double dy_2 = dy_2_data[i];
             // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
             LIFTED_AT(t_15) = (dy_2 / 6.0);
-            // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-            LIFTED_AT(zero) = 0;
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             t_15_out[i] = LIFTED_AT(t_15);
-            zero_out[i] = LIFTED_AT(zero);
         }
     }
 }
@@ -1009,11 +1003,9 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
 
 LIFTED_KERNEL void last_state_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_data,
-    const int64_t n_1,
-    double* __restrict__ t_15_out,
-    double* __restrict__ zero_out)
+    double* __restrict__ t_15_out)
 {
-    LIFTED_RUN(last_state_grad_k1_body, (n, d0, dy_2_data, n_1, t_15_out, zero_out));
+    LIFTED_RUN(last_state_grad_k1_body, (n, d0, dy_2_data, t_15_out));
 }
 
 // last_state_grad_k2: 1-d index space of n elements
@@ -1022,11 +1014,10 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
     const double h,
     const double* __restrict__ c_3_data,
     const double* __restrict__ dx_1_data,
+    const int64_t n_1,
     const double* __restrict__ x_data, const int64_t x_s0,
-    const double* __restrict__ zero_data,
     const double* __restrict__ dy_2_data,
     const double* __restrict__ c_2_data,
-    const int64_t n_1,
     const double t_3,
     const double* __restrict__ c_1_data,
     const double t,
@@ -1052,7 +1043,6 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double t_15 = t_15_data[i0 * t_15_s0];
                 const double c_3 = c_3_data[i];
                 const double dx_1 = dx_1_data[i];
-                const double zero = zero_data[i];
                 const double dy_2 = dy_2_data[i];
                 const double c_2 = c_2_data[i];
                 const double c_1 = c_1_data[i];
@@ -1063,6 +1053,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_17 = (t_16 * c_3);
                 const double dx_1_2 = (dx_1 + t_17);
+                const double zero = 0;
                 const double t_15_2 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
                 const double t_16_1 = (t_15_2 * h);
@@ -1181,7 +1172,6 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 const double t_15 = t_15_data[i0 * t_15_s0];
                 const double c_3 = c_3_data[i];
                 const double dx_1 = dx_1_data[i];
-                const double zero = zero_data[i];
                 const double dy_2 = dy_2_data[i];
                 const double c_2 = c_2_data[i];
                 const double c_1 = c_1_data[i];
@@ -1192,6 +1182,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
                 // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
                 const double t_17 = (t_16 * c_3);
                 const double dx_1_2 = (dx_1 + t_17);
+                const double zero = 0;
                 const double t_15_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
                 // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
                 const double t_16_1 = (t_15_2 * h);
@@ -1318,11 +1309,10 @@ LIFTED_KERNEL void last_state_grad_k2(const int64_t n, const int64_t d0,
     const double h,
     const double* __restrict__ c_3_data,
     const double* __restrict__ dx_1_data,
+    const int64_t n_1,
     const double* __restrict__ x_data, const int64_t x_s0,
-    const double* __restrict__ zero_data,
     const double* __restrict__ dy_2_data,
     const double* __restrict__ c_2_data,
-    const int64_t n_1,
     const double t_3,
     const double* __restrict__ c_1_data,
     const double t,
@@ -1330,7 +1320,565 @@ LIFTED_KERNEL void last_state_grad_k2(const int64_t n, const int64_t d0,
     double* __restrict__ dx_1_1_out,
     double* __restrict__ dy_3_out)
 {
-    LIFTED_RUN(last_state_grad_k2_body, (n, d0, t_15_data, t_15_s0, h, c_3_data, dx_1_data, x_data, x_s0, zero_data, dy_2_data, c_2_data, n_1, t_3, c_1_data, t, c_data, dx_1_1_out, dy_3_out));
+    LIFTED_RUN(last_state_grad_k2_body, (n, d0, t_15_data, t_15_s0, h, c_3_data, dx_1_data, n_1, x_data, x_s0, dy_2_data, c_2_data, t_3, c_1_data, t, c_data, dx_1_1_out, dy_3_out));
+}
+
+// last_state_grad_k3: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k3_body(const int64_t n, const int64_t d0,
+    const int64_t size_1_r,
+    const double* __restrict__ y_1_r_data, const int64_t y_1_r_s0,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    const int64_t size_3_r,
+    const double t_r,
+    const int64_t size_5_r,
+    const double t_3_r,
+    const int64_t size_7_r,
+    const double h_r,
+    double* __restrict__ c_r_out,
+    double* __restrict__ c_1_r_out,
+    double* __restrict__ c_2_r_out,
+    double* __restrict__ c_3_r_out,
+    double* __restrict__ y_2_r_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        const bool lifted_inside = i_base >= 1 && i_base >= 2 && i_base >= 3 && i_base >= 4;
+        #endif
+        LIFTED_LOCAL(double, c_r);
+        LIFTED_LOCAL(double, c_1_r);
+        LIFTED_LOCAL(double, c_2_r);
+        LIFTED_LOCAL(double, c_3_r);
+        LIFTED_LOCAL(double, y_2_r);
+        if (lifted_inside) {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
+                const double x = x_data[i0 * x_s0];
+                const double y_1_r = y_1_r_data[i0 * y_1_r_s0];
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double c_r_1 = 1.0;
+                const double y_1_r_1 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                LIFTED_AT(c_r) = ((true) ? (double)(y_1_r_1) : c_r_1);
+                const double k1_r = (x * LIFTED_AT(c_r));
+                const double c_1_r_1 = 1.0;
+                const double y_1_r_2 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                const double x_1_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double y_1_r_1_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                const double c_r_2 = ((true) ? (double)(y_1_r_1_1) : c_r_1);
+                const double k1_r_1 = (x_1_r * c_r_2);
+                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                const double t_1_r_1 = (t_r * k1_r_1);
+                const double t_2_r_1 = (y_1_r_2 + t_1_r_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                LIFTED_AT(c_1_r) = ((true) ? (double)(t_2_r_1) : c_1_r_1);
+                const double k2_r = (x * LIFTED_AT(c_1_r));
+                const double c_2_r_1 = 1.0;
+                const double y_1_r_3 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                const double x_2_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double y_1_r_2_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                const double x_1_1_r = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                const double y_1_r_1_1_1 = ((true) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                const double c_r_2_1 = ((true) ? (double)(y_1_r_1_1_1) : c_r_1);
+                const double k1_r_1_1 = (x_1_1_r * c_r_2_1);
+                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                const double t_1_r_1_1 = (t_r * k1_r_1_1);
+                const double t_2_r_1_1 = (y_1_r_2_1 + t_1_r_1_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double c_1_r_2 = ((true) ? (double)(t_2_r_1_1) : c_1_r_1);
+                const double k2_r_1 = (x_2_r * c_1_r_2);
+                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                const double t_4_r_1 = (t_3_r * k2_r_1);
+                const double t_5_r_1 = (y_1_r_3 + t_4_r_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                LIFTED_AT(c_2_r) = ((true) ? (double)(t_5_r_1) : c_2_r_1);
+                const double k3_r = (x * LIFTED_AT(c_2_r));
+                const double c_3_r_1 = 1.0;
+                const double y_1_r_4 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                const double x_3_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double y_1_r_3_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                const double x_2_1_r = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                const double y_1_r_2_1_1 = ((true) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                const double x_1_1_1_r = ((true) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                const double y_1_r_1_1_1_1 = ((true) ? y_1_r_data[(i0 + -4) * y_1_r_s0] : (double)0);
+                const double c_r_2_1_1 = ((true) ? (double)(y_1_r_1_1_1_1) : c_r_1);
+                const double k1_r_1_1_1 = (x_1_1_1_r * c_r_2_1_1);
+                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                const double t_1_r_1_1_1 = (t_r * k1_r_1_1_1);
+                const double t_2_r_1_1_1 = (y_1_r_2_1_1 + t_1_r_1_1_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double c_1_r_2_1 = ((true) ? (double)(t_2_r_1_1_1) : c_1_r_1);
+                const double k2_r_1_1 = (x_2_1_r * c_1_r_2_1);
+                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                const double t_4_r_1_1 = (t_3_r * k2_r_1_1);
+                const double t_5_r_1_1 = (y_1_r_3_1 + t_4_r_1_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double c_2_r_2 = ((true) ? (double)(t_5_r_1_1) : c_2_r_1);
+                const double k3_r_1 = (x_3_r * c_2_r_2);
+                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                const double t_6_r_1 = (h_r * k3_r_1);
+                const double t_7_r_1 = (y_1_r_4 + t_6_r_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                LIFTED_AT(c_3_r) = ((true) ? (double)(t_7_r_1) : c_3_r_1);
+                const double k4_r = (x * LIFTED_AT(c_3_r));
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_8_r = (2.0 * k2_r);
+                const double t_9_r = (k1_r + t_8_r);
+                const double t_10_r = (2.0 * k3_r);
+                const double t_11_r = (t_9_r + t_10_r);
+                const double t_12_r = (t_11_r + k4_r);
+                const double t_13_r = (h_r * t_12_r);
+                const double t_14_r = (t_13_r / 6.0);
+                LIFTED_AT(y_2_r) = (y_1_r + t_14_r);
+            }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
+                const double x = x_data[i0 * x_s0];
+                const double y_1_r = y_1_r_data[i0 * y_1_r_s0];
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double c_r_1 = 1.0;
+                const double y_1_r_1 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                LIFTED_AT(c_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(y_1_r_1) : c_r_1);
+                const double k1_r = (x * LIFTED_AT(c_r));
+                const double c_1_r_1 = 1.0;
+                const double y_1_r_2 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                const double x_1_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double y_1_r_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                const double c_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(y_1_r_1_1) : c_r_1);
+                const double k1_r_1 = (x_1_r * c_r_2);
+                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                const double t_1_r_1 = (t_r * k1_r_1);
+                const double t_2_r_1 = (y_1_r_2 + t_1_r_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                LIFTED_AT(c_1_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_2_r_1) : c_1_r_1);
+                const double k2_r = (x * LIFTED_AT(c_1_r));
+                const double c_2_r_1 = 1.0;
+                const double y_1_r_3 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                const double x_2_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double y_1_r_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                const double x_1_1_r = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                const double y_1_r_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                const double c_r_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(y_1_r_1_1_1) : c_r_1);
+                const double k1_r_1_1 = (x_1_1_r * c_r_2_1);
+                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                const double t_1_r_1_1 = (t_r * k1_r_1_1);
+                const double t_2_r_1_1 = (y_1_r_2_1 + t_1_r_1_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double c_1_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_2_r_1_1) : c_1_r_1);
+                const double k2_r_1 = (x_2_r * c_1_r_2);
+                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                const double t_4_r_1 = (t_3_r * k2_r_1);
+                const double t_5_r_1 = (y_1_r_3 + t_4_r_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                LIFTED_AT(c_2_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_5_r_1) : c_2_r_1);
+                const double k3_r = (x * LIFTED_AT(c_2_r));
+                const double c_3_r_1 = 1.0;
+                const double y_1_r_4 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                const double x_3_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                const double y_1_r_3_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                const double x_2_1_r = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                const double y_1_r_2_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                const double x_1_1_1_r = ((LIFTED_WINDOW(i0 >= 3)) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                const double y_1_r_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? y_1_r_data[(i0 + -4) * y_1_r_s0] : (double)0);
+                const double c_r_2_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? (double)(y_1_r_1_1_1_1) : c_r_1);
+                const double k1_r_1_1_1 = (x_1_1_1_r * c_r_2_1_1);
+                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                const double t_1_r_1_1_1 = (t_r * k1_r_1_1_1);
+                const double t_2_r_1_1_1 = (y_1_r_2_1_1 + t_1_r_1_1_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double c_1_r_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(t_2_r_1_1_1) : c_1_r_1);
+                const double k2_r_1_1 = (x_2_1_r * c_1_r_2_1);
+                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                const double t_4_r_1_1 = (t_3_r * k2_r_1_1);
+                const double t_5_r_1_1 = (y_1_r_3_1 + t_4_r_1_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double c_2_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_5_r_1_1) : c_2_r_1);
+                const double k3_r_1 = (x_3_r * c_2_r_2);
+                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                const double t_6_r_1 = (h_r * k3_r_1);
+                const double t_7_r_1 = (y_1_r_4 + t_6_r_1);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                LIFTED_AT(c_3_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_7_r_1) : c_3_r_1);
+                const double k4_r = (x * LIFTED_AT(c_3_r));
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_8_r = (2.0 * k2_r);
+                const double t_9_r = (k1_r + t_8_r);
+                const double t_10_r = (2.0 * k3_r);
+                const double t_11_r = (t_9_r + t_10_r);
+                const double t_12_r = (t_11_r + k4_r);
+                const double t_13_r = (h_r * t_12_r);
+                const double t_14_r = (t_13_r / 6.0);
+                LIFTED_AT(y_2_r) = (y_1_r + t_14_r);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            c_r_out[i] = LIFTED_AT(c_r);
+            c_1_r_out[i] = LIFTED_AT(c_1_r);
+            c_2_r_out[i] = LIFTED_AT(c_2_r);
+            c_3_r_out[i] = LIFTED_AT(c_3_r);
+            y_2_r_out[i] = LIFTED_AT(y_2_r);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void last_state_grad_k3(const int64_t n, const int64_t d0,
+    const int64_t size_1_r,
+    const double* __restrict__ y_1_r_data, const int64_t y_1_r_s0,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    const int64_t size_3_r,
+    const double t_r,
+    const int64_t size_5_r,
+    const double t_3_r,
+    const int64_t size_7_r,
+    const double h_r,
+    double* __restrict__ c_r_out,
+    double* __restrict__ c_1_r_out,
+    double* __restrict__ c_2_r_out,
+    double* __restrict__ c_3_r_out,
+    double* __restrict__ y_2_r_out)
+{
+    LIFTED_RUN(last_state_grad_k3_body, (n, d0, size_1_r, y_1_r_data, y_1_r_s0, x_data, x_s0, size_3_r, t_r, size_5_r, t_3_r, size_7_r, h_r, c_r_out, c_1_r_out, c_2_r_out, c_3_r_out, y_2_r_out));
+}
+
+// last_state_grad_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ dy_2_r_data, const int64_t dy_2_r_s0,
+    const double h_r,
+    const double* __restrict__ c_3_r_data,
+    const double* __restrict__ dx_1_r_data,
+    const int64_t n_r,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    const double* __restrict__ c_2_r_data,
+    const double t_3_r,
+    const double* __restrict__ c_1_r_data,
+    const double t_r,
+    const double* __restrict__ c_r_data,
+    double* __restrict__ dx_1_r_1_out,
+    double* __restrict__ dy_3_r_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        #ifdef __CUDACC__
+        const bool lifted_inside = false;
+        #else
+        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base + LIFTED_LANE_COUNT <= d0 - 2 && i_base + LIFTED_LANE_COUNT <= d0 - 3 && i_base + LIFTED_LANE_COUNT <= d0 - 4;
+        #endif
+        LIFTED_LOCAL(double, dx_1_r_1);
+        LIFTED_LOCAL(double, dy_3_r);
+        if (lifted_inside) {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
+                const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
+                const double c_3_r = c_3_r_data[i];
+                const double dx_1_r = dx_1_r_data[i];
+                const double c_2_r = c_2_r_data[i];
+                const double c_1_r = c_1_r_data[i];
+                const double c_r = c_r_data[i];
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_15_r = (dy_2_r / 6.0);
+                const double t_16_r = (t_15_r * h_r);
+                const double dk3_r = (t_16_r * 2.0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_17_r = (t_16_r * c_3_r);
+                const double dx_1_r_2 = (dx_1_r + t_17_r);
+                const double zero_r = 0;
+                const double dy_2_r_1 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_15_r_1 = (dy_2_r_1 / 6.0);
+                const double t_16_r_1 = (t_15_r_1 * h_r);
+                const double x_4_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_18_r_1 = (t_16_r_1 * x_4_r);
+                const double zero_r_1 = ((true) ? (double)(t_18_r_1) : zero_r);
+                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                const double dy_3_r_1 = (dy_2_r + zero_r_1);
+                const double t_20_r = (zero_r_1 * h_r);
+                const double dk3_1_r = (dk3_r + t_20_r);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_21_r = (dk3_1_r * c_2_r);
+                const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
+                const double zero_1_r = 0;
+                const double dy_2_r_2 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_15_r_2 = (dy_2_r_2 / 6.0);
+                const double t_16_r_2 = (t_15_r_2 * h_r);
+                const double dk3_r_1 = (t_16_r_2 * 2.0);
+                const double dy_2_r_1_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
+                const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
+                const double x_4_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
+                const double zero_r_1_1 = ((true) ? (double)(t_18_r_1_1) : zero_r);
+                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                const double t_20_r_1 = (zero_r_1_1 * h_r);
+                const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
+                const double x_5_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
+                const double zero_1_r_1 = ((true) ? (double)(t_22_r_1) : zero_1_r);
+                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
+                const double t_23_r = (zero_1_r_1 * t_3_r);
+                const double dk2_r = (dk3_r + t_23_r);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_24_r = (dk2_r * c_1_r);
+                const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
+                const double zero_2_r = 0;
+                const double dy_2_r_3 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_15_r_3 = (dy_2_r_3 / 6.0);
+                const double t_16_r_3 = (t_15_r_3 * h_r);
+                const double dk3_r_2 = (t_16_r_3 * 2.0);
+                const double dy_2_r_2_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
+                const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
+                const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
+                const double dy_2_r_1_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
+                const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
+                const double x_4_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
+                const double zero_r_1_1_1 = ((true) ? (double)(t_18_r_1_1_1) : zero_r);
+                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
+                const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
+                const double x_5_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
+                const double zero_1_r_1_1 = ((true) ? (double)(t_22_r_1_1) : zero_1_r);
+                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
+                const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
+                const double x_6_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_25_r_1 = (dk2_r_1 * x_6_r);
+                const double zero_2_r_1 = ((true) ? (double)(t_25_r_1) : zero_2_r);
+                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
+                const double t_26_r = (zero_2_r_1 * t_r);
+                const double dk1_r = (t_16_r + t_26_r);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_27_r = (dk1_r * c_r);
+                LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
+                const double dy_2_r_4 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_15_r_4 = (dy_2_r_4 / 6.0);
+                const double t_16_r_4 = (t_15_r_4 * h_r);
+                const double dy_2_r_3_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
+                const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
+                const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
+                const double dy_2_r_2_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
+                const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
+                const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
+                const double dy_2_r_1_1_1_1 = ((true) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
+                const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
+                const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
+                const double x_4_1_1_1_r = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
+                const double zero_r_1_1_1_1 = ((true) ? (double)(t_18_r_1_1_1_1) : zero_r);
+                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
+                const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
+                const double x_5_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
+                const double zero_1_r_1_1_1 = ((true) ? (double)(t_22_r_1_1_1) : zero_1_r);
+                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
+                const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
+                const double x_6_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
+                const double zero_2_r_1_1 = ((true) ? (double)(t_25_r_1_1) : zero_2_r);
+                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                const double t_26_r_1 = (zero_2_r_1_1 * t_r);
+                const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
+                const double x_7_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_28_r_1 = (dk1_r_1 * x_7_r);
+                LIFTED_AT(dy_3_r) = ((true) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+            }
+        } else {
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = i;
+                const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
+                const double c_3_r = c_3_r_data[i];
+                const double dx_1_r = dx_1_r_data[i];
+                const double c_2_r = c_2_r_data[i];
+                const double c_1_r = c_1_r_data[i];
+                const double c_r = c_r_data[i];
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_15_r = (dy_2_r / 6.0);
+                const double t_16_r = (t_15_r * h_r);
+                const double dk3_r = (t_16_r * 2.0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_17_r = (t_16_r * c_3_r);
+                const double dx_1_r_2 = (dx_1_r + t_17_r);
+                const double zero_r = 0;
+                const double dy_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_15_r_1 = (dy_2_r_1 / 6.0);
+                const double t_16_r_1 = (t_15_r_1 * h_r);
+                const double x_4_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_18_r_1 = (t_16_r_1 * x_4_r);
+                const double zero_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_r_1) : zero_r);
+                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                const double dy_3_r_1 = (dy_2_r + zero_r_1);
+                const double t_20_r = (zero_r_1 * h_r);
+                const double dk3_1_r = (dk3_r + t_20_r);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_21_r = (dk3_1_r * c_2_r);
+                const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
+                const double zero_1_r = 0;
+                const double dy_2_r_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_15_r_2 = (dy_2_r_2 / 6.0);
+                const double t_16_r_2 = (t_15_r_2 * h_r);
+                const double dk3_r_1 = (t_16_r_2 * 2.0);
+                const double dy_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
+                const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
+                const double x_4_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
+                const double zero_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_r_1_1) : zero_r);
+                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                const double t_20_r_1 = (zero_r_1_1 * h_r);
+                const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
+                const double x_5_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
+                const double zero_1_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_r_1) : zero_1_r);
+                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
+                const double t_23_r = (zero_1_r_1 * t_3_r);
+                const double dk2_r = (dk3_r + t_23_r);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_24_r = (dk2_r * c_1_r);
+                const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
+                const double zero_2_r = 0;
+                const double dy_2_r_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_15_r_3 = (dy_2_r_3 / 6.0);
+                const double t_16_r_3 = (t_15_r_3 * h_r);
+                const double dk3_r_2 = (t_16_r_3 * 2.0);
+                const double dy_2_r_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
+                const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
+                const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
+                const double dy_2_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
+                const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
+                const double x_4_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
+                const double zero_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_r_1_1_1) : zero_r);
+                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
+                const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
+                const double x_5_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
+                const double zero_1_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_r_1_1) : zero_1_r);
+                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
+                const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
+                const double x_6_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_25_r_1 = (dk2_r_1 * x_6_r);
+                const double zero_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_r_1) : zero_2_r);
+                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
+                const double t_26_r = (zero_2_r_1 * t_r);
+                const double dk1_r = (t_16_r + t_26_r);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_27_r = (dk1_r * c_r);
+                LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
+                const double dy_2_r_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                const double t_15_r_4 = (dy_2_r_4 / 6.0);
+                const double t_16_r_4 = (t_15_r_4 * h_r);
+                const double dy_2_r_3_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
+                const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
+                const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
+                const double dy_2_r_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
+                const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
+                const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
+                const double dy_2_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
+                const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
+                const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
+                const double x_4_1_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
+                const double zero_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_r_1_1_1_1) : zero_r);
+                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
+                const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
+                const double x_5_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
+                const double zero_1_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_r_1_1_1) : zero_1_r);
+                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
+                const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
+                const double x_6_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
+                const double zero_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_r_1_1) : zero_2_r);
+                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                const double t_26_r_1 = (zero_2_r_1_1 * t_r);
+                const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
+                const double x_7_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                const double t_28_r_1 = (dk1_r_1 * x_7_r);
+                LIFTED_AT(dy_3_r) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+            }
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dx_1_r_1_out[i] = LIFTED_AT(dx_1_r_1);
+            dy_3_r_out[i] = LIFTED_AT(dy_3_r);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void last_state_grad_k4(const int64_t n, const int64_t d0,
+    const double* __restrict__ dy_2_r_data, const int64_t dy_2_r_s0,
+    const double h_r,
+    const double* __restrict__ c_3_r_data,
+    const double* __restrict__ dx_1_r_data,
+    const int64_t n_r,
+    const double* __restrict__ x_data, const int64_t x_s0,
+    const double* __restrict__ c_2_r_data,
+    const double t_3_r,
+    const double* __restrict__ c_1_r_data,
+    const double t_r,
+    const double* __restrict__ c_r_data,
+    double* __restrict__ dx_1_r_1_out,
+    double* __restrict__ dy_3_r_out)
+{
+    LIFTED_RUN(last_state_grad_k4_body, (n, d0, dy_2_r_data, dy_2_r_s0, h_r, c_3_r_data, dx_1_r_data, n_r, x_data, x_s0, c_2_r_data, t_3_r, c_1_r_data, t_r, c_r_data, dx_1_r_1_out, dy_3_r_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2447,317 +2995,606 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state* st = &state;
     lifted_view<double, 1> v_c = {};
     lifted_view<double, 1> v_c_1 = {};
+    lifted_view<double, 1> v_c_1_r = {};
     lifted_view<double, 1> v_c_2 = {};
+    lifted_view<double, 1> v_c_2_r = {};
     lifted_view<double, 1> v_c_3 = {};
+    lifted_view<double, 1> v_c_3_r = {};
+    lifted_view<double, 1> v_c_r = {};
     lifted_view<double, 1> v_dx = {};
     lifted_view<double, 1> v_dx_1 = {};
+    lifted_view<double, 1> v_dx_1_chosen = {};
+    lifted_view<double, 1> v_dx_1_r = {};
+    lifted_view<double, 1> v_dx_r = {};
     lifted_view<double, 1> v_dy_1 = {};
+    lifted_view<double, 1> v_dy_1_r = {};
     lifted_view<double, 1> v_dy_2 = {};
+    lifted_view<double, 1> v_dy_2_r = {};
     lifted_view<double, 1> v_dy_3 = {};
+    lifted_view<double, 1> v_dy_3_r = {};
     double v_h = 0; bool f_h = false;
+    double v_h_r = 0; bool f_h_r = false;
     int64_t v_n = 0; bool f_n = false;
+    int64_t v_n_r = 0; bool f_n_r = false;
     int64_t v_s = 0; bool f_s = false;
     int64_t v_size = 0; bool f_size = false;
     int64_t v_size_1 = 0; bool f_size_1 = false;
+    int64_t v_size_1_r = 0; bool f_size_1_r = false;
     int64_t v_size_2 = 0; bool f_size_2 = false;
+    int64_t v_size_2_r = 0; bool f_size_2_r = false;
     int64_t v_size_3 = 0; bool f_size_3 = false;
+    int64_t v_size_3_r = 0; bool f_size_3_r = false;
     int64_t v_size_4 = 0; bool f_size_4 = false;
+    int64_t v_size_4_r = 0; bool f_size_4_r = false;
     int64_t v_size_5 = 0; bool f_size_5 = false;
+    int64_t v_size_5_r = 0; bool f_size_5_r = false;
     int64_t v_size_6 = 0; bool f_size_6 = false;
+    int64_t v_size_6_r = 0; bool f_size_6_r = false;
     int64_t v_size_7 = 0; bool f_size_7 = false;
+    int64_t v_size_7_r = 0; bool f_size_7_r = false;
+    int64_t v_size_r = 0; bool f_size_r = false;
+    int64_t v_split_dim = 0; bool f_split_dim = false;
+    bool v_split_less_equal = 0; bool f_split_less_equal = false;
     int64_t v_step = 0; bool f_step = false;
+    int64_t v_step_r = 0; bool f_step_r = false;
     double v_t = 0; bool f_t = false;
     lifted_view<double, 1> v_t_15 = {};
     double v_t_3 = 0; bool f_t_3 = false;
+    double v_t_3_r = 0; bool f_t_3_r = false;
+    double v_t_r = 0; bool f_t_r = false;
     lifted_view<double, 1> v_v_1_1 = {};
+    lifted_view<double, 1> v_v_1_r_1 = {};
     lifted_view<double, 1> v_v_2_1 = {};
+    lifted_view<double, 1> v_v_2_r_1 = {};
     lifted_view<double, 1> v_v_3_1 = {};
+    lifted_view<double, 1> v_v_3_r_1 = {};
     lifted_view<double, 1> v_v_4 = {};
+    lifted_view<double, 1> v_v_r_1 = {};
     lifted_view<double, 1> v_x = {};
     lifted_view<double, 1> v_y = {};
     lifted_view<double, 1> v_y_1 = {};
+    lifted_view<double, 1> v_y_1_r = {};
     lifted_view<double, 1> v_y_2 = {};
-    lifted_view<double, 1> v_zero = {};
+    lifted_view<double, 1> v_y_2_r = {};
+    lifted_view<double, 1> v_y_r = {};
     lifted_tape t_tape_c = {};
     lifted_tape t_tape_c_1 = {};
+    lifted_tape t_tape_c_1_r = {};
     lifted_tape t_tape_c_2 = {};
+    lifted_tape t_tape_c_2_r = {};
     lifted_tape t_tape_c_3 = {};
+    lifted_tape t_tape_c_3_r = {};
+    lifted_tape t_tape_c_r = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
     void* site_6[2] = {nullptr, nullptr}; int64_t site_6_bytes[2] = {0, 0}; int site_6_turn = 0;
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
     void* site_8 = nullptr; int64_t site_8_bytes = 0;
     void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
-    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
     void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
     void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
     void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
     void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
-    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
-    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
-    void* site_19[2] = {nullptr, nullptr}; int64_t site_19_bytes[2] = {0, 0}; int site_19_turn = 0;
-    void* site_20[2] = {nullptr, nullptr}; int64_t site_20_bytes[2] = {0, 0}; int site_20_turn = 0;
+    void* site_17[2] = {nullptr, nullptr}; int64_t site_17_bytes[2] = {0, 0}; int site_17_turn = 0;
+    void* site_18[2] = {nullptr, nullptr}; int64_t site_18_bytes[2] = {0, 0}; int site_18_turn = 0;
+    void* site_19 = nullptr; int64_t site_19_bytes = 0;
+    void* site_24[2] = {nullptr, nullptr}; int64_t site_24_bytes[2] = {0, 0}; int site_24_turn = 0;
+    void* site_25 = nullptr; int64_t site_25_bytes = 0;
+    void* site_26 = nullptr; int64_t site_26_bytes = 0;
+    void* packed_27 = nullptr; int64_t packed_27_bytes = 0;
+    void* packed_28 = nullptr; int64_t packed_28_bytes = 0;
+    void* packed_29 = nullptr; int64_t packed_29_bytes = 0;
+    void* packed_30 = nullptr; int64_t packed_30_bytes = 0;
+    void* packed_31 = nullptr; int64_t packed_31_bytes = 0;
+    void* site_32[2] = {nullptr, nullptr}; int64_t site_32_bytes[2] = {0, 0}; int site_32_turn = 0;
+    void* site_33[2] = {nullptr, nullptr}; int64_t site_33_bytes[2] = {0, 0}; int site_33_turn = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     v_s = (int64_t)lifted_load_scalar_i(io[3]); f_s = io[4] != 0;
-    lifted_new_tape(t_tape_c_3, 3);
-    lifted_new_tape(t_tape_c_2, 3);
-    lifted_new_tape(t_tape_c_1, 3);
-    lifted_new_tape(t_tape_c, 3);
-    v_n = v_x.d[0]; f_n = false;
-    // stencil_rk4_reverse_one_kernel.py:14  h = 2.0 / s
+    v_split_dim = v_x.d[0]; f_split_dim = false;
     {
-        if (((double)v_s) == 0 && !(false || f_s)) return lifted_fail(st, 2, 0, 0, 0);
-        v_h = (double)((((double)2.0) / ((double)v_s))); f_h = false || f_s;
+        v_split_less_equal = (bool)((((int64_t)v_split_dim) <= ((int64_t)30000))); f_split_less_equal = f_split_dim || false;
     }
-    // stencil_rk4_reverse_one_kernel.py:15  y = np.zeros_like(x)
-    {
-        if (!lifted_alloc_view(v_y, v_x.d, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_fill(v_y, (double)(0));
-    }
-    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-    {
-        v_t = (double)((((double)0.5) * ((double)v_h))); f_t = false || f_h;
-    }
-    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-    {
-        v_t_3 = (double)((((double)0.5) * ((double)v_h))); f_t_3 = false || f_h;
-    }
-    // stencil_rk4_reverse_one_kernel.py:16  for step in range(s):
-    {
-        const int64_t lo = 0, hi = v_s, step = 1;
-        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
-        const int64_t trips = lifted_trip_count(lo, hi, step);
+    // stencil_rk4_reverse_one_kernel.py:13  def last_state(x: "f64[n]", s: "i64[]") -> "f64[]":
+    if (v_split_less_equal) {
+        lifted_new_tape(t_tape_c_3, 3);
+        lifted_new_tape(t_tape_c_2, 3);
+        lifted_new_tape(t_tape_c_1, 3);
+        lifted_new_tape(t_tape_c, 3);
+        v_n = v_x.d[0]; f_n = false;
+        // stencil_rk4_reverse_one_kernel.py:14  h = 2.0 / s
         {
-            const lifted_view<double, 1> move_0 = v_y;
-            v_y_1 = move_0;
+            if (((double)v_s) == 0 && !(false || f_s)) return lifted_fail(st, 2, 0, 0, 0);
+            v_h = (double)((((double)2.0) / ((double)v_s))); f_h = false || f_s;
         }
-        for (int64_t k = 0; k < trips; ++k) {
-            v_step = lo + k * step; f_step = false;
-            // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        // stencil_rk4_reverse_one_kernel.py:15  y = np.zeros_like(x)
+        {
+            if (!lifted_alloc_view(v_y, v_x.d, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_fill(v_y, (double)(0));
+        }
+        // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+        {
+            v_t = (double)((((double)0.5) * ((double)v_h))); f_t = false || f_h;
+        }
+        // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+        {
+            v_t_3 = (double)((((double)0.5) * ((double)v_h))); f_t_3 = false || f_h;
+        }
+        // stencil_rk4_reverse_one_kernel.py:16  for step in range(s):
+        {
+            const int64_t lo = 0, hi = v_s, step = 1;
+            if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+            const int64_t trips = lifted_trip_count(lo, hi, step);
             {
-                lifted_view<double, 1> view;
-                int64_t offset = 0;
-                int64_t start_0, length_0; const int64_t step_0 = 1;
-                if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
-                lifted_slice(v_y_1.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
-                offset += start_0 * v_y_1.s[0];
-                view.p = v_y_1.p + offset;
-                view.d[0] = length_0; view.s[0] = v_y_1.s[0] * step_0;
-                v_v_4 = view;
-            }
-            v_size = v_v_4.d[0]; f_size = false;
-            {
-                int64_t result;
-                if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size), &result)) return lifted_fail(st, 9, 0, 0, 0);
-                v_size_1 = (int64_t)(result); f_size_1 = false || f_size;
-            }
-            {
-                lifted_view<double, 1> view;
-                int64_t offset = 0;
-                int64_t start_0, length_0; const int64_t step_0 = 1;
-                if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
-                lifted_slice(v_y_1.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
-                offset += start_0 * v_y_1.s[0];
-                view.p = v_y_1.p + offset;
-                view.d[0] = length_0; view.s[0] = v_y_1.s[0] * step_0;
-                v_v_1_1 = view;
-            }
-            v_size_2 = v_v_1_1.d[0]; f_size_2 = false;
-            {
-                int64_t result;
-                if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_2), &result)) return lifted_fail(st, 9, 0, 0, 0);
-                v_size_3 = (int64_t)(result); f_size_3 = false || f_size_2;
-            }
-            {
-                lifted_view<double, 1> view;
-                int64_t offset = 0;
-                int64_t start_0, length_0; const int64_t step_0 = 1;
-                if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
-                lifted_slice(v_y_1.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
-                offset += start_0 * v_y_1.s[0];
-                view.p = v_y_1.p + offset;
-                view.d[0] = length_0; view.s[0] = v_y_1.s[0] * step_0;
-                v_v_2_1 = view;
-            }
-            v_size_4 = v_v_2_1.d[0]; f_size_4 = false;
-            {
-                int64_t result;
-                if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_4), &result)) return lifted_fail(st, 9, 0, 0, 0);
-                v_size_5 = (int64_t)(result); f_size_5 = false || f_size_4;
-            }
-            {
-                lifted_view<double, 1> view;
-                int64_t offset = 0;
-                int64_t start_0, length_0; const int64_t step_0 = 1;
-                if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
-                lifted_slice(v_y_1.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
-                offset += start_0 * v_y_1.s[0];
-                view.p = v_y_1.p + offset;
-                view.d[0] = length_0; view.s[0] = v_y_1.s[0] * step_0;
-                v_v_3_1 = view;
-            }
-            v_size_6 = v_v_3_1.d[0]; f_size_6 = false;
-            {
-                int64_t result;
-                if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_6), &result)) return lifted_fail(st, 9, 0, 0, 0);
-                v_size_7 = (int64_t)(result); f_size_7 = false || f_size_6;
-            }
-            {
-                int64_t space[1] = {-1};
-                if (v_y_1.p && !lifted_meet(space[0], v_y_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_y_1.d[0]);
-                if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                if (!lifted_meet(space[0], (int64_t)v_size_1)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_1);
-                if (!lifted_meet(space[0], (int64_t)v_size_3)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_3);
-                if (!lifted_meet(space[0], (int64_t)v_size_5)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_5);
-                if (!lifted_meet(space[0], (int64_t)v_size_7)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_7);
-                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                const int64_t count = lifted_product(space, 1);
-                lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 1> out_2;
-                if (!lifted_alloc_view(out_2, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 1> out_3;
-                if (!lifted_alloc_view(out_3, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 1> out_4;
-                if (!lifted_alloc_view(out_4, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 1> out_5;
-                site_6_turn ^= 1; if (!lifted_alloc_view(out_5, space, st, &site_6[site_6_turn], &site_6_bytes[site_6_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) last_state_grad_k0(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
-                else last_state_grad_k0_body<false>(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
-                v_c = out_1;
-                v_c_1 = out_2;
-                v_c_2 = out_3;
-                v_c_3 = out_4;
-                v_y_2 = out_5;
-            }
-            { int64_t entry[3]; lifted_store_view(entry, v_c_3); if (!lifted_push(t_tape_c_3, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
-            { int64_t entry[3]; lifted_store_view(entry, v_c_2); if (!lifted_push(t_tape_c_2, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
-            { int64_t entry[3]; lifted_store_view(entry, v_c_1); if (!lifted_push(t_tape_c_1, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
-            { int64_t entry[3]; lifted_store_view(entry, v_c); if (!lifted_push(t_tape_c, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
-            {
-                const lifted_view<double, 1> move_0 = v_y_2;
+                const lifted_view<double, 1> move_0 = v_y;
                 v_y_1 = move_0;
             }
+            for (int64_t k = 0; k < trips; ++k) {
+                v_step = lo + k * step; f_step = false;
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                {
+                    lifted_view<double, 1> view;
+                    int64_t offset = 0;
+                    int64_t start_0, length_0; const int64_t step_0 = 1;
+                    if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+                    lifted_slice(v_y_1.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
+                    offset += start_0 * v_y_1.s[0];
+                    view.p = v_y_1.p + offset;
+                    view.d[0] = length_0; view.s[0] = v_y_1.s[0] * step_0;
+                    v_v_4 = view;
+                }
+                v_size = v_v_4.d[0]; f_size = false;
+                {
+                    int64_t result;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_1 = (int64_t)(result); f_size_1 = false || f_size;
+                }
+                {
+                    lifted_view<double, 1> view;
+                    int64_t offset = 0;
+                    int64_t start_0, length_0; const int64_t step_0 = 1;
+                    if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+                    lifted_slice(v_y_1.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
+                    offset += start_0 * v_y_1.s[0];
+                    view.p = v_y_1.p + offset;
+                    view.d[0] = length_0; view.s[0] = v_y_1.s[0] * step_0;
+                    v_v_1_1 = view;
+                }
+                v_size_2 = v_v_1_1.d[0]; f_size_2 = false;
+                {
+                    int64_t result;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_2), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_3 = (int64_t)(result); f_size_3 = false || f_size_2;
+                }
+                {
+                    lifted_view<double, 1> view;
+                    int64_t offset = 0;
+                    int64_t start_0, length_0; const int64_t step_0 = 1;
+                    if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+                    lifted_slice(v_y_1.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
+                    offset += start_0 * v_y_1.s[0];
+                    view.p = v_y_1.p + offset;
+                    view.d[0] = length_0; view.s[0] = v_y_1.s[0] * step_0;
+                    v_v_2_1 = view;
+                }
+                v_size_4 = v_v_2_1.d[0]; f_size_4 = false;
+                {
+                    int64_t result;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_4), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_5 = (int64_t)(result); f_size_5 = false || f_size_4;
+                }
+                {
+                    lifted_view<double, 1> view;
+                    int64_t offset = 0;
+                    int64_t start_0, length_0; const int64_t step_0 = 1;
+                    if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+                    lifted_slice(v_y_1.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
+                    offset += start_0 * v_y_1.s[0];
+                    view.p = v_y_1.p + offset;
+                    view.d[0] = length_0; view.s[0] = v_y_1.s[0] * step_0;
+                    v_v_3_1 = view;
+                }
+                v_size_6 = v_v_3_1.d[0]; f_size_6 = false;
+                {
+                    int64_t result;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_6), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_7 = (int64_t)(result); f_size_7 = false || f_size_6;
+                }
+                {
+                    int64_t space[1] = {-1};
+                    if (v_y_1.p && !lifted_meet(space[0], v_y_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_y_1.d[0]);
+                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (!lifted_meet(space[0], (int64_t)v_size_1)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_1);
+                    if (!lifted_meet(space[0], (int64_t)v_size_3)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_3);
+                    if (!lifted_meet(space[0], (int64_t)v_size_5)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_5);
+                    if (!lifted_meet(space[0], (int64_t)v_size_7)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_7);
+                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                    const int64_t count = lifted_product(space, 1);
+                    lifted_view<double, 1> out_1;
+                    if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_2;
+                    if (!lifted_alloc_view(out_2, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_3;
+                    if (!lifted_alloc_view(out_3, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_4;
+                    if (!lifted_alloc_view(out_4, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_5;
+                    site_6_turn ^= 1; if (!lifted_alloc_view(out_5, space, st, &site_6[site_6_turn], &site_6_bytes[site_6_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) last_state_grad_k0(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
+                    else last_state_grad_k0_body<false>(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
+                    v_c = out_1;
+                    v_c_1 = out_2;
+                    v_c_2 = out_3;
+                    v_c_3 = out_4;
+                    v_y_2 = out_5;
+                }
+                { int64_t entry[3]; lifted_store_view(entry, v_c_3); if (!lifted_push(t_tape_c_3, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+                { int64_t entry[3]; lifted_store_view(entry, v_c_2); if (!lifted_push(t_tape_c_2, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+                { int64_t entry[3]; lifted_store_view(entry, v_c_1); if (!lifted_push(t_tape_c_1, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+                { int64_t entry[3]; lifted_store_view(entry, v_c); if (!lifted_push(t_tape_c, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+                {
+                    const lifted_view<double, 1> move_0 = v_y_2;
+                    v_y_1 = move_0;
+                }
+            }
         }
-    }
-    // stencil_rk4_reverse_one_kernel.py:22  return y[-1]
-    {
-        const int64_t dims[1] = {(int64_t)v_n};
-        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_dy_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_fill(v_dy_1, (double)(0));
-    }
-    {
-        int64_t offset = 0;
-        int64_t at_0 = (-1);
-        if (at_0 < 0) at_0 += v_dy_1.d[0];
-        if (at_0 < 0 || at_0 >= v_dy_1.d[0]) return lifted_fail(st, 1, (int64_t)((-1)), 0, v_dy_1.d[0]);
-        offset += at_0 * v_dy_1.s[0];
-        v_dy_1.p[offset] = (double)((1.0));
-    }
-    // stencil_rk4_reverse_one_kernel.py:16  for step in range(s):
-    {
-        const int64_t dims[1] = {(int64_t)v_n};
-        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_dx, dims, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_fill(v_dx, (double)(0));
-    }
-    {
-        const int64_t lo = 0, hi = v_s, step = 1;
-        if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
-        const int64_t trips = lifted_trip_count(lo, hi, step);
+        // stencil_rk4_reverse_one_kernel.py:22  return y[-1]
         {
-            const lifted_view<double, 1> move_0 = v_dy_1;
-            const lifted_view<double, 1> move_1 = v_dx;
-            v_dy_2 = move_0;
-            v_dx_1 = move_1;
+            const int64_t dims[1] = {(int64_t)v_n};
+            for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+            if (!lifted_alloc_view(v_dy_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_fill(v_dy_1, (double)(0));
         }
-        for (int64_t k = trips - 1; k >= 0; --k) {
-            v_step = lo + k * step; f_step = false;
+        {
+            int64_t offset = 0;
+            int64_t at_0 = (-1);
+            if (at_0 < 0) at_0 += v_dy_1.d[0];
+            if (at_0 < 0 || at_0 >= v_dy_1.d[0]) return lifted_fail(st, 1, (int64_t)((-1)), 0, v_dy_1.d[0]);
+            offset += at_0 * v_dy_1.s[0];
+            v_dy_1.p[offset] = (double)((1.0));
+        }
+        // stencil_rk4_reverse_one_kernel.py:16  for step in range(s):
+        {
+            const int64_t dims[1] = {(int64_t)v_n};
+            for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+            if (!lifted_alloc_view(v_dx, dims, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_fill(v_dx, (double)(0));
+        }
+        {
+            const int64_t lo = 0, hi = v_s, step = 1;
+            if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+            const int64_t trips = lifted_trip_count(lo, hi, step);
             {
-                const int64_t* entry = lifted_pop(t_tape_c_3);
-                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
-                lifted_load_view(v_c_3, entry);
-            }
-            {
-                const int64_t* entry = lifted_pop(t_tape_c_2);
-                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
-                lifted_load_view(v_c_2, entry);
-            }
-            {
-                const int64_t* entry = lifted_pop(t_tape_c_1);
-                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
-                lifted_load_view(v_c_1, entry);
-            }
-            {
-                const int64_t* entry = lifted_pop(t_tape_c);
-                if (!entry) return lifted_fail(st, 6, 0, 0, 0);
-                lifted_load_view(v_c, entry);
-            }
-            // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-            {
-                int64_t space[1] = {-1};
-                if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
-                if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
-                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_9, &packed_9_bytes) : nullptr;
-                if (v_dy_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 1> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 1> out_2;
-                if (!lifted_alloc_view(out_2, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) last_state_grad_k1(count, space[0], arg_0, (int64_t)v_n, out_1.p, out_2.p);
-                else last_state_grad_k1_body<false>(count, space[0], arg_0, (int64_t)v_n, out_1.p, out_2.p);
-                v_t_15 = out_1;
-                v_zero = out_2;
-            }
-            {
-                int64_t space[1] = {-1};
-                if (v_t_15.p && !lifted_meet(space[0], v_t_15.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_15.d[0]);
-                if (v_c_3.p && !lifted_meet(space[0], v_c_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_3.d[0]);
-                if (v_dx_1.p && !lifted_meet(space[0], v_dx_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1.d[0]);
-                if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                if (v_zero.p && !lifted_meet(space[0], v_zero.d[0])) return lifted_fail(st, 3, 0, space[0], v_zero.d[0]);
-                if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
-                if (v_c_2.p && !lifted_meet(space[0], v_c_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_2.d[0]);
-                if (v_c_1.p && !lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
-                if (v_c.p && !lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
-                if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
-                if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
-                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                const int64_t count = lifted_product(space, 1);
-                const double* arg_2 = v_c_3.p ? lifted_contiguous_data(v_c_3, st, &packed_12, &packed_12_bytes) : nullptr;
-                if (v_c_3.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_3 = v_dx_1.p ? lifted_contiguous_data(v_dx_1, st, &packed_13, &packed_13_bytes) : nullptr;
-                if (v_dx_1.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_5 = v_zero.p ? lifted_contiguous_data(v_zero, st, &packed_14, &packed_14_bytes) : nullptr;
-                if (v_zero.p && !arg_5) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_6 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_15, &packed_15_bytes) : nullptr;
-                if (v_dy_2.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_7 = v_c_2.p ? lifted_contiguous_data(v_c_2, st, &packed_16, &packed_16_bytes) : nullptr;
-                if (v_c_2.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_10 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_17, &packed_17_bytes) : nullptr;
-                if (v_c_1.p && !arg_10) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_12 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_18, &packed_18_bytes) : nullptr;
-                if (v_c.p && !arg_12) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 1> out_1;
-                site_19_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_19[site_19_turn], &site_19_bytes[site_19_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 1> out_2;
-                site_20_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_20[site_20_turn], &site_20_bytes[site_20_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) last_state_grad_k2(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_5, arg_6, arg_7, (int64_t)v_n, (double)v_t_3, arg_10, (double)v_t, arg_12, out_1.p, out_2.p);
-                else last_state_grad_k2_body<false>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_5, arg_6, arg_7, (int64_t)v_n, (double)v_t_3, arg_10, (double)v_t, arg_12, out_1.p, out_2.p);
-                v_dx_1 = out_1;
-                v_dy_3 = out_2;
-            }
-            {
-                const lifted_view<double, 1> move_0 = v_dy_3;
+                const lifted_view<double, 1> move_0 = v_dy_1;
+                const lifted_view<double, 1> move_1 = v_dx;
                 v_dy_2 = move_0;
+                v_dx_1 = move_1;
             }
+            for (int64_t k = trips - 1; k >= 0; --k) {
+                v_step = lo + k * step; f_step = false;
+                {
+                    const int64_t* entry = lifted_pop(t_tape_c_3);
+                    if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                    lifted_load_view(v_c_3, entry);
+                }
+                {
+                    const int64_t* entry = lifted_pop(t_tape_c_2);
+                    if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                    lifted_load_view(v_c_2, entry);
+                }
+                {
+                    const int64_t* entry = lifted_pop(t_tape_c_1);
+                    if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                    lifted_load_view(v_c_1, entry);
+                }
+                {
+                    const int64_t* entry = lifted_pop(t_tape_c);
+                    if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                    lifted_load_view(v_c, entry);
+                }
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                {
+                    int64_t space[1] = {-1};
+                    if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
+                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                    const int64_t count = lifted_product(space, 1);
+                    const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_9, &packed_9_bytes) : nullptr;
+                    if (v_dy_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_1;
+                    if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) last_state_grad_k1(count, space[0], arg_0, out_1.p);
+                    else last_state_grad_k1_body<false>(count, space[0], arg_0, out_1.p);
+                    v_t_15 = out_1;
+                }
+                {
+                    int64_t space[1] = {-1};
+                    if (v_t_15.p && !lifted_meet(space[0], v_t_15.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_15.d[0]);
+                    if (v_c_3.p && !lifted_meet(space[0], v_c_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_3.d[0]);
+                    if (v_dx_1.p && !lifted_meet(space[0], v_dx_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1.d[0]);
+                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
+                    if (v_c_2.p && !lifted_meet(space[0], v_c_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_2.d[0]);
+                    if (v_c_1.p && !lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
+                    if (v_c.p && !lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
+                    if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
+                    if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
+                    if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
+                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                    const int64_t count = lifted_product(space, 1);
+                    const double* arg_2 = v_c_3.p ? lifted_contiguous_data(v_c_3, st, &packed_11, &packed_11_bytes) : nullptr;
+                    if (v_c_3.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_3 = v_dx_1.p ? lifted_contiguous_data(v_dx_1, st, &packed_12, &packed_12_bytes) : nullptr;
+                    if (v_dx_1.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_6 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_13, &packed_13_bytes) : nullptr;
+                    if (v_dy_2.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_7 = v_c_2.p ? lifted_contiguous_data(v_c_2, st, &packed_14, &packed_14_bytes) : nullptr;
+                    if (v_c_2.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_9 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_15, &packed_15_bytes) : nullptr;
+                    if (v_c_1.p && !arg_9) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_11 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_16, &packed_16_bytes) : nullptr;
+                    if (v_c.p && !arg_11) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_1;
+                    site_17_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_17[site_17_turn], &site_17_bytes[site_17_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_2;
+                    site_18_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_18[site_18_turn], &site_18_bytes[site_18_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) last_state_grad_k2(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, out_2.p);
+                    else last_state_grad_k2_body<false>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, out_2.p);
+                    v_dx_1 = out_1;
+                    v_dy_3 = out_2;
+                }
+                {
+                    const lifted_view<double, 1> move_0 = v_dy_3;
+                    v_dy_2 = move_0;
+                }
+            }
+        }
+        {
+            const lifted_view<double, 1> move_0 = v_dx_1;
+            v_dx_1_chosen = move_0;
+        }
+    } else {
+        lifted_new_tape(t_tape_c_3_r, 3);
+        lifted_new_tape(t_tape_c_2_r, 3);
+        lifted_new_tape(t_tape_c_1_r, 3);
+        lifted_new_tape(t_tape_c_r, 3);
+        v_n_r = v_x.d[0]; f_n_r = false;
+        // stencil_rk4_reverse_one_kernel.py:14  h = 2.0 / s
+        {
+            if (((double)v_s) == 0 && !(false || f_s)) return lifted_fail(st, 2, 0, 0, 0);
+            v_h_r = (double)((((double)2.0) / ((double)v_s))); f_h_r = false || f_s;
+        }
+        // stencil_rk4_reverse_one_kernel.py:15  y = np.zeros_like(x)
+        {
+            if (!lifted_alloc_view(v_y_r, v_x.d, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_fill(v_y_r, (double)(0));
+        }
+        // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+        {
+            v_t_r = (double)((((double)0.5) * ((double)v_h_r))); f_t_r = false || f_h_r;
+        }
+        // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+        {
+            v_t_3_r = (double)((((double)0.5) * ((double)v_h_r))); f_t_3_r = false || f_h_r;
+        }
+        // stencil_rk4_reverse_one_kernel.py:16  for step in range(s):
+        {
+            const int64_t lo = 0, hi = v_s, step = 1;
+            if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+            const int64_t trips = lifted_trip_count(lo, hi, step);
+            {
+                const lifted_view<double, 1> move_0 = v_y_r;
+                v_y_1_r = move_0;
+            }
+            for (int64_t k = 0; k < trips; ++k) {
+                v_step_r = lo + k * step; f_step_r = false;
+                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                {
+                    lifted_view<double, 1> view;
+                    int64_t offset = 0;
+                    int64_t start_0, length_0; const int64_t step_0 = 1;
+                    if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+                    lifted_slice(v_y_1_r.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
+                    offset += start_0 * v_y_1_r.s[0];
+                    view.p = v_y_1_r.p + offset;
+                    view.d[0] = length_0; view.s[0] = v_y_1_r.s[0] * step_0;
+                    v_v_r_1 = view;
+                }
+                v_size_r = v_v_r_1.d[0]; f_size_r = false;
+                {
+                    int64_t result;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_r), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_1_r = (int64_t)(result); f_size_1_r = false || f_size_r;
+                }
+                {
+                    lifted_view<double, 1> view;
+                    int64_t offset = 0;
+                    int64_t start_0, length_0; const int64_t step_0 = 1;
+                    if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+                    lifted_slice(v_y_1_r.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
+                    offset += start_0 * v_y_1_r.s[0];
+                    view.p = v_y_1_r.p + offset;
+                    view.d[0] = length_0; view.s[0] = v_y_1_r.s[0] * step_0;
+                    v_v_1_r_1 = view;
+                }
+                v_size_2_r = v_v_1_r_1.d[0]; f_size_2_r = false;
+                {
+                    int64_t result;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_2_r), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_3_r = (int64_t)(result); f_size_3_r = false || f_size_2_r;
+                }
+                {
+                    lifted_view<double, 1> view;
+                    int64_t offset = 0;
+                    int64_t start_0, length_0; const int64_t step_0 = 1;
+                    if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+                    lifted_slice(v_y_1_r.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
+                    offset += start_0 * v_y_1_r.s[0];
+                    view.p = v_y_1_r.p + offset;
+                    view.d[0] = length_0; view.s[0] = v_y_1_r.s[0] * step_0;
+                    v_v_2_r_1 = view;
+                }
+                v_size_4_r = v_v_2_r_1.d[0]; f_size_4_r = false;
+                {
+                    int64_t result;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_4_r), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_5_r = (int64_t)(result); f_size_5_r = false || f_size_4_r;
+                }
+                {
+                    lifted_view<double, 1> view;
+                    int64_t offset = 0;
+                    int64_t start_0, length_0; const int64_t step_0 = 1;
+                    if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+                    lifted_slice(v_y_1_r.d[0], 0, 0, 1, (-1), step_0, &start_0, &length_0);
+                    offset += start_0 * v_y_1_r.s[0];
+                    view.p = v_y_1_r.p + offset;
+                    view.d[0] = length_0; view.s[0] = v_y_1_r.s[0] * step_0;
+                    v_v_3_r_1 = view;
+                }
+                v_size_6_r = v_v_3_r_1.d[0]; f_size_6_r = false;
+                {
+                    int64_t result;
+                    if (__builtin_add_overflow(((int64_t)1), ((int64_t)v_size_6_r), &result)) return lifted_fail(st, 9, 0, 0, 0);
+                    v_size_7_r = (int64_t)(result); f_size_7_r = false || f_size_6_r;
+                }
+                {
+                    int64_t space[1] = {-1};
+                    if (v_y_1_r.p && !lifted_meet(space[0], v_y_1_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_y_1_r.d[0]);
+                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (!lifted_meet(space[0], (int64_t)v_size_1_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_1_r);
+                    if (!lifted_meet(space[0], (int64_t)v_size_3_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_3_r);
+                    if (!lifted_meet(space[0], (int64_t)v_size_5_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_5_r);
+                    if (!lifted_meet(space[0], (int64_t)v_size_7_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_size_7_r);
+                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                    const int64_t count = lifted_product(space, 1);
+                    lifted_view<double, 1> out_1;
+                    if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_2;
+                    if (!lifted_alloc_view(out_2, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_3;
+                    if (!lifted_alloc_view(out_3, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_4;
+                    if (!lifted_alloc_view(out_4, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_5;
+                    site_24_turn ^= 1; if (!lifted_alloc_view(out_5, space, st, &site_24[site_24_turn], &site_24_bytes[site_24_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) last_state_grad_k3(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
+                    else last_state_grad_k3_body<false>(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
+                    v_c_r = out_1;
+                    v_c_1_r = out_2;
+                    v_c_2_r = out_3;
+                    v_c_3_r = out_4;
+                    v_y_2_r = out_5;
+                }
+                { int64_t entry[3]; lifted_store_view(entry, v_c_3_r); if (!lifted_push(t_tape_c_3_r, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+                { int64_t entry[3]; lifted_store_view(entry, v_c_2_r); if (!lifted_push(t_tape_c_2_r, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+                { int64_t entry[3]; lifted_store_view(entry, v_c_1_r); if (!lifted_push(t_tape_c_1_r, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+                { int64_t entry[3]; lifted_store_view(entry, v_c_r); if (!lifted_push(t_tape_c_r, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+                {
+                    const lifted_view<double, 1> move_0 = v_y_2_r;
+                    v_y_1_r = move_0;
+                }
+            }
+        }
+        // stencil_rk4_reverse_one_kernel.py:22  return y[-1]
+        {
+            const int64_t dims[1] = {(int64_t)v_n_r};
+            for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+            if (!lifted_alloc_view(v_dy_1_r, dims, st, &site_25, &site_25_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_fill(v_dy_1_r, (double)(0));
+        }
+        {
+            int64_t offset = 0;
+            int64_t at_0 = (-1);
+            if (at_0 < 0) at_0 += v_dy_1_r.d[0];
+            if (at_0 < 0 || at_0 >= v_dy_1_r.d[0]) return lifted_fail(st, 1, (int64_t)((-1)), 0, v_dy_1_r.d[0]);
+            offset += at_0 * v_dy_1_r.s[0];
+            v_dy_1_r.p[offset] = (double)((1.0));
+        }
+        // stencil_rk4_reverse_one_kernel.py:16  for step in range(s):
+        {
+            const int64_t dims[1] = {(int64_t)v_n_r};
+            for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+            if (!lifted_alloc_view(v_dx_r, dims, st, &site_26, &site_26_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_fill(v_dx_r, (double)(0));
+        }
+        {
+            const int64_t lo = 0, hi = v_s, step = 1;
+            if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+            const int64_t trips = lifted_trip_count(lo, hi, step);
+            {
+                const lifted_view<double, 1> move_0 = v_dy_1_r;
+                const lifted_view<double, 1> move_1 = v_dx_r;
+                v_dy_2_r = move_0;
+                v_dx_1_r = move_1;
+            }
+            for (int64_t k = trips - 1; k >= 0; --k) {
+                v_step_r = lo + k * step; f_step_r = false;
+                {
+                    const int64_t* entry = lifted_pop(t_tape_c_3_r);
+                    if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                    lifted_load_view(v_c_3_r, entry);
+                }
+                {
+                    const int64_t* entry = lifted_pop(t_tape_c_2_r);
+                    if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                    lifted_load_view(v_c_2_r, entry);
+                }
+                {
+                    const int64_t* entry = lifted_pop(t_tape_c_1_r);
+                    if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                    lifted_load_view(v_c_1_r, entry);
+                }
+                {
+                    const int64_t* entry = lifted_pop(t_tape_c_r);
+                    if (!entry) return lifted_fail(st, 6, 0, 0, 0);
+                    lifted_load_view(v_c_r, entry);
+                }
+                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                {
+                    int64_t space[1] = {-1};
+                    if (v_dy_2_r.p && !lifted_meet(space[0], v_dy_2_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2_r.d[0]);
+                    if (v_c_3_r.p && !lifted_meet(space[0], v_c_3_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_3_r.d[0]);
+                    if (v_dx_1_r.p && !lifted_meet(space[0], v_dx_1_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1_r.d[0]);
+                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+                    if (v_c_2_r.p && !lifted_meet(space[0], v_c_2_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_2_r.d[0]);
+                    if (v_c_1_r.p && !lifted_meet(space[0], v_c_1_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1_r.d[0]);
+                    if (v_c_r.p && !lifted_meet(space[0], v_c_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_r.d[0]);
+                    if (!lifted_meet(space[0], (int64_t)v_n_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n_r);
+                    if (!lifted_meet(space[0], (int64_t)v_n_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n_r);
+                    if (!lifted_meet(space[0], (int64_t)v_n_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n_r);
+                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                    const int64_t count = lifted_product(space, 1);
+                    const double* arg_2 = v_c_3_r.p ? lifted_contiguous_data(v_c_3_r, st, &packed_27, &packed_27_bytes) : nullptr;
+                    if (v_c_3_r.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_3 = v_dx_1_r.p ? lifted_contiguous_data(v_dx_1_r, st, &packed_28, &packed_28_bytes) : nullptr;
+                    if (v_dx_1_r.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_6 = v_c_2_r.p ? lifted_contiguous_data(v_c_2_r, st, &packed_29, &packed_29_bytes) : nullptr;
+                    if (v_c_2_r.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_8 = v_c_1_r.p ? lifted_contiguous_data(v_c_1_r, st, &packed_30, &packed_30_bytes) : nullptr;
+                    if (v_c_1_r.p && !arg_8) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_10 = v_c_r.p ? lifted_contiguous_data(v_c_r, st, &packed_31, &packed_31_bytes) : nullptr;
+                    if (v_c_r.p && !arg_10) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_1;
+                    site_32_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_32[site_32_turn], &site_32_bytes[site_32_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_view<double, 1> out_2;
+                    site_33_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_33[site_33_turn], &site_33_bytes[site_33_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) last_state_grad_k4(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, out_2.p);
+                    else last_state_grad_k4_body<false>(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, out_2.p);
+                    v_dx_1_r = out_1;
+                    v_dy_3_r = out_2;
+                }
+                {
+                    const lifted_view<double, 1> move_0 = v_dy_3_r;
+                    v_dy_2_r = move_0;
+                }
+            }
+        }
+        {
+            const lifted_view<double, 1> move_0 = v_dx_1_r;
+            v_dx_1_chosen = move_0;
         }
     }
-    lifted_store_view(io + 5, v_dx_1);
+    lifted_store_view(io + 5, v_dx_1_chosen);
     lifted_finish(state, io + 8);
     return 0;
 }

@@ -16,8 +16,10 @@ _KERNELS = {
     "shifted_rhs_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
     "last_state_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)]), (('S',), [('arg', 3)]), (('S',), [('arg', 5)]), (('S',), [('arg', 7)])], 'static': (None,)},
     "last_state_grad_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)]), (('S',), [('arg', 3)]), (('S',), [('arg', 5)]), (('S',), [('arg', 7)])], 'static': (None,)},
-    "last_state_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'i64'), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 1)])], 'static': (None,)},
-    "last_state_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'i64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 8)]), (('S',), [('arg', 8)])], 'static': (None,)},
+    "last_state_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "last_state_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'i64'), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 4)]), (('S',), [('arg', 4)]), (('S',), [('arg', 4)])], 'static': (None,)},
+    "last_state_grad_k3": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)]), (('S',), [('arg', 3)]), (('S',), [('arg', 5)]), (('S',), [('arg', 7)])], 'static': (None,)},
+    "last_state_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'i64'), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [(('S',), [('arg', 4)]), (('S',), [('arg', 4)]), (('S',), [('arg', 4)])], 'static': (None,)},
     "last_state_block0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
     "last_state_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 1)], 'io': 16, 'memory': 8},
 }
@@ -107,6 +109,6 @@ def last_state(x: "f64[n]", s: "i64[]"):
 
 def last_state_grad(x: "f64[n]", s: "i64[]"):
     _check_args('last_state_grad', x, s)
-    dx_1 = _kernels.last_state_grad_block0(x, s)
+    dx_1_chosen = _kernels.last_state_grad_block0(x, s)
     del x, s
-    return dx_1
+    return dx_1_chosen

@@ -24,6 +24,7 @@ from .region import tape_eqns
 from .region import REDUCTIONS
 from .remat import CALL_BYTES, element_bytes
 from .stencils import rewrite_stencils
+from .stencils.plans import stencil_plans
 
 
 def fuse(fn: Function, cpu: bool = False) -> tuple[Function, list[Kernel]]:
@@ -35,7 +36,7 @@ def fuse(fn: Function, cpu: bool = False) -> tuple[Function, list[Kernel]]:
     A tape must live in one kernel or on the host: a loop that pushes in one kernel and pops in another (or
     on the host) is taken out of the kernels, and the cut is made again; so is a loop whose tape size the host
     cannot compute before the launch (its bounds computed inside the kernel)."""
-    fn = rewrite_stencils(fn, split=cpu)
+    fn = stencil_plans(fn) if cpu else rewrite_stencils(fn)
     banned: set[int] = set()
     while True:
         partitioner = Partitioner(fn.name, banned, host_fills=cpu, call_bytes=CALL_BYTES if cpu else 0)

@@ -54,7 +54,8 @@ class Partitioner:
                 # nothing to fuse: NumPy's fill is as fast as a kernel's and cheaper than a launch (`np.ones(1)`),
                 # and its zeros come from calloc (pages the OS zeroes when first written, where a kernel would
                 # write every zero itself: one more pass over the array)
-                out += item.hoisted + needed_fills(item.stmts, later[k])
+                # (with the fills it recomputes: remat.py may give it an earlier region's fill to make again)
+                out += item.hoisted + needed_fills(item.body, later[k])
             elif isinstance(item, Region) and stores_gathers_alone(item, later[k]):
                 # NumPy's own indexing: no launch and no check
                 out += item.hoisted + [s for s in item.stmts if any(id(o) in later[k] for o in s.outs)]

@@ -37,7 +37,7 @@ import re
 
 from ...ir import Eqn, Var, all_defined, equations, free_values, statement_uses
 from .gather import is_gather, outside_atoms, table_values, worth_loading
-from .region import TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
+from .region import CREATION, TAPE_OPS, Region, fits, is_element_eqn, is_tape, offset_read
 
 MAX_COPY = 24
 CALL_BYTES = 16  # one math-library call per element, in bytes moved: its cost on the CPU (see above)
@@ -255,7 +255,7 @@ def _computation(producer: Region, value: Var, shape: tuple, loaded: set[int] = 
                 return None
             continue
         eqn = local.get(id(var))
-        if eqn is None or id(var) in nested or not (is_element_eqn(eqn) or is_gather(eqn)) or \
+        if eqn is None or id(var) in nested or not (is_element_eqn(eqn) or is_gather(eqn) or scalar_fill(eqn)) or \
                 eqn.prim.name in TAPE_OPS or offset_read(eqn) or not fits(var.type, shape):
             return None
         if id(eqn) in chosen:
@@ -271,3 +271,8 @@ def _computation(producer: Region, value: Var, shape: tuple, loaded: set[int] = 
     position = {id(s): k for k, s in enumerate(producer.body)}
     return sorted(chosen.values(), key=lambda e: position[id(e)])
 
+
+
+def scalar_fill(eqn: Eqn) -> bool:
+    """A fill from scalars (`np.zeros(n)`, a concatenation's base, see stencils/): recomputed, it reads nothing."""
+    return eqn.prim.name in CREATION and all(not isinstance(a, Var) or not a.type.shape for a in eqn.args)

@@ -170,6 +170,7 @@ class Aligner:
             del self.eqns[before[0]:]
             self.memo, budget[0], self.first = before[1], before[2], before[3]
             out = self.memo[key] = self._load(atom, offsets)
+            self.block.names.splits.append(self.space)
         return out
 
     def _clone_eqn(self, atom: Var, eqn: Eqn, offsets: tuple, budget: list):

@@ -15,7 +15,8 @@ square root or a math-library call at an offset is read back from the kernel tha
 
 That balance is the cache's: with the arrays in memory the extra pass costs more and the divisions overlap the
 loads (GradBench ode's gradient at n = 1e5, s = 10 and 100: 13-17 % slower split, 5-32 % faster at n = 1e3-1e4;
-docs/gradbench.md, "h-ode3"). Only the CPU target applies the rule (rewrite.py's `split`).
+docs/gradbench.md, "h-ode3"), so where this rule splits, plans.py gives the function the repeating plan too,
+chosen at run time by the element count. Only the CPU target applies the rule (rewrite.py's `split`).
 
 A division by a constant power of two is a multiplication (its reciprocal is exact, and the compiler writes it
 so); any other constant divisor is not (1/6 is inexact: the compiler may not rewrite `x / 6.0`).

@@ -43,12 +43,15 @@ from ..remat import decides_exactly
 from .ops import SHIFT_UPDATE, SHIFTED, is_slice_view, negated, slice_window, view_windows
 
 
-def rewrite_stencils(fn: Function, split: bool = False) -> Function:
+def rewrite_stencils(fn: Function, split: bool = False, splits: list | None = None) -> Function:
     """The host function with update chains through step-1 slices and concatenations as element work. `split`
     (the CPU target): a value whose repetition at an offset costs more than storing it (cost.py) is stored by
-    one kernel and read back at the offset by the next."""
+    one kernel and read back at the offset by the next; `splits`, when given, receives the index space of each
+    value so stored (plans.py weighs them)."""
     names = _Names({v.name for v in [*fn.params, *all_defined(fn.body)]}, split)
     body = _block(fn.body, [a for a in result_atoms(fn.result) if isinstance(a, Var)], names)
+    if splits is not None:
+        splits += names.splits
     if body is fn.body:
         return fn
     return eliminate_dead_code(dataclasses.replace(fn, body=body))
@@ -60,6 +63,7 @@ class _Names:
     def __init__(self, taken: set[str], split: bool = False):
         self.taken = taken
         self.split = split  # (rewrite_stencils' flag, which every block's rewrite reads here)
+        self.splits: list[tuple] = []  # the index spaces of the values stored for reads at an offset
 
     def var(self, hint: str, type_: TensorType) -> Var:
         name, k = hint, 1
