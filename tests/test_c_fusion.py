@@ -274,3 +274,23 @@ def test_host_work_waiting_beside_a_side_region_is_kept(tmp_path):
     compare_all(SIDE_WORK_AROUND_HOST_WORK, tmp_path, args, "side_work")
     module = load_source(SIDE_WORK_AROUND_HOST_WORK, "side_work_python.py")
     np.testing.assert_array_equal(module.fv(*args), np.stack([module.f(x, *args[1:]) for x in b]))
+
+
+def test_scalar_work_left_alone_in_a_region_runs_on_the_host(tmp_path):
+    # `b == t` starts a region that the first choice of `min` joins; `b == t` is recomputed where it is read, so the
+    # region kept only the choice: a launch no input could give its index space (dtype fuzzer seed 28: "the
+    # kernel's index space has a dimension no input gives"); the choices now run on the host
+    text = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(a: "f32[n]", b: "f64[n]", s: "f32[]", t: "f64[]", v0: "f64[]"):
+    return (b == t) == np.mean(min(float(v0), float(s), -1.0) + a)
+'''
+    a = np.array([-0.38, 0.23, 0.48, 0.0, -0.0], dtype=np.float32)
+    b = np.array([0.3, 0.12, -1.04, -1.73, 1.39])
+    for t in (0.45, 0.12):
+        compare_all(text, tmp_path, [a, b, np.float32(1.8), np.float64(t), np.float64(3.0)], "scalar_alone")
+    assert plan(text, "f") == [4, 9]
