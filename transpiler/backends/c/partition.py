@@ -210,9 +210,10 @@ class Partitioner:
         region.stmts = drop_dead(region.stmts, stored)
         region.copies = drop_dead(region.copies, {id(v) for v in free_values(region.stmts)} | stored)
         tapes = {e.args[0].name for e in tape_eqns(region.stmts)}
-        if not tapes and all(v.type.shape == () for s in region.body for v in _defs(s)):
-            # rank-0 work left alone (the element work it joined was dead or is recomputed where it is read):
-            # no input would give the launch its index space, and the host computes one value without one
+        values = free_values(region.body) + [v for s in region.body for v in _defs(s)]
+        if not tapes and not module_arrays(region.body) and all(v.type.shape == () for v in values):
+            # rank-0 work left alone, reading no array (the element work it joined was dead or is recomputed where
+            # it is read): no input would give the launch its index space; the host computes one value without one
             return [self._host(s) for s in region.body]
         body = [s for s in tape_news if s.out.name in tapes] + region.body
         inputs = [v for v in free_values(body) if not is_tape(v)] + module_arrays(body)
