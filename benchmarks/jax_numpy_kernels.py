@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .jax_records import HEAD, HOSTILE, LIFTED_DTYPES, NUMPY_SCALAR, PYTHON_SCALAR, Marker, annotation
+from .jax_records import HEAD, LIFTED_DTYPES, NUMPY_SCALAR, PYTHON_SCALAR, Marker, annotation, hostile_sets
 
 UNWRAPPED = ("with_jax_dtype_defaults", "promote_like_jnp", "ignore_warning")
 FOREIGN = {"jnp", "jax", "lax", "jtu", "dtypes", "self", "lax_internal", "config", "core"}
@@ -199,20 +199,7 @@ class ApiCase:
         return f"{HEAD}\n\n{text}\n", self.params
 
     def inputs(self, seed: int = 0) -> list[list]:
-        """The test's sampler's draw, then two hostile sets (as benchmarks/jax_records.py's `inputs`)."""
+        """The test's sampler's draw, then two hostile sets (benchmarks/jax_records.py's `hostile_sets`)."""
         rs = np.random.RandomState(seed)
         drawn = [sampler(rs, shape, dtype) for sampler, shape, dtype in self.arguments]
-        sets = [drawn]
-        for offset in (0, 3):
-            hostile = []
-            for k, (sampler, shape, dtype) in enumerate(self.arguments):
-                pool = HOSTILE[np.dtype(dtype).kind]
-                dims = () if isinstance(shape, Marker) else tuple(shape)
-                size = int(np.prod(dims))
-                flat = np.array([pool[(offset + k + j) % len(pool)] for j in range(max(size, 1))])[:size or 1]
-                with np.errstate(over="ignore"):
-                    values = np.asarray(flat).astype(dtype).reshape(dims) if size or not dims else np.zeros(dims, dtype)
-                hostile.append(np.dtype(dtype).type(values) if shape is NUMPY_SCALAR else
-                               values.item() if shape is PYTHON_SCALAR else values)
-            sets.append(hostile)
-        return sets
+        return [drawn] + hostile_sets([(shape, dtype) for _, shape, dtype in self.arguments])

@@ -284,17 +284,13 @@ HOSTILE = {"f": [0.0, -0.0, np.nan, np.inf, -np.inf, 1.0, -1.0, 0.5, 1e308, 5e-3
            "i": [0, -1, 1, 2, -7, 3], "b": [True, False]}
 
 
-def inputs(case: Case, seed: int = 0) -> list[list]:
-    """JAX's sampler's draw, then two hostile sets (zeros of both signs, NaN, infinities, extremes), and for
-    `rand_small` (values near 1e-3, where finite differences mean nothing) a draw of scale 0.5."""
-    rs = np.random.RandomState(seed)
-    drawn = [case.record["sampler"](rs, s, d) for s, d in zip(case.shapes, case.dtypes)]
-    if "where" in case.options:
-        drawn.append(Sampler("rand_bool")(rs, case.options["where"], np.bool_))
-    sets = [drawn]
+def hostile_sets(arguments) -> list[list]:
+    """Two hostile sets for arguments of these (shape, dtype) pairs: zeros of both signs, NaN, infinities and
+    extremes (0, -1, -7 for integers), each argument starting at another place of the pool."""
+    sets = []
     for offset in (0, 3):
         hostile = []
-        for k, (shape, dtype) in enumerate(zip(case.shapes, case.dtypes)):
+        for k, (shape, dtype) in enumerate(arguments):
             pool = HOSTILE[np.dtype(dtype).kind]
             dims = () if isinstance(shape, Marker) else tuple(shape)
             size = int(np.prod(dims))
@@ -303,7 +299,18 @@ def inputs(case: Case, seed: int = 0) -> list[list]:
                 values = np.asarray(flat).astype(dtype).reshape(dims) if size or not dims else np.zeros(dims, dtype)
             hostile.append(np.dtype(dtype).type(values) if shape is NUMPY_SCALAR else
                            values.item() if shape is PYTHON_SCALAR else values)
-        sets.append(hostile + drawn[len(case.shapes):])
+        sets.append(hostile)
+    return sets
+
+
+def inputs(case: Case, seed: int = 0) -> list[list]:
+    """JAX's sampler's draw, then two hostile sets (`hostile_sets`), and for `rand_small` (values near 1e-3, where
+    finite differences mean nothing) a draw of scale 0.5."""
+    rs = np.random.RandomState(seed)
+    drawn = [case.record["sampler"](rs, s, d) for s, d in zip(case.shapes, case.dtypes)]
+    if "where" in case.options:
+        drawn.append(Sampler("rand_bool")(rs, case.options["where"], np.bool_))
+    sets = [drawn] + [hostile + drawn[len(case.shapes):] for hostile in hostile_sets(zip(case.shapes, case.dtypes))]
     if case.record["sampler"].name == "rand_small" and case.differentiable:  # steps of 1e-4 are 10% of 1e-3
         sets.append([Sampler("rand_default", (("scale", 0.5),))(rs, s, d) for s, d in zip(case.shapes, case.dtypes)])
     return sets
