@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from ..ir import Const, Var
 from ..ir.types import NUMPY_DTYPES
+from ..primitives.logic import COMPARISONS
 
 _BOUNDS = {"i32": 2**31, "i64": 2**63}
-COMPARISONS = ("less", "less_equal", "greater", "greater_equal", "equal", "not_equal")
 _INT_DTYPES = ("i32", "i64", "bool")
 
 

@@ -9,9 +9,10 @@ from .elementwise import elementwise, infix, np_call
 from .registry import Primitive, register
 from .symbolic import ops
 
-for _name, _op, _fold in [("less", "<", operator.lt), ("less_equal", "<=", operator.le),
-                          ("greater", ">", operator.gt), ("greater_equal", ">=", operator.ge),
-                          ("equal", "==", operator.eq), ("not_equal", "!=", operator.ne)]:
+_COMPARED = [("less", "<", operator.lt), ("less_equal", "<=", operator.le), ("greater", ">", operator.gt),
+             ("greater_equal", ">=", operator.ge), ("equal", "==", operator.eq), ("not_equal", "!=", operator.ne)]
+COMPARISONS = tuple(name for name, _, _ in _COMPARED)  # (exact for Python ints of any size in NumPy: NEP 50)
+for _name, _op, _fold in _COMPARED:
     elementwise(_name, [None, None], (lambda op: lambda args, p: cg.compare(op, *args))(_op),
                 f"({{0}} {_op} {{1}})", result="bool", fold=_fold, temp="mask", diff=False, python_operator=True,
                 scalar_c="one_dtype")

@@ -18,7 +18,7 @@ import dataclasses
 
 from ...ir import Const, Eqn, Function, If, Loop, Var
 from ...ir.types import TensorType
-from ...normalize.python_ints import COMPARISONS
+from ...primitives.logic import COMPARISONS
 from ...primitives.registry import lookup
 
 _UNCHECKED = COMPARISONS + ("where", "clip")
