@@ -49,7 +49,8 @@ def total(a: "f64[n,m]", b: "f64[m]") -> "f64[]":
     return np.sum(a * b)
 '''
 
-LENGTHS = [1, 3, 8, 12, 16, 33, 64, 100]  # the last axis: unravelled (1, 3, 12) and walked (8, 16, 33, ...)
+# the last axis: unravelled (1, 3, 7) and walked (8 on, whole vectors or not: 9, 10, 12, 20 walk since h-gmm4)
+LENGTHS = [1, 3, 7, 8, 9, 10, 12, 16, 20, 33, 64, 100]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_rank2_operands_in_every_layout_give_numpys_bits(modules, m):
     check(compiled, reference, "rank2_transposed", [rng.normal(size=(m, n)), rng.normal(size=m), rng.normal(size=n)])
 
 
-@pytest.mark.parametrize("r", [3, 8, 33])
+@pytest.mark.parametrize("r", [3, 8, 10, 20, 33])
 def test_rank3_and_rank4_operands_in_every_layout_give_numpys_bits(modules, r):
     compiled, reference = modules
     rng = np.random.default_rng(r)

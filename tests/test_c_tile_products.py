@@ -99,7 +99,8 @@ def test_products_that_fit_the_tiles_call_no_blas(products):
 
 
 @pytest.mark.parametrize("n, k, m", [(1, 1024, 16), (12, 64, 32), (13, 40, 33), (40, 64, 64), (101, 1024, 8), (300, 8, 9),
-                                     (300, 200, 50), (1000, 64, 64), (70, 2500, 20), (100, 1100, 9)])
+                                     (300, 200, 50), (1000, 64, 64), (70, 2500, 20), (100, 1100, 9),
+                                     (1000, 10, 10), (200, 10, 15)])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided", "reversed"])
 @pytest.mark.parametrize("shape", ["dense", "lower", "upper", "band", "zero rows"])
 def test_tiles_agree_with_numpy(products, n, k, m, layout, shape):
@@ -181,10 +182,10 @@ g = grad(f, wrt=("q", "x", "mu"))
 '''
 
 
-@pytest.mark.parametrize("d", [2, 16])
+@pytest.mark.parametrize("d", [2, 10, 16])
 def test_a_triangular_stacked_product_and_its_gradient(tmp_path, d):
-    """gmm's shape, Q lower-triangular through a mask, at d = 16 (the einsums turned, their products in the tiles:
-    k = 3, n = 80) and d = 2 (rows of two: not turned), against Python, the NumPy backend, finite differences and
+    """gmm's shape, Q lower-triangular through a mask, at d = 16 and 10 (the einsums turned, their products in the
+    tiles: k = 3, n = 80; at 10 rows of 10 columns, a vector and scalars stored) and d = 2 (rows of two: not turned), against Python, the NumPy backend, finite differences and
     autograd; the run's text chooses the way at launch."""
     rng = np.random.default_rng(11)
     k, n = 3, 80

@@ -112,11 +112,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // that has that axis steps 1 along it, and chunks never cross a row: a chunk's lanes share their other coordinates
 // (worked out once per chunk) and lane `lane` reads an operand at a base plus `lane` (a contiguous vector load;
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
-// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
-// lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
-// (`shortest`; python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
+// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of `shortest`
+// lanes and more walk, whole vectors or not: rows of 9 to 20 (`a * e`, `t[:, None] * e`) took 0.51-0.59 and
+// 0.17-0.24 of the unravelling loop's time (Sapphire Rapids; rows of 8k alone walked before, GradBench gmm's
+// (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
+// loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \

@@ -112,11 +112,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // that has that axis steps 1 along it, and chunks never cross a row: a chunk's lanes share their other coordinates
 // (worked out once per chunk) and lane `lane` reads an operand at a base plus `lane` (a contiguous vector load;
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
-// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
-// lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
-// (`shortest`; python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
+// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of `shortest`
+// lanes and more walk, whole vectors or not: rows of 9 to 20 (`a * e`, `t[:, None] * e`) took 0.51-0.59 and
+// 0.17-0.24 of the unravelling loop's time (Sapphire Rapids; rows of 8k alone walked before, GradBench gmm's
+// (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
+// loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -489,34 +490,6 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // halve_until_small_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double y = y_data[i];
-            // cf_while.py:7  v = x * np.sum(y)
-            LIFTED_AT(s_acc) += y;
-        }
-    }
-    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-LIFTED_KERNEL void halve_until_small_k0(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_RUN(halve_until_small_k0_body, (n, d0, y_data, s_acc_out));
-}
-
-// halve_until_small_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -536,43 +509,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_sma
 }
 
 
-LIFTED_KERNEL void halve_until_small_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void halve_until_small_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(halve_until_small_k1_body, (n, d0, y_data, s_1_acc_out));
+    LIFTED_RUN(halve_until_small_k0_body, (n, d0, y_data, s_1_acc_out));
 }
 
 // halve_until_small_grad_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_grad_k0_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double y = y_data[i];
-            // cf_while.py:7  v = x * np.sum(y)
-            LIFTED_AT(s_acc) += y;
-        }
-    }
-    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-LIFTED_KERNEL void halve_until_small_grad_k0(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_RUN(halve_until_small_grad_k0_body, (n, d0, y_data, s_acc_out));
-}
-
-// halve_until_small_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double v_1,
     double* __restrict__ s_1_acc_out,
@@ -604,17 +549,17 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_sma
 }
 
 
-LIFTED_KERNEL void halve_until_small_grad_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void halve_until_small_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double v_1,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ dy_1_out)
 {
-    LIFTED_RUN(halve_until_small_grad_k1_body, (n, d0, y_data, v_1, s_1_acc_out, dy_1_out));
+    LIFTED_RUN(halve_until_small_grad_k0_body, (n, d0, y_data, v_1, s_1_acc_out, dy_1_out));
 }
 
-// halve_until_small_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_grad_k2_body(const int64_t n, const int64_t d0,
+// halve_until_small_grad_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_data,
     const double t_6,
     double* __restrict__ dy_2_1_out)
@@ -638,12 +583,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_sma
 }
 
 
-LIFTED_KERNEL void halve_until_small_grad_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void halve_until_small_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_data,
     const double t_6,
     double* __restrict__ dy_2_1_out)
 {
-    LIFTED_RUN(halve_until_small_grad_k2_body, (n, d0, dy_2_data, t_6, dy_2_1_out));
+    LIFTED_RUN(halve_until_small_grad_k1_body, (n, d0, dy_2_data, t_6, dy_2_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1222,7 +1167,10 @@ static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const 
     for (int r = 0; r < R; ++r) {
         T row[2 * LIFTED_TILE_BYTES / sizeof(T)];
         memcpy(row, &sums[r][0], LIFTED_TILE_BYTES); memcpy(row + L, &sums[r][1], LIFTED_TILE_BYTES);
-        for (int64_t j = 0; j < columns; ++j) out[r * os0 + j] = row[j];
+        int64_t j = 0;  // (a row of 9 to 15 columns: one vector store, then scalars; a loop of all of them
+        // compiled to a memmove call per row, 10 % of gmm's Jacobian at d = 10)
+        if (columns >= L) { memcpy(out + r * os0, &sums[r][0], LIFTED_TILE_BYTES); j = L; }
+        for (; j < columns; ++j) out[r * os0 + j] = row[j];
     }
 }
 // the packed panels of b, the thread's own (grown as needed, kept for the next product as BLAS keeps its buffers)
@@ -1261,6 +1209,13 @@ template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lif
                                    add);
     }
 }
+// every element of a packed row zero (NaN is not)
+template <class T> static inline bool lifted_tile_zero_row(const T* row, int64_t width)
+{
+    int nonzero = 0;
+    _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
+    return !nonzero;
+}
 // out = a @ b, or out += a @ b with `add` (one pass over the terms: see above); false when the panels' memory
 // could not be had (the caller goes on with BLAS, which writes all of out)
 template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
@@ -1275,7 +1230,6 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
     for (int64_t panel = 0; panel < panels; ++panel) {
         T* to = packed + panel * width * k;
         const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
-        int64_t first = k, last = 0;
         for (int64_t q = 0; q < k; ++q) {
             const T* from = b.p + q * b.s[0] + c0 * b.s[1];
             T* row = to + q * width;
@@ -1284,10 +1238,14 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
             } else {
                 for (int64_t j = 0; j < width; ++j) row[j] = j < columns ? from[j * b.s[1]] : (T)0;
             }
-            int nonzero = 0;  // (NaN is nonzero)
-            _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
-            if (nonzero) { if (first == k) first = q; last = q + 1; }
         }
+        // the first and last rows that hold a nonzero (NaN is nonzero), read from both ends: a dense panel tests
+        // two rows, where a test of every row as it was packed (reading back its scalar stores) took half of the
+        // packing's time in gmm's 10 x 1000 @ 1000 x 10 adjoint products
+        int64_t first = 0, last = k;
+        while (first < k && lifted_tile_zero_row(to + first * width, width)) ++first;
+        while (last > first && lifted_tile_zero_row(to + (last - 1) * width, width)) --last;
+        if (first == k) last = 0;
         rows[2 * panel] = first; rows[2 * panel + 1] = last;
         skips |= first > 0 || last < k;
     }
@@ -1591,7 +1549,7 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // halve_until_small_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int halve_until_small_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 7);
+    lifted_loop_state state; lifted_start(state, alloc, io + 9);
     lifted_loop_state* st = &state;
     bool v_mask = 0; bool f_mask = false;
     bool v_mask_1 = 0; bool f_mask_1 = false;
@@ -1610,22 +1568,10 @@ extern "C" int halve_until_small_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_x = 0; bool f_x = false;
     lifted_view<double, 1> v_y = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    if (!lifted_load_input(v_y, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    v_x = (double)lifted_load_scalar_f(io[3]); f_x = io[4] != 0;
+    v_x = (double)lifted_load_scalar_f(io[0]); f_x = io[1] != 0;
+    v_s = (double)lifted_load_scalar_f(io[2]); f_s = io[3] != 0;
+    if (!lifted_load_input(v_y, io + 4)) return lifted_fail(st, 16, 0, 0, 0);
     // cf_while.py:7  v = x * np.sum(y)
-    {
-        int64_t space[1] = {-1};
-        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) halve_until_small_k0(count, space[0], arg_0, acc_1);
-        else halve_until_small_k0_body<false>(count, space[0], arg_0, acc_1);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
-    }
     {
         v_v = (double)((((double)v_x) * ((double)v_s))); f_v = f_x || f_s;
     }
@@ -1686,25 +1632,25 @@ extern "C" int halve_until_small_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) halve_until_small_k1(count, space[0], arg_0, acc_1);
-        else halve_until_small_k1_body<false>(count, space[0], arg_0, acc_1);
+        if (count >= lifted_parallel_min) halve_until_small_k0(count, space[0], arg_0, acc_1);
+        else halve_until_small_k0_body<false>(count, space[0], arg_0, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
         v_t_3 = (double)((((double)v_v_1) * ((double)v_s_1))); f_t_3 = f_v_1 || f_s_1;
     }
-    io[5] = lifted_store_scalar_f(v_t_3); io[6] = f_t_3;
-    lifted_finish(state, io + 7);
+    io[7] = lifted_store_scalar_f(v_t_3); io[8] = f_t_3;
+    lifted_finish(state, io + 9);
     return 0;
 }
 
 // halve_until_small_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 10);
+    lifted_loop_state state; lifted_start(state, alloc, io + 12);
     lifted_loop_state* st = &state;
     double v_dv_1 = 0; bool f_dv_1 = false;
     double v_dv_2 = 0; bool f_dv_2 = false;
@@ -1730,25 +1676,13 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_x = 0; bool f_x = false;
     lifted_view<double, 1> v_y = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    if (!lifted_load_input(v_y, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    v_x = (double)lifted_load_scalar_f(io[3]); f_x = io[4] != 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    v_x = (double)lifted_load_scalar_f(io[0]); f_x = io[1] != 0;
+    v_s = (double)lifted_load_scalar_f(io[2]); f_s = io[3] != 0;
+    if (!lifted_load_input(v_y, io + 4)) return lifted_fail(st, 16, 0, 0, 0);
     // cf_while.py:7  v = x * np.sum(y)
-    {
-        int64_t space[1] = {-1};
-        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) halve_until_small_grad_k0(count, space[0], arg_0, acc_1);
-        else halve_until_small_grad_k0_body<false>(count, space[0], arg_0, acc_1);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
-    }
     {
         v_v = (double)((((double)v_x) * ((double)v_s))); f_v = f_x || f_s;
     }
@@ -1817,13 +1751,13 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) halve_until_small_grad_k1(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
-        else halve_until_small_grad_k1_body<false>(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
+        if (!lifted_alloc_view(out_2, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) halve_until_small_grad_k0(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
+        else halve_until_small_grad_k0_body<false>(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         v_dy_1 = out_2;
     }
@@ -1872,17 +1806,17 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_4, &packed_4_bytes) : nullptr;
+        const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_3, &packed_3_bytes) : nullptr;
         if (v_dy_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) halve_until_small_grad_k2(count, space[0], arg_0, (double)v_t_6, out_1.p);
-        else halve_until_small_grad_k2_body<false>(count, space[0], arg_0, (double)v_t_6, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) halve_until_small_grad_k1(count, space[0], arg_0, (double)v_t_6, out_1.p);
+        else halve_until_small_grad_k1_body<false>(count, space[0], arg_0, (double)v_t_6, out_1.p);
         v_dy_2 = out_1;
     }
-    io[5] = lifted_store_scalar_f(v_dx); io[6] = f_dx;
-    lifted_store_view(io + 7, v_dy_2);
-    lifted_finish(state, io + 10);
+    io[7] = lifted_store_scalar_f(v_dx); io[8] = f_dx;
+    lifted_store_view(io + 9, v_dy_2);
+    lifted_finish(state, io + 12);
     return 0;
 }
 #endif

@@ -112,11 +112,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // that has that axis steps 1 along it, and chunks never cross a row: a chunk's lanes share their other coordinates
 // (worked out once per chunk) and lane `lane` reads an operand at a base plus `lane` (a contiguous vector load;
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
-// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
-// lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
-// (`shortest`; python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
+// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of `shortest`
+// lanes and more walk, whole vectors or not: rows of 9 to 20 (`a * e`, `t[:, None] * e`) took 0.51-0.59 and
+// 0.17-0.24 of the unravelling loop's time (Sapphire Rapids; rows of 8k alone walked before, GradBench gmm's
+// (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
+// loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -489,34 +490,6 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // lse_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ a_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double x = x_data[i];
-            // fusion_recompute_and_siblings.py:7  a = np.max(x)
-            LIFTED_AT(a_acc) = lifted_maximum(LIFTED_AT(a_acc), x);
-        }
-    }
-    LIFTED_REDUCE(max, a_acc_out, LIFTED_LANE_REDUCE(max, a_acc));
-}
-
-
-LIFTED_KERNEL void lse_k0(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_data,
-    double* __restrict__ a_acc_out)
-{
-    LIFTED_RUN(lse_k0_body, (n, d0, x_data, a_acc_out));
-}
-
-// lse_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_data,
     const double a,
     double* __restrict__ s_acc_out)
 {
@@ -538,12 +511,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_k1_body(con
 }
 
 
-LIFTED_KERNEL void lse_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void lse_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(lse_k1_body, (n, d0, x_data, a, s_acc_out));
+    LIFTED_RUN(lse_k0_body, (n, d0, x_data, a, s_acc_out));
 }
 
 // spread_k0: 1-d index space of n elements
@@ -621,34 +594,6 @@ LIFTED_KERNEL void spread_k1(const int64_t n, const int64_t d0,
 // lse_grad_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ a_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double x = x_data[i];
-            // fusion_recompute_and_siblings.py:7  a = np.max(x)
-            LIFTED_AT(a_acc) = lifted_maximum(LIFTED_AT(a_acc), x);
-        }
-    }
-    LIFTED_REDUCE(max, a_acc_out, LIFTED_LANE_REDUCE(max, a_acc));
-}
-
-
-LIFTED_KERNEL void lse_grad_k0(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_data,
-    double* __restrict__ a_acc_out)
-{
-    LIFTED_RUN(lse_grad_k0_body, (n, d0, x_data, a_acc_out));
-}
-
-// lse_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_data,
     const double a,
     double* __restrict__ e_out,
     double* __restrict__ s_acc_out,
@@ -682,18 +627,18 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k1_bod
 }
 
 
-LIFTED_KERNEL void lse_grad_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void lse_grad_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     double* __restrict__ e_out,
     double* __restrict__ s_acc_out,
     int64_t* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(lse_grad_k1_body, (n, d0, x_data, a, e_out, s_acc_out, s_2_acc_out));
+    LIFTED_RUN(lse_grad_k0_body, (n, d0, x_data, a, e_out, s_acc_out, s_2_acc_out));
 }
 
-// lse_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k2_body(const int64_t n, const int64_t d0,
+// lse_grad_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k1_body(const int64_t n, const int64_t d0,
     const double t_3,
     const double* __restrict__ e_data,
     double* __restrict__ s_1_acc_out)
@@ -715,16 +660,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k2_bod
 }
 
 
-LIFTED_KERNEL void lse_grad_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void lse_grad_k1(const int64_t n, const int64_t d0,
     const double t_3,
     const double* __restrict__ e_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(lse_grad_k2_body, (n, d0, t_3, e_data, s_1_acc_out));
+    LIFTED_RUN(lse_grad_k1_body, (n, d0, t_3, e_data, s_1_acc_out));
 }
 
-// lse_grad_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k3_body(const int64_t n, const int64_t d0,
+// lse_grad_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     const double t_3,
@@ -761,7 +706,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k3_bod
 }
 
 
-LIFTED_KERNEL void lse_grad_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void lse_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     const double t_3,
@@ -770,7 +715,7 @@ LIFTED_KERNEL void lse_grad_k3(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ s_2_data, const int64_t s_2_s0,
     double* __restrict__ dx_out)
 {
-    LIFTED_RUN(lse_grad_k3_body, (n, d0, x_data, a, t_3, e_data, da, s_2_data, s_2_s0, dx_out));
+    LIFTED_RUN(lse_grad_k2_body, (n, d0, x_data, a, t_3, e_data, da, s_2_data, s_2_s0, dx_out));
 }
 
 // spread_grad_k0: 1-d index space of n elements
@@ -1499,7 +1444,10 @@ static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const 
     for (int r = 0; r < R; ++r) {
         T row[2 * LIFTED_TILE_BYTES / sizeof(T)];
         memcpy(row, &sums[r][0], LIFTED_TILE_BYTES); memcpy(row + L, &sums[r][1], LIFTED_TILE_BYTES);
-        for (int64_t j = 0; j < columns; ++j) out[r * os0 + j] = row[j];
+        int64_t j = 0;  // (a row of 9 to 15 columns: one vector store, then scalars; a loop of all of them
+        // compiled to a memmove call per row, 10 % of gmm's Jacobian at d = 10)
+        if (columns >= L) { memcpy(out + r * os0, &sums[r][0], LIFTED_TILE_BYTES); j = L; }
+        for (; j < columns; ++j) out[r * os0 + j] = row[j];
     }
 }
 // the packed panels of b, the thread's own (grown as needed, kept for the next product as BLAS keeps its buffers)
@@ -1538,6 +1486,13 @@ template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lif
                                    add);
     }
 }
+// every element of a packed row zero (NaN is not)
+template <class T> static inline bool lifted_tile_zero_row(const T* row, int64_t width)
+{
+    int nonzero = 0;
+    _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
+    return !nonzero;
+}
 // out = a @ b, or out += a @ b with `add` (one pass over the terms: see above); false when the panels' memory
 // could not be had (the caller goes on with BLAS, which writes all of out)
 template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
@@ -1552,7 +1507,6 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
     for (int64_t panel = 0; panel < panels; ++panel) {
         T* to = packed + panel * width * k;
         const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
-        int64_t first = k, last = 0;
         for (int64_t q = 0; q < k; ++q) {
             const T* from = b.p + q * b.s[0] + c0 * b.s[1];
             T* row = to + q * width;
@@ -1561,10 +1515,14 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
             } else {
                 for (int64_t j = 0; j < width; ++j) row[j] = j < columns ? from[j * b.s[1]] : (T)0;
             }
-            int nonzero = 0;  // (NaN is nonzero)
-            _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
-            if (nonzero) { if (first == k) first = q; last = q + 1; }
         }
+        // the first and last rows that hold a nonzero (NaN is nonzero), read from both ends: a dense panel tests
+        // two rows, where a test of every row as it was packed (reading back its scalar stores) took half of the
+        // packing's time in gmm's 10 x 1000 @ 1000 x 10 adjoint products
+        int64_t first = 0, last = k;
+        while (first < k && lifted_tile_zero_row(to + first * width, width)) ++first;
+        while (last > first && lifted_tile_zero_row(to + (last - 1) * width, width)) --last;
+        if (first == k) last = 0;
         rows[2 * panel] = first; rows[2 * panel + 1] = last;
         skips |= first > 0 || last < k;
     }
@@ -1865,57 +1823,6 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
-// lse_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int lse_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 5);
-    lifted_loop_state* st = &state;
-    double v_a = 0; bool f_a = false;
-    double v_s = 0; bool f_s = false;
-    double v_t_1 = 0; bool f_t_1 = false;
-    double v_t_2 = 0; bool f_t_2 = false;
-    lifted_view<double, 1> v_x = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    // fusion_recompute_and_siblings.py:7  a = np.max(x)
-    {
-        int64_t space[1] = {-1};
-        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
-        double acc_1[1] = {LIFTED_LOWEST(double)};
-        if (count >= lifted_parallel_min) lse_k0(count, space[0], arg_0, acc_1);
-        else lse_k0_body<false>(count, space[0], arg_0, acc_1);
-        v_a = (double)(double)(acc_1[0]); f_a = true;
-    }
-    // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-    {
-        int64_t space[1] = {-1};
-        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) lse_k1(count, space[0], arg_0, (double)v_a, acc_1);
-        else lse_k1_body<false>(count, space[0], arg_0, (double)v_a, acc_1);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
-    }
-    {
-        v_t_1 = (double)(log(((double)v_s))); f_t_1 = true;
-    }
-    {
-        v_t_2 = (double)((((double)v_a) + ((double)v_t_1))); f_t_2 = f_a || f_t_1;
-    }
-    io[3] = lifted_store_scalar_f(v_t_2); io[4] = f_t_2;
-    lifted_finish(state, io + 5);
-    return 0;
-}
-
 // spread_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int spread_block0(int64_t* io, lifted_alloc_fn alloc)
 {
@@ -1976,7 +1883,7 @@ extern "C" int spread_block0(int64_t* io, lifted_alloc_fn alloc)
 // lse_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 6);
+    lifted_loop_state state; lifted_start(state, alloc, io + 8);
     lifted_loop_state* st = &state;
     double v_a = 0; bool f_a = false;
     double v_da = 0; bool f_da = false;
@@ -1988,16 +1895,16 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_t_3 = 0; bool f_t_3 = false;
     lifted_view<double, 1> v_x = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* accumulators_4 = nullptr; int64_t accumulators_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* accumulators_3 = nullptr; int64_t accumulators_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
     void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
     void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
-    void* site_9 = nullptr; int64_t site_9_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    // fusion_recompute_and_siblings.py:7  a = np.max(x)
+    v_a = (double)lifted_load_scalar_f(io[3]); f_a = io[4] != 0;
+    // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
     {
         int64_t space[1] = {-1};
         if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
@@ -2005,34 +1912,20 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
-        double acc_1[1] = {LIFTED_LOWEST(double)};
-        if (count >= lifted_parallel_min) lse_grad_k0(count, space[0], arg_0, acc_1);
-        else lse_grad_k0_body<false>(count, space[0], arg_0, acc_1);
-        v_a = (double)(double)(acc_1[0]); f_a = true;
-    }
-    // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
-    {
-        int64_t space[1] = {-1};
-        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
         const int64_t acc_3_count[1] = {1};
         lifted_view<int64_t, 1> acc_3;
-        if (!lifted_alloc_view(acc_3, acc_3_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_3, acc_3_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < 1; ++j) acc_3.p[j] = 0;
-        if (count >= lifted_parallel_min) lse_grad_k1(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
-        else lse_grad_k1_body<false>(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
+        if (count >= lifted_parallel_min) lse_grad_k0(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
+        else lse_grad_k0_body<false>(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
         v_e = out_1;
         v_s = (double)(double)(acc_2[0]); f_s = true;
         lifted_view<int64_t, 1> reduced_3;
         { const int64_t dims[1] = {1};
-          if (!lifted_alloc_view(reduced_3, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_3, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < 1; ++j) reduced_3.p[j] = (int64_t)(int64_t)(acc_3.p[j]);
         v_s_2 = reduced_3;
     }
@@ -2045,11 +1938,11 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_6, &packed_6_bytes) : nullptr;
+        const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_5, &packed_5_bytes) : nullptr;
         if (v_e.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) lse_grad_k2(count, space[0], (double)v_t_3, arg_1, acc_1);
-        else lse_grad_k2_body<false>(count, space[0], (double)v_t_3, arg_1, acc_1);
+        if (count >= lifted_parallel_min) lse_grad_k1(count, space[0], (double)v_t_3, arg_1, acc_1);
+        else lse_grad_k1_body<false>(count, space[0], (double)v_t_3, arg_1, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -2063,18 +1956,18 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_s_2.p && v_s_2.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_7, &packed_7_bytes) : nullptr;
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_6, &packed_6_bytes) : nullptr;
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_8, &packed_8_bytes) : nullptr;
+        const double* arg_3 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_e.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) lse_grad_k3(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
-        else lse_grad_k3_body<false>(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) lse_grad_k2(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
+        else lse_grad_k2_body<false>(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
         v_dx = out_1;
     }
-    lifted_store_view(io + 3, v_dx);
-    lifted_finish(state, io + 6);
+    lifted_store_view(io + 5, v_dx);
+    lifted_finish(state, io + 8);
     return 0;
 }
 

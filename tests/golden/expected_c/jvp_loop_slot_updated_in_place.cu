@@ -112,11 +112,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // that has that axis steps 1 along it, and chunks never cross a row: a chunk's lanes share their other coordinates
 // (worked out once per chunk) and lane `lane` reads an operand at a base plus `lane` (a contiguous vector load;
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
-// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
-// lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
-// (`shortest`; python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
+// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of `shortest`
+// lanes and more walk, whole vectors or not: rows of 9 to 20 (`a * e`, `t[:, None] * e`) took 0.51-0.59 and
+// 0.17-0.24 of the unravelling loop's time (Sapphire Rapids; rows of 8k alone walked before, GradBench gmm's
+// (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
+// loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -550,34 +551,6 @@ LIFTED_KERNEL void branch_and_nested_loop_k0(const int64_t n, const int64_t d0,
 
 // branch_and_nested_loop_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nested_loop_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ a_2_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double a_2 = a_2_data[i];
-            // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
-            LIFTED_AT(s_acc) += a_2;
-        }
-    }
-    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-LIFTED_KERNEL void branch_and_nested_loop_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ a_2_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_RUN(branch_and_nested_loop_k1_body, (n, d0, a_2_data, s_acc_out));
-}
-
-// branch_and_nested_loop_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nested_loop_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     double* __restrict__ s_1_acc_out)
 {
@@ -598,11 +571,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nest
 }
 
 
-LIFTED_KERNEL void branch_and_nested_loop_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void branch_and_nested_loop_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(branch_and_nested_loop_k2_body, (n, d0, a_1_data, s_1_acc_out));
+    LIFTED_RUN(branch_and_nested_loop_k1_body, (n, d0, a_1_data, s_1_acc_out));
 }
 
 // alias_kept_across_steps_k0: 1-d index space of n elements
@@ -708,42 +681,6 @@ LIFTED_KERNEL void branch_and_nested_loop_jvp_k0(const int64_t n, const int64_t 
 
 // branch_and_nested_loop_jvp_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nested_loop_jvp_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ a_2_data,
-    const double* __restrict__ ta_2_data,
-    double* __restrict__ s_acc_out,
-    double* __restrict__ s_2_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double a_2 = a_2_data[i];
-            const double ta_2 = ta_2_data[i];
-            // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
-            LIFTED_AT(s_acc) += a_2;
-            LIFTED_AT(s_2_acc) += ta_2;
-        }
-    }
-    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
-}
-
-
-LIFTED_KERNEL void branch_and_nested_loop_jvp_k1(const int64_t n, const int64_t d0,
-    const double* __restrict__ a_2_data,
-    const double* __restrict__ ta_2_data,
-    double* __restrict__ s_acc_out,
-    double* __restrict__ s_2_acc_out)
-{
-    LIFTED_RUN(branch_and_nested_loop_jvp_k1_body, (n, d0, a_2_data, ta_2_data, s_acc_out, s_2_acc_out));
-}
-
-// branch_and_nested_loop_jvp_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nested_loop_jvp_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     const double* __restrict__ ta_1_data,
     double* __restrict__ s_1_acc_out,
@@ -772,13 +709,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nest
 }
 
 
-LIFTED_KERNEL void branch_and_nested_loop_jvp_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void branch_and_nested_loop_jvp_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     const double* __restrict__ ta_1_data,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(branch_and_nested_loop_jvp_k2_body, (n, d0, a_1_data, ta_1_data, s_1_acc_out, s_3_acc_out));
+    LIFTED_RUN(branch_and_nested_loop_jvp_k1_body, (n, d0, a_1_data, ta_1_data, s_1_acc_out, s_3_acc_out));
 }
 
 // alias_kept_across_steps_jvp_k0: 1-d index space of n elements
@@ -1396,7 +1333,10 @@ static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const 
     for (int r = 0; r < R; ++r) {
         T row[2 * LIFTED_TILE_BYTES / sizeof(T)];
         memcpy(row, &sums[r][0], LIFTED_TILE_BYTES); memcpy(row + L, &sums[r][1], LIFTED_TILE_BYTES);
-        for (int64_t j = 0; j < columns; ++j) out[r * os0 + j] = row[j];
+        int64_t j = 0;  // (a row of 9 to 15 columns: one vector store, then scalars; a loop of all of them
+        // compiled to a memmove call per row, 10 % of gmm's Jacobian at d = 10)
+        if (columns >= L) { memcpy(out + r * os0, &sums[r][0], LIFTED_TILE_BYTES); j = L; }
+        for (; j < columns; ++j) out[r * os0 + j] = row[j];
     }
 }
 // the packed panels of b, the thread's own (grown as needed, kept for the next product as BLAS keeps its buffers)
@@ -1435,6 +1375,13 @@ template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lif
                                    add);
     }
 }
+// every element of a packed row zero (NaN is not)
+template <class T> static inline bool lifted_tile_zero_row(const T* row, int64_t width)
+{
+    int nonzero = 0;
+    _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
+    return !nonzero;
+}
 // out = a @ b, or out += a @ b with `add` (one pass over the terms: see above); false when the panels' memory
 // could not be had (the caller goes on with BLAS, which writes all of out)
 template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
@@ -1449,7 +1396,6 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
     for (int64_t panel = 0; panel < panels; ++panel) {
         T* to = packed + panel * width * k;
         const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
-        int64_t first = k, last = 0;
         for (int64_t q = 0; q < k; ++q) {
             const T* from = b.p + q * b.s[0] + c0 * b.s[1];
             T* row = to + q * width;
@@ -1458,10 +1404,14 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
             } else {
                 for (int64_t j = 0; j < width; ++j) row[j] = j < columns ? from[j * b.s[1]] : (T)0;
             }
-            int nonzero = 0;  // (NaN is nonzero)
-            _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
-            if (nonzero) { if (first == k) first = q; last = q + 1; }
         }
+        // the first and last rows that hold a nonzero (NaN is nonzero), read from both ends: a dense panel tests
+        // two rows, where a test of every row as it was packed (reading back its scalar stores) took half of the
+        // packing's time in gmm's 10 x 1000 @ 1000 x 10 adjoint products
+        int64_t first = 0, last = k;
+        while (first < k && lifted_tile_zero_row(to + first * width, width)) ++first;
+        while (last > first && lifted_tile_zero_row(to + (last - 1) * width, width)) --last;
+        if (first == k) last = 0;
         rows[2 * panel] = first; rows[2 * panel + 1] = last;
         skips |= first > 0 || last < k;
     }
@@ -1946,234 +1896,142 @@ extern "C" int updated_parameter_block0(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// branch_and_nested_loop_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int branch_and_nested_loop_block0(int64_t* io, lifted_alloc_fn alloc)
+// branch_and_nested_loop_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int branch_and_nested_loop_loop0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 8);
+    lifted_loop_state state; lifted_start(state, alloc, io + 11);
     lifted_loop_state* st = &state;
-    lifted_view<double, 1> v_a = {};
     lifted_view<double, 1> v_a_1 = {};
     lifted_view<double, 1> v_a_2 = {};
     lifted_view<double, 1> v_a_3 = {};
     int64_t v_j = 0; bool f_j = false;
     bool v_mask = 0; bool f_mask = false;
     int64_t v_n = 0; bool f_n = false;
-    double v_s = 0; bool f_s = false;
-    double v_s_1 = 0; bool f_s_1 = false;
-    int64_t v_step = 0; bool f_step = false;
     double v_t = 0; bool f_t = false;
     double v_t_1 = 0; bool f_t_1 = false;
     double v_t_2 = 0; bool f_t_2 = false;
     double v_t_3 = 0; bool f_t_3 = false;
-    double v_t_4 = 0; bool f_t_4 = false;
-    double v_t_5 = 0; bool f_t_5 = false;
     double v_v = 0; bool f_v = false;
     double v_v_1 = 0; bool f_v_1 = false;
     double v_v_2 = 0; bool f_v_2 = false;
     double v_v_3 = 0; bool f_v_3 = false;
     double v_v_5 = 0; bool f_v_5 = false;
     double v_v_6 = 0; bool f_v_6 = false;
-    double v_v_8 = 0; bool f_v_8 = false;
-    lifted_view<double, 1> v_x = {};
     lifted_view<double, 1> v_y = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_y, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
-    v_n = v_x.d[0]; f_n = false;
-    // jvp_loop_slot_updated_in_place.py:22  a = x * 1.0
+    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
+    if (!lifted_load_input(v_a_1, io + 2)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_y, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     {
-        int64_t space[1] = {-1};
-        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) branch_and_nested_loop_k0(count, space[0], arg_0, out_1.p);
-        else branch_and_nested_loop_k0_body<false>(count, space[0], arg_0, out_1.p);
-        v_a = out_1;
-    }
-    // jvp_loop_slot_updated_in_place.py:23  for step in range(2):
-    {
-        const int64_t lo = 0, hi = 2, step = 1;
+        const int64_t lo = 0, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
         const int64_t trips = lifted_trip_count(lo, hi, step);
         {
-            const lifted_view<double, 1> move_0 = v_a;
-            v_a_1 = move_0;
+            const lifted_view<double, 1> move_0 = v_a_1;
+            v_a_2 = move_0;
         }
         for (int64_t k = 0; k < trips; ++k) {
-            v_step = lo + k * step; f_step = false;
-            // jvp_loop_slot_updated_in_place.py:24  for j in range(len(x)):
+            v_j = lo + k * step; f_j = false;
+            // jvp_loop_slot_updated_in_place.py:25  if a[j] > 0.0:
             {
-                const int64_t lo = 0, hi = v_n, step = 1;
-                if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
-                const int64_t trips = lifted_trip_count(lo, hi, step);
+                int64_t offset = 0;
+                int64_t at_0 = v_j;
+                if (at_0 < 0) at_0 += v_a_2.d[0];
+                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                offset += at_0 * v_a_2.s[0];
+                v_v = v_a_2.p[offset]; f_v = true;
+            }
+            {
+                v_mask = (bool)((((double)v_v) > ((double)0.0))); f_mask = f_v || false;
+            }
+            if (v_mask) {
+                // jvp_loop_slot_updated_in_place.py:26  a[j] = a[j] * a[j] * y[j]
                 {
-                    const lifted_view<double, 1> move_0 = v_a_1;
-                    v_a_2 = move_0;
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_a_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                    offset += at_0 * v_a_2.s[0];
+                    v_v_1 = v_a_2.p[offset]; f_v_1 = true;
                 }
-                for (int64_t k = 0; k < trips; ++k) {
-                    v_j = lo + k * step; f_j = false;
-                    // jvp_loop_slot_updated_in_place.py:25  if a[j] > 0.0:
-                    {
-                        int64_t offset = 0;
-                        int64_t at_0 = v_j;
-                        if (at_0 < 0) at_0 += v_a_2.d[0];
-                        if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                        offset += at_0 * v_a_2.s[0];
-                        v_v = v_a_2.p[offset]; f_v = true;
-                    }
-                    {
-                        v_mask = (bool)((((double)v_v) > ((double)0.0))); f_mask = f_v || false;
-                    }
-                    if (v_mask) {
-                        // jvp_loop_slot_updated_in_place.py:26  a[j] = a[j] * a[j] * y[j]
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_a_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                            offset += at_0 * v_a_2.s[0];
-                            v_v_1 = v_a_2.p[offset]; f_v_1 = true;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_a_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                            offset += at_0 * v_a_2.s[0];
-                            v_v_2 = v_a_2.p[offset]; f_v_2 = true;
-                        }
-                        {
-                            v_t = (double)((((double)v_v_1) * ((double)v_v_2))); f_t = f_v_1 || f_v_2;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_y.d[0];
-                            if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
-                            offset += at_0 * v_y.s[0];
-                            v_v_3 = v_y.p[offset]; f_v_3 = true;
-                        }
-                        {
-                            v_t_1 = (double)((((double)v_t) * ((double)v_v_3))); f_t_1 = f_t || f_v_3;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_a_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                            offset += at_0 * v_a_2.s[0];
-                            v_a_2.p[offset] = (double)((v_t_1));
-                        }
-                        {
-                            const lifted_view<double, 1> move_0 = v_a_2;
-                            v_a_3 = move_0;
-                        }
-                    } else {
-                        // jvp_loop_slot_updated_in_place.py:28  a[j] = np.cos(a[j]) + y[j]
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_a_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                            offset += at_0 * v_a_2.s[0];
-                            v_v_5 = v_a_2.p[offset]; f_v_5 = true;
-                        }
-                        {
-                            v_t_2 = (double)(cos(((double)v_v_5))); f_t_2 = true;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_y.d[0];
-                            if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
-                            offset += at_0 * v_y.s[0];
-                            v_v_6 = v_y.p[offset]; f_v_6 = true;
-                        }
-                        {
-                            v_t_3 = (double)((((double)v_t_2) + ((double)v_v_6))); f_t_3 = f_t_2 || f_v_6;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_a_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                            offset += at_0 * v_a_2.s[0];
-                            v_a_2.p[offset] = (double)((v_t_3));
-                        }
-                        {
-                            const lifted_view<double, 1> move_0 = v_a_2;
-                            v_a_3 = move_0;
-                        }
-                    }
-                    {
-                        const lifted_view<double, 1> move_0 = v_a_3;
-                        v_a_2 = move_0;
-                    }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_a_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                    offset += at_0 * v_a_2.s[0];
+                    v_v_2 = v_a_2.p[offset]; f_v_2 = true;
+                }
+                {
+                    v_t = (double)((((double)v_v_1) * ((double)v_v_2))); f_t = f_v_1 || f_v_2;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_y.d[0];
+                    if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
+                    offset += at_0 * v_y.s[0];
+                    v_v_3 = v_y.p[offset]; f_v_3 = true;
+                }
+                {
+                    v_t_1 = (double)((((double)v_t) * ((double)v_v_3))); f_t_1 = f_t || f_v_3;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_a_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                    offset += at_0 * v_a_2.s[0];
+                    v_a_2.p[offset] = (double)((v_t_1));
+                }
+                {
+                    const lifted_view<double, 1> move_0 = v_a_2;
+                    v_a_3 = move_0;
+                }
+            } else {
+                // jvp_loop_slot_updated_in_place.py:28  a[j] = np.cos(a[j]) + y[j]
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_a_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                    offset += at_0 * v_a_2.s[0];
+                    v_v_5 = v_a_2.p[offset]; f_v_5 = true;
+                }
+                {
+                    v_t_2 = (double)(cos(((double)v_v_5))); f_t_2 = true;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_y.d[0];
+                    if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
+                    offset += at_0 * v_y.s[0];
+                    v_v_6 = v_y.p[offset]; f_v_6 = true;
+                }
+                {
+                    v_t_3 = (double)((((double)v_t_2) + ((double)v_v_6))); f_t_3 = f_t_2 || f_v_6;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_a_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                    offset += at_0 * v_a_2.s[0];
+                    v_a_2.p[offset] = (double)((v_t_3));
+                }
+                {
+                    const lifted_view<double, 1> move_0 = v_a_2;
+                    v_a_3 = move_0;
                 }
             }
-            // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
             {
-                int64_t space[1] = {-1};
-                if (v_a_2.p && !lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
-                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = v_a_2.p ? lifted_contiguous_data(v_a_2, st, &packed_3, &packed_3_bytes) : nullptr;
-                if (v_a_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                double acc_1[1] = {0};
-                if (count >= lifted_parallel_min) branch_and_nested_loop_k1(count, space[0], arg_0, acc_1);
-                else branch_and_nested_loop_k1_body<false>(count, space[0], arg_0, acc_1);
-                v_s = (double)(double)(acc_1[0]); f_s = true;
-            }
-            {
-                v_t_4 = (double)((((double)v_s) * ((double)0.1))); f_t_4 = f_s || false;
-            }
-            {
-                int64_t offset = 0;
-                int64_t at_0 = 0;
-                if (at_0 < 0) at_0 += v_a_2.d[0];
-                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_a_2.d[0]);
-                offset += at_0 * v_a_2.s[0];
-                v_v_8 = v_a_2.p[offset]; f_v_8 = true;
-            }
-            {
-                v_t_5 = (double)((((double)v_v_8) + ((double)v_t_4))); f_t_5 = f_v_8 || f_t_4;
-            }
-            {
-                int64_t offset = 0;
-                int64_t at_0 = 0;
-                if (at_0 < 0) at_0 += v_a_2.d[0];
-                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_a_2.d[0]);
-                offset += at_0 * v_a_2.s[0];
-                v_a_2.p[offset] = (double)((v_t_5));
-            }
-            {
-                const lifted_view<double, 1> move_0 = v_a_2;
-                v_a_1 = move_0;
+                const lifted_view<double, 1> move_0 = v_a_3;
+                v_a_2 = move_0;
             }
         }
     }
-    // jvp_loop_slot_updated_in_place.py:30  return np.sum(a * a)
-    {
-        int64_t space[1] = {-1};
-        if (v_a_1.p && !lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_a_1.p ? lifted_contiguous_data(v_a_1, st, &packed_4, &packed_4_bytes) : nullptr;
-        if (v_a_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) branch_and_nested_loop_k2(count, space[0], arg_0, acc_1);
-        else branch_and_nested_loop_k2_body<false>(count, space[0], arg_0, acc_1);
-        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
-    }
-    io[6] = lifted_store_scalar_f(v_s_1); io[7] = f_s_1;
-    lifted_finish(state, io + 8);
+    lifted_store_view(io + 8, v_a_2);
+    lifted_finish(state, io + 11);
     return 0;
 }
 
@@ -2549,359 +2407,217 @@ extern "C" int updated_parameter_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// branch_and_nested_loop_jvp_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int branch_and_nested_loop_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
+// branch_and_nested_loop_jvp_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int branch_and_nested_loop_jvp_loop0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 13);
+    lifted_loop_state state; lifted_start(state, alloc, io + 17);
     lifted_loop_state* st = &state;
-    lifted_view<double, 1> v_a = {};
     lifted_view<double, 1> v_a_1 = {};
     lifted_view<double, 1> v_a_2 = {};
     lifted_view<double, 1> v_a_3 = {};
     int64_t v_j = 0; bool f_j = false;
     bool v_mask = 0; bool f_mask = false;
     int64_t v_n = 0; bool f_n = false;
-    double v_s = 0; bool f_s = false;
-    double v_s_1 = 0; bool f_s_1 = false;
-    double v_s_2 = 0; bool f_s_2 = false;
-    double v_s_3 = 0; bool f_s_3 = false;
-    int64_t v_step = 0; bool f_step = false;
     double v_t = 0; bool f_t = false;
     double v_t_1 = 0; bool f_t_1 = false;
     double v_t_10 = 0; bool f_t_10 = false;
     double v_t_12 = 0; bool f_t_12 = false;
     double v_t_13 = 0; bool f_t_13 = false;
     double v_t_14 = 0; bool f_t_14 = false;
-    double v_t_15 = 0; bool f_t_15 = false;
-    double v_t_16 = 0; bool f_t_16 = false;
     double v_t_2 = 0; bool f_t_2 = false;
     double v_t_3 = 0; bool f_t_3 = false;
-    double v_t_4 = 0; bool f_t_4 = false;
-    double v_t_5 = 0; bool f_t_5 = false;
     double v_t_7 = 0; bool f_t_7 = false;
     double v_t_8 = 0; bool f_t_8 = false;
     double v_t_9 = 0; bool f_t_9 = false;
-    lifted_view<double, 1> v_ta = {};
     lifted_view<double, 1> v_ta_1 = {};
     lifted_view<double, 1> v_ta_2 = {};
     lifted_view<double, 1> v_ta_3 = {};
-    lifted_view<double, 1> v_tx = {};
     double v_v = 0; bool f_v = false;
     double v_v_1 = 0; bool f_v_1 = false;
     double v_v_10 = 0; bool f_v_10 = false;
-    double v_v_11 = 0; bool f_v_11 = false;
     double v_v_2 = 0; bool f_v_2 = false;
     double v_v_3 = 0; bool f_v_3 = false;
     double v_v_5 = 0; bool f_v_5 = false;
     double v_v_6 = 0; bool f_v_6 = false;
-    double v_v_8 = 0; bool f_v_8 = false;
     double v_v_9 = 0; bool f_v_9 = false;
-    lifted_view<double, 1> v_x = {};
     lifted_view<double, 1> v_y = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
-    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_tx, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_y, io + 6)) return lifted_fail(st, 16, 0, 0, 0);
-    v_n = v_x.d[0]; f_n = false;
-    // jvp_loop_slot_updated_in_place.py:22  a = x * 1.0
+    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
+    if (!lifted_load_input(v_a_1, io + 2)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_ta_1, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_y, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
     {
-        int64_t space[1] = {-1};
-        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k0(count, space[0], arg_0, out_1.p);
-        else branch_and_nested_loop_jvp_k0_body<false>(count, space[0], arg_0, out_1.p);
-        v_a = out_1;
-    }
-    // jvp_loop_slot_updated_in_place.py:23  for step in range(2):
-    {
-        if (!lifted_alloc_view(v_ta, v_tx.d, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_copy(v_ta, v_tx);
-    }
-    {
-        const int64_t lo = 0, hi = 2, step = 1;
+        const int64_t lo = 0, hi = v_n, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
         const int64_t trips = lifted_trip_count(lo, hi, step);
         {
-            const lifted_view<double, 1> move_0 = v_a;
-            const lifted_view<double, 1> move_1 = v_ta;
-            v_a_1 = move_0;
-            v_ta_1 = move_1;
+            const lifted_view<double, 1> move_0 = v_a_1;
+            const lifted_view<double, 1> move_1 = v_ta_1;
+            v_a_2 = move_0;
+            v_ta_2 = move_1;
         }
         for (int64_t k = 0; k < trips; ++k) {
-            v_step = lo + k * step; f_step = false;
-            // jvp_loop_slot_updated_in_place.py:24  for j in range(len(x)):
+            v_j = lo + k * step; f_j = false;
+            // jvp_loop_slot_updated_in_place.py:25  if a[j] > 0.0:
             {
-                const int64_t lo = 0, hi = v_n, step = 1;
-                if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
-                const int64_t trips = lifted_trip_count(lo, hi, step);
+                int64_t offset = 0;
+                int64_t at_0 = v_j;
+                if (at_0 < 0) at_0 += v_a_2.d[0];
+                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                offset += at_0 * v_a_2.s[0];
+                v_v = v_a_2.p[offset]; f_v = true;
+            }
+            {
+                v_mask = (bool)((((double)v_v) > ((double)0.0))); f_mask = f_v || false;
+            }
+            if (v_mask) {
+                // jvp_loop_slot_updated_in_place.py:26  a[j] = a[j] * a[j] * y[j]
                 {
-                    const lifted_view<double, 1> move_0 = v_a_1;
-                    const lifted_view<double, 1> move_1 = v_ta_1;
-                    v_a_2 = move_0;
-                    v_ta_2 = move_1;
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_a_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                    offset += at_0 * v_a_2.s[0];
+                    v_v_1 = v_a_2.p[offset]; f_v_1 = true;
                 }
-                for (int64_t k = 0; k < trips; ++k) {
-                    v_j = lo + k * step; f_j = false;
-                    // jvp_loop_slot_updated_in_place.py:25  if a[j] > 0.0:
-                    {
-                        int64_t offset = 0;
-                        int64_t at_0 = v_j;
-                        if (at_0 < 0) at_0 += v_a_2.d[0];
-                        if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                        offset += at_0 * v_a_2.s[0];
-                        v_v = v_a_2.p[offset]; f_v = true;
-                    }
-                    {
-                        v_mask = (bool)((((double)v_v) > ((double)0.0))); f_mask = f_v || false;
-                    }
-                    if (v_mask) {
-                        // jvp_loop_slot_updated_in_place.py:26  a[j] = a[j] * a[j] * y[j]
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_a_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                            offset += at_0 * v_a_2.s[0];
-                            v_v_1 = v_a_2.p[offset]; f_v_1 = true;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_ta_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
-                            offset += at_0 * v_ta_2.s[0];
-                            v_v_9 = v_ta_2.p[offset]; f_v_9 = true;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_a_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                            offset += at_0 * v_a_2.s[0];
-                            v_v_2 = v_a_2.p[offset]; f_v_2 = true;
-                        }
-                        {
-                            v_t = (double)((((double)v_v_1) * ((double)v_v_2))); f_t = f_v_1 || f_v_2;
-                        }
-                        {
-                            v_t_7 = (double)((((double)v_v_9) * ((double)v_v_2))); f_t_7 = f_v_9 || f_v_2;
-                        }
-                        {
-                            v_t_8 = (double)((((double)v_v_9) * ((double)v_v_1))); f_t_8 = f_v_9 || f_v_1;
-                        }
-                        {
-                            v_t_9 = (double)((((double)v_t_7) + ((double)v_t_8))); f_t_9 = f_t_7 || f_t_8;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_y.d[0];
-                            if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
-                            offset += at_0 * v_y.s[0];
-                            v_v_3 = v_y.p[offset]; f_v_3 = true;
-                        }
-                        {
-                            v_t_1 = (double)((((double)v_t) * ((double)v_v_3))); f_t_1 = f_t || f_v_3;
-                        }
-                        {
-                            v_t_10 = (double)((((double)v_t_9) * ((double)v_v_3))); f_t_10 = f_t_9 || f_v_3;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_ta_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
-                            offset += at_0 * v_ta_2.s[0];
-                            v_ta_2.p[offset] = (double)((v_t_10));
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_a_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                            offset += at_0 * v_a_2.s[0];
-                            v_a_2.p[offset] = (double)((v_t_1));
-                        }
-                        {
-                            const lifted_view<double, 1> move_0 = v_a_2;
-                            const lifted_view<double, 1> move_1 = v_ta_2;
-                            v_a_3 = move_0;
-                            v_ta_3 = move_1;
-                        }
-                    } else {
-                        // jvp_loop_slot_updated_in_place.py:28  a[j] = np.cos(a[j]) + y[j]
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_a_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                            offset += at_0 * v_a_2.s[0];
-                            v_v_5 = v_a_2.p[offset]; f_v_5 = true;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_ta_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
-                            offset += at_0 * v_ta_2.s[0];
-                            v_v_10 = v_ta_2.p[offset]; f_v_10 = true;
-                        }
-                        {
-                            v_t_2 = (double)(cos(((double)v_v_5))); f_t_2 = true;
-                        }
-                        {
-                            v_t_12 = (double)(sin(((double)v_v_5))); f_t_12 = true;
-                        }
-                        {
-                            v_t_13 = (double)((((double)v_v_10) * ((double)v_t_12))); f_t_13 = f_v_10 || f_t_12;
-                        }
-                        {
-                            v_t_14 = (double)((-((double)v_t_13))); f_t_14 = f_t_13;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_y.d[0];
-                            if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
-                            offset += at_0 * v_y.s[0];
-                            v_v_6 = v_y.p[offset]; f_v_6 = true;
-                        }
-                        {
-                            v_t_3 = (double)((((double)v_t_2) + ((double)v_v_6))); f_t_3 = f_t_2 || f_v_6;
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_ta_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
-                            offset += at_0 * v_ta_2.s[0];
-                            v_ta_2.p[offset] = (double)((v_t_14));
-                        }
-                        {
-                            int64_t offset = 0;
-                            int64_t at_0 = v_j;
-                            if (at_0 < 0) at_0 += v_a_2.d[0];
-                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                            offset += at_0 * v_a_2.s[0];
-                            v_a_2.p[offset] = (double)((v_t_3));
-                        }
-                        {
-                            const lifted_view<double, 1> move_0 = v_a_2;
-                            const lifted_view<double, 1> move_1 = v_ta_2;
-                            v_a_3 = move_0;
-                            v_ta_3 = move_1;
-                        }
-                    }
-                    {
-                        const lifted_view<double, 1> move_0 = v_a_3;
-                        const lifted_view<double, 1> move_1 = v_ta_3;
-                        v_a_2 = move_0;
-                        v_ta_2 = move_1;
-                    }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_ta_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
+                    offset += at_0 * v_ta_2.s[0];
+                    v_v_9 = v_ta_2.p[offset]; f_v_9 = true;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_a_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                    offset += at_0 * v_a_2.s[0];
+                    v_v_2 = v_a_2.p[offset]; f_v_2 = true;
+                }
+                {
+                    v_t = (double)((((double)v_v_1) * ((double)v_v_2))); f_t = f_v_1 || f_v_2;
+                }
+                {
+                    v_t_7 = (double)((((double)v_v_9) * ((double)v_v_2))); f_t_7 = f_v_9 || f_v_2;
+                }
+                {
+                    v_t_8 = (double)((((double)v_v_9) * ((double)v_v_1))); f_t_8 = f_v_9 || f_v_1;
+                }
+                {
+                    v_t_9 = (double)((((double)v_t_7) + ((double)v_t_8))); f_t_9 = f_t_7 || f_t_8;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_y.d[0];
+                    if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
+                    offset += at_0 * v_y.s[0];
+                    v_v_3 = v_y.p[offset]; f_v_3 = true;
+                }
+                {
+                    v_t_1 = (double)((((double)v_t) * ((double)v_v_3))); f_t_1 = f_t || f_v_3;
+                }
+                {
+                    v_t_10 = (double)((((double)v_t_9) * ((double)v_v_3))); f_t_10 = f_t_9 || f_v_3;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_ta_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
+                    offset += at_0 * v_ta_2.s[0];
+                    v_ta_2.p[offset] = (double)((v_t_10));
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_a_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                    offset += at_0 * v_a_2.s[0];
+                    v_a_2.p[offset] = (double)((v_t_1));
+                }
+                {
+                    const lifted_view<double, 1> move_0 = v_a_2;
+                    const lifted_view<double, 1> move_1 = v_ta_2;
+                    v_a_3 = move_0;
+                    v_ta_3 = move_1;
+                }
+            } else {
+                // jvp_loop_slot_updated_in_place.py:28  a[j] = np.cos(a[j]) + y[j]
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_a_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                    offset += at_0 * v_a_2.s[0];
+                    v_v_5 = v_a_2.p[offset]; f_v_5 = true;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_ta_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
+                    offset += at_0 * v_ta_2.s[0];
+                    v_v_10 = v_ta_2.p[offset]; f_v_10 = true;
+                }
+                {
+                    v_t_2 = (double)(cos(((double)v_v_5))); f_t_2 = true;
+                }
+                {
+                    v_t_12 = (double)(sin(((double)v_v_5))); f_t_12 = true;
+                }
+                {
+                    v_t_13 = (double)((((double)v_v_10) * ((double)v_t_12))); f_t_13 = f_v_10 || f_t_12;
+                }
+                {
+                    v_t_14 = (double)((-((double)v_t_13))); f_t_14 = f_t_13;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_y.d[0];
+                    if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
+                    offset += at_0 * v_y.s[0];
+                    v_v_6 = v_y.p[offset]; f_v_6 = true;
+                }
+                {
+                    v_t_3 = (double)((((double)v_t_2) + ((double)v_v_6))); f_t_3 = f_t_2 || f_v_6;
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_ta_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
+                    offset += at_0 * v_ta_2.s[0];
+                    v_ta_2.p[offset] = (double)((v_t_14));
+                }
+                {
+                    int64_t offset = 0;
+                    int64_t at_0 = v_j;
+                    if (at_0 < 0) at_0 += v_a_2.d[0];
+                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                    offset += at_0 * v_a_2.s[0];
+                    v_a_2.p[offset] = (double)((v_t_3));
+                }
+                {
+                    const lifted_view<double, 1> move_0 = v_a_2;
+                    const lifted_view<double, 1> move_1 = v_ta_2;
+                    v_a_3 = move_0;
+                    v_ta_3 = move_1;
                 }
             }
-            // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
             {
-                int64_t space[1] = {-1};
-                if (v_a_2.p && !lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
-                if (v_ta_2.p && !lifted_meet(space[0], v_ta_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_ta_2.d[0]);
-                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                const int64_t count = lifted_product(space, 1);
-                const double* arg_0 = v_a_2.p ? lifted_contiguous_data(v_a_2, st, &packed_4, &packed_4_bytes) : nullptr;
-                if (v_a_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const double* arg_1 = v_ta_2.p ? lifted_contiguous_data(v_ta_2, st, &packed_5, &packed_5_bytes) : nullptr;
-                if (v_ta_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                double acc_1[1] = {0};
-                double acc_2[1] = {0};
-                if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k1(count, space[0], arg_0, arg_1, acc_1, acc_2);
-                else branch_and_nested_loop_jvp_k1_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
-                v_s = (double)(double)(acc_1[0]); f_s = true;
-                v_s_2 = (double)(double)(acc_2[0]); f_s_2 = true;
-            }
-            {
-                v_t_4 = (double)((((double)v_s) * ((double)0.1))); f_t_4 = f_s || false;
-            }
-            {
-                v_t_15 = (double)((((double)v_s_2) * ((double)0.1))); f_t_15 = f_s_2 || false;
-            }
-            {
-                int64_t offset = 0;
-                int64_t at_0 = 0;
-                if (at_0 < 0) at_0 += v_a_2.d[0];
-                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_a_2.d[0]);
-                offset += at_0 * v_a_2.s[0];
-                v_v_8 = v_a_2.p[offset]; f_v_8 = true;
-            }
-            {
-                int64_t offset = 0;
-                int64_t at_0 = 0;
-                if (at_0 < 0) at_0 += v_ta_2.d[0];
-                if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_ta_2.d[0]);
-                offset += at_0 * v_ta_2.s[0];
-                v_v_11 = v_ta_2.p[offset]; f_v_11 = true;
-            }
-            {
-                v_t_5 = (double)((((double)v_v_8) + ((double)v_t_4))); f_t_5 = f_v_8 || f_t_4;
-            }
-            {
-                v_t_16 = (double)((((double)v_v_11) + ((double)v_t_15))); f_t_16 = f_v_11 || f_t_15;
-            }
-            {
-                int64_t offset = 0;
-                int64_t at_0 = 0;
-                if (at_0 < 0) at_0 += v_ta_2.d[0];
-                if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_ta_2.d[0]);
-                offset += at_0 * v_ta_2.s[0];
-                v_ta_2.p[offset] = (double)((v_t_16));
-            }
-            {
-                int64_t offset = 0;
-                int64_t at_0 = 0;
-                if (at_0 < 0) at_0 += v_a_2.d[0];
-                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_a_2.d[0]);
-                offset += at_0 * v_a_2.s[0];
-                v_a_2.p[offset] = (double)((v_t_5));
-            }
-            {
-                const lifted_view<double, 1> move_0 = v_a_2;
-                const lifted_view<double, 1> move_1 = v_ta_2;
-                v_a_1 = move_0;
-                v_ta_1 = move_1;
+                const lifted_view<double, 1> move_0 = v_a_3;
+                const lifted_view<double, 1> move_1 = v_ta_3;
+                v_a_2 = move_0;
+                v_ta_2 = move_1;
             }
         }
     }
-    // jvp_loop_slot_updated_in_place.py:30  return np.sum(a * a)
-    {
-        int64_t space[1] = {-1};
-        if (v_a_1.p && !lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
-        if (v_ta_1.p && !lifted_meet(space[0], v_ta_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_ta_1.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_a_1.p ? lifted_contiguous_data(v_a_1, st, &packed_6, &packed_6_bytes) : nullptr;
-        if (v_a_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_ta_1.p ? lifted_contiguous_data(v_ta_1, st, &packed_7, &packed_7_bytes) : nullptr;
-        if (v_ta_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        double acc_2[1] = {0};
-        if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k2(count, space[0], arg_0, arg_1, acc_1, acc_2);
-        else branch_and_nested_loop_jvp_k2_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
-        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
-        v_s_3 = (double)(double)(acc_2[0]); f_s_3 = true;
-    }
-    io[9] = lifted_store_scalar_f(v_s_1); io[10] = f_s_1;
-    io[11] = lifted_store_scalar_f(v_s_3); io[12] = f_s_3;
-    lifted_finish(state, io + 13);
+    lifted_store_view(io + 11, v_a_2);
+    lifted_store_view(io + 14, v_ta_2);
+    lifted_finish(state, io + 17);
     return 0;
 }
 

@@ -112,11 +112,12 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // that has that axis steps 1 along it, and chunks never cross a row: a chunk's lanes share their other coordinates
 // (worked out once per chunk) and lane `lane` reads an operand at a base plus `lane` (a contiguous vector load;
 // one without the axis, a broadcast) where each lane unravelled its index and gathered through strides. With
-// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of 8 or 16
-// lanes gain (2x to 6x for `a * e` and `t[:, None] * e`), but a row of 12 or 20 pays a chunk's setup and a
-// remainder loop per row, which a power's squaring steps repeat, so such kernels walk rows of 16 and more
-// (`shortest`; python -m benchmarks.c_row_walk)
-#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= 32 || ((length) >= (shortest) && (length) % 8 == 0))
+// false, LIFTED_FOR's chunks of one row of all n elements, and every lane unravels its index. Rows of `shortest`
+// lanes and more walk, whole vectors or not: rows of 9 to 20 (`a * e`, `t[:, None] * e`) took 0.51-0.59 and
+// 0.17-0.24 of the unravelling loop's time (Sapphire Rapids; rows of 8k alone walked before, GradBench gmm's
+// (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
+// loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c_row_walk)
+#define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
@@ -489,34 +490,6 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // safe_log_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double x = x_data[i];
-            // vmap_masked_control_flow.py:7  if np.sum(x) > t:
-            LIFTED_AT(s_acc) += x;
-        }
-    }
-    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-LIFTED_KERNEL void safe_log_k0(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_RUN(safe_log_k0_body, (n, d0, x_data, s_acc_out));
-}
-
-// safe_log_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_k1_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ x_data,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -536,39 +509,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_k1_bod
 }
 
 
-LIFTED_KERNEL void safe_log_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void safe_log_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(safe_log_k1_body, (n, d0, x_data, s_1_acc_out));
-}
-
-// halve_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_k0_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double y = y_data[i];
-            // vmap_masked_control_flow.py:16  v = x * np.sum(y)
-            LIFTED_AT(s_acc) += y;
-        }
-    }
-    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-LIFTED_KERNEL void halve_k0(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_RUN(halve_k0_body, (n, d0, y_data, s_acc_out));
+    LIFTED_RUN(safe_log_k0_body, (n, d0, x_data, s_1_acc_out));
 }
 
 // safe_log_batched_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -775,34 +720,6 @@ LIFTED_KERNEL void safe_log_batched_k3(const int64_t n, const int64_t d0,
 
 // halve_batched_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k0_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double y = y_data[i];
-            // vmap_masked_control_flow.py:16  v = x * np.sum(y)
-            LIFTED_AT(s_acc) += y;
-        }
-    }
-    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
-    const double* __restrict__ y_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_RUN(halve_batched_k0_body, (n, d0, y_data, s_acc_out));
-}
-
-// halve_batched_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double s,
     const int64_t* __restrict__ steps_data,
@@ -835,18 +752,18 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k
 }
 
 
-LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double s,
     const int64_t* __restrict__ steps_data,
     double* __restrict__ v_out,
     bool* __restrict__ mask_2_out)
 {
-    LIFTED_RUN(halve_batched_k1_body, (n, d0, x_data, s, steps_data, v_out, mask_2_out));
+    LIFTED_RUN(halve_batched_k0_body, (n, d0, x_data, s, steps_data, v_out, mask_2_out));
 }
 
-// halve_batched_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k2_body(const int64_t n, const int64_t d0,
+// halve_batched_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k1_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ active_data,
     const double* __restrict__ v_1_data,
     const double v_2,
@@ -895,7 +812,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k
 }
 
 
-LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
     const bool* __restrict__ active_data,
     const double* __restrict__ v_1_data,
     const double v_2,
@@ -906,7 +823,7 @@ LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
     int64_t* __restrict__ steps_3_out,
     bool* __restrict__ active_1_out)
 {
-    LIFTED_RUN(halve_batched_k2_body, (n, d0, active_data, v_1_data, v_2, steps_1_data, v_3, t_3, v_6_out, steps_3_out, active_1_out));
+    LIFTED_RUN(halve_batched_k1_body, (n, d0, active_data, v_1_data, v_2, steps_1_data, v_3, t_3, v_6_out, steps_3_out, active_1_out));
 }
 
 // partial_sum_batched_k0: 1-d index space of n elements
@@ -1648,7 +1565,10 @@ static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const 
     for (int r = 0; r < R; ++r) {
         T row[2 * LIFTED_TILE_BYTES / sizeof(T)];
         memcpy(row, &sums[r][0], LIFTED_TILE_BYTES); memcpy(row + L, &sums[r][1], LIFTED_TILE_BYTES);
-        for (int64_t j = 0; j < columns; ++j) out[r * os0 + j] = row[j];
+        int64_t j = 0;  // (a row of 9 to 15 columns: one vector store, then scalars; a loop of all of them
+        // compiled to a memmove call per row, 10 % of gmm's Jacobian at d = 10)
+        if (columns >= L) { memcpy(out + r * os0, &sums[r][0], LIFTED_TILE_BYTES); j = L; }
+        for (; j < columns; ++j) out[r * os0 + j] = row[j];
     }
 }
 // the packed panels of b, the thread's own (grown as needed, kept for the next product as BLAS keeps its buffers)
@@ -1687,6 +1607,13 @@ template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lif
                                    add);
     }
 }
+// every element of a packed row zero (NaN is not)
+template <class T> static inline bool lifted_tile_zero_row(const T* row, int64_t width)
+{
+    int nonzero = 0;
+    _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
+    return !nonzero;
+}
 // out = a @ b, or out += a @ b with `add` (one pass over the terms: see above); false when the panels' memory
 // could not be had (the caller goes on with BLAS, which writes all of out)
 template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
@@ -1701,7 +1628,6 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
     for (int64_t panel = 0; panel < panels; ++panel) {
         T* to = packed + panel * width * k;
         const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
-        int64_t first = k, last = 0;
         for (int64_t q = 0; q < k; ++q) {
             const T* from = b.p + q * b.s[0] + c0 * b.s[1];
             T* row = to + q * width;
@@ -1710,10 +1636,14 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
             } else {
                 for (int64_t j = 0; j < width; ++j) row[j] = j < columns ? from[j * b.s[1]] : (T)0;
             }
-            int nonzero = 0;  // (NaN is nonzero)
-            _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
-            if (nonzero) { if (first == k) first = q; last = q + 1; }
         }
+        // the first and last rows that hold a nonzero (NaN is nonzero), read from both ends: a dense panel tests
+        // two rows, where a test of every row as it was packed (reading back its scalar stores) took half of the
+        // packing's time in gmm's 10 x 1000 @ 1000 x 10 adjoint products
+        int64_t first = 0, last = k;
+        while (first < k && lifted_tile_zero_row(to + first * width, width)) ++first;
+        while (last > first && lifted_tile_zero_row(to + (last - 1) * width, width)) --last;
+        if (first == k) last = 0;
         rows[2 * panel] = first; rows[2 * panel + 1] = last;
         skips |= first > 0 || last < k;
     }
@@ -2014,75 +1944,10 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
-// safe_log_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int safe_log_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 7);
-    lifted_loop_state* st = &state;
-    bool v_mask = 0; bool f_mask = false;
-    double v_s = 0; bool f_s = false;
-    double v_s_1 = 0; bool f_s_1 = false;
-    double v_s_2 = 0; bool f_s_2 = false;
-    double v_s_3 = 0; bool f_s_3 = false;
-    double v_t = 0; bool f_t = false;
-    lifted_view<double, 1> v_x = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
-    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    v_t = (double)lifted_load_scalar_f(io[3]); f_t = io[4] != 0;
-    // vmap_masked_control_flow.py:7  if np.sum(x) > t:
-    {
-        int64_t space[1] = {-1};
-        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) safe_log_k0(count, space[0], arg_0, acc_1);
-        else safe_log_k0_body<false>(count, space[0], arg_0, acc_1);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
-    }
-    {
-        v_mask = (bool)((((double)v_s) > ((double)v_t))); f_mask = f_s || f_t;
-    }
-    if (v_mask) {
-        // vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
-        {
-            int64_t space[1] = {-1};
-            if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-            for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-            const int64_t count = lifted_product(space, 1);
-            const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
-            if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-            double acc_1[1] = {0};
-            if (count >= lifted_parallel_min) safe_log_k1(count, space[0], arg_0, acc_1);
-            else safe_log_k1_body<false>(count, space[0], arg_0, acc_1);
-            v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
-        }
-        {
-            const double move_0 = (double)v_s_1; const bool move_f0 = f_s_1;
-            v_s_3 = move_0; f_s_3 = move_f0;
-        }
-    } else {
-        // vmap_masked_control_flow.py:10  s = -t
-        {
-            v_s_2 = (double)((-((double)v_t))); f_s_2 = f_t;
-        }
-        {
-            const double move_0 = (double)v_s_2; const bool move_f0 = f_s_2;
-            v_s_3 = move_0; f_s_3 = move_f0;
-        }
-    }
-    io[5] = lifted_store_scalar_f(v_s_3); io[6] = f_s_3;
-    lifted_finish(state, io + 7);
-    return 0;
-}
-
 // halve_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int halve_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 9);
+    lifted_loop_state state; lifted_start(state, alloc, io + 11);
     lifted_loop_state* st = &state;
     bool v_mask = 0; bool f_mask = false;
     bool v_mask_1 = 0; bool f_mask_1 = false;
@@ -2098,22 +1963,10 @@ extern "C" int halve_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_v_3 = 0; bool f_v_3 = false;
     double v_x = 0; bool f_x = false;
     lifted_view<double, 1> v_y = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    if (!lifted_load_input(v_y, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    v_x = (double)lifted_load_scalar_f(io[3]); f_x = io[4] != 0;
+    v_x = (double)lifted_load_scalar_f(io[0]); f_x = io[1] != 0;
+    v_s = (double)lifted_load_scalar_f(io[2]); f_s = io[3] != 0;
+    if (!lifted_load_input(v_y, io + 4)) return lifted_fail(st, 16, 0, 0, 0);
     // vmap_masked_control_flow.py:16  v = x * np.sum(y)
-    {
-        int64_t space[1] = {-1};
-        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) halve_k0(count, space[0], arg_0, acc_1);
-        else halve_k0_body<false>(count, space[0], arg_0, acc_1);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
-    }
     {
         v_v = (double)((((double)v_x) * ((double)v_s))); f_v = f_x || f_s;
     }
@@ -2168,9 +2021,9 @@ extern "C" int halve_block0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[5] = lifted_store_scalar_f(v_v_1); io[6] = f_v_1;
-    io[7] = lifted_store_scalar_i(v_steps); io[8] = f_steps;
-    lifted_finish(state, io + 9);
+    io[7] = lifted_store_scalar_f(v_v_1); io[8] = f_v_1;
+    io[9] = lifted_store_scalar_i(v_steps); io[10] = f_steps;
+    lifted_finish(state, io + 11);
     return 0;
 }
 
@@ -2288,84 +2141,6 @@ extern "C" int safe_log_batched_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_store_view(io + 10, v_other);
     lifted_store_view(io + 13, v_zero);
     lifted_finish(state, io + 16);
-    return 0;
-}
-
-// halve_batched_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int halve_batched_block0(int64_t* io, lifted_alloc_fn alloc)
-{
-    lifted_loop_state state; lifted_start(state, alloc, io + 15);
-    lifted_loop_state* st = &state;
-    int64_t v_B = 0; bool f_B = false;
-    lifted_view<int64_t, 1> v_b = {};
-    lifted_view<bool, 1> v_mask_2 = {};
-    double v_s = 0; bool f_s = false;
-    lifted_view<int64_t, 1> v_steps = {};
-    lifted_view<double, 1> v_v = {};
-    lifted_view<double, 1> v_x = {};
-    lifted_view<double, 1> v_y = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_y, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
-    v_B = v_x.d[0]; f_B = false;
-    // vmap_masked_control_flow.py:16  v = x * np.sum(y)
-    {
-        int64_t space[1] = {-1};
-        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) halve_batched_k0(count, space[0], arg_0, acc_1);
-        else halve_batched_k0_body<false>(count, space[0], arg_0, acc_1);
-        v_s = (double)(double)(acc_1[0]); f_s = true;
-    }
-    // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-    {
-        const int64_t dims[1] = {(int64_t)v_B};
-        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        lifted_view<int64_t, 1> whole;
-        const int64_t ones[1] = {1};
-        if (!lifted_alloc_view(whole, ones, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        whole.p[0] = (int64_t)(0);
-        for (int k = 0; k < 1; ++k) { whole.d[k] = dims[k]; whole.s[k] = 0; }
-        v_b = whole;
-    }
-    {
-        if (!lifted_alloc_view(v_steps, v_b.d, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_copy(v_steps, v_b);
-    }
-    // vmap_masked_control_flow.py:16  v = x * np.sum(y)
-    {
-        int64_t space[1] = {-1};
-        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-        if (v_steps.p && !lifted_meet(space[0], v_steps.d[0])) return lifted_fail(st, 3, 0, space[0], v_steps.d[0]);
-        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes) : nullptr;
-        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t* arg_2 = v_steps.p ? lifted_contiguous_data(v_steps, st, &packed_5, &packed_5_bytes) : nullptr;
-        if (v_steps.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<bool, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) halve_batched_k1(count, space[0], arg_0, (double)v_s, arg_2, out_1.p, out_2.p);
-        else halve_batched_k1_body<false>(count, space[0], arg_0, (double)v_s, arg_2, out_1.p, out_2.p);
-        v_v = out_1;
-        v_mask_2 = out_2;
-    }
-    lifted_store_view(io + 6, v_steps);
-    lifted_store_view(io + 9, v_v);
-    lifted_store_view(io + 12, v_mask_2);
-    lifted_finish(state, io + 15);
     return 0;
 }
 

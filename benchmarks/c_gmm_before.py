@@ -1,0 +1,66 @@
+"""`python -m benchmarks.c_gmm_before TREE [SIZE ...]`: GradBench gmm's `objective` and `jacobian` on the C target
+as this tree and the checkout TREE emit them (SIZE as `d_k_n`; by default d = 10, 20 x k = 10, 25, 50 and a few
+others, n = 1000): both modules loaded in this process (`c_backend.build_before`), checked to give the same bits,
+timed interleaved in CPU time (fastest of the samples, one thread), so a change to the emitter or its prelude is
+measured before and after under the same load."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+
+from .threads import configure_threads
+
+SIZES = ["2_25_1000", "10_10_1000", "10_25_1000", "10_50_1000", "20_10_1000", "20_25_1000", "20_50_1000",
+         "32_25_1000", "64_5_1000"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        raise SystemExit("usage: python -m benchmarks.c_gmm_before TREE [d_k_n ...]")
+    configure_threads(1)
+    import numpy as np
+
+    from lifted.loader import import_path
+    from lifted.transpiler.backends.c import transpile_c
+
+    from .c_backend import build_before
+    from .gradbench import gmm
+    from .workloads import gmm as workload
+
+    folder = Path(tempfile.mkdtemp())
+    out = transpile_c(gmm.SOURCE, "bench_gmm.py")
+    (folder / "bench_gmm.cu").write_text(out.kernels)
+    (folder / "bench_gmm.py").write_text(out.host)
+    after = import_path(folder / "bench_gmm.py")
+    before = build_before(types.SimpleNamespace(name="gmm", module=types.SimpleNamespace(LIFTED=gmm.SOURCE)),
+                          Path(args[0]), folder)
+    rng = np.random.default_rng(0)
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for size in args[1:] or SIZES:
+        d, k, n = (int(part) for part in size.split("_"))
+        inputs = workload.inputs({"d": d, "k": k, "n": n}, rng)
+        for name in ("objective", "jacobian"):
+            new, old = getattr(after, name), getattr(before, name)
+            for x, y in zip(np.atleast_1d(new(*inputs)) if name == "objective" else new(*inputs),
+                            np.atleast_1d(old(*inputs)) if name == "objective" else old(*inputs)):
+                assert np.array_equal(x, y), f"{size} {name}: not the same bits"
+            fastest = {"before": float("inf"), "after": float("inf")}
+            for _ in range(20):
+                for label, function in (("before", old), ("after", new)):
+                    start = time.thread_time()
+                    function(*inputs)
+                    fastest[label] = min(fastest[label], time.thread_time() - start)
+            b, a = fastest["before"], fastest["after"]
+            print(f"gmm {size:<11} {name:<9} before {b * 1e3:7.3f} ms  after {a * 1e3:7.3f} ms  after/before "
+                  f"{a / b:.2f}", flush=True)
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
