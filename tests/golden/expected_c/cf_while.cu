@@ -490,6 +490,34 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // halve_until_small_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // cf_while.py:7  v = x * np.sum(y)
+            LIFTED_AT(s_acc) += y;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+LIFTED_KERNEL void halve_until_small_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(halve_until_small_k0_body, (n, d0, y_data, s_acc_out));
+}
+
+// halve_until_small_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -509,15 +537,43 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_sma
 }
 
 
-LIFTED_KERNEL void halve_until_small_k0(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void halve_until_small_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(halve_until_small_k0_body, (n, d0, y_data, s_1_acc_out));
+    LIFTED_RUN(halve_until_small_k1_body, (n, d0, y_data, s_1_acc_out));
 }
 
 // halve_until_small_grad_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // cf_while.py:7  v = x * np.sum(y)
+            LIFTED_AT(s_acc) += y;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+LIFTED_KERNEL void halve_until_small_grad_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(halve_until_small_grad_k0_body, (n, d0, y_data, s_acc_out));
+}
+
+// halve_until_small_grad_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double v_1,
     double* __restrict__ s_1_acc_out,
@@ -549,17 +605,17 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_sma
 }
 
 
-LIFTED_KERNEL void halve_until_small_grad_k0(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void halve_until_small_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double v_1,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ dy_1_out)
 {
-    LIFTED_RUN(halve_until_small_grad_k0_body, (n, d0, y_data, v_1, s_1_acc_out, dy_1_out));
+    LIFTED_RUN(halve_until_small_grad_k1_body, (n, d0, y_data, v_1, s_1_acc_out, dy_1_out));
 }
 
-// halve_until_small_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_grad_k1_body(const int64_t n, const int64_t d0,
+// halve_until_small_grad_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_data,
     const double t_6,
     double* __restrict__ dy_2_1_out)
@@ -583,12 +639,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_sma
 }
 
 
-LIFTED_KERNEL void halve_until_small_grad_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void halve_until_small_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_data,
     const double t_6,
     double* __restrict__ dy_2_1_out)
 {
-    LIFTED_RUN(halve_until_small_grad_k1_body, (n, d0, dy_2_data, t_6, dy_2_1_out));
+    LIFTED_RUN(halve_until_small_grad_k2_body, (n, d0, dy_2_data, t_6, dy_2_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1549,7 +1605,7 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // halve_until_small_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int halve_until_small_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 9);
+    lifted_loop_state state; lifted_start(state, alloc, io + 7);
     lifted_loop_state* st = &state;
     bool v_mask = 0; bool f_mask = false;
     bool v_mask_1 = 0; bool f_mask_1 = false;
@@ -1568,10 +1624,22 @@ extern "C" int halve_until_small_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_x = 0; bool f_x = false;
     lifted_view<double, 1> v_y = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    v_x = (double)lifted_load_scalar_f(io[0]); f_x = io[1] != 0;
-    v_s = (double)lifted_load_scalar_f(io[2]); f_s = io[3] != 0;
-    if (!lifted_load_input(v_y, io + 4)) return lifted_fail(st, 16, 0, 0, 0);
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    if (!lifted_load_input(v_y, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_x = (double)lifted_load_scalar_f(io[3]); f_x = io[4] != 0;
     // cf_while.py:7  v = x * np.sum(y)
+    {
+        int64_t space[1] = {-1};
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) halve_until_small_k0(count, space[0], arg_0, acc_1);
+        else halve_until_small_k0_body<false>(count, space[0], arg_0, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
     {
         v_v = (double)((((double)v_x) * ((double)v_s))); f_v = f_x || f_s;
     }
@@ -1632,25 +1700,25 @@ extern "C" int halve_until_small_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
         if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) halve_until_small_k0(count, space[0], arg_0, acc_1);
-        else halve_until_small_k0_body<false>(count, space[0], arg_0, acc_1);
+        if (count >= lifted_parallel_min) halve_until_small_k1(count, space[0], arg_0, acc_1);
+        else halve_until_small_k1_body<false>(count, space[0], arg_0, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
         v_t_3 = (double)((((double)v_v_1) * ((double)v_s_1))); f_t_3 = f_v_1 || f_s_1;
     }
-    io[7] = lifted_store_scalar_f(v_t_3); io[8] = f_t_3;
-    lifted_finish(state, io + 9);
+    io[5] = lifted_store_scalar_f(v_t_3); io[6] = f_t_3;
+    lifted_finish(state, io + 7);
     return 0;
 }
 
 // halve_until_small_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 12);
+    lifted_loop_state state; lifted_start(state, alloc, io + 10);
     lifted_loop_state* st = &state;
     double v_dv_1 = 0; bool f_dv_1 = false;
     double v_dv_2 = 0; bool f_dv_2 = false;
@@ -1676,13 +1744,25 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_x = 0; bool f_x = false;
     lifted_view<double, 1> v_y = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    v_x = (double)lifted_load_scalar_f(io[0]); f_x = io[1] != 0;
-    v_s = (double)lifted_load_scalar_f(io[2]); f_s = io[3] != 0;
-    if (!lifted_load_input(v_y, io + 4)) return lifted_fail(st, 16, 0, 0, 0);
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    if (!lifted_load_input(v_y, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_x = (double)lifted_load_scalar_f(io[3]); f_x = io[4] != 0;
     // cf_while.py:7  v = x * np.sum(y)
+    {
+        int64_t space[1] = {-1};
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) halve_until_small_grad_k0(count, space[0], arg_0, acc_1);
+        else halve_until_small_grad_k0_body<false>(count, space[0], arg_0, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
     {
         v_v = (double)((((double)v_x) * ((double)v_s))); f_v = f_x || f_s;
     }
@@ -1751,13 +1831,13 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_2, &packed_2_bytes) : nullptr;
         if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) halve_until_small_grad_k0(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
-        else halve_until_small_grad_k0_body<false>(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
+        if (!lifted_alloc_view(out_2, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) halve_until_small_grad_k1(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
+        else halve_until_small_grad_k1_body<false>(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         v_dy_1 = out_2;
     }
@@ -1806,17 +1886,17 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_3, &packed_3_bytes) : nullptr;
+        const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_4, &packed_4_bytes) : nullptr;
         if (v_dy_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) halve_until_small_grad_k1(count, space[0], arg_0, (double)v_t_6, out_1.p);
-        else halve_until_small_grad_k1_body<false>(count, space[0], arg_0, (double)v_t_6, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) halve_until_small_grad_k2(count, space[0], arg_0, (double)v_t_6, out_1.p);
+        else halve_until_small_grad_k2_body<false>(count, space[0], arg_0, (double)v_t_6, out_1.p);
         v_dy_2 = out_1;
     }
-    io[7] = lifted_store_scalar_f(v_dx); io[8] = f_dx;
-    lifted_store_view(io + 9, v_dy_2);
-    lifted_finish(state, io + 12);
+    io[5] = lifted_store_scalar_f(v_dx); io[6] = f_dx;
+    lifted_store_view(io + 7, v_dy_2);
+    lifted_finish(state, io + 10);
     return 0;
 }
 #endif

@@ -14,10 +14,12 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "halve_until_small_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
-    "halve_until_small_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "halve_until_small_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "halve_until_small_block0": {'loop': True, 'inputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 17, 'memory': 9},
-    "halve_until_small_grad_block0": {'loop': True, 'inputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 20, 'memory': 12},
+    "halve_until_small_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "halve_until_small_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "halve_until_small_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "halve_until_small_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "halve_until_small_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
+    "halve_until_small_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 18, 'memory': 10},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cf_while.cu"), _KERNELS)
 
@@ -89,8 +91,8 @@ def _arg_spec(name, note):
 def halve_until_small(x: "f64[]", y: "f64[n]"):
     _check_args('halve_until_small', x, y)
     # cf_while.py:7  v = x * np.sum(y)
-    t_3 = _kernels.halve_until_small_block0(x, np.sum(y), y)
-    del x, y
+    t_3 = _kernels.halve_until_small_block0(y, x)
+    del y, x
     return t_3
 
 
@@ -98,6 +100,6 @@ def halve_until_small_grad(x: "f64[]", y: "f64[n]"):
     _check_args('halve_until_small_grad', x, y)
     x = np.float64(x)
     # cf_while.py:7  v = x * np.sum(y)
-    dx, dy_2 = _kernels.halve_until_small_grad_block0(x, np.sum(y), y)
-    del x, y
+    dx, dy_2 = _kernels.halve_until_small_grad_block0(y, x)
+    del y, x
     return (dx, dy_2)

@@ -731,7 +731,65 @@ LIFTED_KERNEL void torque_k3(const int64_t n, const int64_t d0,
 }
 
 // torque_k4: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_10_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double t_10 = t_10_data[i];
+            // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
+            LIFTED_AT(s_acc) += t_10;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+LIFTED_KERNEL void torque_k4(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_10_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(torque_k4_body, (n, d0, d1, t_10_data, s_acc_out));
+}
+
+// torque_k5: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_11_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double t_11 = t_11_data[i];
+            // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
+            LIFTED_AT(s_1_acc) += t_11;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
+
+LIFTED_KERNEL void torque_k5(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_11_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(torque_k5_body, (n, d0, d1, t_11_data, s_1_acc_out));
+}
+
+// torque_k6: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ turned_data, const int64_t turned_s0, const int64_t turned_s1,
     const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1,
     double* __restrict__ s_2_acc_out)
@@ -758,20 +816,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void torque_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void torque_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ turned_data, const int64_t turned_s0, const int64_t turned_s1,
     const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_WALK(torque_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && turned_s1 == 1 && v_7_s1 == 1, (n, d0, d1, turned_data, turned_s0, turned_s1, v_7_data, v_7_s0, v_7_s1, s_2_acc_out));
+    LIFTED_BY_ROW_WALK(torque_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && turned_s1 == 1 && v_7_s1 == 1, (n, d0, d1, turned_data, turned_s0, turned_s1, v_7_data, v_7_s0, v_7_s1, s_2_acc_out));
 }
 
-LIFTED_KERNEL void torque_k4(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void torque_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ turned_data, const int64_t turned_s0, const int64_t turned_s1,
     const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(torque_k4_body, (n, d0, d1, turned_data, turned_s0, turned_s1, v_7_data, v_7_s0, v_7_s1, s_2_acc_out));
+    LIFTED_RUN(torque_k6_body, (n, d0, d1, turned_data, turned_s0, turned_s1, v_7_data, v_7_s0, v_7_s1, s_2_acc_out));
 }
 
 // torque_grad_k0: 1-d index space of n elements
@@ -2609,6 +2667,174 @@ extern "C" int torque_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_store_view(io + 33, v_v_11);
     lifted_store_view(io + 36, v_c_1);
     lifted_finish(state, io + 41);
+    return 0;
+}
+
+// torque_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int torque_block1(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 28);
+    lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_r_1 = {};
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
+    lifted_view<double, 2> v_t_10 = {};
+    lifted_view<double, 2> v_t_11 = {};
+    double v_t_12 = 0; bool f_t_12 = false;
+    double v_t_14 = 0; bool f_t_14 = false;
+    lifted_view<double, 1> v_t_15 = {};
+    lifted_view<double, 1> v_t_16 = {};
+    lifted_view<double, 1> v_t_17 = {};
+    lifted_view<double, 1> v_t_18 = {};
+    lifted_view<double, 1> v_t_19 = {};
+    lifted_view<double, 1> v_t_20 = {};
+    lifted_view<double, 1> v_t_21 = {};
+    lifted_view<double, 2> v_turned = {};
+    lifted_view<double, 1> v_v_10 = {};
+    lifted_view<double, 1> v_v_11 = {};
+    lifted_view<double, 1> v_v_7 = {};
+    lifted_view<double, 1> v_v_8 = {};
+    lifted_view<double, 1> v_v_9 = {};
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
+    if (!lifted_load_input(v_r_1, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_15, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_16, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_17, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_8, io + 14)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_9, io + 17)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_10, io + 20)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v_11, io + 23)) return lifted_fail(st, 16, 0, 0, 0);
+    // cross_pad_rot90_composed.py:9  turned = np.rot90(np.append(m, m[:1], axis=0))
+    {
+        lifted_view<double, 2> view;
+        view.p = v_r_1.p;
+        view.d[0] = v_r_1.d[1]; view.s[0] = v_r_1.s[1];
+        view.d[1] = v_r_1.d[0]; view.s[1] = v_r_1.s[0];
+        v_turned = view;
+    }
+    // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = v_t_15.d[0];
+        dims[1] = 3;
+        for (int k = 0; k < 1; ++k) if (v_t_16.d[k] != v_t_15.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_t_17.d[k] != v_t_15.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_15); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_16); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_17); }
+        v_t_10 = whole;
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_v_8.p && !lifted_meet(space[0], v_v_8.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_8.d[0]);
+        if (v_v_9.p && !lifted_meet(space[0], v_v_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_9.d[0]);
+        if (v_v_10.p && !lifted_meet(space[0], v_v_10.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_10.d[0]);
+        if (v_v_11.p && !lifted_meet(space[0], v_v_11.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_11.d[0]);
+        if (space[0] < 0) space[0] = 3;
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_3;
+        if (!lifted_alloc_view(out_3, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_4;
+        if (!lifted_alloc_view(out_4, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) torque_k3(count, space[0], v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_11.p, (v_v_11.d[0] == 1 ? 0 : v_v_11.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
+        else torque_k3_body<false>(count, space[0], v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_11.p, (v_v_11.d[0] == 1 ? 0 : v_v_11.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
+        v_t_18 = out_1;
+        v_t_19 = out_2;
+        v_t_20 = out_3;
+        v_t_21 = out_4;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_t_10.p && !lifted_meet(space[0], v_t_10.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_10.d[0]);
+        if (v_t_10.p && !lifted_meet(space[1], v_t_10.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_10.d[1]);
+        if (space[1] < 0) space[1] = 3;
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_t_10.p ? lifted_contiguous_data(v_t_10, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_t_10.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) torque_k4(count, space[0], space[1], arg_0, acc_1);
+        else torque_k4_body<false>(count, space[0], space[1], arg_0, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
+    {
+        lifted_view<double, 2> whole;
+        int64_t dims[2];
+        dims[0] = v_t_18.d[0];
+        dims[1] = 4;
+        for (int k = 0; k < 1; ++k) if (v_t_19.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_t_20.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_t_21.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_18); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_19); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_20); }
+        { lifted_view<double, 1> piece; piece.p = whole.p + 3 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_21); }
+        v_t_11 = whole;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_t_11.p && !lifted_meet(space[0], v_t_11.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_11.d[0]);
+        if (v_t_11.p && !lifted_meet(space[1], v_t_11.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_11.d[1]);
+        if (space[0] < 0) space[0] = 3;
+        if (space[1] < 0) space[1] = 4;
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_t_11.p ? lifted_contiguous_data(v_t_11, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_t_11.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) torque_k5(count, space[0], space[1], arg_0, acc_1);
+        else torque_k5_body<false>(count, space[0], space[1], arg_0, acc_1);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+    }
+    {
+        v_t_12 = (double)((((double)v_s) + ((double)v_s_1))); f_t_12 = f_s || f_s_1;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_0 = 0;
+        if (at_0 < 0) at_0 += v_turned.d[0];
+        if (at_0 < 0 || at_0 >= v_turned.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_turned.d[0]);
+        offset += at_0 * v_turned.s[0];
+        view.p = v_turned.p + offset;
+        view.d[0] = v_turned.d[1]; view.s[0] = v_turned.s[1];
+        v_v_7 = view;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_turned.p && !lifted_meet(space[0], v_turned.d[0])) return lifted_fail(st, 3, 0, space[0], v_turned.d[0]);
+        if (v_turned.p && !lifted_meet(space[1], v_turned.d[1])) return lifted_fail(st, 3, 1, space[1], v_turned.d[1]);
+        if (v_v_7.p && !lifted_meet(space[1], v_v_7.d[0])) return lifted_fail(st, 3, 1, space[1], v_v_7.d[0]);
+        if (space[0] < 0) space[0] = 3;
+        if (space[1] < 0) space[1] = 3;
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) torque_k6(count, space[0], space[1], v_turned.p, (v_turned.d[0] == 1 ? 0 : v_turned.s[0]), (v_turned.d[1] == 1 ? 0 : v_turned.s[1]), v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), acc_1);
+        else torque_k6_body<false>(count, space[0], space[1], v_turned.p, (v_turned.d[0] == 1 ? 0 : v_turned.s[0]), (v_turned.d[1] == 1 ? 0 : v_turned.s[1]), v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), acc_1);
+        v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
+    }
+    {
+        v_t_14 = (double)((((double)v_t_12) + ((double)v_s_2))); f_t_14 = f_t_12 || f_s_2;
+    }
+    io[26] = lifted_store_scalar_f(v_t_14); io[27] = f_t_14;
+    lifted_finish(state, io + 28);
     return 0;
 }
 

@@ -17,7 +17,9 @@ _KERNELS = {
     "torque_k1": {'rank': 2, 'params': [('array', 'f64', ('shift', 'S'), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('const', 3), ('const', 3)])], 'static': (3, 3)},
     "torque_k2": {'rank': 2, 'params': [('array', 'f64', ('shift', 'S'), True), ('array', 'f64', (1, 'S'), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('const', 3), ('const', 3)])], 'static': (3, 3)},
     "torque_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (3,)},
-    "torque_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 3)},
+    "torque_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, 3)},
+    "torque_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 4)},
+    "torque_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 3)},
     "torque_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "torque_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('shift', 'S'), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('const', 3), ('const', 3)])], 'static': (3, 3)},
     "torque_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('shift', 'S'), True), ('array', 'f64', (1, 'S'), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('const', 3), ('const', 3)])], 'static': (3, 3)},
@@ -30,6 +32,7 @@ _KERNELS = {
     "torque_grad_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "torque_grad_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "torque_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 2)], 'io': 49, 'memory': 41},
+    "torque_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 36, 'memory': 28},
     "torque_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 2)], 'io': 66, 'memory': 58},
     "torque_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 1), ('array', 'f64', 2)], 'io': 53, 'memory': 45},
     "torque_grad_block2": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 81, 'memory': 73},
@@ -107,14 +110,11 @@ def torque(r: "f64[n,3]", f: "f64[3,n]", m: "f64[2,3]"):
     t_15, t_16, t_17, v_8, v_9, v_10, v_11, c_1 = _kernels.torque_block0(r, f, m)
     del r, f, m
     # cross_pad_rot90_composed.py:9  turned = np.rot90(np.append(m, m[:1], axis=0))
-    turned = np.transpose(np.flip(c_1, axis=1), axes=(1, 0))
+    r_1 = np.flip(c_1, axis=1)
     del c_1
-    # cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
-    t_18, t_19, t_20, t_21 = _kernels.torque_k3(v_8, v_9, v_10, v_11)
-    del v_8, v_9, v_10, v_11
-    s_2 = _kernels.torque_k4(turned, turned[0])
-    del turned
-    return np.sum(np.stack((t_15, t_16, t_17), axis=-1)) + np.sum(np.stack((t_18, t_19, t_20, t_21), axis=-1)) + s_2
+    t_14 = _kernels.torque_block1(r_1, t_15, t_16, t_17, v_8, v_9, v_10, v_11)
+    del r_1, t_15, t_16, t_17, v_8, v_9, v_10, v_11
+    return t_14
 
 
 def torque_grad(r: "f64[n,3]", f: "f64[3,n]", m: "f64[2,3]"):

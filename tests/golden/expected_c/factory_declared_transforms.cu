@@ -686,8 +686,64 @@ LIFTED_KERNEL void objective_k0(const int64_t n, const int64_t d0,
     LIFTED_RUN(objective_k0_body, (n, d0, v_data, e_out));
 }
 
-// objective_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// objective_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_2 = v_2_data[i];
+            // factory_declared_transforms.py:16  total = total + m * n * np.sum(params[half:])
+            LIFTED_AT(s_acc) += v_2;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+LIFTED_KERNEL void objective_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(objective_k1_body, (n, d0, v_2_data, s_acc_out));
+}
+
+// objective_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_3_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_3 = v_3_data[i];
+            // factory_declared_transforms.py:16  total = total + m * n * np.sum(params[half:])
+            LIFTED_AT(s_1_acc) += v_3;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
+
+LIFTED_KERNEL void objective_k2(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_3_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(objective_k2_body, (n, d0, v_3_data, s_1_acc_out));
+}
+
+// objective_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ draws_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -712,22 +768,22 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 }
 
 // the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
-template <bool lifted_team> LIFTED_DEVICE void objective_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_DEVICE void objective_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ draws_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(objective_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, draws_data, s_2_acc_out));
+    LIFTED_BY_ROW_LENGTH(objective_k3_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, draws_data, s_2_acc_out));
 }
 
-LIFTED_KERNEL void objective_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_KERNEL void objective_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ draws_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(objective_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, draws_data, s_2_acc_out));
+    LIFTED_RUN(objective_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, draws_data, s_2_acc_out));
 }
 
-// objective_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k2_body(const int64_t n, const int64_t d0,
+// objective_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_2_data,
     double* __restrict__ s_3_acc_out)
 {
@@ -749,11 +805,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k2_bo
 }
 
 
-LIFTED_KERNEL void objective_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void objective_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ s_2_data,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(objective_k2_body, (n, d0, s_2_data, s_3_acc_out));
+    LIFTED_RUN(objective_k4_body, (n, d0, s_2_data, s_3_acc_out));
 }
 
 // gradient_k0: 1-d index space of n elements
@@ -2107,24 +2163,155 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
 // objective_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 11);
+    lifted_loop_state state; lifted_start(state, alloc, io + 10);
     lifted_loop_state* st = &state;
+    int64_t v_d = 0; bool f_d = false;
     lifted_view<double, 2> v_draws = {};
+    lifted_view<double, 1> v_e = {};
+    int64_t v_half = 0; bool f_half = false;
+    lifted_view<double, 2> v_noise = {};
+    lifted_view<double, 1> v_params = {};
+    double v_s = 0; bool f_s = false;
     double v_s_1 = 0; bool f_s_1 = false;
     lifted_view<double, 1> v_s_2 = {};
     double v_s_3 = 0; bool f_s_3 = false;
+    int64_t v_size_2_times_d = 0; bool f_size_2_times_d = false;
+    lifted_view<double, 2> v_t = {};
+    double v_t_1 = 0; bool f_t_1 = false;
     double v_t_2 = 0; bool f_t_2 = false;
     double v_t_5 = 0; bool f_t_5 = false;
     double v_total = 0; bool f_total = false;
     double v_total_1 = 0; bool f_total_1 = false;
+    lifted_view<double, 1> v_v = {};
+    lifted_view<double, 1> v_v_1 = {};
+    lifted_view<double, 1> v_v_2 = {};
+    lifted_view<double, 1> v_v_3 = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* accumulators_2 = nullptr; int64_t accumulators_2_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    v_s_1 = (double)lifted_load_scalar_f(io[0]); f_s_1 = io[1] != 0;
-    v_total = (double)lifted_load_scalar_f(io[2]); f_total = io[3] != 0;
-    if (!lifted_load_input(v_draws, io + 4)) return lifted_fail(st, 16, 0, 0, 0);
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    void* accumulators_8 = nullptr; int64_t accumulators_8_bytes = 0;
+    void* site_9 = nullptr; int64_t site_9_bytes = 0;
+    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
+    if (!lifted_load_input(v_noise, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_params, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    v_d = v_noise.d[1]; f_d = false;
+    // factory_declared_transforms.py:12  half = np.shape(params)[0] // 2
+    {
+        int64_t result;
+        if (__builtin_mul_overflow(((int64_t)2), ((int64_t)v_d), &result)) return lifted_fail(st, 9, 0, 0, 0);
+        v_size_2_times_d = (int64_t)(result); f_size_2_times_d = false || f_d;
+    }
+    {
+        if (((int64_t)2) == 0 && !(f_size_2_times_d || false)) return lifted_fail(st, 2, 0, 0, 0);
+        v_half = (int64_t)(lifted_floor_divide(((int64_t)v_size_2_times_d), ((int64_t)2))); f_half = f_size_2_times_d || false;
+    }
+    // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t start_0, length_0; const int64_t step_0 = 1;
+        if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+        lifted_slice(v_params.d[0], 1, v_half, 0, 0, step_0, &start_0, &length_0);
+        offset += start_0 * v_params.s[0];
+        view.p = v_params.p + offset;
+        view.d[0] = length_0; view.s[0] = v_params.s[0] * step_0;
+        v_v = view;
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_v.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) objective_k0(count, space[0], arg_0, out_1.p);
+        else objective_k0_body<false>(count, space[0], arg_0, out_1.p);
+        v_e = out_1;
+    }
+    {
+        int64_t dims[2], sa[2], sb[2], bad[3];
+        if (!lifted_broadcast_pair<double, 2, double, 1, 2>(v_noise, v_e, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
+        if (!lifted_alloc_view(v_t, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_walk<double, double, 2>(v_t.p, dims, v_t.s, v_noise.p, sa, [](double& x, const double& y) { x = y; });
+        lifted_walk<double, double, 2>(v_t.p, dims, v_t.s, v_e.p, sb, [](double& x, const double& y) { x = x * y; });
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t start_0, length_0; const int64_t step_0 = 1;
+        if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+        lifted_slice(v_params.d[0], 0, 0, 1, v_half, step_0, &start_0, &length_0);
+        offset += start_0 * v_params.s[0];
+        view.p = v_params.p + offset;
+        view.d[0] = length_0; view.s[0] = v_params.s[0] * step_0;
+        v_v_1 = view;
+    }
+    {
+        int64_t dims[2], sa[2], sb[2], bad[3];
+        if (!lifted_broadcast_pair<double, 2, double, 1, 2>(v_t, v_v_1, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
+        if (!lifted_alloc_view(v_draws, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_walk<double, double, 2>(v_draws.p, dims, v_draws.s, v_t.p, sa, [](double& x, const double& y) { x = y; });
+        lifted_walk<double, double, 2>(v_draws.p, dims, v_draws.s, v_v_1.p, sb, [](double& x, const double& y) { x = x + y; });
+    }
     // factory_declared_transforms.py:16  total = total + m * n * np.sum(params[half:])
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t start_0, length_0; const int64_t step_0 = 1;
+        if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+        lifted_slice(v_params.d[0], 1, v_half, 0, 0, step_0, &start_0, &length_0);
+        offset += start_0 * v_params.s[0];
+        view.p = v_params.p + offset;
+        view.d[0] = length_0; view.s[0] = v_params.s[0] * step_0;
+        v_v_2 = view;
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_v_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) objective_k1(count, space[0], arg_0, acc_1);
+        else objective_k1_body<false>(count, space[0], arg_0, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
+    {
+        v_t_1 = (double)((((double)2) * ((double)v_s))); f_t_1 = false || f_s;
+    }
+    {
+        v_total = (double)((((double)0.0) + ((double)v_t_1))); f_total = false || f_t_1;
+    }
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t start_0, length_0; const int64_t step_0 = 1;
+        if (step_0 == 0) return lifted_fail(st, 8, 0, 0, 0);
+        lifted_slice(v_params.d[0], 1, v_half, 0, 0, step_0, &start_0, &length_0);
+        offset += start_0 * v_params.s[0];
+        view.p = v_params.p + offset;
+        view.d[0] = length_0; view.s[0] = v_params.s[0] * step_0;
+        v_v_3 = view;
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_v_3.p ? lifted_contiguous_data(v_v_3, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_v_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) objective_k2(count, space[0], arg_0, acc_1);
+        else objective_k2_body<false>(count, space[0], arg_0, acc_1);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+    }
     {
         v_t_2 = (double)((((double)6) * ((double)v_s_1))); f_t_2 = false || f_s_1;
     }
@@ -2139,17 +2326,17 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = v_draws.p ? lifted_contiguous_data(v_draws, st, &packed_1, &packed_1_bytes) : nullptr;
+        const double* arg_0 = v_draws.p ? lifted_contiguous_data(v_draws, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_draws.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_8, &accumulators_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) objective_k1(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-        else objective_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        if (count >= lifted_parallel_min) objective_k3(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        else objective_k3_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_2 = reduced_1;
     }
@@ -2158,19 +2345,19 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_s_2.p && !lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_s_2.p ? lifted_contiguous_data(v_s_2, st, &packed_4, &packed_4_bytes) : nullptr;
+        const double* arg_0 = v_s_2.p ? lifted_contiguous_data(v_s_2, st, &packed_10, &packed_10_bytes) : nullptr;
         if (v_s_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) objective_k2(count, space[0], arg_0, acc_1);
-        else objective_k2_body<false>(count, space[0], arg_0, acc_1);
+        if (count >= lifted_parallel_min) objective_k4(count, space[0], arg_0, acc_1);
+        else objective_k4_body<false>(count, space[0], arg_0, acc_1);
         v_s_3 = (double)(double)((double)acc_1[0] / (double)count); f_s_3 = true;
     }
     // factory_declared_transforms.py:17  return total - np.mean(log_density(draws))
     {
         v_t_5 = (double)((((double)v_total_1) - ((double)v_s_3))); f_t_5 = f_total_1 || f_s_3;
     }
-    io[9] = lifted_store_scalar_f(v_t_5); io[10] = f_t_5;
-    lifted_finish(state, io + 11);
+    io[8] = lifted_store_scalar_f(v_t_5); io[9] = f_t_5;
+    lifted_finish(state, io + 10);
     return 0;
 }
 

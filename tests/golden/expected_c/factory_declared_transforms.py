@@ -19,14 +19,16 @@ _KERNELS = {
     "preconditioned_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "preconditioned_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "objective_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "objective_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
-    "objective_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False, False)], 'dims': [], 'static': (None,)},
+    "objective_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "objective_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "objective_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "objective_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', True, False, False)], 'dims': [], 'static': (None,)},
     "gradient_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "gradient_k1": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gradient_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gradient_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "preconditioned_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 18, 'memory': 10},
-    "objective_block0": {'loop': True, 'inputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 19, 'memory': 11},
+    "objective_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 18, 'memory': 10},
     "gradient_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 19, 'memory': 11},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "factory_declared_transforms.cu"), _KERNELS)
@@ -160,24 +162,8 @@ def preconditioned(params: "f64[2*d]", noise: "f64[s,d]"):
 
 def objective(params: "f64[2*d]", noise: "f64[s,d]"):
     _check_args('objective', params, noise)
-    d = noise.shape[1]
-    # factory_declared_transforms.py:12  half = np.shape(params)[0] // 2
-    size_2_times_d = 2 * d
-    del d
-    half = size_2_times_d // 2
-    del size_2_times_d
-    # factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
-    v = params[half:]
-    e = _kernels.objective_k0(v)
-    del v
-    draws = noise * e + params[:half]
-    del noise, e
-    # factory_declared_transforms.py:16  total = total + m * n * np.sum(params[half:])
-    total = 0.0 + 2 * np.sum(params[half:])
-    s_1 = np.sum(params[half:])
-    del params, half
-    t_5 = _kernels.objective_block0(s_1, total, draws)
-    del s_1, total, draws
+    t_5 = _kernels.objective_block0(noise, params)
+    del noise, params
     return t_5
 
 

@@ -490,6 +490,34 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // lse_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
+    double* __restrict__ a_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:7  a = np.max(x)
+            LIFTED_AT(a_acc) = lifted_maximum(LIFTED_AT(a_acc), x);
+        }
+    }
+    LIFTED_REDUCE(max, a_acc_out, LIFTED_LANE_REDUCE(max, a_acc));
+}
+
+
+LIFTED_KERNEL void lse_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ a_acc_out)
+{
+    LIFTED_RUN(lse_k0_body, (n, d0, x_data, a_acc_out));
+}
+
+// lse_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
     const double a,
     double* __restrict__ s_acc_out)
 {
@@ -511,12 +539,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_k0_body(con
 }
 
 
-LIFTED_KERNEL void lse_k0(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void lse_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(lse_k0_body, (n, d0, x_data, a, s_acc_out));
+    LIFTED_RUN(lse_k1_body, (n, d0, x_data, a, s_acc_out));
 }
 
 // spread_k0: 1-d index space of n elements
@@ -594,6 +622,34 @@ LIFTED_KERNEL void spread_k1(const int64_t n, const int64_t d0,
 // lse_grad_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
+    double* __restrict__ a_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, a_acc, LIFTED_LOWEST(double));
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // fusion_recompute_and_siblings.py:7  a = np.max(x)
+            LIFTED_AT(a_acc) = lifted_maximum(LIFTED_AT(a_acc), x);
+        }
+    }
+    LIFTED_REDUCE(max, a_acc_out, LIFTED_LANE_REDUCE(max, a_acc));
+}
+
+
+LIFTED_KERNEL void lse_grad_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ a_acc_out)
+{
+    LIFTED_RUN(lse_grad_k0_body, (n, d0, x_data, a_acc_out));
+}
+
+// lse_grad_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
     const double a,
     double* __restrict__ e_out,
     double* __restrict__ s_acc_out,
@@ -627,18 +683,18 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k0_bod
 }
 
 
-LIFTED_KERNEL void lse_grad_k0(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void lse_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     double* __restrict__ e_out,
     double* __restrict__ s_acc_out,
     int64_t* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(lse_grad_k0_body, (n, d0, x_data, a, e_out, s_acc_out, s_2_acc_out));
+    LIFTED_RUN(lse_grad_k1_body, (n, d0, x_data, a, e_out, s_acc_out, s_2_acc_out));
 }
 
-// lse_grad_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k1_body(const int64_t n, const int64_t d0,
+// lse_grad_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k2_body(const int64_t n, const int64_t d0,
     const double t_3,
     const double* __restrict__ e_data,
     double* __restrict__ s_1_acc_out)
@@ -660,16 +716,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k1_bod
 }
 
 
-LIFTED_KERNEL void lse_grad_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void lse_grad_k2(const int64_t n, const int64_t d0,
     const double t_3,
     const double* __restrict__ e_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(lse_grad_k1_body, (n, d0, t_3, e_data, s_1_acc_out));
+    LIFTED_RUN(lse_grad_k2_body, (n, d0, t_3, e_data, s_1_acc_out));
 }
 
-// lse_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k2_body(const int64_t n, const int64_t d0,
+// lse_grad_k3: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     const double t_3,
@@ -706,7 +762,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void lse_grad_k2_bod
 }
 
 
-LIFTED_KERNEL void lse_grad_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void lse_grad_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double a,
     const double t_3,
@@ -715,7 +771,7 @@ LIFTED_KERNEL void lse_grad_k2(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ s_2_data, const int64_t s_2_s0,
     double* __restrict__ dx_out)
 {
-    LIFTED_RUN(lse_grad_k2_body, (n, d0, x_data, a, t_3, e_data, da, s_2_data, s_2_s0, dx_out));
+    LIFTED_RUN(lse_grad_k3_body, (n, d0, x_data, a, t_3, e_data, da, s_2_data, s_2_s0, dx_out));
 }
 
 // spread_grad_k0: 1-d index space of n elements
@@ -1823,6 +1879,57 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
+// lse_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int lse_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 5);
+    lifted_loop_state* st = &state;
+    double v_a = 0; bool f_a = false;
+    double v_s = 0; bool f_s = false;
+    double v_t_1 = 0; bool f_t_1 = false;
+    double v_t_2 = 0; bool f_t_2 = false;
+    lifted_view<double, 1> v_x = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    // fusion_recompute_and_siblings.py:7  a = np.max(x)
+    {
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
+        double acc_1[1] = {LIFTED_LOWEST(double)};
+        if (count >= lifted_parallel_min) lse_k0(count, space[0], arg_0, acc_1);
+        else lse_k0_body<false>(count, space[0], arg_0, acc_1);
+        v_a = (double)(double)(acc_1[0]); f_a = true;
+    }
+    // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
+    {
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) lse_k1(count, space[0], arg_0, (double)v_a, acc_1);
+        else lse_k1_body<false>(count, space[0], arg_0, (double)v_a, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
+    {
+        v_t_1 = (double)(log(((double)v_s))); f_t_1 = true;
+    }
+    {
+        v_t_2 = (double)((((double)v_a) + ((double)v_t_1))); f_t_2 = f_a || f_t_1;
+    }
+    io[3] = lifted_store_scalar_f(v_t_2); io[4] = f_t_2;
+    lifted_finish(state, io + 5);
+    return 0;
+}
+
 // spread_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int spread_block0(int64_t* io, lifted_alloc_fn alloc)
 {
@@ -1883,7 +1990,7 @@ extern "C" int spread_block0(int64_t* io, lifted_alloc_fn alloc)
 // lse_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 8);
+    lifted_loop_state state; lifted_start(state, alloc, io + 6);
     lifted_loop_state* st = &state;
     double v_a = 0; bool f_a = false;
     double v_da = 0; bool f_da = false;
@@ -1895,16 +2002,16 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_t_3 = 0; bool f_t_3 = false;
     lifted_view<double, 1> v_x = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* accumulators_3 = nullptr; int64_t accumulators_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* accumulators_4 = nullptr; int64_t accumulators_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
     void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
     void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
+    void* site_9 = nullptr; int64_t site_9_bytes = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    v_a = (double)lifted_load_scalar_f(io[3]); f_a = io[4] != 0;
-    // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
+    // fusion_recompute_and_siblings.py:7  a = np.max(x)
     {
         int64_t space[1] = {-1};
         if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
@@ -1912,20 +2019,34 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
+        double acc_1[1] = {LIFTED_LOWEST(double)};
+        if (count >= lifted_parallel_min) lse_grad_k0(count, space[0], arg_0, acc_1);
+        else lse_grad_k0_body<false>(count, space[0], arg_0, acc_1);
+        v_a = (double)(double)(acc_1[0]); f_a = true;
+    }
+    // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
+    {
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
         const int64_t acc_3_count[1] = {1};
         lifted_view<int64_t, 1> acc_3;
-        if (!lifted_alloc_view(acc_3, acc_3_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_3, acc_3_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < 1; ++j) acc_3.p[j] = 0;
-        if (count >= lifted_parallel_min) lse_grad_k0(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
-        else lse_grad_k0_body<false>(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
+        if (count >= lifted_parallel_min) lse_grad_k1(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
+        else lse_grad_k1_body<false>(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
         v_e = out_1;
         v_s = (double)(double)(acc_2[0]); f_s = true;
         lifted_view<int64_t, 1> reduced_3;
         { const int64_t dims[1] = {1};
-          if (!lifted_alloc_view(reduced_3, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_3, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < 1; ++j) reduced_3.p[j] = (int64_t)(int64_t)(acc_3.p[j]);
         v_s_2 = reduced_3;
     }
@@ -1938,11 +2059,11 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_5, &packed_5_bytes) : nullptr;
+        const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_6, &packed_6_bytes) : nullptr;
         if (v_e.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) lse_grad_k1(count, space[0], (double)v_t_3, arg_1, acc_1);
-        else lse_grad_k1_body<false>(count, space[0], (double)v_t_3, arg_1, acc_1);
+        if (count >= lifted_parallel_min) lse_grad_k2(count, space[0], (double)v_t_3, arg_1, acc_1);
+        else lse_grad_k2_body<false>(count, space[0], (double)v_t_3, arg_1, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -1956,18 +2077,18 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_s_2.p && v_s_2.d[0] != 1) return lifted_fail(st, 3, 0, 1, v_s_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_6, &packed_6_bytes) : nullptr;
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_7, &packed_7_bytes) : nullptr;
+        const double* arg_3 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_8, &packed_8_bytes) : nullptr;
         if (v_e.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) lse_grad_k2(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
-        else lse_grad_k2_body<false>(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) lse_grad_k3(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
+        else lse_grad_k3_body<false>(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
         v_dx = out_1;
     }
-    lifted_store_view(io + 5, v_dx);
-    lifted_finish(state, io + 8);
+    lifted_store_view(io + 3, v_dx);
+    lifted_finish(state, io + 6);
     return 0;
 }
 

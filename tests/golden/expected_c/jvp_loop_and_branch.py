@@ -13,10 +13,14 @@ __lifted_transforms__ = {
     ('jvp', 'damped', ('x', 'k'), True): "damped_jvp",
 }
 _KERNELS = {
-    "damped_k0": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "damped_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
-    "damped_jvp_k0": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "damped_jvp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "damped_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "damped_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "damped_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "damped_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "damped_jvp_k1": {'rank': 1, 'params': [('scalar', 'bool'), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "damped_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "damped_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
+    "damped_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 22, 'memory': 14},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jvp_loop_and_branch.cu"), _KERNELS)
 
@@ -88,17 +92,8 @@ def _arg_spec(name, note):
 def damped(x: "f64[n]", k: "f64[]"):
     _check_args('damped', x, k)
     # jvp_loop_and_branch.py:8  for step in range(3):
-    v = x
-    for step in range(3):
-        # jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-        mask = np.sum(v) > 0.0
-        v_3 = _kernels.damped_k0(mask, k, v)
-        del mask
-        v = v_3
+    s_1 = _kernels.damped_block0(x, k)
     del x, k
-    # jvp_loop_and_branch.py:13  return np.sum(v * v)
-    s_1 = _kernels.damped_k1(v)
-    del v
     return s_1
 
 
@@ -107,17 +102,6 @@ def damped_jvp(x: "f64[n]", k: "f64[]", tx: "f64[n]", tk: "f64[]"):
     k = np.float64(k)
     tk = np.float64(tk)
     # jvp_loop_and_branch.py:8  for step in range(3):
-    v = x
-    tv = tx
-    for step in range(3):
-        # jvp_loop_and_branch.py:9  if np.sum(v) > 0.0:
-        mask = np.sum(v) > 0.0
-        v_3, tv_3 = _kernels.damped_jvp_k0(mask, k, tk, v, tv)
-        del mask
-        v = v_3
-        tv = tv_3
+    s_1, s_2 = _kernels.damped_jvp_block0(x, tx, k, tk)
     del x, tx, k, tk
-    # jvp_loop_and_branch.py:13  return np.sum(v * v)
-    s_1, s_2 = _kernels.damped_jvp_k1(v, tv)
-    del v, tv
     return (s_1, s_2)

@@ -551,6 +551,34 @@ LIFTED_KERNEL void branch_and_nested_loop_k0(const int64_t n, const int64_t d0,
 
 // branch_and_nested_loop_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nested_loop_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ a_2_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double a_2 = a_2_data[i];
+            // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
+            LIFTED_AT(s_acc) += a_2;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+LIFTED_KERNEL void branch_and_nested_loop_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ a_2_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(branch_and_nested_loop_k1_body, (n, d0, a_2_data, s_acc_out));
+}
+
+// branch_and_nested_loop_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nested_loop_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     double* __restrict__ s_1_acc_out)
 {
@@ -571,11 +599,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nest
 }
 
 
-LIFTED_KERNEL void branch_and_nested_loop_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void branch_and_nested_loop_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(branch_and_nested_loop_k1_body, (n, d0, a_1_data, s_1_acc_out));
+    LIFTED_RUN(branch_and_nested_loop_k2_body, (n, d0, a_1_data, s_1_acc_out));
 }
 
 // alias_kept_across_steps_k0: 1-d index space of n elements
@@ -681,6 +709,42 @@ LIFTED_KERNEL void branch_and_nested_loop_jvp_k0(const int64_t n, const int64_t 
 
 // branch_and_nested_loop_jvp_k1: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nested_loop_jvp_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ a_2_data,
+    const double* __restrict__ ta_2_data,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double a_2 = a_2_data[i];
+            const double ta_2 = ta_2_data[i];
+            // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
+            LIFTED_AT(s_acc) += a_2;
+            LIFTED_AT(s_2_acc) += ta_2;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
+
+LIFTED_KERNEL void branch_and_nested_loop_jvp_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ a_2_data,
+    const double* __restrict__ ta_2_data,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_RUN(branch_and_nested_loop_jvp_k1_body, (n, d0, a_2_data, ta_2_data, s_acc_out, s_2_acc_out));
+}
+
+// branch_and_nested_loop_jvp_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nested_loop_jvp_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     const double* __restrict__ ta_1_data,
     double* __restrict__ s_1_acc_out,
@@ -709,13 +773,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void branch_and_nest
 }
 
 
-LIFTED_KERNEL void branch_and_nested_loop_jvp_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void branch_and_nested_loop_jvp_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ a_1_data,
     const double* __restrict__ ta_1_data,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(branch_and_nested_loop_jvp_k1_body, (n, d0, a_1_data, ta_1_data, s_1_acc_out, s_3_acc_out));
+    LIFTED_RUN(branch_and_nested_loop_jvp_k2_body, (n, d0, a_1_data, ta_1_data, s_1_acc_out, s_3_acc_out));
 }
 
 // alias_kept_across_steps_jvp_k0: 1-d index space of n elements
@@ -1896,142 +1960,234 @@ extern "C" int updated_parameter_block0(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// branch_and_nested_loop_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int branch_and_nested_loop_loop0(int64_t* io, lifted_alloc_fn alloc)
+// branch_and_nested_loop_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int branch_and_nested_loop_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 11);
+    lifted_loop_state state; lifted_start(state, alloc, io + 8);
     lifted_loop_state* st = &state;
+    lifted_view<double, 1> v_a = {};
     lifted_view<double, 1> v_a_1 = {};
     lifted_view<double, 1> v_a_2 = {};
     lifted_view<double, 1> v_a_3 = {};
     int64_t v_j = 0; bool f_j = false;
     bool v_mask = 0; bool f_mask = false;
     int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    int64_t v_step = 0; bool f_step = false;
     double v_t = 0; bool f_t = false;
     double v_t_1 = 0; bool f_t_1 = false;
     double v_t_2 = 0; bool f_t_2 = false;
     double v_t_3 = 0; bool f_t_3 = false;
+    double v_t_4 = 0; bool f_t_4 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
     double v_v = 0; bool f_v = false;
     double v_v_1 = 0; bool f_v_1 = false;
     double v_v_2 = 0; bool f_v_2 = false;
     double v_v_3 = 0; bool f_v_3 = false;
     double v_v_5 = 0; bool f_v_5 = false;
     double v_v_6 = 0; bool f_v_6 = false;
+    double v_v_8 = 0; bool f_v_8 = false;
+    lifted_view<double, 1> v_x = {};
     lifted_view<double, 1> v_y = {};
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    if (!lifted_load_input(v_a_1, io + 2)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_y, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_y, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
+    v_n = v_x.d[0]; f_n = false;
+    // jvp_loop_slot_updated_in_place.py:22  a = x * 1.0
     {
-        const int64_t lo = 0, hi = v_n, step = 1;
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) branch_and_nested_loop_k0(count, space[0], arg_0, out_1.p);
+        else branch_and_nested_loop_k0_body<false>(count, space[0], arg_0, out_1.p);
+        v_a = out_1;
+    }
+    // jvp_loop_slot_updated_in_place.py:23  for step in range(2):
+    {
+        const int64_t lo = 0, hi = 2, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
         const int64_t trips = lifted_trip_count(lo, hi, step);
         {
-            const lifted_view<double, 1> move_0 = v_a_1;
-            v_a_2 = move_0;
+            const lifted_view<double, 1> move_0 = v_a;
+            v_a_1 = move_0;
         }
         for (int64_t k = 0; k < trips; ++k) {
-            v_j = lo + k * step; f_j = false;
-            // jvp_loop_slot_updated_in_place.py:25  if a[j] > 0.0:
+            v_step = lo + k * step; f_step = false;
+            // jvp_loop_slot_updated_in_place.py:24  for j in range(len(x)):
+            {
+                const int64_t lo = 0, hi = v_n, step = 1;
+                if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+                const int64_t trips = lifted_trip_count(lo, hi, step);
+                {
+                    const lifted_view<double, 1> move_0 = v_a_1;
+                    v_a_2 = move_0;
+                }
+                for (int64_t k = 0; k < trips; ++k) {
+                    v_j = lo + k * step; f_j = false;
+                    // jvp_loop_slot_updated_in_place.py:25  if a[j] > 0.0:
+                    {
+                        int64_t offset = 0;
+                        int64_t at_0 = v_j;
+                        if (at_0 < 0) at_0 += v_a_2.d[0];
+                        if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                        offset += at_0 * v_a_2.s[0];
+                        v_v = v_a_2.p[offset]; f_v = true;
+                    }
+                    {
+                        v_mask = (bool)((((double)v_v) > ((double)0.0))); f_mask = f_v || false;
+                    }
+                    if (v_mask) {
+                        // jvp_loop_slot_updated_in_place.py:26  a[j] = a[j] * a[j] * y[j]
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_a_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                            offset += at_0 * v_a_2.s[0];
+                            v_v_1 = v_a_2.p[offset]; f_v_1 = true;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_a_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                            offset += at_0 * v_a_2.s[0];
+                            v_v_2 = v_a_2.p[offset]; f_v_2 = true;
+                        }
+                        {
+                            v_t = (double)((((double)v_v_1) * ((double)v_v_2))); f_t = f_v_1 || f_v_2;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_y.d[0];
+                            if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
+                            offset += at_0 * v_y.s[0];
+                            v_v_3 = v_y.p[offset]; f_v_3 = true;
+                        }
+                        {
+                            v_t_1 = (double)((((double)v_t) * ((double)v_v_3))); f_t_1 = f_t || f_v_3;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_a_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                            offset += at_0 * v_a_2.s[0];
+                            v_a_2.p[offset] = (double)((v_t_1));
+                        }
+                        {
+                            const lifted_view<double, 1> move_0 = v_a_2;
+                            v_a_3 = move_0;
+                        }
+                    } else {
+                        // jvp_loop_slot_updated_in_place.py:28  a[j] = np.cos(a[j]) + y[j]
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_a_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                            offset += at_0 * v_a_2.s[0];
+                            v_v_5 = v_a_2.p[offset]; f_v_5 = true;
+                        }
+                        {
+                            v_t_2 = (double)(cos(((double)v_v_5))); f_t_2 = true;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_y.d[0];
+                            if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
+                            offset += at_0 * v_y.s[0];
+                            v_v_6 = v_y.p[offset]; f_v_6 = true;
+                        }
+                        {
+                            v_t_3 = (double)((((double)v_t_2) + ((double)v_v_6))); f_t_3 = f_t_2 || f_v_6;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_a_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                            offset += at_0 * v_a_2.s[0];
+                            v_a_2.p[offset] = (double)((v_t_3));
+                        }
+                        {
+                            const lifted_view<double, 1> move_0 = v_a_2;
+                            v_a_3 = move_0;
+                        }
+                    }
+                    {
+                        const lifted_view<double, 1> move_0 = v_a_3;
+                        v_a_2 = move_0;
+                    }
+                }
+            }
+            // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
+            {
+                int64_t space[1] = {-1};
+                if (v_a_2.p && !lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_0 = v_a_2.p ? lifted_contiguous_data(v_a_2, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_a_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                double acc_1[1] = {0};
+                if (count >= lifted_parallel_min) branch_and_nested_loop_k1(count, space[0], arg_0, acc_1);
+                else branch_and_nested_loop_k1_body<false>(count, space[0], arg_0, acc_1);
+                v_s = (double)(double)(acc_1[0]); f_s = true;
+            }
+            {
+                v_t_4 = (double)((((double)v_s) * ((double)0.1))); f_t_4 = f_s || false;
+            }
             {
                 int64_t offset = 0;
-                int64_t at_0 = v_j;
+                int64_t at_0 = 0;
                 if (at_0 < 0) at_0 += v_a_2.d[0];
-                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_a_2.d[0]);
                 offset += at_0 * v_a_2.s[0];
-                v_v = v_a_2.p[offset]; f_v = true;
+                v_v_8 = v_a_2.p[offset]; f_v_8 = true;
             }
             {
-                v_mask = (bool)((((double)v_v) > ((double)0.0))); f_mask = f_v || false;
-            }
-            if (v_mask) {
-                // jvp_loop_slot_updated_in_place.py:26  a[j] = a[j] * a[j] * y[j]
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_a_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                    offset += at_0 * v_a_2.s[0];
-                    v_v_1 = v_a_2.p[offset]; f_v_1 = true;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_a_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                    offset += at_0 * v_a_2.s[0];
-                    v_v_2 = v_a_2.p[offset]; f_v_2 = true;
-                }
-                {
-                    v_t = (double)((((double)v_v_1) * ((double)v_v_2))); f_t = f_v_1 || f_v_2;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_y.d[0];
-                    if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
-                    offset += at_0 * v_y.s[0];
-                    v_v_3 = v_y.p[offset]; f_v_3 = true;
-                }
-                {
-                    v_t_1 = (double)((((double)v_t) * ((double)v_v_3))); f_t_1 = f_t || f_v_3;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_a_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                    offset += at_0 * v_a_2.s[0];
-                    v_a_2.p[offset] = (double)((v_t_1));
-                }
-                {
-                    const lifted_view<double, 1> move_0 = v_a_2;
-                    v_a_3 = move_0;
-                }
-            } else {
-                // jvp_loop_slot_updated_in_place.py:28  a[j] = np.cos(a[j]) + y[j]
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_a_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                    offset += at_0 * v_a_2.s[0];
-                    v_v_5 = v_a_2.p[offset]; f_v_5 = true;
-                }
-                {
-                    v_t_2 = (double)(cos(((double)v_v_5))); f_t_2 = true;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_y.d[0];
-                    if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
-                    offset += at_0 * v_y.s[0];
-                    v_v_6 = v_y.p[offset]; f_v_6 = true;
-                }
-                {
-                    v_t_3 = (double)((((double)v_t_2) + ((double)v_v_6))); f_t_3 = f_t_2 || f_v_6;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_a_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                    offset += at_0 * v_a_2.s[0];
-                    v_a_2.p[offset] = (double)((v_t_3));
-                }
-                {
-                    const lifted_view<double, 1> move_0 = v_a_2;
-                    v_a_3 = move_0;
-                }
+                v_t_5 = (double)((((double)v_v_8) + ((double)v_t_4))); f_t_5 = f_v_8 || f_t_4;
             }
             {
-                const lifted_view<double, 1> move_0 = v_a_3;
-                v_a_2 = move_0;
+                int64_t offset = 0;
+                int64_t at_0 = 0;
+                if (at_0 < 0) at_0 += v_a_2.d[0];
+                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_a_2.d[0]);
+                offset += at_0 * v_a_2.s[0];
+                v_a_2.p[offset] = (double)((v_t_5));
+            }
+            {
+                const lifted_view<double, 1> move_0 = v_a_2;
+                v_a_1 = move_0;
             }
         }
     }
-    lifted_store_view(io + 8, v_a_2);
-    lifted_finish(state, io + 11);
+    // jvp_loop_slot_updated_in_place.py:30  return np.sum(a * a)
+    {
+        int64_t space[1] = {-1};
+        if (v_a_1.p && !lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_a_1.p ? lifted_contiguous_data(v_a_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_a_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) branch_and_nested_loop_k2(count, space[0], arg_0, acc_1);
+        else branch_and_nested_loop_k2_body<false>(count, space[0], arg_0, acc_1);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+    }
+    io[6] = lifted_store_scalar_f(v_s_1); io[7] = f_s_1;
+    lifted_finish(state, io + 8);
     return 0;
 }
 
@@ -2407,217 +2563,359 @@ extern "C" int updated_parameter_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
     return 0;
 }
 
-// branch_and_nested_loop_jvp_loop0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
-extern "C" int branch_and_nested_loop_jvp_loop0(int64_t* io, lifted_alloc_fn alloc)
+// branch_and_nested_loop_jvp_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int branch_and_nested_loop_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 17);
+    lifted_loop_state state; lifted_start(state, alloc, io + 13);
     lifted_loop_state* st = &state;
+    lifted_view<double, 1> v_a = {};
     lifted_view<double, 1> v_a_1 = {};
     lifted_view<double, 1> v_a_2 = {};
     lifted_view<double, 1> v_a_3 = {};
     int64_t v_j = 0; bool f_j = false;
     bool v_mask = 0; bool f_mask = false;
     int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
+    double v_s_3 = 0; bool f_s_3 = false;
+    int64_t v_step = 0; bool f_step = false;
     double v_t = 0; bool f_t = false;
     double v_t_1 = 0; bool f_t_1 = false;
     double v_t_10 = 0; bool f_t_10 = false;
     double v_t_12 = 0; bool f_t_12 = false;
     double v_t_13 = 0; bool f_t_13 = false;
     double v_t_14 = 0; bool f_t_14 = false;
+    double v_t_15 = 0; bool f_t_15 = false;
+    double v_t_16 = 0; bool f_t_16 = false;
     double v_t_2 = 0; bool f_t_2 = false;
     double v_t_3 = 0; bool f_t_3 = false;
+    double v_t_4 = 0; bool f_t_4 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
     double v_t_7 = 0; bool f_t_7 = false;
     double v_t_8 = 0; bool f_t_8 = false;
     double v_t_9 = 0; bool f_t_9 = false;
+    lifted_view<double, 1> v_ta = {};
     lifted_view<double, 1> v_ta_1 = {};
     lifted_view<double, 1> v_ta_2 = {};
     lifted_view<double, 1> v_ta_3 = {};
+    lifted_view<double, 1> v_tx = {};
     double v_v = 0; bool f_v = false;
     double v_v_1 = 0; bool f_v_1 = false;
     double v_v_10 = 0; bool f_v_10 = false;
+    double v_v_11 = 0; bool f_v_11 = false;
     double v_v_2 = 0; bool f_v_2 = false;
     double v_v_3 = 0; bool f_v_3 = false;
     double v_v_5 = 0; bool f_v_5 = false;
     double v_v_6 = 0; bool f_v_6 = false;
+    double v_v_8 = 0; bool f_v_8 = false;
     double v_v_9 = 0; bool f_v_9 = false;
+    lifted_view<double, 1> v_x = {};
     lifted_view<double, 1> v_y = {};
-    v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    if (!lifted_load_input(v_a_1, io + 2)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_ta_1, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_y, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_tx, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_y, io + 6)) return lifted_fail(st, 16, 0, 0, 0);
+    v_n = v_x.d[0]; f_n = false;
+    // jvp_loop_slot_updated_in_place.py:22  a = x * 1.0
     {
-        const int64_t lo = 0, hi = v_n, step = 1;
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k0(count, space[0], arg_0, out_1.p);
+        else branch_and_nested_loop_jvp_k0_body<false>(count, space[0], arg_0, out_1.p);
+        v_a = out_1;
+    }
+    // jvp_loop_slot_updated_in_place.py:23  for step in range(2):
+    {
+        if (!lifted_alloc_view(v_ta, v_tx.d, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(v_ta, v_tx);
+    }
+    {
+        const int64_t lo = 0, hi = 2, step = 1;
         if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
         const int64_t trips = lifted_trip_count(lo, hi, step);
         {
-            const lifted_view<double, 1> move_0 = v_a_1;
-            const lifted_view<double, 1> move_1 = v_ta_1;
-            v_a_2 = move_0;
-            v_ta_2 = move_1;
+            const lifted_view<double, 1> move_0 = v_a;
+            const lifted_view<double, 1> move_1 = v_ta;
+            v_a_1 = move_0;
+            v_ta_1 = move_1;
         }
         for (int64_t k = 0; k < trips; ++k) {
-            v_j = lo + k * step; f_j = false;
-            // jvp_loop_slot_updated_in_place.py:25  if a[j] > 0.0:
+            v_step = lo + k * step; f_step = false;
+            // jvp_loop_slot_updated_in_place.py:24  for j in range(len(x)):
+            {
+                const int64_t lo = 0, hi = v_n, step = 1;
+                if (step == 0) return lifted_fail(st, 8, 0, 0, 0);
+                const int64_t trips = lifted_trip_count(lo, hi, step);
+                {
+                    const lifted_view<double, 1> move_0 = v_a_1;
+                    const lifted_view<double, 1> move_1 = v_ta_1;
+                    v_a_2 = move_0;
+                    v_ta_2 = move_1;
+                }
+                for (int64_t k = 0; k < trips; ++k) {
+                    v_j = lo + k * step; f_j = false;
+                    // jvp_loop_slot_updated_in_place.py:25  if a[j] > 0.0:
+                    {
+                        int64_t offset = 0;
+                        int64_t at_0 = v_j;
+                        if (at_0 < 0) at_0 += v_a_2.d[0];
+                        if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                        offset += at_0 * v_a_2.s[0];
+                        v_v = v_a_2.p[offset]; f_v = true;
+                    }
+                    {
+                        v_mask = (bool)((((double)v_v) > ((double)0.0))); f_mask = f_v || false;
+                    }
+                    if (v_mask) {
+                        // jvp_loop_slot_updated_in_place.py:26  a[j] = a[j] * a[j] * y[j]
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_a_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                            offset += at_0 * v_a_2.s[0];
+                            v_v_1 = v_a_2.p[offset]; f_v_1 = true;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_ta_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
+                            offset += at_0 * v_ta_2.s[0];
+                            v_v_9 = v_ta_2.p[offset]; f_v_9 = true;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_a_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                            offset += at_0 * v_a_2.s[0];
+                            v_v_2 = v_a_2.p[offset]; f_v_2 = true;
+                        }
+                        {
+                            v_t = (double)((((double)v_v_1) * ((double)v_v_2))); f_t = f_v_1 || f_v_2;
+                        }
+                        {
+                            v_t_7 = (double)((((double)v_v_9) * ((double)v_v_2))); f_t_7 = f_v_9 || f_v_2;
+                        }
+                        {
+                            v_t_8 = (double)((((double)v_v_9) * ((double)v_v_1))); f_t_8 = f_v_9 || f_v_1;
+                        }
+                        {
+                            v_t_9 = (double)((((double)v_t_7) + ((double)v_t_8))); f_t_9 = f_t_7 || f_t_8;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_y.d[0];
+                            if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
+                            offset += at_0 * v_y.s[0];
+                            v_v_3 = v_y.p[offset]; f_v_3 = true;
+                        }
+                        {
+                            v_t_1 = (double)((((double)v_t) * ((double)v_v_3))); f_t_1 = f_t || f_v_3;
+                        }
+                        {
+                            v_t_10 = (double)((((double)v_t_9) * ((double)v_v_3))); f_t_10 = f_t_9 || f_v_3;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_ta_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
+                            offset += at_0 * v_ta_2.s[0];
+                            v_ta_2.p[offset] = (double)((v_t_10));
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_a_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                            offset += at_0 * v_a_2.s[0];
+                            v_a_2.p[offset] = (double)((v_t_1));
+                        }
+                        {
+                            const lifted_view<double, 1> move_0 = v_a_2;
+                            const lifted_view<double, 1> move_1 = v_ta_2;
+                            v_a_3 = move_0;
+                            v_ta_3 = move_1;
+                        }
+                    } else {
+                        // jvp_loop_slot_updated_in_place.py:28  a[j] = np.cos(a[j]) + y[j]
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_a_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                            offset += at_0 * v_a_2.s[0];
+                            v_v_5 = v_a_2.p[offset]; f_v_5 = true;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_ta_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
+                            offset += at_0 * v_ta_2.s[0];
+                            v_v_10 = v_ta_2.p[offset]; f_v_10 = true;
+                        }
+                        {
+                            v_t_2 = (double)(cos(((double)v_v_5))); f_t_2 = true;
+                        }
+                        {
+                            v_t_12 = (double)(sin(((double)v_v_5))); f_t_12 = true;
+                        }
+                        {
+                            v_t_13 = (double)((((double)v_v_10) * ((double)v_t_12))); f_t_13 = f_v_10 || f_t_12;
+                        }
+                        {
+                            v_t_14 = (double)((-((double)v_t_13))); f_t_14 = f_t_13;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_y.d[0];
+                            if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
+                            offset += at_0 * v_y.s[0];
+                            v_v_6 = v_y.p[offset]; f_v_6 = true;
+                        }
+                        {
+                            v_t_3 = (double)((((double)v_t_2) + ((double)v_v_6))); f_t_3 = f_t_2 || f_v_6;
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_ta_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
+                            offset += at_0 * v_ta_2.s[0];
+                            v_ta_2.p[offset] = (double)((v_t_14));
+                        }
+                        {
+                            int64_t offset = 0;
+                            int64_t at_0 = v_j;
+                            if (at_0 < 0) at_0 += v_a_2.d[0];
+                            if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                            offset += at_0 * v_a_2.s[0];
+                            v_a_2.p[offset] = (double)((v_t_3));
+                        }
+                        {
+                            const lifted_view<double, 1> move_0 = v_a_2;
+                            const lifted_view<double, 1> move_1 = v_ta_2;
+                            v_a_3 = move_0;
+                            v_ta_3 = move_1;
+                        }
+                    }
+                    {
+                        const lifted_view<double, 1> move_0 = v_a_3;
+                        const lifted_view<double, 1> move_1 = v_ta_3;
+                        v_a_2 = move_0;
+                        v_ta_2 = move_1;
+                    }
+                }
+            }
+            // jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
+            {
+                int64_t space[1] = {-1};
+                if (v_a_2.p && !lifted_meet(space[0], v_a_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_2.d[0]);
+                if (v_ta_2.p && !lifted_meet(space[0], v_ta_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_ta_2.d[0]);
+                for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 1);
+                const double* arg_0 = v_a_2.p ? lifted_contiguous_data(v_a_2, st, &packed_4, &packed_4_bytes) : nullptr;
+                if (v_a_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_ta_2.p ? lifted_contiguous_data(v_ta_2, st, &packed_5, &packed_5_bytes) : nullptr;
+                if (v_ta_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                double acc_1[1] = {0};
+                double acc_2[1] = {0};
+                if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k1(count, space[0], arg_0, arg_1, acc_1, acc_2);
+                else branch_and_nested_loop_jvp_k1_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+                v_s = (double)(double)(acc_1[0]); f_s = true;
+                v_s_2 = (double)(double)(acc_2[0]); f_s_2 = true;
+            }
+            {
+                v_t_4 = (double)((((double)v_s) * ((double)0.1))); f_t_4 = f_s || false;
+            }
+            {
+                v_t_15 = (double)((((double)v_s_2) * ((double)0.1))); f_t_15 = f_s_2 || false;
+            }
             {
                 int64_t offset = 0;
-                int64_t at_0 = v_j;
+                int64_t at_0 = 0;
                 if (at_0 < 0) at_0 += v_a_2.d[0];
-                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
+                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_a_2.d[0]);
                 offset += at_0 * v_a_2.s[0];
-                v_v = v_a_2.p[offset]; f_v = true;
+                v_v_8 = v_a_2.p[offset]; f_v_8 = true;
             }
             {
-                v_mask = (bool)((((double)v_v) > ((double)0.0))); f_mask = f_v || false;
-            }
-            if (v_mask) {
-                // jvp_loop_slot_updated_in_place.py:26  a[j] = a[j] * a[j] * y[j]
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_a_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                    offset += at_0 * v_a_2.s[0];
-                    v_v_1 = v_a_2.p[offset]; f_v_1 = true;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_ta_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
-                    offset += at_0 * v_ta_2.s[0];
-                    v_v_9 = v_ta_2.p[offset]; f_v_9 = true;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_a_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                    offset += at_0 * v_a_2.s[0];
-                    v_v_2 = v_a_2.p[offset]; f_v_2 = true;
-                }
-                {
-                    v_t = (double)((((double)v_v_1) * ((double)v_v_2))); f_t = f_v_1 || f_v_2;
-                }
-                {
-                    v_t_7 = (double)((((double)v_v_9) * ((double)v_v_2))); f_t_7 = f_v_9 || f_v_2;
-                }
-                {
-                    v_t_8 = (double)((((double)v_v_9) * ((double)v_v_1))); f_t_8 = f_v_9 || f_v_1;
-                }
-                {
-                    v_t_9 = (double)((((double)v_t_7) + ((double)v_t_8))); f_t_9 = f_t_7 || f_t_8;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_y.d[0];
-                    if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
-                    offset += at_0 * v_y.s[0];
-                    v_v_3 = v_y.p[offset]; f_v_3 = true;
-                }
-                {
-                    v_t_1 = (double)((((double)v_t) * ((double)v_v_3))); f_t_1 = f_t || f_v_3;
-                }
-                {
-                    v_t_10 = (double)((((double)v_t_9) * ((double)v_v_3))); f_t_10 = f_t_9 || f_v_3;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_ta_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
-                    offset += at_0 * v_ta_2.s[0];
-                    v_ta_2.p[offset] = (double)((v_t_10));
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_a_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                    offset += at_0 * v_a_2.s[0];
-                    v_a_2.p[offset] = (double)((v_t_1));
-                }
-                {
-                    const lifted_view<double, 1> move_0 = v_a_2;
-                    const lifted_view<double, 1> move_1 = v_ta_2;
-                    v_a_3 = move_0;
-                    v_ta_3 = move_1;
-                }
-            } else {
-                // jvp_loop_slot_updated_in_place.py:28  a[j] = np.cos(a[j]) + y[j]
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_a_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                    offset += at_0 * v_a_2.s[0];
-                    v_v_5 = v_a_2.p[offset]; f_v_5 = true;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_ta_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
-                    offset += at_0 * v_ta_2.s[0];
-                    v_v_10 = v_ta_2.p[offset]; f_v_10 = true;
-                }
-                {
-                    v_t_2 = (double)(cos(((double)v_v_5))); f_t_2 = true;
-                }
-                {
-                    v_t_12 = (double)(sin(((double)v_v_5))); f_t_12 = true;
-                }
-                {
-                    v_t_13 = (double)((((double)v_v_10) * ((double)v_t_12))); f_t_13 = f_v_10 || f_t_12;
-                }
-                {
-                    v_t_14 = (double)((-((double)v_t_13))); f_t_14 = f_t_13;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_y.d[0];
-                    if (at_0 < 0 || at_0 >= v_y.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_y.d[0]);
-                    offset += at_0 * v_y.s[0];
-                    v_v_6 = v_y.p[offset]; f_v_6 = true;
-                }
-                {
-                    v_t_3 = (double)((((double)v_t_2) + ((double)v_v_6))); f_t_3 = f_t_2 || f_v_6;
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_ta_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_ta_2.d[0]);
-                    offset += at_0 * v_ta_2.s[0];
-                    v_ta_2.p[offset] = (double)((v_t_14));
-                }
-                {
-                    int64_t offset = 0;
-                    int64_t at_0 = v_j;
-                    if (at_0 < 0) at_0 += v_a_2.d[0];
-                    if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(v_j), 0, v_a_2.d[0]);
-                    offset += at_0 * v_a_2.s[0];
-                    v_a_2.p[offset] = (double)((v_t_3));
-                }
-                {
-                    const lifted_view<double, 1> move_0 = v_a_2;
-                    const lifted_view<double, 1> move_1 = v_ta_2;
-                    v_a_3 = move_0;
-                    v_ta_3 = move_1;
-                }
+                int64_t offset = 0;
+                int64_t at_0 = 0;
+                if (at_0 < 0) at_0 += v_ta_2.d[0];
+                if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_ta_2.d[0]);
+                offset += at_0 * v_ta_2.s[0];
+                v_v_11 = v_ta_2.p[offset]; f_v_11 = true;
             }
             {
-                const lifted_view<double, 1> move_0 = v_a_3;
-                const lifted_view<double, 1> move_1 = v_ta_3;
-                v_a_2 = move_0;
-                v_ta_2 = move_1;
+                v_t_5 = (double)((((double)v_v_8) + ((double)v_t_4))); f_t_5 = f_v_8 || f_t_4;
+            }
+            {
+                v_t_16 = (double)((((double)v_v_11) + ((double)v_t_15))); f_t_16 = f_v_11 || f_t_15;
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = 0;
+                if (at_0 < 0) at_0 += v_ta_2.d[0];
+                if (at_0 < 0 || at_0 >= v_ta_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_ta_2.d[0]);
+                offset += at_0 * v_ta_2.s[0];
+                v_ta_2.p[offset] = (double)((v_t_16));
+            }
+            {
+                int64_t offset = 0;
+                int64_t at_0 = 0;
+                if (at_0 < 0) at_0 += v_a_2.d[0];
+                if (at_0 < 0 || at_0 >= v_a_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_a_2.d[0]);
+                offset += at_0 * v_a_2.s[0];
+                v_a_2.p[offset] = (double)((v_t_5));
+            }
+            {
+                const lifted_view<double, 1> move_0 = v_a_2;
+                const lifted_view<double, 1> move_1 = v_ta_2;
+                v_a_1 = move_0;
+                v_ta_1 = move_1;
             }
         }
     }
-    lifted_store_view(io + 11, v_a_2);
-    lifted_store_view(io + 14, v_ta_2);
-    lifted_finish(state, io + 17);
+    // jvp_loop_slot_updated_in_place.py:30  return np.sum(a * a)
+    {
+        int64_t space[1] = {-1};
+        if (v_a_1.p && !lifted_meet(space[0], v_a_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_a_1.d[0]);
+        if (v_ta_1.p && !lifted_meet(space[0], v_ta_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_ta_1.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_a_1.p ? lifted_contiguous_data(v_a_1, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_a_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_ta_1.p ? lifted_contiguous_data(v_ta_1, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_ta_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        double acc_2[1] = {0};
+        if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k2(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        else branch_and_nested_loop_jvp_k2_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+        v_s_3 = (double)(double)(acc_2[0]); f_s_3 = true;
+    }
+    io[9] = lifted_store_scalar_f(v_s_1); io[10] = f_s_1;
+    io[11] = lifted_store_scalar_f(v_s_3); io[12] = f_s_3;
+    lifted_finish(state, io + 13);
     return 0;
 }
 

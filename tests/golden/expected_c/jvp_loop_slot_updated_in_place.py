@@ -19,18 +19,20 @@ _KERNELS = {
     "updated_parameter_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "branch_and_nested_loop_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "branch_and_nested_loop_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "branch_and_nested_loop_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "alias_kept_across_steps_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "updated_parameter_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "branch_and_nested_loop_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "branch_and_nested_loop_jvp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "branch_and_nested_loop_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "alias_kept_across_steps_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "recurrence_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 17, 'memory': 9},
     "updated_parameter_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1)], 'io': 16, 'memory': 8},
-    "branch_and_nested_loop_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, True), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 19, 'memory': 11},
+    "branch_and_nested_loop_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 16, 'memory': 8},
     "alias_kept_across_steps_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 14, 'memory': 6},
     "recurrence_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 23, 'memory': 15},
     "updated_parameter_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 22, 'memory': 14},
-    "branch_and_nested_loop_jvp_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, True), ('array', 'f64', 1, True), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 25, 'memory': 17},
+    "branch_and_nested_loop_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 21, 'memory': 13},
     "alias_kept_across_steps_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1)], 'io': 20, 'memory': 12},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jvp_loop_slot_updated_in_place.cu"), _KERNELS)
@@ -158,22 +160,8 @@ def updated_parameter(x: "f64[n]", k: "f64[]"):
 
 def branch_and_nested_loop(x: "f64[n]", y: "f64[n]"):
     _check_args('branch_and_nested_loop', x, y)
-    n = x.shape[0]
-    # jvp_loop_slot_updated_in_place.py:22  a = x * 1.0
-    a = _kernels.branch_and_nested_loop_k0(x)
-    del x
-    # jvp_loop_slot_updated_in_place.py:23  for step in range(2):
-    a_1 = a
-    for step in range(2):
-        # jvp_loop_slot_updated_in_place.py:24  for j in range(len(x)):
-        a_2 = _kernels.branch_and_nested_loop_loop0(n, a_1, y)
-        # jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
-        a_2[0] = a_2[0] + np.sum(a_2) * 0.1
-        a_1 = a_2
-    del a, n, y
-    # jvp_loop_slot_updated_in_place.py:30  return np.sum(a * a)
-    s_1 = _kernels.branch_and_nested_loop_k1(a_1)
-    del a_1
+    s_1 = _kernels.branch_and_nested_loop_block0(x, y)
+    del x, y
     return s_1
 
 
@@ -204,27 +192,8 @@ def updated_parameter_jvp(x: "f64[n]", k: "f64[]", tx: "f64[n]"):
 
 def branch_and_nested_loop_jvp(x: "f64[n]", y: "f64[n]", tx: "f64[n]"):
     _check_args('branch_and_nested_loop_jvp', x, y, tx)
-    n = x.shape[0]
-    # jvp_loop_slot_updated_in_place.py:22  a = x * 1.0
-    a = _kernels.branch_and_nested_loop_jvp_k0(x)
-    del x
-    # jvp_loop_slot_updated_in_place.py:23  for step in range(2):
-    ta = tx.copy()
-    del tx
-    a_1 = a
-    ta_1 = ta
-    for step in range(2):
-        # jvp_loop_slot_updated_in_place.py:24  for j in range(len(x)):
-        a_2, ta_2 = _kernels.branch_and_nested_loop_jvp_loop0(n, a_1, ta_1, y)
-        # jvp_loop_slot_updated_in_place.py:29  a[0] += np.sum(a) * 0.1
-        ta_2[0] = ta_2[0] + np.sum(ta_2) * 0.1
-        a_2[0] = a_2[0] + np.sum(a_2) * 0.1
-        a_1 = a_2
-        ta_1 = ta_2
-    del a, ta, n, y
-    # jvp_loop_slot_updated_in_place.py:30  return np.sum(a * a)
-    s_1, s_3 = _kernels.branch_and_nested_loop_jvp_k1(a_1, ta_1)
-    del a_1, ta_1
+    s_1, s_3 = _kernels.branch_and_nested_loop_jvp_block0(x, tx, y)
+    del x, tx, y
     return (s_1, s_3)
 
 

@@ -677,6 +677,35 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
     LIFTED_RUN(gp_negative_log_likelihood_k3_body, (n, d0, d_1_data, d_1_s0, s_1_acc_out));
 }
 
+// gp_negative_log_likelihood_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d_2 = d_2_data[i0 * d_2_s0];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            LIFTED_AT(s_2_acc) += d_2;
+        }
+    }
+    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
+
+LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_RUN(gp_negative_log_likelihood_k4_body, (n, d0, d_2_data, d_2_s0, s_2_acc_out));
+}
+
 // gp_grad_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
@@ -1495,6 +1524,43 @@ LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_
     double* __restrict__ t_29_out)
 {
     LIFTED_RUN(gp_tangent_k9_body, (n, d0, d1, m_9_data, t_29_out));
+}
+
+// gp_tangent_k10: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
+    const double* __restrict__ d_4_data, const int64_t d_4_s0,
+    double* __restrict__ s_2_acc_out,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_4_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d_2 = d_2_data[i0 * d_2_s0];
+            const double d_4 = d_4_data[i0 * d_4_s0];
+            // linalg_gaussian_process.py:12  return 0.5 * y @ alpha + 0.5 * logdet + np.sum(np.log(np.diag(chol))) + 0.01 * np.trace(np.linalg.inv(k))
+            LIFTED_AT(s_2_acc) += d_2;
+            LIFTED_AT(s_4_acc) += d_4;
+        }
+    }
+    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+    LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
+}
+
+
+LIFTED_KERNEL void gp_tangent_k10(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
+    const double* __restrict__ d_4_data, const int64_t d_4_s0,
+    double* __restrict__ s_2_acc_out,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_RUN(gp_tangent_k10_body, (n, d0, d_2_data, d_2_s0, d_4_data, d_4_s0, s_2_acc_out, s_4_acc_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------

@@ -18,6 +18,7 @@ _KERNELS = {
     "gp_negative_log_likelihood_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_negative_log_likelihood_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "gp_negative_log_likelihood_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "gp_negative_log_likelihood_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "gp_grad_k0": {'rank': 3, 'params': [('array', 'f64', ('S', 1, 'S'), True), ('array', 'f64', (1, 'S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None, None), 'mode': 'rows', 'perm': (0, 1, 2), 'reduced': 1},
     "gp_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "gp_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
@@ -35,6 +36,7 @@ _KERNELS = {
     "gp_tangent_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
     "gp_tangent_k8": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "gp_tangent_k9": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "gp_tangent_k10": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "gp_negative_log_likelihood_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('array', 'f64', 2)], 'io': 22, 'memory': 14},
     "gp_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('scalar', 'f64')], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 38, 'memory': 30},
     "gp_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 1), ('array', 'f64', 1)], 'io': 40, 'memory': 32},
@@ -130,7 +132,11 @@ def gp_negative_log_likelihood(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n
     del chol
     s_1 = _kernels.gp_negative_log_likelihood_k3(d_1)
     del d_1
-    return t_6 @ alpha + 0.5 * logdet + s_1 + 0.01 * np.sum(np.diagonal(np.linalg.inv(k)), axis=-1)
+    d_2 = np.diagonal(np.linalg.inv(k))
+    del k
+    s_2 = _kernels.gp_negative_log_likelihood_k4(d_2)
+    del d_2
+    return t_6 @ alpha + 0.5 * logdet + s_1 + 0.01 * s_2
 
 
 def gp_grad(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]"):
@@ -220,4 +226,8 @@ def gp_tangent(log_scale: "f64[]", log_noise: "f64[]", x: "f64[n,d]", y: "f64[n]
     del k
     t_29 = _kernels.gp_tangent_block5(inv, tk)
     del tk
-    return (t_6 @ alpha + 0.5 * logdet + s_1 + 0.01 * np.sum(np.diagonal(inv), axis=-1), t_6 @ talpha + tlogdet * 0.5 + s_3 + np.sum(np.diagonal(t_29), axis=-1) * 0.01)
+    d_2 = np.diagonal(inv)
+    del inv
+    s_2, s_4 = _kernels.gp_tangent_k10(d_2, np.diagonal(t_29))
+    del d_2, t_29
+    return (t_6 @ alpha + 0.5 * logdet + s_1 + 0.01 * s_2, t_6 @ talpha + tlogdet * 0.5 + s_3 + s_4 * 0.01)

@@ -565,6 +565,34 @@ LIFTED_KERNEL void scaled_product_k1(const int64_t n, const int64_t d0, const in
     LIFTED_RUN(scaled_product_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, x_data, x_s0, x_s1, s_1_acc_out));
 }
 
+// scaled_product_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scaled_product_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_1_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_1 = s_1_data[i];
+            // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
+            LIFTED_AT(s_2_acc) += s_1;
+        }
+    }
+    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
+
+LIFTED_KERNEL void scaled_product_k2(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_1_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_RUN(scaled_product_k2_body, (n, d0, s_1_data, s_2_acc_out));
+}
+
 // integer_counts_k0: 2-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void integer_counts_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const int64_t* __restrict__ k_data,
@@ -1761,14 +1789,17 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // scaled_product_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int scaled_product_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 10);
+    lifted_loop_state state; lifted_start(state, alloc, io + 7);
     lifted_loop_state* st = &state;
     double v_s = 0; bool f_s = false;
     lifted_view<double, 1> v_s_1 = {};
+    double v_s_2 = 0; bool f_s_2 = false;
+    double v_t_4 = 0; bool f_t_4 = false;
     lifted_view<double, 2> v_x = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* accumulators_2 = nullptr; int64_t accumulators_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
     {
@@ -1799,13 +1830,27 @@ extern "C" int scaled_product_block0(int64_t* io, lifted_alloc_fn alloc)
         else scaled_product_k1_body<false>(count, space[1], space[0], n_out, n_red, v_x.p, (v_x.d[1] == 1 ? 0 : v_x.s[1]), (v_x.d[0] == 1 ? 0 : v_x.s[0]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_1 = reduced_1;
     }
-    io[5] = lifted_store_scalar_f(v_s); io[6] = f_s;
-    lifted_store_view(io + 7, v_s_1);
-    lifted_finish(state, io + 10);
+    {
+        int64_t space[1] = {-1};
+        if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_s_1.p ? lifted_contiguous_data(v_s_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_s_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) scaled_product_k2(count, space[0], arg_0, acc_1);
+        else scaled_product_k2_body<false>(count, space[0], arg_0, acc_1);
+        v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
+    }
+    {
+        v_t_4 = (double)((((double)v_s) + ((double)v_s_2))); f_t_4 = f_s || f_s_2;
+    }
+    io[5] = lifted_store_scalar_f(v_t_4); io[6] = f_t_4;
+    lifted_finish(state, io + 7);
     return 0;
 }
 

@@ -15,12 +15,13 @@ __lifted_transforms__ = {
 _KERNELS = {
     "scaled_product_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'mul', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
     "scaled_product_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'mul', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "scaled_product_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "integer_counts_k0": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), False), ('reduce', 'i64', 'mul', 'i64', False, False, False)], 'dims': [], 'static': (None, None)},
     "integer_counts_k1": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), True), ('reduce', 'i64', 'max', 'i64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "integer_counts_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'i64', 'add', 'i64', False, False, False), ('reduce', 'i64', 'mul', 'i64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "scaled_product_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scaled_product_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "scaled_product_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 18, 'memory': 10},
+    "scaled_product_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
     "integer_counts_block0": {'loop': True, 'inputs': [('array', 'i64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'i64', 1), ('array', 'i64', 1), ('array', 'i64', 1)], 'io': 29, 'memory': 21},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_prod_and_integer_kernels.cu"), _KERNELS)
@@ -154,9 +155,9 @@ def _others_in_groups(x, axis, count, product=None):
 def scaled_product(x: "f64[n,d]"):
     _check_args('scaled_product', x)
     # reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
-    s, s_1 = _kernels.scaled_product_block0(x)
+    t_4 = _kernels.scaled_product_block0(x)
     del x
-    return s + np.sum(s_1)
+    return t_4
 
 
 def integer_counts(k: "i64[n,d]", x: "f64[n,d]"):

@@ -704,6 +704,70 @@ LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const
     LIFTED_RUN(softmax_rows_loss_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, counts_data, counts_s0, counts_s1, per_class_acc_out, s_3_acc_out));
 }
 
+// softmax_rows_loss_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k4_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ per_class_data,
+    const int64_t* __restrict__ s_3_data,
+    double* __restrict__ s_1_acc_out,
+    int64_t* __restrict__ s_4_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_LOCAL_FILL(int64_t, s_4_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double per_class = per_class_data[i];
+            const int64_t s_3 = s_3_data[i];
+            // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
+            LIFTED_AT(s_1_acc) += per_class;
+            LIFTED_AT(s_4_acc) += s_3;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
+}
+
+
+LIFTED_KERNEL void softmax_rows_loss_k4(const int64_t n, const int64_t d0,
+    const double* __restrict__ per_class_data,
+    const int64_t* __restrict__ s_3_data,
+    double* __restrict__ s_1_acc_out,
+    int64_t* __restrict__ s_4_acc_out)
+{
+    LIFTED_RUN(softmax_rows_loss_k4_body, (n, d0, per_class_data, s_3_data, s_1_acc_out, s_4_acc_out));
+}
+
+// softmax_rows_loss_k5: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k5_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ spread_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double spread = spread_data[i];
+            // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
+            LIFTED_AT(s_2_acc) += spread;
+        }
+    }
+    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
+
+LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
+    const double* __restrict__ spread_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_RUN(softmax_rows_loss_k5_body, (n, d0, spread_data, s_2_acc_out));
+}
+
 // softmax_rows_loss_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
@@ -2291,16 +2355,21 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // softmax_rows_loss_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 22);
+    lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;
     lifted_view<int64_t, 2> v_counts = {};
     lifted_view<double, 2> v_logits = {};
     lifted_view<double, 2> v_lse = {};
     lifted_view<double, 1> v_per_class = {};
     lifted_view<double, 2> v_s = {};
+    double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
     lifted_view<int64_t, 1> v_s_3 = {};
+    int64_t v_s_4 = 0; bool f_s_4 = false;
     lifted_view<double, 1> v_scale = {};
     lifted_view<double, 1> v_spread = {};
+    double v_t_10 = 0; bool f_t_10 = false;
+    double v_t_7 = 0; bool f_t_7 = false;
     lifted_view<double, 2> v_top = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* accumulators_2 = nullptr; int64_t accumulators_2_bytes = 0;
@@ -2317,6 +2386,9 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_13 = nullptr; int64_t site_13_bytes = 0;
     void* accumulators_14 = nullptr; int64_t accumulators_14_bytes = 0;
     void* site_15 = nullptr; int64_t site_15_bytes = 0;
+    void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
+    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
+    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
     if (!lifted_load_input(v_logits, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_scale, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_counts, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
@@ -2349,7 +2421,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         v_top = reduced_1;
         lifted_view<double, 1> reduced_2;
         { const int64_t dims[1] = {space[0]};
-          if (!lifted_alloc_view(reduced_2, dims, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_2, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_2.p[j] = (double)(double)(acc_2.p[j]);
         v_spread = reduced_2;
     }
@@ -2423,19 +2495,53 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         else softmax_rows_loss_k3_body<false>(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), acc_1.p, acc_2.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)((double)acc_1.p[j] / (double)n_red);
         v_per_class = reduced_1;
         lifted_view<int64_t, 1> reduced_2;
         { const int64_t dims[1] = {space[1]};
-          if (!lifted_alloc_view(reduced_2, dims, st, &site_15, &site_15_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_2, dims, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_2.p[j] = (int64_t)(int64_t)(acc_2.p[j]);
         v_s_3 = reduced_2;
     }
-    lifted_store_view(io + 13, v_spread);
-    lifted_store_view(io + 16, v_per_class);
-    lifted_store_view(io + 19, v_s_3);
-    lifted_finish(state, io + 22);
+    // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
+    {
+        int64_t space[1] = {-1};
+        if (v_per_class.p && !lifted_meet(space[0], v_per_class.d[0])) return lifted_fail(st, 3, 0, space[0], v_per_class.d[0]);
+        if (v_s_3.p && !lifted_meet(space[0], v_s_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_3.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_per_class.p ? lifted_contiguous_data(v_per_class, st, &packed_16, &packed_16_bytes) : nullptr;
+        if (v_per_class.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_1 = v_s_3.p ? lifted_contiguous_data(v_s_3, st, &packed_17, &packed_17_bytes) : nullptr;
+        if (v_s_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        int64_t acc_2[1] = {0};
+        if (count >= lifted_parallel_min) softmax_rows_loss_k4(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        else softmax_rows_loss_k4_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+        v_s_4 = (int64_t)(int64_t)(acc_2[0]); f_s_4 = true;
+    }
+    {
+        int64_t space[1] = {-1};
+        if (v_spread.p && !lifted_meet(space[0], v_spread.d[0])) return lifted_fail(st, 3, 0, space[0], v_spread.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_spread.p ? lifted_contiguous_data(v_spread, st, &packed_18, &packed_18_bytes) : nullptr;
+        if (v_spread.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) softmax_rows_loss_k5(count, space[0], arg_0, acc_1);
+        else softmax_rows_loss_k5_body<false>(count, space[0], arg_0, acc_1);
+        v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
+    }
+    {
+        v_t_7 = (double)((((double)v_s_1) + ((double)v_s_2))); f_t_7 = f_s_1 || f_s_2;
+    }
+    {
+        v_t_10 = (double)((((double)v_t_7) + ((double)v_s_4))); f_t_10 = f_t_7 || f_s_4;
+    }
+    io[13] = lifted_store_scalar_f(v_t_10); io[14] = f_t_10;
+    lifted_finish(state, io + 15);
     return 0;
 }
 

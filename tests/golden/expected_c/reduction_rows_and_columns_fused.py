@@ -17,6 +17,8 @@ _KERNELS = {
     "softmax_rows_loss_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "softmax_rows_loss_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
     "softmax_rows_loss_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'i64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', True, False, False), ('reduce', 'i64', 'min', 'i64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "softmax_rows_loss_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'i64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'i64', 'add', 'i64', False, False, False)], 'dims': [], 'static': (None,)},
+    "softmax_rows_loss_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "softmax_rows_loss_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'max', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "softmax_rows_loss_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "softmax_rows_loss_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
@@ -26,7 +28,7 @@ _KERNELS = {
     "softmax_rows_loss_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True, False), ('reduce', 'i64', 'add', 'i64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "softmax_rows_loss_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'i64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
     "softmax_rows_loss_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('scalar', 'f64'), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "softmax_rows_loss_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'i64', 2, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 1), ('array', 'i64', 1)], 'io': 30, 'memory': 22},
+    "softmax_rows_loss_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'i64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
     "softmax_rows_loss_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 48, 'memory': 40},
     "softmax_rows_loss_grad_block1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1)], 'io': 56, 'memory': 48},
 }
@@ -161,10 +163,9 @@ def _others_in_groups(x, axis, count, product=None):
 def softmax_rows_loss(logits: "f64[n,k]", scale: "f64[k]", counts: "i64[n,k]"):
     _check_args('softmax_rows_loss', logits, scale, counts)
     # reduction_rows_and_columns_fused.py:7  z = logits * scale
-    spread, per_class, s_3 = _kernels.softmax_rows_loss_block0(logits, scale, counts)
+    t_10 = _kernels.softmax_rows_loss_block0(logits, scale, counts)
     del logits, scale, counts
-    # reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
-    return np.sum(per_class) + np.sum(spread) + np.sum(s_3)
+    return t_10
 
 
 def softmax_rows_loss_grad(logits: "f64[n,k]", scale: "f64[k]", counts: "i64[n,k]"):

@@ -610,6 +610,34 @@ LIFTED_KERNEL void rotation_energy_k1(const int64_t n, const int64_t d0, const i
     LIFTED_RUN(rotation_energy_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_5_data, t_5_s0, t_5_s1, s_1_acc_out));
 }
 
+// rotation_energy_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_1_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_2_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_1 = s_1_data[i];
+            // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
+            LIFTED_AT(s_2_acc) += s_1;
+        }
+    }
+    LIFTED_REDUCE(add, s_2_acc_out, LIFTED_LANE_REDUCE(add, s_2_acc));
+}
+
+
+LIFTED_KERNEL void rotation_energy_k2(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_1_data,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_RUN(rotation_energy_k2_body, (n, d0, s_1_data, s_2_acc_out));
+}
+
 // rotation_energy_grad_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy_grad_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ rot0_data, const int64_t rot0_s0,
@@ -1948,7 +1976,7 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // rotation_energy_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 18);
+    lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_rot = {};
     lifted_view<double, 1> v_rot0 = {};
@@ -1956,10 +1984,12 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_rot2 = {};
     double v_s = 0; bool f_s = false;
     lifted_view<double, 1> v_s_1 = {};
+    double v_s_2 = 0; bool f_s_2 = false;
     lifted_view<double, 1> v_t_18 = {};
     lifted_view<double, 1> v_t_19 = {};
     lifted_view<double, 1> v_t_20 = {};
     lifted_view<double, 2> v_t_5 = {};
+    double v_t_6 = 0; bool f_t_6 = false;
     lifted_view<double, 1> v_w = {};
     lifted_view<double, 2> v_x = {};
     lifted_view<double, 1> v_x0 = {};
@@ -1972,6 +2002,7 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
     void* accumulators_6 = nullptr; int64_t accumulators_6_bytes = 0;
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     if (!lifted_load_input(v_rot, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_x, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_w, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
@@ -2102,13 +2133,27 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
         else rotation_energy_k1_body<false>(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_1 = reduced_1;
     }
-    io[13] = lifted_store_scalar_f(v_s); io[14] = f_s;
-    lifted_store_view(io + 15, v_s_1);
-    lifted_finish(state, io + 18);
+    {
+        int64_t space[1] = {-1};
+        if (v_s_1.p && !lifted_meet(space[0], v_s_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_1.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_s_1.p ? lifted_contiguous_data(v_s_1, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_s_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) rotation_energy_k2(count, space[0], arg_0, acc_1);
+        else rotation_energy_k2_body<false>(count, space[0], arg_0, acc_1);
+        v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
+    }
+    {
+        v_t_6 = (double)((((double)v_s) + ((double)v_s_2))); f_t_6 = f_s || f_s_2;
+    }
+    io[13] = lifted_store_scalar_f(v_t_6); io[14] = f_t_6;
+    lifted_finish(state, io + 15);
     return 0;
 }
 

@@ -15,13 +15,14 @@ __lifted_transforms__ = {
 _KERNELS = {
     "rotation_energy_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rotation_energy_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
+    "rotation_energy_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "rotation_energy_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "rotation_energy_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'max', 'f64', False, False, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
     "rotation_energy_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'bool', True), ('reduce', 'i64', 'add', 'i64', False, True, False)], 'dims': [], 'static': (None, 3), 'mode': 'columns', 'perm': (0, 1), 'reduced': 1},
     "rotation_energy_grad_k3": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
     "rotation_energy_grad_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, 3)},
     "rotation_energy_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "rotation_energy_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('array', 'f64', 1)], 'io': 26, 'memory': 18},
+    "rotation_energy_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
     "rotation_energy_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_short_rows_as_columns.cu"), _KERNELS)
@@ -94,10 +95,9 @@ def _arg_spec(name, note):
 def rotation_energy(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     _check_args('rotation_energy', rot, x, w)
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    s, s_1 = _kernels.rotation_energy_block0(rot, x, w)
+    t_6 = _kernels.rotation_energy_block0(rot, x, w)
     del rot, x, w
-    # reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
-    return s + np.sum(s_1)
+    return t_6
 
 
 def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):

@@ -555,6 +555,34 @@ LIFTED_KERNEL void f_k1(const int64_t n, const int64_t d0,
 
 // f_k2: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
+            LIFTED_AT(s_1_acc) += y;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
+
+LIFTED_KERNEL void f_k2(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(f_k2_body, (n, d0, y_data, s_1_acc_out));
+}
+
+// f_k3: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ total_data,
     const double s_1,
     double* __restrict__ total_1_out)
@@ -579,16 +607,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_k2_body(const
 }
 
 
-LIFTED_KERNEL void f_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void f_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ total_data,
     const double s_1,
     double* __restrict__ total_1_out)
 {
-    LIFTED_RUN(f_k2_body, (n, d0, total_data, s_1, total_1_out));
+    LIFTED_RUN(f_k3_body, (n, d0, total_data, s_1, total_1_out));
 }
 
-// f_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_k3_body(const int64_t n, const int64_t d0,
+// f_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ total_2_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -609,11 +637,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_k3_body(const
 }
 
 
-LIFTED_KERNEL void f_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void f_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ total_2_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(f_k3_body, (n, d0, total_2_data, s_2_acc_out));
+    LIFTED_RUN(f_k4_body, (n, d0, total_2_data, s_2_acc_out));
 }
 
 // f_grad_k0: 1-d index space of n elements
@@ -688,6 +716,34 @@ LIFTED_KERNEL void f_grad_k1(const int64_t n, const int64_t d0,
 
 // f_grad_k2: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
+            LIFTED_AT(s_1_acc) += y;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
+
+LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(f_grad_k2_body, (n, d0, y_data, s_1_acc_out));
+}
+
+// f_grad_k3: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ total_data,
     const double s_1,
     double* __restrict__ total_1_out)
@@ -712,16 +768,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k2_body(
 }
 
 
-LIFTED_KERNEL void f_grad_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void f_grad_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ total_data,
     const double s_1,
     double* __restrict__ total_1_out)
 {
-    LIFTED_RUN(f_grad_k2_body, (n, d0, total_data, s_1, total_1_out));
+    LIFTED_RUN(f_grad_k3_body, (n, d0, total_data, s_1, total_1_out));
 }
 
-// f_grad_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k3_body(const int64_t n, const int64_t d0,
+// f_grad_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ total_2_data,
     const bool mask_2,
     const bool* __restrict__ mask_1_data,
@@ -787,7 +843,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k3_body(
 }
 
 
-LIFTED_KERNEL void f_grad_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void f_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ total_2_data,
     const bool mask_2,
     const bool* __restrict__ mask_1_data,
@@ -797,7 +853,7 @@ LIFTED_KERNEL void f_grad_k3(const int64_t n, const int64_t d0,
     double* __restrict__ ds_acc_out,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_RUN(f_grad_k3_body, (n, d0, total_2_data, mask_2, mask_1_data, s, x_data, dx_data, ds_acc_out, dx_1_out));
+    LIFTED_RUN(f_grad_k4_body, (n, d0, total_2_data, mask_2, mask_1_data, s, x_data, dx_data, ds_acc_out, dx_1_out));
 }
 
 // f_jvp_k0: 1-d index space of n elements
@@ -907,6 +963,34 @@ LIFTED_KERNEL void f_jvp_k2(const int64_t n, const int64_t d0,
 
 // f_jvp_k3: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_jvp_k3_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
+            LIFTED_AT(s_1_acc) += y;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
+
+LIFTED_KERNEL void f_jvp_k3(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(f_jvp_k3_body, (n, d0, y_data, s_1_acc_out));
+}
+
+// f_jvp_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_jvp_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ total_data,
     const double s_1,
     double* __restrict__ total_1_out)
@@ -931,16 +1015,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_jvp_k3_body(c
 }
 
 
-LIFTED_KERNEL void f_jvp_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void f_jvp_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ total_data,
     const double s_1,
     double* __restrict__ total_1_out)
 {
-    LIFTED_RUN(f_jvp_k3_body, (n, d0, total_data, s_1, total_1_out));
+    LIFTED_RUN(f_jvp_k4_body, (n, d0, total_data, s_1, total_1_out));
 }
 
-// f_jvp_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_jvp_k4_body(const int64_t n, const int64_t d0,
+// f_jvp_k5: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_jvp_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ total_2_data,
     const double* __restrict__ ttotal_2_data,
     double* __restrict__ s_2_acc_out,
@@ -972,13 +1056,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_jvp_k4_body(c
 }
 
 
-LIFTED_KERNEL void f_jvp_k4(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void f_jvp_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ total_2_data,
     const double* __restrict__ ttotal_2_data,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_RUN(f_jvp_k4_body, (n, d0, total_2_data, ttotal_2_data, s_2_acc_out, s_4_acc_out));
+    LIFTED_RUN(f_jvp_k5_body, (n, d0, total_2_data, ttotal_2_data, s_2_acc_out, s_4_acc_out));
 }
 
 // f_vmap_k0: 2-d index space of n elements
@@ -1049,8 +1133,36 @@ LIFTED_KERNEL void f_vmap_k1(const int64_t n, const int64_t d0, const int64_t d1
     LIFTED_RUN(f_vmap_k1_body, (n, d0, d1, x_data, s, total_out));
 }
 
-// f_vmap_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+// f_vmap_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k2_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
+            LIFTED_AT(s_1_acc) += y;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
+
+LIFTED_KERNEL void f_vmap_k2(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(f_vmap_k2_body, (n, d0, y_data, s_1_acc_out));
+}
+
+// f_vmap_k3: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ total_data,
     const double s_1,
     double* __restrict__ total_1_out)
@@ -1076,16 +1188,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k2_body(
 }
 
 
-LIFTED_KERNEL void f_vmap_k2(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void f_vmap_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ total_data,
     const double s_1,
     double* __restrict__ total_1_out)
 {
-    LIFTED_RUN(f_vmap_k2_body, (n, d0, d1, total_data, s_1, total_1_out));
+    LIFTED_RUN(f_vmap_k3_body, (n, d0, d1, total_data, s_1, total_1_out));
 }
 
-// f_vmap_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// f_vmap_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k4_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ total_2_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -1110,7 +1222,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k3_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k4_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ total_2_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -1139,23 +1251,23 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k3_colum
 }
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
-template <bool lifted_team> LIFTED_DEVICE void f_vmap_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team> LIFTED_DEVICE void f_vmap_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ total_2_data,
     double* __restrict__ s_2_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) f_vmap_k3_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, total_2_data, s_2_acc_out);
-    else LIFTED_BY_ROW_LENGTH(f_vmap_k3_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, total_2_data, s_2_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) f_vmap_k4_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, total_2_data, s_2_acc_out);
+    else LIFTED_BY_ROW_LENGTH(f_vmap_k4_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, total_2_data, s_2_acc_out));
 }
 
-LIFTED_KERNEL void f_vmap_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_KERNEL void f_vmap_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ total_2_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(f_vmap_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, total_2_data, s_2_acc_out));
+    LIFTED_RUN(f_vmap_k4_body, (n, d0, d1, lifted_n_out, lifted_n_red, total_2_data, s_2_acc_out));
 }
 
-// f_vmap_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k4_body(const int64_t n, const int64_t d0,
+// f_vmap_k5: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_2_data,
     const double* __restrict__ v_data, const int64_t v_s0,
     double* __restrict__ t_4_out)
@@ -1181,10 +1293,1428 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_vmap_k4_body(
 }
 
 
-LIFTED_KERNEL void f_vmap_k4(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void f_vmap_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ s_2_data,
     const double* __restrict__ v_data, const int64_t v_s0,
     double* __restrict__ t_4_out)
 {
-    LIFTED_RUN(f_vmap_k4_body, (n, d0, s_2_data, v_data, v_s0, t_4_out));
+    LIFTED_RUN(f_vmap_k5_body, (n, d0, s_2_data, v_data, v_s0, t_4_out));
 }
+
+// ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
+// (the CUDA target keeps these loops on the host: the whole section is for the CPU build)
+#ifndef __CUDACC__
+#include <string.h>
+// the small helpers every step calls, inlined into the loop kernel (a call each would cost more than their work)
+#define LIFTED_HOT static inline __attribute__((always_inline))
+// an array value of the host module: its first element, dims and strides (in elements)
+template <class T, int R> struct lifted_view { T* p; int64_t d[R]; int64_t s[R]; };
+typedef void* (*lifted_alloc_fn)(int64_t bytes);  // the runtime's allocator (NumPy memory the results view)
+// the call's memory: the arena (blocks the runtime allocates), the thread's scratch block (for arrays that die with
+// the call; `scratch_wanted` tells the runtime how much a call asked of it) and a block for the results (as many
+// bytes as the last call's results took, so a small result the caller keeps holds no more than that)
+struct lifted_loop_state {
+    lifted_alloc_fn alloc; char* free_at; int64_t free_bytes; int64_t* error;
+    char* scratch_at; int64_t scratch_bytes; int64_t scratch_wanted; char* result_at; int64_t result_bytes;
+    int64_t result_wanted;
+};
+static inline void lifted_start(lifted_loop_state& st, lifted_alloc_fn alloc, int64_t* memory)
+{
+    const int64_t scratch_skip = (64 - (memory[0] & 63)) & 63, result_skip = (64 - (memory[2] & 63)) & 63;
+    st = {alloc, nullptr, 0, memory + 4, (char*)(intptr_t)memory[0] + scratch_skip,
+          memory[1] > scratch_skip ? memory[1] - scratch_skip : 0, 0,
+          (char*)(intptr_t)memory[2] + result_skip, memory[3] > result_skip ? memory[3] - result_skip : 0, 0};
+}
+static inline void lifted_finish(const lifted_loop_state& st, int64_t* memory)
+{ memory[1] = st.scratch_wanted; memory[3] = st.result_wanted; }
+
+static inline int lifted_fail(lifted_loop_state* st, int code, int64_t a, int64_t b, int64_t c)
+{
+    st->error[0] = a; st->error[1] = b; st->error[2] = c; st->error[3] = code;
+    return code;
+}
+enum lifted_memory { LIFTED_ARENA = 0, LIFTED_RESULT = 1, LIFTED_SCRATCH = 2 };
+// memory, 64-byte aligned. Arena: small arrays share blocks of 1 MiB the runtime allocates, one of 256 KiB or more
+// has a block of its own (the runtime's buffer cache hands back the memory of dead arrays of that size). An array
+// the host may keep after the call takes the result block while it lasts; one that dies with the call takes the
+// scratch block while it lasts (small ones only); then the arena.
+static inline void* lifted_take(lifted_loop_state* st, int64_t bytes, int mode = LIFTED_ARENA)
+{
+    bytes = (bytes + 63) & ~(int64_t)63;
+    if (mode == LIFTED_SCRATCH && bytes < ((int64_t)1 << 18)) {
+        st->scratch_wanted += bytes;
+        if (bytes <= st->scratch_bytes) {
+            void* at = st->scratch_at;
+            st->scratch_at += bytes; st->scratch_bytes -= bytes;
+            return at;
+        }
+    }
+    if (mode == LIFTED_RESULT) {
+        st->result_wanted += bytes;
+        if (bytes <= st->result_bytes) {
+            void* at = st->result_at;
+            st->result_at += bytes; st->result_bytes -= bytes;
+            return at;
+        }
+    }
+    if (bytes >= ((int64_t)1 << 18)) {
+        char* block = (char*)st->alloc(bytes + 64);
+        return block ? block + ((64 - (int64_t)((uintptr_t)block & 63)) & 63) : nullptr;
+    }
+    if (bytes > st->free_bytes) {
+        const int64_t size = (int64_t)1 << 20;
+        char* block = (char*)st->alloc(size);
+        if (!block) return nullptr;
+        const int64_t skip = (64 - (int64_t)((uintptr_t)block & 63)) & 63;
+        st->free_at = block + skip; st->free_bytes = size - skip;
+    }
+    void* at = st->free_at;
+    st->free_at += bytes; st->free_bytes -= bytes;
+    return at;
+}
+LIFTED_HOT int64_t lifted_product(const int64_t* d, int rank)
+{ int64_t n = 1; for (int k = 0; k < rank; ++k) n *= d[k]; return n; }
+LIFTED_HOT bool lifted_meet(int64_t& slot, int64_t size)
+{ if (slot < 0) { slot = size; return true; } return slot == size; }
+// a new C-contiguous array of `dims`: its own memory, or `*site`'s when that is large enough (reused each step)
+template <class T, int R> LIFTED_HOT bool lifted_alloc_view(lifted_view<T, R>& v, const int64_t* dims,
+                                                               lifted_loop_state* st, void** site, int64_t* bytes,
+                                                               int mode = LIFTED_ARENA)
+{
+    int64_t dims_copy[R];
+    for (int k = 0; k < R; ++k) dims_copy[k] = dims[k];
+    const int64_t need = lifted_product(dims_copy, R) * (int64_t)sizeof(T);
+    void* memory;
+    if (site && *bytes >= need && *site) memory = *site;
+    else {
+        memory = lifted_take(st, need > 0 ? need : 1, mode);
+        if (!memory) return false;
+        if (site) { *site = memory; *bytes = need; }
+    }
+    v.p = (T*)memory;
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { v.d[k] = dims_copy[k]; v.s[k] = step; step *= dims_copy[k]; }
+    return true;
+}
+template <class T, int R> LIFTED_HOT bool lifted_is_contiguous(const lifted_view<T, R>& v)
+{
+    int64_t step = 1;
+    for (int k = R - 1; k >= 0; --k) { if (v.d[k] != 1 && v.s[k] != step) return false; step *= v.d[k]; }
+    return true;
+}
+// the walk every copy, fill and assignment takes: `op(element of a, element of b)` over a's dims, b read through
+// its own strides (0 where it broadcasts); the innermost axis is a plain loop
+// (GCC would turn a copy's inner loop into a call of memmove, which costs more than a short row)
+template <class A, class B, int R, class Op> __attribute__((optimize("no-tree-loop-distribute-patterns")))
+LIFTED_HOT void lifted_walk(A* a, const int64_t* d, const int64_t* sa,
+                                                                              const B* b, const int64_t* sb, Op op)
+{
+    for (int k = 0; k < R; ++k) if (d[k] == 0) return;
+    int64_t at[R] = {0};
+    const int64_t inner = d[R - 1], ia = sa[R - 1], ib = sb[R - 1];
+    while (true) {
+        for (int64_t j = 0; j < inner; ++j) op(a[j * ia], b[j * ib]);
+        int k = R - 2;
+        for (; k >= 0; --k) {
+            a += sa[k]; b += sb[k];
+            if (++at[k] < d[k]) break;
+            a -= sa[k] * d[k]; b -= sb[k] * d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+template <class T, class S, int R> LIFTED_HOT void lifted_copy(lifted_view<T, R>& out, const lifted_view<S, R>& in)
+{ lifted_walk<T, S, R>(out.p, out.d, out.s, in.p, in.s, [](T& x, const S& y) { x = (T)y; }); }
+template <class T, int R> LIFTED_HOT void lifted_fill(lifted_view<T, R>& out, T value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, T, R>(out.p, out.d, out.s, &value, zero, [](T& x, const T& y) { x = y; });
+}
+// a contiguous pointer to a view's elements: its own when it is contiguous, else a packed copy in `*site`
+template <class T, int R> LIFTED_HOT const T* lifted_contiguous_data(const lifted_view<T, R>& v,
+                                                                       lifted_loop_state* st, void** site, int64_t* bytes)
+{
+    if (lifted_is_contiguous(v)) return v.p;
+    lifted_view<T, R> packed;
+    if (!lifted_alloc_view(packed, v.d, st, site, bytes, LIFTED_SCRATCH)) return nullptr;
+    lifted_copy(packed, v);
+    return packed.p;
+}
+// Python's slice.indices(): the first element and the length of `start:stop:step` over `dim` elements
+LIFTED_HOT void lifted_slice(int64_t dim, int has_start, int64_t start, int has_stop, int64_t stop, int64_t step,
+                                int64_t* first, int64_t* length)
+{
+    const int64_t lower = step < 0 ? -1 : 0, upper = step < 0 ? dim - 1 : dim;
+    if (!has_start) start = step < 0 ? upper : lower;
+    else if (start < 0) { start += dim; if (start < lower) start = lower; }
+    else if (start > upper) start = upper;
+    if (!has_stop) stop = step < 0 ? lower : upper;
+    else if (stop < 0) { stop += dim; if (stop < lower) stop = lower; }
+    else if (stop > upper) stop = upper;
+    *first = start;
+    if (step > 0) *length = stop > start ? (stop - start + step - 1) / step : 0;
+    else *length = start > stop ? (start - stop - step - 1) / (-step) : 0;
+}
+// the element range [low, high] (in bytes) a view touches: overlapping ranges may share elements
+template <class T, int R> LIFTED_HOT void lifted_extent(const lifted_view<T, R>& v, const char** low,
+                                                           const char** high)
+{
+    int64_t lo = 0, hi = 0;
+    for (int k = 0; k < R; ++k) {
+        if (v.d[k] == 0) { *low = (const char*)1; *high = (const char*)0; return; }
+        const int64_t span = (v.d[k] - 1) * v.s[k];
+        if (span < 0) lo += span; else hi += span;
+    }
+    *low = (const char*)(v.p + lo); *high = (const char*)(v.p + hi) + sizeof(T) - 1;
+}
+// NumPy's broadcast of `value` into `target`'s dims (leading axes of size 1 dropped): its strides, or false
+template <class T, int R, class S, int Q> LIFTED_HOT bool lifted_broadcast(const lifted_view<T, R>& target,
+                                                                             const lifted_view<S, Q>& value,
+                                                                             int64_t* strides)
+{
+    for (int k = 0; k < Q - R; ++k) if (value.d[k] != 1) return false;
+    for (int k = 0; k < R; ++k) {
+        const int j = k - (R - Q);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == target.d[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return false;
+    }
+    return true;
+}
+template <class C, class T, int R> LIFTED_HOT void lifted_assign_into(lifted_view<T, R>& target, C value)
+{ lifted_fill(target, (T)value); }
+template <class C, class T, int R> LIFTED_HOT void lifted_add_into(lifted_view<T, R>& target, C value)
+{
+    const int64_t zero[R] = {0};
+    lifted_walk<T, C, R>(target.p, target.d, target.s, &value, zero, [](T& x, const C& y) { x = (T)((C)x + y); });
+}
+// `target[...] = value` and `+=` of an array: broadcast as NumPy does, through a copy when the two overlap
+template <class C, bool Add, class T, int R, class S, int Q> LIFTED_HOT int lifted_store_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{
+    int64_t strides[R];
+    if (!lifted_broadcast(target, value, strides)) return lifted_fail(st, 4, 0, 0, 0);
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    const S* source = value.p;
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, Q> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        lifted_broadcast(target, copy, strides);
+        source = copy.p;
+    }
+    if (Add) lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides,
+                                  [](T& x, const S& y) { x = (T)((C)x + (C)y); });
+    else lifted_walk<T, S, R>(target.p, target.d, target.s, source, strides, [](T& x, const S& y) { x = (T)(C)y; });
+    return 0;
+}
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_assign_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, false>(target, value, st); }
+template <class C, class T, int R, class S, int Q> LIFTED_HOT int lifted_add_into_array(
+    lifted_view<T, R>& target, const lifted_view<S, Q>& value, lifted_loop_state* st)
+{ return lifted_store_array<C, true>(target, value, st); }
+// a gather's index check: the first index (in order) outside [-size, size), as NumPy reports it
+template <class T, int R> LIFTED_HOT bool lifted_first_outside(const lifted_view<T, R>& v, int64_t size, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) if (v.d[k] == 0) return false;
+    int64_t at[R] = {0};
+    const T* p = v.p;
+    while (true) {
+        const int64_t x = (int64_t)*p;
+        if (x < -size || x >= size) { *bad = x; return true; }
+        int k = R - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return false;
+    }
+}
+// `f(element)` for each element of an index array, in C order (NumPy's order of a gather and of `np.add.at`)
+template <class I, int Q, class F> LIFTED_HOT void lifted_each_index(const lifted_view<I, Q>& v, F f)
+{
+    for (int k = 0; k < Q; ++k) if (v.d[k] == 0) return;
+    int64_t at[Q] = {0};
+    const I* p = v.p;
+    while (true) {
+        f((int64_t)*p);
+        int k = Q - 1;
+        for (; k >= 0; --k) {
+            p += v.s[k];
+            if (++at[k] < v.d[k]) break;
+            p -= v.s[k] * v.d[k]; at[k] = 0;
+        }
+        if (k < 0) return;
+    }
+}
+// the row `x` (negative: from the end) of `table` along its first axis, as a view of the other axes
+template <class T, int R> LIFTED_HOT lifted_view<T, (R > 1 ? R - 1 : 1)> lifted_row(const lifted_view<T, R>& table,
+                                                                                      int64_t x)
+{
+    lifted_view<T, (R > 1 ? R - 1 : 1)> row;
+    row.p = table.p + (x < 0 ? x + table.d[0] : x) * table.s[0];
+    if (R == 1) { row.d[0] = 1; row.s[0] = 0; }
+    for (int k = 1; k < R; ++k) { row.d[k - 1] = table.d[k]; row.s[k - 1] = table.s[k]; }
+    return row;
+}
+// `table[index]` (an index array on the first axis) into the new contiguous `out` (of dims index.d + table.d[1:]),
+// the indices checked before (lifted_first_outside)
+template <class T, int R, class I, int Q, int O> LIFTED_HOT void lifted_gather(lifted_view<T, O>& out,
+                                                                                 const lifted_view<T, R>& table,
+                                                                                 const lifted_view<I, Q>& index)
+{
+    if (R == 1) {  // (elements: no walk per index)
+        T* at = out.p;
+        lifted_each_index(index, [&](int64_t x) { *at++ = table.p[(x < 0 ? x + table.d[0] : x) * table.s[0]]; });
+        return;
+    }
+    lifted_view<T, (R > 1 ? R - 1 : 1)> slot = lifted_row(table, 0);
+    int64_t size = 1;
+    for (int k = (R > 1 ? R - 2 : 0); k >= 0; --k) { slot.s[k] = size; size *= slot.d[k]; }
+    slot.p = out.p;
+    lifted_each_index(index, [&](int64_t x) { lifted_copy(slot, lifted_row(table, x)); slot.p += size; });
+}
+// `np.add.at(target, index, value)` (an index array on the first axis; the indices checked before): each index in
+// C order adds its part of `value` (broadcast to index.d + target.d[1:]; from a copy when it overlaps `target`, as
+// NumPy buffers it) into its row, so repeated indices accumulate in NumPy's order; 18 when `value` does not broadcast
+template <class C, class T, int R, class I, int Q, class S, int V> LIFTED_HOT int lifted_add_at(
+    lifted_view<T, R>& target, const lifted_view<I, Q>& index, const lifted_view<S, V>& value, lifted_loop_state* st)
+{
+    constexpr int P = Q + R - 1;  // the rank of the indexed region
+    static_assert(V <= P, "np.add.at refuses a value of more axes than the indexed region");
+    int64_t dims[P], strides[P];
+    for (int k = 0; k < Q; ++k) dims[k] = index.d[k];
+    for (int k = 1; k < R; ++k) dims[Q + k - 1] = target.d[k];
+    for (int k = 0; k < P; ++k) {
+        const int j = k - (P - V);
+        if (j < 0) { strides[k] = 0; continue; }
+        if (value.d[j] == dims[k]) strides[k] = value.d[j] == 1 ? 0 : value.s[j];
+        else if (value.d[j] == 1) strides[k] = 0;
+        else return lifted_fail(st, 18, 0, 0, 0);  // (loops/emit.py's ERRORS["add_at"])
+    }
+    const S* source = value.p;
+    const char *tl, *th, *vl, *vh;
+    lifted_extent(target, &tl, &th);
+    lifted_extent(value, &vl, &vh);
+    if (tl <= th && vl <= vh && tl <= vh && vl <= th) {  // overlapping: read the value from a copy
+        lifted_view<S, V> copy;
+        if (!lifted_alloc_view(copy, value.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(copy, value);
+        for (int k = 0; k < P; ++k) {
+            const int j = k - (P - V);
+            if (j >= 0 && strides[k] != 0) strides[k] = copy.s[j];
+        }
+        source = copy.p;
+    }
+    int64_t at[Q] = {0};
+    lifted_each_index(index, [&](int64_t x) {
+        const S* part = source;
+        for (int k = 0; k < Q; ++k) part += at[k] * strides[k];
+        if (R == 1) {
+            T& slot = target.p[(x < 0 ? x + target.d[0] : x) * target.s[0]];
+            slot = (T)((C)slot + (C)*part);
+        } else {
+            lifted_view<T, (R > 1 ? R - 1 : 1)> row = lifted_row(target, x);
+            lifted_walk<T, S, (R > 1 ? R - 1 : 1)>(row.p, row.d, row.s, part, strides + (R > 1 ? Q : 0),
+                                                   [](T& t, const S& y) { t = (T)((C)t + (C)y); });
+        }
+        for (int k = Q - 1; k >= 0; --k) { if (++at[k] < index.d[k]) break; at[k] = 0; }
+    });
+    return 0;
+}
+// NumPy's broadcast of two operands of an elementwise operation: the result's dims, each operand's strides over
+// them; false (and the axis, sizes) when they do not broadcast
+template <class A, int RA, class B, int RB, int R> LIFTED_HOT bool lifted_broadcast_pair(
+    const lifted_view<A, RA>& a, const lifted_view<B, RB>& b, int64_t* dims, int64_t* sa, int64_t* sb, int64_t* bad)
+{
+    for (int k = 0; k < R; ++k) {
+        const int i = k - (R - RA), j = k - (R - RB);
+        const int64_t da = i < 0 ? 1 : a.d[i], db = j < 0 ? 1 : b.d[j];
+        if (da != db && da != 1 && db != 1) { bad[0] = k; bad[1] = da; bad[2] = db; return false; }
+        dims[k] = da == 1 ? db : da;
+        sa[k] = i < 0 || da == 1 ? 0 : a.s[i];
+        sb[k] = j < 0 || db == 1 ? 0 : b.s[j];
+    }
+    return true;
+}
+// `_unbroadcast(g, shape)` of the host module: 0 when it gives `g` itself (a view, leading axes of length 1 added),
+// 1 when it sums or broadcasts into a new array, -1 (and the axis, sizes) when `g` does not go into `shape`
+template <class T, int G, int L> LIFTED_HOT int lifted_unbroadcast_kind(const lifted_view<T, G>& g, const int64_t* shape,
+                                                                       int64_t* bad)
+{
+    int kind = G > L ? 1 : 0;
+    for (int k = 0; k < L; ++k) {
+        const int q = k - (L - G);
+        const int64_t size = q < 0 ? 1 : g.d[q];
+        if (shape[k] == 1 && size != 1) kind = 1;  // summed
+        else if (size != shape[k]) {
+            if (size != 1) { bad[0] = k; bad[1] = size; bad[2] = shape[k]; return -1; }
+            kind = 1;  // broadcast
+        }
+    }
+    return kind;
+}
+// the view `g` with leading axes of length 1 up to rank L (what `g.reshape((1,) * ... + g.shape)` gives)
+template <class T, int G, int L> LIFTED_HOT lifted_view<T, L> lifted_padded(const lifted_view<T, G>& g)
+{
+    lifted_view<T, L> v;
+    v.p = g.p;
+    for (int k = 0; k < L; ++k) {
+        const int q = k - (L - G);
+        v.d[k] = q < 0 ? 1 : g.d[q]; v.s[k] = q < 0 ? 0 : g.s[q];
+    }
+    return v;
+}
+// the new array `out` (dims `shape`) of `_unbroadcast(g, shape)`: g's elements added in C order into the element
+// each one sums into (the leading axes, and the axes of length 1 in `shape`), then copied along broadcast axes
+template <class T, int G, int L> LIFTED_HOT void lifted_sum_to(lifted_view<T, L>& out, const lifted_view<T, G>& g)
+{
+    constexpr int P = G > L ? G : L;
+    const lifted_view<T, P> whole = lifted_padded<T, G, P>(g);
+    int64_t into[P];
+    lifted_view<T, L> first = out;  // the slice each broadcast axis copies
+    for (int q = 0; q < P; ++q) {
+        const int k = q - (P - L);
+        into[q] = k < 0 || out.d[k] != whole.d[q] ? 0 : out.s[k];
+        if (k >= 0 && out.d[k] != 1 && whole.d[q] == 1) { first.d[k] = 1; first.s[k] = 0; }
+    }
+    lifted_fill(out, (T)0);
+    lifted_walk<T, T, P>(out.p, whole.d, into, whole.p, whole.s, [](T& x, const T& y) { x += y; });
+    lifted_walk<T, T, L>(out.p, out.d, out.s, first.p, first.s, [](T& x, const T& y) { x = y; });
+}
+// matrix products: the BLAS NumPy itself calls (its OpenBLAS's CBLAS gemm, ILP64; the runtime sets the pointers
+// when the library loads), on views whose layout BLAS takes (one axis of unit stride), others packed first
+typedef void (*lifted_dgemm_fn)(int, int, int, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                const double*, int64_t, double, double*, int64_t);
+typedef void (*lifted_sgemm_fn)(int, int, int, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                const float*, int64_t, float, float*, int64_t);
+extern "C" { lifted_dgemm_fn lifted_blas_dgemm = nullptr; lifted_sgemm_fn lifted_blas_sgemm = nullptr; }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+                               const double* b, int64_t ldb, double* c, int64_t ldc)
+{ lifted_blas_dgemm(101, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc); }
+static inline void lifted_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* b, int64_t ldb, float* c, int64_t ldc)
+{ lifted_blas_sgemm(101, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc); }
+static inline bool lifted_have_gemm(const double*) { return lifted_blas_dgemm != nullptr; }
+static inline bool lifted_have_gemm(const float*) { return lifted_blas_sgemm != nullptr; }
+// how BLAS reads a matrix view in row-major order: as it is (111) or transposed (112), with its leading dimension
+template <class T> LIFTED_HOT bool lifted_blas_layout(const lifted_view<T, 2>& v, int* trans, int64_t* ld)
+{
+    const int64_t rows = v.d[0] > 1 ? v.d[0] : 1, columns = v.d[1] > 1 ? v.d[1] : 1;
+    if ((v.s[1] == 1 || v.d[1] <= 1) && (v.d[0] <= 1 || v.s[0] >= columns)) {
+        *trans = 111; *ld = v.d[0] <= 1 ? columns : v.s[0]; return true;
+    }
+    if ((v.s[0] == 1 || v.d[0] <= 1) && (v.d[1] <= 1 || v.s[1] >= rows)) {
+        *trans = 112; *ld = v.d[1] <= 1 ? rows : v.s[1]; return true;
+    }
+    return false;
+}
+// products too small for a BLAS call to pay (its setup and its packing of the operands cost more than the
+// arithmetic: up to LIFTED_TINY_PRODUCT_MOST multiplications) and matrix-vector products (dgemm packs the whole
+// matrix for its one pass over it: llsq's 16 x 128 table times a vector took 0.4 us in dgemm), up to
+// LIFTED_LOOP_PRODUCT_MOST multiplications, in plain loops: a row times a column is a SIMD dot product (partial sums
+// per lane), otherwise each row of `out` adds `a[i, q] * b[q, :]` for q in order (SIMD along the row, so a vector
+// times a matrix only where b's rows are contiguous). BLAS adds in its own order: round-off only, as between
+// NumPy's gemv and gemm. Larger products of other shapes stay with BLAS, which packs strided operands once: gmm's
+// stacked 2 x 1000 @ 1000 x 2 and 1000 x 2 @ 2 x 2 products (4000 multiplications, rows of 2 along strided
+// operands) made its Jacobian at d = 2, k = 100 take 2.7 ms in loops, 1.4 ms with dgemm
+#define LIFTED_TINY_PRODUCT_MOST 256
+#define LIFTED_LOOP_PRODUCT_MOST (int64_t(1) << 22)
+LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k, int64_t b_step)
+{
+    const int64_t work = m * n * k;
+    return work <= LIFTED_TINY_PRODUCT_MOST ||
+           ((n == 1 || (m == 1 && b_step == 1)) && work <= LIFTED_LOOP_PRODUCT_MOST);
+}
+template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1], as0 = a.s[0], as1 = a.s[1], bs0 = b.s[0], bs1 = b.s[1];
+    if (n == 1) {
+        int64_t i = 0;
+        if (as1 == 1 && bs0 == 1)  // four rows at a time: four independent chains of additions
+            for (; i + 4 <= m; i += 4) {
+                const T *r0 = a.p + i * as0, *r1 = r0 + as0, *r2 = r1 + as0, *r3 = r2 + as0;
+                T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                _Pragma("omp simd reduction(+:s0, s1, s2, s3)") for (int64_t q = 0; q < k; ++q) {
+                    const T x = b.p[q];
+                    s0 += r0[q] * x; s1 += r1[q] * x; s2 += r2[q] * x; s3 += r3[q] * x;
+                }
+                out.p[i * out.s[0]] = s0; out.p[(i + 1) * out.s[0]] = s1;
+                out.p[(i + 2) * out.s[0]] = s2; out.p[(i + 3) * out.s[0]] = s3;
+            }
+        for (; i < m; ++i) {
+            const T* row = a.p + i * as0;
+            T sum = 0;
+            if (as1 == 1 && bs0 == 1) {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q] * b.p[q];
+            } else {
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q * as1] * b.p[q * bs0];
+            }
+            out.p[i * out.s[0]] = sum;
+        }
+        return;
+    }
+    for (int64_t i = 0; i < m; ++i) {
+        T* row = out.p + i * out.s[0];
+        const int64_t os1 = out.s[1];
+        if (os1 == 1 && bs1 == 1) {
+            _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] += x * from[j];
+            }
+        } else {
+            for (int64_t j = 0; j < n; ++j) row[j * os1] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                for (int64_t j = 0; j < n; ++j) row[j * os1] += x * from[j * bs1];
+            }
+        }
+    }
+}
+// ---- register-tiled matrix products (CPU target, inside runs; included by the loop prelude) -------------------
+// out (m x n, unit column stride) = a (m x k, any strides) @ b (k x n, any strides), for products whose packed b
+// (k x n), or its share of each pass over the terms, stays in the L2 cache (LIFTED_TILES_PAY). b is packed once into panels of LIFTED_TILE_COLUMNS columns (two
+// vector registers wide), each panel with the range of its rows that hold a nonzero; a block of LIFTED_TILE_ROWS
+// rows of `out` keeps its panel's sums in registers, adding a[r, q] * b[q, panel] for q in that range only. A
+// triangular or banded operand (a Cholesky-like factor gathered into a full matrix, its adjoint) so skips the
+// products with its zeros: GradBench gmm's Q (x - mu) and its adjoint, at d = 64 a third fewer multiplications. A
+// skipped term is a[r, q] * 0, which is a zero (its sign apart) unless a[r, q] is infinite or NaN, so rows of b are
+// skipped only where the whole column q of a is finite (checked on a once, when a panel would skip). The sums run
+// in another order than BLAS's (fused multiply-adds along q, as OpenBLAS's kernels): round-off only. The products
+// are computed here, not by the BLAS NumPy ships, because that BLAS picks its kernels by CPU model and falls back
+// to AVX2 kernels on AVX-512 machines it does not know (OpenBLAS 0.3.31 on AMD family 26: 0.67 ms for gmm's five
+// 64 x 64 x 1000 products, 0.44 ms with its AVX-512 kernels forced), where this code is built for the machine.
+#include <stdlib.h>
+#if defined(__AVX512F__)
+#define LIFTED_TILE_BYTES 64
+#define LIFTED_TILE_ROWS 12
+#elif defined(__AVX__)
+#define LIFTED_TILE_BYTES 32
+#define LIFTED_TILE_ROWS 6
+#else
+#define LIFTED_TILE_BYTES 16
+#define LIFTED_TILE_ROWS 4
+#endif
+#define LIFTED_TILE_COLUMNS(T) (2 * LIFTED_TILE_BYTES / (int64_t)sizeof(T))
+// the terms a pass over the panels adds: at most 1024 (a panel of 1024 x 16 doubles is 128 KiB) and as many as
+// keep the packed b of the pass in 1 MiB; a longer product runs in passes of equal depth, each adding its terms to
+// the sums the last one stored (the sums of a pass run along q as before; the passes add one after the other)
+template <class T> static inline int64_t lifted_tile_depth(int64_t n, int64_t k)
+{
+    int64_t depth = ((int64_t)1 << 20) / ((n > 0 ? n : 1) * (int64_t)sizeof(T));
+    depth = depth < 1024 ? depth : 1024;
+    if (depth >= k) return k;
+    const int64_t passes = (k + depth - 1) / depth;
+    return (k + passes - 1) / passes;
+}
+// tiles where a's rows are at least 8 long (with fewer terms a block's stores outweigh its sums), with at least half
+// a panel of columns (narrower products would compute mostly padding) and 2^14 multiplications (below that dgemm's
+// call is as cheap: 12 x 12 x 12 took 0.28 us here, 0.14 in dgemm; 40 x 40 x 40 2.0 and 2.4 us; 1000 x 2 x 8 2.6
+// and 2.1), in one pass or in passes of at least 256 terms (more columns than 512 doubles would make each pass
+// store and load `out` again for fewer terms: those stay with BLAS). One thread, CPU time, fastest of 11 to 15 on a
+// loaded Sapphire Rapids, OpenBLAS 0.3.31 (SkylakeX kernels) and passes: 1000 x 2000 @ 2000 x 100 8.7 and 6.3 ms,
+// 2000 x 2000 @ 2000 x 300 43.7 and 36.4 (a transposed a, or one of fewer than 64 rows, keeps BLAS: lifted_tile_matmul)
+#define LIFTED_TILES_PAY(T, m, n, k) \
+    ((k) >= 8 && 2 * (n) >= LIFTED_TILE_COLUMNS(T) && (m) * (n) * (k) >= ((int64_t)1 << 14) && \
+     (lifted_tile_depth<T>(n, k) == (k) || lifted_tile_depth<T>(n, k) >= 256))
+// a stacked einsum product whose output ends with its first operand's free axis is taken the other way round
+// (b.T @ a.T: that axis becomes the result's unit-stride one and the product's columns) when that axis has at least
+// half a tile panel (transpiler/backends/c/loops/products.py); rows of fewer elements keep the result's other axes
+// contiguous (gmm at d = 2, k = 100: its Jacobian 2-3 % slower turned)
+#define LIFTED_TURNS(T, length) (2 * (length) >= LIFTED_TILE_COLUMNS(T))
+// rows of `out` per pass over the panels: a's block of them (block x k) and the rows of `out` they make (block x n)
+// stay in the L2 cache together while every panel passes over them. Counting a's rows alone, a product of few terms
+// and many columns took thousands of rows a block (4096 x 10 @ 10 x 512: 3276), and each panel then wrote its 16
+// columns down all of them, a row's page apart: one thread, CPU time, fastest of 15 on a loaded Sapphire Rapids,
+// 4096 x 10 @ 10 x 512 4.05 -> 1.64 ms, 10000 x 16 @ 16 x 1000 34.8 -> 10.2, 4096 x 256 @ 256 x 512 18.0 -> 14.9,
+// 1000 x 64 @ 64 x 64 and 512 x 512 @ 512 x 512 unchanged (the same sums in the same order: no value changes)
+#define LIFTED_TILE_BLOCK_BYTES ((int64_t)1 << 18)
+// products of at least this many multiplications share their row blocks among the OpenMP threads, as BLAS would
+#define LIFTED_TILE_PARALLEL_MIN ((int64_t)1 << 22)
+template <class T> struct lifted_tile_vector { typedef T type __attribute__((vector_size(LIFTED_TILE_BYTES))); };
+// R rows of out[:, c0:c0 + columns] = a[rows, q0:q1] @ panel[q0:q1] (+= with `add`: a later pass over the terms):
+// R x 2 vectors of sums in registers
+template <class T, int R> __attribute__((optimize("fp-contract=fast")))
+static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const T* panel, int64_t q0, int64_t q1,
+                                    T* out, int64_t os0, int64_t columns, bool add)
+{
+    typedef typename lifted_tile_vector<T>::type V;
+    const int L = LIFTED_TILE_BYTES / (int)sizeof(T);
+    V sums[R][2];
+    for (int r = 0; r < R; ++r) { sums[r][0] = V{}; sums[r][1] = V{}; }
+    if (add)
+        for (int r = 0; r < R; ++r) {
+            T row[2 * LIFTED_TILE_BYTES / sizeof(T)] = {};
+            for (int64_t j = 0; j < columns; ++j) row[j] = out[r * os0 + j];
+            memcpy(&sums[r][0], row, LIFTED_TILE_BYTES); memcpy(&sums[r][1], row + L, LIFTED_TILE_BYTES);
+        }
+    for (int64_t q = q0; q < q1; ++q) {
+        V low, high;
+        memcpy(&low, panel + q * 2 * L, LIFTED_TILE_BYTES);
+        memcpy(&high, panel + q * 2 * L + L, LIFTED_TILE_BYTES);
+        const T* column = a + q * as1;
+        for (int r = 0; r < R; ++r) {
+            const T x = column[r * as0];
+            sums[r][0] += x * low; sums[r][1] += x * high;
+        }
+    }
+    if (columns == 2 * L) {
+        for (int r = 0; r < R; ++r) {
+            memcpy(out + r * os0, &sums[r][0], LIFTED_TILE_BYTES);
+            memcpy(out + r * os0 + L, &sums[r][1], LIFTED_TILE_BYTES);
+        }
+        return;
+    }
+    for (int r = 0; r < R; ++r) {
+        T row[2 * LIFTED_TILE_BYTES / sizeof(T)];
+        memcpy(row, &sums[r][0], LIFTED_TILE_BYTES); memcpy(row + L, &sums[r][1], LIFTED_TILE_BYTES);
+        int64_t j = 0;  // (a row of 9 to 15 columns: one vector store, then scalars; a loop of all of them
+        // compiled to a memmove call per row, 10 % of gmm's Jacobian at d = 10)
+        if (columns >= L) { memcpy(out + r * os0, &sums[r][0], LIFTED_TILE_BYTES); j = L; }
+        for (; j < columns; ++j) out[r * os0 + j] = row[j];
+    }
+}
+// the packed panels of b, the thread's own (grown as needed, kept for the next product as BLAS keeps its buffers)
+template <class T> static T* lifted_tile_buffer(int64_t count)
+{
+    static thread_local T* buffer = nullptr;
+    static thread_local int64_t capacity = 0;
+    if (count > capacity) {
+        free(buffer);
+        buffer = (T*)aligned_alloc(64, (size_t)((count * (int64_t)sizeof(T) + 63) & ~(int64_t)63));
+        capacity = buffer ? count : 0;
+    }
+    return buffer;
+}
+// rows r0 to r0 + block of out, panel after panel
+template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lifted_view<T, 2>& out, const T* packed,
+                                                 const int64_t* rows, int64_t panels, int64_t r0, int64_t block,
+                                                 bool add)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = out.d[1], width = LIFTED_TILE_COLUMNS(T);
+    const int64_t r1 = r0 + block < m ? r0 + block : m;
+    for (int64_t panel = 0; panel < panels; ++panel) {
+        const T* from = packed + panel * width * k;
+        const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
+        const int64_t q0 = rows[2 * panel], q1 = rows[2 * panel + 1];
+        T* to = out.p + c0;
+        int64_t r = r0;
+        for (; r + LIFTED_TILE_ROWS <= r1; r += LIFTED_TILE_ROWS)
+            lifted_tile_rows<T, LIFTED_TILE_ROWS>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0],
+                                                  out.s[0], columns, add);
+        for (; r + 4 <= r1; r += 4)
+            lifted_tile_rows<T, 4>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns,
+                                   add);
+        for (; r < r1; ++r)
+            lifted_tile_rows<T, 1>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns,
+                                   add);
+    }
+}
+// every element of a packed row zero (NaN is not)
+template <class T> static inline bool lifted_tile_zero_row(const T* row, int64_t width)
+{
+    int nonzero = 0;
+    _Pragma("omp simd reduction(|:nonzero)") for (int64_t j = 0; j < width; ++j) nonzero |= row[j] != (T)0;
+    return !nonzero;
+}
+// out = a @ b, or out += a @ b with `add` (one pass over the terms: see above); false when the panels' memory
+// could not be had (the caller goes on with BLAS, which writes all of out)
+template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                lifted_view<T, 2>& out, bool add)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1], width = LIFTED_TILE_COLUMNS(T);
+    const int64_t panels = (n + width - 1) / width;
+    T* packed = lifted_tile_buffer<T>(panels * width * k + 4 * panels + k);  // panels, rows, bad
+    if (!packed) return false;
+    int64_t* rows = (int64_t*)(packed + panels * width * k);  // per panel: first and last nonzero row, + 1
+    bool skips = false;
+    for (int64_t panel = 0; panel < panels; ++panel) {
+        T* to = packed + panel * width * k;
+        const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
+        for (int64_t q = 0; q < k; ++q) {
+            const T* from = b.p + q * b.s[0] + c0 * b.s[1];
+            T* row = to + q * width;
+            if (columns == width && b.s[1] == 1) {
+                _Pragma("omp simd") for (int64_t j = 0; j < width; ++j) row[j] = from[j];
+            } else {
+                for (int64_t j = 0; j < width; ++j) row[j] = j < columns ? from[j * b.s[1]] : (T)0;
+            }
+        }
+        // the first and last rows that hold a nonzero (NaN is nonzero), read from both ends: a dense panel tests
+        // two rows, where a test of every row as it was packed (reading back its scalar stores) took half of the
+        // packing's time in gmm's 10 x 1000 @ 1000 x 10 adjoint products
+        int64_t first = 0, last = k;
+        while (first < k && lifted_tile_zero_row(to + first * width, width)) ++first;
+        while (last > first && lifted_tile_zero_row(to + (last - 1) * width, width)) --last;
+        if (first == k) last = 0;
+        rows[2 * panel] = first; rows[2 * panel + 1] = last;
+        skips |= first > 0 || last < k;
+    }
+    if (skips) {  // rows of b may be skipped only where a's column is finite: the leading and trailing such columns
+        T* bad = (T*)(rows + 2 * panels);  // 0 where a's column is finite, NaN where it is not (x * 0 is NaN)
+        for (int64_t q = 0; q < k; ++q) bad[q] = 0;
+        for (int64_t i = 0; i < m; ++i) {
+            const T* row = a.p + i * a.s[0];
+            if (a.s[1] == 1) {
+                _Pragma("omp simd") for (int64_t q = 0; q < k; ++q) bad[q] += row[q] * (T)0;
+            } else {
+                for (int64_t q = 0; q < k; ++q) bad[q] += row[q * a.s[1]] * (T)0;
+            }
+        }
+        int64_t lead = 0, trail = k;
+        while (lead < k && bad[lead] == (T)0) ++lead;
+        while (trail > 0 && bad[trail - 1] == (T)0) --trail;
+        for (int64_t panel = 0; panel < panels; ++panel) {
+            int64_t& first = rows[2 * panel];
+            int64_t& last = rows[2 * panel + 1];
+            if (first > lead) first = lead;
+            if (last < trail) last = trail;
+            if (first > last) last = first;
+        }
+    }
+    int64_t block = LIFTED_TILE_BLOCK_BYTES / ((k + n) * (int64_t)sizeof(T));
+    const int threads = m * n * k >= LIFTED_TILE_PARALLEL_MIN ? omp_get_max_threads() : 1;
+    if (threads > 1 && block > (m + threads - 1) / threads) block = (m + threads - 1) / threads;
+    block = block < LIFTED_TILE_ROWS ? LIFTED_TILE_ROWS : block - block % LIFTED_TILE_ROWS;
+    const int64_t blocks = (m + block - 1) / block;
+    if (threads > 1) {
+        _Pragma("omp parallel for schedule(static)")
+        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block, add);
+    } else {
+        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block, add);
+    }
+    return true;
+}
+// out = a @ b in passes of lifted_tile_depth terms (see above)
+template <class T> static bool lifted_tile_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    const int64_t k = a.d[1], depth = lifted_tile_depth<T>(out.d[1], k);
+    // (a transposed view, x.T @ g, read in passes: each term of a block on another page; OpenBLAS, which packs a, was
+    // faster: 256 x 4096 @ 4096 x 512 17.5 ms, passes 20.1, passes over a packed copy 18.4. Fewer than 64 rows store
+    // and load out for each pass with few rows to share it: 37 x 3000 @ 3000 x 20 0.145 ms in BLAS, 0.176 in passes;
+    // 100 x 5000 @ 5000 x 10 0.53 and 0.32)
+    if (depth < k && (a.s[1] != 1 || a.d[0] < 64)) return false;
+    for (int64_t q0 = 0; q0 < k; q0 += depth) {
+        const int64_t terms = k - q0 < depth ? k - q0 : depth;
+        lifted_view<T, 2> left = a, right = b;
+        left.p = a.p + q0 * a.s[1]; left.d[1] = terms;
+        right.p = b.p + q0 * b.s[0]; right.d[0] = terms;
+        if (!lifted_tile_pass(left, right, out, q0 > 0)) return false;
+    }
+    return true;
+}
+// out (m x n, C-contiguous, allocated) = a (m x k) @ b (k x n)
+template <class T> static int lifted_matmul(lifted_view<T, 2> a, lifted_view<T, 2> b, lifted_view<T, 2>& out,
+                                            lifted_loop_state* st)
+{
+    const int64_t m = a.d[0], k = a.d[1], n = b.d[1];
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) { lifted_fill(out, (T)0); return 0; }
+    if (lifted_loop_product(m, n, k, b.s[1])) { lifted_loop_matmul(a, b, out); return 0; }
+    if (LIFTED_TILES_PAY(T, m, n, k) && lifted_tile_matmul(a, b, out)) return 0;
+    if (!lifted_have_gemm(a.p)) {  // (no BLAS found: the product in order, round-off apart the same numbers)
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) {
+                T sum = 0;
+                for (int64_t q = 0; q < k; ++q) sum += a.p[i * a.s[0] + q * a.s[1]] * b.p[q * b.s[0] + j * b.s[1]];
+                out.p[i * out.s[0] + j * out.s[1]] = sum;
+            }
+        return 0;
+    }
+    int ta, tb; int64_t lda, ldb;
+    lifted_view<T, 2>* operands[2] = {&a, &b};
+    for (lifted_view<T, 2>* v : operands)
+        if (!lifted_blas_layout(*v, &ta, &lda)) {
+            lifted_view<T, 2> packed;
+            if (!lifted_alloc_view(packed, v->d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_copy(packed, *v);
+            *v = packed;
+        }
+    lifted_blas_layout(a, &ta, &lda);
+    lifted_blas_layout(b, &tb, &ldb);
+    lifted_gemm(ta, tb, m, n, k, a.p, lda, b.p, ldb, out.p, n > 1 ? n : 1);
+    return 0;
+}
+// a matrix's transposed view (no copy)
+template <class T> LIFTED_HOT lifted_view<T, 2> lifted_transposed(const lifted_view<T, 2>& v)
+{
+    lifted_view<T, 2> t; t.p = v.p; t.d[0] = v.d[1]; t.s[0] = v.s[1]; t.d[1] = v.d[0]; t.s[1] = v.s[0]; return t;
+}
+// every element of a float matrix finite (no inf, no NaN): 0 * x is 0 for each, NaN for any other; rows along
+// the axis of the smaller stride (a transposed view is read in memory order)
+template <class T> static bool lifted_all_finite(const lifted_view<T, 2>& v)
+{
+    const bool swap = v.s[0] < v.s[1];
+    int64_t outer = v.d[swap], inner = v.d[!swap], so = v.s[swap], si = v.s[!swap];
+    if (si == 1 && so == inner) { inner *= outer; outer = 1; }  // (rows one after the other: one run)
+    T zero = 0;
+    for (int64_t i = 0; i < outer; ++i) {
+        const T* row = v.p + i * so;
+        if (si == 1) { _Pragma("omp simd reduction(+:zero)") for (int64_t j = 0; j < inner; ++j) zero += row[j] * (T)0; }
+        else for (int64_t j = 0; j < inner; ++j) zero += row[j * si] * (T)0;
+    }
+    return zero == 0;
+}
+template <class T> static bool lifted_all_finite(const lifted_view<T, 1>& v)
+{
+    lifted_view<T, 2> matrix; matrix.p = v.p; matrix.d[0] = 1; matrix.s[0] = 0; matrix.d[1] = v.d[0]; matrix.s[1] = v.s[0];
+    return lifted_all_finite(matrix);
+}
+// how many elements of a bool matrix are true (flags of one byte, 0 or 1: eight a word, counted by popcount)
+static int64_t lifted_count_true(const lifted_view<bool, 2>& mask)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    int64_t count = 0;
+    if (mask.s[1] == 1 && (mask.s[0] == columns || rows == 1)) {
+        const unsigned char* flags = (const unsigned char*)mask.p;
+        const int64_t total = rows * columns;
+        int64_t at = 0;
+        for (; at + 8 <= total; at += 8) { uint64_t word; memcpy(&word, flags + at, 8); count += __builtin_popcountll(word); }
+        for (; at < total; ++at) count += flags[at];
+        return count;
+    }
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < columns; ++j) count += mask.p[i * mask.s[0] + j * mask.s[1]];
+    return count;
+}
+// f(i, j) for each true element of a bool matrix, in row order
+template <class F> static void lifted_each_true(const lifted_view<bool, 2>& mask, F f)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    if (mask.s[1] == 1 && (mask.s[0] == columns || rows == 1)) {
+        // the flags one after the other: eight a word, a true one found by its lowest set bit (no test per flag,
+        // rows of any length), its row followed along as the positions grow
+        const unsigned char* flags = (const unsigned char*)mask.p;
+        const int64_t total = rows * columns;
+        int64_t i = 0, row_start = 0;
+        auto each = [&](uint64_t word, int64_t at) {
+            while (word) {
+                const int byte = __builtin_ctzll(word) >> 3;
+                word &= ~((uint64_t)0xff << (8 * byte));
+                const int64_t e = at + byte;
+                while (e >= row_start + columns) { ++i; row_start += columns; }
+                f(i, e - row_start);
+            }
+        };
+        int64_t at = 0;
+        for (; at + 64 <= total; at += 64) {  // (64 flags at a time: one test where all are false)
+            uint64_t words[8];
+            memcpy(words, flags + at, 64);
+            uint64_t any = 0;
+            for (int q = 0; q < 8; ++q) any |= words[q];
+            if (any) for (int q = 0; q < 8; ++q) each(words[q], at + 8 * q);
+        }
+        for (; at < total; at += 8) {
+            uint64_t word = 0;
+            for (int64_t q = at; q < total && q < at + 8; ++q) word |= (uint64_t)flags[q] << (8 * (q - at));
+            each(word, at);
+        }
+        return;
+    }
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < columns; ++j) if (mask.p[i * mask.s[0] + j * mask.s[1]]) f(i, j);
+}
+// `np.sum(X, axis)` of X a tie mask times factors (masked_products.py), X[i, j] = value(i, j, mask[i, j] ? 1 : 0),
+// into `out` (one element a kept index, `step` apart): with finite factors a false element is a zero that adds
+// nothing (signs of zeros aside), so the true ones alone add, each output's in row order (an axis-0 sum's order
+// is NumPy's); otherwise every element, in order
+template <class T, class Value> static void lifted_masked_sum(const lifted_view<bool, 2>& mask, int axis,
+                                                              bool finite, T* out, int64_t step, Value value)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1], kept = axis == 0 ? columns : rows;
+    for (int64_t k = 0; k < kept; ++k) out[k * step] = 0;
+    if (!finite) {
+        for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < columns; ++j)
+                out[(axis == 0 ? j : i) * step] += value(i, j, mask.p[i * mask.s[0] + j * mask.s[1]] ? (T)1 : (T)0);
+        return;
+    }
+    lifted_each_true(mask, [&](int64_t i, int64_t j) { out[(axis == 0 ? j : i) * step] += value(i, j, (T)1); });
+}
+// a product whose operand X is a tie mask times factors (masked_products.py): `X @ other` (mask_left) or
+// `other @ X`, X[i, j] = value(i, j, mask[i, j] ? 1 : 0), into `out` (allocated, of the product's dims). Where at
+// most one X in eight has a true mask, the factors (`finite`) and `other` are finite, only the true elements add
+// their terms, in row order: a false one is a zero whose terms add nothing (signs of zeros aside); otherwise X is
+// computed whole and multiplied by BLAS, as the host code would
+template <class T, class Value> static int lifted_masked_matmul(const lifted_view<T, 2>& other,
+                                                                const lifted_view<bool, 2>& mask, bool mask_left,
+                                                                bool finite, lifted_view<T, 2>& out,
+                                                                lifted_loop_state* st, Value value)
+{
+    const int64_t rows = mask.d[0], columns = mask.d[1];
+    if (out.d[0] == 0 || out.d[1] == 0) return 0;
+    if (!finite || !lifted_all_finite(other) || lifted_count_true(mask) * 8 > rows * columns) {
+        lifted_view<T, 2> dense;
+        if (!lifted_alloc_view(dense, mask.d, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < columns; ++j)
+                dense.p[i * columns + j] = value(i, j, mask.p[i * mask.s[0] + j * mask.s[1]] ? (T)1 : (T)0);
+        return mask_left ? lifted_matmul(dense, other, out, st) : lifted_matmul(other, dense, out, st);
+    }
+    // the terms add into rows of `sums`: `out` itself (mask_left), or a (columns x width) block transposed into
+    // `out` at the end, so a term's `width` elements are neighbours either way
+    const int64_t width = mask_left ? out.d[1] : out.d[0];
+    lifted_view<T, 2> sums = out;
+    if (!mask_left) {
+        const int64_t dims[2] = {columns, width};
+        if (!lifted_alloc_view(sums, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+    }
+    lifted_fill(sums, (T)0);
+    const int64_t step = mask_left ? other.s[1] : other.s[0], ss = sums.s[1];
+    auto add = [&](int64_t i, int64_t j) {
+        const T x = value(i, j, (T)1);
+        T* to = sums.p + (mask_left ? i : j) * sums.s[0];
+        const T* from = other.p + (mask_left ? j * other.s[0] : i * other.s[1]);
+        if (step == 1 && ss == 1) { _Pragma("omp simd") for (int64_t l = 0; l < width; ++l) to[l] += x * from[l]; }
+        else for (int64_t l = 0; l < width; ++l) to[l * ss] += x * from[l * step];
+    };
+    lifted_each_true(mask, add);
+    if (!mask_left) lifted_copy(out, lifted_transposed(sums));
+    return 0;
+}
+// a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is
+// computed as its transpose, `b.T @ a.T`, into memory of its transposed shape, and used through a transposed
+// view: OpenBLAS's gemm of a row-major m x n result runs as a column-major n x m one, which with m <= 16 and
+// n >= 64 was 1.2 to 1.8 times slower than the other way round (one thread: d = 16, k = 1000, 1000 points
+// 1.04 -> 0.78 ms; d = 4 0.71 -> 0.39 ms). The same sums, added in BLAS's other order: round-off only
+#define LIFTED_GEMM_FLIPS(rows, columns) ((rows) <= 16 && (columns) >= 64)
+// the int64 words the runtime passes a view or a scalar in
+template <class T, int R> LIFTED_HOT void lifted_load_view(lifted_view<T, R>& v, const int64_t* words)
+{
+    v.p = (T*)(intptr_t)words[0];
+    for (int k = 0; k < R; ++k) { v.d[k] = words[1 + k]; v.s[k] = words[1 + R + k]; }
+}
+template <class T, int R> LIFTED_HOT void lifted_store_view(int64_t* words, const lifted_view<T, R>& v)
+{
+    words[0] = (int64_t)(intptr_t)v.p;
+    for (int k = 0; k < R; ++k) { words[1 + k] = v.d[k]; words[1 + R + k] = v.s[k]; }
+}
+// an array input: the words above, or (when words[1] is -1; runtime/cpu/loop.py) the address of an ndarray whose
+// header (NumPy's PyArrayObject_fields: data, nd, dims, byte strides after the object header; the runtime checks
+// that layout when it loads) the call reads here, where Python would have packed each dim and stride. False when a
+// stride is not a whole number of elements (a structured array's field): the runtime then packs a copy
+struct lifted_ndarray_header { intptr_t refcount; void* type; char* data; int nd; int64_t* dims; int64_t* strides; };
+template <class T, int R> LIFTED_HOT bool lifted_load_input(lifted_view<T, R>& v, const int64_t* words)
+{
+    if (R == 0 || words[R > 0 ? 1 : 0] != -1) { lifted_load_view(v, words); return true; }
+    const lifted_ndarray_header* header = (const lifted_ndarray_header*)(intptr_t)words[0];
+    v.p = (T*)header->data;
+    bool whole = true;
+    for (int k = 0; k < R; ++k) {
+        v.d[k] = header->dims[k];
+        v.s[k] = header->strides[k] / (int64_t)sizeof(T);
+        whole = whole && v.s[k] * (int64_t)sizeof(T) == header->strides[k];
+    }
+    return whole;
+}
+LIFTED_HOT double lifted_load_scalar_f(int64_t word) { double x; memcpy(&x, &word, 8); return x; }
+LIFTED_HOT int64_t lifted_load_scalar_i(int64_t word) { return word; }
+LIFTED_HOT int64_t lifted_store_scalar_f(double x) { int64_t word; memcpy(&word, &x, 8); return word; }
+LIFTED_HOT int64_t lifted_store_scalar_i(int64_t x) { return x; }
+// a tape: the segments earlier loop kernels left in the host module's list (a table of [entries, count] pairs,
+// popped from the top), and the segment this call pushes (grown by doubling in the arena); a tape the call makes
+// itself (no list on the host: every push and pop is in the call) has no segments and grows in scratch memory
+struct lifted_tape { int64_t* table; int64_t segments; int64_t* own; int64_t count, capacity, width; int mode; };
+LIFTED_HOT void lifted_load_tape(lifted_tape& t, const int64_t* words, int64_t width)
+{ t.table = (int64_t*)(intptr_t)words[0]; t.segments = words[1]; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_ARENA; }
+LIFTED_HOT void lifted_new_tape(lifted_tape& t, int64_t width)
+{ t.table = nullptr; t.segments = 0; t.own = nullptr; t.count = 0; t.capacity = 0; t.width = width; t.mode = LIFTED_SCRATCH; }
+LIFTED_HOT void lifted_store_tape(int64_t* words, const lifted_tape& t)
+{ words[2] = (int64_t)(intptr_t)t.own; words[3] = t.count; }
+LIFTED_HOT bool lifted_push(lifted_tape& t, const int64_t* entry, lifted_loop_state* st)
+{
+    if (t.count == t.capacity) {
+        const int64_t capacity = t.capacity ? 2 * t.capacity : 64;
+        int64_t* grown = (int64_t*)lifted_take(st, capacity * t.width * 8, t.mode);
+        if (!grown) return false;
+        if (t.count) memcpy(grown, t.own, t.count * t.width * 8);
+        t.own = grown; t.capacity = capacity;
+    }
+    int64_t* slot = t.own + t.count * t.width;
+    for (int64_t k = 0; k < t.width; ++k) slot[k] = entry[k];
+    ++t.count;
+    return true;
+}
+LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
+{
+    if (t.count > 0) return t.own + --t.count * t.width;
+    for (; t.segments > 0; --t.segments) {  // (a segment emptied is passed once, not again at every later pop)
+        int64_t* segment = t.table + 2 * (t.segments - 1);
+        if (segment[1] > 0) return (const int64_t*)(intptr_t)segment[0] + --segment[1] * t.width;
+    }
+    return nullptr;
+}
+// ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
+
+// f_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int f_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 16);
+    lifted_loop_state* st = &state;
+    int64_t v_m = 0; bool f_m = false;
+    bool v_mask_2 = 0; bool f_mask_2 = false;
+    bool v_mask_4 = 0; bool f_mask_4 = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
+    lifted_view<double, 1> v_total = {};
+    lifted_view<double, 1> v_total_1 = {};
+    lifted_view<double, 1> v_total_2 = {};
+    lifted_view<double, 1> v_x = {};
+    lifted_view<double, 1> v_y = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_s = (double)lifted_load_scalar_f(io[3]); f_s = io[4] != 0;
+    v_n = (int64_t)lifted_load_scalar_i(io[5]); f_n = io[6] != 0;
+    v_m = (int64_t)lifted_load_scalar_i(io[7]); f_m = io[8] != 0;
+    if (!lifted_load_input(v_y, io + 9)) return lifted_fail(st, 16, 0, 0, 0);
+    // runtime_assert_shape_tuples_nan.py:8  total = np.where(np.isnan(x), np.nan, x * s)
+    {
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) f_k1(count, space[0], arg_0, (double)v_s, out_1.p);
+        else f_k1_body<false>(count, space[0], arg_0, (double)v_s, out_1.p);
+        v_total = out_1;
+    }
+    // runtime_assert_shape_tuples_nan.py:9  if x.shape == y.shape:
+    {
+        v_mask_2 = (bool)((((int64_t)v_n) == ((int64_t)v_m))); f_mask_2 = f_n || f_m;
+    }
+    if (v_mask_2) {
+        // runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
+        {
+            int64_t space[1] = {-1};
+            if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+            for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+            const int64_t count = lifted_product(space, 1);
+            const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes) : nullptr;
+            if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            double acc_1[1] = {0};
+            if (count >= lifted_parallel_min) f_k2(count, space[0], arg_0, acc_1);
+            else f_k2_body<false>(count, space[0], arg_0, acc_1);
+            v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+        }
+        {
+            int64_t space[1] = {-1};
+            if (v_total.p && !lifted_meet(space[0], v_total.d[0])) return lifted_fail(st, 3, 0, space[0], v_total.d[0]);
+            for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+            const int64_t count = lifted_product(space, 1);
+            const double* arg_0 = v_total.p ? lifted_contiguous_data(v_total, st, &packed_4, &packed_4_bytes) : nullptr;
+            if (v_total.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_view<double, 1> out_1;
+            if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            if (count >= lifted_parallel_min) f_k3(count, space[0], arg_0, (double)v_s_1, out_1.p);
+            else f_k3_body<false>(count, space[0], arg_0, (double)v_s_1, out_1.p);
+            v_total_1 = out_1;
+        }
+        {
+            const lifted_view<double, 1> move_0 = v_total_1;
+            v_total_2 = move_0;
+        }
+    } else {
+        {
+            const lifted_view<double, 1> move_0 = v_total;
+            v_total_2 = move_0;
+        }
+    }
+    // runtime_assert_shape_tuples_nan.py:11  return np.sum(np.maximum(total, -np.inf)) + np.partition(x, 1)[1]
+    {
+        int64_t space[1] = {-1};
+        if (v_total_2.p && !lifted_meet(space[0], v_total_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_total_2.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_total_2.p ? lifted_contiguous_data(v_total_2, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_total_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) f_k4(count, space[0], arg_0, acc_1);
+        else f_k4_body<false>(count, space[0], arg_0, acc_1);
+        v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
+    }
+    {
+        v_mask_4 = (bool)((((int64_t)1) < ((int64_t)v_n))); f_mask_4 = false || f_n;
+    }
+    io[12] = lifted_store_scalar_f(v_s_2); io[13] = f_s_2;
+    io[14] = lifted_store_scalar_i(v_mask_4); io[15] = f_mask_4;
+    lifted_finish(state, io + 16);
+    return 0;
+}
+
+// f_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 22);
+    lifted_loop_state* st = &state;
+    int64_t v_m = 0; bool f_m = false;
+    lifted_view<bool, 1> v_mask_1 = {};
+    bool v_mask_2 = 0; bool f_mask_2 = false;
+    bool v_mask_4 = 0; bool f_mask_4 = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    lifted_view<double, 1> v_total = {};
+    lifted_view<double, 1> v_total_1 = {};
+    lifted_view<double, 1> v_total_2 = {};
+    lifted_view<double, 1> v_x = {};
+    lifted_view<double, 1> v_y = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_s = (double)lifted_load_scalar_f(io[3]); f_s = io[4] != 0;
+    v_n = (int64_t)lifted_load_scalar_i(io[5]); f_n = io[6] != 0;
+    v_m = (int64_t)lifted_load_scalar_i(io[7]); f_m = io[8] != 0;
+    if (!lifted_load_input(v_y, io + 9)) return lifted_fail(st, 16, 0, 0, 0);
+    // runtime_assert_shape_tuples_nan.py:8  total = np.where(np.isnan(x), np.nan, x * s)
+    {
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<bool, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) f_grad_k1(count, space[0], arg_0, (double)v_s, out_1.p, out_2.p);
+        else f_grad_k1_body<false>(count, space[0], arg_0, (double)v_s, out_1.p, out_2.p);
+        v_mask_1 = out_1;
+        v_total = out_2;
+    }
+    // runtime_assert_shape_tuples_nan.py:9  if x.shape == y.shape:
+    {
+        v_mask_2 = (bool)((((int64_t)v_n) == ((int64_t)v_m))); f_mask_2 = f_n || f_m;
+    }
+    if (v_mask_2) {
+        // runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
+        {
+            int64_t space[1] = {-1};
+            if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+            for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+            const int64_t count = lifted_product(space, 1);
+            const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_4, &packed_4_bytes) : nullptr;
+            if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            double acc_1[1] = {0};
+            if (count >= lifted_parallel_min) f_grad_k2(count, space[0], arg_0, acc_1);
+            else f_grad_k2_body<false>(count, space[0], arg_0, acc_1);
+            v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+        }
+        {
+            int64_t space[1] = {-1};
+            if (v_total.p && !lifted_meet(space[0], v_total.d[0])) return lifted_fail(st, 3, 0, space[0], v_total.d[0]);
+            for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+            const int64_t count = lifted_product(space, 1);
+            const double* arg_0 = v_total.p ? lifted_contiguous_data(v_total, st, &packed_5, &packed_5_bytes) : nullptr;
+            if (v_total.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_view<double, 1> out_1;
+            if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+            if (count >= lifted_parallel_min) f_grad_k3(count, space[0], arg_0, (double)v_s_1, out_1.p);
+            else f_grad_k3_body<false>(count, space[0], arg_0, (double)v_s_1, out_1.p);
+            v_total_1 = out_1;
+        }
+        {
+            const lifted_view<double, 1> move_0 = v_total_1;
+            v_total_2 = move_0;
+        }
+    } else {
+        {
+            const lifted_view<double, 1> move_0 = v_total;
+            v_total_2 = move_0;
+        }
+    }
+    // runtime_assert_shape_tuples_nan.py:11  return np.sum(np.maximum(total, -np.inf)) + np.partition(x, 1)[1]
+    {
+        v_mask_4 = (bool)((((int64_t)1) < ((int64_t)v_n))); f_mask_4 = false || f_n;
+    }
+    lifted_store_view(io + 12, v_mask_1);
+    io[15] = lifted_store_scalar_i(v_mask_2); io[16] = f_mask_2;
+    lifted_store_view(io + 17, v_total_2);
+    io[20] = lifted_store_scalar_i(v_mask_4); io[21] = f_mask_4;
+    lifted_finish(state, io + 22);
+    return 0;
+}
+
+// f_jvp_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 20);
+    lifted_loop_state* st = &state;
+    int64_t v_m = 0; bool f_m = false;
+    bool v_mask_2 = 0; bool f_mask_2 = false;
+    bool v_mask_4 = 0; bool f_mask_4 = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
+    double v_s_4 = 0; bool f_s_4 = false;
+    lifted_view<double, 1> v_total = {};
+    lifted_view<double, 1> v_total_1 = {};
+    lifted_view<double, 1> v_total_2 = {};
+    double v_ts = 0; bool f_ts = false;
+    lifted_view<double, 1> v_ttotal = {};
+    lifted_view<double, 1> v_ttotal_1 = {};
+    lifted_view<double, 1> v_ttotal_2 = {};
+    lifted_view<double, 1> v_x = {};
+    lifted_view<double, 1> v_y = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
+    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_s = (double)lifted_load_scalar_f(io[3]); f_s = io[4] != 0;
+    v_ts = (double)lifted_load_scalar_f(io[5]); f_ts = io[6] != 0;
+    v_n = (int64_t)lifted_load_scalar_i(io[7]); f_n = io[8] != 0;
+    v_m = (int64_t)lifted_load_scalar_i(io[9]); f_m = io[10] != 0;
+    if (!lifted_load_input(v_y, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
+    // runtime_assert_shape_tuples_nan.py:8  total = np.where(np.isnan(x), np.nan, x * s)
+    {
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) f_jvp_k1(count, space[0], arg_0, (double)v_s, (double)v_ts, out_1.p, out_2.p);
+        else f_jvp_k1_body<false>(count, space[0], arg_0, (double)v_s, (double)v_ts, out_1.p, out_2.p);
+        v_total = out_1;
+        v_ttotal = out_2;
+    }
+    // runtime_assert_shape_tuples_nan.py:9  if x.shape == y.shape:
+    {
+        v_mask_2 = (bool)((((int64_t)v_n) == ((int64_t)v_m))); f_mask_2 = f_n || f_m;
+    }
+    if (v_mask_2) {
+        // runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
+        {
+            int64_t space[1] = {-1};
+            if (v_ttotal.p && !lifted_meet(space[0], v_ttotal.d[0])) return lifted_fail(st, 3, 0, space[0], v_ttotal.d[0]);
+            for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+            const int64_t count = lifted_product(space, 1);
+            const double* arg_0 = v_ttotal.p ? lifted_contiguous_data(v_ttotal, st, &packed_4, &packed_4_bytes) : nullptr;
+            if (v_ttotal.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_view<double, 1> out_1;
+            if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            if (count >= lifted_parallel_min) f_jvp_k2(count, space[0], arg_0, out_1.p);
+            else f_jvp_k2_body<false>(count, space[0], arg_0, out_1.p);
+            v_ttotal_1 = out_1;
+        }
+        {
+            int64_t space[1] = {-1};
+            if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+            for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+            const int64_t count = lifted_product(space, 1);
+            const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_6, &packed_6_bytes) : nullptr;
+            if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            double acc_1[1] = {0};
+            if (count >= lifted_parallel_min) f_jvp_k3(count, space[0], arg_0, acc_1);
+            else f_jvp_k3_body<false>(count, space[0], arg_0, acc_1);
+            v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+        }
+        {
+            int64_t space[1] = {-1};
+            if (v_total.p && !lifted_meet(space[0], v_total.d[0])) return lifted_fail(st, 3, 0, space[0], v_total.d[0]);
+            for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+            const int64_t count = lifted_product(space, 1);
+            const double* arg_0 = v_total.p ? lifted_contiguous_data(v_total, st, &packed_7, &packed_7_bytes) : nullptr;
+            if (v_total.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_view<double, 1> out_1;
+            if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            if (count >= lifted_parallel_min) f_jvp_k4(count, space[0], arg_0, (double)v_s_1, out_1.p);
+            else f_jvp_k4_body<false>(count, space[0], arg_0, (double)v_s_1, out_1.p);
+            v_total_1 = out_1;
+        }
+        {
+            const lifted_view<double, 1> move_0 = v_total_1;
+            const lifted_view<double, 1> move_1 = v_ttotal_1;
+            v_total_2 = move_0;
+            v_ttotal_2 = move_1;
+        }
+    } else {
+        {
+            const lifted_view<double, 1> move_0 = v_total;
+            const lifted_view<double, 1> move_1 = v_ttotal;
+            v_total_2 = move_0;
+            v_ttotal_2 = move_1;
+        }
+    }
+    // runtime_assert_shape_tuples_nan.py:11  return np.sum(np.maximum(total, -np.inf)) + np.partition(x, 1)[1]
+    {
+        int64_t space[1] = {-1};
+        if (v_total_2.p && !lifted_meet(space[0], v_total_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_total_2.d[0]);
+        if (v_ttotal_2.p && !lifted_meet(space[0], v_ttotal_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_ttotal_2.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_total_2.p ? lifted_contiguous_data(v_total_2, st, &packed_9, &packed_9_bytes) : nullptr;
+        if (v_total_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_ttotal_2.p ? lifted_contiguous_data(v_ttotal_2, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_ttotal_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        double acc_2[1] = {0};
+        if (count >= lifted_parallel_min) f_jvp_k5(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        else f_jvp_k5_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
+        v_s_4 = (double)(double)(acc_2[0]); f_s_4 = true;
+    }
+    {
+        v_mask_4 = (bool)((((int64_t)1) < ((int64_t)v_n))); f_mask_4 = false || f_n;
+    }
+    io[14] = lifted_store_scalar_f(v_s_2); io[15] = f_s_2;
+    io[16] = lifted_store_scalar_f(v_s_4); io[17] = f_s_4;
+    io[18] = lifted_store_scalar_i(v_mask_4); io[19] = f_mask_4;
+    lifted_finish(state, io + 20);
+    return 0;
+}
+
+// f_vmap_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int f_vmap_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 19);
+    lifted_loop_state* st = &state;
+    int64_t v_m = 0; bool f_m = false;
+    bool v_mask_2 = 0; bool f_mask_2 = false;
+    bool v_mask_4 = 0; bool f_mask_4 = false;
+    int64_t v_n = 0; bool f_n = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    lifted_view<double, 1> v_s_2 = {};
+    lifted_view<double, 2> v_total = {};
+    lifted_view<double, 2> v_total_1 = {};
+    lifted_view<double, 2> v_total_2 = {};
+    lifted_view<double, 2> v_x = {};
+    lifted_view<double, 1> v_y = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* accumulators_7 = nullptr; int64_t accumulators_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_s = (double)lifted_load_scalar_f(io[5]); f_s = io[6] != 0;
+    v_n = (int64_t)lifted_load_scalar_i(io[7]); f_n = io[8] != 0;
+    v_m = (int64_t)lifted_load_scalar_i(io[9]); f_m = io[10] != 0;
+    if (!lifted_load_input(v_y, io + 11)) return lifted_fail(st, 16, 0, 0, 0);
+    // runtime_assert_shape_tuples_nan.py:8  total = np.where(np.isnan(x), np.nan, x * s)
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) f_vmap_k1(count, space[0], space[1], arg_0, (double)v_s, out_1.p);
+        else f_vmap_k1_body<false>(count, space[0], space[1], arg_0, (double)v_s, out_1.p);
+        v_total = out_1;
+    }
+    // runtime_assert_shape_tuples_nan.py:9  if x.shape == y.shape:
+    {
+        v_mask_2 = (bool)((((int64_t)v_n) == ((int64_t)v_m))); f_mask_2 = f_n || f_m;
+    }
+    if (v_mask_2) {
+        // runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
+        {
+            int64_t space[1] = {-1};
+            if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+            for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+            const int64_t count = lifted_product(space, 1);
+            const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_3, &packed_3_bytes) : nullptr;
+            if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            double acc_1[1] = {0};
+            if (count >= lifted_parallel_min) f_vmap_k2(count, space[0], arg_0, acc_1);
+            else f_vmap_k2_body<false>(count, space[0], arg_0, acc_1);
+            v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+        }
+        {
+            int64_t space[2] = {-1, -1};
+            if (v_total.p && !lifted_meet(space[0], v_total.d[0])) return lifted_fail(st, 3, 0, space[0], v_total.d[0]);
+            if (v_total.p && !lifted_meet(space[1], v_total.d[1])) return lifted_fail(st, 3, 1, space[1], v_total.d[1]);
+            for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+            const int64_t count = lifted_product(space, 2);
+            const double* arg_0 = v_total.p ? lifted_contiguous_data(v_total, st, &packed_4, &packed_4_bytes) : nullptr;
+            if (v_total.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            lifted_view<double, 2> out_1;
+            if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            if (count >= lifted_parallel_min) f_vmap_k3(count, space[0], space[1], arg_0, (double)v_s_1, out_1.p);
+            else f_vmap_k3_body<false>(count, space[0], space[1], arg_0, (double)v_s_1, out_1.p);
+            v_total_1 = out_1;
+        }
+        {
+            const lifted_view<double, 2> move_0 = v_total_1;
+            v_total_2 = move_0;
+        }
+    } else {
+        {
+            const lifted_view<double, 2> move_0 = v_total;
+            v_total_2 = move_0;
+        }
+    }
+    // runtime_assert_shape_tuples_nan.py:11  return np.sum(np.maximum(total, -np.inf)) + np.partition(x, 1)[1]
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_total_2.p && !lifted_meet(space[0], v_total_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_total_2.d[0]);
+        if (v_total_2.p && !lifted_meet(space[1], v_total_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_total_2.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
+        const double* arg_0 = v_total_2.p ? lifted_contiguous_data(v_total_2, st, &packed_6, &packed_6_bytes) : nullptr;
+        if (v_total_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t acc_1_count[1] = {n_out};
+        lifted_view<double, 1> acc_1;
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
+        if (count >= lifted_parallel_min) f_vmap_k4(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        else f_vmap_k4_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        lifted_view<double, 1> reduced_1;
+        { const int64_t dims[1] = {space[0]};
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
+        v_s_2 = reduced_1;
+    }
+    {
+        v_mask_4 = (bool)((((int64_t)1) < ((int64_t)v_n))); f_mask_4 = false || f_n;
+    }
+    lifted_store_view(io + 14, v_s_2);
+    io[17] = lifted_store_scalar_i(v_mask_4); io[18] = f_mask_4;
+    lifted_finish(state, io + 19);
+    return 0;
+}
+#endif

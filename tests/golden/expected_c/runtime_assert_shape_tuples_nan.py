@@ -17,22 +17,30 @@ __lifted_transforms__ = {
 _KERNELS = {
     "f_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "f_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "f_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "f_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "f_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "f_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "f_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "f_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "f_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'bool'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "f_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "f_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'bool'), ('array', 'bool', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "f_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "f_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "f_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'bool'), ('array', 'bool', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "f_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "f_jvp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "f_jvp_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "f_jvp_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "f_jvp_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "f_jvp_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "f_jvp_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "f_jvp_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "f_vmap_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'bool')], 'dims': [], 'static': (None, None)},
     "f_vmap_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "f_vmap_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "f_vmap_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
-    "f_vmap_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "f_vmap_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "f_vmap_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "f_vmap_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "f_vmap_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "f_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'bool')], 'io': 24, 'memory': 16},
+    "f_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('array', 'bool', 1), ('scalar', 'bool'), ('array', 'f64', 1), ('scalar', 'bool')], 'io': 30, 'memory': 22},
+    "f_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64'), ('scalar', 'bool')], 'io': 28, 'memory': 20},
+    "f_vmap_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1), ('scalar', 'bool')], 'io': 27, 'memory': 19},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "runtime_assert_shape_tuples_nan.cu"), _KERNELS)
 
@@ -112,21 +120,9 @@ def f(x: "f64[n]", y: "f64[m]", s: "f64[]"):
     assert every, 'x is bounded below'
     del every
     # runtime_assert_shape_tuples_nan.py:8  total = np.where(np.isnan(x), np.nan, x * s)
-    total = _kernels.f_k1(x, s)
-    del s
-    # runtime_assert_shape_tuples_nan.py:9  if x.shape == y.shape:
-    if n == m:
-        # runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
-        total_1 = _kernels.f_k2(total, np.sum(y))
-        total_2 = total_1
-    else:
-        total_2 = total
-    del m, y, total
+    s_2, mask_4 = _kernels.f_block0(x, s, n, m, y)
+    del s, n, m, y
     # runtime_assert_shape_tuples_nan.py:11  return np.sum(np.maximum(total, -np.inf)) + np.partition(x, 1)[1]
-    s_2 = _kernels.f_k3(total_2)
-    del total_2
-    mask_4 = 1 < n
-    del n
     if not mask_4: raise ValueError('kth out of bounds')
     del mask_4
     return s_2 + np.sort(x, axis=0)[1]
@@ -144,19 +140,9 @@ def f_grad(x: "f64[n]", y: "f64[m]", s: "f64[]"):
     assert every, 'x is bounded below'
     del every
     # runtime_assert_shape_tuples_nan.py:8  total = np.where(np.isnan(x), np.nan, x * s)
-    mask_1, total = _kernels.f_grad_k1(x, s)
-    # runtime_assert_shape_tuples_nan.py:9  if x.shape == y.shape:
-    mask_2 = n == m
-    del m
-    if mask_2:
-        # runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
-        total_1 = _kernels.f_grad_k2(total, np.sum(y))
-        total_2 = total_1
-    else:
-        total_2 = total
-    del y, total
+    mask_1, mask_2, total_2, mask_4 = _kernels.f_grad_block0(x, s, n, m, y)
+    del m, y
     # runtime_assert_shape_tuples_nan.py:11  return np.sum(np.maximum(total, -np.inf)) + np.partition(x, 1)[1]
-    mask_4 = 1 < n
     if not mask_4: raise ValueError('kth out of bounds')
     del mask_4
     # reverse sweep
@@ -166,7 +152,7 @@ def f_grad(x: "f64[n]", y: "f64[m]", s: "f64[]"):
     zero[1] = 1.0
     dx = np.take_along_axis(zero, np.argsort(np.argsort(x, axis=0, kind='stable'), axis=0, kind='stable'), axis=0)
     del zero
-    ds, dx_1 = _kernels.f_grad_k3(total_2, mask_2, mask_1, s, x, dx)
+    ds, dx_1 = _kernels.f_grad_k4(total_2, mask_2, mask_1, s, x, dx)
     del total_2, mask_2, mask_1, s, x, dx
     return (dx_1, ds)
 
@@ -184,24 +170,9 @@ def f_jvp(x: "f64[n]", y: "f64[m]", s: "f64[]", ts: "f64[]"):
     assert every, 'x is bounded below'
     del every
     # runtime_assert_shape_tuples_nan.py:8  total = np.where(np.isnan(x), np.nan, x * s)
-    total, ttotal = _kernels.f_jvp_k1(x, s, ts)
-    del s, ts
-    # runtime_assert_shape_tuples_nan.py:9  if x.shape == y.shape:
-    if n == m:
-        # runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
-        ttotal_1 = _kernels.f_jvp_k2(ttotal)
-        total_1 = _kernels.f_jvp_k3(total, np.sum(y))
-        total_2 = total_1
-        ttotal_2 = ttotal_1
-    else:
-        total_2 = total
-        ttotal_2 = ttotal
-    del m, ttotal, y, total
+    s_2, s_4, mask_4 = _kernels.f_jvp_block0(x, s, ts, n, m, y)
+    del s, ts, n, m, y
     # runtime_assert_shape_tuples_nan.py:11  return np.sum(np.maximum(total, -np.inf)) + np.partition(x, 1)[1]
-    s_2, s_4 = _kernels.f_jvp_k4(total_2, ttotal_2)
-    del total_2, ttotal_2
-    mask_4 = 1 < n
-    del n
     if not mask_4: raise ValueError('kth out of bounds')
     del mask_4
     return (s_2 + np.sort(x, axis=0)[1], s_4)
@@ -219,23 +190,11 @@ def f_vmap(x: "f64[B,n]", y: "f64[m]", s: "f64[]"):
     assert every_1, 'x is bounded below'
     del every_1
     # runtime_assert_shape_tuples_nan.py:8  total = np.where(np.isnan(x), np.nan, x * s)
-    total = _kernels.f_vmap_k1(x, s)
-    del s
-    # runtime_assert_shape_tuples_nan.py:9  if x.shape == y.shape:
-    if n == m:
-        # runtime_assert_shape_tuples_nan.py:10  total = total * 2.0 + np.sum(y)
-        total_1 = _kernels.f_vmap_k2(total, np.sum(y))
-        total_2 = total_1
-    else:
-        total_2 = total
-    del m, y, total
+    s_2, mask_4 = _kernels.f_vmap_block0(x, s, n, m, y)
+    del s, n, m, y
     # runtime_assert_shape_tuples_nan.py:11  return np.sum(np.maximum(total, -np.inf)) + np.partition(x, 1)[1]
-    s_2 = _kernels.f_vmap_k3(total_2)
-    del total_2
-    mask_4 = 1 < n
-    del n
     if not mask_4: raise ValueError('kth out of bounds')
     del mask_4
-    t_4 = _kernels.f_vmap_k4(s_2, np.sort(x, axis=1)[:, 1])
+    t_4 = _kernels.f_vmap_k5(s_2, np.sort(x, axis=1)[:, 1])
     del s_2, x
     return t_4

@@ -487,8 +487,66 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 #endif
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
-// ranked_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// ranked_k0: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_data, const int64_t d_s0,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d = d_data[i0 * d_s0];
+            // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
+            LIFTED_AT(s_acc) += d;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+LIFTED_KERNEL void ranked_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_data, const int64_t d_s0,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(ranked_k0_body, (n, d0, d_data, d_s0, s_acc_out));
+}
+
+// ranked_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d_1 = d_1_data[i0 * d_1_s0];
+            // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
+            LIFTED_AT(s_1_acc) += d_1;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
+
+LIFTED_KERNEL void ranked_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(ranked_k1_body, (n, d0, d_1_data, d_1_s0, s_1_acc_out));
+}
+
+// ranked_k2: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ ordered_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_2_acc_out)
@@ -515,24 +573,82 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void ranked_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void ranked_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ ordered_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_WALK(ranked_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
+    LIFTED_BY_ROW_WALK(ranked_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
 }
 
-LIFTED_KERNEL void ranked_k0(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void ranked_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ ordered_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(ranked_k0_body, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
+    LIFTED_RUN(ranked_k2_body, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
 }
 
 // ranked_grad_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_data, const int64_t d_s0,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d = d_data[i0 * d_s0];
+            // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
+            LIFTED_AT(s_acc) += d;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+LIFTED_KERNEL void ranked_grad_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_data, const int64_t d_s0,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(ranked_grad_k0_body, (n, d0, d_data, d_s0, s_acc_out));
+}
+
+// ranked_grad_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d_1 = d_1_data[i0 * d_1_s0];
+            // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
+            LIFTED_AT(s_1_acc) += d_1;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
+
+LIFTED_KERNEL void ranked_grad_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(ranked_grad_k1_body, (n, d0, d_1_data, d_1_s0, s_1_acc_out));
+}
+
+// ranked_grad_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k2_body(const int64_t n, const int64_t d0,
     const double band,
     const double* __restrict__ w_data,
     double* __restrict__ dordered_out)
@@ -557,16 +673,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k0_
 }
 
 
-LIFTED_KERNEL void ranked_grad_k0(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void ranked_grad_k2(const int64_t n, const int64_t d0,
     const double band,
     const double* __restrict__ w_data,
     double* __restrict__ dordered_out)
 {
-    LIFTED_RUN(ranked_grad_k0_body, (n, d0, band, w_data, dordered_out));
+    LIFTED_RUN(ranked_grad_k2_body, (n, d0, band, w_data, dordered_out));
 }
 
-// ranked_grad_k1: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// ranked_grad_k3: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ ordered_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_2_acc_out)
@@ -593,24 +709,24 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void ranked_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void ranked_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ ordered_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_WALK(ranked_grad_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
+    LIFTED_BY_ROW_WALK(ranked_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
 }
 
-LIFTED_KERNEL void ranked_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void ranked_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ ordered_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_RUN(ranked_grad_k1_body, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
+    LIFTED_RUN(ranked_grad_k3_body, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
 }
 
-// ranked_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k2_body(const int64_t n, const int64_t d0,
+// ranked_grad_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ b_data, const int64_t b_s0,
     double* __restrict__ c_out)
 {
@@ -651,15 +767,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k2_
 }
 
 
-LIFTED_KERNEL void ranked_grad_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void ranked_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ b_data, const int64_t b_s0,
     double* __restrict__ c_out)
 {
-    LIFTED_RUN(ranked_grad_k2_body, (n, d0, b_data, b_s0, c_out));
+    LIFTED_RUN(ranked_grad_k4_body, (n, d0, b_data, b_s0, c_out));
 }
 
-// ranked_grad_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k3_body(const int64_t n, const int64_t d0,
+// ranked_grad_k5: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ b_1_data, const int64_t b_1_s0,
     double* __restrict__ c_1_out)
 {
@@ -700,15 +816,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k3_
 }
 
 
-LIFTED_KERNEL void ranked_grad_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void ranked_grad_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ b_1_data, const int64_t b_1_s0,
     double* __restrict__ c_1_out)
 {
-    LIFTED_RUN(ranked_grad_k3_body, (n, d0, b_1_data, b_1_s0, c_1_out));
+    LIFTED_RUN(ranked_grad_k5_body, (n, d0, b_1_data, b_1_s0, c_1_out));
 }
 
-// ranked_grad_k4: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// ranked_grad_k6: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ eye_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ zero_1_data, const int64_t zero_1_s0, const int64_t zero_1_s1,
@@ -751,7 +867,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void ranked_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void ranked_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ eye_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ zero_1_data, const int64_t zero_1_s0, const int64_t zero_1_s1,
@@ -761,10 +877,10 @@ template <bool lifted_team> LIFTED_DEVICE void ranked_grad_k4_body(const int64_t
     const double* __restrict__ p_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_BY_ROW_WALK(ranked_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_s1 == 1 && zero_1_s1 == 1 && r_1_s1 == 1 && zero_4_s1 == 1, (n, d0, d1, eye_data, r_data, r_s0, r_s1, zero_1_data, zero_1_s0, zero_1_s1, eye_1_data, r_1_data, r_1_s0, r_1_s1, zero_4_data, zero_4_s0, zero_4_s1, p_data, dx_1_out));
+    LIFTED_BY_ROW_WALK(ranked_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_s1 == 1 && zero_1_s1 == 1 && r_1_s1 == 1 && zero_4_s1 == 1, (n, d0, d1, eye_data, r_data, r_s0, r_s1, zero_1_data, zero_1_s0, zero_1_s1, eye_1_data, r_1_data, r_1_s0, r_1_s1, zero_4_data, zero_4_s0, zero_4_s1, p_data, dx_1_out));
 }
 
-LIFTED_KERNEL void ranked_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void ranked_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ eye_data,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ zero_1_data, const int64_t zero_1_s0, const int64_t zero_1_s1,
@@ -774,11 +890,85 @@ LIFTED_KERNEL void ranked_grad_k4(const int64_t n, const int64_t d0, const int64
     const double* __restrict__ p_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_RUN(ranked_grad_k4_body, (n, d0, d1, eye_data, r_data, r_s0, r_s1, zero_1_data, zero_1_s0, zero_1_s1, eye_1_data, r_1_data, r_1_s0, r_1_s1, zero_4_data, zero_4_s0, zero_4_s1, p_data, dx_1_out));
+    LIFTED_RUN(ranked_grad_k6_body, (n, d0, d1, eye_data, r_data, r_s0, r_s1, zero_1_data, zero_1_s0, zero_1_s1, eye_1_data, r_1_data, r_1_s0, r_1_s1, zero_4_data, zero_4_s0, zero_4_s1, p_data, dx_1_out));
 }
 
-// ranked_jvp_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_jvp_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// ranked_jvp_k0: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_jvp_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_data, const int64_t d_s0,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d = d_data[i0 * d_s0];
+            const double d_2 = d_2_data[i0 * d_2_s0];
+            // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
+            LIFTED_AT(s_acc) += d;
+            LIFTED_AT(s_3_acc) += d_2;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+    LIFTED_REDUCE(add, s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
+}
+
+
+LIFTED_KERNEL void ranked_jvp_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_data, const int64_t d_s0,
+    const double* __restrict__ d_2_data, const int64_t d_2_s0,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_RUN(ranked_jvp_k0_body, (n, d0, d_data, d_s0, d_2_data, d_2_s0, s_acc_out, s_3_acc_out));
+}
+
+// ranked_jvp_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_jvp_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    const double* __restrict__ d_3_data, const int64_t d_3_s0,
+    double* __restrict__ s_1_acc_out,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_LOCAL_FILL(double, s_4_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double d_1 = d_1_data[i0 * d_1_s0];
+            const double d_3 = d_3_data[i0 * d_3_s0];
+            // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
+            LIFTED_AT(s_1_acc) += d_1;
+            LIFTED_AT(s_4_acc) += d_3;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+    LIFTED_REDUCE(add, s_4_acc_out, LIFTED_LANE_REDUCE(add, s_4_acc));
+}
+
+
+LIFTED_KERNEL void ranked_jvp_k1(const int64_t n, const int64_t d0,
+    const double* __restrict__ d_1_data, const int64_t d_1_s0,
+    const double* __restrict__ d_3_data, const int64_t d_3_s0,
+    double* __restrict__ s_1_acc_out,
+    double* __restrict__ s_4_acc_out)
+{
+    LIFTED_RUN(ranked_jvp_k1_body, (n, d0, d_1_data, d_1_s0, d_3_data, d_3_s0, s_1_acc_out, s_4_acc_out));
+}
+
+// ranked_jvp_k2: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void ranked_jvp_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ ordered_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ tordered_data,
@@ -812,24 +1002,24 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void ranked_jvp_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void ranked_jvp_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ ordered_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ tordered_data,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_5_acc_out)
 {
-    LIFTED_BY_ROW_WALK(ranked_jvp_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, tordered_data, s_2_acc_out, s_5_acc_out));
+    LIFTED_BY_ROW_WALK(ranked_jvp_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, tordered_data, s_2_acc_out, s_5_acc_out));
 }
 
-LIFTED_KERNEL void ranked_jvp_k0(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void ranked_jvp_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ ordered_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ tordered_data,
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_5_acc_out)
 {
-    LIFTED_RUN(ranked_jvp_k0_body, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, tordered_data, s_2_acc_out, s_5_acc_out));
+    LIFTED_RUN(ranked_jvp_k2_body, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, tordered_data, s_2_acc_out, s_5_acc_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1787,10 +1977,68 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
+// ranked_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int ranked_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 15);
+    lifted_loop_state* st = &state;
+    double v_band = 0; bool f_band = false;
+    lifted_view<double, 1> v_d_1 = {};
+    lifted_view<double, 2> v_ordered = {};
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
+    double v_t_1 = 0; bool f_t_1 = false;
+    lifted_view<double, 1> v_w = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    if (!lifted_load_input(v_d_1, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_s = (double)lifted_load_scalar_f(io[3]); f_s = io[4] != 0;
+    if (!lifted_load_input(v_ordered, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_w, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
+    {
+        int64_t space[1] = {-1};
+        if (v_d_1.p && !lifted_meet(space[0], v_d_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_d_1.d[0]);
+        if (space[0] < 0) space[0] = 2;
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) ranked_k1(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), acc_1);
+        else ranked_k1_body<false>(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), acc_1);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+    }
+    {
+        v_band = (double)((((double)v_s) + ((double)v_s_1))); f_band = f_s || f_s_1;
+    }
+    // sort_and_diagonal_adjoints.py:9  return np.sum(ordered * w) * band
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_ordered.p && !lifted_meet(space[0], v_ordered.d[0])) return lifted_fail(st, 3, 0, space[0], v_ordered.d[0]);
+        if (v_ordered.p && !lifted_meet(space[1], v_ordered.d[1])) return lifted_fail(st, 3, 1, space[1], v_ordered.d[1]);
+        if (v_w.p && !lifted_meet(space[1], v_w.d[0])) return lifted_fail(st, 3, 1, space[1], v_w.d[0]);
+        if (space[0] < 0) space[0] = 3;
+        if (space[1] < 0) space[1] = 5;
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_ordered.p ? lifted_contiguous_data(v_ordered, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_ordered.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) ranked_k2(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
+        else ranked_k2_body<false>(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
+        v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
+    }
+    {
+        v_t_1 = (double)((((double)v_s_2) * ((double)v_band))); f_t_1 = f_s_2 || f_band;
+    }
+    io[13] = lifted_store_scalar_f(v_t_1); io[14] = f_t_1;
+    lifted_finish(state, io + 15);
+    return 0;
+}
+
 // ranked_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 47);
+    lifted_loop_state state; lifted_start(state, alloc, io + 48);
     lifted_loop_state* st = &state;
     lifted_view<double, 1> v_b = {};
     lifted_view<double, 1> v_b_1 = {};
@@ -1798,6 +2046,7 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_band = 0; bool f_band = false;
     lifted_view<double, 1> v_c = {};
     lifted_view<double, 1> v_c_1 = {};
+    lifted_view<double, 1> v_d_1 = {};
     lifted_view<double, 1> v_dordered = {};
     lifted_view<bool, 2> v_eye = {};
     lifted_view<bool, 2> v_eye_1 = {};
@@ -1821,11 +2070,22 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_9 = nullptr; int64_t site_9_bytes = 0;
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
     void* site_11 = nullptr; int64_t site_11_bytes = 0;
-    v_s = (double)lifted_load_scalar_f(io[0]); f_s = io[1] != 0;
-    v_s_1 = (double)lifted_load_scalar_f(io[2]); f_s_1 = io[3] != 0;
-    if (!lifted_load_input(v_w, io + 4)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_ordered, io + 7)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_d_1, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_s = (double)lifted_load_scalar_f(io[3]); f_s = io[4] != 0;
+    if (!lifted_load_input(v_w, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_ordered, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
     // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
+    {
+        int64_t space[1] = {-1};
+        if (v_d_1.p && !lifted_meet(space[0], v_d_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_d_1.d[0]);
+        if (space[0] < 0) space[0] = 2;
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) ranked_grad_k1(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), acc_1);
+        else ranked_grad_k1_body<false>(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), acc_1);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+    }
     {
         v_band = (double)((((double)v_s) + ((double)v_s_1))); f_band = f_s || f_s_1;
     }
@@ -1840,8 +2100,8 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_w.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) ranked_grad_k0(count, space[0], (double)v_band, arg_1, out_1.p);
-        else ranked_grad_k0_body<false>(count, space[0], (double)v_band, arg_1, out_1.p);
+        if (count >= lifted_parallel_min) ranked_grad_k2(count, space[0], (double)v_band, arg_1, out_1.p);
+        else ranked_grad_k2_body<false>(count, space[0], (double)v_band, arg_1, out_1.p);
         v_dordered = out_1;
     }
     {
@@ -1856,8 +2116,8 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const double* arg_0 = v_ordered.p ? lifted_contiguous_data(v_ordered, st, &packed_3, &packed_3_bytes) : nullptr;
         if (v_ordered.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) ranked_grad_k1(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
-        else ranked_grad_k1_body<false>(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
+        if (count >= lifted_parallel_min) ranked_grad_k3(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
+        else ranked_grad_k3_body<false>(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
@@ -1879,8 +2139,8 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) ranked_grad_k2(count, space[0], v_b.p, (v_b.d[0] == 1 ? 0 : v_b.s[0]), out_1.p);
-        else ranked_grad_k2_body<false>(count, space[0], v_b.p, (v_b.d[0] == 1 ? 0 : v_b.s[0]), out_1.p);
+        if (count >= lifted_parallel_min) ranked_grad_k4(count, space[0], v_b.p, (v_b.d[0] == 1 ? 0 : v_b.s[0]), out_1.p);
+        else ranked_grad_k4_body<false>(count, space[0], v_b.p, (v_b.d[0] == 1 ? 0 : v_b.s[0]), out_1.p);
         v_c = out_1;
     }
     {
@@ -1919,8 +2179,8 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) ranked_grad_k3(count, space[0], v_b_1.p, (v_b_1.d[0] == 1 ? 0 : v_b_1.s[0]), out_1.p);
-        else ranked_grad_k3_body<false>(count, space[0], v_b_1.p, (v_b_1.d[0] == 1 ? 0 : v_b_1.s[0]), out_1.p);
+        if (count >= lifted_parallel_min) ranked_grad_k5(count, space[0], v_b_1.p, (v_b_1.d[0] == 1 ? 0 : v_b_1.s[0]), out_1.p);
+        else ranked_grad_k5_body<false>(count, space[0], v_b_1.p, (v_b_1.d[0] == 1 ? 0 : v_b_1.s[0]), out_1.p);
         v_c_1 = out_1;
     }
     {
@@ -1952,14 +2212,107 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         whole.d[1] = dims[1]; whole.s[1] = v_dordered.d[0] == dims[1] && dims[1] != 1 ? v_dordered.s[0] : 0;
         v_b_2 = whole;
     }
-    lifted_store_view(io + 12, v_r);
-    lifted_store_view(io + 17, v_eye);
-    lifted_store_view(io + 22, v_zero_1);
-    lifted_store_view(io + 27, v_r_1);
-    lifted_store_view(io + 32, v_eye_1);
-    lifted_store_view(io + 37, v_zero_4);
-    lifted_store_view(io + 42, v_b_2);
-    lifted_finish(state, io + 47);
+    lifted_store_view(io + 13, v_r);
+    lifted_store_view(io + 18, v_eye);
+    lifted_store_view(io + 23, v_zero_1);
+    lifted_store_view(io + 28, v_r_1);
+    lifted_store_view(io + 33, v_eye_1);
+    lifted_store_view(io + 38, v_zero_4);
+    lifted_store_view(io + 43, v_b_2);
+    lifted_finish(state, io + 48);
+    return 0;
+}
+
+// ranked_jvp_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int ranked_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 27);
+    lifted_loop_state* st = &state;
+    double v_band = 0; bool f_band = false;
+    lifted_view<double, 1> v_d_1 = {};
+    lifted_view<double, 1> v_d_3 = {};
+    lifted_view<double, 2> v_ordered = {};
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
+    double v_s_3 = 0; bool f_s_3 = false;
+    double v_s_4 = 0; bool f_s_4 = false;
+    double v_s_5 = 0; bool f_s_5 = false;
+    double v_t_1 = 0; bool f_t_1 = false;
+    double v_t_3 = 0; bool f_t_3 = false;
+    double v_t_4 = 0; bool f_t_4 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
+    double v_tband = 0; bool f_tband = false;
+    lifted_view<double, 2> v_tordered = {};
+    lifted_view<double, 1> v_w = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    if (!lifted_load_input(v_d_1, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_d_3, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
+    v_s = (double)lifted_load_scalar_f(io[6]); f_s = io[7] != 0;
+    v_s_3 = (double)lifted_load_scalar_f(io[8]); f_s_3 = io[9] != 0;
+    if (!lifted_load_input(v_ordered, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_w, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_tordered, io + 18)) return lifted_fail(st, 16, 0, 0, 0);
+    // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
+    {
+        int64_t space[1] = {-1};
+        if (v_d_1.p && !lifted_meet(space[0], v_d_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_d_1.d[0]);
+        if (v_d_3.p && !lifted_meet(space[0], v_d_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_d_3.d[0]);
+        if (space[0] < 0) space[0] = 2;
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        double acc_1[1] = {0};
+        double acc_2[1] = {0};
+        if (count >= lifted_parallel_min) ranked_jvp_k1(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), v_d_3.p, (v_d_3.d[0] == 1 ? 0 : v_d_3.s[0]), acc_1, acc_2);
+        else ranked_jvp_k1_body<false>(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), v_d_3.p, (v_d_3.d[0] == 1 ? 0 : v_d_3.s[0]), acc_1, acc_2);
+        v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+        v_s_4 = (double)(double)(acc_2[0]); f_s_4 = true;
+    }
+    {
+        v_band = (double)((((double)v_s) + ((double)v_s_1))); f_band = f_s || f_s_1;
+    }
+    {
+        v_tband = (double)((((double)v_s_3) + ((double)v_s_4))); f_tband = f_s_3 || f_s_4;
+    }
+    // sort_and_diagonal_adjoints.py:9  return np.sum(ordered * w) * band
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_ordered.p && !lifted_meet(space[0], v_ordered.d[0])) return lifted_fail(st, 3, 0, space[0], v_ordered.d[0]);
+        if (v_ordered.p && !lifted_meet(space[1], v_ordered.d[1])) return lifted_fail(st, 3, 1, space[1], v_ordered.d[1]);
+        if (v_w.p && !lifted_meet(space[1], v_w.d[0])) return lifted_fail(st, 3, 1, space[1], v_w.d[0]);
+        if (v_tordered.p && !lifted_meet(space[0], v_tordered.d[0])) return lifted_fail(st, 3, 0, space[0], v_tordered.d[0]);
+        if (v_tordered.p && !lifted_meet(space[1], v_tordered.d[1])) return lifted_fail(st, 3, 1, space[1], v_tordered.d[1]);
+        if (space[0] < 0) space[0] = 3;
+        if (space[1] < 0) space[1] = 5;
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_ordered.p ? lifted_contiguous_data(v_ordered, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_ordered.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_tordered.p ? lifted_contiguous_data(v_tordered, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_tordered.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        double acc_2[1] = {0};
+        if (count >= lifted_parallel_min) ranked_jvp_k2(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), arg_2, acc_1, acc_2);
+        else ranked_jvp_k2_body<false>(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), arg_2, acc_1, acc_2);
+        v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
+        v_s_5 = (double)(double)(acc_2[0]); f_s_5 = true;
+    }
+    {
+        v_t_1 = (double)((((double)v_s_2) * ((double)v_band))); f_t_1 = f_s_2 || f_band;
+    }
+    {
+        v_t_3 = (double)((((double)v_s_5) * ((double)v_band))); f_t_3 = f_s_5 || f_band;
+    }
+    {
+        v_t_4 = (double)((((double)v_tband) * ((double)v_s_2))); f_t_4 = f_tband || f_s_2;
+    }
+    {
+        v_t_5 = (double)((((double)v_t_3) + ((double)v_t_4))); f_t_5 = f_t_3 || f_t_4;
+    }
+    io[23] = lifted_store_scalar_f(v_t_1); io[24] = f_t_1;
+    io[25] = lifted_store_scalar_f(v_t_5); io[26] = f_t_5;
+    lifted_finish(state, io + 27);
     return 0;
 }
 #endif

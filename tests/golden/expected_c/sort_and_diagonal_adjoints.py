@@ -14,14 +14,22 @@ __lifted_transforms__ = {
     ('jvp', 'ranked', ('x',), False): "ranked_jvp",
 }
 _KERNELS = {
-    "ranked_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 5)},
-    "ranked_grad_k0": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (5,)},
-    "ranked_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 5)},
-    "ranked_grad_k2": {'rank': 1, 'params': [('array', 'f64', ('shift',), True), ('out', 'f64')], 'dims': [(('S',), [('const', 5)])], 'static': (5,)},
-    "ranked_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('shift',), True), ('out', 'f64')], 'dims': [(('S',), [('const', 5)])], 'static': (5,)},
-    "ranked_grad_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('array', 'f64', (1, 'S'), True), ('array', 'bool', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, 5)},
-    "ranked_jvp_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 5)},
-    "ranked_grad_block0": {'loop': True, 'inputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'bool', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'bool', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 55, 'memory': 47},
+    "ranked_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3,)},
+    "ranked_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (2,)},
+    "ranked_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 5)},
+    "ranked_grad_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3,)},
+    "ranked_grad_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (2,)},
+    "ranked_grad_k2": {'rank': 1, 'params': [('scalar', 'f64'), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (5,)},
+    "ranked_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 5)},
+    "ranked_grad_k4": {'rank': 1, 'params': [('array', 'f64', ('shift',), True), ('out', 'f64')], 'dims': [(('S',), [('const', 5)])], 'static': (5,)},
+    "ranked_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('shift',), True), ('out', 'f64')], 'dims': [(('S',), [('const', 5)])], 'static': (5,)},
+    "ranked_grad_k6": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('array', 'f64', (1, 'S'), True), ('array', 'bool', ('S', 'S'), False), ('array', 'f64', (1, 'S'), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (3, 5)},
+    "ranked_jvp_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3,)},
+    "ranked_jvp_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (2,)},
+    "ranked_jvp_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (3, 5)},
+    "ranked_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
+    "ranked_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64'), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'bool', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'bool', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 56, 'memory': 48},
+    "ranked_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'f64')], 'io': 35, 'memory': 27},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "sort_and_diagonal_adjoints.cu"), _KERNELS)
 
@@ -95,12 +103,14 @@ def ranked(x: "f64[3,5]", w: "f64[5]"):
     # sort_and_diagonal_adjoints.py:7  ordered = np.sort(x, axis=1)
     ordered = np.sort(x, axis=1)
     # sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
-    band = np.sum(np.diagonal(x, offset=1), axis=-1) + np.sum(np.diagonal(x, offset=-1))
+    d = np.diagonal(x, offset=1)
+    s = _kernels.ranked_k0(d)
+    del d
+    d_1 = np.diagonal(x, offset=-1)
     del x
-    # sort_and_diagonal_adjoints.py:9  return np.sum(ordered * w) * band
-    s_2 = _kernels.ranked_k0(ordered, w)
-    del ordered, w
-    return s_2 * band
+    t_1 = _kernels.ranked_block0(d_1, s, ordered, w)
+    del d_1, s, ordered, w
+    return t_1
 
 
 def ranked_grad(x: "f64[3,5]", w: "f64[5]"):
@@ -108,14 +118,17 @@ def ranked_grad(x: "f64[3,5]", w: "f64[5]"):
     # sort_and_diagonal_adjoints.py:7  ordered = np.sort(x, axis=1)
     ordered = np.sort(x, axis=1)
     # sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
-    s = np.sum(np.diagonal(x, offset=1), axis=-1)
-    r, eye, zero_1, r_1, eye_1, zero_4, b_2 = _kernels.ranked_grad_block0(s, np.sum(np.diagonal(x, offset=-1)), w, ordered)
-    del s, w, ordered
+    d = np.diagonal(x, offset=1)
+    s = _kernels.ranked_grad_k0(d)
+    del d
+    d_1 = np.diagonal(x, offset=-1)
+    r, eye, zero_1, r_1, eye_1, zero_4, b_2 = _kernels.ranked_grad_block0(d_1, s, w, ordered)
+    del d_1, s, w, ordered
     # sort_and_diagonal_adjoints.py:7  ordered = np.sort(x, axis=1)
     p = np.take_along_axis(b_2, np.argsort(np.argsort(x, axis=1, kind='stable'), axis=1, kind='stable'), axis=1)
     del b_2, x
     # sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
-    dx_1 = _kernels.ranked_grad_k4(eye, r, zero_1, eye_1, r_1, zero_4, p)
+    dx_1 = _kernels.ranked_grad_k6(eye, r, zero_1, eye_1, r_1, zero_4, p)
     del eye, r, zero_1, eye_1, r_1, zero_4, p
     return dx_1
 
@@ -126,12 +139,11 @@ def ranked_jvp(x: "f64[3,5]", w: "f64[5]", tx: "f64[3,5]"):
     ordered = np.sort(x, axis=1)
     tordered = np.take_along_axis(tx, np.argsort(x, axis=1, kind='stable'), axis=1)
     # sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
-    band = np.sum(np.diagonal(x, offset=1), axis=-1) + np.sum(np.diagonal(x, offset=-1))
+    d = np.diagonal(x, offset=1)
+    s, s_3 = _kernels.ranked_jvp_k0(d, np.diagonal(tx, offset=1))
+    del d
+    d_1 = np.diagonal(x, offset=-1)
     del x
-    tband = np.sum(np.diagonal(tx, offset=1), axis=-1) + np.sum(np.diagonal(tx, offset=-1))
-    del tx
-    # sort_and_diagonal_adjoints.py:9  return np.sum(ordered * w) * band
-    s_2, s_5 = _kernels.ranked_jvp_k0(ordered, w, tordered)
-    del ordered, w, tordered
-    t_1 = s_2 * band
-    return (t_1, s_5 * band + tband * s_2)
+    t_1, t_5 = _kernels.ranked_jvp_block0(d_1, np.diagonal(tx, offset=-1), s, s_3, ordered, w, tordered)
+    del d_1, tx, s, s_3, ordered, w, tordered
+    return (t_1, t_5)

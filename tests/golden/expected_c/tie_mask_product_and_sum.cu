@@ -717,6 +717,34 @@ LIFTED_KERNEL void nearest_k2(const int64_t n, const int64_t d0, const int64_t d
     LIFTED_RUN(nearest_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, v_data, v_s0, v_s1, v_1_data, v_1_s0, v_1_s1, s_2_acc_out));
 }
 
+// nearest_k3: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void nearest_k3_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_2_data,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double s_2 = s_2_data[i];
+            // tie_mask_product_and_sum.py:9  return np.sum(np.min(distances, axis=1))
+            LIFTED_AT(s_3_acc) += s_2;
+        }
+    }
+    LIFTED_REDUCE(add, s_3_acc_out, LIFTED_LANE_REDUCE(add, s_3_acc));
+}
+
+
+LIFTED_KERNEL void nearest_k3(const int64_t n, const int64_t d0,
+    const double* __restrict__ s_2_data,
+    double* __restrict__ s_3_acc_out)
+{
+    LIFTED_RUN(nearest_k3_body, (n, d0, s_2_data, s_3_acc_out));
+}
+
 // ties_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void ties_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ a_data,
@@ -2169,7 +2197,7 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // nearest_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int nearest_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 13);
+    lifted_loop_state state; lifted_start(state, alloc, io + 12);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_centroids = {};
     lifted_view<double, 2> v_m = {};
@@ -2177,6 +2205,7 @@ extern "C" int nearest_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_s = {};
     lifted_view<double, 1> v_s_1 = {};
     lifted_view<double, 1> v_s_2 = {};
+    double v_s_3 = 0; bool f_s_3 = false;
     lifted_view<double, 2> v_t_1 = {};
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 2> v_v_1 = {};
@@ -2190,6 +2219,7 @@ extern "C" int nearest_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     void* accumulators_9 = nullptr; int64_t accumulators_9_bytes = 0;
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     if (!lifted_load_input(v_points, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_centroids, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     // tie_mask_product_and_sum.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
@@ -2292,12 +2322,25 @@ extern "C" int nearest_block0(int64_t* io, lifted_alloc_fn alloc)
         else nearest_k2_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_2 = reduced_1;
     }
-    lifted_store_view(io + 10, v_s_2);
-    lifted_finish(state, io + 13);
+    // tie_mask_product_and_sum.py:9  return np.sum(np.min(distances, axis=1))
+    {
+        int64_t space[1] = {-1};
+        if (v_s_2.p && !lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_s_2.p ? lifted_contiguous_data(v_s_2, st, &packed_11, &packed_11_bytes) : nullptr;
+        if (v_s_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) nearest_k3(count, space[0], arg_0, acc_1);
+        else nearest_k3_body<false>(count, space[0], arg_0, acc_1);
+        v_s_3 = (double)(double)(acc_1[0]); f_s_3 = true;
+    }
+    io[10] = lifted_store_scalar_f(v_s_3); io[11] = f_s_3;
+    lifted_finish(state, io + 12);
     return 0;
 }
 

@@ -16,6 +16,7 @@ _KERNELS = {
     "nearest_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "nearest_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "nearest_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('reduce', 'f64', 'min', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "nearest_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "ties_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'max', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "ties_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'bool')], 'dims': [], 'static': (None, None)},
     "nearest_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
@@ -24,7 +25,7 @@ _KERNELS = {
     "nearest_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'bool'), ('reduce', 'i64', 'add', 'i64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "nearest_grad_k4": {'rank': 2, 'params': [('array', 'i64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
     "nearest_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "nearest_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1)], 'io': 21, 'memory': 13},
+    "nearest_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 20, 'memory': 12},
     "ties_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1)], 'io': 29, 'memory': 21},
     "nearest_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 23, 'memory': 15},
 }
@@ -98,10 +99,9 @@ def _arg_spec(name, note):
 def nearest(points: "f64[n,d]", centroids: "f64[k,d]"):
     _check_args('nearest', points, centroids)
     # tie_mask_product_and_sum.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
-    s_2 = _kernels.nearest_block0(points, centroids)
+    s_3 = _kernels.nearest_block0(points, centroids)
     del points, centroids
-    # tie_mask_product_and_sum.py:9  return np.sum(np.min(distances, axis=1))
-    return np.sum(s_2)
+    return s_3
 
 
 def ties(a: "f64[n,k]", b: "f64[k,m]", w: "f64[k]"):

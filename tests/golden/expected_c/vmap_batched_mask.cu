@@ -583,6 +583,34 @@ LIFTED_KERNEL void masked_loss_k2(const int64_t n, const int64_t d0,
     LIFTED_RUN(masked_loss_k2_body, (n, d0, v_1_data, s_acc_out));
 }
 
+// masked_loss_k3: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k3_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double v_2 = v_2_data[i];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            LIFTED_AT(s_1_acc) += v_2;
+        }
+    }
+    LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
+}
+
+
+LIFTED_KERNEL void masked_loss_k3(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_2_data,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(masked_loss_k3_body, (n, d0, v_2_data, s_1_acc_out));
+}
+
 // losses_k0: 2-d index space of n elements
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,

@@ -17,6 +17,7 @@ _KERNELS = {
     "masked_loss_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "masked_loss_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "masked_loss_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "masked_loss_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "losses_k0": {'rank': 2, 'params': [('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "losses_k1": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "losses_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
@@ -122,7 +123,11 @@ def masked_loss(w: "f64[d]", x: "f64[d]", m: "bool[d]"):
     del z
     s = _kernels.masked_loss_k2(v_1)
     del v_1
-    return s + np.sum(w[m])
+    v_2 = w[m]
+    del w, m
+    s_1 = _kernels.masked_loss_k3(v_2)
+    del v_2
+    return s + s_1
 
 
 def losses(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):

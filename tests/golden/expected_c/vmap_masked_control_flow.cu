@@ -490,6 +490,34 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // safe_log_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double x = x_data[i];
+            // vmap_masked_control_flow.py:7  if np.sum(x) > t:
+            LIFTED_AT(s_acc) += x;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+LIFTED_KERNEL void safe_log_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(safe_log_k0_body, (n, d0, x_data, s_acc_out));
+}
+
+// safe_log_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_k1_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ x_data,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -509,11 +537,39 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_k0_bod
 }
 
 
-LIFTED_KERNEL void safe_log_k0(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void safe_log_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(safe_log_k0_body, (n, d0, x_data, s_1_acc_out));
+    LIFTED_RUN(safe_log_k1_body, (n, d0, x_data, s_1_acc_out));
+}
+
+// halve_k0: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // vmap_masked_control_flow.py:16  v = x * np.sum(y)
+            LIFTED_AT(s_acc) += y;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+LIFTED_KERNEL void halve_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(halve_k0_body, (n, d0, y_data, s_acc_out));
 }
 
 // safe_log_batched_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -720,6 +776,34 @@ LIFTED_KERNEL void safe_log_batched_k3(const int64_t n, const int64_t d0,
 
 // halve_batched_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k0_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double y = y_data[i];
+            // vmap_masked_control_flow.py:16  v = x * np.sum(y)
+            LIFTED_AT(s_acc) += y;
+        }
+    }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
+}
+
+
+LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
+    const double* __restrict__ y_data,
+    double* __restrict__ s_acc_out)
+{
+    LIFTED_RUN(halve_batched_k0_body, (n, d0, y_data, s_acc_out));
+}
+
+// halve_batched_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double s,
     const int64_t* __restrict__ steps_data,
@@ -752,18 +836,18 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k
 }
 
 
-LIFTED_KERNEL void halve_batched_k0(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data,
     const double s,
     const int64_t* __restrict__ steps_data,
     double* __restrict__ v_out,
     bool* __restrict__ mask_2_out)
 {
-    LIFTED_RUN(halve_batched_k0_body, (n, d0, x_data, s, steps_data, v_out, mask_2_out));
+    LIFTED_RUN(halve_batched_k1_body, (n, d0, x_data, s, steps_data, v_out, mask_2_out));
 }
 
-// halve_batched_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k1_body(const int64_t n, const int64_t d0,
+// halve_batched_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k2_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ active_data,
     const double* __restrict__ v_1_data,
     const double v_2,
@@ -812,7 +896,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k
 }
 
 
-LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
     const bool* __restrict__ active_data,
     const double* __restrict__ v_1_data,
     const double v_2,
@@ -823,7 +907,7 @@ LIFTED_KERNEL void halve_batched_k1(const int64_t n, const int64_t d0,
     int64_t* __restrict__ steps_3_out,
     bool* __restrict__ active_1_out)
 {
-    LIFTED_RUN(halve_batched_k1_body, (n, d0, active_data, v_1_data, v_2, steps_1_data, v_3, t_3, v_6_out, steps_3_out, active_1_out));
+    LIFTED_RUN(halve_batched_k2_body, (n, d0, active_data, v_1_data, v_2, steps_1_data, v_3, t_3, v_6_out, steps_3_out, active_1_out));
 }
 
 // partial_sum_batched_k0: 1-d index space of n elements
@@ -1944,10 +2028,75 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 }
 // ---- end of loop-kernel prelude ---------------------------------------------------------------------------------
 
+// safe_log_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int safe_log_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 7);
+    lifted_loop_state* st = &state;
+    bool v_mask = 0; bool f_mask = false;
+    double v_s = 0; bool f_s = false;
+    double v_s_1 = 0; bool f_s_1 = false;
+    double v_s_2 = 0; bool f_s_2 = false;
+    double v_s_3 = 0; bool f_s_3 = false;
+    double v_t = 0; bool f_t = false;
+    lifted_view<double, 1> v_x = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_t = (double)lifted_load_scalar_f(io[3]); f_t = io[4] != 0;
+    // vmap_masked_control_flow.py:7  if np.sum(x) > t:
+    {
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) safe_log_k0(count, space[0], arg_0, acc_1);
+        else safe_log_k0_body<false>(count, space[0], arg_0, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
+    {
+        v_mask = (bool)((((double)v_s) > ((double)v_t))); f_mask = f_s || f_t;
+    }
+    if (v_mask) {
+        // vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
+        {
+            int64_t space[1] = {-1};
+            if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+            for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+            const int64_t count = lifted_product(space, 1);
+            const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_2, &packed_2_bytes) : nullptr;
+            if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+            double acc_1[1] = {0};
+            if (count >= lifted_parallel_min) safe_log_k1(count, space[0], arg_0, acc_1);
+            else safe_log_k1_body<false>(count, space[0], arg_0, acc_1);
+            v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
+        }
+        {
+            const double move_0 = (double)v_s_1; const bool move_f0 = f_s_1;
+            v_s_3 = move_0; f_s_3 = move_f0;
+        }
+    } else {
+        // vmap_masked_control_flow.py:10  s = -t
+        {
+            v_s_2 = (double)((-((double)v_t))); f_s_2 = f_t;
+        }
+        {
+            const double move_0 = (double)v_s_2; const bool move_f0 = f_s_2;
+            v_s_3 = move_0; f_s_3 = move_f0;
+        }
+    }
+    io[5] = lifted_store_scalar_f(v_s_3); io[6] = f_s_3;
+    lifted_finish(state, io + 7);
+    return 0;
+}
+
 // halve_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int halve_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 11);
+    lifted_loop_state state; lifted_start(state, alloc, io + 9);
     lifted_loop_state* st = &state;
     bool v_mask = 0; bool f_mask = false;
     bool v_mask_1 = 0; bool f_mask_1 = false;
@@ -1963,10 +2112,22 @@ extern "C" int halve_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_v_3 = 0; bool f_v_3 = false;
     double v_x = 0; bool f_x = false;
     lifted_view<double, 1> v_y = {};
-    v_x = (double)lifted_load_scalar_f(io[0]); f_x = io[1] != 0;
-    v_s = (double)lifted_load_scalar_f(io[2]); f_s = io[3] != 0;
-    if (!lifted_load_input(v_y, io + 4)) return lifted_fail(st, 16, 0, 0, 0);
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    if (!lifted_load_input(v_y, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    v_x = (double)lifted_load_scalar_f(io[3]); f_x = io[4] != 0;
     // vmap_masked_control_flow.py:16  v = x * np.sum(y)
+    {
+        int64_t space[1] = {-1};
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) halve_k0(count, space[0], arg_0, acc_1);
+        else halve_k0_body<false>(count, space[0], arg_0, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
     {
         v_v = (double)((((double)v_x) * ((double)v_s))); f_v = f_x || f_s;
     }
@@ -2021,9 +2182,9 @@ extern "C" int halve_block0(int64_t* io, lifted_alloc_fn alloc)
             }
         }
     }
-    io[7] = lifted_store_scalar_f(v_v_1); io[8] = f_v_1;
-    io[9] = lifted_store_scalar_i(v_steps); io[10] = f_steps;
-    lifted_finish(state, io + 11);
+    io[5] = lifted_store_scalar_f(v_v_1); io[6] = f_v_1;
+    io[7] = lifted_store_scalar_i(v_steps); io[8] = f_steps;
+    lifted_finish(state, io + 9);
     return 0;
 }
 
@@ -2141,6 +2302,84 @@ extern "C" int safe_log_batched_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_store_view(io + 10, v_other);
     lifted_store_view(io + 13, v_zero);
     lifted_finish(state, io + 16);
+    return 0;
+}
+
+// halve_batched_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int halve_batched_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 15);
+    lifted_loop_state* st = &state;
+    int64_t v_B = 0; bool f_B = false;
+    lifted_view<int64_t, 1> v_b = {};
+    lifted_view<bool, 1> v_mask_2 = {};
+    double v_s = 0; bool f_s = false;
+    lifted_view<int64_t, 1> v_steps = {};
+    lifted_view<double, 1> v_v = {};
+    lifted_view<double, 1> v_x = {};
+    lifted_view<double, 1> v_y = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_y, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
+    v_B = v_x.d[0]; f_B = false;
+    // vmap_masked_control_flow.py:16  v = x * np.sum(y)
+    {
+        int64_t space[1] = {-1};
+        if (v_y.p && !lifted_meet(space[0], v_y.d[0])) return lifted_fail(st, 3, 0, space[0], v_y.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_y.p ? lifted_contiguous_data(v_y, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        double acc_1[1] = {0};
+        if (count >= lifted_parallel_min) halve_batched_k0(count, space[0], arg_0, acc_1);
+        else halve_batched_k0_body<false>(count, space[0], arg_0, acc_1);
+        v_s = (double)(double)(acc_1[0]); f_s = true;
+    }
+    // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
+    {
+        const int64_t dims[1] = {(int64_t)v_B};
+        for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+        lifted_view<int64_t, 1> whole;
+        const int64_t ones[1] = {1};
+        if (!lifted_alloc_view(whole, ones, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        whole.p[0] = (int64_t)(0);
+        for (int k = 0; k < 1; ++k) { whole.d[k] = dims[k]; whole.s[k] = 0; }
+        v_b = whole;
+    }
+    {
+        if (!lifted_alloc_view(v_steps, v_b.d, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(v_steps, v_b);
+    }
+    // vmap_masked_control_flow.py:16  v = x * np.sum(y)
+    {
+        int64_t space[1] = {-1};
+        if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
+        if (v_steps.p && !lifted_meet(space[0], v_steps.d[0])) return lifted_fail(st, 3, 0, space[0], v_steps.d[0]);
+        for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 1);
+        const double* arg_0 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t* arg_2 = v_steps.p ? lifted_contiguous_data(v_steps, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_steps.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 1> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<bool, 1> out_2;
+        if (!lifted_alloc_view(out_2, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) halve_batched_k1(count, space[0], arg_0, (double)v_s, arg_2, out_1.p, out_2.p);
+        else halve_batched_k1_body<false>(count, space[0], arg_0, (double)v_s, arg_2, out_1.p, out_2.p);
+        v_v = out_1;
+        v_mask_2 = out_2;
+    }
+    lifted_store_view(io + 6, v_steps);
+    lifted_store_view(io + 9, v_v);
+    lifted_store_view(io + 12, v_mask_2);
+    lifted_finish(state, io + 15);
     return 0;
 }
 

@@ -16,19 +16,24 @@ __lifted_transforms__ = {
 }
 _KERNELS = {
     "safe_log_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "safe_log_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "halve_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "safe_log_batched_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "safe_log_batched_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('scalar', 'i64'), ('out', 'bool'), ('out', 'bool'), ('out', 'f64')], 'dims': [(('S',), [('arg', 2)])], 'static': (None,)},
     "safe_log_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "safe_log_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "halve_batched_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('out', 'f64'), ('out', 'bool')], 'dims': [], 'static': (None,)},
-    "halve_batched_k1": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('scalar', 'f64'), ('out', 'f64'), ('out', 'i64'), ('out', 'bool')], 'dims': [], 'static': (None,)},
+    "halve_batched_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
+    "halve_batched_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('out', 'f64'), ('out', 'bool')], 'dims': [], 'static': (None,)},
+    "halve_batched_k2": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('scalar', 'f64'), ('out', 'f64'), ('out', 'i64'), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k0": {'rank': 1, 'params': [('array', 'i64', ('S',), False), ('out', 'i64'), ('reduce', 'i64', 'max', 'i64', False, False, False)], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'i64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "partial_sum_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (None,)},
-    "halve_block0": {'loop': True, 'inputs': [('scalar', 'f64'), ('scalar', 'f64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64'), ('scalar', 'i64')], 'io': 19, 'memory': 11},
+    "safe_log_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
+    "halve_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('scalar', 'f64')], 'outputs': [('scalar', 'f64'), ('scalar', 'i64')], 'io': 17, 'memory': 9},
     "partial_sum_loop0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 15, 'memory': 7},
     "safe_log_batched_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'f64')], 'outputs': [('array', 'bool', 1), ('array', 'bool', 1), ('array', 'f64', 1)], 'io': 24, 'memory': 16},
+    "halve_batched_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'i64', 1), ('array', 'f64', 1), ('array', 'bool', 1)], 'io': 23, 'memory': 15},
     "partial_sum_batched_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'i64'), ('array', 'bool', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 1)], 'io': 26, 'memory': 18},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_masked_control_flow.cu"), _KERNELS)
@@ -109,13 +114,7 @@ def _batch_size(**sizes):
 def safe_log(x: "f64[n]", t: "f64[]"):
     _check_args('safe_log', x, t)
     # vmap_masked_control_flow.py:7  if np.sum(x) > t:
-    if np.sum(x) > t:
-        # vmap_masked_control_flow.py:8  s = np.sum(np.log(x))
-        s_1 = _kernels.safe_log_k0(x)
-        s_3 = s_1
-    else:
-        # vmap_masked_control_flow.py:10  s = -t
-        s_3 = -t
+    s_3 = _kernels.safe_log_block0(x, t)
     del x, t
     return s_3
 
@@ -123,8 +122,8 @@ def safe_log(x: "f64[n]", t: "f64[]"):
 def halve(x: "f64[]", y: "f64[n]"):
     _check_args('halve', x, y)
     # vmap_masked_control_flow.py:16  v = x * np.sum(y)
-    v_1, steps = _kernels.halve_block0(x, np.sum(y), y)
-    del x, y
+    v_1, steps = _kernels.halve_block0(y, x)
+    del y, x
     return (v_1, steps)
 
 
@@ -170,12 +169,7 @@ def safe_log_batched(x: "f64[B,n]", t: "f64[]"):
 
 def halve_batched(x: "f64[B]", y: "f64[n]"):
     _check_args('halve_batched', x, y)
-    B = x.shape[0]
-    # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-    steps = np.broadcast_to(0, (B,)).copy()
-    del B
-    # vmap_masked_control_flow.py:16  v = x * np.sum(y)
-    v, mask_2 = _kernels.halve_batched_k0(x, np.sum(y), steps)
+    steps, v, mask_2 = _kernels.halve_batched_block0(x, y)
     del x
     # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
     v_1 = v
@@ -189,7 +183,7 @@ def halve_batched(x: "f64[B]", y: "f64[n]"):
         # vmap_masked_control_flow.py:19  v = v * 0.5 + 0.01 * y[0]
         t_3 = 0.01 * y[0]
         # vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
-        v_6, steps_3, active_1 = _kernels.halve_batched_k1(active, v_1, v_1[first], steps_1, steps_1[first], t_3)
+        v_6, steps_3, active_1 = _kernels.halve_batched_k2(active, v_1, v_1[first], steps_1, steps_1[first], t_3)
         del first, t_3
         v_1 = v_6
         steps_1 = steps_3
