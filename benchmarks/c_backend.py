@@ -29,6 +29,7 @@ import argparse
 import os
 import subprocess
 import sys
+import types
 import tempfile
 import time
 from pathlib import Path
@@ -155,6 +156,19 @@ def build_before(workload, tree: Path, folder: Path):
                    env=env, check=True, cwd=str(tree))
     return import_path(out / f"{name}.py")
 
+
+
+def now_and_before(source: str, name: str, tree: Path, folder: Path) -> tuple:
+    """`source`'s C module as this tree emits it and as the checkout `tree` does (`build_before`), both loaded in
+    this process: a change to the emitter timed before and after under the same load."""
+    from lifted.loader import import_path
+    from lifted.transpiler.backends.c import transpile_c
+
+    out = transpile_c(source, f"bench_{name}.py")
+    (folder / f"bench_{name}.cu").write_text(out.kernels)
+    (folder / f"bench_{name}.py").write_text(out.host)
+    workload = types.SimpleNamespace(name=name, module=types.SimpleNamespace(LIFTED=source))
+    return import_path(folder / f"bench_{name}.py"), build_before(workload, tree, folder)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.c_backend", description=__doc__)

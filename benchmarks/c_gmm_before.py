@@ -9,7 +9,6 @@ import os
 import sys
 import tempfile
 import time
-import types
 from pathlib import Path
 
 from .threads import configure_threads
@@ -25,20 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_threads(1)
     import numpy as np
 
-    from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
-
-    from .c_backend import build_before
+    from .c_backend import now_and_before
     from .gradbench import gmm
     from .workloads import gmm as workload
 
-    folder = Path(tempfile.mkdtemp())
-    out = transpile_c(gmm.SOURCE, "bench_gmm.py")
-    (folder / "bench_gmm.cu").write_text(out.kernels)
-    (folder / "bench_gmm.py").write_text(out.host)
-    after = import_path(folder / "bench_gmm.py")
-    before = build_before(types.SimpleNamespace(name="gmm", module=types.SimpleNamespace(LIFTED=gmm.SOURCE)),
-                          Path(args[0]), folder)
+    after, before = now_and_before(gmm.SOURCE, "gmm", Path(args[0]), Path(tempfile.mkdtemp()))
     rng = np.random.default_rng(0)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for size in args[1:] or SIZES:

@@ -8,7 +8,6 @@ import os
 import sys
 import tempfile
 import time
-import types
 from pathlib import Path
 
 from .threads import configure_threads
@@ -23,20 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_threads(1)
     import numpy as np
 
-    from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
-
-    from .c_backend import build_before
+    from .c_backend import now_and_before
     from .gradbench import kmeans
     from .timer import measure_interleaved
 
-    folder = Path(tempfile.mkdtemp())
-    out = transpile_c(kmeans.SOURCE, "bench_kmeans.py")
-    (folder / "bench_kmeans.cu").write_text(out.kernels)
-    (folder / "bench_kmeans.py").write_text(out.host)
-    after = import_path(folder / "bench_kmeans.py")
-    workload = types.SimpleNamespace(name="kmeans", module=types.SimpleNamespace(LIFTED=kmeans.SOURCE))
-    before = build_before(workload, Path(args[0]), folder)
+    after, before = now_and_before(kmeans.SOURCE, "kmeans", Path(args[0]), Path(tempfile.mkdtemp()))
     rng = np.random.default_rng(0)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for k, n in SIZES:
