@@ -12,7 +12,7 @@ The minimal programs of what the view fuzzer found (tests/test_property_views.py
 vmap (found by tests/test_property_branches.py, its seed 0): one element read out of an array is a new scalar for
 one example, but the batch's column of those elements is a view, which an in-place update of the array after the
 read changed (`v = a[1]; a[1] = 0.0`, and the reverse sweep of `a[1] = a[2]` reads so): a wrong number, now a
-copy where an update follows the read (transforms/batch_copies.py).
+copy where an update follows the read (transforms/batch/copies.py).
 
 A basic-indexing view of another view (`np.reshape(a, (5, 1))[:, 0]`, `np.flip(a)[1:]`) read after `a` is updated in
 place (view seeds 1017 and 1240 read it in a conditional expression): it was recomputed from the reshape, which

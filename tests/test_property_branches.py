@@ -197,7 +197,7 @@ def test_random_programs_over_branches_match_python(seed):
 @pytest.mark.parametrize("seed", [82, 83, 128])
 def test_programs_that_once_failed(seed):
     """Seed 0 (in the sample above): vmap(grad) read an element's batched column after the reverse sweep's update
-    of its array (transforms/batch_copies.py). Seeds 82, 83, 128: an UnboundLocalError in every derivative, an inner
+    of its array (transforms/batch/copies.py). Seeds 82, 83, 128: an UnboundLocalError in every derivative, an inner
     `while` slot of open size whose zero cotangent was sized from the slot (test_branch_derivatives.py)."""
     outcome, message = _check_seed(seed)
     assert outcome in ("checked", "fd-skipped", "refused", "unusable"), f"seed {seed}: {message}"

@@ -2,16 +2,16 @@
 that reads back from tapes what each forward iteration computed (or recomputes what is cheap to)."""
 from __future__ import annotations
 
-from ..ir.types import TensorType, promote
-from ..builder import const
-from ..ir import (Atom, Const, Eqn, If, Loop, Var, all_defined, equations, free_values, statement_defs, substitute,
+from ...ir.types import TensorType, promote
+from ...builder import const
+from ...ir import (Atom, Const, Eqn, If, Loop, Var, all_defined, equations, free_values, statement_defs, substitute,
                   updates_in_place)
-from ..primitives.registry import lookup
-from ..primitives.tape import TAPE
+from ...primitives.registry import lookup
+from ...primitives.tape import TAPE
 
 
 class ReversedControlFlow:
-    """Mixed into `reverse_sweep.AdjointSweep`: relies on its `builder`, `activity`, `adjoints`, `owner`,
+    """Mixed into `sweep.AdjointSweep`: relies on its `builder`, `activity`, `adjoints`, `owner`,
     `values`, `tapes`, `none_when`, `loop_depth`, `accumulate`, `pull_back_block`, `_exact`, `_exclusive`,
     `owned`."""
 

@@ -25,18 +25,18 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ..ir.types import ShapeError, TensorType, normalize_axis, promote
-from ..builder import Builder, NameScope
-from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, equations, result_atoms
-from ..primitives.batching import BatchContext
-from ..primitives.registry import lookup
-from ..primitives.symbolic import Sym
-from ..analysis.python_numbers import python_number_merges
-from .batch_copies import element_reads_overwritten
-from .batch_if import BatchedBranches
-from .batch_loops import BatchedLoops
-from .batch_masks import BatchedMasks, Selection
+from ...ir.types import ShapeError, TensorType, normalize_axis, promote
+from ...builder import Builder, NameScope
+from ...errors import SourceLoc, TranspileError
+from ...ir import Atom, Const, Eqn, Function, If, Loop, Var, equations, result_atoms
+from ...primitives.batching import BatchContext
+from ...primitives.registry import lookup
+from ...primitives.symbolic import Sym
+from ...analysis.python_numbers import python_number_merges
+from .copies import element_reads_overwritten
+from .branches import BatchedBranches
+from .loops import BatchedLoops
+from .masks import BatchedMasks, Selection
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         return value
 
     def raw(self, atom: Atom):
-        """The new value of `atom`: an atom, or a `Selection` (batch_masks.py)."""
+        """The new value of `atom`: an atom, or a `Selection` (masks.py)."""
         return self.values.get(id(atom), atom) if isinstance(atom, Var) else atom
 
     def is_batched(self, atom: Atom) -> bool:
@@ -263,7 +263,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
                 if atom.temporary:  # (its name is the copy's, which keeps the source's)
                     builder.scope.taken.discard(atom.name)
                     atom.name = builder.scope.fresh("t")
-                atom = builder.bind("copy", [atom])  # the examples' scalars, not a view (batch_copies.py)
+                atom = builder.bind("copy", [atom])  # the examples' scalars, not a view (copies.py)
         if isinstance(atom, Var) and atom.temporary and not old.temporary and not prim.extra.get("in_place"):
             builder.rename(atom, old.name)  # `p` stays `p`
         self.set(old, atom, batched)
@@ -328,7 +328,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         batched_rule = vmap(rule, BatchSpec(rule.name + "_batched", in_axes, 0, self.loc))
         params = list(batched_rule.params)
         builder = Builder(NameScope([p.name for p in params]), _dim_sources(params))
-        from ..ir.inline import inline_function
+        from ...ir.inline import inline_function
 
         cts = inline_function(builder, batched_rule, params)
         cts = cts if isinstance(cts, tuple) else (cts,)

@@ -11,13 +11,13 @@ import re
 
 import numpy as np
 
-from ..ir.types import NUMPY_DTYPES, TensorType
-from ..builder import const
-from ..errors import TranspileError
-from ..ir import Atom, Const, If, Var, all_defined, equations, free_values
-from ..primitives.batching import batched_type, example_rank
-from ..primitives.symbolic import ops
-from .hoist import updated_in_place
+from ...ir.types import NUMPY_DTYPES, TensorType
+from ...builder import const
+from ...errors import TranspileError
+from ...ir import Atom, Const, If, Var, all_defined, equations, free_values
+from ...primitives.batching import batched_type, example_rank
+from ...primitives.symbolic import ops
+from ..hoist import updated_in_place
 
 
 class BatchedBranches:
@@ -277,6 +277,6 @@ class BatchedBranches:
 
 
 def _ref(index: int):
-    from ..primitives.indexing import Ref
+    from ...primitives.indexing import Ref
 
     return Ref(index)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ..analysis.activity import active
-from ..ir.types import TensorType
-from ..builder import Builder, const, function_builder
-from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Function, If, Loop, Var, all_defined, result_atoms
-from .mutation import preserve_overwritten
-from .reverse_sweep import AdjointSweep
+from ...analysis.activity import active
+from ...ir.types import TensorType
+from ...builder import Builder, const, function_builder
+from ...errors import SourceLoc, TranspileError
+from ...ir import Atom, Const, Function, If, Loop, Var, all_defined, result_atoms
+from ..mutation import preserve_overwritten
+from .sweep import AdjointSweep
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ or the last ones in a loop that pops a tape (a reverse sweep), so pops meet the 
 """
 from __future__ import annotations
 
-from ..ir.types import TensorType
-from ..builder import const
-from ..errors import TranspileError
-from ..ir import Atom, Const, Loop, Var, equations
-from ..primitives.batching import batched_type
-from ..primitives.symbolic import Sym, ops
+from ...ir.types import TensorType
+from ...builder import const
+from ...errors import TranspileError
+from ...ir import Atom, Const, Loop, Var, equations
+from ...primitives.batching import batched_type
+from ...primitives.symbolic import Sym, ops
 
 
 class BatchedLoops:

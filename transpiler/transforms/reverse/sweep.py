@@ -1,18 +1,18 @@
 """The reverse sweep's core: each equation's vector-Jacobian product, and the sum of a value's cotangents.
 
-Control flow (an `if`, a loop, their tapes) is mixed in from reverse_control.py; reverse.py drives the sweep.
+Control flow (an `if`, a loop, their tapes) is mixed in from control.py; function.py drives the sweep.
 """
 from __future__ import annotations
 
-from ..ir.types import ShapeError, broadcast_shapes, is_unknown
-from ..builder import Builder, const
-from ..errors import TranspileError
-from ..ir import Atom, Const, Eqn, If, Loop, Var
-from ..primitives.registry import lookup
-from ..primitives.tape import TAPE
-from ..primitives.indexing import Scatter
-from ..primitives.symbolic import Sym, materialize
-from .reverse_control import ReversedControlFlow
+from ...ir.types import ShapeError, broadcast_shapes, is_unknown
+from ...builder import Builder, const
+from ...errors import TranspileError
+from ...ir import Atom, Const, Eqn, If, Loop, Var
+from ...primitives.registry import lookup
+from ...primitives.tape import TAPE
+from ...primitives.indexing import Scatter
+from ...primitives.symbolic import Sym, materialize
+from .control import ReversedControlFlow
 
 
 class AdjointSweep(ReversedControlFlow):

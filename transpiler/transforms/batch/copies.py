@@ -5,9 +5,9 @@ which the reverse sweep of `a[1] = a[2]` writes too), the view would follow the 
 scalar did not: the batched read is copied there, and only there."""
 from __future__ import annotations
 
-from ..analysis.union_find import UnionFind
-from ..ir import Eqn, Function, If, Loop, Var
-from .mutation import ProgramOrder, walk_statements
+from ...analysis.union_find import UnionFind
+from ...ir import Eqn, Function, If, Loop, Var
+from ..mutation import ProgramOrder, walk_statements
 
 
 def element_reads_overwritten(fn: Function) -> set[int]:

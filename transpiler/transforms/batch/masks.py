@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import SourceLoc, TranspileError
-from ..ir import Eqn
-from ..primitives.batching import example_rank
-from ..primitives.indexing import Ref, index_refs
-from ..primitives.registry import lookup
-from ..primitives.symbolic import Sym, ops, reduced_axes
+from ...errors import SourceLoc, TranspileError
+from ...ir import Eqn
+from ...primitives.batching import example_rank
+from ...primitives.indexing import Ref, index_refs
+from ...primitives.registry import lookup
+from ...primitives.symbolic import Sym, ops, reduced_axes
 
 REFUSED = ("a boolean mask that differs between examples selects a different number of elements in each, and "
            "this use needs the selection's shape")
@@ -265,6 +265,6 @@ def _renumbered(item, renumber: dict):
 
 
 def _shifted(index: tuple, offset: int) -> tuple:
-    from ..primitives.indexing import shift_refs
+    from ...primitives.indexing import shift_refs
 
     return shift_refs(index, offset)
