@@ -285,7 +285,7 @@ def check_kernel(text: str, params: list[str], inputs: list[list], as_annotated:
             try:
                 points.append(Point(python["f"], oracle, args, as_annotated))
             except Exception as raised:  # noqa: BLE001  Python raises: the generated `f` must raise too
-                outcomes.guarded("f", lambda: _raises_too(module, args, raised))
+                outcomes.guarded("f", lambda raised=raised: _raises_too(module, args, raised))
         if not points:
             return outcomes
         forms = {form: declaration for form, declaration in declarations(points[0].args, points[0].expected,

@@ -178,8 +178,8 @@ def test_inplace_loops_benchmark_checks_its_contenders_agree(capsys):
 
 @pytest.mark.slow
 def test_lane_loops_benchmark_checks_both_builds_give_the_same_bits(capsys):
-    """benchmarks/c_lane_loops.py builds each workload twice (lane loops kept, calls allowed) and compares bits."""
-    from benchmarks import c_lane_loops
+    """benchmarks/c/lane_loops.py builds each workload twice (lane loops kept, calls allowed) and compares bits."""
+    from benchmarks.c import lane_loops as c_lane_loops
 
     assert c_lane_loops.main(["--quick"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 9
@@ -187,8 +187,8 @@ def test_lane_loops_benchmark_checks_both_builds_give_the_same_bits(capsys):
 
 @pytest.mark.slow
 def test_stored_calls_benchmark_checks_every_plan_agrees(capsys):
-    """benchmarks/c_stored_calls.py builds lse and gmm with and without call costs and checks the results agree."""
-    from benchmarks import c_stored_calls
+    """benchmarks/c/stored_calls.py builds lse and gmm with and without call costs and checks the results agree."""
+    from benchmarks.c import stored_calls as c_stored_calls
 
     assert c_stored_calls.main(["--quick"]) == 0
     assert sum(line.startswith(("lse", "gmm")) for line in capsys.readouterr().out.splitlines()) == 11
@@ -196,11 +196,11 @@ def test_stored_calls_benchmark_checks_every_plan_agrees(capsys):
 
 @pytest.mark.slow
 def test_c_benchmark_times_another_trees_emitted_code_beside_this_one(capsys):
-    """benchmarks/c_backend.py --before TREE has TREE's transpiler (here this very tree, as a checkout) emit the
+    """benchmarks/c/backend.py --before TREE has TREE's transpiler (here this very tree, as a checkout) emit the
     workload, checks its results against this tree's C module and adds a `before` column."""
     from pathlib import Path
 
-    from benchmarks import c_backend
+    from benchmarks.c import backend as c_backend
 
     tree = Path(__file__).resolve().parents[1]
     assert c_backend.main(["--quick", "--only", "rosenbrock", "--before", str(tree)]) == 0

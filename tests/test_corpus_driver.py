@@ -76,10 +76,10 @@ JAX_REDUCER_WHERE_NO_INITIAL_RECORDS = [op_record("mean", 1, [np.float32], nonem
 
 
 def test_the_jax_driver_reads_records_and_checks_every_form(tmp_path):
-    """benchmarks.jax_corpus (docs/corpora.md) without a JAX checkout: records shaped like JAX's, parsed, sampled,
+    """benchmarks.jax.corpus (docs/corpora.md) without a JAX checkout: records shaped like JAX's, parsed, sampled,
     written as kernels and checked."""
-    from benchmarks.jax_corpus import check_case, collect
-    from benchmarks.jax_records import kernel_text
+    from benchmarks.jax.corpus import check_case, collect
+    from benchmarks.jax.records import kernel_text
 
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "lax_numpy_operators_test.py").write_text(OPERATOR_RECORDS)
@@ -160,10 +160,10 @@ class LaxBackedNumpyTests(jtu.JaxTestCase):
 
 
 def test_the_jax_driver_reads_lax_numpy_test_methods(tmp_path):
-    """benchmarks.jax_numpy_tests (docs/corpora.md, "JAX's lax_numpy_test.py") without a JAX checkout: test methods
+    """benchmarks.jax.numpy_tests (docs/corpora.md, "JAX's lax_numpy_test.py") without a JAX checkout: test methods
     shaped like JAX's (a lambda, a partial chosen by an `if`, a local def, `_GetArgsMaker`, a comprehension in
     args_maker), walked per combination, written as kernels and checked; a jnp reference is counted as skipped."""
-    from benchmarks.jax_corpus import check_case, collect
+    from benchmarks.jax.corpus import check_case, collect
 
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "lax_numpy_test.py").write_text(NUMPY_API_TESTS)

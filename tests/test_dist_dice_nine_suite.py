@@ -1,4 +1,4 @@
-"""What running dice-nine's own test suite through dist mode found (benchmarks/dice_nine_corpus.py, docs/corpora.md),
+"""What running dice-nine's own test suite through dist mode found (benchmarks/dice_nine/corpus.py, docs/corpora.md),
 each against the brute-force oracle and dice-nine's expected probabilities; and the driver itself, on test files of
 our own writing shaped like dice-nine's (no checkout needed)."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ from fractions import Fraction
 
 import pytest
 
-from benchmarks.dice_nine_corpus import collect_tests, counts, run
-from benchmarks.dice_nine_readme import README_ARGUMENTS, readme_programs
+from benchmarks.dice_nine.corpus import collect_tests, counts, run
+from benchmarks.dice_nine.readme import README_ARGUMENTS, readme_programs
 from lifted.transpiler import TranspileError, transpile_source
 from tests.dist_oracle import enumerate_distribution
 

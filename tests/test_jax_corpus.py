@@ -1,5 +1,5 @@
 """Minimal programs for what running JAX's NumPy op and reducer records through Lifted found (docs/corpora.md,
-benchmarks/jax_corpus.py).
+benchmarks/jax/corpus.py).
 
 Each was a wrong number or an unlocated failure; each is checked by the driver's own checks: NumPy running the same
 source bit for bit, every transform against finite differences and autograd, vmap against a loop.
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks.corpus_checks import check_kernel
-from benchmarks.jax_corpus import bit_for_bit
+from benchmarks.jax.corpus import bit_for_bit
 from gradcheck import load_source
 
 HEADER = "import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"

@@ -1,5 +1,5 @@
 """What running JAX's lax_numpy_test.py through Lifted found (docs/corpora.md, "JAX's lax_numpy_test.py";
-benchmarks/jax_numpy_tests.py): np.clip with one bound None, and the NumPy functions its tests use most that the
+benchmarks/jax/numpy_tests.py): np.clip with one bound None, and the NumPy functions its tests use most that the
 kernel language lacked, written in NumPy's own terms (transpiler/frontend/jax_numpy_api.py).
 
 Each is checked by the driver's own checks: NumPy running the same source bit for bit, every transform against
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from benchmarks.corpus_checks import check_kernel
-from benchmarks.jax_corpus import bit_for_bit
+from benchmarks.jax.corpus import bit_for_bit
 from gradcheck import load_source
 from lifted.transpiler import TranspileError
 

@@ -18,7 +18,7 @@ import pytest
 
 from benchmarks.corpus_checks import check_kernel
 from benchmarks.corpus_oracles import Wrong
-from benchmarks.jax_corpus import bit_for_bit
+from benchmarks.jax.corpus import bit_for_bit
 from gradcheck import load_source
 from lifted.transpiler import TranspileError
 

@@ -1,7 +1,7 @@
 """`python -m benchmarks.gradbench.ode_c [n] [s] [--before TREE] [--samples K]`: GradBench ode (SOURCE in ode.py)
 on the C backend's CPU target beside the NumPy backend, one process, interleaved samples, CPU time per call (one
 thread: set OMP_NUM_THREADS=1; median and fastest of K samples, default 9, NumPy's K / 10 timed apart). All modules are checked to agree first.
-`--before TREE` adds the C target as another checkout (a worktree of main) emits it (benchmarks/c_backend.py's
+`--before TREE` adds the C target as another checkout (a worktree of main) emits it (benchmarks/c/backend.py's
 `build_before`): a change to the compiler measured before and after in one process, under the same load.
 `--plans` adds this checkout's module twice more with the stencil plan forced (stencils/plans.py's threshold set
 so that the split plan, or the repeating one, runs at every size): the two plans side by side.
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
             modules[name] = import_path(str(folder / f"{name}_ode.py"))
         plans.SPLIT_MOST_ELEMENTS = chosen
     if args.before is not None:
-        from ..c_backend import build_before
+        from ..c.backend import build_before
 
         workload = types.SimpleNamespace(name="ode", module=types.SimpleNamespace(LIFTED=SOURCE))
         modules["before"] = build_before(workload, args.before, folder / "before")

@@ -3,7 +3,7 @@ instead of fresh pages.
 
 A fresh large array comes from mmap, and the first write to each of its pages faults while the OS zeroes the
 page: for an array-bound kernel that is a second pass over its output (a 80 MB write measured 6.28 ms fresh vs
-3.89 ms into touched pages, CPU time; `python -m benchmarks.c_buffers --cpu-time`). So each large array the
+3.89 ms into touched pages, CPU time; `python -m benchmarks.c.buffers --cpu-time`). So each large array the
 runtime hands out views a block this cache owns, through a small lease object that is the array's base:
 NumPy's views keep the lease, and when the last of them dies (the host module's `del` of an intermediate, a
 result its caller drops) the lease gives the block back, and the next output of the same size reuses its

@@ -321,7 +321,7 @@ def short_rows(kernel: Kernel) -> bool:
     """Rows of a static length up to `SHORT_ROW` (`np.sum(v * v, axis=1)` of a `[p, 3]` array) are walked as
     columns: as rows, each output would start a chunk of its own and use a few of its lanes (a row of 3 elements
     uses 3 of 64), so every element pays a chunk's setup; as columns, neighbouring outputs are the lanes and each
-    adds its few elements in order (`python -m benchmarks.c_short_rows`)."""
+    adds its few elements in order (`python -m benchmarks.c.short_rows`)."""
     length = 1
     for axis in kernel.axes:
         if not isinstance(kernel.shape[axis], int):

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.c_launch [--threads N] [--n N] [--cpu-time]`: the C backend's cost per kernel launch at
+"""`python -m benchmarks.c.launch [--threads N] [--n N] [--cpu-time]`: the C backend's cost per kernel launch at
 tiny sizes.
 
 Small programs (an axpy, a tanh-weighted dot product, a broadcast outer sum, the nearest of m points summed
@@ -66,13 +66,13 @@ CASES = ("axpy", "dot", "dot_grad", "outer", "outer_grad", "nearest", "nearest_g
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.c_launch", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.c.launch", description=__doc__)
     parser.add_argument("--threads", type=int, default=None, help="OMP_NUM_THREADS (default: leave the runtime's)")
     parser.add_argument("--n", type=int, default=10, help="array length (default 10)")
     parser.add_argument("--cpu-time", action="store_true", help="time CPU time, not wall time")
     args = parser.parse_args(argv)
     if args.threads is not None:
-        from .threads import configure_threads
+        from ..threads import configure_threads
 
         configure_threads(args.threads)
     import numpy as np
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     from lifted.transpiler import transpile_source
     from lifted.transpiler.backends.c import transpile_c
 
-    from .timer import format_seconds, measure_interleaved
+    from ..timer import format_seconds, measure_interleaved
 
     clock = time.process_time if args.cpu_time else time.perf_counter
 

@@ -1,6 +1,6 @@
-"""`python -m benchmarks.c_kmeans_before TREE`: GradBench kmeans' `cost` and `grad_and_hvp` (what its `dir` calls)
+"""`python -m benchmarks.c.kmeans_before TREE`: GradBench kmeans' `cost` and `grad_and_hvp` (what its `dir` calls)
 on the C target as this tree and the checkout TREE emit them, d = 16, k = 10 and 1000, n = 1000 and 10000: both
-modules loaded in this process (`c_backend.build_before`), checked to agree, timed interleaved in CPU time (median
+modules loaded in this process (`backend.build_before`), checked to agree, timed interleaved in CPU time (median
 of 9 samples, one thread), so a change to the emitter is measured before and after under the same load."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .threads import configure_threads
+from ..threads import configure_threads
 
 SIZES = [(10, 1000), (10, 10000), (1000, 1000), (1000, 10000)]  # (k, n)
 
@@ -18,13 +18,13 @@ SIZES = [(10, 1000), (10, 10000), (1000, 1000), (1000, 10000)]  # (k, n)
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        raise SystemExit("usage: python -m benchmarks.c_kmeans_before TREE")
+        raise SystemExit("usage: python -m benchmarks.c.kmeans_before TREE")
     configure_threads(1)
     import numpy as np
 
-    from .c_backend import now_and_before
-    from .gradbench import kmeans
-    from .timer import measure_interleaved
+    from .backend import now_and_before
+    from ..gradbench import kmeans
+    from ..timer import measure_interleaved
 
     after, before = now_and_before(kmeans.SOURCE, "kmeans", Path(args[0]), Path(tempfile.mkdtemp()))
     rng = np.random.default_rng(0)

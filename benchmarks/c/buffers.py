@@ -1,4 +1,4 @@
-"""`python -m benchmarks.c_buffers [--n N] [--threads N] [--cpu-time]`: what fresh output pages cost the C
+"""`python -m benchmarks.c.buffers [--n N] [--threads N] [--cpu-time]`: what fresh output pages cost the C
 target, and what its buffer cache (lifted.cpu.buffers) gives back.
 
 1. A write kernel (`dst[i] = 2 * src[i]`) into a fresh NumPy array per call vs into one array written before:
@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .threads import configure_threads
+from ..threads import configure_threads
 
 WRITE = """
 #include <stdint.h>
@@ -61,7 +61,7 @@ def write_kernel(n: int, clock) -> None:
 
     from lifted import cpu
 
-    from .timer import format_seconds, measure_interleaved
+    from ..timer import format_seconds, measure_interleaved
 
     scale = ctypes.CDLL(str(cpu.build(WRITE, "bench_scale"))).lifted_bench_scale
     scale.restype, scale.argtypes = None, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
@@ -88,9 +88,9 @@ def gradients(n: int, folder: Path, clock) -> None:
 
     from lifted.cpu import buffers
 
-    from .c_backend import build
-    from .timer import format_seconds, measure_interleaved
-    from .workloads import get
+    from .backend import build
+    from ..timer import format_seconds, measure_interleaved
+    from ..workloads import get
 
     on, off = buffers.cache, buffers.BufferCache(limit=0)
     print(f"{'gradient':<11} {'n':>6} {'cache off':>10} {'cache on':>10} {'off/on':>7} {'faults off':>11} "
@@ -117,8 +117,8 @@ def gradients(n: int, folder: Path, clock) -> None:
 def memory_child(name: str, n: int, folder: str) -> dict:
     """In a fresh process: peak and remaining resident memory of ten gradient calls (the cache as the
     environment sets it)."""
-    from .c_backend import build
-    from .workloads import get
+    from .backend import build
+    from ..workloads import get
 
     workload = get(name)
     _numpy_module, c_module = build(workload, Path(folder) / name)
@@ -138,7 +138,7 @@ def memory(n: int, folder: Path) -> None:
         results = {}
         for key, limit in (("off", "0"), ("on", "")):
             env = dict(os.environ, LIFTED_BUFFER_CACHE=limit, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-            proc = subprocess.run([sys.executable, "-m", "benchmarks.c_buffers", "--child", name, str(n),
+            proc = subprocess.run([sys.executable, "-m", "benchmarks.c.buffers", "--child", name, str(n),
                                    str(folder)], env=env, capture_output=True, text=True)
             lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
             if proc.returncode != 0 or not lines:
@@ -152,7 +152,7 @@ def memory(n: int, folder: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.c_buffers", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.c.buffers", description=__doc__)
     parser.add_argument("--n", type=int, default=10_000_000, help="elements (default 1e7)")
     parser.add_argument("--threads", type=int, default=1, help="OpenMP/BLAS threads (default 1)")
     parser.add_argument("--cpu-time", action="store_true", help="time CPU time, not wall time (one thread only)")

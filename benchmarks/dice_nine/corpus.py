@@ -1,8 +1,8 @@
 """dice-nine's own test suite through Lifted's dist mode: programs nobody here wrote, checked call by call.
 
-    python -m benchmarks.dice_nine_corpus /path/to/dice-nine                 # every test file
-    python -m benchmarks.dice_nine_corpus /path/to/dice-nine --only test_fns.py --json out.json --show WRONG,bad
-    python -m benchmarks.dice_nine_corpus /path/to/dice-nine --only README.md   # the README's programs alone
+    python -m benchmarks.dice_nine.corpus /path/to/dice-nine                 # every test file
+    python -m benchmarks.dice_nine.corpus /path/to/dice-nine --only test_fns.py --json out.json --show WRONG,bad
+    python -m benchmarks.dice_nine.corpus /path/to/dice-nine --only README.md   # the README's programs alone
 
 Reads, at run time, the test files of a dice-nine checkout (github.com/dpiponi/dice-nine, MIT; nothing of it is
 copied here). Each test's `@d9.dist` functions become the module a Lifted user would write: `@dist` (with
@@ -10,7 +10,7 @@ copied here). Each test's `@d9.dist` functions become the module a Lifted user w
 test's own nested functions) beside them, undecorated. Then the test itself runs twice, with `d9` standing for
 dice-nine (from the checkout's `src/`, where it imports) and for Lifted, so every `@d9.dist` call the test makes is
 recorded with its arguments and the test's own asserts check Lifted's answer. The README's programs run too,
-called with small whole numbers (benchmarks/dice_nine_readme.py). Each call is then classified:
+called with small whole numbers (benchmarks/dice_nine/readme.py). Each call is then classified:
 
 * pass: Lifted's `fraction` answer equals dice-nine's exact one (dice-nine run again in `BigFraction`, or the
   brute-force oracle tests/dist_oracle.py where dice-nine cannot), its float64 answer dice-nine's `Real64` one, its
@@ -22,7 +22,7 @@ called with small whole numbers (benchmarks/dice_nine_readme.py). Each call is t
 * bad: an unlocated error, a refusal without a hint, or a crash; WRONG: another distribution (dice-nine's where
   Python's differs, or neither).
 
-docs/corpora.md has the counts; benchmarks/dice_nine_checks.py runs and judges the calls.
+docs/corpora.md has the counts; benchmarks/dice_nine/checks.py runs and judges the calls.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 # before any test file runs (dice-nine's tests are a package named `tests` too), the oracle is imported by:
-from benchmarks.dice_nine_checks import (SEMIRINGS, Call, LiftedPrograms, classify, dice_nine_shim,  # noqa: E402
+from benchmarks.dice_nine.checks import (SEMIRINGS, Call, LiftedPrograms, classify, dice_nine_shim,  # noqa: E402
                                          first_line, lifted_shim, load_test_module, located, quiet, run_test)
 
 FILES = ("test_alg.py", "test_cmds.py", "test_errors.py", "test_fns.py", "test_ops.py", "test_regressions.py",
@@ -196,8 +196,8 @@ def run(checkout: Path, only: set[str] | None = None, use_dice_nine: bool = True
                             "note": note, "dice9_raises": reference is not None and reference.error is not None,
                             "test_dice9": _outcome(dice9_failure),
                             "test_lifted": _outcome(lifted_failure)})
-    if only is None or README in only:  # the README's programs (benchmarks/dice_nine_readme.py)
-        from benchmarks.dice_nine_readme import run_readme
+    if only is None or README in only:  # the README's programs (benchmarks/dice_nine/readme.py)
+        from benchmarks.dice_nine.readme import run_readme
         records.extend(run_readme(checkout, folder, dice9))
     return records
 

@@ -1,9 +1,9 @@
-"""dice-nine's README programs through Lifted's dist mode, beside its test suite (benchmarks/dice_nine_corpus.py).
+"""dice-nine's README programs through Lifted's dist mode, beside its test suite (benchmarks/dice_nine/corpus.py).
 
 The README's code blocks that define a `@d9.dist` function are read from the checkout at run time (nothing of
 them is copied here). Each block becomes the module a Lifted user would write (as the corpus driver makes one of a
 test's programs) and is called as the README describes in words only, with small whole numbers for its
-parameters (`README_ARGUMENTS`); each call is checked like a test's call (benchmarks/dice_nine_checks.py): against
+parameters (`README_ARGUMENTS`); each call is checked like a test's call (benchmarks/dice_nine/checks.py): against
 dice-nine's answer (again in `BigFraction`), its `Real64` answer and Python's (the oracle tests/dist_oracle.py).
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ import re
 import textwrap
 from pathlib import Path
 
-from benchmarks.dice_nine_checks import (Call, LiftedPrograms, classify, dice_nine_shim, first_line, lifted_shim,
+from benchmarks.dice_nine.checks import (Call, LiftedPrograms, classify, dice_nine_shim, first_line, lifted_shim,
                                          load_test_module, located, quiet)
-from benchmarks.dice_nine_corpus import Test, _is_dist, module_text
+from benchmarks.dice_nine.corpus import Test, _is_dist, module_text
 
 README = "README.md"
 # the README calls its programs in prose only ("roll d10 `dice` times", "12 attack and 12 danger dice"): each

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.c_loops [--threads N] [--quick] [--cpu-time]`: host loops as loop kernels on the C target.
+"""`python -m benchmarks.c.loops [--threads N] [--quick] [--cpu-time]`: host loops as loop kernels on the C target.
 
 GradBench's `lstm` (two nested loops over characters and layers, rows read and written by index, a full
 `np.sum` per step) and `ode` (RK4 steps whose right-hand side shifts the state), built three ways and timed side
@@ -33,12 +33,12 @@ def _inputs(program: str, sizes: str, np):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.c_loops", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.c.loops", description=__doc__)
     parser.add_argument("--threads", type=int, default=1, help="threads for OpenMP and BLAS (default 1)")
     parser.add_argument("--quick", action="store_true", help="the small sizes only, fewer repeats (a smoke run)")
     parser.add_argument("--cpu-time", action="store_true", help="time CPU time, not wall time")
     args = parser.parse_args(argv)
-    from .threads import configure_threads
+    from ..threads import configure_threads
 
     configure_threads(args.threads)
     import numpy as np
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     from lifted.transpiler import transpile_source
     from lifted.transpiler.backends.c import transpile_c
 
-    from .gradbench import lstm, ode
-    from .timer import format_seconds, measure_interleaved
+    from ..gradbench import lstm, ode
+    from ..timer import format_seconds, measure_interleaved
 
     clock = time.process_time if args.cpu_time else time.perf_counter
     sources = {"lstm": lstm.SOURCE, "ode": ode.SOURCE}

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.c_stored_calls [--quick]`: the C target's plans with and without math-library calls in
+"""`python -m benchmarks.c.stored_calls [--quick]`: the C target's plans with and without math-library calls in
 rematerialization's cost rule (`CALL_BYTES` in `transpiler/backends/c/remat.py`: 0 is the rule before h-lse2,
 where bytes alone decided and every kernel recomputed `exp(x - a)`), beside JAX (`jit` of `grad`, when it is
 installed), one process, interleaved samples, CPU time per call (one thread: set OMP_NUM_THREADS=1; XLA's own
@@ -52,11 +52,11 @@ def compare(label: str, functions: dict, args: tuple, repeats: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.c_stored_calls", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.c.stored_calls", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes and few samples (a smoke run)")
     args = parser.parse_args(argv)
-    from .gradbench import gmm, lse
-    from .workloads import gmm as gmm_workload
+    from ..gradbench import gmm, lse
+    from ..workloads import gmm as gmm_workload
 
     scale = 0.05 if args.quick else 1.0
     print("CPU ms per call, fastest (median): calls costless (before h-lse2) | calls weighed | JAX jit", flush=True)

@@ -2,7 +2,7 @@
 never cross a row, so lanes share their other coordinates and load contiguous vectors or broadcasts) vs every
 lane unravelling its index and gathering through strides.
 
-    OMP_NUM_THREADS=1 python -m benchmarks.c_row_walk [--elements 131072] [--lengths 2 3 8 16 32 128 10000]
+    OMP_NUM_THREADS=1 python -m benchmarks.c.row_walk [--elements 131072] [--lengths 2 3 8 16 32 128 10000]
 
 Each kernel is compiled once; its `.cu` text is built twice, as generated (the launch walks rows of the lengths
 `LIFTED_WALKS_ROWS_OF` takes) and with `LIFTED_WALKS_ROWS_OF` false (the lanes unravel), and
@@ -70,7 +70,7 @@ def best(function, repeat: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.c_row_walk", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.c.row_walk", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--elements", type=int, default=1024 * 128)
     parser.add_argument("--lengths", type=int, nargs="+", default=[2, 3, 8, 16, 32, 128, 10000])

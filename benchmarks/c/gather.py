@@ -1,4 +1,4 @@
-"""`python -m benchmarks.c_gather [--gradbench /tmp/gradbench] [--hands 1 12] [--runs N]`: gathers read inside C
+"""`python -m benchmarks.c.gather [--gradbench /tmp/gradbench] [--hands 1 12] [--runs N]`: gathers read inside C
 kernels and their adjoint as a scatter-add (issue #11), against the same programs with every gather and
 `np.add.at` left to NumPy on the host (the C target before the change), side by side in one process.
 

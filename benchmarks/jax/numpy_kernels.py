@@ -1,5 +1,5 @@
 """The kernel a user would write for one combination of one of JAX's lax_numpy_test.py methods
-(benchmarks/jax_numpy_tests.py walks the method): `np_fun`'s body with the method's names written as literals, its
+(benchmarks/jax/numpy_tests.py walks the method): `np_fun`'s body with the method's names written as literals, its
 array arguments as annotated parameters, and the inputs the test's sampler draws plus two hostile sets.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .jax_records import HEAD, LIFTED_DTYPES, NUMPY_SCALAR, PYTHON_SCALAR, Marker, annotation, hostile_sets
+from .records import HEAD, LIFTED_DTYPES, NUMPY_SCALAR, PYTHON_SCALAR, Marker, annotation, hostile_sets
 
 UNWRAPPED = ("with_jax_dtype_defaults", "promote_like_jnp", "ignore_warning")
 FOREIGN = {"jnp", "jax", "lax", "jtu", "dtypes", "self", "lax_internal", "config", "core"}
@@ -199,7 +199,7 @@ class ApiCase:
         return f"{HEAD}\n\n{text}\n", self.params
 
     def inputs(self, seed: int = 0) -> list[list]:
-        """The test's sampler's draw, then two hostile sets (benchmarks/jax_records.py's `hostile_sets`)."""
+        """The test's sampler's draw, then two hostile sets (benchmarks/jax/records.py's `hostile_sets`)."""
         rs = np.random.RandomState(seed)
         drawn = [sampler(rs, shape, dtype) for sampler, shape, dtype in self.arguments]
         return [drawn] + hostile_sets([(shape, dtype) for _, shape, dtype in self.arguments])

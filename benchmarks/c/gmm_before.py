@@ -1,6 +1,6 @@
-"""`python -m benchmarks.c_gmm_before TREE [SIZE ...]`: GradBench gmm's `objective` and `jacobian` on the C target
+"""`python -m benchmarks.c.gmm_before TREE [SIZE ...]`: GradBench gmm's `objective` and `jacobian` on the C target
 as this tree and the checkout TREE emit them (SIZE as `d_k_n`; by default d = 10, 20 x k = 10, 25, 50 and a few
-others, n = 1000): both modules loaded in this process (`c_backend.build_before`), checked to give the same bits,
+others, n = 1000): both modules loaded in this process (`backend.build_before`), checked to give the same bits,
 timed interleaved in CPU time (fastest of the samples, one thread), so a change to the emitter or its prelude is
 measured before and after under the same load."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .threads import configure_threads
+from ..threads import configure_threads
 
 SIZES = ["2_25_1000", "10_10_1000", "10_25_1000", "10_50_1000", "20_10_1000", "20_25_1000", "20_50_1000",
          "32_25_1000", "64_5_1000"]
@@ -20,13 +20,13 @@ SIZES = ["2_25_1000", "10_10_1000", "10_25_1000", "10_50_1000", "20_10_1000", "2
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args:
-        raise SystemExit("usage: python -m benchmarks.c_gmm_before TREE [d_k_n ...]")
+        raise SystemExit("usage: python -m benchmarks.c.gmm_before TREE [d_k_n ...]")
     configure_threads(1)
     import numpy as np
 
-    from .c_backend import now_and_before
-    from .gradbench import gmm
-    from .workloads import gmm as workload
+    from .backend import now_and_before
+    from ..gradbench import gmm
+    from ..workloads import gmm as workload
 
     after, before = now_and_before(gmm.SOURCE, "gmm", Path(args[0]), Path(tempfile.mkdtemp()))
     rng = np.random.default_rng(0)

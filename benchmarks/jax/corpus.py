@@ -1,10 +1,10 @@
 """JAX's NumPy tests through Lifted: JAX's op and reducer records as kernels, checked form by form against NumPy.
 
-    python -m benchmarks.jax_corpus /path/to/jax                          # every record, a sample of its cases
-    python -m benchmarks.jax_corpus /path/to/jax --no-c --only sum,add --per-record 4 --json out.json
+    python -m benchmarks.jax.corpus /path/to/jax                          # every record, a sample of its cases
+    python -m benchmarks.jax.corpus /path/to/jax --no-c --only sum,add --per-record 4 --json out.json
 
 Reads, at run time, `tests/lax_numpy_operators_test.py` and `tests/lax_numpy_reducers_test.py` from a JAX checkout
-(github.com/jax-ml/jax) with `ast` (benchmarks/jax_records.py); nothing of JAX is imported or copied here. Each
+(github.com/jax-ml/jax) with `ast` (benchmarks/jax/records.py); nothing of JAX is imported or copied here. Each
 record's parameter combinations (shapes x dtypes; reducers' axis, keepdims, dtype=, initial=, where=) become the
 kernels a user would write, `np.<name>(x0, x1, axis=1)` or `x0 + x1` with annotated parameters; combinations in a
 dtype Lifted has no annotation for (float16, bfloat16, int8/16, unsigned, complex) are counted, not run. A
@@ -32,14 +32,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import jax_indexing, jax_numpy_tests
-from .jax_indexing import IndexCase
-from .jax_numpy_tests import ApiCase
-from .jax_records import Case, cases, inputs, kernel_text, records, sample
+from . import indexing as jax_indexing, numpy_tests as jax_numpy_tests
+from .indexing import IndexCase
+from .numpy_tests import ApiCase
+from .records import Case, cases, inputs, kernel_text, records, sample
 
 FILES = {"operators": "tests/lax_numpy_operators_test.py", "reducers": "tests/lax_numpy_reducers_test.py"}
-INDEXING = "tests/lax_numpy_indexing_test.py"  # benchmarks/jax_indexing.py
-API = "tests/lax_numpy_test.py"  # benchmarks/jax_numpy_tests.py
+INDEXING = "tests/lax_numpy_indexing_test.py"  # benchmarks/jax/indexing.py
+API = "tests/lax_numpy_test.py"  # benchmarks/jax/numpy_tests.py
 SKIPPED_LISTS = {"JAX_RIGHT_OPERATOR_OVERLOADS": "the same kernels as the left ones (`x0 - x1`)",
                  "JAX_REDUCER_PROMOTE_INT_RECORDS": "promote_integers= is JAX's keyword only"}
 DERIVATIVES = {"g", "vg", "gall", "vjp", "fj"}
@@ -92,7 +92,7 @@ def collect(jax: Path, per_record: int, only: set[str] | None, families: set[str
 
 def bit_for_bit(module, args: list, expected) -> str:
     """The generated `f` gives NumPy's bits: dtype, Python/NumPy scalar type, values, NaN, signed zeros."""
-    from .corpus_oracles import Wrong, copies
+    from ..corpus_oracles import Wrong, copies
 
     got = module.f(*copies(args))
     if isinstance(expected, (tuple, list)) and (type(got) is not type(expected) or len(got) != len(expected)):
@@ -116,8 +116,8 @@ def bit_for_bit(module, args: list, expected) -> str:
 def check_case(case: Case | IndexCase, c: bool, folder: Path) -> dict:
     from gradcheck import load_source
 
-    from .corpus_checks import check_kernel, compiled_or_outcome
-    from .corpus_oracles import Outcomes, copies
+    from ..corpus_checks import check_kernel, compiled_or_outcome
+    from ..corpus_oracles import Outcomes, copies
 
     if isinstance(case, ApiCase):
         (text, params), sets = case.kernel_text(), case.inputs()

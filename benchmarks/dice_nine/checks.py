@@ -1,4 +1,4 @@
-"""The running and judging half of benchmarks/dice_nine_corpus.py: a dice-nine test run with `d9` standing for
+"""The running and judging half of benchmarks/dice_nine/corpus.py: a dice-nine test run with `d9` standing for
 dice-nine (every `@d9.dist` call recorded) or for Lifted (the test's programs transpiled, its asserts checking
 Lifted's answers), and each recorded call classified against dice-nine's answer, its exact `BigFraction` answer and
 Python's (the brute-force oracle tests/dist_oracle.py)."""
@@ -21,7 +21,7 @@ import numpy as np
 from tests.dist_oracle import enumerate_distribution
 
 if TYPE_CHECKING:
-    from benchmarks.dice_nine_corpus import Test
+    from benchmarks.dice_nine.corpus import Test
 
 SEMIRINGS = {"Real64": "float64", "BigFraction": "fraction", "BigInteger": "int", "LogReal64": "log",
              "Complex128": "complex"}

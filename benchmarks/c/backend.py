@@ -1,4 +1,4 @@
-"""`python -m benchmarks.c_backend [--quick] [--threads N] [--only NAME,...] [--cpu-time]`: the C backend's CPU
+"""`python -m benchmarks.c.backend [--quick] [--threads N] [--only NAME,...] [--cpu-time]`: the C backend's CPU
 target vs the NumPy backend.
 
 Both modules come from the same workload source (benchmarks/workloads), are checked to agree, and are timed side
@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .threads import configure_threads
+from ..threads import configure_threads
 
 CASES = [  # (workload, sizes, sizes where the NumPy backend is skipped)
     ("rk4", [{"n": 10}, {"n": 100_000}, {"n": 10_000_000}], [{"n": 10_000_000}]),
@@ -78,7 +78,7 @@ def copy_bandwidth(budget_s: float, clock=None) -> float:
 
     from lifted import cpu
 
-    from .timer import measure
+    from ..timer import measure
 
     copy = ctypes.CDLL(str(cpu.build(STREAM_COPY, "stream_copy"))).lifted_stream_copy
     copy.restype = None
@@ -97,7 +97,7 @@ def exp_pass_seconds(budget_s: float, clock=None) -> float:
 
     from lifted import cpu
 
-    from .timer import measure
+    from ..timer import measure
 
     exp_pass = ctypes.CDLL(str(cpu.build(EXP_PASS, "exp_pass"))).lifted_exp_pass
     exp_pass.restype = ctypes.c_double
@@ -171,7 +171,7 @@ def now_and_before(source: str, name: str, tree: Path, folder: Path) -> tuple:
     return import_path(folder / f"bench_{name}.py"), build_before(workload, tree, folder)
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.c_backend", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.c.backend", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--threads", type=int, default=1, help="OpenMP/BLAS threads (default 1)")
     parser.add_argument("--only", default=None, help="comma-separated workloads to run (default: all)")
@@ -185,10 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_threads(args.threads)
     import numpy as np
 
-    from .timer import format_seconds, measure_interleaved
-    from .workloads import get
+    from ..timer import format_seconds, measure_interleaved
+    from ..workloads import get
 
-    from .tools import TOOLS
+    from ..tools import TOOLS
 
     peers = [TOOLS[name] for name in ("jax", "torch") if TOOLS[name].missing() is None]
     columns = ["numpy", "c"] + (["before"] if args.before else []) + [p.name for p in peers]

@@ -1,11 +1,11 @@
-"""`python -m benchmarks.c_lane_loops [--quick]`: the C target's kernels with their lane loops kept as loops
+"""`python -m benchmarks.c.lane_loops [--quick]`: the C target's kernels with their lane loops kept as loops
 (`LIFTED_LANE_LOOPS` in the prelude, as emitted) beside the same `.cu` text with the macro defined empty (GCC may
 then turn a chunk's lane-array copies and fills into memcpy and memset calls: the code before h-ode2), one process,
 interleaved samples, median CPU time per call (one thread: set OMP_NUM_THREADS=1). Both modules are checked to
 give the same bits first; the text differs in that one line only.
 
 Workloads: GradBench ode (benchmarks/gradbench/ode.py) at n = 1e5 with s = 1 and 10 and at n = 1e3 with s = 100,
-and the c_backend workloads' gradients at their quick sizes.
+and benchmarks.c.backend's workloads' gradients at their quick sizes.
 """
 from __future__ import annotations
 
@@ -60,11 +60,11 @@ def compare(label: str, calls, loops, repeats: int) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.c_lane_loops", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.c.lane_loops", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes and few samples (a smoke run)")
     args = parser.parse_args(argv)
-    from .gradbench.ode import SOURCE
-    from .workloads import get
+    from ..gradbench.ode import SOURCE
+    from ..workloads import get
 
     scale = 0.05 if args.quick else 1.0
     print("median CPU time per call: memcpy/memset calls allowed | lane loops kept | loops / calls")

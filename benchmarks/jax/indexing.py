@@ -2,7 +2,7 @@
 named groups) as the kernels a user would write: `x[1:3, i0, None]`, with each index array a parameter of its
 own (`i0: "i64[2]"`) and every other part of the index written as Python writes it.
 
-The lists are read as benchmarks/jax_records.py reads op records: top-level assignments evaluated with stand-ins
+The lists are read as benchmarks/jax/records.py reads op records: top-level assignments evaluated with stand-ins
 (`IndexSpec` here, `jax.ds` a marker that drops its list). The out-of-bounds specs are kept: NumPy raises
 IndexError there (JAX clips), and the generated function must raise too.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .jax_records import HEAD, HOSTILE, LIFTED_DTYPES, Marker, Sampler
+from .records import HEAD, HOSTILE, LIFTED_DTYPES, Marker, Sampler
 
 LISTS = ("STATIC_INDEXING_TESTS", "STATIC_INDEXING_OUT_OF_BOUNDS_TESTS", "ADVANCED_INDEXING_TESTS",
          "MIXED_ADVANCED_INDEXING_TESTS")

@@ -3,13 +3,13 @@
 Each test method is `@jtu.sample_product(...)` (or `@parameterized.parameters(...)`) over the file's top-level
 shape and dtype lists, and a body that binds `np_fun` (a lambda, a `partial` of a NumPy function, a NumPy function,
 or a local `def`) and `args_maker = lambda: [rng(shape, dtype), ...]`. `tests(path)` reads the file with `ast`:
-the top-level assignments and helper functions are evaluated in benchmarks/jax_records.py's namespace of
+the top-level assignments and helper functions are evaluated in benchmarks/jax/records.py's namespace of
 stand-ins (nothing of JAX is imported or copied here), each decorator's product is expanded, and for a
 combination the method body is walked statement by statement (assignments evaluated, `if` branches taken on the
 combination's values) up to its `self._CheckAgainstNumpy(np_fun, jnp_fun, args_maker)` call: the function there (a
 name bound to a lambda, a `partial`, a NumPy function or a local `def`) and args_maker (a lambda, a one-line
 `def`, `self._GetArgsMaker(rng, shapes, dtypes)`), whose body is evaluated with samplers that record their
-`rng(shape, dtype)` draws. The kernel (benchmarks/jax_numpy_kernels.py) is that function's body with the method's
+`rng(shape, dtype)` draws. The kernel (benchmarks/jax/numpy_kernels.py) is that function's body with the method's
 names written as literals and its array arguments as annotated parameters of the combination's shapes and dtypes.
 
 What cannot become a kernel is counted by reason (`Skip`): a `jnp`/`jax`/`lax` name in the NumPy reference, a
@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .jax_numpy_kernels import ApiCase, Skip, _evaluate, _stored_names, _unwrap, kernel_body
-from .jax_records import Marker, Sampler, namespace
+from .numpy_kernels import ApiCase, Skip, _evaluate, _stored_names, _unwrap, kernel_body
+from .records import Marker, Sampler, namespace
 
 MAX_COMBINATIONS = 800  # combinations looked at per test (drawn deterministically when the product is larger)
 CLASS = "LaxBackedNumpyTests"

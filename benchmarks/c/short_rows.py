@@ -1,6 +1,6 @@
 """Reductions over short static rows on the C backend's CPU target: walked as rows vs as columns.
 
-    OMP_NUM_THREADS=1 python -m benchmarks.c_short_rows [--elements 2000000] [--lengths 2 3 8 16 32 64]
+    OMP_NUM_THREADS=1 python -m benchmarks.c.short_rows [--elements 2000000] [--lengths 2 3 8 16 32 64]
 
 `np.sum(x * x, axis=1)` of an `[n, K]` array (n * K = `--elements`) compiled twice, with the kernel's reduction
 walked as rows (a chunk of lanes per output) and as columns (neighbouring outputs are the lanes), by setting the
@@ -46,7 +46,7 @@ def compiled(length: int, short_row: int, folder: Path):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.c_short_rows", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.c.short_rows", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--elements", type=int, default=2_000_000)
     parser.add_argument("--lengths", type=int, nargs="+", default=[2, 3, 8, 16, 32, 64])

@@ -1,0 +1,1 @@
+"""dice-nine's tests and README as a corpus for the `dist` transform."""
