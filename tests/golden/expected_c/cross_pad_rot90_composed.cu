@@ -2729,9 +2729,19 @@ extern "C" int torque_block1(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_16.d[k] != v_t_15.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_t_17.d[k] != v_t_15.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_15); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_16); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_17); }
+        if (lifted_is_contiguous(v_t_15) && lifted_is_contiguous(v_t_16) && lifted_is_contiguous(v_t_17)) {
+            const int64_t rows = lifted_product(v_t_15.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 3) {
+                to[0] = (double)v_t_15.p[i];
+                to[1] = (double)v_t_16.p[i];
+                to[2] = (double)v_t_17.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_15); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_16); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_17); }
+        }
         v_t_10 = whole;
     }
     {
@@ -2781,10 +2791,21 @@ extern "C" int torque_block1(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_20.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_t_21.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_18); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_19); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_20); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 3 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_21); }
+        if (lifted_is_contiguous(v_t_18) && lifted_is_contiguous(v_t_19) && lifted_is_contiguous(v_t_20) && lifted_is_contiguous(v_t_21)) {
+            const int64_t rows = lifted_product(v_t_18.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 4) {
+                to[0] = (double)v_t_18.p[i];
+                to[1] = (double)v_t_19.p[i];
+                to[2] = (double)v_t_20.p[i];
+                to[3] = (double)v_t_21.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_18); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_19); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_20); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 3 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_21); }
+        }
         v_t_11 = whole;
     }
     {
@@ -3469,9 +3490,19 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_64.d[k] != v_t_65.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_t_23.d[k] != v_t_65.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_65); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_64); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_23); }
+        if (lifted_is_contiguous(v_t_65) && lifted_is_contiguous(v_t_64) && lifted_is_contiguous(v_t_23)) {
+            const int64_t rows = lifted_product(v_t_65.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 3) {
+                to[0] = (double)v_t_65.p[i];
+                to[1] = (double)v_t_64.p[i];
+                to[2] = (double)v_t_23.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_65); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_64); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_23); }
+        }
         v_zero = whole;
     }
     {
@@ -3630,9 +3661,19 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_66.d[k] != v_t_67.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_t_49.d[k] != v_t_67.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_26, &site_26_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_67); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_66); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_49); }
+        if (lifted_is_contiguous(v_t_67) && lifted_is_contiguous(v_t_66) && lifted_is_contiguous(v_t_49)) {
+            const int64_t rows = lifted_product(v_t_67.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 3) {
+                to[0] = (double)v_t_67.p[i];
+                to[1] = (double)v_t_66.p[i];
+                to[2] = (double)v_t_49.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_67); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_66); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_49); }
+        }
         v_dr = whole;
     }
     lifted_store_view(io + 58, v_dm_1);

@@ -861,7 +861,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const bool mask = mask_data[i];
+            const bool mask = (((const unsigned char*)mask_data)[i] != 0);
             const double t = t_data[i0 * t_s0 + i1 * LIFTED_BROADCAST_STRIDE(t_s1)];
             // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
             LIFTED_AT(t_1) = ((double)(int32_t)(mask) * t);
@@ -2111,9 +2111,19 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_19.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_t_20.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_18); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_19); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_20); }
+        if (lifted_is_contiguous(v_t_18) && lifted_is_contiguous(v_t_19) && lifted_is_contiguous(v_t_20)) {
+            const int64_t rows = lifted_product(v_t_18.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 3) {
+                to[0] = (double)v_t_18.p[i];
+                to[1] = (double)v_t_19.p[i];
+                to[2] = (double)v_t_20.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_18); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_19); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_20); }
+        }
         v_t_5 = whole;
     }
     {
@@ -2322,9 +2332,19 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_19.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_t_20.d[k] != v_t_18.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_18); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_19); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_20); }
+        if (lifted_is_contiguous(v_t_18) && lifted_is_contiguous(v_t_19) && lifted_is_contiguous(v_t_20)) {
+            const int64_t rows = lifted_product(v_t_18.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 3) {
+                to[0] = (double)v_t_18.p[i];
+                to[1] = (double)v_t_19.p[i];
+                to[2] = (double)v_t_20.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_18); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_19); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_20); }
+        }
         v_t_5 = whole;
     }
     {
@@ -2491,9 +2511,19 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_33.d[k] != v_t_34.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_dx2_1.d[k] != v_t_34.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_22, &site_22_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_34); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_33); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_dx2_1); }
+        if (lifted_is_contiguous(v_t_34) && lifted_is_contiguous(v_t_33) && lifted_is_contiguous(v_dx2_1)) {
+            const int64_t rows = lifted_product(v_t_34.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 3) {
+                to[0] = (double)v_t_34.p[i];
+                to[1] = (double)v_t_33.p[i];
+                to[2] = (double)v_dx2_1.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_34); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_33); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_dx2_1); }
+        }
         v_dx = whole;
     }
     // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
@@ -2505,9 +2535,19 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_35.d[k] != v_t_36.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_drot2_1.d[k] != v_t_36.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_23, &site_23_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_36); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_35); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_drot2_1); }
+        if (lifted_is_contiguous(v_t_36) && lifted_is_contiguous(v_t_35) && lifted_is_contiguous(v_drot2_1)) {
+            const int64_t rows = lifted_product(v_t_36.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 3) {
+                to[0] = (double)v_t_36.p[i];
+                to[1] = (double)v_t_35.p[i];
+                to[2] = (double)v_drot2_1.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_36); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_35); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_drot2_1); }
+        }
         v_drot = whole;
     }
     lifted_store_view(io + 13, v_t_3);

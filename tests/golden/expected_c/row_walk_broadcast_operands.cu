@@ -837,7 +837,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
                 const int64_t i1 = (i - lifted_o * lifted_n_red);
                 const double s_2 = s_2_data[i0 * LIFTED_BROADCAST_STRIDE(s_2_s0) + i1 * LIFTED_ROW_STRIDE(s_2_s1)];
                 const double e = e_data[i0 * LIFTED_BROADCAST_STRIDE(e_s0) + i1 * LIFTED_ROW_STRIDE(e_s1)];
-                const bool mask = mask_data[i0 * LIFTED_BROADCAST_STRIDE(mask_s0) + i1 * LIFTED_ROW_STRIDE(mask_s1)];
+                const bool mask = (((const unsigned char*)mask_data)[i0 * LIFTED_BROADCAST_STRIDE(mask_s0) + i1 * LIFTED_ROW_STRIDE(mask_s1)] != 0);
                 const double t_9 = (s_2 * LIFTED_AT(t_8));
                 const double t_10 = (t_9 * e);
                 const double t_11 = lifted_where(mask, 0.0, t_10);

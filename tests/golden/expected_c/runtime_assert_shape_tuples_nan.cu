@@ -824,7 +824,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k4_body(
         LIFTED_LOCAL(double, dx_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const bool mask_1 = mask_1_data[i];
+            const bool mask_1 = (((const unsigned char*)mask_1_data)[i] != 0);
             const double x = x_data[i];
             const double dx = dx_data[i];
             // runtime_assert_shape_tuples_nan.py:8  total = np.where(np.isnan(x), np.nan, x * s)

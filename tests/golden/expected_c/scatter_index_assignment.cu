@@ -871,7 +871,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_gr
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
             const int64_t idx = idx_data[i];
-            const bool kept = kept_data[i];
+            const bool kept = (((const unsigned char*)kept_data)[i] != 0);
             // scatter_index_assignment.py:9  a[idx, 0] += np.sin(v[:, 0])
             const double v_7 = t_6_data[lifted_wrap(idx, t_6_d0) * t_6_s0 + 0 * t_6_s1];
             LIFTED_AT(t_8) = lifted_where(kept, v_7, 0.0);
@@ -946,7 +946,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const bool v_9 = v_9_data[i0 * v_9_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_9_s1)];
+            const bool v_9 = (((const unsigned char*)v_9_data)[i0 * v_9_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_9_s1)] != 0);
             const double v_8 = v_8_data[i];
             // scatter_index_assignment.py:8  a[idx] = v * v
             LIFTED_AT(t_11) = lifted_where(v_9, v_8, 0.0);

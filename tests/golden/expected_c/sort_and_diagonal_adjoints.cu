@@ -845,10 +845,10 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const bool eye = eye_data[i];
+            const bool eye = (((const unsigned char*)eye_data)[i] != 0);
             const double r = r_data[i0 * LIFTED_BROADCAST_STRIDE(r_s0) + i1 * LIFTED_ROW_STRIDE(r_s1)];
             const double zero_1 = zero_1_data[i0 * LIFTED_BROADCAST_STRIDE(zero_1_s0) + i1 * LIFTED_ROW_STRIDE(zero_1_s1)];
-            const bool eye_1 = eye_1_data[i];
+            const bool eye_1 = (((const unsigned char*)eye_1_data)[i] != 0);
             const double r_1 = r_1_data[i0 * LIFTED_BROADCAST_STRIDE(r_1_s0) + i1 * LIFTED_ROW_STRIDE(r_1_s1)];
             const double zero_4 = zero_4_data[i0 * LIFTED_BROADCAST_STRIDE(zero_4_s0) + i1 * LIFTED_ROW_STRIDE(zero_4_s1)];
             const double p = p_data[i];

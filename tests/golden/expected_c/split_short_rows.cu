@@ -1986,9 +1986,19 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_24.d[k] != v_t_23.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_t_25.d[k] != v_t_23.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_23); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_24); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_25); }
+        if (lifted_is_contiguous(v_t_23) && lifted_is_contiguous(v_t_24) && lifted_is_contiguous(v_t_25)) {
+            const int64_t rows = lifted_product(v_t_23.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 3) {
+                to[0] = (double)v_t_23.p[i];
+                to[1] = (double)v_t_24.p[i];
+                to[2] = (double)v_t_25.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_23); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_24); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_25); }
+        }
         v_t_14 = whole;
     }
     {
@@ -2070,9 +2080,19 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_73.d[k] != v_t_72.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_t_74.d[k] != v_t_72.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_72); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_73); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_74); }
+        if (lifted_is_contiguous(v_t_72) && lifted_is_contiguous(v_t_73) && lifted_is_contiguous(v_t_74)) {
+            const int64_t rows = lifted_product(v_t_72.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 3) {
+                to[0] = (double)v_t_72.p[i];
+                to[1] = (double)v_t_73.p[i];
+                to[2] = (double)v_t_74.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_72); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_73); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_74); }
+        }
         v_dx = whole;
     }
     // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
@@ -2084,9 +2104,19 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 1; ++k) if (v_t_75.d[k] != v_t_76.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_daxis2_1.d[k] != v_t_76.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_76); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_75); }
-        { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_daxis2_1); }
+        if (lifted_is_contiguous(v_t_76) && lifted_is_contiguous(v_t_75) && lifted_is_contiguous(v_daxis2_1)) {
+            const int64_t rows = lifted_product(v_t_76.d, 1);
+            double* to = whole.p;
+            for (int64_t i = 0; i < rows; ++i, to += 3) {
+                to[0] = (double)v_t_76.p[i];
+                to[1] = (double)v_t_75.p[i];
+                to[2] = (double)v_daxis2_1.p[i];
+            }
+        } else {
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_76); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_75); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_daxis2_1); }
+        }
         v_daxis = whole;
     }
     lifted_store_view(io + 15, v_t_14);

@@ -675,7 +675,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const bool m = m_data[i];
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
             const double z = z_data[i];
             const double v_1 = v_1_data[i0 * v_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_1_s1)];
             // vmap_batched_mask.py:9  z[m] += 1.0
@@ -731,7 +731,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
                 const int64_t i1 = (i - lifted_o * lifted_n_red);
-                const bool m = m_data[i];
+                const bool m = (((const unsigned char*)m_data)[i] != 0);
                 const double z = z_data[i];
                 const double v_3 = v_3_data[i0 * v_3_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_3_s1)];
                 const double w = w_data[i0 * LIFTED_BROADCAST_STRIDE(w_s0) + i1 * LIFTED_ROW_STRIDE(w_s1)];
@@ -872,7 +872,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const bool m = m_data[i];
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
             const double z = z_data[i];
             const double v_1 = v_1_data[i0 * v_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_1_s1)];
             // vmap_batched_mask.py:9  z[m] += 1.0
@@ -925,7 +925,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const bool m = m_data[i];
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
             const double dw = dw_data[i0 * LIFTED_BROADCAST_STRIDE(dw_s0) + i1 * LIFTED_ROW_STRIDE(dw_s1)];
             // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
             const double t_10 = lifted_where(m, 1.0, dw);
@@ -982,7 +982,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const bool m = m_data[i];
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
             const double z = z_data[i];
             const double v_3 = v_3_data[i0 * v_3_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_3_s1)];
             const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
@@ -1047,7 +1047,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k4_
         LIFTED_LOCAL(double, t_17);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const bool m = m_data[i];
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
             const double t_16 = t_16_data[i];
             // vmap_batched_mask.py:9  z[m] += 1.0
             LIFTED_AT(t_17) = lifted_where(m, 0.0, t_16);
@@ -1085,7 +1085,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k5_
             LIFTED_LANE_INDEX(i);
             const double t_16 = t_16_data[i];
             const double dz_1 = dz_1_data[i];
-            const bool m = m_data[i];
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
             // vmap_batched_mask.py:9  z[m] += 1.0
             const double t_18 = (t_16 + dz_1);
             LIFTED_AT(t_19) = lifted_where(m, t_18, t_16);

@@ -705,7 +705,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
                 const int64_t i1 = (i - lifted_o * lifted_n_red);
-                const bool v_1 = v_1_data[i0 * v_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_1_s1)];
+                const bool v_1 = (((const unsigned char*)v_1_data)[i0 * v_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_1_s1)] != 0);
                 const double x = x_data[i];
                 const double v = v_data[i0 * LIFTED_BROADCAST_STRIDE(v_s0) + i1 * LIFTED_ROW_STRIDE(v_s1)];
                 // vmap_masked_control_flow.py:7  if np.sum(x) > t:
@@ -752,7 +752,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void safe_log_batche
         LIFTED_LOCAL(double, s_5);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const bool mask = mask_data[i];
+            const bool mask = (((const unsigned char*)mask_data)[i] != 0);
             const double s_3 = s_3_data[i];
             // vmap_masked_control_flow.py:7  if np.sum(x) > t:
             LIFTED_AT(s_5) = lifted_where(mask, s_3, s_4);
@@ -867,7 +867,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_batched_k
         LIFTED_LOCAL(bool, active_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const bool active = active_data[i];
+            const bool active = (((const unsigned char*)active_data)[i] != 0);
             const double v_1 = v_1_data[i];
             const int64_t steps_1 = steps_1_data[i];
             // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
@@ -997,7 +997,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const bool v_1 = v_1_data[i0 * v_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_1_s1)];
+            const bool v_1 = (((const unsigned char*)v_1_data)[i0 * v_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_1_s1)] != 0);
             const double x = x_data[i];
             const double v = v_data[i0 * LIFTED_BROADCAST_STRIDE(v_s0) + i1 * LIFTED_ROW_STRIDE(v_s1)];
             // vmap_masked_control_flow.py:27  for i in range(m):
@@ -1045,7 +1045,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void partial_sum_bat
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
-            const bool mask = mask_data[i];
+            const bool mask = (((const unsigned char*)mask_data)[i] != 0);
             const double s_1 = s_1_data[i];
             const double v_3 = v_3_data[i0 * v_3_s0];
             // vmap_masked_control_flow.py:27  for i in range(m):

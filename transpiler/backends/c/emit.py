@@ -42,7 +42,8 @@ class _Emitter(OperandReader, StatementWriter):
     (`LIFTED_LANES`, a SIMD loop over the chunk), and a value read outside the lane block that made it lives in a
     lane array (`LIFTED_LOCAL`, read as `LIFTED_AT(x)`). On the GPU each thread is one lane and the macros vanish."""
 
-    def __init__(self, kernel: Kernel, source_file: str, strided: frozenset = frozenset(), short_walk: bool = False):
+    def __init__(self, kernel: Kernel, source_file: str, strided: frozenset = frozenset(), short_walk: bool = False,
+                 picks: frozenset = frozenset()):
         self.kernel = kernel
         # the columns walk of a rows kernel, for launches whose rows are short (see `emit_kernel`): its parameters
         # are the rows text's, and the inputs that text reads contiguously it addresses through the strides of a
@@ -51,6 +52,7 @@ class _Emitter(OperandReader, StatementWriter):
         self.setup: list[str] = []
         self.source_file = source_file
         self.strided = strided  # ids of inputs the host passes as strided views (see layouts.py)
+        self.picks = picks  # those that pick one column of a last axis: a row walk reads them through their step
         self.names: dict = {}
         self.taken = set(RESERVED)
         self.rank = len(kernel.shape)
@@ -330,9 +332,11 @@ def short_rows(kernel: Kernel) -> bool:
     return length <= SHORT_ROW
 
 
-def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset()) -> EmittedKernel:
+def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset(),
+                picks: frozenset = frozenset()) -> EmittedKernel:
     """The kernel's C text and launch spec; `strided`: ids of inputs to read through strides even where they
-    have the kernel's whole shape (views, see layouts.py).
+    have the kernel's whole shape (views, see layouts.py); `picks`: those of them that pick one element of a
+    last axis (`column_picks`), whose step along it is never 1, so a row walk reads them through it.
 
     A rows kernel's rows may turn out short at run time (kmeans' rows of k = 10 distances, gmm's sums over d = 2):
     it also gets its columns walk (`EmittedKernel.short_walk`, the same parameters), which a launch whose rows
@@ -342,10 +346,10 @@ def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset
     as rows and 200 as columns at n = 10^4, k = 10), and not in a kernel that calls a math-library function:
     libmvec in a vector lane and libm in a loop's scalar remainder may differ in the last bit, and a row would
     land in either by its position among the outputs."""
-    emitted = _Emitter(kernel, source_file, strided).emit()
+    emitted = _Emitter(kernel, source_file, strided, picks=picks).emit()
     if emitted.mode == "rows" and all(p.kind == "reduce" for p in emitted.params if p.kind in ("out", "reduce")) \
             and not any(calls_math_library(e) for e in equations(kernel.body)):
-        walk = _Emitter(kernel, source_file, strided, short_walk=True).emit()
+        walk = _Emitter(kernel, source_file, strided, short_walk=True, picks=picks).emit()
         if [p.decl for p in walk.params] == [p.decl for p in emitted.params] and walk.spec == emitted.spec | {
                 "mode": "columns"}:
             emitted.short_walk = walk

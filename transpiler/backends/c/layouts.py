@@ -10,11 +10,15 @@ integers and one step-1 slice followed by whole axes (`x[:, 0]`, `x[::2]`), a ga
 the leading axis (`x[:, :, rows]`, which NumPy lays out transposed), `transpose`, `swapaxes`,
 `broadcast_to`, `flip`, `diagonal`, a stacked matrix product whose result is transposed, and `np.einsum` (its
 result keeps its operands' memory order, `order="K"`).
+
+Of those, the column picks (`column_picks`: `ct[:, :, 1]`, `cam[:, 6]`, an integer on the last axis, whose step
+along it is never 1) are read by a flat kernel's row walk through that step (see operands.py's `_picked`)
+instead of keeping the whole kernel off the walk.
 """
 from __future__ import annotations
 
 from ...ir import Eqn, Function, equations
-from ...primitives.indexing.items import Ref
+from ...primitives.indexing.items import Ref, expand_ellipsis
 
 VIEW_PRIMS = {"transpose", "swapaxes", "broadcast_to", "flip", "diagonal", "einsum"}
 
@@ -22,6 +26,22 @@ VIEW_PRIMS = {"transpose", "swapaxes", "broadcast_to", "flip", "diagonal", "eins
 def strided_values(fn: Function) -> set[int]:
     """The ids of the host function's values (any block) that are views with a layout a kernel should walk."""
     return {id(eqn.out) for eqn in equations(fn.body) if _strided(eqn)}
+
+
+def column_picks(fn: Function) -> set[int]:
+    """The ids of the host function's values that pick one element of the last axis of an array of rank 2 or
+    more with a basic index (`x[:, 0]`, `x[..., k]`): views whose last-axis stride is the source's row length."""
+    picks = set()
+    for eqn in equations(fn.body):
+        if eqn.prim.name != "getitem" or any(a.type.shape != () for a in eqn.args[1:]):
+            continue
+        rank = len(eqn.args[0].type.shape)
+        if rank < 2 or len(eqn.out.type.shape) < 1:
+            continue
+        items = [item for item in expand_ellipsis(tuple(eqn.params["index"]), rank) if item is not None]
+        if len(items) == rank and isinstance(items[-1], (int, Ref)):
+            picks.add(id(eqn.out))
+    return picks
 
 
 def _strided(eqn: Eqn) -> bool:

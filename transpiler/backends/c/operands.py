@@ -15,6 +15,16 @@ from .launch_spec import Param, pattern
 from .stencils.c_text import shifted_pattern
 
 
+def load(var: Var, pointer: str, offset: str) -> str:
+    """An operand's element. A bool is read as its byte and compared with 0 (NumPy's truth of a byte): GCC does
+    not vectorize a lane loop that converts a loaded `bool` (a 1-bit type to it) to a wider integer, as
+    `lifted_select` does for `np.where`, and left such a loop scalar (ba's batched reverse sweep, whose
+    `np.where` reads the forward kernel's bool `turning`); the comparison is a vector mask like any other."""
+    if var.type.dtype == "bool":
+        return f"(((const unsigned char*){pointer})[{offset}] != 0)"
+    return f"{pointer}[{offset}]"
+
+
 class OperandReader:
     """Mixed into `_Emitter` (emit.py): inputs, their loads and the element's coordinates."""
 
@@ -55,10 +65,19 @@ class OperandReader:
         return 0 if self.mode == "columns" else self.rank - 1
 
     def _unit_strides(self) -> list[str]:
-        """C conditions: the operands read through strides that have the lanes' axis step 1 along it."""
+        """C conditions: the operands read through strides that have the lanes' axis step 1 along it (but the
+        column picks of a flat walk, `_picked`, which it reads through their step)."""
         lane = self._lane_axis()
         return [f"{self.inputs[key][1][lane]} == 1" for key, layout in self.layouts.items()
-                if layout[self.perm[lane]] == "S"]
+                if layout[self.perm[lane]] == "S" and not self._picked(key)]
+
+    def _picked(self, key: int) -> bool:
+        """Does a flat kernel's row walk read this operand through its run-time step along the last axis? Yes for
+        a column pick (`x[:, k]`, see layouts.py's `column_picks`): it never steps 1 there, and requiring it would
+        send the whole kernel down the lane-by-lane path (scalar code where it also reads a bool array: x86 has
+        no byte gathers; ba's batched reverse sweep, whose cotangent columns are such picks); walked, its loads
+        are strided vector loads and every other operand's contiguous ones."""
+        return self.mode == "flat" and key in self.picks
 
     def _input(self, var: Var) -> None:
         ctype = C_TYPES[var.type.dtype]
@@ -118,10 +137,11 @@ class OperandReader:
         for var in reads.values():
             pointer, strides = self.inputs[id(var)]
             if strides is None:
-                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[i];")
+                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {load(var, pointer, 'i')};")
             else:
                 strided = True
-                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = {pointer}[{self._offset(var)}];")
+                lines.append(f"const {C_TYPES[var.type.dtype]} {self.names[id(var)]} = "
+                             f"{load(var, pointer, self._offset(var))};")
         return (self._unravel() if strided else []) + lines
 
     def _offset(self, var: Var) -> str:
@@ -132,10 +152,11 @@ class OperandReader:
             return " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
         # the strides and coordinates are in the kernel's walk order (`perm`), the layout in the space's
         layout, lane = [self.layouts[id(var)][axis] for axis in self.perm], self._lane_axis()
+        picked = self._picked(id(var))
         if self.walk == "true":  # nothing to check at launch: the steps are these on every target
-            return " + ".join(f"i{k}" if k == lane else f"i{k} * {s}"
+            return " + ".join(f"i{k}" if k == lane and not picked else f"i{k} * {s}"
                               for k, s in enumerate(strides) if layout[k] == "S") or "0"
-        return " + ".join(f"i{k} * LIFTED_ROW_STRIDE({s})" if k == lane and layout[k] == "S" else
+        return " + ".join(f"i{k} * LIFTED_ROW_STRIDE({s})" if k == lane and layout[k] == "S" and not picked else
                           f"i{k} * {s}" if layout[k] == "S" else f"i{k} * LIFTED_BROADCAST_STRIDE({s})"
                           for k, s in enumerate(strides))
 

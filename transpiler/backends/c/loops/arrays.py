@@ -105,13 +105,28 @@ class ArrayStatements:
                          f"{self.fail('stack')}")
         lines.append(self.fresh(eqn, out, "dims", "whole"))
         kept = [k for k in range(rank) if k != axis]
+        copies = []
         for position, part in enumerate(parts):
             shape = " ".join(f"piece.d[{j}] = whole.d[{k}]; piece.s[{j}] = whole.s[{k}];"
                              for j, k in enumerate(kept))
-            lines.append(f"{{ {self.view_type(out.type.dtype, rank - 1)} piece; "
-                         f"piece.p = whole.p + {position} * whole.s[{axis}]; {shape} "
-                         f"lifted_copy(piece, {self.var(part)}); }}")
+            copies.append(f"{{ {self.view_type(out.type.dtype, rank - 1)} piece; "
+                          f"piece.p = whole.p + {position} * whole.s[{axis}]; {shape} "
+                          f"lifted_copy(piece, {self.var(part)}); }}")
+        lines += self.interleaved(parts, rank, ctype, copies) if axis == rank - 1 else copies
         return ["{"] + indent(head + lines + [f"{self.var(out)} = whole;"]) + ["}"]
+
+    def interleaved(self, parts, rank: int, ctype: str, copies: list[str]) -> list[str]:
+        """A stack along the last axis as one pass writing each row of the result once, its elements read from
+        the parts in turn, when every part is contiguous (the common case: a kernel's outputs); otherwise one
+        copy per part (`copies`). One copy per part writes a column of stride K, so each of the K copies walks
+        the whole result: K passes over memory the result no longer fits in the caches for (ba's `(2, p, 11)`
+        cotangent stack)."""
+        names = [self.var(part) for part in parts]
+        test = " && ".join(f"lifted_is_contiguous({name})" for name in names)
+        loop = [f"const int64_t rows = lifted_product({names[0]}.d, {rank - 1});", f"{ctype}* to = whole.p;",
+                f"for (int64_t i = 0; i < rows; ++i, to += {len(parts)}) {{"]
+        loop += [f"    to[{k}] = ({ctype}){name}.p[i];" for k, name in enumerate(names)]
+        return [f"if ({test}) {{"] + indent(loop + ["}"]) + ["} else {"] + indent(copies) + ["}"]
 
     def refine_shape(self, eqn: Eqn) -> list[str]:
         """The host's `_same_shape(x, dims)`: `x` itself, after its sizes are checked against `dims` (sizes the
