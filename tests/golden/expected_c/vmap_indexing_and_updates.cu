@@ -601,7 +601,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double v_4 = v_4_data[i0 * v_4_s0 + i1 * LIFTED_ROW_STRIDE(v_4_s1)];
+            const double v_4 = v_4_data[i0 * v_4_s0 + i1 * v_4_s1];
             const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
             // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
             LIFTED_AT(t_1) = (v_4 + v_5);
@@ -619,7 +619,7 @@ template <bool lifted_team> LIFTED_DEVICE void pick_rows_k1_body(const int64_t n
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
 {
-    LIFTED_BY_ROW_WALK(pick_rows_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_4_s1 == 1, (n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
+    LIFTED_BY_ROW_WALK(pick_rows_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
 }
 
 LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t d1,
@@ -678,7 +678,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             int64_t rest = LIFTED_WALK_REST(i);
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
-            const double v_4 = v_4_data[i0 * v_4_s0 + i1 * LIFTED_ROW_STRIDE(v_4_s1)];
+            const double v_4 = v_4_data[i0 * v_4_s0 + i1 * v_4_s1];
             const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
             // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
             LIFTED_AT(t_1) = (v_4 + v_5);
@@ -696,7 +696,7 @@ template <bool lifted_team> LIFTED_DEVICE void pick_all_k1_body(const int64_t n,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_1_out)
 {
-    LIFTED_BY_ROW_WALK(pick_all_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_4_s1 == 1, (n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
+    LIFTED_BY_ROW_WALK(pick_all_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
 }
 
 LIFTED_KERNEL void pick_all_k1(const int64_t n, const int64_t d0, const int64_t d1,

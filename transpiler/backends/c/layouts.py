@@ -24,6 +24,31 @@ def strided_values(fn: Function) -> set[int]:
     return {id(eqn.out) for eqn in equations(fn.body) if _strided(eqn)}
 
 
+def stepped_values(fn: Function) -> set[int]:
+    """The ids of the host function's views whose last axis steps over more than one element: a basic `getitem`
+    that keeps an axis and then fixes the ones after it (`corners[:, 0]` of an (n, 3) array steps 3), or slices its
+    last axis with a step (`x[..., ::2]`). A flat kernel's row walk reads such an operand with its run-time step
+    instead of refusing the walk for it (operands.py's `_unit_strides`): the walk's launch would find a step other
+    than 1 and unravel every lane's index. A basic `getitem` of such a view that keeps its last axis as it is
+    (`v[:, None, :]`) is one too. Only a matter of speed: a wrong guess reads the same elements."""
+    stepped: set[int] = set()
+    for eqn in equations(fn.body):
+        if eqn.prim.name != "getitem" or any(k and a.type.shape != () for k, a in enumerate(eqn.args)):
+            continue  # (a gather makes a new array)
+        items = [item for item in eqn.params["index"] if item is not None]
+        if Ellipsis in items:
+            continue
+        if len(items) < len(eqn.args[0].type.shape):  # the last axis kept whole
+            last = "kept"
+        else:
+            kept = [k for k, item in enumerate(items) if isinstance(item, slice)]
+            last = None if not kept else "steps" if kept[-1] < len(items) - 1 or items[-1].step not in (None, 1) \
+                else "kept"
+        if last == "steps" or last == "kept" and id(eqn.args[0]) in stepped:
+            stepped.add(id(eqn.out))
+    return stepped
+
+
 def _strided(eqn: Eqn) -> bool:
     name = eqn.prim.name
     if name in VIEW_PRIMS:
