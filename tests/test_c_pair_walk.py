@@ -128,3 +128,14 @@ def test_views_of_stepped_views_give_numpys_bits(modules, n):
     compiled, reference = modules
     rng = np.random.default_rng(n)
     check(compiled, reference, "column_rows", [rng.normal(size=(4, n, 2)), rng.normal(size=(4, 3, n))])
+
+
+def test_a_static_empty_last_axis_builds_and_runs(tmp_path):
+    text = SOURCE + '''
+
+@kernel
+def empty_rows(x: "f64[n,0]", y: "f64[n]") -> "f64[n,0]":
+    return np.transpose(np.transpose(x) * y)
+'''
+    compiled = c_module(text, tmp_path, "empty_rows")[0]
+    assert compiled.empty_rows(np.ones((5, 0)), np.arange(5.0)).shape == (5, 0)

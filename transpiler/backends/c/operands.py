@@ -35,7 +35,7 @@ class OperandReader:
         last = self.rank - 1
         # a power's squaring steps (StatementWriter._segment) repeat a chunk's setup: rows of 8 lost there
         shortest = 16 if any(self.squaring(e) for e in equations(self.kernel.body)) else 8
-        if isinstance(self.kernel.shape[last], int) and self.kernel.shape[last] < shortest:
+        if isinstance(self.kernel.shape[last], int) and 0 < self.kernel.shape[last] < shortest:
             return self._pair_walk(self.kernel.shape[last], shortest)
         unit = self._unit_strides()
         return " && ".join([f"LIFTED_WALKS_ROWS_OF(d{last}, {shortest})"] + unit)
