@@ -3,7 +3,7 @@ and NumPy round alike) and by the structure of the emitted code:
 
 * a flat kernel of rank 2 or more reads a column pick (`a[:, :, 1]`, `b[:, 0]`: an integer on the last axis of a
   view the host passes as it is) through its run-time step when it walks rows, instead of that one operand keeping
-  the whole kernel on the lane-by-lane path (layouts.py's `column_picks`, operands.py's `_picked`);
+  the whole kernel on the lane-by-lane path (layouts.py's `stepped_values`, operands.py's `_stepped`);
 * a bool operand is loaded as its byte compared with 0 (operands.py's `load`): GCC left a lane loop scalar that
   converted a loaded bool to a wider integer, as `np.where`'s select does;
 * inside a C call (a loop kernel), `np.stack` along the last axis of contiguous parts is one pass writing each

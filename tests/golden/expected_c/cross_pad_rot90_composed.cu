@@ -796,17 +796,21 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-    LIFTED_WALK_FOR(i, n, d1)
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
-            const double turned = turned_data[i0 * turned_s0 + i1 * LIFTED_ROW_STRIDE(turned_s1)];
-            const double v_7 = v_7_data[i0 * LIFTED_BROADCAST_STRIDE(v_7_s0) + i1 * LIFTED_ROW_STRIDE(v_7_s1)];
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 3, 0.3333333333333333);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
+            const double turned = turned_data[i0 * turned_s0 + i1 * turned_s1];
+            const double v_7 = v_7_data[i1 * v_7_s1];
             // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
             const double t_13 = (turned * v_7);
             LIFTED_AT(s_2_acc) += t_13;
@@ -821,7 +825,7 @@ template <bool lifted_team> LIFTED_DEVICE void torque_k6_body(const int64_t n, c
     const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_WALK(torque_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && turned_s1 == 1 && v_7_s1 == 1, (n, d0, d1, turned_data, turned_s0, turned_s1, v_7_data, v_7_s0, v_7_s1, s_2_acc_out));
+    LIFTED_BY_ROW_WALK(torque_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, turned_data, turned_s0, turned_s1, v_7_data, v_7_s0, v_7_s1, s_2_acc_out));
 }
 
 LIFTED_KERNEL void torque_k6(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1128,17 +1132,21 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_WALK_FOR(i, n, d1)
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, dturned_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 3, 0.3333333333333333);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
             const double dturned = dturned_data[i];
-            const double v_7 = v_7_data[i0 * LIFTED_BROADCAST_STRIDE(v_7_s0) + i1 * LIFTED_ROW_STRIDE(v_7_s1)];
+            const double v_7 = v_7_data[i1 * v_7_s1];
             // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
             LIFTED_AT(dturned_1) = (dturned + v_7);
         }
@@ -1155,7 +1163,7 @@ template <bool lifted_team> LIFTED_DEVICE void torque_grad_k5_body(const int64_t
     const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1,
     double* __restrict__ dturned_1_out)
 {
-    LIFTED_BY_ROW_WALK(torque_grad_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_7_s1 == 1, (n, d0, d1, dturned_data, v_7_data, v_7_s0, v_7_s1, dturned_1_out));
+    LIFTED_BY_ROW_WALK(torque_grad_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, dturned_data, v_7_data, v_7_s0, v_7_s1, dturned_1_out));
 }
 
 LIFTED_KERNEL void torque_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,

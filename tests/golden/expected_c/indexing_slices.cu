@@ -536,17 +536,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    const int64_t lifted_dp = d1 * d2;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_WALK_FOR(i, n, d2)
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i2 = lifted_unravel_step(lifted_pair, 3, 0.3333333333333333);
+            const int64_t i1 = lifted_pair;
             const int64_t i0 = rest;
-            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * LIFTED_ROW_STRIDE(v_2_s2)];
+            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
             // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
             const double t_1 = lifted_power(v_2, (double)(2));
             LIFTED_AT(s_acc) += t_1;
@@ -560,7 +563,7 @@ template <bool lifted_team> LIFTED_DEVICE void corners_k0_body(const int64_t n, 
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_BY_ROW_WALK(corners_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && v_2_s2 == 1, (n, d0, d1, d2, v_2_data, v_2_s0, v_2_s1, v_2_s2, s_acc_out));
+    LIFTED_BY_ROW_WALK(corners_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1 * d2, 8), (n, d0, d1, d2, v_2_data, v_2_s0, v_2_s1, v_2_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void corners_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
@@ -659,17 +662,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_3);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i2 = lifted_unravel_step(lifted_pair, 3, 0.3333333333333333);
+            const int64_t i1 = lifted_pair;
             const int64_t i0 = rest;
-            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * LIFTED_ROW_STRIDE(v_2_s2)];
+            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * v_2_s2];
             // reverse sweep
             // indexing_slices.py:12  return m[0, 0] * m[-1, -1] + np.sum(m[1:3, None, ::2] ** 2)
             LIFTED_AT(t_3) = (v_2 * (double)(2));
@@ -686,7 +692,7 @@ template <bool lifted_team> LIFTED_DEVICE void corners_grad_k0_body(const int64_
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     double* __restrict__ t_3_out)
 {
-    LIFTED_BY_ROW_WALK(corners_grad_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && v_2_s2 == 1, (n, d0, d1, d2, v_2_data, v_2_s0, v_2_s1, v_2_s2, t_3_out));
+    LIFTED_BY_ROW_WALK(corners_grad_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1 * d2, 8), (n, d0, d1, d2, v_2_data, v_2_s0, v_2_s1, v_2_s2, t_3_out));
 }
 
 LIFTED_KERNEL void corners_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,

@@ -852,17 +852,21 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_WALK_FOR(i, n, d1)
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 3, 0.3333333333333333);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
             const bool mask = (((const unsigned char*)mask_data)[i] != 0);
-            const double t = t_data[i0 * t_s0 + i1 * LIFTED_BROADCAST_STRIDE(t_s1)];
+            const double t = t_data[i0 * t_s0];
             // reduction_short_rows_as_columns.py:9  return np.sum(w * np.sqrt(squared + 1.0)) + np.sum(np.max(x * along, axis=1))
             LIFTED_AT(t_1) = ((double)(int32_t)(mask) * t);
         }
@@ -879,7 +883,7 @@ template <bool lifted_team> LIFTED_DEVICE void rotation_energy_grad_k4_body(cons
     const double* __restrict__ t_data, const int64_t t_s0, const int64_t t_s1,
     double* __restrict__ t_1_out)
 {
-    LIFTED_BY_ROW_WALK(rotation_energy_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, mask_data, t_data, t_s0, t_s1, t_1_out));
+    LIFTED_BY_ROW_WALK(rotation_energy_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, mask_data, t_data, t_s0, t_s1, t_1_out));
 }
 
 LIFTED_KERNEL void rotation_energy_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,

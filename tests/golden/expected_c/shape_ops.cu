@@ -622,16 +622,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-    LIFTED_WALK_FOR(i, n, d1)
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
-            const double r = r_data[i0 * LIFTED_BROADCAST_STRIDE(r_s0) + i1 * LIFTED_ROW_STRIDE(r_s1)];
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 6, 0.16666666666666666);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
+            const double r = r_data[i1 * r_s1];
             const double stacked = stacked_data[i];
             // shape_ops.py:11  return np.sum(blocks ** 2) + np.sum(np.tanh(joined)) + np.sum(np.squeeze(column, 1) * stacked)
             const double t_4 = (r * stacked);
@@ -647,7 +651,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_k3_body(const int64_t n,
     const double* __restrict__ stacked_data,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_WALK(reshaped_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_s1 == 1, (n, d0, d1, r_data, r_s0, r_s1, stacked_data, s_2_acc_out));
+    LIFTED_BY_ROW_WALK(reshaped_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, r_data, r_s0, r_s1, stacked_data, s_2_acc_out));
 }
 
 LIFTED_KERNEL void reshaped_k3(const int64_t n, const int64_t d0, const int64_t d1,
@@ -846,17 +850,21 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_WALK_FOR(i, n, d1)
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, dcolumn_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 1, 1.0);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
             const double dcolumn = dcolumn_data[i];
-            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * LIFTED_ROW_STRIDE(v_2_s1)];
+            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1];
             // shape_ops.py:9  joined = np.concatenate((x, column), axis=1)
             LIFTED_AT(dcolumn_1) = (dcolumn + v_2);
         }
@@ -873,7 +881,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k4_body(const int64
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ dcolumn_1_out)
 {
-    LIFTED_BY_ROW_WALK(reshaped_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && v_2_s1 == 1, (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
+    LIFTED_BY_ROW_WALK(reshaped_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, dcolumn_data, v_2_data, v_2_s0, v_2_s1, dcolumn_1_out));
 }
 
 LIFTED_KERNEL void reshaped_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
@@ -932,16 +940,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_WALK_FOR(i, n, d1)
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, dx_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
-            const double dx = dx_data[i0 * dx_s0 + i1 * LIFTED_ROW_STRIDE(dx_s1)];
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 4, 0.25);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
+            const double dx = dx_data[i0 * dx_s0 + i1 * dx_s1];
             const double r_2 = r_2_data[i];
             // shape_ops.py:7  blocks = x.reshape(3, -1)
             LIFTED_AT(dx_1) = (dx + r_2);
@@ -959,7 +971,7 @@ template <bool lifted_team> LIFTED_DEVICE void reshaped_grad_k6_body(const int64
     const double* __restrict__ r_2_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_BY_ROW_WALK(reshaped_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dx_s1 == 1, (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
+    LIFTED_BY_ROW_WALK(reshaped_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, dx_data, dx_s0, dx_s1, r_2_data, dx_1_out));
 }
 
 LIFTED_KERNEL void reshaped_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,

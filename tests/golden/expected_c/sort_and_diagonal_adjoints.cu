@@ -553,17 +553,21 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-    LIFTED_WALK_FOR(i, n, d1)
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 5, 0.2);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
             const double ordered = ordered_data[i];
-            const double w = w_data[i0 * LIFTED_BROADCAST_STRIDE(w_s0) + i1 * LIFTED_ROW_STRIDE(w_s1)];
+            const double w = w_data[i1 * w_s1];
             // sort_and_diagonal_adjoints.py:9  return np.sum(ordered * w) * band
             const double t = (ordered * w);
             LIFTED_AT(s_2_acc) += t;
@@ -578,7 +582,7 @@ template <bool lifted_team> LIFTED_DEVICE void ranked_k2_body(const int64_t n, c
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_WALK(ranked_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
+    LIFTED_BY_ROW_WALK(ranked_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
 }
 
 LIFTED_KERNEL void ranked_k2(const int64_t n, const int64_t d0, const int64_t d1,
@@ -689,17 +693,21 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
-    LIFTED_WALK_FOR(i, n, d1)
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 5, 0.2);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
             const double ordered = ordered_data[i];
-            const double w = w_data[i0 * LIFTED_BROADCAST_STRIDE(w_s0) + i1 * LIFTED_ROW_STRIDE(w_s1)];
+            const double w = w_data[i1 * w_s1];
             // sort_and_diagonal_adjoints.py:9  return np.sum(ordered * w) * band
             const double t = (ordered * w);
             LIFTED_AT(s_2_acc) += t;
@@ -714,7 +722,7 @@ template <bool lifted_team> LIFTED_DEVICE void ranked_grad_k3_body(const int64_t
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_2_acc_out)
 {
-    LIFTED_BY_ROW_WALK(ranked_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
+    LIFTED_BY_ROW_WALK(ranked_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, ordered_data, w_data, w_s0, w_s1, s_2_acc_out));
 }
 
 LIFTED_KERNEL void ranked_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
@@ -836,21 +844,25 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_WALK_FOR(i, n, d1)
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, dx_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 5, 0.2);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
             const bool eye = (((const unsigned char*)eye_data)[i] != 0);
-            const double r = r_data[i0 * LIFTED_BROADCAST_STRIDE(r_s0) + i1 * LIFTED_ROW_STRIDE(r_s1)];
-            const double zero_1 = zero_1_data[i0 * LIFTED_BROADCAST_STRIDE(zero_1_s0) + i1 * LIFTED_ROW_STRIDE(zero_1_s1)];
+            const double r = r_data[i1 * r_s1];
+            const double zero_1 = zero_1_data[i1 * zero_1_s1];
             const bool eye_1 = (((const unsigned char*)eye_1_data)[i] != 0);
-            const double r_1 = r_1_data[i0 * LIFTED_BROADCAST_STRIDE(r_1_s0) + i1 * LIFTED_ROW_STRIDE(r_1_s1)];
-            const double zero_4 = zero_4_data[i0 * LIFTED_BROADCAST_STRIDE(zero_4_s0) + i1 * LIFTED_ROW_STRIDE(zero_4_s1)];
+            const double r_1 = r_1_data[i1 * r_1_s1];
+            const double zero_4 = zero_4_data[i1 * zero_4_s1];
             const double p = p_data[i];
             // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
             const double dx = lifted_where(eye, r, zero_1);
@@ -877,7 +889,7 @@ template <bool lifted_team> LIFTED_DEVICE void ranked_grad_k6_body(const int64_t
     const double* __restrict__ p_data,
     double* __restrict__ dx_1_out)
 {
-    LIFTED_BY_ROW_WALK(ranked_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_s1 == 1 && zero_1_s1 == 1 && r_1_s1 == 1 && zero_4_s1 == 1, (n, d0, d1, eye_data, r_data, r_s0, r_s1, zero_1_data, zero_1_s0, zero_1_s1, eye_1_data, r_1_data, r_1_s0, r_1_s1, zero_4_data, zero_4_s0, zero_4_s1, p_data, dx_1_out));
+    LIFTED_BY_ROW_WALK(ranked_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, eye_data, r_data, r_s0, r_s1, zero_1_data, zero_1_s0, zero_1_s1, eye_1_data, r_1_data, r_1_s0, r_1_s1, zero_4_data, zero_4_s0, zero_4_s1, p_data, dx_1_out));
 }
 
 LIFTED_KERNEL void ranked_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
@@ -977,18 +989,22 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
     LIFTED_LOCAL_FILL(double, s_2_acc, 0);
     LIFTED_LOCAL_FILL(double, s_5_acc, 0);
-    LIFTED_WALK_FOR(i, n, d1)
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 5, 0.2);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
             const double ordered = ordered_data[i];
-            const double w = w_data[i0 * LIFTED_BROADCAST_STRIDE(w_s0) + i1 * LIFTED_ROW_STRIDE(w_s1)];
+            const double w = w_data[i1 * w_s1];
             const double tordered = tordered_data[i];
             // sort_and_diagonal_adjoints.py:9  return np.sum(ordered * w) * band
             const double t = (ordered * w);
@@ -1009,7 +1025,7 @@ template <bool lifted_team> LIFTED_DEVICE void ranked_jvp_k2_body(const int64_t 
     double* __restrict__ s_2_acc_out,
     double* __restrict__ s_5_acc_out)
 {
-    LIFTED_BY_ROW_WALK(ranked_jvp_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, ordered_data, w_data, w_s0, w_s1, tordered_data, s_2_acc_out, s_5_acc_out));
+    LIFTED_BY_ROW_WALK(ranked_jvp_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, ordered_data, w_data, w_s0, w_s1, tordered_data, s_2_acc_out, s_5_acc_out));
 }
 
 LIFTED_KERNEL void ranked_jvp_k2(const int64_t n, const int64_t d0, const int64_t d1,

@@ -536,18 +536,22 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_dp = d0 * d1;
+    const double lifted_inverse_lifted_dp = 1.0 / (double)lifted_dp; (void)lifted_inverse_lifted_dp;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-    LIFTED_WALK_FOR(i, n, d1)
+    LIFTED_WALK_FOR(i, n, lifted_dp)
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
+            int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, lifted_dp);
+            const int64_t i1 = lifted_unravel_step(lifted_pair, 4, 0.25);
+            const int64_t i0 = lifted_pair;
+            (void)rest;
             const double a_2 = a_2_data[i];
-            const double WEIGHTS = WEIGHTS_data[i0 * LIFTED_BROADCAST_STRIDE(WEIGHTS_s0) + i1 * LIFTED_ROW_STRIDE(WEIGHTS_s1)];
+            const double WEIGHTS = WEIGHTS_data[i1 * WEIGHTS_s1];
             const double b = b_data[i];
             // updated_parameter_sharing_check.py:11  return np.sum(a * WEIGHTS) + np.sum(b)
             const double t_4 = (a_2 * WEIGHTS);
@@ -567,7 +571,7 @@ template <bool lifted_team> LIFTED_DEVICE void smooth_k1_body(const int64_t n, c
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_BY_ROW_WALK(smooth_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && WEIGHTS_s1 == 1, (n, d0, d1, a_2_data, b_data, WEIGHTS_data, WEIGHTS_s0, WEIGHTS_s1, s_acc_out, s_1_acc_out));
+    LIFTED_BY_ROW_WALK(smooth_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, a_2_data, b_data, WEIGHTS_data, WEIGHTS_s0, WEIGHTS_s1, s_acc_out, s_1_acc_out));
 }
 
 LIFTED_KERNEL void smooth_k1(const int64_t n, const int64_t d0, const int64_t d1,

@@ -26,7 +26,7 @@ from .c_syntax import C_TYPES, RESERVED, c_literal, indent
 from .emit_statements import StatementWriter
 from .fused_kernel import Kernel, input_position, is_module_array, pushes_with_loops
 from .launch_spec import EmittedKernel, Param, dims_spec, range3
-from .operands import OperandReader
+from .operands import PAIR_LENGTH, OperandReader
 from .region import CREATION, REDUCTIONS, is_element_eqn, is_tape, offset_read
 from .remat import calls_math_library
 from .stencils.c_text import chunk_inside, inside_copy, kernel_windows
@@ -43,7 +43,7 @@ class _Emitter(OperandReader, StatementWriter):
     lane array (`LIFTED_LOCAL`, read as `LIFTED_AT(x)`). On the GPU each thread is one lane and the macros vanish."""
 
     def __init__(self, kernel: Kernel, source_file: str, strided: frozenset = frozenset(), short_walk: bool = False,
-                 picks: frozenset = frozenset()):
+                 stepped: frozenset = frozenset()):
         self.kernel = kernel
         # the columns walk of a rows kernel, for launches whose rows are short (see `emit_kernel`): its parameters
         # are the rows text's, and the inputs that text reads contiguously it addresses through the strides of a
@@ -52,7 +52,7 @@ class _Emitter(OperandReader, StatementWriter):
         self.setup: list[str] = []
         self.source_file = source_file
         self.strided = strided  # ids of inputs the host passes as strided views (see layouts.py)
-        self.picks = picks  # those that pick one column of a last axis: a row walk reads them through their step
+        self.stepped = stepped  # ids of those whose last axis steps more than one element (layouts.py)
         self.names: dict = {}
         self.taken = set(RESERVED)
         self.rank = len(kernel.shape)
@@ -69,6 +69,7 @@ class _Emitter(OperandReader, StatementWriter):
         self.inputs: dict[int, tuple] = {}  # id -> (pointer, strides or None) for array inputs
         self.layouts: dict[int, tuple] = {}  # id -> pattern (launch_spec.pattern) of inputs read through strides
         self.walk: str | None = None  # a row walk: when a launch takes it (see `_row_walk`, `_reduction_walk`)
+        self.pair: int | None = None  # a walk's rows are the last two axes: the last one's static length
         # arrays read through their own shape and strides (gathers' and scatters' tables, see gather.py)
         self.tables: dict[int, tuple] = {}  # id -> (pointer, dims, strides)
         self.coords = False  # does the lane block being written need its element's coordinates?
@@ -178,7 +179,8 @@ class _Emitter(OperandReader, StatementWriter):
             spec.update(mode=self.mode, perm=self.perm, reduced=len(kernel.axes))
         tiled = self.mode == "columns" and not self.short_walk and self.perm != tuple(range(self.rank))
         return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, chunk + lines, self.epilogue, spec,
-                             self.mode, setup=self.setup, walk=self.walk, resume=self.resume if tiled else None)
+                             self.mode, setup=self.setup, walk=self.walk, resume=self.resume if tiled else None,
+                             walk_length=PAIR_LENGTH if self.pair else None)
 
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""
@@ -333,10 +335,10 @@ def short_rows(kernel: Kernel) -> bool:
 
 
 def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset(),
-                picks: frozenset = frozenset()) -> EmittedKernel:
+                stepped: frozenset = frozenset()) -> EmittedKernel:
     """The kernel's C text and launch spec; `strided`: ids of inputs to read through strides even where they
-    have the kernel's whole shape (views, see layouts.py); `picks`: those of them that pick one element of a
-    last axis (`column_picks`), whose step along it is never 1, so a row walk reads them through it.
+    have the kernel's whole shape (views, see layouts.py); `stepped`: those of views whose last axis steps more
+    than one element (a flat kernel's row walk reads them with their run-time step, see operands.py).
 
     A rows kernel's rows may turn out short at run time (kmeans' rows of k = 10 distances, gmm's sums over d = 2):
     it also gets its columns walk (`EmittedKernel.short_walk`, the same parameters), which a launch whose rows
@@ -346,10 +348,10 @@ def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset
     as rows and 200 as columns at n = 10^4, k = 10), and not in a kernel that calls a math-library function:
     libmvec in a vector lane and libm in a loop's scalar remainder may differ in the last bit, and a row would
     land in either by its position among the outputs."""
-    emitted = _Emitter(kernel, source_file, strided, picks=picks).emit()
+    emitted = _Emitter(kernel, source_file, strided, stepped=stepped).emit()
     if emitted.mode == "rows" and all(p.kind == "reduce" for p in emitted.params if p.kind in ("out", "reduce")) \
             and not any(calls_math_library(e) for e in equations(kernel.body)):
-        walk = _Emitter(kernel, source_file, strided, short_walk=True, picks=picks).emit()
+        walk = _Emitter(kernel, source_file, strided, short_walk=True, stepped=stepped).emit()
         if [p.decl for p in walk.params] == [p.decl for p in emitted.params] and walk.spec == emitted.spec | {
                 "mode": "columns"}:
             emitted.short_walk = walk

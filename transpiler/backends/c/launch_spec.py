@@ -35,6 +35,9 @@ class EmittedKernel:
     setup: list[str] = field(default_factory=list)  # lines at the top of the body (a short walk's strides)
     short_walk: "EmittedKernel | None" = None  # rows: the same kernel as columns, for launches of short rows
     walk: str | None = None  # a row walk: when a launch takes it (C condition, "true": always; see operands.py)
+    # the length of a walk's rows when they are not the last axis alone (a short static last axis: rows of the last
+    # two axes, operands.py's `_pair_walk`); None: the last axis, `d{rank - 1}`
+    walk_length: str | None = None
     # columns whose runs are far apart in memory: the lines taking a chunk's accumulators back from the outputs
     # when a tile of runs after the first goes on from them (see emit.py's `_Emitter.resume`)
     resume: list[str] | None = None

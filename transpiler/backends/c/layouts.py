@@ -28,20 +28,28 @@ def strided_values(fn: Function) -> set[int]:
     return {id(eqn.out) for eqn in equations(fn.body) if _strided(eqn)}
 
 
-def column_picks(fn: Function) -> set[int]:
-    """The ids of the host function's values that pick one element of the last axis of an array of rank 2 or
-    more with a basic index (`x[:, 0]`, `x[..., k]`): views whose last-axis stride is the source's row length."""
-    picks = set()
+def stepped_values(fn: Function) -> set[int]:
+    """The ids of the host function's views whose last axis steps over more than one element: a basic `getitem`
+    that keeps an axis and then fixes the ones after it (`corners[:, 0]` of an (n, 3) array steps 3), or slices its
+    last axis with a step (`x[..., ::2]`). A flat kernel's row walk reads such an operand with its run-time step
+    instead of refusing the walk for it (operands.py's `_unit_strides`): the walk's launch would find a step other
+    than 1 and unravel every lane's index. A basic `getitem` of such a view that keeps its last axis as it is
+    (`v[:, None, :]`) is one too. Only a matter of speed: a wrong guess reads the same elements."""
+    stepped: set[int] = set()
     for eqn in equations(fn.body):
-        if eqn.prim.name != "getitem" or any(a.type.shape != () for a in eqn.args[1:]):
-            continue
-        rank = len(eqn.args[0].type.shape)
-        if rank < 2 or len(eqn.out.type.shape) < 1:
-            continue
-        items = [item for item in expand_ellipsis(tuple(eqn.params["index"]), rank) if item is not None]
-        if len(items) == rank and isinstance(items[-1], (int, Ref)):
-            picks.add(id(eqn.out))
-    return picks
+        if eqn.prim.name != "getitem" or any(k and a.type.shape != () for k, a in enumerate(eqn.args)):
+            continue  # (a gather makes a new array)
+        items = [item for item in expand_ellipsis(tuple(eqn.params["index"]), len(eqn.args[0].type.shape))
+                 if item is not None]
+        if len(items) < len(eqn.args[0].type.shape):  # the last axis kept whole
+            last = "kept"
+        else:
+            kept = [k for k, item in enumerate(items) if isinstance(item, slice)]
+            last = None if not kept else "steps" if kept[-1] < len(items) - 1 or items[-1].step not in (None, 1) \
+                else "kept"
+        if last == "steps" or last == "kept" and id(eqn.args[0]) in stepped:
+            stepped.add(id(eqn.out))
+    return stepped
 
 
 def _strided(eqn: Eqn) -> bool:

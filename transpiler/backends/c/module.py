@@ -19,7 +19,7 @@ from .fused_kernel import module_arrays
 from .fusion import fuse
 from .cuda_products import route_cuda_products
 from .host_code import argument_names, runs_numpy_on_arrays, split_entry_checks
-from .layouts import column_picks, strided_values
+from .layouts import stepped_values, strided_values
 from .logsumexp import expand_logsumexp
 from .masked_products import mask_products
 from .python_ints import check_python_int_ranges
@@ -66,8 +66,8 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         host, kernels = fuse(fn, cpu=target == "c")
         host = route_cuda_products(host) if target == "cuda" else route_cpu_products(host)
         strided = frozenset(strided_values(host))
-        picks = strided & frozenset(column_picks(host))  # (a row walk reads them through their step)
-        regions = [emit_kernel(k, display, strided, picks) for k in kernels]
+        stepped = frozenset(stepped_values(host))
+        regions = [emit_kernel(k, display, strided, stepped) for k in kernels]
         emitted += regions
         if target == "c" and loop_kernels:  # host loops the C side can run whole: one call each
             host, made = make_loop_kernels(host, {k.name: k for k in regions}, display)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...ir import Var, equations
 from . import gather
-from .c_syntax import C_TYPES
+from .c_syntax import C_TYPES, c_literal
 from .fused_kernel import is_module_array
 from .launch_spec import Param, pattern
 from .stencils.c_text import shifted_pattern
@@ -23,6 +23,10 @@ def load(var: Var, pointer: str, offset: str) -> str:
     if var.type.dtype == "bool":
         return f"(((const unsigned char*){pointer})[{offset}] != 0)"
     return f"{pointer}[{offset}]"
+
+
+# a pair walk's row length, d{rank - 2} * d{rank - 1}, declared in the kernel's prologue with its reciprocal
+PAIR_LENGTH = "lifted_dp"
 
 
 class OperandReader:
@@ -39,10 +43,27 @@ class OperandReader:
         if self.mode != "flat" or self.rank < 2 or self.shifted or self.inside or not (self.layouts or self.tables):
             return None
         last = self.rank - 1
-        unit = self._unit_strides()
         # a power's squaring steps (StatementWriter._segment) repeat a chunk's setup: rows of 8 lost there
         shortest = 16 if any(self.squaring(e) for e in equations(self.kernel.body)) else 8
+        if isinstance(self.kernel.shape[last], int) and 0 < self.kernel.shape[last] < shortest:
+            return self._pair_walk(self.kernel.shape[last], shortest)
+        unit = self._unit_strides()
         return " && ".join([f"LIFTED_WALKS_ROWS_OF(d{last}, {shortest})"] + unit)
+
+    def _pair_walk(self, length: int, shortest: int) -> str:
+        """A flat kernel whose last axis has a short static length (the 4 of `w[:, :, None] * p[:, None, :]` over
+        (v, b, 4), the 3 of `x - np.transpose(y)` over (n, 3)) never had rows long enough to walk: each lane
+        unravelled its index along every axis through run-time divisors. It walks the rows of its last two axes
+        instead (`lifted_dp` elements each; the prelude's macros with that length): a chunk's row coordinates are
+        the row's, and a lane's place in the row splits into the last two coordinates with one unravel step by the
+        static length (a constant divisor and reciprocal). Its lanes cross rows of the last axis, so every operand
+        keeps its run-time strides (`_offset`): nothing to check at launch but the row length."""
+        last = self.rank - 1
+        self.pair = length
+        self.prologue += [f"const int64_t {PAIR_LENGTH} = d{last - 1} * d{last};",
+                          f"const double lifted_inverse_{PAIR_LENGTH} = 1.0 / (double){PAIR_LENGTH}; "
+                          f"(void)lifted_inverse_{PAIR_LENGTH};"]
+        return f"LIFTED_WALKS_ROWS_OF(d{last - 1} * d{last}, {shortest})"
 
     def _reduction_walk(self) -> str | None:
         """When a launch of a rows kernel that reduces its last axis alone (a row's lanes are neighbours along
@@ -65,19 +86,20 @@ class OperandReader:
         return 0 if self.mode == "columns" else self.rank - 1
 
     def _unit_strides(self) -> list[str]:
-        """C conditions: the operands read through strides that have the lanes' axis step 1 along it (but the
-        column picks of a flat walk, `_picked`, which it reads through their step)."""
+        """C conditions: the operands read through strides that have the lanes' axis step 1 along it; in a flat
+        kernel, not those the host makes as views stepping along their last axis (`_stepped`)."""
         lane = self._lane_axis()
         return [f"{self.inputs[key][1][lane]} == 1" for key, layout in self.layouts.items()
-                if layout[self.perm[lane]] == "S" and not self._picked(key)]
+                if layout[self.perm[lane]] == "S" and not self._stepped(key)]
 
-    def _picked(self, key: int) -> bool:
-        """Does a flat kernel's row walk read this operand through its run-time step along the last axis? Yes for
-        a column pick (`x[:, k]`, see layouts.py's `column_picks`): it never steps 1 there, and requiring it would
-        send the whole kernel down the lane-by-lane path (scalar code where it also reads a bool array: x86 has
-        no byte gathers; ba's batched reverse sweep, whose cotangent columns are such picks); walked, its loads
-        are strided vector loads and every other operand's contiguous ones."""
-        return self.mode == "flat" and key in self.picks
+    def _stepped(self, key: int) -> bool:
+        """Does a flat kernel's row walk read this operand with its run-time step along the rows? Where the host
+        makes it as a view whose last axis steps more than one element (layouts.py's `stepped_values`: the
+        `corners[:, 0]` and `us[:, 0]` of GradBench ht's hand, read by a (26, 3, n) gather of vertex tangents):
+        such an operand made every launch unravel each lane's index along every axis (the walk needs its step 1);
+        read as `base + i * step` it lets the other operands walk (a strided load where a contiguous one cannot
+        be had either way)."""
+        return self.mode == "flat" and key in self.stepped
 
     def _input(self, var: Var) -> None:
         ctype = C_TYPES[var.type.dtype]
@@ -152,17 +174,29 @@ class OperandReader:
             return " + ".join(f"i{k} * {s}" for k, s in enumerate(strides))
         # the strides and coordinates are in the kernel's walk order (`perm`), the layout in the space's
         layout, lane = [self.layouts[id(var)][axis] for axis in self.perm], self._lane_axis()
-        picked = self._picked(id(var))
+        if self.pair:  # every step as the launch passes it, but none along an axis the input lacks or has as 1
+            return " + ".join(f"i{k} * {s}" for k, s in enumerate(strides) if layout[k] == "S") or "0"
+        stepped = self._stepped(id(var))
         if self.walk == "true":  # nothing to check at launch: the steps are these on every target
-            return " + ".join(f"i{k}" if k == lane and not picked else f"i{k} * {s}"
+            return " + ".join(f"i{k}" if k == lane and not stepped else f"i{k} * {s}"
                               for k, s in enumerate(strides) if layout[k] == "S") or "0"
-        return " + ".join(f"i{k} * LIFTED_ROW_STRIDE({s})" if k == lane and layout[k] == "S" and not picked else
+        return " + ".join(f"i{k} * LIFTED_ROW_STRIDE({s})" if k == lane and layout[k] == "S" and not stepped else
                           f"i{k} * {s}" if layout[k] == "S" else f"i{k} * LIFTED_BROADCAST_STRIDE({s})"
                           for k, s in enumerate(strides))
 
     def _unravel(self) -> list[str]:
         """The coordinates i0, i1, ... of element `i`; with reductions over some axes, the kept ones from the
         output's number and the reduced ones from the position in its run (no division for one axis each)."""
+        if self.mode == "flat" and self.pair:  # the row's coordinates, then the lane's place in the row's pair
+            last = self.rank - 1
+            lines = ["int64_t rest = LIFTED_WALK_REST(i);",
+                     f"int64_t lifted_pair = LIFTED_WALK_LAST(i, rest, {PAIR_LENGTH});",
+                     f"const int64_t i{last} = lifted_unravel_step(lifted_pair, {self.pair}, "
+                     f"{c_literal(1.0 / self.pair)});",
+                     f"const int64_t i{last - 1} = lifted_pair;"]
+            lines += [f"const int64_t i{k} = lifted_unravel_step(rest, d{k}, lifted_inverse_d{k});"
+                      for k in reversed(range(1, last - 1))]
+            return lines + (["const int64_t i0 = rest;"] if last > 1 else ["(void)rest;"])
         if self.mode == "flat" and self.walk:  # the row's coordinates, then the lane's place in the row
             last = self.rank - 1
             return ["int64_t rest = LIFTED_WALK_REST(i);",
