@@ -3,8 +3,9 @@ NaN-ignoring reductions (`np.nansum` ...) and `np.ptp`.
 
 A plain call (`np.sum(x, axis=0)`) keeps the plain entry (primitives/reductions.py: fused on the C target); one
 that names another keyword binds `masked_<name>` (primitives/masked_reductions.py), which renders NumPy's call with
-the same keywords, so the result is NumPy's to the bit. `dtype=`, `initial=` and `ddof=` are build-time constants,
-`where=` a boolean array (or a literal) that broadcasts against the input.
+the same keywords, so the result is NumPy's to the bit. `dtype=`, `initial=` and `ddof=` (or NumPy 2's
+`correction=`, its other name) are build-time constants, `where=` a boolean array (or a literal) that broadcasts
+against the input.
 """
 from __future__ import annotations
 
@@ -22,13 +23,16 @@ KEYWORDS = {
     "nanvar": ("dtype", "ddof", "where"), "nanstd": ("dtype", "ddof", "where"),
     "nanargmax": (), "nanargmin": (), "ptp": (),
 }
+# NumPy 2's `correction=` (the array API's name for `ddof=`): the functions take it, the methods raise TypeError
+_CORRECTED = ("var", "std", "nanvar", "nanstd")
 _NO_IDENTITY = ("max", "min", "nanmax", "nanmin")  # a mask leaves slices empty: NumPy needs `initial=` with it
 
 
 def reducer(prim: str, name: str):
     """`np.<name>(a, axis=None, ..., keepdims=False)` with NumPy's keywords."""
     def handle(lowering, node, builder, positional, keywords):
-        arity(lowering, node, name, positional, keywords, 1, 2, ("axis", "keepdims") + KEYWORDS[prim])
+        arity(lowering, node, name, positional, keywords, 1, 2,
+              ("axis", "keepdims") + KEYWORDS[prim] + (("correction",) if prim in _CORRECTED else ()))
         x = array_like(lowering, node, builder, positional[0])
         return reduce_with_keywords(lowering, node, builder, prim, name, x, positional[1:], keywords)
 
@@ -57,6 +61,12 @@ def reduce_with_keywords(lowering, node, builder, prim, name, x, rest, keywords)
 
     keywords = dict(keywords)
     extra = {}
+    if _given(keywords, "correction"):
+        if _given(keywords, "ddof") and static_int(lowering, *keywords["ddof"], "`ddof`"):
+            raise lowering.error(keywords["correction"][1], f"`{name}` with both `ddof=` and `correction=` (NumPy "
+                                 "raises ValueError)", "give one of them")
+        keywords["ddof"] = keywords.pop("correction")
+    keywords.pop("correction", None)
     if _given(keywords, "ddof"):
         ddof = static_int(lowering, *keywords["ddof"], "`ddof`")
         if ddof:

@@ -1,0 +1,365 @@
+"""NumPy functions and keywords real programs write that the kernel language refused, each written as NumPy writes
+it (numpy/lib and numpy/_core at 2.x), so the NumPy backend gives NumPy's bits and the derivatives, batching and
+the C target come from the parts:
+
+* `np.cumprod(a, axis=None, dtype=None)`, `.cumprod()`, `np.nancumprod` (NaN read as 1): the `cumprod` entry
+  (primitives/numpy2.py), whose rules stay exact where a factor is 0.
+* `dtype=` of `np.cumsum`, `np.nancumsum`, `np.cumprod`, `np.nancumprod` and the methods: NumPy casts the input to
+  `dtype` (any cast: float to int truncates, a number to bool tests it against 0), then accumulates in `dtype`.
+  Float and int64 accumulations are that; an int32 or bool one is the accumulation in int64 cast back at the end,
+  which wraps around as the narrower one does (the sums and products agree modulo 2**32) and gives bool's `or` and
+  `and` ("the count is not 0").
+* `np.trapezoid(y, x=None, dx=1.0, axis=-1)`: `(d * (y[1:] + y[:-1]) / 2.0).sum(axis)`, d = dx or `np.diff(x)`.
+* `np.full_like(a, fill_value, dtype=None, shape=None)`: `np.full` of a's shape and dtype (NumPy's unsafe cast of
+  the fill value); an array fill value broadcast, as `np.copyto` does.
+* `np.reshape(a, shape, order='F')` and `.reshape(..., order='F')`: `a.T.reshape(shape[::-1]).T`.
+* `np.diagflat(v, k=0)`: `np.diag(v.ravel(), k)`.
+* `np.delete(arr, obj, axis=None)` with `obj` an int or a list of ints known at build time: the kept runs
+  concatenated (a copy, as NumPy's).
+* `np.indices(dimensions, dtype=int, sparse=False)`, `np.diag_indices(n, ndim=2)`, `np.diag_indices_from(arr)`:
+  `np.arange`s, reshaped and broadcast.
+* `x.item()` of an array of one element: `float()`, `int()` or `bool()` of that element.
+* `np.vecdot(x1, x2, axis=-1)`: the `vecdot` entry (primitives/numpy2.py), NumPy's own call.
+* `np.fill_diagonal(a, val, wrap=False)` is a statement: normalize/fill_diagonal.py.
+"""
+from __future__ import annotations
+
+import numpy
+
+from ..ir import Const
+from . import axis_functions as axes
+from .array_literals import array, array_like
+from .call_args import Emitter, arg, arity, dtype as read_dtype, known_rank, ravel, shape_args, static, static_int
+
+def _given(value) -> bool:
+    return not (value is None or (isinstance(value, Const) and value.value is None))
+
+
+def _as_array(lowering, node, builder, value):
+    """np.asanyarray(value): a Python number becomes NumPy's int64 or float64 array (no longer weak)."""
+    atom = lowering._atom(array_like(lowering, node, builder, value), node)
+    if atom.type.weak:
+        atom = lowering._atom(array(lowering, node, builder, [value], {}), node)
+    return atom
+
+
+# --- running sums and products ---------------------------------------------------------------------------------
+def _running(lowering, node, builder, name: str, prim: str, nan_fill, x, axis_value, axis_node):
+    emit = Emitter(lowering, node, builder)
+    if nan_fill is not None and x.type.dtype in ("f32", "f64"):
+        x = emit("where", emit("isnan", x), nan_fill, x)
+    axis = static(lowering, axis_value, axis_node, "`axis`")
+    if axis is None:
+        return emit(prim, ravel(emit, x) if known_rank(emit, x) != 1 else x, axis=0)
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise lowering.error(axis_node, f"`{name}`'s `axis` is an integer or None")
+    return emit(prim, x, axis=axis)
+
+
+def _accumulated(lowering, node, builder, name, prim, nan_fill, x, axis_value, axis_node, dtype_entry):
+    """The running sum or product of `x` along `axis`, accumulated in `dtype` where one is given."""
+    if dtype_entry is None or not _given(dtype_entry[0]):
+        return _running(lowering, node, builder, name, prim, nan_fill, x, axis_value, axis_node)
+    target = read_dtype(lowering, *dtype_entry)
+    emit = Emitter(lowering, node, builder)
+    if nan_fill is not None and x.type.dtype in ("f32", "f64"):  # NaN replaced before the cast, as NumPy does
+        x = emit("where", emit("isnan", x), nan_fill, x)
+    x = x if x.type.dtype == target else emit("astype", x, dtype=target)  # NumPy's cast of the input (unsafe)
+    if target in ("f32", "f64", "i64"):
+        return _running(lowering, node, builder, name, prim, None, x, axis_value, axis_node)
+    x = emit("astype", x, dtype="i64")  # int32 or bool: accumulated in int64, cast back at the end
+    result = _running(lowering, node, builder, name, prim, None, x, axis_value, axis_node)
+    return emit("astype", result, dtype=target)
+
+
+def running(name: str, prim: str, nan_fill=None, old=None):
+    """`np.<name>(a, axis=None, dtype=None)`; without `dtype=` the existing handler `old` where there is one."""
+    def handle(lowering, node, builder, positional, keywords):
+        keywords = dict(keywords)
+        if len(positional) == 3 and "dtype" not in keywords:
+            positional, keywords["dtype"] = positional[:2], (positional[2], node)
+        dtype_entry = keywords.pop("dtype", None)
+        if old is not None and (dtype_entry is None or not _given(dtype_entry[0])):
+            return old(lowering, node, builder, positional, keywords)
+        arity(lowering, node, f"np.{name}", positional, keywords, 1, 2, ("axis",),
+              hint=f"np.{name}(a, axis, dtype); NumPy reads a fourth positional argument as `out=`, which kernels "
+                   "do not take")
+        x = _as_array(lowering, node, builder, positional[0])
+        axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node)
+        return _accumulated(lowering, node, builder, f"np.{name}", prim, nan_fill, x, axis_value, axis_node,
+                            dtype_entry)
+
+    return handle
+
+
+def method_running(prim: str, old=None):
+    """`x.cumsum(axis=None, dtype=None)`, `x.cumprod(...)`."""
+    def handle(lowering, node, builder, atom, positional, keywords):
+        keywords = dict(keywords)
+        if len(positional) == 2 and "dtype" not in keywords:
+            positional, keywords["dtype"] = positional[:1], (positional[1], node)
+        dtype_entry = keywords.pop("dtype", None)
+        if old is not None and (dtype_entry is None or not _given(dtype_entry[0])):
+            return old(lowering, node, builder, atom, positional, keywords)
+        arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis",))
+        axis_value, axis_node = arg(lowering, positional, keywords, 0, "axis", node)
+        return _accumulated(lowering, node, builder, f".{prim}()", prim, None, atom, axis_value, axis_node,
+                            dtype_entry)
+
+    return handle
+
+
+# --- integration -----------------------------------------------------------------------------------------------
+def trapezoid(lowering, node, builder, positional, keywords):
+    """`np.trapezoid(y, x=None, dx=1.0, axis=-1)`, as numpy/lib/_function_base_impl.py computes it."""
+    arity(lowering, node, "np.trapezoid", positional, keywords, 1, 4, ("x", "dx", "axis"))
+    emit = Emitter(lowering, node, builder)
+    y = _as_array(lowering, node, builder, positional[0])
+    rank = known_rank(emit, y)
+    axis_value, axis_node = arg(lowering, positional, keywords, 3, "axis", node, Const(-1, None))
+    axis = static_int(lowering, axis_value, axis_node, "np.trapezoid's `axis`")
+    if rank == 0 or not -rank <= axis < rank:
+        raise emit.error(f"np.trapezoid along axis {axis} of an array of rank {rank} (NumPy raises)",
+                         "integrate an array along one of its axes")
+    given, axis = axis, axis % rank
+    x_value, _ = arg(lowering, positional, keywords, 1, "x", node)
+    if _given(x_value):
+        x = _as_array(lowering, node, builder, x_value)
+        x_rank = known_rank(emit, x)
+        if x_rank == 0 or (x_rank > 1 and not -x_rank <= given < x_rank):
+            raise emit.error("np.trapezoid's sample points `x` have no such axis (NumPy raises)",
+                             "give `x` as a vector along the axis, or an array of y's shape")
+        along = 0 if x_rank == 1 else given % x_rank  # np.diff(x) of a vector, else np.diff(x, axis=axis)
+        before = (slice(None),) * along
+        d = emit("subtract", emit("getitem", x, index=before + (slice(1, None),)),
+                 emit("getitem", x, index=before + (slice(None, -1),)))
+        if x_rank == 1 and rank > 1:  # a vector of sample points lies along the axis
+            d = emit("reshape", d, *[-1 if a == axis else 1 for a in range(rank)])
+    else:
+        dx_value, _ = arg(lowering, positional, keywords, 2, "dx", node)
+        d = emit.atom(1.0 if dx_value is None else array_like(lowering, node, builder, dx_value))
+    before = (slice(None),) * axis
+    total = emit("add", emit("getitem", y, index=before + (slice(1, None),)),
+                 emit("getitem", y, index=before + (slice(None, -1),)))
+    return emit("sum", emit("divide", emit("multiply", d, total), 2.0), axis=axis)
+
+
+# --- construction ----------------------------------------------------------------------------------------------
+def full_like(lowering, node, builder, positional, keywords):
+    """`np.full_like(a, fill_value, dtype=None, shape=None)`: `np.full` of a's shape and dtype."""
+    keywords = dict(keywords)
+    if len(positional) == 3 and "dtype" not in keywords:
+        positional, keywords["dtype"] = positional[:2], (positional[2], node)
+    arity(lowering, node, "np.full_like", positional, keywords, 2, 2, ("dtype", "shape"))
+    emit = Emitter(lowering, node, builder)
+    like = _as_array(lowering, node, builder, positional[0])
+    dtype_value = keywords.get("dtype")
+    dtype = read_dtype(lowering, *dtype_value) if dtype_value and _given(dtype_value[0]) else like.type.dtype
+    shape_value = keywords.get("shape")
+    dims = shape_args(lowering, shape_value[0], node) if shape_value and _given(shape_value[0]) else emit.dims(like)
+    fill = emit.atom(array_like(lowering, node, builder, positional[1]))
+    if fill.type.shape == ():
+        return emit("full", *dims, fill, dtype=dtype)
+    if fill.type.weak or fill.type.dtype != dtype:
+        fill = emit("astype", fill, dtype=dtype)
+    return emit("copy", emit("broadcast_to", fill, *dims))
+
+
+def reshape(lowering, node, builder, positional, keywords):
+    """`np.reshape(a, shape, order='C')`; 'F' reads and writes the elements in Fortran order."""
+    keywords = dict(keywords)
+    if "shape" in keywords and len(positional) == 1:
+        positional = [positional[0], keywords.pop("shape")[0]]
+    if len(positional) == 3 and "order" not in keywords:
+        positional, keywords["order"] = positional[:2], (positional[2], node)
+    arity(lowering, node, "np.reshape", positional, keywords, 2, 2, ("order",))
+    return _ordered_reshape(lowering, node, builder, positional[0], positional[1], keywords.get("order"))
+
+
+def method_reshape(lowering, node, builder, atom, positional, keywords):
+    """`x.reshape(*shape, order='C')`."""
+    arity(lowering, node, ".reshape()", positional, keywords, 1, 8, ("order",))
+    shape = positional[0] if len(positional) == 1 else tuple(positional)
+    return _ordered_reshape(lowering, node, builder, atom, shape, keywords.get("order"))
+
+
+def _ordered_reshape(lowering, node, builder, x, shape_value, order_entry):
+    from .numpy_api import _reshape
+
+    order = "C" if order_entry is None else static(lowering, order_entry[0], order_entry[1], "`order`")
+    if order == "C":
+        return _reshape(lowering, node, builder, x, shape_value)
+    if order != "F":
+        raise lowering.error(order_entry[1], f"reshape's order={order!r} is not supported in kernels (its meaning "
+                             "depends on the array's memory layout)", "order='C' (the default) or order='F'")
+    emit = Emitter(lowering, node, builder)
+    dims = shape_args(lowering, shape_value, node)
+    flipped = emit("transpose", emit.atom(x))
+    return emit("transpose", lowering._bind(builder, node, "reshape", [flipped] + dims[::-1]))
+
+
+def diagflat(lowering, node, builder, positional, keywords):
+    """`np.diagflat(v, k=0)`: the flattened input on the k-th diagonal of a square matrix."""
+    arity(lowering, node, "np.diagflat", positional, keywords, 1, 2, ("k",))
+    emit = Emitter(lowering, node, builder)
+    v = _as_array(lowering, node, builder, positional[0])
+    flat = emit("reshape", v, -1) if known_rank(emit, v) != 1 else v
+    rest = {"k": keywords["k"]} if "k" in keywords else {}
+    return axes.diag(lowering, node, builder, [flat] + list(positional[1:]), rest)
+
+
+def delete(lowering, node, builder, positional, keywords):
+    """`np.delete(arr, obj, axis=None)`, `obj` an int or a sequence of ints known at build time."""
+    arity(lowering, node, "np.delete", positional, keywords, 2, 3, ("axis",))
+    emit = Emitter(lowering, node, builder)
+    x = _as_array(lowering, node, builder, positional[0])
+    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node)
+    axis = static(lowering, axis_value, axis_node, "`axis`")
+    if axis is None:
+        x, axis = ravel(emit, x) if known_rank(emit, x) != 1 else x, 0
+    rank = known_rank(emit, x)
+    if not isinstance(axis, int) or isinstance(axis, bool) or not -rank <= axis < rank:
+        raise lowering.error(axis_node, f"np.delete along axis {axis} of an array of rank {rank} (NumPy raises)",
+                             "an axis the array has")
+    axis %= rank
+    length = x.type.shape[axis]
+    if not isinstance(length, int):
+        raise emit.error("np.delete needs the length of the axis it deletes along", 'annotate it, e.g. x: "f64[5]"')
+    dropped = _deleted_positions(lowering, node, positional[1], length)
+    kept = [i for i in range(length) if i not in dropped]
+    runs: list[list[int]] = []
+    for i in kept:
+        if runs and runs[-1][1] == i:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    before = (slice(None),) * axis
+    pieces = [emit("getitem", x, index=before + (slice(start, stop),)) for start, stop in runs or [[0, 0]]]
+    return emit("copy", pieces[0]) if len(pieces) == 1 else emit("concatenate", *pieces, axis=axis)
+
+
+def _deleted_positions(lowering, node, obj, length: int) -> set[int]:
+    value = static(lowering, obj, node, "np.delete's positions")
+    items = value if isinstance(value, tuple) else (value,)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        raise lowering.error(node, "np.delete's positions are an int or a list of ints known at build time",
+                             "np.delete(x, [0, 2]); for a mask write x[~mask] (its size depends on the data)")
+    if any(not -length <= i < length for i in items):
+        raise lowering.error(node, f"np.delete of a position out of range for an axis of length {length} (NumPy "
+                             "raises IndexError)", "positions from -n to n - 1")
+    return {i % length for i in items}
+
+
+def indices(lowering, node, builder, positional, keywords):
+    """`np.indices(dimensions, dtype=int, sparse=False)`: each axis's positions, as a grid or sparse."""
+    keywords = dict(keywords)
+    arity(lowering, node, "np.indices", positional, keywords, 1, 3, ("dtype", "sparse"))
+    emit = Emitter(lowering, node, builder)
+    dims = shape_args(lowering, positional[0], node) if not (isinstance(positional[0], tuple)
+                                                             and not positional[0]) else []
+    dtype_value, dtype_node = arg(lowering, positional, keywords, 1, "dtype", node)
+    dtype = read_dtype(lowering, dtype_value, dtype_node) if _given(dtype_value) else "i64"
+    sparse_value, sparse_node = arg(lowering, positional, keywords, 2, "sparse", node, Const(False, None))
+    sparse = static(lowering, sparse_value, sparse_node, "`sparse`")
+    grids = []
+    for i, size in enumerate(dims):
+        positions = emit("arange", size)
+        positions = positions if dtype == "i64" else emit("astype", positions, dtype=dtype)
+        grids.append(emit("reshape", positions, *[-1 if a == i else 1 for a in range(len(dims))]))
+    if sparse:
+        return tuple(grids)
+    if not dims:
+        return emit("full", 0, 0, dtype=dtype)
+    return emit("stack", *[emit("broadcast_to", g, *dims) for g in grids], axis=0)
+
+
+def diag_indices(lowering, node, builder, positional, keywords):
+    """`np.diag_indices(n, ndim=2)`: the same `np.arange(n)` once per axis."""
+    arity(lowering, node, "np.diag_indices", positional, keywords, 1, 2, ("ndim",))
+    ndim_value, ndim_node = arg(lowering, positional, keywords, 1, "ndim", node, Const(2, None))
+    ndim = static_int(lowering, ndim_value, ndim_node, "np.diag_indices' `ndim`")
+    positions = Emitter(lowering, node, builder)("arange", positional[0])
+    return (positions,) * ndim
+
+
+def diag_indices_from(lowering, node, builder, positional, keywords):
+    """`np.diag_indices_from(arr)`: arr's rank and its one length, which every axis must share (NumPy raises)."""
+    arity(lowering, node, "np.diag_indices_from", positional, keywords, 1, 1)
+    emit = Emitter(lowering, node, builder)
+    x = emit.atom(positional[0])
+    rank = known_rank(emit, x)
+    if rank < 2 or len(set(x.type.shape)) != 1:
+        raise emit.error(f"np.diag_indices_from of an array of shape {x.type.shape}: NumPy needs rank 2 or more and "
+                         "every axis of one length", 'annotate a square array, e.g. a: "f64[n,n]"')
+    positions = emit("arange", emit.dims(x)[0])
+    return (positions,) * rank
+
+
+def method_item(lowering, node, builder, atom, positional, keywords):
+    """`x.item()` of an array of one element: that element as a Python float, int or bool."""
+    arity(lowering, node, ".item()", positional, keywords, 0, 0,
+          hint="x.item() of an array of one element; for another element write x[i]")
+    emit = Emitter(lowering, node, builder)
+    shape = atom.type.shape
+    if shape is None or any(size != 1 for size in shape):
+        raise emit.error(f".item() of an array of shape {shape}: NumPy raises unless it has exactly one element",
+                         "x[i, j].item(), or float(x[i, j])")
+    element = atom if shape == () else emit("reshape", atom, *[])
+    prim = {"bool": "python_bool", "i32": "python_int", "i64": "python_int"}.get(atom.type.dtype, "python_float")
+    return emit(prim, element)
+
+
+def vecdot(lowering, node, builder, positional, keywords):
+    """`np.vecdot(x1, x2, axis=-1)`: another axis moved last with a transpose (a view: NumPy's gufunc reads the same
+    elements with the same strides for `axis=`), then the `vecdot` entry, which renders NumPy's call."""
+    arity(lowering, node, "np.vecdot", positional, keywords, 2, 2, ("axis",),
+          hint="np.vecdot(x1, x2, axis=-1); NumPy reads a third positional argument as `out=`, which kernels do not "
+               "take")
+    emit = Emitter(lowering, node, builder)
+    axis_value, axis_node = keywords.get("axis", (Const(-1, None), node))
+    axis = static_int(lowering, axis_value, axis_node, "np.vecdot's `axis`")
+    operands = []
+    for value in positional:
+        x = _as_array(lowering, node, builder, value)
+        rank = known_rank(emit, x)
+        if rank == 0 or not -rank <= axis < rank:
+            raise emit.error(f"np.vecdot along axis {axis} of an array of rank {rank} (NumPy raises)",
+                             "arrays of rank 1 or more, and an axis both have")
+        along = axis % rank
+        if along != rank - 1:
+            x = emit("transpose", x, axes=tuple(a for a in range(rank) if a != along) + (along,))
+        operands.append(x)
+    return emit("vecdot", *operands)
+
+
+def fill_diagonal_value(lowering, node, builder, positional, keywords):
+    """`np.fill_diagonal(...)` read as a value (it returns None): the statement is normalize/fill_diagonal.py's."""
+    raise lowering.error(node, "np.fill_diagonal changes its array in place and returns None",
+                         "write it as a statement of its own: np.fill_diagonal(a, v)")
+
+
+FUNCTIONS = {
+    "numpy.cumprod": running("cumprod", "cumprod"),
+    "numpy.nancumprod": running("nancumprod", "cumprod", nan_fill=1.0),
+    "numpy.trapezoid": trapezoid, "numpy.full_like": full_like, "numpy.reshape": reshape,
+    "numpy.diagflat": diagflat, "numpy.delete": delete, "numpy.indices": indices,
+    "numpy.diag_indices": diag_indices, "numpy.diag_indices_from": diag_indices_from,
+    "numpy.fill_diagonal": fill_diagonal_value, "numpy.vecdot": vecdot,
+}
+if hasattr(numpy, "trapz"):  # the old name, where the installed NumPy still has it
+    FUNCTIONS["numpy.trapz"] = trapezoid
+
+
+def extend_functions(functions: dict) -> None:
+    """Add these functions to numpy_api's table, `dtype=` wrapping the existing cumsum handlers."""
+    functions.update(FUNCTIONS)
+    functions["numpy.cumsum"] = running("cumsum", "cumsum", old=functions["numpy.cumsum"])
+    functions["numpy.nancumsum"] = running("nancumsum", "cumsum", nan_fill=0.0, old=functions["numpy.nancumsum"])
+
+
+def extend_methods(methods: dict) -> None:
+    """Add `.cumprod()`, `.item()`, `order=` of `.reshape()` and `dtype=` of `.cumsum()` to array_methods' table."""
+    methods["cumsum"] = method_running("cumsum", old=methods["cumsum"])
+    methods["cumprod"] = method_running("cumprod")
+    methods["reshape"] = method_reshape
+    methods["item"] = method_item
