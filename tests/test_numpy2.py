@@ -1,7 +1,8 @@
 """NumPy functions and keywords the kernel language refused (transpiler/frontend/numpy2_api.py, the `cumprod` entry
 in transpiler/primitives/numpy2.py): np.cumprod and np.nancumprod, `dtype=` of the running sums and products,
 np.trapezoid, np.full_like, `order='F'` of reshape, np.diagflat, np.delete, np.indices, np.diag_indices(_from),
-`.item()`, np.meshgrid's `sparse=`, `correction=` of np.var and np.std.
+`.item()`, np.meshgrid's `sparse=`, `correction=` and `mean=` of np.var and np.std, np.vecdot (an entry: NumPy's
+gufunc), and np.fill_diagonal (a statement: an update in place, normalize/fill_diagonal.py).
 
 Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py): NumPy running the same source
 bit for bit on drawn and hostile inputs (NaN, infinities, signed zeros, the dtypes), every transform against
@@ -79,6 +80,15 @@ ONE_ARRAY = [
     ('"f64[3,4]"', "x[:2, :3] * np.indices((2, 3), sparse=True)[1]"),
     ('"f64[3,3]"', "x[np.diag_indices_from(x)]"),
     ('"f64[3,3]"', "x[np.diag_indices(3)] * 2.0"),
+    # mean= of var and std
+    ('"f64[3,4]"', "np.var(x, axis=1, mean=np.mean(x, axis=1, keepdims=True))"),
+    ('"f64[3,4]"', "np.std(x, mean=np.mean(x), ddof=1)"),
+    ('"f32[3,4]"', "x.var(axis=0, keepdims=True, mean=x.mean(axis=0, keepdims=True))"),
+    ('"i32[3,4]"', "np.var(x, axis=1, mean=np.mean(x, axis=1, keepdims=True))"),
+    ('"i32[3,4]"', "np.std(x, axis=1, mean=2)"),
+    ('"f64[3,4]"', "np.var(x, axis=(0, 1), mean=np.mean(x), correction=1)"),
+    ('"f64[3,4]"', "np.var(x, axis=1, mean=x[:, :1])"),
+    ('"f64[3,4]"', "np.std(x, axis=0, mean=0.25) * x"),
     # shapes
     ('"f64[3,4]"', "np.reshape(x, (4, 3), order='F')"),
     ('"f64[3,4]"', "np.reshape(x, (2, -1), order='F') * 2.0"),
@@ -182,6 +192,8 @@ def test_two_arrays_and_the_c_target(tmp_path):
     ("np.vecdot(x, v)", "lengths 4 and 3"),
     ("np.vecdot(x, x, axis=2)", "axis 2"),
     ("np.vecdot(x > 0, x > 0)", "booleans"),
+    ("np.var(x, axis=0, mean=np.mean(x, axis=0), where=x > 0)", "mean="),
+    ("np.nanvar(x, mean=0.0)", "mean"),
 ])
 def test_what_numpy_raises_or_lifted_does_not_model_is_a_located_refusal(body, word):
     with pytest.raises(TranspileError) as info:

@@ -19,6 +19,7 @@ the C target come from the parts:
 * `np.indices(dimensions, dtype=int, sparse=False)`, `np.diag_indices(n, ndim=2)`, `np.diag_indices_from(arr)`:
   `np.arange`s, reshaped and broadcast.
 * `x.item()` of an array of one element: `float()`, `int()` or `bool()` of that element.
+* `mean=` of `np.var` and `np.std` (and the methods): NumPy's `_var` with the mean given (`moments_with_mean`).
 * `np.vecdot(x1, x2, axis=-1)`: the `vecdot` entry (primitives/numpy2.py), NumPy's own call.
 * `np.fill_diagonal(a, val, wrap=False)` is a statement: normalize/fill_diagonal.py.
 """
@@ -293,6 +294,33 @@ def diag_indices_from(lowering, node, builder, positional, keywords):
                          "every axis of one length", 'annotate a square array, e.g. a: "f64[n,n]"')
     positions = emit("arange", emit.dims(x)[0])
     return (positions,) * rank
+
+
+def moments_with_mean(lowering, node, builder, prim: str, name: str, x, rest, keywords, ddof: int, mean_entry):
+    """`np.var(a, axis, ddof=, keepdims=, mean=m)` (and np.std, the methods): NumPy's `_var` with the mean given,
+    `sum((a - m) * (a - m), axis) / max(n - ddof, 0)` (n: the number of elements reduced), `np.sqrt` of it for std."""
+    from .numpy_api import _reduce
+
+    emit = Emitter(lowering, node, builder)
+    x = _as_array(lowering, node, builder, x)
+    if x.type.dtype == "bool":
+        raise emit.error(f"`{name}` of booleans with `mean=` is not supported in kernels", "cast to float first")
+    shape = x.type.shape
+    axis_value, axis_node = arg(lowering, rest, keywords, 0, "axis", node)
+    axis = static(lowering, axis_value, axis_node, "`axis`")
+    rank = known_rank(emit, x)
+    axes = tuple(range(rank)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    if not all(isinstance(a, int) and -rank <= a < rank for a in axes):
+        raise lowering.error(axis_node, f"`{name}`'s `axis` is an axis of the array, a tuple of them or None")
+    counted = [shape[a % rank] for a in axes]
+    if not all(isinstance(n, int) for n in counted):
+        raise emit.error(f"`{name}` with `mean=` needs the lengths of the axes it reduces",
+                         'annotate them with sizes, e.g. x: "f64[3,4]"')
+    count = max(int(numpy.prod(counted)) - ddof, 0)
+    deviation = emit("subtract", x, emit.atom(array_like(lowering, node, builder, mean_entry[0])))
+    total = _reduce(lowering, node, builder, "sum", emit("multiply", deviation, deviation), rest, dict(keywords))
+    variance = emit("divide", total, count)
+    return variance if prim == "var" else emit("sqrt", variance)
 
 
 def method_item(lowering, node, builder, atom, positional, keywords):
