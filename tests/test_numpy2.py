@@ -71,6 +71,10 @@ ONE_ARRAY = [
     ('"f64[3,4]"', "np.full_like(x, x[0])"),
     ('"f64[3,4]"', "np.full_like(x, np.nan)"),
     ('"f64[3,4]"', "np.full_like(x, x[1, 2]) + x"),
+    ('"f64[3,4]"', "np.full((2, 3, 4), x) * 2.0"),
+    ('"f64[3,4]"', "np.full((3, 4), x[0], dtype=np.float32)"),
+    ('"i32[3,4]"', "np.full((2, 4), x[1], np.float64)"),
+    ('"f64[3,4]"', "np.full((3, 4), x[:, 1:2])"),
     ('"f64[2,3]"', "np.diagflat(x)"),
     ('"f64[3]"', "np.diagflat(x, k=1) * 2.0"),
     ('"f64[3]"', "np.diagflat(x, -2)"),
@@ -194,6 +198,7 @@ def test_two_arrays_and_the_c_target(tmp_path):
     ("np.vecdot(x > 0, x > 0)", "booleans"),
     ("np.var(x, axis=0, mean=np.mean(x, axis=0), where=x > 0)", "mean="),
     ("np.nanvar(x, mean=0.0)", "mean"),
+    ("np.full(4, x[:, 1:2])", "broadcast"),
 ])
 def test_what_numpy_raises_or_lifted_does_not_model_is_a_located_refusal(body, word):
     with pytest.raises(TranspileError) as info:

@@ -11,7 +11,7 @@ the C target come from the parts:
   `and` ("the count is not 0").
 * `np.trapezoid(y, x=None, dx=1.0, axis=-1)`: `(d * (y[1:] + y[:-1]) / 2.0).sum(axis)`, d = dx or `np.diff(x)`.
 * `np.full_like(a, fill_value, dtype=None, shape=None)`: `np.full` of a's shape and dtype (NumPy's unsafe cast of
-  the fill value); an array fill value broadcast, as `np.copyto` does.
+  the fill value); an array fill value broadcast, as `np.copyto` does, and so in `np.full(shape, fill_value)`.
 * `np.reshape(a, shape, order='F')` and `.reshape(..., order='F')`: `a.T.reshape(shape[::-1]).T`.
 * `np.diagflat(v, k=0)`: `np.diag(v.ravel(), k)`.
 * `np.delete(arr, obj, axis=None)` with `obj` an int or a list of ints known at build time: the kept runs
@@ -161,9 +161,41 @@ def full_like(lowering, node, builder, positional, keywords):
     fill = emit.atom(array_like(lowering, node, builder, positional[1]))
     if fill.type.shape == ():
         return emit("full", *dims, fill, dtype=dtype)
+    _check_fits(emit, fill, dims, "np.full_like")
     if fill.type.weak or fill.type.dtype != dtype:
         fill = emit("astype", fill, dtype=dtype)
     return emit("copy", emit("broadcast_to", fill, *dims))
+
+
+def _check_fits(emit: Emitter, fill, dims: list, name: str) -> None:
+    """An array fill value must broadcast to the new array's shape (NumPy's copyto raises ValueError otherwise)."""
+    sizes = [d.value if isinstance(d, Const) else None for d in dims]
+    shape = fill.type.shape
+    if shape is not None and (len(shape) > len(sizes) or any(
+            isinstance(n, int) and isinstance(m, int) and n not in (1, m) for n, m in zip(shape[::-1], sizes[::-1]))):
+        raise emit.error(f"{name}'s fill value of shape {shape} does not broadcast to the shape {tuple(sizes)} (NumPy "
+                         "raises ValueError)", "a scalar, or an array that broadcasts to the shape")
+
+
+def full(old):
+    """`np.full(shape, fill_value, dtype=None)` of an array fill value: NumPy's `copyto` into the new array, the fill
+    broadcast and cast (`np.broadcast_to(fill, shape).astype(dtype)`); a scalar fill is the `full` entry (`old`)."""
+    def handle(lowering, node, builder, positional, keywords):
+        if len(positional) != 2:
+            return old(lowering, node, builder, positional, keywords)
+        fill = lowering._atom(array_like(lowering, node, builder, positional[1]), node)
+        if fill.type.shape in ((), None):
+            return old(lowering, node, builder, positional, keywords)
+        arity(lowering, node, "np.full", positional, keywords, 2, 2, ("dtype",))
+        emit = Emitter(lowering, node, builder)
+        dtype_value = keywords.get("dtype")
+        dtype = read_dtype(lowering, *dtype_value) if dtype_value and _given(dtype_value[0]) else fill.type.dtype
+        dims = shape_args(lowering, positional[0], node)
+        _check_fits(emit, fill, dims, "np.full")
+        fill = fill if fill.type.dtype == dtype and not fill.type.weak else emit("astype", fill, dtype=dtype)
+        return emit("copy", emit("broadcast_to", fill, *dims))
+
+    return handle
 
 
 def reshape(lowering, node, builder, positional, keywords):
@@ -381,6 +413,7 @@ if hasattr(numpy, "trapz"):  # the old name, where the installed NumPy still has
 def extend_functions(functions: dict) -> None:
     """Add these functions to numpy_api's table, `dtype=` wrapping the existing cumsum handlers."""
     functions.update(FUNCTIONS)
+    functions["numpy.full"] = full(functions["numpy.full"])
     functions["numpy.cumsum"] = running("cumsum", "cumsum", old=functions["numpy.cumsum"])
     functions["numpy.nancumsum"] = running("nancumsum", "cumsum", nan_fill=0.0, old=functions["numpy.nancumsum"])
 
