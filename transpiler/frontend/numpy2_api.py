@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import numpy
 
+from ..builder import const
 from ..ir import Const
-from . import axis_functions as axes
+from . import axis_functions as axes, python_builtins
 from .array_literals import array, array_like
 from .call_args import Emitter, arg, arity, dtype as read_dtype, known_rank, ravel, shape_args, static, static_int
 
@@ -337,18 +338,21 @@ def moments_with_mean(lowering, node, builder, prim: str, name: str, x, rest, ke
     x = _as_array(lowering, node, builder, x)
     if x.type.dtype == "bool":
         raise emit.error(f"`{name}` of booleans with `mean=` is not supported in kernels", "cast to float first")
-    shape = x.type.shape
     axis_value, axis_node = arg(lowering, rest, keywords, 0, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
     rank = known_rank(emit, x)
     axes = tuple(range(rank)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
     if not all(isinstance(a, int) and -rank <= a < rank for a in axes):
         raise lowering.error(axis_node, f"`{name}`'s `axis` is an axis of the array, a tuple of them or None")
-    counted = [shape[a % rank] for a in axes]
-    if not all(isinstance(n, int) for n in counted):
-        raise emit.error(f"`{name}` with `mean=` needs the lengths of the axes it reduces",
-                         'annotate them with sizes, e.g. x: "f64[3,4]"')
-    count = max(int(numpy.prod(counted)) - ddof, 0)
+    count = None  # the number of elements reduced, less ddof, at least 0 (a build-time int where the sizes are)
+    for a in axes:
+        size = lowering._dim(x, a % rank, builder, node)
+        count = size if count is None else emit("multiply", count, size)
+    count = 1 if count is None else count
+    if isinstance(count, Const):
+        count = const(max(int(count.value) - ddof, 0))
+    elif ddof:  # Python's max of Python ints: a weak count, so a float32 variance stays float32, as NumPy's
+        count = python_builtins.largest(lowering, node, builder, [emit("subtract", count, ddof), const(0)], {})
     deviation = emit("subtract", x, emit.atom(array_like(lowering, node, builder, mean_entry[0])))
     total = _reduce(lowering, node, builder, "sum", emit("multiply", deviation, deviation), rest, dict(keywords))
     variance = emit("divide", total, count)
