@@ -82,6 +82,7 @@ ONE_ARRAY = [
     ('"f64[3,4]"', "np.indices((2, 3))[0] * x[:2, :3]"),
     ('"f64[3,4]"', "x[tuple(np.indices((3, 2), dtype=np.int32))]"),
     ('"f64[3,4]"', "x[:2, :3] * np.indices((2, 3), sparse=True)[1]"),
+    ('"f64[3,4]"', "x[:3, :1] * np.indices(dimensions=(3, 1), dtype=np.float32, sparse=False)"),
     ('"f64[3,3]"', "x[np.diag_indices_from(x)]"),
     ('"f64[3,3]"', "x[np.diag_indices(3)] * 2.0"),
     # mean= of var and std
@@ -122,7 +123,10 @@ def test_functions_are_numpys(note, body):
 @pytest.mark.parametrize("note, body", [('"f64[1,1]"', "x.item() * x"), ('"f64[1]"', "x.item()"),
                                         ('"f32[1]"', "x.item()"),
                                         ('"i32[1,1,1]"', "x.item()"), ('"f64[3,4]"', "x[1:2, 2:3].item() * x"),
-                                        ('"f32[3]"', "x * x[:1].item()")])
+                                        ('"f32[3]"', "x * x[:1].item()"), ('"f64[3,4]"', "x.item(5) * x"),
+                                        ('"f64[3,4]"', "x.item(-1)"), ('"f64[3,4]"', "x.item(2, 1)"),
+                                        ('"i32[3,4]"', "x.item((1, -1))"), ('"f64[]"', "np.asarray(x).item(())"),
+                                        ('"f32[3]"', "x.item(2) * x")])
 def test_item_of_one_element_is_a_python_number(note, body):
     """`.item()` is Python's float (or int), weak beside float32 arrays as Python numbers are."""
     all_forms_pass(kernel_module(f"x: {note}", body), ["x"], _sets(note))
@@ -188,6 +192,9 @@ def test_two_arrays_and_the_c_target(tmp_path):
     ("np.delete(x, 3, axis=0)", "out of range"),
     ("np.delete(x, x > 0)", "constant"),
     ("x.item()", "exactly one element"),
+    ("x.item(12)", "IndexError"),
+    ("x.item(1, 2, 3)", "NumPy raises"),
+    ("np.where(x > 0)", "np.nonzero"),
     ("np.diag_indices_from(x)", "one length"),
     ("np.var(x, ddof=1, correction=1)", "both"),
     ("x.var(correction=1)", "correction"),

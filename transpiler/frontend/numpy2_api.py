@@ -18,7 +18,9 @@ the C target come from the parts:
   concatenated (a copy, as NumPy's).
 * `np.indices(dimensions, dtype=int, sparse=False)`, `np.diag_indices(n, ndim=2)`, `np.diag_indices_from(arr)`:
   `np.arange`s, reshaped and broadcast.
-* `x.item()` of an array of one element: `float()`, `int()` or `bool()` of that element.
+* `x.item()` of an array of one element, `x.item(k)`, `x.item(i, j)`: `float()`, `int()` or `bool()` of the
+  element (positions known at build time). `np.where(c)` of one argument stays refused, located (np.nonzero's
+  size is the data's).
 * `mean=` of `np.var` and `np.std` (and the methods): NumPy's `_var` with the mean given (`moments_with_mean`).
 * `np.vecdot(x1, x2, axis=-1)`: the `vecdot` entry (primitives/numpy2.py), NumPy's own call.
 * `np.fill_diagonal(a, val, wrap=False)` is a statement: normalize/fill_diagonal.py.
@@ -287,6 +289,8 @@ def _deleted_positions(lowering, node, obj, length: int) -> set[int]:
 def indices(lowering, node, builder, positional, keywords):
     """`np.indices(dimensions, dtype=int, sparse=False)`: each axis's positions, as a grid or sparse."""
     keywords = dict(keywords)
+    if not positional and "dimensions" in keywords:
+        positional = [keywords.pop("dimensions")[0]]
     arity(lowering, node, "np.indices", positional, keywords, 1, 3, ("dtype", "sparse"))
     emit = Emitter(lowering, node, builder)
     dims = shape_args(lowering, positional[0], node) if not (isinstance(positional[0], tuple)
@@ -360,15 +364,36 @@ def moments_with_mean(lowering, node, builder, prim: str, name: str, x, rest, ke
 
 
 def method_item(lowering, node, builder, atom, positional, keywords):
-    """`x.item()` of an array of one element: that element as a Python float, int or bool."""
-    arity(lowering, node, ".item()", positional, keywords, 0, 0,
-          hint="x.item() of an array of one element; for another element write x[i]")
+    """`x.item()` of an array of one element, `x.item(k)` (a flat position), `x.item(i, j)` or `x.item((i, j))`
+    (positions known at build time): that element as a Python float, int or bool."""
+    arity(lowering, node, ".item()", positional, keywords, 0, 8,
+          hint="x.item(), x.item(k) or x.item(i, j), the positions known at build time")
     emit = Emitter(lowering, node, builder)
     shape = atom.type.shape
-    if shape is None or any(size != 1 for size in shape):
-        raise emit.error(f".item() of an array of shape {shape}: NumPy raises unless it has exactly one element",
-                         "x[i, j].item(), or float(x[i, j])")
-    element = atom if shape == () else emit("reshape", atom, *[])
+    positions = static(lowering, positional[0] if len(positional) == 1 else tuple(positional), node,
+                       "the positions of `.item()`")
+    positions = positions if isinstance(positions, tuple) else (positions,)
+    if shape is None or not all(isinstance(n, int) for n in shape):
+        raise emit.error(".item() needs the array's shape at build time", 'annotate it with sizes, e.g. x: "f64[3]"')
+    if not all(isinstance(p, int) and not isinstance(p, bool) for p in positions):
+        raise emit.error("the positions of `.item()` are integers", "x.item(k) or x.item(i, j)")
+    size = int(numpy.prod(shape))
+    if not positions:
+        if size != 1:
+            raise emit.error(f".item() of an array of shape {shape}: NumPy raises unless it has exactly one element",
+                             "x[i, j].item(), or float(x[i, j])")
+        index = (0,) * len(shape)
+    elif len(positions) == 1 and len(shape) != 1:  # a flat position
+        if not -size <= positions[0] < size:
+            raise emit.error(f".item({positions[0]}) of an array of {size} elements (NumPy raises IndexError)",
+                             "a position from -size to size - 1")
+        index = tuple(int(i) for i in numpy.unravel_index(positions[0] % size, shape))
+    elif len(positions) == len(shape) and all(-n <= p < n for p, n in zip(positions, shape)):
+        index = positions
+    else:
+        raise emit.error(f".item{positions} of an array of shape {shape} (NumPy raises)",
+                         "one flat position, or one position per axis, each in range")
+    element = emit("getitem", atom, index=index) if shape else atom
     prim = {"bool": "python_bool", "i32": "python_int", "i64": "python_int"}.get(atom.type.dtype, "python_float")
     return emit(prim, element)
 
@@ -396,6 +421,18 @@ def vecdot(lowering, node, builder, positional, keywords):
     return emit("vecdot", *operands)
 
 
+def where(old):
+    """`np.where(condition)` of one argument is `np.nonzero(condition)`: refused, located (its size is the data's)."""
+    def handle(lowering, node, builder, positional, keywords):
+        if len(positional) == 1 and not keywords:
+            raise lowering.error(node, "np.where(condition) of one argument is np.nonzero(condition), whose length "
+                                 "depends on the data: kernels have static shapes",
+                                 "np.where(condition, x, y) selects elementwise; a mask keeps its shape: x * mask")
+        return old(lowering, node, builder, positional, keywords)
+
+    return handle
+
+
 def fill_diagonal_value(lowering, node, builder, positional, keywords):
     """`np.fill_diagonal(...)` read as a value (it returns None): the statement is normalize/fill_diagonal.py's."""
     raise lowering.error(node, "np.fill_diagonal changes its array in place and returns None",
@@ -418,6 +455,7 @@ def extend_functions(functions: dict) -> None:
     """Add these functions to numpy_api's table, `dtype=` wrapping the existing cumsum handlers."""
     functions.update(FUNCTIONS)
     functions["numpy.full"] = full(functions["numpy.full"])
+    functions["numpy.where"] = where(functions["numpy.where"])
     functions["numpy.cumsum"] = running("cumsum", "cumsum", old=functions["numpy.cumsum"])
     functions["numpy.nancumsum"] = running("nancumsum", "cumsum", nan_fill=0.0, old=functions["numpy.nancumsum"])
 
