@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..ir import Const
 from .array_literals import array_like
 from .call_args import arity, dtype as _dtype, static, static_int
-from .numpy2_api import moments_with_mean
+from .numpy2_sums import moments_with_mean
 
 # NumPy's keywords of each function besides `axis=` and `keepdims=` (that kernels take: never `out=`)
 KEYWORDS = {
