@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from lifted.transpiler import transpile_source
+from numpy2_oracles import Numpy2Numpy
 from reduction_oracles import ReducerNumpy
 
 DIM_SIZES = {"n": 5, "d": 3, "k": 4, "m": 2, "h": 6}
@@ -105,7 +106,8 @@ def autograd_kernels(text: str) -> dict:
             return scipy_stub
         return builtins.__import__(name, globals, locals, fromlist, level)
 
-    reducer_numpy = ReducerNumpy(anp)  # where=, initial=, dtype=, np.nansum ...: see reduction_oracles
+    # where=, initial=, dtype=, np.nansum ...: see reduction_oracles; np.cumprod, np.trapezoid ...: numpy2_oracles
+    reducer_numpy = ReducerNumpy(Numpy2Numpy(anp))
     namespace = {"__builtins__": {**builtins.__dict__, "__import__": fake_import}, "__name__": "oracle"}
     exec(compile(text, "oracle", "exec", dont_inherit=True), namespace)
     return namespace

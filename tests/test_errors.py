@@ -124,8 +124,8 @@ CASES = {
         kernel_source("y = np.tanhh(x)\nreturn np.sum(y)"),
         6, 9, "np.tanhh", "`np.tanhh` is not supported in kernels", "did you mean `np.tanh`?"),
     "unsupported_keyword": (
-        kernel_source("return np.cumsum(x, dtype=np.float32)"),
-        6, 31, "np.float32", "`np.cumsum` does not support the argument `dtype=` in kernels",
+        kernel_source("return np.cumsum(x, out=x)"),
+        6, 29, "x", "`np.cumsum` does not support the argument `out=` in kernels",
         "supported: axis"),
     "builtin_max": (
         kernel_source("return max(x)"),

@@ -675,6 +675,33 @@ for _id, _type, _axis, _reverse, _at, _n, _stack, _zeros in _SCANS:
     case("linear_scan", f"linear_scan-{_id}", f"a: {_type}, b: {_type}", _recurrence,
          fixed={"a": _with_zeros(_shape, _zeros, _n + 1)}, vjp=True,
          ir=(lambda axis, reverse: lambda a, b: ops.linear_scan(a, b, axis=axis, reverse=reverse))(_axis, _reverse))
+# np.cumprod (primitives/numpy2.py): autograd has no VJP of cumprod, so the oracle spells each running product out;
+# zeros among the factors (one, two in a row, at the start) check that the rules never divide by an input
+def _running_products(n: int, at: Callable[[str, int], str], stack: int) -> str:
+    return f"np.stack([{', '.join(_product_of([at('x', j) for j in range(i + 1)]) for i in range(n))}], axis={stack})"
+
+
+for _id, _type, _body, _n, _at, _stack, _zeros in [
+        ("axis1", "f64[3,4]", "np.cumprod(x, axis=1)", 4, _COLUMN, 1, [(0, 1), (2, 0), (2, 1), (1, 3)]),
+        ("axis0", "f64[4,3]", "np.cumprod(x, axis=-2)", 4, lambda name, i: f"{name}[{i}]", 0, [(1, 0), (0, 2)]),
+        ("flattened", "f64[5]", "np.cumprod(x)", 5, _ENTRY, 0, [(2,)]),
+        ("method", "f64[5]", "x.cumprod()", 5, _ENTRY, 0, [(0,), (3,)])]:
+    _shape = _params(f"x: {_type}")[0].shape
+    case("cumprod", f"cumprod-{_id}", f"x: {_type}", _body, fixed={"x": _with_zeros(_shape, _zeros, _n + 7)},
+         oracle=_running_products(_n, _at, _stack), vjp=True, hessian=True)
+case("cumprod", "cumprod-nonzero", "x: f64[3,4]", "np.cumprod(x, axis=1)", domain={"x": "pos"},
+     oracle=_running_products(4, _COLUMN, 1), vjp=True)
+# np.vecdot (primitives/numpy2.py): NumPy's gufunc (BLAS's dot for floats); autograd has no VJP of it, so the oracle
+# is the sum of products
+for _id, _spec, _body, _oracle in [
+        ("vectors", "x: f64[4], y: f64[4]", "np.vecdot(x, y)", "np.sum(x * y)"),
+        ("rows", "x: f64[3,4], y: f64[3,4]", "np.vecdot(x, y)", "np.sum(x * y, axis=-1)"),
+        ("broadcast", "x: f64[2,1,4], y: f64[3,4]", "np.vecdot(x, y)", "np.sum(x * y, axis=-1)"),
+        ("one_vector", "x: f64[3,4], y: f64[4]", "np.vecdot(y, x)", "np.sum(x * y, axis=-1)"),
+        ("axis0", "x: f64[4,3], y: f64[4,1]", "np.vecdot(x, y, axis=0)", "np.sum(x * y, axis=0)"),
+        ("same", "x: f64[3,4]", "np.vecdot(x, x)", "np.sum(x * x, axis=-1)"),
+        ("self_axis0", "x: f64[4,3]", "np.vecdot(x, x * x[::-1], axis=0)", "np.sum(x * (x * x[::-1]), axis=0)")]:
+    case("vecdot", f"vecdot-{_id}", _spec, _body, oracle=_oracle, vjp=_id != "vectors", hessian=", y" not in _spec)
 case("unbroadcast", "unbroadcast-alone_unannotated", "x: ?[2,3,4], y: ?[4]", "np.sum(x, axis=(0, 1)) + 0.0 * y",
      ir=_ir_alone("unbroadcast"))
 

@@ -212,12 +212,22 @@ def tile(lowering, node, builder, positional, keywords):
 
 
 def meshgrid(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.meshgrid", positional, keywords, 1, 16, ("indexing",))
+    """`np.meshgrid(*xi, sparse=False, indexing='xy')`: each vector along its own axis, broadcast to the full grid,
+    or (`sparse=True`) left of length 1 along the others, as NumPy's `reshape`s; copies, as NumPy's default
+    `copy=True` gives (`copy=False`'s views, read-only or sharing the inputs' memory, are refused)."""
+    arity(lowering, node, "np.meshgrid", positional, keywords, 0, 16, ("indexing", "sparse", "copy"))
     emit = Emitter(lowering, node, builder)
     index_value, index_node = keywords.get("indexing", ("xy", node))
     indexing = static(lowering, index_value, index_node, "`indexing`")
     if indexing not in ("xy", "ij"):
         raise lowering.error(index_node, "`indexing` is 'xy' or 'ij'")
+    sparse, copy = (static(lowering, *keywords.get(key, (Const(default, None), node)), f"`{key}`")
+                    for key, default in (("sparse", False), ("copy", True)))
+    if not copy:
+        raise lowering.error(keywords["copy"][1], "np.meshgrid's copy=False is not supported in kernels (its grids "
+                             "are views, read-only or sharing the inputs' memory)", "leave out copy= (copies)")
+    if not positional:
+        return ()
     vectors = [_ravel(emit, emit.atom(v)) for v in positional]
     sizes = [emit.dims(v)[0] for v in vectors]
     order = list(range(len(vectors)))
@@ -228,7 +238,7 @@ def meshgrid(lowering, node, builder, positional, keywords):
     for i, vector in enumerate(vectors):
         axis = order.index(i)
         column = emit("reshape", vector, *[-1 if a == axis else 1 for a in range(len(vectors))])
-        grids.append(emit("copy", emit("broadcast_to", column, *shape)))  # NumPy returns writable copies
+        grids.append(emit("copy", column if sparse else emit("broadcast_to", column, *shape)))  # NumPy's copies
     return tuple(grids)
 
 

@@ -3,32 +3,37 @@ NaN-ignoring reductions (`np.nansum` ...) and `np.ptp`.
 
 A plain call (`np.sum(x, axis=0)`) keeps the plain entry (primitives/reductions.py: fused on the C target); one
 that names another keyword binds `masked_<name>` (primitives/masked_reductions.py), which renders NumPy's call with
-the same keywords, so the result is NumPy's to the bit. `dtype=`, `initial=` and `ddof=` are build-time constants,
-`where=` a boolean array (or a literal) that broadcasts against the input.
+the same keywords, so the result is NumPy's to the bit. `dtype=`, `initial=` and `ddof=` (or NumPy 2's
+`correction=`, its other name) are build-time constants, `where=` a boolean array (or a literal) that broadcasts
+against the input. np.var's and np.std's `mean=` is NumPy's `_var` written out (frontend/numpy2_api.py).
 """
 from __future__ import annotations
 
 from ..ir import Const
 from .array_literals import array_like
 from .call_args import arity, dtype as _dtype, static, static_int
+from .numpy2_sums import moments_with_mean
 
 # NumPy's keywords of each function besides `axis=` and `keepdims=` (that kernels take: never `out=`)
 KEYWORDS = {
     "sum": ("dtype", "initial", "where"), "prod": ("dtype", "initial", "where"), "max": ("initial", "where"),
-    "min": ("initial", "where"), "mean": ("dtype", "where"), "var": ("dtype", "ddof", "where"),
-    "std": ("dtype", "ddof", "where"), "all": ("where",), "any": ("where",),
+    "min": ("initial", "where"), "mean": ("dtype", "where"), "var": ("dtype", "ddof", "where", "mean"),
+    "std": ("dtype", "ddof", "where", "mean"), "all": ("where",), "any": ("where",),
     "nansum": ("dtype", "initial", "where"), "nanprod": ("dtype", "initial", "where"),
     "nanmax": ("initial", "where"), "nanmin": ("initial", "where"), "nanmean": ("dtype", "where"),
     "nanvar": ("dtype", "ddof", "where"), "nanstd": ("dtype", "ddof", "where"),
     "nanargmax": (), "nanargmin": (), "ptp": (),
 }
+# NumPy 2's `correction=` (the array API's name for `ddof=`): the functions take it, the methods raise TypeError
+_CORRECTED = ("var", "std", "nanvar", "nanstd")
 _NO_IDENTITY = ("max", "min", "nanmax", "nanmin")  # a mask leaves slices empty: NumPy needs `initial=` with it
 
 
 def reducer(prim: str, name: str):
     """`np.<name>(a, axis=None, ..., keepdims=False)` with NumPy's keywords."""
     def handle(lowering, node, builder, positional, keywords):
-        arity(lowering, node, name, positional, keywords, 1, 2, ("axis", "keepdims") + KEYWORDS[prim])
+        arity(lowering, node, name, positional, keywords, 1, 2,
+              ("axis", "keepdims") + KEYWORDS[prim] + (("correction",) if prim in _CORRECTED else ()))
         x = array_like(lowering, node, builder, positional[0])
         return reduce_with_keywords(lowering, node, builder, prim, name, x, positional[1:], keywords)
 
@@ -57,11 +62,24 @@ def reduce_with_keywords(lowering, node, builder, prim, name, x, rest, keywords)
 
     keywords = dict(keywords)
     extra = {}
+    if _given(keywords, "correction"):
+        if _given(keywords, "ddof") and static_int(lowering, *keywords["ddof"], "`ddof`"):
+            raise lowering.error(keywords["correction"][1], f"`{name}` with both `ddof=` and `correction=` (NumPy "
+                                 "raises ValueError)", "give one of them")
+        keywords["ddof"] = keywords.pop("correction")
+    keywords.pop("correction", None)
     if _given(keywords, "ddof"):
         ddof = static_int(lowering, *keywords["ddof"], "`ddof`")
         if ddof:
             extra["ddof"] = ddof
     keywords.pop("ddof", None)
+    mean = _given(keywords, "mean")
+    keywords.pop("mean", None)
+    if mean is not None:
+        if _given(keywords, "dtype") or _given(keywords, "where"):
+            raise lowering.error(mean[1], f"`{name}` with `mean=` and `dtype=` or `where=` is not supported in kernels",
+                                 "give the mean alone, or compute the deviations yourself")
+        return moments_with_mean(lowering, node, builder, prim, name, x, rest, keywords, extra.get("ddof", 0), mean)
     if _given(keywords, "dtype"):
         extra["dtype"] = _dtype(lowering, *keywords["dtype"])
     keywords.pop("dtype", None)

@@ -20,6 +20,7 @@ from .control import ControlFlow
 from .syntax import RESULT, RETURNED, can_exit, has_return, returned_keys
 from .flatten import TreeHelpers
 from .expressions import Expressions
+from .fill_diagonal import is_fill_diagonal, lower_fill_diagonal
 from .functions import Functions, assigned_locals
 from .index import Indexing
 from .inplace_writes import InPlaceWrites
@@ -275,6 +276,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
                 del env[node.value]
             return None
         if isinstance(small, cst.Expr):
+            if isinstance(small.value, cst.Call) and is_fill_diagonal(self, small.value, builder, env):
+                return lower_fill_diagonal(self, small.value, builder, env)  # an update in place of its array
             if isinstance(small.value, cst.Call) and _calls_for_effect(small.value):
                 self.expr(small.value, builder, env)  # `xs.append(v)`, `update(xs)`: changes a list or dict
                 return None

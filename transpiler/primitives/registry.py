@@ -120,5 +120,5 @@ def _load_families() -> None:
         _loaded = True
         from . import (arithmetic, assertions, bitwise, calls, creation, effects, elementwise,  # noqa: F401
                        indexing, integer_arithmetic, linalg, logic, masked_reductions, matrix_functions,
-                       more_elementwise, nan_reductions, python_numbers, reductions, scans, shape_ops, sorting,
+                       more_elementwise, nan_reductions, numpy2, python_numbers, reductions, scans, shape_ops, sorting,
                        special, structured, tape)

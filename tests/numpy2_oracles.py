@@ -1,0 +1,101 @@
+"""autograd's NumPy with oracles for functions whose VJP autograd lacks or gets wrong (frontend/numpy2_api.py's):
+`np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot` and `np.delete` have no VJP in autograd, and its
+`np.var`/`np.std` take `correction=` but differentiate as if it were 0 (and know no `mean=`).
+
+Each value is NumPy's own, and its derivative autograd's of a rewrite written here from NumPy's definitions,
+independently of Lifted's rules: running products as products taken one step at a time, the trapezoid rule and the
+dot product as sums of products, the kept elements gathered, the moments written out.
+"""
+from __future__ import annotations
+
+import numpy as onp
+from autograd.tracer import getval
+
+
+class Numpy2Numpy:
+    """`autograd.numpy`, but for the functions above."""
+
+    def __init__(self, anp):
+        self._anp = anp
+
+    def __getattr__(self, name: str):
+        if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std"):
+            return getattr(self, f"_{name}")
+        return getattr(self._anp, name)
+
+    def _exact(self, name, rewrite, *args, **kwargs):
+        """NumPy's value, with the rewrite's derivative."""
+        exact = getattr(onp, name)(*[getval(a) for a in args], **kwargs)
+        return (rewrite - getval(rewrite)) + exact  # (the traced value's `+` first: NumPy's would make objects)
+
+    def _running_product(self, x, axis):
+        np = self._anp
+        x = np.reshape(x, (-1,)) if axis is None else x
+        moved = np.moveaxis(x, 0 if axis is None else axis, 0)
+        steps, product = [], None
+        for i in range(onp.shape(getval(moved))[0]):
+            product = moved[i] if product is None else product * moved[i]
+            steps.append(product)
+        return np.moveaxis(np.stack(steps), 0, 0 if axis is None else axis)
+
+    def _cumprod(self, x, axis=None, dtype=None):
+        if dtype is not None or not onp.issubdtype(onp.asarray(getval(x)).dtype, onp.floating):
+            return onp.cumprod(getval(x), axis=axis, dtype=dtype)
+        return self._exact("cumprod", self._running_product(x, axis), x, axis=axis)
+
+    def _nancumprod(self, x, axis=None, dtype=None):
+        if dtype is not None or not onp.issubdtype(onp.asarray(getval(x)).dtype, onp.floating):
+            return onp.nancumprod(getval(x), axis=axis, dtype=dtype)
+        rewrite = self._running_product(self._anp.where(onp.isnan(getval(x)), 1.0, x), axis)
+        return self._exact("nancumprod", rewrite, x, axis=axis)
+
+    def _trapezoid(self, y, x=None, dx=1.0, axis=-1):
+        np = self._anp
+        rank = onp.ndim(getval(y))
+        ahead = [slice(None)] * rank
+        behind = [slice(None)] * rank
+        ahead[axis], behind[axis] = slice(1, None), slice(None, -1)
+        if x is None:
+            d = dx
+        elif onp.ndim(getval(x)) == 1:
+            d = x[1:] - x[:-1]
+            shape = [1] * rank
+            shape[axis] = -1
+            d = np.reshape(d, shape)
+        else:
+            d = x[tuple(ahead)] - x[tuple(behind)]
+        rewrite = np.sum(d * (y[tuple(ahead)] + y[tuple(behind)]) / 2.0, axis=axis)
+        return self._exact("trapezoid", rewrite, y, **({} if x is None else {"x": getval(x)}), dx=getval(dx),
+                           axis=axis)
+
+    def _vecdot(self, x1, x2, axis=-1):
+        np = self._anp
+        rewrite = np.sum(np.moveaxis(x1, axis, -1) * np.moveaxis(x2, axis, -1), axis=-1)
+        return self._exact("vecdot", rewrite, x1, x2, axis=axis)
+
+    def _delete(self, arr, obj, axis=None):
+        np = self._anp
+        arr = np.reshape(arr, (-1,)) if axis is None else arr
+        axis = 0 if axis is None else axis
+        length = onp.shape(getval(arr))[axis]
+        gone = {i % length for i in onp.atleast_1d(obj).tolist()}
+        kept = onp.array([i for i in range(length) if i not in gone], dtype=onp.int64)
+        return np.take(arr, kept, axis=axis)
+
+    def _var(self, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        return self._moment("var", x, axis, dtype, ddof, keepdims, kwargs)
+
+    def _std(self, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+        return self._moment("std", x, axis, dtype, ddof, keepdims, kwargs)
+
+    def _moment(self, name, x, axis, dtype, ddof, keepdims, kwargs):
+        np = self._anp
+        ddof = kwargs.pop("correction", ddof)
+        mean = kwargs.pop("mean", None)
+        if mean is None:
+            return getattr(np, name)(x, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, **kwargs)
+        axes = tuple(range(onp.ndim(getval(x)))) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+        count = max(int(onp.prod([onp.shape(getval(x))[a] for a in axes])) - ddof, 0)
+        spread = np.sum((x - mean) * (x - mean), axis=axis, keepdims=keepdims) / count
+        rewrite = spread if name == "var" else np.sqrt(spread)
+        return self._exact(name, rewrite, x, axis=axis, ddof=ddof, keepdims=keepdims, mean=getval(mean))

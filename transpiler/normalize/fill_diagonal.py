@@ -1,0 +1,88 @@
+"""`np.fill_diagonal(a, val, wrap=False)`: a statement that writes into `a`, lowered as the in-place update NumPy
+makes, `a.flat[:end:step] = val`, through the write machinery (inplace_writes.py): every name holding `a` (or a view
+of it) sees the update, reverse mode copies what its sweep reads, the C target writes where NumPy writes.
+
+With `a`'s shape known at build time, the flat positions NumPy writes are known too: (i, i) for i below the shorter
+side of a matrix (and, with `wrap=True`, NumPy's wrapped diagonals of a tall one), (i, ..., i) of an array whose axes
+share one length. They become index arrays, `a[rows, cols] = val`. A scalar `val` fills them all; an array `val` is
+read flat and repeated, as NumPy's flat assignment repeats it.
+"""
+from __future__ import annotations
+
+import libcst as cst
+import numpy as np
+
+from ..builder import const
+from ..frontend.array_literals import array
+from ..frontend.call_args import static
+from ..ir import Var
+from ..values import Module
+
+
+def is_fill_diagonal(lowering, call: cst.Call, builder, env) -> bool:
+    """Whether this call statement is `np.fill_diagonal(...)` (the function resolved as the kernel sees names)."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "fill_diagonal"
+            or isinstance(func, cst.Name) and func.value == "fill_diagonal"):
+        return False
+    value = lowering.expr(func, builder, env)
+    return isinstance(value, Module) and value.path == "numpy.fill_diagonal"
+
+
+def lower_fill_diagonal(lowering, call: cst.Call, builder, env) -> None:
+    """The update `np.fill_diagonal(a, val, wrap=False)` makes, as `a[index arrays] = val`."""
+    names = ("a", "val", "wrap")
+    given: dict = {}
+    for position, argument in enumerate(call.args):
+        key = argument.keyword.value if argument.keyword is not None else names[position] if position < 3 else None
+        if key not in names or key in given or argument.star:
+            raise lowering.error(argument, "np.fill_diagonal takes (a, val, wrap=False)", "np.fill_diagonal(a, 0.0)")
+        given[key] = argument.value
+    if "a" not in given or "val" not in given:
+        raise lowering.error(call, "np.fill_diagonal takes the array and the value", "np.fill_diagonal(a, 0.0)")
+    target = given["a"]
+    if not isinstance(target, cst.Name) or not isinstance(env.get(target.value), Var):
+        raise lowering.error(target, "np.fill_diagonal writes into an array held by a name here",
+                             "name the array first: m = ...; np.fill_diagonal(m, v)")
+    array_value = env[target.value]
+    shape = array_value.type.shape
+    value = lowering._atom(lowering.expr(given["val"], builder, env), given["val"])
+    wrap = static(lowering, lowering.expr(given["wrap"], builder, env), given["wrap"], "`wrap`") \
+        if "wrap" in given else False
+    if shape is None or len(shape) < 2 or not all(isinstance(n, int) for n in shape):
+        raise lowering.error(target, "np.fill_diagonal needs an array of rank 2 or more whose shape is known at build "
+                             "time (NumPy raises below rank 2)", 'annotate it with sizes, e.g. a: "f64[3,3]"')
+    if len(shape) > 2 and len(set(shape)) != 1:
+        raise lowering.error(target, f"np.fill_diagonal of an array of shape {shape}: NumPy needs every axis of one "
+                             "length above rank 2 (ValueError)", "give it a square or cubic array")
+    size = int(np.prod(shape))
+    if len(shape) == 2:
+        step, end = shape[1] + 1, None if wrap else shape[1] * shape[1]
+    else:
+        step, end = 1 + int(np.cumprod(shape[:-1]).sum()), None
+    positions = list(range(size))[:end:step]
+    if not positions:
+        return
+    if value.type.shape != ():
+        value = _repeated(lowering, call, builder, value, given["val"], len(positions))
+    items = [lowering._atom(array(lowering, call, builder, [tuple(int(i) for i in axis)], {}), call)
+             for axis in np.unravel_index(positions, shape)]
+    lowering.store_into(target.value, items, value, call, builder, env)
+
+
+def _repeated(lowering, call, builder, value, node, count: int):
+    """An array value read flat and repeated to `count` elements, as NumPy's `a.flat[...] = value` reads it."""
+    shape = value.type.shape
+    if shape is None or not all(isinstance(n, int) for n in shape):
+        raise lowering.error(node, "np.fill_diagonal of an array value needs its size at build time",
+                             'annotate it with sizes, e.g. v: "f64[3]"')
+    size = int(np.prod(shape))
+    if size == 0:
+        raise lowering.error(node, "np.fill_diagonal of an empty value is not supported in kernels",
+                             "give a value with elements")
+    flat = value if len(shape) == 1 else lowering._bind(builder, call, "reshape", [value, const(-1)])
+    if size == count:
+        return flat
+    repeat = lowering._atom(array(lowering, call, builder, [tuple(k % size for k in range(count))], {}), call)
+    args, index = lowering._index(flat, [repeat])
+    return lowering._bind(builder, call, "getitem", args, {"index": tuple(index)})
