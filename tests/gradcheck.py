@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from lifted.transpiler import transpile_source
-from numpy2_oracles import Numpy2Numpy
+from more_functions_oracles import MoreFunctionsNumpy
 from reduction_oracles import ReducerNumpy
 
 DIM_SIZES = {"n": 5, "d": 3, "k": 4, "m": 2, "h": 6}
@@ -106,8 +106,8 @@ def autograd_kernels(text: str) -> dict:
             return scipy_stub
         return builtins.__import__(name, globals, locals, fromlist, level)
 
-    # where=, initial=, dtype=, np.nansum ...: see reduction_oracles; np.cumprod, np.trapezoid ...: numpy2_oracles
-    reducer_numpy = ReducerNumpy(Numpy2Numpy(anp))
+    # where=, initial=, dtype=, np.nansum ...: see reduction_oracles; np.cumprod, np.trapezoid ...: more_functions_oracles
+    reducer_numpy = ReducerNumpy(MoreFunctionsNumpy(anp))
     namespace = {"__builtins__": {**builtins.__dict__, "__import__": fake_import}, "__name__": "oracle"}
     exec(compile(text, "oracle", "exec", dont_inherit=True), namespace)
     return namespace

@@ -675,7 +675,7 @@ for _id, _type, _axis, _reverse, _at, _n, _stack, _zeros in _SCANS:
     case("linear_scan", f"linear_scan-{_id}", f"a: {_type}, b: {_type}", _recurrence,
          fixed={"a": _with_zeros(_shape, _zeros, _n + 1)}, vjp=True,
          ir=(lambda axis, reverse: lambda a, b: ops.linear_scan(a, b, axis=axis, reverse=reverse))(_axis, _reverse))
-# np.cumprod (primitives/numpy2.py): autograd has no VJP of cumprod, so the oracle spells each running product out;
+# np.cumprod (primitives/cumprod_vecdot.py): autograd has no VJP of cumprod, so the oracle spells each running product out;
 # zeros among the factors (one, two in a row, at the start) check that the rules never divide by an input
 def _running_products(n: int, at: Callable[[str, int], str], stack: int) -> str:
     return f"np.stack([{', '.join(_product_of([at('x', j) for j in range(i + 1)]) for i in range(n))}], axis={stack})"
@@ -691,7 +691,7 @@ for _id, _type, _body, _n, _at, _stack, _zeros in [
          oracle=_running_products(_n, _at, _stack), vjp=True, hessian=True)
 case("cumprod", "cumprod-nonzero", "x: f64[3,4]", "np.cumprod(x, axis=1)", domain={"x": "pos"},
      oracle=_running_products(4, _COLUMN, 1), vjp=True)
-# np.vecdot (primitives/numpy2.py): NumPy's gufunc (BLAS's dot for floats); autograd has no VJP of it, so the oracle
+# np.vecdot (primitives/cumprod_vecdot.py): NumPy's gufunc (BLAS's dot for floats); autograd has no VJP of it, so the oracle
 # is the sum of products
 for _id, _spec, _body, _oracle in [
         ("vectors", "x: f64[4], y: f64[4]", "np.vecdot(x, y)", "np.sum(x * y)"),

@@ -105,8 +105,8 @@ class ProgramGenerator:
         # also what the hostile corpus wrote by hand (issue 11, tests/hostile_corpus.py): negative-step slices,
         # clip, abs, sign, prod, powers 0 and 3, reductions over negative axes with keepdims; off by default too
         self.edges = edges
-        # with `edges`, also the NumPy functions of frontend/numpy2_api.py (np.cumprod, np.trapezoid, np.vecdot,
-        # reshape's order='F', np.full_like, var/std's `correction=` and `mean=`; oracles: tests/numpy2_oracles.py);
+        # with `edges`, also the NumPy functions of frontend/composed_functions.py (np.cumprod, np.trapezoid, np.vecdot,
+        # reshape's order='F', np.full_like, var/std's `correction=` and `mean=`; oracles: tests/more_functions_oracles.py);
         # off by default, so that the edges programs of the seeds below keep theirs
         self.more_functions = more_functions
         # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
@@ -297,7 +297,7 @@ class ProgramGenerator:
             + (self.more_function(kind, scope, depth) if self.more_functions else ()))
 
     def more_function(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
-        """NumPy functions of frontend/numpy2_api.py (np.delete needs lengths known at build time: not here)."""
+        """NumPy functions of frontend/composed_functions.py (np.delete needs lengths known at build time: not here)."""
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
         return {
             "S": (f"np.trapezoid({e('N')}, dx=0.5)", f"np.vecdot({e('N')}, {e('N')})",
@@ -1128,18 +1128,18 @@ def test_more_functions_generator_covers_its_constructs():
         assert construct in corpus, construct
 
 
-def numpy2_seeds(count: int) -> list[int]:
-    """The first seeds whose program (edges=True, more_functions=True) writes one of frontend/numpy2_api.py's
+def more_functions_seeds(count: int) -> list[int]:
+    """The first seeds whose program (edges=True, more_functions=True) writes one of frontend/composed_functions.py's
     functions (seed 261 left out: autograd, the oracle, fails on its program with np.vecdot replaced by np.sum of
     the products too, an object-dtype cotangent inside autograd)."""
     return [seed for seed in range(400) if seed != 261 and any(
         construct in program_for_seed(seed, edges=True, more_functions=True)[0] for construct in NUMPY2)][:count]
 
 
-@pytest.mark.parametrize("seed", numpy2_seeds(12))
+@pytest.mark.parametrize("seed", more_functions_seeds(12))
 def test_random_kernels_with_more_functions(seed):
     """np.cumprod, np.trapezoid, np.vecdot, reshape's order='F', np.full_like and var/std's `correction=` and
-    `mean=` in the grammar: gradients against autograd (through tests/numpy2_oracles.py) and finite differences."""
+    `mean=` in the grammar: gradients against autograd (through tests/more_functions_oracles.py) and finite differences."""
     text, wrt, as_tuple = program_for_seed(seed, edges=True, more_functions=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import array_functions as arrays, axis_functions as axes, numpy2_api, reducer_keywords
+from . import array_functions as arrays, axis_functions as axes, composed_functions, reducer_keywords
 from .call_args import arg as _arg, arity as _arity, dtype, static
 from .contractions import matmul as _matmul
 from .numpy_api import _reduce, _reshape, _transpose
@@ -70,4 +70,4 @@ METHODS: dict[str, Callable] = {
     "argmin": axes.method_arg_extreme("argmin"), "all": _method_reduction("all"), "any": _method_reduction("any"),
 }
 METHODS.update(reducer_keywords.METHODS)  # .sum(where=..., initial=..., dtype=...) and the others' keywords
-numpy2_api.extend_methods(METHODS)  # .cumprod(), .item(), .reshape(order=), .cumsum(dtype=)
+composed_functions.extend_methods(METHODS)  # .cumprod(), .item(), .reshape(order=), .cumsum(dtype=)

@@ -14,7 +14,7 @@ from . import (array_functions as arrays, axis_functions as axes, contractions, 
 from . import bitwise_api
 from .array_literals import array, array_like, asarray
 from .partition import partition
-from . import jax_numpy_api, more_elementwise, numpy2_api
+from . import jax_numpy_api, more_elementwise, composed_functions
 from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -348,7 +348,7 @@ for _prim in ("copysign", "heaviside", "nextafter", "logical_xor", "float_power"
 FUNCTIONS.update(more_elementwise.FUNCTIONS)
 FUNCTIONS.update(reducer_keywords.FUNCTIONS)  # where=, initial=, dtype=; np.nansum ...; np.ptp
 FUNCTIONS.update(bitwise_api.FUNCTIONS)
-numpy2_api.extend_functions(FUNCTIONS)  # np.cumprod, np.trapezoid, ...; dtype= of np.cumsum
+composed_functions.extend_functions(FUNCTIONS)  # np.cumprod, np.trapezoid, ...; dtype= of np.cumsum
 
 for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1)):
     FUNCTIONS[f"numpy.{_name}"] = jax_numpy_api.dtype_by_position(FUNCTIONS[f"numpy.{_name}"], _position)

@@ -5,14 +5,14 @@ A plain call (`np.sum(x, axis=0)`) keeps the plain entry (primitives/reductions.
 that names another keyword binds `masked_<name>` (primitives/masked_reductions.py), which renders NumPy's call with
 the same keywords, so the result is NumPy's to the bit. `dtype=`, `initial=` and `ddof=` (or NumPy 2's
 `correction=`, its other name) are build-time constants, `where=` a boolean array (or a literal) that broadcasts
-against the input. np.var's and np.std's `mean=` is NumPy's `_var` written out (frontend/numpy2_api.py).
+against the input. np.var's and np.std's `mean=` is NumPy's `_var` written out (frontend/composed_functions.py).
 """
 from __future__ import annotations
 
 from ..ir import Const
 from .array_literals import array_like
 from .call_args import arity, dtype as _dtype, static, static_int
-from .numpy2_sums import moments_with_mean
+from .running_sums import moments_with_mean
 
 # NumPy's keywords of each function besides `axis=` and `keepdims=` (that kernels take: never `out=`)
 KEYWORDS = {

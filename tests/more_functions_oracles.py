@@ -1,4 +1,4 @@
-"""autograd's NumPy with oracles for functions whose VJP autograd lacks or gets wrong (frontend/numpy2_api.py's):
+"""autograd's NumPy with oracles for functions whose VJP autograd lacks or gets wrong (frontend/composed_functions.py's):
 `np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot` and `np.delete` have no VJP in autograd, and its
 `np.var`/`np.std` take `correction=` but differentiate as if it were 0 (and know no `mean=`).
 
@@ -12,7 +12,7 @@ import numpy as onp
 from autograd.tracer import getval
 
 
-class Numpy2Numpy:
+class MoreFunctionsNumpy:
     """`autograd.numpy`, but for the functions above."""
 
     def __init__(self, anp):

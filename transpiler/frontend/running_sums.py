@@ -1,8 +1,8 @@
 """Sums and products along axes that NumPy programs write and the kernel language refused, each as NumPy computes it
-(numpy/_core/fromnumeric.py, numpy/lib/_function_base_impl.py at 2.x; see numpy2_api.py for the rest):
+(numpy/_core/fromnumeric.py, numpy/lib/_function_base_impl.py at 2.x; see composed_functions.py for the rest):
 
 * `np.cumprod(a, axis=None, dtype=None)`, `.cumprod()`, `np.nancumprod` (NaN read as 1): the `cumprod` entry
-  (primitives/numpy2.py), whose rules stay exact where a factor is 0.
+  (primitives/cumprod_vecdot.py), whose rules stay exact where a factor is 0.
 * `dtype=` of `np.cumsum`, `np.nancumsum`, `np.cumprod`, `np.nancumprod` and the methods: NumPy casts the input to
   `dtype` (any cast: float to int truncates, a number to bool tests it against 0), then accumulates in `dtype`.
   Float and int64 accumulations are that; an int32 or bool one is the accumulation in int64 cast back at the end,

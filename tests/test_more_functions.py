@@ -1,5 +1,5 @@
-"""NumPy functions and keywords the kernel language refused (transpiler/frontend/numpy2_api.py, the `cumprod` entry
-in transpiler/primitives/numpy2.py): np.cumprod and np.nancumprod, `dtype=` of the running sums and products,
+"""NumPy functions and keywords the kernel language refused (transpiler/frontend/composed_functions.py, the `cumprod` entry
+in transpiler/primitives/cumprod_vecdot.py): np.cumprod and np.nancumprod, `dtype=` of the running sums and products,
 np.trapezoid, np.full_like, `order='F'` of reshape, np.diagflat, np.delete, np.indices, np.diag_indices(_from),
 `.item()`, np.meshgrid's `sparse=`, `correction=` and `mean=` of np.var and np.std, np.vecdot (an entry: NumPy's
 gufunc), and np.fill_diagonal (a statement: an update in place, normalize/fill_diagonal.py).

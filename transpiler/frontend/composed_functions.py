@@ -1,6 +1,6 @@
 """NumPy functions and keywords real programs write that the kernel language refused, each written as NumPy writes
 it (numpy/lib and numpy/_core at 2.x), so the NumPy backend gives NumPy's bits and the derivatives, batching and
-the C target come from the parts (running sums and products, np.trapezoid, `mean=`: numpy2_sums.py):
+the C target come from the parts (running sums and products, np.trapezoid, `mean=`: running_sums.py):
 
 * `np.full_like(a, fill_value, dtype=None, shape=None)`: `np.full` of a's shape and dtype (NumPy's unsafe cast of
   the fill value); an array fill value broadcast, as `np.copyto` does, and so in `np.full(shape, fill_value)`.
@@ -13,7 +13,7 @@ the C target come from the parts (running sums and products, np.trapezoid, `mean
 * `x.item()` of an array of one element, `x.item(k)`, `x.item(i, j)`: `float()`, `int()` or `bool()` of the
   element (positions known at build time). `np.where(c)` of one argument stays refused, located (np.nonzero's
   size is the data's).
-* `np.vecdot(x1, x2, axis=-1)`: the `vecdot` entry (primitives/numpy2.py), NumPy's own call.
+* `np.vecdot(x1, x2, axis=-1)`: the `vecdot` entry (primitives/cumprod_vecdot.py), NumPy's own call.
 * `np.fill_diagonal(a, val, wrap=False)` is a statement: normalize/fill_diagonal.py.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ..ir import Const
 from . import axis_functions as axes
 from .array_literals import array_like
 from .call_args import Emitter, arg, arity, dtype as read_dtype, known_rank, ravel, shape_args, static, static_int
-from .numpy2_sums import _as_array, _given, method_running, running, trapezoid
+from .running_sums import _as_array, _given, method_running, running, trapezoid
 
 
 def full_like(lowering, node, builder, positional, keywords):
