@@ -1271,7 +1271,7 @@ template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lif
 // GradBench gmm's responsibilities exp(beta - max) / sum underflow to subnormals for far components (2 % of them at
 // d = 64, k = 5, n = 1000), and so do the adjoints of Q (x - mu) they scale, the a of both adjoint products: with
 // the assists those products took 3 to 5 times their time (JAX runs with subnormals flushed to zero: other numbers).
-// So a's subnormal entries are read as zeros by the tiles (from a copy of a) and their terms, a[r, q] * b[q, :], are
+// So a's subnormal entries are read as zeros by the tiles (from a copy of a row block) and their terms, a[r, q] * b[q, :], are
 // summed afterwards at 2^lowest times their scale, where each entry is a normal number exactly (its mantissa's
 // integer converted: no assist), then added to the row's sums where they can change them: not where |terms| <=
 // |sum| * 2^-(mantissa + 2), below half the sum's unit in the last place, where the sum would round back to itself.
@@ -1312,8 +1312,8 @@ template <class T> static inline T lifted_tile_scaled(T x)
 }
 // products of at least this many panels scan a for subnormals, a row block at a time (with fewer columns the scan
 // costs more beside the product: 8 % of gmm's 1000 x 32 @ 32 x 32 and 32 x 1000 @ 1000 x 32 products, a third of its
-// 1000 x 10 @ 10 x 10 ones scanned before the tiles); a product that skips rows of b reads all of a for its
-// non-finite columns anyway, counting the subnormals, and its blocks scan where that count pays
+// 1000 x 10 @ 10 x 10 ones scanned before the tiles); one that skips rows of b reads all of a for its non-finite
+// columns anyway, counting the subnormals there, and its blocks scan where that count pays
 #define LIFTED_TILE_SCAN_PANELS 4
 // taken out where they are at least 1/128 of a's entries: fewer cost less in assists than the copy and the
 // terms (at d = 32, k = 5, 0.4 % of the adjoints: 0.27 ms for the five 32 x 1000 @ 1000 x 32 products as they were,
@@ -1562,15 +1562,31 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
         rows[2 * panel] = first; rows[2 * panel + 1] = last;
         skips |= first > 0 || last < k;
     }
-    // one pass over a tells its columns that are not finite (where rows of b would be skipped) and its subnormals,
-    // which each row block then reads as zeros where they pay (lifted_tile_block_of, c_tile_subnormals.cuh.j2)
+    // one pass over a tells its columns that are not finite, where rows of b would be skipped; in products of 4
+    // panels or more it also counts a's subnormals, which each row block then reads as zeros where they pay
+    // (lifted_tile_block_of, c_tile_subnormals.cuh.j2; narrower products keep the floating-point pass, x * 0, whose
+    // masked vectors cost less on short rows: gmm's objective at d = 20 and 32 took 4-7 % longer with the count)
     typedef typename lifted_tile_float<T>::U U;
-    U* bad = skips ? (U*)(rows + 2 * panels) : nullptr;  // nonzero where a's column is not finite
-    const bool scan = skips ? LIFTED_TILE_SUBNORMALS_PAY(lifted_tile_scan(a, bad), m, k) : panels >= LIFTED_TILE_SCAN_PANELS;
+    const bool wide = panels >= LIFTED_TILE_SCAN_PANELS;
+    U* nonfinite = (U*)(rows + 2 * panels);  // nonzero where a's column is not finite (the count's pass)
+    T* bad = (T*)(rows + 2 * panels);  // 0 where a's column is finite, NaN where it is not (x * 0 is NaN)
+    const bool scan = skips && wide ? LIFTED_TILE_SUBNORMALS_PAY(lifted_tile_scan(a, nonfinite), m, k) : wide;
+    if (skips && !wide) {
+        for (int64_t q = 0; q < k; ++q) bad[q] = 0;
+        for (int64_t i = 0; i < m; ++i) {
+            const T* row = a.p + i * a.s[0];
+            if (a.s[1] == 1) {
+                _Pragma("omp simd") for (int64_t q = 0; q < k; ++q) bad[q] += row[q] * (T)0;
+            } else {
+                for (int64_t q = 0; q < k; ++q) bad[q] += row[q * a.s[1]] * (T)0;
+            }
+        }
+    }
     if (skips) {  // rows of b may be skipped only where a's column is finite: the leading and trailing such columns
+        auto finite = [&](int64_t q) { return wide ? !nonfinite[q] : bad[q] == (T)0; };
         int64_t lead = 0, trail = k;
-        while (lead < k && !bad[lead]) ++lead;
-        while (trail > 0 && !bad[trail - 1]) --trail;
+        while (lead < k && finite(lead)) ++lead;
+        while (trail > 0 && finite(trail - 1)) --trail;
         for (int64_t panel = 0; panel < panels; ++panel) {
             int64_t& first = rows[2 * panel];
             int64_t& last = rows[2 * panel + 1];
