@@ -213,3 +213,90 @@ def test_row_blocks_shared_among_threads_give_the_same_bits(products):
     for one, two in zip(alone, shared):
         np.testing.assert_array_equal(one, two)
     np.testing.assert_allclose(alone[0], a @ b, rtol=1e-12, atol=1e-11)
+
+
+def _subnormal_rows(rng, n, k, rows, scattered, dtype):
+    """A normal a whose `rows` are subnormal throughout and with a `scattered` share of subnormal entries elsewhere
+    (gmm's adjoints: a responsibility underflowed, times a row of Q (x - mu)); the shift that made them."""
+    shift = 2.0 ** (-1040 if dtype == np.float64 else -140)
+    a = rng.normal(size=(n, k)).astype(dtype)
+    a[rows] *= dtype(shift)
+    a[rng.random((n, k)) < scattered] *= dtype(shift)
+    tiny = np.abs(a[a != 0]) < np.finfo(dtype).tiny
+    assert tiny.any() and np.isfinite(a).all()
+    return a, shift
+
+
+@pytest.mark.parametrize("n, k, m, shape", [(100, 40, 64, "dense"), (90, 33, 70, "dense"), (300, 24, 20, "lower"),
+                                            (1000, 64, 64, "lower"), (40, 1100, 64, "dense")])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "strided"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_subnormal_entries_of_a_taken_out_of_the_tiles(products, n, k, m, shape, layout, dtype):
+    """a with rows of subnormals and 3 % of its other entries subnormal (which the tiles read as zeros and add
+    afterwards, where they pay: 4 panels of columns or more, or b with skipped rows, whose pass over a counts them;
+    one of two passes over 1100 terms): NumPy's numbers to round-off, and the subnormal rows' results (subnormal
+    themselves) against the product of those rows scaled into the normal range, to round-off at their scale."""
+    rng = np.random.default_rng(n + k + m)
+    tiny_rows = rng.choice(n, size=max(1, n // 10), replace=False)
+    a, shift = _subnormal_rows(rng, n, k, tiny_rows, 0.03, dtype)
+    b = rng.normal(size=(k, m)).astype(dtype)
+    b = np.tril(b) if shape == "lower" else b
+    c = np.zeros((n, m), dtype=dtype)
+    function = products.f if dtype == np.float64 else products.f32
+    value, twice = function(*(_layout(x, layout) for x in (a, b, c)))
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    _check(products, *(_layout(x, layout) for x in (a, b, c)), rtol)
+    scaled = (a[tiny_rows].astype(np.float64) / shift) @ b  # (exact scaling: the rows into the normal range)
+    assert np.all(value[tiny_rows][np.abs(scaled) * shift > 2 * np.finfo(dtype).smallest_subnormal] != 0)
+    np.testing.assert_allclose(value[tiny_rows].astype(np.float64) / shift, scaled, rtol=rtol * 10,
+                               atol=rtol * np.sqrt(k) * np.abs(scaled).max() + (2.0 ** -1074 if dtype == np.float64
+                                                                               else 2.0 ** -149) / shift * k)
+    np.testing.assert_allclose(twice[tiny_rows].astype(np.float64) / shift, scaled @ b.T.astype(np.float64),
+                               rtol=rtol * 10, atol=rtol * k * np.abs(scaled @ b.T).max() + 2.0 ** -1074 / shift * k * m)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_a_subnormal_meeting_an_infinity_of_b_gives_numpys_infinity(products, bad):
+    """a subnormal times an infinity is an infinity (a zero times it would be NaN): where b is not finite the tiles
+    keep a's subnormals (and their assists), and the product is NumPy's."""
+    rng = np.random.default_rng(3)
+    a, _ = _subnormal_rows(rng, 100, 40, [4, 50], 0.05, np.float64)
+    b = rng.normal(size=(40, 64))
+    b[7, 9] = bad
+    value, _ = products.f(a, b, np.zeros((100, 64)))
+    expected = np.einsum("ik,kj->ij", a, b)
+    np.testing.assert_array_equal(np.isnan(value), np.isnan(expected))
+    np.testing.assert_array_equal(np.isinf(value), np.isinf(expected))
+    assert np.isnan(value[4, 9]) if np.isnan(bad) else np.isinf(value[4, 9])
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(value[finite], expected[finite], rtol=1e-12, atol=1e-10)
+
+
+GMM_WEIGHTED = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(q: "f64[k,d,d]", x: "f64[n,d]", mu: "f64[k,d]", lower: "f64[d,d]", w: "f64[n,k]") -> "f64[]":
+    qmat = q * lower
+    diff = x[:, None, :] - mu[None, :, :]
+    qdiff = np.einsum("kij,nkj->nki", qmat, diff)
+    return np.sum(w * np.sum(qdiff * qdiff, axis=2))
+
+
+g = grad(f, wrt=("q", "x", "mu"))
+'''
+
+
+def test_a_gmm_like_gradient_with_subnormal_weights(tmp_path):
+    """gmm's adjoints where responsibilities underflowed: weights of 1e-310 (subnormal) on a fifth of the (n, k)
+    pairs make those rows of Q (x - mu)'s adjoint subnormal, the a of both adjoint products (d = 64: 4 panels,
+    taken out of the tiles): against Python, the NumPy backend, finite differences and autograd."""
+    rng = np.random.default_rng(12)
+    k, n, d = 2, 120, 64
+    w = rng.uniform(0.5, 1.5, size=(n, k))
+    w[rng.random((n, k)) < 0.2] = 1e-310
+    args = [rng.normal(size=(k, d, d)) * 0.02, rng.normal(size=(n, d)) * 0.1, rng.normal(size=(k, d)) * 0.1,
+            np.tril(np.ones((d, d))), w]
+    check_c_against_python(GMM_WEIGHTED, args, tmp_path, "gmm_weighted", (0, 1, 2))

@@ -116,7 +116,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // lanes and more walk, whole vectors or not: rows of 9 to 20 (`a * e`, `t[:, None] * e`) took 0.51-0.59 and
 // 0.17-0.24 of the unravelling loop's time (Sapphire Rapids; rows of 8k alone walked before, GradBench gmm's
 // (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
-// loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c_row_walk)
+// loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c.row_walk)
 #define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
@@ -1679,8 +1679,9 @@ static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const 
         for (; j < columns; ++j) out[r * os0 + j] = row[j];
     }
 }
-// the packed panels of b, the thread's own (grown as needed, kept for the next product as BLAS keeps its buffers)
-template <class T> static T* lifted_tile_buffer(int64_t count)
+// the packed panels of b (`Which` 0), a's copy (1) and its subnormal terms' sums (2), the thread's own (grown as
+// needed, kept for the next product as BLAS keeps its buffers)
+template <class T, int Which = 0> static T* lifted_tile_buffer(int64_t count)
 {
     static thread_local T* buffer = nullptr;
     static thread_local int64_t capacity = 0;
@@ -1714,6 +1715,263 @@ template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lif
             lifted_tile_rows<T, 1>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns,
                                    add);
     }
+}
+// ---- subnormal entries of a tiled product's a (CPU target; included by c_tile_products.cuh.j2) -----------------
+// A multiply-add with a subnormal operand takes a microcode assist on Intel cores (about 130 cycles a vector on the
+// Sapphire Rapids, where a normal one takes half a cycle; an addition of one takes none), which AMD's cores do not.
+// GradBench gmm's responsibilities exp(beta - max) / sum underflow to subnormals for far components (2 % of them at
+// d = 64, k = 5, n = 1000), and so do the adjoints of Q (x - mu) they scale, the a of both adjoint products: with
+// the assists those products took 3 to 5 times their time (JAX runs with subnormals flushed to zero: other numbers).
+// So a's subnormal entries are read as zeros by the tiles (from a copy of a row block) and their terms, a[r, q] * b[q, :], are
+// summed afterwards at 2^lowest times their scale, where each entry is a normal number exactly (its mantissa's
+// integer converted: no assist), then added to the row's sums where they can change them: not where |terms| <=
+// |sum| * 2^-(mantissa + 2), below half the sum's unit in the last place, where the sum would round back to itself.
+// The result is the sum of every term in another grouping: round-off only, as the tiles' order already is. A
+// product whose a holds no subnormal runs as before (one pass over a tells), and so does one whose b holds an
+// infinity or NaN (a zero in the copy would meet it as NaN where the subnormal gives an infinity).
+template <class T> struct lifted_tile_float { static const bool floating = false; typedef unsigned char U;
+                                              static const int mantissa = 0, lowest = 0; };
+template <> struct lifted_tile_float<double> { static const bool floating = true; typedef uint64_t U;
+                                               static const int mantissa = 52, lowest = 1022; };
+template <> struct lifted_tile_float<float> { static const bool floating = true; typedef uint32_t U;
+                                              static const int mantissa = 23, lowest = 126; };
+// x's bits without the sign
+template <class T> static inline typename lifted_tile_float<T>::U lifted_tile_magnitude(T x)
+{
+    typedef typename lifted_tile_float<T>::U U;
+    U bits; memcpy(&bits, &x, sizeof bits);
+    return bits & (U)~((U)1 << (8 * sizeof(U) - 1));
+}
+// a nonzero of the smallest exponent, told by an integer test (a floating-point one may take the assist itself)
+template <class T> static inline bool lifted_tile_subnormal(T x)
+{
+    typedef typename lifted_tile_float<T>::U U;
+    return (U)(lifted_tile_magnitude(x) - 1) < (U)(((U)1 << lifted_tile_float<T>::mantissa) - 1);
+}
+// an infinity or NaN (every exponent bit set)
+template <class T> static inline bool lifted_tile_non_finite(T x)
+{
+    typedef typename lifted_tile_float<T>::U U;
+    const U exponent = (U)(((U)~(U)0 >> 1) & ~(U)(((U)1 << lifted_tile_float<T>::mantissa) - 1));
+    return lifted_tile_magnitude(x) >= exponent;
+}
+// a subnormal x times 2^lowest, exactly and with no assist: its mantissa's integer times 2^-mantissa
+template <class T> static inline T lifted_tile_scaled(T x)
+{
+    const T y = (T)(int64_t)lifted_tile_magnitude(x) * ((T)1 / (T)((int64_t)1 << lifted_tile_float<T>::mantissa));
+    return x < 0 ? -y : y;
+}
+// products of at least this many panels scan a for subnormals, a row block at a time (with fewer columns the scan
+// costs more beside the product: 8 % of gmm's 1000 x 32 @ 32 x 32 and 32 x 1000 @ 1000 x 32 products, a third of its
+// 1000 x 10 @ 10 x 10 ones scanned before the tiles); one that skips rows of b reads all of a for its non-finite
+// columns anyway, counting the subnormals there, and its blocks scan where that count pays
+#define LIFTED_TILE_SCAN_PANELS 4
+// taken out where they are at least 1/128 of a's entries: fewer cost less in assists than the copy and the
+// terms (at d = 32, k = 5, 0.4 % of the adjoints: 0.27 ms for the five 32 x 1000 @ 1000 x 32 products as they were,
+// 0.34 taken out)
+#define LIFTED_TILE_SUBNORMALS_PAY(count, m, k) (128 * (count) >= (m) * (k))
+// how many subnormals a holds, and (where `bad` is not null) which of its columns hold an infinity or NaN (bad[q]
+// nonzero): one pass, vectors of tests carried across the rows (an `omp simd` reduction set up and folded its
+// lanes per row, which cost more than a product of rows of 10 elements), integer tests only (x * 0 takes the assist)
+template <class T> static int64_t lifted_tile_scan(const lifted_view<T, 2>& a, typename lifted_tile_float<T>::U* bad)
+{
+    typedef lifted_tile_float<T> F;
+    typedef typename F::U U;
+    typedef U UV __attribute__((vector_size(LIFTED_TILE_BYTES)));
+    const int L = LIFTED_TILE_BYTES / (int)sizeof(U);
+    const int64_t m = a.d[0], k = a.d[1];
+    if (!F::floating) {
+        if (bad) memset(bad, 0, (size_t)k * sizeof(U));
+        return 0;
+    }
+    const U sign = (U)1 << (8 * sizeof(U) - 1), smallest = (U)(((U)1 << F::mantissa) - 1);
+    const U exponent = (U)(~sign & ~smallest);
+    const bool swap = a.s[0] < a.s[1];  // (along the smaller stride: a's columns are the lines)
+    const int64_t outer = swap ? k : m, inner = swap ? m : k, so = a.s[swap], si = a.s[!swap];
+    if (bad && !swap) memset(bad, 0, (size_t)k * sizeof(U));
+    UV counts = {};
+    int64_t count = 0;
+    for (int64_t i = 0; i < outer; ++i) {
+        const T* row = a.p + i * so;
+        UV line = {};  // (non-finite in a column of a)
+        U rest = 0;
+        int64_t j = 0;
+        if (si == 1 && sizeof(U) == sizeof(T)) {  // (a loop for each use of the non-finite test)
+            if (!bad)
+                for (; j + L <= inner; j += L) {
+                    UV bits; memcpy(&bits, row + j, sizeof bits);
+                    counts -= (UV)((bits & ~sign) - 1 < smallest);
+                }
+            else if (swap)
+                for (; j + L <= inner; j += L) {
+                    UV bits; memcpy(&bits, row + j, sizeof bits);
+                    bits = (bits & ~sign) - 1;
+                    counts -= (UV)(bits < smallest);
+                    line |= (UV)(bits >= exponent - 1);
+                }
+            else
+                for (; j + L <= inner; j += L) {
+                    UV bits, old; memcpy(&bits, row + j, sizeof bits); memcpy(&old, bad + j, sizeof old);
+                    bits = (bits & ~sign) - 1;
+                    counts -= (UV)(bits < smallest);
+                    old |= (UV)(bits >= exponent - 1);
+                    memcpy(bad + j, &old, sizeof old);
+                }
+        }
+        for (; j < inner; ++j) {
+            const T x = row[j * si];
+            count += lifted_tile_subnormal(x);
+            if (bad) {
+                if (swap) rest |= (U)lifted_tile_non_finite(x);
+                else bad[j] |= (U)lifted_tile_non_finite(x);
+            }
+        }
+        if (bad && swap) {
+            for (int l = 0; l < L; ++l) rest |= line[l];
+            bad[i] = rest;
+        }
+    }
+    for (int l = 0; l < L; ++l) count += (int64_t)counts[l];
+    return count;
+}
+// 1 where a's subnormals pay to be taken out (one pass over a counts them): `dense` is then a copy of a (in a's order) with zeros in their place
+// and `flags` says which of a's rows, then columns, hold one (m then k bytes); 0 where they do not pay or b (its
+// `count` packed elements) is not finite, and `dense` stays a; -1 where the copy's memory could not be had
+template <class T> static int lifted_tile_without_subnormals(const lifted_view<T, 2>& a, const T* packed, int64_t count,
+                                                             lifted_view<T, 2>& dense, const unsigned char** flags)
+{
+    dense = a;
+    const int64_t subnormals = lifted_tile_scan(a, (typename lifted_tile_float<T>::U*)nullptr);
+    if (!subnormals || !LIFTED_TILE_SUBNORMALS_PAY(subnormals, a.d[0], a.d[1])) return 0;
+    int bad = 0;
+    _Pragma("omp simd reduction(|:bad)") for (int64_t i = 0; i < count; ++i) bad |= lifted_tile_non_finite(packed[i]);
+    if (bad) return 0;
+    const int64_t m = a.d[0], k = a.d[1];
+    T* copy = lifted_tile_buffer<T, 1>(m * k + (m + k) / (int64_t)sizeof(T) + 1);
+    if (!copy) return -1;
+    unsigned char* rows = (unsigned char*)(copy + m * k);
+    unsigned char* columns = rows + m;
+    memset(rows, 0, (size_t)(m + k));
+    const bool by_columns = a.s[0] < a.s[1];
+    dense.p = copy; dense.s[0] = by_columns ? 1 : k; dense.s[1] = by_columns ? m : 1;
+    const int64_t outer = by_columns ? k : m, inner = by_columns ? m : k;
+    const int64_t so = by_columns ? a.s[1] : a.s[0], si = by_columns ? a.s[0] : a.s[1];
+    unsigned char* lines = by_columns ? columns : rows;  // (a's columns, or rows, one after the other)
+    unsigned char* crossing = by_columns ? rows : columns;
+    for (int64_t i = 0; i < outer; ++i) {
+        const T* from = a.p + i * so;
+        T* to = copy + i * inner;
+        int any = 0;
+        if (si == 1) {
+            _Pragma("omp simd reduction(|:any)") for (int64_t j = 0; j < inner; ++j) {
+                const bool tiny = lifted_tile_subnormal(from[j]);
+                to[j] = tiny ? (T)0 : from[j];
+                any |= tiny;
+            }
+        } else {
+            for (int64_t j = 0; j < inner; ++j) {
+                const bool tiny = lifted_tile_subnormal(from[j * si]);
+                to[j] = tiny ? (T)0 : from[j * si];
+                any |= tiny;
+            }
+        }
+        lines[i] = (unsigned char)any;
+        if (any)
+            for (int64_t j = 0; j < inner; ++j) crossing[j] |= (unsigned char)lifted_tile_subnormal(from[j * si]);
+    }
+    *flags = rows;
+    return 1;
+}
+// out[r, :] += a[r, q] * b[q, :] over a's subnormal entries (`flags` from lifted_tile_without_subnormals; b's packed
+// panels), in blocks of rows whose sums take LIFTED_TILE_BLOCK_BYTES; false where their memory could not be had
+template <class T> static bool lifted_tile_subnormal_terms(const lifted_view<T, 2>& a, const unsigned char* flags,
+                                                           const T* packed, int64_t panels, lifted_view<T, 2>& out)
+{
+    typedef lifted_tile_float<T> F;
+    const int64_t m = a.d[0], k = a.d[1], n = out.d[1], width = LIFTED_TILE_COLUMNS(T), padded = panels * width;
+    const unsigned char* tiny_rows = flags;
+    const unsigned char* tiny_columns = flags + m;
+    int64_t block = LIFTED_TILE_BLOCK_BYTES / (padded * (int64_t)sizeof(T));
+    block = block < 1 ? 1 : block > m ? m : block;
+    const int64_t lines = block > k ? block : k;
+    T* sums = lifted_tile_buffer<T, 2>(block * padded + lines * (int64_t)(sizeof(int64_t) / sizeof(T)));
+    if (!sums) return false;
+    int64_t* found = (int64_t*)(sums + block * padded);  // a line's subnormal entries
+    const T keep = (T)ldexp(1.0, F::lowest - F::mantissa - 2), unscale = (T)ldexp(1.0, -F::lowest);
+    const T largest = (T)ldexp(1.0, F::lowest + 1);  // (finite: an infinite sum of terms is added)
+    for (int64_t r0 = 0; r0 < m; r0 += block) {
+        const int64_t r1 = r0 + block < m ? r0 + block : m;
+        bool any = false;
+        for (int64_t r = r0; r < r1; ++r)
+            if (tiny_rows[r]) { any = true; memset(sums + (r - r0) * padded, 0, (size_t)padded * sizeof(T)); }
+        if (!any) continue;
+        auto add = [&](int64_t r, int64_t q) {  // the term a[r, q] * b[q, :] at 2^lowest times its scale
+            const T scaled = lifted_tile_scaled(a.p[r * a.s[0] + q * a.s[1]]);
+            T* to = sums + (r - r0) * padded;
+            for (int64_t panel = 0; panel < panels; ++panel) {
+                const T* from = packed + panel * width * k + q * width;
+                _Pragma("omp simd") for (int64_t j = 0; j < width; ++j) to[panel * width + j] += scaled * from[j];
+            }
+        };
+        // a's flagged lines in its memory order, each listing its subnormal entries without a branch (a test per
+        // entry mispredicted where a few are subnormal); every row's terms in the order of q either way
+        if (a.s[0] < a.s[1]) {
+            for (int64_t q = 0; q < k; ++q) {
+                if (!tiny_columns[q]) continue;
+                int64_t count = 0;
+                for (int64_t r = r0; r < r1; ++r) { found[count] = r; count += lifted_tile_subnormal(a.p[r * a.s[0] + q * a.s[1]]); }
+                for (int64_t i = 0; i < count; ++i) add(found[i], q);
+            }
+        } else {
+            for (int64_t r = r0; r < r1; ++r) {
+                if (!tiny_rows[r]) continue;
+                int64_t count = 0;
+                for (int64_t q = 0; q < k; ++q) { found[count] = q; count += lifted_tile_subnormal(a.p[r * a.s[0] + q * a.s[1]]); }
+                for (int64_t i = 0; i < count; ++i) add(r, found[i]);
+            }
+        }
+        for (int64_t r = r0; r < r1; ++r) {
+            if (!tiny_rows[r]) continue;
+            T* row = out.p + r * out.s[0];
+            const T* c = sums + (r - r0) * padded;
+            int changes = 0;  // (a row whose sums the terms cannot change computes no subnormal)
+            _Pragma("omp simd reduction(|:changes)") for (int64_t j = 0; j < n; ++j) {
+                const T limit = (row[j] < 0 ? -row[j] : row[j]) * keep;
+                changes |= !((c[j] < 0 ? -c[j] : c[j]) <= (limit < largest ? limit : largest));
+            }
+            if (!changes) continue;
+            _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) {
+                const T s = row[j], limit = (s < 0 ? -s : s) * keep;
+                row[j] = (c[j] < 0 ? -c[j] : c[j]) <= (limit < largest ? limit : largest) ? s : s + c[j] * unscale;
+            }
+        }
+    }
+    return true;
+}
+// rows r0 to r0 + block of out (lifted_tile_block), where `scan` with a's subnormals in those rows taken out where
+// they pay: the block is scanned just before the tiles read it, so the scan's reads bring in what they read next (a
+// scan of all of a before the tiles, reading it from memory, took 8 % of gmm's 64 x 1000 @ 1000 x 64 products);
+// false where the memory for that could not be had
+template <class T> static bool lifted_tile_block_of(const lifted_view<T, 2>& a, lifted_view<T, 2>& out, const T* packed,
+                                                    const int64_t* rows, int64_t panels, int64_t r0, int64_t block,
+                                                    bool add, bool scan)
+{
+    if (scan) {
+        const int64_t r1 = r0 + block < a.d[0] ? r0 + block : a.d[0];
+        lifted_view<T, 2> part = a, dense, into = out;
+        part.p = a.p + r0 * a.s[0]; part.d[0] = r1 - r0;
+        into.p = out.p + r0 * out.s[0]; into.d[0] = r1 - r0;
+        const unsigned char* flags = nullptr;
+        const int taken = lifted_tile_without_subnormals(part, packed, panels * LIFTED_TILE_COLUMNS(T) * a.d[1], dense,
+                                                         &flags);
+        if (taken < 0) return false;
+        if (taken) {
+            lifted_tile_block(dense, into, packed, rows, panels, 0, r1 - r0, add);
+            return lifted_tile_subnormal_terms(part, flags, packed, panels, into);
+        }
+    }
+    lifted_tile_block(a, out, packed, rows, panels, r0, block, add);
+    return true;
 }
 // every element of a packed row zero (NaN is not)
 template <class T> static inline bool lifted_tile_zero_row(const T* row, int64_t width)
@@ -1755,8 +2013,16 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
         rows[2 * panel] = first; rows[2 * panel + 1] = last;
         skips |= first > 0 || last < k;
     }
-    if (skips) {  // rows of b may be skipped only where a's column is finite: the leading and trailing such columns
-        T* bad = (T*)(rows + 2 * panels);  // 0 where a's column is finite, NaN where it is not (x * 0 is NaN)
+    // one pass over a tells its columns that are not finite, where rows of b would be skipped; in products of 4
+    // panels or more it also counts a's subnormals, which each row block then reads as zeros where they pay
+    // (lifted_tile_block_of, c_tile_subnormals.cuh.j2; narrower products keep the floating-point pass, x * 0, whose
+    // masked vectors cost less on short rows: gmm's objective at d = 20 and 32 took 4-7 % longer with the count)
+    typedef typename lifted_tile_float<T>::U U;
+    const bool wide = panels >= LIFTED_TILE_SCAN_PANELS;
+    U* nonfinite = (U*)(rows + 2 * panels);  // nonzero where a's column is not finite (the count's pass)
+    T* bad = (T*)(rows + 2 * panels);  // 0 where a's column is finite, NaN where it is not (x * 0 is NaN)
+    const bool scan = skips && wide ? LIFTED_TILE_SUBNORMALS_PAY(lifted_tile_scan(a, nonfinite), m, k) : wide;
+    if (skips && !wide) {
         for (int64_t q = 0; q < k; ++q) bad[q] = 0;
         for (int64_t i = 0; i < m; ++i) {
             const T* row = a.p + i * a.s[0];
@@ -1766,9 +2032,12 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
                 for (int64_t q = 0; q < k; ++q) bad[q] += row[q * a.s[1]] * (T)0;
             }
         }
+    }
+    if (skips) {  // rows of b may be skipped only where a's column is finite: the leading and trailing such columns
+        auto finite = [&](int64_t q) { return wide ? !nonfinite[q] : bad[q] == (T)0; };
         int64_t lead = 0, trail = k;
-        while (lead < k && bad[lead] == (T)0) ++lead;
-        while (trail > 0 && bad[trail - 1] == (T)0) --trail;
+        while (lead < k && finite(lead)) ++lead;
+        while (trail > 0 && finite(trail - 1)) --trail;
         for (int64_t panel = 0; panel < panels; ++panel) {
             int64_t& first = rows[2 * panel];
             int64_t& last = rows[2 * panel + 1];
@@ -1782,13 +2051,14 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
     if (threads > 1 && block > (m + threads - 1) / threads) block = (m + threads - 1) / threads;
     block = block < LIFTED_TILE_ROWS ? LIFTED_TILE_ROWS : block - block % LIFTED_TILE_ROWS;
     const int64_t blocks = (m + block - 1) / block;
+    int done = 1;
     if (threads > 1) {
-        _Pragma("omp parallel for schedule(static)")
-        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block, add);
+        _Pragma("omp parallel for schedule(static) reduction(&:done)")
+        for (int64_t i = 0; i < blocks; ++i) done &= lifted_tile_block_of(a, out, packed, rows, panels, i * block, block, add, scan);
     } else {
-        for (int64_t i = 0; i < blocks; ++i) lifted_tile_block(a, out, packed, rows, panels, i * block, block, add);
+        for (int64_t i = 0; i < blocks; ++i) done &= lifted_tile_block_of(a, out, packed, rows, panels, i * block, block, add, scan);
     }
-    return true;
+    return done != 0;
 }
 // out = a @ b in passes of lifted_tile_depth terms (see above)
 template <class T> static bool lifted_tile_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,

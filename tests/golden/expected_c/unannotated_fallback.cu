@@ -116,7 +116,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // lanes and more walk, whole vectors or not: rows of 9 to 20 (`a * e`, `t[:, None] * e`) took 0.51-0.59 and
 // 0.17-0.24 of the unravelling loop's time (Sapphire Rapids; rows of 8k alone walked before, GradBench gmm's
 // (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
-// loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c_row_walk)
+// loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c.row_walk)
 #define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
 #define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
