@@ -1,0 +1,76 @@
+"""Issue #11, hostile inputs (second round): the minimal programs of what hand-written hostile kernels found.
+
+Each is checked against Python itself (the reference is the un-transpiled source): the NumPy backend, the
+transforms, and the C CPU target where it matters; a located refusal (file:line:col and a hint) is allowed where
+the tests say so, a different number never.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck import load_source
+from lifted.transpiler import TranspileError
+
+HEAD = "import numpy as np\nfrom lifted import grad, jvp, kernel, vmap\n\n\n"
+
+
+def _python(source: str):
+    namespace: dict = {}
+    exec(compile(HEAD + source, "python_reference", "exec", dont_inherit=True), namespace)
+    return namespace["f"]
+
+
+# -- vmap: a mask written twice is one mask -------------------------------------------------------------------
+MASKED = '''@kernel
+def f(x: "f64[2,3]", y: "f64[3]"):
+    b = np.zeros((3, 2))
+    b[:, 0][y > 0] += np.sin(x[0][y > 0]) * x[1][y > 0]
+    return b, np.sum(b[:, 0][y > 0] * 2.0)
+'''
+
+
+@pytest.mark.parametrize("in_axes", ["(None, 0)", "(0, 0)"])
+def test_a_mask_written_twice_is_the_same_mask_under_vmap(in_axes):
+    """`b[:, 0][y > 0] = 2 * x[0][y > 0]` with `y` batched: the two `y > 0` are two computations of one mask (the
+    same operation on the same operands), so the selection written is the selection read (vmap refused it)."""
+    module = load_source(HEAD + MASKED + f"\n\nfv = vmap(f, in_axes={in_axes})\n", "masked.py")
+    rng = np.random.default_rng(3)
+    xs, ys = rng.normal(size=(4, 2, 3)), rng.normal(size=(4, 3))
+    x_batched = in_axes.startswith("(0")
+    got = module.fv(xs if x_batched else xs[0], ys)
+    looped = [_python(MASKED)(xs[k] if x_batched else xs[0], ys[k].copy()) for k in range(4)]
+    for part, expected in zip(got, zip(*looped)):
+        np.testing.assert_allclose(part, np.stack(expected), rtol=1e-12)
+
+
+@pytest.mark.parametrize("second", ["y > 1", "0 < y"])
+def test_masks_that_are_not_one_computation_stay_refused_under_vmap(second):
+    source = ('@kernel\ndef f(x: "f64[2,3]", y: "f64[3]"):\n    b = np.zeros((3, 2))\n'
+              f'    b[:, 0][y > 0] = 2 * x[0][{second}]\n    return b\n\n\nfv = vmap(f, in_axes=(0, 0))\n')
+    with pytest.raises(TranspileError, match="selects a different number of elements"):
+        load_source(HEAD + source, "masked.py")
+
+
+def test_a_mask_of_an_array_updated_between_its_two_readings_is_another_mask():
+    source = ('@kernel\ndef f(x: "f64[2,3]", y: "f64[3]"):\n    b = np.zeros((3, 2))\n    m = y > 0\n'
+              '    y[0] = -y[0]\n    b[:, 0][m] = 2 * x[0][y > 0]\n    return b\n\n\nfv = vmap(f, in_axes=(0, 0))\n')
+    with pytest.raises(TranspileError, match="selects a different number of elements"):
+        load_source(HEAD + source, "masked.py")
+
+
+# -- an axis out of range: NumPy's AxisError, refused where it is written, with a hint ------------------------
+@pytest.mark.parametrize("call", ["np.sum(x, axis=2)", "np.max(x, axis=-3)", "np.cumsum(x, axis=5)",
+                                  "np.concatenate([x, x], axis=2)", "np.flip(x, axis=3)", "np.mean(x[0, 0], axis=0)",
+                                  "np.swapaxes(x, 0, 2)", "x.transpose(1, 2)", "np.transpose(x, (0, 2))",
+                                  "np.diff(x, axis=2)", "np.gradient(x, axis=2)", "np.cross(x, x, axisa=4)",
+                                  "np.roll(x, 1, axis=3)", "np.repeat(x, 2, axis=3)", "np.expand_dims(x, 4)",
+                                  "np.tensordot(x, x, axes=([3], [0]))", "np.moveaxis(x, 0, 4)"])
+def test_an_axis_out_of_range_is_refused_with_a_hint(call):
+    source = f'@kernel\ndef f(x: "f64[2,3]"):\n    return {call}\n'
+    with pytest.raises(Exception) as python_error:  # (Python's own: AxisError, a ValueError and IndexError)
+        _python(source)(np.ones((2, 3)))
+    assert isinstance(python_error.value, (ValueError, IndexError))
+    with pytest.raises(TranspileError) as caught:
+        load_source(HEAD + source, "axes.py")
+    assert (caught.value.loc.line, caught.value.loc.col) == (7, 12) and caught.value.hint, caught.value
