@@ -69,6 +69,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._own_params: set[int] = set()  # the kernel's parameters: copied before an in-place update
         self._param_leaves: dict[int, Var] = {}  # the kernel's own IR parameters, by id
         self._updated_params: dict[int, SourceLoc] = {}  # parameter -> where it is first updated (copied)
+        self._zero_d_checked: dict[int, tuple] = {}  # rank-0 parameter -> (it, the update): a 0-d array refused
+        self._zero_d_watch: dict[str, list] = {}  # names holding an updated rank-0 parameter (normalize/zero_d.py)
         self._calls: list = []  # inlined calls being lowered, innermost last (normalize_functions.CallRecord)
         self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
@@ -260,6 +262,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             operand = self._atom(self.expr(small.value, builder, env), small.value)
             result = self._in_place_dtype(small, current, self._bind(builder, small, prim, [current, operand]),
                                           builder)
+            if isinstance(current, Var):
+                self.keep_zero_d(current, result)
             self._bind_name(small.target.value, result, builder, env)
             return None
         if isinstance(small, cst.Pass):

@@ -40,6 +40,10 @@ class _Line:
     used: list[str]
 
 
+# the entry checks of the caller's arguments (normalize/argument_sharing.py): a 0-d array is still one there
+_ENTRY_CHECKS = ("_check_unshared(", "_check_scalar_argument(")
+
+
 def render_function(fn: Function, source_file: str, delete_dead: bool = True,
                     check_args: bool = True, typed_scalars: tuple[Var, ...] = (),
                     numpy_scalars: bool = False) -> RenderedFunction:
@@ -75,6 +79,7 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         renderer.helpers.add("python_numbers")
     if numpy_scalars and fn.in_tree is None:
         at = ("check_args" in renderer.helpers) + bool(typed_scalars)
+        at = max([at] + [k + 1 for k, line in enumerate(lines) if line.lstrip().startswith(_ENTRY_CHECKS)])
         for p in reversed([p for p in fn.params if p.type.shape == () and p.type.dtype == "f64"
                            and p not in typed_scalars]):
             lines.insert(at, cg.source(assign(p.name, cg.call("np.float64", cg.name(p.name)))).rstrip("\n"))
