@@ -119,6 +119,17 @@ CASES = {
                                '    b = stop_gradient(a)\n    a += 1.0\n    return b + x\n', [X3], False),
     "conditional_expression_zeros": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.zeros(()) if x[0] > 0 else np.ones(())\n'
                                      '    b = a\n    a += 1.0\n    return b + x\n', [X3 + 1.0], False),
+    "zeros_float32_plus_float64": ('@kernel\ndef f(x: "f64[3]"):\n    u = np.zeros((), np.float32)\n    u += x[2] + 1e-9\n'
+                                   '    return u\n', [X3], True),
+    "zeros_float32_loop": ('@kernel\ndef f(x: "f64[3]"):\n    u = np.zeros((), np.float32)\n    for i in range(3):\n'
+                           '        u += x[i] * 0.1\n    return u\n', [X3], True),
+    "zeros_int32_wraps": ('@kernel\ndef f(x: "f64[3]"):\n    u = np.full((), 2**30, np.int32)\n    u += 2**30\n    u += 2**30\n'
+                          '    return u + x\n', [X3], True),
+    "zeros_int_plus_float": ('@kernel\ndef f(x: "f64[3]"):\n    u = np.zeros((), np.int64)\n    u += x[1]\n    return u\n',
+                             [X3], False),
+    "maybe_zeros_float32_plus_float64": ('@kernel\ndef f(x: "f64[3]", s: "f32[]"):\n'
+                                         '    u = np.zeros((), np.float32) if x[0] > 0 else s * 1.0\n    u += x[2]\n'
+                                         '    return u\n', [X3 + 1.0, np.float32(2.0)], False),
     "zero_d_item_assignment": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.zeros(())\n    a[...] = 1.0\n    return a + x\n',
                                [X3], False),
 }

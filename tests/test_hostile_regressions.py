@@ -74,3 +74,67 @@ def test_an_axis_out_of_range_is_refused_with_a_hint(call):
     with pytest.raises(TranspileError) as caught:
         load_source(HEAD + source, "axes.py")
     assert (caught.value.loc.line, caught.value.loc.col) == (7, 12) and caught.value.hint, caught.value
+
+
+# -- arguments Python would treat otherwise: read-only where the kernel writes, another float width -------------
+UPDATES = '''@kernel
+def f(x: "f64[n]", y: "f32[n]"):
+    if np.sum(y) > 100.0:
+        x[0] = 2.0
+    x[1:] *= 0.5
+    return np.sum(x * y)
+
+
+g = grad(f)
+fj = jvp(f)
+fv = vmap(f)
+'''
+
+
+def _updates(backend: str, tmp_path):
+    if backend == "numpy":
+        return load_source(HEAD + UPDATES, "updates.py")
+    from test_c_backend import c_module
+
+    return c_module(HEAD + UPDATES, tmp_path, "updates")[0]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "c"])
+def test_a_read_only_argument_the_kernel_assigns_into_is_refused_as_python_refuses_it(backend, tmp_path):
+    """Python's `x[1:] *= 0.5` writes into the caller's array: ValueError where it is read-only. The generated code
+    works on a copy, and returned a number; now every form refuses at entry, naming the first update."""
+    module = _updates(backend, tmp_path)
+    x, y = np.array([1.0, 2.0, 3.0]), np.ones(3, np.float32)
+    read_only = x.copy()
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        _python(UPDATES.split("\n\n\n")[0])(read_only, y)
+    calls = {"f": lambda: module.f(read_only, y), "g": lambda: module.g(read_only, y),
+             "fj": lambda: module.fj(read_only, y, np.ones(3)),
+             "fv": lambda: module.fv(np.broadcast_to(read_only, (2, 3)), np.stack([y, y]))}
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=r"argument `x` is read-only, and the kernel assigns into it at "
+                                             r"updates\.py:8:9"):
+            call()
+    assert module.f(x, y) == _python(UPDATES.split("\n\n\n")[0])(x.copy(), y)  # writeable: Python's number
+    y_read_only = y.copy()
+    y_read_only.flags.writeable = False
+    assert module.f(x, y_read_only) == module.f(x, y)  # only read: accepted
+
+
+@pytest.mark.parametrize("backend", ["numpy", "c"])
+def test_a_float_array_of_another_width_than_its_annotation_is_refused(backend, tmp_path):
+    """float32 for "f64[n]": Python computes in float32, the generated code in float64 (the C target converted it,
+    vmap's batch was float64); float64 for "f32[n]" likewise. Refused at entry (TypeError, the fix named);
+    integer arrays for float annotations stay accepted (NumPy's promotion makes them floats on first use)."""
+    module = _updates(backend, tmp_path)
+    x, y = np.array([1.0, 2.0, 3.0]), np.ones(3, np.float32)
+    for args, name, wanted in (((x.astype(np.float32), y), "x", "float64"), ((x, y.astype(np.float64)), "y", "float32"),
+                               ((x.astype(np.float16), y), "x", "float64"), ((x, np.float32(1.0) * y), "", "")):
+        if not name:
+            assert module.f(*args) == 3.5
+            continue
+        for call in (lambda: module.f(*args), lambda: module.g(*args)):
+            with pytest.raises(TypeError, match=rf"argument `{name}` has dtype float\d+, .* pass {name}\.astype\(np\."
+                                                rf"{wanted}\)"):
+                call()

@@ -184,8 +184,12 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             raise self.error(node, f"this in-place update makes a {show_shape(after.shape)} array, larger than the "
                              f"{show_shape(before.shape)} array it writes into (NumPy raises ValueError: "
                              "non-broadcastable output operand)", "write `a = a <op> v` for a new array")
-        if not before.rank or after.dtype == before.dtype:
-            return result
+        if after.dtype == before.dtype or not before.rank and self.zero_d_kind(current) != "array":
+            return result  # (a rank-0 value that is not surely a 0-d array is rebound: zero_d.py)
+        if not before.rank and self.zero_d_maybe(current):
+            raise self.error(node, f"this in-place update computes {after.dtype} on a value that is a 0-d {before.dtype} "
+                             "array on some paths (NumPy casts into it) and a NumPy scalar on others (rebound, "
+                             "promoted)", "write `a = a <op> v` for a new value, or give `v` the value's dtype")
         if kinds[after.dtype] != kinds[before.dtype]:
             raise self.error(node, f"this in-place update of a {before.dtype} array computes {after.dtype}, which "
                              "NumPy cannot cast back into it (UFuncTypeError)",

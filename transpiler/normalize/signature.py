@@ -10,7 +10,7 @@ from ..errors import SourceLoc, TranspileError
 from ..frontend.checks import check_reachable, check_reserved_names, check_signature
 from ..ir import Const, Function, Var
 from ..trees import build, is_tree_annotation, leaf_name, leaf_paths, number_leaves, parse_tree
-from .argument_sharing import scalar_argument_checks, unshared_checks
+from .argument_sharing import scalar_argument_checks, unshared_checks, writeable_checks
 from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Value, describe
 
 
@@ -78,6 +78,7 @@ class Signatures:
         trees = any(t[0] != "leaf" for _, t in in_tree) or out_tree is not None
         body = builder.prologue + builder.eqns
         checks = unshared_checks(name, params, self._updated_params, body, flat if out_tree is not None else result)
+        checks += writeable_checks(name, params, self._updated_params)
         checks += scalar_argument_checks(name, params, self._zero_d_checked)
         self._param_leaves, self._updated_params, self._zero_d_checked, self._zero_d_watch = saved_updates
         return Function(name, params, checks + body, flat if out_tree is not None else result,

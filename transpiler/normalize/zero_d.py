@@ -99,8 +99,9 @@ class ZeroDArrays:
         if "view" in kinds:
             view = next(v for v in sources if isinstance(v, Var) and self.zero_d_kind(v) == "view")
             self._zero_d[id(out)] = (out, "view", self._zero_d_root(view), ())
-        elif "array" in kinds:
-            self._zero_d[id(out)] = (out, "array", None, ())
+        elif "array" in kinds:  # ("maybe": a NumPy scalar on some path)
+            maybe = any(k != "array" for k in kinds) or any(self.zero_d_maybe(v) for v in sources if isinstance(v, Var))
+            self._zero_d[id(out)] = (out, "array", None, ("maybe",) if maybe else ())
         elif "param" in kinds:
             self._zero_d[id(out)] = (out, "param", None, params)
         else:
@@ -128,7 +129,13 @@ class ZeroDArrays:
         stays what its caller passed."""
         kind = self.zero_d_kind(current)
         if isinstance(result, Var) and kind in ("array", "param") and result.type.shape == ():
-            self._zero_d[id(result)] = (result, kind, None, self._zero_d_params(current) if kind == "param" else ())
+            self._zero_d[id(result)] = (result, kind, None, self._zero_d_params(current) if kind == "param" else
+                                        ("maybe",) if self.zero_d_maybe(current) else ())
+
+    def zero_d_maybe(self, value: Var) -> bool:
+        """Is `value` (of kind "array") a 0-d array on some paths only (a merge with a NumPy scalar)?"""
+        entry = self._zero_d.get(id(value))
+        return entry is not None and entry[0] is value and entry[1] == "array" and entry[3] == ("maybe",)
 
     def _zero_d_root(self, value: Var) -> Var:
         entry = self._zero_d.get(id(value))

@@ -16,8 +16,8 @@ from ...ir.types import TensorType
 # host equations that are fine on device arrays: shape reads and checks (an index check reads its index array
 # back; the sharing check compares device byte ranges), tuple reads, tapes (lists of arrays)
 _DEVICE_SAFE = {"dim", "refine_shape", "tuple_get", "tape_new", "push", "pop", "check_index", "check_unshared",
-                "check_scalar_argument"}
-_ENTRY_CHECKS = ("check_unshared", "check_scalar_argument")  # the caller's arguments, before any copy
+                "check_scalar_argument", "check_writeable"}
+_ENTRY_CHECKS = ("check_unshared", "check_scalar_argument", "check_writeable")  # the caller's arguments, before any copy
 
 
 def runs_numpy_on_arrays(fn: Function) -> bool:

@@ -41,7 +41,7 @@ class _Line:
 
 
 # the entry checks of the caller's arguments (normalize/argument_sharing.py): a 0-d array is still one there
-_ENTRY_CHECKS = ("_check_unshared(", "_check_scalar_argument(")
+_ENTRY_CHECKS = ("_check_unshared(", "_check_scalar_argument(", "_check_writeable(")
 
 
 def render_function(fn: Function, source_file: str, delete_dead: bool = True,
