@@ -138,3 +138,22 @@ def test_a_float_array_of_another_width_than_its_annotation_is_refused(backend, 
             with pytest.raises(TypeError, match=rf"argument `{name}` has dtype float\d+, .* pass {name}\.astype\(np\."
                                                 rf"{wanted}\)"):
                 call()
+
+
+# -- reverse mode: a float64 parameter's adjoint first met as float32 values -------------------------------------
+@pytest.mark.parametrize("made", ["np.zeros(1, np.float32)", "np.zeros((), np.float32)"])
+def test_a_float64_gradient_met_first_by_float32_values_in_a_loop_is_added_in_float64(made):
+    """`u` float32 carried round a loop, then `np.sum(x * u)`: the reverse loop's accumulator for `dx` started as
+    `u` broadcast (float32) and the float64 contributions were added into it in place, rounded to float32 (the
+    gradient came back float32; hostile corpus `zero_d_float32_array_accumulated`)."""
+    source = (f'@kernel\ndef f(x: "f64[n]") -> "f64[]":\n    u = {made}\n    for i in range(len(x)):\n'
+              '        u += x[i] * x[i]\n    return np.sum(x * u)\n\n\ng = grad(f)\n')
+    module = load_source(HEAD + source, "float32_adjoint.py")
+    x = np.array([0.7, -1.3, 2.1])
+    gradient = module.g(x)
+    u = np.float32(0.0)
+    for value in x:
+        u = np.float32(u + value * value)
+    expected = np.full(3, float(u)) + 2 * x * np.sum(x)  # d/dx_i: u + sum(x) * 2 x_i (u's rounding aside)
+    assert gradient.dtype == np.float64
+    np.testing.assert_allclose(gradient, expected, rtol=1e-12)  # (float32 additions were 1e-7 off)

@@ -66,6 +66,10 @@ def _check_args(function_name, *args):
                 raise TypeError(f"{function_name}(): argument `{name}` is a {type(value).__name__}, but its "
                                 f"annotation \"{note}\" asks for a NumPy array; pass np.asarray({name})")
             kind, shape = value.dtype.kind, value.shape
+            if kind == "f" and note[0] == "f" and value.dtype.itemsize * 8 != int(note[1:3]):
+                raise TypeError(f"{function_name}(): argument `{name}` has dtype {value.dtype}, but its annotation "
+                                f"\"{note}\" asks for {note.split('[')[0]} (the generated code computes in that dtype, "
+                                f"Python in the argument's); pass {name}.astype(np.float{note[1:3]})")
         else:
             shape = ()
         if kind not in kinds:

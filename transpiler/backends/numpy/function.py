@@ -44,6 +44,24 @@ class _Line:
 _ENTRY_CHECKS = ("_check_unshared(", "_check_scalar_argument(", "_check_writeable(")
 
 
+def _after_entry_checks(lines: list[str], at: int) -> tuple[int, set[str]]:
+    """Where the lines after `at` stop being entry checks (or their comments and `del`s of arguments they were the
+    last use of), and the names those `del`s delete (a parameter deleted there is not converted)."""
+    if not any(line.lstrip().startswith(_ENTRY_CHECKS) for line in lines):
+        return at, set()
+    deleted: set[str] = set()
+    end = at
+    for k in range(at, len(lines)):
+        line = lines[k].strip()
+        if line.startswith(_ENTRY_CHECKS):
+            end = k + 1
+        elif line.startswith("del "):
+            deleted.update(name.strip() for name in line[4:].split(","))
+        elif not line.startswith("#"):
+            break
+    return end, deleted
+
+
 def render_function(fn: Function, source_file: str, delete_dead: bool = True,
                     check_args: bool = True, typed_scalars: tuple[Var, ...] = (),
                     numpy_scalars: bool = False) -> RenderedFunction:
@@ -79,9 +97,9 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         renderer.helpers.add("python_numbers")
     if numpy_scalars and fn.in_tree is None:
         at = ("check_args" in renderer.helpers) + bool(typed_scalars)
-        at = max([at] + [k + 1 for k, line in enumerate(lines) if line.lstrip().startswith(_ENTRY_CHECKS)])
+        at, deleted = _after_entry_checks(lines, at)
         for p in reversed([p for p in fn.params if p.type.shape == () and p.type.dtype == "f64"
-                           and p not in typed_scalars]):
+                           and p not in typed_scalars and p.name not in deleted]):
             lines.insert(at, cg.source(assign(p.name, cg.call("np.float64", cg.name(p.name)))).rstrip("\n"))
     if fn.in_tree is not None:
         types = [p.type for p in fn.params]
