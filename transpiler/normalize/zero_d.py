@@ -12,12 +12,14 @@ may be given either, and a loop's or a branch's merged value may hold either. So
   function's, a caller's, a tuple's, or a name holding it on entry to the loop that updates it) stale: reading it
   afterwards is a located error (Python's name sees the update), rebinding it is fine;
 * a 0-d view read after the array it looks into was updated is refused (`Stale`): Python reads the new element.
-* an update of a 0-d array keeps it that array (`a += 1.0` twice: the second update is in place too);
+* an update of a 0-d array keeps it that array (`a += 1.0` twice: the second update is in place too) and its
+  dtype (`np.zeros((), np.float32) += x64` rounds into float32, as NumPy's in-place cast);
 * a loop slot or a branch merge is what its values may be (`join_zero_d`): a 0-d array if any of them may be one
   (a loop's back edge included: `zero_d_back_edges`), a NumPy scalar only where all are;
 * a rank-0 *parameter* is what its caller passes: a NumPy scalar or a Python number (the annotation's promise),
-  or a 0-d array. An update of it while another name holds it (or a 0-d view of it) gives Python's numbers only
-  for a scalar, so the generated function refuses a 0-d array argument at entry (`check_scalar_argument`,
+  or a 0-d array. An update of it while another name holds it (or a 0-d view of it) that is read afterwards
+  (`_zero_d_watch`) gives Python's numbers only for a scalar, so the generated function refuses a 0-d array
+  argument at entry (`check_scalar_argument`,
   primitives/hostile_checks.py: a ValueError naming the function, the parameter and the update); any update of
   it also checks, at entry, that no other argument shares its memory (argument_sharing.py), as for arrays.
 Every other update of a rank-0 value rebinds it, which is what Python does for NumPy scalars and numbers.
