@@ -244,9 +244,15 @@ def float32_sum_atol(args: list, expected) -> float:
     n·eps32·Σ|term| of the exact sum, which is a bound on the terms, not on the result: a sum that cancels
     (-0.398 from terms near 2) differs past rtol 1e-6 of itself while both are right. The terms' scale is taken
     from the largest finite argument or result, n from the largest argument."""
-    values = [np.asarray(a) for a in list(args) + list(expected if isinstance(expected, tuple) else (expected,))]
+    values, todo = [], list(args) + [expected]
+    while todo:  # (tree arguments and tuple results: their leaves)
+        item = todo.pop()
+        if isinstance(item, (tuple, list, dict)):
+            todo.extend(item.values() if isinstance(item, dict) else item)
+        else:
+            values.append(np.asarray(item))
     finite = [np.abs(v[np.isfinite(v)]).max() for v in values if v.dtype.kind == "f" and np.isfinite(v).any()]
-    size = max([np.asarray(a).size for a in args] + [1])
+    size = max([v.size for v in values] + [1])
     return float(np.finfo(np.float32).eps) * size * max([1.0] + [float(m) for m in finite])
 
 

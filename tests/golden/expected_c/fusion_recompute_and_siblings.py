@@ -40,7 +40,6 @@ _ARG_SPECS = {}
 _ARGS_PASSED = set()  # (function, then each argument's type, shape and dtype) that passed: all the check reads
 _KINDS = {"f": "fiub", "i": "iub", "b": "b"}
 _PYTHON_KINDS = {bool: "b", int: "i", float: "f"}
-_DTYPES = {"f32": "float32", "f64": "float64", "i32": "int32", "i64": "int64", "bool": "bool"}
 
 
 def _check_args(function_name, *args):
@@ -69,11 +68,6 @@ def _check_args(function_name, *args):
                 raise TypeError(f"{function_name}(): argument `{name}` is a {type(value).__name__}, but its "
                                 f"annotation \"{note}\" asks for a NumPy array; pass np.asarray({name})")
             kind, shape = value.dtype.kind, value.shape
-            wanted = _DTYPES[note.split("[")[0]]
-            if kind in kinds and value.dtype != wanted:  # (int32 for "i64[n]" wraps in Python, not here)
-                raise TypeError(f"{function_name}(): argument `{name}` has dtype {value.dtype}, but its annotation "
-                                f"\"{note}\" asks for {wanted} (the generated code computes in that dtype, Python in "
-                                f"the argument's); pass {name}.astype(np.{wanted})")
         else:
             shape = ()
         if kind not in kinds:

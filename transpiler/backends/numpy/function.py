@@ -45,20 +45,16 @@ _ENTRY_CHECKS = ("_check_unshared(", "_check_scalar_argument(", "_check_writeabl
 
 
 def _after_entry_checks(lines: list[str], at: int) -> tuple[int, set[str]]:
-    """Where the lines after `at` stop being entry checks (or their comments and `del`s of arguments they were the
-    last use of), and the names those `del`s delete (a parameter deleted there is not converted)."""
-    if not any(line.lstrip().startswith(_ENTRY_CHECKS) for line in lines):
+    """The line after the last entry check (and the `del`s of arguments they were the last use of), and the names
+    those `del`s delete (a parameter deleted there is not converted)."""
+    checks = [k for k, line in enumerate(lines) if k >= at and line.lstrip().startswith(_ENTRY_CHECKS)]
+    if not checks:
         return at, set()
-    deleted: set[str] = set()
-    end = at
-    for k in range(at, len(lines)):
-        line = lines[k].strip()
-        if line.startswith(_ENTRY_CHECKS):
-            end = k + 1
-        elif line.startswith("del "):
-            deleted.update(name.strip() for name in line[4:].split(","))
-        elif not line.startswith("#"):
-            break
+    end = checks[-1] + 1
+    while end < len(lines) and lines[end].lstrip().startswith("del "):
+        end += 1
+    deleted = {name.strip() for line in lines[at:end] if line.lstrip().startswith("del ")
+               for name in line.strip()[4:].split(",")}
     return end, deleted
 
 
