@@ -31,7 +31,8 @@ N = 5
 # constructs the generator writes, counted by tests (each must be reachable)
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
-              "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number", "big_int")
+              "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number", "big_int",
+              "alias_update")
 
 
 @dataclass
@@ -305,6 +306,21 @@ class Generator:
         self.values.append(Value(name, kind, 0))
 
 
+def _alias_update(rnd: random.Random, gen: Generator) -> str | None:
+    """A rank-0 float parameter held by another name (or a 0-d view of it), then updated in place: `w = t;
+    t += np.sum(b)`. Its arguments are NumPy scalars or Python numbers, so `+=` makes a new value (the old name
+    keeps the old one; the generated function's entry check refuses only a 0-d array) of the promoted dtype (a
+    Python float `t` plus a float32 is float32). Returns the old name's text, read at the end."""
+    if rnd.random() >= 0.25:
+        return None
+    gen.used.add("alias_update")
+    target = rnd.choice(("t", "s"))
+    held = rnd.choice((target, f"np.reshape({target}, ())", f"({target},)[0]"))
+    update = rnd.choice(("np.sum(b)", "np.max(a)", "s", "c", "np.mean(k)", "0.5"))
+    gen.lines += [f"    w = {held}", f"    {target} {rnd.choice(('+=', '*=', '-='))} {update}"]
+    return "w"
+
+
 def _promoted(*values: Value) -> str:
     kinds = {v.kind for v in values}
     return "f" if "f" in kinds else "i" if "i" in kinds else "b"
@@ -321,6 +337,7 @@ def program_for_seed(seed: int) -> Program:
     """A kernel `f` and its arguments, a pure function of `seed`."""
     rnd = random.Random(seed)
     gen = Generator(rnd, random.Random(f"extra {seed}"), random.Random(f"ints {seed}"))
+    alias = _alias_update(random.Random(f"alias {seed}"), gen)  # (its own stream: the other programs stay)
     for _ in range(rnd.randint(2, 5)):
         gen.assign(rnd.randint(1, 3))
     first = rnd.choice(("a", "b"))
@@ -332,6 +349,8 @@ def program_for_seed(seed: int) -> Program:
     else:
         picked = rnd.sample(gen.values, min(len(gen.values), rnd.randint(1, 3)))
         result = ", ".join(v.text for v in picked) + ("," if len(picked) == 1 else "")
+    if alias is not None:  # the old value, read after the update (a NumPy scalar's `+=` is a new value)
+        result = f"{result.rstrip(',')}, {alias}" if "," in result else f"{result} + {alias}"
     lines = ["@kernel", f"def f({signature}):"] + gen.lines + [f"    return {result}"]
     return Program("\n".join(lines) + "\n", [_argument(rnd, name) for name, *_ in params], gen.used)
 

@@ -893,3 +893,65 @@ def f(x: "f64[n]") -> "f64[]":
     big = np.sum(x < 2**40) + np.sum(x * 1e-12 >= -2**31 - 1)
     return np.sum(x * 2**40 * 1e-12) + big * np.sum(x)
 ''')
+
+# -- second round (hostile2): rank-0 parameters aliased, 0-d arrays, masks written twice, zeros in products -----
+case("rank_0_parameter_aliased_in_a_tuple_then_updated", [X, np.float64(1.5)])('''
+@kernel
+def f(x: "f64[n]", a: "f64[]") -> "f64[]":
+    b = a
+    a += np.sum(x)
+    t = (a, b)
+    a *= 2.0
+    return np.sum(x * t[1]) + t[0] * b + a
+''')
+
+case("zero_d_float32_array_accumulated", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    u = np.zeros((), np.float32)
+    for i in range(len(x)):
+        u += x[i] * x[i]
+    return np.sum(x * u)
+''')
+
+case("mask_written_twice_through_a_column", [X, X[::-1].copy()])('''
+@kernel
+def f(x: "f64[n]", y: "f64[n]") -> "f64[]":
+    b = np.zeros((len(x), 2))
+    b[:, 0][x > 0] = 2.0 * y[x > 0] * x[x > 0]
+    return np.sum(b * b) + np.sum(b[:, 0][x > 0])
+''')
+
+case("product_with_zeros_gradient", [np.array([0.0, 2.0, 0.0, 3.0])])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    return np.prod(x) + np.prod(x[1:] * 2.0)
+''')
+
+case("while_updates_its_minimum_until_a_bound", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    a = x * 1.0
+    k = 0
+    while np.max(a) < 5.0 and k < 20:
+        a[np.argmin(a)] += 1.0
+        k += 1
+    return np.sum(a * x)
+''')
+
+case("cancelling_float32_sum", [np.array([-1.93, -1.91, 0.51, 1.79, 1.55], np.float32)])('''
+@kernel
+def f(a: "f32[n]") -> "f32[]":
+    return np.sum(a * 1.0) - np.sum(a[::-1]) * 0.5
+''')
+
+case("zero_d_array_merged_then_aliased", [X])('''
+@kernel
+def f(x: "f64[n]") -> "f64[]":
+    u = np.zeros(())
+    if x[0] > 0:
+        u = np.ones(())
+    v = u
+    u += 1.0
+    return np.sum(x * v)
+''')

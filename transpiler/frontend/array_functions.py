@@ -8,6 +8,7 @@ run-time repeat count) is a located error.
 from __future__ import annotations
 
 from ..ir import Atom, Const
+from ..ir.types import axis_hint
 from .call_args import (Emitter, arg, arity, known_rank as _rank, ravel as _ravel, static,
                         static_axis as _axis)
 
@@ -123,7 +124,7 @@ def roll(lowering, node, builder, positional, keywords):
         raise emit.error("np.roll takes one shift per axis", "np.roll(x, (1, 2), axis=(0, 1))")
     for ax, sh in zip(axes, shifts):
         if not isinstance(ax, int) or not -rank <= ax < rank:
-            raise emit.error(f"axis {ax} is out of range for an array of rank {rank}")
+            raise emit.error(f"axis {ax} is out of range for an array of rank {rank}", axis_hint(rank))
         atom = _roll_axis(emit, atom, sh, ax % rank)
     return atom
 
@@ -164,7 +165,7 @@ def _repeat(lowering, node, builder, x, repeats_value, repeats_node, axis_value,
         atom, axis = _ravel(emit, atom), 0
     rank = _rank(emit, atom)
     if not -rank <= axis < rank:
-        raise emit.error(f"axis {axis} is out of range for an array of rank {rank}")
+        raise emit.error(f"axis {axis} is out of range for an array of rank {rank}", axis_hint(rank))
     return _copies(emit, atom, axis % rank, repeats, inner=True)
 
 
@@ -286,7 +287,7 @@ def split(lowering, node, builder, positional, keywords):
     """np.split into equal sections or at given indices: a list of slices (views), as NumPy returns them."""
     emit, atom, axis, rank = _split_operands(lowering, node, builder, positional, keywords, "np.split")
     if not -rank <= axis < rank:
-        raise emit.error(f"axis {axis} is out of range for an array of rank {rank}")
+        raise emit.error(f"axis {axis} is out of range for an array of rank {rank}", axis_hint(rank))
     axis %= rank
     where = static(lowering, positional[1], node, "the sections")
     if isinstance(where, int) and not isinstance(where, bool):

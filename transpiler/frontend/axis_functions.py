@@ -7,6 +7,7 @@ the norm are written in terms of other entries, so their derivatives come from t
 from __future__ import annotations
 
 from ..ir import Const
+from ..ir.types import axis_hint
 from .call_args import (Emitter, arg, arity, dtype_params as _dtype_params, known_rank as _rank, ravel as _ravel,
                         shape_args, static, static_axis as _axis, static_int as _int)
 
@@ -161,7 +162,7 @@ def diff(lowering, node, builder, positional, keywords):
     rank = _rank(emit, atom)
     axis = _axis(lowering, axis_value, axis_node, allow_none=False)
     if rank == 0 or not -rank <= axis < rank:
-        raise emit.error(f"np.diff needs an axis {axis} that the array has")
+        raise emit.error(f"np.diff needs an axis {axis} that the array has", axis_hint(rank))
     before = (slice(None),) * (axis % rank)
     for _ in range(order):  # each order differences neighbours once more
         atom = emit("subtract", emit("getitem", atom, index=before + (slice(1, None),)),
@@ -298,7 +299,7 @@ def _axes_of(emit: Emitter, value, node, rank: int, what: str) -> tuple[int, ...
     if not isinstance(axes, tuple) or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
         raise emit.error(f"{what} is an int or a tuple of ints known at build time")
     if not all(-rank <= a < rank for a in axes):
-        raise emit.error(f"{what} {axes} is out of range for an array of rank {rank}")
+        raise emit.error(f"{what} {axes} is out of range for an array of rank {rank}", axis_hint(rank))
     normal = tuple(a % rank for a in axes)
     if len(set(normal)) != len(normal):
         raise emit.error(f"{what} names an axis twice")
@@ -332,7 +333,8 @@ def rollaxis(lowering, node, builder, positional, keywords):
     start = _int(lowering, start_value, start_node, "`start`")
     start = start + rank if start < 0 else start
     if not 0 <= start <= rank:
-        raise emit.error(f"`start` {start} is out of range for an array of rank {rank}")
+        raise emit.error(f"`start` {start} is out of range for an array of rank {rank}",
+                         f"`start` is 0 to {rank} (or -{rank} to -1, counted from the end)")
     start = start - 1 if axis < start else start
     order = [k for k in range(rank) if k != axis]
     order.insert(start, axis)

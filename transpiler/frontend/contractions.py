@@ -95,7 +95,8 @@ def tensordot(lowering, node, builder, positional, keywords):
             raise emit.error("np.tensordot's `axes` pairs as many axes of `a` as of `b`",
                              "np.tensordot(a, b, ([1], [0]))")
         if not all(-rank_a <= x < rank_a for x in of_a) or not all(-rank_b <= x < rank_b for x in of_b):
-            raise emit.error(f"np.tensordot's `axes` {axes} are out of range for ranks {rank_a} and {rank_b}")
+            raise emit.error(f"np.tensordot's `axes` {axes} are out of range for ranks {rank_a} and {rank_b}",
+                             f"`a` has axes 0 to {rank_a - 1}, `b` 0 to {rank_b - 1} (or negative, counted from the end)")
         pairs = [(x % rank_a, y % rank_b) for x, y in zip(of_a, of_b)]
         if len({x for x, _ in pairs}) != len(pairs) or len({y for _, y in pairs}) != len(pairs):
             raise emit.error("np.tensordot's `axes` name an axis twice")

@@ -8,6 +8,7 @@ order, the result has NumPy's bits, and its derivatives, batching and C code com
 from __future__ import annotations
 
 from ..ir import Const
+from ..ir.types import axis_hint
 from .array_literals import array
 from .call_args import Emitter, arg, arity, known_rank, static_int
 
@@ -36,7 +37,7 @@ def cross(lowering, node, builder, positional, keywords):
         rank = known_rank(emit, atom)
         axis = -1 if axes[name] is None else axes[name]
         if not -rank <= axis < rank:
-            raise emit.error(f"`{name}` {axis} is out of range for an operand of rank {rank}")
+            raise emit.error(f"`{name}` {axis} is out of range for an operand of rank {rank}", axis_hint(rank))
         axis %= rank
         size = atom.type.shape[axis]
         if size not in (2, 3):
@@ -59,5 +60,5 @@ def cross(lowering, node, builder, positional, keywords):
     rank = known_rank(emit, last) + 1
     axisc = -1 if axes["axisc"] is None else axes["axisc"]
     if not -rank <= axisc < rank:
-        raise emit.error(f"`axisc` {axisc} is out of range for a result of rank {rank}")
+        raise emit.error(f"`axisc` {axisc} is out of range for a result of rank {rank}", axis_hint(rank))
     return emit("stack", first, second, last, axis=axisc % rank)

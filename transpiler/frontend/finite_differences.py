@@ -11,6 +11,7 @@ integers), as NumPy's `out` array does, where a spacing of another dtype compute
 from __future__ import annotations
 
 from ..ir import Const, If, Var
+from ..ir.types import axis_hint
 from ..values import ListValue
 from .array_literals import array
 from .call_args import Emitter, arity, known_rank, static
@@ -20,7 +21,8 @@ def _axes(emit: Emitter, value, rank: int) -> tuple[int, ...]:
     axis = static(emit.lowering, value, emit.node, "`axis`")
     axes = tuple(range(rank)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
     if not all(isinstance(a, int) and not isinstance(a, bool) and -rank <= a < rank for a in axes):
-        raise emit.error(f"np.gradient's `axis` {axis!r} does not name axes of an array of rank {rank}")
+        raise emit.error(f"np.gradient's `axis` {axis!r} does not name axes of an array of rank {rank}",
+                         axis_hint(rank))
     normal = tuple(a % rank for a in axes)
     if len(set(normal)) != len(normal):
         raise emit.error("np.gradient's `axis` names an axis twice")

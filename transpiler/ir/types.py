@@ -156,9 +156,17 @@ def show_shape(shape: Shape | None) -> str:
     return "[?]" if shape is None else _show(shape)
 
 
+def axis_hint(rank: int) -> str:
+    """What to write instead of an axis out of range (NumPy raises AxisError at the call)."""
+    if rank == 0:
+        return "a rank-0 value has no axes (NumPy raises AxisError): leave out `axis=`, or index a 1-D array"
+    return (f"an array of rank {rank} has axes 0 to {rank - 1} (or -{rank} to -1, counted from the end); NumPy "
+            "raises AxisError for any other")
+
+
 def normalize_axis(axis: int, rank: int) -> int:
     if not -rank <= axis < rank:
-        raise ShapeError(f"axis {axis} is out of range for an array of rank {rank}")
+        raise ShapeError(f"axis {axis} is out of range for an array of rank {rank}", axis_hint(rank))
     return axis % rank
 
 

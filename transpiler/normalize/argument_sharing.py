@@ -39,3 +39,29 @@ def unshared_checks(kernel: str, params: list[Var], updated: dict[int, SourceLoc
         checks.append(Eqn(lookup("check_unshared"), (param, *partners),
                           {"function": kernel, "names": names, "at": str(loc)}, (placeholder,), loc=loc))
     return checks
+
+
+def writeable_checks(kernel: str, params: list[Var], updated: dict[int, SourceLoc]) -> list[Eqn]:
+    """The entry checks refusing a read-only argument for each parameter the kernel updates (Python's write into it
+    would raise ValueError; primitives/hostile_checks.py), in parameter order."""
+    checks = []
+    for param in params:
+        if id(param) in updated:
+            placeholder = Var("writeable", TensorType("bool", ()), temporary=True)
+            checks.append(Eqn(lookup("check_writeable"), (param,), {"function": kernel, "name": param.name,
+                                                                     "at": str(updated[id(param)])},
+                              (placeholder,), loc=updated[id(param)]))
+    return checks
+
+
+def scalar_argument_checks(kernel: str, params: list[Var], checked: dict[int, tuple]) -> list[Eqn]:
+    """The entry checks refusing a 0-d array for each rank-0 parameter in `checked` (updated in place while another
+    name holds it: normalize/zero_d.py), in parameter order."""
+    checks = []
+    for param in params:
+        if id(param) in checked:
+            loc = checked[id(param)][1]
+            placeholder = Var("scalar_argument", TensorType("bool", ()), temporary=True)
+            checks.append(Eqn(lookup("check_scalar_argument"), (param,),
+                              {"function": kernel, "name": param.name, "at": str(loc)}, (placeholder,), loc=loc))
+    return checks

@@ -146,7 +146,9 @@ class Branches:
 
     def _share_like(self, value: Var, sources) -> None:
         """A loop slot or a branch merge holds the array of any of `sources`: it is a view, a parameter, a
-        borrowed or an ambiguous array as they are, so an update through it is refused or copies first."""
+        borrowed or an ambiguous array as they are, so an update through it is refused or copies first. (A rank-0
+        one may be a 0-d array or a parameter as they may: zero_d.py.)"""
+        self.join_zero_d(value, sources)
         for source in sources:
             if not isinstance(source, Var):
                 continue
@@ -214,6 +216,7 @@ class Branches:
         target and vmap check, analysis/python_numbers.py)."""
         (then_body, a), (else_body, b) = then, other
         out = Var(builder.scope.fresh(name), self._merge_type(what, a.type, b.type, builder.loc), temporary=True)
+        self.join_zero_d(out, (a, b))  # (Python's object: a 0-d array on one side is one after)
         builder.emit(If(cond, then_body, else_body, (out,), (a,), (b,), builder.loc))
         return out
 

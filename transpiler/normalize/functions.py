@@ -171,7 +171,8 @@ class CallRecord:
 
 
 _SHARED = ("_calls", "_view_root", "_own_params", "_param_leaves", "_updated_params", "_named",
-           "_conditional_names", "_running_module")
+           "_conditional_names", "_running_module", "_zero_d", "_zero_d_checked",
+           "_zero_d_watch")
 
 
 @contextmanager

@@ -78,6 +78,7 @@ class Loops(LoopSharing):
         split: set[str] = set()  # names whose sharing differs between iterations: one slot each, ambiguous
         stale: dict[str, Stale] = {}  # names an iteration leaves stale: stale in the next one, and after
         later: dict[str, list] = {}  # name -> (value it ends an iteration with, {slot: name}): its slot is marked so
+        zero_d_later: dict[str, Var] = {}  # rank-0 name -> a value it ends an iteration with (a 0-d array...)
         state = builder.snapshot()
         for attempt in range(_MAX_WIDENINGS + 8):
             builder.restore(state)
@@ -87,6 +88,7 @@ class Loops(LoopSharing):
                 index = Var(builder.scope.fresh(index_name), TensorType("i64", (), weak=True))
                 self._named.add(id(index))
             slots, slot_of = self._slots(assigned, split, types, env, builder, later)
+            self.widen_zero_d_slots(slot_of, zero_d_later)
             if split:
                 self.mark_ambiguous([slot_of[n] for n in split if n in slot_of], loc, "loop")
             body_env = dict(env)
@@ -158,6 +160,10 @@ class Loops(LoopSharing):
                 continue
             if self._later_marks(assigned, slot_of, body_env, later):
                 continue  # a slot holds a parameter (or an ambiguous array) from the second iteration on
+            wider = self.zero_d_back_edges(slot_of, body_env, assigned)
+            if wider:  # a rank-0 slot may hold a 0-d array (or a parameter) from the second iteration on
+                zero_d_later.update(wider)
+                continue
             newly_split = self._iteration_split(slots, assigned, slot_of, body_env) - split
             if newly_split:
                 split |= newly_split

@@ -70,6 +70,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self._own_params: set[int] = set()  # the kernel's parameters: copied before an in-place update
         self._param_leaves: dict[int, Var] = {}  # the kernel's own IR parameters, by id
         self._updated_params: dict[int, SourceLoc] = {}  # parameter -> where it is first updated (copied)
+        self._zero_d_checked: dict[int, tuple] = {}  # rank-0 parameter -> (it, the update): a 0-d array refused
+        self._zero_d_watch: dict[str, list] = {}  # names holding an updated rank-0 parameter (normalize/zero_d.py)
         self._calls: list = []  # inlined calls being lowered, innermost last (normalize_functions.CallRecord)
         self._rules: dict[str, Function] = {}  # lowered custom_vjp rule kernels
         self._conditional_names: dict[str, SourceLoc] = {}  # assigned on some paths only (in a branch or loop)
@@ -183,8 +185,12 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             raise self.error(node, f"this in-place update makes a {show_shape(after.shape)} array, larger than the "
                              f"{show_shape(before.shape)} array it writes into (NumPy raises ValueError: "
                              "non-broadcastable output operand)", "write `a = a <op> v` for a new array")
-        if not before.rank or after.dtype == before.dtype:
-            return result
+        if after.dtype == before.dtype or not before.rank and self.zero_d_kind(current) != "array":
+            return result  # (a rank-0 value that is not surely a 0-d array is rebound: zero_d.py)
+        if not before.rank and self.zero_d_maybe(current):
+            raise self.error(node, f"this in-place update computes {after.dtype} on a value that is a 0-d {before.dtype} "
+                             "array on some paths (NumPy casts into it) and a NumPy scalar on others (rebound, "
+                             "promoted)", "write `a = a <op> v` for a new value, or give `v` the value's dtype")
         if kinds[after.dtype] != kinds[before.dtype]:
             raise self.error(node, f"this in-place update of a {before.dtype} array computes {after.dtype}, which "
                              "NumPy cannot cast back into it (UFuncTypeError)",
@@ -261,6 +267,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             operand = self._atom(self.expr(small.value, builder, env), small.value)
             result = self._in_place_dtype(small, current, self._bind(builder, small, prim, [current, operand]),
                                           builder)
+            if isinstance(current, Var):
+                self.keep_zero_d(current, result)
             self._bind_name(small.target.value, result, builder, env)
             return None
         if isinstance(small, cst.Pass):

@@ -35,6 +35,8 @@ class Names:
                                f"`{value.writer}` at line {value.line} ({value.reason})", self.locate(node),
                                f"make `{name}` or `{value.writer}` a separate array where it is assigned "
                                "(`... = ....copy()`), so the two never share one")
+        if name in self._zero_d_watch:
+            self.note_zero_d_read(name, value)
         if value is not _MISSING:
             return value
         if name in ("True", "False"):

@@ -10,7 +10,7 @@ from ..errors import SourceLoc, TranspileError
 from ..frontend.checks import check_reachable, check_reserved_names, check_signature
 from ..ir import Const, Function, Var
 from ..trees import build, is_tree_annotation, leaf_name, leaf_paths, number_leaves, parse_tree
-from .argument_sharing import unshared_checks
+from .argument_sharing import scalar_argument_checks, unshared_checks, writeable_checks
 from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Value, describe
 
 
@@ -58,8 +58,9 @@ class Signatures:
         defaults = {param.name.value: self._default(param, builder) for param in node.params.params
                     if param.default is not None}
         self._own_params = {id(p) for p in params}
-        saved_updates = self._param_leaves, self._updated_params
+        saved_updates = self._param_leaves, self._updated_params, self._zero_d_checked, self._zero_d_watch
         self._param_leaves, self._updated_params = {id(p): p for p in params}, {}
+        self._zero_d_checked, self._zero_d_watch = {}, {}
         self._stack[:] = [name]
         rule = self._custom_rule(name) if through_rule else None
         if rule is not None:  # as at a call of `name` (calls._inline): values through, rule for derivatives
@@ -77,7 +78,9 @@ class Signatures:
         trees = any(t[0] != "leaf" for _, t in in_tree) or out_tree is not None
         body = builder.prologue + builder.eqns
         checks = unshared_checks(name, params, self._updated_params, body, flat if out_tree is not None else result)
-        self._param_leaves, self._updated_params = saved_updates
+        checks += writeable_checks(name, params, self._updated_params)
+        checks += scalar_argument_checks(name, params, self._zero_d_checked)
+        self._param_leaves, self._updated_params, self._zero_d_checked, self._zero_d_watch = saved_updates
         return Function(name, params, checks + body, flat if out_tree is not None else result,
                         loc, node.get_docstring(), name, in_tree if trees else None, out_tree, defaults or None)
 

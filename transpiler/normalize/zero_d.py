@@ -12,10 +12,17 @@ may be given either, and a loop's or a branch's merged value may hold either. So
   function's, a caller's, a tuple's, or a name holding it on entry to the loop that updates it) stale: reading it
   afterwards is a located error (Python's name sees the update), rebinding it is fine;
 * a 0-d view read after the array it looks into was updated is refused (`Stale`): Python reads the new element.
-Every other update of a rank-0 value rebinds it, which is what Python does for NumPy scalars and numbers. A
-rank-0 parameter (or a loop's or branch's merged value) is taken as a NumPy scalar or a Python number, the
-annotation's contract: a 0-d *array* given for one is updated as a value (`b = a; a += 1.0; return b` gives the
-old value, where Python gives the new one for a 0-d array), a known gap (tests/test_hostile_ints.py, xfail).
+* an update of a 0-d array keeps it that array (`a += 1.0` twice: the second update is in place too) and its
+  dtype (`np.zeros((), np.float32) += x64` rounds into float32, as NumPy's in-place cast);
+* a loop slot or a branch merge is what its values may be (`join_zero_d`): a 0-d array if any of them may be one
+  (a loop's back edge included: `zero_d_back_edges`), a NumPy scalar only where all are;
+* a rank-0 *parameter* is what its caller passes: a NumPy scalar or a Python number (the annotation's promise),
+  or a 0-d array. An update of it while another name holds it (or a 0-d view of it) that is read afterwards
+  (`_zero_d_watch`) gives Python's numbers only for a scalar, so the generated function refuses a 0-d array
+  argument at entry (`check_scalar_argument`,
+  primitives/hostile_checks.py: a ValueError naming the function, the parameter and the update); any update of
+  it also checks, at entry, that no other argument shares its memory (argument_sharing.py), as for arrays.
+Every other update of a rank-0 value rebinds it, which is what Python does for NumPy scalars and numbers.
 """
 from __future__ import annotations
 
@@ -32,8 +39,11 @@ _UNKNOWN = ("stop_gradient", "custom_vjp_call", "refine_shape", "unbroadcast", "
 
 
 class ZeroDArrays:
-    """Mixed into `Lowering`; state `_zero_d`: id of a rank-0 value -> (the value, "scalar" | "array" | "view",
-    the array a view looks into). Untagged rank-0 values (parameters, loop slots, merges) may be either."""
+    """Mixed into `Lowering`; state `_zero_d`: id of a rank-0 value -> (the value, "scalar" | "array" | "view" |
+    "param", the array a view looks into, the parameters a "param" may be); `_zero_d_checked`: id of a rank-0
+    parameter -> (it, the update that needs its entry check); `_zero_d_watch`: name -> (the value it held when a
+    parameter it may be was updated, those parameters, where), checked when the name is read. Untagged values are
+    taken as scalars."""
 
     def note_zero_d(self, out: Var, prim: str, args, params) -> None:
         """Record what kind of rank-0 value the equation `prim(args)` made (see the module docstring)."""
@@ -51,15 +61,83 @@ class ZeroDArrays:
             kind, root = "array", None
         elif prim in _SAME_AS_OPERAND and operand is not None:
             kind, root = ("scalar" if self.zero_d_kind(operand) == "scalar" else "array"), None
+        elif prim == "stop_gradient" and operand is not None and self.zero_d_kind(operand) not in ("scalar", "unknown"):
+            kind, root = "view", self._zero_d_root(operand)  # (Python's stop_gradient returns the object itself)
         elif prim in _UNKNOWN:
             return
         else:
             kind, root = "scalar", None
-        self._zero_d[id(out)] = (out, kind, root)
+        self._zero_d[id(out)] = (out, kind, root, ())
 
     def zero_d_kind(self, value: Var) -> str:
+        """"scalar", "array", "view", "param" (a rank-0 parameter, or a value that may be one and is never a 0-d
+        array the kernel made), or "unknown" (taken as a scalar)."""
         entry = self._zero_d.get(id(value))
-        return entry[1] if entry is not None and entry[0] is value else "unknown"
+        if entry is not None and entry[0] is value:
+            return entry[1]
+        if id(value) in self._param_leaves and value.type.shape == () and not value.type.weak:
+            return "param"
+        return "unknown"
+
+    def _zero_d_params(self, value: Var) -> tuple:
+        """The rank-0 parameters `value` may be (its kind is "param")."""
+        entry = self._zero_d.get(id(value))
+        if entry is not None and entry[0] is value:
+            return entry[3] if len(entry) > 3 else ()
+        return (value,) if id(value) in self._param_leaves else ()
+
+    def join_zero_d(self, out: Var, sources) -> None:
+        """A loop slot, a branch merge or a loop result `out` holds one of `sources` (see the module docstring)."""
+        if out.type.shape != () or out.type.weak:
+            return
+        kinds = [self.zero_d_kind(v) if isinstance(v, Var) else "scalar" for v in sources]
+        entry = self._zero_d.get(id(out))
+        if entry is not None and entry[0] is out:  # (a back edge widens what the slot holds on entry)
+            kinds.append(entry[1])
+        params = tuple({id(p): p for v in sources if isinstance(v, Var) and self.zero_d_kind(v) == "param"
+                        for p in self._zero_d_params(v)}.values())
+        if entry is not None and entry[0] is out and entry[1] == "param":
+            params = tuple({id(p): p for p in params + entry[3]}.values())
+        if "view" in kinds:
+            view = next(v for v in sources if isinstance(v, Var) and self.zero_d_kind(v) == "view")
+            self._zero_d[id(out)] = (out, "view", self._zero_d_root(view), ())
+        elif "array" in kinds:  # ("maybe": a NumPy scalar on some path)
+            maybe = any(k != "array" for k in kinds) or any(self.zero_d_maybe(v) for v in sources if isinstance(v, Var))
+            self._zero_d[id(out)] = (out, "array", None, ("maybe",) if maybe else ())
+        elif "param" in kinds:
+            self._zero_d[id(out)] = (out, "param", None, params)
+        else:
+            self._zero_d[id(out)] = (out, "scalar", None, ())
+
+    def zero_d_back_edges(self, slot_of: dict, body_env: dict, names: list) -> dict:
+        """The rank-0 slots an iteration ends with a value of another kind (a 0-d array, a parameter) than the
+        slot holds on entry: {name: the value}, for the next attempt's slots (`widen_zero_d_slots`)."""
+        wider = {}
+        order = ("unknown", "scalar", "param", "array", "view")
+        for name in names:
+            slot, out = slot_of.get(name), body_env.get(name)
+            if isinstance(slot, Var) and isinstance(out, Var) and slot.type.shape == () and not slot.type.weak and \
+                    order.index(self.zero_d_kind(out)) > order.index(self.zero_d_kind(slot)):
+                wider[name] = out
+        return wider
+
+    def widen_zero_d_slots(self, slot_of: dict, wider: dict) -> None:
+        for name, out in wider.items():
+            if name in slot_of:
+                self.join_zero_d(slot_of[name], (out,))
+
+    def keep_zero_d(self, current: Var, result) -> None:
+        """After `name <op>= v` on `current`: a 0-d array stays that array (the update was in place), a parameter
+        stays what its caller passed."""
+        kind = self.zero_d_kind(current)
+        if isinstance(result, Var) and kind in ("array", "param") and result.type.shape == ():
+            self._zero_d[id(result)] = (result, kind, None, self._zero_d_params(current) if kind == "param" else
+                                        ("maybe",) if self.zero_d_maybe(current) else ())
+
+    def zero_d_maybe(self, value: Var) -> bool:
+        """Is `value` (of kind "array") a 0-d array on some paths only (a merge with a NumPy scalar)?"""
+        entry = self._zero_d.get(id(value))
+        return entry is not None and entry[0] is value and entry[1] == "array" and entry[3] == ("maybe",)
 
     def _zero_d_root(self, value: Var) -> Var:
         entry = self._zero_d.get(id(value))
@@ -80,8 +158,12 @@ class ZeroDArrays:
                              "to shape () give): NumPy's in-place update writes into that array",
                              "update the array itself (`x[0] += v`), or take the element (`x[0]`, a NumPy scalar) if "
                              "a separate value is meant")
-        if kind == "array":  # (a parameter or merged value: taken as a NumPy scalar or number, see the docstring)
-            self._stale_holders(name, current, env, self.locate(node).line, kind)
+        line = self.locate(node).line
+        if kind == "array":
+            self._stale_holders(name, current, env, line, kind)
+            self.stale_zero_d_views([current], env, line, name)
+        elif kind == "param":
+            self._check_scalar_parameters(name, current, env, self.locate(node))
 
     def check_zero_d_loop_entry(self, body: cst.CSTNode, env: dict, loc) -> None:
         """Before a loop whose body updates rank-0 names in place: the other holders, on entry, of a value that may
@@ -92,6 +174,30 @@ class ZeroDArrays:
                 kind = self.zero_d_kind(current)
                 if kind == "array":
                     self._stale_holders(name, current, env, loc.line if loc is not None else 0, kind)
+                    self.stale_zero_d_views([current], env, loc.line if loc is not None else 0, name)
+                elif kind == "param":
+                    self._check_scalar_parameters(name, current, env, loc)
+
+    def _check_scalar_parameters(self, name: str, value: Var, env: dict, loc) -> None:
+        """`name <op>= v` on a value that may be a rank-0 parameter: every other argument is checked at entry not to
+        share its memory (argument_sharing.py); where another name (or a 0-d view) holds it, a 0-d array argument
+        is refused at entry (the module docstring)."""
+        params = self._zero_d_params(value)
+        for param in params:
+            self._updated_params.setdefault(id(param), loc)
+        held = [(other, names[other]) for names, other in self._other_holders(name, value, env)]
+        held += [(other, v) for names in self._live_envs(env) for other, v in names.items()
+                 if isinstance(v, Var) and self.zero_d_kind(v) == "view" and self._zero_d[id(v)][2] is value]
+        for other, bound in held:  # checked once such a name is read while it still holds that value
+            self._zero_d_watch.setdefault(other, []).append((bound, params, loc))
+
+    def note_zero_d_read(self, name: str, value) -> None:
+        """A name is read: where it still holds a rank-0 parameter's value (or a 0-d view of it) that the kernel
+        updated in place since, a 0-d array argument would give another number: refused at entry."""
+        for bound, params, loc in self._zero_d_watch.get(name, ()):
+            if bound is value:
+                for param in params:
+                    self._zero_d_checked.setdefault(id(param), (param, loc))
 
     def _stale_holders(self, name: str, value: Var, env: dict, line: int, kind: str) -> None:
         why = "made by np.zeros(()) or a kin" if kind == "array" else "a parameter, or a value a loop or branch merged"

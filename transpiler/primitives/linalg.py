@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .. import codegen as cg
 from ..ir.types import (ShapeError, TensorType, broadcast_dims, broadcast_shapes, is_unknown, promote,
-                              show_shape)
+                              normalize_axis, show_shape)
 from .batching import example_rank, normalized
 from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
@@ -165,8 +165,11 @@ def _infer_transpose(types, params) -> TensorType:
     if x.shape is None:
         return TensorType(x.dtype, None)
     perm = _perm(params, len(x.shape))
-    if sorted(perm) != list(range(len(x.shape))):
-        raise ShapeError(f"axes {params.get('axes')} are not a permutation of the {len(x.shape)} axes")
+    axes = params.get("axes")
+    if sorted(perm) != list(range(len(x.shape))) or (axes is not None and not all(
+            -len(x.shape) <= a < len(x.shape) for a in axes)):  # (NumPy raises AxisError for x.transpose(1, 2))
+        raise ShapeError(f"axes {axes} are not a permutation of the {len(x.shape)} axes",
+                         f"name each of the axes 0 to {len(x.shape) - 1} once (negative counts from the end)")
     return TensorType(x.dtype, tuple(x.shape[i] for i in perm))
 
 
@@ -215,7 +218,7 @@ def _infer_swapaxes(types, params) -> TensorType:
     if x.shape is None:
         return TensorType(x.dtype, None)
     shape = list(x.shape)
-    i, j = params["axis1"] % len(shape), params["axis2"] % len(shape)
+    i, j = normalize_axis(params["axis1"], len(shape)), normalize_axis(params["axis2"], len(shape))
     shape[i], shape[j] = shape[j], shape[i]
     return TensorType(x.dtype, tuple(shape))
 

@@ -122,6 +122,15 @@ def _device_span(x):
     return low, high + x.dtype.itemsize
 
 
+def _check_writeable(function_name, name, at, value):
+    """A kernel updates its parameter `name` (first at `at`) in a copy; Python writes into the caller's array and
+    raises ValueError where that is read-only: so does the generated function, before any work."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        raise ValueError(f"{function_name}(): argument `{name}` is read-only, and the kernel assigns into it at {at}, "
+                         f"where Python raises ValueError (the array is read-only); pass a writeable "
+                         f"array ({name}.copy())")
+
+
 def recurrence(x: "f64[n]", y: "f64[n]"):
     _check_args('recurrence', x, y)
     n = x.shape[0]
@@ -143,6 +152,7 @@ def updated_parameter(x: "f64[n]", k: "f64[]"):
     _check_args('updated_parameter', x, k)
     # jvp_loop_slot_updated_in_place.py:16  x[i] = x[i] * k + 1.0
     _check_unshared('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x, k=k)
+    _check_writeable('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x)
     n = x.shape[0]
     # jvp_loop_slot_updated_in_place.py:15  for i in range(len(x)):
     x_1 = x.copy()
@@ -227,9 +237,10 @@ def recurrence_jvp(x: "f64[n]", y: "f64[n]", tx: "f64[n]"):
 
 def updated_parameter_jvp(x: "f64[n]", k: "f64[]", tx: "f64[n]"):
     _check_args('updated_parameter_jvp', x, k, tx)
-    k = np.float64(k)
     # jvp_loop_slot_updated_in_place.py:16  x[i] = x[i] * k + 1.0
     _check_unshared('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x, k=k)
+    _check_writeable('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x)
+    k = np.float64(k)
     n = x.shape[0]
     # jvp_loop_slot_updated_in_place.py:15  for i in range(len(x)):
     x_1 = x.copy()

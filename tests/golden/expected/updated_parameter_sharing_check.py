@@ -119,6 +119,15 @@ def _device_span(x):
     return low, high + x.dtype.itemsize
 
 
+def _check_writeable(function_name, name, at, value):
+    """A kernel updates its parameter `name` (first at `at`) in a copy; Python writes into the caller's array and
+    raises ValueError where that is read-only: so does the generated function, before any work."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        raise ValueError(f"{function_name}(): argument `{name}` is read-only, and the kernel assigns into it at {at}, "
+                         f"where Python raises ValueError (the array is read-only); pass a writeable "
+                         f"array ({name}.copy())")
+
+
 # module-level arrays, computed as the source computes them
 # updated_parameter_sharing_check.py:4  WEIGHTS = np.linspace(0.5, 1.5, 4)
 WEIGHTS = np.linspace(0.5, 1.5, 4)
@@ -128,6 +137,7 @@ def smooth(a: "f64[n,4]", b: "f64[n,4]"):
     _check_args('smooth', a, b)
     # updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
     _check_unshared('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a, b=b, WEIGHTS=WEIGHTS)
+    _check_writeable('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a)
     n = a.shape[0]
     # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
     a_1 = a.copy()
@@ -152,6 +162,7 @@ def smooth_grad(a: "f64[n,4]", b: "f64[n,4]"):
     tape_t_1 = []
     # updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
     _check_unshared('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a, b=b, WEIGHTS=WEIGHTS)
+    _check_writeable('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a)
     n = a.shape[0]
     # updated_parameter_sharing_check.py:9  for i in range(1, a.shape[0]):
     a_1 = a.copy()

@@ -120,6 +120,15 @@ def _device_span(x):
     return low, high + x.dtype.itemsize
 
 
+def _check_writeable(function_name, name, at, value):
+    """A kernel updates its parameter `name` (first at `at`) in a copy; Python writes into the caller's array and
+    raises ValueError where that is read-only: so does the generated function, before any work."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        raise ValueError(f"{function_name}(): argument `{name}` is read-only, and the kernel assigns into it at {at}, "
+                         f"where Python raises ValueError (the array is read-only); pass a writeable "
+                         f"array ({name}.copy())")
+
+
 def _batch_size(**sizes):
     """The batch size every batched argument of a vmap shares (a clear error when they differ)."""
     if len(set(sizes.values())) != 1:
@@ -132,6 +141,7 @@ def pick(x: "f64[n,d]", i: "i64[]", v: "f64[d]"):
     _check_args('pick', x, i, v)
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
     _check_unshared('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x, i=i, v=v)
+    _check_writeable('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x)
     # vmap_indexing_and_updates.py:7  row = x[i].copy()
     row = x[i].copy()
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
@@ -152,6 +162,7 @@ def pick_rows(x: "f64[n,d]", i: "i64[B]", v: "f64[B,d]"):
     d = x.shape[1]
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
     _check_unshared('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x, i=i, v=v)
+    _check_writeable('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x)
     # vmap_indexing_and_updates.py:7  row = x[i].copy()
     row = x[i].copy()
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
@@ -170,6 +181,7 @@ def pick_all(x: "f64[B,n,d]", i: "i64[B]", v: "f64[d]"):
     B = _batch_size(x=x.shape[0], i=i.shape[0])
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
     _check_unshared('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x, i=i, v=v)
+    _check_writeable('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x)
     # vmap_indexing_and_updates.py:7  row = x[i].copy()
     row = x[np.arange(B), i].copy()
     # vmap_indexing_and_updates.py:8  x[i] = v * 2.0

@@ -142,6 +142,15 @@ def _device_span(x):
     return low, high + x.dtype.itemsize
 
 
+def _check_writeable(function_name, name, at, value):
+    """A kernel updates its parameter `name` (first at `at`) in a copy; Python writes into the caller's array and
+    raises ValueError where that is read-only: so does the generated function, before any work."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        raise ValueError(f"{function_name}(): argument `{name}` is read-only, and the kernel assigns into it at {at}, "
+                         f"where Python raises ValueError (the array is read-only); pass a writeable "
+                         f"array ({name}.copy())")
+
+
 def recurrence(x: "f64[n]", y: "f64[n]"):
     _check_args('recurrence', x, y)
     a_1 = _kernels.recurrence_block0(x, y)
@@ -153,6 +162,7 @@ def updated_parameter(x: "f64[n]", k: "f64[]"):
     _check_args('updated_parameter', x, k)
     # jvp_loop_slot_updated_in_place.py:16  x[i] = x[i] * k + 1.0
     _check_unshared('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x, k=k)
+    _check_writeable('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x)
     t_2 = _kernels.updated_parameter_block0(x, k)
     del x, k
     return t_2
@@ -182,9 +192,10 @@ def recurrence_jvp(x: "f64[n]", y: "f64[n]", tx: "f64[n]"):
 
 def updated_parameter_jvp(x: "f64[n]", k: "f64[]", tx: "f64[n]"):
     _check_args('updated_parameter_jvp', x, k, tx)
-    k = np.float64(k)
     # jvp_loop_slot_updated_in_place.py:16  x[i] = x[i] * k + 1.0
     _check_unshared('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x, k=k)
+    _check_writeable('updated_parameter', 'x', 'tests/golden/inputs/jvp_loop_slot_updated_in_place.py:16:9', x)
+    k = np.float64(k)
     t_2, t_4 = _kernels.updated_parameter_jvp_block0(x, tx, k)
     del x, tx, k
     return (t_2, t_4)

@@ -129,6 +129,15 @@ def _device_span(x):
     return low, high + x.dtype.itemsize
 
 
+def _check_writeable(function_name, name, at, value):
+    """A kernel updates its parameter `name` (first at `at`) in a copy; Python writes into the caller's array and
+    raises ValueError where that is read-only: so does the generated function, before any work."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        raise ValueError(f"{function_name}(): argument `{name}` is read-only, and the kernel assigns into it at {at}, "
+                         f"where Python raises ValueError (the array is read-only); pass a writeable "
+                         f"array ({name}.copy())")
+
+
 # module-level arrays, computed as the source computes them
 # updated_parameter_sharing_check.py:4  WEIGHTS = np.linspace(0.5, 1.5, 4)
 WEIGHTS = np.linspace(0.5, 1.5, 4)
@@ -138,6 +147,7 @@ def smooth(a: "f64[n,4]", b: "f64[n,4]"):
     _check_args('smooth', a, b)
     # updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
     _check_unshared('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a, b=b, WEIGHTS=WEIGHTS)
+    _check_writeable('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a)
     t_5 = _kernels.smooth_block0(a, b, WEIGHTS)
     del a, b
     return t_5
@@ -156,6 +166,7 @@ def smooth_grad(a: "f64[n,4]", b: "f64[n,4]"):
     tape_t_1 = []
     # updated_parameter_sharing_check.py:10  a[i] += 0.5 * a[i - 1] * b[i]
     _check_unshared('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a, b=b, WEIGHTS=WEIGHTS)
+    _check_writeable('smooth', 'a', 'tests/golden/inputs/updated_parameter_sharing_check.py:10:9', a)
     da_2, db = _kernels.smooth_grad_block0(a, b, tape_t_1, WEIGHTS)
     del a, b, tape_t_1
     return (da_2, db)

@@ -40,6 +40,24 @@ class _Line:
     used: list[str]
 
 
+# the entry checks of the caller's arguments (normalize/argument_sharing.py): a 0-d array is still one there
+_ENTRY_CHECKS = ("_check_unshared(", "_check_scalar_argument(", "_check_writeable(")
+
+
+def _after_entry_checks(lines: list[str], at: int) -> tuple[int, set[str]]:
+    """The line after the last entry check (and the `del`s of arguments they were the last use of), and the names
+    those `del`s delete (a parameter deleted there is not converted)."""
+    checks = [k for k, line in enumerate(lines) if k >= at and line.lstrip().startswith(_ENTRY_CHECKS)]
+    if not checks:
+        return at, set()
+    end = checks[-1] + 1
+    while end < len(lines) and lines[end].lstrip().startswith("del "):
+        end += 1
+    deleted = {name.strip() for line in lines[at:end] if line.lstrip().startswith("del ")
+               for name in line.strip()[4:].split(",")}
+    return end, deleted
+
+
 def render_function(fn: Function, source_file: str, delete_dead: bool = True,
                     check_args: bool = True, typed_scalars: tuple[Var, ...] = (),
                     numpy_scalars: bool = False) -> RenderedFunction:
@@ -75,8 +93,9 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         renderer.helpers.add("python_numbers")
     if numpy_scalars and fn.in_tree is None:
         at = ("check_args" in renderer.helpers) + bool(typed_scalars)
+        at, deleted = _after_entry_checks(lines, at)
         for p in reversed([p for p in fn.params if p.type.shape == () and p.type.dtype == "f64"
-                           and p not in typed_scalars]):
+                           and p not in typed_scalars and p.name not in deleted]):
             lines.insert(at, cg.source(assign(p.name, cg.call("np.float64", cg.name(p.name)))).rstrip("\n"))
     if fn.in_tree is not None:
         types = [p.type for p in fn.params]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...errors import SourceLoc, TranspileError
-from ...ir import Eqn
+from ...ir import Const, Eqn
 from ...primitives.batching import example_rank
 from ...primitives.indexing import Ref, index_refs
 from ...primitives.registry import lookup
@@ -78,7 +78,7 @@ class BatchedMasks:
             self.set(eqn.outs[0], self._sum(selections[0], **eqn.params), True)
             return True
         elif name in ("unbroadcast", "sum_to") and isinstance(raw[1], Selection) and isinstance(raw[0], Selection) \
-                and raw[0].mask is raw[1].mask and raw[0].at == raw[1].at:
+                and self.same_mask(raw[0].mask, raw[1].mask) and raw[0].at == raw[1].at:
             result = raw[0]  # a cotangent summed to the selection's own shape: itself
         elif name == "broadcast_like" and isinstance(raw[1], Selection) and not isinstance(raw[0], Selection):
             result = self._broadcast(raw[0], raw[1])
@@ -86,6 +86,23 @@ class BatchedMasks:
             raise self.selection_error(selections[0])
         self.values[id(eqn.outs[0])] = result
         return True
+
+    def same_mask(self, a, b, depth: int = 8) -> bool:
+        """Do masks `a` and `b` (atoms of the batched program) hold the same elements? The same atom, or two
+        computations of one expression (`y > 0` written twice: the same operation, parameters and operands, an
+        operand compared the same way in turn). An array updated in place is a new atom, so two readings of it
+        before and after the update differ."""
+        if a is b:
+            return True
+        if isinstance(a, Const) and isinstance(b, Const):
+            return isinstance(a.value, (bool, int, float)) and type(a.value) is type(b.value) and \
+                a.value == b.value and a.type == b.type
+        first, second = self.builder.definition(a), self.builder.definition(b)
+        if depth == 0 or first is None or second is None or first.prim is not second.prim or \
+                first.prim.family == "effect" or first.prim.extra.get("in_place") or len(first.outs) != 1 or \
+                len(first.args) != len(second.args) or a.type != b.type or not _same_params(first, second):
+            return False
+        return all(self.same_mask(x, y, depth - 1) for x, y in zip(first.args, second.args))
 
     # -- reads and writes ---------------------------------------------------------------------------------------
     def _mask_position(self, eqn: Eqn, raw: list) -> int | None:
@@ -144,7 +161,7 @@ class BatchedMasks:
             region = self._bind("getitem", [x] + refs, {"index": _shifted(dense_index, -1)})
         selection = Selection(region.atom, self.is_batched(region.atom), mask, at, eqn.loc)
         if isinstance(value, Selection):
-            if value.mask is not mask or value.at != at:
+            if not self.same_mask(value.mask, mask) or value.at != at:
                 raise TranspileError(REFUSED, eqn.loc, "write a selection by the same mask, or a number")
             written = Sym(self.builder, value.dense)
         else:
@@ -160,7 +177,7 @@ class BatchedMasks:
     # -- what a selection takes part in ---------------------------------------------------------------------------
     def _elementwise(self, eqn: Eqn, raw: list, selections: list[Selection]) -> Selection:
         first = selections[0]
-        if any(s.mask is not first.mask or s.at != first.at for s in selections):
+        if any(not self.same_mask(s.mask, first.mask) or s.at != first.at for s in selections):
             raise self.selection_error(first)
         if first.mask_rank != 1:
             raise TranspileError("arithmetic on a selection by a multi-dimensional mask that differs between "
@@ -254,6 +271,13 @@ class BatchedMasks:
         result = result[0] if isinstance(result, tuple) else result
         self.batched.add(id(result.atom))
         return result
+
+
+def _same_params(first: Eqn, second: Eqn) -> bool:
+    try:
+        return bool(first.params == second.params)
+    except (TypeError, ValueError):  # (a parameter NumPy compares element by element)
+        return False
 
 
 def _renumbered(item, renumber: dict):

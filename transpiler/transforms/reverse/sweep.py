@@ -196,6 +196,7 @@ class AdjointSweep(ReversedControlFlow):
         """Whether `adjoint` is an array of `var`'s shape allocated for `var` alone and held by no other value."""
         return isinstance(adjoint, Var) and self.owner.get(id(adjoint)) == id(var) \
             and adjoint.type.shape == var.type.shape and var.type.shape not in ((), None) \
+            and not _other_dtype(adjoint, var) \
             and sum(a is adjoint for a in self.adjoints.values()) == 1
 
     def owned(self, adjoint: Atom | None, var: Var) -> Atom:
@@ -205,6 +206,8 @@ class AdjointSweep(ReversedControlFlow):
         exact = self._exact(adjoint, var)
         if adjoint is None or var.type.shape == () or isinstance(exact, Const):
             return exact
+        if _other_dtype(exact, var):  # (a float64 parameter's adjoint first met as float32 values: added into in
+            return self.builder.bind("astype", [exact], {"dtype": var.type.dtype})  # float64, as the gradient is)
         return self.builder.bind("copy", [exact])
 
     def _exclusive(self, var: Var) -> Atom:
