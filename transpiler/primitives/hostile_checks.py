@@ -1,4 +1,4 @@
-"""Entry checks for arguments whose identity Python would reveal (issue #11, hostile inputs).
+"""Entry checks for arguments whose identity Python would reveal: a 0-d array, a read-only array.
 
 `check_scalar_argument`: a rank-0 parameter is taken as what its annotation promises, a NumPy scalar or a
 Python number, and an update `a += v` rebinds it. A 0-d *array* given for it is changed in place by Python, and
