@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from ..threads import configure_threads
@@ -24,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_threads(1)
     import numpy as np
 
+    from ..timer import fastest_interleaved
     from .backend import now_and_before
     from ..gradbench import ba
     from ..gradbench.batched import ba_inputs
@@ -43,12 +43,8 @@ def main(argv: list[str] | None = None) -> int:
                 new, old, call_args = ba.entry(after, name), ba.entry(before, name), inputs
             for x, y in zip(flatten(new(*call_args)), flatten(old(*call_args))):
                 assert np.array_equal(x, y), f"{label} {name}: not the same bits"
-            fastest = {"before": float("inf"), "after": float("inf")}
-            for _ in range(int(os.environ.get("REPEAT", 7))):
-                for which, function in (("before", old), ("after", new)):
-                    start = time.thread_time()
-                    function(*call_args)
-                    fastest[which] = min(fastest[which], time.thread_time() - start)
+            fastest = fastest_interleaved({"before": lambda: old(*call_args), "after": lambda: new(*call_args)},
+                                          int(os.environ.get("REPEAT", 7)))
             b, a = fastest["before"], fastest["after"]
             print(f"{label:<27} {name:<13} before {b * 1e3:8.2f} ms  after {a * 1e3:8.2f} ms  after/before "
                   f"{a / b:.2f}", flush=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from ..threads import configure_threads
@@ -24,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_threads(1)
     import numpy as np
 
+    from ..timer import fastest_interleaved
     from .backend import now_and_before
     from ..gradbench import gmm
     from ..workloads import gmm as workload
@@ -39,12 +39,7 @@ def main(argv: list[str] | None = None) -> int:
             for x, y in zip(np.atleast_1d(new(*inputs)) if name == "objective" else new(*inputs),
                             np.atleast_1d(old(*inputs)) if name == "objective" else old(*inputs)):
                 assert np.array_equal(x, y), f"{size} {name}: not the same bits"
-            fastest = {"before": float("inf"), "after": float("inf")}
-            for _ in range(20):
-                for label, function in (("before", old), ("after", new)):
-                    start = time.thread_time()
-                    function(*inputs)
-                    fastest[label] = min(fastest[label], time.thread_time() - start)
+            fastest = fastest_interleaved({"before": lambda: old(*inputs), "after": lambda: new(*inputs)}, 20)
             b, a = fastest["before"], fastest["after"]
             print(f"gmm {size:<11} {name:<9} before {b * 1e3:7.3f} ms  after {a * 1e3:7.3f} ms  after/before "
                   f"{a / b:.2f}", flush=True)

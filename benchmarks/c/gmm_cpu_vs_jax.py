@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     import jax.numpy as jnp
     import numpy as np
 
+    from ..timer import fastest_interleaved
     from .backend import now_and_before
     from ..gradbench import gmm
     from ..workloads import gmm as workload
@@ -43,12 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                      "jax": lambda: jax.block_until_ready(gradient(*on_device))}
         for function in functions.values():
             function()
-        fastest = dict.fromkeys(functions, float("inf"))
-        for _ in range(15):
-            for name, function in functions.items():
-                start = time.process_time()
-                function()
-                fastest[name] = min(fastest[name], time.process_time() - start)
+        fastest = fastest_interleaved(functions, 15, clock=time.process_time)
         b, a, j = fastest["before"], fastest["after"], fastest["jax"]
         print(f"gmm {size:<11} jacobian  before {b * 1e3:8.3f} ms  after {a * 1e3:8.3f} ms  jax {j * 1e3:8.3f} ms  "
               f"after/jax {a / j:.2f}  before/jax {b / j:.2f}", flush=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from ..threads import configure_threads
@@ -22,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_threads(1)
     import numpy as np
 
+    from ..timer import fastest_interleaved
     from .backend import now_and_before
     from ..gradbench import ht
     from ..gradbench.batched import ht_inputs
@@ -33,12 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("objective", "jacobian"):
             new, old = ht.entry(after, name), ht.entry(before, name)
             assert np.array_equal(new(*inputs), old(*inputs)), f"{size} {name}: not the same bits"
-            fastest = {"before": float("inf"), "after": float("inf")}
-            for _ in range(10):
-                for label, function in (("before", old), ("after", new)):
-                    start = time.thread_time()
-                    function(*inputs)
-                    fastest[label] = min(fastest[label], time.thread_time() - start)
+            fastest = fastest_interleaved({"before": lambda: old(*inputs), "after": lambda: new(*inputs)}, 10)
             b, a = fastest["before"], fastest["after"]
             print(f"ht {size:<18} {name:<9} before {b * 1e3:7.3f} ms  after {a * 1e3:7.3f} ms  after/before "
                   f"{a / b:.2f}", flush=True)
