@@ -63,6 +63,11 @@ def arg(lowering, positional, keywords, index, key, node, default=None):
     return default, node
 
 
+def given(value) -> bool:
+    """Was an optional argument passed as something other than None (absent, or a literal None, is not)?"""
+    return not (value is None or (isinstance(value, Const) and value.value is None))
+
+
 def dtype_params(lowering, keywords) -> dict:
     """`{"dtype": ...}` when the call names one."""
     if "dtype" not in keywords:

@@ -23,8 +23,9 @@ import numpy
 from ..ir import Const
 from . import axis_functions as axes
 from .array_literals import array_like
-from .call_args import Emitter, arg, arity, dtype as read_dtype, known_rank, ravel, shape_args, static, static_int
-from .running_sums import _as_array, _given, method_running, running, trapezoid
+from .call_args import (Emitter, arg, arity, dtype as read_dtype, given, known_rank, ravel, shape_args, static,
+                        static_int)
+from .running_sums import as_array, method_running, running, trapezoid
 
 
 def full_like(lowering, node, builder, positional, keywords):
@@ -34,11 +35,11 @@ def full_like(lowering, node, builder, positional, keywords):
         positional, keywords["dtype"] = positional[:2], (positional[2], node)
     arity(lowering, node, "np.full_like", positional, keywords, 2, 2, ("dtype", "shape"))
     emit = Emitter(lowering, node, builder)
-    like = _as_array(lowering, node, builder, positional[0])
+    like = as_array(lowering, node, builder, positional[0])
     dtype_value = keywords.get("dtype")
-    dtype = read_dtype(lowering, *dtype_value) if dtype_value and _given(dtype_value[0]) else like.type.dtype
+    dtype = read_dtype(lowering, *dtype_value) if dtype_value and given(dtype_value[0]) else like.type.dtype
     shape_value = keywords.get("shape")
-    dims = shape_args(lowering, shape_value[0], node) if shape_value and _given(shape_value[0]) else emit.dims(like)
+    dims = shape_args(lowering, shape_value[0], node) if shape_value and given(shape_value[0]) else emit.dims(like)
     fill = emit.atom(array_like(lowering, node, builder, positional[1]))
     if fill.type.shape == ():
         return emit("full", *dims, fill, dtype=dtype)
@@ -70,7 +71,7 @@ def full(old):
         arity(lowering, node, "np.full", positional, keywords, 2, 2, ("dtype",))
         emit = Emitter(lowering, node, builder)
         dtype_value = keywords.get("dtype")
-        dtype = read_dtype(lowering, *dtype_value) if dtype_value and _given(dtype_value[0]) else fill.type.dtype
+        dtype = read_dtype(lowering, *dtype_value) if dtype_value and given(dtype_value[0]) else fill.type.dtype
         dims = shape_args(lowering, positional[0], node)
         _check_fits(emit, fill, dims, "np.full")
         fill = fill if fill.type.dtype == dtype and not fill.type.weak else emit("astype", fill, dtype=dtype)
@@ -116,7 +117,7 @@ def diagflat(lowering, node, builder, positional, keywords):
     """`np.diagflat(v, k=0)`: the flattened input on the k-th diagonal of a square matrix."""
     arity(lowering, node, "np.diagflat", positional, keywords, 1, 2, ("k",))
     emit = Emitter(lowering, node, builder)
-    v = _as_array(lowering, node, builder, positional[0])
+    v = as_array(lowering, node, builder, positional[0])
     flat = emit("reshape", v, -1) if known_rank(emit, v) != 1 else v
     rest = {"k": keywords["k"]} if "k" in keywords else {}
     return axes.diag(lowering, node, builder, [flat] + list(positional[1:]), rest)
@@ -126,7 +127,7 @@ def delete(lowering, node, builder, positional, keywords):
     """`np.delete(arr, obj, axis=None)`, `obj` an int or a sequence of ints known at build time."""
     arity(lowering, node, "np.delete", positional, keywords, 2, 3, ("axis",))
     emit = Emitter(lowering, node, builder)
-    x = _as_array(lowering, node, builder, positional[0])
+    x = as_array(lowering, node, builder, positional[0])
     axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
     if axis is None:
@@ -174,7 +175,7 @@ def indices(lowering, node, builder, positional, keywords):
     dims = shape_args(lowering, positional[0], node) if not (isinstance(positional[0], tuple)
                                                              and not positional[0]) else []
     dtype_value, dtype_node = arg(lowering, positional, keywords, 1, "dtype", node)
-    dtype = read_dtype(lowering, dtype_value, dtype_node) if _given(dtype_value) else "i64"
+    dtype = read_dtype(lowering, dtype_value, dtype_node) if given(dtype_value) else "i64"
     sparse_value, sparse_node = arg(lowering, positional, keywords, 2, "sparse", node, Const(False, None))
     sparse = static(lowering, sparse_value, sparse_node, "`sparse`")
     grids = []
@@ -257,7 +258,7 @@ def vecdot(lowering, node, builder, positional, keywords):
     axis = static_int(lowering, axis_value, axis_node, "np.vecdot's `axis`")
     operands = []
     for value in positional:
-        x = _as_array(lowering, node, builder, value)
+        x = as_array(lowering, node, builder, value)
         rank = known_rank(emit, x)
         if rank == 0 or not -rank <= axis < rank:
             raise emit.error(f"np.vecdot along axis {axis} of an array of rank {rank} (NumPy raises)",

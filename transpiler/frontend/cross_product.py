@@ -7,10 +7,9 @@ order, the result has NumPy's bits, and its derivatives, batching and C code com
 """
 from __future__ import annotations
 
-from ..ir import Const
 from ..ir.types import axis_hint
 from .array_literals import array
-from .call_args import Emitter, arg, arity, known_rank, static_int
+from .call_args import Emitter, arg, arity, given, known_rank, static_int
 
 _AXES = ("axisa", "axisb", "axisc", "axis")
 
@@ -25,7 +24,7 @@ def cross(lowering, node, builder, positional, keywords):
     axes = {}
     for position, name in enumerate(_AXES):
         value, value_node = arg(lowering, positional, keywords, position + 2, name, node)
-        axes[name] = None if value is None or (isinstance(value, Const) and value.value is None) else \
+        axes[name] = None if not given(value) else \
             static_int(lowering, value, value_node, f"`{name}`")
     if axes["axis"] is not None:  # NumPy: `axis` overrides the other three
         axes["axisa"] = axes["axisb"] = axes["axisc"] = axes["axis"]

@@ -20,11 +20,7 @@ from __future__ import annotations
 
 from ..ir import Const
 from .array_literals import array, array_like
-from .call_args import Emitter, arg, arity, known_rank, ravel, static_axis, static_int
-
-
-def _given(value) -> bool:
-    return not (value is None or (isinstance(value, Const) and value.value is None))
+from .call_args import Emitter, arg, arity, given, known_rank, ravel, static_axis, static_int
 
 
 def clip(lowering, node, builder, positional, keywords):
@@ -34,7 +30,7 @@ def clip(lowering, node, builder, positional, keywords):
     for position, names in ((0, ("a_min", "min")), (1, ("a_max", "max"))):
         for name in names:
             if name in keywords:
-                if _given(bounds[position]):
+                if given(bounds[position]):
                     raise lowering.error(keywords[name][1], f"np.clip's bound `{name}` is given twice",
                                          "give each bound once: np.clip(x, lo, hi)")
                 bounds[position] = keywords.pop(name)[0]
@@ -43,15 +39,15 @@ def clip(lowering, node, builder, positional, keywords):
                "which kernels do not take")
     lo, hi = bounds
     x = lowering._atom(array_like(lowering, node, builder, positional[0]), node)
-    if _given(lo) and _given(hi):
+    if given(lo) and given(hi):
         atoms = [x] + [lowering._atom(array_like(lowering, node, builder, b), node) for b in (lo, hi)]
         return lowering._bind(builder, node, "clip", atoms)
-    if not (_given(lo) or _given(hi)):
+    if not (given(lo) or given(hi)):
         raise lowering.error(node, "np.clip without bounds", "write the array itself (NumPy returns it unclipped)")
     if x.type.weak:  # NumPy clips np.asarray(x): an int64 or float64, no longer weak
         x = lowering._atom(array(lowering, node, builder, [positional[0]], {}), node)
-    bound = lowering._atom(array_like(lowering, node, builder, lo if _given(lo) else hi), node)
-    return lowering._bind(builder, node, "maximum" if _given(lo) else "minimum", [x, bound])
+    bound = lowering._atom(array_like(lowering, node, builder, lo if given(lo) else hi), node)
+    return lowering._bind(builder, node, "maximum" if given(lo) else "minimum", [x, bound])
 
 
 def matrix_transpose(lowering, node, builder, positional, keywords):

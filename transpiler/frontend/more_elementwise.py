@@ -17,7 +17,7 @@ from ..builder import const
 from ..ir import Const
 from ..ir.types import ShapeError, broadcast_shapes
 from .array_literals import array_like
-from .call_args import Emitter, arg, arity, known_rank, ravel, static
+from .call_args import Emitter, arg, arity, given, known_rank, ravel, static
 from .selection import _NAMES
 
 _FLOATS = ("f32", "f64")
@@ -114,7 +114,7 @@ def ediff1d(lowering, node, builder, positional, keywords):
                   emit("getitem", flat, index=(slice(None, -1),)))]
     for index, key in ((2, "to_begin"), (1, "to_end")):
         value, _ = arg(lowering, positional, keywords, index, key, node)
-        if value is None or (isinstance(value, Const) and value.value is None):
+        if not given(value):
             continue
         extra = _strong(emit, _value(emit, value))
         known_rank(emit, extra)

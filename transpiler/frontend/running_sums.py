@@ -17,14 +17,10 @@ from ..builder import const
 from ..ir import Const
 from . import python_builtins
 from .array_literals import array, array_like
-from .call_args import Emitter, arg, arity, dtype as read_dtype, known_rank, ravel, static, static_int
+from .call_args import Emitter, arg, arity, dtype as read_dtype, given, known_rank, ravel, static, static_int
 
 
-def _given(value) -> bool:
-    return not (value is None or (isinstance(value, Const) and value.value is None))
-
-
-def _as_array(lowering, node, builder, value):
+def as_array(lowering, node, builder, value):
     """np.asanyarray(value): a Python number becomes NumPy's int64 or float64 array (no longer weak)."""
     atom = lowering._atom(array_like(lowering, node, builder, value), node)
     if atom.type.weak:
@@ -47,7 +43,7 @@ def _running(lowering, node, builder, name: str, prim: str, nan_fill, x, axis_va
 
 def _accumulated(lowering, node, builder, name, prim, nan_fill, x, axis_value, axis_node, dtype_entry):
     """The running sum or product of `x` along `axis`, accumulated in `dtype` where one is given."""
-    if dtype_entry is None or not _given(dtype_entry[0]):
+    if dtype_entry is None or not given(dtype_entry[0]):
         return _running(lowering, node, builder, name, prim, nan_fill, x, axis_value, axis_node)
     target = read_dtype(lowering, *dtype_entry)
     emit = Emitter(lowering, node, builder)
@@ -68,12 +64,12 @@ def running(name: str, prim: str, nan_fill=None, old=None):
         if len(positional) == 3 and "dtype" not in keywords:
             positional, keywords["dtype"] = positional[:2], (positional[2], node)
         dtype_entry = keywords.pop("dtype", None)
-        if old is not None and (dtype_entry is None or not _given(dtype_entry[0])):
+        if old is not None and (dtype_entry is None or not given(dtype_entry[0])):
             return old(lowering, node, builder, positional, keywords)
         arity(lowering, node, f"np.{name}", positional, keywords, 1, 2, ("axis",),
               hint=f"np.{name}(a, axis, dtype); NumPy reads a fourth positional argument as `out=`, which kernels "
                    "do not take")
-        x = _as_array(lowering, node, builder, positional[0])
+        x = as_array(lowering, node, builder, positional[0])
         axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node)
         return _accumulated(lowering, node, builder, f"np.{name}", prim, nan_fill, x, axis_value, axis_node,
                             dtype_entry)
@@ -88,7 +84,7 @@ def method_running(prim: str, old=None):
         if len(positional) == 2 and "dtype" not in keywords:
             positional, keywords["dtype"] = positional[:1], (positional[1], node)
         dtype_entry = keywords.pop("dtype", None)
-        if old is not None and (dtype_entry is None or not _given(dtype_entry[0])):
+        if old is not None and (dtype_entry is None or not given(dtype_entry[0])):
             return old(lowering, node, builder, atom, positional, keywords)
         arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis",))
         axis_value, axis_node = arg(lowering, positional, keywords, 0, "axis", node)
@@ -103,22 +99,22 @@ def trapezoid(lowering, node, builder, positional, keywords):
     """`np.trapezoid(y, x=None, dx=1.0, axis=-1)`, as numpy/lib/_function_base_impl.py computes it."""
     arity(lowering, node, "np.trapezoid", positional, keywords, 1, 4, ("x", "dx", "axis"))
     emit = Emitter(lowering, node, builder)
-    y = _as_array(lowering, node, builder, positional[0])
+    y = as_array(lowering, node, builder, positional[0])
     rank = known_rank(emit, y)
     axis_value, axis_node = arg(lowering, positional, keywords, 3, "axis", node, Const(-1, None))
     axis = static_int(lowering, axis_value, axis_node, "np.trapezoid's `axis`")
     if rank == 0 or not -rank <= axis < rank:
         raise emit.error(f"np.trapezoid along axis {axis} of an array of rank {rank} (NumPy raises)",
                          "integrate an array along one of its axes")
-    given, axis = axis, axis % rank
+    written, axis = axis, axis % rank
     x_value, _ = arg(lowering, positional, keywords, 1, "x", node)
-    if _given(x_value):
-        x = _as_array(lowering, node, builder, x_value)
+    if given(x_value):
+        x = as_array(lowering, node, builder, x_value)
         x_rank = known_rank(emit, x)
-        if x_rank == 0 or (x_rank > 1 and not -x_rank <= given < x_rank):
+        if x_rank == 0 or (x_rank > 1 and not -x_rank <= written < x_rank):
             raise emit.error("np.trapezoid's sample points `x` have no such axis (NumPy raises)",
                              "give `x` as a vector along the axis, or an array of y's shape")
-        along = 0 if x_rank == 1 else given % x_rank  # np.diff(x) of a vector, else np.diff(x, axis=axis)
+        along = 0 if x_rank == 1 else written % x_rank  # np.diff(x) of a vector, else np.diff(x, axis=axis)
         before = (slice(None),) * along
         d = emit("subtract", emit("getitem", x, index=before + (slice(1, None),)),
                  emit("getitem", x, index=before + (slice(None, -1),)))
@@ -139,7 +135,7 @@ def moments_with_mean(lowering, node, builder, prim: str, name: str, x, rest, ke
     from .numpy_api import _reduce
 
     emit = Emitter(lowering, node, builder)
-    x = _as_array(lowering, node, builder, x)
+    x = as_array(lowering, node, builder, x)
     if x.type.dtype == "bool":
         raise emit.error(f"`{name}` of booleans with `mean=` is not supported in kernels", "cast to float first")
     axis_value, axis_node = arg(lowering, rest, keywords, 0, "axis", node)

@@ -51,5 +51,5 @@ def _batch_check_unshared(ctx, prim, args, batched, **params):
 register(Primitive(  # a kernel updating its parameter: no other argument may share its memory (argument_sharing.py)
     name="check_unshared", family="effect", infer=lambda types, params: TensorType("bool", ()),
     render=_render_check_unshared, statement=True, batch=_batch_check_unshared, temp_name="checked",
-    extra={"check": True, "effect": True, "helper": "check_unshared"},
+    extra={"check": True, "effect": True, "helper": "check_unshared", "entry_check": True},
 ))

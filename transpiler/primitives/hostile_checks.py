@@ -39,7 +39,7 @@ def _batch_check_scalar_argument(ctx, prim, args, batched, **params):
 register(Primitive(
     name="check_scalar_argument", family="effect", infer=lambda types, params: TensorType("bool", ()),
     render=_render_check_scalar_argument, statement=True, batch=_batch_check_scalar_argument, temp_name="checked",
-    extra={"check": True, "effect": True, "helper": "check_scalar_argument"},
+    extra={"check": True, "effect": True, "helper": "check_scalar_argument", "entry_check": True},
 ))
 
 
@@ -57,5 +57,5 @@ def _batch_check_writeable(ctx, prim, args, batched, **params):
 register(Primitive(
     name="check_writeable", family="effect", infer=lambda types, params: TensorType("bool", ()),
     render=_render_check_writeable, statement=True, batch=_batch_check_writeable, temp_name="checked",
-    extra={"check": True, "effect": True, "helper": "check_writeable"},
+    extra={"check": True, "effect": True, "helper": "check_writeable", "entry_check": True},
 ))

@@ -17,7 +17,6 @@ from ...ir.types import TensorType
 # back; the sharing check compares device byte ranges), tuple reads, tapes (lists of arrays)
 _DEVICE_SAFE = {"dim", "refine_shape", "tuple_get", "tape_new", "push", "pop", "check_index", "check_unshared",
                 "check_scalar_argument", "check_writeable"}
-_ENTRY_CHECKS = ("check_unshared", "check_scalar_argument", "check_writeable")  # the caller's arguments, before any copy
 
 
 def runs_numpy_on_arrays(fn: Function) -> bool:
@@ -41,7 +40,7 @@ def split_entry_checks(fn: Function) -> tuple[Function | None, Function]:
     """The argument-sharing checks at the top of `fn` (argument_sharing.py) as a function of their own, and `fn`
     without them. On the CUDA target the public function runs them on the caller's arguments: `lifted.cuda.call`
     copies each NumPy argument to the device on its own, which would hide the sharing from them."""
-    checks = [stmt for stmt in fn.body if isinstance(stmt, Eqn) and stmt.prim.name in _ENTRY_CHECKS]
+    checks = [stmt for stmt in fn.body if isinstance(stmt, Eqn) and stmt.prim.extra.get("entry_check")]
     if not checks:
         return None, fn
     kept = {id(stmt) for stmt in checks}

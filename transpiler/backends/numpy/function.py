@@ -15,6 +15,7 @@ from ...analysis.liveness import eliminate_dead_code, last_uses
 from ...ir import Atom, Eqn, Function, If, Loop, Var, result_atoms, statement_uses
 from ...ir.dims import is_derived
 from ...ir.types import NUMPY_DTYPES
+from ...primitives.registry import all_primitives
 from ...trees import annotation as tree_annotation
 from .nodes import INDENT, assign, atom_expr, indent, is_const, merge_lines, out_id, result_expr, var_name
 from .reads import last_reads, use_counts, written_names
@@ -40,14 +41,12 @@ class _Line:
     used: list[str]
 
 
-# the entry checks of the caller's arguments (normalize/argument_sharing.py): a 0-d array is still one there
-_ENTRY_CHECKS = ("_check_unshared(", "_check_scalar_argument(", "_check_writeable(")
-
-
 def _after_entry_checks(lines: list[str], at: int) -> tuple[int, set[str]]:
-    """The line after the last entry check (and the `del`s of arguments they were the last use of), and the names
-    those `del`s delete (a parameter deleted there is not converted)."""
-    checks = [k for k, line in enumerate(lines) if k >= at and line.lstrip().startswith(_ENTRY_CHECKS)]
+    """The line after the last entry check of the caller's arguments (the registry's `entry_check` primitives,
+    rendered as calls of their helpers: a 0-d array is still one there) and the `del`s of arguments they were the
+    last use of, and the names those `del`s delete (a parameter deleted there is not converted)."""
+    calls = tuple(f"_{prim.extra['helper']}(" for prim in all_primitives().values() if prim.extra.get("entry_check"))
+    checks = [k for k, line in enumerate(lines) if k >= at and line.lstrip().startswith(calls)]
     if not checks:
         return at, set()
     end = checks[-1] + 1
