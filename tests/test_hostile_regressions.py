@@ -122,12 +122,6 @@ def test_a_read_only_argument_the_kernel_assigns_into_is_refused_as_python_refus
     assert module.f(x, y_read_only) == module.f(x, y)  # only read: accepted
 
 
-@pytest.mark.xfail(strict=True, reason="a known gap: the argument check accepts any dtype of the annotation's kind "
-                   "(and ints for floats); the C target converts to the annotation's dtype, so int32 for i64 does not "
-                   "wrap, bools for f64 add as numbers, float32 for f64 comes back float64 (the NumPy backend computes "
-                   "as Python, but vmap's batches and gradients are typed by the annotation). An entry check refusing "
-                   "another dtype broke tests that pass float64 tangents for float32 parameters: left for a session "
-                   "that can run the whole suite")
 @pytest.mark.parametrize("backend", ["numpy", "c"])
 def test_an_array_of_another_dtype_than_its_annotation_is_refused(backend, tmp_path):
     """float32 for "f64[n]": Python computes in float32, the generated code in float64 (the C target converted it,
