@@ -142,6 +142,46 @@ def test_an_array_of_another_dtype_than_its_annotation_is_refused(backend, tmp_p
                 call()
 
 
+DERIVED = '''@kernel
+def f(x: "f64[n]", y: "f32[n]") -> "f64[]":
+    return np.sum(np.sin(x) * y)
+
+
+g = grad(f, wrt=("x", "y"))
+fj = jvp(f, wrt=("x", "y"))
+fvjp = vjp(f, wrt=("x", "y"))
+fv = vmap(f, in_axes=(0, None))
+fh = hessian(f, wrt="x")
+'''
+
+
+@pytest.mark.parametrize("backend", ["numpy", "c"])
+def test_every_entry_point_refuses_another_dtype_and_tangents_must_have_the_primals(backend, tmp_path):
+    """grad, jvp, vjp, vmap and hessian check their primal arguments as the kernel does; a tangent or a cotangent
+    has no Python reference: it must have its primal's dtype (JAX's rule), never converted. Refusals are not
+    remembered by the checks' cache (a second call is refused again), and the right dtypes pass."""
+    head = HEAD.replace("vmap\n", "vmap, vjp, hessian\n")
+    if backend == "numpy":
+        module = load_source(head + DERIVED, "derived.py")
+    else:
+        from test_c_backend import c_module
+
+        module = c_module(head + DERIVED, tmp_path, "derived")[0]
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, -0.5], np.float32)
+    tx, ty = np.ones(3), np.ones(3, np.float32)
+    cases = {"g": (x.astype(np.float32), y), "fj": (x, y, tx, ty.astype(np.float64)), "fvjp": (x, y, np.float32(1.0)),
+             "fv": (np.stack([x, x]), y.astype(np.float64)), "fh": (x.astype(np.int64), y)}
+    for name, args in cases.items():
+        for _ in range(2):
+            with pytest.raises(TypeError, match=r"^\w+\(\): argument `\w+` has dtype \w+, but its annotation "
+                                                r"\"\w+\[[\w,]*\]\" asks for \w+; pass \w+\.astype\(np\.\w+\)$"):
+                getattr(module, name)(*args)
+    python = _python(DERIVED.split("\n\n\n")[0])
+    assert module.g(x, y)[1].dtype == np.float32 and np.isclose(module.fj(x, y, tx, ty)[0], python(x, y))
+    assert module.fvjp(x, y, np.float64(1.0))[1][1].dtype == np.float32 and module.fh(x, y).shape == (3, 3)
+    np.testing.assert_allclose(module.fv(np.stack([x, -x]), y), [python(x, y), python(-x, y)], rtol=1e-6)
+
+
 # -- reverse mode: a float64 parameter's adjoint first met as float32 values -------------------------------------
 @pytest.mark.parametrize("made", ["np.zeros(1, np.float32)", "np.zeros((), np.float32)"])
 def test_a_float64_gradient_met_first_by_float32_values_in_a_loop_is_added_in_float64(made):
