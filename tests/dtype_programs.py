@@ -6,7 +6,8 @@ Python ints), NumPy functions of literals (`np.sqrt(2.0)`, a strong float64), ar
 `np.where`, `np.clip`, `np.maximum`/`np.minimum`, reductions of every kind (a bool's sum is an int, an int's mean a
 float), `astype`, `** 2` and `** 0.5`, `if`/`else` on a scalar test whose sides may differ in dtype, and accumulators
 carried round `for` and `while` loops (augmented assignments, a counter that may be a NumPy int, loops that may
-run no iteration). The arguments may hold -0.0, inf, -inf and NaN. It returns a tuple of values (their dtypes
+run no iteration). The arguments may hold -0.0, inf, -inf and NaN; `Program.wrong` gives some of them in another
+dtype than the annotation's, which every form must refuse at entry. It returns a tuple of values (their dtypes
 are what is checked) or, for the gradient, one float scalar. Each program is checked by tests/hostile.py against
 Python itself: the NumPy backend (values, dtypes, signed zeros), grad (its dtype is the parameter's), jvp, vmap
 against a loop, and the C CPU target against the NumPy backend.
@@ -331,6 +332,7 @@ class Program:
     source: str
     args: list
     used: set
+    wrong: list  # (position, an argument of another dtype than the annotation's): every form refuses it at entry
 
 
 def program_for_seed(seed: int) -> Program:
@@ -352,7 +354,25 @@ def program_for_seed(seed: int) -> Program:
     if alias is not None:  # the old value, read after the update (a NumPy scalar's `+=` is a new value)
         result = f"{result.rstrip(',')}, {alias}" if "," in result else f"{result} + {alias}"
     lines = ["@kernel", f"def f({signature}):"] + gen.lines + [f"    return {result}"]
-    return Program("\n".join(lines) + "\n", [_argument(rnd, name) for name, *_ in params], gen.used)
+    args = [_argument(rnd, name) for name, *_ in params]
+    return Program("\n".join(lines) + "\n", args, gen.used, wrong_dtypes(args, random.Random(f"wrong {seed}")))
+
+
+# another dtype for an argument's: Python computes in the argument's, so every form refuses it (never converts)
+OTHER_DTYPES = {np.dtype(np.float32): (np.float64, np.float16, np.int32), np.dtype(np.float64): (np.float32, np.int64,
+                np.bool_), np.dtype(np.int64): (np.int32, np.float64, np.bool_), np.dtype(np.int32): (np.int64, np.uint8),
+                np.dtype(np.bool_): (np.int64, np.float64)}
+
+
+def wrong_dtypes(args: list, rnd: random.Random) -> list:
+    """One array or NumPy scalar argument of each program in another dtype (a Python number is weak: not one)."""
+    wrong = []
+    for position, value in enumerate(args):
+        if isinstance(value, (np.ndarray, np.generic)):
+            other = np.dtype(rnd.choice(OTHER_DTYPES[value.dtype]))
+            with np.errstate(invalid="ignore"):  # (NaN or inf made an int: refused before it is read)
+                wrong.append((position, value.astype(other) if isinstance(value, np.ndarray) else other.type(value)))
+    return wrong
 
 
 def _argument(rnd: random.Random, name: str):

@@ -38,7 +38,7 @@ def dim_size(dim) -> int:
 
 
 def random_inputs(fn: Callable, rng: np.random.Generator, positive: bool = False) -> list[np.ndarray]:
-    """Arrays matching the generated function's annotations (`"f64[n,d]"`), with fixed sizes per name."""
+    """Arrays matching the generated function's annotations (`"f64[n,d]"`): their dtypes, fixed sizes per name."""
     args = []
     for param in inspect.signature(fn).parameters.values():
         annotation = param.annotation
@@ -51,8 +51,10 @@ def random_inputs(fn: Callable, rng: np.random.Generator, positive: bool = False
             value = rng.uniform(0.5, 1.5, size=shape) if positive else rng.normal(size=shape)
         elif dtype == "bool":
             value = rng.random(size=shape) > 0.5
-        else:
-            value = rng.integers(-2, 3, size=shape)
+        else:  # of the annotation's dtype: the argument checks refuse another (Python would compute otherwise)
+            value = rng.integers(-2, 3, size=shape).astype(np.int32 if dtype == "i32" else np.int64)
+        if dtype == "f32" and shape:
+            value = value.astype(np.float32)
         args.append(np.asarray(value) if shape else (float(value) if dtype.startswith("f") else value))
     return args
 

@@ -7,16 +7,20 @@
   where autograd runs the source;
 * `jvp(f)` against Python's value and a central difference along the tangent;
 * `vmap(f)` (the first parameter batched) against a Python loop over three examples;
-* with `c=True`, every declared function of the C CPU target's module against the NumPy backend's.
+* with `c=True`, every declared function of the C CPU target's module against the NumPy backend's;
+* each form called with an argument of another dtype than its annotation's (`wrong`), and `jvp(f)` with a tangent
+  of another dtype than its primal's: refused at entry with a TypeError naming the cast.
 Each declaration is compiled on its own: a located `TranspileError` (file:line:col and a hint) is a refusal,
 recorded in the returned outcomes, never a failure. Any other difference raises AssertionError.
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from gradcheck import autograd_kernels, central_difference, load_source
 from lifted.transpiler import TranspileError
@@ -69,8 +73,9 @@ def _compile(text: str, outcomes: dict, what: str):
 
 
 def check_hostile(source: str, args: list, wrt: int = 0, c: bool = False, folder: Path | None = None,
-                  vmap: bool = True, rtol: float = 1e-6) -> dict:
-    """Every form of `f` in `source` against Python (see the module docstring); returns {form: outcome}."""
+                  vmap: bool = True, rtol: float = 1e-6, wrong: list = ()) -> dict:
+    """Every form of `f` in `source` against Python (see the module docstring); returns {form: outcome}.
+    `wrong`: (position, an argument of another dtype than its annotation's), which every form must refuse."""
     text = HEAD + source
     python = _python(text)
     reference = python["f"]
@@ -123,10 +128,35 @@ def check_hostile(source: str, args: list, wrt: int = 0, c: bool = False, folder
                 same_values(batched, stack(expected_batch), "vmap(f) vs a loop of Python's f", rtol=1e-10,
                             atol=1e-12)
                 outcomes["fv"] = "checked"
+        compiled["f"] = module
+        refuse_wrong_dtypes(compiled, args, wrt, wrong, outcomes)
         if c:
             _check_c(text + "".join(declarations[n] for n in declarations if compiled.get(n) is not None), args,
-                     batch, wrt, folder, outcomes)
+                     batch, wrt, folder, outcomes, wrong)
     return outcomes
+
+
+def refuse_wrong_dtypes(modules: dict, args: list, wrt: int, wrong: list, outcomes: dict) -> None:
+    """Each form (`f`, `g`, `fj`, `fv`: the module that declares it) called with one argument of another dtype than
+    its annotation's, and `fj` with a tangent of another dtype than its primal's: a TypeError naming the argument,
+    its dtype and the cast to make (Python computes in the argument's dtype; the generated code would not)."""
+    names = list(inspect.signature(modules["f"].f).parameters)
+    for position, value in wrong:
+        for name, module in modules.items():
+            if module is None:
+                continue
+            call = _copies(args) + ([_direction(args[wrt])] if name == "fj" else [])
+            call[position] = value
+            if name == "fv":  # (the first parameter batched)
+                call[0] = np.stack([call[0]] * BATCH)
+            with pytest.raises(TypeError, match=rf"argument `{names[position]}` has dtype {np.asarray(value).dtype}, "
+                                                rf".* pass {names[position]}\.astype\(np\.\w+\)"):
+                getattr(module, name)(*call)
+        outcomes["wrong_dtype"] = "refused"
+    if modules.get("fj") is not None and isinstance(args[wrt], np.ndarray):
+        other = np.float32 if args[wrt].dtype == np.float64 else np.float64
+        with pytest.raises(TypeError, match=rf"has dtype {np.dtype(other)}, .* pass \w+\.astype\(np\.\w+\)"):
+            modules["fj"].fj(*_copies(args), _direction(args[wrt]).astype(other))
 
 
 def stack(results: list):
@@ -256,7 +286,8 @@ def float32_sum_atol(args: list, expected) -> float:
     return float(np.finfo(np.float32).eps) * size * max([1.0] + [float(m) for m in finite])
 
 
-def _check_c(text: str, args: list, batch: list, wrt: int, folder: Path | None, outcomes: dict) -> None:
+def _check_c(text: str, args: list, batch: list, wrt: int, folder: Path | None, outcomes: dict,
+             wrong: list = ()) -> None:
     """Every function the NumPy backend compiled, run by the C CPU target on the same arguments."""
     import tempfile
 
@@ -297,3 +328,4 @@ def _check_c(text: str, args: list, batch: list, wrt: int, folder: Path | None, 
         for before, after in zip(call, given):
             assert np.array_equal(before, after, equal_nan=True), f"C target {name} changed its argument"
     outcomes["c"] = "checked"
+    refuse_wrong_dtypes({name: compiled for name in calls if hasattr(reference, name)}, args, wrt, wrong, {})

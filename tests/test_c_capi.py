@@ -186,8 +186,12 @@ def test_exact_arrays_and_scalars_never_reach_the_python_path(program, monkeypat
     args = [rng.normal(size=6), rng.normal(size=6), np.float64(0.25), np.int64(4)]
     assert_agree(module.f(*args), reference.f(*args), "NumPy scalars")
     assert taken == []
-    x32 = rng.normal(size=7).astype(np.float32)  # (a conversion: the Python path's _as_input)
-    assert_agree(module.steps(x32, 2), reference.steps(x32, 2), "float32", rtol=1e-6)
+    x32 = rng.normal(size=7).astype(np.float32)  # (Python computes in float32: refused at entry, never converted)
+    with pytest.raises(TypeError, match=r"argument `x` has dtype float32, .* pass x\.astype\(np\.float64\)"):
+        module.steps(x32, 2)
+    assert taken == []
+    derived = rng.normal(size=7).view(type("Sub", (np.ndarray,), {}))  # (a subclass: the Python path's _as_input)
+    assert_agree(module.steps(derived, 2), reference.steps(derived, 2), "a subclass")
     assert taken
 
 

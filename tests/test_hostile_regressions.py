@@ -122,12 +122,6 @@ def test_a_read_only_argument_the_kernel_assigns_into_is_refused_as_python_refus
     assert module.f(x, y_read_only) == module.f(x, y)  # only read: accepted
 
 
-@pytest.mark.xfail(strict=True, reason="a known gap: the argument check accepts any dtype of the annotation's kind "
-                   "(and ints for floats); the C target converts to the annotation's dtype, so int32 for i64 does not "
-                   "wrap, bools for f64 add as numbers, float32 for f64 comes back float64 (the NumPy backend computes "
-                   "as Python, but vmap's batches and gradients are typed by the annotation). An entry check refusing "
-                   "another dtype broke tests that pass float64 tangents for float32 parameters: left for a session "
-                   "that can run the whole suite")
 @pytest.mark.parametrize("backend", ["numpy", "c"])
 def test_an_array_of_another_dtype_than_its_annotation_is_refused(backend, tmp_path):
     """float32 for "f64[n]": Python computes in float32, the generated code in float64 (the C target converted it,
@@ -146,6 +140,46 @@ def test_an_array_of_another_dtype_than_its_annotation_is_refused(backend, tmp_p
             with pytest.raises(TypeError, match=rf"argument `{name}` has dtype \w+, .* pass {name}\.astype\(np\."
                                                 rf"{wanted}\)"):
                 call()
+
+
+DERIVED = '''@kernel
+def f(x: "f64[n]", y: "f32[n]") -> "f64[]":
+    return np.sum(np.sin(x) * y)
+
+
+g = grad(f, wrt=("x", "y"))
+fj = jvp(f, wrt=("x", "y"))
+fvjp = vjp(f, wrt=("x", "y"))
+fv = vmap(f, in_axes=(0, None))
+fh = hessian(f, wrt="x")
+'''
+
+
+@pytest.mark.parametrize("backend", ["numpy", "c"])
+def test_every_entry_point_refuses_another_dtype_and_tangents_must_have_the_primals(backend, tmp_path):
+    """grad, jvp, vjp, vmap and hessian check their primal arguments as the kernel does; a tangent or a cotangent
+    has no Python reference: it must have its primal's dtype (JAX's rule), never converted. Refusals are not
+    remembered by the checks' cache (a second call is refused again), and the right dtypes pass."""
+    head = HEAD.replace("vmap\n", "vmap, vjp, hessian\n")
+    if backend == "numpy":
+        module = load_source(head + DERIVED, "derived.py")
+    else:
+        from test_c_backend import c_module
+
+        module = c_module(head + DERIVED, tmp_path, "derived")[0]
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, -0.5], np.float32)
+    tx, ty = np.ones(3), np.ones(3, np.float32)
+    cases = {"g": (x.astype(np.float32), y), "fj": (x, y, tx, ty.astype(np.float64)), "fvjp": (x, y, np.float32(1.0)),
+             "fv": (np.stack([x, x]), y.astype(np.float64)), "fh": (x.astype(np.int64), y)}
+    for name, args in cases.items():
+        for _ in range(2):
+            with pytest.raises(TypeError, match=r"^\w+\(\): argument `\w+` has dtype \w+, but its annotation "
+                                                r"\"\w+\[[\w,]*\]\" asks for \w+; pass \w+\.astype\(np\.\w+\)$"):
+                getattr(module, name)(*args)
+    python = _python(DERIVED.split("\n\n\n")[0])
+    assert module.g(x, y)[1].dtype == np.float32 and np.isclose(module.fj(x, y, tx, ty)[0], python(x, y))
+    assert module.fvjp(x, y, np.float64(1.0))[1][1].dtype == np.float32 and module.fh(x, y).shape == (3, 3)
+    np.testing.assert_allclose(module.fv(np.stack([x, -x]), y), [python(x, y), python(-x, y)], rtol=1e-6)
 
 
 # -- reverse mode: a float64 parameter's adjoint first met as float32 values -------------------------------------

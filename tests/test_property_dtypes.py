@@ -29,7 +29,7 @@ def _check(seed: int, c: bool, folder=None) -> dict:
     program = program_for_seed(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        outcomes = check_hostile(program.source, program.args, 0, c=c, folder=folder)
+        outcomes = check_hostile(program.source, program.args, 0, c=c, folder=folder, wrong=program.wrong)
     assert outcomes["f"] == "checked" or outcomes["f"].startswith("refused"), (seed, outcomes)
     return outcomes
 

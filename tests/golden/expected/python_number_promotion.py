@@ -22,12 +22,14 @@ def _refuse_python_numbers(function_name, typed, *values):
                             f"pass np.{dtype}({name}), or a NumPy scalar of the dtype you mean")
 
 
-# Argument checks at entry (rank, fixed and named dimensions, dtype kind, against the annotations); a few
+# Argument checks at entry (rank, fixed and named dimensions, dtype, against the annotations); a few
 # comparisons per call. Off when LIFTED_CHECK_ARGS=0 at import, or built with `transpile --no-arg-checks`.
 _CHECK_ARGS = os.environ.get("LIFTED_CHECK_ARGS", "1") != "0"
 _ARG_SPECS = {}
 _ARGS_PASSED = set()  # (function, then each argument's type, shape and dtype) that passed: all the check reads
-_KINDS = {"f": "fiub", "i": "iub", "b": "b"}
+_KINDS = {"f": "fib", "i": "ib", "b": "b"}  # the Python numbers each annotation takes (NEP 50's weak scalars)
+_DTYPES = {"f64": np.dtype("float64"), "f32": np.dtype("float32"), "i64": np.dtype("int64"),
+           "i32": np.dtype("int32"), "bool": np.dtype("bool")}
 _PYTHON_KINDS = {bool: "b", int: "i", float: "f"}
 
 
@@ -51,7 +53,7 @@ def _check_args(function_name, *args):
         spec = _ARG_SPECS[function_name] = [_arg_spec(name, function.__annotations__.get(name))
                                             for name in function.__code__.co_varnames[:len(args)]]
     sizes = {}
-    for value, (name, note, kinds, dims) in zip(args, spec):
+    for value, (name, note, kinds, dims, dtype) in zip(args, spec):
         if note is None:
             continue
         kind = _PYTHON_KINDS.get(type(value))
@@ -59,6 +61,9 @@ def _check_args(function_name, *args):
             if not isinstance(value, (np.ndarray, np.generic)):
                 raise TypeError(f"{function_name}(): argument `{name}` is a {type(value).__name__}, but its "
                                 f"annotation \"{note}\" asks for a NumPy array; pass np.asarray({name})")
+            if value.dtype != dtype:  # (Python computes in the array's dtype; the compiled code in the annotation's)
+                raise TypeError(f"{function_name}(): argument `{name}` has dtype {value.dtype}, but its annotation "
+                                f"\"{note}\" asks for {dtype}; pass {name}.astype(np.{dtype})")
             kind, shape = value.dtype.kind, value.shape
         else:
             shape = ()
@@ -81,12 +86,14 @@ def _check_args(function_name, *args):
 
 
 def _arg_spec(name, note):
-    """(name, annotation, accepted dtype kinds, dims: ints fixed, names shared across arguments)."""
+    """(name, annotation, the Python numbers' kinds it takes, dims: ints fixed, names shared across arguments, the
+    dtype an array or NumPy scalar must have)."""
     if note is None:
-        return name, None, "", ()
+        return name, None, "", (), None
     note = note.strip("'\"")  # as written, when the module was compiled with postponed annotations
     dims = note[note.index("[") + 1:-1].split(",")
-    return name, note, _KINDS[note[0]], tuple(int(d) if d.isdigit() else d for d in dims if d)
+    return (name, note, _KINDS[note[0]], tuple(int(d) if d.isdigit() else d for d in dims if d),
+            _DTYPES[note[:note.index("[")]])
 
 
 def scaled(x: "f64[n]", j: "i32[n]", c: "i64[]"):
