@@ -52,8 +52,29 @@ GENERATORS: dict[str, Callable[[int], str]] = {
     "more_functions": lambda seed: program_for_seed(seed, edges=True, more_functions=True)[0],
     "rows": lambda seed: program_for_seed(seed, rows=True)[0],
 }
+
+
+def _with_gradient(source: str, wrt: int = 0) -> str:
+    """A hostile or dtype kernel `f` (no imports) as a module, with `g = grad(f)` where the `cuda` target takes
+    it (it refuses `grad` of a non-scalar or non-float `f`, as the NumPy backend does)."""
+    from hostile import HEAD
+
+    text = HEAD + source
+    try:
+        transpile_c(text + f"\n\ng = grad(f, wrt={wrt})\n", "gradient.py", target="cuda")
+    except TranspileError:
+        return text
+    return text + f"\n\ng = grad(f, wrt={wrt})\n"
+
+
+def _dtypes(seed: int) -> str:
+    from dtype_programs import program_for_seed as dtype_program
+    return _with_gradient(dtype_program(seed).source)
+
+
 # every generator whose programs the nvcc run compiles
-CUDA_GENERATORS = {**GENERATORS, "semantics": _semantics, "edges": lambda seed: program_for_seed(seed, edges=True)[0]}
+CUDA_GENERATORS = {**GENERATORS, "semantics": _semantics, "edges": lambda seed: program_for_seed(seed, edges=True)[0],
+                   "dtypes": _dtypes}
 
 
 def _seeds() -> range:
@@ -214,3 +235,26 @@ def test_reference_spread_tells_amplified_round_off_from_a_wrong_number():
     assert smooth_spread < 1e-14 < 1e-6 < chaotic_spread
     with pytest.raises(AssertionError, match="spread"):
         _assert_close_to(smooth(*args) + 1e-9, smooth(*args), 10.0 * smooth_spread, "smooth")
+
+
+@pytest.mark.slow
+def test_cuda_text_of_the_hostile_corpus_compiles_with_nvcc(tmp_path):
+    """tests/hostile_corpus.py's kernels (and their gradients where taken) for the `cuda` target, through nvcc."""
+    from hostile_corpus import CASES
+    from lifted.transpiler.backends.c.compile import nvcc
+
+    if nvcc() is None:
+        pytest.skip("nvcc is not installed")
+    sources, refused = {}, 0
+    for name, (source, _args, wrt) in sorted(CASES.items()):
+        try:
+            out = transpile_c(_with_gradient(source, wrt), f"hostile_{name}.py", target="cuda")
+        except TranspileError:
+            refused += 1
+            continue
+        if out.kernel_count:
+            sources[f"hostile_{name}"] = out.kernels
+    errors = cuda_errors(tmp_path, sources)
+    print(f"\nhostile corpus through nvcc: {len(sources) - len(errors)} compiled, {len(errors)} failed, {refused} "
+          f"refused, {len(CASES) - refused - len(sources)} without kernels")
+    assert not errors, list(errors.items())[:5]
