@@ -9,7 +9,8 @@ of each program (its transforms included) runs through the CPU target against th
 a program either side refuses with a TranspileError is counted as refused, never failed. `LIFTED_C_PROGRAMS`
 programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on.
 
-nvcc: a CUDA compile error is the emitter's bug (the GPU never sees a program CI did not compile); the text for
+The same programs run on `hostile_inputs` too (NaN, infinities, signed zeros, huge and subnormal values, another
+size). nvcc: a CUDA compile error is the emitter's bug (the GPU never sees a program CI did not compile); the text for
 `target="cuda"` of each accepted program goes through `nvcc -ptx` for sm_80.
 """
 from __future__ import annotations
@@ -170,6 +171,39 @@ def test_many_generated_programs_on_the_cpu_target(generator, tmp_path):
             failures.append((seed, f"{type(exc).__name__}: {exc}"[:600]))
         tally[outcome] = tally.get(outcome, 0) + 1
     print(f"\n{generator} programs on the CPU target, seeds {_seeds().start}-{_seeds().stop - 1}: {tally}")
+    assert not failures, failures[:10]
+
+
+def hostile_inputs(seed: int, n: int) -> list:
+    """The generators' parameters (x, y, M, s, idx) at another size `n`, with NaN, infinities, signed zeros, a huge
+    value and the smallest subnormal in place of some elements of x, y and M."""
+    rng = np.random.default_rng(seed + 7)
+    x, y, M = rng.uniform(-1.5, 1.5, n), rng.uniform(-1.5, 1.5, n), rng.uniform(-1.5, 1.5, (n, 3))
+    special = [np.nan, np.inf, -np.inf, -0.0, 0.0, 1e300, 5e-324]
+    for v in (x, y):
+        for p in rng.choice(n, size=min(2, n), replace=False):
+            v[p] = special[rng.integers(len(special))]
+    M[rng.integers(n), rng.integers(3)] = special[rng.integers(len(special))]
+    return [x, y, M, float(rng.uniform(-1.5, 1.5)), rng.integers(-n, n, size=4)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [5, 7])
+@pytest.mark.parametrize("generator", sorted(CUDA_GENERATORS.keys() - {"dtypes"}))
+def test_generated_programs_on_hostile_inputs_on_the_cpu_target(generator, n, tmp_path):
+    """The same programs (their kernels already built, in the cache) on `hostile_inputs`: NaN, inf, -0.0, 1e300
+    and subnormals through every function, and a size the generators never use."""
+    tally: dict[str, int] = {}
+    failures = []
+    for seed in _seeds():
+        try:
+            outcome = run_on_the_cpu_target(f"{generator}_{seed}", CUDA_GENERATORS[generator](seed), tmp_path,
+                                            hostile_inputs(seed, n))
+        except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
+            outcome = "failed"
+            failures.append((seed, f"{type(exc).__name__}: {exc}"[:600]))
+        tally[outcome] = tally.get(outcome, 0) + 1
+    print(f"\n{generator} programs on hostile inputs (n = {n}): {tally}")
     assert not failures, failures[:10]
 
 
