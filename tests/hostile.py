@@ -230,6 +230,8 @@ def _check_grad(text: str, module, reference, args: list, wrt: int, outcomes: di
             value, expected = autograd_value_and_grad(oracle, wrt)(*_copies(args))
     except (TypeError, ValueError, NotImplementedError, IndexError, AttributeError):
         return
+    except KeyError:  # autograd has no derivative for that argument (np.clip's bounds: dtype seed 30032)
+        return
     if not np.array_equal(np.asarray(value, dtype=float), np.asarray(reference(*_copies(args)), dtype=float),
                           equal_nan=True):
         return  # autograd computed another function as it traced (`row *= c` on a traced row rebinds `row`)

@@ -271,10 +271,13 @@ def test_many_random_programs_on_the_cpu_target(generator, tmp_path):
     the property generator's with the hostile corpus's constructs (`edges=True`), every function of each
     (gradients, vjp, hessian, jvp of grad) through the CPU target against the NumPy backend. `LIFTED_C_PROGRAMS`
     programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on; programs the NumPy backend refuses are
-    counted, not failed. It found a branch whose kernel wrote a shadowing lane array
+    counted, not failed, and so are those whose C value differs by round-off the program amplifies
+    (test_c_random_programs.py::reference_spread; `edges` seed 30045: a chaotic loop). It found a branch whose
+    kernel wrote a shadowing lane array
     (test_hostile_programs.py::test_a_branch_computing_its_merged_element_value_writes_the_merged_array)."""
     import os
 
+    from test_c_random_programs import run_on_the_cpu_target
     from test_property_semantics import semantics_program
 
     first = int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
@@ -283,11 +286,7 @@ def test_many_random_programs_on_the_cpu_target(generator, tmp_path):
     for seed in range(first, first + int(os.environ.get("LIFTED_C_PROGRAMS", "200"))):
         text = semantics_program(seed)[0] if generator == "semantics" else program_for_seed(seed, edges=True)[0]
         try:
-            with np.errstate(all="ignore"):
-                compare_all(text, tmp_path, inputs_for(seed), f"{generator}_{seed}")
-            outcome = "checked"
-        except TranspileError:
-            outcome = "refused"
+            outcome = run_on_the_cpu_target(f"{generator}_{seed}", text, tmp_path, inputs_for(seed))
         except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
             outcome = "failed"
             failures.append((seed, f"{type(exc).__name__}: {exc}"[:600]))

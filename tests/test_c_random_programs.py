@@ -1,0 +1,294 @@
+"""Long runs (`-m slow`) of the random generators that had no C run, through the CPU target, and the CUDA text
+of every random program the C target accepts through nvcc.
+
+The semantics and edges generators run in tests/test_c_backend.py (`test_many_random_programs_on_the_cpu_target`),
+the dtype generator in tests/test_property_dtypes.py (`test_many_mixed_dtype_programs`) and the hostile corpus in
+tests/test_hostile_programs.py (`test_hostile_program_on_the_cpu_target`). Here: the view generators (reads of
+views, and writes through them), the property generator's `more_functions=` and `rows=` programs. Every function
+of each program (its transforms included) runs through the CPU target against the NumPy backend (`compare_all`);
+a program either side refuses with a TranspileError is counted as refused, never failed. `LIFTED_C_PROGRAMS`
+programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on.
+
+The same programs run on `hostile_inputs` too (NaN, infinities, signed zeros, huge and subnormal values, another
+size). nvcc: a CUDA compile error is the emitter's bug (the GPU never sees a program CI did not compile); the text for
+`target="cuda"` of each accepted program goes through `nvcc -ptx` for sm_80.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from lifted.transpiler import TranspileError
+from lifted.transpiler.backends.c import transpile_c
+from gradcheck import load_source
+from test_c_backend import assert_agree, c_module, compare_all, functions_of
+from test_property import inputs_for, program_for_seed
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+def _views(seed: int) -> str:
+    from test_property_views import view_program
+    return view_program(seed)[0]
+
+
+def _view_writes(seed: int) -> str:
+    from test_property_views import view_write_program
+    return view_write_program(seed)[0]
+
+
+def _semantics(seed: int) -> str:
+    from test_property_semantics import semantics_program
+    return semantics_program(seed)[0]
+
+
+GENERATORS: dict[str, Callable[[int], str]] = {
+    "views": _views,
+    "view_writes": _view_writes,
+    "more_functions": lambda seed: program_for_seed(seed, edges=True, more_functions=True)[0],
+    "rows": lambda seed: program_for_seed(seed, rows=True)[0],
+}
+
+
+def _with_gradient(source: str, wrt: int = 0) -> str:
+    """A hostile or dtype kernel `f` (no imports) as a module, with `g = grad(f)` where the `cuda` target takes
+    it (it refuses `grad` of a non-scalar or non-float `f`, as the NumPy backend does)."""
+    from hostile import HEAD
+
+    text = HEAD + source
+    try:
+        transpile_c(text + f"\n\ng = grad(f, wrt={wrt})\n", "gradient.py", target="cuda")
+    except TranspileError:
+        return text
+    return text + f"\n\ng = grad(f, wrt={wrt})\n"
+
+
+def _dtypes(seed: int) -> str:
+    from dtype_programs import program_for_seed as dtype_program
+    return _with_gradient(dtype_program(seed).source)
+
+
+# every generator whose programs the nvcc run compiles
+CUDA_GENERATORS = {**GENERATORS, "semantics": _semantics, "edges": lambda seed: program_for_seed(seed, edges=True)[0],
+                   "dtypes": _dtypes}
+
+
+def _seeds() -> range:
+    first = int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
+    return range(first, first + int(os.environ.get("LIFTED_C_PROGRAMS", "200")))
+
+
+def _nudged(args: list, rng: np.random.Generator, ulps: float = 4.0) -> list:
+    """`args` with every float moved by a few ulps (integers and booleans as they are)."""
+    def nudge(a):
+        if isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f"):
+            eps = np.finfo(np.asarray(a).dtype).eps
+            return a * (1.0 + ulps * eps * rng.choice([-1.0, 1.0], size=np.shape(a)))
+        return a.copy() if isinstance(a, np.ndarray) else a
+    return [type(a)(nudge(a)) if isinstance(a, float) else nudge(a) for a in args]
+
+
+def reference_spread(function, args: list, expected, tries: int = 3) -> float:
+    """How far the reference's own value moves (largest absolute change) when its float inputs move by a few
+    ulps: the round-off of a chaotic loop or of a cancelling sum grows by the same factor, so a C value that
+    differs from NumPy's by no more than this is round-off amplified by the program, not a wrong number."""
+    rng, spread = np.random.default_rng(0), 0.0
+    flat = [np.asarray(e, dtype=float) for e in (expected if isinstance(expected, tuple) else (expected,))]
+    for _ in range(tries):
+        try:
+            moved = function(*_nudged(args, rng))
+        except Exception:  # noqa: BLE001 (the nudge crossed a branch that fails: no measure from this try)
+            continue
+        for a, b in zip(flat, (moved if isinstance(moved, tuple) else (moved,))):
+            b = np.asarray(b, dtype=float)
+            if a.shape == b.shape and a.size:
+                both = np.isfinite(a) & np.isfinite(b)
+                spread = max(spread, float(np.max(np.abs(a - b), where=both, initial=0.0)))
+                if (np.isfinite(a) != np.isfinite(b)).any():
+                    return np.inf
+    return spread
+
+
+def _within_spread(reference, compiled, args: list, name: str) -> None:
+    """Every function again, each mismatch checked against the reference's spread (raises if beyond it)."""
+    for fn_name in functions_of(reference):
+        try:
+            expected = getattr(reference, fn_name)(*args)
+        except Exception:  # noqa: BLE001  (as compare_all: NumPy itself fails on these inputs)
+            continue
+        got = getattr(compiled, fn_name)(*args)
+        try:
+            assert_agree(got, expected, f"{name}.{fn_name}")
+        except AssertionError:
+            spread = reference_spread(getattr(reference, fn_name), args, expected)
+            if spread == 0.0:
+                raise
+            _assert_close_to(got, expected, 10.0 * spread, f"{name}.{fn_name}")
+
+
+def _assert_close_to(got, expected, atol: float, what: str) -> None:
+    got_all = got if isinstance(got, tuple) else (got,)
+    for g, e in zip(got_all, expected if isinstance(expected, tuple) else (expected,)):
+        assert np.shape(g) == np.shape(e), f"{what}: shape {np.shape(g)} != {np.shape(e)}"
+        np.testing.assert_allclose(np.asarray(g, dtype=float), np.asarray(e, dtype=float), rtol=1e-10,
+                                   atol=max(atol, 1e-12), err_msg=f"{what}: beyond 10x the reference's spread")
+
+
+def run_on_the_cpu_target(name: str, text: str, folder: Path, args: list) -> str:
+    """'checked', 'refused' (a TranspileError on either side), 'ill-conditioned' (the C value differs from
+    NumPy's, but by no more than 10 times the NumPy value moves under a few ulps of input: see
+    `reference_spread`), or raises what went wrong."""
+    try:
+        with np.errstate(all="ignore"):
+            compare_all(text, folder, args, name)
+    except TranspileError:
+        return "refused"
+    except AssertionError:
+        reference = load_source(text, f"{name}.py")
+        compiled, _ = c_module(text, folder, name)
+        with np.errstate(all="ignore"):
+            _within_spread(reference, compiled, args, name)
+        return "ill-conditioned"
+    return "checked"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("generator", sorted(GENERATORS))
+def test_many_generated_programs_on_the_cpu_target(generator, tmp_path):
+    tally: dict[str, int] = {}
+    failures = []
+    for seed in _seeds():
+        text = GENERATORS[generator](seed)
+        try:
+            outcome = run_on_the_cpu_target(f"{generator}_{seed}", text, tmp_path, inputs_for(seed))
+        except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
+            outcome = "failed"
+            failures.append((seed, f"{type(exc).__name__}: {exc}"[:600]))
+        tally[outcome] = tally.get(outcome, 0) + 1
+    print(f"\n{generator} programs on the CPU target, seeds {_seeds().start}-{_seeds().stop - 1}: {tally}")
+    assert not failures, failures[:10]
+
+
+def hostile_inputs(seed: int, n: int) -> list:
+    """The generators' parameters (x, y, M, s, idx) at another size `n`, with NaN, infinities, signed zeros, a huge
+    value and the smallest subnormal in place of some elements of x, y and M."""
+    rng = np.random.default_rng(seed + 7)
+    x, y, M = rng.uniform(-1.5, 1.5, n), rng.uniform(-1.5, 1.5, n), rng.uniform(-1.5, 1.5, (n, 3))
+    special = [np.nan, np.inf, -np.inf, -0.0, 0.0, 1e300, 5e-324]
+    for v in (x, y):
+        for p in rng.choice(n, size=min(2, n), replace=False):
+            v[p] = special[rng.integers(len(special))]
+    M[rng.integers(n), rng.integers(3)] = special[rng.integers(len(special))]
+    return [x, y, M, float(rng.uniform(-1.5, 1.5)), rng.integers(-n, n, size=4)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [5, 7])
+@pytest.mark.parametrize("generator", sorted(CUDA_GENERATORS.keys() - {"dtypes"}))
+def test_generated_programs_on_hostile_inputs_on_the_cpu_target(generator, n, tmp_path):
+    """The same programs (their kernels already built, in the cache) on `hostile_inputs`: NaN, inf, -0.0, 1e300
+    and subnormals through every function, and a size the generators never use."""
+    tally: dict[str, int] = {}
+    failures = []
+    for seed in _seeds():
+        try:
+            outcome = run_on_the_cpu_target(f"{generator}_{seed}", CUDA_GENERATORS[generator](seed), tmp_path,
+                                            hostile_inputs(seed, n))
+        except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
+            outcome = "failed"
+            failures.append((seed, f"{type(exc).__name__}: {exc}"[:600]))
+        tally[outcome] = tally.get(outcome, 0) + 1
+    print(f"\n{generator} programs on hostile inputs (n = {n}): {tally}")
+    assert not failures, failures[:10]
+
+
+def cuda_errors(folder: Path, sources: dict[str, str], arch: str = "sm_80") -> dict[str, str]:
+    """nvcc's complaint for each `.cu` text that does not compile to PTX (one nvcc call for all; each file on its
+    own only when that call fails)."""
+    from lifted.transpiler.backends.c.compile import nvcc, nvcc_errors
+
+    paths = []
+    for name, text in sources.items():
+        paths.append(folder / f"{name}.cu")
+        paths[-1].write_text(text)
+    if not paths:
+        return {}
+    result = subprocess.run([nvcc(), "-ptx", f"-arch={arch}", "-std=c++14", *map(str, paths), "-odir",
+                             str(folder)], capture_output=True, text=True)
+    if result.returncode == 0:
+        return {}
+    return {p.stem: error for p in paths if (error := nvcc_errors(p, arch)) is not None}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("generator", sorted(CUDA_GENERATORS))
+def test_cuda_text_of_generated_programs_compiles_with_nvcc(generator, tmp_path):
+    """Every random program the `cuda` target accepts: its kernels compile with nvcc (no GPU needed)."""
+    from lifted.transpiler.backends.c.compile import nvcc
+
+    if nvcc() is None:
+        pytest.skip("nvcc is not installed")
+    sources, refused = {}, 0
+    for seed in _seeds():
+        try:
+            out = transpile_c(CUDA_GENERATORS[generator](seed), f"{generator}_{seed}.py", target="cuda")
+        except TranspileError:
+            refused += 1
+            continue
+        if out.kernel_count:
+            sources[f"{generator}_{seed}"] = out.kernels
+    errors = cuda_errors(tmp_path, sources)
+    print(f"\n{generator} programs through nvcc, seeds {_seeds().start}-{_seeds().stop - 1}: "
+          f"{len(sources) - len(errors)} compiled, {len(errors)} failed, {refused} refused, "
+          f"{len(_seeds()) - refused - len(sources)} without kernels")
+    assert not errors, list(errors.items())[:5]
+
+
+def test_reference_spread_tells_amplified_round_off_from_a_wrong_number():
+    """`edges` seed 30045 (a loop iterating `v = 0.9 * v + v / (2 + cos(v)) + x`, 1933.0 by NumPy, 2010.8 by the
+    C target, whose libmvec `cos` differs from libm's in the last bit): a few ulps of input move NumPy's own value
+    by thousands, so the C value is counted ill-conditioned, not failed. A well-conditioned function moves by
+    round-off only, and a value off by more than ten times that spread still fails."""
+    def chaotic(v, x):
+        for _ in range(15):
+            v = v * 0.9 + ((v / (2.0 + np.cos(v))) + x)
+        return np.sum(v * x)
+
+    def smooth(v, x):
+        return np.sum(np.sin(v) * x)
+
+    rng = np.random.default_rng(30045)
+    args = [rng.uniform(-1.5, 1.5, 5), rng.uniform(-1.5, 1.5, 5)]
+    chaotic_spread = reference_spread(chaotic, args, chaotic(*args))
+    smooth_spread = reference_spread(smooth, args, smooth(*args))
+    assert smooth_spread < 1e-14 < 1e-6 < chaotic_spread
+    with pytest.raises(AssertionError, match="spread"):
+        _assert_close_to(smooth(*args) + 1e-9, smooth(*args), 10.0 * smooth_spread, "smooth")
+
+
+@pytest.mark.slow
+def test_cuda_text_of_the_hostile_corpus_compiles_with_nvcc(tmp_path):
+    """tests/hostile_corpus.py's kernels (and their gradients where taken) for the `cuda` target, through nvcc."""
+    from hostile_corpus import CASES
+    from lifted.transpiler.backends.c.compile import nvcc
+
+    if nvcc() is None:
+        pytest.skip("nvcc is not installed")
+    sources, refused = {}, 0
+    for name, (source, _args, wrt) in sorted(CASES.items()):
+        try:
+            out = transpile_c(_with_gradient(source, wrt), f"hostile_{name}.py", target="cuda")
+        except TranspileError:
+            refused += 1
+            continue
+        if out.kernel_count:
+            sources[f"hostile_{name}"] = out.kernels
+    errors = cuda_errors(tmp_path, sources)
+    print(f"\nhostile corpus through nvcc: {len(sources) - len(errors)} compiled, {len(errors)} failed, {refused} "
+          f"refused, {len(CASES) - refused - len(sources)} without kernels")
+    assert not errors, list(errors.items())[:5]
