@@ -17,7 +17,6 @@ from pathlib import Path
 from ..threads import configure_threads
 
 
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.c.kmeans_before", description=__doc__)
     parser.add_argument("tree", type=Path, help="the checkout whose emitter gives the `before` module")
