@@ -168,6 +168,22 @@ def test_masks_on_either_side_and_sums_over_either_axis(modules, n, k, m):
             assert np.array_equal(np.isnan(got), np.isnan(want)) and np.array_equal(np.isinf(got), np.isinf(want))
 
 
+@pytest.mark.parametrize("n, k", [(8, 8), (9, 8), (7, 9), (13, 10), (127, 9), (3, 64), (2, 65), (1, 130),
+                                  (40, 200)])
+@pytest.mark.parametrize("place", ["first", "last", "random"])
+def test_true_flags_at_every_place_of_the_64_flag_blocks(modules, n, k, place):
+    """The sparse scan (`lifted_each_true`) reads the mask 64 flags at a time as the bits of one word: a true flag
+    first or last in its row, rows that end inside a block or span several, and a last block of fewer than 64
+    flags give NumPy's products and sums (one true flag per row: the sparse path wherever k >= 8)."""
+    compiled, reference, host = modules
+    rng = np.random.default_rng(n * k)
+    a = rng.normal(size=(n, k))
+    columns = {"first": np.zeros(n, int), "last": np.full(n, k - 1), "random": rng.integers(0, k, size=n)}[place]
+    a[np.arange(n), columns] = 10.0
+    args = [a, rng.normal(size=(k, 3)), rng.normal(size=(3, n)), rng.normal(size=k), np.float64(0.5)]
+    check(compiled, reference, "tie_products", args)
+
+
 UPDATED = '''
 import numpy as np
 from lifted import kernel

@@ -1992,33 +1992,35 @@ template <class F> static void lifted_each_true(const lifted_view<bool, 2>& mask
 {
     const int64_t rows = mask.d[0], columns = mask.d[1];
     if (mask.s[1] == 1 && (mask.s[0] == columns || rows == 1)) {
-        // the flags one after the other: eight a word, a true one found by its lowest set bit (no test per flag,
-        // rows of any length), its row followed along as the positions grow
+        // the flags one after the other, 64 at a time as the bits of one word (a flag is one byte, 0 or 1: the
+        // multiply gathers a word's eight into one byte, flag q at bit q), a true one found by the lowest set bit:
+        // one branch per true flag and one per 64, where a loop over each word's flags missed its exit branch
+        // about once per word at rows of 10 (kmeans' tie mask); its row followed along as the positions grow
         const unsigned char* flags = (const unsigned char*)mask.p;
         const int64_t total = rows * columns;
         int64_t i = 0, row_start = 0;
-        auto each = [&](uint64_t word, int64_t at) {
-            while (word) {
-                const int byte = __builtin_ctzll(word) >> 3;
-                word &= ~((uint64_t)0xff << (8 * byte));
-                const int64_t e = at + byte;
+        auto each = [&](uint64_t bits, int64_t at) {
+            while (bits) {
+                const int64_t e = at + __builtin_ctzll(bits);
+                bits &= bits - 1;
                 while (e >= row_start + columns) { ++i; row_start += columns; }
                 f(i, e - row_start);
             }
         };
+        auto gathered = [](uint64_t word) { return (word * 0x0102040810204080ull) >> 56; };
         int64_t at = 0;
-        for (; at + 64 <= total; at += 64) {  // (64 flags at a time: one test where all are false)
-            uint64_t words[8];
-            memcpy(words, flags + at, 64);
-            uint64_t any = 0;
-            for (int q = 0; q < 8; ++q) any |= words[q];
-            if (any) for (int q = 0; q < 8; ++q) each(words[q], at + 8 * q);
+        for (; at + 64 <= total; at += 64) {
+            uint64_t bits = 0;
+            for (int q = 0; q < 8; ++q) {
+                uint64_t word;
+                memcpy(&word, flags + at + 8 * q, 8);
+                bits |= gathered(word) << (8 * q);
+            }
+            each(bits, at);
         }
-        for (; at < total; at += 8) {
-            uint64_t word = 0;
-            for (int64_t q = at; q < total && q < at + 8; ++q) word |= (uint64_t)flags[q] << (8 * (q - at));
-            each(word, at);
-        }
+        uint64_t bits = 0;
+        for (int64_t q = at; q < total; ++q) bits |= (uint64_t)(flags[q] != 0) << (q - at);
+        each(bits, at);
         return;
     }
     for (int64_t i = 0; i < rows; ++i)
