@@ -102,8 +102,10 @@ def test_the_launch_conditions_name_the_unit_strides():
     # columns keeping one axis: `a` (walked across its rows) and `e` step along it, `t` (`v`) lacks it
     assert "LIFTED_BY_ROW_WALK(column_sum_k0_walk, lifted_team, a_s0 == 1 && e_s0 == 1," in cu
     assert "e_data[i0 * LIFTED_ROW_STRIDE(e_s0) + i1 * LIFTED_BROADCAST_STRIDE(e_s1)]" in cu
-    # several kept axes (columns_rank3) or several reduced ones: the run-time strides only
-    assert "columns_rank3_k0_walk" not in cu and "LIFTED_BY_ROW_LENGTH(rows_rank3_k0_rows" not in cu
+    # several reduced axes: the run-time strides only; several kept ones (columns_rank3) walk rows of the last
+    # kept axis where they are 8 long or more (test_c_kept_columns.py)
+    assert "LIFTED_BY_ROW_LENGTH(rows_rank3_k0_rows" not in cu
+    assert "LIFTED_BY_ROW_WALK(columns_rank3_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && " in cu
     # an operand with every stride known (a row's broadcast, `c[:, None]` of a row of its own): no check at all
     broadcast = transpile_c(SOURCE.replace("a * b + c, axis=1", "a + c, axis=1"), "broadcast.py").kernels
     assert "c_data[i0 * c_s0]" in broadcast and "LIFTED_BY_ROW_LENGTH(row_min_k0_rows" in broadcast

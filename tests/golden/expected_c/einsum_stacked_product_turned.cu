@@ -817,7 +817,7 @@ LIFTED_KERNEL void mahalanobis_grad_k2(const int64_t n, const int64_t d0, const 
 }
 
 // mahalanobis_grad_k3: 3-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ ddiff_data, const int64_t ddiff_s0, const int64_t ddiff_s1, const int64_t ddiff_s2,
     const double* __restrict__ m_2_data, const int64_t m_2_s0, const int64_t m_2_s1, const int64_t m_2_s2,
     double* __restrict__ s_2_acc_out)
@@ -827,22 +827,23 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_gra
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
     const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
     for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
-    LIFTED_FOR(lifted_o, lifted_n_out)
+    LIFTED_WALK_FOR(lifted_o, lifted_n_out, d1)
     {
-        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_WALK_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
         LIFTED_COLUMN_RESUME(s_2_acc_out, lifted_o, s_2_acc);
         const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
         for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
         {
             LIFTED_LANES(lifted_o) {
+                LIFTED_LANE_INDEX(lifted_o);
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                int64_t rest_o = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
+                int64_t rest_o = LIFTED_WALK_REST(lifted_o);
+                const int64_t i1 = LIFTED_WALK_LAST(lifted_o, rest_o, d1);
                 const int64_t i0 = rest_o;
                 const int64_t i2 = lifted_r;
-                const double ddiff = ddiff_data[i0 * ddiff_s0 + i1 * ddiff_s1 + i2 * ddiff_s2];
-                const double m_2 = m_2_data[i0 * m_2_s0 + i1 * m_2_s1 + i2 * m_2_s2];
+                const double ddiff = ddiff_data[i0 * ddiff_s0 + i1 * LIFTED_ROW_STRIDE(ddiff_s1) + i2 * ddiff_s2];
+                const double m_2 = m_2_data[i0 * m_2_s0 + i1 * LIFTED_ROW_STRIDE(m_2_s1) + i2 * m_2_s2];
                 // einsum_stacked_product_turned.py:9  qdiff = np.einsum("kij,nkj->nki", qmat, diff)
                 const double ddiff_1 = (ddiff + m_2);
                 // einsum_stacked_product_turned.py:8  diff = x[:, None, :] - mu[None, :, :]
@@ -853,6 +854,14 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_gra
     }
 }
 
+// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void mahalanobis_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddiff_data, const int64_t ddiff_s0, const int64_t ddiff_s1, const int64_t ddiff_s2,
+    const double* __restrict__ m_2_data, const int64_t m_2_s0, const int64_t m_2_s1, const int64_t m_2_s2,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_BY_ROW_WALK(mahalanobis_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && ddiff_s1 == 1 && m_2_s1 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, ddiff_data, ddiff_s0, ddiff_s1, ddiff_s2, m_2_data, m_2_s0, m_2_s1, m_2_s2, s_2_acc_out));
+}
 
 LIFTED_KERNEL void mahalanobis_grad_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ ddiff_data, const int64_t ddiff_s0, const int64_t ddiff_s1, const int64_t ddiff_s2,

@@ -534,13 +534,19 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_LOCAL(int64_t, lifted_kept0);
+        LIFTED_LOCAL(int64_t, lifted_kept1);
+        LIFTED_LANES(lifted_o) {
+            int64_t rest_o = LIFTED_COLUMN(lifted_o);
+            LIFTED_AT(lifted_kept1) = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
+            LIFTED_AT(lifted_kept0) = rest_o;
+        }
         for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
         {
             LIFTED_LANES(lifted_o) {
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                int64_t rest_o = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
-                const int64_t i0 = rest_o;
+                const int64_t i0 = LIFTED_AT(lifted_kept0);
+                const int64_t i1 = LIFTED_AT(lifted_kept1);
                 const int64_t i2 = lifted_r;
                 const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
                 const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
@@ -753,13 +759,19 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_colu
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_LOCAL(int64_t, lifted_kept0);
+        LIFTED_LOCAL(int64_t, lifted_kept1);
+        LIFTED_LANES(lifted_o) {
+            int64_t rest_o = LIFTED_COLUMN(lifted_o);
+            LIFTED_AT(lifted_kept1) = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
+            LIFTED_AT(lifted_kept0) = rest_o;
+        }
         for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
         {
             LIFTED_LANES(lifted_o) {
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                int64_t rest_o = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
-                const int64_t i0 = rest_o;
+                const int64_t i0 = LIFTED_AT(lifted_kept0);
+                const int64_t i1 = LIFTED_AT(lifted_kept1);
                 const int64_t i2 = lifted_r;
                 const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
                 const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];
@@ -1144,13 +1156,19 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k0_c
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_LOCAL(int64_t, lifted_kept0);
+        LIFTED_LOCAL(int64_t, lifted_kept1);
+        LIFTED_LANES(lifted_o) {
+            int64_t rest_o = LIFTED_COLUMN(lifted_o);
+            LIFTED_AT(lifted_kept1) = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
+            LIFTED_AT(lifted_kept0) = rest_o;
+        }
         for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
         {
             LIFTED_LANES(lifted_o) {
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                int64_t rest_o = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
-                const int64_t i0 = rest_o;
+                const int64_t i0 = LIFTED_AT(lifted_kept0);
+                const int64_t i1 = LIFTED_AT(lifted_kept1);
                 const int64_t i2 = lifted_r;
                 const double v = v_data[i0 * v_s0 + i1 * v_s1 + i2 * v_s2];
                 const double v_1 = v_1_data[i0 * v_1_s0 + i1 * v_1_s1 + i2 * v_1_s2];

@@ -846,13 +846,19 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_he
     {
         LIFTED_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, s_3_acc, 0);
+        LIFTED_LOCAL(int64_t, lifted_kept0);
+        LIFTED_LOCAL(int64_t, lifted_kept1);
+        LIFTED_LANES(lifted_o) {
+            int64_t rest_o = LIFTED_COLUMN(lifted_o);
+            LIFTED_AT(lifted_kept1) = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
+            LIFTED_AT(lifted_kept0) = rest_o;
+        }
         for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
         {
             LIFTED_LANES(lifted_o) {
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                int64_t rest_o = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
-                const int64_t i0 = rest_o;
+                const int64_t i0 = LIFTED_AT(lifted_kept0);
+                const int64_t i1 = LIFTED_AT(lifted_kept1);
                 const int64_t i2 = lifted_r;
                 const double basis_1 = basis_1_data[i0 * lifted_cs0 + i1 * lifted_cs1 + i2 * lifted_cs2];
                 const double p_1 = p_1_data[i0 * p_1_s0 + i1 * p_1_s1 + i2 * p_1_s2];

@@ -731,7 +731,7 @@ LIFTED_KERNEL void polynomial_table_grad_k1(const int64_t n, const int64_t d0,
 }
 
 // polynomial_table_grad_k2: 3-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1, const int64_t w_s2,
     double* __restrict__ s_2_acc_out)
 {
@@ -740,21 +740,22 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_tabl
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
     const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
     for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
-    LIFTED_FOR(lifted_o, lifted_n_out)
+    LIFTED_WALK_FOR(lifted_o, lifted_n_out, d1)
     {
-        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_WALK_CHUNK(lifted_o, lifted_n_out);
         LIFTED_LOCAL_FILL(double, s_2_acc, 0);
         LIFTED_COLUMN_RESUME(s_2_acc_out, lifted_o, s_2_acc);
         const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
         for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
         {
             LIFTED_LANES(lifted_o) {
+                LIFTED_LANE_INDEX(lifted_o);
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                int64_t rest_o = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_unravel_step(rest_o, d1, lifted_inverse_d1);
+                int64_t rest_o = LIFTED_WALK_REST(lifted_o);
+                const int64_t i1 = LIFTED_WALK_LAST(lifted_o, rest_o, d1);
                 const int64_t i0 = rest_o;
                 const int64_t i2 = lifted_r;
-                const double w = w_data[i0 * w_s0 + i1 * w_s1 + i2 * w_s2];
+                const double w = w_data[i0 * w_s0 + i1 * LIFTED_ROW_STRIDE(w_s1) + i2 * w_s2];
                 // row_walk_broadcast_operands.py:10  return np.sum(w * t[:, None] ** e + t[:, None] * e)
                 LIFTED_AT(s_2_acc) += w;
             }
@@ -763,6 +764,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_tabl
     }
 }
 
+// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void polynomial_table_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1, const int64_t w_s2,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_BY_ROW_WALK(polynomial_table_grad_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, w_data, w_s0, w_s1, w_s2, s_2_acc_out));
+}
 
 LIFTED_KERNEL void polynomial_table_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1, const int64_t w_s2,

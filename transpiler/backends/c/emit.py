@@ -70,6 +70,8 @@ class _Emitter(OperandReader, StatementWriter):
         self.layouts: dict[int, tuple] = {}  # id -> pattern (launch_spec.pattern) of inputs read through strides
         self.walk: str | None = None  # a row walk: when a launch takes it (see `_row_walk`, `_reduction_walk`)
         self.pair: int | None = None  # a walk's rows are the last two axes: the last one's static length
+        self.kept_walk: str | None = None  # a columns walk's rows: the last kept axis's dim (`_kept_rows_walk`)
+        self.kept_lanes = False  # a columns chunk's kept coordinates are in lane arrays (`_kept_coordinates`)
         # arrays read through their own shape and strides (gathers' and scatters' tables, see gather.py)
         self.tables: dict[int, tuple] = {}  # id -> (pointer, dims, strides)
         self.coords = False  # does the lane block being written need its element's coordinates?
@@ -180,7 +182,7 @@ class _Emitter(OperandReader, StatementWriter):
         tiled = self.mode == "columns" and not self.short_walk and self.perm != tuple(range(self.rank))
         return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, chunk + lines, self.epilogue, spec,
                              self.mode, setup=self.setup, walk=self.walk, resume=self.resume if tiled else None,
-                             walk_length=PAIR_LENGTH if self.pair else None)
+                             walk_length=PAIR_LENGTH if self.pair else self.kept_walk)
 
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""
@@ -300,6 +302,8 @@ class _Emitter(OperandReader, StatementWriter):
         reduction = f", {reducing[0]}, {reducing[1]}" if reducing else ""
         head = [f"{lanes}(lifted_o{reduction}) {{", "    LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);"] \
             if self.mode == "columns" else [f"{lanes}(i{reduction}) {{", "    LIFTED_LANE_INDEX(i);"]
+        if self.kept_walk:  # the lane's output number, which the unwalked launch unravels (`_unravel`)
+            head.insert(1, "    LIFTED_LANE_INDEX(lifted_o);")
         block = head + indent(self._loads(reads, coords) + lines) + ["}"]
         inside = inside_copy(block) if self.inside else None
         if inside is not None:  # the chunk inside every window: the same work without the tests (whole vectors)

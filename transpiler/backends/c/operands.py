@@ -77,13 +77,30 @@ class OperandReader:
         "true" when no operand's stride needs checking. None: several reduced (rows) or kept (columns) axes,
         stencil windows, no operand through strides."""
         kept = self.rank - len(self.kernel.axes)
+        if self.mode == "columns" and kept > 1 and not self.shifted and self.layouts:
+            return self._kept_rows_walk(kept)
         if (len(self.kernel.axes) if self.mode == "rows" else kept) != 1 or self.shifted or not self.layouts:
             return None
         return " && ".join(self._unit_strides()) or "true"
 
+    def _kept_rows_walk(self, kept: int) -> str:
+        """A columns kernel that keeps several axes (`np.sum(ddiff, axis=0)` of gmm's (n, k, d) adjoint, the
+        column sum for `dmu`, kept (k, d)) had each lane unravel its output's coordinates and gather every
+        operand through run-time strides: a chunk of 64 neighbouring outputs crosses rows of the last kept axis,
+        and an operand whose leading kept axes do not merge with it (gmm's turned (k, n, d) layout) has no one
+        step from lane to lane. A launch whose rows of the last kept axis have 8 outputs or more
+        (`LIFTED_WALKS_ROWS_OF`, as a flat kernel's row walk) and whose operands step 1 along that axis walks them
+        as rows instead (`LIFTED_WALK_FOR` over the outputs, `walk_length`): chunks never cross a row, the other
+        kept coordinates are the row's (worked out once per chunk) and lane `lane` loads at a base plus `lane`
+        (a contiguous vector). Each output still adds its run in order on the thread that owns it: the same
+        bits."""
+        self.kept_walk = f"d{kept - 1}"
+        return " && ".join([f"LIFTED_WALKS_ROWS_OF(d{kept - 1}, 8)"] + self._unit_strides())
+
     def _lane_axis(self) -> int:
-        """The coordinate along which a walk's lanes are neighbours: the last (flat, rows), the kept one (columns)."""
-        return 0 if self.mode == "columns" else self.rank - 1
+        """The coordinate along which a walk's lanes are neighbours: the last (flat, rows), the last kept one
+        (columns)."""
+        return self.rank - len(self.kernel.axes) - 1 if self.mode == "columns" else self.rank - 1
 
     def _unit_strides(self) -> list[str]:
         """C conditions: the operands read through strides that have the lanes' axis step 1 along it; in a flat
@@ -207,9 +224,33 @@ class OperandReader:
         if self.mode == "flat":
             return _unravel("i", range(self.rank), "rest")
         kept = self.rank - len(self.kernel.axes)
-        output = "LIFTED_COLUMN(lifted_o)" if self.mode == "columns" else "lifted_o"
         position = "lifted_r" if self.mode == "columns" else "(i - lifted_o * lifted_n_red)"
+        if self.kept_walk:  # the row's coordinates, then the lane's place in the row (see `_kept_rows_walk`)
+            last = kept - 1
+            lines = ["int64_t rest_o = LIFTED_WALK_REST(lifted_o);",
+                     f"const int64_t i{last} = LIFTED_WALK_LAST(lifted_o, rest_o, d{last});"]
+            lines += [f"const int64_t i{k} = lifted_unravel_step(rest_o, d{k}, lifted_inverse_d{k});"
+                      for k in reversed(range(1, last))]
+            return lines + ["const int64_t i0 = rest_o;"] + _unravel(position, range(kept, self.rank), "rest_r")
+        if self.mode == "columns" and kept > 1:
+            return [f"const int64_t i{k} = LIFTED_AT(lifted_kept{k});" for k in self._kept_coordinates(kept)] + \
+                _unravel(position, range(kept, self.rank), "rest_r")
+        output = "LIFTED_COLUMN(lifted_o)" if self.mode == "columns" else "lifted_o"
         return _unravel(output, range(kept), "rest_o") + _unravel(position, range(kept, self.rank), "rest_r")
+
+    def _kept_coordinates(self, kept: int) -> range:
+        """A columns kernel keeping several axes: its lanes' kept coordinates, unravelled from their outputs'
+        numbers once per chunk into lane arrays (`lifted_kept0`, ...; the chunk's prologue) where every lane
+        block of every step of the runs unravelled them again (a division by a run-time dim per lane and
+        element: gmm's `np.sum(qdiff * qdiff, axis=2)` over rows of d walked as columns, kept (n, k))."""
+        if not self.kept_lanes:
+            self.kept_lanes = True
+            self.prologue += [f"LIFTED_LOCAL(int64_t, lifted_kept{k});" for k in range(kept)]
+            self.prologue += ["LIFTED_LANES(lifted_o) {"] + ["    " + line.replace(
+                "const int64_t i", "LIFTED_AT(lifted_kept").replace(" = ", ") = ", 1) if line.startswith(
+                    "const int64_t i") else "    " + line
+                for line in _unravel("LIFTED_COLUMN(lifted_o)", range(kept), "rest_o")] + ["}"]
+        return range(kept)
 
 
 def _unravel(flat: str, dims: range, rest: str) -> list[str]:
