@@ -242,8 +242,9 @@ g = grad(f)
     assert module.g(np.zeros(0), none, no_weights).shape == (0,)
     with pytest.raises(IndexError, match="index 0 is out of bounds for axis 0 with size 0"):
         module.g(np.zeros(0), np.zeros((1, 3), dtype=np.int64), np.zeros((1, 3)))
-    # index arrays of another integer dtype, or strided views, read as NumPy reads them
-    assert_close(module.from_module(idx.astype(np.int32), w), python["from_module"](idx, w), rtol=1e-12, atol=0)
+    # index arrays of another integer dtype: refused at entry (never converted); strided views read as NumPy reads them
+    with pytest.raises(TypeError, match=r"pass idx\.astype\(np\.int64\)"):
+        module.from_module(idx.astype(np.int32), w)
     assert_close(module.from_module(np.stack([idx, idx]).T[:, 1], w), python["from_module"](idx, w), rtol=1e-12,
                  atol=0)
 

@@ -49,7 +49,7 @@ def layouts(rng):
     yield np.asfortranarray(rng.normal(size=(2, 7))), rng.normal(size=7), rng.normal(size=(2, 1))
     yield X, w, b  # a shape seen before, after others
     yield field(X), field(w), field(b)
-    yield np.arange(15).reshape(5, 3), w, b  # converted to the kernel's dtype
+    yield np.arange(15.0).reshape(5, 3), w, b  # (an int64 X is refused at entry: below)
     yield rng.normal(size=(1, 3)), w, rng.normal(size=(1, 1))
 
 
@@ -59,6 +59,8 @@ def test_calls_with_changing_shapes_and_layouts_agree_with_numpy(tmp_path):
     for index, args in enumerate(layouts(np.random.default_rng(0))):
         for name in ("affine", "affine_grad"):
             assert_agree(getattr(module, name)(*args), getattr(reference, name)(*args), f"{name} #{index}")
+    with pytest.raises(TypeError, match=r"argument `X` has dtype int64, .* pass X\.astype\(np\.float64\)"):
+        module.affine(np.arange(15).reshape(5, 3), *list(layouts(np.random.default_rng(0)))[0][1:])
     x = np.arange(5.0)
     assert_agree(module.scaled(2.0, x), 2.0 * x, "scaled")
     assert_agree(module.scaled(np.float64(-1.5), x[::2]), -1.5 * x[::2], "scaled on a view")
@@ -137,7 +139,8 @@ def test_results_of_every_allocation_path_agree_and_never_alias(tmp_path):
 
 def test_alternating_dtypes_and_layouts_reuse_no_wrong_plan(tmp_path):
     """The launcher keys its plans by the inputs' shapes and strides after converting them to the kernel's dtype:
-    inputs of other dtypes (integers, big-endian floats), views and copies of one shape, in turns."""
+    inputs of other dtypes (integers, big-endian floats: refused by the argument checks, so run with them off, as
+    `--no-arg-checks` builds would), views and copies of one shape, in turns."""
     reference = load_source(RESULTS, "launch_dtypes.py")
     module, _ = c_module(RESULTS, tmp_path, "launch_dtypes")
     rng = np.random.default_rng(3)
@@ -146,8 +149,14 @@ def test_alternating_dtypes_and_layouts_reuse_no_wrong_plan(tmp_path):
               (base[0].astype(">f8"), base[1][::-1]), (base[0, ::2], base[1, ::2]), (base[0], base[1])]
     for _ in range(2):
         for index, (x, y) in enumerate(inputs):
+            exact = x.dtype == np.float64 and y.dtype == np.float64
+            if not exact:
+                with pytest.raises(TypeError, match=r"argument `x` has dtype \S+, .* pass x\.astype\(np\.float64\)"):
+                    module.loss(x, y)
+            module._CHECK_ARGS = reference._CHECK_ARGS = exact
             for name in ("loss", "parts", "loss_grad", "four", "total"):
                 assert_agree(getattr(module, name)(x, y), getattr(reference, name)(x, y), f"{name} #{index}")
+            module._CHECK_ARGS = reference._CHECK_ARGS = True
         with pytest.raises(TypeError, match="asks for n = 8"):
             module.loss_grad(base[0], base[1, :5])
         module._CHECK_ARGS = False  # then the launcher refuses it

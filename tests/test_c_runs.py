@@ -269,13 +269,15 @@ def test_inputs_read_from_their_headers_in_any_layout(tmp_path):
         pass
 
     cases = [(x, w, v), (x[::-1], w[::-1, ::2].repeat(2, axis=1), v[::-1]), (record["a"], w.T.copy().T, v),
-             (np.broadcast_to(x[:1], (6,)), w, v), (x.view(Sub), w.astype(np.float32), v.astype(np.int64)),
+             (np.broadcast_to(x[:1], (6,)), w, v), (x.view(Sub), np.asfortranarray(w), v),
              (np.ones(0)[:0].repeat(0), np.ones((0, 4)), v)]
     for args in cases[:-1]:
         for name in ("f", "g"):
             got, expected = getattr(module, name)(*args), getattr(reference, name)(*args)
             assert_agree(got, expected, f"{name} on {[getattr(a, 'strides', None) for a in args]}")
         assert_agree(module.g(*args), module.g(*args), "again")  # (a second call: the buffer reused)
+    with pytest.raises(TypeError, match=r"pass w\.astype\(np\.float64\)"):  # (another dtype: refused at entry)
+        module.f(x, w.astype(np.float32), v)
     with pytest.raises(ValueError) as c_error:  # (empty: NumPy's max refuses, and so does the run)
         module.f(*cases[-1])
     with pytest.raises(ValueError) as numpy_error:

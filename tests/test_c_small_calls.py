@@ -214,8 +214,11 @@ def test_loop_kernels_pass_one_allocator_and_exact_arrays_as_they_are(ode, monke
     # (a C call per solve and per gradient: the gradient's two loops and the zeros between them are one run)
     assert len(allocators) >= 6 and all(a is cpu_loop.ALLOCATE for a in allocators)
     assert conversions == []  # exact float64 vectors: read where they are
-    x32 = x.astype(np.float32)  # converted as NumPy converts it, by _as_input
-    assert_agree(module.solve(x32, 4), reference.solve(x32, 4), "solve float32", rtol=1e-6)
+    with pytest.raises(TypeError, match=r"pass x\.astype\(np\.float64\)"):  # (float32: refused at entry)
+        module.solve(x.astype(np.float32), 4)
+    assert conversions == []
+    derived = x.view(type("Sub", (np.ndarray,), {}))  # a subclass: converted as NumPy converts it, by _as_input
+    assert_agree(module.solve(derived, 4), reference.solve(derived, 4), "solve a subclass")
     assert conversions
 
 

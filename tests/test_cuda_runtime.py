@@ -144,15 +144,15 @@ def test_numpy_inputs_in_every_layout_agree_and_come_back_as_numpy(device, tmp_p
 
 def device_layouts(gpuarray, rng):
     """(X, w, b) as device arrays in the layouts a pycuda user may hold: views at an offset, transposed, reversed
-    (negative strides), another dtype (contiguous: converted on the device; strided: copied), and strides that are
+    (negative strides), made from integers (another dtype is refused at entry: below), and strides that are
     not a whole number of elements (a GPUArray made over a structured array's field)."""
     X, w, b = rng.normal(size=(5, 3)), rng.normal(size=3), rng.normal(size=(5, 1))
     up = gpuarray.to_gpu
     yield up(X), up(w), up(b)
     yield up(X.T.copy()).T, up(w)[::-1], up(b)  # a transposed view into the kernel's strided read
     yield up(rng.normal(size=(5, 6)))[:, ::2], up(rng.normal(size=8))[2:5], up(rng.normal(size=(7, 1)))[1:6]
-    yield up(np.arange(15).reshape(5, 3)), up(np.arange(3)), up(np.arange(5).reshape(5, 1))
-    yield up(np.arange(15).reshape(3, 5)).T, up(np.arange(6))[::2], up(b)
+    yield up(np.arange(15.0).reshape(5, 3)), up(np.arange(3.0)), up(np.arange(5.0).reshape(5, 1))
+    yield up(np.arange(15.0).reshape(3, 5)).T, up(np.arange(6.0))[::2], up(b)
     records = np.zeros(3, dtype=[("a", "f8"), ("pad", "i4")])
     records["a"] = w
     odd = up(records.view(np.uint8))  # the field `a` of each record: a stride of 12 bytes
@@ -172,6 +172,9 @@ def test_device_inputs_in_every_layout_agree_and_stay_on_the_device(device, tmp_
         grads = module.affine_grad(*args)
         assert all(isinstance(g, gpuarray.GPUArray) for g in grads), f"affine_grad #{index}: results stay on the GPU"
         assert_agree(host(grads), reference.affine_grad(*plain), f"affine_grad #{index}")
+    ints = gpuarray.to_gpu(np.arange(15).reshape(5, 3))  # (Python would compute in int64: refused, not converted)
+    with pytest.raises(TypeError, match=r"argument `X` has dtype int64, .* pass X\.astype\(np\.float64\)"):
+        module.affine(ints, gpuarray.to_gpu(np.ones(3)), gpuarray.to_gpu(np.ones((5, 1))))
 
 
 def test_reductions_over_some_axes_stay_on_the_device(device, tmp_path):

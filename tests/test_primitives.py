@@ -1541,7 +1541,8 @@ def test_jvp_matches_directional_differences_and_vjp(name):
     args = inputs(c)
     positions = float_positions(c)
     rng = np.random.default_rng(zlib.crc32(b"tangent" + name.encode()))
-    directions = [rng.normal(size=np.shape(args[i])) for i in positions]
+    # (a tangent in its primal's dtype, as the entry checks ask: JAX's rule)
+    directions = [rng.normal(size=np.shape(args[i])).astype(np.asarray(args[i]).dtype) for i in positions]
     value, tangent = call_unmutated(generated(name).g_jvp, *args, *directions)
     plain = reference(c, np, None)
     np.testing.assert_allclose(value, plain(*args), rtol=1e-13, atol=1e-14)
@@ -1550,7 +1551,7 @@ def test_jvp_matches_directional_differences_and_vjp(name):
     def moved(step):
         shifted = list(args)
         for i, t in zip(positions, directions):
-            shifted[i] = args[i] + step * t
+            shifted[i] = args[i] + step * t.astype(np.float64)
         return plain(*shifted)
 
     if c.fd_tol is not None:
