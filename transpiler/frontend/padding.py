@@ -77,7 +77,8 @@ def pad(lowering, node, builder, positional, keywords):
         type_value, type_node = keywords["reflect_type"]
         reflect_type = static(lowering, type_value, type_node, "`reflect_type`")
         if reflect_type not in ("even", "odd"):
-            raise lowering.error(type_node, f"np.pad's `reflect_type` is 'even' or 'odd', not {reflect_type!r}")
+            raise lowering.error(type_node, f"np.pad's `reflect_type` is 'even' or 'odd', not {reflect_type!r}",
+                                 "reflect_type='even' (the default) or 'odd'")
     fill_value, fill_node = keywords.get("constant_values", (Const(0, None), node))
     if mode != "constant" and "constant_values" in keywords:
         raise lowering.error(fill_node, "`constant_values` goes with mode='constant'")

@@ -47,7 +47,7 @@ def _infer(types, params) -> TensorType:
     if 0 in (n, m):
         raise ShapeError("np.convolve of an empty vector (NumPy raises ValueError)", "convolve non-empty vectors")
     mode = params.get("mode", "full")
-    length = output_length(n, m, mode)
+    length = params.get("length") or output_length(n, m, mode)  # (`length`: the cotangent's, known to the rule)
     if length is None and mode != "full":
         raise ShapeError(f"np.convolve with mode={mode!r} needs both lengths known at build time",
                          'annotate them with sizes, e.g. a: "f64[8]"')
@@ -82,15 +82,19 @@ def _length_code(a, v, mode: str):
     return cg.binop("+", cg.binop("-", cg.call("max", n, m), cg.call("min", n, m)), cg.literal(1))
 
 
-def _jvp(tangents, out, a, v, mode="full", rows=False, dtype=None):
+def _jvp(tangents, out, a, v, mode="full", rows=False, dtype=None, length=None):
     da, dv = tangents
-    terms = [ops.convolve(da, v, mode=mode, rows=rows, dtype=out.type.dtype) if da is not None else None,
-             ops.convolve(a, dv, mode=mode, rows=rows, dtype=out.type.dtype) if dv is not None else None]
+    same = {"mode": mode, "rows": rows, "dtype": out.type.dtype, **({"length": length} if length else {})}
+    terms = [ops.convolve(da, v, **same) if da is not None else None,
+             ops.convolve(a, dv, **same) if dv is not None else None]
     return terms[0] if terms[1] is None else terms[1] if terms[0] is None else terms[0] + terms[1]
 
 
-def _vjp(g, out, a, v, active=None, mode="full", rows=False, dtype=None):
+def _vjp(g, out, a, v, active=None, mode="full", rows=False, dtype=None, length=None):
     n, m = a.shape[-1], v.shape[-1]
+    if mode != "full" and not (isinstance(n, int) and isinstance(m, int)):
+        raise ShapeError(f"the derivative of np.convolve with mode={mode!r} needs both lengths known at build time",
+                         'annotate them with sizes, e.g. a: "f64[8]"')
     if mode != "full":  # the sums the result leaves out get a zero cotangent
         start = (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
         end = n + m - 1 - start - out.shape[-1]
@@ -98,9 +102,9 @@ def _vjp(g, out, a, v, active=None, mode="full", rows=False, dtype=None):
         g = ops.concatenate(*pieces, axis=-1) if len(pieces) > 1 else g
     flipped = (slice(None),) * rows + (slice(None, None, -1),)
     wanted = [active is None or active[0], active is None or active[1]]
-    return [ops.convolve(g, ops.getitem(v, index=flipped), mode="valid", rows=rows, dtype=g.type.dtype)
+    return [ops.convolve(g, ops.getitem(v, index=flipped), mode="valid", rows=rows, dtype=g.type.dtype, length=n)
             if wanted[0] else None,
-            ops.convolve(g, ops.getitem(a, index=flipped), mode="valid", rows=rows, dtype=g.type.dtype)
+            ops.convolve(g, ops.getitem(a, index=flipped), mode="valid", rows=rows, dtype=g.type.dtype, length=m)
             if wanted[1] else None]
 
 
@@ -110,11 +114,12 @@ def _zeros(g, rows: bool, width: int):
     return type(g)(g.builder, g.builder.bind("zeros", lead + [const(width)], {"dtype": g.type.dtype}))
 
 
-def _batch(ctx, prim, args, batched, mode="full", rows=False, dtype=None):
+def _batch(ctx, prim, args, batched, mode="full", rows=False, dtype=None, length=None):
     if rows:
         raise BatchError("np.convolve cannot run batched twice (nested vmap)")
     a, v = (x if b else ctx.lift(x) for x, b in zip(args, batched))
-    return ctx.bind("convolve", [a, v], {"mode": mode, "rows": True, "dtype": dtype})
+    return ctx.bind("convolve", [a, v], {"mode": mode, "rows": True, "dtype": dtype,
+                                         **({"length": length} if length else {})})
 
 
 register(Primitive(
