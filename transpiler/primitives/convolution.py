@@ -62,35 +62,28 @@ def _render(args, p):
     options = {} if mode == "full" else {"mode": mode}
     if not p.get("rows"):
         return cg.call("np.convolve", a, v, **options)
-    # row by row: [np.convolve(p, q) for p, q in zip(a, v)], as an array of the entry's dtype (a batch of none too)
+    # row by row: [np.convolve(p, q) for p, q in zip(a, v)], as an array of the entry's dtype and of rows of the
+    # result's length (a batch of none too); each argument written once (an argument may be an inlined expression)
     one = cg.call("np.convolve", cg.name("p_row"), cg.name("q_row"), **options)
     rows = cst.ListComp(elt=one, for_in=cst.CompFor(
         target=cg.tuple_(cg.name("p_row"), cg.name("q_row")), iter=cg.call("zip", a, v)))
     joined = cg.call("np.array", rows, dtype=cg.dotted(f"np.{_NUMPY_DTYPES[p['dtype']]}"))
-    return cg.method(joined, "reshape", cg.call("len", a), _length_code(a, v, mode))
+    return cg.method(joined, "reshape", cg.literal(-1), cg.literal(p["row_length"]))
 
 
 _NUMPY_DTYPES = {"f64": "float64", "f32": "float32", "i64": "int64", "i32": "int32"}
 
 
-def _length_code(a, v, mode: str):
-    n, m = (cg.subscript(cg.attr(x, "shape"), [cg.literal(1)]) for x in (a, v))
-    if mode == "full":
-        return cg.binop("-", cg.binop("+", n, m), cg.literal(1))
-    if mode == "same":
-        return cg.call("max", n, m)
-    return cg.binop("+", cg.binop("-", cg.call("max", n, m), cg.call("min", n, m)), cg.literal(1))
-
-
-def _jvp(tangents, out, a, v, mode="full", rows=False, dtype=None, length=None):
+def _jvp(tangents, out, a, v, mode="full", rows=False, dtype=None, length=None, row_length=None):
     da, dv = tangents
-    same = {"mode": mode, "rows": rows, "dtype": out.type.dtype, **({"length": length} if length else {})}
+    same = {"mode": mode, "rows": rows, "dtype": out.type.dtype, **({"length": length} if length else {}),
+            **({"row_length": row_length} if rows else {})}
     terms = [ops.convolve(da, v, **same) if da is not None else None,
              ops.convolve(a, dv, **same) if dv is not None else None]
     return terms[0] if terms[1] is None else terms[1] if terms[0] is None else terms[0] + terms[1]
 
 
-def _vjp(g, out, a, v, active=None, mode="full", rows=False, dtype=None, length=None):
+def _vjp(g, out, a, v, active=None, mode="full", rows=False, dtype=None, length=None, row_length=None):
     n, m = a.shape[-1], v.shape[-1]
     if mode != "full" and not (isinstance(n, int) and isinstance(m, int)):
         raise ShapeError(f"the derivative of np.convolve with mode={mode!r} needs both lengths known at build time",
@@ -102,9 +95,11 @@ def _vjp(g, out, a, v, active=None, mode="full", rows=False, dtype=None, length=
         g = ops.concatenate(*pieces, axis=-1) if len(pieces) > 1 else g
     flipped = (slice(None),) * rows + (slice(None, None, -1),)
     wanted = [active is None or active[0], active is None or active[1]]
-    return [ops.convolve(g, ops.getitem(v, index=flipped), mode="valid", rows=rows, dtype=g.type.dtype, length=n)
+    return [ops.convolve(g, ops.getitem(v, index=flipped), mode="valid", rows=rows, dtype=g.type.dtype, length=n,
+                         **({"row_length": n} if rows else {}))
             if wanted[0] else None,
-            ops.convolve(g, ops.getitem(a, index=flipped), mode="valid", rows=rows, dtype=g.type.dtype, length=m)
+            ops.convolve(g, ops.getitem(a, index=flipped), mode="valid", rows=rows, dtype=g.type.dtype, length=m,
+                         **({"row_length": m} if rows else {}))
             if wanted[1] else None]
 
 
@@ -114,11 +109,15 @@ def _zeros(g, rows: bool, width: int):
     return type(g)(g.builder, g.builder.bind("zeros", lead + [const(width)], {"dtype": g.type.dtype}))
 
 
-def _batch(ctx, prim, args, batched, mode="full", rows=False, dtype=None, length=None):
+def _batch(ctx, prim, args, batched, mode="full", rows=False, dtype=None, length=None, row_length=None):
     if rows:
         raise BatchError("np.convolve cannot run batched twice (nested vmap)")
+    row_length = length or output_length(args[0].shape[-1], args[1].shape[-1], mode)
+    if not isinstance(row_length, int):
+        raise BatchError("vmap of np.convolve needs both lengths known at build time (each example's row of the "
+                         "batched result has that length)")
     a, v = (x if b else ctx.lift(x) for x, b in zip(args, batched))
-    return ctx.bind("convolve", [a, v], {"mode": mode, "rows": True, "dtype": dtype,
+    return ctx.bind("convolve", [a, v], {"mode": mode, "rows": True, "dtype": dtype, "row_length": row_length,
                                          **({"length": length} if length else {})})
 
 
