@@ -721,8 +721,8 @@ for _id, _spec, _body, _oracle in [
         ("same_even", "x: f64[4], y: f64[4]", "np.convolve(x, y, mode='same')",
          _convolution_sums("x", 4, "y", 4, "same")),
         ("self", "x: f64[4]", "np.convolve(x, x * x)", _convolution_sums("x", 4, "(x * x)", 4, "full")),
-        ("named", "x: f64[n], y: f64[3]", "np.convolve(x, y)", _convolution_sums("x", 3, "y", 3, "full"))]:
-    case("convolve", f"convolve-{_id}", _spec, _body, oracle=_oracle, vjp=_id != "named", hessian=_id == "self",
+        ("long", "x: f64[7], y: f64[2]", "np.convolve(y, x)", _convolution_sums("y", 2, "x", 7, "full"))]:
+    case("convolve", f"convolve-{_id}", _spec, _body, oracle=_oracle, vjp=True, hessian=_id == "self",
          fd_tol=FD_TOL)
 case("unbroadcast", "unbroadcast-alone_unannotated", "x: ?[2,3,4], y: ?[4]", "np.sum(x, axis=(0, 1)) + 0.0 * y",
      ir=_ir_alone("unbroadcast"))
