@@ -1,10 +1,10 @@
 """autograd's NumPy with oracles for functions whose VJP autograd lacks or gets wrong (frontend/composed_functions.py's):
-`np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot` and `np.delete` have no VJP in autograd, and its
+`np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot`, `np.delete` and `np.convolve` have no VJP in autograd, and its
 `np.var`/`np.std` take `correction=` but differentiate as if it were 0 (and know no `mean=`).
 
 Each value is NumPy's own, and its derivative autograd's of a rewrite written here from NumPy's definitions,
 independently of Lifted's rules: running products as products taken one step at a time, the trapezoid rule and the
-dot product as sums of products, the kept elements gathered, the moments written out.
+dot product as sums of products, the kept elements gathered, the moments written out, each convolution sum spelled out.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class MoreFunctionsNumpy:
         self._anp = anp
 
     def __getattr__(self, name: str):
-        if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std"):
+        if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -99,3 +99,13 @@ class MoreFunctionsNumpy:
         spread = np.sum((x - mean) * (x - mean), axis=axis, keepdims=keepdims) / count
         rewrite = spread if name == "var" else np.sqrt(spread)
         return self._exact(name, rewrite, x, axis=axis, ddof=ddof, keepdims=keepdims, mean=getval(mean))
+
+    def _convolve(self, a, v, mode="full"):
+        np = self._anp
+        n, m = onp.shape(getval(a))[0], onp.shape(getval(v))[0]
+        sums = [np.sum(np.stack([a[i] * v[k - i] for i in range(max(0, k - m + 1), min(n, k + 1))]))
+                for k in range(n + m - 1)]
+        full = np.stack(sums)
+        start = 0 if mode == "full" else (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
+        length = n + m - 1 if mode == "full" else max(n, m) if mode == "same" else max(n, m) - min(n, m) + 1
+        return self._exact("convolve", full[start:start + length], a, v, mode=mode)

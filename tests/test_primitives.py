@@ -702,6 +702,28 @@ for _id, _spec, _body, _oracle in [
         ("same", "x: f64[3,4]", "np.vecdot(x, x)", "np.sum(x * x, axis=-1)"),
         ("self_axis0", "x: f64[4,3]", "np.vecdot(x, x * x[::-1], axis=0)", "np.sum(x * (x * x[::-1]), axis=0)")]:
     case("vecdot", f"vecdot-{_id}", _spec, _body, oracle=_oracle, vjp=_id != "vectors", hessian=", y" not in _spec)
+# np.convolve (primitives/convolution.py): NumPy's own call (BLAS's dot over each overlap); autograd has no VJP of it,
+# so the oracle spells each sum of products out
+
+
+def _convolution_sums(a: str, n: int, b: str, m: int, mode: str) -> str:
+    sums = [" + ".join(f"{a}[{i}] * {b}[{k - i}]" for i in range(max(0, k - m + 1), min(n, k + 1)))
+            for k in range(n + m - 1)]
+    start = 0 if mode == "full" else (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
+    length = n + m - 1 if mode == "full" else max(n, m) if mode == "same" else max(n, m) - min(n, m) + 1
+    return "np.stack([" + ", ".join(sums[start:start + length]) + "])"
+
+
+for _id, _spec, _body, _oracle in [
+        ("full", "x: f64[5], y: f64[3]", "np.convolve(x, y)", _convolution_sums("x", 5, "y", 3, "full")),
+        ("same", "x: f64[3], y: f64[5]", "np.convolve(x, y, mode='same')", _convolution_sums("x", 3, "y", 5, "same")),
+        ("valid", "x: f64[5], y: f64[2]", "np.convolve(x, y, 'valid')", _convolution_sums("x", 5, "y", 2, "valid")),
+        ("same_even", "x: f64[4], y: f64[4]", "np.convolve(x, y, mode='same')",
+         _convolution_sums("x", 4, "y", 4, "same")),
+        ("self", "x: f64[4]", "np.convolve(x, x * x)", _convolution_sums("x", 4, "(x * x)", 4, "full")),
+        ("long", "x: f64[7], y: f64[2]", "np.convolve(y, x)", _convolution_sums("y", 2, "x", 7, "full"))]:
+    case("convolve", f"convolve-{_id}", _spec, _body, oracle=_oracle, vjp=True, hessian=_id == "self",
+         fd_tol=FD_TOL)
 case("unbroadcast", "unbroadcast-alone_unannotated", "x: ?[2,3,4], y: ?[4]", "np.sum(x, axis=(0, 1)) + 0.0 * y",
      ir=_ir_alone("unbroadcast"))
 

@@ -297,11 +297,13 @@ class ProgramGenerator:
             + (self.more_function(kind, scope, depth) if self.more_functions else ()))
 
     def more_function(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
-        """NumPy functions of frontend/composed_functions.py (np.delete needs lengths known at build time: not here)."""
+        """NumPy functions of frontend/composed_functions.py and np.convolve (np.delete, np.resize,
+        np.cov, np.corrcoef and np.convolve's 'same' and 'valid' need lengths known at build time: not here)."""
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
         return {
             "S": (f"np.trapezoid({e('N')}, dx=0.5)", f"np.vecdot({e('N')}, {e('N')})",
-                  f"np.var({e('N')}, correction=1)", f"np.std({e('M')}, mean=0.5)"),
+                  f"np.var({e('N')}, correction=1)", f"np.std({e('M')}, mean=0.5)",
+                  f"np.sum(np.convolve({e('N')}, {self.leaf('N', scope)}))"),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])"),
             "D": (f"np.cumprod({e('M')}, axis=0)[-1]", f"np.vecdot({e('M')}, {e('M')}, axis=0)",
@@ -1119,7 +1121,8 @@ def test_random_kernels_with_edges(seed):
         pytest.skip("the oracles cannot judge this program")
 
 
-NUMPY2 = ("np.cumprod(", "np.trapezoid(", "np.vecdot(", "order='F'", "np.full_like(", "correction=", "mean=")
+NUMPY2 = ("np.cumprod(", "np.trapezoid(", "np.vecdot(", "order='F'", "np.full_like(", "correction=", "mean=",
+          "np.convolve(")
 
 
 def test_more_functions_generator_covers_its_constructs():

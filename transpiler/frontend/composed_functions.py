@@ -154,6 +154,8 @@ def delete(lowering, node, builder, positional, keywords):
 
 
 def _deleted_positions(lowering, node, obj, length: int) -> set[int]:
+    if isinstance(obj, slice):  # `slice(1, 3)`: the positions it selects, as NumPy's `obj.indices(N)`
+        return set(range(length)[obj])
     value = static(lowering, obj, node, "np.delete's positions")
     items = value if isinstance(value, tuple) else (value,)
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in items):

@@ -14,7 +14,8 @@ from . import (array_functions as arrays, axis_functions as axes, contractions, 
 from . import bitwise_api
 from .array_literals import array, array_like, asarray
 from .partition import partition
-from . import jax_numpy_api, more_elementwise, composed_functions
+from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
+    introspection, resize_and_ix
 from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -349,6 +350,10 @@ FUNCTIONS.update(more_elementwise.FUNCTIONS)
 FUNCTIONS.update(reducer_keywords.FUNCTIONS)  # where=, initial=, dtype=; np.nansum ...; np.ptp
 FUNCTIONS.update(bitwise_api.FUNCTIONS)
 composed_functions.extend_functions(FUNCTIONS)  # np.cumprod, np.trapezoid, ...; dtype= of np.cumsum
+FUNCTIONS.update(introspection.FUNCTIONS)  # getattr(np, "name"), slice(...)
+FUNCTIONS.update(resize_and_ix.FUNCTIONS)  # np.resize, np.ix_
+FUNCTIONS.update(covariance.FUNCTIONS)  # np.cov, np.corrcoef
+FUNCTIONS.update(convolutions.FUNCTIONS)  # np.convolve (the `convolve` entry), np.poly
 
 for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1)):
     FUNCTIONS[f"numpy.{_name}"] = jax_numpy_api.dtype_by_position(FUNCTIONS[f"numpy.{_name}"], _position)

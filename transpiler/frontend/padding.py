@@ -14,9 +14,10 @@ import numpy as np
 
 from ..ir import Const
 from .array_literals import array
+from . import pad_modes
 from .call_args import Emitter, arg, arity, known_rank, ravel, static, static_axis
 
-_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp") + tuple(pad_modes.STAT_MODES)
 _COPIES = ("reflect", "symmetric", "wrap")  # modes whose pads copy elements of the axis
 
 
@@ -49,7 +50,8 @@ def _pairs(emit: Emitter, value, rank: int, what: str, numbers: type | tuple) ->
 
 def pad(lowering, node, builder, positional, keywords):
     """`np.pad(array, pad_width, mode="constant", constant_values=0)` and `mode="edge"`."""
-    arity(lowering, node, "np.pad", positional, keywords, 2, 3, ("mode", "constant_values", "reflect_type"))
+    arity(lowering, node, "np.pad", positional, keywords, 2, 3,
+          ("mode", "constant_values", "reflect_type", "stat_length", "end_values"))
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(positional[0])
     rank = known_rank(emit, atom)
@@ -62,15 +64,21 @@ def pad(lowering, node, builder, positional, keywords):
     mode = static(lowering, mode_value, mode_node, "`mode`")
     if mode not in _MODES:
         raise lowering.error(mode_node, f"np.pad with mode={mode!r} is not supported in kernels",
-                             "supported modes: 'constant' (with constant_values), 'edge', 'reflect', 'symmetric' "
-                             "and 'wrap'; other pads can be written with np.concatenate of slices")
+                             "supported modes: 'constant' (with constant_values), 'edge', 'reflect', 'symmetric', "
+                             "'wrap', 'maximum', 'minimum', 'mean' (with stat_length) and 'linear_ramp' (with "
+                             "end_values); other pads can be written with np.concatenate of slices")
+    reflect_type = "even"
+    for key, modes in (("reflect_type", ("reflect", "symmetric")), ("stat_length", tuple(pad_modes.STAT_MODES)),
+                       ("end_values", ("linear_ramp",))):
+        if key in keywords and mode not in modes:
+            raise lowering.error(keywords[key][1], f"np.pad's `{key}` goes with mode=" + " or ".join(
+                repr(m) for m in modes) + f", not {mode!r} (NumPy raises ValueError)", f"leave `{key}` out")
     if "reflect_type" in keywords:
         type_value, type_node = keywords["reflect_type"]
-        if mode not in ("reflect", "symmetric") or static(lowering, type_value, type_node, "`reflect_type`") != "even":
-            raise lowering.error(type_node, "np.pad's `reflect_type` is 'even' here (with mode='reflect' or "
-                                 "'symmetric'); 'odd' is not supported in kernels",
-                                 "leave reflect_type out (the even reflection); NumPy's odd one is twice the edge "
-                                 "minus the even one, written out with np.concatenate of slices")
+        reflect_type = static(lowering, type_value, type_node, "`reflect_type`")
+        if reflect_type not in ("even", "odd"):
+            raise lowering.error(type_node, f"np.pad's `reflect_type` is 'even' or 'odd', not {reflect_type!r}",
+                                 "reflect_type='even' (the default) or 'odd'")
     fill_value, fill_node = keywords.get("constant_values", (Const(0, None), node))
     if mode != "constant" and "constant_values" in keywords:
         raise lowering.error(fill_node, "`constant_values` goes with mode='constant'")
@@ -78,6 +86,19 @@ def pad(lowering, node, builder, positional, keywords):
                    (int, float)) if mode == "constant" else None
     if all(w == 0 for pair in widths for w in pair):
         return emit("copy", atom)  # NumPy returns a new array
+    if mode in pad_modes.STAT_MODES:
+        length_value, length_node = keywords.get("stat_length", (None, node))
+        lengths = _pairs(emit, static(lowering, length_value, length_node, "`stat_length`"), rank, "stat_length",
+                         (int, type(None)))
+        if any(n is not None and n < 0 for pair in lengths for n in pair):
+            raise lowering.error(length_node, "np.pad's `stat_length` cannot be negative (NumPy raises ValueError)")
+        return pad_modes.statistics(emit, atom, widths, lengths, mode)
+    if mode == "linear_ramp":
+        end_value, end_node = keywords.get("end_values", (Const(0, None), node))
+        ends = _pairs(emit, static(lowering, end_value, end_node, "`end_values`"), rank, "end_values", (int, float))
+        return pad_modes.linear_ramps(emit, atom, widths, ends)
+    if reflect_type == "odd":
+        return pad_modes.odd_reflections(emit, atom, widths, mode)
     if mode in _COPIES:
         return _copies(emit, atom, widths, mode)
     for axis, (before, after) in enumerate(widths):

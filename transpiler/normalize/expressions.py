@@ -210,12 +210,7 @@ class Expressions(Names):
         base = self.expr(node.value, builder, env)
         attr = node.attr.value
         if isinstance(base, Module):
-            path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
-            if path in NUMPY_CONSTANTS:
-                return NUMPY_CONSTANTS[path]
-            if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path in PYTHON_FUNCTIONS:
-                return Module(path)
-            raise self.error(node, f"`{path}` is not available in kernels")
+            return module_attribute(self, node, base, attr)
         if is_container(base):
             return ("container_method", attr, base)
         atom = self._atom(base, node.value)
@@ -240,12 +235,14 @@ class Expressions(Names):
             if atom.type.rank is None:
                 raise self.error(node, "the rank of this value is not known", 'annotate its parameter')
             return const(atom.type.rank)
+        if attr in ARRAY_ATTRIBUTES:  # .dtype .itemsize .nbytes (frontend/introspection.py)
+            return ARRAY_ATTRIBUTES[attr](self, node, atom, builder)
         if attr in _METHODS:
             return ("method", attr, atom)
         if attr in RANDOM_DRAWS:  # `rs.randn(...)` on a RandomState passed in or captured
             raise self.error(node, f"`{_code(node)}(...)`: {RANDOM_MESSAGE}", RANDOM_HINT)
         raise self.error(node.attr, f"the array attribute `.{attr}` is not supported in kernels",
-                         "supported: .T .shape .ndim .size and the methods " + ", ".join(sorted(_METHODS)))
+                         "supported: .T .shape .ndim .size .dtype .itemsize .nbytes and the methods " + ", ".join(sorted(_METHODS)))
 
     def _dim(self, atom: Atom, axis: int, builder: Builder, node) -> Atom:
         dim = atom.type.shape[axis]
@@ -378,7 +375,18 @@ class Expressions(Names):
         return out
 
 
+def module_attribute(lowering, node, base: Module, attr: str) -> Value:
+    """`np.name` (or `getattr(np, "name")`): a NumPy function or constant, a module of one."""
+    path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
+    if path in NUMPY_CONSTANTS:
+        return NUMPY_CONSTANTS[path]
+    if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path in PYTHON_FUNCTIONS:
+        return Module(path)
+    raise lowering.error(node, f"`{path}` is not available in kernels")
+
+
 # The function and method tables live in their own module to keep this one about the language.
+from ..frontend.introspection import ATTRIBUTES as ARRAY_ATTRIBUTES  # noqa: E402
 from ..frontend.array_methods import METHODS as _METHODS  # noqa: E402
 from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, \
     unsupported_message  # noqa: E402

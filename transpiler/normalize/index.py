@@ -126,7 +126,7 @@ class Indexing:
 
     def _index_value(self, value, item, builder):
         """One index item from its value: None, `...`, an int, an integer scalar or array, a mask."""
-        if value is None or value is Ellipsis:
+        if value is None or value is Ellipsis or isinstance(value, slice):  # (`slice(1, 3)`: its bounds are ints)
             return value
         empty_list = isinstance(value, (ListValue, tuple)) and not _has_items(_as_tuples(value))
         if isinstance(value, (ListValue, tuple)):  # `x[[0, 2]]`, `x[(0, 2), 1]`: NumPy reads a sequence inside an

@@ -14,7 +14,7 @@ from .functions import _MISSING
 
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow", "zip", "enumerate",
-             "map", "list", "tuple", "dict", "reversed", "callable", "isinstance", "divmod")
+             "map", "list", "tuple", "dict", "reversed", "callable", "isinstance", "divmod", "getattr", "slice")
 NUMPY_CONSTANTS = {
     "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
     "numpy.nan": const(float("nan")), "numpy.newaxis": None,

@@ -1,0 +1,90 @@
+"""What a kernel asks Python at build time about its arrays and modules, answered as Python would answer it:
+
+* `x.dtype`: the array's dtype as the NumPy type it names (`np.float64`), so `y.astype(x.dtype)` and
+  `np.zeros(3, dtype=x.dtype)` read as they do with the type spelled out; a Python number has none (Python raises);
+* `x.itemsize` and `x.nbytes`: Python ints, the bytes of one element and of all of them (NumPy's bool takes one);
+* `getattr(np, "name")` of a module and a name known at build time: what `np.name` is;
+* `slice(start, stop, step)` of numbers known at build time: Python's slice object, which indexes as `a[start:stop]`
+  does and which `np.delete` takes.
+
+Each is decided from the static types: nothing of them reaches the generated code but the values they give.
+"""
+from __future__ import annotations
+
+from ..builder import const
+from ..ir import Const
+from ..values import Module
+from .call_args import arity
+
+_TYPE_OF = {"f64": "numpy.float64", "f32": "numpy.float32", "i64": "numpy.int64", "i32": "numpy.int32",
+            "bool": "numpy.bool_"}
+_ITEMSIZE = {"f64": 8, "f32": 4, "i64": 8, "i32": 4, "bool": 1}
+
+
+def _not_a_python_number(lowering, node, atom, attr: str) -> None:
+    if atom.type.weak:
+        raise lowering.error(node, f"`.{attr}` of a Python number: Python numbers have no `.{attr}` (Python raises "
+                             "AttributeError)", f"np.asarray(v).{attr}, or the array the number came from")
+
+
+def dtype_attribute(lowering, node, atom, builder):
+    """`x.dtype`: the NumPy type of x's elements (`np.float64`), usable wherever a dtype is."""
+    _not_a_python_number(lowering, node, atom, "dtype")
+    return Module(_TYPE_OF[atom.type.dtype])
+
+
+def itemsize(lowering, node, atom, builder):
+    """`x.itemsize`: the bytes of one element, a Python int."""
+    _not_a_python_number(lowering, node, atom, "itemsize")
+    return const(_ITEMSIZE[atom.type.dtype])
+
+
+def nbytes(lowering, node, atom, builder):
+    """`x.nbytes`: the bytes of all elements, `x.size * x.itemsize`, a Python int (a product at run time where a
+    dimension is symbolic)."""
+    _not_a_python_number(lowering, node, atom, "nbytes")
+    if atom.type.shape is None:
+        raise lowering.error(node, "`.nbytes` of a value of unknown rank is not known at build time",
+                             'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
+    total = const(_ITEMSIZE[atom.type.dtype])
+    for axis in range(len(atom.type.shape)):
+        dim = lowering._dim(atom, axis, builder, node)
+        total = const(total.value * dim.value) if isinstance(dim, Const) and isinstance(total, Const) \
+            else lowering._bind(builder, node, "multiply", [total, dim])
+    return total
+
+
+ATTRIBUTES = {"dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes}
+
+
+def getattr_(lowering, node, builder, positional, keywords):
+    """`getattr(module, "name")`: the module's attribute, as `module.name` reads it (NumPy functions, constants)."""
+    from ..normalize.expressions import module_attribute
+
+    arity(lowering, node, "getattr", positional, keywords, 2, 2,
+          hint='getattr(np, "name") with the name known at build time; a default is not taken')
+    base, name = positional
+    if not isinstance(base, Module) or base.path.startswith("builtins.") or not isinstance(name, str):
+        raise lowering.error(node, "getattr in kernels reads a module's attribute by a name known at build time",
+                             'getattr(np, "triu"); for an array write the attribute itself (x.shape, x.T)')
+    return module_attribute(lowering, node, base, name)
+
+
+def slice_(lowering, node, builder, positional, keywords):
+    """`slice(stop)`, `slice(start, stop[, step])` of ints (or None) known at build time: Python's slice."""
+    arity(lowering, node, "slice", positional, keywords, 1, 3, hint="slice(stop) or slice(start, stop, step)")
+    bounds = []
+    for value in positional:
+        if value is None or isinstance(value, Const) and value.value is None:
+            bounds.append(None)
+        elif isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
+            bounds.append(value.value)
+        else:
+            raise lowering.error(node, "slice() in kernels takes ints or None known at build time",
+                                 "write the slice in the index itself, x[i:j], where bounds may be run-time values")
+    if len(bounds) == 3 and bounds[2] == 0:
+        raise lowering.error(node, "a slice of step 0 cannot index (Python and NumPy raise ValueError)", "a step of 1 or more")
+    return slice(*bounds)
+
+
+FUNCTIONS = {"builtins.getattr": getattr_, "builtins.slice": slice_}
