@@ -126,7 +126,7 @@ def _within_spread(reference, compiled, args: list, name: str) -> None:
             assert_agree(got, expected, f"{name}.{fn_name}")
         except AssertionError:
             spread = reference_spread(getattr(reference, fn_name), args, expected)
-            if spread == 0.0:
+            if spread == 0.0 or spread == np.inf:  # (a nudge that changes which values are finite measures nothing)
                 raise
             _assert_close_to(got, expected, 10.0 * spread, f"{name}.{fn_name}")
 

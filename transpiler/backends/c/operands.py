@@ -246,21 +246,20 @@ class OperandReader:
         if not self.kept_lanes:
             self.kept_lanes = True
             self.prologue += [f"LIFTED_LOCAL(int64_t, lifted_kept{k});" for k in range(kept)]
-            self.prologue += ["LIFTED_LANES(lifted_o) {"] + ["    " + line.replace(
-                "const int64_t i", "LIFTED_AT(lifted_kept").replace(" = ", ") = ", 1) if line.startswith(
-                    "const int64_t i") else "    " + line
-                for line in _unravel("LIFTED_COLUMN(lifted_o)", range(kept), "rest_o")] + ["}"]
+            self.prologue += ["LIFTED_LANES(lifted_o) {"] + ["    " + line for line in _unravel(
+                "LIFTED_COLUMN(lifted_o)", range(kept), "rest_o", "LIFTED_AT(lifted_kept{})")] + ["}"]
         return range(kept)
 
 
-def _unravel(flat: str, dims: range, rest: str) -> list[str]:
+def _unravel(flat: str, dims: range, rest: str, coordinate: str = "const int64_t i{}") -> list[str]:
     """Declare the coordinates `i{k}` (k in `dims`, row-major over the dims `d{k}`) of the flat index `flat`;
-    none where there are no dims (a reduction over no axes, `np.max(x, axis=())` of a batch of scalars)."""
+    none where there are no dims (a reduction over no axes, `np.max(x, axis=())` of a batch of scalars).
+    `coordinate`: what each is assigned to (a lane array's element, say)."""
     if not dims:
         return []
     if len(dims) == 1:
-        return [f"const int64_t i{dims[0]} = {flat};"]
+        return [f"{coordinate.format(dims[0])} = {flat};"]
     lines = [f"int64_t {rest} = {flat};"]
-    lines += [f"const int64_t i{k} = lifted_unravel_step({rest}, d{k}, lifted_inverse_d{k});"
+    lines += [f"{coordinate.format(k)} = lifted_unravel_step({rest}, d{k}, lifted_inverse_d{k});"
               for k in reversed(dims[1:])]
-    return lines + [f"const int64_t i{dims[0]} = {rest};"]
+    return lines + [f"{coordinate.format(dims[0])} = {rest};"]
