@@ -54,12 +54,12 @@ def _check_args(function_name, *args):
             if value.dtype != dtype:  # (Python computes in the array's dtype; the compiled code in the annotation's)
                 raise TypeError(f"{function_name}(): argument `{name}` has dtype {value.dtype}, but its annotation "
                                 f"\"{note}\" asks for {dtype}; pass {name}.astype(np.{dtype})")
-            kind, shape = value.dtype.kind, value.shape
-        else:
+            shape = value.shape
+        else:  # a Python number: NumPy's weak rules (its dtype is the annotation's once the kind is one it takes)
+            if kind not in kinds:
+                raise TypeError(f"{function_name}(): argument `{name}` has dtype kind '{kind}', but its annotation "
+                                f"\"{note}\" asks for {note.split('[')[0]}")
             shape = ()
-        if kind not in kinds:
-            raise TypeError(f"{function_name}(): argument `{name}` has dtype kind '{kind}', but its annotation "
-                            f"\"{note}\" asks for {note.split('[')[0]}")
         if len(shape) != len(dims):
             raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
                             f"\"{note}\" asks for rank {len(dims)}")
