@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..builder import const
+from ..values import Module, Value
+
 # prefixes that stand for NumPy or SciPy themselves
 _MIRRORS = {"autograd.numpy": "numpy", "jax.numpy": "numpy", "autograd.scipy": "scipy", "jax.scipy": "scipy"}
 # packages whose attributes may reach a mirror (`import jax` then `jax.numpy.sum`, `jax.grad`)
 AD_LIBRARIES = ("autograd", "jax")
+# functions of Python's standard library that kernels and factories run at build time, on build-time values
+PYTHON_FUNCTIONS = ("functools.partial", "itertools.pairwise", "itertools.chain", "itertools.product")
+NUMPY_CONSTANTS = {
+    "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
+    "numpy.nan": const(float("nan")), "numpy.newaxis": None,
+}
 
 
 def canonical_module(path: str) -> str | None:
@@ -27,6 +36,16 @@ def canonical_module(path: str) -> str | None:
     if root in ("numpy", "scipy") or path in AD_LIBRARIES:
         return path
     return None
+
+
+def module_attribute(lowering, node, base: Module, attr: str) -> Value:
+    """`np.name` (or `getattr(np, "name")`): a NumPy function or constant, a module of one."""
+    path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
+    if path in NUMPY_CONSTANTS:
+        return NUMPY_CONSTANTS[path]
+    if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path in PYTHON_FUNCTIONS:
+        return Module(path)
+    raise lowering.error(node, f"`{path}` is not available in kernels")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from ..builder import const
 from ..ir import Const
 from ..values import Module
 from .call_args import arity
+from .imports import module_attribute
 
 _TYPE_OF = {"f64": "numpy.float64", "f32": "numpy.float32", "i64": "numpy.int64", "i32": "numpy.int32",
             "bool": "numpy.bool_"}
@@ -59,8 +60,6 @@ ATTRIBUTES = {"dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes}
 
 def getattr_(lowering, node, builder, positional, keywords):
     """`getattr(module, "name")`: the module's attribute, as `module.name` reads it (NumPy functions, constants)."""
-    from ..normalize.expressions import module_attribute
-
     arity(lowering, node, "getattr", positional, keywords, 2, 2,
           hint='getattr(np, "name") with the name known at build time; a default is not taken')
     base, name = positional

@@ -8,7 +8,7 @@ import libcst as cst
 from ..builder import Builder, const
 from ..errors import TranspileError
 from ..frontend.bitwise_api import check_python_ints
-from ..frontend.imports import AD_LIBRARIES, canonical_module
+from ..frontend.imports import module_attribute
 from ..frontend.transform_declarations import declared_transform
 from ..ir import Atom, Const, If, Var
 from ..ir.types import TensorType
@@ -16,14 +16,11 @@ from ..primitives.registry import lookup
 from ..values import DictValue, ListValue, Module, PendingTransform, Value, describe, is_container, is_function
 from ..frontend.partition import Partitioned, partition_refusal
 from .functions import frozen
-from .names import NUMPY_CONSTANTS, Names
+from .names import Names
 from .python_ints import check_python_int_operands
 from .sequence_comparison import compare_sequences, is_sequence
 from .shape_checks import refined_operands
 from .static_operations import _NOT_HERE, STATIC_BUILTINS
-
-# functions of Python's standard library that kernels and factories run at build time, on build-time values
-PYTHON_FUNCTIONS = ("functools.partial", "itertools.pairwise", "itertools.chain", "itertools.product")
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
@@ -373,16 +370,6 @@ class Expressions(Names):
                 lookup(prim).may_view(args, params):
             self.record_view(out, prim, args, params)
         return out
-
-
-def module_attribute(lowering, node, base: Module, attr: str) -> Value:
-    """`np.name` (or `getattr(np, "name")`): a NumPy function or constant, a module of one."""
-    path = canonical_module(f"{base.path}.{attr}") or f"{base.path}.{attr}"
-    if path in NUMPY_CONSTANTS:
-        return NUMPY_CONSTANTS[path]
-    if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path in PYTHON_FUNCTIONS:
-        return Module(path)
-    raise lowering.error(node, f"`{path}` is not available in kernels")
 
 
 # The function and method tables live in their own module to keep this one about the language.

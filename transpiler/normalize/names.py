@@ -6,7 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..builder import const
-from ..frontend.imports import AD_LIBRARIES
+from ..frontend.imports import AD_LIBRARIES, NUMPY_CONSTANTS
 from ..frontend.transform_declarations import TRANSFORMS
 from ..values import Closure, KernelRef, Module, Stale, TransformRef, Value
 from .alias import SharingError
@@ -15,10 +15,6 @@ from .functions import _MISSING
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "range", "print", "round", "pow", "zip", "enumerate",
              "map", "list", "tuple", "dict", "reversed", "callable", "isinstance", "divmod", "getattr", "slice")
-NUMPY_CONSTANTS = {
-    "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
-    "numpy.nan": const(float("nan")), "numpy.newaxis": None,
-}
 
 
 class Names:
