@@ -779,181 +779,364 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
         #else
         const bool lifted_inside = i_base >= 1 && i_base >= 2 && i_base >= 3 && i_base >= 4;
         #endif
-        LIFTED_LOCAL(double, c);
-        LIFTED_LOCAL(double, c_1);
-        LIFTED_LOCAL(double, c_2);
-        LIFTED_LOCAL(double, c_3);
-        LIFTED_LOCAL(double, y_2);
-        if (lifted_inside) {
+        if (y_2_out == nullptr) {
+            LIFTED_LOCAL(double, c);
+            LIFTED_LOCAL(double, c_1);
+            LIFTED_LOCAL(double, c_2);
+            LIFTED_LOCAL(double, c_3);
+            LIFTED_LOCAL(double, y_2);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
+                    const double y_1 = y_1_data[i0 * y_1_s0];
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_4 = 1.0;
+                    const double y_1_1 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    LIFTED_AT(c) = ((true) ? (double)(y_1_1) : c_4);
+                    const double k1 = (x * LIFTED_AT(c));
+                    const double c_1_1 = 1.0;
+                    const double y_1_2 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_1 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_1_1 = ((true) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double c_5 = ((true) ? (double)(y_1_1_1) : c_4);
+                    const double k1_1 = (x_1 * c_5);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1 = (t * k1_1);
+                    const double t_2_1 = (y_1_2 + t_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_1) = ((true) ? (double)(t_2_1) : c_1_1);
+                    const double k2 = (x * LIFTED_AT(c_1));
+                    const double c_2_1 = 1.0;
+                    const double y_1_3 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_2_1 = ((true) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double x_1_1 = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_1_1_1 = ((true) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
+                    const double c_5_1 = ((true) ? (double)(y_1_1_1_1) : c_4);
+                    const double k1_1_1 = (x_1_1 * c_5_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1_1 = (t * k1_1_1);
+                    const double t_2_1_1 = (y_1_2_1 + t_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_2 = ((true) ? (double)(t_2_1_1) : c_1_1);
+                    const double k2_1 = (x_2 * c_1_2);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_1 = (t_3 * k2_1);
+                    const double t_5_1 = (y_1_3 + t_4_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_2) = ((true) ? (double)(t_5_1) : c_2_1);
+                    const double k3 = (x * LIFTED_AT(c_2));
+                    const double c_3_1 = 1.0;
+                    const double y_1_4 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_3 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_3_1 = ((true) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double x_2_1 = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_2_1_1 = ((true) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
+                    const double x_1_1_1 = ((true) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                    const double y_1_1_1_1_1 = ((true) ? y_1_data[(i0 + -4) * y_1_s0] : (double)0);
+                    const double c_5_1_1 = ((true) ? (double)(y_1_1_1_1_1) : c_4);
+                    const double k1_1_1_1 = (x_1_1_1 * c_5_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1_1_1 = (t * k1_1_1_1);
+                    const double t_2_1_1_1 = (y_1_2_1_1 + t_1_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_2_1 = ((true) ? (double)(t_2_1_1_1) : c_1_1);
+                    const double k2_1_1 = (x_2_1 * c_1_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_1_1 = (t_3 * k2_1_1);
+                    const double t_5_1_1 = (y_1_3_1 + t_4_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_2_2 = ((true) ? (double)(t_5_1_1) : c_2_1);
+                    const double k3_1 = (x_3 * c_2_2);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_6_1 = (h * k3_1);
+                    const double t_7_1 = (y_1_4 + t_6_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_3) = ((true) ? (double)(t_7_1) : c_3_1);
+                    const double k4 = (x * LIFTED_AT(c_3));
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_8 = (2.0 * k2);
+                    const double t_9 = (k1 + t_8);
+                    const double t_10 = (2.0 * k3);
+                    const double t_11 = (t_9 + t_10);
+                    const double t_12 = (t_11 + k4);
+                    const double t_13 = (h * t_12);
+                    const double t_14 = (t_13 / 6.0);
+                    LIFTED_AT(y_2) = (y_1 + t_14);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
+                    const double y_1 = y_1_data[i0 * y_1_s0];
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_4 = 1.0;
+                    const double y_1_1 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    LIFTED_AT(c) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(y_1_1) : c_4);
+                    const double k1 = (x * LIFTED_AT(c));
+                    const double c_1_1 = 1.0;
+                    const double y_1_2 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_1 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double c_5 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(y_1_1_1) : c_4);
+                    const double k1_1 = (x_1 * c_5);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1 = (t * k1_1);
+                    const double t_2_1 = (y_1_2 + t_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_1) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_2_1) : c_1_1);
+                    const double k2 = (x * LIFTED_AT(c_1));
+                    const double c_2_1 = 1.0;
+                    const double y_1_3 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double x_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
+                    const double c_5_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(y_1_1_1_1) : c_4);
+                    const double k1_1_1 = (x_1_1 * c_5_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1_1 = (t * k1_1_1);
+                    const double t_2_1_1 = (y_1_2_1 + t_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_2_1_1) : c_1_1);
+                    const double k2_1 = (x_2 * c_1_2);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_1 = (t_3 * k2_1);
+                    const double t_5_1 = (y_1_3 + t_4_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_2) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_5_1) : c_2_1);
+                    const double k3 = (x * LIFTED_AT(c_2));
+                    const double c_3_1 = 1.0;
+                    const double y_1_4 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_3 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_3_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double x_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_2_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
+                    const double x_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                    const double y_1_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? y_1_data[(i0 + -4) * y_1_s0] : (double)0);
+                    const double c_5_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? (double)(y_1_1_1_1_1) : c_4);
+                    const double k1_1_1_1 = (x_1_1_1 * c_5_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1_1_1 = (t * k1_1_1_1);
+                    const double t_2_1_1_1 = (y_1_2_1_1 + t_1_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(t_2_1_1_1) : c_1_1);
+                    const double k2_1_1 = (x_2_1 * c_1_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_1_1 = (t_3 * k2_1_1);
+                    const double t_5_1_1 = (y_1_3_1 + t_4_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_2_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_5_1_1) : c_2_1);
+                    const double k3_1 = (x_3 * c_2_2);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_6_1 = (h * k3_1);
+                    const double t_7_1 = (y_1_4 + t_6_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_3) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_7_1) : c_3_1);
+                    const double k4 = (x * LIFTED_AT(c_3));
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_8 = (2.0 * k2);
+                    const double t_9 = (k1 + t_8);
+                    const double t_10 = (2.0 * k3);
+                    const double t_11 = (t_9 + t_10);
+                    const double t_12 = (t_11 + k4);
+                    const double t_13 = (h * t_12);
+                    const double t_14 = (t_13 / 6.0);
+                    LIFTED_AT(y_2) = (y_1 + t_14);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double x = x_data[i0 * x_s0];
-                const double y_1 = y_1_data[i0 * y_1_s0];
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_4 = 1.0;
-                const double y_1_1 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
-                LIFTED_AT(c) = ((true) ? (double)(y_1_1) : c_4);
-                const double k1 = (x * LIFTED_AT(c));
-                const double c_1_1 = 1.0;
-                const double y_1_2 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
-                const double x_1 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_1_1 = ((true) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
-                const double c_5 = ((true) ? (double)(y_1_1_1) : c_4);
-                const double k1_1 = (x_1 * c_5);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_1 = (t * k1_1);
-                const double t_2_1 = (y_1_2 + t_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_1) = ((true) ? (double)(t_2_1) : c_1_1);
-                const double k2 = (x * LIFTED_AT(c_1));
-                const double c_2_1 = 1.0;
-                const double y_1_3 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
-                const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_2_1 = ((true) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
-                const double x_1_1 = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
-                const double y_1_1_1_1 = ((true) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
-                const double c_5_1 = ((true) ? (double)(y_1_1_1_1) : c_4);
-                const double k1_1_1 = (x_1_1 * c_5_1);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_1_1 = (t * k1_1_1);
-                const double t_2_1_1 = (y_1_2_1 + t_1_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_1_2 = ((true) ? (double)(t_2_1_1) : c_1_1);
-                const double k2_1 = (x_2 * c_1_2);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_4_1 = (t_3 * k2_1);
-                const double t_5_1 = (y_1_3 + t_4_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_2) = ((true) ? (double)(t_5_1) : c_2_1);
-                const double k3 = (x * LIFTED_AT(c_2));
-                const double c_3_1 = 1.0;
-                const double y_1_4 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
-                const double x_3 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_3_1 = ((true) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
-                const double x_2_1 = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
-                const double y_1_2_1_1 = ((true) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
-                const double x_1_1_1 = ((true) ? x_data[(i0 + -3) * x_s0] : (double)0);
-                const double y_1_1_1_1_1 = ((true) ? y_1_data[(i0 + -4) * y_1_s0] : (double)0);
-                const double c_5_1_1 = ((true) ? (double)(y_1_1_1_1_1) : c_4);
-                const double k1_1_1_1 = (x_1_1_1 * c_5_1_1);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_1_1_1 = (t * k1_1_1_1);
-                const double t_2_1_1_1 = (y_1_2_1_1 + t_1_1_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_1_2_1 = ((true) ? (double)(t_2_1_1_1) : c_1_1);
-                const double k2_1_1 = (x_2_1 * c_1_2_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_4_1_1 = (t_3 * k2_1_1);
-                const double t_5_1_1 = (y_1_3_1 + t_4_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_2_2 = ((true) ? (double)(t_5_1_1) : c_2_1);
-                const double k3_1 = (x_3 * c_2_2);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_6_1 = (h * k3_1);
-                const double t_7_1 = (y_1_4 + t_6_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_3) = ((true) ? (double)(t_7_1) : c_3_1);
-                const double k4 = (x * LIFTED_AT(c_3));
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_8 = (2.0 * k2);
-                const double t_9 = (k1 + t_8);
-                const double t_10 = (2.0 * k3);
-                const double t_11 = (t_9 + t_10);
-                const double t_12 = (t_11 + k4);
-                const double t_13 = (h * t_12);
-                const double t_14 = (t_13 / 6.0);
-                LIFTED_AT(y_2) = (y_1 + t_14);
+                c_out[i] = LIFTED_AT(c);
+                c_1_out[i] = LIFTED_AT(c_1);
+                c_2_out[i] = LIFTED_AT(c_2);
+                c_3_out[i] = LIFTED_AT(c_3);
             }
         } else {
+            LIFTED_LOCAL(double, c);
+            LIFTED_LOCAL(double, c_1);
+            LIFTED_LOCAL(double, c_2);
+            LIFTED_LOCAL(double, c_3);
+            LIFTED_LOCAL(double, y_2);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
+                    const double y_1 = y_1_data[i0 * y_1_s0];
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_4 = 1.0;
+                    const double y_1_1 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    LIFTED_AT(c) = ((true) ? (double)(y_1_1) : c_4);
+                    const double k1 = (x * LIFTED_AT(c));
+                    const double c_1_1 = 1.0;
+                    const double y_1_2 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_1 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_1_1 = ((true) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double c_5 = ((true) ? (double)(y_1_1_1) : c_4);
+                    const double k1_1 = (x_1 * c_5);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1 = (t * k1_1);
+                    const double t_2_1 = (y_1_2 + t_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_1) = ((true) ? (double)(t_2_1) : c_1_1);
+                    const double k2 = (x * LIFTED_AT(c_1));
+                    const double c_2_1 = 1.0;
+                    const double y_1_3 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_2 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_2_1 = ((true) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double x_1_1 = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_1_1_1 = ((true) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
+                    const double c_5_1 = ((true) ? (double)(y_1_1_1_1) : c_4);
+                    const double k1_1_1 = (x_1_1 * c_5_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1_1 = (t * k1_1_1);
+                    const double t_2_1_1 = (y_1_2_1 + t_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_2 = ((true) ? (double)(t_2_1_1) : c_1_1);
+                    const double k2_1 = (x_2 * c_1_2);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_1 = (t_3 * k2_1);
+                    const double t_5_1 = (y_1_3 + t_4_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_2) = ((true) ? (double)(t_5_1) : c_2_1);
+                    const double k3 = (x * LIFTED_AT(c_2));
+                    const double c_3_1 = 1.0;
+                    const double y_1_4 = ((true) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_3 = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_3_1 = ((true) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double x_2_1 = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_2_1_1 = ((true) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
+                    const double x_1_1_1 = ((true) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                    const double y_1_1_1_1_1 = ((true) ? y_1_data[(i0 + -4) * y_1_s0] : (double)0);
+                    const double c_5_1_1 = ((true) ? (double)(y_1_1_1_1_1) : c_4);
+                    const double k1_1_1_1 = (x_1_1_1 * c_5_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1_1_1 = (t * k1_1_1_1);
+                    const double t_2_1_1_1 = (y_1_2_1_1 + t_1_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_2_1 = ((true) ? (double)(t_2_1_1_1) : c_1_1);
+                    const double k2_1_1 = (x_2_1 * c_1_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_1_1 = (t_3 * k2_1_1);
+                    const double t_5_1_1 = (y_1_3_1 + t_4_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_2_2 = ((true) ? (double)(t_5_1_1) : c_2_1);
+                    const double k3_1 = (x_3 * c_2_2);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_6_1 = (h * k3_1);
+                    const double t_7_1 = (y_1_4 + t_6_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_3) = ((true) ? (double)(t_7_1) : c_3_1);
+                    const double k4 = (x * LIFTED_AT(c_3));
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_8 = (2.0 * k2);
+                    const double t_9 = (k1 + t_8);
+                    const double t_10 = (2.0 * k3);
+                    const double t_11 = (t_9 + t_10);
+                    const double t_12 = (t_11 + k4);
+                    const double t_13 = (h * t_12);
+                    const double t_14 = (t_13 / 6.0);
+                    LIFTED_AT(y_2) = (y_1 + t_14);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
+                    const double y_1 = y_1_data[i0 * y_1_s0];
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_4 = 1.0;
+                    const double y_1_1 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    LIFTED_AT(c) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(y_1_1) : c_4);
+                    const double k1 = (x * LIFTED_AT(c));
+                    const double c_1_1 = 1.0;
+                    const double y_1_2 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_1 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double c_5 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(y_1_1_1) : c_4);
+                    const double k1_1 = (x_1 * c_5);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1 = (t * k1_1);
+                    const double t_2_1 = (y_1_2 + t_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_1) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_2_1) : c_1_1);
+                    const double k2 = (x * LIFTED_AT(c_1));
+                    const double c_2_1 = 1.0;
+                    const double y_1_3 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double x_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
+                    const double c_5_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(y_1_1_1_1) : c_4);
+                    const double k1_1_1 = (x_1_1 * c_5_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1_1 = (t * k1_1_1);
+                    const double t_2_1_1 = (y_1_2_1 + t_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_2_1_1) : c_1_1);
+                    const double k2_1 = (x_2 * c_1_2);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_1 = (t_3 * k2_1);
+                    const double t_5_1 = (y_1_3 + t_4_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_2) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_5_1) : c_2_1);
+                    const double k3 = (x * LIFTED_AT(c_2));
+                    const double c_3_1 = 1.0;
+                    const double y_1_4 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
+                    const double x_3 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_3_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
+                    const double x_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_2_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
+                    const double x_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                    const double y_1_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? y_1_data[(i0 + -4) * y_1_s0] : (double)0);
+                    const double c_5_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? (double)(y_1_1_1_1_1) : c_4);
+                    const double k1_1_1_1 = (x_1_1_1 * c_5_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_1_1_1 = (t * k1_1_1_1);
+                    const double t_2_1_1_1 = (y_1_2_1_1 + t_1_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(t_2_1_1_1) : c_1_1);
+                    const double k2_1_1 = (x_2_1 * c_1_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_1_1 = (t_3 * k2_1_1);
+                    const double t_5_1_1 = (y_1_3_1 + t_4_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_2_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_5_1_1) : c_2_1);
+                    const double k3_1 = (x_3 * c_2_2);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_6_1 = (h * k3_1);
+                    const double t_7_1 = (y_1_4 + t_6_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_3) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_7_1) : c_3_1);
+                    const double k4 = (x * LIFTED_AT(c_3));
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_8 = (2.0 * k2);
+                    const double t_9 = (k1 + t_8);
+                    const double t_10 = (2.0 * k3);
+                    const double t_11 = (t_9 + t_10);
+                    const double t_12 = (t_11 + k4);
+                    const double t_13 = (h * t_12);
+                    const double t_14 = (t_13 / 6.0);
+                    LIFTED_AT(y_2) = (y_1 + t_14);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double x = x_data[i0 * x_s0];
-                const double y_1 = y_1_data[i0 * y_1_s0];
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_4 = 1.0;
-                const double y_1_1 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
-                LIFTED_AT(c) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(y_1_1) : c_4);
-                const double k1 = (x * LIFTED_AT(c));
-                const double c_1_1 = 1.0;
-                const double y_1_2 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
-                const double x_1 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
-                const double c_5 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(y_1_1_1) : c_4);
-                const double k1_1 = (x_1 * c_5);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_1 = (t * k1_1);
-                const double t_2_1 = (y_1_2 + t_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_1) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_2_1) : c_1_1);
-                const double k2 = (x * LIFTED_AT(c_1));
-                const double c_2_1 = 1.0;
-                const double y_1_3 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
-                const double x_2 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
-                const double x_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
-                const double y_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
-                const double c_5_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(y_1_1_1_1) : c_4);
-                const double k1_1_1 = (x_1_1 * c_5_1);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_1_1 = (t * k1_1_1);
-                const double t_2_1_1 = (y_1_2_1 + t_1_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_1_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_2_1_1) : c_1_1);
-                const double k2_1 = (x_2 * c_1_2);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_4_1 = (t_3 * k2_1);
-                const double t_5_1 = (y_1_3 + t_4_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_2) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_5_1) : c_2_1);
-                const double k3 = (x * LIFTED_AT(c_2));
-                const double c_3_1 = 1.0;
-                const double y_1_4 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_data[(i0 + -1) * y_1_s0] : (double)0);
-                const double x_3 = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_3_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_data[(i0 + -2) * y_1_s0] : (double)0);
-                const double x_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
-                const double y_1_2_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_data[(i0 + -3) * y_1_s0] : (double)0);
-                const double x_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? x_data[(i0 + -3) * x_s0] : (double)0);
-                const double y_1_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? y_1_data[(i0 + -4) * y_1_s0] : (double)0);
-                const double c_5_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? (double)(y_1_1_1_1_1) : c_4);
-                const double k1_1_1_1 = (x_1_1_1 * c_5_1_1);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_1_1_1 = (t * k1_1_1_1);
-                const double t_2_1_1_1 = (y_1_2_1_1 + t_1_1_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_1_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(t_2_1_1_1) : c_1_1);
-                const double k2_1_1 = (x_2_1 * c_1_2_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_4_1_1 = (t_3 * k2_1_1);
-                const double t_5_1_1 = (y_1_3_1 + t_4_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_2_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_5_1_1) : c_2_1);
-                const double k3_1 = (x_3 * c_2_2);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_6_1 = (h * k3_1);
-                const double t_7_1 = (y_1_4 + t_6_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_3) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_7_1) : c_3_1);
-                const double k4 = (x * LIFTED_AT(c_3));
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_8 = (2.0 * k2);
-                const double t_9 = (k1 + t_8);
-                const double t_10 = (2.0 * k3);
-                const double t_11 = (t_9 + t_10);
-                const double t_12 = (t_11 + k4);
-                const double t_13 = (h * t_12);
-                const double t_14 = (t_13 / 6.0);
-                LIFTED_AT(y_2) = (y_1 + t_14);
+                c_out[i] = LIFTED_AT(c);
+                c_1_out[i] = LIFTED_AT(c_1);
+                c_2_out[i] = LIFTED_AT(c_2);
+                c_3_out[i] = LIFTED_AT(c_3);
             }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            c_out[i] = LIFTED_AT(c);
-            c_1_out[i] = LIFTED_AT(c_1);
-            c_2_out[i] = LIFTED_AT(c_2);
-            c_3_out[i] = LIFTED_AT(c_3);
-            y_2_out[i] = LIFTED_AT(y_2);
+            if (y_2_out != nullptr) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    y_2_out[i] = LIFTED_AT(y_2);
+                }
+            }
         }
     }
 }
@@ -1035,271 +1218,544 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
         #else
         const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base + LIFTED_LANE_COUNT <= d0 - 2 && i_base + LIFTED_LANE_COUNT <= d0 - 3 && i_base + LIFTED_LANE_COUNT <= d0 - 4;
         #endif
-        LIFTED_LOCAL(double, dx_1_1);
-        LIFTED_LOCAL(double, dy_3);
-        if (lifted_inside) {
+        if (dy_3_out == nullptr) {
+            LIFTED_LOCAL(double, dx_1_1);
+            LIFTED_LOCAL(double, dy_3);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double t_15 = t_15_data[i0 * t_15_s0];
+                    const double c_3 = c_3_data[i];
+                    const double dx_1 = dx_1_data[i];
+                    const double dy_2 = dy_2_data[i];
+                    const double c_2 = c_2_data[i];
+                    const double c_1 = c_1_data[i];
+                    const double c = c_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16 = (t_15 * h);
+                    const double dk3 = (t_16 * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17 = (t_16 * c_3);
+                    const double dx_1_2 = (dx_1 + t_17);
+                    const double zero = 0;
+                    const double t_15_2 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_1 = (t_15_2 * h);
+                    const double x_4 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1 = (t_16_1 * x_4);
+                    const double zero_1 = ((true) ? (double)(t_18_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_1 = (dy_2 + zero_1);
+                    const double t_20 = (zero_1 * h);
+                    const double dk3_1 = (dk3 + t_20);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21 = (dk3_1 * c_2);
+                    const double dx_1_3 = (dx_1_2 + t_21);
+                    const double zero_1_1 = 0;
+                    const double t_15_4 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_2 = (t_15_4 * h);
+                    const double dk3_2 = (t_16_2 * 2.0);
+                    const double t_15_2_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_1_1 = (t_15_2_1 * h);
+                    const double x_4_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1 = (t_16_1_1 * x_4_1);
+                    const double zero_3 = ((true) ? (double)(t_18_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1 = (zero_3 * h);
+                    const double dk3_1_1 = (dk3_2 + t_20_1);
+                    const double x_5 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1 = (dk3_1_1 * x_5);
+                    const double zero_1_2 = ((true) ? (double)(t_22_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_2 = (dy_3_1 + zero_1_2);
+                    const double t_23 = (zero_1_2 * t_3);
+                    const double dk2 = (dk3 + t_23);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24 = (dk2 * c_1);
+                    const double dx_1_4 = (dx_1_3 + t_24);
+                    const double zero_2 = 0;
+                    const double t_15_6 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_3 = (t_15_6 * h);
+                    const double dk3_3 = (t_16_3 * 2.0);
+                    const double t_15_4_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_2_1 = (t_15_4_1 * h);
+                    const double dk3_2_1 = (t_16_2_1 * 2.0);
+                    const double t_15_2_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1 = (t_15_2_1_1 * h);
+                    const double x_4_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
+                    const double zero_3_1 = ((true) ? (double)(t_18_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1 = (zero_3_1 * h);
+                    const double dk3_1_1_1 = (dk3_2_1 + t_20_1_1);
+                    const double x_5_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1 = (dk3_1_1_1 * x_5_1);
+                    const double zero_1_1_1 = ((true) ? (double)(t_22_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1 = (zero_1_1_1 * t_3);
+                    const double dk2_1 = (dk3_3 + t_23_1);
+                    const double x_6 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1 = (dk2_1 * x_6);
+                    const double zero_2_1 = ((true) ? (double)(t_25_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_3 = (dy_3_2 + zero_2_1);
+                    const double t_26 = (zero_2_1 * t);
+                    const double dk1 = (t_16 + t_26);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27 = (dk1 * c);
+                    LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
+                    const double t_15_8 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_4 = (t_15_8 * h);
+                    const double t_15_6_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_3_1 = (t_15_6_1 * h);
+                    const double dk3_3_1 = (t_16_3_1 * 2.0);
+                    const double t_15_4_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_2_1_1 = (t_15_4_1_1 * h);
+                    const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
+                    const double t_15_2_1_1_1 = ((true) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
+                    const double x_4_1_1_1 = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
+                    const double zero_3_1_1 = ((true) ? (double)(t_18_1_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1_1 = (zero_3_1_1 * h);
+                    const double dk3_1_1_1_1 = (dk3_2_1_1 + t_20_1_1_1);
+                    const double x_5_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1_1 = (dk3_1_1_1_1 * x_5_1_1);
+                    const double zero_1_1_1_1 = ((true) ? (double)(t_22_1_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1_1 = (zero_1_1_1_1 * t_3);
+                    const double dk2_1_1 = (dk3_3_1 + t_23_1_1);
+                    const double x_6_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1_1 = (dk2_1_1 * x_6_1);
+                    const double zero_2_1_1 = ((true) ? (double)(t_25_1_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_1 = (zero_2_1_1 * t);
+                    const double dk1_1 = (t_16_4 + t_26_1);
+                    const double x_7 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_1 = (dk1_1 * x_7);
+                    LIFTED_AT(dy_3) = ((true) ? (double)(dy_3_3 + t_28_1) : dy_3_3);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double t_15 = t_15_data[i0 * t_15_s0];
+                    const double c_3 = c_3_data[i];
+                    const double dx_1 = dx_1_data[i];
+                    const double dy_2 = dy_2_data[i];
+                    const double c_2 = c_2_data[i];
+                    const double c_1 = c_1_data[i];
+                    const double c = c_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16 = (t_15 * h);
+                    const double dk3 = (t_16 * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17 = (t_16 * c_3);
+                    const double dx_1_2 = (dx_1 + t_17);
+                    const double zero = 0;
+                    const double t_15_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_1 = (t_15_2 * h);
+                    const double x_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1 = (t_16_1 * x_4);
+                    const double zero_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_1 = (dy_2 + zero_1);
+                    const double t_20 = (zero_1 * h);
+                    const double dk3_1 = (dk3 + t_20);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21 = (dk3_1 * c_2);
+                    const double dx_1_3 = (dx_1_2 + t_21);
+                    const double zero_1_1 = 0;
+                    const double t_15_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_2 = (t_15_4 * h);
+                    const double dk3_2 = (t_16_2 * 2.0);
+                    const double t_15_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_1_1 = (t_15_2_1 * h);
+                    const double x_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1 = (t_16_1_1 * x_4_1);
+                    const double zero_3 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1 = (zero_3 * h);
+                    const double dk3_1_1 = (dk3_2 + t_20_1);
+                    const double x_5 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1 = (dk3_1_1 * x_5);
+                    const double zero_1_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_2 = (dy_3_1 + zero_1_2);
+                    const double t_23 = (zero_1_2 * t_3);
+                    const double dk2 = (dk3 + t_23);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24 = (dk2 * c_1);
+                    const double dx_1_4 = (dx_1_3 + t_24);
+                    const double zero_2 = 0;
+                    const double t_15_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_3 = (t_15_6 * h);
+                    const double dk3_3 = (t_16_3 * 2.0);
+                    const double t_15_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_2_1 = (t_15_4_1 * h);
+                    const double dk3_2_1 = (t_16_2_1 * 2.0);
+                    const double t_15_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1 = (t_15_2_1_1 * h);
+                    const double x_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
+                    const double zero_3_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1 = (zero_3_1 * h);
+                    const double dk3_1_1_1 = (dk3_2_1 + t_20_1_1);
+                    const double x_5_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1 = (dk3_1_1_1 * x_5_1);
+                    const double zero_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1 = (zero_1_1_1 * t_3);
+                    const double dk2_1 = (dk3_3 + t_23_1);
+                    const double x_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1 = (dk2_1 * x_6);
+                    const double zero_2_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_3 = (dy_3_2 + zero_2_1);
+                    const double t_26 = (zero_2_1 * t);
+                    const double dk1 = (t_16 + t_26);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27 = (dk1 * c);
+                    LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
+                    const double t_15_8 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_4 = (t_15_8 * h);
+                    const double t_15_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_3_1 = (t_15_6_1 * h);
+                    const double dk3_3_1 = (t_16_3_1 * 2.0);
+                    const double t_15_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_2_1_1 = (t_15_4_1_1 * h);
+                    const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
+                    const double t_15_2_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
+                    const double x_4_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
+                    const double zero_3_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_1_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1_1 = (zero_3_1_1 * h);
+                    const double dk3_1_1_1_1 = (dk3_2_1_1 + t_20_1_1_1);
+                    const double x_5_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1_1 = (dk3_1_1_1_1 * x_5_1_1);
+                    const double zero_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_1_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1_1 = (zero_1_1_1_1 * t_3);
+                    const double dk2_1_1 = (dk3_3_1 + t_23_1_1);
+                    const double x_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1_1 = (dk2_1_1 * x_6_1);
+                    const double zero_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_1_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_1 = (zero_2_1_1 * t);
+                    const double dk1_1 = (t_16_4 + t_26_1);
+                    const double x_7 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_1 = (dk1_1 * x_7);
+                    LIFTED_AT(dy_3) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_3 + t_28_1) : dy_3_3);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double t_15 = t_15_data[i0 * t_15_s0];
-                const double c_3 = c_3_data[i];
-                const double dx_1 = dx_1_data[i];
-                const double dy_2 = dy_2_data[i];
-                const double c_2 = c_2_data[i];
-                const double c_1 = c_1_data[i];
-                const double c = c_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16 = (t_15 * h);
-                const double dk3 = (t_16 * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_17 = (t_16 * c_3);
-                const double dx_1_2 = (dx_1 + t_17);
-                const double zero = 0;
-                const double t_15_2 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16_1 = (t_15_2 * h);
-                const double x_4 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_1 = (t_16_1 * x_4);
-                const double zero_1 = ((true) ? (double)(t_18_1) : zero);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double dy_3_1 = (dy_2 + zero_1);
-                const double t_20 = (zero_1 * h);
-                const double dk3_1 = (dk3 + t_20);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_21 = (dk3_1 * c_2);
-                const double dx_1_3 = (dx_1_2 + t_21);
-                const double zero_1_1 = 0;
-                const double t_15_4 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16_2 = (t_15_4 * h);
-                const double dk3_2 = (t_16_2 * 2.0);
-                const double t_15_2_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
-                const double t_16_1_1 = (t_15_2_1 * h);
-                const double x_4_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_1_1 = (t_16_1_1 * x_4_1);
-                const double zero_3 = ((true) ? (double)(t_18_1_1) : zero);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_1 = (zero_3 * h);
-                const double dk3_1_1 = (dk3_2 + t_20_1);
-                const double x_5 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_1 = (dk3_1_1 * x_5);
-                const double zero_1_2 = ((true) ? (double)(t_22_1) : zero_1_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double dy_3_2 = (dy_3_1 + zero_1_2);
-                const double t_23 = (zero_1_2 * t_3);
-                const double dk2 = (dk3 + t_23);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_24 = (dk2 * c_1);
-                const double dx_1_4 = (dx_1_3 + t_24);
-                const double zero_2 = 0;
-                const double t_15_6 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16_3 = (t_15_6 * h);
-                const double dk3_3 = (t_16_3 * 2.0);
-                const double t_15_4_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
-                const double t_16_2_1 = (t_15_4_1 * h);
-                const double dk3_2_1 = (t_16_2_1 * 2.0);
-                const double t_15_2_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
-                const double t_16_1_1_1 = (t_15_2_1_1 * h);
-                const double x_4_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
-                const double zero_3_1 = ((true) ? (double)(t_18_1_1_1) : zero);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_1_1 = (zero_3_1 * h);
-                const double dk3_1_1_1 = (dk3_2_1 + t_20_1_1);
-                const double x_5_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_1_1 = (dk3_1_1_1 * x_5_1);
-                const double zero_1_1_1 = ((true) ? (double)(t_22_1_1) : zero_1_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_23_1 = (zero_1_1_1 * t_3);
-                const double dk2_1 = (dk3_3 + t_23_1);
-                const double x_6 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_1 = (dk2_1 * x_6);
-                const double zero_2_1 = ((true) ? (double)(t_25_1) : zero_2);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double dy_3_3 = (dy_3_2 + zero_2_1);
-                const double t_26 = (zero_2_1 * t);
-                const double dk1 = (t_16 + t_26);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_27 = (dk1 * c);
-                LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
-                const double t_15_8 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16_4 = (t_15_8 * h);
-                const double t_15_6_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
-                const double t_16_3_1 = (t_15_6_1 * h);
-                const double dk3_3_1 = (t_16_3_1 * 2.0);
-                const double t_15_4_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
-                const double t_16_2_1_1 = (t_15_4_1_1 * h);
-                const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
-                const double t_15_2_1_1_1 = ((true) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
-                const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
-                const double x_4_1_1_1 = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
-                const double zero_3_1_1 = ((true) ? (double)(t_18_1_1_1_1) : zero);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_1_1_1 = (zero_3_1_1 * h);
-                const double dk3_1_1_1_1 = (dk3_2_1_1 + t_20_1_1_1);
-                const double x_5_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_1_1_1 = (dk3_1_1_1_1 * x_5_1_1);
-                const double zero_1_1_1_1 = ((true) ? (double)(t_22_1_1_1) : zero_1_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_23_1_1 = (zero_1_1_1_1 * t_3);
-                const double dk2_1_1 = (dk3_3_1 + t_23_1_1);
-                const double x_6_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_1_1 = (dk2_1_1 * x_6_1);
-                const double zero_2_1_1 = ((true) ? (double)(t_25_1_1) : zero_2);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_26_1 = (zero_2_1_1 * t);
-                const double dk1_1 = (t_16_4 + t_26_1);
-                const double x_7 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_28_1 = (dk1_1 * x_7);
-                LIFTED_AT(dy_3) = ((true) ? (double)(dy_3_3 + t_28_1) : dy_3_3);
+                dx_1_1_out[i] = LIFTED_AT(dx_1_1);
             }
         } else {
+            LIFTED_LOCAL(double, dx_1_1);
+            LIFTED_LOCAL(double, dy_3);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double t_15 = t_15_data[i0 * t_15_s0];
+                    const double c_3 = c_3_data[i];
+                    const double dx_1 = dx_1_data[i];
+                    const double dy_2 = dy_2_data[i];
+                    const double c_2 = c_2_data[i];
+                    const double c_1 = c_1_data[i];
+                    const double c = c_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16 = (t_15 * h);
+                    const double dk3 = (t_16 * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17 = (t_16 * c_3);
+                    const double dx_1_2 = (dx_1 + t_17);
+                    const double zero = 0;
+                    const double t_15_2 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_1 = (t_15_2 * h);
+                    const double x_4 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1 = (t_16_1 * x_4);
+                    const double zero_1 = ((true) ? (double)(t_18_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_1 = (dy_2 + zero_1);
+                    const double t_20 = (zero_1 * h);
+                    const double dk3_1 = (dk3 + t_20);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21 = (dk3_1 * c_2);
+                    const double dx_1_3 = (dx_1_2 + t_21);
+                    const double zero_1_1 = 0;
+                    const double t_15_4 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_2 = (t_15_4 * h);
+                    const double dk3_2 = (t_16_2 * 2.0);
+                    const double t_15_2_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_1_1 = (t_15_2_1 * h);
+                    const double x_4_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1 = (t_16_1_1 * x_4_1);
+                    const double zero_3 = ((true) ? (double)(t_18_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1 = (zero_3 * h);
+                    const double dk3_1_1 = (dk3_2 + t_20_1);
+                    const double x_5 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1 = (dk3_1_1 * x_5);
+                    const double zero_1_2 = ((true) ? (double)(t_22_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_2 = (dy_3_1 + zero_1_2);
+                    const double t_23 = (zero_1_2 * t_3);
+                    const double dk2 = (dk3 + t_23);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24 = (dk2 * c_1);
+                    const double dx_1_4 = (dx_1_3 + t_24);
+                    const double zero_2 = 0;
+                    const double t_15_6 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_3 = (t_15_6 * h);
+                    const double dk3_3 = (t_16_3 * 2.0);
+                    const double t_15_4_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_2_1 = (t_15_4_1 * h);
+                    const double dk3_2_1 = (t_16_2_1 * 2.0);
+                    const double t_15_2_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1 = (t_15_2_1_1 * h);
+                    const double x_4_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
+                    const double zero_3_1 = ((true) ? (double)(t_18_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1 = (zero_3_1 * h);
+                    const double dk3_1_1_1 = (dk3_2_1 + t_20_1_1);
+                    const double x_5_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1 = (dk3_1_1_1 * x_5_1);
+                    const double zero_1_1_1 = ((true) ? (double)(t_22_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1 = (zero_1_1_1 * t_3);
+                    const double dk2_1 = (dk3_3 + t_23_1);
+                    const double x_6 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1 = (dk2_1 * x_6);
+                    const double zero_2_1 = ((true) ? (double)(t_25_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_3 = (dy_3_2 + zero_2_1);
+                    const double t_26 = (zero_2_1 * t);
+                    const double dk1 = (t_16 + t_26);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27 = (dk1 * c);
+                    LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
+                    const double t_15_8 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_4 = (t_15_8 * h);
+                    const double t_15_6_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_3_1 = (t_15_6_1 * h);
+                    const double dk3_3_1 = (t_16_3_1 * 2.0);
+                    const double t_15_4_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_2_1_1 = (t_15_4_1_1 * h);
+                    const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
+                    const double t_15_2_1_1_1 = ((true) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
+                    const double x_4_1_1_1 = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
+                    const double zero_3_1_1 = ((true) ? (double)(t_18_1_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1_1 = (zero_3_1_1 * h);
+                    const double dk3_1_1_1_1 = (dk3_2_1_1 + t_20_1_1_1);
+                    const double x_5_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1_1 = (dk3_1_1_1_1 * x_5_1_1);
+                    const double zero_1_1_1_1 = ((true) ? (double)(t_22_1_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1_1 = (zero_1_1_1_1 * t_3);
+                    const double dk2_1_1 = (dk3_3_1 + t_23_1_1);
+                    const double x_6_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1_1 = (dk2_1_1 * x_6_1);
+                    const double zero_2_1_1 = ((true) ? (double)(t_25_1_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_1 = (zero_2_1_1 * t);
+                    const double dk1_1 = (t_16_4 + t_26_1);
+                    const double x_7 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_1 = (dk1_1 * x_7);
+                    LIFTED_AT(dy_3) = ((true) ? (double)(dy_3_3 + t_28_1) : dy_3_3);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double t_15 = t_15_data[i0 * t_15_s0];
+                    const double c_3 = c_3_data[i];
+                    const double dx_1 = dx_1_data[i];
+                    const double dy_2 = dy_2_data[i];
+                    const double c_2 = c_2_data[i];
+                    const double c_1 = c_1_data[i];
+                    const double c = c_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16 = (t_15 * h);
+                    const double dk3 = (t_16 * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17 = (t_16 * c_3);
+                    const double dx_1_2 = (dx_1 + t_17);
+                    const double zero = 0;
+                    const double t_15_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_1 = (t_15_2 * h);
+                    const double x_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1 = (t_16_1 * x_4);
+                    const double zero_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_1 = (dy_2 + zero_1);
+                    const double t_20 = (zero_1 * h);
+                    const double dk3_1 = (dk3 + t_20);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21 = (dk3_1 * c_2);
+                    const double dx_1_3 = (dx_1_2 + t_21);
+                    const double zero_1_1 = 0;
+                    const double t_15_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_2 = (t_15_4 * h);
+                    const double dk3_2 = (t_16_2 * 2.0);
+                    const double t_15_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_1_1 = (t_15_2_1 * h);
+                    const double x_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1 = (t_16_1_1 * x_4_1);
+                    const double zero_3 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1 = (zero_3 * h);
+                    const double dk3_1_1 = (dk3_2 + t_20_1);
+                    const double x_5 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1 = (dk3_1_1 * x_5);
+                    const double zero_1_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_2 = (dy_3_1 + zero_1_2);
+                    const double t_23 = (zero_1_2 * t_3);
+                    const double dk2 = (dk3 + t_23);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24 = (dk2 * c_1);
+                    const double dx_1_4 = (dx_1_3 + t_24);
+                    const double zero_2 = 0;
+                    const double t_15_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_3 = (t_15_6 * h);
+                    const double dk3_3 = (t_16_3 * 2.0);
+                    const double t_15_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_2_1 = (t_15_4_1 * h);
+                    const double dk3_2_1 = (t_16_2_1 * 2.0);
+                    const double t_15_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1 = (t_15_2_1_1 * h);
+                    const double x_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
+                    const double zero_3_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1 = (zero_3_1 * h);
+                    const double dk3_1_1_1 = (dk3_2_1 + t_20_1_1);
+                    const double x_5_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1 = (dk3_1_1_1 * x_5_1);
+                    const double zero_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1 = (zero_1_1_1 * t_3);
+                    const double dk2_1 = (dk3_3 + t_23_1);
+                    const double x_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1 = (dk2_1 * x_6);
+                    const double zero_2_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_3 = (dy_3_2 + zero_2_1);
+                    const double t_26 = (zero_2_1 * t);
+                    const double dk1 = (t_16 + t_26);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27 = (dk1 * c);
+                    LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
+                    const double t_15_8 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_4 = (t_15_8 * h);
+                    const double t_15_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_3_1 = (t_15_6_1 * h);
+                    const double dk3_3_1 = (t_16_3_1 * 2.0);
+                    const double t_15_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_2_1_1 = (t_15_4_1_1 * h);
+                    const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
+                    const double t_15_2_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
+                    const double x_4_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
+                    const double zero_3_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_1_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1_1 = (zero_3_1_1 * h);
+                    const double dk3_1_1_1_1 = (dk3_2_1_1 + t_20_1_1_1);
+                    const double x_5_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1_1 = (dk3_1_1_1_1 * x_5_1_1);
+                    const double zero_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_1_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1_1 = (zero_1_1_1_1 * t_3);
+                    const double dk2_1_1 = (dk3_3_1 + t_23_1_1);
+                    const double x_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1_1 = (dk2_1_1 * x_6_1);
+                    const double zero_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_1_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_1 = (zero_2_1_1 * t);
+                    const double dk1_1 = (t_16_4 + t_26_1);
+                    const double x_7 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_1 = (dk1_1 * x_7);
+                    LIFTED_AT(dy_3) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_3 + t_28_1) : dy_3_3);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double t_15 = t_15_data[i0 * t_15_s0];
-                const double c_3 = c_3_data[i];
-                const double dx_1 = dx_1_data[i];
-                const double dy_2 = dy_2_data[i];
-                const double c_2 = c_2_data[i];
-                const double c_1 = c_1_data[i];
-                const double c = c_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16 = (t_15 * h);
-                const double dk3 = (t_16 * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_17 = (t_16 * c_3);
-                const double dx_1_2 = (dx_1 + t_17);
-                const double zero = 0;
-                const double t_15_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16_1 = (t_15_2 * h);
-                const double x_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_1 = (t_16_1 * x_4);
-                const double zero_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_1) : zero);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double dy_3_1 = (dy_2 + zero_1);
-                const double t_20 = (zero_1 * h);
-                const double dk3_1 = (dk3 + t_20);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_21 = (dk3_1 * c_2);
-                const double dx_1_3 = (dx_1_2 + t_21);
-                const double zero_1_1 = 0;
-                const double t_15_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16_2 = (t_15_4 * h);
-                const double dk3_2 = (t_16_2 * 2.0);
-                const double t_15_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
-                const double t_16_1_1 = (t_15_2_1 * h);
-                const double x_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_1_1 = (t_16_1_1 * x_4_1);
-                const double zero_3 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_1_1) : zero);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_1 = (zero_3 * h);
-                const double dk3_1_1 = (dk3_2 + t_20_1);
-                const double x_5 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_1 = (dk3_1_1 * x_5);
-                const double zero_1_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_1) : zero_1_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double dy_3_2 = (dy_3_1 + zero_1_2);
-                const double t_23 = (zero_1_2 * t_3);
-                const double dk2 = (dk3 + t_23);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_24 = (dk2 * c_1);
-                const double dx_1_4 = (dx_1_3 + t_24);
-                const double zero_2 = 0;
-                const double t_15_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16_3 = (t_15_6 * h);
-                const double dk3_3 = (t_16_3 * 2.0);
-                const double t_15_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
-                const double t_16_2_1 = (t_15_4_1 * h);
-                const double dk3_2_1 = (t_16_2_1 * 2.0);
-                const double t_15_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
-                const double t_16_1_1_1 = (t_15_2_1_1 * h);
-                const double x_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
-                const double zero_3_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_1_1_1) : zero);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_1_1 = (zero_3_1 * h);
-                const double dk3_1_1_1 = (dk3_2_1 + t_20_1_1);
-                const double x_5_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_1_1 = (dk3_1_1_1 * x_5_1);
-                const double zero_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_1_1) : zero_1_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_23_1 = (zero_1_1_1 * t_3);
-                const double dk2_1 = (dk3_3 + t_23_1);
-                const double x_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_1 = (dk2_1 * x_6);
-                const double zero_2_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_1) : zero_2);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double dy_3_3 = (dy_3_2 + zero_2_1);
-                const double t_26 = (zero_2_1 * t);
-                const double dk1 = (t_16 + t_26);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_27 = (dk1 * c);
-                LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
-                const double t_15_8 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16_4 = (t_15_8 * h);
-                const double t_15_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
-                const double t_16_3_1 = (t_15_6_1 * h);
-                const double dk3_3_1 = (t_16_3_1 * 2.0);
-                const double t_15_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
-                const double t_16_2_1_1 = (t_15_4_1_1 * h);
-                const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
-                const double t_15_2_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
-                const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
-                const double x_4_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
-                const double zero_3_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_1_1_1_1) : zero);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_1_1_1 = (zero_3_1_1 * h);
-                const double dk3_1_1_1_1 = (dk3_2_1_1 + t_20_1_1_1);
-                const double x_5_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_1_1_1 = (dk3_1_1_1_1 * x_5_1_1);
-                const double zero_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_1_1_1) : zero_1_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_23_1_1 = (zero_1_1_1_1 * t_3);
-                const double dk2_1_1 = (dk3_3_1 + t_23_1_1);
-                const double x_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_1_1 = (dk2_1_1 * x_6_1);
-                const double zero_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_1_1) : zero_2);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_26_1 = (zero_2_1_1 * t);
-                const double dk1_1 = (t_16_4 + t_26_1);
-                const double x_7 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_28_1 = (dk1_1 * x_7);
-                LIFTED_AT(dy_3) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_3 + t_28_1) : dy_3_3);
+                dx_1_1_out[i] = LIFTED_AT(dx_1_1);
             }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dx_1_1_out[i] = LIFTED_AT(dx_1_1);
-            dy_3_out[i] = LIFTED_AT(dy_3);
+            if (dy_3_out != nullptr) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    dy_3_out[i] = LIFTED_AT(dy_3);
+                }
+            }
         }
     }
 }
@@ -1350,181 +1806,364 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
         #else
         const bool lifted_inside = i_base >= 1 && i_base >= 2 && i_base >= 3 && i_base >= 4;
         #endif
-        LIFTED_LOCAL(double, c_r);
-        LIFTED_LOCAL(double, c_1_r);
-        LIFTED_LOCAL(double, c_2_r);
-        LIFTED_LOCAL(double, c_3_r);
-        LIFTED_LOCAL(double, y_2_r);
-        if (lifted_inside) {
+        if (y_2_r_out == nullptr) {
+            LIFTED_LOCAL(double, c_r);
+            LIFTED_LOCAL(double, c_1_r);
+            LIFTED_LOCAL(double, c_2_r);
+            LIFTED_LOCAL(double, c_3_r);
+            LIFTED_LOCAL(double, y_2_r);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
+                    const double y_1_r = y_1_r_data[i0 * y_1_r_s0];
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_r_1 = 1.0;
+                    const double y_1_r_1 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    LIFTED_AT(c_r) = ((true) ? (double)(y_1_r_1) : c_r_1);
+                    const double k1_r = (x * LIFTED_AT(c_r));
+                    const double c_1_r_1 = 1.0;
+                    const double y_1_r_2 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_1_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_1_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double c_r_2 = ((true) ? (double)(y_1_r_1_1) : c_r_1);
+                    const double k1_r_1 = (x_1_r * c_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1 = (t_r * k1_r_1);
+                    const double t_2_r_1 = (y_1_r_2 + t_1_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_1_r) = ((true) ? (double)(t_2_r_1) : c_1_r_1);
+                    const double k2_r = (x * LIFTED_AT(c_1_r));
+                    const double c_2_r_1 = 1.0;
+                    const double y_1_r_3 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_2_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_2_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double x_1_1_r = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_r_1_1_1 = ((true) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                    const double c_r_2_1 = ((true) ? (double)(y_1_r_1_1_1) : c_r_1);
+                    const double k1_r_1_1 = (x_1_1_r * c_r_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1_1 = (t_r * k1_r_1_1);
+                    const double t_2_r_1_1 = (y_1_r_2_1 + t_1_r_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_r_2 = ((true) ? (double)(t_2_r_1_1) : c_1_r_1);
+                    const double k2_r_1 = (x_2_r * c_1_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_r_1 = (t_3_r * k2_r_1);
+                    const double t_5_r_1 = (y_1_r_3 + t_4_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_2_r) = ((true) ? (double)(t_5_r_1) : c_2_r_1);
+                    const double k3_r = (x * LIFTED_AT(c_2_r));
+                    const double c_3_r_1 = 1.0;
+                    const double y_1_r_4 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_3_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_3_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double x_2_1_r = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_r_2_1_1 = ((true) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                    const double x_1_1_1_r = ((true) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                    const double y_1_r_1_1_1_1 = ((true) ? y_1_r_data[(i0 + -4) * y_1_r_s0] : (double)0);
+                    const double c_r_2_1_1 = ((true) ? (double)(y_1_r_1_1_1_1) : c_r_1);
+                    const double k1_r_1_1_1 = (x_1_1_1_r * c_r_2_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1_1_1 = (t_r * k1_r_1_1_1);
+                    const double t_2_r_1_1_1 = (y_1_r_2_1_1 + t_1_r_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_r_2_1 = ((true) ? (double)(t_2_r_1_1_1) : c_1_r_1);
+                    const double k2_r_1_1 = (x_2_1_r * c_1_r_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_r_1_1 = (t_3_r * k2_r_1_1);
+                    const double t_5_r_1_1 = (y_1_r_3_1 + t_4_r_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_2_r_2 = ((true) ? (double)(t_5_r_1_1) : c_2_r_1);
+                    const double k3_r_1 = (x_3_r * c_2_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_6_r_1 = (h_r * k3_r_1);
+                    const double t_7_r_1 = (y_1_r_4 + t_6_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_3_r) = ((true) ? (double)(t_7_r_1) : c_3_r_1);
+                    const double k4_r = (x * LIFTED_AT(c_3_r));
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_8_r = (2.0 * k2_r);
+                    const double t_9_r = (k1_r + t_8_r);
+                    const double t_10_r = (2.0 * k3_r);
+                    const double t_11_r = (t_9_r + t_10_r);
+                    const double t_12_r = (t_11_r + k4_r);
+                    const double t_13_r = (h_r * t_12_r);
+                    const double t_14_r = (t_13_r / 6.0);
+                    LIFTED_AT(y_2_r) = (y_1_r + t_14_r);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
+                    const double y_1_r = y_1_r_data[i0 * y_1_r_s0];
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_r_1 = 1.0;
+                    const double y_1_r_1 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    LIFTED_AT(c_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(y_1_r_1) : c_r_1);
+                    const double k1_r = (x * LIFTED_AT(c_r));
+                    const double c_1_r_1 = 1.0;
+                    const double y_1_r_2 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_1_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double c_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(y_1_r_1_1) : c_r_1);
+                    const double k1_r_1 = (x_1_r * c_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1 = (t_r * k1_r_1);
+                    const double t_2_r_1 = (y_1_r_2 + t_1_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_1_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_2_r_1) : c_1_r_1);
+                    const double k2_r = (x * LIFTED_AT(c_1_r));
+                    const double c_2_r_1 = 1.0;
+                    const double y_1_r_3 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_2_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double x_1_1_r = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_r_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                    const double c_r_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(y_1_r_1_1_1) : c_r_1);
+                    const double k1_r_1_1 = (x_1_1_r * c_r_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1_1 = (t_r * k1_r_1_1);
+                    const double t_2_r_1_1 = (y_1_r_2_1 + t_1_r_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_2_r_1_1) : c_1_r_1);
+                    const double k2_r_1 = (x_2_r * c_1_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_r_1 = (t_3_r * k2_r_1);
+                    const double t_5_r_1 = (y_1_r_3 + t_4_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_2_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_5_r_1) : c_2_r_1);
+                    const double k3_r = (x * LIFTED_AT(c_2_r));
+                    const double c_3_r_1 = 1.0;
+                    const double y_1_r_4 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_3_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_3_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double x_2_1_r = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_r_2_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                    const double x_1_1_1_r = ((LIFTED_WINDOW(i0 >= 3)) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                    const double y_1_r_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? y_1_r_data[(i0 + -4) * y_1_r_s0] : (double)0);
+                    const double c_r_2_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? (double)(y_1_r_1_1_1_1) : c_r_1);
+                    const double k1_r_1_1_1 = (x_1_1_1_r * c_r_2_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1_1_1 = (t_r * k1_r_1_1_1);
+                    const double t_2_r_1_1_1 = (y_1_r_2_1_1 + t_1_r_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_r_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(t_2_r_1_1_1) : c_1_r_1);
+                    const double k2_r_1_1 = (x_2_1_r * c_1_r_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_r_1_1 = (t_3_r * k2_r_1_1);
+                    const double t_5_r_1_1 = (y_1_r_3_1 + t_4_r_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_2_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_5_r_1_1) : c_2_r_1);
+                    const double k3_r_1 = (x_3_r * c_2_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_6_r_1 = (h_r * k3_r_1);
+                    const double t_7_r_1 = (y_1_r_4 + t_6_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_3_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_7_r_1) : c_3_r_1);
+                    const double k4_r = (x * LIFTED_AT(c_3_r));
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_8_r = (2.0 * k2_r);
+                    const double t_9_r = (k1_r + t_8_r);
+                    const double t_10_r = (2.0 * k3_r);
+                    const double t_11_r = (t_9_r + t_10_r);
+                    const double t_12_r = (t_11_r + k4_r);
+                    const double t_13_r = (h_r * t_12_r);
+                    const double t_14_r = (t_13_r / 6.0);
+                    LIFTED_AT(y_2_r) = (y_1_r + t_14_r);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double x = x_data[i0 * x_s0];
-                const double y_1_r = y_1_r_data[i0 * y_1_r_s0];
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_r_1 = 1.0;
-                const double y_1_r_1 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                LIFTED_AT(c_r) = ((true) ? (double)(y_1_r_1) : c_r_1);
-                const double k1_r = (x * LIFTED_AT(c_r));
-                const double c_1_r_1 = 1.0;
-                const double y_1_r_2 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_1_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_r_1_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
-                const double c_r_2 = ((true) ? (double)(y_1_r_1_1) : c_r_1);
-                const double k1_r_1 = (x_1_r * c_r_2);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_r_1 = (t_r * k1_r_1);
-                const double t_2_r_1 = (y_1_r_2 + t_1_r_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_1_r) = ((true) ? (double)(t_2_r_1) : c_1_r_1);
-                const double k2_r = (x * LIFTED_AT(c_1_r));
-                const double c_2_r_1 = 1.0;
-                const double y_1_r_3 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_2_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_r_2_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
-                const double x_1_1_r = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
-                const double y_1_r_1_1_1 = ((true) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
-                const double c_r_2_1 = ((true) ? (double)(y_1_r_1_1_1) : c_r_1);
-                const double k1_r_1_1 = (x_1_1_r * c_r_2_1);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_r_1_1 = (t_r * k1_r_1_1);
-                const double t_2_r_1_1 = (y_1_r_2_1 + t_1_r_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_1_r_2 = ((true) ? (double)(t_2_r_1_1) : c_1_r_1);
-                const double k2_r_1 = (x_2_r * c_1_r_2);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_4_r_1 = (t_3_r * k2_r_1);
-                const double t_5_r_1 = (y_1_r_3 + t_4_r_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_2_r) = ((true) ? (double)(t_5_r_1) : c_2_r_1);
-                const double k3_r = (x * LIFTED_AT(c_2_r));
-                const double c_3_r_1 = 1.0;
-                const double y_1_r_4 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_3_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_r_3_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
-                const double x_2_1_r = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
-                const double y_1_r_2_1_1 = ((true) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
-                const double x_1_1_1_r = ((true) ? x_data[(i0 + -3) * x_s0] : (double)0);
-                const double y_1_r_1_1_1_1 = ((true) ? y_1_r_data[(i0 + -4) * y_1_r_s0] : (double)0);
-                const double c_r_2_1_1 = ((true) ? (double)(y_1_r_1_1_1_1) : c_r_1);
-                const double k1_r_1_1_1 = (x_1_1_1_r * c_r_2_1_1);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_r_1_1_1 = (t_r * k1_r_1_1_1);
-                const double t_2_r_1_1_1 = (y_1_r_2_1_1 + t_1_r_1_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_1_r_2_1 = ((true) ? (double)(t_2_r_1_1_1) : c_1_r_1);
-                const double k2_r_1_1 = (x_2_1_r * c_1_r_2_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_4_r_1_1 = (t_3_r * k2_r_1_1);
-                const double t_5_r_1_1 = (y_1_r_3_1 + t_4_r_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_2_r_2 = ((true) ? (double)(t_5_r_1_1) : c_2_r_1);
-                const double k3_r_1 = (x_3_r * c_2_r_2);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_6_r_1 = (h_r * k3_r_1);
-                const double t_7_r_1 = (y_1_r_4 + t_6_r_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_3_r) = ((true) ? (double)(t_7_r_1) : c_3_r_1);
-                const double k4_r = (x * LIFTED_AT(c_3_r));
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_8_r = (2.0 * k2_r);
-                const double t_9_r = (k1_r + t_8_r);
-                const double t_10_r = (2.0 * k3_r);
-                const double t_11_r = (t_9_r + t_10_r);
-                const double t_12_r = (t_11_r + k4_r);
-                const double t_13_r = (h_r * t_12_r);
-                const double t_14_r = (t_13_r / 6.0);
-                LIFTED_AT(y_2_r) = (y_1_r + t_14_r);
+                c_r_out[i] = LIFTED_AT(c_r);
+                c_1_r_out[i] = LIFTED_AT(c_1_r);
+                c_2_r_out[i] = LIFTED_AT(c_2_r);
+                c_3_r_out[i] = LIFTED_AT(c_3_r);
             }
         } else {
+            LIFTED_LOCAL(double, c_r);
+            LIFTED_LOCAL(double, c_1_r);
+            LIFTED_LOCAL(double, c_2_r);
+            LIFTED_LOCAL(double, c_3_r);
+            LIFTED_LOCAL(double, y_2_r);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
+                    const double y_1_r = y_1_r_data[i0 * y_1_r_s0];
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_r_1 = 1.0;
+                    const double y_1_r_1 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    LIFTED_AT(c_r) = ((true) ? (double)(y_1_r_1) : c_r_1);
+                    const double k1_r = (x * LIFTED_AT(c_r));
+                    const double c_1_r_1 = 1.0;
+                    const double y_1_r_2 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_1_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_1_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double c_r_2 = ((true) ? (double)(y_1_r_1_1) : c_r_1);
+                    const double k1_r_1 = (x_1_r * c_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1 = (t_r * k1_r_1);
+                    const double t_2_r_1 = (y_1_r_2 + t_1_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_1_r) = ((true) ? (double)(t_2_r_1) : c_1_r_1);
+                    const double k2_r = (x * LIFTED_AT(c_1_r));
+                    const double c_2_r_1 = 1.0;
+                    const double y_1_r_3 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_2_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_2_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double x_1_1_r = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_r_1_1_1 = ((true) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                    const double c_r_2_1 = ((true) ? (double)(y_1_r_1_1_1) : c_r_1);
+                    const double k1_r_1_1 = (x_1_1_r * c_r_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1_1 = (t_r * k1_r_1_1);
+                    const double t_2_r_1_1 = (y_1_r_2_1 + t_1_r_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_r_2 = ((true) ? (double)(t_2_r_1_1) : c_1_r_1);
+                    const double k2_r_1 = (x_2_r * c_1_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_r_1 = (t_3_r * k2_r_1);
+                    const double t_5_r_1 = (y_1_r_3 + t_4_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_2_r) = ((true) ? (double)(t_5_r_1) : c_2_r_1);
+                    const double k3_r = (x * LIFTED_AT(c_2_r));
+                    const double c_3_r_1 = 1.0;
+                    const double y_1_r_4 = ((true) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_3_r = ((true) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_3_1 = ((true) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double x_2_1_r = ((true) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_r_2_1_1 = ((true) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                    const double x_1_1_1_r = ((true) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                    const double y_1_r_1_1_1_1 = ((true) ? y_1_r_data[(i0 + -4) * y_1_r_s0] : (double)0);
+                    const double c_r_2_1_1 = ((true) ? (double)(y_1_r_1_1_1_1) : c_r_1);
+                    const double k1_r_1_1_1 = (x_1_1_1_r * c_r_2_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1_1_1 = (t_r * k1_r_1_1_1);
+                    const double t_2_r_1_1_1 = (y_1_r_2_1_1 + t_1_r_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_r_2_1 = ((true) ? (double)(t_2_r_1_1_1) : c_1_r_1);
+                    const double k2_r_1_1 = (x_2_1_r * c_1_r_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_r_1_1 = (t_3_r * k2_r_1_1);
+                    const double t_5_r_1_1 = (y_1_r_3_1 + t_4_r_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_2_r_2 = ((true) ? (double)(t_5_r_1_1) : c_2_r_1);
+                    const double k3_r_1 = (x_3_r * c_2_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_6_r_1 = (h_r * k3_r_1);
+                    const double t_7_r_1 = (y_1_r_4 + t_6_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_3_r) = ((true) ? (double)(t_7_r_1) : c_3_r_1);
+                    const double k4_r = (x * LIFTED_AT(c_3_r));
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_8_r = (2.0 * k2_r);
+                    const double t_9_r = (k1_r + t_8_r);
+                    const double t_10_r = (2.0 * k3_r);
+                    const double t_11_r = (t_9_r + t_10_r);
+                    const double t_12_r = (t_11_r + k4_r);
+                    const double t_13_r = (h_r * t_12_r);
+                    const double t_14_r = (t_13_r / 6.0);
+                    LIFTED_AT(y_2_r) = (y_1_r + t_14_r);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double x = x_data[i0 * x_s0];
+                    const double y_1_r = y_1_r_data[i0 * y_1_r_s0];
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_r_1 = 1.0;
+                    const double y_1_r_1 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    LIFTED_AT(c_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(y_1_r_1) : c_r_1);
+                    const double k1_r = (x * LIFTED_AT(c_r));
+                    const double c_1_r_1 = 1.0;
+                    const double y_1_r_2 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_1_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double c_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(y_1_r_1_1) : c_r_1);
+                    const double k1_r_1 = (x_1_r * c_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1 = (t_r * k1_r_1);
+                    const double t_2_r_1 = (y_1_r_2 + t_1_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_1_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_2_r_1) : c_1_r_1);
+                    const double k2_r = (x * LIFTED_AT(c_1_r));
+                    const double c_2_r_1 = 1.0;
+                    const double y_1_r_3 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_2_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double x_1_1_r = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_r_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                    const double c_r_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(y_1_r_1_1_1) : c_r_1);
+                    const double k1_r_1_1 = (x_1_1_r * c_r_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1_1 = (t_r * k1_r_1_1);
+                    const double t_2_r_1_1 = (y_1_r_2_1 + t_1_r_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_2_r_1_1) : c_1_r_1);
+                    const double k2_r_1 = (x_2_r * c_1_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_r_1 = (t_3_r * k2_r_1);
+                    const double t_5_r_1 = (y_1_r_3 + t_4_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_2_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_5_r_1) : c_2_r_1);
+                    const double k3_r = (x * LIFTED_AT(c_2_r));
+                    const double c_3_r_1 = 1.0;
+                    const double y_1_r_4 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
+                    const double x_3_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
+                    const double y_1_r_3_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
+                    const double x_2_1_r = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
+                    const double y_1_r_2_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
+                    const double x_1_1_1_r = ((LIFTED_WINDOW(i0 >= 3)) ? x_data[(i0 + -3) * x_s0] : (double)0);
+                    const double y_1_r_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? y_1_r_data[(i0 + -4) * y_1_r_s0] : (double)0);
+                    const double c_r_2_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? (double)(y_1_r_1_1_1_1) : c_r_1);
+                    const double k1_r_1_1_1 = (x_1_1_1_r * c_r_2_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_1_r_1_1_1 = (t_r * k1_r_1_1_1);
+                    const double t_2_r_1_1_1 = (y_1_r_2_1_1 + t_1_r_1_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_1_r_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(t_2_r_1_1_1) : c_1_r_1);
+                    const double k2_r_1_1 = (x_2_1_r * c_1_r_2_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_4_r_1_1 = (t_3_r * k2_r_1_1);
+                    const double t_5_r_1_1 = (y_1_r_3_1 + t_4_r_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double c_2_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_5_r_1_1) : c_2_r_1);
+                    const double k3_r_1 = (x_3_r * c_2_r_2);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_6_r_1 = (h_r * k3_r_1);
+                    const double t_7_r_1 = (y_1_r_4 + t_6_r_1);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    LIFTED_AT(c_3_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_7_r_1) : c_3_r_1);
+                    const double k4_r = (x * LIFTED_AT(c_3_r));
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_8_r = (2.0 * k2_r);
+                    const double t_9_r = (k1_r + t_8_r);
+                    const double t_10_r = (2.0 * k3_r);
+                    const double t_11_r = (t_9_r + t_10_r);
+                    const double t_12_r = (t_11_r + k4_r);
+                    const double t_13_r = (h_r * t_12_r);
+                    const double t_14_r = (t_13_r / 6.0);
+                    LIFTED_AT(y_2_r) = (y_1_r + t_14_r);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double x = x_data[i0 * x_s0];
-                const double y_1_r = y_1_r_data[i0 * y_1_r_s0];
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_r_1 = 1.0;
-                const double y_1_r_1 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                LIFTED_AT(c_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(y_1_r_1) : c_r_1);
-                const double k1_r = (x * LIFTED_AT(c_r));
-                const double c_1_r_1 = 1.0;
-                const double y_1_r_2 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_1_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_r_1_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
-                const double c_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(y_1_r_1_1) : c_r_1);
-                const double k1_r_1 = (x_1_r * c_r_2);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_r_1 = (t_r * k1_r_1);
-                const double t_2_r_1 = (y_1_r_2 + t_1_r_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_1_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_2_r_1) : c_1_r_1);
-                const double k2_r = (x * LIFTED_AT(c_1_r));
-                const double c_2_r_1 = 1.0;
-                const double y_1_r_3 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_2_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_r_2_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
-                const double x_1_1_r = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
-                const double y_1_r_1_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
-                const double c_r_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(y_1_r_1_1_1) : c_r_1);
-                const double k1_r_1_1 = (x_1_1_r * c_r_2_1);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_r_1_1 = (t_r * k1_r_1_1);
-                const double t_2_r_1_1 = (y_1_r_2_1 + t_1_r_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_1_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_2_r_1_1) : c_1_r_1);
-                const double k2_r_1 = (x_2_r * c_1_r_2);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_4_r_1 = (t_3_r * k2_r_1);
-                const double t_5_r_1 = (y_1_r_3 + t_4_r_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_2_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_5_r_1) : c_2_r_1);
-                const double k3_r = (x * LIFTED_AT(c_2_r));
-                const double c_3_r_1 = 1.0;
-                const double y_1_r_4 = ((LIFTED_WINDOW(i0 >= 1)) ? y_1_r_data[(i0 + -1) * y_1_r_s0] : (double)0);
-                const double x_3_r = ((LIFTED_WINDOW(i0 >= 1)) ? x_data[(i0 + -1) * x_s0] : (double)0);
-                const double y_1_r_3_1 = ((LIFTED_WINDOW(i0 >= 2)) ? y_1_r_data[(i0 + -2) * y_1_r_s0] : (double)0);
-                const double x_2_1_r = ((LIFTED_WINDOW(i0 >= 2)) ? x_data[(i0 + -2) * x_s0] : (double)0);
-                const double y_1_r_2_1_1 = ((LIFTED_WINDOW(i0 >= 3)) ? y_1_r_data[(i0 + -3) * y_1_r_s0] : (double)0);
-                const double x_1_1_1_r = ((LIFTED_WINDOW(i0 >= 3)) ? x_data[(i0 + -3) * x_s0] : (double)0);
-                const double y_1_r_1_1_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? y_1_r_data[(i0 + -4) * y_1_r_s0] : (double)0);
-                const double c_r_2_1_1 = ((LIFTED_WINDOW(i0 >= 4)) ? (double)(y_1_r_1_1_1_1) : c_r_1);
-                const double k1_r_1_1_1 = (x_1_1_1_r * c_r_2_1_1);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_1_r_1_1_1 = (t_r * k1_r_1_1_1);
-                const double t_2_r_1_1_1 = (y_1_r_2_1_1 + t_1_r_1_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_1_r_2_1 = ((LIFTED_WINDOW(i0 >= 3)) ? (double)(t_2_r_1_1_1) : c_1_r_1);
-                const double k2_r_1_1 = (x_2_1_r * c_1_r_2_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_4_r_1_1 = (t_3_r * k2_r_1_1);
-                const double t_5_r_1_1 = (y_1_r_3_1 + t_4_r_1_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double c_2_r_2 = ((LIFTED_WINDOW(i0 >= 2)) ? (double)(t_5_r_1_1) : c_2_r_1);
-                const double k3_r_1 = (x_3_r * c_2_r_2);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_6_r_1 = (h_r * k3_r_1);
-                const double t_7_r_1 = (y_1_r_4 + t_6_r_1);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(c_3_r) = ((LIFTED_WINDOW(i0 >= 1)) ? (double)(t_7_r_1) : c_3_r_1);
-                const double k4_r = (x * LIFTED_AT(c_3_r));
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_8_r = (2.0 * k2_r);
-                const double t_9_r = (k1_r + t_8_r);
-                const double t_10_r = (2.0 * k3_r);
-                const double t_11_r = (t_9_r + t_10_r);
-                const double t_12_r = (t_11_r + k4_r);
-                const double t_13_r = (h_r * t_12_r);
-                const double t_14_r = (t_13_r / 6.0);
-                LIFTED_AT(y_2_r) = (y_1_r + t_14_r);
+                c_r_out[i] = LIFTED_AT(c_r);
+                c_1_r_out[i] = LIFTED_AT(c_1_r);
+                c_2_r_out[i] = LIFTED_AT(c_2_r);
+                c_3_r_out[i] = LIFTED_AT(c_3_r);
             }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            c_r_out[i] = LIFTED_AT(c_r);
-            c_1_r_out[i] = LIFTED_AT(c_1_r);
-            c_2_r_out[i] = LIFTED_AT(c_2_r);
-            c_3_r_out[i] = LIFTED_AT(c_3_r);
-            y_2_r_out[i] = LIFTED_AT(y_2_r);
+            if (y_2_r_out != nullptr) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    y_2_r_out[i] = LIFTED_AT(y_2_r);
+                }
+            }
         }
     }
 }
@@ -1574,291 +2213,584 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
         #else
         const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base + LIFTED_LANE_COUNT <= d0 - 2 && i_base + LIFTED_LANE_COUNT <= d0 - 3 && i_base + LIFTED_LANE_COUNT <= d0 - 4;
         #endif
-        LIFTED_LOCAL(double, dx_1_r_1);
-        LIFTED_LOCAL(double, dy_3_r);
-        if (lifted_inside) {
+        if (dy_3_r_out == nullptr) {
+            LIFTED_LOCAL(double, dx_1_r_1);
+            LIFTED_LOCAL(double, dy_3_r);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
+                    const double c_3_r = c_3_r_data[i];
+                    const double dx_1_r = dx_1_r_data[i];
+                    const double c_2_r = c_2_r_data[i];
+                    const double c_1_r = c_1_r_data[i];
+                    const double c_r = c_r_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r = (dy_2_r / 6.0);
+                    const double t_16_r = (t_15_r * h_r);
+                    const double dk3_r = (t_16_r * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17_r = (t_16_r * c_3_r);
+                    const double dx_1_r_2 = (dx_1_r + t_17_r);
+                    const double zero_r = 0;
+                    const double dy_2_r_1 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_1 = (dy_2_r_1 / 6.0);
+                    const double t_16_r_1 = (t_15_r_1 * h_r);
+                    const double x_4_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1 = (t_16_r_1 * x_4_r);
+                    const double zero_r_1 = ((true) ? (double)(t_18_r_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_r_1 = (dy_2_r + zero_r_1);
+                    const double t_20_r = (zero_r_1 * h_r);
+                    const double dk3_1_r = (dk3_r + t_20_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21_r = (dk3_1_r * c_2_r);
+                    const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
+                    const double zero_1_r = 0;
+                    const double dy_2_r_2 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_2 = (dy_2_r_2 / 6.0);
+                    const double t_16_r_2 = (t_15_r_2 * h_r);
+                    const double dk3_r_1 = (t_16_r_2 * 2.0);
+                    const double dy_2_r_1_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
+                    const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
+                    const double x_4_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
+                    const double zero_r_1_1 = ((true) ? (double)(t_18_r_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1 = (zero_r_1_1 * h_r);
+                    const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
+                    const double x_5_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
+                    const double zero_1_r_1 = ((true) ? (double)(t_22_r_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
+                    const double t_23_r = (zero_1_r_1 * t_3_r);
+                    const double dk2_r = (dk3_r + t_23_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24_r = (dk2_r * c_1_r);
+                    const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
+                    const double zero_2_r = 0;
+                    const double dy_2_r_3 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_3 = (dy_2_r_3 / 6.0);
+                    const double t_16_r_3 = (t_15_r_3 * h_r);
+                    const double dk3_r_2 = (t_16_r_3 * 2.0);
+                    const double dy_2_r_2_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
+                    const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
+                    const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
+                    const double dy_2_r_1_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
+                    const double x_4_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
+                    const double zero_r_1_1_1 = ((true) ? (double)(t_18_r_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
+                    const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
+                    const double x_5_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
+                    const double zero_1_r_1_1 = ((true) ? (double)(t_22_r_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
+                    const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
+                    const double x_6_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1 = (dk2_r_1 * x_6_r);
+                    const double zero_2_r_1 = ((true) ? (double)(t_25_r_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
+                    const double t_26_r = (zero_2_r_1 * t_r);
+                    const double dk1_r = (t_16_r + t_26_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27_r = (dk1_r * c_r);
+                    LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
+                    const double dy_2_r_4 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_4 = (dy_2_r_4 / 6.0);
+                    const double t_16_r_4 = (t_15_r_4 * h_r);
+                    const double dy_2_r_3_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
+                    const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
+                    const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
+                    const double dy_2_r_2_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
+                    const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
+                    const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
+                    const double dy_2_r_1_1_1_1 = ((true) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
+                    const double x_4_1_1_1_r = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
+                    const double zero_r_1_1_1_1 = ((true) ? (double)(t_18_r_1_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
+                    const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
+                    const double x_5_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
+                    const double zero_1_r_1_1_1 = ((true) ? (double)(t_22_r_1_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
+                    const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
+                    const double x_6_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
+                    const double zero_2_r_1_1 = ((true) ? (double)(t_25_r_1_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_r_1 = (zero_2_r_1_1 * t_r);
+                    const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
+                    const double x_7_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_r_1 = (dk1_r_1 * x_7_r);
+                    LIFTED_AT(dy_3_r) = ((true) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
+                    const double c_3_r = c_3_r_data[i];
+                    const double dx_1_r = dx_1_r_data[i];
+                    const double c_2_r = c_2_r_data[i];
+                    const double c_1_r = c_1_r_data[i];
+                    const double c_r = c_r_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r = (dy_2_r / 6.0);
+                    const double t_16_r = (t_15_r * h_r);
+                    const double dk3_r = (t_16_r * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17_r = (t_16_r * c_3_r);
+                    const double dx_1_r_2 = (dx_1_r + t_17_r);
+                    const double zero_r = 0;
+                    const double dy_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_1 = (dy_2_r_1 / 6.0);
+                    const double t_16_r_1 = (t_15_r_1 * h_r);
+                    const double x_4_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1 = (t_16_r_1 * x_4_r);
+                    const double zero_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_r_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_r_1 = (dy_2_r + zero_r_1);
+                    const double t_20_r = (zero_r_1 * h_r);
+                    const double dk3_1_r = (dk3_r + t_20_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21_r = (dk3_1_r * c_2_r);
+                    const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
+                    const double zero_1_r = 0;
+                    const double dy_2_r_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_2 = (dy_2_r_2 / 6.0);
+                    const double t_16_r_2 = (t_15_r_2 * h_r);
+                    const double dk3_r_1 = (t_16_r_2 * 2.0);
+                    const double dy_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
+                    const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
+                    const double x_4_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
+                    const double zero_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_r_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1 = (zero_r_1_1 * h_r);
+                    const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
+                    const double x_5_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
+                    const double zero_1_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_r_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
+                    const double t_23_r = (zero_1_r_1 * t_3_r);
+                    const double dk2_r = (dk3_r + t_23_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24_r = (dk2_r * c_1_r);
+                    const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
+                    const double zero_2_r = 0;
+                    const double dy_2_r_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_3 = (dy_2_r_3 / 6.0);
+                    const double t_16_r_3 = (t_15_r_3 * h_r);
+                    const double dk3_r_2 = (t_16_r_3 * 2.0);
+                    const double dy_2_r_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
+                    const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
+                    const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
+                    const double dy_2_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
+                    const double x_4_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
+                    const double zero_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_r_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
+                    const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
+                    const double x_5_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
+                    const double zero_1_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_r_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
+                    const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
+                    const double x_6_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1 = (dk2_r_1 * x_6_r);
+                    const double zero_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_r_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
+                    const double t_26_r = (zero_2_r_1 * t_r);
+                    const double dk1_r = (t_16_r + t_26_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27_r = (dk1_r * c_r);
+                    LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
+                    const double dy_2_r_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_4 = (dy_2_r_4 / 6.0);
+                    const double t_16_r_4 = (t_15_r_4 * h_r);
+                    const double dy_2_r_3_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
+                    const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
+                    const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
+                    const double dy_2_r_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
+                    const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
+                    const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
+                    const double dy_2_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
+                    const double x_4_1_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
+                    const double zero_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_r_1_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
+                    const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
+                    const double x_5_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
+                    const double zero_1_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_r_1_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
+                    const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
+                    const double x_6_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
+                    const double zero_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_r_1_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_r_1 = (zero_2_r_1_1 * t_r);
+                    const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
+                    const double x_7_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_r_1 = (dk1_r_1 * x_7_r);
+                    LIFTED_AT(dy_3_r) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
-                const double c_3_r = c_3_r_data[i];
-                const double dx_1_r = dx_1_r_data[i];
-                const double c_2_r = c_2_r_data[i];
-                const double c_1_r = c_1_r_data[i];
-                const double c_r = c_r_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r = (dy_2_r / 6.0);
-                const double t_16_r = (t_15_r * h_r);
-                const double dk3_r = (t_16_r * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_17_r = (t_16_r * c_3_r);
-                const double dx_1_r_2 = (dx_1_r + t_17_r);
-                const double zero_r = 0;
-                const double dy_2_r_1 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r_1 = (dy_2_r_1 / 6.0);
-                const double t_16_r_1 = (t_15_r_1 * h_r);
-                const double x_4_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1 = (t_16_r_1 * x_4_r);
-                const double zero_r_1 = ((true) ? (double)(t_18_r_1) : zero_r);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double dy_3_r_1 = (dy_2_r + zero_r_1);
-                const double t_20_r = (zero_r_1 * h_r);
-                const double dk3_1_r = (dk3_r + t_20_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_21_r = (dk3_1_r * c_2_r);
-                const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
-                const double zero_1_r = 0;
-                const double dy_2_r_2 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r_2 = (dy_2_r_2 / 6.0);
-                const double t_16_r_2 = (t_15_r_2 * h_r);
-                const double dk3_r_1 = (t_16_r_2 * 2.0);
-                const double dy_2_r_1_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
-                const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
-                const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
-                const double x_4_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
-                const double zero_r_1_1 = ((true) ? (double)(t_18_r_1_1) : zero_r);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_r_1 = (zero_r_1_1 * h_r);
-                const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
-                const double x_5_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
-                const double zero_1_r_1 = ((true) ? (double)(t_22_r_1) : zero_1_r);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
-                const double t_23_r = (zero_1_r_1 * t_3_r);
-                const double dk2_r = (dk3_r + t_23_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_24_r = (dk2_r * c_1_r);
-                const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
-                const double zero_2_r = 0;
-                const double dy_2_r_3 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r_3 = (dy_2_r_3 / 6.0);
-                const double t_16_r_3 = (t_15_r_3 * h_r);
-                const double dk3_r_2 = (t_16_r_3 * 2.0);
-                const double dy_2_r_2_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
-                const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
-                const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
-                const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
-                const double dy_2_r_1_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
-                const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
-                const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
-                const double x_4_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
-                const double zero_r_1_1_1 = ((true) ? (double)(t_18_r_1_1_1) : zero_r);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
-                const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
-                const double x_5_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
-                const double zero_1_r_1_1 = ((true) ? (double)(t_22_r_1_1) : zero_1_r);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
-                const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
-                const double x_6_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_r_1 = (dk2_r_1 * x_6_r);
-                const double zero_2_r_1 = ((true) ? (double)(t_25_r_1) : zero_2_r);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
-                const double t_26_r = (zero_2_r_1 * t_r);
-                const double dk1_r = (t_16_r + t_26_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_27_r = (dk1_r * c_r);
-                LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
-                const double dy_2_r_4 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r_4 = (dy_2_r_4 / 6.0);
-                const double t_16_r_4 = (t_15_r_4 * h_r);
-                const double dy_2_r_3_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
-                const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
-                const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
-                const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
-                const double dy_2_r_2_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
-                const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
-                const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
-                const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
-                const double dy_2_r_1_1_1_1 = ((true) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
-                const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
-                const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
-                const double x_4_1_1_1_r = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
-                const double zero_r_1_1_1_1 = ((true) ? (double)(t_18_r_1_1_1_1) : zero_r);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
-                const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
-                const double x_5_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
-                const double zero_1_r_1_1_1 = ((true) ? (double)(t_22_r_1_1_1) : zero_1_r);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
-                const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
-                const double x_6_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
-                const double zero_2_r_1_1 = ((true) ? (double)(t_25_r_1_1) : zero_2_r);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_26_r_1 = (zero_2_r_1_1 * t_r);
-                const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
-                const double x_7_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_28_r_1 = (dk1_r_1 * x_7_r);
-                LIFTED_AT(dy_3_r) = ((true) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+                dx_1_r_1_out[i] = LIFTED_AT(dx_1_r_1);
             }
         } else {
+            LIFTED_LOCAL(double, dx_1_r_1);
+            LIFTED_LOCAL(double, dy_3_r);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
+                    const double c_3_r = c_3_r_data[i];
+                    const double dx_1_r = dx_1_r_data[i];
+                    const double c_2_r = c_2_r_data[i];
+                    const double c_1_r = c_1_r_data[i];
+                    const double c_r = c_r_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r = (dy_2_r / 6.0);
+                    const double t_16_r = (t_15_r * h_r);
+                    const double dk3_r = (t_16_r * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17_r = (t_16_r * c_3_r);
+                    const double dx_1_r_2 = (dx_1_r + t_17_r);
+                    const double zero_r = 0;
+                    const double dy_2_r_1 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_1 = (dy_2_r_1 / 6.0);
+                    const double t_16_r_1 = (t_15_r_1 * h_r);
+                    const double x_4_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1 = (t_16_r_1 * x_4_r);
+                    const double zero_r_1 = ((true) ? (double)(t_18_r_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_r_1 = (dy_2_r + zero_r_1);
+                    const double t_20_r = (zero_r_1 * h_r);
+                    const double dk3_1_r = (dk3_r + t_20_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21_r = (dk3_1_r * c_2_r);
+                    const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
+                    const double zero_1_r = 0;
+                    const double dy_2_r_2 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_2 = (dy_2_r_2 / 6.0);
+                    const double t_16_r_2 = (t_15_r_2 * h_r);
+                    const double dk3_r_1 = (t_16_r_2 * 2.0);
+                    const double dy_2_r_1_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
+                    const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
+                    const double x_4_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
+                    const double zero_r_1_1 = ((true) ? (double)(t_18_r_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1 = (zero_r_1_1 * h_r);
+                    const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
+                    const double x_5_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
+                    const double zero_1_r_1 = ((true) ? (double)(t_22_r_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
+                    const double t_23_r = (zero_1_r_1 * t_3_r);
+                    const double dk2_r = (dk3_r + t_23_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24_r = (dk2_r * c_1_r);
+                    const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
+                    const double zero_2_r = 0;
+                    const double dy_2_r_3 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_3 = (dy_2_r_3 / 6.0);
+                    const double t_16_r_3 = (t_15_r_3 * h_r);
+                    const double dk3_r_2 = (t_16_r_3 * 2.0);
+                    const double dy_2_r_2_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
+                    const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
+                    const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
+                    const double dy_2_r_1_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
+                    const double x_4_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
+                    const double zero_r_1_1_1 = ((true) ? (double)(t_18_r_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
+                    const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
+                    const double x_5_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
+                    const double zero_1_r_1_1 = ((true) ? (double)(t_22_r_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
+                    const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
+                    const double x_6_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1 = (dk2_r_1 * x_6_r);
+                    const double zero_2_r_1 = ((true) ? (double)(t_25_r_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
+                    const double t_26_r = (zero_2_r_1 * t_r);
+                    const double dk1_r = (t_16_r + t_26_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27_r = (dk1_r * c_r);
+                    LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
+                    const double dy_2_r_4 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_4 = (dy_2_r_4 / 6.0);
+                    const double t_16_r_4 = (t_15_r_4 * h_r);
+                    const double dy_2_r_3_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
+                    const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
+                    const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
+                    const double dy_2_r_2_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
+                    const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
+                    const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
+                    const double dy_2_r_1_1_1_1 = ((true) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
+                    const double x_4_1_1_1_r = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
+                    const double zero_r_1_1_1_1 = ((true) ? (double)(t_18_r_1_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
+                    const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
+                    const double x_5_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
+                    const double zero_1_r_1_1_1 = ((true) ? (double)(t_22_r_1_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
+                    const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
+                    const double x_6_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
+                    const double zero_2_r_1_1 = ((true) ? (double)(t_25_r_1_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_r_1 = (zero_2_r_1_1 * t_r);
+                    const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
+                    const double x_7_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_r_1 = (dk1_r_1 * x_7_r);
+                    LIFTED_AT(dy_3_r) = ((true) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
+                    const double c_3_r = c_3_r_data[i];
+                    const double dx_1_r = dx_1_r_data[i];
+                    const double c_2_r = c_2_r_data[i];
+                    const double c_1_r = c_1_r_data[i];
+                    const double c_r = c_r_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r = (dy_2_r / 6.0);
+                    const double t_16_r = (t_15_r * h_r);
+                    const double dk3_r = (t_16_r * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17_r = (t_16_r * c_3_r);
+                    const double dx_1_r_2 = (dx_1_r + t_17_r);
+                    const double zero_r = 0;
+                    const double dy_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_1 = (dy_2_r_1 / 6.0);
+                    const double t_16_r_1 = (t_15_r_1 * h_r);
+                    const double x_4_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1 = (t_16_r_1 * x_4_r);
+                    const double zero_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_r_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_r_1 = (dy_2_r + zero_r_1);
+                    const double t_20_r = (zero_r_1 * h_r);
+                    const double dk3_1_r = (dk3_r + t_20_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21_r = (dk3_1_r * c_2_r);
+                    const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
+                    const double zero_1_r = 0;
+                    const double dy_2_r_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_2 = (dy_2_r_2 / 6.0);
+                    const double t_16_r_2 = (t_15_r_2 * h_r);
+                    const double dk3_r_1 = (t_16_r_2 * 2.0);
+                    const double dy_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
+                    const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
+                    const double x_4_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
+                    const double zero_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_r_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1 = (zero_r_1_1 * h_r);
+                    const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
+                    const double x_5_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
+                    const double zero_1_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_r_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
+                    const double t_23_r = (zero_1_r_1 * t_3_r);
+                    const double dk2_r = (dk3_r + t_23_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24_r = (dk2_r * c_1_r);
+                    const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
+                    const double zero_2_r = 0;
+                    const double dy_2_r_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_3 = (dy_2_r_3 / 6.0);
+                    const double t_16_r_3 = (t_15_r_3 * h_r);
+                    const double dk3_r_2 = (t_16_r_3 * 2.0);
+                    const double dy_2_r_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
+                    const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
+                    const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
+                    const double dy_2_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
+                    const double x_4_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
+                    const double zero_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_r_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
+                    const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
+                    const double x_5_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
+                    const double zero_1_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_r_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
+                    const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
+                    const double x_6_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1 = (dk2_r_1 * x_6_r);
+                    const double zero_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_r_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
+                    const double t_26_r = (zero_2_r_1 * t_r);
+                    const double dk1_r = (t_16_r + t_26_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27_r = (dk1_r * c_r);
+                    LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
+                    const double dy_2_r_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_4 = (dy_2_r_4 / 6.0);
+                    const double t_16_r_4 = (t_15_r_4 * h_r);
+                    const double dy_2_r_3_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
+                    const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
+                    const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
+                    const double dy_2_r_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
+                    const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
+                    const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
+                    const double dy_2_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
+                    const double x_4_1_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
+                    const double zero_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_r_1_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
+                    const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
+                    const double x_5_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
+                    const double zero_1_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_r_1_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
+                    const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
+                    const double x_6_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
+                    const double zero_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_r_1_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_r_1 = (zero_2_r_1_1 * t_r);
+                    const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
+                    const double x_7_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_r_1 = (dk1_r_1 * x_7_r);
+                    LIFTED_AT(dy_3_r) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
-                const double c_3_r = c_3_r_data[i];
-                const double dx_1_r = dx_1_r_data[i];
-                const double c_2_r = c_2_r_data[i];
-                const double c_1_r = c_1_r_data[i];
-                const double c_r = c_r_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r = (dy_2_r / 6.0);
-                const double t_16_r = (t_15_r * h_r);
-                const double dk3_r = (t_16_r * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_17_r = (t_16_r * c_3_r);
-                const double dx_1_r_2 = (dx_1_r + t_17_r);
-                const double zero_r = 0;
-                const double dy_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r_1 = (dy_2_r_1 / 6.0);
-                const double t_16_r_1 = (t_15_r_1 * h_r);
-                const double x_4_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1 = (t_16_r_1 * x_4_r);
-                const double zero_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_r_1) : zero_r);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double dy_3_r_1 = (dy_2_r + zero_r_1);
-                const double t_20_r = (zero_r_1 * h_r);
-                const double dk3_1_r = (dk3_r + t_20_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_21_r = (dk3_1_r * c_2_r);
-                const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
-                const double zero_1_r = 0;
-                const double dy_2_r_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r_2 = (dy_2_r_2 / 6.0);
-                const double t_16_r_2 = (t_15_r_2 * h_r);
-                const double dk3_r_1 = (t_16_r_2 * 2.0);
-                const double dy_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
-                const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
-                const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
-                const double x_4_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
-                const double zero_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_r_1_1) : zero_r);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_r_1 = (zero_r_1_1 * h_r);
-                const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
-                const double x_5_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
-                const double zero_1_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_r_1) : zero_1_r);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
-                const double t_23_r = (zero_1_r_1 * t_3_r);
-                const double dk2_r = (dk3_r + t_23_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_24_r = (dk2_r * c_1_r);
-                const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
-                const double zero_2_r = 0;
-                const double dy_2_r_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r_3 = (dy_2_r_3 / 6.0);
-                const double t_16_r_3 = (t_15_r_3 * h_r);
-                const double dk3_r_2 = (t_16_r_3 * 2.0);
-                const double dy_2_r_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
-                const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
-                const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
-                const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
-                const double dy_2_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
-                const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
-                const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
-                const double x_4_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
-                const double zero_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_r_1_1_1) : zero_r);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
-                const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
-                const double x_5_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
-                const double zero_1_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_r_1_1) : zero_1_r);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
-                const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
-                const double x_6_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_r_1 = (dk2_r_1 * x_6_r);
-                const double zero_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_r_1) : zero_2_r);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
-                const double t_26_r = (zero_2_r_1 * t_r);
-                const double dk1_r = (t_16_r + t_26_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_27_r = (dk1_r * c_r);
-                LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
-                const double dy_2_r_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r_4 = (dy_2_r_4 / 6.0);
-                const double t_16_r_4 = (t_15_r_4 * h_r);
-                const double dy_2_r_3_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
-                const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
-                const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
-                const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
-                const double dy_2_r_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
-                const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
-                const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
-                const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
-                const double dy_2_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
-                const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
-                const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
-                const double x_4_1_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
-                const double zero_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_r_1_1_1_1) : zero_r);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
-                const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
-                const double x_5_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
-                const double zero_1_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_r_1_1_1) : zero_1_r);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
-                const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
-                const double x_6_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
-                const double zero_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_r_1_1) : zero_2_r);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                const double t_26_r_1 = (zero_2_r_1_1 * t_r);
-                const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
-                const double x_7_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_28_r_1 = (dk1_r_1 * x_7_r);
-                LIFTED_AT(dy_3_r) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+                dx_1_r_1_out[i] = LIFTED_AT(dx_1_r_1);
             }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dx_1_r_1_out[i] = LIFTED_AT(dx_1_r_1);
-            dy_3_r_out[i] = LIFTED_AT(dy_3_r);
+            if (dy_3_r_out != nullptr) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    dy_3_r_out[i] = LIFTED_AT(dy_3_r);
+                }
+            }
         }
     }
 }
@@ -3507,8 +4439,8 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     if (!lifted_alloc_view(out_4, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_5;
                     site_6_turn ^= 1; if (!lifted_alloc_view(out_5, space, st, &site_6[site_6_turn], &site_6_bytes[site_6_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k0(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
-                    else last_state_grad_k0_body<false>(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
+                    if (count >= lifted_parallel_min) last_state_grad_k0(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
+                    else last_state_grad_k0_body<false>(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
                     v_c = out_1;
                     v_c_1 = out_2;
                     v_c_2 = out_3;
@@ -3624,8 +4556,8 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     site_17_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_17[site_17_turn], &site_17_bytes[site_17_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_2;
                     site_18_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_18[site_18_turn], &site_18_bytes[site_18_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k2(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, out_2.p);
-                    else last_state_grad_k2_body<false>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, out_2.p);
+                    if (count >= lifted_parallel_min) last_state_grad_k2(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, (k == 0 ? nullptr : out_2.p));
+                    else last_state_grad_k2_body<false>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, (k == 0 ? nullptr : out_2.p));
                     v_dx_1 = out_1;
                     v_dy_3 = out_2;
                 }
@@ -3763,8 +4695,8 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     if (!lifted_alloc_view(out_4, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_5;
                     site_24_turn ^= 1; if (!lifted_alloc_view(out_5, space, st, &site_24[site_24_turn], &site_24_bytes[site_24_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k3(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
-                    else last_state_grad_k3_body<false>(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p);
+                    if (count >= lifted_parallel_min) last_state_grad_k3(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
+                    else last_state_grad_k3_body<false>(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
                     v_c_r = out_1;
                     v_c_1_r = out_2;
                     v_c_2_r = out_3;
@@ -3864,8 +4796,8 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     site_32_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_32[site_32_turn], &site_32_bytes[site_32_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_2;
                     site_33_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_33[site_33_turn], &site_33_bytes[site_33_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k4(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, out_2.p);
-                    else last_state_grad_k4_body<false>(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, out_2.p);
+                    if (count >= lifted_parallel_min) last_state_grad_k4(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, (k == 0 ? nullptr : out_2.p));
+                    else last_state_grad_k4_body<false>(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, (k == 0 ? nullptr : out_2.p));
                     v_dx_1_r = out_1;
                     v_dy_3_r = out_2;
                 }

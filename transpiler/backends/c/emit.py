@@ -43,8 +43,9 @@ class _Emitter(OperandReader, StatementWriter):
     lane array (`LIFTED_LOCAL`, read as `LIFTED_AT(x)`). On the GPU each thread is one lane and the macros vanish."""
 
     def __init__(self, kernel: Kernel, source_file: str, strided: frozenset = frozenset(), short_walk: bool = False,
-                 stepped: frozenset = frozenset()):
+                 stepped: frozenset = frozenset(), skippable: frozenset = frozenset()):
         self.kernel = kernel
+        self.skippable = skippable  # output positions stored only through a non-null pointer (see `emit_kernel`)
         # the columns walk of a rows kernel, for launches whose rows are short (see `emit_kernel`): its parameters
         # are the rows text's, and the inputs that text reads contiguously it addresses through the strides of a
         # C-contiguous array of the kernel's shape (`lifted_cs0`, ... worked out from the dims, in `setup`)
@@ -169,10 +170,22 @@ class _Emitter(OperandReader, StatementWriter):
             if var.type.shape != () and id(var) not in reduced and id(var) not in self.scatter_outs:
                 self.lane.add(id(var))
         lines = self.block(kernel.body)
-        stores = [line for var in kernel.outputs for line in self._output(var)]
+        stores, optional = [], []
+        for position, var in enumerate(kernel.outputs):
+            written = self._output(var)
+            if position in self.skippable and self.mode == "flat" and self.params[-1].kind == "out":
+                optional.append((self.params[-1].decl.split("__restrict__ ")[-1], written))
+            else:
+                stores += written
         if stores and self.mode == "columns":
             stores = self._unravel() + stores
         lines += self.lanes(stores)
+        if optional:  # a loop's last trip passes null for outputs no one reads: a copy of the chunk's work without
+            # them, where the C compiler drops what only they needed (RK4's new state: its sum and division)
+            every = lines + [line for pointer, written in optional
+                             for line in [f"if ({pointer} != nullptr) {{"] + indent(self.lanes(written)) + ["}"]]
+            skipped = " && ".join(f"{pointer} == nullptr" for pointer, _ in optional)
+            lines = [f"if ({skipped}) {{"] + indent(lines) + ["} else {"] + indent(every) + ["}"]
         chunk = {"flat": ["LIFTED_WALK_CHUNK(i, n);" if self.walk else "LIFTED_CHUNK(i, n);"] + self.inside,
                  "rows": ["LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);"], "columns": []}[self.mode]
         spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
@@ -339,10 +352,12 @@ def short_rows(kernel: Kernel) -> bool:
 
 
 def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset(),
-                stepped: frozenset = frozenset()) -> EmittedKernel:
+                stepped: frozenset = frozenset(), skippable: frozenset = frozenset()) -> EmittedKernel:
     """The kernel's C text and launch spec; `strided`: ids of inputs to read through strides even where they
     have the kernel's whole shape (views, see layouts.py); `stepped`: those of views whose last axis steps more
-    than one element (a flat kernel's row walk reads them with their run-time step, see operands.py).
+    than one element (a flat kernel's row walk reads them with their run-time step, see operands.py);
+    `skippable`: positions of a flat kernel's array outputs stored only through a non-null pointer (a loop
+    kernel's last trip passes null for an output no one reads, loops/last_trip.py).
 
     A rows kernel's rows may turn out short at run time (kmeans' rows of k = 10 distances, gmm's sums over d = 2):
     it also gets its columns walk (`EmittedKernel.short_walk`, the same parameters), which a launch whose rows
@@ -352,7 +367,7 @@ def emit_kernel(kernel: Kernel, source_file: str, strided: frozenset = frozenset
     as rows and 200 as columns at n = 10^4, k = 10), and not in a kernel that calls a math-library function:
     libmvec in a vector lane and libm in a loop's scalar remainder may differ in the last bit, and a row would
     land in either by its position among the outputs."""
-    emitted = _Emitter(kernel, source_file, strided, stepped=stepped).emit()
+    emitted = _Emitter(kernel, source_file, strided, stepped=stepped, skippable=skippable).emit()
     if emitted.mode == "rows" and all(p.kind == "reduce" for p in emitted.params if p.kind in ("out", "reduce")) \
             and not any(calls_math_library(e) for e in equations(kernel.body)):
         walk = _Emitter(kernel, source_file, strided, short_walk=True, stepped=stepped).emit()

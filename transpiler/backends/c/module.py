@@ -68,10 +68,15 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         strided = frozenset(strided_values(host))
         stepped = frozenset(stepped_values(host))
         regions = [emit_kernel(k, display, strided, stepped) for k in kernels]
-        emitted += regions
         if target == "c" and loop_kernels:  # host loops the C side can run whole: one call each
-            host, made = make_loop_kernels(host, {k.name: k for k in regions}, display)
+            skippable: dict[str, set[int]] = {}
+            host, made = make_loop_kernels(host, {k.name: k for k in regions}, display, skippable)
             loops += made
+            # (outputs a loop's last trip leaves unstored: those kernels again, storing them through non-null
+            # pointers only; the same parameters, so the loop kernels' calls stand)
+            regions = [emit_kernel(k, display, strided, stepped, frozenset(skippable[k.name]))
+                       if k.name in skippable else region for k, region in zip(kernels, regions)]
+        emitted += regions
         checks, body = split_entry_checks(host) if target == "cuda" else (None, host)
         rendered.append(render_function(body, display, delete_dead, check_args,
                                         typed_scalars=tuple(p for p in body.params if p.name in typed_scalars),

@@ -9,7 +9,7 @@ allocates through a callback (NumPy memory, so results are arrays viewing it).
 from __future__ import annotations
 
 from ....codegen import c_comment_text
-from ....ir import Const, Eqn, If, Loop
+from ....ir import Const, Eqn, If, Loop, own_operands
 from ..c_syntax import C_TYPES, c_literal, indent
 from ..fused_kernel import is_module_array
 from ..launch_spec import EmittedKernel, range3
@@ -17,6 +17,7 @@ from .array_math import ArrayMath
 from .arrays import ArrayStatements
 from .eligible import ARRAY_OPS, FILLS, is_row_gather
 from .indexed import IndexedStatements
+from .last_trip import names_read, operand_names, skippable_outputs
 from .masked import MaskedStatements
 from .products import Products
 from .regions import RegionCalls
@@ -38,8 +39,15 @@ _STATEMENTS = {"launch": "launch", "add_at": "scatter_add", "unbroadcast": "unbr
 
 
 class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, Products, MaskedStatements):
-    def __init__(self, plan: BlockPlan, name: str, regions: dict[str, EmittedKernel], source_file: str):
+    def __init__(self, plan: BlockPlan, name: str, regions: dict[str, EmittedKernel], source_file: str,
+                 skippable: dict[str, set[int]] | None = None):
         self.plan = plan
+        # outputs a launch leaves unstored on its loop's last trip (last_trip.py): launch id -> (the C condition
+        # of that trip, output positions); and what the region kernels must then be emitted with (region name ->
+        # output positions stored only through a non-null pointer)
+        self.last_trip: dict[int, tuple[str, frozenset[int]]] = {}
+        self.skippable = skippable if skippable is not None else {}
+        self.after: set[str] | None = {o.name for o in plan.outs}  # names read after the statement being written
         self.name = name
         self.regions = regions
         self.source_file = source_file
@@ -153,7 +161,10 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
     # -- statements ------------------------------------------------------------------------------------------
     def block(self, stmts: list) -> list[str]:
         lines: list[str] = []
-        for stmt in stmts:
+        base = self.after
+        for position, stmt in enumerate(stmts):
+            if isinstance(stmt, (Loop, If)):  # (what a loop's last trip may leave unstored depends on it)
+                self.after = None if base is None else base | names_read(stmts[position + 1:])
             lines += self.comment(stmt)
             if isinstance(stmt, Loop):
                 lines += self.loop(stmt)
@@ -161,6 +172,7 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
                 lines += self.branch(stmt)
             else:
                 lines += self.equation(stmt)
+            self.after = base
         return lines
 
     def moves(self, pairs: list) -> list[str]:
@@ -180,12 +192,15 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
         return ["{"] + indent(lines + finals) + ["}"] if lines else []
 
     def loop(self, loop: Loop) -> list[str]:
+        after, self.after = self.after, None  # (inside the body: the next trip reads what the body reads)
         if loop.kind == "while":
             lines = ["{"] + indent(self.moves(list(zip(loop.carried, loop.inits))))
             body = self.block(loop.cond_body) + [f"if (!({self.scalar(loop.cond)})) break;"]
             body += self.block(loop.body) + self.moves(list(zip(loop.carried, loop.carried_out)))
             self.group = None
             return lines + ["    while (true) {"] + indent(indent(body)) + ["    }", "}"]
+        last = "k == 0" if loop.reverse else "k == trips - 1"
+        self.last_trip.update((key, (last, positions)) for key, positions in skippable_outputs(loop, after).items())
         start, stop, step = (self.scalar(a) for a in range3(loop))
         lines = ["{", f"    const int64_t lo = {start}, hi = {stop}, step = {step};",
                  f"    if (step == 0) {self.fail('step')}",
@@ -200,8 +215,12 @@ class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, P
         return lines + [f"    for ({order}) {{"] + indent(indent(body)) + ["    }", "}"]
 
     def branch(self, stmt: If) -> list[str]:
+        after = self.after
+        # (a branch's results are moved after its body; what the other branch reads is not read on this path)
+        self.after = None if after is None else after | operand_names(own_operands(stmt))
         then_lines = self.block(stmt.then_body) + self.moves(list(zip(stmt.outs, stmt.then_results)))
         else_lines = self.block(stmt.else_body) + self.moves(list(zip(stmt.outs, stmt.else_results)))
+        self.after = after
         self.group = None
         return [f"if ({self.scalar(stmt.cond)}) {{"] + indent(then_lines) + ["} else {"] + indent(else_lines) + ["}"]
 
@@ -303,9 +322,10 @@ def _eqns(block: list):
             yield from _eqns(stmt.cond_body + stmt.body)
 
 
-def emit_loop(plan: BlockPlan, name: str, regions: dict[str, EmittedKernel],
-              source_file: str) -> tuple[list[str], dict]:
+def emit_loop(plan: BlockPlan, name: str, regions: dict[str, EmittedKernel], source_file: str,
+              skippable: dict[str, set[int]] | None = None) -> tuple[list[str], dict]:
     """The C lines of a run's function (a loop kernel's, or a straight-line run's) and the spec its runtime
-    reads."""
-    return _LoopEmitter(plan, name, regions, source_file).emit()
+    reads; `skippable` receives, per region kernel, the outputs it must store only through non-null pointers (a
+    loop's last trip passes null for them, last_trip.py)."""
+    return _LoopEmitter(plan, name, regions, source_file, skippable).emit()
 

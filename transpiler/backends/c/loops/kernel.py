@@ -57,10 +57,12 @@ LOOP_LAUNCH = Primitive(name="loop_launch", infer=lambda types, params: TensorTy
                         render=_render_loop_launch, family="launch", statement=True, extra={"check": True})
 
 
-def make_loop_kernels(fn: Function, regions: dict[str, EmittedKernel], source_file: str) -> tuple[Function,
-                                                                                                  list[LoopKernel]]:
+def make_loop_kernels(fn: Function, regions: dict[str, EmittedKernel], source_file: str,
+                      skippable: dict[str, set[int]] | None = None) -> tuple[Function, list[LoopKernel]]:
     """The host function with each run of statements the C side can run (a loop, or a straight-line run holding
-    launches and loops) replaced by one call, and those C functions."""
+    launches and loops) replaced by one call, and those C functions; `skippable` receives, per region kernel, the
+    outputs a loop's last trip leaves unstored (last_trip.py: the kernel must be emitted storing them only through
+    non-null pointers)."""
     plans = plan_blocks(fn, regions)
     if not plans:
         return fn, []
@@ -68,7 +70,7 @@ def make_loop_kernels(fn: Function, regions: dict[str, EmittedKernel], source_fi
     replaced: dict[int, Eqn | None] = {}
     for plan in plans:
         name = f"{fn.name}_{'loop' if plan.loop is not None else 'block'}{len(kernels)}"
-        lines, spec = emit_loop(plan, name, regions, source_file)
+        lines, spec = emit_loop(plan, name, regions, source_file, skippable)
         kernels.append(LoopKernel(name, lines, spec))
         first = plan.stmts[0]
         params = {"kernel": name, "outs": [o.name for o in plan.outs]}

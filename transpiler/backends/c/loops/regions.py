@@ -10,7 +10,7 @@ from ..c_syntax import C_TYPES, indent
 
 class RegionCalls:
     """Mixed into the loop emitter, which provides `var`, `flag`, `scalar`, `view_type`, `fail`, `fresh`,
-    `regions`, `sites` and `decls`."""
+    `regions`, `sites`, `decls`, `last_trip` and `skippable`."""
 
     def launch(self, eqn: Eqn) -> list[str]:
         region = self.regions[eqn.params["kernel"]]
@@ -96,7 +96,12 @@ class RegionCalls:
                 temp = f"out_{result}"
                 lines.append(f"{self.view_type(param[1], rank)} {temp};")
                 lines.append(self.fresh(eqn, out, "space", temp))
-                call.append(f"{temp}.p")
+                last, skipped = self.last_trip.get(id(eqn), ("", ()))
+                if result - 1 in skipped and region.mode == "flat" and len(param) == 2:  # (last_trip.py)
+                    self.skippable.setdefault(region.name, set()).add(result - 1)
+                    call.append(f"({last} ? nullptr : {temp}.p)")
+                else:
+                    call.append(f"{temp}.p")
                 if len(param) > 2:  # written through strides, in the space's order
                     call += [f"{temp}.s[{k}]" for k in perm]
                 finals.append(f"{self.var(out)} = {temp};")
