@@ -70,12 +70,16 @@ def gradbench_status(tool: str, eval_name: str, gradbench: Path) -> str | None:
     return "absent"
 
 
-def environment(gradbench: Path, threads: int) -> dict:
+def environment(gradbench: Path, threads: int, jax_x64: bool = False) -> dict:
+    """Every tool's environment: `threads` threads for every library, GradBench's Python package importable, and
+    with `jax_x64` JAX computing in float64 (`JAX_ENABLE_X64`: GradBench's jax tool enables it only for some evals,
+    so its `ode` computes in float32 otherwise)."""
     counts = {name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     xla = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" if threads == 1 else ""
     path = os.pathsep.join(filter(None, [str(ROOT), str(gradbench / "python" / "gradbench"),
                                          os.environ.get("PYTHONPATH")]))
-    return dict(os.environ, **counts, XLA_FLAGS=xla, PYTHONPATH=path)
+    x64 = {"JAX_ENABLE_X64": "1"} if jax_x64 else {}
+    return dict(os.environ, **counts, **x64, XLA_FLAGS=xla, PYTHONPATH=path)
 
 
 @dataclass
@@ -152,10 +156,10 @@ class Session:
 
 
 def compare(gradbench: Path, eval_name: str, eval_args: list[str], tools, threads: int, out=sys.stdout,
-            lstm_text: Path | None = None, log=None, all_pairs: bool = False) -> dict:
+            lstm_text: Path | None = None, log=None, all_pairs: bool = False, jax_x64: bool = False) -> dict:
     """Run `eval_name` on every tool, interleaved; {tool: {"define": ..., "rows": [...], "eval_exit": ...}}."""
     script = gradbench / "python" / "gradbench" / "gradbench" / "evals" / eval_name / "run.py"
-    env = environment(gradbench, threads)
+    env = environment(gradbench, threads, jax_x64)
     eval_env = dict(env, PYTHONPATH=str(gradbench / "python" / "gradbench"))
     sessions = []
     with tempfile.TemporaryDirectory(prefix="gradbench-root-") as scratch:
@@ -305,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all-pairs", action="store_true",
                         help="also run the pairs GradBench's tools/<tool>/evals.txt marks `timeout` or `error` "
                              "(pytorch on ht and ba in this checkout)")
+    parser.add_argument("--jax-x64", action="store_true",
+                        help="run GradBench's jax tool in float64 on every eval (it enables float64 only for gmm, "
+                             "kmeans, llsq and lse; its ode computes in float32 without this)")
     parser.add_argument("--json", type=Path, help="write every timing and verdict here")
     parser.add_argument("--log", type=Path, help="write every message and response here (JSON lines)")
     parser.add_argument("--table", type=Path, nargs="+", metavar="JSON",
@@ -327,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.evals or REFERENCES:
             results[name] = compare(gradbench, name, ht_args(gradbench, eval_args) if name == "ht" else eval_args,
                                     args.tools, args.threads, lstm_text=args.lstm_text, log=log,
-                                    all_pairs=args.all_pairs)
+                                    all_pairs=args.all_pairs, jax_x64=args.jax_x64)
             bad += sum(r["bad"] + bool(r["eval_exit"]) for r in results[name].values())
             if args.json:
                 args.json.write_text(json.dumps(results, indent=1))
