@@ -1,8 +1,9 @@
-"""`python -m benchmarks.c.gathers [--jax] [d_k_n ...]`: GradBench gmm's `objective` and `jacobian` on the C target
-built twice from the same text, with the kernels' hardware gathers (`lifted.cpu.gathers`, where they pay) and
-without them (`$LIFTED_CPU_GATHERS=0`: the compiler's own choice, scalar loads on a CPU its tuning does not know),
-both loaded in this process, checked to give the same bits, timed interleaved in CPU time (fastest of 20, one
-thread). `--jax` adds `jax.jit(jax.grad(...))` of the same function (`workloads.gmm.xp_f`) beside the Jacobians,
+"""`python -m benchmarks.c.gathers [--jax] [--before TREE] [d_k_n ...]`: GradBench gmm's `objective` and `jacobian`
+on the C target built twice from the same text, with the kernels' hardware gathers (`lifted.cpu.gathers`, where
+they pay) and without them (`$LIFTED_CPU_GATHERS=0`: the compiler's own choice, scalar loads on a CPU its tuning
+does not know), both loaded in this process, checked to give the same bits, timed interleaved in CPU time (fastest
+of 20, one thread). `--before TREE`: the build without gathers is of the text the checkout TREE emits (main's
+emitter as it runs on this machine before this change, beside this tree's emitter with gathers). `--jax` adds `jax.jit(jax.grad(...))` of the same function (`workloads.gmm.xp_f`) beside the Jacobians,
 in process CPU time as `gmm_cpu_vs_jax` does. A change of the build's flags is then measured before and after
 under the same load (`gmm_before` cannot: both of its modules are built by this process's runtime)."""
 from __future__ import annotations
@@ -41,9 +42,32 @@ def _load(source: str, folder: Path, gathers: bool):
             os.environ["LIFTED_CPU_GATHERS"] = saved
 
 
+def _load_tree(source: str, tree: Path, folder: Path):
+    """`source`'s C module as the checkout `tree` emits it, built without hardware gathers."""
+    import types
+
+    from .backend import build_before
+
+    workload = types.SimpleNamespace(name="gmm", module=types.SimpleNamespace(LIFTED=source))
+    saved = os.environ.get("LIFTED_CPU_GATHERS")
+    os.environ["LIFTED_CPU_GATHERS"] = "0"
+    try:
+        return build_before(workload, tree, folder)
+    finally:
+        if saved is None:
+            os.environ.pop("LIFTED_CPU_GATHERS", None)
+        else:
+            os.environ["LIFTED_CPU_GATHERS"] = saved
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
     with_jax = "--jax" in args
+    tree = None
+    if "--before" in args:
+        at = args.index("--before")
+        tree = Path(args[at + 1])
+        del args[at:at + 2]
     args = [arg for arg in args if arg != "--jax"]
     if with_jax:
         os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
@@ -60,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     flags = gather_flags(tuple(compiler()) + FLAGS + _vector_math())
     print(f"hardware gathers here: {' '.join(flags) or 'none (the compiler or the CPU does not take them)'}")
     folder = Path(tempfile.mkdtemp())
-    after, before = _load(gmm.SOURCE, folder / "gathers", True), _load(gmm.SOURCE, folder / "scalar", False)
+    after = _load(gmm.SOURCE, folder / "gathers", True)
+    before = _load(gmm.SOURCE, folder / "scalar", False) if tree is None else _load_tree(gmm.SOURCE, tree, folder)
+    print(f"before: {'this tree' if tree is None else tree}'s kernels without gathers; after: this tree's with them")
     if with_jax:
         import jax
         import jax.numpy as jnp
@@ -84,10 +110,10 @@ def main(argv: list[str] | None = None) -> int:
                 functions["jax"] = lambda: jax.block_until_ready(gradient(*on_device))
             fastest = fastest_interleaved(functions, 20, clock=time.process_time)
             b, a = fastest["before"], fastest["after"]
-            line = (f"gmm {size:<11} {name:<9} scalar loads {b * 1e3:7.3f} ms  gathers {a * 1e3:7.3f} ms  "
-                    f"gathers/scalar {a / b:.2f}")
+            line = (f"gmm {size:<11} {name:<9} before {b * 1e3:7.3f} ms  after {a * 1e3:7.3f} ms  "
+                    f"after/before {a / b:.2f}")
             if "jax" in fastest:
-                line += f"  jax {fastest['jax'] * 1e3:7.3f} ms  gathers/jax {a / fastest['jax']:.2f}"
+                line += f"  jax {fastest['jax'] * 1e3:7.3f} ms  after/jax {a / fastest['jax']:.2f}"
             print(line, flush=True)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
