@@ -99,6 +99,17 @@ def test_the_switch_and_the_compilers_spelling(monkeypatch):
         gathers._accepted_spelling.cache_clear()
 
 
+def test_the_compilers_answer_is_remembered_and_nothing_else_comes_in(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIFTED_CPU_GATHERS", "1")
+    command = tuple(builder.compiler()) + builder.FLAGS
+    flags = gathers.gather_flags(command, tmp_path)
+    notes = list(tmp_path.glob("lifted_gathers_probe_*.txt"))
+    assert len(notes) == 1 and notes[0].read_text() == "".join(flags)
+    assert gathers.gather_flags(command, tmp_path) == flags  # read back
+    notes[0].write_text("-fplugin=/tmp/anything.so")  # not a spelling: probed again, rewritten
+    assert gathers.gather_flags(command, tmp_path) == flags and notes[0].read_text() == "".join(flags)
+
+
 def test_the_kernels_library_gathers_where_the_build_asks(tmp_path, monkeypatch):
     monkeypatch.setenv("LIFTED_CPU_GATHERS", "1")
     if not gathers.gather_flags(tuple(builder.compiler()) + builder.FLAGS + builder._vector_math()):

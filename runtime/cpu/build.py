@@ -48,7 +48,7 @@ def build(source: str, name: str = "kernels", flags: tuple[str, ...] | None = No
     vector_math = _vector_math()
     if flags is None:  # the kernels' own build: hardware gathers where they pay (gathers.py)
         flags = FLAGS + vector_math
-        flags += gather_flags(tuple(compiler()) + flags)
+        flags += gather_flags(tuple(compiler()) + flags, cache_dir())
     command = compiler() + list(flags)
     key = command + [source]
     if libraries is None:

@@ -19,8 +19,10 @@ above.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import platform
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -79,11 +81,36 @@ def _accepted_spelling(command: tuple[str, ...]) -> tuple[str, ...]:
     return ()
 
 
-def gather_flags(command: tuple[str, ...]) -> tuple[str, ...]:
-    """The flag to add to the kernels' build `command` (compiler and flags) for hardware gathers, or ()."""
+def _remembered(command: tuple[str, ...], folder: Path) -> tuple[str, ...]:
+    """`_accepted_spelling`, remembered in `folder` (the kernels' cache) per compiler binary and command, so that a
+    process loading cached kernels does not run the compiler: a file holding anything but one of SPELLINGS (or
+    nothing) is ignored and probed again, so no other flag can come in through it."""
+    found = shutil.which(command[0]) if command else None
+    if found is None:
+        return _accepted_spelling(command)
+    status = os.stat(found)
+    key = "\0".join(command + (os.path.realpath(found), str(status.st_mtime_ns), str(status.st_size)))
+    note = folder / f"lifted_gathers_probe_{hashlib.sha256(key.encode()).hexdigest()[:24]}.txt"
+    text = _read(note)
+    if text is not None and (text == "" or text in SPELLINGS):
+        return (text,) if text else ()
+    spelling = _accepted_spelling(command)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False) as out:
+            out.write(spelling[0] if spelling else "")
+        os.replace(out.name, note)
+    except OSError:
+        pass
+    return spelling
+
+
+def gather_flags(command: tuple[str, ...], folder: Path | None = None) -> tuple[str, ...]:
+    """The flag to add to the kernels' build `command` (compiler and flags) for hardware gathers, or (); `folder`:
+    where the compiler's answer is remembered across processes (the kernels' cache), None: probed per process."""
     wanted = os.environ.get("LIFTED_CPU_GATHERS", "")
     if wanted == "0":
         return ()
     if wanted != "1" and not gathers_pay(_read(CPUINFO) or "", _read(GDS_STATUS), platform.machine()):
         return ()
-    return _accepted_spelling(tuple(command))
+    return _accepted_spelling(tuple(command)) if folder is None else _remembered(tuple(command), folder)
