@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ..cache import check_private
+from .gathers import gather_flags
 
 # (a kernel's lane loops stay loops through the prelude's LIFTED_LANE_LOOPS, not a flag: $CXX may be another compiler)
 FLAGS = ("-x", "c++", "-std=c++14", "-O3", "-march=native", "-ffp-contract=off", "-fopenmp", "-fPIC", "-shared",
@@ -45,7 +46,10 @@ def build(source: str, name: str = "kernels", flags: tuple[str, ...] | None = No
     """The shared library for a `.cu` text (or, with `flags` and `libraries`, another C++ text: the C-API
     extension), compiled once and cached by the hash of the command and the text."""
     vector_math = _vector_math()
-    command = compiler() + list(FLAGS + vector_math if flags is None else flags)
+    if flags is None:  # the kernels' own build: hardware gathers where they pay (gathers.py)
+        flags = FLAGS + vector_math
+        flags += gather_flags(tuple(compiler()) + flags, cache_dir())
+    command = compiler() + list(flags)
     key = command + [source]
     if libraries is None:
         libraries = ("-lmvec", "-lm") if vector_math else ("-lm",)

@@ -488,7 +488,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // mahalanobis_k0: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_k0_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_k0_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ q_data,
     const double* __restrict__ lower_data, const int64_t lower_s0, const int64_t lower_s1, const int64_t lower_s2,
     double* __restrict__ qmat_out)
@@ -496,18 +496,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, qmat);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double q = q_data[i];
-            const double lower = lower_data[i0 * LIFTED_BROADCAST_STRIDE(lower_s0) + i1 * lower_s1 + i2 * LIFTED_ROW_STRIDE(lower_s2)];
+            const double lower = lower_data[i0 * LIFTED_BROADCAST_STRIDE(lower_s0) + i1 * lower_s1 + i2 * (lifted_pair ? lower_s2 : LIFTED_ROW_STRIDE(lower_s2))];
             // einsum_stacked_product_turned.py:7  qmat = q * lower
             LIFTED_AT(qmat) = (q * lower);
         }
@@ -524,6 +526,10 @@ template <bool lifted_team> LIFTED_DEVICE void mahalanobis_k0_body(const int64_t
     const double* __restrict__ lower_data, const int64_t lower_s0, const int64_t lower_s1, const int64_t lower_s2,
     double* __restrict__ qmat_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mahalanobis_k0_walk<lifted_team, true, true>(n, d0, d1, d2, q_data, lower_data, lower_s0, lower_s1, lower_s2, qmat_out);
+#endif
     LIFTED_BY_ROW_WALK(mahalanobis_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && lower_s2 == 1, (n, d0, d1, d2, q_data, lower_data, lower_s0, lower_s1, lower_s2, qmat_out));
 }
 
@@ -536,7 +542,7 @@ LIFTED_KERNEL void mahalanobis_k0(const int64_t n, const int64_t d0, const int64
 }
 
 // mahalanobis_k1: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ diff_out)
@@ -544,18 +550,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, diff);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
-            const double v = v_data[i0 * v_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_s1) + i2 * LIFTED_ROW_STRIDE(v_s2)];
-            const double v_1 = v_1_data[i0 * LIFTED_BROADCAST_STRIDE(v_1_s0) + i1 * v_1_s1 + i2 * LIFTED_ROW_STRIDE(v_1_s2)];
+            const double v = v_data[i0 * v_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_s1) + i2 * (lifted_pair ? v_s2 : LIFTED_ROW_STRIDE(v_s2))];
+            const double v_1 = v_1_data[i0 * LIFTED_BROADCAST_STRIDE(v_1_s0) + i1 * v_1_s1 + i2 * (lifted_pair ? v_1_s2 : LIFTED_ROW_STRIDE(v_1_s2))];
             // einsum_stacked_product_turned.py:8  diff = x[:, None, :] - mu[None, :, :]
             LIFTED_AT(diff) = (v - v_1);
         }
@@ -572,6 +580,10 @@ template <bool lifted_team> LIFTED_DEVICE void mahalanobis_k1_body(const int64_t
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ diff_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mahalanobis_k1_walk<lifted_team, true, true>(n, d0, d1, d2, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, diff_out);
+#endif
     LIFTED_BY_ROW_WALK(mahalanobis_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, diff_out));
 }
 
@@ -584,24 +596,26 @@ LIFTED_KERNEL void mahalanobis_k1(const int64_t n, const int64_t d0, const int64
 }
 
 // mahalanobis_k2: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ qdiff_data, const int64_t qdiff_s0, const int64_t qdiff_s1, const int64_t qdiff_s2,
     double* __restrict__ s_acc_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_WALK_FOR(i, n, d2)
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
-            const double qdiff = qdiff_data[i0 * qdiff_s0 + i1 * qdiff_s1 + i2 * LIFTED_ROW_STRIDE(qdiff_s2)];
+            const double qdiff = qdiff_data[i0 * qdiff_s0 + i1 * qdiff_s1 + i2 * (lifted_pair ? qdiff_s2 : LIFTED_ROW_STRIDE(qdiff_s2))];
             // einsum_stacked_product_turned.py:10  return np.sum(qdiff * qdiff) + np.sum(np.einsum("nki,nkj->kij", qdiff, diff) * lower)
             const double t = (qdiff * qdiff);
             LIFTED_AT(s_acc) += t;
@@ -615,6 +629,10 @@ template <bool lifted_team> LIFTED_DEVICE void mahalanobis_k2_body(const int64_t
     const double* __restrict__ qdiff_data, const int64_t qdiff_s0, const int64_t qdiff_s1, const int64_t qdiff_s2,
     double* __restrict__ s_acc_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mahalanobis_k2_walk<lifted_team, true, true>(n, d0, d1, d2, qdiff_data, qdiff_s0, qdiff_s1, qdiff_s2, s_acc_out);
+#endif
     LIFTED_BY_ROW_WALK(mahalanobis_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && qdiff_s2 == 1, (n, d0, d1, d2, qdiff_data, qdiff_s0, qdiff_s1, qdiff_s2, s_acc_out));
 }
 
@@ -626,7 +644,7 @@ LIFTED_KERNEL void mahalanobis_k2(const int64_t n, const int64_t d0, const int64
 }
 
 // mahalanobis_k3: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ m_data,
     const double* __restrict__ lower_data, const int64_t lower_s0, const int64_t lower_s1, const int64_t lower_s2,
     double* __restrict__ s_1_acc_out)
@@ -634,18 +652,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-    LIFTED_WALK_FOR(i, n, d2)
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double m = m_data[i];
-            const double lower = lower_data[i0 * LIFTED_BROADCAST_STRIDE(lower_s0) + i1 * lower_s1 + i2 * LIFTED_ROW_STRIDE(lower_s2)];
+            const double lower = lower_data[i0 * LIFTED_BROADCAST_STRIDE(lower_s0) + i1 * lower_s1 + i2 * (lifted_pair ? lower_s2 : LIFTED_ROW_STRIDE(lower_s2))];
             // einsum_stacked_product_turned.py:10  return np.sum(qdiff * qdiff) + np.sum(np.einsum("nki,nkj->kij", qdiff, diff) * lower)
             const double t_1 = (m * lower);
             LIFTED_AT(s_1_acc) += t_1;
@@ -660,6 +680,10 @@ template <bool lifted_team> LIFTED_DEVICE void mahalanobis_k3_body(const int64_t
     const double* __restrict__ lower_data, const int64_t lower_s0, const int64_t lower_s1, const int64_t lower_s2,
     double* __restrict__ s_1_acc_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mahalanobis_k3_walk<lifted_team, true, true>(n, d0, d1, d2, m_data, lower_data, lower_s0, lower_s1, lower_s2, s_1_acc_out);
+#endif
     LIFTED_BY_ROW_WALK(mahalanobis_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && lower_s2 == 1, (n, d0, d1, d2, m_data, lower_data, lower_s0, lower_s1, lower_s2, s_1_acc_out));
 }
 
@@ -672,7 +696,7 @@ LIFTED_KERNEL void mahalanobis_k3(const int64_t n, const int64_t d0, const int64
 }
 
 // mahalanobis_grad_k0: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k0_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k0_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ q_data,
     const double* __restrict__ lower_data, const int64_t lower_s0, const int64_t lower_s1, const int64_t lower_s2,
     double* __restrict__ qmat_out)
@@ -680,18 +704,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, qmat);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double q = q_data[i];
-            const double lower = lower_data[i0 * LIFTED_BROADCAST_STRIDE(lower_s0) + i1 * lower_s1 + i2 * LIFTED_ROW_STRIDE(lower_s2)];
+            const double lower = lower_data[i0 * LIFTED_BROADCAST_STRIDE(lower_s0) + i1 * lower_s1 + i2 * (lifted_pair ? lower_s2 : LIFTED_ROW_STRIDE(lower_s2))];
             // einsum_stacked_product_turned.py:7  qmat = q * lower
             LIFTED_AT(qmat) = (q * lower);
         }
@@ -708,6 +734,10 @@ template <bool lifted_team> LIFTED_DEVICE void mahalanobis_grad_k0_body(const in
     const double* __restrict__ lower_data, const int64_t lower_s0, const int64_t lower_s1, const int64_t lower_s2,
     double* __restrict__ qmat_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mahalanobis_grad_k0_walk<lifted_team, true, true>(n, d0, d1, d2, q_data, lower_data, lower_s0, lower_s1, lower_s2, qmat_out);
+#endif
     LIFTED_BY_ROW_WALK(mahalanobis_grad_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && lower_s2 == 1, (n, d0, d1, d2, q_data, lower_data, lower_s0, lower_s1, lower_s2, qmat_out));
 }
 
@@ -720,7 +750,7 @@ LIFTED_KERNEL void mahalanobis_grad_k0(const int64_t n, const int64_t d0, const 
 }
 
 // mahalanobis_grad_k1: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ diff_out)
@@ -728,18 +758,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, diff);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
-            const double v = v_data[i0 * v_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_s1) + i2 * LIFTED_ROW_STRIDE(v_s2)];
-            const double v_1 = v_1_data[i0 * LIFTED_BROADCAST_STRIDE(v_1_s0) + i1 * v_1_s1 + i2 * LIFTED_ROW_STRIDE(v_1_s2)];
+            const double v = v_data[i0 * v_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_s1) + i2 * (lifted_pair ? v_s2 : LIFTED_ROW_STRIDE(v_s2))];
+            const double v_1 = v_1_data[i0 * LIFTED_BROADCAST_STRIDE(v_1_s0) + i1 * v_1_s1 + i2 * (lifted_pair ? v_1_s2 : LIFTED_ROW_STRIDE(v_1_s2))];
             // einsum_stacked_product_turned.py:8  diff = x[:, None, :] - mu[None, :, :]
             LIFTED_AT(diff) = (v - v_1);
         }
@@ -756,6 +788,10 @@ template <bool lifted_team> LIFTED_DEVICE void mahalanobis_grad_k1_body(const in
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ diff_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mahalanobis_grad_k1_walk<lifted_team, true, true>(n, d0, d1, d2, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, diff_out);
+#endif
     LIFTED_BY_ROW_WALK(mahalanobis_grad_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, diff_out));
 }
 
@@ -768,7 +804,7 @@ LIFTED_KERNEL void mahalanobis_grad_k1(const int64_t n, const int64_t d0, const 
 }
 
 // mahalanobis_grad_k2: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ dqdiff_data, const int64_t dqdiff_s0, const int64_t dqdiff_s1, const int64_t dqdiff_s2,
     const double* __restrict__ qdiff_data, const int64_t qdiff_s0, const int64_t qdiff_s1, const int64_t qdiff_s2,
     double* __restrict__ dqdiff_1_out)
@@ -776,18 +812,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, dqdiff_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
-            const double dqdiff = dqdiff_data[i0 * dqdiff_s0 + i1 * dqdiff_s1 + i2 * LIFTED_ROW_STRIDE(dqdiff_s2)];
-            const double qdiff = qdiff_data[i0 * qdiff_s0 + i1 * qdiff_s1 + i2 * LIFTED_ROW_STRIDE(qdiff_s2)];
+            const double dqdiff = dqdiff_data[i0 * dqdiff_s0 + i1 * dqdiff_s1 + i2 * (lifted_pair ? dqdiff_s2 : LIFTED_ROW_STRIDE(dqdiff_s2))];
+            const double qdiff = qdiff_data[i0 * qdiff_s0 + i1 * qdiff_s1 + i2 * (lifted_pair ? qdiff_s2 : LIFTED_ROW_STRIDE(qdiff_s2))];
             // einsum_stacked_product_turned.py:10  return np.sum(qdiff * qdiff) + np.sum(np.einsum("nki,nkj->kij", qdiff, diff) * lower)
             const double dqdiff_1_1 = (dqdiff + qdiff);
             LIFTED_AT(dqdiff_1) = (dqdiff_1_1 + qdiff);
@@ -805,6 +843,10 @@ template <bool lifted_team> LIFTED_DEVICE void mahalanobis_grad_k2_body(const in
     const double* __restrict__ qdiff_data, const int64_t qdiff_s0, const int64_t qdiff_s1, const int64_t qdiff_s2,
     double* __restrict__ dqdiff_1_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mahalanobis_grad_k2_walk<lifted_team, true, true>(n, d0, d1, d2, dqdiff_data, dqdiff_s0, dqdiff_s1, dqdiff_s2, qdiff_data, qdiff_s0, qdiff_s1, qdiff_s2, dqdiff_1_out);
+#endif
     LIFTED_BY_ROW_WALK(mahalanobis_grad_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && dqdiff_s2 == 1 && qdiff_s2 == 1, (n, d0, d1, d2, dqdiff_data, dqdiff_s0, dqdiff_s1, dqdiff_s2, qdiff_data, qdiff_s0, qdiff_s1, qdiff_s2, dqdiff_1_out));
 }
 
@@ -905,7 +947,7 @@ LIFTED_KERNEL void mahalanobis_grad_k4(const int64_t n, const int64_t d0, const 
 }
 
 // mahalanobis_grad_k5: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ dqmat_data,
     const double* __restrict__ lower_data, const int64_t lower_s0, const int64_t lower_s1, const int64_t lower_s2,
     double* __restrict__ dq_out)
@@ -913,18 +955,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, dq);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double dqmat = dqmat_data[i];
-            const double lower = lower_data[i0 * LIFTED_BROADCAST_STRIDE(lower_s0) + i1 * lower_s1 + i2 * LIFTED_ROW_STRIDE(lower_s2)];
+            const double lower = lower_data[i0 * LIFTED_BROADCAST_STRIDE(lower_s0) + i1 * lower_s1 + i2 * (lifted_pair ? lower_s2 : LIFTED_ROW_STRIDE(lower_s2))];
             // einsum_stacked_product_turned.py:7  qmat = q * lower
             LIFTED_AT(dq) = (dqmat * lower);
         }
@@ -941,6 +985,10 @@ template <bool lifted_team> LIFTED_DEVICE void mahalanobis_grad_k5_body(const in
     const double* __restrict__ lower_data, const int64_t lower_s0, const int64_t lower_s1, const int64_t lower_s2,
     double* __restrict__ dq_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mahalanobis_grad_k5_walk<lifted_team, true, true>(n, d0, d1, d2, dqmat_data, lower_data, lower_s0, lower_s1, lower_s2, dq_out);
+#endif
     LIFTED_BY_ROW_WALK(mahalanobis_grad_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && lower_s2 == 1, (n, d0, d1, d2, dqmat_data, lower_data, lower_s0, lower_s1, lower_s2, dq_out));
 }
 

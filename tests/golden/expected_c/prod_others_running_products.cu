@@ -973,7 +973,7 @@ LIFTED_KERNEL void row_products_hessian_k3(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k4: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k4_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k4_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ p_3_data, const int64_t p_3_s0, const int64_t p_3_s1, const int64_t p_3_s2,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
@@ -983,7 +983,8 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_8);
@@ -991,12 +992,13 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double basis_1 = basis_1_data[i];
-            const double p_3 = p_3_data[i0 * LIFTED_BROADCAST_STRIDE(p_3_s0) + i1 * p_3_s1 + i2 * LIFTED_ROW_STRIDE(p_3_s2)];
-            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
+            const double p_3 = p_3_data[i0 * LIFTED_BROADCAST_STRIDE(p_3_s0) + i1 * p_3_s1 + i2 * (lifted_pair ? p_3_s2 : LIFTED_ROW_STRIDE(p_3_s2))];
+            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * (lifted_pair ? p_4_s2 : LIFTED_ROW_STRIDE(p_4_s2))];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             LIFTED_AT(t_8) = (basis_1 * p_3);
             LIFTED_AT(t_10) = (basis_1 * p_4);
@@ -1017,6 +1019,10 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k4_body(cons
     double* __restrict__ t_8_out,
     double* __restrict__ t_10_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return row_products_hessian_k4_walk<lifted_team, true, true>(n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, p_4_data, p_4_s0, p_4_s1, p_4_s2, t_8_out, t_10_out);
+#endif
     LIFTED_BY_ROW_WALK(row_products_hessian_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_3_s2 == 1 && p_4_s2 == 1, (n, d0, d1, d2, basis_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, p_4_data, p_4_s0, p_4_s1, p_4_s2, t_8_out, t_10_out));
 }
 
@@ -1031,7 +1037,7 @@ LIFTED_KERNEL void row_products_hessian_k4(const int64_t n, const int64_t d0, co
 }
 
 // row_products_hessian_k5: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void row_products_hessian_k5_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ h_data,
     const double* __restrict__ p_4_data, const int64_t p_4_s0, const int64_t p_4_s1, const int64_t p_4_s2,
     const double* __restrict__ h_1_data,
@@ -1044,22 +1050,24 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, tdx);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double h = h_data[i];
-            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * LIFTED_ROW_STRIDE(p_4_s2)];
+            const double p_4 = p_4_data[i0 * LIFTED_BROADCAST_STRIDE(p_4_s0) + i1 * p_4_s1 + i2 * (lifted_pair ? p_4_s2 : LIFTED_ROW_STRIDE(p_4_s2))];
             const double h_1 = h_1_data[i];
-            const double p_3 = p_3_data[i0 * LIFTED_BROADCAST_STRIDE(p_3_s0) + i1 * p_3_s1 + i2 * LIFTED_ROW_STRIDE(p_3_s2)];
+            const double p_3 = p_3_data[i0 * LIFTED_BROADCAST_STRIDE(p_3_s0) + i1 * p_3_s1 + i2 * (lifted_pair ? p_3_s2 : LIFTED_ROW_STRIDE(p_3_s2))];
             const double r_2 = r_2_data[i0 * r_2_s0 + i1 * r_2_s1 + i2 * LIFTED_BROADCAST_STRIDE(r_2_s2)];
-            const double p_2 = p_2_data[i0 * LIFTED_BROADCAST_STRIDE(p_2_s0) + i1 * p_2_s1 + i2 * LIFTED_ROW_STRIDE(p_2_s2)];
+            const double p_2 = p_2_data[i0 * LIFTED_BROADCAST_STRIDE(p_2_s0) + i1 * p_2_s1 + i2 * (lifted_pair ? p_2_s2 : LIFTED_ROW_STRIDE(p_2_s2))];
             const double r_1 = r_1_data[i0 * LIFTED_BROADCAST_STRIDE(r_1_s0) + i1 * r_1_s1 + i2 * LIFTED_BROADCAST_STRIDE(r_1_s2)];
             // prod_others_running_products.py:7  return np.sum(np.sin(x.prod(axis=1)))
             const double t_9 = (h * p_4);
@@ -1087,6 +1095,10 @@ template <bool lifted_team> LIFTED_DEVICE void row_products_hessian_k5_body(cons
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1, const int64_t r_1_s2,
     double* __restrict__ tdx_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return row_products_hessian_k5_walk<lifted_team, true, true>(n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out);
+#endif
     LIFTED_BY_ROW_WALK(row_products_hessian_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && p_4_s2 == 1 && p_3_s2 == 1 && p_2_s2 == 1, (n, d0, d1, d2, h_data, p_4_data, p_4_s0, p_4_s1, p_4_s2, h_1_data, p_3_data, p_3_s0, p_3_s1, p_3_s2, r_2_data, r_2_s0, r_2_s1, r_2_s2, p_2_data, p_2_s0, p_2_s1, p_2_s2, r_1_data, r_1_s0, r_1_s1, r_1_s2, tdx_out));
 }
 

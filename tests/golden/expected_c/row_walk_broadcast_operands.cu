@@ -613,7 +613,7 @@ LIFTED_KERNEL void polynomial_table_k1(const int64_t n, const int64_t d0, const 
 }
 
 // polynomial_table_k2: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void polynomial_table_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1, const int64_t w_s2,
     const double* __restrict__ t_1_data, const int64_t t_1_s0, const int64_t t_1_s1, const int64_t t_1_s2,
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1, const int64_t t_3_s2,
@@ -622,19 +622,21 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
     LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_WALK_FOR(i, n, d2)
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
-            const double w = w_data[i0 * w_s0 + i1 * LIFTED_BROADCAST_STRIDE(w_s1) + i2 * LIFTED_ROW_STRIDE(w_s2)];
-            const double t_1 = t_1_data[i0 * LIFTED_BROADCAST_STRIDE(t_1_s0) + i1 * t_1_s1 + i2 * LIFTED_ROW_STRIDE(t_1_s2)];
-            const double t_3 = t_3_data[i0 * LIFTED_BROADCAST_STRIDE(t_3_s0) + i1 * t_3_s1 + i2 * LIFTED_ROW_STRIDE(t_3_s2)];
+            const double w = w_data[i0 * w_s0 + i1 * LIFTED_BROADCAST_STRIDE(w_s1) + i2 * (lifted_pair ? w_s2 : LIFTED_ROW_STRIDE(w_s2))];
+            const double t_1 = t_1_data[i0 * LIFTED_BROADCAST_STRIDE(t_1_s0) + i1 * t_1_s1 + i2 * (lifted_pair ? t_1_s2 : LIFTED_ROW_STRIDE(t_1_s2))];
+            const double t_3 = t_3_data[i0 * LIFTED_BROADCAST_STRIDE(t_3_s0) + i1 * t_3_s1 + i2 * (lifted_pair ? t_3_s2 : LIFTED_ROW_STRIDE(t_3_s2))];
             // row_walk_broadcast_operands.py:10  return np.sum(w * t[:, None] ** e + t[:, None] * e)
             const double t_2 = (w * t_1);
             const double t_4 = (t_2 + t_3);
@@ -651,6 +653,10 @@ template <bool lifted_team> LIFTED_DEVICE void polynomial_table_k2_body(const in
     const double* __restrict__ t_3_data, const int64_t t_3_s0, const int64_t t_3_s1, const int64_t t_3_s2,
     double* __restrict__ s_acc_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return polynomial_table_k2_walk<lifted_team, true, true>(n, d0, d1, d2, w_data, w_s0, w_s1, w_s2, t_1_data, t_1_s0, t_1_s1, t_1_s2, t_3_data, t_3_s0, t_3_s1, t_3_s2, s_acc_out);
+#endif
     LIFTED_BY_ROW_WALK(polynomial_table_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && w_s2 == 1 && t_1_s2 == 1 && t_3_s2 == 1, (n, d0, d1, d2, w_data, w_s0, w_s1, w_s2, t_1_data, t_1_s0, t_1_s1, t_1_s2, t_3_data, t_3_s0, t_3_s1, t_3_s2, s_acc_out));
 }
 

@@ -552,7 +552,7 @@ LIFTED_KERNEL void skin_jacobian_k0(const int64_t n, const int64_t d0, const int
 }
 
 // skin_jacobian_k1: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void skin_jacobian_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void skin_jacobian_k1_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ basis_1_data,
     const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1, const int64_t t_4_s2,
     double* __restrict__ t_5_out)
@@ -560,18 +560,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_5);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double basis_1 = basis_1_data[i];
-            const double t_4 = t_4_data[i0 * LIFTED_BROADCAST_STRIDE(t_4_s0) + i1 * t_4_s1 + i2 * LIFTED_ROW_STRIDE(t_4_s2)];
+            const double t_4 = t_4_data[i0 * LIFTED_BROADCAST_STRIDE(t_4_s0) + i1 * t_4_s1 + i2 * (lifted_pair ? t_4_s2 : LIFTED_ROW_STRIDE(t_4_s2))];
             // stack_times_matrix_one_gemm.py:7  return np.sin(t) @ np.transpose(w)
             LIFTED_AT(t_5) = (basis_1 * t_4);
         }
@@ -588,6 +590,10 @@ template <bool lifted_team> LIFTED_DEVICE void skin_jacobian_k1_body(const int64
     const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1, const int64_t t_4_s2,
     double* __restrict__ t_5_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return skin_jacobian_k1_walk<lifted_team, true, true>(n, d0, d1, d2, basis_1_data, t_4_data, t_4_s0, t_4_s1, t_4_s2, t_5_out);
+#endif
     LIFTED_BY_ROW_WALK(skin_jacobian_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && t_4_s2 == 1, (n, d0, d1, d2, basis_1_data, t_4_data, t_4_s0, t_4_s1, t_4_s2, t_5_out));
 }
 

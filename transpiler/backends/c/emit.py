@@ -71,6 +71,7 @@ class _Emitter(OperandReader, StatementWriter):
         self.layouts: dict[int, tuple] = {}  # id -> pattern (launch_spec.pattern) of inputs read through strides
         self.walk: str | None = None  # a row walk: when a launch takes it (see `_row_walk`, `_reduction_walk`)
         self.pair: int | None = None  # a walk's rows are the last two axes: the last one's static length
+        self.runtime_pair: str | None = None  # ... or, when a launch's last axis is short, its run-time one
         self.kept_walk: str | None = None  # a columns walk's rows: the last kept axis's dim (`_kept_rows_walk`)
         self.kept_lanes = False  # a columns chunk's kept coordinates are in lane arrays (`_kept_coordinates`)
         # arrays read through their own shape and strides (gathers' and scatters' tables, see gather.py)
@@ -195,7 +196,8 @@ class _Emitter(OperandReader, StatementWriter):
         tiled = self.mode == "columns" and not self.short_walk and self.perm != tuple(range(self.rank))
         return EmittedKernel(kernel.name, self.params, self.rank, self.prologue, chunk + lines, self.epilogue, spec,
                              self.mode, setup=self.setup, walk=self.walk, resume=self.resume if tiled else None,
-                             walk_length=PAIR_LENGTH if self.pair else self.kept_walk)
+                             walk_length=PAIR_LENGTH if self.pair else self.kept_walk if not self.runtime_pair else
+                             f"(lifted_pair ? {PAIR_LENGTH} : d{self.rank - 1})", pair_walk=self.runtime_pair)
 
     def _plan(self, block: list) -> None:
         """Find the element values read outside the run of equations that computed them: they need lane arrays."""

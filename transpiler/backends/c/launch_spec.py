@@ -38,6 +38,9 @@ class EmittedKernel:
     # the length of a walk's rows when they are not the last axis alone (a short static last axis: rows of the last
     # two axes, operands.py's `_pair_walk`); None: the last axis, `d{rank - 1}`
     walk_length: str | None = None
+    # a flat kernel whose last axis is known only at run time: when a launch's last axis is short, its walk's rows
+    # are the last two axes instead (C condition; the `lifted_pair` instance, operands.py's `_runtime_pair_walk`)
+    pair_walk: str | None = None
     # columns whose runs are far apart in memory: the lines taking a chunk's accumulators back from the outputs
     # when a tile of runs after the first goes on from them (see emit.py's `_Emitter.resume`)
     resume: list[str] | None = None

@@ -48,6 +48,8 @@ class OperandReader:
         if isinstance(self.kernel.shape[last], int) and 0 < self.kernel.shape[last] < shortest:
             return self._pair_walk(self.kernel.shape[last], shortest)
         unit = self._unit_strides()
+        if self.rank >= 3 and not isinstance(self.kernel.shape[last], int):
+            self._runtime_pair_walk(shortest)
         return " && ".join([f"LIFTED_WALKS_ROWS_OF(d{last}, {shortest})"] + unit)
 
     def _pair_walk(self, length: int, shortest: int) -> str:
@@ -64,6 +66,21 @@ class OperandReader:
                           f"const double lifted_inverse_{PAIR_LENGTH} = 1.0 / (double){PAIR_LENGTH}; "
                           f"(void)lifted_inverse_{PAIR_LENGTH};"]
         return f"LIFTED_WALKS_ROWS_OF(d{last - 1} * d{last}, {shortest})"
+
+    def _runtime_pair_walk(self, shortest: int) -> None:
+        """A flat kernel of rank 3 or more whose last axis is known only at run time: a launch whose last axis is
+        shorter than `shortest` (gmm's (n, k, d) arrays at d = 2: `x[:, None, :] - mu[None, :, :]`, `2 r qdiff`
+        with `qdiff` the turned (k, n, d) stack) could not walk its rows, and every lane unravelled its index
+        along every axis through run-time divisors and multiplied each coordinate by its stride. Such a launch
+        walks the rows of its last two axes (`lifted_dp` elements) when they are long enough, as `_pair_walk`
+        does for a static length: the kernel's walk is a template on `lifted_pair` too (the prelude's macros with
+        that row length), a chunk's other coordinates are the row's (worked out once per chunk, and so is their
+        part of every address), and a lane's place in the row splits into the last two coordinates with one
+        unravel step by the run-time length. Its lanes cross rows of the last axis, so every operand keeps its
+        run-time stride along it (`_offset`)."""
+        last = self.rank - 1
+        self.runtime_pair = (f"d{last} < {shortest} && LIFTED_WALKS_ROWS_OF(d{last - 1} * d{last}, {shortest})")
+        self.prologue += [f"const int64_t {PAIR_LENGTH} = d{last - 1} * d{last}; (void){PAIR_LENGTH};"]
 
     def _reduction_walk(self) -> str | None:
         """When a launch of a rows kernel that reduces its last axis alone (a row's lanes are neighbours along
@@ -194,6 +211,11 @@ class OperandReader:
         if self.pair:  # every step as the launch passes it, but none along an axis the input lacks or has as 1
             return " + ".join(f"i{k} * {s}" for k, s in enumerate(strides) if layout[k] == "S") or "0"
         stepped = self._stepped(id(var))
+        if self.runtime_pair:  # the last axis's run-time step in a pair walk, 1 in a row walk (its launch's test)
+            return " + ".join(f"i{k} * (lifted_pair ? {s} : LIFTED_ROW_STRIDE({s}))"
+                              if k == lane and layout[k] == "S" and not stepped else
+                              f"i{k} * {s}" if layout[k] == "S" else f"i{k} * LIFTED_BROADCAST_STRIDE({s})"
+                              for k, s in enumerate(strides))
         if self.walk == "true":  # nothing to check at launch: the steps are these on every target
             return " + ".join(f"i{k}" if k == lane and not stepped else f"i{k} * {s}"
                               for k, s in enumerate(strides) if layout[k] == "S") or "0"
@@ -214,6 +236,17 @@ class OperandReader:
             lines += [f"const int64_t i{k} = lifted_unravel_step(rest, d{k}, lifted_inverse_d{k});"
                       for k in reversed(range(1, last - 1))]
             return lines + (["const int64_t i0 = rest;"] if last > 1 else ["(void)rest;"])
+        if self.mode == "flat" and self.runtime_pair:  # as below; a pair walk splits the place in two
+            last = self.rank - 1
+            lines = ["int64_t rest = LIFTED_WALK_REST(i);",
+                     f"int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d{last});",
+                     f"const int64_t i{last} = lifted_pair ? lifted_unravel_step(lifted_place, d{last}, "
+                     f"lifted_inverse_d{last}) : lifted_place;",
+                     f"const int64_t i{last - 1} = lifted_pair ? lifted_place : "
+                     f"lifted_unravel_step(rest, d{last - 1}, lifted_inverse_d{last - 1});"]
+            lines += [f"const int64_t i{k} = lifted_unravel_step(rest, d{k}, lifted_inverse_d{k});"
+                      for k in reversed(range(1, last - 1))]
+            return lines + ["const int64_t i0 = rest;"]
         if self.mode == "flat" and self.walk:  # the row's coordinates, then the lane's place in the row
             last = self.rank - 1
             return ["int64_t rest = LIFTED_WALK_REST(i);",
