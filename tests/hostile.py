@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from exact_values import same_values  # noqa: F401  (the oracle's comparison; other tests import it from here)
 from gradcheck import autograd_kernels, central_difference, load_source
 from lifted.transpiler import TranspileError
 
@@ -37,30 +38,6 @@ def _python(text: str) -> dict:
     namespace: dict = {}
     exec(compile(text, "python_reference", "exec", dont_inherit=True), namespace)
     return namespace
-
-
-def same_values(got, expected, what: str, rtol: float = 1e-12, atol: float = 1e-12) -> None:
-    """Equal to rounding, NaN where NaN, infinities of the same sign, and -0.0 where Python has -0.0 (an exact
-    zero result only), dtype kind (float/int/bool) and shape alike."""
-    if isinstance(expected, (tuple, list)):
-        assert isinstance(got, (tuple, list)) and len(got) == len(expected), f"{what}: {got!r} vs {expected!r}"
-        for k, (g, e) in enumerate(zip(got, expected)):
-            same_values(g, e, f"{what}[{k}]", rtol, atol)
-        return
-    got_array, expected_array = np.asarray(got), np.asarray(expected)
-    assert got_array.shape == expected_array.shape, f"{what}: shape {got_array.shape} != {expected_array.shape}"
-    kinds = {"f": "f", "c": "f", "i": "i", "u": "i", "b": "b"}
-    assert kinds[got_array.dtype.kind] == kinds[expected_array.dtype.kind], \
-        f"{what}: dtype {got_array.dtype} != {expected_array.dtype}"
-    if expected_array.dtype.kind == "f" and got_array.dtype.kind == "f":
-        assert got_array.dtype.itemsize == expected_array.dtype.itemsize, \
-            f"{what}: dtype {got_array.dtype} != {expected_array.dtype}"
-    np.testing.assert_allclose(got_array.astype(float), expected_array.astype(float), rtol=rtol, atol=atol,
-                               equal_nan=True, err_msg=what)
-    if expected_array.dtype.kind == "f":
-        zeros = (expected_array == 0) & (got_array == 0)
-        assert np.array_equal(np.signbit(got_array)[zeros], np.signbit(expected_array)[zeros]), \
-            f"{what}: the sign of a zero differs: {got!r} vs {expected!r}"
 
 
 def _compile(text: str, outcomes: dict, what: str):
