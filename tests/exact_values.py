@@ -46,7 +46,7 @@ def _exact_leaf(got, expected, what: str) -> None:
         f"{what}: dtype {got_array.dtype} != {expected_array.dtype}"
     if not (_python_number(got) or _python_number(expected)):
         assert got_array.dtype == expected_array.dtype, f"{what}: dtype {got_array.dtype} != {expected_array.dtype}"
-    if expected_array.dtype.kind != "f":
+    if expected_array.dtype.kind not in "fc":
         assert np.array_equal(got_array, expected_array), f"{what}: {got!r} != {expected!r} (integers differ)"
         return
     assert np.array_equal(np.isnan(got_array), np.isnan(expected_array)), f"{what}: NaN where the other is not: " \
@@ -54,6 +54,8 @@ def _exact_leaf(got, expected, what: str) -> None:
     infinite = np.isinf(expected_array) | np.isinf(got_array)
     assert np.array_equal(got_array[infinite], expected_array[infinite]), \
         f"{what}: infinities differ: {got!r} vs {expected!r}"
+    if expected_array.dtype.kind == "c" or got_array.dtype.kind == "c":
+        return
     zeros = (expected_array == 0) & (got_array == 0)
     assert np.array_equal(np.signbit(got_array)[zeros], np.signbit(expected_array)[zeros]), \
         f"{what}: the sign of a zero differs: {got!r} vs {expected!r}"
@@ -64,6 +66,6 @@ def same_values(got, expected, what: str, rtol: float = 1e-12, atol: float = 1e-
     for g, e, name in _pairs(got, expected, what):
         _exact_leaf(g, e, name)
         expected_array = np.asarray(e)
-        if expected_array.dtype.kind == "f":
-            np.testing.assert_allclose(np.asarray(g).astype(float), expected_array.astype(float), rtol=rtol,
-                                       atol=atol, equal_nan=True, err_msg=name)
+        if expected_array.dtype.kind in "fc":
+            np.testing.assert_allclose(np.asarray(g), expected_array, rtol=rtol, atol=atol, equal_nan=True,
+                                       err_msg=name)
