@@ -36,7 +36,10 @@ def _check_args(function_name, *args):
     if trees:  # tree parameters: each leaf is checked as an argument of its own, the key made of the leaves
         leaves = []
         for value, tree in zip(args, trees):
-            _tree_leaves(function_name, tree, value, leaves)
+            if tree[0] == "leaf":
+                leaves.append(value)
+            else:
+                _tree_leaves(function_name, tree, value, leaves)
         args = tuple(leaves)
     passed = [function_name]
     for value in args:
@@ -122,11 +125,7 @@ def _tree_specs(function_name, count):
 def _tree_leaves(function_name, tree, value, leaves):
     """Append the leaves of `value` to `leaves`, checking that its structure is the annotation's `tree`: lists and
     tuples of its lengths (either kind: the generated code unpacks both), dicts with its keys."""
-    kind = tree[0]
-    if kind == "leaf":
-        leaves.append(value)
-        return
-    items, path, note = tree[1:]
+    kind, items, path, note = tree
     if kind == "dict":
         if not isinstance(value, dict):
             raise TypeError(f"{function_name}(): argument `{path}` is of type {type(value).__name__}, but the annotation "
@@ -135,7 +134,10 @@ def _tree_leaves(function_name, tree, value, leaves):
             if key not in value:
                 raise TypeError(f"{function_name}(): argument `{path}` has no key {key!r}, which the annotation "
                                 f"\"{note}\" asks for")
-            _tree_leaves(function_name, item, value[key], leaves)
+            if item[0] == "leaf":
+                leaves.append(value[key])
+            else:
+                _tree_leaves(function_name, item, value[key], leaves)
         return
     if not isinstance(value, (list, tuple)) or len(value) != len(items):
         what = f"a {type(value).__name__} of length {len(value)}" if isinstance(value, (list, tuple)) else \
@@ -143,7 +145,10 @@ def _tree_leaves(function_name, tree, value, leaves):
         raise TypeError(f"{function_name}(): argument `{path}` is {what}, but the annotation \"{note}\" asks for a "
                         f"{kind} of length {len(items)} there")
     for item, element in zip(items, value):
-        _tree_leaves(function_name, item, element, leaves)
+        if item[0] == "leaf":  # (inline: a call per leaf would cost more than the rest of the walk)
+            leaves.append(element)
+        else:
+            _tree_leaves(function_name, item, element, leaves)
 
 
 def _arg_spec(name, note):
