@@ -1352,7 +1352,7 @@ def check_vmap_program(seed: int, rows: bool = False, index_forms: bool = False)
     module = load_source(text, "property_vmap_case.py")
     batched, examples = batched_inputs(seed, in_axes)
     with np.errstate(all="ignore"):
-        values = [module.f(*[np.copy(a) for a in e]) for e in examples]
+        values = [module.f(*[a.copy() if isinstance(a, np.ndarray) else a for a in e]) for e in examples]
         if not all(np.all(np.isfinite(v)) and np.max(np.abs(v)) < 1e6 for v in values):
             raise Unusable("a value overflows")
         # ill-conditioned points (intermediates of 1e15, then np.sin): a batched GEMM sums in another order than
@@ -1360,7 +1360,7 @@ def check_vmap_program(seed: int, rows: bool = False, index_forms: bool = False)
         nudged = [module.f(*[a * (1 + 1e-14) if np.asarray(a).dtype.kind == "f" else a for a in e]) for e in examples]
         if not np.allclose(np.asarray(nudged, dtype=float), np.asarray(values, dtype=float), rtol=1e-10, atol=1e-10):
             raise Unusable("ill-conditioned: a relative change of 1e-14 in the inputs moves the value past 1e-10")
-        grads = [module.f_grad(*[np.copy(a) for a in e]) for e in examples]
+        grads = [module.f_grad(*[a.copy() if isinstance(a, np.ndarray) else a for a in e]) for e in examples]
         same_values(module.f_batched(*batched), np.stack(values), "vmap(f)", rtol=1e-9, atol=1e-9)
         per_example = module.f_grad_batched(*batched)
         stacked = tuple(np.stack([(g if as_tuple else (g,))[i] for g in grads]) for i in range(len(wrt)))
