@@ -393,3 +393,42 @@ def _argument(rnd: random.Random, name: str):
 def _scalar(rnd: random.Random, numpy_type, value):
     """A NumPy scalar, or (a third of the time) the Python number, which NumPy promotes as a weak scalar."""
     return value if rnd.random() < 1 / 3 else numpy_type(value)
+
+
+def tree_program(seed: int) -> Program:
+    """Program `seed` with its parameters after the first gathered into one tree parameter `p` (a dict for even
+    seeds, a list of a tuple and the rest for odd ones) that the kernel unpacks first: its `wrong` arguments are
+    the tree with one leaf in another dtype, refused at entry naming that leaf as the caller writes it
+    (`p['k']`, `p[0][1]`). Python numbers among the leaves are NumPy scalars here (a weak Python number in a tree
+    is refused where it would promote: tests/test_property_dtypes.py checks that apart)."""
+    program = program_for_seed(seed)
+    head, _, rest = program.source.partition("def f(")
+    signature, _, body = rest.partition("):\n")
+    params = [(p.split(":")[0].strip(), p.split(":")[1].strip().strip('"')) for p in signature.split(", ")]
+    (first, first_note), leaves = params[0], params[1:]
+    args = [program.args[0]] + [np.asarray(a)[()] if type(a) in (bool, int, float) else a for a in program.args[1:]]
+    if seed % 2 == 0:
+        note = "{" + ", ".join(f"'{name}': {leaf}" for name, leaf in leaves) + "}"
+        paths = {name: f"p[{name!r}]" for name, _ in leaves}
+        tree = {name: value for (name, _), value in zip(leaves, args[1:])}
+    else:
+        note = f"[({leaves[0][1]}, {leaves[1][1]}), " + ", ".join(leaf for _, leaf in leaves[2:]) + "]"
+        paths = {name: (f"p[0][{k}]" if k < 2 else f"p[{k - 1}]") for k, (name, _) in enumerate(leaves)}
+        tree = [(args[1], args[2])] + args[3:]
+    unpack = "".join(f"    {name} = {path}\n" for name, path in paths.items())
+    source = f'{head}def f({first}: "{first_note}", p: "{note}"):\n{unpack}{body}'
+    wrong = []
+    for position, value in program.wrong:
+        if position == 0:
+            wrong.append((0, value))
+            continue
+        name = leaves[position - 1][0]
+        changed = dict(tree) if isinstance(tree, dict) else [tuple(tree[0])] + list(tree[1:])
+        if isinstance(changed, dict):
+            changed[name] = value
+        elif position <= 2:
+            changed[0] = tuple(value if k == position - 1 else v for k, v in enumerate(changed[0]))
+        else:
+            changed[position - 2] = value
+        wrong.append((1, changed, paths[name], value))
+    return Program(source, [args[0], tree], program.used, wrong)

@@ -16,12 +16,14 @@ recorded in the returned outcomes, never a failure. Any other difference raises 
 from __future__ import annotations
 
 import inspect
+import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from exact_values import same_values  # noqa: F401  (the oracle's comparison; other tests import it from here)
 from gradcheck import autograd_kernels, central_difference, load_source
 from lifted.transpiler import TranspileError
 
@@ -30,37 +32,30 @@ BATCH = 3
 
 
 def _copies(args: list) -> list:
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    return [_copy(a) for a in args]
+
+
+def _copy(value):
+    """An argument's copy, a tree's (dicts, lists and tuples of arrays) leaf by leaf."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(item) for item in value)
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _leaves(value) -> list:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
 
 
 def _python(text: str) -> dict:
     namespace: dict = {}
     exec(compile(text, "python_reference", "exec", dont_inherit=True), namespace)
     return namespace
-
-
-def same_values(got, expected, what: str, rtol: float = 1e-12, atol: float = 1e-12) -> None:
-    """Equal to rounding, NaN where NaN, infinities of the same sign, and -0.0 where Python has -0.0 (an exact
-    zero result only), dtype kind (float/int/bool) and shape alike."""
-    if isinstance(expected, (tuple, list)):
-        assert isinstance(got, (tuple, list)) and len(got) == len(expected), f"{what}: {got!r} vs {expected!r}"
-        for k, (g, e) in enumerate(zip(got, expected)):
-            same_values(g, e, f"{what}[{k}]", rtol, atol)
-        return
-    got_array, expected_array = np.asarray(got), np.asarray(expected)
-    assert got_array.shape == expected_array.shape, f"{what}: shape {got_array.shape} != {expected_array.shape}"
-    kinds = {"f": "f", "c": "f", "i": "i", "u": "i", "b": "b"}
-    assert kinds[got_array.dtype.kind] == kinds[expected_array.dtype.kind], \
-        f"{what}: dtype {got_array.dtype} != {expected_array.dtype}"
-    if expected_array.dtype.kind == "f" and got_array.dtype.kind == "f":
-        assert got_array.dtype.itemsize == expected_array.dtype.itemsize, \
-            f"{what}: dtype {got_array.dtype} != {expected_array.dtype}"
-    np.testing.assert_allclose(got_array.astype(float), expected_array.astype(float), rtol=rtol, atol=atol,
-                               equal_nan=True, err_msg=what)
-    if expected_array.dtype.kind == "f":
-        zeros = (expected_array == 0) & (got_array == 0)
-        assert np.array_equal(np.signbit(got_array)[zeros], np.signbit(expected_array)[zeros]), \
-            f"{what}: the sign of a zero differs: {got!r} vs {expected!r}"
 
 
 def _compile(text: str, outcomes: dict, what: str):
@@ -75,7 +70,8 @@ def _compile(text: str, outcomes: dict, what: str):
 def check_hostile(source: str, args: list, wrt: int = 0, c: bool = False, folder: Path | None = None,
                   vmap: bool = True, rtol: float = 1e-6, wrong: list = ()) -> dict:
     """Every form of `f` in `source` against Python (see the module docstring); returns {form: outcome}.
-    `wrong`: (position, an argument of another dtype than its annotation's), which every form must refuse."""
+    `wrong`: (position, an argument of another dtype than its annotation's), which every form must refuse; for a
+    tree argument (position, the tree, the leaf's name as the caller writes it, the leaf) with one leaf so."""
     text = HEAD + source
     python = _python(text)
     reference = python["f"]
@@ -88,7 +84,7 @@ def check_hostile(source: str, args: list, wrt: int = 0, c: bool = False, folder
             return outcomes
         given = _copies(args)
         same_values(module.f(*given), expected, "f vs Python")
-        for before, after in zip(args, given):
+        for before, after in zip(_leaves(args), _leaves(given)):
             assert np.array_equal(before, after, equal_nan=True), "the kernel changed its argument"
         outcomes["f"] = "checked"
         declarations = {}
@@ -141,7 +137,8 @@ def refuse_wrong_dtypes(modules: dict, args: list, wrt: int, wrong: list, outcom
     its annotation's, and `fj` with a tangent of another dtype than its primal's: a TypeError naming the argument,
     its dtype and the cast to make (Python computes in the argument's dtype; the generated code would not)."""
     names = list(inspect.signature(modules["f"].f).parameters)
-    for position, value in wrong:
+    for position, value, *leaf in wrong:  # (a tree argument: also the leaf's name as the caller writes it, its value)
+        written, leaf_value = leaf if leaf else (names[position], value)
         for name, module in modules.items():
             if module is None:
                 continue
@@ -149,8 +146,9 @@ def refuse_wrong_dtypes(modules: dict, args: list, wrt: int, wrong: list, outcom
             call[position] = value
             if name == "fv":  # (the first parameter batched)
                 call[0] = np.stack([call[0]] * BATCH)
-            with pytest.raises(TypeError, match=rf"argument `{names[position]}` has dtype {np.asarray(value).dtype}, "
-                                                rf".* pass {names[position]}\.astype\(np\.\w+\)"):
+            with pytest.raises(TypeError, match=rf"argument `{re.escape(written)}` has dtype "
+                                                rf"{np.asarray(leaf_value).dtype}, .* pass {re.escape(written)}"
+                                                rf"\.astype\(np\.\w+\)"):
                 getattr(module, name)(*call)
         outcomes["wrong_dtype"] = "refused"
     if modules.get("fj") is not None and isinstance(args[wrt], np.ndarray):
@@ -324,10 +322,10 @@ def _check_c(text: str, args: list, batch: list, wrt: int, folder: Path | None, 
                 raise
             outcomes["c"] = "refused: a Python number for a scalar typed by its annotation"
             return
-        single = any(np.asarray(a).dtype == np.float32 for a in args)  # float32 sums in another order
-        same_values(got, expected, f"C target {name} vs the NumPy backend",
-                    rtol=1e-6 if single else 1e-10, atol=float32_sum_atol(call, expected) if single else 1e-12)
-        for before, after in zip(call, given):
+        single = any(np.asarray(a).dtype == np.float32 for a in _leaves(args))  # float32 sums in another order
+        same_values(got, expected, f"C target {name} vs the NumPy backend", rtol=1e-6 if single else 1e-10,
+                    atol=float32_sum_atol(_leaves(call), expected) if single else 1e-12)
+        for before, after in zip(_leaves(call), _leaves(given)):
             assert np.array_equal(before, after, equal_nan=True), f"C target {name} changed its argument"
     outcomes["c"] = "checked"
     refuse_wrong_dtypes({name: compiled for name in calls if hasattr(reference, name)}, args, wrt, wrong, {})

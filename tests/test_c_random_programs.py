@@ -5,7 +5,7 @@ The semantics and edges generators run in tests/test_c_backend.py (`test_many_ra
 the dtype generator in tests/test_property_dtypes.py (`test_many_mixed_dtype_programs`) and the hostile corpus in
 tests/test_hostile_programs.py (`test_hostile_program_on_the_cpu_target`). Here: the view generators (reads of
 views, and writes through them), the property generator's `more_functions=` and `rows=` programs. Every function
-of each program (its transforms included) runs through the CPU target against the NumPy backend (`compare_all`);
+of each program (its transforms included) runs through the CPU target against the NumPy backend (`run_on_the_cpu_target`);
 a program either side refuses with a TranspileError is counted as refused, never failed. `LIFTED_C_PROGRAMS`
 programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on.
 
@@ -26,7 +26,8 @@ import pytest
 from lifted.transpiler import TranspileError
 from lifted.transpiler.backends.c import transpile_c
 from gradcheck import load_source
-from test_c_backend import assert_agree, c_module, compare_all, functions_of
+from exact_values import exact_parts
+from test_c_backend import assert_agree, c_module, functions_of
 from test_property import inputs_for, program_for_seed
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -114,23 +115,6 @@ def reference_spread(function, args: list, expected, tries: int = 3) -> float:
     return spread
 
 
-def _within_spread(reference, compiled, args: list, name: str) -> None:
-    """Every function again, each mismatch checked against the reference's spread (raises if beyond it)."""
-    for fn_name in functions_of(reference):
-        try:
-            expected = getattr(reference, fn_name)(*args)
-        except Exception:  # noqa: BLE001  (as compare_all: NumPy itself fails on these inputs)
-            continue
-        got = getattr(compiled, fn_name)(*args)
-        try:
-            assert_agree(got, expected, f"{name}.{fn_name}")
-        except AssertionError:
-            spread = reference_spread(getattr(reference, fn_name), args, expected)
-            if spread == 0.0 or spread == np.inf:  # (a nudge that changes which values are finite measures nothing)
-                raise
-            _assert_close_to(got, expected, 10.0 * spread, f"{name}.{fn_name}")
-
-
 def _assert_close_to(got, expected, atol: float, what: str) -> None:
     got_all = got if isinstance(got, tuple) else (got,)
     for g, e in zip(got_all, expected if isinstance(expected, tuple) else (expected,)):
@@ -142,19 +126,31 @@ def _assert_close_to(got, expected, atol: float, what: str) -> None:
 def run_on_the_cpu_target(name: str, text: str, folder: Path, args: list) -> str:
     """'checked', 'refused' (a TranspileError on either side), 'ill-conditioned' (the C value differs from
     NumPy's, but by no more than 10 times the NumPy value moves under a few ulps of input: see
-    `reference_spread`), or raises what went wrong."""
+    `reference_spread`), or raises what went wrong. Dtypes, integers, NaN and infinity positions and the signs of
+    zeros are compared exactly whatever the spread (`exact_values.exact_parts`)."""
     try:
-        with np.errstate(all="ignore"):
-            compare_all(text, folder, args, name)
-    except TranspileError:
-        return "refused"
-    except AssertionError:
         reference = load_source(text, f"{name}.py")
         compiled, _ = c_module(text, folder, name)
-        with np.errstate(all="ignore"):
-            _within_spread(reference, compiled, args, name)
-        return "ill-conditioned"
-    return "checked"
+    except TranspileError:
+        return "refused"
+    outcome = "checked"
+    with np.errstate(all="ignore"):
+        for fn_name in functions_of(reference):
+            try:
+                expected = getattr(reference, fn_name)(*args)
+            except Exception:  # noqa: BLE001  (these inputs do not suit this function: NumPy itself fails)
+                continue
+            got = getattr(compiled, fn_name)(*args)
+            exact_parts(got, expected, f"{name}.{fn_name}")
+            try:
+                assert_agree(got, expected, f"{name}.{fn_name}")
+            except AssertionError:
+                spread = reference_spread(getattr(reference, fn_name), args, expected)
+                if spread == 0.0 or spread == np.inf:  # (a nudge changing which values are finite measures nothing)
+                    raise
+                _assert_close_to(got, expected, 10.0 * spread, f"{name}.{fn_name}")
+                outcome = "ill-conditioned"
+    return outcome
 
 
 @pytest.mark.slow

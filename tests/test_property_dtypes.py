@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 import pytest
 
-from dtype_programs import CONSTRUCTS, program_for_seed
+from dtype_programs import CONSTRUCTS, program_for_seed, tree_program
 from gradcheck import load_source
 from hostile import HEAD, check_hostile, float32_sum_atol
 from test_c_backend import c_module
@@ -25,8 +25,8 @@ FAST_SEEDS = range(12)
 FAST_C_SEEDS = (3, 7, 24)
 
 
-def _check(seed: int, c: bool, folder=None) -> dict:
-    program = program_for_seed(seed)
+def _check(seed: int, c: bool, folder=None, trees: bool = False) -> dict:
+    program = (tree_program if trees else program_for_seed)(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         outcomes = check_hostile(program.source, program.args, 0, c=c, folder=folder, wrong=program.wrong)
@@ -51,6 +51,20 @@ def test_mixed_dtype_programs_on_the_cpu_target(seed, tmp_path):
     assert outcomes.get("c", "checked") == "checked" or outcomes["c"].startswith("refused"), outcomes
 
 
+@pytest.mark.parametrize("seed", FAST_SEEDS)
+def test_mixed_dtype_programs_with_a_tree_parameter(seed):
+    """The same programs with all but their first parameter in one tree (dtype_programs.tree_program): the values
+    as before, and a leaf of another dtype refused at entry, named `p['k']` or `p[0][1]`, by every form."""
+    outcomes = _check(seed, c=False, trees=True)
+    assert outcomes.get("wrong_dtype") == "refused" or outcomes["f"].startswith("refused"), outcomes
+
+
+@pytest.mark.parametrize("seed", FAST_C_SEEDS)
+def test_mixed_dtype_programs_with_a_tree_parameter_on_the_cpu_target(seed, tmp_path):
+    outcomes = _check(seed, c=True, folder=tmp_path, trees=True)
+    assert outcomes.get("c", "checked") == "checked" or outcomes["c"].startswith("refused"), outcomes
+
+
 @pytest.mark.slow
 def test_many_mixed_dtype_programs():
     first = int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
@@ -62,7 +76,7 @@ def test_many_mixed_dtype_programs():
     folder = Path(tempfile.mkdtemp(prefix="dtype_programs"))
     for seed in range(first, first + count):
         try:
-            outcomes = _check(seed, c=True, folder=folder)
+            outcomes = _check(seed, c=True, folder=folder, trees=os.environ.get("LIFTED_DTYPE_TREES") == "1")
         except Exception as exc:  # noqa: BLE001 (collected, reported together)
             failures.append((seed, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"))
             continue

@@ -39,6 +39,7 @@ from autograd import grad as autograd_grad
 from autograd import jacobian as autograd_jacobian
 from autograd import value_and_grad as autograd_value_and_grad
 
+from exact_values import same_values
 from gradcheck import autograd_kernels, load_source
 from lifted.transpiler import TranspileError
 from test_property import FD_RESOLVABLE, PARAMS, SIZES, ProgramGenerator, Scope, Unusable, inputs_for
@@ -343,7 +344,7 @@ def check_semantics(text: str, wrt: tuple[str, ...], args: list) -> str:
         value = module.f(*given)
     if not np.isfinite(expected) or abs(expected) > 1e6:
         raise Unusable(f"value {expected}")
-    np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12, err_msg="value vs Python")
+    same_values(value, expected, "value vs Python")
     for before, after in zip(args, given):
         assert np.array_equal(before, after), "the generated kernel changed its argument"
     check_shared_arguments(module, python["f"], args)
@@ -467,7 +468,7 @@ def check_shared_arguments(module, python_f, args: list) -> dict[str, str]:
                 outcomes[what] = "refused"
                 continue
         if np.isfinite(expected) and abs(expected) < 1e6:
-            np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12, err_msg=f"value vs Python, {what}")
+            same_values(value, expected, f"value vs Python, {what}")
             outcomes[what] = "checked"
     return outcomes
 

@@ -37,7 +37,8 @@ RESERVED_NAMES = frozenset({"np", "scipy", "dice", "reversed", "range", "len", "
                             "_prod_others"})
 # ... and module-level names of a generated module: a kernel, `@dist` function or transform cannot take them
 MODULE_NAMES = RESERVED_NAMES | {"os", "_along", "_back", "_others_in_groups", "_arg_spec", "_ARG_SPECS",
-                                 "_CHECK_ARGS", "_ARGS_PASSED", "_KINDS", "_PYTHON_KINDS"}
+                                 "_CHECK_ARGS", "_ARGS_PASSED", "_KINDS", "_PYTHON_KINDS",
+                                 "_ARG_TREES", "_tree_specs", "_tree_leaves", "ast", "re"}
 
 
 def check_reserved_names(node: cst.FunctionDef, locate: Locate) -> None:

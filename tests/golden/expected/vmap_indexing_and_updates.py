@@ -180,7 +180,7 @@ def pick_rows(x: "f64[n,d]", i: "i64[B]", v: "f64[B,d]"):
     # vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
     x_2[:, :, 0] = x_2[:, :, 0] + row[:, 1][:, None]
     # vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
-    return (x_2, np.einsum('zi,zj->zij', row, v))
+    return (x_2, row[:, :, None] * v[:, None, :])
 
 
 def pick_all(x: "f64[B,n,d]", i: "i64[B]", v: "f64[d]"):

@@ -630,6 +630,54 @@ LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t
     LIFTED_RUN(pick_rows_k1_body, (n, d0, d1, v_4_data, v_4_s0, v_4_s1, v_5_data, v_5_s0, v_5_s1, t_1_out));
 }
 
+// pick_rows_k2: 3-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_rows_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ v_6_data, const int64_t v_6_s0, const int64_t v_6_s1, const int64_t v_6_s2,
+    const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1, const int64_t v_7_s2,
+    double* __restrict__ t_2_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    LIFTED_WALK_FOR(i, n, d2)
+    {
+        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_2);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            const int64_t i0 = rest;
+            const double v_6 = v_6_data[i0 * v_6_s0 + i1 * v_6_s1 + i2 * LIFTED_BROADCAST_STRIDE(v_6_s2)];
+            const double v_7 = v_7_data[i0 * v_7_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_7_s1) + i2 * LIFTED_ROW_STRIDE(v_7_s2)];
+            // vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
+            LIFTED_AT(t_2) = (v_6 * v_7);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_2_out[i] = LIFTED_AT(t_2);
+        }
+    }
+}
+
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void pick_rows_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ v_6_data, const int64_t v_6_s0, const int64_t v_6_s1, const int64_t v_6_s2,
+    const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1, const int64_t v_7_s2,
+    double* __restrict__ t_2_out)
+{
+    LIFTED_BY_ROW_WALK(pick_rows_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && v_7_s2 == 1, (n, d0, d1, d2, v_6_data, v_6_s0, v_6_s1, v_6_s2, v_7_data, v_7_s0, v_7_s1, v_7_s2, t_2_out));
+}
+
+LIFTED_KERNEL void pick_rows_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ v_6_data, const int64_t v_6_s0, const int64_t v_6_s1, const int64_t v_6_s2,
+    const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1, const int64_t v_7_s2,
+    double* __restrict__ t_2_out)
+{
+    LIFTED_RUN(pick_rows_k2_body, (n, d0, d1, d2, v_6_data, v_6_s0, v_6_s1, v_6_s2, v_7_data, v_7_s0, v_7_s1, v_7_s2, t_2_out));
+}
+
 // pick_all_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_all_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
@@ -2111,6 +2159,126 @@ extern "C" int pick_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_store_view(io + 10, v_x_1);
     lifted_store_view(io + 15, v_m);
     lifted_finish(state, io + 20);
+    return 0;
+}
+
+// pick_rows_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int pick_rows_block0(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 31);
+    lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_row = {};
+    lifted_view<double, 2> v_t_1 = {};
+    lifted_view<double, 3> v_t_2 = {};
+    lifted_view<double, 2> v_v = {};
+    lifted_view<double, 1> v_v_3 = {};
+    lifted_view<double, 2> v_v_4 = {};
+    lifted_view<double, 2> v_v_5 = {};
+    lifted_view<double, 3> v_v_6 = {};
+    lifted_view<double, 3> v_v_7 = {};
+    lifted_view<double, 3> v_x_2 = {};
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    if (!lifted_load_input(v_row, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x_2, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_v, io + 12)) return lifted_fail(st, 16, 0, 0, 0);
+    // vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
+    {
+        lifted_view<double, 1> view;
+        int64_t offset = 0;
+        int64_t at_1 = 1;
+        if (at_1 < 0) at_1 += v_row.d[1];
+        if (at_1 < 0 || at_1 >= v_row.d[1]) return lifted_fail(st, 1, (int64_t)(1), 1, v_row.d[1]);
+        offset += at_1 * v_row.s[1];
+        view.p = v_row.p + offset;
+        view.d[0] = v_row.d[0]; view.s[0] = v_row.s[0];
+        v_v_3 = view;
+    }
+    {
+        lifted_view<double, 2> view;
+        int64_t offset = 0;
+        int64_t at_2 = 0;
+        if (at_2 < 0) at_2 += v_x_2.d[2];
+        if (at_2 < 0 || at_2 >= v_x_2.d[2]) return lifted_fail(st, 1, (int64_t)(0), 2, v_x_2.d[2]);
+        offset += at_2 * v_x_2.s[2];
+        view.p = v_x_2.p + offset;
+        view.d[0] = v_x_2.d[0]; view.s[0] = v_x_2.s[0];
+        view.d[1] = v_x_2.d[1]; view.s[1] = v_x_2.s[1];
+        v_v_4 = view;
+    }
+    {
+        lifted_view<double, 2> view;
+        int64_t offset = 0;
+        view.p = v_v_3.p + offset;
+        view.d[0] = v_v_3.d[0]; view.s[0] = v_v_3.s[0];
+        view.d[1] = 1; view.s[1] = 0;
+        v_v_5 = view;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+        if (v_v_4.p && !lifted_meet(space[1], v_v_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_4.d[1]);
+        if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
+        if (v_v_5.p && v_v_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_5.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) pick_rows_k1(count, space[0], space[1], v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), (v_v_4.d[1] == 1 ? 0 : v_v_4.s[1]), v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, out_1.p);
+        else pick_rows_k1_body<false>(count, space[0], space[1], v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), (v_v_4.d[1] == 1 ? 0 : v_v_4.s[1]), v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, out_1.p);
+        v_t_1 = out_1;
+    }
+    {
+        lifted_view<double, 2> view;
+        int64_t offset = 0;
+        int64_t at_2 = 0;
+        if (at_2 < 0) at_2 += v_x_2.d[2];
+        if (at_2 < 0 || at_2 >= v_x_2.d[2]) return lifted_fail(st, 1, (int64_t)(0), 2, v_x_2.d[2]);
+        offset += at_2 * v_x_2.s[2];
+        view.p = v_x_2.p + offset;
+        view.d[0] = v_x_2.d[0]; view.s[0] = v_x_2.s[0];
+        view.d[1] = v_x_2.d[1]; view.s[1] = v_x_2.s[1];
+        int rc = lifted_assign_into_array<double>(view, v_t_1, st);
+        if (rc) return rc;
+    }
+    // vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
+    {
+        lifted_view<double, 3> view;
+        int64_t offset = 0;
+        view.p = v_row.p + offset;
+        view.d[0] = v_row.d[0]; view.s[0] = v_row.s[0];
+        view.d[1] = v_row.d[1]; view.s[1] = v_row.s[1];
+        view.d[2] = 1; view.s[2] = 0;
+        v_v_6 = view;
+    }
+    {
+        lifted_view<double, 3> view;
+        int64_t offset = 0;
+        view.p = v_v.p + offset;
+        view.d[0] = v_v.d[0]; view.s[0] = v_v.s[0];
+        view.d[1] = 1; view.s[1] = 0;
+        view.d[2] = v_v.d[1]; view.s[2] = v_v.s[1];
+        v_v_7 = view;
+    }
+    {
+        int64_t space[3] = {-1, -1, -1};
+        if (v_v_6.p && !lifted_meet(space[0], v_v_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_6.d[0]);
+        if (v_v_6.p && !lifted_meet(space[1], v_v_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_6.d[1]);
+        if (v_v_6.p && v_v_6.d[2] != 1) return lifted_fail(st, 3, 2, 1, v_v_6.d[2]);
+        if (v_v_7.p && !lifted_meet(space[0], v_v_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_7.d[0]);
+        if (v_v_7.p && v_v_7.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_7.d[1]);
+        if (v_v_7.p && !lifted_meet(space[2], v_v_7.d[2])) return lifted_fail(st, 3, 2, space[2], v_v_7.d[2]);
+        for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 3);
+        lifted_view<double, 3> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) pick_rows_k2(count, space[0], space[1], space[2], v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), (v_v_6.d[1] == 1 ? 0 : v_v_6.s[1]), 0, v_v_7.p, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), 0, (v_v_7.d[2] == 1 ? 0 : v_v_7.s[2]), out_1.p);
+        else pick_rows_k2_body<false>(count, space[0], space[1], space[2], v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), (v_v_6.d[1] == 1 ? 0 : v_v_6.s[1]), 0, v_v_7.p, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), 0, (v_v_7.d[2] == 1 ? 0 : v_v_7.s[2]), out_1.p);
+        v_t_2 = out_1;
+    }
+    lifted_store_view(io + 17, v_x_2);
+    lifted_store_view(io + 24, v_t_2);
+    lifted_finish(state, io + 31);
     return 0;
 }
 

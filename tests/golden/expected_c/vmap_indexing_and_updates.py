@@ -18,10 +18,12 @@ _KERNELS = {
     "pick_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('scalar', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "pick_rows_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "pick_rows_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "pick_rows_k2": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', ('S', 1, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
     "pick_all_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "pick_all_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "pick_all_k2": {'rank': 3, 'params': [('array', 'f64', ('S', 'S', 1), True), ('array', 'f64', (None, None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None, None)},
     "pick_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('scalar', 'i64'), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 28, 'memory': 20},
+    "pick_rows_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 3, True), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 3), ('array', 'f64', 3)], 'io': 39, 'memory': 31},
     "pick_all_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 3, True), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 3), ('array', 'f64', 3)], 'io': 37, 'memory': 29},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_indexing_and_updates.cu"), _KERNELS)
@@ -183,13 +185,9 @@ def pick_rows(x: "f64[n,d]", i: "i64[B]", v: "f64[B,d]"):
     x_2[np.arange(B), i] = t
     del t, B, i
     # vmap_indexing_and_updates.py:9  x[:, 0] += row[1]
-    v_4 = x_2[:, :, 0]
-    t_1 = _kernels.pick_rows_k1(v_4, row[:, 1][:, None])
-    del v_4
-    x_2[:, :, 0] = t_1
-    del t_1
-    # vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
-    return (x_2, np.einsum('zi,zj->zij', row, v))
+    x_2, t_2 = _kernels.pick_rows_block0(row, x_2, v)
+    del row, v
+    return (x_2, t_2)
 
 
 def pick_all(x: "f64[B,n,d]", i: "i64[B]", v: "f64[d]"):

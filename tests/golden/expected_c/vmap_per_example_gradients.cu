@@ -792,6 +792,54 @@ LIFTED_KERNEL void mlp_per_example_k2(const int64_t n, const int64_t d0, const i
     LIFTED_RUN(mlp_per_example_k2_body, (n, d0, d1, v_data, v_s0, v_s1, w2_data, w2_s0, w2_s1, v_1_data, v_1_s0, v_1_s1, hidden_data, dw2_out, t_5_out));
 }
 
+// mlp_per_example_k3: 3-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_per_example_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1, const int64_t v_3_s2,
+    double* __restrict__ dw1_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
+    LIFTED_WALK_FOR(i, n, d2)
+    {
+        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_LOCAL(double, dw1);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            const int64_t i0 = rest;
+            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * LIFTED_BROADCAST_STRIDE(v_2_s2)];
+            const double v_3 = v_3_data[i0 * v_3_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_3_s1) + i2 * LIFTED_ROW_STRIDE(v_3_s2)];
+            // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
+            LIFTED_AT(dw1) = (v_2 * v_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            dw1_out[i] = LIFTED_AT(dw1);
+        }
+    }
+}
+
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void mlp_per_example_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1, const int64_t v_3_s2,
+    double* __restrict__ dw1_out)
+{
+    LIFTED_BY_ROW_WALK(mlp_per_example_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && v_3_s2 == 1, (n, d0, d1, d2, v_2_data, v_2_s0, v_2_s1, v_2_s2, v_3_data, v_3_s0, v_3_s1, v_3_s2, dw1_out));
+}
+
+LIFTED_KERNEL void mlp_per_example_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
+    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1, const int64_t v_3_s2,
+    double* __restrict__ dw1_out)
+{
+    LIFTED_RUN(mlp_per_example_k3_body, (n, d0, d1, d2, v_2_data, v_2_s0, v_2_s1, v_2_s2, v_3_data, v_3_s0, v_3_s1, v_3_s2, dw1_out));
+}
+
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
 // (the CUDA target keeps these loops on the host: the whole section is for the CPU build)
 #ifndef __CUDACC__
@@ -2191,8 +2239,9 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
 // mlp_per_example_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int mlp_per_example_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 26);
+    lifted_loop_state state; lifted_start(state, alloc, io + 28);
     lifted_loop_state* st = &state;
+    lifted_view<double, 3> v_dw1 = {};
     lifted_view<double, 2> v_dw2 = {};
     lifted_view<double, 2> v_hidden = {};
     lifted_view<double, 2> v_m = {};
@@ -2201,6 +2250,8 @@ extern "C" int mlp_per_example_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_t_5 = {};
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 2> v_v_1 = {};
+    lifted_view<double, 3> v_v_2 = {};
+    lifted_view<double, 3> v_v_3 = {};
     lifted_view<double, 2> v_w1 = {};
     lifted_view<double, 1> v_w2 = {};
     lifted_view<double, 2> v_x = {};
@@ -2215,6 +2266,7 @@ extern "C" int mlp_per_example_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     void* site_9 = nullptr; int64_t site_9_bytes = 0;
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* site_11 = nullptr; int64_t site_11_bytes = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_w1, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_w2, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
@@ -2305,15 +2357,50 @@ extern "C" int mlp_per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_10, &site_10_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_2, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_per_example_k2(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_w2.p, 0, (v_w2.d[0] == 1 ? 0 : v_w2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_3, out_1.p, out_2.p);
         else mlp_per_example_k2_body<false>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_w2.p, 0, (v_w2.d[0] == 1 ? 0 : v_w2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_3, out_1.p, out_2.p);
         v_dw2 = out_1;
         v_t_5 = out_2;
     }
+    // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
+    {
+        lifted_view<double, 3> view;
+        int64_t offset = 0;
+        view.p = v_x.p + offset;
+        view.d[0] = v_x.d[0]; view.s[0] = v_x.s[0];
+        view.d[1] = v_x.d[1]; view.s[1] = v_x.s[1];
+        view.d[2] = 1; view.s[2] = 0;
+        v_v_2 = view;
+    }
+    {
+        lifted_view<double, 3> view;
+        int64_t offset = 0;
+        view.p = v_t_5.p + offset;
+        view.d[0] = v_t_5.d[0]; view.s[0] = v_t_5.s[0];
+        view.d[1] = 1; view.s[1] = 0;
+        view.d[2] = v_t_5.d[1]; view.s[2] = v_t_5.s[1];
+        v_v_3 = view;
+    }
+    {
+        int64_t space[3] = {-1, -1, -1};
+        if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+        if (v_v_2.p && !lifted_meet(space[1], v_v_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_2.d[1]);
+        if (v_v_2.p && v_v_2.d[2] != 1) return lifted_fail(st, 3, 2, 1, v_v_2.d[2]);
+        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
+        if (v_v_3.p && v_v_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_3.d[1]);
+        if (v_v_3.p && !lifted_meet(space[2], v_v_3.d[2])) return lifted_fail(st, 3, 2, space[2], v_v_3.d[2]);
+        for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 3);
+        lifted_view<double, 3> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) mlp_per_example_k3(count, space[0], space[1], space[2], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), 0, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, (v_v_3.d[2] == 1 ? 0 : v_v_3.s[2]), out_1.p);
+        else mlp_per_example_k3_body<false>(count, space[0], space[1], space[2], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), 0, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, (v_v_3.d[2] == 1 ? 0 : v_v_3.s[2]), out_1.p);
+        v_dw1 = out_1;
+    }
     lifted_store_view(io + 16, v_dw2);
-    lifted_store_view(io + 21, v_t_5);
-    lifted_finish(state, io + 26);
+    lifted_store_view(io + 21, v_dw1);
+    lifted_finish(state, io + 28);
     return 0;
 }
 #endif

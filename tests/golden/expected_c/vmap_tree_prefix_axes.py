@@ -3,6 +3,8 @@
 import os
 
 import numpy as np
+import ast
+import re
 from lifted import cpu as _runtime
 
 __lifted_version__ = "0.1.0"
@@ -23,6 +25,151 @@ _KERNELS = {
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_tree_prefix_axes.cu"), _KERNELS)
 
 
+# Argument checks at entry (rank, fixed and named dimensions, dtype, against the annotations); a few
+# comparisons per call. Off when LIFTED_CHECK_ARGS=0 at import, or built with `transpile --no-arg-checks`.
+_CHECK_ARGS = os.environ.get("LIFTED_CHECK_ARGS", "1") != "0"
+_ARG_SPECS = {}
+_ARGS_PASSED = set()  # (function, then each argument's type, shape and dtype) that passed: all the check reads
+_KINDS = {"f": "fib", "i": "ib", "b": "b"}  # the Python numbers each annotation takes (NEP 50's weak scalars)
+_DTYPES = {"f64": np.dtype("float64"), "f32": np.dtype("float32"), "i64": np.dtype("int64"),
+           "i32": np.dtype("int32"), "bool": np.dtype("bool")}
+_PYTHON_KINDS = {bool: "b", int: "i", float: "f"}
+
+
+def _check_args(function_name, *args):
+    """Raise a TypeError naming the parameter and its annotation when an argument contradicts it. The check reads
+    only each argument's type, shape and dtype, so arguments like ones that passed before pass at once."""
+    if not _CHECK_ARGS:
+        return
+    trees = _ARG_TREES.get(function_name)
+    if trees is None:
+        trees = _tree_specs(function_name, len(args))
+    if trees:  # tree parameters: each leaf is checked as an argument of its own, the key made of the leaves
+        leaves = []
+        for value, tree in zip(args, trees):
+            if tree[0] == "leaf":
+                leaves.append(value)
+            else:
+                _tree_leaves(function_name, tree, value, leaves)
+        args = tuple(leaves)
+    passed = _runtime.arguments_key(function_name, args)  # (type, shape and dtype of each, made in C)
+    try:
+        if passed in _ARGS_PASSED:
+            return
+    except TypeError:  # an unhashable shape or dtype: not an array the check lets pass
+        passed = None
+    spec = _ARG_SPECS.get(function_name)
+    if spec is None:
+        function = globals()[function_name]  # by name: a kernel may bind a local of its own name
+        spec = _ARG_SPECS[function_name] = [_arg_spec(name, function.__annotations__.get(name))
+                                            for name in function.__code__.co_varnames[:len(args)]]
+    sizes = {}
+    for value, (name, note, kinds, dims, dtype) in zip(args, spec):
+        if note is None:
+            continue
+        kind = _PYTHON_KINDS.get(type(value))
+        if kind is None:
+            if not isinstance(value, (np.ndarray, np.generic)):
+                raise TypeError(f"{function_name}(): argument `{name}` is a {type(value).__name__}, but its "
+                                f"annotation \"{note}\" asks for a NumPy array; pass np.asarray({name})")
+            if value.dtype != dtype:  # (Python computes in the array's dtype; the compiled code in the annotation's)
+                raise TypeError(f"{function_name}(): argument `{name}` has dtype {value.dtype}, but its annotation "
+                                f"\"{note}\" asks for {dtype}; pass {name}.astype(np.{dtype})")
+            shape = value.shape
+        else:  # a Python number: NumPy's weak rules (its dtype is the annotation's once the kind is one it takes)
+            if kind not in kinds:
+                raise TypeError(f"{function_name}(): argument `{name}` has dtype kind '{kind}', but its annotation "
+                                f"\"{note}\" asks for {note.split('[')[0]}")
+            shape = ()
+        if len(shape) != len(dims):
+            raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
+                            f"\"{note}\" asks for rank {len(dims)}")
+        for axis, (size, dim) in enumerate(zip(shape, dims)):
+            expected = sizes.setdefault(dim, size) if isinstance(dim, str) else dim
+            if size != expected:
+                wanted = f"{dim} = {expected}" if isinstance(dim, str) else f"size {dim}"
+                raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
+                                f"\"{note}\" asks for {wanted} on axis {axis}")
+    if passed is not None:
+        if len(_ARGS_PASSED) >= 4096:  # a program that keeps changing shapes: forget the old ones
+            _ARGS_PASSED.clear()
+        _ARGS_PASSED.add(passed)
+
+
+_ARG_TREES = {}  # function -> one node per parameter (empty for a function without tree parameters)
+
+
+def _tree_specs(function_name, count):
+    """Each parameter's node: ("leaf", index) for a plain one, ("list" | "tuple", items, name, note) or ("dict",
+    ((key, node), ...), name, note) for a tree, its leaves' specs in `_ARG_SPECS` in the order `_tree_leaves`
+    meets them, each named as the caller writes it (`params[0][1]`, `p['w']`). Read once per function."""
+    function = globals()[function_name]
+    specs, trees = [], []
+
+    def node(value, path, note):
+        if isinstance(value, dict):
+            return "dict", tuple((key, node(item, f"{path}[{key!r}]", note)) for key, item in value.items()), path, note
+        if isinstance(value, (list, tuple)):
+            items = tuple(node(item, f"{path}[{k}]", note) for k, item in enumerate(value))
+            return type(value).__name__, items, path, note
+        specs.append(_arg_spec(path, value if "[" in value else value + "[]"))
+        return "leaf", len(specs) - 1
+
+    for name in function.__code__.co_varnames[:count]:
+        note = function.__annotations__.get(name)
+        note = note.strip("'\"") if isinstance(note, str) else note
+        if note is None or note[:1] not in "[({":
+            specs.append(_arg_spec(name, note))
+            trees.append(("leaf", len(specs) - 1))
+            continue
+        quoted = re.sub(r"\b(bool|i32|i64|f32|f64)\b(\s*\[[^\]]*\])?", lambda m: repr(m.group(0)), note)
+        quoted = re.sub(r"([{,]\s*)([A-Za-z_]\w*)(\s*:)", r"\1'\2'\3", quoted)  # bare dict keys
+        trees.append(node(ast.literal_eval(quoted), name, note))
+    _ARG_SPECS[function_name] = specs
+    _ARG_TREES[function_name] = trees if any(tree[0] != "leaf" for tree in trees) else ()
+    return _ARG_TREES[function_name]
+
+
+def _tree_leaves(function_name, tree, value, leaves):
+    """Append the leaves of `value` to `leaves`, checking that its structure is the annotation's `tree`: lists and
+    tuples of its lengths (either kind: the generated code unpacks both), dicts with its keys."""
+    kind, items, path, note = tree
+    if kind == "dict":
+        if not isinstance(value, dict):
+            raise TypeError(f"{function_name}(): argument `{path}` is of type {type(value).__name__}, but the annotation "
+                            f"\"{note}\" asks for a dict there")
+        for key, item in items:
+            if key not in value:
+                raise TypeError(f"{function_name}(): argument `{path}` has no key {key!r}, which the annotation "
+                                f"\"{note}\" asks for")
+            if item[0] == "leaf":
+                leaves.append(value[key])
+            else:
+                _tree_leaves(function_name, item, value[key], leaves)
+        return
+    if not isinstance(value, (list, tuple)) or len(value) != len(items):
+        what = f"a {type(value).__name__} of length {len(value)}" if isinstance(value, (list, tuple)) else \
+            f"of type {type(value).__name__}"
+        raise TypeError(f"{function_name}(): argument `{path}` is {what}, but the annotation \"{note}\" asks for a "
+                        f"{kind} of length {len(items)} there")
+    for item, element in zip(items, value):
+        if item[0] == "leaf":  # (inline: a call per leaf would cost more than the rest of the walk)
+            leaves.append(element)
+        else:
+            _tree_leaves(function_name, item, element, leaves)
+
+
+def _arg_spec(name, note):
+    """(name, annotation, the Python numbers' kinds it takes, dims: ints fixed, names shared across arguments, the
+    dtype an array or NumPy scalar must have)."""
+    if note is None:
+        return name, None, "", (), None
+    note = note.strip("'\"")  # as written, when the module was compiled with postponed annotations
+    dims = note[note.index("[") + 1:-1].split(",")
+    return (name, note, _KINDS[note[0]], tuple(int(d) if d.isdigit() else d for d in dims if d),
+            _DTYPES[note[:note.index("[")]])
+
+
 def _batch_size(**sizes):
     """The batch size every batched argument of a vmap shares (a clear error when they differ)."""
     if len(set(sizes.values())) != 1:
@@ -32,6 +179,7 @@ def _batch_size(**sizes):
 
 
 def mlp(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[d]"):
+    _check_args('mlp', params, x)
     ((params_0_0, params_0_1), (params_1_0, params_1_1)) = params
     del params
     # vmap_tree_prefix_axes.py:9  out = x @ W + b
@@ -41,6 +189,7 @@ def mlp(params: "[(f64[d,h], f64[h]), (f64[h,k], f64[k])]", x: "f64[d]"):
 
 
 def ensemble(params: "[(f64[B,d,h], f64[B,h]), (f64[B,h,k], f64[k])]", x: "f64[d]"):
+    _check_args('ensemble', params, x)
     ((params_0_0, params_0_1), (params_1_0, params_1_1)) = params
     del params
     B = _batch_size(params_0_0=params_0_0.shape[0], params_0_1=params_0_1.shape[0], params_1_0=params_1_0.shape[0])

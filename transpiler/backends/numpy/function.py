@@ -101,6 +101,12 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         texts = [(name, param_text(fn.params[tree[1]]) if tree[0] == "leaf" else
                   f'{name}: "{tree_annotation(tree, types)}"') for name, tree in fn.in_tree]
         lines = unpack_trees(fn) + lines
+        if check_args and checked:  # before the unpacking: a wrong structure is the check's TypeError
+            lines.insert(0, cg.source(cg.call("_check_args", fn.name, *[cg.name(name) for name, _ in fn.in_tree])))
+            renderer.helpers |= {"check_args", "tree_args"}
+            renderer.imports |= {"ast", "re"}  # (the helper reads each tree annotation once)
+            if any(is_derived(d) for p in checked for d in p.type.shape):
+                renderer.helpers.add("derived_dims")
     else:
         texts = [(p.name, param_text(p)) for p in fn.params]
     signature = ", ".join(with_defaults(texts, fn.defaults or {}))
