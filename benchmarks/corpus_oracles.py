@@ -140,6 +140,14 @@ def central(f: Callable, args: list, position: int, eps: float) -> np.ndarray:
     return gradient
 
 
+def difference_noise(*values, eps: float = 1e-6) -> float:
+    """How far a central difference of step `eps` can be off by rounding alone where the function's values are
+    of the size of `values` (a few ulps of the largest, over 2 eps): the absolute tolerance a comparison with it
+    needs besides 1e-6 (a gradient of 134 differenced at a value of 6e9 is off by 0.1)."""
+    largest = max((float(np.max(np.abs(np.asarray(v, dtype=float)), initial=0.0)) for v in values), default=0.0)
+    return 8 * np.finfo(float).eps * largest / eps if np.isfinite(largest) else 0.0
+
+
 def smooth_gradient(f: Callable, args: list, position: int) -> np.ndarray | None:
     """Central differences of `f` where they mean something: None at a kink (one-sided slopes differ) or where
     steps of 1e-6 and 1e-4 disagree (a branch or tie within reach)."""
