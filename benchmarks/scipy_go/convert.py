@@ -48,15 +48,15 @@ def folder_of(scipy: Path) -> Path:
 
 def load_modules(folder: Path) -> dict[str, types.ModuleType]:
     """Every go_funcs_*.py of `folder`, imported as SciPy's benchmarks import them."""
-    if PACKAGE not in sys.modules:
-        root = types.ModuleType(PACKAGE)
-        root.__path__ = []
-        common = types.ModuleType(f"{PACKAGE}.common")
-        common.safe_import = lambda: contextlib.suppress(ImportError)  # SciPy's: skip what is not installed
-        sys.modules[PACKAGE], sys.modules[f"{PACKAGE}.common"] = root, common
-        package = types.ModuleType(f"{PACKAGE}.go")
-        package.__path__ = [str(folder)]
-        sys.modules[f"{PACKAGE}.go"] = package
+    root = types.ModuleType(PACKAGE)
+    root.__path__ = []
+    common = types.ModuleType(f"{PACKAGE}.common")
+    common.safe_import = lambda: contextlib.suppress(ImportError)  # SciPy's: skip what is not installed
+    package = types.ModuleType(f"{PACKAGE}.go")
+    package.__path__ = [str(folder)]
+    for name in [n for n in sys.modules if n.startswith(f"{PACKAGE}.go.")]:  # another folder's, loaded before
+        del sys.modules[name]
+    sys.modules.update({PACKAGE: root, f"{PACKAGE}.common": common, f"{PACKAGE}.go": package})
     return {path.stem: importlib.import_module(f"{PACKAGE}.go.{path.stem}")
             for path in sorted(folder.glob("go_funcs_*.py"))}
 
