@@ -191,3 +191,29 @@ def test_random_kernels_with_corpus_forms(seed):
         check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:
         pytest.skip("the oracles cannot judge this program")
+
+
+# -- the C target ----------------------------------------------------------------------------------------------------
+C_CASE = HEAD.replace("grad, kernel", "grad, kernel, vmap") + textwrap.dedent('''
+    @kernel
+    def f(x: "f64[n]") -> "f64[]":
+        centres = [3.0, 5.0, 2.0]
+        spread = max(np.abs(x)) - min(x[:3] - centres)
+        return spread * np.size(x) + np.sum(np.round(x * 2.5, 1) * x) + np.sum((x[0] - centres) ** 2)
+
+
+    g = grad(f)
+    fv = vmap(f)
+    ''')
+
+
+def test_the_corpus_constructs_on_the_c_target(tmp_path):
+    from test_c_backend import assert_agree, c_module
+
+    reference = load_source(C_CASE, "scipy_go_c.py")
+    compiled, _ = c_module(C_CASE, tmp_path, "scipy_go_c")
+    for x in (np.array([0.25, -3.0, 1.5, 2.0]), np.array([np.nan, 1.0, -0.0]), np.array([-0.0, 0.0, 7.5, -7.5])):
+        assert_agree(compiled.f(x), reference.f(x), f"f({x!r})")
+        assert_agree(compiled.g(x), reference.g(x), f"g({x!r})")
+        batch = np.stack([x, x[::-1]])
+        assert_agree(compiled.fv(batch), reference.fv(batch), f"fv({x!r})")

@@ -73,7 +73,7 @@ def extreme_of_vector(lowering, node, builder, atom, name: str):
     if atom.type.rank != 1:
         raise emit.error(f"the builtin `{name}` of an array of rank {atom.type.rank} iterates over its rows "
                          "(Python compares them as arrays and raises on the truth value)",
-                         f"np.{name}(x) for its elements, or {name}(x[0], x[1]) for numbers")
+                         f"np.{name}(x) for an array's elements, or {name}(x[0], x[1]) for numbers")
     values = atom
     if atom.type.is_float:
         filler = const(float("-inf") if name == "max" else float("inf"))
