@@ -144,8 +144,12 @@ def difference_noise(*values, eps: float = 1e-6) -> float:
     """How far a central difference of step `eps` can be off by rounding alone where the function's values are
     of the size of `values` (a few ulps of the largest, over 2 eps): the absolute tolerance a comparison with it
     needs besides 1e-6 (a gradient of 134 differenced at a value of 6e9 is off by 0.1)."""
-    largest = max((float(np.max(np.abs(np.asarray(v, dtype=float)), initial=0.0)) for v in values), default=0.0)
-    return 8 * np.finfo(float).eps * largest / eps if np.isfinite(largest) else 0.0
+    try:
+        flat = np.abs(np.asarray(leaves(list(values))[0], dtype=float))
+    except (TypeError, ValueError):  # not numbers (a string, None): no allowance
+        return 0.0
+    largest = float(np.max(flat[np.isfinite(flat)], initial=0.0))
+    return 8 * np.finfo(float).eps * largest / eps
 
 
 def smooth_gradient(f: Callable, args: list, position: int) -> np.ndarray | None:
