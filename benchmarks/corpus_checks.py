@@ -11,7 +11,8 @@ refusal of that form only) and runs every form on every input:
 * second derivatives: `grad(grad(f))` of a scalar parameter against autograd, central differences of the generated
   gradient and the second difference of Python's `f`; for an array parameter `jvp(grad(f))` (forward over reverse)
   and `vjp(grad(f))` (reverse over reverse) against autograd's Hessian-vector product and differences of the
-  gradient (neither where `f` has a kink at the point; no differences where the gradient jumps within reach);
+  gradient (neither where `f` has a kink at the point; no differences where the gradient jumps within reach or
+  has a kink itself);
 * `fv = vmap(f)` (the first parameter batched) against a Python loop over the batch;
 * with `c=True`, every compiled form on the C CPU target against the NumPy backend.
 
@@ -202,10 +203,14 @@ class Point:
         if not single:
             along = lambda t: module.g1(*([point + t * v] + copies(self.args[1:])))  # noqa: E731
             fd, coarse = (along(1e-6) - along(-1e-6)) / 2e-6, (along(1e-4) - along(-1e-4)) / 2e-4
-            if not np.allclose(fd, coarse, rtol=1e-3, atol=1e-5):  # grad(f) jumps within reach (a branch of f)
+            here = along(0.0)
+            forward, backward = (along(1e-6) - here) / 1e-6, (here - along(-1e-6)) / 1e-6
+            noise = difference_noise(value)
+            if not np.allclose(fd, coarse, rtol=1e-3, atol=max(1e-5, noise)) or \
+                    not np.allclose(forward, backward, rtol=1e-3, atol=max(1e-4, 2 * noise)):
+                # grad(f) jumps within reach (a branch of f) or has a kink here (f not twice differentiable)
                 return "pass" if expected is not None else "skip"
-            close(got, fd, f"{name} at {self.args!r} vs differences of grad(f)", 1e-5,
-                  max(1e-6, difference_noise(value)))
+            close(got, fd, f"{name} at {self.args!r} vs differences of grad(f)", 1e-5, max(1e-6, noise))
         return "pass"
 
     def batched(self, module, loose: bool) -> str:
