@@ -140,9 +140,21 @@ def central(f: Callable, args: list, position: int, eps: float) -> np.ndarray:
     return gradient
 
 
+def difference_noise(*values, eps: float = 1e-6) -> float:
+    """How far a central difference of step `eps` can be off by rounding alone where the function's values are
+    of the size of `values` (a few ulps of the largest, over 2 eps): the absolute tolerance a comparison with it
+    needs besides 1e-6 (a gradient of 134 differenced at a value of 6e9 is off by 0.1)."""
+    try:
+        flat = np.abs(np.asarray(leaves(list(values))[0], dtype=float))
+    except (TypeError, ValueError):  # not numbers (a string, None): no allowance
+        return 0.0
+    largest = float(np.max(flat[np.isfinite(flat)], initial=0.0))
+    return 8 * np.finfo(float).eps * largest / eps
+
+
 def smooth_gradient(f: Callable, args: list, position: int) -> np.ndarray | None:
     """Central differences of `f` where they mean something: None at a kink (one-sided slopes differ) or where
-    steps of 1e-6 and 1e-4 disagree (a branch or tie within reach)."""
+    steps of 1e-6 and 1e-4 disagree (a branch or tie within reach), each beyond what rounding alone explains."""
     point = np.asarray(leaves(args[position])[0], dtype=float)
     base = float(f(*copies(args)))
     for k in range(point.size):
@@ -151,10 +163,10 @@ def smooth_gradient(f: Callable, args: list, position: int) -> np.ndarray | None
             step = np.zeros_like(point)
             step[k] = eps
             slopes.append((float(f(*moved(args, position, point + step))) - base) / eps)
-        if not np.isclose(slopes[0], slopes[1], rtol=1e-4, atol=1e-5):
+        if not np.isclose(slopes[0], slopes[1], rtol=1e-4, atol=max(1e-5, difference_noise(base, eps=1e-7))):
             return None
     fine, coarse = central(f, args, position, 1e-6), central(f, args, position, 1e-4)
-    return fine if np.allclose(fine, coarse, rtol=1e-3, atol=1e-5) else None
+    return fine if np.allclose(fine, coarse, rtol=1e-3, atol=max(1e-5, difference_noise(base))) else None
 
 
 def autograd_or_none(make: Callable):

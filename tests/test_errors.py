@@ -128,8 +128,9 @@ CASES = {
         6, 29, "x", "`np.cumsum` does not support the argument `out=` in kernels",
         "supported: axis"),
     "builtin_max": (
-        kernel_source("return max(x)"),
-        6, 12, "max(x)", "the builtin `max` of one array iterates over its rows", "np.max(x) for an array's elements"),
+        kernel_source("return max(x)", 'x: "f64[n,k]"'),  # (of a vector: Python's walk, size_round_extremes.py)
+        6, 12, "max(x)", "the builtin `max` of an array of rank 2 iterates over its rows",
+        "np.max(x) for an array's elements"),
     "print_of_a_list": (
         kernel_source("print([x, x])\nreturn np.sum(x)"),
         6, 5, "print([x, x])", "`print` in a kernel takes arrays, numbers and strings", "print the elements"),

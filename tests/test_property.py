@@ -90,7 +90,7 @@ class ProgramGenerator:
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
                  stencils: bool = False, logsumexp: bool = False, rows: bool = False, edges: bool = False,
                  tangents: bool = False, checks: bool = False, index_forms: bool = False,
-                 more_functions: bool = False):
+                 more_functions: bool = False, corpus_forms: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -120,6 +120,9 @@ class ProgramGenerator:
         # also the gathers' other spellings: the index array beside None (`v[idx, None][:, 0]`, `M[idx, None, 2]`,
         # whose axes then go first), a tuple value as the index (`M[(idx,)]`) and `v[()]`; off by default too
         self.index_forms = index_forms
+        # with `edges`, also what SciPy's global-optimization functions wrote (benchmarks/scipy_go/): the builtin
+        # `max`/`min` of a vector, a list beside an array in arithmetic, np.size and np.round; off by default too
+        self.corpus_forms = corpus_forms
         self.counter = 0
         self.lines: list[str] = []
 
@@ -295,7 +298,19 @@ class ProgramGenerator:
                   f"np.clip({e('D')}, None, 0.5)", f"np.nancumsum({e('D')})"),
             "M": (f"{e('M')}[::-1]", f"{e('M')}[:, ::-1]", f"np.maximum({e('M')}, {e('D')})",
                   f"np.sum({e('M')}, axis=-1, keepdims=True) * {e('M')}")}[kind]
-            + (self.more_function(kind, scope, depth) if self.more_functions else ()))
+            + (self.more_function(kind, scope, depth) if self.more_functions else ())
+            + (self.corpus_form(kind, scope, depth) if self.corpus_forms else ()))
+
+    def corpus_form(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
+        """SciPy's benchmark functions' spellings (frontend/size_round_extremes.py, normalize/sequence_operands.py);
+        np.round's jumps are where finite differences at two steps disagree, so the check skips them."""
+        e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
+        return {
+            "S": (f"max({e('N')})", f"min(np.abs({e('D')}))", f"np.sum({e('N')}) / np.size({self.leaf('N', scope)})",
+                  f"np.sum(np.round({e('N')}, 1) * {e('N')})", f"np.sum(({e('D')} - [0.5, -1.0, 2.0]) ** 2)"),
+            "N": (f"({e('N')}[0] - [1.0, 2.0, 0.5, -0.5, 3.0]) * {e('N')}",),
+            "D": (f"[1, 2, 3] * {e('D')}", f"{e('D')} + (0.5, 0.25, -1.0)"),
+            "M": (f"{e('M')} * [0.5, 1.0, 2.0]",)}[kind]
 
     def more_function(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
         """NumPy functions of frontend/composed_functions.py and np.convolve (np.delete, np.resize,
@@ -722,9 +737,9 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      stencils: bool = False, logsumexp: bool = False, rows: bool = False,
                      edges: bool = False, tangents: bool = False,
                      checks: bool = False, index_forms: bool = False,
-                     more_functions: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     more_functions: bool = False, corpus_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
     return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
-                            edges, tangents, checks, index_forms, more_functions).program()
+                            edges, tangents, checks, index_forms, more_functions, corpus_forms).program()
 
 
 def inputs_for(seed: int) -> list:

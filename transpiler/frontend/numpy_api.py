@@ -15,7 +15,7 @@ from . import bitwise_api
 from .array_literals import array, array_like, asarray
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
-    introspection, resize_and_ix
+    introspection, resize_and_ix, size_round_extremes
 from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
     leading_parameters, shape_args, static
 
@@ -354,6 +354,8 @@ FUNCTIONS.update(introspection.FUNCTIONS)  # getattr(np, "name"), slice(...)
 FUNCTIONS.update(resize_and_ix.FUNCTIONS)  # np.resize, np.ix_
 FUNCTIONS.update(covariance.FUNCTIONS)  # np.cov, np.corrcoef
 FUNCTIONS.update(convolutions.FUNCTIONS)  # np.convolve (the `convolve` entry), np.poly
+FUNCTIONS.update({"numpy.size": size_round_extremes.size, "numpy.round": size_round_extremes.round_half_even,
+                  "numpy.around": size_round_extremes.around})  # frontend/size_round_extremes.py
 
 for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1)):
     FUNCTIONS[f"numpy.{_name}"] = jax_numpy_api.dtype_by_position(FUNCTIONS[f"numpy.{_name}"], _position)

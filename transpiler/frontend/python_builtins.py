@@ -14,6 +14,7 @@ from ..builder import const
 from ..ir import Const, Var
 from ..values import ListValue
 from .call_args import arity
+from .size_round_extremes import extreme_of_vector
 
 
 def to_float(lowering, node, builder, positional, keywords):
@@ -65,6 +66,8 @@ def _extreme(lowering, node, builder, positional, keywords, name: str, compare: 
         only = items[0]
         if isinstance(only, (tuple, ListValue)):
             items = list(only.items if isinstance(only, ListValue) else only)
+        elif isinstance(only, Var) and only.type.shape:  # a vector: frontend/size_round_extremes.py
+            return extreme_of_vector(lowering, node, builder, only, name)
         else:
             raise lowering.error(node, f"the builtin `{name}` of one array iterates over its rows (Python compares "
                                  "them as it walks)", hint)

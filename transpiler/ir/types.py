@@ -143,9 +143,22 @@ def broadcast_shapes(shapes: list[Shape | None]) -> Shape | None:
             out = [broadcast_dims(x, y) for x, y in zip(out, padded)]
         except ShapeError:
             raise ShapeError(
-                "shapes " + " and ".join(_show(s) for s in shapes) + " cannot be broadcast together"
+                "shapes " + " and ".join(_show(s) for s in shapes) + " cannot be broadcast together",
+                _broadcast_hint(shapes),
             ) from None
     return tuple(out)
+
+
+def _broadcast_hint(shapes: list[Shape]) -> str:
+    """What to write instead: NumPy's rule, and where a length named in an annotation meets another length, that
+    Lifted does not assume the two equal (NumPy would decide at run time)."""
+    rule = "NumPy pairs axes from the right; each pair must be equal or 1 (it raises ValueError otherwise)"
+    named = sorted({str(d) for s in shapes for d in s if isinstance(d, str) and not is_unknown(d)})
+    if not named:
+        return rule
+    return (f"{rule}. A length named in an annotation ({', '.join(named)}) is not assumed equal to another "
+            "length: annotate the number (\"f64[3]\"), or make the other array from the parameter's shape "
+            "(np.zeros(len(x) + 2), x.shape)")
 
 
 def _show(shape: Shape) -> str:

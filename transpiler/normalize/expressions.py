@@ -21,6 +21,7 @@ from .python_ints import check_python_int_operands
 from .sequence_comparison import compare_sequences, is_sequence
 from .shape_checks import refined_operands
 from .static_operations import _NOT_HERE, STATIC_BUILTINS
+from .sequence_operands import numpy_operands
 
 _BINARY_PRIMS = {
     cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply", cst.Divide: "divide",
@@ -112,7 +113,10 @@ class Expressions(Names):
                              "use + - * / // % ** @ and & | ^ << >> ~")
         left, right = self.expr(node.left, builder, env), self.expr(node.right, builder, env)
         if is_container(left) or is_container(right):
-            return self.container_operation(node, prim, left, right)
+            converted = numpy_operands(self, node, left, right, builder)  # `arr - [1.0, 2.0]`: NumPy's array
+            if converted is None:
+                return self.container_operation(node, prim, left, right)
+            left, right = converted
         left, right = self._atom(left, node.left), self._atom(right, node.right)
         if prim in _ON_INTEGERS and not (left.type.dtype == right.type.dtype == "bool"):
             prim = _ON_INTEGERS[prim]

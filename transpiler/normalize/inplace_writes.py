@@ -74,7 +74,7 @@ class InPlaceWrites(ViewWrites):
         try:
             broadcast_shapes([region.type.shape, value_atom.type.shape])
         except ShapeError as exc:
-            raise self.error(target, str(exc)) from None
+            raise self.error(target, str(exc), exc.hint) from None
         if combine is not None and region.type.shape != () and grows(region.type.shape, value_atom.type.shape):
             raise self.error(target, f"this in-place update makes a {show_shape(value_atom.type.shape)} array, larger "
                              f"than the {show_shape(region.type.shape)} elements it writes into (NumPy raises "
