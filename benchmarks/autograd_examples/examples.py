@@ -119,7 +119,8 @@ TARGETS = [
     Target("bayesian_neural_net.py", "variational_objective", "black_box_svi's gradient", reason=RANDOM_SVI),
     Target("natural_gradient_black_box_svi.py", "variational_objective", "black_box_svi's gradient",
            reason=RANDOM_SVI),
-    Target("mixture_variational_inference.py", "objective", "grad", own=lambda ns, rs: [rs.randn(4), 0]),
+    Target("mixture_variational_inference.py", "objective", "grad",  # (k = 10 components of 2 * D parameters)
+           own=lambda ns, rs: [0.1 * rs.randn(10 + 10 * 2 * 2), 0], constants={"D": "2"}),
     Target("variational_autoencoder.py", "objective", "grad", own=lambda ns, rs: [None, 0]),
     Target("generative_adversarial_net.py", "objective", "grad(argnum=(0, 1))", own=lambda ns, rs: [None, None, 0]),
     Target("convnet.py", "loss_fun", "grad",

@@ -13,7 +13,7 @@ example's text (through `ast.unparse`). The rewrites, all of them:
   own (data: `train_images`), module constants (`L2_reg = 1.0`, at a small size where it is a size), or the
   statements of the enclosing scope that bind them, in source order: a nested `def` stays nested, at the top of
   `f` (a closure over `f`'s parameters, as it was over the scope's names), an assignment moves to module level
-  (a factory call `num_weights, sample, logprob, unpack = make_ica_funs(D, K)`);
+  (a factory call `num_weights, sample, logprob, unpack = make_ica_funs(D, K)`), with the `def`s it reads;
 * module-level statements of the example other than definitions, assignments and autograd's `defvjp(...)` (loops,
   prints, other calls) are left out, as are assignments that call a transform or a dropped import;
 * a function with defaulted parameters keeps them as parameters, given their defaults as inputs (the example calls
@@ -284,8 +284,9 @@ def kernel_module(source: Path, target: str, make_inputs: Callable, captured: di
             value = f"np.array({np.asarray(value(namespace)).tolist()!r})"
         prefix.append(f"{name} = {value}")
     in_order = sorted(lifted, key=lambda s: s.lineno)
-    prefix += [ast.unparse(s) for s in in_order if not isinstance(s, ast.FunctionDef)]
-    nested = [s for s in in_order if isinstance(s, ast.FunctionDef)]  # closures stay closures, over f's parameters
+    at_module = _read_at_module_level(in_order)
+    prefix += [ast.unparse(s) for s in in_order if s in at_module]
+    nested = [s for s in in_order if s not in at_module]  # closures stay closures, over f's parameters
     arguments_of = function.args
     given = arguments_of.args[:len(arguments_of.args) - len(arguments_of.defaults)]
     defaulted = arguments_of.args[len(given):]  # the example calls it without them: their defaults, as inputs
@@ -305,6 +306,20 @@ def kernel_module(source: Path, target: str, make_inputs: Callable, captured: di
     text = "\n".join(lines) + "\n\n" + "\n\n".join(rest) + "\n"
     oracle = "\n".join(original) + "\n\n" + "\n\n".join(rest) + "\n"  # the example's own imports: autograd's
     return text, oracle, params, input_sets
+
+
+def _read_at_module_level(statements: list[ast.stmt]) -> list[ast.stmt]:
+    """The lifted statements that go to module level: every assignment, and the `def`s an assignment reads (a
+    factory given a function: `build_mog_bbsvi(log_density, ...)`), with what those read in turn."""
+    defs = {s.name: s for s in statements if isinstance(s, ast.FunctionDef)}
+    chosen = [s for s in statements if not isinstance(s, ast.FunctionDef)]
+    todo = list(chosen)
+    while todo:
+        for name in free_names(todo.pop()):
+            if name in defs and defs[name] not in chosen:
+                chosen.append(defs[name])
+                todo.append(defs[name])
+    return chosen
 
 
 RANDOM_DRAWS = {"RandomState", "default_rng", "seed", "randn", "rand", "randint", "normal", "uniform", "choice", "poisson", "gamma", "permutation",
