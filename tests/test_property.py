@@ -230,6 +230,8 @@ class ProgramGenerator:
                 # inside a loop through a slice of it with run-time bounds (the loop's index: empty near the end)
                 loops = sorted(scope.indices)
                 chosen = f"idx[{loops[0]}:{loops[0]} + 3]" if loops else "idx"
+                if loops and self.index_forms:  # a slice object of run-time bounds (autograd's `batch_indices`)
+                    chosen = f"idx[slice({loops[0]}, {loops[0]} + 3)]"
                 vec, fn = self.leaf("N", scope), self.pick(('np.sin', 'np.tanh', ''))
                 picked = self.pick((f"{vec}[{chosen}]", f"{self.leaf('M', scope)}[{chosen}, {self.pick((0, 2, -1))}]",
                                     f"{self.leaf('M', scope)}[{chosen}].sum(axis=1)"))
@@ -1009,7 +1011,8 @@ def index_forms_seeds(count: int) -> list[int]:
 
 def test_index_forms_generator_covers_its_constructs():
     corpus = "\n".join(program_for_seed(seed, index_forms=True)[0] for seed in range(300))
-    for construct in ("[()]", ", None][:, 0]", "[None, idx", ", None, ", ",)].sum(axis=1)", "].sum(axis=(0, 2))"):
+    for construct in ("[()]", ", None][:, 0]", "[None, idx", ", None, ", ",)].sum(axis=1)", "].sum(axis=(0, 2))",
+                      "idx[slice("):
         assert construct in corpus, construct
 
 

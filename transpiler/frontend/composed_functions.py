@@ -155,6 +155,11 @@ def delete(lowering, node, builder, positional, keywords):
 
 def _deleted_positions(lowering, node, obj, length: int) -> set[int]:
     if isinstance(obj, slice):  # `slice(1, 3)`: the positions it selects, as NumPy's `obj.indices(N)`
+        if any(b is not None and (not isinstance(b, int) or isinstance(b, bool)) for b in (obj.start, obj.stop,
+                                                                                           obj.step)):
+            raise lowering.error(node, "np.delete's positions are a slice of ints known at build time (the size of "
+                                 "its result depends on them)", "np.delete(x, slice(1, 3)); for bounds known at "
+                                 "run time write np.concatenate([x[:i], x[j:]])")
         return set(range(length)[obj])
     value = static(lowering, obj, node, "np.delete's positions")
     items = value if isinstance(value, tuple) else (value,)

@@ -12,7 +12,7 @@ Each is decided from the static types: nothing of them reaches the generated cod
 from __future__ import annotations
 
 from ..builder import const
-from ..ir import Const
+from ..ir import Const, Var
 from ..values import Module
 from .call_args import arity
 from .imports import module_attribute
@@ -70,7 +70,8 @@ def getattr_(lowering, node, builder, positional, keywords):
 
 
 def slice_(lowering, node, builder, positional, keywords):
-    """`slice(stop)`, `slice(start, stop[, step])` of ints (or None) known at build time: Python's slice."""
+    """`slice(stop)`, `slice(start, stop[, step])`: Python's slice of ints, None or integer scalars computed at run
+    time (`slice(i * n, (i + 1) * n)`, autograd's `batch_indices`), which indexes as `x[i * n:(i + 1) * n]` does."""
     arity(lowering, node, "slice", positional, keywords, 1, 3, hint="slice(stop) or slice(start, stop, step)")
     bounds = []
     for value in positional:
@@ -78,9 +79,12 @@ def slice_(lowering, node, builder, positional, keywords):
             bounds.append(None)
         elif isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
             bounds.append(value.value)
+        elif isinstance(value, Var) and value.type.dtype in ("i32", "i64") and value.type.shape == ():
+            bounds.append(value)
         else:
-            raise lowering.error(node, "slice() in kernels takes ints or None known at build time",
-                                 "write the slice in the index itself, x[i:j], where bounds may be run-time values")
+            raise lowering.error(node, "slice() takes ints, None or integer scalars",
+                                 "compute the bounds as integers (e.g. with //), or write the slice in the index "
+                                 "itself, x[i:j]")
     if len(bounds) == 3 and bounds[2] == 0:
         raise lowering.error(node, "a slice of step 0 cannot index (Python and NumPy raise ValueError)", "a step of 1 or more")
     return slice(*bounds)

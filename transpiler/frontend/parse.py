@@ -74,6 +74,8 @@ def parse_module(text: str, path: str) -> ParsedModule:
                                                                   locate(statement.name))
             elif not statement.decorators:
                 parsed.helpers[statement.name.value] = statement
+            else:
+                parsed.decorated[statement.name.value] = cst.Module([]).code_for_node(statement.decorators[0].decorator)
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 _read_top_level(small, parsed, locate)

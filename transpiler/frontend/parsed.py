@@ -56,6 +56,8 @@ class ParsedModule:
     # local name -> full name, for functions imported from an AD library's own code (autograd.misc.fixed_points's
     # `fixed_point`): nothing the compiler can see into, named in the error where a kernel calls one
     library_functions: dict[str, str] = field(default_factory=dict)
+    # an undecorated-looking helper that has another decorator (`@primitive`): name -> that decorator's source
+    decorated: dict[str, str] = field(default_factory=dict)
     source_file: str | None = None  # the real path of the file (imports resolve next to it)
     # every other file the build read (path -> digest of its bytes) or looked for and did not find (-> None):
     # the on-the-fly cache is valid while these are unchanged (shared with the modules it imports from)

@@ -10,6 +10,7 @@ from ..frontend.imports import AD_LIBRARIES, NUMPY_CONSTANTS
 from ..frontend.transform_declarations import TRANSFORMS
 from ..values import Closure, KernelRef, Module, Stale, TransformRef, Value
 from .alias import SharingError
+from .decorated import decorated_function
 from .functions import _MISSING
 
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
@@ -71,6 +72,8 @@ class Names:
         if name in self.parsed.unstable and name not in BUILTINS and name not in _LIFTED \
                 and name not in self.parsed.transform_names:
             where = self.parsed.unstable[name]
+            if name in self.parsed.decorated:
+                raise decorated_function(self, node, name, self.parsed.decorated[name], where)
             raise self.error(node, f"`{name}` is rebound at module level (line {where.line}) in a way whose value "
                              "at call time is not known at build time",
                              f"assign `{name}` a number once at module level (or from other constants), or pass it "
