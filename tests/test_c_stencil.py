@@ -288,3 +288,47 @@ def test_a_repeated_update_counts_its_window_from_the_end_of_the_space_it_is_rep
     expected = np.array([[4.0, 4.0, 6.0, 6.0, 6.0]] * 3)
     np.testing.assert_array_equal(load_source(OTHER_SPACE, "other_space.py").g(m), expected)
     np.testing.assert_array_equal(compiled.g(m), expected)
+
+
+ROLLED = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(div: "f64[DIMS]", occlusion: "f64[DIMS]"):
+    p = np.zeros(div.shape)
+    for k in range(2):
+        p = div + np.roll(p, -1, axis=1) + np.roll(p, -1, axis=0)
+        p = p * occlusion + np.roll(p, 1, axis=0)
+    return p
+
+
+@kernel
+def h(div: "f64[DIMS]", occlusion: "f64[DIMS]") -> "f64[]":
+    p = (div + np.roll(div, 1, axis=1) + np.roll(div, -1, axis=1) + np.roll(div, 1, axis=0)) / 4.0
+    q = p * occlusion + np.roll(p, 1, axis=0) + np.roll(p, -1, axis=1)
+    return np.sum(q * q)
+
+
+g = grad(h)
+'''
+
+
+@pytest.mark.parametrize("literal", [True, False])
+@pytest.mark.parametrize("shape", [(12, 12), (3, 5), (2, 2), (1, 4), (4, 1)])
+def test_a_broadcast_slice_repeated_at_an_offset_reads_its_one_element(shape, literal, tmp_path):
+    """`np.roll(p, -1, axis=1)` puts the view `p[:, :1]` at the last column, read there broadcast along the row;
+    repeated one row up (the second statement's `np.roll(p, 1, axis=0)` of the first's result), it read
+    `p[i - 1, j]` instead of `p[i - 1, 0]` (autograd's fluidsim/wing.py on the C target: a wrong value)."""
+    rng = np.random.default_rng(sum(shape))
+    args = [rng.normal(size=shape), rng.uniform(size=shape)]
+    text = ROLLED.replace("DIMS", ",".join(map(str, shape)) if literal else "m,n")
+    python: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    compiled, _ = c_module(text, tmp_path, "rolled")
+    np.testing.assert_array_equal(compiled.f(*[a.copy() for a in args]), python["f"](*[a.copy() for a in args]))
+    assert_close(compiled.h(*args), python["h"](*args), rtol=1e-13, atol=0, what="h (a sum: its order differs)")
+    compare_all(text, tmp_path, args, "rolled")
+    assert_close(compiled.g(*[a.copy() for a in args]), central_difference(python["h"], [a.copy() for a in args], 0),
+                 rtol=1e-6, atol=1e-6, what="C gradient vs finite differences")

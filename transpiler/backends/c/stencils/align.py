@@ -100,10 +100,15 @@ class Aligner:
         return tuple(1 if d == 1 else self.space[pad + a] for a, d in enumerate(shape))
 
     def _through_views(self, atom: Var, offsets: tuple) -> tuple:
-        """The array a step-1 slice views and the offset into it (the view's element j is its j + start)."""
+        """The array a step-1 slice views and the offset into it (the view's element j is its j + start). A view
+        of length 1 along an axis where its array is longer stays the value read: it may be broadcast along that
+        axis (`np.roll`'s wrapped column `p[:, :1]` read at every column of a window), which reads its one
+        element everywhere, where its array read at `i + start` would walk along the axis."""
         found = self.block.defs.get(id(atom))
         while found is not None and found[0] < self.position and is_slice_view(found[1]) and \
-                isinstance(found[1].args[0], Var):  # (a module-level array's view stays the value read)
+                isinstance(found[1].args[0], Var) and \
+                not any(v == 1 and b != 1 for v, b in zip(atom.type.shape, found[1].args[0].type.shape)):
+            # (a module-level array's view stays the value read)
             eqn = found[1]
             base = eqn.args[0]
             starts = [start for start, _ in view_windows(eqn)]
