@@ -631,7 +631,7 @@ LIFTED_KERNEL void pick_rows_k1(const int64_t n, const int64_t d0, const int64_t
 }
 
 // pick_rows_k2: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_rows_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void pick_rows_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_6_data, const int64_t v_6_s0, const int64_t v_6_s1, const int64_t v_6_s2,
     const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1, const int64_t v_7_s2,
     double* __restrict__ t_2_out)
@@ -639,18 +639,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_2);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double v_6 = v_6_data[i0 * v_6_s0 + i1 * v_6_s1 + i2 * LIFTED_BROADCAST_STRIDE(v_6_s2)];
-            const double v_7 = v_7_data[i0 * v_7_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_7_s1) + i2 * LIFTED_ROW_STRIDE(v_7_s2)];
+            const double v_7 = v_7_data[i0 * v_7_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_7_s1) + i2 * (lifted_pair ? v_7_s2 : LIFTED_ROW_STRIDE(v_7_s2))];
             // vmap_indexing_and_updates.py:10  return x, np.outer(row, v)
             LIFTED_AT(t_2) = (v_6 * v_7);
         }
@@ -667,6 +669,10 @@ template <bool lifted_team> LIFTED_DEVICE void pick_rows_k2_body(const int64_t n
     const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1, const int64_t v_7_s2,
     double* __restrict__ t_2_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return pick_rows_k2_walk<lifted_team, true, true>(n, d0, d1, d2, v_6_data, v_6_s0, v_6_s1, v_6_s2, v_7_data, v_7_s0, v_7_s1, v_7_s2, t_2_out);
+#endif
     LIFTED_BY_ROW_WALK(pick_rows_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && v_7_s2 == 1, (n, d0, d1, d2, v_6_data, v_6_s0, v_6_s1, v_6_s2, v_7_data, v_7_s0, v_7_s1, v_7_s2, t_2_out));
 }
 

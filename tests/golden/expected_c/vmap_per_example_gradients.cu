@@ -793,7 +793,7 @@ LIFTED_KERNEL void mlp_per_example_k2(const int64_t n, const int64_t d0, const i
 }
 
 // mlp_per_example_k3: 3-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_per_example_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
+template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_per_example_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1, const int64_t v_2_s2,
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1, const int64_t v_3_s2,
     double* __restrict__ dw1_out)
@@ -801,18 +801,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     const double lifted_inverse_d2 = 1.0 / (double)d2; (void)lifted_inverse_d2;
-    LIFTED_WALK_FOR(i, n, d2)
+    const int64_t lifted_dp = d1 * d2; (void)lifted_dp;
+    LIFTED_WALK_FOR(i, n, (lifted_pair ? lifted_dp : d2))
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, dw1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i2 = LIFTED_WALK_LAST(i, rest, d2);
-            const int64_t i1 = lifted_unravel_step(rest, d1, lifted_inverse_d1);
+            int64_t lifted_place = LIFTED_WALK_LAST(i, rest, d2);
+            const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
+            const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
             const double v_2 = v_2_data[i0 * v_2_s0 + i1 * v_2_s1 + i2 * LIFTED_BROADCAST_STRIDE(v_2_s2)];
-            const double v_3 = v_3_data[i0 * v_3_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_3_s1) + i2 * LIFTED_ROW_STRIDE(v_3_s2)];
+            const double v_3 = v_3_data[i0 * v_3_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_3_s1) + i2 * (lifted_pair ? v_3_s2 : LIFTED_ROW_STRIDE(v_3_s2))];
             // vmap_per_example_gradients.py:13  hidden = np.tanh(x @ w1)
             LIFTED_AT(dw1) = (v_2 * v_3);
         }
@@ -829,6 +831,10 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_per_example_k3_body(const int
     const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1, const int64_t v_3_s2,
     double* __restrict__ dw1_out)
 {
+#ifndef __CUDACC__
+    // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mlp_per_example_k3_walk<lifted_team, true, true>(n, d0, d1, d2, v_2_data, v_2_s0, v_2_s1, v_2_s2, v_3_data, v_3_s0, v_3_s1, v_3_s2, dw1_out);
+#endif
     LIFTED_BY_ROW_WALK(mlp_per_example_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && v_3_s2 == 1, (n, d0, d1, d2, v_2_data, v_2_s0, v_2_s1, v_2_s2, v_3_data, v_3_s0, v_3_s1, v_3_s2, dw1_out));
 }
 
