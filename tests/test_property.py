@@ -338,6 +338,8 @@ class ProgramGenerator:
                               f"np.concatenate(({e('N')}[1:], np.zeros(1)))"))
         if kind == "N":
             return self.pick((f"({e('S')} * {e('N')})", f"({e('N')} - {e('S')})", f"np.maximum({e('N')}, {e('N')})"))
+        if kind == "M" and self.stencils and self.chance(0.5):  # a shift with wrap-around along either axis
+            return f"np.roll({e('M')}, {self.pick((1, -1))}, axis={self.pick((0, 1))})"
         if kind == "D":
             return self.pick((f"({e('S')} + {e('D')})", f"np.minimum({e('D')}, {e('S')})"))
         if self.rows and self.chance(0.6):  # assembled from columns, or broadcast from one
@@ -960,16 +962,16 @@ def test_structured_generator_covers_its_constructs():
 
 def test_stencil_generator_covers_its_constructs():
     corpus = "\n".join(program_for_seed(seed, stencils=True)[0] for seed in range(200))
-    for construct in ("[1:] * ", "[2:] * ", "[:-1]", "np.concatenate((np.ones(1), ", "np.zeros(1)))"):
+    for construct in ("[1:] * ", "[2:] * ", "[:-1]", "np.concatenate((np.ones(1), ", "np.zeros(1)))", "np.roll("):
         assert construct in corpus, construct
 
 
 def stencil_seeds(count: int) -> list[int]:
-    """The first seeds whose program (stencils=True) writes a shifted slice or a concatenation."""
+    """The first seeds whose program (stencils=True) writes a shifted slice, a concatenation or a roll."""
     found, seed = [], 0
     while len(found) < count:
         text = program_for_seed(seed, stencils=True)[0]
-        if "[:-" in text or "np.concatenate" in text:
+        if "[:-" in text or "np.concatenate" in text or "np.roll" in text:
             found.append(seed)
         seed += 1
     return found
