@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ..threads import configure_threads
+from .gmm_before import assert_same_bits
 
 SIZES = ["2_5_1000", "2_10_1000", "2_25_1000", "2_50_1000", "2_100_1000", "10_25_1000", "20_10_1000", "64_5_1000",
          "64_100_1000"]
@@ -99,9 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         inputs = workload.inputs({"d": d, "k": k, "n": n}, rng)
         for name in ("objective", "jacobian"):
             new, old = getattr(after, name), getattr(before, name)
-            for x, y in zip(np.atleast_1d(new(*inputs)) if name == "objective" else new(*inputs),
-                            np.atleast_1d(old(*inputs)) if name == "objective" else old(*inputs)):
-                assert np.array_equal(x, y), f"{size} {name}: not the same bits"
+            assert_same_bits(new, old, inputs, f"{size} {name}")
             functions = {"before": lambda: old(*inputs), "after": lambda: new(*inputs)}
             if with_jax and name == "jacobian":
                 gradient = jax.jit(jax.grad(lambda *a: workload.xp_f(jnp, *a), argnums=(0, 1, 2, 3)))

@@ -16,6 +16,15 @@ SIZES = ["2_25_1000", "10_10_1000", "10_25_1000", "10_50_1000", "20_10_1000", "2
          "32_25_1000", "64_5_1000"]
 
 
+def assert_same_bits(new, old, inputs: list, what: str) -> None:
+    """The two builds' results of one function (an objective's number, a Jacobian's arrays) bit for bit."""
+    import numpy as np
+
+    for x, y in zip(np.atleast_1d(new(*inputs)) if what.endswith("objective") else new(*inputs),
+                    np.atleast_1d(old(*inputs)) if what.endswith("objective") else old(*inputs)):
+        assert np.array_equal(x, y), f"{what}: not the same bits"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args:
@@ -36,9 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         inputs = workload.inputs({"d": d, "k": k, "n": n}, rng)
         for name in ("objective", "jacobian"):
             new, old = getattr(after, name), getattr(before, name)
-            for x, y in zip(np.atleast_1d(new(*inputs)) if name == "objective" else new(*inputs),
-                            np.atleast_1d(old(*inputs)) if name == "objective" else old(*inputs)):
-                assert np.array_equal(x, y), f"{size} {name}: not the same bits"
+            assert_same_bits(new, old, inputs, f"{size} {name}")
             fastest = fastest_interleaved({"before": lambda: old(*inputs), "after": lambda: new(*inputs)}, 20)
             b, a = fastest["before"], fastest["after"]
             print(f"gmm {size:<11} {name:<9} before {b * 1e3:7.3f} ms  after {a * 1e3:7.3f} ms  after/before "
