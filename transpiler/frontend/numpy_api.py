@@ -354,8 +354,7 @@ FUNCTIONS.update(introspection.FUNCTIONS)  # getattr(np, "name"), slice(...)
 FUNCTIONS.update(resize_and_ix.FUNCTIONS)  # np.resize, np.ix_
 FUNCTIONS.update(covariance.FUNCTIONS)  # np.cov, np.corrcoef
 FUNCTIONS.update(convolutions.FUNCTIONS)  # np.convolve (the `convolve` entry), np.poly
-FUNCTIONS.update({"numpy.size": size_round_extremes.size, "numpy.round": size_round_extremes.round_half_even,
-                  "numpy.around": size_round_extremes.around})  # frontend/size_round_extremes.py
+FUNCTIONS.update(size_round_extremes.FUNCTIONS)  # np.size, np.round, np.around
 
 for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1)):
     FUNCTIONS[f"numpy.{_name}"] = jax_numpy_api.dtype_by_position(FUNCTIONS[f"numpy.{_name}"], _position)

@@ -65,6 +65,9 @@ def around(lowering, node, builder, positional, keywords):
     return round_half_even(lowering, node, builder, positional, keywords, "np.around")
 
 
+FUNCTIONS = {"numpy.size": size, "numpy.round": round_half_even, "numpy.around": around}
+
+
 def extreme_of_vector(lowering, node, builder, atom, name: str):
     """The builtin `max(v)` or `min(v)` (`name`) of a vector `atom`; see the module docstring."""
     from .numpy_api import _reduce
