@@ -8,7 +8,8 @@ from typing import Callable
 from . import array_functions as arrays, axis_functions as axes, composed_functions, reducer_keywords
 from .call_args import arg as _arg, arity as _arity, dtype, static
 from .contractions import matmul as _matmul
-from .numpy_api import _reduce, _reshape, _transpose
+from .shape_handlers import _reshape, _transpose
+from .ufunc_handlers import _reduce
 
 
 def _method_reduction(prim: str):

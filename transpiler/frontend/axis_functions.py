@@ -29,7 +29,7 @@ def method_moments(prim: str):
 
 
 def _moments(lowering, node, builder, prim, x, rest, keywords):
-    from .numpy_api import _reduce
+    from .ufunc_handlers import _reduce
 
     ddof_value, ddof_node = keywords.pop("ddof", (Const(0, None), node))
     ddof = _int(lowering, ddof_value, ddof_node, "`ddof`")
@@ -145,7 +145,7 @@ def method_arg_extreme(prim: str):
 
 
 def _arg_extreme(lowering, node, builder, prim, x, rest, keywords):
-    from .numpy_api import _reduce
+    from .ufunc_handlers import _reduce
 
     axis_value, axis_node = arg(lowering, rest, keywords, 0, "axis", node)
     _axis(lowering, axis_value, axis_node)  # one axis or None (flattened), as NumPy takes it

@@ -99,7 +99,7 @@ def method_reshape(lowering, node, builder, atom, positional, keywords):
 
 
 def _ordered_reshape(lowering, node, builder, x, shape_value, order_entry):
-    from .numpy_api import _reshape
+    from .shape_handlers import _reshape
 
     order = "C" if order_entry is None else static(lowering, order_entry[0], order_entry[1], "`order`")
     if order == "C":

@@ -111,7 +111,7 @@ def polynomial_sum(name: str):
 
 def count_nonzero(lowering, node, builder, positional, keywords):
     """`np.count_nonzero(x, axis=None, keepdims=False)`: the sum of `x != 0` (int64), as NumPy counts."""
-    from .numpy_api import _reduce
+    from .ufunc_handlers import _reduce
 
     arity(lowering, node, "np.count_nonzero", positional, keywords, 1, 2, ("axis", "keepdims"))
     emit = Emitter(lowering, node, builder)

@@ -1,209 +1,29 @@
-"""The NumPy surface of the kernel language: each supported function or method maps to primitives.
+"""The NumPy surface of the kernel language: the table from each supported function to its handler.
 
 Handlers check the call's arguments (count, which must be build-time constants) and bind equations; the
-primitives' own rules check shapes. A function missing here is a located error, never a guess.
+primitives' own rules check shapes. A function missing here is a located error, never a guess. The handlers live
+by job: ufunc_handlers.py (elementwise functions, reductions), shape_handlers.py (shape functions, constructors),
+unsupported_calls.py (refusals and their hints), and a module per family of functions (array_functions.py, ...).
 """
 from __future__ import annotations
 
-from typing import Callable
-
-from ..builder import const
-from ..ir import Const
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
 from . import bitwise_api
-from .array_literals import array, array_like, asarray
+from .array_literals import array, asarray
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
     introspection, resize_and_ix, size_round_extremes
-from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, keywords_as_positions, \
-    leading_parameters, shape_args, static
+from .call_args import keywords_as_positions, leading_parameters
+from .shape_handlers import (_arange, _axis_op, _broadcast_to, _filled, _full, _len, _like, _np_ndim, _np_reshape,
+                             _np_shape, _np_transpose, _reshape, _sequence_op, _swapaxes, _transpose)
+from .ufunc_handlers import Handler, _reduce, elementwise, reduction
+from .unsupported_calls import RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, _refuse, unsupported_hint, \
+    unsupported_message
 
-Handler = Callable  # (lowering, node, builder, positional, keywords) -> Value
-
-
-# rendered as Python's operator, which on two Python numbers gives a Python number (weak, where NumPy's function
-# gives a float64 that promotes `x32 * np.add(1.0, 2.0)` to float64) and raises (ZeroDivisionError, OverflowError)
-# or returns a complex number where the NumPy function gives inf or nan
-_INFIX = frozenset({"add", "subtract", "multiply", "divide", "power", "floor_divide", "mod", "negative"})
-_LOGICAL = frozenset({"logical_and", "logical_or"})  # rendered `&`, `|` unless spelled
-
-
-def _ufunc_hint(name: str, arity: int) -> str:
-    """NumPy reads a ufunc's extra positional argument as `out=` (`np.arctan(y, x)` writes into `x`)."""
-    hint = f"`{name}` takes {arity} array(s)"
-    if name != "np.where":  # a ufunc (or clip): the next positional argument is `out=`
-        hint += "; NumPy reads one more positional argument as `out=`, which kernels do not take"
-    return hint + ("; for the angle of the point (x, y) write np.arctan2(y, x)" if name == "np.arctan" else "")
-
-
-def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
-    def handle(lowering, node, builder, positional, keywords):
-        _arity(lowering, node, name or prim, positional, keywords, arity, arity,
-               hint=_ufunc_hint(name or prim, arity))
-        atoms = [lowering._atom(array_like(lowering, node, builder, v), node) for v in positional]
-        params = None
-        if prim in _INFIX and name and all(a.type.shape == () for a in atoms):  # (maybe Python numbers)
-            params = {"spelled": name}
-        elif prim in _LOGICAL and name:  # (its operator works on booleans only)
-            params = {"spelled": name}
-        return lowering._bind(builder, node, prim, atoms, params)
-
-    return handle
-
-
-def reduction(prim: str, name: str | None = None) -> Handler:
-    def handle(lowering, node, builder, positional, keywords):
-        _arity(lowering, node, name or prim, positional, keywords, 1, 2, ("axis", "keepdims"))
-        x = array_like(lowering, node, builder, positional[0])
-        return _reduce(lowering, node, builder, prim, x, positional[1:], keywords)
-
-    return handle
-
-
-def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None = None, masks: list = ()):
-    axis_value, axis_node = _arg(lowering, rest, keywords, 0, "axis", node)
-    axis = static(lowering, axis_value, axis_node, "`axis`")
-    if not (axis is None or isinstance(axis, int) or (isinstance(axis, tuple) and all(isinstance(a, int) for a in axis))):
-        raise lowering.error(axis_node, "`axis` is an int, a tuple of ints, or None")
-    keep_value, keep_node = keywords.get("keepdims", (Const(False, None), node))
-    keepdims = static(lowering, keep_value, keep_node, "`keepdims`")
-    params = {"axis": axis} | (extra or {})
-    if keepdims:
-        params["keepdims"] = True
-    return lowering._bind(builder, node, prim, [lowering._atom(x, node)] + [lowering._atom(m, node) for m in masks],
-                          params)
-
-
-def _transpose(lowering, node, builder, x, axes_value, axes_node):
-    axes = static(lowering, axes_value, axes_node, "`axes`")
-    params = {} if axes is None else {"axes": tuple(axes)}
-    return lowering._bind(builder, node, "transpose", [lowering._atom(x, node)], params)
-
-
-def _np_transpose(lowering, node, builder, positional, keywords):
-    _arity(lowering, node, "np.transpose", positional, keywords, 1, 2, ("axes",))
-    axes, axes_node = _arg(lowering, positional, keywords, 1, "axes", node)
-    if axes is None and lowering._atom(positional[0], node).type.rank == 0:  # NumPy's 0-d array, where `x.T`
-        axes = ()  # would raise on a Python float
-    return _transpose(lowering, node, builder, positional[0], axes, axes_node)
-
-
-def _swapaxes(lowering, node, builder, positional, keywords):
-    _arity(lowering, node, "np.swapaxes", positional, keywords, 3, 3)
-    a1, a2 = (static(lowering, v, node, "the axes") for v in positional[1:])
-    return lowering._bind(builder, node, "swapaxes", [lowering._atom(positional[0], node)], {"axis1": a1, "axis2": a2})
-
-
-def _reshape(lowering, node, builder, x, shape_value):
-    dims = shape_args(lowering, shape_value, node)
-    return lowering._bind(builder, node, "reshape", [lowering._atom(x, node)] + dims)
-
-
-def _np_reshape(lowering, node, builder, positional, keywords):
-    _arity(lowering, node, "np.reshape", positional, keywords, 2, 2)
-    return _reshape(lowering, node, builder, positional[0], positional[1])
-
-
-def _axis_op(prim: str, name: str, required: bool) -> Handler:
-    def handle(lowering, node, builder, positional, keywords):
-        _arity(lowering, node, name, positional, keywords, 1 + (required and "axis" not in keywords), 2, ("axis",))
-        axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node)
-        axis = static(lowering, axis_value, axis_node, "`axis`")
-        params = {"axis": axis} if axis is not None else {}
-        return lowering._bind(builder, node, prim, [lowering._atom(positional[0], node)], params)
-
-    return handle
-
-
-def _sequence_op(prim: str, name: str) -> Handler:
-    def handle(lowering, node, builder, positional, keywords):
-        _arity(lowering, node, name, positional, keywords, 1, 2, ("axis",))
-        parts = arrays.sequence_of_arrays(lowering, node, positional[0], name, builder)
-        axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node, default=Const(0, None))
-        axis = static(lowering, axis_value, axis_node, "`axis`")
-        if not isinstance(axis, int):
-            raise lowering.error(axis_node, "`axis` is an integer here")
-        return lowering._bind(builder, node, prim, [lowering._atom(a, node) for a in parts], {"axis": axis})
-
-    return handle
-
-
-def _broadcast_to(lowering, node, builder, positional, keywords):
-    _arity(lowering, node, "np.broadcast_to", positional, keywords, 2, 2)
-    return lowering._bind(builder, node, "broadcast_to",
-                          [lowering._atom(positional[0], node)] + shape_args(lowering, positional[1], node))
-
-
-def _filled(prim: str) -> Handler:
-    def handle(lowering, node, builder, positional, keywords):
-        _arity(lowering, node, f"np.{prim}", positional, keywords, 1, 1, ("dtype",))
-        return lowering._bind(builder, node, prim, shape_args(lowering, positional[0], node),
-                              _dtype_params(lowering, keywords))
-
-    return handle
-
-
-def _full(lowering, node, builder, positional, keywords):
-    _arity(lowering, node, "np.full", positional, keywords, 2, 2, ("dtype",))
-    args = shape_args(lowering, positional[0], node) + [lowering._atom(positional[1], node)]
-    return lowering._bind(builder, node, "full", args, _dtype_params(lowering, keywords))
-
-
-def _like(prim: str) -> Handler:
-    def handle(lowering, node, builder, positional, keywords):
-        _arity(lowering, node, f"np.{prim}", positional, keywords, 1, 1, ("dtype",))
-        return lowering._bind(builder, node, prim, [lowering._atom(positional[0], node)],
-                              _dtype_params(lowering, keywords))
-
-    return handle
-
-
-def _arange(lowering, node, builder, positional, keywords):
-    _arity(lowering, node, "np.arange", positional, keywords, 1, 3)
-    return lowering._bind(builder, node, "arange", [lowering._atom(v, node) for v in positional])
-
-
-def _argmax(lowering, node, builder, positional, keywords):
-    _arity(lowering, node, "np.argmax", positional, keywords, 1, 2, ("axis",))
-    axis, axis_node = _arg(lowering, positional, keywords, 1, "axis", node)
-    params = {"axis": static(lowering, axis, axis_node, "axis")} if axis is not None else {}
-    return lowering._bind(builder, node, "argmax", [lowering._atom(positional[0], node)], params)
-
-
-def _len(lowering, node, builder, positional, keywords):
-    _arity(lowering, node, "len", positional, keywords, 1, 1)
-    atom = lowering._atom(positional[0], node)
-    if not atom.type.rank:
-        raise lowering.error(node, "len() needs an array of known rank 1 or more", 'annotate it, e.g. "f64[n]"')
-    return lowering._dim(atom, 0, builder, node)
-
-
-def _np_shape(lowering, node, builder, positional, keywords):
-    """`np.shape(x)`, as `x.shape`: a tuple of the dimensions (`()` for a number)."""
-    _arity(lowering, node, "np.shape", positional, keywords, 1, 1)
-    atom = lowering._atom(positional[0], node)
-    if atom.type.shape is None:
-        raise lowering.error(node, "the shape of a value of unknown rank is not known at build time",
-                             'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
-    return tuple(lowering._dim(atom, axis, builder, node) for axis in range(len(atom.type.shape)))
-
-
-def _np_ndim(lowering, node, builder, positional, keywords):
-    """`np.ndim(x)`, as `x.ndim`: the rank, a build-time number."""
-    _arity(lowering, node, "np.ndim", positional, keywords, 1, 1)
-    atom = lowering._atom(positional[0], node)
-    if atom.type.rank is None:
-        raise lowering.error(node, "the rank of this value is not known", "annotate its parameter")
-    return const(atom.type.rank)
-
-
-def _refuse(message: str, hint: str) -> Handler:
-    def handle(lowering, node, builder, positional, keywords):
-        raise lowering.error(node, message, hint)
-
-    return handle
-
+# (re-exported for the modules that import them from here: normalize/expressions.py, and older frontend modules)
+__all__ = ["FUNCTIONS", "Handler", "RANDOM_DRAWS", "RANDOM_HINT", "RANDOM_MESSAGE", "elementwise", "reduction",
+           "unsupported_hint", "unsupported_message", "_reduce", "_reshape", "_transpose"]
 
 FUNCTIONS: dict[str, Handler] = {}
 for _prim in ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "arctan", "arcsin", "arccos",
@@ -273,10 +93,8 @@ FUNCTIONS["numpy.full"] = _full
 FUNCTIONS["numpy.zeros_like"] = _like("zeros_like")
 FUNCTIONS["numpy.ones_like"] = _like("ones_like")
 FUNCTIONS["numpy.arange"] = _arange
-FUNCTIONS["numpy.eye"] = _filled("eye")
 FUNCTIONS["numpy.any"] = reduction("any", "np.any")
 FUNCTIONS["numpy.all"] = reduction("all", "np.all")
-FUNCTIONS["numpy.argmax"] = _argmax
 FUNCTIONS["builtins.len"] = _len
 FUNCTIONS["numpy.shape"] = _np_shape
 FUNCTIONS["numpy.ndim"] = _np_ndim
@@ -371,33 +189,3 @@ def _bind_keywords() -> None:
 
 
 _bind_keywords()
-
-
-# the draws of numpy.random's functions and of a `RandomState`/`Generator` (methods people call on `rs`)
-RANDOM_DRAWS = frozenset({"rand", "randn", "randint", "random", "random_sample", "normal", "uniform", "choice",
-                          "standard_normal", "integers", "permutation", "shuffle", "binomial", "poisson", "gamma",
-                          "beta", "exponential", "multivariate_normal", "dirichlet", "laplace", "logistic"})
-RANDOM_MESSAGE = "random draws are not supported in kernels: each generated function (the gradient's forward " \
-                 "sweep, the JVP, the C target) would draw other numbers than the source"
-RANDOM_HINT = 'draw the noise outside the kernel and pass it in as a parameter (`noise: "f64[n,d]"`), then ' \
-              "compute with it as the source does (`noise * np.exp(log_std) + mean`)"
-
-
-def unsupported_message(path: str, code: str) -> tuple[str, str]:
-    """The error and hint for a call of an unsupported module function (`code` as written)."""
-    if path.startswith(("numpy.random.", "jax.random.")):
-        return f"`{code}`: {RANDOM_MESSAGE}", RANDOM_HINT
-    return f"`{code}` is not supported in kernels", unsupported_hint(path)
-
-
-def unsupported_hint(path: str) -> str:
-    """For an unsupported function: the supported one it is probably a typo of, else where the list is."""
-    import difflib
-
-    module, _, name = path.rpartition(".")
-    candidates = {key.rpartition(".")[2]: key for key in FUNCTIONS if key.rpartition(".")[0] == module}
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.8)
-    if close:
-        short = candidates[close[0]].replace("numpy.", "np.").replace("builtins.", "")
-        return f"did you mean `{short}`? (see the README's list of supported NumPy functions)"
-    return "see the README's list of supported NumPy functions"

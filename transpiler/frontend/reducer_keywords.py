@@ -58,7 +58,7 @@ def _given(keywords: dict, key: str):
 
 
 def reduce_with_keywords(lowering, node, builder, prim, name, x, rest, keywords):
-    from .numpy_api import _reduce
+    from .ufunc_handlers import _reduce
 
     keywords = dict(keywords)
     extra = {}

@@ -132,7 +132,7 @@ def trapezoid(lowering, node, builder, positional, keywords):
 def moments_with_mean(lowering, node, builder, prim: str, name: str, x, rest, keywords, ddof: int, mean_entry):
     """`np.var(a, axis, ddof=, keepdims=, mean=m)` (and np.std, the methods): NumPy's `_var` with the mean given,
     `sum((a - m) * (a - m), axis) / max(n - ddof, 0)` (n: the number of elements reduced), `np.sqrt` of it for std."""
-    from .numpy_api import _reduce
+    from .ufunc_handlers import _reduce
 
     emit = Emitter(lowering, node, builder)
     x = as_array(lowering, node, builder, x)

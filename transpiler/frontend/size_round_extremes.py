@@ -70,7 +70,7 @@ FUNCTIONS = {"numpy.size": size, "numpy.round": round_half_even, "numpy.around":
 
 def extreme_of_vector(lowering, node, builder, atom, name: str):
     """The builtin `max(v)` or `min(v)` (`name`) of a vector `atom`; see the module docstring."""
-    from .numpy_api import _reduce
+    from .ufunc_handlers import _reduce
 
     emit = Emitter(lowering, node, builder)
     if atom.type.rank != 1:

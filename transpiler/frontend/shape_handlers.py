@@ -1,0 +1,128 @@
+"""Handlers of NumPy's shape functions and array constructors: `np.transpose`, `np.reshape`, `np.stack`,
+`np.zeros`, `np.full`, `np.arange`, `len`, `np.shape`, `np.ndim` (those with a module of their own are elsewhere).
+
+Each checks the call's arguments (count, which must be build-time constants) and binds one primitive, whose rules
+check the shapes.
+"""
+from __future__ import annotations
+
+from ..builder import const
+from ..ir import Const
+from . import array_functions as arrays
+from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, shape_args, static
+from .ufunc_handlers import Handler
+
+def _transpose(lowering, node, builder, x, axes_value, axes_node):
+    axes = static(lowering, axes_value, axes_node, "`axes`")
+    params = {} if axes is None else {"axes": tuple(axes)}
+    return lowering._bind(builder, node, "transpose", [lowering._atom(x, node)], params)
+
+
+def _np_transpose(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.transpose", positional, keywords, 1, 2, ("axes",))
+    axes, axes_node = _arg(lowering, positional, keywords, 1, "axes", node)
+    if axes is None and lowering._atom(positional[0], node).type.rank == 0:  # NumPy's 0-d array, where `x.T`
+        axes = ()  # would raise on a Python float
+    return _transpose(lowering, node, builder, positional[0], axes, axes_node)
+
+
+def _swapaxes(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.swapaxes", positional, keywords, 3, 3)
+    a1, a2 = (static(lowering, v, node, "the axes") for v in positional[1:])
+    return lowering._bind(builder, node, "swapaxes", [lowering._atom(positional[0], node)], {"axis1": a1, "axis2": a2})
+
+
+def _reshape(lowering, node, builder, x, shape_value):
+    dims = shape_args(lowering, shape_value, node)
+    return lowering._bind(builder, node, "reshape", [lowering._atom(x, node)] + dims)
+
+
+def _np_reshape(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.reshape", positional, keywords, 2, 2)
+    return _reshape(lowering, node, builder, positional[0], positional[1])
+
+
+def _axis_op(prim: str, name: str, required: bool) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        _arity(lowering, node, name, positional, keywords, 1 + (required and "axis" not in keywords), 2, ("axis",))
+        axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node)
+        axis = static(lowering, axis_value, axis_node, "`axis`")
+        params = {"axis": axis} if axis is not None else {}
+        return lowering._bind(builder, node, prim, [lowering._atom(positional[0], node)], params)
+
+    return handle
+
+
+def _sequence_op(prim: str, name: str) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        _arity(lowering, node, name, positional, keywords, 1, 2, ("axis",))
+        parts = arrays.sequence_of_arrays(lowering, node, positional[0], name, builder)
+        axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node, default=Const(0, None))
+        axis = static(lowering, axis_value, axis_node, "`axis`")
+        if not isinstance(axis, int):
+            raise lowering.error(axis_node, "`axis` is an integer here")
+        return lowering._bind(builder, node, prim, [lowering._atom(a, node) for a in parts], {"axis": axis})
+
+    return handle
+
+
+def _broadcast_to(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.broadcast_to", positional, keywords, 2, 2)
+    return lowering._bind(builder, node, "broadcast_to",
+                          [lowering._atom(positional[0], node)] + shape_args(lowering, positional[1], node))
+
+
+def _filled(prim: str) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        _arity(lowering, node, f"np.{prim}", positional, keywords, 1, 1, ("dtype",))
+        return lowering._bind(builder, node, prim, shape_args(lowering, positional[0], node),
+                              _dtype_params(lowering, keywords))
+
+    return handle
+
+
+def _full(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.full", positional, keywords, 2, 2, ("dtype",))
+    args = shape_args(lowering, positional[0], node) + [lowering._atom(positional[1], node)]
+    return lowering._bind(builder, node, "full", args, _dtype_params(lowering, keywords))
+
+
+def _like(prim: str) -> Handler:
+    def handle(lowering, node, builder, positional, keywords):
+        _arity(lowering, node, f"np.{prim}", positional, keywords, 1, 1, ("dtype",))
+        return lowering._bind(builder, node, prim, [lowering._atom(positional[0], node)],
+                              _dtype_params(lowering, keywords))
+
+    return handle
+
+
+def _arange(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "np.arange", positional, keywords, 1, 3)
+    return lowering._bind(builder, node, "arange", [lowering._atom(v, node) for v in positional])
+
+
+def _len(lowering, node, builder, positional, keywords):
+    _arity(lowering, node, "len", positional, keywords, 1, 1)
+    atom = lowering._atom(positional[0], node)
+    if not atom.type.rank:
+        raise lowering.error(node, "len() needs an array of known rank 1 or more", 'annotate it, e.g. "f64[n]"')
+    return lowering._dim(atom, 0, builder, node)
+
+
+def _np_shape(lowering, node, builder, positional, keywords):
+    """`np.shape(x)`, as `x.shape`: a tuple of the dimensions (`()` for a number)."""
+    _arity(lowering, node, "np.shape", positional, keywords, 1, 1)
+    atom = lowering._atom(positional[0], node)
+    if atom.type.shape is None:
+        raise lowering.error(node, "the shape of a value of unknown rank is not known at build time",
+                             'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
+    return tuple(lowering._dim(atom, axis, builder, node) for axis in range(len(atom.type.shape)))
+
+
+def _np_ndim(lowering, node, builder, positional, keywords):
+    """`np.ndim(x)`, as `x.ndim`: the rank, a build-time number."""
+    _arity(lowering, node, "np.ndim", positional, keywords, 1, 1)
+    atom = lowering._atom(positional[0], node)
+    if atom.type.rank is None:
+        raise lowering.error(node, "the rank of this value is not known", "annotate its parameter")
+    return const(atom.type.rank)
