@@ -1,5 +1,9 @@
 """Python's builtins of numbers: `max` and `min` (the first of the largest, smallest), `float` and `int`.
 
+`int(x)` of a float truncates toward zero as Python does; where Python raises (NaN, inf) the kernel raises the same
+error at run time, on every target, and a float of magnitude 2**63 or more (an int past int64) is a run-time
+OverflowError that says why.
+
 `max` and `min` compare as Python compares.
 `max(a, b, c)` walks its arguments and keeps an item unless a later one is greater (`b > kept`), so a NaN is
 kept only when it comes first (`max(nan, 1.0)` is nan, `max(1.0, nan)` is 1.0: NumPy's `np.maximum` gives nan for
@@ -26,15 +30,39 @@ def to_float(lowering, node, builder, positional, keywords):
 
 
 def to_int(lowering, node, builder, positional, keywords):
-    """`int(a)` of an integer or boolean scalar: a Python int. Of a float it truncates, and raises at NaN and inf,
-    which a compiled target cannot say: refused."""
+    """`int(a)` of a scalar: a Python int (weak). Of a float it truncates toward zero, as Python does, after the
+    checks that raise Python's errors (at NaN and inf); its derivative is zero."""
     value = _one_number(lowering, node, positional, keywords, "int")
     if isinstance(value, Const):
-        return const(int(value.value))
+        try:
+            return const(int(value.value))
+        except (ValueError, OverflowError) as error:  # a NaN or inf known at build time
+            raise lowering.error(node, f"`int()` raises here at every call: {error}", "test the value first, e.g. "
+                                 "with np.isfinite, and convert only a finite one") from None
     if value.type.is_float:
-        raise lowering.error(node, "`int()` of a float is not supported in kernels (Python raises at NaN and inf)",
-                             "np.trunc(x) keeps it a float; x.astype(np.int64) converts as NumPy does")
+        _check_float_fits(lowering, node, builder, value)
     return builder.bind("python_int", [value])
+
+
+# Python's int() of a float: exact for every finite float (a Python int grows); kernels hold Python ints as int64
+_INT64_BOUND = 2.0 ** 63
+
+
+def _check_float_fits(lowering, node, builder, value: Var) -> None:
+    """The errors Python's `int(x)` raises, at run time on every target, in Python's order: ValueError at NaN,
+    OverflowError at inf; and, where Python would make an int past int64 (x >= 2**63 or x < -2**63), an
+    OverflowError that says so (a kernel holds a Python int as int64: a run-time refusal, not a wrapped number)."""
+    def check(condition, error: str, message: str) -> None:
+        lowering._bind(builder, node, "check_assert", [condition], {"message": message, "error": error})
+
+    check(lowering._bind(builder, node, "equal", [value, value]), "ValueError", "cannot convert float NaN to integer")
+    check(lowering._bind(builder, node, "isfinite", [value]), "OverflowError",
+          "cannot convert float infinity to integer")
+    low = lowering._bind(builder, node, "greater_equal", [value, const(-_INT64_BOUND)])
+    high = lowering._bind(builder, node, "less", [value, const(_INT64_BOUND)])
+    check(lowering._bind(builder, node, "logical_and", [low, high]), "OverflowError",
+          "int() of a float of 2**63 or more, or below -2**63: Python makes an int past int64, which kernels hold "
+          "as int64")
 
 
 def _one_number(lowering, node, positional, keywords, name: str):

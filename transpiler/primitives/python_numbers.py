@@ -15,8 +15,8 @@ from .symbolic import Sym, ops
 
 
 def _python_int_type(types: list[TensorType], params) -> TensorType:
-    if types[0].shape != () or types[0].dtype not in ("i32", "i64", "bool"):
-        raise ShapeError(f"int() of a {types[0]} value: an integer or boolean scalar is needed here")
+    if types[0].shape != ():
+        raise ShapeError(f"int() of a {types[0]} value: a scalar is needed here")
     return TensorType("i64", (), weak=True)
 
 
@@ -26,7 +26,10 @@ def _batch_python_int(ctx, prim, args: list[Sym], batched: list[bool], **params)
 
 
 # `int(a)` of an integer scalar: the Python int `range` makes of a NumPy integer bound (a `for` with `break` runs
-# as a `while` over its index, which starts at `int(start)`: `x32 * i` stays float32, as Python's index is weak)
+# as a `while` over its index, which starts at `int(start)`: `x32 * i` stays float32, as Python's index is weak).
+# Of a float (the builtin `int(x)`), it truncates toward zero, as Python, C's cast and NumPy's astype do: the
+# frontend checks first that Python would not raise and that the int fits int64 (frontend/python_builtins.py);
+# no derivative (an integer)
 register(Primitive(
     name="python_int", family="elementwise", infer=_python_int_type, render=lambda args, p: cg.call("int", args[0]),
     cuda="((int64_t)({0}))", scalar_c="any", python_numbers="made", batch=_batch_python_int, temp_name="start",
