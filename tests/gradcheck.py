@@ -110,7 +110,10 @@ def autograd_kernels(text: str) -> dict:
 
     # where=, initial=, dtype=, np.nansum ...: see reduction_oracles; np.cumprod, np.trapezoid ...: more_functions_oracles
     reducer_numpy = ReducerNumpy(MoreFunctionsNumpy(anp))
-    namespace = {"__builtins__": {**builtins.__dict__, "__import__": fake_import}, "__name__": "oracle"}
+    # autograd refuses `int()` of its box; the same function reads the box's value (its derivative is zero)
+    python_int = lambda v: builtins.int(getattr(v, "_value", v))  # noqa: E731
+    namespace = {"__builtins__": {**builtins.__dict__, "__import__": fake_import, "int": python_int},
+                 "__name__": "oracle"}
     exec(compile(text, "oracle", "exec", dont_inherit=True), namespace)
     return namespace
 

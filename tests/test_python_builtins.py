@@ -1,6 +1,7 @@
 """Python's builtins `max`, `min`, `float` and `int` of numbers in kernels (transpiler/frontend/python_builtins.py).
 
-Also `float(v)` and `int(k)` of scalars: Python numbers, weak to NumPy's promotion.
+Also `float(v)` and `int(k)` of scalars: Python numbers, weak to NumPy's promotion (`int()` of a float:
+tests/test_python_int_of_float.py).
 
 Python keeps the first of the largest: `max(nan, 1.0)` is nan, `max(1.0, nan)` is 1.0 (NumPy's `np.maximum` gives
 nan for both), `max(2, 2.0)` is the int 2, and the result is the chosen object itself (a Python float stays one,
@@ -201,7 +202,7 @@ def test_the_derivative_of_float_is_the_identity(seed):
 
 
 @pytest.mark.parametrize("call, message", [
-    ("int(x[0])", "`int()` of a float"), ("float(x)", "`float()` of an array"), ("float(x[0], 2)", "takes 1 positional argument"),
+    ("int(x)", "`int()` of an array"), ("float(x)", "`float()` of an array"), ("float(x[0], 2)", "takes 1 positional argument"),
 ])
 def test_conversions_python_would_not_make_exactly_are_refused(call, message):
     with pytest.raises(TranspileError) as caught:

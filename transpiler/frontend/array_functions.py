@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from ..ir import Atom, Const
 from ..ir.types import axis_hint
+from .array_literals import array_like
 from .call_args import (Emitter, arg, arity, known_rank as _rank, ravel as _ravel, static,
                         static_axis as _axis)
 
 # --- stacking ------------------------------------------------------------------------------------------------------
 def sequence_of_arrays(lowering, node, value, name: str, builder) -> tuple:
-    """The arrays a stacking function joins: a tuple or list of them, or one array, which NumPy iterates over
-    along its first axis (`np.hstack(x)` joins `x[0], x[1], ...`; that length must be known at build time)."""
+    """The arrays a stacking function joins: a tuple or list of them (a list of numbers among them is an array, as
+    NumPy makes it: `np.concatenate(([0.0, x[0]], x[1::2]))`), or one array, which NumPy iterates over along its
+    first axis (`np.hstack(x)` joins `x[0], x[1], ...`; that length must be known at build time)."""
     if not isinstance(value, tuple) and isinstance(value, Atom.__args__):
         emit = Emitter(lowering, node, builder)
         length = value.type.shape[0] if value.type.shape else None
@@ -26,7 +28,7 @@ def sequence_of_arrays(lowering, node, value, name: str, builder) -> tuple:
         return tuple(emit("getitem", value, index=(row,)) for row in range(length))
     if not isinstance(value, tuple) or not value:
         raise lowering.error(node, f"`{name}` takes a tuple or list of arrays", f"{name}((a, b))")
-    return value
+    return tuple(array_like(lowering, node, builder, item) for item in value)
 
 
 def _at_least(emit: Emitter, atom, rank: int):

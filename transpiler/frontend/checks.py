@@ -122,6 +122,10 @@ _COMPOUND = {
 
 def compound_error(statement: cst.CSTNode, locate: Locate) -> TranspileError:
     """The error for a compound statement the lowering does not handle here."""
+    if isinstance(statement, (cst.Try, cst.TryStar)):  # (its hint depends on what the handlers catch)
+        from .try_statements import try_error
+
+        return try_error(statement, locate)
     for kind, (what, hint) in _COMPOUND.items():
         if isinstance(statement, kind):
             later = kind in (cst.If, cst.For, cst.While)

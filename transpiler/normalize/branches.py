@@ -183,7 +183,10 @@ class Branches:
         items_a = a if isinstance(a, tuple) else (a,)
         items_b = b if isinstance(b, tuple) else (b,)
         if len(items_a) != len(items_b):
-            raise TranspileError("the branches return tuples of different lengths", loc)
+            raise TranspileError(f"the branches return tuples of different lengths ({len(items_a)} and "
+                                 f"{len(items_b)}): a kernel's result has one structure on every path", loc,
+                                 "return as many values on every path (a placeholder the caller ignores, e.g. "
+                                 "np.nan or 0.0, where a path has nothing to give), or split the kernel in two")
         outs = []
         for x, y in zip(items_a, items_b):
             if not isinstance(x, (Var, Const)) or not isinstance(y, (Var, Const)):

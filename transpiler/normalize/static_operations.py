@@ -7,7 +7,7 @@ import itertools
 import libcst as cst
 
 from ..builder import Builder, const
-from ..ir import Const
+from ..ir import Const, Var
 from ..values import Closure, DictValue, KernelRef, ListValue, Partial, TransformRef, Value, describe
 from .static import StaticNeeded
 
@@ -67,6 +67,20 @@ class StaticOperations:
         return None
 
     # -- builtins on build-time values ---------------------------------------------------------------------
+    def _items_of_one(self, name: str, value, node, builder: Builder) -> list:
+        """The elements `list(x)`, `tuple(x)`, `reversed(x)` hold; of an array of a run-time length, a refusal that
+        says what to write instead (SciPy's Cola: `[0.0, x[0]] + list(x[1::2])`)."""
+        try:
+            return self.static_items(value, node, builder)
+        except StaticNeeded as exc:
+            if not isinstance(value, Var) or not value.type.shape:
+                raise
+            raise StaticNeeded(f"`{name}()` of an array whose length is known only at run time: a Python {name}'s "
+                               "length is fixed when the kernel is compiled", exc.loc,
+                               "keep it an array: np.concatenate(([0.0, x[0]], x[1::2])) for [0.0, x[0]] + "
+                               "list(x[1::2]), x[::-1] for reversed(x), `for v in x` for its rows; or annotate a "
+                               'literal length ("f64[6]")') from None
+
     def static_call(self, path: str, node: cst.Call, builder: Builder, positional: list, keywords: dict):
         """Builtins that act on lists, dicts, functions and ranges; `_NOT_HERE` when this call is not one."""
         name = path.rpartition(".")[2]
@@ -89,7 +103,7 @@ class StaticOperations:
             if not positional and name in ("list", "tuple"):
                 return ListValue([], self._level) if name == "list" else ()
             if len(positional) == 1 and name in ("list", "tuple", "reversed"):
-                items = self.static_items(positional[0], node, builder)
+                items = self._items_of_one(name, positional[0], node, builder)
                 items = items[::-1] if name == "reversed" else items
                 return tuple(items) if name == "tuple" else ListValue(items, self._level)
             return _NOT_HERE
