@@ -165,7 +165,48 @@ def test_the_driver_converts_and_checks_every_form(tmp_path):
     assert {form for form, (outcome, _) in energy["outcomes"].items() if outcome != "pass"} == set(), energy
     assert {"f", "g", "vg", "hvp", "fj", "fv"} <= set(energy["outcomes"])
     assert {form for form, (outcome, _) in objective["outcomes"].items() if outcome != "pass"} == set(), objective
-    assert {"f", "g", "vg"} <= set(objective["outcomes"])
+    assert {"f", "g", "vg", "fj", "vjp", "fv"} <= set(objective["outcomes"])  # (a tree: benchmarks/.../tree_forms.py)
+    assert "derivative checks where autograd was not compared" in summary(results)
     assert not results["linear:noisy"]["converted"] and "random draws" in results["linear:noisy"]["reason"]
     assert results["linear:lost"] == {"converted": False, "reason": "a reason of the table", "outcomes": {}}
     assert "4 differentiated functions: 2 converted, 2 not" in summary(results)
+
+
+def test_the_tree_forms_catch_a_wrong_tangent_cotangent_and_batch():
+    """benchmarks/autograd_examples/tree_forms.py: jvp, vjp and vmap of a tree parameter against Python, each
+    raising Wrong on a number that differs; autograd comparisons not made are counted by reason."""
+    from collections import Counter
+    from types import SimpleNamespace
+
+    import pytest
+    from autograd import numpy as anp
+
+    from benchmarks.autograd_examples.tree_forms import TreePoint, stack_trees
+    from benchmarks.corpus_oracles import Wrong
+
+    def f(params, x):
+        (w, b), = params
+        return np.sum(np.tanh(x @ w + b) ** 2)
+
+    def oracle(params, x):
+        (w, b), = params
+        return anp.sum(anp.tanh(anp.dot(x, w) + b) ** 2)
+
+    rs = np.random.RandomState(0)
+    args = [[(rs.randn(3, 2), rs.randn(2))], rs.randn(4, 3)]
+    skips: Counter = Counter()
+    point = TreePoint(f, oracle, args, skips)
+    step = 1e-7
+    fd = (f(*point.at(step)) - f(*point.at(-step))) / (2 * step)
+    right = SimpleNamespace(fj=lambda p, x, d: (f(p, x), fd), fv=lambda p, x: np.array([f(t, x) for t in
+                                                                                          point.examples()]))
+    assert point.tangent(right) == "pass" and point.batched(right) == "pass" and not skips
+    wrong = SimpleNamespace(fj=lambda p, x, d: (f(p, x), fd * 1.01),
+                            fvjp=lambda p, x, g: (f(p, x), [(np.zeros((3, 2)), np.zeros(2))]),
+                            fv=lambda p, x: np.array([f(point.examples()[0], x)] * 3))
+    for check in (point.tangent, point.cotangent, point.batched):
+        with pytest.raises(Wrong):
+            check(wrong)
+    assert stack_trees(point.examples())[0][0].shape == (3, 3, 2)
+    TreePoint(f, None, args, skips).tangent(right)
+    assert skips == {"autograd cannot run the source": 1}

@@ -57,7 +57,9 @@ def _deterministic(text: str, args: list, name: str) -> None:
 def run(examples: Path, only: set[str] | None = None, c: bool = False, show: bool = False,
         targets: list[Target] | None = None) -> dict[str, dict]:
     """name -> {"converted": bool, "reason": ..., "outcomes": {form: [outcome, detail]}} for every target."""
-    from ..corpus_checks import check_kernel
+    from ..corpus_checks import AUTOGRAD_NOT_COMPARED, _executed, check_kernel
+    from ..corpus_oracles import autograd_or_none
+    from .tree_forms import check_tree_forms, is_float_tree
 
     folder = Path(tempfile.mkdtemp(prefix="autograd_examples_"))
     sys.path.insert(0, str(folder))
@@ -76,10 +78,17 @@ def run(examples: Path, only: set[str] | None = None, c: bool = False, show: boo
             continue
         if show:
             print(text)
+        AUTOGRAD_NOT_COMPARED.clear()
         outcomes = check_kernel(text, params, inputs, lambda args: args, c=c, folder=folder, oracle_text=oracle)
-        results[target.name] = {"converted": True, "reason": None, "outcomes": {k: list(v) for k, v in outcomes.items()}}
-        print(f"{target.name:45s} " + " ".join(f"{form}={outcome}" for form, (outcome, _) in outcomes.items()),
-              flush=True)
+        skips = Counter(AUTOGRAD_NOT_COMPARED)
+        if inputs and inputs[0] and is_float_tree(inputs[0][0]) and "f" in outcomes and outcomes["f"][0] == "pass":
+            # jvp, vjp and vmap of the tree (corpus_checks compiles the first two and compares neither)
+            skips += check_tree_forms(text, params, inputs, autograd_or_none(lambda: _executed(oracle)["f"]),
+                                      outcomes, c=c, folder=folder)
+        results[target.name] = {"converted": True, "reason": None, "outcomes": {k: list(v) for k, v in outcomes.items()},
+                                "autograd_skips": dict(skips)}
+        print(f"{target.name:45s} " + " ".join(f"{form}={outcome}" for form, (outcome, _) in outcomes.items())
+              + (f"  (autograd not compared: {sum(skips.values())})" if skips else ""), flush=True)
         for form, (outcome, detail) in outcomes.items():
             if outcome not in ("pass", "skip"):
                 print(f"    {form}: {detail[:300]}", flush=True)
@@ -96,9 +105,14 @@ def summary(results: dict[str, dict]) -> str:
             if outcome in ("refused", "bad", "arg-refused"):
                 refusals[f"{outcome}: " + detail.split(": ", 1)[-1][:120]] += 1
     converted = sum(r["converted"] for r in results.values())
+    skips: Counter = Counter()
+    for result in results.values():
+        skips.update(result.get("autograd_skips", {}))
     lines = [f"{len(results)} differentiated functions: {converted} converted, {len(results) - converted} not",
              "form  " + "  ".join(f"{o:>11s}" for o in OUTCOMES)]
     lines += [f"{form:5s} " + "  ".join(f"{counts[form][o]:11d}" for o in OUTCOMES) for form in FORMS if form in counts]
+    lines += ["", f"derivative checks where autograd was not compared (differences only): {sum(skips.values())}"]
+    lines += [f"  {n:3d}  {reason}" for reason, n in skips.most_common()]
     lines += ["", "refusals and bad outcomes, by message (forms):"]
     lines += [f"  {n:3d}  {message}" for message, n in refusals.most_common()]
     return "\n".join(lines)
