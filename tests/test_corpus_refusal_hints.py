@@ -113,9 +113,11 @@ def _seeds_with(pattern: str, count: int) -> list[int]:
     return [seed for seed in range(600) if pattern in program_for_seed(seed, edges=True, corpus_forms=True)[0]][:count]
 
 
-@pytest.mark.parametrize("seed", _seeds_with("int(np.tanh(", 4) + _seeds_with("np.concatenate(([0.5], ", 4))
+@pytest.mark.parametrize("seed", _seeds_with("int(np.tanh(", 4) + _seeds_with("np.concatenate(([0.5], ", 4)
+                         + _seeds_with("list(", 3))
 def test_random_kernels_with_int_of_a_float_and_a_joined_list(seed):
-    """The property generator's corpus forms `int(np.tanh(s) * 3.0) * s` and `np.concatenate(([0.5], v[1:]))`:
+    """The property generator's corpus forms `int(np.tanh(s) * 3.0) * s`, `np.concatenate(([0.5], v[1:]))` and
+    `list(np.asarray([0.5, s, -1.0, 2.0])[1::2] * s)[0]`:
     values against Python, gradients against central differences and autograd (tests/test_property.py)."""
     from test_property import Unusable, check_program, inputs_for, program_for_seed
 

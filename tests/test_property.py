@@ -311,7 +311,9 @@ class ProgramGenerator:
             "S": (f"max({e('N')})", f"min(np.abs({e('D')}))", f"np.sum({e('N')}) / np.size({self.leaf('N', scope)})",
                   f"np.sum(np.round({e('N')}, 1) * {e('N')})", f"np.sum(({e('D')} - [0.5, -1.0, 2.0]) ** 2)",
                   # the builtin int() of a float (Mishra10: frontend/python_builtins.py), bounded to stay in int64
-                  f"int(np.tanh({e('S')}) * 3.0) * {e('S')}"),
+                  f"int(np.tanh({e('S')}) * 3.0) * {e('S')}",
+                  # list() of a slice of a literal length (Cola's list(x[1::2]); a run-time length is refused)
+                  f"list(np.asarray([0.5, {e('S')}, -1.0, 2.0])[1::2] * {e('S')})[0]"),
             "N": (f"({e('N')}[0] - [1.0, 2.0, 0.5, -0.5, 3.0]) * {e('N')}",
                   # a list of numbers among the arrays np.concatenate joins (the rewrite of Cola's list(x[1::2]))
                   f"np.concatenate(([0.5], {e('N')}[1:]))"),

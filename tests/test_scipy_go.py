@@ -169,14 +169,14 @@ def test_a_named_length_against_a_number_in_a_write_has_a_hint():
 # -- the property generator ----------------------------------------------------------------------------------------
 CORPUS_FORMS = r"(?<![.\w])max\(|(?<![.\w])min\(|np\.size\(|np\.round\(| - \[|\[1, 2, 3\] \*|\(0\.5, 0\.25, -1\.0\)|" \
                r"\* \[0\.5, 1\.0, 2\.0\]" \
-    r"|(?<![.\w])int\(np\.tanh|np\.concatenate\(\(\[0\.5\]"
+    r"|(?<![.\w])int\(np\.tanh|np\.concatenate\(\(\[0\.5\]|(?<![.\w])list\("
 
 
 def test_corpus_forms_generator_covers_its_constructs():
     corpus = "\n".join(program_for_seed(seed, edges=True, corpus_forms=True)[0] for seed in range(400))
     for construct in ("max(", "min(np.abs(", "np.size(", "np.round(", " - [0.5, -1.0, 2.0]", "[0] - [1.0, 2.0",
                       "[1, 2, 3] * ", " + (0.5, 0.25, -1.0)", " * [0.5, 1.0, 2.0]", "int(np.tanh(",
-                      "np.concatenate(([0.5], "):
+                      "np.concatenate(([0.5], ", "list("):
         assert construct in corpus, construct
 
 
