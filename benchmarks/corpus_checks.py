@@ -113,11 +113,11 @@ class Point:
         # autograd where its value is Python's and its gradient finite (its np.sinc rule is NaN at 0, where the
         # differences above found the derivative, 0); where not, counted (drivers report AUTOGRAD_NOT_COMPARED)
         if traced is None:
-            AUTOGRAD_NOT_COMPARED["autograd cannot run the source"] += 1
+            AUTOGRAD_NOT_COMPARED["g: autograd cannot run the source"] += 1
         elif not np.array_equal(np.asarray(traced[0], float), np.asarray(self.expected, float)):
-            AUTOGRAD_NOT_COMPARED["autograd's value is not Python's bits"] += 1
+            AUTOGRAD_NOT_COMPARED["g: autograd's value is not Python's bits"] += 1
         elif not np.all(np.isfinite(leaves(traced[1])[0])):
-            AUTOGRAD_NOT_COMPARED["autograd's derivative is not finite"] += 1
+            AUTOGRAD_NOT_COMPARED["g: autograd's derivative is not finite"] += 1
         else:
             close(got, leaves(traced[1])[0], f"d/d argument {position} at {self.args!r} vs autograd", 1e-8, 1e-10)
         return "pass"

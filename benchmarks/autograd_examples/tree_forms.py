@@ -64,18 +64,18 @@ class TreePoint:
         """The arguments with the tree moved by t along the direction."""
         return [self.rebuild(self.vector + t * self.direction)] + copies(self.args[1:])
 
-    def _autograd(self, make, value_of):
+    def _autograd(self, form: str, make, value_of):
         """autograd's result where it runs and its value is Python's bits; else None, counted with its reason."""
         if self.oracle is None:
-            self.skips["autograd cannot run the source"] += 1
+            self.skips[f"{form}: autograd cannot run the source"] += 1
             return None
         traced = autograd_or_none(make)
         if traced is None:
-            self.skips["autograd raised on the source"] += 1
+            self.skips[f"{form}: autograd raised on the source"] += 1
             return None
         if not all(np.array_equal(a, b, equal_nan=True) for a, b in zip(_results(value_of(traced)),
                                                                        _results(self.expected))):
-            self.skips["autograd's value is not Python's bits"] += 1
+            self.skips[f"{form}: autograd's value is not Python's bits"] += 1
             return None
         return traced
 
@@ -95,7 +95,7 @@ class TreePoint:
             close(got[k], fd, f"jvp result {k} at {self.args!r} vs finite differences", 1e-5,
                   max(1e-6, difference_noise(here[k])))
             verdict = "pass"
-        traced = self._autograd(lambda: make_jvp(self.oracle, 0)(*copies(self.args))(self.rebuild(self.direction)),
+        traced = self._autograd("fj", lambda: make_jvp(self.oracle, 0)(*copies(self.args))(self.rebuild(self.direction)),
                                 lambda traced: traced[0])
         if traced is not None:
             if all(np.all(np.isfinite(t)) for t in _results(traced[1])):
@@ -103,7 +103,7 @@ class TreePoint:
                     close(got[k], expected, f"jvp result {k} at {self.args!r} vs autograd", 1e-8, 1e-10)
                 verdict = "pass"
             else:
-                self.skips["autograd's derivative is not finite"] += 1
+                self.skips["fj: autograd's derivative is not finite"] += 1
         return verdict
 
     def cotangent(self, module) -> str:
@@ -131,7 +131,7 @@ class TreePoint:
             result = self.oracle(*args)
             return sum(np.sum(r) for r in (result if isinstance(result, (tuple, list)) else (result,)))
 
-        traced = self._autograd(lambda: value_and_grad(summed, 0)(*copies(self.args)),
+        traced = self._autograd("vjp", lambda: value_and_grad(summed, 0)(*copies(self.args)),
                                 lambda traced: float(sum(np.sum(r) for r in _results(self.expected))))
         if traced is not None:
             expected = leaves(traced[1])[0]
@@ -139,7 +139,7 @@ class TreePoint:
                 close(got, expected, f"vjp at {self.args!r} vs autograd", 1e-8, 1e-10)
                 verdict = "pass"
             else:
-                self.skips["autograd's derivative is not finite"] += 1
+                self.skips["vjp: autograd's derivative is not finite"] += 1
         return verdict
 
     def examples(self) -> list:
