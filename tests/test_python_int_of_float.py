@@ -149,3 +149,32 @@ def test_int_of_a_nan_known_at_build_time_is_a_located_error():
         load_source('import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(x: "f64[3]"):\n'
                     '    return x * int(np.nan)\n', "int_nan.py")
     assert "raises here at every call" in str(caught.value) and caught.value.loc.line == 7 and caught.value.hint
+
+
+def test_int_in_a_loop_on_the_c_target_raises_where_python_does(tmp_path):
+    """A loop holding the checks stays on the C target's host (as a run-time `assert` does): the same values and
+    gradient as Python and the NumPy backend, Python's error at the first NaN or inf the loop meets."""
+    source = '''import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]"):
+    t = 0.0
+    for i in range(x.shape[0]):
+        t = t + x[i] * int(x[i] * 2.5)
+    return t
+
+
+g = grad(f)
+'''
+    module, _ = c_module(source, tmp_path, "int_loop")
+    python: dict = {}
+    exec(compile(source, "python_reference", "exec", dont_inherit=True), python)
+    x = np.array([1.3, -2.7, 0.1, 4.4])
+    assert module.f(x.copy()) == python["f"](x.copy())
+    np.testing.assert_allclose(module.g(x.copy()), load_source(source, "int_loop.py").g(x.copy()), rtol=1e-12)
+    for bad in (np.nan, np.inf):
+        moved = x.copy()
+        moved[2] = bad
+        _raises_as_python(module.f, python["f"], moved)
