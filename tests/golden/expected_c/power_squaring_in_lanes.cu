@@ -1363,10 +1363,17 @@ template <class T> static inline int64_t lifted_tile_depth(int64_t n, int64_t k)
 #define LIFTED_TILE_BLOCK_BYTES ((int64_t)1 << 18)
 // products of at least this many multiplications share their row blocks among the OpenMP threads, as BLAS would
 #define LIFTED_TILE_PARALLEL_MIN ((int64_t)1 << 22)
+// a's terms (a[r, q] along q) or rows (along r) this many bytes apart or more are a cache miss each that the
+// hardware's prefetchers do not follow (a stride of a page or so: gmm's (n, k, d) stacks at k = 50, d = 10 read per
+// component k, 4000 bytes a step, out of an array larger than the L2 cache); the tiles then prefetch them
+// LIFTED_TILE_AHEAD terms or one block of rows ahead
+#define LIFTED_TILE_FAR_BYTES 512
+#define LIFTED_TILE_AHEAD 8
 template <class T> struct lifted_tile_vector { typedef T type __attribute__((vector_size(LIFTED_TILE_BYTES))); };
 // R rows of out[:, c0:c0 + columns] = a[rows, q0:q1] @ panel[q0:q1] (+= with `add`: a later pass over the terms):
-// R x 2 vectors of sums in registers
-template <class T, int R> __attribute__((optimize("fp-contract=fast")))
+// R x 2 vectors of sums in registers. (Loops of a row's last 1 to 7 columns are not turned into memcpy calls: GCC
+// made one per row of a 10-column product, 6 % of gmm's Jacobian at d = 10, k = 50.)
+template <class T, int R> __attribute__((optimize("fp-contract=fast", "no-tree-loop-distribute-patterns")))
 static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const T* panel, int64_t q0, int64_t q1,
                                     T* out, int64_t os0, int64_t columns, bool add)
 {
@@ -1380,11 +1387,16 @@ static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const 
             for (int64_t j = 0; j < columns; ++j) row[j] = out[r * os0 + j];
             memcpy(&sums[r][0], row, LIFTED_TILE_BYTES); memcpy(&sums[r][1], row + L, LIFTED_TILE_BYTES);
         }
+    const bool far = as1 * (int64_t)sizeof(T) >= LIFTED_TILE_FAR_BYTES;
     for (int64_t q = q0; q < q1; ++q) {
         V low, high;
         memcpy(&low, panel + q * 2 * L, LIFTED_TILE_BYTES);
         memcpy(&high, panel + q * 2 * L + L, LIFTED_TILE_BYTES);
         const T* column = a + q * as1;
+        if (far) {  // (a prefetch does not fault past the end of a)
+            __builtin_prefetch(column + LIFTED_TILE_AHEAD * as1);
+            __builtin_prefetch(column + LIFTED_TILE_AHEAD * as1 + (R - 1) * as0);
+        }
         for (int r = 0; r < R; ++r) {
             const T x = column[r * as0];
             sums[r][0] += x * low; sums[r][1] += x * high;
@@ -1431,12 +1443,30 @@ template <class T> static void lifted_tile_block(const lifted_view<T, 2>& a, lif
         const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
         const int64_t q0 = rows[2 * panel], q1 = rows[2 * panel + 1];
         T* to = out.p + c0;
+        // rows of a far apart: the first panel prefetches the next block's rows (later panels find them cached)
+        const bool far = panel == 0 && a.s[0] * (int64_t)sizeof(T) >= LIFTED_TILE_FAR_BYTES && q1 > q0;
         int64_t r = r0;
-        for (; r + LIFTED_TILE_ROWS <= r1; r += LIFTED_TILE_ROWS)
+        for (; r + LIFTED_TILE_ROWS <= r1; r += LIFTED_TILE_ROWS) {
+            if (far)
+                for (int64_t i = r + LIFTED_TILE_ROWS; i < r + 2 * LIFTED_TILE_ROWS && i < r1; ++i) {
+                    __builtin_prefetch(a.p + i * a.s[0] + q0 * a.s[1]);
+                    __builtin_prefetch(a.p + i * a.s[0] + (q1 - 1) * a.s[1]);
+                }
             lifted_tile_rows<T, LIFTED_TILE_ROWS>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0],
                                                   out.s[0], columns, add);
+        }
+        // the rows left (fewer than LIFTED_TILE_ROWS) in as few blocks as 8, 4, 2 and 1 make: each block reads the
+        // panel and a's columns again, and a product of 10 rows (gmm's adjoint to Q at d = 10, 10 x 1000 @ 1000 x
+        // 10, whose 1000-term panel is in the L2 cache) read them four times as blocks of 4, 4, 1 and 1
+        if (LIFTED_TILE_ROWS > 8)
+            for (; r + 8 <= r1; r += 8)
+                lifted_tile_rows<T, 8>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0],
+                                       columns, add);
         for (; r + 4 <= r1; r += 4)
             lifted_tile_rows<T, 4>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns,
+                                   add);
+        for (; r + 2 <= r1; r += 2)
+            lifted_tile_rows<T, 2>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns,
                                    add);
         for (; r < r1; ++r)
             lifted_tile_rows<T, 1>(a.p + r * a.s[0], a.s[0], a.s[1], from, q0, q1, to + r * out.s[0], out.s[0], columns,
@@ -1700,6 +1730,17 @@ template <class T> static bool lifted_tile_block_of(const lifted_view<T, 2>& a, 
     lifted_tile_block(a, out, packed, rows, panels, r0, block, add);
     return true;
 }
+// a packed row of a panel from `columns` (< the panel's width) contiguous elements, zeros after them
+template <class T> static inline void lifted_tile_pack_short(T* row, const T* from, int64_t columns)
+{
+    typedef typename lifted_tile_vector<T>::type V;
+    const int L = LIFTED_TILE_BYTES / (int)sizeof(T);
+    const V zero = V{};
+    memcpy(row, &zero, LIFTED_TILE_BYTES); memcpy(row + L, &zero, LIFTED_TILE_BYTES);
+    int64_t j = 0;
+    if (columns >= L) { memcpy(row, from, LIFTED_TILE_BYTES); j = L; }
+    for (; j < columns; ++j) row[j] = from[j];
+}
 // every element of a packed row zero (NaN is not)
 template <class T> static inline bool lifted_tile_zero_row(const T* row, int64_t width)
 {
@@ -1721,11 +1762,21 @@ template <class T> static bool lifted_tile_pass(const lifted_view<T, 2>& a, cons
     for (int64_t panel = 0; panel < panels; ++panel) {
         T* to = packed + panel * width * k;
         const int64_t c0 = panel * width, columns = n - c0 < width ? n - c0 : width;
+        const bool far = b.s[0] * (int64_t)sizeof(T) >= LIFTED_TILE_FAR_BYTES;
         for (int64_t q = 0; q < k; ++q) {
             const T* from = b.p + q * b.s[0] + c0 * b.s[1];
             T* row = to + q * width;
+            if (far) {  // (rows of b far apart: LIFTED_TILE_AHEAD rows ahead, its first and last columns)
+                __builtin_prefetch(from + LIFTED_TILE_AHEAD * b.s[0]);
+                __builtin_prefetch(from + LIFTED_TILE_AHEAD * b.s[0] + (columns - 1) * b.s[1]);
+            }
             if (columns == width && b.s[1] == 1) {
                 _Pragma("omp simd") for (int64_t j = 0; j < width; ++j) row[j] = from[j];
+            } else if (b.s[1] == 1) {
+                // a short last panel of contiguous rows (d = 9 to 15 columns): zero vectors, then one vector copied
+                // and scalars, where a test and a scalar load and store per element (16 a row) held gmm's strided
+                // rows of x - mu (one cache miss each) to few in flight
+                lifted_tile_pack_short(row, from, columns);
             } else {
                 for (int64_t j = 0; j < width; ++j) row[j] = j < columns ? from[j * b.s[1]] : (T)0;
             }
