@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable, Sequence
 
-from ..ir import Eqn, Function, If, Var, result_atoms
+from ..ir import Const, Eqn, Function, If, Var, result_atoms
 from .dead_reads import dead_read_checks, drop_repeated_checks
 
 
@@ -26,11 +26,14 @@ def eliminate_dead_code(fn: Function) -> Function:
 
 def _prune(block: list, needed: set[int], params: frozenset = frozenset()) -> list:
     kept: list = []
+    front: list = []
     dropped_note = None
     for stmt in reversed(block):
         new = _prune_statement(stmt, needed, params)
-        if isinstance(new, list):  # a dropped read's index checks
-            kept.extend(reversed(new))
+        if isinstance(new, list):  # a dropped gather's index checks: those of parameters go first in the block,
+            for check in reversed(new):  # as the C backend's own checks go before a launch (kernels stay fused)
+                at_hand = all(isinstance(a, Const) or id(a) in params for a in check.args)
+                (front if at_hand else kept).append(check)
             continue
         if new is None:
             if stmt.note and kept and not kept[-1].note:  # the block comment moves to the next statement
@@ -40,7 +43,7 @@ def _prune(block: list, needed: set[int], params: frozenset = frozenset()) -> li
             continue
         kept.append(new)
     kept.reverse()
-    kept = drop_repeated_checks(kept)
+    kept = drop_repeated_checks(front[::-1] + kept)
     if dropped_note and kept and not any(s.note for s in kept):
         kept[0].note = kept[0].note or dropped_note
     return kept

@@ -163,12 +163,12 @@ def rows_weighed_grad(table: "f64[n,d]", rows: "i64[k]", w: "f64[k,d]"):
 
 def pairs_weighed_grad(table: "f64[n,d]", rows: "i64[k]", cols: "i64[k]", v: "f64[k]"):
     _check_args('pairs_weighed_grad', table, rows, cols, v)
-    n = table.shape[0]
-    d = table.shape[1]
     # gather_indexed_load_scatter_add.py:13  return np.sum(np.sin(table[rows, cols]) * v + table[-1, cols])
-    v_1 = table[rows, cols]
     _check_index(-1, table.shape[0], 0)
     _check_index(cols, table.shape[1], 1)
+    n = table.shape[0]
+    d = table.shape[1]
+    v_1 = table[rows, cols]
     del table
     # reverse sweep
     # gather_indexed_load_scatter_add.py:13  return np.sum(np.sin(table[rows, cols]) * v + table[-1, cols])
