@@ -182,11 +182,14 @@ def clear_refusal(exc: BaseException) -> bool:
 
 
 def judge(function: Callable, kind: str, plain: list, reference: Callable | None, what: str) -> str:
-    """Call `function` on `kind`'s arguments and judge it: 'checked', 'refused' or 'raised as Python' (with an
-    exception of the type `reference` raised), else AssertionError. `reference(args)` gives the expected value
+    """Call `function` on `kind`'s arguments and judge it: 'checked', 'refused', 'raised as Python' (with an
+    exception of the type `reference` raised) or 'raised, another error first' (an IndexError or ValueError where
+    Python raised another one: the generated code checks some indices earlier than Python reads them), else
+    AssertionError. `reference(args)` gives the expected value
     on the kind's own arguments (Python on the source, or the NumPy backend on plain arrays of the same values)."""
-    make, expect = KINDS[kind]
-    try:
+    kind_of, expect = KINDS[kind]
+    make = lambda base: kind_of([a.copy() if isinstance(a, np.ndarray) else a for a in base])  # noqa: E731
+    try:  # (fresh arrays each time: Python's writes into its arguments reach neither the next call nor `plain`)
         with np.errstate(all="ignore"):
             expected = reference(make(plain))
         python_error = None
@@ -203,6 +206,8 @@ def judge(function: Callable, kind: str, plain: list, reference: Callable | None
             return "refused"
         if python_error is not None and type(exc) is type(python_error):
             return "raised as Python"
+        if python_error is not None and isinstance(exc, (IndexError, ValueError)):
+            return "raised, another error first"  # (a hoisted index check before a failing reduction Python met)
         raise AssertionError(f"{what} [{kind}]: raised {type(exc).__name__}: {exc}"
                              f" (Python: {python_error!r})" if python_error else
                              f"{what} [{kind}]: raised {type(exc).__name__}: {exc}") from exc

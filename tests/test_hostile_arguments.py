@@ -262,3 +262,58 @@ def test_a_gather_nobody_uses_still_raises_pythons_index_error(target, tmp_path,
     idx = np.array([4, -5, 0])
     same_values(module.f(x, idx, 0.5), python(x, idx, 0.5), f"{target} f")
     same_values(module.f_grad(x, idx, 0.5), np.full(5, 0.5), f"{target} f_grad")
+
+
+EMPTY_LOOP = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(M: "f64[n,d]", s: "f64[]") -> "f64[]":
+    acc = s
+    for row in M:
+        acc = acc * np.cos(row[0]) + np.max(np.square(M), axis=(-1, -2))
+    return acc * s
+
+
+f_grad = grad(f, wrt="s")
+'''
+
+
+@pytest.mark.parametrize("target", ["numpy", "c"])
+def test_a_reduction_without_identity_stays_in_a_loop_that_may_not_run(target, tmp_path):
+    """`np.max(M)` in a loop over M's rows was hoisted before the loop as loop-invariant, so M with no rows raised
+    ValueError (zero-size array to reduction operation maximum) where Python never runs the body and returns s * s
+    (the more_functions generator's seed 1 with n = 0). Reductions without an identity stay in their loop."""
+    module = load_source(EMPTY_LOOP, "empty_loop.py") if target == "numpy" else c_module(EMPTY_LOOP, tmp_path, "empty_loop")[0]
+    python = _python(EMPTY_LOOP)
+    for M in (np.zeros((0, 3)), np.linspace(-1.0, 1.0, 6).reshape(2, 3)):
+        same_values(module.f(M, 0.75), python(M, 0.75), f"{target} f, {M.shape}")
+    same_values(module.f_grad(np.zeros((0, 3)), 0.75), 1.5, f"{target} f_grad with no rows")
+
+
+DEAD_ELEMENT = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[n]", M: "f64[n,d]", i: "i64[]") -> "f64[]":
+    corner = M[0, 2] * x[i]
+    return np.sum(x)
+'''
+
+
+def test_an_element_of_a_parameter_nobody_uses_still_raises(tmp_path):
+    """`corner = M[0, 2] * x[i]` nobody uses: Python raises IndexError where d < 3, n = 0 or i is out of range, and
+    so does the generated function (a parameter's element read through integers keeps its check; the edges and
+    views generators' programs with d = 1 returned a number)."""
+    python = _python(DEAD_ELEMENT)
+    for module in (load_source(DEAD_ELEMENT, "dead_element.py"), c_module(DEAD_ELEMENT, tmp_path, "dead_element")[0]):
+        for x, M, i in ((np.ones(2), np.ones((2, 2)), 0), (np.ones(0), np.ones((0, 3)), 0), (np.ones(2), np.ones((2, 3)), 2)):
+            with pytest.raises(IndexError) as raised:
+                python(x, M, i)
+            with pytest.raises(IndexError, match=re.escape(str(raised.value))):
+                module.f(x, M, i)
+        same_values(module.f(np.ones(2), np.ones((2, 3)), -2), 2.0, "in range")

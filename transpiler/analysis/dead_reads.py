@@ -18,7 +18,7 @@ from ..primitives.indexing.items import Ref, expand_ellipsis
 from ..primitives.registry import lookup
 
 
-def dead_read_checks(eqn: Eqn) -> list[Eqn] | None:
+def dead_read_checks(eqn: Eqn, parameter: bool = False) -> list[Eqn] | None:
     if eqn.prim.name != "getitem" or "index" not in eqn.params or eqn.params.get("lanes"):
         return []
     array = eqn.args[0]
@@ -54,7 +54,7 @@ def dead_read_checks(eqn: Eqn) -> list[Eqn] | None:
         else:
             arrays.append((axis, value))
         axis += 1
-    if not arrays:
+    if not arrays and not (parameter and integers):
         return []
     checks = []
     for axis, atom in integers + arrays:

@@ -61,7 +61,8 @@ def _prune_statement(stmt, needed: set[int], params: frozenset):
             needed.update(_uses(stmt.args))
             return stmt
         # (Python's IndexError from a gather nobody uses, where its array is at hand: a parameter, or needed later)
-        left = dead_read_checks(stmt) if id(stmt.args[0]) in needed or id(stmt.args[0]) in params else []
+        left = dead_read_checks(stmt, id(stmt.args[0]) in params) if stmt.prim.name == "getitem" and stmt.args and (
+            id(stmt.args[0]) in needed or id(stmt.args[0]) in params) else []
         if left is None:
             needed.update(_uses(stmt.args))
             return stmt
