@@ -55,21 +55,26 @@ def _plain_call(function: Callable) -> Callable:
     return lambda args: function(*[plain_copy(a) for a in args])
 
 
-def forms_of(module, reference_module, python_f: Callable) -> dict[str, tuple[Callable, Callable, str]]:
-    """name -> (the function to call with the kind's arguments, its reference on them, which base inputs)."""
-    forms = {"f": (module.f, lambda args: python_f(*args), "plain")}
+def _with_tangent(function: Callable) -> Callable:
+    """`jvp(f, wrt="x")` with the tangent ones of x's shape (the kind's x, whatever its layout)."""
+    return lambda *args: function(*args, np.ones(np.shape(args[0])))
+
+
+def forms_of(module, reference_module, python_f: Callable) -> dict[str, tuple[Callable, Callable, str, Callable]]:
+    """name -> (the function to call with the kind's arguments, its reference on them, which base inputs, the NumPy
+    backend's same function on the same arguments)."""
+    forms = {"f": (module.f, lambda args: python_f(*args), "plain", reference_module.f)}
     for name in functions_of(reference_module):
         if name == "f" or not hasattr(module, name):
             continue
         function, reference = getattr(module, name), getattr(reference_module, name)
-        if name == "fj":  # tangent along x: ones of x's shape (the kind's x, whatever its layout)
-            forms[name] = (lambda *a, g=function: g(*a, np.ones(np.shape(a[0]))),
-                           lambda args, r=reference: r(*[plain_copy(a) for a in args], np.ones(np.shape(args[0]))),
-                           "plain")
+        if name == "fj":
+            forms[name] = (_with_tangent(function), lambda args, r=_with_tangent(reference): r(*map(plain_copy, args)),
+                           "plain", _with_tangent(reference))
         elif name == "fv":
-            forms[name] = (function, _plain_call(reference), "batched")
+            forms[name] = (function, _plain_call(reference), "batched", reference)
         elif len(inspect.signature(reference).parameters) == 5:
-            forms[name] = (function, _plain_call(reference), "plain")
+            forms[name] = (function, _plain_call(reference), "plain", reference)
     return forms
 
 
@@ -78,7 +83,7 @@ def run_program(module, reference_module, python_f: Callable, seed: int, what: s
     """Every form of `module` on every kind of arguments built from `inputs_for(seed)`; outcomes into `tally`."""
     plain = inputs_for(seed)
     bases = {"plain": plain, "batched": [np.stack([plain[0], 0.5 * plain[0], -plain[0]])] + plain[1:]}
-    for form, (function, reference, base) in forms_of(module, reference_module, python_f).items():
+    for form, (function, reference, base, numpy_backend) in forms_of(module, reference_module, python_f).items():
         for kind in KINDS:
             if base == "batched" and kind in SIZE_KINDS:
                 continue
@@ -87,7 +92,7 @@ def run_program(module, reference_module, python_f: Callable, seed: int, what: s
             except Exception:  # noqa: BLE001 (the kind does not apply to a batch: `overlapping x, y`)
                 continue
             try:
-                outcome = judge(function, kind, bases[base], reference, f"{what} {form}")
+                outcome = judge(function, kind, bases[base], reference, f"{what} {form}", numpy_backend)
             except AssertionError as exc:
                 outcome = "failed"
                 failures.append(str(exc)[:400])
