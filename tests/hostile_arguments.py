@@ -64,6 +64,10 @@ def _memmap(a: np.ndarray) -> np.ndarray:
     return mapped
 
 
+class Tagged(np.ndarray):
+    """An ndarray subclass that only adds a name: NumPy's operations, accepted like a plain array."""
+
+
 def _arrays(args: list, change: Callable, names=("x", "y", "M", "idx")) -> list:
     return [change(a) if name in names else a for name, a in zip(PARAMETERS, args)]
 
@@ -149,6 +153,7 @@ KINDS: dict[str, tuple[Callable[[list], list], str]] = {
     "M np.matrix": (_with(2, np.asmatrix), "refused"),
     "M masked": (_with(2, lambda m: np.ma.masked_array(m, mask=m > 1.0)), "refused"),
     "M masked, no mask": (_with(2, np.ma.masked_array), "refused"),
+    "a subclass adding attributes": (lambda args: _arrays(args, lambda a: a.view(Tagged)), "same"),
     "big-endian": (lambda args: _arrays(args, lambda a: a.astype(a.dtype.newbyteorder(">"))), "either"),
     "float32 arrays": (lambda args: _arrays(args, lambda a: a.astype(np.float32), ("x", "y", "M")), "either"),
     "int32 idx": (_with(4, lambda i: i.astype(np.int32)), "either"),

@@ -145,9 +145,12 @@ def test_hostile_arguments_cpu_target(seed, tmp_path):
     check_programs([(f"property_{seed}", program_for_seed(seed)[0])], tmp_path, ("c",))
 
 
-def test_hostile_arguments_cuda_host_path(tmp_path, monkeypatch):
+@pytest.mark.parametrize("seed", [1, 2])
+def test_hostile_arguments_cuda_host_path(seed, tmp_path, monkeypatch):
+    """Seed 2's functions run on the device (`lifted.cuda.call` uploads the arguments first: an np.matrix went up as
+    a plain array, past its check, before the fix), seed 1's on the host between kernels."""
     fake_pycuda.install(monkeypatch)
-    check_programs([("property_1", program_for_seed(1)[0])], tmp_path, ("cuda",))
+    check_programs([(f"property_{seed}", program_for_seed(seed)[0])], tmp_path, ("cuda",))
 
 
 # -- the long run --------------------------------------------------------------------------------------------------
