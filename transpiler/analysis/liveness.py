@@ -4,29 +4,37 @@ Deletion works on names over one block at a time (in-place updates and loop slot
 not values, are what stay alive); a block only deletes names it defines, so values from outside a branch or
 loop body survive it, and a name bound before a branch or loop body that the body rebinds is deleted there only
 where the body binds it again (the backend's `_keep_bound_outside`): the path that skips the body still holds
-it. Dead-code elimination removes equations whose results nobody reads.
+it. Dead-code elimination removes equations whose results nobody reads; an indexed read that may be out of range
+leaves its index checks behind (analysis/dead_reads.py), since Python raises there.
 """
 from __future__ import annotations
 
 import dataclasses
 from typing import Iterable, Sequence
 
-from ..ir import Eqn, Function, If, Var, result_atoms
+from ..ir import Const, Eqn, Function, If, Var, result_atoms
+from .dead_reads import dead_read_checks, drop_repeated_checks
 
 
 def eliminate_dead_code(fn: Function) -> Function:
     """Drop statements none of whose results reach a function result (all primitives are pure, and in-place
     updates are kept exactly while the value they update is)."""
     needed = {id(a) for a in result_atoms(fn.result) if isinstance(a, Var)}
-    body = _prune(fn.body, needed)
+    body = _prune(fn.body, needed, frozenset(id(p) for p in fn.params))
     return dataclasses.replace(fn, body=body)
 
 
-def _prune(block: list, needed: set[int]) -> list:
+def _prune(block: list, needed: set[int], params: frozenset = frozenset()) -> list:
     kept: list = []
+    front: list = []
     dropped_note = None
     for stmt in reversed(block):
-        new = _prune_statement(stmt, needed)
+        new = _prune_statement(stmt, needed, params)
+        if isinstance(new, list):  # a dropped gather's index checks: those of parameters go first in the block,
+            for check in reversed(new):  # as the C backend's own checks go before a launch (kernels stay fused)
+                at_hand = all(isinstance(a, Const) or id(a) in params for a in check.args)
+                (front if at_hand else kept).append(check)
+            continue
         if new is None:
             if stmt.note and kept and not kept[-1].note:  # the block comment moves to the next statement
                 kept[-1] = dataclasses.replace(kept[-1], note=stmt.note)  # (statements may be shared)
@@ -35,6 +43,7 @@ def _prune(block: list, needed: set[int]) -> list:
             continue
         kept.append(new)
     kept.reverse()
+    kept = drop_repeated_checks(front[::-1] + kept)
     if dropped_note and kept and not any(s.note for s in kept):
         kept[0].note = kept[0].note or dropped_note
     return kept
@@ -44,21 +53,30 @@ def _uses(atoms) -> set[int]:
     return {id(a) for a in atoms if isinstance(a, Var)}
 
 
-def _prune_statement(stmt, needed: set[int]):
+def _prune_statement(stmt, needed: set[int], params: frozenset):
     if isinstance(stmt, Eqn):
         in_place = stmt.prim.extra.get("in_place", False)
         checks = stmt.prim.extra.get("check", False)  # a run-time check (vmap's batch sizes) stays
         if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks:
             needed.update(_uses(stmt.args))
             return stmt
+        # (Python's IndexError from a gather nobody uses, where its array is at hand: a parameter, or needed later)
+        left = dead_read_checks(stmt, id(stmt.args[0]) in params) if stmt.prim.name == "getitem" and stmt.args and (
+            id(stmt.args[0]) in needed or id(stmt.args[0]) in params) else []
+        if left is None:
+            needed.update(_uses(stmt.args))
+            return stmt
+        if left:
+            needed.update(_uses(a for check in left for a in check.args))
+            return left
         return None
     if isinstance(stmt, If):
         keep = [i for i, out in enumerate(stmt.outs) if id(out) in needed]
         then_results = tuple(stmt.then_results[i] for i in keep)
         else_results = tuple(stmt.else_results[i] for i in keep)
         then_needed, else_needed = set(needed) | _uses(then_results), set(needed) | _uses(else_results)
-        then_body = _prune(stmt.then_body, then_needed)
-        else_body = _prune(stmt.else_body, else_needed)
+        then_body = _prune(stmt.then_body, then_needed, params)
+        else_body = _prune(stmt.else_body, else_needed, params)
         if not keep and not then_body and not else_body:
             return None
         needed.update(then_needed | else_needed)
@@ -74,8 +92,8 @@ def _prune_statement(stmt, needed: set[int]):
         inner |= _uses([stmt.cond] if stmt.cond is not None else [])
         while True:
             size = len(inner)
-            body = _prune(stmt.body, inner)
-            cond_body = _prune(stmt.cond_body, inner)  # what the test reads is needed too (`while i < n`)
+            body = _prune(stmt.body, inner, params)
+            cond_body = _prune(stmt.cond_body, inner, params)  # what the test reads is needed too (`while i < n`)
             if len(inner) == size:
                 break
         grown = live | {i for i in slots if id(stmt.carried[i]) in inner}

@@ -24,6 +24,13 @@ _KINDS = {"f": "fib", "i": "ib", "b": "b"}  # the Python numbers each annotation
 _DTYPES = {"f64": np.dtype("float64"), "f32": np.dtype("float32"), "i64": np.dtype("int64"),
            "i32": np.dtype("int32"), "bool": np.dtype("bool")}
 _PYTHON_KINDS = {bool: "b", int: "i", float: "f"}
+_PLAIN_ARRAYS = {np.ndarray, np.memmap}  # (a memmap's operations are ndarray's: only its memory differs)
+# the hooks through which an ndarray subclass gives operations another meaning than NumPy's (np.matrix's `*` is a
+# matrix product, its rows stay 2-D; a masked array leaves its masked elements out of sums and products)
+_OPERATION_HOOKS = ("__array_ufunc__", "__array_function__", "__array_wrap__", "__getitem__", "__setitem__",
+                    "__iter__", "__len__", "__neg__", "__abs__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__",
+                    "__ne__", "__bool__", "__float__") + tuple(
+    f"__{p}{op}__" for op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul") for p in ("", "r", "i"))
 
 
 def _check_args(function_name, *args):
@@ -54,6 +61,8 @@ def _check_args(function_name, *args):
             if not isinstance(value, (np.ndarray, np.generic)):
                 raise TypeError(f"{function_name}(): argument `{name}` is a {type(value).__name__}, but its "
                                 f"annotation \"{note}\" asks for a NumPy array; pass np.asarray({name})")
+            if type(value) not in _PLAIN_ARRAYS and isinstance(value, np.ndarray):
+                _refuse_subclass(function_name, name, note, value)
             if value.dtype != dtype:  # (Python computes in the array's dtype; the compiled code in the annotation's)
                 raise TypeError(f"{function_name}(): argument `{name}` has dtype {value.dtype}, but its annotation "
                                 f"\"{note}\" asks for {dtype}; pass {name}.astype(np.{dtype})")
@@ -76,6 +85,23 @@ def _check_args(function_name, *args):
         if len(_ARGS_PASSED) >= 4096:  # a program that keeps changing shapes: forget the old ones
             _ARGS_PASSED.clear()
         _ARGS_PASSED.add(passed)
+
+
+def _refuse_subclass(function_name, name, note, value):
+    """An ndarray subclass that gives operations its own meaning (np.matrix, np.ma.MaskedArray, any subclass with
+    its own operators, indexing or __array_ufunc__): Python runs the source with that meaning, the generated code
+    computes as on a plain array, so it is refused; a subclass that only adds attributes passes (and is
+    remembered as passing)."""
+    kind = type(value)
+    if isinstance(value, np.memmap) or not any(getattr(kind, hook, None) is not getattr(np.ndarray, hook, None)
+                                               for hook in _OPERATION_HOOKS):
+        _PLAIN_ARRAYS.add(kind)
+        return
+    plain = (f"np.asarray({name}) (its data, the mask dropped), or {name}.filled(value)"
+             if isinstance(value, np.ma.MaskedArray) else f"np.asarray({name})")
+    raise TypeError(f"{function_name}(): argument `{name}` is a {kind.__module__}.{kind.__qualname__}, a subclass of "
+                    f"np.ndarray that gives operations its own meaning, but its annotation \"{note}\" asks for a "
+                    f"NumPy array, which the generated code computes with as NumPy does; pass {plain}")
 
 
 def _arg_spec(name, note):

@@ -35,10 +35,10 @@ _KERNELS = {
     "scatter_rows_jvp_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
-    "scatter_rows_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 28, 'memory': 20},
-    "scatter_rows_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
+    "scatter_rows_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 31, 'memory': 23},
+    "scatter_rows_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False)], 'outputs': [('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 37, 'memory': 29},
     "scatter_rows_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'bool', 1, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 39, 'memory': 31},
-    "scatter_rows_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 50, 'memory': 42},
+    "scatter_rows_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 53, 'memory': 45},
     "scatter_rows_jvp_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 30, 'memory': 22},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "scatter_index_assignment.cu"), _KERNELS)
@@ -53,6 +53,13 @@ _KINDS = {"f": "fib", "i": "ib", "b": "b"}  # the Python numbers each annotation
 _DTYPES = {"f64": np.dtype("float64"), "f32": np.dtype("float32"), "i64": np.dtype("int64"),
            "i32": np.dtype("int32"), "bool": np.dtype("bool")}
 _PYTHON_KINDS = {bool: "b", int: "i", float: "f"}
+_PLAIN_ARRAYS = {np.ndarray, np.memmap}  # (a memmap's operations are ndarray's: only its memory differs)
+# the hooks through which an ndarray subclass gives operations another meaning than NumPy's (np.matrix's `*` is a
+# matrix product, its rows stay 2-D; a masked array leaves its masked elements out of sums and products)
+_OPERATION_HOOKS = ("__array_ufunc__", "__array_function__", "__array_wrap__", "__getitem__", "__setitem__",
+                    "__iter__", "__len__", "__neg__", "__abs__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__",
+                    "__ne__", "__bool__", "__float__") + tuple(
+    f"__{p}{op}__" for op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul") for p in ("", "r", "i"))
 
 
 def _check_args(function_name, *args):
@@ -80,6 +87,8 @@ def _check_args(function_name, *args):
             if not isinstance(value, (np.ndarray, np.generic)):
                 raise TypeError(f"{function_name}(): argument `{name}` is a {type(value).__name__}, but its "
                                 f"annotation \"{note}\" asks for a NumPy array; pass np.asarray({name})")
+            if type(value) not in _PLAIN_ARRAYS and isinstance(value, np.ndarray):
+                _refuse_subclass(function_name, name, note, value)
             if value.dtype != dtype:  # (Python computes in the array's dtype; the compiled code in the annotation's)
                 raise TypeError(f"{function_name}(): argument `{name}` has dtype {value.dtype}, but its annotation "
                                 f"\"{note}\" asks for {dtype}; pass {name}.astype(np.{dtype})")
@@ -102,6 +111,23 @@ def _check_args(function_name, *args):
         if len(_ARGS_PASSED) >= 4096:  # a program that keeps changing shapes: forget the old ones
             _ARGS_PASSED.clear()
         _ARGS_PASSED.add(passed)
+
+
+def _refuse_subclass(function_name, name, note, value):
+    """An ndarray subclass that gives operations its own meaning (np.matrix, np.ma.MaskedArray, any subclass with
+    its own operators, indexing or __array_ufunc__): Python runs the source with that meaning, the generated code
+    computes as on a plain array, so it is refused; a subclass that only adds attributes passes (and is
+    remembered as passing)."""
+    kind = type(value)
+    if isinstance(value, np.memmap) or not any(getattr(kind, hook, None) is not getattr(np.ndarray, hook, None)
+                                               for hook in _OPERATION_HOOKS):
+        _PLAIN_ARRAYS.add(kind)
+        return
+    plain = (f"np.asarray({name}) (its data, the mask dropped), or {name}.filled(value)"
+             if isinstance(value, np.ma.MaskedArray) else f"np.asarray({name})")
+    raise TypeError(f"{function_name}(): argument `{name}` is a {kind.__module__}.{kind.__qualname__}, a subclass of "
+                    f"np.ndarray that gives operations its own meaning, but its annotation \"{note}\" asks for a "
+                    f"NumPy array, which the generated code computes with as NumPy does; pass {plain}")
 
 
 def _arg_spec(name, note):
@@ -152,7 +178,7 @@ def _check_index(index, size, axis):
 def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     _check_args('scatter_rows', x, v, idx, mask)
     # scatter_index_assignment.py:7  a = x * 1.0
-    a, t = _kernels.scatter_rows_block0(x, v)
+    a, t = _kernels.scatter_rows_block0(x, v, idx)
     del x
     # scatter_index_assignment.py:8  a[idx] = v * v
     a[idx] = t
@@ -180,7 +206,7 @@ def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
 
 def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     _check_args('scatter_rows_grad', x, v, idx, mask)
-    n, k, d, a, t = _kernels.scatter_rows_grad_block0(x, v)
+    n, k, d, a, t = _kernels.scatter_rows_grad_block0(x, v, idx)
     del x
     # scatter_index_assignment.py:8  a[idx] = v * v
     a[idx] = t
@@ -230,7 +256,7 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
 
 def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]", tx: "f64[n,d]", tv: "f64[k,d]"):
     _check_args('scatter_rows_jvp', x, v, idx, mask, tx, tv)
-    d, a, t, t_6, t_7 = _kernels.scatter_rows_jvp_block0(x, v, tv, tx)
+    d, a, t, t_6, t_7 = _kernels.scatter_rows_jvp_block0(x, v, tv, idx, tx)
     del x, tx
     # scatter_index_assignment.py:8  a[idx] = v * v
     t_7[idx] = t_6
