@@ -134,7 +134,7 @@ class Indexing:
         atom = self._atom(value, item)
         if empty_list:  # `x[[]]`: an empty list in an index is NumPy's empty array of positions (np.intp)
             atom = self._bind(builder, item, "astype", [atom], {"dtype": "i64"})
-        if isinstance(atom, Const):
+        if isinstance(atom, Const) and not isinstance(atom.value, Var):  # (a module-level array: a gather below)
             if isinstance(atom.value, int) and not isinstance(atom.value, bool):
                 return atom.value
             raise self.error(item, "array indices are integers", "use int literals or integer scalars")
