@@ -106,6 +106,8 @@ class Indexing:
             raise self.error(target, "assigning through an index array combined with None (np.newaxis) is not "
                              "supported", "leave the None out (`a[i] = v`: the same elements), with the value "
                              "reshaped to match")
+        if isinstance(value, (ListValue, tuple)) and _has_items(_as_tuples(value)):  # `a[:2] = [1.0, 1.2]`: NumPy
+            value = array(self, target, builder, [_as_tuples(value)], {})           # makes the list an array
         self.store_into(target.value.value, items, value, target, builder, env, combine)
 
     def _subscript_items(self, elements, builder, env) -> list:
