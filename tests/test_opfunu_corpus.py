@@ -55,12 +55,13 @@ def test_a_module_level_float_array_is_still_no_index():
 
 
 # -- the property generator ----------------------------------------------------------------------------------------
-CEC_FORMS = r"\[CEC_INDEX|\[CEC_MASK\]|CEC_ROTATION,"
+CEC_FORMS = r"\[CEC_INDEX|\[CEC_MASK\]|CEC_ROTATION,|\[:2\] = \["
 
 
 def test_cec_forms_generator_covers_its_constructs():
     corpus = "\n".join(program_for_seed(seed, edges=True, cec_forms=True)[0] for seed in range(200))
-    for construct in ("[CEC_INDEX] ** 2", "[CEC_MASK]", "np.dot(CEC_ROTATION, ", "[CEC_INDEX, 1]"):
+    for construct in ("[CEC_INDEX] ** 2", "[CEC_MASK]", "np.dot(CEC_ROTATION, ", "[CEC_INDEX, 1]", "[:2] = [",
+                      "[1:] = ("):
         assert construct in corpus, construct
     assert "CEC_INDEX" not in program_for_seed(3, edges=True)[0]  # off by default: older seeds keep their programs
 

@@ -388,6 +388,8 @@ class ProgramGenerator:
             return self.tangent_call(scope, indent)
         if self.checks and self.chance(0.3):
             return self.check_statement(scope, indent)
+        if self.cec_forms and self.chance(0.15):
+            return self.list_into_slice(scope, indent)
         if self.structures and scope.depth < 2 and self.chance(0.35):
             return self.pick((self.closure_call, self.lambda_call, self.list_build, self.dict_and_zip,
                               self.branch_list, self.unrolled_exit))(scope, indent)
@@ -404,6 +406,16 @@ class ProgramGenerator:
             self.for_rows(scope, indent)
         else:
             self.while_loop(scope, indent)
+
+    def list_into_slice(self, scope: Scope, indent: int) -> None:
+        """A list or tuple assigned into a slice (CEC 2019's `dx_arr[:2] = [1.0, 1.2]`): NumPy's array of it (of
+        constants: autograd, the oracle, cannot write a traced value into an array)."""
+        table, total = self.fresh("w"), self.fresh("t")
+        self.emit(indent, f"{table} = np.zeros(3)")
+        self.emit(indent, f"{table}[:2] = [{self.const()}, {self.const()}]")
+        self.emit(indent, f"{table}[1:] = ({self.const()}, 2)")
+        self.emit(indent, f"{total} = np.sum({table} * {self.expr('S', scope, 1)})")
+        scope.vars[total] = "S"
 
     def check_statement(self, scope: Scope, indent: int) -> None:
         """An `assert` on data that holds (NaN included), a value chosen by a comparison of shapes, or NaN and
