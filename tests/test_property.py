@@ -49,6 +49,9 @@ SIZES = {"N": 5, "D": 3}
 PARAMS = (("x", "N", '"f64[n]"'), ("y", "N", '"f64[n]"'), ("M", "M", '"f64[n,d]"'), ("s", "S", '"f64[]"'),
           ("idx", "I", '"i64[k]"'))
 DIFFERENTIABLE = ("x", "y", "M", "s")
+# the module-level arrays `cec_forms=True` programs read (the inputs' n is 5 and d is 3)
+CEC_ARRAYS = ("\nCEC_INDEX = np.array([2, 0, 4], dtype=np.int64)\nCEC_MASK = np.array([True, False, True])\n"
+              "CEC_ROTATION = np.array([[0.6, 0.8, 0.0], [-0.8, 0.6, 0.0], [0.0, 0.0, 1.0]])\n\n")
 CONSTANTS = ("0.5", "1.0", "2.0", "0.3", "1.5", "0.25", "3.0", "0.1")
 SAFE_UNARY = ("np.sin({})", "np.cos({})", "np.tanh({})", "np.exp(np.tanh({}))", "np.log(1.0 + {0} * {0})",
               "np.sqrt(1.0 + {0} * {0})", "-{}", "({} ** 2)", "np.square({})", "({} ** 3)")
@@ -90,7 +93,7 @@ class ProgramGenerator:
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
                  stencils: bool = False, logsumexp: bool = False, rows: bool = False, edges: bool = False,
                  tangents: bool = False, checks: bool = False, index_forms: bool = False,
-                 more_functions: bool = False, corpus_forms: bool = False):
+                 more_functions: bool = False, corpus_forms: bool = False, cec_forms: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -123,6 +126,9 @@ class ProgramGenerator:
         # with `edges`, also what SciPy's global-optimization functions wrote (benchmarks/scipy_go/): the builtin
         # `max`/`min` of a vector, a list beside an array in arithmetic, np.size and np.round; off by default too
         self.corpus_forms = corpus_forms
+        # also what opfunu's CEC functions wrote (benchmarks/opfunu/): module-level arrays of positions, masks and
+        # rotations read by gathers and products (CEC_INDEX, CEC_MASK, CEC_ROTATION); off by default too
+        self.cec_forms = cec_forms
         self.counter = 0
         self.lines: list[str] = []
 
@@ -301,7 +307,8 @@ class ProgramGenerator:
             "M": (f"{e('M')}[::-1]", f"{e('M')}[:, ::-1]", f"np.maximum({e('M')}, {e('D')})",
                   f"np.sum({e('M')}, axis=-1, keepdims=True) * {e('M')}")}[kind]
             + (self.more_function(kind, scope, depth) if self.more_functions else ())
-            + (self.corpus_form(kind, scope, depth) if self.corpus_forms else ()))
+            + (self.corpus_form(kind, scope, depth) if self.corpus_forms else ())
+            + (self.cec_form(kind, scope, depth) if self.cec_forms else ()))
 
     def corpus_form(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
         """SciPy's benchmark functions' spellings (frontend/size_round_extremes.py, normalize/sequence_operands.py);
@@ -319,6 +326,15 @@ class ProgramGenerator:
                   f"np.concatenate(([0.5], {e('N')}[1:]))"),
             "D": (f"[1, 2, 3] * {e('D')}", f"{e('D')} + (0.5, 0.25, -1.0)"),
             "M": (f"{e('M')} * [0.5, 1.0, 2.0]",)}[kind]
+
+    def cec_form(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
+        """opfunu's CEC spellings: a permutation's positions, a mask and a rotation held in module-level arrays
+        (CEC_ARRAYS), gathered from and multiplied by (normalize/index.py reads a module-level index array)."""
+        e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
+        return {
+            "S": (f"np.sum({e('N')}[CEC_INDEX] ** 2)", f"np.sum({e('D')}[CEC_MASK])",
+                  f"np.dot(CEC_ROTATION, {e('N')}[CEC_INDEX])[1]", f"np.prod(np.cos({e('M')}[CEC_INDEX, 1]))"),
+            "N": (), "D": (), "M": ()}[kind]
 
     def more_function(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
         """NumPy functions of frontend/composed_functions.py and np.convolve (np.delete, np.resize,
@@ -378,6 +394,8 @@ class ProgramGenerator:
             return self.tangent_call(scope, indent)
         if self.checks and self.chance(0.3):
             return self.check_statement(scope, indent)
+        if self.cec_forms and self.chance(0.15):
+            return self.list_into_slice(scope, indent)
         if self.structures and scope.depth < 2 and self.chance(0.35):
             return self.pick((self.closure_call, self.lambda_call, self.list_build, self.dict_and_zip,
                               self.branch_list, self.unrolled_exit))(scope, indent)
@@ -394,6 +412,16 @@ class ProgramGenerator:
             self.for_rows(scope, indent)
         else:
             self.while_loop(scope, indent)
+
+    def list_into_slice(self, scope: Scope, indent: int) -> None:
+        """A list or tuple assigned into a slice (CEC 2019's `dx_arr[:2] = [1.0, 1.2]`): NumPy's array of it (of
+        constants: autograd, the oracle, cannot write a traced value into an array)."""
+        table, total = self.fresh("w"), self.fresh("t")
+        self.emit(indent, f"{table} = np.zeros(3)")
+        self.emit(indent, f"{table}[:2] = [{self.const()}, {self.const()}]")
+        self.emit(indent, f"{table}[1:] = ({self.const()}, 2)")
+        self.emit(indent, f"{total} = np.sum({table} * {self.expr('S', scope, 1)})")
+        scope.vars[total] = "S"
 
     def check_statement(self, scope: Scope, indent: int) -> None:
         """An `assert` on data that holds (NaN included), a value chosen by a comparison of shapes, or NaN and
@@ -737,6 +765,7 @@ class ProgramGenerator:
         helpers = "\n\ndef apply(fn, v):\n    return fn(v)\n\n" if self.structures else "\n"
         helpers += TANGENT_HELPERS if self.tangents else ""
         imports = "import numpy as np\n" + ("from scipy.special import logsumexp\n" if self.logsumexp else "")
+        helpers += CEC_ARRAYS if self.cec_forms else ""
         text = (imports + f"from lifted import grad, {'jacfwd, jvp, ' if self.tangents else ''}kernel\n" + helpers +
                 "\n@kernel\n"
                 f"def f({signature}):\n" + "\n".join(self.lines) + f"\n\n\nf_grad = grad(f, {declaration})\n")
@@ -747,9 +776,10 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      stencils: bool = False, logsumexp: bool = False, rows: bool = False,
                      edges: bool = False, tangents: bool = False,
                      checks: bool = False, index_forms: bool = False,
-                     more_functions: bool = False, corpus_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     more_functions: bool = False, corpus_forms: bool = False,
+                     cec_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
     return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
-                            edges, tangents, checks, index_forms, more_functions, corpus_forms).program()
+                            edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms).program()
 
 
 def inputs_for(seed: int) -> list:

@@ -106,6 +106,8 @@ class Indexing:
             raise self.error(target, "assigning through an index array combined with None (np.newaxis) is not "
                              "supported", "leave the None out (`a[i] = v`: the same elements), with the value "
                              "reshaped to match")
+        if isinstance(value, (ListValue, tuple)) and _has_items(_as_tuples(value)):  # `a[:2] = [1.0, 1.2]`: NumPy
+            value = array(self, target, builder, [_as_tuples(value)], {})           # makes the list an array
         self.store_into(target.value.value, items, value, target, builder, env, combine)
 
     def _subscript_items(self, elements, builder, env) -> list:
@@ -134,7 +136,7 @@ class Indexing:
         atom = self._atom(value, item)
         if empty_list:  # `x[[]]`: an empty list in an index is NumPy's empty array of positions (np.intp)
             atom = self._bind(builder, item, "astype", [atom], {"dtype": "i64"})
-        if isinstance(atom, Const):
+        if isinstance(atom, Const) and not isinstance(atom.value, Var):  # (a module-level array: a gather below)
             if isinstance(atom.value, int) and not isinstance(atom.value, bool):
                 return atom.value
             raise self.error(item, "array indices are integers", "use int literals or integer scalars")

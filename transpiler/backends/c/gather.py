@@ -181,9 +181,10 @@ def index_checks(body: list, seen: set) -> list[Eqn]:
         read = indexed(eqn)
         items = _fixed_atoms(eqn, read) + [(axis, eqn.args[ref.index]) for axis, ref in read.arrays()]
         for axis, atom in items:
-            key = (atom.value if isinstance(atom, Const) else id(atom), id(array), axis)
+            literal = isinstance(atom, Const) and not isinstance(atom.value, Var)  # (not a module-level array)
+            key = (atom.value if literal else id(atom), id(array), axis)
             dim = array.type.shape[axis]
-            if key in seen or isinstance(atom, Const) and isinstance(dim, int) and -dim <= atom.value < dim:
+            if key in seen or literal and isinstance(dim, int) and -dim <= atom.value < dim:
                 continue
             seen.add(key)
             placeholder = Var("checked", TensorType("bool", ()), temporary=True)
