@@ -85,7 +85,7 @@ EDGE = [1, 2, 3, 7, 8, 9, 17]
 # --- stencils: step-1 slices, shift updates of zeros, concatenation shifts, np.roll ------------------------------
 def _view_1d(w: Writer, name: str) -> str:
     return w.pick([name, name, f"{name}[::-1]", f"np.roll({name}, 1)", f"np.roll({name}, -1)", f"({name} * 2.0)",
-                   f"np.roll({name}, 2)"])
+                   f"np.roll({name}, 2)", f"({name} + {name}[:1])", f"({name} * {name}[-1:])"])
 
 
 def stencil_1d(rng: np.random.Generator) -> Program:
