@@ -357,11 +357,17 @@ class ProgramGenerator:
             return f"({e('S')} * {e('S')})"
         if kind == "N" and self.stencils and self.chance(0.5):  # a shift written as a concatenation
             return self.pick((f"np.concatenate((np.ones(1), {e('N')}[:-1]))",
-                              f"np.concatenate(({e('N')}[1:], np.zeros(1)))"))
+                              f"np.concatenate(({e('N')}[1:], np.zeros(1)))",
+                              # a roll of a reversed view, a shift by two (tests/c_rewrite_programs.py)
+                              f"np.roll({e('N')}[::-1], {self.pick((1, -1, 2))})",
+                              f"np.concatenate(({e('N')}[2:], np.zeros(2)))"))
         if kind == "N":
             return self.pick((f"({e('S')} * {e('N')})", f"({e('N')} - {e('S')})", f"np.maximum({e('N')}, {e('N')})"))
         if kind == "M" and self.stencils and self.chance(0.5):  # a shift with wrap-around along either axis
-            return f"np.roll({e('M')}, {self.pick((1, -1))}, axis={self.pick((0, 1))})"
+            return self.pick((f"np.roll({e('M')}, {self.pick((1, -1))}, axis={self.pick((0, 1))})",
+                              # a length-1 slice broadcast along its axis, then rolled along the other (wing.py)
+                              f"np.roll({e('M')} + {e('M')}[:, :1], {self.pick((1, -1))}, axis=0)",
+                              f"np.concatenate(({e('M')}[1:, :], {e('M')}[:1, :]), axis=0)"))
         if kind == "D":
             return self.pick((f"({e('S')} + {e('D')})", f"np.minimum({e('D')}, {e('S')})"))
         if self.rows and self.chance(0.6):  # assembled from columns, or broadcast from one
@@ -998,7 +1004,8 @@ def test_structured_generator_covers_its_constructs():
 
 def test_stencil_generator_covers_its_constructs():
     corpus = "\n".join(program_for_seed(seed, stencils=True)[0] for seed in range(200))
-    for construct in ("[1:] * ", "[2:] * ", "[:-1]", "np.concatenate((np.ones(1), ", "np.zeros(1)))", "np.roll("):
+    for construct in ("[1:] * ", "[2:] * ", "[:-1]", "np.concatenate((np.ones(1), ", "np.zeros(1)))", "np.roll(",
+                      "[::-1], ", "np.zeros(2)))", "[:, :1], ", "[:1, :]), axis=0)"):
         assert construct in corpus, construct
 
 

@@ -244,9 +244,12 @@ class _Emitter(OperandReader, StatementWriter):
         return not self.tiny_space and bool(shape) and all(d == 1 for d in shape) and not is_tape(var)
 
     def _find_single(self, block: list) -> None:
-        """Single values: such inputs, and equations computing such values from scalars and single values only."""
+        """Single values: such inputs, and equations computing such values from scalars and single values only;
+        never a stencil's `shifted` load or `shift_update`, whose text tests the element's window (`i0`): a
+        one-element window of a longer space (`np.roll(x, 1)` of an `f64[1]`) is still per element."""
         for eqn in equations(block):
             if (is_element_eqn(eqn) or eqn.prim.name in CREATION) and all(self._is_single(o) for o in eqn.outs) and \
+                    eqn.prim.name not in ("shifted", "shift_update") and \
                     all(not isinstance(a, Var) or a.type.shape == () or id(a) in self.single for a in eqn.args):
                 self.single.update(id(o) for o in eqn.outs)
 
