@@ -116,9 +116,11 @@ def cast(v: Sym, dtype: str) -> Sym:
 
 
 def numpy_reduction(name: str, func: str, vjp: Callable | None = None, jvp: Callable | None = None,
-                    result: str | None = None, batch: Callable = batch_masked, temp_name: str = "s") -> Primitive:
+                    result: str | None = None, batch: Callable = batch_masked, temp_name: str = "s",
+                    empty_raises: bool = False) -> Primitive:
     """An entry rendered as `np.<func>(x, ..., where=mask)`; `vjp(g, out, x, kept, params)` and
-    `jvp(t, out, x, kept, params)` see `kept`, a boolean Sym (or None: every element takes part)."""
+    `jvp(t, out, x, kept, params)` see `kept`, a boolean Sym (or None: every element takes part).
+    `empty_raises`: NumPy raises ValueError where nothing takes part (no identity), unless `initial=` is given."""
     def vjp_rule(g, out, x, *mask, active=None, **params):
         if vjp is None or not x.type.is_float or not out.type.is_float:
             return [None] * (1 + len(mask))
@@ -133,7 +135,7 @@ def numpy_reduction(name: str, func: str, vjp: Callable | None = None, jvp: Call
     return register(Primitive(
         name=name, infer=_infer(func, result), render=_render(func), family="reduction",
         vjp=vjp_rule if vjp else None, jvp=jvp_rule if jvp else None, diff_args=(0,), batch=batch,
-        broadcast_tolerant=True, temp_name=temp_name,
+        broadcast_tolerant=True, temp_name=temp_name, extra={"empty_raises": True} if empty_raises else {},
     ))
 
 
@@ -265,8 +267,8 @@ def std_jvp(t, out, x, kept, params):
 
 numpy_reduction("masked_sum", "sum", sum_vjp, sum_jvp)
 numpy_reduction("masked_prod", "prod", prod_vjp, prod_jvp)
-numpy_reduction("masked_max", "max", extreme_vjp, extreme_jvp)
-numpy_reduction("masked_min", "min", extreme_vjp, extreme_jvp)
+numpy_reduction("masked_max", "max", extreme_vjp, extreme_jvp, empty_raises=True)
+numpy_reduction("masked_min", "min", extreme_vjp, extreme_jvp, empty_raises=True)
 numpy_reduction("masked_mean", "mean", mean_vjp, mean_jvp)
 numpy_reduction("masked_var", "var", var_vjp, var_jvp)
 numpy_reduction("masked_std", "std", std_vjp, std_jvp)

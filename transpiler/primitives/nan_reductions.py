@@ -13,14 +13,14 @@ from .symbolic import ops, unreduce
 
 numpy_reduction("nansum", "nansum", sum_vjp, sum_jvp)
 numpy_reduction("nanprod", "nanprod", prod_vjp, prod_jvp)
-numpy_reduction("nanmax", "nanmax", extreme_vjp, extreme_jvp)
-numpy_reduction("nanmin", "nanmin", extreme_vjp, extreme_jvp)
+numpy_reduction("nanmax", "nanmax", extreme_vjp, extreme_jvp, empty_raises=True)
+numpy_reduction("nanmin", "nanmin", extreme_vjp, extreme_jvp, empty_raises=True)
 numpy_reduction("nanmean", "nanmean", mean_vjp, mean_jvp)
 numpy_reduction("nanvar", "nanvar", var_vjp, var_jvp)
 numpy_reduction("nanstd", "nanstd", std_vjp, std_jvp)
 # positions: integers, never differentiated; batched as np.argmax is
-numpy_reduction("nanargmax", "nanargmax", result="i64", batch=batch_argmax, temp_name="idx")
-numpy_reduction("nanargmin", "nanargmin", result="i64", batch=batch_argmax, temp_name="idx")
+numpy_reduction("nanargmax", "nanargmax", result="i64", batch=batch_argmax, temp_name="idx", empty_raises=True)
+numpy_reduction("nanargmin", "nanargmin", result="i64", batch=batch_argmax, temp_name="idx", empty_raises=True)
 
 
 # np.ptp: max - min (NumPy's subtraction in the input's dtype: integers wrap); each extreme's elements share its
@@ -52,4 +52,4 @@ def ptp_jvp(t, out, x, kept, params):
     return ops.sum(t * _shares(x, top, bottom, params), axis=axis, keepdims=keepdims)
 
 
-numpy_reduction("ptp", "ptp", ptp_vjp, ptp_jvp)
+numpy_reduction("ptp", "ptp", ptp_vjp, ptp_jvp, empty_raises=True)

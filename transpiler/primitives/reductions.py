@@ -53,13 +53,15 @@ def _render(func: str) -> Callable:
 
 
 def reduction(name: str, vjp: Callable, jvp: Callable, func: str | None = None, result: str = "same",
-              cuda: str | None = None, imports: str | None = None) -> Primitive:
+              cuda: str | None = None, imports: str | None = None, empty_raises: bool = False) -> Primitive:
+    """`empty_raises`: NumPy raises ValueError on an empty operand (no identity), unless `initial=` is given."""
     return register(Primitive(
         name=name, infer=_infer(result), render=_render(func or f"np.{name}"), family="reduction",
         vjp=lambda g, out, x, active=None, axis=None, keepdims=False, **extra: [vjp(g, out, x, axis, keepdims, **extra)],
         jvp=lambda tangents, out, x, axis=None, keepdims=False, **extra: jvp(tangents[0], out, x, axis, keepdims,
                                                                              **extra),
         cuda=cuda, batch=batch_reduction, broadcast_tolerant=True, imports=imports, temp_name="s",
+        extra={"empty_raises": True} if empty_raises else {},
     ))
 
 
@@ -95,11 +97,11 @@ reduction("mean",
 reduction("max",
           _extreme_vjp,
           lambda t, y, x, axis, keepdims: ops.sum(t * _share(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
-          cuda="max")
+          cuda="max", empty_raises=True)
 reduction("min",
           _extreme_vjp,
           lambda t, y, x, axis, keepdims: ops.sum(t * _share(x, y, axis, keepdims), axis=axis, keepdims=keepdims),
-          cuda="min")
+          cuda="min", empty_raises=True)
 def _others(x: Sym, axis) -> Sym:
     """For each entry, the product of the OTHER entries it is reduced with: the running products before it and
     after it, multiplied (no division, so exact where entries are 0, at every order: see `scans`)."""
@@ -167,7 +169,7 @@ def batch_argmax(ctx, prim, args, batched, axis=None, keepdims=False):
 # takes a branch)
 for _name in ("argmax", "argmin"):
     register(Primitive(name=_name, infer=_infer("index"), render=_render(f"np.{_name}"), family="reduction",
-                       temp_name="idx", batch=batch_argmax))
+                       temp_name="idx", batch=batch_argmax, extra={"empty_raises": True}))
 
 
 # --- non-differentiable reductions: what batched control flow asks of a mask ---------------------------------

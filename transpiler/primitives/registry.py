@@ -68,6 +68,9 @@ class Primitive:
     # the result is a view of the first argument whatever its layout (`x.T`, `np.flip`; not `np.reshape`, which
     # copies an array that is not contiguous): read after that argument is updated in place, it is recomputed
     always_views: bool = False
+    # flags the passes read: "in_place" (above), "check" (a run-time check: never dropped), "effect" (a print: no
+    # value), "empty_raises" (NumPy raises on an empty operand, as `np.max`: never hoisted out of a loop that may not
+    # run)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -27,12 +27,6 @@ def _block(block: list) -> list:
     return out
 
 
-# reductions without an identity: NumPy raises ValueError for an empty array (or an all-NaN slice, for nanargmax)
-# unless an `initial=` is given
-_EMPTY_RAISES = {"max", "min", "argmax", "argmin", "ptp", "nanmax", "nanmin", "nanargmax", "nanargmin", "masked_max",
-                 "masked_min"}
-
-
 def _movable(eqn: Eqn) -> bool:
     """Pure computations that cannot fail: indexing stays put (a loop that never runs never indexes), and so do
     matrix functions (a singular matrix raises) and reductions without an identity (`np.max` of an empty array
@@ -40,7 +34,7 @@ def _movable(eqn: Eqn) -> bool:
     prim = eqn.prim
     return not (prim.statement or prim.extra.get("in_place")
                 or prim.family in ("tape", "creation", "call", "indexing", "matrix")
-                or prim.name in _EMPTY_RAISES and eqn.params.get("initial") is None)
+                or prim.extra.get("empty_raises") and eqn.params.get("initial") is None)
 
 
 def updated_in_place(block: list) -> set[int]:
