@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import tempfile
-import time
 from pathlib import Path
 
-from ..scipy_go.__main__ import inputs, report
-from .convert import Case, cases, import_opfunu
+from ..scipy_go.__main__ import report, run_cases
+from .convert import cases, import_opfunu
 
 DIMENSIONS = (10, 30)  # the competitions' dimensions that every year's data hold
 
@@ -24,32 +21,6 @@ def scipy_names(scipy: Path | None) -> set[str]:
     from ..scipy_go.convert import class_sources, folder_of
 
     return set(class_sources(folder_of(scipy)))
-
-
-def run_cases(found: list[Case], c: bool = False) -> dict[str, dict]:
-    """label -> {"not converted": reason} or {form: [outcome, detail]}, printing a line per case."""
-    tests = Path(__file__).resolve().parents[2] / "tests"
-    if str(tests) not in sys.path:
-        sys.path.insert(0, str(tests))  # the oracles: gradcheck, hostile
-    from ..corpus_checks import check_kernel
-
-    folder = Path(tempfile.mkdtemp(prefix="opfunu_"))
-    sys.path.insert(0, str(folder))
-    results: dict[str, dict] = {}
-    for case in found:
-        if case.not_converted:
-            results[case.label] = {"not converted": case.not_converted}
-            print(f"{case.label:24s} not converted: {case.not_converted}", flush=True)
-            continue
-        started = time.perf_counter()
-        outcomes = check_kernel(case.text, ["x"], inputs(case), lambda args: args, c=c, folder=folder)
-        results[case.label] = {form: list(value) for form, value in outcomes.items()}
-        print(f"{case.label:24s} " + " ".join(f"{form}={outcome}" for form, (outcome, _) in outcomes.items())
-              + f"  ({time.perf_counter() - started:.1f} s)", flush=True)
-        for form, (outcome, detail) in outcomes.items():
-            if outcome not in ("pass", "skip"):
-                print(f"    {form}: {detail[:300]}", flush=True)
-    return results
 
 
 def main(argv: list[str] | None = None) -> dict:

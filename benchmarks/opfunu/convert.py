@@ -14,13 +14,12 @@ import inspect
 import sys
 import textwrap
 import types
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 import numpy as np
 
-from ..scipy_go.convert import HEAD, _is_self, _Uses, constant_statement
+from ..scipy_go.convert import HEAD, Case, _is_self, _Uses, constant_statement
 
 OPERATOR = "opfunu.utils.operator"
 # the checks every evaluate starts with: Python's own bookkeeping and an argument check the annotation makes
@@ -29,23 +28,6 @@ DROPPED_COUNTERS = ("n_fe",)
 # CEC 2010's functions work on groups of m = 50 coordinates (the competition's D is 1000): 100 is the smallest D
 # their __init__ accepts
 FAMILY_DIMENSIONS = {"cec2010": (100,)}
-
-
-@dataclass
-class Case:
-    """One class at one dimension: the kernel text, or why the driver could not write one."""
-    name: str
-    dimension: int
-    family: str = ""
-    text: str = ""
-    bounds: np.ndarray | None = None
-    optimum: np.ndarray | None = None
-    not_converted: str = ""
-    constants: dict = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        return f"{self.name}@{self.dimension}"
 
 
 def import_opfunu(path: Path | None) -> types.ModuleType:

@@ -13,6 +13,7 @@ import time
 import zlib
 from collections import Counter
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -35,15 +36,21 @@ def inputs(case: Case) -> list[list]:
 
 def run(scipy: Path, c: bool = False, only: set[str] | None = None) -> dict[str, dict]:
     """label -> {"not converted": reason} or {form: [outcome, detail]}, printing a line per case."""
+    return run_cases(cases(folder_of(scipy), only), c)
+
+
+def run_cases(found: Iterable[Case], c: bool = False) -> dict[str, dict]:
+    """Each converted case through every form (`corpus_checks.check_kernel`): label -> {"not converted": reason}
+    or {form: [outcome, detail]}, printing a line per case (the opfunu driver's too)."""
     tests = Path(__file__).resolve().parents[2] / "tests"
     if str(tests) not in sys.path:
         sys.path.insert(0, str(tests))  # the oracles: gradcheck, hostile
     from ..corpus_checks import check_kernel
 
-    folder = Path(tempfile.mkdtemp(prefix="scipy_go_"))
+    folder = Path(tempfile.mkdtemp(prefix="corpus_"))
     sys.path.insert(0, str(folder))
     results: dict[str, dict] = {}
-    for case in cases(folder_of(scipy), only):
+    for case in found:
         if case.not_converted:
             results[case.label] = {"not converted": case.not_converted}
             print(f"{case.label:24s} not converted: {case.not_converted}", flush=True)

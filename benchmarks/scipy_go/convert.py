@@ -30,6 +30,7 @@ class Case:
     """One class at one dimension: the kernel text, or why the driver could not write one."""
     name: str
     dimension: int
+    family: str = ""  # (opfunu's drivers: the CEC year, or "name_based")
     text: str = ""
     bounds: np.ndarray | None = None
     optimum: np.ndarray | None = None
