@@ -79,6 +79,15 @@ def assert_close(actual, expected, rtol: float = 1e-6, atol: float = 1e-7, what:
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
 
 
+class _OracleInt:
+    """`int` in the oracle's source: autograd refuses `int()` of its box, so this reads the box's value (its
+    derivative is zero); as a dtype (`x.astype(int)`, `np.zeros(n, int)`) it is NumPy's int, through `dtype`."""
+    dtype = np.dtype(int)
+
+    def __call__(self, value=0, *base):
+        return int(getattr(value, "_value", value), *base)
+
+
 def autograd_kernels(text: str) -> dict:
     """The source's functions executed with NumPy and SciPy swapped for autograd's wrappers (the oracle).
 
@@ -110,9 +119,7 @@ def autograd_kernels(text: str) -> dict:
 
     # where=, initial=, dtype=, np.nansum ...: see reduction_oracles; np.cumprod, np.trapezoid ...: more_functions_oracles
     reducer_numpy = ReducerNumpy(MoreFunctionsNumpy(anp))
-    # autograd refuses `int()` of its box; the same function reads the box's value (its derivative is zero)
-    python_int = lambda v: builtins.int(getattr(v, "_value", v))  # noqa: E731
-    namespace = {"__builtins__": {**builtins.__dict__, "__import__": fake_import, "int": python_int},
+    namespace = {"__builtins__": {**builtins.__dict__, "__import__": fake_import, "int": _OracleInt()},
                  "__name__": "oracle"}
     exec(compile(text, "oracle", "exec", dont_inherit=True), namespace)
     return namespace
