@@ -12,10 +12,10 @@ itself stays.
 """
 from __future__ import annotations
 
-from ..ir import Const, Eqn, Var
+from ..ir import Const, Eqn
 from ..ir.types import TensorType
+from ..primitives.indexing.checks import index_check, index_check_key, needs_index_check
 from ..primitives.indexing.items import Ref, expand_ellipsis
-from ..primitives.registry import lookup
 
 
 def dead_read_checks(eqn: Eqn, parameter: bool = False) -> list[Eqn] | None:
@@ -56,14 +56,8 @@ def dead_read_checks(eqn: Eqn, parameter: bool = False) -> list[Eqn] | None:
         axis += 1
     if not arrays and not (parameter and integers):
         return []
-    checks = []
-    for axis, atom in integers + arrays:
-        dim = shape[axis]
-        if isinstance(atom, Const) and isinstance(dim, int) and -dim <= atom.value < dim:
-            continue
-        checked = Var("checked", TensorType("bool", ()), temporary=True)
-        checks.append(Eqn(lookup("check_index"), (atom, array), {"axis": axis}, (checked,), loc=eqn.loc))
-    return checks
+    return [index_check(atom, array, axis, eqn.loc) for axis, atom in integers + arrays
+            if needs_index_check(atom, array, axis)]
 
 
 def drop_repeated_checks(block: list) -> list:
@@ -72,8 +66,7 @@ def drop_repeated_checks(block: list) -> list:
     seen, kept = set(), []
     for stmt in block:
         if isinstance(stmt, Eqn) and stmt.prim.name == "check_index":
-            atom, array = stmt.args
-            key = (atom.value if isinstance(atom, Const) else id(atom), id(array), stmt.params["axis"])
+            key = index_check_key(*stmt.args, stmt.params["axis"])
             if key in seen:
                 continue
             seen.add(key)

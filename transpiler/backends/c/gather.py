@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from ...ir import Const, Eqn, Loop, Var, all_defined, equations, statement_uses
 from ...ir.types import TensorType
+from ...primitives.indexing.checks import index_check, index_check_key, needs_index_check
 from ...primitives.indexing.indexed import IndexedRead
 from ...primitives.indexing.items import shift_refs
 from ...primitives.registry import lookup
@@ -181,14 +182,11 @@ def index_checks(body: list, seen: set) -> list[Eqn]:
         read = indexed(eqn)
         items = _fixed_atoms(eqn, read) + [(axis, eqn.args[ref.index]) for axis, ref in read.arrays()]
         for axis, atom in items:
-            literal = isinstance(atom, Const) and not isinstance(atom.value, Var)  # (not a module-level array)
-            key = (atom.value if literal else id(atom), id(array), axis)
-            dim = array.type.shape[axis]
-            if key in seen or literal and isinstance(dim, int) and -dim <= atom.value < dim:
+            key = index_check_key(atom, array, axis)
+            if key in seen or not needs_index_check(atom, array, axis):
                 continue
             seen.add(key)
-            placeholder = Var("checked", TensorType("bool", ()), temporary=True)
-            checks.append(Eqn(lookup("check_index"), (atom, array), {"axis": axis}, (placeholder,), loc=eqn.loc))
+            checks.append(index_check(atom, array, axis, eqn.loc))
     return checks
 
 
