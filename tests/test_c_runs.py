@@ -445,6 +445,8 @@ def test_every_error_code_of_a_c_call_is_one_python_exception():
     for name, code in ERRORS.items():
         if name != "header":
             assert not isinstance(_error(code, (0, 1, 2)), RuntimeError), name
-    prelude = resources.files("lifted.templates").joinpath("c_loop_prelude.cuh.j2").read_text()
+    templates = resources.files("lifted.templates")  # the loop prelude and its pieces (templates/c_loop/)
+    prelude = "".join(piece.read_text() for piece in [templates.joinpath("c_loop_prelude.cuh.j2"),
+                                                        *templates.joinpath("c_loop").iterdir()])
     used = {int(code) for code in re.findall(r"lifted_fail\(st, (\d+)", prelude)}
     assert used == {ERRORS["broadcast"], ERRORS["memory"], ERRORS["add_at"]}

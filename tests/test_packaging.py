@@ -27,7 +27,10 @@ def test_non_editable_install_has_templates_and_a_working_console_script(tmp_pat
     install = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
                               str(source)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stdout + install.stderr
-    assert (site / "lifted" / "templates" / "numpy_module.py.j2").is_file()
+    def pieces(folder):  # every template, the pieces in subfolders (templates/host/, ...) included
+        return {str(path.relative_to(folder)) for path in folder.rglob("*.j2")}
+
+    assert pieces(site / "lifted" / "templates") == pieces(ROOT / "templates")
     assert (site / "lifted" / "transpiler" / "primitives" / "registry.py").is_file()
     installed = sorted(p.name for p in site.iterdir() if not p.name.endswith((".dist-info", "bin", "__pycache__")))
     assert installed == ["lifted"], f"generic top-level names installed: {installed}"
