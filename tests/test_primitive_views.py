@@ -31,17 +31,19 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-import test_primitives as registry_cases
+import primitive_harness as registry_cases
 from lifted.transpiler import codegen as cg
 from lifted.transpiler.backends.numpy import render_function
 from lifted.transpiler.backends.numpy.nodes import atom_expr
 from lifted.transpiler.backends.templates import render_module
 from lifted.transpiler.frontend.parse import parse_module
 from lifted.transpiler.ir import Const, Eqn, Function, Var
+from lifted.transpiler.ir.types import parse_annotation
 from lifted.transpiler.normalize import Lowering
 from lifted.transpiler.primitives.registry import all_primitives, lookup
 from lifted.transpiler.primitives.symbolic import ops
-from test_primitives import CASES, Case, _params, inputs, kernel_source, reference
+from primitive_case import CASES, Case, _params
+from primitive_harness import inputs, kernel_source, reference
 
 # entries marked views that no NumPy function at the source gives, and why the generated code's result is a view
 IR_VIEWS = {
@@ -260,7 +262,7 @@ def test_every_entry_has_a_case_or_a_reason():
 
 def test_a_getitem_through_an_index_array_is_no_view():
     getitem = lookup("getitem")
-    x = Var("x", registry_cases.parse_annotation("f64[3,4]"))
-    rows = Var("rows", registry_cases.parse_annotation("i64[2]"))
-    i = Var("i", registry_cases.parse_annotation("i64[]"))
+    x = Var("x", parse_annotation("f64[3,4]"))
+    rows = Var("rows", parse_annotation("i64[2]"))
+    i = Var("i", parse_annotation("i64[]"))
     assert getitem.may_view([x, i], {}) and not getitem.may_view([x, rows], {})
