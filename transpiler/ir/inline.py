@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..ir.types import TensorType
+from .types import TensorType
 from ..builder import Builder
 from . import Atom, Eqn, Function, If, Loop, Var
 
