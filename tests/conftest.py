@@ -4,9 +4,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# helper modules whose asserts report their operands as a test module's do (the generic primitive test's checks
+# moved out of tests/test_primitives.py into primitive_harness.py)
+pytest.register_assert_rewrite("primitive_harness")
 
 
 def pytest_addoption(parser):
