@@ -4,9 +4,9 @@ all busy (h-wall).
 Why: with the default policy a thread that reaches a barrier or the end of a parallel region spins before it
 sleeps (libgomp: 300000 rounds of `pause`, milliseconds on a Sapphire Rapids, whose `pause` takes ~140 cycles).
 When every CPU already has a runnable job, the spinning thread holds a CPU that the team's other thread needs, so
-each parallel kernel waits for the scheduler: GradBench's gmm Jacobian at 2_10_1000 took 88-110 ms a call with two
-threads against 0.39-0.56 ms with one (load average 7-8 on 2 cores), and 0.42-0.45 ms with two threads and the
-passive policy (`python -m benchmarks.c.wall_vs_cpu --peers`, docs/gradbench.md "h-wall"). On an idle machine the
+each parallel kernel waits for the scheduler: GradBench's gmm Jacobian at 2_10_1000 took 88.6 ms (fastest of 30)
+and 110.2 ms (median) a call with two threads against 0.51 and 0.56 ms with one (load average 7.9 on 2 cores), and
+0.42 and 0.45 ms with two threads and the passive policy (`python -m benchmarks.c.wall_vs_cpu --peers`, docs/gradbench.md "h-wall"). On an idle machine the
 spin is what makes back-to-back launches fast (docs/backends.md "Threads"), so the default stays there.
 
 The policy is process-wide and read once, when the OpenMP runtime loads: nothing changes when the user set
