@@ -72,7 +72,8 @@ def peers(args: list[str]) -> int:
         os.environ[var] = "1"
     import sys
 
-    sys.path.insert(0, "/tmp/gradbench/python/gradbench")
+    # GradBench's Python package (its jax tool's functions): the checkout at $GRADBENCH, as `compare` takes it
+    sys.path.insert(0, str(Path(os.environ.get("GRADBENCH", "/tmp/gradbench")) / "python" / "gradbench"))
     import jax
 
     jax.config.update("jax_enable_x64", True)

@@ -13,8 +13,8 @@ inputs are GradBench's own (its generator and default seed 31337), or `workloads
 `kmeans_k_n_d`: `dir`) on the C target with one and with two OpenMP threads (`omp_set_num_threads` between calls,
 one process) beside GradBench's own JAX functions (`jax.jit`, `block_until_ready`), interleaved, 30 rounds: the
 fastest call in process CPU time and in wall time, the median wall time, and involuntary context switches per
-call. XLA's thread pool is fixed when JAX loads, so JAX's default threads and one thread (`XLA_FLAGS`) are two
-runs (`--jax-threads`). A pause of 5 ms after every call lets OpenMP's spinning threads go to sleep before the
+call (GradBench's checkout at `$GRADBENCH`, default /tmp/gradbench). XLA's thread pool is fixed when JAX loads, so
+JAX's default threads and one thread (`XLA_FLAGS`) are two runs (`--jax-threads`). A pause of 5 ms after every call lets OpenMP's spinning threads go to sleep before the
 next function's clock starts (their spin would otherwise count against it).
 """
 from __future__ import annotations
