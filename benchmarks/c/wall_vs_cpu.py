@@ -8,6 +8,14 @@ plus a multiple of 4 ms (wall - CPU came out 4.00 ms at gmm 10_50_1000, 16.0 at 
 switches a call, load average 5). A size whose call takes 4-8 ms then reads about twice its CPU time in every run
 of a loaded machine, and a faster size under 4 ms does not: h-gmm8's look at 10_50_1000 (docs/gradbench.md). The
 inputs are GradBench's own (its generator and default seed 31337), or `workloads.gmm.inputs` with `--random`.
+
+`--peers [--jax-threads one|default] [SIZE ...]` (h-wall): each size's derivative (gmm `d_k_n`, kmeans
+`kmeans_k_n_d`: `dir`) on the C target with one and with two OpenMP threads (`omp_set_num_threads` between calls,
+one process) beside GradBench's own JAX functions (`jax.jit`, `block_until_ready`), interleaved, 30 rounds: the
+fastest call in process CPU time and in wall time, the median wall time, and involuntary context switches per
+call (GradBench's checkout at `$GRADBENCH`, default /tmp/gradbench). XLA's thread pool is fixed when JAX loads, so
+JAX's default threads and one thread (`XLA_FLAGS`) are two runs (`--jax-threads`). A pause of 5 ms after every call lets OpenMP's spinning threads go to sleep before the
+next function's clock starts (their spin would otherwise count against it).
 """
 from __future__ import annotations
 
@@ -41,6 +49,9 @@ def gradbench_inputs(d: int, k: int, n: int, seed: int = 31337):
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--peers" in args:
+        from .wall_peers import peers
+        return peers([arg for arg in args if arg != "--peers"])
     random = "--random" in args
     seed = 31337
     if "--gradbench-seed" in args:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .runner import LSTM_TEXT, REFERENCES, ROOT, eval_root, ht_args
+from ..machine import Machine
 
 TOOLS = ("lifted-numpy", "lifted-c", "jax", "pytorch", "manual")
 PEERS = Path(__file__).with_name("peers.py")
@@ -330,12 +331,15 @@ def main(argv: list[str] | None = None) -> int:
     gradbench = args.gradbench.resolve()
     results, bad = {}, 0
     log = args.log.open("w") if args.log else None
+    machine = Machine()
+    print(machine.line(), flush=True)
     try:
         for name in args.evals or REFERENCES:
             results[name] = compare(gradbench, name, ht_args(gradbench, eval_args) if name == "ht" else eval_args,
                                     args.tools, args.threads, lstm_text=args.lstm_text, log=log,
                                     all_pairs=args.all_pairs, jax_x64=args.jax_x64)
             bad += sum(r["bad"] + bool(r["eval_exit"]) for r in results[name].values())
+            print(machine.line(), flush=True)
             if args.json:
                 args.json.write_text(json.dumps(results, indent=1))
     finally:

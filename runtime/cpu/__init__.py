@@ -26,6 +26,7 @@ from .launch import Kernel
 from .capi import arguments_key  # noqa: F401  (the host module's argument checks)
 from .build import FLAGS, BuildError, build, cache_dir, compiler, explain  # noqa: F401  (public)
 from .loop import LoopKernel
+from . import wait_policy
 
 _libraries: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -49,6 +50,7 @@ def load(path: str, specs: dict) -> "Kernels":
     with _lock:
         key = hashlib.sha256(source.encode()).hexdigest()
         if key not in _libraries:
+            wait_policy.choose()  # (before the first library brings in the OpenMP runtime)
             _libraries[key] = ctypes.CDLL(str(build(source, Path(path).stem)))
         library = _libraries[key]
     return Kernels(library, specs)
