@@ -13,23 +13,29 @@ import dataclasses
 from typing import Iterable, Sequence
 
 from ..ir import Const, Eqn, Function, If, Var, result_atoms
-from .dead_reads import dead_read_checks, drop_repeated_checks
+from .dead_reads import WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks
 
 
 def eliminate_dead_code(fn: Function) -> Function:
     """Drop statements none of whose results reach a function result (all primitives are pure, and in-place
     updates are kept exactly while the value they update is)."""
     needed = {id(a) for a in result_atoms(fn.result) if isinstance(a, Var)}
-    body = _prune(fn.body, needed, frozenset(id(p) for p in fn.params))
+    body = _prune(fn.body, needed, {id(p): p for p in fn.params})
     return dataclasses.replace(fn, body=body)
 
 
-def _prune(block: list, needed: set[int], params: frozenset = frozenset()) -> list:
+def _prune(block: list, needed: set[int], params: dict | None = None) -> list:
+    params = {} if params is None else params
     kept: list = []
     front: list = []
     dropped_note = None
+    written: set = set()  # the writes `x[index] = v` kept after this statement: NumPy's IndexError comes there
     for stmt in reversed(block):
-        new = _prune_statement(stmt, needed, params)
+        dead_read = isinstance(stmt, Eqn) and stmt.prim.name == "getitem" and \
+            not any(id(o) in needed for o in stmt.outs)  # (the region read that an indexed write binds first)
+        new = None if dead_read and access_key(stmt) in written else _prune_statement(stmt, needed, params)
+        if isinstance(new, Eqn) and new.prim.name in WRITES:
+            written.add(access_key(new))
         if isinstance(new, list):  # a dropped gather's index checks: those of parameters go first in the block,
             for check in reversed(new):  # as the C backend's own checks go before a launch (kernels stay fused)
                 at_hand = all(isinstance(a, Const) or id(a) in params for a in check.args)
@@ -53,19 +59,21 @@ def _uses(atoms) -> set[int]:
     return {id(a) for a in atoms if isinstance(a, Var)}
 
 
-def _prune_statement(stmt, needed: set[int], params: frozenset):
+def _prune_statement(stmt, needed: set[int], params: dict):
     if isinstance(stmt, Eqn):
         in_place = stmt.prim.extra.get("in_place", False)
         checks = stmt.prim.extra.get("check", False)  # a run-time check (vmap's batch sizes) stays
         if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks:
             needed.update(_uses(stmt.args))
             return stmt
-        # (Python's IndexError from a gather nobody uses, where its array is at hand: a parameter, or needed later)
-        left = dead_read_checks(stmt, id(stmt.args[0]) in params) if stmt.prim.name == "getitem" and stmt.args and (
-            id(stmt.args[0]) in needed or id(stmt.args[0]) in params) else []
+        # (Python's IndexError from a read or write nobody uses: checked against its array where that is at hand, a
+        # parameter or needed later, else against a parameter's same size; dead_reads.at_hand)
+        left = dead_read_checks(stmt) if stmt.prim.name in ("getitem",) + WRITES and stmt.args else []
         if left is None:
             needed.update(_uses(stmt.args))
             return stmt
+        if left and not (id(stmt.args[0]) in needed or id(stmt.args[0]) in params):
+            left, _ = at_hand(left, params.values())
         if left:
             needed.update(_uses(a for check in left for a in check.args))
             return left
