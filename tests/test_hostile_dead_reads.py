@@ -107,12 +107,13 @@ def _same_as_python(module, python, x, M, i, what: str) -> None:
 
 def test_a_dead_read_of_a_computed_value_is_not_computed():
     """The checks of `acc[2, 0]` and of a loop's `row[1]` read x's and M's sizes (the same dimensions n and d):
-    nothing computes `acc` or the row for a read nobody uses."""
+    nothing computes `acc` or the row for a read nobody uses, and the row's own read `M[row_index]` needs no check."""
     from lifted.transpiler import transpile_source
     for case, name in (("row", "row = "), ("acc", "acc = ")):
         text = transpile_source(source(case), f"dead_{case}.py")
         body = text.split("def f(")[1].split("\ndef ")[0]
         assert "_check_index" in body and name not in body, body
+        assert "_check_index(row_index" not in body, body  # (a loop's own row read stays in range: loop_range)
 
 
 # -- the random generators' dead reads (tests/test_property.py, `dead_reads=True`) ------------------------------

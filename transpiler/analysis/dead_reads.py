@@ -112,6 +112,31 @@ def at_hand(checks: list[Eqn], params: Iterable[Var]) -> tuple[list[Eqn], bool]:
     return moved, stays
 
 
+def loop_range(loop) -> frozenset:
+    """{(the index, the size it stays below)} of `for i in range(size)` (or from a start >= 0 by a step > 0) where
+    the size is a known dimension (`len(x)`, `x.shape[0]`, a literal); empty for anything else."""
+    if loop.kind != "for" or loop.index is None:  # (a reverse sweep runs the same indices)
+        return frozenset()
+    start, stop, step = (Const(0, None), loop.bounds[0], Const(1, None)) if len(loop.bounds) == 1 else \
+        (tuple(loop.bounds) + (Const(1, None),))[:3]
+    if not (_literal_int(start) and start.value >= 0 and _literal_int(step) and step.value > 0):
+        return frozenset()
+    size = stop.value if _literal_int(stop) else getattr(stop.type, "value", None)
+    if size is None or not isinstance(size, int) and (is_unknown(size) or is_derived(size)):
+        return frozenset()
+    return frozenset({(id(loop.index), size)})
+
+
+def in_range(check: Eqn, ranges: frozenset) -> bool:
+    """Does a loop's bounds keep this check's index inside its array (`row = M[i]` of `for row in M`)?"""
+    index, array = check.args
+    return (id(index), array.type.shape[check.params["axis"]]) in ranges
+
+
+def _literal_int(atom) -> bool:
+    return isinstance(atom, Const) and isinstance(atom.value, int) and not isinstance(atom.value, bool)
+
+
 def drop_repeated_checks(block: list) -> list:
     """`block` without the index checks that repeat one made earlier in it (the same index, array and axis: the
     first one has raised already, or passed, and nothing in between rebinds either value)."""

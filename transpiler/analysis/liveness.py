@@ -13,7 +13,7 @@ import dataclasses
 from typing import Iterable, Sequence
 
 from ..ir import Const, Eqn, Function, If, Var, result_atoms
-from .dead_reads import WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks
+from .dead_reads import WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks, in_range, loop_range
 
 
 def eliminate_dead_code(fn: Function) -> Function:
@@ -24,7 +24,7 @@ def eliminate_dead_code(fn: Function) -> Function:
     return dataclasses.replace(fn, body=body)
 
 
-def _prune(block: list, needed: set[int], params: dict | None = None) -> list:
+def _prune(block: list, needed: set[int], params: dict | None = None, ranges: frozenset = frozenset()) -> list:
     params = {} if params is None else params
     kept: list = []
     front: list = []
@@ -33,7 +33,7 @@ def _prune(block: list, needed: set[int], params: dict | None = None) -> list:
     for stmt in reversed(block):
         dead_read = isinstance(stmt, Eqn) and stmt.prim.name == "getitem" and \
             not any(id(o) in needed for o in stmt.outs)  # (the region read that an indexed write binds first)
-        new = None if dead_read and access_key(stmt) in written else _prune_statement(stmt, needed, params)
+        new = None if dead_read and access_key(stmt) in written else _prune_statement(stmt, needed, params, ranges)
         if isinstance(new, Eqn) and new.prim.name in WRITES:
             written.add(access_key(new))
         if isinstance(new, list):  # a dropped gather's index checks: those of parameters go first in the block,
@@ -59,7 +59,7 @@ def _uses(atoms) -> set[int]:
     return {id(a) for a in atoms if isinstance(a, Var)}
 
 
-def _prune_statement(stmt, needed: set[int], params: dict):
+def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset):
     if isinstance(stmt, Eqn):
         in_place = stmt.prim.extra.get("in_place", False)
         checks = stmt.prim.extra.get("check", False)  # a run-time check (vmap's batch sizes) stays
@@ -72,6 +72,7 @@ def _prune_statement(stmt, needed: set[int], params: dict):
         if left is None:
             needed.update(_uses(stmt.args))
             return stmt
+        left = left and [check for check in left if not in_range(check, ranges)]
         if left and not (id(stmt.args[0]) in needed or id(stmt.args[0]) in params):
             left, _ = at_hand(left, params.values())
         if left:
@@ -83,8 +84,8 @@ def _prune_statement(stmt, needed: set[int], params: dict):
         then_results = tuple(stmt.then_results[i] for i in keep)
         else_results = tuple(stmt.else_results[i] for i in keep)
         then_needed, else_needed = set(needed) | _uses(then_results), set(needed) | _uses(else_results)
-        then_body = _prune(stmt.then_body, then_needed, params)
-        else_body = _prune(stmt.else_body, else_needed, params)
+        then_body = _prune(stmt.then_body, then_needed, params, ranges)
+        else_body = _prune(stmt.else_body, else_needed, params, ranges)
         if not keep and not then_body and not else_body:
             return None
         needed.update(then_needed | else_needed)
@@ -100,8 +101,8 @@ def _prune_statement(stmt, needed: set[int], params: dict):
         inner |= _uses([stmt.cond] if stmt.cond is not None else [])
         while True:
             size = len(inner)
-            body = _prune(stmt.body, inner, params)
-            cond_body = _prune(stmt.cond_body, inner, params)  # what the test reads is needed too (`while i < n`)
+            body = _prune(stmt.body, inner, params, ranges | loop_range(stmt))
+            cond_body = _prune(stmt.cond_body, inner, params, ranges)  # what the test reads is needed too (`while i < n`)
             if len(inner) == size:
                 break
         grown = live | {i for i in slots if id(stmt.carried[i]) in inner}
