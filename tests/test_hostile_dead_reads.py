@@ -164,3 +164,28 @@ def test_hostile_arguments_on_dead_reads_long_run(tmp_path):
     tally = _hostile(dead_read_programs(count), tmp_path, ("numpy", "c"))
     for (kind, outcome), number in sorted(tally.items()):
         print(f"{number:6d}  {outcome:24s} {kind}")
+
+
+EMPTY_REDUCTION = HEADER.replace('"i64[]") -> "f64[]":', '"i64[]"):') + '''    unused = np.max(x * 2.0) + np.min(M, axis=0)
+    spread = np.ptp(M, axis=1)
+    return np.sum(x)
+''' + FOOTER
+
+
+@pytest.mark.parametrize("target", ["numpy", "c"])
+def test_a_reduction_without_identity_nobody_uses_still_raises(target, tmp_path, monkeypatch):
+    """`np.max(x * 2.0)` nobody uses was dropped as dead code, so with n = 0 the kernel returned 0.0 where Python
+    raises ValueError (zero-size array to reduction operation maximum which has no identity: the dtype programs
+    4, 17, 23 and 27 with n = 0, tests/test_hostile_trees.py). Such a reduction stays where its axes may be empty
+    (dead_reads.raises_when_empty); `np.ptp(M, axis=1)` of an (n, 0) M raises too, of a (0, d) one it does not."""
+    module = load_source(EMPTY_REDUCTION, "dead_empty.py") if target == "numpy" else \
+        c_module(EMPTY_REDUCTION, tmp_path, "dead_empty")[0]
+    python = _python(EMPTY_REDUCTION)
+    for x, M in ((np.ones(0), np.ones((0, 2))), (np.ones(2), np.ones((2, 0)))):
+        with pytest.raises(ValueError) as raised:
+            python(x, M, 0)
+        for name in ("f", "f_grad"):
+            with pytest.raises(ValueError, match=re.escape(str(raised.value))):
+                getattr(module, name)(x, M, 0)
+    same_values(module.f(np.ones(3), np.ones((3, 2)), 0), 3.0, f"{target} f")
+    same_values(module.f_grad(np.ones(3), np.ones((3, 2)), 0), np.ones(3), f"{target} f_grad")

@@ -133,6 +133,21 @@ def in_range(check: Eqn, ranges: frozenset) -> bool:
     return (id(index), array.type.shape[check.params["axis"]]) in ranges
 
 
+def raises_when_empty(eqn: Eqn) -> bool:
+    """A reduction without an identity (`np.max`, `np.min`, `np.ptp`, the nan- ones; no `initial=`) whose reduced
+    axes may be empty: NumPy raises ValueError there (`zero-size array to reduction operation maximum`), so one nobody
+    uses stays (it is computed; the dtype generator's programs with n = 0 returned a number)."""
+    if not eqn.prim.extra.get("empty_raises") or eqn.params.get("initial") is not None:
+        return False
+    shape = getattr(eqn.args[0].type, "shape", None)
+    if shape is None:
+        return True
+    axis = eqn.params.get("axis")
+    axes = range(len(shape)) if axis is None else [a % len(shape) for a in (axis if isinstance(axis, tuple) else
+                                                                           (axis,))] if shape else []
+    return any(not (isinstance(shape[a], int) and shape[a] > 0) for a in axes)
+
+
 def _literal_int(atom) -> bool:
     return isinstance(atom, Const) and isinstance(atom.value, int) and not isinstance(atom.value, bool)
 

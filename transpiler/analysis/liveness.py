@@ -13,7 +13,8 @@ import dataclasses
 from typing import Iterable, Sequence
 
 from ..ir import Const, Eqn, Function, If, Var, result_atoms
-from .dead_reads import WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks, in_range, loop_range
+from .dead_reads import (WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks, in_range, loop_range,
+                         raises_when_empty)
 
 
 def eliminate_dead_code(fn: Function) -> Function:
@@ -63,7 +64,8 @@ def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset):
     if isinstance(stmt, Eqn):
         in_place = stmt.prim.extra.get("in_place", False)
         checks = stmt.prim.extra.get("check", False)  # a run-time check (vmap's batch sizes) stays
-        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks:
+        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks or \
+                raises_when_empty(stmt):  # (np.max of an empty array raises, used or not)
             needed.update(_uses(stmt.args))
             return stmt
         # (Python's IndexError from a read or write nobody uses: checked against its array where that is at hand, a

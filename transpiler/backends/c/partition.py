@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ...analysis.dead_reads import raises_when_empty
 from ...ir import Eqn, If, Loop, Var, free_values, statement_uses
 from . import gather
 from .fused_kernel import LAUNCH, Kernel, module_arrays
@@ -200,7 +201,8 @@ class Partitioner:
         if stored:
             region.stmts = [s for s in region.stmts if all(s is not g for g in stored)]
             return stored + self._launch(region, later, tape_news)
-        outputs = [v for s in region.stmts for v in _defs(s) if id(v) in later and not is_tape(v)]
+        outputs = [v for s in region.stmts for v in _defs(s)  # (and np.max nobody reads, where it may raise)
+                   if (id(v) in later or isinstance(s, Eqn) and raises_when_empty(s)) and not is_tape(v)]
         if not outputs:
             if tape_eqns(region.stmts):
                 self.unlaunched.append(Kernel(f"{self.name}_unlaunched{len(self.unlaunched)}", region.shape,
