@@ -198,5 +198,19 @@ def judge(function: Callable, python: Callable, kind: str, plain: list, what: st
     assert expect != "refused", f"{what} [{kind}]: accepted {got!r} (it must be refused)"
     assert python_error is None, f"{what} [{kind}]: returned {got!r} where Python raises {python_error!r}"
     assert unchanged(args, before), f"{what} [{kind}]: wrote into the caller's arguments"
-    same_values(got, expected, f"{what} [{kind}]")
+    same_tree(got, expected, f"{what} [{kind}]")
     return "checked"
+
+
+def same_tree(got, expected, what: str) -> None:
+    """The same structure (dict keys, list and tuple lengths) and `same_values` leaf by leaf."""
+    if isinstance(expected, dict):
+        assert isinstance(got, dict) and list(got) == list(expected), f"{what}: {got!r} for {expected!r}"
+        for key in expected:
+            same_tree(got[key], expected[key], f"{what}[{key!r}]")
+    elif isinstance(expected, (list, tuple)) and any(isinstance(e, (list, tuple, dict)) for e in expected):
+        assert type(got) is type(expected) and len(got) == len(expected), f"{what}: {got!r} for {expected!r}"
+        for k, (g, e) in enumerate(zip(got, expected)):
+            same_tree(g, e, f"{what}[{k}]")
+    else:
+        same_values(got, expected, what)

@@ -20,7 +20,7 @@ import pytest
 from dtype_programs import program_for_seed, tree_program
 from gradcheck import load_source
 from hostile import HEAD
-from hostile_trees import KINDS, judge
+from hostile_trees import KINDS, clear_refusal, fresh, judge, map_leaves
 from lifted.transpiler import TranspileError
 from test_c_backend import c_module
 
@@ -45,6 +45,12 @@ def total(p: "{'w': f64[d], 'b': f64[], 'layers': [f64[h], f64[h]]}", x: "f64[d]
 def nested(p: "{'in': {'a': f64[n], 'k': i64[n]}, 'pair': (f32[n], bool[n])}", s: "f64[]"):
     a = p["in"]["a"] * s + p["in"]["k"]
     return np.sum(np.where(p["pair"][1], a, p["pair"][0]))
+
+
+loss_grad = grad(loss)
+total_grad = grad(total)
+total_batched = vmap(total, in_axes=({"w": None, "b": 0, "layers": None}, 0))
+nested_grad = grad(nested, wrt="s")
 '''
 RNG = np.random.default_rng(0)
 SHARED = RNG.normal(size=2)
@@ -54,6 +60,12 @@ HANDWRITTEN_ARGS = {
     "nested": [{"in": {"a": RNG.normal(size=4), "k": np.arange(4)},
                 "pair": (RNG.normal(size=4).astype(np.float32), np.array([True, False, True, True]))}, 1.5],
 }
+HANDWRITTEN_ARGS.update({
+    "loss_grad": HANDWRITTEN_ARGS["loss"], "total_grad": HANDWRITTEN_ARGS["total"],
+    "nested_grad": HANDWRITTEN_ARGS["nested"],
+    "total_batched": [{"w": RNG.normal(size=3), "b": RNG.normal(size=2), "layers": [SHARED, SHARED]},
+                      RNG.normal(size=(2, 3))],
+})
 
 
 def _python(text: str) -> dict:
@@ -66,6 +78,12 @@ def run(text: str, calls: dict, folder: Path, targets: tuple, tally: collections
         name: str) -> None:
     """Every kind for each function name -> plain arguments of `calls`, on every target."""
     python = _python(text)
+    numpy_module = load_source(text, f"{name}_reference.py")
+    for function in calls:  # (a transform: the NumPy backend's on native C-ordered copies of the leaves)
+        if function not in python or not callable(getattr(python[function], "__wrapped__", python[function])) or \
+                hasattr(numpy_module, function) and function.endswith(("_grad", "_batched")):
+            python[function] = lambda *args, f=getattr(numpy_module, function): f(*[map_leaves(
+                a, lambda v: np.array(v, dtype=v.dtype.newbyteorder("="), order="C")) for a in args])
     for target in targets:
         try:
             module = load_source(text, f"{name}.py") if target == "numpy" else c_module(text, folder, name)[0]
@@ -73,6 +91,16 @@ def run(text: str, calls: dict, folder: Path, targets: tuple, tally: collections
             tally["program refused"] += 1
             continue
         for function, plain in calls.items():
+            try:  # (the C target refuses a Python float where NumPy would promote it weakly: docs/backends.md)
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    getattr(module, function)(*fresh(plain))
+            except (TypeError, ValueError) as exc:
+                if clear_refusal(exc):
+                    tally["plain arguments refused"] += 1
+                    continue
+            except Exception:  # noqa: BLE001 (Python may raise on them too: the kinds judge it)
+                pass
             for kind in KINDS:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
