@@ -78,7 +78,11 @@ def run(text: str, calls: dict, folder: Path, targets: tuple, tally: collections
         name: str) -> None:
     """Every kind for each function name -> plain arguments of `calls`, on every target."""
     python = _python(text)
-    numpy_module = load_source(text, f"{name}_reference.py")
+    try:
+        numpy_module = load_source(text, f"{name}_reference.py")
+    except TranspileError:
+        tally["program refused"] += len(targets)
+        return
     for function in calls:  # (a transform: the NumPy backend's on native C-ordered copies of the leaves)
         if function not in python or not callable(getattr(python[function], "__wrapped__", python[function])) or \
                 hasattr(numpy_module, function) and function.endswith(("_grad", "_batched")):
