@@ -166,7 +166,8 @@ def test_hostile_arguments_on_dead_reads_long_run(tmp_path):
         print(f"{number:6d}  {outcome:24s} {kind}")
 
 
-EMPTY_REDUCTION = HEADER.replace('"i64[]") -> "f64[]":', '"i64[]"):') + '''    unused = np.max(x * 2.0) + np.min(M, axis=0)
+EMPTY_REDUCTION = HEADER.replace('"i64[]") -> "f64[]":', '"i64[]"):') + '''\
+    unused = np.max(x * 2.0) + np.min(M, axis=0)
     spread = np.ptp(M, axis=1)
     return np.sum(x)
 ''' + FOOTER
@@ -189,3 +190,23 @@ def test_a_reduction_without_identity_nobody_uses_still_raises(target, tmp_path,
                 getattr(module, name)(x, M, 0)
     same_values(module.f(np.ones(3), np.ones((3, 2)), 0), 3.0, f"{target} f")
     same_values(module.f_grad(np.ones(3), np.ones((3, 2)), 0), np.ones(3), f"{target} f_grad")
+
+
+EMPTY_SELECTION = HEADER.replace('"i64[]") -> "f64[]":', '"i64[]"):') + '''\
+    top = np.max(x[x > 1.0])
+    return np.sum(x)
+'''
+
+
+@pytest.mark.parametrize("target", ["numpy", "c"])
+def test_a_maximum_of_a_selection_nobody_uses_still_raises(target, tmp_path):
+    """`np.max(x[x > 1.0])` nobody uses raises ValueError in Python where nothing exceeds 1, however long x is (a
+    masked reduction: it stays whatever the sizes)."""
+    module = load_source(EMPTY_SELECTION, "dead_selection.py") if target == "numpy" else \
+        c_module(EMPTY_SELECTION, tmp_path, "dead_selection")[0]
+    python = _python(EMPTY_SELECTION)
+    with pytest.raises(ValueError) as raised:
+        python(np.ones(3), np.ones((3, 1)), 0)
+    with pytest.raises(ValueError, match=re.escape(str(raised.value))):
+        module.f(np.ones(3), np.ones((3, 1)), 0)
+    same_values(module.f(np.full(3, 2.0), np.ones((3, 1)), 0), 6.0, f"{target} f")

@@ -134,14 +134,17 @@ def in_range(check: Eqn, ranges: frozenset) -> bool:
 
 
 def raises_when_empty(eqn: Eqn) -> bool:
-    """A reduction without an identity (`np.max`, `np.min`, `np.ptp`, the nan- ones; no `initial=`) whose reduced
-    axes may be empty: NumPy raises ValueError there (`zero-size array to reduction operation maximum`), so one nobody
-    uses stays (it is computed; the dtype generator's programs with n = 0 returned a number)."""
+    """A reduction without an identity (`np.max`, `np.min`, `np.ptp`, the nan- ones, masked ones; no `initial=`)
+    whose reduced axes may be empty (or whose mask may leave nothing): NumPy raises ValueError there (`zero-size
+    array to reduction operation maximum`), so one nobody uses stays (it is computed; the dtype generator's
+    programs with n = 0 returned a number)."""
+    if eqn.params.get("raises_empty"):  # (a C kernel's launch that computes one: backends/c/partition.py)
+        return True
     if not eqn.prim.extra.get("empty_raises") or eqn.params.get("initial") is not None:
         return False
     shape = getattr(eqn.args[0].type, "shape", None)
-    if shape is None:
-        return True
+    if shape is None or len(eqn.args) > 1 or eqn.prim.name in ("nanargmax", "nanargmin"):
+        return True  # (a `where=` mask may leave nothing; nanargmax raises on a slice of NaN alone)
     axis = eqn.params.get("axis")
     axes = range(len(shape)) if axis is None else [a % len(shape) for a in (axis if isinstance(axis, tuple) else
                                                                            (axis,))] if shape else []

@@ -104,7 +104,8 @@ def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset):
         while True:
             size = len(inner)
             body = _prune(stmt.body, inner, params, ranges | loop_range(stmt))
-            cond_body = _prune(stmt.cond_body, inner, params, ranges)  # what the test reads is needed too (`while i < n`)
+            # (what the test reads is needed too: `while i < n`)
+            cond_body = _prune(stmt.cond_body, inner, params, ranges)
             if len(inner) == size:
                 break
         grown = live | {i for i in slots if id(stmt.carried[i]) in inner}

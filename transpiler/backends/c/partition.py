@@ -43,6 +43,8 @@ class Partitioner:
         # a region's launch stores the values it defines that a later item (or the tail) reads
         later: dict[int, set[int]] = {}
         reads = {id(a) for a in tail if isinstance(a, Var)}
+        # (and an np.max nobody reads where it may raise: stored, so that it is computed; analysis/dead_reads.py)
+        reads |= {id(o) for s in stmts if isinstance(s, Eqn) and raises_when_empty(s) for o in s.outs}
         for k in range(len(items) - 1, -1, -1):
             item = items[k]
             if isinstance(item, Region):
@@ -201,8 +203,7 @@ class Partitioner:
         if stored:
             region.stmts = [s for s in region.stmts if all(s is not g for g in stored)]
             return stored + self._launch(region, later, tape_news)
-        outputs = [v for s in region.stmts for v in _defs(s)  # (and np.max nobody reads, where it may raise)
-                   if (id(v) in later or isinstance(s, Eqn) and raises_when_empty(s)) and not is_tape(v)]
+        outputs = [v for s in region.stmts for v in _defs(s) if id(v) in later and not is_tape(v)]
         if not outputs:
             if tape_eqns(region.stmts):
                 self.unlaunched.append(Kernel(f"{self.name}_unlaunched{len(self.unlaunched)}", region.shape,
@@ -227,7 +228,8 @@ class Partitioner:
         self.kernels.append(kernel)
         first = region.stmts[0]
         checks = gather.index_checks(body, self.checked)  # NumPy's IndexError before the kernel reads through one
-        launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs]},
+        raises = {"raises_empty": True} if any(isinstance(s, Eqn) and raises_when_empty(s) for s in body) else {}
+        launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs], **raises},
                      tuple(outputs), loc=first.loc, note=None if checks else first.note)
         if checks:
             checks[0].note = first.note
