@@ -186,14 +186,11 @@ def clear_refusal(exc: BaseException) -> bool:
         re.search(r"`(" + "|".join(PARAMETERS) + r")(\[[^`]*\])?`", str(exc)))
 
 
-def judge(function: Callable, kind: str, plain: list, reference: Callable | None, what: str,
-          numpy_backend: Callable | None = None) -> str:
+def judge(function: Callable, kind: str, plain: list, reference: Callable | None, what: str) -> str:
     """Call `function` on `kind`'s arguments and judge it: 'checked', 'refused', 'raised as Python' (with an
     exception of the type `reference` raised), 'raised, another error first' (an IndexError or ValueError where
-    Python raised another one: the generated code checks some indices earlier than Python reads them) or 'dropped a
-    dead read' (a value where Python raises IndexError, and `numpy_backend`, the NumPy backend's same function,
-    gives that value too: a read nobody uses of a value the kernel computed, docs/kernel-language.md), else
-    AssertionError. `reference(args)` gives the expected value
+    Python raised another one: the generated code checks some indices earlier than Python reads them), else
+    AssertionError (a value where Python raises, a read nobody uses included: analysis/dead_reads.py). `reference(args)` gives the expected value
     on the kind's own arguments (Python on the source, or the NumPy backend on plain arrays of the same values)."""
     kind_of, expect = KINDS[kind]
     make = lambda base: kind_of([a.copy() if isinstance(a, np.ndarray) else a for a in base])  # noqa: E731
@@ -220,23 +217,10 @@ def judge(function: Callable, kind: str, plain: list, reference: Callable | None
                              f" (Python: {python_error!r})" if python_error else
                              f"{what} [{kind}]: raised {type(exc).__name__}: {exc}") from exc
     assert expect != "refused", f"{what} [{kind}]: accepted (Python's semantics differ; it must be refused)"
-    if isinstance(python_error, IndexError) and numpy_backend is not None and _same_as(numpy_backend, make(plain), got):
-        return "dropped a dead read"  # (of a value the kernel computed, by both backends: docs/kernel-language.md)
     assert python_error is None, f"{what} [{kind}]: returned {got!r} where Python raises {python_error!r}"
     assert unchanged(args, before), f"{what} [{kind}]: wrote into the caller's arguments"
     same_values(got, expected, f"{what} [{kind}]")
     return "checked"
-
-
-def _same_as(function: Callable, args: list, got) -> bool:
-    """Does `function` (the NumPy backend, which NumPy stops at any read out of range that it makes) return `got`
-    on `args` too? Then the read Python fails at is one the generated code drops as dead."""
-    try:
-        with np.errstate(all="ignore"):
-            same_values(got, function(*args), "the NumPy backend")
-    except Exception:  # noqa: BLE001
-        return False
-    return True
 
 
 def plain_copy(value):

@@ -83,7 +83,7 @@ def run_program(module, reference_module, python_f: Callable, seed: int, what: s
     """Every form of `module` on every kind of arguments built from `inputs_for(seed)`; outcomes into `tally`."""
     plain = inputs_for(seed)
     bases = {"plain": plain, "batched": [np.stack([plain[0], 0.5 * plain[0], -plain[0]])] + plain[1:]}
-    for form, (function, reference, base, numpy_backend) in forms_of(module, reference_module, python_f).items():
+    for form, (function, reference, base, _) in forms_of(module, reference_module, python_f).items():
         for kind in KINDS:
             if base == "batched" and kind in SIZE_KINDS:
                 continue
@@ -92,7 +92,7 @@ def run_program(module, reference_module, python_f: Callable, seed: int, what: s
             except Exception:  # noqa: BLE001 (the kind does not apply to a batch: `overlapping x, y`)
                 continue
             try:
-                outcome = judge(function, kind, bases[base], reference, f"{what} {form}", numpy_backend)
+                outcome = judge(function, kind, bases[base], reference, f"{what} {form}")
             except AssertionError as exc:
                 outcome = "failed"
                 failures.append(str(exc)[:400])

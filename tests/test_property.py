@@ -93,7 +93,8 @@ class ProgramGenerator:
     def __init__(self, rnd: random.Random, allow_break: bool = True, structures: bool = False,
                  stencils: bool = False, logsumexp: bool = False, rows: bool = False, edges: bool = False,
                  tangents: bool = False, checks: bool = False, index_forms: bool = False,
-                 more_functions: bool = False, corpus_forms: bool = False, cec_forms: bool = False):
+                 more_functions: bool = False, corpus_forms: bool = False, cec_forms: bool = False,
+                 dead_reads: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -129,6 +130,10 @@ class ProgramGenerator:
         # also what opfunu's CEC functions wrote (benchmarks/opfunu/): module-level arrays of positions, masks and
         # rotations read by gathers and products (CEC_INDEX, CEC_MASK, CEC_ROTATION); off by default too
         self.cec_forms = cec_forms
+        # also reads nobody uses, through integers, of values the kernel computed (`dead3 = v2[4]`, `v5[2, -1]`,
+        # a loop's `row[2]`): in range at the test sizes, out of range where the hostile fuzzer changes them, and
+        # then Python raises IndexError (analysis/dead_reads.py); off by default too
+        self.dead_reads = dead_reads
         self.counter = 0
         self.lines: list[str] = []
 
@@ -402,6 +407,8 @@ class ProgramGenerator:
             return self.check_statement(scope, indent)
         if self.cec_forms and self.chance(0.15):
             return self.list_into_slice(scope, indent)
+        if self.dead_reads and self.chance(0.25):
+            return self.dead_read(scope, indent)
         if self.structures and scope.depth < 2 and self.chance(0.35):
             return self.pick((self.closure_call, self.lambda_call, self.list_build, self.dict_and_zip,
                               self.branch_list, self.unrolled_exit))(scope, indent)
@@ -428,6 +435,21 @@ class ProgramGenerator:
         self.emit(indent, f"{table}[1:] = ({self.const()}, 2)")
         self.emit(indent, f"{total} = np.sum({table} * {self.expr('S', scope, 1)})")
         scope.vars[total] = "S"
+
+    def dead_read(self, scope: Scope, indent: int) -> None:
+        """A read nobody uses, through integers (a literal, one counted from the end, or a loop index), of a value
+        computed here or earlier (a loop's row too); the value itself stays unused by anything else when fresh."""
+        computed = sorted(n for n, k in scope.vars.items() if k in ("N", "D", "M") and n not in DIFFERENTIABLE)
+        if computed and self.chance(0.5):
+            value = self.pick(computed)
+            kind = scope.vars[value]
+        else:
+            value, kind = self.fresh(), self.pick(("N", "D", "M"))
+            self.emit(indent, f"{value} = {self.fresh_value(kind, scope)}")
+        sizes = {"N": (SIZES["N"],), "D": (SIZES["D"],), "M": (SIZES["N"], SIZES["D"])}[kind]
+        index = ", ".join(self.index(scope, size) if self.chance(0.7) else str(-1 - self.rnd.randrange(size))
+                          for size in sizes)
+        self.emit(indent, f"{self.fresh('dead')} = {value}[{index}]")
 
     def check_statement(self, scope: Scope, indent: int) -> None:
         """An `assert` on data that holds (NaN included), a value chosen by a comparison of shapes, or NaN and
@@ -783,9 +805,10 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      edges: bool = False, tangents: bool = False,
                      checks: bool = False, index_forms: bool = False,
                      more_functions: bool = False, corpus_forms: bool = False,
-                     cec_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     cec_forms: bool = False, dead_reads: bool = False) -> tuple[str, tuple[str, ...], bool]:
     return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
-                            edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms).program()
+                            edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
+                            dead_reads).program()
 
 
 def inputs_for(seed: int) -> list:

@@ -13,23 +13,30 @@ import dataclasses
 from typing import Iterable, Sequence
 
 from ..ir import Const, Eqn, Function, If, Var, result_atoms
-from .dead_reads import dead_read_checks, drop_repeated_checks
+from .dead_reads import (WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks, in_range, loop_range,
+                         raises_when_empty)
 
 
 def eliminate_dead_code(fn: Function) -> Function:
     """Drop statements none of whose results reach a function result (all primitives are pure, and in-place
     updates are kept exactly while the value they update is)."""
     needed = {id(a) for a in result_atoms(fn.result) if isinstance(a, Var)}
-    body = _prune(fn.body, needed, frozenset(id(p) for p in fn.params))
+    body = _prune(fn.body, needed, {id(p): p for p in fn.params})
     return dataclasses.replace(fn, body=body)
 
 
-def _prune(block: list, needed: set[int], params: frozenset = frozenset()) -> list:
+def _prune(block: list, needed: set[int], params: dict | None = None, ranges: frozenset = frozenset()) -> list:
+    params = {} if params is None else params
     kept: list = []
     front: list = []
     dropped_note = None
+    written: set = set()  # the writes `x[index] = v` kept after this statement: NumPy's IndexError comes there
     for stmt in reversed(block):
-        new = _prune_statement(stmt, needed, params)
+        dead_read = isinstance(stmt, Eqn) and stmt.prim.name == "getitem" and \
+            not any(id(o) in needed for o in stmt.outs)  # (the region read that an indexed write binds first)
+        new = None if dead_read and access_key(stmt) in written else _prune_statement(stmt, needed, params, ranges)
+        if isinstance(new, Eqn) and new.prim.name in WRITES:
+            written.add(access_key(new))
         if isinstance(new, list):  # a dropped gather's index checks: those of parameters go first in the block,
             for check in reversed(new):  # as the C backend's own checks go before a launch (kernels stay fused)
                 at_hand = all(isinstance(a, Const) or id(a) in params for a in check.args)
@@ -53,19 +60,23 @@ def _uses(atoms) -> set[int]:
     return {id(a) for a in atoms if isinstance(a, Var)}
 
 
-def _prune_statement(stmt, needed: set[int], params: frozenset):
+def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset):
     if isinstance(stmt, Eqn):
         in_place = stmt.prim.extra.get("in_place", False)
         checks = stmt.prim.extra.get("check", False)  # a run-time check (vmap's batch sizes) stays
-        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks:
+        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks or \
+                raises_when_empty(stmt):  # (np.max of an empty array raises, used or not)
             needed.update(_uses(stmt.args))
             return stmt
-        # (Python's IndexError from a gather nobody uses, where its array is at hand: a parameter, or needed later)
-        left = dead_read_checks(stmt, id(stmt.args[0]) in params) if stmt.prim.name == "getitem" and stmt.args and (
-            id(stmt.args[0]) in needed or id(stmt.args[0]) in params) else []
+        # (Python's IndexError from a read or write nobody uses: checked against its array where that is at hand, a
+        # parameter or needed later, else against a parameter's same size; dead_reads.at_hand)
+        left = dead_read_checks(stmt) if stmt.prim.name in ("getitem",) + WRITES and stmt.args else []
         if left is None:
             needed.update(_uses(stmt.args))
             return stmt
+        left = left and [check for check in left if not in_range(check, ranges)]
+        if left and not (id(stmt.args[0]) in needed or id(stmt.args[0]) in params):
+            left, _ = at_hand(left, params.values())
         if left:
             needed.update(_uses(a for check in left for a in check.args))
             return left
@@ -75,8 +86,8 @@ def _prune_statement(stmt, needed: set[int], params: frozenset):
         then_results = tuple(stmt.then_results[i] for i in keep)
         else_results = tuple(stmt.else_results[i] for i in keep)
         then_needed, else_needed = set(needed) | _uses(then_results), set(needed) | _uses(else_results)
-        then_body = _prune(stmt.then_body, then_needed, params)
-        else_body = _prune(stmt.else_body, else_needed, params)
+        then_body = _prune(stmt.then_body, then_needed, params, ranges)
+        else_body = _prune(stmt.else_body, else_needed, params, ranges)
         if not keep and not then_body and not else_body:
             return None
         needed.update(then_needed | else_needed)
@@ -92,8 +103,9 @@ def _prune_statement(stmt, needed: set[int], params: frozenset):
         inner |= _uses([stmt.cond] if stmt.cond is not None else [])
         while True:
             size = len(inner)
-            body = _prune(stmt.body, inner, params)
-            cond_body = _prune(stmt.cond_body, inner, params)  # what the test reads is needed too (`while i < n`)
+            body = _prune(stmt.body, inner, params, ranges | loop_range(stmt))
+            # (what the test reads is needed too: `while i < n`)
+            cond_body = _prune(stmt.cond_body, inner, params, ranges)
             if len(inner) == size:
                 break
         grown = live | {i for i in slots if id(stmt.carried[i]) in inner}

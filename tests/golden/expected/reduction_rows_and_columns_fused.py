@@ -210,6 +210,9 @@ def softmax_rows_loss_grad(logits: "f64[n,k]", scale: "f64[k]", counts: "i64[n,k
     # reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
     t_4 = np.tanh(z)
     t_6 = 1.0 + 0.1 * t_4
+    # reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
+    s_3 = np.min(counts * 2 - 1, axis=0)
+    del counts, s_3
     # reverse sweep
     # reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
     p = _prod_others(t_6, axis=1)

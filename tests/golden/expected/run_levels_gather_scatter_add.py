@@ -126,6 +126,15 @@ def _unbroadcast(g, shape):
     return g
 
 
+def _check_index(index, size, axis):
+    """NumPy's IndexError for an index that a kernel reads `x[index]` through, before the launch (the kernel
+    reads no element outside the array): the first value out of range, in order. (A device array is read back.)"""
+    index = index.get() if hasattr(index, "gpudata") else np.asarray(index)
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = index[(index < -size) | (index >= size)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {size}")
+
+
 def levels(a: "f64[l,l]", columns: "i64[s,l]", children: "i64[s,l]", signs: "f64[s,l]", offsets: "i64[b]"):
     _check_args('levels', a, columns, children, signs, offsets)
     s = columns.shape[0]
@@ -153,6 +162,8 @@ def levels(a: "f64[l,l]", columns: "i64[s,l]", children: "i64[s,l]", signs: "f64
 
 def levels_grad(a: "f64[l,l]", columns: "i64[s,l]", children: "i64[s,l]", signs: "f64[s,l]", offsets: "i64[b]"):
     _check_args('levels_grad', a, columns, children, signs, offsets)
+    # run_levels_gather_scatter_add.py:13  return minors[-1]
+    _check_index(-1, columns.shape[0], 0)
     tape_hi = []
     tape_s_1 = []
     tape_v_5 = []

@@ -114,6 +114,15 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
+def _check_index(index, size, axis):
+    """NumPy's IndexError for an index that a kernel reads `x[index]` through, before the launch (the kernel
+    reads no element outside the array): the first value out of range, in order. (A device array is read back.)"""
+    index = index.get() if hasattr(index, "gpudata") else np.asarray(index)
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = index[(index < -size) | (index >= size)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {size}")
+
+
 def f(x: "f64[n]", y: "f64[m]", s: "f64[]"):
     _check_args('f', x, y, s)
     n = x.shape[0]
@@ -143,6 +152,8 @@ def f(x: "f64[n]", y: "f64[m]", s: "f64[]"):
 def f_grad(x: "f64[n]", y: "f64[m]", s: "f64[]"):
     _check_args('f_grad', x, y, s)
     s = np.float64(s)
+    # runtime_assert_shape_tuples_nan.py:11  return np.sum(np.maximum(total, -np.inf)) + np.partition(x, 1)[1]
+    _check_index(1, x.shape[0], 0)
     n = x.shape[0]
     m = y.shape[0]
     # runtime_assert_shape_tuples_nan.py:7  assert np.all(x > -10.0), "x is bounded below"

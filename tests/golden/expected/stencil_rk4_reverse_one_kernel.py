@@ -112,6 +112,15 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
+def _check_index(index, size, axis):
+    """NumPy's IndexError for an index that a kernel reads `x[index]` through, before the launch (the kernel
+    reads no element outside the array): the first value out of range, in order. (A device array is read back.)"""
+    index = index.get() if hasattr(index, "gpudata") else np.asarray(index)
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = index[(index < -size) | (index >= size)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {size}")
+
+
 def shifted_rhs(x: "f64[n]", y: "f64[n]"):
     _check_args('shifted_rhs', x, y)
     # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
@@ -158,6 +167,8 @@ def last_state(x: "f64[n]", s: "i64[]"):
 
 def last_state_grad(x: "f64[n]", s: "i64[]"):
     _check_args('last_state_grad', x, s)
+    # stencil_rk4_reverse_one_kernel.py:22  return y[-1]
+    _check_index(-1, x.shape[0], 0)
     n = x.shape[0]
     tape_c_3 = []
     tape_c_2 = []

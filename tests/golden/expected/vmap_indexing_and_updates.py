@@ -113,6 +113,15 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
+def _check_index(index, size, axis):
+    """NumPy's IndexError for an index that a kernel reads `x[index]` through, before the launch (the kernel
+    reads no element outside the array): the first value out of range, in order. (A device array is read back.)"""
+    index = index.get() if hasattr(index, "gpudata") else np.asarray(index)
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = index[(index < -size) | (index >= size)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {size}")
+
+
 def _check_unshared(function_name, name, at, updated, **others):
     """A kernel updates its parameter `name` (first at `at`) in a copy, so Python's view of the write through any
     other argument sharing its memory cannot be reproduced: such arguments are refused before any work. When
@@ -190,10 +199,11 @@ def pick(x: "f64[n,d]", i: "i64[]", v: "f64[d]"):
 
 def pick_rows(x: "f64[n,d]", i: "i64[B]", v: "f64[B,d]"):
     _check_args('pick_rows', x, i, v)
+    # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
+    _check_index(i, x.shape[0], 0)
     B = _batch_size(i=i.shape[0], v=v.shape[0])
     n = x.shape[0]
     d = x.shape[1]
-    # vmap_indexing_and_updates.py:8  x[i] = v * 2.0
     _check_unshared('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x, i=i, v=v)
     _check_writeable('pick', 'x', 'tests/golden/inputs/vmap_indexing_and_updates.py:8:5', x)
     # vmap_indexing_and_updates.py:7  row = x[i].copy()

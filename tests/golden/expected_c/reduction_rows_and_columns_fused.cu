@@ -945,59 +945,80 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, 
     LIFTED_RUN(softmax_rows_loss_grad_k2_body, (n, d0, d1, s_data, top_data, lse_out));
 }
 
-// softmax_rows_loss_grad_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ logits_data,
+// softmax_rows_loss_grad_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    double* __restrict__ t_4_out,
-    double* __restrict__ t_6_out)
+    const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
+    double* __restrict__ t_4_out, const int64_t t_4_os0, const int64_t t_4_os1,
+    double* __restrict__ t_6_out, const int64_t t_6_os0, const int64_t t_6_os1,
+    int64_t* __restrict__ s_3_acc_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_WALK_FOR(i, n, d1)
+    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
+    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
+    LIFTED_FOR(lifted_o, lifted_n_out)
     {
-        LIFTED_WALK_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_4);
-        LIFTED_LOCAL(double, t_6);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
-            const double logits = logits_data[i];
-            const double scale = scale_data[i0 * LIFTED_BROADCAST_STRIDE(scale_s0) + i1 * LIFTED_ROW_STRIDE(scale_s1)];
-            // reduction_rows_and_columns_fused.py:7  z = logits * scale
-            const double z = (logits * scale);
-            // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-            LIFTED_AT(t_4) = tanh(z);
-            const double t_5 = (0.1 * LIFTED_AT(t_4));
-            LIFTED_AT(t_6) = (1.0 + t_5);
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(int64_t, s_3_acc, LIFTED_HIGHEST(int64_t));
+        LIFTED_COLUMN_RESUME(s_3_acc_out, lifted_o, s_3_acc);
+        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
+        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
+        {
+            LIFTED_LOCAL(double, t_4);
+            LIFTED_LOCAL(double, t_6);
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double logits = logits_data[i0 * LIFTED_ROW_STRIDE(logits_s0) + i1 * logits_s1];
+                const double scale = scale_data[i0 * LIFTED_ROW_STRIDE(scale_s0) + i1 * LIFTED_BROADCAST_STRIDE(scale_s1)];
+                const int64_t counts = counts_data[i0 * LIFTED_ROW_STRIDE(counts_s0) + i1 * counts_s1];
+                // reduction_rows_and_columns_fused.py:7  z = logits * scale
+                const double z = (logits * scale);
+                // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+                LIFTED_AT(t_4) = tanh(z);
+                const double t_5 = (0.1 * LIFTED_AT(t_4));
+                LIFTED_AT(t_6) = (1.0 + t_5);
+                // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
+                const int64_t t_8 = (counts * 2);
+                const int64_t t_9 = (t_8 - 1);
+                LIFTED_AT(s_3_acc) = lifted_minimum(LIFTED_AT(s_3_acc), t_9);
+            }
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                t_4_out[i0 * LIFTED_ROW_STRIDE(t_4_os0) + i1 * t_4_os1] = LIFTED_AT(t_4);
+                t_6_out[i0 * LIFTED_ROW_STRIDE(t_6_os0) + i1 * t_6_os1] = LIFTED_AT(t_6);
+            }
         }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_4_out[i] = LIFTED_AT(t_4);
-            t_6_out[i] = LIFTED_AT(t_6);
-        }
+        LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
     }
 }
 
-// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ logits_data,
+// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    double* __restrict__ t_4_out,
-    double* __restrict__ t_6_out)
+    const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
+    double* __restrict__ t_4_out, const int64_t t_4_os0, const int64_t t_4_os1,
+    double* __restrict__ t_6_out, const int64_t t_6_os0, const int64_t t_6_os1,
+    int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && scale_s1 == 1, (n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, t_4_out, t_6_out));
+    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k3_walk, lifted_team, logits_s0 == 1 && scale_s0 == 1 && counts_s0 == 1 && t_4_os0 == 1 && t_6_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, counts_data, counts_s0, counts_s1, t_4_out, t_4_os0, t_4_os1, t_6_out, t_6_os0, t_6_os1, s_3_acc_out));
 }
 
-LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ logits_data,
+LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    double* __restrict__ t_4_out,
-    double* __restrict__ t_6_out)
+    const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
+    double* __restrict__ t_4_out, const int64_t t_4_os0, const int64_t t_4_os1,
+    double* __restrict__ t_6_out, const int64_t t_6_os0, const int64_t t_6_os1,
+    int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_RUN(softmax_rows_loss_grad_k3_body, (n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, t_4_out, t_6_out));
+    LIFTED_RUN(softmax_rows_loss_grad_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, counts_data, counts_s0, counts_s1, t_4_out, t_4_os0, t_4_os1, t_6_out, t_6_os0, t_6_os1, s_3_acc_out));
 }
 
 // softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -2871,13 +2892,15 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
 // softmax_rows_loss_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 40);
+    lifted_loop_state state; lifted_start(state, alloc, io + 45);
     lifted_loop_state* st = &state;
+    lifted_view<int64_t, 2> v_counts = {};
     lifted_view<double, 2> v_e = {};
     lifted_view<double, 2> v_logits = {};
     lifted_view<double, 2> v_lse = {};
     int64_t v_n = 0; bool f_n = false;
     lifted_view<double, 2> v_s = {};
+    lifted_view<int64_t, 1> v_s_3 = {};
     lifted_view<double, 1> v_scale = {};
     lifted_view<double, 2> v_t_4 = {};
     lifted_view<double, 2> v_t_6 = {};
@@ -2892,11 +2915,13 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
+    void* site_11 = nullptr; int64_t site_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    void* site_13 = nullptr; int64_t site_13_bytes = 0;
+    void* accumulators_13 = nullptr; int64_t accumulators_13_bytes = 0;
+    void* site_14 = nullptr; int64_t site_14_bytes = 0;
     if (!lifted_load_input(v_logits, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_scale, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_counts, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
     v_n = v_logits.d[0]; f_n = false;
     // reduction_rows_and_columns_fused.py:7  z = logits * scale
     {
@@ -2975,27 +3000,38 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
         if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
         if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_counts.p && !lifted_meet(space[0], v_counts.d[0])) return lifted_fail(st, 3, 0, space[0], v_counts.d[0]);
+        if (v_counts.p && !lifted_meet(space[1], v_counts.d[1])) return lifted_fail(st, 3, 1, space[1], v_counts.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_11, &packed_11_bytes) : nullptr;
-        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k3(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, out_2.p);
-        else softmax_rows_loss_grad_k3_body<false>(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, out_2.p);
+        if (!lifted_alloc_view(out_2, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (n_red == 0) return lifted_fail(st, 7, 2, 0, 0);
+        const int64_t acc_3_count[1] = {n_out};
+        lifted_view<int64_t, 1> acc_3;
+        if (!lifted_alloc_view(acc_3, acc_3_count, st, &accumulators_13, &accumulators_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_3.p[j] = LIFTED_HIGHEST(int64_t);
+        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k3(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), out_1.p, out_1.s[1], out_1.s[0], out_2.p, out_2.s[1], out_2.s[0], acc_3.p);
+        else softmax_rows_loss_grad_k3_body<false>(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), out_1.p, out_1.s[1], out_1.s[0], out_2.p, out_2.s[1], out_2.s[0], acc_3.p);
         v_t_4 = out_1;
         v_t_6 = out_2;
+        lifted_view<int64_t, 1> reduced_3;
+        { const int64_t dims[1] = {space[1]};
+          if (!lifted_alloc_view(reduced_3, dims, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_3.p[j] = (int64_t)(int64_t)(acc_3.p[j]);
+        v_s_3 = reduced_3;
     }
-    io[8] = lifted_store_scalar_i(v_n); io[9] = f_n;
-    lifted_store_view(io + 10, v_top);
-    lifted_store_view(io + 15, v_e);
-    lifted_store_view(io + 20, v_s);
-    lifted_store_view(io + 25, v_lse);
-    lifted_store_view(io + 30, v_t_4);
-    lifted_store_view(io + 35, v_t_6);
-    lifted_finish(state, io + 40);
+    io[13] = lifted_store_scalar_i(v_n); io[14] = f_n;
+    lifted_store_view(io + 15, v_top);
+    lifted_store_view(io + 20, v_e);
+    lifted_store_view(io + 25, v_s);
+    lifted_store_view(io + 30, v_lse);
+    lifted_store_view(io + 35, v_t_4);
+    lifted_store_view(io + 40, v_t_6);
+    lifted_finish(state, io + 45);
     return 0;
 }
 

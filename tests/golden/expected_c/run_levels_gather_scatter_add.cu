@@ -2176,6 +2176,7 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_a = {};
     int64_t v_b = 0; bool f_b = false;
+    bool v_checked = 0; bool f_checked = false;
     lifted_view<int64_t, 2> v_children = {};
     lifted_view<int64_t, 2> v_columns = {};
     lifted_view<double, 2> v_da = {};
@@ -2246,6 +2247,11 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_new_tape(t_tape_v_5, 5);
     lifted_new_tape(t_tape_t_3, 5);
     lifted_new_tape(t_tape_t_2, 2);
+    // run_levels_gather_scatter_add.py:13  return minors[-1]
+    {
+        const int64_t at = (int64_t)((-1));
+        if (at < -v_columns.d[0] || at >= v_columns.d[0]) return lifted_fail(st, 1, at, 0, v_columns.d[0]);
+    }
     v_s = v_columns.d[0]; f_s = false;
     v_l = v_a.d[0]; f_l = false;
     v_b = v_offsets.d[0]; f_b = false;

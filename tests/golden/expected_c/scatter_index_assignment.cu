@@ -2526,11 +2526,9 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // scatter_rows_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int scatter_rows_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 23);
+    lifted_loop_state state; lifted_start(state, alloc, io + 20);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_a = {};
-    bool v_checked = 0; bool f_checked = false;
-    lifted_view<int64_t, 1> v_idx = {};
     lifted_view<double, 2> v_t = {};
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 2> v_x = {};
@@ -2540,7 +2538,6 @@ extern "C" int scatter_rows_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_v, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_idx, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
     // scatter_index_assignment.py:7  a = x * 1.0
     {
         int64_t space[2] = {-1, -1};
@@ -2571,25 +2568,19 @@ extern "C" int scatter_rows_block0(int64_t* io, lifted_alloc_fn alloc)
         else scatter_rows_k1_body<false>(count, space[0], space[1], arg_0, out_1.p);
         v_t = out_1;
     }
-    {
-        int64_t bad = 0;
-        if (lifted_first_outside(v_idx, v_a.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_a.d[0]);
-    }
-    lifted_store_view(io + 13, v_a);
-    lifted_store_view(io + 18, v_t);
-    lifted_finish(state, io + 23);
+    lifted_store_view(io + 10, v_a);
+    lifted_store_view(io + 15, v_t);
+    lifted_finish(state, io + 20);
     return 0;
 }
 
 // scatter_rows_grad_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int scatter_rows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 29);
+    lifted_loop_state state; lifted_start(state, alloc, io + 26);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_a = {};
-    bool v_checked = 0; bool f_checked = false;
     int64_t v_d = 0; bool f_d = false;
-    lifted_view<int64_t, 1> v_idx = {};
     int64_t v_k = 0; bool f_k = false;
     int64_t v_n = 0; bool f_n = false;
     lifted_view<double, 2> v_t = {};
@@ -2601,7 +2592,6 @@ extern "C" int scatter_rows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_v, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_idx, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
     v_n = v_x.d[0]; f_n = false;
     v_k = v_v.d[0]; f_k = false;
     v_d = v_x.d[1]; f_d = false;
@@ -2635,16 +2625,12 @@ extern "C" int scatter_rows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         else scatter_rows_grad_k1_body<false>(count, space[0], space[1], arg_0, out_1.p);
         v_t = out_1;
     }
-    {
-        int64_t bad = 0;
-        if (lifted_first_outside(v_idx, v_a.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_a.d[0]);
-    }
-    io[13] = lifted_store_scalar_i(v_n); io[14] = f_n;
-    io[15] = lifted_store_scalar_i(v_k); io[16] = f_k;
-    io[17] = lifted_store_scalar_i(v_d); io[18] = f_d;
-    lifted_store_view(io + 19, v_a);
-    lifted_store_view(io + 24, v_t);
-    lifted_finish(state, io + 29);
+    io[10] = lifted_store_scalar_i(v_n); io[11] = f_n;
+    io[12] = lifted_store_scalar_i(v_k); io[13] = f_k;
+    io[14] = lifted_store_scalar_i(v_d); io[15] = f_d;
+    lifted_store_view(io + 16, v_a);
+    lifted_store_view(io + 21, v_t);
+    lifted_finish(state, io + 26);
     return 0;
 }
 
@@ -2752,12 +2738,10 @@ extern "C" int scatter_rows_grad_block1(int64_t* io, lifted_alloc_fn alloc)
 // scatter_rows_jvp_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int scatter_rows_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 45);
+    lifted_loop_state state; lifted_start(state, alloc, io + 42);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_a = {};
-    bool v_checked = 0; bool f_checked = false;
     int64_t v_d = 0; bool f_d = false;
-    lifted_view<int64_t, 1> v_idx = {};
     lifted_view<double, 2> v_t = {};
     lifted_view<double, 2> v_t_6 = {};
     lifted_view<double, 2> v_t_7 = {};
@@ -2775,8 +2759,7 @@ extern "C" int scatter_rows_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_v, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_tv, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_idx, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_tx, io + 18)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_tx, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
     v_d = v_x.d[1]; f_d = false;
     // scatter_index_assignment.py:7  a = x * 1.0
     {
@@ -2816,19 +2799,15 @@ extern "C" int scatter_rows_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
         v_t_6 = out_2;
     }
     {
-        int64_t bad = 0;
-        if (lifted_first_outside(v_idx, v_a.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_a.d[0]);
-    }
-    {
         if (!lifted_alloc_view(v_t_7, v_tx.d, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_copy(v_t_7, v_tx);
     }
-    io[23] = lifted_store_scalar_i(v_d); io[24] = f_d;
-    lifted_store_view(io + 25, v_a);
-    lifted_store_view(io + 30, v_t);
-    lifted_store_view(io + 35, v_t_6);
-    lifted_store_view(io + 40, v_t_7);
-    lifted_finish(state, io + 45);
+    io[20] = lifted_store_scalar_i(v_d); io[21] = f_d;
+    lifted_store_view(io + 22, v_a);
+    lifted_store_view(io + 27, v_t);
+    lifted_store_view(io + 32, v_t_6);
+    lifted_store_view(io + 37, v_t_7);
+    lifted_finish(state, io + 42);
     return 0;
 }
 

@@ -35,10 +35,10 @@ _KERNELS = {
     "scatter_rows_jvp_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "scatter_rows_jvp_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
-    "scatter_rows_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 31, 'memory': 23},
-    "scatter_rows_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False)], 'outputs': [('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 37, 'memory': 29},
+    "scatter_rows_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 28, 'memory': 20},
+    "scatter_rows_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
     "scatter_rows_grad_block1": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'bool', 1, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 39, 'memory': 31},
-    "scatter_rows_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 53, 'memory': 45},
+    "scatter_rows_jvp_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 50, 'memory': 42},
     "scatter_rows_jvp_block1": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 2, False), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 30, 'memory': 22},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "scatter_index_assignment.cu"), _KERNELS)
@@ -178,7 +178,7 @@ def _check_index(index, size, axis):
 def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     _check_args('scatter_rows', x, v, idx, mask)
     # scatter_index_assignment.py:7  a = x * 1.0
-    a, t = _kernels.scatter_rows_block0(x, v, idx)
+    a, t = _kernels.scatter_rows_block0(x, v)
     del x
     # scatter_index_assignment.py:8  a[idx] = v * v
     a[idx] = t
@@ -206,7 +206,7 @@ def scatter_rows(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
 
 def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]"):
     _check_args('scatter_rows_grad', x, v, idx, mask)
-    n, k, d, a, t = _kernels.scatter_rows_grad_block0(x, v, idx)
+    n, k, d, a, t = _kernels.scatter_rows_grad_block0(x, v)
     del x
     # scatter_index_assignment.py:8  a[idx] = v * v
     a[idx] = t
@@ -256,7 +256,7 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
 
 def scatter_rows_jvp(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n]", tx: "f64[n,d]", tv: "f64[k,d]"):
     _check_args('scatter_rows_jvp', x, v, idx, mask, tx, tv)
-    d, a, t, t_6, t_7 = _kernels.scatter_rows_jvp_block0(x, v, tv, idx, tx)
+    d, a, t, t_6, t_7 = _kernels.scatter_rows_jvp_block0(x, v, tv, tx)
     del x, tx
     # scatter_index_assignment.py:8  a[idx] = v * v
     t_7[idx] = t_6

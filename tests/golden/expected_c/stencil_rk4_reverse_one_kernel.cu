@@ -4270,6 +4270,8 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_c_3 = {};
     lifted_view<double, 1> v_c_3_r = {};
     lifted_view<double, 1> v_c_r = {};
+    bool v_checked = 0; bool f_checked = false;
+    bool v_checked_r = 0; bool f_checked_r = false;
     lifted_view<double, 1> v_dx = {};
     lifted_view<double, 1> v_dx_1 = {};
     lifted_view<double, 1> v_dx_1_chosen = {};
@@ -4371,6 +4373,11 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_new_tape(t_tape_c_2, 3);
         lifted_new_tape(t_tape_c_1, 3);
         lifted_new_tape(t_tape_c, 3);
+        // stencil_rk4_reverse_one_kernel.py:22  return y[-1]
+        {
+            const int64_t at = (int64_t)((-1));
+            if (at < -v_x.d[0] || at >= v_x.d[0]) return lifted_fail(st, 1, at, 0, v_x.d[0]);
+        }
         v_n = v_x.d[0]; f_n = false;
         // stencil_rk4_reverse_one_kernel.py:14  h = 2.0 / s
         {
@@ -4627,6 +4634,11 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_new_tape(t_tape_c_2_r, 3);
         lifted_new_tape(t_tape_c_1_r, 3);
         lifted_new_tape(t_tape_c_r, 3);
+        // stencil_rk4_reverse_one_kernel.py:22  return y[-1]
+        {
+            const int64_t at = (int64_t)((-1));
+            if (at < -v_x.d[0] || at >= v_x.d[0]) return lifted_fail(st, 1, at, 0, v_x.d[0]);
+        }
         v_n_r = v_x.d[0]; f_n_r = false;
         // stencil_rk4_reverse_one_kernel.py:14  h = 2.0 / s
         {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ...analysis.dead_reads import raises_when_empty
 from ...ir import Eqn, If, Loop, Var, free_values, statement_uses
 from . import gather
 from .fused_kernel import LAUNCH, Kernel, module_arrays
@@ -42,6 +43,8 @@ class Partitioner:
         # a region's launch stores the values it defines that a later item (or the tail) reads
         later: dict[int, set[int]] = {}
         reads = {id(a) for a in tail if isinstance(a, Var)}
+        # (and an np.max nobody reads where it may raise: stored, so that it is computed; analysis/dead_reads.py)
+        reads |= {id(o) for s in stmts if isinstance(s, Eqn) and raises_when_empty(s) for o in s.outs}
         for k in range(len(items) - 1, -1, -1):
             item = items[k]
             if isinstance(item, Region):
@@ -225,7 +228,8 @@ class Partitioner:
         self.kernels.append(kernel)
         first = region.stmts[0]
         checks = gather.index_checks(body, self.checked)  # NumPy's IndexError before the kernel reads through one
-        launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs]},
+        raises = {"raises_empty": True} if any(isinstance(s, Eqn) and raises_when_empty(s) for s in body) else {}
+        launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs], **raises},
                      tuple(outputs), loc=first.loc, note=None if checks else first.note)
         if checks:
             checks[0].note = first.note

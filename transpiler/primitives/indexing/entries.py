@@ -81,8 +81,8 @@ register(Primitive(
 
 register(Primitive(  # a backend reading `x[index]` element by element raises NumPy's IndexError first
     name="check_index", family="indexing", infer=lambda types, p: TensorType("bool", ()),
-    render=lambda args, p: [cst.Expr(cg.call("_check_index", args[0], cg.subscript(
-        cg.attr(args[1], "shape"), [cg.literal(p["axis"])]), cg.literal(p["axis"])))],
+    render=lambda args, p: [cst.Expr(cg.call("_check_index", args[0], cg.subscript(  # (the size of `size_axis`: a
+        cg.attr(args[1], "shape"), [cg.literal(p.get("size_axis", p["axis"]))]), cg.literal(p["axis"])))],  # stand-in)
     statement=True, extra={"check": True, "effect": True, "helper": "check_index"},
     batch=refuse("the index check a backend adds after every transform is not batched"),
 ))

@@ -240,7 +240,7 @@ class ArrayStatements:
         first one out of range, in order, so the kernel reads nothing outside the table."""
         index, table = eqn.args
         axis = eqn.params["axis"]
-        size = f"{self.var(table)}.d[{axis}]"
+        size = f"{self.var(table)}.d[{eqn.params.get('size_axis', axis)}]"  # (a parameter of the same size: dead_reads)
         if index.type.shape == ():
             return ["{", f"    const int64_t at = (int64_t)({self.scalar(index)});",
                     f"    if (at < -{size} || at >= {size}) {self.fail('index', 'at', str(axis), size)}", "}"]
