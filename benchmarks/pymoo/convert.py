@@ -7,6 +7,7 @@ pymoo is imported at run time (the installed package, or `--pymoo PATH`); the so
 from __future__ import annotations
 
 import builtins
+import math
 import importlib
 import inspect
 import pkgutil
@@ -142,6 +143,13 @@ class _Rewrite(cst.CSTTransformer):
                 return cst.Name(self.builder.member(value, attr, f"{value.__name__}_"))
             if _is_numpy(value):
                 return updated.with_changes(value=cst.Name("np"), attr=original.attr)
+            if value is math:  # `math.pi` (a number): the constant `global_math_pi`
+                number = getattr(math, attr, None)
+                if not isinstance(number, float):
+                    self.builder.reasons.append(f"reads math.{attr}, not a number")
+                    return updated
+                self.builder._constant(f"global_math_{attr}", number, f"math.{attr}")
+                return cst.Name(f"global_math_{attr}")
         return updated.with_changes(attr=original.attr)
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
@@ -194,6 +202,9 @@ class _Builder:
                 self.function(static, name, owner, drop_self=True)
         elif isinstance(static, property):
             self.reasons.append(f"reads the property self.{attr}")
+        elif prefix == "self_" and inspect.isfunction(getattr(self.problem, attr, None)) and \
+                getattr(self.problem, attr).__module__.startswith("pymoo."):  # `self.calc_g = g_linear` (CTP)
+            self.function(getattr(self.problem, attr), name, None, drop_self=False)
         elif name not in self.constants:
             value = getattr(self.problem, attr) if prefix == "self_" else static
             self._constant(name, value, f"{'self' if prefix == 'self_' else owner.__name__}.{attr}")
@@ -203,6 +214,8 @@ class _Builder:
         """The module name for a read of a module global `name`."""
         if _is_numpy(value):
             return "np"
+        if value is math:  # `math.pi`: _Rewrite.leave_Attribute makes the constant
+            return name
         if inspect.isfunction(value) and value.__module__.startswith("pymoo."):
             self.function(value, name, None, drop_self=False)
             return name
