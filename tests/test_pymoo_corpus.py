@@ -195,3 +195,44 @@ def test_a_loop_whose_first_iteration_makes_a_vector():
         s = s + (j + 1) * x[:, j] ** 2
     assert np.array_equal(module.f(x), np.sum(np.sqrt(s)))
     np.testing.assert_allclose(module.g(x), grad(python["f"])(x), rtol=1e-13, atol=1e-13)
+
+
+WHILE = '''
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[4, 6]"):
+    y = [x[:, i] for i in range(2)]
+    i = 3
+    while i <= 4:
+        y.append(np.sum(x[:, 2 * i - 4:2 * i - 2], axis=1))
+        i += 1
+    return np.column_stack(y)
+
+
+@kernel
+def g(x: "f64[4]", n: "i64[]"):
+    y = []
+    i = 0
+    while i < n:
+        y.append(x[i])
+        i += 1
+    return y[0]
+'''
+
+
+def test_a_while_over_python_ints_that_builds_a_list():
+    """A `while` whose test is decided at build time on every pass and whose body appends to a list (pymoo's
+    WFG2 and WFG3) runs at build time, as a `for` over a constant range does; one whose test is known at run time
+    only keeps its located refusal."""
+    source = WHILE[:WHILE.index("@kernel\ndef g")]
+    module = load_source(source, "static_while.py")
+    python: dict = {}
+    exec(source.replace("@kernel\n", ""), python)
+    x = np.random.default_rng(7).random((4, 6))
+    assert np.array_equal(module.f(x), python["f"](x))
+    with pytest.raises(TranspileError, match="cannot be changed in it") as raised:
+        load_source(WHILE, "run_time_while.py")
+    assert raised.value.loc is not None
