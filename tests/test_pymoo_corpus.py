@@ -236,3 +236,32 @@ def test_a_while_over_python_ints_that_builds_a_list():
     with pytest.raises(TranspileError, match="cannot be changed in it") as raised:
         load_source(WHILE, "run_time_while.py")
     assert raised.value.loc is not None
+
+
+ARGUMENT_WRITES = '''
+import numpy as np
+from lifted import kernel
+
+
+def t1(x, k):
+    for i in range(k):
+        x[:, i] = np.sqrt(x[:, i] + np.sum(x[:, i + 1:], axis=1))
+    return x
+
+
+@kernel
+def f(x: "f64[4, 5]"):
+    y = x / 2.0
+    y = t1(y, 3)
+    return y * y
+'''
+
+
+def test_a_function_that_writes_its_argument_in_a_constant_loop():
+    """A function that writes into the caller's array in a `for` over a constant range (pymoo's WFG7.t1) runs the
+    loop at build time, so the caller sees each write as Python's would; bits as Python's."""
+    module = load_source(ARGUMENT_WRITES, "argument_writes.py")
+    python: dict = {}
+    exec(ARGUMENT_WRITES.replace("@kernel\n", ""), python)
+    x = np.random.default_rng(11).random((4, 5))
+    assert np.array_equal(module.f(x), python["f"](x))
