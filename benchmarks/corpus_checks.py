@@ -131,7 +131,7 @@ class Point:
 
     def vjp_of_ones(self, module) -> str:
         results = self.expected if isinstance(self.expected, (tuple, list)) else (self.expected,)
-        ones = tuple(np.ones_like(np.asarray(r)) if np.ndim(r) else 1.0 for r in results)
+        ones = tuple(_ones_like(r) for r in results)
         value, cotangent = module.fvjp(*copies(self.args),
                                        ones if isinstance(self.expected, (tuple, list)) else ones[0])
         same(value, self.expected, f"vjp's value at {self.args!r}")
@@ -241,6 +241,13 @@ class Point:
         same(module.fv(stacked, *copies(self.args[1:])), stack(loop), f"vmap(f) at {self.args!r} vs a loop",
              1e-6 if single else 1e-10, 1e-7 if single else 1e-12, values_only=loose)
         return "pass"
+
+
+def _ones_like(result):
+    """The cotangent of ones of one result, of its structure (a list of arrays: pymoo's `out["G"] = [g1, g2]`)."""
+    if isinstance(result, list):
+        return [_ones_like(r) for r in result]
+    return np.ones_like(np.asarray(result)) if np.ndim(result) else 1.0
 
 
 def c_target(text: str, forms: dict[str, str], numpy_module, points: list[Point], folder: Path,

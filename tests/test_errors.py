@@ -77,13 +77,18 @@ CASES = {
     "try": (
         kernel_source("try:\n    y = x * 2.0\nexcept ValueError:\n    y = x\nreturn np.sum(y)"),
         6, 5, "try:", "`try` statements are not part of the kernel language", "check inputs"),
-    "with": (
-        kernel_source("with np.errstate(all='ignore'):\n    y = np.log(x)\nreturn np.sum(y)"),
-        6, 5, "with np.errstate(all='ignore'):", "`with` statements are not part of the kernel language",
+    "with": (  # (`with np.errstate(...)` is lowered as its body: normalize/errstate_blocks.py)
+        kernel_source("with open('log.txt'):\n    y = np.log(x)\nreturn np.sum(y)"),
+        6, 5, "with open('log.txt'):", "`with` statements are not part of the kernel language",
         "outside the kernel"),
-    "chained_comparison": (
+    "errstate_raise": (
+        kernel_source("with np.errstate(all='raise'):\n    y = np.log(x)\nreturn np.sum(y)"),
+        6, 22, "all='raise'", "np.errstate here makes NumPy raise or call a function on a floating-point error",
+        '"ignore"'),
+    "chained_comparison_of_an_array": (  # (of scalars, it is Python's `and` of the links)
         kernel_source("inside = 0.0 < x < 1.0\nreturn np.sum(np.where(inside, x, 0.0))"),
-        6, 14, "0.0 < x < 1.0", "chained comparisons are not supported in kernels", "(a < x) & (x < b)"),
+        6, 14, "0.0 < x < 1.0", "a link of this chained comparison is an array: Python raises ValueError",
+        "(a < x) & (x < b)"),
     "in": (
         kernel_source("found = 1.0 in x\nreturn np.sum(x)"),
         6, 13, "1.0 in x", "`in` is decided at build time here: it looks for a key in a dict, or a number or "
@@ -190,10 +195,10 @@ CASES = {
     "assigned_on_one_path_only": (
         kernel_source("if np.sum(x) > 0.0:\n    y = x\nreturn np.sum(y)"),
         8, 19, "y", "`y` is only assigned on some paths (in the block at line 6)", "on every path"),
-    "loop_value_changes_rank": (
-        kernel_source("s = 0.0\nfor i in range(3):\n    s = s + x\nreturn np.sum(s)"),
-        7, 5, "for i in range(3):", "a value carried around a loop changes rank (f64[] before, f64[n] after",
-        "np.zeros"),
+    "loop_value_changes_rank": (  # (a loop that surely runs has its first iteration lowered on its own)
+        kernel_source("s = 0.0\nfor i in range(len(x)):\n    s = s + x\nreturn np.sum(s)"),
+        7, 5, "for i in range(len(x)):", "`s` has rank 1 (f64[n]) on one path and rank 0 (f64[]) on another",
+        "np.zeros_like(x)"),
     "returns_inside_a_loop_only": (
         kernel_source("for i in range(3):\n    if x[i] > 0.0:\n        return x\nx[0] = 1.0"),
         6, 5, "for i in range(3):", "the kernel returns inside this loop but not on every path after it",

@@ -390,6 +390,8 @@ class ProgramGenerator:
             return f"{test} and {self.leaf('S', scope)} < 1.0"
         if roll == 7:
             return f"not ({test} or {self.leaf('S', scope)} > 1.0)"
+        if roll == 5 and self.checks:  # a chained comparison (its middle operand evaluated once)
+            return f"{self.pick(('-0.5', '0.0'))} < {self.expr('S', scope, max(depth, 0))} <= {self.pick(('0.5', '1.0'))}"
         return test
 
     # ---- statements ----------------------------------------------------------------------------------
@@ -454,8 +456,29 @@ class ProgramGenerator:
     def check_statement(self, scope: Scope, indent: int) -> None:
         """An `assert` on data that holds (NaN included), a value chosen by a comparison of shapes, or NaN and
         infinity as constants that change no value."""
-        roll = self.rnd.randrange(3)
+        roll = self.rnd.randrange(6)
         kind = self.pick(("N", "S", "M"))
+        if roll == 5:  # a `while` over a Python int that appends to a list: unrolled at build time (pymoo's WFG2)
+            items, count, name = self.fresh("items"), self.fresh("k"), self.fresh()
+            self.emit(indent, f"{items} = []")
+            self.emit(indent, f"{count} = 0")
+            self.emit(indent, f"while {count} < 3:")
+            self.emit(indent + 1, f"{items}.append({self.expr('S', scope)} * {count})")
+            self.emit(indent + 1, f"{count} += 1")
+            self.emit(indent, f"{name} = {items}[0] + {items}[2]")
+            scope.vars[name] = "S"
+            return
+        if roll == 3:  # a scalar accumulator the first iteration makes a vector (pymoo's G2: the loop is peeled)
+            name = self.fresh()
+            self.emit(indent, f"{name} = 0.0")
+            self.emit(indent, "for j in range(3):")
+            self.emit(indent + 1, f"{name} = {name} + {self.expr('M', scope)}[:, j] * {self.const()}")
+            scope.vars[name] = "N"
+            return
+        if roll == 4:  # NumPy's error handling around a block: warnings only, the values unchanged
+            self.emit(indent, self.pick(('with np.errstate(divide="ignore", invalid="ignore"):',
+                                         'with np.errstate(all="ignore"):')))
+            return self.assign(scope, indent + 1)
         if roll == 0:
             self.emit(indent, f'assert not np.any(np.abs(np.tanh({self.expr(kind, scope)})) > 1.0), "tanh is bounded"')
             return
@@ -1067,8 +1090,10 @@ def test_random_kernels_with_checks(seed):
 
 def test_checks_generator_covers_its_constructs():
     corpus = "\n".join(program_for_seed(seed, checks=True)[0] for seed in range(60))
-    for construct in ("assert not np.any(", ".shape == y.shape", ".shape != (5,)", "-np.inf)", "np.nan,"):
+    for construct in ("assert not np.any(", ".shape == y.shape", ".shape != (5,)", "-np.inf)", "np.nan,",
+                      " = 0.0\n", "with np.errstate(", " < 3:\n"):
         assert construct in corpus, construct
+    assert re.search(r"(-0\.5|0\.0) < [^\n]* <= (0\.5|1\.0)", corpus)  # a chained comparison
 
 
 def index_forms_seeds(count: int) -> list[int]:

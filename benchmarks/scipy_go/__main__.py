@@ -13,7 +13,7 @@ import time
 import zlib
 from collections import Counter
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -39,9 +39,10 @@ def run(scipy: Path, c: bool = False, only: set[str] | None = None) -> dict[str,
     return run_cases(cases(folder_of(scipy), only), c)
 
 
-def run_cases(found: Iterable[Case], c: bool = False) -> dict[str, dict]:
-    """Each converted case through every form (`corpus_checks.check_kernel`): label -> {"not converted": reason}
-    or {form: [outcome, detail]}, printing a line per case (the opfunu driver's too)."""
+def run_cases(found: Iterable[Case], c: bool = False, check: Callable | None = None) -> dict[str, dict]:
+    """Each converted case through every form (`corpus_checks.check_kernel`, or `check(case, c, folder)` returning
+    form -> (outcome, detail): the pymoo driver's): label -> {"not converted": reason} or {form: [outcome,
+    detail]}, printing a line per case (the opfunu and pymoo drivers' too)."""
     tests = Path(__file__).resolve().parents[2] / "tests"
     if str(tests) not in sys.path:
         sys.path.insert(0, str(tests))  # the oracles: gradcheck, hostile
@@ -56,7 +57,8 @@ def run_cases(found: Iterable[Case], c: bool = False) -> dict[str, dict]:
             print(f"{case.label:24s} not converted: {case.not_converted}", flush=True)
             continue
         started = time.perf_counter()
-        outcomes = check_kernel(case.text, ["x"], inputs(case), lambda args: args, c=c, folder=folder)
+        outcomes = check(case, c, folder) if check else \
+            check_kernel(case.text, ["x"], inputs(case), lambda args: args, c=c, folder=folder)
         results[case.label] = {form: list(value) for form, value in outcomes.items()}
         print(f"{case.label:24s} " + " ".join(f"{form}={outcome}" for form, (outcome, _) in outcomes.items())
               + f"  ({time.perf_counter() - started:.1f} s)", flush=True)

@@ -18,10 +18,11 @@ from .branches import Branches
 from .peeling import PEEL_LIMIT, FirstIterations
 from .static import UNROLL_LIMIT, StaticNeeded
 from .syntax import RESULT, RETURNED, has_break, has_return, loop_result_keys, runs_until_return
+from .static_while import StaticWhile
 from .unroll import Unrolling
 
 
-class ControlFlow(Branches, FirstIterations, Unrolling):
+class ControlFlow(Branches, FirstIterations, Unrolling, StaticWhile):
     """Mixed into `Lowering`: compound statements. Relies on its `expr`, `lower_block`, `error`, `_atom`."""
 
     def lower_compound(self, statement: cst.CSTNode, builder: Builder, env: dict) -> None:
@@ -30,7 +31,7 @@ class ControlFlow(Branches, FirstIterations, Unrolling):
         if isinstance(statement, cst.For):
             return self._lower_for(statement, builder, env)
         if isinstance(statement, cst.While):
-            return self._lower_while(statement, builder, env)
+            return self._while_or_unroll(statement, builder, env)
         raise compound_error(statement, self.locate)
 
     # -- loops ---------------------------------------------------------------------------------------------

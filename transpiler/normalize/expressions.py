@@ -15,6 +15,7 @@ from ..ir.types import TensorType
 from ..primitives.registry import lookup
 from ..values import DictValue, ListValue, Module, PendingTransform, Value, describe, is_container, is_function
 from ..frontend.partition import Partitioned, partition_refusal
+from .chained_comparisons import lower_chained_comparison
 from .functions import frozen
 from .names import Names
 from .python_ints import check_python_int_operands
@@ -162,8 +163,7 @@ class Expressions(Names):
 
     def _expr_Comparison(self, node: cst.Comparison, builder, env) -> Value:
         if len(node.comparisons) != 1:
-            raise self.error(node, "chained comparisons are not supported in kernels",
-                             "combine two comparisons with &: (a < x) & (x < b)")
+            return lower_chained_comparison(self, node, builder, env, _COMPARE_PRIMS, _may_fail)
         target = node.comparisons[0]
         prim = _COMPARE_PRIMS.get(type(target.operator))
         static = self.static_comparison(node, builder, env)

@@ -11,6 +11,7 @@ from ..ir import Atom, Var
 from ..primitives.indexing import shift_refs
 from ..values import DictValue, ListValue
 from .alias import Recipe, SharingError, is_object
+from .static import StaticNeeded
 from .view_writes import ViewWrites
 
 
@@ -90,9 +91,10 @@ class InPlaceWrites(ViewWrites):
         array nothing else can see, are copied first: arguments never change, and the array looked into keeps
         the values the reverse sweep may read."""
         if any(call.level != self._level for call in self._calls if id(array) in call.borrowed):
-            raise self.error(target, f"`{name}` is the caller's array, passed to this function; assigning into it "
-                             "here would change the caller's array inside a branch or loop decided at run time",
-                             f"copy it first: {name} = {name}.copy()")
+            # (StaticNeeded: a `for` over a constant range around it runs at build time instead, pymoo's WFG7)
+            raise StaticNeeded(f"`{name}` is the caller's array, passed to this function; assigning into it "
+                               "here would change the caller's array inside a branch or loop decided at run time",
+                               self.locate(target), f"copy it first: {name} = {name}.copy()")
         if id(array) not in self._own_params and not private_view:
             return array
         if id(array) in self._own_params:

@@ -8,7 +8,7 @@ from ..builder import Builder, const
 from ..errors import TranspileError
 from ..ir import Const, Loop, Var
 from ..values import Stale, describe
-from .alias import is_object
+from .alias import SharingError, is_object
 from .loop_sharing import LoopSharing
 from .syntax import RETURNED, assigned_names, has_return, loop_result_keys
 from .static import StaticNeeded
@@ -33,8 +33,14 @@ def _widen(before: TensorType, after: TensorType) -> TensorType:
     return TensorType(dtype, shape, weak=before.weak and after.weak)
 
 
+class RankChange(SharingError):
+    """A value whose rank the first iteration changes (`s = 0.0`, then `s = s + x[:, j]` in the loop: pymoo's G2
+    and ZDT4): a SharingError, so a loop that surely runs is lowered with its first iteration on its own
+    (normalize/peeling.py), as Python runs it, and the rest keeps one rank."""
+
+
 def _rank_error(before: TensorType, after: TensorType):
-    raise TranspileError(f"a value carried around a loop changes rank ({before} before, {after} after one "
+    raise RankChange(f"a value carried around a loop changes rank ({before} before, {after} after one "
                          "iteration)", None, "give it its final shape before the loop, e.g. with np.zeros")
 
 

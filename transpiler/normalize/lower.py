@@ -29,6 +29,7 @@ from .module_scope import ModuleScope
 from .names import BUILTINS
 from .signature import Signatures
 from .static import Containers
+from .errstate_blocks import inline_errstate
 from .static_operations import StaticOperations
 from .zero_d import ZeroDArrays
 
@@ -115,6 +116,7 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
 
         An `if` that can exit is lowered with the rest of the block as its continuation, inside each branch
         that falls through, so code after an exit runs only on the paths that reach it."""
+        statements = inline_errstate(self, statements, builder, env)  # `with np.errstate(...)`: its body
         for i, statement in enumerate(statements):
             if self._frame is not None:
                 self._frame.env = env  # what a closure called from here sees of this frame

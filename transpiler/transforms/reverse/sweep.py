@@ -204,7 +204,9 @@ class AdjointSweep(ReversedControlFlow):
         if adjoint is not None and self.owns(adjoint, var):
             return adjoint
         exact = self._exact(adjoint, var)
-        if adjoint is None or var.type.shape == () or isinstance(exact, Const):
+        # a number needs no copy; an array constant does: it is the module's array (`W` in `np.sum(x * W)`, whose
+        # cotangent is `W` itself), which an update in place would change for every later call
+        if adjoint is None or var.type.shape == () or isinstance(exact, Const) and exact.type.shape == ():
             return exact
         if _other_dtype(exact, var):  # (a float64 parameter's adjoint first met as float32 values: added into in
             return self.builder.bind("astype", [exact], {"dtype": var.type.dtype})  # float64, as the gradient is)
