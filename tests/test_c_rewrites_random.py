@@ -213,3 +213,21 @@ def test_a_zero_whose_sign_is_round_off_is_ill_conditioned_not_wrong(tmp_path):
     expected = softmax_gradient(*args)
     assert _zero_signs_move(softmax_gradient, args, expected)
     assert not _zero_signs_move(lambda x, y: x * 0.0 - 1.0 * 0.0, args, np.array([-0.0, 0.0, -0.0, 0.0]))
+
+
+UNKNOWN_LENGTHS = ["x[:, ::-1] * c[:, :1] - c", "x[:, ::2] * c[:, :1] - c[:, ::2]", "x[:, ::-1] * c[:, 1:2] - c",
+                   "np.sum(x[:, ::-1] * c[:, :1] - c, axis=1) ** 2"]
+
+
+@pytest.mark.parametrize("body", UNKNOWN_LENGTHS)
+def test_two_unknown_lengths_broadcast_to_a_third(body, tmp_path):
+    """`x[:, ::-1]` (length unknown to the shape rules) times `c[:, :1]` (1 or 0 at run time) was typed with the
+    second's length, so the gradient's kernel `s_1 * v_1` took `v_1`, a column, for an array of the product's
+    length and the launch raised "dimension 1 of a kernel's index space is 9, but an input has 1" (short_rows
+    seed 0; main had it). Two different unknown lengths now broadcast to a fresh one (`ir/types.py`)."""
+    source = HEAD + (f'@kernel\ndef h(x: "f64[k,d]", c: "f64[k,d]"):\n    e = {body}\n    return np.sum(e * e)\n\n'
+                     'g = grad(h, wrt="x")\ngc = grad(h, wrt="c")\n')
+    rng = np.random.default_rng(0)
+    calls = {name: [rng.normal(size=(3, d)), rng.normal(size=(3, d))] for name, d in (("g", 9), ("gc", 1))}
+    calls["h"] = calls["g"]
+    assert check_program(Program("unknown_lengths", source, calls), tmp_path, "unknown") == "checked"
