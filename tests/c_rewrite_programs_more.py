@@ -31,7 +31,7 @@ def beside(rng: np.random.Generator) -> Program:
     form = w.pick(["beside", "beside_reads_region", "siblings", "siblings_update", "free", "siblings_loop"])
     if form == "beside":
         side = w.pick(["2.0 * np.sqrt(np.abs(v) + 1.0)", "v * v + 1.0", "v[::-1] * 0.5", "np.roll(v, 1) - v"])
-        body = ["Y = X * X + 1.0", f"s = {side}", f"r = Y * s[None, :] - X"]
+        body = ["Y = X * X + 1.0", f"s = {side}", "r = Y * s[None, :] - X"]
     elif form == "beside_reads_region":
         body = ["Y = X * X + 1.0", "s = Y[0] * v + 1.0", "r = Y * s[None, :] - X"]
     elif form.startswith("siblings"):

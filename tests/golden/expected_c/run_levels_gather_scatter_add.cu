@@ -623,52 +623,6 @@ LIFTED_KERNEL void levels_grad_k0(const int64_t n, const int64_t d0, const int64
     LIFTED_RUN(levels_grad_k0_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_4_data, s_1_acc_out));
 }
 
-// levels_grad_k1: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void levels_grad_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    const double* __restrict__ v_5_data,
-    double* __restrict__ t_6_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_WALK_FOR(i, n, d1)
-    {
-        LIFTED_WALK_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_6);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            int64_t rest = LIFTED_WALK_REST(i);
-            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
-            const int64_t i0 = rest;
-            const double r = r_data[i0 * r_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_s1)];
-            const double v_5 = v_5_data[i];
-            // run_levels_gather_scatter_add.py:12  minors[lo:hi] = np.sum(signs[lo:hi] * a[m % a.shape[0]][columns[lo:hi]] * minors[children[lo:hi]], axis=1)
-            LIFTED_AT(t_6) = (r * v_5);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_6_out[i] = LIFTED_AT(t_6);
-        }
-    }
-}
-
-// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void levels_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    const double* __restrict__ v_5_data,
-    double* __restrict__ t_6_out)
-{
-    LIFTED_BY_ROW_WALK(levels_grad_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, r_data, r_s0, r_s1, v_5_data, t_6_out));
-}
-
-LIFTED_KERNEL void levels_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
-    const double* __restrict__ v_5_data,
-    double* __restrict__ t_6_out)
-{
-    LIFTED_RUN(levels_grad_k1_body, (n, d0, d1, r_data, r_s0, r_s1, v_5_data, t_6_out));
-}
-
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
 // (the CUDA target keeps these loops on the host: the whole section is for the CPU build)
 #ifndef __CUDACC__
@@ -2176,6 +2130,9 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_a = {};
     int64_t v_b = 0; bool f_b = false;
+    lifted_view<double, 2> v_b_1 = {};
+    lifted_view<double, 2> v_b_2 = {};
+    lifted_view<double, 2> v_b_3 = {};
     lifted_view<int64_t, 2> v_children = {};
     lifted_view<int64_t, 2> v_columns = {};
     lifted_view<double, 2> v_da = {};
@@ -2195,9 +2152,14 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_s_1 = {};
     lifted_view<double, 1> v_s_2 = {};
     lifted_view<double, 2> v_s_3 = {};
+    lifted_view<double, 2> v_s_4 = {};
+    lifted_view<double, 2> v_s_5 = {};
     lifted_view<double, 2> v_signs = {};
+    int64_t v_size = 0; bool f_size = false;
+    int64_t v_size_1 = 0; bool f_size_1 = false;
     int64_t v_t = 0; bool f_t = false;
     int64_t v_t_1 = 0; bool f_t_1 = false;
+    lifted_view<double, 2> v_t_10 = {};
     int64_t v_t_2 = 0; bool f_t_2 = false;
     lifted_view<double, 2> v_t_3 = {};
     lifted_view<double, 2> v_t_4 = {};
@@ -2205,6 +2167,7 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_t_6 = {};
     lifted_view<double, 2> v_t_7 = {};
     lifted_view<double, 2> v_t_8 = {};
+    lifted_view<double, 2> v_t_9 = {};
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<int64_t, 2> v_v_10 = {};
@@ -2219,10 +2182,10 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_tape t_tape_hi = {};
     lifted_tape t_tape_s_1 = {};
     lifted_tape t_tape_t_2 = {};
-    lifted_tape t_tape_t_3 = {};
+    lifted_tape t_tape_v_3 = {};
     lifted_tape t_tape_v_5 = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* site_3 = nullptr; int64_t site_3_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
     void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
     void* accumulators_7 = nullptr; int64_t accumulators_7_bytes = 0;
@@ -2230,12 +2193,15 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
     void* site_11 = nullptr; int64_t site_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
+    void* site_13 = nullptr; int64_t site_13_bytes = 0;
     void* site_14 = nullptr; int64_t site_14_bytes = 0;
     void* site_15 = nullptr; int64_t site_15_bytes = 0;
     void* site_16 = nullptr; int64_t site_16_bytes = 0;
     void* site_17 = nullptr; int64_t site_17_bytes = 0;
     void* site_18 = nullptr; int64_t site_18_bytes = 0;
+    void* site_19 = nullptr; int64_t site_19_bytes = 0;
+    void* site_20 = nullptr; int64_t site_20_bytes = 0;
+    void* site_21 = nullptr; int64_t site_21_bytes = 0;
     if (!lifted_load_input(v_columns, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_a, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_offsets, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
@@ -2244,7 +2210,7 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_new_tape(t_tape_hi, 2);
     lifted_new_tape(t_tape_s_1, 3);
     lifted_new_tape(t_tape_v_5, 5);
-    lifted_new_tape(t_tape_t_3, 5);
+    lifted_new_tape(t_tape_v_3, 5);
     lifted_new_tape(t_tape_t_2, 2);
     v_s = v_columns.d[0]; f_s = false;
     v_l = v_a.d[0]; f_l = false;
@@ -2339,13 +2305,13 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 int64_t bad = 0;
                 if (lifted_first_outside(v_v_2, v_v_1.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_v_1.d[0]);
                 const int64_t dims[2] = {v_v_2.d[0], v_v_2.d[1]};
-                if (!lifted_alloc_view(v_v_3, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(v_v_3, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_gather(v_v_3, v_v_1, v_v_2);
             }
             {
                 int64_t dims[2], sa[2], sb[2], bad[3];
                 if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_v, v_v_3, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-                if (!lifted_alloc_view(v_t_3, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(v_t_3, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_walk<double, double, 2>(v_t_3.p, dims, v_t_3.s, v_v.p, sa, [](double& x, const double& y) { x = y; });
                 lifted_walk<double, double, 2>(v_t_3.p, dims, v_t_3.s, v_v_3.p, sb, [](double& x, const double& y) { x = x * y; });
             }
@@ -2411,7 +2377,7 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             { const int64_t entry[2] = {lifted_store_scalar_i(v_hi), (int64_t)f_hi}; if (!lifted_push(t_tape_hi, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
             { int64_t entry[3]; lifted_store_view(entry, v_s_1); if (!lifted_push(t_tape_s_1, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
             { int64_t entry[5]; lifted_store_view(entry, v_v_5); if (!lifted_push(t_tape_v_5, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
-            { int64_t entry[5]; lifted_store_view(entry, v_t_3); if (!lifted_push(t_tape_t_3, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
+            { int64_t entry[5]; lifted_store_view(entry, v_v_3); if (!lifted_push(t_tape_v_3, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
             { const int64_t entry[2] = {lifted_store_scalar_i(v_t_2), (int64_t)f_t_2}; if (!lifted_push(t_tape_t_2, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
         }
     }
@@ -2465,9 +2431,9 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_load_view(v_v_5, entry);
             }
             {
-                const int64_t* entry = lifted_pop(t_tape_t_3);
+                const int64_t* entry = lifted_pop(t_tape_v_3);
                 if (!entry) return lifted_fail(st, 6, 0, 0, 0);
-                lifted_load_view(v_t_3, entry);
+                lifted_load_view(v_v_3, entry);
             }
             {
                 const int64_t* entry = lifted_pop(t_tape_t_2);
@@ -2509,6 +2475,13 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 v_v_10 = view;
             }
             {
+                int64_t dims[2], sa[2], sb[2], bad[3];
+                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_v_9, v_v_3, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
+                if (!lifted_alloc_view(v_t_9, dims, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_walk<double, double, 2>(v_t_9.p, dims, v_t_9.s, v_v_9.p, sa, [](double& x, const double& y) { x = y; });
+                lifted_walk<double, double, 2>(v_t_9.p, dims, v_t_9.s, v_v_3.p, sb, [](double& x, const double& y) { x = x * y; });
+            }
+            {
                 lifted_view<int64_t, 2> view;
                 int64_t offset = 0;
                 int64_t start_0, length_0; const int64_t step_0 = 1;
@@ -2519,6 +2492,13 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 view.d[0] = length_0; view.s[0] = v_children.s[0] * step_0;
                 view.d[1] = v_children.d[1]; view.s[1] = v_children.s[1];
                 v_v_11 = view;
+            }
+            {
+                int64_t dims[2], sa[2], sb[2], bad[3];
+                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_t_9, v_v_5, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
+                if (!lifted_alloc_view(v_t_10, dims, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_walk<double, double, 2>(v_t_10.p, dims, v_t_10.s, v_t_9.p, sa, [](double& x, const double& y) { x = y; });
+                lifted_walk<double, double, 2>(v_t_10.p, dims, v_t_10.s, v_v_5.p, sb, [](double& x, const double& y) { x = x * y; });
             }
             {
                 lifted_view<double, 1> view;
@@ -2532,7 +2512,7 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 v_v_8 = view;
             }
             {
-                if (!lifted_alloc_view(v_t_5, v_v_8.d, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(v_t_5, v_v_8.d, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_copy(v_t_5, v_v_8);
             }
             {
@@ -2541,7 +2521,7 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 if (kind < 0) return lifted_fail(st, 13, bad[0], bad[1], bad[2]);
                 if (kind == 0) v_s_2 = lifted_padded<double, 1, 1>(v_t_5);
                 else {
-                    if (!lifted_alloc_view(v_s_2, v_s_1.d, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (!lifted_alloc_view(v_s_2, v_s_1.d, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_sum_to<double, 1, 1>(v_s_2, v_t_5);
                 }
             }
@@ -2564,61 +2544,107 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 v_r = view;
             }
             {
-                int64_t space[2] = {-1, -1};
-                if (v_r.p && !lifted_meet(space[0], v_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_r.d[0]);
-                if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
-                if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
-                if (v_v_5.p && !lifted_meet(space[1], v_v_5.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_5.d[1]);
-                for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                const int64_t count = lifted_product(space, 2);
-                const double* arg_1 = v_v_5.p ? lifted_contiguous_data(v_v_5, st, &packed_13, &packed_13_bytes) : nullptr;
-                if (v_v_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_view<double, 2> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) levels_grad_k1(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, arg_1, out_1.p);
-                else levels_grad_k1_body<false>(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, arg_1, out_1.p);
-                v_t_6 = out_1;
+                int64_t dims[2], sa[2], sb[2], bad[3];
+                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_r, v_v_5, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
+                if (!lifted_alloc_view(v_t_6, dims, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_walk<double, double, 2>(v_t_6.p, dims, v_t_6.s, v_r.p, sa, [](double& x, const double& y) { x = y; });
+                lifted_walk<double, double, 2>(v_t_6.p, dims, v_t_6.s, v_v_5.p, sb, [](double& x, const double& y) { x = x * y; });
+            }
+            v_size = v_t_10.d[0]; f_size = false;
+            {
+                const int64_t dims[2] = {(int64_t)v_size, (int64_t)v_l};
+                for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+                lifted_view<double, 2> whole;
+                whole.p = v_t_6.p;
+                if (v_t_6.d[0] != dims[0] && v_t_6.d[0] != 1) return lifted_fail(st, 13, 0, v_t_6.d[0], dims[0]);
+                whole.d[0] = dims[0]; whole.s[0] = v_t_6.d[0] == dims[0] && dims[0] != 1 ? v_t_6.s[0] : 0;
+                if (v_t_6.d[1] != dims[1] && v_t_6.d[1] != 1) return lifted_fail(st, 13, 1, v_t_6.d[1], dims[1]);
+                whole.d[1] = dims[1]; whole.s[1] = v_t_6.d[1] == dims[1] && dims[1] != 1 ? v_t_6.s[1] : 0;
+                v_b_1 = whole;
             }
             {
                 int64_t bad[3];
-                const int kind = lifted_unbroadcast_kind<double, 2, 2>(v_t_6, v_t_3.d, bad);
+                const int kind = lifted_unbroadcast_kind<double, 2, 2>(v_b_1, v_t_9.d, bad);
                 if (kind < 0) return lifted_fail(st, 13, bad[0], bad[1], bad[2]);
-                if (kind == 0) v_s_3 = lifted_padded<double, 2, 2>(v_t_6);
+                if (kind == 0) v_s_3 = lifted_padded<double, 2, 2>(v_b_1);
                 else {
-                    if (!lifted_alloc_view(v_s_3, v_t_3.d, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_sum_to<double, 2, 2>(v_s_3, v_t_6);
+                    if (!lifted_alloc_view(v_s_3, v_t_9.d, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_sum_to<double, 2, 2>(v_s_3, v_b_1);
                 }
             }
             {
                 int64_t dims[2], sa[2], sb[2], bad[3];
-                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_r, v_t_3, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-                if (!lifted_alloc_view(v_t_7, dims, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_r, v_t_9, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
+                if (!lifted_alloc_view(v_t_7, dims, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_walk<double, double, 2>(v_t_7.p, dims, v_t_7.s, v_r.p, sa, [](double& x, const double& y) { x = y; });
-                lifted_walk<double, double, 2>(v_t_7.p, dims, v_t_7.s, v_t_3.p, sb, [](double& x, const double& y) { x = x * y; });
+                lifted_walk<double, double, 2>(v_t_7.p, dims, v_t_7.s, v_t_9.p, sb, [](double& x, const double& y) { x = x * y; });
+            }
+            {
+                const int64_t dims[2] = {(int64_t)v_size, (int64_t)v_l};
+                for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+                lifted_view<double, 2> whole;
+                whole.p = v_t_7.p;
+                if (v_t_7.d[0] != dims[0] && v_t_7.d[0] != 1) return lifted_fail(st, 13, 0, v_t_7.d[0], dims[0]);
+                whole.d[0] = dims[0]; whole.s[0] = v_t_7.d[0] == dims[0] && dims[0] != 1 ? v_t_7.s[0] : 0;
+                if (v_t_7.d[1] != dims[1] && v_t_7.d[1] != 1) return lifted_fail(st, 13, 1, v_t_7.d[1], dims[1]);
+                whole.d[1] = dims[1]; whole.s[1] = v_t_7.d[1] == dims[1] && dims[1] != 1 ? v_t_7.s[1] : 0;
+                v_b_2 = whole;
+            }
+            {
+                int64_t bad[3];
+                const int kind = lifted_unbroadcast_kind<double, 2, 2>(v_b_2, v_v_5.d, bad);
+                if (kind < 0) return lifted_fail(st, 13, bad[0], bad[1], bad[2]);
+                if (kind == 0) v_s_4 = lifted_padded<double, 2, 2>(v_b_2);
+                else {
+                    if (!lifted_alloc_view(v_s_4, v_v_5.d, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_sum_to<double, 2, 2>(v_s_4, v_b_2);
+                }
             }
             {
                 int64_t bad = 0;
                 if (lifted_first_outside(v_v_11, v_dminors_2.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_dminors_2.d[0]);
-                const int rc = lifted_add_at<double>(v_dminors_2, v_v_11, v_t_7, st);
+                const int rc = lifted_add_at<double>(v_dminors_2, v_v_11, v_s_4, st);
                 if (rc) return rc;
             }
             {
                 int64_t dims[2], sa[2], sb[2], bad[3];
                 if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_s_3, v_v_9, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-                if (!lifted_alloc_view(v_t_8, dims, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(v_t_8, dims, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_walk<double, double, 2>(v_t_8.p, dims, v_t_8.s, v_s_3.p, sa, [](double& x, const double& y) { x = y; });
                 lifted_walk<double, double, 2>(v_t_8.p, dims, v_t_8.s, v_v_9.p, sb, [](double& x, const double& y) { x = x * y; });
+            }
+            v_size_1 = v_t_9.d[0]; f_size_1 = false;
+            {
+                const int64_t dims[2] = {(int64_t)v_size_1, (int64_t)v_l};
+                for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
+                lifted_view<double, 2> whole;
+                whole.p = v_t_8.p;
+                if (v_t_8.d[0] != dims[0] && v_t_8.d[0] != 1) return lifted_fail(st, 13, 0, v_t_8.d[0], dims[0]);
+                whole.d[0] = dims[0]; whole.s[0] = v_t_8.d[0] == dims[0] && dims[0] != 1 ? v_t_8.s[0] : 0;
+                if (v_t_8.d[1] != dims[1] && v_t_8.d[1] != 1) return lifted_fail(st, 13, 1, v_t_8.d[1], dims[1]);
+                whole.d[1] = dims[1]; whole.s[1] = v_t_8.d[1] == dims[1] && dims[1] != 1 ? v_t_8.s[1] : 0;
+                v_b_3 = whole;
+            }
+            {
+                int64_t bad[3];
+                const int kind = lifted_unbroadcast_kind<double, 2, 2>(v_b_3, v_v_3.d, bad);
+                if (kind < 0) return lifted_fail(st, 13, bad[0], bad[1], bad[2]);
+                if (kind == 0) v_s_5 = lifted_padded<double, 2, 2>(v_b_3);
+                else {
+                    if (!lifted_alloc_view(v_s_5, v_v_3.d, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    lifted_sum_to<double, 2, 2>(v_s_5, v_b_3);
+                }
             }
             {
                 const int64_t dims[1] = {(int64_t)v_l};
                 for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-                if (!lifted_alloc_view(v_zero, dims, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(v_zero, dims, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_fill(v_zero, (double)(0));
             }
             {
                 int64_t bad = 0;
                 if (lifted_first_outside(v_v_10, v_zero.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_zero.d[0]);
-                const int rc = lifted_add_at<double>(v_zero, v_v_10, v_t_8, st);
+                const int rc = lifted_add_at<double>(v_zero, v_v_10, v_s_5, st);
                 if (rc) return rc;
             }
             {

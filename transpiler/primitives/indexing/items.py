@@ -36,7 +36,7 @@ def _slice_length(item: slice, dim: Any, types: list[TensorType]) -> Any:
     start, stop, step = item.start, item.stop, item.step
     if isinstance(step, Ref) or isinstance(start, Ref) or isinstance(stop, Ref):
         return fresh_dim()
-    if start is None and stop is None and step in (None, 1):
+    if start is None and stop is None and step in (None, 1, -1):  # x[::-1] keeps every element
         return dim
     if isinstance(dim, int):
         return len(range(*slice(start, stop, step).indices(dim)))
