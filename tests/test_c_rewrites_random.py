@@ -231,3 +231,17 @@ def test_two_unknown_lengths_broadcast_to_a_third(body, tmp_path):
     calls = {name: [rng.normal(size=(3, d)), rng.normal(size=(3, d))] for name, d in (("g", 9), ("gc", 1))}
     calls["h"] = calls["g"]
     assert check_program(Program("unknown_lengths", source, calls), tmp_path, "unknown") == "checked"
+
+
+def test_a_column_of_unknown_length_gets_its_summed_gradient_on_the_numpy_backend():
+    """The same typing on the NumPy backend: `x[::2] * c[:1]` was typed with `c[:1]`'s length, so the reverse
+    sweep added the product's cotangent into `c[:1]` without summing it and NumPy raised "non-broadcastable output
+    operand with shape (1,)" (main had it). Checked against finite differences."""
+    source = HEAD + ('@kernel\ndef h(x: "f64[n]", c: "f64[n]"):\n'
+                     '    return np.sum(x[::2] * c[:1] * x[::2] + c[:1] * x[::2])\n\ngc = grad(h, wrt="c")\n')
+    module = load_source(source, "column_gradient.py")
+    x, c = np.arange(1.0, 5.0), np.arange(2.0, 6.0)
+    step = 1e-6
+    numeric = [(module.h(x, c + step * e) - module.h(x, c - step * e)) / (2 * step) for e in np.eye(4)]
+    np.testing.assert_allclose(module.gc(x, c), numeric, rtol=1e-8, atol=1e-8)
+    np.testing.assert_array_equal(module.gc(x, c), [np.sum(x[::2] ** 2) + np.sum(x[::2]), 0.0, 0.0, 0.0])
