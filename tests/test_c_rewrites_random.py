@@ -1,4 +1,5 @@
-"""The programs of tests/c_rewrite_programs.py (one generator per rewrite of the C emitter) on the CPU target.
+"""The programs of tests/c_rewrite_programs.py and c_rewrite_programs_more.py (one generator per rewrite of the C
+emitter) on the CPU target.
 
 Every function of a program (`f`, `h` and the transforms of them) runs through the C target and the NumPy
 backend; `f` and `h` also as plain Python (the un-transpiled source, the reference of every kernel). Compared:
@@ -179,6 +180,24 @@ def test_generators_are_deterministic_and_write_their_constructs():
                                "loops": ["range(0)", "range(1)"]}.items():
         for construct in constructs:
             assert construct in texts[family], (family, construct)
+
+
+MORE_CONSTRUCTS = {
+    "beside": ["s[None, :]", "np.mean(X * v)", "c[:, 0] += 1.0", "range(0)", "X.T @ t", "np.sqrt("],
+    "remat": ["c23 = ", "c24 = ", "np.round(", "== mx", "np.zeros_like(z)", "np.concatenate((np.zeros(", "y += "],
+    "powers": ["** e", "** k", "** 1024", "** 0.5", "np.where(b", "f32[", "(~b)", "t[::-1, None]"],
+    "short_rows": ["axis=(0, 2)", "x[..., ::-1]", "c[:, ::4]", "x[:, ::-1]", "keepdims=True", "axis=0)"],
+    "fills": ["np.ones(1)", "np.full(", "z[::2] = ", "range(0)", "np.concatenate((np.zeros(1"],
+    "runs": ["p[i] * c", "range(0)", "(p * c) @ b.T", "np.expand_dims("]}
+
+
+def test_more_generators_write_their_constructs():
+    """tests/c_rewrite_programs_more.py's generators write the edges they are for within 60 seeds: chains on both
+    sides of remat's 24-equation cap, constant powers up to 1024, loops of 0 trips, fills of each kind."""
+    for family, constructs in MORE_CONSTRUCTS.items():
+        text = "".join(program_for(family, seed).source for seed in range(60))
+        for construct in constructs:
+            assert construct in text, (family, construct)
 
 
 ONE_ELEMENT_WINDOWS = ["q = np.concatenate((x[1:], x[:1])) + x[1:2]", "q = np.roll(x + x[:1], 1) + x[1:2] * y"]
