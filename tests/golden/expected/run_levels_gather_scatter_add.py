@@ -156,7 +156,7 @@ def levels_grad(a: "f64[l,l]", columns: "i64[s,l]", children: "i64[s,l]", signs:
     tape_hi = []
     tape_s_1 = []
     tape_v_5 = []
-    tape_v_3 = []
+    tape_t_3 = []
     tape_t_2 = []
     s = columns.shape[0]
     l = a.shape[0]
@@ -174,9 +174,9 @@ def levels_grad(a: "f64[l,l]", columns: "i64[s,l]", children: "i64[s,l]", signs:
         hi = offsets[m + 1]
         # run_levels_gather_scatter_add.py:12  minors[lo:hi] = np.sum(signs[lo:hi] * a[m % a.shape[0]][columns[lo:hi]] * minors[children[lo:hi]], axis=1)
         t_2 = m % l
-        v_3 = a[t_2][columns[lo:hi]]
+        t_3 = signs[lo:hi] * a[t_2][columns[lo:hi]]
         v_5 = minors_1[children[lo:hi]]
-        s_1 = np.sum(signs[lo:hi] * v_3 * v_5, axis=1)
+        s_1 = np.sum(t_3 * v_5, axis=1)
         minors_1[lo:hi] = s_1
         del lo
         tape_hi.append(hi)
@@ -185,8 +185,8 @@ def levels_grad(a: "f64[l,l]", columns: "i64[s,l]", children: "i64[s,l]", signs:
         del s_1
         tape_v_5.append(v_5)
         del v_5
-        tape_v_3.append(v_3)
-        del v_3
+        tape_t_3.append(t_3)
+        del t_3
         tape_t_2.append(t_2)
         del t_2
     del minors, a, minors_1
@@ -203,27 +203,22 @@ def levels_grad(a: "f64[l,l]", columns: "i64[s,l]", children: "i64[s,l]", signs:
         hi = tape_hi.pop()
         s_1 = tape_s_1.pop()
         v_5 = tape_v_5.pop()
-        v_3 = tape_v_3.pop()
+        t_3 = tape_t_3.pop()
         t_2 = tape_t_2.pop()
         # run_levels_gather_scatter_add.py:10  lo = offsets[m]
         lo_1 = offsets[m]
         # run_levels_gather_scatter_add.py:12  minors[lo:hi] = np.sum(signs[lo:hi] * a[m % a.shape[0]][columns[lo:hi]] * minors[children[lo:hi]], axis=1)
-        v_9 = signs[lo_1:hi]
-        t_9 = v_9 * v_3
-        t_10 = t_9 * v_5
         s_2 = _unbroadcast(dminors_2[lo_1:hi].copy(), np.shape(s_1))
         del s_1
         dminors_2[lo_1:hi] = 0.0
         r = np.expand_dims(s_2, 1)
         del s_2
-        size = t_10.shape[0]
-        del t_10
-        np.add.at(dminors_2, children[lo_1:hi], _unbroadcast(np.broadcast_to(r * t_9, (size, l)), np.shape(v_5)))
-        size_1 = t_9.shape[0]
+        np.add.at(dminors_2, children[lo_1:hi], r * t_3)
+        del t_3
         zero = np.zeros((l,))
-        np.add.at(zero, columns[lo_1:hi], _unbroadcast(np.broadcast_to(_unbroadcast(np.broadcast_to(r * v_5, (size, l)), np.shape(t_9)) * v_9, (size_1, l)), np.shape(v_3)))
-        del r, v_5, size, t_9, v_9, size_1, v_3, lo_1, hi
+        np.add.at(zero, columns[lo_1:hi], r * v_5 * signs[lo_1:hi])
+        del r, v_5, lo_1, hi
         da_1[t_2] += zero
         del zero, t_2
-    del t, dminors_1, da, tape_hi, tape_s_1, tape_v_5, tape_v_3, tape_t_2, offsets, signs, columns, children, l, dminors_2
+    del t, dminors_1, da, tape_hi, tape_s_1, tape_v_5, tape_t_3, tape_t_2, offsets, signs, columns, children, l, dminors_2
     return da_1
