@@ -264,3 +264,15 @@ def test_a_column_of_unknown_length_gets_its_summed_gradient_on_the_numpy_backen
     numeric = [(module.h(x, c + step * e) - module.h(x, c - step * e)) / (2 * step) for e in np.eye(4)]
     np.testing.assert_allclose(module.gc(x, c), numeric, rtol=1e-8, atol=1e-8)
     np.testing.assert_array_equal(module.gc(x, c), [np.sum(x[::2] ** 2) + np.sum(x[::2]), 0.0, 0.0, 0.0])
+
+
+def test_slices_by_the_same_run_time_bounds_share_one_length():
+    """`signs[lo:hi]` and `columns[lo:hi]` of two `[s, l]` arrays (det's levels) have one length: with two unknown
+    lengths broadcasting to a third, their product would otherwise differ from both, the reverse sweep would sum
+    it back with `_unbroadcast` and the C target would keep the gathers off the reduction's kernel."""
+    from lifted.transpiler.pipeline import lower_source
+    source = HEAD + ('@kernel\ndef f(a: "f64[s,l]", b: "f64[s,l]", c: "f64[s,l]", lo: "i64[]", hi: "i64[]"):\n'
+                     '    return np.sum(a[lo:hi] * b[lo:hi] * c[lo:hi][::-1], axis=1)\n')
+    (function,) = lower_source(source, "same_bounds.py").functions
+    shapes = {str(eqn.outs[0].type.shape) for eqn in function.body if eqn.prim.name in ("getitem", "multiply")}
+    assert len(shapes) == 1, shapes
