@@ -91,7 +91,14 @@ def _compare_call(program: Program, reference, compiled, python: dict, fn_name: 
             raise
         return "ill-conditioned"
     if _single(expected):  # float32: sums in another order differ by float32's round-off
-        _close_in_single(got, expected, what)
+        try:
+            _close_in_single(got, expected, what)
+        except AssertionError:  # (a float32 sum that cancels, then divides: the reference's own spread decides)
+            spread = reference_spread(getattr(reference, fn_name), _copies(args), expected)
+            if spread == 0.0 or spread == np.inf:
+                raise
+            _assert_close_to(got, expected, 10.0 * spread, what)
+            return "ill-conditioned"
         return "checked"
     try:
         assert_agree(got, expected, what)
@@ -276,3 +283,11 @@ def test_slices_by_the_same_run_time_bounds_share_one_length():
     (function,) = lower_source(source, "same_bounds.py").functions
     shapes = {str(eqn.outs[0].type.shape) for eqn in function.body if eqn.prim.name in ("getitem", "multiply")}
     assert len(shapes) == 1, shapes
+
+
+def test_a_float32_sum_that_cancels_is_measured_by_the_reference_spread(tmp_path):
+    """remat seed 34 on hostile arguments: `e / np.sum(e)` of float32 `sin(x - max) * u` whose sum cancels, so the
+    C target's order of additions moves the result by 1e-4 relative, past the fixed float32 tolerance. The
+    reference itself moves as much under a few float32 ulps of input (`_nudged` keeps float32 now), so the program
+    is ill-conditioned, not wrong."""
+    assert check_program(program_for("remat", 34), tmp_path, "remat_34") == "ill-conditioned"
