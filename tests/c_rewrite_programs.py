@@ -455,3 +455,8 @@ GENERATORS: dict[str, Callable[[np.random.Generator], Program]] = {
 def program_for(family: str, seed: int) -> Program:
     """The program of one generator for one seed (deterministic)."""
     return GENERATORS[family](np.random.default_rng([seed, zlib.crc32(family.encode())]))
+
+# the generators of tests/c_rewrite_programs_more.py (imported here, after the helpers it uses are defined)
+from c_rewrite_programs_more import MORE_GENERATORS  # noqa: E402
+
+GENERATORS.update(MORE_GENERATORS)

@@ -85,11 +85,14 @@ def _seeds() -> range:
 
 
 def _nudged(args: list, rng: np.random.Generator, ulps: float = 4.0) -> list:
-    """`args` with every float moved by a few ulps (integers and booleans as they are)."""
+    """`args` with every float moved by a few ulps of its own dtype (integers and booleans as they are). The factor
+    is made in the array's dtype, so a float32 array stays float32 (a float64 factor promoted it, and the call
+    refused the dtype: no float32 program was measured)."""
     def nudge(a):
         if isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f"):
-            eps = np.finfo(np.asarray(a).dtype).eps
-            return a * (1.0 + ulps * eps * rng.choice([-1.0, 1.0], size=np.shape(a)))
+            dtype = np.asarray(a).dtype
+            factor = (1.0 + ulps * np.finfo(dtype).eps * rng.choice([-1.0, 1.0], size=np.shape(a))).astype(dtype)
+            return a * factor if isinstance(a, np.ndarray) else a * float(factor)
         return a.copy() if isinstance(a, np.ndarray) else a
     return [type(a)(nudge(a)) if isinstance(a, float) else nudge(a) for a in args]
 
@@ -265,6 +268,32 @@ def test_reference_spread_tells_amplified_round_off_from_a_wrong_number():
     assert smooth_spread < 1e-14 < 1e-6 < chaotic_spread
     with pytest.raises(AssertionError, match="spread"):
         _assert_close_to(smooth(*args) + 1e-9, smooth(*args), 10.0 * smooth_spread, "smooth")
+
+
+def test_reference_spread_measures_float32_programs():
+    """The nudge keeps each argument's dtype: a float32 array moved by float64 ulps became float64, the compiled
+    call (like this one) refused the dtype, every try was skipped and a float32 program's spread was 0 whatever
+    its conditioning. Now the chaotic loop in float32 moves by float32 round-off amplified, a smooth one by a few
+    float32 ulps, and Python floats stay floats."""
+    def chaotic32(v, x):
+        if v.dtype != np.float32 or x.dtype != np.float32:
+            raise TypeError("f32 arguments only (the compiled module's check)")
+        for _ in range(15):
+            v = v * np.float32(0.9) + ((v / (np.float32(2.0) + np.cos(v))) + x)
+        return np.sum(v * x)
+
+    rng = np.random.default_rng(30045)
+    args = [rng.uniform(-1.5, 1.5, 5).astype(np.float32), rng.uniform(-1.5, 1.5, 5).astype(np.float32)]
+    moved = _nudged(args + [0.5, 3], np.random.default_rng(0))
+    assert [np.asarray(a).dtype for a in moved[:2]] == [np.float32, np.float32]
+    assert type(moved[2]) is float and moved[2] != 0.5 and moved[3] == 3
+    assert reference_spread(chaotic32, args, chaotic32(*args)) > 1e-3
+    def smooth32(v, x):
+        if v.dtype != np.float32 or x.dtype != np.float32:
+            raise TypeError("f32 arguments only")
+        return np.sum(v * x)
+
+    assert 0.0 < reference_spread(smooth32, args, smooth32(*args)) < 1e-5
 
 
 @pytest.mark.slow

@@ -94,7 +94,7 @@ class ProgramGenerator:
                  stencils: bool = False, logsumexp: bool = False, rows: bool = False, edges: bool = False,
                  tangents: bool = False, checks: bool = False, index_forms: bool = False,
                  more_functions: bool = False, corpus_forms: bool = False, cec_forms: bool = False,
-                 dead_reads: bool = False):
+                 dead_reads: bool = False, rewrite_forms: bool = False):
         self.rnd = rnd
         self.allow_break = allow_break
         self.structures = structures  # also nested functions, lambdas, lists and dicts (issue 13)
@@ -134,6 +134,10 @@ class ProgramGenerator:
         # a loop's `row[2]`): in range at the test sizes, out of range where the hostile fuzzer changes them, and
         # then Python raises IndexError (analysis/dead_reads.py); off by default too
         self.dead_reads = dead_reads
+        # with `edges`, also what tests/c_rewrite_programs_more.py writes at the C rewrites' edges: a reversed view
+        # times a length-1 column (two lengths unknown to the shape rules), np.where beside exp, a power whose
+        # exponent varies per element, a hinge summed over columns, a mean's siblings; off by default too
+        self.rewrite_forms = rewrite_forms
         self.counter = 0
         self.lines: list[str] = []
 
@@ -313,7 +317,19 @@ class ProgramGenerator:
                   f"np.sum({e('M')}, axis=-1, keepdims=True) * {e('M')}")}[kind]
             + (self.more_function(kind, scope, depth) if self.more_functions else ())
             + (self.corpus_form(kind, scope, depth) if self.corpus_forms else ())
-            + (self.cec_form(kind, scope, depth) if self.cec_forms else ()))
+            + (self.cec_form(kind, scope, depth) if self.cec_forms else ())
+            + (self.rewrite_form(kind, scope, depth) if self.rewrite_forms else ()))
+
+    def rewrite_form(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
+        """The C rewrites' edge forms (tests/c_rewrite_programs_more.py); bases of powers kept from 0."""
+        e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
+        return {
+            "S": (f"(np.sum({e('N')} - np.mean({e('N')} * {e('N')})) * np.max(np.abs({e('N')})))",),
+            "N": (f"(1.0 + np.abs({e('N')})) ** np.round(np.abs({self.leaf('N', scope)}) * 2.0)",
+                  f"np.where({e('N')} > 0.0, np.exp({e('N')} * 0.5), {e('N')})"),
+            "D": (f"np.sum(np.maximum({e('M')} - 0.5, 0.0), axis=0)",),
+            "M": (f"({e('M')}[:, ::-1] * {e('M')}[:, :1] - {e('M')})",
+                  f"({e('M')}[:, ::2][:, :1] * {e('M')}[:, ::-1])")}[kind]
 
     def corpus_form(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
         """SciPy's benchmark functions' spellings (frontend/size_round_extremes.py, normalize/sequence_operands.py);
@@ -828,10 +844,11 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      edges: bool = False, tangents: bool = False,
                      checks: bool = False, index_forms: bool = False,
                      more_functions: bool = False, corpus_forms: bool = False,
-                     cec_forms: bool = False, dead_reads: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     cec_forms: bool = False, dead_reads: bool = False,
+                     rewrite_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
     return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
                             edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
-                            dead_reads).program()
+                            dead_reads=dead_reads, rewrite_forms=rewrite_forms).program()
 
 
 def inputs_for(seed: int) -> list:
@@ -1524,3 +1541,32 @@ def test_random_kernels_batched_long_run():
         print(f"--- seed {seed}: {message}\n{vmap_program(seed)[0]}")
     assert not failures, f"{len(failures)} of {count} batched programs failed; seeds {[s for s, _ in failures[:50]]}"
     assert tally.get("checked", 0) >= 0.5 * count
+
+
+REWRITE_FORMS = ("[:, ::-1] * ", "[:, :1] - ", "np.mean(", ") ** np.round(np.abs(", "np.where(", "np.exp(",
+                 "np.maximum(", "[:, ::2][:, :1]")
+
+
+def rewrite_forms_seeds(count: int) -> list[int]:
+    """The first seeds whose program (edges=True, rewrite_forms=True) writes one of the C rewrites' edge forms."""
+    marks = ("[:, ::-1] * ", "np.mean(", ") ** np.round(", "np.where(", "- 0.5, 0.0), axis=0)", "[:, ::2][:, :1]")
+    return [s for s in range(400) if any(m in program_for_seed(s, edges=True, rewrite_forms=True)[0]
+                                         for m in marks)][:count]
+
+
+def test_rewrite_forms_generator_covers_its_constructs():
+    corpus = "\n".join(program_for_seed(seed, edges=True, rewrite_forms=True)[0] for seed in range(400))
+    for construct in REWRITE_FORMS:
+        assert construct in corpus, construct
+
+
+@pytest.mark.parametrize("seed", rewrite_forms_seeds(8))
+def test_random_kernels_with_rewrite_forms(seed):
+    """tests/c_rewrite_programs_more.py's forms in the grammar (a reversed view times a length-1 column, a power
+    with a per-element exponent, np.where beside exp, a hinge's column sum, a mean's siblings): gradients
+    against autograd and finite differences."""
+    text, wrt, as_tuple = program_for_seed(seed, edges=True, rewrite_forms=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")

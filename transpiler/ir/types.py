@@ -125,6 +125,8 @@ def broadcast_dims(a: Dim, b: Dim) -> Dim:
         return b
     if b == 1:
         return a
+    if is_unknown(a) and is_unknown(b):  # either may be 1 at run time: the result is neither (a fresh length)
+        return fresh_dim()
     if is_unknown(a):
         return b
     if is_unknown(b):

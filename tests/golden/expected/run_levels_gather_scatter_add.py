@@ -225,9 +225,10 @@ def levels_grad(a: "f64[l,l]", columns: "i64[s,l]", children: "i64[s,l]", signs:
         r = np.expand_dims(s_2, 1)
         del s_2
         np.add.at(dminors_2, children[lo_1:hi], r * t_3)
+        del t_3
         zero = np.zeros((l,))
-        np.add.at(zero, columns[lo_1:hi], _unbroadcast(r * v_5, np.shape(t_3)) * signs[lo_1:hi])
-        del r, v_5, t_3, lo_1, hi
+        np.add.at(zero, columns[lo_1:hi], r * v_5 * signs[lo_1:hi])
+        del r, v_5, lo_1, hi
         da_1[t_2] += zero
         del zero, t_2
     del t, dminors_1, da, tape_hi, tape_s_1, tape_v_5, tape_t_3, tape_t_2, offsets, signs, columns, children, l, dminors_2

@@ -489,7 +489,11 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 
 // levels_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void levels_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_4_data,
+    const double* __restrict__ v_1_data, const int64_t v_1_d0, const int64_t v_1_s0,
+    const int64_t* __restrict__ v_2_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ minors_1_data, const int64_t minors_1_d0, const int64_t minors_1_s0,
+    const int64_t* __restrict__ v_4_data,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -502,8 +506,16 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
             LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_4 = t_4_data[i];
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const int64_t v_2 = v_2_data[i];
+                const double v = v_data[i];
+                const int64_t v_4 = v_4_data[i];
                 // run_levels_gather_scatter_add.py:12  minors[lo:hi] = np.sum(signs[lo:hi] * a[m % a.shape[0]][columns[lo:hi]] * minors[children[lo:hi]], axis=1)
+                const double v_3 = v_1_data[lifted_wrap(v_2, v_1_d0) * v_1_s0];
+                const double t_3 = (v * v_3);
+                const double v_5 = minors_1_data[lifted_wrap(v_4, minors_1_d0) * minors_1_s0];
+                const double t_4 = (t_3 * v_5);
                 LIFTED_AT(s_1_acc) += t_4;
             }
         }
@@ -513,7 +525,11 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void levels_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_4_data,
+    const double* __restrict__ v_1_data, const int64_t v_1_d0, const int64_t v_1_s0,
+    const int64_t* __restrict__ v_2_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ minors_1_data, const int64_t minors_1_d0, const int64_t minors_1_s0,
+    const int64_t* __restrict__ v_4_data,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -530,8 +546,14 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void levels_k0_colum
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const double t_4 = t_4_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                const int64_t v_2 = v_2_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                const double v = v_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                const int64_t v_4 = v_4_data[i0 * lifted_cs0 + i1 * lifted_cs1];
                 // run_levels_gather_scatter_add.py:12  minors[lo:hi] = np.sum(signs[lo:hi] * a[m % a.shape[0]][columns[lo:hi]] * minors[children[lo:hi]], axis=1)
+                const double v_3 = v_1_data[lifted_wrap(v_2, v_1_d0) * v_1_s0];
+                const double t_3 = (v * v_3);
+                const double v_5 = minors_1_data[lifted_wrap(v_4, minors_1_d0) * minors_1_s0];
+                const double t_4 = (t_3 * v_5);
                 LIFTED_AT(s_1_acc) += t_4;
             }
         }
@@ -541,23 +563,37 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void levels_k0_colum
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void levels_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_4_data,
+    const double* __restrict__ v_1_data, const int64_t v_1_d0, const int64_t v_1_s0,
+    const int64_t* __restrict__ v_2_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ minors_1_data, const int64_t minors_1_d0, const int64_t minors_1_s0,
+    const int64_t* __restrict__ v_4_data,
     double* __restrict__ s_1_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) levels_k0_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, t_4_data, s_1_acc_out);
-    else LIFTED_BY_ROW_LENGTH(levels_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, t_4_data, s_1_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) levels_k0_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, v_1_data, v_1_d0, v_1_s0, v_2_data, v_data, minors_1_data, minors_1_d0, minors_1_s0, v_4_data, s_1_acc_out);
+    else LIFTED_BY_ROW_LENGTH(levels_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_1_data, v_1_d0, v_1_s0, v_2_data, v_data, minors_1_data, minors_1_d0, minors_1_s0, v_4_data, s_1_acc_out));
 }
 
 LIFTED_KERNEL void levels_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_4_data,
+    const double* __restrict__ v_1_data, const int64_t v_1_d0, const int64_t v_1_s0,
+    const int64_t* __restrict__ v_2_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ minors_1_data, const int64_t minors_1_d0, const int64_t minors_1_s0,
+    const int64_t* __restrict__ v_4_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(levels_k0_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_4_data, s_1_acc_out));
+    LIFTED_RUN(levels_k0_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_1_data, v_1_d0, v_1_s0, v_2_data, v_data, minors_1_data, minors_1_d0, minors_1_s0, v_4_data, s_1_acc_out));
 }
 
 // levels_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
 template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void levels_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_4_data,
+    const double* __restrict__ v_1_data, const int64_t v_1_d0, const int64_t v_1_s0,
+    const int64_t* __restrict__ v_2_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ minors_1_data, const int64_t minors_1_d0, const int64_t minors_1_s0,
+    const int64_t* __restrict__ v_4_data,
+    double* __restrict__ t_3_out,
+    double* __restrict__ v_5_out,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -568,66 +604,66 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
             LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LOCAL(double, t_3);
+            LIFTED_LOCAL(double, v_5);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const double t_4 = t_4_data[i];
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const int64_t v_2 = v_2_data[i];
+                const double v = v_data[i];
+                const int64_t v_4 = v_4_data[i];
                 // run_levels_gather_scatter_add.py:12  minors[lo:hi] = np.sum(signs[lo:hi] * a[m % a.shape[0]][columns[lo:hi]] * minors[children[lo:hi]], axis=1)
+                const double v_3 = v_1_data[lifted_wrap(v_2, v_1_d0) * v_1_s0];
+                LIFTED_AT(t_3) = (v * v_3);
+                LIFTED_AT(v_5) = minors_1_data[lifted_wrap(v_4, minors_1_d0) * minors_1_s0];
+                const double t_4 = (LIFTED_AT(t_3) * LIFTED_AT(v_5));
                 LIFTED_AT(s_1_acc) += t_4;
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                t_3_out[i] = LIFTED_AT(t_3);
+                v_5_out[i] = LIFTED_AT(v_5);
             }
         }
         LIFTED_ROW_STORE(s_1_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_1_acc));
     }
 }
 
-// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void levels_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_4_data,
-    double* __restrict__ s_1_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    const int64_t lifted_cs1 = 1;
-    const int64_t lifted_cs0 = lifted_cs1 * d1;
-    LIFTED_FOR(lifted_o, lifted_n_out)
-    {
-        LIFTED_CHUNK(lifted_o, lifted_n_out);
-        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
-        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-        {
-            LIFTED_LANES(lifted_o) {
-                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_r;
-                const double t_4 = t_4_data[i0 * lifted_cs0 + i1 * lifted_cs1];
-                // run_levels_gather_scatter_add.py:12  minors[lo:hi] = np.sum(signs[lo:hi] * a[m % a.shape[0]][columns[lo:hi]] * minors[children[lo:hi]], axis=1)
-                LIFTED_AT(s_1_acc) += t_4;
-            }
-        }
-        LIFTED_COLUMN_STORE(s_1_acc_out, lifted_o, s_1_acc);
-    }
-}
-
-// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
+// the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void levels_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_4_data,
+    const double* __restrict__ v_1_data, const int64_t v_1_d0, const int64_t v_1_s0,
+    const int64_t* __restrict__ v_2_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ minors_1_data, const int64_t minors_1_d0, const int64_t minors_1_s0,
+    const int64_t* __restrict__ v_4_data,
+    double* __restrict__ t_3_out,
+    double* __restrict__ v_5_out,
     double* __restrict__ s_1_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) levels_grad_k0_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, t_4_data, s_1_acc_out);
-    else LIFTED_BY_ROW_LENGTH(levels_grad_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, t_4_data, s_1_acc_out));
+    LIFTED_BY_ROW_LENGTH(levels_grad_k0_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, v_1_data, v_1_d0, v_1_s0, v_2_data, v_data, minors_1_data, minors_1_d0, minors_1_s0, v_4_data, t_3_out, v_5_out, s_1_acc_out));
 }
 
 LIFTED_KERNEL void levels_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ t_4_data,
+    const double* __restrict__ v_1_data, const int64_t v_1_d0, const int64_t v_1_s0,
+    const int64_t* __restrict__ v_2_data,
+    const double* __restrict__ v_data,
+    const double* __restrict__ minors_1_data, const int64_t minors_1_d0, const int64_t minors_1_s0,
+    const int64_t* __restrict__ v_4_data,
+    double* __restrict__ t_3_out,
+    double* __restrict__ v_5_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(levels_grad_k0_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_4_data, s_1_acc_out));
+    LIFTED_RUN(levels_grad_k0_body, (n, d0, d1, lifted_n_out, lifted_n_red, v_1_data, v_1_d0, v_1_s0, v_2_data, v_data, minors_1_data, minors_1_d0, minors_1_s0, v_4_data, t_3_out, v_5_out, s_1_acc_out));
 }
 
 // levels_grad_k1: 2-d index space of n elements
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void levels_grad_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ v_5_data,
-    double* __restrict__ t_6_out)
+    const double* __restrict__ t_3_data,
+    double* __restrict__ t_6_out,
+    double* __restrict__ t_7_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
@@ -635,6 +671,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     {
         LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, t_6);
+        LIFTED_LOCAL(double, t_7);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
@@ -642,12 +679,15 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i0 = rest;
             const double r = r_data[i0 * r_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_s1)];
             const double v_5 = v_5_data[i];
+            const double t_3 = t_3_data[i];
             // run_levels_gather_scatter_add.py:12  minors[lo:hi] = np.sum(signs[lo:hi] * a[m % a.shape[0]][columns[lo:hi]] * minors[children[lo:hi]], axis=1)
             LIFTED_AT(t_6) = (r * v_5);
+            LIFTED_AT(t_7) = (r * t_3);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             t_6_out[i] = LIFTED_AT(t_6);
+            t_7_out[i] = LIFTED_AT(t_7);
         }
     }
 }
@@ -656,17 +696,71 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 template <bool lifted_team> LIFTED_DEVICE void levels_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ v_5_data,
-    double* __restrict__ t_6_out)
+    const double* __restrict__ t_3_data,
+    double* __restrict__ t_6_out,
+    double* __restrict__ t_7_out)
 {
-    LIFTED_BY_ROW_WALK(levels_grad_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, r_data, r_s0, r_s1, v_5_data, t_6_out));
+    LIFTED_BY_ROW_WALK(levels_grad_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, r_data, r_s0, r_s1, v_5_data, t_3_data, t_6_out, t_7_out));
 }
 
 LIFTED_KERNEL void levels_grad_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ v_5_data,
-    double* __restrict__ t_6_out)
+    const double* __restrict__ t_3_data,
+    double* __restrict__ t_6_out,
+    double* __restrict__ t_7_out)
 {
-    LIFTED_RUN(levels_grad_k1_body, (n, d0, d1, r_data, r_s0, r_s1, v_5_data, t_6_out));
+    LIFTED_RUN(levels_grad_k1_body, (n, d0, d1, r_data, r_s0, r_s1, v_5_data, t_3_data, t_6_out, t_7_out));
+}
+
+// levels_grad_k2: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void levels_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_6_data,
+    const double* __restrict__ v_9_data,
+    double* __restrict__ zero_data, const int64_t zero_d0, const int64_t zero_s0,
+    const int64_t* __restrict__ v_10_data)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_WALK_FOR(i, n, d1)
+    {
+        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_8);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double t_6 = t_6_data[i];
+            const double v_9 = v_9_data[i];
+            // run_levels_gather_scatter_add.py:12  minors[lo:hi] = np.sum(signs[lo:hi] * a[m % a.shape[0]][columns[lo:hi]] * minors[children[lo:hi]], axis=1)
+            LIFTED_AT(t_8) = (t_6 * v_9);
+        }
+        LIFTED_SERIAL_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
+            const int64_t i0 = rest;
+            const int64_t v_10 = v_10_data[i];
+            LIFTED_ATOMIC_ADD(zero_data[lifted_wrap(v_10, zero_d0) * zero_s0], LIFTED_AT(t_8));
+        }
+    }
+}
+
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void levels_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_6_data,
+    const double* __restrict__ v_9_data,
+    double* __restrict__ zero_data, const int64_t zero_d0, const int64_t zero_s0,
+    const int64_t* __restrict__ v_10_data)
+{
+    LIFTED_BY_ROW_WALK(levels_grad_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, t_6_data, v_9_data, zero_data, zero_d0, zero_s0, v_10_data));
+}
+
+LIFTED_KERNEL void levels_grad_k2(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_6_data,
+    const double* __restrict__ v_9_data,
+    double* __restrict__ zero_data, const int64_t zero_d0, const int64_t zero_s0,
+    const int64_t* __restrict__ v_10_data)
+{
+    LIFTED_RUN(levels_grad_k2_body, (n, d0, d1, t_6_data, v_9_data, zero_data, zero_d0, zero_s0, v_10_data));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -1954,6 +2048,7 @@ extern "C" int levels_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_a = {};
     int64_t v_b = 0; bool f_b = false;
+    bool v_checked = 0; bool f_checked = false;
     lifted_view<int64_t, 2> v_children = {};
     lifted_view<int64_t, 2> v_columns = {};
     int64_t v_hi = 0; bool f_hi = false;
@@ -1969,23 +2064,17 @@ extern "C" int levels_block0(int64_t* io, lifted_alloc_fn alloc)
     int64_t v_t = 0; bool f_t = false;
     int64_t v_t_1 = 0; bool f_t_1 = false;
     int64_t v_t_2 = 0; bool f_t_2 = false;
-    lifted_view<double, 2> v_t_3 = {};
-    lifted_view<double, 2> v_t_4 = {};
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<int64_t, 2> v_v_2 = {};
-    lifted_view<double, 2> v_v_3 = {};
     lifted_view<int64_t, 2> v_v_4 = {};
-    lifted_view<double, 2> v_v_5 = {};
     double v_v_7 = 0; bool f_v_7 = false;
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
-    void* accumulators_7 = nullptr; int64_t accumulators_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
+    void* accumulators_5 = nullptr; int64_t accumulators_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
     if (!lifted_load_input(v_columns, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_a, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_offsets, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
@@ -2081,20 +2170,6 @@ extern "C" int levels_block0(int64_t* io, lifted_alloc_fn alloc)
                 v_v_2 = view;
             }
             {
-                int64_t bad = 0;
-                if (lifted_first_outside(v_v_2, v_v_1.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_v_1.d[0]);
-                const int64_t dims[2] = {v_v_2.d[0], v_v_2.d[1]};
-                if (!lifted_alloc_view(v_v_3, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_gather(v_v_3, v_v_1, v_v_2);
-            }
-            {
-                int64_t dims[2], sa[2], sb[2], bad[3];
-                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_v, v_v_3, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-                if (!lifted_alloc_view(v_t_3, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_walk<double, double, 2>(v_t_3.p, dims, v_t_3.s, v_v.p, sa, [](double& x, const double& y) { x = y; });
-                lifted_walk<double, double, 2>(v_t_3.p, dims, v_t_3.s, v_v_3.p, sb, [](double& x, const double& y) { x = x * y; });
-            }
-            {
                 lifted_view<int64_t, 2> view;
                 int64_t offset = 0;
                 int64_t start_0, length_0; const int64_t step_0 = 1;
@@ -2108,36 +2183,38 @@ extern "C" int levels_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t bad = 0;
-                if (lifted_first_outside(v_v_4, v_minors_1.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_minors_1.d[0]);
-                const int64_t dims[2] = {v_v_4.d[0], v_v_4.d[1]};
-                if (!lifted_alloc_view(v_v_5, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_gather(v_v_5, v_minors_1, v_v_4);
+                if (lifted_first_outside(v_v_2, v_v_1.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_v_1.d[0]);
             }
             {
-                int64_t dims[2], sa[2], sb[2], bad[3];
-                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_t_3, v_v_5, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-                if (!lifted_alloc_view(v_t_4, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_walk<double, double, 2>(v_t_4.p, dims, v_t_4.s, v_t_3.p, sa, [](double& x, const double& y) { x = y; });
-                lifted_walk<double, double, 2>(v_t_4.p, dims, v_t_4.s, v_v_5.p, sb, [](double& x, const double& y) { x = x * y; });
+                int64_t bad = 0;
+                if (lifted_first_outside(v_v_4, v_minors_1.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_minors_1.d[0]);
             }
             {
                 int64_t space[2] = {-1, -1};
-                if (v_t_4.p && !lifted_meet(space[0], v_t_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_4.d[0]);
-                if (v_t_4.p && !lifted_meet(space[1], v_t_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_4.d[1]);
+                if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+                if (v_v_2.p && !lifted_meet(space[1], v_v_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_2.d[1]);
+                if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (v_v.p && !lifted_meet(space[1], v_v.d[1])) return lifted_fail(st, 3, 1, space[1], v_v.d[1]);
+                if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+                if (v_v_4.p && !lifted_meet(space[1], v_v_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_4.d[1]);
                 for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 2);
                 const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-                const double* arg_0 = v_t_4.p ? lifted_contiguous_data(v_t_4, st, &packed_6, &packed_6_bytes) : nullptr;
-                if (v_t_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const int64_t* arg_1 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_v_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_v.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                const int64_t* arg_4 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_4, &packed_4_bytes) : nullptr;
+                if (v_v_4.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
                 const int64_t acc_1_count[1] = {n_out};
                 lifted_view<double, 1> acc_1;
-                if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-                if (count >= lifted_parallel_min) levels_k0(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-                else levels_k0_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+                if (count >= lifted_parallel_min) levels_k0(count, space[0], space[1], n_out, n_red, v_v_1.p, v_v_1.d[0], (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_1, arg_2, v_minors_1.p, v_minors_1.d[0], (v_minors_1.d[0] == 1 ? 0 : v_minors_1.s[0]), arg_4, acc_1.p);
+                else levels_k0_body<false>(count, space[0], space[1], n_out, n_red, v_v_1.p, v_v_1.d[0], (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_1, arg_2, v_minors_1.p, v_minors_1.d[0], (v_minors_1.d[0] == 1 ? 0 : v_minors_1.s[0]), arg_4, acc_1.p);
                 lifted_view<double, 1> reduced_1;
                 { const int64_t dims[1] = {space[0]};
-                  if (!lifted_alloc_view(reduced_1, dims, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+                  if (!lifted_alloc_view(reduced_1, dims, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
                 for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
                 v_s_1 = reduced_1;
             }
@@ -2195,23 +2272,19 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     int64_t v_s = 0; bool f_s = false;
     lifted_view<double, 1> v_s_1 = {};
     lifted_view<double, 1> v_s_2 = {};
-    lifted_view<double, 2> v_s_3 = {};
     lifted_view<double, 2> v_signs = {};
     int64_t v_t = 0; bool f_t = false;
     int64_t v_t_1 = 0; bool f_t_1 = false;
     int64_t v_t_2 = 0; bool f_t_2 = false;
     lifted_view<double, 2> v_t_3 = {};
-    lifted_view<double, 2> v_t_4 = {};
     lifted_view<double, 1> v_t_5 = {};
     lifted_view<double, 2> v_t_6 = {};
     lifted_view<double, 2> v_t_7 = {};
-    lifted_view<double, 2> v_t_8 = {};
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<int64_t, 2> v_v_10 = {};
     lifted_view<int64_t, 2> v_v_11 = {};
     lifted_view<int64_t, 2> v_v_2 = {};
-    lifted_view<double, 2> v_v_3 = {};
     lifted_view<int64_t, 2> v_v_4 = {};
     lifted_view<double, 2> v_v_5 = {};
     lifted_view<double, 1> v_v_8 = {};
@@ -2223,20 +2296,22 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_tape t_tape_t_3 = {};
     lifted_tape t_tape_v_5 = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
     void* accumulators_7 = nullptr; int64_t accumulators_7_bytes = 0;
     void* site_9 = nullptr; int64_t site_9_bytes = 0;
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
     void* site_11 = nullptr; int64_t site_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
     void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
-    void* site_14 = nullptr; int64_t site_14_bytes = 0;
+    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
     void* site_15 = nullptr; int64_t site_15_bytes = 0;
     void* site_16 = nullptr; int64_t site_16_bytes = 0;
     void* site_17 = nullptr; int64_t site_17_bytes = 0;
-    void* site_18 = nullptr; int64_t site_18_bytes = 0;
+    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
+    void* packed_19 = nullptr; int64_t packed_19_bytes = 0;
+    void* packed_20 = nullptr; int64_t packed_20_bytes = 0;
     if (!lifted_load_input(v_columns, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_a, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_offsets, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
@@ -2342,20 +2417,6 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 v_v_2 = view;
             }
             {
-                int64_t bad = 0;
-                if (lifted_first_outside(v_v_2, v_v_1.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_v_1.d[0]);
-                const int64_t dims[2] = {v_v_2.d[0], v_v_2.d[1]};
-                if (!lifted_alloc_view(v_v_3, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_gather(v_v_3, v_v_1, v_v_2);
-            }
-            {
-                int64_t dims[2], sa[2], sb[2], bad[3];
-                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_v, v_v_3, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-                if (!lifted_alloc_view(v_t_3, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_walk<double, double, 2>(v_t_3.p, dims, v_t_3.s, v_v.p, sa, [](double& x, const double& y) { x = y; });
-                lifted_walk<double, double, 2>(v_t_3.p, dims, v_t_3.s, v_v_3.p, sb, [](double& x, const double& y) { x = x * y; });
-            }
-            {
                 lifted_view<int64_t, 2> view;
                 int64_t offset = 0;
                 int64_t start_0, length_0; const int64_t step_0 = 1;
@@ -2369,38 +2430,46 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             }
             {
                 int64_t bad = 0;
-                if (lifted_first_outside(v_v_4, v_minors_1.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_minors_1.d[0]);
-                const int64_t dims[2] = {v_v_4.d[0], v_v_4.d[1]};
-                if (!lifted_alloc_view(v_v_5, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_gather(v_v_5, v_minors_1, v_v_4);
+                if (lifted_first_outside(v_v_2, v_v_1.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_v_1.d[0]);
             }
             {
-                int64_t dims[2], sa[2], sb[2], bad[3];
-                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_t_3, v_v_5, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-                if (!lifted_alloc_view(v_t_4, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_walk<double, double, 2>(v_t_4.p, dims, v_t_4.s, v_t_3.p, sa, [](double& x, const double& y) { x = y; });
-                lifted_walk<double, double, 2>(v_t_4.p, dims, v_t_4.s, v_v_5.p, sb, [](double& x, const double& y) { x = x * y; });
+                int64_t bad = 0;
+                if (lifted_first_outside(v_v_4, v_minors_1.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_minors_1.d[0]);
             }
             {
                 int64_t space[2] = {-1, -1};
-                if (v_t_4.p && !lifted_meet(space[0], v_t_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_4.d[0]);
-                if (v_t_4.p && !lifted_meet(space[1], v_t_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_4.d[1]);
+                if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
+                if (v_v_2.p && !lifted_meet(space[1], v_v_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_2.d[1]);
+                if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
+                if (v_v.p && !lifted_meet(space[1], v_v.d[1])) return lifted_fail(st, 3, 1, space[1], v_v.d[1]);
+                if (v_v_4.p && !lifted_meet(space[0], v_v_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_4.d[0]);
+                if (v_v_4.p && !lifted_meet(space[1], v_v_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_4.d[1]);
                 for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 2);
                 const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-                const double* arg_0 = v_t_4.p ? lifted_contiguous_data(v_t_4, st, &packed_6, &packed_6_bytes) : nullptr;
-                if (v_t_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                const int64_t acc_1_count[1] = {n_out};
-                lifted_view<double, 1> acc_1;
-                if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-                if (count >= lifted_parallel_min) levels_grad_k0(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-                else levels_grad_k0_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-                lifted_view<double, 1> reduced_1;
+                const int64_t* arg_1 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_2, &packed_2_bytes) : nullptr;
+                if (v_v_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_v.p ? lifted_contiguous_data(v_v, st, &packed_3, &packed_3_bytes) : nullptr;
+                if (v_v.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                const int64_t* arg_4 = v_v_4.p ? lifted_contiguous_data(v_v_4, st, &packed_4, &packed_4_bytes) : nullptr;
+                if (v_v_4.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_view<double, 2> out_1;
+                if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_view<double, 2> out_2;
+                if (!lifted_alloc_view(out_2, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                const int64_t acc_3_count[1] = {n_out};
+                lifted_view<double, 1> acc_3;
+                if (!lifted_alloc_view(acc_3, acc_3_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                for (int64_t j = 0; j < n_out; ++j) acc_3.p[j] = 0;
+                if (count >= lifted_parallel_min) levels_grad_k0(count, space[0], space[1], n_out, n_red, v_v_1.p, v_v_1.d[0], (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_1, arg_2, v_minors_1.p, v_minors_1.d[0], (v_minors_1.d[0] == 1 ? 0 : v_minors_1.s[0]), arg_4, out_1.p, out_2.p, acc_3.p);
+                else levels_grad_k0_body<false>(count, space[0], space[1], n_out, n_red, v_v_1.p, v_v_1.d[0], (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_1, arg_2, v_minors_1.p, v_minors_1.d[0], (v_minors_1.d[0] == 1 ? 0 : v_minors_1.s[0]), arg_4, out_1.p, out_2.p, acc_3.p);
+                v_t_3 = out_1;
+                v_v_5 = out_2;
+                lifted_view<double, 1> reduced_3;
                 { const int64_t dims[1] = {space[0]};
-                  if (!lifted_alloc_view(reduced_1, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
-                for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
-                v_s_1 = reduced_1;
+                  if (!lifted_alloc_view(reduced_3, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+                for (int64_t j = 0; j < n_out; ++j) reduced_3.p[j] = (double)(double)(acc_3.p[j]);
+                v_s_1 = reduced_3;
             }
             {
                 lifted_view<double, 1> view;
@@ -2575,32 +2644,22 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 if (v_r.p && v_r.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r.d[1]);
                 if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
                 if (v_v_5.p && !lifted_meet(space[1], v_v_5.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_5.d[1]);
+                if (v_t_3.p && !lifted_meet(space[0], v_t_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_3.d[0]);
+                if (v_t_3.p && !lifted_meet(space[1], v_t_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_3.d[1]);
                 for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                 const int64_t count = lifted_product(space, 2);
                 const double* arg_1 = v_v_5.p ? lifted_contiguous_data(v_v_5, st, &packed_13, &packed_13_bytes) : nullptr;
                 if (v_v_5.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_2 = v_t_3.p ? lifted_contiguous_data(v_t_3, st, &packed_14, &packed_14_bytes) : nullptr;
+                if (v_t_3.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_view<double, 2> out_1;
-                if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                if (count >= lifted_parallel_min) levels_grad_k1(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, arg_1, out_1.p);
-                else levels_grad_k1_body<false>(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, arg_1, out_1.p);
+                if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                lifted_view<double, 2> out_2;
+                if (!lifted_alloc_view(out_2, space, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) levels_grad_k1(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, arg_1, arg_2, out_1.p, out_2.p);
+                else levels_grad_k1_body<false>(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, arg_1, arg_2, out_1.p, out_2.p);
                 v_t_6 = out_1;
-            }
-            {
-                int64_t bad[3];
-                const int kind = lifted_unbroadcast_kind<double, 2, 2>(v_t_6, v_t_3.d, bad);
-                if (kind < 0) return lifted_fail(st, 13, bad[0], bad[1], bad[2]);
-                if (kind == 0) v_s_3 = lifted_padded<double, 2, 2>(v_t_6);
-                else {
-                    if (!lifted_alloc_view(v_s_3, v_t_3.d, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_sum_to<double, 2, 2>(v_s_3, v_t_6);
-                }
-            }
-            {
-                int64_t dims[2], sa[2], sb[2], bad[3];
-                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_r, v_t_3, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-                if (!lifted_alloc_view(v_t_7, dims, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_walk<double, double, 2>(v_t_7.p, dims, v_t_7.s, v_r.p, sa, [](double& x, const double& y) { x = y; });
-                lifted_walk<double, double, 2>(v_t_7.p, dims, v_t_7.s, v_t_3.p, sb, [](double& x, const double& y) { x = x * y; });
+                v_t_7 = out_2;
             }
             {
                 int64_t bad = 0;
@@ -2609,23 +2668,34 @@ extern "C" int levels_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 if (rc) return rc;
             }
             {
-                int64_t dims[2], sa[2], sb[2], bad[3];
-                if (!lifted_broadcast_pair<double, 2, double, 2, 2>(v_s_3, v_v_9, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-                if (!lifted_alloc_view(v_t_8, dims, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                lifted_walk<double, double, 2>(v_t_8.p, dims, v_t_8.s, v_s_3.p, sa, [](double& x, const double& y) { x = y; });
-                lifted_walk<double, double, 2>(v_t_8.p, dims, v_t_8.s, v_v_9.p, sb, [](double& x, const double& y) { x = x * y; });
-            }
-            {
                 const int64_t dims[1] = {(int64_t)v_l};
                 for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-                if (!lifted_alloc_view(v_zero, dims, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                if (!lifted_alloc_view(v_zero, dims, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 lifted_fill(v_zero, (double)(0));
             }
             {
                 int64_t bad = 0;
                 if (lifted_first_outside(v_v_10, v_zero.d[0], &bad)) return lifted_fail(st, 1, bad, 0, v_zero.d[0]);
-                const int rc = lifted_add_at<double>(v_zero, v_v_10, v_t_8, st);
-                if (rc) return rc;
+            }
+            {
+                int64_t space[2] = {-1, -1};
+                if (v_t_6.p && !lifted_meet(space[0], v_t_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_6.d[0]);
+                if (v_t_6.p && !lifted_meet(space[1], v_t_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_6.d[1]);
+                if (v_v_9.p && !lifted_meet(space[0], v_v_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_9.d[0]);
+                if (v_v_9.p && !lifted_meet(space[1], v_v_9.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_9.d[1]);
+                if (v_v_10.p && !lifted_meet(space[0], v_v_10.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_10.d[0]);
+                if (v_v_10.p && !lifted_meet(space[1], v_v_10.d[1])) return lifted_fail(st, 3, 1, space[1], v_v_10.d[1]);
+                for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+                const int64_t count = lifted_product(space, 2);
+                const double* arg_0 = v_t_6.p ? lifted_contiguous_data(v_t_6, st, &packed_18, &packed_18_bytes) : nullptr;
+                if (v_t_6.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+                const double* arg_1 = v_v_9.p ? lifted_contiguous_data(v_v_9, st, &packed_19, &packed_19_bytes) : nullptr;
+                if (v_v_9.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+                const int64_t* arg_3 = v_v_10.p ? lifted_contiguous_data(v_v_10, st, &packed_20, &packed_20_bytes) : nullptr;
+                if (v_v_10.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                if (count >= lifted_parallel_min) levels_grad_k2(count, space[0], space[1], arg_0, arg_1, v_zero.p, v_zero.d[0], (v_zero.d[0] == 1 ? 0 : v_zero.s[0]), arg_3);
+                else levels_grad_k2_body<false>(count, space[0], space[1], arg_0, arg_1, v_zero.p, v_zero.d[0], (v_zero.d[0] == 1 ? 0 : v_zero.s[0]), arg_3);
+                v_zero = v_zero;
             }
             {
                 lifted_view<double, 1> view;

@@ -13,9 +13,10 @@ __lifted_transforms__ = {
     ('grad', 'levels', ('a',), False): "levels_grad",
 }
 _KERNELS = {
-    "levels_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
-    "levels_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
-    "levels_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "levels_k0": {'rank': 2, 'params': [('table', 'f64', 1, False), ('array', 'i64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('table', 'f64', 1, False), ('array', 'i64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "levels_grad_k0": {'rank': 2, 'params': [('table', 'f64', 1, False), ('array', 'i64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('table', 'f64', 1, False), ('array', 'i64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "levels_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "levels_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('table', 'f64', 1, True), ('array', 'i64', ('S', 'S'), False), ('result', 2)], 'dims': [], 'static': (None, None)},
     "levels_block0": {'loop': True, 'inputs': [('array', 'i64', 2, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False), ('array', 'f64', 2, False), ('array', 'i64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 33, 'memory': 25},
     "levels_grad_block0": {'loop': True, 'inputs': [('array', 'i64', 2, False), ('array', 'f64', 2, False), ('array', 'i64', 1, False), ('array', 'f64', 2, False), ('array', 'i64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 36, 'memory': 28},
 }

@@ -6,6 +6,7 @@ An index is a tuple of items: an int, `None`, `Ellipsis`, a `slice` whose bounds
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +33,16 @@ def expand_ellipsis(index: tuple, rank: int) -> tuple:
     return index + (slice(None),) * (rank - consumed)
 
 
+# (lengths, args) while the builder infers a getitem: `lengths` maps a slice of one length by the same run-time
+# bounds to one unknown length (see _slice_length), `args` are the equation's atoms the index's Refs name
+SLICE_BOUNDS: ContextVar[tuple[dict, tuple] | None] = ContextVar("slice_bounds", default=None)
+
+
 def _slice_length(item: slice, dim: Any, types: list[TensorType]) -> Any:
     start, stop, step = item.start, item.stop, item.step
     if isinstance(step, Ref) or isinstance(start, Ref) or isinstance(stop, Ref):
-        return fresh_dim()
-    if start is None and stop is None and step in (None, 1):
+        return _run_time_slice_length(dim, (start, stop, step))
+    if start is None and stop is None and step in (None, 1, -1):  # x[::-1] keeps every element
         return dim
     if isinstance(dim, int):
         return len(range(*slice(start, stop, step).indices(dim)))
@@ -44,6 +50,21 @@ def _slice_length(item: slice, dim: Any, types: list[TensorType]) -> Any:
     if step in (None, 1) and start >= 0 and (stop is None or stop < 0) and not is_unknown(dim):
         return offset_dim(dim, -start + (stop or 0))  # x[1:] of a named length n has length n-1
     return fresh_dim()
+
+
+def _run_time_slice_length(dim: Any, bounds: tuple) -> Any:
+    """An unknown length; the same one for every slice of a length `dim` by the same bound values (an IR value is
+    defined once: `signs[lo:hi]` and `columns[lo:hi]` of two `[s, l]` arrays have one length), so that two
+    different unknown lengths, which broadcast to a third (either may be 1), are not made of equal ones."""
+    known = SLICE_BOUNDS.get()
+    if known is None:
+        return fresh_dim()
+    lengths, args = known
+    atoms = tuple(args[b.index] if isinstance(b, Ref) else b for b in bounds)
+    key = (dim,) + tuple(("atom", id(a)) if isinstance(b, Ref) else ("value", b) for a, b in zip(atoms, bounds))
+    if key not in lengths:
+        lengths[key] = (fresh_dim(), atoms)  # (the atoms kept alive: their ids stay theirs)
+    return lengths[key][0]
 
 
 def advanced_items(index: tuple, types: list[TensorType]) -> list[Ref]:
