@@ -188,15 +188,14 @@ def safe_log_batched(x: "f64[B,n]", t: "f64[]"):
     # vmap_masked_control_flow.py:10  s = -t
     zero_1 = np.zeros(())
     some_1 = np.any(other)
+    del other
     # vmap_masked_control_flow.py:7  if np.sum(x) > t:
     if some_1:
-        first_1 = np.argmax(other)
-        del first_1
         # vmap_masked_control_flow.py:10  s = -t
         s_4 = -t
     else:
         s_4 = zero_1
-    del some_1, other, t, zero_1
+    del some_1, t, zero_1
     s_5 = np.where(mask, s_3, s_4)
     del mask, s_3, s_4
     return s_5

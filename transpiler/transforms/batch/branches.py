@@ -195,13 +195,14 @@ class BatchedBranches:
         outer = {id(v): self.values.get(id(v)) for v in free}
         with self._block() as part:
             builder.loc = loc
-            first = builder.bind("argmax", [taken], name="first")
+            first = None  # (the first example that takes the branch, found when an input needs it)
             for var in free:
                 new = self.get(var)
                 if var.type.dtype == "tape" or isinstance(new, Const):
                     continue
                 if self.is_batched(new) and id(new) not in self.maybe_none:
                     # the examples that skip the branch get the inputs of one that takes it
+                    first = first or builder.bind("argmax", [taken], name="first")
                     example = ops.getitem(self.sym(new), self.sym(first), index=(_ref(1),))
                     rank = example_rank(self.sym(new), True)
                     safe = ops.where(self.ctx.align(self.sym(taken), rank), self.sym(new), example).atom
