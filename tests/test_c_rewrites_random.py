@@ -285,6 +285,18 @@ def test_slices_by_the_same_run_time_bounds_share_one_length():
     assert len(shapes) == 1, shapes
 
 
+def test_selections_by_one_mask_share_one_length():
+    """`w[m]` and `x[m]` select as many elements (NumPy raises unless the mask fits both), so their product has
+    their length: two fresh lengths broadcast to a third, which `vmap` of a per-example mask then refused
+    (tests/test_vmap_compose.py's per-example gradients). A selection by another mask gets another length."""
+    from lifted.transpiler.pipeline import lower_source
+    source = HEAD + ('@kernel\ndef f(w: "f64[n]", x: "f64[n]", m: "bool[n]", k: "bool[n]"):\n'
+                     '    return np.sum(w[m] * x[m]), x[k]\n')
+    (function,) = lower_source(source, "same_mask.py").functions
+    shapes = [str(eqn.outs[0].type.shape) for eqn in function.body if eqn.prim.name in ("getitem", "multiply")]
+    assert len(shapes) == 4 and len(set(shapes[:3])) == 1 and shapes[3] != shapes[0], shapes
+
+
 def test_a_float32_sum_that_cancels_is_measured_by_the_reference_spread(tmp_path):
     """remat seed 34 on hostile arguments: `e / np.sum(e)` of float32 `sin(x - max) * u` whose sum cancels, so the
     C target's order of additions moves the result by 1e-4 relative, past the fixed float32 tolerance. The

@@ -15,7 +15,7 @@ from .ir.dims import is_derived, names_in, poly_of, scale, solve_for, var_name
 from .ir.types import ShapeError, TensorType, is_unknown
 from .errors import SourceLoc, TranspileError
 from .ir import Atom, Const, Eqn, Function, Var, all_defined
-from .primitives.indexing.items import SLICE_BOUNDS
+from .primitives.indexing.items import RUN_TIME_LENGTHS
 from .primitives.registry import lookup
 
 
@@ -62,7 +62,7 @@ class Builder:
         self.dim_vars: dict[str, Var] = {}
         self.definitions: dict[int, Eqn] = {}
         self.computed: dict[tuple, Var] = {}  # common subexpressions: (primitive, args, params) -> value
-        self.slice_lengths: dict[tuple, tuple] = {}  # unknown lengths of slices by run-time bounds (indexing/items.py)
+        self.run_time_lengths: dict[tuple, tuple] = {}  # (indexing/items.py: slices, masks)
         # Reuse values (common subexpressions, `x * 1.0` -> `x`): off for user code, where every expression
         # makes a new array that `a[i] = v` may update in place without touching another name's array.
         self.reuse = True
@@ -104,15 +104,16 @@ class Builder:
 
     def _infer(self, prim, args: tuple, params: dict):
         """The result type by the primitive's rule; a shape error located at the statement being built. A getitem's
-        rule sees the atoms, so that slices by the same run-time bounds get the same unknown length."""
-        token = SLICE_BOUNDS.set((self.slice_lengths, args)) if prim.name == "getitem" else None
+        rule sees the atoms, so that slices by the same run-time bounds, and selections by one mask, get one
+        unknown length."""
+        token = RUN_TIME_LENGTHS.set((self.run_time_lengths, args)) if prim.name == "getitem" else None
         try:
             return prim.infer([a.type for a in args], params)
         except ShapeError as exc:
             raise TranspileError(str(exc), self.loc, exc.hint) from None
         finally:
             if token is not None:
-                SLICE_BOUNDS.reset(token)
+                RUN_TIME_LENGTHS.reset(token)
 
     def emit(self, stmt) -> None:
         """Append an equation or a compound statement (`If`, `Loop`) to the current block."""

@@ -33,15 +33,16 @@ def expand_ellipsis(index: tuple, rank: int) -> tuple:
     return index + (slice(None),) * (rank - consumed)
 
 
-# (lengths, args) while the builder infers a getitem: `lengths` maps a slice of one length by the same run-time
-# bounds to one unknown length (see _slice_length), `args` are the equation's atoms the index's Refs name
-SLICE_BOUNDS: ContextVar[tuple[dict, tuple] | None] = ContextVar("slice_bounds", default=None)
+# (lengths, args) while the builder infers a getitem: `lengths` maps a run-time length (a slice's by the same
+# run-time bounds, a mask's count by the same mask) to one unknown length (see _run_time_length), `args` are the
+# equation's atoms the index's Refs name
+RUN_TIME_LENGTHS: ContextVar[tuple[dict, tuple] | None] = ContextVar("run_time_lengths", default=None)
 
 
 def _slice_length(item: slice, dim: Any, types: list[TensorType]) -> Any:
     start, stop, step = item.start, item.stop, item.step
     if isinstance(step, Ref) or isinstance(start, Ref) or isinstance(stop, Ref):
-        return _run_time_slice_length(dim, (start, stop, step))
+        return _run_time_length((dim, start, stop, step))
     if start is None and stop is None and step in (None, 1, -1):  # x[::-1] keeps every element
         return dim
     if isinstance(dim, int):
@@ -52,16 +53,17 @@ def _slice_length(item: slice, dim: Any, types: list[TensorType]) -> Any:
     return fresh_dim()
 
 
-def _run_time_slice_length(dim: Any, bounds: tuple) -> Any:
-    """An unknown length; the same one for every slice of a length `dim` by the same bound values (an IR value is
-    defined once: `signs[lo:hi]` and `columns[lo:hi]` of two `[s, l]` arrays have one length), so that two
-    different unknown lengths, which broadcast to a third (either may be 1), are not made of equal ones."""
-    known = SLICE_BOUNDS.get()
+def _run_time_length(parts: tuple) -> Any:
+    """An unknown length; the same one wherever `parts` (plain values and Refs to the equation's atoms) are the
+    same: every slice of a length `dim` by the same bound values (an IR value is defined once: `signs[lo:hi]` and
+    `columns[lo:hi]` of two `[s, l]` arrays have one length), every selection by the same mask (`w[m]`, `x[m]`), so
+    that two different unknown lengths, which broadcast to a third (either may be 1), are not made of equal ones."""
+    known = RUN_TIME_LENGTHS.get()
     if known is None:
         return fresh_dim()
     lengths, args = known
-    atoms = tuple(args[b.index] if isinstance(b, Ref) else b for b in bounds)
-    key = (dim,) + tuple(("atom", id(a)) if isinstance(b, Ref) else ("value", b) for a, b in zip(atoms, bounds))
+    atoms = tuple(args[p.index] if isinstance(p, Ref) else p for p in parts)
+    key = tuple(("atom", id(a)) if isinstance(p, Ref) else ("value", p) for a, p in zip(atoms, parts))
     if key not in lengths:
         lengths[key] = (fresh_dim(), atoms)  # (the atoms kept alive: their ids stay theirs)
     return lengths[key][0]
@@ -117,7 +119,7 @@ def infer_getitem(types: list[TensorType], params) -> TensorType:
             array = types[item.index]
             next(dims)
             if array.dtype == "bool":  # a mask selects a number of elements known only at run time
-                gathered = [fresh_dim()]
+                gathered = [_run_time_length(("mask", item))]
             else:
                 paired.append(array.shape)
             array_at = len(shape) if array_at is None else array_at
