@@ -555,60 +555,40 @@ LIFTED_KERNEL void masked_loss_k1(const int64_t n, const int64_t d0,
 // masked_loss_k2: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(double, s_acc, 0);
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double v_1 = v_1_data[i];
-            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-            const double t_1 = lifted_power(v_1, (double)(2));
-            const double t_2 = (t_1 + 1.0);
-            const double t_3 = log(t_2);
-            LIFTED_AT(s_acc) += t_3;
-        }
-    }
-    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
-}
-
-
-LIFTED_KERNEL void masked_loss_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ v_1_data,
-    double* __restrict__ s_acc_out)
-{
-    LIFTED_RUN(masked_loss_k2_body, (n, d0, v_1_data, s_acc_out));
-}
-
-// masked_loss_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
+    double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
     LIFTED_THREAD_SETUP;
+    LIFTED_LOCAL_FILL(double, s_acc, 0);
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
+            const double v_1 = v_1_data[i];
             const double v_2 = v_2_data[i];
             // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_1 = lifted_power(v_1, (double)(2));
+            const double t_2 = (t_1 + 1.0);
+            const double t_3 = log(t_2);
+            LIFTED_AT(s_acc) += t_3;
             LIFTED_AT(s_1_acc) += v_2;
         }
     }
+    LIFTED_REDUCE(add, s_acc_out, LIFTED_LANE_REDUCE(add, s_acc));
     LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
 }
 
 
-LIFTED_KERNEL void masked_loss_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void masked_loss_k2(const int64_t n, const int64_t d0,
+    const double* __restrict__ v_1_data,
     const double* __restrict__ v_2_data,
+    double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(masked_loss_k3_body, (n, d0, v_2_data, s_1_acc_out));
+    LIFTED_RUN(masked_loss_k2_body, (n, d0, v_1_data, v_2_data, s_acc_out, s_1_acc_out));
 }
 
 // losses_k0: 2-d index space of n elements
