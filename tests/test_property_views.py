@@ -142,6 +142,18 @@ class ViewWriteGenerator(ViewGenerator):
                 f"[{self.index(scope, N)}, {self.index(scope, D)}]", self.expr("S", scope, 1)
         self.emit(indent, f"{view}{item} {self.pick(('=', '+='))} {value}")
 
+    def update_in_place(self, base: str, kind: str, scope: Scope, indent: int) -> None:
+        """Also, now and then, a function that writes into the array it is passed, in a `for` over a constant range
+        (pymoo's WFG7.t1: the loop runs at build time, so the array, and the views taken of it, see each write)."""
+        if kind not in ("M", "N") or not self.chance(0.3):
+            return super().update_in_place(base, kind, scope, indent)
+        update = self.fresh("update")
+        self.emit(indent, f"def {update}(v):")
+        self.emit(indent + 1, f"for i in range({self.rnd.randrange(1, 3)}):")
+        self.emit(indent + 2, f"v[i] = v[i] * {self.const()} + v[i + 1]")
+        self.emit(indent + 1, "return v")
+        self.emit(indent, f"{base} = {update}({base})")
+
 
 def view_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
     return ViewGenerator(random.Random(seed)).program()
@@ -213,6 +225,7 @@ def test_write_generator_writes_through_every_view():
     assert re.search(r"^ +view[0-9]+\[", written, re.M), "no write through a named view"
     for chained in ("np.flip(", ".T[", "np.reshape(", "[::-1][", "np.diagonal("):
         assert chained in written, chained
+    assert "v[i] = v[i] * " in corpus  # a function writing into its argument (pymoo's WFG7)
 
 
 @pytest.mark.parametrize("seed", range(16))

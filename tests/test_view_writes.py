@@ -344,6 +344,27 @@ g = grad(f, wrt=("x", "y"))
 ''', list(_inputs()))
 
 
+def test_a_function_writing_the_array_it_is_passed_is_seen_through_the_callers_view():
+    """A nested function's `v[i] = ...` in a `for` over a constant range (pymoo's WFG7) writes into the caller's
+    `b`, which the caller's `g = b[1:]` sees (the view generator of test_property_views.py writes this form)."""
+    check_against_python(HEAD + '''
+
+@kernel
+def f(x: "f64[4,4]", y: "f64[4]") -> "f64[]":
+    b = x * 1.0
+    g = b[1:]
+    def update(v):
+        for i in range(2):
+            v[i] = v[i] * 1.5 + v[i + 1]
+        return v
+    b = update(b)
+    return np.sum(g * b[1:]) + np.sum(b * y)
+
+
+g = grad(f, wrt=("x", "y"))
+''', list(_inputs()))
+
+
 def test_a_write_composes_into_one_index_of_the_array_where_it_can():
     """`b[::-1][:2] = v` is `b[3:1:-1] = v`, `b.T[1:3] = v` is `b[:, 1:3] = v.T` (no copy of the view), a
     reshape's row a range of the flat buffer; an index array through a flip is a copy written back."""
@@ -370,6 +391,9 @@ REFUSED = {  # name -> (kernel body, the line refused (1: the first of the body)
         "    out = out.T * 1.0\nreturn np.sum(out)", 4, "is a reshape"),
     "reshape_of_a_parameter_read_after_its_update": (
         "g = x.reshape(2, 8)\nx[0] = 7.0\nreturn np.sum(g)", 3, "may or may not have been changed"),
+    "reshape_read_after_a_function_writes_its_array": (  # (the caller's names were not checked: a wrong gradient)
+        "b = x * 1.0\ng = b.reshape(2, 8)\ndef update(v):\n    v[0] = 7.0 * v[1]\n    return v\nb = update(b)\n"
+        "return np.sum(g * b)", 7, "may or may not have been changed"),
     "view_of_a_scalar": (  # `np.sum(x)` is a NumPy scalar in Python: its reshape is a new array (main: a crash)
         "s = np.sum(x)\nr = s[None]\nr[0] = 5.0\nreturn s + r[0]", 3, "a view of a 0-d value"),
     "reshape_of_a_scalar": ("s = np.sum(x)\nnp.reshape(s, (1,))[0] = 5.0\nreturn s", 2, "a view of a 0-d value"),

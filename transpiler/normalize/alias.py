@@ -160,26 +160,27 @@ class Aliasing:
                     f" at line {loc.line}" if loc is not None else "") + " only"
         partners = self._with_successors(partners)
         line = self.locate(target).line
-        for other, bound in list(env.items()):
-            if other == name or other.startswith("<"):
-                continue
-            for var in held(bound):
-                hit, why = False, reason
-                chain = var
-                while True:
-                    if id(chain) in partners:
-                        hit = True
+        for names in self._live_envs(env):  # (a caller's names too: a function writing into the array it was passed)
+            for other, bound in list(names.items()):
+                if names is env and other == name or other.startswith("<"):
+                    continue
+                for var in held(bound):
+                    hit, why = False, reason
+                    chain = var
+                    while True:
+                        if id(chain) in partners:
+                            hit = True
+                            break
+                        parent = self._view_op.get(id(chain))
+                        if parent is None:
+                            break
+                        chain = parent[0]
+                    if not hit and var is not array and not self._recomputable(var) and (
+                            self._root(var) is array or id(self._root(var)) in partners):
+                        hit, why = True, f"it may be a view of `{name}`"
+                    if hit:
+                        names[other] = Stale(name, line, why or "it may share its array")
                         break
-                    parent = self._view_op.get(id(chain))
-                    if parent is None:
-                        break
-                    chain = parent[0]
-                if not hit and var is not array and not self._recomputable(var) and (
-                        self._root(var) is array or id(self._root(var)) in partners):
-                    hit, why = True, f"it may be a view of `{name}`"
-                if hit:
-                    env[other] = Stale(name, line, why or "it may share its array")
-                    break
 
     def _with_successors(self, ids: set[int]) -> set[int]:
         """`ids` and every loop slot, branch merge or loop result that holds (transitively) the array of one of
