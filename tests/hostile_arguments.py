@@ -187,39 +187,59 @@ def clear_refusal(exc: BaseException) -> bool:
 
 
 def judge(function: Callable, kind: str, plain: list, reference: Callable | None, what: str) -> str:
-    """Call `function` on `kind`'s arguments and judge it: 'checked', 'refused', 'raised as Python' (with an
-    exception of the type `reference` raised), 'raised, another error first' (an IndexError or ValueError where
-    Python raised another one: the generated code checks some indices earlier than Python reads them), else
-    AssertionError (a value where Python raises, a read nobody uses included: analysis/dead_reads.py). `reference(args)` gives the expected value
-    on the kind's own arguments (Python on the source, or the NumPy backend on plain arrays of the same values)."""
+    """Call `function` on `kind`'s arguments and judge it (`judge_call`): 'checked', 'refused', 'raised as Python'
+    (with an exception of the type `reference` raised), 'raised, another error first' (an IndexError or ValueError
+    where Python raised another one: the generated code checks some indices earlier than Python reads them), else
+    AssertionError (a value where Python raises, a read nobody uses included: analysis/dead_reads.py).
+    `reference(args)` gives the expected value on the kind's own arguments (Python on the source, or the NumPy
+    backend on plain arrays of the same values)."""
     kind_of, expect = KINDS[kind]
-    make = lambda base: kind_of([a.copy() if isinstance(a, np.ndarray) else a for a in base])  # noqa: E731
-    try:  # (fresh arrays each time: Python's writes into its arguments reach neither the next call nor `plain`)
+    return judge_call(function, lambda: kind_of([a.copy() if isinstance(a, np.ndarray) else a for a in plain]),
+                      expect, reference, f"{what} [{kind}]", excused=_as_python_or_checked_earlier)
+
+
+def _as_python_or_checked_earlier(exc: BaseException, python_error: BaseException) -> str | None:
+    if type(exc) is type(python_error):
+        return "raised as Python"
+    if isinstance(exc, (IndexError, ValueError)):
+        return "raised, another error first"  # (a hoisted index check before a failing reduction Python met)
+    return None
+
+
+def judge_call(function: Callable, arguments: Callable[[], list], expect: str, reference: Callable[[list], object],
+               what: str, refusal: Callable[[BaseException], bool] = clear_refusal,
+               compare: Callable = same_values,
+               excused: Callable[[BaseException, BaseException], str | None] = lambda exc, python_error: None) -> str:
+    """What both argument fuzzers judge (this module's and hostile_trees.py's): Python's outcome on one fresh set of
+    arguments (`reference(arguments())`; fresh each time, so Python's writes into its arguments reach neither the
+    next call nor the caller), then `function` on another. 'checked' (`compare`d with Python's value), 'refused'
+    (a `refusal` for a kind `expect` does not require to be the same), the outcome `excused` names for an exception
+    where Python raised too, else AssertionError: a value where Python raises, a refusal left unexplained, an
+    accepted kind that must be refused, or a write into the caller's arguments."""
+    try:
         with np.errstate(all="ignore"):
-            expected = reference(make(plain))
+            expected = reference(arguments())
         python_error = None
     except Exception as exc:  # noqa: BLE001 (Python itself fails on these arguments)
         expected, python_error = None, exc
-    args = make(plain)
+    args = arguments()
     before = snapshot(args)
     try:
         with np.errstate(all="ignore"):
             got = function(*args)
     except Exception as exc:  # noqa: BLE001
-        assert unchanged(args, before), f"{what} [{kind}]: raised {exc!r} after writing into an argument"
-        if expect != "same" and clear_refusal(exc):
+        assert unchanged(args, before), f"{what}: raised {exc!r} after writing into an argument"
+        if expect != "same" and refusal(exc):
             return "refused"
-        if python_error is not None and type(exc) is type(python_error):
-            return "raised as Python"
-        if python_error is not None and isinstance(exc, (IndexError, ValueError)):
-            return "raised, another error first"  # (a hoisted index check before a failing reduction Python met)
-        raise AssertionError(f"{what} [{kind}]: raised {type(exc).__name__}: {exc}"
-                             f" (Python: {python_error!r})" if python_error else
-                             f"{what} [{kind}]: raised {type(exc).__name__}: {exc}") from exc
-    assert expect != "refused", f"{what} [{kind}]: accepted (Python's semantics differ; it must be refused)"
-    assert python_error is None, f"{what} [{kind}]: returned {got!r} where Python raises {python_error!r}"
-    assert unchanged(args, before), f"{what} [{kind}]: wrote into the caller's arguments"
-    same_values(got, expected, f"{what} [{kind}]")
+        outcome = excused(exc, python_error) if python_error is not None else None
+        if outcome is not None:
+            return outcome
+        raise AssertionError(f"{what}: raised {type(exc).__name__}: {exc}"
+                             + (f" (Python: {python_error!r})" if python_error else "")) from exc
+    assert expect != "refused", f"{what}: accepted {got!r} (it must be refused)"
+    assert python_error is None, f"{what}: returned {got!r} where Python raises {python_error!r}"
+    assert unchanged(args, before), f"{what}: wrote into the caller's arguments"
+    compare(got, expected, what)
     return "checked"
 
 

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from exact_values import same_values
-from hostile_arguments import Tagged, _memmap, _read_only, _reversed, _strided, _unaligned, snapshot, unchanged
+from hostile_arguments import Tagged, _memmap, _read_only, _reversed, _strided, _unaligned, judge_call
 
 
 def map_leaves(value, change: Callable, scalars: bool = False):
@@ -170,36 +170,16 @@ def fresh(args: list) -> list:
 
 
 def judge(function: Callable, python: Callable, kind: str, plain: list, what: str) -> str:
-    """'checked', 'refused', 'raised as Python', 'not applicable', else AssertionError."""
+    """'checked', 'refused', 'raised as Python' (also a clear refusal where Python raised), 'not applicable' (the
+    kind does not fit these arguments), else AssertionError (hostile_arguments.judge_call)."""
     make, expect = KINDS[kind]
     try:
         make(fresh(plain))
     except LookupError:
         return "not applicable"
-    try:
-        with np.errstate(all="ignore"):
-            expected = python(*make(fresh(plain)))
-        python_error = None
-    except Exception as exc:  # noqa: BLE001 (Python itself fails on these arguments)
-        expected, python_error = None, exc
-    args = make(fresh(plain))
-    before = snapshot(args)
-    try:
-        with np.errstate(all="ignore"):
-            got = function(*args)
-    except Exception as exc:  # noqa: BLE001
-        assert unchanged(args, before), f"{what} [{kind}]: raised {exc!r} after writing into an argument"
-        if expect != "same" and clear_refusal(exc):
-            return "refused"
-        if python_error is not None and (type(exc) is type(python_error) or clear_refusal(exc)):
-            return "raised as Python"
-        raise AssertionError(f"{what} [{kind}]: raised {type(exc).__name__}: {exc} (Python: {python_error!r})") \
-            from exc
-    assert expect != "refused", f"{what} [{kind}]: accepted {got!r} (it must be refused)"
-    assert python_error is None, f"{what} [{kind}]: returned {got!r} where Python raises {python_error!r}"
-    assert unchanged(args, before), f"{what} [{kind}]: wrote into the caller's arguments"
-    same_tree(got, expected, f"{what} [{kind}]")
-    return "checked"
+    return judge_call(function, lambda: make(fresh(plain)), expect, lambda args: python(*args), f"{what} [{kind}]",
+                      refusal=clear_refusal, compare=same_tree, excused=lambda exc, python_error: "raised as Python"
+                      if type(exc) is type(python_error) or clear_refusal(exc) else None)
 
 
 def same_tree(got, expected, what: str) -> None:
