@@ -14,7 +14,8 @@ from typing import Any, Iterable, Iterator
 from .ir.dims import is_derived, names_in, poly_of, scale, solve_for, var_name
 from .ir.types import ShapeError, TensorType, is_unknown
 from .errors import SourceLoc, TranspileError
-from .ir import Atom, Const, Eqn, Function, Var, all_defined
+from .ir import Atom, Const, Eqn, Function, Var, all_defined, const  # const: re-exported for rules
+from .inline import inline_function
 from .primitives.indexing.items import RUN_TIME_LENGTHS
 from .primitives.registry import lookup
 
@@ -37,16 +38,6 @@ class NameScope:
             k += 1
         self.taken.add(f"{base}_{k}")
         return f"{base}_{k}"
-
-
-def const(value: Any) -> Const:
-    if isinstance(value, bool):
-        return Const(value, TensorType("bool", (), weak=True))
-    if isinstance(value, int):
-        return Const(value, TensorType("i64", (), weak=True, value=value))
-    if isinstance(value, float):
-        return Const(value, TensorType("f64", (), weak=True))
-    raise TypeError(f"not a scalar literal: {value!r}")
 
 
 class Builder:
@@ -114,6 +105,10 @@ class Builder:
         finally:
             if token is not None:
                 RUN_TIME_LENGTHS.reset(token)
+
+    def inline(self, fn: Function, args: list[Atom]):
+        """Emit `fn`'s body here with its parameters bound to `args` (a kernel call, a `custom_vjp` rule)."""
+        return inline_function(self, fn, args)
 
     def emit(self, stmt) -> None:
         """Append an equation or a compound statement (`If`, `Loop`) to the current block."""

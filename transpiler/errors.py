@@ -1,22 +1,7 @@
 """Build-time errors that point at the user's source, formatted for editors and terminals."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class SourceLoc:
-    """A span in a source file; lines and columns are 1-based, `end_col` is exclusive."""
-
-    path: str
-    line: int
-    col: int
-    end_line: int
-    end_col: int
-    text: str = ""  # the whole source line, for the caret display
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+from .ir.source import SourceLoc  # carried by the IR; defined beside it
 
 
 class TranspileError(Exception):

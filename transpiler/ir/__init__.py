@@ -12,7 +12,7 @@ from typing import Any, Callable, Union
 
 from .arena import hold
 from .types import TensorType
-from ..errors import SourceLoc
+from .source import SourceLoc
 
 
 class Var:
@@ -44,6 +44,17 @@ class Const:
 
     def __repr__(self) -> str:
         return repr(self.value)
+
+
+def const(value: Any) -> Const:
+    """The constant of a Python literal, weakly typed as Python's numbers are in NumPy expressions."""
+    if isinstance(value, bool):
+        return Const(value, TensorType("bool", (), weak=True))
+    if isinstance(value, int):
+        return Const(value, TensorType("i64", (), weak=True, value=value))
+    if isinstance(value, float):
+        return Const(value, TensorType("f64", (), weak=True))
+    raise TypeError(f"not a scalar literal: {value!r}")
 
 
 Atom = Union[Var, Const]

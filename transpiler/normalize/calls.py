@@ -13,7 +13,6 @@ from ..builder import Builder
 from ..errors import TranspileError
 from ..frontend.parsed import ParsedModule
 from ..ir import Const, Eqn, Function, Var, result_atoms
-from ..ir.inline import inline_function
 from ..trees import build
 from ..values import Closure, DictValue, KernelRef, ListValue, TransformRef, Value
 
@@ -118,7 +117,7 @@ class Calls:
                 atoms[index] = atom
         builder.loc = self.locate(node)
         start = len(builder.eqns)
-        result = inline_function(builder, fn, atoms)
+        result = builder.inline(fn, atoms)
         # a result that shares its name with other values (a loop slot, a branch merge, an in-place update of
         # an array) keeps it: only a plain equation's result may take the caller's name
         plain = {id(v) for stmt in builder.eqns[start:] if isinstance(stmt, Eqn)

@@ -7,8 +7,7 @@ import math
 import operator
 
 from .. import codegen as cg
-from ..builder import const
-from ..ir import Const
+from ..ir import Const, const
 from ..ir.types import TensorType
 from .batching import batch_elementwise
 from .elementwise import elementwise, infix, is_number

@@ -11,10 +11,8 @@ from .symbolic import Sym
 
 
 def _vjp_custom(g, out, value, *args, active=None, rule=None, kernel=""):
-    from ..ir.inline import inline_function
-
     builder = g.builder
-    result = inline_function(builder, rule, [a.atom for a in args] + [out.atom, g.atom])
+    result = builder.inline(rule, [a.atom for a in args] + [out.atom, g.atom])
     cotangents = result if isinstance(result, tuple) else (result,)
     if len(cotangents) != len(args):
         raise ShapeError(f"the custom_vjp rule of `{kernel}` returns {len(cotangents)} cotangent(s), but `{kernel}` "

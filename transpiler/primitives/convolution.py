@@ -15,7 +15,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
-from ..builder import const
+from ..ir import const
 from ..ir.types import ShapeError, TensorType, fresh_dim, promote
 from .batching import BatchError
 from .registry import Primitive, register

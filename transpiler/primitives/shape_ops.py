@@ -8,10 +8,9 @@ from __future__ import annotations
 from .. import codegen as cg
 from ..ir.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, broadcast_shapes, fresh_dim,
                               is_unknown, normalize_axis, promote_arrays, show_shape)
-from ..builder import const
 from ..ir.dims import dim_product, dim_quotient, dim_sum
 from .indexing import slice_along, take_along
-from ..ir import Var
+from ..ir import Var, const
 from .batching import BatchError, check_static_shape, example_rank, normalized
 from .registry import Primitive, register
 from .symbolic import Sym, materialize, ops, sum_to

@@ -7,7 +7,7 @@ triangle's adjoint keeps the same triangle, and extracting a diagonal is the adj
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..builder import const
+from ..ir import const
 from ..ir.types import ShapeError, TensorType, fresh_dim, is_unknown, normalize_axis
 from .batching import batch_along_axis, batch_stacked, example_rank
 from .registry import Primitive, register

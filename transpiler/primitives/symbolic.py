@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir.types import ShapeError, TensorType, is_unknown, normalize_axis, show_shape
-from ..ir import Var
+from ..ir import Var, const
 
 
 class Sym:
@@ -64,8 +64,6 @@ class Sym:
 
 
 def _atom(builder, value: Any):
-    from ..builder import const
-
     if isinstance(value, Sym):
         return value.atom
     return const(value)

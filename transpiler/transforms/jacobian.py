@@ -25,7 +25,6 @@ from ..builder import function_builder
 from .batch import BatchSpec, vmap
 from .forward import ForwardSpec, _Tangents, check_float_inputs, jvp
 from .hoist import updated_in_place
-from ..ir.inline import inline_function
 
 
 def jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None) -> Function:
@@ -68,12 +67,12 @@ def _batched_jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple:
     for position, var in zip(wrt, inputs):
         tangents = jvp(fn, ForwardSpec(f"{name}_jvp", (position,), loc))
         if var.type.shape == ():  # a scalar input: one sweep with tangent 1.0
-            _, tangent = inline_function(builder, tangents, list(fn.params) + [const(1.0)])
+            _, tangent = builder.inline(tangents, list(fn.params) + [const(1.0)])
             per_input.append(result_atoms(tangent))
             continue
         size = _size(builder, var)
         batched = vmap(tangents, BatchSpec(f"{name}_batched", (None,) * n + (0,), (None, 0), loc))
-        _, rows = inline_function(builder, batched, list(fn.params) + [_seeds(builder, var, size)])
+        _, rows = builder.inline(batched, list(fn.params) + [_seeds(builder, var, size)])
         builder.loc = None
         columns = []
         for row, out in zip(result_atoms(rows), outputs):
@@ -97,7 +96,7 @@ def _batched_jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple:
     out = fn.result
     size = _size(builder, out)
     batched = vmap(vjp_fn, BatchSpec(f"{name}_batched", (None,) * len(fn.params) + (0,), (None, 0), loc))
-    _, rows = inline_function(builder, batched, list(fn.params) + [_seeds(builder, out, size)])
+    _, rows = builder.inline(batched, list(fn.params) + [_seeds(builder, out, size)])
     builder.loc = None
     return _finish(fn, builder, name, [[_shaped(builder, row, out, var)] for row, var in zip(rows, inputs)],
                    wrt_is_tuple)
@@ -161,7 +160,7 @@ def _looped_jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: 
     builder.dim_vars = {}  # `fn`'s own size variables are not emitted here: the inlined vjp has its own
     inputs = check_float_inputs(fn, wrt, loc)
     if out.type.shape == ():  # a scalar output: its Jacobian is its gradient
-        _, cotangents = inline_function(builder, vjp_fn, list(fn.params) + [const(1.0)])
+        _, cotangents = builder.inline(vjp_fn, list(fn.params) + [const(1.0)])
         builder.loc = None
         return _finish(fn, builder, name, [[ct] for ct in cotangents], wrt_is_tuple)
     if not isinstance(out, Var) or out.type.shape is None or builder.shape_atoms(out.type) is None:
@@ -172,7 +171,7 @@ def _looped_jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: 
     slots = [_jacobian_slot(builder, out, var, size, column=False) for var in inputs]
     with builder.block() as body:
         seed = _basis(builder, out, size, index, "ct")
-        _, cotangents = inline_function(builder, vjp_fn, list(fn.params) + [seed])
+        _, cotangents = builder.inline(vjp_fn, list(fn.params) + [seed])
         cotangents = _reuse_sizes(builder, body, cotangents)
         builder.loc = None
         updated = [_write(builder, slot, ct, index, column=False) for slot, ct in zip(slots, cotangents)]

@@ -328,9 +328,8 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         batched_rule = vmap(rule, BatchSpec(rule.name + "_batched", in_axes, 0, self.loc))
         params = list(batched_rule.params)
         builder = Builder(NameScope([p.name for p in params]), _dim_sources(params))
-        from ...ir.inline import inline_function
 
-        cts = inline_function(builder, batched_rule, params)
+        cts = builder.inline(batched_rule, params)
         cts = cts if isinstance(cts, tuple) else (cts,)
         summed = tuple(ct if b or isinstance(ct, Const) else builder.bind("sum", [ct], {"axis": 0})
                        for ct, b in zip(cts, batched))

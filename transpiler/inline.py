@@ -6,10 +6,13 @@ in the source is inlined by `normalize`.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-from .types import TensorType
-from ..builder import Builder
-from . import Atom, Eqn, Function, If, Loop, Var
+from .ir import Atom, Eqn, Function, If, Loop, Var
+from .ir.types import TensorType
+
+if TYPE_CHECKING:  # the builder calls this module (`Builder.inline`); it never imports the builder back
+    from .builder import Builder
 
 
 def inline_function(builder: Builder, fn: Function, args: list[Atom]):
