@@ -6,6 +6,7 @@ simplified away, so rules read like the maths and emit the code a person would w
 """
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import re
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from typing import Any, Iterable, Iterator
 from .ir.dims import is_derived, names_in, poly_of, scale, solve_for, var_name
 from .ir.types import ShapeError, TensorType, is_unknown
 from .errors import SourceLoc, TranspileError
+from .ir.source import merge_errstate
 from .ir import Atom, Const, Eqn, Function, Var, all_defined, const  # const: re-exported for rules
 from .inline import inline_function
 from .primitives.indexing.items import RUN_TIME_LENGTHS
@@ -48,6 +50,7 @@ class Builder:
         self.eqns: list[Eqn] = []
         self.prologue: list[Eqn] = []
         self.loc: SourceLoc | None = None
+        self.errstate: tuple = ()  # the `np.errstate` modes of the code being lowered (SourceLoc.errstate)
         self.note: str | None = None
         self.dim_sources = dict(dim_sources or {})
         self.dim_vars: dict[str, Var] = {}
@@ -69,7 +72,7 @@ class Builder:
         if folded is not None:
             return folded
         in_place = prim.extra.get("in_place", False)
-        key = _cse_key(prim_name, args, params) if self.reuse and _reusable(prim) else None
+        key = self._cse_key(prim_name, args, params) if self.reuse and _reusable(prim) else None
         if key is not None and key in self.computed:  # the same value was computed before: reuse it
             return self.computed[key]
         if in_place:  # the result takes over its first argument's storage and name
@@ -114,13 +117,20 @@ class Builder:
         """Append an equation or a compound statement (`If`, `Loop`) to the current block."""
         if self.note is not None:
             stmt.note, self.note = self.note, None
+        if self.errstate and stmt.loc is not None:  # (an inlined callee's own `np.errstate` modes win)
+            stmt.loc = dataclasses.replace(stmt.loc, errstate=merge_errstate(self.errstate, stmt.loc.errstate))
         self.eqns.append(stmt)
         if not isinstance(stmt, Eqn):
             return
         for out in stmt.outs:
             self.definitions[id(out)] = stmt
         if _reusable(stmt.prim):
-            self.computed.setdefault(_cse_key(stmt.prim.name, stmt.args, stmt.params), stmt.outs[0])
+            self.computed.setdefault(self._cse_key(stmt.prim.name, stmt.args, stmt.params), stmt.outs[0])
+
+    def _cse_key(self, prim_name: str, args: tuple, params: dict) -> tuple:
+        """A value computed under other `np.errstate` modes is not reused: its warnings are not this code's."""
+        key = _cse_key(prim_name, args, params)
+        return key + (self.errstate,) if self.errstate else key
 
     @contextmanager
     def block(self) -> Iterator[list]:

@@ -52,6 +52,7 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self.locate = parsed.locate
         self._stack: list[str] = []
         self._named: set[int] = set()  # ids of values that already carry a source name
+        self.errstate_of: dict[int, tuple] = {}  # statement id -> its `np.errstate` modes (errstate_blocks.py)
         self._block_depth = 0  # how many if/for/while bodies enclose the statement being lowered
         self._loop_depth = 0
         self._break_flags: list[str] = []
@@ -116,8 +117,17 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
 
         An `if` that can exit is lowered with the rest of the block as its continuation, inside each branch
         that falls through, so code after an exit runs only on the paths that reach it."""
-        statements = inline_errstate(self, statements, builder, env)  # `with np.errstate(...)`: its body
+        outer = builder.errstate
+        try:
+            return self._lower_statements(statements, builder, env)
+        finally:
+            builder.errstate = outer
+
+    def _lower_statements(self, statements: list, builder: Builder, env: dict[str, Value]) -> tuple | None:
+        outer = builder.errstate
+        statements = inline_errstate(self, statements, builder, env, outer)  # `with np.errstate(...)`: its body
         for i, statement in enumerate(statements):
+            builder.errstate = self.errstate_of.get(id(statement), outer)
             if self._frame is not None:
                 self._frame.env = env  # what a closure called from here sees of this frame
             if isinstance(statement, cst.FunctionDef):

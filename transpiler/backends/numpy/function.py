@@ -17,6 +17,7 @@ from ...ir.dims import is_derived
 from ...ir.types import NUMPY_DTYPES
 from ...primitives.registry import all_primitives
 from ...trees import annotation as tree_annotation
+from .errstate import ErrstateRuns, errstate, errstate_header, tail_errstate
 from .nodes import INDENT, assign, atom_expr, indent, is_const, merge_lines, out_id, result_expr, var_name
 from .reads import last_reads, use_counts, written_names
 from .signature import leaf_names, param_text, tree_expr, unpack_trees, with_defaults
@@ -39,6 +40,7 @@ class _Line:
     text: list[str]
     defined: list[str]
     used: list[str]
+    errstate: tuple = ()  # the `np.errstate` modes it runs under (SourceLoc.errstate)
 
 
 def _after_entry_checks(lines: list[str], at: int) -> tuple[int, set[str]]:
@@ -147,13 +149,14 @@ class _Renderer:
             if isinstance(stmt, Eqn):
                 line = self._equation(stmt, folded, expressions, pending)
                 if line is not None:
+                    line.errstate = errstate(stmt)
                     rendered.append(line)
                     bound.update(line.defined)
             else:
                 folded_cond = isinstance(stmt, If) and id(stmt.cond) in pending
                 cond_uses = pending.pop(id(stmt.cond)) if folded_cond else []
                 self.bound_outside = set(bound)
-                line = self._compound(stmt, expressions)
+                line = self._compound(stmt, expressions)  # (its own lines are wrapped, not the whole statement)
                 self.bound_outside = outside
                 if folded_cond:  # the `if` line reads what its folded condition reads, not the condition's name
                     line.used = cond_uses + [n for n in line.used if n != var_name(stmt.cond)]
@@ -173,9 +176,10 @@ class _Renderer:
                 deaths = _keep_bound_outside(deaths, rendered, outside, tail_binds)
         else:
             deaths = [[] for _ in rendered]
-        lines: list[str] = []
+        runs = ErrstateRuns()
         for line, dying in zip(rendered, deaths):
             stmt = line.stmt
+            lines: list[str] = []
             if stmt.note:
                 lines.append(f"# {stmt.note}")
                 group = None
@@ -185,12 +189,14 @@ class _Renderer:
             lines.extend(line.text)
             if dying:
                 lines.append("del " + ", ".join(dying))
+            runs.add(line.errstate, lines)
         last = stmts[-1] if stmts else None
+        tail_modes = tail_errstate(stmts, folded, tail)
         if top_level and isinstance(last, Eqn) and last.loc is not None and out_id(last) in folded \
                 and (last.loc.line, last.loc.path) != group:
-            lines.append(_source_comment(self.source_file, last.loc))
-        lines.extend(tail_lines)
-        return lines
+            runs.add(tail_modes, [_source_comment(self.source_file, last.loc)])
+        runs.add(tail_modes, tail_lines)
+        return runs.lines()
 
     def _equation(self, eqn: Eqn, folded, expressions, pending) -> _Line | None:
         prim = eqn.prim
@@ -293,10 +299,11 @@ class _Renderer:
         cond_folds, cond_expr, cond_lines = self._condition(loop, group)
         if cond_folds:
             return text + [f"while {cond_expr}:"] + indent(body or ["pass"])
-        return text + ["while True:"] + indent(cond_lines + [f"if not {cond_expr}:", INDENT + "break"] + body)
+        return text + ["while True:"] + indent(cond_lines + body)
 
     def _condition(self, loop: Loop, group) -> tuple[bool, str, list[str]]:
-        """A `while` test: one expression when its equations fold into it, else lines then a name."""
+        """A `while` test: one expression when its equations fold into it, else lines that end by `break`
+        when it fails."""
         holder: dict[str, str] = {}
 
         def render_tail(exprs):
@@ -305,7 +312,11 @@ class _Renderer:
 
         lines = self.block(loop.cond_body, False, [loop.cond], render_tail, fold_tail=True, group=group)
         lines = [line for line in lines if not line.startswith("#")]
-        return not lines, holder["cond"], lines
+        test = [f"if not {holder['cond']}:", INDENT + "break"]
+        modes = errstate(loop.cond_body[-1]) if loop.cond_body else ()
+        if modes:  # the test computes under the source's modes: it stays inside their `with`
+            return False, holder["cond"], lines + [errstate_header(modes)] + indent(test)
+        return not lines, holder["cond"], lines + test
 
     # -- folding -------------------------------------------------------------------------------------------
     def _foldable(self, stmts: list, tail: list[Atom]) -> set[int]:
@@ -329,7 +340,8 @@ class _Renderer:
             user = consumer.get(id(out))
             if (out.temporary and self.use_counts[id(out)] == 1 and user is not None
                     and (isinstance(user, If) or not user.prim.statement or user.args[0] is not out)
-                    and user.loc == stmt.loc and not user.note and sweep[id(user)] == sweep[id(stmt)]):
+                    and user.loc == stmt.loc and not user.note and sweep[id(user)] == sweep[id(stmt)]
+                    and not (isinstance(user, If) and errstate(stmt))):  # (an `if` line is never wrapped)
                 folded.add(id(out))
         # a value read before an in-place update of what it reads stays on its own line (`y[0], y[1] = y[1],
         # y[0]` reads both before writing): folded into its use, it would read after the update
