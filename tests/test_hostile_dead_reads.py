@@ -210,3 +210,50 @@ def test_a_maximum_of_a_selection_nobody_uses_still_raises(target, tmp_path):
     with pytest.raises(ValueError, match=re.escape(str(raised.value))):
         module.f(np.ones(3), np.ones((3, 1)), 0)
     same_values(module.f(np.full(3, 2.0), np.ones((3, 1)), 0), 6.0, f"{target} f")
+
+
+DEAD_EXTREMES = HEADER.replace('"i64[]") -> "f64[]":', '"i64[]"):') + '''\
+    peak = np.argmax(x * 3.0)
+    low = np.nanmin(M, axis=1)
+    s = 0.0
+    for k in range(i):
+        where = np.argmin(M[k])
+        s = s + x[k]
+    return s
+''' + FOOTER
+
+
+@pytest.mark.parametrize("target", ["numpy", "c"])
+def test_a_dead_reduction_without_identity_is_a_size_check_not_its_work(target, tmp_path):
+    """A dead `np.argmax`, `np.nanmin`, `np.argmin` (in a loop: a C loop kernel) is no longer computed in full only
+    to raise on an empty axis: a `check_nonempty` of its axis raises NumPy's own ValueError (analysis/dead_reads.py
+    `empty_checks`; the C target's loop kernels fail with the same message), and the reduction is gone."""
+    python = _python(DEAD_EXTREMES)
+    if target == "numpy":
+        from lifted.transpiler import transpile_source
+
+        text = transpile_source(DEAD_EXTREMES, "dead_extremes.py")
+        body = "\n".join(line for line in text[text.index("\ndef f("):text.index("\ndef f_grad(")].splitlines()
+                         if not line.lstrip().startswith("#"))  # (the source comments name the reductions)
+        assert "_check_nonempty(" in body
+        assert not any(f"np.{name}(" in body for name in ("argmax", "nanmin", "argmin")), body
+        module = load_source(DEAD_EXTREMES, "dead_extremes.py")
+    else:
+        from lifted.transpiler.backends.c import transpile_c
+
+        out = transpile_c(DEAD_EXTREMES, "dead_extremes.py")
+        assert "lifted_fail(st, 7, 6" in out.kernels  # (the argmin check in the loop kernel)
+        assert "LIFTED_LOWEST(double)" not in out.kernels and "LIFTED_HIGHEST(double)" not in out.kernels  # (no extreme)
+        host = [line for line in out.host.splitlines() if not line.lstrip().startswith("#")]
+        assert not any("np.arg" in line or "np.nan" in line for line in host)
+        module = c_module(DEAD_EXTREMES, tmp_path, "dead_extremes")[0]
+    cases = [(np.ones(0), np.ones((0, 2)), 0), (np.ones(2), np.ones((2, 0)), 0), (np.ones(2), np.ones((2, 0)), 1),
+             (np.ones(3), np.ones((3, 0)), 0), (np.ones(3), np.ones((3, 2)), 2), (np.ones(3), np.ones((3, 2)), 4)]
+    for x, M, i in cases:
+        try:
+            expected = python(x, M, i)
+        except (ValueError, IndexError) as error:
+            with pytest.raises(type(error), match=re.escape(str(error))):
+                module.f(x, M, i)
+        else:
+            same_values(module.f(x, M, i), expected, f"{target} f{x.shape, M.shape, i}")

@@ -107,7 +107,7 @@ EXTRA = [
 NO_RESULT = {  # entries with no array result a case could compare, and why
     "batch_size": "a number (vmap's batch size)", "dim": "a number (an axis's length)",
     "python_int": "a Python int", "not": "Python's `not`, a bool", "slogdet_sign": "a scalar per matrix",
-    "check_index": "a check (an effect)", "check_unshared": "a check (an effect)",
+    "check_index": "a check (an effect)", "check_nonempty": "a check (an effect)", "check_unshared": "a check (an effect)",
     "check_scalar_argument": "a check (an effect)", "check_writeable": "a check (an effect)", "print": "an effect",
     "tape_new": "a tape, no array", "push": "a tape update", "pop": "the array pushed, itself",
     "tuple_get": "an item of reverse mode's cotangent tuple, no array operand",

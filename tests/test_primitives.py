@@ -68,6 +68,7 @@ NON_DIFFERENTIABLE = {
     "print": "an effect: prints primal values, has no value (tests/test_print.py)",
     "last_writes": "which entries of an index array an assignment kept: a boolean mask",
     "check_index": "a backend's run-time check before a kernel reads through an index array: has no value",
+    "check_nonempty": "the size check that stands for a dead reduction without identity: has no value",
     "check_unshared": "a run-time check at entry that no argument shares an updated parameter's memory: no value",
     "check_scalar_argument": "a run-time check at entry that a rank-0 argument is not a 0-d array: no value",
     "check_writeable": "a run-time check at entry that an updated argument is writeable: no value",

@@ -297,10 +297,12 @@ def _error(code: int, details) -> Exception:
     if code == 6:
         return IndexError("pop from empty list")
     if code == 7:
-        op = {0: "maximum", 1: "scalar", 2: "minimum"}[a]
+        op = {0: "maximum", 1: "scalar", 2: "minimum", 3: "fmax", 4: "fmin", 5: "argmax", 6: "argmin"}[a]
         if op == "scalar":
             return ValueError("this kernel computes a scalar per element, and the arrays are empty; "
                               "the C backend cannot run it on empty arrays")
+        if op.startswith("arg"):  # (NumPy's words for np.argmax of an empty axis)
+            return ValueError(f"attempt to get {op} of an empty sequence")
         return ValueError(f"zero-size array to reduction operation {op} which has no identity")
     if code == 8:
         return ValueError("slice step cannot be zero")

@@ -11,6 +11,10 @@ for a read through slices and masks alone (`x[2:]`, `x[mask]`: never out of rang
 (`lanes`: in range by construction). None when the index holds what this does not follow (a mask of another size,
 a boolean scalar), so that the read itself stays.
 
+`empty_checks(eqn)`: a reduction without identity nobody uses (`np.max`, `np.argmin`, ...) raises ValueError where a
+reduced axis is empty: one `check_nonempty` per reduced axis that may be empty (NumPy's own function raises the
+message), so the reduction itself is not computed.
+
 `at_hand(checks, params)`: a dead read of a value the kernel computed (`row[1]` of a loop's row, `t[5]` of
 `t = x * 2`) needs only its size, not its value: each check reads the size from a parameter whose annotation names
 the same dimension (`size_axis`), so the value need not be computed (and on the C target the check goes before
@@ -27,6 +31,7 @@ from ..ir.dims import is_derived
 from ..ir.types import TensorType, is_unknown
 from ..primitives.indexing.checks import index_check, index_check_key, needs_index_check
 from ..primitives.indexing.items import Ref, expand_ellipsis
+from ..primitives.registry import lookup
 
 
 WRITES = ("setitem", "index_add")
@@ -74,6 +79,30 @@ def dead_read_checks(eqn: Eqn) -> list[Eqn] | None:
             if needs_index_check(atom, array, axis)]
 
 
+# reductions whose dead occurrence becomes size checks -> the NumPy function that raises their ValueError (nanargmax
+# and nanargmin stay: they raise on a slice of NaN alone too; so do masked ones: a mask may leave nothing)
+EMPTY_CHECKED = {"max": "max", "min": "min", "argmax": "argmax", "argmin": "argmin", "nanmax": "nanmax",
+                 "nanmin": "nanmin", "ptp": "ptp"}
+
+
+def empty_checks(eqn: Eqn) -> list[Eqn] | None:
+    """The `check_nonempty` equations that stand for a dead reduction which `raises_when_empty`, or None where the
+    reduction itself must stay (one this does not follow)."""
+    shape = getattr(eqn.args[0].type, "shape", None) if eqn.args else None
+    if eqn.prim.name not in EMPTY_CHECKED or len(eqn.args) != 1 or shape is None or eqn.params.get("raises_empty"):
+        return None
+    axes = _reduced_axes(eqn.params.get("axis"), len(shape))
+    checked = Var("checked", TensorType("bool", ()), temporary=True)
+    return [Eqn(lookup("check_nonempty"), (eqn.args[0],), {"axis": a, "reduction": EMPTY_CHECKED[eqn.prim.name]},
+                (checked,), loc=eqn.loc) for a in axes if not (isinstance(shape[a], int) and shape[a] > 0)]
+
+
+def _reduced_axes(axis, rank: int) -> list[int]:
+    if not rank:
+        return []
+    return list(range(rank)) if axis is None else [a % rank for a in (axis if isinstance(axis, tuple) else (axis,))]
+
+
 def access_key(eqn) -> tuple | None:
     """What a read or write `x[index]` goes through: the array and the index with its run-time references as the
     values they refer to (a read's and a write's references count their arguments differently)."""
@@ -96,7 +125,7 @@ def at_hand(checks: list[Eqn], params: Iterable[Var]) -> tuple[list[Eqn], bool]:
     params = [p for p in params if isinstance(p, Var) and getattr(p.type, "shape", None)]
     moved, stays = [], False
     for check in checks:
-        _, array = check.args
+        *index, array = check.args  # (`check_index`: the index, then the array; `check_nonempty`: the array)
         axis = check.params["axis"]
         dim = array.type.shape[axis]
         trusted = isinstance(dim, int) or not (is_unknown(dim) or is_derived(dim))  # (unknowns may broadcast)
@@ -107,7 +136,7 @@ def at_hand(checks: list[Eqn], params: Iterable[Var]) -> tuple[list[Eqn], bool]:
             continue
         param, k = found
         extra = {"size_axis": k} if k != axis else {}
-        moved.append(dataclasses.replace(check, args=(check.args[0], param),
+        moved.append(dataclasses.replace(check, args=(*index, param),
                                          params={**check.params, **extra}))
     return moved, stays
 
@@ -145,9 +174,7 @@ def raises_when_empty(eqn: Eqn) -> bool:
     shape = getattr(eqn.args[0].type, "shape", None)
     if shape is None or len(eqn.args) > 1 or eqn.prim.name in ("nanargmax", "nanargmin"):
         return True  # (a `where=` mask may leave nothing; nanargmax raises on a slice of NaN alone)
-    axis = eqn.params.get("axis")
-    axes = range(len(shape)) if axis is None else [a % len(shape) for a in (axis if isinstance(axis, tuple) else
-                                                                           (axis,))] if shape else []
+    axes = _reduced_axes(eqn.params.get("axis"), len(shape))
     return any(not (isinstance(shape[a], int) and shape[a] > 0) for a in axes)
 
 

@@ -13,8 +13,8 @@ import dataclasses
 from typing import Iterable, Sequence
 
 from ..ir import Const, Eqn, Function, If, Var, result_atoms
-from .dead_reads import (WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks, in_range, loop_range,
-                         raises_when_empty)
+from .dead_reads import (WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks, empty_checks, in_range,
+                         loop_range, raises_when_empty)
 
 
 def eliminate_dead_code(fn: Function) -> Function:
@@ -39,7 +39,9 @@ def _prune(block: list, needed: set[int], params: dict | None = None, ranges: fr
             written.add(access_key(new))
         if isinstance(new, list):  # a dropped gather's index checks: those of parameters go first in the block,
             for check in reversed(new):  # as the C backend's own checks go before a launch (kernels stay fused)
-                at_hand = all(isinstance(a, Const) or id(a) in params for a in check.args)
+                at_hand = check.prim.name == "check_index" and \
+                    all(isinstance(a, Const) or id(a) in params for a in check.args)  # (an empty-axis check
+                # stays where its reduction was: a read before it, `np.min(x[i])`, raises its IndexError first)
                 (front if at_hand else kept).append(check)
             continue
         if new is None:
@@ -64,10 +66,18 @@ def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset):
     if isinstance(stmt, Eqn):
         in_place = stmt.prim.extra.get("in_place", False)
         checks = stmt.prim.extra.get("check", False)  # a run-time check (vmap's batch sizes) stays
-        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks or \
-                raises_when_empty(stmt):  # (np.max of an empty array raises, used or not)
+        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks:
             needed.update(_uses(stmt.args))
             return stmt
+        if raises_when_empty(stmt):  # (np.max of an empty array raises, used or not: its size is checked instead)
+            left = empty_checks(stmt)
+            if left is None:
+                needed.update(_uses(stmt.args))
+                return stmt
+            if left and id(stmt.args[0]) not in needed and id(stmt.args[0]) not in params:
+                left, _ = at_hand(left, params.values())
+            needed.update(_uses(a for check in left for a in check.args))
+            return left or None
         # (Python's IndexError from a read or write nobody uses: checked against its array where that is at hand, a
         # parameter or needed later, else against a parameter's same size; dead_reads.at_hand)
         left = dead_read_checks(stmt) if stmt.prim.name in ("getitem",) + WRITES and stmt.args else []

@@ -112,6 +112,13 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
+def _check_nonempty(size, reduction):
+    """NumPy's ValueError of a reduction without identity (`np.max`) over an axis of `size` 0, where the reduction
+    itself is not computed since nobody uses it: raised by NumPy's own function on an empty array."""
+    if size == 0:
+        reduction(np.empty(0))
+
+
 def _along(x, axis):
     """`x` with the axes of `axis` (int, tuple or None: all) moved last and merged into one, in C order."""
     x = np.asarray(x)
@@ -211,8 +218,7 @@ def softmax_rows_loss_grad(logits: "f64[n,k]", scale: "f64[k]", counts: "i64[n,k
     t_4 = np.tanh(z)
     t_6 = 1.0 + 0.1 * t_4
     # reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
-    s_3 = np.min(counts * 2 - 1, axis=0)
-    del counts, s_3
+    _check_nonempty(logits.shape[0], np.min)
     # reverse sweep
     # reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
     p = _prod_others(t_6, axis=1)

@@ -772,6 +772,7 @@ LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
 template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    double* __restrict__ z_out,
     double* __restrict__ top_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -782,6 +783,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
         LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
         {
             LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LOCAL(double, z);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
@@ -789,63 +791,36 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
                 const double logits = logits_data[i];
                 const double scale = scale_data[i0 * LIFTED_BROADCAST_STRIDE(scale_s0) + i1 * LIFTED_ROW_STRIDE(scale_s1)];
                 // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                const double z = (logits * scale);
+                LIFTED_AT(z) = (logits * scale);
                 // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), z);
+                LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), LIFTED_AT(z));
+            }
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                z_out[i] = LIFTED_AT(z);
             }
         }
         LIFTED_ROW_STORE(top_acc_out[lifted_o], LIFTED_ROW_REDUCE(max, top_acc));
     }
 }
 
-// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    double* __restrict__ top_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    const int64_t lifted_cs1 = 1;
-    const int64_t lifted_cs0 = lifted_cs1 * d1;
-    LIFTED_FOR(lifted_o, lifted_n_out)
-    {
-        LIFTED_CHUNK(lifted_o, lifted_n_out);
-        LIFTED_LOCAL_FILL(double, top_acc, LIFTED_LOWEST(double));
-        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
-        {
-            LIFTED_LANES(lifted_o) {
-                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_r;
-                const double logits = logits_data[i0 * lifted_cs0 + i1 * lifted_cs1];
-                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                const double z = (logits * scale);
-                // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
-                LIFTED_AT(top_acc) = lifted_maximum(LIFTED_AT(top_acc), z);
-            }
-        }
-        LIFTED_COLUMN_STORE(top_acc_out, lifted_o, top_acc);
-    }
-}
-
-// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
+// the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH_WALK)
 template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    double* __restrict__ z_out,
     double* __restrict__ top_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k0_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_acc_out);
-    else LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k0_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_acc_out));
+    LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k0_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, z_out, top_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    double* __restrict__ z_out,
     double* __restrict__ top_acc_out)
 {
-    LIFTED_RUN(softmax_rows_loss_grad_k0_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_acc_out));
+    LIFTED_RUN(softmax_rows_loss_grad_k0_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, z_out, top_acc_out));
 }
 
 // softmax_rows_loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
@@ -945,88 +920,76 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, 
     LIFTED_RUN(softmax_rows_loss_grad_k2_body, (n, d0, d1, s_data, top_data, lse_out));
 }
 
-// softmax_rows_loss_grad_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
-    double* __restrict__ t_4_out, const int64_t t_4_os0, const int64_t t_4_os1,
-    double* __restrict__ t_6_out, const int64_t t_6_os0, const int64_t t_6_os1,
-    int64_t* __restrict__ s_3_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
-    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
-    LIFTED_FOR(lifted_o, lifted_n_out)
-    {
-        LIFTED_CHUNK(lifted_o, lifted_n_out);
-        LIFTED_LOCAL_FILL(int64_t, s_3_acc, LIFTED_HIGHEST(int64_t));
-        LIFTED_COLUMN_RESUME(s_3_acc_out, lifted_o, s_3_acc);
-        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
-        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
-        {
-            LIFTED_LOCAL(double, t_4);
-            LIFTED_LOCAL(double, t_6);
-            LIFTED_LANES(lifted_o) {
-                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_r;
-                const double logits = logits_data[i0 * LIFTED_ROW_STRIDE(logits_s0) + i1 * logits_s1];
-                const double scale = scale_data[i0 * LIFTED_ROW_STRIDE(scale_s0) + i1 * LIFTED_BROADCAST_STRIDE(scale_s1)];
-                const int64_t counts = counts_data[i0 * LIFTED_ROW_STRIDE(counts_s0) + i1 * counts_s1];
-                // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                const double z = (logits * scale);
-                // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
-                LIFTED_AT(t_4) = tanh(z);
-                const double t_5 = (0.1 * LIFTED_AT(t_4));
-                LIFTED_AT(t_6) = (1.0 + t_5);
-                // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
-                const int64_t t_8 = (counts * 2);
-                const int64_t t_9 = (t_8 - 1);
-                LIFTED_AT(s_3_acc) = lifted_minimum(LIFTED_AT(s_3_acc), t_9);
-            }
-            LIFTED_LANES(lifted_o) {
-                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
-                const int64_t i0 = LIFTED_COLUMN(lifted_o);
-                const int64_t i1 = lifted_r;
-                t_4_out[i0 * LIFTED_ROW_STRIDE(t_4_os0) + i1 * t_4_os1] = LIFTED_AT(t_4);
-                t_6_out[i0 * LIFTED_ROW_STRIDE(t_6_os0) + i1 * t_6_os1] = LIFTED_AT(t_6);
-            }
-        }
-        LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
-    }
-}
-
-// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
-    double* __restrict__ t_4_out, const int64_t t_4_os0, const int64_t t_4_os1,
-    double* __restrict__ t_6_out, const int64_t t_6_os0, const int64_t t_6_os1,
-    int64_t* __restrict__ s_3_acc_out)
-{
-    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k3_walk, lifted_team, logits_s0 == 1 && scale_s0 == 1 && counts_s0 == 1 && t_4_os0 == 1 && t_6_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, counts_data, counts_s0, counts_s1, t_4_out, t_4_os0, t_4_os1, t_6_out, t_6_os0, t_6_os1, s_3_acc_out));
-}
-
-LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const int64_t* __restrict__ counts_data, const int64_t counts_s0, const int64_t counts_s1,
-    double* __restrict__ t_4_out, const int64_t t_4_os0, const int64_t t_4_os1,
-    double* __restrict__ t_6_out, const int64_t t_6_os0, const int64_t t_6_os1,
-    int64_t* __restrict__ s_3_acc_out)
-{
-    LIFTED_RUN(softmax_rows_loss_grad_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, counts_data, counts_s0, counts_s1, t_4_out, t_4_os0, t_4_os1, t_6_out, t_6_os0, t_6_os1, s_3_acc_out));
-}
-
-// softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k4_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// softmax_rows_loss_grad_k3: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    double* __restrict__ t_2_out,
+    double* __restrict__ t_4_out,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_WALK_FOR(i, n, d1)
+    {
+        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_2);
+        LIFTED_LOCAL(double, t_4);
+        LIFTED_LOCAL(double, t_6);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
+            const int64_t i0 = rest;
+            const double logits = logits_data[i];
+            const double scale = scale_data[i0 * LIFTED_BROADCAST_STRIDE(scale_s0) + i1 * LIFTED_ROW_STRIDE(scale_s1)];
+            const double lse = lse_data[i0 * lse_s0 + i1 * LIFTED_BROADCAST_STRIDE(lse_s1)];
+            // reduction_rows_and_columns_fused.py:7  z = logits * scale
+            const double z = (logits * scale);
+            // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
+            LIFTED_AT(t_2) = (z - lse);
+            // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+            LIFTED_AT(t_4) = tanh(z);
+            const double t_5 = (0.1 * LIFTED_AT(t_4));
+            LIFTED_AT(t_6) = (1.0 + t_5);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_2_out[i] = LIFTED_AT(t_2);
+            t_4_out[i] = LIFTED_AT(t_4);
+            t_6_out[i] = LIFTED_AT(t_6);
+        }
+    }
+}
+
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    double* __restrict__ t_2_out,
+    double* __restrict__ t_4_out,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && scale_s1 == 1, (n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_2_out, t_4_out, t_6_out));
+}
+
+LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ logits_data,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
+    double* __restrict__ t_2_out,
+    double* __restrict__ t_4_out,
+    double* __restrict__ t_6_out)
+{
+    LIFTED_RUN(softmax_rows_loss_grad_k3_body, (n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_2_out, t_4_out, t_6_out));
+}
+
+// softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k4_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_14,
+    const double* __restrict__ t_2_data,
     double* __restrict__ dlse_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -1039,15 +1002,8 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
             LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = lifted_o;
-                const int64_t i1 = (i - lifted_o * lifted_n_red);
-                const double logits = logits_data[i];
-                const double scale = scale_data[i0 * LIFTED_BROADCAST_STRIDE(scale_s0) + i1 * LIFTED_ROW_STRIDE(scale_s1)];
-                const double lse = lse_data[i0 * lse_s0 + i1 * LIFTED_BROADCAST_STRIDE(lse_s1)];
-                // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                const double z = (logits * scale);
+                const double t_2 = t_2_data[i];
                 // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                const double t_2 = (z - lse);
                 const double t_15 = (t_14 * t_2);
                 const double t_17 = (t_15 * (double)((-2)));
                 LIFTED_AT(dlse_acc) += t_17;
@@ -1059,10 +1015,8 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k4_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const double t_14,
+    const double* __restrict__ t_2_data,
     double* __restrict__ dlse_acc_out)
 {
     LIFTED_THREAD_SETUP;
@@ -1079,13 +1033,8 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_lo
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const double logits = logits_data[i0 * lifted_cs0 + i1 * lifted_cs1];
-                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
-                const double lse = lse_data[i0 * lse_s0 + i1 * lse_s1];
-                // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                const double z = (logits * scale);
+                const double t_2 = t_2_data[i0 * lifted_cs0 + i1 * lifted_cs1];
                 // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                const double t_2 = (z - lse);
                 const double t_15 = (t_14 * t_2);
                 const double t_17 = (t_15 * (double)((-2)));
                 LIFTED_AT(dlse_acc) += t_17;
@@ -1095,26 +1044,22 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_lo
     }
 }
 
-// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const double t_14,
+    const double* __restrict__ t_2_data,
     double* __restrict__ dlse_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k4_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_14, dlse_acc_out);
-    else LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k4_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_14, dlse_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k4_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, t_14, t_2_data, dlse_acc_out);
+    else LIFTED_BY_ROW_LENGTH(softmax_rows_loss_grad_k4_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, t_14, t_2_data, dlse_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const double t_14,
+    const double* __restrict__ t_2_data,
     double* __restrict__ dlse_acc_out)
 {
-    LIFTED_RUN(softmax_rows_loss_grad_k4_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_14, dlse_acc_out));
+    LIFTED_RUN(softmax_rows_loss_grad_k4_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_14, t_2_data, dlse_acc_out));
 }
 
 // softmax_rows_loss_grad_k5: 2-d index space of n elements
@@ -1153,11 +1098,10 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k6: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k6_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k6_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
+    const double* __restrict__ z_data,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_5_acc_out,
     int64_t* __restrict__ s_6_acc_out)
@@ -1175,13 +1119,10 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
                 LIFTED_LANE_INDEX(i);
                 const int64_t i0 = lifted_o;
                 const int64_t i1 = (i - lifted_o * lifted_n_red);
-                const double logits = logits_data[i];
-                const double scale = scale_data[i0 * LIFTED_BROADCAST_STRIDE(scale_s0) + i1 * LIFTED_ROW_STRIDE(scale_s1)];
-                const double t_18 = t_18_data[i0 * t_18_s0 + i1 * LIFTED_BROADCAST_STRIDE(t_18_s1)];
+                const double t_18 = t_18_data[i0 * t_18_s0];
                 const double e = e_data[i];
-                const double top = top_data[i0 * top_s0 + i1 * LIFTED_BROADCAST_STRIDE(top_s1)];
-                // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                const double z = (logits * scale);
+                const double z = z_data[i];
+                const double top = top_data[i0 * top_s0];
                 // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                 const double t_19 = (t_18 * e);
                 LIFTED_AT(s_5_acc) += t_19;
@@ -1197,10 +1138,9 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k6_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
+    const double* __restrict__ z_data,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_5_acc_out,
     int64_t* __restrict__ s_6_acc_out)
@@ -1220,13 +1160,10 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_lo
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const double logits = logits_data[i0 * lifted_cs0 + i1 * lifted_cs1];
-                const double scale = scale_data[i0 * scale_s0 + i1 * scale_s1];
                 const double t_18 = t_18_data[i0 * t_18_s0 + i1 * t_18_s1];
                 const double e = e_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                const double z = z_data[i0 * lifted_cs0 + i1 * lifted_cs1];
                 const double top = top_data[i0 * top_s0 + i1 * top_s1];
-                // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                const double z = (logits * scale);
                 // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
                 const double t_19 = (t_18 * e);
                 LIFTED_AT(s_5_acc) += t_19;
@@ -1240,30 +1177,28 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_lo
     }
 }
 
-// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
 template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
+    const double* __restrict__ z_data,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_5_acc_out,
     int64_t* __restrict__ s_6_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k6_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, t_18_data, t_18_s0, t_18_s1, e_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out);
-    else LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k6_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, t_18_data, t_18_s0, t_18_s1, e_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k6_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, t_18_data, t_18_s0, t_18_s1, e_data, z_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out);
+    else LIFTED_BY_ROW_LENGTH(softmax_rows_loss_grad_k6_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, t_18_data, t_18_s0, t_18_s1, e_data, z_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
+    const double* __restrict__ z_data,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_5_acc_out,
     int64_t* __restrict__ s_6_acc_out)
 {
-    LIFTED_RUN(softmax_rows_loss_grad_k6_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, t_18_data, t_18_s0, t_18_s1, e_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out));
+    LIFTED_RUN(softmax_rows_loss_grad_k6_body, (n, d0, d1, lifted_n_out, lifted_n_red, t_18_data, t_18_s0, t_18_s1, e_data, z_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out));
 }
 
 // softmax_rows_loss_grad_k7: 2-d index space of n elements
@@ -1308,16 +1243,17 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k7(const int64_t n, const int64_t d0, 
 
 // softmax_rows_loss_grad_k8: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k8_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const double* __restrict__ p_data, const int64_t p_s0, const int64_t p_s1,
     const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
     const double t_14,
+    const double* __restrict__ t_2_data, const int64_t t_2_s0, const int64_t t_2_s1,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ z_data, const int64_t z_s0, const int64_t z_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     const double* __restrict__ t_22_data, const int64_t t_22_s0, const int64_t t_22_s1,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
     double* __restrict__ dscale_acc_out)
 {
@@ -1338,19 +1274,16 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                const double logits = logits_data[i0 * LIFTED_ROW_STRIDE(logits_s0) + i1 * logits_s1];
-                const double scale = scale_data[i0 * LIFTED_ROW_STRIDE(scale_s0) + i1 * LIFTED_BROADCAST_STRIDE(scale_s1)];
-                const double lse = lse_data[i0 * LIFTED_BROADCAST_STRIDE(lse_s0) + i1 * lse_s1];
                 const double p = p_data[i0 * LIFTED_ROW_STRIDE(p_s0) + i1 * p_s1];
                 const double t_4 = t_4_data[i0 * LIFTED_ROW_STRIDE(t_4_s0) + i1 * t_4_s1];
+                const double t_2 = t_2_data[i0 * LIFTED_ROW_STRIDE(t_2_s0) + i1 * t_2_s1];
                 const double t_18 = t_18_data[i0 * LIFTED_BROADCAST_STRIDE(t_18_s0) + i1 * t_18_s1];
                 const double e = e_data[i0 * LIFTED_ROW_STRIDE(e_s0) + i1 * e_s1];
+                const double z = z_data[i0 * LIFTED_ROW_STRIDE(z_s0) + i1 * z_s1];
                 const double top = top_data[i0 * LIFTED_BROADCAST_STRIDE(top_s0) + i1 * top_s1];
                 const double t_22 = t_22_data[i0 * LIFTED_BROADCAST_STRIDE(t_22_s0) + i1 * t_22_s1];
-                // reduction_rows_and_columns_fused.py:7  z = logits * scale
-                const double z = (logits * scale);
-                // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-                const double t_2 = (z - lse);
+                const double scale = scale_data[i0 * LIFTED_ROW_STRIDE(scale_s0) + i1 * LIFTED_BROADCAST_STRIDE(scale_s1)];
+                const double logits = logits_data[i0 * LIFTED_ROW_STRIDE(logits_s0) + i1 * logits_s1];
                 // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
                 const double t_11 = (p * 0.1);
                 const double t_12 = (t_4 * t_4);
@@ -1385,37 +1318,39 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 
 // known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
 template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const double* __restrict__ p_data, const int64_t p_s0, const int64_t p_s1,
     const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
     const double t_14,
+    const double* __restrict__ t_2_data, const int64_t t_2_s0, const int64_t t_2_s1,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ z_data, const int64_t z_s0, const int64_t z_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     const double* __restrict__ t_22_data, const int64_t t_22_s0, const int64_t t_22_s1,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
     double* __restrict__ dscale_acc_out)
 {
-    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k8_walk, lifted_team, logits_s0 == 1 && scale_s0 == 1 && p_s0 == 1 && t_4_s0 == 1 && e_s0 == 1 && dlogits_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, p_data, p_s0, p_s1, t_4_data, t_4_s0, t_4_s1, t_14, t_18_data, t_18_s0, t_18_s1, e_data, e_s0, e_s1, top_data, top_s0, top_s1, t_22_data, t_22_s0, t_22_s1, dlogits_out, dlogits_os0, dlogits_os1, dscale_acc_out));
+    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k8_walk, lifted_team, p_s0 == 1 && t_4_s0 == 1 && t_2_s0 == 1 && e_s0 == 1 && z_s0 == 1 && scale_s0 == 1 && logits_s0 == 1 && dlogits_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, p_data, p_s0, p_s1, t_4_data, t_4_s0, t_4_s1, t_14, t_2_data, t_2_s0, t_2_s1, t_18_data, t_18_s0, t_18_s1, e_data, e_s0, e_s1, z_data, z_s0, z_s1, top_data, top_s0, top_s1, t_22_data, t_22_s0, t_22_s1, scale_data, scale_s0, scale_s1, logits_data, logits_s0, logits_s1, dlogits_out, dlogits_os0, dlogits_os1, dscale_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
-    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
-    const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
     const double* __restrict__ p_data, const int64_t p_s0, const int64_t p_s1,
     const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
     const double t_14,
+    const double* __restrict__ t_2_data, const int64_t t_2_s0, const int64_t t_2_s1,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ z_data, const int64_t z_s0, const int64_t z_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     const double* __restrict__ t_22_data, const int64_t t_22_s0, const int64_t t_22_s1,
+    const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
+    const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
     double* __restrict__ dscale_acc_out)
 {
-    LIFTED_RUN(softmax_rows_loss_grad_k8_body, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, p_data, p_s0, p_s1, t_4_data, t_4_s0, t_4_s1, t_14, t_18_data, t_18_s0, t_18_s1, e_data, e_s0, e_s1, top_data, top_s0, top_s1, t_22_data, t_22_s0, t_22_s1, dlogits_out, dlogits_os0, dlogits_os1, dscale_acc_out));
+    LIFTED_RUN(softmax_rows_loss_grad_k8_body, (n, d0, d1, lifted_n_out, lifted_n_red, p_data, p_s0, p_s1, t_4_data, t_4_s0, t_4_s1, t_14, t_2_data, t_2_s0, t_2_s1, t_18_data, t_18_s0, t_18_s1, e_data, e_s0, e_s1, z_data, z_s0, z_s1, top_data, top_s0, top_s1, t_22_data, t_22_s0, t_22_s1, scale_data, scale_s0, scale_s1, logits_data, logits_s0, logits_s1, dlogits_out, dlogits_os0, dlogits_os1, dscale_acc_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2894,34 +2829,35 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 {
     lifted_loop_state state; lifted_start(state, alloc, io + 45);
     lifted_loop_state* st = &state;
-    lifted_view<int64_t, 2> v_counts = {};
+    bool v_checked = 0; bool f_checked = false;
     lifted_view<double, 2> v_e = {};
     lifted_view<double, 2> v_logits = {};
     lifted_view<double, 2> v_lse = {};
     int64_t v_n = 0; bool f_n = false;
     lifted_view<double, 2> v_s = {};
-    lifted_view<int64_t, 1> v_s_3 = {};
     lifted_view<double, 1> v_scale = {};
+    lifted_view<double, 2> v_t_2 = {};
     lifted_view<double, 2> v_t_4 = {};
     lifted_view<double, 2> v_t_6 = {};
     lifted_view<double, 2> v_top = {};
+    lifted_view<double, 2> v_z = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* accumulators_2 = nullptr; int64_t accumulators_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* accumulators_6 = nullptr; int64_t accumulators_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
+    void* site_2 = nullptr; int64_t site_2_bytes = 0;
+    void* accumulators_3 = nullptr; int64_t accumulators_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* accumulators_7 = nullptr; int64_t accumulators_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
     void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
-    void* site_10 = nullptr; int64_t site_10_bytes = 0;
+    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
     void* site_11 = nullptr; int64_t site_11_bytes = 0;
-    void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    void* accumulators_13 = nullptr; int64_t accumulators_13_bytes = 0;
+    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
+    void* site_13 = nullptr; int64_t site_13_bytes = 0;
     void* site_14 = nullptr; int64_t site_14_bytes = 0;
+    void* site_15 = nullptr; int64_t site_15_bytes = 0;
     if (!lifted_load_input(v_logits, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_scale, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_counts, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
     v_n = v_logits.d[0]; f_n = false;
     // reduction_rows_and_columns_fused.py:7  z = logits * scale
     {
@@ -2934,18 +2870,21 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
         const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (n_red == 0) return lifted_fail(st, 7, 0, 0, 0);
-        const int64_t acc_1_count[1] = {n_out};
-        lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
-        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k0(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), acc_1.p);
-        else softmax_rows_loss_grad_k0_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), acc_1.p);
-        lifted_view<double, 2> reduced_1;
+        const int64_t acc_2_count[1] = {n_out};
+        lifted_view<double, 1> acc_2;
+        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = LIFTED_LOWEST(double);
+        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k0(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, acc_2.p);
+        else softmax_rows_loss_grad_k0_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, acc_2.p);
+        v_z = out_1;
+        lifted_view<double, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
-        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
-        v_top = reduced_1;
+          if (!lifted_alloc_view(reduced_2, dims, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_2.p[j] = (double)(double)(acc_2.p[j]);
+        v_top = reduced_2;
     }
     // reduction_rows_and_columns_fused.py:9  lse = top + np.log(np.sum(np.exp(z - top), axis=1, keepdims=True))
     {
@@ -2958,20 +2897,20 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_4, &packed_4_bytes) : nullptr;
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_5, &packed_5_bytes) : nullptr;
         if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_2_count[1] = {n_out};
         lifted_view<double, 1> acc_2;
-        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k1(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, out_1.p, acc_2.p);
         else softmax_rows_loss_grad_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, out_1.p, acc_2.p);
         v_e = out_1;
         lifted_view<double, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
-          if (!lifted_alloc_view(reduced_2, dims, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
+          if (!lifted_alloc_view(reduced_2, dims, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_2.p[j] = (double)(double)(acc_2.p[j]);
         v_s = reduced_2;
     }
@@ -2984,51 +2923,48 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (space[1] < 0) space[1] = 1;
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_8, &packed_8_bytes) : nullptr;
+        const double* arg_0 = v_s.p ? lifted_contiguous_data(v_s, st, &packed_9, &packed_9_bytes) : nullptr;
         if (v_s.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_top.p ? lifted_contiguous_data(v_top, st, &packed_9, &packed_9_bytes) : nullptr;
+        const double* arg_1 = v_top.p ? lifted_contiguous_data(v_top, st, &packed_10, &packed_10_bytes) : nullptr;
         if (v_top.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);
         else softmax_rows_loss_grad_k2_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_lse = out_1;
     }
-    // reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
+    // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
     {
         int64_t space[2] = {-1, -1};
         if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
         if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
         if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (v_counts.p && !lifted_meet(space[0], v_counts.d[0])) return lifted_fail(st, 3, 0, space[0], v_counts.d[0]);
-        if (v_counts.p && !lifted_meet(space[1], v_counts.d[1])) return lifted_fail(st, 3, 1, space[1], v_counts.d[1]);
+        if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
+        if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
+        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_12, &packed_12_bytes) : nullptr;
+        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (n_red == 0) return lifted_fail(st, 7, 2, 0, 0);
-        const int64_t acc_3_count[1] = {n_out};
-        lifted_view<int64_t, 1> acc_3;
-        if (!lifted_alloc_view(acc_3, acc_3_count, st, &accumulators_13, &accumulators_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t j = 0; j < n_out; ++j) acc_3.p[j] = LIFTED_HIGHEST(int64_t);
-        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k3(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), out_1.p, out_1.s[1], out_1.s[0], out_2.p, out_2.s[1], out_2.s[0], acc_3.p);
-        else softmax_rows_loss_grad_k3_body<false>(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), out_1.p, out_1.s[1], out_1.s[0], out_2.p, out_2.s[1], out_2.s[0], acc_3.p);
-        v_t_4 = out_1;
-        v_t_6 = out_2;
-        lifted_view<int64_t, 1> reduced_3;
-        { const int64_t dims[1] = {space[1]};
-          if (!lifted_alloc_view(reduced_3, dims, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
-        for (int64_t j = 0; j < n_out; ++j) reduced_3.p[j] = (int64_t)(int64_t)(acc_3.p[j]);
-        v_s_3 = reduced_3;
+        if (!lifted_alloc_view(out_2, space, st, &site_14, &site_14_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_3;
+        if (!lifted_alloc_view(out_3, space, st, &site_15, &site_15_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k3(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p, out_2.p, out_3.p);
+        else softmax_rows_loss_grad_k3_body<false>(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p, out_2.p, out_3.p);
+        v_t_2 = out_1;
+        v_t_4 = out_2;
+        v_t_6 = out_3;
     }
-    io[13] = lifted_store_scalar_i(v_n); io[14] = f_n;
+    // reduction_rows_and_columns_fused.py:12  return np.sum(per_class) + np.sum(spread) + np.sum(np.min(counts * 2 - 1, axis=0))
+    if (v_logits.d[0] == 0) return lifted_fail(st, 7, 2, 0, 0);
+    io[8] = lifted_store_scalar_i(v_n); io[9] = f_n;
+    lifted_store_view(io + 10, v_z);
     lifted_store_view(io + 15, v_top);
     lifted_store_view(io + 20, v_e);
     lifted_store_view(io + 25, v_s);
-    lifted_store_view(io + 30, v_lse);
+    lifted_store_view(io + 30, v_t_2);
     lifted_store_view(io + 35, v_t_4);
     lifted_store_view(io + 40, v_t_6);
     lifted_finish(state, io + 45);
@@ -3038,14 +2974,13 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
 // softmax_rows_loss_grad_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 48);
+    lifted_loop_state state; lifted_start(state, alloc, io + 53);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_dlogits = {};
     lifted_view<double, 2> v_dlse = {};
     lifted_view<double, 1> v_dscale = {};
     lifted_view<double, 2> v_e = {};
     lifted_view<double, 2> v_logits = {};
-    lifted_view<double, 2> v_lse = {};
     int64_t v_n = 0; bool f_n = false;
     lifted_view<double, 2> v_p = {};
     lifted_view<double, 2> v_s = {};
@@ -3054,9 +2989,11 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_scale = {};
     double v_t_14 = 0; bool f_t_14 = false;
     lifted_view<double, 2> v_t_18 = {};
+    lifted_view<double, 2> v_t_2 = {};
     lifted_view<double, 2> v_t_22 = {};
     lifted_view<double, 2> v_t_4 = {};
     lifted_view<double, 2> v_top = {};
+    lifted_view<double, 2> v_z = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* accumulators_2 = nullptr; int64_t accumulators_2_bytes = 0;
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
@@ -3077,14 +3014,15 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     void* accumulators_18 = nullptr; int64_t accumulators_18_bytes = 0;
     void* site_19 = nullptr; int64_t site_19_bytes = 0;
     v_n = (int64_t)lifted_load_scalar_i(io[0]); f_n = io[1] != 0;
-    if (!lifted_load_input(v_logits, io + 2)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_scale, io + 7)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_lse, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_s, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_e, io + 20)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_top, io + 25)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_p, io + 30)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_t_4, io + 35)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_2, io + 2)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_s, io + 7)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_e, io + 12)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_z, io + 17)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_top, io + 22)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_p, io + 27)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_4, io + 32)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_scale, io + 37)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_logits, io + 40)) return lifted_fail(st, 16, 0, 0, 0);
     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
     {
         if (((double)v_n) == 0 && !(false || f_n)) return lifted_fail(st, 2, 0, 0, 0);
@@ -3092,22 +3030,19 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
-        if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
+        if (v_t_2.p && !lifted_meet(space[0], v_t_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_2.d[0]);
+        if (v_t_2.p && !lifted_meet(space[1], v_t_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_2.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_t_2.p ? lifted_contiguous_data(v_t_2, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_t_2.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k4(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, (double)v_t_14, acc_1.p);
-        else softmax_rows_loss_grad_k4_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, (double)v_t_14, acc_1.p);
+        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k4(count, space[0], space[1], n_out, n_red, (double)v_t_14, arg_1, acc_1.p);
+        else softmax_rows_loss_grad_k4_body<false>(count, space[0], space[1], n_out, n_red, (double)v_t_14, arg_1, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3136,22 +3071,21 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[2] = {-1, -1};
-        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
         if (v_t_18.p && !lifted_meet(space[0], v_t_18.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_18.d[0]);
         if (v_t_18.p && v_t_18.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_18.d[1]);
         if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         if (v_e.p && !lifted_meet(space[1], v_e.d[1])) return lifted_fail(st, 3, 1, space[1], v_e.d[1]);
+        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
+        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
         if (v_top.p && !lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
         if (v_top.p && v_top.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_top.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = v_logits.p ? lifted_contiguous_data(v_logits, st, &packed_7, &packed_7_bytes) : nullptr;
-        if (v_logits.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_3 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_8, &packed_8_bytes) : nullptr;
-        if (v_e.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_e.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_8, &packed_8_bytes) : nullptr;
+        if (v_z.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -3160,8 +3094,8 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<int64_t, 1> acc_2;
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_11, &accumulators_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
-        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k6(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_3, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
-        else softmax_rows_loss_grad_k6_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_3, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
+        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k6(count, space[0], space[1], n_out, n_red, v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_1, arg_2, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
+        else softmax_rows_loss_grad_k6_body<false>(count, space[0], space[1], n_out, n_red, v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_1, arg_2, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3199,23 +3133,25 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
     {
         int64_t space[2] = {-1, -1};
-        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
-        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
-        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
-        if (v_lse.p && !lifted_meet(space[0], v_lse.d[0])) return lifted_fail(st, 3, 0, space[0], v_lse.d[0]);
-        if (v_lse.p && v_lse.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_lse.d[1]);
         if (v_p.p && !lifted_meet(space[0], v_p.d[0])) return lifted_fail(st, 3, 0, space[0], v_p.d[0]);
         if (v_p.p && !lifted_meet(space[1], v_p.d[1])) return lifted_fail(st, 3, 1, space[1], v_p.d[1]);
         if (v_t_4.p && !lifted_meet(space[0], v_t_4.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_4.d[0]);
         if (v_t_4.p && !lifted_meet(space[1], v_t_4.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_4.d[1]);
+        if (v_t_2.p && !lifted_meet(space[0], v_t_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_2.d[0]);
+        if (v_t_2.p && !lifted_meet(space[1], v_t_2.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_2.d[1]);
         if (v_t_18.p && !lifted_meet(space[0], v_t_18.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_18.d[0]);
         if (v_t_18.p && v_t_18.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_18.d[1]);
         if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         if (v_e.p && !lifted_meet(space[1], v_e.d[1])) return lifted_fail(st, 3, 1, space[1], v_e.d[1]);
+        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
+        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
         if (v_top.p && !lifted_meet(space[0], v_top.d[0])) return lifted_fail(st, 3, 0, space[0], v_top.d[0]);
         if (v_top.p && v_top.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_top.d[1]);
         if (v_t_22.p && !lifted_meet(space[0], v_t_22.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_22.d[0]);
         if (v_t_22.p && v_t_22.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_t_22.d[1]);
+        if (v_scale.p && !lifted_meet(space[1], v_scale.d[0])) return lifted_fail(st, 3, 1, space[1], v_scale.d[0]);
+        if (v_logits.p && !lifted_meet(space[0], v_logits.d[0])) return lifted_fail(st, 3, 0, space[0], v_logits.d[0]);
+        if (v_logits.p && !lifted_meet(space[1], v_logits.d[1])) return lifted_fail(st, 3, 1, space[1], v_logits.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
@@ -3225,8 +3161,8 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> acc_2;
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_18, &accumulators_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
-        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k8(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
-        else softmax_rows_loss_grad_k8_body<false>(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
+        if (count >= lifted_parallel_min) softmax_rows_loss_grad_k8(count, space[1], space[0], n_out, n_red, v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_2.p, (v_t_2.d[1] == 1 ? 0 : v_t_2.s[1]), (v_t_2.d[0] == 1 ? 0 : v_t_2.s[0]), v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_z.p, (v_z.d[1] == 1 ? 0 : v_z.s[1]), (v_z.d[0] == 1 ? 0 : v_z.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
+        else softmax_rows_loss_grad_k8_body<false>(count, space[1], space[0], n_out, n_red, v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_2.p, (v_t_2.d[1] == 1 ? 0 : v_t_2.s[1]), (v_t_2.d[0] == 1 ? 0 : v_t_2.s[0]), v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_z.p, (v_z.d[1] == 1 ? 0 : v_z.s[1]), (v_z.d[0] == 1 ? 0 : v_z.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
         v_dlogits = out_1;
         lifted_view<double, 1> reduced_2;
         { const int64_t dims[1] = {space[1]};
@@ -3234,9 +3170,9 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         for (int64_t j = 0; j < n_out; ++j) reduced_2.p[j] = (double)(double)(acc_2.p[j]);
         v_dscale = reduced_2;
     }
-    lifted_store_view(io + 40, v_dlogits);
-    lifted_store_view(io + 45, v_dscale);
-    lifted_finish(state, io + 48);
+    lifted_store_view(io + 45, v_dlogits);
+    lifted_store_view(io + 50, v_dscale);
+    lifted_finish(state, io + 53);
     return 0;
 }
 #endif

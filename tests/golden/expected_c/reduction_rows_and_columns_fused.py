@@ -19,18 +19,18 @@ _KERNELS = {
     "softmax_rows_loss_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'i64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', True, False, False), ('reduce', 'i64', 'min', 'i64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "softmax_rows_loss_k4": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'i64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'i64', 'add', 'i64', False, False, False)], 'dims': [], 'static': (None,)},
     "softmax_rows_loss_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
-    "softmax_rows_loss_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'max', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "softmax_rows_loss_grad_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64'), ('reduce', 'f64', 'max', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "softmax_rows_loss_grad_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64'), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "softmax_rows_loss_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
-    "softmax_rows_loss_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('array', 'i64', ('S', 'S'), True), ('out', 'f64', True), ('out', 'f64', True), ('reduce', 'i64', 'min', 'i64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "softmax_rows_loss_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('scalar', 'f64'), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "softmax_rows_loss_grad_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "softmax_rows_loss_grad_k4": {'rank': 2, 'params': [('scalar', 'f64'), ('array', 'f64', ('S', 'S'), False), ('reduce', 'f64', 'add', 'f64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "softmax_rows_loss_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
-    "softmax_rows_loss_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True, False), ('reduce', 'i64', 'add', 'i64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "softmax_rows_loss_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('reduce', 'f64', 'add', 'f64', False, True, False), ('reduce', 'i64', 'add', 'i64', False, True, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
     "softmax_rows_loss_grad_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'i64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, 1)},
-    "softmax_rows_loss_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('scalar', 'f64'), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
+    "softmax_rows_loss_grad_k8": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('scalar', 'f64'), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), True), ('out', 'f64', True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
     "softmax_rows_loss_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'i64', 2, False)], 'outputs': [('scalar', 'f64')], 'io': 23, 'memory': 15},
-    "softmax_rows_loss_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'i64', 2, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 53, 'memory': 45},
-    "softmax_rows_loss_grad_block1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1)], 'io': 56, 'memory': 48},
+    "softmax_rows_loss_grad_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('scalar', 'i64'), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2), ('array', 'f64', 2)], 'io': 53, 'memory': 45},
+    "softmax_rows_loss_grad_block1": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2), ('array', 'f64', 1)], 'io': 61, 'memory': 53},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduction_rows_and_columns_fused.cu"), _KERNELS)
 
@@ -203,13 +203,12 @@ def softmax_rows_loss(logits: "f64[n,k]", scale: "f64[k]", counts: "i64[n,k]"):
 
 def softmax_rows_loss_grad(logits: "f64[n,k]", scale: "f64[k]", counts: "i64[n,k]"):
     _check_args('softmax_rows_loss_grad', logits, scale, counts)
-    n, top, e, s, lse, t_4, t_6 = _kernels.softmax_rows_loss_grad_block0(logits, scale, counts)
-    del counts
+    n, z, top, e, s, t_2, t_4, t_6 = _kernels.softmax_rows_loss_grad_block0(logits, scale)
     # reverse sweep
     # reduction_rows_and_columns_fused.py:11  spread = np.prod(1.0 + 0.1 * np.tanh(z), axis=1)
     p = _prod_others(t_6, axis=1)
     del t_6
     # reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
-    dlogits, dscale = _kernels.softmax_rows_loss_grad_block1(n, logits, scale, lse, s, e, top, p, t_4)
-    del n, logits, scale, lse, s, e, top, p, t_4
+    dlogits, dscale = _kernels.softmax_rows_loss_grad_block1(n, t_2, s, e, z, top, p, t_4, scale, logits)
+    del n, t_2, s, e, z, top, p, t_4, scale, logits
     return (dlogits, dscale)

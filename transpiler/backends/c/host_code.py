@@ -14,8 +14,9 @@ from ...ir import Const, Eqn, Function, equations
 from ...ir.types import TensorType
 
 # host equations that are fine on device arrays: shape reads and checks (an index check reads its index array
-# back; the sharing check compares device byte ranges), tuple reads, tapes (lists of arrays)
-_DEVICE_SAFE = {"dim", "refine_shape", "tuple_get", "tape_new", "push", "pop", "check_index", "check_unshared",
+# back; an empty-axis check reads a size; the sharing check compares device byte ranges), tuple reads, tapes (lists of arrays)
+_DEVICE_SAFE = {"dim", "refine_shape", "tuple_get", "tape_new", "push", "pop", "check_index", "check_nonempty",
+                "check_unshared",
                 "check_scalar_argument", "check_writeable"}
 
 

@@ -88,6 +88,15 @@ register(Primitive(  # a backend reading `x[index]` element by element raises Nu
 ))
 
 
+register(Primitive(  # a reduction without identity nobody uses: NumPy's ValueError on an empty axis, not its work
+    name="check_nonempty", family="indexing", infer=lambda types, p: TensorType("bool", ()),
+    render=lambda args, p: [cst.Expr(cg.call("_check_nonempty", cg.subscript(  # (`size_axis`: as check_index's)
+        cg.attr(args[0], "shape"), [cg.literal(p.get("size_axis", p["axis"]))]), cg.dotted(f"np.{p['reduction']}")))],
+    statement=True, extra={"check": True, "effect": True, "helper": "check_nonempty"},
+    batch=refuse("the empty-axis check dead-code elimination adds after every transform is not batched"),
+))
+
+
 def _render_setitem(args, params):
     target = cg.subscript(args[0], render_index(params["index"], args))
     return [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], args[1])])]

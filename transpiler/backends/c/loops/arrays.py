@@ -8,6 +8,10 @@ from ....primitives.indexing.items import expand_ellipsis
 from ..c_syntax import C_TYPES, c_literal, indent
 from .eligible import view_rank
 
+# the "empty" error's detail for each reduction an empty-axis check stands for: runtime/cpu/loop.py gives NumPy's
+# message (1 is a kernel's scalar output over empty arrays)
+EMPTY_REDUCTIONS = {"max": 0, "ptp": 0, "min": 2, "nanmax": 3, "nanmin": 4, "argmax": 5, "argmin": 6}
+
 PROMOTE = {("f32", "i64"): "f64", ("f32", "i32"): "f64"}  # NumPy's type of an in-place add, where not the target's
 
 
@@ -247,6 +251,12 @@ class ArrayStatements:
         return ["{", "    int64_t bad = 0;",
                 f"    if (lifted_first_outside({self.var(index)}, {size}, &bad)) "
                 f"{self.fail('index', 'bad', str(axis), size)}", "}"]
+
+    def check_nonempty(self, eqn: Eqn) -> list[str]:
+        """A dead reduction without identity (the host's `_check_nonempty`): NumPy's ValueError where its axis is
+        empty, the reduction itself not computed (analysis/dead_reads.py)."""
+        size = f"{self.var(eqn.args[0])}.d[{eqn.params.get('size_axis', eqn.params['axis'])}]"
+        return [f"if ({size} == 0) {self.fail('empty', str(EMPTY_REDUCTIONS[eqn.params['reduction']]))}"]
 
     def getitem(self, eqn: Eqn) -> list[str]:
         source, out = eqn.args[0], eqn.out

@@ -148,6 +148,8 @@ def stmt_ok(stmt, regions: dict) -> bool:
         return True
     if name in ("transpose", "swapaxes"):
         return stmt.args[0].type.shape != ()
+    if name == "check_nonempty":  # (a dead reduction without identity: its axis is not empty)
+        return stmt.args[0].type.shape not in (None, ())
     if name == "check_index":  # (a gather's indices against its table's axis, before the launch)
         index, table = stmt.args
         return table.type.shape != () and index.type.dtype in ("i64", "i32")

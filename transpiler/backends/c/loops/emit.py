@@ -23,7 +23,7 @@ from .products import Products
 from .regions import RegionCalls
 from .select import BlockPlan
 
-# error codes the runtime turns into Python exceptions (runtime/cpu/loop.py); "header" (an input's strides are
+# error codes the runtime turns into Python exceptions (runtime/cpu/loop.py; "empty": EMPTY_REDUCTIONS says which); "header" (an input's strides are
 # not whole elements, found before anything ran) makes the runtime call again with the inputs packed in Python
 ERRORS = {"index": 1, "zero_division": 2, "space": 3, "broadcast": 4, "memory": 5, "pop": 6, "empty": 7,
           "step": 8, "overflow": 9, "negative": 10, "concatenate": 11, "squeeze": 12, "broadcast_to": 13,
@@ -35,7 +35,7 @@ _STATEMENTS = {"launch": "launch", "add_at": "scatter_add", "unbroadcast": "unbr
                "concatenate": "concatenate", "stack": "stack", "eye": "eye", "refine_shape": "refine_shape",
                "host_matmul": "matmul", "stacked_matmul": "stacked_product", "masked_matmul": "masked_product",
                "masked_sum": "masked_sum", "transpose": "transpose", "swapaxes": "transpose", "outer": "outer",
-               "check_index": "check_index", "push": "push", "pop": "pop"}
+               "check_index": "check_index", "check_nonempty": "check_nonempty", "push": "push", "pop": "pop"}
 
 
 class _LoopEmitter(ArrayStatements, IndexedStatements, ArrayMath, RegionCalls, Products, MaskedStatements):
