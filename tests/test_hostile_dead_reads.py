@@ -257,3 +257,52 @@ def test_a_dead_reduction_without_identity_is_a_size_check_not_its_work(target, 
                 module.f(x, M, i)
         else:
             same_values(module.f(x, M, i), expected, f"{target} f{x.shape, M.shape, i}")
+
+
+LOOP_INVARIANT = HEADER + '''\
+    s = 0.0
+    for j in range(i):
+        t = x[5]
+        top = np.max(M)
+        s = s + 1.0
+    for row in M:
+        second = row[1]
+    return s
+''' + FOOTER
+
+
+@pytest.mark.parametrize("target", ["numpy", "c"])
+def test_a_loop_invariant_check_of_a_dead_read_runs_once_before_the_loop(target, tmp_path):
+    """`for j in range(i): t = x[5]` nobody uses checked 5 against len(x) on every trip: the checks that open the
+    body and read nothing the loop changes go before it (analysis/invariant_checks.py), under `if 0 < i:` so that a
+    loop of no trip raises nothing, as in Python (`for row in M` with no rows too)."""
+    python = _python(LOOP_INVARIANT)
+    if target == "numpy":
+        from lifted.transpiler import transpile_source
+
+        text = transpile_source(LOOP_INVARIANT, "loop_invariant.py")
+        lines = [line.strip() for line in text[text.index("\ndef f("):text.index("\ndef f_grad(")].splitlines()]
+        at = lines.index("_check_index(5, x.shape[0], 0)")
+        assert lines[at - 2] == "if 0 < i:" and lines.index("for j in range(i):") > at, lines
+        assert lines[lines.index("_check_index(1, M.shape[1], 0)") - 2] == "if 0 < n:", lines  # (M: f64[n,d])
+        module = load_source(LOOP_INVARIANT, "loop_invariant.py")
+    else:
+        from lifted.transpiler.backends.c import transpile_c
+
+        kernels = transpile_c(LOOP_INVARIANT, "loop_invariant.py").kernels
+        body = kernels[kernels.index("// loop_invariant.py:"):]
+        assert body.index("const int64_t at = (int64_t)(5);") < body.index("k < trips"), body
+        module = c_module(LOOP_INVARIANT, tmp_path, "loop_invariant")[0]
+    cases = [(np.ones(3), np.ones((3, 2)), 0), (np.ones(3), np.ones((3, 2)), 2), (np.ones(6), np.ones((6, 2)), 2),
+             (np.ones(0), np.ones((0, 1)), 0), (np.ones(0), np.ones((0, 1)), 1), (np.ones(6), np.ones((6, 0)), 1),
+             (np.ones(2), np.ones((2, 1)), 0), (np.ones(6), np.ones((6, 1)), 3)]
+    for x, M, i in cases:
+        try:
+            expected = python(x, M, i)
+        except (ValueError, IndexError) as error:
+            for name in ("f", "f_grad"):  # (the gradient's forward sweep checks as the function does)
+                with pytest.raises(type(error), match=re.escape(str(error))):
+                    getattr(module, name)(x, M, i)
+        else:
+            same_values(module.f(x, M, i), expected, f"{target} f{x.shape, M.shape, i}")
+            module.f_grad(x, M, i)

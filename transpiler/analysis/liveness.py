@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable, Sequence
 
-from ..ir import Const, Eqn, Function, If, Var, result_atoms
+from ..ir import Const, Eqn, Function, If, Loop, Var, result_atoms
 from .dead_reads import (WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks, empty_checks, in_range,
                          loop_range, raises_when_empty)
+from .invariant_checks import hoist_invariant_checks
 
 
 def eliminate_dead_code(fn: Function) -> Function:
@@ -37,6 +38,15 @@ def _prune(block: list, needed: set[int], params: dict | None = None, ranges: fr
         new = None if dead_read and access_key(stmt) in written else _prune_statement(stmt, needed, params, ranges)
         if isinstance(new, Eqn) and new.prim.name in WRITES:
             written.add(access_key(new))
+        if isinstance(new, Loop):  # checks it would repeat every trip go before it, guarded by its trip count
+            before, new = hoist_invariant_checks(new)
+            if before:
+                needed.update(_uses(a for s in before for a in (s.args if isinstance(s, Eqn) else [s.cond])))
+                needed.update(_uses(a for s in before if isinstance(s, If) for c in s.then_body for a in c.args))
+                if new.body or new.cond_body or new.outs:
+                    kept.append(new)
+                kept.extend(reversed(before))
+                continue
         if isinstance(new, list):  # a dropped gather's index checks: those of parameters go first in the block,
             for check in reversed(new):  # as the C backend's own checks go before a launch (kernels stay fused)
                 at_hand = check.prim.name == "check_index" and \
