@@ -96,6 +96,27 @@ def test_reduced_programs_on_numpy_and_c(name, tmp_path):
     _judge_both(REDUCED[name], _arguments(name), tmp_path)
 
 
+GROWN = HEADER + '''
+
+@kernel
+def f(x: "f64[d]", z: "f64[n]", k: "i64[]") -> float:
+    y = z[k:k + 2]
+    s = x.copy()
+    s += y          # NumPy raises ValueError where d is 1 and y is longer (non-broadcastable output operand)
+    t = x * 1.0
+    t[:] += y
+    return np.sum(s * s) + np.sum(t)
+'''
+
+
+def test_an_in_place_update_that_may_grow_is_checked_at_run_time(tmp_path):
+    """`s += y` with s of a named length and y of a run-time one: Lifted returned a (2,)-sized sum where Python
+    raises; now the same ValueError, and the values and derivatives where it fits."""
+    z = np.array([1.0, -2.0, 3.0])
+    sets = [[np.array([2.0]), z, k] for k in (0, 2, 3)] + [[np.array([2.0, 1.0]), z, k] for k in (1, 2)]
+    _judge_both(GROWN, sets, tmp_path)
+
+
 def test_a_name_and_an_unknown_broadcast_to_a_fresh_length():
     fresh = broadcast_dims("?901", "d")
     assert is_unknown(fresh) and fresh != "?901" and is_unknown(broadcast_dims("n-1", "?902"))
