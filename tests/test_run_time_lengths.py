@@ -163,6 +163,20 @@ def test_halves_by_a_known_bound_have_the_named_length(tmp_path):
     _judge_both(HALVES, sets, tmp_path)
 
 
+EMPTY_SLICE = HEADER + '''
+
+@kernel
+def f(x: "f64[n]", v: "f64[n]") -> float:
+    return x[1:].shape[0] * 1.0 + np.sum(x[1:] * v[1:])
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="x[1:] of a named length n is typed n-1, which is -1 (not 0) at n = 0")
+def test_a_slice_of_an_empty_named_length():
+    """Found by the generator (`z[idx][1:]` with an empty idx), left open: Lifted's value is -1.0, Python's 0.0."""
+    assert judge(EMPTY_SLICE, [[np.zeros(0), np.zeros(0)], [np.ones(2), np.ones(2)]])["ad"] == "checked"
+
+
 SEEDS = int(os.environ.get("LIFTED_RUN_TIME_LENGTH_PROGRAMS", "1000"))
 
 
