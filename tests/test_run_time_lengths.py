@@ -163,6 +163,26 @@ def test_halves_by_a_known_bound_have_the_named_length(tmp_path):
     _judge_both(HALVES, sets, tmp_path)
 
 
+HALVED_IN_LOOPS = [HEADER + f'''
+
+@kernel
+def f(x: "f64[2*d]", v: "f64[d]") -> float:
+    h = x.shape[0]
+    acc = 0.0
+    {loop}
+        h = h // 2
+        acc = acc + np.sum(x[:h] * 2.0) + np.sum(x[h:] * x[h:])
+    return acc + np.sum(v * x[:x.shape[0] // 2]) + np.sum(v * x[x.shape[0] // 2:])
+''' for loop in ("for i in range(2):", "while h > 1:")]
+
+
+@pytest.mark.parametrize("text", HALVED_IN_LOOPS)
+def test_a_bound_halved_in_a_loop_is_not_the_first_trip_s(text):
+    """The size `x.shape[0] // 2` names holds for the bound before the loop, not for one the loop changes."""
+    sets = [[np.linspace(-1, 1, 2 * d), np.arange(d) * 0.5] for d in (0, 1, 2, 3, 4)]
+    assert judge(text, sets)["ad"] == "checked"
+
+
 EMPTY_SLICE = HEADER + '''
 
 @kernel
