@@ -13,7 +13,7 @@ import pytest
 from gradcheck import load_source
 from lifted.transpiler.ir.dims import within
 from lifted.transpiler.ir.types import ShapeError, broadcast_dims, is_unknown, same_dim
-from run_time_length_programs import HEADER, inputs_for, judge, program_for_seed
+from run_time_length_programs import COMBINE, HEADER, UNKNOWN, USE, inputs_for, judge, program_for_seed
 from test_c_backend import c_module
 
 MASKED = HEADER + '''
@@ -198,6 +198,12 @@ def test_a_slice_of_an_empty_named_length():
 
 
 SEEDS = int(os.environ.get("LIFTED_RUN_TIME_LENGTH_PROGRAMS", "1000"))
+
+
+def test_the_generator_writes_every_form():
+    corpus = "\n".join(program_for_seed(seed) for seed in range(400))
+    for form in UNKNOWN + COMBINE + USE:
+        assert form in corpus, form
 
 
 @pytest.mark.parametrize("seed", range(12))
