@@ -128,6 +128,19 @@ def dim_quotient(total: Dim, part: Dim) -> Dim | None:
     return render(out)
 
 
+def within(part: Dim, whole: Dim) -> Dim | None:
+    """`whole - part` where both `part` and it are surely in 0..`whole` (no negative coefficient: names are lengths,
+    never negative): `x[d:]` of an `f64[2*d]` has `d` elements, as Python's slice says. None where run time decides
+    (`n-1` may be -1, which Python's slice reads from the end)."""
+    top, bottom = poly_of(whole), poly_of(part)
+    if top is None or bottom is None:
+        return None
+    rest = add(top, scale(bottom, -1))
+    if any(c < 0 for c in bottom.values()) or any(c < 0 for c in rest.values()):
+        return None
+    return render(rest)
+
+
 def is_derived(dim: Dim) -> bool:
     """A sum or product (`n-1`, `2*h`), as opposed to an int, a plain name or an unknown."""
     return isinstance(dim, str) and not dim.startswith("?") and not dim.isidentifier()

@@ -119,18 +119,30 @@ def _kind(dtype: str) -> int:
 
 
 def broadcast_dims(a: Dim, b: Dim) -> Dim:
+    """The length NumPy's broadcasting gives two lengths. An int other than 1 wins over an unknown (which must be
+    it or 1); an unknown met by a name (or an expression of names) gives a fresh length, since either may be 1 at
+    run time (`x: "f64[d]"` called with one element, plus a masked selection, has the selection's length).
+    Two different names or ints are refused: the annotations do not say them equal."""
     if a == b:
         return a
     if a == 1:
         return b
     if b == 1:
         return a
-    if is_unknown(a) and is_unknown(b):  # either may be 1 at run time: the result is neither (a fresh length)
+    if is_unknown(a) and isinstance(b, int) or is_unknown(b) and isinstance(a, int):
+        return b if isinstance(b, int) else a  # the unknown is that int or 1: either way the int
+    if is_unknown(a) or is_unknown(b):  # a name or an unknown, either of them 1 at run time: neither
         return fresh_dim()
+    raise ShapeError(f"dimensions {a} and {b} do not match")
+
+
+def same_dim(a: Dim, b: Dim) -> Dim:
+    """The one length two lengths must share (np.concatenate's other axes, which do not broadcast): the known one
+    where the other is unknown."""
+    if a == b or is_unknown(b):
+        return a
     if is_unknown(a):
         return b
-    if is_unknown(b):
-        return a
     raise ShapeError(f"dimensions {a} and {b} do not match")
 
 
@@ -198,3 +210,12 @@ def grows(target: Shape | None, result: Shape | None) -> bool:
     if target is None or result is None:
         return False
     return len(result) > len(target) or any(t == 1 and r != 1 for t, r in zip(target, result[len(result) - len(target):]))
+
+
+def may_grow(target: Shape | None, result: Shape | None) -> bool:
+    """Whether only run time can tell if `a += b`'s broadcast `result` is larger than `target`: a length that
+    broadcasting made fresh (a run-time length met by another length, either of them maybe 1) where `target` has
+    another. `grows` judges what the build can; the caller checks these at run time (ValueError, as NumPy)."""
+    if target is None or result is None or len(result) != len(target):
+        return False
+    return any(is_unknown(r) and r != t for t, r in zip(target, result))

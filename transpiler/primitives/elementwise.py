@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType, broadcast_shapes, promote
-from ..ir.dims import dim_product, dim_sum
+from ..ir.dims import dim_product, dim_quotient, dim_sum
 from ..ir import Const
 from .batching import batch_elementwise, example_rank
 from .registry import Primitive, register
@@ -25,9 +25,17 @@ Rule = Callable[..., Sym | None]
 _LN2, _LN10, _PI = math.log(2.0), math.log(10.0), math.pi
 
 
+def _exact_quotient(a, b):
+    """`a // b` where `b` divides every term of `a` (`x.shape[0] // 2` of `f64[2*d]` is `d`): then the floor is the
+    quotient. Only a positive int or a name divides (a zero name raises ZeroDivisionError before any use)."""
+    if isinstance(b, bool) or isinstance(b, int) and b <= 0:
+        return None
+    return dim_quotient(a, b)
+
+
 # integer arithmetic on sizes keeps the size it computes (`x.shape[0] - 1` is `n-1`, `2 * n` is `2*n`)
 _SIZE_ARITHMETIC = {"add": lambda a, b: dim_sum([a, b]), "subtract": lambda a, b: dim_sum([a, dim_product([-1, b])]),
-                    "multiply": lambda a, b: dim_product([a, b])}
+                    "multiply": lambda a, b: dim_product([a, b]), "floor_divide": _exact_quotient}
 
 
 def _infer(result: str, name: str = "", python_operator: bool = False, bools: str | None = None,

@@ -6,7 +6,7 @@ the output's static shape is known whenever the input's is.
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..ir.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, broadcast_shapes, fresh_dim,
+from ..ir.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_shapes, fresh_dim, same_dim,
                               is_unknown, normalize_axis, promote_arrays, show_shape)
 from ..ir.dims import dim_product, dim_quotient, dim_sum
 from .indexing import slice_along, take_along
@@ -206,7 +206,7 @@ def _infer_concatenate(types, params) -> TensorType:
     for t in types[1:]:
         for i, d in enumerate(t.shape):
             if i != axis:
-                shape[i] = broadcast_dims(shape[i], d) if shape[i] == d or is_unknown(d) or is_unknown(shape[i]) \
+                shape[i] = same_dim(shape[i], d) if shape[i] == d or is_unknown(d) or is_unknown(shape[i]) \
                     else _mismatch(shape[i], d)
     sizes = [t.shape[axis] for t in types]
     total = dim_sum(sizes)  # `h` and `1` end to end: `h+1`

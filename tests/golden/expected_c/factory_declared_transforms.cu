@@ -519,20 +519,30 @@ LIFTED_KERNEL void preconditioned_k0(const int64_t n, const int64_t d0,
 }
 
 // preconditioned_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ noise_data,
+    const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double t_7,
-    const double* __restrict__ draws_data,
     double* __restrict__ ddraws_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d1)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, ddraws);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double draws = draws_data[i];
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
+            const int64_t i0 = rest;
+            const double noise = noise_data[i];
+            const double e = e_data[i0 * LIFTED_BROADCAST_STRIDE(e_s0) + i1 * LIFTED_ROW_STRIDE(e_s1)];
+            const double v_1 = v_1_data[i0 * LIFTED_BROADCAST_STRIDE(v_1_s0) + i1 * LIFTED_ROW_STRIDE(v_1_s1)];
+            // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
+            const double t = (noise * e);
+            const double draws = (t + v_1);
             // factory_declared_transforms.py:24  return -0.5 * np.sum(z ** 2, axis=1)
             const double t_8 = (t_7 * draws);
             LIFTED_AT(ddraws) = (t_8 * (double)(2));
@@ -544,52 +554,124 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_
     }
 }
 
-
-LIFTED_KERNEL void preconditioned_k1(const int64_t n, const int64_t d0, const int64_t d1,
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void preconditioned_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ noise_data,
+    const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double t_7,
-    const double* __restrict__ draws_data,
     double* __restrict__ ddraws_out)
 {
-    LIFTED_RUN(preconditioned_k1_body, (n, d0, d1, t_7, draws_data, ddraws_out));
+    LIFTED_BY_ROW_WALK(preconditioned_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && e_s1 == 1 && v_1_s1 == 1, (n, d0, d1, noise_data, e_data, e_s0, e_s1, v_1_data, v_1_s0, v_1_s1, t_7, ddraws_out));
 }
 
-// preconditioned_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ ddraws_data,
+LIFTED_KERNEL void preconditioned_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ noise_data,
-    double* __restrict__ t_9_out)
+    const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double t_7,
+    double* __restrict__ ddraws_out)
+{
+    LIFTED_RUN(preconditioned_k1_body, (n, d0, d1, noise_data, e_data, e_s0, e_s1, v_1_data, v_1_s0, v_1_s1, t_7, ddraws_out));
+}
+
+// preconditioned_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    double* __restrict__ s_5_acc_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
+    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
+    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
+    LIFTED_FOR(lifted_o, lifted_n_out)
     {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_9);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double ddraws = ddraws_data[i];
-            const double noise = noise_data[i];
-            // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
-            LIFTED_AT(t_9) = (ddraws * noise);
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_5_acc, 0);
+        LIFTED_COLUMN_RESUME(s_5_acc_out, lifted_o, s_5_acc);
+        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
+        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double ddraws = ddraws_data[i0 * LIFTED_ROW_STRIDE(ddraws_s0) + i1 * ddraws_s1];
+                // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
+                LIFTED_AT(s_5_acc) += ddraws;
+            }
         }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_9_out[i] = LIFTED_AT(t_9);
-        }
+        LIFTED_COLUMN_STORE(s_5_acc_out, lifted_o, s_5_acc);
     }
 }
 
-
-LIFTED_KERNEL void preconditioned_k2(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ ddraws_data,
-    const double* __restrict__ noise_data,
-    double* __restrict__ t_9_out)
+// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void preconditioned_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    double* __restrict__ s_5_acc_out)
 {
-    LIFTED_RUN(preconditioned_k2_body, (n, d0, d1, ddraws_data, noise_data, t_9_out));
+    LIFTED_BY_ROW_WALK(preconditioned_k2_walk, lifted_team, ddraws_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, ddraws_data, ddraws_s0, ddraws_s1, s_5_acc_out));
 }
 
-// preconditioned_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_k3_body(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void preconditioned_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    double* __restrict__ s_5_acc_out)
+{
+    LIFTED_RUN(preconditioned_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, ddraws_data, ddraws_s0, ddraws_s1, s_5_acc_out));
+}
+
+// preconditioned_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    const double* __restrict__ noise_data, const int64_t noise_s0, const int64_t noise_s1,
+    double* __restrict__ s_6_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
+    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_6_acc, 0);
+        LIFTED_COLUMN_RESUME(s_6_acc_out, lifted_o, s_6_acc);
+        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
+        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double ddraws = ddraws_data[i0 * LIFTED_ROW_STRIDE(ddraws_s0) + i1 * ddraws_s1];
+                const double noise = noise_data[i0 * LIFTED_ROW_STRIDE(noise_s0) + i1 * noise_s1];
+                // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
+                const double t_9 = (ddraws * noise);
+                LIFTED_AT(s_6_acc) += t_9;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_6_acc_out, lifted_o, s_6_acc);
+    }
+}
+
+// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void preconditioned_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    const double* __restrict__ noise_data, const int64_t noise_s0, const int64_t noise_s1,
+    double* __restrict__ s_6_acc_out)
+{
+    LIFTED_BY_ROW_WALK(preconditioned_k3_walk, lifted_team, ddraws_s0 == 1 && noise_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, ddraws_data, ddraws_s0, ddraws_s1, noise_data, noise_s0, noise_s1, s_6_acc_out));
+}
+
+LIFTED_KERNEL void preconditioned_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    const double* __restrict__ noise_data, const int64_t noise_s0, const int64_t noise_s1,
+    double* __restrict__ s_6_acc_out)
+{
+    LIFTED_RUN(preconditioned_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, ddraws_data, ddraws_s0, ddraws_s1, noise_data, noise_s0, noise_s1, s_6_acc_out));
+}
+
+// preconditioned_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_6_data,
     const double* __restrict__ e_data,
     double* __restrict__ t_10_out)
@@ -614,16 +696,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_
 }
 
 
-LIFTED_KERNEL void preconditioned_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void preconditioned_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ s_6_data,
     const double* __restrict__ e_data,
     double* __restrict__ t_10_out)
 {
-    LIFTED_RUN(preconditioned_k3_body, (n, d0, s_6_data, e_data, t_10_out));
+    LIFTED_RUN(preconditioned_k4_body, (n, d0, s_6_data, e_data, t_10_out));
 }
 
-// preconditioned_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_k4_body(const int64_t n, const int64_t d0,
+// preconditioned_k5: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ params_data,
     const double* __restrict__ dparams_data,
     double* __restrict__ s_7_acc_out)
@@ -647,12 +729,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void preconditioned_
 }
 
 
-LIFTED_KERNEL void preconditioned_k4(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void preconditioned_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ params_data,
     const double* __restrict__ dparams_data,
     double* __restrict__ s_7_acc_out)
 {
-    LIFTED_RUN(preconditioned_k4_body, (n, d0, params_data, dparams_data, s_7_acc_out));
+    LIFTED_RUN(preconditioned_k5_body, (n, d0, params_data, dparams_data, s_7_acc_out));
 }
 
 // objective_k0: 1-d index space of n elements
@@ -686,8 +768,61 @@ LIFTED_KERNEL void objective_k0(const int64_t n, const int64_t d0,
     LIFTED_RUN(objective_k0_body, (n, d0, v_data, e_out));
 }
 
-// objective_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k1_body(const int64_t n, const int64_t d0,
+// objective_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ noise_data,
+    const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_ROWS(lifted_o, lifted_n_out)
+    {
+        LIFTED_ROW_FILL(double, s_2_acc, 0);
+        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
+        {
+            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
+            LIFTED_LANES(i) {
+                LIFTED_LANE_INDEX(i);
+                const int64_t i0 = lifted_o;
+                const int64_t i1 = (i - lifted_o * lifted_n_red);
+                const double noise = noise_data[i];
+                const double e = e_data[i0 * LIFTED_BROADCAST_STRIDE(e_s0) + i1 * LIFTED_ROW_STRIDE(e_s1)];
+                const double v_1 = v_1_data[i0 * LIFTED_BROADCAST_STRIDE(v_1_s0) + i1 * LIFTED_ROW_STRIDE(v_1_s1)];
+                // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
+                const double t = (noise * e);
+                const double draws = (t + v_1);
+                // factory_declared_transforms.py:24  return -0.5 * np.sum(z ** 2, axis=1)
+                const double t_3 = lifted_power(draws, (double)(2));
+                LIFTED_AT(s_2_acc) += t_3;
+            }
+        }
+        LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_2_acc));
+    }
+}
+
+// the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH_WALK)
+template <bool lifted_team> LIFTED_DEVICE void objective_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ noise_data,
+    const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_BY_ROW_LENGTH_WALK(objective_k1_rows, lifted_team, e_s1 == 1 && v_1_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, noise_data, e_data, e_s0, e_s1, v_1_data, v_1_s0, v_1_s1, s_2_acc_out));
+}
+
+LIFTED_KERNEL void objective_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ noise_data,
+    const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    double* __restrict__ s_2_acc_out)
+{
+    LIFTED_RUN(objective_k1_body, (n, d0, d1, lifted_n_out, lifted_n_red, noise_data, e_data, e_s0, e_s1, v_1_data, v_1_s0, v_1_s1, s_2_acc_out));
+}
+
+// objective_k2: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     double* __restrict__ s_acc_out)
 {
@@ -707,15 +842,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k1_bo
 }
 
 
-LIFTED_KERNEL void objective_k1(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void objective_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ v_2_data,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_RUN(objective_k1_body, (n, d0, v_2_data, s_acc_out));
+    LIFTED_RUN(objective_k2_body, (n, d0, v_2_data, s_acc_out));
 }
 
-// objective_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k2_body(const int64_t n, const int64_t d0,
+// objective_k3: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
     double* __restrict__ s_1_acc_out)
 {
@@ -735,51 +870,11 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k2_bo
 }
 
 
-LIFTED_KERNEL void objective_k2(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void objective_k3(const int64_t n, const int64_t d0,
     const double* __restrict__ v_3_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(objective_k2_body, (n, d0, v_3_data, s_1_acc_out));
-}
-
-// objective_k3: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void objective_k3_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ draws_data,
-    double* __restrict__ s_2_acc_out)
-{
-    LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_ROWS(lifted_o, lifted_n_out)
-    {
-        LIFTED_ROW_FILL(double, s_2_acc, 0);
-        LIFTED_ROW_FOR(i, lifted_o, lifted_n_red)
-        {
-            LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const double draws = draws_data[i];
-                // factory_declared_transforms.py:24  return -0.5 * np.sum(z ** 2, axis=1)
-                const double t_3 = lifted_power(draws, (double)(2));
-                LIFTED_AT(s_2_acc) += t_3;
-            }
-        }
-        LIFTED_ROW_STORE(s_2_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_2_acc));
-    }
-}
-
-// the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
-template <bool lifted_team> LIFTED_DEVICE void objective_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ draws_data,
-    double* __restrict__ s_2_acc_out)
-{
-    LIFTED_BY_ROW_LENGTH(objective_k3_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, draws_data, s_2_acc_out));
-}
-
-LIFTED_KERNEL void objective_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
-    const double* __restrict__ draws_data,
-    double* __restrict__ s_2_acc_out)
-{
-    LIFTED_RUN(objective_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, draws_data, s_2_acc_out));
+    LIFTED_RUN(objective_k3_body, (n, d0, v_3_data, s_1_acc_out));
 }
 
 // objective_k4: 1-d index space of n elements
@@ -844,20 +939,30 @@ LIFTED_KERNEL void gradient_k0(const int64_t n, const int64_t d0,
 }
 
 // gradient_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gradient_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gradient_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ noise_data,
+    const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double t_7,
-    const double* __restrict__ draws_data,
     double* __restrict__ ddraws_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
+    LIFTED_WALK_FOR(i, n, d1)
     {
-        LIFTED_CHUNK(i, n);
+        LIFTED_WALK_CHUNK(i, n);
         LIFTED_LOCAL(double, ddraws);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double draws = draws_data[i];
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
+            const int64_t i0 = rest;
+            const double noise = noise_data[i];
+            const double e = e_data[i0 * LIFTED_BROADCAST_STRIDE(e_s0) + i1 * LIFTED_ROW_STRIDE(e_s1)];
+            const double v_1 = v_1_data[i0 * LIFTED_BROADCAST_STRIDE(v_1_s0) + i1 * LIFTED_ROW_STRIDE(v_1_s1)];
+            // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
+            const double t = (noise * e);
+            const double draws = (t + v_1);
             // factory_declared_transforms.py:24  return -0.5 * np.sum(z ** 2, axis=1)
             const double t_8 = (t_7 * draws);
             LIFTED_AT(ddraws) = (t_8 * (double)(2));
@@ -869,52 +974,124 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gradient_k1_bod
     }
 }
 
-
-LIFTED_KERNEL void gradient_k1(const int64_t n, const int64_t d0, const int64_t d1,
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void gradient_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ noise_data,
+    const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     const double t_7,
-    const double* __restrict__ draws_data,
     double* __restrict__ ddraws_out)
 {
-    LIFTED_RUN(gradient_k1_body, (n, d0, d1, t_7, draws_data, ddraws_out));
+    LIFTED_BY_ROW_WALK(gradient_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && e_s1 == 1 && v_1_s1 == 1, (n, d0, d1, noise_data, e_data, e_s0, e_s1, v_1_data, v_1_s0, v_1_s1, t_7, ddraws_out));
 }
 
-// gradient_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gradient_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ ddraws_data,
+LIFTED_KERNEL void gradient_k1(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ noise_data,
-    double* __restrict__ t_9_out)
+    const double* __restrict__ e_data, const int64_t e_s0, const int64_t e_s1,
+    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double t_7,
+    double* __restrict__ ddraws_out)
+{
+    LIFTED_RUN(gradient_k1_body, (n, d0, d1, noise_data, e_data, e_s0, e_s1, v_1_data, v_1_s0, v_1_s1, t_7, ddraws_out));
+}
+
+// gradient_k2: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gradient_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    double* __restrict__ s_5_acc_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
-    LIFTED_FOR(i, n)
+    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
+    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
+    LIFTED_FOR(lifted_o, lifted_n_out)
     {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_9);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const double ddraws = ddraws_data[i];
-            const double noise = noise_data[i];
-            // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
-            LIFTED_AT(t_9) = (ddraws * noise);
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_5_acc, 0);
+        LIFTED_COLUMN_RESUME(s_5_acc_out, lifted_o, s_5_acc);
+        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
+        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double ddraws = ddraws_data[i0 * LIFTED_ROW_STRIDE(ddraws_s0) + i1 * ddraws_s1];
+                // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
+                LIFTED_AT(s_5_acc) += ddraws;
+            }
         }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_9_out[i] = LIFTED_AT(t_9);
-        }
+        LIFTED_COLUMN_STORE(s_5_acc_out, lifted_o, s_5_acc);
     }
 }
 
-
-LIFTED_KERNEL void gradient_k2(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ ddraws_data,
-    const double* __restrict__ noise_data,
-    double* __restrict__ t_9_out)
+// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void gradient_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    double* __restrict__ s_5_acc_out)
 {
-    LIFTED_RUN(gradient_k2_body, (n, d0, d1, ddraws_data, noise_data, t_9_out));
+    LIFTED_BY_ROW_WALK(gradient_k2_walk, lifted_team, ddraws_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, ddraws_data, ddraws_s0, ddraws_s1, s_5_acc_out));
 }
 
-// gradient_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gradient_k3_body(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void gradient_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    double* __restrict__ s_5_acc_out)
+{
+    LIFTED_RUN(gradient_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, ddraws_data, ddraws_s0, ddraws_s1, s_5_acc_out));
+}
+
+// gradient_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gradient_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    const double* __restrict__ noise_data, const int64_t noise_s0, const int64_t noise_s1,
+    double* __restrict__ s_6_acc_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_tile = LIFTED_COLUMN_TILE(lifted_n_out, lifted_n_red);
+    for (int64_t lifted_r0 = 0; lifted_r0 == 0 || lifted_r0 < lifted_n_red; lifted_r0 += lifted_tile)
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_6_acc, 0);
+        LIFTED_COLUMN_RESUME(s_6_acc_out, lifted_o, s_6_acc);
+        const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
+        for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const double ddraws = ddraws_data[i0 * LIFTED_ROW_STRIDE(ddraws_s0) + i1 * ddraws_s1];
+                const double noise = noise_data[i0 * LIFTED_ROW_STRIDE(noise_s0) + i1 * noise_s1];
+                // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
+                const double t_9 = (ddraws * noise);
+                LIFTED_AT(s_6_acc) += t_9;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_6_acc_out, lifted_o, s_6_acc);
+    }
+}
+
+// known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void gradient_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    const double* __restrict__ noise_data, const int64_t noise_s0, const int64_t noise_s1,
+    double* __restrict__ s_6_acc_out)
+{
+    LIFTED_BY_ROW_WALK(gradient_k3_walk, lifted_team, ddraws_s0 == 1 && noise_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, ddraws_data, ddraws_s0, ddraws_s1, noise_data, noise_s0, noise_s1, s_6_acc_out));
+}
+
+LIFTED_KERNEL void gradient_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const double* __restrict__ ddraws_data, const int64_t ddraws_s0, const int64_t ddraws_s1,
+    const double* __restrict__ noise_data, const int64_t noise_s0, const int64_t noise_s1,
+    double* __restrict__ s_6_acc_out)
+{
+    LIFTED_RUN(gradient_k3_body, (n, d0, d1, lifted_n_out, lifted_n_red, ddraws_data, ddraws_s0, ddraws_s1, noise_data, noise_s0, noise_s1, s_6_acc_out));
+}
+
+// gradient_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gradient_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_6_data,
     const double* __restrict__ e_data,
     double* __restrict__ t_10_out)
@@ -939,12 +1116,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gradient_k3_bod
 }
 
 
-LIFTED_KERNEL void gradient_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void gradient_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ s_6_data,
     const double* __restrict__ e_data,
     double* __restrict__ t_10_out)
 {
-    LIFTED_RUN(gradient_k3_body, (n, d0, s_6_data, e_data, t_10_out));
+    LIFTED_RUN(gradient_k4_body, (n, d0, s_6_data, e_data, t_10_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2233,7 +2410,6 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
     int64_t v_d = 0; bool f_d = false;
     lifted_view<double, 2> v_ddraws = {};
     lifted_view<double, 1> v_dparams = {};
-    lifted_view<double, 2> v_draws = {};
     lifted_view<double, 1> v_e = {};
     int64_t v_half = 0; bool f_half = false;
     lifted_view<double, 2> v_noise = {};
@@ -2243,30 +2419,25 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_s_6 = {};
     double v_s_7 = 0; bool f_s_7 = false;
     int64_t v_size_2_times_d = 0; bool f_size_2_times_d = false;
-    lifted_view<double, 2> v_t = {};
     lifted_view<double, 1> v_t_10 = {};
     double v_t_6 = 0; bool f_t_6 = false;
     double v_t_7 = 0; bool f_t_7 = false;
-    lifted_view<double, 2> v_t_9 = {};
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* accumulators_6 = nullptr; int64_t accumulators_6_bytes = 0;
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
-    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
+    void* accumulators_8 = nullptr; int64_t accumulators_8_bytes = 0;
+    void* site_9 = nullptr; int64_t site_9_bytes = 0;
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
     void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
     void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
-    void* site_15 = nullptr; int64_t site_15_bytes = 0;
-    void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
-    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
     if (!lifted_load_input(v_noise, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_params, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     v_s_4 = v_noise.d[0]; f_s_4 = false;
@@ -2307,13 +2478,6 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         v_e = out_1;
     }
     {
-        int64_t dims[2], sa[2], sb[2], bad[3];
-        if (!lifted_broadcast_pair<double, 2, double, 1, 2>(v_noise, v_e, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-        if (!lifted_alloc_view(v_t, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_walk<double, double, 2>(v_t.p, dims, v_t.s, v_noise.p, sa, [](double& x, const double& y) { x = y; });
-        lifted_walk<double, double, 2>(v_t.p, dims, v_t.s, v_e.p, sb, [](double& x, const double& y) { x = x * y; });
-    }
-    {
         lifted_view<double, 1> view;
         int64_t offset = 0;
         int64_t start_0, length_0; const int64_t step_0 = 1;
@@ -2324,13 +2488,6 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         view.d[0] = length_0; view.s[0] = v_params.s[0] * step_0;
         v_v_1 = view;
     }
-    {
-        int64_t dims[2], sa[2], sb[2], bad[3];
-        if (!lifted_broadcast_pair<double, 2, double, 1, 2>(v_t, v_v_1, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-        if (!lifted_alloc_view(v_draws, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_walk<double, double, 2>(v_draws.p, dims, v_draws.s, v_t.p, sa, [](double& x, const double& y) { x = y; });
-        lifted_walk<double, double, 2>(v_draws.p, dims, v_draws.s, v_v_1.p, sb, [](double& x, const double& y) { x = x + y; });
-    }
     // factory_declared_transforms.py:17  return total - np.mean(log_density(draws))
     {
         if (((double)v_s_4) == 0 && !(false || f_s_4)) return lifted_fail(st, 2, 0, 0, 0);
@@ -2340,25 +2497,28 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
     {
         v_t_7 = (double)((((double)v_t_6) * ((double)(-0.5)))); f_t_7 = f_t_6 || false;
     }
+    // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
     {
         int64_t space[2] = {-1, -1};
-        if (v_draws.p && !lifted_meet(space[0], v_draws.d[0])) return lifted_fail(st, 3, 0, space[0], v_draws.d[0]);
-        if (v_draws.p && !lifted_meet(space[1], v_draws.d[1])) return lifted_fail(st, 3, 1, space[1], v_draws.d[1]);
+        if (v_noise.p && !lifted_meet(space[0], v_noise.d[0])) return lifted_fail(st, 3, 0, space[0], v_noise.d[0]);
+        if (v_noise.p && !lifted_meet(space[1], v_noise.d[1])) return lifted_fail(st, 3, 1, space[1], v_noise.d[1]);
+        if (v_e.p && !lifted_meet(space[1], v_e.d[0])) return lifted_fail(st, 3, 1, space[1], v_e.d[0]);
+        if (v_v_1.p && !lifted_meet(space[1], v_v_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_v_1.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = v_draws.p ? lifted_contiguous_data(v_draws, st, &packed_5, &packed_5_bytes) : nullptr;
-        if (v_draws.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_noise.p ? lifted_contiguous_data(v_noise, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_noise.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) preconditioned_k1(count, space[0], space[1], (double)v_t_7, arg_1, out_1.p);
-        else preconditioned_k1_body<false>(count, space[0], space[1], (double)v_t_7, arg_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) preconditioned_k1(count, space[0], space[1], arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), (double)v_t_7, out_1.p);
+        else preconditioned_k1_body<false>(count, space[0], space[1], arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), (double)v_t_7, out_1.p);
         v_ddraws = out_1;
     }
     // factory_declared_transforms.py:16  total = total + m * n * np.sum(params[half:])
     {
         const int64_t dims[1] = {(int64_t)v_size_2_times_d};
         for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_dparams, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_dparams, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_fill(v_dparams, (double)(0));
     }
     {
@@ -2385,14 +2545,23 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
     {
-        int64_t bad[3];
-        const int kind = lifted_unbroadcast_kind<double, 2, 1>(v_ddraws, v_v_1.d, bad);
-        if (kind < 0) return lifted_fail(st, 13, bad[0], bad[1], bad[2]);
-        if (kind == 0) v_s_5 = lifted_padded<double, 2, 1>(v_ddraws);
-        else {
-            if (!lifted_alloc_view(v_s_5, v_v_1.d, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-            lifted_sum_to<double, 2, 1>(v_s_5, v_ddraws);
-        }
+        int64_t space[2] = {-1, -1};
+        if (v_ddraws.p && !lifted_meet(space[0], v_ddraws.d[0])) return lifted_fail(st, 3, 0, space[0], v_ddraws.d[0]);
+        if (v_ddraws.p && !lifted_meet(space[1], v_ddraws.d[1])) return lifted_fail(st, 3, 1, space[1], v_ddraws.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
+        const int64_t acc_1_count[1] = {n_out};
+        lifted_view<double, 1> acc_1;
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
+        if (count >= lifted_parallel_min) preconditioned_k2(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), acc_1.p);
+        else preconditioned_k2_body<false>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), acc_1.p);
+        lifted_view<double, 1> reduced_1;
+        { const int64_t dims[1] = {space[1]};
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
+        v_s_5 = reduced_1;
     }
     {
         lifted_view<double, 1> view;
@@ -2414,25 +2583,18 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_noise.p && !lifted_meet(space[1], v_noise.d[1])) return lifted_fail(st, 3, 1, space[1], v_noise.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_ddraws.p ? lifted_contiguous_data(v_ddraws, st, &packed_9, &packed_9_bytes) : nullptr;
-        if (v_ddraws.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_noise.p ? lifted_contiguous_data(v_noise, st, &packed_10, &packed_10_bytes) : nullptr;
-        if (v_noise.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) preconditioned_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else preconditioned_k2_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        v_t_9 = out_1;
-    }
-    {
-        int64_t bad[3];
-        const int kind = lifted_unbroadcast_kind<double, 2, 1>(v_t_9, v_e.d, bad);
-        if (kind < 0) return lifted_fail(st, 13, bad[0], bad[1], bad[2]);
-        if (kind == 0) v_s_6 = lifted_padded<double, 2, 1>(v_t_9);
-        else {
-            if (!lifted_alloc_view(v_s_6, v_e.d, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-            lifted_sum_to<double, 2, 1>(v_s_6, v_t_9);
-        }
+        const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
+        const int64_t acc_1_count[1] = {n_out};
+        lifted_view<double, 1> acc_1;
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_8, &accumulators_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
+        if (count >= lifted_parallel_min) preconditioned_k3(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), v_noise.p, (v_noise.d[1] == 1 ? 0 : v_noise.s[1]), (v_noise.d[0] == 1 ? 0 : v_noise.s[0]), acc_1.p);
+        else preconditioned_k3_body<false>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), v_noise.p, (v_noise.d[1] == 1 ? 0 : v_noise.s[1]), (v_noise.d[0] == 1 ? 0 : v_noise.s[0]), acc_1.p);
+        lifted_view<double, 1> reduced_1;
+        { const int64_t dims[1] = {space[1]};
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
+        v_s_6 = reduced_1;
     }
     {
         int64_t space[1] = {-1};
@@ -2440,14 +2602,14 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_s_6.p ? lifted_contiguous_data(v_s_6, st, &packed_13, &packed_13_bytes) : nullptr;
+        const double* arg_0 = v_s_6.p ? lifted_contiguous_data(v_s_6, st, &packed_10, &packed_10_bytes) : nullptr;
         if (v_s_6.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_14, &packed_14_bytes) : nullptr;
+        const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_11, &packed_11_bytes) : nullptr;
         if (v_e.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) preconditioned_k3(count, space[0], arg_0, arg_1, out_1.p);
-        else preconditioned_k3_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) preconditioned_k4(count, space[0], arg_0, arg_1, out_1.p);
+        else preconditioned_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_10 = out_1;
     }
     {
@@ -2469,13 +2631,13 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_dparams.p && !lifted_meet(space[0], v_dparams.d[0])) return lifted_fail(st, 3, 0, space[0], v_dparams.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_params.p ? lifted_contiguous_data(v_params, st, &packed_16, &packed_16_bytes) : nullptr;
+        const double* arg_0 = v_params.p ? lifted_contiguous_data(v_params, st, &packed_13, &packed_13_bytes) : nullptr;
         if (v_params.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_dparams.p ? lifted_contiguous_data(v_dparams, st, &packed_17, &packed_17_bytes) : nullptr;
+        const double* arg_1 = v_dparams.p ? lifted_contiguous_data(v_dparams, st, &packed_14, &packed_14_bytes) : nullptr;
         if (v_dparams.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) preconditioned_k4(count, space[0], arg_0, arg_1, acc_1);
-        else preconditioned_k4_body<false>(count, space[0], arg_0, arg_1, acc_1);
+        if (count >= lifted_parallel_min) preconditioned_k5(count, space[0], arg_0, arg_1, acc_1);
+        else preconditioned_k5_body<false>(count, space[0], arg_0, arg_1, acc_1);
         v_s_7 = (double)(double)(acc_1[0]); f_s_7 = true;
     }
     io[8] = lifted_store_scalar_f(v_s_7); io[9] = f_s_7;
@@ -2489,7 +2651,6 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state state; lifted_start(state, alloc, io + 10);
     lifted_loop_state* st = &state;
     int64_t v_d = 0; bool f_d = false;
-    lifted_view<double, 2> v_draws = {};
     lifted_view<double, 1> v_e = {};
     int64_t v_half = 0; bool f_half = false;
     lifted_view<double, 2> v_noise = {};
@@ -2499,7 +2660,6 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_s_2 = {};
     double v_s_3 = 0; bool f_s_3 = false;
     int64_t v_size_2_times_d = 0; bool f_size_2_times_d = false;
-    lifted_view<double, 2> v_t = {};
     double v_t_1 = 0; bool f_t_1 = false;
     double v_t_2 = 0; bool f_t_2 = false;
     double v_t_5 = 0; bool f_t_5 = false;
@@ -2511,14 +2671,12 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_v_3 = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* accumulators_4 = nullptr; int64_t accumulators_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
     void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
     void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* accumulators_8 = nullptr; int64_t accumulators_8_bytes = 0;
-    void* site_9 = nullptr; int64_t site_9_bytes = 0;
-    void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     if (!lifted_load_input(v_noise, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_params, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     v_d = v_noise.d[1]; f_d = false;
@@ -2558,13 +2716,6 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         v_e = out_1;
     }
     {
-        int64_t dims[2], sa[2], sb[2], bad[3];
-        if (!lifted_broadcast_pair<double, 2, double, 1, 2>(v_noise, v_e, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-        if (!lifted_alloc_view(v_t, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_walk<double, double, 2>(v_t.p, dims, v_t.s, v_noise.p, sa, [](double& x, const double& y) { x = y; });
-        lifted_walk<double, double, 2>(v_t.p, dims, v_t.s, v_e.p, sb, [](double& x, const double& y) { x = x * y; });
-    }
-    {
         lifted_view<double, 1> view;
         int64_t offset = 0;
         int64_t start_0, length_0; const int64_t step_0 = 1;
@@ -2576,11 +2727,27 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         v_v_1 = view;
     }
     {
-        int64_t dims[2], sa[2], sb[2], bad[3];
-        if (!lifted_broadcast_pair<double, 2, double, 1, 2>(v_t, v_v_1, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-        if (!lifted_alloc_view(v_draws, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_walk<double, double, 2>(v_draws.p, dims, v_draws.s, v_t.p, sa, [](double& x, const double& y) { x = y; });
-        lifted_walk<double, double, 2>(v_draws.p, dims, v_draws.s, v_v_1.p, sb, [](double& x, const double& y) { x = x + y; });
+        int64_t space[2] = {-1, -1};
+        if (v_noise.p && !lifted_meet(space[0], v_noise.d[0])) return lifted_fail(st, 3, 0, space[0], v_noise.d[0]);
+        if (v_noise.p && !lifted_meet(space[1], v_noise.d[1])) return lifted_fail(st, 3, 1, space[1], v_noise.d[1]);
+        if (v_e.p && !lifted_meet(space[1], v_e.d[0])) return lifted_fail(st, 3, 1, space[1], v_e.d[0]);
+        if (v_v_1.p && !lifted_meet(space[1], v_v_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_v_1.d[0]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
+        const double* arg_0 = v_noise.p ? lifted_contiguous_data(v_noise, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_noise.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const int64_t acc_1_count[1] = {n_out};
+        lifted_view<double, 1> acc_1;
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
+        if (count >= lifted_parallel_min) objective_k1(count, space[0], space[1], n_out, n_red, arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), acc_1.p);
+        else objective_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), acc_1.p);
+        lifted_view<double, 1> reduced_1;
+        { const int64_t dims[1] = {space[0]};
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
+        v_s_2 = reduced_1;
     }
     // factory_declared_transforms.py:16  total = total + m * n * np.sum(params[half:])
     {
@@ -2599,11 +2766,11 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_v_2.p && !lifted_meet(space[0], v_v_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_5, &packed_5_bytes) : nullptr;
+        const double* arg_0 = v_v_2.p ? lifted_contiguous_data(v_v_2, st, &packed_6, &packed_6_bytes) : nullptr;
         if (v_v_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) objective_k1(count, space[0], arg_0, acc_1);
-        else objective_k1_body<false>(count, space[0], arg_0, acc_1);
+        if (count >= lifted_parallel_min) objective_k2(count, space[0], arg_0, acc_1);
+        else objective_k2_body<false>(count, space[0], arg_0, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     {
@@ -2628,11 +2795,11 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_v_3.p ? lifted_contiguous_data(v_v_3, st, &packed_6, &packed_6_bytes) : nullptr;
+        const double* arg_0 = v_v_3.p ? lifted_contiguous_data(v_v_3, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_v_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
-        if (count >= lifted_parallel_min) objective_k2(count, space[0], arg_0, acc_1);
-        else objective_k2_body<false>(count, space[0], arg_0, acc_1);
+        if (count >= lifted_parallel_min) objective_k3(count, space[0], arg_0, acc_1);
+        else objective_k3_body<false>(count, space[0], arg_0, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -2643,32 +2810,11 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     // factory_declared_transforms.py:24  return -0.5 * np.sum(z ** 2, axis=1)
     {
-        int64_t space[2] = {-1, -1};
-        if (v_draws.p && !lifted_meet(space[0], v_draws.d[0])) return lifted_fail(st, 3, 0, space[0], v_draws.d[0]);
-        if (v_draws.p && !lifted_meet(space[1], v_draws.d[1])) return lifted_fail(st, 3, 1, space[1], v_draws.d[1]);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
-        const double* arg_0 = v_draws.p ? lifted_contiguous_data(v_draws, st, &packed_7, &packed_7_bytes) : nullptr;
-        if (v_draws.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const int64_t acc_1_count[1] = {n_out};
-        lifted_view<double, 1> acc_1;
-        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_8, &accumulators_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
-        if (count >= lifted_parallel_min) objective_k3(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-        else objective_k3_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-        lifted_view<double, 1> reduced_1;
-        { const int64_t dims[1] = {space[0]};
-          if (!lifted_alloc_view(reduced_1, dims, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
-        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
-        v_s_2 = reduced_1;
-    }
-    {
         int64_t space[1] = {-1};
         if (v_s_2.p && !lifted_meet(space[0], v_s_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_s_2.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_s_2.p ? lifted_contiguous_data(v_s_2, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_0 = v_s_2.p ? lifted_contiguous_data(v_s_2, st, &packed_8, &packed_8_bytes) : nullptr;
         if (v_s_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) objective_k4(count, space[0], arg_0, acc_1);
@@ -2692,7 +2838,6 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
     int64_t v_d = 0; bool f_d = false;
     lifted_view<double, 2> v_ddraws = {};
     lifted_view<double, 1> v_dparams = {};
-    lifted_view<double, 2> v_draws = {};
     lifted_view<double, 1> v_e = {};
     int64_t v_half = 0; bool f_half = false;
     lifted_view<double, 2> v_noise = {};
@@ -2701,28 +2846,23 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_s_5 = {};
     lifted_view<double, 1> v_s_6 = {};
     int64_t v_size_2_times_d = 0; bool f_size_2_times_d = false;
-    lifted_view<double, 2> v_t = {};
     lifted_view<double, 1> v_t_10 = {};
     double v_t_6 = 0; bool f_t_6 = false;
     double v_t_7 = 0; bool f_t_7 = false;
-    lifted_view<double, 2> v_t_9 = {};
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* accumulators_6 = nullptr; int64_t accumulators_6_bytes = 0;
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
-    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
+    void* accumulators_8 = nullptr; int64_t accumulators_8_bytes = 0;
+    void* site_9 = nullptr; int64_t site_9_bytes = 0;
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
-    void* site_11 = nullptr; int64_t site_11_bytes = 0;
+    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
-    void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
-    void* site_15 = nullptr; int64_t site_15_bytes = 0;
     if (!lifted_load_input(v_noise, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_params, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     v_s_4 = v_noise.d[0]; f_s_4 = false;
@@ -2763,13 +2903,6 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
         v_e = out_1;
     }
     {
-        int64_t dims[2], sa[2], sb[2], bad[3];
-        if (!lifted_broadcast_pair<double, 2, double, 1, 2>(v_noise, v_e, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-        if (!lifted_alloc_view(v_t, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_walk<double, double, 2>(v_t.p, dims, v_t.s, v_noise.p, sa, [](double& x, const double& y) { x = y; });
-        lifted_walk<double, double, 2>(v_t.p, dims, v_t.s, v_e.p, sb, [](double& x, const double& y) { x = x * y; });
-    }
-    {
         lifted_view<double, 1> view;
         int64_t offset = 0;
         int64_t start_0, length_0; const int64_t step_0 = 1;
@@ -2780,13 +2913,6 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
         view.d[0] = length_0; view.s[0] = v_params.s[0] * step_0;
         v_v_1 = view;
     }
-    {
-        int64_t dims[2], sa[2], sb[2], bad[3];
-        if (!lifted_broadcast_pair<double, 2, double, 1, 2>(v_t, v_v_1, dims, sa, sb, bad)) return lifted_fail(st, 17, bad[0], bad[1], bad[2]);
-        if (!lifted_alloc_view(v_draws, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_walk<double, double, 2>(v_draws.p, dims, v_draws.s, v_t.p, sa, [](double& x, const double& y) { x = y; });
-        lifted_walk<double, double, 2>(v_draws.p, dims, v_draws.s, v_v_1.p, sb, [](double& x, const double& y) { x = x + y; });
-    }
     // factory_declared_transforms.py:17  return total - np.mean(log_density(draws))
     {
         if (((double)v_s_4) == 0 && !(false || f_s_4)) return lifted_fail(st, 2, 0, 0, 0);
@@ -2796,25 +2922,28 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
     {
         v_t_7 = (double)((((double)v_t_6) * ((double)(-0.5)))); f_t_7 = f_t_6 || false;
     }
+    // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
     {
         int64_t space[2] = {-1, -1};
-        if (v_draws.p && !lifted_meet(space[0], v_draws.d[0])) return lifted_fail(st, 3, 0, space[0], v_draws.d[0]);
-        if (v_draws.p && !lifted_meet(space[1], v_draws.d[1])) return lifted_fail(st, 3, 1, space[1], v_draws.d[1]);
+        if (v_noise.p && !lifted_meet(space[0], v_noise.d[0])) return lifted_fail(st, 3, 0, space[0], v_noise.d[0]);
+        if (v_noise.p && !lifted_meet(space[1], v_noise.d[1])) return lifted_fail(st, 3, 1, space[1], v_noise.d[1]);
+        if (v_e.p && !lifted_meet(space[1], v_e.d[0])) return lifted_fail(st, 3, 1, space[1], v_e.d[0]);
+        if (v_v_1.p && !lifted_meet(space[1], v_v_1.d[0])) return lifted_fail(st, 3, 1, space[1], v_v_1.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_1 = v_draws.p ? lifted_contiguous_data(v_draws, st, &packed_5, &packed_5_bytes) : nullptr;
-        if (v_draws.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_noise.p ? lifted_contiguous_data(v_noise, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_noise.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) gradient_k1(count, space[0], space[1], (double)v_t_7, arg_1, out_1.p);
-        else gradient_k1_body<false>(count, space[0], space[1], (double)v_t_7, arg_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) gradient_k1(count, space[0], space[1], arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), (double)v_t_7, out_1.p);
+        else gradient_k1_body<false>(count, space[0], space[1], arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), (double)v_t_7, out_1.p);
         v_ddraws = out_1;
     }
     // factory_declared_transforms.py:16  total = total + m * n * np.sum(params[half:])
     {
         const int64_t dims[1] = {(int64_t)v_size_2_times_d};
         for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_dparams, dims, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_dparams, dims, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_fill(v_dparams, (double)(0));
     }
     {
@@ -2841,14 +2970,23 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     // factory_declared_transforms.py:13  draws = noise * np.exp(params[half:]) + params[:half]
     {
-        int64_t bad[3];
-        const int kind = lifted_unbroadcast_kind<double, 2, 1>(v_ddraws, v_v_1.d, bad);
-        if (kind < 0) return lifted_fail(st, 13, bad[0], bad[1], bad[2]);
-        if (kind == 0) v_s_5 = lifted_padded<double, 2, 1>(v_ddraws);
-        else {
-            if (!lifted_alloc_view(v_s_5, v_v_1.d, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-            lifted_sum_to<double, 2, 1>(v_s_5, v_ddraws);
-        }
+        int64_t space[2] = {-1, -1};
+        if (v_ddraws.p && !lifted_meet(space[0], v_ddraws.d[0])) return lifted_fail(st, 3, 0, space[0], v_ddraws.d[0]);
+        if (v_ddraws.p && !lifted_meet(space[1], v_ddraws.d[1])) return lifted_fail(st, 3, 1, space[1], v_ddraws.d[1]);
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
+        const int64_t acc_1_count[1] = {n_out};
+        lifted_view<double, 1> acc_1;
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
+        if (count >= lifted_parallel_min) gradient_k2(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), acc_1.p);
+        else gradient_k2_body<false>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), acc_1.p);
+        lifted_view<double, 1> reduced_1;
+        { const int64_t dims[1] = {space[1]};
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
+        v_s_5 = reduced_1;
     }
     {
         lifted_view<double, 1> view;
@@ -2870,25 +3008,18 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_noise.p && !lifted_meet(space[1], v_noise.d[1])) return lifted_fail(st, 3, 1, space[1], v_noise.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_ddraws.p ? lifted_contiguous_data(v_ddraws, st, &packed_9, &packed_9_bytes) : nullptr;
-        if (v_ddraws.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_noise.p ? lifted_contiguous_data(v_noise, st, &packed_10, &packed_10_bytes) : nullptr;
-        if (v_noise.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) gradient_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else gradient_k2_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        v_t_9 = out_1;
-    }
-    {
-        int64_t bad[3];
-        const int kind = lifted_unbroadcast_kind<double, 2, 1>(v_t_9, v_e.d, bad);
-        if (kind < 0) return lifted_fail(st, 13, bad[0], bad[1], bad[2]);
-        if (kind == 0) v_s_6 = lifted_padded<double, 2, 1>(v_t_9);
-        else {
-            if (!lifted_alloc_view(v_s_6, v_e.d, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-            lifted_sum_to<double, 2, 1>(v_s_6, v_t_9);
-        }
+        const int64_t n_out = 1 * space[1], n_red = 1 * space[0];
+        const int64_t acc_1_count[1] = {n_out};
+        lifted_view<double, 1> acc_1;
+        if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_8, &accumulators_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
+        if (count >= lifted_parallel_min) gradient_k3(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), v_noise.p, (v_noise.d[1] == 1 ? 0 : v_noise.s[1]), (v_noise.d[0] == 1 ? 0 : v_noise.s[0]), acc_1.p);
+        else gradient_k3_body<false>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), v_noise.p, (v_noise.d[1] == 1 ? 0 : v_noise.s[1]), (v_noise.d[0] == 1 ? 0 : v_noise.s[0]), acc_1.p);
+        lifted_view<double, 1> reduced_1;
+        { const int64_t dims[1] = {space[1]};
+          if (!lifted_alloc_view(reduced_1, dims, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
+        for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
+        v_s_6 = reduced_1;
     }
     {
         int64_t space[1] = {-1};
@@ -2896,14 +3027,14 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_e.p && !lifted_meet(space[0], v_e.d[0])) return lifted_fail(st, 3, 0, space[0], v_e.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_s_6.p ? lifted_contiguous_data(v_s_6, st, &packed_13, &packed_13_bytes) : nullptr;
+        const double* arg_0 = v_s_6.p ? lifted_contiguous_data(v_s_6, st, &packed_10, &packed_10_bytes) : nullptr;
         if (v_s_6.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_14, &packed_14_bytes) : nullptr;
+        const double* arg_1 = v_e.p ? lifted_contiguous_data(v_e, st, &packed_11, &packed_11_bytes) : nullptr;
         if (v_e.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) gradient_k3(count, space[0], arg_0, arg_1, out_1.p);
-        else gradient_k3_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) gradient_k4(count, space[0], arg_0, arg_1, out_1.p);
+        else gradient_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_10 = out_1;
     }
     {

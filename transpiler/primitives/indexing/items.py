@@ -13,6 +13,7 @@ from typing import Any
 import libcst as cst
 
 from ... import codegen as cg
+from ...ir.dims import within
 from ...ir.types import ShapeError, TensorType, broadcast_shapes, fresh_dim, is_unknown, offset_dim, show_shape
 
 
@@ -41,6 +42,9 @@ RUN_TIME_LENGTHS: ContextVar[tuple[dict, tuple] | None] = ContextVar("run_time_l
 
 def _slice_length(item: slice, dim: Any, types: list[TensorType]) -> Any:
     start, stop, step = item.start, item.stop, item.step
+    bounded = _known_bound_length(start, stop, step, dim, types)
+    if bounded is not None:
+        return bounded
     if isinstance(step, Ref) or isinstance(start, Ref) or isinstance(stop, Ref):
         return _run_time_length((dim, start, stop, step))
     if start is None and stop is None and step in (None, 1, -1):  # x[::-1] keeps every element
@@ -51,6 +55,20 @@ def _slice_length(item: slice, dim: Any, types: list[TensorType]) -> Any:
     if step in (None, 1) and start >= 0 and (stop is None or stop < 0) and not is_unknown(dim):
         return offset_dim(dim, -start + (stop or 0))  # x[1:] of a named length n has length n-1
     return fresh_dim()
+
+
+def _known_bound_length(start, stop, step, dim, types: list[TensorType]) -> Any:
+    """`x[h:]` and `x[:h]` where the run-time bound `h` is a known size (`x.shape[0] // 2` of an `f64[2*d]` is
+    `d`) surely within the axis: `d` elements either way, so that the halves meet the arrays named `d` with one
+    length (an unknown one would broadcast with them to a fresh length). None otherwise."""
+    if step not in (None, 1) or (start is None) == (stop is None):
+        return None
+    bound = start if stop is None else stop
+    value = types[bound.index].value if isinstance(bound, Ref) else None
+    if value is None or isinstance(value, bool) or is_unknown(dim):
+        return None
+    rest = within(value, dim)
+    return None if rest is None else rest if stop is None else within(rest, dim)
 
 
 def _run_time_length(parts: tuple) -> Any:
