@@ -1,4 +1,4 @@
-"""Python's builtins of numbers: `max` and `min` (the first of the largest, smallest), `float` and `int`.
+"""Python's builtins of numbers: `max` and `min` (the first of the largest, smallest), `float`, `int` and `bool`.
 
 `int(x)` of a float truncates toward zero as Python does; where Python raises (NaN, inf) the kernel raises the same
 error at run time, on every target, and a float of magnitude 2**63 or more (an int past int64) is a run-time
@@ -42,6 +42,17 @@ def to_int(lowering, node, builder, positional, keywords):
     if value.type.is_float:
         _check_float_fits(lowering, node, builder, value)
     return builder.bind("python_int", [value])
+
+
+def to_bool(lowering, node, builder, positional, keywords):
+    """`bool(a)` of a number known at build time. (The name `bool` is also a dtype: `x.astype(bool)`,
+    `np.zeros(3, dtype=bool)`.) Of a value computed at run time Python gives a Python bool, which kernels have no
+    type for: refused, with the comparison that gives NumPy's."""
+    value = _one_number(lowering, node, positional, keywords, "bool")
+    if isinstance(value, Const):
+        return const(bool(value.value))
+    raise lowering.error(node, "`bool()` of a value computed at run time: Python makes a Python bool, which kernels "
+                         "do not hold", "compare instead: `x != 0` (NumPy's bool)")
 
 
 # Python's int() of a float: exact for every finite float (a Python int grows); kernels hold Python ints as int64

@@ -212,6 +212,8 @@ class Expressions(Names):
         attr = node.attr.value
         if isinstance(base, Module):
             return module_attribute(self, node, base, attr)
+        if isinstance(base, FloatInfo):  # np.finfo(float).eps (frontend/float_info.py)
+            return float_info_attribute(self, node, builder, base, attr)
         if is_container(base):
             return ("container_method", attr, base)
         atom = self._atom(base, node.value)
@@ -378,6 +380,7 @@ class Expressions(Names):
 
 # The function and method tables live in their own module to keep this one about the language.
 from ..frontend.introspection import ATTRIBUTES as ARRAY_ATTRIBUTES  # noqa: E402
+from ..frontend.float_info import FloatInfo, attribute as float_info_attribute  # noqa: E402
 from ..frontend.array_methods import METHODS as _METHODS  # noqa: E402
 from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, \
     unsupported_message  # noqa: E402
