@@ -100,11 +100,9 @@ def test_finfo_values_and_types_are_numpys():
     ("np.finfo(np.int64).eps", "not an inexact type"),
     ("np.finfo(x).eps", "of an array"),
     ("np.finfo(float).nonsense", "not supported"),
-    ("bool(x[0])", "Python bool"),
 ])
-def test_finfo_and_bool_refusals_are_located(body, message):
-    """What NumPy raises on (np.finfo of an int type or an array) or kernels cannot hold (a run-time Python bool)
-    is a located error."""
+def test_finfo_refusals_are_located(body, message):
+    """What NumPy raises on (np.finfo of an int type or an array) is a located error."""
     text = f'import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(x: "f64[3]"):\n    return {body}\n'
     with pytest.raises(TranspileError, match=message) as raised:
         load_source(text, "refused_case.py")
@@ -118,10 +116,12 @@ def _seeds_with(pattern: str, count: int) -> list[int]:
     return [seed for seed in range(400) if pattern in program_for_seed(seed, edges=True, corpus_forms=True)[0]][:count]
 
 
-@pytest.mark.parametrize("seed", _seeds_with("np.finfo(float).eps", 3) + _seeds_with(".astype(bool), ", 3))
-def test_random_kernels_with_finfo_and_astype_bool(seed):
-    """Random programs holding `np.finfo(float).eps` and `np.where(v.astype(bool), v, 0.5)`: values against Python, gradients
-    against central differences and autograd."""
+@pytest.mark.parametrize("seed", _seeds_with("np.finfo(float).eps", 3) + _seeds_with(".astype(bool), ", 3)
+                         + _seeds_with("if any([", 3) + _seeds_with("(M.shape and ", 3))
+def test_random_kernels_with_numpy_ml_constructs(seed):
+    """Random programs holding `np.finfo(float).eps`, `np.where(v.astype(bool), v, 0.5)`, `any([...])`, `bool(s)`,
+    `() or 0.5`, `M.shape and s` and `all(v > -9.0)`: values against Python, gradients against central differences
+    and autograd."""
     from test_property import Unusable, check_program, inputs_for, program_for_seed
 
     text, wrt, as_tuple = program_for_seed(seed, edges=True, corpus_forms=True)
@@ -129,3 +129,72 @@ def test_random_kernels_with_finfo_and_astype_bool(seed):
         check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:
         pytest.skip("the oracles cannot judge this program")
+
+
+# -- reduced programs: numpy-ml's neural_nets/utils padding helpers (pad2D, _im2col_indices) -----------------------
+PADDING = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+def pads(X, pad, kernel_shape=None, stride=None):
+    p = pad
+    if isinstance(p, int):
+        p = (p, p)
+    if p == "same" and kernel_shape and stride is not None:
+        p = (kernel_shape[0] // 2, kernel_shape[1] // 2)
+    rows = X.shape[0] + p[0] + p[1]
+    if any([rows <= 0, X.shape[1] <= 0]):
+        raise ValueError("empty")
+    return p
+
+
+@kernel
+def f(x: "f64[4, 3]", s: "f64[]"):
+    a = pads(x, 1)
+    b = pads(x, "same", (3, 5), 1)
+    c = () or (2, 1)
+    e = (1, 2) and 0.5
+    return np.sum(x * x) * (a[0] + b[1] + c[0] + e) + (0 or s) * bool(s) * any(x[0] > 0.5)
+
+
+@kernel
+def h(x: "f64[4, 3]", s: "f64[]"):
+    d = None and x
+    return (d is None, bool(s), bool(s - s), any(x[0] > 0.5), all([s > 0, x[0, 0] < 1]), all(x[1]), any([]),
+            0 or s, all(x[0] != 0))
+
+
+g = grad(f, wrt=(0, 1))
+'''
+
+
+@pytest.mark.parametrize("x, s", [(np.arange(12.0).reshape(4, 3) / 7, 0.3), (np.zeros((4, 3)), np.nan),
+                                  (np.ones((4, 3)), 0.0)])
+def test_and_or_of_build_time_values_any_all_and_bool(x, s):
+    """`p == "same" and kernel_shape and ...` (a tuple operand of `and`: "combine boolean scalars here") and the
+    builtin `any([...])` ("`any` is not defined") refused numpy-ml's conv2D/conv1D/im2col. `and`/`or` return the
+    deciding operand itself where the left one is known at build time; `any`/`all` of numbers and of a vector and
+    `bool()` of a run-time number are Python bools. Values and their types against Python."""
+    module = load_source(PADDING, "padding_case.py")
+    python: dict = {}
+    exec(compile(PADDING.replace("@kernel\n", ""), "padding_reference", "exec"), python)
+    same_values(module.f(x.copy(), s), python["f"](x.copy(), s), "f")
+    same_values(module.h(x.copy(), s), python["h"](x.copy(), s), "h")
+
+
+def test_padding_helpers_gradient():
+    """The gradient through the helpers against differences and autograd."""
+    check_against_python(PADDING, [np.arange(12.0).reshape(4, 3) / 7, 0.3])
+
+
+@pytest.mark.parametrize("body, message", [
+    ("any(np.ones((2, 2)) > 0)", "list or tuple of numbers"),
+    ("all([x, x])", "list or tuple of numbers"),
+])
+def test_any_all_of_arrays_refused(body, message):
+    """Python asks each row's (each array's) truth, which NumPy refuses for more than one element."""
+    text = f'import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(x: "f64[3]"):\n    return {body}\n'
+    with pytest.raises(TranspileError, match=message) as raised:
+        load_source(text, "refused_any.py")
+    assert raised.value.loc is not None and raised.value.loc.line == 7

@@ -155,6 +155,8 @@ FUNCTIONS["numpy.argpartition"] = _refuse(
 FUNCTIONS["builtins.float"] = python_builtins.to_float
 FUNCTIONS["builtins.int"] = python_builtins.to_int
 FUNCTIONS["builtins.bool"] = python_builtins.to_bool
+FUNCTIONS["builtins.any"] = python_builtins.any_or_all("any")
+FUNCTIONS["builtins.all"] = python_builtins.any_or_all("all")
 FUNCTIONS["numpy.finfo"] = float_info.finfo
 for _builtin in ("round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",

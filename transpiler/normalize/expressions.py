@@ -182,10 +182,13 @@ class Expressions(Names):
         """`a and b`, `a or b` on boolean scalars. Python evaluates `b` only when `a` does not decide: where `b`
         could fail or cost something (it indexes or calls), it is evaluated under an `if`, as in Python."""
         conjunction = isinstance(node.operator, cst.And)
-        left = self._boolean_operand(node.left, self.expr(node.left, builder, env))
-        if isinstance(left, Const):  # decided at build time: `b`, or `a` itself
-            return self._boolean_operand(node.right, self.expr(node.right, builder, env)) \
-                if bool(left.value) == conjunction else left
+        left_value = self.expr(node.left, builder, env)
+        truth = _static_truth(left_value)
+        if truth is not None:  # decided at build time (a number, a tuple, a string, None): `b`, or `a` itself
+            if truth != conjunction:
+                return left_value
+            return self.expr(node.right, builder, env)  # Python's result is `b` itself, whatever it is
+        left = self._boolean_operand(node.left, left_value)
         if not _may_fail(node.right):
             right = self._boolean_operand(node.right, self.expr(node.right, builder, env))
             return self._bind(builder, node, "logical_and" if conjunction else "logical_or", [left, right])
@@ -379,6 +382,17 @@ class Expressions(Names):
 
 
 # The function and method tables live in their own module to keep this one about the language.
+def _static_truth(value) -> bool | None:
+    """Python's truth of a value known at build time (a number, a tuple by its length, a string, None); None for
+    one computed at run time. `and`/`or` return such an operand itself, as Python does (numpy-ml's
+    `p == "same" and kernel_shape and stride is not None`)."""
+    if isinstance(value, Const):
+        return bool(value.value)
+    if isinstance(value, (tuple, str)) or value is None:
+        return bool(value)
+    return None
+
+
 from ..frontend.introspection import ATTRIBUTES as ARRAY_ATTRIBUTES  # noqa: E402
 from ..frontend.float_info import FloatInfo, attribute as float_info_attribute  # noqa: E402
 from ..frontend.array_methods import METHODS as _METHODS  # noqa: E402
