@@ -93,7 +93,7 @@ def activation_cases(numpy_ml) -> list[NumpyMLCase]:
 
 # -- losses: loss, with grad as the oracle --------------------------------------------------------------------------
 def _one_hot(rng: np.random.Generator) -> np.ndarray:
-    return np.eye(M)[rng.integers(0, M, N)]
+    return np.eye(M, dtype=np.int64)[rng.integers(0, M, N)]
 
 
 def loss_cases(numpy_ml) -> list[NumpyMLCase]:
@@ -122,7 +122,7 @@ def loss_cases(numpy_ml) -> list[NumpyMLCase]:
         return {"nm1": (module.g(z.copy(), y.copy()), cross.grad(y, softmax._fwd(z)), 1)}
     found.append(_case("CrossEntropy(softmax)", "losses",
                        lambda b: f"{b.method(cross, 'loss')}(y, {b.method(softmax, '_fwd', 'softmax_')}(z))",
-                       {"z": ann, "y": ann}, [[rng.standard_normal((N, M)), _one_hot(rng)] for _ in range(2)],
+                       {"z": ann, "y": f"i64[{N}, {M}]"}, [[rng.standard_normal((N, M)), _one_hot(rng)] for _ in range(2)],
                        "g = grad(f, wrt=0)\n", cross_oracle))
     rng = _rng("VAELoss")
     vae, T = losses.VAELoss(), 2
@@ -159,7 +159,7 @@ def layer_cases(numpy_ml) -> list[NumpyMLCase]:
 
     for act in (a.Identity(), a.ReLU(), a.Tanh(), a.Sigmoid(), a.Affine(slope=2, intercept=1), a.LeakyReLU(alpha=0.3),
                 a.ELU(alpha=1.5), a.SoftPlus()):
-        label = f"FullyConnected[{act}]"
+        label = f"FullyConnected[{type(act).__name__}]"
         rng = _rng(label)
         layer = layers.FullyConnected(n_out=2, act_fn=act)
         layer.forward(rng.standard_normal((N, M)))  # numpy-ml initialises W and b at the first forward pass
@@ -197,13 +197,43 @@ def layer_cases(numpy_ml) -> list[NumpyMLCase]:
                            {"W": "f64[6, 3]", "X": f"i64[{N}, 3]"},
                            [[layer.parameters["W"].copy(), ids], [rng.standard_normal((6, 3)), ids[::-1].copy()]],
                            "fvjp = vjp(f, wrt=0)\n", embedding_oracle))
-    # forward passes that write the layer's state (retained inputs, running statistics): listed with the reason
-    for label, layer, method in (("BatchNorm1D.forward", layers.BatchNorm1D(), "forward"),
-                                 ("LayerNorm1D.forward", layers.LayerNorm1D(), "forward"),
-                                 ("RNNCell.forward", layers.RNNCell(n_out=3), "forward"),
-                                 ("LSTMCell.forward", layers.LSTMCell(n_out=3), "forward")):
+    # normalisations: LayerNorm1D's forward (its training form: retain_derived=False only skips storing X), with
+    # _bwd as the oracle; BatchNorm1D's with retain_derived=False is the inference form (running statistics)
+    for label, layer in (("LayerNorm1D", layers.LayerNorm1D()), ("BatchNorm1D[inference]", layers.BatchNorm1D())):
         rng = _rng(label)
-        found.append(_case(label, "layers", lambda bl, layer=layer, m=method: bl.method(layer, m) + "(X)",
+        layer.forward(rng.standard_normal((N, M)), retain_derived=False)  # initialises the parameters
+        layer.parameters["scaler"] = rng.uniform(0.5, 1.5, M)
+        if "running_mean" in layer.parameters:
+            layer.parameters["running_mean"], layer.parameters["running_var"] = rng.normal(size=M), rng.uniform(0.5, 2, M)
+        names = {"scaler": "scaler", "intercept": "intercept"}
+
+        def norm_oracle(module, args, layer=layer):
+            X, scaler, intercept = args
+            dy = np.cos(np.arange(N * M)).reshape(N, M)
+            layer.parameters["scaler"], layer.parameters["intercept"] = scaler.copy(), intercept.copy()
+            ours = module.fvjp(X.copy(), scaler.copy(), intercept.copy(), dy)[1]
+            return {"nm1": (np.concatenate([np.ravel(o) for o in ours]),
+                            np.concatenate([np.ravel(t) for t in layer._bwd(dy, X.copy())]), 1)}
+        training = label == "LayerNorm1D"
+        found.append(_case(label, "layers",
+                           lambda bl, layer=layer: bl.method(layer, "forward", "self_", names,
+                                                             {"retain_derived": False}) +
+                           "(X, retain_derived=False, scaler=scaler, intercept=intercept)",
+                           {"X": ann, "scaler": f"f64[{M}]", "intercept": f"f64[{M}]"},
+                           [[3 * rng.standard_normal((N, M)) + 1, layer.parameters["scaler"].copy(),
+                             rng.normal(size=M)] for _ in range(2)],
+                           "fvjp = vjp(f, wrt=(0, 1, 2))\n" if training else "",
+                           norm_oracle if training else None))
+    # forward passes whose math is interleaved with writes to the layer's state: listed with the reason
+    for label, layer, call in (("BatchNorm1D[training]", layers.BatchNorm1D(), "(X)"),
+                               ("RNNCell.forward", layers.RNNCell(n_out=3), "(X)"),
+                               ("LSTMCell.forward", layers.LSTMCell(n_out=3), "(X)")):
+        rng = _rng(label)
+        if label.startswith("BatchNorm1D"):
+            layer.forward(rng.standard_normal((N, M)), retain_derived=False)  # initialises the parameters
+        else:
+            layer.forward(rng.standard_normal((N, M)))
+        found.append(_case(label, "layers", lambda bl, layer=layer, c=call: bl.method(layer, "forward") + c,
                            {"X": ann}, [[rng.standard_normal((N, M))]]))
     return found
 
@@ -228,7 +258,48 @@ def kernel_cases(numpy_ml) -> list[NumpyMLCase]:
     return found
 
 
-FAMILIES = {"activations": activation_cases, "losses": loss_cases, "layers": layer_cases, "kernels": kernel_cases}
+# -- neural_nets/utils: convolutions by im2col (and the naive loops), with Conv2D._bwd as the oracle ---------------
+def convolution_cases(numpy_ml) -> list[NumpyMLCase]:
+    from numpy_ml.neural_nets.layers.layers import Conv2D
+    from numpy_ml.neural_nets.utils import utils
+
+    found = []
+    x_ann, w_ann = "f64[2, 5, 5, 2]", "f64[3, 3, 2, 3]"
+    for function, stride, pad, dilation in (("conv2D", 1, 1, 0), ("conv2D", 2, 0, 0), ("conv2D", 1, "same", 1),
+                                            ("conv2D_naive", 1, 1, 0)):
+        label = f"{function}[stride={stride} pad={pad} dilation={dilation}]"
+        rng = _rng(label)
+        layer = Conv2D(out_ch=3, kernel_shape=(3, 3), pad=pad, stride=stride, dilation=dilation)
+
+        def conv_oracle(module, args, layer=layer, stride=stride, pad=pad, dilation=dilation):
+            X, W = args
+            Z = utils.conv2D(X, W, stride, pad, dilation)
+            dy = np.cos(np.arange(Z.size)).reshape(Z.shape)
+            layer.parameters = {"W": W.copy(), "b": np.zeros((1, 1, 1, 3))}
+            ours = module.fvjp(X.copy(), W.copy(), dy)[1]
+            theirs = layer._bwd(dy, X.copy(), Z)[:2]
+            return {"nm1": (np.concatenate([np.ravel(o) for o in ours]),
+                            np.concatenate([np.ravel(t) for t in theirs]), 1)}
+        found.append(_case(label, "convolutions",
+                           lambda b, f=function, s=stride, p=pad, d=dilation:
+                           f"{b.global_name(f, getattr(utils, f))}(X, W, {s}, {p!r}, {d})",
+                           {"X": x_ann, "W": w_ann},
+                           [[rng.standard_normal((2, 5, 5, 2)), rng.standard_normal((3, 3, 2, 3))] for _ in range(2)],
+                           "fvjp = vjp(f, wrt=(0, 1))\n", conv_oracle))
+    rng = _rng("conv1D")
+    found.append(_case("conv1D[stride=1 pad=1]", "convolutions",
+                       lambda b: b.global_name("conv1D", utils.conv1D) + "(X, W, 1, 1)",
+                       {"X": "f64[2, 6, 2]", "W": "f64[3, 2, 3]"},
+                       [[rng.standard_normal((2, 6, 2)), rng.standard_normal((3, 2, 3))] for _ in range(2)]))
+    rng = _rng("im2col")
+    found.append(_case("im2col", "convolutions",
+                       lambda b: b.global_name("im2col", utils.im2col) + "(X, (3, 3, 2, 3), 1, 1)[0]",
+                       {"X": x_ann}, [[rng.standard_normal((2, 5, 5, 2))]]))
+    return found
+
+
+FAMILIES = {"activations": activation_cases, "losses": loss_cases, "layers": layer_cases, "kernels": kernel_cases,
+            "convolutions": convolution_cases}
 
 
 def cases(numpy_ml, only: set[str] | None = None) -> list[NumpyMLCase]:

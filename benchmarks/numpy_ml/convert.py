@@ -50,29 +50,35 @@ class Builder:
         self.imports: dict[str, str] = {}
         self.reasons: list[str] = []
 
-    def method(self, instance, name: str, prefix: str = "self_", parameters: dict | None = None) -> str:
+    def method(self, instance, name: str, prefix: str = "self_", parameters: dict | None = None,
+               fixed: dict | None = None) -> str:
         """`instance.<name>` as the module function `<prefix><name>` (its `self` dropped: the object's attributes
         become constants `<prefix><attribute>`, or, for `self.parameters[key]` with key in `parameters`, the
-        parameter of that name appended to the function's)."""
+        parameter of that name appended to the function's); `fixed`: the values the kernel passes for some
+        parameters (`retain_derived=False`), which decide the `if` statements on them and `self`."""
         owner = type(instance)
         static = next((vars(k)[name] for k in owner.__mro__ if name in vars(k)), None)
         if isinstance(static, staticmethod):
-            return self.function(static.__func__, f"{prefix}{name}", None, prefix, parameters)
+            return self.function(static.__func__, f"{prefix}{name}", None, prefix, parameters, fixed)
         if not inspect.isfunction(static):
             self.reasons.append(f"{owner.__name__}.{name} is not a method")
             return f"{prefix}{name}"
-        return self.function(static, f"{prefix}{name}", instance, prefix, parameters)
+        return self.function(static, f"{prefix}{name}", instance, prefix, parameters, fixed)
 
-    def function(self, function, new_name: str, instance, prefix: str, parameters: dict | None = None) -> str:
+    def function(self, function, new_name: str, instance, prefix: str, parameters: dict | None = None,
+                 fixed: dict | None = None) -> str:
         if new_name in self.functions:
             return new_name
         self.functions[new_name] = ""  # reserved: a recursive call stops here
         node = next(s for s in cst.parse_module(textwrap.dedent(inspect.getsource(function))).body
                     if isinstance(s, cst.FunctionDef))
         params = list(node.params.params)[1 if instance is not None else 0:]
-        params += [cst.Param(cst.Name(p)) for p in (parameters or {}).values()]
+        first_default = next((k for k, p in enumerate(params) if p.default is not None), len(params))
+        params[first_default:first_default] = [cst.Param(cst.Name(p)) for p in (parameters or {}).values()]
         local = _locals_of(node) | set((parameters or {}).values())
-        body = node.body.visit(_Rename(self, instance, prefix, function.__globals__, local, parameters or {}))
+        body = node.body.visit(_Decided(instance, fixed or {}))
+        self.reasons += [f"writes self.{attr} (the object's state)" for attr in _self_writes(body)]
+        body = body.visit(_Rename(self, instance, prefix, function.__globals__, local, parameters or {}))
         node = node.with_changes(name=cst.Name(new_name), decorators=[],
                                  params=node.params.with_changes(params=params), body=body)
         self.functions[new_name] = cst.Module(body=[_unannotated(node)]).code
@@ -90,7 +96,7 @@ class Builder:
         if value is None or isinstance(value, str):  # a layer's `self.pool = "sum"`: a build-time choice
             self.constants[name] = f"{name} = {value!r}\n"
             return
-        statement = constant_statement("x", value)
+        statement = constant_statement("x", value) if _numbers(value) else None
         if statement is None:
             self.reasons.append(f"{what} is a {type(value).__name__}, not numbers")
             return
@@ -133,12 +139,20 @@ class _Rename(cst.CSTTransformer):
             self.as_parameters.add(id(node.value))
 
     def _parameter(self, node: cst.Subscript) -> str | None:
-        """The parameter `self.parameters["W"]` becomes, or None."""
+        """The name `self.<dict>["key"]` becomes: the parameter of `self.parameters["W"]` (where the case makes W
+        one), else the constant `<prefix><dict>_<key>` of a number (`self.hyperparameters["epsilon"]`), or None."""
         found = self._attribute(node.value)
-        if found is not None and found[1] == "parameters" and len(node.slice) == 1 and \
-                isinstance(node.slice[0].slice, cst.Index) and \
-                isinstance(node.slice[0].slice.value, cst.SimpleString):
-            return self.parameters.get(node.slice[0].slice.value.evaluated_value)
+        if found is None or not isinstance(found[0], dict) or len(node.slice) != 1 or \
+                not isinstance(node.slice[0].slice, cst.Index) or \
+                not isinstance(node.slice[0].slice.value, cst.SimpleString):
+            return None
+        key = node.slice[0].slice.value.evaluated_value
+        if found[1] == "parameters" and key in self.parameters:
+            return self.parameters[key]
+        if key in found[0] and key.isidentifier() and _numbers(found[0][key]):
+            name = f"{self.prefix}{found[1]}_{key}"
+            self.builder.constant(name, found[0][key], f"self.{found[1]}[{key!r}]")
+            return name
         return None
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -207,6 +221,75 @@ class _Rename(cst.CSTTransformer):
 
     def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
         return updated.with_changes(name=original.name)
+
+
+def _numbers(value) -> bool:
+    """Whether `constant_statement` can write `value` (a list of arrays of several sizes it cannot)."""
+    try:
+        return constant_statement("x", value) is not None
+    except (ValueError, TypeError):
+        return False
+
+
+class _Decided(cst.CSTTransformer):
+    """An `if` (no `else`) whose test reads only `self` and fixed arguments, false there, is dropped: numpy-ml's
+    `if not self.is_initialized:` of an initialised layer, `if retain_derived:` where the kernel passes False
+    (the state a forward pass would retain is not the kernel's)."""
+
+    def __init__(self, instance, fixed: dict) -> None:
+        self.instance, self.fixed = instance, fixed
+
+    def leave_If(self, original: cst.If, updated: cst.If):
+        read = _bare_names(original.test)
+        if original.orelse is not None or not read <= {"self"} | set(self.fixed) or \
+                self.instance is None and "self" in read:
+            return updated
+        try:
+            decided = bool(eval(cst.Module([]).code_for_node(original.test), {},  # noqa: S307  numpy-ml's own test
+                                {"self": self.instance, **self.fixed}))
+        except Exception:  # noqa: BLE001  not decidable from these values: left for the kernel
+            return updated
+        return updated if decided else cst.RemoveFromParent()
+
+
+def _self_writes(node: cst.CSTNode) -> list[str]:
+    """The attributes of `self` a body assigns (`self.x = `, `self.d["k"] += `)."""
+    found: list[str] = []
+
+    def targets(target: cst.CSTNode) -> None:
+        while isinstance(target, cst.Subscript):
+            target = target.value
+        if isinstance(target, cst.Attribute) and _is_self(target.value):
+            found.append(target.attr.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                targets(element.value)
+
+    class Writes(cst.CSTVisitor):
+        def visit_AssignTarget(self, n: cst.AssignTarget) -> None:
+            targets(n.target)
+
+        def visit_AugAssign(self, n: cst.AugAssign) -> None:
+            targets(n.target)
+
+    node.visit(Writes())
+    return list(dict.fromkeys(found))
+
+
+def _bare_names(node: cst.CSTNode) -> set[str]:
+    """The names an expression reads (not the attribute names after a dot)."""
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Attribute(self, n: cst.Attribute) -> bool:
+            n.value.visit(self)
+            return False
+
+        def visit_Name(self, n: cst.Name) -> None:
+            found.add(n.value)
+
+    node.visit(Names())
+    return found
 
 
 def leftover_self(text: str) -> list[str]:
