@@ -198,3 +198,62 @@ def test_any_all_of_arrays_refused(body, message):
     with pytest.raises(TranspileError, match=message) as raised:
         load_source(text, "refused_any.py")
     assert raised.value.loc is not None and raised.value.loc.line == 7
+
+
+# -- reduced program: numpy-ml's LeakyReLU.fn under vmap (a masked write by a per-example matrix mask) --------------
+LEAKY = '''
+import numpy as np
+from lifted import kernel, vmap
+
+
+@kernel
+def f(z: "f64[4, 3]"):
+    _z = z.copy()
+    _z[z < 0] = _z[z < 0] * 0.3
+    return _z
+
+
+@kernel
+def g(x: "f64[2, 4, 3]", m: "bool[4, 3]"):
+    y = x.copy()
+    y[:, m] = np.log(y[:, m]) * 2.0
+    return y
+
+
+fv = vmap(f, in_axes=(0,))
+gv = vmap(g, in_axes=(None, 0))
+'''
+
+
+def test_vmap_of_a_write_through_a_matrix_mask():
+    """`_z[z < 0] = _z[z < 0] * alpha` on a matrix was refused under vmap ("arithmetic on a selection by a
+    multi-dimensional mask"); the mask's axes are now flattened to find each example's stand-in element. Against a
+    loop over the examples, bit for bit; the unselected elements compute on a selected one (no log of a negative,
+    NumPy's errors raised), and an example selecting nothing."""
+    module = load_source(LEAKY, "leaky_case.py")
+    python: dict = {}
+    exec(compile(LEAKY.replace("@kernel\n", "").replace("fv = vmap", "# ").replace("gv = vmap", "# "),
+                 "leaky_reference", "exec"), python)
+    rng = np.random.default_rng(5)
+    batch = rng.standard_normal((3, 4, 3))
+    batch[1] = np.abs(batch[1])
+    same_values(module.fv(batch.copy()), np.stack([python["f"](z) for z in batch]), "fv")
+    x = rng.standard_normal((2, 4, 3))
+    x[1] = 2 * x[0]
+    masks = (rng.random((3, 4, 3)) < 0.6) & (x[0] > 0)  # log only of positive elements; the others negative
+    masks[:, 0, 0] = x[0, 0, 0] > 0
+    masks[1] |= x[0] > 0
+    with np.errstate(all="raise"):  # the unselected (negative) elements compute on a selected one's value
+        got = module.gv(x.copy(), masks)
+    same_values(got, np.stack([python["g"](x.copy(), m) for m in masks]), "gv")
+    masks[0] = False  # an example that selects nothing (it may compute on its unselected elements: no errstate)
+    with np.errstate(all="ignore"):
+        got = module.gv(x.copy(), masks)
+    same_values(got, np.stack([python["g"](x.copy(), m) for m in masks]), "gv, an empty selection")
+
+
+def test_vmap_of_a_matrix_mask_of_symbolic_shape_refused():
+    text = LEAKY.replace('"f64[4, 3]"', '"f64[n, 3]"').split("@kernel\ndef g")[0] + "fv = vmap(f, in_axes=(0,))\n"
+    with pytest.raises(TranspileError, match="known at build time") as raised:
+        load_source(text, "leaky_symbolic.py")
+    assert raised.value.loc is not None and raised.value.hint
