@@ -21,7 +21,7 @@ from .names import Names
 from .python_ints import check_python_int_operands
 from .sequence_comparison import compare_sequences, is_sequence
 from .shape_checks import refined_operands
-from .static_operations import _NOT_HERE, STATIC_BUILTINS
+from .static_operations import _NOT_HERE, STATIC_BUILTINS, static_truth
 from .sequence_operands import numpy_operands
 
 _BINARY_PRIMS = {
@@ -183,7 +183,7 @@ class Expressions(Names):
         could fail or cost something (it indexes or calls), it is evaluated under an `if`, as in Python."""
         conjunction = isinstance(node.operator, cst.And)
         left_value = self.expr(node.left, builder, env)
-        truth = _static_truth(left_value)
+        truth = static_truth(left_value)
         if truth is not None:  # decided at build time (a number, a tuple, a string, None): `b`, or `a` itself
             if truth != conjunction:
                 return left_value
@@ -382,17 +382,6 @@ class Expressions(Names):
 
 
 # The function and method tables live in their own module to keep this one about the language.
-def _static_truth(value) -> bool | None:
-    """Python's truth of a value known at build time (a number, a tuple by its length, a string, None); None for
-    one computed at run time. `and`/`or` return such an operand itself, as Python does (numpy-ml's
-    `p == "same" and kernel_shape and stride is not None`)."""
-    if isinstance(value, Const):
-        return bool(value.value)
-    if isinstance(value, (tuple, str)) or value is None:
-        return bool(value)
-    return None
-
-
 from ..frontend.introspection import ATTRIBUTES as ARRAY_ATTRIBUTES  # noqa: E402
 from ..frontend.float_info import FloatInfo, attribute as float_info_attribute  # noqa: E402
 from ..frontend.array_methods import METHODS as _METHODS  # noqa: E402

@@ -13,7 +13,8 @@ the dense array, where every shape is the same for all examples:
 
 Anything else that would need the selection's own shape (returning it, `np.max` of it, an index array besides the
 mask) is a located error at the read. Elementwise arithmetic runs on *safe inputs*: the elements not selected get
-the value of the first selected one in their row, so they compute nothing the unbatched program would not (no
+the value of the first selected one in their row (for a mask of several axes, the first in C order over them,
+whose lengths must then be known at build time), so they compute nothing the unbatched program would not (no
 NaN, no warning; a row that selects nothing may still compute on its unselected elements, never to any result).
 """
 from __future__ import annotations
