@@ -9,8 +9,8 @@ function by these renames only (benchmarks/numpy_ml/convert.py; the math is neve
 
 1. `self` is dropped from the parameters; a read `self.<attribute>` of numbers (a number, array, list, None, a string, a
    dict of numbers such as a kernel's `self.parameters`) becomes the module constant `self_<attribute>` of its value;
-2. `self.parameters["W"]` of a layer becomes the parameter `W` (appended to the function's: weights are inputs, as a
-   user would write them);
+2. `self.parameters["W"]` of a layer (and `self.beta` of a linear model) becomes the parameter `W` (`beta`), added
+   to the function's before its defaulted ones: weights are inputs, as a user would write them;
 3. `self.<method>(...)` becomes the module function of that method, `self.<object>(...)` (a numpy-ml object, an
    activation) the object's `__call__`, and `self.<object>.<method>(...)` that method, their own `self.` reads
    prefixed by the object's name (`self_act_fn_fn`, `self_elu_alpha`);

@@ -298,8 +298,32 @@ def convolution_cases(numpy_ml) -> list[NumpyMLCase]:
     return found
 
 
+# -- linear_models: logistic regression's penalised NLL, with _NLL_grad as the oracle --------------------------------
+def linear_model_cases(numpy_ml) -> list[NumpyMLCase]:
+    from numpy_ml.linear_models import logistic
+
+    found = []
+    for penalty in ("l2", "l1"):
+        label = f"LogisticRegression._NLL[{penalty}]"
+        rng = _rng(label)
+        model = logistic.LogisticRegression(penalty=penalty, gamma=0.7)
+
+        def nll_oracle(module, args, model=model):
+            beta, X, y = args
+            model.beta = beta.copy()
+            return {"nm1": (module.g(beta.copy(), X.copy(), y.copy()),
+                            model._NLL_grad(X, y, logistic._sigmoid(X @ beta)), 1)}
+        found.append(_case(label, "linear models",
+                           lambda b, m=model: f"{b.method(m, '_NLL', 'self_', {'self.beta': 'beta'})}(X, y, "
+                                              f"{b.global_name('_sigmoid', logistic._sigmoid)}(X @ beta), beta)",
+                           {"beta": f"f64[{M}]", "X": f"f64[{N}, {M}]", "y": f"i64[{N}]"},
+                           [[rng.standard_normal(M), rng.standard_normal((N, M)), rng.integers(0, 2, N)]
+                            for _ in range(2)], "g = grad(f, wrt=0)\n", nll_oracle))
+    return found
+
+
 FAMILIES = {"activations": activation_cases, "losses": loss_cases, "layers": layer_cases, "kernels": kernel_cases,
-            "convolutions": convolution_cases}
+            "convolutions": convolution_cases, "linear models": linear_model_cases}
 
 
 def cases(numpy_ml, only: set[str] | None = None) -> list[NumpyMLCase]:

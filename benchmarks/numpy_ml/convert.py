@@ -195,6 +195,8 @@ class _Rename(cst.CSTTransformer):
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         found = self._attribute(original)
+        if found is not None and f"self.{found[1]}" in self.parameters:  # `self.beta`: a parameter (a case's choice)
+            return cst.Name(self.parameters[f"self.{found[1]}"])
         if found is not None and id(original) not in self.as_parameters:
             value, name = found
             if callable(value) or (_ours(value) and not isinstance(value, (dict, list))):
