@@ -341,8 +341,16 @@ class ProgramGenerator:
                   # the builtin int() of a float (Mishra10: frontend/python_builtins.py), bounded to stay in int64
                   f"int(np.tanh({e('S')}) * 3.0) * {e('S')}",
                   # list() of a slice of a literal length (Cola's list(x[1::2]); a run-time length is refused)
-                  f"list(np.asarray([0.5, {e('S')}, -1.0, 2.0])[1::2] * {e('S')})[0]"),
+                  f"list(np.asarray([0.5, {e('S')}, -1.0, 2.0])[1::2] * {e('S')})[0]",
+                  # numpy-ml's losses: np.finfo(float).eps inside a kernel (frontend/float_info.py)
+                  f"np.sum({e('N')} * np.log(1.0 + {e('N')} ** 2 + np.finfo(float).eps))",
+                  # numpy-ml's padding helpers: `and`/`or` of build-time operands, the builtins any/all and bool
+                  f"({e('S')} * bool({e('S')}) if any([{e('S')} > 0.5, M.shape[0] == 5]) else (() or 0.5))",
+                  f"(M.shape and {e('S')}) * all({self.leaf('N', scope)} > -9.0)"),
             "N": (f"({e('N')}[0] - [1.0, 2.0, 0.5, -0.5, 3.0]) * {e('N')}",
+                  # numpy-ml's is_binary: `bool` as a dtype name (normalize/names.py BUILTINS); in np.where's
+                  # condition, since autograd's astype passes a gradient through a cast to bool
+                  f"np.where({e('N')}.astype(bool), {e('N')}, 0.5)",
                   # a list of numbers among the arrays np.concatenate joins (the rewrite of Cola's list(x[1::2]))
                   f"np.concatenate(([0.5], {e('N')}[1:]))"),
             "D": (f"[1, 2, 3] * {e('D')}", f"{e('D')} + (0.5, 0.25, -1.0)"),

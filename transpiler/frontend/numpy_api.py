@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
-from . import bitwise_api
+from . import bitwise_api, float_info
 from .array_literals import array, asarray
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
@@ -154,6 +154,10 @@ FUNCTIONS["numpy.argpartition"] = _refuse(
     "equal values), or np.partition(x, k)[k] for the value")
 FUNCTIONS["builtins.float"] = python_builtins.to_float
 FUNCTIONS["builtins.int"] = python_builtins.to_int
+FUNCTIONS["builtins.bool"] = python_builtins.to_bool
+FUNCTIONS["builtins.any"] = python_builtins.any_or_all("any")
+FUNCTIONS["builtins.all"] = python_builtins.any_or_all("all")
+FUNCTIONS["numpy.finfo"] = float_info.finfo
 for _builtin in ("round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")

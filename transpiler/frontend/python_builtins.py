@@ -1,4 +1,4 @@
-"""Python's builtins of numbers: `max` and `min` (the first of the largest, smallest), `float` and `int`.
+"""Python's builtins of numbers: `max` and `min` (the first of the largest, smallest), `float`, `int` and `bool`.
 
 `int(x)` of a float truncates toward zero as Python does; where Python raises (NaN, inf) the kernel raises the same
 error at run time, on every target, and a float of magnitude 2**63 or more (an int past int64) is a run-time
@@ -42,6 +42,52 @@ def to_int(lowering, node, builder, positional, keywords):
     if value.type.is_float:
         _check_float_fits(lowering, node, builder, value)
     return builder.bind("python_int", [value])
+
+
+def to_bool(lowering, node, builder, positional, keywords):
+    """`bool(a)` of a number: Python's truth of it (`a != 0`: NaN is true), a Python bool. (The name `bool` is also
+    a dtype: `x.astype(bool)`, `np.zeros(3, dtype=bool)`.)"""
+    value = _one_number(lowering, node, positional, keywords, "bool")
+    if isinstance(value, Const):
+        return const(bool(value.value))
+    return lowering._bind(builder, node, "python_bool", [_truth(lowering, node, builder, value)])
+
+
+def any_or_all(name: str):
+    """The builtins `any` and `all` of a tuple or list of numbers (numpy-ml's `any([out_rows <= 0, ...])`) or of a
+    vector (`any(np.array([pr1, pc1]) < 0)`: Python iterates over its elements): a Python bool, decided at build
+    time where the items are. Lists of arrays and arrays of rank 2 or more are refused (Python asks each row's
+    truth, which NumPy refuses for more than one element)."""
+    def lower(lowering, node, builder, positional, keywords):
+        arity(lowering, node, name, positional, keywords, 1, 1, hint=f"{name}([a, b]) of numbers, or np.{name}(x)")
+        items = positional[0]
+        if isinstance(items, Var) and items.type.rank == 1:  # Python iterates over the elements: NumPy's reduction
+            truth = _truth(lowering, node, builder, items)
+            return lowering._bind(builder, node, "python_bool", [
+                lowering._bind(builder, node, name, [truth], {"axis": None})])
+        items = items.items if isinstance(items, ListValue) else items
+        if not isinstance(items, tuple | list) or not all(
+                isinstance(v, (Var, Const)) and v.type.shape == () or isinstance(v, (bool, int, float))
+                for v in items):
+            raise lowering.error(node, f"the builtin `{name}` takes a list or tuple of numbers in kernels",
+                                 f"np.{name}(x) for an array")
+        items = [const(v) if isinstance(v, (bool, int, float)) else v for v in items]
+        if all(isinstance(v, Const) for v in items):
+            return const((any if name == "any" else all)(bool(v.value) for v in items))
+        result = None
+        for item in items:
+            truth = const(bool(item.value)) if isinstance(item, Const) else _truth(lowering, node, builder, item)
+            result = truth if result is None else lowering._bind(
+                builder, node, "logical_or" if name == "any" else "logical_and", [result, truth])
+        return lowering._bind(builder, node, "python_bool", [result])
+    return lower
+
+
+def _truth(lowering, node, builder, value):
+    """A scalar's truth as a NumPy bool: itself for a bool, `value != 0` for a number."""
+    if value.type.dtype == "bool":
+        return value
+    return lowering._bind(builder, node, "not_equal", [value, const(0)])
 
 
 # Python's int() of a float: exact for every finite float (a Python int grows); kernels hold Python ints as int64

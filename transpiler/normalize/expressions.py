@@ -21,7 +21,7 @@ from .names import Names
 from .python_ints import check_python_int_operands
 from .sequence_comparison import compare_sequences, is_sequence
 from .shape_checks import refined_operands
-from .static_operations import _NOT_HERE, STATIC_BUILTINS
+from .static_operations import _NOT_HERE, STATIC_BUILTINS, static_truth
 from .sequence_operands import numpy_operands
 
 _BINARY_PRIMS = {
@@ -182,10 +182,13 @@ class Expressions(Names):
         """`a and b`, `a or b` on boolean scalars. Python evaluates `b` only when `a` does not decide: where `b`
         could fail or cost something (it indexes or calls), it is evaluated under an `if`, as in Python."""
         conjunction = isinstance(node.operator, cst.And)
-        left = self._boolean_operand(node.left, self.expr(node.left, builder, env))
-        if isinstance(left, Const):  # decided at build time: `b`, or `a` itself
-            return self._boolean_operand(node.right, self.expr(node.right, builder, env)) \
-                if bool(left.value) == conjunction else left
+        left_value = self.expr(node.left, builder, env)
+        truth = static_truth(left_value)
+        if truth is not None:  # decided at build time (a number, a tuple, a string, None): `b`, or `a` itself
+            if truth != conjunction:
+                return left_value
+            return self.expr(node.right, builder, env)  # Python's result is `b` itself, whatever it is
+        left = self._boolean_operand(node.left, left_value)
         if not _may_fail(node.right):
             right = self._boolean_operand(node.right, self.expr(node.right, builder, env))
             return self._bind(builder, node, "logical_and" if conjunction else "logical_or", [left, right])
@@ -212,6 +215,8 @@ class Expressions(Names):
         attr = node.attr.value
         if isinstance(base, Module):
             return module_attribute(self, node, base, attr)
+        if isinstance(base, FloatInfo):  # np.finfo(float).eps (frontend/float_info.py)
+            return float_info_attribute(self, node, builder, base, attr)
         if is_container(base):
             return ("container_method", attr, base)
         atom = self._atom(base, node.value)
@@ -378,6 +383,7 @@ class Expressions(Names):
 
 # The function and method tables live in their own module to keep this one about the language.
 from ..frontend.introspection import ATTRIBUTES as ARRAY_ATTRIBUTES  # noqa: E402
+from ..frontend.float_info import FloatInfo, attribute as float_info_attribute  # noqa: E402
 from ..frontend.array_methods import METHODS as _METHODS  # noqa: E402
 from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, \
     unsupported_message  # noqa: E402

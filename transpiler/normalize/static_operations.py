@@ -172,3 +172,14 @@ def _comparable(value) -> bool:
 
 def _plain(value):
     return value.value if isinstance(value, Const) else value
+
+
+def static_truth(value) -> bool | None:
+    """Python's truth of a value known at build time (a number, a tuple by its length, a string, None); None for
+    one computed at run time. `and`/`or` return such an operand itself, as Python does (numpy-ml's
+    `p == "same" and kernel_shape and stride is not None`)."""
+    if isinstance(value, Const):
+        return bool(value.value)
+    if isinstance(value, (tuple, str)) or value is None:
+        return bool(value)
+    return None

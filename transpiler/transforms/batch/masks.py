@@ -13,7 +13,8 @@ the dense array, where every shape is the same for all examples:
 
 Anything else that would need the selection's own shape (returning it, `np.max` of it, an index array besides the
 mask) is a located error at the read. Elementwise arithmetic runs on *safe inputs*: the elements not selected get
-the value of the first selected one in their row, so they compute nothing the unbatched program would not (no
+the value of the first selected one in their row (for a mask of several axes, the first in C order over them,
+whose lengths must then be known at build time), so they compute nothing the unbatched program would not (no
 NaN, no warning; a row that selects nothing may still compute on its unselected elements, never to any result).
 """
 from __future__ import annotations
@@ -179,9 +180,6 @@ class BatchedMasks:
         first = selections[0]
         if any(not self.same_mask(s.mask, first.mask) or s.at != first.at for s in selections):
             raise self.selection_error(first)
-        if first.mask_rank != 1:
-            raise TranspileError("arithmetic on a selection by a multi-dimensional mask that differs between "
-                                 "examples is not supported", first.loc, HINT)
         rank = max(example_rank(self.sym(s.dense), s.batched) for s in selections)
         args, flags = [], []
         for arg in raw:
@@ -231,6 +229,8 @@ class BatchedMasks:
         dense = Sym(self.builder, selection.dense)
         if not selection.batched:
             dense = self.ctx.lift(dense)
+        if selection.mask_rank > 1:
+            return self._safe_flattened(selection, dense)
         at = selection.at
         first = ops.argmax(Sym(self.builder, selection.mask), axis=1)
         picked = ops.getitem(dense, ops.arange(self.ctx.size), first,
@@ -238,6 +238,29 @@ class BatchedMasks:
         picked = ops.getitem(picked, index=(slice(None),) * (1 + at) + (None,))
         safe = self._select_where(selection, dense, picked)
         return Selection(safe.atom, True, selection.mask, at, selection.loc, safe=True)
+
+    def _safe_flattened(self, selection: Selection, dense: Sym) -> Selection:
+        """`_safe` of a selection by a mask of several axes (LeakyReLU's `z[z < 0] * alpha` on a matrix): the mask's
+        axes flattened into one (the first selected element in C order stands in), then the shape restored. The
+        example's axes must be known at build time."""
+        at, rank = selection.at, selection.mask_rank
+        shape = dense.atom.type.shape
+        example = tuple(shape[1:]) if shape is not None else ()
+        if shape is None or not all(isinstance(d, int) for d in example):
+            raise TranspileError("arithmetic on a selection by a multi-dimensional mask that differs between "
+                                 "examples needs the example's shape known at build time", selection.loc,
+                                 'annotate the lengths ("f64[4, 3]"), or ' + HINT)
+        size = 1
+        for d in example[at:at + rank]:
+            size *= d
+        flat = (-1,) + example[:at] + (size,) + example[at + rank:]
+        flat_dense = ops.reshape(dense, *flat)
+        flat_mask = ops.reshape(Sym(self.builder, selection.mask), -1, size)
+        self.batched.update((id(flat_dense.atom), id(flat_mask.atom)))
+        safe = self._safe(Selection(flat_dense.atom, True, flat_mask.atom, at, selection.loc))
+        restored = ops.reshape_like(Sym(self.builder, safe.dense), dense)
+        self.batched.add(id(restored.atom))
+        return Selection(restored.atom, True, selection.mask, at, selection.loc, safe=True)
 
     def _select_where(self, selection: Selection, chosen: Sym, other) -> Sym:
         result = ops.where(self._mask_aligned(selection), chosen, other)
