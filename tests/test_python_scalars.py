@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 
 from python_scalar_judge import judge_program
@@ -36,3 +37,42 @@ def test_many_scalar_programs_agree_with_python():
     count = int(os.environ.get("LIFTED_SCALAR_PROGRAMS", "300"))
     failures = [f for seed in range(first, first + count) for f in _failures(seed, c=True)]
     assert failures == [], "\n".join(failures[:5])
+
+
+# -- regressions the generator found (each failed on main before its fix) ----------------------------------------
+HEAD = "import numpy as np\nfrom lifted import kernel\n\n\n@kernel\n"
+
+
+def _agrees(body: str, *argument_lists) -> dict:
+    results = judge_program(HEAD + body, [list(a) for a in argument_lists], c=True)
+    failures = [o for outcomes in results.values() for o in outcomes if o.startswith("FAIL")]
+    assert failures == [], failures
+    return results
+
+
+def test_builtin_abs_of_a_python_number_is_a_python_number():
+    """`abs(k)` of a Python int is a Python int (it was np.abs: an int64 that wraps past 2**63 where Python's int
+    grows), `abs(True)` the int 1 (it was np.True_, so `abs(True) + True` was True), `abs(a)` of a Python float a
+    float; of NumPy scalars NumPy's (seeds 68 and 122)."""
+    results = _agrees('def f(a: "f64[]", k: "i64[]"):\n'
+                      '    return abs(-k), abs(k) * 2 ** 62 * 4, abs(True) + True, abs(-a), np.abs(a)\n',
+                      [-1.5, 3], [np.float64(-0.0), np.int64(-7)])
+    assert results["numpy"] == ["checked", "checked"] and results["c"] == ["checked", "checked"]
+
+
+def test_a_division_nobody_reads_still_raises_where_python_raises():
+    """`c = a / b` whose value nobody reads: Python raises ZeroDivisionError for a Python float 0.0 (and computes inf
+    for np.float64(0.0)); the statement was dropped, so the kernel returned a number (seed 27: `b **= -1`)."""
+    results = _agrees('def f(a: "f64[]", b: "f64[]", k: "i64[]"):\n'
+                      '    c = a / b\n    d = k // (k - 3)\n    e = b ** -1\n    return a\n',
+                      [1.0, 0.0, 1], [1.0, np.float64(0.0), np.int64(3)], [1.0, 2.0, 3], [2.0, 1e300, 1])
+    assert results["numpy"] == ["checked"] * 4 and results["c"] == ["checked"] * 4
+
+
+def test_constants_that_raise_are_a_located_refusal():
+    """`1.0 / 0.0` in a kernel: the build folded it and crashed with Python's ZeroDivisionError (seed 10)."""
+    from lifted.transpiler import TranspileError, transpile_source
+
+    with pytest.raises(TranspileError, match="raises ZeroDivisionError") as info:
+        transpile_source(HEAD + 'def f(a: "f64[]"):\n    c = (3 / 0.0)\n    return a\n', "case.py")
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint
