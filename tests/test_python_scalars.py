@@ -76,3 +76,23 @@ def test_constants_that_raise_are_a_located_refusal():
     with pytest.raises(TranspileError, match="raises ZeroDivisionError") as info:
         transpile_source(HEAD + 'def f(a: "f64[]"):\n    c = (3 / 0.0)\n    return a\n', "case.py")
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint
+
+
+def test_a_python_int_to_a_negative_power_is_a_python_float():
+    """`len(x) ** -1` is Python's float 0.25; it was typed int64, so the C target's loop kernel read it as 0 (and
+    returned 0.0)."""
+    X = np.array([0.5, -1.25, 2.0, 1.0])
+    results = _agrees('def f(a: "f64[]", x: "f64[n]"):\n    m = len(x) ** -1\n    s = 0.0\n'
+                      '    for i in range(3):\n        s = s + m * x[i]\n    return s + len(x) ** -2 * a\n',
+                      [1.0, X], [np.float64(-0.0), X])
+    assert results["c"] == ["checked", "checked"]
+
+
+def test_an_integer_parameter_to_a_negative_power_is_refused():
+    """`k ** -1` of an `"i64[]"` `k`: a Python int gives a float, np.int64 raises ValueError; it was typed int64, so
+    the C target truncated `np.abs(2 + k ** -1)` (2.5) to 2 in a loop kernel (seed 129). Now a located refusal."""
+    from lifted.transpiler import TranspileError, transpile_source
+
+    with pytest.raises(TranspileError, match="negative integer power") as info:
+        transpile_source(HEAD + 'def f(a: "f64[]", k: "i64[]"):\n    return np.abs(2 + k ** -1) + a\n', "case.py")
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint
