@@ -96,3 +96,14 @@ def test_an_integer_parameter_to_a_negative_power_is_refused():
     with pytest.raises(TranspileError, match="negative integer power") as info:
         transpile_source(HEAD + 'def f(a: "f64[]", k: "i64[]"):\n    return np.abs(2 + k ** -1) + a\n', "case.py")
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint
+
+
+def test_a_check_reading_a_folded_value_builds_for_the_cpu_target():
+    """The C target's host module crashed the build (IndexError in the NumPy renderer's folding, which took the
+    first result of the equation reading a folded value; a run-time check has none) where a loop of dead work
+    followed a branch (seed 574)."""
+    results = _agrees('def f(a: "f64[]", k: "i64[]", x: "f64[n]"):\n'
+                      '    if abs(-0.0) <= a + k:\n        v2 = float(x[0])\n    for v3 in range(4):\n'
+                      '        v4 = float(x[1]) * ((-k) * (x[k % 3] - a))\n    return k - (k > a)\n',
+                      [2.25, 2, np.array([0.5, -1.25, 2.0])], [-1.0, np.int64(7), np.array([0.5, -1.25, 2.0])])
+    assert results["c"] == ["checked", "checked"]

@@ -347,7 +347,7 @@ class _Renderer:
                 continue
             user = consumer[id(stmt.outs[0])]
             end = reads_until.get(id(user.outs[0]), position[id(user)]) if isinstance(user, Eqn) and user.outs \
-                else position[id(user)]  # (an equation without results: a kept `a / b` nobody reads, on the C host)
+                else position[id(user)]  # (an equation without results reads it: a run-time check)
             if any(position[id(stmt)] < k < end and names & reads[id(stmt.outs[0])] for k, names in writes):
                 folded.discard(id(stmt.outs[0]))
             else:
