@@ -184,7 +184,12 @@ class Builder:
             if result is not None:
                 return result
         if prim.fold is not None and args and not (params or {}).get("spelled") and all(isinstance(a, Const) and not isinstance(a.value, Var) for a in args):
-            value = prim.fold(*[a.value for a in args], **params)
+            try:
+                value = prim.fold(*[a.value for a in args], **params)
+            except (ArithmeticError, ValueError) as exc:  # `1.0 / 0.0`, `0.0 ** -1`, `10.0 ** 400`: Python raises
+                raise TranspileError(f"this operation on constants raises {type(exc).__name__} ({exc}) in Python "
+                                     "wherever it runs", self.loc, "remove it, or test the operands first (Python "
+                                     "raises here, a compiled kernel would compute inf or nan)") from None
             if isinstance(value, (bool, int, float)):
                 result = const(value)
                 return Const(result.value, result.type.with_shape(()) if not out_type.weak else result.type)

@@ -37,6 +37,8 @@ def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
         params = None
         if prim in _INFIX and name and all(a.type.shape == () for a in atoms):  # (maybe Python numbers)
             params = {"spelled": name}
+        elif prim == "abs" and name and name != "abs":  # np.abs, np.absolute, np.fabs: NumPy's, not the builtin
+            params = {"spelled": name}
         elif prim in _LOGICAL and name:  # (its operator works on booleans only)
             params = {"spelled": name}
         return lowering._bind(builder, node, prim, atoms, params)

@@ -8,9 +8,10 @@ import operator
 
 from .. import codegen as cg
 from ..ir import Const, const
-from ..ir.types import TensorType
+from ..ir.types import ShapeError, TensorType
 from .batching import batch_elementwise
 from .elementwise import elementwise, infix, is_number
+from .registry import lookup
 from .symbolic import Sym, ops
 
 
@@ -154,6 +155,27 @@ elementwise("power", [_power_base, _power_exponent],
             infix("**"), "lifted_power({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow,
             python_operator=True, batch=_batch_power, cuda_uniform=((1, 0.5, "sqrt({0})"),), bools="int8",
             bools_with_numbers=True)
+_infer_power = lookup("power").infer
+
+
+def _power_type(types: list[TensorType], params) -> TensorType:
+    """NumPy's promotion, except for an integer to a negative literal power (`k ** -1`): Python's int gives a float
+    (0.5), NumPy's integers raise ValueError, so the type is known only for a Python int base (weak: a Python float);
+    an integer array or NumPy integer base is refused (the int64 type was wrong: the C target truncated 2.5 to 2)."""
+    base, exponent = types
+    if base.dtype in ("i32", "i64", "bool") and exponent.dtype in ("i32", "i64", "bool") and \
+            isinstance(exponent.value, int) and not isinstance(exponent.value, bool) and exponent.value < 0 and \
+            not (params or {}).get("spelled"):
+        if base.weak and base.shape == ():
+            return TensorType("f64", (), weak=True)
+        raise ShapeError(f"an integer to a negative integer power ({exponent.value}): Python's int gives a float, "
+                         "NumPy's integers raise ValueError, and an `\"i64[]\"` argument may be either",
+                         f"write a float exponent (`** {float(exponent.value)}`) or divide (`1 / (k ** "
+                         f"{-exponent.value})`)")
+    return _infer_power(types, params)
+
+
+lookup("power").infer = _power_type
 elementwise("negative", [lambda g, y, a: -g],
             lambda args, p: cg.call(p["spelled"], *args) if (p or {}).get("spelled") else cg.unary("-", args[0]),
             "(-{0})",

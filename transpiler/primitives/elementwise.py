@@ -170,7 +170,11 @@ elementwise("cosh", [lambda g, y, x: g * ops.sinh(x)], np_call("cosh"), "cosh({0
 elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote",
             bools="int8", scalar_c="float")
 elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})", bools="int8")
-elementwise("abs", [lambda g, y, x: g * ops.sign(x)], np_call("abs"), "lifted_abs({0})", result="promote")
+# the builtin `abs` renders as itself: of a Python number it is a Python number (`abs(-k)` of an int is an int that
+# grows past int64, `abs(True)` is the int 1), of a NumPy value NumPy's abs; `np.abs` and its aliases as spelled
+# (frontend/ufunc_handlers.py), a NumPy scalar of a Python number
+elementwise("abs", [lambda g, y, x: g * ops.sign(x)], lambda args, p: cg.call((p or {}).get("spelled") or "abs", *args),
+            "lifted_abs({0})", result="promote", python_operator=True)
 elementwise("sign", [None], np_call("sign"), "lifted_sign({0})", result="promote", diff=False, bools="an error")
 # NumPy 2.3 and later keep an integer or boolean argument's dtype in floor, ceil and trunc (the identity); earlier
 # versions give float64 for integers and float16 for booleans

@@ -358,7 +358,8 @@ class _Renderer:
             if not isinstance(stmt, Eqn) or out_id(stmt) not in folded:
                 continue
             user = consumer[id(stmt.outs[0])]
-            end = reads_until.get(id(user.outs[0]), position[id(user)]) if isinstance(user, Eqn) else position[id(user)]
+            end = reads_until.get(id(user.outs[0]), position[id(user)]) if isinstance(user, Eqn) and user.outs \
+                else position[id(user)]  # (an equation without results reads it: a run-time check)
             if any(position[id(stmt)] < k < end and names & reads[id(stmt.outs[0])] for k, names in writes):
                 folded.discard(id(stmt.outs[0]))
             else:
