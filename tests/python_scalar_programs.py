@@ -3,7 +3,8 @@
 Each program is one `@kernel def f(a: "f64[]", b: "f64[]", k: "i64[]", x: "f64[n]")` whose body mixes what a
 user writes in scalar Python: int/float mixing, `//`, `%`, `divmod`, `**` (negative, fractional and zero
 exponents, a negative base), `abs`, `round` (with and without digits), `int()`/`float()`/`bool()`, builtin
-`min`/`max` (NaN first or last, ints against floats), `sum` of a list, `and`/`or` (an operand, not a bool),
+`min`/`max` (NaN first or last, ints against floats), `sum` of a list, `and`/`or` (an operand, not a bool; a guard
+`k != 0 and a / k > b` whose division Python skips),
 `not`, conditional expressions, chained comparisons, big Python ints (`2**70`, `3**40`), `True + True`, `-0.0`,
 `math.*` (`sqrt`, `log` and `exp` raise where NumPy gives nan or inf; `floor`/`ceil`/`trunc` return ints),
 augmented assignments, tuple swaps (`a, b = b, a + b`), `for` loops with `break`/`continue`/`else`, `while` over an
@@ -76,6 +77,10 @@ class ScalarGenerator:
             return f"abs({e()})"
         if self.core and roll in (11, 14, 19) or self.core and roll == 20 and r.random() < 0.5:
             return f"({e()} {r.choice(['+', '*', '-', '/', '//', '%'])} {e()})"
+        if self.core and roll == 15 and r.random() < 0.3:  # a guard: Python never divides by the zero it tests
+            guard = r.choice(self.names)
+            return f"({guard} {r.choice(['!=', '>'])} 0 {r.choice(['and', 'or'])} {e()} {r.choice(['/', '//', '%'])} " \
+                f"{guard} > {e()})"
         if self.core and roll in (15, 16):
             return f"({'not ' if roll == 16 else ''}{self.condition(depth + 1)}"  \
                 f"{' ' + r.choice(['and', 'or']) + ' ' + self.condition(depth + 1) if roll == 15 else ''})"

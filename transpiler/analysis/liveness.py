@@ -22,11 +22,13 @@ def eliminate_dead_code(fn: Function) -> Function:
     """Drop statements none of whose results reach a function result (all primitives are pure, and in-place
     updates are kept exactly while the value they update is)."""
     needed = {id(a) for a in result_atoms(fn.result) if isinstance(a, Var)}
-    body = _prune(fn.body, needed, {id(p): p for p in fn.params})
+    params = {id(p): p for p in fn.params}
+    body = _prune(fn.body, needed, params, raising=_PythonNumbers(params, _definitions(fn.body)))
     return dataclasses.replace(fn, body=body)
 
 
-def _prune(block: list, needed: set[int], params: dict | None = None, ranges: frozenset = frozenset()) -> list:
+def _prune(block: list, needed: set[int], params: dict | None = None, ranges: frozenset = frozenset(),
+           raising: "_PythonNumbers | None" = None) -> list:
     params = {} if params is None else params
     kept: list = []
     front: list = []
@@ -35,7 +37,7 @@ def _prune(block: list, needed: set[int], params: dict | None = None, ranges: fr
     for stmt in reversed(block):
         dead_read = isinstance(stmt, Eqn) and stmt.prim.name == "getitem" and \
             not any(id(o) in needed for o in stmt.outs)  # (the region read that an indexed write binds first)
-        new = None if dead_read and access_key(stmt) in written else _prune_statement(stmt, needed, params, ranges)
+        new = None if dead_read and access_key(stmt) in written else _prune_statement(stmt, needed, params, ranges, raising)
         if isinstance(new, Eqn) and new.prim.name in WRITES:
             written.add(access_key(new))
         if isinstance(new, Loop):  # checks it would repeat every trip go before it, guarded by its trip count
@@ -68,15 +70,66 @@ def _prune(block: list, needed: set[int], params: dict | None = None, ranges: fr
     return kept
 
 
+# Python's operators on Python numbers raise where NumPy's give inf or nan: `b / 0.0`, `k // 0`, `k % 0`
+# (ZeroDivisionError), `0.0 ** -1` (ZeroDivisionError), `1e300 ** 2` (OverflowError)
+_RAISING = frozenset({"divide", "floor_divide", "mod", "power"})
+
+
+@dataclasses.dataclass
+class _PythonNumbers:
+    """What tells a value that may be a Python number at run time: a literal, a weak value, a scalar parameter (the
+    caller may pass a Python float for `"f64[]"`), or Python's operator on such values."""
+    params: dict
+    definitions: dict  # id of a value -> the equation that defines it
+
+    def maybe_python(self, atom, depth: int = 0) -> bool:
+        if isinstance(atom, Const) or getattr(atom.type, "weak", False) or id(atom) in self.params:
+            return True
+        eqn = self.definitions.get(id(atom))
+        return eqn is not None and depth < 50 and eqn.prim.python_result(eqn.params) == "kept" and \
+            all(self.maybe_python(a, depth + 1) for a in eqn.args)
+
+    def may_raise(self, stmt: Eqn) -> bool:
+        """A scalar `/ // % **` as Python's operator (not the NumPy function the source spelled) of values that
+        may be Python numbers: kept where nobody reads its value, since Python raises there all the same (on NumPy
+        scalars it computes inf or nan; keeping it costs one operation). Not where the divisor is a nonzero
+        constant, nor an int's power by a constant that is not negative; not in a loop body (kept there, it would
+        keep the loop, which the C target may run as a kernel that cannot raise Python's errors: such a dead
+        operation in a loop is still dropped, a known gap, docs/kernel-language.md)."""
+        if stmt.prim.name not in _RAISING or (stmt.params or {}).get("spelled") or len(stmt.args) != 2:
+            return False
+        if any(getattr(a.type, "shape", None) != () for a in stmt.args) or \
+                not all(self.maybe_python(a) for a in stmt.args):
+            return False
+        second = stmt.args[1]
+        if stmt.prim.name == "power":
+            return not (isinstance(second, Const) and isinstance(second.value, int) and second.value >= 0 and
+                        stmt.args[0].type.dtype in ("i32", "i64", "bool"))
+        return not (isinstance(second, Const) and isinstance(second.value, (int, float)) and second.value != 0)
+
+
+def _definitions(block: list, found: dict | None = None) -> dict:
+    """id of each value an equation of `block` defines (branches included; loop bodies are left out) -> it."""
+    found = {} if found is None else found
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            found.update({id(o): stmt for o in stmt.outs})
+        elif isinstance(stmt, If):
+            _definitions(stmt.then_body, found)
+            _definitions(stmt.else_body, found)
+    return found
+
+
 def _uses(atoms) -> set[int]:
     return {id(a) for a in atoms if isinstance(a, Var)}
 
 
-def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset):
+def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset, raising=None):
     if isinstance(stmt, Eqn):
         in_place = stmt.prim.extra.get("in_place", False)
         checks = stmt.prim.extra.get("check", False)  # a run-time check (vmap's batch sizes) stays
-        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks:
+        if any(id(o) in needed for o in stmt.outs) or (in_place and id(stmt.args[0]) in needed) or checks or \
+                (raising is not None and raising.may_raise(stmt)):  # (Python's `b / 0.0` raises, used or not)
             needed.update(_uses(stmt.args))
             return stmt
         if raises_when_empty(stmt):  # (np.max of an empty array raises, used or not: its size is checked instead)
@@ -106,8 +159,8 @@ def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset):
         then_results = tuple(stmt.then_results[i] for i in keep)
         else_results = tuple(stmt.else_results[i] for i in keep)
         then_needed, else_needed = set(needed) | _uses(then_results), set(needed) | _uses(else_results)
-        then_body = _prune(stmt.then_body, then_needed, params, ranges)
-        else_body = _prune(stmt.else_body, else_needed, params, ranges)
+        then_body = _prune(stmt.then_body, then_needed, params, ranges, raising)
+        else_body = _prune(stmt.else_body, else_needed, params, ranges, raising)
         if not keep and not then_body and not else_body:
             return None
         needed.update(then_needed | else_needed)

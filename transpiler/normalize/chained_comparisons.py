@@ -4,38 +4,48 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..ir import Atom, Const
+from ..ir import Atom, Const, const
 
 
 def lower_chained_comparison(lowering, node: cst.Comparison, builder, env, prims: dict, may_fail) -> Atom:
-    """The chain's boolean: each link compared as a single comparison would be, the links joined by
-    `logical_and` (a link decided at build time to be False decides the chain, as Python's short circuit does).
+    """The chain's boolean: each link compared as a single comparison would be, the links joined as `and` joins
+    them: `logical_and`, or, where an operand may raise (it indexes, calls or divides), the rest of the chain
+    under an `if` on the links before it (a link decided at build time to be False decides the chain). Python
+    evaluates each operand once, and an operand only where the links before it hold.
 
-    Refused where Python's short circuit would matter (an operand after the first link indexes or calls: it may
-    raise where Python never evaluates it), for `is`/`in` links, and where a link is not a boolean scalar (an array
-    link raises in Python: the truth value of an array is ambiguous)."""
-    operands = [node.left] + [target.comparator for target in node.comparisons]
+    Refused for `is`/`in` links, and where a link is not a boolean scalar (an array link raises in Python: the
+    truth value of an array is ambiguous)."""
     hint = "combine the comparisons with &: (a < x) & (x < b), or nest two `if`s"
     for target in node.comparisons:
         if type(target.operator) not in prims:
             raise lowering.error(target.operator, "`is` and `in` in a chained comparison are not part of the kernel "
                                  "language", hint)
-    for operand in operands[2:]:
-        if may_fail(operand):
-            raise lowering.error(operand, "this operand of a chained comparison indexes or calls: Python evaluates "
-                                 "it only where the comparisons before it hold", hint)
-    values = [lowering._atom(lowering.expr(operand, builder, env), operand) for operand in operands]
-    result = None
-    for k, target in enumerate(node.comparisons):
-        link = lowering._bind(builder, node, prims[type(target.operator)], [values[k], values[k + 1]])
-        if link.type.dtype != "bool" or link.type.shape != ():
-            raise lowering.error(node, "a link of this chained comparison is an array: Python raises ValueError "
-                                 "(the truth value of an array is ambiguous)", hint)
-        if isinstance(link, Const):
-            if not bool(link.value):
-                return link  # Python's short circuit: False, the rest never evaluated
-            if result is None and k == len(node.comparisons) - 1:
-                return link
-            continue
-        result = link if result is None else lowering._bind(builder, node, "logical_and", [result, link])
-    return result
+    operands = [node.left] + [target.comparator for target in node.comparisons]
+
+    def value(k: int) -> Atom:
+        return lowering._atom(lowering.expr(operands[k], builder, env), operands[k])
+
+    def links(first: int, left: Atom) -> Atom | None:
+        """Links `first`... of the chain, `left` the value of operand `first`: their conjunction (None where every
+        one was True at build time)."""
+        result = None
+        for k in range(first, len(node.comparisons)):
+            if result is not None and not isinstance(result, Const) and may_fail(operands[k + 1]):
+                rest = lambda k=k, left=left: links(k, left) or const(True)  # noqa: E731
+                return lowering.short_circuit(result, rest, True, builder)
+            right = value(k + 1)
+            link = lowering._bind(builder, node, prims[type(node.comparisons[k].operator)], [left, right])
+            if link.type.dtype != "bool" or link.type.shape != ():
+                raise lowering.error(node, "a link of this chained comparison is an array: Python raises "
+                                     "ValueError (the truth value of an array is ambiguous)", hint)
+            left = right
+            if isinstance(link, Const):
+                if not bool(link.value):
+                    return link  # Python's short circuit: False, the rest never evaluated
+                if result is None and k == len(node.comparisons) - 1:
+                    return link
+                continue
+            result = link if result is None else lowering._bind(builder, node, "logical_and", [result, link])
+        return result
+
+    return links(0, value(0))

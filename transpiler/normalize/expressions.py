@@ -39,12 +39,20 @@ _COMPARE_PRIMS = {
 }
 
 
+_RAISING_OPERATORS = (cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power, cst.LeftShift, cst.RightShift)
+
+
 def _may_fail(node: cst.CSTNode) -> bool:
-    """Whether evaluating an expression may raise or do real work (an index, a call): Python's short circuit
-    then matters. Names, literals, arithmetic and comparisons on scalars are evaluated eagerly."""
+    """Whether evaluating an expression may raise or do real work (an index, a call, and `/ // % ** << >>`, which
+    raise on Python numbers: `k != 0 and 1 / k > t`): Python's short circuit then matters. Names, literals, the
+    other arithmetic and comparisons on scalars are evaluated eagerly."""
     found = []
 
     class Finder(cst.CSTVisitor):
+        def visit_BinaryOperation(self, node):
+            if isinstance(node.operator, _RAISING_OPERATORS):
+                found.append(node)
+
         def visit_Subscript(self, node):
             found.append(node)
 
@@ -189,16 +197,21 @@ class Expressions(Names):
                 return left_value
             return self.expr(node.right, builder, env)  # Python's result is `b` itself, whatever it is
         left = self._boolean_operand(node.left, left_value)
+        evaluate = lambda: self._boolean_operand(node.right, self.expr(node.right, builder, env))  # noqa: E731
         if not _may_fail(node.right):
-            right = self._boolean_operand(node.right, self.expr(node.right, builder, env))
-            return self._bind(builder, node, "logical_and" if conjunction else "logical_or", [left, right])
+            return self._bind(builder, node, "logical_and" if conjunction else "logical_or", [left, evaluate()])
+        return self.short_circuit(left, evaluate, conjunction, builder)
+
+    def short_circuit(self, left: Atom, evaluate, conjunction: bool, builder) -> Var:
+        """`left and <right>` (`or`): `evaluate()` lowers the right operand under an `if` on `left`, so that it
+        runs only where Python evaluates it; the result is the deciding operand itself, as in Python."""
         loc = builder.loc
         with builder.block() as evaluated:
-            right = self._boolean_operand(node.right, self.expr(node.right, builder, env))
+            right = evaluate()
         builder.loc = loc
         out = Var(builder.scope.fresh("both" if conjunction else "either"), TensorType("bool", ()), temporary=True)
         then_body, else_body = (evaluated, []) if conjunction else ([], evaluated)
-        then_result, else_result = (right, const(False)) if conjunction else (const(True), right)
+        then_result, else_result = (right, left) if conjunction else (left, right)
         builder.emit(If(left, then_body, else_body, (out,), (then_result,), (else_result,), loc))
         return out
 
