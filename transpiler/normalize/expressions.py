@@ -10,12 +10,11 @@ from ..errors import TranspileError
 from ..frontend.bitwise_api import check_python_ints
 from ..frontend.imports import module_attribute
 from ..frontend.transform_declarations import declared_transform
-from ..ir import Atom, Const, If, Var
-from ..ir.types import TensorType
+from ..ir import Atom, Const, Var
 from ..primitives.registry import lookup
 from ..values import DictValue, ListValue, Module, PendingTransform, Value, describe, is_container, is_function
 from ..frontend.partition import Partitioned, partition_refusal
-from .chained_comparisons import lower_chained_comparison
+from .short_circuits import lower_chained_comparison, short_circuit
 from .functions import frozen
 from .names import Names
 from .python_ints import check_python_int_operands
@@ -200,20 +199,7 @@ class Expressions(Names):
         evaluate = lambda: self._boolean_operand(node.right, self.expr(node.right, builder, env))  # noqa: E731
         if not _may_fail(node.right):
             return self._bind(builder, node, "logical_and" if conjunction else "logical_or", [left, evaluate()])
-        return self.short_circuit(left, evaluate, conjunction, builder)
-
-    def short_circuit(self, left: Atom, evaluate, conjunction: bool, builder) -> Var:
-        """`left and <right>` (`or`): `evaluate()` lowers the right operand under an `if` on `left`, so that it
-        runs only where Python evaluates it; the result is the deciding operand itself, as in Python."""
-        loc = builder.loc
-        with builder.block() as evaluated:
-            right = evaluate()
-        builder.loc = loc
-        out = Var(builder.scope.fresh("both" if conjunction else "either"), TensorType("bool", ()), temporary=True)
-        then_body, else_body = (evaluated, []) if conjunction else ([], evaluated)
-        then_result, else_result = (right, left) if conjunction else (left, right)
-        builder.emit(If(left, then_body, else_body, (out,), (then_result,), (else_result,), loc))
-        return out
+        return short_circuit(left, evaluate, conjunction, builder)
 
     def _boolean_operand(self, node, value: Value) -> Atom:
         atom = self._atom(value, node)

@@ -1,10 +1,12 @@
-"""Chained comparisons, `a < b <= c`: Python's `(a < b) and (b <= c)` with `b` evaluated once and `c` only where
-`a < b` holds (WFG's shape functions in pymoo: `elif 1 < m <= M`)."""
+"""Python's short circuit: `a and b` evaluates `b` only where `a` holds (`k != 0 and 1 / k > t`), and chained
+comparisons, `a < b <= c`, are `(a < b) and (b <= c)` with `b` evaluated once and `c` only where `a < b` holds
+(WFG's shape functions in pymoo: `elif 1 < m <= M`)."""
 from __future__ import annotations
 
 import libcst as cst
 
-from ..ir import Atom, Const, const
+from ..ir import Atom, Const, If, Var, const
+from ..ir.types import TensorType
 
 
 def lower_chained_comparison(lowering, node: cst.Comparison, builder, env, prims: dict, may_fail) -> Atom:
@@ -32,7 +34,7 @@ def lower_chained_comparison(lowering, node: cst.Comparison, builder, env, prims
         for k in range(first, len(node.comparisons)):
             if result is not None and not isinstance(result, Const) and may_fail(operands[k + 1]):
                 rest = lambda k=k, left=left: links(k, left) or const(True)  # noqa: E731
-                return lowering.short_circuit(result, rest, True, builder)
+                return short_circuit(result, rest, True, builder)
             right = value(k + 1)
             link = lowering._bind(builder, node, prims[type(node.comparisons[k].operator)], [left, right])
             if link.type.dtype != "bool" or link.type.shape != ():
@@ -49,3 +51,17 @@ def lower_chained_comparison(lowering, node: cst.Comparison, builder, env, prims
         return result
 
     return links(0, value(0))
+
+
+def short_circuit(left: Atom, evaluate, conjunction: bool, builder) -> Var:
+    """`left and <right>` (`or`): `evaluate()` lowers the right operand under an `if` on `left`, so that it runs
+    only where Python evaluates it; the result is the deciding operand itself, as in Python."""
+    loc = builder.loc
+    with builder.block() as evaluated:
+        right = evaluate()
+    builder.loc = loc
+    out = Var(builder.scope.fresh("both" if conjunction else "either"), TensorType("bool", ()), temporary=True)
+    then_body, else_body = (evaluated, []) if conjunction else ([], evaluated)
+    then_result, else_result = (right, left) if conjunction else (left, right)
+    builder.emit(If(left, then_body, else_body, (out,), (then_result,), (else_result,), loc))
+    return out
