@@ -306,3 +306,31 @@ def test_a_loop_invariant_check_of_a_dead_read_runs_once_before_the_loop(target,
         else:
             same_values(module.f(x, M, i), expected, f"{target} f{x.shape, M.shape, i}")
             module.f_grad(x, M, i)
+
+
+NESTED_INVARIANT = HEADER + '''    s = 0.0
+    for k in range(i):
+        for j in range(k):
+            t = x[5]
+            s = s + x[j] * M[j, 0]
+    return s
+''' + FOOTER
+
+
+@pytest.mark.parametrize("target", ["numpy", "c"])
+def test_a_loop_invariant_check_in_a_nested_loop(target, tmp_path):
+    """The inner loop's check moves before it under a fresh `if 0 < k:` at each pruning of the outer loop's body,
+    which is pruned until what it needs stops growing: the fresh test's name was added to that, so the build never
+    stopped (tests/test_hostile_arguments.py's programs hung there)."""
+    python = _python(NESTED_INVARIANT)
+    module = (load_source(NESTED_INVARIANT, "nested_invariant.py") if target == "numpy"
+              else c_module(NESTED_INVARIANT, tmp_path, "nested_invariant")[0])
+    for n, i in [(3, 0), (3, 1), (3, 3), (6, 4)]:
+        x, M = np.linspace(0.5, 2.0, n), np.ones((n, 2))
+        try:
+            expected = python(x, M, i)
+        except IndexError:
+            with pytest.raises(IndexError):
+                module.f(x, M, i)
+        else:
+            same_values(module.f(x, M, i), expected, f"{target} f at n={n}, i={i}")

@@ -43,7 +43,9 @@ def _prune(block: list, needed: set[int], params: dict | None = None, ranges: fr
         if isinstance(new, Loop):  # checks it would repeat every trip go before it, guarded by its trip count
             before, new = hoist_invariant_checks(new)
             if before:
-                needed.update(_uses(a for s in before for a in (s.args if isinstance(s, Eqn) else [s.cond])))
+                # (what they read from outside: not the guard's test, made anew at each call, so that a loop
+                # around this one, pruned until `needed` stops growing, stops)
+                needed.update(_uses(a for s in before if isinstance(s, Eqn) for a in s.args))
                 needed.update(_uses(a for s in before if isinstance(s, If) for c in s.then_body for a in c.args))
                 if new.body or new.cond_body or new.outs:
                     kept.append(new)
