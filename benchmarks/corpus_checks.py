@@ -226,8 +226,12 @@ class Point:
         return "pass"
 
     def batched(self, module, loose: bool) -> str:
-        """vmap(f) over three examples (the first argument moved) against a Python loop over the batch."""
+        """vmap(f) over three examples (the first argument moved) against a Python loop over the batch. A Python
+        int given for a float annotation (which `f` takes as a float) is batched as floats: an int64 batch for
+        `f64[B]` is refused at entry, as it should be, and is not what a user of vmap would pass."""
         first = self.args[0]
+        if type(first) is int and type(self.as_annotated(copies(self.args))[0]) is float:
+            first = float(first)
         if isinstance(first, np.ndarray) and first.dtype.kind == "f" and first.size:
             examples = [first + 0.25 * k * direction_for(first) for k in range(3)]
         else:

@@ -211,3 +211,11 @@ def test_autograd_judges_jvp_and_vjp_where_it_runs_the_source():
     AUTOGRAD_NOT_COMPARED.clear()
     check_cotangent(writes, [x], x * 1.0, np.array([0.0, 1.0, 1.0]) + 5.0, "x")
     assert AUTOGRAD_NOT_COMPARED == {"vjp: autograd cannot run the source": 1}
+
+
+def test_vmap_batches_an_int_given_for_a_float_as_floats():
+    """A Python int for an `f64[]` parameter (Tangent's hostile `3`) is batched as float64: an int64 batch for
+    `f64[B]` is refused at entry (by design), which counted 74 of Tangent's functions arg-refused under `fv`."""
+    text = "import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(a: 'f64[]'):\n    return np.tanh(a) * a\n"
+    outcomes = check_kernel(text, ["a"], [[3], [0.5]], annotated_dtypes("f"))
+    assert outcomes["fv"][0] == "pass", outcomes
