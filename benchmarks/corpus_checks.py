@@ -7,7 +7,8 @@ refusal of that form only) and runs every form on every input:
   -0.0 and dtypes included), its arguments left as they were;
 * `g = grad(f)`, `vg = value_and_grad(f)`, `gall = grad(f, wrt=every float parameter)` and `vjp(f)` with a
   cotangent of ones (Tangent's default) against central differences of Python's `f` in float64 and autograd;
-* `fj = jvp(f)` against a central difference along the tangent;
+* `fj = jvp(f)` against a central difference along the tangent and autograd's forward mode
+  (benchmarks/corpus_autograd.py: where autograd runs the source, as for `vjp`);
 * second derivatives: `grad(grad(f))` of a scalar parameter against autograd, central differences of the generated
   gradient and the second difference of Python's `f`; for an array parameter `jvp(grad(f))` (forward over reverse)
   and `vjp(grad(f))` (reverse over reverse) against autograd's Hessian-vector product and differences of the
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import tempfile
 import warnings
-from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -32,11 +32,10 @@ import numpy as np
 
 from lifted.transpiler import TranspileError
 
+from .corpus_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_tangent
 from .corpus_oracles import (Outcomes, Wrong, autograd_or_none, close, copies, difference_noise,
                              direction_for, is_float, leaves, same, smooth_gradient)
 
-# the gradient checks where autograd was not compared, by reason (a driver clears and reports it per kernel)
-AUTOGRAD_NOT_COMPARED: Counter = Counter()
 
 
 # -- the forms ---------------------------------------------------------------------------------------------------
@@ -142,6 +141,7 @@ class Point:
             return "skip"
         close(np.ravel(cotangent), fd, f"vjp (a cotangent of ones) at {self.args!r} vs finite differences", 1e-5,
               max(1e-6, difference_noise(self.expected)))
+        check_cotangent(self.oracle, self.args, self.expected, cotangent, repr(self.args))
         return "pass"
 
     def tangent(self, module) -> str:
@@ -156,7 +156,7 @@ class Point:
             result = self.reference(*shifted)
             return [np.asarray(r, dtype=float) for r in (result if isinstance(result, (tuple, list)) else (result,))]
         derivatives = derivative if isinstance(self.expected, (tuple, list)) else (derivative,)
-        verdict = "pass"
+        verdict, checked = "pass", set()
         results = self.expected if isinstance(self.expected, (tuple, list)) else (self.expected,)
         for k, (plus, minus, plus4, minus4, here) in enumerate(zip(along(1e-6), along(-1e-6), along(1e-4),
                                                                    along(-1e-4), along(0.0))):
@@ -173,6 +173,8 @@ class Point:
                 continue
             close(derivatives[k], fd, f"jvp result {k} at {self.args!r} vs finite differences", 1e-5,
                   max(1e-6, difference_noise(here)))
+            checked.add(k)
+        check_tangent(self.oracle, self.args, self.expected, derivatives, direction, checked, repr(self.args))
         return verdict
 
     def second_derivative(self, module) -> str:
@@ -224,8 +226,12 @@ class Point:
         return "pass"
 
     def batched(self, module, loose: bool) -> str:
-        """vmap(f) over three examples (the first argument moved) against a Python loop over the batch."""
+        """vmap(f) over three examples (the first argument moved) against a Python loop over the batch. A Python
+        int given for a float annotation (which `f` takes as a float) is batched as floats: an int64 batch for
+        `f64[B]` is refused at entry, as it should be, and is not what a user of vmap would pass."""
         first = self.args[0]
+        if type(first) is int and type(self.as_annotated(copies(self.args))[0]) is float:
+            first = float(first)
         if isinstance(first, np.ndarray) and first.dtype.kind == "f" and first.size:
             examples = [first + 0.25 * k * direction_for(first) for k in range(3)]
         else:

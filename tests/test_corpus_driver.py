@@ -185,3 +185,37 @@ def test_the_jax_driver_reads_lax_numpy_test_methods(tmp_path):
         verdicts = {form: outcome for form, (outcome, _) in outcomes.items()}
         assert verdicts["bits"] == "pass" and not {"bad", "WRONG", "refused"} & set(verdicts.values()), \
             (case.label(), outcomes)
+
+
+def test_autograd_judges_jvp_and_vjp_where_it_runs_the_source():
+    """benchmarks/corpus_autograd.py: a derivative within the differences' tolerance (1e-5) but off by 1e-6 is
+    WRONG against autograd's; where autograd cannot run the source (an in-place write) it is counted, not passed."""
+    import pytest
+
+    from benchmarks.corpus_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_tangent
+    from benchmarks.corpus_oracles import Wrong
+    from gradcheck import autograd_kernels
+
+    oracle = autograd_kernels("import numpy as np\n\ndef f(x):\n    return np.sin(x) * x, [np.sum(x ** 2)]\n")["f"]
+    x, v = np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -2.0])
+    expected = (np.sin(x) * x, [np.sum(x ** 2)])
+    tangent = (np.cos(x) * x + np.sin(x)) * v
+    check_tangent(oracle, [x], expected, (tangent, None), v, {0}, "x")
+    with pytest.raises(Wrong, match="vs autograd"):
+        check_tangent(oracle, [x], expected, (tangent * (1 + 1e-6), None), v, {0}, "x")
+    cotangent = np.cos(x) * x + np.sin(x) + 2 * x
+    check_cotangent(oracle, [x], expected, cotangent, "x")
+    with pytest.raises(Wrong, match="vs autograd"):
+        check_cotangent(oracle, [x], expected, cotangent + 1e-6, "x")
+    writes = autograd_kernels("import numpy as np\n\ndef f(x):\n    y = x * 1.0\n    y[0] = 0.0\n    return y\n")["f"]
+    AUTOGRAD_NOT_COMPARED.clear()
+    check_cotangent(writes, [x], x * 1.0, np.array([0.0, 1.0, 1.0]) + 5.0, "x")
+    assert AUTOGRAD_NOT_COMPARED == {"vjp: autograd cannot run the source": 1}
+
+
+def test_vmap_batches_an_int_given_for_a_float_as_floats():
+    """A Python int for an `f64[]` parameter (Tangent's hostile `3`) is batched as float64: an int64 batch for
+    `f64[B]` is refused at entry (by design), which counted 74 of Tangent's functions arg-refused under `fv`."""
+    text = "import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(a: 'f64[]'):\n    return np.tanh(a) * a\n"
+    outcomes = check_kernel(text, ["a"], [[3], [0.5]], annotated_dtypes("f"))
+    assert outcomes["fv"][0] == "pass", outcomes

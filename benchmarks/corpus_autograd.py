@@ -1,0 +1,71 @@
+"""autograd as the second oracle of `jvp` and of `vjp` with a cotangent of ones (benchmarks/corpus_checks.py).
+
+Central differences judge every derivative form; where autograd can run the converted source (no in-place write
+on a traced array, no function it lacks), its value is Python's bits and its derivative is finite, the generated
+derivative must also agree with autograd's to 1e-8. Where it cannot, the check is counted by reason in
+`AUTOGRAD_NOT_COMPARED` (a driver reports it), never silently passed.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable
+
+import numpy as np
+
+from .corpus_oracles import autograd_or_none, close, copies, leaves
+
+# the derivative checks where autograd was not compared, by reason (a driver clears and reports it per kernel)
+AUTOGRAD_NOT_COMPARED: Counter = Counter()
+
+
+def _results(value) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def _total(value):
+    """The sum of every element of a result (a list of arrays: pymoo's `out["G"] = [g1, g2]`), one order for
+    autograd's boxes and Python's arrays alike."""
+    if isinstance(value, (tuple, list)):
+        return sum(_total(v) for v in value)
+    return value.sum() if hasattr(value, "sum") else value
+
+
+def _comparable(form: str, traced, expected) -> bool:
+    """Whether autograd's (value, derivative) may judge: counted by reason where not."""
+    if traced is None:
+        AUTOGRAD_NOT_COMPARED[f"{form}: autograd cannot run the source"] += 1
+    elif not np.array_equal(np.asarray(traced[0], float), np.asarray(expected, float), equal_nan=True):
+        AUTOGRAD_NOT_COMPARED[f"{form}: autograd's value is not Python's bits"] += 1
+    elif not np.all(np.isfinite(np.asarray(traced[1], float))):
+        AUTOGRAD_NOT_COMPARED[f"{form}: autograd's derivative is not finite"] += 1
+    else:
+        return True
+    return False
+
+
+def check_tangent(oracle: Callable | None, args: list, expected, derivatives: tuple, direction, checked: set,
+                  what: str) -> None:
+    """The jvp of the first argument along `direction`, result by result (those in `checked`: float results the
+    differences judged), against autograd's forward mode."""
+    from autograd import make_jvp
+
+    for k in sorted(checked):
+        wanted = _results(expected)[k]
+
+        def traced(k=k):
+            rest = copies(args[1:])
+            return make_jvp(lambda x: _results(oracle(x, *rest))[k])(copies(args[:1])[0])(direction)
+        found = autograd_or_none(traced) if oracle is not None else None
+        if _comparable("fj", found, wanted):
+            close(derivatives[k], found[1], f"jvp result {k} at {what} vs autograd", 1e-8, 1e-10)
+
+
+def check_cotangent(oracle: Callable | None, args: list, expected, cotangent, what: str) -> None:
+    """The vjp of the first argument with a cotangent of ones: autograd's gradient of the sum of every result."""
+    from autograd import value_and_grad
+
+    found = autograd_or_none(lambda: value_and_grad(lambda *a: _total(oracle(*a)))(*copies(args))) if oracle is not None else None
+    python = _total([np.asarray(r, float) for r in _results(expected)])
+    if _comparable("vjp", found and (found[0], leaves(found[1])[0]), python):
+        close(np.ravel(np.asarray(cotangent, float)), np.ravel(leaves(found[1])[0]),
+              f"vjp (ones) at {what} vs autograd", 1e-8, 1e-10)
