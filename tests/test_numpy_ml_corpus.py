@@ -17,6 +17,9 @@ CHECKOUT = Path(os.environ.get("LIFTED_NUMPY_ML", "/tmp/numpy-ml"))
 
 
 @pytest.mark.skipif(not (CHECKOUT / "numpy_ml" / "neural_nets").is_dir(), reason="no numpy-ml checkout")
+# (numpy-ml's own warnings name its modules, which pytest-xdist's controller cannot import to show them: it
+# stops the whole run with an INTERNALERROR)
+@pytest.mark.filterwarnings("ignore")
 def test_driver_runs_numpy_ml_cases(tmp_path, monkeypatch):
     monkeypatch.setenv("LIFTED_CACHE_DIR", str(tmp_path / "cache"))
     from benchmarks.numpy_ml.__main__ import main
