@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .corpus_oracles import autograd_or_none, close, copies, leaves
+from .corpus_oracles import Wrong, autograd_or_none, close, copies, leaves
 
 # the derivative checks where autograd was not compared, by reason (a driver clears and reports it per kernel)
 AUTOGRAD_NOT_COMPARED: Counter = Counter()
@@ -30,23 +30,35 @@ def _total(value):
     return value.sum() if hasattr(value, "sum") else value
 
 
-def _comparable(form: str, traced, expected) -> bool:
-    """Whether autograd's (value, derivative) may judge: counted by reason where not."""
+def _comparable(form: str, traced, expected, differences=None, noise: float = 0.0) -> bool:
+    """Whether autograd's (value, derivative) may judge: counted by reason where not. Where autograd's derivative
+    is itself off the central differences that Lifted's passed (autograd's `np.full_like` sends nothing to the fill
+    value, its `np.pad(..., reflect_type="odd")` and `sum(where=)` are not NumPy's), autograd is not the judge."""
     if traced is None:
         AUTOGRAD_NOT_COMPARED[f"{form}: autograd cannot run the source"] += 1
     elif not np.array_equal(np.asarray(traced[0], float), np.asarray(expected, float), equal_nan=True):
         AUTOGRAD_NOT_COMPARED[f"{form}: autograd's value is not Python's bits"] += 1
     elif not np.all(np.isfinite(np.asarray(traced[1], float))):
         AUTOGRAD_NOT_COMPARED[f"{form}: autograd's derivative is not finite"] += 1
+    elif differences is not None and not _near(traced[1], differences, noise):
+        AUTOGRAD_NOT_COMPARED[f"{form}: autograd's derivative is off the central differences"] += 1
     else:
         return True
     return False
 
 
-def check_tangent(oracle: Callable | None, args: list, expected, derivatives: tuple, direction, checked: set,
+def _near(derivative, differences, noise: float) -> bool:
+    try:
+        close(np.ravel(np.asarray(derivative, float)), np.ravel(np.asarray(differences, float)), "", 1e-5, noise)
+    except Wrong:
+        return False
+    return True
+
+
+def check_tangent(oracle: Callable | None, args: list, expected, derivatives: tuple, direction, checked: dict,
                   what: str) -> None:
     """The jvp of the first argument along `direction`, result by result (those in `checked`: float results the
-    differences judged), against autograd's forward mode."""
+    differences judged, each with its differences and their noise), against autograd's forward mode."""
     from autograd import make_jvp
 
     for k in sorted(checked):
@@ -56,16 +68,18 @@ def check_tangent(oracle: Callable | None, args: list, expected, derivatives: tu
             rest = copies(args[1:])
             return make_jvp(lambda x: _results(oracle(x, *rest))[k])(copies(args[:1])[0])(direction)
         found = autograd_or_none(traced) if oracle is not None else None
-        if _comparable("fj", found, wanted):
+        if _comparable("fj", found, wanted, *checked[k]):
             close(derivatives[k], found[1], f"jvp result {k} at {what} vs autograd", 1e-8, 1e-10)
 
 
-def check_cotangent(oracle: Callable | None, args: list, expected, cotangent, what: str) -> None:
-    """The vjp of the first argument with a cotangent of ones: autograd's gradient of the sum of every result."""
+def check_cotangent(oracle: Callable | None, args: list, expected, cotangent, what: str, differences=None,
+                    noise: float = 0.0) -> None:
+    """The vjp of the first argument with a cotangent of ones: autograd's gradient of the sum of every result
+    (judging where it agrees with the central `differences` Lifted's passed)."""
     from autograd import value_and_grad
 
     found = autograd_or_none(lambda: value_and_grad(lambda *a: _total(oracle(*a)))(*copies(args))) if oracle is not None else None
     python = _total([np.asarray(r, float) for r in _results(expected)])
-    if _comparable("vjp", found and (found[0], leaves(found[1])[0]), python):
+    if _comparable("vjp", found and (found[0], leaves(found[1])[0]), python, differences, noise):
         close(np.ravel(np.asarray(cotangent, float)), np.ravel(leaves(found[1])[0]),
               f"vjp (ones) at {what} vs autograd", 1e-8, 1e-10)

@@ -141,7 +141,8 @@ class Point:
             return "skip"
         close(np.ravel(cotangent), fd, f"vjp (a cotangent of ones) at {self.args!r} vs finite differences", 1e-5,
               max(1e-6, difference_noise(self.expected)))
-        check_cotangent(self.oracle, self.args, self.expected, cotangent, repr(self.args))
+        check_cotangent(self.oracle, self.args, self.expected, cotangent, repr(self.args), fd,
+                        max(1e-6, difference_noise(self.expected)))
         return "pass"
 
     def tangent(self, module) -> str:
@@ -156,7 +157,7 @@ class Point:
             result = self.reference(*shifted)
             return [np.asarray(r, dtype=float) for r in (result if isinstance(result, (tuple, list)) else (result,))]
         derivatives = derivative if isinstance(self.expected, (tuple, list)) else (derivative,)
-        verdict, checked = "pass", set()
+        verdict, checked = "pass", {}
         results = self.expected if isinstance(self.expected, (tuple, list)) else (self.expected,)
         for k, (plus, minus, plus4, minus4, here) in enumerate(zip(along(1e-6), along(-1e-6), along(1e-4),
                                                                    along(-1e-4), along(0.0))):
@@ -173,7 +174,7 @@ class Point:
                 continue
             close(derivatives[k], fd, f"jvp result {k} at {self.args!r} vs finite differences", 1e-5,
                   max(1e-6, difference_noise(here)))
-            checked.add(k)
+            checked[k] = (fd, max(1e-6, difference_noise(here)))
         check_tangent(self.oracle, self.args, self.expected, derivatives, direction, checked, repr(self.args))
         return verdict
 
