@@ -18,6 +18,21 @@ from .statement_rules import (hoistable, in_kernel, is_fill, joins, natural_shap
 SIBLING_WINDOW = 256  # statements searched, after a region ends, for sibling reductions that may join it
 
 
+def _fills_once(stmts: list) -> list:
+    """The host statements without a fill made a second time: remat.py gives a later region a fill an earlier one
+    made (`one = np.ones((1,))` of a concatenation, again for its tangent's zeros), and where both regions are
+    host fills it would stand twice, one object at two places of the body (loops/kernel.py replaces statements by
+    identity: the second place dropped the call of a run holding the first)."""
+    seen: set[int] = set()
+    kept = []
+    for stmt in stmts:
+        if is_fill(stmt) and id(stmt) in seen:
+            continue
+        seen.add(id(stmt))
+        kept.append(stmt)
+    return kept
+
+
 class Partitioner:
     """Cuts blocks into regions and launches, collecting the kernels (one `fuse` attempt; `banned`: ids of loops
     and branches that must stay host code)."""
@@ -69,7 +84,7 @@ class Partitioner:
                 if not pure_eqn(item):  # an index array may have changed, or a branch skipped the checks
                     self.checked = set()
         used = {e.args[0].name for k in self.kernels for e in tape_eqns(k.body)}
-        return [s for s in tape_news if s.out.name not in used] + out
+        return [s for s in tape_news if s.out.name not in used] + _fills_once(out)
 
     def _cut(self, stmts: list, tail: list, seeds: tuple = ()) -> list:
         """The block as host statements and `Region`s, in order. When a statement ends a region, the statements
