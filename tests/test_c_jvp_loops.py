@@ -463,3 +463,30 @@ def test_a_loop_slot_read_after_the_loop_inside_the_same_run(tmp_path, monkeypat
     host = (tmp_path / "carried.py").read_text()
     _no_host_loop(host, "g")
     assert _calls(module, "g", [rng.normal(size=(4, 3)), 3], monkeypatch) == 1
+
+
+MASKED_CONCATENATION = '''
+import numpy as np
+from lifted import jvp, kernel
+
+
+@kernel
+def f(x: "f64[n]") -> float:
+    c = np.concatenate((np.ones(1), x[x > 0.5]))
+    return np.sum(c * c) + len(c) * np.sum(x)
+
+
+f_tangent = jvp(f, wrt="x")
+'''
+
+
+def test_a_fill_made_again_stands_once_in_the_host_body(tmp_path):
+    """The tangent's `np.ones(1)`, made again by remat.py for a second run, stood twice in the host body (one
+    statement object at two places); loops/kernel.py, which replaces a run's statements by identity, dropped it:
+    a NameError (`one`) on the C target (backends/c/partition.py `_fills_once`)."""
+    module = c_module(MASKED_CONCATENATION, tmp_path, "masked_concatenation")[0]
+    reference = load_source(MASKED_CONCATENATION)
+    for x in (np.array([0.2, 0.9, 1.5, -0.3]), np.array([0.1]), np.zeros(0)):
+        dx = np.linspace(-1.0, 1.0, x.size)
+        got, expected = module.f_tangent(x, dx), reference.f_tangent(x, dx)
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)

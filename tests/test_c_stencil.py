@@ -161,11 +161,15 @@ g = grad(f)
 def test_random_programs_with_stencils_on_the_cpu_target(seed, tmp_path):
     """Each program as generated (sizes named) and with the sizes of its inputs written in its annotations: the
     stencil rewrite repeats work at offsets only where it knows the windows' extents (a wrapped column read one row
-    up was wrong only with literal sizes)."""
+    up was wrong only with literal sizes). A value off by round-off the program itself amplifies (seed 3: a cosine
+    of sums fed back through two nested loops, 8.7e-7 apart with NumPy 2.4.6) passes within 10 times the spread
+    of NumPy's own value under a few ulps of input (test_c_random_programs.py::reference_spread)."""
+    from test_c_random_programs import run_on_the_cpu_target
+
     text, _wrt, _as_tuple = program_for_seed(seed, stencils=True)
-    compare_all(text, tmp_path, inputs_for(seed), f"stencil_prop_{seed}")
     literal = text.replace('"f64[n]"', '"f64[5]"').replace('"f64[n,d]"', '"f64[5,3]"').replace('"i64[k]"', '"i64[4]"')
-    compare_all(literal, tmp_path, inputs_for(seed), f"stencil_literal_{seed}")
+    for name, program in ((f"stencil_prop_{seed}", text), (f"stencil_literal_{seed}", literal)):
+        assert run_on_the_cpu_target(name, program, tmp_path, inputs_for(seed)) in ("checked", "ill-conditioned")
 
 
 EDGE_CASES = {
