@@ -15,9 +15,8 @@ import types
 from pathlib import Path
 
 import libcst as cst
-import numpy as np
 
-from ..pymoo.rewrites import _is_numpy, _locals_of, _unannotated
+from ..pymoo.rewrites import NameRenamer, _is_numpy, _locals_of, _unannotated
 from ..scipy_go.convert import HEAD, _is_self, constant_statement
 
 
@@ -122,16 +121,16 @@ class Builder:
                 "".join(self.constants.values()) + "\n\n" + "\n\n".join(self.functions.values()) + "\n\n" + kernels)
 
 
-class _Rename(cst.CSTTransformer):
+class _Rename(NameRenamer):
     """`self.<attribute>` to a constant, `self.<method>(...)` / `self.<object>(...)` / `self.<object>.<method>(...)`
     to the module function of that method (the object's `__call__`), `self.parameters["W"]` to a parameter, a
     module global to its function or constant."""
 
     def __init__(self, builder: Builder, instance, prefix: str, globals_: dict, local: set[str],
                  parameters: dict) -> None:
+        super().__init__()
         self.builder, self.instance, self.prefix, self.globals = builder, instance, prefix, globals_
         self.local, self.parameters = local, parameters
-        self.not_reads: set[int] = set()
         self.as_parameters: set[int] = set()  # the `self.parameters` nodes of `self.parameters["W"]` renamed
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
@@ -154,16 +153,6 @@ class _Rename(cst.CSTTransformer):
             self.builder.constant(name, found[0][key], f"self.{found[1]}[{key!r}]")
             return name
         return None
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.not_reads.add(id(node.attr))
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None:
-            self.not_reads.add(id(node.keyword))
-
-    def visit_Param(self, node: cst.Param) -> None:
-        self.not_reads.add(id(node.name))
 
     def _attribute(self, node: cst.BaseExpression):
         """(value, attribute name) of `self.<name>`, or None."""

@@ -67,15 +67,13 @@ def _output_key(node: cst.BaseExpression, out: str) -> str | None:
     return None
 
 
-class _Rewrite(cst.CSTTransformer):
-    """The renames one function needs: `self.<name>`/`<Class>.<name>` to a module function or constant,
-    `anp`/`np` to `np`, a module global to its function or constant, `out["F"]` to `out_F`."""
+class NameRenamer(cst.CSTTransformer):
+    """A renaming transformer's `not_reads`: the Name nodes that name rather than read (attributes, keywords,
+    parameters), which a rename of reads leaves alone (here and in benchmarks/numpy_ml)."""
 
-    def __init__(self, builder, owner: type | None, globals_: dict, local: set[str], out: str | None,
-                 outputs: list[str]):
-        self.builder, self.owner, self.globals, self.local, self.out = builder, owner, globals_, local, out
-        self.outputs = outputs
-        self.not_reads: set[int] = set()  # the Name nodes that name, not read: attributes, keywords, parameters
+    def __init__(self) -> None:
+        super().__init__()
+        self.not_reads: set[int] = set()
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.not_reads.add(id(node.attr))
@@ -86,6 +84,17 @@ class _Rewrite(cst.CSTTransformer):
 
     def visit_Param(self, node: cst.Param) -> None:
         self.not_reads.add(id(node.name))
+
+
+class _Rewrite(NameRenamer):
+    """The renames one function needs: `self.<name>`/`<Class>.<name>` to a module function or constant,
+    `anp`/`np` to `np`, a module global to its function or constant, `out["F"]` to `out_F`."""
+
+    def __init__(self, builder, owner: type | None, globals_: dict, local: set[str], out: str | None,
+                 outputs: list[str]):
+        super().__init__()
+        self.builder, self.owner, self.globals, self.local, self.out = builder, owner, globals_, local, out
+        self.outputs = outputs
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.not_reads.add(id(node.name))
