@@ -16,6 +16,7 @@ from ..ir import Const, Eqn, Function, If, Loop, Var, result_atoms
 from .dead_reads import (WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks, empty_checks, in_range,
                          loop_range, raises_when_empty)
 from .invariant_checks import hoist_invariant_checks
+from .python_raises import python_may_raise
 
 
 def eliminate_dead_code(fn: Function) -> Function:
@@ -72,24 +73,22 @@ def _prune(block: list, needed: set[int], params: dict | None = None, ranges: fr
     return kept
 
 
-# Python's operators on Python numbers raise where NumPy's give inf or nan: `b / 0.0`, `k // 0`, `k % 0`
-# (ZeroDivisionError), `0.0 ** -1` (ZeroDivisionError), `1e300 ** 2` (OverflowError)
-_RAISING = frozenset({"divide", "floor_divide", "mod", "power"})
-
-
 @dataclasses.dataclass
 class _PythonNumbers:
     """What tells a value that may be a Python number at run time: a literal, a weak value, a scalar parameter (the
     caller may pass a Python float for `"f64[]"`), or Python's operator on such values."""
     params: dict
     definitions: dict  # id of a value -> the equation that defines it
+    known: dict = dataclasses.field(default_factory=dict)  # id of a value -> its answer (a value feeds many)
 
     def maybe_python(self, atom, depth: int = 0) -> bool:
         if isinstance(atom, Const) or getattr(atom.type, "weak", False) or id(atom) in self.params:
             return True
-        eqn = self.definitions.get(id(atom))
-        return eqn is not None and depth < 50 and eqn.prim.python_result(eqn.params) == "kept" and \
-            all(self.maybe_python(a, depth + 1) for a in eqn.args)
+        if id(atom) not in self.known:
+            eqn = self.definitions.get(id(atom))
+            self.known[id(atom)] = eqn is not None and depth < 50 and eqn.prim.python_result(eqn.params) == "kept" \
+                and all(self.maybe_python(a, depth + 1) for a in eqn.args)
+        return self.known[id(atom)]
 
     def may_raise(self, stmt: Eqn) -> bool:
         """A scalar `/ // % **` as Python's operator (not the NumPy function the source spelled) of values that
@@ -98,16 +97,7 @@ class _PythonNumbers:
         constant, nor an int's power by a constant that is not negative; not in a loop body (kept there, it would
         keep the loop, which the C target may run as a kernel that cannot raise Python's errors: such a dead
         operation in a loop is still dropped, a known gap, docs/kernel-language.md)."""
-        if stmt.prim.name not in _RAISING or (stmt.params or {}).get("spelled") or len(stmt.args) != 2:
-            return False
-        if any(getattr(a.type, "shape", None) != () for a in stmt.args) or \
-                not all(self.maybe_python(a) for a in stmt.args):
-            return False
-        second = stmt.args[1]
-        if stmt.prim.name == "power":
-            return not (isinstance(second, Const) and isinstance(second.value, int) and second.value >= 0 and
-                        stmt.args[0].type.dtype in ("i32", "i64", "bool"))
-        return not (isinstance(second, Const) and isinstance(second.value, (int, float)) and second.value != 0)
+        return python_may_raise(stmt) and all(self.maybe_python(a) for a in stmt.args)
 
 
 def _definitions(block: list, found: dict | None = None) -> dict:

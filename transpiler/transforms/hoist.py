@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..ir import Const, Eqn, Function, If, Loop, all_defined, equations
+from ..analysis.python_raises import python_may_raise
+from ..ir import Eqn, Function, If, Loop, all_defined, equations
 
 
 def hoist_invariants(fn: Function) -> Function:
@@ -37,25 +38,6 @@ def _movable(eqn: Eqn) -> bool:
                 or prim.extra.get("empty_raises") and eqn.params.get("initial") is None
                 or python_may_raise(eqn))
 
-
-_RAISING = frozenset({"divide", "floor_divide", "mod", "power"})
-
-
-def python_may_raise(eqn: Eqn) -> bool:
-    """Python's operator `/ // % **` on scalars, which raises on Python numbers where NumPy gives inf or nan
-    (`a % b` at `b = 0.0` raises ZeroDivisionError, `1e200 ** 2` OverflowError): out of a loop that runs no
-    iteration it would raise where Python does not (`for i in range(0): if i != a % b: ...`). Not the NumPy
-    function the source spelled, nor a division by a nonzero literal, nor an int to a literal power >= 0."""
-    if eqn.prim.name not in _RAISING or (eqn.params or {}).get("spelled") or len(eqn.args) != 2 or \
-            any(a.type.shape != () for a in eqn.args):
-        return False
-    second = eqn.args[1]
-    literal = isinstance(second, Const) and isinstance(second.value, (int, float)) and \
-        not isinstance(second.value, bool)
-    if eqn.prim.name == "power":
-        return not (literal and isinstance(second.value, int) and second.value >= 0 and
-                    eqn.args[0].type.dtype in ("i32", "i64", "bool"))
-    return not (literal and second.value != 0)
 
 
 def updated_in_place(block: list) -> set[int]:
