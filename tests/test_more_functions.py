@@ -194,7 +194,6 @@ def test_two_arrays_and_the_c_target(tmp_path):
     ("x.item()", "exactly one element"),
     ("x.item(12)", "IndexError"),
     ("x.item(1, 2, 3)", "NumPy raises"),
-    ("np.where(x > 0)", "np.nonzero"),
     ("np.diag_indices_from(x)", "one length"),
     ("np.var(x, ddof=1, correction=1)", "both"),
     ("x.var(correction=1)", "correction"),

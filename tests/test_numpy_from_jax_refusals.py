@@ -122,7 +122,6 @@ def test_new_functions_on_the_c_target(tmp_path):
     ("x[slice(1, 2, 0)]", "step 0"),
     ("np.resize(x, (-1, 2))", "negative"),
     ("np.ix_(x)", "rank 2"),
-    ("np.ix_(v > 0)", "nonzero"),
     ("np.pad(x, 1, mode='maximum', stat_length=0)", "stat_length of 0"),
     ("np.pad(x, 1, mode='edge', stat_length=2)", "goes with"),
     ("np.pad(x, 1, mode='median')", "median"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import array_functions as arrays, axis_functions as axes, composed_functions, reducer_keywords
+from . import array_functions as arrays, axis_functions as axes, composed_functions, nonzero, reducer_keywords
 from .call_args import arg as _arg, arity as _arity, dtype, static
 from .contractions import matmul as _matmul
 from .shape_handlers import _reshape, _transpose
@@ -72,3 +72,4 @@ METHODS: dict[str, Callable] = {
 }
 METHODS.update(reducer_keywords.METHODS)  # .sum(where=..., initial=..., dtype=...) and the others' keywords
 composed_functions.extend_methods(METHODS)  # .cumprod(), .item(), .reshape(order=), .cumsum(dtype=)
+nonzero.extend_methods(METHODS)  # .nonzero()

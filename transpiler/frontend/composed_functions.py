@@ -11,8 +11,7 @@ the C target come from the parts (running sums and products, np.trapezoid, `mean
 * `np.indices(dimensions, dtype=int, sparse=False)`, `np.diag_indices(n, ndim=2)`, `np.diag_indices_from(arr)`:
   `np.arange`s, reshaped and broadcast.
 * `x.item()` of an array of one element, `x.item(k)`, `x.item(i, j)`: `float()`, `int()` or `bool()` of the
-  element (positions known at build time). `np.where(c)` of one argument stays refused, located (np.nonzero's
-  size is the data's).
+  element (positions known at build time). `np.where(c)` of one argument is `np.nonzero(c)`: nonzero.py.
 * `np.vecdot(x1, x2, axis=-1)`: the `vecdot` entry (primitives/cumprod_vecdot.py), NumPy's own call.
 * `np.fill_diagonal(a, val, wrap=False)` is a statement: normalize/fill_diagonal.py.
 """
@@ -277,18 +276,6 @@ def vecdot(lowering, node, builder, positional, keywords):
     return emit("vecdot", *operands)
 
 
-def where(old):
-    """`np.where(condition)` of one argument is `np.nonzero(condition)`: refused, located (its size is the data's)."""
-    def handle(lowering, node, builder, positional, keywords):
-        if len(positional) == 1 and not keywords:
-            raise lowering.error(node, "np.where(condition) of one argument is np.nonzero(condition), whose length "
-                                 "depends on the data: kernels have static shapes",
-                                 "np.where(condition, x, y) selects elementwise; a mask keeps its shape: x * mask")
-        return old(lowering, node, builder, positional, keywords)
-
-    return handle
-
-
 def fill_diagonal_value(lowering, node, builder, positional, keywords):
     """`np.fill_diagonal(...)` read as a value (it returns None): the statement is normalize/fill_diagonal.py's."""
     raise lowering.error(node, "np.fill_diagonal changes its array in place and returns None",
@@ -311,7 +298,6 @@ def extend_functions(functions: dict) -> None:
     """Add these functions to numpy_api's table, `dtype=` wrapping the existing cumsum handlers."""
     functions.update(FUNCTIONS)
     functions["numpy.full"] = full(functions["numpy.full"])
-    functions["numpy.where"] = where(functions["numpy.where"])
     functions["numpy.cumsum"] = running("cumsum", "cumsum", old=functions["numpy.cumsum"])
     functions["numpy.nancumsum"] = running("nancumsum", "cumsum", nan_fill=0.0, old=functions["numpy.nancumsum"])
 

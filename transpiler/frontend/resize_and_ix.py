@@ -4,7 +4,8 @@ so the NumPy backend gives NumPy's bits and the derivatives, batching and the C 
 * `np.resize(a, new_shape)`: `a` flattened, repeated (`np.concatenate((a,) * repeats)`, a copy) and cut to the new
   size, then reshaped; zeros of a's dtype where either size is 0. Both sizes must be known at build time.
 * `np.ix_(*args)`: each 1-D array reshaped to run along its own axis (`(1,) * k + (n,) + (1,) * (nd - k - 1)`): views
-  of the arguments, as NumPy's. A boolean argument is `np.nonzero` of it, whose length is the data's: refused.
+  of the arguments, as NumPy's. A boolean argument is `new.nonzero()[0]` (nonzero.py), as NumPy's, a length known
+  only at run time.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import math
 
 from ..ir import Const, Var
 from .call_args import Emitter, arity, known_rank, ravel, static
+from .nonzero import positions
 from .running_sums import as_array
 
 
@@ -64,8 +66,7 @@ def ix_(lowering, node, builder, positional, keywords):
             raise emit.error(f"np.ix_ of an array of rank {new.type.rank}: NumPy raises ValueError (each index is "
                              "1-dimensional)", "pass 1-D arrays of positions")
         if new.type.dtype == "bool":
-            raise emit.error("np.ix_ of a boolean array is np.nonzero of it, whose length depends on the data: "
-                             "kernels have static shapes", "pass the positions as integers, or multiply by the mask")
+            new = positions(emit, new)[0]
         shape = [1] * len(positional)
         shape[k] = emit.dims(new)[0]
         grids.append(emit("reshape", new, *shape))

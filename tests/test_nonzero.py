@@ -1,0 +1,257 @@
+"""np.nonzero, np.flatnonzero, np.argwhere, np.where(c) of one argument, `x.nonzero()` and np.ix_ of a boolean
+(frontend/nonzero.py): index arrays of a length known only at run time, written as boolean-mask selections of
+`np.arange`s. Values, dtypes and shapes against NumPy (Python running the untouched source) on the NumPy and C
+targets; gradients through what they index against central differences and autograd; vmap against a loop where
+the mask is the same for every example, a located refusal where a per-example mask would need the selection's
+own shape."""
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+from gradcheck import assert_close, autograd_kernels, central_difference, load_source
+from lifted.transpiler import TranspileError
+from test_c_backend import c_module
+
+HEADER = "import numpy as np\nfrom lifted import grad, jvp, kernel, vmap\n"
+FORMS = {"nonzero": "np.nonzero(a)", "flatnonzero": "np.flatnonzero(a)", "argwhere": "np.argwhere(a)",
+         "where": "np.where(a)", "method": "a.nonzero()", "compared": "np.nonzero(a > 0)"}
+ANNOTATIONS = {1: "n", 2: "n,d", 3: "n,d,k"}
+
+
+def _values_source(dtype: str, rank: int) -> str:
+    kernels = [f'@kernel\ndef {name}(a: "{dtype}[{ANNOTATIONS[rank]}]"):\n    return {form}\n'
+               for name, form in FORMS.items()]
+    return HEADER + "\n\n" + "\n\n".join(kernels)
+
+
+def _python(text: str) -> dict:
+    namespace: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), namespace)
+    return namespace
+
+
+def _same(got, expected, what: str) -> None:
+    """The same tuple structure, and in each array the same shape, dtype and elements."""
+    if isinstance(expected, tuple):
+        assert isinstance(got, tuple) and len(got) == len(expected), what
+        for g, e in zip(got, expected):
+            _same(g, e, what)
+        return
+    got, expected = np.asarray(got), np.asarray(expected)
+    assert (got.shape, got.dtype) == (expected.shape, expected.dtype), (what, got.shape, got.dtype, expected.shape,
+                                                                          expected.dtype)
+    assert np.array_equal(got, expected), (what, got, expected)
+
+
+def _arrays(dtype: str, rank: int) -> list[np.ndarray]:
+    """Mixed, all-False, all-True and empty arrays of the rank (NaN and -0.0 among the floats)."""
+    rng = np.random.default_rng(rank)
+    shape = (3, 4, 2)[:rank]
+    mixed = rng.integers(-1, 2, shape)
+    empty = np.zeros((0,) + shape[1:]) if rank == 1 else np.zeros(shape[:-1] + (0,))
+    arrays = [mixed, np.zeros(shape), np.ones(shape), empty]
+    if dtype == "bool":
+        return [a != 0 for a in arrays]
+    if dtype == "f64":
+        arrays.append(np.where(mixed > 0, np.nan, -0.0) + 0.0 * mixed)  # NaN is nonzero, -0.0 is zero
+        arrays[-1].flat[0] = -0.0
+    return [a.astype({"f64": np.float64, "i64": np.int64, "i32": np.int32}[dtype]) for a in arrays]
+
+
+@pytest.mark.parametrize("dtype, rank", list(itertools.product(("bool", "f64", "i64", "i32"), (1, 2, 3))))
+def test_values_dtypes_and_shapes_against_numpy(dtype, rank, tmp_path):
+    text = _values_source(dtype, rank)
+    python = _python(text)
+    modules = [load_source(text), c_module(text, tmp_path, f"values_{dtype}_{rank}")[0]]
+    for a, module, name in itertools.product(_arrays(dtype, rank), modules, FORMS):
+        _same(getattr(module, name)(a.copy()), python[name](a.copy()), f"{name} of {a!r}")
+
+
+ZERO_D = HEADER + '''
+
+@kernel
+def flat(a: "f64[]"):
+    return np.flatnonzero(a)
+
+
+@kernel
+def rows(a: "f64[]"):
+    return np.argwhere(a)
+'''
+
+
+def test_a_0d_argument_follows_numpy(tmp_path):
+    """np.flatnonzero and np.argwhere of a 0-d array as NumPy 2.x computes them (argwhere: shape (count, 0))."""
+    python = _python(ZERO_D)
+    for module in (load_source(ZERO_D), c_module(ZERO_D, tmp_path, "zero_d")[0]):
+        for a in (0.0, 2.5, np.float64(-0.0), np.float64(np.nan)):
+            for name in ("flat", "rows"):
+                _same(getattr(module, name)(a), python[name](a), f"{name}({a})")
+
+
+@pytest.mark.parametrize("body, column, word", [
+    ("np.nonzero(a)", 12, "0-d"),
+    ("np.where(a)", 12, "0-d"),
+    ("a.nonzero()", 12, "0-d"),
+    ("np.nonzero(a, a)", 12, "1 positional argument"),
+    ("np.flatnonzero(v, axis=0)", 35, "axis"),
+])
+def test_refusals_are_located(body, column, word):
+    """NumPy 2.x raises ValueError for np.nonzero of a 0-d array on every call: refused at build time."""
+    text = HEADER + f'\n\n@kernel\ndef f(a: "f64[]", v: "f64[n]"):\n    return {body}\n'
+    with pytest.raises(TranspileError) as error:
+        load_source(text)
+    assert f"case.py:7:{column}" in str(error.value) and word in str(error.value), str(error.value)
+    with pytest.raises((ValueError, TypeError)):
+        _python(text)["f"](np.float64(1.0), np.ones(3))
+
+
+# gradients flow through what the positions index
+GRADIENTS = {
+    "gather_by_nonzero": '''
+@kernel
+def f(x: "f64[n,d]", m: "f64[n,d]") -> float:
+    return np.sum(np.sin(x[np.nonzero(m > 0.0)]) * x[np.nonzero(m > 0.0)])
+''',
+    "flat_positions_times_weights": '''
+@kernel
+def f(x: "f64[n]", w: "f64[n]", m: "bool[n]") -> float:
+    idx = np.flatnonzero(m)
+    return np.sum(x[idx] * w[idx] * x[np.flatnonzero(m)])
+''',
+    "argwhere_columns": '''
+@kernel
+def f(x: "f64[n,d]", m: "f64[n,d]") -> float:
+    p = np.argwhere(m > 0.5)
+    return np.sum(x[p[:, 0], p[:, 1]] ** 2) + np.sum(x[p[:, 0]] * 0.5)
+''',
+    "loop_over_flat_positions": '''
+@kernel
+def f(x: "f64[n]", m: "bool[n]") -> float:
+    acc = 0.0
+    for i in np.flatnonzero(m):
+        acc += x[i] * x[i]
+    return acc
+''',
+    "where_of_one_argument": '''
+@kernel
+def f(x: "f64[n]") -> float:
+    idx = np.where(x > 0.0)[0]
+    return np.sum(x[idx] ** 3) + idx.shape[0] * np.sum(x)
+''',
+    "ix_of_masks": '''
+@kernel
+def f(x: "f64[n,d]", r: "bool[n]", c: "bool[d]") -> float:
+    return np.sum(np.cos(x[np.ix_(r, c)]) * x[np.ix_(r, c)])
+''',
+}
+
+
+def _gradient_arguments(name: str) -> list[list]:
+    """Argument sets with some, none and all of the mask true."""
+    rng = np.random.default_rng(7)
+    x2, m2 = rng.uniform(0.5, 1.5, (3, 4)) * rng.choice([-1, 1], (3, 4)), rng.normal(size=(3, 4))
+    x1, w1 = rng.uniform(0.5, 1.5, 5) * rng.choice([-1, 1], 5), rng.normal(size=5)
+    masks = [np.array([True, False, True, True, False]), np.zeros(5, bool), np.ones(5, bool)]
+    return {
+        "gather_by_nonzero": [[x2, m2], [x2, -np.abs(m2)], [x2, np.abs(m2) + 1]],
+        "flat_positions_times_weights": [[x1, w1, m] for m in masks],
+        "argwhere_columns": [[x2, m2], [x2, np.zeros((3, 4))], [x2, np.ones((3, 4))]],
+        "loop_over_flat_positions": [[x1, m] for m in masks],
+        "where_of_one_argument": [[x1], [-np.abs(x1)], [np.abs(x1)]],
+        "ix_of_masks": [[x2, np.array([True, False, True]), np.array([False, True, True, False])],
+                        [x2, np.zeros(3, bool), np.ones(4, bool)], [x2, np.ones(3, bool), np.ones(4, bool)]],
+    }[name]
+
+
+def _check_gradients(module, text: str, sets: list) -> None:
+    """Value against Python, each float argument's gradient against central differences and autograd, the jvp's
+    tangent against the differences along a direction."""
+    from autograd import grad as autograd_grad
+
+    python, oracle = _python(text), autograd_kernels(text)["f"]
+    for args in sets:
+        fresh = lambda: [a.copy() for a in args]  # noqa: E731
+        assert_close(module.f(*fresh()), python["f"](*fresh()), rtol=1e-12, atol=1e-12, what="value")
+        floats = [i for i, a in enumerate(args) if a.dtype == np.float64]
+        grads = module.g(*fresh())
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        direction, tangents = 0.0, [np.cos(np.arange(args[i].size) + i).reshape(args[i].shape) for i in floats]
+        for i, got, t in zip(floats, grads, tangents):
+            reference = central_difference(python["f"], fresh(), i)
+            assert_close(got, reference, rtol=1e-6, atol=1e-6, what=f"d/d argument {i} vs finite differences")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "Output seems independent of input" where the mask is empty
+                exact = autograd_grad(oracle, i)(*fresh())
+            assert_close(got, exact, rtol=1e-9, atol=1e-10, what=f"d/d argument {i} vs autograd")
+            direction += float(np.sum(reference * t))
+        value, tangent = module.h(*fresh(), *tangents)
+        assert_close(tangent, direction, rtol=1e-6, atol=1e-6, what="jvp's tangent vs finite differences")
+
+
+@pytest.mark.parametrize("target", ["numpy", "c"])
+@pytest.mark.parametrize("name", sorted(GRADIENTS))
+def test_gradients_through_what_the_positions_index(name, target, tmp_path):
+    text = HEADER + "\n" + GRADIENTS[name]
+    sets = _gradient_arguments(name)
+    floats = tuple(i for i, a in enumerate(sets[0]) if a.dtype == np.float64)
+    text += f"\ng = grad(f, wrt={floats})\nh = jvp(f, wrt={floats})\n"
+    module = load_source(text) if target == "numpy" else c_module(text, tmp_path, name)[0]
+    _check_gradients(module, text, sets)
+
+
+# vmap: a mask the same for every example batches (the positions are one array); a per-example one selects its own
+# number of positions, batched where the selection batching covers the use (a sum), refused (located) otherwise
+SHARED_MASK = HEADER + '''
+
+@kernel
+def f(x: "f64[n,d]", m: "f64[n,d]") -> float:
+    p = np.argwhere(m > 0.0)
+    acc = np.sum(x[np.nonzero(m > 0.0)] ** 2) + np.sum(x[p[:, 0], p[:, 1]])
+    for i in np.flatnonzero(m[:, 0] > 0.0):
+        acc += x[i, 0] * x[i, 1]
+    return acc
+
+
+@kernel
+def counted(x: "f64[n]") -> float:
+    return np.sum(np.flatnonzero(x > 0.0)) * 1.0 + np.sum(np.nonzero(x < 0.0)[0] * x[0])
+
+
+b = vmap(f, in_axes=(0, None))
+bg = vmap(grad(f), in_axes=(0, None))
+bc = vmap(counted)
+'''
+
+
+@pytest.mark.parametrize("target", ["numpy", "c"])
+def test_vmap_against_a_loop(target, tmp_path):
+    module = load_source(SHARED_MASK) if target == "numpy" else c_module(SHARED_MASK, tmp_path, "batched")[0]
+    python = _python(SHARED_MASK)
+    rng = np.random.default_rng(3)
+    xs = rng.normal(size=(4, 3, 2))
+    for m in (rng.normal(size=(3, 2)), np.zeros((3, 2)), np.ones((3, 2))):
+        assert_close(module.b(xs, m), np.array([python["f"](x, m) for x in xs]), rtol=1e-12, what="vmap(f)")
+        assert_close(module.bg(xs, m), np.stack([central_difference(python["f"], [x, m], 0) for x in xs]),
+                     rtol=1e-6, atol=1e-6, what="vmap(grad(f)) vs finite differences per example")
+    rows = rng.normal(size=(5, 4))
+    rows[1] = 0.0
+    assert_close(module.bc(rows), np.array([python["counted"](r) for r in rows]), rtol=1e-12, what="vmap(counted)")
+
+
+@pytest.mark.parametrize("body", [
+    "np.sum(x[np.flatnonzero(x > 0.0)] ** 2)",
+    "np.flatnonzero(x > 0.0).shape[0] * 1.0",
+    "np.sum(x[np.nonzero(x > 0.0)])",
+    "np.sum(np.argwhere(x > 0.0)) * 1.0",
+])
+def test_vmap_of_a_per_example_mask_that_needs_the_selection_s_shape_is_refused(body):
+    text = HEADER + f'\n\n@kernel\ndef f(x: "f64[n]") -> float:\n    return {body}\n\nb = vmap(f)\n'
+    load_source(text.replace("b = vmap(f)", ""))  # the kernel itself is accepted
+    with pytest.raises(TranspileError) as error:
+        load_source(text)
+    assert "case.py:7:" in str(error.value) and "differs between examples" in str(error.value), str(error.value)
