@@ -1,6 +1,6 @@
 """Random kernels that broadcast lengths named in annotations (`x: "f64[d]"`, passed at run time as 0, 1, or the
 other operand's length) with lengths only the run time knows (masked selections, slices by run-time bounds,
-gathers by an index array, their concatenation, reshape with -1, and the refused np.nonzero family), then reduce,
+gathers by an index array, their concatenation, reshape with -1, and the np.nonzero family), then reduce,
 write into, loop over them, under grad, jvp and vmap, on NumPy and the C target.
 
 The oracle is Python on the untouched source: the same value, shape and dtype, or the same exception class; the
@@ -26,7 +26,9 @@ UNKNOWN = ("z[z > 0.0]", "z[:k]", "z[k:]", "z[1:k]", "z[k:k + 2]", "z[idx]", "w[
            "np.concatenate([z[z > 0.0], w[:k]])", "z[z > 0.0].reshape(-1)", "z[:k].reshape(-1, 1)[:, 0]",
            "x[x > 0.0]", "x[:k]", "z[np.nonzero(z > 0.0)[0]]", "z[np.where(z > 0.0)[0]]",
            "z[np.flatnonzero(z > 0.0)]", "np.unique(z)", "z[-k:]", "z[:-k]", "z[k:][:k]", "z[z > w][::-1]",
-           "np.cumsum(z[:k])")
+           "np.cumsum(z[:k])", "z[np.argwhere(z > w)[:, 0]]", "np.flatnonzero(z > 0.0) * 1.0",
+           "z[z.nonzero()]", "w[np.ix_(z > 0.0)]", "X[np.nonzero(X > 0.0)]", "x[np.flatnonzero(x > 0.0)]",
+           "z[np.argwhere(z > 0.0)].reshape(-1)")
 # `x[1:]` of a named length m is typed m-1, which is -1, not 0, where m is 0 (test_run_time_lengths.py's xfail
 # test_a_slice_of_an_empty_named_length): left out of UNKNOWN until that is fixed
 KNOWN_WRONG = ("z[idx][1:]",)

@@ -255,3 +255,17 @@ def test_vmap_of_a_per_example_mask_that_needs_the_selection_s_shape_is_refused(
     with pytest.raises(TranspileError) as error:
         load_source(text)
     assert "case.py:7:" in str(error.value) and "differs between examples" in str(error.value), str(error.value)
+
+
+def test_second_order_through_positions():
+    """hessian, jvp(grad) and vjp(grad) of a sum over what np.nonzero and np.argwhere's column index."""
+    from gradcheck import check_second_order
+
+    text = HEADER + '''
+
+@kernel
+def f(x: "f64[n,d]", m: "f64[n,d]") -> float:
+    return np.sum(x[np.nonzero(m > 0.0)] ** 3) + np.sum(np.sin(x[np.argwhere(m > 0.0)[:, 0]]))
+'''
+    rng = np.random.default_rng(5)
+    check_second_order(text, [rng.normal(size=(3, 2)), rng.normal(size=(3, 2))], 0)
