@@ -243,14 +243,44 @@ def test_vmap_against_a_loop(target, tmp_path):
     assert_close(module.bc(rows), np.array([python["counted"](r) for r in rows]), rtol=1e-12, what="vmap(counted)")
 
 
+PER_EXAMPLE_MASK = HEADER + '''
+
+@kernel
+def f(x: "f64[3,2]", v: "f64[3]") -> float:  # (arithmetic on a 2-d selection: shapes known)
+    rows = np.flatnonzero(v > 0.0)
+    return np.sum(np.sin(x[np.nonzero(x > 0.0)]) * 2.0) + np.sum(v[rows] ** 2) + np.sum(x[np.where(v > 0.0)[0]])
+
+
+b = vmap(f)
+bg = vmap(grad(f, wrt=(0, 1)))
+'''
+
+
+@pytest.mark.parametrize("target", ["numpy", "c"])
+def test_vmap_of_what_per_example_positions_index(target, tmp_path):
+    """`x[np.nonzero(m)]` and `v[np.flatnonzero(m)]` with a mask per example read what `x[m]` reads (the mask of
+    x's leading axes, known equal at build time): batched as that selection, against a loop, gradients too."""
+    module = load_source(PER_EXAMPLE_MASK) if target == "numpy" else c_module(PER_EXAMPLE_MASK, tmp_path, "per")[0]
+    python = _python(PER_EXAMPLE_MASK)
+    rng = np.random.default_rng(11)
+    xs, vs = rng.normal(size=(5, 3, 2)), rng.normal(size=(5, 3))
+    xs[1], vs[2] = -1.0, -1.0  # an example whose masks select nothing
+    xs[3], vs[3] = 1.0, 1.0    # and one whose select everything
+    assert_close(module.b(xs, vs), np.array([python["f"](x, v) for x, v in zip(xs, vs)]), rtol=1e-12, what="vmap")
+    dx, dv = module.bg(xs, vs)
+    for i, (x, v) in enumerate(zip(xs, vs)):
+        assert_close(dx[i], central_difference(python["f"], [x, v], 0), rtol=1e-6, atol=1e-6, what=f"dx[{i}]")
+        assert_close(dv[i], central_difference(python["f"], [x, v], 1), rtol=1e-6, atol=1e-6, what=f"dv[{i}]")
+
+
 @pytest.mark.parametrize("body", [
-    "np.sum(x[np.flatnonzero(x > 0.0)] ** 2)",
+    "np.sum(x[np.flatnonzero(w > 0.0)] ** 2)",  # x's length n, the mask's m: NumPy gathers where x[mask] raises
     "np.flatnonzero(x > 0.0).shape[0] * 1.0",
-    "np.sum(x[np.nonzero(x > 0.0)])",
+    "np.sum(x[np.flatnonzero(x > 0.0)[::-1]])",
     "np.sum(np.argwhere(x > 0.0)) * 1.0",
 ])
 def test_vmap_of_a_per_example_mask_that_needs_the_selection_s_shape_is_refused(body):
-    text = HEADER + f'\n\n@kernel\ndef f(x: "f64[n]") -> float:\n    return {body}\n\nb = vmap(f)\n'
+    text = HEADER + f'\n\n@kernel\ndef f(x: "f64[n]", w: "f64[m]") -> float:\n    return {body}\n\nb = vmap(f)\n'
     load_source(text.replace("b = vmap(f)", ""))  # the kernel itself is accepted
     with pytest.raises(TranspileError) as error:
         load_source(text)

@@ -27,6 +27,7 @@ from ...primitives.batching import example_rank
 from ...primitives.indexing import Ref, index_refs
 from ...primitives.registry import lookup
 from ...primitives.symbolic import Sym, ops, reduced_axes
+from .positions import as_mask_index
 
 REFUSED = ("a boolean mask that differs between examples selects a different number of elements in each, and "
            "this use needs the selection's shape")
@@ -59,9 +60,12 @@ class BatchedMasks:
 
     def masked_equation(self, eqn: Eqn, raw: list) -> bool:
         """Batch `eqn` if it reads or writes through a per-example mask or uses a selection; False otherwise."""
-        selections = [a for a in raw if isinstance(a, Selection)]
         name = eqn.prim.name
         indexes = name in ("getitem", "setitem", "index_add", "add_at")
+        through_mask = as_mask_index(self, eqn, raw) if indexes else None  # x[np.nonzero(m)]: x[m]
+        if through_mask is not None:
+            eqn, raw = through_mask
+        selections = [a for a in raw if isinstance(a, Selection)]
         if not selections and not (indexes and self._mask_position(eqn, raw) is not None):
             return False
         self.builder.loc = eqn.loc
