@@ -251,8 +251,18 @@ def f(x: "f64[3,2]", v: "f64[3]") -> float:  # (arithmetic on a 2-d selection: s
     return np.sum(np.sin(x[np.nonzero(x > 0.0)]) * 2.0) + np.sum(v[rows] ** 2) + np.sum(x[np.where(v > 0.0)[0]])
 
 
+
+@kernel
+def written(x: "f64[3,2]") -> float:
+    y = x * 1.0
+    y[np.nonzero(x > 0.0)] = 0.5
+    y[np.nonzero(x < -0.5)] += 2.0 * x[np.nonzero(x < -0.5)]
+    return np.sum(y * y * x)
+
+
 b = vmap(f)
 bg = vmap(grad(f, wrt=(0, 1)))
+bw = vmap(written)
 '''
 
 
@@ -271,6 +281,16 @@ def test_vmap_of_what_per_example_positions_index(target, tmp_path):
     for i, (x, v) in enumerate(zip(xs, vs)):
         assert_close(dx[i], central_difference(python["f"], [x, v], 0), rtol=1e-6, atol=1e-6, what=f"dx[{i}]")
         assert_close(dv[i], central_difference(python["f"], [x, v], 1), rtol=1e-6, atol=1e-6, what=f"dv[{i}]")
+    assert_close(module.bw(xs), np.array([python["written"](x) for x in xs]), rtol=1e-12, what="vmap, writes")
+
+
+
+def test_vmap_of_the_gradient_of_a_write_through_per_example_positions_is_refused():
+    """The reverse sweep of `y[p] = v` finds the last write of repeated positions (`_last_writes`), which a
+    per-example selection does not batch (np.nonzero's positions never repeat, but the sweep does not know it)."""
+    with pytest.raises(TranspileError) as error:
+        load_source(PER_EXAMPLE_MASK + "\nbwg = vmap(grad(written))\n")
+    assert "case.py:16:5" in str(error.value) and "differs between examples" in str(error.value), str(error.value)
 
 
 @pytest.mark.parametrize("body", [
