@@ -12,6 +12,7 @@ code: they are integer valued, and gradients flow through what they index.
 """
 from __future__ import annotations
 
+from ..primitives.indexing import Ref
 from .call_args import Emitter, arity, known_rank, ravel
 from .running_sums import as_array
 
@@ -23,13 +24,7 @@ def _mask(emit: Emitter, a):
 
 def _flat_positions(emit: Emitter, a):
     flat = ravel(emit, a) if a.type.rank != 1 else a
-    return emit("getitem", emit("arange", emit.dims(flat)[0]), _mask(emit, flat), index=(_ref(1),))
-
-
-def _ref(index: int):
-    from ..primitives.indexing import Ref
-
-    return Ref(index)
+    return emit("getitem", emit("arange", emit.dims(flat)[0]), _mask(emit, flat), index=(Ref(1),))
 
 
 def positions(emit: Emitter, a) -> tuple:
@@ -45,7 +40,7 @@ def positions(emit: Emitter, a) -> tuple:
     grids = []
     for axis in range(rank):
         line = emit("reshape", emit("arange", dims[axis]), *[-1 if j == axis else 1 for j in range(rank)])
-        grids.append(emit("getitem", emit("broadcast_to", line, *dims), mask, index=(_ref(1),)))
+        grids.append(emit("getitem", emit("broadcast_to", line, *dims), mask, index=(Ref(1),)))
     return tuple(grids)
 
 
