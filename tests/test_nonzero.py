@@ -319,3 +319,25 @@ def f(x: "f64[n,d]", m: "f64[n,d]") -> float:
 '''
     rng = np.random.default_rng(5)
     check_second_order(text, [rng.normal(size=(3, 2)), rng.normal(size=(3, 2))], 0)
+
+
+def test_cuda_text_compiles_with_nvcc(tmp_path):
+    """The CUDA kernels of the gradient programs and the vmaps above (no GPU needed to compile them)."""
+    import subprocess
+
+    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.backends.c.compile import nvcc
+
+    compiler = nvcc()
+    if compiler is None:
+        pytest.skip("nvcc is not installed")
+    sources = [HEADER + "\n" + GRADIENTS[name].replace("def f(", f"def f_{name}(") for name in sorted(GRADIENTS)]
+    sources += [SHARED_MASK, PER_EXAMPLE_MASK]
+    for number, text in enumerate(sources):
+        if number < len(GRADIENTS):
+            text += f"\ng = grad(f_{sorted(GRADIENTS)[number]})\n"
+        path = tmp_path / f"case{number}.cu"
+        path.write_text(transpile_c(text, f"case{number}.py", target="cuda").kernels)
+        result = subprocess.run([compiler, "-ptx", "-arch=sm_80", "-std=c++14", str(path), "-odir", str(tmp_path)],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-4000:]
