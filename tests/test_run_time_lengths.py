@@ -10,7 +10,8 @@ import os
 import numpy as np
 import pytest
 
-from gradcheck import load_source
+from gradcheck import assert_close, central_difference, load_source
+from lifted.transpiler import TranspileError
 from lifted.transpiler.ir.dims import within
 from lifted.transpiler.ir.types import ShapeError, broadcast_dims, is_unknown, same_dim
 from run_time_length_programs import COMBINE, HEADER, UNKNOWN, USE, inputs_for, judge, program_for_seed
@@ -109,14 +110,119 @@ def f(x: "f64[d]", z: "f64[n]", k: "i64[]") -> float:
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the run-time check (refine_shape) this needs made vmap refuse "
-                   "`b[m] += v(m)` of per-example masks written twice (test_hostile_regressions); taken out this session")
 def test_an_in_place_update_that_may_grow_is_checked_at_run_time(tmp_path):
     """`s += y` with s of a named length and y of a run-time one: Lifted returned a (2,)-sized sum where Python
     raises; now the same ValueError, and the values and derivatives where it fits."""
     z = np.array([1.0, -2.0, 3.0])
     sets = [[np.array([2.0]), z, k] for k in (0, 2, 3)] + [[np.array([2.0, 1.0]), z, k] for k in (1, 2)]
     _judge_both(GROWN, sets, tmp_path)
+
+
+GROWN_PER_EXAMPLE = HEADER + '''
+
+@kernel
+def f(x: "f64[d]", z: "f64[n]") -> float:
+    s = x.copy()
+    s += z[z > 0.0]     # NumPy raises ValueError where d is 1 and the selection is not 1 long
+    return np.sum(s * s)
+
+
+fv = vmap(f, in_axes=(0, None))
+gv = vmap(grad(f), in_axes=(0, None))
+'''
+
+MASKED_UPDATE = HEADER + '''
+
+@kernel
+def f(z: "f64[n]", w: "f64[n]") -> float:
+    t = z * 1.0
+    t[z > 0.0] += np.sin(w[z > 0.0])    # the same mask twice: in every example the value fits the target
+    return np.sum(t * t)
+'''
+
+
+def _python(text: str):
+    namespace: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), namespace)
+    return namespace["f"]
+
+
+def _each(function, *args):
+    """`function(*args)` or the exception it raises."""
+    try:
+        return function(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    except ValueError as error:
+        return error
+
+
+@pytest.mark.parametrize("d", [1, 3])
+@pytest.mark.parametrize("z", [[1.0, -2.0, 3.0], [-1.0, 2.0, -3.0], [-1.0, -2.0, -3.0], [1.0, 2.0, 3.0]])
+def test_vmap_checks_an_update_that_may_grow_in_each_example(d, z):
+    """`s += z[z > 0]` batched over `x`: the run-time check runs for each example, raising where a loop over
+    the examples raises (d is 1 and the selection is 0, 2 or 3 long) and else agreeing with it, gradient too."""
+    module, python = load_source(GROWN_PER_EXAMPLE), _python(GROWN_PER_EXAMPLE)
+    xs, z = np.random.default_rng(d).normal(size=(4, d)), np.array(z)
+    looped = [_each(python, x, z) for x in xs]
+    if any(isinstance(v, ValueError) for v in looped):
+        assert all(isinstance(v, ValueError) for v in looped)  # (x's length is each example's)
+        for batched in (module.fv, module.gv):
+            with pytest.raises(ValueError):
+                batched(xs, z)
+        return
+    np.testing.assert_allclose(module.fv(xs, z), looped, rtol=1e-12)
+    gradients = module.gv(xs, z)
+    for x, gradient in zip(xs, gradients):
+        assert_close(gradient, central_difference(lambda a: python(a.copy(), z), [x], 0), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("in_axes", ["(0, 0)", "(0, None)"])
+def test_vmap_of_an_update_through_a_per_example_mask_written_twice(in_axes):
+    """`t[z > 0] += np.sin(w[z > 0])` with `z` batched: the update's check (its target's length, each example's
+    count of positives, against the value's, a selection by the same mask) holds by construction, so vmap batches
+    it (the check once made vmap refuse it) and agrees with a loop, its gradient with finite differences."""
+    module = load_source(MASKED_UPDATE + f"\n\nfv = vmap(f, in_axes={in_axes})\n"
+                         f"gv = vmap(grad(f, wrt=1), in_axes={in_axes})\n")
+    python = _python(MASKED_UPDATE)
+    rng = np.random.default_rng(5)
+    zs = np.array([[1.0, -2.0, 3.0], [-1.0, 2.0, -3.0], [-1.0, -2.0, -3.0], [1.0, 2.0, 3.0]])
+    ws = rng.normal(size=(4, 3)) if in_axes == "(0, 0)" else rng.normal(size=3)
+    w_of = (lambda k: ws[k]) if in_axes == "(0, 0)" else (lambda k: ws)
+    np.testing.assert_allclose(module.fv(zs, ws), [python(zs[k], w_of(k).copy()) for k in range(4)], rtol=1e-12)
+    for k, gradient in enumerate(module.gv(zs, ws)):
+        reference = central_difference(lambda w: python(zs[k].copy(), w), [w_of(k).copy()], 0)
+        assert_close(gradient, reference, rtol=1e-6, atol=1e-8)
+
+
+def test_vmap_of_an_update_through_a_per_example_mask_of_columns():
+    """`T[:, z > 0] += np.sin(W[:, z > 0])`: the selection's other axis (3 rows) is checked on the whole array,
+    the selected one holds by construction."""
+    text = HEADER + '''
+
+@kernel
+def f(X: "f64[3,n]", z: "f64[n]", W: "f64[3,n]") -> float:
+    T = X * 1.0
+    T[:, z > 0.0] += np.sin(W[:, z > 0.0])
+    return np.sum(T * T)
+
+
+fv = vmap(f)
+'''
+    rng = np.random.default_rng(7)
+    xs, zs, ws = rng.normal(size=(4, 3, 5)), rng.normal(size=(4, 5)), rng.normal(size=(4, 3, 5))
+    python = _python(text)
+    np.testing.assert_allclose(load_source(text).fv(xs, zs, ws), [python(*a) for a in zip(xs, zs, ws)], rtol=1e-12)
+
+
+def test_an_update_through_another_mask_stays_refused_under_vmap():
+    """`t[z > 0] += np.sin(w[w > 0])`: the two counts may differ in an example (NumPy raises there, and the
+    unbatched kernel checks it); under vmap that is a located refusal, never a batch computed on."""
+    text = MASKED_UPDATE.replace("w[z > 0.0]", "w[w > 0.0]")
+    primal = load_source(text)
+    z, w = np.array([1.0, -2.0, -3.0]), np.array([1.0, 2.0, -3.0])
+    assert isinstance(_each(_python(text), z, w), ValueError) and isinstance(_each(primal.f, z, w), ValueError)
+    with pytest.raises(TranspileError, match="selects a different number of elements") as caught:
+        load_source(text + "\n\nfv = vmap(f, in_axes=(0, 0))\n")
+    assert caught.value.loc.line == 8, caught.value
 
 
 def test_a_name_and_an_unknown_broadcast_to_a_fresh_length():

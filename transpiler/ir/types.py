@@ -210,3 +210,12 @@ def grows(target: Shape | None, result: Shape | None) -> bool:
     if target is None or result is None:
         return False
     return len(result) > len(target) or any(t == 1 and r != 1 for t, r in zip(target, result[len(result) - len(target):]))
+
+
+def may_grow(target: Shape | None, result: Shape | None) -> bool:
+    """Whether only run time can tell if `a += b`'s broadcast `result` is larger than `target`: a length that
+    broadcasting made fresh (a run-time length met by another length, either of them maybe 1) where `target` has
+    another. `grows` judges what the build can; the caller checks these at run time (ValueError, as NumPy)."""
+    if target is None or result is None or len(result) != len(target):
+        return False
+    return any(is_unknown(r) and r != t for t, r in zip(target, result))

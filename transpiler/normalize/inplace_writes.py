@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..ir.types import ShapeError, broadcast_shapes, grows, show_shape
+from ..ir.types import ShapeError, broadcast_shapes, grows, may_grow, show_shape
 from ..builder import Builder
 from ..errors import TranspileError
 from ..ir import Atom, Var
@@ -12,6 +12,7 @@ from ..primitives.indexing import shift_refs
 from ..values import DictValue, ListValue
 from .alias import Recipe, SharingError, is_object
 from .static import StaticNeeded
+from .shape_checks import refine_to
 from .view_writes import ViewWrites
 
 
@@ -80,6 +81,8 @@ class InPlaceWrites(ViewWrites):
             raise self.error(target, f"this in-place update makes a {show_shape(value_atom.type.shape)} array, larger "
                              f"than the {show_shape(region.type.shape)} elements it writes into (NumPy raises "
                              "ValueError: non-broadcastable output operand)", "write `a = a <op> v` for a new array")
+        if combine is not None and region.type.shape != () and may_grow(region.type.shape, value_atom.type.shape):
+            value_atom = refine_to(value_atom, region, builder)
         shifted = [args[0], value_atom] + args[1:]
         updated = self._bind(builder, target, "setitem", shifted, {"index": shift_refs(tuple(index), 1), "user": True})
         self._named.add(id(updated))

@@ -12,7 +12,7 @@ from ..errors import SourceLoc, TranspileError
 from ..frontend.parsed import ParsedModule
 from ..frontend.partition import Partitioned
 from ..ir import Const, Function, Var
-from ..ir.types import grows, show_shape
+from ..ir.types import grows, may_grow, show_shape
 from ..values import DictValue, Frame, ListValue, Value, is_container
 from .alias import Aliasing
 from .calls import Calls
@@ -27,6 +27,7 @@ from .inplace_writes import InPlaceWrites
 from .loops import Loops
 from .module_scope import ModuleScope
 from .names import BUILTINS
+from .shape_checks import refine_to
 from .signature import Signatures
 from .static import Containers
 from .errstate_blocks import inline_errstate
@@ -197,6 +198,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             raise self.error(node, f"this in-place update makes a {show_shape(after.shape)} array, larger than the "
                              f"{show_shape(before.shape)} array it writes into (NumPy raises ValueError: "
                              "non-broadcastable output operand)", "write `a = a <op> v` for a new array")
+        if before.rank and may_grow(before.shape, after.shape):
+            result = refine_to(result, current, builder)
         if after.dtype == before.dtype or not before.rank and self.zero_d_kind(current) != "array":
             return result  # (a rank-0 value that is not surely a 0-d array is rebound: zero_d.py)
         if not before.rank and self.zero_d_maybe(current):

@@ -123,3 +123,11 @@ def _refine(atom: Atom, shape: list, builder: Builder) -> Atom:
         return atom
     dims = [const(d) if isinstance(d, int) else builder.dim(d) for d in shape]
     return builder.bind("refine_shape", [atom] + dims)
+
+
+def refine_to(atom: Atom, like: Atom, builder: Builder) -> Atom:
+    """`atom` checked at run time to have `like`'s shape (ValueError otherwise) and given it statically: an
+    in-place update `a += b` whose broadcast only run time can tell from `a`'s shape (NumPy raises ValueError,
+    non-broadcastable output operand, where it is larger)."""
+    dims = [const(d) if isinstance(d, int) else builder.dim(d, like, axis) for axis, d in enumerate(like.type.shape)]
+    return builder.bind("refine_shape", [atom] + dims)

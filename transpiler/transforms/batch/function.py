@@ -36,6 +36,7 @@ from ...analysis.python_numbers import python_number_merges
 from .copies import element_reads_overwritten
 from .branches import BatchedBranches
 from .loops import BatchedLoops
+from .mask_lengths import SelectionLength, length_error
 from .masks import BatchedMasks, Selection
 
 
@@ -160,6 +161,8 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         value = self.raw(atom)
         if isinstance(value, Selection):  # a per-example selection used where its own shape is needed
             raise self.selection_error(value)
+        if isinstance(value, SelectionLength):  # its length, used otherwise than to check an update (mask_lengths.py)
+            raise length_error(value.loc)
         return value
 
     def raw(self, atom: Atom):

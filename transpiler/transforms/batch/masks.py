@@ -27,6 +27,7 @@ from ...primitives.batching import example_rank
 from ...primitives.indexing import Ref, index_refs
 from ...primitives.registry import lookup
 from ...primitives.symbolic import Sym, ops, reduced_axes
+from .mask_lengths import MaskLengths
 from .positions import as_mask_index
 
 REFUSED = ("a boolean mask that differs between examples selects a different number of elements in each, and "
@@ -52,7 +53,7 @@ class Selection:
         return self.mask.type.rank - 1
 
 
-class BatchedMasks:
+class BatchedMasks(MaskLengths):
     """Mixed into `batch._Batching`: relies on its `values`, `ctx`, `builder`, `sym`, `is_batched`, `set`."""
 
     def selection_error(self, selection: Selection) -> TranspileError:
@@ -60,6 +61,8 @@ class BatchedMasks:
 
     def masked_equation(self, eqn: Eqn, raw: list) -> bool:
         """Batch `eqn` if it reads or writes through a per-example mask or uses a selection; False otherwise."""
+        if self.length_equation(eqn, raw):
+            return True
         name = eqn.prim.name
         indexes = name in ("getitem", "setitem", "index_add", "add_at")
         through_mask = as_mask_index(self, eqn, raw) if indexes else None  # x[np.nonzero(m)]: x[m]
