@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable, Sequence
 
-from ..ir import Const, Eqn, Function, If, Loop, Var, result_atoms
+from ..ir import Const, Eqn, Function, If, Loop, Var, const, result_atoms
 from .dead_reads import (WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks, empty_checks, in_range,
                          loop_range, raises_when_empty)
 from .invariant_checks import hoist_invariant_checks
@@ -85,23 +85,28 @@ class _PythonNumbers:
         if isinstance(atom, Const) or getattr(atom.type, "weak", False) or id(atom) in self.params:
             return True
         if id(atom) not in self.known:
-            eqn = self.definitions.get(id(atom))
-            self.known[id(atom)] = eqn is not None and depth < 50 and eqn.prim.python_result(eqn.params) == "kept" \
-                and all(self.maybe_python(a, depth + 1) for a in eqn.args)
+            found = self.definitions.get(id(atom))
+            if isinstance(found, tuple):  # a merge (a branch's or a loop's value): a Python number on some path
+                self.known[id(atom)] = True  # (a loop slot reaches itself: assumed so until its sources say)
+                self.known[id(atom)] = depth < 50 and any(self.maybe_python(a, depth + 1) for a in found)
+            else:
+                self.known[id(atom)] = found is not None and depth < 50 and \
+                    found.prim.python_result(found.params) == "kept" and \
+                    all(self.maybe_python(a, depth + 1) for a in found.args)
         return self.known[id(atom)]
 
     def may_raise(self, stmt: Eqn) -> bool:
-        """A scalar `/ // % **` as Python's operator (not the NumPy function the source spelled) of values that
-        may be Python numbers: kept where nobody reads its value, since Python raises there all the same (on NumPy
-        scalars it computes inf or nan; keeping it costs one operation). Not where the divisor is a nonzero
-        constant, nor an int's power by a constant that is not negative; not in a loop body (kept there, it would
-        keep the loop, which the C target may run as a kernel that cannot raise Python's errors: such a dead
-        operation in a loop is still dropped, a known gap, docs/kernel-language.md)."""
+        """A scalar `/ // % **` or shift as Python's operator (not the NumPy function the source spelled) of values
+        that may be Python numbers: kept where nobody reads its value, since Python raises there all the same (on
+        NumPy scalars it computes inf or nan; keeping it costs one operation), in a loop body too (where it keeps
+        the loop: the C target's loop kernels raise Python's errors as the NumPy module does). Not where the
+        divisor is a nonzero constant, nor an int's power by a constant that is not negative."""
         return python_may_raise(stmt) and all(self.maybe_python(a) for a in stmt.args)
 
 
 def _definitions(block: list, found: dict | None = None) -> dict:
-    """id of each value an equation of `block` defines (branches included; loop bodies are left out) -> it."""
+    """id of each value that `block` defines -> the equation defining it, or for a branch's or a loop's merged
+    value (a slot, a result, a range's index) the tuple of values it may hold (loop bodies included)."""
     found = {} if found is None else found
     for stmt in block:
         if isinstance(stmt, Eqn):
@@ -109,6 +114,14 @@ def _definitions(block: list, found: dict | None = None) -> dict:
         elif isinstance(stmt, If):
             _definitions(stmt.then_body, found)
             _definitions(stmt.else_body, found)
+            found.update({id(o): (t, e) for o, t, e in zip(stmt.outs, stmt.then_results, stmt.else_results)})
+        elif isinstance(stmt, Loop):
+            _definitions(stmt.cond_body, found)
+            _definitions(stmt.body, found)
+            for slot, init, out, after in zip(stmt.carried, stmt.inits, stmt.carried_out, stmt.outs):
+                found[id(slot)] = found[id(after)] = (init, out)
+            if stmt.index is not None:  # (a range's index is a Python int)
+                found[id(stmt.index)] = (const(0),)
     return found
 
 
@@ -168,9 +181,9 @@ def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset, ra
         inner |= _uses([stmt.cond] if stmt.cond is not None else [])
         while True:
             size = len(inner)
-            body = _prune(stmt.body, inner, params, ranges | loop_range(stmt))
+            body = _prune(stmt.body, inner, params, ranges | loop_range(stmt), raising)
             # (what the test reads is needed too: `while i < n`)
-            cond_body = _prune(stmt.cond_body, inner, params, ranges)
+            cond_body = _prune(stmt.cond_body, inner, params, ranges, raising)
             if len(inner) == size:
                 break
         grown = live | {i for i in slots if id(stmt.carried[i]) in inner}
