@@ -105,6 +105,20 @@ def test_and_or_evaluate_a_division_only_where_python_does():
     assert results["numpy"] == ["checked"] * 4 and results["c"] == ["checked"] * 4
 
 
+def test_and_or_give_the_deciding_operand_of_its_own_kind():
+    """`(x[0] > 5) or (a > 0)`: Python's result is the deciding operand, the builtin bool of `a > 0` (a Python
+    float's comparison) where `x[0] > 5` is false, so `c + c` is the int 2; Lifted joined them with `|`, a NumPy
+    bool on every path (`c + c` was np.True_). Likewise `x[0] < a < 3`, whose second link decides where the first
+    holds; in a loop `s + c` was np.int64 where Python has an int. A test (`if`, `while`) reads only the truth."""
+    X = np.array([1.0, 2.0])
+    results = _agrees('def f(a: "f64[]", x: "f64[n]"):\n'
+                      '    c = (x[0] > 5) or (a > 0)\n    d = x[0] < a < 3\n    s = 0\n    for i in range(2):\n'
+                      '        s = s + ((x[1] > 5) or (a > i))\n    e = 0\n    if x[0] < a < 3 or a > 2:\n        e = 1\n'
+                      '    return c + c, d + d, s, e\n',
+                      [1.5, X], [1.5, np.array([7.0, 2.0])], [-1.5, X], [np.float64(1.5), X])
+    assert results["numpy"] == ["checked"] * 4 and results["c"][3] == "checked"
+
+
 def test_a_chained_comparison_evaluates_an_operand_only_where_the_links_before_hold():
     """`0 < k < 1 / k`: the division ran before the first link was known (all operands were evaluated first)."""
     results = _agrees('def f(a: "f64[]", k: "i64[]"):\n'
