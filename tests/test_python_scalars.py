@@ -136,6 +136,27 @@ def test_constants_that_raise_are_a_located_refusal():
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint
 
 
+@pytest.mark.parametrize("expression, message", [
+    ("3 ** 40 ** 3 > a", "more than 4300 digits"), ("(10 ** 5000 // 10 ** 4990) * a", "more than 4300 digits"),
+    ("float(10 ** 400) + a", "raises OverflowError")])
+def test_constants_past_what_the_module_can_hold_are_a_located_refusal(expression, message):
+    """`3 ** 40 ** 3` folded to an int of 30,536 digits crashed the build (ValueError: Python's limit on int-to-string
+    conversion, in the reuse of equations and in rendering the literal, which a module could not compile either);
+    `float(10 ** 400)` crashed it with Python's OverflowError. Both are located refusals; `3 ** 9000` (4295 digits)
+    still folds (test below)."""
+    from lifted.transpiler import TranspileError, transpile_source
+
+    with pytest.raises(TranspileError, match=message) as info:
+        transpile_source(HEAD + f'def f(a: "f64[]"):\n    return {expression}\n', "case.py")
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint
+
+
+def test_a_big_constant_the_module_can_hold_folds():
+    results = _agrees('def f(a: "f64[]", k: "i64[]"):\n'
+                      '    return 3 ** 9000 > a, (3 ** 40 ** 2) % 7 + k, 2 ** 14000 // 2 ** 13990\n', [1.5, 2])
+    assert results["numpy"] == ["checked"] and results["c"] == ["checked"]
+
+
 def test_a_python_int_to_a_negative_power_is_a_python_float():
     """`len(x) ** -1` is Python's float 0.25; it was typed int64, so the C target's loop kernel read it as 0 (and
     returned 0.0)."""
