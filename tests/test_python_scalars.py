@@ -157,6 +157,18 @@ def test_a_big_constant_the_module_can_hold_folds():
     assert results["numpy"] == ["checked"] and results["c"] == ["checked"]
 
 
+def test_a_python_int_for_a_float_parameter_read_by_a_c_loop_keeps_its_int_ness_or_is_refused():
+    """`-a` after a `while` whose loop kernel reads `a`, a Python int given for `"f64[]"`: Python's `-a` is an int;
+    the C target computed it in the kernel, which holds `a` as a double and flags only "a Python number", so it came
+    back the float 1.0 (seed 526). Now the C module refuses a Python int there at entry (documented), and takes a
+    Python float or a NumPy scalar as before; the NumPy backend computes as Python does."""
+    results = _agrees('def f(a: "f64[]", b: "f64[]"):\n    v4 = -2\n    while v4 < 3:\n        v4 += 1\n'
+                      '        v5 = 2 * a\n        b = b + v5\n    return -a, b\n',
+                      [-1, 1.5], [2, np.float64(1.5)], [1.5, 1.5], [np.float64(-1.0), 1.5])
+    assert results["numpy"] == ["checked"] * 4
+    assert results["c"][:2] == ["refused: a Python number at entry"] * 2 and results["c"][2:] == ["checked"] * 2
+
+
 def test_a_python_int_to_a_negative_power_is_a_python_float():
     """`len(x) ** -1` is Python's float 0.25; it was typed int64, so the C target's loop kernel read it as 0 (and
     returned 0.0)."""
