@@ -169,6 +169,20 @@ def test_a_python_int_for_a_float_parameter_read_by_a_c_loop_keeps_its_int_ness_
     assert results["c"][:2] == ["refused: a Python number at entry"] * 2 and results["c"][2:] == ["checked"] * 2
 
 
+def test_a_numpy_function_of_a_python_bool_is_refused_as_of_a_mask():
+    """`np.sqrt(True)` is np.float16 in NumPy, as `np.sqrt(mask)` is (refused: Lifted has no float16); a Python
+    bool slipped past the refusal, so the C target's loop kernel computed `k - 2 * np.sqrt(True)` in float64 where
+    Python has float16 (seed 588). Python's operators on Python bools stay Python's (`True ** 2` is 1)."""
+    from lifted.transpiler import TranspileError, transpile_source
+
+    with pytest.raises(TranspileError, match="float16") as info:
+        transpile_source(HEAD + 'def f(a: "f64[]", k: "i64[]"):\n    s = a\n    for v1 in range(3):\n'
+                         '        s = s + v1\n    return s, k - (2 * np.sqrt(True))\n', "case.py")
+    assert info.value.loc is not None and info.value.loc.line == 10 and info.value.hint
+    results = _agrees('def f(a: "f64[]", k: "i64[]"):\n    return True ** 2 + k, True / True * a\n', [1.5, 2])
+    assert results["numpy"] == ["checked"] and results["c"] == ["checked"]
+
+
 def test_a_python_int_to_a_negative_power_is_a_python_float():
     """`len(x) ** -1` is Python's float 0.25; it was typed int64, so the C target's loop kernel read it as 0 (and
     returned 0.0)."""
