@@ -83,6 +83,16 @@ def test_an_operation_nobody_reads_in_a_loop_body_still_raises_as_python_does():
     assert results["numpy"] == ["checked"] * 7 and results["c"] == ["checked"] * 7
 
 
+def test_an_ordering_of_a_complex_power_nobody_reads_still_raises_as_python_does():
+    """`if a > b ** (1 / 3): v2 = ...` with v2 dead: Python's `b ** (1 / 3)` of a negative Python float is complex and
+    `>` raises TypeError; the comparison was dropped with the branch, so Lifted returned (seed 771). In a loop body
+    and through Python's arithmetic on the power too; np.float64 gives nan, and the comparison is False."""
+    results = _agrees('def f(a: "f64[]", b: "f64[]"):\n    if a > b ** (1 / 3):\n        c = 1\n'
+                      '    s = a\n    for i in range(2):\n        t = (b - 1.0) ** 0.5 + 1.0 <= a\n        s = s + 1.0\n'
+                      '    return s\n', [0.7, -0.4], [0.7, np.float64(-0.4)], [0.7, 1.4], [0.7, 0.4])
+    assert results["numpy"] == ["checked"] * 4 and results["c"] == ["checked"] * 4
+
+
 def test_operands_python_never_evaluates_do_not_raise():
     """A loop that runs no iteration (`divmod(a, False)` in it): its `a % False` was hoisted out of the loop and
     raised ZeroDivisionError where Python never evaluates it (seed 1744); a chained comparison decided at build

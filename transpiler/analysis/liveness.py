@@ -73,6 +73,9 @@ def _prune(block: list, needed: set[int], params: dict | None = None, ranges: fr
     return kept
 
 
+_ORDERINGS = frozenset({"less", "less_equal", "greater", "greater_equal"})
+
+
 @dataclasses.dataclass
 class _PythonNumbers:
     """What tells a value that may be a Python number at run time: a literal, a weak value, a scalar parameter (the
@@ -101,7 +104,23 @@ class _PythonNumbers:
         NumPy scalars it computes inf or nan; keeping it costs one operation), in a loop body too (where it keeps
         the loop: the C target's loop kernels raise Python's errors as the NumPy module does). Not where the
         divisor is a nonzero constant, nor an int's power by a constant that is not negative."""
+        if stmt.prim.name in _ORDERINGS and not (stmt.params or {}).get("spelled"):
+            return any(self.maybe_complex(a) for a in stmt.args)
         return python_may_raise(stmt) and all(self.maybe_python(a) for a in stmt.args)
+
+    def maybe_complex(self, atom, depth: int = 0) -> bool:
+        """A value Python may compute as a complex number: its `**` of a Python number that may be negative by an
+        exponent not known integral (`b ** (1 / 3)` at b = -0.4), or Python's arithmetic on one. Ordering it
+        raises TypeError (`a > b ** 0.5`), so such a comparison stays though nobody reads it."""
+        eqn = self.definitions.get(id(atom))
+        if not isinstance(eqn, Eqn) or depth > 20 or eqn.prim.python_result(eqn.params) != "kept" or \
+                not all(self.maybe_python(a) for a in eqn.args):
+            return False
+        if eqn.prim.name == "power" and len(eqn.args) == 2:
+            exponent = eqn.args[1]
+            return not (isinstance(exponent, Const) and float(exponent.value).is_integer()) and \
+                not (isinstance(eqn.args[0], Const) and eqn.args[0].value >= 0)
+        return any(self.maybe_complex(a, depth + 1) for a in eqn.args)
 
 
 def _definitions(block: list, found: dict | None = None) -> dict:
