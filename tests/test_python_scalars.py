@@ -83,6 +83,20 @@ def test_an_operation_nobody_reads_in_a_loop_body_still_raises_as_python_does():
     assert results["numpy"] == ["checked"] * 7 and results["c"] == ["checked"] * 7
 
 
+def test_a_division_nobody_reads_goes_where_the_next_statement_divides_by_the_same_divisor():
+    """`c = loss / b` nobody reads, then `1.0 / b`: the next statement raises ZeroDivisionError wherever the first
+    would, so the first goes (with the loop computing `loss`): a gradient's primal `loss / n` before its seed
+    `dloss = 1.0 / n` (golden cf_for_rows, whose forward sweep would otherwise sum the loss again)."""
+    results = _agrees('def f(a: "f64[]", b: "f64[]"):\n    loss = 0.0\n    for i in range(3):\n'
+                      '        loss = loss + np.log(a + i)\n    c = loss / b\n    return 1.0 / b\n',
+                      [1.5, 0.0], [1.5, 2.0], [np.float64(1.5), np.float64(0.0)], [1.5, np.float64(0.0)])
+    assert results["numpy"] == ["checked"] * 4 and results["c"] == ["checked"] * 4
+    from lifted.transpiler import transpile_source
+    module = transpile_source(HEAD + 'def f(a: "f64[]", b: "f64[]"):\n    loss = 0.0\n    for i in range(3):\n'
+                              '        loss = loss + np.log(a + i)\n    c = loss / b\n    return 1.0 / b\n', "case.py")
+    assert "np.log" not in module.split("def f(")[1]
+
+
 def test_an_ordering_of_a_complex_power_nobody_reads_still_raises_as_python_does():
     """`if a > b ** (1 / 3): v2 = ...` with v2 dead: Python's `b ** (1 / 3)` of a negative Python float is complex and
     `>` raises TypeError; the comparison was dropped with the branch, so Lifted returned (seed 771). In a loop body

@@ -38,7 +38,10 @@ def _prune(block: list, needed: set[int], params: dict | None = None, ranges: fr
     for stmt in reversed(block):
         dead_read = isinstance(stmt, Eqn) and stmt.prim.name == "getitem" and \
             not any(id(o) in needed for o in stmt.outs)  # (the region read that an indexed write binds first)
-        new = None if dead_read and access_key(stmt) in written else _prune_statement(stmt, needed, params, ranges, raising)
+        covered = isinstance(stmt, Eqn) and bool(kept) and not any(id(o) in needed for o in stmt.outs) and \
+            _raises_next(stmt, kept[-1])
+        new = None if dead_read and access_key(stmt) in written or covered else \
+            _prune_statement(stmt, needed, params, ranges, raising)
         if isinstance(new, Eqn) and new.prim.name in WRITES:
             written.add(access_key(new))
         if isinstance(new, Loop):  # checks it would repeat every trip go before it, guarded by its trip count
@@ -121,6 +124,19 @@ class _PythonNumbers:
             return not (isinstance(exponent, Const) and float(exponent.value).is_integer()) and \
                 not (isinstance(eqn.args[0], Const) and eqn.args[0].value >= 0)
         return any(self.maybe_complex(a, depth + 1) for a in eqn.args)
+
+
+_DIVISIONS = frozenset({"divide", "floor_divide", "mod"})
+
+
+def _raises_next(dead: Eqn, after) -> bool:
+    """Whether the statement right after a division nobody reads is Python's division of a number by the same
+    divisor (a gradient's `dloss = 1.0 / n` after the primal's `loss / n`): it raises ZeroDivisionError wherever the
+    dropped one would have, with nothing run between them."""
+    return dead.prim.name in _DIVISIONS and isinstance(after, Eqn) and after.prim.name in _DIVISIONS and \
+        len(dead.args) == len(after.args) == 2 and after.args[1] is dead.args[1] and python_may_raise(after) and \
+        isinstance(after.args[0], Const) and isinstance(after.args[0].value, (int, float)) and \
+        not (dead.params or {}).get("spelled")
 
 
 def _definitions(block: list, found: dict | None = None) -> dict:

@@ -140,7 +140,6 @@ def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
     n = X.shape[0]
     d = X.shape[1]
     # cf_for_rows.py:8  for row in X:
-    loss = 0.0
     for row_index in range(n):
         row = X[row_index]
         # cf_for_rows.py:9  z = row @ w + b
@@ -149,13 +148,9 @@ def logistic_loss_by_rows_grad(X: "f64[n,d]", w: "f64[d]", b: "f64[]"):
         # cf_for_rows.py:10  loss = loss + np.log(1.0 + np.exp(-z))
         e = np.exp(-z)
         del z
-        loss = loss + np.log(1.0 + e)
         tape_e.append(e)
         del e
     del b
-    # cf_for_rows.py:11  return loss / X.shape[0]
-    t_3 = loss / n
-    del loss, t_3
     # reverse sweep
     # cf_for_rows.py:11  return loss / X.shape[0]
     dloss = 1.0 / n
