@@ -97,6 +97,18 @@ def test_a_division_nobody_reads_goes_where_the_next_statement_divides_by_the_sa
     assert "np.log" not in module.split("def f(")[1]
 
 
+def test_a_loop_over_an_empty_literal_range_keeps_nothing_for_its_divisions():
+    """`for v1 in range(0): v3 = a + b / v1`: nothing in the body runs, so its division raises nowhere and the loop
+    goes with the rest of the dead code (it was kept for the division, seed 52 of the generator with shifts)."""
+    from lifted.transpiler import transpile_source
+
+    module = transpile_source(HEAD + 'def f(a: "f64[]", b: "f64[]"):\n    for v1 in range(0):\n'
+                              '        v3 = a + b / v1\n    for v1 in range(5, 0, -2):\n        v3 = a + b / v1\n'
+                              '    return a\n', "case.py")
+    loops = [line.strip() for line in module.split("def f(")[1].splitlines() if line.strip().startswith("for ")]
+    assert len(loops) == 1 and "range(5, 0, -2)" in loops[0]
+
+
 def test_an_ordering_of_a_complex_power_nobody_reads_still_raises_as_python_does():
     """`if a > b ** (1 / 3): v2 = ...` with v2 dead: Python's `b ** (1 / 3)` of a negative Python float is complex and
     `>` raises TypeError; the comparison was dropped with the branch, so Lifted returned (seed 771). In a loop body

@@ -126,6 +126,13 @@ class _PythonNumbers:
         return any(self.maybe_complex(a, depth + 1) for a in eqn.args)
 
 
+def _runs_no_trip(loop: Loop) -> bool:
+    """A `for` over a range of literal bounds that holds no number (`range(0)`, `range(5, 0)`)."""
+    return loop.kind == "for" and bool(loop.bounds) and len(loop.bounds) <= 3 and \
+        all(isinstance(b, Const) and isinstance(b.value, int) and not isinstance(b.value, bool) for b in loop.bounds) \
+        and (len(loop.bounds) < 3 or loop.bounds[2].value != 0) and len(range(*[b.value for b in loop.bounds])) == 0
+
+
 _DIVISIONS = frozenset({"divide", "floor_divide", "mod"})
 
 
@@ -211,6 +218,8 @@ def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset, ra
     # value at the end of each iteration is needed too); the rest go, until nothing changes
     slots = range(len(stmt.carried))
     live = {i for i in slots if id(stmt.outs[i]) in needed}
+    if _runs_no_trip(stmt):  # (`for v in range(0)`: nothing in its body raises, since nothing in it runs)
+        raising = None
     while True:
         inner = set(needed) | _uses(stmt.carried_out[i] for i in live) | {id(stmt.carried[i]) for i in live}
         inner |= _uses([stmt.cond] if stmt.cond is not None else [])
