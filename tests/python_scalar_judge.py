@@ -11,7 +11,8 @@ and `grad(f, wrt=0)` on the NumPy backend (and the C target where it builds them
 * `grad` and `jvp`'s tangent against central differences of Python's `f` where they are resolvable (no kink
   within the step: one-sided slopes agree).
 A located `TranspileError` is a refusal, and so is the documented entry refusal of a Python number for a
-parameter whose promotion the compiled code cannot follow (`promotes as a weak scalar`). Anything else is a
+parameter whose promotion the compiled code cannot follow (`promotes as a weak scalar`, or a Python int a compiled
+loop would hold as a float). Anything else is a
 failure, returned as a line of text (the judge does not raise, so a scan can count them).
 """
 from __future__ import annotations
@@ -28,6 +29,12 @@ from gradcheck import load_source
 from lifted.transpiler import TranspileError
 
 WEAK = "promotes as a weak scalar"
+INT_IN_LOOP = "a compiled loop of this function holds it"  # (the C target's refusal of a Python int for a float)
+
+
+def _entry_refusal(exc) -> bool:
+    """The documented refusal at entry of a Python number for a scalar parameter (the C target)."""
+    return isinstance(exc, TypeError) and (WEAK in str(exc) or INT_IN_LOOP in str(exc))
 PYTHON_SECONDS = 2  # a program whose Python run takes longer (a big int cubed in loops) is skipped
 
 
@@ -131,10 +138,13 @@ def _compare(what: str, outcome, expected, exact_type: bool = True) -> str:
     """'checked', 'refused: ...' (the weak-scalar entry refusal) or 'FAIL ...'."""
     kind, got = outcome
     expected_kind, expected_value = expected
-    if kind == "raise" and isinstance(got, TypeError) and WEAK in str(got):
+    if kind == "raise" and _entry_refusal(got):
         return "refused: a Python number at entry"
     if kind == "raise" and isinstance(got, OverflowError) and "kernels hold" in str(got):
         return "refused: int() past int64 at run time"  # (documented: kernels hold Python ints as int64)
+    if kind == "raise" and isinstance(got, OverflowError) and "overflow in a loop kernel" in str(got) and \
+            expected[0] == "value":  # (documented, docs/backends.md: a C kernel's Python int arithmetic is int64)
+        return "refused: Python int arithmetic past int64 in a C kernel at run time"
     if expected_kind == "raise":
         if kind == "raise" and type(got) is type(expected_value):
             return "checked"
@@ -181,7 +191,7 @@ def _derivatives(module, python_f, args: list, expected, what: str) -> list[str]
         and math.isclose(right, left, rel_tol=1e-4, abs_tol=1e-5)
     if hasattr(module, "fj"):
         outcome = call(module.fj, args + [1.0])
-        if outcome[0] == "raise" and isinstance(outcome[1], TypeError) and WEAK in str(outcome[1]):
+        if outcome[0] == "raise" and _entry_refusal(outcome[1]):
             outcomes.append("refused: a Python number at entry")
         elif outcome[0] == "raise":
             outcomes.append(f"FAIL {what} jvp: raises {type(outcome[1]).__name__}: {outcome[1]} where Python "
@@ -197,7 +207,7 @@ def _derivatives(module, python_f, args: list, expected, what: str) -> list[str]
                 outcomes.append("checked" if resolvable else "checked (value; a kink)")
     if hasattr(module, "g"):
         outcome = call(module.g, args)
-        if outcome[0] == "raise" and isinstance(outcome[1], TypeError) and WEAK in str(outcome[1]):
+        if outcome[0] == "raise" and _entry_refusal(outcome[1]):
             outcomes.append("refused: a Python number at entry")
         elif outcome[0] == "raise":
             outcomes.append(f"FAIL {what} grad: raises {type(outcome[1]).__name__}: {outcome[1]} where Python "

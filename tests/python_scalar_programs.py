@@ -5,7 +5,7 @@ user writes in scalar Python: int/float mixing, `//`, `%`, `divmod`, `**` (negat
 exponents, a negative base), `abs`, `round` (with and without digits), `int()`/`float()`/`bool()`, builtin
 `min`/`max` (NaN first or last, ints against floats), `sum` of a list, `and`/`or` (an operand, not a bool; a guard
 `k != 0 and a / k > b` whose division Python skips),
-`not`, conditional expressions, chained comparisons, big Python ints (`2**70`, `3**40`), `True + True`, `-0.0`,
+`not`, conditional expressions, chained comparisons, shifts of ints (`k << (k % 4 - 2)`), big Python ints (`2**70`, `3**40`), `True + True`, `-0.0`,
 `math.*` (`sqrt`, `log` and `exp` raise where NumPy gives nan or inf; `floor`/`ceil`/`trunc` return ints),
 augmented assignments, tuple swaps (`a, b = b, a + b`), `for` loops with `break`/`continue`/`else`, `while` over an
 int counter, nested functions with defaults and keyword calls, early `return`s, NumPy scalars
@@ -84,6 +84,9 @@ class ScalarGenerator:
         if self.core and roll in (15, 16):
             return f"({'not ' if roll == 16 else ''}{self.condition(depth + 1)}"  \
                 f"{' ' + r.choice(['and', 'or']) + ' ' + self.condition(depth + 1) if roll == 15 else ''})"
+        if self.core and roll == 25 and r.random() < 0.5:  # a shift of ints (a negative count raises ValueError)
+            return f"({r.choice(['k', '(k % 5)', '(-k)'])} {r.choice(['<<', '>>'])} " \
+                f"{r.choice(['2', '(k % 4)', '(k % 4 - 2)'])})"
         if self.core and roll == 12:
             return f"{r.choice(['int', 'float'])}({e()})"
         if self.core and roll == 20:

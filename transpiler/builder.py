@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
+import math
 import re
+import sys
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
@@ -184,6 +186,7 @@ class Builder:
             if result is not None:
                 return result
         if prim.fold is not None and args and not (params or {}).get("spelled") and all(isinstance(a, Const) and not isinstance(a.value, Var) for a in args):
+            _check_int_size([a.value for a in args], prim.name, self.loc)
             try:
                 value = prim.fold(*[a.value for a in args], **params)
             except (ArithmeticError, ValueError) as exc:  # `1.0 / 0.0`, `0.0 ** -1`, `10.0 ** 400`: Python raises
@@ -191,6 +194,7 @@ class Builder:
                                      "wherever it runs", self.loc, "remove it, or test the operands first (Python "
                                      "raises here, a compiled kernel would compute inf or nan)") from None
             if isinstance(value, (bool, int, float)):
+                _check_int_size([value], None, self.loc)
                 result = const(value)
                 return Const(result.value, result.type.with_shape(()) if not out_type.weak else result.type)
         return None
@@ -316,3 +320,26 @@ def _cse_key(prim_name: str, args: tuple, params: dict) -> tuple:
     if prim_name in _COMMUTATIVE and not params:  # `t * x` is the `x * t` computed before
         arg_keys = tuple(sorted(arg_keys, key=repr))
     return (prim_name, arg_keys, repr(sorted(params.items())))
+
+
+def _check_int_size(values: list, prim_name: str | None, loc) -> None:
+    """A constant Python int the generated module could not hold: past Python's limit on the digits of an int
+    written in decimal (sys.get_int_max_str_digits(): a module's literal of more digits does not compile, and the
+    build's own int-to-string conversions raise). With `prim_name` "power", the operands of `a ** b` whose result
+    would be that large, refused before computing it (`3 ** 40 ** 3`; `2 ** 10 ** 10` would not end)."""
+    limit = sys.get_int_max_str_digits()
+    if not limit:
+        return
+    bits = limit / math.log10(2)  # (an int of more bits may have more digits than the limit)
+    ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    if prim_name == "power" and len(ints) == 2 and ints[1] > 0 and abs(ints[0]) > 1:
+        size = ints[1] * (abs(ints[0]).bit_length() - 1)
+    elif prim_name is None and ints:
+        size = abs(ints[0]).bit_length() - 1
+    else:
+        return
+    if size >= bits:
+        raise TranspileError(f"this constant is a Python int of more than {limit} digits, which the generated module "
+                             "cannot hold (Python's limit on the digits of an int written in decimal, "
+                             "sys.get_int_max_str_digits())", loc,
+                             "compute it from a smaller constant at run time, or use a float (`3.0 ** 40`)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable, Sequence
 
-from ..ir import Const, Eqn, Function, If, Loop, Var, result_atoms
+from ..ir import Const, Eqn, Function, If, Loop, Var, const, result_atoms
 from .dead_reads import (WRITES, access_key, at_hand, dead_read_checks, drop_repeated_checks, empty_checks, in_range,
                          loop_range, raises_when_empty)
 from .invariant_checks import hoist_invariant_checks
@@ -38,7 +38,10 @@ def _prune(block: list, needed: set[int], params: dict | None = None, ranges: fr
     for stmt in reversed(block):
         dead_read = isinstance(stmt, Eqn) and stmt.prim.name == "getitem" and \
             not any(id(o) in needed for o in stmt.outs)  # (the region read that an indexed write binds first)
-        new = None if dead_read and access_key(stmt) in written else _prune_statement(stmt, needed, params, ranges, raising)
+        covered = isinstance(stmt, Eqn) and bool(kept) and not any(id(o) in needed for o in stmt.outs) and \
+            _raises_next(stmt, kept[-1])
+        new = None if dead_read and access_key(stmt) in written or covered else \
+            _prune_statement(stmt, needed, params, ranges, raising)
         if isinstance(new, Eqn) and new.prim.name in WRITES:
             written.add(access_key(new))
         if isinstance(new, Loop):  # checks it would repeat every trip go before it, guarded by its trip count
@@ -73,6 +76,9 @@ def _prune(block: list, needed: set[int], params: dict | None = None, ranges: fr
     return kept
 
 
+_ORDERINGS = frozenset({"less", "less_equal", "greater", "greater_equal"})
+
+
 @dataclasses.dataclass
 class _PythonNumbers:
     """What tells a value that may be a Python number at run time: a literal, a weak value, a scalar parameter (the
@@ -85,23 +91,64 @@ class _PythonNumbers:
         if isinstance(atom, Const) or getattr(atom.type, "weak", False) or id(atom) in self.params:
             return True
         if id(atom) not in self.known:
-            eqn = self.definitions.get(id(atom))
-            self.known[id(atom)] = eqn is not None and depth < 50 and eqn.prim.python_result(eqn.params) == "kept" \
-                and all(self.maybe_python(a, depth + 1) for a in eqn.args)
+            found = self.definitions.get(id(atom))
+            if isinstance(found, tuple):  # a merge (a branch's or a loop's value): a Python number on some path
+                self.known[id(atom)] = True  # (a loop slot reaches itself: assumed so until its sources say)
+                self.known[id(atom)] = depth < 50 and any(self.maybe_python(a, depth + 1) for a in found)
+            else:
+                self.known[id(atom)] = found is not None and depth < 50 and \
+                    found.prim.python_result(found.params) == "kept" and \
+                    all(self.maybe_python(a, depth + 1) for a in found.args)
         return self.known[id(atom)]
 
     def may_raise(self, stmt: Eqn) -> bool:
-        """A scalar `/ // % **` as Python's operator (not the NumPy function the source spelled) of values that
-        may be Python numbers: kept where nobody reads its value, since Python raises there all the same (on NumPy
-        scalars it computes inf or nan; keeping it costs one operation). Not where the divisor is a nonzero
-        constant, nor an int's power by a constant that is not negative; not in a loop body (kept there, it would
-        keep the loop, which the C target may run as a kernel that cannot raise Python's errors: such a dead
-        operation in a loop is still dropped, a known gap, docs/kernel-language.md)."""
+        """A scalar `/ // % **` or shift as Python's operator (not the NumPy function the source spelled) of values
+        that may be Python numbers: kept where nobody reads its value, since Python raises there all the same (on
+        NumPy scalars it computes inf or nan; keeping it costs one operation), in a loop body too (where it keeps
+        the loop: the C target's loop kernels raise Python's errors as the NumPy module does). Not where the
+        divisor is a nonzero constant, nor an int's power by a constant that is not negative."""
+        if stmt.prim.name in _ORDERINGS and not (stmt.params or {}).get("spelled"):
+            return any(self.maybe_complex(a) for a in stmt.args)
         return python_may_raise(stmt) and all(self.maybe_python(a) for a in stmt.args)
+
+    def maybe_complex(self, atom, depth: int = 0) -> bool:
+        """A value Python may compute as a complex number: its `**` of a Python number that may be negative by an
+        exponent not known integral (`b ** (1 / 3)` at b = -0.4), or Python's arithmetic on one. Ordering it
+        raises TypeError (`a > b ** 0.5`), so such a comparison stays though nobody reads it."""
+        eqn = self.definitions.get(id(atom))
+        if not isinstance(eqn, Eqn) or depth > 20 or eqn.prim.python_result(eqn.params) != "kept" or \
+                not all(self.maybe_python(a) for a in eqn.args):
+            return False
+        if eqn.prim.name == "power" and len(eqn.args) == 2:
+            exponent = eqn.args[1]
+            return not (isinstance(exponent, Const) and float(exponent.value).is_integer()) and \
+                not (isinstance(eqn.args[0], Const) and eqn.args[0].value >= 0)
+        return any(self.maybe_complex(a, depth + 1) for a in eqn.args)
+
+
+def _runs_no_trip(loop: Loop) -> bool:
+    """A `for` over a range of literal bounds that holds no number (`range(0)`, `range(5, 0)`)."""
+    return loop.kind == "for" and bool(loop.bounds) and len(loop.bounds) <= 3 and \
+        all(isinstance(b, Const) and isinstance(b.value, int) and not isinstance(b.value, bool) for b in loop.bounds) \
+        and (len(loop.bounds) < 3 or loop.bounds[2].value != 0) and len(range(*[b.value for b in loop.bounds])) == 0
+
+
+_DIVISIONS = frozenset({"divide", "floor_divide", "mod"})
+
+
+def _raises_next(dead: Eqn, after) -> bool:
+    """Whether the statement right after a division nobody reads is Python's division of a number by the same
+    divisor (a gradient's `dloss = 1.0 / n` after the primal's `loss / n`): it raises ZeroDivisionError wherever the
+    dropped one would have, with nothing run between them."""
+    return dead.prim.name in _DIVISIONS and isinstance(after, Eqn) and after.prim.name in _DIVISIONS and \
+        len(dead.args) == len(after.args) == 2 and after.args[1] is dead.args[1] and python_may_raise(after) and \
+        isinstance(after.args[0], Const) and isinstance(after.args[0].value, (int, float)) and \
+        not (dead.params or {}).get("spelled")
 
 
 def _definitions(block: list, found: dict | None = None) -> dict:
-    """id of each value an equation of `block` defines (branches included; loop bodies are left out) -> it."""
+    """id of each value that `block` defines -> the equation defining it, or for a branch's or a loop's merged
+    value (a slot, a result, a range's index) the tuple of values it may hold (loop bodies included)."""
     found = {} if found is None else found
     for stmt in block:
         if isinstance(stmt, Eqn):
@@ -109,6 +156,14 @@ def _definitions(block: list, found: dict | None = None) -> dict:
         elif isinstance(stmt, If):
             _definitions(stmt.then_body, found)
             _definitions(stmt.else_body, found)
+            found.update({id(o): (t, e) for o, t, e in zip(stmt.outs, stmt.then_results, stmt.else_results)})
+        elif isinstance(stmt, Loop):
+            _definitions(stmt.cond_body, found)
+            _definitions(stmt.body, found)
+            for slot, init, out, after in zip(stmt.carried, stmt.inits, stmt.carried_out, stmt.outs):
+                found[id(slot)] = found[id(after)] = (init, out)
+            if stmt.index is not None:  # (a range's index is a Python int)
+                found[id(stmt.index)] = (const(0),)
     return found
 
 
@@ -163,14 +218,16 @@ def _prune_statement(stmt, needed: set[int], params: dict, ranges: frozenset, ra
     # value at the end of each iteration is needed too); the rest go, until nothing changes
     slots = range(len(stmt.carried))
     live = {i for i in slots if id(stmt.outs[i]) in needed}
+    if _runs_no_trip(stmt):  # (`for v in range(0)`: nothing in its body raises, since nothing in it runs)
+        raising = None
     while True:
         inner = set(needed) | _uses(stmt.carried_out[i] for i in live) | {id(stmt.carried[i]) for i in live}
         inner |= _uses([stmt.cond] if stmt.cond is not None else [])
         while True:
             size = len(inner)
-            body = _prune(stmt.body, inner, params, ranges | loop_range(stmt))
+            body = _prune(stmt.body, inner, params, ranges | loop_range(stmt), raising)
             # (what the test reads is needed too: `while i < n`)
-            cond_body = _prune(stmt.cond_body, inner, params, ranges)
+            cond_body = _prune(stmt.cond_body, inner, params, ranges, raising)
             if len(inner) == size:
                 break
         grown = live | {i for i in slots if id(stmt.carried[i]) in inner}

@@ -29,6 +29,14 @@ def weak_sensitive(fn: Function) -> list[Var]:
             and _changes(fn.body, {id(p): dataclasses.replace(p.type, weak=True)})]
 
 
+def int_sensitive(fn: Function) -> list[Var]:
+    """The float scalar parameters (`"f64[]"`, which also takes a Python int or bool) whose being a Python int changes
+    some dtype: Python keeps an int where ints meet (`-a`, `2 * a`), where the annotation's dtype is float. The host
+    computes on Python numbers as Python does; a compiled loop holds the parameter as a float (C target)."""
+    return [p for p in fn.params if p.type.shape == () and p.type.dtype in ("f64", "f32") and not p.type.weak
+            and _changes(fn.body, {id(p): dataclasses.replace(p.type, dtype="i64", weak=True)})]
+
+
 def _changes(block: list, types: dict, numbers_kept: bool = False, tainted: set | None = None) \
         -> tuple[Eqn, str] | None:
     """Retype `block` with `types` (id -> the type a value takes instead); the first equation whose dtype changes,

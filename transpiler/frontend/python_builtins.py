@@ -25,7 +25,11 @@ def to_float(lowering, node, builder, positional, keywords):
     """`float(a)` of a scalar: a Python float (weak: `x32 * float(s)` stays float32)."""
     value = _one_number(lowering, node, positional, keywords, "float")
     if isinstance(value, Const):
-        return const(float(value.value))
+        try:
+            return const(float(value.value))
+        except OverflowError as error:  # `float(10 ** 400)`: a Python int past the largest float
+            raise lowering.error(node, f"`float()` raises OverflowError here at every call: {error}",
+                                 "use a float literal (`1e308`), or a smaller int") from None
     return builder.bind("python_float", [value])
 
 

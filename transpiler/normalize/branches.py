@@ -14,6 +14,7 @@ from ..ir import Atom, Const, If, Var
 from ..ir.types import NUMPY_DTYPES, TensorType, fresh_dim, promote
 from ..values import DictValue, ListValue, Stale, describe, is_container, is_function
 from .alias import is_object
+from .short_circuits import mark_truth_only
 
 
 class Branches:
@@ -22,6 +23,7 @@ class Branches:
 
     # -- if ------------------------------------------------------------------------------------------------
     def _condition(self, test: cst.BaseExpression, builder: Builder, env: dict) -> Atom:
+        mark_truth_only(self, test)
         value = self.expr(test, builder, env)
         truth = build_time_truth(value)
         if truth is not None:  # `if ax:` with ax=None, `if xs:` on a list of known length: decided here

@@ -47,7 +47,12 @@ def lower_chained_comparison(lowering, node: cst.Comparison, builder, env, prims
                 if result is None and k == len(node.comparisons) - 1:
                     return link
                 continue
-            result = link if result is None else lowering._bind(builder, node, "logical_and", [result, link])
+            if result is None:
+                result = link
+            elif id(node) in truth_only(lowering) or same_kind(result, link, builder):
+                result = lowering._bind(builder, node, "logical_and", [result, link])
+            else:  # (Python's result is the deciding link, a Python bool or a NumPy one: see same_kind)
+                result = short_circuit(result, lambda link=link: link, True, builder)
         return result
 
     return links(0, value(0))
@@ -65,3 +70,49 @@ def short_circuit(left: Atom, evaluate, conjunction: bool, builder) -> Var:
     then_result, else_result = (right, left) if conjunction else (left, right)
     builder.emit(If(left, then_body, else_body, (out,), (then_result,), (else_result,), loc))
     return out
+
+
+def truth_only(lowering) -> set[int]:
+    """The ids of the `and`/`or` nodes whose value only a test reads (`if`, `while`, a conditional expression),
+    where a Python bool and a NumPy bool are the same."""
+    if not hasattr(lowering, "_truth_only"):
+        lowering._truth_only = set()
+    return lowering._truth_only
+
+
+def mark_truth_only(lowering, test: cst.BaseExpression) -> None:
+    """Marks `test` and the `and`/`or`/`not` operands and chained comparisons inside it as read for their truth
+    alone."""
+    if isinstance(test, cst.BooleanOperation):
+        truth_only(lowering).add(id(test))
+        mark_truth_only(lowering, test.left)
+        mark_truth_only(lowering, test.right)
+    elif isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        mark_truth_only(lowering, test.expression)
+    elif isinstance(test, cst.Comparison):  # (a chained comparison's links are joined as `and` joins them)
+        truth_only(lowering).add(id(test))
+
+
+def _kind(atom: Atom, builder, depth: int = 0) -> str | None:
+    """"python" where `atom` is surely a Python number at run time, "numpy" where surely a NumPy scalar, None where
+    it may be either (a scalar parameter, a merge of branches or loop iterations): the flag the C target's loop
+    kernels keep (primitives' `python_numbers`: made, kept from the operands, or a NumPy value)."""
+    if isinstance(atom, Const) or atom.type.weak:
+        return "python"
+    eqn = builder.definition(atom)
+    if eqn is None or depth > 20:
+        return None
+    made = eqn.prim.python_result(eqn.params)
+    if made == "made":
+        return "python"
+    if made != "kept":
+        return "numpy"
+    kinds = {_kind(a, builder, depth + 1) for a in eqn.args}
+    return "numpy" if "numpy" in kinds else "python" if kinds == {"python"} else None
+
+
+def same_kind(left: Atom, right: Atom, builder) -> bool:
+    """Whether both operands are surely Python bools, or surely NumPy bools: then `a & b` (`a | b`) is the value
+    and type of `a and b` (`a or b`) on every path."""
+    kind = _kind(left, builder)
+    return kind is not None and kind == _kind(right, builder)

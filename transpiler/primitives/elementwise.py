@@ -48,7 +48,10 @@ def _infer(result: str, name: str = "", python_operator: bool = False, bools: st
     def infer(types: list[TensorType], params) -> TensorType:
         if array_first and types[0].weak:
             types = [TensorType(types[0].dtype, types[0].shape)] + list(types[1:])
-        if bools is not None and types[0].dtype == "bool" and not all(t.weak for t in types) and \
+        # (Python's operator on Python bools is Python's: `True ** 2` is 1; a NumPy function of them is NumPy's loop
+        # of booleans, `np.sqrt(True)` float16, as of a mask)
+        python = python_operator and not (params or {}).get("spelled") and all(t.weak for t in types)
+        if bools is not None and types[0].dtype == "bool" and not python and \
                 all(t.dtype == "bool" or (bools_with_numbers and t.weak) for t in types[1:]):
             raise ShapeError(f"np.{name} of booleans is {bools} in NumPy, which Lifted does not model",
                              "convert the booleans first: `m.astype(np.float64)`, or `m * 1` for integers")

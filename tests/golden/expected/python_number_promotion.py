@@ -14,9 +14,14 @@ __lifted_transforms__ = {
 
 def _refuse_python_numbers(function_name, typed, *values):
     """Compiled kernels and transforms compute with these scalars in their annotated dtypes; NumPy promotes a Python
-    number as a weak scalar instead (a float32 array times 2.5 stays float32), which would give another dtype."""
-    for (name, dtype), value in zip(typed, values):
-        if type(value) in (float, int, bool):
+    number as a weak scalar instead (a float32 array times 2.5 stays float32), which would give another dtype.
+    Entries marked "int": only a Python int or bool is refused (see `int_sensitive`)."""
+    for (name, dtype, *ints), value in zip(typed, values):
+        if ints and type(value) in (int, bool):  # (a compiled loop holds it as a float, Python keeps an int)
+            raise TypeError(f"{function_name}(): argument `{name}` is a Python {type(value).__name__}, which Python "
+                            f"keeps an int where it meets ints, but a compiled loop of this function holds it as "
+                            f"np.{dtype}; pass float({name}), or a NumPy scalar")
+        if not ints and type(value) in (float, int, bool):
             raise TypeError(f"{function_name}(): argument `{name}` is a Python {type(value).__name__}, which NumPy "
                             f"promotes as a weak scalar, but this function computes with it as np.{dtype}; "
                             f"pass np.{dtype}({name}), or a NumPy scalar of the dtype you mean")

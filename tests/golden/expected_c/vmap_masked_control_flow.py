@@ -39,6 +39,21 @@ _KERNELS = {
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_masked_control_flow.cu"), _KERNELS)
 
 
+def _refuse_python_numbers(function_name, typed, *values):
+    """Compiled kernels and transforms compute with these scalars in their annotated dtypes; NumPy promotes a Python
+    number as a weak scalar instead (a float32 array times 2.5 stays float32), which would give another dtype.
+    Entries marked "int": only a Python int or bool is refused (see `int_sensitive`)."""
+    for (name, dtype, *ints), value in zip(typed, values):
+        if ints and type(value) in (int, bool):  # (a compiled loop holds it as a float, Python keeps an int)
+            raise TypeError(f"{function_name}(): argument `{name}` is a Python {type(value).__name__}, which Python "
+                            f"keeps an int where it meets ints, but a compiled loop of this function holds it as "
+                            f"np.{dtype}; pass float({name}), or a NumPy scalar")
+        if not ints and type(value) in (float, int, bool):
+            raise TypeError(f"{function_name}(): argument `{name}` is a Python {type(value).__name__}, which NumPy "
+                            f"promotes as a weak scalar, but this function computes with it as np.{dtype}; "
+                            f"pass np.{dtype}({name}), or a NumPy scalar of the dtype you mean")
+
+
 # Argument checks at entry (rank, fixed and named dimensions, dtype, against the annotations); a few
 # comparisons per call. Off when LIFTED_CHECK_ARGS=0 at import, or built with `transpile --no-arg-checks`.
 _CHECK_ARGS = os.environ.get("LIFTED_CHECK_ARGS", "1") != "0"
@@ -146,6 +161,7 @@ def _batch_size(**sizes):
 
 def safe_log(x: "f64[n]", t: "f64[]"):
     _check_args('safe_log', x, t)
+    _refuse_python_numbers('safe_log', (('t', 'float64', 'int'),), t)
     # vmap_masked_control_flow.py:7  if np.sum(x) > t:
     s_3 = _kernels.safe_log_block0(x, t)
     del x, t

@@ -6,9 +6,9 @@ import os
 from dataclasses import dataclass
 
 from ...analysis.liveness import eliminate_dead_code
-from ...analysis.python_numbers import python_number_merges, weak_sensitive
+from ...analysis.python_numbers import int_sensitive, python_number_merges, weak_sensitive
 from ...errors import TranspileError
-from ...ir import equations
+from ...ir import Var, equations
 from ...ir.arena import one_compilation
 from ...ir.types import NUMPY_DTYPES
 from ..numpy import render_function
@@ -77,10 +77,18 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
             regions = [emit_kernel(k, display, strided, stepped, frozenset(skippable[k.name]))
                        if k.name in skippable else region for k, region in zip(kernels, regions)]
         emitted += regions
+        # (a Python int given for a float parameter that a loop kernel reads: the kernel holds it as a float, its
+        # flag says only "a Python number", so `-a` after the loop would come back a float where Python has an int)
+        # (a transform's code takes float64 scalars as np.float64 at entry: numpy_scalars below)
+        launched = {a.name for e in equations(host.body) if e.prim.name == "loop_launch" for a in e.args
+                    if isinstance(a, Var)}
+        int_scalars = {p.name for p in int_sensitive(fn) if p.name in launched} - typed_scalars \
+            if index < lowered.kernel_count else set()
         checks, body = split_entry_checks(host) if target == "cuda" else (None, host)
         rendered.append(render_function(body, display, delete_dead, check_args,
                                         typed_scalars=tuple(p for p in body.params if p.name in typed_scalars),
-                                        numpy_scalars=index >= lowered.kernel_count))  # (a transform's)
+                                        numpy_scalars=index >= lowered.kernel_count,  # (a transform's)
+                                        int_scalars=tuple(p for p in body.params if p.name in int_scalars)))
         if target == "cuda":  # the public function calls the body through lifted.cuda.call (device arrays)
             public = rendered[-1]
             rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_body", doc=None)

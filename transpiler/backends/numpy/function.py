@@ -61,13 +61,15 @@ def _after_entry_checks(lines: list[str], at: int) -> tuple[int, set[str]]:
 
 def render_function(fn: Function, source_file: str, delete_dead: bool = True,
                     check_args: bool = True, typed_scalars: tuple[Var, ...] = (),
-                    numpy_scalars: bool = False) -> RenderedFunction:
+                    numpy_scalars: bool = False, int_scalars: tuple[Var, ...] = ()) -> RenderedFunction:
     """`check_args`: the function starts by checking its annotated arguments (`_check_args`, a module helper);
     `typed_scalars`: scalar parameters a compiled module computes with in their annotated dtype, where a Python
     number would promote otherwise (analysis/python_numbers.py): the function refuses Python numbers for them;
     `numpy_scalars` (a transform's code): a Python float given for another float64 scalar parameter becomes a NumPy
     float64, the same number, so that the derivative code's `g / x` gives NumPy's inf or nan at x = 0.0 where
-    Python's division of Python floats would raise ZeroDivisionError."""
+    Python's division of Python floats would raise ZeroDivisionError; `int_scalars`: float scalar parameters whose
+    being a Python int a compiled loop cannot follow (analysis/python_numbers.py `int_sensitive`): the function
+    refuses Python ints and bools for them."""
     fn = eliminate_dead_code(fn)
     renderer = _Renderer(fn, source_file, delete_dead)
     results = [a for a in result_atoms(fn.result) if isinstance(a, Var)]
@@ -86,14 +88,16 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
         renderer.helpers.add("check_args")
         if any(is_derived(d) for p in checked for d in p.type.shape):  # `2*h`: checked once `h` is known
             renderer.helpers.add("derived_dims")
-    if typed_scalars:  # after the argument checks (a tree's: after its leaves are unpacked, below)
+    if typed_scalars or int_scalars:  # after the argument checks (a tree's: after its leaves are unpacked, below)
         caller_names = leaf_names(fn)
-        named = tuple((caller_names[fn.params.index(p)], NUMPY_DTYPES[p.type.dtype]) for p in typed_scalars)
-        refusal = cg.call("_refuse_python_numbers", fn.name, named, *[cg.name(p.name) for p in typed_scalars])
+        named = tuple((caller_names[fn.params.index(p)], NUMPY_DTYPES[p.type.dtype]) for p in typed_scalars) + \
+            tuple((caller_names[fn.params.index(p)], NUMPY_DTYPES[p.type.dtype], "int") for p in int_scalars)
+        refusal = cg.call("_refuse_python_numbers", fn.name, named,
+                          *[cg.name(p.name) for p in typed_scalars + int_scalars])
         lines.insert(1 if "check_args" in renderer.helpers else 0, cg.source(refusal))
         renderer.helpers.add("python_numbers")
     if numpy_scalars and fn.in_tree is None:
-        at = ("check_args" in renderer.helpers) + bool(typed_scalars)
+        at = ("check_args" in renderer.helpers) + bool(typed_scalars or int_scalars)
         at, deleted = _after_entry_checks(lines, at)
         for p in reversed([p for p in fn.params if p.type.shape == () and p.type.dtype == "f64"
                            and p not in typed_scalars and p.name not in deleted]):
