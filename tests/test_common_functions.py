@@ -1,0 +1,184 @@
+"""Common NumPy functions users write that Lifted refused (transpiler/frontend/common_functions.py): np.copy,
+np.empty, np.empty_like, np.ascontiguousarray, np.asanyarray, np.asarray_chkfinite, np.fix, np.take and `a.take`,
+np.vdot, np.tri, np.dstack, np.nan_to_num.
+
+Each is checked as the corpus drivers check a kernel (benchmarks/corpus_checks.py): NumPy running the same source
+bit for bit (values, dtypes, shapes, exceptions), every transform against central differences and autograd, vmap
+against a loop; the C target against the NumPy backend where `c=True`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.corpus_checks import check_kernel
+from benchmarks.jax.corpus import bit_for_bit
+from gradcheck import load_source
+from lifted.transpiler import TranspileError
+
+HEADER = "import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"
+HOSTILE = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1.0, -1.0, 0.5, 1e308, 5e-324, -2.5, 3.7])
+
+
+def kernel_module(signature: str, body: str) -> str:
+    return HEADER + f"\n\n@kernel\ndef f({signature}):\n    return {body}\n"
+
+
+AUTOGRAD_HEADER = ("import autograd.numpy as np\n\n\ndef _dstack(tup):  # autograd's np.dstack has no forward rule\n"
+                   "    return np.concatenate([np.atleast_3d(a) for a in tup], axis=2)\n")
+
+
+def autograd_oracle(text: str) -> str:
+    """The source for autograd: its NumPy, np.dstack written as NumPy writes it."""
+    body = text[text.index("@kernel"):].replace("@kernel\n", "").replace("np.dstack(", "_dstack(")
+    return AUTOGRAD_HEADER + "\n\n" + body
+
+
+def all_forms_pass(text: str, params: list[str], inputs: list[list], c: bool = False, tmp_path=None) -> None:
+    with np.errstate(all="ignore"):
+        oracle = autograd_oracle(text) if "np.dstack(" in text else None
+        outcomes = check_kernel(text, params, inputs, lambda args: args, c=c, folder=tmp_path, oracle_text=oracle)
+        grad_of_an_integer = lambda detail: "floating-point scalar" in detail  # noqa: E731  (refused, located)
+        assert {form: outcome for form, (outcome, detail) in outcomes.items() if outcome not in ("pass", "skip")
+                and not (outcome == "refused" and grad_of_an_integer(detail))} == {}, outcomes
+        assert outcomes["f"][0] == "pass" and (not c or outcomes["c"][0] == "pass"), outcomes
+        module, python = load_source(text, "corpus_case.py"), {}
+        exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+        for args in inputs:
+            copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
+            try:
+                expected = python["f"](*copies)
+            except Exception as raised:  # noqa: BLE001  NumPy raises: so must the generated module, the same type
+                with pytest.raises(type(raised)):
+                    module.f(*args)
+                continue
+            bit_for_bit(module, args, expected)
+
+
+def _draws(shape, dtype) -> list:
+    rng = np.random.default_rng(3)
+    drawn = (rng.normal(size=shape) * 3).astype(dtype)
+    hostile = np.resize(HOSTILE, shape).astype(dtype) if np.dtype(dtype).kind == "f" else \
+        np.resize(np.array([0, -1, 1, 2, -7, 3]), shape).astype(dtype)
+    return [drawn, hostile]
+
+
+def _parse(note: str):
+    dtype = {"f64": np.float64, "f32": np.float32, "i32": np.int32, "i64": np.int64}[note[1:4]]
+    return dtype, tuple(int(n) for n in note[5:-2].split(",") if n)
+
+
+ONE_ARRAY = [
+    ('"f64[3,4]"', "np.copy(x) * x"), ('"f32[2,3]"', "np.copy(x, order='F')"), ('"f64[]"', "np.copy(x)"),
+    ('"i32[3]"', "np.copy(x, 'C', subok=True)"),
+    ('"f64[3,4]"', "np.ascontiguousarray(x.T) * x.T"), ('"f64[]"', "np.ascontiguousarray(x)"),
+    ('"f64[3]"', "np.ascontiguousarray(x, dtype=np.float32)"),
+    ('"f64[3,4]"', "np.asanyarray(x) * 2.0"), ('"i64[2]"', "np.asanyarray(x, np.float64)"),
+    ('"f64[4,3]"', "np.asarray_chkfinite(x) * x"), ('"i32[3]"', "np.asarray_chkfinite(x)"),
+    ('"f64[3,4]"', "np.fix(x) + x"), ('"f32[5]"', "np.fix(x)"), ('"i32[3]"', "np.fix(x)"), ('"f64[]"', "np.fix(x)"),
+    ('"f64[3,4]"', "np.take(x, 5) * x"), ('"f64[3,4]"', "np.take(x, [0, -1, 3, 3, 11])"),
+    ('"f64[3,4]"', "np.take(x, [[0, 2], [2, 0]], axis=1)"), ('"f64[3,4]"', "np.take(x, [1, -3], axis=-2) * 2.0"),
+    ('"f64[3,4]"', "np.take(x, [5, -7, 13], axis=1, mode='wrap')"),
+    ('"f64[3,4]"', "np.take(x, [5, -7, 13, 1], 0, None, 'clip')"),
+    ('"f64[3,4]"', "x.take([4, 4, 0]) * x[0, 0]"), ('"f32[4]"', "x.take(2)"),
+    ('"f64[3,4]"', "x.take([1, 0], axis=0, mode='clip')"), ('"f64[3,4]"', "np.take(x, [True, False], axis=1)"),
+    ('"f64[3,4]"', "np.take(x, [], axis=0)"),
+    ('"f64[3,4]"', "np.vdot(x, x.T)"), ('"f64[2,3]"', "np.vdot(x, np.arange(6))"), ('"i32[4]"', "np.vdot(x, x)"),
+    ('"f64[3]"', "np.tri(3, 4, -1) @ np.ones(4) * x"), ('"f64[2]"', "np.tri(2, dtype=np.int32) * x"),
+    ('"f64[2]"', "np.tri(0, 3, k=5)"), ('"f64[2]"', "np.tri(3, M=2, k=1, dtype=bool)"),
+    ('"f64[2,3]"', "np.dstack((x, x * 2.0))"), ('"f64[3]"', "np.dstack([x, x])"), ('"f64[]"', "np.dstack((x, x))"),
+    ('"f64[2,3,2]"', "np.dstack((x, x[:, :, :1]))"),
+    ('"f64[3,4]"', "np.nan_to_num(x) * x"), ('"f32[6]"', "np.nan_to_num(x, nan=-1.0, posinf=9)"),
+    ('"f64[]"', "np.nan_to_num(x)"), ('"i32[3]"', "np.nan_to_num(x)"),
+    ('"f64[5]"', "np.nan_to_num(x, copy=True, neginf=-7.5)"),
+]
+
+
+@pytest.mark.parametrize("note, body", ONE_ARRAY)
+def test_common_functions_are_numpys(note, body):
+    """NumPy's bits on hostile inputs (NaN, infinities, signed zeros), every transform against differences and
+    autograd, vmap against a loop."""
+    dtype, shape = _parse(note)
+    all_forms_pass(kernel_module(f"x: {note}", body), ["x"], [[a] for a in _draws(shape, dtype)])
+
+
+@pytest.mark.parametrize("note, body", [
+    ('"f64[3,4]"', "np.empty((2, 3))"), ('"f64[2]"', "np.empty(3, np.int32)"), ('"f64[2]"', "np.empty((), bool)"),
+    ('"f64[2,3]"', "np.empty_like(x)"), ('"f64[2,3]"', "np.empty_like(x, np.float32)"),
+    ('"i32[2,3]"', "np.empty_like(x, shape=(4,))"), ('"f64[0]"', "np.empty_like(x)"),
+    ('"f32[]"', "np.empty_like(x, subok=False, order='C')"),
+])
+def test_empty_has_numpys_shape_and_dtype(note, body):
+    """NumPy leaves np.empty's values uninitialised (any value is a run of the program): Lifted's are zeros; the
+    shape and dtype are NumPy's."""
+    dtype, shape = _parse(note)
+    text = kernel_module(f"x: {note}", body)
+    module, python = load_source(text), {}
+    exec(compile(text, "python_reference", "exec"), python)
+    for x in _draws(shape, dtype):
+        got, want = module.f(x), python["f"](x)
+        assert (type(got), got.shape, got.dtype) == (type(want), want.shape, want.dtype) and not got.any()
+
+
+def test_empty_written_before_it_is_read():
+    """The usual use: an output buffer filled in a loop, then read: every form as Python computes it."""
+    text = kernel_module('x: "f64[4]"', "g(x)").replace("@kernel\ndef f", (
+        "def g(x):\n    y = np.empty_like(x)\n    z = np.empty((4,))\n    for i in range(4):\n"
+        "        y[i] = x[i] * x[3 - i]\n        z[i] = np.sin(x[i])\n    return y + z\n\n\n@kernel\ndef f"))
+    all_forms_pass(text, ["x"], [[a] for a in _draws((4,), np.float64)], c=True)
+
+
+@pytest.mark.parametrize("body", ["np.take(x, i)", "np.take(x, i, axis=0, mode='wrap') * 2.0",
+                                  "x.take(i, axis=-1, mode='clip')", "np.take(x, i[0], axis=1)"])
+def test_take_with_run_time_indices(body):
+    """Indices known only at run time, repeated and negative; out of range raises IndexError as NumPy's."""
+    text = kernel_module('x: "f64[3,4]", i: "i64[5]"', body)
+    x = np.random.default_rng(1).normal(size=(3, 4))
+    sets = [[x, np.array([0, -1, 2, 2, 1])], [x, np.array([3, 2, 1, 0, -3])], [x, np.array([7, -9, 0, 12, 2])]]
+    all_forms_pass(text, ["x", "i"], sets)
+
+
+def test_asarray_chkfinite_raises_numpys_value_error():
+    module = load_source(kernel_module('x: "f64[3]"', "np.asarray_chkfinite(x) * 2.0"))
+    assert np.array_equal(module.f(np.array([1.0, -0.0, 2.0])), np.array([2.0, -0.0, 4.0]))
+    for bad in (np.nan, np.inf, -np.inf):
+        with pytest.raises(ValueError, match="infs or NaNs"):
+            module.f(np.array([1.0, bad, 2.0]))
+
+
+def test_ascontiguousarray_aliases_as_numpys():
+    """NumPy returns the array itself where it is C-contiguous, a copy where not: a write through the result of
+    a parameter's depends on the caller's layout, so it is refused, located; of an array the kernel made, C-contiguous,
+    it reaches the array, as in Python."""
+    text = kernel_module('x: "f64[3]"', "g(x)").replace(
+        "@kernel\ndef f", "def g(x):\n    y = np.zeros(3) + x\n    z = np.ascontiguousarray(y)\n    z[0] = 7.0\n"
+        "    return y\n\n\n@kernel\ndef f")
+    all_forms_pass(text, ["x"], [[np.array([1.0, 2.0, 3.0])]])
+    with pytest.raises(TranspileError) as info:
+        load_source(kernel_module('x: "f64[2,3]"', "h(x)").replace(
+            "@kernel\ndef f", "def h(x):\n    z = np.ascontiguousarray(x)\n    z[0] = 7.0\n    return x\n\n\n"
+            "@kernel\ndef f"))
+    assert info.value.loc is not None and info.value.hint
+
+
+def test_the_new_functions_on_the_c_target(tmp_path):
+    body = "np.vdot(np.nan_to_num(x), np.fix(y) + np.take(y, [1, 0, 2, 2, 0, 1])) + np.sum(np.tri(2, 3) * x)"
+    text = kernel_module('x: "f64[2,3]", y: "f64[6]"', body)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 3))
+    x[1, 0] = np.nan
+    all_forms_pass(text, ["x", "y"], [[x, rng.normal(size=6) * 3]], c=True, tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("body, word", [
+    ("np.take(v, [0], out=v)", "out="), ("np.take(v, [0], mode='fast')", "mode"),
+    ("np.take(v, [0.5])", "integers"), ("np.take(v, [0], axis=2)", "out of bounds"),
+    ("np.nan_to_num(v, copy=False)", "copy=False"), ("np.nan_to_num(v, nan=v[0])", "known at build time"),
+    ("np.empty(3, order='F')", "order"), ("np.empty_like(m, order='F')", "order"),
+    ("np.asanyarray(m, order='F')", "order"), ("np.tri(3, k=int(v[0]))", "build time"),
+    ("np.vdot(2.0, v)", "Python number"),
+])
+def test_refusals_have_a_place_and_a_hint(body, word):
+    with pytest.raises(TranspileError) as info:
+        load_source(kernel_module('v: "f64[3]", m: "f64[2,3]"', body))
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value)
