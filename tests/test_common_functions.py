@@ -228,6 +228,17 @@ def test_average_raises_numpys_zero_division_error():
         module.f(np.ones((2, 3)), np.array([1.0, -1.0, 0.0]))
 
 
+def test_average_checks_run_time_lengths_of_its_weights():
+    """Weights along an axis whose length is known only at run time: NumPy's ValueError where they differ (also
+    where the axis has length 1, which multiplying would broadcast)."""
+    text = kernel_module('x: "f64[n,d]", w: "f64[3]"', "np.average(x, axis=1, weights=w)")
+    all_forms_pass(text, ["x", "w"], [[np.arange(6.0).reshape(2, 3), np.array([0.5, 1.0, 2.0])]])
+    module = load_source(text)
+    for x, w in ((np.ones((2, 1)), np.ones(3)), (np.ones((2, 4)), np.ones(3))):
+        with pytest.raises(ValueError, match="Shape of weights"):
+            module.f(x, w)
+
+
 def test_more_functions_on_the_c_target(tmp_path):
     body = ("np.average(x, axis=1, weights=w) @ np.vander(x[:, 0], 3) + np.sum(np.take_along_axis(x, "
             "np.argsort(x, axis=0), axis=0)) + np.sum(np.logspace(0.0, w[0], 3))")

@@ -92,10 +92,16 @@ def average(lowering, node, builder, positional, keywords):
             raise lowering.error(weights_node, f"{name}: weights of shape {w.type.shape} beside a of shape "
                                  f"{a.type.shape} need an axis (NumPy raises TypeError)",
                                  "weights of a's shape, or 1-d weights with axis=")
-        if w.type.rank != 1 or len(axes) != 1 or w.type.shape[0] != a.type.shape[axes[0]]:
+        length, size = (w.type.shape[0] if w.type.rank == 1 else None), a.type.shape[axes[0]]
+        if w.type.rank != 1 or len(axes) != 1 or (isinstance(length, int) and isinstance(size, int) and
+                                                   length != size):
             raise lowering.error(weights_node, f"{name}: the weights' shape {w.type.shape} does not match a's "
                                  f"{a.type.shape} along axis {axis} (NumPy raises ValueError or TypeError)",
-                                 "1-d weights as long as that axis, known at build time")
+                                 "1-d weights as long as that axis")
+        if length != size:  # sizes known only at run time: NumPy's ValueError where they differ
+            same = emit("equal", emit.dims(w)[0], emit.dims(a)[axes[0]])
+            emit("check_assert", same, message="Shape of weights must be consistent with shape of a along "
+                 "specified axis.", error="ValueError")
         w = emit("reshape", w, *[-1 if i == axes[0] else 1 for i in range(rank)])
     w = _cast(emit, w, result)
     scale = lowering._bind(builder, node, "sum", [w], params)
