@@ -186,7 +186,7 @@ def test_refusals_have_a_place_and_a_hint(body, word):
 
 
 # np.average, np.take_along_axis, np.compress, np.extract, np.vander, np.broadcast_arrays, np.tril_indices and the
-# others, np.logspace (transpiler/frontend/averages_and_selections.py) --------------------------------------------
+# others, np.logspace (transpiler/frontend/averages_and_selections.py), np.geomspace (geometric_sequences.py) -------
 TWO_ARRAYS = [
     ("np.average(x)", "f64"), ("np.average(x, axis=1, weights=w)", "f64"), ("np.average(x, -1, w, True)", "f64"),
     ("np.average(x, weights=x * x)", "f64"), ("np.average(x, axis=(0, 1), returned=True)", "f64"),
@@ -206,6 +206,10 @@ TWO_ARRAYS = [
     ("x[np.tril_indices(3)]", "f64"), ("x[np.triu_indices(3, 1, 4)]", "f64"), ("np.tril_indices_from(x, -1)", "f64"),
     ("x[np.triu_indices_from(x, k=2)] * 2.0", "f64"), ("np.tril_indices(0)", "f64"),
     ("np.logspace(0.0, w[0], 5)", "f64"), ("np.logspace(1, 2, num=4, base=2.0, endpoint=False) * w", "f64"),
+    ("np.geomspace(1, 1000, 4) * w", "f64"), ("np.geomspace(x[0, 0], w[0], 5)", "f64"),
+    ("np.geomspace(-w[1], -3.0, 3, endpoint=False)", "f64"), ("np.geomspace(2.0, w[0], 1)", "f64"),
+    ("np.geomspace(2.0, w[0], num=0)", "f64"), ("np.geomspace(x[0, 0], 0.0, 3)", "f64"),
+    ("np.geomspace(1, 256, 9, dtype=np.int32)", "f64"), ("np.geomspace(x[0, 1], w[2], 7)", "f64"),
     ("np.logspace(x[0, 0], w[1], 3, dtype=np.float32)", "f64"), ("np.logspace(x[0, 1], 1.0, 4, base=2)", "f64"),
 ]
 
@@ -241,7 +245,7 @@ def test_average_checks_run_time_lengths_of_its_weights():
 
 def test_more_functions_on_the_c_target(tmp_path):
     body = ("np.average(x, axis=1, weights=w) @ np.vander(x[:, 0], 3) + np.sum(np.take_along_axis(x, "
-            "np.argsort(x, axis=0), axis=0)) + np.sum(np.logspace(0.0, w[0], 3))")
+            "np.argsort(x, axis=0), axis=0)) + np.sum(np.logspace(0.0, w[0], 3)) + np.sum(np.geomspace(w[1], w[2] + 2.0, 4))")
     text = kernel_module('x: "f64[3,3]", w: "f64[3]"', body)
     rng = np.random.default_rng(7)
     all_forms_pass(text, ["x", "w"], [[rng.normal(size=(3, 3)), rng.uniform(0.5, 1.5, size=3)]], c=True,
@@ -254,9 +258,19 @@ def test_more_functions_on_the_c_target(tmp_path):
     ("np.take_along_axis(m, np.argsort(v), axis=0)", "rank"), ("np.compress([True] * 4, v)", "longer"),
     ("np.vander(m)", "1-d"), ("np.broadcast_arrays(m, v[:2])", "do not broadcast"),
     ("np.tril_indices_from(v)", "2-d"), ("np.logspace(v, 1.0)", "array bounds"),
-    ("np.logspace(0.0, 1.0, base=v[0])", "known at build time"),
+    ("np.logspace(0.0, 1.0, base=v[0])", "known at build time"), ("np.geomspace(1.0, v, 3)", "array bounds"),
+    ("np.geomspace(1.0, 2.0, len(v) * int(v[0]))", "build time"), ("np.geomspace(1.0, 2.0, -1)", "negative"),
 ])
 def test_more_refusals_have_a_place_and_a_hint(body, word):
     with pytest.raises(TranspileError) as info:
         load_source(kernel_module('v: "f64[3]", m: "f64[2,3]"', body))
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value)
+
+
+@pytest.mark.parametrize("body", ["np.sum(np.geomspace(a, b, 5) * np.arange(5.0))",
+                                  "np.geomspace(a, b, 4, endpoint=False)", "np.logspace(a, b, 4, base=3.0)"])
+def test_geomspace_and_logspace_differentiate_in_their_bounds(body):
+    """Bounds of one sign (NumPy's log10 of the bounds is real there): derivatives with respect to both bounds
+    against central differences and autograd, vmap against a loop."""
+    text = kernel_module('a: "f64[]", b: "f64[]"', body)
+    all_forms_pass(text, ["a", "b"], [[0.7, 2.5], [-0.5, -4.0], [3.0, 1.5]])
