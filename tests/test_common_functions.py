@@ -24,19 +24,36 @@ def kernel_module(signature: str, body: str) -> str:
     return HEADER + f"\n\n@kernel\ndef f({signature}):\n    return {body}\n"
 
 
-AUTOGRAD_HEADER = ("import autograd.numpy as np\n\n\ndef _dstack(tup):  # autograd's np.dstack has no forward rule\n"
-                   "    return np.concatenate([np.atleast_3d(a) for a in tup], axis=2)\n")
+AUTOGRAD_HEADER = '''import autograd.numpy as np
+
+
+def _dstack(tup):  # autograd's np.dstack and np.block have no forward rule: NumPy's definitions in its terms
+    return np.concatenate([np.atleast_3d(a) for a in tup], axis=2)
+
+
+def _block(arrays):
+    depth = lambda v: depth(v[0]) + 1 if isinstance(v, list) else 0
+    leaves = lambda v: [x for p in v for x in leaves(p)] if isinstance(v, list) else [v]
+    d = depth(arrays)
+    rank = max([d] + [np.ndim(a) for a in leaves(arrays)])
+
+    def go(v, level):
+        if not isinstance(v, list):
+            return np.reshape(v, (1,) * (rank - np.ndim(v)) + np.shape(v))
+        return np.concatenate([go(p, level + 1) for p in v], axis=level - d)
+    return go(arrays, 0)
+'''
 
 
 def autograd_oracle(text: str) -> str:
-    """The source for autograd: its NumPy, np.dstack written as NumPy writes it."""
+    """The source for autograd: its NumPy, np.dstack and np.block written as NumPy writes them."""
     body = text[text.index("@kernel"):].replace("@kernel\n", "").replace("np.dstack(", "_dstack(")
-    return AUTOGRAD_HEADER + "\n\n" + body
+    return AUTOGRAD_HEADER + "\n\n" + body.replace("np.block(", "_block(")
 
 
 def all_forms_pass(text: str, params: list[str], inputs: list[list], c: bool = False, tmp_path=None) -> None:
     with np.errstate(all="ignore"):
-        oracle = autograd_oracle(text) if "np.dstack(" in text else None
+        oracle = autograd_oracle(text) if "np.dstack(" in text or "np.block(" in text else None
         outcomes = check_kernel(text, params, inputs, lambda args: args, c=c, folder=tmp_path, oracle_text=oracle)
         documented = lambda detail: any(known in detail for known in (  # noqa: E731  (refused, located: a
             "floating-point scalar", "boolean mask that differs between examples",  # gradient of an integer; x[m]
@@ -187,7 +204,7 @@ def test_refusals_have_a_place_and_a_hint(body, word):
 
 
 # np.average, np.take_along_axis, np.compress, np.extract, np.vander, np.broadcast_arrays, np.tril_indices and the
-# others, np.logspace (transpiler/frontend/averages_and_selections.py), np.geomspace (geometric_sequences.py) -------
+# others, np.logspace (frontend/averages_and_selections.py), np.geomspace (geometric_sequences.py), np.block ---------
 TWO_ARRAYS = [
     ("np.average(x)", "f64"), ("np.average(x, axis=1, weights=w)", "f64"), ("np.average(x, -1, w, True)", "f64"),
     ("np.average(x, weights=x * x)", "f64"), ("np.average(x, axis=(0, 1), returned=True)", "f64"),
@@ -207,6 +224,9 @@ TWO_ARRAYS = [
     ("x[np.tril_indices(3)]", "f64"), ("x[np.triu_indices(3, 1, 4)]", "f64"), ("np.tril_indices_from(x, -1)", "f64"),
     ("x[np.triu_indices_from(x, k=2)] * 2.0", "f64"), ("np.tril_indices(0)", "f64"),
     ("np.logspace(0.0, w[0], 5)", "f64"), ("np.logspace(1, 2, num=4, base=2.0, endpoint=False) * w", "f64"),
+    ("np.block([[x, x], [x * 2.0, x]])", "f64"), ("np.block([w, x[0]])", "f64"), ("np.block([[x], [w]])", "f32"),
+    ("np.block(x) * x", "f64"), ("np.block([[[x]]])", "i32"), ("np.block([w[0], w])", "f64"),
+    ("np.block([[x[:1, :1], w[None, :3]], [x[1:, :1], x[1:, 1:]]])", "f64"),
     ("np.geomspace(1, 1000, 4) * w", "f64"), ("np.geomspace(x[0, 0], w[0], 5)", "f64"),
     ("np.geomspace(-w[1], -3.0, 3, endpoint=False)", "f64"), ("np.geomspace(2.0, w[0], 1)", "f64"),
     ("np.geomspace(2.0, w[0], num=0)", "f64"), ("np.geomspace(x[0, 0], 0.0, 3)", "f64"),
@@ -261,6 +281,7 @@ def test_more_functions_on_the_c_target(tmp_path):
     ("np.tril_indices_from(v)", "2-d"), ("np.logspace(v, 1.0)", "array bounds"),
     ("np.logspace(0.0, 1.0, base=v[0])", "known at build time"), ("np.geomspace(1.0, v, 3)", "array bounds"),
     ("np.geomspace(1.0, 2.0, len(v) * int(v[0]))", "build time"), ("np.geomspace(1.0, 2.0, -1)", "negative"),
+    ("np.block([[v], v])", "different depths"), ("np.block([1.0, v])", "Python number"), ("np.block([])", "empty"),
 ])
 def test_more_refusals_have_a_place_and_a_hint(body, word):
     with pytest.raises(TranspileError) as info:
