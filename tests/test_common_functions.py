@@ -104,7 +104,8 @@ ONE_ARRAY = [
     ('"f64[3,4]"', "np.take(x, [], axis=0)"),
     ('"f64[3,4]"', "np.vdot(x, x.T)"), ('"f64[2,3]"', "np.vdot(x, np.arange(6))"), ('"i32[4]"', "np.vdot(x, x)"),
     ('"f64[3]"', "np.tri(3, 4, -1) @ np.ones(4) * x"), ('"f64[2]"', "np.tri(2, dtype=np.int32) * x"),
-    ('"f64[2]"', "np.tri(0, 3, k=5)"), ('"f64[2]"', "np.tri(3, M=2, k=1, dtype=bool)"),
+    ('"f64[2]"', "np.tri(0, 3, k=5)"), ('"f64[2]"', "np.tri(3, M=2, k=1, dtype=bool)"), ('"f64[2]"', "np.tri(-1)"),
+    ('"f64[2]"', "np.tri(2, -3) * x[0]"), ('"f64[2]"', "np.tril_indices(-2)"),
     ('"f64[2,3]"', "np.dstack((x, x * 2.0))"), ('"f64[3]"', "np.dstack([x, x])"), ('"f64[]"', "np.dstack((x, x))"),
     ('"f64[2,3,2]"', "np.dstack((x, x[:, :, :1]))"),
     ('"f64[3,4]"', "np.nan_to_num(x) * x"), ('"f32[6]"', "np.nan_to_num(x, nan=-1.0, posinf=9)"),
@@ -338,3 +339,12 @@ def test_put_along_axis_on_the_c_target(tmp_path):
     rng = np.random.default_rng(4)
     all_forms_pass(text, ["x", "i"], [[rng.normal(size=(3, 4)), np.array([[0, -1], [2, 2], [1, 3]])]], c=True,
                    tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("body", ["np.tri(len(v)) @ v", "np.tri(v.shape[0], 3, -1) * 2.0", "np.tri(len(v) - 4, k=1)",
+                                  "v[np.tril_indices(len(v))[1]]", "np.triu_indices(len(v), 1, 3)",
+                                  "np.tril_indices_from(np.outer(v, v), -1)"])
+def test_tri_and_triangle_indices_of_run_time_sizes(body):
+    """Sizes known only at run time (a negative one gives empty axes, as NumPy's np.arange)."""
+    text = kernel_module('v: "f64[n]"', body)
+    all_forms_pass(text, ["v"], [[np.array([0.5, -1.0, 2.0])], [np.array([1.5])], [np.arange(6.0) - 2.5]])

@@ -14,7 +14,7 @@ writes them (numpy/lib/_function_base_impl.py, _twodim_base_impl.py, _shape_base
 * `np.broadcast_arrays(*args)`: `np.broadcast_to` of each (read-only views), the arrays themselves where every one
   has the shape already (as NumPy returns them).
 * `np.tril_indices(n, k=0, m=None)`, `np.triu_indices`, `_from(arr, k=0)`: NumPy's `np.indices` of `np.tri`'s shape
-  masked by it (sizes known at build time).
+  masked by it (sizes known at build time or at run time: the results' length is a run-time length).
 * `np.logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None)`: `np.power(base, np.linspace(...))`,
   a constant base a Python number as NumPy 2.4 keeps it (float32 bounds give float32); derivatives flow to `start` and `stop` through np.linspace.
 """
@@ -273,10 +273,10 @@ def triangle_indices(upper: bool, from_array: bool):
         emit = Emitter(lowering, node, builder)
         if from_array:
             arr = _array(emit, lowering, node, builder, positional[0], name)
-            if arr.type.rank != 2 or not all(isinstance(n, int) for n in arr.type.shape):
-                raise emit.error(f"{name} takes a 2-d array of a shape known at build time (NumPy raises "
-                                 "ValueError for another rank)", 'annotate it, e.g. a: "f64[3,3]"')
-            sizes = [Const(arr.type.shape[0], None), Const(arr.type.shape[1], None)]
+            if arr.type.rank != 2:
+                raise emit.error(f"{name} takes a 2-d array (NumPy raises ValueError for another rank)",
+                                 'annotate it, e.g. a: "f64[n,n]"')
+            sizes = [lowering._dim(arr, axis, builder, node) for axis in (0, 1)]
         else:
             sizes = [positional[0], keywords.get("m", (None, node))[0]]
         k_value, k_node = keywords.get("k", (Const(0, None), node))

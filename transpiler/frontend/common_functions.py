@@ -16,7 +16,8 @@ as NumPy 2.4 writes them (numpy/_core and numpy/lib):
 * `np.take(a, indices, axis=None, mode='raise')` and `a.take(...)`: `a.ravel()[indices]` or `a[:, ..., indices]`;
   mode 'wrap' is `np.mod` of the indices, 'clip' `np.clip(indices, 0, n - 1)`. `out=` is refused.
 * `np.vdot(a, b)`: `np.dot(a.ravel(), b.ravel())` (real arrays: no conjugate).
-* `np.tri(N, M=None, k=0, dtype=float)`: NumPy's `np.greater_equal.outer(np.arange(N), np.arange(-k, M - k))`.
+* `np.tri(N, M=None, k=0, dtype=float)`: NumPy's `np.greater_equal.outer(np.arange(N), np.arange(-k, M - k))`, the
+  sizes known at build time or at run time.
 * `np.dstack(tup)`: `np.concatenate([np.atleast_3d(a) for a in tup], axis=2)`.
 * `np.nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None)`: `np.where` of `np.isnan`, `np.isposinf`,
   `np.isneginf` (the largest and smallest finite numbers of x's dtype by default); integer and bool arrays are
@@ -212,20 +213,33 @@ def vdot(lowering, node, builder, positional, keywords):
     return matmul(lowering, node, builder, flat, {}, "np.vdot")
 
 
+def _size(lowering, value, node, what: str):
+    """A size: a Python int known at build time, or an integer scalar known at run time (`len(x)`, `x.shape[0]`)."""
+    if isinstance(value, Const):
+        return static_int(lowering, value, node, what)
+    atom = lowering._atom(value, node)
+    if atom.type.dtype not in ("i32", "i64") or atom.type.shape != ():
+        raise lowering.error(node, f"{what} is an integer", "n, len(x) or x.shape[0]")
+    return atom
+
+
 def tri(lowering, node, builder, positional, keywords):
-    """`np.tri(N, M=None, k=0, dtype=float)`: ones at and below the k-th diagonal (sizes known at build time)."""
+    """`np.tri(N, M=None, k=0, dtype=float)`: NumPy's `np.greater_equal.outer(np.arange(N), np.arange(-k, M - k))`
+    (a negative size gives an empty axis, as NumPy's np.arange does); N and M known at build time or run time."""
     keywords = dict(keywords)
     positional = _by_keyword(positional, keywords, node, 1, ("M", "k", "dtype"))
     arity(lowering, node, "np.tri", positional, keywords, 1, 1, ("M", "k", "dtype"))
-    rows = static_int(lowering, positional[0], node, "np.tri's `N`")
+    rows = _size(lowering, positional[0], node, "np.tri's `N`")
     m_value, m_node = keywords.get("M", (None, node))
-    columns = static_int(lowering, m_value, m_node, "np.tri's `M`") if given(m_value) else rows
+    columns = _size(lowering, m_value, m_node, "np.tri's `M`") if given(m_value) else rows
     k = static_int(lowering, *keywords.get("k", (Const(0, None), node)), "np.tri's `k`")
     dtype = read_dtype(lowering, *keywords["dtype"]) if "dtype" in keywords else "f64"
-    if rows < 0 or columns < 0:
-        raise lowering.error(node, "np.tri of a negative size (NumPy raises ValueError)", "sizes of 0 or more")
     emit = Emitter(lowering, node, builder)
-    below = emit("greater_equal", emit("reshape", emit("arange", rows), rows, 1), emit("arange", -k, columns - k))
+    # a size clamped at 0 (np.arange of a negative length is empty; a length the compiler follows is not
+    # negative), which leaves NumPy's values as they are
+    rows, columns = (max(n, 0) if isinstance(n, int) else emit("maximum", n, 0) for n in (rows, columns))
+    stop = columns - k if isinstance(columns, int) else emit("subtract", columns, k) if k else columns
+    below = emit("greater_equal", emit("reshape", emit("arange", rows), -1, 1), emit("arange", -k, stop))
     return below if dtype == "bool" else emit("astype", below, dtype=dtype)
 
 
