@@ -1,7 +1,7 @@
 """autograd's NumPy with oracles for functions whose VJP autograd lacks or gets wrong (frontend/composed_functions.py's):
-`np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot`, `np.delete`, `np.convolve`, `np.take`, `np.vdot` and
-`np.average` have no VJP in autograd, and its
-`np.var`/`np.std` take `correction=` but differentiate as if it were 0 (and know no `mean=`).
+`np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot`, `np.delete`, `np.convolve`, `np.take`, `np.vdot`
+and `np.average` have no VJP in autograd, and its `np.var`/`np.std` take `correction=` but differentiate as if it
+were 0 (and know no `mean=`).
 
 Each value is NumPy's own, and its derivative autograd's of a rewrite written here from NumPy's definitions,
 independently of Lifted's rules: running products as products taken one step at a time, the trapezoid rule and the

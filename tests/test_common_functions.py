@@ -209,12 +209,14 @@ def test_refusals_have_a_place_and_a_hint(body, word):
 TWO_ARRAYS = [
     ("np.average(x)", "f64"), ("np.average(x, axis=1, weights=w)", "f64"), ("np.average(x, -1, w, True)", "f64"),
     ("np.average(x, weights=x * x)", "f64"), ("np.average(x, axis=(0, 1), returned=True)", "f64"),
-    ("np.average(x, axis=0, keepdims=True, weights=x * x + 1.0)", "f64"), ("np.average(x, axis=0, returned=True)", "f64"),
+    ("np.average(x, axis=0, keepdims=True, weights=x * x + 1.0)", "f64"),
+    ("np.average(x, axis=0, returned=True)", "f64"),
     ("np.average(x, axis=1, weights=w - w)", "f64"), ("np.average(x, weights=x * 0.0 + 1.0, returned=True)", "f32"),
     ("np.average(x, axis=1, weights=[1, 2, 3, 4])", "i32"), ("np.average(x, axis=0)", "i32"),
     ("np.take_along_axis(x, np.argsort(x, axis=1), axis=1)", "f64"),
     ("np.take_along_axis(x, np.argsort(x, axis=0)[:1], axis=0) * 2.0", "f64"),
-    ("np.take_along_axis(x, np.argsort(w), axis=None)", "f64"), ("np.take_along_axis(x, np.argmax(x, 1)[:, None], -1)", "f32"),
+    ("np.take_along_axis(x, np.argsort(w), axis=None)", "f64"),
+    ("np.take_along_axis(x, np.argmax(x, 1)[:, None], -1)", "f32"),
     ("np.compress(w > 0, w)", "f64"), ("np.compress([True, False, True], x, axis=0)", "f64"),
     ("np.compress(w, x, axis=1)", "f64"), ("np.compress([1, 0], x)", "f64"), ("np.compress(w > 0, x, axis=-1)", "i32"),
     ("np.extract(x > 0, x)", "f64"), ("np.extract(x > 1, x * w)", "f32"),
@@ -267,7 +269,8 @@ def test_average_checks_run_time_lengths_of_its_weights():
 
 def test_more_functions_on_the_c_target(tmp_path):
     body = ("np.average(x, axis=1, weights=w) @ np.vander(x[:, 0], 3) + np.sum(np.take_along_axis(x, "
-            "np.argsort(x, axis=0), axis=0)) + np.sum(np.logspace(0.0, w[0], 3)) + np.sum(np.geomspace(w[1], w[2] + 2.0, 4))")
+            "np.argsort(x, axis=0), axis=0)) + np.sum(np.logspace(0.0, w[0], 3)) + "
+            "np.sum(np.geomspace(w[1], w[2] + 2.0, 4))")
     text = kernel_module('x: "f64[3,3]", w: "f64[3]"', body)
     rng = np.random.default_rng(7)
     all_forms_pass(text, ["x", "w"], [[rng.normal(size=(3, 3)), rng.uniform(0.5, 1.5, size=3)]], c=True,

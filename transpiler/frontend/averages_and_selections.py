@@ -16,7 +16,8 @@ writes them (numpy/lib/_function_base_impl.py, _twodim_base_impl.py, _shape_base
 * `np.tril_indices(n, k=0, m=None)`, `np.triu_indices`, `_from(arr, k=0)`: NumPy's `np.indices` of `np.tri`'s shape
   masked by it (sizes known at build time or at run time: the results' length is a run-time length).
 * `np.logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None)`: `np.power(base, np.linspace(...))`,
-  a constant base a Python number as NumPy 2.4 keeps it (float32 bounds give float32); derivatives flow to `start` and `stop` through np.linspace.
+  a constant base a Python number as NumPy 2.4 keeps it (float32 bounds give float32); derivatives flow to `start`
+  and `stop` through np.linspace.
 """
 from __future__ import annotations
 

@@ -272,7 +272,8 @@ def nan_to_num(lowering, node, builder, positional, keywords):
         value, key_node = keywords.get(key, (None, node))
         fill = static(lowering, value, key_node, f"np.nan_to_num's `{key}`") if given(value) else default
         if not isinstance(fill, (int, float)) or isinstance(fill, bool):
-            raise lowering.error(key_node, f"np.nan_to_num's `{key}` is a number known at build time", "write a literal")
+            raise lowering.error(key_node, f"np.nan_to_num's `{key}` is a number known at build time",
+                                 "write a literal")
         fill = float(fill)
         fills[key] = float(numpy.asarray(fill).astype(info.dtype)) if numpy.isfinite(fill) else fill
         if not numpy.isfinite(fills[key]):

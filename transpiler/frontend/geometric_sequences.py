@@ -10,7 +10,7 @@ import numpy
 
 from ..ir import Const
 from .array_literals import array_like
-from .call_args import Emitter, arity, dtype as read_dtype, given, static_int
+from .call_args import Emitter, arity, dtype as read_dtype, given, static, static_int
 from .common_functions import _by_keyword
 
 _DTYPES = {"f64": numpy.float64, "f32": numpy.float32, "i64": numpy.int64, "i32": numpy.int32, "bool": numpy.bool_}
@@ -50,11 +50,8 @@ def geomspace(linspace):
                         {key: keywords[key] for key in ("num", "endpoint") if key in keywords})
         result = emit("power", 10.0, line)
         result = result if result.type.dtype == dt else emit("astype", result, dtype=dt)
-        end_value, end_node = keywords.get("endpoint", (Const(True, None), node))
-        endpoint = static_int(lowering, Const(int(bool(end_value.value)), None), end_node, "`endpoint`") \
-            if isinstance(end_value, Const) else None
-        if endpoint is None:
-            raise lowering.error(end_node, f"{name}'s `endpoint` must be known at build time", "write True or False")
+        end_entry = keywords.get("endpoint", (Const(True, None), node))
+        endpoint = bool(static(lowering, *end_entry, f"{name}'s `endpoint`"))
         if num > 0:  # NumPy's result[0] = start; result[-1] = stop
             pieces = [emit("reshape", start, 1)]
             middle = num - 1 - (1 if num > 1 and endpoint else 0)
