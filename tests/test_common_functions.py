@@ -351,3 +351,34 @@ def test_tri_and_triangle_indices_of_run_time_sizes(body):
     """Sizes known only at run time (a negative one gives empty axes, as NumPy's np.arange)."""
     text = kernel_module('v: "f64[n]"', body)
     all_forms_pass(text, ["v"], [[np.array([0.5, -1.0, 2.0])], [np.array([1.5])], [np.arange(6.0) - 2.5]])
+
+
+@pytest.mark.parametrize("signature, body, in_axes, batch", [
+    ('x: "f64[3,4]", i: "i64[5]"', "np.take(x, i, axis=1, mode='wrap')", (None, 0), lambda r: [
+        r.normal(size=(3, 4)), r.integers(-9, 9, size=(6, 5))]),
+    ('x: "f64[3,4]", i: "i64[3,2]"', "np.take_along_axis(x, i, axis=1)", (0, 0), lambda r: [
+        r.normal(size=(6, 3, 4)), r.integers(-4, 4, size=(6, 3, 2))]),
+    ('x: "f64[3,4]", w: "f64[4]"', "np.average(x, axis=1, weights=w)", (None, 0), lambda r: [
+        r.normal(size=(3, 4)), r.uniform(0.5, 2.0, size=(6, 4))]),
+    ('x: "f64[4]", y: "f64[2,2]"', "np.block([[y, x.reshape(2, 2)]]) * np.vdot(x, y)", (0, 0), lambda r: [
+        r.normal(size=(6, 4)), r.normal(size=(6, 2, 2))]),
+])
+def test_vmap_over_other_arguments_is_a_loop(signature, body, in_axes, batch):
+    """vmap with the indices or weights batched (the corpus checks batch the first argument only): a Python loop
+    over the examples is the oracle, bit for bit but for a batched dot product's round-off."""
+    text = kernel_module(signature, body) + f"\nfv = vmap(f, in_axes={in_axes!r})\n"
+    module = load_source(text)
+    args = batch(np.random.default_rng(11))
+    got = module.fv(*args)
+    size = next(a.shape[0] for a, axis in zip(args, in_axes) if axis == 0)
+    expected = np.stack([module.f(*[a[b] if axis == 0 else a for a, axis in zip(args, in_axes)])
+                         for b in range(size)])
+    python = {}
+    exec(compile(kernel_module(signature, body), "python_reference", "exec"), python)
+    reference = np.stack([python["f"](*[a[b] if axis == 0 else a for a, axis in zip(args, in_axes)])
+                          for b in range(size)])
+    assert got.dtype == reference.dtype and np.array_equal(expected, reference)
+    if "vdot" in body:  # a batched dot product is BLAS's over another layout: round-off apart (1.1e-16 here)
+        np.testing.assert_allclose(got, reference, rtol=1e-12, atol=1e-15)
+    else:
+        assert np.array_equal(got, reference)
