@@ -382,3 +382,25 @@ def test_vmap_over_other_arguments_is_a_loop(signature, body, in_axes, batch):
         np.testing.assert_allclose(got, reference, rtol=1e-12, atol=1e-15)
     else:
         assert np.array_equal(got, reference)
+
+
+@pytest.mark.parametrize("body, bad, error", [
+    ("np.sum(np.asarray_chkfinite(x) * x)", np.array([[1.0, np.nan, 2.0], [0.5, 1.0, 3.0]]), ValueError),
+    ("np.sum(np.average(x, axis=1, weights=x[0]))", np.array([[1.0, -1.0, 0.0], [0.5, 1.0, 3.0]]),
+     ZeroDivisionError),
+    ("np.sum(np.geomspace(x[0, 0], x[1, 1], 3))", np.array([[0.0, 1.0, 2.0], [0.5, 1.0, 3.0]]), ValueError),
+])
+def test_run_time_checks_raise_numpys_errors_on_the_c_target(body, bad, error, tmp_path):
+    """NumPy's errors from the run-time checks (np.asarray_chkfinite, np.average's zero weights, np.geomspace's zero
+    bound) on the C target too, with its value where they pass."""
+    from test_c_backend import c_module
+
+    text = kernel_module('x: "f64[2,3]"', body) + "\ng = grad(f)\n"
+    module, _ = c_module(text, tmp_path)
+    reference = load_source(text)
+    good = np.array([[1.0, 2.0, 0.5], [0.25, 1.5, 3.0]])
+    np.testing.assert_allclose(module.f(good), reference.f(good), rtol=1e-12)
+    np.testing.assert_allclose(module.g(good), reference.g(good), rtol=1e-10)
+    for run in (module.f, module.g, reference.f, reference.g):
+        with pytest.raises(error):
+            run(bad)
