@@ -1,6 +1,7 @@
 """autograd's NumPy with oracles for functions whose VJP autograd lacks or gets wrong (frontend/composed_functions.py's):
-`np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot`, `np.delete` and `np.convolve` have no VJP in autograd, and its
-`np.var`/`np.std` take `correction=` but differentiate as if it were 0 (and know no `mean=`).
+`np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot`, `np.delete`, `np.convolve`, `np.take`, `np.vdot`
+and `np.average` have no VJP in autograd, and its `np.var`/`np.std` take `correction=` but differentiate as if it
+were 0 (and know no `mean=`).
 
 Each value is NumPy's own, and its derivative autograd's of a rewrite written here from NumPy's definitions,
 independently of Lifted's rules: running products as products taken one step at a time, the trapezoid rule and the
@@ -19,7 +20,8 @@ class MoreFunctionsNumpy:
         self._anp = anp
 
     def __getattr__(self, name: str):
-        if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve"):
+        if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "take", "vdot",
+                    "average"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -72,6 +74,36 @@ class MoreFunctionsNumpy:
         np = self._anp
         rewrite = np.sum(np.moveaxis(x1, axis, -1) * np.moveaxis(x2, axis, -1), axis=-1)
         return self._exact("vecdot", rewrite, x1, x2, axis=axis)
+
+    def _take(self, a, indices, axis=None, mode="raise"):
+        """np.take as NumPy defines it: the (raveled) array indexed along `axis`, the indices wrapped or clipped."""
+        np = self._anp
+        a = np.reshape(a, (-1,)) if axis is None else a
+        axis = 0 if axis is None else axis % onp.ndim(getval(a))
+        length = onp.shape(getval(a))[axis]
+        index = onp.asarray(indices)
+        index = {"raise": index, "wrap": onp.mod(index, length), "clip": onp.clip(index, 0, length - 1)}[mode]
+        return a[(slice(None),) * axis + (index,)]
+
+    def _vdot(self, a, b):
+        np = self._anp
+        return self._exact("vdot", np.sum(np.reshape(a, (-1,)) * np.reshape(b, (-1,))), a, b)
+
+    def _average(self, a, axis=None, weights=None, returned=False, keepdims=False):
+        """np.average's sums written out: sum(a * w) / sum(w) along the axis (w reshaped along it when 1-d)."""
+        np = self._anp
+        if returned or keepdims:
+            raise NotImplementedError("the oracle covers np.average(a, axis=None, weights=None) only")
+        if weights is None:
+            return self._exact("average", np.mean(a, axis=axis), a, axis=axis)
+        w = weights if not isinstance(weights, (list, tuple)) else onp.asarray(weights, dtype=float)
+        if onp.ndim(getval(w)) != onp.ndim(getval(a)):
+            shape = [1] * onp.ndim(getval(a))
+            shape[axis] = -1
+            w = np.reshape(w, tuple(shape))
+        rewrite = np.sum(a * w, axis=axis) / np.sum(w * onp.ones(onp.shape(getval(a))), axis=axis)
+        return self._exact("average", rewrite, a, axis=axis, weights=getval(weights) if not isinstance(
+            weights, (list, tuple)) else weights)
 
     def _delete(self, arr, obj, axis=None):
         np = self._anp

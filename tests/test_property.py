@@ -372,12 +372,17 @@ class ProgramGenerator:
         return {
             "S": (f"np.trapezoid({e('N')}, dx=0.5)", f"np.vecdot({e('N')}, {e('N')})",
                   f"np.var({e('N')}, correction=1)", f"np.std({e('M')}, mean=0.5)",
-                  f"np.sum(np.convolve({e('N')}, {self.leaf('N', scope)}))"),
+                  f"np.sum(np.convolve({e('N')}, {self.leaf('N', scope)}))",
+                  # frontend/common_functions.py and averages_and_selections.py
+                  f"np.vdot({e('M')}, {e('M')})", f"np.average({e('N')}, weights=np.exp({e('N')}))"),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
-                  f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])"),
+                  f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
+                  f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
+                  f"np.nan_to_num({e('N')})"),
             "D": (f"np.cumprod({e('M')}, axis=0)[-1]", f"np.vecdot({e('M')}, {e('M')}, axis=0)",
-                  f"np.trapezoid({e('M')}, axis=0)"),
-            "M": (f"np.reshape({e('M')}.T, M.shape, order='F')", f"np.full_like({e('M')}, 0.5) * {e('M')}")}[kind]
+                  f"np.trapezoid({e('M')}, axis=0)", f"np.take({e('D')}, [5, 1, -3], mode='wrap')"),
+            "M": (f"np.reshape({e('M')}.T, M.shape, order='F')", f"np.full_like({e('M')}, 0.5) * {e('M')}",
+                  f"np.take({e('M')}, [2, 0, 7], axis=1, mode='clip')")}[kind]
 
     def combination(self, kind: str, scope: Scope, depth: int) -> str:
         """Mixed-shape arithmetic that broadcasts back to `kind`."""
@@ -1259,7 +1264,7 @@ def test_random_kernels_with_edges(seed):
 
 
 NUMPY2 = ("np.cumprod(", "np.trapezoid(", "np.vecdot(", "order='F'", "np.full_like(", "correction=", "mean=",
-          "np.convolve(")
+          "np.convolve(", "np.vdot(", "np.average(", "np.take(", "np.nan_to_num(")
 
 
 def test_more_functions_generator_covers_its_constructs():

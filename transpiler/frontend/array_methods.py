@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import array_functions as arrays, axis_functions as axes, composed_functions, nonzero, reducer_keywords
+from . import array_functions as arrays, axis_functions as axes, common_functions, composed_functions, nonzero, \
+    reducer_keywords
 from .call_args import arg as _arg, arity as _arity, dtype, static
 from .contractions import matmul as _matmul
 from .shape_handlers import _reshape, _transpose
@@ -73,3 +74,4 @@ METHODS: dict[str, Callable] = {
 METHODS.update(reducer_keywords.METHODS)  # .sum(where=..., initial=..., dtype=...) and the others' keywords
 composed_functions.extend_methods(METHODS)  # .cumprod(), .item(), .reshape(order=), .cumsum(dtype=)
 nonzero.extend_methods(METHODS)  # .nonzero()
+METHODS["take"] = common_functions.method_take

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
-from . import bitwise_api, float_info
+from . import averages_and_selections, bitwise_api, block_arrays, common_functions, float_info, geometric_sequences
 from .array_literals import array, asarray
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
@@ -181,6 +181,10 @@ FUNCTIONS.update(size_round_extremes.FUNCTIONS)  # np.size, np.round, np.around
 
 for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1)):
     FUNCTIONS[f"numpy.{_name}"] = jax_numpy_api.dtype_by_position(FUNCTIONS[f"numpy.{_name}"], _position)
+common_functions.extend_functions(FUNCTIONS)  # np.copy, np.empty, np.take, np.vdot, np.nan_to_num, ...
+averages_and_selections.extend_functions(FUNCTIONS)  # np.average, np.take_along_axis, np.compress, np.vander, ...
+FUNCTIONS["numpy.geomspace"] = geometric_sequences.geomspace(FUNCTIONS["numpy.linspace"])
+FUNCTIONS["numpy.block"] = block_arrays.block
 
 
 def _bind_keywords() -> None:

@@ -21,6 +21,7 @@ from .syntax import RESULT, RETURNED, can_exit, has_return, returned_keys
 from .flatten import TreeHelpers
 from .expressions import Expressions
 from .fill_diagonal import is_fill_diagonal, lower_fill_diagonal
+from .put_along_axis import is_put_along_axis, lower_put_along_axis
 from .functions import Functions, assigned_locals
 from .index import Indexing
 from .inplace_writes import InPlaceWrites
@@ -301,6 +302,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         if isinstance(small, cst.Expr):
             if isinstance(small.value, cst.Call) and is_fill_diagonal(self, small.value, builder, env):
                 return lower_fill_diagonal(self, small.value, builder, env)  # an update in place of its array
+            if isinstance(small.value, cst.Call) and is_put_along_axis(self, small.value, builder, env):
+                return lower_put_along_axis(self, small.value, builder, env)  # so is np.put_along_axis
             if isinstance(small.value, cst.Call) and _calls_for_effect(small.value):
                 self.expr(small.value, builder, env)  # `xs.append(v)`, `update(xs)`: changes a list or dict
                 return None
