@@ -1,5 +1,5 @@
 """Order statistics and searching functions composed from np.sort, indexing and arithmetic
-(transpiler/frontend/order_statistics.py): np.median.
+(transpiler/frontend/order_statistics.py): np.median, np.quantile and np.percentile (method="linear").
 
 Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py via all_forms_pass): NumPy running
 the same source bit for bit on drawn and hostile inputs (NaN, infinities, signed zeros, ties), every transform
@@ -106,6 +106,89 @@ def test_median_gradient_at_ties_follows_the_stable_sort():
     ("np.median(x, 0, None, False, True, 3)", "np.median"),
 ])
 def test_median_refusals_are_located(body, word):
+    with pytest.raises(TranspileError) as info:
+        load_source(kernel_module('x: "f64[3,4]"', body))
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
+        str(info.value)
+
+
+QUANTILES = [
+    ('"f64[5]"', "np.percentile(x, 30)"),
+    ('"f64[6]"', "np.percentile(x, 50) * x"),
+    ('"f64[7]"', "np.quantile(x, 0.1) + np.quantile(x, 0.9)"),
+    ('"f64[3,4]"', "np.quantile(x, 0.25, axis=1)"),
+    ('"f64[3,4]"', "np.quantile(x, 0.75, axis=0, keepdims=True) - x"),
+    ('"f64[2,3,4]"', "np.percentile(x, 50, axis=(0, 2), keepdims=True)"),
+    ('"f64[2,3,4]"', "np.percentile(x, 12.5, axis=(2, 1))"),
+    ('"f64[4]"', "np.percentile(x, 100)"),
+    ('"f64[4]"', "np.percentile(x, 0)"),
+    ('"f64[4]"', "np.quantile(x, 0.5, method='linear')"),
+    ('"f64[]"', "np.percentile(x, 40)"),
+    ('"f32[6]"', "np.percentile(x, 70.0)"),
+    ('"f32[2,5]"', "np.quantile(x, 0.3, axis=1)"),
+    ('"i32[6]"', "np.percentile(x, 33)"),
+    ('"i64[2,3]"', "np.quantile(x, 0.4, axis=0)"),
+    ('"i32[6]"', "np.quantile(x, 1)"),
+    ('"f64[6]"', "np.quantile(x, 0)"),
+]
+
+
+@pytest.mark.parametrize("note, body", QUANTILES)
+def test_quantile_is_numpys(note, body):
+    all_forms_pass(kernel_module(f"x: {note}", body), ["x"], _sets(note))
+
+
+@pytest.mark.parametrize("note", ['"f64[n]"', '"f32[n]"'])
+@pytest.mark.parametrize("body", ["np.quantile(x, 0.7)", "np.percentile(x, 25)", "np.quantile(x, 1.0)"])
+def test_quantile_of_a_run_time_length(note, body):
+    """The positions and gamma computed at run time as NumPy computes them (a float32 input interpolates with the
+    weak Python float gamma rounded to float32, as NumPy's)."""
+    dtype = DTYPES[note[1:4]]
+    rng = np.random.default_rng(6)
+    sets = [[(rng.normal(size=k) * 3).astype(dtype)] for k in (1, 2, 5, 8)]
+    sets.append([np.array([2.0, np.nan, 1.0, -np.inf], dtype)])
+    all_forms_pass(kernel_module(f"x: {note}", body), ["x"], sets)
+
+
+@pytest.mark.parametrize("body", ["np.quantile(x, q)", "np.percentile(x, q * 100.0, axis=0)",
+                                  "np.quantile(x, q, axis=1, keepdims=True) * x"])
+def test_quantile_of_a_computed_q_has_its_derivative(body):
+    """A float64 q the kernel receives: the derivative with respect to q too (away from the kinks at positions)."""
+    rng = np.random.default_rng(1)
+    all_forms_pass(kernel_module('x: "f64[5,3]", q: "f64[]"', body), ["x", "q"],
+                   [[rng.normal(size=(5, 3)), np.float64(v)] for v in (0.3, 0.5, 0.62, 0.99)])
+
+
+def test_quantile_of_q_out_of_range_raises_numpys_value_error_at_run_time():
+    module = load_source(kernel_module('x: "f64[5]", q: "f64[]"', "np.percentile(x, q)"))
+    for q in (-1.0, 100.5, np.nan):
+        with pytest.raises(ValueError, match=r"Percentiles must be in the range \[0, 100\]"):
+            module.f(np.arange(5.0), np.float64(q))
+    assert module.f(np.arange(5.0), np.float64(100.0)) == 4.0
+
+
+def test_quantile_on_the_c_target(tmp_path):
+    body = "np.sum(np.quantile(x, 0.3, axis=1) * y) + np.percentile(x * x, 90)"
+    text = kernel_module('x: "f64[3,5]", y: "f64[3]"', body)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3, 5))
+    x[2, 1] = np.nan
+    all_forms_pass(text, ["x", "y"], [[x, rng.normal(size=3)], [rng.normal(size=(3, 5)), rng.normal(size=3)]],
+                   c=True, tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("body, word", [
+    ("np.percentile(x, 101)", "ValueError"),
+    ("np.quantile(x, -0.5)", "ValueError"),
+    ("np.quantile(x, 0.5, method='nearest')", "method"),
+    ("np.quantile(x, [0.25, 0.75])", "one number"),
+    ("np.quantile(x > 0, 0.5)", "TypeError"),
+    ("np.quantile(x.astype(np.float32), x[0, 0])", "float32"),
+    ("np.quantile(x, 0.5, axis=3)", "AxisError"),
+    ("np.quantile(x, 0.5, weights=x)", "weights"),
+    ("np.quantile(np.ones((0, 3)), 0.5, axis=0)", "IndexError"),
+])
+def test_quantile_refusals_are_located(body, word):
     with pytest.raises(TranspileError) as info:
         load_source(kernel_module('x: "f64[3,4]"', body))
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \

@@ -8,8 +8,18 @@ goes to the element NumPy's stable order puts in the middle):
   for an empty input); where the last sorted element is NaN (NaN sorts last) the result is that NaN, as
   `_median_nancheck` returns it. `axis` an int, a tuple (the axes moved last and merged, as `_ureduce` does) or
   None (flattened).
+* `np.quantile(a, q, axis=None, method='linear', keepdims=False)` and `np.percentile` (q / 100 first, as NumPy
+  divides): `_quantile`'s linear method, one q (a number known at build time, or a float64 scalar the kernel
+  computes): the virtual index `(n - 1) * q`, its floor and the next position (both the last where the index
+  reaches `n - 1`), `gamma` the index less the floor, and `_lerp` (`a + (b - a) * gamma`, or `b - (b - a) * (1 -
+  gamma)` where gamma >= 0.5); where the last sorted value is NaN, that NaN. A Python number q is weak as NumPy's
+  `weak_q` makes it (a float32 input gives float32); an integer q of np.quantile takes the element itself (NumPy's
+  `take`, the input's dtype). q outside [0, 1] (after the division) raises NumPy's ValueError: at build time for a
+  constant, a run-time check for a computed q.
 """
 from __future__ import annotations
+
+import numpy
 
 from ..ir import Const, Var
 from .call_args import Emitter, arg, arity, known_rank, ravel, static
@@ -100,7 +110,111 @@ def median(lowering, node, builder, positional, keywords):
     return _keep_dims(emit, result, reduced) if keepdims else result
 
 
-FUNCTIONS = {"numpy.median": median}
+def quantile(scale: int, name: str):
+    """`np.quantile` (scale 1) and `np.percentile` (scale 100): `(a, q, axis=None, out=None,
+    overwrite_input=False, method='linear', keepdims=False, *, weights=None)`."""
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, name, positional, keywords, 2, 3,
+              ("axis", "keepdims", "out", "overwrite_input", "method", "weights"),
+              hint=f"{name}(a, q, axis=None, keepdims=False)")
+        emit = Emitter(lowering, node, builder)
+        x = as_array(lowering, node, builder, positional[0])
+        axis, keepdims = _read_keywords(lowering, node, name, positional, keywords, 2)
+        method_value, method_node = keywords.get("method", ("linear", node))
+        if static(lowering, method_value, method_node, "`method`") != "linear":
+            raise lowering.error(method_node, f"{name}'s method other than 'linear' is not supported in kernels",
+                                 "method='linear' (the default)")
+        if "weights" in keywords and not (isinstance(keywords["weights"][0], Const)
+                                          and keywords["weights"][0].value is None):
+            raise lowering.error(keywords["weights"][1], f"{name}'s `weights=` is not supported in kernels",
+                                 "leave weights out")
+        if x.type.dtype == "bool":
+            raise emit.error(f"{name} of booleans: NumPy raises TypeError (its interpolation subtracts them)",
+                             "x.astype(np.float64)")
+        flat, along, reduced = _along_last(emit, x, axis, name)
+        s = emit("sort", flat, axis=along)
+        result = _interpolate(emit, s, along, _fraction(emit, x, positional[1], scale, name), name)
+        if result.type.rank == 0:  # (`_lerp`'s `[()]`: NumPy's scalar)
+            return _index(emit, result, [])
+        return _keep_dims(emit, result, reduced) if keepdims else result
+
+    return handle
+
+
+def _fraction(emit: Emitter, x, q, scale: int, name: str):
+    """q as NumPy's `_quantile` reads it: a number known at build time (a NumPy float64 or int, and whether it is
+    weak), or a float64 scalar atom, each checked against [0, 1] as `_quantile_is_valid` does."""
+    message = "Percentiles must be in the range [0, 100]" if scale == 100 else "Quantiles must be in the range [0, 1]"
+    if isinstance(q, Const) and isinstance(q.value, (int, float)) and not isinstance(q.value, bool):
+        value = numpy.true_divide(q.value, 100) if scale == 100 else numpy.asanyarray(q.value)
+        if not 0.0 <= value <= 1.0:
+            raise emit.error(f"{name} of q={q.value}: NumPy raises ValueError ({message})", "a q in the range")
+        return value
+    atom = emit.atom(q) if isinstance(q, (Const, Var)) else None
+    if atom is None or atom.type.rank != 0 or atom.type.dtype != "f64":
+        raise emit.error(f"{name}'s q is one number: a Python number, or a float64 scalar the kernel computes",
+                         "for several quantiles, one call each (np.stack([...]))")
+    if x.type.dtype == "f32":
+        raise emit.error(f"{name} of a float32 array with a computed q: NumPy's result dtype depends on whether q "
+                         "is a Python float (float32) or a NumPy float64 (float64)", "a q known at build time, or "
+                         "x.astype(np.float64)")
+    if scale == 100:
+        atom = emit("divide", atom, 100)
+    inside = emit("logical_and", emit("less_equal", 0.0, atom), emit("less_equal", atom, 1.0))
+    emit("check_assert", inside, message=message, error="ValueError")
+    return atom
+
+
+def _interpolate(emit: Emitter, s, along: int, q, name: str):
+    """`_quantile`'s linear method on `s`, sorted along `along`."""
+    before = [slice(None)] * along
+    n = emit.dims(s)[along]
+    if isinstance(n, Const) and n.value == 0:
+        raise emit.error(f"{name} of an empty axis: NumPy raises IndexError", "an axis with elements")
+    if isinstance(q, numpy.ndarray) and q.dtype.kind in "iu":  # np.quantile's integer q (0 or 1): NumPy's take
+        position = (n.value - 1) * int(q) if isinstance(n, Const) else emit("multiply", emit("subtract", n, 1), int(q))
+        result = _index(emit, s, before + [position])
+    elif isinstance(n, Const) and isinstance(q, numpy.generic | numpy.ndarray):  # all known: NumPy's own numbers
+        virtual = (n.value - 1) * numpy.asanyarray(q)
+        previous = numpy.floor(virtual)
+        following = previous + 1
+        if virtual >= n.value - 1:
+            previous, following = -1, -1
+        if virtual < 0:
+            previous, following = 0, 0
+        gamma = float(virtual - int(previous))
+        a, b = _index(emit, s, before + [int(previous)]), _index(emit, s, before + [int(following)])
+        diff = emit("subtract", b, a)
+        result = emit("subtract", b, emit("multiply", diff, 1 - gamma)) if gamma >= 0.5 else \
+            emit("add", a, emit("multiply", diff, gamma))
+    else:
+        if not isinstance(q, (Var, Const)):  # (a weak Python float in NumPy: the input's float32 below)
+            q = emit.atom(float(q))
+        last = emit("subtract", n, 1)
+        virtual = emit("multiply", last, q)
+        floor = emit("floor", virtual)
+        above, below = emit("greater_equal", virtual, last), emit("less", virtual, 0)
+        previous = emit("where", below, 0.0, emit("where", above, -1.0, floor))
+        following = emit("where", below, 0.0, emit("where", above, -1.0, emit("add", floor, 1.0)))
+        gamma = emit("subtract", virtual, previous)
+        a = _index(emit, s, before + [emit("astype", previous, dtype="i64")])
+        b = _index(emit, s, before + [emit("astype", following, dtype="i64")])
+        diff = emit("subtract", b, a)
+        rest = emit("subtract", 1.0, gamma)
+        if s.type.dtype == "f32":  # NumPy's weak float gamma and 1 - gamma, each rounded to float32
+            weight, rest = emit("astype", gamma, dtype="f32"), emit("astype", rest, dtype="f32")
+        else:
+            weight = gamma
+        result = emit("where", emit("greater_equal", gamma, 0.5), emit("subtract", b, emit("multiply", diff, rest)),
+                      emit("add", a, emit("multiply", diff, weight)))
+    if s.type.dtype in ("f32", "f64"):  # slices whose last sorted value is NaN give that NaN
+        last_value = _index(emit, s, before + [-1])
+        result = emit("where", emit("isnan", last_value), last_value, result)
+    return result
+
+
+FUNCTIONS = {"numpy.median": median, "numpy.quantile": quantile(1, "np.quantile"),
+             "numpy.percentile": quantile(100, "np.percentile")}
 
 
 def extend_functions(functions: dict) -> None:
