@@ -366,17 +366,19 @@ class ProgramGenerator:
             "N": (), "D": (), "M": ()}[kind]
 
     def more_function(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
-        """NumPy functions of frontend/composed_functions.py and np.convolve (np.delete, np.resize,
+        """NumPy functions of frontend/composed_functions.py, np.convolve, and frontend/order_statistics.py's
+        np.median, np.percentile and np.quantile (np.delete, np.resize,
         np.cov, np.corrcoef and np.convolve's 'same' and 'valid' need lengths known at build time: not here)."""
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
         return {
             "S": (f"np.trapezoid({e('N')}, dx=0.5)", f"np.vecdot({e('N')}, {e('N')})",
                   f"np.var({e('N')}, correction=1)", f"np.std({e('M')}, mean=0.5)",
-                  f"np.sum(np.convolve({e('N')}, {self.leaf('N', scope)}))"),
+                  f"np.sum(np.convolve({e('N')}, {self.leaf('N', scope)}))", f"np.median({e('N')})",
+                  f"np.percentile({e('M')}, 30)"),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
-                  f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])"),
+                  f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])", f"np.median({e('M')}, axis=1)"),
             "D": (f"np.cumprod({e('M')}, axis=0)[-1]", f"np.vecdot({e('M')}, {e('M')}, axis=0)",
-                  f"np.trapezoid({e('M')}, axis=0)"),
+                  f"np.trapezoid({e('M')}, axis=0)", f"np.quantile({e('M')}, 0.75, axis=0)"),
             "M": (f"np.reshape({e('M')}.T, M.shape, order='F')", f"np.full_like({e('M')}, 0.5) * {e('M')}")}[kind]
 
     def combination(self, kind: str, scope: Scope, depth: int) -> str:
@@ -1259,7 +1261,7 @@ def test_random_kernels_with_edges(seed):
 
 
 NUMPY2 = ("np.cumprod(", "np.trapezoid(", "np.vecdot(", "order='F'", "np.full_like(", "correction=", "mean=",
-          "np.convolve(")
+          "np.convolve(", "np.median(", "np.percentile(", "np.quantile(")
 
 
 def test_more_functions_generator_covers_its_constructs():
