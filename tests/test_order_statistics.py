@@ -1,5 +1,6 @@
 """Order statistics and searching functions composed from np.sort, indexing and arithmetic
-(transpiler/frontend/order_statistics.py): np.median, np.quantile and np.percentile (method="linear").
+(transpiler/frontend/order_statistics.py, searching.py): np.median, np.quantile and np.percentile
+(method="linear"), np.searchsorted and np.digitize.
 
 Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py via all_forms_pass): NumPy running
 the same source bit for bit on drawn and hostile inputs (NaN, infinities, signed zeros, ties), every transform
@@ -191,5 +192,87 @@ def test_quantile_on_the_c_target(tmp_path):
 def test_quantile_refusals_are_located(body, word):
     with pytest.raises(TranspileError) as info:
         load_source(kernel_module('x: "f64[3,4]"', body))
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
+        str(info.value)
+
+
+def _sorted_pair(dtype, nan_last: bool = False):
+    rng = np.random.default_rng(8)
+    a = np.sort((rng.normal(size=6) * 2).astype(dtype))
+    v = (rng.normal(size=(2, 3)) * 2).astype(dtype)
+    v[0, 0], v[0, 1] = a[2], a[4]  # ties with elements
+    if np.dtype(dtype).kind == "f":
+        v[1, 1] = np.nan
+        if nan_last:
+            a[-1] = np.nan
+    return v, a
+
+
+SEARCHES = [
+    ("np.searchsorted(a, v)", np.float64), ("np.searchsorted(a, v, side='right')", np.float64),
+    ("np.searchsorted(a, v, 'left')", np.float32), ("np.searchsorted(a, v[0, 0])", np.float64),
+    ("np.searchsorted(a, 0.5, side='right') + v", np.float64), ("np.searchsorted(a, v)", np.int32),
+    ("np.searchsorted(a, v.astype(np.float64) + 0.5)", np.int64), ("np.searchsorted(a, 0.1)", np.float32),
+    ("np.searchsorted(a, v * 1.5, sorter=None)", np.int32),
+    ("np.digitize(v, a)", np.float64), ("np.digitize(v, a, right=True)", np.float64),
+    ("np.digitize(v[1, 2], a)", np.float64), ("np.digitize(v, a)", np.int64), ("np.digitize(v, a, True)", np.float32),
+    ("np.digitize(v, a[::-1])", np.float64), ("np.digitize(v, a[::-1], right=True)", np.int32),
+    ("np.digitize(v + 0.5, a)", np.int32),
+]
+
+
+@pytest.mark.parametrize("body, dtype", SEARCHES)
+def test_searching_is_numpys(body, dtype):
+    """Positions as NumPy's binary search finds them in a sorted array (ties, NaN last, mixed dtypes compared in
+    the dtype NumPy converts both to); the values searched for come first, so vmap batches them."""
+    note = {np.float64: "f64", np.float32: "f32", np.int32: "i32", np.int64: "i64"}[dtype]
+    sets = [list(_sorted_pair(dtype)), list(_sorted_pair(dtype, nan_last=True))]
+    all_forms_pass(kernel_module(f'v: "{note}[2,3]", a: "{note}[6]"', body), ["v", "a"], sets)
+
+
+@pytest.mark.parametrize("bins", [[1.0, 1.0, 2.0, 2.0, 3.0, 3.0], [3.0, 3.0, 3.0, 1.0, 1.0, 0.0], [1.0] * 6,
+                                  [1.0, 2.0, 3.0, 4.0, 5.0, np.nan], [np.nan, 5.0, 4.0, 3.0, 3.0, -1.0]])
+def test_digitize_reads_monotonic_bins_as_numpy(bins):
+    v = np.array([[0.5, 1.0, 2.0], [3.0, np.nan, 5.5]])
+    all_forms_pass(kernel_module('v: "f64[2,3]", a: "f64[n]"', "np.digitize(v, a) + np.digitize(v, a, right=True)"),
+                   ["v", "a"], [[v, np.array(bins)], [v, np.array(bins[:1])], [v, np.zeros(0)]])
+
+
+def test_searching_unsorted_arrays_raises_where_numpy_guesses():
+    """An array NumPy would search unsorted (its answer is its binary search's), and bins neither increasing nor
+    decreasing (NumPy's ValueError), raise ValueError."""
+    module = load_source(kernel_module('v: "f64[3]", a: "f64[4]"', "np.searchsorted(a, v)"))
+    with pytest.raises(ValueError, match="not sorted"):
+        module.f(np.zeros(3), np.array([1.0, 3.0, 2.0, 4.0]))
+    with pytest.raises(ValueError, match="not sorted"):
+        module.f(np.zeros(3), np.array([1.0, np.nan, 2.0, 4.0]))
+    module = load_source(kernel_module('v: "f64[3]", a: "f64[4]"', "np.digitize(v, a)"))
+    with pytest.raises(ValueError, match="bins must be monotonically increasing or decreasing"):
+        np.digitize(np.zeros(3), np.array([1.0, 3.0, 2.0, 4.0]))
+    with pytest.raises(ValueError, match="bins must be monotonically increasing or decreasing"):
+        module.f(np.zeros(3), np.array([1.0, 3.0, 2.0, 4.0]))
+    with pytest.raises(ValueError, match="bins must be monotonically increasing or decreasing"):
+        module.f(np.zeros(3), np.array([1.0, np.nan, 2.0, 4.0]))  # (NumPy's `1 < nan` is False: decreasing)
+    assert list(np.digitize(np.zeros(3), np.array([1.0, 2.0, np.nan, 3.0]))) == [0, 0, 0]
+    with pytest.raises(ValueError, match="not sorted"):  # (NumPy calls [1, 2, nan, 3] increasing and searches it)
+        module.f(np.zeros(3), np.array([1.0, 2.0, np.nan, 3.0]))
+
+
+def test_searching_on_the_c_target(tmp_path):
+    body = "np.sum(np.searchsorted(a, v) * v) + np.sum(np.digitize(v, a, right=True))"
+    v, a = _sorted_pair(np.float64, nan_last=True)
+    all_forms_pass(kernel_module('v: "f64[2,3]", a: "f64[6]"', body), ["v", "a"], [[v, a], list(_sorted_pair(np.float64))],
+                   c=True, tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("body, word", [
+    ("np.searchsorted(x, v, sorter=np.argsort(v))", "sorter"),
+    ("np.searchsorted(x, v, side='middle')", "side"),
+    ("np.searchsorted(np.ones((2, 2)), v)", "1-D"),
+    ("np.digitize(v, np.ones((2, 2)))", "1-D"),
+])
+def test_searching_refusals_are_located(body, word):
+    with pytest.raises(TranspileError) as info:
+        load_source(kernel_module('x: "f64[3]", v: "f64[3]"', body))
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
         str(info.value)

@@ -1,0 +1,135 @@
+"""Searching a sorted array, composed from comparisons and a sum (integers out, no derivative):
+
+* `np.searchsorted(a, v, side='left')`: for each value of `v`, how many elements of the 1-D `a` come before it in
+  NumPy's order (NaN last): `side='left'` counts `a < v`, `'right'` counts `a <= v`, both compared in the dtype
+  NumPy's searchsorted converts the two to (`np.result_type` of their dtypes, a Python number as its NumPy
+  array). Where `a` is sorted, as NumPy requires, NumPy's binary search finds that same count; where it is not,
+  NumPy's answer is whatever its binary search meets (it depends on the previous key too), which a count does not
+  model: a run-time check raises ValueError there instead. `sorter=` is refused (`np.searchsorted(a[sorter], v)`).
+* `np.digitize(x, bins, right=False)`: NumPy's `_monotonicity` of the bins (compared as float64, as its C code
+  does; ValueError where they are neither increasing nor decreasing), then `np.searchsorted(bins, x, side)` for
+  increasing bins and `len(bins) - np.searchsorted(bins[::-1], x, side)` for decreasing, `side` 'right' unless
+  `right=True`; the searched array is checked sorted as above (NaN bins other than at the high end raise).
+"""
+from __future__ import annotations
+
+import numpy
+
+from ..ir import Const
+from .call_args import Emitter, arg, arity, static
+from .running_sums import as_array
+
+_NUMPY = {"f64": numpy.float64, "f32": numpy.float32, "i64": numpy.int64, "i32": numpy.int32, "bool": numpy.bool_}
+_LIFTED = {numpy.dtype(t): name for name, t in _NUMPY.items()}
+NOT_SORTED = ("the array searched is not sorted in ascending order (NaN last): NumPy's result is then whatever its "
+              "binary search meets, which Lifted does not model")
+
+
+def _common(emit: Emitter, a, v):
+    """`a` and `v` in the dtype NumPy's searchsorted compares them in."""
+    common = _LIFTED[numpy.result_type(_NUMPY[a.type.dtype], _NUMPY[v.type.dtype])]
+    cast = lambda x: x if x.type.dtype == common else emit("astype", x, dtype=common)  # noqa: E731
+    return cast(a), cast(v)
+
+
+def _before(emit: Emitter, p, q):
+    """`p` comes before `q` in NumPy's sort order (NaN last): `p < q or (isnan(q) and not isnan(p))`."""
+    less = emit("less", p, q)
+    if p.type.dtype not in ("f32", "f64"):
+        return less
+    return emit("logical_or", less, emit("logical_and", emit("isnan", q), emit("logical_not", emit("isnan", p))))
+
+
+def _check_sorted(emit: Emitter, a) -> None:
+    ahead, behind = emit("getitem", a, index=(slice(1, None),)), emit("getitem", a, index=(slice(None, -1),))
+    out_of_order = emit("any", _before(emit, ahead, behind), axis=None)
+    emit("check_assert", emit("logical_not", out_of_order), message=NOT_SORTED, error="ValueError")
+
+
+def _count(emit: Emitter, a, v, side: str):
+    """How many elements of the sorted 1-D `a` come before each value of `v` (`side='right'`: or equal)."""
+    column = emit("expand_dims", v, axis=v.type.rank)
+    hits = _before(emit, a, column) if side == "left" else emit("logical_not", _before(emit, column, a))
+    counts = emit("sum", hits, axis=-1)
+    return _scalar(emit, counts)
+
+
+def _scalar(emit: Emitter, x):
+    if x.type.rank == 0:  # (NumPy returns a scalar for one value)
+        args, index = emit.lowering._index(x, [])
+        return emit.lowering._bind(emit.builder, emit.node, "getitem", args, {"index": tuple(index)})
+    return x
+
+
+def _one_dimensional(emit: Emitter, a, name: str, what: str):
+    if a.type.rank != 1:
+        raise emit.error(f"{name}'s `{what}` must be 1-D (NumPy raises ValueError for rank {a.type.rank})",
+                         f"a 1-D `{what}`, e.g. {what}.ravel()")
+
+
+def searchsorted(lowering, node, builder, positional, keywords):
+    """`np.searchsorted(a, v, side='left', sorter=None)`."""
+    arity(lowering, node, "np.searchsorted", positional, keywords, 2, 4, ("side", "sorter"),
+          hint="np.searchsorted(a, v, side='left')")
+    emit = Emitter(lowering, node, builder)
+    a, v = as_array(lowering, node, builder, positional[0]), as_array(lowering, node, builder, positional[1])
+    _one_dimensional(emit, a, "np.searchsorted", "a")
+    side_value, side_node = arg(lowering, positional, keywords, 2, "side", node, "left")
+    side = static(lowering, side_value, side_node, "`side`")
+    if side not in ("left", "right"):
+        raise lowering.error(side_node, f"np.searchsorted's side={side!r}: NumPy takes 'left' or 'right'",
+                             "side='left' or side='right'")
+    sorter_value, sorter_node = arg(lowering, positional, keywords, 3, "sorter", node)
+    if sorter_value is not None and not (isinstance(sorter_value, Const) and sorter_value.value is None):
+        raise lowering.error(sorter_node, "np.searchsorted's `sorter=` is not supported in kernels (NumPy raises "
+                             "ValueError for a position out of range, a gather IndexError)",
+                             "np.searchsorted(a[sorter], v)")
+    a, v = _common(emit, a, v)
+    _check_sorted(emit, a)
+    return _count(emit, a, v, side)
+
+
+def digitize(lowering, node, builder, positional, keywords):
+    """`np.digitize(x, bins, right=False)`."""
+    arity(lowering, node, "np.digitize", positional, keywords, 2, 3, ("right",),
+          hint="np.digitize(x, bins, right=False)")
+    emit = Emitter(lowering, node, builder)
+    x, bins = as_array(lowering, node, builder, positional[0]), as_array(lowering, node, builder, positional[1])
+    _one_dimensional(emit, bins, "np.digitize", "bins")
+    right_value, right_node = arg(lowering, positional, keywords, 2, "right", node, Const(False, None))
+    right = static(lowering, right_value, right_node, "`right`")
+    increasing, decreasing = _monotonicity(emit, bins)
+    emit("check_assert", emit("logical_or", increasing, decreasing),
+         message="bins must be monotonically increasing or decreasing", error="ValueError")
+    bins, x = _common(emit, bins, x)
+    searched = emit("where", decreasing, emit("getitem", bins, index=(slice(None, None, -1),)), bins)
+    _check_sorted(emit, searched)
+    counts = _count(emit, searched, x, "left" if right else "right")
+    length = emit.dims(bins)[0]
+    return _scalar(emit, emit("where", decreasing, emit("subtract", length, counts), counts))
+
+
+def _monotonicity(emit: Emitter, bins):
+    """NumPy's `check_array_monotonic` on the bins as float64: skip the leading run equal to the first; all equal
+    (or fewer than two) is increasing; else the first other value decides the direction (`first < other`:
+    increasing, anything else, NaN too, decreasing), which no later pair may go against."""
+    b = bins if bins.type.dtype == "f64" else emit("astype", bins, dtype="f64")
+    first, rest = emit("getitem", b, index=(slice(None, 1),)), emit("getitem", b, index=(slice(1, None),))
+    differs = emit("not_equal", rest, first)
+    all_equal = emit("logical_not", emit("any", differs, axis=None))
+    first_other = emit("logical_and", differs, emit("equal", emit("cumsum", differs, axis=0), 1))
+    up = emit("any", emit("logical_and", first_other, emit("less", first, rest)), axis=None)
+    behind = emit("getitem", b, index=(slice(None, -1),))
+    falls = emit("any", emit("greater", behind, rest), axis=None)
+    rises = emit("any", emit("less", behind, rest), axis=None)
+    increasing = emit("logical_or", all_equal, emit("logical_and", up, emit("logical_not", falls)))
+    decreasing = emit("logical_and", emit("logical_not", all_equal),
+                      emit("logical_and", emit("logical_not", up), emit("logical_not", rises)))
+    return increasing, decreasing
+
+
+FUNCTIONS = {"numpy.searchsorted": searchsorted, "numpy.digitize": digitize}
+
+
+def extend_functions(functions: dict) -> None:
+    functions.update(FUNCTIONS)
