@@ -1,6 +1,6 @@
 """Order statistics and searching functions composed from np.sort, indexing and arithmetic
 (transpiler/frontend/order_statistics.py, searching.py): np.median, np.quantile and np.percentile
-(method="linear"), np.searchsorted and np.digitize.
+(method="linear"), np.searchsorted, np.digitize, np.isin and np.unique.
 
 Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py via all_forms_pass): NumPy running
 the same source bit for bit on drawn and hostile inputs (NaN, infinities, signed zeros, ties), every transform
@@ -272,6 +272,53 @@ def test_searching_on_the_c_target(tmp_path):
     ("np.digitize(v, np.ones((2, 2)))", "1-D"),
 ])
 def test_searching_refusals_are_located(body, word):
+    with pytest.raises(TranspileError) as info:
+        load_source(kernel_module('x: "f64[3]", v: "f64[3]"', body))
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
+        str(info.value)
+
+
+MEMBERS = [
+    "np.isin(v, b)", "np.isin(v, b, invert=True)", "np.isin(v[0, 0], b)", "np.isin(v, [2.0, 5.0], assume_unique=True)",
+    "np.sum(np.where(np.isin(v, b), v, 0.0) ** 2)", "np.isin(v.astype(np.int32), b)", "np.isin(v, b.reshape(2, 2))",
+    "np.sum(np.unique(v) ** 2)", "np.sum(np.unique(v * b[0]) * 1.5)", "np.sum(np.unique(b) * b[0])",
+]
+
+
+@pytest.mark.parametrize("body", MEMBERS)
+def test_isin_and_unique_are_numpys(body):
+    """Equality as NumPy's methods test it (NaN in nothing, -0.0 is 0.0); np.unique's values sorted, NaNs as one,
+    with their derivatives (the first set is finite, so the transforms run on it)."""
+    sets = [[np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.5]]), np.array([2.0, 5.5, 1.0, 7.0])],
+            [np.array([[2.0, 2.0, -0.0], [1.0, 5.0, 2.0]]), np.array([2.0, 0.0, 3.0, 7.0])],
+            [np.array([[2.0, np.nan, -0.0], [np.nan, 5.0, 2.0]]), np.array([2.0, 0.0, np.nan, 7.0])]]
+    all_forms_pass(kernel_module('v: "f64[2,3]", b: "f64[4]"', body), ["v", "b"], sets)
+
+
+@pytest.mark.parametrize("note, make", [('"f64[2,3]"', lambda: np.array([[2.0, np.nan, -0.0], [-np.nan, 0.0, 2.0]])),
+                                        ('"f64[n]"', lambda: np.zeros(0)), ('"i32[5]"', lambda: np.array([3, 1, 3, -2, 1], np.int32)),
+                                        ('"f32[4]"', lambda: np.array([1.5, 1.5, np.nan, -1.0], np.float32))])
+def test_unique_values_have_numpys_bits_and_run_time_length(note, make):
+    x = make()
+    got = load_source(kernel_module(f"x: {note}", "np.unique(x)")).f(x)
+    expected = np.unique(x)
+    assert got.dtype == expected.dtype and got.shape == expected.shape and got.tobytes() == expected.tobytes()
+
+
+def test_isin_and_unique_on_the_c_target(tmp_path):
+    body = "np.sum(np.where(np.isin(v, b), v, 1.0)) + np.sum(np.unique(v) * 2.0)"
+    sets = [[np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 2.0]]), np.array([2.0, 5.5, 1.0, 7.0])]]
+    all_forms_pass(kernel_module('v: "f64[2,3]", b: "f64[4]"', body), ["v", "b"], sets, c=True, tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("body, word", [
+    ("np.unique(v, return_counts=True)", "return_counts"),
+    ("np.unique(v, True)", "return_index"),
+    ("np.unique(v, equal_nan=False)", "equal_nan"),
+    ("np.unique_values(v)", "hash"),
+    ("np.isin(v, x, kind='table')", "kind"),
+])
+def test_isin_and_unique_refusals_are_located(body, word):
     with pytest.raises(TranspileError) as info:
         load_source(kernel_module('x: "f64[3]", v: "f64[3]"', body))
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \

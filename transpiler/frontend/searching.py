@@ -10,6 +10,13 @@
   does; ValueError where they are neither increasing nor decreasing), then `np.searchsorted(bins, x, side)` for
   increasing bins and `len(bins) - np.searchsorted(bins[::-1], x, side)` for decreasing, `side` 'right' unless
   `right=True`; the searched array is checked sorted as above (NaN bins other than at the high end raise).
+* `np.isin(element, test_elements, assume_unique=False, invert=False)`: whether each element equals one of the
+  test elements (`==`, so NaN is in nothing and -0.0 is 0.0, what each of NumPy's methods computes), as a boolean
+  array of the element's shape (a 0-d array for one number, as NumPy's reshape gives).
+* `np.unique(ar)`: NumPy's `_unique1d`, sorted and with `equal_nan=True`: the flattened array sorted and kept where
+  it differs from its predecessor (NaNs after the first NaN dropped), a length known at run time; the values
+  carry their derivatives. `return_index`, `return_inverse`, `return_counts`, `axis=` and `equal_nan=False` are
+  refused; `np.unique_values` too (NumPy 2.4 returns them in its hash table's order).
 """
 from __future__ import annotations
 
@@ -128,7 +135,57 @@ def _monotonicity(emit: Emitter, bins):
     return increasing, decreasing
 
 
-FUNCTIONS = {"numpy.searchsorted": searchsorted, "numpy.digitize": digitize}
+def isin(lowering, node, builder, positional, keywords):
+    """`np.isin(element, test_elements, assume_unique=False, invert=False, *, kind=None)`."""
+    arity(lowering, node, "np.isin", positional, keywords, 2, 4, ("assume_unique", "invert", "kind"),
+          hint="np.isin(element, test_elements, invert=False)")
+    emit = Emitter(lowering, node, builder)
+    x, tests = as_array(lowering, node, builder, positional[0]), as_array(lowering, node, builder, positional[1])
+    invert_value, invert_node = arg(lowering, positional, keywords, 3, "invert", node, Const(False, None))
+    invert = static(lowering, invert_value, invert_node, "`invert`")
+    unique_value, unique_node = arg(lowering, positional, keywords, 2, "assume_unique", node, Const(False, None))
+    static(lowering, unique_value, unique_node, "`assume_unique`")  # (the same answer for unique test elements)
+    kind_value, kind_node = keywords.get("kind", (None, node))
+    if static(lowering, kind_value, kind_node, "`kind`") is not None:
+        raise lowering.error(kind_node, "np.isin's `kind=` is not supported in kernels (NumPy's 'table' raises "
+                             "for some inputs the default takes)", "leave kind out")
+    flat = tests if tests.type.rank == 1 else emit("reshape", tests, -1)
+    found = emit("any", emit("equal", emit("expand_dims", x, axis=x.type.rank), flat), axis=-1)
+    return emit("logical_not", found) if invert else found
+
+
+def unique(lowering, node, builder, positional, keywords):
+    """`np.unique(ar)`: sorted, NaNs as one (`equal_nan=True`)."""
+    arity(lowering, node, "np.unique", positional, keywords, 1, 4,
+          ("return_index", "return_inverse", "return_counts", "axis", "equal_nan", "sorted"),
+          hint="np.unique(ar)")
+    for at, key, default in ((1, "return_index", False), (2, "return_inverse", False), (3, "return_counts", False),
+                             (4, "axis", None), (5, "equal_nan", True), (6, "sorted", True)):
+        value, where = arg(lowering, positional, keywords, at, key, node, Const(default, None))
+        if static(lowering, value, where, f"`{key}`") != default:
+            raise lowering.error(where, f"np.unique's {key}= is not supported in kernels", "np.unique(ar)")
+    emit = Emitter(lowering, node, builder)
+    x = as_array(lowering, node, builder, positional[0])
+    s = emit("sort", x if x.type.rank == 1 else emit("reshape", x, -1), axis=0)
+    ahead, behind = emit("getitem", s, index=(slice(1, None),)), emit("getitem", s, index=(slice(None, -1),))
+    changes = emit("not_equal", ahead, behind)
+    if s.type.dtype in ("f32", "f64"):  # (equal_nan: a NaN after a NaN is no new value)
+        changes = emit("logical_and", changes, emit("logical_not", emit("logical_and", emit("isnan", ahead),
+                                                                        emit("isnan", behind))))
+    first = emit("ones_like", emit("getitem", s, index=(slice(None, 1),)), dtype="bool")
+    keep = emit("concatenate", first, changes, axis=0)
+    args, index = lowering._index(s, [keep])
+    return lowering._bind(builder, node, "getitem", args, {"index": tuple(index)})
+
+
+def unique_values(lowering, node, builder, positional, keywords):
+    raise lowering.error(node, "np.unique_values is not supported in kernels: NumPy 2.4 returns the values in its "
+                         "hash table's order (np.unique_values([3, 1, 2, 1, 7, -5]) is [-5, 7, 2, 1, 3]), and "
+                         "NaNs each once", "np.unique(x): the same values, sorted")
+
+
+FUNCTIONS = {"numpy.searchsorted": searchsorted, "numpy.digitize": digitize, "numpy.isin": isin,
+             "numpy.unique": unique, "numpy.unique_values": unique_values}
 
 
 def extend_functions(functions: dict) -> None:
