@@ -1,6 +1,6 @@
 """Order statistics and searching functions composed from np.sort, indexing and arithmetic
 (transpiler/frontend/order_statistics.py, searching.py): np.median, np.quantile and np.percentile
-(method="linear"), np.searchsorted, np.digitize, np.isin and np.unique.
+(method="linear"), np.searchsorted, np.digitize, np.isin, np.unique and np.bincount.
 
 Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py via all_forms_pass): NumPy running
 the same source bit for bit on drawn and hostile inputs (NaN, infinities, signed zeros, ties), every transform
@@ -321,5 +321,49 @@ def test_isin_and_unique_on_the_c_target(tmp_path):
 def test_isin_and_unique_refusals_are_located(body, word):
     with pytest.raises(TranspileError) as info:
         load_source(kernel_module('x: "f64[3]", v: "f64[3]"', body))
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
+        str(info.value)
+
+
+COUNTS = ["np.bincount(x)", "np.bincount(x, minlength=9)", "np.bincount(x, w)", "np.bincount(x, weights=w, minlength=2)",
+          "np.sum(np.bincount(x, weights=w * w, minlength=3) ** 2)", "np.bincount(x, w.astype(np.float32))",
+          "np.bincount(x > 1)", "np.bincount(x.astype(np.int32), x)"]
+
+
+@pytest.mark.parametrize("body", COUNTS)
+def test_bincount_is_numpys(body):
+    """Counts (int64) and weighted sums (float64, added in NumPy's order: a tiny weight after a large one, -0.0) of
+    a length known at run time; the derivative with respect to the weights is a gather."""
+    w, x = np.array([0.5, -1.25, 2.0, 3.0, 1e-17, -0.0]), np.array([2, 0, 2, 5, 2, 1])
+    all_forms_pass(kernel_module('w: "f64[6]", x: "i64[6]"', body), ["w", "x"],
+                   [[w, x], [w * 3, x[::-1].copy()], [np.array([1e16, 1.0, -1e16, 1.0, 0.5, -0.0]), np.zeros(6, int)]])
+
+
+def test_bincount_of_run_time_lengths_and_numpys_errors():
+    module = load_source(kernel_module('w: "f64[n]", x: "i64[m]"', "np.bincount(x, w, minlength=2)"))
+    empty = module.f(np.zeros(0), np.zeros(0, np.int64))
+    assert empty.dtype == np.float64 and empty.tobytes() == np.bincount(np.zeros(0, np.int64), np.zeros(0),
+                                                                        minlength=2).tobytes()
+    with pytest.raises(ValueError, match="no negative elements"):
+        module.f(np.ones(2), np.array([1, -1]))
+    with pytest.raises(ValueError, match="same length"):
+        module.f(np.ones(3), np.array([1, 1]))
+
+
+def test_bincount_on_the_c_target(tmp_path):
+    body = "np.sum(np.bincount(x, w, minlength=4) ** 2) + np.sum(np.bincount(x))"
+    all_forms_pass(kernel_module('w: "f64[6]", x: "i64[6]"', body), ["w", "x"],
+                   [[np.array([0.5, -1.25, 2.0, 3.0, 1e-17, -0.0]), np.array([2, 0, 2, 5, 2, 1])]],
+                   c=True, tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("body, word", [
+    ("np.bincount(v)", "TypeError"),
+    ("np.bincount(i, minlength=-1)", "minlength"),
+    ("np.bincount(i.reshape(3, 1))", "1-D"),
+])
+def test_bincount_refusals_are_located(body, word):
+    with pytest.raises(TranspileError) as info:
+        load_source(kernel_module('i: "i64[3]", v: "f64[3]"', body))
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
         str(info.value)

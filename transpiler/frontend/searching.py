@@ -17,6 +17,12 @@
   it differs from its predecessor (NaNs after the first NaN dropped), a length known at run time; the values
   carry their derivatives. `return_index`, `return_inverse`, `return_counts`, `axis=` and `equal_nan=False` are
   refused; `np.unique_values` too (NumPy 2.4 returns them in its hash table's order).
+* `np.bincount(x, weights=None, minlength=0)`: for each value 0 .. max(x) (at least `minlength` of them, a length
+  known at run time) how many elements of the 1-D integer `x` equal it (int64), or the sum of their weights
+  (float64, as NumPy casts the weights to double): NumPy adds them one at a time in the order of `x`, so the sum
+  here is the last row of a running sum (sequential, as np.cumsum is) of the weights each bin matches, after a row
+  of zeros as NumPy's output starts. NumPy's ValueErrors for a negative element and weights of another length
+  are run-time checks; a float `x` is refused (NumPy raises TypeError: no safe cast to intp).
 """
 from __future__ import annotations
 
@@ -178,6 +184,44 @@ def unique(lowering, node, builder, positional, keywords):
     return lowering._bind(builder, node, "getitem", args, {"index": tuple(index)})
 
 
+def bincount(lowering, node, builder, positional, keywords):
+    """`np.bincount(x, weights=None, minlength=0)`."""
+    arity(lowering, node, "np.bincount", positional, keywords, 1, 3, ("weights", "minlength"),
+          hint="np.bincount(x, weights=None, minlength=0)")
+    emit = Emitter(lowering, node, builder)
+    x = as_array(lowering, node, builder, positional[0])
+    _one_dimensional(emit, x, "np.bincount", "x")
+    if x.type.dtype not in ("i32", "i64", "bool"):
+        raise emit.error(f"np.bincount of {x.type.dtype}: NumPy raises TypeError (no safe cast to int64)",
+                         "x.astype(np.int64), the values rounded as you mean them")
+    least_value, least_node = arg(lowering, positional, keywords, 2, "minlength", node, Const(0, None))
+    least = static(lowering, least_value, least_node, "`minlength`")
+    if not isinstance(least, int) or isinstance(least, bool) or least < 0:
+        raise lowering.error(least_node, f"np.bincount's minlength={least!r}: an int known at build time, not "
+                             "negative (NumPy raises ValueError)", "minlength=0")
+    positions = x if x.type.dtype == "i64" else emit("astype", x, dtype="i64")
+    emit("check_assert", emit("logical_not", emit("any", emit("less", positions, 0), axis=None)),
+         message="'list' argument must have no negative elements", error="ValueError")
+    top = emit("max", emit("concatenate", positions, emit("full", 1, -1, dtype="i64"), axis=0), axis=None)
+    length = emit("maximum", emit("add", top, 1), least)
+    matches = emit("equal", emit("expand_dims", positions, axis=1), emit("expand_dims", emit("arange", length), axis=0))
+    weights_value, weights_node = arg(lowering, positional, keywords, 1, "weights", node)
+    if weights_value is None or isinstance(weights_value, Const) and weights_value.value is None:
+        return emit("sum", matches, axis=0)
+    weights = as_array(lowering, node, builder, weights_value)
+    _one_dimensional(emit, weights, "np.bincount", "weights")
+    if weights.type.dtype != "f64":
+        weights = emit("astype", weights, dtype="f64")
+    emit("check_assert", emit("equal", emit.dims(weights)[0], emit.dims(positions)[0]),
+         message="The weights and list don't have the same length.", error="ValueError")
+    if weights.type.shape != positions.type.shape:  # (lengths named apart, equal once checked)
+        weights = emit("reshape", weights, emit.dims(positions)[0])
+    parts = emit("where", matches, emit("expand_dims", weights, axis=1), 0.0)
+    start = emit("full", 1, length, 0.0, dtype="f64")
+    running = emit("cumsum", emit("concatenate", start, parts, axis=0), axis=0)
+    return emit("getitem", running, index=(-1,))
+
+
 def unique_values(lowering, node, builder, positional, keywords):
     raise lowering.error(node, "np.unique_values is not supported in kernels: NumPy 2.4 returns the values in its "
                          "hash table's order (np.unique_values([3, 1, 2, 1, 7, -5]) is [-5, 7, 2, 1, 3]), and "
@@ -185,7 +229,7 @@ def unique_values(lowering, node, builder, positional, keywords):
 
 
 FUNCTIONS = {"numpy.searchsorted": searchsorted, "numpy.digitize": digitize, "numpy.isin": isin,
-             "numpy.unique": unique, "numpy.unique_values": unique_values}
+             "numpy.unique": unique, "numpy.unique_values": unique_values, "numpy.bincount": bincount}
 
 
 def extend_functions(functions: dict) -> None:
