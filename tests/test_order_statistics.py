@@ -1,6 +1,6 @@
 """Order statistics and searching functions composed from np.sort, indexing and arithmetic
 (transpiler/frontend/order_statistics.py, searching.py): np.median, np.quantile and np.percentile
-(method="linear"), np.searchsorted, np.digitize, np.isin, np.unique and np.bincount.
+(method="linear"), np.searchsorted, np.digitize, np.isin, np.unique, np.bincount, np.nanmedian, np.nanquantile and np.nanpercentile.
 
 Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py via all_forms_pass): NumPy running
 the same source bit for bit on drawn and hostile inputs (NaN, infinities, signed zeros, ties), every transform
@@ -367,3 +367,74 @@ def test_bincount_refusals_are_located(body, word):
         load_source(kernel_module('i: "i64[3]", v: "f64[3]"', body))
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
         str(info.value)
+
+
+def _with_nans(shape, dtype=np.float64):
+    rng = np.random.default_rng(11)
+    x = (rng.normal(size=shape) * 2).astype(dtype)
+    noisy = x.copy().reshape(-1, shape[-1])
+    noisy[0, 1] = noisy[-1, -1] = np.nan
+    if noisy.shape[0] > 2:
+        noisy[1, :] = np.nan  # a slice of NaN alone
+    return [[x], [noisy.reshape(shape)], [np.full(shape, np.nan, dtype)]]
+
+
+NAN_STATISTICS = [
+    ('"f64[3,5]"', "np.nanmedian(x)"), ('"f64[3,5]"', "np.nanmedian(x, axis=1)"),
+    ('"f64[3,4]"', "np.nanmedian(x, axis=0, keepdims=True) * x"), ('"f64[3,5]"', "np.nanmedian(x[0])"),
+    ('"f64[2,3,4]"', "np.nanmedian(x, axis=(0, 2))"), ('"f32[3,4]"', "np.nanmedian(x, axis=1)"),
+    ('"f64[3,5]"', "np.nanquantile(x, 0.3)"), ('"f64[3,5]"', "np.nanpercentile(x, 70, axis=1)"),
+    ('"f64[3,5]"', "np.nanquantile(x, 1, axis=0)"), ('"f64[3,5]"', "np.nanquantile(x[2], 0.5)"),
+    ('"f32[3,5]"', "np.nanpercentile(x, 12.5, axis=1, keepdims=True)"), ('"i32[3,5]"', "np.nanmedian(x, axis=1)"),
+    ('"i64[3,5]"', "np.nanpercentile(x, 40)"),
+]
+
+
+@pytest.mark.parametrize("note, body", NAN_STATISTICS)
+def test_nan_order_statistics_are_numpys(note, body):
+    dtype = DTYPES[note[1:4]]
+    shape = tuple(int(n) for n in note[note.index("[") + 1:-2].split(","))
+    sets = _with_nans(shape, dtype) if np.dtype(dtype).kind == "f" else _sets(note)
+    all_forms_pass(kernel_module(f"x: {note}", body), ["x"], sets)
+
+
+@pytest.mark.parametrize("note, body, big", [
+    ('"f64[2,3]"', "np.nanmedian(x, axis=1)", True), ('"f64[2,3]"', "np.nanmedian(x)", False),
+    ('"f64[n,m]"', "np.nanmedian(x, axis=1)", True), ('"f64[1,600]"', "np.nanmedian(x, axis=1)", False),
+    ('"f64[n,m]"', "np.nanmedian(x, axis=1)", False)])
+def test_nanmedian_overflows_where_numpys_masked_median_does(note, body, big):
+    """Below 600 elements along an axis of a 2-D input NumPy takes np.ma.median, which halves `v + v` for an odd
+    count (inf for v = 1.7e308); axis=None and longer axes take the middle value itself."""
+    columns = 3 if big else 600 if "600" in note or "n,m" in note else 3
+    x = np.ones((1 if columns == 600 else 2, columns))
+    x[:, columns // 2] = 1.7e308
+    x[:, columns // 2 + 1:] = 1.8e308
+    x[0, 0] = np.nan
+    x[:, 1] = 1.7e308 if columns == 3 else 1.0
+    expected = eval(body, {"np": np, "x": x})
+    got = load_source(kernel_module(f"x: {note}", body)).f(x)
+    assert np.array_equal(got, expected, equal_nan=True) and np.asarray(got).dtype == np.asarray(expected).dtype, \
+        (got, expected)
+    assert big == bool(np.any(np.isinf(expected)))
+
+
+def test_nan_order_statistics_warn_where_numpy_warns_and_run_time_lengths():
+    module = load_source(kernel_module('x: "f64[n,m]"', "np.nanmedian(x, axis=0)"))
+    for x in (np.full((3, 2), np.nan), np.zeros((0, 2)), np.array([[1.0, np.nan], [np.nan, np.nan]]), np.ones((3, 2))):
+        with warnings.catch_warnings(record=True) as numpys:
+            warnings.simplefilter("always")
+            expected = np.nanmedian(x, axis=0)
+        with warnings.catch_warnings(record=True) as ours:
+            warnings.simplefilter("always")
+            got = module.f(x)
+        assert np.array_equal(got, expected, equal_nan=True) and got.shape == expected.shape
+        assert bool(ours) == bool(numpys) and {w.category for w in ours} <= {RuntimeWarning}, (ours, numpys)
+
+
+def test_nan_order_statistics_on_the_c_target(tmp_path):
+    body = "np.sum(np.nanmedian(x, axis=1) * y) + np.nanpercentile(x, 30) + np.sum(np.nanquantile(x, 0.8, axis=0))"
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 5))
+    x[0, 2] = np.nan
+    all_forms_pass(kernel_module('x: "f64[3,5]", y: "f64[3]"', body), ["x", "y"],
+                   [[rng.normal(size=(3, 5)), rng.normal(size=3)], [x, rng.normal(size=3)]], c=True, tmp_path=tmp_path)

@@ -120,14 +120,7 @@ def quantile(scale: int, name: str):
         emit = Emitter(lowering, node, builder)
         x = as_array(lowering, node, builder, positional[0])
         axis, keepdims = _read_keywords(lowering, node, name, positional, keywords, 2)
-        method_value, method_node = keywords.get("method", ("linear", node))
-        if static(lowering, method_value, method_node, "`method`") != "linear":
-            raise lowering.error(method_node, f"{name}'s method other than 'linear' is not supported in kernels",
-                                 "method='linear' (the default)")
-        if "weights" in keywords and not (isinstance(keywords["weights"][0], Const)
-                                          and keywords["weights"][0].value is None):
-            raise lowering.error(keywords["weights"][1], f"{name}'s `weights=` is not supported in kernels",
-                                 "leave weights out")
+        quantile_keywords(lowering, node, keywords, name)
         if x.type.dtype == "bool":
             raise emit.error(f"{name} of booleans: NumPy raises TypeError (its interpolation subtracts them)",
                              "x.astype(np.float64)")
@@ -139,6 +132,18 @@ def quantile(scale: int, name: str):
         return _keep_dims(emit, result, reduced) if keepdims else result
 
     return handle
+
+
+def quantile_keywords(lowering, node, keywords, name: str) -> None:
+    """`method='linear'` only, and no `weights=`."""
+    method_value, method_node = keywords.get("method", ("linear", node))
+    if static(lowering, method_value, method_node, "`method`") != "linear":
+        raise lowering.error(method_node, f"{name}'s method other than 'linear' is not supported in kernels",
+                             "method='linear' (the default)")
+    if "weights" in keywords and not (isinstance(keywords["weights"][0], Const)
+                                      and keywords["weights"][0].value is None):
+        raise lowering.error(keywords["weights"][1], f"{name}'s `weights=` is not supported in kernels",
+                             "leave weights out")
 
 
 def _fraction(emit: Emitter, x, q, scale: int, name: str):
@@ -188,29 +193,36 @@ def _interpolate(emit: Emitter, s, along: int, q, name: str):
         result = emit("subtract", b, emit("multiply", diff, 1 - gamma)) if gamma >= 0.5 else \
             emit("add", a, emit("multiply", diff, gamma))
     else:
-        if not isinstance(q, (Var, Const)):  # (a weak Python float in NumPy: the input's float32 below)
-            q = emit.atom(float(q))
-        last = emit("subtract", n, 1)
-        virtual = emit("multiply", last, q)
-        floor = emit("floor", virtual)
-        above, below = emit("greater_equal", virtual, last), emit("less", virtual, 0)
-        previous = emit("where", below, 0.0, emit("where", above, -1.0, floor))
-        following = emit("where", below, 0.0, emit("where", above, -1.0, emit("add", floor, 1.0)))
-        gamma = emit("subtract", virtual, previous)
-        a = _index(emit, s, before + [emit("astype", previous, dtype="i64")])
-        b = _index(emit, s, before + [emit("astype", following, dtype="i64")])
-        diff = emit("subtract", b, a)
-        rest = emit("subtract", 1.0, gamma)
-        if s.type.dtype == "f32":  # NumPy's weak float gamma and 1 - gamma, each rounded to float32
-            weight, rest = emit("astype", gamma, dtype="f32"), emit("astype", rest, dtype="f32")
-        else:
-            weight = gamma
-        result = emit("where", emit("greater_equal", gamma, 0.5), emit("subtract", b, emit("multiply", diff, rest)),
-                      emit("add", a, emit("multiply", diff, weight)))
+        result = lerp(emit, n, q, lambda p: _index(emit, s, before + [p]), s.type.dtype)
     if s.type.dtype in ("f32", "f64"):  # slices whose last sorted value is NaN give that NaN
         last_value = _index(emit, s, before + [-1])
         result = emit("where", emit("isnan", last_value), last_value, result)
     return result
+
+
+def lerp(emit: Emitter, n, q, read, dtype: str):
+    """`_quantile`'s linear method computed at run time: `n` the number of values (an integer scalar, or one per
+    slice), `q` a float64 atom or a Python number (weak in NumPy: a float32 input rounds gamma to float32), and
+    `read(position)` the sorted values at integer positions (-1: the last value)."""
+    if not isinstance(q, (Var, Const)):
+        q = emit.atom(float(q))
+    last = emit("subtract", n, 1)
+    virtual = emit("multiply", last, q)
+    floor = emit("floor", virtual)
+    above, below = emit("greater_equal", virtual, last), emit("less", virtual, 0)
+    previous = emit("where", below, 0.0, emit("where", above, -1.0, floor))
+    following = emit("where", below, 0.0, emit("where", above, -1.0, emit("add", floor, 1.0)))
+    gamma = emit("subtract", virtual, previous)
+    a = read(emit("astype", previous, dtype="i64"))
+    b = read(emit("astype", following, dtype="i64"))
+    diff = emit("subtract", b, a)
+    rest = emit("subtract", 1.0, gamma)
+    if dtype == "f32":  # NumPy's weak float gamma and 1 - gamma, each rounded to float32
+        weight, rest = emit("astype", gamma, dtype="f32"), emit("astype", rest, dtype="f32")
+    else:
+        weight = gamma
+    return emit("where", emit("greater_equal", gamma, 0.5), emit("subtract", b, emit("multiply", diff, rest)),
+                emit("add", a, emit("multiply", diff, weight)))
 
 
 FUNCTIONS = {"numpy.median": median, "numpy.quantile": quantile(1, "np.quantile"),
