@@ -1,6 +1,6 @@
 """Order statistics and searching functions composed from np.sort, indexing and arithmetic
 (transpiler/frontend/order_statistics.py, searching.py): np.median, np.quantile and np.percentile
-(method="linear"), np.searchsorted, np.digitize, np.isin, np.unique, np.bincount, np.nanmedian, np.nanquantile and np.nanpercentile.
+(method="linear"), np.searchsorted, np.digitize, np.isin, np.unique, np.bincount, np.nanmedian, np.nanquantile, np.nanpercentile and np.interp.
 
 Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py via all_forms_pass): NumPy running
 the same source bit for bit on drawn and hostile inputs (NaN, infinities, signed zeros, ties), every transform
@@ -438,3 +438,64 @@ def test_nan_order_statistics_on_the_c_target(tmp_path):
     x[0, 2] = np.nan
     all_forms_pass(kernel_module('x: "f64[3,5]", y: "f64[3]"', body), ["x", "y"],
                    [[rng.normal(size=(3, 5)), rng.normal(size=3)], [x, rng.normal(size=3)]], c=True, tmp_path=tmp_path)
+
+
+XP, FP = np.array([-1.0, 0.0, 0.5, 2.0, 3.0]), np.array([1.0, -2.0, 0.25, 4.0, 3.5])
+INTERPOLATIONS = [
+    "np.interp(x, xp, fp)", "np.interp(x, xp, fp, left=-5.0, right=fp[1] * 2.0)", "np.interp(x[1, 0], xp, fp)",
+    "np.sum(np.interp(x, xp, fp) ** 2)", "np.interp(x, xp, fp, None, 0.5)", "np.interp(x.astype(np.float32), xp, fp)",
+    "np.interp(x, [0.0, 1.0, 1.0, 2.0], [0, 10, 20, 30])", "np.interp(x, xp.astype(np.int32), fp)",
+    "np.interp(0.75, xp, fp * x[0, 0])",
+]
+
+
+@pytest.mark.parametrize("body", INTERPOLATIONS)
+def test_interp_is_numpys(body):
+    """Inside, on and outside the sample points, NaN, a repeated sample point; derivatives with respect to x, xp
+    and fp (the first set away from the sample points)."""
+    x = np.array([[-2.0, -1.0, 0.1, 0.5], [1.3, 2.9, 3.0, 7.0]])
+    nan = x.copy()
+    nan[0, 2] = np.nan
+    all_forms_pass(kernel_module('x: "f64[2,4]", xp: "f64[5]", fp: "f64[5]"', body), ["x", "xp", "fp"],
+                   [[x + 0.013, XP, FP], [x, XP, FP], [nan, XP, FP]])
+
+
+@pytest.mark.parametrize("xp, fp", [([0.5], [2.0]), ([np.nan], [2.0]), ([0.0, 1.0], [np.inf, np.inf]),
+                                    ([0.0, 1.0, 2.0], [1e308, -1e308, np.inf]), ([0.0, 1e-300, 1.0], [0.0, 1.0, -1.0]),
+                                    ([-np.inf, 0.0, np.inf], [1.0, 2.0, 3.0])])
+def test_interp_of_run_time_lengths_and_non_finite_samples(xp, fp):
+    """One sample point (NumPy's own branch, NaN there too), infinite values (NumPy's second try from the right
+    end of the interval, and fp[j] where both are NaN and the values equal)."""
+    module = load_source(kernel_module('x: "f64[k]", xp: "f64[n]", fp: "f64[m]"', "np.interp(x, xp, fp)"))
+    x = np.array([-np.inf, -1.0, 0.0, 1e-301, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, np.inf, np.nan])
+    with np.errstate(all="ignore"):
+        got, expected = module.f(x, np.array(xp), np.array(fp)), np.interp(x, np.array(xp), np.array(fp))
+    assert got.dtype == expected.dtype and np.array_equal(got, expected, equal_nan=True), (got, expected)
+    assert np.array_equal(np.signbit(got[expected == 0]), np.signbit(expected[expected == 0]))
+
+
+def test_interp_raises_numpys_errors_and_refuses_an_unsorted_xp():
+    module = load_source(kernel_module('x: "f64[k]", xp: "f64[n]", fp: "f64[m]"', "np.interp(x, xp, fp)"))
+    with pytest.raises(ValueError, match="array of sample points is empty"):
+        module.f(np.ones(2), np.zeros(0), np.zeros(0))
+    with pytest.raises(ValueError, match="fp and xp are not of the same length"):
+        module.f(np.ones(2), np.zeros(3), np.zeros(2))
+    with pytest.raises(ValueError, match="not increasing"):
+        module.f(np.ones(2), np.array([0.0, 2.0, 1.0]), np.zeros(3))
+
+
+def test_interp_on_the_c_target(tmp_path):
+    x = np.array([[-2.0, -1.0, 0.1, 0.5], [1.3, 2.9, 3.0, 7.0]]) + 0.013
+    all_forms_pass(kernel_module('x: "f64[2,4]", xp: "f64[5]", fp: "f64[5]"', "np.sum(np.interp(x, xp, fp) * x)"),
+                   ["x", "xp", "fp"], [[x, XP, FP]], c=True, tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("body, word", [
+    ("np.interp(x, xp, fp, period=2.0)", "period"),
+    ("np.interp(x, np.ones((2, 2)), fp)", "1-D"),
+])
+def test_interp_refusals_are_located(body, word):
+    with pytest.raises(TranspileError) as info:
+        load_source(kernel_module('x: "f64[3]", xp: "f64[4]", fp: "f64[4]"', body))
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
+        str(info.value)

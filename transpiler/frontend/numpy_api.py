@@ -13,7 +13,8 @@ from . import bitwise_api, float_info
 from .array_literals import array, asarray
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
-    introspection, nan_order_statistics, order_statistics, resize_and_ix, searching, size_round_extremes
+    interpolation, introspection, nan_order_statistics, order_statistics, resize_and_ix, searching, \
+    size_round_extremes
 from .call_args import keywords_as_positions, leading_parameters
 from .shape_handlers import (_arange, _axis_op, _broadcast_to, _filled, _full, _len, _like, _np_ndim, _np_reshape,
                              _np_shape, _np_transpose, _reshape, _sequence_op, _swapaxes, _transpose)
@@ -175,6 +176,7 @@ composed_functions.extend_functions(FUNCTIONS)  # np.cumprod, np.trapezoid, ...;
 order_statistics.extend_functions(FUNCTIONS)  # np.median, ...: np.sort, slicing and np.mean
 searching.extend_functions(FUNCTIONS)  # np.searchsorted, np.digitize: comparisons and a sum
 nan_order_statistics.extend_functions(FUNCTIONS)  # np.nanmedian, np.nanquantile, np.nanpercentile
+interpolation.extend_functions(FUNCTIONS)  # np.interp
 FUNCTIONS.update(introspection.FUNCTIONS)  # getattr(np, "name"), slice(...)
 FUNCTIONS.update(resize_and_ix.FUNCTIONS)  # np.resize, np.ix_
 FUNCTIONS.update(covariance.FUNCTIONS)  # np.cov, np.corrcoef
