@@ -25,7 +25,8 @@ class MoreFunctionsNumpy:
 
     def __getattr__(self, name: str):
         if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "median",
-                    "quantile", "percentile", "nanmedian", "nanpercentile", "interp", "unique", "searchsorted", "digitize"):
+                    "quantile", "percentile", "nanmedian", "nanpercentile", "interp", "unique", "searchsorted",
+                    "digitize"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 

@@ -1,6 +1,7 @@
 """Order statistics and searching functions composed from np.sort, indexing and arithmetic
 (transpiler/frontend/order_statistics.py, searching.py): np.median, np.quantile and np.percentile
-(method="linear"), np.searchsorted, np.digitize, np.isin, np.unique, np.bincount, np.nanmedian, np.nanquantile, np.nanpercentile and np.interp.
+(method="linear"), np.searchsorted, np.digitize, np.isin, np.unique, np.bincount, np.nanmedian, np.nanquantile,
+np.nanpercentile and np.interp.
 
 Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py via all_forms_pass): NumPy running
 the same source bit for bit on drawn and hostile inputs (NaN, infinities, signed zeros, ties), every transform
@@ -261,8 +262,8 @@ def test_searching_unsorted_arrays_raises_where_numpy_guesses():
 def test_searching_on_the_c_target(tmp_path):
     body = "np.sum(np.searchsorted(a, v) * v) + np.sum(np.digitize(v, a, right=True))"
     v, a = _sorted_pair(np.float64, nan_last=True)
-    all_forms_pass(kernel_module('v: "f64[2,3]", a: "f64[6]"', body), ["v", "a"], [[v, a], list(_sorted_pair(np.float64))],
-                   c=True, tmp_path=tmp_path)
+    all_forms_pass(kernel_module('v: "f64[2,3]", a: "f64[6]"', body), ["v", "a"],
+                   [[v, a], list(_sorted_pair(np.float64))], c=True, tmp_path=tmp_path)
 
 
 @pytest.mark.parametrize("body, word", [
@@ -296,7 +297,8 @@ def test_isin_and_unique_are_numpys(body):
 
 
 @pytest.mark.parametrize("note, make", [('"f64[2,3]"', lambda: np.array([[2.0, np.nan, -0.0], [-np.nan, 0.0, 2.0]])),
-                                        ('"f64[n]"', lambda: np.zeros(0)), ('"i32[5]"', lambda: np.array([3, 1, 3, -2, 1], np.int32)),
+                                        ('"f64[n]"', lambda: np.zeros(0)),
+                                        ('"i32[5]"', lambda: np.array([3, 1, 3, -2, 1], np.int32)),
                                         ('"f32[4]"', lambda: np.array([1.5, 1.5, np.nan, -1.0], np.float32))])
 def test_unique_values_have_numpys_bits_and_run_time_length(note, make):
     x = make()
@@ -325,8 +327,9 @@ def test_isin_and_unique_refusals_are_located(body, word):
         str(info.value)
 
 
-COUNTS = ["np.bincount(x)", "np.bincount(x, minlength=9)", "np.bincount(x, w)", "np.bincount(x, weights=w, minlength=2)",
-          "np.sum(np.bincount(x, weights=w * w, minlength=3) ** 2)", "np.bincount(x, w.astype(np.float32))",
+COUNTS = ["np.bincount(x)", "np.bincount(x, minlength=9)", "np.bincount(x, w)",
+          "np.bincount(x, weights=w, minlength=2)", "np.sum(np.bincount(x, weights=w * w, minlength=3) ** 2)",
+          "np.bincount(x, w.astype(np.float32))",
           "np.bincount(x > 1)", "np.bincount(x.astype(np.int32), x)"]
 
 
