@@ -20,7 +20,7 @@ import numpy
 
 from ..ir import Const
 from .call_args import Emitter, arity, known_rank
-from .order_statistics import (_along_last, _fraction, _index, _keep_dims, _read_keywords, lerp, median, quantile,
+from .order_statistics import (_along_last, _index, _keep_dims, _read_keywords, fractions, lerp, median, quantile,
                                quantile_keywords)
 from .running_sums import as_array
 
@@ -99,18 +99,22 @@ def nanquantile(scale: int, name: str):
             return plain(lowering, node, builder, positional, keywords)
         axis, keepdims = _read_keywords(lowering, node, name, positional, keywords, 2)
         quantile_keywords(lowering, node, keywords, name)
-        q = _fraction(emit, x, positional[1], scale, name)
         moved, reduced = _moved(emit, x, axis, name)
         counts, read = _sorted_slices(emit, moved)
-        if isinstance(q, numpy.ndarray) and q.dtype.kind in "iu":  # an integer q (0 or 1): the element itself
-            value = read(emit("multiply", emit("subtract", counts, 1), int(q)))
-        else:  # (position -1 is the last of the slice's non-NaN values)
-            last = emit("subtract", counts, 1)
-            value = lerp(emit, counts, q, lambda p: read(emit("where", emit("less", p, 0), last, p)),
-                         x.type.dtype)
-        return _finish(emit, moved, counts, value, reduced, keepdims)
+        results = [_finish(emit, moved, counts, _nan_quantile(emit, counts, read, q, x.type.dtype), reduced, keepdims)
+                   for q in fractions(emit, x, positional[1], scale, name)]
+        return emit("stack", *results, axis=0) if isinstance(positional[1], tuple) else results[0]
 
     return handle
+
+
+def _nan_quantile(emit: Emitter, counts, read, q, dtype: str):
+    """One q of the slices' non-NaN values: the element itself for an integer q (0 or 1), else the linear method
+    (position -1 is the last of the slice's non-NaN values)."""
+    if isinstance(q, numpy.ndarray) and q.dtype.kind in "iu":
+        return read(emit("multiply", emit("subtract", counts, 1), int(q)))
+    last = emit("subtract", counts, 1)
+    return lerp(emit, counts, q, lambda p: read(emit("where", emit("less", p, 0), last, p)), dtype)
 
 
 FUNCTIONS = {"numpy.nanmedian": nanmedian, "numpy.nanquantile": nanquantile(1, "np.nanquantile"),

@@ -126,10 +126,11 @@ def quantile(scale: int, name: str):
                              "x.astype(np.float64)")
         flat, along, reduced = _along_last(emit, x, axis, name)
         s = emit("sort", flat, axis=along)
-        result = _interpolate(emit, s, along, _fraction(emit, x, positional[1], scale, name), name)
-        if result.type.rank == 0:  # (`_lerp`'s `[()]`: NumPy's scalar)
-            return _index(emit, result, [])
-        return _keep_dims(emit, result, reduced) if keepdims else result
+        results = [_interpolate(emit, s, along, q, name) for q in fractions(emit, x, positional[1], scale, name)]
+        results = [_keep_dims(emit, r, reduced) if keepdims else r for r in results]
+        if isinstance(positional[1], tuple):  # several q: NumPy's axis of q first
+            return emit("stack", *results, axis=0)
+        return _index(emit, results[0], []) if results[0].type.rank == 0 else results[0]  # (`_lerp`'s `[()]`)
 
     return handle
 
@@ -144,6 +145,28 @@ def quantile_keywords(lowering, node, keywords, name: str) -> None:
                                       and keywords["weights"][0].value is None):
         raise lowering.error(keywords["weights"][1], f"{name}'s `weights=` is not supported in kernels",
                              "leave weights out")
+
+
+def fractions(emit: Emitter, x, q, scale: int, name: str) -> list:
+    """One q (a list of one), or a list or tuple of numbers known at build time, each as `_fraction` reads it.
+    Several q are a NumPy array, not weak: a float32 input then interpolates in float64, refused here."""
+    if not isinstance(q, tuple):
+        return [_fraction(emit, x, q, scale, name)]
+    if not q or not all(isinstance(v, Const) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool)
+                        for v in q):
+        raise emit.error(f"{name}'s q is one number or a list of numbers known at build time",
+                         "for computed quantiles, one call each (np.stack([...]))")
+    if x.type.dtype == "f32":
+        raise emit.error(f"{name} of a float32 array at several q: NumPy interpolates with q's float64 array, a "
+                         "float64 result Lifted does not model", "one call per q (np.stack([...])), or "
+                         "x.astype(np.float64)")
+    values = numpy.true_divide([v.value for v in q], 100) if scale == 100 else numpy.asanyarray([v.value for v in q])
+    if not numpy.all((values >= 0) & (values <= 1)):
+        message = "Percentiles must be in the range [0, 100]" if scale == 100 else \
+            "Quantiles must be in the range [0, 1]"
+        raise emit.error(f"{name} of q={[v.value for v in q]}: NumPy raises ValueError ({message})",
+                         "each q in the range")
+    return [value[()] if values.dtype.kind == "f" else numpy.asanyarray(value) for value in values]
 
 
 def _fraction(emit: Emitter, x, q, scale: int, name: str):
