@@ -1,7 +1,12 @@
 """autograd's NumPy with oracles for functions whose VJP autograd lacks or gets wrong (frontend/composed_functions.py's):
 `np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot`, `np.delete`, `np.convolve`, `np.take`, `np.vdot`
 and `np.average` have no VJP in autograd, and its `np.var`/`np.std` take `correction=` but differentiate as if it
-were 0 (and know no `mean=`).
+were 0 (and know no `mean=`); `np.median`,
+`np.quantile` and `np.percentile` have no VJP in autograd either (their rewrites: the sorted array read at the
+middle, or interpolated between the two neighbours of the position `(n - 1) * q`; their NaN-ignoring forms the
+same of inputs without NaN), nor for `np.interp` (the slope of each x's interval) and `np.unique` (the sorted
+values kept where they change); `np.searchsorted` and `np.digitize` give integers, which autograd refuses to trace
+(NumPy's value, untraced).
 
 Each value is NumPy's own, and its derivative autograd's of a rewrite written here from NumPy's definitions,
 independently of Lifted's rules: running products as products taken one step at a time, the trapezoid rule and the
@@ -21,7 +26,8 @@ class MoreFunctionsNumpy:
 
     def __getattr__(self, name: str):
         if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "take", "vdot",
-                    "average"):
+                    "average", "median", "quantile", "percentile", "nanmedian", "nanpercentile", "interp", "unique",
+                    "searchsorted", "digitize"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -141,3 +147,65 @@ class MoreFunctionsNumpy:
         start = 0 if mode == "full" else (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
         length = n + m - 1 if mode == "full" else max(n, m) if mode == "same" else max(n, m) - min(n, m) + 1
         return self._exact("convolve", full[start:start + length], a, v, mode=mode)
+
+    def _order_statistic(self, name, x, axis, keepdims, pick, *args):
+        """NumPy's value, with the derivative of `pick(sorted, n)` along the last axis of the moved array."""
+        np = self._anp
+        flat = np.reshape(x, (-1,)) if axis is None else np.moveaxis(x, axis, -1)
+        shape = onp.shape(getval(flat))
+        rows = np.reshape(flat, (-1, shape[-1]))  # (autograd sorts only 1-D arrays with a derivative)
+        s = np.reshape(np.stack([np.sort(rows[i]) for i in range(onp.shape(getval(rows))[0])]), shape)
+        rewrite = pick(s, onp.shape(getval(s))[-1])
+        if keepdims:
+            rewrite = np.reshape(rewrite, onp.shape(onp.median(getval(x), axis=axis, keepdims=True)))
+        return self._exact(name, rewrite, x, *args, axis=axis, keepdims=keepdims)
+
+    def _median(self, x, axis=None, keepdims=False):
+        return self._order_statistic("median", x, axis, keepdims,
+                                     lambda s, n: (s[..., (n - 1) // 2] + s[..., n // 2]) / 2.0)
+
+    def _lerp(self, s, n, q):
+        position = (n - 1) * q
+        low = int(onp.floor(position))
+        high = min(low + 1, n - 1)
+        return s[..., low] + (s[..., high] - s[..., low]) * (position - low)
+
+    def _quantile(self, x, q, axis=None, keepdims=False):
+        return self._order_statistic("quantile", x, axis, keepdims, lambda s, n: self._lerp(s, n, q), q)
+
+    def _percentile(self, x, q, axis=None, keepdims=False):
+        return self._order_statistic("percentile", x, axis, keepdims, lambda s, n: self._lerp(s, n, q / 100), q)
+
+    def _nanmedian(self, x, axis=None, keepdims=False):
+        if onp.any(onp.isnan(getval(x))):
+            return onp.nanmedian(getval(x), axis=axis, keepdims=keepdims)
+        rewrite = self._median(x, axis=axis, keepdims=keepdims)
+        return (rewrite - getval(rewrite)) + onp.nanmedian(getval(x), axis=axis, keepdims=keepdims)
+
+    def _nanpercentile(self, x, q, axis=None, keepdims=False):
+        if onp.any(onp.isnan(getval(x))):
+            return onp.nanpercentile(getval(x), q, axis=axis, keepdims=keepdims)
+        rewrite = self._percentile(x, q, axis=axis, keepdims=keepdims)
+        return (rewrite - getval(rewrite)) + onp.nanpercentile(getval(x), q, axis=axis, keepdims=keepdims)
+
+    def _interp(self, x, xp, fp, left=None, right=None):
+        np = self._anp
+        xv, xpv = onp.asarray(getval(x), float), onp.asarray(getval(xp), float)
+        j = onp.clip(onp.searchsorted(xpv, xv, side="right") - 1, 0, len(xpv) - 2)
+        inside = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]) * (x - xp[j]) + fp[j]
+        rewrite = np.where(xv < xpv[0], fp[0] if left is None else left,
+                           np.where(xv > xpv[-1], fp[-1] if right is None else right, inside))
+        return self._exact("interp", rewrite, x, xp, fp, left=getval(left), right=getval(right))
+
+    def _unique(self, x):
+        flat = self._anp.reshape(x, (-1,))
+        s = self._anp.sort(flat)
+        sv = getval(s)
+        keep = onp.concatenate((onp.ones(min(sv.size, 1), bool), sv[1:] != sv[:-1]))
+        return self._exact("unique", s[keep], x)
+
+    def _searchsorted(self, a, v, side="left", sorter=None):
+        return onp.searchsorted(getval(a), getval(v), side=side, sorter=sorter)
+
+    def _digitize(self, x, bins, right=False):
+        return onp.digitize(getval(x), getval(bins), right=right)

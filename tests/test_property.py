@@ -366,21 +366,32 @@ class ProgramGenerator:
             "N": (), "D": (), "M": ()}[kind]
 
     def more_function(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
-        """NumPy functions of frontend/composed_functions.py and np.convolve (np.delete, np.resize,
+        """NumPy functions of frontend/composed_functions.py, np.convolve, frontend/order_statistics.py's
+        np.median, np.percentile and np.quantile (and their NaN-ignoring forms), np.interp, np.unique,
+        np.searchsorted and np.digitize (np.delete, np.resize,
         np.cov, np.corrcoef and np.convolve's 'same' and 'valid' need lengths known at build time: not here)."""
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
         return {
             "S": (f"np.trapezoid({e('N')}, dx=0.5)", f"np.vecdot({e('N')}, {e('N')})",
                   f"np.var({e('N')}, correction=1)", f"np.std({e('M')}, mean=0.5)",
+            "S": (f"np.trapezoid({e('N')}, dx=0.5)", f"np.vecdot({e('N')}, {e('N')})",
+                  f"np.var({e('N')}, correction=1)", f"np.std({e('M')}, mean=0.5)",
                   f"np.sum(np.convolve({e('N')}, {self.leaf('N', scope)}))",
                   # frontend/common_functions.py and averages_and_selections.py
-                  f"np.vdot({e('M')}, {e('M')})", f"np.average({e('N')}, weights=np.exp({e('N')}))"),
+                  f"np.vdot({e('M')}, {e('M')})", f"np.average({e('N')}, weights=np.exp({e('N')}))",
+                  # order statistics and searching (frontend/order_statistics.py, searching.py, interpolation.py)
+                  f"np.median({e('N')})", f"np.percentile({e('M')}, 30)", f"np.nanmedian({e('M')})",
+                  f"np.sum(np.unique({e('N')}) ** 2)",
+                  f"np.sum({e('N')} * np.searchsorted(np.sort({self.leaf('N', scope)}), {e('N')}))"),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
-                  f"np.nan_to_num({e('N')})"),
+                  f"np.nan_to_num({e('N')})", f"np.median({e('M')}, axis=1)",
+                  f"np.nanmedian({e('M')}, axis=1)", f"np.interp({e('N')}, np.sort({self.leaf('N', scope)}), {e('N')})",
+                  f"{e('N')} * np.digitize({e('N')}, np.sort({self.leaf('N', scope)}))"),
             "D": (f"np.cumprod({e('M')}, axis=0)[-1]", f"np.vecdot({e('M')}, {e('M')}, axis=0)",
-                  f"np.trapezoid({e('M')}, axis=0)", f"np.take({e('D')}, [5, 1, -3], mode='wrap')"),
+                  f"np.trapezoid({e('M')}, axis=0)", f"np.take({e('D')}, [5, 1, -3], mode='wrap')",
+                  f"np.quantile({e('M')}, 0.75, axis=0)", f"np.nanpercentile({e('M')}, 40, axis=0)"),
             "M": (f"np.reshape({e('M')}.T, M.shape, order='F')", f"np.full_like({e('M')}, 0.5) * {e('M')}",
                   f"np.take({e('M')}, [2, 0, 7], axis=1, mode='clip')")}[kind]
 
@@ -1264,11 +1275,14 @@ def test_random_kernels_with_edges(seed):
 
 
 NUMPY2 = ("np.cumprod(", "np.trapezoid(", "np.vecdot(", "order='F'", "np.full_like(", "correction=", "mean=",
-          "np.convolve(", "np.vdot(", "np.average(", "np.take(", "np.nan_to_num(")
+          "np.convolve(", "np.vdot(", "np.average(", "np.take(", "np.nan_to_num(", "np.median(", "np.percentile(",
+          "np.quantile(", "np.nanmedian(", "np.nanpercentile(", "np.interp(", "np.unique(", "np.searchsorted(",
+          "np.digitize(")
 
 
 def test_more_functions_generator_covers_its_constructs():
-    corpus = "\n".join(program_for_seed(seed, edges=True, more_functions=True)[0] for seed in range(200))
+    """(400 seeds: with the order statistics and searching functions in the grammar, np.convolve's first is 207.)"""
+    corpus = "\n".join(program_for_seed(seed, edges=True, more_functions=True)[0] for seed in range(400))
     for construct in NUMPY2:
         assert construct in corpus, construct
 
@@ -1279,6 +1293,23 @@ def more_functions_seeds(count: int) -> list[int]:
     the products too, an object-dtype cotangent inside autograd)."""
     return [seed for seed in range(400) if seed != 261 and any(
         construct in program_for_seed(seed, edges=True, more_functions=True)[0] for construct in NUMPY2)][:count]
+
+
+ORDER_STATISTICS = NUMPY2[NUMPY2.index("np.median("):]
+
+
+@pytest.mark.parametrize("seed", [seed for seed in range(400) if any(
+    construct in program_for_seed(seed, edges=True, more_functions=True)[0] for construct in ORDER_STATISTICS)][:12])
+def test_random_kernels_with_order_statistics(seed):
+    """np.median, np.percentile, np.quantile, np.nanmedian, np.nanpercentile, np.interp, np.unique, np.searchsorted
+    and np.digitize in the grammar (frontend/order_statistics.py, nan_order_statistics.py, interpolation.py,
+    searching.py): gradients against autograd (the rewrites of tests/more_functions_oracles.py) and finite
+    differences."""
+    text, wrt, as_tuple = program_for_seed(seed, edges=True, more_functions=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
 
 
 @pytest.mark.parametrize("seed", more_functions_seeds(12))

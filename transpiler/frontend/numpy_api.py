@@ -13,7 +13,8 @@ from . import averages_and_selections, bitwise_api, block_arrays, common_functio
 from .array_literals import array, asarray
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
-    introspection, nonzero, resize_and_ix, size_round_extremes
+    interpolation, introspection, nan_order_statistics, nonzero, order_statistics, resize_and_ix, searching, \
+    size_round_extremes
 from .call_args import keywords_as_positions, leading_parameters
 from .shape_handlers import (_arange, _axis_op, _broadcast_to, _filled, _full, _len, _like, _np_ndim, _np_reshape,
                              _np_shape, _np_transpose, _reshape, _sequence_op, _swapaxes, _transpose)
@@ -172,6 +173,10 @@ FUNCTIONS.update(more_elementwise.FUNCTIONS)
 FUNCTIONS.update(reducer_keywords.FUNCTIONS)  # where=, initial=, dtype=; np.nansum ...; np.ptp
 FUNCTIONS.update(bitwise_api.FUNCTIONS)
 composed_functions.extend_functions(FUNCTIONS)  # np.cumprod, np.trapezoid, ...; dtype= of np.cumsum
+order_statistics.extend_functions(FUNCTIONS)  # np.median, ...: np.sort, slicing and np.mean
+searching.extend_functions(FUNCTIONS)  # np.searchsorted, np.digitize: comparisons and a sum
+nan_order_statistics.extend_functions(FUNCTIONS)  # np.nanmedian, np.nanquantile, np.nanpercentile
+interpolation.extend_functions(FUNCTIONS)  # np.interp
 FUNCTIONS.update(introspection.FUNCTIONS)  # getattr(np, "name"), slice(...)
 FUNCTIONS.update(resize_and_ix.FUNCTIONS)  # np.resize, np.ix_
 nonzero.extend_functions(FUNCTIONS)  # np.nonzero, np.flatnonzero, np.argwhere, np.where(c)

@@ -1,0 +1,92 @@
+"""`np.interp(x, xp, fp, left=None, right=None)`, composed from comparisons, gathers and arithmetic as NumPy's C
+`arr_interp` (numpy/_core/src/multiarray/compiled_base.c) computes it, in float64 (NumPy converts all three):
+
+* the interval of each x: `j` = how many of `xp` are <= x, less one, which is what `binary_search_with_guess`
+  finds in an increasing `xp`; x above `xp[-1]` gives `right` (default `fp[-1]`), below `xp[0]` `left` (default
+  `fp[0]`), at `j == len(xp) - 1` `fp[-1]`, on a sample point (`xp[j] == x`) `fp[j]`, NaN itself (but `fp[0]`
+  for a single sample point, as NumPy's branch for it gives);
+* inside, `slope * (x - xp[j]) + fp[j]` with `slope = (fp[j+1] - fp[j]) / (xp[j+1] - xp[j])`, and where that is
+  NaN `slope * (x - xp[j+1]) + fp[j+1]`, and where that is NaN too and `fp[j] == fp[j+1]`, `fp[j]`;
+* NumPy does not check that `xp` increases; where it does not, its answer is whatever its search (which starts
+  from the previous x's interval) meets, so a run-time check raises ValueError there (NaN in `xp` too, but for a
+  single sample point, which NumPy's own branch handles and this formula matches). NumPy's ValueErrors for an
+  empty `xp` and for `fp` of another length are run-time checks; `period=` is refused.
+
+Derivatives with respect to x, xp and fp come from the formula (a gather for fp and xp).
+"""
+from __future__ import annotations
+
+from ..ir import Const
+from .call_args import Emitter, arg, arity
+from .running_sums import as_array
+
+
+def _float64(emit: Emitter, x):
+    return x if x.type.dtype == "f64" else emit("astype", x, dtype="f64")
+
+
+def interp(lowering, node, builder, positional, keywords):
+    """`np.interp(x, xp, fp, left=None, right=None, period=None)`."""
+    arity(lowering, node, "np.interp", positional, keywords, 3, 6, ("left", "right", "period"),
+          hint="np.interp(x, xp, fp, left=None, right=None)")
+    emit = Emitter(lowering, node, builder)
+    period_value, period_node = arg(lowering, positional, keywords, 5, "period", node)
+    if period_value is not None and not (isinstance(period_value, Const) and period_value.value is None):
+        raise lowering.error(period_node, "np.interp's `period=` is not supported in kernels",
+                             "np.interp(x % p, xp, fp) with xp sorted and padded by one period each side")
+    x, xp, fp = (_float64(emit, as_array(lowering, node, builder, v)) for v in positional[:3])
+    for name, a in (("xp", xp), ("fp", fp)):
+        if a.type.rank != 1:
+            raise emit.error(f"np.interp's `{name}` must be 1-D (NumPy raises ValueError for rank {a.type.rank})",
+                             f"a 1-D `{name}`")
+    n = emit.dims(xp)[0]
+    emit("check_assert", emit("less", 0, n), message="array of sample points is empty", error="ValueError")
+    emit("check_assert", emit("equal", emit.dims(fp)[0], n), message="fp and xp are not of the same length.",
+         error="ValueError")
+    if fp.type.shape != xp.type.shape:  # (lengths named apart, equal once checked)
+        fp = emit("reshape", fp, n)
+    ahead, behind = emit("getitem", xp, index=(slice(1, None),)), emit("getitem", xp, index=(slice(None, -1),))
+    emit("check_assert", emit("all", emit("less_equal", behind, ahead), axis=None),
+         message="np.interp's xp is not increasing (or holds NaN): NumPy's result is then whatever its search meets, "
+                 "which Lifted does not model", error="ValueError")
+    bounds = []
+    for index, key, default in ((3, "left", 0), (4, "right", -1)):
+        value, _ = arg(lowering, positional, keywords, index, key, node)
+        given = value is not None and not (isinstance(value, Const) and value.value is None)
+        bounds.append(_float64(emit, as_array(lowering, node, builder, value)) if given else
+                      emit("getitem", fp, index=(default,)))
+    low_value, high_value = bounds
+
+    last = emit("subtract", n, 1)
+    column = emit("expand_dims", x, axis=x.type.rank)
+    j = emit("maximum", emit("subtract", emit("sum", emit("less_equal", xp, column), axis=-1), 1), 0)
+    here = emit("minimum", j, emit("maximum", emit("subtract", n, 2), 0))
+    there = emit("minimum", emit("add", here, 1), last)
+
+    def read(a, positions):
+        args, index = lowering._index(a, [positions])
+        return lowering._bind(builder, node, "getitem", args, {"index": tuple(index)})
+
+    x_here, x_there, f_here, f_there = read(xp, here), read(xp, there), read(fp, here), read(fp, there)
+    slope = emit("divide", emit("subtract", f_there, f_here), emit("subtract", x_there, x_here))
+    forward = emit("add", emit("multiply", slope, emit("subtract", x, x_here)), f_here)
+    backward = emit("add", emit("multiply", slope, emit("subtract", x, x_there)), f_there)
+    inside = emit("where", emit("isnan", forward),
+                  emit("where", emit("logical_and", emit("isnan", backward), emit("equal", f_here, f_there)),
+                       f_here, backward), forward)
+    inside = emit("where", emit("equal", x_here, x), f_here, inside)
+    inside = emit("where", emit("equal", j, last), emit("getitem", fp, index=(-1,)), inside)
+    inside = emit("where", emit("less", x, emit("getitem", xp, index=(0,))), low_value, inside)
+    inside = emit("where", emit("greater", x, emit("getitem", xp, index=(-1,))), high_value, inside)
+    # (NaN itself, but for one sample point: NumPy's branch for it compares, and gives fp[0])
+    result = emit("where", emit("logical_and", emit("isnan", x), emit("less", 1, n)), x, inside)
+    if result.type.rank == 0:  # (NumPy's scalar for one x)
+        return emit("getitem", result, index=())
+    return result
+
+
+FUNCTIONS = {"numpy.interp": interp}
+
+
+def extend_functions(functions: dict) -> None:
+    functions.update(FUNCTIONS)
