@@ -3,7 +3,7 @@
 The slow tests of test_run_time_lengths.py say only whether every seed passed; a scan in pieces (the C target
 compiles each program three times) also needs the outcomes counted. Prints each seed's outcome as it goes (a piece
 stopped by a time limit keeps what it did) and each failure, then the seeds per outcome of `judge`'s primal form
-(checked, refused, refused at run time, known gap) and failed.
+(checked, refused, refused at run time) and failed.
 """
 from __future__ import annotations
 
