@@ -315,6 +315,19 @@ def test_golden_inputs_on_the_cpu_target(case, tmp_path):
     compare_all(text, tmp_path, args, f"golden_{case}")
 
 
+@pytest.mark.parametrize("scale", [3.0, 1.0, -1.0])
+def test_golden_if_elif_else_on_every_path_on_the_cpu_target(scale, tmp_path):
+    """cf_if_else's gradient through each of its three paths (t > 2, 0.5 < t <= 2, t <= 0.5; golden_case's
+    positive inputs take the first only). On the last, the C kernel declared `z = np.tanh(x)`'s lane array again
+    inside the `elif`'s block, hiding the one the reverse sweep reads (`1 - z * z`): the gradient was off by 0.016,
+    or nan."""
+    text = (GOLDEN / "inputs" / "cf_if_else.py").read_text()
+    for n in (3, 100):
+        x = np.linspace(0.2, 1.0, n)
+        w = x * scale / np.sum(x * x)  # t = sum(x * w) = scale
+        compare_all(text, tmp_path, [x, w], f"cf_if_else_{n}_{str(scale).replace('.', '_').replace('-', 'm')}")
+
+
 # --- golden files and nvcc ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", C_CASES)
 def test_emitted_c_matches_golden(case, request):

@@ -696,7 +696,6 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void piecewise_grad_
             mask_1 = (t_1 > 0.5);
             // cf_if_else.py:11  elif t > 0.5:
             LIFTED_LOCAL(double, z_3);
-            LIFTED_LOCAL(double, z_2);
             if (mask_1) {
                 LIFTED_LOCAL(double, z_1);
                 LIFTED_LANES(i) {

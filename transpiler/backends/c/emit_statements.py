@@ -275,11 +275,23 @@ class StatementWriter:
         self.predeclared.add(id(var))
         return f"{C_TYPES[var.type.dtype]} {name} = 0;"
 
+    def _declared(self, var: Var) -> bool:
+        return id(var) in self.declared_lanes or id(var) in self.predeclared
+
+    def _scoped(self, write) -> list[str]:
+        """`write()`'s lines as a C block: what it declares goes out of scope at its end."""
+        lanes, scalars = set(self.declared_lanes), set(self.predeclared)
+        lines = write()
+        self.declared_lanes, self.predeclared = lanes, scalars
+        return lines
+
     def branch(self, stmt: If) -> list[str]:
         merged = [(o, t, e) for o, t, e in zip(stmt.outs, stmt.then_results, stmt.else_results) if not is_tape(o)]
-        lines = [self._declare(o) for o, _, _ in merged]
-        then_lines = self.block(stmt.then_body) + self._moves([(o, t) for o, t, _ in merged])
-        else_lines = self.block(stmt.else_body) + self._moves([(o, e) for o, _, e in merged])
+        # (a value an enclosing branch merges too, `t` of `if a: t = None  else: if b: ... else: t = ...`, is the
+        # enclosing block's: declared again here, it would hide that one, which then kept no value)
+        lines = [self._declare(o) for o, _, _ in merged if not self._declared(o)]
+        then_lines = self._scoped(lambda: self.block(stmt.then_body) + self._moves([(o, t) for o, t, _ in merged]))
+        else_lines = self._scoped(lambda: self.block(stmt.else_body) + self._moves([(o, e) for o, _, e in merged]))
         lines.append(f"if ({self.ref(stmt.cond)}) {{")
         lines += indent(then_lines)
         if else_lines:
