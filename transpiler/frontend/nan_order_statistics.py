@@ -21,7 +21,7 @@ import numpy
 from ..ir import Const
 from .call_args import Emitter, arity, known_rank
 from .order_statistics import (_along_last, _index, _keep_dims, _read_keywords, fractions, lerp, median, quantile,
-                               quantile_keywords)
+                               quantile_arity, quantile_keywords)
 from .running_sums import as_array
 
 
@@ -90,9 +90,7 @@ def nanquantile(scale: int, name: str):
     plain = quantile(scale, name[:3] + name[6:])
 
     def handle(lowering, node, builder, positional, keywords):
-        arity(lowering, node, name, positional, keywords, 2, 3,
-              ("axis", "keepdims", "out", "overwrite_input", "method", "weights"),
-              hint=f"{name}(a, q, axis=None, keepdims=False)")
+        quantile_arity(lowering, node, name, positional, keywords)
         emit = Emitter(lowering, node, builder)
         x = as_array(lowering, node, builder, positional[0])
         if x.type.dtype not in ("f32", "f64"):

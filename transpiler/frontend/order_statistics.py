@@ -110,13 +110,23 @@ def median(lowering, node, builder, positional, keywords):
     return _keep_dims(emit, result, reduced) if keepdims else result
 
 
+def quantile_arity(lowering, node, name: str, positional, keywords) -> None:
+    """The arguments np.quantile, np.percentile and their NaN-ignoring forms take."""
+    arity(lowering, node, name, positional, keywords, 2, 3,
+          ("axis", "keepdims", "out", "overwrite_input", "method", "weights"),
+          hint=f"{name}(a, q, axis=None, keepdims=False)")
+
+
+def _range_message(scale: int) -> str:
+    """NumPy's ValueError text for a q out of range."""
+    return "Percentiles must be in the range [0, 100]" if scale == 100 else "Quantiles must be in the range [0, 1]"
+
+
 def quantile(scale: int, name: str):
     """`np.quantile` (scale 1) and `np.percentile` (scale 100): `(a, q, axis=None, out=None,
     overwrite_input=False, method='linear', keepdims=False, *, weights=None)`."""
     def handle(lowering, node, builder, positional, keywords):
-        arity(lowering, node, name, positional, keywords, 2, 3,
-              ("axis", "keepdims", "out", "overwrite_input", "method", "weights"),
-              hint=f"{name}(a, q, axis=None, keepdims=False)")
+        quantile_arity(lowering, node, name, positional, keywords)
         emit = Emitter(lowering, node, builder)
         x = as_array(lowering, node, builder, positional[0])
         axis, keepdims = _read_keywords(lowering, node, name, positional, keywords, 2)
@@ -162,8 +172,7 @@ def fractions(emit: Emitter, x, q, scale: int, name: str) -> list:
                          "x.astype(np.float64)")
     values = numpy.true_divide([v.value for v in q], 100) if scale == 100 else numpy.asanyarray([v.value for v in q])
     if not numpy.all((values >= 0) & (values <= 1)):
-        message = "Percentiles must be in the range [0, 100]" if scale == 100 else \
-            "Quantiles must be in the range [0, 1]"
+        message = _range_message(scale)
         raise emit.error(f"{name} of q={[v.value for v in q]}: NumPy raises ValueError ({message})",
                          "each q in the range")
     return [value[()] if values.dtype.kind == "f" else numpy.asanyarray(value) for value in values]
@@ -172,7 +181,7 @@ def fractions(emit: Emitter, x, q, scale: int, name: str) -> list:
 def _fraction(emit: Emitter, x, q, scale: int, name: str):
     """q as NumPy's `_quantile` reads it: a number known at build time (a NumPy float64 or int, and whether it is
     weak), or a float64 scalar atom, each checked against [0, 1] as `_quantile_is_valid` does."""
-    message = "Percentiles must be in the range [0, 100]" if scale == 100 else "Quantiles must be in the range [0, 1]"
+    message = _range_message(scale)
     if isinstance(q, Const) and isinstance(q.value, (int, float)) and not isinstance(q.value, bool):
         value = numpy.true_divide(q.value, 100) if scale == 100 else numpy.asanyarray(q.value)
         if not 0.0 <= value <= 1.0:
