@@ -14,7 +14,7 @@ from ..ir import Atom, Const, Var
 from ..primitives.registry import lookup
 from ..values import DictValue, ListValue, Module, PendingTransform, Value, describe, is_container, is_function
 from ..frontend.partition import Partitioned, partition_refusal
-from .short_circuits import same_kind, truth_only, lower_chained_comparison, short_circuit
+from .short_circuits import same_kind, lower_chained_comparison, short_circuit
 from .functions import frozen
 from .names import Names
 from .python_ints import check_python_int_operands
@@ -201,7 +201,7 @@ class Expressions(Names):
             right = evaluate()
             # (Python's result is the deciding operand, a Python bool or a NumPy one: `&`/`|` makes a NumPy bool of
             # a Python one where the other is NumPy's; only where both are the same kind, or only the truth is read)
-            if id(node) in truth_only(self) or same_kind(left, right, builder):
+            if id(node) in self.truth_only or same_kind(left, right, builder):
                 return self._bind(builder, node, "logical_and" if conjunction else "logical_or", [left, right])
             return short_circuit(left, lambda: right, conjunction, builder)
         return short_circuit(left, evaluate, conjunction, builder)

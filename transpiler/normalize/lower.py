@@ -54,6 +54,7 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         self.locate = parsed.locate
         self._stack: list[str] = []
         self._named: set[int] = set()  # ids of values that already carry a source name
+        self.truth_only: set[int] = set()  # ids of and/or and chained comparisons a test alone reads (short_circuits)
         self.errstate_of: dict[int, tuple] = {}  # statement id -> its `np.errstate` modes (errstate_blocks.py)
         self._block_depth = 0  # how many if/for/while bodies enclose the statement being lowered
         self._loop_depth = 0

@@ -49,7 +49,7 @@ def lower_chained_comparison(lowering, node: cst.Comparison, builder, env, prims
                 continue
             if result is None:
                 result = link
-            elif id(node) in truth_only(lowering) or same_kind(result, link, builder):
+            elif id(node) in lowering.truth_only or same_kind(result, link, builder):
                 result = lowering._bind(builder, node, "logical_and", [result, link])
             else:  # (Python's result is the deciding link, a Python bool or a NumPy one: see same_kind)
                 result = short_circuit(result, lambda link=link: link, True, builder)
@@ -72,25 +72,17 @@ def short_circuit(left: Atom, evaluate, conjunction: bool, builder) -> Var:
     return out
 
 
-def truth_only(lowering) -> set[int]:
-    """The ids of the `and`/`or` nodes whose value only a test reads (`if`, `while`, a conditional expression),
-    where a Python bool and a NumPy bool are the same."""
-    if not hasattr(lowering, "_truth_only"):
-        lowering._truth_only = set()
-    return lowering._truth_only
-
-
 def mark_truth_only(lowering, test: cst.BaseExpression) -> None:
     """Marks `test` and the `and`/`or`/`not` operands and chained comparisons inside it as read for their truth
-    alone."""
+    alone (`lowering.truth_only`: there a Python bool and a NumPy bool are the same)."""
     if isinstance(test, cst.BooleanOperation):
-        truth_only(lowering).add(id(test))
+        lowering.truth_only.add(id(test))
         mark_truth_only(lowering, test.left)
         mark_truth_only(lowering, test.right)
     elif isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         mark_truth_only(lowering, test.expression)
     elif isinstance(test, cst.Comparison):  # (a chained comparison's links are joined as `and` joins them)
-        truth_only(lowering).add(id(test))
+        lowering.truth_only.add(id(test))
 
 
 def _kind(atom: Atom, builder, depth: int = 0) -> str | None:
