@@ -23,7 +23,6 @@ refusal without a place or hint) and "WRONG" (a number that differs). The worst 
 """
 from __future__ import annotations
 
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -35,6 +34,7 @@ from lifted.transpiler import TranspileError
 from .corpus_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_tangent
 from .corpus_oracles import (Outcomes, Wrong, autograd_or_none, close, copies, difference_noise,
                              direction_for, is_float, leaves, same, smooth_gradient)
+from .scratch import scratch_folder
 
 
 
@@ -347,7 +347,7 @@ def check_kernel(text: str, params: list[str], inputs: list[list], as_annotated:
             full = text + "".join(dict.fromkeys(line for declaration in compiled_forms.values()  # g1 once
                                                 for line in declaration.splitlines(keepends=True)))
             c_target(full, compiled_forms, load_source(full, "corpus_case.py"), points,
-                     folder or Path(tempfile.mkdtemp(prefix="corpus_c_")), outcomes)
+                     folder or scratch_folder("corpus_c_"), outcomes)
     return outcomes
 
 

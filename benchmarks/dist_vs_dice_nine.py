@@ -21,12 +21,13 @@ import argparse
 import importlib.util
 import statistics
 import sys
-import tempfile
 import textwrap
 import time
 import tracemalloc
 from fractions import Fraction
 from pathlib import Path
+
+from .scratch import scratch_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -87,7 +88,7 @@ def _import(path: Path, name: str):
 
 
 def _write(text: str, prefix: str, name: str) -> Path:
-    path = Path(tempfile.mkdtemp(prefix=prefix)) / f"{name}.py"
+    path = scratch_folder(prefix) / f"{name}.py"
     path.write_text(text)
     return path
 

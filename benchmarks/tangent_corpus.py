@@ -23,11 +23,12 @@ import copy
 import itertools
 import json
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+
+from .scratch import scratch_folder
 
 HEAD = "import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"
 BY_NAME = {"a": "f64[]", "b": "f64[]", "c": "f64[]", "n": "i64[]", "i": "i64[]", "x": "f64[k]", "sqm": "f64[k,k]"}
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the oracles: gradcheck, hostile
     from .corpus_checks import check_kernel
 
-    folder = Path(tempfile.mkdtemp(prefix="tangent_corpus_"))
+    folder = scratch_folder("tangent_corpus_")
     sys.path.insert(0, str(folder))
     only = set(options.only.split(",")) if options.only else None
     results, counts = {}, {}

@@ -289,12 +289,12 @@ def float32_sum_atol(args: list, expected) -> float:
 def _check_c(text: str, args: list, batch: list, wrt: int, folder: Path | None, outcomes: dict,
              wrong: list = ()) -> None:
     """Every function the NumPy backend compiled, run by the C CPU target on the same arguments."""
-    import tempfile
+    from benchmarks.scratch import scratch_folder
 
     from lifted.loader import import_path
     from lifted.transpiler.backends.c import transpile_c
 
-    folder = folder or Path(tempfile.mkdtemp(prefix="hostile_c"))
+    folder = folder or scratch_folder("hostile_c")
     stem = f"hostile_c_{abs(hash(text)) % 10**8}"
     try:
         out = transpile_c(text, f"{stem}.py")

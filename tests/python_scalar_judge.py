@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import signal
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -27,6 +26,8 @@ import numpy as np
 
 from gradcheck import load_source
 from lifted.transpiler import TranspileError
+
+from benchmarks.scratch import scratch_folder
 
 WEAK = "promotes as a weak scalar"
 INT_IN_LOOP = "a compiled loop of this function holds it"  # (the C target's refusal of a Python int for a float)
@@ -256,7 +257,7 @@ def judge_program(source: str, argument_lists: list[list], c: bool = True, folde
             if ad is not None:
                 results["numpy-ad"] += _derivatives(ad, python_f, args, expected[k], f"numpy{tuple(args)!r}")
     if c:
-        folder = folder or Path(tempfile.mkdtemp(prefix="scalar_c"))
+        folder = folder or scratch_folder("scalar_c")
         compiled, refused = _compile_c(source + "".join(declarations), folder)
         if compiled is None and declarations:  # a transform refused: f alone
             results["c-ad"].append(refused)

@@ -70,10 +70,8 @@ def test_many_mixed_dtype_programs():
     first = int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
     count = int(os.environ.get("LIFTED_PROPERTY_DTYPES", "300"))
     tally, failures = collections.Counter(), []
-    import tempfile
-    from pathlib import Path
-
-    folder = Path(tempfile.mkdtemp(prefix="dtype_programs"))
+    from benchmarks.scratch import scratch_folder
+    folder = scratch_folder("dtype_programs")
     for seed in range(first, first + count):
         try:
             outcomes = _check(seed, c=True, folder=folder, trees=os.environ.get("LIFTED_DTYPE_TREES") == "1")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
+from ..scratch import scratch_folder
 from .examples import TARGETS, Target
 from .rewrite import NotConverted, kernel_module
 
@@ -61,7 +61,7 @@ def run(examples: Path, only: set[str] | None = None, c: bool = False, show: boo
     from ..corpus_oracles import autograd_or_none
     from .tree_forms import check_tree_forms, is_float_tree
 
-    folder = Path(tempfile.mkdtemp(prefix="autograd_examples_"))
+    folder = scratch_folder("autograd_examples_")
     sys.path.insert(0, str(folder))
     results = {}
     for target in targets or TARGETS:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+from ..scratch import scratch_folder
 from ..threads import configure_threads
 
 NUMBERS = [1, 3, 6, 10]
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..gradbench import ba
     from ..gradbench.batched import ba_inputs
 
-    after, before = now_and_before(ba.SOURCE, "ba", Path(args[0]), Path(tempfile.mkdtemp()))
+    after, before = now_and_before(ba.SOURCE, "ba", Path(args[0]), scratch_folder())
     gradbench = Path(os.environ.get("GRADBENCH", "/tmp/gradbench"))
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for label, inputs in ba_inputs(gradbench, [int(n) for n in args[1:]] or NUMBERS):

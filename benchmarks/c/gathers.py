@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from ..scratch import scratch_folder
 from ..threads import configure_threads
 from .gmm_before import assert_same_bits
 
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     flags = gather_flags(tuple(compiler()) + FLAGS + _vector_math())
     print(f"hardware gathers here: {' '.join(flags) or 'none (the compiler or the CPU does not take them)'}")
-    folder = Path(tempfile.mkdtemp())
+    folder = scratch_folder()
     after = _load(gmm.SOURCE, folder / "gathers", True)
     before = _load(gmm.SOURCE, folder / "scalar", False) if tree is None else _load_tree(gmm.SOURCE, tree, folder)
     print(f"before: {'this tree' if tree is None else tree}'s kernels without gathers; after: this tree's with them")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+from ..scratch import scratch_folder
 from ..threads import configure_threads
 
 SIZES = ["2_25_1000", "10_10_1000", "10_25_1000", "10_50_1000", "20_10_1000", "20_25_1000", "20_50_1000",
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..gradbench import gmm
     from ..workloads import gmm as workload
 
-    after, before = now_and_before(gmm.SOURCE, "gmm", Path(args[0]), Path(tempfile.mkdtemp()))
+    after, before = now_and_before(gmm.SOURCE, "gmm", Path(args[0]), scratch_folder())
     rng = np.random.default_rng(0)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for size in args[1:] or SIZES:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from ..scratch import scratch_folder
 from ..threads import configure_threads
 
 SIZES = ["64_5_1000", "64_10_1000", "64_25_1000", "20_5_1000"]
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..workloads import gmm as workload
 
     jax.config.update("jax_enable_x64", True)
-    after, before = now_and_before(gmm.SOURCE, "gmm", Path(args[0]), Path(tempfile.mkdtemp()))
+    after, before = now_and_before(gmm.SOURCE, "gmm", Path(args[0]), scratch_folder())
     rng = np.random.default_rng(0)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for size in args[1:] or SIZES:

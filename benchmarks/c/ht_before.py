@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+from ..scratch import scratch_folder
 from ..threads import configure_threads
 
 
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..gradbench import ht
     from ..gradbench.batched import ht_inputs
 
-    after, before = now_and_before(ht.SOURCE, "ht", Path(args[0]), Path(tempfile.mkdtemp()))
+    after, before = now_and_before(ht.SOURCE, "ht", Path(args[0]), scratch_folder())
     gradbench = Path(os.environ.get("GRADBENCH", "/tmp/gradbench"))
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for size, inputs in ht_inputs(gradbench, [int(n) for n in args[1:]] or range(1, 12)):

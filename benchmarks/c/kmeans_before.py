@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from ..scratch import scratch_folder
 from ..threads import configure_threads
 
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..gradbench import kmeans
     from ..timer import measure_interleaved
 
-    after, before = now_and_before(kmeans.SOURCE, "kmeans", args.tree, Path(tempfile.mkdtemp()))
+    after, before = now_and_before(kmeans.SOURCE, "kmeans", args.tree, scratch_folder())
     rng = np.random.default_rng(0)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for d, k, n in ((d, k, n) for d in args.d for k in args.k for n in args.n):

@@ -16,10 +16,10 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from ..scratch import scratch_folder
 from ..threads import configure_threads
 
 SIZES = ["10000_1", "10000_10", "100000_1", "100000_10", "1000000_1", "1000000_10"]
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     from .backend import now_and_before
 
     jax.config.update("jax_enable_x64", True)
-    folder = Path(tempfile.mkdtemp())
+    folder = scratch_folder()
     if args.tree is not None:
         after, before = now_and_before(SOURCE, "ode", args.tree, folder)
     else:

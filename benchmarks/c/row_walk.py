@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,9 +22,12 @@ import numpy as np
 from lifted.loader import import_path
 from lifted.transpiler.backends.c import transpile_c
 
+from ..scratch import scratch_folder
+
 SOURCE = '''
 import numpy as np
 from lifted import kernel
+
 
 
 @kernel
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lengths", type=int, nargs="+", default=[2, 3, 8, 16, 32, 128, 10000])
     parser.add_argument("--repeat", type=int, default=100)
     args = parser.parse_args(argv)
-    loaded = modules(Path(tempfile.mkdtemp(prefix="lifted_row_walk_")))
+    loaded = modules(scratch_folder("lifted_row_walk_"))
     print(f"{'kernel':>18s} {'m':>6s} {'walk us':>9s} {'unravel us':>11s} {'numpy us':>9s} {'unravel/walk':>13s}")
     for length in args.lengths:
         rows = max(1, args.elements // length)

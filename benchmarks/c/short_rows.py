@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,9 +19,12 @@ import numpy as np
 from lifted.loader import import_path
 from lifted.transpiler.backends.c import emit, transpile_c
 
+from ..scratch import scratch_folder
+
 SOURCE = '''
 import numpy as np
 from lifted import kernel
+
 
 
 @kernel
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lengths", type=int, nargs="+", default=[2, 3, 8, 16, 32, 64])
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="lifted_short_rows_"))
+    folder = scratch_folder("lifted_short_rows_")
     print(f"{'row length':>10s} {'as rows ms':>11s} {'as columns ms':>14s}")
     for length in args.lengths:
         x = np.random.default_rng(0).normal(size=(args.elements // length, length))

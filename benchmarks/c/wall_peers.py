@@ -6,9 +6,10 @@ import ctypes
 import os
 import resource
 import statistics
-import tempfile
 import time
 from pathlib import Path
+
+from ..scratch import scratch_folder
 
 PEER_SIZES = ["2_5_1000", "2_100_1000", "10_50_1000", "20_25_1000", "10_5_1000", "64_10_1000", "kmeans_10_1000_8"]
 
@@ -80,7 +81,7 @@ def peers(args: list[str]) -> int:
     from ..machine import Machine
     from .gathers import _load
 
-    folder = Path(tempfile.mkdtemp())
+    folder = scratch_folder()
     set_threads = None
 
     def load(source: str, name: str):

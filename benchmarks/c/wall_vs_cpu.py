@@ -22,10 +22,9 @@ from __future__ import annotations
 import os
 import resource
 import sys
-import tempfile
 import time
-from pathlib import Path
 
+from ..scratch import scratch_folder
 from ..threads import configure_threads
 
 SIZES = ["10_25_1000", "10_50_1000", "10_100_1000"]
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..workloads import gmm as workload
     from .gathers import _load
 
-    module = _load(gmm.SOURCE, Path(tempfile.mkdtemp()), True)
+    module = _load(gmm.SOURCE, scratch_folder(), True)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for size in args or SIZES:
         d, k, n = (int(part) for part in size.split("_"))

@@ -31,7 +31,6 @@ import ast
 import copy
 import json
 import sys
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ if str(ROOT) not in sys.path:
 # before any test file runs (dice-nine's tests are a package named `tests` too), the oracle is imported by:
 from benchmarks.dice_nine.checks import (SEMIRINGS, Call, LiftedPrograms, classify, dice_nine_shim,  # noqa: E402
                                          first_line, lifted_shim, load_test_module, located, quiet, run_test)
+from benchmarks.scratch import scratch_folder  # noqa: E402
 
 FILES = ("test_alg.py", "test_cmds.py", "test_errors.py", "test_fns.py", "test_ops.py", "test_regressions.py",
          "test_subscripts.py", "test_various.py")
@@ -166,7 +166,7 @@ def run(checkout: Path, only: set[str] | None = None, use_dice_nine: bool = True
         sys.path.insert(0, str(checkout / "src"))
         import dice9
     records = []
-    folder = Path(tempfile.mkdtemp(prefix="dice-nine-corpus-"))
+    folder = scratch_folder("dice-nine-corpus-")
     for test in collect_tests(checkout, only):
         path = checkout / "tests" / test.file
         reference_calls: list[Call] = []

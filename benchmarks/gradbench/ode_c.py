@@ -9,13 +9,13 @@ Defaults: n = 100000, s = 10."""
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 import types
 from pathlib import Path
 
 import numpy as np
 
+from ..scratch import scratch_folder
 from .ode import SOURCE
 
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     from lifted.transpiler import transpile_source
     from lifted.transpiler.backends.c import transpile_c
 
-    folder = Path(tempfile.mkdtemp())
+    folder = scratch_folder()
     (folder / "numpy_ode.py").write_text(transpile_source(SOURCE, "numpy_ode.py"))
     out = transpile_c(SOURCE, "c_ode.py")
     (folder / "c_ode.py").write_text(out.host)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -33,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from . import indexing as jax_indexing, numpy_tests as jax_numpy_tests
+from ..scratch import scratch_folder
 from .indexing import IndexCase
 from .numpy_tests import ApiCase
 from .records import Case, cases, inputs, kernel_text, records, sample
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--families", help="comma-separated: api (lax_numpy_test.py's methods), records")
     options = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the oracles: gradcheck, hostile
-    folder = Path(tempfile.mkdtemp(prefix="jax_corpus_"))
+    folder = scratch_folder("jax_corpus_")
     only = set(options.only.split(",")) if options.only else None
     families = set(options.families.split(",")) if options.families else None
     summary: dict = {}

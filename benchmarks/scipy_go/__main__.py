@@ -8,7 +8,6 @@ import argparse
 import json
 import re
 import sys
-import tempfile
 import time
 import zlib
 from collections import Counter
@@ -17,6 +16,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from ..scratch import scratch_folder
 from .convert import Case, cases, folder_of
 
 OUTCOMES = ("pass", "skip", "refused", "arg-refused", "bad", "WRONG")
@@ -48,7 +48,7 @@ def run_cases(found: Iterable[Case], c: bool = False, check: Callable | None = N
         sys.path.insert(0, str(tests))  # the oracles: gradcheck, hostile
     from ..corpus_checks import check_kernel
 
-    folder = Path(tempfile.mkdtemp(prefix="corpus_"))
+    folder = scratch_folder("corpus_")
     sys.path.insert(0, str(folder))
     results: dict[str, dict] = {}
     for case in found:
