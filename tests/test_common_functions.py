@@ -235,6 +235,8 @@ TWO_ARRAYS = [
     ("np.geomspace(2.0, w[0], num=0)", "f64"), ("np.geomspace(x[0, 0], 0.0, 3)", "f64"),
     ("np.geomspace(1, 256, 9, dtype=np.int32)", "f64"), ("np.geomspace(x[0, 1], w[2], 7)", "f64"),
     ("np.logspace(x[0, 0], w[1], 3, dtype=np.float32)", "f64"), ("np.logspace(x[0, 1], 1.0, 4, base=2)", "f64"),
+    ("np.linspace(x[0, 0], w[1], 5)", "f32"), ("np.linspace(x[0, 1], 1.0, 4, endpoint=False) * w", "f32"),
+    ("np.logspace(x[0, 1], 1.0, 4)", "f32"), ("np.linspace(x[1, 0], w[0], 1)", "f32"),
 ]
 
 
@@ -248,6 +250,51 @@ def test_more_common_functions_are_numpys(body, kind):
     if "argsort" in body or "argmax" in body:  # ties and NaN make NumPy's order its algorithm's choice
         sets = sets[:1]
     all_forms_pass(text, ["x", "w"], sets)
+
+
+LINSPACES = """
+import numpy as np
+from lifted import kernel, vjp, vmap
+
+
+@kernel
+def between(x: "{0}[3]"):
+    return np.linspace(x[0], x[1], 7)
+
+
+@kernel
+def towards_one(x: "{0}[n]"):
+    return np.linspace(x[0], 1.0, x.shape[0]), np.linspace(1.0, x[-1], len(x), endpoint=False)
+
+
+between_vjp = vjp(between)
+between_v = vmap(between)
+towards_one_v = vmap(towards_one)
+"""
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vmap_of_linspace_gives_each_examples_bits_and_dtype(dtype):
+    """End points that differ per example: NumPy's own steps per example (the step, or the division first where the
+    step is 0; stop itself as the last point), in the end points' dtype (float32 with a Python float stays float32),
+    also for one point and for a number of points known only at run time."""
+    text = LINSPACES.format("f32" if dtype == np.float32 else "f64")
+    module, python = load_source(text), {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    rng = np.random.default_rng(5)
+    examples = rng.normal(size=(6, 3)) * 1e3
+    examples[1, 1] = examples[1, 0]  # a step of 0
+    examples[2, 1] = np.nextafter(examples[2, 0], np.inf)  # a step that underflows to 0
+    examples = examples.astype(dtype)
+    loop = np.stack([python["between"](e) for e in examples])
+    got = module.between_v(examples)
+    assert got.dtype == loop.dtype == dtype and np.array_equal(got, loop)
+    assert module.between_vjp.__annotations__["ct"] == f"{'f32' if dtype == np.float32 else 'f64'}[7]"
+    for n in (1, 2, 3, 5):
+        rows = rng.normal(size=(4, n)).astype(dtype)
+        for k, got in enumerate(module.towards_one_v(rows)):
+            loop = np.stack([python["towards_one"](row)[k] for row in rows])
+            assert got.dtype == loop.dtype == dtype and np.array_equal(got, loop), (n, k)
 
 
 def test_average_raises_numpys_zero_division_error():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import codegen as cg
-from ..ir.types import NUMPY_DTYPES, ShapeError, TensorType, fresh_dim
+from ..ir.types import NUMPY_DTYPES, ShapeError, TensorType, fresh_dim, promote
 from .batching import check_static_shape
 from .registry import Primitive, register
 from .shape_ops import shape_value
@@ -109,8 +109,12 @@ def _infer_linspace(types, params) -> TensorType:
     start, stop, num = types
     if start.shape not in ((), None) or stop.shape not in ((), None):
         raise ShapeError("np.linspace is supported between two scalars here")
-    dtype = start.dtype if start.dtype == stop.dtype and start.dtype in ("f32", "f64") else "f64"
-    return TensorType(dtype, shape_value([num]))
+    return TensorType(_linspace_dtype(start, stop), shape_value([num]))
+
+
+def _linspace_dtype(start: TensorType, stop: TensorType) -> str:
+    """NumPy's `result_type(start, stop, float(num))`: a float32 end point with a Python number gives float32."""
+    return promote([start, stop, TensorType("f64", (), weak=True)])
 
 
 def _fractions(num, endpoint: bool):
@@ -119,12 +123,36 @@ def _fractions(num, endpoint: bool):
 
 
 def _batch_linspace(ctx, prim, args, batched, endpoint=True) -> Sym:
-    """End points that differ per example: start + (stop - start) * t over the same grid t of linspace(0, 1) (a
-    number of points that differs per example is refused: the shapes would differ)."""
+    """End points that differ per example, computed as np.linspace computes each example's, so with its bits: in
+    the result's dtype, the positions 0, 1, ... times the step (stop - start) / div (divided by div first, then times
+    stop - start, where the step is 0), plus start, and stop itself as the last point of an endpoint. A div of 0
+    (one point with its endpoint) is taken as 1: NumPy's `0 * (stop - start)` is the same. A number of points that
+    differs per example is refused: the shapes would differ."""
     check_static_shape(batched, 2)
     start, stop, num = args
-    start, stop = [ctx.align(x, 1) if flag else x for x, flag in zip((start, stop), batched)]
-    return start + (stop - start) * _fractions(num, endpoint)
+    dtype = _linspace_dtype(start.type, stop.type)
+    start, stop = [_as_dtype(ctx.align(x, 1) if flag else x, dtype) for x, flag in zip((start, stop), batched)]
+    div = _divisions(num, endpoint)
+    positions = ops.astype(ops.arange(num), dtype=dtype)
+    delta = stop - start
+    step = delta / div
+    points = ops.where(step == 0.0, positions / div * delta, positions * step) + start
+    return ops.where(ops.arange(num) == div, stop, points) if endpoint else points
+
+
+def _divisions(num: Sym, endpoint: bool) -> Sym | int:
+    """np.linspace's `div`, at least 1, as a Python int (as NumPy's is: an int64 would promote float32 points)."""
+    known = num.type.value
+    if isinstance(known, int):
+        return max(known - 1 if endpoint else known, 1)
+    return ops.python_int(ops.maximum(num - 1 if endpoint else num, 1))
+
+
+def _as_dtype(x: Sym, dtype: str) -> Sym:
+    """`x` in the dtype np.linspace computes in (a Python number takes it when it meets an array)."""
+    if x.type.weak or x.type.dtype == dtype:
+        return x
+    return ops.astype(x, dtype=dtype, scalar=True) if x.type.shape == () else ops.astype(x, dtype=dtype)
 
 
 # linear in its end points: start * (1 - t) + stop * t, with t the points of linspace(0, 1)
