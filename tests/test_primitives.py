@@ -401,6 +401,7 @@ def test_batching_rule_matches_a_loop_over_examples(name):
             expected = [m.g(*[a[k] if ax == 0 else a for a, ax in zip(args, axes)]) for k in range(BATCH)]
         for k in range(BATCH):
             np.testing.assert_allclose(got[k], expected[k], err_msg=f"batched over {label}, example {k}", **tol)
+            assert np.asarray(got[k]).dtype == np.asarray(expected[k]).dtype, f"batched over {label}, example {k}"
     if not hasattr(m, "f_grad_vmap"):
         return
     args = [b if a == 0 else inputs(c)[j] for j, (b, a) in enumerate(zip(batched, floats))]
