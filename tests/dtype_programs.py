@@ -2,15 +2,15 @@
 
 A program of `program_for_seed(seed)` reads float32 and float64 arrays, int64, int32 and bool arrays and NumPy
 scalars of each kind, and combines them with Python literals (weak: `2.0`, `3`, `True`), sizes (`len(a)`, weak
-Python ints), NumPy functions of literals (`np.sqrt(2.0)`, a strong float64), arithmetic, comparisons,
-`np.where`, `np.clip`, `np.maximum`/`np.minimum`, reductions of every kind (a bool's sum is an int, an int's mean a
-float), `astype`, `** 2` and `** 0.5`, `if`/`else` on a scalar test whose sides may differ in dtype, and accumulators
-carried round `for` and `while` loops (augmented assignments, a counter that may be a NumPy int, loops that may
-run no iteration). The arguments may hold -0.0, inf, -inf and NaN; `Program.wrong` gives some of them in another
-dtype than the annotation's, which every form must refuse at entry. It returns a tuple of values (their dtypes
-are what is checked) or, for the gradient, one float scalar. Each program is checked by tests/hostile.py against
-Python itself: the NumPy backend (values, dtypes, signed zeros), grad (its dtype is the parameter's), jvp, vmap
-against a loop, and the C CPU target against the NumPy backend.
+Python ints), NumPy functions of literals (`np.sqrt(2.0)`, a strong float64), arithmetic, comparisons, `np.where`,
+`np.clip`, `np.maximum`/`np.minimum`, `np.linspace` between scalars, reductions of every kind (a bool's sum is an
+int, an int's mean a float), `astype`, `** 2` and `** 0.5`, `if`/`else` on a scalar test whose sides may differ in
+dtype, and accumulators carried round `for` and `while` loops (augmented assignments, a counter that may be a NumPy
+int, loops that may run no iteration). The arguments may hold -0.0, inf, -inf and NaN; `Program.wrong` gives some
+of them in another dtype than the annotation's, which every form must refuse at entry. It returns a tuple of values
+(their dtypes are what is checked) or, for the gradient, one float scalar. Each program is checked by
+tests/hostile.py against Python itself: the NumPy backend (values, dtypes, signed zeros), grad (its dtype is the
+parameter's), jvp, vmap against a loop, and the C CPU target against the NumPy backend.
 
 The generator only writes what Python itself runs without raising (no negation or subtraction of bools, no
 integer division by a value that may be 0, no negative integer powers, Python ints past an integer dtype's range
@@ -33,7 +33,7 @@ N = 5
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
               "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number", "big_int",
-              "alias_update")
+              "alias_update", "linspace")
 
 
 @dataclass
@@ -107,7 +107,8 @@ class Generator:
         if what == "leaf":
             return self.leaf()
         if self.extra.random() < 0.1:
-            what = self.extra.choice(("join", "builtin_extreme", "builtin_number"))  # (`extra`: `rnd`'s programs stay)
+            what = self.extra.choice(("join", "builtin_extreme", "builtin_number", "linspace"))  # (`extra`: `rnd`'s
+            # programs stay)
         self.used.add(what)
         x = self.expr(depth - 1)
         if what == "builtin_number":  # float(s), int(c): Python numbers (weak), whatever the scalar's dtype
@@ -124,6 +125,13 @@ class Generator:
                 items = [Value(f"float({v.text})", "f", 0) for v in items]
             name = self.extra.choice(("max", "min"))
             return Value(f"{name}({', '.join(v.text for v in items)})", _promoted(*items), 0)
+        if what == "linspace":  # between two scalars of any kind: float32 only where NumPy's result_type(start, stop,
+            # float(num)) is, float64 otherwise; a differentiated end point's tangent spreads over the points
+            y = self.expr(depth - 1)
+            start, stop = (v if not v.rank else Value(f"np.sum({v.text})", "i" if v.kind == "b" else v.kind, 0)
+                           for v in (x, y))
+            endpoint = self.extra.choice(("", ", endpoint=False"))
+            return Value(f"np.linspace({start.text}, {stop.text}, len(a){endpoint})", "f", 1)
         if what == "join":  # NumPy promotes the arrays it joins as arrays: float32 with an int is float64
             y = self.expr(depth - 1)
             x, y = (v if v.rank else Value(f"({v.text} + 0 * k)", _promoted(v, Value("k", "i", 1)), 1)
