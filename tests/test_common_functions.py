@@ -237,6 +237,8 @@ TWO_ARRAYS = [
     ("np.logspace(x[0, 0], w[1], 3, dtype=np.float32)", "f64"), ("np.logspace(x[0, 1], 1.0, 4, base=2)", "f64"),
     ("np.linspace(x[0, 0], w[1], 5)", "f32"), ("np.linspace(x[0, 1], 1.0, 4, endpoint=False) * w", "f32"),
     ("np.logspace(x[0, 1], 1.0, 4)", "f32"), ("np.linspace(x[1, 0], w[0], 1)", "f32"),
+    ("np.geomspace(x[0, 0], w[1], 5)", "f32"), ("np.geomspace(x[0, 1], w[2], 3, dtype=np.float32)", "f32"),
+    ("np.geomspace(x[0, 1], 8, 4, endpoint=False, dtype=np.int32)", "f32"), ("np.geomspace(x[0, 0], w[1], 3)", "i32"),
 ]
 
 

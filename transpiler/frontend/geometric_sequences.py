@@ -33,9 +33,13 @@ def geomspace(linspace):
         bounds = [emit.atom(array_like(lowering, node, builder, value)) for value in positional]
         if any(b.type.shape != () for b in bounds):
             raise emit.error(f"{name} of array bounds is not supported in kernels", "scalar start and stop")
-        # NumPy's asanyarray of each bound (a Python int an int64, a float a float64), then result_type with float(num)
+        dtype_entry = keywords.get("dtype")
+        wanted = read_dtype(lowering, *dtype_entry) if dtype_entry is not None and given(dtype_entry[0]) else None
+        # NumPy's asanyarray of each bound (a Python int an int64, a float a float64), then result_type with
+        # float(num) and `zeros((), dtype)`: a float64 where no dtype is given, so two float32 bounds give float64
         kinds = [numpy.zeros((), numpy.int64 if b.type.weak and b.type.dtype in ("i32", "i64") else
                              numpy.float64 if b.type.weak else _DTYPES[b.type.dtype]) for b in bounds]
+        kinds.append(numpy.zeros((), _DTYPES[wanted] if wanted else numpy.float64))
         dt = {numpy.dtype(numpy.float64): "f64", numpy.dtype(numpy.float32): "f32"}[
             numpy.result_type(*kinds, float(num))]
         start, stop = (b if b.type.dtype == dt and not b.type.weak else  # a Python number: np.full(1, b, dt)[0]
@@ -61,10 +65,6 @@ def geomspace(linspace):
                 pieces.append(emit("reshape", stop, 1))
             result = pieces[0] if len(pieces) == 1 else emit("concatenate", *pieces, axis=0)
         result = emit("multiply", result, sign)
-        dtype_entry = keywords.get("dtype")
-        if dtype_entry is not None and given(dtype_entry[0]):
-            wanted = read_dtype(lowering, *dtype_entry)
-            result = result if wanted == dt else emit("astype", result, dtype=wanted)
-        return result
+        return result if wanted in (None, dt) else emit("astype", result, dtype=wanted)
 
     return handle
