@@ -4,13 +4,14 @@ A program of `program_for_seed(seed)` reads float32 and float64 arrays, int64, i
 scalars of each kind, and combines them with Python literals (weak: `2.0`, `3`, `True`), sizes (`len(a)`, weak
 Python ints), NumPy functions of literals (`np.sqrt(2.0)`, a strong float64), arithmetic, comparisons, `np.where`,
 `np.clip`, `np.maximum`/`np.minimum`, `np.linspace` between scalars, reductions of every kind (a bool's sum is an
-int, an int's mean a float), `astype`, `** 2` and `** 0.5`, `if`/`else` on a scalar test whose sides may differ in
-dtype, and accumulators carried round `for` and `while` loops (augmented assignments, a counter that may be a NumPy
-int, loops that may run no iteration). The arguments may hold -0.0, inf, -inf and NaN; `Program.wrong` gives some
-of them in another dtype than the annotation's, which every form must refuse at entry. It returns a tuple of values
-(their dtypes are what is checked) or, for the gradient, one float scalar. Each program is checked by
-tests/hostile.py against Python itself: the NumPy backend (values, dtypes, signed zeros), grad (its dtype is the
-parameter's), jvp, vmap against a loop, and the C CPU target against the NumPy backend.
+int, an int's mean a float), `astype` and NumPy's scalar types (`np.float32(x)`), `** 2` and `** 0.5`, `if`/`else`
+on a scalar test whose sides may differ in dtype, and accumulators carried round `for` and `while` loops (augmented
+assignments, a counter that may be a NumPy int, loops that may run no iteration). The arguments may hold -0.0, inf,
+-inf and NaN; `Program.wrong` gives some of them in another dtype than the annotation's, which every form must
+refuse at entry. It returns a tuple of values (their dtypes are what is checked) or, for the gradient, one float
+scalar. Each program is checked by tests/hostile.py against Python itself: the NumPy backend (values, dtypes,
+signed zeros), grad (its dtype is the parameter's), jvp, vmap against a loop, and the C CPU target against the
+NumPy backend.
 
 The generator only writes what Python itself runs without raising (no negation or subtraction of bools, no
 integer division by a value that may be 0, no negative integer powers, Python ints past an integer dtype's range
@@ -33,7 +34,7 @@ N = 5
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
               "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number", "big_int",
-              "alias_update", "linspace")
+              "alias_update", "linspace", "scalar_type")
 
 
 @dataclass
@@ -182,6 +183,11 @@ class Generator:
             return Value(f"{name}({x.text})", kind, 0)
         if what == "astype":
             target, kind = self.choice((("np.float32", "f"), ("np.float64", "f"), ("np.int64", "i")))
+            if self.extra.random() < 0.25:  # NumPy's scalar type called on the value: a scalar of a scalar, an array
+                self.used.add("scalar_type")  # of an array (the array itself where its dtype is the type's)
+                if kind == "i" and x.kind == "f":
+                    target, kind = "np.float32", "f"
+                return Value(f"{target}({x.text})", kind, x.rank)
             if x.rank == 0:
                 x = Value(f"({x.text} + b)", _promoted(x, Value("b", "f", 1)), 1)
             if kind == "i" and x.kind == "f":

@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.corpus_checks import check_kernel
 from benchmarks.jax.corpus import bit_for_bit
+from exact_values import same_values
 from gradcheck import load_source
 from lifted.transpiler import TranspileError
 
@@ -297,6 +298,48 @@ def test_vmap_of_linspace_gives_each_examples_bits_and_dtype(dtype):
         for k, got in enumerate(module.towards_one_v(rows)):
             loop = np.stack([python["towards_one"](row)[k] for row in rows])
             assert got.dtype == loop.dtype == dtype and np.array_equal(got, loop), (n, k)
+
+
+SCALAR_TYPES = ["np.float32(x) * w", "np.float64(w[0]) * x", "np.float32(0.5) * w + np.float64(2) * w",
+                "np.int64(x * 3.0)", "np.int32(w > 0) * w", "np.bool_(w[1]) * w", "np.float64([1, 2, 3, 4]) * w",
+                "np.float64(x) * 2.0", "np.double(np.sum(x)) + np.single(w)", "np.intp(3) * w", "np.intc(7) + w",
+                "np.float32(x[0, 0] * w[0])", "np.int_(w) + np.bool(w[0] > 0)"]
+
+
+@pytest.mark.parametrize("kind", ["f64", "f32"])
+@pytest.mark.parametrize("body", SCALAR_TYPES)
+def test_numpys_scalar_types_called_on_values(body, kind, tmp_path):
+    """`np.float64(x)` and its kin: NumPy's values and dtypes (a scalar of a scalar, not weak; the array itself or a
+    new one of an array), derivatives through the float casts, vmap, the C target on the first kind."""
+    dtype = {"f64": np.float64, "f32": np.float32}[kind]
+    text = kernel_module(f'x: "{kind}[3,4]", w: "{kind}[4]"', body)
+    all_forms_pass(text, ["x", "w"], [[x, w] for x, w in zip(_draws((3, 4), dtype), _draws((4,), dtype))],
+                   c=kind == "f64" and body in SCALAR_TYPES[:3], tmp_path=tmp_path)
+
+
+SCALAR_TYPE_SHARING = """
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[3]"):
+    y = np.float64(x)  # x itself
+    y[0] = 5.0
+    z = np.zeros(())
+    s = np.float64(z)  # a new scalar
+    z += 1.0
+    return x * 1.0, s, z
+"""
+
+
+def test_a_scalar_type_of_an_array_of_its_dtype_is_the_array_and_of_a_0d_array_a_new_scalar():
+    module, python = load_source(SCALAR_TYPE_SHARING), {}
+    exec(compile(SCALAR_TYPE_SHARING, "python_reference", "exec", dont_inherit=True), python)
+    x = np.array([1.0, 2.0, 3.0])
+    same_values(module.f(x.copy()), python["f"](x.copy()), "np.float64 of an array and of a 0-d array")
+    with pytest.raises(TranspileError, match="out of bounds for np.int32"):
+        load_source(kernel_module('w: "f64[4]"', "np.int32(2**40) + w"))
 
 
 def test_average_raises_numpys_zero_division_error():

@@ -1,11 +1,14 @@
-"""Array literals: `np.array` and `np.asarray` of numbers, arrays and nested lists or tuples, and the array NumPy
-makes of a list where it takes an array (`np.sum([1.0, a * a])`). A list's shape and dtype are NumPy's; a ragged
-list or a Python number NumPy would not make an array of is a located error."""
+"""Array literals: `np.array` and `np.asarray` of numbers, arrays and nested lists or tuples, the array NumPy
+makes of a list where it takes an array (`np.sum([1.0, a * a])`), and NumPy's scalar types called on a value
+(`np.float64(x)`, `np.float32(0.5)`, `np.int64(k)`). A list's shape and dtype are NumPy's; a ragged list or a Python
+number NumPy would not make an array of is a located error."""
 from __future__ import annotations
 
 from ..errors import TranspileError
 from ..ir import Atom, Const
 from .call_args import Emitter, arity, dtype_params
+
+_INTEGER_RANGES = {"i32": (-2**31, 2**31 - 1), "i64": (-2**63, 2**63 - 1)}
 
 
 def _numbers(value):
@@ -89,3 +92,29 @@ def array_like(lowering, node, builder, value):
     return array(lowering, node, builder, [value], {}) if isinstance(value, tuple) else value
 
 
+
+
+def scalar_type(name: str, dtype: str):
+    """`np.float64(x)` and its kin: of a number or a 0-d value a NumPy scalar of that dtype (a new value: a 0-d
+    array updated in place later does not change it); of an array of that dtype the array itself, as NumPy returns
+    it; of another array or a list, a new array in that dtype. The conversion is NumPy's cast, as `.astype` makes it
+    (a float's fraction dropped; NaN or a float past the integers' range gives what the cast gives, with NumPy's
+    warning); a Python int past the integer type's range is NumPy's OverflowError, a located error here."""
+
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, name, positional, keywords, 1, 1)
+        emit = Emitter(lowering, node, builder)
+        value = positional[0]
+        if isinstance(value, tuple):
+            return array(lowering, node, builder, [value], {"dtype": (dtype, node)})
+        atom = emit.atom(value)
+        bounds = _INTEGER_RANGES.get(dtype)
+        if bounds and isinstance(atom, Const) and isinstance(atom.value, int) and not \
+                bounds[0] <= atom.value <= bounds[1]:
+            raise emit.error(f"`{name}({atom.value})`: the Python int is out of bounds for {name} (NumPy raises "
+                             "OverflowError)", "a value in the type's range")
+        if atom.type.shape == ():
+            return emit("astype", atom, dtype=dtype, scalar=True)
+        return atom if atom.type.dtype == dtype else emit("astype", atom, dtype=dtype)
+
+    return handle

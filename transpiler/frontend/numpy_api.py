@@ -10,7 +10,7 @@ from __future__ import annotations
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, float_info, geometric_sequences
-from .array_literals import array, asarray
+from .array_literals import array, asarray, scalar_type
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
     interpolation, introspection, nan_order_statistics, nonzero, order_statistics, resize_and_ix, searching, \
@@ -111,6 +111,9 @@ FUNCTIONS.update({
     "numpy.atleast_1d": arrays.atleast(1), "numpy.atleast_2d": arrays.atleast(2), "numpy.atleast_3d": arrays.atleast(3),
     "numpy.ravel": arrays.ravel, "numpy.roll": arrays.roll, "numpy.repeat": arrays.repeat, "numpy.tile": arrays.tile,
     "numpy.meshgrid": arrays.meshgrid, "numpy.array": array, "numpy.asarray": asarray,
+    **{f"numpy.{name}": scalar_type(f"np.{name}", dtype) for name, dtype in (
+        ("float64", "f64"), ("double", "f64"), ("float32", "f32"), ("single", "f32"), ("int64", "i64"),
+        ("intp", "i64"), ("int_", "i64"), ("int32", "i32"), ("intc", "i32"), ("bool_", "bool"), ("bool", "bool"))},
     # linear algebra
     "numpy.linalg.inv": scientific.one_matrix("inv", "np.linalg.inv"), "numpy.linalg.solve": scientific.solve("np.linalg.solve"),
     "numpy.linalg.det": scientific.one_matrix("det", "np.linalg.det"), "numpy.linalg.slogdet": scientific.slogdet,
