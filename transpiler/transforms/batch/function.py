@@ -152,6 +152,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         self.params: list[Var] = []
         self.number_merges: dict = {}  # id(slot) -> NumberMerge: slots a Python number may keep (refused batched)
         self.unset: set[int] = set()  # results of guarded parts that are None when no example took the part
+        self.guards: dict = {}  # the `if`s of masks.py's arithmetic on selections (masks._Guard)
         self.copied_reads: set[int] = set()  # ids of scalar reads whose batched view an update would change
         self.ctx = BatchContext(Sym(builder, builder.dim(dim)) if dim in builder.dim_sources or dim in
                                 builder.dim_vars else None, self._batch_rule)
