@@ -56,6 +56,15 @@ def trips(x: "f64[n]", k: "i64[]"):
     return s
 
 
+@kernel
+def flat(x: "f64[d]", z: "f64[n]"):
+    s = np.where(z[z > 0.0] > 1.0, x, 0.5 * x)
+    acc = 0.0
+    for v in s.reshape(-1):
+        acc = acc + v * v
+    return acc
+
+
 root_v = vmap(root)
 scaled_v = vmap(scaled)
 logs_v = vmap(logs)
@@ -63,6 +72,7 @@ bumped_v = vmap(bumped)
 leaky_v = vmap(leaky)
 trips_v = vmap(trips)
 root_grad_v = vmap(grad(root))
+flat_v = vmap(flat, in_axes=(0, None))
 '''
 
 
@@ -152,3 +162,14 @@ def test_the_c_target_agrees_on_masks_that_select_nothing(tmp_path):
             expected = np.stack(_looped(name, *batches))
             got = getattr(c, name + "_v")(*batches)
             np.testing.assert_allclose(got, expected, rtol=1e-13, err_msg=name)
+
+
+def test_a_reshape_to_minus_one_of_a_batch_of_no_examples(module):
+    """`s.reshape(-1)` with s's length known at run time only (a selection's): the batched `np.reshape(s, (B, -1))`
+    raised for B = 0 (NumPy cannot infer -1 from no elements); the example's length is written out instead."""
+    z = np.array([2.0, -1.0, 0.5])
+    for xs in (np.ones((0, 2)), np.array([[1.0, 2.0], [-3.0, 0.25]]), np.ones((1, 2))):
+        got = _strict(module.flat_v, xs, z)
+        expected = np.array([_strict(_python("flat"), x, z) for x in xs], dtype=np.float64)
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-13)
