@@ -173,3 +173,43 @@ def test_a_reshape_to_minus_one_of_a_batch_of_no_examples(module):
         expected = np.array([_strict(_python("flat"), x, z) for x in xs], dtype=np.float64)
         assert got.shape == expected.shape and got.dtype == expected.dtype
         np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+EARLY_RETURN = '''import numpy as np
+from lifted import grad, kernel, vmap
+
+
+@kernel
+def f(x: "f64[n]", s: "f64[]"):
+    v = np.sum(x * x)
+    if v >= -0.5:
+        c = 0
+        while c < 3:
+            if x[0] >= 0.5:
+                return v
+            v = v * 0.5
+            c += 1
+    w = np.sqrt(1.0 + x * x)[:2] * 3.0
+    return v + np.max(w)
+
+
+f_x = grad(f)
+fv = vmap(f_x, in_axes=(0, None))
+'''
+
+
+def test_per_example_gradients_where_every_example_returns_early():
+    """`w`, computed after the loop only by examples that did not return, is None where every example returned
+    (a guarded part no example took); the reverse sweep's `if v >= -0.5` gave it to its safe inputs,
+    `np.where(mask, w, w[first])`: TypeError: 'NoneType' object is not subscriptable (test_property_branches.py's
+    seed 1000 at a batch of one example). It is read only under its own test, as a merge that may be None."""
+    from gradcheck import central_difference
+
+    module = load_source(EARLY_RETURN, "early_return.py")
+    namespace: dict = {}
+    exec(compile(EARLY_RETURN, "python_reference", "exec", dont_inherit=True), namespace)
+    for xs in (np.array([[1.0, 2.0, 3.0]]), np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 2.0]]), np.array([[0.7, -1.0, 0.2]])):
+        got = _strict(module.fv, xs, 0.0)
+        np.testing.assert_allclose(got, np.stack([module.f_x(x, 0.0) for x in xs]), rtol=1e-13)
+        differences = np.stack([central_difference(namespace["f"], [x.copy(), 0.0], 0) for x in xs])
+        np.testing.assert_allclose(got, differences, rtol=1e-6, atol=1e-7)

@@ -200,8 +200,10 @@ class BatchedBranches:
                 new = self.get(var)
                 if var.type.dtype == "tape" or isinstance(new, Const):
                     continue
-                if self.is_batched(new) and id(new) not in self.maybe_none:
-                    # the examples that skip the branch get the inputs of one that takes it
+                if self.is_batched(new) and id(new) not in self.maybe_none and id(new) not in self.unset:
+                    # the examples that skip the branch get the inputs of one that takes it (not a value a guarded
+                    # part left None where no example took it: reading it here raised TypeError where the branch
+                    # reads it only under its own test, as a merge that is None on one path)
                     first = first or builder.bind("argmax", [taken], name="first")
                     example = ops.getitem(self.sym(new), self.sym(first), index=(_ref(1),))
                     rank = example_rank(self.sym(new), True)
