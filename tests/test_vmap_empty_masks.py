@@ -213,3 +213,34 @@ def test_per_example_gradients_where_every_example_returns_early():
         np.testing.assert_allclose(got, np.stack([module.f_x(x, 0.0) for x in xs]), rtol=1e-13)
         differences = np.stack([central_difference(namespace["f"], [x.copy(), 0.0], 0) for x in xs])
         np.testing.assert_allclose(got, differences, rtol=1e-6, atol=1e-7)
+
+
+LENGTHS_BY_BRANCH = '''import numpy as np
+from lifted import kernel, vmap
+
+
+@kernel
+def g(x: "f64[n]", y: "f64[n]"):
+    if x[0] > 0.0:
+        u = y[1:] * 2.0
+    else:
+        u = y[::2] * 3.0
+    return np.sum(np.sin(u) * u)
+
+
+gv = vmap(g, in_axes=(0, None))
+'''
+
+
+def test_a_batch_of_no_examples_is_refused_where_only_a_branch_gives_a_value_its_length():
+    """`u` has a length only the branch an example takes gives (n - 1 or ceil(n / 2)): with no examples neither
+    branch runs, and the sum after them read None (TypeError: loop of ufunc does not support argument 0 of type
+    NoneType). Refused at entry with a ValueError that says why; a batch of one example of each branch runs."""
+    module = load_source(LENGTHS_BY_BRANCH, "lengths_by_branch.py")
+    with pytest.raises(ValueError, match="cannot run a batch of no examples"):
+        module.gv(np.ones((0, 4)), np.arange(4.0))
+    namespace: dict = {}
+    exec(compile(LENGTHS_BY_BRANCH, "python_reference", "exec", dont_inherit=True), namespace)
+    for x in (np.array([1.0, 0.0, 0.0, 0.0]), np.array([-1.0, 0.0, 0.0, 0.0])):
+        got = _strict(module.gv, x[None], np.arange(4.0))
+        np.testing.assert_allclose(got, [namespace["g"](x, np.arange(4.0))], rtol=1e-13)

@@ -142,6 +142,7 @@ class BatchedBranches:
                 continue
             if id(a) in self.unset or id(b) in self.unset:  # no value where no example took the part
                 chosen = self._guarded_merge(old, mask, a, b, guards[id(then_body)], guards[id(else_body)])
+                self.empty_batch_none.add(id(chosen))  # (None in a batch of no examples: it takes no part)
             else:
                 chosen = self._where(old, mask, a, b)
             self.batched.add(id(chosen))
@@ -211,7 +212,11 @@ class BatchedBranches:
                     self.set(var, safe, True)
                 elif id(var) in updated:  # written in the branch: its own copy
                     self.set(var, builder.bind("copy", [new]), False)
-            self.block(body)
+            self.guard_depth += guard  # (reads in a guarded part run where some example takes it)
+            try:
+                self.block(body)
+            finally:
+                self.guard_depth -= guard
             values = [self.get(r) for r in results]
         for var in free:  # after the branch, the values outside it again
             if outer[id(var)] is not None:
@@ -238,6 +243,7 @@ class BatchedBranches:
         for new, f in zip(merged, fallback):
             if isinstance(f, Const) and f.value is None:
                 self.unset.add(id(new))
+                self.empty_batch_none.add(id(new))
         final = list(values)
         for i, new in zip(kept, merged):
             final[i] = new
