@@ -10,7 +10,8 @@ from ..ir.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_shapes, 
                               is_unknown, normalize_axis, promote_arrays, show_shape)
 from ..ir.dims import dim_product, dim_quotient, dim_sum
 from .indexing import slice_along, take_along
-from ..ir import Var, const
+from ..errors import TranspileError
+from ..ir import Const, Var, const
 from .batching import BatchError, check_static_shape, example_rank, normalized
 from .registry import Primitive, register
 from .symbolic import Sym, materialize, ops, sum_to
@@ -80,7 +81,34 @@ def _vjp_reshape(g, out, x, *dims, active=None):
 
 def _batch_reshape(ctx, prim, args, batched):
     check_static_shape(batched, 1)
-    return ops.reshape(args[0], ctx.size, *args[1:])
+    return ops.reshape(args[0], ctx.size, *_inferred_length(ctx, args[0], list(args[1:])))
+
+
+def _inferred_length(ctx, x: Sym, dims: list) -> list:
+    """The example's new shape with its -1 written out where the example's type names the length: NumPy cannot
+    infer `(B, -1)` for a batch of no examples (`cannot reshape array of size 0`), where every example could."""
+    minus = [k for k, d in enumerate(dims) if isinstance(d.atom, Const) and d.atom.value == -1]
+    if not minus or x.atom.type.shape is None:
+        return dims
+    example = TensorType(x.atom.type.dtype, tuple(x.atom.type.shape[1:]))
+    try:
+        length = _infer_reshape([example] + [d.atom.type for d in dims], {}).shape[minus[0]]
+        inferred = Sym(ctx.builder, const(length) if isinstance(length, int) else ctx.builder.dim(length))
+    except (ShapeError, TranspileError, KeyError):
+        others = [d.atom.value if isinstance(d.atom, Const) else None for k, d in enumerate(dims) if k != minus[0]]
+        if not all(type(v) is int and v > 0 for v in others):
+            return dims  # (a length only the values tell: NumPy infers it, for a batch of at least one example)
+        rest = 1
+        for v in others:
+            rest *= v
+        inferred = None  # the example's size (its lengths read off x) over the other lengths'
+        for axis in range(1, len(x.atom.type.shape)):
+            length = ops.dim(x, axis=axis)
+            inferred = length if inferred is None else inferred * length
+        inferred = Sym(ctx.builder, const(1)) if inferred is None else inferred
+        if rest != 1:
+            inferred = ops.floor_divide(inferred, rest)
+    return dims[:minus[0]] + [inferred] + dims[minus[0] + 1:]
 
 
 def _batch_like(prim_name: str):

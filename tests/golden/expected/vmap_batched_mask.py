@@ -139,9 +139,30 @@ def losses(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     z = w * x
     del x
     # vmap_batched_mask.py:9  z[m] += 1.0
-    z[:, :] = np.where(m, np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None]) + 1.0, z)
+    some = np.any(m)
+    if some:
+        some_1 = np.any(m, axis=(1,))
+        t = np.where(some_1, np.arange(B), np.argmax(some_1))
+        del some_1
+        picked = np.where(m, z, z[t, np.argmax(m, axis=1)[t]][:, None]) + 1.0
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            picked = z + 1.0
+    del some
+    z[:, :] = np.where(m, picked, z)
+    del picked
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-    return np.sum(np.where(m, np.log(np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None]) ** 2 + 1.0), 0), axis=1) + np.sum(np.where(m, w, 0), axis=1)
+    some_2 = np.any(m)
+    if some_2:
+        some_3 = np.any(m, axis=(1,))
+        t_5 = np.where(some_3, np.arange(B), np.argmax(some_3))
+        del some_3
+        picked_3 = np.log(np.where(m, z, z[t_5, np.argmax(m, axis=1)[t_5]][:, None]) ** 2 + 1.0)
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            picked_3 = np.log(z ** 2 + 1.0)
+    del some_2, B, z
+    return np.sum(np.where(m, picked_3, 0), axis=1) + np.sum(np.where(m, w, 0), axis=1)
 
 
 def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
@@ -153,24 +174,65 @@ def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     z = w * x
     del w
     # vmap_batched_mask.py:9  z[m] += 1.0
-    z[:, :] = np.where(m, np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None]) + 1.0, z)
+    some = np.any(m)
+    if some:
+        some_1 = np.any(m, axis=(1,))
+        t = np.where(some_1, np.arange(B), np.argmax(some_1))
+        del some_1
+        picked = np.where(m, z, z[t, np.argmax(m, axis=1)[t]][:, None]) + 1.0
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            picked = z + 1.0
+    del some
+    z[:, :] = np.where(m, picked, z)
+    del picked
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+    some_2 = np.any(m)
+    if some_2:
+        some_3 = np.any(m, axis=(1,))
+        t_5 = np.where(some_3, np.arange(B), np.argmax(some_3))
+        del some_3
+        picked_2 = np.where(m, z, z[t_5, np.argmax(m, axis=1)[t_5]][:, None]) ** 2 + 1.0
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            picked_2 = z ** 2 + 1.0
+    del some_2
     dw = np.zeros((d,))
     dw_1 = np.zeros((B, d_1))
     dw_1[:, :] = np.where(m, 1.0, dw)
     del dw
+    some_4 = np.any(m)
+    if some_4:
+        some_5 = np.any(m, axis=(1,))
+        t_19 = np.where(some_5, np.arange(B), np.argmax(some_5))
+        del some_5
+        picked_6 = 1.0 / picked_2 * np.where(m, z, z[t_19, np.argmax(m, axis=1)[t_19]][:, None]) * 2
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            picked_6 = 1.0 / picked_2 * z * 2
+    del some_4, picked_2, z
     dz = np.zeros((d,))
     del d
     dz_1 = np.zeros((B, d_1))
     del d_1
-    dz_1[:, :] = np.where(m, 1.0 / (np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None]) ** 2 + 1.0) * np.where(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None]) * 2, dz)
-    del z, B, dz
+    dz_1[:, :] = np.where(m, picked_6, dz)
+    del picked_6, dz
     # vmap_batched_mask.py:9  z[m] += 1.0
-    t_16 = dz_1.copy()
-    t_16[:, :] = np.where(m, 0.0, t_16)
-    t_16[:, :] = np.where(m, t_16 + dz_1, t_16)
-    del m, dz_1
+    t_26 = dz_1.copy()
+    t_26[:, :] = np.where(m, 0.0, t_26)
+    some_6 = np.any(m)
+    if some_6:
+        some_7 = np.any(m, axis=(1,))
+        t_28 = np.where(some_7, np.arange(B), np.argmax(some_7))
+        del some_7
+        picked_7 = np.where(m, t_26, t_26[t_28, np.argmax(m, axis=1)[t_28]][:, None]) + np.where(m, dz_1, dz_1[t_28, np.argmax(m, axis=1)[t_28]][:, None])
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            picked_7 = t_26 + dz_1
+    del some_6, B, dz_1
+    t_26[:, :] = np.where(m, picked_7, t_26)
+    del m, picked_7
     # vmap_batched_mask.py:8  z = w * x
-    dw_1 += t_16 * x
-    del t_16, x
+    dw_1 += t_26 * x
+    del t_26, x
     return dw_1

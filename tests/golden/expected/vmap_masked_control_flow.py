@@ -248,7 +248,7 @@ def partial_sum_batched(x: "f64[B,n]", m: "i64[B]"):
     del B
     trips = np.maximum(m, 0)
     del m
-    longest = np.max(trips)
+    longest = np.max(trips, initial=0)
     s_1 = s
     for k in range(longest):
         mask = k < trips

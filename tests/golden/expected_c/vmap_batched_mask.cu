@@ -637,11 +637,47 @@ LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0, const int64_t d1
     LIFTED_RUN(losses_k0_body, (n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
 }
 
-// losses_k1: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// losses_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k1_body(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_1_data,
+    const int64_t* __restrict__ idx_1_data,
+    const int64_t idx,
+    int64_t* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(int64_t, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool some_1 = (((const unsigned char*)some_1_data)[i] != 0);
+            const int64_t idx_1 = idx_1_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t) = lifted_where(some_1, idx_1, idx);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void losses_k1(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_1_data,
+    const int64_t* __restrict__ idx_1_data,
+    const int64_t idx,
+    int64_t* __restrict__ t_out)
+{
+    LIFTED_RUN(losses_k1_body, (n, d0, some_1_data, idx_1_data, idx, t_out));
+}
+
+// losses_k2: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ t_2_out)
 {
     LIFTED_THREAD_SETUP;
@@ -657,11 +693,10 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i0 = rest;
             const bool m = (((const unsigned char*)m_data)[i] != 0);
             const double z = z_data[i];
-            const double v_1 = v_1_data[i0 * v_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_1_s1)];
+            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_2_s1)];
             // vmap_batched_mask.py:9  z[m] += 1.0
-            const double t = lifted_where(m, z, v_1);
-            const double t_1 = (t + 1.0);
-            LIFTED_AT(t_2) = lifted_where(m, t_1, z);
+            const double t_1 = lifted_where(m, z, v_2);
+            LIFTED_AT(t_2) = (t_1 + 1.0);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -671,29 +706,221 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void losses_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void losses_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_BY_ROW_WALK(losses_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_1_data, v_1_s0, v_1_s1, t_2_out));
+    LIFTED_BY_ROW_WALK(losses_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_2_data, v_2_s0, v_2_s1, t_2_out));
 }
 
-LIFTED_KERNEL void losses_k1(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_RUN(losses_k1_body, (n, d0, d1, m_data, z_data, v_1_data, v_1_s0, v_1_s1, t_2_out));
+    LIFTED_RUN(losses_k2_body, (n, d0, d1, m_data, z_data, v_2_data, v_2_s0, v_2_s1, t_2_out));
 }
 
-// losses_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// losses_k3: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double z = z_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t_3) = (z + 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void losses_k3(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_RUN(losses_k3_body, (n, d0, d1, z_data, t_3_out));
+}
+
+// losses_k4: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ picked_data,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_4);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
+            const double picked = picked_data[i];
+            const double z = z_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t_4) = lifted_where(m, picked, z);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_4_out[i] = LIFTED_AT(t_4);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void losses_k4(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ picked_data,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_RUN(losses_k4_body, (n, d0, d1, m_data, picked_data, z_data, t_4_out));
+}
+
+// losses_k5: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k5_body(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_3_data,
+    const int64_t* __restrict__ idx_4_data,
+    const int64_t idx_3,
+    int64_t* __restrict__ t_5_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(int64_t, t_5);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool some_3 = (((const unsigned char*)some_3_data)[i] != 0);
+            const int64_t idx_4 = idx_4_data[i];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            LIFTED_AT(t_5) = lifted_where(some_3, idx_4, idx_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_5_out[i] = LIFTED_AT(t_5);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void losses_k5(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_3_data,
+    const int64_t* __restrict__ idx_4_data,
+    const int64_t idx_3,
+    int64_t* __restrict__ t_5_out)
+{
+    LIFTED_RUN(losses_k5_body, (n, d0, some_3_data, idx_4_data, idx_3, t_5_out));
+}
+
+// losses_k6: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    double* __restrict__ t_11_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_WALK_FOR(i, n, d1)
+    {
+        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_11);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
+            const int64_t i0 = rest;
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
+            const double z = z_data[i];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_6 = lifted_where(m, z, v_5);
+            const double t_7 = lifted_power(t_6, (double)(2));
+            const double t_9 = (t_7 + 1.0);
+            LIFTED_AT(t_11) = log(t_9);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_11_out[i] = LIFTED_AT(t_11);
+        }
+    }
+}
+
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void losses_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    double* __restrict__ t_11_out)
+{
+    LIFTED_BY_ROW_WALK(losses_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_5_data, v_5_s0, v_5_s1, t_11_out));
+}
+
+LIFTED_KERNEL void losses_k6(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    double* __restrict__ t_11_out)
+{
+    LIFTED_RUN(losses_k6_body, (n, d0, d1, m_data, z_data, v_5_data, v_5_s0, v_5_s1, t_11_out));
+}
+
+// losses_k7: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_12_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_12);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double z = z_data[i];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_8 = lifted_power(z, (double)(2));
+            const double t_10 = (t_8 + 1.0);
+            LIFTED_AT(t_12) = log(t_10);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_12_out[i] = LIFTED_AT(t_12);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void losses_k7(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_12_out)
+{
+    LIFTED_RUN(losses_k7_body, (n, d0, d1, z_data, t_12_out));
+}
+
+// losses_k8: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
+template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k8_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ picked_3_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
@@ -712,18 +939,13 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
                 const int64_t i0 = lifted_o;
                 const int64_t i1 = (i - lifted_o * lifted_n_red);
                 const bool m = (((const unsigned char*)m_data)[i] != 0);
-                const double z = z_data[i];
-                const double v_3 = v_3_data[i0 * v_3_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_3_s1)];
+                const double picked_3 = picked_3_data[i];
                 const double w = w_data[i0 * LIFTED_BROADCAST_STRIDE(w_s0) + i1 * LIFTED_ROW_STRIDE(w_s1)];
                 // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-                const double t_3 = lifted_where(m, z, v_3);
-                const double t_4 = lifted_power(t_3, (double)(2));
-                const double t_5 = (t_4 + 1.0);
-                const double t_6 = log(t_5);
-                const double t_7 = lifted_where(m, t_6, 0);
-                LIFTED_AT(s_acc) += t_7;
-                const double t_8 = lifted_where(m, w, 0);
-                LIFTED_AT(s_1_acc) += t_8;
+                const double t_13 = lifted_where(m, picked_3, 0);
+                LIFTED_AT(s_acc) += t_13;
+                const double t_14 = lifted_where(m, w, 0);
+                LIFTED_AT(s_1_acc) += t_14;
             }
         }
         LIFTED_ROW_STORE(s_acc_out[lifted_o], LIFTED_ROW_REDUCE(add, s_acc));
@@ -731,61 +953,98 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
     }
 }
 
-// the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH_WALK)
-template <bool lifted_team> LIFTED_DEVICE void losses_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k8_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ m_data,
-    const double* __restrict__ z_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
+    const double* __restrict__ picked_3_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH_WALK(losses_k2_rows, lifted_team, w_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, z_data, v_3_data, v_3_s0, v_3_s1, w_data, w_s0, w_s1, s_acc_out, s_1_acc_out));
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    const int64_t lifted_cs1 = 1;
+    const int64_t lifted_cs0 = lifted_cs1 * d1;
+    LIFTED_FOR(lifted_o, lifted_n_out)
+    {
+        LIFTED_CHUNK(lifted_o, lifted_n_out);
+        LIFTED_LOCAL_FILL(double, s_acc, 0);
+        LIFTED_LOCAL_FILL(double, s_1_acc, 0);
+        for (int64_t lifted_r = 0; lifted_r < lifted_n_red; ++lifted_r)
+        {
+            LIFTED_LANES(lifted_o) {
+                LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
+                const int64_t i0 = LIFTED_COLUMN(lifted_o);
+                const int64_t i1 = lifted_r;
+                const bool m = (((const unsigned char*)m_data)[i0 * lifted_cs0 + i1 * lifted_cs1] != 0);
+                const double picked_3 = picked_3_data[i0 * lifted_cs0 + i1 * lifted_cs1];
+                const double w = w_data[i0 * w_s0 + i1 * w_s1];
+                // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+                const double t_13 = lifted_where(m, picked_3, 0);
+                LIFTED_AT(s_acc) += t_13;
+                const double t_14 = lifted_where(m, w, 0);
+                LIFTED_AT(s_1_acc) += t_14;
+            }
+        }
+        LIFTED_COLUMN_STORE(s_acc_out, lifted_o, s_acc);
+        LIFTED_COLUMN_STORE(s_1_acc_out, lifted_o, s_1_acc);
+    }
 }
 
-LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+// the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
+template <bool lifted_team> LIFTED_DEVICE void losses_k8_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ m_data,
-    const double* __restrict__ z_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
+    const double* __restrict__ picked_3_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_RUN(losses_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, z_data, v_3_data, v_3_s0, v_3_s1, w_data, w_s0, w_s1, s_acc_out, s_1_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) losses_k8_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, m_data, picked_3_data, w_data, w_s0, w_s1, s_acc_out, s_1_acc_out);
+    else LIFTED_BY_ROW_LENGTH_WALK(losses_k8_rows, lifted_team, w_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, picked_3_data, w_data, w_s0, w_s1, s_acc_out, s_1_acc_out));
 }
 
-// losses_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k3_body(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void losses_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ picked_3_data,
+    const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
+    double* __restrict__ s_acc_out,
+    double* __restrict__ s_1_acc_out)
+{
+    LIFTED_RUN(losses_k8_body, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, picked_3_data, w_data, w_s0, w_s1, s_acc_out, s_1_acc_out));
+}
+
+// losses_k9: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k9_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     const double* __restrict__ s_1_data,
-    double* __restrict__ t_9_out)
+    double* __restrict__ t_15_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_9);
+        LIFTED_LOCAL(double, t_15);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double s = s_data[i];
             const double s_1 = s_1_data[i];
             // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-            LIFTED_AT(t_9) = (s + s_1);
+            LIFTED_AT(t_15) = (s + s_1);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_9_out[i] = LIFTED_AT(t_9);
+            t_15_out[i] = LIFTED_AT(t_15);
         }
     }
 }
 
 
-LIFTED_KERNEL void losses_k3(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void losses_k9(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     const double* __restrict__ s_1_data,
-    double* __restrict__ t_9_out)
+    double* __restrict__ t_15_out)
 {
-    LIFTED_RUN(losses_k3_body, (n, d0, s_data, s_1_data, t_9_out));
+    LIFTED_RUN(losses_k9_body, (n, d0, s_data, s_1_data, t_15_out));
 }
 
 // per_example_k0: 2-d index space of n elements
@@ -834,11 +1093,47 @@ LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0, const int64
     LIFTED_RUN(per_example_k0_body, (n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
 }
 
-// per_example_k1: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k1_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k1: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k1_body(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_1_data,
+    const int64_t* __restrict__ idx_1_data,
+    const int64_t idx,
+    int64_t* __restrict__ t_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(int64_t, t);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool some_1 = (((const unsigned char*)some_1_data)[i] != 0);
+            const int64_t idx_1 = idx_1_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t) = lifted_where(some_1, idx_1, idx);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_out[i] = LIFTED_AT(t);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_1_data,
+    const int64_t* __restrict__ idx_1_data,
+    const int64_t idx,
+    int64_t* __restrict__ t_out)
+{
+    LIFTED_RUN(per_example_k1_body, (n, d0, some_1_data, idx_1_data, idx, t_out));
+}
+
+// per_example_k2: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ t_2_out)
 {
     LIFTED_THREAD_SETUP;
@@ -854,11 +1149,10 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i0 = rest;
             const bool m = (((const unsigned char*)m_data)[i] != 0);
             const double z = z_data[i];
-            const double v_1 = v_1_data[i0 * v_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_1_s1)];
+            const double v_2 = v_2_data[i0 * v_2_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_2_s1)];
             // vmap_batched_mask.py:9  z[m] += 1.0
-            const double t = lifted_where(m, z, v_1);
-            const double t_1 = (t + 1.0);
-            LIFTED_AT(t_2) = lifted_where(m, t_1, z);
+            const double t_1 = lifted_where(m, z, v_2);
+            LIFTED_AT(t_2) = (t_1 + 1.0);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -868,26 +1162,217 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void per_example_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void per_example_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k1_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_1_data, v_1_s0, v_1_s1, t_2_out));
+    LIFTED_BY_ROW_WALK(per_example_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_2_data, v_2_s0, v_2_s1, t_2_out));
 }
 
-LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
-    const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
+    const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_RUN(per_example_k1_body, (n, d0, d1, m_data, z_data, v_1_data, v_1_s0, v_1_s1, t_2_out));
+    LIFTED_RUN(per_example_k2_body, (n, d0, d1, m_data, z_data, v_2_data, v_2_s0, v_2_s1, t_2_out));
 }
 
-// per_example_k2: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k3: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_3);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double z = z_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t_3) = (z + 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_3_out[i] = LIFTED_AT(t_3);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_3_out)
+{
+    LIFTED_RUN(per_example_k3_body, (n, d0, d1, z_data, t_3_out));
+}
+
+// per_example_k4: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ picked_data,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_4);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
+            const double picked = picked_data[i];
+            const double z = z_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t_4) = lifted_where(m, picked, z);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_4_out[i] = LIFTED_AT(t_4);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ picked_data,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_4_out)
+{
+    LIFTED_RUN(per_example_k4_body, (n, d0, d1, m_data, picked_data, z_data, t_4_out));
+}
+
+// per_example_k5: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_3_data,
+    const int64_t* __restrict__ idx_4_data,
+    const int64_t idx_3,
+    int64_t* __restrict__ t_5_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(int64_t, t_5);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool some_3 = (((const unsigned char*)some_3_data)[i] != 0);
+            const int64_t idx_4 = idx_4_data[i];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            LIFTED_AT(t_5) = lifted_where(some_3, idx_4, idx_3);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_5_out[i] = LIFTED_AT(t_5);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_3_data,
+    const int64_t* __restrict__ idx_4_data,
+    const int64_t idx_3,
+    int64_t* __restrict__ t_5_out)
+{
+    LIFTED_RUN(per_example_k5_body, (n, d0, some_3_data, idx_4_data, idx_3, t_5_out));
+}
+
+// per_example_k6: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    double* __restrict__ t_9_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_WALK_FOR(i, n, d1)
+    {
+        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_9);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
+            const int64_t i0 = rest;
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
+            const double z = z_data[i];
+            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_6 = lifted_where(m, z, v_5);
+            const double t_7 = lifted_power(t_6, (double)(2));
+            LIFTED_AT(t_9) = (t_7 + 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_9_out[i] = LIFTED_AT(t_9);
+        }
+    }
+}
+
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void per_example_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    double* __restrict__ t_9_out)
+{
+    LIFTED_BY_ROW_WALK(per_example_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_5_data, v_5_s0, v_5_s1, t_9_out));
+}
+
+LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    double* __restrict__ t_9_out)
+{
+    LIFTED_RUN(per_example_k6_body, (n, d0, d1, m_data, z_data, v_5_data, v_5_s0, v_5_s1, t_9_out));
+}
+
+// per_example_k7: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_10);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double z = z_data[i];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_8 = lifted_power(z, (double)(2));
+            LIFTED_AT(t_10) = (t_8 + 1.0);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_10_out[i] = LIFTED_AT(t_10);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_10_out)
+{
+    LIFTED_RUN(per_example_k7_body, (n, d0, d1, z_data, t_10_out));
+}
+
+// per_example_k8: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k8_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
@@ -908,9 +1393,9 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const bool m = (((const unsigned char*)m_data)[i] != 0);
             const double dw = dw_data[i0 * LIFTED_BROADCAST_STRIDE(dw_s0) + i1 * LIFTED_ROW_STRIDE(dw_s1)];
             // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-            const double t_10 = lifted_where(m, 1.0, dw);
+            const double t_16 = lifted_where(m, 1.0, dw);
             const double dw_1_1 = 0;
-            LIFTED_AT(dw_1) = (double)(t_10);
+            LIFTED_AT(dw_1) = (double)(t_16);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -920,32 +1405,160 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void per_example_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void per_example_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
     const int64_t d_1,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dw_s1 == 1, (n, d0, d1, m_data, dw_data, dw_s0, dw_s1, B, d_1, dw_1_out));
+    LIFTED_BY_ROW_WALK(per_example_k8_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dw_s1 == 1, (n, d0, d1, m_data, dw_data, dw_s0, dw_s1, B, d_1, dw_1_out));
 }
 
-LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
     const int64_t d_1,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_RUN(per_example_k2_body, (n, d0, d1, m_data, dw_data, dw_s0, dw_s1, B, d_1, dw_1_out));
+    LIFTED_RUN(per_example_k8_body, (n, d0, d1, m_data, dw_data, dw_s0, dw_s1, B, d_1, dw_1_out));
 }
 
-// per_example_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k9: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k9_body(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_5_data,
+    const int64_t* __restrict__ idx_7_data,
+    const int64_t idx_6,
+    int64_t* __restrict__ t_19_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(int64_t, t_19);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool some_5 = (((const unsigned char*)some_5_data)[i] != 0);
+            const int64_t idx_7 = idx_7_data[i];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            LIFTED_AT(t_19) = lifted_where(some_5, idx_7, idx_6);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_19_out[i] = LIFTED_AT(t_19);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void per_example_k9(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_5_data,
+    const int64_t* __restrict__ idx_7_data,
+    const int64_t idx_6,
+    int64_t* __restrict__ t_19_out)
+{
+    LIFTED_RUN(per_example_k9_body, (n, d0, some_5_data, idx_7_data, idx_6, t_19_out));
+}
+
+// per_example_k10: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k10_walk(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ picked_2_data,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
-    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    const double* __restrict__ v_8_data, const int64_t v_8_s0, const int64_t v_8_s1,
+    double* __restrict__ t_23_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_WALK_FOR(i, n, d1)
+    {
+        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_23);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
+            const int64_t i0 = rest;
+            const double picked_2 = picked_2_data[i];
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
+            const double z = z_data[i];
+            const double v_8 = v_8_data[i0 * v_8_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_8_s1)];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_17 = (1.0 / picked_2);
+            const double t_20 = lifted_where(m, z, v_8);
+            const double t_21 = (t_17 * t_20);
+            LIFTED_AT(t_23) = (t_21 * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_23_out[i] = LIFTED_AT(t_23);
+        }
+    }
+}
+
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void per_example_k10_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ picked_2_data,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_8_data, const int64_t v_8_s0, const int64_t v_8_s1,
+    double* __restrict__ t_23_out)
+{
+    LIFTED_BY_ROW_WALK(per_example_k10_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, picked_2_data, m_data, z_data, v_8_data, v_8_s0, v_8_s1, t_23_out));
+}
+
+LIFTED_KERNEL void per_example_k10(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ picked_2_data,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ z_data,
+    const double* __restrict__ v_8_data, const int64_t v_8_s0, const int64_t v_8_s1,
+    double* __restrict__ t_23_out)
+{
+    LIFTED_RUN(per_example_k10_body, (n, d0, d1, picked_2_data, m_data, z_data, v_8_data, v_8_s0, v_8_s1, t_23_out));
+}
+
+// per_example_k11: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k11_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ picked_2_data,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_24_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_24);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double picked_2 = picked_2_data[i];
+            const double z = z_data[i];
+            // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+            const double t_18 = (1.0 / picked_2);
+            const double t_22 = (t_18 * z);
+            LIFTED_AT(t_24) = (t_22 * (double)(2));
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_24_out[i] = LIFTED_AT(t_24);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void per_example_k11(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ picked_2_data,
+    const double* __restrict__ z_data,
+    double* __restrict__ t_24_out)
+{
+    LIFTED_RUN(per_example_k11_body, (n, d0, d1, picked_2_data, z_data, t_24_out));
+}
+
+// per_example_k12: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k12_walk(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ picked_6_data,
     const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
     const int64_t B,
     const int64_t d_1,
@@ -963,21 +1576,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
             const int64_t i0 = rest;
             const bool m = (((const unsigned char*)m_data)[i] != 0);
-            const double z = z_data[i];
-            const double v_3 = v_3_data[i0 * v_3_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_3_s1)];
-            const double v_5 = v_5_data[i0 * v_5_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_5_s1)];
+            const double picked_6 = picked_6_data[i];
             const double dz = dz_data[i0 * LIFTED_BROADCAST_STRIDE(dz_s0) + i1 * LIFTED_ROW_STRIDE(dz_s1)];
             // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-            const double t_3 = lifted_where(m, z, v_3);
-            const double t_4 = lifted_power(t_3, (double)(2));
-            const double t_5 = (t_4 + 1.0);
-            const double t_11 = (1.0 / t_5);
-            const double t_12 = lifted_where(m, z, v_5);
-            const double t_13 = (t_11 * t_12);
-            const double t_14 = (t_13 * (double)(2));
-            const double t_15 = lifted_where(m, t_14, dz);
+            const double t_25 = lifted_where(m, picked_6, dz);
             const double dz_1_1 = 0;
-            LIFTED_AT(dz_1) = (double)(t_15);
+            LIFTED_AT(dz_1) = (double)(t_25);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -987,109 +1591,235 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void per_example_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void per_example_k12_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
-    const double* __restrict__ z_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
-    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    const double* __restrict__ picked_6_data,
     const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
     const int64_t B,
     const int64_t d_1,
     double* __restrict__ dz_1_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dz_s1 == 1, (n, d0, d1, m_data, z_data, v_3_data, v_3_s0, v_3_s1, v_5_data, v_5_s0, v_5_s1, dz_data, dz_s0, dz_s1, B, d_1, dz_1_out));
+    LIFTED_BY_ROW_WALK(per_example_k12_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dz_s1 == 1, (n, d0, d1, m_data, picked_6_data, dz_data, dz_s0, dz_s1, B, d_1, dz_1_out));
 }
 
-LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void per_example_k12(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
-    const double* __restrict__ z_data,
-    const double* __restrict__ v_3_data, const int64_t v_3_s0, const int64_t v_3_s1,
-    const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
+    const double* __restrict__ picked_6_data,
     const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
     const int64_t B,
     const int64_t d_1,
     double* __restrict__ dz_1_out)
 {
-    LIFTED_RUN(per_example_k3_body, (n, d0, d1, m_data, z_data, v_3_data, v_3_s0, v_3_s1, v_5_data, v_5_s0, v_5_s1, dz_data, dz_s0, dz_s1, B, d_1, dz_1_out));
+    LIFTED_RUN(per_example_k12_body, (n, d0, d1, m_data, picked_6_data, dz_data, dz_s0, dz_s1, B, d_1, dz_1_out));
 }
 
-// per_example_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+// per_example_k13: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k13_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
-    const double* __restrict__ t_16_data,
-    double* __restrict__ t_17_out)
+    const double* __restrict__ t_26_data,
+    double* __restrict__ t_27_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_17);
+        LIFTED_LOCAL(double, t_27);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const bool m = (((const unsigned char*)m_data)[i] != 0);
-            const double t_16 = t_16_data[i];
+            const double t_26 = t_26_data[i];
             // vmap_batched_mask.py:9  z[m] += 1.0
-            LIFTED_AT(t_17) = lifted_where(m, 0.0, t_16);
+            LIFTED_AT(t_27) = lifted_where(m, 0.0, t_26);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_17_out[i] = LIFTED_AT(t_17);
+            t_27_out[i] = LIFTED_AT(t_27);
         }
     }
 }
 
 
-LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void per_example_k13(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
-    const double* __restrict__ t_16_data,
-    double* __restrict__ t_17_out)
+    const double* __restrict__ t_26_data,
+    double* __restrict__ t_27_out)
 {
-    LIFTED_RUN(per_example_k4_body, (n, d0, d1, m_data, t_16_data, t_17_out));
+    LIFTED_RUN(per_example_k13_body, (n, d0, d1, m_data, t_26_data, t_27_out));
 }
 
-// per_example_k5: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_16_data,
-    const double* __restrict__ dz_1_data,
-    const bool* __restrict__ m_data,
-    double* __restrict__ t_19_out)
+// per_example_k14: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k14_body(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_7_data,
+    const int64_t* __restrict__ idx_10_data,
+    const int64_t idx_9,
+    int64_t* __restrict__ t_28_out)
 {
     LIFTED_THREAD_SETUP;
-    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_19);
+        LIFTED_LOCAL(int64_t, t_28);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double t_16 = t_16_data[i];
+            const bool some_7 = (((const unsigned char*)some_7_data)[i] != 0);
+            const int64_t idx_10 = idx_10_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t_28) = lifted_where(some_7, idx_10, idx_9);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_28_out[i] = LIFTED_AT(t_28);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void per_example_k14(const int64_t n, const int64_t d0,
+    const bool* __restrict__ some_7_data,
+    const int64_t* __restrict__ idx_10_data,
+    const int64_t idx_9,
+    int64_t* __restrict__ t_28_out)
+{
+    LIFTED_RUN(per_example_k14_body, (n, d0, some_7_data, idx_10_data, idx_9, t_28_out));
+}
+
+// per_example_k15: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k15_walk(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ t_26_data,
+    const double* __restrict__ v_11_data, const int64_t v_11_s0, const int64_t v_11_s1,
+    const double* __restrict__ dz_1_data,
+    const double* __restrict__ v_14_data, const int64_t v_14_s0, const int64_t v_14_s1,
+    double* __restrict__ t_31_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_WALK_FOR(i, n, d1)
+    {
+        LIFTED_WALK_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_31);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            int64_t rest = LIFTED_WALK_REST(i);
+            const int64_t i1 = LIFTED_WALK_LAST(i, rest, d1);
+            const int64_t i0 = rest;
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
+            const double t_26 = t_26_data[i];
+            const double v_11 = v_11_data[i0 * v_11_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_11_s1)];
             const double dz_1 = dz_1_data[i];
-            const bool m = (((const unsigned char*)m_data)[i] != 0);
+            const double v_14 = v_14_data[i0 * v_14_s0 + i1 * LIFTED_BROADCAST_STRIDE(v_14_s1)];
             // vmap_batched_mask.py:9  z[m] += 1.0
-            const double t_18 = (t_16 + dz_1);
-            LIFTED_AT(t_19) = lifted_where(m, t_18, t_16);
+            const double t_29 = lifted_where(m, t_26, v_11);
+            const double t_30 = lifted_where(m, dz_1, v_14);
+            LIFTED_AT(t_31) = (t_29 + t_30);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_19_out[i] = LIFTED_AT(t_19);
+            t_31_out[i] = LIFTED_AT(t_31);
+        }
+    }
+}
+
+// rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
+template <bool lifted_team> LIFTED_DEVICE void per_example_k15_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ t_26_data,
+    const double* __restrict__ v_11_data, const int64_t v_11_s0, const int64_t v_11_s1,
+    const double* __restrict__ dz_1_data,
+    const double* __restrict__ v_14_data, const int64_t v_14_s0, const int64_t v_14_s1,
+    double* __restrict__ t_31_out)
+{
+    LIFTED_BY_ROW_WALK(per_example_k15_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, t_26_data, v_11_data, v_11_s0, v_11_s1, dz_1_data, v_14_data, v_14_s0, v_14_s1, t_31_out));
+}
+
+LIFTED_KERNEL void per_example_k15(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ t_26_data,
+    const double* __restrict__ v_11_data, const int64_t v_11_s0, const int64_t v_11_s1,
+    const double* __restrict__ dz_1_data,
+    const double* __restrict__ v_14_data, const int64_t v_14_s0, const int64_t v_14_s1,
+    double* __restrict__ t_31_out)
+{
+    LIFTED_RUN(per_example_k15_body, (n, d0, d1, m_data, t_26_data, v_11_data, v_11_s0, v_11_s1, dz_1_data, v_14_data, v_14_s0, v_14_s1, t_31_out));
+}
+
+// per_example_k16: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k16_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_26_data,
+    const double* __restrict__ dz_1_data,
+    double* __restrict__ t_32_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_32);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const double t_26 = t_26_data[i];
+            const double dz_1 = dz_1_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t_32) = (t_26 + dz_1);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_32_out[i] = LIFTED_AT(t_32);
         }
     }
 }
 
 
-LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_16_data,
+LIFTED_KERNEL void per_example_k16(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_26_data,
     const double* __restrict__ dz_1_data,
-    const bool* __restrict__ m_data,
-    double* __restrict__ t_19_out)
+    double* __restrict__ t_32_out)
 {
-    LIFTED_RUN(per_example_k5_body, (n, d0, d1, t_16_data, dz_1_data, m_data, t_19_out));
+    LIFTED_RUN(per_example_k16_body, (n, d0, d1, t_26_data, dz_1_data, t_32_out));
 }
 
-// per_example_k6: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_16_data,
+// per_example_k17: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k17_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ picked_7_data,
+    const double* __restrict__ t_26_data,
+    double* __restrict__ t_33_out)
+{
+    LIFTED_THREAD_SETUP;
+    const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_33);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const bool m = (((const unsigned char*)m_data)[i] != 0);
+            const double picked_7 = picked_7_data[i];
+            const double t_26 = t_26_data[i];
+            // vmap_batched_mask.py:9  z[m] += 1.0
+            LIFTED_AT(t_33) = lifted_where(m, picked_7, t_26);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_33_out[i] = LIFTED_AT(t_33);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void per_example_k17(const int64_t n, const int64_t d0, const int64_t d1,
+    const bool* __restrict__ m_data,
+    const double* __restrict__ picked_7_data,
+    const double* __restrict__ t_26_data,
+    double* __restrict__ t_33_out)
+{
+    LIFTED_RUN(per_example_k17_body, (n, d0, d1, m_data, picked_7_data, t_26_data, t_33_out));
+}
+
+// per_example_k18: 2-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k18_body(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_26_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,
     double* __restrict__ dw_1_1_out)
@@ -1102,12 +1832,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k6_
         LIFTED_LOCAL(double, dw_1_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double t_16 = t_16_data[i];
+            const double t_26 = t_26_data[i];
             const double x = x_data[i];
             const double dw_1 = dw_1_data[i];
             // vmap_batched_mask.py:8  z = w * x
-            const double t_20 = (t_16 * x);
-            LIFTED_AT(dw_1_1) = (dw_1 + t_20);
+            const double t_34 = (t_26 * x);
+            LIFTED_AT(dw_1_1) = (dw_1 + t_34);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -1117,13 +1847,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k6_
 }
 
 
-LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64_t d1,
-    const double* __restrict__ t_16_data,
+LIFTED_KERNEL void per_example_k18(const int64_t n, const int64_t d0, const int64_t d1,
+    const double* __restrict__ t_26_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,
     double* __restrict__ dw_1_1_out)
 {
-    LIFTED_RUN(per_example_k6_body, (n, d0, d1, t_16_data, x_data, dw_1_data, dw_1_1_out));
+    LIFTED_RUN(per_example_k18_body, (n, d0, d1, t_26_data, x_data, dw_1_data, dw_1_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2407,16 +3137,14 @@ LIFTED_HOT const int64_t* lifted_pop(lifted_tape& t)
 // losses_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int losses_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 19);
+    lifted_loop_state state; lifted_start(state, alloc, io + 16);
     lifted_loop_state* st = &state;
     lifted_view<bool, 2> v_m = {};
+    lifted_view<double, 2> v_picked_3 = {};
     lifted_view<double, 1> v_s = {};
     lifted_view<double, 1> v_s_1 = {};
-    lifted_view<double, 1> v_t_9 = {};
-    lifted_view<double, 1> v_v_2 = {};
-    lifted_view<double, 2> v_v_3 = {};
+    lifted_view<double, 1> v_t_15 = {};
     lifted_view<double, 1> v_w = {};
-    lifted_view<double, 2> v_z = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
     void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
     void* accumulators_3 = nullptr; int64_t accumulators_3_bytes = 0;
@@ -2426,35 +3154,24 @@ extern "C" int losses_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
     void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     void* site_9 = nullptr; int64_t site_9_bytes = 0;
-    if (!lifted_load_input(v_v_2, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_m, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_z, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_w, io + 13)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_m, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_picked_3, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_w, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
     // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        view.p = v_v_2.p + offset;
-        view.d[0] = v_v_2.d[0]; view.s[0] = v_v_2.s[0];
-        view.d[1] = 1; view.s[1] = 0;
-        v_v_3 = view;
-    }
     {
         int64_t space[2] = {-1, -1};
         if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-        if (v_v_3.p && v_v_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_3.d[1]);
+        if (v_picked_3.p && !lifted_meet(space[0], v_picked_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked_3.d[0]);
+        if (v_picked_3.p && !lifted_meet(space[1], v_picked_3.d[1])) return lifted_fail(st, 3, 1, space[1], v_picked_3.d[1]);
         if (v_w.p && !lifted_meet(space[1], v_w.d[0])) return lifted_fail(st, 3, 1, space[1], v_w.d[0]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const int64_t n_out = 1 * space[0], n_red = 1 * space[1];
         const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes) : nullptr;
         if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_2, &packed_2_bytes) : nullptr;
-        if (v_z.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_picked_3.p ? lifted_contiguous_data(v_picked_3, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_picked_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         const int64_t acc_1_count[1] = {n_out};
         lifted_view<double, 1> acc_1;
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
@@ -2463,8 +3180,8 @@ extern "C" int losses_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> acc_2;
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
-        if (count >= lifted_parallel_min) losses_k2(count, space[0], space[1], n_out, n_red, arg_0, arg_1, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p, acc_2.p);
-        else losses_k2_body<false>(count, space[0], space[1], n_out, n_red, arg_0, arg_1, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p, acc_2.p);
+        if (count >= lifted_parallel_min) losses_k8(count, space[0], space[1], n_out, n_red, arg_0, arg_1, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p, acc_2.p);
+        else losses_k8_body<false>(count, space[0], space[1], n_out, n_red, arg_0, arg_1, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p, acc_2.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2488,208 +3205,189 @@ extern "C" int losses_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_s_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) losses_k3(count, space[0], arg_0, arg_1, out_1.p);
-        else losses_k3_body<false>(count, space[0], arg_0, arg_1, out_1.p);
-        v_t_9 = out_1;
+        if (count >= lifted_parallel_min) losses_k9(count, space[0], arg_0, arg_1, out_1.p);
+        else losses_k9_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        v_t_15 = out_1;
     }
-    lifted_store_view(io + 16, v_t_9);
-    lifted_finish(state, io + 19);
+    lifted_store_view(io + 13, v_t_15);
+    lifted_finish(state, io + 16);
     return 0;
 }
 
 // per_example_block0: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
 extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
 {
-    lifted_loop_state state; lifted_start(state, alloc, io + 37);
+    lifted_loop_state state; lifted_start(state, alloc, io + 26);
     lifted_loop_state* st = &state;
     int64_t v_B = 0; bool f_B = false;
     int64_t v_d = 0; bool f_d = false;
     int64_t v_d_1 = 0; bool f_d_1 = false;
-    lifted_view<double, 1> v_dw = {};
-    lifted_view<double, 2> v_dw_1 = {};
     lifted_view<double, 1> v_dz = {};
     lifted_view<double, 2> v_dz_1 = {};
     lifted_view<bool, 2> v_m = {};
-    lifted_view<double, 2> v_t_16 = {};
-    lifted_view<double, 2> v_t_17 = {};
-    lifted_view<double, 2> v_t_19 = {};
-    lifted_view<double, 2> v_v_3 = {};
-    lifted_view<double, 1> v_v_4 = {};
-    lifted_view<double, 2> v_v_5 = {};
-    lifted_view<double, 2> v_x = {};
-    lifted_view<double, 2> v_z = {};
-    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
-    void* site_2 = nullptr; int64_t site_2_bytes = 0;
-    void* site_3 = nullptr; int64_t site_3_bytes = 0;
-    void* packed_4 = nullptr; int64_t packed_4_bytes = 0;
-    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
-    void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* site_7 = nullptr; int64_t site_7_bytes = 0;
-    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
-    void* packed_9 = nullptr; int64_t packed_9_bytes = 0;
-    void* site_10 = nullptr; int64_t site_10_bytes = 0;
-    void* packed_11 = nullptr; int64_t packed_11_bytes = 0;
-    void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
-    void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
-    void* site_14 = nullptr; int64_t site_14_bytes = 0;
-    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
-    void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
-    void* packed_17 = nullptr; int64_t packed_17_bytes = 0;
-    void* site_18 = nullptr; int64_t site_18_bytes = 0;
-    if (!lifted_load_input(v_v_4, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_m, io + 3)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_dw, io + 8)) return lifted_fail(st, 16, 0, 0, 0);
-    v_B = (int64_t)lifted_load_scalar_i(io[11]); f_B = io[12] != 0;
-    v_d_1 = (int64_t)lifted_load_scalar_i(io[13]); f_d_1 = io[14] != 0;
-    v_d = (int64_t)lifted_load_scalar_i(io[15]); f_d = io[16] != 0;
-    if (!lifted_load_input(v_z, io + 17)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_v_3, io + 22)) return lifted_fail(st, 16, 0, 0, 0);
-    if (!lifted_load_input(v_x, io + 27)) return lifted_fail(st, 16, 0, 0, 0);
+    lifted_view<double, 2> v_picked_6 = {};
+    lifted_view<double, 2> v_t_26 = {};
+    lifted_view<double, 2> v_t_27 = {};
+    void* site_1 = nullptr; int64_t site_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* site_5 = nullptr; int64_t site_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    v_d = (int64_t)lifted_load_scalar_i(io[0]); f_d = io[1] != 0;
+    if (!lifted_load_input(v_m, io + 2)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_picked_6, io + 7)) return lifted_fail(st, 16, 0, 0, 0);
+    v_B = (int64_t)lifted_load_scalar_i(io[12]); f_B = io[13] != 0;
+    v_d_1 = (int64_t)lifted_load_scalar_i(io[14]); f_d_1 = io[15] != 0;
     // vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-    {
-        lifted_view<double, 2> view;
-        int64_t offset = 0;
-        view.p = v_v_4.p + offset;
-        view.d[0] = v_v_4.d[0]; view.s[0] = v_v_4.s[0];
-        view.d[1] = 1; view.s[1] = 0;
-        v_v_5 = view;
-    }
-    {
-        int64_t space[2] = {-1, -1};
-        if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
-        if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (v_dw.p && !lifted_meet(space[1], v_dw.d[0])) return lifted_fail(st, 3, 1, space[1], v_dw.d[0]);
-        if (!lifted_meet(space[0], (int64_t)v_B)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_B);
-        if (!lifted_meet(space[1], (int64_t)v_d_1)) return lifted_fail(st, 3, 1, space[1], (int64_t)v_d_1);
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes) : nullptr;
-        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) per_example_k2(count, space[0], space[1], arg_0, v_dw.p, 0, (v_dw.d[0] == 1 ? 0 : v_dw.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
-        else per_example_k2_body<false>(count, space[0], space[1], arg_0, v_dw.p, 0, (v_dw.d[0] == 1 ? 0 : v_dw.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
-        v_dw_1 = out_1;
-    }
     {
         const int64_t dims[1] = {(int64_t)v_d};
         for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-        if (!lifted_alloc_view(v_dz, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(v_dz, dims, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_fill(v_dz, (double)(0));
     }
     {
         int64_t space[2] = {-1, -1};
         if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (v_z.p && !lifted_meet(space[0], v_z.d[0])) return lifted_fail(st, 3, 0, space[0], v_z.d[0]);
-        if (v_z.p && !lifted_meet(space[1], v_z.d[1])) return lifted_fail(st, 3, 1, space[1], v_z.d[1]);
-        if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-        if (v_v_3.p && v_v_3.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_3.d[1]);
-        if (v_v_5.p && !lifted_meet(space[0], v_v_5.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_5.d[0]);
-        if (v_v_5.p && v_v_5.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_v_5.d[1]);
+        if (v_picked_6.p && !lifted_meet(space[0], v_picked_6.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked_6.d[0]);
+        if (v_picked_6.p && !lifted_meet(space[1], v_picked_6.d[1])) return lifted_fail(st, 3, 1, space[1], v_picked_6.d[1]);
         if (v_dz.p && !lifted_meet(space[1], v_dz.d[0])) return lifted_fail(st, 3, 1, space[1], v_dz.d[0]);
         if (!lifted_meet(space[0], (int64_t)v_B)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_B);
         if (!lifted_meet(space[1], (int64_t)v_d_1)) return lifted_fail(st, 3, 1, space[1], (int64_t)v_d_1);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_4, &packed_4_bytes) : nullptr;
+        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_2, &packed_2_bytes) : nullptr;
         if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_z.p ? lifted_contiguous_data(v_z, st, &packed_5, &packed_5_bytes) : nullptr;
-        if (v_z.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_picked_6.p ? lifted_contiguous_data(v_picked_6, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_picked_6.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) per_example_k3(count, space[0], space[1], arg_0, arg_1, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, v_dz.p, 0, (v_dz.d[0] == 1 ? 0 : v_dz.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
-        else per_example_k3_body<false>(count, space[0], space[1], arg_0, arg_1, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, v_v_5.p, (v_v_5.d[0] == 1 ? 0 : v_v_5.s[0]), 0, v_dz.p, 0, (v_dz.d[0] == 1 ? 0 : v_dz.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) per_example_k12(count, space[0], space[1], arg_0, arg_1, v_dz.p, 0, (v_dz.d[0] == 1 ? 0 : v_dz.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
+        else per_example_k12_body<false>(count, space[0], space[1], arg_0, arg_1, v_dz.p, 0, (v_dz.d[0] == 1 ? 0 : v_dz.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
         v_dz_1 = out_1;
     }
     // vmap_batched_mask.py:9  z[m] += 1.0
     {
-        if (!lifted_alloc_view(v_t_16, v_dz_1.d, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_copy(v_t_16, v_dz_1);
+        if (!lifted_alloc_view(v_t_26, v_dz_1.d, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_copy(v_t_26, v_dz_1);
     }
     {
         int64_t space[2] = {-1, -1};
         if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
-        if (v_t_16.p && !lifted_meet(space[0], v_t_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_16.d[0]);
-        if (v_t_16.p && !lifted_meet(space[1], v_t_16.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_16.d[1]);
+        if (v_t_26.p && !lifted_meet(space[0], v_t_26.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_26.d[0]);
+        if (v_t_26.p && !lifted_meet(space[1], v_t_26.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_26.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_8, &packed_8_bytes) : nullptr;
+        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_6, &packed_6_bytes) : nullptr;
         if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_9, &packed_9_bytes) : nullptr;
-        if (v_t_16.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_t_26.p ? lifted_contiguous_data(v_t_26, st, &packed_7, &packed_7_bytes) : nullptr;
+        if (v_t_26.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) per_example_k4(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else per_example_k4_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        v_t_17 = out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) per_example_k13(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else per_example_k13_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        v_t_27 = out_1;
     }
     {
         lifted_view<double, 2> view;
         int64_t offset = 0;
-        view.p = v_t_16.p + offset;
-        view.d[0] = v_t_16.d[0]; view.s[0] = v_t_16.s[0];
-        view.d[1] = v_t_16.d[1]; view.s[1] = v_t_16.s[1];
-        int rc = lifted_assign_into_array<double>(view, v_t_17, st);
+        view.p = v_t_26.p + offset;
+        view.d[0] = v_t_26.d[0]; view.s[0] = v_t_26.s[0];
+        view.d[1] = v_t_26.d[1]; view.s[1] = v_t_26.s[1];
+        int rc = lifted_assign_into_array<double>(view, v_t_27, st);
         if (rc) return rc;
     }
+    lifted_store_view(io + 16, v_dz_1);
+    lifted_store_view(io + 21, v_t_26);
+    lifted_finish(state, io + 26);
+    return 0;
+}
+
+// per_example_block1: a host loop run as one C call (loop kernel); the regions above are its steps' element loops
+extern "C" int per_example_block1(int64_t* io, lifted_alloc_fn alloc)
+{
+    lifted_loop_state state; lifted_start(state, alloc, io + 30);
+    lifted_loop_state* st = &state;
+    lifted_view<double, 2> v_dw_1 = {};
+    lifted_view<bool, 2> v_m = {};
+    lifted_view<double, 2> v_picked_7 = {};
+    lifted_view<double, 2> v_t_26 = {};
+    lifted_view<double, 2> v_t_33 = {};
+    lifted_view<double, 2> v_x = {};
+    void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
+    void* packed_2 = nullptr; int64_t packed_2_bytes = 0;
+    void* packed_3 = nullptr; int64_t packed_3_bytes = 0;
+    void* site_4 = nullptr; int64_t site_4_bytes = 0;
+    void* packed_5 = nullptr; int64_t packed_5_bytes = 0;
+    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
+    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    if (!lifted_load_input(v_m, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_picked_7, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_t_26, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_x, io + 15)) return lifted_fail(st, 16, 0, 0, 0);
+    if (!lifted_load_input(v_dw_1, io + 20)) return lifted_fail(st, 16, 0, 0, 0);
+    // vmap_batched_mask.py:9  z[m] += 1.0
     {
         int64_t space[2] = {-1, -1};
-        if (v_t_16.p && !lifted_meet(space[0], v_t_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_16.d[0]);
-        if (v_t_16.p && !lifted_meet(space[1], v_t_16.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_16.d[1]);
-        if (v_dz_1.p && !lifted_meet(space[0], v_dz_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dz_1.d[0]);
-        if (v_dz_1.p && !lifted_meet(space[1], v_dz_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dz_1.d[1]);
         if (v_m.p && !lifted_meet(space[0], v_m.d[0])) return lifted_fail(st, 3, 0, space[0], v_m.d[0]);
         if (v_m.p && !lifted_meet(space[1], v_m.d[1])) return lifted_fail(st, 3, 1, space[1], v_m.d[1]);
+        if (v_picked_7.p && !lifted_meet(space[0], v_picked_7.d[0])) return lifted_fail(st, 3, 0, space[0], v_picked_7.d[0]);
+        if (v_picked_7.p && !lifted_meet(space[1], v_picked_7.d[1])) return lifted_fail(st, 3, 1, space[1], v_picked_7.d[1]);
+        if (v_t_26.p && !lifted_meet(space[0], v_t_26.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_26.d[0]);
+        if (v_t_26.p && !lifted_meet(space[1], v_t_26.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_26.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_11, &packed_11_bytes) : nullptr;
-        if (v_t_16.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_dz_1.p ? lifted_contiguous_data(v_dz_1, st, &packed_12, &packed_12_bytes) : nullptr;
-        if (v_dz_1.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const bool* arg_2 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_13, &packed_13_bytes) : nullptr;
-        if (v_m.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+        const bool* arg_0 = v_m.p ? lifted_contiguous_data(v_m, st, &packed_1, &packed_1_bytes) : nullptr;
+        if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_picked_7.p ? lifted_contiguous_data(v_picked_7, st, &packed_2, &packed_2_bytes) : nullptr;
+        if (v_picked_7.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_2 = v_t_26.p ? lifted_contiguous_data(v_t_26, st, &packed_3, &packed_3_bytes) : nullptr;
+        if (v_t_26.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) per_example_k5(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
-        else per_example_k5_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
-        v_t_19 = out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) per_example_k17(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        else per_example_k17_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        v_t_33 = out_1;
     }
     {
         lifted_view<double, 2> view;
         int64_t offset = 0;
-        view.p = v_t_16.p + offset;
-        view.d[0] = v_t_16.d[0]; view.s[0] = v_t_16.s[0];
-        view.d[1] = v_t_16.d[1]; view.s[1] = v_t_16.s[1];
-        int rc = lifted_assign_into_array<double>(view, v_t_19, st);
+        view.p = v_t_26.p + offset;
+        view.d[0] = v_t_26.d[0]; view.s[0] = v_t_26.s[0];
+        view.d[1] = v_t_26.d[1]; view.s[1] = v_t_26.s[1];
+        int rc = lifted_assign_into_array<double>(view, v_t_33, st);
         if (rc) return rc;
     }
     // vmap_batched_mask.py:8  z = w * x
     {
         int64_t space[2] = {-1, -1};
-        if (v_t_16.p && !lifted_meet(space[0], v_t_16.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_16.d[0]);
-        if (v_t_16.p && !lifted_meet(space[1], v_t_16.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_16.d[1]);
+        if (v_t_26.p && !lifted_meet(space[0], v_t_26.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_26.d[0]);
+        if (v_t_26.p && !lifted_meet(space[1], v_t_26.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_26.d[1]);
         if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
         if (v_x.p && !lifted_meet(space[1], v_x.d[1])) return lifted_fail(st, 3, 1, space[1], v_x.d[1]);
         if (v_dw_1.p && !lifted_meet(space[0], v_dw_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dw_1.d[0]);
         if (v_dw_1.p && !lifted_meet(space[1], v_dw_1.d[1])) return lifted_fail(st, 3, 1, space[1], v_dw_1.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_t_16.p ? lifted_contiguous_data(v_t_16, st, &packed_15, &packed_15_bytes) : nullptr;
-        if (v_t_16.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_16, &packed_16_bytes) : nullptr;
+        const double* arg_0 = v_t_26.p ? lifted_contiguous_data(v_t_26, st, &packed_5, &packed_5_bytes) : nullptr;
+        if (v_t_26.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_1 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_6, &packed_6_bytes) : nullptr;
         if (v_x.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-        const double* arg_2 = v_dw_1.p ? lifted_contiguous_data(v_dw_1, st, &packed_17, &packed_17_bytes) : nullptr;
+        const double* arg_2 = v_dw_1.p ? lifted_contiguous_data(v_dw_1, st, &packed_7, &packed_7_bytes) : nullptr;
         if (v_dw_1.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_18, &site_18_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) per_example_k6(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
-        else per_example_k6_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) per_example_k18(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        else per_example_k18_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_dw_1 = out_1;
     }
-    lifted_store_view(io + 32, v_dw_1);
-    lifted_finish(state, io + 37);
+    lifted_store_view(io + 25, v_dw_1);
+    lifted_finish(state, io + 30);
     return 0;
 }
 #endif

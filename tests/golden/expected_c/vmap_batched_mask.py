@@ -18,18 +18,37 @@ _KERNELS = {
     "masked_loss_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "masked_loss_k2": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "losses_k0": {'rank': 2, 'params': [('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "losses_k1": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "losses_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
-    "losses_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
+    "losses_k1": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('out', 'i64')], 'dims': [], 'static': (None,)},
+    "losses_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "losses_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "losses_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "losses_k5": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('out', 'i64')], 'dims': [], 'static': (None,)},
+    "losses_k6": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "losses_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "losses_k8": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None), 'mode': 'rows', 'perm': (0, 1), 'reduced': 1},
+    "losses_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "per_example_k0": {'rank': 2, 'params': [('array', 'f64', (None, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "per_example_k1": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "per_example_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 2), ('arg', 3)])], 'static': (None, None)},
-    "per_example_k3": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 1), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 5), ('arg', 6)])], 'static': (None, None)},
-    "per_example_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "per_example_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'bool', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "per_example_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "losses_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 27, 'memory': 19},
-    "per_example_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'bool', 2, False), ('array', 'f64', 1, False), ('scalar', 'i64'), ('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 45, 'memory': 37},
+    "per_example_k1": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('out', 'i64')], 'dims': [], 'static': (None,)},
+    "per_example_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k3": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k4": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k5": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('out', 'i64')], 'dims': [], 'static': (None,)},
+    "per_example_k6": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k7": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k8": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 2), ('arg', 3)])], 'static': (None, None)},
+    "per_example_k9": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('out', 'i64')], 'dims': [], 'static': (None,)},
+    "per_example_k10": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k11": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k12": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 3), ('arg', 4)])], 'static': (None, None)},
+    "per_example_k13": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k14": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('out', 'i64')], 'dims': [], 'static': (None,)},
+    "per_example_k15": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 1), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k16": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k17": {'rank': 2, 'params': [('array', 'bool', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "per_example_k18": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [], 'static': (None, None)},
+    "losses_block0": {'loop': True, 'inputs': [('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 1)], 'io': 24, 'memory': 16},
+    "per_example_block0": {'loop': True, 'inputs': [('scalar', 'i64'), ('array', 'bool', 2, False), ('array', 'f64', 2, False), ('scalar', 'i64'), ('scalar', 'i64')], 'outputs': [('array', 'f64', 2), ('array', 'f64', 2)], 'io': 34, 'memory': 26},
+    "per_example_block1": {'loop': True, 'inputs': [('array', 'bool', 2, False), ('array', 'f64', 2, False), ('array', 'f64', 2, True), ('array', 'f64', 2, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 2)], 'io': 38, 'memory': 30},
 }
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmap_batched_mask.cu"), _KERNELS)
 
@@ -165,15 +184,40 @@ def losses(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     z = _kernels.losses_k0(w, x)
     del x
     # vmap_batched_mask.py:9  z[m] += 1.0
-    t_2 = _kernels.losses_k1(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None])
-    z[:, :] = t_2
-    del t_2
+    some = np.any(m)
+    if some:
+        some_1 = np.any(m, axis=(1,))
+        t = _kernels.losses_k1(some_1, np.arange(B), np.argmax(some_1))
+        del some_1
+        t_2 = _kernels.losses_k2(m, z, z[t, np.argmax(m, axis=1)[t]][:, None])
+        del t
+        picked = t_2
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            t_3 = _kernels.losses_k3(z)
+        picked = t_3
+    del some
+    t_4 = _kernels.losses_k4(m, picked, z)
+    del picked
+    z[:, :] = t_4
+    del t_4
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
-    v_2 = z[np.arange(B), np.argmax(m, axis=1)]
-    del B
-    t_9 = _kernels.losses_block0(v_2, m, z, w)
-    del v_2, m, z, w
-    return t_9
+    some_2 = np.any(m)
+    if some_2:
+        some_3 = np.any(m, axis=(1,))
+        t_5 = _kernels.losses_k5(some_3, np.arange(B), np.argmax(some_3))
+        del some_3
+        t_11 = _kernels.losses_k6(m, z, z[t_5, np.argmax(m, axis=1)[t_5]][:, None])
+        del t_5
+        picked_3 = t_11
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            t_12 = _kernels.losses_k7(z)
+        picked_3 = t_12
+    del some_2, B, z
+    t_15 = _kernels.losses_block0(m, picked_3, w)
+    del m, picked_3, w
+    return t_15
 
 
 def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
@@ -185,12 +229,69 @@ def per_example(w: "f64[d]", x: "f64[B,d]", m: "bool[B,d]"):
     z = _kernels.per_example_k0(w, x)
     del w
     # vmap_batched_mask.py:9  z[m] += 1.0
-    t_2 = _kernels.per_example_k1(m, z, z[np.arange(B), np.argmax(m, axis=1)][:, None])
-    z[:, :] = t_2
-    del t_2
+    some = np.any(m)
+    if some:
+        some_1 = np.any(m, axis=(1,))
+        t = _kernels.per_example_k1(some_1, np.arange(B), np.argmax(some_1))
+        del some_1
+        t_2 = _kernels.per_example_k2(m, z, z[t, np.argmax(m, axis=1)[t]][:, None])
+        del t
+        picked = t_2
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            t_3 = _kernels.per_example_k3(z)
+        picked = t_3
+    del some
+    t_4 = _kernels.per_example_k4(m, picked, z)
+    del picked
+    z[:, :] = t_4
+    del t_4
     # vmap_batched_mask.py:10  return np.sum(np.log(z[m] ** 2 + 1.0)) + np.sum(w[m])
+    some_2 = np.any(m)
+    if some_2:
+        some_3 = np.any(m, axis=(1,))
+        t_5 = _kernels.per_example_k5(some_3, np.arange(B), np.argmax(some_3))
+        del some_3
+        t_9 = _kernels.per_example_k6(m, z, z[t_5, np.argmax(m, axis=1)[t_5]][:, None])
+        del t_5
+        picked_2 = t_9
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            t_10 = _kernels.per_example_k7(z)
+        picked_2 = t_10
+    del some_2
     dw = np.zeros((d,))
-    v_4 = z[np.arange(B), np.argmax(m, axis=1)]
-    dw_1 = _kernels.per_example_block0(v_4, m, dw, B, d_1, d, z, z[np.arange(B), np.argmax(m, axis=1)][:, None], x)
-    del v_4, m, dw, B, d_1, d, z, x
+    dw_1 = _kernels.per_example_k8(m, dw, B, d_1)
+    del dw
+    some_4 = np.any(m)
+    if some_4:
+        some_5 = np.any(m, axis=(1,))
+        t_19 = _kernels.per_example_k9(some_5, np.arange(B), np.argmax(some_5))
+        del some_5
+        t_23 = _kernels.per_example_k10(picked_2, m, z, z[t_19, np.argmax(m, axis=1)[t_19]][:, None])
+        del t_19
+        picked_6 = t_23
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            t_24 = _kernels.per_example_k11(picked_2, z)
+        picked_6 = t_24
+    del some_4, z, picked_2
+    dz_1, t_26 = _kernels.per_example_block0(d, m, picked_6, B, d_1)
+    del d, picked_6, d_1
+    # vmap_batched_mask.py:9  z[m] += 1.0
+    some_6 = np.any(m)
+    if some_6:
+        some_7 = np.any(m, axis=(1,))
+        t_28 = _kernels.per_example_k14(some_7, np.arange(B), np.argmax(some_7))
+        del some_7
+        t_31 = _kernels.per_example_k15(m, t_26, t_26[t_28, np.argmax(m, axis=1)[t_28]][:, None], dz_1, dz_1[t_28, np.argmax(m, axis=1)[t_28]][:, None])
+        del t_28
+        picked_7 = t_31
+    else:
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore', under='ignore'):
+            t_32 = _kernels.per_example_k16(t_26, dz_1)
+        picked_7 = t_32
+    del some_6, B, dz_1
+    dw_1 = _kernels.per_example_block1(m, picked_7, t_26, x, dw_1)
+    del m, picked_7, t_26, x
     return dw_1

@@ -913,11 +913,9 @@ LIFTED_KERNEL void halve_batched_k2(const int64_t n, const int64_t d0,
 // partial_sum_batched_k0: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void partial_sum_batched_k0_body(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ m_data,
-    int64_t* __restrict__ trips_out,
-    int64_t* __restrict__ longest_acc_out)
+    int64_t* __restrict__ trips_out)
 {
     LIFTED_THREAD_SETUP;
-    LIFTED_LOCAL_FILL(int64_t, longest_acc, LIFTED_LOWEST(int64_t));
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
@@ -927,23 +925,20 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void partial_sum_bat
             const int64_t m = m_data[i];
             // vmap_masked_control_flow.py:27  for i in range(m):
             LIFTED_AT(trips) = lifted_maximum(m, 0);
-            LIFTED_AT(longest_acc) = lifted_maximum(LIFTED_AT(longest_acc), LIFTED_AT(trips));
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             trips_out[i] = LIFTED_AT(trips);
         }
     }
-    LIFTED_REDUCE(max, longest_acc_out, LIFTED_LANE_REDUCE(max, longest_acc));
 }
 
 
 LIFTED_KERNEL void partial_sum_batched_k0(const int64_t n, const int64_t d0,
     const int64_t* __restrict__ m_data,
-    int64_t* __restrict__ trips_out,
-    int64_t* __restrict__ longest_acc_out)
+    int64_t* __restrict__ trips_out)
 {
-    LIFTED_RUN(partial_sum_batched_k0_body, (n, d0, m_data, trips_out, longest_acc_out));
+    LIFTED_RUN(partial_sum_batched_k0_body, (n, d0, m_data, trips_out));
 }
 
 // partial_sum_batched_k1: 1-d index space of n elements

@@ -25,7 +25,7 @@ _KERNELS = {
     "halve_batched_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "halve_batched_k1": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('out', 'f64'), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "halve_batched_k2": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'i64', ('S',), False), ('scalar', 'i64'), ('scalar', 'f64'), ('out', 'f64'), ('out', 'i64'), ('out', 'bool')], 'dims': [], 'static': (None,)},
-    "partial_sum_batched_k0": {'rank': 1, 'params': [('array', 'i64', ('S',), False), ('out', 'i64'), ('reduce', 'i64', 'max', 'i64', False, False, False)], 'dims': [], 'static': (None,)},
+    "partial_sum_batched_k0": {'rank': 1, 'params': [('array', 'i64', ('S',), False), ('out', 'i64')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k1": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'i64', ('S',), False), ('out', 'bool')], 'dims': [], 'static': (None,)},
     "partial_sum_batched_k2": {'rank': 2, 'params': [('array', 'bool', ('S', 1), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "partial_sum_batched_k3": {'rank': 1, 'params': [('array', 'bool', ('S',), False), ('array', 'f64', ('S',), False), ('scalar', 'f64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (None,)},
@@ -247,8 +247,9 @@ def partial_sum_batched(x: "f64[B,n]", m: "i64[B]"):
     # vmap_masked_control_flow.py:27  for i in range(m):
     s = np.broadcast_to(0.0, (B,)).copy()
     del B
-    trips, longest = _kernels.partial_sum_batched_k0(m)
+    trips = _kernels.partial_sum_batched_k0(m)
     del m
+    longest = np.max(trips, initial=0)
     s_1 = s
     for k in range(longest):
         mask = _kernels.partial_sum_batched_k1(k, trips)

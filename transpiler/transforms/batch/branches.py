@@ -142,6 +142,7 @@ class BatchedBranches:
                 continue
             if id(a) in self.unset or id(b) in self.unset:  # no value where no example took the part
                 chosen = self._guarded_merge(old, mask, a, b, guards[id(then_body)], guards[id(else_body)])
+                self.empty_batch_none.add(id(chosen))  # (None in a batch of no examples: it takes no part)
             else:
                 chosen = self._where(old, mask, a, b)
             self.batched.add(id(chosen))
@@ -200,8 +201,10 @@ class BatchedBranches:
                 new = self.get(var)
                 if var.type.dtype == "tape" or isinstance(new, Const):
                     continue
-                if self.is_batched(new) and id(new) not in self.maybe_none:
-                    # the examples that skip the branch get the inputs of one that takes it
+                if self.is_batched(new) and id(new) not in self.maybe_none and id(new) not in self.unset:
+                    # the examples that skip the branch get the inputs of one that takes it (not a value a guarded
+                    # part left None where no example took it: reading it here raised TypeError where the branch
+                    # reads it only under its own test, as a merge that is None on one path)
                     first = first or builder.bind("argmax", [taken], name="first")
                     example = ops.getitem(self.sym(new), self.sym(first), index=(_ref(1),))
                     rank = example_rank(self.sym(new), True)
@@ -209,7 +212,11 @@ class BatchedBranches:
                     self.set(var, safe, True)
                 elif id(var) in updated:  # written in the branch: its own copy
                     self.set(var, builder.bind("copy", [new]), False)
-            self.block(body)
+            self.guard_depth += guard  # (reads in a guarded part run where some example takes it)
+            try:
+                self.block(body)
+            finally:
+                self.guard_depth -= guard
             values = [self.get(r) for r in results]
         for var in free:  # after the branch, the values outside it again
             if outer[id(var)] is not None:
@@ -236,6 +243,7 @@ class BatchedBranches:
         for new, f in zip(merged, fallback):
             if isinstance(f, Const) and f.value is None:
                 self.unset.add(id(new))
+                self.empty_batch_none.add(id(new))
         final = list(values)
         for i, new in zip(kept, merged):
             final[i] = new

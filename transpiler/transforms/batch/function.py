@@ -86,7 +86,26 @@ def vmap(fn: Function, spec: BatchSpec) -> Function:
         batching.batched.add(id(new))
     batching.find_batched_tapes(fn.body)
     result = batching.finish(fn.result, spec.out_axes, spec.out_loc or spec.loc)
-    return Function(spec.name, params, builder.prologue + builder.eqns, result, fn.loc, None, fn.source_name)
+    refusal = _no_examples_check(builder, moved, spec) if batching.unset_read else []
+    return Function(spec.name, params, builder.prologue + refusal + builder.eqns, result, fn.loc, None,
+                    fn.source_name)
+
+
+NO_EXAMPLES = ("vmap: `{name}` cannot run a batch of no examples: it has values that only the examples taking a "
+               "branch compute, of a length the annotations leave open, which no example gives then")
+
+
+def _no_examples_check(builder: Builder, moved: list, spec: BatchSpec) -> list:
+    """A batch of no examples refused at entry (ValueError) where a guarded branch part may leave a value unset
+    (`_Batching.unset`) that code outside such parts reads: no example takes the part, and that code would read
+    None (TypeError). A loop over no examples gives nothing to stack; NumPy's arrays of no rows need the lengths."""
+    param, new, axis = moved[0]
+    builder.loc = spec.loc
+    with builder.into([]) as check:
+        size = builder.bind("dim", [new], {"axis": axis}, name="size")
+        some = builder.bind("greater", [size, Const(0, TensorType("i64", (), weak=True))], name="some")
+        builder.bind("check_assert", [some], {"message": NO_EXAMPLES.format(name=spec.name), "error": "ValueError"})
+    return check
 
 
 def _resolve_in_axes(fn: Function, spec: BatchSpec) -> list[int | None]:
@@ -152,6 +171,10 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         self.params: list[Var] = []
         self.number_merges: dict = {}  # id(slot) -> NumberMerge: slots a Python number may keep (refused batched)
         self.unset: set[int] = set()  # results of guarded parts that are None when no example took the part
+        self.guards: dict = {}  # the `if`s of masks.py's arithmetic on selections (masks._Guard)
+        self.guard_depth = 0  # how many guarded branch parts (branches._part) the equations are in
+        self.empty_batch_none: set[int] = set()  # `unset` values and merges of them: None in a batch of none
+        self.unset_read = False  # whether code outside guarded parts reads one of those
         self.copied_reads: set[int] = set()  # ids of scalar reads whose batched view an update would change
         self.ctx = BatchContext(Sym(builder, builder.dim(dim)) if dim in builder.dim_sources or dim in
                                 builder.dim_vars else None, self._batch_rule)
@@ -230,6 +253,8 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         if self.masked_equation(eqn, [self.raw(a) for a in eqn.args]):
             return
         args = [self.get(a) for a in eqn.args]
+        if not self.guard_depth and any(id(a) in self.empty_batch_none for a in args):
+            self.unset_read = True  # (None where no example took the part: a batch of no examples is refused)
         flags = [self.is_batched(a) for a in args]
         builder.loc = eqn.loc
         if prim.name == "push" and flags[1] and not flags[0]:

@@ -14,15 +14,19 @@ the dense array, where every shape is the same for all examples:
 Anything else that would need the selection's own shape (returning it, `np.max` of it, an index array besides the
 mask) is a located error at the read. Elementwise arithmetic runs on *safe inputs*: the elements not selected get
 the value of the first selected one in their row (for a mask of several axes, the first in C order over them,
-whose lengths must then be known at build time), so they compute nothing the unbatched program would not (no
-NaN, no warning; a row that selects nothing may still compute on its unselected elements, never to any result).
+whose lengths must then be known at build time), and a row that selects nothing gets the first selected element
+of the first row that selects something, with that row's numbers per example, so no element computes anything
+an example unbatched would not (no NaN, no warning). Where no row selects anything (all False, an empty mask
+axis, no examples) nothing is read of the arithmetic, which then runs on the arrays as they are under
+`np.errstate(all="ignore")`: one `if np.any(mask)` holds a run of such operations (`_guarded`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ...errors import SourceLoc, TranspileError
-from ...ir import Const, Eqn
+from ...ir import Const, Eqn, If, Var
+from ...ir.source import merge_errstate
 from ...primitives.batching import example_rank
 from ...primitives.indexing import Ref, index_refs
 from ...primitives.registry import lookup
@@ -177,8 +181,9 @@ class BatchedMasks(MaskLengths):
                 raise TranspileError("writing an array through a boolean mask that differs between examples needs "
                                      "the selection's shape", eqn.loc, "write a number, or x[m] = y[m]")
             written = self._aligned(value, region)
-        if accumulate:
-            written = self._bind("add", [region, written], {})
+        if accumulate:  # the sum on safe inputs: `x + v` of an element not selected may warn where Python does not
+            written = Sym(self.builder, self._guarded(lookup("add"), {}, [selection, value], selection, eqn.loc).dense)
+            self.builder.loc = eqn.loc
         chosen = self._select_where(selection, written, self.sym(region.atom))
         return self._bind("setitem", [x, chosen.atom] + refs, {"index": dense_index}).atom
 
@@ -187,23 +192,86 @@ class BatchedMasks(MaskLengths):
         first = selections[0]
         if any(not self.same_mask(s.mask, first.mask) or s.at != first.at for s in selections):
             raise self.selection_error(first)
-        rank = max(example_rank(self.sym(s.dense), s.batched) for s in selections)
+        for arg in raw:
+            if not isinstance(arg, Selection) and example_rank(self.sym(arg), self.is_batched(arg)) != 0:
+                raise self.selection_error(first)
+        return self._guarded(eqn.prim, eqn.params, raw, first, eqn.loc)
+
+    def _guarded(self, prim, params: dict, raw: list, first: Selection, loc: SourceLoc | None) -> Selection:
+        """`prim` applied elementwise to selections by one mask and numbers per example, run on safe inputs
+        where some example selects something, and on the dense arrays as they are (under `np.errstate(
+        all="ignore")`) where none does: no example computes anything then, and none of the results is read.
+        Consecutive operations on selections by one mask share one `if` (and its donor rows)."""
+        rank = max(example_rank(self.sym(a.dense), a.batched) for a in raw if isinstance(a, Selection))
+        builder = self.builder
+        builder.loc = loc
+        last = builder.eqns[-1] if builder.eqns else None
+        guard = self.guards.get(id(last)) if isinstance(last, If) else None
+        if guard is None or guard.stmt is not last or not self.same_mask(guard.mask, first.mask):
+            some = builder.bind("any", [first.mask], name="some")
+            last = If(some, [], [], (), (), (), loc)
+            guard = _Guard(last, first.mask)
+            builder.emit(last)
+            self.guards[id(last)] = guard
+        inner = dict(zip(map(id, last.outs), zip(last.then_results, last.else_results)))
+        with builder.into(last.then_body):
+            needs_rows = any(not a.safe if isinstance(a, Selection) else self.is_batched(a) for a in raw)
+            if needs_rows and guard.rows is None:
+                guard.rows = self._rows(first.mask)
+            safe = self._apply(prim, params, raw, rank, guard.rows if needs_rows else None,
+                               {k: v[0] for k, v in inner.items()})
+        with builder.into(last.else_body):
+            builder.loc = _quiet(loc)
+            dense = self._apply(prim, params, raw, rank, None, {k: v[1] for k, v in inner.items()})
+            builder.loc = loc
+        out = Var(builder.scope.fresh("picked"), safe.atom.type)
+        last.outs += (out,)
+        last.then_results += (safe.atom,)
+        last.else_results += (dense.atom,)
+        self.batched.add(id(out))
+        return Selection(out, True, first.mask, first.at, first.loc, safe=True)
+
+    def _apply(self, prim, params: dict, raw: list, rank: int, rows: Sym | None, inner: dict) -> Sym:
+        """One call of `prim`'s batching rule: selections made safe (`rows`: each example's donor row) and
+        numbers per example taken from the donor rows; with `rows` None (none of them needs it, or the part of
+        `_guarded` no example runs), the selections' dense arrays (every one batched, so that both parts give
+        one type) and the numbers as they are. `inner`: the values of the `if` this joins, as its part holds them."""
         args, flags = [], []
         for arg in raw:
             if isinstance(arg, Selection):
-                safe = self._safe(arg)
-                args.append(Sym(self.builder, safe.dense))
-                flags.append(safe.batched)
-            elif example_rank(self.sym(arg), self.is_batched(arg)) == 0:
-                args.append(self.ctx.align(self.sym(arg), rank) if self.is_batched(arg) else self.sym(arg))
-                flags.append(self.is_batched(arg))
+                if arg.safe:
+                    dense = inner.get(id(arg.dense), arg.dense)
+                elif rows is not None:
+                    dense = self._safe(arg, rows).dense
+                else:
+                    dense = arg.dense if arg.batched else self.ctx.lift(self.sym(arg.dense)).atom
+                args.append(Sym(self.builder, dense))
+                flags.append(True)
+            elif self.is_batched(arg):
+                value = self.sym(arg)
+                if rows is not None:
+                    value = ops.getitem(value, rows, index=(Ref(1),))
+                args.append(self.ctx.align(value, rank))
+                flags.append(True)
             else:
-                raise self.selection_error(first)
-        result = eqn.prim.batch(self.ctx, eqn.prim, args, flags, **eqn.params)
+                args.append(self.sym(arg))
+                flags.append(False)
+        result = prim.batch(self.ctx, prim, args, flags, **params)
         result = result[0] if isinstance(result, tuple) else result
-        if any(flags):
-            self.batched.add(id(result.atom))
-        return Selection(result.atom, any(flags), first.mask, first.at, first.loc, safe=True)
+        self.batched.add(id(result.atom))
+        return result
+
+    def _rows(self, mask) -> Sym:
+        """For each example, the row whose selected elements its safe inputs take: its own where it selects
+        something, else the first example's that does (only read where some example does: `_guarded`). An
+        example that selects nothing computes nothing unbatched, so any values would do but for the warnings
+        of NumPy (`np.sqrt(-1.0)`, `1.0 / 0.0`): those of an example that runs the same code give none it
+        would not give itself."""
+        mask = Sym(self.builder, mask)
+        axes = tuple(range(1, mask.atom.type.rank))
+        selects = ops.any(mask, axis=axes) if axes else mask
+        donor = ops.argmax(selects)
+        return ops.where(selects, ops.arange(self.ctx.size), donor)
 
     def _sum(self, selection: Selection, axis=None, keepdims=False, **extra):
         """`np.sum` of a selection over its selected axis (and others): the unselected elements count 0."""
@@ -226,27 +294,28 @@ class BatchedMasks(MaskLengths):
                                                [self.sym(value), Sym(self.builder, like.dense)],
                                                [self.is_batched(value), like.batched])
         self.batched.add(id(dense.atom))
-        return Selection(dense.atom, True, like.mask, like.at, like.loc, safe=like.safe)
+        # (not safe: an example that selects nothing holds its own value, which `_safe` trades for a donor's)
+        return Selection(dense.atom, True, like.mask, like.at, like.loc)
 
     # -- helpers -------------------------------------------------------------------------------------------------
-    def _safe(self, selection: Selection) -> Selection:
-        """The selection with each unselected element replaced by the row's first selected one."""
+    def _safe(self, selection: Selection, rows: Sym) -> Selection:
+        """The selection with each unselected element replaced by the first selected one of its row in `rows`
+        (`_rows`); read only where some example selects something, so the mask's axes are not empty."""
         if selection.safe:
             return selection
         dense = Sym(self.builder, selection.dense)
         if not selection.batched:
             dense = self.ctx.lift(dense)
         if selection.mask_rank > 1:
-            return self._safe_flattened(selection, dense)
+            return self._safe_flattened(selection, dense, rows)
         at = selection.at
-        first = ops.argmax(Sym(self.builder, selection.mask), axis=1)
-        picked = ops.getitem(dense, ops.arange(self.ctx.size), first,
-                             index=(Ref(1),) + (slice(None),) * at + (Ref(2),))
+        first = ops.getitem(ops.argmax(Sym(self.builder, selection.mask), axis=1), rows, index=(Ref(1),))
+        picked = ops.getitem(dense, rows, first, index=(Ref(1),) + (slice(None),) * at + (Ref(2),))
         picked = ops.getitem(picked, index=(slice(None),) * (1 + at) + (None,))
         safe = self._select_where(selection, dense, picked)
         return Selection(safe.atom, True, selection.mask, at, selection.loc, safe=True)
 
-    def _safe_flattened(self, selection: Selection, dense: Sym) -> Selection:
+    def _safe_flattened(self, selection: Selection, dense: Sym, rows: Sym) -> Selection:
         """`_safe` of a selection by a mask of several axes (LeakyReLU's `z[z < 0] * alpha` on a matrix): the mask's
         axes flattened into one (the first selected element in C order stands in), then the shape restored. The
         example's axes must be known at build time."""
@@ -264,7 +333,7 @@ class BatchedMasks(MaskLengths):
         flat_dense = ops.reshape(dense, *flat)
         flat_mask = ops.reshape(Sym(self.builder, selection.mask), -1, size)
         self.batched.update((id(flat_dense.atom), id(flat_mask.atom)))
-        safe = self._safe(Selection(flat_dense.atom, True, flat_mask.atom, at, selection.loc))
+        safe = self._safe(Selection(flat_dense.atom, True, flat_mask.atom, at, selection.loc), rows)
         restored = ops.reshape_like(Sym(self.builder, safe.dense), dense)
         self.batched.add(id(restored.atom))
         return Selection(restored.atom, True, selection.mask, at, selection.loc, safe=True)
@@ -301,6 +370,22 @@ class BatchedMasks(MaskLengths):
         result = result[0] if isinstance(result, tuple) else result
         self.batched.add(id(result.atom))
         return result
+
+
+@dataclass
+class _Guard:
+    """An `if` of `_guarded`: the mask whose selections it computes on, and its donor rows once computed."""
+
+    stmt: If
+    mask: object
+    rows: Sym | None = None
+
+
+def _quiet(loc: SourceLoc | None) -> SourceLoc | None:
+    """`loc` under `np.errstate(all="ignore")`: the code of `_guarded`'s part that no example runs."""
+    if loc is None:
+        return None
+    return replace(loc, errstate=merge_errstate(loc.errstate, {"all": "ignore"}))
 
 
 def _same_params(first: Eqn, second: Eqn) -> bool:
