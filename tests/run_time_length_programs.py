@@ -36,7 +36,8 @@ COMBINE = ("s = x + y", "s = x * y", "s = y - x", "s = (x + y) * y", "s = X + y"
            "s = np.maximum(x, y) + x * y", "s = y + w[:1]", "s = x + y + y[:1]", "s = c + y", "s = c[:, None] + y",
            "s = np.where(y > 0.0, x, y)", "s = np.concatenate([x, y]) * 2.0", "s = (x @ y) + x",
            "s = X @ y", "s = np.sum(x[:, None] + y[None, :], axis=0)", "s = x.copy()\n    s += y",
-           "s = y.copy()\n    s *= x", "s = np.zeros_like(x + y)\n    s[:] = y\n    s -= x", "s = x * 1.0\n    s[:] += y")
+           "s = y.copy()\n    s *= x", "s = np.zeros_like(x + y)\n    s[:] = y\n    s -= x", "s = x * 1.0\n    s[:] += y",
+           "s = np.roll(x, 1) + np.roll(y, -k)")
 USE = ("return np.sum(s * s) + np.sum(s)",
        "return np.sum(np.sin(s))",
        "acc = 0.0\n    for v in s.reshape(-1):\n        acc = acc + v * v\n    return acc",

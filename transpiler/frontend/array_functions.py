@@ -141,7 +141,9 @@ def _roll_axis(emit: Emitter, atom, shift, axis: int):
     size = emit.dims(atom)[axis]
     if isinstance(size, Const) and size.value == 0:  # nothing to roll
         return emit("copy", atom)
-    start = emit("subtract", size, emit("mod", shift, size))
+    # NumPy takes the shift modulo `size or 1`: an empty axis (a named length 0 at run time) rolls to itself
+    divisor = size if isinstance(size, Const) else emit("maximum", size, 1)
+    start = emit("subtract", size, emit("mod", shift, divisor))
     before = (slice(None),) * axis
     if isinstance(start, Const):
         tail = emit("getitem", atom, index=before + (slice(start.value, None),))
