@@ -11,6 +11,7 @@ import pytest
 
 from gradcheck import check_against_python, load_source
 from hostile import same_values
+from lifted.transpiler import TranspileError
 
 CHECKOUT = Path(os.environ.get("LIFTED_NUMPY_BENCHMARKS", "/tmp/numpy-benchmarks"))
 
@@ -71,3 +72,52 @@ def test_roll_of_an_empty_named_axis(shape):
     exec(compile(ROLL, "python_reference", "exec", dont_inherit=True), python)
     same_values(module.f(grid.copy(), -2), python["f"](grid.copy(), -2), "f vs Python")
     same_values(module.g(grid.copy(), 3), np.zeros(shape) if not grid.size else module.g(grid.copy(), 3), "g")
+
+
+SPRING = '''
+import numpy as np
+from lifted import grad, jvp, kernel, vmap
+
+
+@kernel
+def f(cpos: "f64[n,2]", w: "f64[3,n]"):
+    force = np.zeros((cpos.shape[0], 2))
+    for i in range(1, cpos.shape[0]):
+        dx, dy = cpos[i] - cpos[i - 1]
+        dist = np.sqrt(dx**2 + dy**2)
+        fvec = np.array([-2.0 * dist * dx / dist, -2.0 * dist * dy / dist])
+        force[i - 1] -= fvec
+        force[i] += fvec
+    a, b, c = w
+    a += 1.0  # a row is a view: w's first row changes too (the kernel's copy of w: docs/kernel-language.md)
+    first, *rest = force[0]
+    return np.sum(force * force) + np.sum(a * b - c) + first * rest[0]
+
+
+g = grad(f, wrt=0)
+fj = jvp(f, wrt=0)
+fv = vmap(f, in_axes=(0, None))
+'''
+
+
+def test_unpacking_an_array_of_a_static_first_axis():
+    """numpy-benchmarks' wave: `dx, dy = cpos[i] - cpos[i - 1]` of an `[n, 2]` array was refused ("only tuples,
+    lists and dicts ... can be unpacked here"). The rows (views) of an array whose first axis has a length known
+    at build time, as Python iterates over it; the value against Python, the gradient against differences and
+    autograd, jvp and vmap against Python."""
+    rng = np.random.default_rng(5)
+    cpos, w = rng.standard_normal((4, 2)), rng.standard_normal((3, 4))
+    module = check_against_python(SPRING, [cpos, w])  # (w's row written through: the sum reads it)
+    python: dict = {}
+    exec(compile(SPRING, "python_reference", "exec", dont_inherit=True), python)
+    value, tangent = module.fj(cpos.copy(), w.copy(), np.ones((4, 2)))
+    step = 1e-6
+    fd = (python["f"](cpos + step, w.copy()) - python["f"](cpos - step, w.copy())) / (2 * step)
+    np.testing.assert_allclose(tangent, fd, rtol=1e-6, atol=1e-6)
+    batch = rng.standard_normal((3, 4, 2))
+    np.testing.assert_allclose(module.fv(batch, w.copy()), [python["f"](b.copy(), w.copy()) for b in batch],
+                               rtol=1e-12, atol=1e-12)
+    with pytest.raises(TranspileError, match="cannot unpack 3 values into 2 names"):
+        load_source(SPRING.replace("a, b, c = w", "a, b = w"))
+    with pytest.raises(TranspileError, match="arrays whose first axis has a length known at build time"):
+        load_source(SPRING.replace("a, b, c = w", "a, b, c = w.T"))
