@@ -121,3 +121,47 @@ def test_unpacking_an_array_of_a_static_first_axis():
         load_source(SPRING.replace("a, b, c = w", "a, b = w"))
     with pytest.raises(TranspileError, match="arrays whose first axis has a length known at build time"):
         load_source(SPRING.replace("a, b, c = w", "a, b, c = w.T"))
+
+
+TILE = '''
+import numpy as np
+from lifted import grad, jvp, kernel, vmap
+
+
+@kernel
+def f(x: "f64[n]", k: "i64[]"):
+    N = len(x)
+    t = np.tile(x, (N, 1))
+    d = t - t.T
+    u = np.tile(x, k) + np.sum(np.tile(x[:1], (2, k)))
+    return np.sum(d * d) + np.sum(u * np.sum(x[:1])) + np.sum(np.tile(x, 2))
+
+
+g = grad(f, wrt=0)
+fv = vmap(f, in_axes=(0, None))
+'''
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_tile_by_a_run_time_count(n, k):
+    """numpy-benchmarks' periodic_dist: `np.tile(x, (N, 1))` with `N = len(x)` was refused ("the repetitions must
+    be a constant known at build time"). A repetition may be an integer scalar known at run time (a size, an int
+    parameter), as np.repeat's count; a negative one raises ValueError as NumPy does."""
+    rng = np.random.default_rng(n * 10 + k)
+    x = rng.standard_normal(n)
+    python: dict = {}
+    exec(compile(TILE, "python_reference", "exec", dont_inherit=True), python)
+    if n and k:  # (autograd's np.tile rule divides by the repetitions: k = 0 against differences below)
+        module = check_against_python(TILE, [x, k])
+    else:
+        module = load_source(TILE)
+        same_values(module.f(x.copy(), k), python["f"](x.copy(), k), "f vs Python")
+        if n:
+            step = 1e-6
+            np.testing.assert_allclose(module.g(x.copy(), k), [(python["f"](x + step * e, k) - python["f"](
+                x - step * e, k)) / (2 * step) for e in np.eye(n)], rtol=1e-6, atol=1e-6)
+    batch = rng.standard_normal((3, n))
+    np.testing.assert_allclose(module.fv(batch, k), [python["f"](b.copy(), k) for b in batch], rtol=1e-12)
+    with pytest.raises(ValueError):
+        module.f(x.copy(), -1)
