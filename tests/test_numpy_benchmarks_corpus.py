@@ -165,3 +165,25 @@ def test_tile_by_a_run_time_count(n, k):
     np.testing.assert_allclose(module.fv(batch, k), [python["f"](b.copy(), k) for b in batch], rtol=1e-12)
     with pytest.raises(ValueError):
         module.f(x.copy(), -1)
+
+
+@pytest.mark.parametrize("call", ["it.repeat(None, 3)", "it.count(0)", "os.getpid()"])
+def test_a_module_function_outside_the_language_is_refused_with_a_hint(call):
+    """pythran's descent case (`for _ in it.repeat(None, N_epochs)`): "`itertools.repeat` is not available in
+    kernels" came without a hint, which the corpus drivers count as bad (a refusal must say what to write)."""
+    text = f'''
+import itertools as it
+import os
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[n]"):
+    for _ in {call}:
+        x = x * 2.0
+    return x
+'''
+    with pytest.raises(TranspileError) as raised:
+        load_source(text)
+    assert raised.value.loc is not None and raised.value.loc.line == 10 and raised.value.hint

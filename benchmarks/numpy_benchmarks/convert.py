@@ -23,7 +23,7 @@ HOSTILE = (0, 1, 2)  # the sizes tried besides SIZE, kept where the setup runs a
 LARGE = 8  # int literals from here on are sizes (below: 2 of randint(2), the 3 of an (n, 3) shape)
 # pythran's scalar and element types -> Lifted's dtypes (complex and unsigned have none: not converted)
 DTYPES = {"float": "f64", "float64": "f64", "double": "f64", "float32": "f32", "int": "i64", "int64": "i64",
-          "int32": "i32", "bool": "bool"}
+          "int32": "i32", "intp": "i64", "bool": "bool"}
 EXPORT = re.compile(r"^#\s*pythran\s+export\s+(\w+)\s*\((.*)\)\s*$")
 TYPE = re.compile(r"^\s*(\w+)\s*((?:\[[^\]]*\]\s*)*)$")
 
@@ -79,7 +79,7 @@ def annotation(pythran: str, shape: tuple | None, names: dict[int, str]) -> tupl
     names the axes of their data, one name per size (`float64[]` of 10000 entries is `f64[n0]`, the same `n0` as
     every other axis of 10000); pythran's own sizes stay (`float64[1,:]` is `f64[1,n0]`, `float[][][3]`
     `f64[n0,n1,3]`)."""
-    match = TYPE.match(pythran)
+    match = TYPE.match(re.sub(r"\s*order\([CF]\)$", "", pythran))  # (the memory order: the kernel's is NumPy's)
     if not match or match.group(1) not in DTYPES:
         return None, f"pythran type {pythran!r} has no Lifted dtype"
     axes = [axis.strip() for bracket in re.findall(r"\[([^\]]*)\]", match.group(2))
@@ -226,20 +226,40 @@ def inputs_of(directive: dict, python) -> tuple[list[list], str]:
 
 
 def convert(path: Path, family: str) -> BenchCase:
+    """One numpy-benchmarks file: its first export line, its #setup: and #run: lines."""
     source = path.read_text()
     directive = directives(source)
-    case = BenchCase(path.stem, 0, family)
     if "export" not in directive or "run" not in directive:
-        case.not_converted = "no #pythran export or #run: line"
-        return case
-    case.name = directive["export"] if directive["export"] == path.stem else f"{path.stem}.{directive['export']}"
+        return BenchCase(path.stem, 0, family, not_converted="no #pythran export or #run: line")
+    name = directive["export"] if directive["export"] == path.stem else f"{path.stem}.{directive['export']}"
+    return convert_source(name, source, directive, family, str(path))
+
+
+def convert_source(label: str, source: str, directive: dict, family: str, filename: str,
+                   limit: int | None = None) -> BenchCase:
+    """The case of one exported function: `directive` holds its "export" name, pythran "types", the "setup"
+    statements and the "run" call; with `limit`, not converted where that takes longer (seconds)."""
+    if limit is None:
+        return _convert_source(label, source, directive, family, filename)
+    from .limits import TimedOut, time_limit
+
+    try:
+        with time_limit(limit):
+            return _convert_source(label, source, directive, family, filename)
+    except TimedOut as exc:
+        return BenchCase(label, 0, family, not_converted=f"the file, setup and call {exc}")
+
+
+def _convert_source(label: str, source: str, directive: dict, family: str, filename: str) -> BenchCase:
+    case = BenchCase(label, 0, family)
     try:
         written = run_arguments(directive.get("setup", ""), directive["run"], directive["export"], None, None)
     except Exception:  # noqa: BLE001  the setup does not run as written: a fresh name per axis
         written = None
     annotations, names = [], {}
     for k, pythran in enumerate(split_types(directive["types"])):
-        shape = np.shape(written[k]) if written is not None and k < len(written) else None
+        shape = np.shape(written[k]) if written is not None and k < len(written) and \
+            isinstance(written[k], (np.ndarray, np.generic, int, float, bool)) else None
         text, why = annotation(pythran, shape, names)
         if text is None:
             case.not_converted = why
@@ -255,13 +275,16 @@ def convert(path: Path, family: str) -> BenchCase:
     case.params = [p.name.value for p in function.params.params]  # (a defaulted one too: vmap's in_axes)
     python: dict = {}
     try:
-        exec(compile(source, str(path), "exec", dont_inherit=True), python)
+        exec(compile(source, filename, "exec", dont_inherit=True), python)
     except Exception as exc:  # noqa: BLE001
         case.not_converted = f"the file does not run: {type(exc).__name__}: {exc}"[:200]
         return case
+    if not callable(python.get(directive["export"])):
+        case.not_converted = f"{directive['export']} is not a function"
+        return case
     case.inputs, case.sizes = inputs_of(directive, python[directive["export"]])
     # a numeric default (evolve's `D=1`) passed as written: a vjp's cotangent and a jvp's tangent come after every
-    # parameter, so their generated functions drop the defaults (transpiler/backends/numpy/signature.py): a caller passes them
+    # parameter, so their generated functions drop the defaults (backends/numpy/signature.py): a caller passes them
     defaults = [p.default for p in inspect.signature(python[directive["export"]]).parameters.values()]
     for args in case.inputs:
         while len(args) < len(defaults) and type(defaults[len(args)]) in (int, float, bool):
