@@ -187,3 +187,16 @@ def f(x: "f64[n]"):
     with pytest.raises(TranspileError) as raised:
         load_source(text)
     assert raised.value.loc is not None and raised.value.loc.line == 10 and raised.value.hint
+
+
+@pytest.mark.parametrize("body", ['def f(x: "f64[n]"): return x * 2.0',
+                                  'def f(x: "f64[n]", k: "i64[]"):\n    if k < 2: return x\n    return x * 2.0',
+                                  'def f(x: "f64[n]", k: "i64[]"):\n    lengths = {1: 1}\n'
+                                  '    if k in lengths:\n        return x\n    return x * 2.0'])
+def test_one_line_bodies_and_run_time_dict_keys_are_refused_with_a_hint(body):
+    """pythran's cases (`def f(i): return ...` on one line, `if n < 2: return []`, euler_challenge14's `if num in
+    lengths` of a dict): refused without a hint ("this statement is not part of the kernel language", "dict keys
+    must be strings or integers known at build time"), which the corpus drivers count as bad."""
+    with pytest.raises(TranspileError) as raised:
+        load_source("import numpy as np\nfrom lifted import kernel\n\n\n@kernel\n" + body + "\n")
+    assert raised.value.loc is not None and raised.value.loc.line > 0 and raised.value.hint
