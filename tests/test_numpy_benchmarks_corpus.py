@@ -200,3 +200,30 @@ def test_one_line_bodies_and_run_time_dict_keys_are_refused_with_a_hint(body):
     with pytest.raises(TranspileError) as raised:
         load_source("import numpy as np\nfrom lifted import kernel\n\n\n@kernel\n" + body + "\n")
     assert raised.value.loc is not None and raised.value.loc.line > 0 and raised.value.hint
+
+
+MASKED_SUM = '''
+import numpy as np
+from lifted import kernel, vmap
+
+
+@kernel
+def f(d: "f64[n]"):
+    seg = d[(d > 1.0)] * 0.5 - 2.0
+    return np.sum(seg * seg)
+
+
+fv = vmap(f, in_axes=(0,))
+'''
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason="vmap's stand-in for unselected elements takes np.argmax "
+                   "of each example's mask, which NumPy refuses on an empty axis (not fixed yet)")
+def test_vmap_of_arithmetic_on_a_masked_selection_of_an_empty_axis():
+    """pythran's tax case at size 0: `d[(d > 256303)] * 0.45 - 16164.53` under vmap over examples of 0 elements
+    raised "attempt to get argmax of an empty sequence" where Python's loop gives 0.0 for each."""
+    module = load_source(MASKED_SUM)
+    python: dict = {}
+    exec(compile(MASKED_SUM, "python_reference", "exec", dont_inherit=True), python)
+    batch = np.zeros((3, 0))
+    same_values(module.fv(batch), np.array([python["f"](row) for row in batch]), "vmap vs a loop")
