@@ -19,7 +19,9 @@ run time (nothing of it is copied here) and converted as a user would (benchmark
 
 With `--pythran PATH`, pythran's own pythran/tests/cases/*.py too (benchmarks/numpy_benchmarks/pythran_cases.py):
 each `#runas` line is a case, its last statement the call and the others the setup. A case is given 120 seconds
-(360 with `--c`; a file, its setup and call 30 to convert): past that, a skip of `f` that says so.
+(360 with `--c`; a file, its setup and call 30 to convert): the check then running is stopped by a TimedOut, which
+corpus_checks counts as bad with its detail (the other forms go on, unlimited); one raised outside them is a skip
+of `f` that says so.
 
 Inputs: the `#setup:` line run and the `#run:` call's arguments evaluated (`f(y, *args)` included), with every int
 literal of at least 8 (a size: `N = 10000`, `2**7` after folding) made 5, and again made 0, 1 and 2 (hostile sizes,
