@@ -186,8 +186,8 @@ CASES = {
         6, 5, "a, b", "cannot unpack 3 values into 2 names", None),
     "unpacking_an_array": (
         kernel_source("a, b = x\nreturn np.sum(a + b)"),
-        6, 5, "a, b", "only tuples, lists and dicts (a kernel's tuple result, a literal, x.shape) can be unpacked "
-        "here",
+        6, 5, "a, b", "only tuples, lists, dicts (a kernel's tuple result, a literal, x.shape) and arrays whose "
+        "first axis has a length known at build time can be unpacked here",
         "a = x[0]"),
     "conditional_expression_on_an_array": (
         kernel_source("y = x if x > 0.0 else -x\nreturn np.sum(y)"),

@@ -155,6 +155,41 @@ class ViewWriteGenerator(ViewGenerator):
         self.emit(indent, f"{base} = {update}({base})")
 
 
+class UnpackGenerator(ViewWriteGenerator):
+    """ViewWriteGenerator plus the unpacking of an array whose first axis has a static length (numpy-benchmarks'
+    wave: `dx, dy = cpos[i] - cpos[i - 1]`): a matrix into its rows (views, now and then written through by name:
+    Python's array changes too) or a vector into its elements, now and then with a starred name taking the rest
+    (a subclass: the other generators' seeds keep their programs)."""
+
+    def view(self, scope: Scope, indent: int) -> None:
+        if self.chance(0.6):
+            return super().view(scope, indent)
+        # a first axis of a length known at build time (the annotations name theirs): a gather by a literal list
+        kind = self.pick(("M", "N"))
+        picked = sorted(self.rnd.sample(range(D), 3), key=lambda _: self.rnd.random())
+        base = self.fresh("b")
+        self.emit(indent, f"{base} = {self.pick(self.arrays(scope, (kind,)) or [kind.replace('N', 'x')])}"
+                          f"[{picked!r}] * {self.const()}")
+        item_kind = "D" if kind == "M" else "S"
+        names = [self.fresh("r") for _ in range(3)]
+        starred = self.chance(0.3)
+        targets = names[:2] + [f"*{self.fresh('rest')}"] if starred else names
+        self.emit(indent, f"{', '.join(targets)} = {base}")
+        for name in names[:2] if starred else names:
+            scope.vars[name] = item_kind
+        if kind == "M" and self.chance(0.6):  # a row is a view: the write changes `base` too
+            row = self.pick(names[:2])
+            if self.chance(0.5):
+                self.emit(indent, f"{row}[{self.index(scope, D)}] = {self.expr('S', scope, 1)}")
+            else:
+                self.emit(indent, f"{row} += {self.expr('D', scope, 1)}")
+        scope.vars[f"np.sum({base})"] = "S"
+
+
+def unpack_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
+    return UnpackGenerator(random.Random(seed)).program()
+
+
 def view_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
     return ViewGenerator(random.Random(seed)).program()
 
@@ -246,3 +281,18 @@ def test_many_random_programs_writing_through_views_match_python():
         tally[outcome] = tally.get(outcome, 0) + 1
     print(f"\n{count} programs: {tally}")
     assert tally.get("checked", 0) + tally.get("fd-skipped", 0) > count // 4, tally
+
+
+def test_unpack_generator_unpacks_rows_and_elements():
+    corpus = "\n".join(unpack_program(seed)[0] for seed in range(200))
+    assert re.search(r"^ +r\d+, r\d+, r\d+ = b\d+$", corpus, re.M)
+    assert re.search(r"^ +b\d+ = M\[\[", corpus, re.M) and re.search(r"^ +b\d+ = x\[\[", corpus, re.M)
+    assert re.search(r"^ +r\d+, r\d+, \*rest\d+ = ", corpus, re.M)
+    assert re.search(r"^ +r\d+(\[| \+=)", corpus, re.M)  # a write through a row
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_programs_unpacking_arrays_match_python(seed):
+    """Unpacking an array was refused ("only tuples, lists and dicts ... can be unpacked here")."""
+    outcome, message = _check_seed(seed, unpack_program)
+    assert outcome in ("checked", "fd-skipped", "refused", "unusable"), f"seed {seed}: {message}"

@@ -141,7 +141,9 @@ def _roll_axis(emit: Emitter, atom, shift, axis: int):
     size = emit.dims(atom)[axis]
     if isinstance(size, Const) and size.value == 0:  # nothing to roll
         return emit("copy", atom)
-    start = emit("subtract", size, emit("mod", shift, size))
+    # NumPy takes the shift modulo `size or 1`: an empty axis (a named length 0 at run time) rolls to itself
+    divisor = size if isinstance(size, Const) else emit("maximum", size, 1)
+    start = emit("subtract", size, emit("mod", shift, divisor))
     before = (slice(None),) * axis
     if isinstance(start, Const):
         tail = emit("getitem", atom, index=before + (slice(start.value, None),))
@@ -197,10 +199,8 @@ def tile(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.tile", positional, keywords, 2, 2)
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(positional[0])
-    reps = static(lowering, positional[1], node, "the repetitions")
-    reps = reps if isinstance(reps, tuple) else (reps,)
-    if not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in reps):
-        raise emit.error("np.tile takes integer repetitions known at build time", "np.tile(x, (2, 1))")
+    reps = tuple(_tile_count(emit, r) for r in (positional[1] if isinstance(positional[1], tuple)
+                                                 else (positional[1],)))
     rank = _rank(emit, atom)
     if len(reps) > rank:  # the array gains leading axes of size 1
         atom = emit("reshape", atom, *([1] * (len(reps) - rank) + emit.dims(atom)))
@@ -212,6 +212,19 @@ def tile(lowering, node, builder, positional, keywords):
         if count != 1:
             atom = _copies(emit, atom, axis, count, inner=False)
     return atom
+
+
+def _tile_count(emit: Emitter, value):
+    """One of np.tile's repetitions: an int known at build time, or an integer scalar known at run time
+    (`np.tile(x, (len(x), 1))`: NumPy raises ValueError where it is negative, and so does the broadcast)."""
+    if isinstance(value, Atom) and not isinstance(value, Const) and value.type.shape == () and \
+            value.type.dtype in ("i32", "i64"):
+        return value
+    count = value.value if isinstance(value, Const) else None
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise emit.error("np.tile takes integer repetitions (known at build time, or an integer scalar)",
+                         "np.tile(x, (2, 1)), np.tile(x, (len(x), 1))")
+    return count
 
 
 def meshgrid(lowering, node, builder, positional, keywords):

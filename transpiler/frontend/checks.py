@@ -133,7 +133,11 @@ def compound_error(statement: cst.CSTNode, locate: Locate) -> TranspileError:
                 f"{what} are not part of the kernel language"
             target = getattr(statement, "test", None) or getattr(statement, "target", None) or statement
             return TranspileError(message, locate(target if later else statement), hint)
-    return TranspileError("this statement is not part of the kernel language", locate(statement))
+    if isinstance(statement, cst.BaseSmallStatement):  # the body of `if c: return x`, `def f(x): return x`
+        return TranspileError("a body on the line of its `if`, `for`, `while` or `def` is not supported in kernels "
+                              "yet", locate(statement), "put the body on its own indented line")
+    return TranspileError("this statement is not part of the kernel language", locate(statement),
+                          "write it with assignments, `if`, `for`, `while` and `return`")
 
 
 def _unreachable(body: cst.BaseSuite):

@@ -45,7 +45,10 @@ def module_attribute(lowering, node, base: Module, attr: str) -> Value:
         return NUMPY_CONSTANTS[path]
     if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path in PYTHON_FUNCTIONS:
         return Module(path)
-    raise lowering.error(node, f"`{path}` is not available in kernels")
+    hint = "loop with `for _ in range(n)`" if path == "itertools.repeat" else \
+        "call NumPy's functions (or " + ", ".join(PYTHON_FUNCTIONS) + "), or compute the value outside the kernel " \
+        "and pass it in"
+    raise lowering.error(node, f"`{path}` is not available in kernels", hint)
 
 
 @dataclass(frozen=True)

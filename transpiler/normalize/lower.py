@@ -331,10 +331,13 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         if isinstance(target, cst.Name):
             self._bind_name(target.value, value, builder, env)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            if not isinstance(value, (tuple, ListValue, DictValue)):
-                raise self.error(target, "only tuples, lists and dicts (a kernel's tuple result, a literal, x.shape) "
-                                 "can be unpacked here", "index the array instead: a = x[0]")
-            items = self.static_items(value, target)
+            rows = isinstance(value, Var) and bool(value.type.shape) and isinstance(value.type.shape[0], int)
+            if not isinstance(value, (tuple, ListValue, DictValue)) and not rows:
+                raise self.error(target, "only tuples, lists, dicts (a kernel's tuple result, a literal, x.shape) "
+                                 "and arrays whose first axis has a length known at build time can be unpacked "
+                                 "here", "index the array instead: a = x[0]")
+            # `dx, dy = p[i] - p[i - 1]` of a `[.., 2]` array: its rows, as Python iterates over it (views)
+            items = self.static_items(value, target, builder if rows else None)
             stars = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
             if len(stars) > 1:
                 raise self.error(target, "only one starred name can take the rest")

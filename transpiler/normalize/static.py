@@ -123,7 +123,9 @@ class Containers:
             return value
         if isinstance(value, Const) and isinstance(value.value, (int, bool)):
             return value.value
-        raise StaticNeeded("dict keys must be strings or integers known at build time", self.locate(node))
+        raise StaticNeeded("dict keys must be strings or integers known at build time", self.locate(node),
+                           "key the dict by constants (a run-time key, `if num in lengths`, needs a dict the kernel "
+                           "language does not have: use an array indexed by the number)")
 
     def container_subscript(self, base: Value, node: cst.Subscript, builder, env) -> Value:
         if len(node.slice) != 1:
