@@ -299,10 +299,80 @@ def f(x: "f64[n]", v: "f64[n]") -> float:
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="x[1:] of a named length n is typed n-1, which is -1 (not 0) at n = 0")
-def test_a_slice_of_an_empty_named_length():
-    """Found by the generator (`z[idx][1:]` with an empty idx), left open: Lifted's value is -1.0, Python's 0.0."""
-    assert judge(EMPTY_SLICE, [[np.zeros(0), np.zeros(0)], [np.ones(2), np.ones(2)]])["ad"] == "checked"
+def test_a_slice_of_an_empty_named_length(tmp_path):
+    """Found by the generator (`z[idx][1:]` with an empty idx): Lifted's value was -1.0, Python's 0.0."""
+    _judge_both(EMPTY_SLICE, [[np.zeros(0), np.zeros(0)], [np.ones(2), np.ones(2)]], tmp_path)
+
+
+# slices of a named length are max(n-k, 0) long (ir/dims.py's clamps), never negative: each program at n = 0, 1,
+# 2 and 5 on NumPy and C against Python, central differences and autograd
+CLAMPED = {
+    "len": "return len(x[1:]) * 1.0 + np.sum(v)",
+    "shape_plus_one": "return np.sum(np.zeros(x[2:].shape[0] + 1) + 1.0) + np.sum(v * x)",
+    "size": "return np.sum(x[1:] - x[:-1] ** 2) + x[1:].size",
+    "rosenbrock": "return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2) + np.sum(v[1:] * x[:-1])",
+    "slice_of_slice": "return np.sum(x[1:][1:] * v[2:]) + x[1:][1:].shape[0] * 1.0",
+    "shifted": "return np.sum(x * np.concatenate((np.ones(1), v[:-1])))",
+    "shifted_twice": "return np.sum(np.concatenate((v[:1], x[1:])) * np.concatenate((x[:-1], np.zeros(1))) * v)",
+    "joined": "return np.sum(np.concatenate((x[1:], v[:-1])) ** 2) + np.concatenate((x[1:], v[:-2])).size",
+    # lengths as values: the NumPy backend folded len(np.concatenate((np.ones(1), y[:-1]))) to n (0, not 1, at
+    # n = 0) and len(y[:-1]) to n-1
+    "len_of_shifted": "return len(np.concatenate((np.ones(1), x[:-1]))) * 1.0 + np.sum(v * x)",
+    "len_of_slices": "return (len(x[:-1]) + 2 * len(x[:-2]) + 3 * len(x[:-3])) * np.sum(x * v) + len(x[2:-1])",
+    "shape_of_slices": "return x[:-1].shape[0] * np.sum(v * v) + len(x[1:]) - 2.0 * len(x[2:-1]) + x[1:-1].size",
+    "loop_to_len": "acc = 0.0\n    for i in range(len(x[2:-1])):\n        acc = acc + x[i] * v[i + 1]\n"
+                   "    return acc + len(x[1:])",
+    "loop_to_shifted_len": "acc = np.sum(x)\n    for i in range(np.concatenate((np.ones(1), v[:-1])).shape[0]):\n"
+                           "        acc = acc + i + 1.0\n    return acc",
+    "zeros_of_len": "return np.sum(np.zeros(len(x[:-2])) + 1.0) + np.sum(v * x) * (len(x[:-2]) + 1)",
+}
+
+
+@pytest.mark.parametrize("body", CLAMPED.values(), ids=CLAMPED.keys())
+def test_slices_of_short_named_lengths_are_never_negative(body, tmp_path):
+    text = HEADER + f'''
+
+@kernel
+def f(x: "f64[n]", v: "f64[n]") -> float:
+    {body}
+'''
+    sets = [[np.linspace(-1.0, 1.5, n), np.cos(np.arange(n) + 0.5)] for n in (0, 1, 2, 5)]
+    _judge_both(text, sets, tmp_path)
+
+
+ODE = HEADER + '''
+
+@kernel
+def rhs(x: "f64[n]", y: "f64[n]") -> "f64[n]":
+    return x * np.concatenate((np.ones(1), y[:-1]))
+
+
+@kernel
+def f(x: "f64[n]", s: "i64[]") -> float:
+    h = 2.0 / s
+    y = np.zeros_like(x)
+    for step in range(s):
+        k1 = rhs(x, y)
+        y = y + h * rhs(x, y + 0.5 * h * k1)
+    return np.sum(y * y) + len(np.concatenate((np.ones(1), y[:-1])))
+'''
+
+
+def test_the_c_target_keeps_one_kernel_for_a_shifted_product_and_is_exact_at_zero(tmp_path):
+    """GradBench ode's step: its C module runs the version typed with `n-1` (x times the shifted state in one
+    kernel, as before the clamps) where n >= 1, and the exact one at n = 0, where the shift is 1 long and
+    `len(...)` is 1 (backends/c/clamped.py); values, gradients and tangents against Python on both backends."""
+    module, kernels = c_module(ODE, tmp_path, "ode_step")
+    host = (tmp_path / "ode_step.py").read_text()
+    assert "def _rhs_fast(" in host and "def _rhs_exact(" in host and "_kernels.rhs_k0(" in host
+    assert kernels <= 8, kernels  # (8 before the clamps: rhs, f, g's and h's fused steps)
+    python = _python(ODE)
+    for n in (0, 1, 2, 5):
+        x = np.linspace(0.5, 1.5, n)
+        assert module.f(x, 3) == python(x.copy(), 3), n
+        np.testing.assert_allclose(module.rhs(x, x + 1.0), x * np.concatenate((np.ones(1), (x + 1.0)[:-1])))
+    sets = [[np.linspace(0.5, 1.5, n), 3] for n in (0, 1, 2, 5)]
+    _judge_both(ODE, sets, tmp_path)
 
 
 SEEDS = int(os.environ.get("LIFTED_RUN_TIME_LENGTH_PROGRAMS", "1000"))

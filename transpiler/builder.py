@@ -14,7 +14,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from .ir.dims import is_derived, names_in, poly_of, scale, solve_for, var_name
+from .ir.dims import clamp_of, is_derived, names_in, poly_of, render, scale, solve_for, var_name
 from .ir.types import ShapeError, TensorType, is_unknown
 from .errors import SourceLoc, TranspileError
 from .ir.source import merge_errstate
@@ -228,7 +228,17 @@ class Builder:
         `2*h` as `size // 2`; None where neither works."""
         if is_unknown(dim):
             return None
-        if is_derived(dim):
+        clamp = clamp_of(dim)
+        if clamp is not None:  # a slice's length max(n-1, 0): the polynomial, then at least the clamp's low
+            poly = render(clamp[1])
+            inner = self.dim_vars.get(poly) or (self.dim(poly) if poly in self.dim_sources else
+                                                self._derived_dim(poly))
+            if inner is None:
+                return None
+            var = self.bind("size_at_least", [inner, const(clamp[2])])
+            if isinstance(var, Var) and var.temporary:
+                self.rename(var, var_name(dim))
+        elif is_derived(dim):
             names = names_in(dim)
             if not all(n in self.dim_sources or n in self.dim_vars for n in names):
                 return None

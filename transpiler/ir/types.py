@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Union
 
-from .dims import DimError, dim_sum, parse_dim
+from .dims import DimError, clamp_of, dim_sum, parse_dim, render, slice_dim
 
 Dim = Union[int, str]
 Shape = tuple  # tuple[Dim, ...]
@@ -122,18 +123,42 @@ def broadcast_dims(a: Dim, b: Dim) -> Dim:
     """The length NumPy's broadcasting gives two lengths. An int other than 1 wins over an unknown (which must be
     it or 1); an unknown met by a name (or an expression of names) gives a fresh length, since either may be 1 at
     run time (`x: "f64[d]"` called with one element, plus a masked selection, has the selection's length).
-    Two different names or ints are refused: the annotations do not say them equal."""
+    Two different names or ints are refused: the annotations do not say them equal. A clamp max(q,1) or max(q,0)
+    met by the length q itself gives q (q is a length, never negative: where the clamp differs from q, q is 0 and
+    the clamp 1 or 0), and max(q,0) met by max(q,1) gives max(q,0) (they differ where q <= 0: 0 and 1)."""
     if a == b:
         return a
     if a == 1:
         return b
     if b == 1:
         return a
+    clamped = _clamp_broadcast(a, b)
+    if clamped is not None:
+        return clamped
     if is_unknown(a) and isinstance(b, int) or is_unknown(b) and isinstance(a, int):
         return b if isinstance(b, int) else a  # the unknown is that int or 1: either way the int
     if is_unknown(a) or is_unknown(b):  # a name or an unknown, either of them 1 at run time: neither
         return fresh_dim()
     raise ShapeError(f"dimensions {a} and {b} do not match")
+
+
+def clamps_to(clamp: Dim, length: Dim) -> int | None:
+    """c where `clamp` is max(q,c) of the length `length` = q (then the two are equal but where q < c); else None."""
+    parts = clamp_of(clamp)
+    return parts[2] if parts is not None and parts[0] > 0 and render(parts[1]) == length else None
+
+
+def _clamp_broadcast(a: Dim, b: Dim) -> Dim | None:
+    """broadcast_dims of a clamp of low 0 or 1 and the length it clamps (or another such clamp of it); None for
+    any other pair."""
+    ca, cb = clamp_of(a), clamp_of(b)
+    if ca is None and cb is None:
+        return None
+    if ca is not None and cb is not None:
+        same = render(ca[1]) == render(cb[1]) and {ca[2], cb[2]} <= {0, 1}
+        return (a if ca[2] == 0 else b) if same else None
+    clamp, other = (a, b) if ca is not None else (b, a)
+    return other if clamps_to(clamp, other) in (0, 1) else None
 
 
 def same_dim(a: Dim, b: Dim) -> Dim:
@@ -197,9 +222,27 @@ def normalize_axis(axis: int, rank: int) -> int:
     return axis % rank
 
 
+# Whether a slice of a named length is typed as NumPy's clamp max(n-1, 0) (the default: exact at every n) or as
+# the polynomial n-1, which is exact only where n >= 1: the C target builds its fast version so (fusion needs
+# equal lengths, and max(n, 1) is not n), behind an entry check that runs the exact version where a length
+# would be negative (backends/c/clamped.py)
+SLICE_CLAMPS: ContextVar[bool] = ContextVar("slice_clamps", default=True)
+# the polynomials the unclamped typing assumed to be >= 0 (set by whoever builds with SLICE_CLAMPS off)
+ASSUMED: ContextVar[set | None] = ContextVar("assumed_nonnegative", default=None)
+
+
 def offset_dim(dim: Dim, delta: int) -> Dim:
-    """`n` shifted by `delta` (`n-1` for `x[1:]`); ints stay ints, unknown dims stay unknown."""
-    shifted = dim_sum([dim, delta])
+    """The length of a slice of `dim` that leaves out `-delta` elements: max(n-1, 0) for `x[1:]` of a named length
+    n (0 elements, not -1, at n = 0); ints stay ints, unknown dims stay unknown. With SLICE_CLAMPS off, n-1
+    (recorded in ASSUMED where it is not surely >= 0)."""
+    if SLICE_CLAMPS.get() or isinstance(dim, int):
+        shifted = slice_dim(dim, delta)
+    else:
+        shifted = dim_sum([dim, delta])
+        if shifted is not None and shifted != slice_dim(dim, delta):
+            assumed = ASSUMED.get()
+            if assumed is not None:
+                assumed.add(shifted)
     return fresh_dim() if shifted is None else shifted
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import operator
 
+import libcst as cst
+
 from .. import codegen as cg
 from ..ir import Const, const
 from ..ir.types import ShapeError, TensorType
@@ -186,3 +188,13 @@ elementwise("floor_divide", [None, None], infix("//"), "lifted_floor_divide({0},
 elementwise("mod", [lambda g, y, a, b: g, lambda g, y, a, b: -g * ops.floor_divide(a, b)], infix("%"),
             "lifted_mod({0}, {1})", result="promote", bools="int8", fold=operator.mod, python_operator=True,
             scalar_c="any")
+
+
+def _render_at_least(args, params):
+    """`a if a > low else low`: Python's conditional, not the builtin `max`, which a kernel may rebind."""
+    return cst.IfExp(test=cg.compare(">", args[0], args[1]), body=args[0], orelse=args[1])
+
+
+# a slice's length max(n-1, 0) (ir/dims.py's clamps) as a Python int; only the builder binds it, to sizes
+elementwise("size_at_least", [None, None], _render_at_least, "(({0}) > ({1}) ? ({0}) : ({1}))", result="promote",
+            fold=max, diff=False, python_operator=True, scalar_c="any", temp="size")

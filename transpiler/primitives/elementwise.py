@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType, broadcast_shapes, promote
-from ..ir.dims import dim_product, dim_quotient, dim_sum
+from ..ir.dims import dim_product, dim_quotient, dim_sum, negate
 from ..ir import Const
 from .batching import batch_elementwise, example_rank
 from .registry import Primitive, register
@@ -34,7 +34,7 @@ def _exact_quotient(a, b):
 
 
 # integer arithmetic on sizes keeps the size it computes (`x.shape[0] - 1` is `n-1`, `2 * n` is `2*n`)
-_SIZE_ARITHMETIC = {"add": lambda a, b: dim_sum([a, b]), "subtract": lambda a, b: dim_sum([a, dim_product([-1, b])]),
+_SIZE_ARITHMETIC = {"add": lambda a, b: dim_sum([a, b]), "subtract": lambda a, b: dim_sum([a, negate(b)]),
                     "multiply": lambda a, b: dim_product([a, b]), "floor_divide": _exact_quotient}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir.types import ShapeError, TensorType, is_unknown, normalize_axis, show_shape
+from ..ir.types import ShapeError, TensorType, clamps_to, is_unknown, normalize_axis, show_shape
 from ..ir import Var, const
 
 
@@ -157,10 +157,11 @@ def sum_to(g: Sym, target: TensorType, like: Sym, out: Sym | None = None) -> Sym
     t_dims = (None,) * (rank - len(target.shape)) + tuple(target.shape)  # None: the target lacks the axis
     dropped, summed, scaled = [], [], []
     for axis, (o, t) in enumerate(zip(out.shape, t_dims)):
-        if t is not None and (t == o or o == 1):
-            continue  # the input has this axis as it is
+        if t is not None and (t == o or o == 1 or clamps_to(t, o) == 0):
+            continue  # the input has this axis as it is (max(q,0) of the length q is q)
         if t is not None and t != 1:
-            if is_unknown(t) or is_unknown(o):  # only run time can tell whether t is 1
+            if is_unknown(t) or is_unknown(o) or clamps_to(t, o) == 1:  # only run time can tell whether t is 1
+                # (max(q,1) broadcast to q: 1 where q is 0, so the cotangent is summed to a zero there)
                 return _at_run_time(g, like, out)
             raise ShapeError(f"cannot sum a cotangent of shape {show_shape(out.shape)} to {show_shape(target.shape)}")
         have = g.shape[axis - offset] if axis >= offset else 1

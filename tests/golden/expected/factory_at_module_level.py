@@ -164,8 +164,10 @@ def loss_grad(w: "f64[m]", x: "f64[n,3]"):
     del v_1
     # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
     m_minus_12 = m_2 - 12
-    dw_1 = np.zeros((m_minus_12,))
+    m_minus_12_or_0 = m_minus_12 if m_minus_12 > 0 else 0
     del m_minus_12
+    dw_1 = np.zeros((m_minus_12_or_0,))
+    del m_minus_12_or_0
     dw_1[:8] = np.reshape(dW_1, (size,))
     del dW_1, size
     # factory_at_module_level.py:14  x = np.tanh(x @ W)

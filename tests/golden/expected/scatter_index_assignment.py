@@ -115,6 +115,8 @@ def _arg_spec(name, note):
 
 def _unbroadcast(g, shape):
     """Give the cotangent `g` exactly `shape`, summing the axes that broadcasting added or stretched."""
+    if type(g) is np.ndarray and g.shape == shape:
+        return g  # (nothing broadcast: a max(n,1) long value met by n >= 1 elements)
     g = np.asarray(g)
     if g.ndim > len(shape):
         g = g.sum(axis=tuple(range(g.ndim - len(shape))))

@@ -112,6 +112,22 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
+def _unbroadcast(g, shape):
+    """Give the cotangent `g` exactly `shape`, summing the axes that broadcasting added or stretched."""
+    if type(g) is np.ndarray and g.shape == shape:
+        return g  # (nothing broadcast: a max(n,1) long value met by n >= 1 elements)
+    g = np.asarray(g)
+    if g.ndim > len(shape):
+        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    g = g.reshape((1,) * (len(shape) - g.ndim) + g.shape)
+    stretched = tuple(axis for axis, size in enumerate(shape) if size == 1 and g.shape[axis] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    if g.shape != tuple(shape):
+        g = np.broadcast_to(g, shape).copy()
+    return g
+
+
 def _check_index(index, size, axis):
     """NumPy's IndexError for an index that a kernel reads `x[index]` through, before the launch (the kernel
     reads no element outside the array): the first value out of range, in order. (A device array is read back.)"""
@@ -236,41 +252,40 @@ def last_state_grad(x: "f64[n]", s: "i64[]"):
         dk3 = t_16 * 2.0
         # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
         dx_1 += t_16 * c_3
-        del c_3
         n_minus_1 = n - 1
-        t_19 = 1 + n_minus_1
+        n_minus_1_or_0 = n_minus_1 if n_minus_1 > 0 else 0
         del n_minus_1
+        t_19 = 1 + n_minus_1_or_0
+        del n_minus_1_or_0
         zero = np.zeros((n,))
-        zero[:-1] = (t_16 * x)[1:t_19]
+        zero[:-1] = _unbroadcast(t_16 * x, np.shape(c_3))[1:t_19]
+        del c_3
         # stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
         dy_3 = dy_2 + zero
         dk3_1 = dk3 + zero * h
         del zero
         # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
         dx_1 += dk3_1 * c_2
-        del c_2
         zero_1 = np.zeros((n,))
-        zero_1[:-1] = (dk3_1 * x)[1:t_19]
-        del dk3_1
+        zero_1[:-1] = _unbroadcast(dk3_1 * x, np.shape(c_2))[1:t_19]
+        del dk3_1, c_2
         # stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
         dy_3 += zero_1
         dk2 = dk3 + zero_1 * t_3
         del dk3, zero_1
         # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
         dx_1 += dk2 * c_1
-        del c_1
         zero_2 = np.zeros((n,))
-        zero_2[:-1] = (dk2 * x)[1:t_19]
-        del dk2
+        zero_2[:-1] = _unbroadcast(dk2 * x, np.shape(c_1))[1:t_19]
+        del dk2, c_1
         # stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
         dy_3 += zero_2
         dk1 = t_16 + zero_2 * t
         del t_16, zero_2
         # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
         dx_1 += dk1 * c
-        del c
-        dy_3[:-1] += (dk1 * x)[1:t_19]
-        del dk1, t_19
+        dy_3[:-1] += _unbroadcast(dk1 * x, np.shape(c))[1:t_19]
+        del dk1, c, t_19
         dy_2 = dy_3
     del s, dy_1, dx, tape_c_3, tape_c_2, tape_c_1, tape_c, h, x, n, t_3, t, dy_2
     return dx_1

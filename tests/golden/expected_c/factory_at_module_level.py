@@ -125,7 +125,42 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
-def loss(w: "f64[m]", x: "f64[n,3]"):
+_SLICE_AXES = {}  # function -> {name: (argument, axis)}, from its annotations, the first time it is called
+
+
+def _slice_lengths_hold(function, assumed, args):
+    """Whether each length the fast version typed as a polynomial (`x[1:]` of an `f64[n]` as n-1) is >= 0 for
+    these arguments; where one is not (n = 0: NumPy's slice has max(n-1, 0) elements) the exact version runs.
+    `assumed`: each polynomial as (coefficient, names) terms over the annotations' names."""
+    axes = _SLICE_AXES.get(function)
+    if axes is None:
+        axes = {}
+        for k, name in enumerate(function.__code__.co_varnames[:len(args)]):
+            note = function.__annotations__.get(name)
+            if isinstance(note, str) and "[" in note:
+                note = note.strip("'\"")
+                for axis, dim in enumerate(note[note.index("[") + 1:-1].split(",")):
+                    if dim.isidentifier():
+                        axes.setdefault(dim, (k, axis))
+        _SLICE_AXES[function] = axes
+    try:
+        sizes = {dim: args[k].shape[axis] for dim, (k, axis) in axes.items()}
+    except (AttributeError, IndexError, TypeError):
+        return True  # not arrays of the annotated ranks: the fast version's argument check refuses them
+    for terms in assumed:
+        total = 0
+        for coefficient, names in terms:
+            for dim in names:
+                if dim not in sizes:
+                    return False  # (a length only a tree's annotation names: the exact version, always right)
+                coefficient *= sizes[dim]
+            total += coefficient
+        if total < 0:
+            return False
+    return True
+
+
+def _loss_fast(w: "f64[m]", x: "f64[n,3]"):
     _check_args('loss', w, x)
     # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
     W = np.reshape(w[:12], (3, 4))
@@ -141,7 +176,27 @@ def loss(w: "f64[m]", x: "f64[n,3]"):
     return s
 
 
-def loss_grad(w: "f64[m]", x: "f64[n,3]"):
+def _loss_exact(w: "f64[m]", x: "f64[n,3]"):
+    _check_args('loss', w, x)
+    # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
+    W = np.reshape(w[:12], (3, 4))
+    # factory_at_module_level.py:13  w = w[m * n:]
+    w_1 = w[12:]
+    del w
+    # factory_at_module_level.py:14  x = np.tanh(x @ W)
+    x_1 = np.tanh(x @ W)
+    del x, W
+    # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
+    W_1 = np.reshape(w_1[:8], (4, 2))
+    del w_1
+    # factory_at_module_level.py:14  x = np.tanh(x @ W)
+    x_2 = np.tanh(x_1 @ W_1)
+    del x_1, W_1
+    # factory_at_module_level.py:15  return np.sum(x ** 2)
+    return np.sum(x_2 ** 2)
+
+
+def _loss_grad_fast(w: "f64[m]", x: "f64[n,3]"):
     _check_args('loss_grad', w, x)
     m_2 = w.shape[0]
     # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
@@ -161,3 +216,69 @@ def loss_grad(w: "f64[m]", x: "f64[n,3]"):
     dw[:12] += np.reshape(dW, (size_1,))
     del dW, size_1
     return dw
+
+
+def _loss_grad_exact(w: "f64[m]", x: "f64[n,3]"):
+    _check_args('loss_grad', w, x)
+    m_2 = w.shape[0]
+    # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
+    v = w[:12]
+    W = np.reshape(v, (3, 4))
+    # factory_at_module_level.py:13  w = w[m * n:]
+    w_1 = w[12:]
+    del w
+    # factory_at_module_level.py:14  x = np.tanh(x @ W)
+    x_1 = np.tanh(x @ W)
+    del W
+    # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
+    v_1 = w_1[:8]
+    del w_1
+    W_1 = np.reshape(v_1, (4, 2))
+    # factory_at_module_level.py:14  x = np.tanh(x @ W)
+    x_2 = np.tanh(x_1 @ W_1)
+    # reverse sweep
+    # factory_at_module_level.py:15  return np.sum(x ** 2)
+    dx_2 = x_2 * 2
+    # factory_at_module_level.py:14  x = np.tanh(x @ W)
+    t_3 = dx_2 * (1.0 - x_2 * x_2)
+    del dx_2, x_2
+    dx_1 = t_3 @ W_1.T
+    del W_1
+    dW_1 = x_1.T @ t_3
+    del t_3
+    size = v_1.shape[0]
+    del v_1
+    # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
+    m_minus_12 = m_2 - 12
+    m_minus_12_or_0 = m_minus_12 if m_minus_12 > 0 else 0
+    del m_minus_12
+    dw_1 = np.zeros((m_minus_12_or_0,))
+    del m_minus_12_or_0
+    dw_1[:8] = np.reshape(dW_1, (size,))
+    del dW_1, size
+    # factory_at_module_level.py:14  x = np.tanh(x @ W)
+    dW = x.T @ (dx_1 * (1.0 - x_1 * x_1))
+    del x, dx_1, x_1
+    # factory_at_module_level.py:13  w = w[m * n:]
+    dw = np.zeros((m_2,))
+    del m_2
+    dw[12:] = dw_1
+    del dw_1
+    size_1 = v.shape[0]
+    del v
+    # factory_at_module_level.py:12  W = w[:m * n].reshape((m, n))
+    dw[:12] += np.reshape(dW, (size_1,))
+    del dW, size_1
+    return dw
+
+
+def loss(w: "f64[m]", x: "f64[n,3]"):
+    if _slice_lengths_hold(loss, (((-12, ()), (1, ('m',))), ((-20, ()), (1, ('m',)))), (w, x,)):
+        return _loss_fast(w, x)
+    return _loss_exact(w, x)
+
+
+def loss_grad(w: "f64[m]", x: "f64[n,3]"):
+    if _slice_lengths_hold(loss_grad, (((-12, ()), (1, ('m',))), ((-20, ()), (1, ('m',)))), (w, x,)):
+        return _loss_grad_fast(w, x)
+    return _loss_grad_exact(w, x)

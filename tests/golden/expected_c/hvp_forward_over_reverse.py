@@ -123,7 +123,42 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
-def rosenbrock(x: "f64[n]"):
+_SLICE_AXES = {}  # function -> {name: (argument, axis)}, from its annotations, the first time it is called
+
+
+def _slice_lengths_hold(function, assumed, args):
+    """Whether each length the fast version typed as a polynomial (`x[1:]` of an `f64[n]` as n-1) is >= 0 for
+    these arguments; where one is not (n = 0: NumPy's slice has max(n-1, 0) elements) the exact version runs.
+    `assumed`: each polynomial as (coefficient, names) terms over the annotations' names."""
+    axes = _SLICE_AXES.get(function)
+    if axes is None:
+        axes = {}
+        for k, name in enumerate(function.__code__.co_varnames[:len(args)]):
+            note = function.__annotations__.get(name)
+            if isinstance(note, str) and "[" in note:
+                note = note.strip("'\"")
+                for axis, dim in enumerate(note[note.index("[") + 1:-1].split(",")):
+                    if dim.isidentifier():
+                        axes.setdefault(dim, (k, axis))
+        _SLICE_AXES[function] = axes
+    try:
+        sizes = {dim: args[k].shape[axis] for dim, (k, axis) in axes.items()}
+    except (AttributeError, IndexError, TypeError):
+        return True  # not arrays of the annotated ranks: the fast version's argument check refuses them
+    for terms in assumed:
+        total = 0
+        for coefficient, names in terms:
+            for dim in names:
+                if dim not in sizes:
+                    return False  # (a length only a tree's annotation names: the exact version, always right)
+                coefficient *= sizes[dim]
+            total += coefficient
+        if total < 0:
+            return False
+    return True
+
+
+def _rosenbrock_fast(x: "f64[n]"):
     _check_args('rosenbrock', x)
     # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     v_1 = x[:-1]
@@ -132,16 +167,55 @@ def rosenbrock(x: "f64[n]"):
     return s
 
 
+def _rosenbrock_exact(x: "f64[n]"):
+    _check_args('rosenbrock', x)
+    # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
 def bump(x: "f64[]"):
     _check_args('bump', x)
     # hvp_forward_over_reverse.py:12  return np.exp(-x * x) * np.sin(x)
     return np.exp(-x * x) * np.sin(x)
 
 
-def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
+def _rosenbrock_hvp_fast(x: "f64[n]", tx: "f64[n]"):
     _check_args('rosenbrock_hvp', x, tx)
     zero, dx = _kernels.rosenbrock_hvp_block0(x, tx)
     del x, tx
+    return (dx, zero)
+
+
+def _rosenbrock_hvp_exact(x: "f64[n]", tx: "f64[n]"):
+    _check_args('rosenbrock_hvp', x, tx)
+    n = x.shape[0]
+    # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    v_1 = x[:-1]
+    v_4 = tx[:-1]
+    t_1 = x[1:] - v_1 ** 2
+    t_17 = tx[1:] + v_4 * v_1 * -2
+    del tx
+    t_4 = 1.0 - x[:-1]
+    del x
+    # reverse sweep
+    # hvp_forward_over_reverse.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    t_8 = t_4 * -2
+    del t_4
+    dx = np.zeros((n,))
+    del n
+    zero = np.zeros_like(dx)
+    zero[:-1] = v_4 * 2
+    dx[:-1] = t_8
+    del t_8
+    t_11 = t_1 * -200.0
+    zero[:-1] += (t_17 * -200.0 * v_1 + v_4 * t_11) * 2
+    del v_4
+    dx[:-1] += t_11 * v_1 * 2
+    del t_11, v_1
+    zero[1:] += t_17 * 200.0
+    del t_17
+    dx[1:] += t_1 * 200.0
+    del t_1
     return (dx, zero)
 
 
@@ -190,3 +264,15 @@ def bump_second(x: "f64[]"):
     dx_7 = dx_6 - t_15
     del dx_6, t_15
     return dx_7
+
+
+def rosenbrock(x: "f64[n]"):
+    if _slice_lengths_hold(rosenbrock, (((-1, ()), (1, ('n',))),), (x,)):
+        return _rosenbrock_fast(x)
+    return _rosenbrock_exact(x)
+
+
+def rosenbrock_hvp(x: "f64[n]", tx: "f64[n]"):
+    if _slice_lengths_hold(rosenbrock_hvp, (((-1, ()), (1, ('n',))),), (x, tx,)):
+        return _rosenbrock_hvp_fast(x, tx)
+    return _rosenbrock_hvp_exact(x, tx)

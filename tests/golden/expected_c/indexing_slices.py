@@ -119,13 +119,54 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
-def rosenbrock(x: "f64[n]"):
+_SLICE_AXES = {}  # function -> {name: (argument, axis)}, from its annotations, the first time it is called
+
+
+def _slice_lengths_hold(function, assumed, args):
+    """Whether each length the fast version typed as a polynomial (`x[1:]` of an `f64[n]` as n-1) is >= 0 for
+    these arguments; where one is not (n = 0: NumPy's slice has max(n-1, 0) elements) the exact version runs.
+    `assumed`: each polynomial as (coefficient, names) terms over the annotations' names."""
+    axes = _SLICE_AXES.get(function)
+    if axes is None:
+        axes = {}
+        for k, name in enumerate(function.__code__.co_varnames[:len(args)]):
+            note = function.__annotations__.get(name)
+            if isinstance(note, str) and "[" in note:
+                note = note.strip("'\"")
+                for axis, dim in enumerate(note[note.index("[") + 1:-1].split(",")):
+                    if dim.isidentifier():
+                        axes.setdefault(dim, (k, axis))
+        _SLICE_AXES[function] = axes
+    try:
+        sizes = {dim: args[k].shape[axis] for dim, (k, axis) in axes.items()}
+    except (AttributeError, IndexError, TypeError):
+        return True  # not arrays of the annotated ranks: the fast version's argument check refuses them
+    for terms in assumed:
+        total = 0
+        for coefficient, names in terms:
+            for dim in names:
+                if dim not in sizes:
+                    return False  # (a length only a tree's annotation names: the exact version, always right)
+                coefficient *= sizes[dim]
+            total += coefficient
+        if total < 0:
+            return False
+    return True
+
+
+def _rosenbrock_fast(x: "f64[n]"):
     _check_args('rosenbrock', x)
     # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     v_1 = x[:-1]
     s = _kernels.rosenbrock_k0(v_1, x[1:], x[:-1])
     del v_1, x
     return s
+
+
+def _rosenbrock_exact(x: "f64[n]"):
+    _check_args('rosenbrock', x)
+    # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
 
 def corners(m: "f64[4,5]"):
@@ -137,13 +178,36 @@ def corners(m: "f64[4,5]"):
     return m[0, 0] * m[-1, -1] + s
 
 
-def rosenbrock_grad(x: "f64[n]"):
+def _rosenbrock_grad_fast(x: "f64[n]"):
     _check_args('rosenbrock_grad', x)
     n = x.shape[0]
     # reverse sweep
     # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     dx = _kernels.rosenbrock_grad_k0(n, x)
     del n, x
+    return dx
+
+
+def _rosenbrock_grad_exact(x: "f64[n]"):
+    _check_args('rosenbrock_grad', x)
+    n = x.shape[0]
+    # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    v_1 = x[:-1]
+    t_1 = x[1:] - v_1 ** 2
+    t_4 = 1.0 - x[:-1]
+    del x
+    # reverse sweep
+    # indexing_slices.py:7  return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    t_8 = t_4 * -2
+    del t_4
+    dx = np.zeros((n,))
+    del n
+    dx[:-1] = t_8
+    del t_8
+    dx[:-1] += t_1 * -200.0 * v_1 * 2
+    del v_1
+    dx[1:] += t_1 * 200.0
+    del t_1
     return dx
 
 
@@ -166,3 +230,15 @@ def corners_grad(m: "f64[4,5]"):
     dm[0, 0] += v_1
     del v_1
     return dm
+
+
+def rosenbrock(x: "f64[n]"):
+    if _slice_lengths_hold(rosenbrock, (((-1, ()), (1, ('n',))),), (x,)):
+        return _rosenbrock_fast(x)
+    return _rosenbrock_exact(x)
+
+
+def rosenbrock_grad(x: "f64[n]"):
+    if _slice_lengths_hold(rosenbrock_grad, (((-1, ()), (1, ('n',))),), (x,)):
+        return _rosenbrock_grad_fast(x)
+    return _rosenbrock_grad_exact(x)

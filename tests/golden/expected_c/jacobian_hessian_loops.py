@@ -128,6 +128,41 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
+_SLICE_AXES = {}  # function -> {name: (argument, axis)}, from its annotations, the first time it is called
+
+
+def _slice_lengths_hold(function, assumed, args):
+    """Whether each length the fast version typed as a polynomial (`x[1:]` of an `f64[n]` as n-1) is >= 0 for
+    these arguments; where one is not (n = 0: NumPy's slice has max(n-1, 0) elements) the exact version runs.
+    `assumed`: each polynomial as (coefficient, names) terms over the annotations' names."""
+    axes = _SLICE_AXES.get(function)
+    if axes is None:
+        axes = {}
+        for k, name in enumerate(function.__code__.co_varnames[:len(args)]):
+            note = function.__annotations__.get(name)
+            if isinstance(note, str) and "[" in note:
+                note = note.strip("'\"")
+                for axis, dim in enumerate(note[note.index("[") + 1:-1].split(",")):
+                    if dim.isidentifier():
+                        axes.setdefault(dim, (k, axis))
+        _SLICE_AXES[function] = axes
+    try:
+        sizes = {dim: args[k].shape[axis] for dim, (k, axis) in axes.items()}
+    except (AttributeError, IndexError, TypeError):
+        return True  # not arrays of the annotated ranks: the fast version's argument check refuses them
+    for terms in assumed:
+        total = 0
+        for coefficient, names in terms:
+            for dim in names:
+                if dim not in sizes:
+                    return False  # (a length only a tree's annotation names: the exact version, always right)
+                coefficient *= sizes[dim]
+            total += coefficient
+        if total < 0:
+            return False
+    return True
+
+
 def layer(w: "f64[d,h]", x: "f64[d]"):
     _check_args('layer', w, x)
     # jacobian_hessian_loops.py:7  return np.tanh(x @ w)
@@ -136,12 +171,18 @@ def layer(w: "f64[d,h]", x: "f64[d]"):
     return t
 
 
-def energy(x: "f64[n]"):
+def _energy_fast(x: "f64[n]"):
     _check_args('energy', x)
     # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
     t_3 = _kernels.energy_block0(x)
     del x
     return t_3
+
+
+def _energy_exact(x: "f64[n]"):
+    _check_args('energy', x)
+    # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+    return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
 
 
 def layer_jacfwd(w: "f64[d,h]", x: "f64[d]"):
@@ -158,7 +199,7 @@ def layer_jacrev(w: "f64[d,h]", x: "f64[d]"):
     return dx
 
 
-def energy_hessian(x: "f64[n]"):
+def _energy_hessian_fast(x: "f64[n]"):
     _check_args('energy_hessian', x)
     n_1 = x.shape[0]
     basis = np.eye(n_1)
@@ -171,3 +212,43 @@ def energy_hessian(x: "f64[n]"):
     jac = tdx_2.T
     del tdx_2
     return jac
+
+
+def _energy_hessian_exact(x: "f64[n]"):
+    _check_args('energy_hessian', x)
+    n_1 = x.shape[0]
+    basis = np.eye(n_1)
+    del n_1
+    B = basis.shape[0]
+    n_2 = x.shape[0]
+    # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
+    t_5 = basis * x
+    del x
+    t_6 = t_5 + t_5
+    del t_5
+    zero_1 = np.zeros((B, n_2))
+    del B, n_2
+    zero_1[:, :-1] = basis[:, 1:]
+    zero_1[:, 1:] += basis[:, :-1]
+    del basis
+    tdx = zero_1 + t_6
+    del zero_1
+    tdx_1 = tdx + t_6
+    del tdx
+    tdx_2 = tdx_1 + t_6
+    del tdx_1, t_6
+    jac = tdx_2.T
+    del tdx_2
+    return jac
+
+
+def energy(x: "f64[n]"):
+    if _slice_lengths_hold(energy, (((-1, ()), (1, ('n',))),), (x,)):
+        return _energy_fast(x)
+    return _energy_exact(x)
+
+
+def energy_hessian(x: "f64[n]"):
+    if _slice_lengths_hold(energy_hessian, (((-1, ()), (1, ('n',))),), (x,)):
+        return _energy_hessian_fast(x)
+    return _energy_hessian_exact(x)

@@ -123,7 +123,67 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
-def shifted_rhs(x: "f64[n]", y: "f64[n]"):
+def _unbroadcast(g, shape):
+    """Give the cotangent `g` exactly `shape`, summing the axes that broadcasting added or stretched."""
+    if type(g) is np.ndarray and g.shape == shape:
+        return g  # (nothing broadcast: a max(n,1) long value met by n >= 1 elements)
+    g = np.asarray(g)
+    if g.ndim > len(shape):
+        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    g = g.reshape((1,) * (len(shape) - g.ndim) + g.shape)
+    stretched = tuple(axis for axis, size in enumerate(shape) if size == 1 and g.shape[axis] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    if g.shape != tuple(shape):
+        g = np.broadcast_to(g, shape).copy()
+    return g
+
+
+def _check_index(index, size, axis):
+    """NumPy's IndexError for an index that a kernel reads `x[index]` through, before the launch (the kernel
+    reads no element outside the array): the first value out of range, in order. (A device array is read back.)"""
+    index = index.get() if hasattr(index, "gpudata") else np.asarray(index)
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = index[(index < -size) | (index >= size)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {size}")
+
+
+_SLICE_AXES = {}  # function -> {name: (argument, axis)}, from its annotations, the first time it is called
+
+
+def _slice_lengths_hold(function, assumed, args):
+    """Whether each length the fast version typed as a polynomial (`x[1:]` of an `f64[n]` as n-1) is >= 0 for
+    these arguments; where one is not (n = 0: NumPy's slice has max(n-1, 0) elements) the exact version runs.
+    `assumed`: each polynomial as (coefficient, names) terms over the annotations' names."""
+    axes = _SLICE_AXES.get(function)
+    if axes is None:
+        axes = {}
+        for k, name in enumerate(function.__code__.co_varnames[:len(args)]):
+            note = function.__annotations__.get(name)
+            if isinstance(note, str) and "[" in note:
+                note = note.strip("'\"")
+                for axis, dim in enumerate(note[note.index("[") + 1:-1].split(",")):
+                    if dim.isidentifier():
+                        axes.setdefault(dim, (k, axis))
+        _SLICE_AXES[function] = axes
+    try:
+        sizes = {dim: args[k].shape[axis] for dim, (k, axis) in axes.items()}
+    except (AttributeError, IndexError, TypeError):
+        return True  # not arrays of the annotated ranks: the fast version's argument check refuses them
+    for terms in assumed:
+        total = 0
+        for coefficient, names in terms:
+            for dim in names:
+                if dim not in sizes:
+                    return False  # (a length only a tree's annotation names: the exact version, always right)
+                coefficient *= sizes[dim]
+            total += coefficient
+        if total < 0:
+            return False
+    return True
+
+
+def _shifted_rhs_fast(x: "f64[n]", y: "f64[n]"):
     _check_args('shifted_rhs', x, y)
     # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
     size_1 = 1 + y[:-1].shape[0]
@@ -132,7 +192,13 @@ def shifted_rhs(x: "f64[n]", y: "f64[n]"):
     return t
 
 
-def last_state(x: "f64[n]", s: "i64[]"):
+def _shifted_rhs_exact(x: "f64[n]", y: "f64[n]"):
+    _check_args('shifted_rhs', x, y)
+    # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+    return x * np.concatenate((np.ones((1,)), y[:-1]))
+
+
+def _last_state_fast(x: "f64[n]", s: "i64[]"):
     _check_args('last_state', x, s)
     # stencil_rk4_reverse_one_kernel.py:14  h = 2.0 / s
     v_4 = _kernels.last_state_block0(s, x)
@@ -140,8 +206,174 @@ def last_state(x: "f64[n]", s: "i64[]"):
     return v_4
 
 
-def last_state_grad(x: "f64[n]", s: "i64[]"):
+def _last_state_exact(x: "f64[n]", s: "i64[]"):
+    _check_args('last_state', x, s)
+    # stencil_rk4_reverse_one_kernel.py:14  h = 2.0 / s
+    h = 2.0 / s
+    # stencil_rk4_reverse_one_kernel.py:15  y = np.zeros_like(x)
+    y = np.zeros_like(x)
+    # stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+    t = 0.5 * h
+    # stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+    t_3 = 0.5 * h
+    # stencil_rk4_reverse_one_kernel.py:16  for step in range(s):
+    y_1 = y
+    for step in range(s):
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        k1 = x * np.concatenate((np.ones((1,)), y_1[:-1]))
+        # stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+        t_2 = y_1 + t * k1
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        k2 = x * np.concatenate((np.ones((1,)), t_2[:-1]))
+        del t_2
+        # stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+        t_5 = y_1 + t_3 * k2
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        k3 = x * np.concatenate((np.ones((1,)), t_5[:-1]))
+        del t_5
+        # stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+        t_7 = y_1 + h * k3
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        k4 = x * np.concatenate((np.ones((1,)), t_7[:-1]))
+        del t_7
+        # stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+        y_1 = y_1 + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+        del k1, k2, k3, k4
+    del s, y, x, t, t_3, h
+    # stencil_rk4_reverse_one_kernel.py:22  return y[-1]
+    return y_1[-1]
+
+
+def _last_state_grad_fast(x: "f64[n]", s: "i64[]"):
     _check_args('last_state_grad', x, s)
     dx_1_chosen = _kernels.last_state_grad_block0(x, s)
     del x, s
     return dx_1_chosen
+
+
+def _last_state_grad_exact(x: "f64[n]", s: "i64[]"):
+    _check_args('last_state_grad', x, s)
+    # stencil_rk4_reverse_one_kernel.py:22  return y[-1]
+    _check_index(-1, x.shape[0], 0)
+    n = x.shape[0]
+    tape_c_3 = []
+    tape_c_2 = []
+    tape_c_1 = []
+    tape_c = []
+    # stencil_rk4_reverse_one_kernel.py:14  h = 2.0 / s
+    h = 2.0 / s
+    # stencil_rk4_reverse_one_kernel.py:15  y = np.zeros_like(x)
+    y = np.zeros_like(x)
+    # stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+    t = 0.5 * h
+    # stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+    t_3 = 0.5 * h
+    # stencil_rk4_reverse_one_kernel.py:16  for step in range(s):
+    y_1 = y
+    for step in range(s):
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        c = np.concatenate((np.ones((1,)), y_1[:-1]))
+        k1 = x * c
+        # stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+        t_2 = y_1 + t * k1
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        c_1 = np.concatenate((np.ones((1,)), t_2[:-1]))
+        del t_2
+        k2 = x * c_1
+        # stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+        t_5 = y_1 + t_3 * k2
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        c_2 = np.concatenate((np.ones((1,)), t_5[:-1]))
+        del t_5
+        k3 = x * c_2
+        # stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+        t_7 = y_1 + h * k3
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        c_3 = np.concatenate((np.ones((1,)), t_7[:-1]))
+        del t_7
+        k4 = x * c_3
+        # stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+        y_1 = y_1 + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+        del k1, k2, k3, k4
+        tape_c_3.append(c_3)
+        del c_3
+        tape_c_2.append(c_2)
+        del c_2
+        tape_c_1.append(c_1)
+        del c_1
+        tape_c.append(c)
+        del c
+    del y, y_1
+    # reverse sweep
+    # stencil_rk4_reverse_one_kernel.py:22  return y[-1]
+    dy_1 = np.zeros((n,))
+    dy_1[-1] = 1.0
+    # stencil_rk4_reverse_one_kernel.py:16  for step in range(s):
+    dx = np.zeros((n,))
+    dy_2 = dy_1
+    dx_1 = dx
+    for step in reversed(range(s)):
+        c_3 = tape_c_3.pop()
+        c_2 = tape_c_2.pop()
+        c_1 = tape_c_1.pop()
+        c = tape_c.pop()
+        # stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+        t_16 = dy_2 / 6.0 * h
+        dk3 = t_16 * 2.0
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        dx_1 += t_16 * c_3
+        n_minus_1 = n - 1
+        n_minus_1_or_0 = n_minus_1 if n_minus_1 > 0 else 0
+        del n_minus_1
+        t_19 = 1 + n_minus_1_or_0
+        del n_minus_1_or_0
+        zero = np.zeros((n,))
+        zero[:-1] = _unbroadcast(t_16 * x, np.shape(c_3))[1:t_19]
+        del c_3
+        # stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+        dy_3 = dy_2 + zero
+        dk3_1 = dk3 + zero * h
+        del zero
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        dx_1 += dk3_1 * c_2
+        zero_1 = np.zeros((n,))
+        zero_1[:-1] = _unbroadcast(dk3_1 * x, np.shape(c_2))[1:t_19]
+        del dk3_1, c_2
+        # stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+        dy_3 += zero_1
+        dk2 = dk3 + zero_1 * t_3
+        del dk3, zero_1
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        dx_1 += dk2 * c_1
+        zero_2 = np.zeros((n,))
+        zero_2[:-1] = _unbroadcast(dk2 * x, np.shape(c_1))[1:t_19]
+        del dk2, c_1
+        # stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+        dy_3 += zero_2
+        dk1 = t_16 + zero_2 * t
+        del t_16, zero_2
+        # stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+        dx_1 += dk1 * c
+        dy_3[:-1] += _unbroadcast(dk1 * x, np.shape(c))[1:t_19]
+        del dk1, c, t_19
+        dy_2 = dy_3
+    del s, dy_1, dx, tape_c_3, tape_c_2, tape_c_1, tape_c, h, x, n, t_3, t, dy_2
+    return dx_1
+
+
+def shifted_rhs(x: "f64[n]", y: "f64[n]"):
+    if _slice_lengths_hold(shifted_rhs, (((-1, ()), (1, ('n',))),), (x, y,)):
+        return _shifted_rhs_fast(x, y)
+    return _shifted_rhs_exact(x, y)
+
+
+def last_state(x: "f64[n]", s: "i64[]"):
+    if _slice_lengths_hold(last_state, (((-1, ()), (1, ('n',))),), (x, s,)):
+        return _last_state_fast(x, s)
+    return _last_state_exact(x, s)
+
+
+def last_state_grad(x: "f64[n]", s: "i64[]"):
+    if _slice_lengths_hold(last_state_grad, (((-1, ()), (1, ('n',))),), (x, s,)):
+        return _last_state_grad_fast(x, s)
+    return _last_state_grad_exact(x, s)

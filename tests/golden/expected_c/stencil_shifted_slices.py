@@ -120,7 +120,42 @@ def _arg_spec(name, note):
             _DTYPES[note[:note.index("[")]])
 
 
-def rosenbrock(x: "f64[n]"):
+_SLICE_AXES = {}  # function -> {name: (argument, axis)}, from its annotations, the first time it is called
+
+
+def _slice_lengths_hold(function, assumed, args):
+    """Whether each length the fast version typed as a polynomial (`x[1:]` of an `f64[n]` as n-1) is >= 0 for
+    these arguments; where one is not (n = 0: NumPy's slice has max(n-1, 0) elements) the exact version runs.
+    `assumed`: each polynomial as (coefficient, names) terms over the annotations' names."""
+    axes = _SLICE_AXES.get(function)
+    if axes is None:
+        axes = {}
+        for k, name in enumerate(function.__code__.co_varnames[:len(args)]):
+            note = function.__annotations__.get(name)
+            if isinstance(note, str) and "[" in note:
+                note = note.strip("'\"")
+                for axis, dim in enumerate(note[note.index("[") + 1:-1].split(",")):
+                    if dim.isidentifier():
+                        axes.setdefault(dim, (k, axis))
+        _SLICE_AXES[function] = axes
+    try:
+        sizes = {dim: args[k].shape[axis] for dim, (k, axis) in axes.items()}
+    except (AttributeError, IndexError, TypeError):
+        return True  # not arrays of the annotated ranks: the fast version's argument check refuses them
+    for terms in assumed:
+        total = 0
+        for coefficient, names in terms:
+            for dim in names:
+                if dim not in sizes:
+                    return False  # (a length only a tree's annotation names: the exact version, always right)
+                coefficient *= sizes[dim]
+            total += coefficient
+        if total < 0:
+            return False
+    return True
+
+
+def _rosenbrock_fast(x: "f64[n]"):
     _check_args('rosenbrock', x)
     # stencil_shifted_slices.py:10  head = x[:-1]
     head = x[:-1]
@@ -130,7 +165,15 @@ def rosenbrock(x: "f64[n]"):
     return s
 
 
-def smooth_rows(a: "f64[m,n]"):
+def _rosenbrock_exact(x: "f64[n]"):
+    _check_args('rosenbrock', x)
+    # stencil_shifted_slices.py:10  head = x[:-1]
+    head = x[:-1]
+    # stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+    return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+
+
+def _smooth_rows_fast(a: "f64[m,n]"):
     _check_args('smooth_rows', a)
     # stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
     v = a[:, 1:]
@@ -139,7 +182,16 @@ def smooth_rows(a: "f64[m,n]"):
     return s
 
 
-def shift(x: "f64[n]", y: "f64[n]"):
+def _smooth_rows_exact(a: "f64[m,n]"):
+    _check_args('smooth_rows', a)
+    # stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
+    d = a[:, 1:] - a[:, :-1]
+    del a
+    # stencil_shifted_slices.py:17  return np.sum(d * d)
+    return np.sum(d * d)
+
+
+def _shift_fast(x: "f64[n]", y: "f64[n]"):
     _check_args('shift', x, y)
     # stencil_shifted_slices.py:22  return x * np.concatenate((np.ones(1), y[:-1]))
     size_1 = 1 + y[:-1].shape[0]
@@ -148,7 +200,13 @@ def shift(x: "f64[n]", y: "f64[n]"):
     return t
 
 
-def rosenbrock_grad(x: "f64[n]"):
+def _shift_exact(x: "f64[n]", y: "f64[n]"):
+    _check_args('shift', x, y)
+    # stencil_shifted_slices.py:22  return x * np.concatenate((np.ones(1), y[:-1]))
+    return x * np.concatenate((np.ones((1,)), y[:-1]))
+
+
+def _rosenbrock_grad_fast(x: "f64[n]"):
     _check_args('rosenbrock_grad', x)
     n = x.shape[0]
     # reverse sweep
@@ -158,7 +216,36 @@ def rosenbrock_grad(x: "f64[n]"):
     return dx
 
 
-def smooth_rows_grad(a: "f64[m,n]"):
+def _rosenbrock_grad_exact(x: "f64[n]"):
+    _check_args('rosenbrock_grad', x)
+    n = x.shape[0]
+    # stencil_shifted_slices.py:10  head = x[:-1]
+    head = x[:-1]
+    # stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+    t_1 = x[1:] - head * head
+    del x
+    t_4 = 1.0 - head
+    # reverse sweep
+    # stencil_shifted_slices.py:11  return np.sum(100.0 * (x[1:] - head * head) ** 2 + (1.0 - head) ** 2)
+    dhead = t_4 * -2
+    del t_4
+    t_11 = t_1 * -200.0 * head
+    del head
+    dhead_1 = dhead + t_11
+    del dhead
+    dhead_1 += t_11
+    del t_11
+    dx = np.zeros((n,))
+    del n
+    dx[1:] = t_1 * 200.0
+    del t_1
+    # stencil_shifted_slices.py:10  head = x[:-1]
+    dx[:-1] += dhead_1
+    del dhead_1
+    return dx
+
+
+def _smooth_rows_grad_fast(a: "f64[m,n]"):
     _check_args('smooth_rows_grad', a)
     m = a.shape[0]
     n = a.shape[1]
@@ -167,3 +254,53 @@ def smooth_rows_grad(a: "f64[m,n]"):
     da = _kernels.smooth_rows_grad_k0(m, n, a)
     del m, n, a
     return da
+
+
+def _smooth_rows_grad_exact(a: "f64[m,n]"):
+    _check_args('smooth_rows_grad', a)
+    m = a.shape[0]
+    n = a.shape[1]
+    # stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
+    d = a[:, 1:] - a[:, :-1]
+    del a
+    # reverse sweep
+    # stencil_shifted_slices.py:17  return np.sum(d * d)
+    dd = d + d
+    del d
+    # stencil_shifted_slices.py:16  d = a[:, 1:] - a[:, :-1]
+    da = np.zeros((m, n))
+    del m, n
+    da[:, :-1] = -dd
+    da[:, 1:] += dd
+    del dd
+    return da
+
+
+def rosenbrock(x: "f64[n]"):
+    if _slice_lengths_hold(rosenbrock, (((-1, ()), (1, ('n',))),), (x,)):
+        return _rosenbrock_fast(x)
+    return _rosenbrock_exact(x)
+
+
+def smooth_rows(a: "f64[m,n]"):
+    if _slice_lengths_hold(smooth_rows, (((-1, ()), (1, ('n',))),), (a,)):
+        return _smooth_rows_fast(a)
+    return _smooth_rows_exact(a)
+
+
+def shift(x: "f64[n]", y: "f64[n]"):
+    if _slice_lengths_hold(shift, (((-1, ()), (1, ('n',))),), (x, y,)):
+        return _shift_fast(x, y)
+    return _shift_exact(x, y)
+
+
+def rosenbrock_grad(x: "f64[n]"):
+    if _slice_lengths_hold(rosenbrock_grad, (((-1, ()), (1, ('n',))),), (x,)):
+        return _rosenbrock_grad_fast(x)
+    return _rosenbrock_grad_exact(x)
+
+
+def smooth_rows_grad(a: "f64[m,n]"):
+    if _slice_lengths_hold(smooth_rows_grad, (((-1, ()), (1, ('n',))),), (a,)):
+        return _smooth_rows_grad_fast(a)
+    return _smooth_rows_grad_exact(a)

@@ -14,6 +14,7 @@ from ...ir.types import NUMPY_DTYPES
 from ..numpy import render_function
 from ..templates import render_module
 from .emit import SHORT_ROW, emit_kernel
+from .clamped import assumptions_of, unclamped
 from .cpu_products import route_cpu_products
 from .fused_kernel import module_arrays
 from .fusion import fuse
@@ -44,7 +45,11 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     given, receives the project modules the file imports kernels from (as `lower_source`'s)."""
     from ...pipeline import VERSION, lower_source, render_module_arrays, source_hash
 
-    lowered = lower_source(text, path, extra, source_file, dependencies=dependencies)
+    assumed: set = set()  # slices typed as polynomials, and on the CPU target the exact version beside (clamped.py)
+    with unclamped(assumed):
+        lowered = lower_source(text, path, extra, source_file, dependencies=dependencies)
+    exact = {fn.name: fn for fn in lower_source(text, path, extra, source_file).functions} \
+        if assumed and target == "c" else {}
     parsed = lowered.parsed
     if parsed.dists:
         first = next(iter(parsed.dists.values()))
@@ -54,7 +59,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     display = os.path.basename(path)
     stem = os.path.splitext(os.path.basename(path))[0]
     module_lines, module_block = render_module_arrays(lowered, display, delete_dead)  # (renames them first)
-    rendered, emitted, constants, entries, loops = [], [], set(), [], []
+    rendered, emitted, constants, entries, loops, guarded = [], [], set(), [], [], []
     for index, fn in enumerate(lowered.functions):
         fn = check_python_int_ranges(eliminate_dead_code(fn))  # (NumPy's OverflowError for an int past int32)
         typed_scalars = {p.name for p in weak_sensitive(fn)}  # (kernels are typed from the annotations)
@@ -96,6 +101,18 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
                 rendered.append(render_function(checks, display, delete_dead, check_args=False))
             entries.append((public, rendered[-1 if checks is None else -2].name, ", ".join(argument_names(host)),
                             runs_numpy_on_arrays(body), checks.name if checks is not None else None))
+        guard = assumptions_of(fn, assumed) if fn.name in exact else ()
+        if guard:  # the fast version where its lengths hold, else the exact one, as host code (clamped.py)
+            public = rendered[-1]
+            rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_fast", doc=None)
+            exact_fn = check_python_int_ranges(eliminate_dead_code(exact[fn.name]))
+            rendered.append(dataclasses.replace(render_function(
+                exact_fn, display, delete_dead, check_args,
+                typed_scalars=tuple(p for p in exact_fn.params if p.name in typed_scalars),
+                numpy_scalars=index >= lowered.kernel_count,
+                int_scalars=tuple(p for p in exact_fn.params if p.name in int_scalars)), name=f"_{fn.name}_exact",
+                doc=None))
+            guarded.append((public, repr(guard), ", ".join(argument_names(host))))
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
     # the CPU's normcdf (CUDA has its own) only where the module calls it: other modules' text, and so their
     # compiled libraries in the cache, stay as they were
@@ -107,8 +124,9 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         "c_host_module.py.j2", functions=rendered, transforms=lowered.transforms, target=target,
         runtime=TARGETS[target], cu_file=cu_file or f"{stem}.cu", specs=[(k.name, repr(k.spec)) for k in emitted + loops],
         imports=sorted(imports), module_lines=module_lines, entries=entries,
+        guarded=guarded,
         read_only=sorted(constants) if target == "cuda" else [],
-        helpers=set().union(*[f.helpers for f in rendered]) if rendered else set(), **common)
+        helpers=set().union(*[f.helpers for f in rendered], {"slice_lengths"} if guarded else set()), **common)
     return COutput(host_text, kernels_text, len(emitted))
 
 
