@@ -27,7 +27,7 @@ class MoreFunctionsNumpy:
     def __getattr__(self, name: str):
         if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "take", "vdot",
                     "average", "median", "quantile", "percentile", "nanmedian", "nanpercentile", "interp", "unique",
-                    "searchsorted", "digitize"):
+                    "searchsorted", "digitize", "unique_counts", "unique_inverse", "unique_all"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -197,12 +197,39 @@ class MoreFunctionsNumpy:
                            np.where(xv > xpv[-1], fp[-1] if right is None else right, inside))
         return self._exact("interp", rewrite, x, xp, fp, left=getval(left), right=getval(right))
 
-    def _unique(self, x):
+    def _unique(self, x, return_index=False, return_inverse=False, return_counts=False, equal_nan=True):
+        if return_index or return_inverse or return_counts or not equal_nan:
+            return self._unique_outputs(x, return_index, return_inverse, return_counts, equal_nan)
         flat = self._anp.reshape(x, (-1,))
         s = self._anp.sort(flat)
         sv = getval(s)
         keep = onp.concatenate((onp.ones(min(sv.size, 1), bool), sv[1:] != sv[:-1]))
         return self._exact("unique", s[keep], x)
+
+    def _unique_outputs(self, x, index, inverse, counts, equal_nan):
+        """The values gathered through NumPy's own sorting permutation (mergesort where the first indices are
+        asked for), the other outputs NumPy's (integers, untraced)."""
+        exact = onp.unique(getval(x), return_index=index, return_inverse=inverse, return_counts=counts,
+                           equal_nan=equal_nan)
+        exact = exact if isinstance(exact, tuple) else (exact,)
+        flat = self._anp.reshape(x, (-1,))
+        perm = onp.argsort(getval(flat), kind="mergesort" if index else "quicksort")
+        aux = getval(flat)[perm]
+        changes = aux[1:] != aux[:-1]
+        if equal_nan:
+            changes &= ~(onp.isnan(aux[1:]) & onp.isnan(aux[:-1])) if aux.dtype.kind == "f" else True
+        kept = perm[onp.concatenate((onp.ones(min(aux.size, 1), bool), changes))]
+        values = (flat[kept] - getval(flat[kept])) + exact[0]
+        return (values,) + tuple(exact[1:]) if len(exact) > 1 else values
+
+    def _unique_counts(self, x):
+        return self._unique_outputs(x, False, False, True, False)
+
+    def _unique_inverse(self, x):
+        return self._unique_outputs(x, False, True, False, False)
+
+    def _unique_all(self, x):
+        return self._unique_outputs(x, True, True, True, False)
 
     def _searchsorted(self, a, v, side="left", sorter=None):
         return onp.searchsorted(getval(a), getval(v), side=side, sorter=sorter)

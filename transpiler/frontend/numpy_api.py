@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, float_info, geometric_sequences
+from . import unique_forms
 from .array_literals import array, asarray
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
@@ -175,6 +176,7 @@ FUNCTIONS.update(bitwise_api.FUNCTIONS)
 composed_functions.extend_functions(FUNCTIONS)  # np.cumprod, np.trapezoid, ...; dtype= of np.cumsum
 order_statistics.extend_functions(FUNCTIONS)  # np.median, ...: np.sort, slicing and np.mean
 searching.extend_functions(FUNCTIONS)  # np.searchsorted, np.digitize: comparisons and a sum
+FUNCTIONS.update(unique_forms.FUNCTIONS)  # np.unique's index outputs, np.unique_counts/_inverse/_all
 nan_order_statistics.extend_functions(FUNCTIONS)  # np.nanmedian, np.nanquantile, np.nanpercentile
 interpolation.extend_functions(FUNCTIONS)  # np.interp
 FUNCTIONS.update(introspection.FUNCTIONS)  # getattr(np, "name"), slice(...)
