@@ -148,7 +148,7 @@ class MoreFunctionsNumpy:
         length = n + m - 1 if mode == "full" else max(n, m) if mode == "same" else max(n, m) - min(n, m) + 1
         return self._exact("convolve", full[start:start + length], a, v, mode=mode)
 
-    def _order_statistic(self, name, x, axis, keepdims, pick, *args):
+    def _order_statistic(self, name, x, axis, keepdims, pick, *args, **method):
         """NumPy's value, with the derivative of `pick(sorted, n)` along the last axis of the moved array."""
         np = self._anp
         flat = np.reshape(x, (-1,)) if axis is None else np.moveaxis(x, axis, -1)
@@ -158,7 +158,7 @@ class MoreFunctionsNumpy:
         rewrite = pick(s, onp.shape(getval(s))[-1])
         if keepdims:
             rewrite = np.reshape(rewrite, onp.shape(onp.median(getval(x), axis=axis, keepdims=True)))
-        return self._exact(name, rewrite, x, *args, axis=axis, keepdims=keepdims)
+        return self._exact(name, rewrite, x, *args, axis=axis, keepdims=keepdims, **method)
 
     def _median(self, x, axis=None, keepdims=False):
         return self._order_statistic("median", x, axis, keepdims,
@@ -170,11 +170,31 @@ class MoreFunctionsNumpy:
         high = min(low + 1, n - 1)
         return s[..., low] + (s[..., high] - s[..., low]) * (position - low)
 
-    def _quantile(self, x, q, axis=None, keepdims=False):
-        return self._order_statistic("quantile", x, axis, keepdims, lambda s, n: self._lerp(s, n, q), q)
+    def _by_method(self, s, n, q, method):
+        """The sorted values at the virtual index NumPy's table gives the method (`numpy.lib._function_base_impl`):
+        the element there, or the two neighbours weighted by the method's gamma."""
+        from numpy.lib._function_base_impl import _QuantileMethods
 
-    def _percentile(self, x, q, axis=None, keepdims=False):
-        return self._order_statistic("percentile", x, axis, keepdims, lambda s, n: self._lerp(s, n, q / 100), q)
+        props = _QuantileMethods[method]
+        virtual = onp.asanyarray(props["get_virtual_index"](n, onp.asanyarray(q)))
+        if props["fix_gamma"] is None:
+            return s[..., int(virtual)]
+        low = min(max(int(onp.floor(virtual)), 0), n - 1)
+        high = min(low + 1, n - 1) if 0 <= virtual < n - 1 else low
+        gamma = float(props["fix_gamma"](onp.asanyarray(virtual - onp.floor(virtual)), virtual))
+        return s[..., low] + (s[..., high] - s[..., low]) * gamma
+
+    def _quantile(self, x, q, axis=None, keepdims=False, method="linear"):
+        pick = (lambda s, n: self._lerp(s, n, q)) if method == "linear" else \
+            (lambda s, n: self._by_method(s, n, q, method))
+        return self._order_statistic("quantile", x, axis, keepdims, pick, q, **(
+            {} if method == "linear" else {"method": method}))
+
+    def _percentile(self, x, q, axis=None, keepdims=False, method="linear"):
+        pick = (lambda s, n: self._lerp(s, n, q / 100)) if method == "linear" else \
+            (lambda s, n: self._by_method(s, n, q / 100, method))
+        return self._order_statistic("percentile", x, axis, keepdims, pick, q, **(
+            {} if method == "linear" else {"method": method}))
 
     def _nanmedian(self, x, axis=None, keepdims=False):
         if onp.any(onp.isnan(getval(x))):
