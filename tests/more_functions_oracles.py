@@ -27,7 +27,7 @@ class MoreFunctionsNumpy:
     def __getattr__(self, name: str):
         if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "take", "vdot",
                     "average", "median", "quantile", "percentile", "nanmedian", "nanpercentile", "interp", "unique",
-                    "searchsorted", "digitize", "unique_counts", "unique_inverse", "unique_all"):
+                    "searchsorted", "digitize", "unique_counts", "unique_inverse", "unique_all", "diff"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -169,6 +169,19 @@ class MoreFunctionsNumpy:
         low = int(onp.floor(position))
         high = min(low + 1, n - 1)
         return s[..., low] + (s[..., high] - s[..., low]) * (position - low)
+
+    def _diff(self, a, n=1, axis=-1, prepend=None, append=None):
+        """NumPy's concatenation of prepend, a and append (a scalar broadcast to length 1 along the axis), then
+        autograd's np.diff: its own np.diff reads the ends with np.asanyarray, which a traced value is not."""
+        np = self._anp
+        if prepend is None and append is None:
+            return np.diff(a, n=n, axis=axis)
+        shape = list(onp.shape(getval(a)))
+        shape[axis] = 1
+        ends = [e if e is None or hasattr(e, "_value") else onp.asarray(e) for e in (prepend, append)]
+        ends = [e if e is None or onp.ndim(getval(e)) else np.broadcast_to(e, tuple(shape)) for e in ends]
+        parts = [e for e in ends[:1] if e is not None] + [a] + [e for e in ends[1:] if e is not None]
+        return np.diff(np.concatenate(parts, axis=axis), n=n, axis=axis)
 
     def _by_method(self, s, n, q, method):
         """The sorted values at the virtual index NumPy's table gives the method (`numpy.lib._function_base_impl`):

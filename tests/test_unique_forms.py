@@ -35,7 +35,8 @@ FORMS = [
     ('"f64[3,4]"', "np.unique_inverse(x)[1]"), ('"f64[3,4]"', "np.unique_inverse(x)[0]"),
     ('"f64[12]"', "np.unique_all(x)[0]"), ('"f64[12]"', "np.unique_all(x)[1]"), ('"i64[3,4]"', "np.unique_all(x)[2]"),
     ('"i64[3,4]"', "np.unique_all(x)[3]"), ('"f64[12]"', "np.unique_counts(x).counts * 1.5"),
-    ('"f64[3,4]"', "np.unique_inverse(x).inverse_indices"), ('"f64[12]"', "np.unique_all(x).values"), ('"f64[12]"', "np.unique_all(x)[0] @ np.unique_all(x)[3]"),
+    ('"f64[3,4]"', "np.unique_inverse(x).inverse_indices"), ('"f64[12]"', "np.unique_all(x).values"),
+    ('"f64[12]"', "np.unique_all(x)[0] @ np.unique_all(x)[3]"),
     ('"f64[3,4]"', "np.unique(x, return_inverse=True)[0][np.unique(x, return_inverse=True)[1]]"),
 ]
 
