@@ -27,7 +27,8 @@ class MoreFunctionsNumpy:
     def __getattr__(self, name: str):
         if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "take", "vdot",
                     "average", "median", "quantile", "percentile", "nanmedian", "nanpercentile", "interp", "unique",
-                    "searchsorted", "digitize", "unique_counts", "unique_inverse", "unique_all", "diff"):
+                    "searchsorted", "digitize", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
+                    "setdiff1d", "setxor1d"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -254,6 +255,30 @@ class MoreFunctionsNumpy:
         kept = perm[onp.concatenate((onp.ones(min(aux.size, 1), bool), changes))]
         values = (flat[kept] - getval(flat[kept])) + exact[0]
         return (values,) + tuple(exact[1:]) if len(exact) > 1 else values
+
+    def _first_occurrences(self, name, *arrays, **kwargs):
+        """NumPy's set function's value, with the derivative of each value's first occurrence in the arrays
+        flattened one after the other (equal values: `==`, or both NaN)."""
+        np = self._anp
+        exact = getattr(onp, name)(*[getval(a) for a in arrays], **kwargs)
+        flat = np.concatenate([np.reshape(a, (-1,)) for a in arrays])
+        values = getval(flat)
+        same = lambda v: (values == v) | (onp.isnan(values) & onp.isnan(v)) if values.dtype.kind == "f" \
+            else values == v  # noqa: E731
+        rewrite = flat[onp.array([onp.argmax(same(v)) for v in exact], dtype=int)]
+        return (rewrite - getval(rewrite)) + exact
+
+    def _union1d(self, a, b):
+        return self._first_occurrences("union1d", a, b)
+
+    def _intersect1d(self, a, b, assume_unique=False):
+        return self._first_occurrences("intersect1d", a, b, assume_unique=assume_unique)
+
+    def _setdiff1d(self, a, b, assume_unique=False):
+        return self._first_occurrences("setdiff1d", a, b, assume_unique=assume_unique)
+
+    def _setxor1d(self, a, b, assume_unique=False):
+        return self._first_occurrences("setxor1d", a, b, assume_unique=assume_unique)
 
     def _unique_counts(self, x):
         return self._unique_outputs(x, False, False, True, False)

@@ -12,6 +12,8 @@
 
 Every output but the values is int64 (NumPy's intp) and carries no derivative. `axis=` (rows compared as
 structured records) and `sorted=False` (NumPy 2.4's hash order) are refused, located; `np.unique_values` too.
+The set functions `np.union1d`, `np.intersect1d` (no `return_indices`), `np.setdiff1d` and `np.setxor1d` are
+NumPy's compositions of `np.unique`, a concatenation, a sort and comparisons of neighbours (or np.isin's `==`).
 The NumPy 2 forms return a tuple in NumPy's order (`values, counts = np.unique_counts(x)`) whose fields are read by
 name too (`np.unique_counts(x).counts`); a kernel that returns it whole returns a plain tuple, not NumPy's named one.
 """
@@ -111,7 +113,88 @@ def unique_form(name: str, index: bool, inverse: bool, counts: bool, fields: tup
     return handle
 
 
+# --- the set functions of numpy/lib/_arraysetops_impl.py, written with np.unique as NumPy 2.4 writes them ---------
+def _set_operands(lowering, node, builder, positional, keywords, name: str, extra: tuple = ()):
+    arity(lowering, node, f"np.{name}", positional, keywords, 2, 2 + len(extra), extra)
+    values = {}
+    for at, key in enumerate(extra, start=2):
+        value, where = arg(lowering, positional, keywords, at, key, node, Const(False, None))
+        values[key] = bool(static(lowering, value, where, f"np.{name}'s `{key}`"))
+    return [as_array(lowering, node, builder, value) for value in positional[:2]], values
+
+
+def _flat(emit: Emitter, x):
+    if x.type.rank is None:
+        raise emit.error("this set function needs the rank of its arguments", 'annotate them, e.g. x: "f64[n]"')
+    return x if x.type.rank == 1 else emit("reshape", x, -1)
+
+
+def _sorted_unique(lowering, node, builder, x):
+    return plain_unique(lowering, node, builder, [x], {})
+
+
+def union1d(lowering, node, builder, positional, keywords):
+    """`np.union1d(ar1, ar2)`: `unique(np.concatenate((ar1, ar2), axis=None))`."""
+    (a, b), _ = _set_operands(lowering, node, builder, positional, keywords, "union1d")
+    emit = Emitter(lowering, node, builder)
+    return _sorted_unique(lowering, node, builder, emit("concatenate", _flat(emit, a), _flat(emit, b), axis=0))
+
+
+def _neighbours(emit: Emitter, s):
+    return emit("getitem", s, index=(slice(1, None),)), emit("getitem", s, index=(slice(None, -1),))
+
+
+def intersect1d(lowering, node, builder, positional, keywords):
+    """`np.intersect1d(ar1, ar2, assume_unique=False, return_indices=False)`: the sorted concatenation of the two
+    unique arrays read where a value equals its successor (`aux[:-1][aux[1:] == aux[:-1]]`)."""
+    (a, b), flags = _set_operands(lowering, node, builder, positional, keywords, "intersect1d",
+                                  ("assume_unique", "return_indices"))
+    emit = Emitter(lowering, node, builder)
+    if flags["return_indices"]:
+        raise emit.error("np.intersect1d's return_indices=True is not supported in kernels",
+                         "np.intersect1d(ar1, ar2), with np.unique(ar, return_index=True) for positions")
+    if flags["assume_unique"]:
+        a, b = _flat(emit, a), _flat(emit, b)
+    else:
+        a, b = _sorted_unique(lowering, node, builder, a), _sorted_unique(lowering, node, builder, b)
+    aux = emit("sort", emit("concatenate", a, b, axis=0), axis=0)
+    ahead, behind = _neighbours(emit, aux)
+    return _index(emit, behind, [emit("equal", ahead, behind)])
+
+
+def setdiff1d(lowering, node, builder, positional, keywords):
+    """`np.setdiff1d(ar1, ar2, assume_unique=False)`: `ar1[~isin(ar1, ar2)]` of the unique arrays (`==`: NaN is
+    in nothing, -0.0 is 0.0, as np.isin)."""
+    (a, b), flags = _set_operands(lowering, node, builder, positional, keywords, "setdiff1d", ("assume_unique",))
+    emit = Emitter(lowering, node, builder)
+    if flags["assume_unique"]:
+        a, b = _flat(emit, a), _flat(emit, b)
+    else:
+        a, b = _sorted_unique(lowering, node, builder, a), _sorted_unique(lowering, node, builder, b)
+    found = emit("any", emit("equal", emit("expand_dims", a, axis=1), emit("expand_dims", b, axis=0)), axis=1)
+    return _index(emit, a, [emit("logical_not", found)])
+
+
+def setxor1d(lowering, node, builder, positional, keywords):
+    """`np.setxor1d(ar1, ar2, assume_unique=False)`: the sorted concatenation of the unique arrays kept where a
+    value differs from both neighbours (NumPy's `flag[1:] & flag[:-1]`; empty for empty inputs)."""
+    (a, b), flags = _set_operands(lowering, node, builder, positional, keywords, "setxor1d", ("assume_unique",))
+    emit = Emitter(lowering, node, builder)
+    if not flags["assume_unique"]:
+        a, b = _sorted_unique(lowering, node, builder, a), _sorted_unique(lowering, node, builder, b)
+    aux = emit("sort", emit("concatenate", _flat(emit, a), _flat(emit, b), axis=0), axis=0)
+    ahead, behind = _neighbours(emit, aux)
+    changes = emit("not_equal", ahead, behind)
+    first = emit("ones_like", emit("getitem", aux, index=(slice(None, 1),)), dtype="bool")
+    last = emit("ones_like", emit("getitem", aux, index=(slice(-1, None),)), dtype="bool")
+    keep = emit("logical_and", emit("concatenate", first, changes, axis=0),
+                emit("concatenate", changes, last, axis=0))
+    return _index(emit, aux, [keep])
+
+
 FUNCTIONS = {
+    "numpy.union1d": union1d, "numpy.intersect1d": intersect1d, "numpy.setdiff1d": setdiff1d,
+    "numpy.setxor1d": setxor1d,
     "numpy.unique": unique,
     "numpy.unique_counts": unique_form("unique_counts", False, False, True, ("values", "counts")),
     "numpy.unique_inverse": unique_form("unique_inverse", False, True, False, ("values", "inverse_indices")),
