@@ -1,7 +1,7 @@
 """np.unique with return_index/return_inverse/return_counts and equal_nan=False, NumPy 2's np.unique_counts,
-np.unique_inverse and np.unique_all, and the set functions np.union1d, np.intersect1d, np.setdiff1d, np.setxor1d (transpiler/frontend/unique_forms.py): NumPy's bits and dtypes on hostile inputs
-(NaNs, signed zeros, ties), the values' derivatives against differences and autograd, vmap against a loop, the C
-target; refusals located."""
+np.unique_inverse and np.unique_all, and the set functions np.union1d, np.intersect1d, np.setdiff1d, np.setxor1d
+(transpiler/frontend/unique_forms.py): NumPy's bits and dtypes on hostile inputs (NaNs, signed zeros, ties), the
+values' derivatives against differences and autograd, vmap against a loop, the C target; refusals located."""
 from __future__ import annotations
 
 import numpy as np
