@@ -82,7 +82,8 @@ def test_choose_is_numpys(body):
 def test_listed_functions_on_the_c_target(tmp_path):
     body = ("np.sum(np.cumulative_sum(v, include_initial=True) * np.hanning(13)) + np.sum(np.correlate(v, w)) "
             "+ np.sum(np.diff(v, prepend=0.0) * np.choose(i, [v, w[0] * v])) + np.sum(np.polyint(w, 2)) "
-            "+ np.sum(np.kaiser(12, 5.0) * np.cumulative_prod(v))")
+            "+ np.sum(np.kaiser(12, 5.0) * np.cumulative_prod(v)) + np.sum(np.histogram(v, 4)[1]) "
+            "+ np.sum(np.histogram(v, 3, weights=v * v)[0]) + np.sum(np.histogram(v, 3, (-1.0, 1.0))[0] * w[:3])")
     text = kernel_module('v: "f64[12]", w: "f64[4]", i: "i64[12]"', body)
     rng = np.random.default_rng(3)
     sets = [[rng.normal(size=12), rng.normal(size=4), rng.integers(0, 2, size=12)],
@@ -104,5 +105,51 @@ def test_listed_functions_on_the_c_target(tmp_path):
 def test_refusals_have_a_place_and_a_hint(body, word):
     with pytest.raises(TranspileError) as info:
         load_source(kernel_module('v: "f64[3]", m: "f64[2,3]", n: "f64[k]", i: "i64[3]"', body))
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
+        str(info.value)
+
+
+HISTOGRAMS = [
+    "np.histogram(x)", "np.histogram(x, bins=3)[1] * 2.0", "np.histogram(x, 5)[0]", "np.histogram(m, 4)",
+    "np.histogram(x, 7, range=(-1.0, 1.5))", "np.histogram(x, 4, (0, 1), weights=x * x)",
+    "np.histogram(m, bins=2, density=True)", "np.histogram(x, bins=6, weights=np.exp(x), density=True)",
+    "np.histogram(x, bins=1, range=(2.0, 2.0))",
+]
+
+
+@pytest.mark.parametrize("body", HISTOGRAMS)
+def test_histogram_is_numpys(body):
+    """NumPy's counts (int64) and edges to the bit on drawn data, data with repeated values and NaN (NumPy's
+    ValueError without a range, left out with one), a constant array (edges moved by 0.5); the derivatives of the
+    edges (through the smallest and largest value) and of weighted counts against differences and autograd."""
+    text = kernel_module('x: "f64[30]", m: "f64[3,4]"', body)
+    rng = np.random.default_rng(12)
+    with_nan = rng.normal(size=30)
+    with_nan[::7] = np.nan
+    sets = [[rng.normal(size=30), rng.normal(size=(3, 4))],
+            [np.round(rng.normal(size=30), 1), np.full((3, 4), 2.0)],
+            [with_nan, np.arange(12.0).reshape(3, 4) * 0.1]]
+    all_forms_pass(text, ["x", "m"], sets)
+
+
+def test_histogram_of_integers():
+    text = kernel_module('i: "i64[20]", j: "i32[2,5]"',
+                         "(np.histogram(i, 5)[0], np.histogram(i, 5)[1], np.histogram(j, 3, range=(0, 5))[0], "
+                         "np.histogram(i, 4, weights=i)[0], np.histogram(j, 2, weights=j, density=True)[0])")
+    rng = np.random.default_rng(13)
+    all_forms_pass(text, ["i", "j"], [[rng.integers(-3, 9, size=20), rng.integers(-1, 7, size=(2, 5)).astype(
+        np.int32)], [np.full(20, 4), np.zeros((2, 5), np.int32)]])
+
+
+@pytest.mark.parametrize("body, word", [
+    ("np.histogram(v, bins=[0.0, 1.0])", "edges"), ("np.histogram(v, bins='auto')", "edges"),
+    ("np.histogram(v, 0)", "positive"), ("np.histogram(v, 3, range=(1.0, 0.0))", "ValueError"),
+    ("np.histogram(v, 3, range=(0.0, np.inf))", "ValueError"), ("np.histogram(n)", "build time"),
+    ("np.histogram(v.astype(np.float32))", "float32"), ("np.histogram(v, 3, weights=m)", "shape"),
+    ("np.histogram(np.zeros(70000))", "65536"),
+])
+def test_histogram_refusals_are_located(body, word):
+    with pytest.raises(TranspileError) as info:
+        load_source(kernel_module('v: "f64[3]", m: "f64[2,3]", n: "f64[k]"', body))
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
         str(info.value)
