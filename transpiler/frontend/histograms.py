@@ -13,7 +13,8 @@ numpy/lib/_histograms_impl.py computes it (one block: at most 65536 elements, a 
 
 The counts have no derivative; the edges carry those of `a.min()` and `a.max()` through np.linspace, a weighted
 histogram those of the weights. Refused, located: `bins` as an array of edges or a string (NumPy's estimators), a
-float32 or boolean `a` (NumPy's float32 edges, its uint8 conversion), a length known only at run time, and more than 65536 elements (NumPy then adds block by block).
+float32 or boolean `a` (NumPy's float32 edges, its uint8 conversion), a length known only at run time, and more
+than 65536 elements (NumPy then adds block by block).
 """
 from __future__ import annotations
 
