@@ -28,7 +28,7 @@ class MoreFunctionsNumpy:
         if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "take", "vdot",
                     "average", "median", "quantile", "percentile", "nanmedian", "nanpercentile", "interp", "unique",
                     "searchsorted", "digitize", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
-                    "setdiff1d", "setxor1d"):
+                    "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -255,6 +255,67 @@ class MoreFunctionsNumpy:
         kept = perm[onp.concatenate((onp.ones(min(aux.size, 1), bool), changes))]
         values = (flat[kept] - getval(flat[kept])) + exact[0]
         return (values,) + tuple(exact[1:]) if len(exact) > 1 else values
+
+    def _cumulative_sum(self, x, axis=None, dtype=None, include_initial=False):
+        return self._cumulative("cumulative_sum", x, axis, dtype, include_initial)
+
+    def _cumulative_prod(self, x, axis=None, dtype=None, include_initial=False):
+        return self._cumulative("cumulative_prod", x, axis, dtype, include_initial)
+
+    def _cumulative(self, name, x, axis, dtype, include_initial):
+        """NumPy 2's cumulative_sum/prod: np.cumsum or the running product along the axis, the identity first."""
+        np = self._anp
+        exact = getattr(onp, name)(getval(x), axis=axis, dtype=dtype, include_initial=include_initial)
+        if dtype is not None or onp.asarray(getval(x)).dtype.kind != "f":
+            return exact
+        x = np.reshape(x, (-1,)) if onp.ndim(getval(x)) == 0 else x
+        along = 0 if axis is None else axis
+        rewrite = np.cumsum(x, axis=along) if name == "cumulative_sum" else self._running_product(x, along)
+        if include_initial:
+            shape = list(onp.shape(getval(rewrite)))
+            shape[along] = 1
+            rewrite = np.concatenate([onp.full(shape, 0.0 if name == "cumulative_sum" else 1.0), rewrite], axis=along)
+        return (rewrite - getval(rewrite)) + exact
+
+    def _choose(self, a, choices, mode="raise"):
+        """NumPy's value, with the derivative of the choice each position reads (nested np.where)."""
+        np = self._anp
+        exact = onp.choose(getval(a), [getval(c) for c in choices], mode=mode)
+        index = onp.asarray(getval(a))
+        count = len(choices)
+        index = index % count if mode == "wrap" else onp.clip(index, 0, count - 1)
+        rewrite = choices[-1] + onp.zeros(onp.shape(exact))
+        for k in range(count - 2, -1, -1):
+            rewrite = np.where(index == k, choices[k], rewrite)
+        return (rewrite - getval(rewrite)) + exact
+
+    def _correlate(self, a, v, mode="valid"):
+        """np.correlate as np.convolve of the reversed operand (its definition for real arrays)."""
+        n, m = onp.size(getval(a)), onp.size(getval(v))
+        full = self._convolve(a, v[::-1], "full") if n >= m else self._convolve(v, a[::-1], "full")[::-1]
+        start = 0 if mode == "full" else (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
+        length = n + m - 1 if mode == "full" else max(n, m) if mode == "same" else max(n, m) - min(n, m) + 1
+        rewrite = full[start:start + length]
+        return (rewrite - getval(rewrite)) + onp.correlate(getval(a), getval(v), mode=mode)
+
+    def _histogram(self, a, bins=10, range=None, density=None, weights=None):
+        """NumPy's value; the edges' derivative that of `first + (last - first) * k / bins` (the data's min and max
+        where no range is given), the weighted counts' that of the weights in each bin."""
+        np = self._anp
+        hist, edges = onp.histogram(getval(a), bins=bins, range=range, density=density,
+                                    weights=None if weights is None else getval(weights))
+        if range is None:
+            flat = np.reshape(a, (-1,))
+            first, last = np.min(flat), np.max(flat)
+            rewrite = first + (last - first) * (onp.arange(bins + 1) / bins)
+            edges = (rewrite - getval(rewrite)) + edges
+        if weights is not None and not density:
+            flat_a, flat_w = onp.ravel(getval(a)), np.reshape(weights, (-1,))
+            inside = [(flat_a >= lo) & ((flat_a < hi) | (k == bins - 1) & (flat_a <= hi))
+                      for k, (lo, hi) in enumerate(zip(getval(edges)[:-1], getval(edges)[1:]))]
+            rewrite = np.stack([np.sum(flat_w * mask) for mask in inside])
+            hist = (rewrite - getval(rewrite)) + hist
+        return hist, edges
 
     def _first_occurrences(self, name, *arrays, **kwargs):
         """NumPy's set function's value, with the derivative of each value's first occurrence in the arrays
