@@ -153,3 +153,50 @@ def test_histogram_refusals_are_located(body, word):
         load_source(kernel_module('v: "f64[3]", m: "f64[2,3]", n: "f64[k]"', body))
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
         str(info.value)
+
+
+INDEX_FORMS = [
+    "np.unravel_index(i, (2, 3))", "np.unravel_index(i * 3, (4, 5), order='F')", "np.unravel_index(7, (3, 4))",
+    "np.unravel_index(i + 4, (2, 3))", "np.unravel_index(i[0], (6,))",
+    "np.ravel_multi_index((i, i), (3, 4))", "np.ravel_multi_index((i, i + 2), (3, 4))",
+    "np.ravel_multi_index((i - 1, i * 5), (3, 4), mode='wrap')",
+    "np.ravel_multi_index((i - 1, i * 5), (3, 4), mode='clip', order='F')", "np.ravel_multi_index((2, 1), (3, 4))",
+    "np.unstack(m)", "np.unstack(m * 2.0, axis=1)[2]", "np.unstack(m, axis=-1)", "np.astype(m, np.float32)",
+    "np.astype(i, np.float64) * m[0, :3]", "np.astype(m, np.int32, copy=True)", "np.iscomplexobj(m)",
+    "np.histogram_bin_edges(m, 3)", "np.histogram_bin_edges(m * m, 2, (0.0, 1.0))",
+]
+
+
+@pytest.mark.parametrize("body", INDEX_FORMS)
+def test_index_functions_are_numpys(body):
+    """np.unravel_index, np.ravel_multi_index (NumPy's ValueError for an index out of range, the second set),
+    np.unstack, np.astype, np.iscomplexobj and np.histogram_bin_edges (frontend/index_functions.py)."""
+    text = kernel_module('m: "f64[3,4]", i: "i64[3]"', body)
+    rng = np.random.default_rng(14)
+    sets = [[rng.normal(size=(3, 4)), np.array([0, 5, 2])], [rng.normal(size=(3, 4)), np.array([1, 2, 7])],
+            [np.resize(SPARSE, (3, 4)) + 1.0, np.array([3, 1, 1])]]
+    all_forms_pass(text, ["m", "i"], sets)
+
+
+@pytest.mark.parametrize("body, word", [
+    ("np.unravel_index(m, (2, 3))", "TypeError"), ("np.unravel_index(i, (2, -3))", "non-negative"),
+    ("np.unravel_index(i, (2, 3), order='K')", "ValueError"), ("np.ravel_multi_index(i, (3, 4))", "tuple"),
+    ("np.ravel_multi_index((i, i), (3, 4), mode=('wrap', 'clip'))", "mode"), ("np.unstack(m, axis=2)", "AxisError"),
+    ("np.unstack(n)", "build time"), ("np.astype(m, np.float32, copy=False)", "copy=False"),
+    ("np.astype(1.0, np.float32)", "TypeError"),
+])
+def test_index_function_refusals_are_located(body, word):
+    with pytest.raises(TranspileError) as info:
+        load_source(kernel_module('m: "f64[2,3]", i: "i64[3]", n: "f64[k]"', body))
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value), \
+        str(info.value)
+
+
+def test_index_functions_on_the_c_target(tmp_path):
+    body = ("np.sum(m.ravel()[np.ravel_multi_index(np.unravel_index(i, (3, 4)), (3, 4))] * np.unstack(m)[1][:3]) "
+            "+ np.sum(np.astype(m * 10.0, np.int32)) + np.sum(np.histogram_bin_edges(m, 3))")
+    # (not np.sum of a float32 array: the C target sums float32 in double and rounds once, NumPy pairwise in float32)
+    text = kernel_module('m: "f64[3,4]", i: "i64[3]"', body)
+    rng = np.random.default_rng(15)
+    all_forms_pass(text, ["m", "i"], [[rng.normal(size=(3, 4)), np.array([0, 5, 11])],
+                                      [rng.normal(size=(3, 4)), np.array([0, 12, 1])]], c=True, tmp_path=tmp_path)
