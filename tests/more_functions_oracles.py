@@ -28,7 +28,8 @@ class MoreFunctionsNumpy:
         if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "take", "vdot",
                     "average", "median", "quantile", "percentile", "nanmedian", "nanpercentile", "interp", "unique",
                     "searchsorted", "digitize", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
-                    "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram"):
+                    "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram",
+                    "polyint", "unstack", "trim_zeros"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -180,7 +181,8 @@ class MoreFunctionsNumpy:
         shape = list(onp.shape(getval(a)))
         shape[axis] = 1
         ends = [e if e is None or hasattr(e, "_value") else onp.asarray(e) for e in (prepend, append)]
-        ends = [e if e is None or onp.ndim(getval(e)) else np.broadcast_to(e, tuple(shape)) for e in ends]
+        ends = [e if e is None or onp.ndim(getval(e)) else e * onp.ones(shape) for e in ends]  # (autograd's
+        # broadcast_to has no VJP for added leading axes; `* 1.0` keeps every value)
         parts = [e for e in ends[:1] if e is not None] + [a] + [e for e in ends[1:] if e is not None]
         return np.diff(np.concatenate(parts, axis=axis), n=n, axis=axis)
 
@@ -316,6 +318,35 @@ class MoreFunctionsNumpy:
             rewrite = np.stack([np.sum(flat_w * mask) for mask in inside])
             hist = (rewrite - getval(rewrite)) + hist
         return hist, edges
+
+    def _polyint(self, p, m=1, k=None):
+        """NumPy's recursion: `concatenate((p / arange(len(p), 0, -1), [k[0]]))`, m times."""
+        np = self._anp
+        ks = onp.zeros(m, float) if k is None else onp.atleast_1d(k)
+        ks = ks[0] * onp.ones(m, float) if len(ks) == 1 and m > 1 else ks
+        y = p
+        for step in range(m):
+            y = np.concatenate((y / onp.arange(onp.size(getval(y)), 0, -1), onp.array([ks[step]], float)))
+        return (y - getval(y)) + onp.polyint(getval(p), m, k)
+
+    def _unstack(self, x, axis=0):
+        np = self._anp
+        moved = np.moveaxis(x, axis, 0)
+        return tuple(moved[i] for i in range(onp.shape(getval(moved))[0]))
+
+    def _trim_zeros(self, filt, trim="fb", axis=None):
+        """The slice between the first and last nonzero elements NumPy finds (1-D)."""
+        exact = onp.trim_zeros(getval(filt), trim, axis)
+        values = onp.asarray(getval(filt))
+        if values.ndim != 1:
+            return exact
+        nonzero = onp.flatnonzero(values)
+        if nonzero.size == 0:
+            return exact
+        start = nonzero[0] if "f" in trim.lower() else 0
+        stop = nonzero[-1] + 1 if "b" in trim.lower() else values.size
+        rewrite = filt[start:stop]
+        return (rewrite - getval(rewrite)) + exact
 
     def _first_occurrences(self, name, *arrays, **kwargs):
         """NumPy's set function's value, with the derivative of each value's first occurrence in the arrays
