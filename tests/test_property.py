@@ -1296,7 +1296,8 @@ NUMPY2 = ("np.cumprod(", "np.trapezoid(", "np.vecdot(", "order='F'", "np.full_li
           "np.convolve(", "np.vdot(", "np.average(", "np.take(", "np.nan_to_num(", "np.median(", "np.percentile(",
           "np.quantile(", "np.nanmedian(", "np.nanpercentile(", "np.interp(", "np.unique(", "np.searchsorted(",
           "np.digitize(", "return_inverse=True", "np.union1d(", "method=", "np.correlate(", "np.hamming(",
-          "np.histogram(", "np.cumulative_sum(", "prepend=", "append=", "np.choose(", "np.cumulative_prod(", "np.trim_zeros(",
+          "np.histogram(", "np.cumulative_sum(", "prepend=", "append=", "np.choose(", "np.cumulative_prod(",
+          "np.trim_zeros(",
           "np.polyint(", "np.unstack(", "np.ravel_multi_index(", "np.setdiff1d(", "np.astype(")
 
 
