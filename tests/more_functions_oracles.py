@@ -27,7 +27,9 @@ class MoreFunctionsNumpy:
     def __getattr__(self, name: str):
         if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "take", "vdot",
                     "average", "median", "quantile", "percentile", "nanmedian", "nanpercentile", "interp", "unique",
-                    "searchsorted", "digitize"):
+                    "searchsorted", "digitize", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
+                    "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram",
+                    "polyint", "unstack", "trim_zeros"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -148,7 +150,7 @@ class MoreFunctionsNumpy:
         length = n + m - 1 if mode == "full" else max(n, m) if mode == "same" else max(n, m) - min(n, m) + 1
         return self._exact("convolve", full[start:start + length], a, v, mode=mode)
 
-    def _order_statistic(self, name, x, axis, keepdims, pick, *args):
+    def _order_statistic(self, name, x, axis, keepdims, pick, *args, **method):
         """NumPy's value, with the derivative of `pick(sorted, n)` along the last axis of the moved array."""
         np = self._anp
         flat = np.reshape(x, (-1,)) if axis is None else np.moveaxis(x, axis, -1)
@@ -158,7 +160,7 @@ class MoreFunctionsNumpy:
         rewrite = pick(s, onp.shape(getval(s))[-1])
         if keepdims:
             rewrite = np.reshape(rewrite, onp.shape(onp.median(getval(x), axis=axis, keepdims=True)))
-        return self._exact(name, rewrite, x, *args, axis=axis, keepdims=keepdims)
+        return self._exact(name, rewrite, x, *args, axis=axis, keepdims=keepdims, **method)
 
     def _median(self, x, axis=None, keepdims=False):
         return self._order_statistic("median", x, axis, keepdims,
@@ -170,11 +172,45 @@ class MoreFunctionsNumpy:
         high = min(low + 1, n - 1)
         return s[..., low] + (s[..., high] - s[..., low]) * (position - low)
 
-    def _quantile(self, x, q, axis=None, keepdims=False):
-        return self._order_statistic("quantile", x, axis, keepdims, lambda s, n: self._lerp(s, n, q), q)
+    def _diff(self, a, n=1, axis=-1, prepend=None, append=None):
+        """NumPy's concatenation of prepend, a and append (a scalar broadcast to length 1 along the axis), then
+        autograd's np.diff: its own np.diff reads the ends with np.asanyarray, which a traced value is not."""
+        np = self._anp
+        if prepend is None and append is None:
+            return np.diff(a, n=n, axis=axis)
+        shape = list(onp.shape(getval(a)))
+        shape[axis] = 1
+        ends = [e if e is None or hasattr(e, "_value") else onp.asarray(e) for e in (prepend, append)]
+        ends = [e if e is None or onp.ndim(getval(e)) else e * onp.ones(shape) for e in ends]  # (autograd's
+        # broadcast_to has no VJP for added leading axes; `* 1.0` keeps every value)
+        parts = [e for e in ends[:1] if e is not None] + [a] + [e for e in ends[1:] if e is not None]
+        return np.diff(np.concatenate(parts, axis=axis), n=n, axis=axis)
 
-    def _percentile(self, x, q, axis=None, keepdims=False):
-        return self._order_statistic("percentile", x, axis, keepdims, lambda s, n: self._lerp(s, n, q / 100), q)
+    def _by_method(self, s, n, q, method):
+        """The sorted values at the virtual index NumPy's table gives the method (`numpy.lib._function_base_impl`):
+        the element there, or the two neighbours weighted by the method's gamma."""
+        from numpy.lib._function_base_impl import _QuantileMethods
+
+        props = _QuantileMethods[method]
+        virtual = onp.asanyarray(props["get_virtual_index"](n, onp.asanyarray(q)))
+        if props["fix_gamma"] is None:
+            return s[..., int(virtual)]
+        low = min(max(int(onp.floor(virtual)), 0), n - 1)
+        high = min(low + 1, n - 1) if 0 <= virtual < n - 1 else low
+        gamma = float(props["fix_gamma"](onp.asanyarray(virtual - onp.floor(virtual)), virtual))
+        return s[..., low] + (s[..., high] - s[..., low]) * gamma
+
+    def _quantile(self, x, q, axis=None, keepdims=False, method="linear"):
+        pick = (lambda s, n: self._lerp(s, n, q)) if method == "linear" else \
+            (lambda s, n: self._by_method(s, n, q, method))
+        return self._order_statistic("quantile", x, axis, keepdims, pick, q, **(
+            {} if method == "linear" else {"method": method}))
+
+    def _percentile(self, x, q, axis=None, keepdims=False, method="linear"):
+        pick = (lambda s, n: self._lerp(s, n, q / 100)) if method == "linear" else \
+            (lambda s, n: self._by_method(s, n, q / 100, method))
+        return self._order_statistic("percentile", x, axis, keepdims, pick, q, **(
+            {} if method == "linear" else {"method": method}))
 
     def _nanmedian(self, x, axis=None, keepdims=False):
         if onp.any(onp.isnan(getval(x))):
@@ -197,12 +233,153 @@ class MoreFunctionsNumpy:
                            np.where(xv > xpv[-1], fp[-1] if right is None else right, inside))
         return self._exact("interp", rewrite, x, xp, fp, left=getval(left), right=getval(right))
 
-    def _unique(self, x):
+    def _unique(self, x, return_index=False, return_inverse=False, return_counts=False, equal_nan=True):
+        if return_index or return_inverse or return_counts or not equal_nan:
+            return self._unique_outputs(x, return_index, return_inverse, return_counts, equal_nan)
         flat = self._anp.reshape(x, (-1,))
         s = self._anp.sort(flat)
         sv = getval(s)
         keep = onp.concatenate((onp.ones(min(sv.size, 1), bool), sv[1:] != sv[:-1]))
         return self._exact("unique", s[keep], x)
+
+    def _unique_outputs(self, x, index, inverse, counts, equal_nan):
+        """The values gathered through NumPy's own sorting permutation (mergesort where the first indices are
+        asked for), the other outputs NumPy's (integers, untraced)."""
+        exact = onp.unique(getval(x), return_index=index, return_inverse=inverse, return_counts=counts,
+                           equal_nan=equal_nan)
+        exact = exact if isinstance(exact, tuple) else (exact,)
+        flat = self._anp.reshape(x, (-1,))
+        perm = onp.argsort(getval(flat), kind="mergesort" if index else "quicksort")
+        aux = getval(flat)[perm]
+        changes = aux[1:] != aux[:-1]
+        if equal_nan:
+            changes &= ~(onp.isnan(aux[1:]) & onp.isnan(aux[:-1])) if aux.dtype.kind == "f" else True
+        kept = perm[onp.concatenate((onp.ones(min(aux.size, 1), bool), changes))]
+        values = (flat[kept] - getval(flat[kept])) + exact[0]
+        return (values,) + tuple(exact[1:]) if len(exact) > 1 else values
+
+    def _cumulative_sum(self, x, axis=None, dtype=None, include_initial=False):
+        return self._cumulative("cumulative_sum", x, axis, dtype, include_initial)
+
+    def _cumulative_prod(self, x, axis=None, dtype=None, include_initial=False):
+        return self._cumulative("cumulative_prod", x, axis, dtype, include_initial)
+
+    def _cumulative(self, name, x, axis, dtype, include_initial):
+        """NumPy 2's cumulative_sum/prod: np.cumsum or the running product along the axis, the identity first."""
+        np = self._anp
+        exact = getattr(onp, name)(getval(x), axis=axis, dtype=dtype, include_initial=include_initial)
+        if dtype is not None or onp.asarray(getval(x)).dtype.kind != "f":
+            return exact
+        x = np.reshape(x, (-1,)) if onp.ndim(getval(x)) == 0 else x
+        along = 0 if axis is None else axis
+        rewrite = np.cumsum(x, axis=along) if name == "cumulative_sum" else self._running_product(x, along)
+        if include_initial:
+            shape = list(onp.shape(getval(rewrite)))
+            shape[along] = 1
+            rewrite = np.concatenate([onp.full(shape, 0.0 if name == "cumulative_sum" else 1.0), rewrite], axis=along)
+        return (rewrite - getval(rewrite)) + exact
+
+    def _choose(self, a, choices, mode="raise"):
+        """NumPy's value, with the derivative of the choice each position reads (nested np.where)."""
+        np = self._anp
+        exact = onp.choose(getval(a), [getval(c) for c in choices], mode=mode)
+        index = onp.asarray(getval(a))
+        count = len(choices)
+        index = index % count if mode == "wrap" else onp.clip(index, 0, count - 1)
+        rewrite = choices[-1] + onp.zeros(onp.shape(exact))
+        for k in range(count - 2, -1, -1):
+            rewrite = np.where(index == k, choices[k], rewrite)
+        return (rewrite - getval(rewrite)) + exact
+
+    def _correlate(self, a, v, mode="valid"):
+        """np.correlate as np.convolve of the reversed operand (its definition for real arrays)."""
+        n, m = onp.size(getval(a)), onp.size(getval(v))
+        full = self._convolve(a, v[::-1], "full") if n >= m else self._convolve(v, a[::-1], "full")[::-1]
+        start = 0 if mode == "full" else (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
+        length = n + m - 1 if mode == "full" else max(n, m) if mode == "same" else max(n, m) - min(n, m) + 1
+        rewrite = full[start:start + length]
+        return (rewrite - getval(rewrite)) + onp.correlate(getval(a), getval(v), mode=mode)
+
+    def _histogram(self, a, bins=10, range=None, density=None, weights=None):
+        """NumPy's value; the edges' derivative that of `first + (last - first) * k / bins` (the data's min and max
+        where no range is given), the weighted counts' that of the weights in each bin."""
+        np = self._anp
+        hist, edges = onp.histogram(getval(a), bins=bins, range=range, density=density,
+                                    weights=None if weights is None else getval(weights))
+        if range is None:
+            flat = np.reshape(a, (-1,))
+            first, last = np.min(flat), np.max(flat)
+            rewrite = first + (last - first) * (onp.arange(bins + 1) / bins)
+            edges = (rewrite - getval(rewrite)) + edges
+        if weights is not None and not density:
+            flat_a, flat_w = onp.ravel(getval(a)), np.reshape(weights, (-1,))
+            inside = [(flat_a >= lo) & ((flat_a < hi) | (k == bins - 1) & (flat_a <= hi))
+                      for k, (lo, hi) in enumerate(zip(getval(edges)[:-1], getval(edges)[1:]))]
+            rewrite = np.stack([np.sum(flat_w * mask) for mask in inside])
+            hist = (rewrite - getval(rewrite)) + hist
+        return hist, edges
+
+    def _polyint(self, p, m=1, k=None):
+        """NumPy's recursion: `concatenate((p / arange(len(p), 0, -1), [k[0]]))`, m times."""
+        np = self._anp
+        ks = onp.zeros(m, float) if k is None else onp.atleast_1d(k)
+        ks = ks[0] * onp.ones(m, float) if len(ks) == 1 and m > 1 else ks
+        y = p
+        for step in range(m):
+            y = np.concatenate((y / onp.arange(onp.size(getval(y)), 0, -1), onp.array([ks[step]], float)))
+        return (y - getval(y)) + onp.polyint(getval(p), m, k)
+
+    def _unstack(self, x, axis=0):
+        np = self._anp
+        moved = np.moveaxis(x, axis, 0)
+        return tuple(moved[i] for i in range(onp.shape(getval(moved))[0]))
+
+    def _trim_zeros(self, filt, trim="fb", axis=None):
+        """The slice between the first and last nonzero elements NumPy finds (1-D)."""
+        exact = onp.trim_zeros(getval(filt), trim, axis)
+        values = onp.asarray(getval(filt))
+        if values.ndim != 1:
+            return exact
+        nonzero = onp.flatnonzero(values)
+        if nonzero.size == 0:
+            return exact
+        start = nonzero[0] if "f" in trim.lower() else 0
+        stop = nonzero[-1] + 1 if "b" in trim.lower() else values.size
+        rewrite = filt[start:stop]
+        return (rewrite - getval(rewrite)) + exact
+
+    def _first_occurrences(self, name, *arrays, **kwargs):
+        """NumPy's set function's value, with the derivative of each value's first occurrence in the arrays
+        flattened one after the other (equal values: `==`, or both NaN)."""
+        np = self._anp
+        exact = getattr(onp, name)(*[getval(a) for a in arrays], **kwargs)
+        flat = np.concatenate([np.reshape(a, (-1,)) for a in arrays])
+        values = getval(flat)
+        same = lambda v: (values == v) | (onp.isnan(values) & onp.isnan(v)) if values.dtype.kind == "f" \
+            else values == v  # noqa: E731
+        rewrite = flat[onp.array([onp.argmax(same(v)) for v in exact], dtype=int)]
+        return (rewrite - getval(rewrite)) + exact
+
+    def _union1d(self, a, b):
+        return self._first_occurrences("union1d", a, b)
+
+    def _intersect1d(self, a, b, assume_unique=False):
+        return self._first_occurrences("intersect1d", a, b, assume_unique=assume_unique)
+
+    def _setdiff1d(self, a, b, assume_unique=False):
+        return self._first_occurrences("setdiff1d", a, b, assume_unique=assume_unique)
+
+    def _setxor1d(self, a, b, assume_unique=False):
+        return self._first_occurrences("setxor1d", a, b, assume_unique=assume_unique)
+
+    def _unique_counts(self, x):
+        return self._unique_outputs(x, False, False, True, False)
+
+    def _unique_inverse(self, x):
+        return self._unique_outputs(x, False, True, False, False)
+
+    def _unique_all(self, x):
+        return self._unique_outputs(x, True, True, True, False)
 
     def _searchsorted(self, a, v, side="left", sorter=None):
         return onp.searchsorted(getval(a), getval(v), side=side, sorter=sorter)

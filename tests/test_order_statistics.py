@@ -1,6 +1,6 @@
 """Order statistics and searching functions composed from np.sort, indexing and arithmetic
 (transpiler/frontend/order_statistics.py, searching.py): np.median, np.quantile and np.percentile
-(method="linear"), np.searchsorted, np.digitize, np.isin, np.unique, np.bincount, np.nanmedian, np.nanquantile,
+(every method), np.searchsorted, np.digitize, np.isin, np.unique, np.bincount, np.nanmedian, np.nanquantile,
 np.nanpercentile and np.interp.
 
 Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py via all_forms_pass): NumPy running
@@ -145,6 +145,39 @@ def test_quantile_is_numpys(note, body):
     all_forms_pass(kernel_module(f"x: {note}", body), ["x"], _sets(note))
 
 
+METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation", "interpolated_inverted_cdf", "hazen",
+           "weibull", "median_unbiased", "normal_unbiased", "lower", "higher", "midpoint", "nearest")
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("note, body", [
+    ('"f64[5]"', "np.quantile(x, [0.0, 0.1, 0.25, 0.5, 0.6, 0.9, 1.0], method=M)"),
+    ('"f64[4]"', "np.percentile(x, [0, 12.5, 25, 37.5, 50, 62.5, 87.5, 100], method=M) * 2.0"),
+    ('"f64[3,4]"', "np.quantile(x, 0.3, axis=1, method=M)"),
+    ('"f64[3,4]"', "np.percentile(x, 50, axis=0, keepdims=True, method=M) - x"),
+    ('"f32[6]"', "np.quantile(x, 0.7, method=M)"), ('"i32[2,3]"', "np.percentile(x, 40, axis=None, method=M)"),
+    ('"f64[1]"', "np.quantile(x, 0.5, method=M)"), ('"i64[5]"', "np.quantile(x, 1, method=M)"),
+])
+def test_quantile_methods_are_numpys(method, note, body):
+    """Every method NumPy 2.4 has, at q on and between the sample positions (gamma 0, 0.5 and others): NumPy's bits,
+    the derivative of the element read or of the two interpolated, against differences and autograd (float32 has
+    no autograd oracle here, and at the middle of three tied values sort's stable convention gives the derivative
+    to one element where each partial difference is 0: the tied set is left out there)."""
+    sets = _sets(note)[:2] if note.startswith('"f32') else _sets(note)
+    all_forms_pass(kernel_module(f"x: {note}", body.replace("M)", f"{method!r})")), ["x"], sets)
+
+
+def test_quantile_methods_on_the_c_target(tmp_path):
+    body = ("np.sum(np.quantile(x, 0.3, axis=1, method='nearest') * y) + np.percentile(x * x, 90, method='hazen') "
+            "+ np.sum(np.quantile(x, [0.2, 0.5], axis=0, method='midpoint'))")
+    text = kernel_module('x: "f64[3,5]", y: "f64[3]"', body)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3, 5))
+    x[2, 1] = np.nan
+    all_forms_pass(text, ["x", "y"], [[x, rng.normal(size=3)], [rng.normal(size=(3, 5)), rng.normal(size=3)]],
+                   c=True, tmp_path=tmp_path)
+
+
 @pytest.mark.parametrize("note", ['"f64[n]"', '"f32[n]"'])
 @pytest.mark.parametrize("body", ["np.quantile(x, 0.7)", "np.percentile(x, 25)", "np.quantile(x, 1.0)",
                                   "np.percentile(x, [5, 50, 95.5])"])
@@ -192,7 +225,9 @@ def test_quantile_on_the_c_target(tmp_path):
 @pytest.mark.parametrize("body, word", [
     ("np.percentile(x, 101)", "ValueError"),
     ("np.quantile(x, -0.5)", "ValueError"),
-    ("np.quantile(x, 0.5, method='nearest')", "method"),
+    ("np.quantile(x, x[0, 0], method='nearest')", "build time"),
+    ("np.quantile(x, 0.5, method='closest')", "ValueError"),
+    ("np.nanquantile(x, 0.5, method='lower')", "method"),
     ("np.quantile(x, [0.25, x[0, 0]])", "one number"),
     ("np.percentile(x, [25, 101])", "ValueError"),
     ("np.quantile(x.astype(np.float32), [0.25, 0.75])", "float32"),
@@ -326,9 +361,7 @@ def test_isin_and_unique_on_the_c_target(tmp_path):
 
 
 @pytest.mark.parametrize("body, word", [
-    ("np.unique(v, return_counts=True)", "return_counts"),
-    ("np.unique(v, True)", "return_index"),
-    ("np.unique(v, equal_nan=False)", "equal_nan"),
+    ("np.unique(v, axis=0)", "axis"),  # (return_index, return_inverse, return_counts, equal_nan: test_unique_forms)
     ("np.unique_values(v)", "hash"),
     ("np.isin(v, x, kind='table')", "kind"),
 ])

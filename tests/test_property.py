@@ -368,7 +368,9 @@ class ProgramGenerator:
     def more_function(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
         """NumPy functions of frontend/composed_functions.py, np.convolve, frontend/order_statistics.py's
         np.median, np.percentile and np.quantile (and their NaN-ignoring forms), np.interp, np.unique,
-        np.searchsorted and np.digitize (np.delete, np.resize,
+        np.searchsorted and np.digitize, np.unique's inverse, np.union1d, the quantile methods, np.correlate,
+        np.hamming, np.histogram, np.cumulative_sum/prod, np.diff's prepend= and np.choose, np.trim_zeros,
+        np.polyint, np.unstack, np.unravel_index/ravel_multi_index, np.setdiff1d, np.astype (np.delete, np.resize,
         np.cov, np.corrcoef and np.convolve's 'same' and 'valid' need lengths known at build time: not here)."""
         e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
         return {
@@ -380,16 +382,34 @@ class ProgramGenerator:
                   # order statistics and searching (frontend/order_statistics.py, searching.py, interpolation.py)
                   f"np.median({e('N')})", f"np.percentile({e('M')}, 30)", f"np.nanmedian({e('M')})",
                   f"np.sum(np.unique({e('N')}) ** 2)",
-                  f"np.sum({e('N')} * np.searchsorted(np.sort({self.leaf('N', scope)}), {e('N')}))"),
+                  f"np.sum({e('N')} * np.searchsorted(np.sort({self.leaf('N', scope)}), {e('N')}))",
+                  # the functions of the nineteenth session's listing (unique_forms.py, listed_functions.py,
+                  # histograms.py, order_statistics.py's methods): lengths known at build time through np.stack
+                  f"np.sum(np.unique({e('N')}, return_inverse=True)[0] ** 2)",
+                  f"np.sum(np.union1d({e('N')}, {self.leaf('N', scope)}))",
+                  f"np.quantile(np.stack(({e('S')}, {e('S')}, {e('S')})), 0.4, method="
+                  f"{self.pick(('midpoint', 'nearest', 'hazen', 'lower'))!r})",
+                  f"np.sum(np.correlate(np.stack(({e('S')}, {e('S')}, {e('S')})), np.stack(({e('S')}, {e('S')}))))",
+                  f"np.dot(np.hamming(3), np.stack(({e('S')}, {e('S')}, {e('S')})))",
+                  f"np.sum(np.diff({e('N')}, prepend=0.5))", f"np.sum(np.trim_zeros({e('N')}))",
+                  f"np.sum(np.polyint(np.stack(({e('S')}, {e('S')}))))",
+                  f"np.unstack(np.stack(({e('S')}, {e('S')})))[1]",
+                  f"np.stack(({e('S')}, {e('S')}, {e('S')}))[np.ravel_multi_index(np.unravel_index(2, (1, 3)), "
+                  f"(1, 3))]",
+                  f"np.sum(np.setdiff1d({e('N')}, {self.leaf('N', scope)}))",
+                  f"np.sum(np.histogram(np.stack(({e('S')}, {e('S')}, {e('S')})), 2)[1])"),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
                   f"np.nan_to_num({e('N')})", f"np.median({e('M')}, axis=1)",
                   f"np.nanmedian({e('M')}, axis=1)", f"np.interp({e('N')}, np.sort({self.leaf('N', scope)}), {e('N')})",
-                  f"{e('N')} * np.digitize({e('N')}, np.sort({self.leaf('N', scope)}))"),
+                  f"{e('N')} * np.digitize({e('N')}, np.sort({self.leaf('N', scope)}))",
+                  f"np.cumulative_sum({e('N')})", f"np.diff({e('N')}, append={e('S')})",
+                  f"np.choose({e('N')} > 0, [{e('N')}, {e('N')}])", f"np.astype({e('N')}, np.float64)"),
             "D": (f"np.cumprod({e('M')}, axis=0)[-1]", f"np.vecdot({e('M')}, {e('M')}, axis=0)",
                   f"np.trapezoid({e('M')}, axis=0)", f"np.take({e('D')}, [5, 1, -3], mode='wrap')",
-                  f"np.quantile({e('M')}, 0.75, axis=0)", f"np.nanpercentile({e('M')}, 40, axis=0)"),
+                  f"np.quantile({e('M')}, 0.75, axis=0)", f"np.nanpercentile({e('M')}, 40, axis=0)",
+                  f"np.cumulative_prod(np.tanh({e('M')}), axis=0, include_initial=True)[-1]"),
             "M": (f"np.reshape({e('M')}.T, M.shape, order='F')", f"np.full_like({e('M')}, 0.5) * {e('M')}",
                   f"np.take({e('M')}, [2, 0, 7], axis=1, mode='clip')")}[kind]
 
@@ -1275,12 +1295,16 @@ def test_random_kernels_with_edges(seed):
 NUMPY2 = ("np.cumprod(", "np.trapezoid(", "np.vecdot(", "order='F'", "np.full_like(", "correction=", "mean=",
           "np.convolve(", "np.vdot(", "np.average(", "np.take(", "np.nan_to_num(", "np.median(", "np.percentile(",
           "np.quantile(", "np.nanmedian(", "np.nanpercentile(", "np.interp(", "np.unique(", "np.searchsorted(",
-          "np.digitize(")
+          "np.digitize(", "return_inverse=True", "np.union1d(", "method=", "np.correlate(", "np.hamming(",
+          "np.histogram(", "np.cumulative_sum(", "prepend=", "append=", "np.choose(", "np.cumulative_prod(",
+          "np.trim_zeros(",
+          "np.polyint(", "np.unstack(", "np.ravel_multi_index(", "np.setdiff1d(", "np.astype(")
 
 
 def test_more_functions_generator_covers_its_constructs():
-    """(400 seeds: with the order statistics and searching functions in the grammar, np.convolve's first is 207.)"""
-    corpus = "\n".join(program_for_seed(seed, edges=True, more_functions=True)[0] for seed in range(400))
+    """(600 seeds: with the nineteenth session's functions in the grammar, the last construct to appear first does
+    at seed 481, np.digitize.)"""
+    corpus = "\n".join(program_for_seed(seed, edges=True, more_functions=True)[0] for seed in range(600))
     for construct in NUMPY2:
         assert construct in corpus, construct
 
@@ -1309,6 +1333,31 @@ def test_random_kernels_with_order_statistics(seed):
         check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:
         pytest.skip("the oracles cannot judge this program")
+
+
+LISTED = NUMPY2[NUMPY2.index("return_inverse=True"):]
+
+
+@pytest.mark.parametrize("seed", [seed for seed in range(400) if seed != 103 and any(
+    construct in program_for_seed(seed, edges=True, more_functions=True)[0] for construct in LISTED)][:12])
+def test_random_kernels_with_listed_functions(seed):
+    """np.unique's inverse, np.union1d, the quantile methods, np.correlate, np.hamming, np.histogram,
+    np.cumulative_sum/prod, np.diff's prepend=/append= and np.choose in the grammar (frontend/unique_forms.py,
+    listed_functions.py, histograms.py): gradients against autograd (tests/more_functions_oracles.py's rewrites)
+    and finite differences (seed 103 left out: its gradient is wrong, test_listed_functions_seed_103 below)."""
+    text, wrt, as_tuple = program_for_seed(seed, edges=True, more_functions=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+@pytest.mark.xfail(strict=True, reason="a wrong gradient found by the generator, not reduced yet: d/dM of seed 103 "
+                   "is all zeros where central differences and autograd give x in column 1 (np.take(M, 1, axis=1) "
+                   "* x after while loops and an if/else); still zeros with its np.diff(..., append=) replaced")
+def test_listed_functions_seed_103():
+    text, wrt, as_tuple = program_for_seed(103, edges=True, more_functions=True)
+    check_program(text, wrt, as_tuple, inputs_for(103))
 
 
 @pytest.mark.parametrize("seed", more_functions_seeds(12))

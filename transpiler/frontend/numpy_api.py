@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, float_info, geometric_sequences
+from . import histograms, index_functions, listed_functions, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
@@ -178,6 +179,7 @@ FUNCTIONS.update(bitwise_api.FUNCTIONS)
 composed_functions.extend_functions(FUNCTIONS)  # np.cumprod, np.trapezoid, ...; dtype= of np.cumsum
 order_statistics.extend_functions(FUNCTIONS)  # np.median, ...: np.sort, slicing and np.mean
 searching.extend_functions(FUNCTIONS)  # np.searchsorted, np.digitize: comparisons and a sum
+FUNCTIONS.update(unique_forms.FUNCTIONS)  # np.unique's index outputs, np.unique_counts/_inverse/_all
 nan_order_statistics.extend_functions(FUNCTIONS)  # np.nanmedian, np.nanquantile, np.nanpercentile
 interpolation.extend_functions(FUNCTIONS)  # np.interp
 FUNCTIONS.update(introspection.FUNCTIONS)  # getattr(np, "name"), slice(...)
@@ -193,6 +195,9 @@ common_functions.extend_functions(FUNCTIONS)  # np.copy, np.empty, np.take, np.v
 averages_and_selections.extend_functions(FUNCTIONS)  # np.average, np.take_along_axis, np.compress, np.vander, ...
 FUNCTIONS["numpy.geomspace"] = geometric_sequences.geomspace(FUNCTIONS["numpy.linspace"])
 FUNCTIONS["numpy.block"] = block_arrays.block
+FUNCTIONS.update(histograms.FUNCTIONS)  # np.histogram of equal bins
+FUNCTIONS.update(index_functions.FUNCTIONS)  # np.unravel_index, np.ravel_multi_index, np.unstack, np.astype, ...
+listed_functions.extend_functions(FUNCTIONS)  # np.cumulative_sum, np.diff's prepend=/append=, windows, np.choose...
 
 
 def _bind_keywords() -> None:

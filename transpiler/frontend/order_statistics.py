@@ -16,10 +16,17 @@ goes to the element NumPy's stable order puts in the middle):
   `weak_q` makes it (a float32 input gives float32); an integer q of np.quantile takes the element itself (NumPy's
   `take`, the input's dtype). q outside [0, 1] (after the division) raises NumPy's ValueError: at build time for a
   constant, a run-time check for a computed q.
+  The other methods (`lower`, `higher`, `nearest`, `midpoint`, `inverted_cdf`, `averaged_inverted_cdf`,
+  `closest_observation`, `interpolated_inverted_cdf`, `hazen`, `weibull`, `median_unbiased`, `normal_unbiased`)
+  need the axis's length and q known at build time: the virtual index and gamma are then NumPy's own numbers
+  (its `_QuantileMethods` table called at build time), and the result the element at an integer index or `_lerp`
+  of the two neighbours, NaN as above.
 """
 from __future__ import annotations
 
 import numpy
+
+from numpy.lib._function_base_impl import _QuantileMethods  # NumPy 2.4's virtual indices and gammas, by method
 
 from ..ir import Const, Var
 from .call_args import Emitter, arg, arity, known_rank, ravel, static
@@ -130,13 +137,14 @@ def quantile(scale: int, name: str):
         emit = Emitter(lowering, node, builder)
         x = as_array(lowering, node, builder, positional[0])
         axis, keepdims = _read_keywords(lowering, node, name, positional, keywords, 2)
-        quantile_keywords(lowering, node, keywords, name)
+        method = quantile_keywords(lowering, node, keywords, name, tuple(_QuantileMethods))
         if x.type.dtype == "bool":
             raise emit.error(f"{name} of booleans: NumPy raises TypeError (its interpolation subtracts them)",
                              "x.astype(np.float64)")
         flat, along, reduced = _along_last(emit, x, axis, name)
         s = emit("sort", flat, axis=along)
-        results = [_interpolate(emit, s, along, q, name) for q in fractions(emit, x, positional[1], scale, name)]
+        results = [_interpolate(emit, s, along, q, name) if method == "linear" else
+                   _by_method(emit, s, along, q, name, method) for q in fractions(emit, x, positional[1], scale, name)]
         results = [_keep_dims(emit, r, reduced) if keepdims else r for r in results]
         if isinstance(positional[1], tuple):  # several q: NumPy's axis of q first
             return emit("stack", *results, axis=0)
@@ -145,16 +153,21 @@ def quantile(scale: int, name: str):
     return handle
 
 
-def quantile_keywords(lowering, node, keywords, name: str) -> None:
-    """`method='linear'` only, and no `weights=`."""
+def quantile_keywords(lowering, node, keywords, name: str, methods: tuple[str, ...] = ("linear",)) -> str:
+    """`method=` one of `methods` (the NaN-ignoring forms: 'linear' only), and no `weights=`."""
     method_value, method_node = keywords.get("method", ("linear", node))
-    if static(lowering, method_value, method_node, "`method`") != "linear":
-        raise lowering.error(method_node, f"{name}'s method other than 'linear' is not supported in kernels",
-                             "method='linear' (the default)")
+    method = static(lowering, method_value, method_node, "`method`")
+    if method not in methods:
+        known = method in _QuantileMethods
+        raise lowering.error(method_node, f"{name}'s method={method!r} is not supported in kernels" if known else
+                             f"{name}'s method={method!r}: NumPy raises ValueError (not a valid method)",
+                             "method='linear' (the default)" if len(methods) == 1 else
+                             "one of " + ", ".join(repr(m) for m in methods))
     if "weights" in keywords and not (isinstance(keywords["weights"][0], Const)
                                       and keywords["weights"][0].value is None):
         raise lowering.error(keywords["weights"][1], f"{name}'s `weights=` is not supported in kernels",
                              "leave weights out")
+    return method
 
 
 def fractions(emit: Emitter, x, q, scale: int, name: str) -> list:
@@ -226,6 +239,40 @@ def _interpolate(emit: Emitter, s, along: int, q, name: str):
             emit("add", a, emit("multiply", diff, gamma))
     else:
         result = lerp(emit, n, q, lambda p: _index(emit, s, before + [p]), s.type.dtype)
+    if s.type.dtype in ("f32", "f64"):  # slices whose last sorted value is NaN give that NaN
+        last_value = _index(emit, s, before + [-1])
+        result = emit("where", emit("isnan", last_value), last_value, result)
+    return result
+
+
+def _by_method(emit: Emitter, s, along: int, q, name: str, method: str):
+    """`_quantile` with a method other than 'linear', for a length and a q known at build time: NumPy's own
+    virtual index (`_QuantileMethods[method]`), then the element it names (the discrete methods: NumPy's `take`)
+    or `_lerp` of its neighbours with NumPy's gamma (the weak Python float `_quantile` makes of it)."""
+    before = [slice(None)] * along
+    n = emit.dims(s)[along]
+    if not isinstance(n, Const) or not isinstance(q, numpy.generic | numpy.ndarray):
+        raise emit.error(f"{name}'s method={method!r} needs the axis's length and q known at build time",
+                         "method='linear', which takes both at run time")
+    if n.value == 0:
+        raise emit.error(f"{name} of an empty axis: NumPy raises IndexError", "an axis with elements")
+    props = _QuantileMethods[method]
+    virtual = numpy.asanyarray(props["get_virtual_index"](n.value, numpy.asanyarray(q)))
+    if props["fix_gamma"] is None:  # an integer index: the element itself
+        result = _index(emit, s, before + [int(virtual)])
+    else:
+        previous = numpy.floor(virtual)
+        following = previous + 1
+        if virtual >= n.value - 1:
+            previous, following = numpy.float64(-1), numpy.float64(-1)
+        if virtual < 0:
+            previous, following = numpy.float64(0), numpy.float64(0)
+        previous, following = previous.astype(numpy.intp), following.astype(numpy.intp)
+        gamma = float(props["fix_gamma"](numpy.asanyarray(virtual - previous), virtual))
+        a, b = _index(emit, s, before + [int(previous)]), _index(emit, s, before + [int(following)])
+        diff = emit("subtract", b, a)
+        result = emit("subtract", b, emit("multiply", diff, 1 - gamma)) if gamma >= 0.5 else \
+            emit("add", a, emit("multiply", diff, gamma))
     if s.type.dtype in ("f32", "f64"):  # slices whose last sorted value is NaN give that NaN
         last_value = _index(emit, s, before + [-1])
         result = emit("where", emit("isnan", last_value), last_value, result)

@@ -15,8 +15,8 @@
   array of the element's shape (a 0-d array for one number, as NumPy's reshape gives).
 * `np.unique(ar)`: NumPy's `_unique1d`, sorted and with `equal_nan=True`: the flattened array sorted and kept where
   it differs from its predecessor (NaNs after the first NaN dropped), a length known at run time; the values
-  carry their derivatives. `return_index`, `return_inverse`, `return_counts`, `axis=` and `equal_nan=False` are
-  refused; `np.unique_values` too (NumPy 2.4 returns them in its hash table's order).
+  carry their derivatives. `return_index`, `return_inverse`, `return_counts` and `equal_nan=False` are
+  unique_forms.py's; `np.unique_values` is refused (NumPy 2.4 returns them in its hash table's order).
 * `np.bincount(x, weights=None, minlength=0)`: for each value 0 .. max(x) (at least `minlength` of them, a length
   known at run time) how many elements of the 1-D integer `x` equal it (int64), or the sum of their weights
   (float64, as NumPy casts the weights to double): NumPy adds them one at a time in the order of `x`, so the sum

@@ -221,6 +221,11 @@ class Expressions(Names):
             return module_attribute(self, node, base, attr)
         if isinstance(base, FloatInfo):  # np.finfo(float).eps (frontend/float_info.py)
             return float_info_attribute(self, node, builder, base, attr)
+        if isinstance(base, NamedResult):  # np.unique_all(x).counts
+            if attr not in base.fields:
+                raise self.error(node.attr, f"this result has no attribute `.{attr}`",
+                                 "its fields: " + ", ".join(f".{field}" for field in base.fields))
+            return base[base.fields.index(attr)]
         if is_container(base):
             return ("container_method", attr, base)
         atom = self._atom(base, node.value)
@@ -388,6 +393,7 @@ class Expressions(Names):
 # The function and method tables live in their own module to keep this one about the language.
 from ..frontend.introspection import ATTRIBUTES as ARRAY_ATTRIBUTES  # noqa: E402
 from ..frontend.float_info import FloatInfo, attribute as float_info_attribute  # noqa: E402
+from ..frontend.unique_forms import NamedResult  # noqa: E402
 from ..frontend.array_methods import METHODS as _METHODS  # noqa: E402
 from ..frontend.numpy_api import FUNCTIONS as _FUNCTIONS, RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, \
     unsupported_message  # noqa: E402
