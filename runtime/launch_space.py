@@ -123,6 +123,8 @@ def index_shape(spec: dict, inputs: list, arrays: list, args: tuple) -> tuple:
         if param[0] == "array" and value is not None:
             _meet(shape, param[2], tuple(value.shape), rank)
     for pattern, dims in spec["dims"]:
+        if any(d[0] == "shape" and args[d[1]] is None for d in dims):
+            continue  # (an array undefined on the path taken gives no size, as for the inputs above)
         _meet(shape, pattern, tuple(_value(d, args) for d in dims), rank)
     shape = [known if d is None else d for d, known in zip(shape, spec["static"])]
     if any(d is None for d in shape):
@@ -142,7 +144,10 @@ def _meet(shape: list, pattern: tuple, actual: tuple, rank: int) -> None:
         raise ValueError(f"an input of shape {actual} does not fit the kernel's {rank}-d index space")
     padded = (None,) * (rank - len(actual)) + tuple(actual)
     for k, (want, size) in enumerate(zip(pattern, padded)):
-        if want == "S":
+        if want == "E" and shape[k] == 0 and size == 1:
+            continue  # (a created array of 1 that NumPy broadcasts over the empty axis: see the C backend's
+            # empty_spaces.py)
+        if want in ("S", "E"):
             if size is None:
                 raise ValueError(f"an input of shape {actual} lacks a dimension of the index space")
             if shape[k] is None:
@@ -156,6 +161,7 @@ def _meet(shape: list, pattern: tuple, actual: tuple, rank: int) -> None:
 
 def _value(source, args):
     kind, value = source[:2]
-    if kind == "shape":  # a length of an input array (a gather's table)
-        return int(args[value].shape[source[2]])
+    if kind == "shape":  # a length of an input array (a gather's table; a shifted load's source, plus what the
+        # space's length has more: ("shape", input, axis, plus))
+        return int(args[value].shape[source[2]]) + (source[3] if len(source) > 3 else 0)
     return int(args[value]) if kind == "arg" else value

@@ -342,3 +342,98 @@ def test_a_broadcast_slice_repeated_at_an_offset_reads_its_one_element(shape, li
     compare_all(text, tmp_path, args, "rolled")
     assert_close(compiled.g(*[a.copy() for a in args]), central_difference(python["h"], [a.copy() for a in args], 0),
                  rtol=1e-6, atol=1e-6, what="C gradient vs finite differences")
+
+
+UNSIZED_SHIFT = HEADER + '''
+@kernel
+def f(x: "f64[n]", M: "f64[n,d]") -> "f64[]":
+    return np.sum(np.trapezoid(M, M[0]) * x)
+
+
+g = grad(f, wrt=("x", "M"))
+'''
+
+
+@pytest.mark.parametrize("loop_kernels", [True, False])
+@pytest.mark.parametrize("rows, columns", [(3, 1), (3, 2), (5, 3), (4, 7), (1, 5)])
+def test_a_stencil_kernel_whose_space_no_input_gives_takes_it_from_its_shifted_source(rows, columns, loop_kernels,
+                                                                                      tmp_path):
+    """`grad` of np.trapezoid(M, v): the adjoint spreads a (1, d - 1) cotangent over `dM[:, 1:]` and `dM[:, :-1]`,
+    whose (1, d) shifted copies are kernels reading only that cotangent, at offsets. No input had the space's
+    length d, so every launch raised "dimension 1 of a kernel's index space is -1" (property generator
+    `more_functions`); the launch spec now takes it from the shifted source's length plus 1 (launch_spec.py)."""
+    rng = np.random.default_rng(rows * 10 + columns)
+    args = [rng.normal(size=rows), rng.normal(size=(rows, columns))]
+    reference = load_source(UNSIZED_SHIFT, "unsized.py")
+    compiled, _ = c_module(UNSIZED_SHIFT, tmp_path, "unsized", loop_kernels=loop_kernels)
+    gradient = compiled.g(*[a.copy() for a in args])
+    assert_agree(gradient, reference.g(*[a.copy() for a in args]), "g")
+    assert_agree(compiled.f(*args), reference.f(*args), "f")
+    python: dict = {}
+    exec(compile(UNSIZED_SHIFT, "python_reference", "exec", dont_inherit=True), python)
+    for wrt in (0, 1):
+        assert_close(gradient[wrt], central_difference(python["f"], [a.copy() for a in args], wrt), rtol=1e-6,
+                     atol=1e-6, what=f"C gradient {wrt} vs finite differences")
+    from autograd import grad as autograd_grad
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected = autograd_grad(autograd_kernels(UNSIZED_SHIFT)["f"], (0, 1))(*[a.copy() for a in args])
+    for got, want in zip(gradient, expected):
+        assert_close(got, want, rtol=1e-9, atol=1e-10, what="C gradient vs autograd")
+
+
+EMPTY_SHIFTS = HEADER + '''
+@kernel
+def rhs(x: "f64[n]", y: "f64[n]") -> "f64[n]":
+    return x * np.concatenate((np.ones(1), y[:-1]))
+
+
+@kernel
+def both(x: "f64[n]", y: "f64[n]") -> "f64[n]":
+    c = np.concatenate((y[1:], np.zeros(1)))
+    return np.exp(x) * c + c * y
+
+
+@kernel
+def steps(x: "f64[n]", s: "i64[]") -> "f64[n]":
+    y = np.zeros_like(x)
+    for step in range(s):
+        y = y + 0.5 * rhs(x, y + 0.5 * rhs(x, y))
+    return y
+
+
+@kernel
+def alone(y: "f64[n]") -> "f64[n]":
+    return np.concatenate((np.ones(1), y[:-1]))
+
+
+@kernel
+def summed(x: "f64[n]", y: "f64[n]") -> "f64[]":
+    return np.sum(x * np.concatenate((np.ones(1), y[:-1]))) + np.sum(np.concatenate((np.ones(1), y[:-1])))
+'''
+
+
+@pytest.mark.parametrize("loop_kernels", [True, False])
+def test_a_concatenation_of_one_over_empty_arrays_broadcasts_as_numpy_does(loop_kernels, tmp_path):
+    """At n = 0, `np.concatenate((np.ones(1), y[:-1]))` has NumPy's length 1 (not n), and `x * ...` broadcasts it
+    over x's 0: Python returns an empty array (GradBench ode's `rhs` and its RK4 loop), where the C launch refused
+    the sizes. A kernel whose created array of 1 only ever meets an empty input by element work runs over the
+    empty space now (empty_spaces.py); one that stores or sums that array itself still refuses rather than return
+    a length NumPy does not give."""
+    reference = load_source(EMPTY_SHIFTS, "empty_shifts.py")
+    compiled, _ = c_module(EMPTY_SHIFTS, tmp_path, "empty_shifts", loop_kernels=loop_kernels)
+    for n in (0, 1, 2, 5):
+        x, y = np.linspace(-1.0, 1.0, n), np.linspace(0.5, 2.0, n)
+        for name, args in (("rhs", (x, y)), ("both", (x, y)), ("steps", (x, 3)), ("steps", (x, 0))):
+            expected = getattr(reference, name)(*args)
+            got = getattr(compiled, name)(*args)
+            assert got.shape == expected.shape == (n,), (name, n)
+            np.testing.assert_array_equal(got, expected, err_msg=f"{name} at n = {n}")
+        for name, args in (("alone", (y,)), ("summed", (x, y))):
+            expected = getattr(reference, name)(*args)
+            if n:
+                assert_agree(getattr(compiled, name)(*args), expected, f"{name} at n = {n}")
+                continue
+            with pytest.raises(ValueError, match="the sizes the annotations promise"):
+                getattr(compiled, name)(*args)

@@ -190,7 +190,7 @@ class _Emitter(OperandReader, StatementWriter):
         chunk = {"flat": ["LIFTED_WALK_CHUNK(i, n);" if self.walk else "LIFTED_CHUNK(i, n);"] + self.inside,
                  "rows": ["LIFTED_ROW_CHUNK(i, (lifted_o + 1) * lifted_n_red);"], "columns": []}[self.mode]
         spec = {"rank": self.rank, "params": [(p.kind,) + tuple(p.spec) for p in self.params],
-                "dims": dims_spec(kernel), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
+                "dims": dims_spec(kernel, self.params), "static": tuple(d if isinstance(d, int) else None for d in kernel.shape)}
         if self.mode != "flat":
             spec.update(mode=self.mode, perm=self.perm, reduced=len(kernel.axes))
         tiled = self.mode == "columns" and not self.short_walk and self.perm != tuple(range(self.rank))

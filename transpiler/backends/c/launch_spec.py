@@ -4,8 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...ir import Const, Loop, equations
+from ...ir.dims import dim_sum
 from .fused_kernel import Kernel, input_position, is_module_array
+from .empty_spaces import empty_broadcast_axes
 from .gather import space_dims
+from .region import offset_read
+from .stencils.ops import negated
 
 
 @dataclass
@@ -62,9 +66,11 @@ def pattern(shape: tuple, space: tuple) -> tuple:
                  for k in range(len(space)))
 
 
-def dims_spec(kernel: Kernel) -> list:
+def dims_spec(kernel: Kernel, params: list[Param] = ()) -> list:
     """Where the host finds the index space's size: creation equations' dimension arguments, also those inside a
-    branch or loop (on a path where every array input is None, as after an early return, only they give it)."""
+    branch or loop (on a path where every array input is None, as after an early return, only they give it), a
+    gather's tables, and the sources of shifted loads for the axes nothing else gives (`_shifted_dims`).
+    `params`: the kernel's parameters (emit.py's), whose array layouts say which axes the inputs give."""
     found = []
     for stmt in equations(kernel.body):
         if stmt.prim.name in ("zeros", "ones", "full"):
@@ -80,4 +86,37 @@ def dims_spec(kernel: Kernel) -> list:
                     break
             else:
                 found.append((pattern(stmt.out.type.shape, kernel.shape), entry))
-    return found + space_dims(kernel.body, kernel.shape, lambda atom: input_position(kernel, atom))
+    if found:  # "E": a creation's 1 meets an empty space (empty_spaces.py)
+        axes = empty_broadcast_axes(kernel, params)
+        found = [(tuple("E" if k in axes and want == "S" else want for k, want in enumerate(p)), entry)
+                 for p, entry in found]
+    found += space_dims(kernel.body, kernel.shape, lambda atom: input_position(kernel, atom))
+    return found + _shifted_dims(kernel, params, found)
+
+
+def _shifted_dims(kernel: Kernel, params, found: list) -> list:
+    """Entries `("shape", input, axis, plus)` for the axes of the index space that no input, creation or table
+    gives: the length of a shifted load's source along that axis plus the static difference its type has from
+    the space's (the reverse of `x[:, 1:]` spreads a (1, d - 1) cotangent over a (1, d) space: d is its length
+    plus 1). Without one the launch had no size for the axis and refused every call (stencils/)."""
+    rank = len(kernel.shape)
+    covered = {k for k, d in enumerate(kernel.shape) if isinstance(d, int)}
+    covered |= {k for pattern, _ in found for k, want in enumerate(pattern) if want in ("S", "E")}
+    arrays = [p for p in params if p.kind in ("scalar", "array", "table")]
+    covered |= {k for p in arrays if p.kind == "array" for k, want in enumerate(p.spec[1]) if want == "S"}
+    entries = []
+    for eqn in equations(kernel.body):
+        source = eqn.args[0] if offset_read(eqn) else None
+        if source is None or not source.type.shape or \
+                not any(v is source for v in kernel.inputs):
+            continue
+        pad = rank - len(source.type.shape)
+        for axis, size in enumerate(source.type.shape):
+            k = pad + axis
+            plus = dim_sum([kernel.shape[k], negated(size)]) if k not in covered and size != 1 else None
+            if isinstance(plus, int):
+                covered.add(k)
+                pattern = (None,) * k + ("S",) + (None,) * (rank - k - 1)
+                entries.append((pattern, [("shape", input_position(kernel, source), axis, plus)] +
+                                [("const", 1)] * (rank - k - 1)))
+    return entries

@@ -35,10 +35,16 @@ class RegionCalls:
         for pattern, dims in spec["dims"]:
             pad = rank - len(dims)
             for j, (source, value, *axis) in enumerate(dims):  # ("shape", input, axis): a table's length
+                # (("shape", input, axis, plus): a shifted load's source, which an undefined path leaves unread)
                 size = str(value) if source == "const" else f"{self.var(eqn.args[value])}.d[{axis[0]}]" \
                     if source == "shape" else f"(int64_t){self.scalar(eqn.args[value])}"
-                if pattern[j + pad] == "S":
-                    lines.append(f"if (!lifted_meet(space[{j + pad}], {size})) "
+                defined = ""
+                if source == "shape" and len(axis) > 1:
+                    size, defined = f"({size} + {axis[1]})", f"{self.var(eqn.args[value])}.p && "
+                if pattern[j + pad] == "E":  # (a created array of 1 over an empty axis: empty_spaces.py)
+                    defined += f"!(space[{j + pad}] == 0 && {size} == 1) && "
+                if pattern[j + pad] in ("S", "E"):
+                    lines.append(f"if ({defined}!lifted_meet(space[{j + pad}], {size})) "
                                  f"{self.fail('space', str(j + pad), f'space[{j + pad}]', size)}")
         for k, static in enumerate(spec["static"]):
             if static is not None:
