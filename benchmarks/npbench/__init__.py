@@ -12,7 +12,8 @@ here. Each benchmark becomes a case as a user would write one (benchmarks/npbenc
    arguments, and their arrays the annotations: dtypes from the arrays, each axis named by the size parameter
    whose value it has (an integer where none has), Python and NumPy ints `i64[]`, floats `f64[]`;
 3. since a Lifted kernel never changes its arguments (docs/kernel-language.md), the kernel `f` is a wrapper that
-   calls NPBench's function and returns what it mutates (`output_args`) after its return value, if any. Its float
+   calls NPBench's function and returns what it mutates (`output_args`) after its return value, if any (where
+   it returns nothing and lists no output_args, its `array_args`: doitgen's `A[:] = ...`). Its float
    arrays come first, so that the derivative forms (taken in the first parameter) and vmap apply to an array.
 
 The reference is Python running the same module on copies of the arguments. benchmarks/corpus_checks.py runs every

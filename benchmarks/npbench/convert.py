@@ -155,17 +155,23 @@ def _axis(arg: str, axis: int, n: int, moved: dict, parameters: dict, spelled) -
     return "+".join(terms) + (f"+{constant}" if constant > 0 else f"-{-constant}" if constant < 0 else "")
 
 
-def wrapper(info: dict, values: dict, dims: dict[str, list[str]], returns: bool) -> tuple[str, list[str]]:
-    """The kernel `f` calling NPBench's function and returning its return value, then its output_args; and the
-    order of its parameters (float arrays first)."""
+def wrapper(info: dict, values: dict, dims: dict[str, list[str]], returned) -> tuple[str, list[str]]:
+    """The kernel `f` calling NPBench's function and returning its return value (`returned`: Python's, at the
+    small size; a tuple unpacked into its items, so the results are one flat tuple), then its output_args; and
+    the order of its parameters (float arrays first)."""
     given = info["input_args"]
     floats = [k for k in given if isinstance(values[k], np.ndarray) and values[k].dtype.kind == "f"]
     order = floats + [k for k in given if k not in floats]
     signature = ", ".join(f'{k}: "{annotation(values[k], dims.get(k))}"' for k in order)
     call = cst.Call(cst.Name(info["func_name"]), [cst.Arg(cst.Name(k)) for k in given])
-    results = (["result_"] if returns else []) + list(info["output_args"])
-    body = [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name("result_"))], call) if returns
-                                     else cst.Expr(call)])]
+    # a kernel returning nothing whose bench_info lists no output_args (doitgen, which writes `A[:] = ...`) returns
+    # its array_args: what it can have changed
+    returns = returned is not None
+    outputs = list(info["output_args"]) or ([] if returns else list(info.get("array_args", [])))
+    got = [f"result{k}_" for k in range(len(returned))] if isinstance(returned, tuple) else ["result_"]
+    results = (got if returns else []) + outputs
+    target = cst.Name(got[0]) if len(got) == 1 else cst.Tuple([cst.Element(cst.Name(r)) for r in got])
+    body = [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], call) if returns else cst.Expr(call)])]
     if results:
         value = cst.Name(results[0]) if len(results) == 1 else \
             cst.Tuple([cst.Element(cst.Name(r)) for r in results])
@@ -195,7 +201,7 @@ def convert(info: dict, npbench: Path) -> NPBenchCase:
             warnings.simplefilter("ignore")
             returned = python[info["func_name"]](*copy.deepcopy([values[k] for k in info["input_args"]]))
         dims = axis_names(info, folder, parameters, values, info["input_args"])
-        text, order = wrapper(info, values, dims, returned is not None)
+        text, order = wrapper(info, values, dims, returned)
     except Exception as exc:  # noqa: BLE001  a dtype no annotation has, or initialize failing at the size
         case.not_converted = f"{type(exc).__name__}: {exc}"[:200]
         return case
