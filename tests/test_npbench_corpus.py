@@ -147,6 +147,80 @@ def test_data_dependent_while_updates_the_callers_array():
     _all_pass(outcomes, ("f", "fj", "fv"))
 
 
+NESTED_CALL = '''
+def relax(n, p, b):
+    for q in range(n):
+        pn = p.copy()
+        p[1:-1] = 0.5 * (pn[2:] + pn[:-2]) - b[1:-1]
+        p[-1] = p[-2]
+
+
+def bump(p):
+    p[0] += 1.0
+
+
+def flow(T, A, p):
+    b = np.zeros_like(A)
+    for t in range(T):
+        b[1:-1] = A[1:-1] * 0.1
+        relax(2, p, b)
+        bump(p)
+        A[1:-1] = A[1:-1] - p[2:] + p[:-2]
+
+
+@kernel
+def f(A: "f64[n]", p: "f64[n]", T: "i64[]"):
+    flow(T, A, p)
+    return A, p
+'''
+
+
+def test_a_loop_passing_the_callers_array_to_functions_that_update_it():
+    """cavity_flow and channel_flow: the time loop passes `p` (its caller's) to pressure_poisson, which updates it
+    in a loop of its own; the time loop never assigns `p` itself. Refused before (`p` was not carried by the
+    time loop, so pressure_poisson's update reached a caller two frames up from inside a loop)."""
+    rng = np.random.default_rng(4)
+    _all_pass(_outcomes(NESTED_CALL, ["A", "p", "T"], [[rng.random(5), rng.random(5), 3],
+                                                       [rng.random(2), rng.random(2), 1], [rng.random(3), rng.random(3), 0]]))
+
+
+# -- NumPy spellings NPBench uses (transpiler/frontend/npbench_forms.py) -----------------------------------------
+FLOYD = '''
+def floyd(path):
+    for k in range(path.shape[0]):
+        path[:] = np.minimum(path[:], np.add.outer(path[:, k], path[k, :]))
+
+
+@kernel
+def f(path: "f64[n, n]", x: "f64[m]", lo: "f64[]", steps: "i64[]"):
+    floyd(path)
+    energy = np.ndarray(steps + 1, dtype=np.float64)
+    grid = np.ndarray(shape=(2, 3))
+    grid[...] = lo
+    for i in range(steps + 1):
+        energy[i] = lo * i
+    return (path, np.maximum.outer(x, path), np.subtract.outer(path[0], 2.0), np.multiply.outer(lo, x), energy, grid,
+            np.linspace(lo, 1.0, 4, dtype=np.float64), np.linspace(lo, 1.0, 5, dtype=np.float32))
+'''
+
+
+def test_ufunc_outer_ndarray_constructor_and_linspace_dtype():
+    """floyd_warshall's `np.add.outer`, nbody's and vadv's `np.ndarray(shape, dtype=...)` and mandelbrot1's
+    `np.linspace(..., dtype=np.float64)` were refused ("not supported in kernels")."""
+    rng = np.random.default_rng(5)
+    _all_pass(_outcomes(FLOYD, ["path", "x", "lo", "steps"], [[rng.random((3, 3)) * 4, rng.random(2), 0.25, 2],
+                                                               [np.zeros((0, 0)), rng.random(1), -1.0, 0]]))
+
+
+@pytest.mark.parametrize("call, message", [
+    ("np.ndarray((2, 3), np.float64, None, 0)", "np.ndarray"),
+    ("np.linspace(0.0, 1.0, 3, dtype=np.int64)", "dtype=i64"),
+])
+def test_npbench_forms_refused_with_a_place(call, message):
+    outcomes = _outcomes(f"@kernel\ndef f(x: \"f64[n]\"):\n    return x[0] + {call}\n", ["x"], [[np.ones(2)]])
+    assert outcomes["f"][0] == "refused" and message in outcomes["f"][1], outcomes
+
+
 @pytest.mark.parametrize("body, message", [
     # the array is swapped with another on each iteration: which argument a name holds depends on the trip count
     ("    for t in range(T):\n        B[1:] = A[:-1]\n        A, B = B, A\n", "`B` is the caller's array"),

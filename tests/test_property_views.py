@@ -255,9 +255,24 @@ class CallerLoopGenerator(ViewWriteGenerator):
     (a subclass: ViewWriteGenerator's seeds keep their programs)."""
 
     def statement(self, scope: Scope, indent: int) -> None:
-        if self.rnd.randrange(5) == 0:
+        roll = self.rnd.randrange(8)
+        if roll < 2:
             return self.caller_loop(scope, indent)
+        if roll == 2:
+            return self.npbench_form(scope, indent)
         return super().statement(scope, indent)
+
+    def npbench_form(self, scope: Scope, indent: int) -> None:
+        """NPBench's other spellings (transpiler/frontend/npbench_forms.py): a ufunc's `.outer`, and an array made
+        by the `np.ndarray` constructor, then filled."""
+        name = self.fresh("a")
+        if self.chance(0.5):
+            op = self.pick(("add", "subtract", "multiply", "maximum", "minimum"))
+            self.emit(indent, f"{name} = np.{op}.outer({self.expr('N', scope, 1)}, {self.expr('D', scope, 1)})")
+        else:
+            self.emit(indent, f"{name} = np.ndarray(M.shape, dtype=np.float64)")
+            self.emit(indent, f"{name}[...] = {self.expr('M', scope, 1)}")
+        scope.vars[name] = "M"
 
     def caller_loop(self, scope: Scope, indent: int) -> None:
         kind = self.pick(("M", "N"))
@@ -288,6 +303,7 @@ def caller_loop_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
 
 def test_caller_loop_generator_updates_arguments_in_a_run_time_loop():
     corpus = "\n".join(caller_loop_program(seed)[0] for seed in range(200))
+    assert ".outer(" in corpus and "= np.ndarray(M.shape" in corpus
     assert re.search(r"def step\w*\(a, w\w*\):\n +c = 0\n +while w\w* < 1\.5 and c < \d:\n +a\[c \+ 1\] = ", corpus)
 
 

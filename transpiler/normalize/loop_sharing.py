@@ -2,6 +2,9 @@
 sharing differently (found anew on each attempt of `Loops._lower_loop`), and the sharing after the loop."""
 from __future__ import annotations
 
+import libcst as cst
+import libcst.matchers as m
+
 from ..builder import Builder
 from ..errors import TranspileError
 from ..ir import Const, Var
@@ -88,6 +91,18 @@ class LoopSharing:
                                              "dict or tuple made before the loop) holds the same array", loc,
                                              f"take a copy before the loop ({name} = {name}.copy()) or rebuild "
                                              f"`{holder}` after it")
+
+    def lendable_arguments(self, body, env: dict, assigned: list) -> list[str]:
+        """Names holding a caller's array (one this function was passed, see `lend_slots`) that the loop body
+        passes to a function without assigning them itself (cavity_flow's `pressure_poisson(nit, p, ...)` in its
+        time loop): the callee may update the array in a loop of its own, so this loop carries it too."""
+        calls = [call for call in self._calls if call.level == self._level]
+        if not calls:
+            return []
+        passed = {arg.value.value for node in m.findall(body, m.Call()) for arg in node.args
+                  if isinstance(arg.value, cst.Name)}
+        return [n for n in sorted(passed) if n not in assigned and isinstance(env.get(n), Var) and is_object(env[n])
+                and any(id(env[n]) in call.borrowed for call in calls)]
 
     def lend_slots(self, slots: dict, slot_of: dict, rebound: set) -> set:
         """The slots of a loop written directly in an inlined function's body (not in a branch or loop of it) whose

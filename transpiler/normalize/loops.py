@@ -69,6 +69,7 @@ class Loops(LoopSharing):
             assigned = [n for n in assigned if n != target] + ([target] if keep_target else [])
         if flag is not None:
             assigned.append(flag)
+        assigned += self.lendable_arguments(node.body, env, assigned)
         result_keys = loop_result_keys(node.body, loc) if has_return(node.body) else []
         if result_keys:  # `return` inside: whether it happened, and the value(s), are carried too
             env.setdefault(RETURNED, const(False))
