@@ -184,6 +184,32 @@ def test_a_loop_passing_the_callers_array_to_functions_that_update_it():
                                                        [rng.random(2), rng.random(2), 1], [rng.random(3), rng.random(3), 0]]))
 
 
+AUGMENTED = '''
+def leapfrog(T, pos, vel, dt):
+    start = pos
+    for t in range(T):
+        vel += np.sin(pos) * dt
+        pos += vel * dt
+        dt = dt * 0.5
+    return start * 2.0
+
+
+@kernel
+def f(pos: "f64[n]", vel: "f64[n]", dt: "f64[]", T: "i64[]"):
+    r = leapfrog(T, pos, vel, dt)
+    return r, pos, vel
+'''
+
+
+def test_augmented_assignments_in_the_loop_update_the_callers_arrays():
+    """nbody's `vel += acc * dt / 2.0` in its time loop: `+=` updates the caller's array in place (it was
+    taken for a rebinding, and the array not lent to the loop); `start` (an alias made before the loop) sees the
+    updates, and `dt` (a number) is rebound."""
+    rng = np.random.default_rng(6)
+    _all_pass(_outcomes(AUGMENTED, ["pos", "vel", "dt", "T"], [[rng.random(4), rng.random(4), 0.1, 3],
+                                                                [rng.random(1), rng.random(1), 0.5, 0]]))
+
+
 # -- NumPy spellings NPBench uses (transpiler/frontend/npbench_forms.py) -----------------------------------------
 FLOYD = '''
 def floyd(path):

@@ -106,7 +106,8 @@ class LoopSharing:
 
     def lend_slots(self, slots: dict, slot_of: dict, rebound: set) -> set:
         """The slots of a loop written directly in an inlined function's body (not in a branch or loop of it) whose
-        first array is the caller's (an argument it passed) and whose names the body never rebinds: such a slot
+        first array is the caller's (an argument it passed) and whose names the body never rebinds (`rebound`:
+        assigned other than by an index or an augmented assignment, which updates an array in place): such a slot
         is the caller's array on every iteration, so the body may update it in place like the function's own
         (NPBench's `for t in range(1, TSTEPS): A[1:-1] = ...`), and the caller sees the loop's result
         (`return_lent`). Their ids, taken off the call's borrowed arrays for the body."""

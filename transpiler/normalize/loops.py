@@ -95,7 +95,7 @@ class Loops(LoopSharing):
                 index = Var(builder.scope.fresh(index_name), TensorType("i64", (), weak=True))
                 self._named.add(id(index))
             slots, slot_of = self._slots(assigned, split, types, env, builder, later)
-            lent = self.lend_slots(slots, slot_of, rebound)
+            lent = self.lend_slots(slots, slot_of, replaced)
             self.widen_zero_d_slots(slot_of, zero_d_later)
             if split:
                 self.mark_ambiguous([slot_of[n] for n in split if n in slot_of], loc, "loop")
