@@ -210,6 +210,48 @@ def test_augmented_assignments_in_the_loop_update_the_callers_arrays():
                                                                 [rng.random(1), rng.random(1), 0.5, 0]]))
 
 
+CAVITY = '''
+
+def source(b, u, dt, dx):
+    b[1:-1, 1:-1] = 1 / dt * ((u[1:-1, 2:] - u[1:-1, 0:-2]) / (2 * dx)) - ((u[2:, 1:-1] - u[0:-2, 1:-1]) / (2 * dx))**2
+
+
+def relax(nit, p, b, dx):
+    for q in range(nit):
+        pn = p.copy()
+        p[1:-1, 1:-1] = (pn[1:-1, 2:] + pn[1:-1, 0:-2]) * dx**2 - dx**2 * b[1:-1, 1:-1]
+        p[:, -1] = p[:, -2]
+
+
+def step(T, u, p, dx):
+    b = np.zeros_like(u)
+    for n in range(T):
+        un = u.copy()
+        source(b, u, 0.1, dx)
+        relax(2, p, b, dx)
+        u[1:-1, 1:-1] = un[1:-1, 1:-1] - un[1:-1, 1:-1] * (un[1:-1, 1:-1] - un[1:-1, 0:-2]) / dx - (p[1:-1, 2:] - p[1:-1, 0:-2]) / (2 * dx)
+
+
+@kernel
+def f(u: "f64[n, m]", p: "f64[n, m]", dx: "f64[]", T: "i64[]"):
+    step(T, u, p, dx)
+    return u, p
+
+
+fvjp = vjp(f, wrt=0)
+'''
+
+
+def test_c_target_host_module_of_a_stencil_split_with_entry_checks_imports():
+    """cavity_flow's vjp on the C target: the stencil split put the caller's-argument checks in both branches of
+    its size choice, and the transform's `dt = np.float64(dt)` casts after the last check, between the two
+    branches: the host module did not import (IndentationError). The split is kept alone there now."""
+    from lifted.transpiler.backends.c import transpile_c
+
+    module = transpile_c(HEAD + CAVITY, "cavity.py")
+    compile(module.host, "cavity_host.py", "exec")
+
+
 # -- NumPy spellings NPBench uses (transpiler/frontend/npbench_forms.py) -----------------------------------------
 FLOYD = '''
 def floyd(path):
