@@ -271,7 +271,11 @@ def c_target(text: str, forms: dict[str, str], numpy_module, points: list[Point]
         return
     (folder / f"{stem}.cu").write_text(module.kernels)
     (folder / f"{stem}.py").write_text(module.host)
-    compiled = import_path(folder / f"{stem}.py")
+    try:
+        compiled = import_path(folder / f"{stem}.py")
+    except Exception as exc:  # noqa: BLE001  the generated host module does not import: an outcome, not a crash
+        outcomes.record("c", "bad", f"{type(exc).__name__} importing the C target's host module: {str(exc)[:200]}")
+        return
     names = {"f": "f", "g": "g", "vg": "vg", "gall": "gall", "gg": "gg", "hvp": "hvp", "rr": "rr", "fj": "fj",
              "vjp": "fvjp", "fv": "fv"}
     for point in points:

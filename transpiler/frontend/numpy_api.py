@@ -10,7 +10,7 @@ from __future__ import annotations
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, float_info, geometric_sequences
-from . import histograms, index_functions, listed_functions, unique_forms
+from . import histograms, index_functions, listed_functions, npbench_forms, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
@@ -194,6 +194,7 @@ for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2)
 common_functions.extend_functions(FUNCTIONS)  # np.copy, np.empty, np.take, np.vdot, np.nan_to_num, ...
 averages_and_selections.extend_functions(FUNCTIONS)  # np.average, np.take_along_axis, np.compress, np.vander, ...
 FUNCTIONS["numpy.geomspace"] = geometric_sequences.geomspace(FUNCTIONS["numpy.linspace"])
+npbench_forms.extend_functions(FUNCTIONS)  # np.ndarray(shape, dtype), np.add.outer, ..., np.linspace's dtype=
 FUNCTIONS["numpy.block"] = block_arrays.block
 FUNCTIONS.update(histograms.FUNCTIONS)  # np.histogram of equal bins
 FUNCTIONS.update(index_functions.FUNCTIONS)  # np.unravel_index, np.ravel_multi_index, np.unstack, np.astype, ...

@@ -2,6 +2,9 @@
 sharing differently (found anew on each attempt of `Loops._lower_loop`), and the sharing after the loop."""
 from __future__ import annotations
 
+import libcst as cst
+import libcst.matchers as m
+
 from ..builder import Builder
 from ..errors import TranspileError
 from ..ir import Const, Var
@@ -88,6 +91,48 @@ class LoopSharing:
                                              "dict or tuple made before the loop) holds the same array", loc,
                                              f"take a copy before the loop ({name} = {name}.copy()) or rebuild "
                                              f"`{holder}` after it")
+
+    def lendable_arguments(self, body, env: dict, assigned: list) -> list[str]:
+        """Names holding a caller's array (one this function was passed, see `lend_slots`) that the loop body
+        passes to a function without assigning them itself (cavity_flow's `pressure_poisson(nit, p, ...)` in its
+        time loop): the callee may update the array in a loop of its own, so this loop carries it too."""
+        calls = [call for call in self._calls if call.level == self._level]
+        if not calls:
+            return []
+        passed = {arg.value.value for node in m.findall(body, m.Call()) for arg in node.args
+                  if isinstance(arg.value, cst.Name)}
+        return [n for n in sorted(passed) if n not in assigned and isinstance(env.get(n), Var) and is_object(env[n])
+                and any(id(env[n]) in call.borrowed for call in calls)]
+
+    def lend_slots(self, slots: dict, slot_of: dict, rebound: set) -> set:
+        """The slots of a loop written directly in an inlined function's body (not in a branch or loop of it) whose
+        first array is the caller's (an argument it passed) and whose names the body never rebinds (`rebound`:
+        assigned other than by an index or an augmented assignment, which updates an array in place): such a slot
+        is the caller's array on every iteration, so the body may update it in place like the function's own
+        (NPBench's `for t in range(1, TSTEPS): A[1:-1] = ...`), and the caller sees the loop's result
+        (`return_lent`). Their ids, taken off the call's borrowed arrays for the body."""
+        calls = [call for call in self._calls if call.level == self._level]
+        lent = set()
+        for names in slots.values():
+            var = slot_of[names[0]]
+            if not is_object(var) or set(names) & rebound or id(var) in self._ambiguous:
+                continue
+            for call in calls:
+                if id(var) in call.borrowed:
+                    call.borrowed.discard(id(var))
+                    lent.add(id(var))
+        return lent
+
+    def return_lent(self, lent: set, firsts: list, slot_of: dict, entry: dict, result_of: dict, builder: Builder,
+                    env: dict) -> None:
+        """After the loop: the caller's names (and views) that held a lent slot's first array hold its result,
+        which is the caller's array again (an update of it at the call's level is seen by the caller)."""
+        for name in firsts:
+            if id(slot_of[name]) in lent:
+                for call in self._calls:
+                    if call.level == self._level and id(entry[name]) in call.borrowed:
+                        call.borrowed.add(id(result_of[name]))
+                self.replace_object(entry[name], result_of[name], builder, env)
 
     def _updated_slots(self, slots: dict, slot_of: dict, marker: int) -> list:
         """The names whose carried arrays the body updated in place (since `marker` in `_replacements`)."""

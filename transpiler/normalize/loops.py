@@ -69,6 +69,7 @@ class Loops(LoopSharing):
             assigned = [n for n in assigned if n != target] + ([target] if keep_target else [])
         if flag is not None:
             assigned.append(flag)
+        assigned += self.lendable_arguments(node.body, env, assigned)
         result_keys = loop_result_keys(node.body, loc) if has_return(node.body) else []
         if result_keys:  # `return` inside: whether it happened, and the value(s), are carried too
             env.setdefault(RETURNED, const(False))
@@ -94,6 +95,7 @@ class Loops(LoopSharing):
                 index = Var(builder.scope.fresh(index_name), TensorType("i64", (), weak=True))
                 self._named.add(id(index))
             slots, slot_of = self._slots(assigned, split, types, env, builder, later)
+            lent = self.lend_slots(slots, slot_of, replaced)
             self.widen_zero_d_slots(slot_of, zero_d_later)
             if split:
                 self.mark_ambiguous([slot_of[n] for n in split if n in slot_of], loc, "loop")
@@ -224,8 +226,10 @@ class Loops(LoopSharing):
         self._refuse_held_updates(updated, env, loc)
         self._replacements.extend((env[n], result_of[n]) for n in updated if is_object(env[n]))
         self.stale_zero_d_views([env[n] for n in updated], env, loc.line if loc is not None else 0, "the loop")
+        entry = {n: env[n] for n in firsts}
         env.update(result_of)
         env.update(stale)
+        self.return_lent(lent, firsts, slot_of, entry, result_of, builder, env)
 
 
 def _runs(kind: str, bounds) -> bool:

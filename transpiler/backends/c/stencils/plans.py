@@ -11,8 +11,9 @@ parameters' shapes at entry. The two branches are the same program rewritten two
 with its own names), so each computes NumPy's bits, and only one runs.
 
 The split is kept alone (no choice) where a split space has a size the parameters do not give (the count would
-need the function's own work), or where the function updates a parameter in place (a copy with names of its own
-could not share the parameter's name).
+need the function's own work), where the function updates a parameter in place (a copy with names of its own
+could not share the parameter's name), or where it checks the caller's arguments at entry (the checks would sit in
+both branches, and code placed after the last of them between the two).
 """
 from __future__ import annotations
 
@@ -40,6 +41,11 @@ def stencil_plans(fn: Function) -> Function:
     split = rewrite_stencils(fn, split=True, splits=spaces)
     params = {p.name for p in fn.params}
     if not spaces or any(v.name in params for v in all_defined(fn.body)):  # (a parameter updated in place)
+        return split
+    if any(e.prim.extra.get("entry_check") for e in equations(fn.body)):
+        # (the caller's arrays checked at entry, where a parameter's update works on a copy: those checks in both
+        # branches put the transforms' np.float64 casts of scalar parameters, which follow the last check, between
+        # the two branches; NPBench's cavity_flow vjp on the C target did not import, an IndentationError)
         return split
     sources = {d: (p, a) for p in reversed(fn.params) if p.type.shape for a, d in enumerate(p.type.shape)}
     if any(not isinstance(d, int) and d not in sources for space in spaces for d in space):

@@ -1,0 +1,81 @@
+"""NumPy spellings NPBench's kernels use (benchmarks/npbench) that the kernel language refused, each put together
+from primitives it has, as NumPy 2.4 defines them:
+
+* `np.ndarray(shape, dtype=float)`: the array constructor, `np.empty(shape, dtype)` (zeros: NumPy leaves the
+  elements uninitialised, so a program reading one before writing it reads garbage, any value is a run of it);
+  `buffer=`, `offset=`, `strides=` and `order=` are refused (nbody's and vadv's `np.ndarray(Nt + 1,
+  dtype=np.float64)`).
+* `np.<ufunc>.outer(a, b)` of a binary ufunc: `np.<ufunc>(a.reshape(a.shape + (1,) * b.ndim), b)`, NumPy's
+  definition (`r[i..., j...] = op(a[i...], b[j...])`; floyd_warshall's `np.add.outer(path[:, k], path[k, :])`).
+* `np.linspace(..., dtype=)` of a float dtype: NumPy computes in float64 and casts the result (`y.astype(dtype)`);
+  an integer dtype (NumPy floors first) is refused (mandelbrot1's `np.linspace(xmin, xmax, xn,
+  dtype=np.float64)`).
+"""
+from __future__ import annotations
+
+from .array_literals import array_like
+from .call_args import Emitter, arity, dtype as read_dtype, given, known_rank
+
+BINARY_UFUNCS = ("add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum", "logaddexp",
+                 "logaddexp2", "arctan2", "floor_divide", "mod", "remainder", "less", "less_equal", "greater",
+                 "greater_equal", "equal", "not_equal", "logical_and", "logical_or")
+
+
+def ndarray(empty):
+    """`np.ndarray(shape, dtype=float, buffer=None, offset=0, strides=None, order=None)`: `np.empty(shape,
+    dtype)` where only the shape and dtype are given (`empty`: the np.empty handler)."""
+    def handle(lowering, node, builder, positional, keywords):
+        keywords = dict(keywords)
+        if "shape" in keywords:
+            positional = [keywords.pop("shape")[0]] + list(positional)
+        arity(lowering, node, "np.ndarray", positional, keywords, 1, 2, ("dtype",),
+              "give the shape and dtype only (np.ndarray(shape, dtype=...)), or use np.zeros")
+        return empty(lowering, node, builder, positional, keywords)
+
+    return handle
+
+
+def outer(name: str, ufunc):
+    """`np.<name>.outer(a, b)`: the ufunc `ufunc` (its handler) of `a` with b.ndim unit axes appended, and `b`."""
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, f"np.{name}.outer", positional, keywords, 2, 2)
+        emit = Emitter(lowering, node, builder)
+        a, b = (emit.atom(array_like(lowering, node, builder, v)) for v in positional)
+        extra = known_rank(emit, b)
+        if extra and known_rank(emit, a):
+            a = emit("reshape", a, *emit.dims(a), *([1] * extra))
+        return ufunc(lowering, node, builder, [a, b], {})
+
+    return handle
+
+
+def linspace(plain):
+    """`np.linspace(start, stop, num=50, endpoint=True, dtype=None)`: `plain` (the handler without `dtype=`),
+    cast to a float dtype as NumPy casts its float64 result."""
+    def handle(lowering, node, builder, positional, keywords):
+        keywords = dict(keywords)
+        if len(positional) > 5:
+            keywords["dtype"] = (positional[5], node)
+            positional = positional[:5]
+        entry = keywords.pop("dtype", None)
+        result = plain(lowering, node, builder, positional, keywords)
+        if entry is None or not given(entry[0]):
+            return result
+        chosen = read_dtype(lowering, *entry)
+        if chosen not in ("f64", "f32"):
+            raise lowering.error(entry[1], f"np.linspace's dtype={chosen} is not supported in kernels (NumPy floors "
+                                 "the float64 values first)", "leave out dtype= and write np.floor(...).astype(...)")
+        emit = Emitter(lowering, node, builder)
+        atom = emit.atom(result)
+        return atom if chosen == "f64" else emit("astype", atom, dtype=chosen)
+
+    return handle
+
+
+def extend_functions(functions: dict) -> None:
+    """Add these to numpy_api's table (after np.empty and np.linspace are in it)."""
+    functions["numpy.ndarray"] = ndarray(functions["numpy.empty"])
+    for name in BINARY_UFUNCS:
+        if f"numpy.{name}" in functions:
+            functions[f"numpy.{name}.outer"] = outer(name, functions[f"numpy.{name}"])
+    functions["numpy.linspace"] = linspace(functions["numpy.linspace"])
