@@ -280,7 +280,7 @@ class LoopSharing:
                 split.update(names)
         objects = [n for n in assigned if is_object(body_env[n])]
         for i, n in enumerate(objects):
-            for m in objects[i + 1:]:
-                if slot_of[n] is not slot_of[m] and self._root(body_env[n]) is self._root(body_env[m]):
-                    split.update((n, m))
+            for other in objects[i + 1:]:
+                if slot_of[n] is not slot_of[other] and self._root(body_env[n]) is self._root(body_env[other]):
+                    split.update((n, other))
         return split
