@@ -512,3 +512,33 @@ def test_shared_difference_adjoint():
     args = [np.random.default_rng(2).normal(size=(3, 5))]
     check_against_python(SHARED_DIFFERENCE, args)
     check_second_order(SHARED_DIFFERENCE, args, 0)
+
+
+USED_TWICE_IN_ONE_OPERATION = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[n]", M: "f64[n,d]"):
+    big = np.ones(len(x)) * 1e17
+    zero = big * np.mean(M - M, axis=1)
+    return np.sum(np.take(M, 1, axis=1) * x) + np.sum(zero * x)
+
+
+g = grad(f, wrt=("x", "M"))
+'''
+
+
+def test_an_operation_reading_a_value_twice_sums_its_contributions_before_the_adjoint():
+    """The property generator's seed 103 (edges, more functions), reduced: `M - M` gives M the cotangents t and -t
+    (about 3e16 here); added into dM one after the other, after the x that `np.take(M, 1, axis=1)` gave,
+    `(x + t) - t` lost x (dM all zeros, where autograd and finite differences give x in column 1)."""
+    rng = np.random.default_rng(103)
+    args = [rng.normal(size=5), rng.normal(size=(5, 3))]
+    module = load_source(USED_TWICE_IN_ONE_OPERATION)
+    oracle = autograd_kernels(USED_TWICE_IN_ONE_OPERATION)["f"]
+    dx, dM = module.g(*args)
+    assert_close(dM, central_difference(module.f, args, 1), rtol=1e-9, atol=1e-9, what="d/dM (FD)")
+    np.testing.assert_array_equal(dM, autograd_grad(oracle, 1)(*args))
+    assert_close(dx, autograd_grad(oracle, 0)(*args), rtol=1e-12, atol=0, what="d/dx (autograd)")

@@ -175,8 +175,7 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
         # cf_nested_loops.py:12  loss = loss + np.sum(state * state)
         t_6 = dloss * state_2
         del state_2
-        dstate_3 = dstate_2 + t_6
-        dstate_3 += t_6
+        dstate_3 = dstate_2 + (t_6 + t_6)
         del t_6
         # cf_nested_loops.py:10  for j in range(2):
         dstate_4 = dstate_3
@@ -187,15 +186,15 @@ def rnn_windows_grad(W: "f64[d,d]", U: "f64[d]", xs: "f64[n]"):
             state_3 = tape_state_3.pop()
             state_4 = tape_state_2.pop()
             # cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            t_9 = dstate_4 * (1.0 - state_3 * state_3)
+            t_10 = dstate_4 * (1.0 - state_3 * state_3)
             del dstate_4, state_3
-            t_10 = t_9 * (j + 1.0)
-            dU_2 += t_10 * xs[t]
-            dxs_2[t] += np.sum(t_10 * U, axis=0)
-            del t_10
-            dstate_4 = t_9 @ W
-            dW_2 += np.outer(t_9, state_4)
-            del t_9, state_4
+            t_11 = t_10 * (j + 1.0)
+            dU_2 += t_11 * xs[t]
+            dxs_2[t] += np.sum(t_11 * U, axis=0)
+            del t_11
+            dstate_4 = t_10 @ W
+            dW_2 += np.outer(t_10, state_4)
+            del t_10, state_4
         del dstate_3
         dstate_2 = dstate_4
         dW_1 = dW_2

@@ -152,21 +152,21 @@ def halve_until_small_grad(x: "f64[]", y: "f64[n]"):
     s_1 = np.sum(y * y)
     # reverse sweep
     # cf_while.py:12  return v * np.sum(y * y)
-    dy = v_1 * y
+    t_4 = v_1 * y
     del v_1, y
-    dy_1 = dy + dy
-    del dy
+    dy = t_4 + t_4
+    del t_4
     # cf_while.py:9  while v > 0.1 and steps < 50:
     dv_1 = s_1
-    dy_2 = dy_1
+    dy_1 = dy
     for _ in range(trips):
         # cf_while.py:10  v = v * 0.5 + 0.01 * y[0]
-        dy_2[0] += dv_1 * 0.01
+        dy_1[0] += dv_1 * 0.01
         dv_1 = dv_1 * 0.5
-    del trips, s_1, dy_1
+    del trips, s_1, dy
     # cf_while.py:7  v = x * np.sum(y)
     dx = dv_1 * s
     del s
-    dy_2 += dv_1 * x
+    dy_1 += dv_1 * x
     del dv_1, x
-    return (dx, dy_2)
+    return (dx, dy_1)

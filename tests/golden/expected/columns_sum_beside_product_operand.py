@@ -134,10 +134,10 @@ def hinge_grad(points: "f64[n,d]", centroids: "f64[k,d]"):
     t_8 = np.where(mask, 0.5, 1.0 * (t_5 > 0.0))
     del mask, t_5
     # columns_sum_beside_product_operand.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
-    dcentroids = np.expand_dims(np.squeeze(np.sum(t_8, axis=0, keepdims=True), axis=0), 1) * centroids
+    t_9 = np.expand_dims(np.squeeze(np.sum(t_8, axis=0, keepdims=True), axis=0), 1) * centroids
     del centroids
-    dcentroids_1 = dcentroids + dcentroids
-    del dcentroids
-    dcentroids_1 += (points.T @ (t_8 * -2.0)).T
+    dcentroids = t_9 + t_9
+    del t_9
+    dcentroids += (points.T @ (t_8 * -2.0)).T
     del points, t_8
-    return dcentroids_1
+    return dcentroids

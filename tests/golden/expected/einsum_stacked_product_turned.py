@@ -146,10 +146,8 @@ def mahalanobis_grad(q: "f64[k,d,d]", x: "f64[n,d]", mu: "f64[k,d]", lower: "f64
     dqdiff = np.einsum('kij,nkj->nki', b, diff)
     ddiff = np.einsum('kij,nki->nkj', b, qdiff)
     del b
-    dqdiff_1 = dqdiff + qdiff
-    del dqdiff
-    dqdiff_1 += qdiff
-    del qdiff
+    dqdiff_1 = dqdiff + (qdiff + qdiff)
+    del dqdiff, qdiff
     # einsum_stacked_product_turned.py:9  qdiff = np.einsum("kij,nkj->nki", qmat, diff)
     dqmat = np.einsum('nki,nkj->kij', dqdiff_1, diff)
     del diff

@@ -162,21 +162,19 @@ def energy_hessian(x: "f64[n]"):
     B = basis.shape[0]
     n_2 = x.shape[0]
     # jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-    t_5 = basis * x
+    t_6 = basis * x
     del x
-    t_6 = t_5 + t_5
-    del t_5
+    t_7 = t_6 + t_6
+    del t_6
     zero_1 = np.zeros((B, n_2))
     del B, n_2
     zero_1[:, :-1] = basis[:, 1:]
     zero_1[:, 1:] += basis[:, :-1]
     del basis
-    tdx = zero_1 + t_6
+    tdx = zero_1 + t_7
     del zero_1
-    tdx_1 = tdx + t_6
-    del tdx
-    tdx_2 = tdx_1 + t_6
-    del tdx_1, t_6
-    jac = tdx_2.T
-    del tdx_2
+    tdx_1 = tdx + (t_7 + t_7)
+    del tdx, t_7
+    jac = tdx_1.T
+    del tdx_1
     return jac

@@ -138,11 +138,11 @@ def fit_grad(x: "f64[m]", t: "f64[n]", exponents: "f64[m]"):
     del x
     dx = t_6 * 3
     del t_6
-    dr = 0.5 * r
+    t_7 = 0.5 * r
     del r
-    dr_1 = dr + dr
-    del dr
+    dr = t_7 + t_7
+    del t_7
     # power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
-    dx_1 = dx + -dr_1 @ powers
-    del dx, dr_1, powers
+    dx_1 = dx + -dr @ powers
+    del dx, dr, powers
     return dx_1

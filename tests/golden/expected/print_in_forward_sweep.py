@@ -163,10 +163,8 @@ def rollout_grad(x: "f64[n]", steps: "i64[]"):
         # print_in_forward_sweep.py:10  total = total + np.sum(x * x)
         t_3 = dtotal * x_3
         del x_3
-        dx_3 = dx_2 + t_3
-        del dx_2
-        dx_3 += t_3
-        del t_3
+        dx_3 = dx_2 + (t_3 + t_3)
+        del dx_2, t_3
         # print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
         dx_2 = dx_3 * (1.0 - t * t)
         del dx_3, t

@@ -197,10 +197,10 @@ def scaled_product_grad(x: "f64[n,d]"):
     # reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
     p = _prod_others(t_3, axis=0)
     del t_3
-    dx = p * x
+    t_5 = p * x
     del p, x
-    dx_1 = dx + dx
-    del dx
-    dx_1 += _prod_others(t_1) * 0.01
+    dx = t_5 + t_5
+    del t_5
+    dx += _prod_others(t_1) * 0.01
     del t_1
-    return dx_1
+    return dx

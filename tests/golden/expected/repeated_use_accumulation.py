@@ -130,7 +130,6 @@ def f_grad(x: "f64[n]"):
     t_3 = np.cos(x)
     dx = y + x * t_3
     del y, x, t_3
-    dx += t
-    dx += t
+    dx += t + t
     del t
     return dx

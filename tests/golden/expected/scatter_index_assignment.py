@@ -204,8 +204,7 @@ def scatter_rows_grad(x: "f64[n,d]", v: "f64[k,d]", idx: "i64[k]", mask: "bool[n
     del idx
     t_12 = t_11 * v
     del t_11, v
-    dv += t_12
-    dv += t_12
+    dv += t_12 + t_12
     del t_12
     return (t_6, dv)
 

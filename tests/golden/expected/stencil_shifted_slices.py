@@ -151,10 +151,8 @@ def rosenbrock_grad(x: "f64[n]"):
     del t_4
     t_11 = t_1 * -200.0 * head
     del head
-    dhead_1 = dhead + t_11
-    del dhead
-    dhead_1 += t_11
-    del t_11
+    dhead_1 = dhead + (t_11 + t_11)
+    del dhead, t_11
     dx = np.zeros((n,))
     del n
     dx[1:] = t_1 * 200.0

@@ -148,10 +148,10 @@ def nearest_grad(points: "f64[n,d]", centroids: "f64[k,d]"):
     ddistances = mask * (1.0 / np.sum(mask, axis=1, keepdims=True))
     del mask
     # tie_mask_product_and_sum.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
-    dcentroids = np.expand_dims(np.squeeze(np.sum(ddistances, axis=0, keepdims=True), axis=0), 1) * centroids
+    t_6 = np.expand_dims(np.squeeze(np.sum(ddistances, axis=0, keepdims=True), axis=0), 1) * centroids
     del centroids
-    dcentroids_1 = dcentroids + dcentroids
-    del dcentroids
-    dcentroids_1 += (points.T @ (ddistances * -2.0)).T
+    dcentroids = t_6 + t_6
+    del t_6
+    dcentroids += (points.T @ (ddistances * -2.0)).T
     del points, ddistances
-    return dcentroids_1
+    return dcentroids

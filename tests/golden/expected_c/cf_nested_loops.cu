@@ -616,8 +616,8 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_windows_gra
             const double dstate_2 = dstate_2_data[i];
             // cf_nested_loops.py:12  loss = loss + np.sum(state * state)
             const double t_6 = (dloss * state_2);
-            const double dstate_3_1 = (dstate_2 + t_6);
-            LIFTED_AT(dstate_3) = (dstate_3_1 + t_6);
+            const double t_7 = (t_6 + t_6);
+            LIFTED_AT(dstate_3) = (dstate_2 + t_7);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -640,11 +640,11 @@ LIFTED_KERNEL void rnn_windows_grad_k1(const int64_t n, const int64_t d0,
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_windows_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ state_3_data,
     const double* __restrict__ dstate_4_data,
-    const double t_13,
+    const double t_14,
     const double v_1,
     const double* __restrict__ U_data,
     const double* __restrict__ dU_2_data,
-    double* __restrict__ t_9_out,
+    double* __restrict__ t_10_out,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ dU_2_1_out)
 {
@@ -653,7 +653,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_windows_gra
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_9);
+        LIFTED_LOCAL(double, t_10);
         LIFTED_LOCAL(double, dU_2_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -662,18 +662,18 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_windows_gra
             const double U = U_data[i];
             const double dU_2 = dU_2_data[i];
             // cf_nested_loops.py:11  state = np.tanh(W @ state + U * xs[t] * (j + 1.0))
-            const double t_7 = (state_3 * state_3);
-            const double t_8 = (1.0 - t_7);
-            LIFTED_AT(t_9) = (dstate_4 * t_8);
-            const double t_10 = (LIFTED_AT(t_9) * t_13);
-            const double t_11 = (t_10 * v_1);
-            const double t_12 = (t_10 * U);
-            LIFTED_AT(s_1_acc) += t_12;
-            LIFTED_AT(dU_2_1) = (dU_2 + t_11);
+            const double t_8 = (state_3 * state_3);
+            const double t_9 = (1.0 - t_8);
+            LIFTED_AT(t_10) = (dstate_4 * t_9);
+            const double t_11 = (LIFTED_AT(t_10) * t_14);
+            const double t_12 = (t_11 * v_1);
+            const double t_13 = (t_11 * U);
+            LIFTED_AT(s_1_acc) += t_13;
+            LIFTED_AT(dU_2_1) = (dU_2 + t_12);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_9_out[i] = LIFTED_AT(t_9);
+            t_10_out[i] = LIFTED_AT(t_10);
             dU_2_1_out[i] = LIFTED_AT(dU_2_1);
         }
     }
@@ -684,15 +684,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rnn_windows_gra
 LIFTED_KERNEL void rnn_windows_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ state_3_data,
     const double* __restrict__ dstate_4_data,
-    const double t_13,
+    const double t_14,
     const double v_1,
     const double* __restrict__ U_data,
     const double* __restrict__ dU_2_data,
-    double* __restrict__ t_9_out,
+    double* __restrict__ t_10_out,
     double* __restrict__ s_1_acc_out,
     double* __restrict__ dU_2_1_out)
 {
-    LIFTED_RUN(rnn_windows_grad_k2_body, (n, d0, state_3_data, dstate_4_data, t_13, v_1, U_data, dU_2_data, t_9_out, s_1_acc_out, dU_2_1_out));
+    LIFTED_RUN(rnn_windows_grad_k2_body, (n, d0, state_3_data, dstate_4_data, t_14, v_1, U_data, dU_2_data, t_10_out, s_1_acc_out, dU_2_1_out));
 }
 
 // rnn_windows_grad_k3: 2-d index space of n elements
@@ -2178,9 +2178,9 @@ extern "C" int rnn_windows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_state_3 = {};
     lifted_view<double, 1> v_state_4 = {};
     int64_t v_t = 0; bool f_t = false;
-    double v_t_13 = 0; bool f_t_13 = false;
+    lifted_view<double, 1> v_t_10 = {};
+    double v_t_14 = 0; bool f_t_14 = false;
     double v_t_2 = 0; bool f_t_2 = false;
-    lifted_view<double, 1> v_t_9 = {};
     double v_v = 0; bool f_v = false;
     double v_v_1 = 0; bool f_v_1 = false;
     lifted_view<double, 1> v_xs = {};
@@ -2396,7 +2396,7 @@ extern "C" int rnn_windows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                         v_v_1 = v_xs.p[offset]; f_v_1 = true;
                     }
                     {
-                        v_t_13 = (double)((((double)v_j) + ((double)1.0))); f_t_13 = f_j || false;
+                        v_t_14 = (double)((((double)v_j) + ((double)1.0))); f_t_14 = f_j || false;
                     }
                     {
                         int64_t space[1] = {-1};
@@ -2419,9 +2419,9 @@ extern "C" int rnn_windows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                         double acc_2[1] = {0};
                         lifted_view<double, 1> out_3;
                         if (!lifted_alloc_view(out_3, space, st, nullptr, nullptr, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-                        if (count >= lifted_parallel_min) rnn_windows_grad_k2(count, space[0], arg_0, arg_1, (double)v_t_13, (double)v_v_1, arg_4, arg_5, out_1.p, acc_2, out_3.p);
-                        else rnn_windows_grad_k2_body<false>(count, space[0], arg_0, arg_1, (double)v_t_13, (double)v_v_1, arg_4, arg_5, out_1.p, acc_2, out_3.p);
-                        v_t_9 = out_1;
+                        if (count >= lifted_parallel_min) rnn_windows_grad_k2(count, space[0], arg_0, arg_1, (double)v_t_14, (double)v_v_1, arg_4, arg_5, out_1.p, acc_2, out_3.p);
+                        else rnn_windows_grad_k2_body<false>(count, space[0], arg_0, arg_1, (double)v_t_14, (double)v_v_1, arg_4, arg_5, out_1.p, acc_2, out_3.p);
+                        v_t_10 = out_1;
                         v_s_1 = (double)(double)(acc_2[0]); f_s_1 = true;
                         v_dU_2 = out_3;
                     }
@@ -2434,13 +2434,13 @@ extern "C" int rnn_windows_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                         v_dxs_2.p[offset] = (double)((double)v_dxs_2.p[offset] + (double)(v_s_1));
                     }
                     {
-                        const int64_t dims[2] = {v_t_9.d[0], v_state_4.d[0]};
+                        const int64_t dims[2] = {v_t_10.d[0], v_state_4.d[0]};
                         if (!lifted_alloc_view(v_m_1, dims, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                        for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m_1.p[i * dims[1] + j] = (double)(v_t_9.p[i * v_t_9.s[0]] * v_state_4.p[j * v_state_4.s[0]]);
+                        for (int64_t i = 0; i < dims[0]; ++i) for (int64_t j = 0; j < dims[1]; ++j) v_m_1.p[i * dims[1] + j] = (double)(v_t_10.p[i * v_t_10.s[0]] * v_state_4.p[j * v_state_4.s[0]]);
                     }
                     {
                         lifted_view<double, 2> left, right, product;
-                        left.p = v_t_9.p; left.d[0] = 1; left.s[0] = v_t_9.d[0]; left.d[1] = v_t_9.d[0]; left.s[1] = v_t_9.s[0];
+                        left.p = v_t_10.p; left.d[0] = 1; left.s[0] = v_t_10.d[0]; left.d[1] = v_t_10.d[0]; left.s[1] = v_t_10.s[0];
                         right = v_W;
                         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
                         const int64_t dims[2] = {left.d[0], right.d[1]};

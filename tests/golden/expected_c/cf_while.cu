@@ -577,14 +577,14 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_sma
     const double* __restrict__ y_data,
     const double v_1,
     double* __restrict__ s_1_acc_out,
-    double* __restrict__ dy_1_out)
+    double* __restrict__ dy_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_LOCAL_FILL(double, s_1_acc, 0);
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dy_1);
+        LIFTED_LOCAL(double, dy);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double y = y_data[i];
@@ -593,12 +593,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_sma
             LIFTED_AT(s_1_acc) += t_2;
             // reverse sweep
             // cf_while.py:12  return v * np.sum(y * y)
-            const double dy = (v_1 * y);
-            LIFTED_AT(dy_1) = (dy + dy);
+            const double t_4 = (v_1 * y);
+            LIFTED_AT(dy) = (t_4 + t_4);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dy_1_out[i] = LIFTED_AT(dy_1);
+            dy_out[i] = LIFTED_AT(dy);
         }
     }
     LIFTED_REDUCE(add, s_1_acc_out, LIFTED_LANE_REDUCE(add, s_1_acc));
@@ -609,42 +609,42 @@ LIFTED_KERNEL void halve_until_small_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double v_1,
     double* __restrict__ s_1_acc_out,
-    double* __restrict__ dy_1_out)
+    double* __restrict__ dy_out)
 {
-    LIFTED_RUN(halve_until_small_grad_k1_body, (n, d0, y_data, v_1, s_1_acc_out, dy_1_out));
+    LIFTED_RUN(halve_until_small_grad_k1_body, (n, d0, y_data, v_1, s_1_acc_out, dy_out));
 }
 
 // halve_until_small_grad_k2: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void halve_until_small_grad_k2_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_data,
-    const double t_6,
-    double* __restrict__ dy_2_1_out)
+    const double* __restrict__ dy_1_data,
+    const double t_7,
+    double* __restrict__ dy_1_1_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dy_2_1);
+        LIFTED_LOCAL(double, dy_1_1);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            const double dy_2 = dy_2_data[i];
+            const double dy_1 = dy_1_data[i];
             // cf_while.py:7  v = x * np.sum(y)
-            LIFTED_AT(dy_2_1) = (dy_2 + t_6);
+            LIFTED_AT(dy_1_1) = (dy_1 + t_7);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dy_2_1_out[i] = LIFTED_AT(dy_2_1);
+            dy_1_1_out[i] = LIFTED_AT(dy_1_1);
         }
     }
 }
 
 
 LIFTED_KERNEL void halve_until_small_grad_k2(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_data,
-    const double t_6,
-    double* __restrict__ dy_2_1_out)
+    const double* __restrict__ dy_1_data,
+    const double t_7,
+    double* __restrict__ dy_1_1_out)
 {
-    LIFTED_RUN(halve_until_small_grad_k2_body, (n, d0, dy_2_data, t_6, dy_2_1_out));
+    LIFTED_RUN(halve_until_small_grad_k2_body, (n, d0, dy_1_data, t_7, dy_1_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2046,8 +2046,8 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     double v_dv_1 = 0; bool f_dv_1 = false;
     double v_dv_2 = 0; bool f_dv_2 = false;
     double v_dx = 0; bool f_dx = false;
+    lifted_view<double, 1> v_dy = {};
     lifted_view<double, 1> v_dy_1 = {};
-    lifted_view<double, 1> v_dy_2 = {};
     bool v_mask = 0; bool f_mask = false;
     bool v_mask_1 = 0; bool f_mask_1 = false;
     bool v_mask_2 = 0; bool f_mask_2 = false;
@@ -2057,8 +2057,8 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     int64_t v_steps_1 = 0; bool f_steps_1 = false;
     double v_t = 0; bool f_t = false;
     double v_t_1 = 0; bool f_t_1 = false;
-    double v_t_4 = 0; bool f_t_4 = false;
-    double v_t_6 = 0; bool f_t_6 = false;
+    double v_t_5 = 0; bool f_t_5 = false;
+    double v_t_7 = 0; bool f_t_7 = false;
     int64_t v_trips = 0; bool f_trips = false;
     double v_v = 0; bool f_v = false;
     double v_v_1 = 0; bool f_v_1 = false;
@@ -2162,7 +2162,7 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (count >= lifted_parallel_min) halve_until_small_grad_k1(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
         else halve_until_small_grad_k1_body<false>(count, space[0], arg_0, (double)v_v_1, acc_1, out_2.p);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
-        v_dy_1 = out_2;
+        v_dy = out_2;
     }
     // cf_while.py:9  while v > 0.1 and steps < 50:
     {
@@ -2171,22 +2171,22 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t trips = lifted_trip_count(lo, hi, step);
         {
             const double move_0 = (double)v_s_1; const bool move_f0 = f_s_1;
-            const lifted_view<double, 1> move_1 = v_dy_1;
+            const lifted_view<double, 1> move_1 = v_dy;
             v_dv_1 = move_0; f_dv_1 = move_f0;
-            v_dy_2 = move_1;
+            v_dy_1 = move_1;
         }
         for (int64_t k = 0; k < trips; ++k) {
             // cf_while.py:10  v = v * 0.5 + 0.01 * y[0]
             {
-                v_t_4 = (double)((((double)v_dv_1) * ((double)0.01))); f_t_4 = f_dv_1 || false;
+                v_t_5 = (double)((((double)v_dv_1) * ((double)0.01))); f_t_5 = f_dv_1 || false;
             }
             {
                 int64_t offset = 0;
                 int64_t at_0 = 0;
-                if (at_0 < 0) at_0 += v_dy_2.d[0];
-                if (at_0 < 0 || at_0 >= v_dy_2.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_dy_2.d[0]);
-                offset += at_0 * v_dy_2.s[0];
-                v_dy_2.p[offset] = (double)((double)v_dy_2.p[offset] + (double)(v_t_4));
+                if (at_0 < 0) at_0 += v_dy_1.d[0];
+                if (at_0 < 0 || at_0 >= v_dy_1.d[0]) return lifted_fail(st, 1, (int64_t)(0), 0, v_dy_1.d[0]);
+                offset += at_0 * v_dy_1.s[0];
+                v_dy_1.p[offset] = (double)((double)v_dy_1.p[offset] + (double)(v_t_5));
             }
             {
                 v_dv_2 = (double)((((double)v_dv_1) * ((double)0.5))); f_dv_2 = f_dv_1 || false;
@@ -2202,23 +2202,23 @@ extern "C" int halve_until_small_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         v_dx = (double)((((double)v_dv_1) * ((double)v_s))); f_dx = f_dv_1 || f_s;
     }
     {
-        v_t_6 = (double)((((double)v_dv_1) * ((double)v_x))); f_t_6 = f_dv_1 || f_x;
+        v_t_7 = (double)((((double)v_dv_1) * ((double)v_x))); f_t_7 = f_dv_1 || f_x;
     }
     {
         int64_t space[1] = {-1};
-        if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
+        if (v_dy_1.p && !lifted_meet(space[0], v_dy_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_1.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_4, &packed_4_bytes) : nullptr;
-        if (v_dy_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        const double* arg_0 = v_dy_1.p ? lifted_contiguous_data(v_dy_1, st, &packed_4, &packed_4_bytes) : nullptr;
+        if (v_dy_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) halve_until_small_grad_k2(count, space[0], arg_0, (double)v_t_6, out_1.p);
-        else halve_until_small_grad_k2_body<false>(count, space[0], arg_0, (double)v_t_6, out_1.p);
-        v_dy_2 = out_1;
+        if (count >= lifted_parallel_min) halve_until_small_grad_k2(count, space[0], arg_0, (double)v_t_7, out_1.p);
+        else halve_until_small_grad_k2_body<false>(count, space[0], arg_0, (double)v_t_7, out_1.p);
+        v_dy_1 = out_1;
     }
     io[5] = lifted_store_scalar_f(v_dx); io[6] = f_dx;
-    lifted_store_view(io + 7, v_dy_2);
+    lifted_store_view(io + 7, v_dy_1);
     lifted_finish(state, io + 10);
     return 0;
 }

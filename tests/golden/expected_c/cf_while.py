@@ -133,6 +133,6 @@ def halve_until_small_grad(x: "f64[]", y: "f64[n]"):
     _check_args('halve_until_small_grad', x, y)
     x = np.float64(x)
     # cf_while.py:7  v = x * np.sum(y)
-    dx, dy_2 = _kernels.halve_until_small_grad_block0(y, x)
+    dx, dy_1 = _kernels.halve_until_small_grad_block0(y, x)
     del y, x
-    return (dx, dy_2)
+    return (dx, dy_1)

@@ -826,7 +826,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     double* __restrict__ s_3_acc_out,
-    double* __restrict__ t_10_out, const int64_t t_10_os0, const int64_t t_10_os1)
+    double* __restrict__ t_11_out, const int64_t t_11_os0, const int64_t t_11_os1)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
@@ -840,7 +840,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
         const int64_t lifted_r_end = lifted_n_red - lifted_r0 < lifted_tile ? lifted_n_red : lifted_r0 + lifted_tile;
         for (int64_t lifted_r = lifted_r0; lifted_r < lifted_r_end; ++lifted_r)
         {
-            LIFTED_LOCAL(double, t_10);
+            LIFTED_LOCAL(double, t_11);
             LIFTED_LANES(lifted_o) {
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
@@ -862,13 +862,13 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
                 const double t_8 = lifted_where(mask, 0.5, t_7);
                 // columns_sum_beside_product_operand.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
                 LIFTED_AT(s_3_acc) += t_8;
-                LIFTED_AT(t_10) = (t_8 * (-2.0));
+                LIFTED_AT(t_11) = (t_8 * (-2.0));
             }
             LIFTED_LANES(lifted_o) {
                 LIFTED_COLUMN_INDEX(i, lifted_o, lifted_r);
                 const int64_t i0 = LIFTED_COLUMN(lifted_o);
                 const int64_t i1 = lifted_r;
-                t_10_out[i0 * LIFTED_ROW_STRIDE(t_10_os0) + i1 * t_10_os1] = LIFTED_AT(t_10);
+                t_11_out[i0 * LIFTED_ROW_STRIDE(t_11_os0) + i1 * t_11_os1] = LIFTED_AT(t_11);
             }
         }
         LIFTED_COLUMN_STORE(s_3_acc_out, lifted_o, s_3_acc);
@@ -881,9 +881,9 @@ template <bool lifted_team> LIFTED_DEVICE void hinge_grad_k2_body(const int64_t 
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     double* __restrict__ s_3_acc_out,
-    double* __restrict__ t_10_out, const int64_t t_10_os0, const int64_t t_10_os1)
+    double* __restrict__ t_11_out, const int64_t t_11_os0, const int64_t t_11_os1)
 {
-    LIFTED_BY_ROW_WALK(hinge_grad_k2_walk, lifted_team, m_s0 == 1 && v_1_s0 == 1 && t_10_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, m_s0, m_s1, v_data, v_s0, v_s1, v_1_data, v_1_s0, v_1_s1, s_3_acc_out, t_10_out, t_10_os0, t_10_os1));
+    LIFTED_BY_ROW_WALK(hinge_grad_k2_walk, lifted_team, m_s0 == 1 && v_1_s0 == 1 && t_11_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, m_s0, m_s1, v_data, v_s0, v_s1, v_1_data, v_1_s0, v_1_s1, s_3_acc_out, t_11_out, t_11_os0, t_11_os1));
 }
 
 LIFTED_KERNEL void hinge_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -891,24 +891,24 @@ LIFTED_KERNEL void hinge_grad_k2(const int64_t n, const int64_t d0, const int64_
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1,
     double* __restrict__ s_3_acc_out,
-    double* __restrict__ t_10_out, const int64_t t_10_os0, const int64_t t_10_os1)
+    double* __restrict__ t_11_out, const int64_t t_11_os0, const int64_t t_11_os1)
 {
-    LIFTED_RUN(hinge_grad_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, m_s0, m_s1, v_data, v_s0, v_s1, v_1_data, v_1_s0, v_1_s1, s_3_acc_out, t_10_out, t_10_os0, t_10_os1));
+    LIFTED_RUN(hinge_grad_k2_body, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, m_s0, m_s1, v_data, v_s0, v_s1, v_1_data, v_1_s0, v_1_s1, s_3_acc_out, t_11_out, t_11_os0, t_11_os1));
 }
 
 // hinge_grad_k3: 2-d index space of n elements
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void hinge_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
     const double* __restrict__ centroids_data,
-    const double* __restrict__ t_12_data, const int64_t t_12_s0, const int64_t t_12_s1,
-    double* __restrict__ dcentroids_1_out)
+    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
+    double* __restrict__ dcentroids_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_WALK_FOR(i, n, d1)
     {
         LIFTED_WALK_CHUNK(i, n);
-        LIFTED_LOCAL(double, dcentroids_1);
+        LIFTED_LOCAL(double, dcentroids);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
@@ -916,15 +916,15 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i0 = rest;
             const double r_1 = r_1_data[i0 * r_1_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_1_s1)];
             const double centroids = centroids_data[i];
-            const double t_12 = t_12_data[i0 * t_12_s0 + i1 * LIFTED_ROW_STRIDE(t_12_s1)];
+            const double t_13 = t_13_data[i0 * t_13_s0 + i1 * LIFTED_ROW_STRIDE(t_13_s1)];
             // columns_sum_beside_product_operand.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
-            const double dcentroids = (r_1 * centroids);
-            const double dcentroids_1_1 = (dcentroids + dcentroids);
-            LIFTED_AT(dcentroids_1) = (dcentroids_1_1 + t_12);
+            const double t_9 = (r_1 * centroids);
+            const double dcentroids_1 = (t_9 + t_9);
+            LIFTED_AT(dcentroids) = (dcentroids_1 + t_13);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dcentroids_1_out[i] = LIFTED_AT(dcentroids_1);
+            dcentroids_out[i] = LIFTED_AT(dcentroids);
         }
     }
 }
@@ -933,19 +933,19 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 template <bool lifted_team> LIFTED_DEVICE void hinge_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
     const double* __restrict__ centroids_data,
-    const double* __restrict__ t_12_data, const int64_t t_12_s0, const int64_t t_12_s1,
-    double* __restrict__ dcentroids_1_out)
+    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
+    double* __restrict__ dcentroids_out)
 {
-    LIFTED_BY_ROW_WALK(hinge_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_12_s1 == 1, (n, d0, d1, r_1_data, r_1_s0, r_1_s1, centroids_data, t_12_data, t_12_s0, t_12_s1, dcentroids_1_out));
+    LIFTED_BY_ROW_WALK(hinge_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_13_s1 == 1, (n, d0, d1, r_1_data, r_1_s0, r_1_s1, centroids_data, t_13_data, t_13_s0, t_13_s1, dcentroids_out));
 }
 
 LIFTED_KERNEL void hinge_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
     const double* __restrict__ centroids_data,
-    const double* __restrict__ t_12_data, const int64_t t_12_s0, const int64_t t_12_s1,
-    double* __restrict__ dcentroids_1_out)
+    const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
+    double* __restrict__ dcentroids_out)
 {
-    LIFTED_RUN(hinge_grad_k3_body, (n, d0, d1, r_1_data, r_1_s0, r_1_s1, centroids_data, t_12_data, t_12_s0, t_12_s1, dcentroids_1_out));
+    LIFTED_RUN(hinge_grad_k3_body, (n, d0, d1, r_1_data, r_1_s0, r_1_s1, centroids_data, t_13_data, t_13_s0, t_13_s1, dcentroids_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2356,7 +2356,7 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_centroids = {};
-    lifted_view<double, 2> v_dcentroids_1 = {};
+    lifted_view<double, 2> v_dcentroids = {};
     lifted_view<double, 2> v_m = {};
     lifted_view<double, 2> v_m_1 = {};
     lifted_view<double, 2> v_points = {};
@@ -2366,9 +2366,9 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_s_1 = {};
     lifted_view<double, 2> v_s_3 = {};
     lifted_view<double, 2> v_t_1 = {};
-    lifted_view<double, 2> v_t_10 = {};
     lifted_view<double, 2> v_t_11 = {};
     lifted_view<double, 2> v_t_12 = {};
+    lifted_view<double, 2> v_t_13 = {};
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 2> v_v_1 = {};
     void* packed_1 = nullptr; int64_t packed_1_bytes = 0;
@@ -2488,7 +2488,7 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
           if (!lifted_alloc_view(reduced_1, dims, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
         for (int64_t j = 0; j < n_out; ++j) reduced_1.p[j] = (double)(double)(acc_1.p[j]);
         v_s_3 = reduced_1;
-        v_t_10 = out_2;
+        v_t_11 = out_2;
     }
     {
         lifted_view<double, 1> view;
@@ -2509,12 +2509,12 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         view.p = v_points.p;
         view.d[0] = v_points.d[1]; view.s[0] = v_points.s[1];
         view.d[1] = v_points.d[0]; view.s[1] = v_points.s[0];
-        v_t_11 = view;
+        v_t_12 = view;
     }
     {
         lifted_view<double, 2> left, right, product;
-        left = v_t_11;
-        right = v_t_10;
+        left = v_t_12;
+        right = v_t_11;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const bool flip = LIFTED_GEMM_FLIPS(left.d[0], right.d[1]);
         const int64_t dims[2] = {flip ? right.d[1] : left.d[0], flip ? left.d[0] : right.d[1]};
@@ -2528,7 +2528,7 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         view.p = v_m_1.p;
         view.d[0] = v_m_1.d[1]; view.s[0] = v_m_1.s[1];
         view.d[1] = v_m_1.d[0]; view.s[1] = v_m_1.s[0];
-        v_t_12 = view;
+        v_t_13 = view;
     }
     {
         int64_t space[2] = {-1, -1};
@@ -2536,19 +2536,19 @@ extern "C" int hinge_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_r_1.p && v_r_1.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r_1.d[1]);
         if (v_centroids.p && !lifted_meet(space[0], v_centroids.d[0])) return lifted_fail(st, 3, 0, space[0], v_centroids.d[0]);
         if (v_centroids.p && !lifted_meet(space[1], v_centroids.d[1])) return lifted_fail(st, 3, 1, space[1], v_centroids.d[1]);
-        if (v_t_12.p && !lifted_meet(space[0], v_t_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_12.d[0]);
-        if (v_t_12.p && !lifted_meet(space[1], v_t_12.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_12.d[1]);
+        if (v_t_13.p && !lifted_meet(space[0], v_t_13.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_13.d[0]);
+        if (v_t_13.p && !lifted_meet(space[1], v_t_13.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_13.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const double* arg_1 = v_centroids.p ? lifted_contiguous_data(v_centroids, st, &packed_12, &packed_12_bytes) : nullptr;
         if (v_centroids.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) hinge_grad_k3(count, space[0], space[1], v_r_1.p, (v_r_1.d[0] == 1 ? 0 : v_r_1.s[0]), 0, arg_1, v_t_12.p, (v_t_12.d[0] == 1 ? 0 : v_t_12.s[0]), (v_t_12.d[1] == 1 ? 0 : v_t_12.s[1]), out_1.p);
-        else hinge_grad_k3_body<false>(count, space[0], space[1], v_r_1.p, (v_r_1.d[0] == 1 ? 0 : v_r_1.s[0]), 0, arg_1, v_t_12.p, (v_t_12.d[0] == 1 ? 0 : v_t_12.s[0]), (v_t_12.d[1] == 1 ? 0 : v_t_12.s[1]), out_1.p);
-        v_dcentroids_1 = out_1;
+        if (count >= lifted_parallel_min) hinge_grad_k3(count, space[0], space[1], v_r_1.p, (v_r_1.d[0] == 1 ? 0 : v_r_1.s[0]), 0, arg_1, v_t_13.p, (v_t_13.d[0] == 1 ? 0 : v_t_13.s[0]), (v_t_13.d[1] == 1 ? 0 : v_t_13.s[1]), out_1.p);
+        else hinge_grad_k3_body<false>(count, space[0], space[1], v_r_1.p, (v_r_1.d[0] == 1 ? 0 : v_r_1.s[0]), 0, arg_1, v_t_13.p, (v_t_13.d[0] == 1 ? 0 : v_t_13.s[0]), (v_t_13.d[1] == 1 ? 0 : v_t_13.s[1]), out_1.p);
+        v_dcentroids = out_1;
     }
-    lifted_store_view(io + 10, v_dcentroids_1);
+    lifted_store_view(io + 10, v_dcentroids);
     lifted_finish(state, io + 15);
     return 0;
 }

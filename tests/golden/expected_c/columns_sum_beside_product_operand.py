@@ -134,6 +134,6 @@ def hinge(points: "f64[n,d]", centroids: "f64[k,d]"):
 def hinge_grad(points: "f64[n,d]", centroids: "f64[k,d]"):
     _check_args('hinge_grad', points, centroids)
     # columns_sum_beside_product_operand.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
-    dcentroids_1 = _kernels.hinge_grad_block0(points, centroids)
+    dcentroids = _kernels.hinge_grad_block0(points, centroids)
     del points, centroids
-    return dcentroids_1
+    return dcentroids

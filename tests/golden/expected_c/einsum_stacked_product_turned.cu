@@ -805,8 +805,8 @@ LIFTED_KERNEL void mahalanobis_grad_k1(const int64_t n, const int64_t d0, const 
 
 // mahalanobis_grad_k2: 3-d index space of n elements
 template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k2_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ dqdiff_data, const int64_t dqdiff_s0, const int64_t dqdiff_s1, const int64_t dqdiff_s2,
     const double* __restrict__ qdiff_data, const int64_t qdiff_s0, const int64_t qdiff_s1, const int64_t qdiff_s2,
+    const double* __restrict__ dqdiff_data, const int64_t dqdiff_s0, const int64_t dqdiff_s1, const int64_t dqdiff_s2,
     double* __restrict__ dqdiff_1_out)
 {
     LIFTED_THREAD_SETUP;
@@ -824,11 +824,11 @@ template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_L
             const int64_t i2 = lifted_pair ? lifted_unravel_step(lifted_place, d2, lifted_inverse_d2) : lifted_place;
             const int64_t i1 = lifted_pair ? lifted_place : lifted_unravel_step(rest, d1, lifted_inverse_d1);
             const int64_t i0 = rest;
-            const double dqdiff = dqdiff_data[i0 * dqdiff_s0 + i1 * dqdiff_s1 + i2 * (lifted_pair ? dqdiff_s2 : LIFTED_ROW_STRIDE(dqdiff_s2))];
             const double qdiff = qdiff_data[i0 * qdiff_s0 + i1 * qdiff_s1 + i2 * (lifted_pair ? qdiff_s2 : LIFTED_ROW_STRIDE(qdiff_s2))];
+            const double dqdiff = dqdiff_data[i0 * dqdiff_s0 + i1 * dqdiff_s1 + i2 * (lifted_pair ? dqdiff_s2 : LIFTED_ROW_STRIDE(dqdiff_s2))];
             // einsum_stacked_product_turned.py:10  return np.sum(qdiff * qdiff) + np.sum(np.einsum("nki,nkj->kij", qdiff, diff) * lower)
-            const double dqdiff_1_1 = (dqdiff + qdiff);
-            LIFTED_AT(dqdiff_1) = (dqdiff_1_1 + qdiff);
+            const double t_3 = (qdiff + qdiff);
+            LIFTED_AT(dqdiff_1) = (dqdiff + t_3);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
@@ -839,23 +839,23 @@ template <bool lifted_team, bool lifted_walk, bool lifted_pair = false> LIFTED_L
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
 template <bool lifted_team> LIFTED_DEVICE void mahalanobis_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ dqdiff_data, const int64_t dqdiff_s0, const int64_t dqdiff_s1, const int64_t dqdiff_s2,
     const double* __restrict__ qdiff_data, const int64_t qdiff_s0, const int64_t qdiff_s1, const int64_t qdiff_s2,
+    const double* __restrict__ dqdiff_data, const int64_t dqdiff_s0, const int64_t dqdiff_s1, const int64_t dqdiff_s2,
     double* __restrict__ dqdiff_1_out)
 {
 #ifndef __CUDACC__
     // a short last axis known at run time: rows of the last two axes (operands.py's `_runtime_pair_walk`)
-    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mahalanobis_grad_k2_walk<lifted_team, true, true>(n, d0, d1, d2, dqdiff_data, dqdiff_s0, dqdiff_s1, dqdiff_s2, qdiff_data, qdiff_s0, qdiff_s1, qdiff_s2, dqdiff_1_out);
+    if (d2 < 8 && LIFTED_WALKS_ROWS_OF(d1 * d2, 8)) return mahalanobis_grad_k2_walk<lifted_team, true, true>(n, d0, d1, d2, qdiff_data, qdiff_s0, qdiff_s1, qdiff_s2, dqdiff_data, dqdiff_s0, dqdiff_s1, dqdiff_s2, dqdiff_1_out);
 #endif
-    LIFTED_BY_ROW_WALK(mahalanobis_grad_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && dqdiff_s2 == 1 && qdiff_s2 == 1, (n, d0, d1, d2, dqdiff_data, dqdiff_s0, dqdiff_s1, dqdiff_s2, qdiff_data, qdiff_s0, qdiff_s1, qdiff_s2, dqdiff_1_out));
+    LIFTED_BY_ROW_WALK(mahalanobis_grad_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d2, 8) && qdiff_s2 == 1 && dqdiff_s2 == 1, (n, d0, d1, d2, qdiff_data, qdiff_s0, qdiff_s1, qdiff_s2, dqdiff_data, dqdiff_s0, dqdiff_s1, dqdiff_s2, dqdiff_1_out));
 }
 
 LIFTED_KERNEL void mahalanobis_grad_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
-    const double* __restrict__ dqdiff_data, const int64_t dqdiff_s0, const int64_t dqdiff_s1, const int64_t dqdiff_s2,
     const double* __restrict__ qdiff_data, const int64_t qdiff_s0, const int64_t qdiff_s1, const int64_t qdiff_s2,
+    const double* __restrict__ dqdiff_data, const int64_t dqdiff_s0, const int64_t dqdiff_s1, const int64_t dqdiff_s2,
     double* __restrict__ dqdiff_1_out)
 {
-    LIFTED_RUN(mahalanobis_grad_k2_body, (n, d0, d1, d2, dqdiff_data, dqdiff_s0, dqdiff_s1, dqdiff_s2, qdiff_data, qdiff_s0, qdiff_s1, qdiff_s2, dqdiff_1_out));
+    LIFTED_RUN(mahalanobis_grad_k2_body, (n, d0, d1, d2, qdiff_data, qdiff_s0, qdiff_s1, qdiff_s2, dqdiff_data, dqdiff_s0, dqdiff_s1, dqdiff_s2, dqdiff_1_out));
 }
 
 // mahalanobis_grad_k3: 3-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
@@ -916,7 +916,7 @@ LIFTED_KERNEL void mahalanobis_grad_k3(const int64_t n, const int64_t d0, const 
 // mahalanobis_grad_k4: 3-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ s_2_data,
-    double* __restrict__ t_4_out)
+    double* __restrict__ t_5_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
@@ -924,16 +924,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_gra
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_4);
+        LIFTED_LOCAL(double, t_5);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double s_2 = s_2_data[i];
             // einsum_stacked_product_turned.py:8  diff = x[:, None, :] - mu[None, :, :]
-            LIFTED_AT(t_4) = (-s_2);
+            LIFTED_AT(t_5) = (-s_2);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_4_out[i] = LIFTED_AT(t_4);
+            t_5_out[i] = LIFTED_AT(t_5);
         }
     }
 }
@@ -941,9 +941,9 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mahalanobis_gra
 
 LIFTED_KERNEL void mahalanobis_grad_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2,
     const double* __restrict__ s_2_data,
-    double* __restrict__ t_4_out)
+    double* __restrict__ t_5_out)
 {
-    LIFTED_RUN(mahalanobis_grad_k4_body, (n, d0, d1, d2, s_2_data, t_4_out));
+    LIFTED_RUN(mahalanobis_grad_k4_body, (n, d0, d1, d2, s_2_data, t_5_out));
 }
 
 // mahalanobis_grad_k5: 3-d index space of n elements
@@ -2506,7 +2506,7 @@ extern "C" int mahalanobis_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 3> v_qdiff = {};
     lifted_view<double, 3> v_qmat = {};
     lifted_view<double, 3> v_s_2 = {};
-    lifted_view<double, 3> v_t_4 = {};
+    lifted_view<double, 3> v_t_5 = {};
     lifted_view<double, 3> v_v = {};
     lifted_view<double, 3> v_v_1 = {};
     lifted_view<double, 2> v_x = {};
@@ -2759,18 +2759,18 @@ extern "C" int mahalanobis_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     }
     {
         int64_t space[3] = {-1, -1, -1};
-        if (v_dqdiff.p && !lifted_meet(space[0], v_dqdiff.d[0])) return lifted_fail(st, 3, 0, space[0], v_dqdiff.d[0]);
-        if (v_dqdiff.p && !lifted_meet(space[1], v_dqdiff.d[1])) return lifted_fail(st, 3, 1, space[1], v_dqdiff.d[1]);
-        if (v_dqdiff.p && !lifted_meet(space[2], v_dqdiff.d[2])) return lifted_fail(st, 3, 2, space[2], v_dqdiff.d[2]);
         if (v_qdiff.p && !lifted_meet(space[0], v_qdiff.d[0])) return lifted_fail(st, 3, 0, space[0], v_qdiff.d[0]);
         if (v_qdiff.p && !lifted_meet(space[1], v_qdiff.d[1])) return lifted_fail(st, 3, 1, space[1], v_qdiff.d[1]);
         if (v_qdiff.p && !lifted_meet(space[2], v_qdiff.d[2])) return lifted_fail(st, 3, 2, space[2], v_qdiff.d[2]);
+        if (v_dqdiff.p && !lifted_meet(space[0], v_dqdiff.d[0])) return lifted_fail(st, 3, 0, space[0], v_dqdiff.d[0]);
+        if (v_dqdiff.p && !lifted_meet(space[1], v_dqdiff.d[1])) return lifted_fail(st, 3, 1, space[1], v_dqdiff.d[1]);
+        if (v_dqdiff.p && !lifted_meet(space[2], v_dqdiff.d[2])) return lifted_fail(st, 3, 2, space[2], v_dqdiff.d[2]);
         for (int k = 0; k < 3; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 3);
         lifted_view<double, 3> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) mahalanobis_grad_k2(count, space[0], space[1], space[2], v_dqdiff.p, (v_dqdiff.d[0] == 1 ? 0 : v_dqdiff.s[0]), (v_dqdiff.d[1] == 1 ? 0 : v_dqdiff.s[1]), (v_dqdiff.d[2] == 1 ? 0 : v_dqdiff.s[2]), v_qdiff.p, (v_qdiff.d[0] == 1 ? 0 : v_qdiff.s[0]), (v_qdiff.d[1] == 1 ? 0 : v_qdiff.s[1]), (v_qdiff.d[2] == 1 ? 0 : v_qdiff.s[2]), out_1.p);
-        else mahalanobis_grad_k2_body<false>(count, space[0], space[1], space[2], v_dqdiff.p, (v_dqdiff.d[0] == 1 ? 0 : v_dqdiff.s[0]), (v_dqdiff.d[1] == 1 ? 0 : v_dqdiff.s[1]), (v_dqdiff.d[2] == 1 ? 0 : v_dqdiff.s[2]), v_qdiff.p, (v_qdiff.d[0] == 1 ? 0 : v_qdiff.s[0]), (v_qdiff.d[1] == 1 ? 0 : v_qdiff.s[1]), (v_qdiff.d[2] == 1 ? 0 : v_qdiff.s[2]), out_1.p);
+        if (count >= lifted_parallel_min) mahalanobis_grad_k2(count, space[0], space[1], space[2], v_qdiff.p, (v_qdiff.d[0] == 1 ? 0 : v_qdiff.s[0]), (v_qdiff.d[1] == 1 ? 0 : v_qdiff.s[1]), (v_qdiff.d[2] == 1 ? 0 : v_qdiff.s[2]), v_dqdiff.p, (v_dqdiff.d[0] == 1 ? 0 : v_dqdiff.s[0]), (v_dqdiff.d[1] == 1 ? 0 : v_dqdiff.s[1]), (v_dqdiff.d[2] == 1 ? 0 : v_dqdiff.s[2]), out_1.p);
+        else mahalanobis_grad_k2_body<false>(count, space[0], space[1], space[2], v_qdiff.p, (v_qdiff.d[0] == 1 ? 0 : v_qdiff.s[0]), (v_qdiff.d[1] == 1 ? 0 : v_qdiff.s[1]), (v_qdiff.d[2] == 1 ? 0 : v_qdiff.s[2]), v_dqdiff.p, (v_dqdiff.d[0] == 1 ? 0 : v_dqdiff.s[0]), (v_dqdiff.d[1] == 1 ? 0 : v_dqdiff.s[1]), (v_dqdiff.d[2] == 1 ? 0 : v_dqdiff.s[2]), out_1.p);
         v_dqdiff_1 = out_1;
     }
     // einsum_stacked_product_turned.py:9  qdiff = np.einsum("kij,nkj->nki", qmat, diff)
@@ -2880,14 +2880,14 @@ extern "C" int mahalanobis_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mahalanobis_grad_k4(count, space[0], space[1], space[2], arg_0, out_1.p);
         else mahalanobis_grad_k4_body<false>(count, space[0], space[1], space[2], arg_0, out_1.p);
-        v_t_4 = out_1;
+        v_t_5 = out_1;
     }
     {
         lifted_view<double, 2> view;
-        view.p = v_t_4.p;
-        if (v_t_4.d[0] != 1) return lifted_fail(st, 12, 0, 0, 0);
-        view.d[0] = v_t_4.d[1]; view.s[0] = v_t_4.s[1];
-        view.d[1] = v_t_4.d[2]; view.s[1] = v_t_4.s[2];
+        view.p = v_t_5.p;
+        if (v_t_5.d[0] != 1) return lifted_fail(st, 12, 0, 0, 0);
+        view.d[0] = v_t_5.d[1]; view.s[0] = v_t_5.s[1];
+        view.d[1] = v_t_5.d[2]; view.s[1] = v_t_5.s[2];
         v_dmu = view;
     }
     // einsum_stacked_product_turned.py:7  qmat = q * lower

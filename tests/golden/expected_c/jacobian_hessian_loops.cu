@@ -744,7 +744,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void energy_hessian_
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const int64_t B,
     const int64_t n_2,
-    double* __restrict__ tdx_2_out)
+    double* __restrict__ tdx_1_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
@@ -759,7 +759,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void energy_hessian_
         const int64_t lifted_c0 = lifted_rest;
         const bool lifted_inside = lifted_c1 + LIFTED_LANE_COUNT <= d1 && lifted_c1 + LIFTED_LANE_COUNT <= d1 - 1 && lifted_c1 >= 1;
         #endif
-        LIFTED_LOCAL(double, tdx_2);
+        LIFTED_LOCAL(double, tdx_1);
         if (lifted_inside) {
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
@@ -769,16 +769,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void energy_hessian_
                 const double basis = basis_data[i0 * basis_s0 + i1 * basis_s1];
                 const double x = x_data[i0 * x_s0 + i1 * x_s1];
                 // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                const double t_5 = (basis * x);
-                const double t_6 = (t_5 + t_5);
+                const double t_6 = (basis * x);
+                const double t_7 = (t_6 + t_6);
                 const double zero_1 = 0;
                 const double basis_1 = ((true) ? basis_data[i0 * basis_s0 + (i1 + 1) * basis_s1] : (double)0);
                 const double zero_1_1 = ((true) ? (double)(basis_1) : zero_1);
                 const double basis_2 = ((true) ? basis_data[i0 * basis_s0 + (i1 + -1) * basis_s1] : (double)0);
                 const double zero_1_2 = ((true) ? (double)(zero_1_1 + basis_2) : zero_1_1);
-                const double tdx = (zero_1_2 + t_6);
-                const double tdx_1 = (tdx + t_6);
-                LIFTED_AT(tdx_2) = (tdx_1 + t_6);
+                const double tdx = (zero_1_2 + t_7);
+                const double t_12 = (t_7 + t_7);
+                LIFTED_AT(tdx_1) = (tdx + t_12);
             }
         } else {
             LIFTED_LANES(i) {
@@ -789,21 +789,21 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void energy_hessian_
                 const double basis = basis_data[i0 * basis_s0 + i1 * basis_s1];
                 const double x = x_data[i0 * x_s0 + i1 * x_s1];
                 // jacobian_hessian_loops.py:12  return np.sum(x * x * x) + np.sum(x[1:] * x[:-1])
-                const double t_5 = (basis * x);
-                const double t_6 = (t_5 + t_5);
+                const double t_6 = (basis * x);
+                const double t_7 = (t_6 + t_6);
                 const double zero_1 = 0;
                 const double basis_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? basis_data[i0 * basis_s0 + (i1 + 1) * basis_s1] : (double)0);
                 const double zero_1_1 = ((LIFTED_WINDOW(i1 < d1 - 1)) ? (double)(basis_1) : zero_1);
                 const double basis_2 = ((LIFTED_WINDOW(i1 >= 1)) ? basis_data[i0 * basis_s0 + (i1 + -1) * basis_s1] : (double)0);
                 const double zero_1_2 = ((LIFTED_WINDOW(i1 >= 1)) ? (double)(zero_1_1 + basis_2) : zero_1_1);
-                const double tdx = (zero_1_2 + t_6);
-                const double tdx_1 = (tdx + t_6);
-                LIFTED_AT(tdx_2) = (tdx_1 + t_6);
+                const double tdx = (zero_1_2 + t_7);
+                const double t_12 = (t_7 + t_7);
+                LIFTED_AT(tdx_1) = (tdx + t_12);
             }
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            tdx_2_out[i] = LIFTED_AT(tdx_2);
+            tdx_1_out[i] = LIFTED_AT(tdx_1);
         }
     }
 }
@@ -814,9 +814,9 @@ LIFTED_KERNEL void energy_hessian_k0(const int64_t n, const int64_t d0, const in
     const double* __restrict__ x_data, const int64_t x_s0, const int64_t x_s1,
     const int64_t B,
     const int64_t n_2,
-    double* __restrict__ tdx_2_out)
+    double* __restrict__ tdx_1_out)
 {
-    LIFTED_RUN(energy_hessian_k0_body, (n, d0, d1, basis_data, basis_s0, basis_s1, x_data, x_s0, x_s1, B, n_2, tdx_2_out));
+    LIFTED_RUN(energy_hessian_k0_body, (n, d0, d1, basis_data, basis_s0, basis_s1, x_data, x_s0, x_s1, B, n_2, tdx_1_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------

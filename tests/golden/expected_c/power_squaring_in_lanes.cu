@@ -750,13 +750,13 @@ LIFTED_KERNEL void fit_grad_k0(const int64_t n, const int64_t d0, const int64_t 
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void fit_grad_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ t_data,
     const double* __restrict__ m_data,
-    double* __restrict__ t_7_out)
+    double* __restrict__ t_8_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_7);
+        LIFTED_LOCAL(double, t_8);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double t = t_data[i];
@@ -765,14 +765,14 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void fit_grad_k1_bod
             const double t_1 = lifted_sign(t);
             const double r = (t_1 - m);
             // power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
-            const double dr = (0.5 * r);
-            const double dr_1 = (dr + dr);
+            const double t_7 = (0.5 * r);
+            const double dr = (t_7 + t_7);
             // power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
-            LIFTED_AT(t_7) = (-dr_1);
+            LIFTED_AT(t_8) = (-dr);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_7_out[i] = LIFTED_AT(t_7);
+            t_8_out[i] = LIFTED_AT(t_8);
         }
     }
 }
@@ -781,9 +781,9 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void fit_grad_k1_bod
 LIFTED_KERNEL void fit_grad_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ t_data,
     const double* __restrict__ m_data,
-    double* __restrict__ t_7_out)
+    double* __restrict__ t_8_out)
 {
-    LIFTED_RUN(fit_grad_k1_body, (n, d0, t_data, m_data, t_7_out));
+    LIFTED_RUN(fit_grad_k1_body, (n, d0, t_data, m_data, t_8_out));
 }
 
 // fit_grad_k2: 1-d index space of n elements
@@ -2208,7 +2208,7 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_m_1 = {};
     lifted_view<double, 2> v_powers = {};
     lifted_view<double, 1> v_t = {};
-    lifted_view<double, 1> v_t_7 = {};
+    lifted_view<double, 1> v_t_8 = {};
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 1> v_x = {};
     void* site_1 = nullptr; int64_t site_1_bytes = 0;
@@ -2270,11 +2270,11 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) fit_grad_k1(count, space[0], arg_0, arg_1, out_1.p);
         else fit_grad_k1_body<false>(count, space[0], arg_0, arg_1, out_1.p);
-        v_t_7 = out_1;
+        v_t_8 = out_1;
     }
     {
         lifted_view<double, 2> left, right, product;
-        left.p = v_t_7.p; left.d[0] = 1; left.s[0] = v_t_7.d[0]; left.d[1] = v_t_7.d[0]; left.s[1] = v_t_7.s[0];
+        left.p = v_t_8.p; left.d[0] = 1; left.s[0] = v_t_8.d[0]; left.d[1] = v_t_8.d[0]; left.s[1] = v_t_8.s[0];
         right = v_powers;
         if (left.d[1] != right.d[0]) return lifted_fail(st, 14, right.d[0], left.d[1], 0);
         const int64_t dims[2] = {left.d[0], right.d[1]};

@@ -589,12 +589,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rollout_grad_k1
             const double x_3 = (t + 0.1);
             // print_in_forward_sweep.py:10  total = total + np.sum(x * x)
             const double t_3 = (dtotal * x_3);
-            const double dx_3 = (dx_2 + t_3);
-            const double dx_3_1 = (dx_3 + t_3);
+            const double t_4 = (t_3 + t_3);
+            const double dx_3 = (dx_2 + t_4);
             // print_in_forward_sweep.py:9  x = np.tanh(x) + 0.1
-            const double t_4 = (t * t);
-            const double t_5 = (1.0 - t_4);
-            LIFTED_AT(dx_4) = (dx_3_1 * t_5);
+            const double t_5 = (t * t);
+            const double t_6 = (1.0 - t_5);
+            LIFTED_AT(dx_4) = (dx_3 * t_6);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);

@@ -795,28 +795,28 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scaled_product_
     const double* __restrict__ p_data,
     const double* __restrict__ x_data,
     const double* __restrict__ p_1_data,
-    double* __restrict__ dx_1_out)
+    double* __restrict__ dx_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, dx_1);
+        LIFTED_LOCAL(double, dx);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const double p = p_data[i];
             const double x = x_data[i];
             const double p_1 = p_1_data[i];
             // reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
-            const double dx = (p * x);
-            const double dx_1_1 = (dx + dx);
-            const double t_5 = (p_1 * 0.01);
-            LIFTED_AT(dx_1) = (dx_1_1 + t_5);
+            const double t_5 = (p * x);
+            const double dx_1 = (t_5 + t_5);
+            const double t_6 = (p_1 * 0.01);
+            LIFTED_AT(dx) = (dx_1 + t_6);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dx_1_out[i] = LIFTED_AT(dx_1);
+            dx_out[i] = LIFTED_AT(dx);
         }
     }
 }
@@ -826,9 +826,9 @@ LIFTED_KERNEL void scaled_product_grad_k1(const int64_t n, const int64_t d0, con
     const double* __restrict__ p_data,
     const double* __restrict__ x_data,
     const double* __restrict__ p_1_data,
-    double* __restrict__ dx_1_out)
+    double* __restrict__ dx_out)
 {
-    LIFTED_RUN(scaled_product_grad_k1_body, (n, d0, d1, p_data, x_data, p_1_data, dx_1_out));
+    LIFTED_RUN(scaled_product_grad_k1_body, (n, d0, d1, p_data, x_data, p_1_data, dx_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------

@@ -209,6 +209,6 @@ def scaled_product_grad(x: "f64[n,d]"):
     # reduction_prod_and_integer_kernels.py:7  return np.prod(1.0 + 0.01 * x) + np.sum(np.prod(x * x + 1.0, axis=0))
     p = _prod_others(t_3, axis=0)
     del t_3
-    dx_1 = _kernels.scaled_product_grad_k1(p, x, _prod_others(t_1))
+    dx = _kernels.scaled_product_grad_k1(p, x, _prod_others(t_1))
     del p, x, t_1
-    return dx_1
+    return dx

@@ -542,8 +542,8 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void f_grad_k0_body(
             const double t_3 = cos(x);
             const double t_4 = (x * t_3);
             const double dx_1 = (y + t_4);
-            const double dx_2 = (dx_1 + t);
-            LIFTED_AT(dx) = (dx_2 + t);
+            const double t_5 = (t + t);
+            LIFTED_AT(dx) = (dx_1 + t_5);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);

@@ -995,8 +995,8 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void scatter_rows_gr
             const double dv = dv_data[i];
             // scatter_index_assignment.py:8  a[idx] = v * v
             const double t_12 = (t_11 * v);
-            const double dv_2 = (dv + t_12);
-            LIFTED_AT(dv_1) = (dv_2 + t_12);
+            const double t_13 = (t_12 + t_12);
+            LIFTED_AT(dv_1) = (dv + t_13);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);

@@ -664,8 +664,8 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rosenbrock_grad
                 const double t_1_2 = (x_2 - t_3);
                 const double t_10_1 = (t_1_2 * (-200.0));
                 const double t_11_1 = (t_10_1 * x);
-                const double dhead_1_2 = (dhead_2 + t_11_1);
-                const double dhead_1_1 = (dhead_1_2 + t_11_1);
+                const double t_12_1 = (t_11_1 + t_11_1);
+                const double dhead_1_1 = (dhead_2 + t_12_1);
                 // stencil_shifted_slices.py:10  head = x[:-1]
                 LIFTED_AT(dx) = ((true) ? (double)(dx_2 + dhead_1_1) : dx_2);
             }
@@ -689,8 +689,8 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rosenbrock_grad
                 const double t_1_2 = (x_2 - t_3);
                 const double t_10_1 = (t_1_2 * (-200.0));
                 const double t_11_1 = (t_10_1 * x);
-                const double dhead_1_2 = (dhead_2 + t_11_1);
-                const double dhead_1_1 = (dhead_1_2 + t_11_1);
+                const double t_12_1 = (t_11_1 + t_11_1);
+                const double dhead_1_1 = (dhead_2 + t_12_1);
                 // stencil_shifted_slices.py:10  head = x[:-1]
                 LIFTED_AT(dx) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dx_2 + dhead_1_1) : dx_2);
             }

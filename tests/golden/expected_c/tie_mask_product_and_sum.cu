@@ -1191,15 +1191,15 @@ LIFTED_KERNEL void nearest_grad_k4(const int64_t n, const int64_t d0, const int6
 template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void nearest_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ centroids_data,
-    const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
-    double* __restrict__ dcentroids_1_out)
+    const double* __restrict__ t_10_data, const int64_t t_10_s0, const int64_t t_10_s1,
+    double* __restrict__ dcentroids_out)
 {
     LIFTED_THREAD_SETUP;
     const double lifted_inverse_d1 = 1.0 / (double)d1; (void)lifted_inverse_d1;
     LIFTED_WALK_FOR(i, n, d1)
     {
         LIFTED_WALK_CHUNK(i, n);
-        LIFTED_LOCAL(double, dcentroids_1);
+        LIFTED_LOCAL(double, dcentroids);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             int64_t rest = LIFTED_WALK_REST(i);
@@ -1207,15 +1207,15 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
             const int64_t i0 = rest;
             const double r_2 = r_2_data[i0 * r_2_s0 + i1 * LIFTED_BROADCAST_STRIDE(r_2_s1)];
             const double centroids = centroids_data[i];
-            const double t_9 = t_9_data[i0 * t_9_s0 + i1 * LIFTED_ROW_STRIDE(t_9_s1)];
+            const double t_10 = t_10_data[i0 * t_10_s0 + i1 * LIFTED_ROW_STRIDE(t_10_s1)];
             // tie_mask_product_and_sum.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
-            const double dcentroids = (r_2 * centroids);
-            const double dcentroids_1_1 = (dcentroids + dcentroids);
-            LIFTED_AT(dcentroids_1) = (dcentroids_1_1 + t_9);
+            const double t_6 = (r_2 * centroids);
+            const double dcentroids_1 = (t_6 + t_6);
+            LIFTED_AT(dcentroids) = (dcentroids_1 + t_10);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            dcentroids_1_out[i] = LIFTED_AT(dcentroids_1);
+            dcentroids_out[i] = LIFTED_AT(dcentroids);
         }
     }
 }
@@ -1224,19 +1224,19 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 template <bool lifted_team> LIFTED_DEVICE void nearest_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ centroids_data,
-    const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
-    double* __restrict__ dcentroids_1_out)
+    const double* __restrict__ t_10_data, const int64_t t_10_s0, const int64_t t_10_s1,
+    double* __restrict__ dcentroids_out)
 {
-    LIFTED_BY_ROW_WALK(nearest_grad_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_9_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, centroids_data, t_9_data, t_9_s0, t_9_s1, dcentroids_1_out));
+    LIFTED_BY_ROW_WALK(nearest_grad_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_10_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, centroids_data, t_10_data, t_10_s0, t_10_s1, dcentroids_out));
 }
 
 LIFTED_KERNEL void nearest_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ centroids_data,
-    const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
-    double* __restrict__ dcentroids_1_out)
+    const double* __restrict__ t_10_data, const int64_t t_10_s0, const int64_t t_10_s1,
+    double* __restrict__ dcentroids_out)
 {
-    LIFTED_RUN(nearest_grad_k5_body, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, centroids_data, t_9_data, t_9_s0, t_9_s1, dcentroids_1_out));
+    LIFTED_RUN(nearest_grad_k5_body, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, centroids_data, t_10_data, t_10_s0, t_10_s1, dcentroids_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2772,7 +2772,7 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_loop_state state; lifted_start(state, alloc, io + 15);
     lifted_loop_state* st = &state;
     lifted_view<double, 2> v_centroids = {};
-    lifted_view<double, 2> v_dcentroids_1 = {};
+    lifted_view<double, 2> v_dcentroids = {};
     lifted_view<double, 2> v_m = {};
     lifted_view<double, 2> v_m_1 = {};
     lifted_view<bool, 2> v_mask = {};
@@ -2786,8 +2786,8 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<int64_t, 2> v_s_4 = {};
     lifted_view<double, 2> v_s_5 = {};
     lifted_view<double, 2> v_t_1 = {};
+    lifted_view<double, 2> v_t_10 = {};
     lifted_view<double, 2> v_t_5 = {};
-    lifted_view<double, 2> v_t_8 = {};
     lifted_view<double, 2> v_t_9 = {};
     lifted_view<double, 2> v_v = {};
     lifted_view<double, 2> v_v_1 = {};
@@ -3005,12 +3005,12 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         view.p = v_points.p;
         view.d[0] = v_points.d[1]; view.s[0] = v_points.s[1];
         view.d[1] = v_points.d[0]; view.s[1] = v_points.s[0];
-        v_t_8 = view;
+        v_t_9 = view;
     }
     {
         lifted_view<double, 2> result;
-        if (v_t_8.d[1] != v_mask.d[0]) return lifted_fail(st, 14, v_mask.d[0], v_t_8.d[1], 0);
-        const int64_t dims[2] = {v_t_8.d[0], v_mask.d[1]};
+        if (v_t_9.d[1] != v_mask.d[0]) return lifted_fail(st, 14, v_mask.d[0], v_t_9.d[1], 0);
+        const int64_t dims[2] = {v_t_9.d[0], v_mask.d[1]};
         bool finite = true;
         if (v_t_5.d[0] != 1 && v_t_5.d[0] != v_mask.d[0]) return lifted_fail(st, 17, 0, v_t_5.d[0], v_mask.d[0]);
         const int64_t factor_0_s0 = v_t_5.d[0] == 1 ? 0 : v_t_5.s[0];
@@ -3022,7 +3022,7 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         finite = finite && std::isfinite(factor_1);
         auto value = [&](int64_t i, int64_t j, double m) -> double { (void)i; (void)j; return (double)((double)(m * (double)factor_0_p[i * factor_0_s0 + j * factor_0_s1]) * factor_1); };
         if (!lifted_alloc_view(result, dims, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        { const int rc = lifted_masked_matmul(v_t_8, v_mask, false, finite, result, st, value); if (rc) return rc; }
+        { const int rc = lifted_masked_matmul(v_t_9, v_mask, false, finite, result, st, value); if (rc) return rc; }
         v_m_1 = result;
     }
     {
@@ -3030,7 +3030,7 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         view.p = v_m_1.p;
         view.d[0] = v_m_1.d[1]; view.s[0] = v_m_1.s[1];
         view.d[1] = v_m_1.d[0]; view.s[1] = v_m_1.s[0];
-        v_t_9 = view;
+        v_t_10 = view;
     }
     {
         int64_t space[2] = {-1, -1};
@@ -3038,19 +3038,19 @@ extern "C" int nearest_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_r_2.p && v_r_2.d[1] != 1) return lifted_fail(st, 3, 1, 1, v_r_2.d[1]);
         if (v_centroids.p && !lifted_meet(space[0], v_centroids.d[0])) return lifted_fail(st, 3, 0, space[0], v_centroids.d[0]);
         if (v_centroids.p && !lifted_meet(space[1], v_centroids.d[1])) return lifted_fail(st, 3, 1, space[1], v_centroids.d[1]);
-        if (v_t_9.p && !lifted_meet(space[0], v_t_9.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_9.d[0]);
-        if (v_t_9.p && !lifted_meet(space[1], v_t_9.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_9.d[1]);
+        if (v_t_10.p && !lifted_meet(space[0], v_t_10.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_10.d[0]);
+        if (v_t_10.p && !lifted_meet(space[1], v_t_10.d[1])) return lifted_fail(st, 3, 1, space[1], v_t_10.d[1]);
         for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 2);
         const double* arg_1 = v_centroids.p ? lifted_contiguous_data(v_centroids, st, &packed_19, &packed_19_bytes) : nullptr;
         if (v_centroids.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_20, &site_20_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) nearest_grad_k5(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, arg_1, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), (v_t_9.d[1] == 1 ? 0 : v_t_9.s[1]), out_1.p);
-        else nearest_grad_k5_body<false>(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, arg_1, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), (v_t_9.d[1] == 1 ? 0 : v_t_9.s[1]), out_1.p);
-        v_dcentroids_1 = out_1;
+        if (count >= lifted_parallel_min) nearest_grad_k5(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, arg_1, v_t_10.p, (v_t_10.d[0] == 1 ? 0 : v_t_10.s[0]), (v_t_10.d[1] == 1 ? 0 : v_t_10.s[1]), out_1.p);
+        else nearest_grad_k5_body<false>(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, arg_1, v_t_10.p, (v_t_10.d[0] == 1 ? 0 : v_t_10.s[0]), (v_t_10.d[1] == 1 ? 0 : v_t_10.s[1]), out_1.p);
+        v_dcentroids = out_1;
     }
-    lifted_store_view(io + 10, v_dcentroids_1);
+    lifted_store_view(io + 10, v_dcentroids);
     lifted_finish(state, io + 15);
     return 0;
 }

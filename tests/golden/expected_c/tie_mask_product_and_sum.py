@@ -148,6 +148,6 @@ def ties(a: "f64[n,k]", b: "f64[k,m]", w: "f64[k]"):
 def nearest_grad(points: "f64[n,d]", centroids: "f64[k,d]"):
     _check_args('nearest_grad', points, centroids)
     # tie_mask_product_and_sum.py:7  distances = (np.sum(points * points, axis=1)[:, None] - 2.0 * (points @ centroids.T)
-    dcentroids_1 = _kernels.nearest_grad_block0(points, centroids)
+    dcentroids = _kernels.nearest_grad_block0(points, centroids)
     del points, centroids
-    return dcentroids_1
+    return dcentroids

@@ -77,9 +77,28 @@ class AdjointSweep(ReversedControlFlow):
             if fresh:
                 del self.adjoints[id(out)]  # (read by nothing after its definition's pull-back)
             self.owner[id(cts[0].atom)] = id(eqn.args[0])
-        for arg, ct, needed in zip(eqn.args, cts, active_args):
-            if needed and ct is not None:
-                self.accumulate(arg, ct if isinstance(ct, Scatter) else ct.atom, start)
+        for arg, ct in self._per_value([(arg, ct if isinstance(ct, Scatter) else ct.atom)
+                                        for arg, ct, needed in zip(eqn.args, cts, active_args)
+                                        if needed and ct is not None]):
+            self.accumulate(arg, ct, start)
+
+    def _per_value(self, contributions: list) -> list:
+        """One contribution per value an equation reads more than once (`M - M`, `x * x`): summed among
+        themselves before they meet the value's adjoint, as autograd sums them, so that `t - t` is 0 before it is
+        added to what other uses gave (added one after the other, `(x + t) - t` loses x where t is much larger)."""
+        combined: list = []
+        for arg, ct in contributions:
+            same = next((k for k, (other, _) in enumerate(combined) if other is arg), None)
+            if same is None or isinstance(ct, Scatter) or isinstance(combined[same][1], Scatter):
+                combined.append((arg, ct))
+                continue
+            negated = self._negated(ct)
+            total, new = self._new_array("add" if negated is None else "subtract",
+                                         [combined[same][1], ct if negated is None else negated], None)
+            if new:  # (the value's own array: a later contribution may be added into it in place)
+                self.owner[id(total)] = id(arg)
+            combined[same] = (arg, total)
+        return combined
 
     def pull_back_tape(self, eqn: Eqn) -> None:
         """A pop's cotangent goes onto the tape's adjoint tape (made in the prologue on first use); the matching
