@@ -144,10 +144,7 @@ def _meet(shape: list, pattern: tuple, actual: tuple, rank: int) -> None:
         raise ValueError(f"an input of shape {actual} does not fit the kernel's {rank}-d index space")
     padded = (None,) * (rank - len(actual)) + tuple(actual)
     for k, (want, size) in enumerate(zip(pattern, padded)):
-        if want == "E" and shape[k] == 0 and size == 1:
-            continue  # (a created array of 1 that NumPy broadcasts over the empty axis: see the C backend's
-            # empty_spaces.py)
-        if want in ("S", "E"):
+        if want == "S":
             if size is None:
                 raise ValueError(f"an input of shape {actual} lacks a dimension of the index space")
             if shape[k] is None:

@@ -22,7 +22,7 @@ _KERNELS = {
     "layer_jacfwd_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
     "layer_jacrev_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [], 'static': (None,)},
     "layer_jacrev_k1": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (None, None)},
-    "energy_hessian_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('E', 'E'), [('arg', 2), ('arg', 3)])], 'static': (None, None)},
+    "energy_hessian_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', (None, 'S'), True), ('scalar', 'i64'), ('scalar', 'i64'), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 2), ('arg', 3)])], 'static': (None, None)},
     "layer_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False), ('array', 'f64', 2, False)], 'outputs': [('array', 'f64', 1)], 'io': 19, 'memory': 11},
     "energy_block0": {'loop': True, 'inputs': [('array', 'f64', 1, False)], 'outputs': [('scalar', 'f64')], 'io': 13, 'memory': 5},
     "layer_jacfwd_block0": {'loop': True, 'inputs': [('array', 'f64', 2, False), ('array', 'f64', 1, False)], 'outputs': [('array', 'f64', 2)], 'io': 21, 'memory': 13},

@@ -16,7 +16,7 @@ __lifted_transforms__ = {
 _KERNELS = {
     "rosenbrock_k0": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None,)},
     "smooth_rows_k0": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False)], 'dims': [], 'static': (None, None)},
-    "shift_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [(('E',), [('arg', 0)])], 'static': (None,)},
+    "shift_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
     "rosenbrock_grad_k0": {'rank': 1, 'params': [('scalar', 'i64'), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [(('S',), [('arg', 0)])], 'static': (None,)},
     "smooth_rows_grad_k0": {'rank': 2, 'params': [('scalar', 'i64'), ('scalar', 'i64'), ('array', 'f64', ('S', 'S'), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('arg', 0), ('arg', 1)])], 'static': (None, None)},
 }

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from ...ir import Const, Loop, equations
 from ...ir.dims import dim_sum
 from .fused_kernel import Kernel, input_position, is_module_array
-from .empty_spaces import empty_broadcast_axes
 from .gather import space_dims
 from .region import offset_read
 from .stencils.ops import negated
@@ -86,10 +85,6 @@ def dims_spec(kernel: Kernel, params: list[Param] = ()) -> list:
                     break
             else:
                 found.append((pattern(stmt.out.type.shape, kernel.shape), entry))
-    if found:  # "E": a creation's 1 meets an empty space (empty_spaces.py)
-        axes = empty_broadcast_axes(kernel, params)
-        found = [(tuple("E" if k in axes and want == "S" else want for k, want in enumerate(p)), entry)
-                 for p, entry in found]
     found += space_dims(kernel.body, kernel.shape, lambda atom: input_position(kernel, atom))
     return found + _shifted_dims(kernel, params, found)
 
@@ -101,7 +96,7 @@ def _shifted_dims(kernel: Kernel, params, found: list) -> list:
     plus 1). Without one the launch had no size for the axis and refused every call (stencils/)."""
     rank = len(kernel.shape)
     covered = {k for k, d in enumerate(kernel.shape) if isinstance(d, int)}
-    covered |= {k for pattern, _ in found for k, want in enumerate(pattern) if want in ("S", "E")}
+    covered |= {k for pattern, _ in found for k, want in enumerate(pattern) if want == "S"}
     arrays = [p for p in params if p.kind in ("scalar", "array", "table")]
     covered |= {k for p in arrays if p.kind == "array" for k, want in enumerate(p.spec[1]) if want == "S"}
     entries = []

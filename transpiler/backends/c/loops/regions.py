@@ -41,9 +41,7 @@ class RegionCalls:
                 defined = ""
                 if source == "shape" and len(axis) > 1:
                     size, defined = f"({size} + {axis[1]})", f"{self.var(eqn.args[value])}.p && "
-                if pattern[j + pad] == "E":  # (a created array of 1 over an empty axis: empty_spaces.py)
-                    defined += f"!(space[{j + pad}] == 0 && {size} == 1) && "
-                if pattern[j + pad] in ("S", "E"):
+                if pattern[j + pad] == "S":
                     lines.append(f"if ({defined}!lifted_meet(space[{j + pad}], {size})) "
                                  f"{self.fail('space', str(j + pad), f'space[{j + pad}]', size)}")
         for k, static in enumerate(spec["static"]):
