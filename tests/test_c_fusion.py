@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from lifted.transpiler.analysis.liveness import eliminate_dead_code
+from lifted.transpiler.backends.c.clamped import unclamped
 from lifted.transpiler.backends.c.fusion import bytes_per_element, fuse
 from lifted.transpiler.ir.arena import one_compilation
 from lifted.transpiler.pipeline import lower_source
@@ -16,8 +17,9 @@ from test_c_backend import LSE, compare_all
 
 
 def plan(text: str, function: str) -> list[int]:
-    """Bytes per element of each kernel of `function`, in launch order."""
-    with one_compilation():
+    """Bytes per element of each kernel of `function`, in launch order (of the version the C target launches
+    kernels from: slices of named lengths typed as polynomials, backends/c/clamped.py)."""
+    with one_compilation(), unclamped(set()):
         lowered = lower_source(text, "plan.py", (), None)
         fn = next(f for f in lowered.functions if f.name == function)
         _host, kernels = fuse(eliminate_dead_code(fn))

@@ -106,6 +106,7 @@ EXTRA = [
 ]
 NO_RESULT = {  # entries with no array result a case could compare, and why
     "batch_size": "a number (vmap's batch size)", "dim": "a number (an axis's length)",
+    "size_at_least": "a number (a slice's clamped length)",
     "python_int": "a Python int", "not": "Python's `not`, a bool", "slogdet_sign": "a scalar per matrix",
     "check_index": "a check (an effect)", "check_nonempty": "a check (an effect)", "check_unshared": "a check (an effect)",
     "check_scalar_argument": "a check (an effect)", "check_writeable": "a check (an effect)", "print": "an effect",

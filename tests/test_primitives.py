@@ -108,6 +108,7 @@ NON_DIFFERENTIABLE = {
     "python_int": "an integer (a `range` bound as the Python int the loop index starts from)",
     "any": "a boolean: does any example take a branch (emitted by vmap for control flow)",
     "batch_size": "an integer: the batch size vmap's arguments share",
+    "size_at_least": "an integer: a slice's length max(n - 1, 0), bound by the builder for sizes (ir/dims.py)",
     "argsort": "a permutation: integers",
     "all": "a boolean: is every element true (`assert np.all(x > 0)`)",
     "check_assert": "a run-time `assert`: an effect in the forward computation, has no value",
