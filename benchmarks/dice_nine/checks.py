@@ -8,7 +8,6 @@ import contextlib
 import importlib.util
 import io
 import logging
-import signal
 import sys
 import types
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tests.dist_oracle import enumerate_distribution
+
+from ..limits import time_limit
 
 if TYPE_CHECKING:
     from benchmarks.dice_nine.corpus import Test
@@ -215,19 +216,6 @@ def _close(x: complex, y: complex) -> bool:
     return x == y or abs(x - y) <= 1e-9 * max(1.0, abs(y))
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: int):
-    def expire(signum, frame):
-        raise TimeoutError
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def oracle(test: Test, call: Call, normalize: bool):
     """Python's answer for the program (tests/dist_oracle.py), a lists passed as arrays (as a @dist function reads
     them); the exception Python raises; or None where it does not apply (keyword arguments, dice-nine's
@@ -237,7 +225,7 @@ def oracle(test: Test, call: Call, normalize: bool):
         return None
     args = tuple(np.asarray(a) if isinstance(a, (list, tuple)) else a for a in call.args)
     try:
-        with _time_limit(ORACLE_SECONDS):
+        with time_limit(ORACLE_SECONDS, TimeoutError, "the oracle"):
             return enumerate_distribution(text, call.program, args, normalize=normalize)
     except BaseException as error:  # noqa: BLE001 (a program Python itself fails on has no answer here)
         if isinstance(error, KeyboardInterrupt):

@@ -2,11 +2,9 @@
 arguments `initialize` gives at the small size (benchmarks/npbench/__init__.py has the rules)."""
 from __future__ import annotations
 
-import contextlib
 import copy
 import importlib.util
 import json
-import signal
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +12,7 @@ from pathlib import Path
 import libcst as cst
 import numpy as np
 
+from ..limits import time_limit
 from ..scipy_go.convert import Case
 from . import sizes
 
@@ -52,19 +51,6 @@ class InitializeTooLong(Exception):
     """`initialize` ran past INIT_SECONDS (gramschmidt's draws until full rank never end where M < N)."""
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: int):
-    def stop(*_):
-        raise InitializeTooLong(f"initialize ran past {seconds} s")
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def arguments(info: dict, folder: Path, parameters: dict) -> dict:
     """name -> value of every argument the kernel takes: `initialize`'s outputs at `parameters`, and the
     parameters themselves (NumPy ints as Python ints)."""
@@ -72,7 +58,7 @@ def arguments(info: dict, folder: Path, parameters: dict) -> dict:
     init = info.get("init")
     if init:
         module = _load(folder / f"{info['module_name']}.py", info["module_name"])
-        with warnings.catch_warnings(), np.errstate(all="ignore"), _time_limit(INIT_SECONDS):
+        with warnings.catch_warnings(), np.errstate(all="ignore"), time_limit(INIT_SECONDS, InitializeTooLong, "initialize"):
             warnings.simplefilter("ignore")
             made = getattr(module, init["func_name"])(*[parameters[k] for k in init["input_args"]])
         outputs = init["output_args"]

@@ -13,7 +13,7 @@ from ..corpus_autograd import AUTOGRAD_NOT_COMPARED
 from ..pymoo.__main__ import family_table
 from ..scipy_go.__main__ import report, run_cases
 from .convert import BenchCase, cases
-from .limits import TimedOut, time_limit
+from ..limits import TimedOut, time_limit
 from .pythran_cases import pythran_cases
 
 

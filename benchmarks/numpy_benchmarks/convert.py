@@ -241,7 +241,7 @@ def convert_source(label: str, source: str, directive: dict, family: str, filena
     statements and the "run" call; with `limit`, not converted where that takes longer (seconds)."""
     if limit is None:
         return _convert_source(label, source, directive, family, filename)
-    from .limits import TimedOut, time_limit
+    from ..limits import TimedOut, time_limit
 
     try:
         with time_limit(limit):
