@@ -8,7 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..corpus_autograd import AUTOGRAD_NOT_COMPARED
+from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..scipy_go.__main__ import report, run_cases
 from ..scipy_go.convert import Case
 from .convert import NPBenchCase, benchmarks, convert
@@ -63,8 +63,7 @@ def main(argv: list[str] | None = None) -> dict:
     small = {k: v for k, v in results.items() if "@" not in k}
     hostile = {k: v for k, v in results.items() if "@" in k}
     print("\nsmall sizes\n" + report(small) + "\n\nhostile sizes (0, 1, 2)\n" + report(hostile))
-    print("\nderivative checks autograd did not judge (differences only), by reason:")
-    print("\n".join(f"{n:5d}  {reason}" for reason, n in AUTOGRAD_NOT_COMPARED.most_common()) or "    none")
+    print("\n" + unjudged_report())
     if options.json:
         options.json.write_text(json.dumps(results, indent=1))
     return results

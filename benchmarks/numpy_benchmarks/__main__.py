@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..corpus_autograd import AUTOGRAD_NOT_COMPARED
+from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..pymoo.__main__ import family_table
 from ..scipy_go.__main__ import report, run_cases
 from .convert import BenchCase, cases
@@ -54,8 +54,7 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"{case.label:24s} inputs: {case.sizes}, {len(case.inputs)} of them", flush=True)
     results = run_cases(found, options.c, check)
     print("\n" + report(results) + "\n\n" + family_table(found, results))
-    print("\nderivative checks autograd did not judge (differences only), by reason:")
-    print("\n".join(f"{n:5d}  {reason}" for reason, n in AUTOGRAD_NOT_COMPARED.most_common()) or "    none")
+    print("\n" + unjudged_report())
     if options.json:
         options.json.write_text(json.dumps(results, indent=1))
     return results

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus_autograd import AUTOGRAD_NOT_COMPARED
+from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..scipy_go.__main__ import report, run_cases
 from .convert import PymooCase, cases, import_pymoo, with_scalar
 
@@ -112,8 +112,7 @@ def main(argv: list[str] | None = None) -> dict:
     AUTOGRAD_NOT_COMPARED.clear()
     results = run_cases(found, options.c, check)
     print("\n" + report(results) + "\n\n" + family_table(found, results))
-    print("\nderivative checks autograd did not judge (differences only), by reason:")
-    print("\n".join(f"{n:5d}  {reason}" for reason, n in AUTOGRAD_NOT_COMPARED.most_common()) or "    none")
+    print("\n" + unjudged_report())
     if options.json:
         options.json.write_text(json.dumps(results, indent=1))
     return results
