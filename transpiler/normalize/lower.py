@@ -15,6 +15,7 @@ from ..ir import Const, Function, Var
 from ..ir.types import grows, may_grow, show_shape
 from ..values import DictValue, Frame, ListValue, Value, is_container
 from .alias import Aliasing
+from .assertions import Assertions
 from .calls import Calls
 from .control import ControlFlow
 from .syntax import RESULT, RETURNED, can_exit, has_return, returned_keys
@@ -45,7 +46,7 @@ _AUG_PRIMS = {
 
 
 class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, InPlaceWrites, Calls, Functions,
-               Containers, StaticOperations, TreeHelpers, ModuleScope, ZeroDArrays):
+               Containers, StaticOperations, TreeHelpers, ModuleScope, ZeroDArrays, Assertions):
     """Lowers the kernels of one parsed module; kernels calling kernels are inlined at the call."""
 
     def __init__(self, parsed: ParsedModule, declared=None):
@@ -156,38 +157,6 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
                 except TranspileError as exc:  # raised by a rule that knows no position: the statement's
                     exc.located(self.locate(statement))
                     raise
-        return None
-
-    def _lower_assert(self, small: cst.Assert, builder: Builder, env) -> None:
-        """`assert cond, msg`. Known at build time (`assert len(x) == 3` with x annotated "f64[3,2]"): true, it is
-        checked once here and compiles to nothing; false, Python would raise at every call. Known at run time: a
-        check in program order that raises Python's AssertionError with the message (primitives/assertions.py)."""
-        condition = self.expr(small.test, builder, env)
-        known = condition.value if isinstance(condition, Const) else condition
-        if isinstance(known, Var):
-            return self._run_time_assert(small, condition, builder, env)
-        if not isinstance(known, (bool, int, float)):
-            raise self.error(small.test, "`assert` tests a number, a boolean or a scalar array in kernels",
-                             "compare first: assert x.shape == (3, 2), assert np.all(x > 0)")
-        if not known:
-            raise self.error(small.test, "this `assert` fails at every call: its condition is false at build time",
-                             "fix the condition or the annotations it reads")
-        return None
-
-    def _run_time_assert(self, small: cst.Assert, condition: Var, builder: Builder, env) -> None:
-        if condition.type.shape != ():
-            raise self.error(small.test, "`assert` on an array: Python asks its truth, which it refuses for more "
-                             "than one element", "assert np.all(x > 0) (or np.any)")
-        message = None
-        if small.msg is not None:
-            message = self.expr(small.msg, builder, env)
-            message = message.value if isinstance(message, Const) else message
-            if not isinstance(message, str):
-                raise self.error(small.msg, "an `assert`'s message in a kernel is a string known at build time",
-                                 'assert x > 0, "x must be positive"')
-        if condition.type.dtype != "bool":  # Python's truth of a number: nonzero
-            condition = self._bind(builder, small.test, "not_equal", [condition, const(0)])
-        self._bind(builder, small, "check_assert", [condition], {"message": message})
         return None
 
     def _in_place_dtype(self, node, current, result, builder):
