@@ -200,6 +200,9 @@ case("sort", "sort-flattened", "x: f64[3,4], y: f64[n]", "np.sort(x, axis=None)[
 case("sort", "sort-argsort", "x: f64[3,4]", "x[np.argsort(x[:, 0]), 1:] * np.sort(x, axis=-2, stable=True)[:, :3]",
      oracle=f"x[np.argsort(x[:, 0], kind='stable'), 1:] * {_SORTED_COLUMNS}[:, :3]")
 
+case("bincount", "bincount-weights", "w: f64[6], x: i64[6]", "np.bincount(x, w, minlength=6) * np.bincount(x)[0]",
+     fixed={"x": np.array([2, 0, 2, 4, 2, 0])}, oracle="np.dot(np.eye(6)[x].T, w) * 2.0", vjp=True)
+
 # --- matrix functions ----------------------------------------------------------------------------------------------
 case("inv", "inv-matrix", "a: f64[3,3]", "np.linalg.inv(a)", domain={"a": "matrix"}, vjp=True)
 case("inv", "inv-batched", "a: f64[2,3,3]", "np.linalg.inv(a)", domain={"a": "matrix"}, vjp=True)

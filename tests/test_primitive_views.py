@@ -67,6 +67,8 @@ EXTRA = [
     ("argmax", "x: f64[3,4]", "np.argmax(x, axis=1)"),
     ("argmin", "x: f64[3,4]", "np.argmin(x, axis=0)"),
     ("argsort", "x: f64[3,4]", "np.argsort(x, axis=1)"),
+    ("searchsorted", "x: f64[3,4]", "np.searchsorted(np.sort(x[0]), x)"),
+    ("isin", "x: f64[3,4]", "np.isin(x, x[0])"),
     ("ceil", "x: f64[3,4]", "np.ceil(x)"),
     ("equal", "x: f64[3,4], y: f64[4]", "x == y"),
     ("greater", "x: f64[3,4], y: f64[4]", "x > y"),

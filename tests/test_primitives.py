@@ -110,6 +110,8 @@ NON_DIFFERENTIABLE = {
     "batch_size": "an integer: the batch size vmap's arguments share",
     "size_at_least": "an integer: a slice's length max(n - 1, 0), bound by the builder for sizes (ir/dims.py)",
     "argsort": "a permutation: integers",
+    "searchsorted": "positions in a sorted array: integers",
+    "isin": "a test: a boolean",
     "all": "a boolean: is every element true (`assert np.all(x > 0)`)",
     "check_assert": "a run-time `assert`: an effect in the forward computation, has no value",
     "spacing": "piecewise constant: zero derivative almost everywhere",

@@ -1,28 +1,27 @@
-"""Searching a sorted array, composed from comparisons and a sum (integers out, no derivative):
+"""Searching a sorted array, testing membership, counting: NumPy's own calls (primitives/counting.py), with the
+conversions and checks around them that make the kernel's answer Python's:
 
 * `np.searchsorted(a, v, side='left')`: for each value of `v`, how many elements of the 1-D `a` come before it in
-  NumPy's order (NaN last): `side='left'` counts `a < v`, `'right'` counts `a <= v`, both compared in the dtype
-  NumPy's searchsorted converts the two to (`np.result_type` of their dtypes, a Python number as its NumPy
-  array). Where `a` is sorted, as NumPy requires, NumPy's binary search finds that same count; where it is not,
-  NumPy's answer is whatever its binary search meets (it depends on the previous key too), which a count does not
-  model: a run-time check raises ValueError there instead. `sorter=` is refused (`np.searchsorted(a[sorter], v)`).
+  NumPy's order (NaN last), both converted to the dtype NumPy's searchsorted compares them in (`np.result_type` of
+  their dtypes, a Python number as its NumPy array). Where `a` is not sorted, NumPy's answer is whatever its binary
+  search meets (it depends on the previous key too), which a batched `a` (counted by comparisons) would not give:
+  a run-time check raises ValueError there instead. `sorter=` is refused (`np.searchsorted(a[sorter], v)`).
 * `np.digitize(x, bins, right=False)`: NumPy's `_monotonicity` of the bins (compared as float64, as its C code
   does; ValueError where they are neither increasing nor decreasing), then `np.searchsorted(bins, x, side)` for
   increasing bins and `len(bins) - np.searchsorted(bins[::-1], x, side)` for decreasing, `side` 'right' unless
   `right=True`; the searched array is checked sorted as above (NaN bins other than at the high end raise).
 * `np.isin(element, test_elements, assume_unique=False, invert=False)`: whether each element equals one of the
   test elements (`==`, so NaN is in nothing and -0.0 is 0.0, what each of NumPy's methods computes), as a boolean
-  array of the element's shape (a 0-d array for one number, as NumPy's reshape gives).
+  array of the element's shape (a 0-d array for one number).
 * `np.unique(ar)`: NumPy's `_unique1d`, sorted and with `equal_nan=True`: the flattened array sorted and kept where
   it differs from its predecessor (NaNs after the first NaN dropped), a length known at run time; the values
   carry their derivatives. `return_index`, `return_inverse`, `return_counts` and `equal_nan=False` are
   unique_forms.py's; `np.unique_values` is refused (NumPy 2.4 returns them in its hash table's order).
 * `np.bincount(x, weights=None, minlength=0)`: for each value 0 .. max(x) (at least `minlength` of them, a length
   known at run time) how many elements of the 1-D integer `x` equal it (int64), or the sum of their weights
-  (float64, as NumPy casts the weights to double): NumPy adds them one at a time in the order of `x`, so the sum
-  here is the last row of a running sum (sequential, as np.cumsum is) of the weights each bin matches, after a row
-  of zeros as NumPy's output starts. NumPy's ValueErrors for a negative element and weights of another length
-  are run-time checks; a float `x` is refused (NumPy raises TypeError: no safe cast to intp).
+  (float64, added one at a time in the order of `x`; float64 also for an empty `x`, where NumPy gives int64
+  zeros). NumPy's ValueErrors for a negative element and weights of another length are run-time checks before the
+  call (vmap's batched weights rely on them); a float `x` is refused (NumPy raises TypeError: no safe cast).
 """
 from __future__ import annotations
 
@@ -61,10 +60,7 @@ def _check_sorted(emit: Emitter, a) -> None:
 
 def _count(emit: Emitter, a, v, side: str):
     """How many elements of the sorted 1-D `a` come before each value of `v` (`side='right'`: or equal)."""
-    column = emit("expand_dims", v, axis=v.type.rank)
-    hits = _before(emit, a, column) if side == "left" else emit("logical_not", _before(emit, column, a))
-    counts = emit("sum", hits, axis=-1)
-    return _scalar(emit, counts)
+    return _scalar(emit, emit("searchsorted", a, v, side=side))
 
 
 def _scalar(emit: Emitter, x):
@@ -156,8 +152,7 @@ def isin(lowering, node, builder, positional, keywords):
         raise lowering.error(kind_node, "np.isin's `kind=` is not supported in kernels (NumPy's 'table' raises "
                              "for some inputs the default takes)", "leave kind out")
     flat = tests if tests.type.rank == 1 else emit("reshape", tests, -1)
-    found = emit("any", emit("equal", emit("expand_dims", x, axis=x.type.rank), flat), axis=-1)
-    return emit("logical_not", found) if invert else found
+    return emit("isin", x, flat, invert=bool(invert))
 
 
 def unique(lowering, node, builder, positional, keywords):
@@ -202,24 +197,16 @@ def bincount(lowering, node, builder, positional, keywords):
     positions = x if x.type.dtype == "i64" else emit("astype", x, dtype="i64")
     emit("check_assert", emit("logical_not", emit("any", emit("less", positions, 0), axis=None)),
          message="'list' argument must have no negative elements", error="ValueError")
-    top = emit("max", emit("concatenate", positions, emit("full", 1, -1, dtype="i64"), axis=0), axis=None)
-    length = emit("maximum", emit("add", top, 1), least)
-    matches = emit("equal", emit("expand_dims", positions, axis=1), emit("expand_dims", emit("arange", length), axis=0))
     weights_value, weights_node = arg(lowering, positional, keywords, 1, "weights", node)
     if weights_value is None or isinstance(weights_value, Const) and weights_value.value is None:
-        return emit("sum", matches, axis=0)
+        return emit("bincount", positions, minlength=least)
     weights = as_array(lowering, node, builder, weights_value)
     _one_dimensional(emit, weights, "np.bincount", "weights")
     if weights.type.dtype != "f64":
         weights = emit("astype", weights, dtype="f64")
     emit("check_assert", emit("equal", emit.dims(weights)[0], emit.dims(positions)[0]),
          message="The weights and list don't have the same length.", error="ValueError")
-    if weights.type.shape != positions.type.shape:  # (lengths named apart, equal once checked)
-        weights = emit("reshape", weights, emit.dims(positions)[0])
-    parts = emit("where", matches, emit("expand_dims", weights, axis=1), 0.0)
-    start = emit("full", 1, length, 0.0, dtype="f64")
-    running = emit("cumsum", emit("concatenate", start, parts, axis=0), axis=0)
-    return emit("getitem", running, index=(-1,))
+    return emit("bincount", positions, weights, minlength=least)
 
 
 def unique_values(lowering, node, builder, positional, keywords):

@@ -121,7 +121,7 @@ def _load_families() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import (arithmetic, assertions, bitwise, calls, creation, cumprod_vecdot, effects,  # noqa: F401
+        from . import (arithmetic, assertions, bitwise, calls, counting, creation, cumprod_vecdot, effects,  # noqa: F401
                        elementwise, hostile_checks, indexing, integer_arithmetic, linalg, logic, masked_reductions,
                        matrix_functions, more_elementwise, nan_reductions, python_numbers, reductions, scans,
                        shape_ops, sorting, special, structured, tape)
