@@ -2,7 +2,8 @@
 
 Their values, dtypes, errors and derivatives against NumPy, central differences and autograd are
 tests/test_order_statistics.py's. Here: sizes at which a composition of comparisons would hold an element-by-bin
-table (a `bincount` of two million values up to two million is 4 * 10**12 entries; the call is one pass), and vmap
+table (a `bincount` of two million values up to two million is 4 * 10**12 entries; the call is one pass; `np.interp`
+finds its intervals through the same searchsorted), and vmap
 over each argument against a loop over examples, bit for bit: the batched sorted array and test set fall back to
 comparisons per example, batched weights go through one call.
 """
@@ -29,6 +30,11 @@ def searches(a: "f64[k]", v: "f64[n]"):
 @kernel
 def tests(x: "f64[n]", t: "f64[k]"):
     return np.isin(x, t), np.isin(x, t, invert=True)
+
+
+@kernel
+def interpolated(x: "f64[n]", xp: "f64[k]", fp: "f64[k]"):
+    return np.interp(x, xp, fp), np.interp(x, xp, fp, left=-1.0, right=np.nan)
 
 
 @kernel
@@ -77,6 +83,9 @@ def test_sizes_a_table_of_elements_by_bins_would_not_fit(module):
     t = rng.normal(size=300_000)
     x = np.concatenate([t[::7], rng.normal(size=300_000)])
     _same(module.tests(x, t), _python()["tests"](x, t))
+    xp, fp = np.sort(rng.normal(size=100_000)), rng.normal(size=100_000)
+    x = np.concatenate([rng.normal(size=1_000_000) * 5, xp[::1000], [np.nan, np.inf, -np.inf]])
+    _same(module.interpolated(x, xp, fp), _python()["interpolated"](x, xp, fp))
 
 
 def _loop(fn, axes, args):

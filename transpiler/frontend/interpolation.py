@@ -1,8 +1,8 @@
 """`np.interp(x, xp, fp, left=None, right=None)`, composed from comparisons, gathers and arithmetic as NumPy's C
 `arr_interp` (numpy/_core/src/multiarray/compiled_base.c) computes it, in float64 (NumPy converts all three):
 
-* the interval of each x: `j` = how many of `xp` are <= x, less one, which is what `binary_search_with_guess`
-  finds in an increasing `xp`; x above `xp[-1]` gives `right` (default `fp[-1]`), below `xp[0]` `left` (default
+* the interval of each x: `j` = how many of `xp` are <= x (NumPy's `searchsorted(xp, x, side='right')`, 0 for
+  NaN), less one, which is what `binary_search_with_guess` finds in an increasing `xp`; x above `xp[-1]` gives `right` (default `fp[-1]`), below `xp[0]` `left` (default
   `fp[0]`), at `j == len(xp) - 1` `fp[-1]`, on a sample point (`xp[j] == x`) `fp[j]`, NaN itself (but `fp[0]`
   for a single sample point, as NumPy's branch for it gives);
 * inside, `slope * (x - xp[j]) + fp[j]` with `slope = (fp[j+1] - fp[j]) / (xp[j+1] - xp[j])`, and where that is
@@ -58,8 +58,9 @@ def interp(lowering, node, builder, positional, keywords):
     low_value, high_value = bounds
 
     last = emit("subtract", n, 1)
-    column = emit("expand_dims", x, axis=x.type.rank)
-    j = emit("maximum", emit("subtract", emit("sum", emit("less_equal", xp, column), axis=-1), 1), 0)
+    # how many of the (checked increasing) xp are <= x: NumPy's searchsorted, which puts NaN last; NaN's count is 0
+    at_or_below = emit("where", emit("isnan", x), 0, emit("searchsorted", xp, x, side="right"))
+    j = emit("maximum", emit("subtract", at_or_below, 1), 0)
     here = emit("minimum", j, emit("maximum", emit("subtract", n, 2), 0))
     there = emit("minimum", emit("add", here, 1), last)
 
