@@ -171,8 +171,7 @@ def setdiff1d(lowering, node, builder, positional, keywords):
         a, b = _flat(emit, a), _flat(emit, b)
     else:
         a, b = _sorted_unique(lowering, node, builder, a), _sorted_unique(lowering, node, builder, b)
-    found = emit("any", emit("equal", emit("expand_dims", a, axis=1), emit("expand_dims", b, axis=0)), axis=1)
-    return _index(emit, a, [emit("logical_not", found)])
+    return _index(emit, a, [emit("isin", a, b, invert=True)])
 
 
 def setxor1d(lowering, node, builder, positional, keywords):
