@@ -5,8 +5,8 @@ The C target accumulates a float32 sum in double and rounds once; NumPy sums pai
 roundings of one exact value, so neither is the reference: rtol 1e-6 of a result fails for a sum that cancels
 (conv2d's 2.4e-7 at an element of 3e-3, 2 ulps of the largest value, 1.44) while both are right. The judge runs
 the program again with its float32 annotations and dtypes as float64 (`widened`) and accepts the C value where
-its error is no larger than NumPy's plus `ULPS` float32 ulps of the largest magnitude of the float64 value
-(`float32_agrees`). A C value worse than that is WRONG, as before (docs/backends.md, "float32").
+its largest error over a result is no larger than NumPy's plus `ULPS` float32 ulps of the largest magnitude of
+the float64 value (`float32_agrees`). A C value worse than that is WRONG, as before (docs/backends.md, "float32").
 """
 from __future__ import annotations
 
@@ -45,9 +45,12 @@ def _leaves(value) -> list:
 
 
 def float32_agrees(got, numpy_value, high) -> str | None:
-    """None where the C value `got` is, leaf by leaf and element by element, no farther from the float64
-    evaluation `high` than NumPy's `numpy_value` is, plus ULPS float32 ulps of the leaf's largest finite magnitude
-    in `high`; else what differs. NaN and infinities must be where NumPy has them."""
+    """None where the C value `got` is, leaf by leaf, no farther from the float64 evaluation `high` (the largest
+    distance over the leaf's elements) than NumPy's `numpy_value` is, plus ULPS float32 ulps of the leaf's largest
+    finite magnitude in `high`; else what differs. NaN and infinities must be where NumPy has them. (Not element
+    by element: past a few layers both errors are the float32 roundings of earlier values, and which of the two is
+    nearer at one element is chance; NPBench mlp's C value is farther at 12 of 28 elements,
+    nearer or as near at 16.)"""
     got, expected, wide = _leaves(got), _leaves(numpy_value), _leaves(high)
     if not len(got) == len(expected) == len(wide):
         return f"{len(got)} results, NumPy {len(expected)}, float64 {len(wide)}"
@@ -62,10 +65,10 @@ def float32_agrees(got, numpy_value, high) -> str | None:
         if not usable.any():
             continue
         scale = float(np.abs(h[usable]).max())
-        error, allowed = np.abs(g - h), np.abs(e - h) + ULPS * EPS32 * scale
-        worse = usable & (error > allowed)
-        if worse.any():
-            at = tuple(int(i) for i in np.argwhere(worse)[0])
-            return (f"result {k} at {at}: C {g[at]!r} is {error[at]:.3g} from the float64 value {h[at]!r}, NumPy "
-                    f"{e[at]!r} {abs(e[at] - h[at]):.3g} (allowed {allowed[at]:.3g})")
+        error, numpy_error = np.abs(g - h)[usable], np.abs(e - h)[usable]
+        allowed = float(numpy_error.max()) + ULPS * EPS32 * scale
+        if error.max() > allowed:
+            return (f"result {k}: the C value is up to {error.max():.3g} from the float64 value (mean "
+                    f"{error.mean():.3g}), NumPy's up to {numpy_error.max():.3g} (mean {numpy_error.mean():.3g}); "
+                    f"allowed {allowed:.3g}")
     return None
