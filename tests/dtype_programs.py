@@ -6,7 +6,8 @@ Python ints), NumPy functions of literals (`np.sqrt(2.0)`, a strong float64), ar
 `np.clip`, `np.maximum`/`np.minimum`, `np.linspace` between scalars, reductions of every kind (a bool's sum is an
 int, an int's mean a float), `astype` and NumPy's scalar types (`np.float32(x)`), `** 2` and `** 0.5`, `if`/`else`
 on a scalar test whose sides may differ in dtype, and accumulators carried round `for` and `while` loops (augmented
-assignments, a counter that may be a NumPy int, loops that may run no iteration). The arguments may hold -0.0, inf,
+assignments, a counter that may be a NumPy int, loops that may run no iteration), Python ints an `if` or a loop
+makes meeting an int32 array. The arguments may hold -0.0, inf,
 -inf and NaN; `Program.wrong` gives some of them in another dtype than the annotation's, which every form must
 refuse at entry. It returns a tuple of values (their dtypes are what is checked) or, for the gradient, one float
 scalar. Each program is checked by tests/hostile.py against Python itself: the NumPy backend (values, dtypes,
@@ -34,7 +35,7 @@ N = 5
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
               "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number", "big_int",
-              "alias_update", "linspace", "scalar_type")
+              "alias_update", "linspace", "scalar_type", "made_int")
 
 
 @dataclass
@@ -45,8 +46,10 @@ class Value:
 
 
 class Generator:
-    def __init__(self, rnd: random.Random, extra: random.Random | None = None, ints: random.Random | None = None):
+    def __init__(self, rnd: random.Random, extra: random.Random | None = None, ints: random.Random | None = None,
+                 made_ints: random.Random | None = None):
         self.rnd = rnd
+        self.made_ints = made_ints or random.Random(2)  # (Python ints an `if` or a loop makes: its own stream)
         self.extra = extra or random.Random(0)  # (choices added later: the programs of `rnd` stay as they were)
         self.ints = ints or random.Random(1)  # (Python ints past a dtype's range: wraps values, draws from no other)
         self.values: list[Value] = []
@@ -242,6 +245,8 @@ class Generator:
     def assign(self, depth: int) -> None:
         name = f"v{self.count}"
         self.count += 1
+        if self.made_ints.random() < 0.06:
+            return self.made_int(name)
         if self.rnd.random() < 0.15:
             return self.loop(name, depth)
         if self.rnd.random() < 0.2:
@@ -267,6 +272,22 @@ class Generator:
         self.lines.append(f"    {name} = {value.text}")
         self.values.append(Value(name, value.kind, value.rank))
 
+
+    def made_int(self, name: str) -> None:
+        """A Python int made by an `if`/`else` (both sides Python ints) or carried round a loop, then meeting the
+        int32 array `j` (NEP 50: converted to int32, so the C target checks its range on the host after the
+        statement that makes it: nussinov's `max(table[i, j], table[i + 1, j - 1] + match(...))`)."""
+        self.used.add("made_int")
+        pick = lambda options: options[self.made_ints.randrange(len(options))]  # noqa: E731
+        if self.made_ints.random() < 0.5:
+            self.lines += [f"    if {pick(('c', 'len(a) - 3', 'np.sum(m)'))} > 0:",
+                           f"        {name} = {pick(('len(a) * 2', '3', 'len(a) - 1'))}", "    else:",
+                           f"        {name} = {pick(('1', 'len(a)', '-2'))}"]
+        else:
+            self.lines += [f"    {name} = {pick(('0', '1'))}", f"    for i in range({pick(('len(a)', '3'))}):",
+                           f"        {name} = {name} + {pick(('i', '2 * i', '1'))}"]
+        self.lines.append(f"    {name} = j {pick(('+', '-', '*'))} {name}")
+        self.values.append(Value(name, "i", 1))
 
     def loop(self, name: str, depth: int) -> None:
         """An accumulator carried round a `for` loop that runs at least once: a Python number or a NumPy scalar
@@ -354,7 +375,7 @@ class Program:
 def program_for_seed(seed: int) -> Program:
     """A kernel `f` and its arguments, a pure function of `seed`."""
     rnd = random.Random(seed)
-    gen = Generator(rnd, random.Random(f"extra {seed}"), random.Random(f"ints {seed}"))
+    gen = Generator(rnd, random.Random(f"extra {seed}"), random.Random(f"ints {seed}"), random.Random(f"made {seed}"))
     alias = _alias_update(random.Random(f"alias {seed}"), gen)  # (its own stream: the other programs stay)
     for _ in range(rnd.randint(2, 5)):
         gen.assign(rnd.randint(1, 3))

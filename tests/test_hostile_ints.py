@@ -52,6 +52,23 @@ CASES = {
     "python_int_grows": ('@kernel\ndef f(k: "i64[]"):\n    return (k * k * k) << 3\n', [2**30], True),
     "python_int_loop_past_int64": ('@kernel\ndef f(x: "i64[3]"):\n    k = 1\n    for i in range(70):\n        k = k * 2\n'
                                    '    return x + k\n', [I64], True),
+    # a run-time Python int made by an `if` or a loop (not one equation): its check goes after the statement
+    "python_int_from_a_branch": ('@kernel\ndef f(x: "i32[3]"):\n    for i in range(3):\n        if i > 0:\n'
+                                 '            k = 1500000000 * i\n        else:\n            k = 0\n        x = x + k\n'
+                                 '    return x\n', [I32], True),
+    "python_int_from_a_branch_fits": ('@kernel\ndef f(x: "i32[3]"):\n    for i in range(3):\n        if x[i] > 1:\n'
+                                      '            k = 15 * i\n        else:\n            k = 2\n        x = x + k\n'
+                                      '    return x\n', [I32], True),
+    # nussinov's `match(seq[i], seq[j])`: a helper returning 1 or 0 under `if`, inlined
+    "python_int_returned_under_if": ('def match(a, b):\n    if a + b == 3:\n        return 1\n    else:\n'
+                                     '        return 0\n\n\n@kernel\ndef f(x: "i32[3]"):\n    y = x.copy()\n'
+                                     '    for i in range(3):\n        for j in range(i + 1, 3):\n'
+                                     '            if i < j - 1:\n                y[i] = max(y[i], y[j] + match(x[i], x[j]))\n'
+                                     '    return y\n', [np.array([1, 0, 2], dtype=np.int32)], True),
+    "python_int_carried_by_a_loop": ('@kernel\ndef f(x: "i32[3]"):\n    k = 0\n    for i in range(3):\n'
+                                     '        k = k + 1000000000\n    return x + k\n', [I32], True),
+    "python_int_carried_by_a_loop_fits": ('@kernel\ndef f(x: "i32[3]"):\n    k = 0\n    for i in range(3):\n'
+                                          '        k = k + 7\n    return x + k\n', [I32], True),
     # -- in-place shape and dtype rules ----------------------------------------------------------------------------
     "parameter_grows": ('@kernel\ndef f(a: "f64[3]", b: "f64[2,3]"):\n    a += b\n    return a\n',
                         [X3, np.ones((2, 3))], False),

@@ -22,7 +22,7 @@ from hostile import HEAD, check_hostile, float32_sum_atol
 from test_c_backend import c_module
 
 FAST_SEEDS = range(12)
-FAST_C_SEEDS = (3, 7, 24)
+FAST_C_SEEDS = (1, 3, 7, 24)  # 1: a Python int made by a loop meets an int32 array (its range check)
 
 
 def _check(seed: int, c: bool, folder=None, trees: bool = False) -> dict:

@@ -340,6 +340,28 @@ def f(x: "f64[n]", v: "f64[n]") -> float:
     _judge_both(text, sets, tmp_path)
 
 
+@pytest.mark.parametrize("body", CLAMPED.values(), ids=CLAMPED.keys())
+def test_the_cuda_target_is_exact_at_short_named_lengths(body, tmp_path, monkeypatch):
+    """The CUDA target's host code dispatches as the CPU target's (backends/c/clamped.py): where `x[1:]` of an
+    `f64[n]` would be n-1 < 0 long (n = 0) the exact version runs, as NumPy on host copies (the CUDA target typed
+    it n-1 alone: `len` -1, a sum over -1 elements). Through tests/fake_pycuda.py, no GPU: values, gradients,
+    tangents against Python, central differences and autograd at n = 0, 1, 2, 5."""
+    import fake_pycuda
+    from test_cuda_runtime import cuda_module
+
+    fake_pycuda.install(monkeypatch)
+    text = HEADER + f'''
+
+@kernel
+def f(x: "f64[n]", v: "f64[n]") -> float:
+    {body}
+'''
+    sets = [[np.linspace(-1.0, 1.5, n), np.cos(np.arange(n) + 0.5)] for n in (0, 1, 2, 5)]
+    names = itertools.count()
+    ran = judge(text, sets, build=lambda t: cuda_module(t, tmp_path, f"case{next(names)}"))
+    assert ran["primal"] == ran["ad"] == "checked", ran
+
+
 ODE = HEADER + '''
 
 @kernel

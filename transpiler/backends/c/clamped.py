@@ -9,6 +9,7 @@ each such polynomial is >= 0, recording those polynomials, and once exactly. A f
 one gets a public entry that checks them from its arguments' shapes (`_slice_lengths_hold`, host template
 slice_lengths.py.j2): where they hold (n >= 1) the fast version runs, its kernels as before; where one is
 negative (n = 0) the exact version runs, as host NumPy code without kernels (a size that small is no work).
+The CUDA target does the same; its exact version goes through `lifted.cuda.call` as a body of NumPy on arrays.
 """
 from __future__ import annotations
 

@@ -45,11 +45,10 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
     given, receives the project modules the file imports kernels from (as `lower_source`'s)."""
     from ...pipeline import VERSION, lower_source, render_module_arrays, source_hash
 
-    assumed: set = set()  # slices typed as polynomials, and on the CPU target the exact version beside (clamped.py)
+    assumed: set = set()  # slices typed as polynomials, and the exact version beside (clamped.py)
     with unclamped(assumed):
         lowered = lower_source(text, path, extra, source_file, dependencies=dependencies)
-    exact = {fn.name: fn for fn in lower_source(text, path, extra, source_file).functions} \
-        if assumed and target == "c" else {}
+    exact = {fn.name: fn for fn in lower_source(text, path, extra, source_file).functions} if assumed else {}
     parsed = lowered.parsed
     if parsed.dists:
         first = next(iter(parsed.dists.values()))
@@ -103,16 +102,25 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
                             runs_numpy_on_arrays(body), checks.name if checks is not None else None))
         guard = assumptions_of(fn, assumed) if fn.name in exact else ()
         if guard:  # the fast version where its lengths hold, else the exact one, as host code (clamped.py)
-            public = rendered[-1]
-            rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_fast", doc=None)
             exact_fn = check_python_int_ranges(eliminate_dead_code(exact[fn.name]))
-            rendered.append(dataclasses.replace(render_function(
+            exact_body = render_function(
                 exact_fn, display, delete_dead, check_args,
                 typed_scalars=tuple(p for p in exact_fn.params if p.name in typed_scalars),
                 numpy_scalars=index >= lowered.kernel_count,
-                int_scalars=tuple(p for p in exact_fn.params if p.name in int_scalars)), name=f"_{fn.name}_exact",
-                doc=None))
-            guarded.append((public, repr(guard), ", ".join(argument_names(host))))
+                int_scalars=tuple(p for p in exact_fn.params if p.name in int_scalars))
+            arguments = ", ".join(argument_names(host))
+            if target == "cuda":  # both through lifted.cuda.call: the exact one as NumPy on host copies
+                public, body_name, _, on_arrays, checks_name = entries[-1]
+                entries[-1] = (dataclasses.replace(public, name=f"_{fn.name}_fast", doc=None), body_name, arguments,
+                               on_arrays, checks_name)
+                rendered.append(dataclasses.replace(exact_body, name=f"_{fn.name}_exact_body", doc=None))
+                entries.append((dataclasses.replace(public, name=f"_{fn.name}_exact", doc=None),
+                                f"_{fn.name}_exact_body", arguments, True, None))
+            else:
+                public = rendered[-1]
+                rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_fast", doc=None)
+                rendered.append(dataclasses.replace(exact_body, name=f"_{fn.name}_exact", doc=None))
+            guarded.append((public, repr(guard), arguments))
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
     # the CPU's normcdf (CUDA has its own) only where the module calls it: other modules' text, and so their
     # compiled libraries in the cache, stay as they were

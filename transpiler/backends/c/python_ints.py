@@ -32,10 +32,11 @@ def check_python_int_ranges(fn: Function) -> Function:
 
 
 def _block(block: list) -> list:
-    """`block` with its checks: each right after the equation that makes the int when that is in this block (a
+    """`block` with its checks: each right after the statement that makes the int when that is in this block (a
     size read at entry is checked there, before the first kernel, which then stays one fused kernel), else at the
     block's start (the block runs the conversion on every pass, so the check raises only where Python would)."""
-    made_here = {id(out): k for k, stmt in enumerate(block) if isinstance(stmt, Eqn) for out in stmt.outs}
+    # an If or a Loop makes its `outs` too (an inlined helper's `return` under `if` binds its result so)
+    made_here = {id(out): k for k, stmt in enumerate(block) for out in stmt.outs}
     after: dict[int, list[Var]] = {}
     for stmt in block:
         if isinstance(stmt, Eqn):

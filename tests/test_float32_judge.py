@@ -1,0 +1,51 @@
+"""The float32 judge of the C target against the NumPy backend (benchmarks/float32_judge.py): a float32 result
+outside rtol 1e-6 of NumPy's passes where it is as close as NumPy's to the same program in float64, and only
+there. The C target sums float32 in double and rounds once, NumPy pairwise in float32 (NPBench's conv2d)."""
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks.corpus_checks import check_kernel
+from benchmarks.float32_judge import as_float64, float32_agrees, widened
+from gradcheck import load_source
+
+# a sum that cancels: 4099 terms near +-1, result near -1 (NumPy's pairwise float32 sum 2.4e-4 off)
+CANCELS = '''import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f32[n]", w: "f32[n]") -> "f32[2]":
+    out = np.empty((2,), dtype=np.float32)
+    out[0] = np.sum(x * w)
+    out[1] = 0.5
+    return out
+'''
+
+
+def _arguments() -> list:
+    rng = np.random.default_rng(3)
+    x = rng.uniform(1.0, 1.001, 4099).astype(np.float32)
+    return [x, np.where(np.arange(4099) < 2049, 1.0, -1.0).astype(np.float32)]
+
+
+def test_widened_is_the_program_in_float64():
+    wide = widened(CANCELS)
+    assert '"f64[n]"' in wide and "np.float64" in wide and "f32" not in wide
+    assert widened(CANCELS.replace("np.float32", "'float32'")) is None  # a float32 it cannot widen: no judge
+
+
+def test_the_judge_takes_the_value_closer_to_float64_and_refuses_the_farther():
+    args = _arguments()
+    numpy_value = load_source(CANCELS).f(*args)
+    high = load_source(widened(CANCELS)).f(*as_float64(args))
+    closer = high.astype(np.float32)  # one rounding of the float64 value: what the C target's double sum gives
+    assert not np.allclose(closer, numpy_value, rtol=1e-6, atol=1e-7)  # outside the plain check: the case
+    assert float32_agrees(closer, numpy_value, high) is None
+    assert "from the float64 value" in float32_agrees(numpy_value, closer, high)  # NumPy's, judged against C's
+
+
+def test_the_c_target_passes_a_cancelling_float32_sum_in_the_corpus_checks(tmp_path):
+    outcomes = check_kernel(CANCELS, ["x", "w"], [_arguments()], lambda args: args, c=True, folder=tmp_path,
+                            only={"fv"})
+    assert outcomes["c"][0] == "pass", outcomes
