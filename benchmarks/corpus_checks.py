@@ -307,10 +307,13 @@ def c_target(text: str, forms: dict[str, str], numpy_module, points: list[Point]
 
 
 def check_kernel(text: str, params: list[str], inputs: list[list], as_annotated: Callable, c: bool = False,
-                 folder: Path | None = None, only: set[str] | None = None, oracle_text: str | None = None) -> Outcomes:
+                 folder: Path | None = None, only: set[str] | None = None, oracle_text: str | None = None,
+                 same_exception: bool = False) -> Outcomes:
     """Every form of the kernel `f` in `text` (a whole module) on every input (with `only`, the forms named there
     and `f`); see the module docstring. `oracle_text` is the module autograd runs, where it is not `text` with
-    NumPy swapped for autograd's (a source written for autograd, its own imports kept)."""
+    NumPy swapped for autograd's (a source written for autograd, its own imports kept). With `same_exception`,
+    where Python raises the generated `f` must raise the same exception class (NumPy's docstring examples: a
+    `ValueError` NumPy documents is part of the function's contract)."""
     from gradcheck import autograd_kernels, load_source
 
     outcomes = Outcomes()
@@ -332,7 +335,7 @@ def check_kernel(text: str, params: list[str], inputs: list[list], as_annotated:
             try:
                 points.append(Point(python["f"], oracle, args, as_annotated))
             except Exception as raised:  # noqa: BLE001  Python raises: the generated `f` must raise too
-                outcomes.guarded("f", lambda raised=raised: _raises_too(module, args, raised))
+                outcomes.guarded("f", lambda raised=raised: _raises_too(module, args, raised, same_exception))
         if not points:
             return outcomes
         forms = {form: declaration for form, declaration in declarations(points[0].args, points[0].expected,
@@ -361,10 +364,14 @@ def _executed(text: str) -> dict:
     return namespace
 
 
-def _raises_too(module, args: list, raised: Exception) -> str:
+def _raises_too(module, args: list, raised: Exception, same_exception: bool = False) -> str:
     try:
         module.f(*copies(args))
-    except Exception:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001
+        if same_exception and not isinstance(exc, type(raised)):
+            if isinstance(exc, TypeError) and "argument" in str(exc):  # the generated argument check: arg-refused
+                raise
+            raise Wrong(f"Python raises {raised!r} at {args!r}; the generated f raises {exc!r}") from exc
         return "pass"
     raise Wrong(f"Python raises {raised!r} at {args!r}; the generated f returns")
 
