@@ -44,3 +44,52 @@ def test_driver_writes_the_kernel_a_user_would():
     case = DocCase("sum", 1)
     convert_statement(case, "x.sum(axis=0)", namespace, np.sum, "sum")
     assert 'def f(x: "i64[n0]"):\n    return x.sum(axis=0)' in case.text
+
+
+# -- the reduced programs of what the corpus found ---------------------------------------------------------------
+def _kernel(signature: str, body: str) -> str:
+    return f"import numpy as np\nfrom lifted import kernel, vmap\n\n\n@kernel\ndef f({signature}):\n    {body}\n"
+
+
+def _python(text: str):
+    namespace: dict = {}
+    exec(compile(text, "python_reference", "exec"), namespace)
+    return namespace["f"]
+
+
+@pytest.mark.parametrize("signature, body, args", [
+    # np.linalg.norm casts integers to float64 first (NumPy's `x.astype(float)`): ord=1 and inf of int64 were int64
+    ('a: "i64[n]"', "return np.linalg.norm(a, 1)", [np.arange(9) - 4]),
+    ('c: "i64[n,m]"', "return np.linalg.norm(c, ord=1, axis=1)", [np.array([[1, 2, 3], [-1, 1, 4]])]),
+    ('c: "i32[n,m]"', "return np.linalg.norm(c, np.inf, axis=0)", [np.array([[1, 2, 3], [-1, 1, 4]], np.int32)]),
+    ('c: "bool[n]"', "return np.linalg.norm(c)", [np.array([True, False, True])]),
+    # np.geomspace of integer bounds passed as parameters (Python ints at run time: no `.astype`)
+    ('a: "i64[]", b: "i64[]"', "return np.geomspace(a, b, num=4)", [1, 1000]),
+    ('a: "i64[]", b: "i64[]"', "return np.geomspace(a, b, num=3, endpoint=False)", [-1000, -1]),
+])
+def test_numpy_docs_values(signature, body, args):
+    text = _kernel(signature, body)
+    same_values(load_source(text, "docs_case.py").f(*args), _python(text)(*args), "f vs Python")
+
+
+@pytest.mark.parametrize("signature, body, message", [
+    # np.matmul of a scalar raises ValueError in NumPy (as `@` does); it was a product
+    ('a: "i64[n]"', "return np.matmul(a, 3)", "matmul needs arrays of rank 1 or more"),
+    ('a: "f64[n]", b: "f64[]"', "return np.matmul(b, a)", "matmul needs arrays of rank 1 or more"),
+    # np.squeeze without axis removes a named length when it is 1: the rank is not known at build time (vmap kept
+    # the axes, `f` typed the result as rank 2)
+    ('x: "i64[n,n]"', "return np.squeeze(x)", "np.squeeze without `axis` needs every length known"),
+    ('x: "f64[n,1]"', "return x.squeeze()", "np.squeeze without `axis` needs every length known"),
+    # np.append of arrays of two ranks: NumPy's ValueError, refused with a hint (it had none)
+    ('a: "i64[n,m]", b: "i64[m]"', "return np.append(a, b, axis=0)", "np.concatenate needs arrays of the same rank"),
+])
+def test_numpy_docs_refusals(signature, body, message):
+    with pytest.raises(TranspileError) as info:
+        load_source(_kernel(signature, body), "docs_case.py")
+    assert message in info.value.message and info.value.loc.line == 7 and info.value.hint
+
+
+def test_squeeze_of_known_lengths_still_batches():
+    text = _kernel('x: "f64[1,3,1]"', "return np.squeeze(x) * 2.0") + "\n\nfv = vmap(f)\n"
+    x = np.arange(6.0).reshape(2, 1, 3, 1)
+    same_values(load_source(text, "docs_case.py").fv(x), np.stack([np.squeeze(e) * 2.0 for e in x]), "vmap")

@@ -272,6 +272,8 @@ def norm(lowering, node, builder, positional, keywords):
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(positional[0])
     rank = _rank(emit, atom)
+    if not atom.type.is_float:  # NumPy's first step, `x = x.astype(float)`: every norm of integers is a float64
+        atom = emit("astype", atom, dtype="f64", scalar=atom.type.shape == ())
     ord_value, ord_node = arg(lowering, positional, keywords, 1, "ord", node)
     order = static(lowering, ord_value, ord_node, "`ord`")
     axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node)
