@@ -166,6 +166,9 @@ class Point:
                     raise Wrong(f"jvp result {k} at {self.args!r}: a tangent {derivatives[k]!r} of a "
                                 f"{np.asarray(results[k]).dtype} result")
                 continue
+            if len({np.shape(r) for r in (plus, minus, plus4, minus4, here)}) > 1:  # the shape follows the value
+                verdict = "skip" if verdict == "skip" or k == 0 else verdict      # (np.arange(x)): no difference
+                continue
             fd, coarse = (plus - minus) / 2e-6, (plus4 - minus4) / 2e-4
             kink = not np.allclose((plus - here) / 1e-6, (here - minus) / 1e-6, rtol=1e-3, atol=1e-4)
             if kink or not np.all(np.isfinite(fd)) or not np.allclose(fd, coarse, rtol=1e-3, atol=1e-5) \

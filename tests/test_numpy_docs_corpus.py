@@ -26,6 +26,18 @@ def test_driver_runs_numpy_docstring_examples(tmp_path, monkeypatch):
     assert results["log1p#1"]["g"][0] == "pass" and results["log1p#1"]["fj"][0] == "pass"
 
 
+@pytest.mark.filterwarnings("ignore")
+def test_driver_skips_what_no_oracle_judges(tmp_path, monkeypatch):
+    """np.arange(3.0): a shifted start changes the result's length, no difference to take (it was "bad"); np.poly
+    and np.block: autograd returns a list of its boxes, not an array to compare (it was "bad")."""
+    monkeypatch.setenv("LIFTED_CACHE_DIR", str(tmp_path / "cache"))
+    from benchmarks.numpy_docs.__main__ import main
+
+    results = main(["--only", "arange,poly"])
+    assert results["arange#5"]["statement"] == "np.arange(3.0)" and results["arange#5"]["fj"][0] == "skip"
+    assert results["poly#2"]["fj"][0] == "pass"
+
+
 def test_driver_writes_the_kernel_a_user_would():
     """Arrays and numbers become annotated parameters (one dimension name per length), a list written in place an
     array, keywords and later integers literal; an in-place function returns the array it changed."""
