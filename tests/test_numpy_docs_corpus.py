@@ -105,3 +105,21 @@ def test_squeeze_of_known_lengths_still_batches():
     text = _kernel('x: "f64[1,3,1]"', "return np.squeeze(x) * 2.0") + "\n\nfv = vmap(f)\n"
     x = np.arange(6.0).reshape(2, 1, 3, 1)
     same_values(load_source(text, "docs_case.py").fv(x), np.stack([np.squeeze(e) * 2.0 for e in x]), "vmap")
+
+
+@pytest.mark.parametrize("body", ["np.ravel(x, order='F')", "x.ravel('F')", "x.flatten(order='F')",
+                                  "np.ravel(x, 'C')", "x.T.ravel(order='F')"])
+def test_ravel_in_fortran_order(body):
+    """np.ravel(x, order='F') of NumPy's examples (refused before): the reversed-axes transpose read row by row."""
+    x = np.arange(24.0).reshape(2, 3, 4) ** 1.5
+    text = _kernel('x: "f64[a,b,c]"', f"return {body}") + "\n\nfv = vmap(f)\n"
+    module = load_source(text, "docs_case.py")
+    same_values(module.f(x), _python(text)(x), "f vs Python")
+    batch = np.stack([x, x + 1.0, 2.0 * x])
+    same_values(module.fv(batch), np.stack([_python(text)(e) for e in batch]), "vmap vs a loop")
+
+
+def test_ravel_in_memory_order_is_refused():
+    with pytest.raises(TranspileError) as info:
+        load_source(_kernel('x: "f64[a,b]"', "return np.ravel(x, order='K')"), "docs_case.py")
+    assert "memory layout" in info.value.message and info.value.loc.line == 7 and info.value.hint
