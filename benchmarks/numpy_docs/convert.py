@@ -11,7 +11,7 @@ with the input `[x]` as the example left it. The array and number arguments beco
 (f32 f64 i32 i64 bool), each axis named by its length (`n0` for every axis of length 5); Python lists of numbers
 written in place are the arrays a user would pass (`np.cumsum([1, 2, 3])`); integers after the first argument
 (axes, counts) and every keyword stay literal, as do tuples, None, strings and NumPy's own names (`np.float32`,
-`np.nan` as a keyword). A call that returns None and changes its first array (`np.fill_diagonal(a, 5)`) becomes
+`np.inf` after the first argument). A call that returns None and changes its first array (`np.fill_diagonal(a, 5)`) becomes
 the call and `return a`, since a kernel returns what it computes. Complex, unsigned, string and object arguments are
 "not converted": Lifted's annotations have no such dtypes.
 """
@@ -244,8 +244,8 @@ def _argument(node: cst.BaseExpression, first: bool, keyword: bool, params: _Par
     except (Exception, TimedOut) as exc:  # noqa: BLE001
         raise NotConverted(f"{what} raises in Python: {type(exc).__name__}") from exc
     if isinstance(value, (np.ndarray, np.generic, list)) or type(value) in (int, float, bool):
-        if keyword and not isinstance(value, np.ndarray) and _only_numpy_names(node):
-            return node  # `nan=np.inf`
+        if (keyword or not first) and not isinstance(value, np.ndarray) and _only_numpy_names(node):
+            return node  # `nan=np.inf`, `np.linalg.norm(x, np.inf)`: NumPy's constants as written
         return params.add(_as_parameter_value(value, what), node)
     if _only_numpy_names(node):
         return node
