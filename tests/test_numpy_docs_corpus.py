@@ -35,7 +35,7 @@ def test_driver_skips_what_no_oracle_judges(tmp_path, monkeypatch):
 
     results = main(["--only", "arange,poly"])
     assert results["arange#5"]["statement"] == "np.arange(3.0)" and results["arange#5"]["fj"][0] == "skip"
-    assert results["poly#2"]["fj"][0] == "pass"
+    assert results["poly#3"]["statement"].startswith("np.poly((np.random") and results["poly#3"]["fj"][0] == "pass"
 
 
 def test_driver_writes_the_kernel_a_user_would():

@@ -217,7 +217,9 @@ def _only_numpy_names(node: cst.BaseExpression) -> bool:
         tree = ast.parse(code, mode="eval")
     except SyntaxError:
         return False
-    return all(node.id in ("np", "numpy", "float", "int", "bool") for node in ast.walk(tree) if isinstance(node, ast.Name))
+    nodes = list(ast.walk(tree))
+    return not any(isinstance(node, (ast.Call, ast.Subscript)) for node in nodes) and \
+        all(node.id in ("np", "numpy", "float", "int", "bool") for node in nodes if isinstance(node, ast.Name))
 
 
 def _argument(node: cst.BaseExpression, first: bool, keyword: bool, params: _Params, namespace: dict,
