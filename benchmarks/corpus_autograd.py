@@ -43,6 +43,8 @@ def _comparable(form: str, traced, expected, differences=None, noise: float = 0.
     value, its `np.pad(..., reflect_type="odd")` and `sum(where=)` are not NumPy's), autograd is not the judge."""
     if traced is None:
         AUTOGRAD_NOT_COMPARED[f"{form}: autograd cannot run the source"] += 1
+    elif not _float_arrays(traced):  # (a list of its boxes: autograd has no rule for np.poly, np.block's lists)
+        AUTOGRAD_NOT_COMPARED[f"{form}: autograd's value or derivative is not an array of floats"] += 1
     elif not np.array_equal(np.asarray(traced[0], float), np.asarray(expected, float), equal_nan=True):
         AUTOGRAD_NOT_COMPARED[f"{form}: autograd's value is not Python's bits"] += 1
     elif not np.all(np.isfinite(np.asarray(traced[1], float))):
@@ -52,6 +54,13 @@ def _comparable(form: str, traced, expected, differences=None, noise: float = 0.
     else:
         return True
     return False
+
+
+def _float_arrays(traced) -> bool:
+    try:
+        return all(np.asarray(part, float) is not None for part in traced)
+    except (ValueError, TypeError):
+        return False
 
 
 def _near(derivative, differences, noise: float) -> bool:

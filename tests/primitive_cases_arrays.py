@@ -272,6 +272,8 @@ case("einsum", "einsum-same_operand", "a: f64[3,4]", 'np.einsum("ij,ij->i", a, a
 case("reshape", "reshape-flat", "x: f64[3,4]", "x.reshape(12)", vjp=True)
 case("reshape", "reshape-function_tuple", "x: f64[3,4]", "np.reshape(x, (4, 3))")
 case("reshape", "reshape-minus_one", "x: f64[3,4]", "x.reshape(-1)")
+case("reshape", "reshape-ravel_order_f", "x: f64[2,3,4]", "np.ravel(x, order='F') + x.flatten('F') * x.ravel('C')",
+     vjp=True, oracle="np.reshape(np.transpose(x), -1) + np.reshape(np.transpose(x), -1) * np.reshape(x, -1)")
 case("reshape", "reshape-minus_one_inner", "x: f64[3,4]", "x.reshape(2, -1)")
 case("reshape", "reshape-rank3", "x: f64[2,3,4]", "x.reshape((6, 4))")
 case("reshape", "reshape-named", "x: f64[n,d]", "x.reshape(-1)")

@@ -120,6 +120,10 @@ case("sqrt", "sqrt-norm_fro_keepdims", "x: f64[3,4]", "np.linalg.norm(x, 'fro', 
      oracle="np.sqrt(np.sum(x * x, keepdims=True)) * x")
 case("abs", "abs-norm_1", "v: f64[4]", "np.linalg.norm(v, 1) + np.linalg.norm(v, ord=np.inf)",
      oracle="np.sum(np.abs(v)) + np.max(np.abs(v))")
+case("abs", "abs-norm_p", "v: f64[4]", "np.linalg.norm(v, 3) + np.linalg.norm(v, ord=-1.5) + np.linalg.norm(v, 0)",
+     oracle="np.sum(np.abs(v) ** 3) ** (1.0 / 3) + np.sum(np.abs(v) ** -1.5) ** (1.0 / -1.5) + np.sum(v != 0)")
+case("abs", "abs-norm_matrix_1_inf", "x: f64[3,4]", "np.linalg.norm(x, 1) + np.linalg.norm(x, -np.inf, axis=(1, 0))",
+     oracle="np.max(np.sum(np.abs(x), axis=0)) + np.min(np.sum(np.abs(x), axis=0))")
 case("logsumexp", "logsumexp-softmax", "x: f64[3,4]", "scipy.special.softmax(x, axis=1)", vjp=True,
      oracle="np.exp(x - scipy.special.logsumexp(x, axis=1, keepdims=True))")
 case("logsumexp", "logsumexp-log_softmax", "x: f64[3,4]", "scipy.special.log_softmax(x)",

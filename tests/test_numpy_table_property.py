@@ -98,6 +98,8 @@ MATRIX_MAPS = [
 READOUTS = [
     ("np.sum({0})", None), ("np.var({0})", None), ("np.std({0}, ddof=1)", None),
     ("np.linalg.norm({0} + 0.5)", "np.sqrt(np.sum(({0} + 0.5) * ({0} + 0.5)))"),  # never at 0, where it has no slope ("scipy.special.logsumexp({0})", None),
+    ("np.linalg.norm(np.ravel({0}) + 0.5, 3)", "np.sum(np.abs(np.ravel({0}) + 0.5) ** 3) ** (1.0 / 3)"),
+    ("np.linalg.norm({0}, 1)", "np.max(np.sum(np.abs({0}), axis=0))"),
     ("np.trace({0})", None), ("np.trace({0}, 1) - np.trace({0}, offset=-2)", None),
     ("np.linalg.slogdet(np.tanh({0}) * 0.2 + np.eye(4))[1]", None),
     ("np.linalg.det(np.tanh({0}) * 0.2 + np.eye(4))", None), ("np.mean(np.linalg.eigvalsh({0} + {0}.T))", "np.mean(np.linalg.eigh({0} + {0}.T)[0])"),

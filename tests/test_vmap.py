@@ -85,8 +85,8 @@ case("einsum", 'a: "f64[n,d]", b: "f64[d,k]"', 'return np.einsum("ij,jk->ki", a,
 case("transpose", 'x: "f64[m,n,d]"', "return np.transpose(x, (2, 0, 1)) * x.T.sum(), np.swapaxes(x, 0, -1), x.T", [0, 2])
 # --- shape operations -------------------------------------------------------------------------------------------
 case("reshape", 'x: "f64[n,d]"', "return x.reshape(2, 6) + np.reshape(x, (12,))[:2, None]", [0, 1])
-case("expand_squeeze", 'x: "f64[n,1]"', "return np.expand_dims(np.squeeze(x, axis=1), 0) + np.squeeze(x)[:, None]",
-     [0])
+case("expand_squeeze", 'x: "f64[n,1]"',  # (np.squeeze(x) without axis is refused: at n = 1 NumPy removes n too)
+     "return np.expand_dims(np.squeeze(x, axis=1), 0) + np.squeeze(x, axis=-1)[:, None]", [0])
 case("concatenate_stack", 'x: "f64[n]", y: "f64[n]"',
      "return np.concatenate((x, y, x)) * np.stack((x, y), axis=1).sum()", [(0, 0), (0, None), (None, 0)])
 case("broadcast_to", 'x: "f64[4]"', "return np.broadcast_to(x, (3, 4)) * 2.0", [0])

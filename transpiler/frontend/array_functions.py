@@ -93,20 +93,41 @@ def column_stack(lowering, node, builder, positional, keywords):
 
 
 def ravel(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.ravel", positional, keywords, 1, 1)
+    arity(lowering, node, "np.ravel", positional, keywords, 1, 2, ("order",))
     emit = Emitter(lowering, node, builder)
-    return emit("reshape", positional[0], -1)
+    return _flat(emit, emit.atom(positional[0]), _ravel_order(lowering, positional[1:], keywords, node, "np.ravel"))
 
 
 def method_ravel(lowering, node, builder, atom, positional, keywords):
-    arity(lowering, node, ".ravel()", positional, keywords, 0, 0)
-    return Emitter(lowering, node, builder)("reshape", atom, -1)
+    arity(lowering, node, ".ravel()", positional, keywords, 0, 1, ("order",))
+    emit = Emitter(lowering, node, builder)
+    return _flat(emit, atom, _ravel_order(lowering, positional, keywords, node, ".ravel()"))
 
 
 def method_flatten(lowering, node, builder, atom, positional, keywords):
-    arity(lowering, node, ".flatten()", positional, keywords, 0, 0)
+    arity(lowering, node, ".flatten()", positional, keywords, 0, 1, ("order",))
     emit = Emitter(lowering, node, builder)
-    return emit("copy", emit("reshape", atom, -1))  # a copy, never a view
+    flat = _flat(emit, atom, _ravel_order(lowering, positional, keywords, node, ".flatten()"))
+    return emit("copy", flat)  # a copy, never a view
+
+
+def _ravel_order(lowering, positional, keywords, node, name: str) -> str:
+    """'C' (the default) or 'F'; 'A' and 'K' follow the argument's memory layout, which a kernel does not know."""
+    value, where = arg(lowering, positional, keywords, 0, "order", node, Const("C", None))
+    order = static(lowering, value, where, f"{name}'s `order`")
+    if order not in ("C", "F"):
+        raise lowering.error(where, f"{name} with order={order!r} follows the argument's memory layout, which a "
+                             "kernel does not know", "order='C' (row by row) or 'F' (column by column)")
+    return order
+
+
+def _flat(emit: Emitter, atom, order: str):
+    """NumPy's ravel in `order`: column by column is the reversed-axes transpose read row by row."""
+    if order == "F" and atom.type.rank is None:
+        raise emit.error("ravel in order 'F' needs the argument's rank", 'annotate it, e.g. x: "f64[n,d]"')
+    if order == "F" and atom.type.rank > 1:
+        atom = emit("transpose", atom, axes=tuple(reversed(range(atom.type.rank))))
+    return emit("reshape", atom, -1)
 
 
 # --- roll, repeat, tile, meshgrid -----------------------------------------------------------------------------------

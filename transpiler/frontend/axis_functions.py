@@ -272,6 +272,8 @@ def norm(lowering, node, builder, positional, keywords):
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(positional[0])
     rank = _rank(emit, atom)
+    if not atom.type.is_float:  # NumPy's first step, `x = x.astype(float)`: every norm of integers is a float64
+        atom = emit("astype", atom, dtype="f64", scalar=atom.type.shape == ())
     ord_value, ord_node = arg(lowering, positional, keywords, 1, "ord", node)
     order = static(lowering, ord_value, ord_node, "`ord`")
     axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node)
@@ -287,9 +289,31 @@ def norm(lowering, node, builder, positional, keywords):
         return emit("sum", emit("abs", atom), **reduce)
     if vector and order in (float("inf"), float("-inf")):
         return emit("max" if order > 0 else "min", emit("abs", atom), **reduce)
+    number = isinstance(order, (int, float)) and not isinstance(order, bool)
+    if vector and number and order == 0:  # NumPy: (x != 0).astype(x.real.dtype).sum(axis=axis)
+        return emit("sum", emit("astype", emit("not_equal", atom, 0), dtype=atom.type.dtype), **reduce)
+    if vector and number:  # NumPy: absx = abs(x); absx **= ord; ret = add.reduce(absx); ret **= reciprocal(ord)
+        return emit("power", emit("sum", emit("power", emit("abs", atom), order), **reduce), 1.0 / order)
+    matrix = axis is None and rank == 2 or isinstance(axis, tuple) and len(axis) == 2
+    if matrix and order in (1, -1, float("inf"), float("-inf")) and not keepdims:
+        return _matrix_norm(emit, atom, order, (0, 1) if axis is None else axis, rank)
     raise lowering.error(ord_node, f"np.linalg.norm with ord={order!r} is not supported in kernels",
-                         "supported: the default (2-norm of vectors, Frobenius norm of matrices), 'fro', and for "
-                         "vectors ord=1, 2, np.inf, -np.inf")
+                         "supported: the default (2-norm of vectors, Frobenius norm of matrices), 'fro', for "
+                         "vectors any number, for matrices ord=1, -1, np.inf, -np.inf without keepdims (ord=2, -2 "
+                         "and 'nuc' need singular values)")
+
+
+def _matrix_norm(emit: Emitter, atom, order, axes: tuple, rank: int):
+    """NumPy's induced norms: the largest (smallest) column sum of |x| for ord=1 (-1), row sum for np.inf (-inf),
+    each `add.reduce(abs(x), axis=...)` then `.max(axis=...)` with NumPy's axis shift."""
+    row, col = (a + rank if isinstance(a, int) and -rank <= a < 0 else a for a in axes)
+    if not all(isinstance(a, int) and 0 <= a < rank for a in (row, col)) or row == col:
+        raise emit.error(f"np.linalg.norm's axis {axes!r} is not two distinct axes of an array of rank {rank} "
+                         "(NumPy raises ValueError)", "give two distinct axes")
+    pick = "max" if order > 0 else "min"
+    if order in (1, -1):
+        return emit(pick, emit("sum", emit("abs", atom), axis=row), axis=col - 1 if col > row else col)
+    return emit(pick, emit("sum", emit("abs", atom), axis=col), axis=row - 1 if row > col else row)
 
 
 # --- axis moves: a transpose with the permutation NumPy computes -------------------------------------------------

@@ -15,8 +15,8 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 def matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
     arity(lowering, node, name, positional, keywords, 2, 2)
     a, b = (lowering._atom(v, node) for v in positional)
-    if a.type.rank == 0 or b.type.rank == 0:
-        return lowering._bind(builder, node, "multiply", [a, b])
+    if (a.type.rank == 0 or b.type.rank == 0) and name != "np.matmul":  # np.dot's product by a scalar; np.matmul
+        return lowering._bind(builder, node, "multiply", [a, b])         # raises ValueError, as `@` does
     if name != "np.matmul":
         return dot(lowering, node, builder, a, b, name)
     return lowering._bind(builder, node, "matmul", [a, b])

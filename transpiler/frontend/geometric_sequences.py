@@ -44,7 +44,7 @@ def geomspace(linspace):
             numpy.result_type(*kinds, float(num))]
         start, stop = (b if b.type.dtype == dt and not b.type.weak else  # a Python number: np.full(1, b, dt)[0]
                        emit("getitem", emit("full", 1, b, dtype=dt), index=(0,)) if b.type.weak else
-                       emit("astype", b, dtype=dt) for b in bounds)
+                       emit("astype", b, dtype=dt, scalar=True) for b in bounds)  # (a Python int: no .astype)
         zero = emit("logical_or", emit("equal", start, 0), emit("equal", stop, 0))
         emit("check_assert", emit("logical_not", zero), message="Geometric sequence cannot include zero",
              error="ValueError")

@@ -23,7 +23,8 @@ def _infer_matmul(types, params) -> TensorType:
     if a.shape is None or b.shape is None:
         return TensorType(dtype, None)
     if len(a.shape) == 0 or len(b.shape) == 0:
-        raise ShapeError("matmul needs arrays of rank 1 or more; use * for scalars")
+        raise ShapeError("matmul needs arrays of rank 1 or more (NumPy raises ValueError for a scalar operand)",
+                         "use * for a product with a scalar")
     inner_a, inner_b = a.shape[-1], b.shape[-2] if len(b.shape) > 1 else b.shape[0]
     if inner_a != inner_b and not (is_unknown(inner_a) or is_unknown(inner_b)):
         raise ShapeError(f"matmul of shapes {show_shape(a.shape)} and {show_shape(b.shape)}: "

@@ -173,8 +173,11 @@ def _infer_squeeze(types, params) -> TensorType:
     axis = params.get("axis")
     if axis is None:
         axes = [i for i, d in enumerate(x.shape) if d == 1]
-        if any(is_unknown(d) for d in x.shape):
-            raise ShapeError("np.squeeze without `axis` needs every dimension known; pass axis=")
+        if any(is_unknown(d) or not isinstance(d, int) for d in x.shape):
+            # a named length may be 1 at run time, and NumPy squeezes it then: the result's rank would depend on it
+            raise ShapeError("np.squeeze without `axis` needs every length known at build time (NumPy removes "
+                             "every axis of length 1, a named length included when it is 1)",
+                             "pass axis= (the axes to remove), or annotate those lengths as integers")
     else:
         axes = [normalize_axis(a, len(x.shape)) for a in _axes(axis)]
         for a in axes:
@@ -227,7 +230,9 @@ def _infer_concatenate(types, params) -> TensorType:
         return TensorType(types[0].dtype, None)
     ranks = {len(t.shape) for t in types}
     if len(ranks) != 1:
-        raise ShapeError("np.concatenate needs arrays of the same rank")
+        raise ShapeError("np.concatenate needs arrays of the same rank",
+                         "NumPy raises ValueError for arrays of different ranks (np.append with an axis too): give "
+                         "the lower-rank one its missing axes first (`v[None, :]`, `np.atleast_2d(v)`)")
     rank = ranks.pop()
     axis = normalize_axis(params.get("axis", 0), rank)
     shape = list(types[0].shape)
