@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from function_oracles import oracle_for
 from gradcheck import load_source
 from lifted.transpiler import TranspileError
 from test_common_functions import _draws, _parse, all_forms_pass, kernel_module
@@ -27,7 +28,8 @@ INSERTS = [
 @pytest.mark.parametrize("note, body", INSERTS)
 def test_insert_is_numpys(note, body):
     dtype, shape = _parse(note)
-    all_forms_pass(kernel_module(f"x: {note}", body), ["x"], [[a] for a in _draws(shape, dtype)])
+    text = kernel_module(f"x: {note}", body)
+    all_forms_pass(text, ["x"], [[a] for a in _draws(shape, dtype)], oracle=oracle_for(text))
 
 
 LEXSORTS = [
@@ -43,7 +45,8 @@ def test_lexsort_is_numpys(note, body):
     """NaN last and -0.0 equal to 0.0 (NumPy's sort order); ties kept in order (stable); the gathered values'
     derivatives through the permutation."""
     dtype, shape = _parse(note)
-    all_forms_pass(kernel_module(f"x: {note}", body), ["x"], [[a] for a in _draws(shape, dtype)])
+    text = kernel_module(f"x: {note}", body)
+    all_forms_pass(text, ["x"], [[a] for a in _draws(shape, dtype)], oracle=oracle_for(text))
 
 
 @pytest.mark.parametrize("note, body", [
@@ -53,14 +56,16 @@ def test_lexsort_is_numpys(note, body):
 def test_diff_of_booleans_is_not_equal(note, body):
     """NumPy's np.diff takes np.not_equal of neighbours for booleans (np.subtract of booleans raises)."""
     dtype, shape = _parse(note)
-    all_forms_pass(kernel_module(f"x: {note}", body), ["x"], [[a] for a in _draws(shape, dtype)])
+    text = kernel_module(f"x: {note}", body)
+    all_forms_pass(text, ["x"], [[a] for a in _draws(shape, dtype)], oracle=oracle_for(text))
 
 
 def test_insert_and_lexsort_on_the_c_target(tmp_path):
     body = "np.insert(x, [1, 3], y[:2])[2:] * np.insert(y, 0, 2.0)[1:][np.lexsort((y, np.floor(x)))]"
     text = kernel_module('x: "f64[6]", y: "f64[6]"', body)
     rng = np.random.default_rng(7)
-    all_forms_pass(text, ["x", "y"], [[rng.normal(size=6) * 2, rng.normal(size=6)]], c=True, tmp_path=tmp_path)
+    all_forms_pass(text, ["x", "y"], [[rng.normal(size=6) * 2, rng.normal(size=6)]], c=True, tmp_path=tmp_path,
+                   oracle=oracle_for(text))
 
 
 @pytest.mark.parametrize("body, word", [
