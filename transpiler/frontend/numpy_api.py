@@ -11,7 +11,7 @@ from . import (array_functions as arrays, axis_functions as axes, contractions, 
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, float_info, geometric_sequences
 from . import function_arguments, histograms, index_functions, insert_lexsort, listed_functions, npbench_forms, \
-    unique_forms
+    polynomial_division, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
@@ -202,6 +202,7 @@ FUNCTIONS.update(index_functions.FUNCTIONS)  # np.unravel_index, np.ravel_multi_
 listed_functions.extend_functions(FUNCTIONS)  # np.cumulative_sum, np.diff's prepend=/append=, windows, np.choose...
 insert_lexsort.extend_functions(FUNCTIONS)  # np.insert, np.lexsort
 function_arguments.extend_functions(FUNCTIONS)  # np.piecewise, np.apply_along_axis
+FUNCTIONS.update(polynomial_division.FUNCTIONS)  # np.polydiv
 
 
 def _bind_keywords() -> None:
