@@ -12,6 +12,7 @@ operations, in the same dtypes: float32 stays float32, `+ 0.0` turns -0.0 into 0
 remainder's leading coefficients with `|r| <= 1e-8` (allclose against 0: NaN and infinities never) are dropped, all
 but the last, a length known at run time (vmap refuses it, located, as np.trim_zeros). Derivatives: the arithmetic's.
 A `poly1d` argument is not part of the kernel language. A zero leading divisor gives NumPy's infinities and NaNs.
+np.roots (complex eigenvalues) and np.polyfit (lstsq through an SVD) are refused with a hint.
 """
 from __future__ import annotations
 
@@ -72,3 +73,20 @@ def polydiv(lowering, node, builder, positional, keywords):
 
 
 FUNCTIONS = {"numpy.polydiv": polydiv}
+
+
+def roots(lowering, node, builder, positional, keywords):
+    raise lowering.error(node, "np.roots is not supported in kernels: NumPy takes the eigenvalues of the companion "
+                         "matrix (LAPACK's general eigenvalue routine), complex in general, and Lifted has no complex "
+                         "numbers", "find the roots outside the kernel; inside it, np.polyval(p, r) of real roots r "
+                         "passed in (a quadratic's by its formula)")
+
+
+def polyfit(lowering, node, builder, positional, keywords):
+    raise lowering.error(node, "np.polyfit is not supported in kernels: NumPy solves the scaled Vandermonde system with "
+                         "np.linalg.lstsq (LAPACK's SVD-based gelsd), which Lifted does not model to the bit",
+                         "pass the fitted coefficients in, or solve the normal equations yourself "
+                         "(np.linalg.solve(V.T @ V, V.T @ y) with V = np.vander(x, deg + 1): not NumPy's rounding)")
+
+
+FUNCTIONS.update({"numpy.roots": roots, "numpy.polyfit": polyfit})
