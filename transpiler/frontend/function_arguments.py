@@ -23,7 +23,7 @@ import itertools
 from ..ir import Const
 from ..primitives.indexing import shift_refs
 from ..values import ListValue
-from .call_args import Emitter, arity, known_rank, static
+from .call_args import Emitter, known_rank, static
 from .running_sums import as_array
 
 MAX_SLICES = 256  # apply_along_axis unrolls one inlined call per slice
@@ -66,10 +66,11 @@ def piecewise(lowering, node, builder, positional, keywords):
             items = [conds]  # NumPy: a list of scalars is one condition
     else:
         cond = emit.atom(conds)
-        items = [conds] if cond.type.rank == rank else [emit("getitem", cond, index=(k,))
-                                                        for k in range(cond.type.shape[0] or 0)] \
-            if cond.type.rank == rank + 1 and isinstance(cond.type.shape[0], int) else None
-        if items is None:
+        if cond.type.rank == rank:  # one condition
+            items = [conds]
+        elif cond.type.rank == rank + 1 and isinstance(cond.type.shape[0], int):  # an array of conditions
+            items = [emit("getitem", cond, index=(k,)) for k in range(cond.type.shape[0])]
+        else:
             raise emit.error("np.piecewise's condlist is a list of boolean arrays of x's shape",
                              "[x < 0, x >= 0]")
     masks = []

@@ -83,8 +83,8 @@ def roots(lowering, node, builder, positional, keywords):
 
 
 def polyfit(lowering, node, builder, positional, keywords):
-    raise lowering.error(node, "np.polyfit is not supported in kernels: NumPy solves the scaled Vandermonde system with "
-                         "np.linalg.lstsq (LAPACK's SVD-based gelsd), which Lifted does not model to the bit",
+    raise lowering.error(node, "np.polyfit is not supported in kernels: NumPy solves the scaled Vandermonde system "
+                         "with np.linalg.lstsq (LAPACK's SVD-based gelsd), which Lifted does not model to the bit",
                          "pass the fitted coefficients in, or solve the normal equations yourself "
                          "(np.linalg.solve(V.T @ V, V.T @ y) with V = np.vander(x, deg + 1): not NumPy's rounding)")
 
