@@ -34,7 +34,7 @@ from lifted import kernel
 
 @kernel
 def f(x: "f64[n]"):
-    y = np.lexsort(x)
+    y = np.packbits(x)
     return np.sum(y)
 '''
 
@@ -135,9 +135,9 @@ def test_error_prints_location_caret_and_hint_without_traceback(tmp_path):
     result = run_cli(str(source), "-o", str(tmp_path / "out"))
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == f"{source}:7:9: error: `np.lexsort` is not supported in kernels"
-    assert lines[1] == "        y = np.lexsort(x)"
-    assert lines[2] == "            ^^^^^^^^^^"
+    assert lines[0] == f"{source}:7:9: error: `np.packbits` is not supported in kernels"
+    assert lines[1] == "        y = np.packbits(x)"
+    assert lines[2] == "            ^^^^^^^^^^^"
     assert lines[3].startswith("hint: ")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "bad.py").exists()
@@ -148,7 +148,7 @@ def test_debug_shows_the_traceback(tmp_path):
     source.write_text(BAD)
     result = run_cli(str(source), "-o", str(tmp_path / "out"), "--debug")
     assert result.returncode == 1
-    assert "Traceback" in result.stderr and "error: `np.lexsort` is not supported" in result.stderr
+    assert "Traceback" in result.stderr and "error: `np.packbits` is not supported" in result.stderr
 
 
 def test_other_files_are_still_built_when_one_fails(project, capsys):
@@ -298,8 +298,8 @@ def test_form_feeds_and_line_separators_in_comments_do_not_shift_error_lines(pro
     (project / "src" / "bad.py").write_text(source, encoding="utf-8")
     assert cli.main(["src/bad.py", "-o", "build"]) == 1
     err = capsys.readouterr().err
-    assert "src/bad.py:8:9: error: `np.lexsort`" in err
-    assert "    y = np.lexsort(x)" in err
+    assert "src/bad.py:8:9: error: `np.packbits`" in err
+    assert "    y = np.packbits(x)" in err
 
 
 def test_relative_imports_of_kernels_work(project):

@@ -141,8 +141,35 @@ def test_histogram_of_integers():
         np.int32)], [np.full(20, 4), np.zeros((2, 5), np.int32)]])
 
 
+EDGES = [
+    "np.histogram(x, bins=[-1.0, 0.0, 0.5, 2.0])", "np.histogram(x, [-np.inf, -0.0, 1, np.inf])[0]",
+    "np.histogram(x, bins=np.linspace(np.min(m), np.max(m), 4))", "np.histogram(x, [0.5])",
+    "np.histogram(m, bins=np.sort(m[0]) * 2.0, density=True)", "np.histogram(x, [-1.0, np.nan, 1.0])",
+    "np.histogram(x, [0.0, 1.0, np.nan])", "np.histogram(x, [2.0, 1.0])", "np.histogram(x, [])",
+    "np.histogram(x, [-1, 0, 1], range=(5.0, 6.0))", "np.histogram(x.astype(np.float32), [0.1, 0.2, 1.0 / 3.0])",
+    "np.histogram(m.astype(np.float32), np.array([-0.5, 0.25, 1.0], dtype=np.float32), density=True)",
+    "np.histogram((x * 3).astype(np.int64), [-2, 0, 1, 3])", "np.histogram_bin_edges(x, [0.0, 1.0]) * m[0, 0]",
+]
+
+
+@pytest.mark.parametrize("body", EDGES)
+def test_histogram_with_edges_is_numpys(body):
+    """Explicit edges (NumPy's non-uniform path: the sorted data's searchsorted): counts to the bit with NaN in the
+    data and in the edges, -0.0 against 0.0, infinite edges, float32 data against float64 edges (compared in
+    float64, as searchsorted casts) and float32 edges, decreasing edges (NumPy's ValueError, at run time); the
+    derivative of edges computed from the data passes through."""
+    text = kernel_module('x: "f64[30]", m: "f64[3,4]"', body)
+    rng = np.random.default_rng(12)
+    hostile = np.resize(np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1.0, -1.0, 0.5, 0.1, 1.0 / 3.0, 2.0]), 30)
+    sets = [[rng.normal(size=30), rng.normal(size=(3, 4))], [hostile, np.arange(12.0).reshape(3, 4) * 0.1],
+            [np.round(rng.normal(size=30), 1), np.full((3, 4), 0.25)]]
+    all_forms_pass(text, ["x", "m"], sets)
+
+
 @pytest.mark.parametrize("body, word", [
-    ("np.histogram(v, bins=[0.0, 1.0])", "edges"), ("np.histogram(v, bins='auto')", "edges"),
+    ("np.histogram(v, bins=[0.0, 1.0], weights=v)", "unstable argsort"), ("np.histogram(v, bins='auto')", "edges"),
+    ("np.histogram(v, bins=m)", "1d"), ("np.histogram(v > 0, bins=[0.0, 1.0])", "boolean"),
+    ("np.histogram(v, bins=n)", "number of edges"),
     ("np.histogram(v, 0)", "positive"), ("np.histogram(v, 3, range=(1.0, 0.0))", "ValueError"),
     ("np.histogram(v, 3, range=(0.0, np.inf))", "ValueError"), ("np.histogram(n)", "build time"),
     ("np.histogram(v.astype(np.float32))", "float32"), ("np.histogram(v, 3, weights=m)", "shape"),

@@ -164,8 +164,9 @@ def diff(lowering, node, builder, positional, keywords):
     if rank == 0 or not -rank <= axis < rank:
         raise emit.error(f"np.diff needs an axis {axis} that the array has", axis_hint(rank))
     before = (slice(None),) * (axis % rank)
-    for _ in range(order):  # each order differences neighbours once more
-        atom = emit("subtract", emit("getitem", atom, index=before + (slice(1, None),)),
+    for _ in range(order):  # each order differences neighbours once more (booleans: NumPy's np.not_equal)
+        prim = "not_equal" if atom.type.dtype == "bool" else "subtract"
+        atom = emit(prim, emit("getitem", atom, index=before + (slice(1, None),)),
                     emit("getitem", atom, index=before + (slice(None, -1),)))
     return atom
 

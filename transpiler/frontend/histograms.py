@@ -12,15 +12,17 @@ numpy/lib/_histograms_impl.py computes it (one block: at most 65536 elements, a 
   weights' dtype); `density=True` divides by the bin widths and the total, as NumPy's `n / db / n.sum()`.
 
 The counts have no derivative; the edges carry those of `a.min()` and `a.max()` through np.linspace, a weighted
-histogram those of the weights. Refused, located: `bins` as an array of edges or a string (NumPy's estimators), a
-float32 or boolean `a` (NumPy's float32 edges, its uint8 conversion), a length known only at run time, and more
-than 65536 elements (NumPy then adds block by block).
+histogram those of the weights. Explicit edges (`bins` an array or a list): histogram_edges.py. Refused, located:
+`bins` a string (NumPy's estimators), with a number of bins a float32 `a` (NumPy's float32 edges), a boolean `a`
+(its uint8 conversion), a length known only at run time, and more than 65536 elements (NumPy then adds block by
+block).
 """
 from __future__ import annotations
 
 from ..builder import const
 from ..ir import Const
 from .call_args import Emitter, arg, arity, given, static
+from .histogram_edges import histogram_with_edges
 from .order_statistics import _index
 from .running_sums import as_array
 
@@ -47,9 +49,12 @@ def histogram(lowering, node, builder, positional, keywords):
           hint="np.histogram(a, bins=10, range=None, density=None, weights=None)")
     emit = Emitter(lowering, node, builder)
     a = as_array(lowering, node, builder, positional[0])
-    if a.type.dtype not in ("f64", "i32", "i64"):
-        raise emit.error(f"np.histogram of {a.type.dtype} is not supported in kernels (NumPy's edges are float32 "
-                         "for float32 data, and booleans become uint8)", "a.astype(np.float64)")
+    bins_value, bins_node = arg(lowering, positional, keywords, 1, "bins", node, Const(10, None))
+    edges = not isinstance(bins_value, (Const, str))  # an array or a sequence of edges (histogram_edges.py)
+    if a.type.dtype not in ("f64", "i32", "i64") and not (edges and a.type.dtype == "f32"):
+        raise emit.error(f"np.histogram of {a.type.dtype} is not supported in kernels (with a number of bins "
+                         "NumPy's edges are float32 for float32 data, and booleans become uint8)",
+                         "a.astype(np.float64), or explicit edges (bins=np.linspace(lo, hi, 11))")
     if a.type.shape is None or not all(isinstance(d, int) for d in a.type.shape):
         raise emit.error("np.histogram needs the array's size known at build time", 'annotate it, e.g. a: "f64[100]"')
     size = 1
@@ -60,17 +65,19 @@ def histogram(lowering, node, builder, positional, keywords):
                          "split the data and add the histograms")
     shape = a.type.shape
     a = a if a.type.rank == 1 else emit("reshape", a, -1)
-    bins_value, bins_node = arg(lowering, positional, keywords, 1, "bins", node, Const(10, None))
-    bins = static(lowering, bins_value, bins_node, "np.histogram's `bins`")
-    if not isinstance(bins, int) or isinstance(bins, bool):
-        raise lowering.error(bins_node, "np.histogram's bins must be a number of bins known at build time (edges "
-                             "and estimator names are not supported in kernels)", "bins=10")
-    if bins < 1:
-        raise lowering.error(bins_node, "np.histogram's bins must be positive: NumPy raises ValueError", "bins=10")
-    range_value, range_node = arg(lowering, positional, keywords, 2, "range", node)
     weights_value, weights_node = arg(lowering, positional, keywords, 4, "weights", node)
     density_value, density_node = arg(lowering, positional, keywords, 3, "density", node)
     density = static(lowering, density_value, density_node, "np.histogram's `density`")
+    if edges:
+        return histogram_with_edges(lowering, node, builder, a, bins_value, bins_node, weights_value, weights_node,
+                                    density)
+    bins = static(lowering, bins_value, bins_node, "np.histogram's `bins`")
+    if not isinstance(bins, int) or isinstance(bins, bool):
+        raise lowering.error(bins_node, "np.histogram's bins must be a number of bins known at build time or "
+                             "an array of edges (estimator names are not supported in kernels)", "bins=10")
+    if bins < 1:
+        raise lowering.error(bins_node, "np.histogram's bins must be positive: NumPy raises ValueError", "bins=10")
+    range_value, range_node = arg(lowering, positional, keywords, 2, "range", node)
     if given(range_value):
         first, last = _static_range(lowering, range_value, range_node)
         first_atom, last_atom = const(first), const(last)

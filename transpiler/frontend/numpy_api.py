@@ -10,7 +10,8 @@ from __future__ import annotations
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, float_info, geometric_sequences
-from . import histograms, index_functions, listed_functions, npbench_forms, unique_forms
+from . import function_arguments, histograms, index_functions, insert_lexsort, listed_functions, npbench_forms, \
+    polynomial_division, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
@@ -199,6 +200,9 @@ FUNCTIONS["numpy.block"] = block_arrays.block
 FUNCTIONS.update(histograms.FUNCTIONS)  # np.histogram of equal bins
 FUNCTIONS.update(index_functions.FUNCTIONS)  # np.unravel_index, np.ravel_multi_index, np.unstack, np.astype, ...
 listed_functions.extend_functions(FUNCTIONS)  # np.cumulative_sum, np.diff's prepend=/append=, windows, np.choose...
+insert_lexsort.extend_functions(FUNCTIONS)  # np.insert, np.lexsort
+function_arguments.extend_functions(FUNCTIONS)  # np.piecewise, np.apply_along_axis
+FUNCTIONS.update(polynomial_division.FUNCTIONS)  # np.polydiv
 
 
 def _bind_keywords() -> None:

@@ -1,0 +1,58 @@
+"""`np.histogram(a, bins=<edges>, density=None)`: explicit bin edges, as NumPy 2.4's numpy/lib/_histograms_impl.py
+counts with them (its non-uniform path): `bin_edges = np.asarray(bins)` (NumPy's ValueError, at run time, where they
+do not increase), `cum_n` the sorted data's `searchsorted(edges[:-1], 'left')` and `searchsorted(edges[-1:],
+'right')` (the elements below each edge, and at or below the last), `n = np.diff(cum_n)` (int64). Counting the
+elements below an edge gives `searchsorted`'s positions without the sort: the comparisons in NumPy's common dtype of
+the data and the edges (float32 data against float64 edges in float64, as searchsorted casts), a NaN in the data
+never below an edge (NumPy sorts it last), a NaN edge after every number (`left`: the count of numbers, `right`:
+of all elements). `range=` is ignored, as NumPy ignores it with edges; `density=True` is `n / db / n.sum()` with
+`db = np.diff(edges)` as float64. The edges are returned as given (their derivative is theirs); the counts have none.
+Refused, located: `weights=` with edges (NumPy sums them in the order of an unstable argsort of the data, which
+equal values leave unspecified), edges that are not 1-d (NumPy's ValueError), boolean data or edges.
+"""
+from __future__ import annotations
+
+from .call_args import Emitter, given
+from .running_sums import as_array
+
+
+def histogram_with_edges(lowering, node, builder, a, bins_value, bins_node, weights_value, weights_node, density):
+    """`(hist, bin_edges)` for `a` (flattened) and the edges `bins_value`."""
+    emit = Emitter(lowering, node, builder)
+    edges = as_array(lowering, node, builder, bins_value)
+    if edges.type.rank != 1:
+        raise lowering.error(bins_node, "np.histogram's bins as an array are 1-d: NumPy raises ValueError ('`bins` "
+                             "must be 1d, when an array')", "bins=[0.0, 0.5, 1.0]")
+    count = edges.type.shape[0]
+    if count == 0:  # (NumPy's asarray([]): float64)
+        return emit("zeros", 0, dtype="i64"), emit("zeros", 0, dtype="f64")
+    if edges.type.dtype == "bool" or a.type.dtype == "bool":
+        raise lowering.error(bins_node, "np.histogram with boolean data or edges is not supported in kernels (NumPy "
+                             "converts boolean data to uint8, with a warning)", "a.astype(np.float64)")
+    if given(weights_value):
+        raise lowering.error(weights_node, "np.histogram's weights= with bin edges is not supported in kernels: NumPy "
+                             "adds the weights in the order of an unstable argsort of the data (equal values in an "
+                             "unspecified order, so the sum's rounding)", "a number of equal bins: bins=10")
+    if not isinstance(count, int):
+        raise lowering.error(bins_node, "np.histogram needs the number of edges known at build time",
+                             'annotate it, e.g. edges: "f64[11]"')
+    lower, upper = (emit("getitem", edges, index=(slice(None, -1),)), emit("getitem", edges, index=(slice(1, None),)))
+    emit("check_assert", emit("logical_not", emit("any", emit("greater", lower, upper), axis=None)),
+         message="`bins` must increase monotonically, when an array", error="ValueError")
+    last = emit("getitem", edges, index=(-1,))
+    below = emit("sum", emit("less", emit("expand_dims", a, axis=1), emit("expand_dims", lower, axis=0)), axis=0)
+    at_most = emit("sum", emit("less_equal", a, last), axis=None)
+    if edges.type.dtype in ("f32", "f64"):  # a NaN edge: after every number (left), after every element (right)
+        size = a.type.shape[0]
+        numbers = emit("sum", emit("logical_not", emit("isnan", a)), axis=None) if a.type.dtype in ("f32", "f64") \
+            else size
+        below = emit("where", emit("isnan", lower), numbers, below)
+        at_most = emit("where", emit("isnan", last), size, at_most)
+    cum = emit("concatenate", below, emit("reshape", at_most, 1), axis=0)
+    counts = emit("subtract", emit("getitem", cum, index=(slice(1, None),)),
+                  emit("getitem", cum, index=(slice(None, -1),)))
+    if density:
+        widths = emit("subtract", upper, lower)
+        widths = widths if widths.type.dtype == "f64" else emit("astype", widths, dtype="f64")
+        counts = emit("divide", emit("divide", counts, widths), emit("sum", counts, axis=None))
+    return counts, edges
