@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .call_args import Emitter, given
 from .running_sums import as_array
+from .searching import search_dtypes
 
 
 def histogram_with_edges(lowering, node, builder, a, bins_value, bins_node, weights_value, weights_node, density):
@@ -39,16 +40,11 @@ def histogram_with_edges(lowering, node, builder, a, bins_value, bins_node, weig
     lower, upper = (emit("getitem", edges, index=(slice(None, -1),)), emit("getitem", edges, index=(slice(1, None),)))
     emit("check_assert", emit("logical_not", emit("any", emit("greater", lower, upper), axis=None)),
          message="`bins` must increase monotonically, when an array", error="ValueError")
-    last = emit("getitem", edges, index=(-1,))
-    below = emit("sum", emit("less", emit("expand_dims", a, axis=1), emit("expand_dims", lower, axis=0)), axis=0)
-    at_most = emit("sum", emit("less_equal", a, last), axis=None)
-    if edges.type.dtype in ("f32", "f64"):  # a NaN edge: after every number (left), after every element (right)
-        size = a.type.shape[0]
-        numbers = emit("sum", emit("logical_not", emit("isnan", a)), axis=None) if a.type.dtype in ("f32", "f64") \
-            else size
-        below = emit("where", emit("isnan", lower), numbers, below)
-        at_most = emit("where", emit("isnan", last), size, at_most)
-    cum = emit("concatenate", below, emit("reshape", at_most, 1), axis=0)
+    # NumPy's `_search_sorted_inclusive` of the sorted data (its blocks' integer counts add up to the whole's)
+    data, searched = search_dtypes(emit, emit("sort", a, axis=0), edges)
+    below = emit("searchsorted", data, emit("getitem", searched, index=(slice(None, -1),)), side="left")
+    at_most = emit("searchsorted", data, emit("getitem", searched, index=(slice(-1, None),)), side="right")
+    cum = emit("concatenate", below, at_most, axis=0)
     counts = emit("subtract", emit("getitem", cum, index=(slice(1, None),)),
                   emit("getitem", cum, index=(slice(None, -1),)))
     if density:

@@ -37,7 +37,7 @@ NOT_SORTED = ("the array searched is not sorted in ascending order (NaN last): N
               "binary search meets, which Lifted does not model")
 
 
-def _common(emit: Emitter, a, v):
+def search_dtypes(emit: Emitter, a, v):
     """`a` and `v` in the dtype NumPy's searchsorted compares them in."""
     common = _LIFTED[numpy.result_type(_NUMPY[a.type.dtype], _NUMPY[v.type.dtype])]
     cast = lambda x: x if x.type.dtype == common else emit("astype", x, dtype=common)  # noqa: E731
@@ -93,7 +93,7 @@ def searchsorted(lowering, node, builder, positional, keywords):
         raise lowering.error(sorter_node, "np.searchsorted's `sorter=` is not supported in kernels (NumPy raises "
                              "ValueError for a position out of range, a gather IndexError)",
                              "np.searchsorted(a[sorter], v)")
-    a, v = _common(emit, a, v)
+    a, v = search_dtypes(emit, a, v)
     _check_sorted(emit, a)
     return _count(emit, a, v, side)
 
@@ -110,7 +110,7 @@ def digitize(lowering, node, builder, positional, keywords):
     increasing, decreasing = _monotonicity(emit, bins)
     emit("check_assert", emit("logical_or", increasing, decreasing),
          message="bins must be monotonically increasing or decreasing", error="ValueError")
-    bins, x = _common(emit, bins, x)
+    bins, x = search_dtypes(emit, bins, x)
     searched = emit("where", decreasing, emit("getitem", bins, index=(slice(None, None, -1),)), bins)
     _check_sorted(emit, searched)
     counts = _count(emit, searched, x, "left" if right else "right")
