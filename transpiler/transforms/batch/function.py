@@ -30,6 +30,7 @@ from ...builder import Builder, NameScope
 from ...errors import SourceLoc, TranspileError
 from ...ir import Atom, Const, Eqn, Function, If, Loop, Var, equations, result_atoms
 from ...primitives.batching import BatchContext
+from ...primitives.logic import COMPARISONS
 from ...primitives.registry import lookup
 from ...primitives.symbolic import Sym
 from ...analysis.python_numbers import python_number_merges
@@ -308,9 +309,22 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         converted = list(args)
         for k, (old, new, batched) in enumerate(zip(eqn.args, args, flags)):
             if batched and old.type.weak and any(old is v for v in values) and new.type.dtype != computes_in:
+                if computes_in == "i32" and eqn.prim.name in COMPARISONS:
+                    continue  # (NumPy compares a Python int with int32 exactly, whatever its size: as int64)
+                if computes_in == "i32" and eqn.prim.name not in ("where", "clip"):
+                    self._check_int32(new)
                 converted[k] = self.builder.bind("astype", [new], {"dtype": computes_in})
                 self.batched.add(id(converted[k]))
         return converted
+
+    def _check_int32(self, ints: Var) -> None:
+        """NumPy raises OverflowError where a Python int past int32 meets an int32 operand (NEP 50), as the loop over
+        the examples would for the first such example; the batch's cast would wrap instead."""
+        low, high = (Const(bound, TensorType("i64", (), weak=True)) for bound in (-2**31, 2**31))
+        fits = self.builder.bind("logical_and", [self.builder.bind("greater_equal", [ints, low]),
+                                                 self.builder.bind("less", [ints, high])])
+        self.builder.bind("check_assert", [self.builder.bind("all", [fits])],
+                          {"message": "Python integer out of bounds for int32", "error": "OverflowError"})
 
     # -- results -------------------------------------------------------------------------------------------
     def finish(self, result, out_axes, loc):

@@ -1,0 +1,80 @@
+"""vmap of a Python int made per example (under a branch taken by some examples) meeting an int32 array.
+
+In one example NumPy converts the int to int32 (NEP 50) and raises OverflowError where it does not fit; a
+comparison is exact whatever the int's size. The batch holds the examples' ints as an int64 array: cast to int32
+it would wrap, so the cast is checked first (OverflowError, as the loop over the examples raises), and a comparison
+compares in int64. The reference is the Python loop over the examples calling the un-transpiled function.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck import load_source
+
+SOURCE = '''import numpy as np
+from lifted import kernel, vmap
+
+
+@kernel
+def shifted(x: "f64[n]", j: "i32[n]"):
+    k = 0
+    if x[0] > 0:
+        k = 1500000000 * 2
+    return j + k
+
+
+@kernel
+def scaled(x: "f64[n]", j: "i32[n]"):
+    k = 7
+    if x[0] > 0:
+        k = 100000 * 3
+    return j * k
+
+
+@kernel
+def below(x: "f64[n]", j: "i32[n]"):
+    k = -5
+    if x[0] > 0:
+        k = 1500000000 * 2
+    return j < k, j >= k
+
+
+shifted_v = vmap(shifted, in_axes=(0, None))
+scaled_v = vmap(scaled, in_axes=(0, None))
+below_v = vmap(below, in_axes=(0, None))
+'''
+
+J = np.array([1, -2, 2**31 - 1], np.int32)
+BATCHES = [np.array([[1.0, 0, 0], [-1.0, 0, 0]]), np.array([[-1.0, 0, 0], [-2.0, 0, 0]]),
+           np.array([[-1.0, 0, 0], [3.0, 0, 0], [2.0, 0, 0]])]
+
+
+@pytest.fixture(scope="module")
+def modules():
+    python: dict = {}
+    exec(compile(SOURCE.replace("from lifted import kernel, vmap", "kernel = vmap = lambda f, **k: f"),
+                 "python_reference", "exec"), python)
+    return load_source(SOURCE, "vmap_python_ints.py"), python
+
+
+def _loop(fn, xs):
+    rows = [fn(x, J) for x in xs]
+    return tuple(np.stack(c) for c in zip(*rows)) if isinstance(rows[0], tuple) else np.stack(rows)
+
+
+@pytest.mark.parametrize("name", ["shifted", "scaled", "below"])
+@pytest.mark.parametrize("batch", range(len(BATCHES)))
+def test_the_batch_raises_or_returns_what_the_loop_does(modules, name, batch):
+    module, python = modules
+    xs = BATCHES[batch]
+    try:
+        expected = _loop(python[name], xs)
+    except OverflowError:
+        with pytest.raises(OverflowError, match="out of bounds for int32"):
+            getattr(module, f"{name}_v")(xs, J)
+        return
+    got = getattr(module, f"{name}_v")(xs, J)
+    for g, e in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple) else
+                    (expected,)):
+        assert g.dtype == e.dtype and g.tobytes() == e.tobytes()
