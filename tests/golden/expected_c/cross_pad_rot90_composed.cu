@@ -1124,8 +1124,45 @@ LIFTED_KERNEL void torque_grad_k4(const int64_t n, const int64_t d0, const int64
     LIFTED_RUN(torque_grad_k4_body, (n, d0, d1, lifted_n_out, lifted_n_red, turned_data, turned_s0, turned_s1, s_3_acc_out, dturned_out, dturned_os0, dturned_os1));
 }
 
-// torque_grad_k5: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k5_walk(const int64_t n, const int64_t d0, const int64_t d1,
+// torque_grad_k5: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k5_body(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_20_data,
+    const double* __restrict__ v_14_data, const int64_t v_14_s0,
+    double* __restrict__ t_23_out)
+{
+    LIFTED_THREAD_SETUP;
+    LIFTED_FOR(i, n)
+    {
+        LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_23);
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            const int64_t i0 = i;
+            const double t_20 = t_20_data[i];
+            const double v_14 = v_14_data[i0 * v_14_s0];
+            // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
+            const double t_9 = (t_20 * t_20);
+            const double t_22 = (1.0 - t_9);
+            LIFTED_AT(t_23) = (v_14 * t_22);
+        }
+        LIFTED_LANES(i) {
+            LIFTED_LANE_INDEX(i);
+            t_23_out[i] = LIFTED_AT(t_23);
+        }
+    }
+}
+
+
+LIFTED_KERNEL void torque_grad_k5(const int64_t n, const int64_t d0,
+    const double* __restrict__ t_20_data,
+    const double* __restrict__ v_14_data, const int64_t v_14_s0,
+    double* __restrict__ t_23_out)
+{
+    LIFTED_RUN(torque_grad_k5_body, (n, d0, t_20_data, v_14_data, v_14_s0, t_23_out));
+}
+
+// torque_grad_k6: 2-d index space of n elements
+template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dturned_data,
     const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1,
     double* __restrict__ dturned_1_out)
@@ -1158,57 +1195,20 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void torque_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_team> LIFTED_DEVICE void torque_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dturned_data,
     const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1,
     double* __restrict__ dturned_1_out)
 {
-    LIFTED_BY_ROW_WALK(torque_grad_k5_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, dturned_data, v_7_data, v_7_s0, v_7_s1, dturned_1_out));
+    LIFTED_BY_ROW_WALK(torque_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d0 * d1, 8), (n, d0, d1, dturned_data, v_7_data, v_7_s0, v_7_s1, dturned_1_out));
 }
 
-LIFTED_KERNEL void torque_grad_k5(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_KERNEL void torque_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dturned_data,
     const double* __restrict__ v_7_data, const int64_t v_7_s0, const int64_t v_7_s1,
     double* __restrict__ dturned_1_out)
 {
-    LIFTED_RUN(torque_grad_k5_body, (n, d0, d1, dturned_data, v_7_data, v_7_s0, v_7_s1, dturned_1_out));
-}
-
-// torque_grad_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void torque_grad_k6_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_20_data,
-    const double* __restrict__ v_14_data, const int64_t v_14_s0,
-    double* __restrict__ t_23_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_23);
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            const int64_t i0 = i;
-            const double t_20 = t_20_data[i];
-            const double v_14 = v_14_data[i0 * v_14_s0];
-            // cross_pad_rot90_composed.py:10  return np.sum(t * t) + np.sum(np.tanh(framed)) + np.sum(turned * turned[0])
-            const double t_9 = (t_20 * t_20);
-            const double t_22 = (1.0 - t_9);
-            LIFTED_AT(t_23) = (v_14 * t_22);
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            t_23_out[i] = LIFTED_AT(t_23);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void torque_grad_k6(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_20_data,
-    const double* __restrict__ v_14_data, const int64_t v_14_s0,
-    double* __restrict__ t_23_out)
-{
-    LIFTED_RUN(torque_grad_k6_body, (n, d0, t_20_data, v_14_data, v_14_s0, t_23_out));
+    LIFTED_RUN(torque_grad_k6_body, (n, d0, d1, dturned_data, v_7_data, v_7_s0, v_7_s1, dturned_1_out));
 }
 
 // torque_grad_k7: 1-d index space of n elements
@@ -3451,8 +3451,8 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     void* accumulators_4 = nullptr; int64_t accumulators_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
     void* site_6 = nullptr; int64_t site_6_bytes = 0;
-    void* packed_7 = nullptr; int64_t packed_7_bytes = 0;
-    void* site_8 = nullptr; int64_t site_8_bytes = 0;
+    void* site_7 = nullptr; int64_t site_7_bytes = 0;
+    void* packed_8 = nullptr; int64_t packed_8_bytes = 0;
     void* site_9 = nullptr; int64_t site_9_bytes = 0;
     void* packed_10 = nullptr; int64_t packed_10_bytes = 0;
     void* site_11 = nullptr; int64_t site_11_bytes = 0;
@@ -3541,28 +3541,11 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (rc) return rc;
     }
     {
-        int64_t space[2] = {-1, -1};
-        if (v_dturned.p && !lifted_meet(space[0], v_dturned.d[0])) return lifted_fail(st, 3, 0, space[0], v_dturned.d[0]);
-        if (v_dturned.p && !lifted_meet(space[1], v_dturned.d[1])) return lifted_fail(st, 3, 1, space[1], v_dturned.d[1]);
-        if (v_v_7.p && !lifted_meet(space[1], v_v_7.d[0])) return lifted_fail(st, 3, 1, space[1], v_v_7.d[0]);
-        if (space[0] < 0) space[0] = 3;
-        if (space[1] < 0) space[1] = 3;
-        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-        const int64_t count = lifted_product(space, 2);
-        const double* arg_0 = v_dturned.p ? lifted_contiguous_data(v_dturned, st, &packed_7, &packed_7_bytes) : nullptr;
-        if (v_dturned.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 2> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) torque_grad_k5(count, space[0], space[1], arg_0, v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), out_1.p);
-        else torque_grad_k5_body<false>(count, space[0], space[1], arg_0, v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), out_1.p);
-        v_dturned = out_1;
-    }
-    {
         const int64_t dims[2] = {(int64_t)3, (int64_t)4};
         for (int k = 0; k < 2; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
         lifted_view<double, 2> whole;
         const int64_t ones[2] = {1, 1};
-        if (!lifted_alloc_view(whole, ones, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(whole, ones, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         whole.p[0] = (double)(1.0);
         for (int k = 0; k < 2; ++k) { whole.d[k] = dims[k]; whole.s[k] = 0; }
         v_b = whole;
@@ -3570,13 +3553,13 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     {
         lifted_view<double, 1> view;
         int64_t offset = 0;
-        int64_t at_1 = 0;
+        int64_t at_1 = 2;
         if (at_1 < 0) at_1 += v_b.d[1];
-        if (at_1 < 0 || at_1 >= v_b.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_b.d[1]);
+        if (at_1 < 0 || at_1 >= v_b.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_b.d[1]);
         offset += at_1 * v_b.s[1];
         view.p = v_b.p + offset;
         view.d[0] = v_b.d[0]; view.s[0] = v_b.s[0];
-        v_v_12 = view;
+        v_v_14 = view;
     }
     {
         lifted_view<double, 1> view;
@@ -3592,13 +3575,13 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     {
         lifted_view<double, 1> view;
         int64_t offset = 0;
-        int64_t at_1 = 2;
+        int64_t at_1 = 0;
         if (at_1 < 0) at_1 += v_b.d[1];
-        if (at_1 < 0 || at_1 >= v_b.d[1]) return lifted_fail(st, 1, (int64_t)(2), 1, v_b.d[1]);
+        if (at_1 < 0 || at_1 >= v_b.d[1]) return lifted_fail(st, 1, (int64_t)(0), 1, v_b.d[1]);
         offset += at_1 * v_b.s[1];
         view.p = v_b.p + offset;
         view.d[0] = v_b.d[0]; view.s[0] = v_b.s[0];
-        v_v_14 = view;
+        v_v_12 = view;
     }
     {
         int64_t space[1] = {-1};
@@ -3607,13 +3590,30 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (space[0] < 0) space[0] = 3;
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_0 = v_t_20.p ? lifted_contiguous_data(v_t_20, st, &packed_10, &packed_10_bytes) : nullptr;
+        const double* arg_0 = v_t_20.p ? lifted_contiguous_data(v_t_20, st, &packed_8, &packed_8_bytes) : nullptr;
         if (v_t_20.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) torque_grad_k6(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), out_1.p);
-        else torque_grad_k6_body<false>(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), out_1.p);
+        if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) torque_grad_k5(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), out_1.p);
+        else torque_grad_k5_body<false>(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), out_1.p);
         v_t_23 = out_1;
+    }
+    {
+        int64_t space[2] = {-1, -1};
+        if (v_dturned.p && !lifted_meet(space[0], v_dturned.d[0])) return lifted_fail(st, 3, 0, space[0], v_dturned.d[0]);
+        if (v_dturned.p && !lifted_meet(space[1], v_dturned.d[1])) return lifted_fail(st, 3, 1, space[1], v_dturned.d[1]);
+        if (v_v_7.p && !lifted_meet(space[1], v_v_7.d[0])) return lifted_fail(st, 3, 1, space[1], v_v_7.d[0]);
+        if (space[0] < 0) space[0] = 3;
+        if (space[1] < 0) space[1] = 3;
+        for (int k = 0; k < 2; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
+        const int64_t count = lifted_product(space, 2);
+        const double* arg_0 = v_dturned.p ? lifted_contiguous_data(v_dturned, st, &packed_10, &packed_10_bytes) : nullptr;
+        if (v_dturned.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
+        lifted_view<double, 2> out_1;
+        if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) torque_grad_k6(count, space[0], space[1], arg_0, v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), out_1.p);
+        else torque_grad_k6_body<false>(count, space[0], space[1], arg_0, v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), out_1.p);
+        v_dturned = out_1;
     }
     {
         const int64_t dims[2] = {(int64_t)v_n, (int64_t)3};
@@ -3668,8 +3668,8 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
     }
     lifted_store_view(io + 16, v_t_18);
     lifted_store_view(io + 19, v_t_19);
-    lifted_store_view(io + 22, v_v_12);
-    lifted_store_view(io + 25, v_v_13);
+    lifted_store_view(io + 22, v_v_13);
+    lifted_store_view(io + 25, v_v_12);
     lifted_store_view(io + 28, v_t_23);
     lifted_store_view(io + 31, v_v_15);
     lifted_store_view(io + 34, v_v_16);

@@ -25,8 +25,8 @@ _KERNELS = {
     "torque_grad_k2": {'rank': 2, 'params': [('array', 'f64', ('shift', 'S'), True), ('array', 'f64', (1, 'S'), True), ('out', 'f64')], 'dims': [(('S', 'S'), [('const', 3), ('const', 3)])], 'static': (3, 3)},
     "torque_grad_k3": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (3,)},
     "torque_grad_k4": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), True), ('reduce', 'f64', 'add', 'f64', False, False, False), ('out', 'f64', True)], 'dims': [(('S', 'S'), [('const', 3), ('const', 3)])], 'static': (3, 3), 'mode': 'columns', 'perm': (1, 0), 'reduced': 1},
-    "torque_grad_k5": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (3, 3)},
-    "torque_grad_k6": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (3,)},
+    "torque_grad_k5": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64')], 'dims': [], 'static': (3,)},
+    "torque_grad_k6": {'rank': 2, 'params': [('array', 'f64', ('S', 'S'), False), ('array', 'f64', (None, 'S'), True), ('out', 'f64')], 'dims': [], 'static': (3, 3)},
     "torque_grad_k7": {'rank': 1, 'params': [('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (3,)},
     "torque_grad_k8": {'rank': 2, 'params': [('array', 'f64', (1, 'S'), True), ('array', 'f64', ('S', 'S'), False), ('array', 'f64', ('S', 'S'), False), ('out', 'f64')], 'dims': [(('S', 'S'), [('const', 2), ('const', 3)])], 'static': (2, 3)},
     "torque_grad_k9": {'rank': 1, 'params': [('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('array', 'f64', ('S',), False), ('array', 'f64', ('S',), True), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64'), ('out', 'f64')], 'dims': [], 'static': (None,)},
@@ -157,7 +157,7 @@ def torque_grad(r: "f64[n,3]", f: "f64[3,n]", m: "f64[2,3]"):
     # cross_pad_rot90_composed.py:9  turned = np.rot90(np.append(m, m[:1], axis=0))
     r_1 = np.flip(c_1, axis=1)
     del c_1
-    t_18, t_19, v_12, v_13, t_23, v_15, v_16, v_17, t_36 = _kernels.torque_grad_block1(r_1, v_8, v_9, v_10, n)
+    t_18, t_19, v_13, v_12, t_23, v_15, v_16, v_17, t_36 = _kernels.torque_grad_block1(r_1, v_8, v_9, v_10, n)
     del r_1, v_8, v_9, v_10
     r_2 = np.flip(t_36, axis=1)
     del t_36

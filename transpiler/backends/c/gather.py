@@ -165,17 +165,22 @@ def _fixed_atoms(eqn: Eqn, read: IndexedRead) -> list:
             for axis, value in read.fixed()]
 
 
-def index_checks(body: list, seen: set) -> list[Eqn]:
+def index_checks(body: list, seen: set, explicit: list = (), before: frozenset = frozenset()) -> list[Eqn]:
     """The host's checks before the launch, one per index of each gather and scatter in the kernel's body:
     NumPy raises for integers first, then for the index arrays, each in axis order. `seen`: the (index, array,
-    axis) checked already since the last in-place update (the block's earlier launches), updated."""
+    axis) checked already since the last in-place update (the block's earlier launches), updated. `explicit`:
+    the region's own host checks (`Region.checks`), each made before the first gather or scatter not among the
+    statements before it (`before`: the equations every check follows, the copies of earlier regions' work)."""
     checks = []
+    waiting = list(explicit)
     # a scatter into the result of an earlier scatter of the body: the host holds only the first one's target (the
     # same shape), and its check must read that one (the body's values do not exist on the host)
     scattered_into: dict[int, Var] = {}
     for eqn in equations(body):
         if not (is_gather(eqn) or is_scatter(eqn)):
             continue
+        while waiting and id(eqn) not in waiting[0][0] and id(eqn) not in before:
+            checks.append(waiting.pop(0)[1])
         array = scattered_into.get(id(eqn.args[0]), eqn.args[0])
         if is_scatter(eqn):
             scattered_into[id(eqn.out)] = array
@@ -187,7 +192,7 @@ def index_checks(body: list, seen: set) -> list[Eqn]:
                 continue
             seen.add(key)
             checks.append(index_check(atom, array, axis, eqn.loc))
-    return checks
+    return checks + [check for _, check in waiting]
 
 
 def table_parameter(var: Var, name: str, fresh, writable: bool) -> tuple:

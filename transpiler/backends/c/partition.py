@@ -7,10 +7,11 @@ from __future__ import annotations
 import dataclasses
 
 from ...analysis.dead_reads import raises_when_empty
-from ...ir import Eqn, If, Loop, Var, free_values, statement_uses
+from ...ir import Eqn, If, Loop, Var, equations, free_values, statement_uses
 from . import gather
 from .fused_kernel import LAUNCH, Kernel, module_arrays
-from .region import CREATION, REDUCTIONS, Region, drop_dead, fits, is_element_eqn, is_tape, offset_read, tape_eqns
+from .region import (CREATION, REDUCTIONS, Region, drop_dead, fits, is_check, is_element_eqn, is_tape, offset_read,
+                     tape_eqns, with_checks)
 from .remat import rematerialize
 from .statement_rules import (hoistable, in_kernel, is_fill, joins, natural_shape, needed_fills, pure_eqn, reduced,
                               region_axes, stores_gathers_alone)
@@ -73,10 +74,11 @@ class Partitioner:
                 # and its zeros come from calloc (pages the OS zeroes when first written, where a kernel would
                 # write every zero itself: one more pass over the array)
                 # (with the fills it recomputes: remat.py may give it an earlier region's fill to make again)
-                out += item.hoisted + needed_fills(item.body, later[k])
+                out += item.hoisted + with_checks(needed_fills(item.body, later[k]), item.checks, _ids(item.copies))
             elif isinstance(item, Region) and stores_gathers_alone(item, later[k]):
-                # NumPy's own indexing: no launch and no check
-                out += item.hoisted + [s for s in item.stmts if any(id(o) in later[k] for o in s.outs)]
+                # NumPy's own indexing: no launch and no check (but the region's own host checks)
+                out += item.hoisted + with_checks([s for s in item.stmts if any(id(o) in later[k] for o in s.outs)],
+                                                  item.checks)
             elif isinstance(item, Region):
                 out += item.hoisted + self._launch(item, later[k], tape_news)
             else:
@@ -106,27 +108,33 @@ class Partitioner:
                 defined = {id(v) for s in region.stmts for v in _defs(s)}
                 reads_region = any(id(a) in defined for a in statement_uses(stmt))
                 joins = self._can_join(stmt, region.stmts, region.shape)
-                if not joins and not reads_region and self._beside(stmt, region, pending, side):
+                moved = None if joins or reads_region else self._beside(stmt, region, pending, side)
+                if moved is not None:
                     side = side or Region([], natural_shape(stmt))
                     side.stmts.append(stmt)
+                    side.hoisted += moved
+                    pending = [s for s in pending if all(s is not m for m in moved)]
                     k += 1
                     continue
+                # (a host index check waits too: made by the launch in its place among the gathers' checks)
                 if not reads_region and (hoistable(stmt) and not (gather.is_gather(stmt) and joins) or
-                                         is_fill(stmt) and id(stmt.out) in self.accumulators):
+                                         is_fill(stmt) and id(stmt.out) in self.accumulators or is_check(stmt)):
                     pending_start = k if not pending else pending_start
                     pending.append(stmt)
                     k += 1
                     continue
                 if joins:
+                    done = _ids(region.stmts)
+                    region.checks += [(done, s) for s in pending if is_check(s)]
+                    region.hoisted += [s for s in pending if not is_check(s)]
                     region.stmts.append(stmt)
-                    region.hoisted += pending
                     pending = []
                     k += 1
                     continue
                 # the pending statements keep their place after the launch: the cut goes on from the first of them,
                 # without the statements the side region took meanwhile (those are cut already)
                 if pending:
-                    taken = {id(s) for s in side.stmts} if side is not None else set()
+                    taken = {id(s) for s in side.stmts + side.hoisted} if side is not None else set()
                     queue = queue[:pending_start] + [s for s in queue[pending_start:] if id(s) not in taken]
                     k = pending_start
                 pending = []
@@ -147,23 +155,37 @@ class Partitioner:
             items += ([side] if side is not None else []) + [region, *pending]
         return items
 
-    def _beside(self, stmt, region: Region, pending: list, side: Region | None) -> bool:
+    def _beside(self, stmt, region: Region, pending: list, side: Region | None) -> list | None:
         """May `stmt` go to the side region, launched just before `region`? Element work over a smaller index
         space that the region broadcasts (the derivative of `sqrt(x)` needs `2.0 * sqrt(x)`, a per-example
         value, in the middle of the batched reverse sweep): computed in the region's own launch it would be a
         value of another shape, and as a kernel of its own in place it would cut the region in two. It must
-        read nothing the region, its hoisted work or the statements waiting to be hoisted make (they all run
-        after the side region)."""
+        read nothing the region or its hoisted work make (they run after the side region); what it reads of the
+        statements waiting to be hoisted (pure host work such as the column view `us[:, 0]` of
+        `1.0 - us[:, 0] - us[:, 1]`) moves with it, before the side region. None where it may not go, else the
+        waiting statements that move."""
         if not isinstance(stmt, Eqn) or not is_element_eqn(stmt) or len(stmt.outs) != 1:
-            return False
+            return None
         shape = natural_shape(stmt)
         if shape is None or shape == region.shape or len(shape) >= len(region.shape) or \
                 not fits(stmt.out.type, region.shape) or not in_kernel(stmt, shape, True, self.banned):
-            return False
+            return None
         if side is not None and (side.shape != shape or not self._can_join(stmt, side.stmts, shape)):
-            return False
-        later = {id(v) for s in [*region.hoisted, *pending] for v in _defs(s)}
-        return not any(id(a) in later for a in stmt.args)
+            return None
+        if any(id(a) in {id(v) for s in region.hoisted for v in _defs(s)} for a in stmt.args):
+            return None
+        # the waiting statements it reads, and those they read in turn (all must be pure host work)
+        made = {id(v): s for s in pending for v in _defs(s)}
+        needed, wanted = set(), [a for a in stmt.args if id(a) in made]
+        while wanted:
+            source = made[id(wanted.pop())]
+            if id(source) in needed:
+                continue
+            if not hoistable(source):
+                return None
+            needed.add(id(source))
+            wanted += [a for a in statement_uses(source) if id(a) in made]
+        return [s for s in pending if id(s) in needed]
 
     def _can_join(self, stmt, region: list, shape: tuple) -> bool:
         uses = stmt.args[1:] if gather.is_scatter(stmt) else statement_uses(stmt)  # (adds on into a scatter's array)
@@ -223,7 +245,7 @@ class Partitioner:
             if tape_eqns(region.stmts):
                 self.unlaunched.append(Kernel(f"{self.name}_unlaunched{len(self.unlaunched)}", region.shape,
                                               region.body, [], []))
-            return []
+            return [check for _, check in region.checks]
         stored = {id(v) for v in outputs}
         region.stmts = drop_dead(region.stmts, stored)
         region.copies = drop_dead(region.copies, {id(v) for v in free_values(region.stmts)} | stored)
@@ -232,7 +254,7 @@ class Partitioner:
         if not tapes and not module_arrays(region.body) and all(v.type.shape == () for v in values):
             # rank-0 work left alone, reading no array (the element work it joined was dead or is recomputed where
             # it is read): no input would give the launch its index space; the host computes one value without one
-            return [self._host(s) for s in region.body]
+            return with_checks([self._host(s) for s in region.body], region.checks, _ids(region.copies))
         body = [s for s in tape_news if s.out.name in tapes] + region.body
         inputs = [v for v in free_values(body) if not is_tape(v)] + module_arrays(body)
         axes = region_axes(region.stmts)
@@ -242,7 +264,8 @@ class Partitioner:
                          for t in sorted(tapes)}, None if axes in (None, tuple(range(len(shape)))) else axes)
         self.kernels.append(kernel)
         first = region.stmts[0]
-        checks = gather.index_checks(body, self.checked)  # NumPy's IndexError before the kernel reads through one
+        # NumPy's IndexError before the kernel reads through one (and the region's host checks in their places)
+        checks = gather.index_checks(body, self.checked, region.checks, _ids(body[:len(body) - len(region.stmts)]))
         raises = {"raises_empty": True} if any(isinstance(s, Eqn) and raises_when_empty(s) for s in body) else {}
         launch = Eqn(LAUNCH, tuple(inputs), {"kernel": kernel.name, "outs": [v.name for v in outputs], **raises},
                      tuple(outputs), loc=first.loc, note=None if checks else first.note)
@@ -282,6 +305,11 @@ def _free_element_work(region: Region, pulled: list, host_reads: set[int]) -> se
         if any(id(o) in host_reads for o in stmt.outs):
             free.add(id(stmt))
     return free
+
+
+def _ids(stmts: list) -> frozenset[int]:
+    """The ids of the statements and of every equation nested in them."""
+    return frozenset(id(s) for s in stmts) | frozenset(id(e) for e in equations(stmts))
 
 
 def _defs(stmt) -> list[Var]:

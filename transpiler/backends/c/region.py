@@ -15,16 +15,37 @@ TAPE_OPS = {"tape_new", "push", "pop"}
 class Region:
     """A fused region: its own statements over the index space `shape`, the host work hoisted before its
     launch, and `copies`: equations of earlier regions it recomputes instead of reading their stored results
-    (see remat.py)."""
+    (see remat.py); `checks`: host index checks met between its statements (a dead gather's `check_index`,
+    see analysis/dead_reads.py), each with the ids of the statements before it, so that the launch makes them
+    in their place among its gathers' own checks instead of the check cutting the region in two.
+    """
 
     stmts: list
     shape: tuple
     hoisted: list = field(default_factory=list)
     copies: list = field(default_factory=list)
+    checks: list = field(default_factory=list)
 
     @property
     def body(self) -> list:
         return self.copies + self.stmts
+
+
+def is_check(stmt) -> bool:
+    """A host index check (`check_index`, `check_nonempty`): it raises or does nothing, and writes no array."""
+    return type(stmt).__name__ == "Eqn" and stmt.prim.name in ("check_index", "check_nonempty")
+
+
+def with_checks(stmts: list, checks: list, before: set[int] = frozenset()) -> list:
+    """`stmts` with a region's `checks` (pairs of the ids of the statements before the check and the check) each
+    placed before the first statement not among those before it (`before`: ids counted as before every check,
+    the statements an earlier region computed), and those left after the last."""
+    out, waiting = [], list(checks)
+    for stmt in stmts:
+        while waiting and id(stmt) not in waiting[0][0] and id(stmt) not in before:
+            out.append(waiting.pop(0)[1])
+        out.append(stmt)
+    return out + [check for _, check in waiting]
 
 
 def is_tape(atom) -> bool:
