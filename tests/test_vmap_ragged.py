@@ -1,5 +1,5 @@
 """vmap of an `if` whose two sides give a value different lengths (a ragged batch: `u = y[2:]` on one side,
-`u = x[:-1]` on the other), reduced from `python tests/scan_vmap_edges.py branches 1024 1`.
+`u = x[:-1]` on the other; a `while` whose trips shorten a value and differ between examples), reduced from `python tests/scan_vmap_edges.py branches 1024 1`.
 
 The reference is a Python loop over the examples calling the un-transpiled function. Where every example takes
 one side, the batch has that side's length and returns what the loop returns; where examples take both sides and
@@ -55,6 +55,17 @@ def f(x: "f64[5]", y: "f64[5]"):
 
 
 fv = vmap(f, in_axes=(0, None))
+'''
+
+SHRINKING = HEAD + '''@kernel
+def f(x: "f64[n]"):
+    u = x * 1.0
+    while np.sum(u) > 1.0:
+        u = u[1:]
+    return np.sum(u)
+
+
+fv = vmap(f)
 '''
 
 
@@ -143,3 +154,14 @@ def test_c_target_checks_the_same(tmp_path):
         assert_close(module.fv(xs, y), np.array([python["f"](x, y) for x in xs]), rtol=1e-12, atol=1e-12)
     with pytest.raises(ValueError, match=r"ragged_c\.py:8:5: .*\(a ragged batch\)"):
         module.fv(_rows((1, -1)), y)
+
+
+def test_a_loop_whose_trips_shorten_a_value():
+    module = load_source(SHRINKING, "ragged_case.py")
+    python: dict = {}
+    exec(compile(SHRINKING, "python_reference", "exec", dont_inherit=True), python)
+    same_trips = np.array([[3.0, 0.5, 0.2, 0.1, 0.0], [2.0, 0.1, 0.1, 0.1, 0.1], [-4.0, 9.0, 0.0, 0.0, 0.5]])
+    for xs in (same_trips[:2], same_trips[2:], np.zeros((2, 5))):  # the same trips, one example, none
+        assert_close(module.fv(xs), np.array([python["f"](x) for x in xs]), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match=r"ragged_case\.py:8:5: .*one more trip of this loop.*\(a ragged batch\)"):
+        module.fv(same_trips)

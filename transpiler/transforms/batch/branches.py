@@ -111,8 +111,9 @@ class BatchedBranches:
         return batched_type(old.type, self.dim) if batched else old.type
 
     def masked(self, mask: Atom, then_body: list, then_results, else_body: list, else_results, outs, loc,
-               guard: bool) -> list[Atom]:
-        """Both branches, each on the examples that take it, merged with `np.where(mask, then, else)`."""
+               guard: bool, loop: bool = False) -> list[Atom]:
+        """Both branches, each on the examples that take it, merged with `np.where(mask, then, else)` (`loop`: one
+        more trip of a loop's body, and the values before it; for ragged.py's messages)."""
         builder = self.builder
         pops = any(e.prim.name == "pop" for e in equations(then_body + else_body))
         pushes = any(e.prim.name == "push" for e in equations(then_body + else_body))
@@ -141,13 +142,13 @@ class BatchedBranches:
             if isinstance(a, Const) and a.value is None or isinstance(b, Const) and b.value is None:
                 merged.append(a if isinstance(b, Const) and b.value is None else b)
                 continue
-            axes = ragged_axes(then_results[k], else_results[k], old.name, loc) \
+            axes = ragged_axes(then_results[k], else_results[k], old.name, loc, loop) \
                 if k < len(then_results) and k < len(else_results) and id(old) in self.read else []
             if axes:  # lengths that may differ between the sides: one side's value alone, or checked equal
                 some_a, some_b = guards[id(then_body)], guards[id(else_body)]
                 some_a = builder.bind("any", [mask], name="some") if isinstance(some_a, Const) else some_a
                 some_b = builder.bind("any", [not_mask], name="some") if isinstance(some_b, Const) else some_b
-                check = (axes, ragged_message(old.name, axes, loc))
+                check = (axes, ragged_message(old.name, axes, loc, loop))
                 chosen = self._either_merge(old, mask, a, b, some_a, some_b, check)
                 if id(a) in self.unset or id(b) in self.unset:
                     self.empty_batch_none.add(id(chosen))

@@ -23,9 +23,10 @@ HINT = ("give the value one length on both sides (slice or pad it to the same le
         "(np.sum) so that every example's value has one shape")
 
 
-def ragged_axes(then_value: Atom, else_value: Atom, name: str, loc: SourceLoc | None) -> list[int]:
+def ragged_axes(then_value: Atom, else_value: Atom, name: str, loc: SourceLoc | None, loop: bool = False) -> list[int]:
     """The axes of one example along which the two sides' values of `name` may differ in length (to check at run
-    time); raises TranspileError where they differ for every size."""
+    time); raises TranspileError where they differ for every size. `loop`: the sides are one more trip of a loop
+    whose trip count differs between examples (`then`) and the value before it (`else`, the examples that stop)."""
     a, b = then_value.type.shape, else_value.type.shape
     if a is None or b is None or len(a) != len(b) or then_value.type.dtype == "tape":
         return []
@@ -38,10 +39,11 @@ def ragged_axes(then_value: Atom, else_value: Atom, name: str, loc: SourceLoc | 
         if difference is not None and not difference:  # (one spelling of one length)
             continue
         if difference is not None and list(difference) == [()]:  # (a nonzero constant apart)
+            first, second = _SIDES[loop]
             raise TranspileError(
-                f"vmap: `{_plain(name)}` has length {render(pa)} on the examples that take one side of this `if` "
-                f"and {render(pb)} on those that take the other (axis {axis}): one batch cannot hold values of "
-                "different lengths (a ragged batch)", loc, HINT)
+                f"vmap: `{_plain(name)}` has length {render(pa)} on the examples that {first} and {render(pb)} on "
+                f"those that {second} (axis {axis}): one batch cannot hold values of different lengths (a ragged "
+                "batch)", loc, HINT)
         unknown.append(axis)
     return unknown
 
@@ -62,13 +64,17 @@ def read_values(body: list, result) -> set[int]:
     return found
 
 
-def ragged_message(name: str, axes: list[int], loc: SourceLoc | None) -> str:
-    """The run-time error of a ragged batch: where (the `if`) and why."""
+def ragged_message(name: str, axes: list[int], loc: SourceLoc | None, loop: bool = False) -> str:
+    """The run-time error of a ragged batch: where (the `if`, the loop) and why."""
     where = f"{loc}: " if loc is not None else ""
     which = ", ".join(str(a) for a in axes)
-    return (f"{where}vmap: the examples that take one side of this `if` give `{_plain(name)}` another length "
-            f"(axis {which}) than those that take the other: one batch cannot hold values of different lengths "
-            "(a ragged batch)")
+    first, second = _SIDES[loop]
+    return (f"{where}vmap: the examples that {first} give `{_plain(name)}` another length (axis {which}) than those "
+            f"that {second}: one batch cannot hold values of different lengths (a ragged batch)")
+
+
+_SIDES = {False: ("take one side of this `if`", "take the other"),
+          True: ("run one more trip of this loop", "stop before it")}
 
 
 def _plain(name: str) -> str:
