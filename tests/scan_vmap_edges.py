@@ -143,6 +143,8 @@ def check(one_example, batched, examples: list[list], axes: tuple, template: lis
         if error is not None:
             return f"a batch of no examples raises {error!r}"
         return _same(got, _empty_like(one), "no examples")
+    if isinstance(error, ValueError) and "(a ragged batch)" in str(error):
+        return "refused"  # (the documented run-time refusal: examples on two sides of an `if` give two lengths)
     if error is not None:
         return f"vmap raises {error!r}, the loop returns"
     if warned and not any(w for _, _, w in looped):

@@ -367,10 +367,16 @@ register(Primitive(
     diff_args=(0,), broadcast_tolerant=True, temp_name="b",
 ))
 def _batch_unbroadcast(ctx, prim, args, batched):
-    """Each example's cotangent summed to its value's shape: the same helper, to the batched shape."""
+    """Each example's cotangent summed to its value's shape: the same helper, to the batched shape. The leading
+    axes that broadcasting added to an example are summed first: the helper sums an array's leading axes, and the
+    batch axis leads (`g` of `M + u`, `[B,n,d]`, to `u`'s `[B,d]` summed the examples into one `[n,d]`)."""
     x, like = args
     if not batched[1]:
         like = ctx.lift(like)
+    if x.rank is not None and like.rank is not None:
+        extra = example_rank(x, batched[0]) - example_rank(like, True)
+        if extra > 0:
+            x = ops.sum(x, axis=tuple(range(int(batched[0]), int(batched[0]) + extra)))
     if batched[0]:
         x = ctx.align(x, example_rank(like, True))
     return ops.unbroadcast(x, like)

@@ -18,6 +18,7 @@ from ...ir import Atom, Const, If, Var, all_defined, equations, free_values
 from ...primitives.batching import batched_type, example_rank
 from ...primitives.symbolic import ops
 from ..hoist import updated_in_place
+from .ragged import ragged_axes, ragged_message
 
 
 class BatchedBranches:
@@ -110,8 +111,9 @@ class BatchedBranches:
         return batched_type(old.type, self.dim) if batched else old.type
 
     def masked(self, mask: Atom, then_body: list, then_results, else_body: list, else_results, outs, loc,
-               guard: bool) -> list[Atom]:
-        """Both branches, each on the examples that take it, merged with `np.where(mask, then, else)`."""
+               guard: bool, loop: bool = False) -> list[Atom]:
+        """Both branches, each on the examples that take it, merged with `np.where(mask, then, else)` (`loop`: one
+        more trip of a loop's body, and the values before it; for ragged.py's messages)."""
         builder = self.builder
         pops = any(e.prim.name == "pop" for e in equations(then_body + else_body))
         pushes = any(e.prim.name == "push" for e in equations(then_body + else_body))
@@ -140,7 +142,17 @@ class BatchedBranches:
             if isinstance(a, Const) and a.value is None or isinstance(b, Const) and b.value is None:
                 merged.append(a if isinstance(b, Const) and b.value is None else b)
                 continue
-            if id(a) in self.unset or id(b) in self.unset:  # no value where no example took the part
+            axes = ragged_axes(then_results[k], else_results[k], old.name, loc, loop) \
+                if k < len(then_results) and k < len(else_results) and id(old) in self.read else []
+            if axes:  # lengths that may differ between the sides: one side's value alone, or checked equal
+                some_a, some_b = guards[id(then_body)], guards[id(else_body)]
+                some_a = builder.bind("any", [mask], name="some") if isinstance(some_a, Const) else some_a
+                some_b = builder.bind("any", [not_mask], name="some") if isinstance(some_b, Const) else some_b
+                check = (axes, ragged_message(old.name, axes, loc, loop))
+                chosen = self._either_merge(old, mask, a, b, some_a, some_b, check)
+                if id(a) in self.unset or id(b) in self.unset:
+                    self.empty_batch_none.add(id(chosen))
+            elif id(a) in self.unset or id(b) in self.unset:  # no value where no example took the part
                 chosen = self._guarded_merge(old, mask, a, b, guards[id(then_body)], guards[id(else_body)])
                 self.empty_batch_none.add(id(chosen))  # (None in a batch of no examples: it takes no part)
             else:
@@ -173,7 +185,17 @@ class BatchedBranches:
                 builder.emit(If(some_other, both, alone, (merged,), (chosen,), (ran_full,), builder.loc))
                 return merged
             return self._where(old, mask, a, b)
+        return self._either_merge(old, mask, a, b, some_a, some_b)
+
+    def _either_merge(self, old: Var, mask: Atom, a: Atom, b: Atom, some_a: Atom, some_b: Atom,
+                      check: tuple | None = None) -> Atom:
+        """`if not some_a: b elif not some_b: a else: np.where(mask, a, b)`; with `check` (the axes of one example
+        and a message: `ragged.py`), the where only after `a` and `b` are checked to have one length there."""
+        builder = self.builder
+        out_type = batched_type(old.type, self.dim)
         with self._block() as both:
+            if check is not None:
+                self._check_lengths(a, b, *check)
             chosen = self._where(old, mask, a, b)
         with self._block() as only_a:
             a_full = a if self.is_batched(a) else self.lift(a, writable=True)
@@ -185,6 +207,17 @@ class BatchedBranches:
         merged = Var(builder.scope.fresh(old.name), out_type)
         builder.emit(If(some_a, some_a_block, only_b, (merged,), (inner,), (b_full,), builder.loc))
         return merged
+
+    def _check_lengths(self, a: Atom, b: Atom, axes: list[int], message: str) -> None:
+        """ValueError(`message`) unless `a` and `b` (batched or not) have one length on each of `axes` of one
+        example."""
+        builder = self.builder
+        same = None
+        for axis in axes:
+            lengths = [builder.bind("dim", [v], {"axis": axis + self.is_batched(v)}, name="size") for v in (a, b)]
+            equal = builder.bind("equal", lengths, name="same")
+            same = equal if same is None else builder.bind("logical_and", [same, equal], name="same")
+        builder.bind("check_assert", [same], {"message": message, "error": "ValueError"})
 
     def _part(self, body: list, results, taken: Atom, outs, loc, guard: bool) -> list[Atom]:
         """One branch of a masked `if`, run (when `guard`, only if some example takes it) on safe inputs."""

@@ -2,7 +2,8 @@
 column of those elements (`a[:, 1]` for `a[1]`) is a view of the batched array. Where that array, or an array
 sharing its memory, is updated in place between the read and a use of it (`v = a[1]; a[1] = 0.0; a[2] += v`,
 which the reverse sweep of `a[1] = a[2]` writes too), the view would follow the update where the example's
-scalar did not: the batched read is copied there, and only there."""
+scalar did not: the batched read is copied there, and only there. The same holds for a read through a boolean mask
+that differs between examples, which vmap keeps as the array itself (masks.py's selections)."""
 from __future__ import annotations
 
 from ...analysis.union_find import UnionFind
@@ -33,7 +34,8 @@ def element_reads_overwritten(fn: Function) -> set[int]:
             if stmt.prim.extra.get("in_place") and stmt.prim.family != "tape":
                 updates.append((stmt.args[0], moment))
             first = stmt.args[0]
-            if stmt.outs[0].type.shape == () and first.type.shape not in ((), None) and first.type.dtype != "tape":
+            if stmt.outs[0].type.shape == () and first.type.shape not in ((), None) and first.type.dtype != "tape" \
+                    or _mask_read(stmt):
                 reads.append(stmt)
         elif isinstance(stmt, If):
             use(stmt.cond, moment)
@@ -61,3 +63,11 @@ def element_reads_overwritten(fn: Function) -> set[int]:
         return any(m[0] < u[0] or set(m[1]) & set(u[1]) - set(defined[1]) for m in later for u in uses.get(id(out), ()))
 
     return {id(read) for read in reads if at_risk(read)}
+
+
+def _mask_read(stmt: Eqn) -> bool:
+    """`a[m]` with a boolean array `m`: a copy in NumPy, but under vmap, where `m` differs between examples, a
+    selection kept whole (masks.py) whose elements are `a`'s own (or a view's): an update of `a` in place before
+    the selection is used (`a[a > 0.5] *= e`, whose reverse sweep reads the old `a[m]`) would reach it."""
+    return stmt.prim.name == "getitem" and any(
+        isinstance(a, Var) and a.type.dtype == "bool" and a.type.shape not in ((), None) for a in stmt.args[1:])

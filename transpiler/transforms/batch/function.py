@@ -39,6 +39,7 @@ from .branches import BatchedBranches
 from .loops import BatchedLoops
 from .mask_lengths import SelectionLength, length_error
 from .masks import BatchedMasks, Selection
+from .ragged import read_values
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def vmap(fn: Function, spec: BatchSpec) -> Function:
     batching.params = list(params)
     batching.number_merges = {id(m.slot): m for m in python_number_merges(fn)}
     batching.copied_reads = element_reads_overwritten(fn)
+    batching.read = read_values(fn.body, fn.result)
     for param, new in zip(fn.params, params):
         batching.values[id(param)] = new
     builder.loc = fn.loc
@@ -177,6 +179,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         self.empty_batch_none: set[int] = set()  # `unset` values and merges of them: None in a batch of none
         self.unset_read = False  # whether code outside guarded parts reads one of those
         self.copied_reads: set[int] = set()  # ids of scalar reads whose batched view an update would change
+        self.read: set[int] = set()  # ids of the values the program reads (ragged.read_values)
         self.ctx = BatchContext(Sym(builder, builder.dim(dim)) if dim in builder.dim_sources or dim in
                                 builder.dim_vars else None, self._batch_rule)
 

@@ -124,7 +124,7 @@ class BatchedLoops:
             some = builder.bind("any", [active], name="some")
         with self._block() as body:
             following = self.masked(active, stmt.body, stmt.carried_out, [], stmt.carried, stmt.carried, stmt.loc,
-                                    guard=False)
+                                    guard=False, loop=True)
             for old, new in zip(stmt.carried, following):  # the condition on the new values
                 self.set(old, new, self.is_batched(new))
             self.block(stmt.cond_body)
@@ -168,7 +168,7 @@ class BatchedLoops:
                     self.batched.add(id(value.atom))
             self.set(stmt.index, index.atom, self.is_batched(index.atom))
             following = self.masked(active.atom, stmt.body, stmt.carried_out, [], stmt.carried, stmt.carried,
-                                    stmt.loc, guard=False)
+                                    stmt.loc, guard=False, loop=True)
         outs = tuple(Var(slot.name, slot.type) for slot in slots)
         builder.emit(Loop("for", k, (total.atom,), [], None, tuple(slots), tuple(inits), body, tuple(following),
                           outs, stmt.loc, stmt.note))

@@ -32,6 +32,7 @@ from ...primitives.indexing import Ref, index_refs
 from ...primitives.registry import lookup
 from ...primitives.symbolic import Sym, ops, reduced_axes
 from .mask_lengths import MaskLengths
+from .safe_inputs import SafeInputs
 from .positions import as_mask_index
 
 REFUSED = ("a boolean mask that differs between examples selects a different number of elements in each, and "
@@ -57,7 +58,7 @@ class Selection:
         return self.mask.type.rank - 1
 
 
-class BatchedMasks(MaskLengths):
+class BatchedMasks(MaskLengths, SafeInputs):
     """Mixed into `batch._Batching`: relies on its `values`, `ctx`, `builder`, `sym`, `is_batched`, `set`."""
 
     def selection_error(self, selection: Selection) -> TranspileError:
@@ -158,8 +159,11 @@ class BatchedMasks(MaskLengths):
         dense_index, refs, mask, at = self._dense_index(eqn, raw, 1)
         x = raw[0]
         if all(item == slice(None) for item in dense_index):  # `x[m]` with a mask over all of x's axes: x
-            return Selection(x, self.is_batched(x), mask, at, eqn.loc)
-        dense = self._bind("getitem", [x] + refs, {"index": dense_index})
+            dense = self.sym(x)
+        else:
+            dense = self._bind("getitem", [x] + refs, {"index": dense_index})
+        if id(eqn) in self.copied_reads:  # (updated in place before it is used: NumPy's copy, copies.py)
+            dense = self._bind("copy", [dense], {})
         return Selection(dense.atom, self.is_batched(dense.atom), mask, at, eqn.loc)
 
     def _write(self, eqn: Eqn, raw: list, accumulate: bool):
@@ -261,18 +265,6 @@ class BatchedMasks(MaskLengths):
         self.batched.add(id(result.atom))
         return result
 
-    def _rows(self, mask) -> Sym:
-        """For each example, the row whose selected elements its safe inputs take: its own where it selects
-        something, else the first example's that does (only read where some example does: `_guarded`). An
-        example that selects nothing computes nothing unbatched, so any values would do but for the warnings
-        of NumPy (`np.sqrt(-1.0)`, `1.0 / 0.0`): those of an example that runs the same code give none it
-        would not give itself."""
-        mask = Sym(self.builder, mask)
-        axes = tuple(range(1, mask.atom.type.rank))
-        selects = ops.any(mask, axis=axes) if axes else mask
-        donor = ops.argmax(selects)
-        return ops.where(selects, ops.arange(self.ctx.size), donor)
-
     def _sum(self, selection: Selection, axis=None, keepdims=False, **extra):
         """`np.sum` of a selection over its selected axis (and others): the unselected elements count 0."""
         rank = example_rank(self.sym(selection.dense), selection.batched) - selection.mask_rank + 1
@@ -298,46 +290,6 @@ class BatchedMasks(MaskLengths):
         return Selection(dense.atom, True, like.mask, like.at, like.loc)
 
     # -- helpers -------------------------------------------------------------------------------------------------
-    def _safe(self, selection: Selection, rows: Sym) -> Selection:
-        """The selection with each unselected element replaced by the first selected one of its row in `rows`
-        (`_rows`); read only where some example selects something, so the mask's axes are not empty."""
-        if selection.safe:
-            return selection
-        dense = Sym(self.builder, selection.dense)
-        if not selection.batched:
-            dense = self.ctx.lift(dense)
-        if selection.mask_rank > 1:
-            return self._safe_flattened(selection, dense, rows)
-        at = selection.at
-        first = ops.getitem(ops.argmax(Sym(self.builder, selection.mask), axis=1), rows, index=(Ref(1),))
-        picked = ops.getitem(dense, rows, first, index=(Ref(1),) + (slice(None),) * at + (Ref(2),))
-        picked = ops.getitem(picked, index=(slice(None),) * (1 + at) + (None,))
-        safe = self._select_where(selection, dense, picked)
-        return Selection(safe.atom, True, selection.mask, at, selection.loc, safe=True)
-
-    def _safe_flattened(self, selection: Selection, dense: Sym, rows: Sym) -> Selection:
-        """`_safe` of a selection by a mask of several axes (LeakyReLU's `z[z < 0] * alpha` on a matrix): the mask's
-        axes flattened into one (the first selected element in C order stands in), then the shape restored. The
-        example's axes must be known at build time."""
-        at, rank = selection.at, selection.mask_rank
-        shape = dense.atom.type.shape
-        example = tuple(shape[1:]) if shape is not None else ()
-        if shape is None or not all(isinstance(d, int) for d in example):
-            raise TranspileError("arithmetic on a selection by a multi-dimensional mask that differs between "
-                                 "examples needs the example's shape known at build time", selection.loc,
-                                 'annotate the lengths ("f64[4, 3]"), or ' + HINT)
-        size = 1
-        for d in example[at:at + rank]:
-            size *= d
-        flat = (-1,) + example[:at] + (size,) + example[at + rank:]
-        flat_dense = ops.reshape(dense, *flat)
-        flat_mask = ops.reshape(Sym(self.builder, selection.mask), -1, size)
-        self.batched.update((id(flat_dense.atom), id(flat_mask.atom)))
-        safe = self._safe(Selection(flat_dense.atom, True, flat_mask.atom, at, selection.loc), rows)
-        restored = ops.reshape_like(Sym(self.builder, safe.dense), dense)
-        self.batched.add(id(restored.atom))
-        return Selection(restored.atom, True, selection.mask, at, selection.loc, safe=True)
-
     def _select_where(self, selection: Selection, chosen: Sym, other) -> Sym:
         result = ops.where(self._mask_aligned(selection), chosen, other)
         self.batched.add(id(result.atom))
