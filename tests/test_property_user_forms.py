@@ -1,0 +1,71 @@
+"""The user-forms generator (tests/user_forms_programs.py): random kernels written with the constructs the corpora's
+compiled kernels use and no other generator wrote (docs/testing.md), judged as tests/test_property_semantics.py
+judges its programs (Python's value, gradients against finite differences of Python and autograd, compositions).
+
+Default suite: a fixed sample of seeds. Long run: `LIFTED_USER_FORMS_PROGRAMS=400 pytest -m slow
+tests/test_property_user_forms.py -s` (seeds from $LIFTED_PROPERTY_FIRST_SEED on). The C target runs the same
+programs in tests/test_c_random_programs.py (`user_forms`).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from test_property import Unusable, inputs_for
+from test_property_semantics import check_semantics
+from user_forms_programs import user_forms_program
+
+pytestmark = pytest.mark.filterwarnings("ignore:Output seems independent of input:UserWarning")
+
+CONSTRUCTS = ("np.array([", ".ravel()", "np.arange(", "np.column_stack(", " for row in np.stack(", " for i in range(3)]",
+              "np.fmod(", "np.power(", " = M.shape", " = (M * 1.0).shape", "np.matmul(", "np.fill_diagonal(",
+              ".ndim", "np.logical_and(", "np.newaxis", "np.empty(", "np.empty_like(", " is not None:", " is None:",
+              "np.fabs(", "np.repeat(", "np.atleast_2d(", "np.eye(", "np.pad(", "constant_values=", "np.arctan(",
+              "np.arctan2(", "np.modf(", "np.vstack(", "np.hstack(", "np.linalg.norm(", "in enumerate(", "in zip(",
+              "dtype=np.float64)", "scaled(", ", c=", "(+", "raise ValueError(", ".format(")
+
+
+def check_seed(seed: int) -> tuple[str, str]:
+    text, wrt, _ = user_forms_program(seed)
+    try:
+        with np.errstate(all="ignore"):
+            return check_semantics(text, wrt, inputs_for(seed)), ""
+    except Unusable as exc:
+        return "unusable", str(exc)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
+        return "failed", f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def test_generator_writes_the_constructs():
+    corpus = "\n".join(user_forms_program(seed)[0] for seed in range(300))
+    missing = [construct for construct in CONSTRUCTS if construct not in corpus]
+    assert not missing, missing
+    assert " = v" in corpus and any(line.count(" = ") == 2 and "[" not in line.split(" = ")[0]
+                                    for line in corpus.splitlines())  # `a = b = value`
+
+
+def test_generator_is_deterministic_per_seed():
+    assert user_forms_program(5) == user_forms_program(5)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_user_form_programs_match_python(seed):
+    outcome, message = check_seed(seed)
+    assert outcome != "failed", f"seed {seed}: {message}\n{user_forms_program(seed)[0]}"
+
+
+@pytest.mark.slow
+def test_many_random_user_form_programs_match_python():
+    count = int(os.environ.get("LIFTED_USER_FORMS_PROGRAMS", "400"))
+    first = int(os.environ.get("LIFTED_PROPERTY_FIRST_SEED", "0"))
+    tally: dict[str, int] = {}
+    failures = []
+    for seed in range(first, first + count):
+        outcome, message = check_seed(seed)
+        tally[outcome] = tally.get(outcome, 0) + 1
+        if outcome == "failed":
+            failures.append((seed, message[:300]))
+    print(f"\nuser-forms programs, seeds {first}-{first + count - 1}: {tally}")
+    assert not failures, failures[:10]
