@@ -54,16 +54,34 @@ class UserFormsGenerator(SemanticsGenerator):
                   # a table of numbers (SciPy's benchmark functions' constants), a helper's default argument
                   f"np.sum(np.array([[0.5, 1.0], [0.1, -0.3]], dtype=np.float64) @ np.array([{e('S')}, {e('S')}]))",
                   f"scaled({e('S')})", f"scaled({e('S')}, {self.const()})", f"scaled({e('S')}, c={e('S')})",
-                  f"(+{e('S')})"),
+                  f"(+{e('S')})",
+                  # the second round (docs/testing.md): what was still missing after the first
+                  f"shifted({e('S')})", f"shifted({e('S')}, {self.const()})", f"{e('M')}.max()",
+                  f"np.sum(np.mod({e('N')}, 0.7))", f"np.arcsin(np.tanh({e('S')}) * 0.9)",
+                  f"np.arccos(np.tanh({e('S')}) * 0.9)", f"np.tan(np.tanh({e('S')}))",
+                  f"np.sum(np.triu(np.outer(np.array([{e('S')}, {e('S')}, 1.0]), np.array([{e('S')}, 0.5, 2.0])), "
+                  f"k={self.pick((0, 1, -1))}))",
+                  f"np.sum(np.tril(np.outer(np.array([{e('S')}, {e('S')}]), np.array([{e('S')}, 0.5]))))",
+                  f"np.linalg.norm({e('N')}, ord={self.pick((1, 2, 'np.inf'))})", f"np.sum({e('M')}.flatten() ** 2)",
+                  f"np.sinh(np.tanh({e('S')}))", f"np.cosh(np.tanh({e('S')}))", f"np.sum(np.absolute({e('N')}))",
+                  f"np.sum(np.multiply({e('N')}, {e('N')}))", f"np.sum(np.atleast_1d({e('S')}))",
+                  f"{leaf('N')}[np.argmax({e('N')})]", f"np.sum({e('N')}[np.argsort({leaf('N')})] * {leaf('N')})",
+                  f"({e('S')} if isinstance(M.shape, tuple) and isinstance(len(x), int) else 0.5)",
+                  f"{e('N')}.dot({e('N')})"),
             "N": (f"np.matmul({e('M')}, {e('D')})", f"np.linalg.norm({e('M')}, axis=1)",
                   f"np.fmod({e('N')}, 0.7)",
                   f"np.sum(np.column_stack(({e('N')}, {e('N')}, {e('N')})) * {leaf('M')}[:, :1], axis=1)",
                   f"np.power({e('N')}, 2)", f"(np.arange(len(x)) * {e('N')})", f"np.fabs({e('N')})",
-                  f"{e('M')}.ravel()[::{SIZES['D']}]"),
+                  f"{e('M')}.ravel()[::{SIZES['D']}]", f"np.std({e('M')}, axis={self.pick((1, -1))})",
+                  f"{e('M')}.var(axis=1, ddof={self.pick((0, 1))})", f"{e('M')}.sum(axis=1, keepdims=True)[:, 0]",
+                  f"np.flip({e('N')}, axis=0)", f"np.expand_dims({e('N')}, axis=1)[:, 0]",
+                  f"{e('M')}.mean(axis=1, keepdims=True)[:, 0]", f"np.std({e('M')}, axis=1, keepdims=True)[:, 0]",
+                  f"{e('M')}.var(axis=-1, keepdims=True)[:, 0]"),
             "D": (f"np.linalg.norm({e('M')}, axis=0)", f"np.matmul({e('N')}, {e('M')})",
                   f"(np.eye(M.shape[1]) @ {e('D')})",
                   f"np.pad({e('D')}[1:], (1, 0), mode='constant', constant_values=0.5)",
-                  f"np.pad({e('D')}[:-1], (0, 1))", f"np.arctan({e('D')})"),
+                  f"np.pad({e('D')}[:-1], (0, 1))", f"np.arctan({e('D')})",
+                  f"np.pad({e('D')}[1:], pad_width=(0, 1), mode='edge')"),
             "M": (f"({e('N')}[:, np.newaxis] * {e('M')})", f"(np.atleast_2d({e('D')}) * {e('M')})",
                   f"np.vstack(({e('M')}[1:], {e('M')}[:1]))", f"np.hstack(({e('M')}[:, 1:], {e('M')}[:, :1]))",
                   f"np.repeat({e('M')}[:1], M.shape[0], axis=0)", f"({e('M')}[np.newaxis, :, :] * 0.5)[0]")}[kind]
@@ -101,7 +119,9 @@ class UserFormsGenerator(SemanticsGenerator):
     def empty_filled(self, scope: Scope, indent: int) -> None:
         """`v = np.empty(len(x))` (or np.empty_like), every element written by a loop before any read."""
         name, index = self.fresh(), self.fresh("i")
-        self.emit(indent, f"{name} = {self.pick(('np.empty(len(x))', 'np.empty_like(x)', 'np.empty((len(x),))'))}")
+        empty = self.pick(("np.empty(len(x))", "np.empty_like(x)", "np.empty((len(x),))",
+                           "np.empty(len(x), dtype=np.float64)"))
+        self.emit(indent, f"{name} = {empty}")
         self.emit(indent, f"for {index} in range(len(x)):")
         inner = scope.child(in_loop=True, in_while=False)
         inner.vars[f"x[{index}]"] = inner.vars[f"y[{index}]"] = "S"
@@ -151,7 +171,8 @@ class UserFormsGenerator(SemanticsGenerator):
         scope.vars[value] = "S"
 
 
-HELPER = "def scaled(v, c=0.5):\n    return v * c + 0.25\n"
+HELPER = ("def scaled(v, c=0.5):\n    return v * c + 0.25\n\n\n"
+          "def shifted(v, *rest):\n    for r in rest:\n        v = v + r\n    return v\n")
 
 
 def user_forms_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
