@@ -30,7 +30,7 @@ class MoreFunctionsNumpy:
                     "searchsorted", "digitize", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
                     "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram",
                     "polyint", "unstack", "trim_zeros", "insert", "piecewise", "apply_along_axis", "lexsort",
-                    "polydiv"):
+                    "polydiv", "fmod", "modf", "pad"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -121,6 +121,22 @@ class MoreFunctionsNumpy:
         np = self._anp
         rewrite = np.sum(np.moveaxis(x1, axis, -1) * np.moveaxis(x2, axis, -1), axis=-1)
         return self._exact("vecdot", rewrite, x1, x2, axis=axis)
+
+    def _fmod(self, a, b):
+        """C's fmod as NumPy defines it, `a - b * trunc(a / b)` (the quotient truncated towards 0: a step function,
+        untraced): autograd has no VJP for np.fmod."""
+        quotient = onp.trunc(onp.asarray(getval(a)) / onp.asarray(getval(b)))
+        return self._exact("fmod", a - b * quotient, a, b)
+
+    def _modf(self, a):
+        """The fractional part `a - trunc(a)` (derivative 1) and the integral part (derivative 0): autograd has no
+        VJP for np.modf."""
+        fraction, whole = onp.modf(getval(a))
+        return (a - getval(a)) + fraction, whole
+
+    def _pad(self, array, pad_width, mode="constant", **kwargs):
+        """autograd's np.pad with the mode spelled out: its VJP takes `mode` as an argument NumPy defaults."""
+        return self._anp.pad(array, pad_width, mode, **kwargs)
 
     def _take(self, a, indices, axis=None, mode="raise"):
         """np.take as NumPy defines it: the (raveled) array indexed along `axis`, the indices wrapped or clipped."""

@@ -4,7 +4,8 @@ of every random program the C target accepts through nvcc.
 The semantics and edges generators run in tests/test_c_backend.py (`test_many_random_programs_on_the_cpu_target`),
 the dtype generator in tests/test_property_dtypes.py (`test_many_mixed_dtype_programs`) and the hostile corpus in
 tests/test_hostile_programs.py (`test_hostile_program_on_the_cpu_target`). Here: the view generators (reads of
-views, and writes through them), the property generator's `more_functions=` and `rows=` programs. Every function
+views, and writes through them), the property generator's `more_functions=` and `rows=` programs, and the
+user-forms generator's (tests/user_forms_programs.py). Every function
 of each program (its transforms included) runs through the CPU target against the NumPy backend (`run_on_the_cpu_target`);
 a program either side refuses with a TranspileError is counted as refused, never failed. `LIFTED_C_PROGRAMS`
 programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on.
@@ -43,6 +44,11 @@ def _view_writes(seed: int) -> str:
     return view_write_program(seed)[0]
 
 
+def _user_forms(seed: int) -> str:
+    from user_forms_programs import user_forms_program
+    return user_forms_program(seed)[0]
+
+
 def _semantics(seed: int) -> str:
     from test_property_semantics import semantics_program
     return semantics_program(seed)[0]
@@ -53,6 +59,7 @@ GENERATORS: dict[str, Callable[[int], str]] = {
     "view_writes": _view_writes,
     "more_functions": lambda seed: program_for_seed(seed, edges=True, more_functions=True)[0],
     "rows": lambda seed: program_for_seed(seed, rows=True)[0],
+    "user_forms": _user_forms,
 }
 
 

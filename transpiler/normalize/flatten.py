@@ -74,12 +74,33 @@ class TreeHelpers:
             found = ("ndarray" in names and bool(rank)) or (rank == 0 and (
                 ("float" in names and value.type.is_float) or ("int" in names and value.type.dtype in ("i32", "i64"))
                 or ("bool" in names and value.type.dtype == "bool")))
-            if rank == 0 and not isinstance(value, Const) and names and set(names) & {"float", "int", "bool"}:
+            # a length read as such (`len(x)`, `x.shape[0]`, `x.size`) is a Python int in Python too (np.add of
+            # one is not: the spelling decides, not the dimension the kernel tracks)
+            dimension = rank == 0 and value.type.value is not None and _python_length(node.args[0].value)
+            if rank == 0 and not isinstance(value, Const) and not dimension and names and set(names) & {
+                    "float", "int", "bool"}:
                 raise self.error(node, "a NumPy scalar computed in a kernel is not a Python float or int",
                                  "test the array's rank instead: x.ndim == 0")
         else:
             found = False
         return const(bool(found))
+
+
+def _python_length(expr: cst.BaseExpression) -> bool:
+    """`len(x)`, `x.shape[i]`, `np.shape(x)[i]`, `x.size` or `np.size(x)`: what Python gives as an int."""
+    if isinstance(expr, cst.Subscript):
+        shape = expr.value
+        return (isinstance(shape, cst.Attribute) and shape.attr.value == "shape") or (
+            isinstance(shape, cst.Call) and _called(shape) == "shape")
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value == "size"
+    return isinstance(expr, cst.Call) and _called(expr) in ("len", "size")
+
+
+def _called(call: cst.Call) -> str:
+    """The called name: `len` of `len(x)`, `shape` of `np.shape(x)` (the module's name is the lowering's to check)."""
+    func = call.func
+    return func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
 
 
 def tree_leaves(value) -> list:
