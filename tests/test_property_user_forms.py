@@ -112,33 +112,3 @@ def test_hvp_through_the_norm_of_a_loop_carried_zero():
     with np.errstate(all="ignore"):
         got = module.h(x, M, v)[1]
     np.testing.assert_allclose(got, expected, rtol=1e-8)
-
-
-MASKED_WRITE_INTO_A_REVERSED_VIEW_IN_A_LOOP = '''import numpy as np
-from lifted import kernel
-
-
-@kernel
-def f(x: "f64[n]"):
-    v = np.flip(0.5 * x, axis=0)
-    b = x * 1.0
-    for i in range(2):
-        v[x > 0.5] -= 1.0
-        b = b * 0.9 + v
-    return np.sum(b * x)
-'''
-
-
-@pytest.mark.xfail(strict=True, reason="open: a masked augmented write into a reversed view (np.flip, or [::-1], of a "
-                   "temporary) inside a loop computes another value than Python's; outside a loop it is right")
-def test_masked_write_into_a_reversed_view_in_a_loop():
-    """Reduced from the user-forms generator's seed 1145 (second version of the grammar): Python gives -0.208...,
-    the kernel 0.677... at inputs_for(1145)'s x (the same with `(0.5 * x)[::-1]`; right with `0.5 * x`)."""
-    from gradcheck import load_source
-
-    module = load_source(MASKED_WRITE_INTO_A_REVERSED_VIEW_IN_A_LOOP, "reversed_view_mask.py")
-    python: dict = {}
-    exec(compile(MASKED_WRITE_INTO_A_REVERSED_VIEW_IN_A_LOOP.replace("from lifted import kernel", "kernel = lambda f: f"),
-                 "python_reference", "exec"), python)
-    x = inputs_for(1145)[0]
-    np.testing.assert_allclose(module.f(x.copy()), python["f"](x.copy()), rtol=1e-12)
