@@ -11,6 +11,8 @@ from typing import Callable
 
 import numpy as np
 
+from lifted.transpiler import TranspileError
+
 ORDER = ("skip", "pass", "refused", "arg-refused", "bad", "WRONG")
 
 
@@ -177,3 +179,15 @@ def autograd_or_none(make: Callable):
             return make()
     except Exception:  # noqa: BLE001
         return None
+
+
+def compiled_or_outcome(text: str, load: Callable):
+    """(module, None) or (None, (outcome, detail)) for one form."""
+    try:
+        return load(text), None
+    except TranspileError as exc:
+        if exc.loc is not None and exc.loc.line > 0 and exc.hint:
+            return None, ("refused", f"{exc.loc.line}:{exc.loc.col}: {exc.message.splitlines()[0][:160]}")
+        return None, ("bad", "a refusal without a place or hint: " + str(exc)[:300])
+    except Exception as exc:  # noqa: BLE001
+        return None, ("bad", f"{type(exc).__name__} while compiling: {str(exc)[:200]}")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus_checks import compiled_or_outcome
+from ..corpus_oracles import compiled_or_outcome
 from ..corpus_oracles import (Outcomes, Wrong, autograd_or_none, close, copies, difference_noise, leaves, same,
                               smooth_gradient)
 

@@ -116,7 +116,8 @@ def bit_for_bit(module, args: list, expected) -> str:
 def check_case(case: Case | IndexCase, c: bool, folder: Path) -> dict:
     from gradcheck import load_source
 
-    from ..corpus_checks import check_kernel, compiled_or_outcome
+    from ..corpus_checks import check_kernel
+    from ..corpus_oracles import compiled_or_outcome
     from ..corpus_oracles import Outcomes, copies
 
     if isinstance(case, ApiCase):

@@ -44,7 +44,7 @@ def against_numpy_ml(case: NumpyMLCase, outcomes) -> None:
     differ, differences decide: Lifted off is WRONG; numpy-ml off is a skip whose detail starts with OWN_OFF."""
     from gradcheck import load_source
 
-    from ..corpus_checks import compiled_or_outcome
+    from ..corpus_oracles import compiled_or_outcome
     from ..corpus_oracles import Wrong
 
     module, refusal = compiled_or_outcome(case.oracle_text, lambda t: load_source(t, "numpy_ml_oracle.py"))

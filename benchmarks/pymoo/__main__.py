@@ -48,7 +48,8 @@ def check(case: PymooCase, c: bool, folder: Path) -> dict:
     the outputs, `sf`/`sg` on the weighted sum (and `c`, `sc` on the C target)."""
     from gradcheck import load_source
 
-    from ..corpus_checks import check_kernel, compiled_or_outcome
+    from ..corpus_checks import check_kernel
+    from ..corpus_oracles import compiled_or_outcome
     from ..corpus_oracles import Outcomes, same
 
     points = populations(case)

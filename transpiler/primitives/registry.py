@@ -121,8 +121,8 @@ def _load_families() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import (arithmetic, assertions, bitwise, calls, counting, creation, cumprod_vecdot, effects,  # noqa: F401
-                       elementwise, hostile_checks, indexing, integer_arithmetic, linalg, logic, masked_reductions,
-                       matrix_functions, more_elementwise, nan_reductions, python_numbers, reductions, scans,
-                       shape_ops, sorting, special, structured, tape)
+        from . import (arithmetic, assertions, bitwise, broadcasting, calls, counting, creation,  # noqa: F401
+                       cumprod_vecdot, effects, elementwise, hostile_checks, indexing, integer_arithmetic, linalg,
+                       logic, masked_reductions, matrix_functions, more_elementwise, nan_reductions, python_numbers,
+                       reductions, scans, shape_ops, sorting, special, structured, tape)
         from . import convolution  # noqa: F401

@@ -1,4 +1,4 @@
-"""Shape operations: reshape, expand_dims, squeeze, concatenate, stack, broadcasts, astype.
+"""Shape operations: reshape, expand_dims, squeeze, concatenate, stack, astype (broadcasts: broadcasting.py).
 
 Shapes given as arguments are integer atoms (literals or dimension variables such as `n = x.shape[0]`), so
 the output's static shape is known whenever the input's is.
@@ -14,7 +14,7 @@ from ..errors import TranspileError
 from ..ir import Const, Var, const
 from .batching import BatchError, check_static_shape, example_rank, normalized
 from .registry import Primitive, register
-from .symbolic import Sym, materialize, ops, sum_to
+from .symbolic import Sym, ops
 
 
 def shape_value(types: list[TensorType]) -> tuple:
@@ -22,7 +22,7 @@ def shape_value(types: list[TensorType]) -> tuple:
     return tuple(t.value if t.value is not None else fresh_dim() for t in types)
 
 
-def _shape_expr(args):
+def shape_expr(args):
     return cg.tuple_(*args)
 
 
@@ -111,7 +111,7 @@ def _inferred_length(ctx, x: Sym, dims: list) -> list:
     return dims[:minus[0]] + [inferred] + dims[minus[0] + 1:]
 
 
-def _batch_like(prim_name: str):
+def batch_like(prim_name: str):
     """`reshape_like`/`broadcast_like` (emitted by reverse mode): to the batched shape of `like`, or, when `like`
     is the same for every example, to the batch size followed by its shape."""
     def rule(ctx, prim, args, batched):
@@ -135,7 +135,7 @@ def _batch_like(prim_name: str):
 
 register(Primitive(
     name="reshape", views=True, infer=_infer_reshape, family="shape",
-    render=lambda args, p: cg.call("np.reshape", args[0], _shape_expr(args[1:])),
+    render=lambda args, p: cg.call("np.reshape", args[0], shape_expr(args[1:])),
     vjp=_vjp_reshape, jvp=lambda tangents, out, x, *dims: ops.reshape(tangents[0], *dims), batch=_batch_reshape,
     diff_args=(0,), temp_name="r",
 ))
@@ -144,7 +144,7 @@ register(Primitive(
     infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
     render=lambda args, p: cg.call("np.reshape", args[0], cg.call("np.shape", args[1])),
     vjp=lambda g, out, x, like, active=None: [ops.reshape_like(g, x), None],
-    jvp=lambda tangents, out, x, like: ops.reshape_like(tangents[0], like), batch=_batch_like("reshape_like"),
+    jvp=lambda tangents, out, x, like: ops.reshape_like(tangents[0], like), batch=batch_like("reshape_like"),
     diff_args=(0,), temp_name="r",
 ))
 
@@ -303,92 +303,6 @@ register(Primitive(
     render=lambda args, p: cg.call("np.stack", cg.tuple_(*args), axis=p.get("axis", 0) or None),
     vjp=_vjp_stack, jvp=lambda tangents, out, *xs, axis=0: ops.stack(*_or_zeros(tangents, xs), axis=axis),
     temp_name="c",
-))
-
-
-# --- broadcasting -------------------------------------------------------------------------------------------
-def _infer_broadcast_to(types, params) -> TensorType:
-    x, dims = types[0], shape_value(types[1:])
-    if x.shape is not None:
-        broadcast_shapes([x.shape, dims])
-    return TensorType(x.dtype, dims)
-
-
-def _batch_broadcast_to(ctx, prim, args, batched):
-    check_static_shape(batched, 1)
-    return ops.broadcast_to(ctx.align(args[0], len(args) - 1), ctx.size, *args[1:])
-
-
-register(Primitive(
-    name="broadcast_to", views=True, always_views=True, infer=_infer_broadcast_to, family="shape", batch=_batch_broadcast_to,
-    render=lambda args, p: cg.call("np.broadcast_to", args[0], _shape_expr(args[1:])),
-    vjp=lambda g, out, x, *dims, active=None: [sum_to(g, x.type, x, out)] + [None] * len(dims),
-    jvp=lambda tangents, out, x, *dims: ops.broadcast_to(tangents[0], *dims),
-    diff_args=(0,), broadcast_tolerant=True, temp_name="b",
-))
-def _infer_refine(types, params) -> TensorType:
-    x, dims = types[0], shape_value(types[1:])
-    if x.shape is not None and len(x.shape) != len(dims):
-        raise ShapeError(f"cannot check rank {len(x.shape)} against a shape of rank {len(dims)}")
-    return TensorType(x.dtype, dims)
-
-
-def _vjp_refine(g, out, x, *dims, active=None):
-    """The cotangent has the checked shape, which is `x`'s at run time: checked back to `x`'s static type."""
-    builder = g.builder
-    if x.rank is None:
-        return [g] + [None] * len(dims)
-    back = [Sym(builder, builder.dim(d, x.atom, axis)) if not isinstance(d, int) else d
-            for axis, d in enumerate(x.shape)]
-    return [ops.refine_shape(materialize(g, out.type, out), *back)] + [None] * len(dims)
-
-
-def _batch_refine(ctx, prim, args, batched):
-    """Each example is checked against the same sizes, behind the batch axis."""
-    check_static_shape(batched, 1)
-    return ops.refine_shape(args[0], ctx.size, *args[1:])
-
-
-# `y` of shape [n,k] meeting an array of shape [n,2]: the sizes are equal if the program is right, which only
-# the run time can tell. The value is checked there (a clear error otherwise) and has the literal shape after.
-register(Primitive(
-    name="refine_shape", views=True, infer=_infer_refine, family="shape",
-    render=lambda args, p: cg.call("_same_shape", args[0], _shape_expr(args[1:])),
-    vjp=_vjp_refine, jvp=lambda tangents, out, x, *dims: ops.refine_shape(tangents[0], *dims),
-    diff_args=(0,), temp_name="c", extra={"helper": "same_shape"},
-    batch=_batch_refine,
-))
-register(Primitive(
-    name="broadcast_like", views=True, family="shape",
-    infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
-    render=lambda args, p: cg.call("np.broadcast_to", args[0], cg.call("np.shape", args[1])),
-    vjp=lambda g, out, x, like, active=None: [sum_to(g, x.type, x, out), None],
-    jvp=lambda tangents, out, x, like: ops.broadcast_like(tangents[0], like), batch=_batch_like("broadcast_like"),
-    diff_args=(0,), broadcast_tolerant=True, temp_name="b",
-))
-def _batch_unbroadcast(ctx, prim, args, batched):
-    """Each example's cotangent summed to its value's shape: the same helper, to the batched shape. The leading
-    axes that broadcasting added to an example are summed first: the helper sums an array's leading axes, and the
-    batch axis leads (`g` of `M + u`, `[B,n,d]`, to `u`'s `[B,d]` summed the examples into one `[n,d]`)."""
-    x, like = args
-    if not batched[1]:
-        like = ctx.lift(like)
-    if x.rank is not None and like.rank is not None:
-        extra = example_rank(x, batched[0]) - example_rank(like, True)
-        if extra > 0:
-            x = ops.sum(x, axis=tuple(range(int(batched[0]), int(batched[0]) + extra)))
-    if batched[0]:
-        x = ctx.align(x, example_rank(like, True))
-    return ops.unbroadcast(x, like)
-
-
-register(Primitive(
-    name="unbroadcast", views=True, family="shape",
-    infer=lambda types, p: TensorType(types[0].dtype, types[1].shape),
-    render=lambda args, p: cg.call("_unbroadcast", args[0], cg.call("np.shape", args[1])),
-    vjp=lambda g, out, x, like, active=None: [ops.broadcast_like(g, x), None],
-    jvp=lambda tangents, out, x, like: ops.unbroadcast(tangents[0], like),
-    diff_args=(0,), temp_name="s", extra={"helper": "unbroadcast"}, batch=_batch_unbroadcast,
 ))
 
 

@@ -1,0 +1,91 @@
+"""The C CPU target's check of a corpus kernel: every compiled form against the NumPy backend, with float32 values
+outside the float64 tolerances judged against the same program in float64 (benchmarks/float32_judge.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .corpus_oracles import Outcomes, Wrong, compiled_or_outcome, copies, direction_for, leaves, same
+
+
+def c_target(text: str, forms: dict[str, str], numpy_module, points: list, folder: Path,
+             outcomes: Outcomes) -> None:
+    """Every compiled form on the C CPU target against the NumPy backend (on the arguments cast to the annotated
+    dtypes, which the C target computes in)."""
+    from lifted.loader import import_path
+    from lifted.transpiler.backends.c import transpile_c
+
+    stem = f"corpus_c_{abs(hash(text)) % 10**8}"
+    module, refusal = compiled_or_outcome(text, lambda t: transpile_c(t, f"{stem}.py"))
+    if refusal:
+        outcomes.record("c", *refusal)
+        return
+    (folder / f"{stem}.cu").write_text(module.kernels)
+    (folder / f"{stem}.py").write_text(module.host)
+    try:
+        compiled = import_path(folder / f"{stem}.py")
+    except Exception as exc:  # noqa: BLE001  the generated host module does not import: an outcome, not a crash
+        outcomes.record("c", "bad", f"{type(exc).__name__} importing the C target's host module: {str(exc)[:200]}")
+        return
+    names = {"f": "f", "g": "g", "vg": "vg", "gall": "gall", "gg": "gg", "hvp": "hvp", "rr": "rr", "fj": "fj",
+             "vjp": "fvjp", "fv": "fv"}
+    for point in points:
+        first = point.args[0] if point.args else 0.0  # (a kernel of no parameters: `f` only)
+        tree = not isinstance(first, (np.ndarray, float, int))  # a parameter tree: the forms of no extra argument
+        extra = {"fj": [direction_for(first)], "hvp": [direction_for(first)], "rr": [direction_for(first)],
+                 "vjp": [1.0 if isinstance(point.expected, (tuple, list)) or not np.ndim(point.expected)
+                         else np.ones_like(point.expected)]} if point.args and not tree else {}
+        for form in ["f"] + [f for f in forms if hasattr(numpy_module, names[f])]:
+            if form == "vjp" and isinstance(point.expected, (tuple, list)) or \
+                    tree and form not in ("f", "g", "vg", "gall"):
+                continue
+            call = ([np.stack([np.asarray(first)] * 3)] + copies(point.args[1:]) if form == "fv"
+                    else copies(point.args) + extra.get(form, []))
+
+            def compare(form=form, call=call):
+                try:
+                    expected = getattr(numpy_module, names[form])(*point.as_annotated(copies(call)))
+                except Exception:  # noqa: BLE001  the NumPy backend raises too: nothing to compare
+                    return "skip"
+                single = any(isinstance(a, np.ndarray) and a.dtype == np.float32 for a in call)
+                got = getattr(compiled, names[form])(*copies(call))
+                if tree:  # gradients shaped like the tree: compared leaf by leaf
+                    got, expected = leaves(got)[0], leaves(expected)[0]
+                try:
+                    same(got, expected, f"C {names[form]} at {point.args!r}",
+                         1e-6 if single else 1e-10, 1e-7 if single else 1e-12, values_only=True)
+                except Wrong as differs:
+                    if not single:
+                        raise
+                    _float32_judge(text, names[form], point.as_annotated(copies(call)), got, expected, differs)
+                return "pass"
+            outcomes.guarded("c", compare)
+
+
+_WIDENED: dict[str, object] = {}  # a text -> its NumPy-backend module in float64 (float32_judge.widened), or None
+
+
+def _float32_judge(text: str, name: str, call: list, got, expected, differs: Wrong) -> None:
+    """A float32 C value outside rtol 1e-6 of NumPy's is accepted where it is as close as NumPy's to the same
+    program in float64 (benchmarks/float32_judge.py); else the WRONG stands, with the judge's reason."""
+    from gradcheck import load_source
+
+    from .float32_judge import as_float64, float32_agrees, widened
+
+    if text not in _WIDENED:
+        wide = widened(text)
+        try:
+            _WIDENED[text] = load_source(wide, "corpus_case_float64.py") if wide is not None else None
+        except Exception:  # noqa: BLE001  (the float64 program does not build: no judge, the difference stands)
+            _WIDENED[text] = None
+    module = _WIDENED[text]
+    if module is None:
+        raise differs
+    try:
+        high = getattr(module, name)(*as_float64(call))
+    except Exception:  # noqa: BLE001
+        raise differs from None
+    reason = float32_agrees(got, expected, high)
+    if reason is not None:
+        raise Wrong(f"float32 judge: {reason}; {differs}") from None
