@@ -122,19 +122,26 @@ def diagflat(lowering, node, builder, positional, keywords):
     return axes.diag(lowering, node, builder, [flat] + list(positional[1:]), rest)
 
 
-def delete(lowering, node, builder, positional, keywords):
-    """`np.delete(arr, obj, axis=None)`, `obj` an int or a sequence of ints known at build time."""
-    arity(lowering, node, "np.delete", positional, keywords, 2, 3, ("axis",))
+def array_and_axis(lowering, node, builder, positional, keywords, at: int, name: str):
+    """`(emit, array, axis, rank)` of `np.delete`/`np.insert`'s first argument and its `axis=` (keyword or position
+    `at`, known at build time): `axis=None` works on the flattened array, as NumPy's does."""
     emit = Emitter(lowering, node, builder)
     x = as_array(lowering, node, builder, positional[0])
-    axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node)
+    axis_value, axis_node = arg(lowering, positional, keywords, at, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
     if axis is None:
         x, axis = ravel(emit, x) if known_rank(emit, x) != 1 else x, 0
     rank = known_rank(emit, x)
     if not isinstance(axis, int) or isinstance(axis, bool) or not -rank <= axis < rank:
-        raise lowering.error(axis_node, f"np.delete along axis {axis} of an array of rank {rank} (NumPy raises)",
-                             "an axis the array has")
+        raise lowering.error(axis_node, f"{name} along axis {axis} of an array of rank {rank} (NumPy raises "
+                             "AxisError)", "an axis the array has")
+    return emit, x, axis, rank
+
+
+def delete(lowering, node, builder, positional, keywords):
+    """`np.delete(arr, obj, axis=None)`, `obj` an int or a sequence of ints known at build time."""
+    arity(lowering, node, "np.delete", positional, keywords, 2, 3, ("axis",))
+    emit, x, axis, rank = array_and_axis(lowering, node, builder, positional, keywords, 2, "np.delete")
     axis %= rank
     length = x.type.shape[axis]
     if not isinstance(length, int):

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from ..ir import Const
 from ..values import ListValue
-from .call_args import Emitter, arg, arity, known_rank, ravel, static
+from .call_args import Emitter, arg, arity, known_rank, static
+from .composed_functions import array_and_axis
 from .running_sums import as_array
 
 
@@ -45,16 +46,7 @@ def _positions(lowering, node, obj, length: int) -> tuple[list[int], bool]:
 def insert(lowering, node, builder, positional, keywords):
     """`np.insert(arr, obj, values, axis=None)`."""
     arity(lowering, node, "np.insert", positional, keywords, 3, 4, ("axis",))
-    emit = Emitter(lowering, node, builder)
-    x = as_array(lowering, node, builder, positional[0])
-    axis_value, axis_node = arg(lowering, positional, keywords, 3, "axis", node)
-    axis = static(lowering, axis_value, axis_node, "`axis`")
-    if axis is None:
-        x, axis = ravel(emit, x) if known_rank(emit, x) != 1 else x, 0
-    rank = known_rank(emit, x)
-    if not isinstance(axis, int) or isinstance(axis, bool) or not -rank <= axis < rank:
-        raise lowering.error(axis_node, f"np.insert along axis {axis} of an array of rank {rank} (NumPy raises "
-                             "AxisError)", "an axis the array has")
+    emit, x, axis, rank = array_and_axis(lowering, node, builder, positional, keywords, 3, "np.insert")
     axis %= rank
     length = x.type.shape[axis]
     if not isinstance(length, int):

@@ -45,12 +45,18 @@ def _batch_searchsorted(ctx, prim, args, batched, side="left"):
     a, v = args
     if not batched[0]:
         return ops.searchsorted(a, v, side=side)
-    v = v if batched[1] else ctx.lift(v)
-    rank = example_rank(v, True)
-    rows = ops.getitem(a, index=(slice(None),) + (None,) * rank + (slice(None),))
-    column = ops.expand_dims(v, axis=rank + 1)
+    column, rows = _against_rows(ctx, v, batched[1], a)
     hits = _before(rows, column) if side == "left" else ops.logical_not(_before(column, rows))
     return ops.sum(hits, axis=-1)
+
+
+def _against_rows(ctx, values, batched: bool, table):
+    """Each example's `values` with a last axis of 1, and its 1-D `table` along a last axis: every value meets every
+    entry of its own example's table."""
+    values = values if batched else ctx.lift(values)
+    rank = example_rank(values, True)
+    return ops.expand_dims(values, axis=rank + 1), ops.getitem(table, index=(slice(None),) + (None,) * rank +
+                                                               (slice(None),))
 
 
 register(Primitive(
@@ -73,10 +79,8 @@ def _batch_isin(ctx, prim, args, batched, invert=False):
     x, tests = args
     if not batched[1]:
         return ops.isin(x, tests, invert=invert)
-    x = x if batched[0] else ctx.lift(x)
-    rank = example_rank(x, True)
-    rows = ops.getitem(tests, index=(slice(None),) + (None,) * rank + (slice(None),))
-    found = ops.any(ops.equal(ops.expand_dims(x, axis=rank + 1), rows), axis=-1)
+    column, rows = _against_rows(ctx, x, batched[0], tests)
+    found = ops.any(ops.equal(column, rows), axis=-1)
     return ops.logical_not(found) if invert else found
 
 
