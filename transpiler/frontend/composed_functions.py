@@ -123,8 +123,9 @@ def diagflat(lowering, node, builder, positional, keywords):
 
 
 def array_and_axis(lowering, node, builder, positional, keywords, at: int, name: str):
-    """`(emit, array, axis, rank)` of `np.delete`/`np.insert`'s first argument and its `axis=` (keyword or position
-    `at`, known at build time): `axis=None` works on the flattened array, as NumPy's does."""
+    """`(emit, array, axis, rank, length)` of `np.delete`/`np.insert`'s first argument and its `axis=` (keyword or
+    position `at`, known at build time, made non-negative), whose length they need at build time: `axis=None`
+    works on the flattened array, as NumPy's does."""
     emit = Emitter(lowering, node, builder)
     x = as_array(lowering, node, builder, positional[0])
     axis_value, axis_node = arg(lowering, positional, keywords, at, "axis", node)
@@ -135,17 +136,17 @@ def array_and_axis(lowering, node, builder, positional, keywords, at: int, name:
     if not isinstance(axis, int) or isinstance(axis, bool) or not -rank <= axis < rank:
         raise lowering.error(axis_node, f"{name} along axis {axis} of an array of rank {rank} (NumPy raises "
                              "AxisError)", "an axis the array has")
-    return emit, x, axis, rank
+    axis %= rank
+    length = x.type.shape[axis]
+    if not isinstance(length, int):
+        raise emit.error(f"{name} needs the length of the axis it works along", 'annotate it, e.g. x: "f64[5]"')
+    return emit, x, axis, rank, length
 
 
 def delete(lowering, node, builder, positional, keywords):
     """`np.delete(arr, obj, axis=None)`, `obj` an int or a sequence of ints known at build time."""
     arity(lowering, node, "np.delete", positional, keywords, 2, 3, ("axis",))
-    emit, x, axis, rank = array_and_axis(lowering, node, builder, positional, keywords, 2, "np.delete")
-    axis %= rank
-    length = x.type.shape[axis]
-    if not isinstance(length, int):
-        raise emit.error("np.delete needs the length of the axis it deletes along", 'annotate it, e.g. x: "f64[5]"')
+    emit, x, axis, rank, length = array_and_axis(lowering, node, builder, positional, keywords, 2, "np.delete")
     dropped = _deleted_positions(lowering, node, positional[1], length)
     kept = [i for i in range(length) if i not in dropped]
     runs: list[list[int]] = []

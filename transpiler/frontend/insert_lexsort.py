@@ -46,11 +46,7 @@ def _positions(lowering, node, obj, length: int) -> tuple[list[int], bool]:
 def insert(lowering, node, builder, positional, keywords):
     """`np.insert(arr, obj, values, axis=None)`."""
     arity(lowering, node, "np.insert", positional, keywords, 3, 4, ("axis",))
-    emit, x, axis, rank = array_and_axis(lowering, node, builder, positional, keywords, 3, "np.insert")
-    axis %= rank
-    length = x.type.shape[axis]
-    if not isinstance(length, int):
-        raise emit.error("np.insert needs the length of the axis it inserts along", 'annotate it, e.g. x: "f64[5]"')
+    emit, x, axis, rank, length = array_and_axis(lowering, node, builder, positional, keywords, 3, "np.insert")
     indices, scalar = _positions(lowering, node, positional[1], length)
     values = as_array(lowering, node, builder, positional[2])  # (NumPy's array(values, dtype=arr.dtype))
     values = emit("astype", values, dtype=x.type.dtype) if values.type.dtype != x.type.dtype else values
