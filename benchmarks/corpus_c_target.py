@@ -9,24 +9,31 @@ import numpy as np
 from .corpus_oracles import Outcomes, Wrong, compiled_or_outcome, copies, direction_for, leaves, same
 
 
+def built_c_module(text: str, stem: str, folder: Path, outcomes: Outcomes):
+    """The kernel source on the C target, written to `folder` and imported; None (the outcome recorded) where the
+    C target refuses it or its host module does not import."""
+    from lifted.loader import import_path
+    from lifted.transpiler.backends.c import transpile_c
+
+    module, refusal = compiled_or_outcome(text, lambda t: transpile_c(t, f"{stem}.py"))
+    if refusal:
+        outcomes.record("c", *refusal)
+        return None
+    (folder / f"{stem}.cu").write_text(module.kernels)
+    (folder / f"{stem}.py").write_text(module.host)
+    try:
+        return import_path(folder / f"{stem}.py")
+    except Exception as exc:  # noqa: BLE001  the generated host module does not import: an outcome, not a crash
+        outcomes.record("c", "bad", f"{type(exc).__name__} importing the C target's host module: {str(exc)[:200]}")
+        return None
+
+
 def c_target(text: str, forms: dict[str, str], numpy_module, points: list, folder: Path,
              outcomes: Outcomes) -> None:
     """Every compiled form on the C CPU target against the NumPy backend (on the arguments cast to the annotated
     dtypes, which the C target computes in)."""
-    from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
-
-    stem = f"corpus_c_{abs(hash(text)) % 10**8}"
-    module, refusal = compiled_or_outcome(text, lambda t: transpile_c(t, f"{stem}.py"))
-    if refusal:
-        outcomes.record("c", *refusal)
-        return
-    (folder / f"{stem}.cu").write_text(module.kernels)
-    (folder / f"{stem}.py").write_text(module.host)
-    try:
-        compiled = import_path(folder / f"{stem}.py")
-    except Exception as exc:  # noqa: BLE001  the generated host module does not import: an outcome, not a crash
-        outcomes.record("c", "bad", f"{type(exc).__name__} importing the C target's host module: {str(exc)[:200]}")
+    compiled = built_c_module(text, f"corpus_c_{abs(hash(text)) % 10**8}", folder, outcomes)
+    if compiled is None:
         return
     names = {"f": "f", "g": "g", "vg": "vg", "gall": "gall", "gg": "gg", "hvp": "hvp", "rr": "rr", "fj": "fj",
              "vjp": "fvjp", "fv": "fv"}

@@ -31,6 +31,7 @@ import numpy as np
 
 from .corpus_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_tangent
 from .corpus_c_target import c_target
+from .limits import CaseTimedOut, time_limit
 from .corpus_oracles import (Outcomes, Wrong, autograd_or_none, close, compiled_or_outcome, copies,
                              difference_noise, direction_for, is_float, leaves, same, smooth_gradient)
 from .scratch import scratch_folder
@@ -245,6 +246,19 @@ def _ones_like(result):
     if isinstance(result, list):
         return [_ones_like(r) for r in result]
     return np.ones_like(np.asarray(result)) if np.ndim(result) else 1.0
+
+
+def check_kernel_within(seconds: int, text: str, params: list[str], inputs: list[list], c: bool = False,
+                        folder: Path | None = None, **options) -> Outcomes:
+    """check_kernel with one wall-clock limit for all of a case's forms (three times it with the C target's builds);
+    past it, a skip of `f` that says so: gradients by differences of a large example would run for hours."""
+    try:
+        with time_limit(seconds * (3 if c else 1), CaseTimedOut):
+            return check_kernel(text, params, inputs, lambda args: args, c=c, folder=folder, **options)
+    except CaseTimedOut as exc:
+        outcomes = Outcomes()
+        outcomes.record("f", "skip", str(exc))
+        return outcomes
 
 
 def check_kernel(text: str, params: list[str], inputs: list[list], as_annotated: Callable, c: bool = False,

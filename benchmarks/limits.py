@@ -10,6 +10,11 @@ class TimedOut(Exception):
     pass
 
 
+class CaseTimedOut(BaseException):
+    """A whole corpus case past its limit: a BaseException, so that no form's `except Exception`
+    (corpus_oracles.Outcomes.guarded) takes it for that form's failure and lets the next forms run unlimited."""
+
+
 @contextlib.contextmanager
 def time_limit(seconds: int, error: type[BaseException] = TimedOut, what: str = "the case"):
     """Raise `error` in the block once it has run `seconds`."""

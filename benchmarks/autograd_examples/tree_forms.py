@@ -200,18 +200,14 @@ def check_tree_forms(text: str, params: list[str], inputs: list[list], oracle, o
 def _c_target(text: str, forms: dict[str, str], points: list[TreePoint], outcomes: Outcomes, folder: Path) -> None:
     """The tree forms on the C CPU target against the NumPy backend, leaf by leaf."""
     from gradcheck import load_source
-    from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+
+    from ..corpus_c_target import built_c_module
 
     full = text + "".join(forms.values())
-    stem = f"corpus_tree_c_{abs(hash(full)) % 10**8}"
-    built, refusal = compiled_or_outcome(full, lambda t: transpile_c(t, f"{stem}.py"))
-    if refusal:
-        outcomes.record("c", *refusal)
+    compiled = built_c_module(full, f"corpus_tree_c_{abs(hash(full)) % 10**8}", folder, outcomes)
+    if compiled is None:
         return
-    (folder / f"{stem}.cu").write_text(built.kernels)
-    (folder / f"{stem}.py").write_text(built.host)
-    compiled, reference = import_path(folder / f"{stem}.py"), load_source(full, "tree_case.py")
+    reference = load_source(full, "tree_case.py")
     for point in points:
         calls = {"fj": copies(point.args) + [point.rebuild(point.direction)],
                  "vjp": copies(point.args) + [1.0 if not isinstance(point.expected, (tuple, list)) and

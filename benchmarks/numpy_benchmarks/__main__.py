@@ -13,7 +13,6 @@ from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..pymoo.__main__ import family_table
 from ..scipy_go.__main__ import report, run_cases
 from .convert import BenchCase, cases
-from ..limits import TimedOut, time_limit
 from .pythran_cases import pythran_cases
 
 
@@ -22,16 +21,9 @@ LIMIT = 120  # seconds per case: a kernel whose Python loops at the written size
 
 def check(case: BenchCase, c: bool, folder: Path) -> dict:
     """Every form of corpus_checks; a case past LIMIT seconds is a skip of `f` that says so."""
-    from ..corpus_checks import check_kernel
-    from ..corpus_oracles import Outcomes
+    from ..corpus_checks import check_kernel_within
 
-    try:
-        with time_limit(LIMIT * (3 if c else 1)):
-            return check_kernel(case.text, case.params, case.inputs, lambda args: args, c=c, folder=folder)
-    except TimedOut as exc:
-        outcomes = Outcomes()
-        outcomes.record("f", "skip", str(exc))
-        return outcomes
+    return check_kernel_within(LIMIT, case.text, case.params, case.inputs, c=c, folder=folder)
 
 
 def main(argv: list[str] | None = None) -> dict:
