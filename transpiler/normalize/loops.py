@@ -56,18 +56,16 @@ def _same_type(a: TensorType, b: TensorType) -> bool:
 class Loops(LoopSharing):
     """Mixed into `Lowering`. Relies on its `_share_like`, `_renew`, `mark_ambiguous`, `_zero_of`."""
 
-    def _refuse_views_of_unnamed(self, views: list[str], env: dict, loc) -> None:
+    def _hold_unnamed_roots(self, views: list[str], env: dict) -> None:
         """A view the body writes through is recomputed after the loop from the array it looks into, which the loop
-        carries by a name that holds it; a new array no name holds (`y = np.zeros((3, n)).T`) would not be carried,
-        and the writes would be lost."""
+        carries by a name that holds it; a new array no name holds (`y = np.zeros((3, n)).T`) gets a compiler key
+        (`<base0>`), so the loop carries it like a named one and the writes reach it."""
         for name in views:
             root = env[name]
             while id(root) in self._view_op:
                 root = self._view_op[id(root)][0]
-            if self._holder(root, env) is None:
-                raise TranspileError(f"`{name}` is a view of an array no name holds, written through inside this "
-                                     "loop: kernels carry such writes round a loop only through the array's name",
-                                     loc, f"name the array first, e.g. `base = np.zeros(...)`, then `{name} = base.T`")
+            if self._holder(root, env) is None and not any(bound is root for bound in env.values()):
+                env[f"<base{sum(key.startswith('<base') for key in env)}>"] = root
 
     def _lower_loop(self, kind, node, bounds, lower_cond, lower_body, index_name, builder: Builder, env: dict,
                     loc, flag: str | None = None, target: str | None = None, keep_target: bool = False,
@@ -93,7 +91,7 @@ class Loops(LoopSharing):
         replaced = set(assigned_names(node.body, subscripts=False, augmented=False)) | {target}  # not `a += b`
         # views into arrays the loop carries are recomputed from them, unless the body rebinds them
         views = [n for n in assigned if n not in rebound and self._recomputable(env[n])]
-        self._refuse_views_of_unnamed(views, env, loc)
+        self._hold_unnamed_roots(views, env)
         assigned = [n for n in assigned if n not in views]
         types = {n: _carried_type(env[n].type) for n in assigned}
         split: set[str] = set()  # names whose sharing differs between iterations: one slot each, ambiguous
