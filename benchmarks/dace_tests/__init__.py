@@ -20,7 +20,8 @@ case as a user would write it (benchmarks/dace_tests/convert.py):
    copies, and by the syntax: subscript and augmented assignments to a parameter), so that the judge compares
    every argument afterwards, bit for bit.
 
-Sizes: DaCe's symbols get distinct small lengths (3, 4, 5, ...) and then the hostile lengths 0 and 1 (every
+Sizes: DaCe's symbols, and the file's int constants that annotations write lengths with (`M, N = 10, 20`),
+get distinct small lengths (3, 4, 5, ...) and then the hostile lengths 0 and 1 (every
 symbol at once, where each literal and expression length stays >= 0 and the program reads no symbol as a
 value); inputs are drawn as DaCe's compare_numpy_output draws them (its `positive`, `non_zero`, `max_value`
 keywords honoured; floats in [-10, 10], ints in [-10, 10)), and for plain `@dace.program`s with ints in [0, 3)

@@ -188,8 +188,8 @@ def referenced(program: ast.FunctionDef, scope: list[ast.stmt]) -> tuple[list[as
     functions read."""
     functions = {s.name: s for s in scope if isinstance(s, ast.FunctionDef) and s is not program}
     included, names, todo = {program.name: program}, set(), [program]
-    while todo:
-        for node in ast.walk(todo.pop()):
+    while todo:  # the bodies (a DaCe annotation's lengths are no reads)
+        for node in (n for statement in todo.pop().body for n in ast.walk(statement)):
             if isinstance(node, ast.Name):
                 names.add(node.id)
                 if node.id in functions and node.id not in included:
@@ -300,9 +300,13 @@ def _convert(case: DaceCase, program: ast.FunctionDef, scope: list[ast.stmt], de
     args = program.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or args.defaults:
         raise NotConverted("*args, **kwargs, keyword-only or default parameters")
-    symbols = symbols_in(scope)
     params = [a.arg for a in args.args]
     constants = constants_in(scope)
+    # DaCe's symbols, and the file's int constants that lengths are written with (`M, N = 10, 20`; `A:
+    # dace.float32[M, N, N, M]`): named lengths, drawn small (and 0, 1)
+    in_annotations = {n.id for a in args.args if a.annotation is not None for n in ast.walk(a.annotation)
+                      if isinstance(n, ast.Name)}
+    symbols = symbols_in(scope) | {k for k in in_annotations if type(constants.get(k)) is int}
     kinds = {a.arg: annotation(a.annotation, symbols, constants) for a in args.args}
     chosen, names = referenced(program, scope)
     order_of = [s for a in args.args for s in _dim_names(kinds[a.arg][1])]
