@@ -28,7 +28,7 @@ CONSTRUCTS = ("np.array([", ".ravel()", "np.arange(", "np.column_stack(", " for 
               "shifted(", ".max()", "np.mod(", "np.arcsin(", "np.arccos(", "np.tan(", "np.triu(", "k=", "np.tril(",
               "ord=", ".flatten()", "np.sinh(", "np.cosh(", "np.absolute(", "np.multiply(", "np.atleast_1d(",
               "np.argmax(", "np.argsort(", "isinstance(", ".dot(", "np.std(", ".var(axis=1, ddof=", "keepdims=True",
-              "np.flip(", "np.expand_dims(", "pad_width=", "dtype=np.float64)")
+              "np.flip(", "np.expand_dims(", "pad_width=", "dtype=np.float64)", ".fill(")
 
 
 def check_seed(seed: int) -> tuple[str, str]:

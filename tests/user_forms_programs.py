@@ -23,7 +23,7 @@ class UserFormsGenerator(SemanticsGenerator):
     list comprehensions, np.fmod, np.power, `n, d = M.shape`, np.matmul, np.fill_diagonal, .ndim, np.logical_and,
     np.newaxis, np.empty filled in a loop, `a is not None`, np.fabs, np.repeat, np.atleast_2d, chained assignment,
     np.eye, np.pad, np.arctan, np.modf, np.vstack/np.hstack, np.linalg.norm, np.arctan2, `for ... in enumerate`
-    and `zip`."""
+    and `zip`, `.fill(v)` of an array or a view."""
 
     def program(self) -> tuple[str, tuple[str, ...], bool]:
         self.module_lines.append(HELPER)  # a helper with a default parameter value (npbench's batchnorm2d(x, eps=1e-5))
@@ -90,7 +90,8 @@ class UserFormsGenerator(SemanticsGenerator):
     def statement(self, scope: Scope, indent: int) -> None:
         if scope.depth < 2 and self.chance(0.3):
             return self.pick((self.shape_unpack, self.chained_assignment, self.empty_filled, self.fill_diagonal,
-                              self.enumerate_loop, self.zip_loop, self.none_test, self.raise_unless))(scope, indent)
+                              self.enumerate_loop, self.zip_loop, self.none_test, self.raise_unless,
+                              self.fill))(scope, indent)
         return super().statement(scope, indent)
 
     def raise_unless(self, scope: Scope, indent: int) -> None:
@@ -134,6 +135,16 @@ class UserFormsGenerator(SemanticsGenerator):
         e = lambda: self.expr("S", scope, 1)  # noqa: E731 (a shape known at build time: np.fill_diagonal needs one)
         self.emit(indent, f"{square} = np.outer(np.array([{e()}, {e()}, {e()}]), np.array([{e()}, {e()}, 0.5]))")
         self.emit(indent, f"np.fill_diagonal({square}, {self.pick(('0.0', '0.5', self.expr('S', scope, 1)))})")
+        self.emit(indent, f"{name} = np.sum({square} * {square}) * 0.5")
+        scope.vars[name] = "S"
+
+    def fill(self, scope: Scope, indent: int) -> None:
+        """`.fill(v)` (DaCe's tests) of a matrix of the kernel's own, whole or through a view, then reduced."""
+        square, name = self.fresh("A"), self.fresh()
+        e = lambda: self.expr("S", scope, 1)  # noqa: E731
+        self.emit(indent, f"{square} = np.outer(np.array([{e()}, {e()}, {e()}]), np.array([{e()}, {e()}, 0.5]))")
+        target = self.pick((square, f"{square}[1]", f"{square}.T[0]", f"{square}[:, 1:]"))
+        self.emit(indent, f"{target}.fill({self.pick(('0.0', '0.5', self.expr('S', scope, 1)))})")
         self.emit(indent, f"{name} = np.sum({square} * {square}) * 0.5")
         scope.vars[name] = "S"
 

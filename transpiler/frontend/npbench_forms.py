@@ -40,13 +40,20 @@ def outer(name: str, ufunc):
     def handle(lowering, node, builder, positional, keywords):
         arity(lowering, node, f"np.{name}.outer", positional, keywords, 2, 2)
         emit = Emitter(lowering, node, builder)
-        a, b = (emit.atom(array_like(lowering, node, builder, v)) for v in positional)
+        a, b = (_strong(emit, emit.atom(array_like(lowering, node, builder, v))) for v in positional)
         extra = known_rank(emit, b)
         if extra and known_rank(emit, a):
             a = emit("reshape", a, *emit.dims(a), *([1] * extra))
         return ufunc(lowering, node, builder, [a, b], {})
 
     return handle
+
+
+def _strong(emit, atom):
+    """An operand as ufunc.outer takes it: NumPy makes each an array first, so a Python number is a 0-d array of
+    its own dtype (int64, float64, bool) that no longer takes the other operand's precision (`np.add.outer(a32,
+    5)` is int64, `np.add.outer(x32, 2.0)` float64)."""
+    return emit("astype", atom, dtype=atom.type.dtype, scalar=True) if atom.type.weak else atom
 
 
 def linspace(plain):

@@ -82,9 +82,18 @@ class Locator:
         self.path = path
         self.lines = physical_lines(text)
         self.positions = positions
+        self._placed: dict = {}  # nodes the compiler writes (`a.fill(v)` as `a[...] = v`) -> the source's position
+
+    def place_like(self, node: cst.CSTNode, like: cst.CSTNode) -> None:
+        """Give a node the compiler writes, and every node under it that the source does not hold, the position of
+        the source node `like`: its errors point there."""
+        if node not in self.positions:
+            self._placed[node] = self.positions[like] if like in self.positions else self._placed[like]
+        for child in node.children:
+            self.place_like(child, like)
 
     def __call__(self, node: cst.CSTNode) -> SourceLoc:
-        pos = self.positions[node]
+        pos = self.positions[node] if node in self.positions else self._placed[node]
         line = pos.start.line
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         return SourceLoc(self.path, line, pos.start.column + 1, pos.end.line, pos.end.column + 1, text)

@@ -21,6 +21,7 @@ from .control import ControlFlow
 from .syntax import RESULT, RETURNED, can_exit, has_return, returned_keys
 from .flatten import TreeHelpers
 from .expressions import Expressions
+from .fill import is_fill, lower_fill
 from .fill_diagonal import is_fill_diagonal, lower_fill_diagonal
 from .put_along_axis import is_put_along_axis, lower_put_along_axis
 from .functions import Functions, assigned_locals
@@ -274,6 +275,8 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
                 return lower_fill_diagonal(self, small.value, builder, env)  # an update in place of its array
             if isinstance(small.value, cst.Call) and is_put_along_axis(self, small.value, builder, env):
                 return lower_put_along_axis(self, small.value, builder, env)  # so is np.put_along_axis
+            if isinstance(small.value, cst.Call) and is_fill(small.value, env):
+                return lower_fill(self, small.value, builder, env)  # and `a.fill(v)`, as `a[...] = v`
             if isinstance(small.value, cst.Call) and _calls_for_effect(small.value):
                 self.expr(small.value, builder, env)  # `xs.append(v)`, `update(xs)`: changes a list or dict
                 return None
@@ -314,11 +317,13 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
                 star = stars[0]
                 after = len(target.elements) - star - 1
                 if len(items) < len(target.elements) - 1:
-                    raise self.error(target, f"cannot unpack {len(items)} values into {len(target.elements) - 1}+ names")
+                    raise self.error(target, f"cannot unpack {len(items)} values into "
+                                     f"{len(target.elements) - 1}+ names", UNPACK_HINT)
                 rest = ListValue(items[star:len(items) - after], self._level)
                 items = items[:star] + [rest] + items[len(items) - after:]
             if len(items) != len(target.elements):
-                raise self.error(target, f"cannot unpack {len(items)} values into {len(target.elements)} names")
+                raise self.error(target, f"cannot unpack {len(items)} values into {len(target.elements)} names",
+                                 UNPACK_HINT)
             for k, element in enumerate(target.elements):  # later values as they are after each assignment
                 items[k + 1:] = self._assign_then_renew(element.value, items[k], tuple(items[k + 1:]), builder, env)
         elif isinstance(target, cst.Subscript):
@@ -349,6 +354,10 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             builder.rename(value, name)
             self._named.add(id(value))
         env[name] = value
+
+
+UNPACK_HINT = ("Python raises ValueError here: give one name per item (of an array, per row of its first axis), or "
+               "index the value instead: b = x[0]")
 
 
 def _calls_for_effect(call: cst.Call) -> bool:

@@ -108,7 +108,9 @@ register(Primitive(
 def _infer_linspace(types, params) -> TensorType:
     start, stop, num = types
     if start.shape not in ((), None) or stop.shape not in ((), None):
-        raise ShapeError("np.linspace is supported between two scalars here")
+        raise ShapeError("np.linspace is supported between two scalars here",
+                         "pass scalar end points (NumPy's array end points, one column of points per element, "
+                         "are not supported yet)")
     return TensorType(_linspace_dtype(start, stop), shape_value([num]))
 
 

@@ -248,7 +248,8 @@ def _infer_concatenate(types, params) -> TensorType:
 
 
 def _mismatch(a, b):
-    raise ShapeError(f"np.concatenate: dimensions {a} and {b} differ")
+    raise ShapeError(f"np.concatenate: dimensions {a} and {b} differ",
+                     "every axis but the one joined must have the same length (NumPy raises ValueError)")
 
 
 def _or_zeros(tangents, xs) -> list:

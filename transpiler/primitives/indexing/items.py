@@ -27,7 +27,9 @@ class Ref:
 def expand_ellipsis(index: tuple, rank: int) -> tuple:
     consumed = sum(1 for item in index if item is not None and item is not Ellipsis)
     if consumed > rank:
-        raise ShapeError(f"too many indices ({consumed}) for an array of rank {rank}")
+        raise ShapeError(f"too many indices ({consumed}) for an array of rank {rank}",
+                         f"NumPy raises IndexError here; an array of rank {rank} takes at most {rank} indices "
+                         "(besides None and ...)")
     if Ellipsis in index:
         at = index.index(Ellipsis)
         return index[:at] + (slice(None),) * (rank - consumed) + index[at + 1:]
@@ -157,7 +159,10 @@ def infer_getitem(types: list[TensorType], params) -> TensorType:
                 gathered = list(broadcast_shapes(list(paired)))
             except ShapeError:
                 raise ShapeError("index arrays of shapes " + " and ".join(show_shape(p) for p in paired)
-                                 + " cannot be broadcast together") from None
+                                 + " cannot be broadcast together",
+                                 "NumPy pairs the index arrays element by element and raises IndexError where "
+                                 "their shapes do not broadcast; for every row with every column, index one axis "
+                                 "at a time (`a[rows][:, cols]`)") from None
         if gathered is None:
             return TensorType(x.dtype, None)
     if advanced:
