@@ -9,30 +9,17 @@ import json
 from pathlib import Path
 
 from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
-from ..limits import time_limit
 from ..scipy_go.__main__ import report, run_cases
 from .convert import DaceCase, cases
 
 LIMIT = 30  # seconds per case, every form
 
 
-class CaseTimedOut(BaseException):
-    """Past LIMIT: a BaseException, so that no form's `except Exception` takes it for that form's failure."""
-
-
 def check(case: DaceCase, c: bool, folder: Path) -> dict:
     """Every form of corpus_checks (Python's exception class must be the generated f's too); past LIMIT a skip."""
-    from ..corpus_checks import check_kernel
-    from ..corpus_oracles import Outcomes
+    from ..corpus_checks import check_kernel_within
 
-    try:
-        with time_limit(LIMIT * (3 if c else 1), CaseTimedOut):
-            return check_kernel(case.text, case.params, case.inputs, lambda args: args, c=c, folder=folder,
-                                same_exception=True)
-    except CaseTimedOut as exc:
-        outcomes = Outcomes()
-        outcomes.record("f", "skip", str(exc))
-        return outcomes
+    return check_kernel_within(LIMIT, case.text, case.params, case.inputs, c=c, folder=folder, same_exception=True)
 
 
 def main(argv: list[str] | None = None) -> dict:
