@@ -70,29 +70,11 @@ def c_target(text: str, forms: dict[str, str], numpy_module, points: list, folde
             outcomes.guarded("c", compare)
 
 
-_WIDENED: dict[str, object] = {}  # a text -> its NumPy-backend module in float64 (float32_judge.widened), or None
-
-
 def _float32_judge(text: str, name: str, call: list, got, expected, differs: Wrong) -> None:
     """A float32 C value outside rtol 1e-6 of NumPy's is accepted where it is as close as NumPy's to the same
-    program in float64 (benchmarks/float32_judge.py); else the WRONG stands, with the judge's reason."""
-    from gradcheck import load_source
+    program in float64 (benchmarks/float32_judge.py `judged`); else the WRONG stands, with the judge's reason."""
+    from .float32_judge import judged
 
-    from .float32_judge import as_float64, float32_agrees, widened
-
-    if text not in _WIDENED:
-        wide = widened(text)
-        try:
-            _WIDENED[text] = load_source(wide, "corpus_case_float64.py") if wide is not None else None
-        except Exception:  # noqa: BLE001  (the float64 program does not build: no judge, the difference stands)
-            _WIDENED[text] = None
-    module = _WIDENED[text]
-    if module is None:
-        raise differs
-    try:
-        high = getattr(module, name)(*as_float64(call))
-    except Exception:  # noqa: BLE001
-        raise differs from None
-    reason = float32_agrees(got, expected, high)
+    reason = judged(text, name, call, got, expected)
     if reason is not None:
         raise Wrong(f"float32 judge: {reason}; {differs}") from None

@@ -72,3 +72,38 @@ def float32_agrees(got, numpy_value, high) -> str | None:
                     f"{error.mean():.3g}), NumPy's up to {numpy_error.max():.3g} (mean {numpy_error.mean():.3g}); "
                     f"allowed {allowed:.3g}")
     return None
+
+
+_WIDENED: dict[str, object] = {}  # a text -> its NumPy-backend module in float64 (`widened`), or None
+
+
+def float64_value(text: str, name: str, call: list):
+    """The function `name` of the program `text` run as float64 (`widened`, built by the NumPy backend) on the
+    arguments `call` as float64; None where there is no such evaluation (float32 written in another form, the
+    float64 program does not build, or it raises)."""
+    from gradcheck import load_source  # (tests/gradcheck.py: the NumPy backend's module from a text)
+
+    if text not in _WIDENED:
+        wide = widened(text)
+        try:
+            _WIDENED[text] = load_source(wide, "float32_judge_float64.py") if wide is not None else None
+        except Exception:  # noqa: BLE001  (no float64 program: no judge)
+            _WIDENED[text] = None
+    module = _WIDENED[text]
+    if module is None or not hasattr(module, name):
+        return None
+    try:
+        return getattr(module, name)(*as_float64(call))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def judged(text: str, name: str, call: list, got, numpy_value) -> str | None:
+    """The one judge of a float32 C value `got` of `name(*call)` in the program `text` against the NumPy backend's
+    `numpy_value` (every float32 comparison of the two in tests/ and benchmarks/ goes through it): None where it
+    passes `float32_agrees` against the float64 evaluation; else why not (also where there is no float64
+    evaluation: then nothing tells which of two differing float32 values is right, and the difference stands)."""
+    high = float64_value(text, name, call)
+    if high is None:
+        return "no float64 evaluation of the program to judge by (float32 written in another form, or it fails)"
+    return float32_agrees(got, numpy_value, high)

@@ -4,6 +4,7 @@ there. The C target sums float32 in double and rounds once, NumPy pairwise in fl
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from benchmarks.corpus_checks import check_kernel
 from benchmarks.float32_judge import as_float64, float32_agrees, widened
@@ -49,3 +50,17 @@ def test_the_c_target_passes_a_cancelling_float32_sum_in_the_corpus_checks(tmp_p
     outcomes = check_kernel(CANCELS, ["x", "w"], [_arguments()], lambda args: args, c=True, folder=tmp_path,
                             only={"fv"})
     assert outcomes["c"][0] == "pass", outcomes
+
+
+def test_the_random_programs_c_check_uses_the_judge():
+    """tests/hostile.py's C check of a float32 result: a value outside rtol 1e-6 passes only by the judge. Its
+    a-priori bound before (n eps32 times the largest magnitude: 6.1e-2 here) let this sum pass 1e-2 from float64,
+    where NumPy's is within a few ulps of 500."""
+    from hostile import HEAD, _float32_judge
+
+    text = HEAD + '\n\n@kernel\ndef f(a: "f32[n]"):\n    return np.sum(a)\n'
+    a = np.random.default_rng(5).random(1000, dtype=np.float32)
+    exact = float(np.sum(a.astype(np.float64)))
+    _float32_judge(text, "f", [a], np.float32(exact), np.sum(a))  # one rounding of float64's: passes
+    with pytest.raises(AssertionError, match="float32 judge"):
+        _float32_judge(text, "f", [a], np.float32(exact + 1e-2), np.sum(a))

@@ -1645,8 +1645,20 @@ LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k, int64_t b_s
     return work <= LIFTED_TINY_PRODUCT_MOST ||
            ((n == 1 || (m == 1 && b_step == 1)) && work <= LIFTED_LOOP_PRODUCT_MOST);
 }
-template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
-                                                  lifted_view<T, 2>& out)
+// the sums of a float32 loop product: a tiny one (up to LIFTED_TINY_PRODUCT_MOST multiplications: mlp's layers) adds
+// its terms in double, where each float product is exact, and rounds once into the result, as the C target's float32
+// reductions do. In float32 each term had been rounded twice (its product, then the sum: this file's
+// -ffp-contract=off), where sgemm's fused multiply-adds round once: NPBench mlp's 4 x 3 @ 3 x 5 layers came out 16 %
+// farther from the exact product than NumPy's (mean error 0.514 against 0.443 units of 2^-24 over 2000 draws) and
+// its softmax 7 % (docs/backends.md, "Loop products in float32"). Larger loop products (a matrix times a vector, up
+// to 2^22 multiplications) keep float32 sums (double ones took 1.5 to 2.1 times as long; fused multiply-adds
+// there were still about 12 % farther than sgemv's); float64 products add as before, bit for bit.
+template <class T> struct lifted_loop_sum { typedef T type; };
+template <> struct lifted_loop_sum<float> { typedef double type; };
+template <class S, class T> static inline S lifted_add_product(S sum, T x, T y) { return sum + (S)x * (S)y; }
+// out = a @ b with sums of type S (lifted_loop_sum's for tiny products, T otherwise)
+template <class T, class S> static void lifted_loop_matmul_in(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                              lifted_view<T, 2>& out)
 {
     const int64_t m = a.d[0], k = a.d[1], n = b.d[1], as0 = a.s[0], as1 = a.s[1], bs0 = b.s[0], bs1 = b.s[1];
     if (n == 1) {
@@ -1654,23 +1666,39 @@ template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, co
         if (as1 == 1 && bs0 == 1)  // four rows at a time: four independent chains of additions
             for (; i + 4 <= m; i += 4) {
                 const T *r0 = a.p + i * as0, *r1 = r0 + as0, *r2 = r1 + as0, *r3 = r2 + as0;
-                T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                S s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                 _Pragma("omp simd reduction(+:s0, s1, s2, s3)") for (int64_t q = 0; q < k; ++q) {
                     const T x = b.p[q];
-                    s0 += r0[q] * x; s1 += r1[q] * x; s2 += r2[q] * x; s3 += r3[q] * x;
+                    s0 = lifted_add_product(s0, r0[q], x); s1 = lifted_add_product(s1, r1[q], x);
+                    s2 = lifted_add_product(s2, r2[q], x); s3 = lifted_add_product(s3, r3[q], x);
                 }
-                out.p[i * out.s[0]] = s0; out.p[(i + 1) * out.s[0]] = s1;
-                out.p[(i + 2) * out.s[0]] = s2; out.p[(i + 3) * out.s[0]] = s3;
+                out.p[i * out.s[0]] = (T)s0; out.p[(i + 1) * out.s[0]] = (T)s1;
+                out.p[(i + 2) * out.s[0]] = (T)s2; out.p[(i + 3) * out.s[0]] = (T)s3;
             }
         for (; i < m; ++i) {
             const T* row = a.p + i * as0;
-            T sum = 0;
+            S sum = 0;
             if (as1 == 1 && bs0 == 1) {
-                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q] * b.p[q];
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q)
+                    sum = lifted_add_product(sum, row[q], b.p[q]);
             } else {
-                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q) sum += row[q * as1] * b.p[q * bs0];
+                _Pragma("omp simd reduction(+:sum)") for (int64_t q = 0; q < k; ++q)
+                    sum = lifted_add_product(sum, row[q * as1], b.p[q * bs0]);
             }
-            out.p[i * out.s[0]] = sum;
+            out.p[i * out.s[0]] = (T)sum;
+        }
+        return;
+    }
+    if (sizeof(S) != sizeof(T)) {  // a tiny product (n <= LIFTED_TINY_PRODUCT_MOST): a row's sums apart, rounded once
+        S sums[LIFTED_TINY_PRODUCT_MOST];
+        for (int64_t i = 0; i < m; ++i) {
+            for (int64_t j = 0; j < n; ++j) sums[j] = 0;
+            for (int64_t q = 0; q < k; ++q) {
+                const T x = a.p[i * as0 + q * as1];
+                const T* from = b.p + q * bs0;
+                _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) sums[j] = lifted_add_product(sums[j], x, from[j * bs1]);
+            }
+            for (int64_t j = 0; j < n; ++j) out.p[i * out.s[0] + j * out.s[1]] = (T)sums[j];
         }
         return;
     }
@@ -1682,17 +1710,25 @@ template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, co
             for (int64_t q = 0; q < k; ++q) {
                 const T x = a.p[i * as0 + q * as1];
                 const T* from = b.p + q * bs0;
-                _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] += x * from[j];
+                _Pragma("omp simd") for (int64_t j = 0; j < n; ++j) row[j] = lifted_add_product(row[j], x, from[j]);
             }
         } else {
             for (int64_t j = 0; j < n; ++j) row[j * os1] = 0;
             for (int64_t q = 0; q < k; ++q) {
                 const T x = a.p[i * as0 + q * as1];
                 const T* from = b.p + q * bs0;
-                for (int64_t j = 0; j < n; ++j) row[j * os1] += x * from[j * bs1];
+                for (int64_t j = 0; j < n; ++j) row[j * os1] = lifted_add_product(row[j * os1], x, from[j * bs1]);
             }
         }
     }
+}
+template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                  lifted_view<T, 2>& out)
+{
+    if (a.d[0] * a.d[1] * b.d[1] <= LIFTED_TINY_PRODUCT_MOST)
+        lifted_loop_matmul_in<T, typename lifted_loop_sum<T>::type>(a, b, out);
+    else
+        lifted_loop_matmul_in<T, T>(a, b, out);
 }
 // ---- register-tiled matrix products (CPU target, inside runs; included by the loop prelude) -------------------
 // out (m x n, unit column stride) = a (m x k, any strides) @ b (k x n, any strides), for products whose packed b
@@ -1761,24 +1797,19 @@ template <class T> static inline int64_t lifted_tile_depth(int64_t n, int64_t k)
 #define LIFTED_TILE_FAR_BYTES 512
 #define LIFTED_TILE_AHEAD 8
 template <class T> struct lifted_tile_vector { typedef T type __attribute__((vector_size(LIFTED_TILE_BYTES))); };
-// R rows of out[:, c0:c0 + columns] = a[rows, q0:q1] @ panel[q0:q1] (+= with `add`: a later pass over the terms):
-// R x 2 vectors of sums in registers. (Loops of a row's last 1 to 7 columns are not turned into memcpy calls: GCC
-// made one per row of a 10-column product, 6 % of gmm's Jacobian at d = 10, k = 50.)
-template <class T, int R> __attribute__((optimize("fp-contract=fast", "no-tree-loop-distribute-patterns")))
-static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const T* panel, int64_t q0, int64_t q1,
-                                    T* out, int64_t os0, int64_t columns, bool add)
+// float32 sums run in chains of at most this many terms, each from zero, added to the total of the chains before
+// (on the stack, in L1) as sgemm adds its blocks of terms to the result: one chain of fused multiply-adds along
+// all k terms rounds at a sum k terms large, and 128 x 1000 @ 1000 x 64 came out 1.57 times, 100 x 3000 @ 3000 x 32
+// 2.39 times as far from the exact product as NumPy's sgemm (mean error, 10 draws; docs/backends.md "Loop products
+// in float32"). float64 products keep one chain (their bits as before)
+#define LIFTED_TILE_CHAIN 256
+// sums[r] += a[rows, q0:q1] @ panel[q0:q1] in registers (fused multiply-adds along q)
+template <class T, int R> __attribute__((always_inline, optimize("fp-contract=fast")))
+static inline void lifted_tile_terms(typename lifted_tile_vector<T>::type (&sums)[R][2], const T* a, int64_t as0,
+                                     int64_t as1, const T* panel, int64_t q0, int64_t q1, bool far)
 {
     typedef typename lifted_tile_vector<T>::type V;
     const int L = LIFTED_TILE_BYTES / (int)sizeof(T);
-    V sums[R][2];
-    for (int r = 0; r < R; ++r) { sums[r][0] = V{}; sums[r][1] = V{}; }
-    if (add)
-        for (int r = 0; r < R; ++r) {
-            T row[2 * LIFTED_TILE_BYTES / sizeof(T)] = {};
-            for (int64_t j = 0; j < columns; ++j) row[j] = out[r * os0 + j];
-            memcpy(&sums[r][0], row, LIFTED_TILE_BYTES); memcpy(&sums[r][1], row + L, LIFTED_TILE_BYTES);
-        }
-    const bool far = as1 * (int64_t)sizeof(T) >= LIFTED_TILE_FAR_BYTES;
     for (int64_t q = q0; q < q1; ++q) {
         V low, high;
         memcpy(&low, panel + q * 2 * L, LIFTED_TILE_BYTES);
@@ -1792,6 +1823,43 @@ static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const 
             const T x = column[r * as0];
             sums[r][0] += x * low; sums[r][1] += x * high;
         }
+    }
+}
+// R rows of out[:, c0:c0 + columns] = a[rows, q0:q1] @ panel[q0:q1] (+= with `add`: a later pass over the terms):
+// R x 2 vectors of sums in registers. (Loops of a row's last 1 to 7 columns are not turned into memcpy calls: GCC
+// made one per row of a 10-column product, 6 % of gmm's Jacobian at d = 10, k = 50.)
+template <class T, int R> __attribute__((optimize("fp-contract=fast", "no-tree-loop-distribute-patterns")))
+static inline void lifted_tile_rows(const T* a, int64_t as0, int64_t as1, const T* panel, int64_t q0, int64_t q1,
+                                    T* out, int64_t os0, int64_t columns, bool add)
+{
+    typedef typename lifted_tile_vector<T>::type V;
+    const int L = LIFTED_TILE_BYTES / (int)sizeof(T);
+    V sums[R][2];
+    for (int r = 0; r < R; ++r) { sums[r][0] = V{}; sums[r][1] = V{}; }
+    const bool chains = sizeof(T) < sizeof(double) && (add || q1 - q0 > LIFTED_TILE_CHAIN);
+    V totals[R][2];  // (the chains' total; unused without chains)
+    if (add)
+        for (int r = 0; r < R; ++r) {
+            T row[2 * LIFTED_TILE_BYTES / sizeof(T)] = {};
+            for (int64_t j = 0; j < columns; ++j) row[j] = out[r * os0 + j];
+            V* to = chains ? totals[r] : sums[r];
+            memcpy(&to[0], row, LIFTED_TILE_BYTES); memcpy(&to[1], row + L, LIFTED_TILE_BYTES);
+        }
+    else if (chains)
+        for (int r = 0; r < R; ++r) { totals[r][0] = V{}; totals[r][1] = V{}; }
+    const bool far = as1 * (int64_t)sizeof(T) >= LIFTED_TILE_FAR_BYTES;
+    if (!chains) {
+        lifted_tile_terms<T, R>(sums, a, as0, as1, panel, q0, q1, far);
+    } else {
+        for (int64_t c = q0; c < q1; c += LIFTED_TILE_CHAIN) {
+            lifted_tile_terms<T, R>(sums, a, as0, as1, panel, c, q1 - c < LIFTED_TILE_CHAIN ? q1 : c + LIFTED_TILE_CHAIN,
+                                    far);
+            for (int r = 0; r < R; ++r) {
+                totals[r][0] += sums[r][0]; totals[r][1] += sums[r][1];
+                sums[r][0] = V{}; sums[r][1] = V{};
+            }
+        }
+        for (int r = 0; r < R; ++r) { sums[r][0] = totals[r][0]; sums[r][1] = totals[r][1]; }
     }
     if (columns == 2 * L) {
         for (int r = 0; r < R; ++r) {
