@@ -249,12 +249,21 @@ class AdjointSweep(ReversedControlFlow):
                 adjoint = builder.bind("unbroadcast", [adjoint, var], name=name)
         elif var.type.shape != () and not (isinstance(adjoint, Var) and adjoint.type.shape == var.type.shape):
             full = materialize(Sym(builder, adjoint), var.type, Sym(builder, var)).atom
-            if _other_dtype(full, var):  # `.astype` copies too: one copy, in the parameter's dtype
+            if _other_dtype(full, var) or _may_be_python_float(adjoint, var):  # `.astype` copies too: one copy
                 return builder.bind("astype", [full], {"dtype": var.type.dtype}, name=name)
             return builder.bind("copy", [full], name=name)
         if _other_dtype(adjoint, var):
             return builder.bind("astype", [adjoint], {"dtype": var.type.dtype}, name=name)
+        if _may_be_python_float(adjoint, var):
+            return builder.bind("astype", [adjoint], {"dtype": var.type.dtype, "scalar": True}, name=name)
         return adjoint
+
+
+def _may_be_python_float(adjoint: Atom, var: Var) -> bool:
+    """A scalar adjoint of a float32 parameter that may be a Python float at run time although typed float32: a loop
+    slot entered with a Python number (`v = 0.1`, then `v = v + np.sum(a)` in a loop that may not run) is typed by
+    what the loop makes of it, and NumPy broadcasts the Python float to float64."""
+    return isinstance(adjoint, Var) and adjoint.type.shape == () and var.type.is_float and var.type.dtype != "f64"
 
 
 def _other_dtype(adjoint: Atom, var: Var) -> bool:

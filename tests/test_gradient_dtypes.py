@@ -1,0 +1,44 @@
+"""A float32 parameter's gradient is float32 even where its adjoint is a scalar loop slot entered with a Python float.
+
+`v = 0.1`, then `v = v + np.sum(a) * i` in a loop that may not run: the slot is typed float32 (what the loop makes of
+it), but where the loop runs no trip it still holds the Python float 0.1, and the gradient of `np.sum(v * a)` in `a`
+broadcast that float to float64 (tests/test_property_dtypes.py seed 31034). The gradient now casts such a scalar.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck import load_source
+from test_property_dtypes import _check
+
+SOURCE = '''import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(a: "{t}[n]", c: "i64[]", q: "{t}[]"):
+    v = 0.1
+    for i in range(c, -1):
+        v = v + np.sum(a) * i * q
+    return np.sum(v * a) + v * q
+
+
+g_a = grad(f, wrt="a")
+g_q = grad(f, wrt="q")
+'''
+
+
+@pytest.mark.parametrize("c", [3, -3])  # the loop runs no trip, three trips
+def test_a_float32_gradient_through_a_slot_entered_with_a_python_float(c):
+    single, double = load_source(SOURCE.format(t="f32"), "f32.py"), load_source(SOURCE.format(t="f64"), "f64.py")
+    a, q = np.array([0.5, -1.25, 2.0], np.float32), np.float32(1.5)
+    for name, like in (("g_a", a), ("g_q", q)):
+        got = getattr(single, name)(a, np.int64(c), q)
+        assert np.asarray(got).dtype == np.float32 and np.shape(got) == np.shape(like), (name, got)
+        expected = getattr(double, name)(a.astype(np.float64), np.int64(c), np.float64(q))
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_the_generated_program_that_found_it():
+    assert _check(31034, c=False)["g"].startswith("checked")
