@@ -244,3 +244,40 @@ def test_a_batch_of_no_examples_is_refused_where_only_a_branch_gives_a_value_its
     for x in (np.array([1.0, 0.0, 0.0, 0.0]), np.array([-1.0, 0.0, 0.0, 0.0])):
         got = _strict(module.gv, x[None], np.arange(4.0))
         np.testing.assert_allclose(got, [namespace["g"](x, np.arange(4.0))], rtol=1e-13)
+
+
+CARRIED_BY_A_LOOP = '''import numpy as np
+from lifted import kernel, vmap
+
+
+@kernel
+def f(x: "f64[n]", M: "f64[n,d]"):
+    u = np.mean(M, axis=1)[::2] * 0.1
+    for row in M:
+        u[0] += 1.0
+        if np.sum(x) > 0.5:
+            continue
+        u = row - (u + row)
+    return np.sum(u) * x
+
+
+fv = vmap(f, in_axes=(0, None))
+'''
+
+
+def test_a_value_only_a_branch_gives_its_length_carried_into_the_next_trip():
+    """`u` after the `if` has the length of the branch an example takes (ceil(n / 2), or d from `row - ...`);
+    with no examples it was None and the next trip's `u[0] += 1.0` read it (TypeError: 'NoneType' object is not
+    subscriptable: test_property_branches.py's seed 3156 at a batch of no examples). A loop's slot that may carry
+    that None makes the batch of no examples refused at entry, as a read after the `if` does; batches run."""
+    module = load_source(CARRIED_BY_A_LOOP, "carried_by_a_loop.py")
+    M = np.arange(8.0).reshape(4, 2) * 0.1
+    with pytest.raises(ValueError, match="cannot run a batch of no examples"):
+        module.fv(np.ones((0, 4)), M)
+    namespace: dict = {}
+    exec(compile(CARRIED_BY_A_LOOP, "python_reference", "exec", dont_inherit=True), namespace)
+    xs = np.array([[1.0, 0.0, 0.5, 0.0], [-1.0, 0.0, 0.0, 0.0], [0.2, 0.1, 0.1, 0.0]])
+    for batch in (xs, xs[:1], xs[1:2]):
+        got = _strict(module.fv, batch, M)
+        expected = np.stack([namespace["f"](x, M.copy()) for x in batch])
+        np.testing.assert_allclose(got, expected, rtol=1e-13)

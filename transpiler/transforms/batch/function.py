@@ -177,6 +177,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         self.guards: dict = {}  # the `if`s of masks.py's arithmetic on selections (masks._Guard)
         self.guard_depth = 0  # how many guarded branch parts (branches._part) the equations are in
         self.empty_batch_none: set[int] = set()  # `unset` values and merges of them: None in a batch of none
+        self.none_slots: set[int] = set()  # ids of loop slots (old) that may carry such a None (loops.py)
         self.unset_read = False  # whether code outside guarded parts reads one of those
         self.copied_reads: set[int] = set()  # ids of scalar reads whose batched view an update would change
         self.read: set[int] = set()  # ids of the values the program reads (ragged.read_values)
