@@ -87,6 +87,14 @@ def fill(x: "f64[n]", j: "i32[n]"):
     return np.full(3, k, dtype=np.int32) + j
 
 
+@kernel
+def scalar(x: "f64[n]", j: "i32[n]"):
+    k = 2
+    if x[0] > 0:
+        k = 1500000000 * 2
+    return np.int32(k) + j
+
+
 shifted_v = vmap(shifted, in_axes=(0, None))
 scaled_v = vmap(scaled, in_axes=(0, None))
 below_v = vmap(below, in_axes=(0, None))
@@ -95,6 +103,7 @@ clip_high_v = vmap(clip_high, in_axes=(0, None))
 clip_x_v = vmap(clip_x, in_axes=(0, None))
 put_v = vmap(put, in_axes=(0, None))
 fill_v = vmap(fill, in_axes=(0, None))
+scalar_v = vmap(scalar, in_axes=(0, None))
 '''
 
 J = np.array([1, -2, 2**31 - 1], np.int32)
@@ -115,14 +124,16 @@ def _loop(fn, xs):
     return tuple(np.stack(c) for c in zip(*rows)) if isinstance(rows[0], tuple) else np.stack(rows)
 
 
-@pytest.mark.parametrize("name", ["shifted", "scaled", "below", "clip_low", "clip_high", "clip_x", "put", "fill"])
+@pytest.mark.parametrize("name", ["shifted", "scaled", "below", "clip_low", "clip_high", "clip_x", "put", "fill",
+                                  "scalar"])
 @pytest.mark.parametrize("batch", range(len(BATCHES)))
 def test_the_batch_raises_or_returns_what_the_loop_does(modules, name, batch):
     """np.clip of int32 between Python-int bounds: NumPy 2 takes a lower bound below int32 (an upper one above it)
     as no bound and raises OverflowError for a lower bound above int32 (an upper one below); the batch's cast of its
     int64 bounds wrapped (clip_low, clip_high gave 7s, -1294967296s). np.clip(k, j32, j32 + 1) computes in int64
     (an array of k first): the batch cast k to int32. `out[0] = k`, `out[1] += k` and `np.full(3, k,
-    dtype=np.int32)` raise OverflowError in the loop where the batch's int64 array was written wrapping."""
+    dtype=np.int32)` and `np.int32(k)` raise OverflowError in the loop where the batch's int64 array was cast
+    wrapping."""
     module, python = modules
     xs = BATCHES[batch]
     try:

@@ -4,7 +4,7 @@ which NumPy would treat as strong, where one example's number is weak (NEP 50).
 Where an example's number meets a NumPy operand, NumPy converts it to the dtype the operation computes in, and
 a Python int past int32 meeting int32 raises OverflowError; the batch's cast would wrap silently, so it is
 checked first. The places are the operations' (arithmetic, `np.clip`'s bounds, a value written into an int32
-array, `np.full(..., dtype=np.int32)`); comparisons compare exactly whatever the int's size.
+array, `np.full(..., dtype=np.int32)`, `np.int32(k)`); comparisons compare exactly whatever the int's size.
 """
 from __future__ import annotations
 
@@ -50,13 +50,16 @@ class BatchedPythonInts:
         return converted
 
     def _python_ints_written(self, eqn: Eqn, args: list, flags: list) -> None:
-        """A Python int written into an int32 array (`out[0] = k`, `np.full(3, k, dtype=np.int32)`): NumPy
-        raises OverflowError where it does not fit, where the batch's int64 array would be cast (wrapping)."""
+        """A Python int written into an int32 array (`out[0] = k`, `np.full(3, k, dtype=np.int32)`) or made an int32
+        scalar (`np.int32(k)`): NumPy raises OverflowError where it does not fit, where the batch's int64 array
+        would be cast (wrapping)."""
         name = eqn.prim.name
         if name in WRITES and len(args) > 1:
             target, position = eqn.args[0].type.dtype, 1
         elif name == "full":
             target, position = eqn.params.get("dtype"), len(args) - 1
+        elif name == "astype" and eqn.params.get("scalar"):  # `np.int32(k)`: NumPy's scalar of the int
+            target, position = eqn.params.get("dtype"), 0
         else:
             return
         value = eqn.args[position]
