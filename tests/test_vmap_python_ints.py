@@ -95,6 +95,14 @@ def scalar(x: "f64[n]", j: "i32[n]"):
     return np.int32(k) + j
 
 
+@kernel
+def listed(x: "f64[n]", j: "i32[n]"):
+    k = 2
+    if x[0] > 0:
+        k = 1500000000 * 2
+    return np.array([k, 2, 1], dtype=np.int32) + j
+
+
 shifted_v = vmap(shifted, in_axes=(0, None))
 scaled_v = vmap(scaled, in_axes=(0, None))
 below_v = vmap(below, in_axes=(0, None))
@@ -104,6 +112,7 @@ clip_x_v = vmap(clip_x, in_axes=(0, None))
 put_v = vmap(put, in_axes=(0, None))
 fill_v = vmap(fill, in_axes=(0, None))
 scalar_v = vmap(scalar, in_axes=(0, None))
+listed_v = vmap(listed, in_axes=(0, None))
 '''
 
 J = np.array([1, -2, 2**31 - 1], np.int32)
@@ -125,7 +134,7 @@ def _loop(fn, xs):
 
 
 @pytest.mark.parametrize("name", ["shifted", "scaled", "below", "clip_low", "clip_high", "clip_x", "put", "fill",
-                                  "scalar"])
+                                  "scalar", "listed"])
 @pytest.mark.parametrize("batch", range(len(BATCHES)))
 def test_the_batch_raises_or_returns_what_the_loop_does(modules, name, batch):
     """np.clip of int32 between Python-int bounds: NumPy 2 takes a lower bound below int32 (an upper one above it)
@@ -146,3 +155,15 @@ def test_the_batch_raises_or_returns_what_the_loop_does(modules, name, batch):
     for g, e in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple) else
                     (expected,)):
         assert g.dtype == e.dtype and g.tobytes() == e.tobytes()
+
+
+def test_a_list_of_python_ints_made_an_int32_array(modules):
+    """`np.array([k, 2, 1], dtype=np.int32)` with `k` past int32: NumPy raises OverflowError converting `k`; one
+    example's kernel stacked the ints (int64) and cast the stack, wrapping (-1294967296), as the batch did."""
+    module, python = modules
+    x = np.array([1.0, 0.0, 0.0])
+    with pytest.raises(OverflowError):
+        python["listed"](x, J)
+    with pytest.raises(OverflowError, match="out of bounds for int32"):
+        module.listed(x, J)
+    assert module.listed(-x, J).tobytes() == python["listed"](-x, J).tobytes()
