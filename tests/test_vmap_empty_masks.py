@@ -281,3 +281,39 @@ def test_a_value_only_a_branch_gives_its_length_carried_into_the_next_trip():
         got = _strict(module.fv, batch, M)
         expected = np.stack([namespace["f"](x, M.copy()) for x in batch])
         np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+UNDER_A_SHARED_TEST = '''import numpy as np
+from lifted import kernel, vmap
+
+
+@kernel
+def h(x: "f64[n]", y: "f64[n]"):
+    if y[0] > -10.0:
+        if x[0] > 0.0:
+            u = y[1:] * 2.0
+        else:
+            u = y[::2] * 3.0
+    else:
+        u = y * 1.0
+    return np.sum(np.sin(u) * u)
+
+
+hv = vmap(h, in_axes=(0, None))
+'''
+
+
+def test_a_value_only_a_branch_gives_its_length_under_a_test_every_example_shares():
+    """The masked `if` inside an `if` on `y` (the same for every example): its `u` left the outer `if` as a new
+    value that did not remember it may be None, so the batch of no examples was not refused and the sum after it
+    read None (test_property_branches.py's seed 4052 at B = 0: AttributeError: 'NoneType' object has no attribute
+    'shape'). Refused at entry as a read right after the inner `if` is; batches of examples run."""
+    module = load_source(UNDER_A_SHARED_TEST, "under_a_shared_test.py")
+    y = np.array([0.5, -1.0, 2.0, 0.25])
+    with pytest.raises(ValueError, match="cannot run a batch of no examples"):
+        module.hv(np.ones((0, 4)), y)
+    namespace: dict = {}
+    exec(compile(UNDER_A_SHARED_TEST, "python_reference", "exec", dont_inherit=True), namespace)
+    for batch in (np.array([[1.0, 0, 0, 0], [2.0, 0, 0, 0]]), np.array([[-1.0, 0, 0, 0]])):
+        got = _strict(module.hv, batch, y)
+        np.testing.assert_allclose(got, [namespace["h"](x, y) for x in batch], rtol=1e-13)

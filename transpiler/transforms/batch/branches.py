@@ -46,6 +46,8 @@ class BatchedBranches:
         for out, a, b in zip(outs, parts[0][1], parts[1][1]):
             if any(isinstance(r, Const) and r.value is None for r in (a, b)):
                 self.maybe_none.add(id(out))
+            if id(a) in self.empty_batch_none or id(b) in self.empty_batch_none:
+                self.empty_batch_none.add(id(out))  # (a side's None in a batch of no examples: the `if`'s too)
         builder.loc = stmt.loc
         builder.emit(If(cond, parts[0][0], parts[1][0], outs, tuple(parts[0][1]), tuple(parts[1][1]), stmt.loc,
                         stmt.note))
