@@ -317,3 +317,21 @@ def test_a_value_only_a_branch_gives_its_length_under_a_test_every_example_share
     for batch in (np.array([[1.0, 0, 0, 0], [2.0, 0, 0, 0]]), np.array([[-1.0, 0, 0, 0]])):
         got = _strict(module.hv, batch, y)
         np.testing.assert_allclose(got, [namespace["h"](x, y) for x in batch], rtol=1e-13)
+
+
+def test_a_placeholder_reads_no_size_off_a_value_that_may_be_none():
+    """test_property_branches.py's seed 4091: the reverse sweep's guarded part made its placeholder zeros with a
+    size read off a value from before the branch (`t.shape[1]`) that an `if` left None on one path (the forward
+    branch no example took), so every batch raised AttributeError: 'NoneType' object has no attribute 'shape'.
+    Such a value gives no size; the batch agrees with the transpiled gradient of each example."""
+    from test_property import inputs_for
+    from test_property_branches import BATCHED, branch_program
+
+    module = load_source(branch_program(4091)[0] + BATCHED, "seed_4091.py")
+    args = inputs_for(4091)
+    rng = np.random.default_rng(0)
+    xs = np.stack([args[0] + 0.3 * rng.normal(size=np.shape(args[0])) for _ in range(3)])
+    for batch in (xs[:1], xs, np.abs(xs) + 0.5):
+        got = _strict(module.f_vx, batch, *args[1:])
+        expected = np.stack([module.f_x(x, *args[1:]) for x in batch])
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
