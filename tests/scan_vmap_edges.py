@@ -14,7 +14,8 @@ the un-transpiled function (for `vmap(grad(f))`, the transpiled gradient) with w
 * `zeros`: the default example and one of zeros; `empty`: two examples whose batched arrays have an empty last axis.
 
 The same values (shapes and dtypes), an exception where the loop raises one, and no warning where no example warns.
-Prints each failure and, at the end, the programs and batches checked, refused (at build time), and failed.
+Prints each failure and, at the end, the programs and batches checked, refused (at build time, or where one
+example's own kernel refuses its sizes at run time as shape_checks.py documents, and the batch too), and failed.
 """
 from __future__ import annotations
 
@@ -120,20 +121,33 @@ def _empty_like(value):
     return np.asarray(value)[None][:0]
 
 
+def _refused_sizes(error) -> bool:
+    """shape_checks.py's documented run-time refusal: sizes the annotations name differently meet (`x: "f64[d]"`
+    of length 1 added to a gather of length 0, which NumPy would broadcast), in one example's kernel as in vmap's."""
+    return isinstance(error, ValueError) and "the annotations name differently must be equal" in str(error)
+
+
 def check(one_example, batched, examples: list[list], axes: tuple, template: list, own=None) -> str | None:
     """None if `batched` on the stacked `examples` agrees with a loop of `one_example`, else what differs;
     "skipped" where the transpiled function of one example (`own`) refuses an example's arguments by its
-    documented argument check (sizes its annotations name alike, which Python does not look at)."""
+    documented argument check (sizes its annotations name alike, which Python does not look at); "refused" where
+    `own` refuses an example's sizes at run time (`_refused_sizes`) and the batch refuses them too."""
+    own_refuses = False
     for e in examples if own is not None else ():
         _, own_error, _ = _strict(own, e)
         if isinstance(own_error, TypeError) and "annotation" in str(own_error):
             return "skipped"
+        own_refuses = own_refuses or _refused_sizes(own_error)
+    if own is not None and not examples:  # (a batch of none: the sizes one example of the template's has)
+        own_refuses = _refused_sizes(_strict(own, template)[1])
     looped = [_strict(one_example, e) for e in examples]
     got, error, warned = _strict(batched, _stacked(examples, axes, template))
     if any(e is not None for _, e, _ in looped):
         if error is None:
             return f"the loop raises {next(e for _, e, _ in looped if e is not None)!r}, vmap returns"
         return None
+    if own_refuses and _refused_sizes(error):
+        return "refused"  # (the example's own kernel refuses its sizes at run time: the batch refuses with it)
     if not examples:  # a batch of none: the shapes and dtypes one example gives, with 0 examples
         one, one_error, _ = _strict(one_example, template)
         if one_error is not None:  # (one example raises: no shape to compare with)

@@ -244,3 +244,94 @@ def test_a_batch_of_no_examples_is_refused_where_only_a_branch_gives_a_value_its
     for x in (np.array([1.0, 0.0, 0.0, 0.0]), np.array([-1.0, 0.0, 0.0, 0.0])):
         got = _strict(module.gv, x[None], np.arange(4.0))
         np.testing.assert_allclose(got, [namespace["g"](x, np.arange(4.0))], rtol=1e-13)
+
+
+CARRIED_BY_A_LOOP = '''import numpy as np
+from lifted import kernel, vmap
+
+
+@kernel
+def f(x: "f64[n]", M: "f64[n,d]"):
+    u = np.mean(M, axis=1)[::2] * 0.1
+    for row in M:
+        u[0] += 1.0
+        if np.sum(x) > 0.5:
+            continue
+        u = row - (u + row)
+    return np.sum(u) * x
+
+
+fv = vmap(f, in_axes=(0, None))
+'''
+
+
+def test_a_value_only_a_branch_gives_its_length_carried_into_the_next_trip():
+    """`u` after the `if` has the length of the branch an example takes (ceil(n / 2), or d from `row - ...`);
+    with no examples it was None and the next trip's `u[0] += 1.0` read it (TypeError: 'NoneType' object is not
+    subscriptable: test_property_branches.py's seed 3156 at a batch of no examples). A loop's slot that may carry
+    that None makes the batch of no examples refused at entry, as a read after the `if` does; batches run."""
+    module = load_source(CARRIED_BY_A_LOOP, "carried_by_a_loop.py")
+    M = np.arange(8.0).reshape(4, 2) * 0.1
+    with pytest.raises(ValueError, match="cannot run a batch of no examples"):
+        module.fv(np.ones((0, 4)), M)
+    namespace: dict = {}
+    exec(compile(CARRIED_BY_A_LOOP, "python_reference", "exec", dont_inherit=True), namespace)
+    xs = np.array([[1.0, 0.0, 0.5, 0.0], [-1.0, 0.0, 0.0, 0.0], [0.2, 0.1, 0.1, 0.0]])
+    for batch in (xs, xs[:1], xs[1:2]):
+        got = _strict(module.fv, batch, M)
+        expected = np.stack([namespace["f"](x, M.copy()) for x in batch])
+        np.testing.assert_allclose(got, expected, rtol=1e-13)
+
+
+UNDER_A_SHARED_TEST = '''import numpy as np
+from lifted import kernel, vmap
+
+
+@kernel
+def h(x: "f64[n]", y: "f64[n]"):
+    if y[0] > -10.0:
+        if x[0] > 0.0:
+            u = y[1:] * 2.0
+        else:
+            u = y[::2] * 3.0
+    else:
+        u = y * 1.0
+    return np.sum(np.sin(u) * u)
+
+
+hv = vmap(h, in_axes=(0, None))
+'''
+
+
+def test_a_value_only_a_branch_gives_its_length_under_a_test_every_example_shares():
+    """The masked `if` inside an `if` on `y` (the same for every example): its `u` left the outer `if` as a new
+    value that did not remember it may be None, so the batch of no examples was not refused and the sum after it
+    read None (test_property_branches.py's seed 4052 at B = 0: AttributeError: 'NoneType' object has no attribute
+    'shape'). Refused at entry as a read right after the inner `if` is; batches of examples run."""
+    module = load_source(UNDER_A_SHARED_TEST, "under_a_shared_test.py")
+    y = np.array([0.5, -1.0, 2.0, 0.25])
+    with pytest.raises(ValueError, match="cannot run a batch of no examples"):
+        module.hv(np.ones((0, 4)), y)
+    namespace: dict = {}
+    exec(compile(UNDER_A_SHARED_TEST, "python_reference", "exec", dont_inherit=True), namespace)
+    for batch in (np.array([[1.0, 0, 0, 0], [2.0, 0, 0, 0]]), np.array([[-1.0, 0, 0, 0]])):
+        got = _strict(module.hv, batch, y)
+        np.testing.assert_allclose(got, [namespace["h"](x, y) for x in batch], rtol=1e-13)
+
+
+def test_a_placeholder_reads_no_size_off_a_value_that_may_be_none():
+    """test_property_branches.py's seed 4091: the reverse sweep's guarded part made its placeholder zeros with a
+    size read off a value from before the branch (`t.shape[1]`) that an `if` left None on one path (the forward
+    branch no example took), so every batch raised AttributeError: 'NoneType' object has no attribute 'shape'.
+    Such a value gives no size; the batch agrees with the transpiled gradient of each example."""
+    from test_property import inputs_for
+    from test_property_branches import BATCHED, branch_program
+
+    module = load_source(branch_program(4091)[0] + BATCHED, "seed_4091.py")
+    args = inputs_for(4091)
+    rng = np.random.default_rng(0)
+    xs = np.stack([args[0] + 0.3 * rng.normal(size=np.shape(args[0])) for _ in range(3)])
+    for batch in (xs[:1], xs, np.abs(xs) + 0.5):
+        got = _strict(module.f_vx, batch, *args[1:])
+        expected = np.stack([module.f_x(x, *args[1:]) for x in batch])
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

@@ -40,6 +40,8 @@ def array(lowering, node, builder, positional, keywords):
         return emit("array", value=numbers, **params)
     if not isinstance(value, tuple):
         _not_a_python_number(emit, emit.atom(value), "np.array")
+    if params.get("dtype") in _INTEGER_RANGES and isinstance(value, tuple):
+        _python_ints_fit(emit, value, params["dtype"])
     try:
         result = _stacked(emit, value) if isinstance(value, tuple) else \
             emit("copy", value, **({"scalar": True} if emit.atom(value).type.shape == () else {}))
@@ -50,6 +52,27 @@ def array(lowering, node, builder, positional, keywords):
     if params and result.type.dtype != params["dtype"]:
         result = emit("astype", result, dtype=params["dtype"])
     return result
+
+
+def _python_ints_fit(emit: Emitter, value, dtype: str) -> None:
+    """`np.array([k, 2], dtype=np.int32)`: NumPy converts each Python int itself and raises OverflowError where one
+    does not fit; the stack of them (int64) cast to int32 wraps instead, so each int is checked (at build time where
+    it is known)."""
+    if isinstance(value, tuple):
+        for item in value:
+            _python_ints_fit(emit, item, dtype)
+        return
+    atom = emit.atom(value)
+    if not (isinstance(atom, Atom.__args__) and atom.type.weak and atom.type.dtype == "i64" and atom.type.shape == ()):
+        return
+    low, high = _INTEGER_RANGES[dtype]
+    if isinstance(atom, Const):
+        if isinstance(atom.value, int) and not low <= atom.value <= high:
+            raise emit.error(f"Python integer {atom.value} out of bounds for {'int32' if dtype == 'i32' else 'int64'}")
+        return
+    fits = emit("logical_and", emit("greater_equal", atom, low), emit("less_equal", atom, high))
+    emit("check_assert", fits, message=f"Python integer out of bounds for {'int32' if dtype == 'i32' else 'int64'}",
+         error="OverflowError")
 
 
 def _not_a_python_number(emit: Emitter, atom, name: str) -> None:

@@ -46,6 +46,8 @@ class BatchedBranches:
         for out, a, b in zip(outs, parts[0][1], parts[1][1]):
             if any(isinstance(r, Const) and r.value is None for r in (a, b)):
                 self.maybe_none.add(id(out))
+            if id(a) in self.empty_batch_none or id(b) in self.empty_batch_none:
+                self.empty_batch_none.add(id(out))  # (a side's None in a batch of no examples: the `if`'s too)
         builder.loc = stmt.loc
         builder.emit(If(cond, parts[0][0], parts[1][0], outs, tuple(parts[0][1]), tuple(parts[1][1]), stmt.loc,
                         stmt.note))
@@ -311,11 +313,17 @@ class BatchedBranches:
             except TranspileError:
                 pass
             found = next(((v, a) for v in readable if v.type.shape is not None and v.type.dtype != "tape"
-                          for a, d in enumerate(v.type.shape) if d == dim), None)
+                          and not self._may_be_none(v) for a, d in enumerate(v.type.shape) if d == dim), None)
             if found is None:
                 return None
             atoms.append(self.builder.bind("dim", [found[0]], {"axis": found[1]}, name="size"))
         return tuple(atoms)
+
+
+    def _may_be_none(self, v: Var) -> bool:
+        """Whether `v` may be None where it is read (a merge None on one path, a guarded part's unset value): no
+        value to read a size off."""
+        return any(id(v) in kind for kind in (self.maybe_none, self.unset, self.empty_batch_none))
 
 
 def _ref(index: int):

@@ -25,12 +25,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ...ir.types import ShapeError, TensorType, normalize_axis, promote
+from ...ir.types import ShapeError, TensorType, normalize_axis
 from ...builder import Builder, NameScope
 from ...errors import SourceLoc, TranspileError
 from ...ir import Atom, Const, Eqn, Function, If, Loop, Var, equations, result_atoms
 from ...primitives.batching import BatchContext
-from ...primitives.logic import COMPARISONS
 from ...primitives.registry import lookup
 from ...primitives.symbolic import Sym
 from ...analysis.python_numbers import python_number_merges
@@ -39,6 +38,7 @@ from .branches import BatchedBranches
 from .loops import BatchedLoops
 from .mask_lengths import SelectionLength, length_error
 from .masks import BatchedMasks, Selection
+from .python_ints import BatchedPythonInts
 from .ragged import read_values
 
 
@@ -160,7 +160,7 @@ def _dim_sources(params: list[Var]) -> dict:
     return sources
 
 
-class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
+class _Batching(BatchedBranches, BatchedLoops, BatchedMasks, BatchedPythonInts):
     """The batched program under construction: the new value of each old one, and which are batched."""
 
     def __init__(self, builder: Builder, dim: str, loc: SourceLoc | None):
@@ -177,6 +177,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         self.guards: dict = {}  # the `if`s of masks.py's arithmetic on selections (masks._Guard)
         self.guard_depth = 0  # how many guarded branch parts (branches._part) the equations are in
         self.empty_batch_none: set[int] = set()  # `unset` values and merges of them: None in a batch of none
+        self.none_slots: set[int] = set()  # ids of loop slots (old) that may carry such a None (loops.py)
         self.unset_read = False  # whether code outside guarded parts reads one of those
         self.copied_reads: set[int] = set()  # ids of scalar reads whose batched view an update would change
         self.read: set[int] = set()  # ids of the values the program reads (ragged.read_values)
@@ -299,35 +300,6 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks):
         if isinstance(atom, Var) and atom.temporary and not old.temporary and not prim.extra.get("in_place"):
             builder.rename(atom, old.name)  # `p` stays `p`
         self.set(old, atom, batched)
-
-    def _python_numbers_converted(self, eqn: Eqn, args: list, flags: list) -> list:
-        """An example's Python number (weak: `i` of `range`, `t = 0.1` merged or carried per example) is an int64 or
-        float64 array in the batch, which NumPy would promote as strong. Where it meets a NumPy operand, NumPy
-        converts the example's number to the dtype the operation computes in (`x32 * i` multiplies float32 by
-        float32(i)): the batch is converted so, before the operation."""
-        if eqn.prim.family != "elementwise" or len(eqn.args) < 2 or all(a.type.weak for a in eqn.args):
-            return args
-        values = eqn.args[1:] if eqn.prim.name == "where" else eqn.args  # (`where`'s condition is no operand)
-        computes_in = promote([a.type for a in values])
-        converted = list(args)
-        for k, (old, new, batched) in enumerate(zip(eqn.args, args, flags)):
-            if batched and old.type.weak and any(old is v for v in values) and new.type.dtype != computes_in:
-                if computes_in == "i32" and eqn.prim.name in COMPARISONS:
-                    continue  # (NumPy compares a Python int with int32 exactly, whatever its size: as int64)
-                if computes_in == "i32" and eqn.prim.name not in ("where", "clip"):
-                    self._check_int32(new)
-                converted[k] = self.builder.bind("astype", [new], {"dtype": computes_in})
-                self.batched.add(id(converted[k]))
-        return converted
-
-    def _check_int32(self, ints: Var) -> None:
-        """NumPy raises OverflowError where a Python int past int32 meets an int32 operand (NEP 50), as the loop over
-        the examples would for the first such example; the batch's cast would wrap instead."""
-        low, high = (Const(bound, TensorType("i64", (), weak=True)) for bound in (-2**31, 2**31))
-        fits = self.builder.bind("logical_and", [self.builder.bind("greater_equal", [ints, low]),
-                                                 self.builder.bind("less", [ints, high])])
-        self.builder.bind("check_assert", [self.builder.bind("all", [fits])],
-                          {"message": "Python integer out of bounds for int32", "error": "OverflowError"})
 
     # -- results -------------------------------------------------------------------------------------------
     def finish(self, result, out_axes, loc):

@@ -23,15 +23,19 @@ class BatchedLoops:
         inits = [self.get(i) for i in stmt.inits]
         per_example_bounds = any(self.is_batched(b) for b in bounds)
         flags = [self.is_batched(i) for i in inits]
+        # slots that hold None in a batch of no examples (branches.py's unset parts): the initial value, or one
+        # carried from a trip; a read of them in a later trip is one outside the guarded part that left them
+        self.none_slots |= {id(old) for old, i in zip(stmt.carried, inits) if id(i) in self.empty_batch_none}
         masked = per_example_bounds
         state = self.builder.snapshot()
         values, batched = dict(self.values), set(self.batched)
         while True:  # which slots carry batched values (a slot may become batched in the body)
+            known_none = set(self.none_slots)
             found, cond_batched = self._trial(stmt, flags, masked)
             masked = masked or cond_batched
             if masked:
                 found = [f or old.type.dtype != "tape" for f, old in zip(found, stmt.carried)]
-            if found == flags:
+            if found == flags and self.none_slots == known_none:
                 break
             flags = [a or b for a, b in zip(flags, found)]
             self.builder.restore(state)
@@ -53,6 +57,8 @@ class BatchedLoops:
             with self._block():
                 self.block(stmt.body)
             found = [self.is_batched(self.get(c)) or f for c, f in zip(stmt.carried_out, flags)]
+            self.none_slots |= {id(old) for old, c in zip(stmt.carried, stmt.carried_out)
+                                if id(self.get(c)) in self.empty_batch_none}
         del slots
         return found, cond_batched
 
@@ -62,8 +68,17 @@ class BatchedLoops:
             new = Var(self.builder.scope.fresh(old.name), self._type(old, flag) if old.type.dtype != "tape"
                       else old.type)
             self.set(old, new, flag and old.type.dtype != "tape")
+            if id(old) in self.none_slots:
+                self.empty_batch_none.add(id(new))
             slots.append(new)
         return slots
+
+    def _set_outs(self, stmt: Loop, outs, flags: list) -> None:
+        """The loop's results for the values after it (None in a batch of no examples where their slot is)."""
+        for old, new, flag, slot in zip(stmt.outs, outs, flags, stmt.carried):
+            self.set(old, new, flag and old.type.dtype != "tape")
+            if id(slot) in self.none_slots:
+                self.empty_batch_none.add(id(new))
 
     def _lift_init(self, init: Atom, slot: Var) -> Atom:
         """An unbatched initial value as the batched slot's array, in the slot's dtype: a Python number (`acc =
@@ -102,8 +117,7 @@ class BatchedLoops:
         outs = tuple(Var(s.name, s.type) for s in slots)
         builder.emit(Loop(stmt.kind, index, tuple(bounds), cond_body, cond, tuple(slots), tuple(inits), body,
                           tuple(following), outs, stmt.loc, stmt.note, stmt.reverse))
-        for old, new, flag in zip(stmt.outs, outs, flags):
-            self.set(old, new, flag and old.type.dtype != "tape")
+        self._set_outs(stmt, outs, flags)
 
     def _masked_while(self, stmt: Loop, inits, flags) -> None:
         """`while` until every example is done: an example that is done keeps its values. The condition is
@@ -135,8 +149,7 @@ class BatchedLoops:
         builder.emit(Loop("while", None, (), cond_body, some, tuple(slots) + (active,),
                           tuple(inits) + (active_init,), body, tuple(following) + (still,), outs, stmt.loc,
                           stmt.note))
-        for old, new, flag in zip(stmt.outs, outs, flags):
-            self.set(old, new, flag and old.type.dtype != "tape")
+        self._set_outs(stmt, outs, flags)
 
     def _per_example_range(self, stmt: Loop, bounds, inits, flags) -> None:
         """`for i in range(...)` with bounds that differ between examples: the longest range, each example
@@ -172,8 +185,7 @@ class BatchedLoops:
         outs = tuple(Var(slot.name, slot.type) for slot in slots)
         builder.emit(Loop("for", k, (total.atom,), [], None, tuple(slots), tuple(inits), body, tuple(following),
                           outs, stmt.loc, stmt.note))
-        for old, new, flag in zip(stmt.outs, outs, flags):
-            self.set(old, new, flag and old.type.dtype != "tape")
+        self._set_outs(stmt, outs, flags)
 
 
 def _is_zero(atom) -> bool:
