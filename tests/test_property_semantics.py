@@ -45,6 +45,7 @@ from lifted.transpiler import TranspileError
 from test_property import FD_RESOLVABLE, PARAMS, SIZES, ProgramGenerator, Scope, Unusable, inputs_for
 
 POSITIONS = {name: k for k, (name, _, _) in enumerate(PARAMS)}
+POSITIONS["T"] = len(PARAMS)  # the rank-3 parameter tests/rank3_programs.py's kernels take after PARAMS
 # autograd says so for programs whose value does not depend on a differentiated parameter: expected here
 pytestmark = pytest.mark.filterwarnings("ignore:Output seems independent of input:UserWarning")
 
