@@ -53,6 +53,14 @@ def test_random_rank3_programs_match_python(seed):
     assert outcome != "failed", f"seed {seed}: {message}\n{rank3_program(seed)[0]}"
 
 
+def test_a_hessian_autograd_cannot_give():
+    """Seed 1193: `np.tanh(z2 + (3.0 * z1) ** 3)` with z1 of order 10 in a `while` loop. autograd's Hessian-vector
+    product is NaN (its tanh rule `g / cosh(x) ** 2`, differentiated, is inf / inf past |x| = 710), Lifted's 0,
+    which finite differences of the first derivative give: judged by them (test_property_semantics.py)."""
+    outcome, message = check_seed(1193)
+    assert outcome in ("checked", "fd-skipped"), message
+
+
 @pytest.mark.slow
 def test_many_random_rank3_programs_match_python():
     count = int(os.environ.get("LIFTED_RANK3_PROGRAMS", "200"))
