@@ -4,8 +4,8 @@ of every random program the C target accepts through nvcc.
 The semantics and edges generators run in tests/test_c_backend.py (`test_many_random_programs_on_the_cpu_target`),
 the dtype generator in tests/test_property_dtypes.py (`test_many_mixed_dtype_programs`) and the hostile corpus in
 tests/test_hostile_programs.py (`test_hostile_program_on_the_cpu_target`). Here: the view generators (reads of
-views, and writes through them), the property generator's `more_functions=` and `rows=` programs, and the
-user-forms generator's (tests/user_forms_programs.py). Every function
+views, and writes through them), the property generator's `more_functions=` and `rows=` programs, the
+user-forms generator's (tests/user_forms_programs.py) and the rank-3 generator's (tests/rank3_programs.py). Every function
 of each program (its transforms included) runs through the CPU target against the NumPy backend (`run_on_the_cpu_target`);
 a program either side refuses with a TranspileError is counted as refused, never failed. `LIFTED_C_PROGRAMS`
 programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on.
@@ -49,6 +49,16 @@ def _user_forms(seed: int) -> str:
     return user_forms_program(seed)[0]
 
 
+def _rank3(seed: int) -> str:
+    from rank3_programs import rank3_program
+    return rank3_program(seed)[0]
+
+
+def _rank3_inputs(seed: int) -> list:
+    from rank3_programs import rank3_inputs
+    return rank3_inputs(seed)
+
+
 def _semantics(seed: int) -> str:
     from test_property_semantics import semantics_program
     return semantics_program(seed)[0]
@@ -60,7 +70,9 @@ GENERATORS: dict[str, Callable[[int], str]] = {
     "more_functions": lambda seed: program_for_seed(seed, edges=True, more_functions=True)[0],
     "rows": lambda seed: program_for_seed(seed, rows=True)[0],
     "user_forms": _user_forms,
+    "rank3": _rank3,  # (with a rank-3 parameter after the others: INPUTS)
 }
+INPUTS: dict[str, Callable[[int], list]] = {"rank3": _rank3_inputs}
 
 
 def _with_gradient(source: str, wrt: int = 0) -> str:
@@ -171,7 +183,8 @@ def test_many_generated_programs_on_the_cpu_target(generator, tmp_path):
     for seed in _seeds():
         text = GENERATORS[generator](seed)
         try:
-            outcome = run_on_the_cpu_target(f"{generator}_{seed}", text, tmp_path, inputs_for(seed))
+            outcome = run_on_the_cpu_target(f"{generator}_{seed}", text, tmp_path,
+                                            INPUTS.get(generator, inputs_for)(seed))
         except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
             outcome = "failed"
             failures.append((seed, f"{type(exc).__name__}: {exc}"[:600]))
@@ -195,7 +208,7 @@ def hostile_inputs(seed: int, n: int) -> list:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("n", [5, 7])
-@pytest.mark.parametrize("generator", sorted(CUDA_GENERATORS.keys() - {"dtypes"}))
+@pytest.mark.parametrize("generator", sorted(CUDA_GENERATORS.keys() - {"dtypes", "rank3"}))
 def test_generated_programs_on_hostile_inputs_on_the_cpu_target(generator, n, tmp_path):
     """The same programs (their kernels already built, in the cache) on `hostile_inputs`: NaN, inf, -0.0, 1e300
     and subnormals through every function, and a size the generators never use."""

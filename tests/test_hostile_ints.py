@@ -149,6 +149,20 @@ CASES = {
                                          '    return u\n', [X3 + 1.0, np.float32(2.0)], False),
     "zero_d_item_assignment": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.zeros(())\n    a[...] = 1.0\n    return a + x\n',
                                [X3], False),
+    # np.array, np.copy and np.asarray of a rank-0 value make a 0-d array (found by tests/rank3_programs.py's 0-d
+    # forms: `b = a; b += 1.0` changed `a` in Python, not in the generated code)
+    "array_of_scalar_alias": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.array(x[0] * 2.0)\n    b = a\n    b += 1.0\n'
+                              '    return a + x\n', [X3], False),
+    "copy_of_scalar_alias": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.copy(x[1])\n    b = a\n    b *= 3.0\n'
+                             '    return a + x\n', [X3], False),
+    "asarray_of_scalar_alias": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.asarray(x[0] + x[1])\n    b = a\n'
+                                '    b += 1.0\n    return a + x\n', [X3], False),
+    "asarray_of_parameter_alias": ('@kernel\ndef f(s: "f64[]", x: "f64[3]"):\n    a = np.asarray(s)\n    b = a\n'
+                                   '    b += 1.0\n    return a + x\n', [2.0, X3], False),
+    "array_of_scalar_updated": ('@kernel\ndef f(x: "f64[3]"):\n    a = np.array(x[0])\n    a += 1.0\n    a *= x[1]\n'
+                                '    return a + x\n', [X3], True),
+    "asarray_of_parameter_updated": ('@kernel\ndef f(s: "f64[]", x: "f64[3]"):\n    a = np.asarray(s)\n    a += 1.0\n'
+                                     '    return a * x\n', [2.0, X3], True),
 }
 
 
@@ -252,6 +266,9 @@ ALIASED_PARAMETERS = {
     "helper": ('def bump(s):\n    s += 1.0\n    return s\n\n\n@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n    c = bump(a)\n'
                '    return np.sum(a * x) + c\n'),
     "view": '@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n    v = np.reshape(a, ())\n    a += 1.0\n    return np.sum(v * x)\n',
+    # a new 0-d array for a number, the argument itself for a 0-d array: updating it changes the caller's array
+    "asarray": ('@kernel\ndef f(a: "f64[]", x: "f64[3]"):\n    b = np.asarray(a)\n    b += 1.0\n'
+                '    return np.sum(a * x) + b\n'),
 }
 DECLARED = "\n\ng = grad(f)\nfj = jvp(f)\nfv = vmap(f, in_axes=(None, 0))\n"
 

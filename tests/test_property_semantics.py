@@ -45,6 +45,7 @@ from lifted.transpiler import TranspileError
 from test_property import FD_RESOLVABLE, PARAMS, SIZES, ProgramGenerator, Scope, Unusable, inputs_for
 
 POSITIONS = {name: k for k, (name, _, _) in enumerate(PARAMS)}
+POSITIONS["T"] = len(PARAMS)  # the rank-3 parameter tests/rank3_programs.py's kernels take after PARAMS
 # autograd says so for programs whose value does not depend on a differentiated parameter: expected here
 pytestmark = pytest.mark.filterwarnings("ignore:Output seems independent of input:UserWarning")
 
@@ -423,6 +424,10 @@ def _check_compositions(module, oracle, reference, args: list, rng, outcome: str
                       for name, position, first in (("s", s, module.f_s), ("x", x, module.f_x))]
         except (TypeError, ValueError):  # an in-place write on a traced array: finite differences judge
             oracle = None
+    if oracle is not None and not (np.isfinite(expected) and np.all(np.isfinite(hess_x))):
+        # autograd's second derivative of np.tanh is `g / cosh(x) ** 2` differentiated: NaN past |x| = 710, where
+        # cosh overflows (the rank-3 generator's seed 1193) and the derivative is 0: finite differences judge
+        oracle = None
     if oracle is not None:
         for name, position, got, expected_first in firsts:
             scale = max(1.0, float(np.max(np.abs(expected_first))))

@@ -542,3 +542,44 @@ def test_an_operation_reading_a_value_twice_sums_its_contributions_before_the_ad
     assert_close(dM, central_difference(module.f, args, 1), rtol=1e-9, atol=1e-9, what="d/dM (FD)")
     np.testing.assert_array_equal(dM, autograd_grad(oracle, 1)(*args))
     assert_close(dx, autograd_grad(oracle, 0)(*args), rtol=1e-12, atol=0, what="d/dx (autograd)")
+
+
+VIEW_WRITE_THEN_ROW_LOOP = SHARED_SUM_HEADER + '''def f(M: "f64[n,d]", s: "f64[]"):
+    A = M * 1.0
+    V = A[1:]
+    V -= s
+    for row in A:
+        row += 0.5
+    return np.sum(np.tanh(A) * M)
+
+
+from lifted import hessian
+
+f_s = grad(f, wrt="s")
+f_ss = grad(f_s, wrt="s")
+f_hess = hessian(f, wrt="s")
+f_M = grad(f, wrt="M")
+f_sM = grad(f_s, wrt="M")
+'''
+
+
+def test_second_derivative_through_a_view_write_and_a_row_loop():
+    """The rank-3 generator's seed 1055 (tests/rank3_programs.py), minimized to rank 2: grad(grad(f, s), s) was
+    wrong (hessian and differences agreed). The reverse of `f_s`'s own `t[0] = 0.0; t[0] += dA[0]` handed `dA[0]`
+    a view of the adjoint that the pull-back of `t[0] = 0.0` then zeroed in place (entries.py, `_vjp_update`).
+    Judged by central differences of Python's `f` and of the (so checked) first derivatives: autograd runs
+    `row += 0.5` on a traced row as a rebinding, not a write into `A`."""
+    rng = np.random.default_rng(1055)
+    M, s = rng.uniform(-1.5, 1.5, (5, 3)), 0.7
+    module = load_source(VIEW_WRITE_THEN_ROW_LOOP, "view_write_row_loop.py")
+    python: dict = {}
+    exec(compile(VIEW_WRITE_THEN_ROW_LOOP, "python_reference", "exec"), python)
+    step = 1e-6
+    fd_s = (python["f"](M.copy(), s + step) - python["f"](M.copy(), s - step)) / (2 * step)
+    np.testing.assert_allclose(module.f_s(M.copy(), s), fd_s, rtol=1e-6)
+    second = (module.f_s(M.copy(), s + step) - module.f_s(M.copy(), s - step)) / (2 * step)
+    np.testing.assert_allclose(module.f_hess(M.copy(), s), second, rtol=1e-6)
+    np.testing.assert_allclose(module.f_ss(M.copy(), s), second, rtol=1e-6)
+    direction = rng.normal(size=M.shape)  # d/dM of f_s against differences of f_s along a direction
+    along = (module.f_s(M + step * direction, s) - module.f_s(M - step * direction, s)) / (2 * step)
+    np.testing.assert_allclose(np.sum(module.f_sM(M.copy(), s) * direction), along, rtol=1e-6)

@@ -5,7 +5,7 @@ number NumPy would not make an array of is a located error."""
 from __future__ import annotations
 
 from ..errors import TranspileError
-from ..ir import Atom, Const
+from ..ir import Atom, Const, Var
 from .call_args import Emitter, arity, dtype_params
 
 _INTEGER_RANGES = {"i32": (-2**31, 2**31 - 1), "i64": (-2**63, 2**63 - 1)}
@@ -106,7 +106,19 @@ def asarray(lowering, node, builder, positional, keywords):
         return array(lowering, node, builder, positional, keywords)
     atom = emit.atom(value)  # the same array, as NumPy returns it (no copy)
     _not_a_python_number(emit, atom, "np.asarray")
-    return emit("astype", atom, dtype=params["dtype"]) if params and atom.type.dtype != params["dtype"] else atom
+    if params and atom.type.dtype != params["dtype"]:
+        return emit("astype", atom, dtype=params["dtype"])
+    kind = lowering.zero_d_kind(atom) if isinstance(atom, Var) and atom.type.shape == () else "array"
+    if kind in ("scalar", "unknown", "param"):
+        # of a NumPy scalar (or a number) NumPy makes a new 0-d array, which `+=` then updates in place
+        # (normalize/zero_d.py tracks it from here); a 0-d array or view is returned as it is. A rank-0 parameter
+        # may be either: a new array here, whose update in place is also checked as one of the parameter
+        # (normalize/zero_d.py, `note_asarray_of_param`)
+        made = emit("copy", atom, scalar=True)
+        if kind == "param":
+            lowering.note_asarray_of_param(made, atom)
+        return made
+    return atom
 
 
 def array_like(lowering, node, builder, value):

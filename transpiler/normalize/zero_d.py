@@ -3,7 +3,8 @@ holding it sees, where the same statement on a NumPy scalar or a Python number m
 
 Lowering keeps rank-0 values as values (a scalar's update rebinds its name), which is Python's meaning for NumPy
 scalars and Python numbers but not for 0-d arrays. Which one a rank-0 value is, is known for what the kernel
-computes: arithmetic and reductions give NumPy scalars; `np.zeros(())` and its kin give 0-d arrays; basic indexing
+computes: arithmetic and reductions give NumPy scalars; `np.zeros(())` and its kin (`np.array`, `np.copy` and
+`np.asarray` of a rank-0 value; of a rank-0 parameter, see below) give 0-d arrays; basic indexing
 with an Ellipsis (`x[0, ...]`), a reshape or squeeze to `()` give 0-d *views*. A parameter annotated `"f64[]"`
 may be given either, and a loop's or a branch's merged value may hold either. So:
 
@@ -22,6 +23,8 @@ may be given either, and a loop's or a branch's merged value may hold either. So
   argument at entry (`check_scalar_argument`,
   primitives/hostile_checks.py: a ValueError naming the function, the parameter and the update); any update of
   it also checks, at entry, that no other argument shares its memory (argument_sharing.py), as for arrays.
+`np.asarray(p)` of a rank-0 parameter is a new 0-d array for a scalar argument and the argument itself for a 0-d
+array: an update of it in place is also checked as an update of the parameter (`note_asarray_of_param`).
 Every other update of a rank-0 value rebinds it, which is what Python does for NumPy scalars and numbers.
 """
 from __future__ import annotations
@@ -34,7 +37,7 @@ from ..values import DictValue, ListValue, Stale
 _ARRAYS = ("zeros", "ones", "full", "zeros_like", "ones_like", "array")  # a new 0-d array where the result is 0-d
 _VIEWS = ("getitem", "reshape", "reshape_like", "squeeze", "broadcast_to", "broadcast_like", "transpose",
           "swapaxes", "expand_dims", "flip", "diagonal")
-_SAME_AS_OPERAND = ("copy", "astype")  # a 0-d array's copy is an array, a NumPy scalar's a scalar
+_SAME_AS_OPERAND = ("copy", "astype")  # a 0-d array's `.copy()` is an array, a NumPy scalar's a scalar
 _UNKNOWN = ("stop_gradient", "custom_vjp_call", "refine_shape", "unbroadcast", "einsum", "tuple_get", "pop")
 
 
@@ -57,8 +60,8 @@ class ZeroDArrays:
                 kind, root = "view", self._zero_d_root(operand)
             else:
                 kind, root = "array", None  # (a view of a NumPy scalar is a new 0-d array)
-        elif prim in _ARRAYS:
-            kind, root = "array", None
+        elif prim in _ARRAYS or prim == "copy" and (params or {}).get("scalar"):
+            kind, root = "array", None  # (`np.array(v)`, `np.copy(v)` of any rank-0 v: a new 0-d array)
         elif prim in _SAME_AS_OPERAND and operand is not None:
             kind, root = ("scalar" if self.zero_d_kind(operand) == "scalar" else "array"), None
         elif prim == "stop_gradient" and operand is not None and self.zero_d_kind(operand) not in ("scalar", "unknown"):
@@ -134,6 +137,19 @@ class ZeroDArrays:
             self._zero_d[id(result)] = (result, kind, None, self._zero_d_params(current) if kind == "param" else
                                         ("maybe",) if self.zero_d_maybe(current) else ())
 
+    def note_asarray_of_param(self, made: Var, param: Var) -> None:
+        """`made = np.asarray(p)` of a rank-0 parameter: a new 0-d array for a scalar argument, the argument itself
+        for a 0-d array; an in-place update of `made` is then also one of `p` (`_check_asarray_origin`)."""
+        self._zero_d[id(made)] = (made, "array", None, ("asarray_of",) + self._zero_d_params(param))
+
+    def _check_asarray_origin(self, name: str, value: Var, env: dict, loc) -> None:
+        """An update of `np.asarray(p)`: for a 0-d array argument it is the argument itself, so it is checked as an
+        update of `p` is (another name holding `p` and read afterwards refuses a 0-d array argument at entry)."""
+        entry = self._zero_d.get(id(value))
+        if entry is not None and entry[0] is value and entry[3][:1] == ("asarray_of",):
+            for param in entry[3][1:]:
+                self._check_scalar_parameters(name, param, env, loc)
+
     def zero_d_maybe(self, value: Var) -> bool:
         """Is `value` (of kind "array") a 0-d array on some paths only (a merge with a NumPy scalar)?"""
         entry = self._zero_d.get(id(value))
@@ -160,6 +176,7 @@ class ZeroDArrays:
                              "a separate value is meant")
         line = self.locate(node).line
         if kind == "array":
+            self._check_asarray_origin(name, current, env, self.locate(node))
             self._stale_holders(name, current, env, line, kind)
             self.stale_zero_d_views([current], env, line, name)
         elif kind == "param":
@@ -173,6 +190,7 @@ class ZeroDArrays:
             if isinstance(current, Var) and current.type.shape == () and not current.type.weak:
                 kind = self.zero_d_kind(current)
                 if kind == "array":
+                    self._check_asarray_origin(name, current, env, loc)
                     self._stale_holders(name, current, env, loc.line if loc is not None else 0, kind)
                     self.stale_zero_d_views([current], env, loc.line if loc is not None else 0, name)
                 elif kind == "param":

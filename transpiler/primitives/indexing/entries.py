@@ -199,10 +199,15 @@ register(Primitive(
 
 
 def _vjp_update(g, v, refs, index, active, lanes=False):
-    """`x[index] += v`: `x` gets the cotangent, `v` the region's (summed where `v` was broadcast into it)."""
+    """`x[index] += v`: `x` gets the cotangent, `v` the region's (summed where `v` was broadcast into it). Where
+    `x` gets `g` itself, the region `v` gets is a copy, not a view of `g`: an earlier write into that region
+    (`x[index] = 0.0` before it) zeroes it in `g` in place when its pull-back comes, after this one."""
     gv = None
     if active is None or active[1]:
-        gv = sum_to(ops.getitem(g, *refs, index=shift_refs(index, -1), **_lanes(lanes)), v.type, v)
+        region = ops.getitem(g, *refs, index=shift_refs(index, -1), **_lanes(lanes))
+        if (active is None or active[0]) and region.rank != 0 and not any(r.type.shape != () for r in refs):
+            region = ops.copy(region)  # (an index array's or a mask's selection is a copy already)
+        gv = sum_to(region, v.type, v)
     return [g if active is None or active[0] else None, gv] + [None] * len(refs)
 
 
