@@ -407,7 +407,11 @@ class ProgramGenerator:
                   f"{e('S')})), np.stack(({e('S')}, 1.0, {e('S')})))))",
                   f"np.sum(np.polydiv(np.stack(({e('S')}, {e('S')}, {e('S')})), [1.0, 0.5])[0])",
                   f"np.sum(np.histogram(np.stack(({e('S')}, {e('S')}, {e('S')})), [-1.0, 0.0, 1.0])[0]) * {e('S')}",
-                  f"np.sum(np.diff(np.greater({e('N')}, 0.25)) * {e('S')})"),
+                  f"np.sum(np.diff(np.greater({e('N')}, 0.25)) * {e('S')})",
+                  # the twenty-first session: np.histogram with a number of bins at a run-time length
+                  # (histogram_counts.py: np.bincount of each element's bin, weights block by block)
+                  f"np.sum(np.histogram({e('N')}, 3, weights=np.exp({e('N')}))[0])",
+                  f"np.sum(np.histogram({e('N')}, 2)[1]) + np.sum(np.histogram({e('N')}, 4, (-1.0, 1.0))[0])"),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
@@ -1312,7 +1316,7 @@ NUMPY2 = ("np.cumprod(", "np.trapezoid(", "np.vecdot(", "order='F'", "np.full_li
           "np.trim_zeros(",
           "np.polyint(", "np.unstack(", "np.ravel_multi_index(", "np.setdiff1d(", "np.astype(", "np.insert(",
           "np.apply_along_axis(", "np.polydiv(", "[-1.0, 0.0, 1.0]", "np.diff(np.greater(", "np.piecewise(",
-          "np.lexsort(")
+          "np.lexsort(", "3, weights=np.exp(", "4, (-1.0, 1.0))")
 
 
 def test_more_functions_generator_covers_its_constructs():
