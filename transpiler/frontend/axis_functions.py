@@ -6,6 +6,7 @@ the norm are written in terms of other entries, so their derivatives come from t
 """
 from __future__ import annotations
 
+from ..builder import const
 from ..ir import Const
 from ..ir.types import axis_hint
 from .call_args import (Emitter, arg, arity, dtype_params as _dtype_params, known_rank as _rank, ravel as _ravel,
@@ -259,7 +260,7 @@ def identity(lowering, node, builder, positional, keywords):
 
 def linspace(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.linspace", positional, keywords, 2, 3, ("num", "endpoint"))
-    num_value, num_node = arg(lowering, positional, keywords, 2, "num", node, Const(50, None))
+    num_value, num_node = arg(lowering, positional, keywords, 2, "num", node, const(50))  # (typed: shape_args reads it)
     (num,) = shape_args(lowering, num_value, num_node)
     end_value, end_node = keywords.get("endpoint", (Const(True, None), node))
     endpoint = static(lowering, end_value, end_node, "`endpoint`")
