@@ -27,7 +27,7 @@ class MoreFunctionsNumpy:
     def __getattr__(self, name: str):
         if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "take", "vdot",
                     "average", "median", "quantile", "percentile", "nanmedian", "nanpercentile", "interp", "unique",
-                    "searchsorted", "digitize", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
+                    "searchsorted", "digitize", "unique_values", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
                     "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram",
                     "polyint", "unstack", "trim_zeros", "insert", "piecewise", "apply_along_axis", "lexsort",
                     "polydiv", "fmod", "modf", "pad"):
@@ -426,6 +426,9 @@ class MoreFunctionsNumpy:
 
     def _setxor1d(self, a, b, assume_unique=False):
         return self._first_occurrences("setxor1d", a, b, assume_unique=assume_unique)
+
+    def _unique_values(self, x):
+        return self._first_occurrences("unique_values", x)
 
     def _unique_counts(self, x):
         return self._unique_outputs(x, False, False, True, False)

@@ -202,6 +202,9 @@ case("sort", "sort-argsort", "x: f64[3,4]", "x[np.argsort(x[:, 0]), 1:] * np.sor
 
 case("bincount", "bincount-weights", "w: f64[6], x: i64[6]", "np.bincount(x, w, minlength=6) * np.bincount(x)[0]",
      fixed={"x": np.array([2, 0, 2, 4, 2, 0])}, oracle="np.dot(np.eye(6)[x].T, w) * 2.0", vjp=True)
+case("bincount", "bincount-bounded", "w: f64[6], x: f64[6]", "np.histogram(x, 3, weights=w)[0]",
+     fixed={"x": np.array([0.0, 1.2, 2.5, 3.0, 1.5, 0.4])}, oracle="np.dot(np.eye(3)[[0, 1, 2, 2, 1, 0]].T, w)",
+     vjp=True)  # (np.histogram's call: every position below its minlength, its result that long)
 
 # --- matrix functions ----------------------------------------------------------------------------------------------
 case("inv", "inv-matrix", "a: f64[3,3]", "np.linalg.inv(a)", domain={"a": "matrix"}, vjp=True)

@@ -171,9 +171,8 @@ def test_histogram_with_edges_is_numpys(body):
     ("np.histogram(v, bins=m)", "1d"), ("np.histogram(v > 0, bins=[0.0, 1.0])", "boolean"),
     ("np.histogram(v, bins=n)", "number of edges"),
     ("np.histogram(v, 0)", "positive"), ("np.histogram(v, 3, range=(1.0, 0.0))", "ValueError"),
-    ("np.histogram(v, 3, range=(0.0, np.inf))", "ValueError"), ("np.histogram(n)", "build time"),
-    ("np.histogram(v.astype(np.float32))", "float32"), ("np.histogram(v, 3, weights=m)", "shape"),
-    ("np.histogram(np.zeros(70000))", "65536"),
+    ("np.histogram(v, 3, range=(0.0, np.inf))", "ValueError"), ("np.histogram(v > 0.0, 3)", "uint8"),
+    ("np.histogram(v, 3, weights=m)", "shape"),
 ])
 def test_histogram_refusals_are_located(body, word):
     with pytest.raises(TranspileError) as info:

@@ -114,6 +114,7 @@ class ProgramGenerator:
         # reshape's order='F', np.full_like, var/std's `correction=` and `mean=`; oracles: tests/more_functions_oracles.py);
         # off by default, so that the edges programs of the seeds below keep theirs
         self.more_functions = more_functions
+        self.listing21 = False  # (program_for_seed sets it: the twenty-first session's forms in more_function)
         # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
         # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
         # gradients (`np.stack` of scalars and of vectors); off by default too
@@ -407,7 +408,13 @@ class ProgramGenerator:
                   f"{e('S')})), np.stack(({e('S')}, 1.0, {e('S')})))))",
                   f"np.sum(np.polydiv(np.stack(({e('S')}, {e('S')}, {e('S')})), [1.0, 0.5])[0])",
                   f"np.sum(np.histogram(np.stack(({e('S')}, {e('S')}, {e('S')})), [-1.0, 0.0, 1.0])[0]) * {e('S')}",
-                  f"np.sum(np.diff(np.greater({e('N')}, 0.25)) * {e('S')})"),
+                  f"np.sum(np.diff(np.greater({e('N')}, 0.25)) * {e('S')})") + ((
+                  # the twenty-first session's (only with `listing21`, so the earlier seeds keep their programs:
+                  # not even drawn otherwise): np.histogram with a number of bins at a run-time length
+                  # (histogram_counts.py), np.unique_values
+                  f"np.sum(np.histogram({e('N')}, 3, weights=np.exp({e('N')}))[0])",
+                  f"np.sum(np.histogram({e('N')}, 2)[1]) + np.sum(np.histogram({e('N')}, 4, (-1.0, 1.0))[0])",
+                  f"np.sum(np.unique_values({e('N')}) ** 2)") if self.listing21 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
@@ -899,10 +906,12 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      checks: bool = False, index_forms: bool = False,
                      more_functions: bool = False, corpus_forms: bool = False,
                      cec_forms: bool = False, dead_reads: bool = False,
-                     rewrite_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
-    return ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
-                            edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
-                            dead_reads=dead_reads, rewrite_forms=rewrite_forms).program()
+                     rewrite_forms: bool = False, listing21: bool = False) -> tuple[str, tuple[str, ...], bool]:
+    generator = ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
+                                 edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
+                                 dead_reads=dead_reads, rewrite_forms=rewrite_forms)
+    generator.listing21 = listing21
+    return generator.program()
 
 
 def inputs_for(seed: int) -> list:
@@ -1377,6 +1386,22 @@ def test_random_kernels_with_the_twentieth_listing(construct):
     (tests/more_functions_oracles.py, tests/function_oracles.py) and finite differences."""
     seed = next(seed for seed in range(600) if construct in program_for_seed(seed, edges=True, more_functions=True)[0])
     text, wrt, as_tuple = program_for_seed(seed, edges=True, more_functions=True)
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(")
+
+
+@pytest.mark.parametrize("construct", TWENTY_FIRST)
+def test_random_kernels_with_the_twenty_first_listing(construct):
+    """The first program (edges=True, more_functions=True, listing21=True) that writes np.histogram's weighted
+    counts, its edges and range at a run-time length, and np.unique_values: gradients against autograd
+    (tests/more_functions_oracles.py) and finite differences."""
+    programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True) for seed in range(600))
+    text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:

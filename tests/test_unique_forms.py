@@ -38,6 +38,9 @@ FORMS = [
     ('"f64[3,4]"', "np.unique_inverse(x).inverse_indices"), ('"f64[12]"', "np.unique_all(x).values"),
     ('"f64[12]"', "np.unique_all(x)[0] @ np.unique_all(x)[3]"),
     ('"f64[3,4]"', "np.unique(x, return_inverse=True)[0][np.unique(x, return_inverse=True)[1]]"),
+    ('"f64[12]"', "np.unique_values(x)"), ('"f32[3,4]"', "np.unique_values(x) * 2.0"),
+    ('"f64[0]"', "np.unique_values(x)"),
+    ('"f64[3,4]"', "np.unique_values(x > 0.5)"), ('"f64[]"', "np.unique_values(x)"),
 ]
 
 
@@ -90,10 +93,16 @@ def test_unpacked_outputs_on_the_c_target(tmp_path):
 @pytest.mark.parametrize("body, word", [
     ("np.unique(m, axis=0)", "axis=0"), ("np.unique(v, sorted=False)", "hash"),
     ("np.unique(v, return_index=v[0] > 0)", "build time"),
-    ("np.unique_values(v)", "hash"), ("np.unique_all(v, v)", "positional"),
+    ("np.unique_values(m.astype(np.int32))", "hash"), ("np.unique_all(v, v)", "positional"),
     ("np.unique_counts(v).size", "attribute"), ("np.intersect1d(v, v, return_indices=True)", "return_indices"),
 ])
 def test_refusals_have_a_place_and_a_hint(body, word):
     with pytest.raises(TranspileError) as info:
         load_source(kernel_module('v: "f64[3]", m: "f64[2,3]"', body))
     assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint and word in str(info.value)
+
+
+def test_unique_values_on_the_c_target(tmp_path):
+    """np.unique_values of floats: NumPy 2.4's sort path (each NaN kept), on the C target's host calls."""
+    text = kernel_module('x: "f64[3,4]"', "np.sum(np.unique_values(x) * 2.0) + np.sum(np.unique_values(x > 0.0))")
+    all_forms_pass(text, ["x"], _sets((3, 4), np.float64), c=True, tmp_path=tmp_path)

@@ -16,7 +16,7 @@ conversions and checks around them that make the kernel's answer Python's:
 * `np.unique(ar)`: NumPy's `_unique1d`, sorted and with `equal_nan=True`: the flattened array sorted and kept where
   it differs from its predecessor (NaNs after the first NaN dropped), a length known at run time; the values
   carry their derivatives. `return_index`, `return_inverse`, `return_counts` and `equal_nan=False` are
-  unique_forms.py's; `np.unique_values` is refused (NumPy 2.4 returns them in its hash table's order).
+  unique_forms.py's, and `np.unique_values` (of integers refused: NumPy 2.4 returns them in its hash table's order).
 * `np.bincount(x, weights=None, minlength=0)`: for each value 0 .. max(x) (at least `minlength` of them, a length
   known at run time) how many elements of the 1-D integer `x` equal it (int64), or the sum of their weights
   (float64, added one at a time in the order of `x`; float64 also for an empty `x`, where NumPy gives int64
@@ -209,14 +209,8 @@ def bincount(lowering, node, builder, positional, keywords):
     return emit("bincount", positions, weights, minlength=least)
 
 
-def unique_values(lowering, node, builder, positional, keywords):
-    raise lowering.error(node, "np.unique_values is not supported in kernels: NumPy 2.4 returns the values in its "
-                         "hash table's order (np.unique_values([3, 1, 2, 1, 7, -5]) is [-5, 7, 2, 1, 3]), and "
-                         "NaNs each once", "np.unique(x): the same values, sorted")
-
-
 FUNCTIONS = {"numpy.searchsorted": searchsorted, "numpy.digitize": digitize, "numpy.isin": isin,
-             "numpy.unique": unique, "numpy.unique_values": unique_values, "numpy.bincount": bincount}
+             "numpy.unique": unique, "numpy.bincount": bincount}
 
 
 def extend_functions(functions: dict) -> None:

@@ -11,7 +11,10 @@
   permutation, `argsort(perm)`), shaped as the input; the counts `diff` of the kept positions and the size.
 
 Every output but the values is int64 (NumPy's intp) and carries no derivative. `axis=` (rows compared as
-structured records) and `sorted=False` (NumPy 2.4's hash order) are refused, located; `np.unique_values` too.
+structured records) and `sorted=False` (NumPy 2.4's hash order) are refused, located. `np.unique_values(x)` is
+NumPy's `unique(x, equal_nan=False, sorted=False)`: its hash table (`_unique_hash`) takes integers, in the table's
+order (refused), and returns NotImplemented for floats and booleans, which take the sort path: `ar.sort()`, each
+NaN its own value.
 The set functions `np.union1d`, `np.intersect1d` (no `return_indices`), `np.setdiff1d` and `np.setxor1d` are
 NumPy's compositions of `np.unique`, a concatenation, a sort and comparisons of neighbours (or np.isin's `==`).
 The NumPy 2 forms return a tuple in NumPy's order (`values, counts = np.unique_counts(x)`) whose fields are read by
@@ -113,6 +116,17 @@ def unique_form(name: str, index: bool, inverse: bool, counts: bool, fields: tup
     return handle
 
 
+def unique_values(lowering, node, builder, positional, keywords):
+    """`np.unique_values(x)` of floats or booleans: sorted, each NaN kept (NumPy's sort path, `equal_nan=False`)."""
+    arity(lowering, node, "np.unique_values", positional, keywords, 1, 1, hint="np.unique_values(x)")
+    x = as_array(lowering, node, builder, positional[0])
+    if x.type.dtype not in ("f32", "f64", "bool"):
+        raise lowering.error(node, f"np.unique_values of {x.type.dtype} is not supported in kernels: NumPy 2.4 "
+                             "returns integers in its hash table's order (np.unique_values([3, 1, 2, 1, 7, -5]) "
+                             "is [-5, 7, 2, 1, 3])", "np.unique(x): the same values, sorted")
+    return _unique1d(lowering, node, builder, x, False, False, False, False)[0]
+
+
 # --- the set functions of numpy/lib/_arraysetops_impl.py, written with np.unique as NumPy 2.4 writes them ---------
 def _set_operands(lowering, node, builder, positional, keywords, name: str, extra: tuple = ()):
     arity(lowering, node, f"np.{name}", positional, keywords, 2, 2 + len(extra), extra)
@@ -194,7 +208,7 @@ def setxor1d(lowering, node, builder, positional, keywords):
 FUNCTIONS = {
     "numpy.union1d": union1d, "numpy.intersect1d": intersect1d, "numpy.setdiff1d": setdiff1d,
     "numpy.setxor1d": setxor1d,
-    "numpy.unique": unique,
+    "numpy.unique": unique, "numpy.unique_values": unique_values,
     "numpy.unique_counts": unique_form("unique_counts", False, False, True, ("values", "counts")),
     "numpy.unique_inverse": unique_form("unique_inverse", False, True, False, ("values", "inverse_indices")),
     "numpy.unique_all": unique_form("unique_all", True, True, True, ("values", "indices", "inverse_indices",

@@ -6,7 +6,9 @@ pass over the elements), where a composition of comparisons and sums would hold 
 `bincount`'s weighted sums, whose derivative in the weights is a gather (reverse) and the same sum of the tangents
 (forward). Batching: the values searched, the elements tested and the weights batch through the same call; a
 batched sorted array or test set falls back to the comparisons, one example per row; a batched `bincount` input
-would give each example its own length, which vmap refuses.
+would give each example its own length, which vmap refuses, unless the call is `bounded` (np.histogram's: every
+position below the least length, so the result has exactly that length and each example's positions are moved past
+the earlier examples' bins).
 """
 from __future__ import annotations
 
@@ -93,27 +95,31 @@ register(Primitive(
 
 def _infer_bincount(types, params) -> TensorType:
     """`bincount(x)`, `bincount(x, weights)`, or `bincount(x, weights, length)` with a run-time least length (vmap's
-    rule: the batch's bins)."""
+    rule: the batch's bins). `bounded`: every position is below the least length (the caller's guarantee), so a
+    `minlength` is the result's length."""
     x, *rest = types
     _one_dimensional(x, "np.bincount's `x`")
     if x.dtype != "i64" or rest and (rest[0].dtype != "f64" or rest[0].rank != 1):
         raise ShapeError("np.bincount counts int64 positions with 1-D float64 weights (the frontend converts them "
                          "and checks their length)")
-    return TensorType("f64" if rest else "i64", (fresh_dim(),))
+    length = params.get("minlength", 0) if params.get("bounded") and len(rest) < 2 else fresh_dim()
+    return TensorType("f64" if rest else "i64", (length,))
 
 
-def _vjp_bincount(g, out, x, weights, *length, active=None, minlength=0):
+def _vjp_bincount(g, out, x, weights, *length, active=None, minlength=0, bounded=False):
     """Each weight is added into its element's bin: its cotangent is that bin's."""
     return [None, ops.getitem(g, x, index=(Ref(1),))] + [None] * len(length)
 
 
-def _jvp_bincount(tangents, out, x, weights, *length, minlength=0):
-    return ops.reshape_like(ops.bincount(x, tangents[1], *length, minlength=minlength), out)
+def _jvp_bincount(tangents, out, x, weights, *length, minlength=0, bounded=False):
+    return ops.reshape_like(ops.bincount(x, tangents[1], *length, minlength=minlength, bounded=bounded), out)
 
 
-def _batch_bincount(ctx, prim, args, batched, minlength=0):
+def _batch_bincount(ctx, prim, args, batched, minlength=0, bounded=False):
     """Weights batched over one `x`: example k's positions moved past the k earlier examples' bins, one call over
     all of them (each bin still adds its weights in the order of `x`, so each example's sums are its own)."""
+    if bounded:
+        return _batch_bounded(ctx, args, batched, minlength)
     if batched[0]:
         raise BatchError("np.bincount's result has one bin per value up to the largest element, which differs "
                          "between examples")
@@ -125,6 +131,23 @@ def _batch_bincount(ctx, prim, args, batched, minlength=0):
     positions = ops.reshape(ops.add(first, ops.expand_dims(x, axis=0)), -1)
     sums = ops.bincount(positions, ops.reshape(weights, -1), ops.multiply(ctx.size, length))
     return ops.reshape(sums, ctx.size, length)
+
+
+def _batch_bounded(ctx, args, batched, minlength):
+    """A bounded call (each example's positions below its least length L): example k's positions moved by k * L,
+    one call of length `size * L`; without weights the counts are sums of float64 ones (exact below 2**53)."""
+    x, *rest = args
+    length = rest[1] if len(rest) > 1 else minlength
+    x = x if batched[0] else ctx.lift(x)
+    first = ops.multiply(ops.expand_dims(ops.arange(ctx.size), axis=1), length)
+    positions = ops.reshape(ops.add(first, x), -1)
+    if rest:
+        weights = rest[0] if batched[1] else ctx.lift(rest[0])
+    else:
+        weights = ops.ones_like(x, dtype="f64")
+    sums = ops.bincount(positions, ops.reshape(weights, -1), ops.multiply(ctx.size, length))
+    sums = ops.reshape(sums, ctx.size, length)
+    return sums if rest else ops.astype(sums, dtype="i64")
 
 
 def _render_bincount(args, p):

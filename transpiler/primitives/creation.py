@@ -17,6 +17,16 @@ def _dtype_arg(params):
     return None if dtype == "f64" else cg.dotted(f"np.{NUMPY_DTYPES[dtype]}")
 
 
+def _full_dtype(fill, params):
+    """np.full's dtype: NumPy takes the fill's where none is given (`np.full(3, 7)` is int64), so float64 is left
+    out only for a float literal."""
+    if "dtype" not in params:
+        return None
+    literal = fill.expression if isinstance(fill, cst.UnaryOperation) else fill
+    return None if params["dtype"] == "f64" and isinstance(literal, cst.Float) else \
+        cg.dotted(f"np.{NUMPY_DTYPES[params['dtype']]}")
+
+
 def _filled(name: str) -> None:
     register(Primitive(
         name=name, family="creation",
@@ -49,7 +59,7 @@ def _batch_full(ctx, prim, args, batched, dtype=None):
 
 register(Primitive(
     name="full", family="creation", infer=_infer_full, batch=_batch_full,
-    render=lambda args, p: cg.call("np.full", cg.tuple_(*args[:-1]), args[-1], dtype=_dtype_arg(p) if "dtype" in p else None),
+    render=lambda args, p: cg.call("np.full", cg.tuple_(*args[:-1]), args[-1], dtype=_full_dtype(args[-1], p)),
     vjp=lambda g, out, *args, active=None, dtype=None: [None] * (len(args) - 1) + [ops.sum(g)],
     jvp=lambda tangents, out, *args, dtype=None: ops.broadcast_to(tangents[-1], *args[:-1]),
     diff_args=None, temp_name="full",  # the cotangent must come in full: every element adds to the fill value
