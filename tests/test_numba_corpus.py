@@ -45,3 +45,15 @@ def test_usecase_becomes_the_kernel_a_user_writes():
 
     text, names, _ = kernel(fill, (np.zeros((3, 3)), 2.0), {})
     assert names == ["a", "val"] and text.rstrip().endswith("return a")
+
+
+def test_constants_replace_reads_not_keywords_or_attributes():
+    """`np.geomspace(start, stop, num=num)` with num constant: `num=5`, not `5=5` (the driver wrote a syntax error
+    before); an attribute of the same name as a constant parameter stays."""
+    from benchmarks.numba_tests.convert import kernel
+
+    def geomspace3(start, stop, num, shape):
+        return np.geomspace(start, stop, num=num).reshape(start.shape)
+
+    text, names, _ = kernel(geomspace3, (np.array([1.0]), 10.0, 5, 2), {})
+    assert "np.geomspace(start, stop, num=5).reshape(start.shape)" in text and names == ["start", "stop"]

@@ -105,6 +105,12 @@ class _Substitute(cst.CSTTransformer):
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         return self.constants.get(original.value, updated)
 
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:  # `num=num`: the keyword stays
+        return updated.with_changes(keyword=original.keyword)
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:  # `a.shape`
+        return updated.with_changes(attr=original.attr)
+
 
 def _source(usecase) -> cst.FunctionDef:
     if getattr(usecase, "__name__", "") == "<lambda>":
