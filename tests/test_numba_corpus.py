@@ -57,3 +57,21 @@ def test_constants_replace_reads_not_keywords_or_attributes():
 
     text, names, _ = kernel(geomspace3, (np.array([1.0]), 10.0, 5, 2), {})
     assert "np.geomspace(start, stop, num=5).reshape(start.shape)" in text and names == ["start", "stop"]
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_sinc_second_derivative_at_zero():
+    """numba's `sinc` usecase at 0.0: grad(grad(f)) was 0 there (the first derivative's rule was the constant 0 at
+    0); sinc''(0) = -pi^2/3, here against central differences of the generated gradient (autograd's sinc rule is
+    NaN at 0), and at points off 0 against autograd too (check_second_order)."""
+    from gradcheck import check_second_order, load_source
+
+    text = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\ndef f(x: "f64[]"):\n'
+            '    return np.sinc(x)\n')
+    module = load_source(text + "\nfrom lifted import grad\ng1 = grad(f, wrt=0)\ngg = grad(g1, wrt=0)\n", "sinc.py")
+    fd = (module.g1(1e-5) - module.g1(-1e-5)) / 2e-5
+    assert abs(module.gg(0.0) - fd) < 1e-6 and abs(module.gg(0.0) + np.pi ** 2 / 3) < 1e-12
+    check_second_order(text, [0.25], 0)
+    vector = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\ndef f(x: "f64[3]"):\n'
+              '    return np.sum(np.sinc(x) * x)\n')
+    check_second_order(vector, [np.array([0.125, 0.5, -1.25])], 0)
