@@ -75,3 +75,20 @@ def test_sinc_second_derivative_at_zero():
     vector = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\ndef f(x: "f64[3]"):\n'
               '    return np.sum(np.sinc(x) * x)\n')
     check_second_order(vector, [np.array([0.125, 0.5, -1.25])], 0)
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("call", ["np.linspace(start, stop)", "np.logspace(start, stop)", "np.geomspace(start, stop)"])
+def test_spaces_with_numpys_default_num(call):
+    """numba's `logspace2`/`geomspace2` usecases: left out, `num` (NumPy's 50) was an untyped constant and the
+    build failed with an AttributeError instead of a kernel."""
+    from gradcheck import load_source
+    text = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\n'
+            f'def f(start: "f64[]", stop: "f64[]"):\n    return {call}\n')
+    module = load_source(text, "spaces.py")
+    python: dict = {}
+    exec(compile(text.replace("@kernel\n", ""), "python_reference", "exec"), {"np": np}, python)
+    for start, stop in ((1.0, 2.0), (0.5, -3.25), (2.0, 2.0)):
+        got, expected = module.f(start, stop), python["f"](start, stop)
+        assert got.dtype == expected.dtype and got.shape == expected.shape == (50,), (call, start, stop)
+        assert np.array_equal(got, expected, equal_nan=True), (call, start, stop)

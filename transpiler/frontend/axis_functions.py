@@ -7,7 +7,7 @@ the norm are written in terms of other entries, so their derivatives come from t
 from __future__ import annotations
 
 from ..ir import Const
-from ..ir.types import axis_hint
+from ..ir.types import TensorType, axis_hint
 from .call_args import (Emitter, arg, arity, dtype_params as _dtype_params, known_rank as _rank, ravel as _ravel,
                         shape_args, static, static_axis as _axis, static_int as _int)
 
@@ -259,7 +259,9 @@ def identity(lowering, node, builder, positional, keywords):
 
 def linspace(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.linspace", positional, keywords, 2, 3, ("num", "endpoint"))
-    num_value, num_node = arg(lowering, positional, keywords, 2, "num", node, Const(50, None))
+    # NumPy's default, a Python int (typed: a shape argument, unlike the untyped defaults that `static` reads)
+    num_value, num_node = arg(lowering, positional, keywords, 2, "num", node,
+                              Const(50, TensorType("i64", (), weak=True)))
     (num,) = shape_args(lowering, num_value, num_node)
     end_value, end_node = keywords.get("endpoint", (Const(True, None), node))
     endpoint = static(lowering, end_value, end_node, "`endpoint`")
