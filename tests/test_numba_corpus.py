@@ -92,3 +92,27 @@ def test_spaces_with_numpys_default_num(call):
         got, expected = module.f(start, stop), python["f"](start, stop)
         assert got.dtype == expected.dtype and got.shape == expected.shape == (50,), (call, start, stop)
         assert np.array_equal(got, expected, equal_nan=True), (call, start, stop)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_interp_derivative_on_a_sample_point():
+    """numba's `interp` usecase: x on a sample point of a straight line (fp = xp + 1.5) had d/dx 0 there (the value
+    branch `fp[j]` carried no derivative); now the right-hand interval's slope, against central differences and
+    autograd (check_against_python), and the value still NumPy's bits, -0.0 included."""
+    from gradcheck import check_against_python, load_source
+
+    text = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\n'
+            'def f(x: "f64[n]", xp: "f64[m]", fp: "f64[m]"):\n    return np.sum(np.interp(x, xp, fp) * x)\n')
+    xp = np.arange(-4.0, 8.0)
+    x = np.array([-5.0, -2.0, 0.0, 0.5, 3.0, 6.0, 9.0])  # sample points inside (xp[-1] itself is a kink)
+    for fp in (xp + 1.5, 2.0 * xp - 0.25):
+        for wrt, position in (("x", 0), ("fp", 2)):
+            check_against_python(text + f"\nfrom lifted import grad\ng = grad(f, wrt={wrt!r})\n", [x, xp, fp],
+                                 wrt=position)
+    values = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\n'
+              'def f(x: "f64[n]", xp: "f64[m]", fp: "f64[m]"):\n    return np.interp(x, xp, fp)\n')
+    fp = np.array([-0.0, 0.0, 1.0, np.inf, 2.0])
+    xs = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 0.5, 2.5])
+    got = load_source(values, "interp_values.py").f(xs, np.arange(5.0), fp)
+    expected = np.interp(xs, np.arange(5.0), fp)
+    assert np.array_equal(got, expected, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(expected))
