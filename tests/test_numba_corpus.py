@@ -116,3 +116,18 @@ def test_interp_derivative_on_a_sample_point():
     got = load_source(values, "interp_values.py").f(xs, np.arange(5.0), fp)
     expected = np.interp(xs, np.arange(5.0), fp)
     assert np.array_equal(got, expected, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_unary_plus_of_an_array_is_a_new_array():
+    """numba's test_unary_positive_array_op_2: `a2 = +a1` then writes to each: `+a1` was a1 itself, so the write
+    to a1 showed in a2 (NumPy's `+a` is np.positive(a), a copy); its derivative is still the identity."""
+    from gradcheck import check_against_python, load_source
+
+    text = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\ndef f(a1: "f64[n]"):\n'
+            '    a2 = +a1\n    a1[0] = 3.0\n    a2[1] = 4.0\n    return a2\n')
+    got = load_source(text, "plus.py").f(np.zeros(4))
+    assert got.tolist() == [0.0, 4.0, 0.0, 0.0]
+    scalar = ('import numpy as np\nfrom lifted import kernel, grad\n\n@kernel\ndef f(a: "f64[n]"):\n'
+              '    b = +a\n    a[0] = 3.0\n    return np.sum(b * a)\n\ng = grad(f)\n')
+    check_against_python(scalar, [np.array([0.5, -1.5, 2.0])])
