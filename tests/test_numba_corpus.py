@@ -131,3 +131,22 @@ def test_unary_plus_of_an_array_is_a_new_array():
     scalar = ('import numpy as np\nfrom lifted import kernel, grad\n\n@kernel\ndef f(a: "f64[n]"):\n'
               '    b = +a\n    a[0] = 3.0\n    return np.sum(b * a)\n\ng = grad(f)\n')
     check_against_python(scalar, [np.array([0.5, -1.5, 2.0])])
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("trim", ["fb", "f", "b"])
+def test_trim_zeros_of_an_empty_array(trim):
+    """numba's `np_trim_zeros` usecase on np.array([]): the generated argmax of the empty axis raised ValueError
+    where NumPy returns the empty array; other inputs (all zeros, 2-D, empty rows) as NumPy's."""
+    from gradcheck import load_source
+
+    for annotation, values in (("f64[n]", [np.zeros(0), np.zeros(3), np.array([0.0, -0.0, 2.0, 0.0, 1.0, 0.0])]),
+                               ("f64[n,m]", [np.zeros((0, 3)), np.zeros((3, 0)),
+                                             np.array([[0.0, 0.0, 0.0], [0.0, 5.0, 0.0], [0.0, 0.0, 0.0]])])):
+        text = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\n'
+                f'def f(a: "{annotation}"):\n    return np.trim_zeros(a, {trim!r})\n')
+        module = load_source(text, "trim.py")
+        for a in values:
+            got, expected = module.f(a.copy()), np.trim_zeros(a, trim)
+            assert got.shape == expected.shape and got.dtype == expected.dtype and np.array_equal(got, expected), \
+                (trim, a)
