@@ -150,3 +150,29 @@ def test_trim_zeros_of_an_empty_array(trim):
             got, expected = module.f(a.copy()), np.trim_zeros(a, trim)
             assert got.shape == expected.shape and got.dtype == expected.dtype and np.array_equal(got, expected), \
                 (trim, a)
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("call, args", [("np.arange(a, 4.0)", [0.5, 1.0]), ("np.arange(a, 7.0, b)", [0.25, 1.5]),
+                                        ("np.concatenate((np.arange(-1.0, 3.0, b), np.arange(a)))", [2.5, 0.75])])
+def test_arange_derivatives_in_start_and_step(call, args):
+    """numba's `np_arange_2`/`np_arange_3` usecases at start 0.5: grad and jvp of np.arange's float start (and
+    step) were silently 0; element k is start + k * step, so 1 in start and k in step (0 in stop, where the length
+    does not jump). Against central differences of Python's `f` only: autograd's np.arange is a constant."""
+    from gradcheck import assert_close, central_difference, load_source
+
+    text = ('import numpy as np\nfrom lifted import kernel, grad, jvp\n\n@kernel\n'
+            f'def f(a: "f64[]", b: "f64[]"):\n    return np.sum(np.sin({call}))\n\n'
+            'g = grad(f, wrt=(0, 1))\nfj = jvp(f, wrt=(0, 1))\n')
+    module = load_source(text, "arange_d.py")
+    python: dict = {}
+    exec(compile(text.split("@kernel")[0].replace("from lifted import kernel, grad, jvp\n", "") +
+                 text.split("@kernel\n")[1].split("\n\ng =")[0], "python_reference", "exec"), python)
+    for position in (0, 1):
+        fd = central_difference(python["f"], args, position)
+        assert_close(np.asarray(module.g(*args)[position]), fd, rtol=1e-6, atol=1e-7, what=f"d/d {position}")
+    direction = (0.3, -0.7)
+    value, tangent = module.fj(*args, *direction)
+    fd = sum(d * central_difference(python["f"], args, k) for k, d in enumerate(direction))
+    assert value == python["f"](*args)
+    assert_close(np.asarray(tangent), fd, rtol=1e-6, atol=1e-7, what="jvp")
