@@ -256,6 +256,8 @@ case("solve_triangular", "solve_triangular-trans_letter", "a: f64[3,3], b: f64[3
 case("linspace", "linspace-end_points", "s: f64[], t: f64[]", "np.linspace(s, t, 5)", vjp=True)
 case("linspace", "linspace-no_endpoint", "s: f64[], x: f64[4]", "np.linspace(s, 1.0, 4, endpoint=False) * x",
      oracle="(s + (1.0 - s) * np.arange(4) / 4.0) * x")
+case("linspace", "linspace-default_num", "s: f64[], t: f64[]", "np.linspace(s, t)", vjp=True,
+     oracle="np.linspace(s, t, 50)")  # NumPy's default num (autograd's linspace needs it)
 case("linspace", "linspace-named", "s: f64[], x: f64[n]", "np.linspace(0.0, s, x.shape[0]) * x")
 case("eye", "creation-eye", "x: f64[3,3], y: f64[3,4]",
      "(x * np.eye(3) + np.eye(x.shape[0]) * x) @ y + np.identity(3) @ x @ np.eye(3, 4) * y + np.eye(3, 4, k=1) * y")

@@ -92,7 +92,7 @@ CASES = {
     "in": (
         kernel_source("found = 1.0 in x\nreturn np.sum(x)"),
         6, 13, "1.0 in x", "`in` is decided at build time here: it looks for a key in a dict, or a number or "
-        "string in a list of them", None),
+        "string in a list of them", "np.any(a == v)"),
     "undefined_name": (
         kernel_source("y = x * scale\nreturn np.sum(y)"),
         6, 13, "scale", "`scale` is not defined in this kernel", "module-level numeric constants"),
@@ -105,7 +105,16 @@ CASES = {
         7, 5, "y[0]", "`y` is (a view of) np.diagonal(...), which NumPy makes read-only", "copy"),
     "roll_runtime_float_shift": (
         kernel_source("return np.sum(np.roll(x, 1.5))"),
-        6, 19, "np.roll(x, 1.5)", "np.roll shifts by an integer", None),
+        6, 19, "np.roll(x, 1.5)", "np.roll shifts by an integer", "np.roll(a, 2)"),
+    "fliplr_of_a_vector": (  # (numba's fliplr, tril_m and argmax usecases: these refusals had no hint)
+        kernel_source("return np.sum(np.fliplr(x))"),
+        6, 19, "np.fliplr(x)", "`np.fliplr` needs an array of rank 2 or more", "rank 2 or more"),
+    "tril_of_a_vector": (
+        kernel_source("return np.sum(np.tril(x))"),
+        6, 19, "np.tril(x)", "np.tril and np.triu are supported on matrices", "np.outer"),
+    "argmax_float_axis": (
+        kernel_source("return np.sum(np.argmax(x, axis=1.0))"),
+        6, 37, "1.0", "`axis` is an integer here", "axis=0"),
     "repeat_array_counts": (
         kernel_source("return np.sum(np.repeat(x, x))"),
         6, 19, "np.repeat(x, x)", "np.repeat is supported with one repeat count", "np.repeat(x, 3, axis=0)"),

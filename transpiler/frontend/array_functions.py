@@ -158,7 +158,7 @@ def _roll_axis(emit: Emitter, atom, shift, axis: int):
 
     shift = emit.atom(shift)
     if shift.type.dtype not in ("i32", "i64") or shift.type.shape != ():
-        raise emit.error("np.roll shifts by an integer")
+        raise emit.error("np.roll shifts by an integer", "np.roll(a, 2), or np.roll(a, int(k))")
     size = emit.dims(atom)[axis]
     if isinstance(size, Const) and size.value == 0:  # nothing to roll
         return emit("copy", atom)

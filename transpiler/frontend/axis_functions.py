@@ -68,7 +68,8 @@ def flip_axis(name: str, axis: int):
         emit = Emitter(lowering, node, builder)
         atom = emit.atom(positional[0])
         if _rank(emit, atom) <= axis:
-            raise emit.error(f"`{name}` needs an array of rank {axis + 1} or more")
+            raise emit.error(f"`{name}` needs an array of rank {axis + 1} or more (NumPy raises ValueError)",
+                             f"annotate an array of rank {axis + 1} or more")
         return emit("flip", atom, axis=axis)
 
     return handle

@@ -88,7 +88,7 @@ def static_axis(lowering, value, node, allow_none: bool = True):
     if axis is None and allow_none:
         return None
     if not isinstance(axis, int) or isinstance(axis, bool):
-        raise lowering.error(node, "`axis` is an integer here")
+        raise lowering.error(node, "`axis` is an integer here", "axis=0, or leave it out")
     return axis
 
 

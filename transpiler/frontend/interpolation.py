@@ -12,7 +12,9 @@
   single sample point, which NumPy's own branch handles and this formula matches). NumPy's ValueErrors for an
   empty `xp` and for `fp` of another length are run-time checks; `period=` is refused.
 
-Derivatives with respect to x, xp and fp come from the formula (a gather for fp and xp).
+Derivatives with respect to x, xp and fp come from the formula (a gather for fp and xp); on a sample point, the
+right-hand interval's (where the two intervals' slopes differ it is a kink, and this is one of its one-sided
+derivatives).
 """
 from __future__ import annotations
 
@@ -75,7 +77,14 @@ def interp(lowering, node, builder, positional, keywords):
     inside = emit("where", emit("isnan", forward),
                   emit("where", emit("logical_and", emit("isnan", backward), emit("equal", f_here, f_there)),
                        f_here, backward), forward)
-    inside = emit("where", emit("equal", x_here, x), f_here, inside)
+    # on a sample point NumPy's value is fp[j] itself; its derivative is the right-hand interval's (NumPy's
+    # interval there), the one `forward` has: `stop_gradient(fp[j]) - (stop_gradient(forward) - forward)` is fp[j]
+    # bit for bit (a finite `forward` less itself is +0.0, and -0.0 - +0.0 is -0.0) with `forward`'s derivative
+    # only (the branch `fp[j]` had none in x, so d/dx was 0 on a sample point even where both slopes agree)
+    on_point = emit("subtract", emit("stop_gradient", f_here),
+                    emit("subtract", emit("stop_gradient", forward), forward))
+    on_point = emit("where", emit("isfinite", forward), on_point, f_here)
+    inside = emit("where", emit("equal", x_here, x), on_point, inside)
     inside = emit("where", emit("equal", j, last), emit("getitem", fp, index=(-1,)), inside)
     inside = emit("where", emit("less", x, emit("getitem", xp, index=(0,))), low_value, inside)
     inside = emit("where", emit("greater", x, emit("getitem", xp, index=(-1,))), high_value, inside)

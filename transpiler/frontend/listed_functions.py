@@ -295,6 +295,9 @@ def trim_zeros(lowering, node, builder, positional, keywords):
         return x
     nonzero = emit("not_equal", x, 0)
     anything = emit("any", nonzero, axis=None)
+    # one element after each `along`, True where nothing is nonzero: argmax then never meets an empty axis (NumPy
+    # raises ValueError for it; np.trim_zeros of an empty array is that empty array) and finds the same first True
+    pad = emit("reshape", emit("logical_not", anything), 1)
     items = []
     for ax in range(rank):
         if ax not in axes:
@@ -302,8 +305,9 @@ def trim_zeros(lowering, node, builder, positional, keywords):
             continue
         others = tuple(a for a in range(rank) if a != ax)
         along = emit("any", nonzero, axis=others) if others else nonzero
-        first = emit("argmax", along, axis=0)
-        last = emit("subtract", emit.dims(x)[ax], emit("argmax", _reversed(emit, along), axis=0))
+        first = emit("argmax", emit("concatenate", along, pad, axis=0), axis=0)
+        last = emit("subtract", emit.dims(x)[ax],
+                    emit("argmax", emit("concatenate", _reversed(emit, along), pad, axis=0), axis=0))
         start = emit("where", anything, first if "f" in trim else 0, 0)  # (all zeros: empty, as NumPy's 0:0)
         stop = emit("where", anything, last if "b" in trim else emit.dims(x)[ax], 0)
         items.append(slice(start, stop))

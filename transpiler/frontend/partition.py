@@ -64,7 +64,8 @@ def _kth(emit: Emitter, value, atom: Var, axis: int) -> tuple:
         k = emit.atom(item)
         if isinstance(k, Const) and (not isinstance(k.value, int) or isinstance(k.value, bool)) or \
                 k.type.shape != () or k.type.dtype not in ("i32", "i64"):
-            raise emit.error("np.partition's `kth` is an integer or a tuple of integers")
+            raise emit.error("np.partition's `kth` is an integer or a tuple of integers",
+                             "np.partition(a, 2) or np.partition(a, (0, 2))")
         if isinstance(k, Const) and isinstance(size, int):
             if not -size <= k.value < size:
                 shown = k.value + size if k.value < 0 else k.value

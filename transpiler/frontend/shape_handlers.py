@@ -60,7 +60,7 @@ def _sequence_op(prim: str, name: str) -> Handler:
         axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node, default=Const(0, None))
         axis = static(lowering, axis_value, axis_node, "`axis`")
         if not isinstance(axis, int):
-            raise lowering.error(axis_node, "`axis` is an integer here")
+            raise lowering.error(axis_node, "`axis` is an integer here", "axis=0")
         return lowering._bind(builder, node, prim, [lowering._atom(a, node) for a in parts], {"axis": axis})
 
     return handle

@@ -152,7 +152,10 @@ class Expressions(Names):
     def _expr_UnaryOperation(self, node: cst.UnaryOperation, builder, env) -> Value:
         operand = self.expr(node.expression, builder, env)
         if isinstance(node.operator, cst.Plus):
-            return self._atom(operand, node.expression)
+            atom = self._atom(operand, node.expression)
+            if atom.type.rank > 0:  # NumPy's `+a` is np.positive(a), a new array: a write to either leaves the other
+                return self._bind(builder, node, "positive", [atom])
+            return atom
         if isinstance(node.operator, cst.Minus):
             return self._bind(builder, node, "negative", [self._atom(operand, node.expression)])
         if isinstance(node.operator, cst.Not):

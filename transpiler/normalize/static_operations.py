@@ -49,7 +49,7 @@ class StaticOperations:
                 found = _plain(left) in [_plain(v) for v in self.static_items(right, node)]
             else:
                 raise self.error(node, "`in` is decided at build time here: it looks for a key in a dict, or a "
-                                 "number or string in a list of them")
+                                 "number or string in a list of them", "for an array: np.any(a == v)")
             return const(found if isinstance(operator, cst.In) else not found)
         if identity:
             if not (left is None or right is None):

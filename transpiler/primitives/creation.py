@@ -90,10 +90,35 @@ def _infer_arange(types, params) -> TensorType:
     return TensorType(dtype, (fresh_dim(),))
 
 
+def _arange_positions(out: Sym) -> Sym:
+    """0, 1, ... as long as arange's result: the multiple of `step` each element adds to `start`."""
+    return ops.astype(ops.arange(ops.dim(out, axis=0)), dtype="f64")
+
+
+def _arange_vjp(g, out, *args, active=None):
+    """Element k is start + k * step (NumPy's fill: k times (start + step) - start), and the length is constant
+    where the derivative exists: 1 in `start`, k in `step`, 0 in `stop` (it moves only where the length jumps)."""
+    if len(args) == 1:
+        return [None]
+    cts = [ops.sum(g), None]
+    if len(args) == 3:
+        cts.append(ops.sum(g * _arange_positions(out)))
+    return cts
+
+
+def _arange_jvp(tangents, out, *args):
+    if len(args) == 1:
+        return None
+    terms = [None if tangents[0] is None else ops.zeros_like(out) + tangents[0],
+             None if len(args) < 3 or tangents[2] is None else _arange_positions(out) * tangents[2]]
+    return _sum_present(terms) if any(t is not None for t in terms) else None
+
+
 register(Primitive(
     name="arange", family="creation", infer=_infer_arange,
     render=lambda args, p: cg.call("np.arange", *args), temp_name="idx",
     batch=lambda ctx, prim, args, batched: check_static_shape(batched, 0),
+    vjp=_arange_vjp, jvp=_arange_jvp, diff_args=(0, 2),
 ))
 
 

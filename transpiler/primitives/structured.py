@@ -60,7 +60,7 @@ def _infer_triangle(types, params) -> TensorType:
     (x,) = types
     if x.rank is not None and x.rank < 2:
         raise ShapeError("np.tril and np.triu are supported on matrices (rank 2 or more) here; a vector would be "
-                         "broadcast to a square matrix first: write np.tril(np.outer(np.ones_like(v), v))")
+                         "broadcast to a square matrix first", "write np.tril(np.outer(np.ones_like(v), v))")
     return x
 
 
