@@ -10,7 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
-from ..limits import time_limit
 from ..scipy_go.__main__ import report, run_cases
 from .convert import NumbaCase, cases
 from .record import FILES, record
@@ -18,23 +17,11 @@ from .record import FILES, record
 LIMIT = 30  # seconds per case (every form on every input)
 
 
-class CaseTimedOut(BaseException):
-    """Past LIMIT: a BaseException, so that no form's `except Exception` takes it for that form's failure."""
-
-
 def check(case: NumbaCase, c: bool, folder: Path) -> dict:
     """Every form of corpus_checks; where Python raises, the same exception class; past LIMIT seconds a skip."""
-    from ..corpus_checks import check_kernel
-    from ..corpus_oracles import Outcomes
+    from ..corpus_checks import check_kernel_within
 
-    try:
-        with time_limit(LIMIT * (3 if c else 1), CaseTimedOut):
-            return check_kernel(case.text, case.params, case.inputs, lambda args: args, c=c, folder=folder,
-                                same_exception=True)
-    except CaseTimedOut as exc:
-        outcomes = Outcomes()
-        outcomes.record("f", "skip", str(exc))
-        return outcomes
+    return check_kernel_within(LIMIT, case.text, case.params, case.inputs, c=c, folder=folder, same_exception=True)
 
 
 def main(argv: list[str] | None = None) -> dict:
