@@ -12,7 +12,7 @@ class TimedOut(Exception):
 
 class CaseTimedOut(BaseException):
     """A whole corpus case past its limit: a BaseException, so that no form's `except Exception`
-    (corpus_oracles.Outcomes.guarded) takes it for that form's failure and lets the next forms run unlimited."""
+    (corpus.oracles.Outcomes.guarded) takes it for that form's failure and lets the next forms run unlimited."""
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ undecorated (Lifted inlines them), and the function renamed `f`. TensorFlow func
 
 Inputs: Tangent's own (its conftest's scalars, the full grid for two and three scalar arguments, its vectors and
 matrices, the inputs of its named tests) and hostile ones (0.0, -0.0, NaN, infinities, an int for a float, empty,
-integer and float32 vectors, n = 0 and -1). benchmarks/corpus_checks.py runs every form; docs/corpora.md has the
+integer and float32 vectors, n = 0 and -1). benchmarks/corpus/checks.py runs every form; docs/corpora.md has the
 counts.
 """
 from __future__ import annotations
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", type=Path, help="write every outcome with its detail here")
     options = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the oracles: gradcheck, hostile
-    from .corpus_checks import check_kernel
+    from .corpus.checks import check_kernel
 
     folder = scratch_folder("tangent_corpus_")
     sys.path.insert(0, str(folder))

@@ -182,7 +182,7 @@ def test_the_tree_forms_catch_a_wrong_tangent_cotangent_and_batch():
     from autograd import numpy as anp
 
     from benchmarks.autograd_examples.tree_forms import TreePoint, stack_trees
-    from benchmarks.corpus_oracles import Wrong
+    from benchmarks.corpus.oracles import Wrong
 
     def f(params, x):
         (w, b), = params

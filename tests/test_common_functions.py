@@ -2,7 +2,7 @@
 np.empty, np.empty_like, np.ascontiguousarray, np.asanyarray, np.asarray_chkfinite, np.fix, np.take and `a.take`,
 np.vdot, np.tri, np.dstack, np.nan_to_num.
 
-Each is checked as the corpus drivers check a kernel (benchmarks/corpus_checks.py): NumPy running the same source
+Each is checked as the corpus drivers check a kernel (benchmarks/corpus/checks.py): NumPy running the same source
 bit for bit (values, dtypes, shapes, exceptions), every transform against central differences and autograd, vmap
 against a loop; the C target against the NumPy backend where `c=True`.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.corpus_checks import check_kernel
+from benchmarks.corpus.checks import check_kernel
 from benchmarks.jax.corpus import bit_for_bit
 from exact_values import same_values
 from gradcheck import load_source

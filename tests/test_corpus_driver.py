@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.corpus_checks import check_kernel
+from benchmarks.corpus.checks import check_kernel
 from benchmarks.tangent_corpus import annotated_dtypes, inputs, kernels
 
 FUNCTIONS = '''
@@ -188,12 +188,12 @@ def test_the_jax_driver_reads_lax_numpy_test_methods(tmp_path):
 
 
 def test_autograd_judges_jvp_and_vjp_where_it_runs_the_source():
-    """benchmarks/corpus_autograd.py: a derivative within the differences' tolerance (1e-5) but off by 1e-6 is
+    """benchmarks/corpus/against_autograd.py: a derivative within the differences' tolerance (1e-5) but off by 1e-6 is
     WRONG against autograd's; where autograd cannot run the source (an in-place write) it is counted, not passed."""
     import pytest
 
-    from benchmarks.corpus_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_tangent
-    from benchmarks.corpus_oracles import Wrong
+    from benchmarks.corpus.against_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_tangent
+    from benchmarks.corpus.oracles import Wrong
     from gradcheck import autograd_kernels
 
     oracle = autograd_kernels("import numpy as np\n\ndef f(x):\n    return np.sin(x) * x, [np.sum(x ** 2)]\n")["f"]

@@ -1,7 +1,7 @@
 """DaCe's NumPy-frontend test programs (benchmarks/dace_tests, docs/corpora.md "DaCe's test programs"): the driver's
 smoke test, which skips without a DaCe checkout ($LIFTED_DACE or /tmp/dace), the converter on a test file written
 here, and the reduced programs of what the corpus found, which never skip. Each reduced program runs through every
-form the corpus driver runs (benchmarks/corpus_checks.py: `f` bit for bit against Python, `vjp`/`fj` against
+form the corpus driver runs (benchmarks/corpus/checks.py: `f` bit for bit against Python, `vjp`/`fj` against
 differences and autograd, `fv` against a loop)."""
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.corpus_checks import check_kernel
-from benchmarks.corpus_oracles import compiled_or_outcome
+from benchmarks.corpus.checks import check_kernel
+from benchmarks.corpus.oracles import compiled_or_outcome
 from gradcheck import load_source
 
 CHECKOUT = Path(os.environ.get("LIFTED_DACE", "/tmp/dace"))
@@ -178,7 +178,7 @@ def test_unpacking_too_few_rows_is_refused_with_a_hint():
 
 
 def test_the_cotangent_of_a_float32_scalar_result_is_float32():
-    """corpus_checks seeded vjp with a Python 1.0 for a float32 scalar result, which the generated function refuses
+    """corpus.checks seeded vjp with a Python 1.0 for a float32 scalar result, which the generated function refuses
     ("arg-refused", DaCe's test_mean): the seed has the result's dtype."""
     text = '\n@kernel\ndef f(A: "f32[n,m]"):\n    return A.mean()\n'
     outcomes = _outcomes(text, ["A"], [[np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)]])

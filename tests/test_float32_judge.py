@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.corpus_checks import check_kernel
+from benchmarks.corpus.checks import check_kernel
 from benchmarks.float32_judge import as_float64, float32_agrees, widened
 from gradcheck import load_source
 

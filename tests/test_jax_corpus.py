@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.corpus_checks import check_kernel
+from benchmarks.corpus.checks import check_kernel
 from benchmarks.jax.corpus import bit_for_bit
 from gradcheck import load_source
 

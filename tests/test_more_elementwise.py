@@ -6,7 +6,7 @@ NumPy itself running the same source.
   numbers; where NumPy has no loop Lifted models (float16, int8) or raises, the build refuses, located;
 * the C target computes the same bits as the NumPy backend;
 * every transform (vjp, jvp, grad, vmap) agrees with finite differences, autograd and a loop (the corpus driver's
-  checks, benchmarks/corpus_checks.py);
+  checks, benchmarks/corpus/checks.py);
 * the refusals name the place and say what to write instead.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 import pytest
 
-from benchmarks.corpus_checks import check_kernel
-from benchmarks.corpus_oracles import Wrong
+from benchmarks.corpus.checks import check_kernel
+from benchmarks.corpus.oracles import Wrong
 from benchmarks.jax.corpus import bit_for_bit
 from gradcheck import load_source
 from lifted.transpiler import TranspileError

@@ -4,7 +4,7 @@ np.trapezoid, np.full_like, `order='F'` of reshape, np.diagflat, np.delete, np.i
 `.item()`, np.meshgrid's `sparse=`, `correction=` and `mean=` of np.var and np.std, np.vecdot (an entry: NumPy's
 gufunc), and np.fill_diagonal (a statement: an update in place, normalize/fill_diagonal.py).
 
-Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py): NumPy running the same source
+Each kernel goes through the corpus drivers' checks (benchmarks/corpus/checks.py): NumPy running the same source
 bit for bit on drawn and hostile inputs (NaN, infinities, signed zeros, the dtypes), every transform against
 central differences and autograd (where autograd has the function; np.cumprod's VJP it lacks, and the generic test
 in tests/test_primitives.py checks the entry against products spelled out), vmap against a loop, the C target.

@@ -1,6 +1,6 @@
 """NPBench's NumPy kernels (benchmarks/npbench, docs/corpora.md "NPBench"): the driver's smoke test, which skips
 without an NPBench checkout ($LIFTED_NPBENCH or /tmp/npbench), and the reduced programs of what the corpus found,
-which never skip. Each reduced program runs through every form the corpus driver runs (benchmarks/corpus_checks.py:
+which never skip. Each reduced program runs through every form the corpus driver runs (benchmarks/corpus/checks.py:
 `f` bit for bit against Python, `vjp`/`fj` against differences and autograd, `fv` against a loop)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.corpus_checks import check_kernel
+from benchmarks.corpus.checks import check_kernel
 
 CHECKOUT = Path(os.environ.get("LIFTED_NPBENCH", "/tmp/npbench"))
 HEAD = "import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"

@@ -192,10 +192,10 @@ def test_arange_derivatives_in_start_and_step(call, args):
 
 @pytest.mark.filterwarnings("ignore")
 def test_judge_second_derivative_where_autograds_is_nan(tmp_path):
-    """corpus_checks' `gg` compared with autograd even where autograd's second derivative is NaN (its np.sinc rule at
+    """corpus.checks' `gg` compared with autograd even where autograd's second derivative is NaN (its np.sinc rule at
     0): a WRONG for a right answer. Now not compared there (counted) and judged by differences of grad(f)."""
-    from benchmarks.corpus_autograd import AUTOGRAD_NOT_COMPARED
-    from benchmarks.corpus_checks import check_kernel
+    from benchmarks.corpus.against_autograd import AUTOGRAD_NOT_COMPARED
+    from benchmarks.corpus.checks import check_kernel
 
     text = ('import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n\n@kernel\n'
             'def f(x: "f64[]"):\n    return np.sinc(x)\n')

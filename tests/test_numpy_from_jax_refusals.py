@@ -4,7 +4,7 @@
 (pad_modes.py), np.cov and np.corrcoef (covariance.py), np.convolve (the `convolve` entry,
 primitives/convolution.py) and np.poly (convolutions.py).
 
-Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py): NumPy running the same source bit
+Each kernel goes through the corpus drivers' checks (benchmarks/corpus/checks.py): NumPy running the same source bit
 for bit on drawn and hostile inputs, every transform against central differences and autograd (np.convolve's
 oracle spells its sums out: tests/more_functions_oracles.py), vmap against a loop; one kernel on the C target.
 """

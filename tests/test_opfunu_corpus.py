@@ -13,7 +13,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from benchmarks.corpus_checks import check_kernel
+from benchmarks.corpus.checks import check_kernel
 from test_property import Unusable, check_program, inputs_for, program_for_seed
 
 GATHERS = '''

@@ -3,7 +3,7 @@
 (every method), np.searchsorted, np.digitize, np.isin, np.unique, np.bincount, np.nanmedian, np.nanquantile,
 np.nanpercentile and np.interp.
 
-Each kernel goes through the corpus drivers' checks (benchmarks/corpus_checks.py via all_forms_pass): NumPy running
+Each kernel goes through the corpus drivers' checks (benchmarks/corpus/checks.py via all_forms_pass): NumPy running
 the same source bit for bit on drawn and hostile inputs (NaN, infinities, signed zeros, ties), every transform
 against central differences and autograd where it has the function, vmap against a loop; the C target in its own
 test.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.corpus_checks import check_kernel
+from benchmarks.corpus.checks import check_kernel
 from benchmarks.scipy_go.__main__ import inputs, tally
 from benchmarks.scipy_go.convert import cases
 

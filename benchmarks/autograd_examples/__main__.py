@@ -44,7 +44,7 @@ def _deterministic(text: str, args: list, name: str) -> None:
 
     import numpy as np
 
-    from ..corpus_oracles import leaves
+    from ..corpus.oracles import leaves
 
     namespace: dict = {"__name__": "autograd_example"}
     with redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
@@ -57,8 +57,8 @@ def _deterministic(text: str, args: list, name: str) -> None:
 def run(examples: Path, only: set[str] | None = None, c: bool = False, show: bool = False,
         targets: list[Target] | None = None) -> dict[str, dict]:
     """name -> {"converted": bool, "reason": ..., "outcomes": {form: [outcome, detail]}} for every target."""
-    from ..corpus_checks import AUTOGRAD_NOT_COMPARED, _executed, check_kernel
-    from ..corpus_oracles import autograd_or_none
+    from ..corpus.checks import AUTOGRAD_NOT_COMPARED, _executed, check_kernel
+    from ..corpus.oracles import autograd_or_none
     from .tree_forms import check_tree_forms, is_float_tree
 
     folder = scratch_folder("autograd_examples_")
@@ -82,7 +82,7 @@ def run(examples: Path, only: set[str] | None = None, c: bool = False, show: boo
         outcomes = check_kernel(text, params, inputs, lambda args: args, c=c, folder=folder, oracle_text=oracle)
         skips = Counter(AUTOGRAD_NOT_COMPARED)
         if inputs and inputs[0] and is_float_tree(inputs[0][0]) and "f" in outcomes and outcomes["f"][0] == "pass":
-            # jvp, vjp and vmap of the tree (corpus_checks compiles the first two and compares neither)
+            # jvp, vjp and vmap of the tree (corpus.checks compiles the first two and compares neither)
             skips += check_tree_forms(text, params, inputs, autograd_or_none(lambda: _executed(oracle)["f"]),
                                       outcomes, c=c, folder=folder)
         results[target.name] = {"converted": True, "reason": None, "outcomes": {k: list(v) for k, v in outcomes.items()},

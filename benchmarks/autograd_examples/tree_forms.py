@@ -1,5 +1,5 @@
 """The forms of a kernel whose first parameter is a tree (a list of `(W, b)`, a dict of weights) that
-benchmarks/corpus_checks.py compiles but does not compare: `jvp(f)` along a tree tangent, `vjp(f)` with a
+benchmarks/corpus/checks.py compiles but does not compare: `jvp(f)` along a tree tangent, `vjp(f)` with a
 cotangent of ones, and `vmap(f)` over a batch of trees, each against Python.
 
 * `fj`: the value against Python's bits; the tangent against a central difference of Python's `f` along the tree
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus_oracles import compiled_or_outcome
-from ..corpus_oracles import (Outcomes, Wrong, autograd_or_none, close, copies, difference_noise, leaves, same,
+from ..corpus.oracles import compiled_or_outcome
+from ..corpus.oracles import (Outcomes, Wrong, autograd_or_none, close, copies, difference_noise, leaves, same,
                               smooth_gradient)
 
 TREE_FORMS = {"fj": "fj = jvp(f, wrt=0)\n", "vjp": "fvjp = vjp(f, wrt=0)\n"}
@@ -175,7 +175,7 @@ def check_tree_forms(text: str, params: list[str], inputs: list[list], oracle, o
             if args and is_float_tree(args[0]):
                 try:
                     points.append(TreePoint(python["f"], oracle, args, skips))
-                except Exception:  # noqa: BLE001  Python raises here: corpus_checks judged `f` already
+                except Exception:  # noqa: BLE001  Python raises here: corpus.checks judged `f` already
                     continue
         if not points:
             return skips
@@ -201,7 +201,7 @@ def _c_target(text: str, forms: dict[str, str], points: list[TreePoint], outcome
     """The tree forms on the C CPU target against the NumPy backend, leaf by leaf."""
     from gradcheck import load_source
 
-    from ..corpus_c_target import built_c_module
+    from ..corpus.c_target import built_c_module
 
     full = text + "".join(forms.values())
     compiled = built_c_module(full, f"corpus_tree_c_{abs(hash(full)) % 10**8}", folder, outcomes)

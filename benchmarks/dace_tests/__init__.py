@@ -26,6 +26,6 @@ symbol at once, where each literal and expression length stays >= 0 and the prog
 value); inputs are drawn as DaCe's compare_numpy_output draws them (its `positive`, `non_zero`, `max_value`
 keywords honoured; floats in [-10, 10], ints in [-10, 10)), and for plain `@dace.program`s with ints in [0, 3)
 (they index). The reference is Python running the same module on copies of the arguments;
-benchmarks/corpus_checks.py runs every form (`f` bit for bit, derivatives against central differences and
+benchmarks/corpus/checks.py runs every form (`f` bit for bit, derivatives against central differences and
 autograd where the result is float, `fv` against a loop, `c` the C target).
 """

@@ -8,7 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
+from ..corpus.against_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..scipy_go.__main__ import report, run_cases
 from .convert import DaceCase, cases
 
@@ -16,8 +16,8 @@ LIMIT = 30  # seconds per case, every form
 
 
 def check(case: DaceCase, c: bool, folder: Path) -> dict:
-    """Every form of corpus_checks (Python's exception class must be the generated f's too); past LIMIT a skip."""
-    from ..corpus_checks import check_kernel_within
+    """Every form of corpus.checks (Python's exception class must be the generated f's too); past LIMIT a skip."""
+    from ..corpus.checks import check_kernel_within
 
     return check_kernel_within(LIMIT, case.text, case.params, case.inputs, c=c, folder=folder, same_exception=True)
 

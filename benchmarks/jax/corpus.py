@@ -12,7 +12,7 @@ deterministic sample of each record's combinations is run (`--per-record`). Per 
 
 * `bits`: the NumPy backend against NumPy running the same source, bit for bit (same dtype, same Python or NumPy
   scalar type, same values, NaN where NaN, the sign of every zero);
-* every form of benchmarks/corpus_checks.py that applies: `f` (to 1e-12), `g`/`vg`/`gall`/`vjp`/`fj` against
+* every form of benchmarks/corpus/checks.py that applies: `f` (to 1e-12), `g`/`vg`/`gall`/`vjp`/`fj` against
   central differences in float64 and autograd (float64 cases of a record JAX marks differentiable, and of the
   reducers), `fv` (vmap) against a loop, `c` (the C target against the NumPy backend) on the first `--c-per-record`
   cases of each record.
@@ -92,7 +92,7 @@ def collect(jax: Path, per_record: int, only: set[str] | None, families: set[str
 
 def bit_for_bit(module, args: list, expected) -> str:
     """The generated `f` gives NumPy's bits: dtype, Python/NumPy scalar type, values, NaN, signed zeros."""
-    from ..corpus_oracles import Wrong, copies
+    from ..corpus.oracles import Wrong, copies
 
     got = module.f(*copies(args))
     if isinstance(expected, (tuple, list)) and (type(got) is not type(expected) or len(got) != len(expected)):
@@ -116,9 +116,9 @@ def bit_for_bit(module, args: list, expected) -> str:
 def check_case(case: Case | IndexCase, c: bool, folder: Path) -> dict:
     from gradcheck import load_source
 
-    from ..corpus_checks import check_kernel
-    from ..corpus_oracles import compiled_or_outcome
-    from ..corpus_oracles import Outcomes, copies
+    from ..corpus.checks import check_kernel
+    from ..corpus.oracles import compiled_or_outcome
+    from ..corpus.oracles import Outcomes, copies
 
     if isinstance(case, ApiCase):
         (text, params), sets = case.kernel_text(), case.inputs()

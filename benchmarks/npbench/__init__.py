@@ -16,7 +16,7 @@ here. Each benchmark becomes a case as a user would write one (benchmarks/npbenc
    it returns nothing and lists no output_args, its `array_args`: doitgen's `A[:] = ...`). Its float
    arrays come first, so that the derivative forms (taken in the first parameter) and vmap apply to an array.
 
-The reference is Python running the same module on copies of the arguments. benchmarks/corpus_checks.py runs every
+The reference is Python running the same module on copies of the arguments. benchmarks/corpus/checks.py runs every
 form (`f` bit for bit, `g`/`vjp`/`fj` and second derivatives against differences and autograd where the result is
 float, `fv` vmap against a loop, `c` the C target) twice per benchmark: at the small size (`<name>`) and at hostile
 sizes (`<name>@0,1,2`: every size parameter 0, then 1, then 2, where `initialize` and the annotations allow).

@@ -8,7 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
+from ..corpus.against_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..scipy_go.__main__ import report, run_cases
 from ..scipy_go.convert import Case
 from .convert import NPBenchCase, benchmarks, convert
@@ -31,7 +31,7 @@ class _Hostile(Case):
 
 
 def check(case, c: bool, folder: Path) -> dict:
-    from ..corpus_checks import check_kernel
+    from ..corpus.checks import check_kernel
 
     return check_kernel(case.text, case.params, case.inputs, lambda args: args, c=c, folder=folder)
 

@@ -7,5 +7,5 @@ them with argument sets its authors chose (empty, 0-d, non-contiguous arrays, Na
 The test modules are read from a numba checkout at run time and run with `numba.njit`/`numba.jit` replaced by a
 recorder (benchmarks/numba_tests/record.py) that notes each `(usecase, args)` and calls the Python function, so
 the tests go on; nothing of them is copied here. Each usecase becomes the kernel a user would write
-(benchmarks/numba_tests/convert.py) and benchmarks/corpus_checks.py judges every form against Python.
+(benchmarks/numba_tests/convert.py) and benchmarks/corpus/checks.py judges every form against Python.
 """

@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
+from ..corpus.against_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..scipy_go.__main__ import report, run_cases
 from .convert import NumbaCase, cases
 from .record import FILES, record
@@ -18,8 +18,8 @@ LIMIT = 30  # seconds per case (every form on every input)
 
 
 def check(case: NumbaCase, c: bool, folder: Path) -> dict:
-    """Every form of corpus_checks; where Python raises, the same exception class; past LIMIT seconds a skip."""
-    from ..corpus_checks import check_kernel_within
+    """Every form of corpus.checks; where Python raises, the same exception class; past LIMIT seconds a skip."""
+    from ..corpus.checks import check_kernel_within
 
     return check_kernel_within(LIMIT, case.text, case.params, case.inputs, c=c, folder=folder, same_exception=True)
 

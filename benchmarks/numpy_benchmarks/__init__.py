@@ -20,7 +20,7 @@ run time (nothing of it is copied here) and converted as a user would (benchmark
 With `--pythran PATH`, pythran's own pythran/tests/cases/*.py too (benchmarks/numpy_benchmarks/pythran_cases.py):
 each `#runas` line is a case, its last statement the call and the others the setup. A case is given 120 seconds
 (360 with `--c`; a file, its setup and call 30 to convert): the check then running is stopped by a TimedOut, which
-corpus_checks counts as bad with its detail (the other forms go on, unlimited); one raised outside them is a skip
+corpus.checks counts as bad with its detail (the other forms go on, unlimited); one raised outside them is a skip
 of `f` that says so.
 
 Inputs: the `#setup:` line run and the `#run:` call's arguments evaluated (`f(y, *args)` included), with every int
@@ -29,7 +29,7 @@ kept where the setup runs: where Python's `f` raises there, the generated one mu
 raises at size 5 (a size written in the kernel: grayscott's `n = 280`), the setup as written with every array cut
 to 5 entries per axis is tried, then the setup as written with the run's sizes 5, then everything as written.
 
-benchmarks/corpus_checks.py runs every form on every input: `f` bit for bit against Python running the same file,
+benchmarks/corpus/checks.py runs every form on every input: `f` bit for bit against Python running the same file,
 `g`/`vg`/`gall`/`vjp`/`fj` against central differences and autograd, `hvp`/`rr` second derivatives, `fv` vmap
 against a loop, and with `--c` the C target against the NumPy backend.
 """

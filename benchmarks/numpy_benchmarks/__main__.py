@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
+from ..corpus.against_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..pymoo.__main__ import family_table
 from ..scipy_go.__main__ import report, run_cases
 from .convert import BenchCase, cases
@@ -20,8 +20,8 @@ LIMIT = 120  # seconds per case: a kernel whose Python loops at the written size
 
 
 def check(case: BenchCase, c: bool, folder: Path) -> dict:
-    """Every form of corpus_checks; a case past LIMIT seconds is a skip of `f` that says so."""
-    from ..corpus_checks import check_kernel_within
+    """Every form of corpus.checks; a case past LIMIT seconds is a skip of `f` that says so."""
+    from ..corpus.checks import check_kernel_within
 
     return check_kernel_within(LIMIT, case.text, case.params, case.inputs, c=c, folder=folder)
 

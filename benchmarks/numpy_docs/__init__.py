@@ -8,5 +8,5 @@ run time (`doctest.DocTestParser` over `np.<name>.__doc__`); nothing of them is 
 Lifted's table (transpiler/frontend/numpy_api.py) each example is run in Python in order, and each statement that
 calls the function (or `x.<name>(...)`) becomes the kernel a user would write (benchmarks/numpy_docs/convert.py):
 its array and number arguments annotated parameters, the rest (keywords, axes, tuples, None, dtypes) literal in the
-body. benchmarks/corpus_checks.py runs every form against Python running the same statement.
+body. benchmarks/corpus/checks.py runs every form against Python running the same statement.
 """

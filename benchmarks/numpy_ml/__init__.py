@@ -18,7 +18,7 @@ function by these renames only (benchmarks/numpy_ml/convert.py; the math is neve
    `math` is imported from `math`.
 
 A case is "not converted", with the reason, where the method reads what these rules cannot give. Each case's kernel
-`f` is the method called on annotated parameters; benchmarks/corpus_checks.py runs every form (`f` bit for bit
+`f` is the method called on annotated parameters; benchmarks/corpus/checks.py runs every form (`f` bit for bit
 against Python, `g`/`vg`/`gall`/`vjp`/`fj` against central differences and autograd, `hvp`/`rr` second derivatives,
 `fv` vmap, `c` the C target), and, where numpy-ml has a hand-written derivative, `nm1` (first) and `nm2` (second)
 compare Lifted's with it. Where the two differ, differences decide: Lifted off is WRONG; numpy-ml off is a skip

@@ -44,8 +44,8 @@ def against_numpy_ml(case: NumpyMLCase, outcomes) -> None:
     differ, differences decide: Lifted off is WRONG; numpy-ml off is a skip whose detail starts with OWN_OFF."""
     from gradcheck import load_source
 
-    from ..corpus_oracles import compiled_or_outcome
-    from ..corpus_oracles import Wrong
+    from ..corpus.oracles import compiled_or_outcome
+    from ..corpus.oracles import Wrong
 
     module, refusal = compiled_or_outcome(case.oracle_text, lambda t: load_source(t, "numpy_ml_oracle.py"))
     python: dict = {}
@@ -101,7 +101,7 @@ def _own_off(outcomes, form: str, detail: str) -> str:
 
 
 def check(case: NumpyMLCase, c: bool, folder: Path) -> dict:
-    from ..corpus_checks import check_kernel
+    from ..corpus.checks import check_kernel
 
     outcomes = check_kernel(case.text, case.params, case.inputs, lambda args: args, c=c, folder=folder)
     if case.oracle is not None and "f" in outcomes and outcomes["f"][0] == "pass":

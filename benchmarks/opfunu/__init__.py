@@ -33,6 +33,6 @@ their `__init__` accepts; the competition's is 1000). The name-based classes run
 
 Inputs, per class and dimension: three seeded uniform draws inside the class's bounds (a generator seeded by the
 case's name), then its listed global minimum `x_global` (the shift vector: for many functions a kink).
-benchmarks/corpus_checks.py runs every form (`f` bit for bit against Python, `g`/`vg`/`vjp` against central
+benchmarks/corpus/checks.py runs every form (`f` bit for bit against Python, `g`/`vg`/`vjp` against central
 differences and autograd, `fj`, `hvp` and `rr` second derivatives, `fv` vmap, `c` the C target).
 """

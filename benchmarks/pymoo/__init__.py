@@ -22,7 +22,7 @@ A class is "not converted", with the reason, where these rewrites cannot give it
 a time), a read of `*args`/`**kwargs`, another use of `out`, a class method, a property, an attribute or global
 that is not numbers (an object, a function outside pymoo).
 
-The checks, per class and size (benchmarks/corpus_checks.py on two kernels, plus pymoo itself):
+The checks, per class and size (benchmarks/corpus/checks.py on two kernels, plus pymoo itself):
 
 * `pm`: Lifted's `f` against pymoo's own `_evaluate` on the same population, bit for bit;
 * on the kernel `f` returning the outputs: `f` against the converted source run by Python (bit for bit), `fj`

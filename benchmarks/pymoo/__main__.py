@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..corpus_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
+from ..corpus.against_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..scipy_go.__main__ import report, run_cases
 from .convert import PymooCase, cases, import_pymoo, with_scalar
 
@@ -48,9 +48,9 @@ def check(case: PymooCase, c: bool, folder: Path) -> dict:
     the outputs, `sf`/`sg` on the weighted sum (and `c`, `sc` on the C target)."""
     from gradcheck import load_source
 
-    from ..corpus_checks import check_kernel
-    from ..corpus_oracles import compiled_or_outcome
-    from ..corpus_oracles import Outcomes, same
+    from ..corpus.checks import check_kernel
+    from ..corpus.oracles import compiled_or_outcome
+    from ..corpus.oracles import Outcomes, same
 
     points = populations(case)
     outcomes = Outcomes()

@@ -23,7 +23,7 @@ counter, a read of `*args`, or an attribute that is not numbers.
 
 Inputs, per class and dimension: three seeded uniform draws inside the class's `bounds` (a generator seeded by
 the case's name), then the first global minimum SciPy lists (often a kink: `abs` or `sqrt` at 0). A class runs
-at its default dimension and, where it allows `change_dimensionality`, at that plus 3. benchmarks/corpus_checks.py
+at its default dimension and, where it allows `change_dimensionality`, at that plus 3. benchmarks/corpus/checks.py
 runs every form (`f` bit for bit against Python, `g`/`vg`/`vjp` against central differences and autograd, `fj`,
 `hvp` and `rr` second derivatives, `fv` vmap, `c` the C target).
 """

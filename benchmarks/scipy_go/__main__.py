@@ -40,13 +40,13 @@ def run(scipy: Path, c: bool = False, only: set[str] | None = None) -> dict[str,
 
 
 def run_cases(found: Iterable[Case], c: bool = False, check: Callable | None = None) -> dict[str, dict]:
-    """Each converted case through every form (`corpus_checks.check_kernel`, or `check(case, c, folder)` returning
+    """Each converted case through every form (`corpus.checks.check_kernel`, or `check(case, c, folder)` returning
     form -> (outcome, detail): the pymoo driver's): label -> {"not converted": reason} or {form: [outcome,
     detail]}, printing a line per case (the opfunu and pymoo drivers' too)."""
     tests = Path(__file__).resolve().parents[2] / "tests"
     if str(tests) not in sys.path:
         sys.path.insert(0, str(tests))  # the oracles: gradcheck, hostile
-    from ..corpus_checks import check_kernel
+    from ..corpus.checks import check_kernel
 
     folder = scratch_folder("corpus_")
     sys.path.insert(0, str(folder))

@@ -1,4 +1,4 @@
-"""autograd as the second oracle of `jvp` and of `vjp` with a cotangent of ones (benchmarks/corpus_checks.py).
+"""autograd as the second oracle of `jvp` and of `vjp` with a cotangent of ones (benchmarks/corpus/checks.py).
 
 Central differences judge every derivative form; where autograd can run the converted source (no in-place write
 on a traced array, no function it lacks), its value is Python's bits and its derivative is finite, the generated
@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .corpus_oracles import Wrong, autograd_or_none, close, copies, leaves
+from .oracles import Wrong, autograd_or_none, close, copies, leaves
 
 # the derivative checks where autograd was not compared, by reason (a driver clears and reports it per kernel)
 AUTOGRAD_NOT_COMPARED: Counter = Counter()

@@ -8,7 +8,7 @@ refusal of that form only) and runs every form on every input:
 * `g = grad(f)`, `vg = value_and_grad(f)`, `gall = grad(f, wrt=every float parameter)` and `vjp(f)` with a
   cotangent of ones (Tangent's default) against central differences of Python's `f` in float64 and autograd;
 * `fj = jvp(f)` against a central difference along the tangent and autograd's forward mode
-  (benchmarks/corpus_autograd.py: where autograd runs the source, as for `vjp`);
+  (benchmarks/corpus/against_autograd.py: where autograd runs the source, as for `vjp`);
 * second derivatives: `grad(grad(f))` of a scalar parameter against autograd, central differences of the generated
   gradient and the second difference of Python's `f`; for an array parameter `jvp(grad(f))` (forward over reverse)
   and `vjp(grad(f))` (reverse over reverse) against autograd's Hessian-vector product and differences of the
@@ -29,12 +29,12 @@ from typing import Callable
 
 import numpy as np
 
-from .corpus_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_tangent
-from .corpus_c_target import c_target
-from .limits import CaseTimedOut, time_limit
-from .corpus_oracles import (Outcomes, Wrong, autograd_or_none, close, compiled_or_outcome, copies,
+from .against_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_tangent
+from .c_target import c_target
+from ..limits import CaseTimedOut, time_limit
+from .oracles import (Outcomes, Wrong, autograd_or_none, close, compiled_or_outcome, copies,
                              difference_noise, direction_for, is_float, leaves, same, smooth_gradient)
-from .scratch import scratch_folder
+from ..scratch import scratch_folder
 
 
 

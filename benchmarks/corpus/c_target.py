@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus_oracles import Outcomes, Wrong, compiled_or_outcome, copies, direction_for, leaves, same
+from .oracles import Outcomes, Wrong, compiled_or_outcome, copies, direction_for, leaves, same
 
 
 def built_c_module(text: str, stem: str, folder: Path, outcomes: Outcomes):
@@ -73,7 +73,7 @@ def c_target(text: str, forms: dict[str, str], numpy_module, points: list, folde
 def _float32_judge(text: str, name: str, call: list, got, expected, differs: Wrong) -> None:
     """A float32 C value outside rtol 1e-6 of NumPy's is accepted where it is as close as NumPy's to the same
     program in float64 (benchmarks/float32_judge.py `judged`); else the WRONG stands, with the judge's reason."""
-    from .float32_judge import judged
+    from ..float32_judge import judged
 
     reason = judged(text, name, call, got, expected)
     if reason is not None:

@@ -1,4 +1,4 @@
-"""Values, comparisons and finite differences for benchmarks/corpus_checks.py: trees of arguments as vectors,
+"""Values, comparisons and finite differences for benchmarks/corpus/checks.py: trees of arguments as vectors,
 central differences that know when they mean nothing (a kink, a branch within reach), and outcomes that keep the
 worst result of a form over its inputs."""
 from __future__ import annotations
