@@ -174,14 +174,16 @@ class Partitioner:
             return None
         if any(id(a) in {id(v) for s in region.hoisted for v in _defs(s)} for a in stmt.args):
             return None
-        # the waiting statements it reads, and those they read in turn (all must be pure host work)
+        # the waiting statements it reads, and those they read in turn (all must be pure host work, reading nothing
+        # the side region makes: they run before it)
         made = {id(v): s for s in pending for v in _defs(s)}
+        side_made = {id(v) for s in side.stmts for v in _defs(s)} if side is not None else set()
         needed, wanted = set(), [a for a in stmt.args if id(a) in made]
         while wanted:
             source = made[id(wanted.pop())]
             if id(source) in needed:
                 continue
-            if not hoistable(source):
+            if not hoistable(source) or any(id(a) in side_made for a in statement_uses(source)):
                 return None
             needed.add(id(source))
             wanted += [a for a in statement_uses(source) if id(a) in made]
