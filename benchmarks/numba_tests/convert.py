@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 import numpy as np
 
-from ..numpy_docs.convert import DTYPES
+from ..numpy_docs.convert import DTYPES, annotation_of
 from ..scipy_go.convert import HEAD
 
 INPUTS = 4  # inputs per kernel (spread over those recorded)
@@ -53,18 +53,6 @@ class NumbaCase:
 
 class NotConverted(Exception):
     pass
-
-
-def _annotation(value, lengths: dict) -> str:
-    if isinstance(value, (bool, np.bool_)) and not isinstance(value, np.ndarray):
-        return "bool[]"
-    if isinstance(value, int):
-        return "i64[]"
-    if isinstance(value, float):
-        return "f64[]"
-    dtype = DTYPES[np.asarray(value).dtype.name]
-    dims = [lengths.setdefault(length, f"n{len(lengths)}") for length in np.shape(value)]
-    return f"{dtype}[{','.join(dims)}]"
 
 
 def _is_parameter(value, first: bool) -> bool:
@@ -170,7 +158,7 @@ def kernel(usecase, args: tuple, kwargs: dict) -> tuple[str, list[str], list]:
             names.append(name)
             values.append(value.copy() if isinstance(value, np.ndarray) else value)
             params.append(cst.Param(cst.Name(name), annotation=cst.Annotation(
-                cst.SimpleString(f'"{_annotation(value, lengths)}"'))))
+                cst.SimpleString(f'"{annotation_of(value, lengths)}"'))))
         elif isinstance(value, np.ndarray):
             raise NotConverted("a non-ndarray array")
         else:

@@ -171,20 +171,21 @@ class _Params:
         return cst.Name(name)
 
     def annotations(self) -> list[str]:
-        return [self._annotation(value) for value in self.values]
+        return [annotation_of(value, self.lengths) for value in self.values]
 
-    def _annotation(self, value) -> str:
-        if isinstance(value, (bool, np.bool_)):
-            return "bool[]"
-        if isinstance(value, int):
-            return "i64[]"
-        if isinstance(value, float):
-            return "f64[]"
-        dtype = DTYPES[np.asarray(value).dtype.name]
-        dims = []
-        for length in np.shape(value):
-            dims.append(self.lengths.setdefault(length, f"n{len(self.lengths)}"))
-        return f"{dtype}[{','.join(dims)}]"
+
+def annotation_of(value, lengths: dict) -> str:
+    """The annotation of an argument's value: its dtype, and one length name per distinct length (`lengths`, shared
+    by a kernel's parameters, maps each length to its name)."""
+    if isinstance(value, (bool, np.bool_)) and not isinstance(value, np.ndarray):
+        return "bool[]"
+    if isinstance(value, int):
+        return "i64[]"
+    if isinstance(value, float):
+        return "f64[]"
+    dtype = DTYPES[np.asarray(value).dtype.name]
+    dims = [lengths.setdefault(length, f"n{len(lengths)}") for length in np.shape(value)]
+    return f"{dtype}[{','.join(dims)}]"
 
 
 def _as_parameter_value(value, what: str):
