@@ -259,6 +259,8 @@ case("linspace", "linspace-no_endpoint", "s: f64[], x: f64[4]", "np.linspace(s, 
 case("linspace", "linspace-default_num", "s: f64[], t: f64[]", "np.linspace(s, t)", vjp=True,
      oracle="np.linspace(s, t, 50)")  # NumPy's default num (autograd's linspace needs it)
 case("linspace", "linspace-named", "s: f64[], x: f64[n]", "np.linspace(0.0, s, x.shape[0]) * x")
+case("arange", "arange-start_step", "s: f64[], t: f64[], x: f64[5]", "np.arange(s, s + 4.5 * t, t) * x",
+     domain={"t": "pos"}, oracle="(s + t * np.arange(5.0)) * x")  # 1 in start, k in step (autograd's is a constant)
 case("eye", "creation-eye", "x: f64[3,3], y: f64[3,4]",
      "(x * np.eye(3) + np.eye(x.shape[0]) * x) @ y + np.identity(3) @ x @ np.eye(3, 4) * y + np.eye(3, 4, k=1) * y")
 case("array", "creation-array_literal", "x: f64[2,3]",

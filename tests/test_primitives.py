@@ -77,7 +77,6 @@ NON_DIFFERENTIABLE = {
     "ones": "creation: a constant",
     "zeros_like": "creation: a constant (depends only on the argument's shape)",
     "ones_like": "creation: a constant (depends only on the argument's shape)",
-    "arange": "creation: integer or constant values",
     "floor_divide": "piecewise constant: zero derivative almost everywhere",
     "sign": "piecewise constant: zero derivative almost everywhere",
     "floor": "piecewise constant: zero derivative almost everywhere",
