@@ -1,5 +1,5 @@
-"""DaCe test programs as cases (benchmarks/dace_tests/__init__.py has the rules): find each program in a test
-file, convert its annotations, choose sizes and inputs, and write the module with the wrapper kernel `f`."""
+"""DaCe test programs as cases (benchmarks/dace_tests/__init__.py has the rules): for each program source.py finds,
+choose sizes and inputs, run it in Python, and write the module with the wrapper kernel `f`."""
 from __future__ import annotations
 
 import ast
@@ -13,11 +13,11 @@ import libcst as cst
 import numpy as np
 
 from ..limits import TimedOut, time_limit
+from .source import (NotConverted, PlainPython, annotation, constants_in, decorator_name, dim_names, lengths, programs,
+                     referenced, renamed_f, symbols_in, syntactic_writes)
 
 HEAD = "from lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"
-DTYPES = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool", "bool_": "bool"}
 NUMPY_DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
-PROGRAM_DECORATORS = ("dace.program", "dace", "compare_numpy_output")
 SMALL = (3, 4, 5, 6, 7, 8, 9)  # the symbols' lengths, in order of first appearance
 HOSTILE = (0, 1)
 RUN_SECONDS = 5  # Python running one program at conversion
@@ -39,103 +39,7 @@ class DaceCase:
         return f"{self.file}::{self.name}"
 
 
-class NotConverted(Exception):
-    pass
-
-
-def dotted(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{dotted(node.value)}.{node.attr}"
-    return ""
-
-
-def decorator_name(node: ast.expr) -> str:
-    return dotted(node.func if isinstance(node, ast.Call) else node)
-
-
-# -- finding programs --------------------------------------------------------------------------------------------
-def programs(path: Path) -> list[tuple[ast.FunctionDef, list[ast.stmt], ast.expr | None]]:
-    """(program, the statements around it: the module's and its enclosing functions', its decorator) for every
-    function decorated as a DaCe program, in source order; methods (`@dace.method`) too, to be not converted."""
-    tree = ast.parse(path.read_text())
-    found = []
-
-    def walk(body: list[ast.stmt], scope: list[ast.stmt], in_class: bool) -> None:
-        for node in body:
-            if isinstance(node, ast.ClassDef):
-                walk(node.body, scope, True)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                decorator = next((d for d in node.decorator_list
-                                  if decorator_name(d) in PROGRAM_DECORATORS + ("dace.method",)), None)
-                if decorator is not None:
-                    found.append((node, scope + body if not in_class else [], decorator))
-                walk(node.body, scope + body, in_class)
-            elif isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
-                for part in ("body", "orelse", "finalbody"):
-                    walk(getattr(node, part, []) or [], scope, in_class)
-    walk(tree.body, [], False)
-    return found
-
-
-def symbols_in(statements: list[ast.stmt]) -> set[str]:
-    """The names bound to `dace.symbol(...)` (also `N, M = (dace.symbol(s) for s in ...)`)."""
-    names = set()
-    for node in statements:
-        if isinstance(node, ast.Assign) and any(isinstance(c, ast.Call) and dotted(c.func).endswith("symbol")
-                                                for c in ast.walk(node.value)):
-            for target in node.targets:
-                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-    return names
-
-
-# -- annotations -------------------------------------------------------------------------------------------------
-def annotation(node: ast.expr | None, symbols: set[str], constants: dict) -> tuple[str, list]:
-    """(Lifted's dtype, the dims as names or ints or expression strings) of one DaCe annotation."""
-    if node is None:
-        raise NotConverted("a parameter without an annotation")
-    if isinstance(node, ast.Name) and node.id in ("int", "float", "bool"):
-        return {"int": "i64", "float": "f64", "bool": "bool"}[node.id], []
-    base, dims = node, []
-    if isinstance(node, ast.Subscript):
-        base = node.value
-        elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        for element in elements:
-            dims.append(_dim(element, symbols, constants))
-    name = dotted(base)
-    if not name.startswith("dace."):
-        raise NotConverted(f"an annotation {ast.unparse(node)[:40]}")
-    dtype = name.removeprefix("dace.")
-    if dtype not in DTYPES:
-        raise NotConverted(f"a dace.{dtype} parameter (no such annotation)")
-    return DTYPES[dtype], dims
-
-
-def _dim(node: ast.expr, symbols: set[str], constants: dict):
-    """A length: an int (literal, or of the file's int constants: `M, N, K = 24, 25, 26`), or the expression of
-    symbols (and those ints) as written."""
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    ints = {k: v for k, v in constants.items() if type(v) is int and k not in symbols}
-    names = [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
-    allowed = (ast.Name, ast.Constant, ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Load)
-    if names and all(n in symbols or n in ints for n in names) and \
-            all(isinstance(n, allowed) for n in ast.walk(node)):
-        if all(n in ints for n in names):
-            return lengths([ast.unparse(node)], ints)[0]
-        written = copy.deepcopy(node)
-        for n in ast.walk(written):
-            if isinstance(n, ast.Name) and n.id in ints:
-                n.__class__, n.value = ast.Constant, ints[n.id]
-        return ast.unparse(written).replace(" ", "")
-    raise NotConverted(f"a length {ast.unparse(node)[:30]} (not a symbol, an int or their sum or product)")
-
-
-def lengths(dims: list, values: dict[str, int]) -> tuple[int, ...]:
-    return tuple(d if isinstance(d, int) else eval(d, {"__builtins__": {}}, values) for d in dims)  # noqa: S307
-
-
+# -- inputs ------------------------------------------------------------------------------------------------------
 def draw(dtype: str, shape: tuple, rng: np.random.Generator, options: dict, plain: bool):
     """One argument as DaCe's compare_numpy_output draws it (`plain`: a bare @dace.program, ints in [0, 3))."""
     top = options.get("max_value", 10)
@@ -163,72 +67,10 @@ def draw(dtype: str, shape: tuple, rng: np.random.Generator, options: dict, plai
 
 
 # -- the module --------------------------------------------------------------------------------------------------
-def constants_in(scope: list[ast.stmt]) -> dict:
-    """name -> value of the literal constants `scope` binds (`M = 10`, `M, N, K = 24, 25, 26`), the last binding
-    of a name winning."""
-    constants = {}
-    for s in scope:
-        if not (isinstance(s, ast.Assign) and len(s.targets) == 1):
-            continue
-        target = s.targets[0]
-        try:
-            value = ast.literal_eval(s.value)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            continue
-        if isinstance(target, ast.Name):
-            constants[target.id] = value
-        elif isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts) and \
-                isinstance(value, tuple) and len(value) == len(target.elts):
-            constants.update({e.id: v for e, v in zip(target.elts, value)})
-    return constants
-
-
-def referenced(program: ast.FunctionDef, scope: list[ast.stmt]) -> tuple[list[ast.stmt], set[str]]:
-    """The functions of `scope` the program calls (transitively), in source order, and every name the included
-    functions read."""
-    functions = {s.name: s for s in scope if isinstance(s, ast.FunctionDef) and s is not program}
-    included, names, todo = {program.name: program}, set(), [program]
-    while todo:  # the bodies (a DaCe annotation's lengths are no reads)
-        for node in (n for statement in todo.pop().body for n in ast.walk(statement)):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
-                if node.id in functions and node.id not in included:
-                    included[node.id] = functions[node.id]
-                    todo.append(functions[node.id])
-    chosen = [s for s in scope if s in included.values()]
-    if program not in chosen:
-        chosen.append(program)
-    return chosen, names
-
-
-class _Plain(ast.NodeTransformer):
-    """Decorators and annotations off (DaCe's annotations are no Python values here); `dace.float64` as a dtype in
-    a body becomes `np.float64`; any other `dace.` name is a DaCe-only construct."""
-
-    def visit_FunctionDef(self, node: ast.FunctionDef):
-        node.decorator_list = []
-        node.returns = None
-        for arg in node.args.args + node.args.kwonlyargs + node.args.posonlyargs:
-            arg.annotation = None
-        return self.generic_visit(node)
-
-    def visit_Attribute(self, node: ast.Attribute):
-        if isinstance(node.value, ast.Name) and node.value.id == "dace":
-            if node.attr in DTYPES:
-                return ast.copy_location(ast.Attribute(ast.Name("np", ast.Load()), node.attr, ast.Load()), node)
-            raise NotConverted(f"DaCe-only construct dace.{node.attr}")
-        return self.generic_visit(node)
-
-    def visit_Name(self, node: ast.Name):
-        if node.id == "dace":
-            raise NotConverted("DaCe-only construct dace")
-        return node
-
-
 def module_text(chosen: list[ast.stmt], symbol_values: dict, wrapper: str) -> str:
     """The case's module: imports, the constants and symbols read as values, the program and what it calls, the
     wrapper."""
-    body = [_Plain().visit(copy.deepcopy(s)) for s in chosen]
+    body = [PlainPython().visit(copy.deepcopy(s)) for s in chosen]
     symbols = [ast.Assign([ast.Name(k, ast.Store())], ast.parse(repr(v), mode="eval").body, lineno=0)
                for k, v in symbol_values.items()]
     source = ast.unparse(ast.fix_missing_locations(ast.Module(symbols + body, type_ignores=[])))
@@ -255,22 +97,6 @@ def wrapper(program: str, params: list[str], order: list[str], annotations: dict
         cst.IndentedBlock([first, cst.SimpleStatementLine([cst.Return(value)])]),
         decorators=[cst.Decorator(cst.Name("kernel"))])
     return cst.Module([function]).code
-
-
-def syntactic_writes(program: ast.FunctionDef, params: list[str]) -> set[str]:
-    """Parameters the program writes by its syntax: `A[...] = `, `A[...] += `, `A += ` (in place for an array)."""
-    found = set()
-    for node in ast.walk(program):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
-            if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
-        for target in targets:
-            base = target
-            while isinstance(base, (ast.Subscript, ast.Attribute)):
-                base = base.value
-            if isinstance(base, ast.Name) and base.id in params and (base is not target or
-                                                                      isinstance(node, ast.AugAssign)):
-                found.add(base.id)
-    return found
 
 
 def _run(source: str, args: list):
@@ -309,7 +135,7 @@ def _convert(case: DaceCase, program: ast.FunctionDef, scope: list[ast.stmt], de
     symbols = symbols_in(scope) | {k for k in in_annotations if type(constants.get(k)) is int}
     kinds = {a.arg: annotation(a.annotation, symbols, constants) for a in args.args}
     chosen, names = referenced(program, scope)
-    order_of = [s for a in args.args for s in _dim_names(kinds[a.arg][1])]
+    order_of = [s for a in args.args for s in dim_names(kinds[a.arg][1])]
     small = {s: SMALL[k] for k, s in enumerate(dict.fromkeys(order_of))}
     read_as_value = sorted((names & symbols) - set(params))
     read_constants = {k: constants[k] for k in sorted(names & set(constants) - set(params) - symbols)}
@@ -340,7 +166,7 @@ def _convert(case: DaceCase, program: ast.FunctionDef, scope: list[ast.stmt], de
             case.hostile_dropped[str(next(iter(values.values())))] = "a negative length"
             continue
         all_inputs.append({k: draw(kinds[k][0], shapes[k], rng, options, plain) for k in params})
-    renamed = _renamed(chosen, program)
+    renamed = renamed_f(chosen, program)
     bound = {**read_constants, **{s: small[s] for s in read_as_value if s in small}}
     plain_text = module_text(renamed, bound, "prog_ = " + ("f_" if program.name == "f" else program.name) + "\n")
     first = all_inputs[0]
@@ -371,30 +197,6 @@ def _convert(case: DaceCase, program: ast.FunctionDef, scope: list[ast.stmt], de
 class _Raised:
     def __init__(self, exc: BaseException) -> None:
         self.exc = exc
-
-
-def _dim_names(dims: list) -> list[str]:
-    found = []
-    for d in dims:
-        if isinstance(d, str):
-            found += [n.id for n in ast.walk(ast.parse(d, mode="eval")) if isinstance(n, ast.Name)]
-    return found
-
-
-def _renamed(chosen: list[ast.stmt], program: ast.FunctionDef) -> list[ast.stmt]:
-    """A program named `f` becomes `f_` (the wrapper is `f`)."""
-    if program.name != "f":
-        return chosen
-    out = []
-    for s in chosen:
-        s = copy.deepcopy(s)
-        for node in ast.walk(s):
-            if isinstance(node, ast.FunctionDef) and node.name == "f":
-                node.name = "f_"
-            elif isinstance(node, ast.Name) and node.id == "f":
-                node.id = "f_"
-        out.append(s)
-    return out
 
 
 def cases(dace: Path, only: set[str] | None = None) -> list[DaceCase]:
