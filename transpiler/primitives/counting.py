@@ -127,27 +127,28 @@ def _batch_bincount(ctx, prim, args, batched, minlength=0, bounded=False):
         raise BatchError("np.bincount's weights under two vmaps are not supported", "vmap over one axis")
     x, weights = args
     length = ops.dim(ops.bincount(x, minlength=minlength), axis=0)
-    first = ops.multiply(ops.expand_dims(ops.arange(ctx.size), axis=1), length)
-    positions = ops.reshape(ops.add(first, ops.expand_dims(x, axis=0)), -1)
-    sums = ops.bincount(positions, ops.reshape(weights, -1), ops.multiply(ctx.size, length))
-    return ops.reshape(sums, ctx.size, length)
+    return _stacked_bins(ctx, ops.expand_dims(x, axis=0), weights, length)
 
 
 def _batch_bounded(ctx, args, batched, minlength):
-    """A bounded call (each example's positions below its least length L): example k's positions moved by k * L,
-    one call of length `size * L`; without weights the counts are sums of float64 ones (exact below 2**53)."""
+    """A bounded call (each example's positions below its least length L): without weights the counts are sums of
+    float64 ones (exact below 2**53)."""
     x, *rest = args
     length = rest[1] if len(rest) > 1 else minlength
     x = x if batched[0] else ctx.lift(x)
+    weights = (rest[0] if batched[1] else ctx.lift(rest[0])) if rest else ops.ones_like(x, dtype="f64")
+    sums = _stacked_bins(ctx, x, weights, length)
+    return sums if rest else ops.astype(sums, dtype="i64")
+
+
+def _stacked_bins(ctx, x, weights, length):
+    """Example k's positions (row k of `x`, or the one row it broadcasts) moved past the k earlier examples' `length`
+    bins: one bincount over all of them, each bin adding its weights in the order of `x`, so each example's sums are
+    its own."""
     first = ops.multiply(ops.expand_dims(ops.arange(ctx.size), axis=1), length)
     positions = ops.reshape(ops.add(first, x), -1)
-    if rest:
-        weights = rest[0] if batched[1] else ctx.lift(rest[0])
-    else:
-        weights = ops.ones_like(x, dtype="f64")
     sums = ops.bincount(positions, ops.reshape(weights, -1), ops.multiply(ctx.size, length))
-    sums = ops.reshape(sums, ctx.size, length)
-    return sums if rest else ops.astype(sums, dtype="i64")
+    return ops.reshape(sums, ctx.size, length)
 
 
 def _render_bincount(args, p):
