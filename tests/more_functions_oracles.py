@@ -1,5 +1,6 @@
 """autograd's NumPy with oracles for functions whose VJP autograd lacks or gets wrong (frontend/composed_functions.py's):
-`np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot`, `np.delete`, `np.convolve`, `np.take`, `np.vdot`
+`np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot`, `np.matvec`, `np.vecmat`, `np.delete`, `np.convolve`,
+`np.take`, `np.vdot`
 and `np.average` have no VJP in autograd, and its `np.var`/`np.std` take `correction=` but differentiate as if it
 were 0 (and know no `mean=`); `np.median`,
 `np.quantile` and `np.percentile` have no VJP in autograd either (their rewrites: the sorted array read at the
@@ -30,7 +31,7 @@ class MoreFunctionsNumpy:
                     "searchsorted", "digitize", "unique_values", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
                     "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram",
                     "polyint", "unstack", "trim_zeros", "insert", "piecewise", "apply_along_axis", "lexsort",
-                    "polydiv", "fmod", "modf", "pad"):
+                    "polydiv", "fmod", "modf", "pad", "matvec", "vecmat"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -121,6 +122,14 @@ class MoreFunctionsNumpy:
         np = self._anp
         rewrite = np.sum(np.moveaxis(x1, axis, -1) * np.moveaxis(x2, axis, -1), axis=-1)
         return self._exact("vecdot", rewrite, x1, x2, axis=axis)
+
+    def _matvec(self, a, v):
+        """A (..., m, n) times v (..., n): the products along each row, summed."""
+        return self._exact("matvec", self._anp.sum(a * self._anp.expand_dims(v, -2), axis=-1), a, v)
+
+    def _vecmat(self, v, a):
+        """v (..., m) times A (..., m, n): the products down each column, summed."""
+        return self._exact("vecmat", self._anp.sum(self._anp.expand_dims(v, -1) * a, axis=-2), v, a)
 
     def _fmod(self, a, b):
         """C's fmod as NumPy defines it, `a - b * trunc(a / b)` (the quotient truncated towards 0: a step function,

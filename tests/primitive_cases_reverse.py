@@ -193,6 +193,17 @@ for _id, _spec, _body, _oracle in [
         ("same", "x: f64[3,4]", "np.vecdot(x, x)", "np.sum(x * x, axis=-1)"),
         ("self_axis0", "x: f64[4,3]", "np.vecdot(x, x * x[::-1], axis=0)", "np.sum(x * (x * x[::-1]), axis=0)")]:
     case("vecdot", f"vecdot-{_id}", _spec, _body, oracle=_oracle, vjp=_id != "vectors", hessian=", y" not in _spec)
+# np.matvec and np.vecmat (primitives/matvec.py): NumPy 2.2's gufuncs (BLAS's gemv for floats); autograd has neither, so
+# the oracle is the sum of products
+for _name, _id, _spec, _body, _oracle in [
+        ("matvec", "matrix", "x: f64[3,4], y: f64[4]", "np.matvec(x, y)", "np.sum(x * y, axis=-1)"),
+        ("matvec", "stacks", "x: f64[2,1,3,4], y: f64[5,4]", "np.matvec(x, y)", "np.sum(x * y[:, None, :], axis=-1)"),
+        ("matvec", "same", "x: f64[3,3]", "np.matvec(x, x[0])", "np.sum(x * x[0], axis=-1)"),
+        ("vecmat", "matrix", "x: f64[3], y: f64[3,4]", "np.vecmat(x, y)", "np.sum(x[:, None] * y, axis=0)"),
+        ("vecmat", "stacks", "x: f64[2,3], y: f64[5,1,3,4]", "np.vecmat(x, y)",
+         "np.sum(x[:, :, None] * y, axis=-2)"),
+        ("vecmat", "same", "x: f64[3,3]", "np.vecmat(x[1], x)", "np.sum(x[1][:, None] * x, axis=0)")]:
+    case(_name, f"{_name}-{_id}", _spec, _body, oracle=_oracle, vjp=True, hessian=", y" not in _spec)
 # np.convolve (primitives/convolution.py): NumPy's own call (BLAS's dot over each overlap); autograd has no VJP of it,
 # so the oracle spells each sum of products out
 

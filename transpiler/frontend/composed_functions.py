@@ -13,6 +13,7 @@ the C target come from the parts (running sums and products, np.trapezoid, `mean
 * `x.item()` of an array of one element, `x.item(k)`, `x.item(i, j)`: `float()`, `int()` or `bool()` of the
   element (positions known at build time). `np.where(c)` of one argument is `np.nonzero(c)`: nonzero.py.
 * `np.vecdot(x1, x2, axis=-1)`: the `vecdot` entry (primitives/cumprod_vecdot.py), NumPy's own call.
+* `np.matvec(x1, x2)`, `np.vecmat(x1, x2)`: the entries of primitives/matvec.py, NumPy's own calls.
 * `np.fill_diagonal(a, val, wrap=False)` is a statement: normalize/fill_diagonal.py.
 """
 from __future__ import annotations
@@ -284,6 +285,18 @@ def vecdot(lowering, node, builder, positional, keywords):
     return emit("vecdot", *operands)
 
 
+def matrix_vector(name: str):
+    """`np.matvec(x1, x2)` and `np.vecmat(x1, x2)`: the entries of primitives/matvec.py, NumPy's own calls
+    (`axes=`, `axis=` and `out=` are not taken)."""
+    def handle(lowering, node, builder, positional, keywords):
+        arity(lowering, node, f"np.{name}", positional, keywords, 2, 2, (),
+              hint=f"np.{name}(x1, x2); move axes first (np.moveaxis) instead of passing `axes=`")
+        emit = Emitter(lowering, node, builder)
+        return emit(name, *[as_array(lowering, node, builder, value) for value in positional])
+
+    return handle
+
+
 def fill_diagonal_value(lowering, node, builder, positional, keywords):
     """`np.fill_diagonal(...)` read as a value (it returns None): the statement is normalize/fill_diagonal.py's."""
     raise lowering.error(node, "np.fill_diagonal changes its array in place and returns None",
@@ -297,6 +310,7 @@ FUNCTIONS = {
     "numpy.diagflat": diagflat, "numpy.delete": delete, "numpy.indices": indices,
     "numpy.diag_indices": diag_indices, "numpy.diag_indices_from": diag_indices_from,
     "numpy.fill_diagonal": fill_diagonal_value, "numpy.vecdot": vecdot,
+    "numpy.matvec": matrix_vector("matvec"), "numpy.vecmat": matrix_vector("vecmat"),
 }
 if hasattr(numpy, "trapz"):  # the old name, where the installed NumPy still has it
     FUNCTIONS["numpy.trapz"] = trapezoid

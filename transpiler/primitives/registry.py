@@ -125,4 +125,4 @@ def _load_families() -> None:
                        cumprod_vecdot, effects, elementwise, hostile_checks, indexing, integer_arithmetic, linalg,
                        logic, masked_reductions, matrix_functions, more_elementwise, nan_reductions, python_numbers,
                        reductions, scans, shape_ops, sorting, special, structured, tape)
-        from . import convolution  # noqa: F401
+        from . import convolution, matvec  # noqa: F401
