@@ -2,7 +2,7 @@
 `np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot`, `np.matvec`, `np.vecmat`, `np.delete`, `np.convolve`,
 `np.take`, `np.vdot`
 and `np.average` have no VJP in autograd, and its `np.var`/`np.std` take `correction=` but differentiate as if it
-were 0 (and know no `mean=`); `np.median`,
+were 0 (and know no `mean=`); its `np.tril`/`np.triu` of a vector give a matrix as the vector's cotangent; `np.median`,
 `np.quantile` and `np.percentile` have no VJP in autograd either (their rewrites: the sorted array read at the
 middle, or interpolated between the two neighbours of the position `(n - 1) * q`; their NaN-ignoring forms the
 same of inputs without NaN), nor for `np.interp` (the slope of each x's interval) and `np.unique` (the sorted
@@ -31,7 +31,7 @@ class MoreFunctionsNumpy:
                     "searchsorted", "digitize", "unique_values", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
                     "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram",
                     "polyint", "unstack", "trim_zeros", "insert", "piecewise", "apply_along_axis", "lexsort",
-                    "polydiv", "fmod", "modf", "pad", "matvec", "vecmat"):
+                    "polydiv", "fmod", "modf", "pad", "matvec", "vecmat", "tril", "triu"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -130,6 +130,23 @@ class MoreFunctionsNumpy:
     def _vecmat(self, v, a):
         """v (..., m) times A (..., m, n): the products down each column, summed."""
         return self._exact("vecmat", self._anp.sum(self._anp.expand_dims(v, -1) * a, axis=-2), v, a)
+
+    def _triangle(self, name, m, k):
+        """A vector is broadcast to the square matrix of its rows, as NumPy's `where(tri(n, n, k), m, 0)` does:
+        autograd's rule would hand back the cotangent's triangle, a matrix, as the vector's."""
+        if onp.ndim(getval(m)) != 1:
+            return getattr(self._anp, name)(m, k)
+        exact = getattr(onp, name)(getval(m), k)
+        if not onp.issubdtype(onp.asarray(getval(m)).dtype, onp.floating):
+            return exact
+        rewrite = getattr(self._anp, name)(m * onp.ones((onp.shape(getval(m))[0], 1)), k)
+        return (rewrite - getval(rewrite)) + exact
+
+    def _tril(self, m, k=0):
+        return self._triangle("tril", m, k)
+
+    def _triu(self, m, k=0):
+        return self._triangle("triu", m, k)
 
     def _fmod(self, a, b):
         """C's fmod as NumPy defines it, `a - b * trunc(a / b)` (the quotient truncated towards 0: a step function,

@@ -109,9 +109,9 @@ CASES = {
     "fliplr_of_a_vector": (  # (numba's fliplr, tril_m and argmax usecases: these refusals had no hint)
         kernel_source("return np.sum(np.fliplr(x))"),
         6, 19, "np.fliplr(x)", "`np.fliplr` needs an array of rank 2 or more", "rank 2 or more"),
-    "tril_of_a_vector": (
-        kernel_source("return np.sum(np.tril(x))"),
-        6, 19, "np.tril(x)", "np.tril and np.triu are supported on matrices", "np.outer"),
+    "tril_of_a_scalar": (  # (a vector is broadcast to the square matrix of its rows, as NumPy does)
+        kernel_source("return np.sum(np.tril(x))", 'x: "f64[]"'),
+        6, 19, "np.tril(x)", "np.tril and np.triu of a scalar (NumPy raises TypeError)", "give it a vector"),
     "argmax_float_axis": (
         kernel_source("return np.sum(np.argmax(x, axis=1.0))"),
         6, 37, "1.0", "`axis` is an integer here", "axis=0"),

@@ -416,7 +416,9 @@ class ProgramGenerator:
                   f"np.sum(np.histogram({e('N')}, 2)[1]) + np.sum(np.histogram({e('N')}, 4, (-1.0, 1.0))[0])",
                   f"np.sum(np.unique_values({e('N')}) ** 2)",
                   # NumPy 2.2's gufuncs (primitives/matvec.py)
-                  f"np.sum(np.matvec({e('M')}, {e('D')}) * {e('N')})", f"np.sum(np.vecmat({e('N')}, {e('M')}))")
+                  f"np.sum(np.matvec({e('M')}, {e('D')}) * {e('N')})", f"np.sum(np.vecmat({e('N')}, {e('M')}))",
+                  # a vector's triangle (frontend/axis_functions.py: the square matrix of its rows)
+                  f"np.sum(np.triu({e('N')}, -1) * {e('N')})")
                   if self.listing21 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
@@ -1395,14 +1397,15 @@ def test_random_kernels_with_the_twentieth_listing(construct):
         pytest.skip("the oracles cannot judge this program")
 
 
-TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(", "np.matvec(", "np.vecmat(")
+TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(", "np.matvec(", "np.vecmat(",
+                "np.triu(")
 
 
 @pytest.mark.parametrize("construct", TWENTY_FIRST)
 def test_random_kernels_with_the_twenty_first_listing(construct):
     """The first program (edges=True, more_functions=True, listing21=True) that writes np.histogram's weighted
-    counts, its edges and range at a run-time length, np.unique_values, np.matvec and np.vecmat: gradients against
-    autograd (tests/more_functions_oracles.py) and finite differences."""
+    counts, its edges and range at a run-time length, np.unique_values, np.matvec, np.vecmat and np.triu of a
+    vector: gradients against autograd (tests/more_functions_oracles.py) and finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True) for seed in range(600))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
     try:

@@ -178,7 +178,14 @@ def triangle(prim: str):
         arity(lowering, node, f"np.{prim}", positional, keywords, 1, 2, ("k",))
         k_value, k_node = arg(lowering, positional, keywords, 1, "k", node, Const(0, None))
         k = _int(lowering, k_value, k_node, "`k`")
-        return Emitter(lowering, node, builder)(prim, positional[0], **({"k": k} if k else {}))
+        emit = Emitter(lowering, node, builder)
+        x = emit.atom(positional[0])
+        if x.type.shape is not None and len(x.type.shape) == 1:
+            # NumPy's `where(tri(n, n, k), m, 0)` broadcasts a vector to the square matrix of its rows: the same
+            # elements as the triangle of that (read-only) broadcast view, and its derivative sums the rows back
+            n = emit.dims(x)[0]
+            x = emit("broadcast_to", x, n, n)
+        return emit(prim, x, **({"k": k} if k else {}))
 
     return handle
 

@@ -59,8 +59,10 @@ register(Primitive(
 def _infer_triangle(types, params) -> TensorType:
     (x,) = types
     if x.rank is not None and x.rank < 2:
-        raise ShapeError("np.tril and np.triu are supported on matrices (rank 2 or more) here; a vector would be "
-                         "broadcast to a square matrix first", "write np.tril(np.outer(np.ones_like(v), v))")
+        raise ShapeError("np.tril and np.triu of a scalar (NumPy raises TypeError)" if x.rank == 0 else
+                         "the tril and triu entries take matrices (the frontend broadcasts a vector to the square "
+                         "matrix of its rows, as NumPy)",
+                         "give it a vector (broadcast to the square matrix of its rows) or a matrix")
     return x
 
 
