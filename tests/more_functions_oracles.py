@@ -2,7 +2,8 @@
 `np.cumprod`, `np.nancumprod`, `np.trapezoid`, `np.vecdot`, `np.matvec`, `np.vecmat`, `np.delete`, `np.convolve`,
 `np.take`, `np.vdot`
 and `np.average` have no VJP in autograd, and its `np.var`/`np.std` take `correction=` but differentiate as if it
-were 0 (and know no `mean=`); its `np.tril`/`np.triu` of a vector give a matrix as the vector's cotangent; `np.median`,
+were 0 (and know no `mean=`); its `np.tril`/`np.triu` of a vector give a matrix as the vector's cotangent, and
+`np.iterable` has no VJP; `np.median`,
 `np.quantile` and `np.percentile` have no VJP in autograd either (their rewrites: the sorted array read at the
 middle, or interpolated between the two neighbours of the position `(n - 1) * q`; their NaN-ignoring forms the
 same of inputs without NaN), nor for `np.interp` (the slope of each x's interval) and `np.unique` (the sorted
@@ -31,7 +32,7 @@ class MoreFunctionsNumpy:
                     "searchsorted", "digitize", "unique_values", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
                     "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram",
                     "polyint", "unstack", "trim_zeros", "insert", "piecewise", "apply_along_axis", "lexsort",
-                    "polydiv", "fmod", "modf", "pad", "matvec", "vecmat", "tril", "triu"):
+                    "polydiv", "fmod", "modf", "pad", "matvec", "vecmat", "tril", "triu", "iterable", "isscalar"):
             return getattr(self, f"_{name}")
         return getattr(self._anp, name)
 
@@ -141,6 +142,13 @@ class MoreFunctionsNumpy:
             return exact
         rewrite = getattr(self._anp, name)(m * onp.ones((onp.shape(getval(m))[0], 1)), k)
         return (rewrite - getval(rewrite)) + exact
+
+    def _iterable(self, y):
+        """NumPy's answer about the untraced value (autograd wraps np.iterable as a primitive without a VJP)."""
+        return onp.iterable(getval(y))
+
+    def _isscalar(self, element):
+        return onp.isscalar(getval(element))
 
     def _tril(self, m, k=0):
         return self._triangle("tril", m, k)

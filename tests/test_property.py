@@ -418,7 +418,9 @@ class ProgramGenerator:
                   # NumPy 2.2's gufuncs (primitives/matvec.py)
                   f"np.sum(np.matvec({e('M')}, {e('D')}) * {e('N')})", f"np.sum(np.vecmat({e('N')}, {e('M')}))",
                   # a vector's triangle (frontend/axis_functions.py: the square matrix of its rows)
-                  f"np.sum(np.triu({e('N')}, -1) * {e('N')})")
+                  f"np.sum(np.triu({e('N')}, -1) * {e('N')})",
+                  # answers known at build time (frontend/more_elementwise.py)
+                  f"{e('S')} * np.iterable({e('N')}) + np.isscalar({e('N')})")
                   if self.listing21 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
@@ -1398,7 +1400,7 @@ def test_random_kernels_with_the_twentieth_listing(construct):
 
 
 TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(", "np.matvec(", "np.vecmat(",
-                "np.triu(")
+                "np.triu(", "np.iterable(")
 
 
 @pytest.mark.parametrize("construct", TWENTY_FIRST)

@@ -1,7 +1,8 @@
 """NumPy functions that NumPy itself writes in terms of others (numpy/lib, numpy/_core/numeric.py): `np.modf`'s
 integral part, `isneginf`/`isposinf`, `real`, `angle`, `isrealobj`, `ediff1d`, `polyval`, `unwrap`, `isclose`,
 `allclose`, `array_equal` and `array_equiv`, each lowered to the same operations in the same order and dtypes as
-NumPy's own implementation, so the values are NumPy's bits and the derivatives those of the parts.
+NumPy's own implementation, so the values are NumPy's bits and the derivatives those of the parts; `iterable` and
+`isscalar`, answers known at build time.
 
 NumPy turns a Python number into a 0-d array (`asanyarray`) in several of these: that array is strong in NumPy's
 promotion (`np.polyval(p32, 2.0)` is float64), so such a number goes through its NumPy scalar here, which promotes
@@ -88,6 +89,29 @@ def isrealobj(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.isrealobj", positional, keywords, 1, 1)
     Emitter(lowering, node, builder).atom(array_like(lowering, node, builder, positional[0]))
     return const(True)
+
+
+def iterable(lowering, node, builder, positional, keywords):
+    """`np.iterable(y)`: whether `iter(y)` works, a Python bool known at build time: True for an array of rank 1 or
+    more (a list or tuple is one), False for a rank-0 value (a 0-d array raises in `iter` as a number does)."""
+    arity(lowering, node, "np.iterable", positional, keywords, 1, 1)
+    emit = Emitter(lowering, node, builder)
+    return const(known_rank(emit, emit.atom(array_like(lowering, node, builder, positional[0]))) > 0)
+
+
+def isscalar(lowering, node, builder, positional, keywords):
+    """`np.isscalar(element)`: a Python bool known at build time: False for an array of rank 1 or more (a list or
+    tuple too), True for a Python number. Another rank-0 value is a NumPy scalar (True) or a 0-d array (False),
+    which Lifted's types do not tell apart: refused."""
+    arity(lowering, node, "np.isscalar", positional, keywords, 1, 1)
+    emit = Emitter(lowering, node, builder)
+    value = emit.atom(array_like(lowering, node, builder, positional[0]))
+    if known_rank(emit, value) > 0:
+        return const(False)
+    if value.type.weak:
+        return const(True)
+    raise emit.error("np.isscalar of a rank-0 value: NumPy answers True for a NumPy scalar and False for a 0-d "
+                     "array, which kernels do not tell apart", "np.ndim(x) == 0 asks about the rank")
 
 
 def angle(lowering, node, builder, positional, keywords):
@@ -279,7 +303,8 @@ def array_equiv(lowering, node, builder, positional, keywords):
 
 FUNCTIONS = {
     "numpy.modf": modf, "numpy.isneginf": infinity_test(True), "numpy.isposinf": infinity_test(False),
-    "numpy.real": real, "numpy.isrealobj": isrealobj, "numpy.angle": angle, "numpy.ediff1d": ediff1d,
+    "numpy.real": real, "numpy.isrealobj": isrealobj, "numpy.iterable": iterable, "numpy.isscalar": isscalar,
+    "numpy.angle": angle, "numpy.ediff1d": ediff1d,
     "numpy.polyval": polyval, "numpy.unwrap": unwrap, "numpy.isclose": isclose, "numpy.allclose": allclose,
     "numpy.array_equal": array_equal, "numpy.array_equiv": array_equiv,
 }
