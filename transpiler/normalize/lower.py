@@ -22,6 +22,7 @@ from .syntax import RESULT, RETURNED, can_exit, has_return, returned_keys
 from .flatten import TreeHelpers
 from .expressions import Expressions
 from .fill import is_fill, lower_fill
+from .array_writes import array_write, lower_array_write
 from .fill_diagonal import is_fill_diagonal, lower_fill_diagonal
 from .put_along_axis import is_put_along_axis, lower_put_along_axis
 from .functions import Functions, assigned_locals
@@ -275,6 +276,9 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
                 return lower_fill_diagonal(self, small.value, builder, env)  # an update in place of its array
             if isinstance(small.value, cst.Call) and is_put_along_axis(self, small.value, builder, env):
                 return lower_put_along_axis(self, small.value, builder, env)  # so is np.put_along_axis
+            written = array_write(self, small.value, builder, env) if isinstance(small.value, cst.Call) else None
+            if written is not None:
+                return lower_array_write(self, written, small.value, builder, env)  # np.copyto, putmask, place
             if isinstance(small.value, cst.Call) and is_fill(small.value, env):
                 return lower_fill(self, small.value, builder, env)  # and `a.fill(v)`, as `a[...] = v`
             if isinstance(small.value, cst.Call) and _calls_for_effect(small.value):

@@ -1,0 +1,90 @@
+"""np.copyto, np.putmask and np.place (transpiler/normalize/array_writes.py): statements that write into an existing
+array, lowered as the update NumPy makes. Each kernel goes through the corpus drivers' checks
+(benchmarks/corpus/checks.py): NumPy running the same source bit for bit on drawn and hostile inputs (NaN,
+infinities, signed zeros), the arguments left as Python leaves them, every transform against central differences
+and autograd (where autograd can run the source: it cannot write in place, so central differences judge), vmap
+against a loop, the C target.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck import load_source
+from lifted.transpiler import TranspileError
+from test_jax_numpy_api import _draws, all_forms_pass, kernel_module
+
+
+def _statements_module(signature: str, lines: str) -> str:
+    body = "\n".join(f"    {line}" for line in lines.split("; "))
+    return kernel_module(signature, "None").replace("    return None", body)
+
+
+SIGNATURE = 'x: "f64[2,3]", y: "f64[2,3]", v: "f64[4]"'
+
+
+def _inputs() -> list[list]:
+    xs, ys, vs = _draws((2, 3), np.float64), _draws((2, 3), np.float64)[::-1], _draws((4,), np.float64)
+    return [[x, y, v] for x, y, v in zip(xs, ys, vs)]
+
+
+@pytest.mark.parametrize("lines", [
+    # np.copyto: dst[...] = src, where= keeps dst's own elements
+    "a = x * 1.0; np.copyto(a, np.sin(y)); return a * y",
+    "a = np.exp(x); np.copyto(a, v[:3]); return a",
+    "a = x * 1.0; np.copyto(a, 2.5, where=y > 0); return a * x",
+    "a = x * 1.0; np.copyto(a, y * y, where=y > 0.5); return a",
+    "a = x * 1.0; np.copyto(a, a[::-1]); return a * y",
+    "a = x * 1.0; b = a[0]; np.copyto(b, v[1:]); return a + b[0]",
+    "a = x * 1.0; np.copyto(a.T, y.T * 2.0); return a",
+    "a = x * 1.0; np.copyto(a, y.astype(np.float32)); return a",
+    "a = x.astype(np.float32); np.copyto(a, y, casting='same_kind'); return a",
+    "a = x.astype(np.int32); np.copyto(a, y, casting='unsafe'); return a",
+    "np.copyto(x, y); return x * v[0]",
+    # np.putmask: values cycled over the array's flat positions, cast to its dtype
+    "a = x * 1.0; np.putmask(a, y > 0, v); return a * y",
+    "a = x * 1.0; np.putmask(a, y > 0, 7.0); return a",
+    "a = x * 1.0; np.putmask(a, y > 0, np.tanh(y)); return a",
+    "a = x * 1.0; np.putmask(a, (y > 0).ravel(), v[:1]); return a",
+    "a = x * 1.0; np.putmask(a, y > 0, v[:0]); return a",
+    "a = x * 1.0; np.putmask(a, y, v); return a",
+    "a = x * 1.0; np.putmask(a, y > 0, (v > 0).astype(np.int32)); return a",
+    # np.place: values cycled over the True positions in order
+    "a = x * 1.0; np.place(a, y > 0, v); return a * y",
+    "a = x * 1.0; np.place(a, y > 0, v[:1] * 3.0); return a",
+    "a = x * 1.0; np.place(a, y < 0.5, v[:2]); return a + x",
+    "a = x * 1.0; np.place(a, x > y, np.exp(y)); return a",
+])
+def test_array_writes_are_numpys(lines):
+    all_forms_pass(_statements_module(SIGNATURE, lines), ["x", "y", "v"], _inputs())
+
+
+def test_array_writes_on_the_c_target(tmp_path):
+    text = _statements_module(SIGNATURE, "a = np.exp(x); np.putmask(a, y > 0, v); b = x * 1.0; "
+                                         "np.place(b, y < 0, v[:3]); np.copyto(a, b, where=x > 0); return a * b")
+    rng = np.random.default_rng(5)
+    all_forms_pass(text, ["x", "y", "v"], [[rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=4)]],
+                   c=True, tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("lines, word", [
+    ("a = x.astype(np.int32); np.copyto(a, y); return a", "TypeError"),
+    ("a = x.astype(np.int32); np.copyto(a, 2.5); return a", "TypeError"),
+    ("a = x > 0; np.copyto(a, 1); return a", "TypeError"),
+    ("a = x.astype(np.float32); np.copyto(a, y, casting='safe'); return a", "TypeError"),
+    ("a = x * 1.0; np.copyto(a, y, casting='fast'); return a", "ValueError"),
+    ("a = x * 1.0; np.copyto(a, y, where=y); return a", "boolean"),
+    ("a = x.astype(np.int32); np.putmask(a, y > 0, v); return a", "TypeError"),
+    ("a = x.astype(np.int32); np.putmask(a, y > 0, 2.5); return a", "Python"),
+    ("a = x.astype(np.float32); np.place(a, y > 0, v); return a", "TypeError"),
+    ("a = x * 1.0; np.putmask(a, v > 0, v); return a", "ValueError"),
+    ("a = x * 1.0; np.place(a, y > 0, v[:0]); return a", "ValueError"),
+    ("s = x[0, 0]; np.copyto(s, 1.0); return s", "scalar"),
+    ("a = x * 1.0; np.place(a, y > 0); return a", "np.place takes"),
+    ("a = x * 1.0; np.putmask(a, y > 0, v, 1); return a", "np.putmask takes"),
+])
+def test_refusals_are_located(lines, word):
+    with pytest.raises(TranspileError) as info:
+        load_source(_statements_module(SIGNATURE, lines))
+    assert info.value.loc is not None and info.value.loc.line >= 7 and info.value.hint and word in str(info.value), \
+        str(info.value)

@@ -1,0 +1,150 @@
+"""`np.copyto(dst, src, casting='same_kind', where=True)`, `np.putmask(a, mask, values)` and `np.place(arr, mask,
+vals)`: statements that write into an existing array, lowered as the update NumPy makes, `dst[...] = new`, through
+the write machinery (inplace_writes.py, as `a.fill(v)`: fill.py): every name and view of the array sees it, a view
+target (`np.copyto(a[0], v)`, `np.copyto(a.T, v)`) writes into the array it looks into, and `src` overlapping `dst`
+reads as NumPy reads it (`dst[...] = src` copies an overlapping source first, as copyto does).
+
+* copyto: `dst[...] = src` (with `where=`, `np.where(where, src, dst)`: the kept elements are dst's own); NumPy's
+  `casting=` rule is checked at build time on the two dtypes (a Python number: its kind), NumPy's TypeError refused.
+* putmask and place cast an array of values with casting='safe' (NumPy's TypeError otherwise, refused), a Python
+  number as NumPy converts a Python object (one that could raise there, a float into an integer array, refused).
+* putmask: NumPy reads `values` flat and cycles it over a's flat positions (position i takes `values.flat[i %
+  values.size]`), and the mask flat against a's elements (ValueError where the sizes differ): `np.where(mask
+  reshaped to a's shape, the cycled values cast to a's dtype, a)`. Empty values leave `a` as it is, as NumPy.
+* place: `vals` is cycled over the True positions in order: the k-th True takes `vals.flat[k % vals.size]`,
+  k the running count of Trues (`cumsum(mask) - 1`), so the update is `np.where(mask, vals.flat[k % n], arr)`.
+"""
+from __future__ import annotations
+
+import libcst as cst
+import numpy as np
+
+from ..frontend.array_literals import array, array_like
+from ..frontend.call_args import Emitter, static
+from ..ir import Const
+from ..values import Module
+
+_NAMES = {"copyto": ("dst", "src", "casting", "where"), "putmask": ("a", "mask", "values"),
+          "place": ("arr", "mask", "vals")}
+_DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
+_PYTHON = {"f64": 0.5, "f32": 0.5, "i64": 1, "i32": 1, "bool": True}
+
+
+def array_write(lowering, call: cst.Call, builder, env) -> str | None:
+    """Which of these functions this call statement is (resolved as the kernel sees names), or None."""
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+    if name not in _NAMES:
+        return None
+    value = lowering.expr(func, builder, env)
+    return name if isinstance(value, Module) and value.path == f"numpy.{name}" else None
+
+
+def lower_array_write(lowering, name: str, call: cst.Call, builder, env) -> None:
+    """The update `np.copyto`, `np.putmask` or `np.place` makes, as `target[...] = new`."""
+    names = _NAMES[name]
+    found: dict = {}
+    for position, argument in enumerate(call.args):
+        key = argument.keyword.value if argument.keyword is not None else \
+            names[position] if position < len(names) else None
+        if key not in names or key in found or argument.star:
+            raise lowering.error(argument, f"np.{name} takes ({', '.join(names)})",
+                                 f"np.{name}({', '.join(names[:3])})")
+        found[key] = argument.value
+    if any(key not in found for key in names[:3 if name != "copyto" else 2]):
+        raise lowering.error(call, f"np.{name} takes {', '.join(names[:3 if name != 'copyto' else 2])}",
+                             f"np.{name}({', '.join(names[:3 if name != 'copyto' else 2])})")
+    emit = Emitter(lowering, call, builder)
+    target = found[names[0]]
+    current = emit.atom(lowering.expr(target, builder, env))
+    if current.type.shape is None:
+        raise lowering.error(target, f"np.{name} needs the rank of its array", 'annotate it, e.g. a: "f64[n]"')
+    if current.type.shape == ():
+        raise lowering.error(target, f"np.{name} writes into an array; this is a scalar (NumPy raises TypeError)",
+                             "rebind the name instead")
+    values = {key: emit.atom(array_like(lowering, call, builder, lowering.expr(found[key], builder, env)))
+              for key in names[1:] if key in found and key != "casting"}
+    if name == "copyto":
+        casting = static(lowering, lowering.expr(found["casting"], builder, env), found["casting"], "`casting`") \
+            if "casting" in found else "same_kind"
+        new = _copyto(lowering, emit, found, current, values, casting)
+    else:
+        new = _masked(lowering, emit, name, found, current, values[names[1]], values[names[2]], found[names[2]])
+        if new is None:
+            return
+    place = cst.Subscript(target, [cst.SubscriptElement(cst.Index(cst.Ellipsis()))])
+    lowering.locate.place_like(place, call)
+    lowering._assign(place, new, builder, env)
+
+
+def _copyto(lowering, emit: Emitter, found: dict, dst, values: dict, casting):
+    src = values["src"]
+    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
+        raise lowering.error(found["casting"], f"np.copyto's casting={casting!r} (NumPy raises ValueError)",
+                             "casting='same_kind' (the default) or 'unsafe'")
+    sample = _PYTHON[src.type.dtype] if src.type.weak else np.zeros(1, _DTYPES[src.type.dtype])
+    if isinstance(src, Const) and src.type.weak:
+        sample = src.value
+    try:
+        np.copyto(np.zeros(1, _DTYPES[dst.type.dtype]), sample, casting=casting)
+    except (TypeError, OverflowError) as raised:
+        raise lowering.error(found["src"], f"np.copyto of {src.type.dtype} values into a {dst.type.dtype} array "
+                             f"with casting={casting!r}: NumPy raises {type(raised).__name__}",
+                             "cast first (src.astype(dst.dtype)), or pass casting='unsafe'")
+    if not src.type.weak and src.type.dtype != dst.type.dtype:  # (copyto's cast, NumPy's astype: the same loop)
+        src = emit("astype", src, dtype=dst.type.dtype)
+    if "where" not in values:
+        return src
+    mask = values["where"]
+    if mask.type.dtype != "bool":
+        raise lowering.error(found["where"], "np.copyto's where= is a boolean array here (NumPy casts others "
+                             "with casting='safe' only from booleans: TypeError)", "where=x > 0")
+    return emit("where", mask, src, dst)
+
+
+def _masked(lowering, emit: Emitter, name: str, found: dict, a, mask, values, values_node):
+    """np.putmask's or np.place's new array, or None where it leaves `a` as it is."""
+    shape, dtype = a.type.shape, a.type.dtype
+    fits = {"bool": ("f64", "f32", "i64", "i32", "bool"), "i64": ("f64", "f32", "i64"), "f64": ("f64", "f32")}
+    if values.type.weak and dtype not in fits.get(values.type.dtype, ()):
+        raise lowering.error(values_node, f"np.{name} of a Python {values.type.dtype} number into a {dtype} array "
+                             "(NumPy converts it as a Python object: ValueError for NaN, OverflowError out of range)",
+                             f"give an array of the target's dtype, e.g. np.{name}(a, m, np.array([v]))")
+    if not values.type.weak and not np.can_cast(_DTYPES[values.type.dtype], _DTYPES[dtype], "safe"):
+        raise lowering.error(values_node, f"np.{name} of {values.type.dtype} values into a {dtype} array: NumPy casts "
+                             "an array of values with casting='safe' (TypeError)", "cast first: values.astype(a.dtype)")
+    sizes = [values.type.shape, mask.type.shape]
+    if any(s is None or not all(isinstance(n, int) for n in s) for s in sizes) or \
+            not all(isinstance(n, int) for n in shape):
+        raise lowering.error(values_node, f"np.{name} needs the sizes of its array, mask and values at build time",
+                             'annotate them with sizes, e.g. a: "f64[3,4]"')
+    size, count = int(np.prod(shape)), int(np.prod(values.type.shape))
+    if int(np.prod(mask.type.shape)) != size:
+        raise lowering.error(found["mask"], f"np.{name}'s mask of shape {mask.type.shape} and array of shape {shape} "
+                             "differ in size (NumPy raises ValueError)", "a mask of the array's shape")
+    if mask.type.dtype != "bool":
+        mask = emit("astype", mask, dtype="bool")
+    mask = mask if mask.type.shape == shape else emit("reshape", mask, *shape)
+    if values.type.dtype != dtype:
+        values = emit("astype", values, dtype=dtype)
+    if count == 0:
+        if name == "putmask":
+            return None
+        raise lowering.error(values_node, "np.place of empty values: NumPy raises ValueError where the mask has a "
+                             "True", "give at least one value")
+    flat = values if len(values.type.shape) == 1 else emit("reshape", values, -1)
+    if name == "putmask":
+        if values.type.shape == ():
+            return emit("where", mask, values, a)
+        picked = flat if count == size else _gather(lowering, emit, flat, array(
+            lowering, emit.node, emit.builder, [tuple(int(k) for k in np.arange(size) % count)], {}))
+    else:
+        ranks = emit("subtract", emit("cumsum", emit("reshape", mask, -1), axis=0), 1)
+        picked = _gather(lowering, emit, flat, emit("mod", ranks, count))
+    return emit("where", mask, emit("reshape", picked, *shape) if len(shape) != 1 else picked, a)
+
+
+def _gather(lowering, emit: Emitter, flat, positions):
+    """`flat[positions]` of an integer index array."""
+    args, index = lowering._index(flat, [lowering._atom(positions, emit.node)])
+    return lowering._bind(emit.builder, emit.node, "getitem", args, {"index": tuple(index)})
