@@ -49,6 +49,7 @@ def _inputs() -> list[list]:
     "a = x * 1.0; np.putmask(a, y > 0, v[:0]); return a",
     "a = x * 1.0; np.putmask(a, y, v); return a",
     "a = x * 1.0; np.putmask(a, y > 0, (v > 0).astype(np.int32)); return a",
+    "a = x * 1.0; np.putmask(a, y > 0, [1.5, -2.0]); np.copyto(a, [0.5, 1.0, 2.0], where=x > 0); return a * x",
     # np.place: values cycled over the True positions in order
     "a = x * 1.0; np.place(a, y > 0, v); return a * y",
     "a = x * 1.0; np.place(a, y > 0, v[:1] * 3.0); return a",

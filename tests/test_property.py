@@ -495,6 +495,8 @@ class ProgramGenerator:
             return self.list_into_slice(scope, indent)
         if self.dead_reads and self.chance(0.25):
             return self.dead_read(scope, indent)
+        if self.listing21 and self.chance(0.1):  # (no draw without `listing21`: the earlier seeds keep their programs)
+            return self.array_writes(scope, indent)
         if self.structures and scope.depth < 2 and self.chance(0.35):
             return self.pick((self.closure_call, self.lambda_call, self.list_build, self.dict_and_zip,
                               self.branch_list, self.unrolled_exit))(scope, indent)
@@ -519,6 +521,17 @@ class ProgramGenerator:
         self.emit(indent, f"{table} = np.zeros(3)")
         self.emit(indent, f"{table}[:2] = [{self.const()}, {self.const()}]")
         self.emit(indent, f"{table}[1:] = ({self.const()}, 2)")
+        self.emit(indent, f"{total} = np.sum({table} * {self.expr('S', scope, 1)})")
+        scope.vars[total] = "S"
+
+    def array_writes(self, scope: Scope, indent: int) -> None:
+        """np.copyto, np.putmask and np.place writing into an array of constants (normalize/array_writes.py; the
+        values cycled over flat and True positions), as list_into_slice: autograd cannot write a traced value."""
+        table, total = self.fresh("w"), self.fresh("t")
+        self.emit(indent, f"{table} = np.zeros(3)")
+        self.emit(indent, f"np.copyto({table}, [{self.const()}, {self.const()}, {self.const()}])")
+        self.emit(indent, f"np.putmask({table}, {table} > {self.const()}, [{self.const()}, {self.const()}])")
+        self.emit(indent, f"np.place({table}, {table} < 0.25, [{self.const()}])")
         self.emit(indent, f"{total} = np.sum({table} * {self.expr('S', scope, 1)})")
         scope.vars[total] = "S"
 
@@ -1400,14 +1413,14 @@ def test_random_kernels_with_the_twentieth_listing(construct):
 
 
 TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(", "np.matvec(", "np.vecmat(",
-                "np.triu(", "np.iterable(")
+                "np.triu(", "np.iterable(", "np.putmask(")
 
 
 @pytest.mark.parametrize("construct", TWENTY_FIRST)
 def test_random_kernels_with_the_twenty_first_listing(construct):
     """The first program (edges=True, more_functions=True, listing21=True) that writes np.histogram's weighted
-    counts, its edges and range at a run-time length, np.unique_values, np.matvec, np.vecmat and np.triu of a
-    vector: gradients against autograd (tests/more_functions_oracles.py) and finite differences."""
+    counts, its edges and range at a run-time length, np.unique_values, np.matvec, np.vecmat, np.triu of a
+    vector, np.iterable and np.isscalar, np.copyto/putmask/place statements: gradients against autograd (tests/more_functions_oracles.py) and finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True) for seed in range(600))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
     try:

@@ -23,6 +23,7 @@ from ..frontend.array_literals import array, array_like
 from ..frontend.call_args import Emitter, static
 from ..ir import Const
 from ..values import Module
+from .functions import frozen
 
 _NAMES = {"copyto": ("dst", "src", "casting", "where"), "putmask": ("a", "mask", "values"),
           "place": ("arr", "mask", "vals")}
@@ -62,7 +63,8 @@ def lower_array_write(lowering, name: str, call: cst.Call, builder, env) -> None
     if current.type.shape == ():
         raise lowering.error(target, f"np.{name} writes into an array; this is a scalar (NumPy raises TypeError)",
                              "rebind the name instead")
-    values = {key: emit.atom(array_like(lowering, call, builder, lowering.expr(found[key], builder, env)))
+    values = {key: emit.atom(array_like(lowering, call, builder, frozen(lowering.expr(found[key], builder, env),
+                                                                      lowering, found[key])))
               for key in names[1:] if key in found and key != "casting"}
     if name == "copyto":
         casting = static(lowering, lowering.expr(found["casting"], builder, env), found["casting"], "`casting`") \
