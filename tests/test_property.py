@@ -1420,7 +1420,8 @@ TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(", "n
 def test_random_kernels_with_the_twenty_first_listing(construct):
     """The first program (edges=True, more_functions=True, listing21=True) that writes np.histogram's weighted
     counts, its edges and range at a run-time length, np.unique_values, np.matvec, np.vecmat, np.triu of a
-    vector, np.iterable and np.isscalar, np.copyto/putmask/place statements: gradients against autograd (tests/more_functions_oracles.py) and finite differences."""
+    vector, np.iterable and np.isscalar, np.copyto/putmask/place statements: gradients against autograd
+    (tests/more_functions_oracles.py) and finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True) for seed in range(600))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
     try:
