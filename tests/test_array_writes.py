@@ -83,6 +83,9 @@ def test_array_writes_on_the_c_target(tmp_path):
     ("s = x[0, 0]; np.copyto(s, 1.0); return s", "scalar"),
     ("a = x * 1.0; np.place(a, y > 0); return a", "np.place takes"),
     ("a = x * 1.0; np.putmask(a, y > 0, v, 1); return a", "np.putmask takes"),
+    ("return np.copyto(x, y)", "returns None"),
+    ("a = np.place(x, y > 0, v); return x", "returns None"),
+    ("return x + np.putmask(x, y > 0, v)", "returns None"),
 ])
 def test_refusals_are_located(lines, word):
     with pytest.raises(TranspileError) as info:

@@ -297,10 +297,14 @@ def matrix_vector(name: str):
     return handle
 
 
-def fill_diagonal_value(lowering, node, builder, positional, keywords):
-    """`np.fill_diagonal(...)` read as a value (it returns None): the statement is normalize/fill_diagonal.py's."""
-    raise lowering.error(node, "np.fill_diagonal changes its array in place and returns None",
-                         "write it as a statement of its own: np.fill_diagonal(a, v)")
+def in_place_value(name: str, example: str):
+    """`np.fill_diagonal(...)`, `np.copyto(...)`, ... read as a value (they return None): the statements are
+    normalize/fill_diagonal.py's and array_writes.py's."""
+    def handle(lowering, node, builder, positional, keywords):
+        raise lowering.error(node, f"np.{name} changes its array in place and returns None",
+                             f"write it as a statement of its own: {example}")
+
+    return handle
 
 
 FUNCTIONS = {
@@ -309,7 +313,10 @@ FUNCTIONS = {
     "numpy.trapezoid": trapezoid, "numpy.full_like": full_like, "numpy.reshape": reshape,
     "numpy.diagflat": diagflat, "numpy.delete": delete, "numpy.indices": indices,
     "numpy.diag_indices": diag_indices, "numpy.diag_indices_from": diag_indices_from,
-    "numpy.fill_diagonal": fill_diagonal_value, "numpy.vecdot": vecdot,
+    "numpy.fill_diagonal": in_place_value("fill_diagonal", "np.fill_diagonal(a, v)"), "numpy.vecdot": vecdot,
+    "numpy.copyto": in_place_value("copyto", "np.copyto(dst, src)"),
+    "numpy.putmask": in_place_value("putmask", "np.putmask(a, mask, values)"),
+    "numpy.place": in_place_value("place", "np.place(arr, mask, vals)"),
     "numpy.matvec": matrix_vector("matvec"), "numpy.vecmat": matrix_vector("vecmat"),
 }
 if hasattr(numpy, "trapz"):  # the old name, where the installed NumPy still has it
