@@ -1,4 +1,4 @@
-"""np.copyto, np.putmask and np.place (transpiler/normalize/array_writes.py): statements that write into an existing
+"""np.copyto, np.putmask, np.place and np.put (transpiler/normalize/array_writes.py): statements that write into an existing
 array, lowered as the update NumPy makes. Each kernel goes through the corpus drivers' checks
 (benchmarks/corpus/checks.py): NumPy running the same source bit for bit on drawn and hostile inputs (NaN,
 infinities, signed zeros), the arguments left as Python leaves them, every transform against central differences
@@ -55,6 +55,16 @@ def _inputs() -> list[list]:
     "a = x * 1.0; np.place(a, y > 0, v[:1] * 3.0); return a",
     "a = x * 1.0; np.place(a, y < 0.5, v[:2]); return a + x",
     "a = x * 1.0; np.place(a, x > y, np.exp(y)); return a",
+    # np.put: values cycled over the indices, in order (a repeated index keeps the last), cast to the dtype
+    "a = x * 1.0; np.put(a, [1, 4], v[:2]); return a * y",
+    "a = v * 1.0; np.put(a, [0, 0, 3], np.sin(y[0])); return a * v",
+    "a = v * 1.0; np.put(a, [3, -4], x[0], mode='wrap'); return a",
+    "a = v * 1.0; np.put(a, [7, -2, 2], x[1], mode='clip'); return a",
+    "a = v * 1.0; np.put(a, (y[0] > 0).astype(np.int64), [2.5]); return a * v",
+    "a = v * 1.0; np.put(a, 2, x); return a",
+    "a = x * 1.0; np.put(a, [[0, 5], [-1, 2]], v); return a",
+    "a = x * 1.0; np.put(a, [9, -8], v[:2], mode='wrap'); return a",
+    "a = v.astype(np.int32); np.put(a, [1, 2], y[0]); return a",
 ])
 def test_array_writes_are_numpys(lines):
     all_forms_pass(_statements_module(SIGNATURE, lines), ["x", "y", "v"], _inputs())
@@ -62,7 +72,8 @@ def test_array_writes_are_numpys(lines):
 
 def test_array_writes_on_the_c_target(tmp_path):
     text = _statements_module(SIGNATURE, "a = np.exp(x); np.putmask(a, y > 0, v); b = x * 1.0; "
-                                         "np.place(b, y < 0, v[:3]); np.copyto(a, b, where=x > 0); return a * b")
+                                         "np.place(b, y < 0, v[:3]); np.copyto(a, b, where=x > 0); c = v * 1.0; "
+                                         "np.put(c, [0, 3, 0], y[1]); np.put(a, [4, -1], v[:2]); return a * b + c[1]")
     rng = np.random.default_rng(5)
     all_forms_pass(text, ["x", "y", "v"], [[rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=4)]],
                    c=True, tmp_path=tmp_path)
@@ -83,6 +94,13 @@ def test_array_writes_on_the_c_target(tmp_path):
     ("s = x[0, 0]; np.copyto(s, 1.0); return s", "scalar"),
     ("a = x * 1.0; np.place(a, y > 0); return a", "np.place takes"),
     ("a = x * 1.0; np.putmask(a, y > 0, v, 1); return a", "np.putmask takes"),
+    ("a = x * 1.0; np.put(a, [6], v); return a", "IndexError"),
+    ("a = x * 1.0; np.put(a, v > 0, v); return a", "TypeError"),
+    ("a = v.astype(np.int32); np.put(a, [1], 2.5); return a", "Python"),
+    ("a = x * 1.0; np.put(a, [1], v, mode='fast'); return a", "ValueError"),
+    ("a = x * 1.0; np.put(a, (v > 0).astype(np.int64), v); return a", "build time"),
+    ("np.put(x[0], [1], 2.0); return x", "held by a name"),
+    ("return np.put(x, [1], 2.0)", "returns None"),
     ("return np.copyto(x, y)", "returns None"),
     ("a = np.place(x, y > 0, v); return x", "returns None"),
     ("return x + np.putmask(x, y > 0, v)", "returns None"),

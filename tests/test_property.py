@@ -435,7 +435,8 @@ class ProgramGenerator:
             "D": (f"np.cumprod({e('M')}, axis=0)[-1]", f"np.vecdot({e('M')}, {e('M')}, axis=0)",
                   f"np.trapezoid({e('M')}, axis=0)", f"np.take({e('D')}, [5, 1, -3], mode='wrap')",
                   f"np.quantile({e('M')}, 0.75, axis=0)", f"np.nanpercentile({e('M')}, 40, axis=0)",
-                  f"np.cumulative_prod(np.tanh({e('M')}), axis=0, include_initial=True)[-1]"),
+                  f"np.cumulative_prod(np.tanh({e('M')}), axis=0, include_initial=True)[-1]") + ((
+                  f"np.vecmat({e('N')}, {e('M')})",) if self.listing21 else ()),
             "M": (f"np.reshape({e('M')}.T, M.shape, order='F')", f"np.full_like({e('M')}, 0.5) * {e('M')}",
                   f"np.take({e('M')}, [2, 0, 7], axis=1, mode='clip')")}[kind]
 

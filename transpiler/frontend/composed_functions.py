@@ -317,6 +317,7 @@ FUNCTIONS = {
     "numpy.copyto": in_place_value("copyto", "np.copyto(dst, src)"),
     "numpy.putmask": in_place_value("putmask", "np.putmask(a, mask, values)"),
     "numpy.place": in_place_value("place", "np.place(arr, mask, vals)"),
+    "numpy.put": in_place_value("put", "np.put(a, ind, v)"),
     "numpy.matvec": matrix_vector("matvec"), "numpy.vecmat": matrix_vector("vecmat"),
 }
 if hasattr(numpy, "trapz"):  # the old name, where the installed NumPy still has it

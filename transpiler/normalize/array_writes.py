@@ -21,12 +21,12 @@ import numpy as np
 
 from ..frontend.array_literals import array, array_like
 from ..frontend.call_args import Emitter, static
-from ..ir import Const
+from ..ir import Const, Var
 from ..values import Module
 from .functions import frozen
 
 _NAMES = {"copyto": ("dst", "src", "casting", "where"), "putmask": ("a", "mask", "values"),
-          "place": ("arr", "mask", "vals")}
+          "place": ("arr", "mask", "vals"), "put": ("a", "ind", "v", "mode")}
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _PYTHON = {"f64": 0.5, "f32": 0.5, "i64": 1, "i32": 1, "bool": True}
 
@@ -52,11 +52,13 @@ def lower_array_write(lowering, name: str, call: cst.Call, builder, env) -> None
             raise lowering.error(argument, f"np.{name} takes ({', '.join(names)})",
                                  f"np.{name}({', '.join(names[:3])})")
         found[key] = argument.value
-    if any(key not in found for key in names[:3 if name != "copyto" else 2]):
-        raise lowering.error(call, f"np.{name} takes {', '.join(names[:3 if name != 'copyto' else 2])}",
-                             f"np.{name}({', '.join(names[:3 if name != 'copyto' else 2])})")
+    needed = names[:2 if name == "copyto" else 3]
+    if any(key not in found for key in needed):
+        raise lowering.error(call, f"np.{name} takes {', '.join(needed)}", f"np.{name}({', '.join(needed)})")
     emit = Emitter(lowering, call, builder)
     target = found[names[0]]
+    if name == "put":
+        return lower_put(lowering, emit, found, env)
     current = emit.atom(lowering.expr(target, builder, env))
     if current.type.shape is None:
         raise lowering.error(target, f"np.{name} needs the rank of its array", 'annotate it, e.g. a: "f64[n]"')
@@ -150,3 +152,81 @@ def _gather(lowering, emit: Emitter, flat, positions):
     """`flat[positions]` of an integer index array."""
     args, index = lowering._index(flat, [lowering._atom(positions, emit.node)])
     return lowering._bind(emit.builder, emit.node, "getitem", args, {"index": tuple(index)})
+
+
+def lower_put(lowering, emit: Emitter, found: dict, env) -> None:
+    """`np.put(a, ind, v, mode='raise')`: `a.flat[ind] = v` with `v` read flat and cycled over the indices (NumPy
+    writes them in order: a repeated index keeps the last value, as `a[ind] = v` does), cast to a's dtype (unsafe,
+    as NumPy's put). A vector takes indices known at run time (`a[ind] = v`: NumPy's IndexError out of bounds,
+    'wrap' and 'clip' as `ind % n` and `np.clip`); an array of higher rank takes indices known at build time, its
+    positions unravelled here."""
+    target, builder = found["a"], emit.builder
+    if not isinstance(target, cst.Name) or not isinstance(env.get(target.value), Var):
+        raise lowering.error(target, "np.put writes into an array held by a name here",
+                             "name the array first: m = ...; np.put(m, i, v)")
+    a = env[target.value]
+    shape, dtype = a.type.shape, a.type.dtype
+    mode = static(lowering, lowering.expr(found["mode"], builder, env), found["mode"], "`mode`") \
+        if "mode" in found else "raise"
+    if mode not in ("raise", "wrap", "clip"):
+        raise lowering.error(found["mode"], f"np.put's mode={mode!r} (NumPy raises ValueError)",
+                             "mode='raise', 'wrap' or 'clip'")
+    if shape is None or shape == ():
+        raise lowering.error(target, "np.put needs an array of known rank, 1 or more", 'a: "f64[n]"')
+    raw = frozen(lowering.expr(found["ind"], builder, env), lowering, found["ind"])
+    ind = emit.atom(array_like(lowering, emit.node, builder, raw))
+    values = emit.atom(array_like(lowering, emit.node, builder, frozen(lowering.expr(found["v"], builder, env),
+                                                                        lowering, found["v"])))
+    if ind.type.dtype not in ("i32", "i64") or ind.type.shape is None or \
+            not all(isinstance(n, int) for n in ind.type.shape):
+        raise lowering.error(found["ind"], "np.put takes integer indices whose count is known at build time (NumPy "
+                             "casts others with casting='safe': TypeError)", "np.put(a, [0, 2], v)")
+    fits = {"bool": ("f64", "f32", "i64", "i32", "bool"), "i64": ("f64", "f32", "i64"), "f64": ("f64", "f32")}
+    if values.type.weak and dtype not in fits.get(values.type.dtype, ()):
+        raise lowering.error(found["v"], f"np.put of a Python {values.type.dtype} number into a {dtype} array (NumPy "
+                             "converts it as a Python object: ValueError for NaN)", "np.put(a, i, np.array([v]))")
+    if values.type.shape is None or not all(isinstance(n, int) for n in values.type.shape):
+        raise lowering.error(found["v"], "np.put needs the size of its values at build time", 'v: "f64[3]"')
+    count, size = int(np.prod(ind.type.shape)), int(np.prod(values.type.shape))
+    if count == 0 or size == 0:
+        return  # (NumPy writes nothing)
+    if values.type.dtype != dtype:
+        values = emit("astype", values, dtype=dtype)
+    if values.type.shape != ():
+        flat = values if len(values.type.shape) == 1 else emit("reshape", values, -1)
+        values = flat if size == count else _gather(lowering, emit, flat, array(
+            lowering, emit.node, builder, [tuple(k % size for k in range(count))], {}))
+    flat_ind = ind if len(ind.type.shape) == 1 else emit("reshape", ind, -1)
+    if len(shape) == 1:
+        n = emit.dims(a)[0]
+        if mode == "wrap":
+            flat_ind = emit("mod", flat_ind, n)
+        elif mode == "clip":
+            flat_ind = emit("clip", flat_ind, 0, emit("subtract", n, 1))
+        return lowering.store_into(target.value, [flat_ind], values, emit.node, builder, env)
+    positions = _literal(raw)
+    if positions is None or not all(isinstance(n, int) for n in shape):
+        raise lowering.error(found["ind"], "np.put into an array of rank 2 or more takes indices known at build time "
+                             "(a literal) and the array's shape too", "np.put(a, [0, 5], v)")
+    whole = int(np.prod(shape))
+    positions = np.asarray(positions).reshape(-1)
+    if mode == "wrap":
+        positions = positions % whole
+    elif mode == "clip":
+        positions = np.clip(positions, 0, whole - 1)
+    elif ((positions < -whole) | (positions >= whole)).any():
+        raise lowering.error(found["ind"], f"np.put's index out of bounds for an array of size {whole} (NumPy raises "
+                             "IndexError)", "indices within the array, or mode='wrap'")
+    items = [lowering._atom(array(lowering, emit.node, builder, [tuple(int(i) for i in axis)], {}), emit.node)
+             for axis in np.unravel_index(positions % whole, shape)]
+    lowering.store_into(target.value, items, values, emit.node, builder, env)
+
+
+def _literal(value):
+    """The integers of a literal index (an int, or nested tuples of them), or None."""
+    if isinstance(value, tuple):
+        items = [_literal(v) for v in value]
+        return None if any(i is None for i in items) else items
+    if isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
+        return value.value
+    return None
