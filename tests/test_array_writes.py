@@ -1,5 +1,5 @@
-"""np.copyto, np.putmask, np.place and np.put (transpiler/normalize/array_writes.py): statements that write into an existing
-array, lowered as the update NumPy makes. Each kernel goes through the corpus drivers' checks
+"""np.copyto, np.putmask, np.place and np.put (transpiler/normalize/array_writes.py): statements that write into an
+existing array, lowered as the update NumPy makes. Each kernel goes through the corpus drivers' checks
 (benchmarks/corpus/checks.py): NumPy running the same source bit for bit on drawn and hostile inputs (NaN,
 infinities, signed zeros), the arguments left as Python leaves them, every transform against central differences
 and autograd (where autograd can run the source: it cannot write in place, so central differences judge), vmap

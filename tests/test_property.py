@@ -526,13 +526,14 @@ class ProgramGenerator:
         scope.vars[total] = "S"
 
     def array_writes(self, scope: Scope, indent: int) -> None:
-        """np.copyto, np.putmask and np.place writing into an array of constants (normalize/array_writes.py; the
+        """np.copyto, np.putmask, np.place and np.put writing into an array of constants (normalize/array_writes.py; the
         values cycled over flat and True positions), as list_into_slice: autograd cannot write a traced value."""
         table, total = self.fresh("w"), self.fresh("t")
         self.emit(indent, f"{table} = np.zeros(3)")
         self.emit(indent, f"np.copyto({table}, [{self.const()}, {self.const()}, {self.const()}])")
         self.emit(indent, f"np.putmask({table}, {table} > {self.const()}, [{self.const()}, {self.const()}])")
         self.emit(indent, f"np.place({table}, {table} < 0.25, [{self.const()}])")
+        self.emit(indent, f"np.put({table}, [2, 0, 2], [{self.const()}, {self.const()}])")
         self.emit(indent, f"{total} = np.sum({table} * {self.expr('S', scope, 1)})")
         scope.vars[total] = "S"
 
@@ -1421,7 +1422,7 @@ TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(", "n
 def test_random_kernels_with_the_twenty_first_listing(construct):
     """The first program (edges=True, more_functions=True, listing21=True) that writes np.histogram's weighted
     counts, its edges and range at a run-time length, np.unique_values, np.matvec, np.vecmat, np.triu of a
-    vector, np.iterable and np.isscalar, np.copyto/putmask/place statements: gradients against autograd
+    vector, np.iterable and np.isscalar, np.copyto/putmask/place/put statements: gradients against autograd
     (tests/more_functions_oracles.py) and finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True) for seed in range(600))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
