@@ -2,7 +2,8 @@
 vals)` and `np.put(a, ind, v, mode='raise')` (`lower_put`, below): statements that write into an existing array,
 lowered as the update NumPy makes, `dst[...] = new`, through the write machinery (inplace_writes.py, as
 `a.fill(v)`: fill.py): every name and view of the array sees it, a view target (`np.copyto(a[0], v)`,
-`np.copyto(a.T, v)`) writes into the array it looks into, and `src` overlapping `dst` reads as NumPy reads it (`dst[...] = src` copies an overlapping source first, as copyto does).
+`np.copyto(a.T, v)`) writes into the array it looks into, and `src` overlapping `dst` reads as NumPy reads it
+(`dst[...] = src` copies an overlapping source first, as copyto does).
 
 * copyto: `dst[...] = src` (with `where=`, `np.where(where, src, dst)`: the kept elements are dst's own); NumPy's
   `casting=` rule is checked at build time on the two dtypes (a Python number: its kind), NumPy's TypeError refused.
