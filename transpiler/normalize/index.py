@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..builder import Builder
+from ..builder import Builder, const
 from ..frontend.array_literals import array
 from ..frontend.index_tricks import TRICKS, index_trick
 from ..frontend.partition import Partitioned, read as read_partition
@@ -29,6 +29,8 @@ class Indexing:
     """Mixed into `Lowering`. Relies on its `expr`, `error`, `_atom`, `_bind`, `_named`."""
 
     def _expr_Subscript(self, node: cst.Subscript, builder, env) -> Value:
+        if isinstance(node.value, cst.Attribute) and node.value.attr.value == "flat":
+            return self._flat_read(node, builder, env)
         base = self.expr(node.value, builder, env)
         if isinstance(base, Module) and base.path in TRICKS:  # np.r_[a, 0:3], np.c_[a, b]: concatenations
             return index_trick(self, base.path, node, builder, env)
@@ -45,6 +47,26 @@ class Indexing:
             atom, items = self._new_axes_first(atom, items, node, builder)
         args, index = self._index(atom, items)
         return self._bind(builder, node, "getitem", args, {"index": tuple(index)})
+
+    def _flat_read(self, node: cst.Subscript, builder, env) -> Value:
+        """`x.flat[k]`: NumPy's flat iterator read at one index (an int, a slice, an index array): the elements of
+        `x.reshape(-1)` there; a slice or an index array gives a new array (a copy, never a view of `x`), an int the
+        element. Writes through `.flat` are refused where the assignment is lowered."""
+        base = self.expr(node.value.value, builder, env)
+        if isinstance(base, (Module, tuple, ListValue, DictValue)):  # (their own `.flat`: the attribute's error)
+            return self._expr_Attribute(node.value, builder, env)
+        items = self._subscript_items(node.slice, builder, env)
+        if len(items) != 1 or items[0] is None or items[0] is Ellipsis:
+            raise self.error(node, "`x.flat[...]` takes one index here (an int, a slice or an index array)",
+                             "x.flat[k], x.flat[a:b] or x.flat[[i, j]]")
+        atom = self._atom(base, node.value.value)
+        if atom.type.rank is None or atom.type.weak:
+            raise self.error(node.value, "`.flat` of a value whose rank is not known, or of a Python number",
+                             'annotate the parameter, e.g. x: "f64[n,d]"')
+        flat = atom if atom.type.rank == 1 else self._bind(builder, node, "reshape", [atom, const(-1)])
+        args, index = self._index(flat, items)
+        read = self._bind(builder, node, "getitem", args, {"index": tuple(index)})
+        return read if isinstance(read, Var) and read.type.shape == () else self._bind(builder, node, "copy", [read])
 
     def _new_axes_first(self, atom: Atom, items: list, node, builder) -> tuple[Atom, list]:
         """`x[i, None]` with an index array `i`: NumPy's new axis is a length-1 axis the index then takes whole, so
