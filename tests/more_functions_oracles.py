@@ -20,11 +20,26 @@ import numpy as onp
 from autograd.tracer import getval
 
 
+class _FlatReads:
+    """`box.flat[k]` of a traced array: autograd's ArrayBox has no `.flat`; NumPy's flat read is the raveled array
+    read at `k` (a copy where it is an array, as NumPy's)."""
+
+    def __init__(self, anp, box):
+        self._anp, self._box = anp, box
+
+    def __getitem__(self, k):
+        return self._anp.reshape(self._box, -1)[k]
+
+
 class MoreFunctionsNumpy:
-    """`autograd.numpy`, but for the functions above."""
+    """`autograd.numpy`, but for the functions above (and `.flat` reads of traced arrays)."""
 
     def __init__(self, anp):
         self._anp = anp
+        from autograd.numpy.numpy_boxes import ArrayBox
+
+        if not hasattr(ArrayBox, "flat"):
+            ArrayBox.flat = property(lambda box: _FlatReads(anp, box))
 
     def __getattr__(self, name: str):
         if name in ("cumprod", "nancumprod", "trapezoid", "vecdot", "delete", "var", "std", "convolve", "take", "vdot",
