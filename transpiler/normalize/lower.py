@@ -331,6 +331,9 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
             for k, element in enumerate(target.elements):  # later values as they are after each assignment
                 items[k + 1:] = self._assign_then_renew(element.value, items[k], tuple(items[k + 1:]), builder, env)
         elif isinstance(target, cst.Subscript):
+            if isinstance(target.value, cst.Attribute) and target.value.attr.value == "flat":
+                raise self.error(target, "writes through `.flat` are not supported in kernels (NumPy cycles the "
+                                 "values over the positions)", "np.put(a, ind, v) writes at flat positions")
             container = self.expr(target.value, builder, env)
             if is_container(container):
                 self.container_store(container, target, value, builder, env)
