@@ -414,7 +414,12 @@ class ProgramGenerator:
                   # (histogram_counts.py), np.unique_values
                   f"np.sum(np.histogram({e('N')}, 3, weights=np.exp({e('N')}))[0])",
                   f"np.sum(np.histogram({e('N')}, 2)[1]) + np.sum(np.histogram({e('N')}, 4, (-1.0, 1.0))[0])",
-                  f"np.sum(np.unique_values({e('N')}) ** 2)") if self.listing21 else ()),
+                  f"np.sum(np.unique_values({e('N')}) ** 2)",
+                  # ufunc methods and np.arange's dtype= (ufunc_methods.py)
+                  f"np.add.reduce({e('N')})", f"np.multiply.reduce(np.stack(({e('S')}, {e('S')})))",
+                  f"np.sum(np.add.accumulate(np.stack(({e('N')}, {e('N')})), axis=1)[1])",
+                  f"np.sum(np.multiply.accumulate(np.tanh({e('N')})))",
+                  f"np.sum(np.arange(0.5, 3.0, 0.75, dtype=np.float32) * {e('S')})") if self.listing21 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
@@ -1392,13 +1397,15 @@ def test_random_kernels_with_the_twentieth_listing(construct):
         pytest.skip("the oracles cannot judge this program")
 
 
-TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(")
+TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(", "np.add.reduce(",
+                "np.multiply.reduce(", "np.add.accumulate(", "np.multiply.accumulate(", "dtype=np.float32) *")
 
 
 @pytest.mark.parametrize("construct", TWENTY_FIRST)
 def test_random_kernels_with_the_twenty_first_listing(construct):
     """The first program (edges=True, more_functions=True, listing21=True) that writes np.histogram's weighted
-    counts, its edges and range at a run-time length, and np.unique_values: gradients against autograd
+    counts, its edges and range at a run-time length, np.unique_values, the ufunc methods' reduce and accumulate
+    and np.arange's dtype=: gradients against autograd
     (tests/more_functions_oracles.py) and finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True) for seed in range(600))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
