@@ -38,6 +38,8 @@ ONE_ARRAY = [
     ('"f64[3,4]"', "np.logical_and.reduce(x > 0)"),
     ('"f64[3,4]"', "np.logical_or.reduce(x, axis=1)"),
     ('"f64[]"', "np.maximum.reduce(x) + np.add.reduce(x, -1)"),  # a 0-d array: axis 0 or -1 reduces none
+    ('"f64[]"', "np.sum(x, axis=0) * np.max(x, axis=-1) + np.prod(x, 0, keepdims=True)"),  # np.sum's too (was refused)
+    ('"f64[]"', "np.all(x > 0, axis=0) | np.any(x, -1)"),
     # accumulate: the running sum and product along one axis (axis 0 unless given)
     ('"f64[3,4]"', "np.add.accumulate(x)"),
     ('"f64[3,4]"', "np.add.accumulate(np.absolute(x), 1)"),
@@ -98,6 +100,9 @@ def test_the_tangent_of_a_cast_may_be_a_python_number():
     ("np.add.reduce(x, axis=0, axis2=1)", "axis2"),
     ("np.maximum.reduce(x, dtype=np.float32)", "dtype"),
     ("np.add.reduce(x[0, 0], axis=(0,))", "rank 0"),
+    ("np.sum(x[0, 0], axis=(0,))", "rank 0"),  # NumPy: AxisError (only an integer axis 0 or -1 of a 0-d array)
+    ("np.sum(x[0, 0], axis=1)", "rank 0"),
+    ("np.mean(x[0, 0], axis=0)", "rank 0"),  # np.mean is no ufunc reduction: AxisError
     ("np.arange(3, dtype=bool)", "dtype=bool"),
     ("np.maximum.accumulate(x)", "maximum.accumulate"),
 ])

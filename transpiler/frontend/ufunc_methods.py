@@ -5,8 +5,8 @@ dtype=)`, each as NumPy 2.4 defines it, put together from functions the kernel l
   np.max, np.min, np.all and np.any are NumPy's own calls of `add.reduce`, `multiply.reduce`, `maximum.reduce`,
   `minimum.reduce`, `logical_and.reduce` and `logical_or.reduce` (numpy/_core/fromnumeric.py `_wrapreduction`), so
   each is that function with the same keywords and the ufunc's default `axis=0` (np.sum's is None). The operand is
-  made an array first (`np.add.reduce(5)` is an int64, no longer a weak Python int), and of a 0-d one NumPy takes
-  the integer axis 0 or -1 as no axis at all (a tuple of them raises AxisError, as the kernel does).
+  made an array first (`np.add.reduce(5)` is an int64, no longer a weak Python int); of a 0-d one NumPy takes
+  the integer axis 0 or -1 as no axis at all (reducer_keywords.py, for np.sum too).
 * `np.add.accumulate(a, axis=0, dtype=None, out=None)` and `np.multiply.accumulate`: np.cumsum and np.cumprod with
   an integer axis (ndarray.cumsum calls `add.accumulate`; both take the int32 and bool inputs in int64). A one-item
   tuple axis is its item; `axis=None` is axis 0 of a vector (NumPy: ValueError for more axes); a number is
@@ -63,9 +63,6 @@ def reduce(ufunc: str, prim: str):
         keywords.setdefault("axis", (Const(0, None), node))
         arity(lowering, node, name, [operand], keywords, 1, 1, ("axis", "keepdims") + KEYWORDS[prim])
         x = as_array(lowering, node, builder, operand)
-        axis_value, axis_node = keywords["axis"]
-        if x.type.rank == 0 and static(lowering, axis_value, axis_node, "`axis`") in (0, -1):
-            keywords["axis"] = (None, axis_node)  # NumPy's reduce of a 0-d array takes axis 0 or -1: no axis
         return reduce_with_keywords(lowering, node, builder, prim, name, x, [], keywords)
 
     return handle
