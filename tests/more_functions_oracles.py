@@ -31,6 +31,26 @@ class _FlatReads:
         return self._anp.reshape(self._box, -1)[k]
 
 
+class UfuncMethods:
+    """autograd's `np.add`/`np.multiply` with NumPy's `reduce` and `accumulate` (axis 0 by default): the functions
+    NumPy's own np.sum, np.prod, np.cumsum and np.cumprod call them as."""
+
+    def __init__(self, numpy, name: str):
+        self._numpy, self._name = numpy, name
+
+    def __call__(self, *args, **kwargs):
+        return getattr(self._numpy._anp, self._name)(*args, **kwargs)
+
+    def __getattr__(self, method: str):
+        return getattr(getattr(self._numpy._anp, self._name), method)
+
+    def reduce(self, a, axis=0):
+        return getattr(self._numpy, {"add": "sum", "multiply": "prod"}[self._name])(a, axis=axis)
+
+    def accumulate(self, a, axis=0):
+        return getattr(self._numpy, {"add": "cumsum", "multiply": "cumprod"}[self._name])(a, axis=axis)
+
+
 class MoreFunctionsNumpy:
     """`autograd.numpy`, but for the functions above (and `.flat` reads of traced arrays)."""
 
@@ -49,6 +69,8 @@ class MoreFunctionsNumpy:
                     "polyint", "unstack", "trim_zeros", "insert", "piecewise", "apply_along_axis", "lexsort",
                     "polydiv", "fmod", "modf", "pad", "matvec", "vecmat", "tril", "triu", "iterable", "isscalar"):
             return getattr(self, f"_{name}")
+        if name in ("add", "multiply"):  # their reduce and accumulate methods, which autograd's ufuncs lack
+            return UfuncMethods(self, name)
         return getattr(self._anp, name)
 
     def _written_out(self, name: str):

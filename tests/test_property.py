@@ -421,8 +421,12 @@ class ProgramGenerator:
                   f"np.sum(np.triu({e('N')}, -1) * {e('N')})",
                   # answers known at build time (frontend/more_elementwise.py)
                   f"{e('S')} * np.iterable({e('N')}) + np.isscalar({e('N')})",
-                  f"np.sum({e('M')}.flat[1:4] * {e('M')}.T.flat[[0, -1, 2]])")
-                  if self.listing21 else ()),
+                  f"np.sum({e('M')}.flat[1:4] * {e('M')}.T.flat[[0, -1, 2]])",
+                  # ufunc methods and np.arange's dtype= (ufunc_methods.py)
+                  f"np.add.reduce({e('N')})", f"np.multiply.reduce(np.stack(({e('S')}, {e('S')})))",
+                  f"np.sum(np.add.accumulate(np.stack(({e('N')}, {e('N')})), axis=1)[1])",
+                  f"np.sum(np.multiply.accumulate(np.tanh({e('N')})))",
+                  f"np.sum(np.arange(0.5, 3.0, 0.75, dtype=np.float32) * {e('S')})") if self.listing21 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
@@ -1416,15 +1420,17 @@ def test_random_kernels_with_the_twentieth_listing(construct):
 
 
 TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(", "np.matvec(", "np.vecmat(",
-                "np.triu(", "np.iterable(", "np.putmask(", ".flat[1:4]")
+                "np.triu(", "np.iterable(", "np.putmask(", ".flat[1:4]", "np.add.reduce(", "np.multiply.reduce(",
+                "np.add.accumulate(", "np.multiply.accumulate(", "dtype=np.float32) *")
 
 
 @pytest.mark.parametrize("construct", TWENTY_FIRST)
 def test_random_kernels_with_the_twenty_first_listing(construct):
     """The first program (edges=True, more_functions=True, listing21=True) that writes np.histogram's weighted
     counts, its edges and range at a run-time length, np.unique_values, np.matvec, np.vecmat, np.triu of a
-    vector, np.iterable and np.isscalar, np.copyto/putmask/place/put statements, `.flat` reads: gradients against
-    autograd (tests/more_functions_oracles.py) and finite differences."""
+    vector, np.iterable and np.isscalar, np.copyto/putmask/place/put statements, `.flat` reads, the ufunc methods'
+    reduce and accumulate and np.arange's dtype=: gradients against autograd (tests/more_functions_oracles.py) and
+    finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True) for seed in range(600))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
     try:

@@ -11,7 +11,7 @@ from . import (array_functions as arrays, axis_functions as axes, contractions, 
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, float_info, geometric_sequences
 from . import function_arguments, histograms, index_functions, insert_lexsort, listed_functions, npbench_forms, \
-    polynomial_division, unique_forms
+    polynomial_division, ufunc_methods, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
@@ -216,3 +216,4 @@ def _bind_keywords() -> None:
 
 
 _bind_keywords()
+ufunc_methods.extend_functions(FUNCTIONS)  # np.add.reduce, np.add.accumulate, ...; np.arange's dtype=

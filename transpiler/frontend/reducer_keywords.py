@@ -1,5 +1,6 @@
 """Reductions with NumPy's keywords beyond `axis=`/`keepdims=` (`where=`, `initial=`, `dtype=`, `ddof=`), the
-NaN-ignoring reductions (`np.nansum` ...) and `np.ptp`.
+NaN-ignoring reductions (`np.nansum` ...) and `np.ptp`; of a 0-d array, the axis 0 or -1 NumPy's ufunc reductions
+take (as none).
 
 A plain call (`np.sum(x, axis=0)`) keeps the plain entry (primitives/reductions.py: fused on the C target); one
 that names another keyword binds `masked_<name>` (primitives/masked_reductions.py), which renders NumPy's call with
@@ -57,10 +58,28 @@ def _given(keywords: dict, key: str):
     return entry
 
 
+def _of_a_number(lowering, node, x, rest: list, keywords: dict) -> tuple[list, dict]:
+    """NumPy's ufunc reductions (np.sum, np.prod, np.max, np.min, np.all, np.any, the methods) take the integer
+    axis 0 or -1 of a 0-d array as no axis at all (`np.sum(np.float64(3), axis=0)` is 3.0; np.mean raises AxisError,
+    as a tuple of them does): that axis becomes None."""
+    if lowering._atom(x, node).type.rank != 0:
+        return rest, keywords
+    if rest:
+        value, where = rest[0], node
+    else:
+        value, where = keywords.get("axis", (None, node))
+    if value is None or static(lowering, value, where, "`axis`") not in (0, -1) or \
+            isinstance(static(lowering, value, where, "`axis`"), bool):
+        return rest, keywords
+    return [], {**keywords, "axis": (None, where)}
+
+
 def reduce_with_keywords(lowering, node, builder, prim, name, x, rest, keywords):
     from .ufunc_handlers import _reduce
 
     keywords = dict(keywords)
+    if prim in ("sum", "prod", "max", "min", "all", "any"):
+        rest, keywords = _of_a_number(lowering, node, x, list(rest), keywords)
     extra = {}
     if _given(keywords, "correction"):
         if _given(keywords, "ddof") and static_int(lowering, *keywords["ddof"], "`ddof`"):

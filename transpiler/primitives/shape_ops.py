@@ -319,6 +319,12 @@ def vjp_astype(g, out, x, active=None, dtype="f64", scalar=False):
     return [ops.astype(g, dtype=x.type.dtype, scalar=True) if g.type.shape == () else ops.astype(g, dtype=x.type.dtype)]
 
 
+def _jvp_astype(t, dtype: str):
+    """A scalar tangent may be a Python number (`jvp(f)(x, 1.0)`), which has no `.astype`: NumPy's scalar type
+    converts it (as the primal's `np.float32(x)` does)."""
+    return ops.astype(t, dtype=dtype, scalar=True) if t.type.shape == () else ops.astype(t, dtype=dtype)
+
+
 def _render_astype(args, p):
     dtype = cg.dotted(f"np.{NUMPY_DTYPES[p['dtype']]}")
     return cg.call(dtype, args[0]) if p.get("scalar") else cg.method(args[0], "astype", dtype)
@@ -328,7 +334,7 @@ register(Primitive(
     name="astype", family="shape",
     infer=lambda types, p: types[0].with_dtype(p["dtype"]),
     render=_render_astype,
-    vjp=vjp_astype, jvp=lambda tangents, out, x, dtype="f64", scalar=False: ops.astype(tangents[0], dtype=dtype),
+    vjp=vjp_astype, jvp=lambda tangents, out, x, dtype="f64", scalar=False: _jvp_astype(tangents[0], dtype),
     batch=lambda ctx, prim, args, batched, dtype="f64", scalar=False: ops.astype(args[0], dtype=dtype),
     broadcast_tolerant=True,
 ))
