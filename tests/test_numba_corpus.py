@@ -203,3 +203,46 @@ def test_judge_second_derivative_where_autograds_is_nan(tmp_path):
     outcomes = check_kernel(text, ["x"], [[0.0]], lambda args: args, folder=tmp_path, only={"gg"})
     assert outcomes["gg"][0] == "pass", outcomes
     assert AUTOGRAD_NOT_COMPARED["gg: autograd's derivative is not finite"] == 1
+
+
+_BINCOUNT = ('import numpy as np\nfrom lifted import kernel, grad, vjp\n\n@kernel\ndef f(w: "f64[n]"):\n'
+             '    return np.sum(np.sin(np.bincount([1, 2, 5, 2, 3, 20], weights=w)))\n\ng = grad(f, wrt=0)\n')
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_bincount_weights_beside_a_constant_list():
+    """numba's `bincount2` with a list `[1, 2, 5, 2, 3, 20]` and weights `w: "f64[n]"`: the weights' cotangent (a
+    gather of the bins) had the list's length 6, not n, and the vjp was refused without a place; now it has the
+    weights' shape (the frontend checks the lengths are equal at run time), against differences and Python."""
+    from gradcheck import check_against_python, load_source
+
+    check_against_python(_BINCOUNT, [np.linspace(-1.0, 2.0, 6)])
+    module = load_source(_BINCOUNT.replace("np.sum(np.sin(", "").replace(")))\n", ")\n")
+                         .replace("g = grad(f, wrt=0)", "fv = vjp(f, wrt=0)"), "bincount_vjp.py")
+    value, cotangent = module.fv(np.arange(6.0), np.arange(21.0))
+    assert np.array_equal(value, np.bincount([1, 2, 5, 2, 3, 20], weights=np.arange(6.0)))
+    assert np.array_equal(cotangent, [1.0, 2.0, 5.0, 2.0, 3.0, 20.0])
+    with pytest.raises(ValueError):  # the lengths' check stays
+        module.fv(np.arange(5.0), np.arange(21.0))
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_gradient_of_another_shape_is_refused_where_its_adjoint_was_made(monkeypatch):
+    """A cotangent whose static shape cannot become its parameter's (the bincount rule before the fix above: the
+    list's [6] for the weights' [n]) was refused at gradient time with no file:line:col (the builder has no
+    statement there); now at the statement whose pull-back made it."""
+    import dataclasses
+
+    from gradcheck import load_source
+    from lifted.transpiler.errors import TranspileError
+    from lifted.transpiler.primitives.symbolic import ops
+    from lifted.transpiler.primitives.registry import REGISTRY
+    from lifted.transpiler.primitives.indexing.items import Ref
+
+    def gathered_only(g, out, x, weights, *length, active=None, minlength=0, bounded=False):
+        return [None, ops.getitem(g, x, index=(Ref(1),))] + [None] * len(length)
+
+    monkeypatch.setitem(REGISTRY, "bincount", dataclasses.replace(REGISTRY["bincount"], vjp=gathered_only))
+    with pytest.raises(TranspileError) as raised:
+        load_source(_BINCOUNT, "bincount_unlocated.py")
+    assert raised.value.loc is not None and raised.value.loc.line == 6, raised.value.format()
