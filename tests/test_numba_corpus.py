@@ -298,3 +298,28 @@ def test_order_statistics_at_ties_follow_the_stable_order(call):
             kept = together + 1e-3 * np.arange(point.size)  # the earlier of tied elements stays first, for h > 0
             one_sided = (reference(point + 1e-7 * kept) - reference(point)) / 1e-7
             assert np.isclose(gradient @ kept, one_sided, rtol=1e-5, atol=1e-7), (point, kept)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_real_and_imag_attributes():
+    """numba's `array_real`/`array_imag` (`arr.real`, `arr.imag`) were refused ("the array attribute `.real` is not
+    supported"); they are `np.real(x)`/`np.imag(x)`, which read them: `.real` the array itself (an update through it
+    is seen in the array), `.imag` read-only zeros (an update raises NumPy's ValueError)."""
+    from gradcheck import assert_close, central_difference, load_source
+
+    text = ('import numpy as np\nfrom lifted import kernel, grad\n\n@kernel\ndef f(a: "f64[n]", x: "f64[]"):\n'
+            '    return np.sum((a.real * 2.0 + a.imag) * a) + x.real * x + x.imag\n\ng = grad(f, wrt=(0, 1))\n')
+    module = load_source(text, "real_imag.py")
+    python: dict = {}
+    exec(text.replace("from lifted import kernel, grad", "kernel = grad = lambda f, **k: f"), python)
+    args = [np.array([0.5, -1.0, 2.0]), 1.5]  # (autograd's ArrayBox has no `.real`: differences only)
+    assert module.f(*args) == python["f"](*args)
+    for position, got in enumerate(module.g(*args)):
+        assert_close(got, central_difference(python["f"], args, position), what=f"d/d argument {position}")
+    update = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\ndef f(a: "f64[n]"):\n    b = a.real\n'
+              '    b[0] = 5.0\n    return a + a.imag\n')
+    assert np.array_equal(load_source(update, "real_update.py").f(np.arange(3.0)), [5.0, 1.0, 2.0])
+    written = ('import numpy as np\nfrom lifted import kernel\n\n@kernel\ndef f(a: "f64[n]"):\n    b = a.imag\n'
+               '    b[0] = 5.0\n    return b\n')
+    with pytest.raises(ValueError, match="read-only"):
+        load_source(written, "imag_update.py").f(np.arange(3.0))
