@@ -323,3 +323,36 @@ def test_real_and_imag_attributes():
                '    b[0] = 5.0\n    return b\n')
     with pytest.raises(ValueError, match="read-only"):
         load_source(written, "imag_update.py").f(np.arange(3.0))
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("call", ["np.arange(3, stop=7)", "np.arange(a, stop=7.0)", "np.arange(3, step=2)",
+                                  "np.arange(stop=5)", "np.arange(a, stop=7.0, step=b)", "np.arange(3, stop=None)",
+                                  "np.arange(1, 9, step=3)", "np.arange(3, None, 2)", "np.arange(start=a, stop=6.0)"])
+def test_arange_by_keyword(call):
+    """numba's `np_arange_start_stop`, `np_arange_1_stop`, `np_arange_1_step` ... (`np.arange(start, stop=stop)`)
+    were refused ("does not support the argument `stop=`"); now read as NumPy's C parser reads them, against
+    Python, and the derivatives in a float start and step against differences."""
+    from gradcheck import assert_close, central_difference, load_source
+
+    text = ('import numpy as np\nfrom lifted import kernel, grad\n\n@kernel\ndef f(a: "f64[]", b: "f64[]"):\n'
+            f'    return {call}\n\n@kernel\ndef s(a: "f64[]", b: "f64[]"):\n    return np.sum(np.sin(f(a, b)))\n\n'
+            'g = grad(s, wrt=(0, 1))\n')
+    module = load_source(text, "arange_keywords.py")
+    python: dict = {}
+    exec(text.replace("from lifted import kernel, grad", "kernel = grad = lambda f, **k: f"), python)
+    args = [np.float64(2.5), np.float64(1.25)]  # (no length at a jump: (7 - 2.5) / 1.25 is not whole)
+    got, expected = module.f(*args), python["f"](*args)
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    for position, derivative in enumerate(module.g(*args)):
+        assert_close(derivative, central_difference(python["s"], args, position), what=f"d/d argument {position}")
+
+
+def test_arange_without_a_stop_is_refused_located():
+    from gradcheck import load_source
+    from lifted.transpiler.errors import TranspileError
+
+    text = 'import numpy as np\nfrom lifted import kernel\n\n@kernel\ndef f(a: "f64[]"):\n    return np.arange(start=5)\n'
+    with pytest.raises(TranspileError, match="TypeError") as raised:
+        load_source(text, "arange_no_stop.py")
+    assert raised.value.loc is not None and raised.value.hint
