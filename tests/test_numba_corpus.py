@@ -308,7 +308,8 @@ def test_real_and_imag_attributes():
     from gradcheck import assert_close, central_difference, load_source
 
     text = ('import numpy as np\nfrom lifted import kernel, grad\n\n@kernel\ndef f(a: "f64[n]", x: "f64[]"):\n'
-            '    return np.sum((a.real * 2.0 + a.imag) * a) + x.real * x + x.imag\n\ng = grad(f, wrt=(0, 1))\n')
+            '    return np.sum((a.real * 2.0 + a.imag) * a.conj()) + x.real * x.conjugate() + x.imag\n\n'
+            'g = grad(f, wrt=(0, 1))\n')
     module = load_source(text, "real_imag.py")
     python: dict = {}
     exec(text.replace("from lifted import kernel, grad", "kernel = grad = lambda f, **k: f"), python)
@@ -356,3 +357,18 @@ def test_arange_without_a_stop_is_refused_located():
     with pytest.raises(TranspileError, match="TypeError") as raised:
         load_source(text, "arange_no_stop.py")
     assert raised.value.loc is not None and raised.value.hint
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("call", ["a.clip(lo, 1.0)", "a.clip(lo)", "a.clip(max=1.0)", "a.clip(min=lo, max=1.0)",
+                                  "a.clip(None, 1.0, None)", "np.clip(a, lo, 1.0, None)", "a.clip(lo, 1.0, out=None)"])
+def test_clip_and_conj_methods(call):
+    """numba's `array_clip`, `array_clip_kwargs` (`a.clip(a_min, a_max, out)` with out None) and `np_clip` were
+    refused ("the array attribute `.clip`", "np.clip takes 1 to 3 positional arguments"), as were `.conj()` and
+    `.conjugate()` (tested beside `.real`): now NumPy's functions, which call these methods; an `out` of None is no
+    out. Values against Python, gradients against differences and autograd."""
+    from gradcheck import check_against_python
+
+    text = ('import numpy as np\nfrom lifted import kernel, grad\n\n@kernel\ndef f(a: "f64[n]", lo: "f64[]"):\n'
+            f'    return np.sum(np.sin({call}))\n\ng = grad(f, wrt=(0, 1))\n')
+    check_against_python(text, [np.array([0.5, -1.0, 3.0, 0.2]), -0.5])
