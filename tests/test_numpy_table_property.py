@@ -84,6 +84,9 @@ MATRIX_MAPS = [
     ("np.heaviside({0} - 0.2, 0.5) * {0}", "np.where({0} - 0.2 < 0, 0.0, np.where({0} - 0.2 > 0, 1.0, 0.5)) * {0}"),
     ("np.nextafter({0}, 0.0)", "{0}"), ("np.modf({0} * 2.0)[0] + np.modf({0})[1]", "{0} * 2.0 - np.trunc({0} * 2.0) + np.trunc({0})"),
     ("np.positive({0}) + np.conj({0}) * np.real({0}) + np.imag({0})", "{0} + {0} * {0}"),
+    ("({0}).real * 2.0 + ({0}).imag", "{0} * 2.0"),
+    ("({0}).clip(-0.5, 0.5) + ({0}).clip(max=0.25) + ({0}).conj()", "np.clip({0}, -0.5, 0.5) + np.minimum({0}, 0.25) + {0}"),
+    ("{0} * np.arange(0.5, stop=4.0) + np.arange(stop=4)", "{0} * np.arange(0.5, 4.0) + np.arange(4)"),  # keywords  # the attributes, as numba's array_real/array_imag read them
     ("np.float_power(1.5 + np.tanh({0}), 1.5)", "(1.5 + np.tanh({0})) ** 1.5"),
     ("np.polyval(np.array([0.5, -1.0, 0.25]), {0})", "(0.5 * {0} - 1.0) * {0} + 0.25"),
     ("np.unwrap({0} * 4.0, axis={k})", "{0} * 4.0 + (np.unwrap(stop_gradient({0}) * 4.0, axis={k}) - stop_gradient({0}) * 4.0)"),

@@ -75,3 +75,19 @@ METHODS.update(reducer_keywords.METHODS)  # .sum(where=..., initial=..., dtype=.
 composed_functions.extend_methods(METHODS)  # .cumprod(), .item(), .reshape(order=), .cumsum(dtype=)
 nonzero.extend_methods(METHODS)  # .nonzero()
 METHODS["take"] = common_functions.method_take
+
+
+def _method_as_function(name: str) -> Callable:
+    """`x.clip(lo, hi)`, `x.conj()`, `x.conjugate()`: NumPy's functions, which call these methods (`np.clip(a, lo,
+    hi)` is `a.clip(lo, hi)`); a Python number has none of them (Python raises AttributeError)."""
+    def handle(lowering, node, builder, atom, positional, keywords):
+        from .numpy_api import FUNCTIONS  # (numpy_api imports this module)
+
+        if atom.type.weak:
+            raise lowering.error(node, f"`.{name}()` of a Python number: Python numbers have no `.{name}` (Python "
+                                 "raises AttributeError)", f"np.{name}(v)")
+        return FUNCTIONS[f"numpy.{name}"](lowering, node, builder, [atom, *positional], keywords)
+    return handle
+
+
+METHODS.update({name: _method_as_function(name) for name in ("clip", "conj", "conjugate")})

@@ -3,6 +3,7 @@
 * `x.dtype`: the array's dtype as the NumPy type it names (`np.float64`), so `y.astype(x.dtype)` and
   `np.zeros(3, dtype=x.dtype)` read as they do with the type spelled out; a Python number has none (Python raises);
 * `x.itemsize` and `x.nbytes`: Python ints, the bytes of one element and of all of them (NumPy's bool takes one);
+* `x.real` and `x.imag`: `np.real(x)` and `np.imag(x)` (frontend/more_elementwise.py), which read them;
 * `getattr(np, "name")` of a module and a name known at build time: what `np.name` is;
 * `slice(start, stop, step)` of numbers known at build time: Python's slice object, which indexes as `a[start:stop]`
   does and which `np.delete` takes.
@@ -55,7 +56,18 @@ def nbytes(lowering, node, atom, builder):
     return total
 
 
-ATTRIBUTES = {"dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes}
+def _real_or_imag(attr: str):
+    def attribute(lowering, node, atom, builder):
+        """`x.real`, `x.imag`: what `np.real(x)`, `np.imag(x)` give, which read these attributes (a real array's
+        `.real` is itself, a view: an update through one is seen through the other; its `.imag` read-only zeros)."""
+        from .numpy_api import FUNCTIONS  # (numpy_api imports this module)
+
+        return FUNCTIONS[f"numpy.{attr}"](lowering, node, builder, [atom], {})
+    return attribute
+
+
+ATTRIBUTES = {"dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes, "real": _real_or_imag("real"),
+              "imag": _real_or_imag("imag")}
 
 
 def getattr_(lowering, node, builder, positional, keywords):

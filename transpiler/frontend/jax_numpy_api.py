@@ -24,8 +24,13 @@ from .call_args import Emitter, arg, arity, given, known_rank, ravel, static_axi
 
 
 def clip(lowering, node, builder, positional, keywords):
-    """np.clip with its bounds as positions, `a_min=`/`a_max=` or `min=`/`max=`, either of them None."""
+    """np.clip with its bounds as positions, `a_min=`/`a_max=` or `min=`/`max=`, either of them None; an `out`
+    of None (by keyword or fourth) is no `out`."""
     keywords = dict(keywords)
+    if "out" in keywords and not given(keywords["out"][0]):  # `out=None`, also the fourth positional: no out
+        del keywords["out"]
+    if len(positional) == 4 and not given(positional[3]):
+        positional = positional[:3]
     bounds = list(positional[1:3]) + [None] * (3 - max(len(positional), 1))
     for position, names in ((0, ("a_min", "min")), (1, ("a_max", "max"))):
         for name in names:

@@ -97,8 +97,22 @@ def _like(prim: str) -> Handler:
 
 
 def _arange(lowering, node, builder, positional, keywords):
-    _arity(lowering, node, "np.arange", positional, keywords, 1, 3)
-    return lowering._bind(builder, node, "arange", [lowering._atom(v, node) for v in positional])
+    """`np.arange([start,] stop[, step])`, each also by keyword (`np.arange(3, stop=7)`, `np.arange(stop=5)`,
+    `np.arange(3, step=2)`), as NumPy's C parser reads them: where stop is missing or None, start is the stop and
+    0 the start (no stop and no positional argument: NumPy's TypeError); a missing or None step is 1."""
+    _arity(lowering, node, "np.arange", positional, keywords, 0, 3, ("start", "stop", "step"),
+           hint="np.arange([start,] stop[, step]); `dtype=` is not supported (x.astype(...) after, where exact)")
+    start, stop, step = (_arg(lowering, positional, keywords, k, key, node)[0]
+                         for k, key in enumerate(("start", "stop", "step")))
+    none = lambda v: v is None or isinstance(v, Const) and v.value is None  # noqa: E731
+    if none(stop):
+        if none(start) or stop is None and not positional:  # (`np.arange(start=5)`: stop never given)
+            raise lowering.error(node, "np.arange without a stop: NumPy raises TypeError (arange() requires stop to "
+                                 "be specified)", "np.arange(stop) or np.arange(start, stop)")
+        start, stop = None, start
+    bounds = ([] if none(start) and none(step) else [const(0) if none(start) else start]) + [stop] + \
+        ([] if none(step) else [step])
+    return lowering._bind(builder, node, "arange", [lowering._atom(v, node) for v in bounds])
 
 
 def _len(lowering, node, builder, positional, keywords):

@@ -107,8 +107,12 @@ def _infer_bincount(types, params) -> TensorType:
 
 
 def _vjp_bincount(g, out, x, weights, *length, active=None, minlength=0, bounded=False):
-    """Each weight is added into its element's bin: its cotangent is that bin's."""
-    return [None, ops.getitem(g, x, index=(Ref(1),))] + [None] * len(length)
+    """Each weight is added into its element's bin: its cotangent is that bin's, with the weights' shape (the
+    frontend checked at run time that `x` is as long; `np.bincount([1, 2, 5], weights=w)` with `w: "f64[n]"`)."""
+    gathered = ops.getitem(g, x, index=(Ref(1),))
+    if gathered.shape != weights.shape:
+        gathered = ops.reshape_like(gathered, weights)
+    return [None, gathered] + [None] * len(length)
 
 
 def _jvp_bincount(tangents, out, x, weights, *length, minlength=0, bounded=False):

@@ -57,10 +57,20 @@ def reverse(fn: Function, spec: ReverseSpec) -> Function:
     preserve_overwritten(builder, forward_count, fn.params)
 
     builder.loc = None
-    grads = tuple(sweep.gradient(var) for var in wrt_vars)
+    grads = tuple(_gradient(sweep, var, spec.loc or fn.loc) for var in wrt_vars)
     grad_result = grads if spec.wrt_is_tuple else grads[0]
     result = grad_result if spec.kind in ("grad", "elementwise_grad") else (fn.result, grad_result)
     return Function(spec.name, params, builder.prologue + builder.eqns, result, fn.loc, None, fn.source_name)
+
+
+def _gradient(sweep: AdjointSweep, var: Var, loc: SourceLoc | None) -> Atom:
+    """`var`'s gradient; a shape error in making it exact is located where its adjoint was made (the statement
+    whose pull-back gave it), else at the transform: the statements are all behind, so the builder has no place."""
+    try:
+        return sweep.gradient(var)
+    except TranspileError as exc:
+        definition = sweep.builder.definition(sweep.adjoints.get(id(var)))
+        raise exc.located(definition.loc if definition is not None else None).located(loc) from None
 
 
 def _seeds(fn: Function, spec: ReverseSpec, builder: Builder, params: list[Var]) -> list[Atom | None]:
