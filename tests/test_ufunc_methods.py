@@ -56,6 +56,10 @@ ONE_ARRAY = [
     ('"f64[3]"', "np.arange(0.5, 5, 0.5, dtype=np.int32) + x[0]"),  # 0, 1, 2, ...: not the truncated halves
     ('"f64[3]"', "np.arange(0.1, 100, 0.1, dtype=np.float32) * x[0]"),
     ('"f64[3]"', "np.arange(5, dtype=np.float64) * x[0]"),
+    # by keyword (shape_handlers.py reads start, stop, step and dtype as one call)
+    ('"f64[3]"', "np.arange(0.5, stop=5, step=0.5, dtype=np.int32) + x[0]"),
+    ('"f64[3]"', "np.arange(start=2.5, stop=10, step=3, dtype=np.float32) * x[0]"),
+    ('"f64[3]"', "np.arange(7, None, 2, dtype=np.int32) + x[0]"),
 ]
 
 RUN_TIME_LENGTHS = [  # a length that depends on the argument: vmap refuses it (the examples' shapes would differ)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from ..builder import const
 from ..ir import Const
 from . import array_functions as arrays
-from .call_args import arg as _arg, arity as _arity, dtype_params as _dtype_params, shape_args, static
+from .call_args import Emitter, arg as _arg, arity as _arity, dtype as read_dtype, dtype_params as _dtype_params, \
+    shape_args, static
 from .ufunc_handlers import Handler
 
 def _transpose(lowering, node, builder, x, axes_value, axes_node):
@@ -97,13 +98,15 @@ def _like(prim: str) -> Handler:
 
 
 def _arange(lowering, node, builder, positional, keywords):
-    """`np.arange([start,] stop[, step])`, each also by keyword (`np.arange(3, stop=7)`, `np.arange(stop=5)`,
-    `np.arange(3, step=2)`), as NumPy's C parser reads them: where stop is missing or None, start is the stop and
-    0 the start (no stop and no positional argument: NumPy's TypeError); a missing or None step is 1."""
-    _arity(lowering, node, "np.arange", positional, keywords, 0, 3, ("start", "stop", "step"),
-           hint="np.arange([start,] stop[, step]); `dtype=` is not supported (x.astype(...) after, where exact)")
-    start, stop, step = (_arg(lowering, positional, keywords, k, key, node)[0]
-                         for k, key in enumerate(("start", "stop", "step")))
+    """`np.arange([start,] stop[, step], dtype=None)`, each also by keyword (`np.arange(3, stop=7)`,
+    `np.arange(stop=5)`, `np.arange(3, step=2)`), as NumPy's C parser reads them: where stop is missing or None,
+    start is the stop and 0 the start (no stop and no positional argument: NumPy's TypeError); a missing or None
+    step is 1. A `dtype=` other than the one NumPy picks is NumPy's own fill in that dtype (`_filled_in`)."""
+    _arity(lowering, node, "np.arange", positional, keywords, 0, 4, ("start", "stop", "step", "dtype"),
+           hint="np.arange([start,] stop[, step], dtype=None)")
+    start, stop, step, dtype = (_arg(lowering, positional, keywords, k, key, node)
+                                for k, key in enumerate(("start", "stop", "step", "dtype")))
+    start, stop, step = start[0], stop[0], step[0]
     none = lambda v: v is None or isinstance(v, Const) and v.value is None  # noqa: E731
     if none(stop):
         if none(start) or stop is None and not positional:  # (`np.arange(start=5)`: stop never given)
@@ -112,7 +115,31 @@ def _arange(lowering, node, builder, positional, keywords):
         start, stop = None, start
     bounds = ([] if none(start) and none(step) else [const(0) if none(start) else start]) + [stop] + \
         ([] if none(step) else [step])
-    return lowering._bind(builder, node, "arange", [lowering._atom(v, node) for v in bounds])
+    result = lowering._bind(builder, node, "arange", [lowering._atom(v, node) for v in bounds])
+    if none(dtype[0]):
+        return result
+    return _filled_in(Emitter(lowering, node, builder), result, const(0) if none(start) else start,
+                      const(1) if none(step) else step, read_dtype(lowering, *dtype), dtype[1])
+
+
+def _filled_in(emit: Emitter, plain, start, step, dtype: str, dtype_node):
+    """`np.arange(..., dtype=)`: NumPy's own fill (numpy/_core/src/multiarray/ctors.c, arraytypes.c.src
+    `@NAME@_fill`): the length is the plain arange's, element 0 is `start` cast to `dtype`, element 1 is
+    `start + step` cast, and element k past them `first + k * (second - first)` computed in `dtype` (so
+    `np.arange(0.5, 5, 0.5, dtype=np.int32)` counts 0, 1, 2, ..., not the truncated halves)."""
+    atom = emit.atom(plain)
+    if dtype == atom.type.dtype:
+        return atom
+    if dtype == "bool":
+        raise emit.lowering.error(dtype_node, "np.arange's dtype=bool is not supported in kernels (NumPy allows at "
+                                  "most two elements)", "write np.arange(...) != 0")
+    first = emit("astype", emit.atom(start), dtype=dtype, scalar=True)  # (as NumPy's setitem casts a number)
+    second = emit("astype", emit("add", start, step), dtype=dtype, scalar=True)
+    positions = emit("arange", emit.dims(atom)[0])
+    filled = emit("add", first, emit("multiply", emit("astype", positions, dtype=dtype),
+                                      emit("subtract", second, first)))
+    filled = emit("where", emit("equal", positions, 1), second, filled)
+    return emit("where", emit("equal", positions, 0), first, filled)
 
 
 def _len(lowering, node, builder, positional, keywords):

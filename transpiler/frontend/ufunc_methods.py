@@ -1,5 +1,4 @@
-"""The ufunc methods NumPy programs write (DaCe's test programs: benchmarks/dace_tests) and `np.arange(...,
-dtype=)`, each as NumPy 2.4 defines it, put together from functions the kernel language has:
+"""The ufunc methods NumPy programs write (DaCe's test programs: benchmarks/dace_tests), each as NumPy 2.4 defines it, put together from functions the kernel language has:
 
 * `np.<ufunc>.reduce(a, axis=0, dtype=None, out=None, keepdims=False, initial=, where=True)`: np.sum, np.prod,
   np.max, np.min, np.all and np.any are NumPy's own calls of `add.reduce`, `multiply.reduce`, `maximum.reduce`,
@@ -11,11 +10,6 @@ dtype=)`, each as NumPy 2.4 defines it, put together from functions the kernel l
   an integer axis (ndarray.cumsum calls `add.accumulate`; both take the int32 and bool inputs in int64). A one-item
   tuple axis is its item; `axis=None` is axis 0 of a vector (NumPy: ValueError for more axes); a number is
   refused (NumPy: TypeError, "cannot accumulate on a scalar").
-* `np.arange(start, stop, step, dtype=)`: NumPy's own fill (numpy/_core/src/multiarray/ctors.c, arraytypes.c.src
-  `@NAME@_fill`): the length is the plain arange's, element 0 is `start` cast to `dtype`, element 1 is `start + step`
-  cast, and element k past them `first + k * (second - first)` computed in `dtype` (so `np.arange(0.5, 5, 0.5,
-  dtype=np.int32)` counts 0, 1, 2, ..., not the truncated halves); a bool dtype is refused (NumPy allows at most two
-  elements).
 
 `out=` (writing a caller's array) is refused with a hint; the other ufunc methods (`reduceat`, `at`,
 `maximum.accumulate`, ...) stay unsupported.
@@ -23,7 +17,7 @@ dtype=)`, each as NumPy 2.4 defines it, put together from functions the kernel l
 from __future__ import annotations
 
 from ..ir import Const
-from .call_args import Emitter, arity, dtype as read_dtype, given, static
+from .call_args import arity, given, static
 from .reducer_keywords import KEYWORDS, reduce_with_keywords
 from .running_sums import _accumulated, as_array
 
@@ -96,47 +90,9 @@ def accumulate(ufunc: str, prim: str):
     return handle
 
 
-def arange(plain):
-    """`np.arange([start,] stop[, step], dtype=None)`: `plain` (the handler without `dtype=`) where the dtype is
-    the one NumPy would pick anyway, else NumPy's fill in the chosen dtype (see the module docstring)."""
-    def handle(lowering, node, builder, positional, keywords):
-        keywords = dict(keywords)
-        if len(positional) == 4 and "dtype" not in keywords:
-            positional, keywords["dtype"] = positional[:3], (positional[3], node)
-        entry = keywords.pop("dtype", None)
-        result = plain(lowering, node, builder, positional, keywords)
-        if entry is None or not given(entry[0]):
-            return result
-        chosen = read_dtype(lowering, *entry)
-        emit = Emitter(lowering, node, builder)
-        atom = emit.atom(result)
-        if chosen == atom.type.dtype:
-            return atom
-        if chosen == "bool":
-            raise lowering.error(entry[1], "np.arange's dtype=bool is not supported in kernels (NumPy allows at "
-                                 "most two elements)", "write np.arange(...) != 0")
-        start, step = (0, 1) if len(positional) == 1 else (positional[0], positional[2] if len(positional) == 3
-                                                             else 1)
-        first = _cast(emit, emit.atom(start), chosen)
-        second = _cast(emit, emit("add", start, step), chosen)
-        positions = emit("arange", emit.dims(atom)[0])
-        filled = emit("add", first, emit("multiply", emit("astype", positions, dtype=chosen),
-                                          emit("subtract", second, first)))
-        filled = emit("where", emit("equal", positions, 1), second, filled)
-        return emit("where", emit("equal", positions, 0), first, filled)
-
-    return handle
-
-
-def _cast(emit: Emitter, atom, dtype: str):
-    """A number cast to `dtype` as NumPy's setitem casts it into the new array (a NumPy scalar, no longer weak)."""
-    return emit("astype", atom, dtype=dtype, scalar=True)
-
-
 def extend_functions(functions: dict) -> None:
-    """Add these to numpy_api's table (after np.arange and the reductions are in it)."""
+    """Add these to numpy_api's table (after the reductions are in it)."""
     for ufunc, prim in REDUCED.items():
         functions[f"numpy.{ufunc}.reduce"] = reduce(ufunc, prim)
     for ufunc, prim in ACCUMULATED.items():
         functions[f"numpy.{ufunc}.accumulate"] = accumulate(ufunc, prim)
-    functions["numpy.arange"] = arange(functions["numpy.arange"])
