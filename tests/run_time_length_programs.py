@@ -142,8 +142,10 @@ def check_module(primal, ad, args: list, python: dict, floats: tuple, oracle=Non
                 warnings.simplefilter("ignore")
                 try:
                     exact = autograd_grad(oracle, i)(*_copy(args))
-                except (TypeError, ValueError, NotImplementedError, IndexError, AttributeError):
-                    continue  # what autograd cannot trace (`a.copy()`, in-place writes): finite differences only
+                except (TypeError, ValueError, NotImplementedError, IndexError, AttributeError, ZeroDivisionError):
+                    # what autograd cannot trace (`a.copy()`, in-place writes), or its own rule fails (np.tile's
+                    # VJP splits into `reps` sections: `np.split(g, 0)` of a count 0, seed 5040): differences only
+                    continue
             if np.shape(exact) != np.shape(args[i]):
                 continue  # autograd's np.where does not sum a broadcast argument back (finite differences judge)
             assert_close(got_grad, exact, rtol=1e-9, atol=1e-10, what=f"d/d argument {i} vs autograd")

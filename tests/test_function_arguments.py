@@ -9,7 +9,7 @@ import pytest
 from function_oracles import oracle_for
 from gradcheck import load_source
 from lifted.transpiler import TranspileError
-from test_common_functions import _draws, _parse, all_forms_pass, kernel_module
+from test_common_functions import HEADER, _draws, _parse, all_forms_pass, kernel_module
 
 PIECEWISE = [
     ('"f64[6]"', "np.piecewise(x, [x < 0, x >= 0], [lambda t: -t, lambda t: t ** 2])"),
@@ -79,3 +79,27 @@ def test_function_argument_refusals_are_located(body, word):
     with pytest.raises(TranspileError) as info:
         load_source(kernel_module('v: "f64[5]", m: "f64[2,3]"', body))
     assert info.value.loc is not None and word in str(info.value), str(info.value)
+
+
+PIECEWISE_THEN_A_ROW_LOOP = HEADER + '''
+
+@kernel
+def f(x: "f64[5]", M: "f64[5,3]"):
+    y = np.piecewise(x, [x > 0.5], [np.tanh, lambda t: t * 0.5])
+    for i in range(len(x)):
+        y[i] = y[i] * 2.0 + np.sum(M[i])
+    Y = np.piecewise(M, [M < 0.0, M > 1.0], [np.sin, 0.5, lambda t: t * t])
+    for row in Y:
+        row *= 3.0
+    return np.sum(y * y) + np.sum(Y * M)
+'''
+
+
+def test_piecewise_named_then_updated_in_a_loop(tmp_path):
+    """`y = np.piecewise(...)` is `zero = zeros_like(x); zero[m] = ...`: the assignment renamed only the last
+    update's result to `y`, the code wrote into `zero`, and the loop after it read `y`, which nothing assigned
+    (UnboundLocalError in every function of the module). The array and its updates take the name together."""
+    rng = np.random.default_rng(5)
+    inputs = [[rng.normal(size=5), rng.normal(size=(5, 3))], [np.linspace(-1.0, 2.0, 5), np.full((5, 3), 0.75)]]
+    all_forms_pass(PIECEWISE_THEN_A_ROW_LOOP, ["x", "M"], inputs, c=True, tmp_path=tmp_path,
+                   oracle=oracle_for(PIECEWISE_THEN_A_ROW_LOOP))

@@ -93,13 +93,12 @@ h = jvp(grad(f, wrt="x"), wrt="x")
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="open: the tangent of sqrt(u) at u = 0 is g / (2 * 0), NaN where the tangent "
-                   "g is an exact 0 carried by a loop (the norm of the loop's zeros_like start); autograd never traces "
-                   "the constant start and gives the Hessian-vector product finite differences give")
 def test_hvp_through_the_norm_of_a_loop_carried_zero():
     """Reduced from the user-forms generator's seed 393 (first version of the grammar, np.linalg.norm of a loop
-    accumulator that starts at np.zeros_like(M)): jvp(grad(f)) is NaN everywhere, where autograd's jacobian of its
-    gradient and central differences of central differences agree on finite values."""
+    accumulator that starts at np.zeros_like(M)): jvp(grad(f)) was NaN everywhere, where autograd's jacobian of its
+    gradient and central differences of central differences agree on finite values. The NaN was Lifted's: on the
+    first trip `acc` is a constant (Python's `f` does not depend on `x` through it), but the loop carries its
+    tangent as a run-time zero array, and sqrt's rule gave `0 / (2 * 0)`; a zero tangent now gives zero."""
     from autograd import grad as autograd_grad, jacobian
 
     from gradcheck import autograd_kernels, load_source

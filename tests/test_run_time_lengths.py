@@ -414,6 +414,12 @@ def test_random_programs_on_numpy(seed):
     judge(program_for_seed(seed), inputs_for(seed))
 
 
+def test_a_program_whose_oracle_raises():
+    """Seed 5040: `np.tile(w, (k, 1))` with k = 0; autograd's VJP of np.tile raised ZeroDivisionError (np.split
+    into 0 sections) and the judge took it for a failure: finite differences judge the gradient there."""
+    judge(program_for_seed(5040), inputs_for(5040))
+
+
 @pytest.mark.parametrize("seed", [0, 5])
 def test_random_programs_on_c(seed, tmp_path):
     names = itertools.count()

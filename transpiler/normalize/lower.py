@@ -11,7 +11,7 @@ from ..builder import Builder, const
 from ..errors import SourceLoc, TranspileError
 from ..frontend.parsed import ParsedModule
 from ..frontend.partition import Partitioned
-from ..ir import Const, Function, Var
+from ..ir import Const, Eqn, Function, Var
 from ..ir.types import grows, may_grow, show_shape
 from ..values import DictValue, Frame, ListValue, Value, is_container
 from .alias import Aliasing
@@ -355,12 +355,33 @@ class Lowering(Signatures, Expressions, ControlFlow, Loops, Indexing, Aliasing, 
         return rest
 
     def _bind_name(self, name: str, value: Value, builder: Builder, env) -> None:
-        """Give a value computed by this statement its source name (a reassigned name gets a suffix)."""
-        if isinstance(value, Var) and id(value) not in self._named and any(
-                value in eqn.outs for eqn in builder.eqns[self._statement_start:]):
-            builder.rename(value, name)
-            self._named.add(id(value))
+        """Give a value computed by this statement its source name (a reassigned name gets a suffix). An in-place
+        update's result shares its array's name (`np.piecewise`'s `zero[mask] = ...`): the array and its updates
+        are renamed together, or the later code reads a name nothing assigned (UnboundLocalError)."""
+        shared = _storage_chain(value, builder.eqns[self._statement_start:]) if isinstance(value, Var) else None
+        if shared and not any(id(v) in self._named for v in shared):
+            for var in shared[1:]:
+                if var.temporary:
+                    builder.scope.taken.discard(var.name)
+            builder.rename(shared[0], name)
+            for var in shared[1:]:
+                var.name, var.temporary = shared[0].name, False
+            self._named.update(id(v) for v in shared)
         env[name] = value
+
+
+def _storage_chain(value: Var, eqns: list) -> list[Var] | None:
+    """`value` and, back through the in-place updates that made it, the arrays they wrote into (one name), where
+    all are computed by `eqns` (this statement); None where one is not (an update of an earlier array keeps its
+    name)."""
+    chain = [value]
+    while True:
+        eqn = next((e for e in eqns if isinstance(e, Eqn) and chain[-1] in e.outs), None)
+        if eqn is None:
+            return None
+        if not eqn.prim.extra.get("in_place"):
+            return chain
+        chain.append(eqn.args[0])
 
 
 UNPACK_HINT = ("Python raises ValueError here: give one name per item (of an array, per row of its first axis), or "

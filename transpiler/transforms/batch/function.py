@@ -22,6 +22,7 @@ their pushes in order.
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -89,25 +90,28 @@ def vmap(fn: Function, spec: BatchSpec) -> Function:
         batching.batched.add(id(new))
     batching.find_batched_tapes(fn.body)
     result = batching.finish(fn.result, spec.out_axes, spec.out_loc or spec.loc)
-    refusal = _no_examples_check(builder, moved, spec) if batching.unset_read else []
+    refusal = _no_examples_check(builder, moved, spec, *batching.unset_read) if batching.unset_read else []
     return Function(spec.name, params, builder.prologue + refusal + builder.eqns, result, fn.loc, None,
                     fn.source_name)
 
 
-NO_EXAMPLES = ("vmap: `{name}` cannot run a batch of no examples: it has values that only the examples taking a "
-               "branch compute, of a length the annotations leave open, which no example gives then")
+NO_EXAMPLES = ("{where}vmap: `{name}` cannot run a batch of no examples: `{value}`, read here, has a length the "
+               "annotations leave open that only the examples taking a branch give it, and no example gives it then")
 
 
-def _no_examples_check(builder: Builder, moved: list, spec: BatchSpec) -> list:
+def _no_examples_check(builder: Builder, moved: list, spec: BatchSpec, loc: SourceLoc | None, value: str) -> list:
     """A batch of no examples refused at entry (ValueError) where a guarded branch part may leave a value unset
     (`_Batching.unset`) that code outside such parts reads: no example takes the part, and that code would read
-    None (TypeError). A loop over no examples gives nothing to stack; NumPy's arrays of no rows need the lengths."""
+    None (TypeError). A loop over no examples gives nothing to stack; NumPy's arrays of no rows need the lengths.
+    The message is located at that read (`loc`, file:line:col), naming the value (`value`)."""
     param, new, axis = moved[0]
     builder.loc = spec.loc
     with builder.into([]) as check:
         size = builder.bind("dim", [new], {"axis": axis}, name="size")
         some = builder.bind("greater", [size, Const(0, TensorType("i64", (), weak=True))], name="some")
-        builder.bind("check_assert", [some], {"message": NO_EXAMPLES.format(name=spec.name), "error": "ValueError"})
+        builder.bind("check_assert", [some], {"message": NO_EXAMPLES.format(
+            where=f"{loc}: " if loc is not None else "", name=spec.name, value=re.sub(r"_[0-9]+$", "", value)),
+            "error": "ValueError"})
     return check
 
 
@@ -178,7 +182,7 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks, BatchedPythonInts):
         self.guard_depth = 0  # how many guarded branch parts (branches._part) the equations are in
         self.empty_batch_none: set[int] = set()  # `unset` values and merges of them: None in a batch of none
         self.none_slots: set[int] = set()  # ids of loop slots (old) that may carry such a None (loops.py)
-        self.unset_read = False  # whether code outside guarded parts reads one of those
+        self.unset_read: tuple | None = None  # (where, which name): the first read of one outside guarded parts
         self.copied_reads: set[int] = set()  # ids of scalar reads whose batched view an update would change
         self.read: set[int] = set()  # ids of the values the program reads (ragged.read_values)
         self.ctx = BatchContext(Sym(builder, builder.dim(dim)) if dim in builder.dim_sources or dim in
@@ -258,8 +262,10 @@ class _Batching(BatchedBranches, BatchedLoops, BatchedMasks, BatchedPythonInts):
         if self.masked_equation(eqn, [self.raw(a) for a in eqn.args]):
             return
         args = [self.get(a) for a in eqn.args]
-        if not self.guard_depth and any(id(a) in self.empty_batch_none for a in args):
-            self.unset_read = True  # (None where no example took the part: a batch of no examples is refused)
+        if not self.guard_depth and self.unset_read is None:  # (None where no example took the part: a batch of
+            read = next((old for old, a in zip(eqn.args, args) if id(a) in self.empty_batch_none), None)  # no
+            if read is not None:  # examples is refused at entry, naming this read)
+                self.unset_read = (eqn.loc, read.name)
         flags = [self.is_batched(a) for a in args]
         builder.loc = eqn.loc
         if prim.name == "push" and flags[1] and not flags[0]:
