@@ -42,3 +42,41 @@ def test_a_float32_gradient_through_a_slot_entered_with_a_python_float(c):
 
 def test_the_generated_program_that_found_it():
     assert _check(31034, c=False)["g"].startswith("checked")
+
+
+INT_SLOT = '''import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(b: "f64[n]", m: "bool[n]"):
+    v = 0
+    i = np.sum(m)
+    while i < 3:
+        v *= 2
+        v += 1.5
+        i = i + 1
+    return np.sum(v * b)
+
+
+g_b = grad(f, wrt="b")
+'''
+
+
+@pytest.mark.parametrize("m", [[True, True, True], [True, False, False]])  # no trip, two trips
+def test_a_float64_gradient_through_a_slot_entered_with_a_python_int(m, tmp_path):
+    """`v = 0` before a loop that makes it a float and may not run: the slot is typed float64, but after no trip it
+    is the int 0, and the gradient in `b` (`v` broadcast to b's shape, then copied) was an int64 array (dtype scan
+    seed 33033). Now it is float64, as Python's own derivative is (0.0 * b), on the C target too."""
+    from test_c_backend import c_module
+    b, mask = np.array([1.0, -2.0, 3.0]), np.array(m)
+    expected = np.full(3, 0.0 if all(m) else 4.5)
+    module = load_source(INT_SLOT, "int_slot.py")
+    c, _ = c_module(INT_SLOT, tmp_path, "int_slot")
+    for got in (module.g_b(b, mask), c.g_b(b, mask)):
+        assert got.dtype == np.float64, got
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_the_generated_program_with_an_int_slot():
+    assert _check(33033, c=False)["g"].startswith("checked")

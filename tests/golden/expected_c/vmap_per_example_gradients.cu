@@ -1282,8 +1282,8 @@ LIFTED_HOT bool lifted_loop_product(int64_t m, int64_t n, int64_t k, int64_t b_s
 // -ffp-contract=off), where sgemm's fused multiply-adds round once: NPBench mlp's 4 x 3 @ 3 x 5 layers came out 16 %
 // farther from the exact product than NumPy's (mean error 0.514 against 0.443 units of 2^-24 over 2000 draws) and
 // its softmax 7 % (docs/backends.md, "Loop products in float32"). Larger loop products (a matrix times a vector, up
-// to 2^22 multiplications) keep float32 sums (double ones took 1.5 to 2.1 times as long; fused multiply-adds
-// there were still about 12 % farther than sgemv's); float64 products add as before, bit for bit.
+// to 2^22 multiplications) keep float32 sums (double ones took 1.5 to 2.1 times as long) in short chains of fused
+// multiply-adds (c_loop/float_products.cuh.j2); float64 products add as before, bit for bit.
 template <class T> struct lifted_loop_sum { typedef T type; };
 template <> struct lifted_loop_sum<float> { typedef double type; };
 template <class S, class T> static inline S lifted_add_product(S sum, T x, T y) { return sum + (S)x * (S)y; }
@@ -1353,13 +1353,160 @@ template <class T, class S> static void lifted_loop_matmul_in(const lifted_view<
         }
     }
 }
+// The sums of a float32 matrix-vector or vector-matrix loop product, in float32 with fused multiply-adds (one
+// rounding a term) and short chains, so the value is at least as near the exact product as OpenBLAS's sgemv
+// (docs/backends.md, "Loop products in float32"). A row times a vector keeps L lanes of partial sums (L = 1 below
+// 8 terms, 8 below 64, 16 from 64 on: more lanes, shorter chains, but a longer tree at the end), each lane's chain
+// at most 256 terms from zero, added into the lane's total, and the lanes' totals summed pairwise. One chain a
+// lane along all of k (what the omp reduction did) came out 4 times as far as sgemv at k = 1e5; sgemv's own eight
+// lanes equal this at L = 8 (same numbers at k = 300 and 1000). A vector times a matrix adds each column down k
+// in chains of 8 rows from zero (the first term a product), each chain into a block's sum of 64 rows, each block's
+// sum into the total: sgemv adds chains of 8 straight into the total (its error grows as k / 8), the loop before
+// added every term into the total (as k). float64 products keep lifted_loop_matmul_in's sums, bit for bit.
+template <int L> static inline float lifted_lane_tree(float* v)
+{
+    if (L >= 16) { _Pragma("omp simd") for (int l = 0; l < 8; ++l) v[l] += v[l + 8]; }
+    if (L >= 8) { _Pragma("omp simd") for (int l = 0; l < 4; ++l) v[l] += v[l + 4]; }
+    if (L >= 4) { v[0] += v[2]; v[1] += v[3]; }
+    if (L >= 2) v[0] += v[1];
+    return v[0];
+}
+// out[i * os] = a's row i (rows as0 apart, terms as1 apart) . x (terms xs apart), i < m; four rows at a time
+template <int L, bool UNIT> static void lifted_float_rows_dot(const float* a, int64_t as0, int64_t as1, int64_t m,
+                                                              const float* x, int64_t xs, int64_t k, float* out,
+                                                              int64_t os)
+{
+    const int64_t block = 256 * L, s1 = UNIT ? 1 : as1, sx = UNIT ? 1 : xs;
+    int64_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        const float *r0 = a + i * as0, *r1 = r0 + as0, *r2 = r1 + as0, *r3 = r2 + as0;
+        float t0[L] = {}, t1[L] = {}, t2[L] = {}, t3[L] = {};
+        for (int64_t c = 0; c < k; c += block) {
+            const int64_t e = k - c < block ? k : c + block;
+            float s0[L] = {}, s1_[L] = {}, s2[L] = {}, s3[L] = {};
+            int64_t q = c;
+            for (; q + L <= e; q += L) {
+                _Pragma("omp simd") for (int l = 0; l < L; ++l) {
+                    const int64_t at = (q + l) * s1;
+                    const float v = x[(q + l) * sx];
+                    s0[l] = __builtin_fmaf(r0[at], v, s0[l]); s1_[l] = __builtin_fmaf(r1[at], v, s1_[l]);
+                    s2[l] = __builtin_fmaf(r2[at], v, s2[l]); s3[l] = __builtin_fmaf(r3[at], v, s3[l]);
+                }
+            }
+            if (q < e) {  // the last terms in the first lanes (masked), not after the tree
+                const int rest = (int)(e - q);
+                _Pragma("omp simd") for (int l = 0; l < L; ++l) if (l < rest) {
+                    const int64_t at = (q + l) * s1;
+                    const float v = x[(q + l) * sx];
+                    s0[l] = __builtin_fmaf(r0[at], v, s0[l]); s1_[l] = __builtin_fmaf(r1[at], v, s1_[l]);
+                    s2[l] = __builtin_fmaf(r2[at], v, s2[l]); s3[l] = __builtin_fmaf(r3[at], v, s3[l]);
+                }
+            }
+            if (c == 0 && e == k) {  // one block: its chains are the totals
+                out[i * os] = lifted_lane_tree<L>(s0); out[(i + 1) * os] = lifted_lane_tree<L>(s1_);
+                out[(i + 2) * os] = lifted_lane_tree<L>(s2); out[(i + 3) * os] = lifted_lane_tree<L>(s3);
+                goto next_rows;
+            }
+            _Pragma("omp simd") for (int l = 0; l < L; ++l) {
+                t0[l] += s0[l]; t1[l] += s1_[l]; t2[l] += s2[l]; t3[l] += s3[l];
+            }
+        }
+        out[i * os] = lifted_lane_tree<L>(t0); out[(i + 1) * os] = lifted_lane_tree<L>(t1);
+        out[(i + 2) * os] = lifted_lane_tree<L>(t2); out[(i + 3) * os] = lifted_lane_tree<L>(t3);
+    next_rows:;
+    }
+    for (; i < m; ++i) {
+        const float* r = a + i * as0;
+        float t[L] = {};
+        for (int64_t c = 0; c < k; c += block) {
+            const int64_t e = k - c < block ? k : c + block;
+            float s[L] = {};
+            int64_t q = c;
+            for (; q + L <= e; q += L) {
+                _Pragma("omp simd") for (int l = 0; l < L; ++l) s[l] = __builtin_fmaf(r[(q + l) * s1], x[(q + l) * sx], s[l]);
+            }
+            if (q < e) {
+                const int rest = (int)(e - q);
+                _Pragma("omp simd") for (int l = 0; l < L; ++l) if (l < rest)
+                    s[l] = __builtin_fmaf(r[(q + l) * s1], x[(q + l) * sx], s[l]);
+            }
+            _Pragma("omp simd") for (int l = 0; l < L; ++l) t[l] += s[l];
+        }
+        out[i * os] = lifted_lane_tree<L>(t);
+    }
+}
+template <bool UNIT> static void lifted_float_matvec_in(const lifted_view<float, 2>& a, const lifted_view<float, 2>& b,
+                                                        lifted_view<float, 2>& out)
+{
+    const int64_t k = a.d[1];
+    if (k < 8) lifted_float_rows_dot<1, UNIT>(a.p, a.s[0], a.s[1], a.d[0], b.p, b.s[0], k, out.p, out.s[0]);
+    else if (k < 64) lifted_float_rows_dot<8, UNIT>(a.p, a.s[0], a.s[1], a.d[0], b.p, b.s[0], k, out.p, out.s[0]);
+    else lifted_float_rows_dot<16, UNIT>(a.p, a.s[0], a.s[1], a.d[0], b.p, b.s[0], k, out.p, out.s[0]);
+}
+// out[j] = sum over q < k of x[q * xs] * b[q * bs0 + j], j < n (b's rows contiguous, out contiguous)
+#define LIFTED_VECMAT_CHAIN 8
+#define LIFTED_VECMAT_BLOCK 64
+#define LIFTED_VECMAT_COLUMNS 2048
+static void lifted_float_vecmat(const float* x, int64_t xs, const float* b, int64_t bs0, int64_t k, int64_t n,
+                                float* out)
+{
+    float total[LIFTED_VECMAT_COLUMNS], block[LIFTED_VECMAT_COLUMNS], chain[LIFTED_VECMAT_COLUMNS];
+    for (int64_t j0 = 0; j0 < n; j0 += LIFTED_VECMAT_COLUMNS) {
+        const int64_t w = n - j0 < LIFTED_VECMAT_COLUMNS ? n - j0 : LIFTED_VECMAT_COLUMNS;
+        for (int64_t c2 = 0; c2 < k; c2 += LIFTED_VECMAT_BLOCK) {
+            const int64_t e2 = k - c2 < LIFTED_VECMAT_BLOCK ? k : c2 + LIFTED_VECMAT_BLOCK;
+            float* into = c2 == 0 ? total : block;  // the first block's sum is the total so far
+            for (int64_t c = c2; c < e2; c += LIFTED_VECMAT_CHAIN) {
+                const int64_t e = e2 - c < LIFTED_VECMAT_CHAIN ? e2 : c + LIFTED_VECMAT_CHAIN;
+                const bool first = c == c2;
+                float v = x[c * xs];
+                const float* from = b + c * bs0 + j0;
+                if (e - c == 1) {  // a chain of one term: its product
+                    if (first) { _Pragma("omp simd") for (int64_t j = 0; j < w; ++j) into[j] = v * from[j]; }
+                    else { _Pragma("omp simd") for (int64_t j = 0; j < w; ++j) into[j] += v * from[j]; }
+                    continue;
+                }
+                _Pragma("omp simd") for (int64_t j = 0; j < w; ++j) chain[j] = v * from[j];
+                int64_t q = c + 1;
+                for (; q + 1 < e; ++q) {
+                    v = x[q * xs]; from = b + q * bs0 + j0;
+                    _Pragma("omp simd") for (int64_t j = 0; j < w; ++j) chain[j] = __builtin_fmaf(v, from[j], chain[j]);
+                }
+                v = x[q * xs]; from = b + q * bs0 + j0;  // the chain's last term, its sum added where it goes
+                if (first) { _Pragma("omp simd") for (int64_t j = 0; j < w; ++j) into[j] = __builtin_fmaf(v, from[j], chain[j]); }
+                else { _Pragma("omp simd") for (int64_t j = 0; j < w; ++j) into[j] += __builtin_fmaf(v, from[j], chain[j]); }
+            }
+            if (c2 > 0) { _Pragma("omp simd") for (int64_t j = 0; j < w; ++j) total[j] += block[j]; }
+        }
+        _Pragma("omp simd") for (int64_t j = 0; j < w; ++j) out[j0 + j] = total[j];
+    }
+}
+// a float32 loop product past the tiny ones: one column (a matrix times a vector) or rows of a vector times a
+// matrix with contiguous rows (lifted_loop_product's shapes); k >= 1
+static void lifted_float_loop_matmul(const lifted_view<float, 2>& a, const lifted_view<float, 2>& b,
+                                     lifted_view<float, 2>& out)
+{
+    if (a.d[1] == 0) { lifted_fill(out, 0.0f); return; }
+    if (b.d[1] == 1) {
+        if (a.s[1] == 1 && b.s[0] == 1) lifted_float_matvec_in<true>(a, b, out);
+        else lifted_float_matvec_in<false>(a, b, out);
+        return;
+    }
+    if (b.s[1] != 1 || out.s[1] != 1) { lifted_loop_matmul_in<float, float>(a, b, out); return; }
+    for (int64_t i = 0; i < a.d[0]; ++i)
+        lifted_float_vecmat(a.p + i * a.s[0], a.s[1], b.p, b.s[0], a.d[1], b.d[1], out.p + i * out.s[0]);
+}
+static void lifted_wide_loop_matmul(const lifted_view<float, 2>& a, const lifted_view<float, 2>& b,
+                                    lifted_view<float, 2>& out) { lifted_float_loop_matmul(a, b, out); }
+template <class T> static void lifted_wide_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
+                                                       lifted_view<T, 2>& out) { lifted_loop_matmul_in<T, T>(a, b, out); }
 template <class T> static void lifted_loop_matmul(const lifted_view<T, 2>& a, const lifted_view<T, 2>& b,
                                                   lifted_view<T, 2>& out)
 {
     if (a.d[0] * a.d[1] * b.d[1] <= LIFTED_TINY_PRODUCT_MOST)
         lifted_loop_matmul_in<T, typename lifted_loop_sum<T>::type>(a, b, out);
     else
-        lifted_loop_matmul_in<T, T>(a, b, out);
+        lifted_wide_loop_matmul(a, b, out);
 }
 // ---- register-tiled matrix products (CPU target, inside runs; included by the loop prelude) -------------------
 // out (m x n, unit column stride) = a (m x k, any strides) @ b (k x n, any strides), for products whose packed b
@@ -2097,25 +2244,36 @@ template <class T, class Value> static int lifted_masked_matmul(const lifted_vie
                 dense.p[i * columns + j] = value(i, j, mask.p[i * mask.s[0] + j * mask.s[1]] ? (T)1 : (T)0);
         return mask_left ? lifted_matmul(dense, other, out, st) : lifted_matmul(other, dense, out, st);
     }
-    // the terms add into rows of `sums`: `out` itself (mask_left), or a (columns x width) block transposed into
-    // `out` at the end, so a term's `width` elements are neighbours either way
+    // the terms add into rows of `sums`: `out` itself (mask_left, float64), or a (rows or columns x width) block
+    // copied (transposed where !mask_left) into `out` at the end, so a term's `width` elements are neighbours
+    // either way. float32 terms add in double (each product exact there) and round once, as tiny loop products do:
+    // a column of a mask on the right adds one term for each of its true rows, and `p.T @ (mask * w)` at n = 1e5,
+    // k = 8 had come out 8 times as far from the exact product as NumPy's sgemm in one float32 chain (h-f32c)
+    typedef typename lifted_loop_sum<T>::type S;
     const int64_t width = mask_left ? out.d[1] : out.d[0];
-    lifted_view<T, 2> sums = out;
-    if (!mask_left) {
-        const int64_t dims[2] = {columns, width};
+    const bool apart = !mask_left || sizeof(S) != sizeof(T);
+    lifted_view<S, 2> sums;
+    if (apart) {
+        const int64_t dims[2] = {mask_left ? rows : columns, width};
         if (!lifted_alloc_view(sums, dims, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+    } else {  // (S is T here)
+        sums.p = (S*)out.p; sums.d[0] = out.d[0]; sums.d[1] = out.d[1]; sums.s[0] = out.s[0]; sums.s[1] = out.s[1];
     }
-    lifted_fill(sums, (T)0);
+    lifted_fill(sums, (S)0);
     const int64_t step = mask_left ? other.s[1] : other.s[0], ss = sums.s[1];
     auto add = [&](int64_t i, int64_t j) {
-        const T x = value(i, j, (T)1);
-        T* to = sums.p + (mask_left ? i : j) * sums.s[0];
+        const S x = value(i, j, (T)1);
+        S* to = sums.p + (mask_left ? i : j) * sums.s[0];
         const T* from = other.p + (mask_left ? j * other.s[0] : i * other.s[1]);
-        if (step == 1 && ss == 1) { _Pragma("omp simd") for (int64_t l = 0; l < width; ++l) to[l] += x * from[l]; }
-        else for (int64_t l = 0; l < width; ++l) to[l * ss] += x * from[l * step];
+        if (step == 1 && ss == 1) { _Pragma("omp simd") for (int64_t l = 0; l < width; ++l) to[l] += x * (S)from[l]; }
+        else for (int64_t l = 0; l < width; ++l) to[l * ss] += x * (S)from[l * step];
     };
     lifted_each_true(mask, add);
-    if (!mask_left) lifted_copy(out, lifted_transposed(sums));
+    if (apart)
+        for (int64_t r = 0; r < out.d[0]; ++r)
+            for (int64_t c = 0; c < out.d[1]; ++c)
+                out.p[r * out.s[0] + c * out.s[1]] = (T)(mask_left ? sums.p[r * sums.s[0] + c * sums.s[1]]
+                                                                   : sums.p[c * sums.s[0] + r * sums.s[1]]);
     return 0;
 }
 // a product of few rows and many columns whose result dies in the call (a gradient's `x.T @ g`, d x k) is

@@ -249,7 +249,7 @@ class AdjointSweep(ReversedControlFlow):
                 adjoint = builder.bind("unbroadcast", [adjoint, var], name=name)
         elif var.type.shape != () and not (isinstance(adjoint, Var) and adjoint.type.shape == var.type.shape):
             full = materialize(Sym(builder, adjoint), var.type, Sym(builder, var)).atom
-            if _other_dtype(full, var) or _may_be_python_float(adjoint, var):  # `.astype` copies too: one copy
+            if _other_dtype(full, var) or _may_be_python_number(adjoint, var):  # `.astype` copies too: one copy
                 return builder.bind("astype", [full], {"dtype": var.type.dtype}, name=name)
             return builder.bind("copy", [full], name=name)
         if _other_dtype(adjoint, var):
@@ -264,6 +264,14 @@ def _may_be_python_float(adjoint: Atom, var: Var) -> bool:
     slot entered with a Python number (`v = 0.1`, then `v = v + np.sum(a)` in a loop that may not run) is typed by
     what the loop makes of it, and NumPy broadcasts the Python float to float64."""
     return isinstance(adjoint, Var) and adjoint.type.shape == () and var.type.is_float and var.type.dtype != "f64"
+
+
+def _may_be_python_number(adjoint: Atom, var: Var) -> bool:
+    """A scalar adjoint broadcast to a float array parameter: it may be a Python number at run time although typed
+    float (a loop slot entered with `v = 0`, then `v += 1.5` in a loop that may not run: typed float64, an int 0
+    after no trip), and the broadcast array would have the number's dtype (int64), so the copy is an `.astype`
+    (one copy either way; dtype scan seed 33033)."""
+    return isinstance(adjoint, Var) and adjoint.type.shape == () and var.type.is_float
 
 
 def _other_dtype(adjoint: Atom, var: Var) -> bool:
