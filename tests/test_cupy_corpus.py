@@ -138,3 +138,16 @@ def test_the_clamped_cotangent_is_still_checked():
         module.fvjp(np.zeros((0, 2)), np.ones((1, 2)))
     assert module.fvjp(np.zeros((1, 2)), np.ones((0, 2)))[1].tolist() == [[0, 0]]
 
+
+@pytest.mark.filterwarnings("ignore")
+def test_c_target_vjp_of_a_clamped_length_at_zero_rows(tmp_path, monkeypatch):
+    """On the C target a vjp through a slice has a fast version (`ct: "f64[n-1,m]"`) and an exact one
+    (`f64[max(n-1,0),m]`); both checked their arguments against the public entry's annotations, which were the
+    fast one's, so at n = 0 the exact version refused NumPy's cotangent of 0 rows (arg-refused)."""
+    monkeypatch.setenv("LIFTED_CACHE_DIR", str(tmp_path / "cache"))
+    from benchmarks.corpus.checks import check_kernel
+
+    outcomes = check_kernel(DIFF.format(axis=0), ["x"], [[np.cos(np.arange(12.0)).reshape(4, 3)],
+                                                         [np.zeros((0, 3))]],
+                            lambda a: a, c=True, only={"vjp"}, folder=tmp_path)
+    assert outcomes["vjp"][0] == "pass" and outcomes["c"][0] == "pass", dict(outcomes.items())
