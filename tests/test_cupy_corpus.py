@@ -64,6 +64,10 @@ class TestCumsum:
         return total
 
     @testing.numpy_cupy_allclose()
+    def test_literal(self, xp):
+        return xp.array([1.0, 2.0]) * 2
+
+    @testing.numpy_cupy_allclose()
     def test_comprehension(self, xp):
         return sum(testing.shaped_arange((3,), xp) for _ in range(2))
 '''
@@ -71,9 +75,9 @@ class TestCumsum:
 
 @pytest.mark.filterwarnings("ignore")
 def test_a_test_method_becomes_the_kernel_a_user_writes(tmp_path):
-    """Each shaped_* build is a parameter annotated from its array; xp and numpy are np; the dtype loop, pytest's
-    parametrize and the class parameters are written in place; CuPy-only calls and builds in a loop are not
-    converted."""
+    """Each shaped_* build is a parameter annotated from its array (none: a kernel of no parameters); xp and numpy
+    are np; the dtype loop, pytest's parametrize and the class parameters are written in place; CuPy-only calls
+    and builds in a loop are not converted."""
     from benchmarks.cupy_tests.convert import cases
     from benchmarks.cupy_tests.record import record
 
@@ -89,6 +93,8 @@ def test_a_test_method_becomes_the_kernel_a_user_writes(tmp_path):
     assert "return np.diff(a, 1)" in diff.text and diff.inputs[0][0].tolist() == [4, 3, 2, 1]
     assert found["made:TestCumsum.test_cupy_only#0"].not_converted == "a CuPy-only call (xp.fuse)"
     assert found["made:TestCumsum.test_loop#0"].not_converted == "an input built in a loop"
+    literal = found["made:TestCumsum.test_literal#1"]  # no build: a kernel of no parameters
+    assert "def f():" in literal.text and "return np.array([1.0, 2.0]) * 2" in literal.text
     assert found["made:TestCumsum.test_comprehension#0"].not_converted == \
         "an input built in a comprehension or a nested function"
 
