@@ -15,8 +15,9 @@ run with `dtype = numpy.float32` becomes
         return np.cumsum(a, axis=1)
 
 Each `testing.shaped_*` call becomes a parameter `x0, x1, ...` (in the order built) annotated from the array it
-built (a method that builds none is a kernel of no parameters); `xp` and `numpy` become `np`; the loop arguments (`dtype`, `order`, pytest's parametrize names) and the class
-parameters read as `self.name` are written in place as constants. CuPy's own calls (`cupy.*`, an `xp.*` NumPy
+built (a method that builds none is a kernel of no parameters); `xp` and `numpy` become `np`; the loop
+arguments (`dtype`, `order`, pytest's parametrize names) and the class parameters read as `self.name` are written
+in place as constants. CuPy's own calls (`cupy.*`, an `xp.*` NumPy
 lacks), other reads of the test module or `self`, builds in a loop or a helper, dtypes Lifted does not annotate
 and methods that return nothing are "not converted". Runs whose kernels read the same are one case with several
 inputs.
