@@ -159,10 +159,12 @@ def _vjp_diagonal(g, out, x, active=None, offset=0, axis1=0, axis2=1):
         after = max(-offset, 0)
     else:
         raise ShapeError("reverse mode of a diagonal of a matrix that is neither square nor of sizes known at "
-                         'build time is not supported; annotate it square (e.g. "f64[n,n]") or with its sizes')
+                         "build time is not supported",
+                         'annotate it square (e.g. "f64[n,n]") or with its sizes (e.g. "f64[3,4]")')
     shape = builder.shape_atoms(x.type, x.atom)
     if shape is None:
-        raise ShapeError("reverse mode of np.diagonal needs the shapes from annotations: annotate the parameters")
+        raise ShapeError("reverse mode of np.diagonal needs the shapes from annotations",
+                         "annotate the parameters with their shapes")
     rest = [Sym(builder, a) for axis, a in enumerate(shape) if axis not in (first, second)]
     pad = lambda size: ops.zeros(*rest, Sym(builder, const(size)), dtype=g.type.dtype)  # noqa: E731
     pieces = [pad(before) for _ in range(bool(before))] + [g] + [pad(after) for _ in range(bool(after))]

@@ -118,8 +118,8 @@ class _Tangents:
             tangent = prim.jvp(syms, Sym(builder, out), *args, **eqn.params, **extra)
         except TranspileError as exc:
             raise exc.located(eqn.loc)
-        except ShapeError as exc:
-            raise TranspileError(str(exc), eqn.loc) from None
+        except ShapeError as exc:  # (its hint, what to write instead, kept)
+            raise TranspileError(str(exc), eqn.loc, exc.hint) from None
         if tangent is None:
             return
         made = {id(v) for e in builder.eqns[start:] if isinstance(e, Eqn) for v in e.outs}

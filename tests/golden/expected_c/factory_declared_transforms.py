@@ -36,6 +36,20 @@ _KERNELS = {
 _kernels = _runtime.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "factory_declared_transforms.cu"), _KERNELS)
 
 
+def _annotation_dims(note):
+    """`"f64[max(n-1,0),m]"` -> ["max(n-1,0)", "m"]: the dims split at the commas outside a clamp's parentheses
+    (a slice's length max(n-1, 0), which a vjp's cotangent annotation carries)."""
+    dims, depth, dim = [], 0, ""
+    for char in note[note.index("[") + 1:note.rindex("]")]:
+        if char == "," and depth == 0:
+            dims.append(dim)
+            dim = ""
+            continue
+        depth += (char == "(") - (char == ")")
+        dim += char
+    return dims + [dim] if dim else dims
+
+
 # Argument checks at entry (rank, fixed and named dimensions, dtype, against the annotations); a few
 # comparisons per call. Off when LIFTED_CHECK_ARGS=0 at import, or built with `transpile --no-arg-checks`.
 _CHECK_ARGS = os.environ.get("LIFTED_CHECK_ARGS", "1") != "0"
@@ -107,7 +121,7 @@ def _check_args(function_name, *args):
         waiting = [entry for entry in derived if not _meet_derived(function_name, sizes, *entry)]
         if len(waiting) == len(derived):  # `n*m` alone: the same product wherever it is written
             for name, note, shape, axis, size, dim in waiting:
-                text = note[note.index("[") + 1:-1].split(",")[axis]
+                text = _annotation_dims(note)[axis]
                 if sizes.setdefault(text, size) != size:
                     raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
                                     f"\"{note}\" asks for {text} = {sizes[text]} on axis {axis}")
@@ -137,12 +151,19 @@ def _refuse_subclass(function_name, name, note, value):
 
 
 def _meet_derived(function_name, sizes, name, note, shape, axis, size, terms):
-    """Check a size written as a sum of products (`2*h+1`) once its names are known, or learn the one name it
-    is missing where that name is a term of its own (`h` from `2*h+1`). False while that cannot be done yet."""
+    """Check a size written as a sum of products (`2*h+1`) or a clamp of one (`max(n-1,0)`) once its names are
+    known, or learn the one name a sum is missing where that name is a term of its own (`h` from `2*h+1`; a clamp
+    teaches nothing: max(n-1,0) = 0 holds for n = 0 and 1). False while that cannot be done yet."""
+    low = None
+    if terms[0] == "max":
+        _, terms, low = terms
     missing = {n for _, names in terms for n in names if n not in sizes}
-    text = note[note.index("[") + 1:-1].split(",")[axis]
+    text = _annotation_dims(note)[axis]
+    if missing and low is not None:
+        return False
     if not missing:
         expected = sum(coef * int(np.prod([sizes[n] for n in names])) for coef, names in terms)
+        expected = expected if low is None else max(expected, low)
         if size != expected:
             known = ", ".join(f"{n} = {sizes[n]}" for n in sorted({n for _, names in terms for n in names}))
             raise TypeError(f"{function_name}(): argument `{name}` has shape {shape}, but its annotation "
@@ -166,14 +187,20 @@ def _arg_spec(name, note):
     if note is None:
         return name, None, "", (), None
     note = note.strip("'\"")  # as written, when the module was compiled with postponed annotations
-    dims = note[note.index("[") + 1:-1].split(",")
+    dims = _annotation_dims(note)
     return name, note, _KINDS[note[0]], tuple(_dim_spec(d) for d in dims if d), _DTYPES[note[:note.index("[")]]
 
 
 def _dim_spec(dim):
-    """`3` -> 3, `n` -> "n", `2*h-1` -> ((2, ("h",)), (-1, ())): the form the compiler writes sizes in."""
+    """`3` -> 3, `n` -> "n", `2*h-1` -> ((2, ("h",)), (-1, ())): the form the compiler writes sizes in; a clamp
+    `max(n-1,0)` -> ("max", ((1, ("n",)), (-1, ())), 0)."""
     if dim.isdigit() or dim.isidentifier():
         return int(dim) if dim.isdigit() else dim
+    if dim.startswith("max("):
+        inner, _, low = dim[len("max("):-1].rpartition(",")
+        terms = _dim_spec(inner)
+        terms = ((terms, ()),) if isinstance(terms, int) else ((1, (terms,)),) if isinstance(terms, str) else terms
+        return ("max", terms, int(low))
     terms, sign, term = [], 1, ""
     for char in dim + "+":
         if char not in "+-":

@@ -120,7 +120,9 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
                 public = rendered[-1]
                 rendered[-1] = dataclasses.replace(public, name=f"_{fn.name}_fast", doc=None)
                 rendered.append(dataclasses.replace(exact_body, name=f"_{fn.name}_exact", doc=None))
-            guarded.append((public, repr(guard), arguments))
+            # the public entry carries the exact annotations (`ct: "f64[max(n-1,0),m]"`): both versions check
+            # their arguments against them by its name, and at n = 0 the fast one's `n-1` refused NumPy's 0 rows
+            guarded.append((dataclasses.replace(public, signature=exact_body.signature), repr(guard), arguments))
     common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
     # the CPU's normcdf (CUDA has its own) only where the module calls it: other modules' text, and so their
     # compiled libraries in the cache, stay as they were

@@ -71,8 +71,8 @@ class AdjointSweep(ReversedControlFlow):
                            **eqn.params, **({"fresh": True} if fresh else {}))
         except TranspileError as exc:
             raise exc.located(eqn.loc)
-        except ShapeError as exc:
-            raise TranspileError(str(exc), eqn.loc) from None
+        except ShapeError as exc:  # (its hint, what to write instead, kept)
+            raise TranspileError(str(exc), eqn.loc, exc.hint) from None
         if updates and active_args[0] and cts[0] is not None and (fresh or self._updated_copy(cts[0].atom, start)):
             if fresh:
                 del self.adjoints[id(out)]  # (read by nothing after its definition's pull-back)
