@@ -422,7 +422,7 @@ class ProgramGenerator:
                   # answers known at build time (frontend/more_elementwise.py)
                   f"{e('S')} * np.iterable({e('N')}) + np.isscalar({e('N')})",
                   f"np.sum({e('M')}.flat[1:4] * {e('M')}.T.flat[[0, -1, 2]])",
-                  # ufunc methods and np.arange's dtype= (ufunc_methods.py)
+                  # ufunc methods and np.arange's dtype= (ufunc_methods.py, shape_handlers.py)
                   f"np.add.reduce({e('N')})", f"np.multiply.reduce(np.stack(({e('S')}, {e('S')})))",
                   f"np.sum(np.add.accumulate(np.stack(({e('N')}, {e('N')})), axis=1)[1])",
                   f"np.sum(np.multiply.accumulate(np.tanh({e('N')})))",

@@ -216,4 +216,4 @@ def _bind_keywords() -> None:
 
 
 _bind_keywords()
-ufunc_methods.extend_functions(FUNCTIONS)  # np.add.reduce, np.add.accumulate, ...; np.arange's dtype=
+ufunc_methods.extend_functions(FUNCTIONS)  # np.add.reduce, np.add.accumulate, ...
