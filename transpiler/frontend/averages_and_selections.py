@@ -24,12 +24,11 @@ from __future__ import annotations
 import numpy
 
 from ..ir import Const
+from ..ir.types import lifted_dtype, numpy_dtype
 from .array_literals import array_like
 from .call_args import Emitter, arity, dtype as read_dtype, given, known_rank, ravel, static, static_int
 from .common_functions import _by_keyword, tri
 
-_DTYPES = {"f64": numpy.float64, "f32": numpy.float32, "i64": numpy.int64, "i32": numpy.int32, "bool": numpy.bool_}
-_NAMES = {numpy.dtype(v): k for k, v in _DTYPES.items()}
 
 
 def _array(emit: Emitter, lowering, node, builder, value, name: str):
@@ -80,14 +79,14 @@ def average(lowering, node, builder, positional, keywords):
             raise emit.error(f"{name}(..., returned=True) without weights needs a's shape known at build time "
                              "(the count is a.size / avg.size)", 'annotate it with sizes, e.g. a: "f64[3,4]"')
         size, kept = int(numpy.prod(shape)), int(numpy.prod(out))
-        count = float(_DTYPES[avg.type.dtype](size / kept)) if kept else float("nan")
+        count = float(numpy_dtype(avg.type.dtype).type(size / kept)) if kept else float("nan")
         scale = emit("full", *emit.dims(avg), count, dtype=avg.type.dtype) if out else \
             emit("getitem", emit("astype", emit("array", value=count), dtype=avg.type.dtype), index=())
         return avg, scale
     w = _array(emit, lowering, weights_node, builder, weights_value, name)
-    kind = numpy.dtype(_DTYPES[a.type.dtype]).kind
-    result = numpy.result_type(_DTYPES[a.type.dtype], _DTYPES[w.type.dtype], *(["f8"] if kind in "biu" else []))
-    result = _NAMES[numpy.dtype(result)]
+    kind = numpy_dtype(a.type.dtype).kind
+    result = numpy.result_type(numpy_dtype(a.type.dtype), numpy_dtype(w.type.dtype), *(["f8"] if kind in "biu" else []))
+    result = lifted_dtype(result)
     if w.type.shape != a.type.shape:
         if axes is None:
             raise lowering.error(weights_node, f"{name}: weights of shape {w.type.shape} beside a of shape "
@@ -225,7 +224,7 @@ def vander(lowering, node, builder, positional, keywords):
     if not isinstance(columns, int) or columns < 0:
         raise emit.error(f"{name} needs N known at build time (0 or more)", 'pass N, or annotate x: "f64[4]"')
     increasing = _static_bool(lowering, keywords, "increasing", name)
-    dtype = _NAMES[numpy.promote_types(_DTYPES[x.type.dtype], numpy.int64)]
+    dtype = lifted_dtype(numpy.promote_types(numpy_dtype(x.type.dtype), numpy.int64))
     x = _cast(emit, x, dtype)
     rows = emit.dims(x)[0]
     if columns == 0:

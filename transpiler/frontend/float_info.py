@@ -12,10 +12,10 @@ import numpy as np
 
 from ..builder import const
 from ..ir import Const, Var
+from ..ir.types import numpy_dtype
 from ..values import Module
 from .call_args import arity, dtype
 
-_NUMPY = {"f64": np.float64, "f32": np.float32}
 _FLOATS = ("eps", "epsneg", "tiny", "smallest_normal", "smallest_subnormal", "max", "min", "resolution")
 _INTS = ("bits", "precision", "iexp", "nexp", "nmant", "maxexp", "minexp", "machep", "negep")
 
@@ -36,7 +36,7 @@ def finfo(lowering, node, builder, positional, keywords):
         kind = value.type.dtype
     else:
         kind = dtype(lowering, value, node)
-    if kind not in _NUMPY:
+    if kind not in ("f64", "f32"):
         raise lowering.error(node, f"`np.finfo` of {kind}: NumPy raises (not an inexact type)",
                              "np.finfo(np.float64) or np.finfo(np.float32); np.iinfo is for integers")
     return FloatInfo(kind)
@@ -44,11 +44,11 @@ def finfo(lowering, node, builder, positional, keywords):
 
 def attribute(lowering, node, builder, info: FloatInfo, attr: str):
     """`np.finfo(t).<attr>`: a NumPy scalar of dtype `t` (an int for `bits` ...), the dtype for `.dtype`."""
-    numbers = np.finfo(_NUMPY[info.dtype])
+    numbers = np.finfo(numpy_dtype(info.dtype))
     if attr in _INTS:
         return const(int(getattr(numbers, attr)))
     if attr == "dtype":
-        return Module(f"numpy.{np.dtype(_NUMPY[info.dtype]).name}")
+        return Module(f"numpy.{numpy_dtype(info.dtype).name}")
     if attr not in _FLOATS:
         raise lowering.error(node, f"`np.finfo(...).{attr}` is not supported in kernels",
                              "supported: " + ", ".join(_FLOATS + _INTS + ("dtype",)))

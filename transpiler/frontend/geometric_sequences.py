@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy
 
 from ..ir import Const
+from ..ir.types import numpy_dtype
 from .array_literals import array_like
 from .call_args import Emitter, arity, dtype as read_dtype, given, static, static_int
 from .common_functions import _by_keyword
 
-_DTYPES = {"f64": numpy.float64, "f32": numpy.float32, "i64": numpy.int64, "i32": numpy.int32, "bool": numpy.bool_}
 
 
 def geomspace(linspace):
@@ -38,8 +38,8 @@ def geomspace(linspace):
         # NumPy's asanyarray of each bound (a Python int an int64, a float a float64), then result_type with
         # float(num) and `zeros((), dtype)`: a float64 where no dtype is given, so two float32 bounds give float64
         kinds = [numpy.zeros((), numpy.int64 if b.type.weak and b.type.dtype in ("i32", "i64") else
-                             numpy.float64 if b.type.weak else _DTYPES[b.type.dtype]) for b in bounds]
-        kinds.append(numpy.zeros((), _DTYPES[wanted] if wanted else numpy.float64))
+                             numpy.float64 if b.type.weak else numpy_dtype(b.type.dtype)) for b in bounds]
+        kinds.append(numpy.zeros((), numpy_dtype(wanted) if wanted else numpy.float64))
         dt = {numpy.dtype(numpy.float64): "f64", numpy.dtype(numpy.float32): "f32"}[
             numpy.result_type(*kinds, float(num))]
         start, stop = (b if b.type.dtype == dt and not b.type.weak else  # a Python number: np.full(1, b, dt)[0]

@@ -38,7 +38,6 @@ from .call_args import Emitter, arg, arity, given, known_rank, static, static_in
 from .order_statistics import _index
 from .running_sums import _accumulated, as_array
 
-_DTYPES = {"f64": numpy.float64, "f32": numpy.float32, "i64": numpy.int64, "i32": numpy.int32, "bool": numpy.bool_}
 
 
 def _at_least_1d(emit: Emitter, x):

@@ -16,10 +16,9 @@ import numpy as np
 
 from ..builder import const
 from ..ir import Const
-from ..ir.types import ShapeError, broadcast_shapes
+from ..ir.types import ShapeError, broadcast_shapes, lifted_dtype, numpy_dtype
 from .array_literals import array_like
 from .call_args import Emitter, arg, arity, given, known_rank, ravel, static
-from .selection import _NAMES
 
 _FLOATS = ("f32", "f64")
 
@@ -142,7 +141,7 @@ def ediff1d(lowering, node, builder, positional, keywords):
             continue
         extra = _strong(emit, _value(emit, value))
         known_rank(emit, extra)
-        if not np.can_cast(_numpy_dtype(extra.type.dtype), _numpy_dtype(ary.type.dtype), casting="same_kind"):
+        if not np.can_cast(numpy_dtype(extra.type.dtype), numpy_dtype(ary.type.dtype), casting="same_kind"):
             raise emit.error(f"np.ediff1d's `{key}` ({extra.type.dtype}) does not cast to the array's dtype "
                              f"({ary.type.dtype}) under the same_kind rule: NumPy raises a TypeError",
                              f"convert it first: {key}=v.astype(...)")
@@ -151,10 +150,6 @@ def ediff1d(lowering, node, builder, positional, keywords):
             extra = emit("astype", extra, dtype=ary.type.dtype)
         parts.insert(0 if key == "to_begin" else len(parts), extra)
     return parts[0] if len(parts) == 1 else emit("concatenate", *parts, axis=0)
-
-
-def _numpy_dtype(name: str) -> np.dtype:
-    return next(dtype for dtype, lifted in _NAMES.items() if lifted == name)
 
 
 def polyval(lowering, node, builder, positional, keywords):
@@ -202,8 +197,9 @@ def unwrap(lowering, node, builder, positional, keywords):
         return emit("getitem", p, index=(slice(None),) * axis + (part,))
 
     dd = emit("subtract", along(slice(1, None)), along(slice(None, -1)))
-    dtype = np.result_type(_numpy_dtype(dd.type.dtype), period)
-    if dtype not in _NAMES:
+    dtype = np.result_type(numpy_dtype(dd.type.dtype), period)
+    name = lifted_dtype(dtype)
+    if name is None:
         raise emit.error(f"np.unwrap computes in {dtype} here, which kernels have no dtype for")
     if np.issubdtype(dtype, np.integer):
         high, rem = divmod(period, 2)
@@ -217,7 +213,6 @@ def unwrap(lowering, node, builder, positional, keywords):
     correction = emit("subtract", ddmod, dd)
     correction = emit("where", emit("less", emit("abs", dd), period / 2 if discont is None else discont), 0,
                       correction)
-    name = _NAMES[dtype]
     rest = emit("add", along(slice(1, None)), emit("cumsum", correction, axis=axis))
     first = along(slice(None, 1))
     first, rest = (part if part.type.dtype == name else emit("astype", part, dtype=name) for part in (first, rest))

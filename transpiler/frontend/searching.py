@@ -28,18 +28,17 @@ from __future__ import annotations
 import numpy
 
 from ..ir import Const
+from ..ir.types import lifted_dtype, numpy_dtype
 from .call_args import Emitter, arg, arity, static
 from .running_sums import as_array
 
-_NUMPY = {"f64": numpy.float64, "f32": numpy.float32, "i64": numpy.int64, "i32": numpy.int32, "bool": numpy.bool_}
-_LIFTED = {numpy.dtype(t): name for name, t in _NUMPY.items()}
 NOT_SORTED = ("the array searched is not sorted in ascending order (NaN last): NumPy's result is then whatever its "
               "binary search meets, which Lifted does not model")
 
 
 def search_dtypes(emit: Emitter, a, v):
     """`a` and `v` in the dtype NumPy's searchsorted compares them in."""
-    common = _LIFTED[numpy.result_type(_NUMPY[a.type.dtype], _NUMPY[v.type.dtype])]
+    common = lifted_dtype(numpy.result_type(numpy_dtype(a.type.dtype), numpy_dtype(v.type.dtype)))
     cast = lambda x: x if x.type.dtype == common else emit("astype", x, dtype=common)  # noqa: E731
     return cast(a), cast(v)
 

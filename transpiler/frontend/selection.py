@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Const
+from ..ir.types import lifted_dtype, numpy_dtype
 from .call_args import Emitter, arg, arity
 
-_NUMPY = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
-_NAMES = {np.dtype(v): k for k, v in _NUMPY.items()}
 
 
 def _promoted(value):
@@ -23,7 +22,7 @@ def _promoted(value):
         return np.bool_ if isinstance(value.value, bool) else value.value
     if value.type.weak and value.type.shape == ():  # a Python number computed in the kernel (`x.shape[0]`)
         return {"i64": 0, "i32": 0, "f64": 0.0, "f32": 0.0}.get(value.type.dtype, np.bool_)
-    return np.dtype(_NUMPY[value.type.dtype])
+    return numpy_dtype(value.type.dtype)
 
 
 def select(lowering, node, builder, positional, keywords):
@@ -44,9 +43,9 @@ def select(lowering, node, builder, positional, keywords):
             raise emit.error(f"np.select's condition {i} is not boolean (NumPy raises a TypeError)",
                              "compare to make a boolean array: x > 0")
     dtype = np.result_type(*(_promoted(v) for v in values))
-    if dtype not in _NAMES:
+    name = lifted_dtype(dtype)
+    if name is None:
         raise emit.error(f"np.select's choices promote to {dtype}, which kernels have no dtype for")
-    name = _NAMES[dtype]
     typed = [emit("array", value=v.value, dtype=name) if isinstance(v, Const)
              else v if v.type.dtype == name or (v.type.weak and v.type.shape == ()) else emit("astype", v, dtype=name)
              for v in values]

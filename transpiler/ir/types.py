@@ -12,6 +12,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Union
 
+import numpy
+
 from .dims import DimError, clamp_of, dim_sum, parse_dim, render, slice_dim
 
 Dim = Union[int, str]
@@ -19,6 +21,7 @@ Shape = tuple  # tuple[Dim, ...]
 
 DTYPES = ("bool", "i32", "i64", "f32", "f64")
 NUMPY_DTYPES = {"bool": "bool_", "i32": "int32", "i64": "int64", "f32": "float32", "f64": "float64"}
+_LIFTED = {numpy.dtype(name): dtype for dtype, name in NUMPY_DTYPES.items()}
 _ORDER = {name: rank for rank, name in enumerate(DTYPES)}
 _fresh = itertools.count(1)
 
@@ -93,6 +96,16 @@ def parse_annotation(text: str) -> TensorType:
             raise ShapeError(f"dimension {part!r} in {text!r} is negative")
         shape.append(dim)
     return TensorType(dtype, tuple(shape))
+
+
+def numpy_dtype(dtype: str) -> numpy.dtype:
+    """NumPy's dtype of one of Lifted's (`"f32"` -> float32): questions of dtype go to NumPy's own rules."""
+    return numpy.dtype(NUMPY_DTYPES[dtype])
+
+
+def lifted_dtype(dtype) -> str | None:
+    """Lifted's name of a NumPy dtype (anything `np.dtype` takes), or None where kernels have no such dtype."""
+    return _LIFTED.get(numpy.dtype(dtype))
 
 
 def promote(types: list[TensorType]) -> str:

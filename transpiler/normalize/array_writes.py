@@ -23,12 +23,12 @@ import numpy as np
 from ..frontend.array_literals import array, array_like
 from ..frontend.call_args import Emitter, static
 from ..ir import Const, Var
+from ..ir.types import numpy_dtype
 from ..values import Module
 from .functions import frozen
 
 _NAMES = {"copyto": ("dst", "src", "casting", "where"), "putmask": ("a", "mask", "values"),
           "place": ("arr", "mask", "vals"), "put": ("a", "ind", "v", "mode")}
-_DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
 _PYTHON = {"f64": 0.5, "f32": 0.5, "i64": 1, "i32": 1, "bool": True}
 
 
@@ -87,11 +87,11 @@ def _copyto(lowering, emit: Emitter, found: dict, dst, values: dict, casting):
     if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
         raise lowering.error(found["casting"], f"np.copyto's casting={casting!r} (NumPy raises ValueError)",
                              "casting='same_kind' (the default) or 'unsafe'")
-    sample = _PYTHON[src.type.dtype] if src.type.weak else np.zeros(1, _DTYPES[src.type.dtype])
+    sample = _PYTHON[src.type.dtype] if src.type.weak else np.zeros(1, numpy_dtype(src.type.dtype))
     if isinstance(src, Const) and src.type.weak:
         sample = src.value
     try:
-        np.copyto(np.zeros(1, _DTYPES[dst.type.dtype]), sample, casting=casting)
+        np.copyto(np.zeros(1, numpy_dtype(dst.type.dtype)), sample, casting=casting)
     except (TypeError, OverflowError) as raised:
         raise lowering.error(found["src"], f"np.copyto of {src.type.dtype} values into a {dst.type.dtype} array "
                              f"with casting={casting!r}: NumPy raises {type(raised).__name__}",
@@ -115,7 +115,7 @@ def _masked(lowering, emit: Emitter, name: str, found: dict, a, mask, values, va
         raise lowering.error(values_node, f"np.{name} of a Python {values.type.dtype} number into a {dtype} array "
                              "(NumPy converts it as a Python object: ValueError for NaN, OverflowError out of range)",
                              f"give an array of the target's dtype, e.g. np.{name}(a, m, np.array([v]))")
-    if not values.type.weak and not np.can_cast(_DTYPES[values.type.dtype], _DTYPES[dtype], "safe"):
+    if not values.type.weak and not np.can_cast(numpy_dtype(values.type.dtype), numpy_dtype(dtype), "safe"):
         raise lowering.error(values_node, f"np.{name} of {values.type.dtype} values into a {dtype} array: NumPy casts "
                              "an array of values with casting='safe' (TypeError)", "cast first: values.astype(a.dtype)")
     sizes = [values.type.shape, mask.type.shape]

@@ -16,7 +16,7 @@ import libcst as cst
 
 from .. import codegen as cg
 from ..ir import const
-from ..ir.types import ShapeError, TensorType, fresh_dim, promote
+from ..ir.types import NUMPY_DTYPES, ShapeError, TensorType, fresh_dim, promote
 from .batching import BatchError
 from .registry import Primitive, register
 from .symbolic import ops
@@ -67,11 +67,10 @@ def _render(args, p):
     one = cg.call("np.convolve", cg.name("p_row"), cg.name("q_row"), **options)
     rows = cst.ListComp(elt=one, for_in=cst.CompFor(
         target=cg.tuple_(cg.name("p_row"), cg.name("q_row")), iter=cg.call("zip", a, v)))
-    joined = cg.call("np.array", rows, dtype=cg.dotted(f"np.{_NUMPY_DTYPES[p['dtype']]}"))
+    joined = cg.call("np.array", rows, dtype=cg.dotted(f"np.{NUMPY_DTYPES[p['dtype']]}"))
     return cg.method(joined, "reshape", cg.literal(-1), cg.literal(p["row_length"]))
 
 
-_NUMPY_DTYPES = {"f64": "float64", "f32": "float32", "i64": "int64", "i32": "int32"}
 
 
 def _jvp(tangents, out, a, v, mode="full", rows=False, dtype=None, length=None, row_length=None):

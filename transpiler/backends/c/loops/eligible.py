@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ....ir import Const, Eqn, If, Loop, Var
+from ....ir.types import numpy_dtype
 from ....primitives.indexing import Ref, index_refs
 from ..fused_kernel import is_module_array
 from ..launch_spec import EmittedKernel
@@ -221,7 +222,6 @@ def _scatter_add_ok(eqn: Eqn) -> bool:
 
 
 # NumPy's dtype of `np.stack` of parts of these dtypes (each part an array, or a scalar it makes one of)
-_NUMPY_DTYPES = {"f64": "float64", "f32": "float32", "i64": "int64", "i32": "int32", "bool": "bool"}
 # a scalar part of these dtypes is the same array whether the host holds a Python number or a NumPy scalar
 _SCALAR_PARTS = ("f64", "i64", "bool")
 
@@ -236,8 +236,8 @@ def _stack_ok(eqn: Eqn) -> bool:
         return False
     if rank == {0} and any(a.type.dtype not in _SCALAR_PARTS for a in eqn.args):
         return False
-    dtype = np.result_type(*(_NUMPY_DTYPES[a.type.dtype] for a in eqn.args))
-    return dtype == np.dtype(_NUMPY_DTYPES[eqn.out.type.dtype]) and len(eqn.out.type.shape) == rank.pop() + 1
+    dtype = np.result_type(*(numpy_dtype(a.type.dtype) for a in eqn.args))
+    return dtype == numpy_dtype(eqn.out.type.dtype) and len(eqn.out.type.shape) == rank.pop() + 1
 
 
 def _array_op_ok(eqn: Eqn) -> bool:
