@@ -172,6 +172,15 @@ def test_the_driver_converts_and_checks_every_form(tmp_path):
     assert "4 differentiated functions: 2 converted, 2 not" in summary(results)
 
 
+def test_the_driver_checks_only_the_forms_asked_for(tmp_path):
+    """`--forms g` checks `f` and `g` only (wing's eight forms and their one C module take longer than a run's
+    limit, so the twenty-first session checked them in pieces)."""
+    (tmp_path / "linear.py").write_text(LINEAR)
+    targets = [Target("linear.py", "energy", "grad", own=lambda ns, rs: [rs.randn(3)])]
+    results = run(tmp_path, targets=targets, forms={"g"})
+    assert results["linear:energy"]["outcomes"].keys() == {"f", "g"}, results
+
+
 def test_the_tree_forms_catch_a_wrong_tangent_cotangent_and_batch():
     """benchmarks/autograd_examples/tree_forms.py: jvp, vjp and vmap of a tree parameter against Python, each
     raising Wrong on a number that differs; autograd comparisons not made are counted by reason."""

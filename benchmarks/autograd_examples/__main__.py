@@ -3,6 +3,7 @@
     python -m benchmarks.autograd_examples --autograd /path/to/autograd              # NumPy target
     python -m benchmarks.autograd_examples --autograd /path/to/autograd --c --only rnn,lstm --json out.json
     python -m benchmarks.autograd_examples --autograd /path/to/autograd --show rnn    # print one kernel module
+    python -m benchmarks.autograd_examples --autograd /path/to/autograd --c --only wing --forms f,g  # some forms
 
 Reads `examples/` of an autograd checkout (github.com/HIPS/autograd) at run time; nothing of it is copied here.
 """
@@ -55,8 +56,9 @@ def _deterministic(text: str, args: list, name: str) -> None:
 
 
 def run(examples: Path, only: set[str] | None = None, c: bool = False, show: bool = False,
-        targets: list[Target] | None = None) -> dict[str, dict]:
-    """name -> {"converted": bool, "reason": ..., "outcomes": {form: [outcome, detail]}} for every target."""
+        targets: list[Target] | None = None, forms: set[str] | None = None) -> dict[str, dict]:
+    """name -> {"converted": bool, "reason": ..., "outcomes": {form: [outcome, detail]}} for every target; with
+    `forms`, only those forms and `f` (wing's eight forms and their C module take longer than one run's limit)."""
     from ..corpus.checks import AUTOGRAD_NOT_COMPARED, _executed, check_kernel
     from ..corpus.oracles import autograd_or_none
     from .tree_forms import check_tree_forms, is_float_tree
@@ -79,7 +81,8 @@ def run(examples: Path, only: set[str] | None = None, c: bool = False, show: boo
         if show:
             print(text)
         AUTOGRAD_NOT_COMPARED.clear()
-        outcomes = check_kernel(text, params, inputs, lambda args: args, c=c, folder=folder, oracle_text=oracle)
+        outcomes = check_kernel(text, params, inputs, lambda args: args, c=c, folder=folder, oracle_text=oracle,
+                                only=forms)
         skips = Counter(AUTOGRAD_NOT_COMPARED)
         if inputs and inputs[0] and is_float_tree(inputs[0][0]) and "f" in outcomes and outcomes["f"][0] == "pass":
             # jvp, vjp and vmap of the tree (corpus.checks compiles the first two and compares neither)
@@ -123,12 +126,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--autograd", type=Path, required=True, help="a checkout of github.com/HIPS/autograd")
     parser.add_argument("--c", action="store_true", help="also check every form on the C CPU target")
     parser.add_argument("--only", help="comma-separated example stems (rnn) or names (sinusoid:fun (sin))")
+    parser.add_argument("--forms", help="comma-separated forms to check besides `f` (g,vg,hvp): the others skipped")
     parser.add_argument("--show", action="store_true", help="print each kernel module")
     parser.add_argument("--json", type=Path, help="write every outcome with its detail here")
     options = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))  # the oracles: gradcheck, hostile
     results = run(options.autograd / "examples", set(options.only.split(",")) if options.only else None,
-                  options.c, options.show)
+                  options.c, options.show, forms=set(options.forms.split(",")) if options.forms else None)
     print()
     print(summary(results))
     if options.json:
