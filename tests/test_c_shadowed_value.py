@@ -3,8 +3,8 @@ np.zeros((12, 12)); mask[10:30, 10:30] = 1.0`, then `np.roll(mask, 1, axis=0)` a
 without vmap) gives the C backend one region with two outputs named `mask` (the zeros and the assigned array); the
 roll's stencil repeated the assignment at the offset (stencils/align.py) from the zeros, read through the name
 `mask`, whose C view holds the assigned array: the assigned rows counted twice (2.1016 where Python gives 1.3601).
-A repetition that reads a value whose name the block binds to another value is now not made (the value is loaded
-at the offset instead). In wing.py's `fv` the same read also returned scratch memory ("a loop kernel returned
+The host bound both stored results to the one name; they now take names of their own (partition.py
+`_distinct_names`). In wing.py's `fv` the same read also returned scratch memory ("a loop kernel returned
 memory the runtime does not know")."""
 from __future__ import annotations
 

@@ -1202,9 +1202,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
     const double* __restrict__ x_data, const int64_t x_s0,
     const double* __restrict__ dy_2_data,
     const double* __restrict__ c_2_data,
-    double* __restrict__ dy_3_out,
-    double* __restrict__ t_22_out,
-    double* __restrict__ dx_1_1_out)
+    const double t_3,
+    const double* __restrict__ c_1_data,
+    const double t,
+    const double* __restrict__ c_data,
+    double* __restrict__ dx_1_1_out,
+    double* __restrict__ dy_3_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
@@ -1213,83 +1216,546 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
         #ifdef __CUDACC__
         const bool lifted_inside = false;
         #else
-        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
+        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base + LIFTED_LANE_COUNT <= d0 - 2 && i_base + LIFTED_LANE_COUNT <= d0 - 3 && i_base + LIFTED_LANE_COUNT <= d0 - 4;
         #endif
-        LIFTED_LOCAL(double, dy_3);
-        LIFTED_LOCAL(double, t_22);
-        LIFTED_LOCAL(double, dx_1_1);
-        if (lifted_inside) {
+        if (dy_3_out == nullptr) {
+            LIFTED_LOCAL(double, dx_1_1);
+            LIFTED_LOCAL(double, dy_3);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double t_15 = t_15_data[i0 * t_15_s0];
+                    const double c_3 = c_3_data[i];
+                    const double dx_1 = dx_1_data[i];
+                    const double dy_2 = dy_2_data[i];
+                    const double c_2 = c_2_data[i];
+                    const double c_1 = c_1_data[i];
+                    const double c = c_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16 = (t_15 * h);
+                    const double dk3 = (t_16 * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17 = (t_16 * c_3);
+                    const double dx_1_2 = (dx_1 + t_17);
+                    const double zero = 0;
+                    const double t_15_2 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_1 = (t_15_2 * h);
+                    const double x_4 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1 = (t_16_1 * x_4);
+                    const double zero_1 = ((true) ? (double)(t_18_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_1 = (dy_2 + zero_1);
+                    const double t_20 = (zero_1 * h);
+                    const double dk3_1 = (dk3 + t_20);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21 = (dk3_1 * c_2);
+                    const double dx_1_3 = (dx_1_2 + t_21);
+                    const double zero_1_1 = 0;
+                    const double t_15_4 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_2 = (t_15_4 * h);
+                    const double dk3_2 = (t_16_2 * 2.0);
+                    const double t_15_2_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_1_1 = (t_15_2_1 * h);
+                    const double x_4_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1 = (t_16_1_1 * x_4_1);
+                    const double zero_3 = ((true) ? (double)(t_18_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1 = (zero_3 * h);
+                    const double dk3_1_1 = (dk3_2 + t_20_1);
+                    const double x_5 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1 = (dk3_1_1 * x_5);
+                    const double zero_1_2 = ((true) ? (double)(t_22_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_2 = (dy_3_1 + zero_1_2);
+                    const double t_23 = (zero_1_2 * t_3);
+                    const double dk2 = (dk3 + t_23);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24 = (dk2 * c_1);
+                    const double dx_1_4 = (dx_1_3 + t_24);
+                    const double zero_2 = 0;
+                    const double t_15_6 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_3 = (t_15_6 * h);
+                    const double dk3_3 = (t_16_3 * 2.0);
+                    const double t_15_4_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_2_1 = (t_15_4_1 * h);
+                    const double dk3_2_1 = (t_16_2_1 * 2.0);
+                    const double t_15_2_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1 = (t_15_2_1_1 * h);
+                    const double x_4_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
+                    const double zero_3_1 = ((true) ? (double)(t_18_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1 = (zero_3_1 * h);
+                    const double dk3_1_1_1 = (dk3_2_1 + t_20_1_1);
+                    const double x_5_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1 = (dk3_1_1_1 * x_5_1);
+                    const double zero_1_1_1 = ((true) ? (double)(t_22_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1 = (zero_1_1_1 * t_3);
+                    const double dk2_1 = (dk3_3 + t_23_1);
+                    const double x_6 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1 = (dk2_1 * x_6);
+                    const double zero_2_1 = ((true) ? (double)(t_25_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_3 = (dy_3_2 + zero_2_1);
+                    const double t_26 = (zero_2_1 * t);
+                    const double dk1 = (t_16 + t_26);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27 = (dk1 * c);
+                    LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
+                    const double t_15_8 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_4 = (t_15_8 * h);
+                    const double t_15_6_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_3_1 = (t_15_6_1 * h);
+                    const double dk3_3_1 = (t_16_3_1 * 2.0);
+                    const double t_15_4_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_2_1_1 = (t_15_4_1_1 * h);
+                    const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
+                    const double t_15_2_1_1_1 = ((true) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
+                    const double x_4_1_1_1 = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
+                    const double zero_3_1_1 = ((true) ? (double)(t_18_1_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1_1 = (zero_3_1_1 * h);
+                    const double dk3_1_1_1_1 = (dk3_2_1_1 + t_20_1_1_1);
+                    const double x_5_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1_1 = (dk3_1_1_1_1 * x_5_1_1);
+                    const double zero_1_1_1_1 = ((true) ? (double)(t_22_1_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1_1 = (zero_1_1_1_1 * t_3);
+                    const double dk2_1_1 = (dk3_3_1 + t_23_1_1);
+                    const double x_6_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1_1 = (dk2_1_1 * x_6_1);
+                    const double zero_2_1_1 = ((true) ? (double)(t_25_1_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_1 = (zero_2_1_1 * t);
+                    const double dk1_1 = (t_16_4 + t_26_1);
+                    const double x_7 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_1 = (dk1_1 * x_7);
+                    LIFTED_AT(dy_3) = ((true) ? (double)(dy_3_3 + t_28_1) : dy_3_3);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double t_15 = t_15_data[i0 * t_15_s0];
+                    const double c_3 = c_3_data[i];
+                    const double dx_1 = dx_1_data[i];
+                    const double dy_2 = dy_2_data[i];
+                    const double c_2 = c_2_data[i];
+                    const double c_1 = c_1_data[i];
+                    const double c = c_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16 = (t_15 * h);
+                    const double dk3 = (t_16 * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17 = (t_16 * c_3);
+                    const double dx_1_2 = (dx_1 + t_17);
+                    const double zero = 0;
+                    const double t_15_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_1 = (t_15_2 * h);
+                    const double x_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1 = (t_16_1 * x_4);
+                    const double zero_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_1 = (dy_2 + zero_1);
+                    const double t_20 = (zero_1 * h);
+                    const double dk3_1 = (dk3 + t_20);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21 = (dk3_1 * c_2);
+                    const double dx_1_3 = (dx_1_2 + t_21);
+                    const double zero_1_1 = 0;
+                    const double t_15_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_2 = (t_15_4 * h);
+                    const double dk3_2 = (t_16_2 * 2.0);
+                    const double t_15_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_1_1 = (t_15_2_1 * h);
+                    const double x_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1 = (t_16_1_1 * x_4_1);
+                    const double zero_3 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1 = (zero_3 * h);
+                    const double dk3_1_1 = (dk3_2 + t_20_1);
+                    const double x_5 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1 = (dk3_1_1 * x_5);
+                    const double zero_1_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_2 = (dy_3_1 + zero_1_2);
+                    const double t_23 = (zero_1_2 * t_3);
+                    const double dk2 = (dk3 + t_23);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24 = (dk2 * c_1);
+                    const double dx_1_4 = (dx_1_3 + t_24);
+                    const double zero_2 = 0;
+                    const double t_15_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_3 = (t_15_6 * h);
+                    const double dk3_3 = (t_16_3 * 2.0);
+                    const double t_15_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_2_1 = (t_15_4_1 * h);
+                    const double dk3_2_1 = (t_16_2_1 * 2.0);
+                    const double t_15_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1 = (t_15_2_1_1 * h);
+                    const double x_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
+                    const double zero_3_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1 = (zero_3_1 * h);
+                    const double dk3_1_1_1 = (dk3_2_1 + t_20_1_1);
+                    const double x_5_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1 = (dk3_1_1_1 * x_5_1);
+                    const double zero_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1 = (zero_1_1_1 * t_3);
+                    const double dk2_1 = (dk3_3 + t_23_1);
+                    const double x_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1 = (dk2_1 * x_6);
+                    const double zero_2_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_3 = (dy_3_2 + zero_2_1);
+                    const double t_26 = (zero_2_1 * t);
+                    const double dk1 = (t_16 + t_26);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27 = (dk1 * c);
+                    LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
+                    const double t_15_8 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_4 = (t_15_8 * h);
+                    const double t_15_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_3_1 = (t_15_6_1 * h);
+                    const double dk3_3_1 = (t_16_3_1 * 2.0);
+                    const double t_15_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_2_1_1 = (t_15_4_1_1 * h);
+                    const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
+                    const double t_15_2_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
+                    const double x_4_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
+                    const double zero_3_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_1_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1_1 = (zero_3_1_1 * h);
+                    const double dk3_1_1_1_1 = (dk3_2_1_1 + t_20_1_1_1);
+                    const double x_5_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1_1 = (dk3_1_1_1_1 * x_5_1_1);
+                    const double zero_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_1_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1_1 = (zero_1_1_1_1 * t_3);
+                    const double dk2_1_1 = (dk3_3_1 + t_23_1_1);
+                    const double x_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1_1 = (dk2_1_1 * x_6_1);
+                    const double zero_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_1_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_1 = (zero_2_1_1 * t);
+                    const double dk1_1 = (t_16_4 + t_26_1);
+                    const double x_7 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_1 = (dk1_1 * x_7);
+                    LIFTED_AT(dy_3) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_3 + t_28_1) : dy_3_3);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double t_15 = t_15_data[i0 * t_15_s0];
-                const double c_3 = c_3_data[i];
-                const double dx_1 = dx_1_data[i];
-                const double dy_2 = dy_2_data[i];
-                const double c_2 = c_2_data[i];
-                const double x = x_data[i0 * x_s0];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16 = (t_15 * h);
-                const double dk3 = (t_16 * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_17 = (t_16 * c_3);
-                const double dx_1_2 = (dx_1 + t_17);
-                const double zero = 0;
-                const double t_15_2 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16_1 = (t_15_2 * h);
-                const double x_4 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_1 = (t_16_1 * x_4);
-                const double zero_1 = ((true) ? (double)(t_18_1) : zero);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                LIFTED_AT(dy_3) = (dy_2 + zero_1);
-                const double t_20 = (zero_1 * h);
-                const double dk3_1 = (dk3 + t_20);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_21 = (dk3_1 * c_2);
-                LIFTED_AT(t_22) = (dk3_1 * x);
-                LIFTED_AT(dx_1_1) = (dx_1_2 + t_21);
+                dx_1_1_out[i] = LIFTED_AT(dx_1_1);
             }
         } else {
+            LIFTED_LOCAL(double, dx_1_1);
+            LIFTED_LOCAL(double, dy_3);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double t_15 = t_15_data[i0 * t_15_s0];
+                    const double c_3 = c_3_data[i];
+                    const double dx_1 = dx_1_data[i];
+                    const double dy_2 = dy_2_data[i];
+                    const double c_2 = c_2_data[i];
+                    const double c_1 = c_1_data[i];
+                    const double c = c_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16 = (t_15 * h);
+                    const double dk3 = (t_16 * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17 = (t_16 * c_3);
+                    const double dx_1_2 = (dx_1 + t_17);
+                    const double zero = 0;
+                    const double t_15_2 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_1 = (t_15_2 * h);
+                    const double x_4 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1 = (t_16_1 * x_4);
+                    const double zero_1 = ((true) ? (double)(t_18_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_1 = (dy_2 + zero_1);
+                    const double t_20 = (zero_1 * h);
+                    const double dk3_1 = (dk3 + t_20);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21 = (dk3_1 * c_2);
+                    const double dx_1_3 = (dx_1_2 + t_21);
+                    const double zero_1_1 = 0;
+                    const double t_15_4 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_2 = (t_15_4 * h);
+                    const double dk3_2 = (t_16_2 * 2.0);
+                    const double t_15_2_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_1_1 = (t_15_2_1 * h);
+                    const double x_4_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1 = (t_16_1_1 * x_4_1);
+                    const double zero_3 = ((true) ? (double)(t_18_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1 = (zero_3 * h);
+                    const double dk3_1_1 = (dk3_2 + t_20_1);
+                    const double x_5 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1 = (dk3_1_1 * x_5);
+                    const double zero_1_2 = ((true) ? (double)(t_22_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_2 = (dy_3_1 + zero_1_2);
+                    const double t_23 = (zero_1_2 * t_3);
+                    const double dk2 = (dk3 + t_23);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24 = (dk2 * c_1);
+                    const double dx_1_4 = (dx_1_3 + t_24);
+                    const double zero_2 = 0;
+                    const double t_15_6 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_3 = (t_15_6 * h);
+                    const double dk3_3 = (t_16_3 * 2.0);
+                    const double t_15_4_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_2_1 = (t_15_4_1 * h);
+                    const double dk3_2_1 = (t_16_2_1 * 2.0);
+                    const double t_15_2_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1 = (t_15_2_1_1 * h);
+                    const double x_4_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
+                    const double zero_3_1 = ((true) ? (double)(t_18_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1 = (zero_3_1 * h);
+                    const double dk3_1_1_1 = (dk3_2_1 + t_20_1_1);
+                    const double x_5_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1 = (dk3_1_1_1 * x_5_1);
+                    const double zero_1_1_1 = ((true) ? (double)(t_22_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1 = (zero_1_1_1 * t_3);
+                    const double dk2_1 = (dk3_3 + t_23_1);
+                    const double x_6 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1 = (dk2_1 * x_6);
+                    const double zero_2_1 = ((true) ? (double)(t_25_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_3 = (dy_3_2 + zero_2_1);
+                    const double t_26 = (zero_2_1 * t);
+                    const double dk1 = (t_16 + t_26);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27 = (dk1 * c);
+                    LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
+                    const double t_15_8 = ((true) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_4 = (t_15_8 * h);
+                    const double t_15_6_1 = ((true) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_3_1 = (t_15_6_1 * h);
+                    const double dk3_3_1 = (t_16_3_1 * 2.0);
+                    const double t_15_4_1_1 = ((true) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_2_1_1 = (t_15_4_1_1 * h);
+                    const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
+                    const double t_15_2_1_1_1 = ((true) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
+                    const double x_4_1_1_1 = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
+                    const double zero_3_1_1 = ((true) ? (double)(t_18_1_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1_1 = (zero_3_1_1 * h);
+                    const double dk3_1_1_1_1 = (dk3_2_1_1 + t_20_1_1_1);
+                    const double x_5_1_1 = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1_1 = (dk3_1_1_1_1 * x_5_1_1);
+                    const double zero_1_1_1_1 = ((true) ? (double)(t_22_1_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1_1 = (zero_1_1_1_1 * t_3);
+                    const double dk2_1_1 = (dk3_3_1 + t_23_1_1);
+                    const double x_6_1 = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1_1 = (dk2_1_1 * x_6_1);
+                    const double zero_2_1_1 = ((true) ? (double)(t_25_1_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_1 = (zero_2_1_1 * t);
+                    const double dk1_1 = (t_16_4 + t_26_1);
+                    const double x_7 = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_1 = (dk1_1 * x_7);
+                    LIFTED_AT(dy_3) = ((true) ? (double)(dy_3_3 + t_28_1) : dy_3_3);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double t_15 = t_15_data[i0 * t_15_s0];
+                    const double c_3 = c_3_data[i];
+                    const double dx_1 = dx_1_data[i];
+                    const double dy_2 = dy_2_data[i];
+                    const double c_2 = c_2_data[i];
+                    const double c_1 = c_1_data[i];
+                    const double c = c_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16 = (t_15 * h);
+                    const double dk3 = (t_16 * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17 = (t_16 * c_3);
+                    const double dx_1_2 = (dx_1 + t_17);
+                    const double zero = 0;
+                    const double t_15_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_1 = (t_15_2 * h);
+                    const double x_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1 = (t_16_1 * x_4);
+                    const double zero_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_1 = (dy_2 + zero_1);
+                    const double t_20 = (zero_1 * h);
+                    const double dk3_1 = (dk3 + t_20);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21 = (dk3_1 * c_2);
+                    const double dx_1_3 = (dx_1_2 + t_21);
+                    const double zero_1_1 = 0;
+                    const double t_15_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_2 = (t_15_4 * h);
+                    const double dk3_2 = (t_16_2 * 2.0);
+                    const double t_15_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_1_1 = (t_15_2_1 * h);
+                    const double x_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1 = (t_16_1_1 * x_4_1);
+                    const double zero_3 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1 = (zero_3 * h);
+                    const double dk3_1_1 = (dk3_2 + t_20_1);
+                    const double x_5 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1 = (dk3_1_1 * x_5);
+                    const double zero_1_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_2 = (dy_3_1 + zero_1_2);
+                    const double t_23 = (zero_1_2 * t_3);
+                    const double dk2 = (dk3 + t_23);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24 = (dk2 * c_1);
+                    const double dx_1_4 = (dx_1_3 + t_24);
+                    const double zero_2 = 0;
+                    const double t_15_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_3 = (t_15_6 * h);
+                    const double dk3_3 = (t_16_3 * 2.0);
+                    const double t_15_4_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_2_1 = (t_15_4_1 * h);
+                    const double dk3_2_1 = (t_16_2_1 * 2.0);
+                    const double t_15_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1 = (t_15_2_1_1 * h);
+                    const double x_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1 = (t_16_1_1_1 * x_4_1_1);
+                    const double zero_3_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1 = (zero_3_1 * h);
+                    const double dk3_1_1_1 = (dk3_2_1 + t_20_1_1);
+                    const double x_5_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1 = (dk3_1_1_1 * x_5_1);
+                    const double zero_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1 = (zero_1_1_1 * t_3);
+                    const double dk2_1 = (dk3_3 + t_23_1);
+                    const double x_6 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1 = (dk2_1 * x_6);
+                    const double zero_2_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_3 = (dy_3_2 + zero_2_1);
+                    const double t_26 = (zero_2_1 * t);
+                    const double dk1 = (t_16 + t_26);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27 = (dk1 * c);
+                    LIFTED_AT(dx_1_1) = (dx_1_4 + t_27);
+                    const double t_15_8 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_16_4 = (t_15_8 * h);
+                    const double t_15_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? t_15_data[(i0 + 2) * t_15_s0] : (double)0);
+                    const double t_16_3_1 = (t_15_6_1 * h);
+                    const double dk3_3_1 = (t_16_3_1 * 2.0);
+                    const double t_15_4_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? t_15_data[(i0 + 3) * t_15_s0] : (double)0);
+                    const double t_16_2_1_1 = (t_15_4_1_1 * h);
+                    const double dk3_2_1_1 = (t_16_2_1_1 * 2.0);
+                    const double t_15_2_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? t_15_data[(i0 + 4) * t_15_s0] : (double)0);
+                    const double t_16_1_1_1_1 = (t_15_2_1_1_1 * h);
+                    const double x_4_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_1_1_1_1 = (t_16_1_1_1_1 * x_4_1_1_1);
+                    const double zero_3_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_1_1_1_1) : zero);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_1_1_1 = (zero_3_1_1 * h);
+                    const double dk3_1_1_1_1 = (dk3_2_1_1 + t_20_1_1_1);
+                    const double x_5_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_1_1_1 = (dk3_1_1_1_1 * x_5_1_1);
+                    const double zero_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_1_1_1) : zero_1_1);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_1_1 = (zero_1_1_1_1 * t_3);
+                    const double dk2_1_1 = (dk3_3_1 + t_23_1_1);
+                    const double x_6_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_1_1 = (dk2_1_1 * x_6_1);
+                    const double zero_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_1_1) : zero_2);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_1 = (zero_2_1_1 * t);
+                    const double dk1_1 = (t_16_4 + t_26_1);
+                    const double x_7 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_1 = (dk1_1 * x_7);
+                    LIFTED_AT(dy_3) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_3 + t_28_1) : dy_3_3);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double t_15 = t_15_data[i0 * t_15_s0];
-                const double c_3 = c_3_data[i];
-                const double dx_1 = dx_1_data[i];
-                const double dy_2 = dy_2_data[i];
-                const double c_2 = c_2_data[i];
-                const double x = x_data[i0 * x_s0];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16 = (t_15 * h);
-                const double dk3 = (t_16 * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_17 = (t_16 * c_3);
-                const double dx_1_2 = (dx_1 + t_17);
-                const double zero = 0;
-                const double t_15_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_15_data[(i0 + 1) * t_15_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_16_1 = (t_15_2 * h);
-                const double x_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_1 = (t_16_1 * x_4);
-                const double zero_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_1) : zero);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                LIFTED_AT(dy_3) = (dy_2 + zero_1);
-                const double t_20 = (zero_1 * h);
-                const double dk3_1 = (dk3 + t_20);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_21 = (dk3_1 * c_2);
-                LIFTED_AT(t_22) = (dk3_1 * x);
-                LIFTED_AT(dx_1_1) = (dx_1_2 + t_21);
+                dx_1_1_out[i] = LIFTED_AT(dx_1_1);
             }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dy_3_out[i] = LIFTED_AT(dy_3);
-            t_22_out[i] = LIFTED_AT(t_22);
-            dx_1_1_out[i] = LIFTED_AT(dx_1_1);
+            if (dy_3_out != nullptr) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    dy_3_out[i] = LIFTED_AT(dy_3);
+                }
+            }
         }
     }
 }
@@ -1304,278 +1770,18 @@ LIFTED_KERNEL void last_state_grad_k2(const int64_t n, const int64_t d0,
     const double* __restrict__ x_data, const int64_t x_s0,
     const double* __restrict__ dy_2_data,
     const double* __restrict__ c_2_data,
-    double* __restrict__ dy_3_out,
-    double* __restrict__ t_22_out,
-    double* __restrict__ dx_1_1_out)
+    const double t_3,
+    const double* __restrict__ c_1_data,
+    const double t,
+    const double* __restrict__ c_data,
+    double* __restrict__ dx_1_1_out,
+    double* __restrict__ dy_3_out)
 {
-    LIFTED_RUN(last_state_grad_k2_body, (n, d0, t_15_data, t_15_s0, h, c_3_data, dx_1_data, n_1, x_data, x_s0, dy_2_data, c_2_data, dy_3_out, t_22_out, dx_1_1_out));
+    LIFTED_RUN(last_state_grad_k2_body, (n, d0, t_15_data, t_15_s0, h, c_3_data, dx_1_data, n_1, x_data, x_s0, dy_2_data, c_2_data, t_3, c_1_data, t, c_data, dx_1_1_out, dy_3_out));
 }
 
 // last_state_grad_k3: 1-d index space of n elements
 template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k3_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_data,
-    const double h,
-    const int64_t n_1,
-    const double* __restrict__ t_22_data, const int64_t t_22_s0,
-    const double* __restrict__ dy_3_data,
-    const double t_3,
-    const double* __restrict__ c_1_data,
-    const double* __restrict__ x_data,
-    const double* __restrict__ dx_1_data,
-    double* __restrict__ dy_3_1_out,
-    double* __restrict__ t_25_out,
-    double* __restrict__ dx_1_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        #ifdef __CUDACC__
-        const bool lifted_inside = false;
-        #else
-        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
-        #endif
-        LIFTED_LOCAL(double, dy_3_1);
-        LIFTED_LOCAL(double, t_25);
-        LIFTED_LOCAL(double, dx_1_1);
-        if (lifted_inside) {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2 = dy_2_data[i];
-                const double dy_3 = dy_3_data[i];
-                const double c_1 = c_1_data[i];
-                const double x = x_data[i];
-                const double dx_1 = dx_1_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15 = (dy_2 / 6.0);
-                const double t_16 = (t_15 * h);
-                const double dk3 = (t_16 * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double zero_1 = 0;
-                const double t_22_2 = ((true) ? t_22_data[(i0 + 1) * t_22_s0] : (double)0);
-                const double zero_1_1 = ((true) ? (double)(t_22_2) : zero_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                LIFTED_AT(dy_3_1) = (dy_3 + zero_1_1);
-                const double t_23 = (zero_1_1 * t_3);
-                const double dk2 = (dk3 + t_23);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_24 = (dk2 * c_1);
-                LIFTED_AT(t_25) = (dk2 * x);
-                LIFTED_AT(dx_1_1) = (dx_1 + t_24);
-            }
-        } else {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2 = dy_2_data[i];
-                const double dy_3 = dy_3_data[i];
-                const double c_1 = c_1_data[i];
-                const double x = x_data[i];
-                const double dx_1 = dx_1_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15 = (dy_2 / 6.0);
-                const double t_16 = (t_15 * h);
-                const double dk3 = (t_16 * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double zero_1 = 0;
-                const double t_22_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_22_data[(i0 + 1) * t_22_s0] : (double)0);
-                const double zero_1_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_2) : zero_1);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                LIFTED_AT(dy_3_1) = (dy_3 + zero_1_1);
-                const double t_23 = (zero_1_1 * t_3);
-                const double dk2 = (dk3 + t_23);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_24 = (dk2 * c_1);
-                LIFTED_AT(t_25) = (dk2 * x);
-                LIFTED_AT(dx_1_1) = (dx_1 + t_24);
-            }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dy_3_1_out[i] = LIFTED_AT(dy_3_1);
-            t_25_out[i] = LIFTED_AT(t_25);
-            dx_1_1_out[i] = LIFTED_AT(dx_1_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void last_state_grad_k3(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_data,
-    const double h,
-    const int64_t n_1,
-    const double* __restrict__ t_22_data, const int64_t t_22_s0,
-    const double* __restrict__ dy_3_data,
-    const double t_3,
-    const double* __restrict__ c_1_data,
-    const double* __restrict__ x_data,
-    const double* __restrict__ dx_1_data,
-    double* __restrict__ dy_3_1_out,
-    double* __restrict__ t_25_out,
-    double* __restrict__ dx_1_1_out)
-{
-    LIFTED_RUN(last_state_grad_k3_body, (n, d0, dy_2_data, h, n_1, t_22_data, t_22_s0, dy_3_data, t_3, c_1_data, x_data, dx_1_data, dy_3_1_out, t_25_out, dx_1_1_out));
-}
-
-// last_state_grad_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k4_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_data,
-    const double h,
-    const int64_t n_1,
-    const double* __restrict__ t_25_data, const int64_t t_25_s0,
-    const double* __restrict__ dy_3_data,
-    const double t,
-    const double* __restrict__ c_data,
-    const double* __restrict__ x_data,
-    const double* __restrict__ dx_1_data,
-    double* __restrict__ dy_3_1_out,
-    double* __restrict__ t_28_out,
-    double* __restrict__ dx_1_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        #ifdef __CUDACC__
-        const bool lifted_inside = false;
-        #else
-        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
-        #endif
-        LIFTED_LOCAL(double, dy_3_1);
-        LIFTED_LOCAL(double, t_28);
-        LIFTED_LOCAL(double, dx_1_1);
-        if (lifted_inside) {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2 = dy_2_data[i];
-                const double dy_3 = dy_3_data[i];
-                const double c = c_data[i];
-                const double x = x_data[i];
-                const double dx_1 = dx_1_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15 = (dy_2 / 6.0);
-                const double t_16 = (t_15 * h);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double zero_2 = 0;
-                const double t_25_2 = ((true) ? t_25_data[(i0 + 1) * t_25_s0] : (double)0);
-                const double zero_2_1 = ((true) ? (double)(t_25_2) : zero_2);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                LIFTED_AT(dy_3_1) = (dy_3 + zero_2_1);
-                const double t_26 = (zero_2_1 * t);
-                const double dk1 = (t_16 + t_26);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_27 = (dk1 * c);
-                LIFTED_AT(t_28) = (dk1 * x);
-                LIFTED_AT(dx_1_1) = (dx_1 + t_27);
-            }
-        } else {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2 = dy_2_data[i];
-                const double dy_3 = dy_3_data[i];
-                const double c = c_data[i];
-                const double x = x_data[i];
-                const double dx_1 = dx_1_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15 = (dy_2 / 6.0);
-                const double t_16 = (t_15 * h);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double zero_2 = 0;
-                const double t_25_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_25_data[(i0 + 1) * t_25_s0] : (double)0);
-                const double zero_2_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_2) : zero_2);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                LIFTED_AT(dy_3_1) = (dy_3 + zero_2_1);
-                const double t_26 = (zero_2_1 * t);
-                const double dk1 = (t_16 + t_26);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_27 = (dk1 * c);
-                LIFTED_AT(t_28) = (dk1 * x);
-                LIFTED_AT(dx_1_1) = (dx_1 + t_27);
-            }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dy_3_1_out[i] = LIFTED_AT(dy_3_1);
-            t_28_out[i] = LIFTED_AT(t_28);
-            dx_1_1_out[i] = LIFTED_AT(dx_1_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void last_state_grad_k4(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_data,
-    const double h,
-    const int64_t n_1,
-    const double* __restrict__ t_25_data, const int64_t t_25_s0,
-    const double* __restrict__ dy_3_data,
-    const double t,
-    const double* __restrict__ c_data,
-    const double* __restrict__ x_data,
-    const double* __restrict__ dx_1_data,
-    double* __restrict__ dy_3_1_out,
-    double* __restrict__ t_28_out,
-    double* __restrict__ dx_1_1_out)
-{
-    LIFTED_RUN(last_state_grad_k4_body, (n, d0, dy_2_data, h, n_1, t_25_data, t_25_s0, dy_3_data, t, c_data, x_data, dx_1_data, dy_3_1_out, t_28_out, dx_1_1_out));
-}
-
-// last_state_grad_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k5_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_28_data, const int64_t t_28_s0,
-    const double* __restrict__ dy_3_data,
-    double* __restrict__ dy_3_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        #ifdef __CUDACC__
-        const bool lifted_inside = false;
-        #else
-        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
-        #endif
-        LIFTED_LOCAL(double, dy_3_1);
-        if (lifted_inside) {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_3 = dy_3_data[i];
-                const double t_28_2 = ((true) ? t_28_data[(i0 + 1) * t_28_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(dy_3_1) = ((true) ? (double)(dy_3 + t_28_2) : dy_3);
-            }
-        } else {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_3 = dy_3_data[i];
-                const double t_28_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_28_data[(i0 + 1) * t_28_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(dy_3_1) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3 + t_28_2) : dy_3);
-            }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dy_3_1_out[i] = LIFTED_AT(dy_3_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void last_state_grad_k5(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_28_data, const int64_t t_28_s0,
-    const double* __restrict__ dy_3_data,
-    double* __restrict__ dy_3_1_out)
-{
-    LIFTED_RUN(last_state_grad_k5_body, (n, d0, t_28_data, t_28_s0, dy_3_data, dy_3_1_out));
-}
-
-// last_state_grad_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k6_body(const int64_t n, const int64_t d0,
     const int64_t size_1_r,
     const double* __restrict__ y_1_r_data, const int64_t y_1_r_s0,
     const double* __restrict__ x_data, const int64_t x_s0,
@@ -1963,7 +2169,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
 }
 
 
-LIFTED_KERNEL void last_state_grad_k6(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void last_state_grad_k3(const int64_t n, const int64_t d0,
     const int64_t size_1_r,
     const double* __restrict__ y_1_r_data, const int64_t y_1_r_s0,
     const double* __restrict__ x_data, const int64_t x_s0,
@@ -1979,11 +2185,11 @@ LIFTED_KERNEL void last_state_grad_k6(const int64_t n, const int64_t d0,
     double* __restrict__ c_3_r_out,
     double* __restrict__ y_2_r_out)
 {
-    LIFTED_RUN(last_state_grad_k6_body, (n, d0, size_1_r, y_1_r_data, y_1_r_s0, x_data, x_s0, size_3_r, t_r, size_5_r, t_3_r, size_7_r, h_r, c_r_out, c_1_r_out, c_2_r_out, c_3_r_out, y_2_r_out));
+    LIFTED_RUN(last_state_grad_k3_body, (n, d0, size_1_r, y_1_r_data, y_1_r_s0, x_data, x_s0, size_3_r, t_r, size_5_r, t_3_r, size_7_r, h_r, c_r_out, c_1_r_out, c_2_r_out, c_3_r_out, y_2_r_out));
 }
 
-// last_state_grad_k7: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k7_body(const int64_t n, const int64_t d0,
+// last_state_grad_k4: 1-d index space of n elements
+template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_r_data, const int64_t dy_2_r_s0,
     const double h_r,
     const double* __restrict__ c_3_r_data,
@@ -1991,9 +2197,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
     const int64_t n_r,
     const double* __restrict__ x_data, const int64_t x_s0,
     const double* __restrict__ c_2_r_data,
-    double* __restrict__ dy_3_r_out,
-    double* __restrict__ t_22_r_out,
-    double* __restrict__ dx_1_r_1_out)
+    const double t_3_r,
+    const double* __restrict__ c_1_r_data,
+    const double t_r,
+    const double* __restrict__ c_r_data,
+    double* __restrict__ dx_1_r_1_out,
+    double* __restrict__ dy_3_r_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
@@ -2002,91 +2211,592 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad
         #ifdef __CUDACC__
         const bool lifted_inside = false;
         #else
-        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
+        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1 && i_base + LIFTED_LANE_COUNT <= d0 - 2 && i_base + LIFTED_LANE_COUNT <= d0 - 3 && i_base + LIFTED_LANE_COUNT <= d0 - 4;
         #endif
-        LIFTED_LOCAL(double, dy_3_r);
-        LIFTED_LOCAL(double, t_22_r);
-        LIFTED_LOCAL(double, dx_1_r_1);
-        if (lifted_inside) {
+        if (dy_3_r_out == nullptr) {
+            LIFTED_LOCAL(double, dx_1_r_1);
+            LIFTED_LOCAL(double, dy_3_r);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
+                    const double c_3_r = c_3_r_data[i];
+                    const double dx_1_r = dx_1_r_data[i];
+                    const double c_2_r = c_2_r_data[i];
+                    const double c_1_r = c_1_r_data[i];
+                    const double c_r = c_r_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r = (dy_2_r / 6.0);
+                    const double t_16_r = (t_15_r * h_r);
+                    const double dk3_r = (t_16_r * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17_r = (t_16_r * c_3_r);
+                    const double dx_1_r_2 = (dx_1_r + t_17_r);
+                    const double zero_r = 0;
+                    const double dy_2_r_1 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_1 = (dy_2_r_1 / 6.0);
+                    const double t_16_r_1 = (t_15_r_1 * h_r);
+                    const double x_4_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1 = (t_16_r_1 * x_4_r);
+                    const double zero_r_1 = ((true) ? (double)(t_18_r_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_r_1 = (dy_2_r + zero_r_1);
+                    const double t_20_r = (zero_r_1 * h_r);
+                    const double dk3_1_r = (dk3_r + t_20_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21_r = (dk3_1_r * c_2_r);
+                    const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
+                    const double zero_1_r = 0;
+                    const double dy_2_r_2 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_2 = (dy_2_r_2 / 6.0);
+                    const double t_16_r_2 = (t_15_r_2 * h_r);
+                    const double dk3_r_1 = (t_16_r_2 * 2.0);
+                    const double dy_2_r_1_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
+                    const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
+                    const double x_4_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
+                    const double zero_r_1_1 = ((true) ? (double)(t_18_r_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1 = (zero_r_1_1 * h_r);
+                    const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
+                    const double x_5_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
+                    const double zero_1_r_1 = ((true) ? (double)(t_22_r_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
+                    const double t_23_r = (zero_1_r_1 * t_3_r);
+                    const double dk2_r = (dk3_r + t_23_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24_r = (dk2_r * c_1_r);
+                    const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
+                    const double zero_2_r = 0;
+                    const double dy_2_r_3 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_3 = (dy_2_r_3 / 6.0);
+                    const double t_16_r_3 = (t_15_r_3 * h_r);
+                    const double dk3_r_2 = (t_16_r_3 * 2.0);
+                    const double dy_2_r_2_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
+                    const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
+                    const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
+                    const double dy_2_r_1_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
+                    const double x_4_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
+                    const double zero_r_1_1_1 = ((true) ? (double)(t_18_r_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
+                    const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
+                    const double x_5_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
+                    const double zero_1_r_1_1 = ((true) ? (double)(t_22_r_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
+                    const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
+                    const double x_6_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1 = (dk2_r_1 * x_6_r);
+                    const double zero_2_r_1 = ((true) ? (double)(t_25_r_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
+                    const double t_26_r = (zero_2_r_1 * t_r);
+                    const double dk1_r = (t_16_r + t_26_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27_r = (dk1_r * c_r);
+                    LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
+                    const double dy_2_r_4 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_4 = (dy_2_r_4 / 6.0);
+                    const double t_16_r_4 = (t_15_r_4 * h_r);
+                    const double dy_2_r_3_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
+                    const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
+                    const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
+                    const double dy_2_r_2_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
+                    const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
+                    const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
+                    const double dy_2_r_1_1_1_1 = ((true) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
+                    const double x_4_1_1_1_r = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
+                    const double zero_r_1_1_1_1 = ((true) ? (double)(t_18_r_1_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
+                    const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
+                    const double x_5_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
+                    const double zero_1_r_1_1_1 = ((true) ? (double)(t_22_r_1_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
+                    const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
+                    const double x_6_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
+                    const double zero_2_r_1_1 = ((true) ? (double)(t_25_r_1_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_r_1 = (zero_2_r_1_1 * t_r);
+                    const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
+                    const double x_7_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_r_1 = (dk1_r_1 * x_7_r);
+                    LIFTED_AT(dy_3_r) = ((true) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
+                    const double c_3_r = c_3_r_data[i];
+                    const double dx_1_r = dx_1_r_data[i];
+                    const double c_2_r = c_2_r_data[i];
+                    const double c_1_r = c_1_r_data[i];
+                    const double c_r = c_r_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r = (dy_2_r / 6.0);
+                    const double t_16_r = (t_15_r * h_r);
+                    const double dk3_r = (t_16_r * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17_r = (t_16_r * c_3_r);
+                    const double dx_1_r_2 = (dx_1_r + t_17_r);
+                    const double zero_r = 0;
+                    const double dy_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_1 = (dy_2_r_1 / 6.0);
+                    const double t_16_r_1 = (t_15_r_1 * h_r);
+                    const double x_4_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1 = (t_16_r_1 * x_4_r);
+                    const double zero_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_r_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_r_1 = (dy_2_r + zero_r_1);
+                    const double t_20_r = (zero_r_1 * h_r);
+                    const double dk3_1_r = (dk3_r + t_20_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21_r = (dk3_1_r * c_2_r);
+                    const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
+                    const double zero_1_r = 0;
+                    const double dy_2_r_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_2 = (dy_2_r_2 / 6.0);
+                    const double t_16_r_2 = (t_15_r_2 * h_r);
+                    const double dk3_r_1 = (t_16_r_2 * 2.0);
+                    const double dy_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
+                    const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
+                    const double x_4_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
+                    const double zero_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_r_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1 = (zero_r_1_1 * h_r);
+                    const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
+                    const double x_5_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
+                    const double zero_1_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_r_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
+                    const double t_23_r = (zero_1_r_1 * t_3_r);
+                    const double dk2_r = (dk3_r + t_23_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24_r = (dk2_r * c_1_r);
+                    const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
+                    const double zero_2_r = 0;
+                    const double dy_2_r_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_3 = (dy_2_r_3 / 6.0);
+                    const double t_16_r_3 = (t_15_r_3 * h_r);
+                    const double dk3_r_2 = (t_16_r_3 * 2.0);
+                    const double dy_2_r_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
+                    const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
+                    const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
+                    const double dy_2_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
+                    const double x_4_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
+                    const double zero_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_r_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
+                    const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
+                    const double x_5_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
+                    const double zero_1_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_r_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
+                    const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
+                    const double x_6_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1 = (dk2_r_1 * x_6_r);
+                    const double zero_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_r_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
+                    const double t_26_r = (zero_2_r_1 * t_r);
+                    const double dk1_r = (t_16_r + t_26_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27_r = (dk1_r * c_r);
+                    LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
+                    const double dy_2_r_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_4 = (dy_2_r_4 / 6.0);
+                    const double t_16_r_4 = (t_15_r_4 * h_r);
+                    const double dy_2_r_3_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
+                    const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
+                    const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
+                    const double dy_2_r_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
+                    const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
+                    const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
+                    const double dy_2_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
+                    const double x_4_1_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
+                    const double zero_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_r_1_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
+                    const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
+                    const double x_5_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
+                    const double zero_1_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_r_1_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
+                    const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
+                    const double x_6_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
+                    const double zero_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_r_1_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_r_1 = (zero_2_r_1_1 * t_r);
+                    const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
+                    const double x_7_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_r_1 = (dk1_r_1 * x_7_r);
+                    LIFTED_AT(dy_3_r) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
-                const double c_3_r = c_3_r_data[i];
-                const double dx_1_r = dx_1_r_data[i];
-                const double c_2_r = c_2_r_data[i];
-                const double x = x_data[i0 * x_s0];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r = (dy_2_r / 6.0);
-                const double t_16_r = (t_15_r * h_r);
-                const double dk3_r = (t_16_r * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_17_r = (t_16_r * c_3_r);
-                const double dx_1_r_2 = (dx_1_r + t_17_r);
-                const double zero_r = 0;
-                const double dy_2_r_1 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r_1 = (dy_2_r_1 / 6.0);
-                const double t_16_r_1 = (t_15_r_1 * h_r);
-                const double x_4_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1 = (t_16_r_1 * x_4_r);
-                const double zero_r_1 = ((true) ? (double)(t_18_r_1) : zero_r);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                LIFTED_AT(dy_3_r) = (dy_2_r + zero_r_1);
-                const double t_20_r = (zero_r_1 * h_r);
-                const double dk3_1_r = (dk3_r + t_20_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_21_r = (dk3_1_r * c_2_r);
-                LIFTED_AT(t_22_r) = (dk3_1_r * x);
-                LIFTED_AT(dx_1_r_1) = (dx_1_r_2 + t_21_r);
+                dx_1_r_1_out[i] = LIFTED_AT(dx_1_r_1);
             }
         } else {
+            LIFTED_LOCAL(double, dx_1_r_1);
+            LIFTED_LOCAL(double, dy_3_r);
+            if (lifted_inside) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
+                    const double c_3_r = c_3_r_data[i];
+                    const double dx_1_r = dx_1_r_data[i];
+                    const double c_2_r = c_2_r_data[i];
+                    const double c_1_r = c_1_r_data[i];
+                    const double c_r = c_r_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r = (dy_2_r / 6.0);
+                    const double t_16_r = (t_15_r * h_r);
+                    const double dk3_r = (t_16_r * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17_r = (t_16_r * c_3_r);
+                    const double dx_1_r_2 = (dx_1_r + t_17_r);
+                    const double zero_r = 0;
+                    const double dy_2_r_1 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_1 = (dy_2_r_1 / 6.0);
+                    const double t_16_r_1 = (t_15_r_1 * h_r);
+                    const double x_4_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1 = (t_16_r_1 * x_4_r);
+                    const double zero_r_1 = ((true) ? (double)(t_18_r_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_r_1 = (dy_2_r + zero_r_1);
+                    const double t_20_r = (zero_r_1 * h_r);
+                    const double dk3_1_r = (dk3_r + t_20_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21_r = (dk3_1_r * c_2_r);
+                    const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
+                    const double zero_1_r = 0;
+                    const double dy_2_r_2 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_2 = (dy_2_r_2 / 6.0);
+                    const double t_16_r_2 = (t_15_r_2 * h_r);
+                    const double dk3_r_1 = (t_16_r_2 * 2.0);
+                    const double dy_2_r_1_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
+                    const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
+                    const double x_4_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
+                    const double zero_r_1_1 = ((true) ? (double)(t_18_r_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1 = (zero_r_1_1 * h_r);
+                    const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
+                    const double x_5_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
+                    const double zero_1_r_1 = ((true) ? (double)(t_22_r_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
+                    const double t_23_r = (zero_1_r_1 * t_3_r);
+                    const double dk2_r = (dk3_r + t_23_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24_r = (dk2_r * c_1_r);
+                    const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
+                    const double zero_2_r = 0;
+                    const double dy_2_r_3 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_3 = (dy_2_r_3 / 6.0);
+                    const double t_16_r_3 = (t_15_r_3 * h_r);
+                    const double dk3_r_2 = (t_16_r_3 * 2.0);
+                    const double dy_2_r_2_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
+                    const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
+                    const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
+                    const double dy_2_r_1_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
+                    const double x_4_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
+                    const double zero_r_1_1_1 = ((true) ? (double)(t_18_r_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
+                    const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
+                    const double x_5_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
+                    const double zero_1_r_1_1 = ((true) ? (double)(t_22_r_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
+                    const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
+                    const double x_6_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1 = (dk2_r_1 * x_6_r);
+                    const double zero_2_r_1 = ((true) ? (double)(t_25_r_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
+                    const double t_26_r = (zero_2_r_1 * t_r);
+                    const double dk1_r = (t_16_r + t_26_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27_r = (dk1_r * c_r);
+                    LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
+                    const double dy_2_r_4 = ((true) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_4 = (dy_2_r_4 / 6.0);
+                    const double t_16_r_4 = (t_15_r_4 * h_r);
+                    const double dy_2_r_3_1 = ((true) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
+                    const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
+                    const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
+                    const double dy_2_r_2_1_1 = ((true) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
+                    const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
+                    const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
+                    const double dy_2_r_1_1_1_1 = ((true) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
+                    const double x_4_1_1_1_r = ((true) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
+                    const double zero_r_1_1_1_1 = ((true) ? (double)(t_18_r_1_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
+                    const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
+                    const double x_5_1_1_r = ((true) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
+                    const double zero_1_r_1_1_1 = ((true) ? (double)(t_22_r_1_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
+                    const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
+                    const double x_6_1_r = ((true) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
+                    const double zero_2_r_1_1 = ((true) ? (double)(t_25_r_1_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_r_1 = (zero_2_r_1_1 * t_r);
+                    const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
+                    const double x_7_r = ((true) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_r_1 = (dk1_r_1 * x_7_r);
+                    LIFTED_AT(dy_3_r) = ((true) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+                }
+            } else {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    const int64_t i0 = i;
+                    const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
+                    const double c_3_r = c_3_r_data[i];
+                    const double dx_1_r = dx_1_r_data[i];
+                    const double c_2_r = c_2_r_data[i];
+                    const double c_1_r = c_1_r_data[i];
+                    const double c_r = c_r_data[i];
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r = (dy_2_r / 6.0);
+                    const double t_16_r = (t_15_r * h_r);
+                    const double dk3_r = (t_16_r * 2.0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_17_r = (t_16_r * c_3_r);
+                    const double dx_1_r_2 = (dx_1_r + t_17_r);
+                    const double zero_r = 0;
+                    const double dy_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_1 = (dy_2_r_1 / 6.0);
+                    const double t_16_r_1 = (t_15_r_1 * h_r);
+                    const double x_4_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1 = (t_16_r_1 * x_4_r);
+                    const double zero_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_r_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double dy_3_r_1 = (dy_2_r + zero_r_1);
+                    const double t_20_r = (zero_r_1 * h_r);
+                    const double dk3_1_r = (dk3_r + t_20_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_21_r = (dk3_1_r * c_2_r);
+                    const double dx_1_r_3 = (dx_1_r_2 + t_21_r);
+                    const double zero_1_r = 0;
+                    const double dy_2_r_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_2 = (dy_2_r_2 / 6.0);
+                    const double t_16_r_2 = (t_15_r_2 * h_r);
+                    const double dk3_r_1 = (t_16_r_2 * 2.0);
+                    const double dy_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1 = (dy_2_r_1_1 / 6.0);
+                    const double t_16_r_1_1 = (t_15_r_1_1 * h_r);
+                    const double x_4_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1 = (t_16_r_1_1 * x_4_1_r);
+                    const double zero_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_18_r_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1 = (zero_r_1_1 * h_r);
+                    const double dk3_1_r_1 = (dk3_r_1 + t_20_r_1);
+                    const double x_5_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1 = (dk3_1_r_1 * x_5_r);
+                    const double zero_1_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_r_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double dy_3_r_2 = (dy_3_r_1 + zero_1_r_1);
+                    const double t_23_r = (zero_1_r_1 * t_3_r);
+                    const double dk2_r = (dk3_r + t_23_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_24_r = (dk2_r * c_1_r);
+                    const double dx_1_r_4 = (dx_1_r_3 + t_24_r);
+                    const double zero_2_r = 0;
+                    const double dy_2_r_3 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_3 = (dy_2_r_3 / 6.0);
+                    const double t_16_r_3 = (t_15_r_3 * h_r);
+                    const double dk3_r_2 = (t_16_r_3 * 2.0);
+                    const double dy_2_r_2_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1 = (dy_2_r_2_1 / 6.0);
+                    const double t_16_r_2_1 = (t_15_r_2_1 * h_r);
+                    const double dk3_r_1_1 = (t_16_r_2_1 * 2.0);
+                    const double dy_2_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1 = (dy_2_r_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1 = (t_15_r_1_1_1 * h_r);
+                    const double x_4_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1 = (t_16_r_1_1_1 * x_4_1_1_r);
+                    const double zero_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_18_r_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1 = (zero_r_1_1_1 * h_r);
+                    const double dk3_1_r_1_1 = (dk3_r_1_1 + t_20_r_1_1);
+                    const double x_5_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1 = (dk3_1_r_1_1 * x_5_1_r);
+                    const double zero_1_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_22_r_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1 = (zero_1_r_1_1 * t_3_r);
+                    const double dk2_r_1 = (dk3_r_2 + t_23_r_1);
+                    const double x_6_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1 = (dk2_r_1 * x_6_r);
+                    const double zero_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_r_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double dy_3_r_3 = (dy_3_r_2 + zero_2_r_1);
+                    const double t_26_r = (zero_2_r_1 * t_r);
+                    const double dk1_r = (t_16_r + t_26_r);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_27_r = (dk1_r * c_r);
+                    LIFTED_AT(dx_1_r_1) = (dx_1_r_4 + t_27_r);
+                    const double dy_2_r_4 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
+                    const double t_15_r_4 = (dy_2_r_4 / 6.0);
+                    const double t_16_r_4 = (t_15_r_4 * h_r);
+                    const double dy_2_r_3_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? dy_2_r_data[(i0 + 2) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_3_1 = (dy_2_r_3_1 / 6.0);
+                    const double t_16_r_3_1 = (t_15_r_3_1 * h_r);
+                    const double dk3_r_2_1 = (t_16_r_3_1 * 2.0);
+                    const double dy_2_r_2_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? dy_2_r_data[(i0 + 3) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_2_1_1 = (dy_2_r_2_1_1 / 6.0);
+                    const double t_16_r_2_1_1 = (t_15_r_2_1_1 * h_r);
+                    const double dk3_r_1_1_1 = (t_16_r_2_1_1 * 2.0);
+                    const double dy_2_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? dy_2_r_data[(i0 + 4) * dy_2_r_s0] : (double)0);
+                    const double t_15_r_1_1_1_1 = (dy_2_r_1_1_1_1 / 6.0);
+                    const double t_16_r_1_1_1_1 = (t_15_r_1_1_1_1 * h_r);
+                    const double x_4_1_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 4)) ? x_data[(i0 + 4) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_18_r_1_1_1_1 = (t_16_r_1_1_1_1 * x_4_1_1_1_r);
+                    const double zero_r_1_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 4)) ? (double)(t_18_r_1_1_1_1) : zero_r);
+                    // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
+                    const double t_20_r_1_1_1 = (zero_r_1_1_1_1 * h_r);
+                    const double dk3_1_r_1_1_1 = (dk3_r_1_1_1 + t_20_r_1_1_1);
+                    const double x_5_1_1_r = ((LIFTED_WINDOW(i0 < d0 - 3)) ? x_data[(i0 + 3) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_22_r_1_1_1 = (dk3_1_r_1_1_1 * x_5_1_1_r);
+                    const double zero_1_r_1_1_1 = ((LIFTED_WINDOW(i0 < d0 - 3)) ? (double)(t_22_r_1_1_1) : zero_1_r);
+                    // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
+                    const double t_23_r_1_1 = (zero_1_r_1_1_1 * t_3_r);
+                    const double dk2_r_1_1 = (dk3_r_2_1 + t_23_r_1_1);
+                    const double x_6_1_r = ((LIFTED_WINDOW(i0 < d0 - 2)) ? x_data[(i0 + 2) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_25_r_1_1 = (dk2_r_1_1 * x_6_1_r);
+                    const double zero_2_r_1_1 = ((LIFTED_WINDOW(i0 < d0 - 2)) ? (double)(t_25_r_1_1) : zero_2_r);
+                    // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
+                    const double t_26_r_1 = (zero_2_r_1_1 * t_r);
+                    const double dk1_r_1 = (t_16_r_4 + t_26_r_1);
+                    const double x_7_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
+                    // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
+                    const double t_28_r_1 = (dk1_r_1 * x_7_r);
+                    LIFTED_AT(dy_3_r) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_r_3 + t_28_r_1) : dy_3_r_3);
+                }
+            }
             LIFTED_LANES(i) {
                 LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2_r = dy_2_r_data[i0 * dy_2_r_s0];
-                const double c_3_r = c_3_r_data[i];
-                const double dx_1_r = dx_1_r_data[i];
-                const double c_2_r = c_2_r_data[i];
-                const double x = x_data[i0 * x_s0];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r = (dy_2_r / 6.0);
-                const double t_16_r = (t_15_r * h_r);
-                const double dk3_r = (t_16_r * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_17_r = (t_16_r * c_3_r);
-                const double dx_1_r_2 = (dx_1_r + t_17_r);
-                const double zero_r = 0;
-                const double dy_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? dy_2_r_data[(i0 + 1) * dy_2_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r_1 = (dy_2_r_1 / 6.0);
-                const double t_16_r_1 = (t_15_r_1 * h_r);
-                const double x_4_r = ((LIFTED_WINDOW(i0 < d0 - 1)) ? x_data[(i0 + 1) * x_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_18_r_1 = (t_16_r_1 * x_4_r);
-                const double zero_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_18_r_1) : zero_r);
-                // stencil_rk4_reverse_one_kernel.py:20  k4 = shifted_rhs(x, y + h * k3)
-                LIFTED_AT(dy_3_r) = (dy_2_r + zero_r_1);
-                const double t_20_r = (zero_r_1 * h_r);
-                const double dk3_1_r = (dk3_r + t_20_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_21_r = (dk3_1_r * c_2_r);
-                LIFTED_AT(t_22_r) = (dk3_1_r * x);
-                LIFTED_AT(dx_1_r_1) = (dx_1_r_2 + t_21_r);
+                dx_1_r_1_out[i] = LIFTED_AT(dx_1_r_1);
             }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dy_3_r_out[i] = LIFTED_AT(dy_3_r);
-            t_22_r_out[i] = LIFTED_AT(t_22_r);
-            dx_1_r_1_out[i] = LIFTED_AT(dx_1_r_1);
+            if (dy_3_r_out != nullptr) {
+                LIFTED_LANES(i) {
+                    LIFTED_LANE_INDEX(i);
+                    dy_3_r_out[i] = LIFTED_AT(dy_3_r);
+                }
+            }
         }
     }
 }
 
 
-LIFTED_KERNEL void last_state_grad_k7(const int64_t n, const int64_t d0,
+LIFTED_KERNEL void last_state_grad_k4(const int64_t n, const int64_t d0,
     const double* __restrict__ dy_2_r_data, const int64_t dy_2_r_s0,
     const double h_r,
     const double* __restrict__ c_3_r_data,
@@ -2094,274 +2804,14 @@ LIFTED_KERNEL void last_state_grad_k7(const int64_t n, const int64_t d0,
     const int64_t n_r,
     const double* __restrict__ x_data, const int64_t x_s0,
     const double* __restrict__ c_2_r_data,
-    double* __restrict__ dy_3_r_out,
-    double* __restrict__ t_22_r_out,
-    double* __restrict__ dx_1_r_1_out)
-{
-    LIFTED_RUN(last_state_grad_k7_body, (n, d0, dy_2_r_data, dy_2_r_s0, h_r, c_3_r_data, dx_1_r_data, n_r, x_data, x_s0, c_2_r_data, dy_3_r_out, t_22_r_out, dx_1_r_1_out));
-}
-
-// last_state_grad_k8: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k8_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_r_data,
-    const double h_r,
-    const int64_t n_r,
-    const double* __restrict__ t_22_r_data, const int64_t t_22_r_s0,
-    const double* __restrict__ dy_3_r_data,
     const double t_3_r,
     const double* __restrict__ c_1_r_data,
-    const double* __restrict__ x_data,
-    const double* __restrict__ dx_1_r_data,
-    double* __restrict__ dy_3_r_1_out,
-    double* __restrict__ t_25_r_out,
-    double* __restrict__ dx_1_r_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        #ifdef __CUDACC__
-        const bool lifted_inside = false;
-        #else
-        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
-        #endif
-        LIFTED_LOCAL(double, dy_3_r_1);
-        LIFTED_LOCAL(double, t_25_r);
-        LIFTED_LOCAL(double, dx_1_r_1);
-        if (lifted_inside) {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2_r = dy_2_r_data[i];
-                const double dy_3_r = dy_3_r_data[i];
-                const double c_1_r = c_1_r_data[i];
-                const double x = x_data[i];
-                const double dx_1_r = dx_1_r_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r = (dy_2_r / 6.0);
-                const double t_16_r = (t_15_r * h_r);
-                const double dk3_r = (t_16_r * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double zero_1_r = 0;
-                const double t_22_r_2 = ((true) ? t_22_r_data[(i0 + 1) * t_22_r_s0] : (double)0);
-                const double zero_1_r_1 = ((true) ? (double)(t_22_r_2) : zero_1_r);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                LIFTED_AT(dy_3_r_1) = (dy_3_r + zero_1_r_1);
-                const double t_23_r = (zero_1_r_1 * t_3_r);
-                const double dk2_r = (dk3_r + t_23_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_24_r = (dk2_r * c_1_r);
-                LIFTED_AT(t_25_r) = (dk2_r * x);
-                LIFTED_AT(dx_1_r_1) = (dx_1_r + t_24_r);
-            }
-        } else {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2_r = dy_2_r_data[i];
-                const double dy_3_r = dy_3_r_data[i];
-                const double c_1_r = c_1_r_data[i];
-                const double x = x_data[i];
-                const double dx_1_r = dx_1_r_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r = (dy_2_r / 6.0);
-                const double t_16_r = (t_15_r * h_r);
-                const double dk3_r = (t_16_r * 2.0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double zero_1_r = 0;
-                const double t_22_r_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_22_r_data[(i0 + 1) * t_22_r_s0] : (double)0);
-                const double zero_1_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_22_r_2) : zero_1_r);
-                // stencil_rk4_reverse_one_kernel.py:19  k3 = shifted_rhs(x, y + 0.5 * h * k2)
-                LIFTED_AT(dy_3_r_1) = (dy_3_r + zero_1_r_1);
-                const double t_23_r = (zero_1_r_1 * t_3_r);
-                const double dk2_r = (dk3_r + t_23_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_24_r = (dk2_r * c_1_r);
-                LIFTED_AT(t_25_r) = (dk2_r * x);
-                LIFTED_AT(dx_1_r_1) = (dx_1_r + t_24_r);
-            }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dy_3_r_1_out[i] = LIFTED_AT(dy_3_r_1);
-            t_25_r_out[i] = LIFTED_AT(t_25_r);
-            dx_1_r_1_out[i] = LIFTED_AT(dx_1_r_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void last_state_grad_k8(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_r_data,
-    const double h_r,
-    const int64_t n_r,
-    const double* __restrict__ t_22_r_data, const int64_t t_22_r_s0,
-    const double* __restrict__ dy_3_r_data,
-    const double t_3_r,
-    const double* __restrict__ c_1_r_data,
-    const double* __restrict__ x_data,
-    const double* __restrict__ dx_1_r_data,
-    double* __restrict__ dy_3_r_1_out,
-    double* __restrict__ t_25_r_out,
-    double* __restrict__ dx_1_r_1_out)
-{
-    LIFTED_RUN(last_state_grad_k8_body, (n, d0, dy_2_r_data, h_r, n_r, t_22_r_data, t_22_r_s0, dy_3_r_data, t_3_r, c_1_r_data, x_data, dx_1_r_data, dy_3_r_1_out, t_25_r_out, dx_1_r_1_out));
-}
-
-// last_state_grad_k9: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k9_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_r_data,
-    const double h_r,
-    const int64_t n_r,
-    const double* __restrict__ t_25_r_data, const int64_t t_25_r_s0,
-    const double* __restrict__ dy_3_r_data,
     const double t_r,
     const double* __restrict__ c_r_data,
-    const double* __restrict__ x_data,
-    const double* __restrict__ dx_1_r_data,
-    double* __restrict__ dy_3_r_1_out,
-    double* __restrict__ t_28_r_out,
-    double* __restrict__ dx_1_r_1_out)
+    double* __restrict__ dx_1_r_1_out,
+    double* __restrict__ dy_3_r_out)
 {
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        #ifdef __CUDACC__
-        const bool lifted_inside = false;
-        #else
-        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
-        #endif
-        LIFTED_LOCAL(double, dy_3_r_1);
-        LIFTED_LOCAL(double, t_28_r);
-        LIFTED_LOCAL(double, dx_1_r_1);
-        if (lifted_inside) {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2_r = dy_2_r_data[i];
-                const double dy_3_r = dy_3_r_data[i];
-                const double c_r = c_r_data[i];
-                const double x = x_data[i];
-                const double dx_1_r = dx_1_r_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r = (dy_2_r / 6.0);
-                const double t_16_r = (t_15_r * h_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double zero_2_r = 0;
-                const double t_25_r_2 = ((true) ? t_25_r_data[(i0 + 1) * t_25_r_s0] : (double)0);
-                const double zero_2_r_1 = ((true) ? (double)(t_25_r_2) : zero_2_r);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                LIFTED_AT(dy_3_r_1) = (dy_3_r + zero_2_r_1);
-                const double t_26_r = (zero_2_r_1 * t_r);
-                const double dk1_r = (t_16_r + t_26_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_27_r = (dk1_r * c_r);
-                LIFTED_AT(t_28_r) = (dk1_r * x);
-                LIFTED_AT(dx_1_r_1) = (dx_1_r + t_27_r);
-            }
-        } else {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_2_r = dy_2_r_data[i];
-                const double dy_3_r = dy_3_r_data[i];
-                const double c_r = c_r_data[i];
-                const double x = x_data[i];
-                const double dx_1_r = dx_1_r_data[i];
-                // stencil_rk4_reverse_one_kernel.py:21  y = y + h * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-                const double t_15_r = (dy_2_r / 6.0);
-                const double t_16_r = (t_15_r * h_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double zero_2_r = 0;
-                const double t_25_r_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_25_r_data[(i0 + 1) * t_25_r_s0] : (double)0);
-                const double zero_2_r_1 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(t_25_r_2) : zero_2_r);
-                // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
-                LIFTED_AT(dy_3_r_1) = (dy_3_r + zero_2_r_1);
-                const double t_26_r = (zero_2_r_1 * t_r);
-                const double dk1_r = (t_16_r + t_26_r);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                const double t_27_r = (dk1_r * c_r);
-                LIFTED_AT(t_28_r) = (dk1_r * x);
-                LIFTED_AT(dx_1_r_1) = (dx_1_r + t_27_r);
-            }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dy_3_r_1_out[i] = LIFTED_AT(dy_3_r_1);
-            t_28_r_out[i] = LIFTED_AT(t_28_r);
-            dx_1_r_1_out[i] = LIFTED_AT(dx_1_r_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void last_state_grad_k9(const int64_t n, const int64_t d0,
-    const double* __restrict__ dy_2_r_data,
-    const double h_r,
-    const int64_t n_r,
-    const double* __restrict__ t_25_r_data, const int64_t t_25_r_s0,
-    const double* __restrict__ dy_3_r_data,
-    const double t_r,
-    const double* __restrict__ c_r_data,
-    const double* __restrict__ x_data,
-    const double* __restrict__ dx_1_r_data,
-    double* __restrict__ dy_3_r_1_out,
-    double* __restrict__ t_28_r_out,
-    double* __restrict__ dx_1_r_1_out)
-{
-    LIFTED_RUN(last_state_grad_k9_body, (n, d0, dy_2_r_data, h_r, n_r, t_25_r_data, t_25_r_s0, dy_3_r_data, t_r, c_r_data, x_data, dx_1_r_data, dy_3_r_1_out, t_28_r_out, dx_1_r_1_out));
-}
-
-// last_state_grad_k10: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void last_state_grad_k10_body(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_28_r_data, const int64_t t_28_r_s0,
-    const double* __restrict__ dy_3_r_data,
-    double* __restrict__ dy_3_r_1_out)
-{
-    LIFTED_THREAD_SETUP;
-    LIFTED_FOR(i, n)
-    {
-        LIFTED_CHUNK(i, n);
-        #ifdef __CUDACC__
-        const bool lifted_inside = false;
-        #else
-        const bool lifted_inside = i_base + LIFTED_LANE_COUNT <= d0 - 1;
-        #endif
-        LIFTED_LOCAL(double, dy_3_r_1);
-        if (lifted_inside) {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_3_r = dy_3_r_data[i];
-                const double t_28_r_2 = ((true) ? t_28_r_data[(i0 + 1) * t_28_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(dy_3_r_1) = ((true) ? (double)(dy_3_r + t_28_r_2) : dy_3_r);
-            }
-        } else {
-            LIFTED_LANES(i) {
-                LIFTED_LANE_INDEX(i);
-                const int64_t i0 = i;
-                const double dy_3_r = dy_3_r_data[i];
-                const double t_28_r_2 = ((LIFTED_WINDOW(i0 < d0 - 1)) ? t_28_r_data[(i0 + 1) * t_28_r_s0] : (double)0);
-                // stencil_rk4_reverse_one_kernel.py:9  return x * np.concatenate((np.ones(1), y[:-1]))
-                LIFTED_AT(dy_3_r_1) = ((LIFTED_WINDOW(i0 < d0 - 1)) ? (double)(dy_3_r + t_28_r_2) : dy_3_r);
-            }
-        }
-        LIFTED_LANES(i) {
-            LIFTED_LANE_INDEX(i);
-            dy_3_r_1_out[i] = LIFTED_AT(dy_3_r_1);
-        }
-    }
-}
-
-
-LIFTED_KERNEL void last_state_grad_k10(const int64_t n, const int64_t d0,
-    const double* __restrict__ t_28_r_data, const int64_t t_28_r_s0,
-    const double* __restrict__ dy_3_r_data,
-    double* __restrict__ dy_3_r_1_out)
-{
-    LIFTED_RUN(last_state_grad_k10_body, (n, d0, t_28_r_data, t_28_r_s0, dy_3_r_data, dy_3_r_1_out));
+    LIFTED_RUN(last_state_grad_k4_body, (n, d0, dy_2_r_data, dy_2_r_s0, h_r, c_3_r_data, dx_1_r_data, n_r, x_data, x_s0, c_2_r_data, t_3_r, c_1_r_data, t_r, c_r_data, dx_1_r_1_out, dy_3_r_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -4086,12 +4536,6 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     int64_t v_step_r = 0; bool f_step_r = false;
     double v_t = 0; bool f_t = false;
     lifted_view<double, 1> v_t_15 = {};
-    lifted_view<double, 1> v_t_22 = {};
-    lifted_view<double, 1> v_t_22_r = {};
-    lifted_view<double, 1> v_t_25 = {};
-    lifted_view<double, 1> v_t_25_r = {};
-    lifted_view<double, 1> v_t_28 = {};
-    lifted_view<double, 1> v_t_28_r = {};
     double v_t_3 = 0; bool f_t_3 = false;
     double v_t_3_r = 0; bool f_t_3_r = false;
     double v_t_r = 0; bool f_t_r = false;
@@ -4128,55 +4572,21 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     void* packed_12 = nullptr; int64_t packed_12_bytes = 0;
     void* packed_13 = nullptr; int64_t packed_13_bytes = 0;
     void* packed_14 = nullptr; int64_t packed_14_bytes = 0;
-    void* site_15 = nullptr; int64_t site_15_bytes = 0;
-    void* site_16 = nullptr; int64_t site_16_bytes = 0;
-    void* site_17 = nullptr; int64_t site_17_bytes = 0;
-    void* packed_18 = nullptr; int64_t packed_18_bytes = 0;
-    void* packed_19 = nullptr; int64_t packed_19_bytes = 0;
-    void* packed_20 = nullptr; int64_t packed_20_bytes = 0;
-    void* packed_21 = nullptr; int64_t packed_21_bytes = 0;
-    void* packed_22 = nullptr; int64_t packed_22_bytes = 0;
-    void* site_23 = nullptr; int64_t site_23_bytes = 0;
-    void* site_24 = nullptr; int64_t site_24_bytes = 0;
+    void* packed_15 = nullptr; int64_t packed_15_bytes = 0;
+    void* packed_16 = nullptr; int64_t packed_16_bytes = 0;
+    void* site_17[2] = {nullptr, nullptr}; int64_t site_17_bytes[2] = {0, 0}; int site_17_turn = 0;
+    void* site_18[2] = {nullptr, nullptr}; int64_t site_18_bytes[2] = {0, 0}; int site_18_turn = 0;
+    void* site_19 = nullptr; int64_t site_19_bytes = 0;
+    void* site_24[2] = {nullptr, nullptr}; int64_t site_24_bytes[2] = {0, 0}; int site_24_turn = 0;
     void* site_25 = nullptr; int64_t site_25_bytes = 0;
-    void* packed_26 = nullptr; int64_t packed_26_bytes = 0;
+    void* site_26 = nullptr; int64_t site_26_bytes = 0;
     void* packed_27 = nullptr; int64_t packed_27_bytes = 0;
     void* packed_28 = nullptr; int64_t packed_28_bytes = 0;
     void* packed_29 = nullptr; int64_t packed_29_bytes = 0;
     void* packed_30 = nullptr; int64_t packed_30_bytes = 0;
-    void* site_31 = nullptr; int64_t site_31_bytes = 0;
-    void* site_32 = nullptr; int64_t site_32_bytes = 0;
+    void* packed_31 = nullptr; int64_t packed_31_bytes = 0;
+    void* site_32[2] = {nullptr, nullptr}; int64_t site_32_bytes[2] = {0, 0}; int site_32_turn = 0;
     void* site_33[2] = {nullptr, nullptr}; int64_t site_33_bytes[2] = {0, 0}; int site_33_turn = 0;
-    void* packed_34 = nullptr; int64_t packed_34_bytes = 0;
-    void* site_35[2] = {nullptr, nullptr}; int64_t site_35_bytes[2] = {0, 0}; int site_35_turn = 0;
-    void* site_36 = nullptr; int64_t site_36_bytes = 0;
-    void* site_41[2] = {nullptr, nullptr}; int64_t site_41_bytes[2] = {0, 0}; int site_41_turn = 0;
-    void* site_42 = nullptr; int64_t site_42_bytes = 0;
-    void* site_43 = nullptr; int64_t site_43_bytes = 0;
-    void* packed_44 = nullptr; int64_t packed_44_bytes = 0;
-    void* packed_45 = nullptr; int64_t packed_45_bytes = 0;
-    void* packed_46 = nullptr; int64_t packed_46_bytes = 0;
-    void* site_47 = nullptr; int64_t site_47_bytes = 0;
-    void* site_48 = nullptr; int64_t site_48_bytes = 0;
-    void* site_49 = nullptr; int64_t site_49_bytes = 0;
-    void* packed_50 = nullptr; int64_t packed_50_bytes = 0;
-    void* packed_51 = nullptr; int64_t packed_51_bytes = 0;
-    void* packed_52 = nullptr; int64_t packed_52_bytes = 0;
-    void* packed_53 = nullptr; int64_t packed_53_bytes = 0;
-    void* packed_54 = nullptr; int64_t packed_54_bytes = 0;
-    void* site_55 = nullptr; int64_t site_55_bytes = 0;
-    void* site_56 = nullptr; int64_t site_56_bytes = 0;
-    void* site_57 = nullptr; int64_t site_57_bytes = 0;
-    void* packed_58 = nullptr; int64_t packed_58_bytes = 0;
-    void* packed_59 = nullptr; int64_t packed_59_bytes = 0;
-    void* packed_60 = nullptr; int64_t packed_60_bytes = 0;
-    void* packed_61 = nullptr; int64_t packed_61_bytes = 0;
-    void* packed_62 = nullptr; int64_t packed_62_bytes = 0;
-    void* site_63 = nullptr; int64_t site_63_bytes = 0;
-    void* site_64 = nullptr; int64_t site_64_bytes = 0;
-    void* site_65[2] = {nullptr, nullptr}; int64_t site_65_bytes[2] = {0, 0}; int site_65_turn = 0;
-    void* packed_66 = nullptr; int64_t packed_66_bytes = 0;
-    void* site_67[2] = {nullptr, nullptr}; int64_t site_67_bytes[2] = {0, 0}; int site_67_turn = 0;
     if (!lifted_load_input(v_x, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     v_s = (int64_t)lifted_load_scalar_i(io[3]); f_s = io[4] != 0;
     v_split_dim = v_x.d[0]; f_split_dim = false;
@@ -4407,6 +4817,10 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
                     if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
                     if (v_c_2.p && !lifted_meet(space[0], v_c_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_2.d[0]);
+                    if (v_c_1.p && !lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
+                    if (v_c.p && !lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
+                    if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
+                    if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
                     if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
@@ -4418,97 +4832,18 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     if (v_dy_2.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
                     const double* arg_7 = v_c_2.p ? lifted_contiguous_data(v_c_2, st, &packed_14, &packed_14_bytes) : nullptr;
                     if (v_c_2.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_9 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_15, &packed_15_bytes) : nullptr;
+                    if (v_c_1.p && !arg_9) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_11 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_16, &packed_16_bytes) : nullptr;
+                    if (v_c.p && !arg_11) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    site_17_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_17[site_17_turn], &site_17_bytes[site_17_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_2;
-                    if (!lifted_alloc_view(out_2, space, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_3;
-                    if (!lifted_alloc_view(out_3, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k2(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, out_1.p, out_2.p, out_3.p);
-                    else last_state_grad_k2_body<false>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, out_1.p, out_2.p, out_3.p);
-                    v_dy_3 = out_1;
-                    v_t_22 = out_2;
-                    v_dx_1 = out_3;
-                }
-                {
-                    int64_t space[1] = {-1};
-                    if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
-                    if (v_t_22.p && !lifted_meet(space[0], v_t_22.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_22.d[0]);
-                    if (v_dy_3.p && !lifted_meet(space[0], v_dy_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_3.d[0]);
-                    if (v_c_1.p && !lifted_meet(space[0], v_c_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1.d[0]);
-                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (v_dx_1.p && !lifted_meet(space[0], v_dx_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1.d[0]);
-                    if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
-                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                    const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_18, &packed_18_bytes) : nullptr;
-                    if (v_dy_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_4 = v_dy_3.p ? lifted_contiguous_data(v_dy_3, st, &packed_19, &packed_19_bytes) : nullptr;
-                    if (v_dy_3.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_6 = v_c_1.p ? lifted_contiguous_data(v_c_1, st, &packed_20, &packed_20_bytes) : nullptr;
-                    if (v_c_1.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_7 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_21, &packed_21_bytes) : nullptr;
-                    if (v_x.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_8 = v_dx_1.p ? lifted_contiguous_data(v_dx_1, st, &packed_22, &packed_22_bytes) : nullptr;
-                    if (v_dx_1.p && !arg_8) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_2;
-                    if (!lifted_alloc_view(out_2, space, st, &site_24, &site_24_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_3;
-                    if (!lifted_alloc_view(out_3, space, st, &site_25, &site_25_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k3(count, space[0], arg_0, (double)v_h, (int64_t)v_n, v_t_22.p, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), arg_4, (double)v_t_3, arg_6, arg_7, arg_8, out_1.p, out_2.p, out_3.p);
-                    else last_state_grad_k3_body<false>(count, space[0], arg_0, (double)v_h, (int64_t)v_n, v_t_22.p, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), arg_4, (double)v_t_3, arg_6, arg_7, arg_8, out_1.p, out_2.p, out_3.p);
-                    v_dy_3 = out_1;
-                    v_t_25 = out_2;
-                    v_dx_1 = out_3;
-                }
-                {
-                    int64_t space[1] = {-1};
-                    if (v_dy_2.p && !lifted_meet(space[0], v_dy_2.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2.d[0]);
-                    if (v_t_25.p && !lifted_meet(space[0], v_t_25.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_25.d[0]);
-                    if (v_dy_3.p && !lifted_meet(space[0], v_dy_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_3.d[0]);
-                    if (v_c.p && !lifted_meet(space[0], v_c.d[0])) return lifted_fail(st, 3, 0, space[0], v_c.d[0]);
-                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (v_dx_1.p && !lifted_meet(space[0], v_dx_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1.d[0]);
-                    if (!lifted_meet(space[0], (int64_t)v_n)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n);
-                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                    const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = v_dy_2.p ? lifted_contiguous_data(v_dy_2, st, &packed_26, &packed_26_bytes) : nullptr;
-                    if (v_dy_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_4 = v_dy_3.p ? lifted_contiguous_data(v_dy_3, st, &packed_27, &packed_27_bytes) : nullptr;
-                    if (v_dy_3.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_6 = v_c.p ? lifted_contiguous_data(v_c, st, &packed_28, &packed_28_bytes) : nullptr;
-                    if (v_c.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_7 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_29, &packed_29_bytes) : nullptr;
-                    if (v_x.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_8 = v_dx_1.p ? lifted_contiguous_data(v_dx_1, st, &packed_30, &packed_30_bytes) : nullptr;
-                    if (v_dx_1.p && !arg_8) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_31, &site_31_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_2;
-                    if (!lifted_alloc_view(out_2, space, st, &site_32, &site_32_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_3;
-                    site_33_turn ^= 1; if (!lifted_alloc_view(out_3, space, st, &site_33[site_33_turn], &site_33_bytes[site_33_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k4(count, space[0], arg_0, (double)v_h, (int64_t)v_n, v_t_25.p, (v_t_25.d[0] == 1 ? 0 : v_t_25.s[0]), arg_4, (double)v_t, arg_6, arg_7, arg_8, out_1.p, out_2.p, out_3.p);
-                    else last_state_grad_k4_body<false>(count, space[0], arg_0, (double)v_h, (int64_t)v_n, v_t_25.p, (v_t_25.d[0] == 1 ? 0 : v_t_25.s[0]), arg_4, (double)v_t, arg_6, arg_7, arg_8, out_1.p, out_2.p, out_3.p);
-                    v_dy_3 = out_1;
-                    v_t_28 = out_2;
-                    v_dx_1 = out_3;
-                }
-                {
-                    int64_t space[1] = {-1};
-                    if (v_t_28.p && !lifted_meet(space[0], v_t_28.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_28.d[0]);
-                    if (v_dy_3.p && !lifted_meet(space[0], v_dy_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_3.d[0]);
-                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                    const int64_t count = lifted_product(space, 1);
-                    const double* arg_1 = v_dy_3.p ? lifted_contiguous_data(v_dy_3, st, &packed_34, &packed_34_bytes) : nullptr;
-                    if (v_dy_3.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_1;
-                    site_35_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_35[site_35_turn], &site_35_bytes[site_35_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k5(count, space[0], v_t_28.p, (v_t_28.d[0] == 1 ? 0 : v_t_28.s[0]), arg_1, out_1.p);
-                    else last_state_grad_k5_body<false>(count, space[0], v_t_28.p, (v_t_28.d[0] == 1 ? 0 : v_t_28.s[0]), arg_1, out_1.p);
-                    v_dy_3 = out_1;
+                    site_18_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_18[site_18_turn], &site_18_bytes[site_18_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) last_state_grad_k2(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, (k == 0 ? nullptr : out_2.p));
+                    else last_state_grad_k2_body<false>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, (k == 0 ? nullptr : out_2.p));
+                    v_dx_1 = out_1;
+                    v_dy_3 = out_2;
                 }
                 {
                     const lifted_view<double, 1> move_0 = v_dy_3;
@@ -4538,7 +4873,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         }
         // stencil_rk4_reverse_one_kernel.py:15  y = np.zeros_like(x)
         {
-            if (!lifted_alloc_view(v_y_r, v_x.d, st, &site_36, &site_36_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            if (!lifted_alloc_view(v_y_r, v_x.d, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
             lifted_fill(v_y_r, (double)(0));
         }
         // stencil_rk4_reverse_one_kernel.py:18  k2 = shifted_rhs(x, y + 0.5 * h * k1)
@@ -4648,9 +4983,9 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_4;
                     if (!lifted_alloc_view(out_4, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_5;
-                    site_41_turn ^= 1; if (!lifted_alloc_view(out_5, space, st, &site_41[site_41_turn], &site_41_bytes[site_41_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k6(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
-                    else last_state_grad_k6_body<false>(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
+                    site_24_turn ^= 1; if (!lifted_alloc_view(out_5, space, st, &site_24[site_24_turn], &site_24_bytes[site_24_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) last_state_grad_k3(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
+                    else last_state_grad_k3_body<false>(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
                     v_c_r = out_1;
                     v_c_1_r = out_2;
                     v_c_2_r = out_3;
@@ -4671,7 +5006,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         {
             const int64_t dims[1] = {(int64_t)v_n_r};
             for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-            if (!lifted_alloc_view(v_dy_1_r, dims, st, &site_42, &site_42_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+            if (!lifted_alloc_view(v_dy_1_r, dims, st, &site_25, &site_25_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
             lifted_fill(v_dy_1_r, (double)(0));
         }
         {
@@ -4686,7 +5021,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         {
             const int64_t dims[1] = {(int64_t)v_n_r};
             for (int k = 0; k < 1; ++k) if (dims[k] < 0) return lifted_fail(st, 10, 0, 0, 0);
-            if (!lifted_alloc_view(v_dx_r, dims, st, &site_43, &site_43_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+            if (!lifted_alloc_view(v_dx_r, dims, st, &site_26, &site_26_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
             lifted_fill(v_dx_r, (double)(0));
         }
         {
@@ -4729,106 +5064,31 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     if (v_dx_1_r.p && !lifted_meet(space[0], v_dx_1_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1_r.d[0]);
                     if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
                     if (v_c_2_r.p && !lifted_meet(space[0], v_c_2_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_2_r.d[0]);
-                    if (!lifted_meet(space[0], (int64_t)v_n_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n_r);
-                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                    const int64_t count = lifted_product(space, 1);
-                    const double* arg_2 = v_c_3_r.p ? lifted_contiguous_data(v_c_3_r, st, &packed_44, &packed_44_bytes) : nullptr;
-                    if (v_c_3_r.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_3 = v_dx_1_r.p ? lifted_contiguous_data(v_dx_1_r, st, &packed_45, &packed_45_bytes) : nullptr;
-                    if (v_dx_1_r.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_6 = v_c_2_r.p ? lifted_contiguous_data(v_c_2_r, st, &packed_46, &packed_46_bytes) : nullptr;
-                    if (v_c_2_r.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_47, &site_47_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_2;
-                    if (!lifted_alloc_view(out_2, space, st, &site_48, &site_48_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_3;
-                    if (!lifted_alloc_view(out_3, space, st, &site_49, &site_49_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k7(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, out_1.p, out_2.p, out_3.p);
-                    else last_state_grad_k7_body<false>(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, out_1.p, out_2.p, out_3.p);
-                    v_dy_3_r = out_1;
-                    v_t_22_r = out_2;
-                    v_dx_1_r = out_3;
-                }
-                {
-                    int64_t space[1] = {-1};
-                    if (v_dy_2_r.p && !lifted_meet(space[0], v_dy_2_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2_r.d[0]);
-                    if (v_t_22_r.p && !lifted_meet(space[0], v_t_22_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_22_r.d[0]);
-                    if (v_dy_3_r.p && !lifted_meet(space[0], v_dy_3_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_3_r.d[0]);
                     if (v_c_1_r.p && !lifted_meet(space[0], v_c_1_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_1_r.d[0]);
-                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (v_dx_1_r.p && !lifted_meet(space[0], v_dx_1_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1_r.d[0]);
-                    if (!lifted_meet(space[0], (int64_t)v_n_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n_r);
-                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                    const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = v_dy_2_r.p ? lifted_contiguous_data(v_dy_2_r, st, &packed_50, &packed_50_bytes) : nullptr;
-                    if (v_dy_2_r.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_4 = v_dy_3_r.p ? lifted_contiguous_data(v_dy_3_r, st, &packed_51, &packed_51_bytes) : nullptr;
-                    if (v_dy_3_r.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_6 = v_c_1_r.p ? lifted_contiguous_data(v_c_1_r, st, &packed_52, &packed_52_bytes) : nullptr;
-                    if (v_c_1_r.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_7 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_53, &packed_53_bytes) : nullptr;
-                    if (v_x.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_8 = v_dx_1_r.p ? lifted_contiguous_data(v_dx_1_r, st, &packed_54, &packed_54_bytes) : nullptr;
-                    if (v_dx_1_r.p && !arg_8) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_55, &site_55_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_2;
-                    if (!lifted_alloc_view(out_2, space, st, &site_56, &site_56_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_3;
-                    if (!lifted_alloc_view(out_3, space, st, &site_57, &site_57_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k8(count, space[0], arg_0, (double)v_h_r, (int64_t)v_n_r, v_t_22_r.p, (v_t_22_r.d[0] == 1 ? 0 : v_t_22_r.s[0]), arg_4, (double)v_t_3_r, arg_6, arg_7, arg_8, out_1.p, out_2.p, out_3.p);
-                    else last_state_grad_k8_body<false>(count, space[0], arg_0, (double)v_h_r, (int64_t)v_n_r, v_t_22_r.p, (v_t_22_r.d[0] == 1 ? 0 : v_t_22_r.s[0]), arg_4, (double)v_t_3_r, arg_6, arg_7, arg_8, out_1.p, out_2.p, out_3.p);
-                    v_dy_3_r = out_1;
-                    v_t_25_r = out_2;
-                    v_dx_1_r = out_3;
-                }
-                {
-                    int64_t space[1] = {-1};
-                    if (v_dy_2_r.p && !lifted_meet(space[0], v_dy_2_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_2_r.d[0]);
-                    if (v_t_25_r.p && !lifted_meet(space[0], v_t_25_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_25_r.d[0]);
-                    if (v_dy_3_r.p && !lifted_meet(space[0], v_dy_3_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_3_r.d[0]);
                     if (v_c_r.p && !lifted_meet(space[0], v_c_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_c_r.d[0]);
-                    if (v_x.p && !lifted_meet(space[0], v_x.d[0])) return lifted_fail(st, 3, 0, space[0], v_x.d[0]);
-                    if (v_dx_1_r.p && !lifted_meet(space[0], v_dx_1_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_dx_1_r.d[0]);
+                    if (!lifted_meet(space[0], (int64_t)v_n_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n_r);
+                    if (!lifted_meet(space[0], (int64_t)v_n_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n_r);
                     if (!lifted_meet(space[0], (int64_t)v_n_r)) return lifted_fail(st, 3, 0, space[0], (int64_t)v_n_r);
                     for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
                     const int64_t count = lifted_product(space, 1);
-                    const double* arg_0 = v_dy_2_r.p ? lifted_contiguous_data(v_dy_2_r, st, &packed_58, &packed_58_bytes) : nullptr;
-                    if (v_dy_2_r.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_4 = v_dy_3_r.p ? lifted_contiguous_data(v_dy_3_r, st, &packed_59, &packed_59_bytes) : nullptr;
-                    if (v_dy_3_r.p && !arg_4) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_6 = v_c_r.p ? lifted_contiguous_data(v_c_r, st, &packed_60, &packed_60_bytes) : nullptr;
-                    if (v_c_r.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_7 = v_x.p ? lifted_contiguous_data(v_x, st, &packed_61, &packed_61_bytes) : nullptr;
-                    if (v_x.p && !arg_7) return lifted_fail(st, 5, 0, 0, 0);
-                    const double* arg_8 = v_dx_1_r.p ? lifted_contiguous_data(v_dx_1_r, st, &packed_62, &packed_62_bytes) : nullptr;
-                    if (v_dx_1_r.p && !arg_8) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_2 = v_c_3_r.p ? lifted_contiguous_data(v_c_3_r, st, &packed_27, &packed_27_bytes) : nullptr;
+                    if (v_c_3_r.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_3 = v_dx_1_r.p ? lifted_contiguous_data(v_dx_1_r, st, &packed_28, &packed_28_bytes) : nullptr;
+                    if (v_dx_1_r.p && !arg_3) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_6 = v_c_2_r.p ? lifted_contiguous_data(v_c_2_r, st, &packed_29, &packed_29_bytes) : nullptr;
+                    if (v_c_2_r.p && !arg_6) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_8 = v_c_1_r.p ? lifted_contiguous_data(v_c_1_r, st, &packed_30, &packed_30_bytes) : nullptr;
+                    if (v_c_1_r.p && !arg_8) return lifted_fail(st, 5, 0, 0, 0);
+                    const double* arg_10 = v_c_r.p ? lifted_contiguous_data(v_c_r, st, &packed_31, &packed_31_bytes) : nullptr;
+                    if (v_c_r.p && !arg_10) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_1;
-                    if (!lifted_alloc_view(out_1, space, st, &site_63, &site_63_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    site_32_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_32[site_32_turn], &site_32_bytes[site_32_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                     lifted_view<double, 1> out_2;
-                    if (!lifted_alloc_view(out_2, space, st, &site_64, &site_64_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_3;
-                    site_65_turn ^= 1; if (!lifted_alloc_view(out_3, space, st, &site_65[site_65_turn], &site_65_bytes[site_65_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k9(count, space[0], arg_0, (double)v_h_r, (int64_t)v_n_r, v_t_25_r.p, (v_t_25_r.d[0] == 1 ? 0 : v_t_25_r.s[0]), arg_4, (double)v_t_r, arg_6, arg_7, arg_8, out_1.p, out_2.p, out_3.p);
-                    else last_state_grad_k9_body<false>(count, space[0], arg_0, (double)v_h_r, (int64_t)v_n_r, v_t_25_r.p, (v_t_25_r.d[0] == 1 ? 0 : v_t_25_r.s[0]), arg_4, (double)v_t_r, arg_6, arg_7, arg_8, out_1.p, out_2.p, out_3.p);
-                    v_dy_3_r = out_1;
-                    v_t_28_r = out_2;
-                    v_dx_1_r = out_3;
-                }
-                {
-                    int64_t space[1] = {-1};
-                    if (v_t_28_r.p && !lifted_meet(space[0], v_t_28_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_28_r.d[0]);
-                    if (v_dy_3_r.p && !lifted_meet(space[0], v_dy_3_r.d[0])) return lifted_fail(st, 3, 0, space[0], v_dy_3_r.d[0]);
-                    for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
-                    const int64_t count = lifted_product(space, 1);
-                    const double* arg_1 = v_dy_3_r.p ? lifted_contiguous_data(v_dy_3_r, st, &packed_66, &packed_66_bytes) : nullptr;
-                    if (v_dy_3_r.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
-                    lifted_view<double, 1> out_1;
-                    site_67_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_67[site_67_turn], &site_67_bytes[site_67_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-                    if (count >= lifted_parallel_min) last_state_grad_k10(count, space[0], v_t_28_r.p, (v_t_28_r.d[0] == 1 ? 0 : v_t_28_r.s[0]), arg_1, out_1.p);
-                    else last_state_grad_k10_body<false>(count, space[0], v_t_28_r.p, (v_t_28_r.d[0] == 1 ? 0 : v_t_28_r.s[0]), arg_1, out_1.p);
-                    v_dy_3_r = out_1;
+                    site_33_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_33[site_33_turn], &site_33_bytes[site_33_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+                    if (count >= lifted_parallel_min) last_state_grad_k4(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, (k == 0 ? nullptr : out_2.p));
+                    else last_state_grad_k4_body<false>(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, (k == 0 ? nullptr : out_2.p));
+                    v_dx_1_r = out_1;
+                    v_dy_3_r = out_2;
                 }
                 {
                     const lifted_view<double, 1> move_0 = v_dy_3_r;

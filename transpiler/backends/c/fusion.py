@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ...ir import Eqn, Function, If, Loop, Var, equations, result_atoms
+from ...ir import Eqn, Function, If, Loop, Var, all_defined, equations, result_atoms
 from .fused_kernel import Kernel, pushes_with_loops
 from .partition import Partitioner
 from .region import tape_eqns
@@ -39,7 +39,8 @@ def fuse(fn: Function, cpu: bool = False) -> tuple[Function, list[Kernel]]:
     fn = stencil_plans(fn) if cpu else rewrite_stencils(fn)
     banned: set[int] = set()
     while True:
-        partitioner = Partitioner(fn.name, banned, host_fills=cpu, call_bytes=CALL_BYTES if cpu else 0)
+        partitioner = Partitioner(fn.name, banned, host_fills=cpu, call_bytes=CALL_BYTES if cpu else 0,
+                                  taken={v.name for v in [*fn.params, *all_defined(fn.body)]})
         body = partitioner.block(fn.body, [a for a in result_atoms(fn.result) if isinstance(a, Var)])
         split = _split_tapes(body, partitioner.kernels + partitioner.unlaunched)
         unsized = [loops[0] for k in partitioner.kernels for _, loops in pushes_with_loops(k.body)

@@ -38,8 +38,10 @@ class Partitioner:
     """Cuts blocks into regions and launches, collecting the kernels (one `fuse` attempt; `banned`: ids of loops
     and branches that must stay host code)."""
 
-    def __init__(self, name: str, banned: set[int], host_fills: bool, call_bytes: int = 0):
+    def __init__(self, name: str, banned: set[int], host_fills: bool, call_bytes: int = 0,
+                 taken: set[str] = frozenset()):
         self.name = name
+        self.taken = set(taken)  # the function's value names: a stored value renamed takes none of them
         self.banned = banned
         self.host_fills = host_fills
         self.call_bytes = call_bytes  # remat.py's cost of a repeated math-library call
@@ -248,6 +250,7 @@ class Partitioner:
                 self.unlaunched.append(Kernel(f"{self.name}_unlaunched{len(self.unlaunched)}", region.shape,
                                               region.body, [], []))
             return [check for _, check in region.checks]
+        _distinct_names(outputs, self.taken)
         stored = {id(v) for v in outputs}
         region.stmts = drop_dead(region.stmts, stored)
         region.copies = drop_dead(region.copies, {id(v) for v in free_values(region.stmts)} | stored)
@@ -274,6 +277,22 @@ class Partitioner:
         if checks:
             checks[0].note = first.note
         return checks + [launch]
+
+
+def _distinct_names(outputs: list, taken: set[str]) -> None:
+    """Values a kernel stores under one name (an array and its update in place, `mask = np.zeros(...);
+    mask[10:30, 10:30] = 1.0`, both read later: the NumPy module's one array, here two results): the host would
+    bind both to that name, and a later read of the first would see the second (a stencil's repetition of the
+    update reads the zeros: tests/test_c_shadowed_value.py). The earlier ones take names of their own."""
+    last: set[str] = set()
+    for var in reversed(outputs):
+        if var.name in last:
+            number = 0
+            while f"{var.name}_{number}" in taken:
+                number += 1
+            var.name = f"{var.name}_{number}"
+            taken.add(var.name)
+        last.add(var.name)
 
 
 def _host_reads(stmts: list, tail: list) -> set[int]:

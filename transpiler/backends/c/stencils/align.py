@@ -21,7 +21,7 @@ the bytes go to memory; at s = 1, where they stay in the cache, within the noise
 """
 from __future__ import annotations
 
-from ....ir import Const, Eqn, Var, all_defined, equations
+from ....ir import Const, Eqn, Var, equations
 from ....ir.types import TensorType
 from ....primitives.registry import lookup
 from ..region import CREATION, fits, is_element_eqn
@@ -148,22 +148,11 @@ class Aligner:
         made = {id(o) for e in trial.eqns for o in e.outs}
         reads = {id(a): a for e in trial.eqns for a in e.args if isinstance(a, Var) and a.type.shape and
                  id(a) not in made and not self._filled(a)}
-        if decides_exactly(copies, []) or not self._unchanged(trial, reads.values()) or \
-                self._rebound([a for e in trial.eqns for a in e.args if isinstance(a, Var) and id(a) not in made]):
+        if decides_exactly(copies, []) or not self._unchanged(trial, reads.values()):
             return None
         self.eqns += trial.eqns
         self.memo = trial.memo
         return result
-
-    def _rebound(self, values: list) -> bool:
-        """Whether the block binds the name of one of `values` to another value too: the C code reads a value by
-        its name, which holds the last one bound (`mask = np.zeros(...); mask[10:30, 10:30] = 1.0`, then a roll of
-        `mask`: the assignment repeated at the offset read the zeros through `mask`, the assigned array;
-        tests/test_c_shadowed_value.py)."""
-        names: dict[str, set[int]] = {}
-        for var in all_defined(self.block.stmts):
-            names.setdefault(var.name, set()).add(id(var))
-        return any(names.get(v.name, {id(v)}) - {id(v)} for v in values)
 
     def _clone(self, atom, offsets: tuple, budget: list):
         if self._as_is(atom, offsets):
