@@ -422,7 +422,7 @@ def test_put_along_axis_writes_in_place_as_numpys(lines):
 
 @pytest.mark.parametrize("lines, word", [
     ("a = v.copy(); np.put_along_axis(a, np.array([0]), 1.0, axis=None); return a", "arr.flat"),
-    ("a = v.copy(); np.put_along_axis(a, np.array([0]), 1.0); return a", "all four"),
+    ("a = v.copy(); np.put_along_axis(a, np.array([0]), 1.0); return a", "NumPy requires them"),
     ("np.put_along_axis(v * 2.0, np.array([0]), 1.0, axis=0); return v", "held by a name"),
     ("a = m.copy(); np.put_along_axis(a, np.array([0]), 1.0, axis=0); return a", "rank"),
 ])

@@ -24,8 +24,8 @@ from ..frontend.array_literals import array, array_like
 from ..frontend.call_args import Emitter, static
 from ..ir import Const, Var
 from ..ir.types import numpy_dtype
-from ..values import Module
 from .functions import frozen
+from .numpy_statements import bound_arguments, numpy_statement
 
 _NAMES = {"copyto": ("dst", "src", "casting", "where"), "putmask": ("a", "mask", "values"),
           "place": ("arr", "mask", "vals"), "put": ("a", "ind", "v", "mode")}
@@ -33,29 +33,15 @@ _PYTHON = {"f64": 0.5, "f32": 0.5, "i64": 1, "i32": 1, "bool": True}
 
 
 def array_write(lowering, call: cst.Call, builder, env) -> str | None:
-    """Which of these functions this call statement is (resolved as the kernel sees names), or None."""
-    func = call.func
-    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-    if name not in _NAMES:
-        return None
-    value = lowering.expr(func, builder, env)
-    return name if isinstance(value, Module) and value.path == f"numpy.{name}" else None
+    """Which of these functions this call statement is, or None."""
+    return numpy_statement(lowering, call, builder, env, _NAMES)
 
 
 def lower_array_write(lowering, name: str, call: cst.Call, builder, env) -> None:
     """The update `np.copyto`, `np.putmask` or `np.place` makes, as `target[...] = new`."""
     names = _NAMES[name]
-    found: dict = {}
-    for position, argument in enumerate(call.args):
-        key = argument.keyword.value if argument.keyword is not None else \
-            names[position] if position < len(names) else None
-        if key not in names or key in found or argument.star:
-            raise lowering.error(argument, f"np.{name} takes ({', '.join(names)})",
-                                 f"np.{name}({', '.join(names[:3])})")
-        found[key] = argument.value
-    needed = names[:2 if name == "copyto" else 3]
-    if any(key not in found for key in needed):
-        raise lowering.error(call, f"np.{name} takes {', '.join(needed)}", f"np.{name}({', '.join(needed)})")
+    found = bound_arguments(lowering, call, name, names, 2 if name == "copyto" else 3,
+                            f"np.{name}({', '.join(names[:3])})")
     emit = Emitter(lowering, call, builder)
     target = found[names[0]]
     if name == "put":

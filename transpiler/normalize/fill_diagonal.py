@@ -16,30 +16,17 @@ from ..builder import const
 from ..frontend.array_literals import array
 from ..frontend.call_args import static
 from ..ir import Var
-from ..values import Module
+from .numpy_statements import bound_arguments, numpy_statement
 
 
 def is_fill_diagonal(lowering, call: cst.Call, builder, env) -> bool:
-    """Whether this call statement is `np.fill_diagonal(...)` (the function resolved as the kernel sees names)."""
-    func = call.func
-    if not (isinstance(func, cst.Attribute) and func.attr.value == "fill_diagonal"
-            or isinstance(func, cst.Name) and func.value == "fill_diagonal"):
-        return False
-    value = lowering.expr(func, builder, env)
-    return isinstance(value, Module) and value.path == "numpy.fill_diagonal"
+    """Whether this call statement is `np.fill_diagonal(...)`."""
+    return numpy_statement(lowering, call, builder, env, ("fill_diagonal",)) is not None
 
 
 def lower_fill_diagonal(lowering, call: cst.Call, builder, env) -> None:
     """The update `np.fill_diagonal(a, val, wrap=False)` makes, as `a[index arrays] = val`."""
-    names = ("a", "val", "wrap")
-    given: dict = {}
-    for position, argument in enumerate(call.args):
-        key = argument.keyword.value if argument.keyword is not None else names[position] if position < 3 else None
-        if key not in names or key in given or argument.star:
-            raise lowering.error(argument, "np.fill_diagonal takes (a, val, wrap=False)", "np.fill_diagonal(a, 0.0)")
-        given[key] = argument.value
-    if "a" not in given or "val" not in given:
-        raise lowering.error(call, "np.fill_diagonal takes the array and the value", "np.fill_diagonal(a, 0.0)")
+    given = bound_arguments(lowering, call, "fill_diagonal", ("a", "val", "wrap"), 2, "np.fill_diagonal(a, 0.0)")
     target = given["a"]
     if not isinstance(target, cst.Name) or not isinstance(env.get(target.value), Var):
         raise lowering.error(target, "np.fill_diagonal writes into an array held by a name here",

@@ -12,35 +12,20 @@ import libcst as cst
 from ..frontend.array_literals import array_like
 from ..frontend.call_args import Emitter, given, static
 from ..ir import Var
-from ..values import Module
+from .numpy_statements import bound_arguments, numpy_statement
 
 _NAMES = ("arr", "indices", "values", "axis")
 
 
 def is_put_along_axis(lowering, call: cst.Call, builder, env) -> bool:
-    """Whether this call statement is `np.put_along_axis(...)` (the function resolved as the kernel sees names)."""
-    func = call.func
-    if not (isinstance(func, cst.Attribute) and func.attr.value == "put_along_axis"
-            or isinstance(func, cst.Name) and func.value == "put_along_axis"):
-        return False
-    value = lowering.expr(func, builder, env)
-    return isinstance(value, Module) and value.path == "numpy.put_along_axis"
+    """Whether this call statement is `np.put_along_axis(...)`."""
+    return numpy_statement(lowering, call, builder, env, ("put_along_axis",)) is not None
 
 
 def lower_put_along_axis(lowering, call: cst.Call, builder, env) -> None:
     """The update `np.put_along_axis(arr, indices, values, axis)` makes, as `arr[index arrays] = values`."""
     name = "np.put_along_axis"
-    found: dict = {}
-    for position, argument in enumerate(call.args):
-        key = argument.keyword.value if argument.keyword is not None else \
-            _NAMES[position] if position < len(_NAMES) else None
-        if key not in _NAMES or key in found or argument.star:
-            raise lowering.error(argument, f"{name} takes (arr, indices, values, axis)",
-                                 "np.put_along_axis(a, i, v, axis=1)")
-        found[key] = argument.value
-    if len(found) != len(_NAMES):
-        raise lowering.error(call, f"{name} takes the array, the indices, the values and the axis (NumPy requires "
-                             "all four)", "np.put_along_axis(a, i, v, axis=1)")
+    found = bound_arguments(lowering, call, "put_along_axis", _NAMES, 4, "np.put_along_axis(a, i, v, axis=1)")
     target = found["arr"]
     if not isinstance(target, cst.Name) or not isinstance(env.get(target.value), Var):
         raise lowering.error(target, f"{name} writes into an array held by a name here",
