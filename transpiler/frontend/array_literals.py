@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from ..errors import TranspileError
 from ..ir import Atom, Const, Var
+from ..ir.python_ints import INTEGER_RANGES, check_fits, known_int_fits, out_of_bounds
 from .call_args import Emitter, arity, dtype_params
-
-_INTEGER_RANGES = {"i32": (-2**31, 2**31 - 1), "i64": (-2**63, 2**63 - 1)}
-
 
 def _numbers(value):
     """The nested tuple of Python numbers `value` stands for, or None when it holds arrays."""
@@ -40,7 +38,7 @@ def array(lowering, node, builder, positional, keywords):
         return emit("array", value=numbers, **params)
     if not isinstance(value, tuple):
         _not_a_python_number(emit, emit.atom(value), "np.array")
-    if params.get("dtype") in _INTEGER_RANGES and isinstance(value, tuple):
+    if params.get("dtype") in INTEGER_RANGES and isinstance(value, tuple):
         _python_ints_fit(emit, value, params["dtype"])
     try:
         result = _stacked(emit, value) if isinstance(value, tuple) else \
@@ -65,14 +63,10 @@ def _python_ints_fit(emit: Emitter, value, dtype: str) -> None:
     atom = emit.atom(value)
     if not (isinstance(atom, Atom.__args__) and atom.type.weak and atom.type.dtype == "i64" and atom.type.shape == ()):
         return
-    low, high = _INTEGER_RANGES[dtype]
-    if isinstance(atom, Const):
-        if isinstance(atom.value, int) and not low <= atom.value <= high:
-            raise emit.error(f"Python integer {atom.value} out of bounds for {'int32' if dtype == 'i32' else 'int64'}")
-        return
-    fits = emit("logical_and", emit("greater_equal", atom, low), emit("less_equal", atom, high))
-    emit("check_assert", fits, message=f"Python integer out of bounds for {'int32' if dtype == 'i32' else 'int64'}",
-         error="OverflowError")
+    if not known_int_fits(atom, dtype):
+        raise emit.error(out_of_bounds(dtype, atom.value), "NumPy raises OverflowError: a value in the dtype's range")
+    if not isinstance(atom, Const):
+        check_fits(lambda prim, args, params: emit(prim, *args, **params), atom, dtype)
 
 
 def _not_a_python_number(emit: Emitter, atom, name: str) -> None:
@@ -143,11 +137,9 @@ def scalar_type(name: str, dtype: str):
         if isinstance(value, tuple):
             return array(lowering, node, builder, [value], {"dtype": (dtype, node)})
         atom = emit.atom(value)
-        bounds = _INTEGER_RANGES.get(dtype)
-        if bounds and isinstance(atom, Const) and isinstance(atom.value, int) and not \
-                bounds[0] <= atom.value <= bounds[1]:
-            raise emit.error(f"`{name}({atom.value})`: the Python int is out of bounds for {name} (NumPy raises "
-                             "OverflowError)", "a value in the type's range")
+        if dtype in INTEGER_RANGES and not known_int_fits(atom, dtype):
+            raise emit.error(f"`{name}({atom.value})`: {out_of_bounds(dtype, atom.value)}",
+                             "NumPy raises OverflowError: a value in the type's range")
         if atom.type.shape == ():
             return emit("astype", atom, dtype=dtype, scalar=True)
         return atom if atom.type.dtype == dtype else emit("astype", atom, dtype=dtype)

@@ -9,10 +9,11 @@ array, `np.full(..., dtype=np.int32)`, `np.int32(k)`); comparisons compare exact
 from __future__ import annotations
 
 from ...ir import Atom, Const, Eqn, Var
+from ...ir.python_ints import INTEGER_RANGES, check_fits
 from ...ir.types import TensorType, promote
 from ...primitives.logic import COMPARISONS
 
-INT32 = (-2**31, 2**31 - 1)
+INT32 = INTEGER_RANGES["i32"]
 WRITES = ("setitem", "index_add")  # `out[0] = k`, `out[0] += k`: the example's int converted to out's dtype
 
 
@@ -70,12 +71,7 @@ class BatchedPythonInts:
         """NumPy raises OverflowError where a Python int past int32 meets an int32 operand (NEP 50), as the loop over
         the examples would for the first such example; the batch's cast would wrap instead. `low`, `high`: which
         side is checked."""
-        builder = self.builder
-        sides = ([builder.bind("greater_equal", [ints, _i64(INT32[0])])] if low else []) + \
-            ([builder.bind("less_equal", [ints, _i64(INT32[1])])] if high else [])
-        fits = sides[0] if len(sides) == 1 else builder.bind("logical_and", sides)
-        builder.bind("check_assert", [builder.bind("all", [fits])],
-                     {"message": "Python integer out of bounds for int32", "error": "OverflowError"})
+        check_fits(self.builder.bind, ints, "i32", low=low, high=high, every=True)
 
     def _clip_bound_int32(self, bound: Var, lower: bool) -> Atom:
         """np.clip(x32, lo, hi) with Python ints: NumPy 2 takes a lower bound below int32 (an upper one above it)
