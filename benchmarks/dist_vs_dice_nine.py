@@ -18,7 +18,6 @@ sensitive to a loaded machine). Peak memory is tracemalloc's (NumPy reports its 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import textwrap
@@ -27,6 +26,7 @@ import tracemalloc
 from fractions import Fraction
 from pathlib import Path
 
+from .corpus.driver import load_module
 from .scratch import scratch_folder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,14 +79,6 @@ SMALL = {  # name: (source of one @dist program, args, lifted semiring, dice-nin
 }
 
 
-def _import(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _write(text: str, prefix: str, name: str) -> Path:
     path = scratch_folder(prefix) / f"{name}.py"
     path.write_text(text)
@@ -100,7 +92,7 @@ def lifted_module():
     start = time.perf_counter()
     code = transpile_source(source.read_text(), "examples/dice.py")
     compile_s = time.perf_counter() - start
-    return _import(_write(code, "lifted-bench-", "dice_generated"), "dice_generated"), compile_s
+    return load_module(_write(code, "lifted-bench-", "dice_generated"), "dice_generated"), compile_s
 
 
 def dice_nine_module(src: Path):
@@ -110,7 +102,7 @@ def dice_nine_module(src: Path):
     text = (ROOT / "examples" / "dice.py").read_text()
     text = text.replace("from lifted import dist", "from dice9 import dist")
     text = text.replace('@dist(semiring="fraction")', "@dist")
-    return _import(_write(text, "dice9-bench-", "dice9_programs"), "dice9_programs")
+    return load_module(_write(text, "dice9-bench-", "dice9_programs"), "dice9_programs")
 
 
 def dice_nine_semiring(name: str):
@@ -180,7 +172,7 @@ def small_table(repeat: int) -> bool:
             tag = f"small_{counter}_{run}"
             start = time.perf_counter()
             code = transpile_source("from lifted import dist\n" + source, f"{tag}.py")
-            program = _import(_write(code, "lifted-small-", tag), tag).f
+            program = load_module(_write(code, "lifted-small-", tag), tag).f
             lifted_result = program(*args, semiring=semiring)
             colds.append(time.perf_counter() - start)
             start = time.perf_counter()
@@ -188,7 +180,7 @@ def small_table(repeat: int) -> bool:
             warms.append(time.perf_counter() - start)
 
             nine_path = _write("from dice9 import dist\n" + source, "dice9-small-", f"nine_{tag}")
-            nine_program = _import(nine_path, f"nine_{tag}").f
+            nine_program = load_module(nine_path, f"nine_{tag}").f
             options = {"semiring": dice_nine_semiring(nine_semiring)}
             start = time.perf_counter()
             nine_result = nine_program(*args, _options=options)

@@ -8,7 +8,6 @@ combination of its loops (the stand-in's dtype and order loops, pytest's `parame
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import inspect
 import io
 import itertools
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..corpus.driver import load_module
 from ..limits import TimedOut, time_limit
 from . import stand_in
 
@@ -62,14 +62,6 @@ class Method:
     check: dict
     runs: list = field(default_factory=list)
     not_run: str = ""
-
-
-def load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @contextlib.contextmanager
@@ -178,7 +170,7 @@ def record(root: Path, files: tuple[str, ...] = FILES) -> list[Method]:
             name = "cupy_corpus." + stem.replace("/", ".")
             with _quiet():
                 try:
-                    module = load(path, name)
+                    module = load_module(path, name)
                 except Exception as exc:  # noqa: BLE001
                     print(f"{stem}: not loaded ({type(exc).__name__}: {exc})", file=sys.stderr)
                     continue

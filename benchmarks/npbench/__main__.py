@@ -4,10 +4,9 @@
 """
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
+from ..corpus.driver import corpus_parser, names, write_json
 from ..corpus.against_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..scipy_go.__main__ import report, run_cases
 from ..scipy_go.convert import Case
@@ -50,13 +49,10 @@ def cases(npbench: Path, only: set[str] | None = None) -> list:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = corpus_parser(__doc__, "comma-separated benchmark (module) names")
     parser.add_argument("--npbench", type=Path, required=True, help="an NPBench checkout")
-    parser.add_argument("--c", action="store_true", help="also the C CPU target")
-    parser.add_argument("--only", help="comma-separated benchmark (module) names")
-    parser.add_argument("--json", type=Path, help="write every outcome with its detail here")
     options = parser.parse_args(argv)
-    only = set(options.only.split(",")) if options.only else None
+    only = names(options.only)
     found = cases(options.npbench, only)
     AUTOGRAD_NOT_COMPARED.clear()
     results = run_cases(found, options.c, check)
@@ -64,8 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
     hostile = {k: v for k, v in results.items() if "@" in k}
     print("\nsmall sizes\n" + report(small) + "\n\nhostile sizes (0, 1, 2)\n" + report(hostile))
     print("\n" + unjudged_report())
-    if options.json:
-        options.json.write_text(json.dumps(results, indent=1))
+    write_json(options, results)
     return results
 
 

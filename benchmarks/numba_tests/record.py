@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib.util
 import io
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..corpus.driver import load_module
 from ..limits import TimedOut, time_limit
 
 FILES = ("test_np_functions", "test_array_reductions", "test_array_manipulation", "test_array_methods",
@@ -57,14 +57,6 @@ def _recorder(calls: dict):
     return jit
 
 
-def load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def record(numba_root: Path, files: tuple[str, ...] = FILES) -> tuple[dict, dict]:
     """Run every test method of `files` (numba/tests/<file>.py under `numba_root`) with the recorder in place:
     ({usecase: [(args, kwargs), ...]}, {usecase: test module name})."""
@@ -82,7 +74,7 @@ def record(numba_root: Path, files: tuple[str, ...] = FILES) -> tuple[dict, dict
         for stem in files:
             with _quiet():
                 try:
-                    module = load(numba_root / "numba" / "tests" / f"{stem}.py", f"numba_corpus.{stem}")
+                    module = load_module(numba_root / "numba" / "tests" / f"{stem}.py", f"numba_corpus.{stem}")
                 except Exception as exc:  # noqa: BLE001
                     print(f"{stem}: not loaded ({type(exc).__name__}: {exc})", file=sys.stderr)
                     continue

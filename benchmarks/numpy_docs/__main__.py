@@ -4,38 +4,26 @@
 """
 from __future__ import annotations
 
-import argparse
-import json
-from pathlib import Path
-
 from ..corpus.against_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
+from ..corpus.driver import check_within, corpus_parser, names, show_cases, write_json
 from ..scipy_go.__main__ import report, run_cases
-from .convert import DocCase, cases, census
+from .convert import cases, census
 
 LIMIT = 30  # seconds per case (every form of one example: the gradients of np.mean's 2 x 262144 example by
 #             differences would run for hours)
 
-
-def check(case: DocCase, c: bool, folder: Path) -> dict:
-    """Every form of corpus.checks, where Python raises the same exception class; past LIMIT seconds a skip."""
-    from ..corpus.checks import check_kernel_within
-
-    return check_kernel_within(LIMIT, case.text, case.params, case.inputs, c=c, folder=folder, same_exception=True)
+# Every form of corpus.checks, where Python raises the same exception class; past LIMIT seconds a skip.
+check = check_within(LIMIT, same_exception=True)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--c", action="store_true", help="also the C CPU target")
-    parser.add_argument("--only", help="comma-separated names as Lifted's table spells them (diff,linalg.norm)")
-    parser.add_argument("--json", type=Path, help="write every outcome with its detail here")
-    parser.add_argument("--show", action="store_true", help="print each kernel before its outcomes")
+    parser = corpus_parser(__doc__, "comma-separated names as Lifted's table spells them (diff,linalg.norm)",
+                           show=True)
     options = parser.parse_args(argv)
-    only = set(options.only.split(",")) if options.only else None
+    only = names(options.only)
     AUTOGRAD_NOT_COMPARED.clear()
     found = cases(only)
-    if options.show:
-        for case in found:
-            print(f"--- {case.label}: {case.statement}\n{case.text or case.not_converted}")
+    show_cases(options, found, lambda case: f"{case.label}: {case.statement}")
     results = run_cases(found, options.c, check)
     for case in found:  # the statement each label stands for
         results[case.label] = {"statement": case.statement, **results[case.label]}
@@ -46,8 +34,7 @@ def main(argv: list[str] | None = None) -> dict:
         print("\nevery public callable of numpy and numpy.linalg:\n" +
               "\n".join(f"{n:6d}  {what}" for what, n in counts.items()))
     print("\n" + unjudged_report())
-    if options.json:
-        options.json.write_text(json.dumps({"census": counts, "cases": results}, indent=1, default=str))
+    write_json(options, {"census": counts, "cases": results})
     return results
 
 

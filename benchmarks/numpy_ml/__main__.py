@@ -4,14 +4,13 @@
 """
 from __future__ import annotations
 
-import argparse
-import json
 import traceback
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from ..corpus.driver import corpus_parser, names, write_json
 from ..pymoo.__main__ import family_table
 from ..scipy_go.__main__ import report, run_cases
 from .cases import NumpyMLCase, cases
@@ -110,13 +109,10 @@ def check(case: NumpyMLCase, c: bool, folder: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = corpus_parser(__doc__, "comma-separated case names")
     parser.add_argument("--numpy-ml", type=Path, required=True, help="a numpy-ml checkout")
-    parser.add_argument("--c", action="store_true", help="also the C CPU target")
-    parser.add_argument("--only", help="comma-separated case names")
-    parser.add_argument("--json", type=Path, help="write every outcome with its detail here")
     options = parser.parse_args(argv)
-    only = set(options.only.split(",")) if options.only else None
+    only = names(options.only)
     found = cases(import_numpy_ml(options.numpy_ml), only)
     results = run_cases(found, options.c, check)
     own = {label: {f: v[1] for f, v in r.items() if isinstance(v, list) and v[1].startswith(OWN_OFF)}
@@ -126,8 +122,7 @@ def main(argv: list[str] | None = None) -> dict:
     for label, forms in own.items():
         for form, detail in forms.items():
             print(f"  {label} {form}: {detail}")
-    if options.json:
-        options.json.write_text(json.dumps(results, indent=1))
+    write_json(options, results)
     return results
 
 

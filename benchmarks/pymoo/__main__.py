@@ -4,8 +4,6 @@
 """
 from __future__ import annotations
 
-import argparse
-import json
 import warnings
 import zlib
 from collections import Counter
@@ -13,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..corpus.driver import corpus_parser, names, write_json
 from ..corpus.against_autograd import AUTOGRAD_NOT_COMPARED, unjudged_report
 from ..scipy_go.__main__ import report, run_cases
 from .convert import PymooCase, cases, import_pymoo, with_scalar
@@ -100,22 +99,18 @@ def family_table(found: list[PymooCase], results: dict[str, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = corpus_parser(__doc__, "comma-separated class names")
     parser.add_argument("--pymoo", type=Path, help="a folder holding the pymoo package (default: the installed)")
-    parser.add_argument("--c", action="store_true", help="also the C CPU target")
-    parser.add_argument("--only", help="comma-separated class names")
     parser.add_argument("--n-var", help="the number of variables (N, or +K: pymoo's default plus K)")
     parser.add_argument("--pop", type=int, default=POP, help="the population's rows")
-    parser.add_argument("--json", type=Path, help="write every outcome with its detail here")
     options = parser.parse_args(argv)
-    only = set(options.only.split(",")) if options.only else None
+    only = names(options.only)
     found = cases(import_pymoo(options.pymoo), options.n_var, options.pop, only)
     AUTOGRAD_NOT_COMPARED.clear()
     results = run_cases(found, options.c, check)
     print("\n" + report(results) + "\n\n" + family_table(found, results))
     print("\n" + unjudged_report())
-    if options.json:
-        options.json.write_text(json.dumps(results, indent=1))
+    write_json(options, results)
     return results
 
 

@@ -4,8 +4,6 @@
 """
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
 import time
@@ -16,6 +14,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from ..corpus.driver import corpus_parser, names, write_json
 from ..scratch import scratch_folder
 from .convert import Case, cases, folder_of
 
@@ -97,18 +96,14 @@ def report(results: dict[str, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = corpus_parser(__doc__, "comma-separated class names")
     parser.add_argument("--scipy", type=Path, required=True,
                         help="a SciPy checkout (or its benchmarks/benchmarks/go_benchmark_functions folder)")
-    parser.add_argument("--c", action="store_true", help="also the C CPU target")
-    parser.add_argument("--only", help="comma-separated class names")
-    parser.add_argument("--json", type=Path, help="write every outcome with its detail here")
     options = parser.parse_args(argv)
-    only = set(options.only.split(",")) if options.only else None
+    only = names(options.only)
     results = run(options.scipy, options.c, only)
     print("\n" + report(results))
-    if options.json:
-        options.json.write_text(json.dumps(results, indent=1))
+    write_json(options, results)
     return results
 
 
