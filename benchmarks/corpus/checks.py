@@ -32,7 +32,7 @@ import numpy as np
 from .against_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_tangent
 from .c_target import c_target
 from ..limits import CaseTimedOut, time_limit
-from .oracles import (Outcomes, Wrong, autograd_or_none, close, compiled_or_outcome, copies,
+from .oracles import (Outcomes, Wrong, argument_refused, autograd_or_none, close, compiled_or_outcome, copies,
                              difference_noise, direction_for, is_float, leaves, same, smooth_gradient)
 from ..scratch import scratch_folder
 
@@ -329,7 +329,7 @@ def _raises_too(module, args: list, raised: Exception, same_exception: bool = Fa
         module.f(*copies(args))
     except Exception as exc:  # noqa: BLE001
         if same_exception and not isinstance(exc, type(raised)):
-            if isinstance(exc, TypeError) and "argument" in str(exc):  # the generated argument check: arg-refused
+            if argument_refused(exc):  # the generated argument check: arg-refused
                 raise
             raise Wrong(f"Python raises {raised!r} at {args!r}; the generated f raises {exc!r}") from exc
         return "pass"

@@ -33,13 +33,25 @@ class Outcomes(dict):
             self.record(form, check())
         except Wrong as exc:
             self.record(form, "WRONG", str(exc))
-        except TypeError as exc:
-            outcome = "arg-refused" if "argument" in str(exc) or "weak scalar" in str(exc) else "bad"
-            self.record(form, outcome, f"TypeError: {str(exc)[:200]}")
         except Exception as exc:  # noqa: BLE001  a crash of generated code is an outcome, not a harness error
+            if argument_refused(exc) or isinstance(exc, TypeError):
+                outcome = "arg-refused" if argument_refused(exc) else "bad"
+                self.record(form, outcome, f"{type(exc).__name__}: {str(exc)[:200]}")
+                return
             place = traceback.extract_tb(exc.__traceback__)[-1]
             self.record(form, "bad", f"{type(exc).__name__}: {str(exc)[:200]} "
                                      f"({Path(place.filename).name}:{place.lineno})")
+
+
+def argument_refused(exc: Exception) -> bool:
+    """The generated function's own check of its arguments refused the call (a located refusal of what was passed,
+    not a crash): its TypeErrors on an argument's type, and the ValueErrors of templates/host/
+    updated_arguments.py.j2 where a parameter it updates in a copy shares memory with another argument (or is a
+    0-d array another name holds), whose writes Python would see and the copy cannot show."""
+    text = str(exc)
+    if isinstance(exc, TypeError):
+        return "argument" in text or "weak scalar" in text
+    return isinstance(exc, ValueError) and "(): argument `" in text and "the generated code updates a copy" in text
 
 
 # -- values ------------------------------------------------------------------------------------------------------
