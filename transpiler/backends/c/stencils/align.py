@@ -55,15 +55,21 @@ class Aligner:
 
     def align(self, atom, offsets: tuple):
         """An atom whose element i (of `space`) is `atom`'s element i + offsets (inside the windows)."""
-        if self._as_is(atom, offsets):
-            return atom
-        atom, offsets = self._through_views(atom, self._offsets(atom, offsets))
-        if self._as_is(atom, offsets):
+        atom, offsets, as_is = self._source(atom, offsets)
+        if as_is:
             return atom
         key = (id(atom), offsets)
         if key not in self.memo:
             self.memo[key] = self._repeat(atom, offsets) or self._load(atom, offsets)
         return self.memo[key]
+
+    def _source(self, atom, offsets: tuple) -> tuple:
+        """(atom, offsets, as_is): the value read at `offsets` seen through the views it is taken of, and whether it
+        needs no aligned copy (`_as_is`, before or after the views), as `align` and `_clone` both ask first."""
+        if self._as_is(atom, offsets):
+            return atom, offsets, True
+        atom, offsets = self._through_views(atom, self._offsets(atom, offsets))
+        return atom, offsets, self._as_is(atom, offsets)
 
     def _offsets(self, atom: Var, offsets: tuple) -> tuple:
         return tuple(0 if d == 1 else o for d, o in zip(atom.type.shape, offsets))
@@ -155,10 +161,8 @@ class Aligner:
         return result
 
     def _clone(self, atom, offsets: tuple, budget: list):
-        if self._as_is(atom, offsets):
-            return atom
-        atom, offsets = self._through_views(atom, self._offsets(atom, offsets))
-        if self._as_is(atom, offsets):
+        atom, offsets, as_is = self._source(atom, offsets)
+        if as_is:
             return atom
         key = (id(atom), offsets)
         if key in self.memo:
