@@ -174,3 +174,25 @@ def test_the_singular_rules_are_primitives():
     from lifted.transpiler.transforms.peel import _SINGULAR
 
     assert _SINGULAR <= set(all_primitives())
+
+
+@pytest.mark.parametrize("name", ["power_half", "arcsin", "log"])
+def test_hessian_and_jacobians_of_a_constant_start(name):
+    """`hessian` (forward over reverse) and `jacfwd` took the run-time zero tangent into the rule too (NaN
+    columns); `jacrev` did not (the NaN went to the constant start only). Against autograd."""
+    from autograd import hessian as autograd_hessian, jacobian
+
+    init, use, following = SINGULAR_STARTS[name]
+    body = ONE_SLOT.format(init=init, use=use, following=following)
+    text = HEADER + body + '\n\n\nfrom lifted import hessian\nH = hessian(f, wrt="x")\n'
+    vector = HEADER + body.replace("return np.sum(out * x)", "return out * x") + (
+        '\n\n\nfrom lifted import jacfwd, jacrev\nJF = jacfwd(f, wrt="x")\nJR = jacrev(f, wrt="x")\n')
+    module, vector_module = load_source(text, "hessian_case.py"), load_source(vector, "jacobian_case.py")
+    x = np.random.default_rng(0).normal(size=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected_hessian = autograd_hessian(autograd_kernels(text)["f"])(x)
+        expected_jacobian = jacobian(autograd_kernels(vector)["f"])(x)
+    np.testing.assert_allclose(module.H(x), expected_hessian, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(vector_module.JF(x), expected_jacobian, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(vector_module.JR(x), expected_jacobian, rtol=1e-8, atol=1e-10)
