@@ -80,3 +80,37 @@ def test_a_float64_gradient_through_a_slot_entered_with_a_python_int(m, tmp_path
 
 def test_the_generated_program_with_an_int_slot():
     assert _check(33033, c=False)["g"].startswith("checked")
+
+
+INT_SLOT_SCALAR = '''import numpy as np
+from lifted import grad, kernel, value_and_grad
+
+
+@kernel
+def f(x: "f64[]", m: "i64[]"):
+    v = 0
+    for i in range(m):
+        v += 1.5
+    return x * v
+
+
+g_x = grad(f, wrt="x")
+vg_x = value_and_grad(f, wrt="x")
+'''
+
+
+@pytest.mark.parametrize("m", [0, 2])  # no trip, two trips
+def test_a_float64_scalar_gradient_through_a_slot_entered_with_a_python_int(m, tmp_path):
+    """The scalar case of the test above: `x * v`'s gradient in `x` is `v` itself, which after no trip is the int 0
+    (it came back as the Python int 0); the gradient of a float64 parameter is a float64, as autograd's is, on the
+    C target too."""
+    from autograd import grad as autograd_grad
+
+    from gradcheck import autograd_kernels
+    from test_c_backend import c_module
+    expected = autograd_grad(autograd_kernels(INT_SLOT_SCALAR)["f"])(0.5, m)
+    module = load_source(INT_SLOT_SCALAR, "int_slot_scalar.py")
+    c, _ = c_module(INT_SLOT_SCALAR, tmp_path, "int_slot_scalar")
+    for got in (module.g_x(0.5, np.int64(m)), module.vg_x(0.5, np.int64(m))[1], c.g_x(0.5, np.int64(m))):
+        assert isinstance(got, np.float64), repr(got)
+        assert got == expected == 1.5 * m

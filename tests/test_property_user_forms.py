@@ -97,8 +97,9 @@ def test_hvp_through_the_norm_of_a_loop_carried_zero():
     """Reduced from the user-forms generator's seed 393 (first version of the grammar, np.linalg.norm of a loop
     accumulator that starts at np.zeros_like(M)): jvp(grad(f)) was NaN everywhere, where autograd's jacobian of its
     gradient and central differences of central differences agree on finite values. The NaN was Lifted's: on the
-    first trip `acc` is a constant (Python's `f` does not depend on `x` through it), but the loop carries its
-    tangent as a run-time zero array, and sqrt's rule gave `0 / (2 * 0)`; a zero tangent now gives zero."""
+    first trip `acc` is a constant (Python's `f` does not depend on `x` through it), but the loop carried its
+    tangent as a run-time zero array, and sqrt's rule gave `0 / (2 * 0)`. The first trip now runs on its own,
+    where `acc` has no tangent (transforms/peel.py; sqrt's rule is the plain quotient again)."""
     from autograd import grad as autograd_grad, jacobian
 
     from gradcheck import autograd_kernels, load_source

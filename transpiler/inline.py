@@ -26,6 +26,12 @@ def inline_function(builder: Builder, fn: Function, args: list[Atom]):
     return _map_result(fn.result, mapping)
 
 
+def copy_block(builder: Builder, block: list, mapping: dict[int, Atom]) -> None:
+    """Emit a copy of `block` with fresh names, its reads of the values in `mapping` (by id) replaced, and what
+    it defines added to `mapping` (a loop's first trip run on its own: transforms/peel.py)."""
+    _copy_block(builder, block, mapping, {})
+
+
 def _dim_names(params: list[Var], args: list[Atom]) -> dict:
     dims = {}
     for param, arg in zip(params, args):

@@ -151,11 +151,7 @@ elementwise("exp", [lambda g, y, x: g * y], np_call("exp"), "exp({0})", temp="e"
 elementwise("log", [lambda g, y, x: g / x], np_call("log"), "log({0})", scalar_c="float")
 elementwise("log1p", [lambda g, y, x: g / (1.0 + x)], np_call("log1p"), "log1p({0})", scalar_c="float")
 elementwise("expm1", [lambda g, y, x: g * (y + 1.0)], np_call("expm1"), "expm1({0})", scalar_c="float")
-# sqrt at 0 with a zero tangent (cotangent) gives that zero, not 0 / 0: a loop slot that starts at a constant (`acc =
-# np.zeros_like(M)`, then `np.linalg.norm(acc)`) carries the zero tangent a constant has on its first trip, where
-# Python's function does not depend on the input (user-forms seed 393); everywhere else the quotient as it was
-elementwise("sqrt", [lambda g, y, x: ops.where(g == 0.0, g, g / (2.0 * y))], np_call("sqrt"), "sqrt({0})",
-            scalar_c="float")
+elementwise("sqrt", [lambda g, y, x: g / (2.0 * y)], np_call("sqrt"), "sqrt({0})", scalar_c="float")
 elementwise("sin", [lambda g, y, x: g * ops.cos(x)], np_call("sin"), "sin({0})", scalar_c="float")
 elementwise("cos", [lambda g, y, x: -g * ops.sin(x)], np_call("cos"), "cos({0})", scalar_c="float")
 elementwise("tan", [lambda g, y, x: g * (1.0 + y * y)], np_call("tan"), "tan({0})", scalar_c="float")

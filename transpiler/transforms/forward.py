@@ -19,6 +19,7 @@ from ..builder import Builder, const, function_builder
 from ..errors import SourceLoc, TranspileError
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, updates_in_place
 from ..primitives.symbolic import Sym, materialize
+from .peel import peel_constant_trips
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,9 @@ def check_float_inputs(fn: Function, wrt: tuple[int, ...], loc: SourceLoc | None
 
 def jvp(fn: Function, spec: ForwardSpec) -> Function:
     """`(*args, *tangents) -> (value, tangent)`, one tangent parameter per `wrt` input (`tx` for `x`)."""
-    builder = function_builder(fn)
     inputs = check_float_inputs(fn, spec.wrt, spec.loc)
+    fn = peel_constant_trips(fn, inputs)
+    builder = function_builder(fn)
     tangent_params = [Var(builder.scope.fresh("t" + var.name), var.type) for var in inputs]
     sweep = _Tangents(builder, active(fn, inputs))
     for var, tangent in zip(inputs, tangent_params):

@@ -25,6 +25,7 @@ from ..builder import function_builder
 from .batch import BatchSpec, vmap
 from .forward import ForwardSpec, _Tangents, check_float_inputs, jvp
 from .hoist import updated_in_place
+from .peel import peel_constant_trips
 
 
 def jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None) -> Function:
@@ -118,8 +119,10 @@ def _check_jacrev(fn: Function, loc: SourceLoc | None) -> None:
 def _looped_jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
                    loc: SourceLoc | None) -> Function:
     """Column by column: one forward sweep per element of each input."""
-    builder = function_builder(fn)
     inputs = check_float_inputs(fn, wrt, loc)
+    fn = peel_constant_trips(fn, inputs)
+    inputs = [fn.params[i] for i in wrt]
+    builder = function_builder(fn)
     outputs = result_atoms(fn.result)
     activity = active(fn, inputs)
     hoisted: set[int] = set()  # primal equations already emitted (in front of an earlier loop)

@@ -170,7 +170,7 @@ def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     del t_17
     t_21 += v * x0
     del v
-    t_27 = np.where(w == 0.0, w, w / (2.0 * t_3))
+    t_26 = w / (2.0 * t_3)
     del w
     # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
     drot2 = t_21 * x2
@@ -186,18 +186,18 @@ def rotation_energy_grad(rot: "f64[p,3]", x: "f64[p,3]", w: "f64[p]"):
     dx0_1 = dx0 + t_21 * rot0
     del dx0, t_21
     # reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-    t_28 = t_27 * rot2
+    t_27 = t_26 * rot2
     del rot2
-    drot2_1 = drot2 + (t_28 + t_28)
-    del drot2, t_28
-    t_33 = t_27 * rot1
+    drot2_1 = drot2 + (t_27 + t_27)
+    del drot2, t_27
+    t_32 = t_26 * rot1
     del rot1
-    drot1_1 = drot1 + (t_33 + t_33)
-    del drot1, t_33
-    t_35 = t_27 * rot0
-    del t_27, rot0
-    drot0_1 = drot0 + (t_35 + t_35)
-    del drot0, t_35
+    drot1_1 = drot1 + (t_32 + t_32)
+    del drot1, t_32
+    t_34 = t_26 * rot0
+    del t_26, rot0
+    drot0_1 = drot0 + (t_34 + t_34)
+    del drot0, t_34
     # reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
     dx = np.stack((0.0 + dx0_1, 0.0 + dx1_1, dx2_1), axis=-1)
     del dx0_1, dx1_1, dx2_1

@@ -205,21 +205,21 @@ def rotate_vjp(axis: "f64[n,3]", x: "f64[n,3]", ct: "f64[n,3]"):
     daxis0 = dunit0_1 / t_2
     t_55 += -(dunit0_1 * unit0) / t_2
     del dunit0_1
-    dsquared_1 = dsquared + np.where(t_55 == 0.0, t_55, t_55 / (2.0 * t_2))
+    dsquared_1 = dsquared + t_55 / (2.0 * t_2)
     del dsquared, t_55, t_2
     # split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
-    t_68 = dsquared_1 * axis2
+    t_67 = dsquared_1 * axis2
     del axis2
-    daxis2_1 = daxis2 + (t_68 + t_68)
-    del daxis2, t_68
-    t_70 = dsquared_1 * axis1
+    daxis2_1 = daxis2 + (t_67 + t_67)
+    del daxis2, t_67
+    t_69 = dsquared_1 * axis1
     del axis1
-    daxis1_1 = daxis1 + (t_70 + t_70)
-    del daxis1, t_70
-    t_72 = dsquared_1 * axis0
+    daxis1_1 = daxis1 + (t_69 + t_69)
+    del daxis1, t_69
+    t_71 = dsquared_1 * axis0
     del dsquared_1, axis0
-    daxis0_1 = daxis0 + (t_72 + t_72)
-    del daxis0, t_72
+    daxis0_1 = daxis0 + (t_71 + t_71)
+    del daxis0, t_71
     # split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
     dx = np.stack((-(t * unit1) + (v + t_26 * unit2), 0.0 + t * unit0 + (v_1 - t_29 * unit2), 0.0 + -(t_26 * unit0) + (v_3 + t_29 * unit1)), axis=-1)
     del t, unit1, v, t_26, unit2, unit0, v_1, t_29, v_3

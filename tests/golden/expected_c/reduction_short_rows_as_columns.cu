@@ -907,22 +907,22 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy
     const double* __restrict__ v_data, const int64_t v_s0,
     const double* __restrict__ w_data,
     double* __restrict__ dx2_1_out,
+    double* __restrict__ t_36_out,
     double* __restrict__ t_37_out,
-    double* __restrict__ t_38_out,
     double* __restrict__ drot2_1_out,
-    double* __restrict__ t_39_out,
-    double* __restrict__ t_40_out)
+    double* __restrict__ t_38_out,
+    double* __restrict__ t_39_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
         LIFTED_LOCAL(double, dx2_1);
+        LIFTED_LOCAL(double, t_36);
         LIFTED_LOCAL(double, t_37);
-        LIFTED_LOCAL(double, t_38);
         LIFTED_LOCAL(double, drot2_1);
+        LIFTED_LOCAL(double, t_38);
         LIFTED_LOCAL(double, t_39);
-        LIFTED_LOCAL(double, t_40);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
@@ -961,43 +961,41 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotation_energy
             const double dx0 = (v * t_17);
             const double t_25 = (v * x0);
             const double t_21_1 = (t_21 + t_25);
-            const bool mask_1 = (w == 0.0);
             const double t_24 = (2.0 * t_3);
             const double t_26 = (w / t_24);
-            const double t_27 = lifted_where(mask_1, w, t_26);
             // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
             const double drot2 = (t_21_1 * x2);
-            const double t_29 = (t_21_1 * rot2);
-            LIFTED_AT(dx2_1) = (dx2 + t_29);
+            const double t_28 = (t_21_1 * rot2);
+            LIFTED_AT(dx2_1) = (dx2 + t_28);
             const double drot1 = (t_21_1 * x1);
-            const double t_30 = (t_21_1 * rot1);
-            const double dx1_1 = (dx1 + t_30);
-            LIFTED_AT(t_37) = (0.0 + dx1_1);
+            const double t_29 = (t_21_1 * rot1);
+            const double dx1_1 = (dx1 + t_29);
+            LIFTED_AT(t_36) = (0.0 + dx1_1);
             const double drot0 = (t_21_1 * x0);
-            const double t_31 = (t_21_1 * rot0);
-            const double dx0_1 = (dx0 + t_31);
-            LIFTED_AT(t_38) = (0.0 + dx0_1);
+            const double t_30 = (t_21_1 * rot0);
+            const double dx0_1 = (dx0 + t_30);
+            LIFTED_AT(t_37) = (0.0 + dx0_1);
             // reduction_short_rows_as_columns.py:7  squared = np.sum(rot * rot, axis=1)
-            const double t_28 = (t_27 * rot2);
-            const double t_32 = (t_28 + t_28);
-            LIFTED_AT(drot2_1) = (drot2 + t_32);
-            const double t_33 = (t_27 * rot1);
-            const double t_34 = (t_33 + t_33);
-            const double drot1_1 = (drot1 + t_34);
-            LIFTED_AT(t_39) = (0.0 + drot1_1);
-            const double t_35 = (t_27 * rot0);
-            const double t_36 = (t_35 + t_35);
-            const double drot0_1 = (drot0 + t_36);
-            LIFTED_AT(t_40) = (0.0 + drot0_1);
+            const double t_27 = (t_26 * rot2);
+            const double t_31 = (t_27 + t_27);
+            LIFTED_AT(drot2_1) = (drot2 + t_31);
+            const double t_32 = (t_26 * rot1);
+            const double t_33 = (t_32 + t_32);
+            const double drot1_1 = (drot1 + t_33);
+            LIFTED_AT(t_38) = (0.0 + drot1_1);
+            const double t_34 = (t_26 * rot0);
+            const double t_35 = (t_34 + t_34);
+            const double drot0_1 = (drot0 + t_35);
+            LIFTED_AT(t_39) = (0.0 + drot0_1);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             dx2_1_out[i] = LIFTED_AT(dx2_1);
+            t_36_out[i] = LIFTED_AT(t_36);
             t_37_out[i] = LIFTED_AT(t_37);
-            t_38_out[i] = LIFTED_AT(t_38);
             drot2_1_out[i] = LIFTED_AT(drot2_1);
+            t_38_out[i] = LIFTED_AT(t_38);
             t_39_out[i] = LIFTED_AT(t_39);
-            t_40_out[i] = LIFTED_AT(t_40);
         }
     }
 }
@@ -1015,13 +1013,13 @@ LIFTED_KERNEL void rotation_energy_grad_k5(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data, const int64_t v_s0,
     const double* __restrict__ w_data,
     double* __restrict__ dx2_1_out,
+    double* __restrict__ t_36_out,
     double* __restrict__ t_37_out,
-    double* __restrict__ t_38_out,
     double* __restrict__ drot2_1_out,
-    double* __restrict__ t_39_out,
-    double* __restrict__ t_40_out)
+    double* __restrict__ t_38_out,
+    double* __restrict__ t_39_out)
 {
-    LIFTED_RUN(rotation_energy_grad_k5_body, (n, d0, rot0_data, rot0_s0, rot1_data, rot1_s0, rot2_data, rot2_s0, x0_data, x0_s0, x1_data, x1_s0, x2_data, x2_s0, v_2_data, v_2_s0, v_1_data, v_1_s0, v_data, v_s0, w_data, dx2_1_out, t_37_out, t_38_out, drot2_1_out, t_39_out, t_40_out));
+    LIFTED_RUN(rotation_energy_grad_k5_body, (n, d0, rot0_data, rot0_s0, rot1_data, rot1_s0, rot2_data, rot2_s0, x0_data, x0_s0, x1_data, x1_s0, x2_data, x2_s0, v_2_data, v_2_s0, v_1_data, v_1_s0, v_data, v_s0, w_data, dx2_1_out, t_36_out, t_37_out, drot2_1_out, t_38_out, t_39_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2745,10 +2743,10 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 1> v_t_19 = {};
     lifted_view<double, 1> v_t_20 = {};
     lifted_view<double, 1> v_t_3 = {};
+    lifted_view<double, 1> v_t_36 = {};
     lifted_view<double, 1> v_t_37 = {};
     lifted_view<double, 1> v_t_38 = {};
     lifted_view<double, 1> v_t_39 = {};
-    lifted_view<double, 1> v_t_40 = {};
     lifted_view<double, 2> v_t_5 = {};
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
@@ -3051,32 +3049,32 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (count >= lifted_parallel_min) rotation_energy_grad_k5(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
         else rotation_energy_grad_k5_body<false>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
         v_dx2_1 = out_1;
-        v_t_37 = out_2;
-        v_t_38 = out_3;
+        v_t_36 = out_2;
+        v_t_37 = out_3;
         v_drot2_1 = out_4;
-        v_t_39 = out_5;
-        v_t_40 = out_6;
+        v_t_38 = out_5;
+        v_t_39 = out_6;
     }
     // reduction_short_rows_as_columns.py:8  along = np.sum(rot * x, axis=1, keepdims=True)
     {
         lifted_view<double, 2> whole;
         int64_t dims[2];
-        dims[0] = v_t_38.d[0];
+        dims[0] = v_t_37.d[0];
         dims[1] = 3;
-        for (int k = 0; k < 1; ++k) if (v_t_37.d[k] != v_t_38.d[k]) return lifted_fail(st, 19, 0, 0, 0);
-        for (int k = 0; k < 1; ++k) if (v_dx2_1.d[k] != v_t_38.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_t_36.d[k] != v_t_37.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_dx2_1.d[k] != v_t_37.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_22, &site_22_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (lifted_is_contiguous(v_t_38) && lifted_is_contiguous(v_t_37) && lifted_is_contiguous(v_dx2_1)) {
-            const int64_t rows = lifted_product(v_t_38.d, 1);
+        if (lifted_is_contiguous(v_t_37) && lifted_is_contiguous(v_t_36) && lifted_is_contiguous(v_dx2_1)) {
+            const int64_t rows = lifted_product(v_t_37.d, 1);
             double* to = whole.p;
             for (int64_t i = 0; i < rows; ++i, to += 3) {
-                to[0] = (double)v_t_38.p[i];
-                to[1] = (double)v_t_37.p[i];
+                to[0] = (double)v_t_37.p[i];
+                to[1] = (double)v_t_36.p[i];
                 to[2] = (double)v_dx2_1.p[i];
             }
         } else {
-            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_38); }
-            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_37); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_37); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_36); }
             { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_dx2_1); }
         }
         v_dx = whole;
@@ -3085,22 +3083,22 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
     {
         lifted_view<double, 2> whole;
         int64_t dims[2];
-        dims[0] = v_t_40.d[0];
+        dims[0] = v_t_39.d[0];
         dims[1] = 3;
-        for (int k = 0; k < 1; ++k) if (v_t_39.d[k] != v_t_40.d[k]) return lifted_fail(st, 19, 0, 0, 0);
-        for (int k = 0; k < 1; ++k) if (v_drot2_1.d[k] != v_t_40.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_t_38.d[k] != v_t_39.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_drot2_1.d[k] != v_t_39.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         if (!lifted_alloc_view(whole, dims, st, &site_23, &site_23_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (lifted_is_contiguous(v_t_40) && lifted_is_contiguous(v_t_39) && lifted_is_contiguous(v_drot2_1)) {
-            const int64_t rows = lifted_product(v_t_40.d, 1);
+        if (lifted_is_contiguous(v_t_39) && lifted_is_contiguous(v_t_38) && lifted_is_contiguous(v_drot2_1)) {
+            const int64_t rows = lifted_product(v_t_39.d, 1);
             double* to = whole.p;
             for (int64_t i = 0; i < rows; ++i, to += 3) {
-                to[0] = (double)v_t_40.p[i];
-                to[1] = (double)v_t_39.p[i];
+                to[0] = (double)v_t_39.p[i];
+                to[1] = (double)v_t_38.p[i];
                 to[2] = (double)v_drot2_1.p[i];
             }
         } else {
-            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_40); }
-            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_39); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_39); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_38); }
             { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_drot2_1); }
         }
         v_drot = whole;

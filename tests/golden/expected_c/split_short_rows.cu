@@ -591,7 +591,6 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotate_vjp_k0_b
     const double* __restrict__ v_8_data, const int64_t v_8_s0,
     const double* __restrict__ v_10_data, const int64_t v_10_s0,
     const double* __restrict__ v_12_data, const int64_t v_12_s0,
-    double* __restrict__ t_12_out,
     double* __restrict__ t_23_out,
     double* __restrict__ t_24_out,
     double* __restrict__ t_25_out)
@@ -600,7 +599,6 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotate_vjp_k0_b
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
-        LIFTED_LOCAL(double, t_12);
         LIFTED_LOCAL(double, t_23);
         LIFTED_LOCAL(double, t_24);
         LIFTED_LOCAL(double, t_25);
@@ -640,17 +638,16 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotate_vjp_k0_b
             const double t_10 = (unit1 * v_12);
             const double t_11 = (t_9 - t_10);
             // split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
-            LIFTED_AT(t_12) = cos(squared);
-            const double t_20 = (t_5 * LIFTED_AT(t_12));
-            const double t_21 = (t_8 * LIFTED_AT(t_12));
-            const double t_22 = (t_11 * LIFTED_AT(t_12));
+            const double t_12 = cos(squared);
+            const double t_20 = (t_5 * t_12);
+            const double t_21 = (t_8 * t_12);
+            const double t_22 = (t_11 * t_12);
             LIFTED_AT(t_23) = (v_6 + t_20);
             LIFTED_AT(t_24) = (v_4 + t_21);
             LIFTED_AT(t_25) = (v_2 + t_22);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
-            t_12_out[i] = LIFTED_AT(t_12);
             t_23_out[i] = LIFTED_AT(t_23);
             t_24_out[i] = LIFTED_AT(t_24);
             t_25_out[i] = LIFTED_AT(t_25);
@@ -669,12 +666,11 @@ LIFTED_KERNEL void rotate_vjp_k0(const int64_t n, const int64_t d0,
     const double* __restrict__ v_8_data, const int64_t v_8_s0,
     const double* __restrict__ v_10_data, const int64_t v_10_s0,
     const double* __restrict__ v_12_data, const int64_t v_12_s0,
-    double* __restrict__ t_12_out,
     double* __restrict__ t_23_out,
     double* __restrict__ t_24_out,
     double* __restrict__ t_25_out)
 {
-    LIFTED_RUN(rotate_vjp_k0_body, (n, d0, axis0_data, axis0_s0, axis1_data, axis1_s0, axis2_data, axis2_s0, v_2_data, v_2_s0, v_4_data, v_4_s0, v_6_data, v_6_s0, v_8_data, v_8_s0, v_10_data, v_10_s0, v_12_data, v_12_s0, t_12_out, t_23_out, t_24_out, t_25_out));
+    LIFTED_RUN(rotate_vjp_k0_body, (n, d0, axis0_data, axis0_s0, axis1_data, axis1_s0, axis2_data, axis2_s0, v_2_data, v_2_s0, v_4_data, v_4_s0, v_6_data, v_6_s0, v_8_data, v_8_s0, v_10_data, v_10_s0, v_12_data, v_12_s0, t_23_out, t_24_out, t_25_out));
 }
 
 // rotate_vjp_k1: 1-d index space of n elements
@@ -689,26 +685,25 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotate_vjp_k1_b
     const double* __restrict__ v_10_data, const int64_t v_10_s0,
     const double* __restrict__ v_12_data, const int64_t v_12_s0,
     const double* __restrict__ v_3_data, const int64_t v_3_s0,
-    const double* __restrict__ t_12_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0,
     const double* __restrict__ v_data, const int64_t v_s0,
+    double* __restrict__ t_75_out,
     double* __restrict__ t_76_out,
     double* __restrict__ t_77_out,
-    double* __restrict__ t_78_out,
     double* __restrict__ daxis2_1_out,
-    double* __restrict__ t_79_out,
-    double* __restrict__ t_80_out)
+    double* __restrict__ t_78_out,
+    double* __restrict__ t_79_out)
 {
     LIFTED_THREAD_SETUP;
     LIFTED_FOR(i, n)
     {
         LIFTED_CHUNK(i, n);
+        LIFTED_LOCAL(double, t_75);
         LIFTED_LOCAL(double, t_76);
         LIFTED_LOCAL(double, t_77);
-        LIFTED_LOCAL(double, t_78);
         LIFTED_LOCAL(double, daxis2_1);
+        LIFTED_LOCAL(double, t_78);
         LIFTED_LOCAL(double, t_79);
-        LIFTED_LOCAL(double, t_80);
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
             const int64_t i0 = i;
@@ -722,7 +717,6 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotate_vjp_k1_b
             const double v_10 = v_10_data[i0 * v_10_s0];
             const double v_12 = v_12_data[i0 * v_12_s0];
             const double v_3 = v_3_data[i0 * v_3_s0];
-            const double t_12 = t_12_data[i];
             const double v_1 = v_1_data[i0 * v_1_s0];
             const double v = v_data[i0 * v_s0];
             // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
@@ -749,6 +743,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotate_vjp_k1_b
             const double t_10 = (unit1 * v_12);
             const double t_11 = (t_9 - t_10);
             // split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
+            const double t_12 = cos(squared);
             const double t = (v_3 * t_12);
             const double t_13 = (v_3 * t_11);
             const double t_26 = (v_1 * t_12);
@@ -766,26 +761,26 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotate_vjp_k1_b
             const double t_38 = (-t_37);
             const double dunit0 = (t * v_10);
             const double t_39 = (t * unit0);
-            const double t_74 = (0.0 + t_39);
+            const double t_73 = (0.0 + t_39);
             const double t_40 = (t_26 * v_8);
             const double t_42 = (t_26 * unit0);
             const double t_43 = (-t_42);
             const double dunit0_1 = (dunit0 - t_40);
-            const double t_75 = (0.0 + t_43);
+            const double t_74 = (0.0 + t_43);
             const double dunit2 = (t_26 * v_6);
             const double t_45 = (t_26 * unit2);
             const double t_44 = (v + t_45);
-            LIFTED_AT(t_76) = (t_38 + t_44);
+            LIFTED_AT(t_75) = (t_38 + t_44);
             const double t_47 = (t_29 * v_4);
             const double t_49 = (t_29 * unit2);
             const double dunit2_1 = (dunit2 - t_47);
             const double t_51 = (v_1 - t_49);
-            LIFTED_AT(t_77) = (t_74 + t_51);
+            LIFTED_AT(t_76) = (t_73 + t_51);
             const double t_52 = (t_29 * v_2);
             const double t_53 = (t_29 * unit1);
             const double dunit1_1 = (t_52 - t_35);
             const double t_54 = (v_3 + t_53);
-            LIFTED_AT(t_78) = (t_75 + t_54);
+            LIFTED_AT(t_77) = (t_74 + t_54);
             // split_short_rows.py:10  unit = axis / np.sqrt(1.0 + squared)[:, None]
             const double daxis2 = (dunit2_1 / t_2);
             const double t_56 = (dunit2_1 * unit2);
@@ -801,32 +796,30 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void rotate_vjp_k1_b
             const double t_64 = (-t_63);
             const double t_65 = (t_64 / t_2);
             const double t_55_1 = (t_55 + t_65);
-            const bool mask = (t_55_1 == 0.0);
             const double t_62 = (2.0 * t_2);
             const double t_66 = (t_55_1 / t_62);
-            const double t_67 = lifted_where(mask, t_55_1, t_66);
-            const double dsquared_1 = (dsquared + t_67);
+            const double dsquared_1 = (dsquared + t_66);
             // split_short_rows.py:9  squared = np.sum(axis * axis, axis=1)
-            const double t_68 = (dsquared_1 * axis2);
-            const double t_69 = (t_68 + t_68);
-            LIFTED_AT(daxis2_1) = (daxis2 + t_69);
-            const double t_70 = (dsquared_1 * axis1);
-            const double t_71 = (t_70 + t_70);
-            const double daxis1_1 = (daxis1 + t_71);
-            LIFTED_AT(t_79) = (0.0 + daxis1_1);
-            const double t_72 = (dsquared_1 * axis0);
-            const double t_73 = (t_72 + t_72);
-            const double daxis0_1 = (daxis0 + t_73);
-            LIFTED_AT(t_80) = (0.0 + daxis0_1);
+            const double t_67 = (dsquared_1 * axis2);
+            const double t_68 = (t_67 + t_67);
+            LIFTED_AT(daxis2_1) = (daxis2 + t_68);
+            const double t_69 = (dsquared_1 * axis1);
+            const double t_70 = (t_69 + t_69);
+            const double daxis1_1 = (daxis1 + t_70);
+            LIFTED_AT(t_78) = (0.0 + daxis1_1);
+            const double t_71 = (dsquared_1 * axis0);
+            const double t_72 = (t_71 + t_71);
+            const double daxis0_1 = (daxis0 + t_72);
+            LIFTED_AT(t_79) = (0.0 + daxis0_1);
         }
         LIFTED_LANES(i) {
             LIFTED_LANE_INDEX(i);
+            t_75_out[i] = LIFTED_AT(t_75);
             t_76_out[i] = LIFTED_AT(t_76);
             t_77_out[i] = LIFTED_AT(t_77);
-            t_78_out[i] = LIFTED_AT(t_78);
             daxis2_1_out[i] = LIFTED_AT(daxis2_1);
+            t_78_out[i] = LIFTED_AT(t_78);
             t_79_out[i] = LIFTED_AT(t_79);
-            t_80_out[i] = LIFTED_AT(t_80);
         }
     }
 }
@@ -843,17 +836,16 @@ LIFTED_KERNEL void rotate_vjp_k1(const int64_t n, const int64_t d0,
     const double* __restrict__ v_10_data, const int64_t v_10_s0,
     const double* __restrict__ v_12_data, const int64_t v_12_s0,
     const double* __restrict__ v_3_data, const int64_t v_3_s0,
-    const double* __restrict__ t_12_data,
     const double* __restrict__ v_1_data, const int64_t v_1_s0,
     const double* __restrict__ v_data, const int64_t v_s0,
+    double* __restrict__ t_75_out,
     double* __restrict__ t_76_out,
     double* __restrict__ t_77_out,
-    double* __restrict__ t_78_out,
     double* __restrict__ daxis2_1_out,
-    double* __restrict__ t_79_out,
-    double* __restrict__ t_80_out)
+    double* __restrict__ t_78_out,
+    double* __restrict__ t_79_out)
 {
-    LIFTED_RUN(rotate_vjp_k1_body, (n, d0, axis0_data, axis0_s0, axis1_data, axis1_s0, axis2_data, axis2_s0, v_2_data, v_2_s0, v_4_data, v_4_s0, v_6_data, v_6_s0, v_8_data, v_8_s0, v_10_data, v_10_s0, v_12_data, v_12_s0, v_3_data, v_3_s0, t_12_data, v_1_data, v_1_s0, v_data, v_s0, t_76_out, t_77_out, t_78_out, daxis2_1_out, t_79_out, t_80_out));
+    LIFTED_RUN(rotate_vjp_k1_body, (n, d0, axis0_data, axis0_s0, axis1_data, axis1_s0, axis2_data, axis2_s0, v_2_data, v_2_s0, v_4_data, v_4_s0, v_6_data, v_6_s0, v_8_data, v_8_s0, v_10_data, v_10_s0, v_12_data, v_12_s0, v_3_data, v_3_s0, v_1_data, v_1_s0, v_data, v_s0, t_75_out, t_76_out, t_77_out, daxis2_1_out, t_78_out, t_79_out));
 }
 
 // ---- Lifted loop-kernel prelude (CPU target): views, the arena, tapes, NumPy's indexing and assignment ----------
@@ -2373,16 +2365,15 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
     lifted_view<double, 2> v_daxis = {};
     lifted_view<double, 1> v_daxis2_1 = {};
     lifted_view<double, 2> v_dx = {};
-    lifted_view<double, 1> v_t_12 = {};
     lifted_view<double, 2> v_t_14 = {};
     lifted_view<double, 1> v_t_23 = {};
     lifted_view<double, 1> v_t_24 = {};
     lifted_view<double, 1> v_t_25 = {};
+    lifted_view<double, 1> v_t_75 = {};
     lifted_view<double, 1> v_t_76 = {};
     lifted_view<double, 1> v_t_77 = {};
     lifted_view<double, 1> v_t_78 = {};
     lifted_view<double, 1> v_t_79 = {};
-    lifted_view<double, 1> v_t_80 = {};
     lifted_view<double, 1> v_v = {};
     lifted_view<double, 1> v_v_1 = {};
     lifted_view<double, 1> v_v_10 = {};
@@ -2398,15 +2389,13 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
     void* site_3 = nullptr; int64_t site_3_bytes = 0;
     void* site_4 = nullptr; int64_t site_4_bytes = 0;
     void* site_5 = nullptr; int64_t site_5_bytes = 0;
-    void* packed_6 = nullptr; int64_t packed_6_bytes = 0;
+    void* site_6 = nullptr; int64_t site_6_bytes = 0;
     void* site_7 = nullptr; int64_t site_7_bytes = 0;
     void* site_8 = nullptr; int64_t site_8_bytes = 0;
     void* site_9 = nullptr; int64_t site_9_bytes = 0;
     void* site_10 = nullptr; int64_t site_10_bytes = 0;
     void* site_11 = nullptr; int64_t site_11_bytes = 0;
     void* site_12 = nullptr; int64_t site_12_bytes = 0;
-    void* site_13 = nullptr; int64_t site_13_bytes = 0;
-    void* site_14 = nullptr; int64_t site_14_bytes = 0;
     if (!lifted_load_input(v_axis, io + 0)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_x, io + 5)) return lifted_fail(st, 16, 0, 0, 0);
     if (!lifted_load_input(v_ct, io + 10)) return lifted_fail(st, 16, 0, 0, 0);
@@ -2531,14 +2520,11 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_2, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_3;
         if (!lifted_alloc_view(out_3, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        lifted_view<double, 1> out_4;
-        if (!lifted_alloc_view(out_4, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k0(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
-        else rotate_vjp_k0_body<false>(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
-        v_t_12 = out_1;
-        v_t_23 = out_2;
-        v_t_24 = out_3;
-        v_t_25 = out_4;
+        if (count >= lifted_parallel_min) rotate_vjp_k0(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p);
+        else rotate_vjp_k0_body<false>(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p);
+        v_t_23 = out_1;
+        v_t_24 = out_2;
+        v_t_25 = out_3;
     }
     // split_short_rows.py:14  return x + cross * np.cos(squared)[:, None]
     {
@@ -2548,7 +2534,7 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
         dims[1] = 3;
         for (int k = 0; k < 1; ++k) if (v_t_24.d[k] != v_t_23.d[k]) return lifted_fail(st, 19, 0, 0, 0);
         for (int k = 0; k < 1; ++k) if (v_t_25.d[k] != v_t_23.d[k]) return lifted_fail(st, 19, 0, 0, 0);
-        if (!lifted_alloc_view(whole, dims, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (lifted_is_contiguous(v_t_23) && lifted_is_contiguous(v_t_24) && lifted_is_contiguous(v_t_25)) {
             const int64_t rows = lifted_product(v_t_23.d, 1);
             double* to = whole.p;
@@ -2609,55 +2595,52 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_v_10.p && !lifted_meet(space[0], v_v_10.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_10.d[0]);
         if (v_v_12.p && !lifted_meet(space[0], v_v_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_12.d[0]);
         if (v_v_3.p && !lifted_meet(space[0], v_v_3.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_3.d[0]);
-        if (v_t_12.p && !lifted_meet(space[0], v_t_12.d[0])) return lifted_fail(st, 3, 0, space[0], v_t_12.d[0]);
         if (v_v_1.p && !lifted_meet(space[0], v_v_1.d[0])) return lifted_fail(st, 3, 0, space[0], v_v_1.d[0]);
         if (v_v.p && !lifted_meet(space[0], v_v.d[0])) return lifted_fail(st, 3, 0, space[0], v_v.d[0]);
         for (int k = 0; k < 1; ++k) if (space[k] < 0) return lifted_fail(st, 3, k, -1, -1);
         const int64_t count = lifted_product(space, 1);
-        const double* arg_10 = v_t_12.p ? lifted_contiguous_data(v_t_12, st, &packed_6, &packed_6_bytes) : nullptr;
-        if (v_t_12.p && !arg_10) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_1;
-        if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_2;
-        if (!lifted_alloc_view(out_2, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_3;
-        if (!lifted_alloc_view(out_3, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_3, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_4;
-        if (!lifted_alloc_view(out_4, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_4, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_5;
-        if (!lifted_alloc_view(out_5, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (!lifted_alloc_view(out_5, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         lifted_view<double, 1> out_6;
-        if (!lifted_alloc_view(out_6, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
-        if (count >= lifted_parallel_min) rotate_vjp_k1(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), arg_10, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
-        else rotate_vjp_k1_body<false>(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), arg_10, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
-        v_t_76 = out_1;
-        v_t_77 = out_2;
-        v_t_78 = out_3;
+        if (!lifted_alloc_view(out_6, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
+        if (count >= lifted_parallel_min) rotate_vjp_k1(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        else rotate_vjp_k1_body<false>(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        v_t_75 = out_1;
+        v_t_76 = out_2;
+        v_t_77 = out_3;
         v_daxis2_1 = out_4;
-        v_t_79 = out_5;
-        v_t_80 = out_6;
+        v_t_78 = out_5;
+        v_t_79 = out_6;
     }
     // split_short_rows.py:11  cross = np.stack((unit[:, 1] * x[:, 2] - unit[:, 2] * x[:, 1],
     {
         lifted_view<double, 2> whole;
         int64_t dims[2];
-        dims[0] = v_t_76.d[0];
+        dims[0] = v_t_75.d[0];
         dims[1] = 3;
-        for (int k = 0; k < 1; ++k) if (v_t_77.d[k] != v_t_76.d[k]) return lifted_fail(st, 19, 0, 0, 0);
-        for (int k = 0; k < 1; ++k) if (v_t_78.d[k] != v_t_76.d[k]) return lifted_fail(st, 19, 0, 0, 0);
-        if (!lifted_alloc_view(whole, dims, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (lifted_is_contiguous(v_t_76) && lifted_is_contiguous(v_t_77) && lifted_is_contiguous(v_t_78)) {
-            const int64_t rows = lifted_product(v_t_76.d, 1);
+        for (int k = 0; k < 1; ++k) if (v_t_76.d[k] != v_t_75.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_t_77.d[k] != v_t_75.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (lifted_is_contiguous(v_t_75) && lifted_is_contiguous(v_t_76) && lifted_is_contiguous(v_t_77)) {
+            const int64_t rows = lifted_product(v_t_75.d, 1);
             double* to = whole.p;
             for (int64_t i = 0; i < rows; ++i, to += 3) {
-                to[0] = (double)v_t_76.p[i];
-                to[1] = (double)v_t_77.p[i];
-                to[2] = (double)v_t_78.p[i];
+                to[0] = (double)v_t_75.p[i];
+                to[1] = (double)v_t_76.p[i];
+                to[2] = (double)v_t_77.p[i];
             }
         } else {
-            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_76); }
-            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_77); }
-            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_78); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_75); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_76); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_77); }
         }
         v_dx = whole;
     }
@@ -2665,22 +2648,22 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
     {
         lifted_view<double, 2> whole;
         int64_t dims[2];
-        dims[0] = v_t_80.d[0];
+        dims[0] = v_t_79.d[0];
         dims[1] = 3;
-        for (int k = 0; k < 1; ++k) if (v_t_79.d[k] != v_t_80.d[k]) return lifted_fail(st, 19, 0, 0, 0);
-        for (int k = 0; k < 1; ++k) if (v_daxis2_1.d[k] != v_t_80.d[k]) return lifted_fail(st, 19, 0, 0, 0);
-        if (!lifted_alloc_view(whole, dims, st, &site_14, &site_14_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
-        if (lifted_is_contiguous(v_t_80) && lifted_is_contiguous(v_t_79) && lifted_is_contiguous(v_daxis2_1)) {
-            const int64_t rows = lifted_product(v_t_80.d, 1);
+        for (int k = 0; k < 1; ++k) if (v_t_78.d[k] != v_t_79.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        for (int k = 0; k < 1; ++k) if (v_daxis2_1.d[k] != v_t_79.d[k]) return lifted_fail(st, 19, 0, 0, 0);
+        if (!lifted_alloc_view(whole, dims, st, &site_12, &site_12_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
+        if (lifted_is_contiguous(v_t_79) && lifted_is_contiguous(v_t_78) && lifted_is_contiguous(v_daxis2_1)) {
+            const int64_t rows = lifted_product(v_t_79.d, 1);
             double* to = whole.p;
             for (int64_t i = 0; i < rows; ++i, to += 3) {
-                to[0] = (double)v_t_80.p[i];
-                to[1] = (double)v_t_79.p[i];
+                to[0] = (double)v_t_79.p[i];
+                to[1] = (double)v_t_78.p[i];
                 to[2] = (double)v_daxis2_1.p[i];
             }
         } else {
-            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_80); }
-            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_79); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 0 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_79); }
+            { lifted_view<double, 1> piece; piece.p = whole.p + 1 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_t_78); }
             { lifted_view<double, 1> piece; piece.p = whole.p + 2 * whole.s[1]; piece.d[0] = whole.d[0]; piece.s[0] = whole.s[0]; lifted_copy(piece, v_daxis2_1); }
         }
         v_daxis = whole;

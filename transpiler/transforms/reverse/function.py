@@ -16,6 +16,7 @@ from ...builder import Builder, const, function_builder
 from ...errors import SourceLoc, TranspileError
 from ...ir import Atom, Const, Function, If, Loop, Var, all_defined, result_atoms
 from ..mutation import preserve_overwritten
+from ..peel import peel_constant_trips
 from .sweep import AdjointSweep
 
 
@@ -32,6 +33,7 @@ class ReverseSpec:
 
 
 def reverse(fn: Function, spec: ReverseSpec) -> Function:
+    fn = peel_constant_trips(fn, [fn.params[i] for i in spec.wrt if fn.params[i].type.is_float])
     builder = function_builder(fn)
     forward = _copy_block(fn.body)  # the reverse sweep adds tape pushes to the loops it finds here
     for stmt in forward:

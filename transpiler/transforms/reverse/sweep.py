@@ -262,8 +262,11 @@ class AdjointSweep(ReversedControlFlow):
 def _may_be_python_float(adjoint: Atom, var: Var) -> bool:
     """A scalar adjoint of a float32 parameter that may be a Python float at run time although typed float32: a loop
     slot entered with a Python number (`v = 0.1`, then `v = v + np.sum(a)` in a loop that may not run) is typed by
-    what the loop makes of it, and NumPy broadcasts the Python float to float64."""
-    return isinstance(adjoint, Var) and adjoint.type.shape == () and var.type.is_float and var.type.dtype != "f64"
+    what the loop makes of it, and NumPy broadcasts the Python float to float64. A float64 parameter's adjoint that
+    is a Python number (weakly typed) may be a Python int: `v = 0`, then `v += 1.5` in a loop that runs no trip,
+    and `x * v`'s gradient is `v`, the int 0, where the gradient of a float64 parameter is a float64."""
+    return isinstance(adjoint, Var) and adjoint.type.shape == () and var.type.is_float \
+        and (var.type.dtype != "f64" or adjoint.type.weak)
 
 
 def _may_be_python_number(adjoint: Atom, var: Var) -> bool:

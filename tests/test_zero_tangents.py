@@ -1,0 +1,198 @@
+"""Loop slots that do not depend on the input on some trips: their derivative there is a constant's (zero), also
+through a function whose derivative is infinite at the constant's value (transforms/peel.py).
+
+Each program carries a slot that starts at a constant at such a point (`sqrt` and `** 0.5` at 0, `arcsin` at 1 ...)
+and depends on `x` from the second trip on; `jvp`, `grad` and `jvp(grad)` are compared with autograd, which never
+traces the constant (with central differences of Python's `f` where autograd lacks the function: `np.cbrt`).
+Before the peel the forward sweep carried a run-time zero tangent into the rule: `0 * inf`, NaN.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from gradcheck import autograd_kernels, load_source
+
+HEADER = '''import numpy as np
+from lifted import grad, jvp, kernel
+
+
+'''
+DECLARATIONS = '''
+
+jf = jvp(f, wrt="x")
+gf = grad(f, wrt="x")
+hf = jvp(grad(f, wrt="x"), wrt="x")
+'''
+ONE_SLOT = '''@kernel
+def f(x: "f64[n]"):
+    acc = np.zeros_like(x) + {init}
+    out = x * 1.0
+    for i in range(3):
+        out = out + {use}
+        acc = {following}
+    return np.sum(out * x)'''
+# function: (the slot's constant start, its use, its value from the second trip on)
+SINGULAR_STARTS = {
+    "sqrt": ("0.0", "np.sqrt(acc)", "out * out + 1.0"),
+    "power_half": ("0.0", "acc ** 0.5", "out * out + 1.0"),
+    "power_fraction": ("0.0", "acc ** 0.3", "out * out + 1.0"),
+    "np_power": ("0.0", "np.power(acc, 0.5)", "out * out + 1.0"),
+    "cbrt": ("0.0", "np.cbrt(acc)", "out * out + 1.0"),
+    "arcsin": ("1.0", "np.arcsin(acc)", "0.5 * np.tanh(out)"),
+    "arccos": ("1.0", "np.arccos(acc)", "0.5 * np.tanh(out)"),
+    "log": ("0.0", "np.exp(np.log(acc))", "out * out + 1.0"),
+    "log2": ("0.0", "np.exp2(np.log2(acc))", "out * out + 1.0"),
+    "arctanh": ("1.0", "np.tanh(np.arctanh(acc))", "0.5 * np.tanh(out)"),
+    "norm": ("0.0", "np.linalg.norm(acc) + 0.0 * out", "out * out + 1.0"),
+    "hypot": ("0.0", "np.hypot(acc, acc)", "out * out + 1.0"),
+    "reciprocal": ("0.0", "1.0 / (1.0 + 1.0 / acc)", "out * out + 1.0"),
+}
+LOOP_SHAPES = {
+    "while": '''@kernel
+def f(x: "f64[n]"):
+    acc = np.zeros_like(x)
+    out = x * 1.0
+    k = 0
+    while k < 3:
+        out = out + acc ** 0.5
+        acc = out * out + 1.0
+        k = k + 1
+    return np.sum(out * x)''',
+    # `a` is constant on two trips: peeled twice
+    "two_trips_constant": '''@kernel
+def f(x: "f64[n]"):
+    a = np.zeros_like(x)
+    b = np.zeros_like(x)
+    out = x * 1.0
+    for i in range(4):
+        out = out + a ** 0.3 + np.sqrt(b)
+        a = b + 1.0
+        b = out * out
+    return np.sum(out * x)''',
+    # active on the first trip only
+    "active_then_constant": '''@kernel
+def f(x: "f64[n]"):
+    s = x * x
+    out = x * 1.0
+    for i in range(3):
+        out = out + s ** 0.5
+        s = np.zeros_like(x)
+    return np.sum(out * x)''',
+    "downward_range": '''@kernel
+def f(x: "f64[n]"):
+    acc = np.ones_like(x)
+    out = x * 1.0
+    for i in range(5, 0, -2):
+        out = out + np.arcsin(acc) * x[0]
+        acc = 0.5 * np.tanh(out)
+    return np.sum(out * x)''',
+    "python_float_start": '''@kernel
+def f(x: "f64[n]"):
+    acc = 0.0
+    out = x * 1.0
+    for i in range(3):
+        out = out + np.sqrt(acc) * x
+        acc = np.sum(out * out) + 1.0
+    return np.sum(out * x)''',
+    "inner_loop": '''@kernel
+def f(x: "f64[n]"):
+    out = x * 1.0
+    for j in range(2):
+        acc = np.zeros_like(x)
+        for i in range(2):
+            out = out + acc ** 0.5
+            acc = out * out + 1.0
+    return np.sum(out * x)''',
+}
+RUN_TIME_TRIPS = '''@kernel
+def f(x: "f64[n]", m: "i64[]"):
+    acc = np.zeros_like(x)
+    out = x * 1.0
+    for i in range(m):
+        out = out + acc ** 0.5
+        acc = out * out + 1.0
+    return np.sum(out * x)'''
+
+
+def _differences(f, x: np.ndarray, v: np.ndarray, rest: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The gradient (steps of 1e-6) and the Hessian times `v` (central differences of central differences)."""
+    def gradient(at, h):
+        return np.array([(f(at + h * e, *rest) - f(at - h * e, *rest)) / (2 * h) for e in np.eye(len(at))])
+
+    return gradient(x, 1e-6), (gradient(x + 1e-4 * v, 1e-4) - gradient(x - 1e-4 * v, 1e-4)) / 2e-4
+
+
+def _check(text: str, rest: tuple = ()) -> None:
+    from autograd import grad as autograd_grad, jacobian
+
+    text = HEADER + text + DECLARATIONS
+    module = load_source(text, "zero_tangents_case.py")
+    rng = np.random.default_rng(0)
+    x, v = rng.normal(size=4), rng.normal(size=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # autograd: "Output seems independent of input"
+        try:
+            oracle = autograd_kernels(text)["f"]
+            gradient = autograd_grad(oracle)(x, *rest)
+            hvp = jacobian(autograd_grad(oracle))(x, *rest) @ v
+            rtol = 1e-8
+        except NotImplementedError:  # autograd has no rule for it (np.cbrt): Python's f itself
+            python: dict = {}
+            exec(compile(text, "python", "exec", dont_inherit=True), python)
+            gradient, hvp = _differences(python["f"], x, v, rest)
+            rtol = 1e-5
+    assert np.all(np.isfinite(gradient)) and np.all(np.isfinite(hvp))
+    with np.errstate(divide="ignore"):  # (1 / acc at acc = 0, as in Python)
+        tangent, got_gradient, got_hvp = module.jf(x, *rest, v)[1], module.gf(x, *rest), module.hf(x, *rest, v)[1]
+    np.testing.assert_allclose(tangent, gradient @ v, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(got_gradient, gradient, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(got_hvp, hvp, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("name", sorted(SINGULAR_STARTS))
+def test_a_constant_start_at_a_singular_point_has_a_zero_derivative(name):
+    init, use, following = SINGULAR_STARTS[name]
+    _check(ONE_SLOT.format(init=init, use=use, following=following))
+
+
+@pytest.mark.parametrize("name", sorted(LOOP_SHAPES))
+def test_trips_where_a_slot_is_constant_in_other_loops(name):
+    _check(LOOP_SHAPES[name])
+
+
+@pytest.mark.parametrize("trips", [0, 1, 3])
+def test_a_run_time_trip_count_runs_the_peeled_trip_only_if_the_loop_runs(trips):
+    _check(RUN_TIME_TRIPS, (np.int64(trips),))
+
+
+def test_the_singular_rules_are_primitives():
+    """The peel's list of rules that can be infinite names registry entries (a renamed one would be missed)."""
+    from lifted.transpiler.primitives.registry import all_primitives
+    from lifted.transpiler.transforms.peel import _SINGULAR
+
+    assert _SINGULAR <= set(all_primitives())
+
+
+@pytest.mark.parametrize("name", ["power_half", "arcsin", "log"])
+def test_hessian_and_jacobians_of_a_constant_start(name):
+    """`hessian` (forward over reverse) and `jacfwd` took the run-time zero tangent into the rule too (NaN
+    columns); `jacrev` did not (the NaN went to the constant start only). Against autograd."""
+    from autograd import hessian as autograd_hessian, jacobian
+
+    init, use, following = SINGULAR_STARTS[name]
+    body = ONE_SLOT.format(init=init, use=use, following=following)
+    text = HEADER + body + '\n\n\nfrom lifted import hessian\nH = hessian(f, wrt="x")\n'
+    vector = HEADER + body.replace("return np.sum(out * x)", "return out * x") + (
+        '\n\n\nfrom lifted import jacfwd, jacrev\nJF = jacfwd(f, wrt="x")\nJR = jacrev(f, wrt="x")\n')
+    module, vector_module = load_source(text, "hessian_case.py"), load_source(vector, "jacobian_case.py")
+    x = np.random.default_rng(0).normal(size=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected_hessian = autograd_hessian(autograd_kernels(text)["f"])(x)
+        expected_jacobian = jacobian(autograd_kernels(vector)["f"])(x)
+    np.testing.assert_allclose(module.H(x), expected_hessian, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(vector_module.JF(x), expected_jacobian, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(vector_module.JR(x), expected_jacobian, rtol=1e-8, atol=1e-10)
