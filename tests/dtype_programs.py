@@ -36,7 +36,7 @@ CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
               "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number", "big_int",
               "alias_update", "linspace", "scalar_type", "made_int", "join_dtype", "membership",
-              "sort_in_place")
+              "sort_in_place", "choose")
 
 
 @dataclass
@@ -182,6 +182,9 @@ class Generator:
         if what == "where":
             y, z = self.expr(depth - 1), self.expr(depth - 1)
             cond = self.condition(depth - 1)
+            if max(cond.rank, y.rank, z.rank) == 1 and self.later.random() < 0.3:  # the same choice as a.choose
+                self.used.add("choose")  # (of an array result: a 0-d one is a NumPy scalar in NumPy's choose)
+                return Value(f"np.asarray({cond.text}).choose([{z.text}, {y.text}])", _promoted(y, z), 1)
             return Value(f"np.where({cond.text}, {y.text}, {z.text})", _promoted(y, z),
                          max(cond.rank, y.rank, z.rank))
         if what == "clip":
