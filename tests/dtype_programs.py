@@ -36,7 +36,7 @@ CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
               "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number", "big_int",
               "alias_update", "linspace", "scalar_type", "made_int", "join_dtype", "membership",
-              "sort_in_place", "choose")
+              "sort_in_place", "choose", "broadcast_fixed")
 
 
 @dataclass
@@ -230,6 +230,9 @@ class Generator:
             if x.rank == 0:  # a NumPy scalar (a Python float's negative root is complex): `- 0.0` keeps -0.0
                 x = Value(f"({x.text} - np.sum(k[:0]) * 1.0)", "f", 0)  # (a float64 zero that depends on nothing)
             return Value(f"({x.text} ** 0.5)", "f", x.rank)
+        if what == "unary" and x.rank == 1 and self.later.random() < 0.5:  # the named length n meets the literal
+            self.used.add("broadcast_fixed")  # size N of a fixed target: checked at run time to be 1 or N
+            return Value(f"np.broadcast_to({x.text}, (2, {N}))[{self.later.choice((0, 1, -1))}]", x.kind, 1)
         if what == "unary":
             if x.kind == "b":
                 x = Value(f"({x.text} * 1.0)", "f", x.rank)
