@@ -35,7 +35,8 @@ N = 5
 CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_literal", "arith", "compare",
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
               "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number", "big_int",
-              "alias_update", "linspace", "scalar_type", "made_int")
+              "alias_update", "linspace", "scalar_type", "made_int", "join_dtype", "membership",
+              "sort_in_place", "choose", "broadcast_fixed")
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Generator:
         self.made_ints = made_ints or random.Random(2)  # (Python ints an `if` or a loop makes: its own stream)
         self.extra = extra or random.Random(0)  # (choices added later: the programs of `rnd` stay as they were)
         self.ints = ints or random.Random(1)  # (Python ints past a dtype's range: wraps values, draws from no other)
+        self.later = random.Random(3)  # (np.concatenate's dtype=, `in`: their own stream, the programs stay)
         self.values: list[Value] = []
         self.used: set[str] = set()
         self.lines: list[str] = []
@@ -141,12 +143,31 @@ class Generator:
             x, y = (v if v.rank else Value(f"({v.text} + 0 * k)", _promoted(v, Value("k", "i", 1)), 1)
                     for v in (x, y))
             if self.extra.random() < 0.5:
-                return Value(f"np.concatenate(({x.text}, {y.text}))[{self.choice(('::2', '1::2', ':len(a)'))}]",
-                             _promoted(x, y), 1)
+                joined, kind = f"np.concatenate(({x.text}, {y.text})", _promoted(x, y)
+                if self.later.random() < 0.5:  # its dtype= (same_kind: a float never to an int), or an unsafe cast
+                    self.used.add("join_dtype")
+                    source = kind
+                    target, kind, rule = self.later.choice(
+                        (("np.float32", "f", ""), ("np.float64", "f", ""), ("np.int64", "i", ", casting='unsafe'"),
+                         ("bool", "b", ", casting='unsafe'")) if kind == "f" else
+                        (("np.float32", "f", ""), ("np.int32", "i", ""), ("np.int64", "i", ", casting='safe'")))
+                    if source == "f" and kind == "i":  # (a NaN or inf to an int is undefined: a float's sign instead)
+                        joined = f"np.concatenate((np.sign({x.text}), np.sign({y.text}))"
+                    joined += f", dtype={target}{rule}"
+                return Value(f"{joined})[{self.choice(('::2', '1::2', ':len(a)'))}]", kind, 1)
             axis = self.choice(("0", "1"))
             kind = _promoted(x, y)
             return Value(f"np.stack(({x.text}, {y.text}), axis={axis}).sum(axis={axis})", "i" if kind == "b" else kind,
                          1)
+        if what == "arith" and self.later.random() < 0.08:  # `in` over a list: a Python bool (`or` of `==`)
+            self.used.add("membership")
+            x = x if not x.rank else Value(f"{x.text}[1]", x.kind, 0)
+            items = [self.later.choice(FLOAT_LITERALS + INT_LITERALS + ("True", "np.nan"))
+                     for _ in range(self.later.choice((1, 2, 3)))]
+            if x.kind != "f":  # (two run-time floats are refused: a NaN is itself but not equal to itself)
+                items.append(self.later.choice(("c", "k[2]", "m[0]")))
+            negated = self.later.choice(("in", "not in"))
+            return Value(f"({x.text} {negated} [{', '.join(items)}])", "b", 0)
         if what == "arith":
             y = self.expr(depth - 1)
             ops = ["+", "*"]
@@ -161,6 +182,9 @@ class Generator:
         if what == "where":
             y, z = self.expr(depth - 1), self.expr(depth - 1)
             cond = self.condition(depth - 1)
+            if max(cond.rank, y.rank, z.rank) == 1 and self.later.random() < 0.3:  # the same choice as a.choose
+                self.used.add("choose")  # (of an array result: a 0-d one is a NumPy scalar in NumPy's choose)
+                return Value(f"np.asarray({cond.text}).choose([{z.text}, {y.text}])", _promoted(y, z), 1)
             return Value(f"np.where({cond.text}, {y.text}, {z.text})", _promoted(y, z),
                          max(cond.rank, y.rank, z.rank))
         if what == "clip":
@@ -206,6 +230,9 @@ class Generator:
             if x.rank == 0:  # a NumPy scalar (a Python float's negative root is complex): `- 0.0` keeps -0.0
                 x = Value(f"({x.text} - np.sum(k[:0]) * 1.0)", "f", 0)  # (a float64 zero that depends on nothing)
             return Value(f"({x.text} ** 0.5)", "f", x.rank)
+        if what == "unary" and x.rank == 1 and self.later.random() < 0.5:  # the named length n meets the literal
+            self.used.add("broadcast_fixed")  # size N of a fixed target: checked at run time to be 1 or N
+            return Value(f"np.broadcast_to({x.text}, (2, {N}))[{self.later.choice((0, 1, -1))}]", x.kind, 1)
         if what == "unary":
             if x.kind == "b":
                 x = Value(f"({x.text} * 1.0)", "f", x.rank)
@@ -359,6 +386,18 @@ def _alias_update(rnd: random.Random, gen: Generator) -> str | None:
     return "w"
 
 
+def _sort_in_place(rnd: random.Random, gen: Generator) -> None:
+    """`srt.sort()` of a new array with a view of it taken first (`rev = srt[::-1]`): the view sees the sort, as in
+    Python (normalize/sort_in_place.py); `rev` is then a value the program's expressions may read."""
+    if rnd.random() >= 0.2:
+        return
+    gen.used.add("sort_in_place")
+    source, kind = rnd.choice((("a", "f"), ("b", "f"), ("k", "i"), ("j", "i"), ("m", "i")))
+    gen.lines += [f"    srt = {source} * 1", "    rev = srt[::-1]",
+                  "    srt.sort(" + rnd.choice(("", "kind='stable'", "0", "axis=-1")) + ")"]
+    gen.values.append(Value("rev", kind, 1))
+
+
 def _promoted(*values: Value) -> str:
     kinds = {v.kind for v in values}
     return "f" if "f" in kinds else "i" if "i" in kinds else "b"
@@ -377,6 +416,7 @@ def program_for_seed(seed: int) -> Program:
     rnd = random.Random(seed)
     gen = Generator(rnd, random.Random(f"extra {seed}"), random.Random(f"ints {seed}"), random.Random(f"made {seed}"))
     alias = _alias_update(random.Random(f"alias {seed}"), gen)  # (its own stream: the other programs stay)
+    _sort_in_place(random.Random(f"sort {seed}"), gen)  # (so has this)
     for _ in range(rnd.randint(2, 5)):
         gen.assign(rnd.randint(1, 3))
     first = rnd.choice(("a", "b"))

@@ -91,8 +91,8 @@ CASES = {
         "(a < x) & (x < b)"),
     "in": (
         kernel_source("found = 1.0 in x\nreturn np.sum(x)"),
-        6, 13, "1.0 in x", "`in` is decided at build time here: it looks for a key in a dict, or a number or "
-        "string in a list of them", "np.any(a == v)"),
+        6, 13, "1.0 in x", "`in` is decided at build time here: it looks for a key in a dict, a number or "
+        "string in a list of them, or a string in a string", "np.any(a == v)"),
     "undefined_name": (
         kernel_source("y = x * scale\nreturn np.sum(y)"),
         6, 13, "scale", "`scale` is not defined in this kernel", "module-level numeric constants"),

@@ -14,6 +14,20 @@ class Module:
 
 
 @dataclass(frozen=True)
+class DType(Module):
+    """A NumPy dtype object known at build time (`x.dtype`, `np.dtype("f4")`): usable wherever a dtype is, as its
+    scalar type (`path`, `numpy.float32`) is; unlike the type it has `.kind`, `.itemsize`, ... and is no class
+    (`issubclass` and calls refuse it, as Python raises)."""
+
+
+@dataclass(frozen=True)
+class IntInfo:
+    """The value of `np.iinfo(<integer dtype>)` in a kernel: attributes only (frontend/dtype_objects.py)."""
+
+    path: str  # the integer type, numpy.int32
+
+
+@dataclass(frozen=True)
 class KernelRef:
     name: str
     lowering: Any = None  # the Lowering of the module that defines it, when imported
@@ -136,6 +150,10 @@ def describe(value) -> str:
         return "a dict"
     if isinstance(value, tuple):
         return "a tuple"
+    if isinstance(value, DType):
+        return f"the dtype `{value.path.replace('numpy.', '')}`"
+    if isinstance(value, IntInfo):
+        return "an `np.iinfo` object"
     if isinstance(value, Module):
         return f"`{value.path.replace('numpy.', 'np.').replace('builtins.', '')}`"
     if is_function(value):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from . import array_functions as arrays, axis_functions as axes, common_functions, composed_functions, nonzero, \
-    reducer_keywords
+    listed_functions, reducer_keywords
 from .call_args import arg as _arg, arity as _arity, dtype, static
 from .contractions import matmul as _matmul
 from .shape_handlers import _reshape, _transpose
@@ -75,6 +75,7 @@ METHODS.update(reducer_keywords.METHODS)  # .sum(where=..., initial=..., dtype=.
 composed_functions.extend_methods(METHODS)  # .cumprod(), .item(), .reshape(order=), .cumsum(dtype=)
 nonzero.extend_methods(METHODS)  # .nonzero()
 METHODS["take"] = common_functions.method_take
+METHODS["choose"] = listed_functions.method_choose  # a.choose(choices, mode=): np.choose(a, choices, mode=)
 
 
 def _method_as_function(name: str) -> Callable:

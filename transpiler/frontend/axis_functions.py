@@ -117,7 +117,8 @@ def sorting(prim: str):
         stable_value, stable_node = keywords.get("stable", (None, node))
         stable = static(lowering, stable_value, stable_node, "`stable`")
         if kind is not None and kind not in _SORT_KINDS or stable not in (None, True, False):
-            raise emit.error(f"np.{prim}'s `kind` is one of {', '.join(_SORT_KINDS)} and `stable` True or False")
+            raise emit.error(f"np.{prim}'s `kind` is one of {', '.join(_SORT_KINDS)} and `stable` True or False "
+                             "(NumPy raises ValueError)", "kind='stable', or leave it out")
         if stable:
             kind = "stable"
         if axis is None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy
+
 from ..ir import Const
 from ..values import Module
 
@@ -36,6 +38,11 @@ def shape_args(lowering, value, node) -> list:
 
 def dtype(lowering, value, node) -> str:
     key = value.path.split(".")[-1] if isinstance(value, Module) else value if isinstance(value, str) else None
+    if isinstance(key, str) and key not in _DTYPE_NAMES:  # a NumPy dtype code or name: "i4", "<f8", "single"
+        try:
+            key = numpy.dtype(key).name
+        except TypeError:
+            pass
     if key not in _DTYPE_NAMES:
         raise lowering.error(node, "unsupported dtype", "use np.float64, np.float32, np.int64, np.int32 or bool")
     return _DTYPE_NAMES[key]

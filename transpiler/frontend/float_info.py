@@ -13,8 +13,8 @@ import numpy as np
 from ..builder import const
 from ..ir import Const, Var
 from ..ir.types import numpy_dtype
-from ..values import Module
 from .call_args import arity, dtype
+from .dtype_objects import of_lifted
 
 _FLOATS = ("eps", "epsneg", "tiny", "smallest_normal", "smallest_subnormal", "max", "min", "resolution")
 _INTS = ("bits", "precision", "iexp", "nexp", "nmant", "maxexp", "minexp", "machep", "negep")
@@ -48,7 +48,7 @@ def attribute(lowering, node, builder, info: FloatInfo, attr: str):
     if attr in _INTS:
         return const(int(getattr(numbers, attr)))
     if attr == "dtype":
-        return Module(f"numpy.{numpy_dtype(info.dtype).name}")
+        return of_lifted(info.dtype)
     if attr not in _FLOATS:
         raise lowering.error(node, f"`np.finfo(...).{attr}` is not supported in kernels",
                              "supported: " + ", ".join(_FLOATS + _INTS + ("dtype",)))

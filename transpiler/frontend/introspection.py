@@ -1,7 +1,7 @@
 """What a kernel asks Python at build time about its arrays and modules, answered as Python would answer it:
 
-* `x.dtype`: the array's dtype as the NumPy type it names (`np.float64`), so `y.astype(x.dtype)` and
-  `np.zeros(3, dtype=x.dtype)` read as they do with the type spelled out; a Python number has none (Python raises);
+* `x.dtype`: the array's dtype object (frontend/dtype_objects.py: `.kind`, `.itemsize` ...), so `y.astype(x.dtype)`
+  and `np.zeros(3, dtype=x.dtype)` read as they do with the type spelled out; a Python number has none (Python raises);
 * `x.itemsize` and `x.nbytes`: Python ints, the bytes of one element and of all of them (NumPy's bool takes one);
 * `x.real` and `x.imag`: `np.real(x)` and `np.imag(x)` (frontend/more_elementwise.py), which read them;
 * `getattr(np, "name")` of a module and a name known at build time: what `np.name` is;
@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from ..builder import const
 from ..ir import Const, Var
-from ..values import Module
+from ..values import DType, Module
+from . import dtype_objects
 from .call_args import arity
+from .dtype_objects import of_lifted
 from .imports import module_attribute
 
-_TYPE_OF = {"f64": "numpy.float64", "f32": "numpy.float32", "i64": "numpy.int64", "i32": "numpy.int32",
-            "bool": "numpy.bool_"}
 _ITEMSIZE = {"f64": 8, "f32": 4, "i64": 8, "i32": 4, "bool": 1}
 
 
@@ -32,7 +32,7 @@ def _not_a_python_number(lowering, node, atom, attr: str) -> None:
 def dtype_attribute(lowering, node, atom, builder):
     """`x.dtype`: the NumPy type of x's elements (`np.float64`), usable wherever a dtype is."""
     _not_a_python_number(lowering, node, atom, "dtype")
-    return Module(_TYPE_OF[atom.type.dtype])
+    return of_lifted(atom.type.dtype)
 
 
 def itemsize(lowering, node, atom, builder):
@@ -75,6 +75,8 @@ def getattr_(lowering, node, builder, positional, keywords):
     arity(lowering, node, "getattr", positional, keywords, 2, 2,
           hint='getattr(np, "name") with the name known at build time; a default is not taken')
     base, name = positional
+    if isinstance(base, DType) and isinstance(name, str):  # getattr(x.dtype, "kind"): the dtype's attribute
+        return dtype_objects.dtype_attribute(lowering, node, builder, base, name)
     if not isinstance(base, Module) or base.path.startswith("builtins.") or not isinstance(name, str):
         raise lowering.error(node, "getattr in kernels reads a module's attribute by a name known at build time",
                              'getattr(np, "triu"); for an array write the attribute itself (x.shape, x.T)')

@@ -22,7 +22,7 @@ has, as NumPy 2.4 writes it (numpy/_core/fromnumeric.py, numpy/lib/_function_bas
 * `np.trim_zeros(filt, trim='fb', axis=None)`: NumPy 2.4's first and last nonzero positions along each axis (NaN
   and -0.0 as `!= 0` counts them), the array sliced between them (run-time bounds); all zeros trims every
   trimmed axis to nothing, as NumPy's `start = stop = 0`.
-* `np.choose(a, choices, mode='raise')`: the choices (a list or tuple of arrays, or an array's rows) broadcast with
+* `np.choose(a, choices, mode='raise')` and the method `a.choose(choices, mode='raise')`: the choices (a list or tuple of arrays, or an array's rows) broadcast with
   `a` and picked by nested `np.where` in NumPy's common dtype; 'raise' checks `0 <= a < n` at run time (NumPy's
   ValueError "invalid entry in choice array"), 'wrap' reads `a % n`, 'clip' `np.clip(a, 0, n - 1)`.
 """
@@ -360,6 +360,16 @@ def choose(lowering, node, builder, positional, keywords):
     if count == 1:  # (a's shape broadcast in, as NumPy's)
         result = emit("where", emit("equal", a, 0), result, result)
     return result
+
+
+def method_choose(lowering, node, builder, atom, positional, keywords):
+    """`a.choose(choices, out=None, mode='raise')`: NumPy's `np.choose(a, choices, ...)`. As NumPy's method parses
+    them, `out` and `mode` are keywords only and more than one positional argument are the choices themselves
+    (`a.choose(x, y)` is `a.choose((x, y))`)."""
+    if not positional:
+        arity(lowering, node, "ndarray.choose", positional, keywords, 1, 1, ("out", "mode"))
+    choices = positional[0] if len(positional) == 1 else tuple(positional)
+    return choose(lowering, node, builder, [atom, choices], keywords)
 
 
 FUNCTIONS = {

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
                padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
-from . import averages_and_selections, bitwise_api, block_arrays, common_functions, float_info, geometric_sequences
-from . import function_arguments, histograms, index_functions, insert_lexsort, listed_functions, npbench_forms, \
+from . import averages_and_selections, bitwise_api, block_arrays, common_functions, dtype_objects, float_info, \
+    geometric_sequences
+from . import function_arguments, histograms, index_functions, insert_lexsort, joined_dtypes, listed_functions, npbench_forms, \
     polynomial_division, ufunc_methods, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
@@ -164,6 +165,7 @@ FUNCTIONS["builtins.bool"] = python_builtins.to_bool
 FUNCTIONS["builtins.any"] = python_builtins.any_or_all("any")
 FUNCTIONS["builtins.all"] = python_builtins.any_or_all("all")
 FUNCTIONS["numpy.finfo"] = float_info.finfo
+FUNCTIONS.update(dtype_objects.FUNCTIONS)  # np.dtype, np.iinfo, issubclass
 for _builtin in ("round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")
@@ -190,8 +192,11 @@ FUNCTIONS.update(covariance.FUNCTIONS)  # np.cov, np.corrcoef
 FUNCTIONS.update(convolutions.FUNCTIONS)  # np.convolve (the `convolve` entry), np.poly
 FUNCTIONS.update(size_round_extremes.FUNCTIONS)  # np.size, np.round, np.around
 
-for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1)):
+for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1),
+                         ("array", 1), ("asarray", 1)):
     FUNCTIONS[f"numpy.{_name}"] = jax_numpy_api.dtype_by_position(FUNCTIONS[f"numpy.{_name}"], _position)
+for _name in ("concatenate", "stack", "hstack", "vstack"):  # their dtype= and casting= (joined_dtypes.py)
+    FUNCTIONS[f"numpy.{_name}"] = joined_dtypes.with_dtype(FUNCTIONS[f"numpy.{_name}"], f"np.{_name}")
 common_functions.extend_functions(FUNCTIONS)  # np.copy, np.empty, np.take, np.vdot, np.nan_to_num, ...
 averages_and_selections.extend_functions(FUNCTIONS)  # np.average, np.take_along_axis, np.compress, np.vander, ...
 FUNCTIONS["numpy.geomspace"] = geometric_sequences.geomspace(FUNCTIONS["numpy.linspace"])

@@ -69,8 +69,28 @@ def _sequence_op(prim: str, name: str) -> Handler:
 
 def _broadcast_to(lowering, node, builder, positional, keywords):
     _arity(lowering, node, "np.broadcast_to", positional, keywords, 2, 2)
-    return lowering._bind(builder, node, "broadcast_to",
-                          [lowering._atom(positional[0], node)] + shape_args(lowering, positional[1], node))
+    dims = shape_args(lowering, positional[1], node)
+    x = _to_fixed_sizes(Emitter(lowering, node, builder), lowering._atom(positional[0], node), dims)
+    return lowering._bind(builder, node, "broadcast_to", [x] + dims)
+
+
+def _to_fixed_sizes(emit: Emitter, x, dims: list):
+    """`x` whose axes of a named length (`n1`) that meet a literal size of the target (`4`) are checked at run time
+    to be 1 or that size, as NumPy's broadcast_to checks them (ValueError otherwise), and then read as either:
+    CuPy's `xp.broadcast_to(a, (3, 2, 4))` of an `f64[n0,n1]`. Other axes, and a target of a named size, are
+    left to the shape rule."""
+    shape = x.type.shape
+    if shape is None or len(shape) > len(dims):
+        return x
+    offset = len(dims) - len(shape)
+    loose = [isinstance(d, str) and isinstance(dims[offset + k], Const) and isinstance(dims[offset + k].value, int)
+             and dims[offset + k].value != 1 for k, d in enumerate(shape)]
+    if not any(loose):
+        return x
+    sizes = emit.dims(x)
+    checked = [emit("where", emit("equal", sizes[k], 1), 1, dims[offset + k].value) if loose[k] else sizes[k]
+               for k in range(len(shape))]
+    return emit("refine_shape", x, *checked)
 
 
 def _filled(prim: str) -> Handler:

@@ -7,11 +7,12 @@ import libcst as cst
 
 from ..builder import Builder, const
 from ..errors import TranspileError
+from ..frontend import dtype_objects
 from ..frontend.imports import module_attribute
 from ..frontend.transform_declarations import declared_transform
 from ..ir import Atom, Const, Var
 from ..primitives.registry import lookup
-from ..values import DictValue, ListValue, Module, PendingTransform, Value, describe, is_container, is_function
+from ..values import DictValue, DType, IntInfo, ListValue, Module, PendingTransform, Value, describe, is_container, is_function
 from ..frontend.partition import Partitioned, partition_refusal
 from .functions import frozen
 from .names import Names
@@ -73,6 +74,10 @@ class Expressions(Names, Operators):
     def _expr_Attribute(self, node: cst.Attribute, builder, env) -> Value:
         base = self.expr(node.value, builder, env)
         attr = node.attr.value
+        if isinstance(base, DType):  # x.dtype.kind, np.dtype(t).itemsize (frontend/dtype_objects.py)
+            return dtype_objects.dtype_attribute(self, node, builder, base, attr)
+        if isinstance(base, IntInfo):  # np.iinfo(t).max
+            return dtype_objects.iinfo_attribute(self, node, builder, base, attr)
         if isinstance(base, Module):
             return module_attribute(self, node, base, attr)
         if isinstance(base, FloatInfo):  # np.finfo(float).eps (frontend/float_info.py)
@@ -181,6 +186,9 @@ class Expressions(Names, Operators):
             _, method, atom = func
             return _METHODS[method](self, node, builder, atom, [frozen(p, self, node) for p in positional],
                                     {k: (frozen(v, self, n), n) for k, (v, n) in keywords.items()})
+        if isinstance(func, DType):
+            raise self.error(node.func, f"{describe(func)} cannot be called (Python raises TypeError: a dtype "
+                             "object is not callable)", "call its type: t.type(0)")
         if isinstance(func, Module):
             if func.path.rpartition(".")[2] in STATIC_BUILTINS and \
                     func.path.startswith(("builtins.", "functools.", "autograd.", "itertools.")):

@@ -23,6 +23,7 @@ from .syntax import RESULT, RETURNED, can_exit, has_return, returned_keys
 from .flatten import TreeHelpers
 from .expressions import Expressions
 from .fill import is_fill, lower_fill
+from .sort_in_place import is_sort, lower_sort
 from .array_writes import array_write, lower_array_write
 from .fill_diagonal import is_fill_diagonal, lower_fill_diagonal
 from .put_along_axis import is_put_along_axis, lower_put_along_axis
@@ -282,6 +283,8 @@ class Lowering(Signatures, Assignments, Expressions, ControlFlow, Loops, Indexin
                 return lower_array_write(self, written, small.value, builder, env)  # np.copyto, putmask, place
             if isinstance(small.value, cst.Call) and is_fill(small.value, env):
                 return lower_fill(self, small.value, builder, env)  # and `a.fill(v)`, as `a[...] = v`
+            if isinstance(small.value, cst.Call) and is_sort(small.value, env):
+                return lower_sort(self, small.value, builder, env)  # `a.sort()`, as `a[...] = np.sort(a)`
             if isinstance(small.value, cst.Call) and _calls_for_effect(small.value):
                 self.expr(small.value, builder, env)  # `xs.append(v)`, `update(xs)`: changes a list or dict
                 return None

@@ -15,7 +15,8 @@ from .functions import _MISSING
 
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "bool", "any", "all", "range", "print", "round", "pow", "zip", "enumerate",
-             "map", "list", "tuple", "dict", "reversed", "callable", "isinstance", "divmod", "getattr", "slice")
+             "map", "list", "tuple", "dict", "reversed", "callable", "isinstance", "divmod", "getattr", "slice",
+            "issubclass")
 
 
 class Names:

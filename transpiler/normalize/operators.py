@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..frontend import dtype_objects
 from ..frontend.bitwise_api import check_python_ints
 from ..ir import Atom, Const
 from ..values import Value, is_container
@@ -128,6 +129,9 @@ class Operators:
             raise self.error(target.operator, "`is`, `in` and their negations are not part of the kernel language",
                              "compare values with == or !=")
         left, right = self.expr(node.left, builder, env), self.expr(target.comparator, builder, env)
+        types = dtype_objects.compare(self, node, left, right)  # `a.dtype == np.float32`
+        if types is not None:
+            return types
         if is_sequence(left) or is_sequence(right):  # `x.shape == (3, 2)`: Python's comparison of sequences
             return compare_sequences(self, node, left, right, builder)
         left, right = self._atom(left, node.left), self._atom(right, target.comparator)

@@ -7,6 +7,7 @@ import itertools
 import libcst as cst
 
 from ..builder import Builder, const
+from ..frontend import dtype_objects
 from ..ir import Const, Var
 from ..values import Closure, DictValue, KernelRef, ListValue, Partial, TransformRef, Value, describe
 from .static import StaticNeeded
@@ -45,17 +46,27 @@ class StaticOperations:
         if membership:
             if isinstance(right, DictValue):
                 found = self.static_key(left, node.left) in right.items
-            elif isinstance(right, (tuple, ListValue)) and all(_comparable(v) for v in self.static_items(right, node)):
+            elif isinstance(left, str) and isinstance(right, str):  # `a.dtype.kind in "biu"`: a substring
+                found = left in right
+            elif isinstance(right, (tuple, ListValue)) and _comparable(left) and all(
+                    _comparable(v) for v in self.static_items(right, node)):
                 found = _plain(left) in [_plain(v) for v in self.static_items(right, node)]
+            elif isinstance(right, (tuple, ListValue)):
+                return self.traced_membership(node, builder, left, self.static_items(right, node),
+                                              isinstance(operator, cst.NotIn))
             else:
-                raise self.error(node, "`in` is decided at build time here: it looks for a key in a dict, or a "
-                                 "number or string in a list of them", "for an array: np.any(a == v)")
+                raise self.error(node, "`in` is decided at build time here: it looks for a key in a dict, a "
+                                 "number or string in a list of them, or a string in a string",
+                                 "for an array: np.any(a == v)")
             return const(found if isinstance(operator, cst.In) else not found)
         if identity:
             if not (left is None or right is None):
                 raise self.error(node, "`is` compares with None in kernels", "compare values with == or !=")
             same = left is right or (left is None and right is None)
             return const(same if isinstance(operator, cst.Is) else not same)
+        types = dtype_objects.compare(self, node, left, right)  # `x.dtype == "float64"`
+        if types is not None:
+            return types
         if not (_comparable(left) and _comparable(right)) or isinstance(left, str) != isinstance(right, str):
             if isinstance(left, str) or isinstance(right, str):
                 return const(isinstance(operator, cst.NotEqual)) if isinstance(operator, (cst.Equal, cst.NotEqual)) \
@@ -65,6 +76,33 @@ class StaticOperations:
             equal = _plain(left) == _plain(right)
             return const(equal if isinstance(operator, cst.Equal) else not equal)
         return None
+
+    def traced_membership(self, node, builder, left, items: list, negated: bool):
+        """`v in [a, b]` with a number computed at run time on one side: Python asks `item is v or item == v` of
+        each item in turn, which is `v == a or v == b` wherever identity cannot differ from equality: a NaN is
+        itself but not equal to itself, so two run-time floats (which may be one object) are refused; a run-time
+        number and a number written in the kernel are never one object. The answer is a Python bool, as `in`'s."""
+        def number(value) -> bool:
+            return isinstance(value, (Var, Const)) and value.type.shape == () and not (
+                isinstance(value, Const) and not isinstance(value.value, (bool, int, float)))
+
+        if not number(left) or not all(number(v) for v in items):
+            raise self.error(node, "`in` over a list here compares arrays, strings or None with a value computed at "
+                             "run time: Python asks each item's truth of `==` (an array's raises)",
+                             "for numbers: v == a or v == b; for an array: np.any(a == v)")
+        found = None
+        for item in items:
+            if isinstance(left, Var) and isinstance(item, Var) and "f" in (left.type.dtype[0], item.type.dtype[0]):
+                raise self.error(node, "`in` compares two floats computed at run time: Python asks `is` before "
+                                 "`==`, and a NaN is itself but not equal to itself",
+                                 "compare with ==: v == a or v == b")
+            equal = self._bind(builder, node, "equal", [self._atom(left, node), self._atom(item, node)])
+            found = equal if found is None else self._bind(builder, node, "logical_or", [found, equal])
+        if found is None:
+            return const(negated)
+        if negated:
+            found = self._bind(builder, node, "logical_not", [found])
+        return self._bind(builder, node, "python_bool", [found])
 
     # -- builtins on build-time values ---------------------------------------------------------------------
     def _items_of_one(self, name: str, value, node, builder: Builder) -> list:
