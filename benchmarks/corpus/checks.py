@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from .against_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_tangent
+from .against_autograd import AUTOGRAD_NOT_COMPARED, check_cotangent, check_gradient, check_tangent
 from .c_target import c_target
 from ..limits import CaseTimedOut, time_limit
 from .oracles import (Outcomes, Wrong, autograd_or_none, close, compiled_or_outcome, copies,
@@ -94,19 +94,13 @@ class Point:
         if fd is None:
             return "skip"
         got = np.asarray(leaves(got)[0], dtype=float)
-        close(got, fd, f"d/d argument {position} at {self.args!r} vs finite differences", 1e-5,
-              max(1e-6, difference_noise(self.expected)))
+        noise = max(1e-6, difference_noise(self.expected))
+        close(got, fd, f"d/d argument {position} at {self.args!r} vs finite differences", 1e-5, noise)
         traced = autograd_or_none(lambda: value_and_grad(self.oracle, position)(*copies(self.args)))
-        # autograd where its value is Python's and its gradient finite (its np.sinc rule is NaN at 0, where the
-        # differences above found the derivative, 0); where not, counted (drivers report AUTOGRAD_NOT_COMPARED)
-        if traced is None:
-            AUTOGRAD_NOT_COMPARED["g: autograd cannot run the source"] += 1
-        elif not np.array_equal(np.asarray(traced[0], float), np.asarray(self.expected, float)):
-            AUTOGRAD_NOT_COMPARED["g: autograd's value is not Python's bits"] += 1
-        elif not np.all(np.isfinite(leaves(traced[1])[0])):
-            AUTOGRAD_NOT_COMPARED["g: autograd's derivative is not finite"] += 1
-        else:
-            close(got, leaves(traced[1])[0], f"d/d argument {position} at {self.args!r} vs autograd", 1e-8, 1e-10)
+        # autograd where its value is Python's, its gradient finite (its np.sinc rule is NaN at 0, where the
+        # differences above found the derivative, 0) and near the differences; where not, counted (drivers report
+        # AUTOGRAD_NOT_COMPARED)
+        check_gradient(traced, self.expected, got, fd, noise, f"d/d argument {position} at {self.args!r}")
         return "pass"
 
     def value_and_gradient(self, module, gradient_module) -> str:
