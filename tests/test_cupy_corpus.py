@@ -257,3 +257,20 @@ def test_grad_is_not_judged_by_autograd_off_the_differences():
     outcomes = check_kernel(text, ["x0"], [[np.array(1.0)]], lambda a: a, only={"g"})
     assert outcomes["f"][0] == "pass" and outcomes["g"][0] == "pass", dict(outcomes.items())
     assert AUTOGRAD_NOT_COMPARED["g: autograd's derivative is off the central differences"] == 1
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("body", ["np.resize(np.array([]), (2, 3))", "np.append(np.array([]), np.arange(3))",
+                                  "np.ix_(np.array([]))[0]", "np.array([[], []])"])
+def test_an_empty_list_is_a_float64_array(body):
+    """`np.array([])` is float64 in NumPy; Lifted typed the empty literal bool (every one of its no numbers is a
+    bool), so `np.resize(np.array([]), (10, 10))` was a bool array (CuPy's TestResize.test_empty, WRONG) and
+    np.ix_ of it raised IndexError (test_ix_empty_ndarray, bad)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from benchmarks.corpus.checks import check_kernel
+
+    text = f'import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f():\n    return {body}\n'
+    outcomes = check_kernel(text, [], [[]], lambda a: a, only=set())
+    assert outcomes["f"][0] == "pass", dict(outcomes.items())

@@ -225,7 +225,7 @@ def _literal_dtype(value) -> str:
             stack.extend(item)
         else:
             flat.append(item)
-    if any(isinstance(v, float) for v in flat):
+    if not flat or any(isinstance(v, float) for v in flat):  # `np.array([])` is float64
         return "f64"
     return "bool" if all(isinstance(v, bool) for v in flat) else "i64"
 
