@@ -311,3 +311,17 @@ def test_differences_skip_where_float32_rounds_the_step_away():
         outcomes = check_kernel(text.format("f32" if dtype == np.float32 else "f64"), ["a", "b"], [[a, b]],
                                 lambda x: x, only={"vjp"})
         assert outcomes["f"][0] == "pass" and outcomes["vjp"][0] == "skip", (dtype, dict(outcomes.items()))
+
+
+@pytest.mark.parametrize("body", ["np.mgrid[x:y:10j]", "np.ogrid[x:y:10j, x:y:10j]", "x[x:]", "x[:1.5]"])
+def test_a_slice_bound_that_is_no_integer_is_refused_with_a_hint(body):
+    """`np.mgrid[x:y:10j]` of arrays x, y (CuPy's test_mgrid3/5, test_ogrid3/5): the slice bound's refusal had
+    no hint, which the corpus judge counts as bad."""
+    from gradcheck import load_source
+    from lifted.transpiler import TranspileError
+
+    text = f'import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(x: "f64[n]", y: "f64[n]"):\n' \
+           f'    return {body}\n'
+    with pytest.raises(TranspileError) as info:
+        load_source(text, "slice_case.py")
+    assert "slice bounds are integer" in info.value.message and info.value.loc.line == 7 and info.value.hint
