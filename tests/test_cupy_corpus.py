@@ -325,3 +325,24 @@ def test_a_slice_bound_that_is_no_integer_is_refused_with_a_hint(body):
     with pytest.raises(TranspileError) as info:
         load_source(text, "slice_case.py")
     assert "slice bounds are integer" in info.value.message and info.value.loc.line == 7 and info.value.hint
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_float_of_a_string_literal_is_its_number():
+    """`float('nan')` (CuPy's test_argmax_nan, test_digitize_nan and kin: 70 f refusals of the twenty-second
+    session's new modules) was refused as "`float()` of an array"; it is the float Python parses, and a string
+    Python cannot parse is a located refusal."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from benchmarks.corpus.checks import check_kernel
+    from gradcheck import load_source
+    from lifted.transpiler import TranspileError
+
+    text = ('import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(x: "f64[n]"):\n'
+            "    return np.nanmax(np.array([float('nan'), float('-inf'), float(' 1.5 ')]) * x[:3]) + float('inf')\n")
+    outcomes = check_kernel(text, ["x"], [[np.array([0.5, 2.0, 3.0, 4.0])]], lambda a: a, only={"vjp"})
+    assert outcomes["f"][0] == "pass" and outcomes["vjp"][0] in ("pass", "skip"), dict(outcomes.items())
+    with pytest.raises(TranspileError) as info:
+        load_source(text.replace("' 1.5 '", "'x'"), "float_case.py")
+    assert "raises ValueError" in info.value.message and info.value.loc.line == 7 and info.value.hint
