@@ -346,3 +346,47 @@ def test_float_of_a_string_literal_is_its_number():
     with pytest.raises(TranspileError) as info:
         load_source(text.replace("' 1.5 '", "'x'"), "float_case.py")
     assert "raises ValueError" in info.value.message and info.value.loc.line == 7 and info.value.hint
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_seeds_of_a_0d_numpy_value_are_of_its_dtype():
+    """The vjp's cotangent of a 0-d float32 array result (`np.asarray(np.einsum(...))`, CuPy's test_scalar_1) and
+    jvp's tangent of a 0-d float64 array argument beside a float32 one (TestDotFor0Dim) were Python floats, which
+    the generated functions refuse where NumPy would promote them as weak scalars (arg-refused): the seeds are now
+    of the value's dtype, as a float32 scalar's already was."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from benchmarks.corpus.checks import check_kernel
+
+    text = ('import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(a: "f32[n0]"):\n'
+            "    return np.asarray(np.sum(a * a))\n")
+    outcomes = check_kernel(text, ["a"], [[np.array([0.25, 0.5], np.float32)]], lambda x: x, only={"vjp"})
+    assert outcomes["f"][0] == "pass" and outcomes["vjp"][0] in ("pass", "skip"), dict(outcomes.items())
+    text = ('import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(a: "f64[]", b: "f32[n]"):\n'
+            "    return np.dot(a, b)\n")
+    outcomes = check_kernel(text, ["a", "b"], [[np.array(0.5), np.array([0.25, 0.5], np.float32)]], lambda x: x,
+                            only={"fj"})
+    assert outcomes["f"][0] == "pass" and outcomes["fj"][0] in ("pass", "skip"), dict(outcomes.items())
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_python_number_operand_of_einsum_is_an_array():
+    """NumPy makes every einsum operand an array, so `np.einsum(',i->', 3, a)` of a float32 `a` is float64 (3 is
+    int64 there, not a weak scalar); Lifted typed it float32, and its vjp asked a float32 cotangent (CuPy's
+    TestEinSumBinaryOperationWithScalar, arg-refused)."""
+    from gradcheck import load_source
+
+    text = ('import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(a: "f32[n]"):\n'
+            '    return np.einsum(",i->", 3, a), np.einsum("i,->i", a, 2.5), np.einsum(",->", 2, True)\n')
+    a = np.array([0.25, 0.5], np.float32)
+    python = {}
+    exec(text.replace("@kernel\n", ""), python)
+    expected = python["f"](a)
+    got = load_source(text, "einsum_case.py")
+    for value, want in zip(got.f(a), expected):
+        assert np.asarray(value).dtype == np.asarray(want).dtype and np.array_equal(value, want)
+    one = ('import numpy as np\nfrom lifted import kernel, vjp\n\n\n@kernel\ndef f(a: "f32[n]"):\n'
+           '    return np.einsum(",i->", 3, a)\n\n\nfvjp = vjp(f, wrt=0)\n')
+    value, cotangent = load_source(one, "einsum_vjp.py").fvjp(a, np.float64(1.0))  # NumPy's float64 result's
+    assert value.dtype == np.float64 and cotangent.dtype == np.float32 and cotangent.tolist() == [3.0, 3.0]

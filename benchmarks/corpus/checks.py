@@ -243,9 +243,9 @@ def _ones_like(result):
     """The cotangent of ones of one result, of its structure (a list of arrays: pymoo's `out["G"] = [g1, g2]`)."""
     if isinstance(result, list):
         return [_ones_like(r) for r in result]
-    if isinstance(result, np.generic) and result.dtype == np.float32:  # a float32 scalar's seed is float32 too
-        return np.float32(1.0)                                            # (a Python float is refused for it)
-    return np.ones_like(np.asarray(result)) if np.ndim(result) else 1.0
+    if isinstance(result, (np.generic, np.ndarray)) and not np.ndim(result) and result.dtype.kind == "f":
+        return result.dtype.type(1.0)  # a NumPy scalar's or 0-d array's seed is of its dtype (a Python float, weak,
+    return np.ones_like(np.asarray(result)) if np.ndim(result) else 1.0  # is refused for it)
 
 
 def check_kernel_within(seconds: int, text: str, params: list[str], inputs: list[list], c: bool = False,

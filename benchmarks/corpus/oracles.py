@@ -92,7 +92,10 @@ def is_float(value) -> bool:
 def direction_for(point) -> np.ndarray | float:
     """A tangent for `point` in its dtype."""
     direction = np.cos(np.arange(np.size(point)) + 0.5).reshape(np.shape(point))
-    return float(direction) if np.ndim(point) == 0 else direction.astype(np.asarray(point).dtype)
+    if np.ndim(point) == 0:  # a Python number's tangent is a Python float; a NumPy one's of its dtype (not weak)
+        numpy = isinstance(point, (np.generic, np.ndarray)) and point.dtype.kind == "f"
+        return point.dtype.type(direction) if numpy else float(direction)
+    return direction.astype(np.asarray(point).dtype)
 
 
 def close(got, expected, what: str, rtol: float, atol: float) -> None:
