@@ -71,6 +71,13 @@ def _near(derivative, differences, noise: float) -> bool:
     return True
 
 
+def check_gradient(traced, expected, got, differences, noise: float, what: str) -> None:
+    """grad's derivative against autograd's `(value, gradient)`, where autograd may judge (`_comparable`, as for
+    vjp and jvp: autograd's `np.trim_zeros` of a 0-d array has derivative 0, its differences 1)."""
+    if _comparable("g", traced and (traced[0], leaves(traced[1])[0]), expected, differences, noise):
+        close(got, leaves(traced[1])[0], f"{what} vs autograd", 1e-8, 1e-10)
+
+
 def check_tangent(oracle: Callable | None, args: list, expected, derivatives: tuple, direction, checked: dict,
                   what: str) -> None:
     """The jvp of the first argument along `direction`, result by result (those in `checked`: float results the

@@ -104,7 +104,10 @@ def is_float(value) -> bool:
 def direction_for(point) -> np.ndarray | float:
     """A tangent for `point` in its dtype."""
     direction = np.cos(np.arange(np.size(point)) + 0.5).reshape(np.shape(point))
-    return float(direction) if np.ndim(point) == 0 else direction.astype(np.asarray(point).dtype)
+    if np.ndim(point) == 0:  # a Python number's tangent is a Python float; a NumPy one's of its dtype (not weak)
+        numpy = isinstance(point, (np.generic, np.ndarray)) and point.dtype.kind == "f"
+        return point.dtype.type(direction) if numpy else float(direction)
+    return direction.astype(np.asarray(point).dtype)
 
 
 def close(got, expected, what: str, rtol: float, atol: float) -> None:
@@ -168,7 +171,8 @@ def difference_noise(*values, eps: float = 1e-6) -> float:
 
 def smooth_gradient(f: Callable, args: list, position: int) -> np.ndarray | None:
     """Central differences of `f` where they mean something: None at a kink (one-sided slopes differ) or where
-    steps of 1e-6 and 1e-4 disagree (a branch or tie within reach), each beyond what rounding alone explains."""
+    steps of 1e-6 and 1e-4 disagree (a branch or tie within reach), each beyond what rounding alone explains, and
+    where the argument's dtype cannot hold the one-sided steps (no kink could be seen)."""
     point = np.asarray(leaves(args[position])[0], dtype=float)
     base = float(f(*copies(args)))
     for k in range(point.size):
@@ -176,6 +180,8 @@ def smooth_gradient(f: Callable, args: list, position: int) -> np.ndarray | None
         for eps in (1e-7, -1e-7):
             step = np.zeros_like(point)
             step[k] = eps
+            if leaves(moved(args, position, point + step)[position])[0][k] == point[k]:
+                return None  # the argument's dtype rounds the step away (float32 near 5): no kink can be seen
             slopes.append((float(f(*moved(args, position, point + step))) - base) / eps)
         if not np.isclose(slopes[0], slopes[1], rtol=1e-4, atol=max(1e-5, difference_noise(base, eps=1e-7))):
             return None

@@ -28,7 +28,10 @@ def einsum(lowering, node, builder, positional, keywords):
         spec, operands = positional[0], positional[1:]
     else:  # NumPy's other form: each operand followed by its axes' labels, then the output's (`a, [0, 1], b, ...`)
         spec, operands = sublist_subscripts(Emitter(lowering, node, builder), positional)
-    atoms = [lowering._atom(v, node) for v in operands]
+    emit = Emitter(lowering, node, builder)
+    # NumPy makes each operand an array: a Python number is int64/float64/bool there, not a weak scalar
+    atoms = [emit("array", value=v.value) if isinstance(v, Const) and isinstance(v.value, (bool, int, float))
+             else lowering._atom(v, node) for v in operands]
     if "." in spec:
         spec = expand_ellipsis(Emitter(lowering, node, builder), spec, atoms)
     return lowering._bind(builder, node, "einsum", atoms, {"spec": spec})

@@ -22,7 +22,14 @@ from .size_round_extremes import extreme_of_vector
 
 
 def to_float(lowering, node, builder, positional, keywords):
-    """`float(a)` of a scalar: a Python float (weak: `x32 * float(s)` stays float32)."""
+    """`float(a)` of a scalar: a Python float (weak: `x32 * float(s)` stays float32); of a string literal
+    (`float('nan')`, `float('-inf')`, `float('1.5')`) the float Python parses from it."""
+    if len(positional) == 1 and not keywords and isinstance(positional[0], str):
+        try:
+            return const(float(positional[0]))
+        except ValueError as error:
+            raise lowering.error(node, f"`float()` raises ValueError here at every call: {error}",
+                                 "a float literal, or np.nan, np.inf") from None
     value = _one_number(lowering, node, positional, keywords, "float")
     if isinstance(value, Const):
         try:

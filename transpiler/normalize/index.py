@@ -175,10 +175,13 @@ class Indexing:
         value = self._atom(self.expr(node, builder, env), node)
         if isinstance(value, Const):
             if not isinstance(value.value, int) or isinstance(value.value, bool):
-                raise self.error(node, "slice bounds are integers")
+                raise self.error(node, "slice bounds are integers",
+                                 "int(...) of the bound (NumPy raises TypeError for a float slice bound)")
             return value.value
         if value.type.dtype not in ("i32", "i64") or value.type.shape != ():
-            raise self.error(node, "slice bounds are integer scalars")
+            raise self.error(node, "slice bounds are integer scalars",
+                             "an integer scalar (int(...) of a float, x[i] of an integer array); np.mgrid and "
+                             "np.ogrid are not supported: np.linspace, np.meshgrid")
         return value
 
     def _store_through_expression(self, target: cst.Subscript, value: Value, builder: Builder, env,

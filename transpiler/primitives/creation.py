@@ -225,9 +225,17 @@ def _literal_dtype(value) -> str:
             stack.extend(item)
         else:
             flat.append(item)
-    if any(isinstance(v, float) for v in flat):
+    if not flat or any(isinstance(v, float) for v in flat):  # `np.array([])` is float64
         return "f64"
     return "bool" if all(isinstance(v, bool) for v in flat) else "i64"
+
+
+def _literal_dtype_arg(params):
+    """`dtype=` of an array literal, left out only where NumPy gives the numbers that dtype itself:
+    `np.array([0, 1], dtype=np.float64)` is float64, which `np.array([0, 1])` is not."""
+    if "dtype" not in params or params["dtype"] == _literal_dtype(params["value"]):
+        return None
+    return cg.dotted(f"np.{NUMPY_DTYPES[params['dtype']]}")
 
 
 def _infer_array(types, params) -> TensorType:
@@ -241,7 +249,7 @@ def _infer_array(types, params) -> TensorType:
 # `np.array([[1.0, 0.0], [0.0, 1.0]])`: an array literal of numbers
 register(Primitive(
     name="array", family="creation", infer=_infer_array,
-    render=lambda args, p: cg.call("np.array", _list(p["value"]), dtype=_dtype_arg(p) if "dtype" in p else None),
+    render=lambda args, p: cg.call("np.array", _list(p["value"]), dtype=_literal_dtype_arg(p)),
     temp_name="arr",
     batch=lambda ctx, prim, args, batched, **p: check_static_shape(batched, 0),  # no arguments: never batched
 ))

@@ -28,7 +28,9 @@ def _infer_matmul(types, params) -> TensorType:
     inner_a, inner_b = a.shape[-1], b.shape[-2] if len(b.shape) > 1 else b.shape[0]
     if inner_a != inner_b and not (is_unknown(inner_a) or is_unknown(inner_b)):
         raise ShapeError(f"matmul of shapes {show_shape(a.shape)} and {show_shape(b.shape)}: "
-                         f"inner dimensions {inner_a} and {inner_b} differ")
+                         f"inner dimensions {inner_a} and {inner_b} differ",
+                         "the first operand's last axis and the second's contracted axis need one length: the same "
+                         "name or integer in the annotations (or transpose an operand)")
     if len(a.shape) == 1 and len(b.shape) == 1:
         return TensorType(dtype, ())
     if len(a.shape) == 1:

@@ -181,8 +181,13 @@ def _infer_squeeze(types, params) -> TensorType:
     else:
         axes = [normalize_axis(a, len(x.shape)) for a in _axes(axis)]
         for a in axes:
-            if x.shape[a] != 1 and not is_unknown(x.shape[a]):
-                raise ShapeError(f"cannot squeeze axis {a} of size {x.shape[a]}")
+            if isinstance(x.shape[a], int) and x.shape[a] != 1:
+                raise ShapeError(f"cannot squeeze axis {a} of size {x.shape[a]}",
+                                 "squeeze only axes of length 1, or drop the axis from `axis=`")
+            if not isinstance(x.shape[a], int) and not is_unknown(x.shape[a]):
+                # NumPy squeezes the axis when its length is 1 at run time and raises otherwise
+                raise ShapeError(f"np.squeeze of axis {a} needs its length known at build time to be 1, not the "
+                                 f"named length {x.shape[a]}", f"annotate axis {a}'s length as 1")
     return TensorType(x.dtype, tuple(d for i, d in enumerate(x.shape) if i not in axes))
 
 
