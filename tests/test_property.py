@@ -420,7 +420,7 @@ class ProgramGenerator:
                   # a vector's triangle (frontend/axis_functions.py: the square matrix of its rows)
                   f"np.sum(np.triu({e('N')}, -1) * {e('N')})",
                   # answers known at build time (frontend/more_elementwise.py)
-                  f"{e('S')} * np.iterable({e('N')}) + np.isscalar({e('N')})",
+                  f"{e('S')} * np.iterable({e('N')}) + np.isscalar({e('N')}) + np.isscalar(np.float64(2.5))",
                   f"np.sum({e('M')}.flat[1:4] * {e('M')}.T.flat[[0, -1, 2]])",
                   # ufunc methods and np.arange's dtype= (ufunc_methods.py, shape_handlers.py)
                   f"np.add.reduce({e('N')})", f"np.multiply.reduce(np.stack(({e('S')}, {e('S')})))",
