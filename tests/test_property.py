@@ -531,14 +531,16 @@ class ProgramGenerator:
         scope.vars[total] = "S"
 
     def array_writes(self, scope: Scope, indent: int) -> None:
-        """np.copyto, np.putmask, np.place and np.put writing into an array of constants (normalize/array_writes.py; the
-        values cycled over flat and True positions), as list_into_slice: autograd cannot write a traced value."""
+        """np.copyto, np.putmask, np.place, np.put and a `.flat` write into an array of constants
+        (normalize/array_writes.py, flat_writes.py; the values cycled over flat and True positions), as
+        list_into_slice: autograd cannot write a traced value."""
         table, total = self.fresh("w"), self.fresh("t")
         self.emit(indent, f"{table} = np.zeros(3)")
         self.emit(indent, f"np.copyto({table}, [{self.const()}, {self.const()}, {self.const()}])")
         self.emit(indent, f"np.putmask({table}, {table} > {self.const()}, [{self.const()}, {self.const()}])")
         self.emit(indent, f"np.place({table}, {table} < 0.25, [{self.const()}])")
         self.emit(indent, f"np.put({table}, [2, 0, 2], [{self.const()}, {self.const()}])")
+        self.emit(indent, f"{table}.flat[::2] = {table}[1:2] * 2.0")  # (normalize/flat_writes.py; no draw)
         self.emit(indent, f"{total} = np.sum({table} * {self.expr('S', scope, 1)})")
         scope.vars[total] = "S"
 
