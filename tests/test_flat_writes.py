@@ -62,3 +62,9 @@ def test_flat_write_refusals_are_located(body, word):
     with pytest.raises(TranspileError) as info:
         load_source(_module('x: "f64[2,3]", n: "i64[]"', body))
     assert info.value.loc is not None and info.value.hint and word in str(info.value), str(info.value)
+
+
+def test_put_of_a_python_bool_into_integers():
+    """np.put(a, 5, True) into an int32 array cast the Python bool with `.astype` (AttributeError); NumPy stores 1."""
+    text = _module('x: "i32[6]"', "a = x.copy(); np.put(a, 5, True); return a")
+    all_forms_pass(text, ["x"], [[np.arange(6, dtype=np.int32)]])
