@@ -426,6 +426,8 @@ class ProgramGenerator:
                   f"np.add.reduce({e('N')})", f"np.multiply.reduce(np.stack(({e('S')}, {e('S')})))",
                   f"np.sum(np.add.accumulate(np.stack(({e('N')}, {e('N')})), axis=1)[1])",
                   f"np.sum(np.multiply.accumulate(np.tanh({e('N')})))",
+                  # (the twenty-second session's, primitives/running_extremes.py)
+                  f"np.sum(np.maximum.accumulate({e('N')}) * np.minimum.accumulate(np.tanh({e('N')})))",
                   f"np.sum(np.arange(0.5, 3.0, 0.75, dtype=np.float32) * {e('S')})") if self.listing21 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
@@ -1423,7 +1425,7 @@ def test_random_kernels_with_the_twentieth_listing(construct):
 
 TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(", "np.matvec(", "np.vecmat(",
                 "np.triu(", "np.iterable(", "np.putmask(", ".flat[1:4]", "np.add.reduce(", "np.multiply.reduce(",
-                "np.add.accumulate(", "np.multiply.accumulate(", "dtype=np.float32) *")
+                "np.add.accumulate(", "np.multiply.accumulate(", "dtype=np.float32) *", "np.maximum.accumulate(")
 
 
 @pytest.mark.parametrize("construct", TWENTY_FIRST)
