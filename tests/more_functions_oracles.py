@@ -45,9 +45,19 @@ class UfuncMethods:
         return getattr(getattr(self._numpy._anp, self._name), method)
 
     def reduce(self, a, axis=0):
-        return getattr(self._numpy, {"add": "sum", "multiply": "prod"}[self._name])(a, axis=axis)
+        return getattr(self._numpy, {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}[
+            self._name])(a, axis=axis)
 
     def accumulate(self, a, axis=0):
+        if self._name in ("maximum", "minimum"):  # step by step with autograd's np.maximum (half to each at a tie)
+            anp = self._numpy._anp
+            moved = anp.moveaxis(a, axis, 0)
+            if moved.shape[0] == 0:
+                return a
+            rows = [moved[0]]
+            for k in range(1, moved.shape[0]):
+                rows.append(getattr(anp, self._name)(rows[-1], moved[k]))
+            return anp.moveaxis(anp.stack(rows), 0, axis)
         return getattr(self._numpy, {"add": "cumsum", "multiply": "cumprod"}[self._name])(a, axis=axis)
 
 
@@ -69,7 +79,8 @@ class MoreFunctionsNumpy:
                     "polyint", "unstack", "trim_zeros", "insert", "piecewise", "apply_along_axis", "lexsort",
                     "polydiv", "fmod", "modf", "pad", "matvec", "vecmat", "tril", "triu", "iterable", "isscalar"):
             return getattr(self, f"_{name}")
-        if name in ("add", "multiply"):  # their reduce and accumulate methods, which autograd's ufuncs lack
+        if name in ("add", "multiply", "maximum", "minimum"):  # their reduce and accumulate methods, which
+            # autograd's ufuncs lack
             return UfuncMethods(self, name)
         return getattr(self._anp, name)
 

@@ -197,6 +197,15 @@ case("sort", "sort-axis", "x: f64[3,4]", "np.sort(x, axis=0) * np.sort(x, 1, kin
      oracle=f"{_SORTED_COLUMNS} * np.stack([np.sort(x[i]) for i in range(3)])", vjp=True)
 case("sort", "sort-flattened", "x: f64[3,4], y: f64[n]", "np.sort(x, axis=None)[:3] * np.sort(y)",
      oracle="np.sort(np.ravel(x))[:3] * np.sort(y)")
+# np.unique's values: the sort's derivative (normal draws never tie; at ties the rules raise, test_unique_forms.py)
+case("distinct_sorted", "unique-values", "x: f64[7]", "np.unique(x) ** 2", oracle="np.sort(x) ** 2", vjp=True)
+case("distinct_sorted", "unique-counted", "x: f64[2,3]", "np.unique(x, return_counts=True)[0] * np.sum(x)",
+     oracle="np.sort(np.ravel(x)) * np.sum(x)")
+# running extremes (primitives/running_extremes.py; autograd has no ufunc.accumulate: maxima of prefixes)
+case("cummax", "cummax-vector", "x: f64[7]", "np.maximum.accumulate(x)",
+     oracle="np.stack([np.max(x[:k + 1]) for k in range(7)])", vjp=True)
+case("cummin", "cummin-axis", "x: f64[3,4]", "np.minimum.accumulate(x, axis=1) * x",
+     oracle="np.stack([np.min(x[:, :k + 1], axis=1) for k in range(4)], axis=1) * x", vjp=True)
 case("sort", "sort-argsort", "x: f64[3,4]", "x[np.argsort(x[:, 0]), 1:] * np.sort(x, axis=-2, stable=True)[:, :3]",
      oracle=f"x[np.argsort(x[:, 0], kind='stable'), 1:] * {_SORTED_COLUMNS}[:, :3]")
 

@@ -26,9 +26,11 @@ def kernel_module(signature: str, body: str) -> str:
 def all_forms_pass(text: str, params: list[str], inputs: list[list], c: bool = False, tmp_path=None) -> None:
     with np.errstate(all="ignore"):
         outcomes = check_kernel(text, params, inputs, lambda args: args, c=c, folder=tmp_path)
-        grad_of_an_integer = lambda detail: "floating-point scalar" in detail  # noqa: E731  (refused, located)
+        documented = lambda detail: "floating-point scalar" in detail or \
+            "has no derivative where its argument holds repeated values" in detail  # noqa: E731  (refused, located:
         assert {form: outcome for form, (outcome, detail) in outcomes.items() if outcome not in ("pass", "skip")
-                and not (outcome == "refused" and grad_of_an_integer(detail))} == {}, outcomes
+                and not (outcome == "refused" and documented(detail))} == {}, outcomes  # an integer's gradient,
+        # np.unique's derivatives at tied elements, at run time)
         assert outcomes["f"][0] == "pass" and (not c or outcomes["c"][0] == "pass"), outcomes
         module, python = load_source(text, "corpus_case.py"), {}
         exec(compile(text, "python_reference", "exec", dont_inherit=True), python)

@@ -420,12 +420,14 @@ class ProgramGenerator:
                   # a vector's triangle (frontend/axis_functions.py: the square matrix of its rows)
                   f"np.sum(np.triu({e('N')}, -1) * {e('N')})",
                   # answers known at build time (frontend/more_elementwise.py)
-                  f"{e('S')} * np.iterable({e('N')}) + np.isscalar({e('N')})",
+                  f"{e('S')} * np.iterable({e('N')}) + np.isscalar({e('N')}) + np.isscalar(np.float64(2.5))",
                   f"np.sum({e('M')}.flat[1:4] * {e('M')}.T.flat[[0, -1, 2]])",
                   # ufunc methods and np.arange's dtype= (ufunc_methods.py, shape_handlers.py)
                   f"np.add.reduce({e('N')})", f"np.multiply.reduce(np.stack(({e('S')}, {e('S')})))",
                   f"np.sum(np.add.accumulate(np.stack(({e('N')}, {e('N')})), axis=1)[1])",
                   f"np.sum(np.multiply.accumulate(np.tanh({e('N')})))",
+                  # (the twenty-second session's, primitives/running_extremes.py)
+                  f"np.sum(np.maximum.accumulate({e('N')}) * np.minimum.accumulate(np.tanh({e('N')})))",
                   f"np.sum(np.arange(0.5, 3.0, 0.75, dtype=np.float32) * {e('S')})") if self.listing21 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
@@ -531,14 +533,16 @@ class ProgramGenerator:
         scope.vars[total] = "S"
 
     def array_writes(self, scope: Scope, indent: int) -> None:
-        """np.copyto, np.putmask, np.place and np.put writing into an array of constants (normalize/array_writes.py; the
-        values cycled over flat and True positions), as list_into_slice: autograd cannot write a traced value."""
+        """np.copyto, np.putmask, np.place, np.put and a `.flat` write into an array of constants
+        (normalize/array_writes.py, flat_writes.py; the values cycled over flat and True positions), as
+        list_into_slice: autograd cannot write a traced value."""
         table, total = self.fresh("w"), self.fresh("t")
         self.emit(indent, f"{table} = np.zeros(3)")
         self.emit(indent, f"np.copyto({table}, [{self.const()}, {self.const()}, {self.const()}])")
         self.emit(indent, f"np.putmask({table}, {table} > {self.const()}, [{self.const()}, {self.const()}])")
         self.emit(indent, f"np.place({table}, {table} < 0.25, [{self.const()}])")
         self.emit(indent, f"np.put({table}, [2, 0, 2], [{self.const()}, {self.const()}])")
+        self.emit(indent, f"{table}.flat[::2] = {table}[1:2] * 2.0")  # (normalize/flat_writes.py; no draw)
         self.emit(indent, f"{total} = np.sum({table} * {self.expr('S', scope, 1)})")
         scope.vars[total] = "S"
 
@@ -1421,7 +1425,7 @@ def test_random_kernels_with_the_twentieth_listing(construct):
 
 TWENTY_FIRST = ("3, weights=np.exp(", "4, (-1.0, 1.0))", "np.unique_values(", "np.matvec(", "np.vecmat(",
                 "np.triu(", "np.iterable(", "np.putmask(", ".flat[1:4]", "np.add.reduce(", "np.multiply.reduce(",
-                "np.add.accumulate(", "np.multiply.accumulate(", "dtype=np.float32) *")
+                "np.add.accumulate(", "np.multiply.accumulate(", "dtype=np.float32) *", "np.maximum.accumulate(")
 
 
 @pytest.mark.parametrize("construct", TWENTY_FIRST)

@@ -1,6 +1,7 @@
 """np.iterable and np.isscalar (transpiler/frontend/more_elementwise.py): Python bools known at build time, the same
 object Python's run gives (a bool, not a NumPy bool), for arrays, lists, tuples, Python numbers and rank-0 values;
-np.isscalar of a rank-0 value that may be a NumPy scalar (True) or a 0-d array (False) is refused, located."""
+np.isscalar of a rank-0 value that may be a NumPy scalar (True) or a 0-d array (False) is refused, located; what a
+scalar type makes of a number or a 0-d value (`np.float64(1.0)`) is a NumPy scalar."""
 from __future__ import annotations
 
 import numpy as np
@@ -21,6 +22,8 @@ ARGS = (np.array([0.5, np.nan, -0.0]), 2.0, np.zeros((2, 0)), np.array([7], np.i
     "np.isscalar(x)", "np.isscalar(2.5)", "np.isscalar(n)", "np.isscalar(True)", "np.isscalar(x.shape[0])",
     "np.isscalar([s])", "np.isscalar(())", "np.isscalar(m)", "np.isscalar(i)", "np.isscalar(x > 0)",
     "s * np.iterable(x) + np.isscalar(n)",
+    "np.isscalar(np.float64(1.0))", "np.isscalar(np.float32(s))", "np.isscalar(np.int32(x[0] > 0))",
+    "np.isscalar(np.bool_(True))", "np.isscalar(np.float64(x))", "np.isscalar(np.int64(i))",
 ])
 def test_static_answer_is_pythons(body):
     scope: dict = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.corpus.checks import check_kernel
 from gradcheck import load_source
 from lifted.transpiler import TranspileError
 from test_common_functions import _draws, all_forms_pass, kernel_module
@@ -106,3 +107,96 @@ def test_unique_values_on_the_c_target(tmp_path):
     """np.unique_values of floats: NumPy 2.4's sort path (each NaN kept), on the C target's host calls."""
     text = kernel_module('x: "f64[3,4]"', "np.sum(np.unique_values(x) * 2.0) + np.sum(np.unique_values(x > 0.0))")
     all_forms_pass(text, ["x"], _sets((3, 4), np.float64), c=True, tmp_path=tmp_path)
+
+
+# -- np.unique's derivatives at tied elements: a located run-time refusal ----------------------------------------
+TIED_WORDS = "np.unique has no derivative where its argument holds repeated values"
+DERIVED = '''import numpy as np
+from lifted import grad, jvp, kernel, vjp, vmap
+
+
+@kernel
+def f(x: "f64[n]"):
+    return np.sum(np.unique(x{options}){pick} ** 2)
+
+
+@kernel
+def h(x: "f64[n]"):
+    return np.unique(x{options}){pick} * 2.0
+
+
+g = grad(f, wrt=0)
+hv = vjp(h, wrt=0)
+hj = jvp(h, wrt=0)
+'''
+OPTIONS = [("", ""), (", return_index=True", "[0]"), (", return_inverse=True", "[0]"),
+           (", return_counts=True", "[0]"), (", True, True, True", "[0]"), (", equal_nan=False", "")]
+
+
+@pytest.mark.parametrize("options, pick", OPTIONS)
+def test_unique_derivatives_refuse_ties_at_run_time(options, pick):
+    """Where two elements of np.unique's argument are equal, a move of one changes the number of values: no
+    derivative. grad, vjp, jvp and vmap of grad raise a ValueError naming np.unique's call (line 7 of `f`, 12 of
+    `h`, the call's column); NaNs repeated are no tie (they stay NaN); the value itself stays NumPy's."""
+    text = DERIVED.format(options=options, pick=pick)
+    batched = not options  # (vmap of the other forms' gradients is refused at build time: a ragged selection)
+    module = load_source(text + ("vg = vmap(g)\n" if batched else ""), "tied.py")
+    tied = np.array([3.0, 1.0, 3.0, -2.0, 0.5])
+    assert np.array_equal(module.f(tied), np.sum(np.unique(tied) ** 2))
+    for call, place in ((lambda: module.g(tied), "7:19"), (lambda: module.hv(tied, np.ones(4)), "12:12"),
+                        (lambda: module.hj(tied, np.ones(5)), "12:12"),
+                        *([(lambda: module.vg(np.stack([tied + 10.0, tied])), "7:19")] if batched else [])):
+        with pytest.raises(ValueError, match=f"^tied.py:{place}: {TIED_WORDS}"):
+            call()
+    for zeros in (np.zeros(5), np.array([-0.0, 0.0, 1.0, 2.0, 4.0])):  # (-0.0 == 0.0: a tie too)
+        with pytest.raises(ValueError, match=TIED_WORDS):
+            module.g(zeros)
+    nans = np.array([np.nan, 1.0, np.nan, -2.0, 0.5])
+    assert np.array_equal(module.g(nans)[[1, 3, 4]], 2 * nans[[1, 3, 4]])  # (no tie: it runs)
+    distinct = np.array([3.0, 1.0, 2.5, -2.0, 0.5])
+    assert np.array_equal(module.g(distinct), 2 * distinct)
+    if batched:
+        assert np.array_equal(module.vg(np.stack([distinct, -distinct])), 2 * np.stack([distinct, -distinct]))
+
+
+@pytest.mark.parametrize("body", ["np.sum(np.unique(x) ** 2 * np.arange(np.unique(x).size))",
+                                  "np.unique(x, return_inverse=True)[0][np.unique(x, return_inverse=True)[1]] * x",
+                                  "np.unique_all(x).values ** 3", "np.unique_counts(x)[0] * 1.5"])
+def test_unique_derivatives_against_differences_and_autograd(body, tmp_path):
+    """Without ties the derivative is the sort's (FD and autograd, every form, the C target); with ties every
+    derivative form is a located refusal (the `refused` the harness reads from the ValueError), f stays NumPy's."""
+    rng = np.random.default_rng(7)
+    tied = np.resize(np.array([3.0, 1.0, 3.0, -2.0, 0.5, 4.0]), (3, 4))  # (finite: its derivatives are checked)
+    inputs = [[rng.normal(size=(3, 4))], [np.resize(TIES, (3, 4))], [np.zeros((3, 4))], [tied]]
+    text = kernel_module('x: "f64[3,4]"', body)
+    all_forms_pass(text, ["x"], inputs[:1], c=True, tmp_path=tmp_path)
+    all_forms_pass(text, ["x"], inputs[1:])
+    outcomes = check_kernel(text, ["x"], inputs[3:], lambda args: args)
+    derivatives = set(outcomes) - {"f", "fv"}
+    assert len(derivatives) >= 2 and all(outcomes[form][0] == "refused" and TIED_WORDS in outcomes[form][1]
+                                         for form in derivatives), outcomes
+
+
+def test_unique_derivative_on_the_c_target(tmp_path):
+    """The C target's host code raises the same located ValueError at ties, and gives the sort's gradient
+    without them."""
+    from lifted.loader import import_path
+    from lifted.transpiler.backends.c import transpile_c
+
+    module = transpile_c(DERIVED.format(options=", return_counts=True", pick="[0]"), "tied_c.py")
+    (tmp_path / "tied_c.cu").write_text(module.kernels)
+    (tmp_path / "tied_c.py").write_text(module.host)
+    compiled = import_path(tmp_path / "tied_c.py")
+    distinct = np.array([3.0, 1.0, 2.5, -2.0, 0.5])
+    assert np.array_equal(compiled.g(distinct), 2 * distinct)
+    with pytest.raises(ValueError, match=f"^tied_c.py:7:19: {TIED_WORDS}"):
+        compiled.g(np.array([3.0, 1.0, 3.0, -2.0, 0.5]))
+    with pytest.raises(ValueError, match=TIED_WORDS):
+        compiled.hj(np.zeros(5), np.ones(5))
+
+
+def test_set_functions_keep_the_first_occurrence():
+    """The set functions built on np.unique keep the derivative of each value's first occurrence at ties (no
+    check: docs/kernel-language.md), as before."""
+    module = load_source(kernel_module('x: "f64[5]"', "np.sum(np.union1d(x, x[:2]) ** 2)") + "g = grad(f, wrt=0)\n")
+    assert np.array_equal(module.g(np.array([3.0, 1.0, 3.0, -2.0, 0.5])), [6.0, 2.0, 0.0, -4.0, 1.0])

@@ -4,6 +4,7 @@ worst result of a form over its inputs."""
 from __future__ import annotations
 
 import copy
+import re
 import traceback
 import warnings
 from pathlib import Path
@@ -14,6 +15,11 @@ import numpy as np
 from lifted.transpiler import TranspileError
 
 ORDER = ("skip", "pass", "refused", "arg-refused", "bad", "WRONG")
+
+
+# a derivative refused at run time, located (the derivative rules' checks, as np.unique's at tied elements:
+# `file.py:line:col: ... has no derivative ...`): a refusal with a place, as a build-time one
+RUN_TIME_REFUSAL = re.compile(r"^\S+\.py:\d+:\d+: .* has no derivative ")
 
 
 class Wrong(Exception):
@@ -34,6 +40,9 @@ class Outcomes(dict):
         except Wrong as exc:
             self.record(form, "WRONG", str(exc))
         except Exception as exc:  # noqa: BLE001  a crash of generated code is an outcome, not a harness error
+            if isinstance(exc, ValueError) and RUN_TIME_REFUSAL.match(str(exc)):
+                self.record(form, "refused", f"ValueError: {str(exc)[:200]}")
+                return
             if argument_refused(exc) or isinstance(exc, TypeError):
                 outcome = "arg-refused" if argument_refused(exc) else "bad"
                 self.record(form, outcome, f"{type(exc).__name__}: {str(exc)[:200]}")

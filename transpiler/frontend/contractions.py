@@ -56,10 +56,11 @@ def _ranks(emit: Emitter, name: str, *atoms) -> list[int]:
 
 def _operands(lowering, node, builder, positional, keywords, name: str, most: int = 2,
               keyword_names: tuple = ()) -> tuple:
-    """`name(a, b, ...)`'s emitter, its two array operands and their ranks (an unknown rank refused)."""
+    """`name(a, b, ...)`'s emitter, its two array operands (a list or tuple the array NumPy makes of it, as
+    `np.inner(x, [1.0, 2.0])` converts it) and their ranks (an unknown rank refused)."""
     arity(lowering, node, name, positional, keywords, 2, most, keyword_names)
     emit = Emitter(lowering, node, builder)
-    a, b = emit.atom(positional[0]), emit.atom(positional[1])
+    a, b = (emit.atom(array_like(lowering, node, builder, value)) for value in positional[:2])
     return (emit, a, b, *_ranks(emit, name, a, b))
 
 
@@ -79,7 +80,10 @@ def inner(lowering, node, builder, positional, keywords):
     emit, a, b, rank_a, rank_b = _operands(lowering, node, builder, positional, keywords, "np.inner")
     if rank_a == 0 or rank_b == 0:
         return emit("multiply", a, b)
-    return _as_matrix_product(emit, a, b, [rank_a - 1], [rank_b - 1])
+    product = _as_matrix_product(emit, a, b, [rank_a - 1], [rank_b - 1])
+    if rank_a + rank_b == 2:  # (NumPy's C inner gives two vectors' product as a NumPy scalar, tensordot a 0-d array)
+        return emit("astype", product, dtype=product.type.dtype, scalar=True)
+    return product
 
 
 def tensordot(lowering, node, builder, positional, keywords):

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..builder import const
-from ..ir import Const
+from ..ir import Const, Var
 from ..ir.types import ShapeError, broadcast_shapes, lifted_dtype, numpy_dtype
 from .array_literals import array_like
 from .call_args import Emitter, arg, arity, given, known_rank, ravel, static
@@ -100,8 +100,8 @@ def iterable(lowering, node, builder, positional, keywords):
 
 def isscalar(lowering, node, builder, positional, keywords):
     """`np.isscalar(element)`: a Python bool known at build time: False for an array of rank 1 or more (a list or
-    tuple too), True for a Python number. Another rank-0 value is a NumPy scalar (True) or a 0-d array (False),
-    which Lifted's types do not tell apart: refused."""
+    tuple too), True for a Python number and for what a scalar type makes (`np.float64(1.0)`). Another rank-0 value
+    is a NumPy scalar (True) or a 0-d array (False), which Lifted's types do not tell apart: refused."""
     arity(lowering, node, "np.isscalar", positional, keywords, 1, 1)
     emit = Emitter(lowering, node, builder)
     value = emit.atom(array_like(lowering, node, builder, positional[0]))
@@ -109,6 +109,9 @@ def isscalar(lowering, node, builder, positional, keywords):
         return const(False)
     if value.type.weak:
         return const(True)
+    made = builder.definition(value) if isinstance(value, Var) else None
+    if made is not None and made.prim.name == "astype" and made.params.get("scalar"):
+        return const(True)  # `np.float64(1.0)` and its kin: a NumPy scalar (array_literals.py `scalar_type`)
     raise emit.error("np.isscalar of a rank-0 value: NumPy answers True for a NumPy scalar and False for a 0-d "
                      "array, which kernels do not tell apart", "np.ndim(x) == 0 asks about the rank")
 

@@ -15,7 +15,8 @@ conversions and checks around them that make the kernel's answer Python's:
   array of the element's shape (a 0-d array for one number).
 * `np.unique(ar)`: NumPy's `_unique1d`, sorted and with `equal_nan=True`: the flattened array sorted and kept where
   it differs from its predecessor (NaNs after the first NaN dropped), a length known at run time; the values
-  carry their derivatives. `return_index`, `return_inverse`, `return_counts` and `equal_nan=False` are
+  carry their derivatives, which raise a located ValueError at run time where two elements tie (a move of one
+  changes the result's length: no derivative there; `distinct_sorted`, primitives/sorting.py). `return_index`, `return_inverse`, `return_counts` and `equal_nan=False` are
   unique_forms.py's, and `np.unique_values` (of integers refused: NumPy 2.4 returns them in its hash table's order).
 * `np.bincount(x, weights=None, minlength=0)`: for each value 0 .. max(x) (at least `minlength` of them, a length
   known at run time) how many elements of the 1-D integer `x` equal it (int64), or the sum of their weights
@@ -154,8 +155,9 @@ def isin(lowering, node, builder, positional, keywords):
     return emit("isin", x, flat, invert=bool(invert))
 
 
-def unique(lowering, node, builder, positional, keywords):
-    """`np.unique(ar)`: sorted, NaNs as one (`equal_nan=True`)."""
+def unique(lowering, node, builder, positional, keywords, tie_check: bool = True):
+    """`np.unique(ar)`: sorted, NaNs as one (`equal_nan=True`); `tie_check` off for the set functions built on it
+    (unique_forms.py: they keep the derivative of each value's first occurrence, as before)."""
     arity(lowering, node, "np.unique", positional, keywords, 1, 4,
           ("return_index", "return_inverse", "return_counts", "axis", "equal_nan", "sorted"),
           hint="np.unique(ar)")
@@ -167,6 +169,8 @@ def unique(lowering, node, builder, positional, keywords):
     emit = Emitter(lowering, node, builder)
     x = as_array(lowering, node, builder, positional[0])
     s = emit("sort", x if x.type.rank == 1 else emit("reshape", x, -1), axis=0)
+    if tie_check and s.type.dtype in ("f32", "f64"):  # (its derivatives check that no two elements tie: primitives/sorting.py)
+        s = emit("distinct_sorted", s, axis=0, where=str(lowering.locate(node)))
     ahead, behind = emit("getitem", s, index=(slice(1, None),)), emit("getitem", s, index=(slice(None, -1),))
     changes = emit("not_equal", ahead, behind)
     if s.type.dtype in ("f32", "f64"):  # (equal_nan: a NaN after a NaN is no new value)

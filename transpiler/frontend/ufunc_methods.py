@@ -11,8 +11,11 @@
   tuple axis is its item; `axis=None` is axis 0 of a vector (NumPy: ValueError for more axes); a number is
   refused (NumPy: TypeError, "cannot accumulate on a scalar").
 
-`out=` (writing a caller's array) is refused with a hint; the other ufunc methods (`reduceat`, `at`,
-`maximum.accumulate`, ...) stay unsupported.
+* `np.maximum.accumulate(a, axis=0)` and `np.minimum.accumulate`: the running maximum and minimum, NumPy's own
+  call (primitives/running_extremes.py: derivatives with np.maximum's tie rule, half to each); `dtype=` refused.
+
+`out=` (writing a caller's array) is refused with a hint; the other ufunc methods (`reduceat`, `at`, ...) stay
+unsupported.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from .running_sums import _accumulated, as_array
 # the ufunc whose reduce method each NumPy reduction is
 REDUCED = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min", "logical_and": "all",
            "logical_or": "any"}
-ACCUMULATED = {"add": "cumsum", "multiply": "cumprod"}
+ACCUMULATED = {"add": "cumsum", "multiply": "cumprod", "maximum": "cummax", "minimum": "cummin"}
 _REDUCE_ORDER = ("axis", "dtype", "out", "keepdims", "initial", "where")  # NumPy's positional order
 _ACCUMULATE_ORDER = ("axis", "dtype", "out")
 
@@ -84,6 +87,15 @@ def accumulate(ufunc: str, prim: str):
         if axis is None or isinstance(axis, tuple):
             raise lowering.error(axis_node, f"`{name}` along more than one axis (NumPy raises ValueError: accumulate "
                                  "does not allow multiple axes)", "give one axis, e.g. axis=0")
+        if prim in ("cummax", "cummin"):  # (primitives/running_extremes.py: NumPy's own call)
+            dtype_entry = keywords.get("dtype")
+            if dtype_entry is not None and given(dtype_entry[0]):
+                raise lowering.error(dtype_entry[1], f"`{name}`'s `dtype=` is not supported in kernels",
+                                     f"{name}(a.astype(...))")
+            if not isinstance(axis, int) or isinstance(axis, bool) or not -x.type.rank <= axis < x.type.rank:
+                raise lowering.error(axis_node, f"`{name}`'s axis {axis!r} is out of range for an array of rank "
+                                     f"{x.type.rank} (NumPy raises AxisError)", "an axis of the array")
+            return lowering._bind(builder, node, prim, [x], {"axis": axis % x.type.rank})
         return _accumulated(lowering, node, builder, name, prim, None, x, Const(axis, None), axis_node,
                             keywords.get("dtype"))
 

@@ -59,7 +59,8 @@ def _flags(lowering, node, positional, keywords, name: str) -> dict:
     return flags
 
 
-def _unique1d(lowering, node, builder, x, index: bool, inverse: bool, counts: bool, equal_nan: bool) -> tuple:
+def _unique1d(lowering, node, builder, x, index: bool, inverse: bool, counts: bool, equal_nan: bool,
+              tie_check: bool = True) -> tuple:
     emit = Emitter(lowering, node, builder)
     if x.type.rank is None:
         raise emit.error("np.unique needs the rank of its argument", 'annotate it, e.g. x: "f64[n]"')
@@ -69,6 +70,8 @@ def _unique1d(lowering, node, builder, x, index: bool, inverse: bool, counts: bo
         aux = emit("permute_along", flat, perm, axis=0)
     else:
         aux = emit("sort", flat, axis=0)
+    if tie_check and aux.type.dtype in ("f32", "f64"):  # no derivative where two elements tie (sorting.py)
+        aux = emit("distinct_sorted", aux, axis=0, where=str(lowering.locate(node)))
     ahead, behind = emit("getitem", aux, index=(slice(1, None),)), emit("getitem", aux, index=(slice(None, -1),))
     changes = emit("not_equal", ahead, behind)
     if equal_nan and aux.type.dtype in ("f32", "f64"):  # a NaN after a NaN is no new value
@@ -144,7 +147,9 @@ def _flat(emit: Emitter, x):
 
 
 def _sorted_unique(lowering, node, builder, x):
-    return plain_unique(lowering, node, builder, [x], {})
+    """np.unique of a set function's operand, without np.unique's check of ties in derivatives (a set function
+    keeps the derivative of each value's first occurrence: docs/kernel-language.md)."""
+    return plain_unique(lowering, node, builder, [x], {}, tie_check=False)
 
 
 def union1d(lowering, node, builder, positional, keywords):

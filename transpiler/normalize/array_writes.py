@@ -151,34 +151,43 @@ def lower_put(lowering, emit: Emitter, found: dict, env) -> None:
     if not isinstance(target, cst.Name) or not isinstance(env.get(target.value), Var):
         raise lowering.error(target, "np.put writes into an array held by a name here",
                              "name the array first: m = ...; np.put(m, i, v)")
-    a = env[target.value]
-    shape, dtype = a.type.shape, a.type.dtype
     mode = static(lowering, lowering.expr(found["mode"], builder, env), found["mode"], "`mode`") \
         if "mode" in found else "raise"
     if mode not in ("raise", "wrap", "clip"):
         raise lowering.error(found["mode"], f"np.put's mode={mode!r} (NumPy raises ValueError)",
                              "mode='raise', 'wrap' or 'clip'")
-    if shape is None or shape == ():
-        raise lowering.error(target, "np.put needs an array of known rank, 1 or more", 'a: "f64[n]"')
     raw = frozen(lowering.expr(found["ind"], builder, env), lowering, found["ind"])
+    values = frozen(lowering.expr(found["v"], builder, env), lowering, found["v"])
+    put_flat(lowering, emit, target, raw, found["ind"], values, found["v"], mode, env)
+
+
+def put_flat(lowering, emit: Emitter, target: cst.Name, raw, ind_node, raw_values, v_node, mode: str, env,
+             name: str = "np.put") -> None:
+    """`a.flat[ind] = v` as np.put writes it (`raw` the lowered indices, `raw_values` the lowered values; the
+    nodes locate errors): `lower_put`'s and the `.flat` writes' (assignment.py) one update."""
+    builder = emit.builder
+    found = {"ind": ind_node, "v": v_node}
+    a = env[target.value]
+    shape, dtype = a.type.shape, a.type.dtype
+    if shape is None or shape == ():
+        raise lowering.error(target, f"{name} needs an array of known rank, 1 or more", 'a: "f64[n]"')
     ind = emit.atom(array_like(lowering, emit.node, builder, raw))
-    values = emit.atom(array_like(lowering, emit.node, builder, frozen(lowering.expr(found["v"], builder, env),
-                                                                        lowering, found["v"])))
+    values = emit.atom(array_like(lowering, emit.node, builder, raw_values))
     if ind.type.dtype not in ("i32", "i64") or ind.type.shape is None or \
             not all(isinstance(n, int) for n in ind.type.shape):
-        raise lowering.error(found["ind"], "np.put takes integer indices whose count is known at build time (NumPy "
+        raise lowering.error(found["ind"], f"{name} takes integer indices whose count is known at build time (NumPy "
                              "casts others with casting='safe': TypeError)", "np.put(a, [0, 2], v)")
     fits = {"bool": ("f64", "f32", "i64", "i32", "bool"), "i64": ("f64", "f32", "i64"), "f64": ("f64", "f32")}
     if values.type.weak and dtype not in fits.get(values.type.dtype, ()):
-        raise lowering.error(found["v"], f"np.put of a Python {values.type.dtype} number into a {dtype} array (NumPy "
+        raise lowering.error(found["v"], f"{name} of a Python {values.type.dtype} number into a {dtype} array (NumPy "
                              "converts it as a Python object: ValueError for NaN)", "np.put(a, i, np.array([v]))")
     if values.type.shape is None or not all(isinstance(n, int) for n in values.type.shape):
-        raise lowering.error(found["v"], "np.put needs the size of its values at build time", 'v: "f64[3]"')
+        raise lowering.error(found["v"], f"{name} needs the size of its values at build time", 'v: "f64[3]"')
     count, size = int(np.prod(ind.type.shape)), int(np.prod(values.type.shape))
     if count == 0 or size == 0:
         return  # (NumPy writes nothing)
-    if values.type.dtype != dtype:
-        values = emit("astype", values, dtype=dtype)
+    if values.type.dtype != dtype and not values.type.weak:  # (a Python number is stored as `a[i] = v` stores it;
+        values = emit("astype", values, dtype=dtype)           # `fits` let only those NumPy converts exactly pass)
     if values.type.shape != ():
         flat = values if len(values.type.shape) == 1 else emit("reshape", values, -1)
         values = flat if size == count else _gather(lowering, emit, flat, array(
@@ -193,7 +202,7 @@ def lower_put(lowering, emit: Emitter, found: dict, env) -> None:
         return lowering.store_into(target.value, [flat_ind], values, emit.node, builder, env)
     positions = _literal(raw)
     if positions is None or not all(isinstance(n, int) for n in shape):
-        raise lowering.error(found["ind"], "np.put into an array of rank 2 or more takes indices known at build time "
+        raise lowering.error(found["ind"], f"{name} into an array of rank 2 or more takes indices known at build time "
                              "(a literal) and the array's shape too", "np.put(a, [0, 5], v)")
     whole = int(np.prod(shape))
     positions = np.asarray(positions).reshape(-1)
@@ -202,7 +211,7 @@ def lower_put(lowering, emit: Emitter, found: dict, env) -> None:
     elif mode == "clip":
         positions = np.clip(positions, 0, whole - 1)
     elif ((positions < -whole) | (positions >= whole)).any():
-        raise lowering.error(found["ind"], f"np.put's index out of bounds for an array of size {whole} (NumPy raises "
+        raise lowering.error(found["ind"], f"{name}'s index out of bounds for an array of size {whole} (NumPy raises "
                              "IndexError)", "indices within the array, or mode='wrap'")
     items = [lowering._atom(array(lowering, emit.node, builder, [tuple(int(i) for i in axis)], {}), emit.node)
              for axis in np.unravel_index(positions % whole, shape)]

@@ -45,8 +45,9 @@ class Assignments:
                 items[k + 1:] = self._assign_then_renew(element.value, items[k], tuple(items[k + 1:]), builder, env)
         elif isinstance(target, cst.Subscript):
             if isinstance(target.value, cst.Attribute) and target.value.attr.value == "flat":
-                raise self.error(target, "writes through `.flat` are not supported in kernels (NumPy cycles the "
-                                 "values over the positions)", "np.put(a, ind, v) writes at flat positions")
+                from .flat_writes import store_flat  # (a cycle through array_writes otherwise)
+
+                return store_flat(self, target, value, builder, env)
             container = self.expr(target.value, builder, env)
             if is_container(container):
                 self.container_store(container, target, value, builder, env)

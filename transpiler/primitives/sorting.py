@@ -69,3 +69,47 @@ register(Primitive(
     jvp=lambda tangents, out, x, order, axis=-1: ops.permute_along(tangents[0], order, axis=axis),
     batch=_batch_permute,
 ))
+
+
+# -- np.unique's values: no derivative where two elements tie ---------------------------------------------------
+# np.unique keeps one of each run of equal values of its sorted operand: where two elements of the operand are
+# equal, any move of one of them splits the run and changes the result's length, so the values have no derivative
+# there (no convention of the sort's, such as the cotangent on the first of the tied, is one). `distinct_sorted`
+# is its sorted operand itself; its JVP and VJP first check at run time that no two neighbours along `axis` are
+# equal (NaNs compare unequal: they stay NaN under any move) and raise a ValueError naming the np.unique call
+# (`where`, its file:line:col) otherwise. The primal never checks: the values themselves are NumPy's at ties.
+TIED = ("{loc}: np.unique has no derivative where its argument holds repeated values (a move of one of them "
+        "changes the number of unique values)")
+
+
+def _no_ties(s, axis: int, where: str | None) -> None:
+    """The run-time check of the derivative rules: no two neighbours of the sorted `s` equal along `axis`."""
+    builder = s.builder
+    before = (slice(None),) * axis
+    ahead = ops.getitem(s, index=before + (slice(1, None),))
+    behind = ops.getitem(s, index=before + (slice(None, -1),))
+    tied = ops.any(ops.equal(ahead, behind), axis=None)
+    builder.bind("check_assert", [ops.logical_not(tied).atom],
+                 {"message": TIED.format(loc=where or builder.loc or "np.unique"),
+                  "error": "ValueError"})
+
+
+def _distinct_jvp(tangents, out, s, axis=0, where=None):
+    _no_ties(s, axis, where)
+    return tangents[0]
+
+
+def _distinct_vjp(g, out, s, active=None, axis=0, where=None):
+    _no_ties(s, axis, where)
+    return [g]
+
+
+def _batch_distinct(ctx, prim, args, batched, axis=0, where=None):
+    return ops.distinct_sorted(args[0], axis=axis + 1, where=where)
+
+
+_distinct = register(Primitive(
+    name="distinct_sorted", family="structured", temp_name="s", infer=lambda types, p: types[0],
+    render=lambda args, p: args[0], vjp=_distinct_vjp, jvp=_distinct_jvp, batch=_batch_distinct,
+))
+_distinct.views = True
