@@ -12,11 +12,12 @@ from ..ir import Eqn, Function, If, Loop, Var, result_atoms
 def varied(fn: Function, inputs: list[Var]) -> set[int]:
     """Ids of values that depend differentiably on `inputs`."""
     seen = {id(v) for v in inputs}
-    _forward(fn.body, seen)
+    vary_block(fn.body, seen)
     return seen
 
 
-def _forward(block: list, seen: set[int]) -> None:
+def vary_block(block: list, seen: set[int]) -> None:
+    """Add to `seen` (ids) what `block` computes from the values in it (a loop's one trip: transforms/peel.py)."""
     for stmt in block:
         if isinstance(stmt, Eqn):
             prim = stmt.prim
@@ -28,8 +29,8 @@ def _forward(block: list, seen: set[int]) -> None:
                                              for i, a in enumerate(stmt.args)):
                 seen.update(id(out) for out in stmt.outs if out.type.is_float)
         elif isinstance(stmt, If):
-            _forward(stmt.then_body, seen)
-            _forward(stmt.else_body, seen)
+            vary_block(stmt.then_body, seen)
+            vary_block(stmt.else_body, seen)
             for out, a, b in zip(stmt.outs, stmt.then_results, stmt.else_results):
                 if out.type.is_float and (id(a) in seen or id(b) in seen):
                     seen.add(id(out))
@@ -39,8 +40,8 @@ def _forward(block: list, seen: set[int]) -> None:
                 for slot, init, last in zip(stmt.carried, stmt.inits, stmt.carried_out):
                     if slot.type.is_float and (id(init) in seen or id(last) in seen):
                         seen.add(id(slot))
-                _forward(stmt.cond_body, seen)
-                _forward(stmt.body, seen)
+                vary_block(stmt.cond_body, seen)
+                vary_block(stmt.body, seen)
                 if len(seen) == before:
                     break
             seen.update(id(out) for out, slot in zip(stmt.outs, stmt.carried) if id(slot) in seen)

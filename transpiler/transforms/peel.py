@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..analysis.activity import _forward, varied
+from ..analysis.activity import vary_block, varied
 from ..builder import Builder, const, function_builder
 from ..inline import copy_block
 from ..ir import Atom, Const, Function, If, Loop, Var, all_defined, equations
@@ -88,8 +88,8 @@ def _needs_peel(loop: Loop, seen: set[int]) -> bool:
 def _one_trip(loop: Loop, outside: set[int], slots: set[int]) -> set[int]:
     """What varies on one trip of `loop` whose slots `slots` vary on entry (and no others)."""
     trip = set(outside) | {id(loop.carried[i]) for i in slots}
-    _forward(loop.cond_body, trip)
-    _forward(loop.body, trip)
+    vary_block(loop.cond_body, trip)
+    vary_block(loop.body, trip)
     return trip
 
 
