@@ -12,7 +12,7 @@ import libcst as cst
 from ..ir import Var
 
 
-def _root(node: cst.BaseExpression) -> cst.BaseExpression:
+def receiver_root(node: cst.BaseExpression) -> cst.BaseExpression:
     while isinstance(node, (cst.Subscript, cst.Attribute)):
         node = node.value
     return node
@@ -24,7 +24,7 @@ def is_fill(call: cst.Call, env) -> bool:
     func = call.func
     if not (isinstance(func, cst.Attribute) and func.attr.value == "fill"):
         return False
-    root = _root(func.value)
+    root = receiver_root(func.value)
     return isinstance(root, cst.Name) and isinstance(env.get(root.value), Var)
 
 

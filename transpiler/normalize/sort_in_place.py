@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..ir import Const, Var
-from .fill import _root
+from .fill import receiver_root
 
 _PARAMETERS = ("axis", "kind", "order")
 
@@ -21,7 +21,7 @@ def is_sort(call: cst.Call, env) -> bool:
     func = call.func
     if not (isinstance(func, cst.Attribute) and func.attr.value == "sort"):
         return False
-    root = _root(func.value)
+    root = receiver_root(func.value)
     return isinstance(root, cst.Name) and isinstance(env.get(root.value), Var)
 
 
