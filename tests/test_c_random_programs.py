@@ -64,17 +64,6 @@ def _semantics(seed: int) -> str:
     return semantics_program(seed)[0]
 
 
-GENERATORS: dict[str, Callable[[int], str]] = {
-    "views": _views,
-    "view_writes": _view_writes,
-    "more_functions": lambda seed: program_for_seed(seed, edges=True, more_functions=True)[0],
-    "rows": lambda seed: program_for_seed(seed, rows=True)[0],
-    "user_forms": _user_forms,
-    "rank3": _rank3,  # (with a rank-3 parameter after the others: INPUTS)
-}
-INPUTS: dict[str, Callable[[int], list]] = {"rank3": _rank3_inputs}
-
-
 def _with_gradient(source: str, wrt: int = 0) -> str:
     """A hostile or dtype kernel `f` (no imports) as a module, with `g = grad(f)` where the `cuda` target takes
     it (it refuses `grad` of a non-scalar or non-float `f`, as the NumPy backend does)."""
@@ -93,9 +82,26 @@ def _dtypes(seed: int) -> str:
     return _with_gradient(dtype_program(seed).source)
 
 
+def _dtype_inputs(seed: int) -> list:
+    """A dtype program's own arguments (float32, int32, bool, Python numbers: not the property generators' x, y, M)."""
+    from dtype_programs import program_for_seed as dtype_program
+    return dtype_program(seed).args
+
+
+GENERATORS: dict[str, Callable[[int], str]] = {
+    "views": _views,
+    "view_writes": _view_writes,
+    "more_functions": lambda seed: program_for_seed(seed, edges=True, more_functions=True)[0],
+    "rows": lambda seed: program_for_seed(seed, rows=True)[0],
+    "user_forms": _user_forms,
+    "rank3": _rank3,  # (with a rank-3 parameter after the others: INPUTS)
+    "dtypes": _dtypes,  # (its own parameters and dtypes: INPUTS)
+}
+INPUTS: dict[str, Callable[[int], list]] = {"rank3": _rank3_inputs, "dtypes": _dtype_inputs}
+
+
 # every generator whose programs the nvcc run compiles
-CUDA_GENERATORS = {**GENERATORS, "semantics": _semantics, "edges": lambda seed: program_for_seed(seed, edges=True)[0],
-                   "dtypes": _dtypes}
+CUDA_GENERATORS = {**GENERATORS, "semantics": _semantics, "edges": lambda seed: program_for_seed(seed, edges=True)[0]}
 
 
 def _seeds() -> range:
