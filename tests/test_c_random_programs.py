@@ -2,13 +2,14 @@
 of every random program the C target accepts through nvcc.
 
 The semantics and edges generators run in tests/test_c_backend.py (`test_many_random_programs_on_the_cpu_target`),
-the dtype generator in tests/test_property_dtypes.py (`test_many_mixed_dtype_programs`) and the hostile corpus in
-tests/test_hostile_programs.py (`test_hostile_program_on_the_cpu_target`). Here: the view generators (reads of
-views, and writes through them), the property generator's `more_functions=` and `rows=` programs, the
-user-forms generator's (tests/user_forms_programs.py) and the rank-3 generator's (tests/rank3_programs.py). Every function
-of each program (its transforms included) runs through the CPU target against the NumPy backend (`run_on_the_cpu_target`);
-a program either side refuses with a TranspileError is counted as refused, never failed. `LIFTED_C_PROGRAMS`
-programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on.
+the dtype generator in tests/test_property_dtypes.py (`test_many_mixed_dtype_programs`, tests/hostile.py's oracle)
+and the hostile corpus in tests/test_hostile_programs.py (`test_hostile_program_on_the_cpu_target`). Here: the view
+generators (reads of views, and writes through them), the property generator's `more_functions=` and `rows=`
+programs, the user-forms generator's (tests/user_forms_programs.py), the rank-3 generator's (tests/rank3_programs.py)
+and the dtype generator's (tests/dtype_programs.py, with `g = grad(f)` where the target takes it, on the program's
+own arguments). Every function of each program (its transforms included) runs through the CPU target against the
+NumPy backend (`run_on_the_cpu_target`); a program either side refuses with a TranspileError is counted as refused,
+never failed. `LIFTED_C_PROGRAMS` programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on.
 
 The same programs run on `hostile_inputs` too (NaN, infinities, signed zeros, huge and subnormal values, another
 size). nvcc: a CUDA compile error is the emitter's bug (the GPU never sees a program CI did not compile); the text for
