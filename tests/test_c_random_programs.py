@@ -153,8 +153,9 @@ def _assert_close_to(got, expected, atol: float, what: str) -> None:
 
 
 def run_on_the_cpu_target(name: str, text: str, folder: Path, args: list) -> str:
-    """'checked', 'refused' (a TranspileError on either side), 'ill-conditioned' (the C value differs from
-    NumPy's, but by no more than 10 times the NumPy value moves under a few ulps of input: see
+    """'checked', 'refused' (a TranspileError on either side), 'refused at entry' (a function of the C module
+    refuses a Python number the dtype programs pass for a scalar, naming the cast), 'ill-conditioned' (the C value
+    differs from NumPy's, but by no more than 10 times the NumPy value moves under a few ulps of input: see
     `reference_spread`), or raises what went wrong. Dtypes, integers, NaN and infinity positions and the signs of
     zeros are compared exactly whatever the spread (`exact_values.exact_parts`)."""
     try:
@@ -169,7 +170,13 @@ def run_on_the_cpu_target(name: str, text: str, folder: Path, args: list) -> str
                 expected = getattr(reference, fn_name)(*args)
             except Exception:  # noqa: BLE001  (these inputs do not suit this function: NumPy itself fails)
                 continue
-            got = getattr(compiled, fn_name)(*args)
+            try:
+                got = getattr(compiled, fn_name)(*args)
+            except TypeError as exc:  # a Python int for a scalar the compiled loop computes with as np.int64:
+                if "promotes as a weak scalar" not in str(exc):  # refused at entry, located (tests/hostile.py)
+                    raise
+                outcome = "refused at entry"
+                continue
             exact_parts(got, expected, f"{name}.{fn_name}")
             try:
                 assert_agree(got, expected, f"{name}.{fn_name}")
@@ -387,3 +394,21 @@ def test_nested_branches_merge_one_value(tmp_path, corner):
     M = np.linspace(-0.7, 0.9, 15).reshape(5, 3)
     M[2, 2], M[2, 0] = corner
     assert run_on_the_cpu_target("nested_merge", NESTED_MERGE, tmp_path, [M, 0.0934]) in ("checked", "ill-conditioned")
+
+
+WEAK_INT = '''import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(a: "f32[n]", c: "i64[]"):
+    return np.mean(c + a)
+'''
+
+
+def test_a_python_int_the_c_module_refuses_at_entry_is_a_refusal(tmp_path):
+    """The dtype programs pass Python ints for `"i64[]"` scalars (dtypes scan, seeds 21 and 27): `c + a` is float32
+    in NumPy (a weak int), and the C module, which computes with `c` as np.int64, refuses it at entry with a
+    TypeError naming the cast (as tests/hostile.py counts it): a refusal, not a failure."""
+    args = [np.array([1.05, 1.72, -1.02], dtype=np.float32), 2]
+    assert run_on_the_cpu_target("weak_int", WEAK_INT, tmp_path, args) == "refused at entry"
