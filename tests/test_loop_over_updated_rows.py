@@ -33,13 +33,13 @@ def python_f(source: str):
     return namespace["f"]
 
 
-@pytest.mark.parametrize("body", BODIES)
+@pytest.mark.parametrize("body", BODIES, ids=["update", "scale", "seed5229"])
 def test_value_and_gradients_against_python(body):
     for wrt in (0, 1):
         check_against_python(HEAD + body + f"\n\ng = grad(f, wrt={wrt})\n", ARGS, wrt=wrt)
 
 
-@pytest.mark.parametrize("body", BODIES)
+@pytest.mark.parametrize("body", BODIES, ids=["update", "scale", "seed5229"])
 def test_the_c_target_and_vmap_against_python(body, tmp_path):
     source = HEAD + body + "\n\nfv = vmap(f, in_axes=(0, None))\n"
     reference = python_f(source)
