@@ -2,13 +2,14 @@
 of every random program the C target accepts through nvcc.
 
 The semantics and edges generators run in tests/test_c_backend.py (`test_many_random_programs_on_the_cpu_target`),
-the dtype generator in tests/test_property_dtypes.py (`test_many_mixed_dtype_programs`) and the hostile corpus in
-tests/test_hostile_programs.py (`test_hostile_program_on_the_cpu_target`). Here: the view generators (reads of
-views, and writes through them), the property generator's `more_functions=` and `rows=` programs, the
-user-forms generator's (tests/user_forms_programs.py) and the rank-3 generator's (tests/rank3_programs.py). Every function
-of each program (its transforms included) runs through the CPU target against the NumPy backend (`run_on_the_cpu_target`);
-a program either side refuses with a TranspileError is counted as refused, never failed. `LIFTED_C_PROGRAMS`
-programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on.
+the dtype generator in tests/test_property_dtypes.py (`test_many_mixed_dtype_programs`, tests/hostile.py's oracle)
+and the hostile corpus in tests/test_hostile_programs.py (`test_hostile_program_on_the_cpu_target`). Here: the view
+generators (reads of views, and writes through them), the property generator's `more_functions=` and `rows=`
+programs, the user-forms generator's (tests/user_forms_programs.py), the rank-3 generator's (tests/rank3_programs.py)
+and the dtype generator's (tests/dtype_programs.py, with `g = grad(f)` where the target takes it, on the program's
+own arguments). Every function of each program (its transforms included) runs through the CPU target against the
+NumPy backend (`run_on_the_cpu_target`); a program either side refuses with a TranspileError is counted as refused,
+never failed. `LIFTED_C_PROGRAMS` programs (default 200) from seed `LIFTED_PROPERTY_FIRST_SEED` on.
 
 The same programs run on `hostile_inputs` too (NaN, infinities, signed zeros, huge and subnormal values, another
 size). nvcc: a CUDA compile error is the emitter's bug (the GPU never sees a program CI did not compile); the text for
@@ -64,17 +65,6 @@ def _semantics(seed: int) -> str:
     return semantics_program(seed)[0]
 
 
-GENERATORS: dict[str, Callable[[int], str]] = {
-    "views": _views,
-    "view_writes": _view_writes,
-    "more_functions": lambda seed: program_for_seed(seed, edges=True, more_functions=True)[0],
-    "rows": lambda seed: program_for_seed(seed, rows=True)[0],
-    "user_forms": _user_forms,
-    "rank3": _rank3,  # (with a rank-3 parameter after the others: INPUTS)
-}
-INPUTS: dict[str, Callable[[int], list]] = {"rank3": _rank3_inputs}
-
-
 def _with_gradient(source: str, wrt: int = 0) -> str:
     """A hostile or dtype kernel `f` (no imports) as a module, with `g = grad(f)` where the `cuda` target takes
     it (it refuses `grad` of a non-scalar or non-float `f`, as the NumPy backend does)."""
@@ -93,9 +83,26 @@ def _dtypes(seed: int) -> str:
     return _with_gradient(dtype_program(seed).source)
 
 
+def _dtype_inputs(seed: int) -> list:
+    """A dtype program's own arguments (float32, int32, bool, Python numbers: not the property generators' x, y, M)."""
+    from dtype_programs import program_for_seed as dtype_program
+    return dtype_program(seed).args
+
+
+GENERATORS: dict[str, Callable[[int], str]] = {
+    "views": _views,
+    "view_writes": _view_writes,
+    "more_functions": lambda seed: program_for_seed(seed, edges=True, more_functions=True)[0],
+    "rows": lambda seed: program_for_seed(seed, rows=True)[0],
+    "user_forms": _user_forms,
+    "rank3": _rank3,  # (with a rank-3 parameter after the others: INPUTS)
+    "dtypes": _dtypes,  # (its own parameters and dtypes: INPUTS)
+}
+INPUTS: dict[str, Callable[[int], list]] = {"rank3": _rank3_inputs, "dtypes": _dtype_inputs}
+
+
 # every generator whose programs the nvcc run compiles
-CUDA_GENERATORS = {**GENERATORS, "semantics": _semantics, "edges": lambda seed: program_for_seed(seed, edges=True)[0],
-                   "dtypes": _dtypes}
+CUDA_GENERATORS = {**GENERATORS, "semantics": _semantics, "edges": lambda seed: program_for_seed(seed, edges=True)[0]}
 
 
 def _seeds() -> range:
@@ -146,8 +153,9 @@ def _assert_close_to(got, expected, atol: float, what: str) -> None:
 
 
 def run_on_the_cpu_target(name: str, text: str, folder: Path, args: list) -> str:
-    """'checked', 'refused' (a TranspileError on either side), 'ill-conditioned' (the C value differs from
-    NumPy's, but by no more than 10 times the NumPy value moves under a few ulps of input: see
+    """'checked', 'refused' (a TranspileError on either side), 'refused at entry' (a function of the C module
+    refuses a Python number the dtype programs pass for a scalar, naming the cast), 'ill-conditioned' (the C value
+    differs from NumPy's, but by no more than 10 times the NumPy value moves under a few ulps of input: see
     `reference_spread`), or raises what went wrong. Dtypes, integers, NaN and infinity positions and the signs of
     zeros are compared exactly whatever the spread (`exact_values.exact_parts`)."""
     try:
@@ -162,7 +170,13 @@ def run_on_the_cpu_target(name: str, text: str, folder: Path, args: list) -> str
                 expected = getattr(reference, fn_name)(*args)
             except Exception:  # noqa: BLE001  (these inputs do not suit this function: NumPy itself fails)
                 continue
-            got = getattr(compiled, fn_name)(*args)
+            try:
+                got = getattr(compiled, fn_name)(*args)
+            except TypeError as exc:  # a Python int for a scalar the compiled loop computes with as np.int64:
+                if "promotes as a weak scalar" not in str(exc):  # refused at entry, located (tests/hostile.py)
+                    raise
+                outcome = "refused at entry"
+                continue
             exact_parts(got, expected, f"{name}.{fn_name}")
             try:
                 assert_agree(got, expected, f"{name}.{fn_name}")
@@ -380,3 +394,21 @@ def test_nested_branches_merge_one_value(tmp_path, corner):
     M = np.linspace(-0.7, 0.9, 15).reshape(5, 3)
     M[2, 2], M[2, 0] = corner
     assert run_on_the_cpu_target("nested_merge", NESTED_MERGE, tmp_path, [M, 0.0934]) in ("checked", "ill-conditioned")
+
+
+WEAK_INT = '''import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(a: "f32[n]", c: "i64[]"):
+    return np.mean(c + a)
+'''
+
+
+def test_a_python_int_the_c_module_refuses_at_entry_is_a_refusal(tmp_path):
+    """The dtype programs pass Python ints for `"i64[]"` scalars (dtypes scan, seeds 21 and 27): `c + a` is float32
+    in NumPy (a weak int), and the C module, which computes with `c` as np.int64, refuses it at entry with a
+    TypeError naming the cast (as tests/hostile.py counts it): a refusal, not a failure."""
+    args = [np.array([1.05, 1.72, -1.02], dtype=np.float32), 2]
+    assert run_on_the_cpu_target("weak_int", WEAK_INT, tmp_path, args) == "refused at entry"

@@ -124,12 +124,19 @@ class Lowering(Signatures, Assignments, Expressions, ControlFlow, Loops, Indexin
         or ("continue",) (the loop iteration ends; `break` also clears the loop's running flag).
 
         An `if` that can exit is lowered with the rest of the block as its continuation, inside each branch
-        that falls through, so code after an exit runs only on the paths that reach it."""
-        outer = builder.errstate
+        that falls through, so code after an exit runs only on the paths that reach it.
+
+        The frame's names are the enclosing block's again when a nested one ends (a loop body's names of an
+        abandoned lowering are no live frame: an update that copies a parameter renews the views those hold, and
+        the row `row = M[i]` of a loop index defined nowhere went before the loop)."""
+        outer, frame = builder.errstate, self._frame
+        frame_env = frame.env if frame is not None else None
         try:
             return self._lower_statements(statements, builder, env)
         finally:
             builder.errstate = outer
+            if frame is not None and self._frame is frame:
+                frame.env = frame_env
 
     def _lower_statements(self, statements: list, builder: Builder, env: dict[str, Value]) -> tuple | None:
         outer = builder.errstate
