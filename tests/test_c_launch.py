@@ -241,3 +241,50 @@ def test_parallel_threshold_setting(monkeypatch):
     monkeypatch.setenv("LIFTED_PARALLEL_MIN", "many")
     with pytest.raises(ValueError, match="LIFTED_PARALLEL_MIN"):
         cpu.parallel_min()
+
+
+STEPS = '''
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def rhs(x: "f64[n]", y: "f64[n]") -> "f64[n]":
+    return x * np.concatenate((np.ones(1), y[:-1]))
+
+
+@kernel
+def steps(x: "f64[n]", s: "i64[]") -> "f64[]":
+    h = 2.0 / s
+    y = np.zeros_like(x)
+    for step in range(s):
+        k1 = rhs(x, y)
+        k2 = rhs(x, y + 0.5 * h * k1)
+        y = y + h * (k1 + k2) / 2.0
+    return y[-1]
+
+
+steps_grad = grad(steps, wrt="x")
+'''
+
+
+@pytest.mark.parametrize("threshold", ["0", "100000000"])  # every index space on all threads / on one
+def test_each_kernel_body_is_compiled_once(threshold, tmp_path, monkeypatch):
+    """A kernel's body is instantiated once (`body<true>`), for the team and for the lone thread alike: a second
+    instance per kernel (`body<false>`, the flag folded away) doubled the compiler's work on every kernel (wing.py's
+    hvp: 496 kernels). Run alone, outside a parallel region, the team's instance is one thread whose share is every
+    chunk: the loop kernel's direct calls and the small launches agree with NumPy on one thread and on all."""
+    import re
+
+    monkeypatch.setenv("LIFTED_PARALLEL_MIN", threshold)  # read when the library loads
+    name = f"launch_one_body_{threshold}"
+    module, _ = c_module(STEPS, tmp_path, name)
+    reference = load_source(STEPS, f"{name}_numpy.py")
+    text = (tmp_path / f"{name}.cu").read_text()
+    assert "_body<true>(count" in text  # the loop kernel calls the lone body itself
+    assert "else body<true> args" in text and not re.search(r"_body<false>\(", text)  # (LIFTED_RUN, the calls)
+    rng = np.random.default_rng(3)
+    for n in (5, 70, 5000):  # one chunk, two, and above the default threshold
+        x, s = rng.normal(size=n), 3
+        for fn in ("steps", "steps_grad"):
+            assert_agree(getattr(module, fn)(x, s), getattr(reference, fn)(x, s), f"{fn} at n={n}")

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2309,7 +2311,7 @@ extern "C" int embed_and_mask_block0(int64_t* io, lifted_alloc_fn alloc)
                 if (v_picked.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) embed_and_mask_k0(count, space[0], arg_0, acc_1);
-                else embed_and_mask_k0_body<false>(count, space[0], arg_0, acc_1);
+                else embed_and_mask_k0_body<true>(count, space[0], arg_0, acc_1);
                 v_s = (double)(double)(acc_1[0]); f_s = true;
             }
             {
@@ -2339,7 +2341,7 @@ extern "C" int embed_and_mask_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<bool, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) embed_and_mask_k1(count, space[0], space[1], arg_0, out_1.p);
-        else embed_and_mask_k1_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        else embed_and_mask_k1_body<true>(count, space[0], space[1], arg_0, out_1.p);
         v_mask = out_1;
     }
     io[11] = lifted_store_scalar_f(v_total); io[12] = f_total;
@@ -2412,7 +2414,7 @@ extern "C" int embed_and_mask_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_ARENA)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) embed_and_mask_grad_k0(count, space[0], arg_0, out_1.p);
-                else embed_and_mask_grad_k0_body<false>(count, space[0], arg_0, out_1.p);
+                else embed_and_mask_grad_k0_body<true>(count, space[0], arg_0, out_1.p);
                 v_t = out_1;
             }
             { int64_t entry[3]; lifted_store_view(entry, v_t); if (!lifted_push(t_tape_t, entry, st)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2431,7 +2433,7 @@ extern "C" int embed_and_mask_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<bool, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) embed_and_mask_grad_k1(count, space[0], space[1], arg_0, out_1.p);
-        else embed_and_mask_grad_k1_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        else embed_and_mask_grad_k1_body<true>(count, space[0], space[1], arg_0, out_1.p);
         v_mask = out_1;
     }
     io[19] = lifted_store_scalar_i(v_n); io[20] = f_n;
@@ -2528,7 +2530,7 @@ extern "C" int embed_and_mask_grad_block1(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) embed_and_mask_grad_k3(count, space[0], arg_0, (double)v_t_5, out_1.p);
-                else embed_and_mask_grad_k3_body<false>(count, space[0], arg_0, (double)v_t_5, out_1.p);
+                else embed_and_mask_grad_k3_body<true>(count, space[0], arg_0, (double)v_t_5, out_1.p);
                 v_dpicked = out_1;
             }
             // cf_gather_mask.py:9  picked = E[idx] @ w
@@ -2560,7 +2562,7 @@ extern "C" int embed_and_mask_grad_block1(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_1;
                 site_8_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_8[site_8_turn], &site_8_bytes[site_8_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) embed_and_mask_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
-                else embed_and_mask_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+                else embed_and_mask_grad_k4_body<true>(count, space[0], arg_0, arg_1, out_1.p);
                 v_dw_1 = out_1;
             }
             {

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2468,7 +2470,7 @@ extern "C" int first_crossing_block0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_4;
                 site_4_turn ^= 1; if (!lifted_alloc_view(out_4, space, st, &site_4[site_4_turn], &site_4_bytes[site_4_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) first_crossing_k0(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
-                else first_crossing_k0_body<false>(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
+                else first_crossing_k0_body<true>(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
                 v_running_1 = (bool)out_1[0]; f_running_1 = false;
                 v_returned_1 = (bool)out_2[0]; f_returned_1 = false;
                 v_result_2 = (double)out_3[0]; f_result_2 = true;
@@ -2506,7 +2508,7 @@ extern "C" int first_crossing_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) first_crossing_k1(count, space[0], (bool)v_returned, (double)v_result, arg_2, (double)v_total, arg_4, out_1, out_2.p);
-        else first_crossing_k1_body<false>(count, space[0], (bool)v_returned, (double)v_result, arg_2, (double)v_total, arg_4, out_1, out_2.p);
+        else first_crossing_k1_body<true>(count, space[0], (bool)v_returned, (double)v_result, arg_2, (double)v_total, arg_4, out_1, out_2.p);
         v_result_4 = (double)out_1[0]; f_result_4 = true;
         v_result_5 = out_2;
     }
@@ -2640,7 +2642,7 @@ extern "C" int first_crossing_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_4;
                 site_4_turn ^= 1; if (!lifted_alloc_view(out_4, space, st, &site_4[site_4_turn], &site_4_bytes[site_4_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) first_crossing_vjp_k0(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
-                else first_crossing_vjp_k0_body<false>(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
+                else first_crossing_vjp_k0_body<true>(count, space[0], (bool)v_mask_2, arg_1, (double)v_total_1, (bool)v_running, (bool)v_returned, (double)v_result, arg_6, out_1, out_2, out_3, out_4.p);
                 v_running_1 = (bool)out_1[0]; f_running_1 = false;
                 v_returned_1 = (bool)out_2[0]; f_returned_1 = false;
                 v_result_2 = (double)out_3[0]; f_result_2 = true;
@@ -2778,7 +2780,7 @@ extern "C" int first_crossing_vjp_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_6;
         if (!lifted_alloc_view(out_6, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) first_crossing_vjp_k1(count, space[0], (bool)v_returned, (double)v_result, arg_2, (double)v_total, arg_4, (int64_t)v_n, (double)v_ct_0, arg_7, out_1, out_2.p, out_3, out_4.p, out_5, out_6.p);
-        else first_crossing_vjp_k1_body<false>(count, space[0], (bool)v_returned, (double)v_result, arg_2, (double)v_total, arg_4, (int64_t)v_n, (double)v_ct_0, arg_7, out_1, out_2.p, out_3, out_4.p, out_5, out_6.p);
+        else first_crossing_vjp_k1_body<true>(count, space[0], (bool)v_returned, (double)v_result, arg_2, (double)v_total, arg_4, (int64_t)v_n, (double)v_ct_0, arg_7, out_1, out_2.p, out_3, out_4.p, out_5, out_6.p);
         v_result_4 = (double)out_1[0]; f_result_4 = true;
         v_result_5 = out_2;
         v_dresult = (double)out_3[0]; f_dresult = true;
@@ -2860,7 +2862,7 @@ extern "C" int first_crossing_vjp_block1(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_2;
                     if (!lifted_alloc_view(out_2, space, st, nullptr, nullptr, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) first_crossing_vjp_k2(count, space[0], arg_0, (double)v_total_1, arg_2, arg_3, acc_1, out_2.p);
-                    else first_crossing_vjp_k2_body<false>(count, space[0], arg_0, (double)v_total_1, arg_2, arg_3, acc_1, out_2.p);
+                    else first_crossing_vjp_k2_body<true>(count, space[0], arg_0, (double)v_total_1, arg_2, arg_3, acc_1, out_2.p);
                     v_s = (double)(double)(acc_1[0]); f_s = true;
                     v_dx_2 = out_2;
                 }

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -3114,7 +3116,7 @@ extern "C" int torque_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_3;
         if (!lifted_alloc_view(out_3, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_k0(count, space[0], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_1, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_3, arg_4, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), out_1.p, out_2.p, out_3.p);
-        else torque_k0_body<false>(count, space[0], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_1, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_3, arg_4, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), out_1.p, out_2.p, out_3.p);
+        else torque_k0_body<true>(count, space[0], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_1, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_3, arg_4, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), out_1.p, out_2.p, out_3.p);
         v_t_15 = out_1;
         v_t_16 = out_2;
         v_t_17 = out_3;
@@ -3132,7 +3134,7 @@ extern "C" int torque_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_k1(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), out_1.p);
-        else torque_k1_body<false>(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), out_1.p);
+        else torque_k1_body<true>(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), out_1.p);
         v_c = out_1;
     }
     {
@@ -3212,7 +3214,7 @@ extern "C" int torque_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_k2(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), v_v_6.p, 0, (v_v_6.d[1] == 1 ? 0 : v_v_6.s[1]), out_1.p);
-        else torque_k2_body<false>(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), v_v_6.p, 0, (v_v_6.d[1] == 1 ? 0 : v_v_6.s[1]), out_1.p);
+        else torque_k2_body<true>(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), v_v_6.p, 0, (v_v_6.d[1] == 1 ? 0 : v_v_6.s[1]), out_1.p);
         v_c_1 = out_1;
     }
     lifted_store_view(io + 15, v_t_15);
@@ -3319,7 +3321,7 @@ extern "C" int torque_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_4;
         if (!lifted_alloc_view(out_4, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_k3(count, space[0], v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_11.p, (v_v_11.d[0] == 1 ? 0 : v_v_11.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
-        else torque_k3_body<false>(count, space[0], v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_11.p, (v_v_11.d[0] == 1 ? 0 : v_v_11.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
+        else torque_k3_body<true>(count, space[0], v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_11.p, (v_v_11.d[0] == 1 ? 0 : v_v_11.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
         v_t_18 = out_1;
         v_t_19 = out_2;
         v_t_20 = out_3;
@@ -3336,7 +3338,7 @@ extern "C" int torque_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_t_10.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) torque_k4(count, space[0], space[1], arg_0, acc_1);
-        else torque_k4_body<false>(count, space[0], space[1], arg_0, acc_1);
+        else torque_k4_body<true>(count, space[0], space[1], arg_0, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     {
@@ -3377,7 +3379,7 @@ extern "C" int torque_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_t_11.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) torque_k5(count, space[0], space[1], arg_0, acc_1);
-        else torque_k5_body<false>(count, space[0], space[1], arg_0, acc_1);
+        else torque_k5_body<true>(count, space[0], space[1], arg_0, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -3405,7 +3407,7 @@ extern "C" int torque_block1(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 2);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) torque_k6(count, space[0], space[1], v_turned.p, (v_turned.d[0] == 1 ? 0 : v_turned.s[0]), (v_turned.d[1] == 1 ? 0 : v_turned.s[1]), v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), acc_1);
-        else torque_k6_body<false>(count, space[0], space[1], v_turned.p, (v_turned.d[0] == 1 ? 0 : v_turned.s[0]), (v_turned.d[1] == 1 ? 0 : v_turned.s[1]), v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), acc_1);
+        else torque_k6_body<true>(count, space[0], space[1], v_turned.p, (v_turned.d[0] == 1 ? 0 : v_turned.s[0]), (v_turned.d[1] == 1 ? 0 : v_turned.s[1]), v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     {
@@ -3542,7 +3544,7 @@ extern "C" int torque_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_3;
         if (!lifted_alloc_view(out_3, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k0(count, space[0], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_1, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_3, arg_4, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), out_1.p, out_2.p, out_3.p);
-        else torque_grad_k0_body<false>(count, space[0], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_1, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_3, arg_4, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), out_1.p, out_2.p, out_3.p);
+        else torque_grad_k0_body<true>(count, space[0], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_1, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), arg_3, arg_4, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), out_1.p, out_2.p, out_3.p);
         v_t_2 = out_1;
         v_t_5 = out_2;
         v_t_8 = out_3;
@@ -3560,7 +3562,7 @@ extern "C" int torque_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k1(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), out_1.p);
-        else torque_grad_k1_body<false>(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), out_1.p);
+        else torque_grad_k1_body<true>(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), out_1.p);
         v_c = out_1;
     }
     {
@@ -3623,7 +3625,7 @@ extern "C" int torque_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k2(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), v_v_6.p, 0, (v_v_6.d[1] == 1 ? 0 : v_v_6.s[1]), out_1.p);
-        else torque_grad_k2_body<false>(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), v_v_6.p, 0, (v_v_6.d[1] == 1 ? 0 : v_v_6.s[1]), out_1.p);
+        else torque_grad_k2_body<true>(count, space[0], space[1], v_m.p, (v_m.d[0] == 1 ? 0 : v_m.s[0]), (v_m.d[1] == 1 ? 0 : v_m.s[1]), v_v_6.p, 0, (v_v_6.d[1] == 1 ? 0 : v_v_6.s[1]), out_1.p);
         v_c_1 = out_1;
     }
     io[15] = lifted_store_scalar_i(v_n); io[16] = f_n;
@@ -3712,7 +3714,7 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_3;
         if (!lifted_alloc_view(out_3, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k3(count, space[0], v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), out_1.p, out_2.p, out_3.p);
-        else torque_grad_k3_body<false>(count, space[0], v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), out_1.p, out_2.p, out_3.p);
+        else torque_grad_k3_body<true>(count, space[0], v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_9.p, (v_v_9.d[0] == 1 ? 0 : v_v_9.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), out_1.p, out_2.p, out_3.p);
         v_t_18 = out_1;
         v_t_19 = out_2;
         v_t_20 = out_3;
@@ -3746,7 +3748,7 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k4(count, space[1], space[0], n_out, n_red, v_turned.p, (v_turned.d[1] == 1 ? 0 : v_turned.s[1]), (v_turned.d[0] == 1 ? 0 : v_turned.s[0]), acc_1.p, out_2.p, out_2.s[1], out_2.s[0]);
-        else torque_grad_k4_body<false>(count, space[1], space[0], n_out, n_red, v_turned.p, (v_turned.d[1] == 1 ? 0 : v_turned.s[1]), (v_turned.d[0] == 1 ? 0 : v_turned.s[0]), acc_1.p, out_2.p, out_2.s[1], out_2.s[0]);
+        else torque_grad_k4_body<true>(count, space[1], space[0], n_out, n_red, v_turned.p, (v_turned.d[1] == 1 ? 0 : v_turned.s[1]), (v_turned.d[0] == 1 ? 0 : v_turned.s[0]), acc_1.p, out_2.p, out_2.s[1], out_2.s[0]);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3821,7 +3823,7 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k5(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), out_1.p);
-        else torque_grad_k5_body<false>(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), out_1.p);
+        else torque_grad_k5_body<true>(count, space[0], arg_0, v_v_14.p, (v_v_14.d[0] == 1 ? 0 : v_v_14.s[0]), out_1.p);
         v_t_23 = out_1;
     }
     {
@@ -3838,7 +3840,7 @@ extern "C" int torque_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k6(count, space[0], space[1], arg_0, v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), out_1.p);
-        else torque_grad_k6_body<false>(count, space[0], space[1], arg_0, v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), out_1.p);
+        else torque_grad_k6_body<true>(count, space[0], space[1], arg_0, v_v_7.p, 0, (v_v_7.d[0] == 1 ? 0 : v_v_7.s[0]), out_1.p);
         v_dturned = out_1;
     }
     {
@@ -4035,7 +4037,7 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k7(count, space[0], arg_0, v_v_13.p, (v_v_13.d[0] == 1 ? 0 : v_v_13.s[0]), arg_2, v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p);
-        else torque_grad_k7_body<false>(count, space[0], arg_0, v_v_13.p, (v_v_13.d[0] == 1 ? 0 : v_v_13.s[0]), arg_2, v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p);
+        else torque_grad_k7_body<true>(count, space[0], arg_0, v_v_13.p, (v_v_13.d[0] == 1 ? 0 : v_v_13.s[0]), arg_2, v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p);
         v_t_64 = out_1;
         v_t_65 = out_2;
     }
@@ -4096,7 +4098,7 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k8(count, space[0], space[1], v_v_19.p, 0, (v_v_19.d[1] == 1 ? 0 : v_v_19.s[1]), arg_1, arg_2, out_1.p);
-        else torque_grad_k8_body<false>(count, space[0], space[1], v_v_19.p, 0, (v_v_19.d[1] == 1 ? 0 : v_v_19.s[1]), arg_1, arg_2, out_1.p);
+        else torque_grad_k8_body<true>(count, space[0], space[1], v_v_19.p, 0, (v_v_19.d[1] == 1 ? 0 : v_v_19.s[1]), arg_1, arg_2, out_1.p);
         v_dm_1 = out_1;
     }
     // cross_pad_rot90_composed.py:7  t = np.cross(r, f, axisb=0)
@@ -4141,7 +4143,7 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_6;
         if (!lifted_alloc_view(out_6, space, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k9(count, space[0], v_v_17.p, (v_v_17.d[0] == 1 ? 0 : v_v_17.s[0]), arg_1, v_v_16.p, (v_v_16.d[0] == 1 ? 0 : v_v_16.s[0]), arg_3, v_v_15.p, (v_v_15.d[0] == 1 ? 0 : v_v_15.s[0]), arg_5, arg_6, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_8, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_10, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
-        else torque_grad_k9_body<false>(count, space[0], v_v_17.p, (v_v_17.d[0] == 1 ? 0 : v_v_17.s[0]), arg_1, v_v_16.p, (v_v_16.d[0] == 1 ? 0 : v_v_16.s[0]), arg_3, v_v_15.p, (v_v_15.d[0] == 1 ? 0 : v_v_15.s[0]), arg_5, arg_6, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_8, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_10, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        else torque_grad_k9_body<true>(count, space[0], v_v_17.p, (v_v_17.d[0] == 1 ? 0 : v_v_17.s[0]), arg_1, v_v_16.p, (v_v_16.d[0] == 1 ? 0 : v_v_16.s[0]), arg_3, v_v_15.p, (v_v_15.d[0] == 1 ? 0 : v_v_15.s[0]), arg_5, arg_6, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_8, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), arg_10, v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
         v_t_49 = out_1;
         v_t_52 = out_2;
         v_t_58 = out_3;
@@ -4206,7 +4208,7 @@ extern "C" int torque_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_25, &site_25_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) torque_grad_k10(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
-        else torque_grad_k10_body<false>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
+        else torque_grad_k10_body<true>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
         v_t_66 = out_1;
         v_t_67 = out_2;
     }

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2759,7 +2761,7 @@ extern "C" int mixture_log_likelihood_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int64_t j = 0; j < 1; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         double acc_2[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) mixture_log_likelihood_k0(count, space[0], arg_0, acc_1.p, acc_2);
-        else mixture_log_likelihood_k0_body<false>(count, space[0], arg_0, acc_1.p, acc_2);
+        else mixture_log_likelihood_k0_body<true>(count, space[0], arg_0, acc_1.p, acc_2);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2777,7 +2779,7 @@ extern "C" int mixture_log_likelihood_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_log_weights.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mixture_log_likelihood_k1(count, space[0], arg_0, v_s_3.p, 0, acc_1);
-        else mixture_log_likelihood_k1_body<false>(count, space[0], arg_0, v_s_3.p, 0, acc_1);
+        else mixture_log_likelihood_k1_body<true>(count, space[0], arg_0, v_s_3.p, 0, acc_1);
         v_s_4 = (double)(double)(acc_1[0]); f_s_4 = true;
     }
     {
@@ -2840,7 +2842,7 @@ extern "C" int mixture_log_likelihood_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) mixture_log_likelihood_k2(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, acc_1.p, acc_2.p);
-        else mixture_log_likelihood_k2_body<false>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, acc_1.p, acc_2.p);
+        else mixture_log_likelihood_k2_body<true>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, acc_1.p, acc_2.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2869,7 +2871,7 @@ extern "C" int mixture_log_likelihood_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) mixture_log_likelihood_k3(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, v_s_6.p, (v_s_6.d[0] == 1 ? 0 : v_s_6.s[0]), 0, acc_1.p);
-        else mixture_log_likelihood_k3_body<false>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, v_s_6.p, (v_s_6.d[0] == 1 ? 0 : v_s_6.s[0]), 0, acc_1.p);
+        else mixture_log_likelihood_k3_body<true>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, v_s_6.p, (v_s_6.d[0] == 1 ? 0 : v_s_6.s[0]), 0, acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2888,7 +2890,7 @@ extern "C" int mixture_log_likelihood_block1(int64_t* io, lifted_alloc_fn alloc)
         if (v_s_8.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mixture_log_likelihood_k4(count, space[0], arg_0, arg_1, acc_1);
-        else mixture_log_likelihood_k4_body<false>(count, space[0], arg_0, arg_1, acc_1);
+        else mixture_log_likelihood_k4_body<true>(count, space[0], arg_0, arg_1, acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     io[15] = lifted_store_scalar_f(v_s_2); io[16] = f_s_2;
@@ -2936,7 +2938,7 @@ extern "C" int mixture_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int64_t j = 0; j < 1; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         double acc_2[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) mixture_grad_k0(count, space[0], arg_0, acc_1.p, acc_2);
-        else mixture_grad_k0_body<false>(count, space[0], arg_0, acc_1.p, acc_2);
+        else mixture_grad_k0_body<true>(count, space[0], arg_0, acc_1.p, acc_2);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2954,7 +2956,7 @@ extern "C" int mixture_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_log_weights.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mixture_grad_k1(count, space[0], arg_0, v_s_2.p, 0, acc_1);
-        else mixture_grad_k1_body<false>(count, space[0], arg_0, v_s_2.p, 0, acc_1);
+        else mixture_grad_k1_body<true>(count, space[0], arg_0, v_s_2.p, 0, acc_1);
         v_s_4 = (double)(double)(acc_1[0]); f_s_4 = true;
     }
     {
@@ -3025,7 +3027,7 @@ extern "C" int mixture_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) mixture_grad_k2(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, acc_1.p, acc_2.p);
-        else mixture_grad_k2_body<false>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, acc_1.p, acc_2.p);
+        else mixture_grad_k2_body<true>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, acc_1.p, acc_2.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3054,7 +3056,7 @@ extern "C" int mixture_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) mixture_grad_k3(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, v_s_6.p, (v_s_6.d[0] == 1 ? 0 : v_s_6.s[0]), 0, acc_1.p);
-        else mixture_grad_k3_body<false>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, v_s_6.p, (v_s_6.d[0] == 1 ? 0 : v_s_6.s[0]), 0, acc_1.p);
+        else mixture_grad_k3_body<true>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_means.p, 0, (v_means.d[0] == 1 ? 0 : v_means.s[0]), v_log_weights.p, 0, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), (double)v_s, v_s_6.p, (v_s_6.d[0] == 1 ? 0 : v_s_6.s[0]), 0, acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3074,7 +3076,7 @@ extern "C" int mixture_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mixture_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
-        else mixture_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else mixture_grad_k4_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_s_1 = out_1;
     }
     {
@@ -3100,7 +3102,7 @@ extern "C" int mixture_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_10, &accumulators_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) mixture_grad_k5(count, space[1], space[0], n_out, n_red, v_v.p, 0, (v_v.d[0] == 1 ? 0 : v_v.s[0]), v_means.p, (v_means.d[0] == 1 ? 0 : v_means.s[0]), 0, v_log_weights.p, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), 0, (double)v_s, v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), acc_1.p);
-        else mixture_grad_k5_body<false>(count, space[1], space[0], n_out, n_red, v_v.p, 0, (v_v.d[0] == 1 ? 0 : v_v.s[0]), v_means.p, (v_means.d[0] == 1 ? 0 : v_means.s[0]), 0, v_log_weights.p, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), 0, (double)v_s, v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), acc_1.p);
+        else mixture_grad_k5_body<true>(count, space[1], space[0], n_out, n_red, v_v.p, 0, (v_v.d[0] == 1 ? 0 : v_v.s[0]), v_means.p, (v_means.d[0] == 1 ? 0 : v_means.s[0]), 0, v_log_weights.p, (v_log_weights.d[0] == 1 ? 0 : v_log_weights.s[0]), 0, (double)v_s, v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3118,7 +3120,7 @@ extern "C" int mixture_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mixture_grad_k6(count, space[0], arg_0, out_1.p);
-        else mixture_grad_k6_body<false>(count, space[0], arg_0, out_1.p);
+        else mixture_grad_k6_body<true>(count, space[0], arg_0, out_1.p);
         v_dmeans = out_1;
     }
     lifted_store_view(io + 15, v_dmeans);

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2547,7 +2549,7 @@ extern "C" int mahalanobis_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 3> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mahalanobis_k0(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), out_1.p);
-        else mahalanobis_k0_body<false>(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), out_1.p);
+        else mahalanobis_k0_body<true>(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), out_1.p);
         v_qmat = out_1;
     }
     // einsum_stacked_product_turned.py:8  diff = x[:, None, :] - mu[None, :, :]
@@ -2582,7 +2584,7 @@ extern "C" int mahalanobis_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 3> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mahalanobis_k1(count, space[0], space[1], space[2], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), out_1.p);
-        else mahalanobis_k1_body<false>(count, space[0], space[1], space[2], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), out_1.p);
+        else mahalanobis_k1_body<true>(count, space[0], space[1], space[2], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), out_1.p);
         v_diff = out_1;
     }
     // einsum_stacked_product_turned.py:9  qdiff = np.einsum("kij,nkj->nki", qmat, diff)
@@ -2649,7 +2651,7 @@ extern "C" int mahalanobis_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 3);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mahalanobis_k2(count, space[0], space[1], space[2], v_qdiff.p, (v_qdiff.d[0] == 1 ? 0 : v_qdiff.s[0]), (v_qdiff.d[1] == 1 ? 0 : v_qdiff.s[1]), (v_qdiff.d[2] == 1 ? 0 : v_qdiff.s[2]), acc_1);
-        else mahalanobis_k2_body<false>(count, space[0], space[1], space[2], v_qdiff.p, (v_qdiff.d[0] == 1 ? 0 : v_qdiff.s[0]), (v_qdiff.d[1] == 1 ? 0 : v_qdiff.s[1]), (v_qdiff.d[2] == 1 ? 0 : v_qdiff.s[2]), acc_1);
+        else mahalanobis_k2_body<true>(count, space[0], space[1], space[2], v_qdiff.p, (v_qdiff.d[0] == 1 ? 0 : v_qdiff.s[0]), (v_qdiff.d[1] == 1 ? 0 : v_qdiff.s[1]), (v_qdiff.d[2] == 1 ? 0 : v_qdiff.s[2]), acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     {
@@ -2699,7 +2701,7 @@ extern "C" int mahalanobis_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_m.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mahalanobis_k3(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), acc_1);
-        else mahalanobis_k3_body<false>(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), acc_1);
+        else mahalanobis_k3_body<true>(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -2772,7 +2774,7 @@ extern "C" int mahalanobis_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 3> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mahalanobis_grad_k0(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), out_1.p);
-        else mahalanobis_grad_k0_body<false>(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), out_1.p);
+        else mahalanobis_grad_k0_body<true>(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), out_1.p);
         v_qmat = out_1;
     }
     // einsum_stacked_product_turned.py:8  diff = x[:, None, :] - mu[None, :, :]
@@ -2807,7 +2809,7 @@ extern "C" int mahalanobis_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 3> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mahalanobis_grad_k1(count, space[0], space[1], space[2], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), out_1.p);
-        else mahalanobis_grad_k1_body<false>(count, space[0], space[1], space[2], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), out_1.p);
+        else mahalanobis_grad_k1_body<true>(count, space[0], space[1], space[2], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), out_1.p);
         v_diff = out_1;
     }
     // einsum_stacked_product_turned.py:9  qdiff = np.einsum("kij,nkj->nki", qmat, diff)
@@ -2996,7 +2998,7 @@ extern "C" int mahalanobis_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 3> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mahalanobis_grad_k2(count, space[0], space[1], space[2], v_qdiff.p, (v_qdiff.d[0] == 1 ? 0 : v_qdiff.s[0]), (v_qdiff.d[1] == 1 ? 0 : v_qdiff.s[1]), (v_qdiff.d[2] == 1 ? 0 : v_qdiff.s[2]), v_dqdiff.p, (v_dqdiff.d[0] == 1 ? 0 : v_dqdiff.s[0]), (v_dqdiff.d[1] == 1 ? 0 : v_dqdiff.s[1]), (v_dqdiff.d[2] == 1 ? 0 : v_dqdiff.s[2]), out_1.p);
-        else mahalanobis_grad_k2_body<false>(count, space[0], space[1], space[2], v_qdiff.p, (v_qdiff.d[0] == 1 ? 0 : v_qdiff.s[0]), (v_qdiff.d[1] == 1 ? 0 : v_qdiff.s[1]), (v_qdiff.d[2] == 1 ? 0 : v_qdiff.s[2]), v_dqdiff.p, (v_dqdiff.d[0] == 1 ? 0 : v_dqdiff.s[0]), (v_dqdiff.d[1] == 1 ? 0 : v_dqdiff.s[1]), (v_dqdiff.d[2] == 1 ? 0 : v_dqdiff.s[2]), out_1.p);
+        else mahalanobis_grad_k2_body<true>(count, space[0], space[1], space[2], v_qdiff.p, (v_qdiff.d[0] == 1 ? 0 : v_qdiff.s[0]), (v_qdiff.d[1] == 1 ? 0 : v_qdiff.s[1]), (v_qdiff.d[2] == 1 ? 0 : v_qdiff.s[2]), v_dqdiff.p, (v_dqdiff.d[0] == 1 ? 0 : v_dqdiff.s[0]), (v_dqdiff.d[1] == 1 ? 0 : v_dqdiff.s[1]), (v_dqdiff.d[2] == 1 ? 0 : v_dqdiff.s[2]), out_1.p);
         v_dqdiff_1 = out_1;
     }
     // einsum_stacked_product_turned.py:9  qdiff = np.einsum("kij,nkj->nki", qmat, diff)
@@ -3084,7 +3086,7 @@ extern "C" int mahalanobis_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_10, &accumulators_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) mahalanobis_grad_k3(count, space[1], space[2], space[0], n_out, n_red, v_ddiff.p, (v_ddiff.d[1] == 1 ? 0 : v_ddiff.s[1]), (v_ddiff.d[2] == 1 ? 0 : v_ddiff.s[2]), (v_ddiff.d[0] == 1 ? 0 : v_ddiff.s[0]), v_m_2.p, (v_m_2.d[1] == 1 ? 0 : v_m_2.s[1]), (v_m_2.d[2] == 1 ? 0 : v_m_2.s[2]), (v_m_2.d[0] == 1 ? 0 : v_m_2.s[0]), acc_1.p);
-        else mahalanobis_grad_k3_body<false>(count, space[1], space[2], space[0], n_out, n_red, v_ddiff.p, (v_ddiff.d[1] == 1 ? 0 : v_ddiff.s[1]), (v_ddiff.d[2] == 1 ? 0 : v_ddiff.s[2]), (v_ddiff.d[0] == 1 ? 0 : v_ddiff.s[0]), v_m_2.p, (v_m_2.d[1] == 1 ? 0 : v_m_2.s[1]), (v_m_2.d[2] == 1 ? 0 : v_m_2.s[2]), (v_m_2.d[0] == 1 ? 0 : v_m_2.s[0]), acc_1.p);
+        else mahalanobis_grad_k3_body<true>(count, space[1], space[2], space[0], n_out, n_red, v_ddiff.p, (v_ddiff.d[1] == 1 ? 0 : v_ddiff.s[1]), (v_ddiff.d[2] == 1 ? 0 : v_ddiff.s[2]), (v_ddiff.d[0] == 1 ? 0 : v_ddiff.s[0]), v_m_2.p, (v_m_2.d[1] == 1 ? 0 : v_m_2.s[1]), (v_m_2.d[2] == 1 ? 0 : v_m_2.s[2]), (v_m_2.d[0] == 1 ? 0 : v_m_2.s[0]), acc_1.p);
         lifted_view<double, 3> reduced_1;
         { const int64_t dims[3] = {1, space[1], space[2]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3105,7 +3107,7 @@ extern "C" int mahalanobis_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 3> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mahalanobis_grad_k4(count, space[0], space[1], space[2], arg_0, out_1.p);
-        else mahalanobis_grad_k4_body<false>(count, space[0], space[1], space[2], arg_0, out_1.p);
+        else mahalanobis_grad_k4_body<true>(count, space[0], space[1], space[2], arg_0, out_1.p);
         v_t_5 = out_1;
     }
     {
@@ -3131,7 +3133,7 @@ extern "C" int mahalanobis_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 3> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mahalanobis_grad_k5(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), out_1.p);
-        else mahalanobis_grad_k5_body<false>(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), out_1.p);
+        else mahalanobis_grad_k5_body<true>(count, space[0], space[1], space[2], arg_0, v_lower.p, 0, (v_lower.d[0] == 1 ? 0 : v_lower.s[0]), (v_lower.d[1] == 1 ? 0 : v_lower.s[1]), out_1.p);
         v_dq = out_1;
     }
     lifted_store_view(io + 22, v_dmu);

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2700,7 +2702,7 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) preconditioned_k0(count, space[0], arg_0, out_1.p);
-        else preconditioned_k0_body<false>(count, space[0], arg_0, out_1.p);
+        else preconditioned_k0_body<true>(count, space[0], arg_0, out_1.p);
         v_e = out_1;
     }
     {
@@ -2737,7 +2739,7 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) preconditioned_k1(count, space[0], space[1], arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), (double)v_t_7, out_1.p);
-        else preconditioned_k1_body<false>(count, space[0], space[1], arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), (double)v_t_7, out_1.p);
+        else preconditioned_k1_body<true>(count, space[0], space[1], arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), (double)v_t_7, out_1.p);
         v_ddraws = out_1;
     }
     // factory_declared_transforms.py:16  total = total + m * n * np.sum(params[half:])
@@ -2782,7 +2784,7 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) preconditioned_k2(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), acc_1.p);
-        else preconditioned_k2_body<false>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), acc_1.p);
+        else preconditioned_k2_body<true>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2815,7 +2817,7 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_8, &accumulators_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) preconditioned_k3(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), v_noise.p, (v_noise.d[1] == 1 ? 0 : v_noise.s[1]), (v_noise.d[0] == 1 ? 0 : v_noise.s[0]), acc_1.p);
-        else preconditioned_k3_body<false>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), v_noise.p, (v_noise.d[1] == 1 ? 0 : v_noise.s[1]), (v_noise.d[0] == 1 ? 0 : v_noise.s[0]), acc_1.p);
+        else preconditioned_k3_body<true>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), v_noise.p, (v_noise.d[1] == 1 ? 0 : v_noise.s[1]), (v_noise.d[0] == 1 ? 0 : v_noise.s[0]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2835,7 +2837,7 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) preconditioned_k4(count, space[0], arg_0, arg_1, out_1.p);
-        else preconditioned_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else preconditioned_k4_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_10 = out_1;
     }
     {
@@ -2863,7 +2865,7 @@ extern "C" int preconditioned_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_dparams.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) preconditioned_k5(count, space[0], arg_0, arg_1, acc_1);
-        else preconditioned_k5_body<false>(count, space[0], arg_0, arg_1, acc_1);
+        else preconditioned_k5_body<true>(count, space[0], arg_0, arg_1, acc_1);
         v_s_7 = (double)(double)(acc_1[0]); f_s_7 = true;
     }
     io[8] = lifted_store_scalar_f(v_s_7); io[9] = f_s_7;
@@ -2938,7 +2940,7 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) objective_k0(count, space[0], arg_0, out_1.p);
-        else objective_k0_body<false>(count, space[0], arg_0, out_1.p);
+        else objective_k0_body<true>(count, space[0], arg_0, out_1.p);
         v_e = out_1;
     }
     {
@@ -2968,7 +2970,7 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) objective_k1(count, space[0], space[1], n_out, n_red, arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), acc_1.p);
-        else objective_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), acc_1.p);
+        else objective_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2996,7 +2998,7 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_v_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) objective_k2(count, space[0], arg_0, acc_1);
-        else objective_k2_body<false>(count, space[0], arg_0, acc_1);
+        else objective_k2_body<true>(count, space[0], arg_0, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     {
@@ -3025,7 +3027,7 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_v_3.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) objective_k3(count, space[0], arg_0, acc_1);
-        else objective_k3_body<false>(count, space[0], arg_0, acc_1);
+        else objective_k3_body<true>(count, space[0], arg_0, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -3044,7 +3046,7 @@ extern "C" int objective_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_s_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) objective_k4(count, space[0], arg_0, acc_1);
-        else objective_k4_body<false>(count, space[0], arg_0, acc_1);
+        else objective_k4_body<true>(count, space[0], arg_0, acc_1);
         v_s_3 = (double)(double)((double)acc_1[0] / (double)count); f_s_3 = true;
     }
     // factory_declared_transforms.py:17  return total - np.mean(log_density(draws))
@@ -3125,7 +3127,7 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gradient_k0(count, space[0], arg_0, out_1.p);
-        else gradient_k0_body<false>(count, space[0], arg_0, out_1.p);
+        else gradient_k0_body<true>(count, space[0], arg_0, out_1.p);
         v_e = out_1;
     }
     {
@@ -3162,7 +3164,7 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gradient_k1(count, space[0], space[1], arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), (double)v_t_7, out_1.p);
-        else gradient_k1_body<false>(count, space[0], space[1], arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), (double)v_t_7, out_1.p);
+        else gradient_k1_body<true>(count, space[0], space[1], arg_0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_v_1.p, 0, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), (double)v_t_7, out_1.p);
         v_ddraws = out_1;
     }
     // factory_declared_transforms.py:16  total = total + m * n * np.sum(params[half:])
@@ -3207,7 +3209,7 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) gradient_k2(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), acc_1.p);
-        else gradient_k2_body<false>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), acc_1.p);
+        else gradient_k2_body<true>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3240,7 +3242,7 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_8, &accumulators_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) gradient_k3(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), v_noise.p, (v_noise.d[1] == 1 ? 0 : v_noise.s[1]), (v_noise.d[0] == 1 ? 0 : v_noise.s[0]), acc_1.p);
-        else gradient_k3_body<false>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), v_noise.p, (v_noise.d[1] == 1 ? 0 : v_noise.s[1]), (v_noise.d[0] == 1 ? 0 : v_noise.s[0]), acc_1.p);
+        else gradient_k3_body<true>(count, space[1], space[0], n_out, n_red, v_ddraws.p, (v_ddraws.d[1] == 1 ? 0 : v_ddraws.s[1]), (v_ddraws.d[0] == 1 ? 0 : v_ddraws.s[0]), v_noise.p, (v_noise.d[1] == 1 ? 0 : v_noise.s[1]), (v_noise.d[0] == 1 ? 0 : v_noise.s[0]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_9, &site_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3260,7 +3262,7 @@ extern "C" int gradient_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gradient_k4(count, space[0], arg_0, arg_1, out_1.p);
-        else gradient_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else gradient_k4_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_10 = out_1;
     }
     {

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2452,7 +2454,7 @@ extern "C" int lse_block0(int64_t* io, lifted_alloc_fn alloc)
         if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_1[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) lse_k0(count, space[0], arg_0, acc_1);
-        else lse_k0_body<false>(count, space[0], arg_0, acc_1);
+        else lse_k0_body<true>(count, space[0], arg_0, acc_1);
         v_a = (double)(double)(acc_1[0]); f_a = true;
     }
     // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
@@ -2465,7 +2467,7 @@ extern "C" int lse_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) lse_k1(count, space[0], arg_0, (double)v_a, acc_1);
-        else lse_k1_body<false>(count, space[0], arg_0, (double)v_a, acc_1);
+        else lse_k1_body<true>(count, space[0], arg_0, (double)v_a, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     {
@@ -2510,7 +2512,7 @@ extern "C" int spread_block0(int64_t* io, lifted_alloc_fn alloc)
         if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_2[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) spread_k0(count, space[0], arg_0, arg_1, acc_1, acc_2);
-        else spread_k0_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        else spread_k0_body<true>(count, space[0], arg_0, arg_1, acc_1, acc_2);
         v_m = (double)(double)((double)acc_1[0] / (double)count); f_m = true;
         v_s_1 = (double)(double)(acc_2[0]); f_s_1 = true;
     }
@@ -2524,7 +2526,7 @@ extern "C" int spread_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) spread_k1(count, space[0], arg_0, (double)v_m, acc_1);
-        else spread_k1_body<false>(count, space[0], arg_0, (double)v_m, acc_1);
+        else spread_k1_body<true>(count, space[0], arg_0, (double)v_m, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     // fusion_recompute_and_siblings.py:15  return np.sum(c * c) + np.max(np.abs(w))
@@ -2571,7 +2573,7 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_1[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) lse_grad_k0(count, space[0], arg_0, acc_1);
-        else lse_grad_k0_body<false>(count, space[0], arg_0, acc_1);
+        else lse_grad_k0_body<true>(count, space[0], arg_0, acc_1);
         v_a = (double)(double)(acc_1[0]); f_a = true;
     }
     // fusion_recompute_and_siblings.py:8  return a + np.log(np.sum(np.exp(x - a)))
@@ -2590,7 +2592,7 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_3, acc_3_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < 1; ++j) acc_3.p[j] = 0;
         if (count >= lifted_parallel_min) lse_grad_k1(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
-        else lse_grad_k1_body<false>(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
+        else lse_grad_k1_body<true>(count, space[0], arg_0, (double)v_a, out_1.p, acc_2, acc_3.p);
         v_e = out_1;
         v_s = (double)(double)(acc_2[0]); f_s = true;
         lifted_view<int64_t, 1> reduced_3;
@@ -2612,7 +2614,7 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_e.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) lse_grad_k2(count, space[0], (double)v_t_3, arg_1, acc_1);
-        else lse_grad_k2_body<false>(count, space[0], (double)v_t_3, arg_1, acc_1);
+        else lse_grad_k2_body<true>(count, space[0], (double)v_t_3, arg_1, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -2633,7 +2635,7 @@ extern "C" int lse_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) lse_grad_k3(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
-        else lse_grad_k3_body<false>(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
+        else lse_grad_k3_body<true>(count, space[0], arg_0, (double)v_a, (double)v_t_3, arg_3, (double)v_da, v_s_2.p, 0, out_1.p);
         v_dx = out_1;
     }
     lifted_store_view(io + 3, v_dx);
@@ -2685,7 +2687,7 @@ extern "C" int spread_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (count == 0) return lifted_fail(st, 7, 0, 0, 0);
         double acc_2[1] = {LIFTED_LOWEST(double)};
         if (count >= lifted_parallel_min) spread_grad_k0(count, space[0], arg_0, arg_1, acc_1, acc_2);
-        else spread_grad_k0_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        else spread_grad_k0_body<true>(count, space[0], arg_0, arg_1, acc_1, acc_2);
         v_m = (double)(double)((double)acc_1[0] / (double)count); f_m = true;
         v_s_1 = (double)(double)(acc_2[0]); f_s_1 = true;
     }
@@ -2706,7 +2708,7 @@ extern "C" int spread_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         for (int64_t j = 0; j < 1; ++j) acc_1.p[j] = 0;
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) spread_grad_k1(count, space[0], arg_0, arg_1, (double)v_m, (double)v_s_1, acc_1.p, acc_2);
-        else spread_grad_k1_body<false>(count, space[0], arg_0, arg_1, (double)v_m, (double)v_s_1, acc_1.p, acc_2);
+        else spread_grad_k1_body<true>(count, space[0], arg_0, arg_1, (double)v_m, (double)v_s_1, acc_1.p, acc_2);
         lifted_view<int64_t, 1> reduced_1;
         { const int64_t dims[1] = {1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2739,7 +2741,7 @@ extern "C" int spread_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_10, &site_10_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) spread_grad_k2(count, space[0], arg_0, arg_1, (double)v_m, (double)v_s_1, v_s_2.p, 0, (double)v_t_8, out_1.p, out_2.p);
-        else spread_grad_k2_body<false>(count, space[0], arg_0, arg_1, (double)v_m, (double)v_s_1, v_s_2.p, 0, (double)v_t_8, out_1.p, out_2.p);
+        else spread_grad_k2_body<true>(count, space[0], arg_0, arg_1, (double)v_m, (double)v_s_1, v_s_2.p, 0, (double)v_t_8, out_1.p, out_2.p);
         v_dx = out_1;
         v_dw_1 = out_2;
     }

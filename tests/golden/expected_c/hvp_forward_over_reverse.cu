@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2412,7 +2414,7 @@ extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rosenbrock_hvp_k0(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
-        else rosenbrock_hvp_k0_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
+        else rosenbrock_hvp_k0_body<true>(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
         v_t_1 = out_1;
         v_t_8 = out_2;
     }
@@ -2429,7 +2431,7 @@ extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rosenbrock_hvp_k1(count, space[0], (int64_t)v_n, arg_1, out_1.p, out_2.p);
-        else rosenbrock_hvp_k1_body<false>(count, space[0], (int64_t)v_n, arg_1, out_1.p, out_2.p);
+        else rosenbrock_hvp_k1_body<true>(count, space[0], (int64_t)v_n, arg_1, out_1.p, out_2.p);
         v_dx = out_1;
         v_zero = out_2;
     }
@@ -2460,7 +2462,7 @@ extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rosenbrock_hvp_k2(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
-        else rosenbrock_hvp_k2_body<false>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
+        else rosenbrock_hvp_k2_body<true>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
         v_t_10 = out_1;
         v_t_13 = out_2;
     }
@@ -2476,7 +2478,7 @@ extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rosenbrock_hvp_k3(count, space[0], v_tx.p, (v_tx.d[0] == 1 ? 0 : v_tx.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_2, out_1.p);
-        else rosenbrock_hvp_k3_body<false>(count, space[0], v_tx.p, (v_tx.d[0] == 1 ? 0 : v_tx.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_2, out_1.p);
+        else rosenbrock_hvp_k3_body<true>(count, space[0], v_tx.p, (v_tx.d[0] == 1 ? 0 : v_tx.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_2, out_1.p);
         v_zero = out_1;
     }
     {
@@ -2503,7 +2505,7 @@ extern "C" int rosenbrock_hvp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_16, &site_16_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rosenbrock_hvp_k4(count, space[0], v_tx.p, (v_tx.d[0] == 1 ? 0 : v_tx.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_2, out_1.p);
-        else rosenbrock_hvp_k4_body<false>(count, space[0], v_tx.p, (v_tx.d[0] == 1 ? 0 : v_tx.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_2, out_1.p);
+        else rosenbrock_hvp_k4_body<true>(count, space[0], v_tx.p, (v_tx.d[0] == 1 ? 0 : v_tx.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_2, out_1.p);
         v_zero = out_1;
     }
     {

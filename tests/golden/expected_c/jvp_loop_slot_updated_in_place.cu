@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2501,7 +2503,7 @@ extern "C" int updated_parameter_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) updated_parameter_k0(count, space[0], arg_0, out_1.p);
-        else updated_parameter_k0_body<false>(count, space[0], arg_0, out_1.p);
+        else updated_parameter_k0_body<true>(count, space[0], arg_0, out_1.p);
         v_t_2 = out_1;
     }
     lifted_store_view(io + 5, v_t_2);
@@ -2557,7 +2559,7 @@ extern "C" int branch_and_nested_loop_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) branch_and_nested_loop_k0(count, space[0], arg_0, out_1.p);
-        else branch_and_nested_loop_k0_body<false>(count, space[0], arg_0, out_1.p);
+        else branch_and_nested_loop_k0_body<true>(count, space[0], arg_0, out_1.p);
         v_a = out_1;
     }
     // jvp_loop_slot_updated_in_place.py:23  for step in range(2):
@@ -2691,7 +2693,7 @@ extern "C" int branch_and_nested_loop_block0(int64_t* io, lifted_alloc_fn alloc)
                 if (v_a_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) branch_and_nested_loop_k1(count, space[0], arg_0, acc_1);
-                else branch_and_nested_loop_k1_body<false>(count, space[0], arg_0, acc_1);
+                else branch_and_nested_loop_k1_body<true>(count, space[0], arg_0, acc_1);
                 v_s = (double)(double)(acc_1[0]); f_s = true;
             }
             {
@@ -2732,7 +2734,7 @@ extern "C" int branch_and_nested_loop_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_a_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) branch_and_nested_loop_k2(count, space[0], arg_0, acc_1);
-        else branch_and_nested_loop_k2_body<false>(count, space[0], arg_0, acc_1);
+        else branch_and_nested_loop_k2_body<true>(count, space[0], arg_0, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     io[6] = lifted_store_scalar_f(v_s_1); io[7] = f_s_1;
@@ -2824,7 +2826,7 @@ extern "C" int alias_kept_across_steps_block0(int64_t* io, lifted_alloc_fn alloc
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) alias_kept_across_steps_k0(count, space[0], arg_0, out_1.p);
-        else alias_kept_across_steps_k0_body<false>(count, space[0], arg_0, out_1.p);
+        else alias_kept_across_steps_k0_body<true>(count, space[0], arg_0, out_1.p);
         v_t_3 = out_1;
     }
     lifted_store_view(io + 3, v_t_3);
@@ -3102,7 +3104,7 @@ extern "C" int updated_parameter_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) updated_parameter_jvp_k0(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
-        else updated_parameter_jvp_k0_body<false>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
+        else updated_parameter_jvp_k0_body<true>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
         v_t_2 = out_1;
         v_t_4 = out_2;
     }
@@ -3183,7 +3185,7 @@ extern "C" int branch_and_nested_loop_jvp_block0(int64_t* io, lifted_alloc_fn al
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k0(count, space[0], arg_0, out_1.p);
-        else branch_and_nested_loop_jvp_k0_body<false>(count, space[0], arg_0, out_1.p);
+        else branch_and_nested_loop_jvp_k0_body<true>(count, space[0], arg_0, out_1.p);
         v_a = out_1;
     }
     // jvp_loop_slot_updated_in_place.py:23  for step in range(2):
@@ -3388,7 +3390,7 @@ extern "C" int branch_and_nested_loop_jvp_block0(int64_t* io, lifted_alloc_fn al
                 double acc_1[1] = {0};
                 double acc_2[1] = {0};
                 if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k1(count, space[0], arg_0, arg_1, acc_1, acc_2);
-                else branch_and_nested_loop_jvp_k1_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+                else branch_and_nested_loop_jvp_k1_body<true>(count, space[0], arg_0, arg_1, acc_1, acc_2);
                 v_s = (double)(double)(acc_1[0]); f_s = true;
                 v_s_2 = (double)(double)(acc_2[0]); f_s_2 = true;
             }
@@ -3458,7 +3460,7 @@ extern "C" int branch_and_nested_loop_jvp_block0(int64_t* io, lifted_alloc_fn al
         double acc_1[1] = {0};
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) branch_and_nested_loop_jvp_k2(count, space[0], arg_0, arg_1, acc_1, acc_2);
-        else branch_and_nested_loop_jvp_k2_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        else branch_and_nested_loop_jvp_k2_body<true>(count, space[0], arg_0, arg_1, acc_1, acc_2);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         v_s_3 = (double)(double)(acc_2[0]); f_s_3 = true;
     }
@@ -3605,7 +3607,7 @@ extern "C" int alias_kept_across_steps_jvp_block0(int64_t* io, lifted_alloc_fn a
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) alias_kept_across_steps_jvp_k0(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
-        else alias_kept_across_steps_jvp_k0_body<false>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
+        else alias_kept_across_steps_jvp_k0_body<true>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
         v_t_3 = out_1;
         v_t_6 = out_2;
     }

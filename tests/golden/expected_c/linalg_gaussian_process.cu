@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -3147,7 +3149,7 @@ extern "C" int gp_negative_log_likelihood_block0(int64_t* io, lifted_alloc_fn al
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) gp_negative_log_likelihood_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        else gp_negative_log_likelihood_k0_body<false>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        else gp_negative_log_likelihood_k0_body<true>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3186,7 +3188,7 @@ extern "C" int gp_negative_log_likelihood_block0(int64_t* io, lifted_alloc_fn al
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_negative_log_likelihood_k1(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
-        else gp_negative_log_likelihood_k1_body<false>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
+        else gp_negative_log_likelihood_k1_body<true>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
         v_k = out_1;
     }
     lifted_store_view(io + 9, v_k);
@@ -3256,7 +3258,7 @@ extern "C" int gp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) gp_grad_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        else gp_grad_k0_body<false>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        else gp_grad_k0_body<true>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3295,7 +3297,7 @@ extern "C" int gp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_grad_k1(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
-        else gp_grad_k1_body<false>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
+        else gp_grad_k1_body<true>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
         v_k = out_1;
     }
     io[9] = lifted_store_scalar_i(v_n); io[10] = f_n;
@@ -3374,7 +3376,7 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_grad_k2(count, space[0], arg_0, v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), out_1.p, out_2.p);
-        else gp_grad_k2_body<false>(count, space[0], arg_0, v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), out_1.p, out_2.p);
+        else gp_grad_k2_body<true>(count, space[0], arg_0, v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), out_1.p, out_2.p);
         v_t_6 = out_1;
         v_t_14 = out_2;
     }
@@ -3439,7 +3441,7 @@ extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_grad_k3(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), out_1.p);
-        else gp_grad_k3_body<false>(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), out_1.p);
+        else gp_grad_k3_body<true>(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), out_1.p);
         v_t_18 = out_1;
     }
     {
@@ -3466,7 +3468,7 @@ extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_grad_k4(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_2, v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
-        else gp_grad_k4_body<false>(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_2, v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
+        else gp_grad_k4_body<true>(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_2, v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
         v_dchol_1 = out_1;
     }
     // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
@@ -3552,7 +3554,7 @@ extern "C" int gp_tangent_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) gp_tangent_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        else gp_tangent_k0_body<false>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        else gp_tangent_k0_body<true>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3596,7 +3598,7 @@ extern "C" int gp_tangent_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k1(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, (double)v_t_13, out_1.p, out_2.p);
-        else gp_tangent_k1_body<false>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, (double)v_t_13, out_1.p, out_2.p);
+        else gp_tangent_k1_body<true>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, (double)v_t_13, out_1.p, out_2.p);
         v_tk = out_1;
         v_k = out_2;
     }
@@ -3641,7 +3643,7 @@ extern "C" int gp_tangent_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k3(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else gp_tangent_k3_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else gp_tangent_k3_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_t_18 = out_1;
     }
     {
@@ -3711,7 +3713,7 @@ extern "C" int gp_tangent_block2(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k4(count, space[0], arg_0, out_1.p);
-        else gp_tangent_k4_body<false>(count, space[0], arg_0, out_1.p);
+        else gp_tangent_k4_body<true>(count, space[0], arg_0, out_1.p);
         v_t_20 = out_1;
     }
     lifted_store_view(io + 8, v_t_20);
@@ -3760,7 +3762,7 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k5(count, space[0], arg_0, arg_1, out_1.p);
-        else gp_tangent_k5_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else gp_tangent_k5_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_22 = out_1;
     }
     lifted_store_view(io + 11, v_t_22);
@@ -3804,7 +3806,7 @@ extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k6(count, space[0], arg_0, out_1.p);
-        else gp_tangent_k6_body<false>(count, space[0], arg_0, out_1.p);
+        else gp_tangent_k6_body<true>(count, space[0], arg_0, out_1.p);
         v_t_6 = out_1;
     }
     // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
@@ -3820,7 +3822,7 @@ extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
         if (v_tk.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) gp_tangent_k7(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
-        else gp_tangent_k7_body<false>(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
+        else gp_tangent_k7_body<true>(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
         v_tlogdet = (double)(double)(acc_1[0]); f_tlogdet = true;
     }
     lifted_store_view(io + 13, v_t_6);
@@ -3881,7 +3883,7 @@ extern "C" int gp_tangent_block5(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k9(count, space[0], space[1], arg_0, out_1.p);
-        else gp_tangent_k9_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        else gp_tangent_k9_body<true>(count, space[0], space[1], arg_0, out_1.p);
         v_t_29 = out_1;
     }
     lifted_store_view(io + 10, v_t_29);

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2534,7 +2536,7 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_k0(count, space[0], arg_0, arg_1, out_1.p);
-        else rnn_k0_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else rnn_k0_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_h_1 = out_1;
     }
     {
@@ -2561,7 +2563,7 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) rnn_k1(count, space[0], arg_0, arg_1, out_1.p, acc_2);
-        else rnn_k1_body<false>(count, space[0], arg_0, arg_1, out_1.p, acc_2);
+        else rnn_k1_body<true>(count, space[0], arg_0, arg_1, out_1.p, acc_2);
         v_h_2 = out_1;
         v_s_1 = (double)(double)(acc_2[0]); f_s_1 = true;
     }
@@ -2589,7 +2591,7 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) rnn_k2(count, space[0], arg_0, arg_1, out_1.p, acc_2);
-        else rnn_k2_body<false>(count, space[0], arg_0, arg_1, out_1.p, acc_2);
+        else rnn_k2_body<true>(count, space[0], arg_0, arg_1, out_1.p, acc_2);
         v_h_3 = out_1;
         v_s_2 = (double)(double)(acc_2[0]); f_s_2 = true;
     }
@@ -2618,7 +2620,7 @@ extern "C" int rnn_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_c.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) rnn_k3(count, space[0], space[1], arg_0, acc_1);
-        else rnn_k3_body<false>(count, space[0], space[1], arg_0, acc_1);
+        else rnn_k3_body<true>(count, space[0], space[1], arg_0, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     {
@@ -2762,7 +2764,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k0(count, space[0], arg_0, arg_1, out_1.p);
-        else rnn_grad_k0_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else rnn_grad_k0_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_h_1 = out_1;
     }
     {
@@ -2788,7 +2790,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k1(count, space[0], arg_0, arg_1, out_1.p);
-        else rnn_grad_k1_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else rnn_grad_k1_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_h_2 = out_1;
     }
     {
@@ -2814,7 +2816,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k2(count, space[0], arg_0, arg_1, out_1.p);
-        else rnn_grad_k2_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else rnn_grad_k2_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_h_3 = out_1;
     }
     // lists_unrolled_append_stack.py:11  return np.sum(np.stack(states) ** 2) + sum(np.sum(s) for s in states[1:])
@@ -2843,7 +2845,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_15, &site_15_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k3(count, space[0], space[1], arg_0, out_1.p);
-        else rnn_grad_k3_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        else rnn_grad_k3_body<true>(count, space[0], space[1], arg_0, out_1.p);
         v_t_7 = out_1;
     }
     {
@@ -2892,7 +2894,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
-        else rnn_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else rnn_grad_k4_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_10 = out_1;
     }
     // lists_unrolled_append_stack.py:9  h = np.tanh(W @ h + x)
@@ -2927,7 +2929,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_24, &site_24_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k5(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-        else rnn_grad_k5_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+        else rnn_grad_k5_body<true>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_t_13 = out_1;
     }
     {
@@ -2961,7 +2963,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_30, &site_30_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k6(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-        else rnn_grad_k6_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+        else rnn_grad_k6_body<true>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_t_16 = out_1;
     }
     {
@@ -2988,7 +2990,7 @@ extern "C" int rnn_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_35, &site_35_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rnn_grad_k7(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
-        else rnn_grad_k7_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        else rnn_grad_k7_body<true>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_dW_1 = out_1;
     }
     lifted_store_view(io + 13, v_dW_1);

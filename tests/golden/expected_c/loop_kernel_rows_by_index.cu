@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2550,7 +2552,7 @@ extern "C" int rows_by_index_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rows_by_index_k0(count, space[0], space[1], arg_0, out_1.p);
-        else rows_by_index_k0_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        else rows_by_index_k0_body<true>(count, space[0], space[1], arg_0, out_1.p);
         v_state = out_1;
     }
     // loop_kernel_rows_by_index.py:11  for i in range(state.shape[0]):
@@ -2623,7 +2625,7 @@ extern "C" int rows_by_index_block0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-                    else rows_by_index_k1_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+                    else rows_by_index_k1_body<true>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                     v_t_3 = out_1;
                 }
                 {
@@ -2702,7 +2704,7 @@ extern "C" int rows_by_index_block0(int64_t* io, lifted_alloc_fn alloc)
                             lifted_view<double, 1> out_1;
                             if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_k2(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-                            else rows_by_index_k2_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+                            else rows_by_index_k2_body<true>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                             v_t_6 = out_1;
                         }
                         {
@@ -2759,7 +2761,7 @@ extern "C" int rows_by_index_block0(int64_t* io, lifted_alloc_fn alloc)
                 if (v_x_4.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_1[1] = {0};
                 if (count >= lifted_parallel_min) rows_by_index_k3(count, space[0], arg_0, acc_1);
-                else rows_by_index_k3_body<false>(count, space[0], arg_0, acc_1);
+                else rows_by_index_k3_body<true>(count, space[0], arg_0, acc_1);
                 v_s = (double)(double)(acc_1[0]); f_s = true;
             }
             {
@@ -2903,7 +2905,7 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rows_by_index_grad_k0(count, space[0], space[1], arg_0, out_1.p);
-        else rows_by_index_grad_k0_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        else rows_by_index_grad_k0_body<true>(count, space[0], space[1], arg_0, out_1.p);
         v_state = out_1;
     }
     // loop_kernel_rows_by_index.py:11  for i in range(state.shape[0]):
@@ -2974,7 +2976,7 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k1(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-                    else rows_by_index_grad_k1_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+                    else rows_by_index_grad_k1_body<true>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                     v_t_3 = out_1;
                 }
                 {
@@ -3061,7 +3063,7 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                             lifted_view<double, 1> out_1;
                             if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k2(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-                            else rows_by_index_grad_k2_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+                            else rows_by_index_grad_k2_body<true>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
                             v_t_6 = out_1;
                         }
                         {
@@ -3124,7 +3126,7 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 if (!lifted_alloc_view(out_1, space, st, nullptr, nullptr, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 double acc_2[1] = {0};
                 if (count >= lifted_parallel_min) rows_by_index_grad_k3(count, space[0], arg_0, out_1.p, acc_2);
-                else rows_by_index_grad_k3_body<false>(count, space[0], arg_0, out_1.p, acc_2);
+                else rows_by_index_grad_k3_body<true>(count, space[0], arg_0, out_1.p, acc_2);
                 v_e = out_1;
                 v_s = (double)(double)(acc_2[0]); f_s = true;
             }
@@ -3200,7 +3202,7 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_1;
                 if (!lifted_alloc_view(out_1, space, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) rows_by_index_grad_k4(count, space[0], (double)v_t_8, arg_1, out_1.p);
-                else rows_by_index_grad_k4_body<false>(count, space[0], (double)v_t_8, arg_1, out_1.p);
+                else rows_by_index_grad_k4_body<true>(count, space[0], (double)v_t_8, arg_1, out_1.p);
                 v_dx_4 = out_1;
             }
             // loop_kernel_rows_by_index.py:11  for i in range(state.shape[0]):
@@ -3292,7 +3294,7 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                             lifted_view<double, 1> out_1;
                             if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k5(count, space[0], arg_0, arg_1, out_1.p);
-                            else rows_by_index_grad_k5_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+                            else rows_by_index_grad_k5_body<true>(count, space[0], arg_0, arg_1, out_1.p);
                             v_t_12 = out_1;
                         }
                         {
@@ -3325,7 +3327,7 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                             lifted_view<double, 1> out_2;
                             site_28_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_28[site_28_turn], &site_28_bytes[site_28_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                             if (count >= lifted_parallel_min) rows_by_index_grad_k6(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
-                            else rows_by_index_grad_k6_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
+                            else rows_by_index_grad_k6_body<true>(count, space[0], arg_0, arg_1, arg_2, out_1.p, out_2.p);
                             v_t_13 = out_1;
                             v_dx_1 = out_2;
                         }
@@ -3400,7 +3402,7 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, &site_32, &site_32_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k7(count, space[0], arg_0, arg_1, out_1.p);
-                    else rows_by_index_grad_k7_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+                    else rows_by_index_grad_k7_body<true>(count, space[0], arg_0, arg_1, out_1.p);
                     v_t_17 = out_1;
                 }
                 {
@@ -3428,7 +3430,7 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, &site_35, &site_35_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) rows_by_index_grad_k8(count, space[0], arg_0, arg_1, out_1.p);
-                    else rows_by_index_grad_k8_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+                    else rows_by_index_grad_k8_body<true>(count, space[0], arg_0, arg_1, out_1.p);
                     v_t_18 = out_1;
                 }
                 {
@@ -3481,7 +3483,7 @@ extern "C" int rows_by_index_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_38, &site_38_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rows_by_index_grad_k9(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else rows_by_index_grad_k9_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else rows_by_index_grad_k9_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_dw_1 = out_1;
     }
     lifted_store_view(io + 10, v_dw_1);

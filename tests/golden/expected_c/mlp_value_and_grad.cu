@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2803,7 +2805,7 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_k0(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
-        else mlp_loss_k0_body<false>(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
+        else mlp_loss_k0_body<true>(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
         v_hidden = out_1;
     }
     // mlp_value_and_grad.py:9  logits = hidden @ w2.T
@@ -2841,7 +2843,7 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) mlp_loss_k1(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-        else mlp_loss_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        else mlp_loss_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2864,7 +2866,7 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) mlp_loss_k2(count, space[0], space[1], n_out, n_red, arg_0, v_s_2.p, (v_s_2.d[0] == 1 ? 0 : v_s_2.s[0]), 0, acc_1.p);
-        else mlp_loss_k2_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_s_2.p, (v_s_2.d[0] == 1 ? 0 : v_s_2.s[0]), 0, acc_1.p);
+        else mlp_loss_k2_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_s_2.p, (v_s_2.d[0] == 1 ? 0 : v_s_2.s[0]), 0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2887,7 +2889,7 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_k3(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else mlp_loss_k3_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else mlp_loss_k3_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_s = out_1;
     }
     {
@@ -2906,7 +2908,7 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_labels.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mlp_loss_k4(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
-        else mlp_loss_k4_body<false>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
+        else mlp_loss_k4_body<true>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
@@ -3026,7 +3028,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k0(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
-        else mlp_loss_vg_k0_body<false>(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
+        else mlp_loss_vg_k0_body<true>(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
         v_hidden = out_1;
     }
     // mlp_value_and_grad.py:9  logits = hidden @ w2.T
@@ -3064,7 +3066,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) mlp_loss_vg_k1(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-        else mlp_loss_vg_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        else mlp_loss_vg_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3087,7 +3089,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) mlp_loss_vg_k2(count, space[0], space[1], n_out, n_red, arg_0, v_s_3.p, (v_s_3.d[0] == 1 ? 0 : v_s_3.s[0]), 0, acc_1.p);
-        else mlp_loss_vg_k2_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_s_3.p, (v_s_3.d[0] == 1 ? 0 : v_s_3.s[0]), 0, acc_1.p);
+        else mlp_loss_vg_k2_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_s_3.p, (v_s_3.d[0] == 1 ? 0 : v_s_3.s[0]), 0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3110,7 +3112,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k3(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else mlp_loss_vg_k3_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else mlp_loss_vg_k3_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_s = out_1;
     }
     {
@@ -3129,7 +3131,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_labels.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mlp_loss_vg_k4(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
-        else mlp_loss_vg_k4_body<false>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
+        else mlp_loss_vg_k4_body<true>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
@@ -3161,7 +3163,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_17, &accumulators_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) mlp_loss_vg_k5(count, space[0], space[1], n_out, n_red, (double)v_t_7, arg_1, acc_1.p);
-        else mlp_loss_vg_k5_body<false>(count, space[0], space[1], n_out, n_red, (double)v_t_7, arg_1, acc_1.p);
+        else mlp_loss_vg_k5_body<true>(count, space[0], space[1], n_out, n_red, (double)v_t_7, arg_1, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3181,7 +3183,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k6(count, space[0], space[1], arg_0, out_1.p);
-        else mlp_loss_vg_k6_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        else mlp_loss_vg_k6_body<true>(count, space[0], space[1], arg_0, out_1.p);
         v_t_9 = out_1;
     }
     {
@@ -3203,7 +3205,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k7(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, (double)v_t_7, arg_3, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), 0, out_1.p);
-        else mlp_loss_vg_k7_body<false>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, (double)v_t_7, arg_3, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), 0, out_1.p);
+        else mlp_loss_vg_k7_body<true>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, (double)v_t_7, arg_3, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), 0, out_1.p);
         v_dlogits = out_1;
     }
     // mlp_value_and_grad.py:9  logits = hidden @ w2.T
@@ -3267,7 +3269,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_27, &accumulators_27_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) mlp_loss_vg_k8(count, space[1], space[0], n_out, n_red, v_hidden.p, (v_hidden.d[1] == 1 ? 0 : v_hidden.s[1]), (v_hidden.d[0] == 1 ? 0 : v_hidden.s[0]), v_dhidden.p, (v_dhidden.d[1] == 1 ? 0 : v_dhidden.s[1]), (v_dhidden.d[0] == 1 ? 0 : v_dhidden.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
-        else mlp_loss_vg_k8_body<false>(count, space[1], space[0], n_out, n_red, v_hidden.p, (v_hidden.d[1] == 1 ? 0 : v_hidden.s[1]), (v_hidden.d[0] == 1 ? 0 : v_hidden.s[0]), v_dhidden.p, (v_dhidden.d[1] == 1 ? 0 : v_dhidden.s[1]), (v_dhidden.d[0] == 1 ? 0 : v_dhidden.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
+        else mlp_loss_vg_k8_body<true>(count, space[1], space[0], n_out, n_red, v_hidden.p, (v_hidden.d[1] == 1 ? 0 : v_hidden.s[1]), (v_hidden.d[0] == 1 ? 0 : v_hidden.s[0]), v_dhidden.p, (v_dhidden.d[1] == 1 ? 0 : v_dhidden.s[1]), (v_dhidden.d[0] == 1 ? 0 : v_dhidden.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
         v_t_15 = out_1;
         lifted_view<double, 1> reduced_2;
         { const int64_t dims[1] = {space[1]};

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2370,7 +2372,7 @@ extern "C" int fit_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) fit_k0(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_exponents.p, 0, (v_exponents.d[0] == 1 ? 0 : v_exponents.s[0]), out_1.p);
-        else fit_k0_body<false>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_exponents.p, 0, (v_exponents.d[0] == 1 ? 0 : v_exponents.s[0]), out_1.p);
+        else fit_k0_body<true>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_exponents.p, 0, (v_exponents.d[0] == 1 ? 0 : v_exponents.s[0]), out_1.p);
         v_powers = out_1;
     }
     // power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
@@ -2396,7 +2398,7 @@ extern "C" int fit_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_m.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) fit_k1(count, space[0], arg_0, arg_1, acc_1);
-        else fit_k1_body<false>(count, space[0], arg_0, arg_1, acc_1);
+        else fit_k1_body<true>(count, space[0], arg_0, arg_1, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     // power_squaring_in_lanes.py:9  return 0.5 * np.sum(r * r) + np.sum(x ** 3)
@@ -2412,7 +2414,7 @@ extern "C" int fit_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) fit_k2(count, space[0], arg_0, acc_1);
-        else fit_k2_body<false>(count, space[0], arg_0, acc_1);
+        else fit_k2_body<true>(count, space[0], arg_0, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -2468,7 +2470,7 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) fit_grad_k0(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_exponents.p, 0, (v_exponents.d[0] == 1 ? 0 : v_exponents.s[0]), out_1.p);
-        else fit_grad_k0_body<false>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_exponents.p, 0, (v_exponents.d[0] == 1 ? 0 : v_exponents.s[0]), out_1.p);
+        else fit_grad_k0_body<true>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_exponents.p, 0, (v_exponents.d[0] == 1 ? 0 : v_exponents.s[0]), out_1.p);
         v_powers = out_1;
     }
     // power_squaring_in_lanes.py:8  r = np.sign(t) - powers @ x
@@ -2495,7 +2497,7 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) fit_grad_k1(count, space[0], arg_0, arg_1, out_1.p);
-        else fit_grad_k1_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else fit_grad_k1_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_8 = out_1;
     }
     {
@@ -2522,7 +2524,7 @@ extern "C" int fit_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) fit_grad_k2(count, space[0], arg_0, arg_1, out_1.p);
-        else fit_grad_k2_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else fit_grad_k2_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_dx_1 = out_1;
     }
     lifted_store_view(io + 9, v_dx_1);

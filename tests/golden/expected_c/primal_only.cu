@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2198,7 +2200,7 @@ extern "C" int softmax_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) softmax_k0(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-        else softmax_k0_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        else softmax_k0_body<true>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2223,7 +2225,7 @@ extern "C" int softmax_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_k1(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, out_1.p, acc_2.p);
-        else softmax_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, out_1.p, acc_2.p);
+        else softmax_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, out_1.p, acc_2.p);
         v_e = out_1;
         lifted_view<double, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
@@ -2245,7 +2247,7 @@ extern "C" int softmax_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_k2(count, space[0], space[1], arg_0, v_s_1.p, (v_s_1.d[0] == 1 ? 0 : v_s_1.s[0]), 0, out_1.p);
-        else softmax_k2_body<false>(count, space[0], space[1], arg_0, v_s_1.p, (v_s_1.d[0] == 1 ? 0 : v_s_1.s[0]), 0, out_1.p);
+        else softmax_k2_body<true>(count, space[0], space[1], arg_0, v_s_1.p, (v_s_1.d[0] == 1 ? 0 : v_s_1.s[0]), 0, out_1.p);
         v_t = out_1;
     }
     lifted_store_view(io + 5, v_t);

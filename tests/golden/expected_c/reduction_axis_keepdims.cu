@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2678,7 +2680,7 @@ extern "C" int normalized_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) normalized_k0(count, space[1], space[0], n_out, n_red, v_x.p, (v_x.d[1] == 1 ? 0 : v_x.s[1]), (v_x.d[0] == 1 ? 0 : v_x.s[0]), acc_1.p);
-        else normalized_k0_body<false>(count, space[1], space[0], n_out, n_red, v_x.p, (v_x.d[1] == 1 ? 0 : v_x.s[1]), (v_x.d[0] == 1 ? 0 : v_x.s[0]), acc_1.p);
+        else normalized_k0_body<true>(count, space[1], space[0], n_out, n_red, v_x.p, (v_x.d[1] == 1 ? 0 : v_x.s[1]), (v_x.d[0] == 1 ? 0 : v_x.s[0]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {1, space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2706,7 +2708,7 @@ extern "C" int normalized_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) normalized_k1(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), acc_1.p, acc_2.p);
-        else normalized_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), acc_1.p, acc_2.p);
+        else normalized_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), acc_1.p, acc_2.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2731,7 +2733,7 @@ extern "C" int normalized_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_scale.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) normalized_k2(count, space[0], arg_0, arg_1, acc_1);
-        else normalized_k2_body<false>(count, space[0], arg_0, arg_1, acc_1);
+        else normalized_k2_body<true>(count, space[0], arg_0, arg_1, acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     io[5] = lifted_store_scalar_f(v_s_2); io[6] = f_s_2;
@@ -2797,7 +2799,7 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) normalized_grad_k0(count, space[1], space[0], n_out, n_red, v_x.p, (v_x.d[1] == 1 ? 0 : v_x.s[1]), (v_x.d[0] == 1 ? 0 : v_x.s[0]), acc_1.p);
-        else normalized_grad_k0_body<false>(count, space[1], space[0], n_out, n_red, v_x.p, (v_x.d[1] == 1 ? 0 : v_x.s[1]), (v_x.d[0] == 1 ? 0 : v_x.s[0]), acc_1.p);
+        else normalized_grad_k0_body<true>(count, space[1], space[0], n_out, n_red, v_x.p, (v_x.d[1] == 1 ? 0 : v_x.s[1]), (v_x.d[0] == 1 ? 0 : v_x.s[0]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {1, space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2825,7 +2827,7 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) normalized_grad_k1(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), acc_1.p, acc_2.p);
-        else normalized_grad_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), acc_1.p, acc_2.p);
+        else normalized_grad_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), acc_1.p, acc_2.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2853,7 +2855,7 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) normalized_grad_k2(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
-        else normalized_grad_k2_body<false>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
+        else normalized_grad_k2_body<true>(count, space[0], arg_0, arg_1, out_1.p, out_2.p);
         v_t_2 = out_1;
         v_dscale = out_2;
     }
@@ -2890,7 +2892,7 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_13, &accumulators_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) normalized_grad_k3(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, acc_1.p);
-        else normalized_grad_k3_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, acc_1.p);
+        else normalized_grad_k3_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, acc_1.p);
         lifted_view<int64_t, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2920,7 +2922,7 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_17, &site_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) normalized_grad_k4(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else normalized_grad_k4_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else normalized_grad_k4_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_t_4 = out_1;
     }
     {
@@ -2943,7 +2945,7 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_18, &accumulators_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) normalized_grad_k5(count, space[1], space[0], n_out, n_red, v_x.p, (v_x.d[1] == 1 ? 0 : v_x.s[1]), (v_x.d[0] == 1 ? 0 : v_x.s[0]), v_s.p, (v_s.d[1] == 1 ? 0 : v_s.s[1]), 0, v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), v_t_4.p, 0, (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), v_dcentered.p, 0, (v_dcentered.d[0] == 1 ? 0 : v_dcentered.s[0]), acc_1.p);
-        else normalized_grad_k5_body<false>(count, space[1], space[0], n_out, n_red, v_x.p, (v_x.d[1] == 1 ? 0 : v_x.s[1]), (v_x.d[0] == 1 ? 0 : v_x.s[0]), v_s.p, (v_s.d[1] == 1 ? 0 : v_s.s[1]), 0, v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), v_t_4.p, 0, (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), v_dcentered.p, 0, (v_dcentered.d[0] == 1 ? 0 : v_dcentered.s[0]), acc_1.p);
+        else normalized_grad_k5_body<true>(count, space[1], space[0], n_out, n_red, v_x.p, (v_x.d[1] == 1 ? 0 : v_x.s[1]), (v_x.d[0] == 1 ? 0 : v_x.s[0]), v_s.p, (v_s.d[1] == 1 ? 0 : v_s.s[1]), 0, v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), v_t_4.p, 0, (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), v_dcentered.p, 0, (v_dcentered.d[0] == 1 ? 0 : v_dcentered.s[0]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {1, space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_19, &site_19_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2963,7 +2965,7 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) normalized_grad_k6(count, space[0], space[1], arg_0, (int64_t)v_n, out_1.p);
-        else normalized_grad_k6_body<false>(count, space[0], space[1], arg_0, (int64_t)v_n, out_1.p);
+        else normalized_grad_k6_body<true>(count, space[0], space[1], arg_0, (int64_t)v_n, out_1.p);
         v_t_10 = out_1;
     }
     {
@@ -2987,7 +2989,7 @@ extern "C" int normalized_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) normalized_grad_k7(count, space[0], space[1], arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_t_4.p, (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), 0, v_dcentered.p, (v_dcentered.d[0] == 1 ? 0 : v_dcentered.s[0]), 0, v_t_10.p, 0, (v_t_10.d[1] == 1 ? 0 : v_t_10.s[1]), out_1.p);
-        else normalized_grad_k7_body<false>(count, space[0], space[1], arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_t_4.p, (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), 0, v_dcentered.p, (v_dcentered.d[0] == 1 ? 0 : v_dcentered.s[0]), 0, v_t_10.p, 0, (v_t_10.d[1] == 1 ? 0 : v_t_10.s[1]), out_1.p);
+        else normalized_grad_k7_body<true>(count, space[0], space[1], arg_0, v_s.p, 0, (v_s.d[1] == 1 ? 0 : v_s.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_t_4.p, (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), 0, v_dcentered.p, (v_dcentered.d[0] == 1 ? 0 : v_dcentered.s[0]), 0, v_t_10.p, 0, (v_t_10.d[1] == 1 ? 0 : v_t_10.s[1]), out_1.p);
         v_dx = out_1;
     }
     lifted_store_view(io + 5, v_dx);

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2918,7 +2920,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 1;
         if (count >= lifted_parallel_min) softmax_rows_loss_k0(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), acc_1.p, acc_2.p);
-        else softmax_rows_loss_k0_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), acc_1.p, acc_2.p);
+        else softmax_rows_loss_k0_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), acc_1.p, acc_2.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2948,7 +2950,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_k1(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p);
-        else softmax_rows_loss_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p);
+        else softmax_rows_loss_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2971,7 +2973,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else softmax_rows_loss_k2_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else softmax_rows_loss_k2_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_lse = out_1;
     }
     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
@@ -2997,7 +2999,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_14, &accumulators_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = LIFTED_HIGHEST(int64_t);
         if (count >= lifted_parallel_min) softmax_rows_loss_k3(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), acc_1.p, acc_2.p);
-        else softmax_rows_loss_k3_body<false>(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), acc_1.p, acc_2.p);
+        else softmax_rows_loss_k3_body<true>(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), acc_1.p, acc_2.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3023,7 +3025,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         double acc_1[1] = {0};
         int64_t acc_2[1] = {0};
         if (count >= lifted_parallel_min) softmax_rows_loss_k4(count, space[0], arg_0, arg_1, acc_1, acc_2);
-        else softmax_rows_loss_k4_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        else softmax_rows_loss_k4_body<true>(count, space[0], arg_0, arg_1, acc_1, acc_2);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         v_s_4 = (int64_t)(int64_t)(acc_2[0]); f_s_4 = true;
     }
@@ -3036,7 +3038,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_spread.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) softmax_rows_loss_k5(count, space[0], arg_0, acc_1);
-        else softmax_rows_loss_k5_body<false>(count, space[0], arg_0, acc_1);
+        else softmax_rows_loss_k5_body<true>(count, space[0], arg_0, acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     {
@@ -3104,7 +3106,7 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k0(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, acc_2.p);
-        else softmax_rows_loss_grad_k0_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, acc_2.p);
+        else softmax_rows_loss_grad_k0_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, acc_2.p);
         v_z = out_1;
         lifted_view<double, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
@@ -3132,7 +3134,7 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k1(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, out_1.p, acc_2.p);
-        else softmax_rows_loss_grad_k1_body<false>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, out_1.p, acc_2.p);
+        else softmax_rows_loss_grad_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, out_1.p, acc_2.p);
         v_e = out_1;
         lifted_view<double, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
@@ -3156,7 +3158,7 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else softmax_rows_loss_grad_k2_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else softmax_rows_loss_grad_k2_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_lse = out_1;
     }
     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
@@ -3178,7 +3180,7 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_3;
         if (!lifted_alloc_view(out_3, space, st, &site_15, &site_15_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k3(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p, out_2.p, out_3.p);
-        else softmax_rows_loss_grad_k3_body<false>(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p, out_2.p, out_3.p);
+        else softmax_rows_loss_grad_k3_body<true>(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p, out_2.p, out_3.p);
         v_t_2 = out_1;
         v_t_4 = out_2;
         v_t_6 = out_3;
@@ -3268,7 +3270,7 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k4(count, space[0], space[1], n_out, n_red, (double)v_t_14, arg_1, acc_1.p);
-        else softmax_rows_loss_grad_k4_body<false>(count, space[0], space[1], n_out, n_red, (double)v_t_14, arg_1, acc_1.p);
+        else softmax_rows_loss_grad_k4_body<true>(count, space[0], space[1], n_out, n_red, (double)v_t_14, arg_1, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3292,7 +3294,7 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k5(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else softmax_rows_loss_grad_k5_body<false>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else softmax_rows_loss_grad_k5_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_t_18 = out_1;
     }
     {
@@ -3321,7 +3323,7 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_11, &accumulators_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k6(count, space[0], space[1], n_out, n_red, v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_1, arg_2, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
-        else softmax_rows_loss_grad_k6_body<false>(count, space[0], space[1], n_out, n_red, v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_1, arg_2, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
+        else softmax_rows_loss_grad_k6_body<true>(count, space[0], space[1], n_out, n_red, v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_1, arg_2, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3353,7 +3355,7 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k7(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
-        else softmax_rows_loss_grad_k7_body<false>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        else softmax_rows_loss_grad_k7_body<true>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_t_22 = out_1;
     }
     // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
@@ -3388,7 +3390,7 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_18, &accumulators_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k8(count, space[1], space[0], n_out, n_red, v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_2.p, (v_t_2.d[1] == 1 ? 0 : v_t_2.s[1]), (v_t_2.d[0] == 1 ? 0 : v_t_2.s[0]), v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_z.p, (v_z.d[1] == 1 ? 0 : v_z.s[1]), (v_z.d[0] == 1 ? 0 : v_z.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
-        else softmax_rows_loss_grad_k8_body<false>(count, space[1], space[0], n_out, n_red, v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_2.p, (v_t_2.d[1] == 1 ? 0 : v_t_2.s[1]), (v_t_2.d[0] == 1 ? 0 : v_t_2.s[0]), v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_z.p, (v_z.d[1] == 1 ? 0 : v_z.s[1]), (v_z.d[0] == 1 ? 0 : v_z.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
+        else softmax_rows_loss_grad_k8_body<true>(count, space[1], space[0], n_out, n_red, v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_2.p, (v_t_2.d[1] == 1 ? 0 : v_t_2.s[1]), (v_t_2.d[0] == 1 ? 0 : v_t_2.s[0]), v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_z.p, (v_z.d[1] == 1 ? 0 : v_z.s[1]), (v_z.d[0] == 1 ? 0 : v_z.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
         v_dlogits = out_1;
         lifted_view<double, 1> reduced_2;
         { const int64_t dims[1] = {space[1]};

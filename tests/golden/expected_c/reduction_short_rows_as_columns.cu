@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2649,7 +2651,7 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_4;
         if (!lifted_alloc_view(out_4, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_k0(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), arg_6, acc_1, out_2.p, out_3.p, out_4.p);
-        else rotation_energy_k0_body<false>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), arg_6, acc_1, out_2.p, out_3.p, out_4.p);
+        else rotation_energy_k0_body<true>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), arg_6, acc_1, out_2.p, out_3.p, out_4.p);
         v_s = (double)(double)(acc_1[0]); f_s = true;
         v_t_18 = out_2;
         v_t_19 = out_3;
@@ -2693,7 +2695,7 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) rotation_energy_k1(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
-        else rotation_energy_k1_body<false>(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
+        else rotation_energy_k1_body<true>(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2709,7 +2711,7 @@ extern "C" int rotation_energy_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_s_1.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) rotation_energy_k2(count, space[0], arg_0, acc_1);
-        else rotation_energy_k2_body<false>(count, space[0], arg_0, acc_1);
+        else rotation_energy_k2_body<true>(count, space[0], arg_0, acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     {
@@ -2870,7 +2872,7 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_4;
         if (!lifted_alloc_view(out_4, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_grad_k0(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
-        else rotation_energy_grad_k0_body<false>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
+        else rotation_energy_grad_k0_body<true>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), out_1.p, out_2.p, out_3.p, out_4.p);
         v_t_3 = out_1;
         v_t_18 = out_2;
         v_t_19 = out_3;
@@ -2914,7 +2916,7 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) rotation_energy_grad_k1(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
-        else rotation_energy_grad_k1_body<false>(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
+        else rotation_energy_grad_k1_body<true>(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2945,7 +2947,7 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) rotation_energy_grad_k2(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, out_1.p, out_1.s[0], out_1.s[1], acc_2.p);
-        else rotation_energy_grad_k2_body<false>(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, out_1.p, out_1.s[0], out_1.s[1], acc_2.p);
+        else rotation_energy_grad_k2_body<true>(count, space[0], space[1], n_out, n_red, v_t_5.p, (v_t_5.d[0] == 1 ? 0 : v_t_5.s[0]), (v_t_5.d[1] == 1 ? 0 : v_t_5.s[1]), v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, out_1.p, out_1.s[0], out_1.s[1], acc_2.p);
         v_mask = out_1;
         lifted_view<int64_t, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
@@ -2965,7 +2967,7 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_12, &site_12_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_grad_k3(count, space[0], space[1], arg_0, out_1.p);
-        else rotation_energy_grad_k3_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        else rotation_energy_grad_k3_body<true>(count, space[0], space[1], arg_0, out_1.p);
         v_t = out_1;
     }
     {
@@ -2982,7 +2984,7 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_grad_k4(count, space[0], space[1], arg_0, v_t.p, (v_t.d[0] == 1 ? 0 : v_t.s[0]), 0, out_1.p);
-        else rotation_energy_grad_k4_body<false>(count, space[0], space[1], arg_0, v_t.p, (v_t.d[0] == 1 ? 0 : v_t.s[0]), 0, out_1.p);
+        else rotation_energy_grad_k4_body<true>(count, space[0], space[1], arg_0, v_t.p, (v_t.d[0] == 1 ? 0 : v_t.s[0]), 0, out_1.p);
         v_t_1 = out_1;
     }
     {
@@ -3047,7 +3049,7 @@ extern "C" int rotation_energy_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_6;
         if (!lifted_alloc_view(out_6, space, st, &site_21, &site_21_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotation_energy_grad_k5(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
-        else rotation_energy_grad_k5_body<false>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        else rotation_energy_grad_k5_body<true>(count, space[0], v_rot0.p, (v_rot0.d[0] == 1 ? 0 : v_rot0.s[0]), v_rot1.p, (v_rot1.d[0] == 1 ? 0 : v_rot1.s[0]), v_rot2.p, (v_rot2.d[0] == 1 ? 0 : v_rot2.s[0]), v_x0.p, (v_x0.d[0] == 1 ? 0 : v_x0.s[0]), v_x1.p, (v_x1.d[0] == 1 ? 0 : v_x1.s[0]), v_x2.p, (v_x2.d[0] == 1 ? 0 : v_x2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), arg_9, out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
         v_dx2_1 = out_1;
         v_t_36 = out_2;
         v_t_37 = out_3;

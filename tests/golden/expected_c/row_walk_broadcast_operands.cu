@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2460,7 +2462,7 @@ extern "C" int polynomial_table_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) polynomial_table_k0(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), out_1.p);
-        else polynomial_table_k0_body<false>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), out_1.p);
+        else polynomial_table_k0_body<true>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), out_1.p);
         v_t_1 = out_1;
     }
     {
@@ -2481,7 +2483,7 @@ extern "C" int polynomial_table_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) polynomial_table_k1(count, space[0], space[1], v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), out_1.p);
-        else polynomial_table_k1_body<false>(count, space[0], space[1], v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), out_1.p);
+        else polynomial_table_k1_body<true>(count, space[0], space[1], v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), out_1.p);
         v_t_3 = out_1;
     }
     {
@@ -2497,7 +2499,7 @@ extern "C" int polynomial_table_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 3);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) polynomial_table_k2(count, space[0], space[1], space[2], v_w.p, (v_w.d[0] == 1 ? 0 : v_w.s[0]), 0, (v_w.d[2] == 1 ? 0 : v_w.s[2]), v_t_1.p, 0, (v_t_1.d[0] == 1 ? 0 : v_t_1.s[0]), (v_t_1.d[1] == 1 ? 0 : v_t_1.s[1]), v_t_3.p, 0, (v_t_3.d[0] == 1 ? 0 : v_t_3.s[0]), (v_t_3.d[1] == 1 ? 0 : v_t_3.s[1]), acc_1);
-        else polynomial_table_k2_body<false>(count, space[0], space[1], space[2], v_w.p, (v_w.d[0] == 1 ? 0 : v_w.s[0]), 0, (v_w.d[2] == 1 ? 0 : v_w.s[2]), v_t_1.p, 0, (v_t_1.d[0] == 1 ? 0 : v_t_1.s[0]), (v_t_1.d[1] == 1 ? 0 : v_t_1.s[1]), v_t_3.p, 0, (v_t_3.d[0] == 1 ? 0 : v_t_3.s[0]), (v_t_3.d[1] == 1 ? 0 : v_t_3.s[1]), acc_1);
+        else polynomial_table_k2_body<true>(count, space[0], space[1], space[2], v_w.p, (v_w.d[0] == 1 ? 0 : v_w.s[0]), 0, (v_w.d[2] == 1 ? 0 : v_w.s[2]), v_t_1.p, 0, (v_t_1.d[0] == 1 ? 0 : v_t_1.s[0]), (v_t_1.d[1] == 1 ? 0 : v_t_1.s[1]), v_t_3.p, 0, (v_t_3.d[0] == 1 ? 0 : v_t_3.s[0]), (v_t_3.d[1] == 1 ? 0 : v_t_3.s[1]), acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     io[13] = lifted_store_scalar_f(v_s); io[14] = f_s;
@@ -2568,7 +2570,7 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < 1; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) polynomial_table_grad_k0(count, space[0], (double)v_t_5, arg_1, acc_1.p);
-        else polynomial_table_grad_k0_body<false>(count, space[0], (double)v_t_5, arg_1, acc_1.p);
+        else polynomial_table_grad_k0_body<true>(count, space[0], (double)v_t_5, arg_1, acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2604,7 +2606,7 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) polynomial_table_grad_k1(count, space[0], arg_0, out_1.p, out_2.p);
-        else polynomial_table_grad_k1_body<false>(count, space[0], arg_0, out_1.p, out_2.p);
+        else polynomial_table_grad_k1_body<true>(count, space[0], arg_0, out_1.p, out_2.p);
         v_mask = out_1;
         v_t_7 = out_2;
     }
@@ -2622,7 +2624,7 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) polynomial_table_grad_k2(count, space[1], space[2], space[0], n_out, n_red, v_w.p, (v_w.d[1] == 1 ? 0 : v_w.s[1]), (v_w.d[2] == 1 ? 0 : v_w.s[2]), (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p);
-        else polynomial_table_grad_k2_body<false>(count, space[1], space[2], space[0], n_out, n_red, v_w.p, (v_w.d[1] == 1 ? 0 : v_w.s[1]), (v_w.d[2] == 1 ? 0 : v_w.s[2]), (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p);
+        else polynomial_table_grad_k2_body<true>(count, space[1], space[2], space[0], n_out, n_red, v_w.p, (v_w.d[1] == 1 ? 0 : v_w.s[1]), (v_w.d[2] == 1 ? 0 : v_w.s[2]), (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[1], space[2]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2646,7 +2648,7 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) polynomial_table_grad_k3(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_t_7.p, 0, (v_t_7.d[0] == 1 ? 0 : v_t_7.s[0]), v_s_2.p, 0, (v_s_2.d[1] == 1 ? 0 : v_s_2.s[1]), v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_mask.p, 0, (v_mask.d[0] == 1 ? 0 : v_mask.s[0]), acc_1.p);
-        else polynomial_table_grad_k3_body<false>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_t_7.p, 0, (v_t_7.d[0] == 1 ? 0 : v_t_7.s[0]), v_s_2.p, 0, (v_s_2.d[1] == 1 ? 0 : v_s_2.s[1]), v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_mask.p, 0, (v_mask.d[0] == 1 ? 0 : v_mask.s[0]), acc_1.p);
+        else polynomial_table_grad_k3_body<true>(count, space[0], space[1], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_t_7.p, 0, (v_t_7.d[0] == 1 ? 0 : v_t_7.s[0]), v_s_2.p, 0, (v_s_2.d[1] == 1 ? 0 : v_s_2.s[1]), v_e.p, 0, (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_mask.p, 0, (v_mask.d[0] == 1 ? 0 : v_mask.s[0]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2673,7 +2675,7 @@ extern "C" int polynomial_table_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) polynomial_table_grad_k4(count, space[0], arg_0, arg_1, out_1.p);
-        else polynomial_table_grad_k4_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else polynomial_table_grad_k4_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_dt_1 = out_1;
     }
     lifted_store_view(io + 13, v_dt_1);

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2844,7 +2846,7 @@ extern "C" int f_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) f_k1(count, space[0], arg_0, (double)v_s, out_1.p);
-        else f_k1_body<false>(count, space[0], arg_0, (double)v_s, out_1.p);
+        else f_k1_body<true>(count, space[0], arg_0, (double)v_s, out_1.p);
         v_total = out_1;
     }
     // runtime_assert_shape_tuples_nan.py:9  if x.shape == y.shape:
@@ -2862,7 +2864,7 @@ extern "C" int f_block0(int64_t* io, lifted_alloc_fn alloc)
             if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
             double acc_1[1] = {0};
             if (count >= lifted_parallel_min) f_k2(count, space[0], arg_0, acc_1);
-            else f_k2_body<false>(count, space[0], arg_0, acc_1);
+            else f_k2_body<true>(count, space[0], arg_0, acc_1);
             v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         }
         {
@@ -2875,7 +2877,7 @@ extern "C" int f_block0(int64_t* io, lifted_alloc_fn alloc)
             lifted_view<double, 1> out_1;
             if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
             if (count >= lifted_parallel_min) f_k3(count, space[0], arg_0, (double)v_s_1, out_1.p);
-            else f_k3_body<false>(count, space[0], arg_0, (double)v_s_1, out_1.p);
+            else f_k3_body<true>(count, space[0], arg_0, (double)v_s_1, out_1.p);
             v_total_1 = out_1;
         }
         {
@@ -2898,7 +2900,7 @@ extern "C" int f_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_total_2.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) f_k4(count, space[0], arg_0, acc_1);
-        else f_k4_body<false>(count, space[0], arg_0, acc_1);
+        else f_k4_body<true>(count, space[0], arg_0, acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     {
@@ -2951,7 +2953,7 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) f_grad_k1(count, space[0], arg_0, (double)v_s, out_1.p, out_2.p);
-        else f_grad_k1_body<false>(count, space[0], arg_0, (double)v_s, out_1.p, out_2.p);
+        else f_grad_k1_body<true>(count, space[0], arg_0, (double)v_s, out_1.p, out_2.p);
         v_mask_1 = out_1;
         v_total = out_2;
     }
@@ -2970,7 +2972,7 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
             double acc_1[1] = {0};
             if (count >= lifted_parallel_min) f_grad_k2(count, space[0], arg_0, acc_1);
-            else f_grad_k2_body<false>(count, space[0], arg_0, acc_1);
+            else f_grad_k2_body<true>(count, space[0], arg_0, acc_1);
             v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         }
         {
@@ -2983,7 +2985,7 @@ extern "C" int f_grad_block0(int64_t* io, lifted_alloc_fn alloc)
             lifted_view<double, 1> out_1;
             if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
             if (count >= lifted_parallel_min) f_grad_k3(count, space[0], arg_0, (double)v_s_1, out_1.p);
-            else f_grad_k3_body<false>(count, space[0], arg_0, (double)v_s_1, out_1.p);
+            else f_grad_k3_body<true>(count, space[0], arg_0, (double)v_s_1, out_1.p);
             v_total_1 = out_1;
         }
         {
@@ -3059,7 +3061,7 @@ extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) f_jvp_k1(count, space[0], arg_0, (double)v_s, (double)v_ts, out_1.p, out_2.p);
-        else f_jvp_k1_body<false>(count, space[0], arg_0, (double)v_s, (double)v_ts, out_1.p, out_2.p);
+        else f_jvp_k1_body<true>(count, space[0], arg_0, (double)v_s, (double)v_ts, out_1.p, out_2.p);
         v_total = out_1;
         v_ttotal = out_2;
     }
@@ -3079,7 +3081,7 @@ extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
             lifted_view<double, 1> out_1;
             if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
             if (count >= lifted_parallel_min) f_jvp_k2(count, space[0], arg_0, out_1.p);
-            else f_jvp_k2_body<false>(count, space[0], arg_0, out_1.p);
+            else f_jvp_k2_body<true>(count, space[0], arg_0, out_1.p);
             v_ttotal_1 = out_1;
         }
         {
@@ -3091,7 +3093,7 @@ extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
             if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
             double acc_1[1] = {0};
             if (count >= lifted_parallel_min) f_jvp_k3(count, space[0], arg_0, acc_1);
-            else f_jvp_k3_body<false>(count, space[0], arg_0, acc_1);
+            else f_jvp_k3_body<true>(count, space[0], arg_0, acc_1);
             v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         }
         {
@@ -3104,7 +3106,7 @@ extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
             lifted_view<double, 1> out_1;
             if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
             if (count >= lifted_parallel_min) f_jvp_k4(count, space[0], arg_0, (double)v_s_1, out_1.p);
-            else f_jvp_k4_body<false>(count, space[0], arg_0, (double)v_s_1, out_1.p);
+            else f_jvp_k4_body<true>(count, space[0], arg_0, (double)v_s_1, out_1.p);
             v_total_1 = out_1;
         }
         {
@@ -3135,7 +3137,7 @@ extern "C" int f_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
         double acc_1[1] = {0};
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) f_jvp_k5(count, space[0], arg_0, arg_1, acc_1, acc_2);
-        else f_jvp_k5_body<false>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        else f_jvp_k5_body<true>(count, space[0], arg_0, arg_1, acc_1, acc_2);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
         v_s_4 = (double)(double)(acc_2[0]); f_s_4 = true;
     }
@@ -3191,7 +3193,7 @@ extern "C" int f_vmap_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) f_vmap_k1(count, space[0], space[1], arg_0, (double)v_s, out_1.p);
-        else f_vmap_k1_body<false>(count, space[0], space[1], arg_0, (double)v_s, out_1.p);
+        else f_vmap_k1_body<true>(count, space[0], space[1], arg_0, (double)v_s, out_1.p);
         v_total = out_1;
     }
     // runtime_assert_shape_tuples_nan.py:9  if x.shape == y.shape:
@@ -3209,7 +3211,7 @@ extern "C" int f_vmap_block0(int64_t* io, lifted_alloc_fn alloc)
             if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
             double acc_1[1] = {0};
             if (count >= lifted_parallel_min) f_vmap_k2(count, space[0], arg_0, acc_1);
-            else f_vmap_k2_body<false>(count, space[0], arg_0, acc_1);
+            else f_vmap_k2_body<true>(count, space[0], arg_0, acc_1);
             v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         }
         {
@@ -3223,7 +3225,7 @@ extern "C" int f_vmap_block0(int64_t* io, lifted_alloc_fn alloc)
             lifted_view<double, 2> out_1;
             if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
             if (count >= lifted_parallel_min) f_vmap_k3(count, space[0], space[1], arg_0, (double)v_s_1, out_1.p);
-            else f_vmap_k3_body<false>(count, space[0], space[1], arg_0, (double)v_s_1, out_1.p);
+            else f_vmap_k3_body<true>(count, space[0], space[1], arg_0, (double)v_s_1, out_1.p);
             v_total_1 = out_1;
         }
         {
@@ -3251,7 +3253,7 @@ extern "C" int f_vmap_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) f_vmap_k4(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-        else f_vmap_k4_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        else f_vmap_k4_body<true>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }

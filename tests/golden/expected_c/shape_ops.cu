@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2533,7 +2535,7 @@ extern "C" int reshaped_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 2);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) reshaped_k0(count, space[0], space[1], v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (v_x.d[1] == 1 ? 0 : v_x.s[1]), v_column.p, (v_column.d[0] == 1 ? 0 : v_column.s[0]), 0, acc_1);
-        else reshaped_k0_body<false>(count, space[0], space[1], v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (v_x.d[1] == 1 ? 0 : v_x.s[1]), v_column.p, (v_column.d[0] == 1 ? 0 : v_column.s[0]), 0, acc_1);
+        else reshaped_k0_body<true>(count, space[0], space[1], v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (v_x.d[1] == 1 ? 0 : v_x.s[1]), v_column.p, (v_column.d[0] == 1 ? 0 : v_column.s[0]), 0, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
@@ -2548,7 +2550,7 @@ extern "C" int reshaped_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_k1(count, space[0], arg_0, out_1.p);
-        else reshaped_k1_body<false>(count, space[0], arg_0, out_1.p);
+        else reshaped_k1_body<true>(count, space[0], arg_0, out_1.p);
         v_t = out_1;
     }
     {
@@ -2575,7 +2577,7 @@ extern "C" int reshaped_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_blocks.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) reshaped_k2(count, space[0], space[1], arg_0, acc_1);
-        else reshaped_k2_body<false>(count, space[0], space[1], arg_0, acc_1);
+        else reshaped_k2_body<true>(count, space[0], space[1], arg_0, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     {
@@ -2601,7 +2603,7 @@ extern "C" int reshaped_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_stacked.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) reshaped_k3(count, space[0], space[1], v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), arg_1, acc_1);
-        else reshaped_k3_body<false>(count, space[0], space[1], v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), arg_1, acc_1);
+        else reshaped_k3_body<true>(count, space[0], space[1], v_r.p, 0, (v_r.d[0] == 1 ? 0 : v_r.s[0]), arg_1, acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     {
@@ -2676,7 +2678,7 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k0(count, space[0], space[1], v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (v_x.d[1] == 1 ? 0 : v_x.s[1]), v_column.p, (v_column.d[0] == 1 ? 0 : v_column.s[0]), 0, out_1.p);
-        else reshaped_grad_k0_body<false>(count, space[0], space[1], v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (v_x.d[1] == 1 ? 0 : v_x.s[1]), v_column.p, (v_column.d[0] == 1 ? 0 : v_column.s[0]), 0, out_1.p);
+        else reshaped_grad_k0_body<true>(count, space[0], space[1], v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (v_x.d[1] == 1 ? 0 : v_x.s[1]), v_column.p, (v_column.d[0] == 1 ? 0 : v_column.s[0]), 0, out_1.p);
         v_djoined = out_1;
     }
     // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
@@ -2691,7 +2693,7 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k1(count, space[0], arg_0, out_1.p);
-        else reshaped_grad_k1_body<false>(count, space[0], arg_0, out_1.p);
+        else reshaped_grad_k1_body<true>(count, space[0], arg_0, out_1.p);
         v_t = out_1;
     }
     {
@@ -2727,7 +2729,7 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) reshaped_grad_k2(count, space[1], space[0], n_out, n_red, v_stacked.p, (v_stacked.d[1] == 1 ? 0 : v_stacked.s[1]), (v_stacked.d[0] == 1 ? 0 : v_stacked.s[0]), acc_1.p);
-        else reshaped_grad_k2_body<false>(count, space[1], space[0], n_out, n_red, v_stacked.p, (v_stacked.d[1] == 1 ? 0 : v_stacked.s[1]), (v_stacked.d[0] == 1 ? 0 : v_stacked.s[0]), acc_1.p);
+        else reshaped_grad_k2_body<true>(count, space[1], space[0], n_out, n_red, v_stacked.p, (v_stacked.d[1] == 1 ? 0 : v_stacked.s[1]), (v_stacked.d[0] == 1 ? 0 : v_stacked.s[0]), acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2754,7 +2756,7 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k3(count, space[0], space[1], arg_0, out_1.p);
-        else reshaped_grad_k3_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        else reshaped_grad_k3_body<true>(count, space[0], space[1], arg_0, out_1.p);
         v_dblocks = out_1;
     }
     // shape_ops.py:10  stacked = np.stack((y, y * 2.0), axis=0)
@@ -2830,7 +2832,7 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k4(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
-        else reshaped_grad_k4_body<false>(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
+        else reshaped_grad_k4_body<true>(count, space[0], space[1], arg_0, v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), out_1.p);
         v_dcolumn_1 = out_1;
     }
     // shape_ops.py:8  column = np.expand_dims(y, 1)
@@ -2858,7 +2860,7 @@ extern "C" int reshaped_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_14, &site_14_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) reshaped_grad_k5(count, space[0], arg_0, arg_1, arg_2, out_1.p);
-        else reshaped_grad_k5_body<false>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
+        else reshaped_grad_k5_body<true>(count, space[0], arg_0, arg_1, arg_2, out_1.p);
         v_dy_1 = out_1;
     }
     lifted_store_view(io + 13, v_dblocks);

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2569,7 +2571,7 @@ extern "C" int ranked_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) ranked_k1(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), acc_1);
-        else ranked_k1_body<false>(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), acc_1);
+        else ranked_k1_body<true>(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -2589,7 +2591,7 @@ extern "C" int ranked_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_ordered.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) ranked_k2(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
-        else ranked_k2_body<false>(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
+        else ranked_k2_body<true>(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     {
@@ -2648,7 +2650,7 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         const int64_t count = lifted_product(space, 1);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) ranked_grad_k1(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), acc_1);
-        else ranked_grad_k1_body<false>(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), acc_1);
+        else ranked_grad_k1_body<true>(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     {
@@ -2666,7 +2668,7 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) ranked_grad_k2(count, space[0], (double)v_band, arg_1, out_1.p);
-        else ranked_grad_k2_body<false>(count, space[0], (double)v_band, arg_1, out_1.p);
+        else ranked_grad_k2_body<true>(count, space[0], (double)v_band, arg_1, out_1.p);
         v_dordered = out_1;
     }
     {
@@ -2682,7 +2684,7 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_ordered.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) ranked_grad_k3(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
-        else ranked_grad_k3_body<false>(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
+        else ranked_grad_k3_body<true>(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     // sort_and_diagonal_adjoints.py:8  band = np.trace(x, offset=1) + np.sum(np.diagonal(x, -1))
@@ -2705,7 +2707,7 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) ranked_grad_k4(count, space[0], v_b.p, (v_b.d[0] == 1 ? 0 : v_b.s[0]), out_1.p);
-        else ranked_grad_k4_body<false>(count, space[0], v_b.p, (v_b.d[0] == 1 ? 0 : v_b.s[0]), out_1.p);
+        else ranked_grad_k4_body<true>(count, space[0], v_b.p, (v_b.d[0] == 1 ? 0 : v_b.s[0]), out_1.p);
         v_c = out_1;
     }
     {
@@ -2745,7 +2747,7 @@ extern "C" int ranked_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) ranked_grad_k5(count, space[0], v_b_1.p, (v_b_1.d[0] == 1 ? 0 : v_b_1.s[0]), out_1.p);
-        else ranked_grad_k5_body<false>(count, space[0], v_b_1.p, (v_b_1.d[0] == 1 ? 0 : v_b_1.s[0]), out_1.p);
+        else ranked_grad_k5_body<true>(count, space[0], v_b_1.p, (v_b_1.d[0] == 1 ? 0 : v_b_1.s[0]), out_1.p);
         v_c_1 = out_1;
     }
     {
@@ -2830,7 +2832,7 @@ extern "C" int ranked_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
         double acc_1[1] = {0};
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) ranked_jvp_k1(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), v_d_3.p, (v_d_3.d[0] == 1 ? 0 : v_d_3.s[0]), acc_1, acc_2);
-        else ranked_jvp_k1_body<false>(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), v_d_3.p, (v_d_3.d[0] == 1 ? 0 : v_d_3.s[0]), acc_1, acc_2);
+        else ranked_jvp_k1_body<true>(count, space[0], v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), v_d_3.p, (v_d_3.d[0] == 1 ? 0 : v_d_3.s[0]), acc_1, acc_2);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         v_s_4 = (double)(double)(acc_2[0]); f_s_4 = true;
     }
@@ -2859,7 +2861,7 @@ extern "C" int ranked_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
         double acc_1[1] = {0};
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) ranked_jvp_k2(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), arg_2, acc_1, acc_2);
-        else ranked_jvp_k2_body<false>(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), arg_2, acc_1, acc_2);
+        else ranked_jvp_k2_body<true>(count, space[0], space[1], arg_0, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), arg_2, acc_1, acc_2);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
         v_s_5 = (double)(double)(acc_2[0]); f_s_5 = true;
     }

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2521,7 +2523,7 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_3;
         if (!lifted_alloc_view(out_3, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotate_vjp_k0(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p);
-        else rotate_vjp_k0_body<false>(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p);
+        else rotate_vjp_k0_body<true>(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), out_1.p, out_2.p, out_3.p);
         v_t_23 = out_1;
         v_t_24 = out_2;
         v_t_25 = out_3;
@@ -2612,7 +2614,7 @@ extern "C" int rotate_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_6;
         if (!lifted_alloc_view(out_6, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) rotate_vjp_k1(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
-        else rotate_vjp_k1_body<false>(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
+        else rotate_vjp_k1_body<true>(count, space[0], v_axis0.p, (v_axis0.d[0] == 1 ? 0 : v_axis0.s[0]), v_axis1.p, (v_axis1.d[0] == 1 ? 0 : v_axis1.s[0]), v_axis2.p, (v_axis2.d[0] == 1 ? 0 : v_axis2.s[0]), v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), v_v_4.p, (v_v_4.d[0] == 1 ? 0 : v_v_4.s[0]), v_v_6.p, (v_v_6.d[0] == 1 ? 0 : v_v_6.s[0]), v_v_8.p, (v_v_8.d[0] == 1 ? 0 : v_v_8.s[0]), v_v_10.p, (v_v_10.d[0] == 1 ? 0 : v_v_10.s[0]), v_v_12.p, (v_v_12.d[0] == 1 ? 0 : v_v_12.s[0]), v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p, out_2.p, out_3.p, out_4.p, out_5.p, out_6.p);
         v_t_75 = out_1;
         v_t_76 = out_2;
         v_t_77 = out_3;

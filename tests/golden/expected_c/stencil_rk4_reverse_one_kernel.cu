@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -4460,7 +4462,7 @@ extern "C" int last_state_block0(int64_t* io, lifted_alloc_fn alloc)
                 lifted_view<double, 1> out_1;
                 site_2_turn ^= 1; if (!lifted_alloc_view(out_1, space, st, &site_2[site_2_turn], &site_2_bytes[site_2_turn], LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
                 if (count >= lifted_parallel_min) last_state_k0(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p);
-                else last_state_k0_body<false>(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p);
+                else last_state_k0_body<true>(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p);
                 v_y_2 = out_1;
             }
             {
@@ -4724,7 +4726,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_5;
                     site_6_turn ^= 1; if (!lifted_alloc_view(out_5, space, st, &site_6[site_6_turn], &site_6_bytes[site_6_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) last_state_grad_k0(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
-                    else last_state_grad_k0_body<false>(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
+                    else last_state_grad_k0_body<true>(count, space[0], (int64_t)v_size_1, v_y_1.p, (v_y_1.d[0] == 1 ? 0 : v_y_1.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3, (double)v_t, (int64_t)v_size_5, (double)v_t_3, (int64_t)v_size_7, (double)v_h, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
                     v_c = out_1;
                     v_c_1 = out_2;
                     v_c_2 = out_3;
@@ -4806,7 +4808,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_1;
                     if (!lifted_alloc_view(out_1, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) last_state_grad_k1(count, space[0], arg_0, out_1.p);
-                    else last_state_grad_k1_body<false>(count, space[0], arg_0, out_1.p);
+                    else last_state_grad_k1_body<true>(count, space[0], arg_0, out_1.p);
                     v_t_15 = out_1;
                 }
                 {
@@ -4841,7 +4843,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_2;
                     site_18_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_18[site_18_turn], &site_18_bytes[site_18_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) last_state_grad_k2(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, (k == 0 ? nullptr : out_2.p));
-                    else last_state_grad_k2_body<false>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, (k == 0 ? nullptr : out_2.p));
+                    else last_state_grad_k2_body<true>(count, space[0], v_t_15.p, (v_t_15.d[0] == 1 ? 0 : v_t_15.s[0]), (double)v_h, arg_2, arg_3, (int64_t)v_n, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, arg_7, (double)v_t_3, arg_9, (double)v_t, arg_11, out_1.p, (k == 0 ? nullptr : out_2.p));
                     v_dx_1 = out_1;
                     v_dy_3 = out_2;
                 }
@@ -4985,7 +4987,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_5;
                     site_24_turn ^= 1; if (!lifted_alloc_view(out_5, space, st, &site_24[site_24_turn], &site_24_bytes[site_24_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) last_state_grad_k3(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
-                    else last_state_grad_k3_body<false>(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
+                    else last_state_grad_k3_body<true>(count, space[0], (int64_t)v_size_1_r, v_y_1_r.p, (v_y_1_r.d[0] == 1 ? 0 : v_y_1_r.s[0]), v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), (int64_t)v_size_3_r, (double)v_t_r, (int64_t)v_size_5_r, (double)v_t_3_r, (int64_t)v_size_7_r, (double)v_h_r, out_1.p, out_2.p, out_3.p, out_4.p, (k == trips - 1 ? nullptr : out_5.p));
                     v_c_r = out_1;
                     v_c_1_r = out_2;
                     v_c_2_r = out_3;
@@ -5086,7 +5088,7 @@ extern "C" int last_state_grad_block0(int64_t* io, lifted_alloc_fn alloc)
                     lifted_view<double, 1> out_2;
                     site_33_turn ^= 1; if (!lifted_alloc_view(out_2, space, st, &site_33[site_33_turn], &site_33_bytes[site_33_turn], LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
                     if (count >= lifted_parallel_min) last_state_grad_k4(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, (k == 0 ? nullptr : out_2.p));
-                    else last_state_grad_k4_body<false>(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, (k == 0 ? nullptr : out_2.p));
+                    else last_state_grad_k4_body<true>(count, space[0], v_dy_2_r.p, (v_dy_2_r.d[0] == 1 ? 0 : v_dy_2_r.s[0]), (double)v_h_r, arg_2, arg_3, (int64_t)v_n_r, v_x.p, (v_x.d[0] == 1 ? 0 : v_x.s[0]), arg_6, (double)v_t_3_r, arg_8, (double)v_t_r, arg_10, out_1.p, (k == 0 ? nullptr : out_2.p));
                     v_dx_1_r = out_1;
                     v_dy_3_r = out_2;
                 }

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2565,7 +2567,7 @@ extern "C" int mlp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_k0(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
-        else mlp_k0_body<false>(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
+        else mlp_k0_body<true>(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
         v_x_1 = out_1;
     }
     {
@@ -2592,7 +2594,7 @@ extern "C" int mlp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_k1(count, space[0], space[1], arg_0, v_params_1_1.p, 0, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), out_1.p);
-        else mlp_k1_body<false>(count, space[0], space[1], arg_0, v_params_1_1.p, 0, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), out_1.p);
+        else mlp_k1_body<true>(count, space[0], space[1], arg_0, v_params_1_1.p, 0, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), out_1.p);
         v_out_1 = out_1;
     }
     lifted_store_view(io + 21, v_out_1);
@@ -2652,7 +2654,7 @@ extern "C" int loss_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_k0(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
-        else loss_k0_body<false>(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
+        else loss_k0_body<true>(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
         v_x_1 = out_1;
     }
     {
@@ -2682,7 +2684,7 @@ extern "C" int loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_y.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) loss_k1(count, space[0], space[1], arg_0, v_params_1_1.p, 0, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), arg_2, acc_1);
-        else loss_k1_body<false>(count, space[0], space[1], arg_0, v_params_1_1.p, 0, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), arg_2, acc_1);
+        else loss_k1_body<true>(count, space[0], space[1], arg_0, v_params_1_1.p, 0, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), arg_2, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     io[26] = lifted_store_scalar_f(v_s); io[27] = f_s;
@@ -2729,7 +2731,7 @@ extern "C" int scores_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_2[1] = {0};
         if (count >= lifted_parallel_min) scores_k0(count, space[0], arg_0, (double)v_p_b, out_1.p, acc_2);
-        else scores_k0_body<false>(count, space[0], arg_0, (double)v_p_b, out_1.p, acc_2);
+        else scores_k0_body<true>(count, space[0], arg_0, (double)v_p_b, out_1.p, acc_2);
         v_z = out_1;
         v_s = (double)(double)(acc_2[0]); f_s = true;
     }
@@ -2807,7 +2809,7 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) loss_grad_k0(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
-        else loss_grad_k0_body<false>(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
+        else loss_grad_k0_body<true>(count, space[0], space[1], arg_0, v_params_0_1.p, 0, (v_params_0_1.d[0] == 1 ? 0 : v_params_0_1.s[0]), out_1.p);
         v_x_1 = out_1;
     }
     {
@@ -2839,7 +2841,7 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) loss_grad_k1(count, space[1], space[0], n_out, n_red, v_m_1.p, (v_m_1.d[1] == 1 ? 0 : v_m_1.s[1]), (v_m_1.d[0] == 1 ? 0 : v_m_1.s[0]), v_params_1_1.p, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), 0, v_y.p, (v_y.d[1] == 1 ? 0 : v_y.s[1]), (v_y.d[0] == 1 ? 0 : v_y.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
-        else loss_grad_k1_body<false>(count, space[1], space[0], n_out, n_red, v_m_1.p, (v_m_1.d[1] == 1 ? 0 : v_m_1.s[1]), (v_m_1.d[0] == 1 ? 0 : v_m_1.s[0]), v_params_1_1.p, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), 0, v_y.p, (v_y.d[1] == 1 ? 0 : v_y.s[1]), (v_y.d[0] == 1 ? 0 : v_y.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
+        else loss_grad_k1_body<true>(count, space[1], space[0], n_out, n_red, v_m_1.p, (v_m_1.d[1] == 1 ? 0 : v_m_1.s[1]), (v_m_1.d[0] == 1 ? 0 : v_m_1.s[0]), v_params_1_1.p, (v_params_1_1.d[0] == 1 ? 0 : v_params_1_1.s[0]), 0, v_y.p, (v_y.d[1] == 1 ? 0 : v_y.s[1]), (v_y.d[0] == 1 ? 0 : v_y.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
         v_t_2 = out_1;
         lifted_view<double, 1> reduced_2;
         { const int64_t dims[1] = {space[1]};
@@ -2900,7 +2902,7 @@ extern "C" int loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_11, &accumulators_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) loss_grad_k2(count, space[1], space[0], n_out, n_red, v_x_1.p, (v_x_1.d[1] == 1 ? 0 : v_x_1.s[1]), (v_x_1.d[0] == 1 ? 0 : v_x_1.s[0]), v_dx_1.p, (v_dx_1.d[1] == 1 ? 0 : v_dx_1.s[1]), (v_dx_1.d[0] == 1 ? 0 : v_dx_1.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
-        else loss_grad_k2_body<false>(count, space[1], space[0], n_out, n_red, v_x_1.p, (v_x_1.d[1] == 1 ? 0 : v_x_1.s[1]), (v_x_1.d[0] == 1 ? 0 : v_x_1.s[0]), v_dx_1.p, (v_dx_1.d[1] == 1 ? 0 : v_dx_1.s[1]), (v_dx_1.d[0] == 1 ? 0 : v_dx_1.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
+        else loss_grad_k2_body<true>(count, space[1], space[0], n_out, n_red, v_x_1.p, (v_x_1.d[1] == 1 ? 0 : v_x_1.s[1]), (v_x_1.d[0] == 1 ? 0 : v_x_1.s[0]), v_dx_1.p, (v_dx_1.d[1] == 1 ? 0 : v_dx_1.s[1]), (v_dx_1.d[0] == 1 ? 0 : v_dx_1.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
         v_dout = out_1;
         lifted_view<double, 1> reduced_2;
         { const int64_t dims[1] = {space[1]};
@@ -2989,7 +2991,7 @@ extern "C" int scores_vjp_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(out_3, space, st, &site_5, &site_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         double acc_4[1] = {0};
         if (count >= lifted_parallel_min) scores_vjp_k0(count, space[0], arg_0, (double)v_p_b, arg_2, (double)v_ct_total, out_1.p, acc_2, out_3.p, acc_4);
-        else scores_vjp_k0_body<false>(count, space[0], arg_0, (double)v_p_b, arg_2, (double)v_ct_total, out_1.p, acc_2, out_3.p, acc_4);
+        else scores_vjp_k0_body<true>(count, space[0], arg_0, (double)v_p_b, arg_2, (double)v_ct_total, out_1.p, acc_2, out_3.p, acc_4);
         v_z = out_1;
         v_s = (double)(double)(acc_2[0]); f_s = true;
         v_dz = out_3;
@@ -3078,7 +3080,7 @@ extern "C" int scores_jvp_block0(int64_t* io, lifted_alloc_fn alloc)
         double acc_3[1] = {0};
         double acc_4[1] = {0};
         if (count >= lifted_parallel_min) scores_jvp_k0(count, space[0], arg_0, (double)v_p_b, arg_2, (double)v_tp_b, out_1.p, out_2.p, acc_3, acc_4);
-        else scores_jvp_k0_body<false>(count, space[0], arg_0, (double)v_p_b, arg_2, (double)v_tp_b, out_1.p, out_2.p, acc_3, acc_4);
+        else scores_jvp_k0_body<true>(count, space[0], arg_0, (double)v_p_b, arg_2, (double)v_tp_b, out_1.p, out_2.p, acc_3, acc_4);
         v_z = out_1;
         v_tz = out_2;
         v_s = (double)(double)(acc_3[0]); f_s = true;

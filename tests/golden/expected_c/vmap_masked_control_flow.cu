@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2598,7 +2600,7 @@ extern "C" int safe_log_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) safe_log_k0(count, space[0], arg_0, acc_1);
-        else safe_log_k0_body<false>(count, space[0], arg_0, acc_1);
+        else safe_log_k0_body<true>(count, space[0], arg_0, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     {
@@ -2615,7 +2617,7 @@ extern "C" int safe_log_block0(int64_t* io, lifted_alloc_fn alloc)
             if (v_x.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
             double acc_1[1] = {0};
             if (count >= lifted_parallel_min) safe_log_k1(count, space[0], arg_0, acc_1);
-            else safe_log_k1_body<false>(count, space[0], arg_0, acc_1);
+            else safe_log_k1_body<true>(count, space[0], arg_0, acc_1);
             v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         }
         {
@@ -2669,7 +2671,7 @@ extern "C" int halve_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) halve_k0(count, space[0], arg_0, acc_1);
-        else halve_k0_body<false>(count, space[0], arg_0, acc_1);
+        else halve_k0_body<true>(count, space[0], arg_0, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     {
@@ -2815,7 +2817,7 @@ extern "C" int safe_log_batched_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) safe_log_batched_k0(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-        else safe_log_batched_k0_body<false>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        else safe_log_batched_k0_body<true>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2837,7 +2839,7 @@ extern "C" int safe_log_batched_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_3;
         if (!lifted_alloc_view(out_3, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) safe_log_batched_k1(count, space[0], arg_0, (double)v_t, (int64_t)v_B, out_1.p, out_2.p, out_3.p);
-        else safe_log_batched_k1_body<false>(count, space[0], arg_0, (double)v_t, (int64_t)v_B, out_1.p, out_2.p, out_3.p);
+        else safe_log_batched_k1_body<true>(count, space[0], arg_0, (double)v_t, (int64_t)v_B, out_1.p, out_2.p, out_3.p);
         v_mask = out_1;
         v_other = out_2;
         v_zero = out_3;
@@ -2882,7 +2884,7 @@ extern "C" int halve_batched_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_y.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) halve_batched_k0(count, space[0], arg_0, acc_1);
-        else halve_batched_k0_body<false>(count, space[0], arg_0, acc_1);
+        else halve_batched_k0_body<true>(count, space[0], arg_0, acc_1);
         v_s = (double)(double)(acc_1[0]); f_s = true;
     }
     // vmap_masked_control_flow.py:18  while v > 0.1 and steps < 50:
@@ -2916,7 +2918,7 @@ extern "C" int halve_batched_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<bool, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) halve_batched_k1(count, space[0], arg_0, (double)v_s, arg_2, out_1.p, out_2.p);
-        else halve_batched_k1_body<false>(count, space[0], arg_0, (double)v_s, arg_2, out_1.p, out_2.p);
+        else halve_batched_k1_body<true>(count, space[0], arg_0, (double)v_s, arg_2, out_1.p, out_2.p);
         v_v = out_1;
         v_mask_2 = out_2;
     }
@@ -2987,7 +2989,7 @@ extern "C" int partial_sum_batched_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) partial_sum_batched_k2(count, space[0], space[1], v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_1, v_v.p, 0, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p);
-        else partial_sum_batched_k2_body<false>(count, space[0], space[1], v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_1, v_v.p, 0, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p);
+        else partial_sum_batched_k2_body<true>(count, space[0], space[1], v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_1, v_v.p, 0, (v_v.d[0] == 1 ? 0 : v_v.s[0]), out_1.p);
         v_t = out_1;
     }
     {
@@ -3025,7 +3027,7 @@ extern "C" int partial_sum_batched_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) partial_sum_batched_k3(count, space[0], arg_0, arg_1, (double)v_v_2, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), out_1.p);
-        else partial_sum_batched_k3_body<false>(count, space[0], arg_0, arg_1, (double)v_v_2, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), out_1.p);
+        else partial_sum_batched_k3_body<true>(count, space[0], arg_0, arg_1, (double)v_v_2, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), out_1.p);
         v_s_3 = out_1;
     }
     lifted_store_view(io + 15, v_s_3);

@@ -78,14 +78,16 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated twice: with true, the
+// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
 // OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier); with false, the calling thread runs them
-// all and the compiler folds the flag away, leaving no OpenMP call. A kernel runs its body on the team, or alone
-// below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one thread still builds and tears
-// down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel calls the lone body itself
+// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
+// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
+// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
+// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
+// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
+// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<false> args
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
 #define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
     const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
@@ -2385,7 +2387,7 @@ extern "C" int mlp_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_k0(count, space[0], arg_0, out_1.p);
-        else mlp_k0_body<false>(count, space[0], arg_0, out_1.p);
+        else mlp_k0_body<true>(count, space[0], arg_0, out_1.p);
         v_hidden = out_1;
     }
     lifted_store_view(io + 8, v_hidden);
@@ -2434,7 +2436,7 @@ extern "C" int losses_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) losses_k0(count, space[0], arg_0, arg_1, out_1.p);
-        else losses_k0_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else losses_k0_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_9 = out_1;
     }
     lifted_store_view(io + 11, v_t_9);
@@ -2487,7 +2489,7 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k0(count, space[0], arg_0, arg_1, out_1.p);
-        else per_example_k0_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else per_example_k0_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_18 = out_1;
     }
     {
@@ -2511,7 +2513,7 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k1(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, arg_1, out_1.p);
-        else per_example_k1_body<false>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, arg_1, out_1.p);
+        else per_example_k1_body<true>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, arg_1, out_1.p);
         v_dw = out_1;
     }
     lifted_store_view(io + 11, v_dw);
@@ -2578,7 +2580,7 @@ extern "C" int mlp_per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_per_example_k0(count, space[0], space[1], arg_0, out_1.p);
-        else mlp_per_example_k0_body<false>(count, space[0], space[1], arg_0, out_1.p);
+        else mlp_per_example_k0_body<true>(count, space[0], space[1], arg_0, out_1.p);
         v_hidden = out_1;
     }
     // vmap_per_example_gradients.py:14  return (hidden @ w2 - y) ** 2
@@ -2605,7 +2607,7 @@ extern "C" int mlp_per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_per_example_k1(count, space[0], arg_0, arg_1, out_1.p);
-        else mlp_per_example_k1_body<false>(count, space[0], arg_0, arg_1, out_1.p);
+        else mlp_per_example_k1_body<true>(count, space[0], arg_0, arg_1, out_1.p);
         v_t_2 = out_1;
     }
     {
@@ -2642,7 +2644,7 @@ extern "C" int mlp_per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_per_example_k2(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_w2.p, 0, (v_w2.d[0] == 1 ? 0 : v_w2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_3, out_1.p, out_2.p);
-        else mlp_per_example_k2_body<false>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_w2.p, 0, (v_w2.d[0] == 1 ? 0 : v_w2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_3, out_1.p, out_2.p);
+        else mlp_per_example_k2_body<true>(count, space[0], space[1], v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, v_w2.p, 0, (v_w2.d[0] == 1 ? 0 : v_w2.s[0]), v_v_1.p, (v_v_1.d[0] == 1 ? 0 : v_v_1.s[0]), 0, arg_3, out_1.p, out_2.p);
         v_dw2 = out_1;
         v_t_5 = out_2;
     }
@@ -2678,7 +2680,7 @@ extern "C" int mlp_per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 3> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_per_example_k3(count, space[0], space[1], space[2], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), 0, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, (v_v_3.d[2] == 1 ? 0 : v_v_3.s[2]), out_1.p);
-        else mlp_per_example_k3_body<false>(count, space[0], space[1], space[2], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), 0, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, (v_v_3.d[2] == 1 ? 0 : v_v_3.s[2]), out_1.p);
+        else mlp_per_example_k3_body<true>(count, space[0], space[1], space[2], v_v_2.p, (v_v_2.d[0] == 1 ? 0 : v_v_2.s[0]), (v_v_2.d[1] == 1 ? 0 : v_v_2.s[1]), 0, v_v_3.p, (v_v_3.d[0] == 1 ? 0 : v_v_3.s[0]), 0, (v_v_3.d[2] == 1 ? 0 : v_v_3.s[2]), out_1.p);
         v_dw1 = out_1;
     }
     lifted_store_view(io + 16, v_dw2);
