@@ -46,14 +46,24 @@ class Value:
     rank: int  # 0 or 1
 
 
+class _Never(random.Random):
+    """A stream whose every draw chooses the old program (`Generator`'s `later=False`)."""
+
+    def random(self) -> float:
+        return 1.0
+
+
 class Generator:
     def __init__(self, rnd: random.Random, extra: random.Random | None = None, ints: random.Random | None = None,
-                 made_ints: random.Random | None = None):
+                 made_ints: random.Random | None = None, later: bool = True):
         self.rnd = rnd
         self.made_ints = made_ints or random.Random(2)  # (Python ints an `if` or a loop makes: its own stream)
         self.extra = extra or random.Random(0)  # (choices added later: the programs of `rnd` stay as they were)
         self.ints = ints or random.Random(1)  # (Python ints past a dtype's range: wraps values, draws from no other)
-        self.later = random.Random(3)  # (np.concatenate's dtype=, `in`: their own stream, the programs stay)
+        # (the twenty-second session's constructs, np.concatenate's dtype=, `in`, a.choose, np.broadcast_to: their
+        # own stream, drawn after `rnd`'s; where one is written the program changes, so `later=False` writes none:
+        # the programs that found bugs before, tests/test_gradient_dtypes.py)
+        self.later = random.Random(3) if later else _Never()
         self.values: list[Value] = []
         self.used: set[str] = set()
         self.lines: list[str] = []
@@ -159,8 +169,17 @@ class Generator:
             kind = _promoted(x, y)
             return Value(f"np.stack(({x.text}, {y.text}), axis={axis}).sum(axis={axis})", "i" if kind == "b" else kind,
                          1)
-        if what == "arith" and self.later.random() < 0.08:  # `in` over a list: a Python bool (`or` of `==`)
-            self.used.add("membership")
+        if what == "arith":
+            used = set(self.used)
+            y = self.expr(depth - 1)
+            ops = ["+", "*"]
+            if "b" not in (x.kind, y.kind):
+                ops.append("-")  # NumPy refuses `-` on bools
+            op = self.choice(ops)
+            if self.later.random() >= 0.08:
+                return Value(f"({x.text} {op} {y.text})", _promoted(x, y), max(x.rank, y.rank))
+            # `in` over a list instead (after `rnd`'s draws, so the other programs stay): a Python bool (`or` of `==`)
+            self.used = used | {"membership"}
             x = x if not x.rank else Value(f"{x.text}[1]", x.kind, 0)
             items = [self.later.choice(FLOAT_LITERALS + INT_LITERALS + ("True", "np.nan"))
                      for _ in range(self.later.choice((1, 2, 3)))]
@@ -168,13 +187,6 @@ class Generator:
                 items.append(self.later.choice(("c", "k[2]", "m[0]")))
             negated = self.later.choice(("in", "not in"))
             return Value(f"({x.text} {negated} [{', '.join(items)}])", "b", 0)
-        if what == "arith":
-            y = self.expr(depth - 1)
-            ops = ["+", "*"]
-            if "b" not in (x.kind, y.kind):
-                ops.append("-")  # NumPy refuses `-` on bools
-            op = self.choice(ops)
-            return Value(f"({x.text} {op} {y.text})", _promoted(x, y), max(x.rank, y.rank))
         if what == "compare":
             y = self.expr(depth - 1)
             op = self.choice(("<", "<=", "==", ">"))
@@ -230,13 +242,13 @@ class Generator:
             if x.rank == 0:  # a NumPy scalar (a Python float's negative root is complex): `- 0.0` keeps -0.0
                 x = Value(f"({x.text} - np.sum(k[:0]) * 1.0)", "f", 0)  # (a float64 zero that depends on nothing)
             return Value(f"({x.text} ** 0.5)", "f", x.rank)
-        if what == "unary" and x.rank == 1 and self.later.random() < 0.5:  # the named length n meets the literal
-            self.used.add("broadcast_fixed")  # size N of a fixed target: checked at run time to be 1 or N
-            return Value(f"np.broadcast_to({x.text}, (2, {N}))[{self.later.choice((0, 1, -1))}]", x.kind, 1)
         if what == "unary":
             if x.kind == "b":
                 x = Value(f"({x.text} * 1.0)", "f", x.rank)
             name = self.choice(("np.sin", "np.abs", "np.tanh", "-"))
+            if x.rank == 1 and self.later.random() < 0.5:  # the named length n meets the literal size N of a fixed
+                self.used.add("broadcast_fixed")  # target: checked at run time to be 1 or N (after `rnd`'s draws)
+                return Value(f"np.broadcast_to({x.text}, (2, {N}))[{self.later.choice((0, 1, -1))}]", x.kind, 1)
             kind = x.kind if name in ("np.abs", "-") else "f"
             return Value(f"{name}({x.text})", kind, x.rank)
         # floor_divide: integers by a positive literal, floats by a float literal
@@ -386,16 +398,16 @@ def _alias_update(rnd: random.Random, gen: Generator) -> str | None:
     return "w"
 
 
-def _sort_in_place(rnd: random.Random, gen: Generator) -> None:
+def _sort_in_place(rnd: random.Random, gen: Generator) -> str | None:
     """`srt.sort()` of a new array with a view of it taken first (`rev = srt[::-1]`): the view sees the sort, as in
-    Python (normalize/sort_in_place.py); `rev` is then a value the program's expressions may read."""
+    Python (normalize/sort_in_place.py); the result reads `rev` (not the expressions: the programs of `rnd` stay)."""
     if rnd.random() >= 0.2:
-        return
+        return None
     gen.used.add("sort_in_place")
-    source, kind = rnd.choice((("a", "f"), ("b", "f"), ("k", "i"), ("j", "i"), ("m", "i")))
+    source = rnd.choice(("a", "b", "k", "j", "m"))
     gen.lines += [f"    srt = {source} * 1", "    rev = srt[::-1]",
                   "    srt.sort(" + rnd.choice(("", "kind='stable'", "0", "axis=-1")) + ")"]
-    gen.values.append(Value("rev", kind, 1))
+    return "rev"
 
 
 def _promoted(*values: Value) -> str:
@@ -411,12 +423,14 @@ class Program:
     wrong: list  # (position, an argument of another dtype than the annotation's): every form refuses it at entry
 
 
-def program_for_seed(seed: int) -> Program:
-    """A kernel `f` and its arguments, a pure function of `seed`."""
+def program_for_seed(seed: int, later: bool = True) -> Program:
+    """A kernel `f` and its arguments, a pure function of `seed` (`later`: with the constructs added in the
+    twenty-second session; without, the program the seed gave before them)."""
     rnd = random.Random(seed)
-    gen = Generator(rnd, random.Random(f"extra {seed}"), random.Random(f"ints {seed}"), random.Random(f"made {seed}"))
+    gen = Generator(rnd, random.Random(f"extra {seed}"), random.Random(f"ints {seed}"), random.Random(f"made {seed}"),
+                    later)
     alias = _alias_update(random.Random(f"alias {seed}"), gen)  # (its own stream: the other programs stay)
-    _sort_in_place(random.Random(f"sort {seed}"), gen)  # (so has this)
+    ordered = _sort_in_place(random.Random(f"sort {seed}"), gen) if later else None  # (so has this)
     for _ in range(rnd.randint(2, 5)):
         gen.assign(rnd.randint(1, 3))
     first = rnd.choice(("a", "b"))
@@ -430,6 +444,8 @@ def program_for_seed(seed: int) -> Program:
         result = ", ".join(v.text for v in picked) + ("," if len(picked) == 1 else "")
     if alias is not None:  # the old value, read after the update (a NumPy scalar's `+=` is a new value)
         result = f"{result.rstrip(',')}, {alias}" if "," in result else f"{result} + {alias}"
+    if ordered is not None:  # (read after the sort: a view of the sorted array)
+        result = f"{result.rstrip(',')}, {ordered}" if "," in result else f"{result} + np.sum({ordered})"
     lines = ["@kernel", f"def f({signature}):"] + gen.lines + [f"    return {result}"]
     args = [_argument(rnd, name) for name, *_ in params]
     return Program("\n".join(lines) + "\n", args, gen.used, wrong_dtypes(args, random.Random(f"wrong {seed}")))

@@ -41,4 +41,4 @@ def test_a_host_cast_of_side_work_runs_after_it(tmp_path):
 
 
 def test_the_generated_program_that_found_it(tmp_path):
-    assert _check(31013, c=True, folder=tmp_path)["c"] == "checked"
+    assert _check(31013, c=True, folder=tmp_path, later=False)["c"] == "checked"

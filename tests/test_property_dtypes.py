@@ -26,8 +26,8 @@ FAST_SEEDS = range(12)
 FAST_C_SEEDS = (1, 3, 7, 24)  # 1: a Python int made by a loop meets an int32 array (its range check)
 
 
-def _check(seed: int, c: bool, folder=None, trees: bool = False) -> dict:
-    program = (tree_program if trees else program_for_seed)(seed)
+def _check(seed: int, c: bool, folder=None, trees: bool = False, later: bool = True) -> dict:
+    program = tree_program(seed) if trees else program_for_seed(seed, later)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         outcomes = check_hostile(program.source, program.args, 0, c=c, folder=folder, wrong=program.wrong)

@@ -108,7 +108,6 @@ def test_the_tangent_of_a_cast_may_be_a_python_number():
     ("np.sum(x[0, 0], axis=1)", "rank 0"),
     ("np.mean(x[0, 0], axis=0)", "rank 0"),  # np.mean is no ufunc reduction: AxisError
     ("np.arange(3, dtype=bool)", "dtype=bool"),
-    ("np.maximum.accumulate(x)", "maximum.accumulate"),
 ])
 def test_what_numpy_raises_or_kernels_do_not_take_is_refused_with_a_place(body, message):
     source = kernel_module('x: "f64[3,4]"', body)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy
 
 from ..ir import Const
+from ..values import ListValue
 from .array_functions import _at_least, sequence_of_arrays
 from .array_literals import array, array_like, asarray
 from .call_args import Emitter, arity, dtype as read_dtype, given, known_rank, ravel, shape_args, static, \
@@ -158,7 +159,10 @@ def _take(lowering, node, builder, a, indices, keywords):
     x = emit.atom(array_like(lowering, node, builder, a))
     if x.type.weak and x.type.shape == ():
         raise emit.error("np.take of a Python number is not supported in kernels", "take from an array")
-    index = emit.atom(array_like(lowering, node, builder, indices))
+    if isinstance(indices, (tuple, ListValue)) and not (indices.items if isinstance(indices, ListValue) else indices):
+        index = emit("array", value=(), dtype="i64")  # NumPy converts a list of indices to intp: `[]` is no float
+    else:
+        index = emit.atom(array_like(lowering, node, builder, indices))
     if index.type.dtype == "bool":  # NumPy reads booleans as the indices 0 and 1
         index = emit("astype", index, dtype="i64")
     elif index.type.dtype not in ("i32", "i64"):

@@ -108,8 +108,7 @@ def _batch_distinct(ctx, prim, args, batched, axis=0, where=None):
     return ops.distinct_sorted(args[0], axis=axis + 1, where=where)
 
 
-_distinct = register(Primitive(
+register(Primitive(
     name="distinct_sorted", family="structured", temp_name="s", infer=lambda types, p: types[0],
-    render=lambda args, p: args[0], vjp=_distinct_vjp, jvp=_distinct_jvp, batch=_batch_distinct,
+    render=lambda args, p: args[0], vjp=_distinct_vjp, jvp=_distinct_jvp, batch=_batch_distinct, views=True,
 ))
-_distinct.views = True
