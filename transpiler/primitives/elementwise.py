@@ -109,7 +109,7 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
                 simplify: Callable | None = None, diff: bool = True, imports: str | None = None,
                 python_operator: bool = False, scalar_c: str | None = None, batch: Callable = batch_elementwise,
                 cuda_uniform: tuple = (), cuda_uniform_args: tuple | None = None, bools: str | None = "",
-                bools_with_numbers: bool = False, array_first: bool = False) -> Primitive:
+                bools_with_numbers: bool = False, array_first: bool = False, singular: bool = False) -> Primitive:
     """Register an elementwise primitive; `rules[i]` is None where argument i has no derivative;
     `python_operator`: rendered as Python's operator, so Python numbers in give a Python number out; `bools` and
     `bools_with_numbers`: see `_infer` ("": float16 for a float result, NumPy's first loop where it has no boolean
@@ -121,7 +121,7 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
         cuda=cuda, batch=batch, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
         scalar_c=scalar_c, python_numbers="kept" if python_operator else None, cuda_uniform=cuda_uniform,
-        cuda_uniform_args=cuda_uniform_args,
+        cuda_uniform_args=cuda_uniform_args, singular=singular,
         diff_args=tuple(i for i, r in enumerate(rules) if r is not None),
         extra={"simplify": simplify} if simplify else {},
     ))
@@ -148,23 +148,23 @@ def is_number(atom) -> bool:
 
 # --- transcendental and friends ----------------------------------------------------------------------------
 elementwise("exp", [lambda g, y, x: g * y], np_call("exp"), "exp({0})", temp="e", scalar_c="float")
-elementwise("log", [lambda g, y, x: g / x], np_call("log"), "log({0})", scalar_c="float")
-elementwise("log1p", [lambda g, y, x: g / (1.0 + x)], np_call("log1p"), "log1p({0})", scalar_c="float")
+elementwise("log", [lambda g, y, x: g / x], np_call("log"), "log({0})", scalar_c="float", singular=True)
+elementwise("log1p", [lambda g, y, x: g / (1.0 + x)], np_call("log1p"), "log1p({0})", scalar_c="float", singular=True)
 elementwise("expm1", [lambda g, y, x: g * (y + 1.0)], np_call("expm1"), "expm1({0})", scalar_c="float")
-elementwise("sqrt", [lambda g, y, x: g / (2.0 * y)], np_call("sqrt"), "sqrt({0})", scalar_c="float")
+elementwise("sqrt", [lambda g, y, x: g / (2.0 * y)], np_call("sqrt"), "sqrt({0})", scalar_c="float", singular=True)
 elementwise("sin", [lambda g, y, x: g * ops.cos(x)], np_call("sin"), "sin({0})", scalar_c="float")
 elementwise("cos", [lambda g, y, x: -g * ops.sin(x)], np_call("cos"), "cos({0})", scalar_c="float")
 elementwise("tan", [lambda g, y, x: g * (1.0 + y * y)], np_call("tan"), "tan({0})", scalar_c="float")
 elementwise("tanh", [lambda g, y, x: g * (1.0 - y * y)], np_call("tanh"), "tanh({0})", scalar_c="float")
 elementwise("arctan", [lambda g, y, x: g / (1.0 + x * x)], np_call("arctan"), "atan({0})", scalar_c="float")
-elementwise("arcsin", [lambda g, y, x: g / ops.sqrt(1.0 - x * x)], np_call("arcsin"), "asin({0})")
-elementwise("arccos", [lambda g, y, x: -g / ops.sqrt(1.0 - x * x)], np_call("arccos"), "acos({0})")
-elementwise("log2", [lambda g, y, x: g / (x * _LN2)], np_call("log2"), "log2({0})")
-elementwise("log10", [lambda g, y, x: g / (x * _LN10)], np_call("log10"), "log10({0})")
+elementwise("arcsin", [lambda g, y, x: g / ops.sqrt(1.0 - x * x)], np_call("arcsin"), "asin({0})", singular=True)
+elementwise("arccos", [lambda g, y, x: -g / ops.sqrt(1.0 - x * x)], np_call("arccos"), "acos({0})", singular=True)
+elementwise("log2", [lambda g, y, x: g / (x * _LN2)], np_call("log2"), "log2({0})", singular=True)
+elementwise("log10", [lambda g, y, x: g / (x * _LN10)], np_call("log10"), "log10({0})", singular=True)
 elementwise("exp2", [lambda g, y, x: g * (y * _LN2)], np_call("exp2"), "exp2({0})", temp="e")
 elementwise("arcsinh", [lambda g, y, x: g / ops.sqrt(x * x + 1.0)], np_call("arcsinh"), "asinh({0})")
-elementwise("arccosh", [lambda g, y, x: g / ops.sqrt(x * x - 1.0)], np_call("arccosh"), "acosh({0})")
-elementwise("arctanh", [lambda g, y, x: g / (1.0 - x * x)], np_call("arctanh"), "atanh({0})")
+elementwise("arccosh", [lambda g, y, x: g / ops.sqrt(x * x - 1.0)], np_call("arccosh"), "acosh({0})", singular=True)
+elementwise("arctanh", [lambda g, y, x: g / (1.0 - x * x)], np_call("arctanh"), "atanh({0})", singular=True)
 # sin(pi x) / (pi x): the derivative (cos(pi x) - y) / x cancels near 0 (about 1e-5 relative at |x| = 1e-6, 3e-13
 # at 1e-2), so below |x| = 1e-2 it is its Taylor polynomial -pi^2 x / 3 + pi^4 x^3 / 30 - pi^6 x^5 / 840 +
 # pi^8 x^7 / 45360 (the next term is below 1e-16 relative there), 0 at 0 itself; differentiating the rule again
@@ -184,7 +184,8 @@ elementwise("sinh", [lambda g, y, x: g * ops.cosh(x)], np_call("sinh"), "sinh({0
 elementwise("cosh", [lambda g, y, x: g * ops.sinh(x)], np_call("cosh"), "cosh({0})", scalar_c="float")
 elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote",
             bools="int8", scalar_c="float")
-elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})", bools="int8")
+elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})", bools="int8",
+            singular=True)
 # the builtin `abs` renders as itself: of a Python number it is a Python number (`abs(-k)` of an int is an int that
 # grows past int64, `abs(True)` is the int 1), of a NumPy value NumPy's abs; `np.abs` and its aliases as spelled
 # (frontend/ufunc_handlers.py), a NumPy scalar of a Python number
@@ -203,9 +204,10 @@ elementwise("rint", [None], np_call("rint"), "rint({0})", diff=False)  # to the 
 _DEG2RAD, _RAD2DEG = math.pi / 180.0, 180.0 / math.pi
 elementwise("deg2rad", [lambda g, y, x: g * _DEG2RAD], np_call("deg2rad"), f"({{0}} * {_DEG2RAD!r})")
 elementwise("rad2deg", [lambda g, y, x: g * _RAD2DEG], np_call("rad2deg"), f"({{0}} * {_RAD2DEG!r})")
-elementwise("hypot", [lambda g, y, a, b: g * a / y, lambda g, y, a, b: g * b / y], np_call("hypot"), "hypot({0}, {1})")
+elementwise("hypot", [lambda g, y, a, b: g * a / y, lambda g, y, a, b: g * b / y], np_call("hypot"), "hypot({0}, {1})",
+            singular=True)
 elementwise("arctan2", [lambda g, y, a, b: g * b / (a * a + b * b), lambda g, y, a, b: -g * a / (a * a + b * b)],
-            np_call("arctan2"), "atan2({0}, {1})")
+            np_call("arctan2"), "atan2({0}, {1})", singular=True)
 
 
 def _larger_share(g: Sym, a: Sym, b: Sym) -> Sym:

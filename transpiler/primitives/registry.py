@@ -28,6 +28,10 @@ class Primitive:
     # jvp(tangents, out, *args, **params) -> the output tangent; `tangents[i]` is None where the input is constant
     jvp: Callable | None = None
     cuda: str | None = None
+    # a factor of the derivative is infinite at an argument where the value is finite or recovers (sqrt at 0, log
+    # at 0 under exp, arcsin at 1): a zero tangent there is NaN, so transforms/peel.py runs a loop's trips where
+    # the argument is a constant on their own, where no derivative goes through it
+    singular: bool = False
     # where the result is an array and argument `i` one value for every element (a scalar) equal to `value`,
     # NumPy computes another function than `cuda` says: (i, value, C expression) per case. An array's `** 0.5`
     # is NumPy's sqrt (-0.0 stays -0.0, -inf gives NaN), a scalar's is C's pow (0.0, inf).

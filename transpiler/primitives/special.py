@@ -19,12 +19,13 @@ def special_call(fn: str) -> Callable:
     return lambda args, params: cg.call(f"scipy.special.{fn}", *params.values(), *args)
 
 
-def _special(name: str, rule: Rule, cuda: str | None = None, temp: str = "t") -> None:
-    elementwise(name, [rule], special_call(name), cuda, temp=temp, imports="scipy.special", bools=None)
+def _special(name: str, rule: Rule, cuda: str | None = None, temp: str = "t", singular: bool = False) -> None:
+    elementwise(name, [rule], special_call(name), cuda, temp=temp, imports="scipy.special", bools=None,
+                singular=singular)
 
 
 _special("expit", lambda g, y, x: g * (y * (1.0 - y)), "(1.0 / (1.0 + exp(-{0})))", temp="p")
-_special("logit", lambda g, y, x: g / (x * (1.0 - x)), "log({0} / (1.0 - {0}))")
+_special("logit", lambda g, y, x: g / (x * (1.0 - x)), "log({0} / (1.0 - {0}))", singular=True)
 _special("erf", lambda g, y, x: g * (_TWO_OVER_SQRT_PI * ops.exp(-(x * x))), "erf({0})")
 _special("erfc", lambda g, y, x: g * (-_TWO_OVER_SQRT_PI * ops.exp(-(x * x))), "erfc({0})")
 _special("ndtr", lambda g, y, x: g * (_INV_SQRT_2PI * ops.exp(-0.5 * (x * x))), "normcdf({0})", temp="p")

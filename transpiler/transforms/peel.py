@@ -12,9 +12,9 @@ set to a constant in the body is active on its first trip only.
 Here such a loop runs its first trip on its own (`if` it runs at all), in front of the loop over the rest:
 the peeled trip reads the initial values, so the activity analysis sees that the constant slots are constant
 there, and no derivative is emitted through them; the remaining loop starts from the values the first trip
-made. A loop is peeled only where the difference reaches a rule that can be infinite (`_SINGULAR`), and
-again while it does (a slot two steps away from the input is constant on two trips); everywhere else a
-zero tangent is exact and the loop is left as it is.
+made. A loop is peeled only where the difference reaches a rule that can be infinite (its registry entry is
+`singular`), and again while it does (a slot two steps away from the input is constant on two trips); everywhere
+else a zero tangent is exact and the loop is left as it is.
 """
 from __future__ import annotations
 
@@ -25,11 +25,6 @@ from ..builder import Builder, const, function_builder
 from ..inline import copy_block
 from ..ir import Atom, Const, Function, If, Loop, Var, all_defined, equations
 
-# Rules with a factor that is infinite (or NaN) at a finite argument where the value is finite: a zero tangent
-# (cotangent) times that factor is NaN, where a constant's derivative is zero
-_SINGULAR = frozenset({"sqrt", "cbrt", "power", "float_power", "log", "log2", "log10", "log1p", "logit", "arcsin",
-                       "arccos", "arccosh", "arctanh", "divide", "reciprocal", "hypot", "arctan2", "std",
-                       "nanstd", "masked_std"})
 _MOST_PEELS = 8  # a slot whose activity alternates trip by trip is peeled no further (its zero stays run-time)
 
 
@@ -78,7 +73,7 @@ def _needs_peel(loop: Loop, seen: set[int]) -> bool:
     second = {i for i in slots if isinstance(loop.carried_out[i], Var) and id(loop.carried_out[i]) in on_first}
     for trip in (on_first, _one_trip(loop, outside, second)):
         differs = (seen & inner) - trip
-        if differs and any(e.prim.name in _SINGULAR and any(id(a) in differs and e.prim.is_diff_arg(j)
+        if differs and any(e.prim.singular and any(id(a) in differs and e.prim.is_diff_arg(j)
                                                              for j, a in enumerate(e.args))
                            for e in equations(loop.cond_body + loop.body)):
             return True
