@@ -40,16 +40,16 @@ class Outcomes(dict):
         except Wrong as exc:
             self.record(form, "WRONG", str(exc))
         except Exception as exc:  # noqa: BLE001  a crash of generated code is an outcome, not a harness error
+            detail = f"{type(exc).__name__}: {str(exc)[:200]}"
             if isinstance(exc, ValueError) and RUN_TIME_REFUSAL.match(str(exc)):
-                self.record(form, "refused", f"ValueError: {str(exc)[:200]}")
-                return
-            if argument_refused(exc) or isinstance(exc, TypeError):
-                outcome = "arg-refused" if argument_refused(exc) else "bad"
-                self.record(form, outcome, f"{type(exc).__name__}: {str(exc)[:200]}")
-                return
-            place = traceback.extract_tb(exc.__traceback__)[-1]
-            self.record(form, "bad", f"{type(exc).__name__}: {str(exc)[:200]} "
-                                     f"({Path(place.filename).name}:{place.lineno})")
+                self.record(form, "refused", detail)  # a located run-time refusal of a derivative
+            elif argument_refused(exc):
+                self.record(form, "arg-refused", detail)
+            elif isinstance(exc, TypeError):
+                self.record(form, "bad", detail)
+            else:
+                place = traceback.extract_tb(exc.__traceback__)[-1]
+                self.record(form, "bad", f"{detail} ({Path(place.filename).name}:{place.lineno})")
 
 
 def argument_refused(exc: Exception) -> bool:

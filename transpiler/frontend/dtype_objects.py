@@ -19,11 +19,10 @@ import numpy
 
 from ..builder import const
 from ..ir import Const, Var
+from ..ir.types import NUMPY_DTYPES, numpy_dtype
 from ..values import DType, IntInfo, Module
 from .call_args import arity
 
-_CANONICAL = {"f64": "numpy.float64", "f32": "numpy.float32", "i64": "numpy.int64", "i32": "numpy.int32",
-              "bool": "numpy.bool_"}
 _STRINGS = ("kind", "char", "name", "str", "byteorder")
 _INTS = ("itemsize", "alignment", "num", "ndim")
 _BOOLS = ("isnative", "hasobject", "isbuiltin")
@@ -32,7 +31,7 @@ _IINFO = ("min", "max", "bits", "kind", "dtype")
 
 def of_lifted(dtype: str) -> DType:
     """`x.dtype` of an array of the kernel's dtype `dtype` (f64 ...)."""
-    return DType(_CANONICAL[dtype])
+    return DType(f"numpy.{NUMPY_DTYPES[dtype]}")
 
 
 def python_object(value):
@@ -91,7 +90,7 @@ def iinfo(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.iinfo", positional, keywords, 1, 1, hint="np.iinfo(np.int32)")
     value = positional[0]
     if isinstance(value, (Var, Const)) and value.type.shape == () and value.type.dtype in ("i32", "i64"):
-        found = numpy.dtype(_CANONICAL[value.type.dtype].rpartition(".")[2])
+        found = numpy_dtype(value.type.dtype)
     else:
         found = _numpy_dtype(lowering, node, value, "np.iinfo")
     if found.kind not in "iu":

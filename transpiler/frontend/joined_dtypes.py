@@ -11,12 +11,11 @@ from __future__ import annotations
 import numpy
 
 from ..ir import Atom, Const
-from ..ir.types import numpy_dtype
+from ..ir.types import lifted_dtype, numpy_dtype
 from .array_literals import array_like
 from .call_args import Emitter, dtype as read_dtype, given, static
 
 _RULES = ("no", "equiv", "safe", "same_kind", "unsafe")
-_LIFTED = {numpy.dtype(numpy_dtype(name)): name for name in ("f64", "f32", "i64", "i32", "bool")}
 
 
 def with_dtype(handler, name: str):
@@ -39,10 +38,10 @@ def with_dtype(handler, name: str):
                 raise lowering.error(node, f"`{name}` takes a tuple or list of arrays", f"{name}((a, b))")
             parts = tuple(array_like(lowering, node, builder, item) for item in sequence)
         atoms = [emit.atom(part) for part in parts]
-        dtypes = [numpy.dtype(numpy_dtype(a.type.dtype)) for a in atoms]
-        target = numpy.dtype(numpy_dtype(read_dtype(lowering, dtype_value, dtype_node))) if given(dtype_value) \
+        dtypes = [numpy_dtype(a.type.dtype) for a in atoms]
+        target = numpy_dtype(read_dtype(lowering, dtype_value, dtype_node)) if given(dtype_value) \
             else numpy.result_type(*dtypes)
-        lifted = _LIFTED[target]
+        lifted = lifted_dtype(target)
         cast = [atom if atom.type.dtype == lifted else emit("astype", atom, dtype=lifted) for atom in atoms]
         joined = cast[0] if isinstance(sequence, Atom.__args__) else tuple(cast)
         result = handler(lowering, node, builder, [joined] + list(positional[1:]), keywords)  # shapes first
