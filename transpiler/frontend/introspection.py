@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from ..builder import const
 from ..ir import Const, Var
+from ..ir.types import numpy_dtype
 from ..values import DType, Module
 from . import dtype_objects
 from .call_args import arity
 from .dtype_objects import of_lifted
 from .imports import module_attribute
-
-_ITEMSIZE = {"f64": 8, "f32": 4, "i64": 8, "i32": 4, "bool": 1}
-
 
 def _not_a_python_number(lowering, node, atom, attr: str) -> None:
     if atom.type.weak:
@@ -38,7 +36,7 @@ def dtype_attribute(lowering, node, atom, builder):
 def itemsize(lowering, node, atom, builder):
     """`x.itemsize`: the bytes of one element, a Python int."""
     _not_a_python_number(lowering, node, atom, "itemsize")
-    return const(_ITEMSIZE[atom.type.dtype])
+    return const(numpy_dtype(atom.type.dtype).itemsize)
 
 
 def nbytes(lowering, node, atom, builder):
@@ -48,7 +46,7 @@ def nbytes(lowering, node, atom, builder):
     if atom.type.shape is None:
         raise lowering.error(node, "`.nbytes` of a value of unknown rank is not known at build time",
                              'annotate the parameters it comes from, e.g. x: "f64[n,d]"')
-    total = const(_ITEMSIZE[atom.type.dtype])
+    total = const(numpy_dtype(atom.type.dtype).itemsize)
     for axis in range(len(atom.type.shape)):
         dim = lowering._dim(atom, axis, builder, node)
         total = const(total.value * dim.value) if isinstance(dim, Const) and isinstance(total, Const) \

@@ -18,13 +18,12 @@ from typing import Callable
 import numpy as np
 
 from .. import codegen as cg
-from ..ir.types import NUMPY_DTYPES, ShapeError, TensorType, is_unknown
+from ..ir.types import NUMPY_DTYPES, ShapeError, TensorType, is_unknown, lifted_dtype
 from .batching import BatchContext, example_rank, shift_axes
 from .reductions import _infer as _reduced_shape
 from .registry import Primitive, register
 from .symbolic import Sym, count, ops, reduced_axes, unreduce
 
-_LIFTED_DTYPES = {np.dtype(name): dtype for dtype, name in NUMPY_DTYPES.items()}
 _KEYWORDS = ("dtype", "ddof", "initial")  # the constant keywords besides axis/keepdims, as NumPy names them
 
 
@@ -42,11 +41,12 @@ def result_dtype(func: str, dtype: str, params: dict) -> str:
     except (TypeError, ValueError) as exc:
         raise ShapeError(f"np.{func} of {dtype} values with {_shown(params)}: NumPy raises {exc}",
                          "convert the input (`.astype(np.float64)`) or pass another dtype=") from None
-    if result.dtype not in _LIFTED_DTYPES:
+    lifted = lifted_dtype(result.dtype)
+    if lifted is None:
         raise ShapeError(f"np.{func} of {dtype} values with {_shown(params)} gives {result.dtype}, which kernels "
                          "have no annotation for", "pass dtype= one of np.float64, np.float32, np.int64, np.int32, "
                          "np.bool_")
-    return _LIFTED_DTYPES[result.dtype]
+    return lifted
 
 
 def _shown(params: dict) -> str:
@@ -265,12 +265,14 @@ def std_jvp(t, out, x, kept, params):
     return ops.sum(only(t, kept) * centred / dof, axis=axis, keepdims=keepdims) / _nonzero(out)
 
 
-numpy_reduction("masked_sum", "sum", sum_vjp, sum_jvp)
-numpy_reduction("masked_prod", "prod", prod_vjp, prod_jvp)
-numpy_reduction("masked_max", "max", extreme_vjp, extreme_jvp, empty_raises=True)
-numpy_reduction("masked_min", "min", extreme_vjp, extreme_jvp, empty_raises=True)
-numpy_reduction("masked_mean", "mean", mean_vjp, mean_jvp)
-numpy_reduction("masked_var", "var", var_vjp, var_jvp)
-numpy_reduction("masked_std", "std", std_vjp, std_jvp)
+# The derivative rules of each differentiable reduction, by NumPy's name: `np.<name>` given a mask here, and its
+# NaN-ignoring `np.nan<name>` (nan_reductions) share them. `True`: NumPy raises where nothing takes part.
+DIFFERENTIABLE = {"sum": (sum_vjp, sum_jvp, False), "prod": (prod_vjp, prod_jvp, False),
+                  "max": (extreme_vjp, extreme_jvp, True), "min": (extreme_vjp, extreme_jvp, True),
+                  "mean": (mean_vjp, mean_jvp, False), "var": (var_vjp, var_jvp, False),
+                  "std": (std_vjp, std_jvp, False)}
+
+for _func, (_vjp, _jvp, _raises) in DIFFERENTIABLE.items():
+    numpy_reduction(f"masked_{_func}", _func, _vjp, _jvp, empty_raises=_raises)
 numpy_reduction("masked_all", "all", result="bool", temp_name="every")
 numpy_reduction("masked_any", "any", result="bool", temp_name="some")

@@ -6,18 +6,12 @@ derivative: it gets 0, and the others get what the plain reduction of the non-Na
 """
 from __future__ import annotations
 
-from .masked_reductions import (axes_of, extreme_jvp, extreme_vjp, mean_jvp, mean_vjp, numpy_reduction, prod_jvp,
-                                prod_vjp, std_jvp, std_vjp, sum_jvp, sum_vjp, var_jvp, var_vjp)
+from .masked_reductions import DIFFERENTIABLE, axes_of, numpy_reduction
 from .reductions import batch_argmax
 from .symbolic import ops, unreduce
 
-numpy_reduction("nansum", "nansum", sum_vjp, sum_jvp)
-numpy_reduction("nanprod", "nanprod", prod_vjp, prod_jvp)
-numpy_reduction("nanmax", "nanmax", extreme_vjp, extreme_jvp, empty_raises=True)
-numpy_reduction("nanmin", "nanmin", extreme_vjp, extreme_jvp, empty_raises=True)
-numpy_reduction("nanmean", "nanmean", mean_vjp, mean_jvp)
-numpy_reduction("nanvar", "nanvar", var_vjp, var_jvp)
-numpy_reduction("nanstd", "nanstd", std_vjp, std_jvp)
+for _func, (_vjp, _jvp, _raises) in DIFFERENTIABLE.items():
+    numpy_reduction(f"nan{_func}", f"nan{_func}", _vjp, _jvp, empty_raises=_raises)
 # positions: integers, never differentiated; batched as np.argmax is
 numpy_reduction("nanargmax", "nanargmax", result="i64", batch=batch_argmax, temp_name="idx", empty_raises=True)
 numpy_reduction("nanargmin", "nanargmin", result="i64", batch=batch_argmax, temp_name="idx", empty_raises=True)
