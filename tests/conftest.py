@@ -1,6 +1,7 @@
 """Shared pytest options: `--update-golden` rewrites the expected emitted code from the current compiler."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +14,10 @@ if str(ROOT) not in sys.path:
 # helper modules whose asserts report their operands as a test module's do (the generic primitive test's checks
 # moved out of tests/test_primitives.py into primitive_harness.py)
 pytest.register_assert_rewrite("primitive_harness")
+
+# every pass's IR and every generated module are checked for reads of values no path defines (transpiler/ir/verify.py,
+# transpiler/ir/names.py): a pass's bug is reported where it is made, not when the generated code runs
+os.environ.setdefault("LIFTED_VERIFY_IR", "1")
 
 
 def pytest_addoption(parser):

@@ -22,6 +22,8 @@ from .normalize.module_scope import module_code
 from .frontend.parse import parse_module
 from .frontend.parsed import Declaration
 from .ir.arena import one_compilation
+from .ir.names import check_names
+from .ir.verify import enabled as verify_enabled
 from .transforms.trees import user_params
 
 VERSION = "0.1.0"
@@ -295,6 +297,8 @@ def check_generated(code: str, path: str) -> None:
     except SyntaxError as exc:
         raise RuntimeError(f"transpile generated invalid Python for {path} (line {exc.lineno}: {exc.msg}); "
                            "this is a bug in Lifted, please report it with the source file") from exc
+    if verify_enabled():  # (the test suite's: every local name is bound on every path reaching its reads)
+        check_names(code, path)
 
 
 def transpile_file(source: Path, outdir: Path, options: Options = Options(), root: Path | None = None,

@@ -17,8 +17,10 @@ from .dead_reads import (WRITES, access_key, at_hand, dead_read_checks, drop_rep
                          loop_range, raises_when_empty)
 from .invariant_checks import hoist_invariant_checks
 from .python_raises import python_may_raise
+from ..ir.verify import verified
 
 
+@verified("eliminate_dead_code")
 def eliminate_dead_code(fn: Function) -> Function:
     """Drop statements none of whose results reach a function result (all primitives are pure, and in-place
     updates are kept exactly while the value they update is)."""

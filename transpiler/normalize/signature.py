@@ -12,11 +12,13 @@ from ..ir import Const, Function, Var
 from ..trees import build, is_tree_annotation, leaf_name, leaf_paths, number_leaves, parse_tree
 from .argument_sharing import scalar_argument_checks, unshared_checks, writeable_checks
 from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Value, describe
+from ..ir.verify import verified
 
 
 class Signatures:
     """Mixed into `Lowering`. Relies on its `_lower_body`, `expr`, `error`, `module_values`."""
 
+    @verified("lower_kernel")
     def lower_kernel(self, name: str, through_rule: bool = False) -> Function:
         """The kernel's IR; `through_rule`: when it has a custom_vjp rule, its derivatives come from the rule
         (as they do for its callers), so `grad(f)` of such an `f` uses the rule too."""
@@ -94,6 +96,7 @@ class Signatures:
                              "no default; functions the kernel calls may have any defaults")
         return value.value
 
+    @verified("lower_value")
     def lower_value(self, name: str, value: Value, loc: SourceLoc | None) -> Function:
         """A module-level name holding a function: the function it is, named `name`."""
         if isinstance(value, KernelRef):

@@ -28,10 +28,12 @@ from ..ir import Const, Eqn, Function, If, Loop, Var, all_defined, blocks, resul
 from ..ir.types import TensorType
 from ..primitives.registry import lookup
 from .split_axes import storage_classes
+from ..ir.verify import verified
 
 MAX_COLUMNS = 32  # wider arrays keep their updates (a stack reads every column at once; not measured past 11)
 
 
+@verified("stack_column_updates")
 def stack_column_updates(fn: Function) -> Function:
     """`fn` with each zeros array filled column by column made as one stack (see the module docstring)."""
     uses: dict[int, int] = {}

@@ -20,6 +20,7 @@ from ..errors import SourceLoc, TranspileError
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, updates_in_place
 from ..primitives.symbolic import Sym, materialize
 from .peel import peel_constant_trips
+from ..ir.verify import verified
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ def check_float_inputs(fn: Function, wrt: tuple[int, ...], loc: SourceLoc | None
     return inputs
 
 
+@verified("jvp")
 def jvp(fn: Function, spec: ForwardSpec) -> Function:
     """`(*args, *tangents) -> (value, tangent)`, one tangent parameter per `wrt` input (`tx` for `x`)."""
     inputs = check_float_inputs(fn, spec.wrt, spec.loc)

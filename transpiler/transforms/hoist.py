@@ -7,8 +7,10 @@ import dataclasses
 
 from ..analysis.python_raises import python_may_raise
 from ..ir import Eqn, Function, If, Loop, all_defined, equations
+from ..ir.verify import verified
 
 
+@verified("hoist_invariants")
 def hoist_invariants(fn: Function) -> Function:
     return dataclasses.replace(fn, body=_block(fn.body))
 

@@ -14,6 +14,7 @@ from collections import Counter
 from ..builder import NameScope
 from ..ir import Atom, Eqn, Function, If, Loop, Var, all_defined, result_atoms
 from ..primitives.registry import lookup
+from ..ir.verify import verified
 
 # the arrays these make belong to their single user alone
 _FRESH = ("zeros", "zeros_like", "ones", "ones_like", "full", "copy")
@@ -21,6 +22,7 @@ _FRESH = ("zeros", "zeros_like", "ones", "ones_like", "full", "copy")
 _OUT_OF_PLACE = {"iadd": "add", "isub": "subtract"}
 
 
+@verified("functionalize")
 def functionalize(fn: Function) -> Function:
     """`fn` with in-place updates of shared values made out of place (`fn` itself is not modified)."""
     if not any(isinstance(s, Eqn) and _updates(s) for s in _all_statements(fn.body)):

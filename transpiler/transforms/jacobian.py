@@ -26,8 +26,10 @@ from .batch import BatchSpec, vmap
 from .forward import ForwardSpec, _Tangents, check_float_inputs, jvp
 from .hoist import updated_in_place
 from .peel import peel_constant_trips
+from ..ir.verify import verified
 
 
+@verified("jacfwd")
 def jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None) -> Function:
     """One batched forward sweep per input (its basis vectors as the batch); a loop where that cannot run."""
     try:
@@ -36,6 +38,7 @@ def jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, lo
         return _looped_jacfwd(fn, name, wrt, wrt_is_tuple, loc)
 
 
+@verified("jacrev")
 def jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool, loc: SourceLoc | None,
            vjp_fn: Function) -> Function:
     """One batched reverse sweep over the output's basis cotangents; a loop where that cannot run. `vjp_fn` is

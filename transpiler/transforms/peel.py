@@ -24,10 +24,12 @@ from ..analysis.activity import vary_block, varied
 from ..builder import Builder, const, function_builder
 from ..inline import copy_block
 from ..ir import Atom, Const, Function, If, Loop, Var, all_defined, equations
+from ..ir.verify import verified
 
 _MOST_PEELS = 8  # a slot whose activity alternates trip by trip is peeled no further (its zero stays run-time)
 
 
+@verified("peel_constant_trips")
 def peel_constant_trips(fn: Function, inputs: list[Var]) -> Function:
     """`fn` with the first trip of each loop peeled where a slot is constant on it but active in the loop (or
     the other way round) and the difference reaches a singular rule."""

@@ -32,6 +32,7 @@ from ..builder import Builder, NameScope
 from ..ir import Const, Eqn, Function, If, Loop, Var, all_defined, blocks, equations, result_atoms
 from ..ir.types import TensorType
 from ..primitives.registry import lookup
+from ..ir.verify import verified
 
 MAX_COMPONENTS = 4  # longer rows stay rows: the gain shrinks and the code grows with every component
 
@@ -41,6 +42,7 @@ _FRESH = ("stack", "concatenate", "matmul", "outer", "copy")
 _CHAINED = {"sum": "add", "mean": "add", "prod": "multiply"}
 
 
+@verified("split_small_axes")
 def split_small_axes(fn: Function) -> Function:
     """`fn` with its short static trailing axes split into component values (see the module docstring)."""
     splitter = _Splitter(fn, shared_with_updates(fn))

@@ -12,6 +12,7 @@ from ..ir import Function, result_atoms
 from ..trees import graft, leaf_indices, leaf_name, leaf_paths, remap
 from .batch import BatchSpec, vmap
 from .compose import apply_transform
+from ..ir.verify import verified
 
 
 def user_params(fn: Function) -> list[tuple[str, tuple]]:
@@ -32,6 +33,7 @@ def uses_trees(fn: Function) -> bool:
     return fn.in_tree is not None or fn.out_tree is not None
 
 
+@verified("apply_tree_transform")
 def apply_tree_transform(kind: str, fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: bool,
                          loc: SourceLoc | None, generated: bool = False) -> Function:
     """`kind` of `fn` with respect to the user-facing parameters at positions `wrt`."""
@@ -78,6 +80,7 @@ def _check_flat_result(fn: Function, loc) -> None:
                              loc)
 
 
+@verified("tree_vmap")
 def tree_vmap(fn: Function, name: str, in_axes, out_axes, loc: SourceLoc | None,
               out_loc: SourceLoc | None = None) -> Function:
     """`vmap` of a function with tree parameters or results: `in_axes` gives each user-facing parameter an axis

@@ -29,6 +29,7 @@ from ...ir import Eqn, Function, rewrite_equations
 from ...ir.types import ShapeError, TensorType
 from ...primitives.linalg import parse_einsum
 from ...primitives.registry import Primitive
+from ...ir.verify import verified
 
 FLOATS = ("f32", "f64")
 
@@ -116,6 +117,7 @@ FLAT_MATMUL = Primitive(name="flat_matmul", infer=lambda types, params: TensorTy
                         render=_runtime_call("flat_matmul"), family="launch", temp_name="m")
 
 
+@verified("route_cpu_products")
 def route_cpu_products(fn: Function) -> Function:
     """The host function with each matrix product a `_runtime` call: `matmul`, `flat_matmul` for a stack times
     one matrix, and `matmul` of transposed views for an einsum that is a stacked matrix product."""

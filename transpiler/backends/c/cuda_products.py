@@ -10,6 +10,7 @@ from ...ir import Eqn, Function, rewrite_equations
 from ...ir.types import ShapeError, TensorType
 from ...primitives.linalg import parse_einsum
 from ...primitives.registry import Primitive
+from ...ir.verify import verified
 
 
 def _render_gemm(args, params):
@@ -44,6 +45,7 @@ GEMM = Primitive(name="gemm", infer=lambda types, params: TensorType("f64", None
                  family="launch", temp_name="m")
 
 
+@verified("route_cuda_products")
 def route_cuda_products(fn: Function) -> Function:
     """The host function with each matrix product a cuBLAS call."""
     return rewrite_equations(fn, _as_gemm)

@@ -21,10 +21,12 @@ import math
 from ...builder import const, function_builder
 from ...ir import Eqn, Function, rewrite_equations
 from ...primitives.registry import lookup
+from ...ir.verify import verified
 
 EMPTY = {"initial": -math.inf}  # the max of an empty axis: its identity (-inf), where NumPy would raise
 
 
+@verified("expand_logsumexp")
 def expand_logsumexp(fn: Function) -> Function:
     """`fn` with every floating, unweighted `logsumexp` written as max, exp, sum and log equations."""
     builder = function_builder(fn)

@@ -33,6 +33,7 @@ from ...analysis.liveness import eliminate_dead_code
 from ...ir import Eqn, Function, equations, rewrite_equations
 from ...ir.types import TensorType
 from ...primitives.registry import Primitive, lookup
+from ...ir.verify import verified
 
 FLOATS = ("f32", "f64")
 FACTOR_DTYPES = ("f64", "f32", "i64", "i32", "bool")
@@ -78,6 +79,7 @@ MASKED_SUM = Primitive(name="masked_sum", infer=lambda types, params: TensorType
                        render=_render_sum, family="linalg", temp_name="s")
 
 
+@verified("mask_products")
 def mask_products(fn: Function) -> Function:
     """`fn` with every float matrix product of a tie-mask chain (see the module's docstring) a `masked_matmul`,
     and what only that operand needed removed."""

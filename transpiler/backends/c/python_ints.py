@@ -20,12 +20,14 @@ from ...ir import Const, Eqn, Function, If, Loop, Var
 from ...ir.types import TensorType
 from ...primitives.logic import COMPARISONS
 from ...primitives.registry import lookup
+from ...ir.verify import verified
 
 _UNCHECKED = COMPARISONS + ("where", "clip")
 _LOW, _HIGH = -2**31, 2**31
 _MESSAGE = "Python integer out of bounds for int32"
 
 
+@verified("check_python_int_ranges")
 def check_python_int_ranges(fn: Function) -> Function:
     """`fn` with a range check before every operation that converts a run-time Python int to int32."""
     return dataclasses.replace(fn, body=_block(fn.body))

@@ -41,6 +41,7 @@ from .mask_lengths import SelectionLength, length_error
 from .masks import BatchedMasks, Selection
 from .python_ints import BatchedPythonInts
 from .ragged import read_values
+from ...ir.verify import verified
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class BatchSpec:
     out_loc: SourceLoc | None = None  # where out_axes is written
 
 
+@verified("vmap")
 def vmap(fn: Function, spec: BatchSpec) -> Function:
     """`fn` over a batch: the arguments `in_axes` marks carry a batch axis there, the results at `out_axes`."""
     in_axes = _resolve_in_axes(fn, spec)

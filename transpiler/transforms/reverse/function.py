@@ -18,6 +18,7 @@ from ...ir import Atom, Const, Function, If, Loop, Var, all_defined, result_atom
 from ..mutation import preserve_overwritten
 from ..peel import peel_constant_trips
 from .sweep import AdjointSweep
+from ...ir.verify import verified
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ReverseSpec:
     leaf_cotangents: tuple = ()  # vjp: one cotangent parameter per result array (a tree's leaves), these names
 
 
+@verified("reverse")
 def reverse(fn: Function, spec: ReverseSpec) -> Function:
     fn = peel_constant_trips(fn, [fn.params[i] for i in spec.wrt if fn.params[i].type.is_float])
     builder = function_builder(fn)

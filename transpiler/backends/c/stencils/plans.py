@@ -26,6 +26,7 @@ from ....ir.arena import hold
 from ....ir.types import TensorType
 from ....primitives.registry import lookup
 from .rewrite import rewrite_stencils
+from ....ir.verify import verified
 
 # the most elements (of the split index spaces, summed) for which the split plan runs: measured on this project's
 # Sapphire Rapids (2 MiB of L2 per core, one thread), where ode's reverse step (72-96 bytes per element) leaves
@@ -34,6 +35,7 @@ from .rewrite import rewrite_stencils
 SPLIT_MOST_ELEMENTS = int(os.environ.get("LIFTED_SPLIT_MOST_ELEMENTS", 30_000))
 
 
+@verified("stencil_plans")
 def stencil_plans(fn: Function) -> Function:
     """`fn` with its stencils rewritten for the CPU target: split where cost.py says, with the repeating plan
     beside it for large sizes where a split happened (see the module's note)."""

@@ -41,8 +41,10 @@ from ..region import CREATION, is_element_eqn
 from .align import Aligner, Unmodelled
 from ..remat import decides_exactly
 from .ops import SHIFT_UPDATE, SHIFTED, is_slice_view, negated, slice_window, view_windows
+from ....ir.verify import verified
 
 
+@verified("rewrite_stencils")
 def rewrite_stencils(fn: Function, split: bool = False, splits: list | None = None) -> Function:
     """The host function with update chains through step-1 slices and concatenations as element work. `split`
     (the CPU target): a value whose repetition at an offset costs more than storing it (cost.py) is stored by
