@@ -30,8 +30,21 @@ def convolve(lowering, node, builder, positional, keywords):
 
 
 def _vector(emit: Emitter, value):
-    x = as_array(emit.lowering, emit.node, emit.builder, value)
+    return as_vector(emit, as_array(emit.lowering, emit.node, emit.builder, value))
+
+
+def as_vector(emit: Emitter, x):
+    """An array of rank 0 or 1 as a vector (a scalar as one element), as NumPy's polynomial functions read it."""
     return emit("reshape", x, 1) if known_rank(emit, x) == 0 else x
+
+
+def known_length(emit: Emitter, vector, message: str, hint: str) -> int:
+    """A vector's length, which the caller unrolls over: refused with `message` where it is not known at build
+    time."""
+    length = vector.type.shape[0]
+    if not isinstance(length, int):
+        raise emit.error(message, hint)
+    return length
 
 
 def poly(lowering, node, builder, positional, keywords):
@@ -46,10 +59,8 @@ def poly(lowering, node, builder, positional, keywords):
     if rank > 1:
         raise emit.error(f"np.poly of an array of rank {rank} (NumPy raises ValueError: input must be 1d or "
                          "non-empty square 2d array)", "pass the roots as a vector")
-    zeros = emit("reshape", zeros, 1) if rank == 0 else zeros
-    count = zeros.type.shape[0]
-    if not isinstance(count, int):
-        raise emit.error("np.poly needs the number of roots at build time (one np.convolve each)",
+    zeros = as_vector(emit, zeros)
+    count = known_length(emit, zeros, "np.poly needs the number of roots at build time (one np.convolve each)",
                          'annotate it with a size, e.g. r: "f64[3]"')
     if count == 0:
         return const(1.0)

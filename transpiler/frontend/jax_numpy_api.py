@@ -21,6 +21,7 @@ from __future__ import annotations
 from ..ir import Const
 from .array_literals import array, array_like
 from .call_args import Emitter, arg, arity, given, known_rank, ravel, static_axis, static_int
+from .convolutions import as_vector, known_length
 
 
 def clip(lowering, node, builder, positional, keywords):
@@ -98,12 +99,9 @@ def polynomial_sum(name: str):
             if rank > 1:
                 raise emit.error(f"np.{name} of an array of rank {rank} (NumPy's poly1d reading) is not supported "
                                  "in kernels", "pass coefficient vectors")
-            atom = emit("reshape", atom, 1) if rank == 0 else atom
-            length = atom.type.shape[0]
-            if not isinstance(length, int):
-                raise emit.error(f"np.{name} needs the lengths of its coefficient vectors",
-                                 'annotate them with sizes, e.g. p: "f64[4]"')
-            sides.append((atom, length))
+            atom = as_vector(emit, atom)
+            sides.append((atom, known_length(emit, atom, f"np.{name} needs the lengths of its coefficient vectors",
+                                             'annotate them with sizes, e.g. p: "f64[4]"')))
         (a1, n1), (a2, n2) = sides
         if n1 < n2:
             a1 = emit("concatenate", emit("full", n2 - n1, 0, dtype=a1.type.dtype), a1, axis=0)
