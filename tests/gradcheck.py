@@ -213,3 +213,28 @@ def check_second_order(text: str, args: list, position: int, rtol: float = 1e-6)
     if scalar:
         assert_close(module.f_second(*fresh()), hessian[0, 0], rtol=1e-10, atol=1e-12, what="grad(grad(f))")
     return module
+
+
+def check_gradient_and_hessian_diagonal(text: str, name: str, args: list, position: int, gradient,
+                                        hessian_diagonal) -> None:
+    """A kernel's gradient in the parameter at `position` against central differences of the Python source and
+    against autograd, and the diagonal of its Hessian (one where the Hessian is diagonal: d/dx of gradient . ones)
+    against autograd's."""
+    python: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    assert_close(gradient, central_difference(python[name], args, position), rtol=1e-6, atol=1e-6,
+                 what="gradient vs finite differences")
+    import autograd.numpy as anp
+    from autograd import elementwise_grad, grad as autograd_grad
+
+    def at(x):
+        return [x if k == position else a for k, a in enumerate(args)]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        oracle = autograd_kernels(text)[name]
+        expected = autograd_grad(oracle, position)(*args)
+        expected_diagonal = elementwise_grad(lambda x: anp.sum(autograd_grad(oracle, position)(*at(x))))(
+            args[position])
+    assert_close(gradient, expected, rtol=1e-9, atol=1e-10, what="gradient vs autograd")
+    assert_close(hessian_diagonal, expected_diagonal, rtol=1e-9, atol=1e-10, what="Hessian diagonal vs autograd")

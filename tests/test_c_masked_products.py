@@ -8,13 +8,11 @@ empty and one-row inputs, float32, and the gradient against finite differences a
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
 from lifted.transpiler.backends.c import transpile_c
-from gradcheck import assert_close, autograd_kernels, central_difference, load_source
+from gradcheck import check_gradient_and_hessian_diagonal, load_source
 from test_c_backend import assert_agree, c_module
 from test_c_row_walk import views
 
@@ -246,20 +244,7 @@ def test_kmeans_gradient_and_hessian_diagonal_against_oracles(modules):
     rng = np.random.default_rng(9)
     p, c = rng.normal(size=(120, 4)), rng.normal(size=(25, 4))  # one true in 25: the sparse path
     gradient, hessian_diagonal = compiled.nearest_hvp(p, c, np.ones_like(c))
-    python: dict = {}
-    exec(compile(SOURCE, "python_reference", "exec", dont_inherit=True), python)
-    assert_close(gradient, central_difference(python["nearest"], [p, c], 1), rtol=1e-6, atol=1e-6,
-                 what="gradient vs finite differences")
-    import autograd.numpy as anp
-    from autograd import elementwise_grad, grad as autograd_grad
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        oracle = autograd_kernels(SOURCE)["nearest"]
-        expected = autograd_grad(oracle, 1)(p, c)
-        expected_diagonal = elementwise_grad(lambda x: anp.sum(autograd_grad(oracle, 1)(p, x)))(c)
-    assert_close(gradient, expected, rtol=1e-9, atol=1e-10, what="gradient vs autograd")
-    assert_close(hessian_diagonal, expected_diagonal, rtol=1e-9, atol=1e-10, what="Hessian diagonal vs autograd")
+    check_gradient_and_hessian_diagonal(SOURCE, "nearest", [p, c], 1, gradient, hessian_diagonal)
 
 
 FLOAT32_PRODUCTS = '''

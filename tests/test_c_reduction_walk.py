@@ -9,13 +9,11 @@ spaces and float32; the kmeans gradient and Hessian diagonal against finite diff
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
 from lifted.transpiler.backends.c import transpile_c
-from gradcheck import assert_close, autograd_kernels, central_difference, load_source
+from gradcheck import check_gradient_and_hessian_diagonal, load_source
 from test_c_backend import assert_agree, c_module
 from test_c_row_walk import views
 
@@ -165,21 +163,7 @@ def test_kmeans_gradient_and_hessian_diagonal(modules, k):
     check(compiled, reference, "nearest_grad", [p, c], exact=False)
     check(compiled, reference, "nearest_hvp", [p, c, ones], exact=False)
     gradient, hessian_diagonal = compiled.nearest_hvp(p, c, ones)
-    python: dict = {}
-    exec(compile(SOURCE, "python_reference", "exec", dont_inherit=True), python)
-    assert_close(gradient, central_difference(python["nearest"], [p, c], 1), rtol=1e-6, atol=1e-6,
-                 what="gradient vs finite differences")
-    import autograd.numpy as anp
-    from autograd import elementwise_grad, grad as autograd_grad
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        oracle = autograd_kernels(SOURCE)["nearest"]
-        expected = autograd_grad(oracle, 1)(p, c)
-        # the Hessian is diagonal: d/dc of (gradient . ones) is its diagonal
-        expected_diagonal = elementwise_grad(lambda x: anp.sum(autograd_grad(oracle, 1)(p, x)))(c)
-    assert_close(gradient, expected, rtol=1e-9, atol=1e-10, what="gradient vs autograd")
-    assert_close(hessian_diagonal, expected_diagonal, rtol=1e-9, atol=1e-10, what="Hessian diagonal vs autograd")
+    check_gradient_and_hessian_diagonal(SOURCE, "nearest", [p, c], 1, gradient, hessian_diagonal)
 
 
 PRODUCTS = '''

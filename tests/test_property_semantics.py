@@ -501,15 +501,24 @@ def check_shared_arguments(module, python_f, args: list) -> dict[str, str]:
     return outcomes
 
 
-def _check_seed(seed: int) -> tuple[int, str, str]:
-    text, wrt, _ = semantics_program(seed)
+def check_program(program, inputs, seed: int, failures: bool = True) -> tuple[str, str]:
+    """The outcome of `check_semantics` on the program `program(seed)` writes, at `inputs(seed)`, and its detail: an
+    unusable point is "unusable"; with `failures`, any other exception is "failed" with its message (a long run
+    reports every failure with its seed), else it propagates."""
+    text, wrt, _ = program(seed)
     try:
         with np.errstate(all="ignore"):
-            return seed, check_semantics(text, wrt, inputs_for(seed)), ""
+            return check_semantics(text, wrt, inputs(seed)), ""
     except Unusable as exc:
-        return seed, "unusable", str(exc)
+        return "unusable", str(exc)
     except Exception as exc:  # noqa: BLE001 - every failure is reported with its seed
-        return seed, "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        if not failures:
+            raise
+        return "failed", f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _check_seed(seed: int) -> tuple[int, str, str]:
+    return (seed, *check_program(semantics_program, inputs_for, seed))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -21,11 +21,10 @@ import os
 import random
 import re
 
-import numpy as np
 import pytest
 
-from test_property import SIZES, Scope, Unusable, inputs_for
-from test_property_semantics import SemanticsGenerator, check_semantics
+from test_property import SIZES, Scope, inputs_for
+from test_property_semantics import SemanticsGenerator, check_program
 
 pytestmark = pytest.mark.filterwarnings("ignore:Output seems independent of input:UserWarning")
 
@@ -199,12 +198,7 @@ def view_write_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
 
 
 def _check_seed(seed: int, program=view_program) -> tuple[str, str]:
-    text, wrt, _ = program(seed)
-    try:
-        with np.errstate(all="ignore"):
-            return check_semantics(text, wrt, inputs_for(seed)), ""
-    except Unusable as exc:
-        return "unusable", str(exc)
+    return check_program(program, inputs_for, seed, failures=False)
 
 
 def test_generator_writes_every_view_and_updates_it():
