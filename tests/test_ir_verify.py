@@ -80,9 +80,13 @@ def test_a_pass_is_named_where_the_flag_is_on(monkeypatch):
     def broken(fn):
         return dataclasses.replace(fn, body=list(reversed(fn.body)))
 
-    monkeypatch.setenv(ENV_FLAG, "1")
-    with pytest.raises(IRError, match="after the broken pass"):
-        broken(fn)
+    for flag in ("1", None):  # (on by default: the builds check the IR too)
+        if flag is None:
+            monkeypatch.delenv(ENV_FLAG)
+        else:
+            monkeypatch.setenv(ENV_FLAG, flag)
+        with pytest.raises(IRError, match="after the broken pass"):
+            broken(fn)
     monkeypatch.setenv(ENV_FLAG, "0")
     broken(fn)  # (off: not checked)
 

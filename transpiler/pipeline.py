@@ -23,7 +23,7 @@ from .frontend.parse import parse_module
 from .frontend.parsed import Declaration
 from .ir.arena import one_compilation
 from .ir.names import check_names
-from .ir.verify import enabled as verify_enabled
+from .ir.verify import names_enabled
 from .transforms.trees import user_params
 
 VERSION = "0.1.0"
@@ -297,7 +297,7 @@ def check_generated(code: str, path: str) -> None:
     except SyntaxError as exc:
         raise RuntimeError(f"transpile generated invalid Python for {path} (line {exc.lineno}: {exc.msg}); "
                            "this is a bug in Lifted, please report it with the source file") from exc
-    if verify_enabled():  # (the test suite's: every local name is bound on every path reaching its reads)
+    if names_enabled():  # (the test suite's: every local name is bound on every path reaching its reads)
         check_names(code, path)
 
 

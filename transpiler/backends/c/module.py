@@ -14,7 +14,7 @@ from ...ir.types import NUMPY_DTYPES
 from ..numpy import render_function
 from ..templates import render_module
 from ...ir.names import check_names
-from ...ir.verify import enabled as verify_enabled
+from ...ir.verify import names_enabled
 from .emit import SHORT_ROW, emit_kernel
 from .clamped import assumptions_of, unclamped
 from .cpu_products import route_cpu_products
@@ -139,7 +139,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         guarded=guarded,
         read_only=sorted(constants) if target == "cuda" else [],
         helpers=set().union(*[f.helpers for f in rendered], {"slice_lengths"} if guarded else set()), **common)
-    if verify_enabled():  # (the test suite's: see pipeline.check_generated)
+    if names_enabled():  # (the test suite's: see pipeline.check_generated)
         check_names(host_text, path)
     return COutput(host_text, kernels_text, len(emitted))
 
