@@ -190,7 +190,7 @@ def fractions(emit: Emitter, x, q, scale: int, name: str) -> list:
     if not q or not all(isinstance(v, Const) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool)
                         for v in q):
         raise emit.error(f"{name}'s q is one number or a list of numbers known at build time",
-                         "for computed quantiles, one call each (np.stack([...]))")
+                         "for computed quantiles, an array of them (np.stack([...]))")
     if x.type.dtype == "f32":
         raise emit.error(f"{name} of a float32 array at several q: NumPy interpolates with q's float64 array, a "
                          "float64 result Lifted does not model", "one call per q (np.stack([...])), or "
@@ -239,7 +239,7 @@ def _fraction(emit: Emitter, x, q, scale: int, name: str):
     atom = emit.atom(q) if isinstance(q, (Const, Var)) else None
     if atom is None or atom.type.rank != 0 or atom.type.dtype != "f64":
         raise emit.error(f"{name}'s q is one number: a Python number, or a float64 scalar the kernel computes",
-                         "for several quantiles, one call each (np.stack([...]))")
+                         "for several quantiles, an array q (float64, float32 or integer; rank 1 or 2)")
     if x.type.dtype == "f32":
         raise emit.error(f"{name} of a float32 array with a computed q: NumPy's result dtype depends on whether q "
                          "is a Python float (float32) or a NumPy float64 (float64)", "a q known at build time, or "
