@@ -61,6 +61,48 @@ class UfuncMethods:
         return getattr(self._numpy, {"add": "cumsum", "multiply": "cumprod"}[self._name])(a, axis=axis)
 
 
+class LinalgOracles:
+    """autograd's `np.linalg` with `matrix_power` (the product of n factors, one at a time, of `a` or of its inverse)
+    and `cond` (written out from the definitions: the singular values' ratio, or the product of the norms of `x` and
+    its inverse), each NumPy's value with the rewrite's derivative."""
+
+    def __init__(self, anp):
+        self._anp = anp
+
+    def __getattr__(self, name: str):
+        return getattr(self._anp.linalg, name)
+
+    def matrix_power(self, a, n):
+        np = self._anp
+        exact = onp.linalg.matrix_power(getval(a), n)
+        if n == 0:
+            return (a - getval(a)) * 0.0 + exact
+        base = np.linalg.inv(a) if n < 0 else a
+        product = base
+        for _ in range(abs(n) - 1):
+            product = np.matmul(product, base)
+        return (product - getval(product)) + exact
+
+    def _norm(self, x, p):
+        np = self._anp
+        if p == "fro":
+            return np.sqrt(np.sum(x * x, axis=(-2, -1)))
+        if p == "nuc":
+            return np.sum(np.linalg.svd(x, compute_uv=False), axis=-1)
+        pick = np.max if p > 0 else np.min
+        return pick(np.sum(np.abs(x), axis=-2 if abs(p) == 1 else -1), axis=-1)
+
+    def cond(self, x, p=None):
+        np = self._anp
+        exact = onp.linalg.cond(getval(x), p)
+        if p in (None, 2, -2):
+            s = np.linalg.svd(x, compute_uv=False)
+            rewrite = s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+        else:
+            rewrite = self._norm(x, p) * self._norm(np.linalg.inv(x), p)
+        return (rewrite - getval(rewrite)) + exact
+
+
 class MoreFunctionsNumpy:
     """`autograd.numpy`, but for the functions above (and `.flat` reads of traced arrays)."""
 
@@ -79,6 +121,8 @@ class MoreFunctionsNumpy:
                     "polyint", "unstack", "trim_zeros", "insert", "piecewise", "apply_along_axis", "lexsort",
                     "polydiv", "fmod", "modf", "pad", "matvec", "vecmat", "tril", "triu", "iterable", "isscalar"):
             return getattr(self, f"_{name}")
+        if name == "linalg":  # np.linalg.cond and np.linalg.matrix_power, which have no VJP in autograd
+            return LinalgOracles(self._anp)
         if name in ("add", "multiply", "maximum", "minimum"):  # their reduce and accumulate methods, which
             # autograd's ufuncs lack
             return UfuncMethods(self, name)
@@ -303,9 +347,15 @@ class MoreFunctionsNumpy:
         return self._order_statistic("median", x, axis, keepdims,
                                      lambda s, n: (s[..., (n - 1) // 2] + s[..., n // 2]) / 2.0)
 
+    def _each_q(self, pick, q):
+        """`pick(q)` for one q, or stacked over the elements of a 1-D array q (NumPy's axis of q first)."""
+        if onp.ndim(getval(q)) == 0:
+            return pick(q)
+        return self._anp.stack([pick(q[k]) for k in range(onp.shape(getval(q))[0])])
+
     def _lerp(self, s, n, q):
         position = (n - 1) * q
-        low = int(onp.floor(position))
+        low = int(onp.floor(getval(position)))
         high = min(low + 1, n - 1)
         return s[..., low] + (s[..., high] - s[..., low]) * (position - low)
 
@@ -338,14 +388,14 @@ class MoreFunctionsNumpy:
         return s[..., low] + (s[..., high] - s[..., low]) * gamma
 
     def _quantile(self, x, q, axis=None, keepdims=False, method="linear"):
-        pick = (lambda s, n: self._lerp(s, n, q)) if method == "linear" else \
-            (lambda s, n: self._by_method(s, n, q, method))
+        pick = (lambda s, n: self._each_q(lambda one: self._lerp(s, n, one), q)) if method == "linear" else \
+            (lambda s, n: self._each_q(lambda one: self._by_method(s, n, one, method), q))
         return self._order_statistic("quantile", x, axis, keepdims, pick, q, **(
             {} if method == "linear" else {"method": method}))
 
     def _percentile(self, x, q, axis=None, keepdims=False, method="linear"):
-        pick = (lambda s, n: self._lerp(s, n, q / 100)) if method == "linear" else \
-            (lambda s, n: self._by_method(s, n, q / 100, method))
+        pick = (lambda s, n: self._each_q(lambda one: self._lerp(s, n, one / 100), q)) if method == "linear" else \
+            (lambda s, n: self._each_q(lambda one: self._by_method(s, n, one / 100, method), q))
         return self._order_statistic("percentile", x, axis, keepdims, pick, q, **(
             {} if method == "linear" else {"method": method}))
 

@@ -226,6 +226,17 @@ case("solve", "solve-batched", "a: f64[2,3,3], b: f64[2,3,4]", "np.linalg.solve(
 case("solve", "solve-named", "a: f64[n,n], b: f64[n,k]", "np.linalg.solve(a, b)", domain={"a": "matrix"})
 case("solve", "solve-scipy", "a: f64[3,3], b: f64[3]", "scipy.linalg.solve(a, b * b)", domain={"a": "matrix"},
      oracle="np.linalg.solve(a, b * b)")
+case("svdvals", "svdvals-cond", "a: f64[3,3]", "np.linalg.cond(a)", domain={"a": "matrix"},
+     oracle="np.linalg.svd(a, compute_uv=False)[0] / np.linalg.svd(a, compute_uv=False)[-1]")
+case("svdvals", "svdvals-rectangle", "a: f64[3,4]", "np.linalg.cond(a, -2)",
+     oracle="np.linalg.svd(a, compute_uv=False)[-1] / np.linalg.svd(a, compute_uv=False)[0]")
+case("svdvals", "svdvals-nuclear-batched", "a: f64[2,3,3]", "np.linalg.cond(a, 'nuc')", domain={"a": "matrix"},
+     oracle="np.sum(np.linalg.svd(a, compute_uv=False), axis=-1) * "
+            "np.sum(np.linalg.svd(np.linalg.inv(a), compute_uv=False), axis=-1)", vjp=True)
+case("inv_or_nan", "inv-or-nan-cond", "a: f64[3,3]", "np.linalg.cond(a, 'fro')", domain={"a": "matrix"},
+     oracle="np.sqrt(np.sum(a * a)) * np.sqrt(np.sum(np.linalg.inv(a) * np.linalg.inv(a)))")
+case("inv_or_nan", "inv-or-nan-batched", "a: f64[2,3,3]", "np.linalg.cond(a, 1)", domain={"a": "matrix"}, vjp=True,
+     oracle="np.max(np.sum(np.abs(a), axis=-2), axis=-1) * np.max(np.sum(np.abs(np.linalg.inv(a)), axis=-2), axis=-1)")
 case("det", "det-matrix", "a: f64[3,3]", "np.linalg.det(a)", domain={"a": "matrix"})
 case("det", "det-batched", "a: f64[2,3,3]", "np.linalg.det(a)", domain={"a": "matrix"}, vjp=True)
 case("det", "det-scipy", "a: f64[n,n]", "scipy.linalg.det(a)", domain={"a": "matrix"}, oracle="np.linalg.det(a)")

@@ -115,6 +115,7 @@ class ProgramGenerator:
         # off by default, so that the edges programs of the seeds below keep theirs
         self.more_functions = more_functions
         self.listing21 = False  # (program_for_seed sets it: the twenty-first session's forms in more_function)
+        self.listing23 = False  # (likewise, with listing21: the twenty-third session's, drawn after those)
         # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
         # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
         # gradients (`np.stack` of scalars and of vectors); off by default too
@@ -428,7 +429,18 @@ class ProgramGenerator:
                   f"np.sum(np.multiply.accumulate(np.tanh({e('N')})))",
                   # (the twenty-second session's, primitives/running_extremes.py)
                   f"np.sum(np.maximum.accumulate({e('N')}) * np.minimum.accumulate(np.tanh({e('N')})))",
-                  f"np.sum(np.arange(0.5, 3.0, 0.75, dtype=np.float32) * {e('S')})") if self.listing21 else ()),
+                  f"np.sum(np.arange(0.5, 3.0, 0.75, dtype=np.float32) * {e('S')})") if self.listing21 else ()) + ((
+                  # the twenty-third session's (only with `listing23` too): np.linalg.matrix_power and np.linalg.cond
+                  # (frontend/matrix_powers.py), q an array (frontend/quantile_methods.py)
+                  f"np.sum(np.linalg.matrix_power(np.eye(3) + 0.2 * np.tanh({e('M')}.T @ {e('M')}), "
+                  f"{self.pick((0, 2, 3, 5, -2))}))",
+                  f"np.linalg.cond(np.eye(3) * 2.0 + 0.3 * np.tanh({e('M')}.T @ {e('M')}), "
+                  f"{self.pick(('None', repr('fro'), '1', '-np.inf', repr('nuc'), '-2'))})",
+                  f"np.sum(np.quantile({e('M')}, np.abs(np.tanh({e('N')}))[:3], axis=0))",
+                  f"np.sum(np.percentile({e('N')}, np.linspace(10.0, 90.0, 4), method="
+                  f"{self.pick(('hazen', 'weibull', 'nearest', 'midpoint', 'inverted_cdf'))!r}))",
+                  f"np.sum(np.nanquantile({e('M')}, np.abs(np.tanh({e('D')})), axis=1))")
+                  if self.listing21 and self.listing23 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
@@ -937,11 +949,13 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      checks: bool = False, index_forms: bool = False,
                      more_functions: bool = False, corpus_forms: bool = False,
                      cec_forms: bool = False, dead_reads: bool = False,
-                     rewrite_forms: bool = False, listing21: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     rewrite_forms: bool = False, listing21: bool = False,
+                     listing23: bool = False) -> tuple[str, tuple[str, ...], bool]:
     generator = ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
                                  edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
                                  dead_reads=dead_reads, rewrite_forms=rewrite_forms)
     generator.listing21 = listing21
+    generator.listing23 = listing23
     return generator.program()
 
 
@@ -1436,6 +1450,25 @@ def test_random_kernels_with_the_twenty_first_listing(construct):
     reduce and accumulate and np.arange's dtype=: gradients against autograd (tests/more_functions_oracles.py) and
     finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True) for seed in range(600))
+    text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+TWENTY_THIRD = ("np.linalg.matrix_power(", "np.linalg.cond(", "np.abs(np.tanh(", "np.linspace(10.0, 90.0, 4)",
+                "np.nanquantile(")
+
+
+@pytest.mark.parametrize("construct", TWENTY_THIRD)
+def test_random_kernels_with_the_twenty_third_listing(construct):
+    """The first program (edges=True, more_functions=True, listing21=True, listing23=True) that writes
+    np.linalg.matrix_power, np.linalg.cond, np.quantile of an array q the kernel computes, np.percentile of an array q
+    with a method and np.nanquantile of an array q: gradients against autograd (tests/more_functions_oracles.py's
+    rewrites) and finite differences."""
+    programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True)
+                for seed in range(600))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))

@@ -20,8 +20,9 @@ import numpy
 
 from ..ir import Const
 from .call_args import Emitter, arity, known_rank
-from .order_statistics import (_along_last, _index, _keep_dims, _read_keywords, fractions, lerp, median, quantile,
-                               quantile_arity, quantile_keywords)
+from .order_statistics import (_along_last, _index, _keep_dims, _read_keywords, array_fractions, fractions, lerp,
+                               median, quantile, quantile_arity, quantile_keywords)
+from .quantile_methods import interpolate
 from .running_sums import as_array
 
 
@@ -99,6 +100,11 @@ def nanquantile(scale: int, name: str):
         quantile_keywords(lowering, node, keywords, name)
         moved, reduced = _moved(emit, x, axis, name)
         counts, read = _sorted_slices(emit, moved)
+        q_array = array_fractions(emit, x, positional[1], scale, name, "linear")
+        if q_array is not None:  # `_nanquantile_1d` per slice, NumPy's axes of q first
+            value = _nan_quantile_array(emit, counts, read, q_array)
+            reduced = tuple(a + q_array.type.rank for a in reduced)
+            return _finish(emit, moved, counts, value, reduced, keepdims)
         results = [_finish(emit, moved, counts, _nan_quantile(emit, counts, read, q, x.type.dtype), reduced, keepdims)
                    for q in fractions(emit, x, positional[1], scale, name)]
         return emit("stack", *results, axis=0) if isinstance(positional[1], tuple) else results[0]
@@ -113,6 +119,19 @@ def _nan_quantile(emit: Emitter, counts, read, q, dtype: str):
         return read(emit("multiply", emit("subtract", counts, 1), int(q)))
     last = emit("subtract", counts, 1)
     return lerp(emit, counts, q, lambda p: read(emit("where", emit("less", p, 0), last, p)), dtype)
+
+
+def _nan_quantile_array(emit: Emitter, counts, read, q):
+    """The linear method at each q of an array (its axes first) on each slice's `c` non-NaN values: the virtual
+    index `(c - 1) * q` with `c - 1` a Python int in NumPy (weak: q's dtype), gamma not weak (q is an array)."""
+    for _ in range(counts.type.rank):
+        q = emit("expand_dims", q, axis=-1)
+    last = emit("subtract", counts, 1)
+    if q.type.dtype in ("i32", "i64"):  # NumPy's take
+        return read(emit("multiply", last, q))
+    index = emit("multiply", emit("astype", last, dtype=q.type.dtype), q)
+    return interpolate(emit, "linear", index, last, lambda p: read(emit("where", emit("less", p, 0), last, p)),
+                       False, q.type.dtype, 0)
 
 
 FUNCTIONS = {"numpy.nanmedian": nanmedian, "numpy.nanquantile": nanquantile(1, "np.nanquantile"),

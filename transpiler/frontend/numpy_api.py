@@ -16,7 +16,7 @@ from . import function_arguments, histograms, index_functions, insert_lexsort, j
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
-    interpolation, introspection, nan_order_statistics, nonzero, order_statistics, resize_and_ix, searching, \
+    interpolation, introspection, matrix_powers, nan_order_statistics, nonzero, order_statistics, resize_and_ix, searching, \
     size_round_extremes
 from .call_args import keywords_as_positions, leading_parameters
 from .shape_handlers import (_arange, _axis_op, _broadcast_to, _filled, _full, _len, _like, _np_ndim, _np_reshape,
@@ -191,6 +191,7 @@ nonzero.extend_functions(FUNCTIONS)  # np.nonzero, np.flatnonzero, np.argwhere, 
 FUNCTIONS.update(covariance.FUNCTIONS)  # np.cov, np.corrcoef
 FUNCTIONS.update(convolutions.FUNCTIONS)  # np.convolve (the `convolve` entry), np.poly
 FUNCTIONS.update(size_round_extremes.FUNCTIONS)  # np.size, np.round, np.around
+FUNCTIONS.update(matrix_powers.FUNCTIONS)  # np.linalg.matrix_power, np.linalg.cond
 
 for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1),
                          ("array", 1), ("asarray", 1)):

@@ -18,9 +18,11 @@ goes to the element NumPy's stable order puts in the middle):
   constant, a run-time check for a computed q.
   The other methods (`lower`, `higher`, `nearest`, `midpoint`, `inverted_cdf`, `averaged_inverted_cdf`,
   `closest_observation`, `interpolated_inverted_cdf`, `hazen`, `weibull`, `median_unbiased`, `normal_unbiased`)
-  need the axis's length and q known at build time: the virtual index and gamma are then NumPy's own numbers
-  (its `_QuantileMethods` table called at build time), and the result the element at an integer index or `_lerp`
-  of the two neighbours, NaN as above.
+  with the axis's length and q known at build time: the virtual index and gamma are NumPy's own numbers (its
+  `_QuantileMethods` table called at build time), and the result the element at an integer index or `_lerp` of
+  the two neighbours, NaN as above; with either known only at run time, the same operations emitted
+  (quantile_methods.py).
+* q an array the kernel has (rank 1 or 2): quantile_methods.py, NumPy's axes of q first.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from numpy.lib._function_base_impl import _QuantileMethods  # NumPy 2.4's virtua
 
 from ..ir import Const, Var
 from .call_args import Emitter, arg, arity, known_rank, ravel, static
+from .quantile_methods import run_time_quantile
 from .running_sums import as_array
 
 
@@ -143,8 +146,17 @@ def quantile(scale: int, name: str):
                              "x.astype(np.float64)")
         flat, along, reduced = _along_last(emit, x, axis, name)
         s = emit("sort", flat, axis=along)
+        q_array = array_fractions(emit, x, positional[1], scale, name, method)
+        if q_array is not None:  # NumPy's axes of q first, then the kept axes
+            _nonempty(emit, s, along, name)
+            result = run_time_quantile(emit, s, along, q_array, method, False, _reader(emit))
+            if keepdims:
+                result = _keep_dims(emit, result, tuple(a + q_array.type.rank for a in reduced))
+            return _index(emit, result, []) if result.type.rank == 0 else result
+        weak = not isinstance(positional[1], tuple) and isinstance(positional[1], Const)
         results = [_interpolate(emit, s, along, q, name) if method == "linear" else
-                   _by_method(emit, s, along, q, name, method) for q in fractions(emit, x, positional[1], scale, name)]
+                   _by_method(emit, s, along, q, name, method, weak)
+                   for q in fractions(emit, x, positional[1], scale, name)]
         results = [_keep_dims(emit, r, reduced) if keepdims else r for r in results]
         if isinstance(positional[1], tuple):  # several q: NumPy's axis of q first
             return emit("stack", *results, axis=0)
@@ -178,7 +190,7 @@ def fractions(emit: Emitter, x, q, scale: int, name: str) -> list:
     if not q or not all(isinstance(v, Const) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool)
                         for v in q):
         raise emit.error(f"{name}'s q is one number or a list of numbers known at build time",
-                         "for computed quantiles, one call each (np.stack([...]))")
+                         "for computed quantiles, an array of them (np.stack([...]))")
     if x.type.dtype == "f32":
         raise emit.error(f"{name} of a float32 array at several q: NumPy interpolates with q's float64 array, a "
                          "float64 result Lifted does not model", "one call per q (np.stack([...])), or "
@@ -189,6 +201,30 @@ def fractions(emit: Emitter, x, q, scale: int, name: str) -> list:
         raise emit.error(f"{name} of q={[v.value for v in q]}: NumPy raises ValueError ({message})",
                          "each q in the range")
     return [value[()] if values.dtype.kind == "f" else numpy.asanyarray(value) for value in values]
+
+
+def array_fractions(emit: Emitter, x, q, scale: int, name: str, method: str):
+    """q an array the kernel has (rank 1 or 2, NumPy's limit), as NumPy's `_quantile` reads it: divided by 100 for
+    percentile (true division: an integer q gives float64), checked against [0, 1] at run time (ValueError); an
+    integer q of np.quantile only with the linear method (NumPy's `take`). None where q is not such an array."""
+    if isinstance(q, tuple):
+        return None
+    atom = emit.atom(q) if isinstance(q, (Const, Var)) else None
+    if atom is None or atom.type.rank in (0, None):
+        return None
+    if atom.type.rank > 2:
+        raise emit.error(f"{name} of q of rank {atom.type.rank}: NumPy raises ValueError (q must be a scalar or 1d)",
+                         "q of rank 1 or 2")
+    if atom.type.dtype not in ("f64", "f32", "i64", "i32"):
+        raise emit.error(f"{name}'s q array of {atom.type.dtype} is not supported in kernels", "a float64 q")
+    if atom.type.dtype in ("i64", "i32") and scale == 1 and method != "linear":
+        raise emit.error(f"{name}'s integer q array with method={method!r} is not supported in kernels",
+                         "q.astype(np.float64)")
+    if scale == 100:
+        atom = emit("divide", atom, 100)
+    inside = emit("all", emit("logical_and", emit("less_equal", 0.0, atom), emit("less_equal", atom, 1.0)))
+    emit("check_assert", inside, message=_range_message(scale), error="ValueError")
+    return atom
 
 
 def _fraction(emit: Emitter, x, q, scale: int, name: str):
@@ -203,7 +239,7 @@ def _fraction(emit: Emitter, x, q, scale: int, name: str):
     atom = emit.atom(q) if isinstance(q, (Const, Var)) else None
     if atom is None or atom.type.rank != 0 or atom.type.dtype != "f64":
         raise emit.error(f"{name}'s q is one number: a Python number, or a float64 scalar the kernel computes",
-                         "for several quantiles, one call each (np.stack([...]))")
+                         "for several quantiles, an array q (float64, float32 or integer; rank 1 or 2)")
     if x.type.dtype == "f32":
         raise emit.error(f"{name} of a float32 array with a computed q: NumPy's result dtype depends on whether q "
                          "is a Python float (float32) or a NumPy float64 (float64)", "a q known at build time, or "
@@ -245,17 +281,31 @@ def _interpolate(emit: Emitter, s, along: int, q, name: str):
     return result
 
 
-def _by_method(emit: Emitter, s, along: int, q, name: str, method: str):
-    """`_quantile` with a method other than 'linear', for a length and a q known at build time: NumPy's own
+def _reader(emit: Emitter):
+    """`read(t, positions)`: `t[positions]`, the values at integer positions along the first axis."""
+    return lambda t, positions: _index(emit, t, [positions])
+
+
+def _nonempty(emit: Emitter, s, along: int, name: str) -> None:
+    n = emit.dims(s)[along]
+    if isinstance(n, Const) and n.value == 0:
+        raise emit.error(f"{name} of an empty axis: NumPy raises IndexError", "an axis with elements")
+
+
+def _by_method(emit: Emitter, s, along: int, q, name: str, method: str, weak: bool):
+    """`_quantile` with a method other than 'linear': for a length and a q known at build time NumPy's own
     virtual index (`_QuantileMethods[method]`), then the element it names (the discrete methods: NumPy's `take`)
-    or `_lerp` of its neighbours with NumPy's gamma (the weak Python float `_quantile` makes of it)."""
+    or `_lerp` of its neighbours with NumPy's gamma (the weak Python float `_quantile` makes of it); otherwise the
+    same operations at run time (quantile_methods.py)."""
     before = [slice(None)] * along
     n = emit.dims(s)[along]
+    _nonempty(emit, s, along, name)
     if not isinstance(n, Const) or not isinstance(q, numpy.generic | numpy.ndarray):
-        raise emit.error(f"{name}'s method={method!r} needs the axis's length and q known at build time",
-                         "method='linear', which takes both at run time")
-    if n.value == 0:
-        raise emit.error(f"{name} of an empty axis: NumPy raises IndexError", "an axis with elements")
+        if isinstance(q, numpy.ndarray) and q.dtype.kind in "iu":
+            raise emit.error(f"{name}'s integer q with method={method!r} and a length known only at run time is "
+                             "not supported in kernels", "a float q (1.0)")
+        atom = emit.atom(float(q)) if isinstance(q, numpy.generic | numpy.ndarray) else q
+        return run_time_quantile(emit, s, along, atom, method, weak, _reader(emit))
     props = _QuantileMethods[method]
     virtual = numpy.asanyarray(props["get_virtual_index"](n.value, numpy.asanyarray(q)))
     if props["fix_gamma"] is None:  # an integer index: the element itself

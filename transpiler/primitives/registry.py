@@ -128,5 +128,6 @@ def _load_families() -> None:
         from . import (arithmetic, assertions, bitwise, broadcasting, calls, counting, creation,  # noqa: F401
                        cumprod_vecdot, effects, elementwise, hostile_checks, indexing, integer_arithmetic, linalg,
                        logic, masked_reductions, matrix_functions, more_elementwise, nan_reductions, python_numbers,
-                       reductions, running_extremes, scans, shape_ops, sorting, special, structured, tape)
+                       reductions, running_extremes, scans, shape_ops, singular_values, sorting, special, structured,
+                       tape)
         from . import convolution, matvec  # noqa: F401

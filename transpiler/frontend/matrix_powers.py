@@ -1,0 +1,151 @@
+"""`np.linalg.matrix_power(a, n)` and `np.linalg.cond(x, p)` composed as NumPy 2.4's numpy/linalg/_linalg.py
+computes them, so the NumPy backend gives NumPy's bits and the derivatives, batching and the C target come from the
+parts.
+
+matrix_power: matmul, inv and eye, the products NumPy does in the order it does them:
+
+* n == 0: the identity in `a`'s dtype and shape (`empty_like(a)` filled with `eye`), no dependence on `a`;
+* n < 0: `a = inv(a)` (float64 for an integer `a`, LinAlgError for a singular one), then `abs(n)`;
+* n == 1: `a` itself (NumPy returns its argument: a view of it here); 2: `a @ a`; 3: `(a @ a) @ a`;
+* otherwise the binary decomposition from the lowest bit: `z` squared at each bit (`z @ z`), multiplied into the
+  result where the bit is set (`result @ z`).
+
+n is an int known at build time (a Python int literal of any size: 2**50 is 50 squarings); a run-time n is refused,
+located (the products depend on its bits, and this compiler emits straight-line code for a call).
+
+cond: for p None, 2, -2 the ratio of the largest and smallest singular values (`svdvals`, NumPy's
+`svd(x, compute_uv=False)`, any (..., M, N) stack); for 'fro', 'nuc', 1, -1, inf, -inf the product of the norm of
+`x` and the norm of NumPy's float64 inverse (`inv_or_nan`: NaN for a singular matrix, errors ignored), cast back to
+a float32 input's dtype; then NaN becomes inf where `x` has no NaN. An empty matrix is NumPy's LinAlgError
+(located at build time, or a run-time check). The derivatives are those of the parts; where the singular values
+read are repeated or zero they raise a located ValueError at run time (primitives/singular_values.py).
+"""
+from __future__ import annotations
+
+from ..ir import Const
+from .axis_functions import _matrix_norm
+from .call_args import Emitter, arg, arity, known_rank, static
+
+
+def _square_check(emit: Emitter, a, name: str = "np.linalg.matrix_power") -> None:
+    """NumPy's `_assert_stacked_square`: LinAlgError, at build time where both sizes are known, else at run time."""
+    _stacked_check(emit, a, name)
+    rows, cols = emit.dims(a)[-2:]
+    if isinstance(rows, Const) and isinstance(cols, Const):
+        if rows.value != cols.value:
+            raise emit.error(f"{name} of {rows.value}x{cols.value} matrices: NumPy raises "
+                             "LinAlgError (Last 2 dimensions of the array must be square)", "square matrices")
+        return
+    emit("check_assert", emit("equal", rows, cols), message="Last 2 dimensions of the array must be square",
+         error="np.linalg.LinAlgError")
+
+
+def _stacked_check(emit: Emitter, a, name: str) -> None:
+    if known_rank(emit, a) < 2:
+        raise emit.error(f"{name} of an array of rank {a.type.rank}: NumPy raises LinAlgError (it takes a matrix "
+                         "or a stack of them)", "pass a (..., M, N) array")
+
+
+def matrix_power(lowering, node, builder, positional, keywords):
+    """`np.linalg.matrix_power(a, n)`."""
+    arity(lowering, node, "np.linalg.matrix_power", positional, keywords, 2, 2,
+          hint="np.linalg.matrix_power(a, n) with n an int literal")
+    emit = Emitter(lowering, node, builder)
+    a = emit.atom(positional[0])
+    exponent = positional[1]
+    if not (isinstance(exponent, Const) and isinstance(exponent.value, int) and not isinstance(exponent.value, bool)):
+        if isinstance(exponent, Const):
+            raise emit.error(f"np.linalg.matrix_power's exponent {exponent.value!r}: NumPy raises TypeError "
+                             "(exponent must be an integer)", "an int")
+        raise emit.error("np.linalg.matrix_power's exponent is an int known at build time here (NumPy's products "
+                         "follow its bits)", "an int literal, or a loop of `a @ a` products")
+    _square_check(emit, a)
+    n = exponent.value
+    if n == 0:  # empty_like(a) filled with eye(M, dtype=a.dtype)
+        eye = emit("eye", emit.dims(a)[-1], dtype=a.type.dtype)
+        return emit("add", emit("zeros_like", a), eye) if a.type.rank > 2 else eye
+    if n < 0:
+        a, n = emit("inv", a), -n
+    if n == 1:
+        return a
+    if n == 2:
+        return emit("matmul", a, a)
+    if n == 3:
+        return emit("matmul", emit("matmul", a, a), a)
+    z = result = None
+    while n > 0:
+        z = a if z is None else emit("matmul", z, z)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else emit("matmul", result, z)
+    return result
+
+
+_ORDERS = (None, 2, -2, "fro", "nuc", 1, -1, float("inf"), float("-inf"))
+
+
+def cond(lowering, node, builder, positional, keywords):
+    """`np.linalg.cond(x, p=None)`."""
+    arity(lowering, node, "np.linalg.cond", positional, keywords, 1, 2, ("p",), hint="np.linalg.cond(x, p=None)")
+    emit = Emitter(lowering, node, builder)
+    x = emit.atom(positional[0])
+    p_value, p_node = arg(lowering, positional, keywords, 1, "p", node)
+    p = static(lowering, p_value, p_node, "`p`")
+    if isinstance(p, bool) or p not in _ORDERS:
+        raise lowering.error(p_node, f"np.linalg.cond's p={p!r}: NumPy raises ValueError (Invalid norm order for "
+                             "matrices)", "None, 2, -2, 'fro', 'nuc', 1, -1, np.inf or -np.inf")
+    _stacked_check(emit, x, "np.linalg.cond")
+    rows, cols = emit.dims(x)[-2:]  # `_is_empty_2d`
+    if isinstance(rows, Const) and isinstance(cols, Const):
+        if rows.value * cols.value == 0:
+            raise emit.error(f"np.linalg.cond of {rows.value}x{cols.value} matrices: NumPy raises LinAlgError (cond "
+                             "is not defined on empty arrays)", "matrices with elements")
+    else:
+        emit("check_assert", emit("not_equal", emit("multiply", rows, cols), 0),
+             message="cond is not defined on empty arrays", error="np.linalg.LinAlgError")
+    where = str(lowering.locate(node))
+    floating = x if x.type.dtype in ("f32", "f64") else emit("astype", x, dtype="f64")
+    if p in (None, 2, -2):
+        s = emit("svdvals", floating, where=where)
+        first, last = _index(emit, s, 0), _index(emit, s, -1)
+        r = emit("divide", last, first) if p == -2 else emit("divide", first, last)
+    else:
+        _square_check(emit, x, "np.linalg.cond")
+        inverse = emit("inv_or_nan", floating if floating.type.dtype == "f64" else emit("astype", x, dtype="f64"))
+        r = emit("multiply", _norm(emit, floating, p, where), _norm(emit, inverse, p, where))
+        if floating.type.dtype == "f32":  # `r.astype(result_t)`
+            r = emit("astype", r, dtype="f32")
+    nan_mask = emit("isnan", r)  # NaN becomes inf unless the matrix had a NaN
+    if x.type.dtype in ("f32", "f64"):
+        nan_mask = emit("logical_and", nan_mask, emit("logical_not", emit("any", emit("isnan", x), axis=(-2, -1))))
+    r = emit("where", nan_mask, float("inf"), r)
+    return _index_all(emit, r) if r.type.rank == 0 else r
+
+
+def _index(emit: Emitter, x, position: int):
+    """`x[..., position]`."""
+    items = [slice(None)] * (x.type.rank - 1) + [position]
+    args, index = emit.lowering._index(x, items)
+    return emit.lowering._bind(emit.builder, emit.node, "getitem", args, {"index": tuple(index)})
+
+
+def _index_all(emit: Emitter, x):
+    """`x[()]`: NumPy's scalar."""
+    args, index = emit.lowering._index(x, [])
+    return emit.lowering._bind(emit.builder, emit.node, "getitem", args, {"index": tuple(index)})
+
+
+def _norm(emit: Emitter, a, p, where: str):
+    """`norm(a, p, axis=(-2, -1))` as NumPy computes it for these orders."""
+    if p == "fro":
+        return emit("sqrt", emit("sum", emit("multiply", a, a), axis=(-2, -1)))
+    if p == "nuc":  # `_multi_svd_norm(x, -2, -1, sum, 0)`: np.sum(s, axis=-1, initial=0)
+        return emit("masked_sum", emit("svdvals", a, where=where), axis=-1, initial=0)
+    return _matrix_norm(emit, a, p, (-2, -1), a.type.rank)
+
+
+FUNCTIONS = {"numpy.linalg.matrix_power": matrix_power, "numpy.linalg.cond": cond}
+
+
+def extend_functions(functions: dict) -> None:
+    functions.update(FUNCTIONS)
