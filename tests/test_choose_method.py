@@ -144,3 +144,22 @@ def test_rows_of_a_run_time_count_against_autograd_and_empty_choices():
     assert_close(module.g(c, k, np.array(0), np.zeros(3))[0], expected, rtol=1e-14, atol=1e-14, what="vs autograd")
     with pytest.raises(ValueError, match="0-length sequence"):
         load_source(ROWS.format("np.choose(k, c)"), "choose.py").f(np.zeros((0, 4)), k, np.array(0), np.zeros(0))
+
+
+def test_rows_of_a_run_time_count_on_the_c_target(tmp_path):
+    """The C target's host code gives the same gather, gradient and 'raise' ValueError."""
+    from lifted.loader import import_path
+    from lifted.transpiler.backends.c import transpile_c
+
+    text = ROWS.format("np.sum(np.sin(np.choose(k, c) * v[0]))") + GRAD
+    module = transpile_c(text, "rows_c.py")
+    (tmp_path / "rows_c.cu").write_text(module.kernels)
+    (tmp_path / "rows_c.py").write_text(module.host)
+    compiled, reference = import_path(tmp_path / "rows_c.py"), load_source(text, "rows.py")
+    rng = np.random.default_rng(4)
+    args = [rng.normal(size=(3, 4)), np.array([[0, 1, 2, 1], [2, 2, 0, 1]], np.int64), np.array(0), rng.normal(size=3)]
+    assert_close(compiled.f(*args), reference.f(*args), rtol=1e-14, atol=0)
+    for got, want in zip(compiled.g(*args), reference.g(*args)):
+        assert_close(got, want, rtol=1e-13, atol=1e-13, what="C target's gradient")
+    with pytest.raises(ValueError, match="invalid entry in choice array"):
+        compiled.f(args[0], args[1] + 1, *args[2:])
