@@ -49,7 +49,8 @@ def test_as_python(body):
 
 
 @pytest.mark.parametrize("body, word", [
-    ("return np.add(x, y, out=y)", "statement"), ("return np.exp(x, where=x > 0)", "statement"),
+    ("return np.add(x, y, out=y)", "statement"), ("return np.exp(x, where=x > 0)", "uninitialized"),
+    ("np.exp(x, where=x > 0)\n    return x", "uninitialized"), ("return np.exp(x, out=y, where=x > 0)", "statement"),
     ("np.add(x, 1.5, out=i)\n    return i", "same_kind"), ("np.add(x, y, out=y, casting='unsafe')\n    return y", "out="),
     ("np.add(x, y, out=(y, x))\n    return y", "one array"), ("np.divmod(x, y, out=y)\n    return y", "2 outputs"),
     ("np.add(x, out=y)\n    return y", "2 input"), ("np.add(x, y, out=c[0, 0])\n    return c", "scalar"),

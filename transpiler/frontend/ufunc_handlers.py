@@ -33,6 +33,10 @@ def _ufunc_hint(name: str, arity: int) -> str:
 def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         written = next((key for key in ("out", "where") if key in keywords), None)
+        if written == "where" and "out" not in keywords and name and name != "np.where":
+            raise lowering.error(keywords["where"][1], f"`{name}` with `where=` and no `out=`: NumPy leaves the "
+                                 "other elements uninitialized (whatever the new array's memory held)",
+                                 f"`{name}(..., out=y, where=m)` as a statement, or np.where(m, {name}(...), y)")
         if written and name and name != "np.where":  # (a statement writes into `out`: normalize/ufunc_out.py)
             raise lowering.error(keywords[written][1], f"`{name}` with `{written}=` read as a value is not supported "
                                  "in kernels (its value is `out` itself)", f"call it as a statement, "
