@@ -36,7 +36,7 @@ CONSTRUCTS = ("literal_float", "literal_int", "literal_bool", "size", "numpy_of_
               "where", "clip", "maximum", "reduce", "astype", "square", "root", "unary", "branch", "floor_divide",
               "loop", "stopping_loop", "while_loop", "bitwise", "join", "builtin_extreme", "builtin_number", "big_int",
               "alias_update", "linspace", "scalar_type", "made_int", "join_dtype", "membership",
-              "sort_in_place", "choose", "broadcast_fixed")
+              "sort_in_place", "choose", "broadcast_fixed", "ufunc_out")
 
 
 @dataclass
@@ -410,6 +410,26 @@ def _sort_in_place(rnd: random.Random, gen: Generator) -> str | None:
     return "rev"
 
 
+def _ufunc_out(rnd: random.Random, gen: Generator) -> str | None:
+    """A ufunc written into a new array through `out=` (keyword, NumPy's positional one, or a tuple), sometimes
+    with `where=`, a view of that array taken first: the view sees the write, the result computed in the
+    inputs' loop and cast with casting='same_kind' into the float32 or float64 target (normalize/ufunc_out.py; the
+    result reads the view, so the programs of `rnd` stay)."""
+    if rnd.random() >= 0.2:
+        return None
+    gen.used.add("ufunc_out")
+    operands = ("a", "b", "k", "j", "s", "t", "c", "0.5", "2")
+    x, y = rnd.choice(operands + ("m",)), rnd.choice(operands)
+    out = rnd.choice(("out=dst", "out=(dst,)", "dst"))
+    where = rnd.choice(("", "", ", where=m", ", where=a > 0"))
+    out = f"out={out}" if where and out == "dst" else out  # (where= after a positional out is a keyword too)
+    call = rnd.choice((f"np.add({x}, {y}, {out}{where})", f"np.multiply({x}, {y}, {out}{where})",
+                       f"np.maximum({x}, {y}, {out}{where})", f"np.exp({y}, {out}{where})",
+                       f"np.negative({y}, {out}{where})", f"np.sqrt(np.abs({y}), {out}{where})"))
+    gen.lines += [f"    dst = {rnd.choice(('a', 'b'))} * 1", "    seen = dst[::-1]", f"    {call}"]
+    return "seen"
+
+
 def _promoted(*values: Value) -> str:
     kinds = {v.kind for v in values}
     return "f" if "f" in kinds else "i" if "i" in kinds else "b"
@@ -431,6 +451,7 @@ def program_for_seed(seed: int, later: bool = True) -> Program:
                     later)
     alias = _alias_update(random.Random(f"alias {seed}"), gen)  # (its own stream: the other programs stay)
     ordered = _sort_in_place(random.Random(f"sort {seed}"), gen) if later else None  # (so has this)
+    written = _ufunc_out(random.Random(f"out {seed}"), gen) if later else None  # (and this: after the sort's)
     for _ in range(rnd.randint(2, 5)):
         gen.assign(rnd.randint(1, 3))
     first = rnd.choice(("a", "b"))
@@ -446,6 +467,8 @@ def program_for_seed(seed: int, later: bool = True) -> Program:
         result = f"{result.rstrip(',')}, {alias}" if "," in result else f"{result} + {alias}"
     if ordered is not None:  # (read after the sort: a view of the sorted array)
         result = f"{result.rstrip(',')}, {ordered}" if "," in result else f"{result} + np.sum({ordered})"
+    if written is not None:  # (read after the write: a view of the written array)
+        result = f"{result.rstrip(',')}, {written}" if "," in result else f"{result} + np.sum({written})"
     lines = ["@kernel", f"def f({signature}):"] + gen.lines + [f"    return {result}"]
     args = [_argument(rnd, name) for name, *_ in params]
     return Program("\n".join(lines) + "\n", args, gen.used, wrong_dtypes(args, random.Random(f"wrong {seed}")))

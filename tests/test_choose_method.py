@@ -92,3 +92,74 @@ def test_derivatives_against_differences_and_autograd(mode, k):
                      what=f"d/d argument {position} vs finite differences")
         expected = autograd_grad(oracle, position)(args[0], args[1], np.array(wrapped, np.int64))
         assert_close(got, expected, rtol=1e-12, atol=1e-12, what=f"d/d argument {position} vs autograd")
+
+
+ROWS = ('import numpy as np\nfrom lifted import kernel\n\n\n@kernel\n'
+        'def f(c: "f64[n,4]", k: "i64[2,4]", j: "i64[]", v: "f64[n]"):\n    return {}\n')
+GRAD = "from lifted import grad\ng = grad(f, wrt=(0, 3))\n"
+
+
+@pytest.mark.parametrize("body", [
+    "np.choose(k, c)", "k.choose(c, mode='wrap')", "np.choose(k, c, mode='clip')", "np.choose(k[0], c)",
+    "np.choose(j, v)", "np.choose(j, c)", "np.choose(k[:, :1], v[:, None] * c[:, :1])", "j.choose(v, mode='clip')",
+    "np.choose(k.T[:, :1], c[:, None, :])",
+])
+@pytest.mark.parametrize("n, k, j", [(3, [[0, 1, 2, 1], [2, 2, 0, 1]], 1), (5, [[4, -1, 2, 7], [0, 1, 3, -2]], 6),
+                                     (1, [[0, 0, 0, 0], [0, 0, 0, 0]], 0)])
+def test_rows_of_a_run_time_count_as_python(body, n, k, j):
+    """The choices as the rows of an array whose number of rows is known only at run time: NumPy's values (a
+    gather of the broadcast rows), its ValueError for an entry out of range ('raise'), NumPy's scalar for a 0-d
+    result, the derivative against finite differences (the choice is a gather: its scatter)."""
+    text = ROWS.format(body)
+    rng = np.random.default_rng(n)
+    args = [rng.normal(size=(n, 4)), np.array(k, np.int64), np.array(j, np.int64), rng.normal(size=n)]
+    try:
+        expected = _python(text, args)
+    except ValueError as raised:
+        with pytest.raises(ValueError, match=str(raised)):
+            load_source(text, "choose.py").f(*args)
+        return
+    module = load_source(text, "choose.py")
+    got = module.f(*args)
+    assert type(got) is type(expected) and got.dtype == expected.dtype and got.shape == expected.shape
+    assert np.array_equal(got, expected)
+    summed = ROWS.format(f"np.sum(np.sin({body}))")
+    python: dict = {}
+    exec(compile(summed.replace("from lifted import kernel", "kernel = lambda f: f"), "python_reference", "exec"),
+         python)
+    for position, got in zip((0, 3), load_source(summed + GRAD).g(*args)):
+        assert_close(got, central_difference(python["f"], args, position), rtol=1e-6, atol=1e-6,
+                     what=f"d/d argument {position} vs finite differences")
+
+
+def test_rows_of_a_run_time_count_against_autograd_and_empty_choices():
+    """The gradient of the rows' gather against autograd's of `c[k, arange]` (mode 'wrap'); no rows: NumPy's
+    ValueError '0-length sequence.'."""
+    from autograd import grad as autograd_grad
+    import autograd.numpy as anp
+
+    module = load_source(ROWS.format("np.sum(np.sin(k.choose(c, mode='wrap')))") + GRAD, "choose.py")
+    c, k = np.random.default_rng(1).normal(size=(3, 4)), np.array([[4, -1, 2, 7], [0, 1, 3, -2]], np.int64)
+    expected = autograd_grad(lambda c: anp.sum(anp.sin(c[np.mod(k, 3), np.arange(4)])))(c)
+    assert_close(module.g(c, k, np.array(0), np.zeros(3))[0], expected, rtol=1e-14, atol=1e-14, what="vs autograd")
+    with pytest.raises(ValueError, match="0-length sequence"):
+        load_source(ROWS.format("np.choose(k, c)"), "choose.py").f(np.zeros((0, 4)), k, np.array(0), np.zeros(0))
+
+
+def test_rows_of_a_run_time_count_on_the_c_target(tmp_path):
+    """The C target's host code gives the same gather, gradient and 'raise' ValueError."""
+    from lifted.loader import import_path
+    from lifted.transpiler.backends.c import transpile_c
+
+    text = ROWS.format("np.sum(np.sin(np.choose(k, c) * v[0]))") + GRAD
+    module = transpile_c(text, "rows_c.py")
+    (tmp_path / "rows_c.cu").write_text(module.kernels)
+    (tmp_path / "rows_c.py").write_text(module.host)
+    compiled, reference = import_path(tmp_path / "rows_c.py"), load_source(text, "rows.py")
+    rng = np.random.default_rng(4)
+    args = [rng.normal(size=(3, 4)), np.array([[0, 1, 2, 1], [2, 2, 0, 1]], np.int64), np.array(0), rng.normal(size=3)]
+    assert_close(compiled.f(*args), reference.f(*args), rtol=1e-14, atol=0)
+    for got, want in zip(compiled.g(*args), reference.g(*args)):
+        assert_close(got, want, rtol=1e-13, atol=1e-13, what="C target's gradient")
+    with pytest.raises(ValueError, match="invalid entry in choice array"):
+        compiled.f(args[0], args[1] + 1, *args[2:])

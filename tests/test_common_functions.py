@@ -63,7 +63,8 @@ def all_forms_pass(text: str, params: list[str], inputs: list[list], c: bool = F
             "floating-point scalar", "boolean mask that differs between examples",  # gradient of an integer; x[m]
             "assigning through index arrays that differ between examples",  # and a[i] = v under vmap;
             "a slice whose bounds differ between examples",  # np.trim_zeros: a length per example;
-            "has no derivative where its argument holds repeated values"))  # np.unique at ties, at run time)
+            "has no derivative where its argument holds repeated values",  # np.unique at ties, at run time;
+            "has no derivative where its arguments hold repeated values"))  # the set functions at ties)
         assert {form: outcome for form, (outcome, detail) in outcomes.items() if outcome not in ("pass", "skip")
                 and not (outcome == "refused" and documented(detail))} == {}, outcomes
         assert outcomes["f"][0] == "pass" and (not c or outcomes["c"][0] == "pass"), outcomes

@@ -59,15 +59,17 @@ def test_unique_outputs_are_numpys(note, body):
 SETS = ["np.union1d({x}, {y})", "np.union1d({x}, {y}) * 2.0", "np.intersect1d({x}, {y})",
         "np.intersect1d({y}, {x}[:3])", "np.intersect1d({x}[0], {y}, assume_unique=True)", "np.setdiff1d({x}, {y})",
         "np.setdiff1d({y}, {x}, True)", "np.setxor1d({x}, {y})", "np.setxor1d({y}, {y}[::-1])",
-        "np.setxor1d({x}[0], {y}, assume_unique=True)", "np.setdiff1d({x}, {x})", "np.intersect1d({x}, {y}[:0])"]
+        "np.setxor1d({x}[0], {y}, assume_unique=True)", "np.setdiff1d({x}, {x})", "np.intersect1d({x}, {y}[:0])",
+        "np.intersect1d({x}, {y}, return_indices=True)", "np.intersect1d({y}, {x}[1], True, True)[1:]",
+        "np.intersect1d({x}, {y}, return_indices=True)[0] * 2.0", "np.setdiff1d({x}[0], {y}, assume_unique=True)"]
 
 
 @pytest.mark.parametrize("body", SETS)
 def test_set_functions_are_numpys(body):
-    """NumPy's values (sorted, NaN and signed zeros where NumPy's sort and masks put them) and the derivative of
-    each value's first occurrence, against differences and autograd, vmap against a loop. The differences move
-    the first argument, a positive scale of both arrays, so values equal across them stay equal (a set function
-    jumps where a move makes two values differ)."""
+    """NumPy's values (sorted, NaN and signed zeros where NumPy's sort and masks put them, np.intersect1d's
+    indices) and, where no value repeats, the derivative against differences and autograd, vmap against a loop;
+    where a value repeats, the derivatives' run-time refusal (a set function jumps where a move of one copy makes
+    two values differ)."""
     text = kernel_module('s: "f64[]", x: "f64[3,4]", y: "f64[5]"', body.format(x="(x * s)", y="(y * s)"))
     rng = np.random.default_rng(4)
     sets = [[1.5, np.round(rng.normal(size=(3, 4)) * 2) / 2, np.round(rng.normal(size=5) * 2) / 2],
@@ -95,7 +97,7 @@ def test_unpacked_outputs_on_the_c_target(tmp_path):
     ("np.unique(m, axis=0)", "axis=0"), ("np.unique(v, sorted=False)", "hash"),
     ("np.unique(v, return_index=v[0] > 0)", "build time"),
     ("np.unique_values(m.astype(np.int32))", "hash"), ("np.unique_all(v, v)", "positional"),
-    ("np.unique_counts(v).size", "attribute"), ("np.intersect1d(v, v, return_indices=True)", "return_indices"),
+    ("np.unique_counts(v).size", "attribute"), ("np.intersect1d(v, v, return_indices=v[0] > 0)", "build time"),
 ])
 def test_refusals_have_a_place_and_a_hint(body, word):
     with pytest.raises(TranspileError) as info:
@@ -195,8 +197,84 @@ def test_unique_derivative_on_the_c_target(tmp_path):
         compiled.hj(np.zeros(5), np.ones(5))
 
 
-def test_set_functions_keep_the_first_occurrence():
-    """The set functions built on np.unique keep the derivative of each value's first occurrence at ties (no
-    check: docs/kernel-language.md), as before."""
-    module = load_source(kernel_module('x: "f64[5]"', "np.sum(np.union1d(x, x[:2]) ** 2)") + "g = grad(f, wrt=0)\n")
-    assert np.array_equal(module.g(np.array([3.0, 1.0, 3.0, -2.0, 0.5])), [6.0, 2.0, 0.0, -4.0, 1.0])
+# -- the set functions' derivatives where a value repeats: the same located run-time refusal ------------------
+SET_TIED = "has no derivative where its arguments hold repeated values"
+SET_DERIVED = '''import numpy as np
+from lifted import grad, jvp, kernel, vjp, vmap
+
+
+@kernel
+def f(x: "f64[5]", y: "f64[4]"):
+    return np.sum({call} ** 2)
+
+
+@kernel
+def h(x: "f64[5]", y: "f64[4]"):
+    return {call} * 2.0
+
+
+g = grad(f, wrt=0)
+gy = grad(f, wrt=1)
+hv = vjp(h, wrt=0)
+hj = jvp(h, wrt=(0, 1))
+'''
+DISTINCT_X, DISTINCT_Y = np.array([3.0, 1.0, 2.5, -2.0, 0.5]), np.array([7.0, -1.5, 4.0, 0.25])
+WITHIN_X, WITHIN_Y = np.array([3.0, 1.0, 3.0, -2.0, 0.5]), np.array([7.0, -1.5, 7.0, 0.25])
+SHARED_Y = np.array([7.0, 2.5, 4.0, 0.25])
+# (call, whether a repeat within x, within y, shared by both refuses: NumPy's result jumps there; vmap of grad is
+# refused at build time where the selection is ragged and then read whole, as before)
+SET_CALLS = [("np.union1d(x, y)", True, True, True), ("np.intersect1d(x, y)", False, False, True),
+             ("np.intersect1d(x, y, return_indices=True)[0]", False, False, True),
+             ("np.intersect1d(x, y, assume_unique=True)", True, True, True),
+             ("np.setdiff1d(x, y)", True, False, True), ("np.setdiff1d(x, y, assume_unique=True)", False, False, True),
+             ("np.setxor1d(x, y)", True, True, True), ("np.setxor1d(x, y, True)", True, True, True)]
+
+
+@pytest.mark.parametrize("call, within_x, within_y, shared", SET_CALLS)
+def test_set_function_derivatives_refuse_ties_at_run_time(call, within_x, within_y, shared):
+    """A value repeated within one argument (where the result keeps one copy of it) or shared by the two: a move
+    of one copy changes the result's length, so the derivatives with respect to that argument (grad, vjp, jvp,
+    vmap of grad) raise a ValueError naming the call (line 7 of `f`, 12 of `h`); a value shared refuses them with
+    respect to either. The values stay NumPy's; where no value repeats (or only where the result does not jump)
+    every form runs, and np.intersect1d's result (then empty) has a zero gradient. (A repeat within one argument
+    may refuse the other's partial derivative too: np.union1d checks their concatenation. Values against autograd
+    and differences: test_set_functions_are_numpys.)"""
+    batched = call.startswith("np.union1d") or "True)" in call and "indices" not in call
+    module = load_source(SET_DERIVED.format(call=call) + ("vg = vmap(g)\n" if batched else ""), "tied.py")
+    name = call.split("(")[0]
+    python = {}
+    exec(compile(SET_DERIVED.split("@kernel")[0] + "def f(x, y):\n    return np.sum(" + call + " ** 2)\n", "ref",
+                 "exec"), python)
+    for x, y, in_x, in_y in ((WITHIN_X, DISTINCT_Y, within_x, None), (DISTINCT_X, WITHIN_Y, None, within_y),
+                             (DISTINCT_X, SHARED_Y, shared, shared), (DISTINCT_X, DISTINCT_Y, False, False)):
+        assert np.array_equal(module.f(x, y), python["f"](x, y))
+        size = np.asarray(module.h(x, y)).size
+        forms = ((lambda: module.g(x, y), "7:19", in_x), (lambda: module.gy(x, y), "7:19", in_y),
+                 (lambda: module.hv(x, y, np.ones(size)), "12:12", in_x),
+                 (lambda: module.hj(x, y, np.ones(5), np.ones(4)), "12:12", in_x or in_y),
+                 *([(lambda: module.vg(np.stack([x + 100.0, x]), np.stack([y + 100.0, y])), "7:19", in_x)]
+                   if batched else []))
+        for form, place, refuses in forms:
+            if refuses:
+                with pytest.raises(ValueError, match=f"^tied.py:{place}: {name} {SET_TIED}"):
+                    form()
+            elif refuses is not None:  # (None: the other argument's repeat, whichever way)
+                form()
+    if "intersect1d" in call and not call.endswith("True)"):
+        assert np.array_equal(module.g(WITHIN_X, DISTINCT_Y), np.zeros(5))
+
+
+def test_set_function_derivative_on_the_c_target(tmp_path):
+    """The C target's host code raises the same located ValueError where a value is shared, and gives the
+    gradient without repeats."""
+    from lifted.loader import import_path
+    from lifted.transpiler.backends.c import transpile_c
+
+    module = transpile_c(SET_DERIVED.format(call="np.setdiff1d(x, y)"), "tied_c.py")
+    (tmp_path / "tied_c.cu").write_text(module.kernels)
+    (tmp_path / "tied_c.py").write_text(module.host)
+    compiled = import_path(tmp_path / "tied_c.py")
+    assert np.array_equal(compiled.g(DISTINCT_X, DISTINCT_Y), 2 * DISTINCT_X)
+    with pytest.raises(ValueError, match=f"^tied_c.py:7:19: np.setdiff1d {SET_TIED}"):
+        compiled.g(DISTINCT_X, SHARED_Y)
+    compiled.g(DISTINCT_X, WITHIN_Y)  # (a repeat within the second argument only: setdiff1d is smooth there)

@@ -238,10 +238,9 @@ def vander(lowering, node, builder, positional, keywords):
     return table if increasing else emit("flip", table, axis=1)
 
 
-def broadcast_arrays(lowering, node, builder, positional, keywords):
+def broadcast_arrays(lowering, node, builder, positional, keywords, name: str = "np.broadcast_arrays"):
     """`np.broadcast_arrays(*args)`: a tuple of read-only views of one shape (the arrays themselves where each has
-    that shape already)."""
-    name = "np.broadcast_arrays"
+    that shape already); `name` the function whose broadcast it is, for its refusals."""
     arity(lowering, node, name, positional, keywords, 0, 32)
     emit = Emitter(lowering, node, builder)
     atoms = [_array(emit, lowering, node, builder, v, name) for v in positional]

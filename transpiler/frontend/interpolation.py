@@ -8,8 +8,9 @@
 * inside, `slope * (x - xp[j]) + fp[j]` with `slope = (fp[j+1] - fp[j]) / (xp[j+1] - xp[j])`, and where that is
   NaN `slope * (x - xp[j+1]) + fp[j+1]`, and where that is NaN too and `fp[j] == fp[j+1]`, `fp[j]`;
 * NumPy does not check that `xp` increases; where it does not, its answer is whatever its search (which starts
-  from the previous x's interval) meets, so a run-time check raises ValueError there (NaN in `xp` too, but for a
-  single sample point, which NumPy's own branch handles and this formula matches). NumPy's ValueErrors for an
+  from the previous x's interval) meets, so a run-time check raises a located ValueError there (NaN in `xp` too,
+  but for NaNs last among at most 4 sample points, which NumPy's linear search reads as +inf, as `searchsorted`
+  does, and a single sample point, which NumPy's own branch handles and this formula matches). NumPy's ValueErrors for an
   empty `xp` and for `fp` of another length are run-time checks; `period=` is refused.
 
 Derivatives with respect to x, xp and fp come from the formula (a gather for fp and xp); on a sample point, the
@@ -21,6 +22,11 @@ from __future__ import annotations
 from ..ir import Const
 from .call_args import Emitter, arg, arity
 from .running_sums import as_array
+
+
+UNORDERED = ("{loc}: np.interp's xp is not increasing (or holds NaN, beyond NaNs last among 4 sample points or "
+             "fewer): NumPy's result is then whatever its search meets from the previous x's interval, which Lifted "
+             "does not model")
 
 
 def _float64(emit: Emitter, x):
@@ -48,9 +54,14 @@ def interp(lowering, node, builder, positional, keywords):
     if fp.type.shape != xp.type.shape:  # (lengths named apart, equal once checked)
         fp = emit("reshape", fp, n)
     ahead, behind = emit("getitem", xp, index=(slice(1, None),)), emit("getitem", xp, index=(slice(None, -1),))
-    emit("check_assert", emit("all", emit("less_equal", behind, ahead), axis=None),
-         message="np.interp's xp is not increasing (or holds NaN): NumPy's result is then whatever its search meets, "
-                 "which Lifted does not model", error="ValueError")
+    # (NaNs last, where np.sort puts them, are NumPy's +inf in the linear search it uses for up to 4 sample
+    # points, which `searchsorted` matches; its guessed search from the previous x's interval for more reads them
+    # as smaller than x at the guess and larger in its bisection: a value that depends on the previous x's)
+    ordered = emit("all", emit("logical_or", emit("less_equal", behind, ahead), emit("isnan", ahead)), axis=None)
+    linear = emit("logical_or", emit("less_equal", n, 4), emit("logical_not", emit("any", emit("isnan", xp),
+                                                                                     axis=None)))
+    emit("check_assert", emit("logical_and", ordered, linear), message=UNORDERED.format(loc=lowering.locate(node)),
+         error="ValueError")
     bounds = []
     for index, key, default in ((3, "left", 0), (4, "right", -1)):
         value, _ = arg(lowering, positional, keywords, index, key, node)

@@ -24,7 +24,9 @@ has, as NumPy 2.4 writes it (numpy/_core/fromnumeric.py, numpy/lib/_function_bas
   trimmed axis to nothing, as NumPy's `start = stop = 0`.
 * `np.choose(a, choices, mode='raise')` and the method `a.choose(choices, mode='raise')`: the choices (a list or tuple of arrays, or an array's rows) broadcast with
   `a` and picked by nested `np.where` in NumPy's common dtype; 'raise' checks `0 <= a < n` at run time (NumPy's
-  ValueError "invalid entry in choice array"), 'wrap' reads `a % n`, 'clip' `np.clip(a, 0, n - 1)`.
+  ValueError "invalid entry in choice array"), 'wrap' reads `a % n`, 'clip' `np.clip(a, 0, n - 1)`. The rows of
+  an array whose number of rows is known only at run time are one gather `table[a, i1, ..., ir]` of the
+  broadcast rows (no rows: NumPy's ValueError "0-length sequence."); a 0-d result is NumPy's scalar.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from ..builder import const
 from ..ir import Const, Var
 from ..ir.types import promote
 from .array_literals import array_like
+from .averages_and_selections import broadcast_arrays
 from .call_args import Emitter, arg, arity, given, known_rank, static, static_int
 from .order_statistics import _index
 from .running_sums import _accumulated, as_array
@@ -336,30 +339,67 @@ def choose(lowering, node, builder, positional, keywords):
         choices = [emit.atom(array_like(lowering, node, builder, c)) for c in given_choices]  # (numbers weak)
     else:
         table = as_array(lowering, node, builder, given_choices)
-        length = table.type.shape[0] if table.type.shape else None
-        if not isinstance(length, int):
-            raise emit.error("np.choose's choices: a list or tuple of arrays, or an array whose first axis has a "
-                             "length known at build time", "np.choose(a, [c0, c1, c2])")
-        choices = [emit("getitem", table, index=(i,)) for i in range(length)]
+        if not table.type.shape:
+            raise emit.error("np.choose's choices: a list or tuple of arrays, or an array of rank 1 or more "
+                             "(its rows)", "np.choose(a, [c0, c1, c2])")
+        if not isinstance(table.type.shape[0], int):
+            return _scalar(emit, _choose_rows(lowering, node, builder, emit, a, table, mode))
+        choices = [emit("getitem", table, index=(i,)) for i in range(table.type.shape[0])]
     if not choices:
         raise emit.error("np.choose of no choices: NumPy raises ValueError", "at least one choice")
     dtype = promote([c.type for c in choices])
     choices = [c if c.type.dtype == dtype or c.type.weak else emit("astype", c, dtype=dtype) for c in choices]
     count = len(choices)
-    if mode == "raise":
-        inside = emit("logical_and", emit("less_equal", 0, a), emit("less", a, count))
-        emit("check_assert", emit("all", inside, axis=None), message="invalid entry in choice array",
-             error="ValueError")
-    elif mode == "wrap":
-        a = emit("mod", a, count)
-    else:
-        a = emit("minimum", emit("maximum", a, 0), count - 1)
+    a = _chosen(emit, a, count, mode)
     result = choices[-1]
     for i in range(count - 2, -1, -1):
         result = emit("where", emit("equal", a, i), choices[i], result)
     if count == 1:  # (a's shape broadcast in, as NumPy's)
         result = emit("where", emit("equal", a, 0), result, result)
-    return result
+    return _scalar(emit, result)
+
+
+def _scalar(emit: Emitter, result):
+    """NumPy's scalar where the result is 0-d (np.choose returns PyArray_Return's scalar)."""
+    return emit("getitem", result, index=()) if result.type.rank == 0 else result
+
+
+def _chosen(emit: Emitter, a, count, mode: str):
+    """The index array after `mode`: 'raise' checks `0 <= a < count` at run time, 'wrap' reads `a % count`,
+    'clip' `np.clip(a, 0, count - 1)` (`count` a number or a run-time length)."""
+    if mode == "raise":
+        inside = emit("logical_and", emit("less_equal", 0, a), emit("less", a, count))
+        emit("check_assert", emit("all", inside, axis=None), message="invalid entry in choice array",
+             error="ValueError")
+        return a
+    if mode == "wrap":
+        return emit("mod", a, count)
+    return emit("minimum", emit("maximum", a, 0), count - 1 if isinstance(count, int) else emit("subtract", count, 1))
+
+
+def _choose_rows(lowering, node, builder, emit: Emitter, a, table, mode: str):
+    """np.choose from the rows of an array whose number of rows is known only at run time: the rows and `a`
+    broadcast (NumPy's rule, through np.broadcast_arrays of `a` and the first row, kept 2-d so that no row is
+    read where there is none), then `table[a, i1, ..., ir]` with an `np.arange` along each other axis: a gather,
+    whose derivative is its scatter (one dtype: no promotion)."""
+    n = emit.dims(table)[0]
+    emit("check_assert", emit("less", 0, n), message="0-length sequence.", error="ValueError")  # (NumPy's)
+    index = _chosen(emit, a, n, mode)
+    head = emit("reshape", emit("getitem", table, index=(slice(None, 1),)), 1, *emit.dims(table)[1:])
+    _, shaped = broadcast_arrays(lowering, node, builder, [emit("reshape", index, 1, *emit.dims(index)), head], {},
+                                 name="np.choose")
+    dims = emit.dims(shaped)[1:]
+    rank = len(dims)
+    if index.type.shape != shaped.type.shape[1:]:
+        index = emit("broadcast_to", index, *dims)
+    if table.type.shape[1:] != shaped.type.shape[1:]:
+        if table.type.rank - 1 < rank:  # (the rows' own axes last, as broadcasting pairs them from the right)
+            table = emit("reshape", table, n, *[1] * (rank + 1 - table.type.rank), *emit.dims(table)[1:])
+        table = emit("broadcast_to", table, n, *dims)
+    items = [index] + [emit("reshape", emit("arange", dims[d]), *[-1 if e == d else 1 for e in range(rank)])
+                       for d in range(rank)]
+    args, structure = lowering._index(table, items)
+    return lowering._bind(builder, node, "getitem", args, {"index": tuple(structure)})
 
 
 def method_choose(lowering, node, builder, atom, positional, keywords):

@@ -155,9 +155,9 @@ def isin(lowering, node, builder, positional, keywords):
     return emit("isin", x, flat, invert=bool(invert))
 
 
-def unique(lowering, node, builder, positional, keywords, tie_check: bool = True):
-    """`np.unique(ar)`: sorted, NaNs as one (`equal_nan=True`); `tie_check` off for the set functions built on it
-    (unique_forms.py: they keep the derivative of each value's first occurrence, as before)."""
+def unique(lowering, node, builder, positional, keywords, tie_check: str | None = "np.unique"):
+    """`np.unique(ar)`: sorted, NaNs as one (`equal_nan=True`); `tie_check` names the function whose derivatives
+    refuse ties (a set function built on it, unique_forms.py), None where the caller checks ties itself."""
     arity(lowering, node, "np.unique", positional, keywords, 1, 4,
           ("return_index", "return_inverse", "return_counts", "axis", "equal_nan", "sorted"),
           hint="np.unique(ar)")
@@ -170,7 +170,8 @@ def unique(lowering, node, builder, positional, keywords, tie_check: bool = True
     x = as_array(lowering, node, builder, positional[0])
     s = emit("sort", x if x.type.rank == 1 else emit("reshape", x, -1), axis=0)
     if tie_check and s.type.dtype in ("f32", "f64"):  # (its derivatives check that no two elements tie: primitives/sorting.py)
-        s = emit("distinct_sorted", s, axis=0, where=str(lowering.locate(node)))
+        s = emit("distinct_sorted", s, axis=0, where=str(lowering.locate(node)),
+                 **({} if tie_check == "np.unique" else {"name": tie_check}))
     ahead, behind = emit("getitem", s, index=(slice(1, None),)), emit("getitem", s, index=(slice(None, -1),))
     changes = emit("not_equal", ahead, behind)
     if s.type.dtype in ("f32", "f64"):  # (equal_nan: a NaN after a NaN is no new value)

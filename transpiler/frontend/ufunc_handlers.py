@@ -25,12 +25,22 @@ def _ufunc_hint(name: str, arity: int) -> str:
     """NumPy reads a ufunc's extra positional argument as `out=` (`np.arctan(y, x)` writes into `x`)."""
     hint = f"`{name}` takes {arity} array(s)"
     if name != "np.where":  # a ufunc (or clip): the next positional argument is `out=`
-        hint += "; NumPy reads one more positional argument as `out=`, which kernels do not take"
+        hint += ("; NumPy reads one more positional argument as `out=`, which kernels take in a statement "
+                 f"(`{name}(..., out=y)` on its own line)")
     return hint + ("; for the angle of the point (x, y) write np.arctan2(y, x)" if name == "np.arctan" else "")
 
 
 def elementwise(prim: str, arity: int, name: str | None = None) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
+        written = next((key for key in ("out", "where") if key in keywords), None)
+        if written == "where" and "out" not in keywords and name and name != "np.where":
+            raise lowering.error(keywords["where"][1], f"`{name}` with `where=` and no `out=`: NumPy leaves the "
+                                 "other elements uninitialized (whatever the new array's memory held)",
+                                 f"`{name}(..., out=y, where=m)` as a statement, or np.where(m, {name}(...), y)")
+        if written and name and name != "np.where":  # (a statement writes into `out`: normalize/ufunc_out.py)
+            raise lowering.error(keywords[written][1], f"`{name}` with `{written}=` read as a value is not supported "
+                                 "in kernels (its value is `out` itself)", f"call it as a statement, "
+                                 f"`{name}(..., out=y)` on its own line, then read y")
         _arity(lowering, node, name or prim, positional, keywords, arity, arity,
                hint=_ufunc_hint(name or prim, arity))
         atoms = [lowering._atom(array_like(lowering, node, builder, v), node) for v in positional]

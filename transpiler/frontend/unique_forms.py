@@ -15,8 +15,9 @@ structured records) and `sorted=False` (NumPy 2.4's hash order) are refused, loc
 NumPy's `unique(x, equal_nan=False, sorted=False)`: its hash table (`_unique_hash`) takes integers, in the table's
 order (refused), and returns NotImplemented for floats and booleans, which take the sort path: `ar.sort()`, each
 NaN its own value.
-The set functions `np.union1d`, `np.intersect1d` (no `return_indices`), `np.setdiff1d` and `np.setxor1d` are
-NumPy's compositions of `np.unique`, a concatenation, a sort and comparisons of neighbours (or np.isin's `==`).
+The set functions `np.union1d`, `np.intersect1d` (`return_indices` too), `np.setdiff1d` and `np.setxor1d` are
+NumPy's compositions of `np.unique`, a concatenation, a sort and comparisons of neighbours (or np.isin's `==`);
+their derivatives refuse, at run time, a value repeated where a move of one copy changes the result's length.
 The NumPy 2 forms return a tuple in NumPy's order (`values, counts = np.unique_counts(x)`) whose fields are read by
 name too (`np.unique_counts(x).counts`); a kernel that returns it whole returns a plain tuple, not NumPy's named one.
 """
@@ -146,17 +147,30 @@ def _flat(emit: Emitter, x):
     return x if x.type.rank == 1 else emit("reshape", x, -1)
 
 
-def _sorted_unique(lowering, node, builder, x):
-    """np.unique of a set function's operand, without np.unique's check of ties in derivatives (a set function
-    keeps the derivative of each value's first occurrence: docs/kernel-language.md)."""
-    return plain_unique(lowering, node, builder, [x], {}, tie_check=False)
+def _sorted_unique(lowering, node, builder, x, name: str | None):
+    """np.unique of a set function's operand; `name` (the set function) where a value repeated within it leaves the
+    set function without a derivative (its derivatives refuse it at run time: primitives/sorting.py), None where
+    such a repeat changes nothing (np.intersect1d's operands, np.setdiff1d's second)."""
+    return plain_unique(lowering, node, builder, [x], {}, tie_check=name)
+
+
+def _distinct(emit: Emitter, s, name: str, shared=None, other=None):
+    """`s` whose derivatives refuse, at run time, two equal neighbours (or any True of `shared`, the mask of the
+    values `s` shares with `other`, whose derivatives are checked too): a value shared by the set function's
+    arguments (primitives/sorting.py `distinct_sorted`)."""
+    if s.type.dtype not in ("f32", "f64"):
+        return s
+    where = str(emit.lowering.locate(emit.node))
+    return emit("distinct_sorted", s, *([] if shared is None else [shared, other]), axis=0, where=where, name=name)
 
 
 def union1d(lowering, node, builder, positional, keywords):
-    """`np.union1d(ar1, ar2)`: `unique(np.concatenate((ar1, ar2), axis=None))`."""
+    """`np.union1d(ar1, ar2)`: `unique(np.concatenate((ar1, ar2), axis=None))`: no derivative where a value
+    repeats in the concatenation (a move of one splits it into two values)."""
     (a, b), _ = _set_operands(lowering, node, builder, positional, keywords, "union1d")
     emit = Emitter(lowering, node, builder)
-    return _sorted_unique(lowering, node, builder, emit("concatenate", _flat(emit, a), _flat(emit, b), axis=0))
+    return _sorted_unique(lowering, node, builder, emit("concatenate", _flat(emit, a), _flat(emit, b), axis=0),
+                          "np.union1d")
 
 
 def _neighbours(emit: Emitter, s):
@@ -165,42 +179,66 @@ def _neighbours(emit: Emitter, s):
 
 def intersect1d(lowering, node, builder, positional, keywords):
     """`np.intersect1d(ar1, ar2, assume_unique=False, return_indices=False)`: the sorted concatenation of the two
-    unique arrays read where a value equals its successor (`aux[:-1][aux[1:] == aux[:-1]]`)."""
+    unique arrays read where a value equals its successor (`aux[:-1][aux[1:] == aux[:-1]]`); with
+    `return_indices`, NumPy's stable argsort of the concatenation and the first occurrences' positions
+    (`np.unique(ar, return_index=True)`). Every value it keeps is shared by the two arguments, so a move of one
+    of its copies drops it: a derivative only where the result is empty (checked at run time on `aux`)."""
     (a, b), flags = _set_operands(lowering, node, builder, positional, keywords, "intersect1d",
                                   ("assume_unique", "return_indices"))
     emit = Emitter(lowering, node, builder)
-    if flags["return_indices"]:
-        raise emit.error("np.intersect1d's return_indices=True is not supported in kernels",
-                         "np.intersect1d(ar1, ar2), with np.unique(ar, return_index=True) for positions")
+    indices = flags["return_indices"]
     if flags["assume_unique"]:
         a, b = _flat(emit, a), _flat(emit, b)
+    elif indices:
+        (a, first_a), (b, first_b) = (_unique1d(lowering, node, builder, x, True, False, False, True, False)
+                                      for x in (a, b))
     else:
-        a, b = _sorted_unique(lowering, node, builder, a), _sorted_unique(lowering, node, builder, b)
-    aux = emit("sort", emit("concatenate", a, b, axis=0), axis=0)
-    ahead, behind = _neighbours(emit, aux)
-    return _index(emit, behind, [emit("equal", ahead, behind)])
+        a, b = _sorted_unique(lowering, node, builder, a, None), _sorted_unique(lowering, node, builder, b, None)
+    both = emit("concatenate", a, b, axis=0)
+    if indices:
+        order = emit("argsort", both, axis=0, kind="mergesort")
+        aux = emit("permute_along", both, order, axis=0)
+    else:
+        aux = emit("sort", both, axis=0)
+    ahead, behind = _neighbours(emit, _distinct(emit, aux, "np.intersect1d"))
+    mask = emit("equal", ahead, behind)
+    values = _index(emit, behind, [mask])
+    if not indices:
+        return values
+    later, earlier = _neighbours(emit, order)
+    in_a = _index(emit, earlier, [mask])
+    in_b = emit("subtract", _index(emit, later, [mask]), emit.dims(a)[0])
+    if not flags["assume_unique"]:
+        in_a, in_b = _index(emit, first_a, [in_a]), _index(emit, first_b, [in_b])
+    return values, in_a, in_b
 
 
 def setdiff1d(lowering, node, builder, positional, keywords):
     """`np.setdiff1d(ar1, ar2, assume_unique=False)`: `ar1[~isin(ar1, ar2)]` of the unique arrays (`==`: NaN is
-    in nothing, -0.0 is 0.0, as np.isin)."""
+    in nothing, -0.0 is 0.0, as np.isin). No derivative where a value repeats in `ar1` (unless `assume_unique`:
+    each copy is then kept or dropped on its own) or is shared with `ar2` (a move of one copy makes it appear)."""
     (a, b), flags = _set_operands(lowering, node, builder, positional, keywords, "setdiff1d", ("assume_unique",))
     emit = Emitter(lowering, node, builder)
     if flags["assume_unique"]:
         a, b = _flat(emit, a), _flat(emit, b)
     else:
-        a, b = _sorted_unique(lowering, node, builder, a), _sorted_unique(lowering, node, builder, b)
-    return _index(emit, a, [emit("isin", a, b, invert=True)])
+        a = _sorted_unique(lowering, node, builder, a, "np.setdiff1d")
+        b = _sorted_unique(lowering, node, builder, b, None)
+    shared = emit("isin", a, b)
+    return _index(emit, _distinct(emit, a, "np.setdiff1d", shared, b), [emit("logical_not", shared)])
 
 
 def setxor1d(lowering, node, builder, positional, keywords):
     """`np.setxor1d(ar1, ar2, assume_unique=False)`: the sorted concatenation of the unique arrays kept where a
-    value differs from both neighbours (NumPy's `flag[1:] & flag[:-1]`; empty for empty inputs)."""
+    value differs from both neighbours (NumPy's `flag[1:] & flag[:-1]`; empty for empty inputs). No derivative
+    where a value repeats anywhere in the two (a move of one copy makes a new value appear)."""
     (a, b), flags = _set_operands(lowering, node, builder, positional, keywords, "setxor1d", ("assume_unique",))
     emit = Emitter(lowering, node, builder)
     if not flags["assume_unique"]:
-        a, b = _sorted_unique(lowering, node, builder, a), _sorted_unique(lowering, node, builder, b)
-    aux = emit("sort", emit("concatenate", _flat(emit, a), _flat(emit, b), axis=0), axis=0)
+        a = _sorted_unique(lowering, node, builder, a, "np.setxor1d")
+        b = _sorted_unique(lowering, node, builder, b, "np.setxor1d")
+    aux = _distinct(emit, emit("sort", emit("concatenate", _flat(emit, a), _flat(emit, b), axis=0), axis=0),
+                    "np.setxor1d")
     ahead, behind = _neighbours(emit, aux)
     changes = emit("not_equal", ahead, behind)
     first = emit("ones_like", emit("getitem", aux, index=(slice(None, 1),)), dtype="bool")

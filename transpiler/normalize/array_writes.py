@@ -68,10 +68,12 @@ def lower_array_write(lowering, name: str, call: cst.Call, builder, env) -> None
     lowering._assign(place, new, builder, env)
 
 
-def _copyto(lowering, emit: Emitter, found: dict, dst, values: dict, casting):
+def _copyto(lowering, emit: Emitter, found: dict, dst, values: dict, casting, name: str = "np.copyto"):
+    """`dst`'s new value: `src` cast by `casting`, kept where `where` (`name`: the function it is, for refusals:
+    a ufunc's `out=`, ufunc_out.py)."""
     src = values["src"]
     if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
-        raise lowering.error(found["casting"], f"np.copyto's casting={casting!r} (NumPy raises ValueError)",
+        raise lowering.error(found["casting"], f"{name}'s casting={casting!r} (NumPy raises ValueError)",
                              "casting='same_kind' (the default) or 'unsafe'")
     sample = _PYTHON[src.type.dtype] if src.type.weak else np.zeros(1, numpy_dtype(src.type.dtype))
     if isinstance(src, Const) and src.type.weak:
@@ -79,7 +81,7 @@ def _copyto(lowering, emit: Emitter, found: dict, dst, values: dict, casting):
     try:
         np.copyto(np.zeros(1, numpy_dtype(dst.type.dtype)), sample, casting=casting)
     except (TypeError, OverflowError) as raised:
-        raise lowering.error(found["src"], f"np.copyto of {src.type.dtype} values into a {dst.type.dtype} array "
+        raise lowering.error(found["src"], f"{name} of {src.type.dtype} values into a {dst.type.dtype} array "
                              f"with casting={casting!r}: NumPy raises {type(raised).__name__}",
                              "cast first (src.astype(dst.dtype)), or pass casting='unsafe'")
     if not src.type.weak and src.type.dtype != dst.type.dtype:  # (copyto's cast, NumPy's astype: the same loop)
@@ -88,7 +90,7 @@ def _copyto(lowering, emit: Emitter, found: dict, dst, values: dict, casting):
         return src
     mask = values["where"]
     if mask.type.dtype != "bool":
-        raise lowering.error(found["where"], "np.copyto's where= is a boolean array here (NumPy casts others "
+        raise lowering.error(found["where"], f"{name}'s where= is a boolean array here (NumPy casts others "
                              "with casting='safe' only from booleans: TypeError)", "where=x > 0")
     return emit("where", mask, src, dst)
 

@@ -25,6 +25,7 @@ from .expressions import Expressions
 from .fill import is_fill, lower_fill
 from .sort_in_place import is_sort, lower_sort
 from .array_writes import array_write, lower_array_write
+from .ufunc_out import lower_ufunc_out, ufunc_out
 from .fill_diagonal import is_fill_diagonal, lower_fill_diagonal
 from .put_along_axis import is_put_along_axis, lower_put_along_axis
 from .functions import Functions, assigned_locals
@@ -288,6 +289,9 @@ class Lowering(Signatures, Assignments, Expressions, ControlFlow, Loops, Indexin
             written = array_write(self, small.value, builder, env) if isinstance(small.value, cst.Call) else None
             if written is not None:
                 return lower_array_write(self, written, small.value, builder, env)  # np.copyto, putmask, place
+            ufunc = ufunc_out(self, small.value, builder, env) if isinstance(small.value, cst.Call) else None
+            if ufunc is not None:
+                return lower_ufunc_out(self, ufunc, small.value, builder, env)  # np.add(a, b, out=c)
             if isinstance(small.value, cst.Call) and is_fill(small.value, env):
                 return lower_fill(self, small.value, builder, env)  # and `a.fill(v)`, as `a[...] = v`
             if isinstance(small.value, cst.Call) and is_sort(small.value, env):

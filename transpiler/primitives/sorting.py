@@ -78,37 +78,52 @@ register(Primitive(
 # is its sorted operand itself; its JVP and VJP first check at run time that no two neighbours along `axis` are
 # equal (NaNs compare unequal: they stay NaN under any move) and raise a ValueError naming the np.unique call
 # (`where`, its file:line:col) otherwise. The primal never checks: the values themselves are NumPy's at ties.
+# The set functions built on np.unique (frontend/unique_forms.py) jump the same way where a value repeats within
+# one argument or is shared by the two: they name themselves (`name`), and np.setdiff1d, whose values are read
+# from its first argument where np.isin finds them absent from the second, passes that np.isin mask as a second
+# operand `shared`: any True in it is a shared value (the operand's neighbours are then not compared: with
+# `assume_unique=True` it is not sorted, and a value repeated within it is kept once per occurrence, smoothly),
+# and the second argument as a third, `other`: it has no path to the result but the mask, yet a move of it
+# makes a shared value appear, so its derivative (zero where nothing is shared) passes through the same check.
 TIED = ("{loc}: np.unique has no derivative where its argument holds repeated values (a move of one of them "
         "changes the number of unique values)")
+SET_TIED = ("{loc}: {name} has no derivative where its arguments hold repeated values (within one or shared "
+            "between the two: a move of one of them changes the result's length)")
 
 
-def _no_ties(s, axis: int, where: str | None) -> None:
-    """The run-time check of the derivative rules: no two neighbours of the sorted `s` equal along `axis`."""
+def _no_ties(s, shared, axis: int, where: str | None, name: str | None) -> None:
+    """The run-time check of the derivative rules: no two neighbours of the sorted `s` equal along `axis` (or,
+    given `shared`, no True in it)."""
     builder = s.builder
-    before = (slice(None),) * axis
-    ahead = ops.getitem(s, index=before + (slice(1, None),))
-    behind = ops.getitem(s, index=before + (slice(None, -1),))
-    tied = ops.any(ops.equal(ahead, behind), axis=None)
+    if shared is None:
+        before = (slice(None),) * axis
+        ahead = ops.getitem(s, index=before + (slice(1, None),))
+        behind = ops.getitem(s, index=before + (slice(None, -1),))
+        tied = ops.any(ops.equal(ahead, behind), axis=None)
+    else:
+        tied = ops.any(shared, axis=None)
+    loc = where or builder.loc or name or "np.unique"
     builder.bind("check_assert", [ops.logical_not(tied).atom],
-                 {"message": TIED.format(loc=where or builder.loc or "np.unique"),
+                 {"message": TIED.format(loc=loc) if name is None else SET_TIED.format(loc=loc, name=name),
                   "error": "ValueError"})
 
 
-def _distinct_jvp(tangents, out, s, axis=0, where=None):
-    _no_ties(s, axis, where)
+def _distinct_jvp(tangents, out, s, shared=None, other=None, axis=0, where=None, name=None):
+    _no_ties(s, shared, axis, where, name)
     return tangents[0]
 
 
-def _distinct_vjp(g, out, s, active=None, axis=0, where=None):
-    _no_ties(s, axis, where)
-    return [g]
+def _distinct_vjp(g, out, s, shared=None, other=None, active=None, axis=0, where=None, name=None):
+    _no_ties(s, shared, axis, where, name)
+    return [g] if shared is None else [g, None, None]
 
 
-def _batch_distinct(ctx, prim, args, batched, axis=0, where=None):
-    return ops.distinct_sorted(args[0], axis=axis + 1, where=where)
+def _batch_distinct(ctx, prim, args, batched, axis=0, where=None, name=None):
+    lifted = [a if b else ctx.lift(a) for a, b in zip(args, batched)] if len(args) > 1 else args
+    return ops.distinct_sorted(*lifted, axis=axis + 1, where=where, **({"name": name} if name else {}))
 
 
 register(Primitive(
-    name="distinct_sorted", family="structured", temp_name="s", infer=lambda types, p: types[0],
+    name="distinct_sorted", family="structured", temp_name="s", infer=lambda types, p: types[0], diff_args=(0, 2),
     render=lambda args, p: args[0], vjp=_distinct_vjp, jvp=_distinct_jvp, batch=_batch_distinct, views=True,
 ))

@@ -1,0 +1,85 @@
+"""A ufunc called as a statement with `out=` (and `where=`): `np.add(a, b, out=c)`, `np.exp(x, out=y)`,
+`np.multiply(a, b, out=a, where=m)`, `np.add(a, b, c)` (NumPy reads the positional argument after the inputs as
+`out`), `out=(c,)`.
+
+NumPy computes the result in the loop its inputs select (`np.multiply` of int32 arrays into an int64 `out` wraps
+in int32 first) and writes it into `out` with casting='same_kind', broadcast to out's shape; where `where=` is
+False, out's elements stay as they were. That is np.copyto(out, np.<ufunc>(inputs), where=where)
+(array_writes.py): `out[...] = new` through the write machinery, so every name and view of `out` sees it, `out`
+among the inputs reads the inputs before the write (NumPy copies overlapping operands), and derivatives follow
+`a[...] = v`. The call read as a value (`y = np.add(a, b, out=c)`, whose value is `c` itself) is refused with a
+hint; so are a ufunc of more than one output, `casting=`, `dtype=`, `order=`, `subok=`, `signature=`.
+"""
+from __future__ import annotations
+
+import libcst as cst
+import numpy
+
+from ..frontend.array_literals import array_like
+from ..frontend.call_args import Emitter
+from ..values import Module
+from .array_writes import _copyto
+from .functions import frozen
+
+
+def ufunc_out(lowering, call: cst.Call, builder, env) -> numpy.ufunc | None:
+    """The NumPy ufunc this call statement is, where it writes into an array (`out=`, or one positional
+    argument more than its inputs), or None."""
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+    ufunc = getattr(numpy, name, None) if isinstance(name, str) else None
+    if not isinstance(ufunc, numpy.ufunc):
+        return None
+    keywords = {a.keyword.value for a in call.args if a.keyword is not None}
+    positional = [a for a in call.args if a.keyword is None]
+    if "out" not in keywords and len(positional) <= ufunc.nin:
+        return None
+    value = lowering.expr(func, builder, env)
+    return ufunc if isinstance(value, Module) and value.path == f"numpy.{name}" else None
+
+
+def lower_ufunc_out(lowering, ufunc: numpy.ufunc, call: cst.Call, builder, env) -> None:
+    """`out[...] = np.where(where, np.<ufunc>(inputs), out)`, the value cast as np.copyto casts (same_kind)."""
+    name = f"np.{ufunc.__name__}"
+    hint = f"{name}({', '.join(f'x{i}' for i in range(1, ufunc.nin + 1))}, out=y, where=m) as a statement"
+    if ufunc.nout != 1:
+        raise lowering.error(call, f"{name} with `out=`: a ufunc of {ufunc.nout} outputs is not supported in "
+                             "kernels", "use the returned tuple")
+    inputs, found = [], {}
+    for argument in call.args:
+        key = argument.keyword.value if argument.keyword is not None else None
+        if argument.star or key not in (None, "out", "where") or key in found or \
+                key is None and (found or len(inputs) > ufunc.nin):
+            raise lowering.error(argument, f"{name} with `out=` takes its {ufunc.nin} input(s), `out=` and "
+                                 "`where=` in kernels", hint)
+        if key is None and len(inputs) < ufunc.nin:
+            inputs.append(argument.value)
+        else:
+            found[key or "out"] = argument.value
+    if len(inputs) != ufunc.nin:
+        raise lowering.error(call, f"{name} takes {ufunc.nin} input(s), {len(inputs)} given (NumPy raises "
+                             "TypeError)", hint)
+    target = found["out"]
+    if isinstance(target, cst.Tuple):  # (NumPy's `out=(y,)`)
+        if len(target.elements) != 1 or isinstance(target.elements[0], cst.StarredElement):
+            raise lowering.error(target, f"{name}'s `out=` tuple holds one array per output (NumPy raises "
+                                 "ValueError)", "out=(y,)")
+        target = target.elements[0].value
+    emit = Emitter(lowering, call, builder)
+    current = emit.atom(lowering.expr(target, builder, env))
+    if current.type.shape is None:
+        raise lowering.error(target, f"{name}'s `out=` needs the rank of its array", 'annotate it, e.g. y: "f64[n]"')
+    if current.type.shape == ():
+        raise lowering.error(target, f"{name}'s `out=` is an array; this is a scalar (NumPy raises TypeError)",
+                             "rebind the name to the returned value instead")
+    computed = call.with_changes(args=[cst.Arg(value) for value in inputs])
+    lowering.locate.place_like(computed, call)
+    values = {"src": emit.atom(array_like(lowering, call, builder, lowering.expr(computed, builder, env)))}
+    if "where" in found:
+        values["where"] = emit.atom(array_like(lowering, call, builder,
+                                               frozen(lowering.expr(found["where"], builder, env), lowering,
+                                                      found["where"])))
+    new = _copyto(lowering, emit, {"src": call, **found}, current, values, "same_kind", name)
+    place = cst.Subscript(target, [cst.SubscriptElement(cst.Index(cst.Ellipsis()))])
+    lowering.locate.place_like(place, call)
+    lowering._assign(place, new, builder, env)
