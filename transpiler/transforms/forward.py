@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..analysis.activity import active
+from ..analysis.positive import away_from_singular
 from ..ir.types import ShapeError
 from ..builder import Builder, const, function_builder
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, updates_in_place
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, updates_in_place
 from ..ir.types import TensorType
 from ..primitives.symbolic import Sym, materialize
 from .peel import peel_constant_trips
@@ -69,6 +70,7 @@ class _Tangents:
         # value -> a bool that is False on the paths where its tangent is a structural zero (a branch or a loop of
         # no trip left it at a constant); absent: a tangent on every path. A singular rule reads it (`_masked`)
         self.live: dict[int, Atom] = {}
+        self.definitions: dict[int, Eqn] = {}  # value -> its equation, for `away_from_singular`
 
     def push_block(self, block: list) -> None:
         for stmt in block:
@@ -91,6 +93,7 @@ class _Tangents:
             return
         if emit:
             self.builder.emit(eqn)
+        self.definitions.update((id(v), eqn) for v in eqn.outs)
         self.push(eqn)
 
     def push(self, eqn: Eqn) -> None:
@@ -109,12 +112,13 @@ class _Tangents:
                                  "forward mode", eqn.loc, "use reverse mode (grad, vjp) for it")
         flags = [self.live.get(id(a)) if t is not None else None for t, a in zip(ts, eqn.args)]
         flagged = [i for i, f in enumerate(flags) if f is not None]
-        if prim.singular and flagged and not prim.extra.get("in_place"):
+        if prim.singular and flagged and not prim.extra.get("in_place") \
+                and not away_from_singular(eqn, self.definitions):  # (`1.0 + u * u` is never 0: no test)
             self._masked(eqn, ts, flagged)
         else:
             self._rule(eqn, ts)
         if id(out) in self.tangents and not source and all(f is not None for f, t in zip(flags, ts) if t is not None):
-            live = [flags[i] for i in flagged]  # live where any argument's tangent is: an or of their flags
+            live = list({id(flags[i]): flags[i] for i in flagged}.values())  # an or of the arguments' flags
             self.builder.loc = eqn.loc
             flag = live[0]
             for other in live[1:]:
@@ -187,6 +191,12 @@ class _Tangents:
             return const(False)
         return self.live.get(id(value))
 
+    def _forget_inside(self, block: list) -> None:
+        """Flags computed in a nested block are not read after it (a value of a loop's body that a later block
+        reads, as a reverse sweep's loop may, is taken as live there: the rule unmasked, as before)."""
+        inside = {id(v) for v in all_defined(block)}
+        self.live = {k: f for k, f in self.live.items() if not (isinstance(f, Var) and id(f) in inside)}
+
     def _flag(self, name: str) -> Var:
         return Var(self.builder.scope.fresh("l" + name), TensorType("bool", ()))
 
@@ -246,12 +256,14 @@ class _Tangents:
                 self.owner[id(slot)] = id(loop.carried[i])
         with builder.block() as cond_body:
             self.push_block(loop.cond_body)
+        self._forget_inside(cond_body)
         with builder.block() as body:
             self.push_block(loop.body)
             builder.loc = loop.loc
             following = tuple(self.owned(loop.carried_out[i], loop.carried[i]) if i in updated
                               else self.exact(loop.carried_out[i], loop.carried[i]) for i in slots)
             ending = {i: self._live_of(loop.carried_out[i]) for i in slots}
+        self._forget_inside(body)
         # (a slot whose flag only its end sets gets one too: the body did not read it, the code after the loop does)
         lives.update({i: self._flag(loop.carried[i].name) for i in slots if i not in lives and ending[i] is not None})
         flagged = [i for i in slots if i in lives]
