@@ -260,3 +260,25 @@ VH = vmap(jvp(grad(f, wrt="x"), wrt="x"), in_axes=(0, 0, 0))
     np.testing.assert_allclose(module.VG(xs, trips), gradients, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(module.VJ(xs, trips, vs)[1], (gradients * vs).sum(axis=1), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(module.VH(xs, trips, vs)[1], hvps, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("step, peeled", [
+    ("u + np.sqrt(2.0 * (u * u) + 1.0) * x", False),  # 2 * u * u >= 0, + 1 >= 1
+    ("u + np.sqrt(np.maximum(u, 0.5)) * x", False),
+    ("u + np.sqrt(1e-300 + u * u) * x", True),  # a literal below 1e-3 is not taken: 1 / b ** 2 overflows near it
+    ("u + np.log(np.exp(u) + 0.0) * x", True),  # np.exp underflows to 0 (below -745)
+    ("u + np.sqrt((u * u + 1.0) * (u * u + 1.0)) * x", True),  # a product of positives can underflow
+    ("0.5 * np.tanh(u + np.sqrt(1.0 - u * u) * x)", True),
+    ("0.5 * np.tanh(u + 0.01 * (u * u + 1.0) ** 12.0 * x)", True),  # an exponent beyond 8
+])
+def test_what_the_positivity_analysis_proves(step, peeled):
+    """Sound in floating point: what can be 0 (or overflow a factor) after rounding is not proved, and the loop
+    is peeled as before; the values are autograd's either way."""
+    from lifted.transpiler import transpile_source
+
+    body = NEVER_SINGULAR_LOOP.format(init="np.zeros_like(x) + 0.5", step=step)
+    source = transpile_source(HEADER + body + DECLARATIONS, "positivity.py")
+    text = source[source.index("def jf("):source.index("def gf(")]
+    assert ("for i in range(1, 3):" in text) == peeled  # the first trip in front of the rest
+    assert ("for i in range(3):\n" in text.replace("# positivity.py:8  for i in range(3):\n", "")) != peeled
+    _check(body)
