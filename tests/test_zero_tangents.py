@@ -179,6 +179,16 @@ def test_the_singular_rules_are_marked_in_their_registry_entries():
                       "arccos", "arccosh", "arctanh", "divide", "reciprocal", "hypot", "arctan2"}
 
 
+def test_the_positivity_table_names_singular_entries():
+    """analysis/positive.py lists, per singular rule, the arguments whose positivity keeps its factor finite: each
+    name is a registry entry marked `singular` (a renamed entry would silently fall back to peeling)."""
+    from lifted.transpiler.analysis.positive import AWAY_WHEN_POSITIVE
+    from lifted.transpiler.primitives.registry import all_primitives
+
+    entries = all_primitives()
+    assert all(name in entries and entries[name].singular for name in AWAY_WHEN_POSITIVE)
+
+
 @pytest.mark.parametrize("name", ["power_half", "arcsin", "log"])
 def test_hessian_and_jacobians_of_a_constant_start(name):
     """`hessian` (forward over reverse) and `jacfwd` took the run-time zero tangent into the rule too (NaN

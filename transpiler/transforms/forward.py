@@ -7,7 +7,9 @@ inside the computation (only where a branch merge, a loop slot or an output need
 
 The sweep walks a block statement by statement: an equation gets its rule, an `if` gets the tangents of its
 merged values as extra merges, a loop gets the tangents of its active slots as extra slots. `_Tangents` is
-used by the Jacobian transforms too, which run it inside a loop over basis vectors.
+used by the Jacobian transforms too, which run it inside a loop over basis vectors. A value whose tangent is a
+structural zero on some paths (a branch left it constant) carries a flag, so a singular rule leaves its term out on
+those paths (`_masked`) instead of multiplying the zero by an infinite factor.
 """
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ the peeled trip reads the initial values, so the activity analysis sees that the
 there, and no derivative is emitted through them; the remaining loop starts from the values the first trip
 made. A loop is peeled only where the difference reaches a rule that can be infinite (its registry entry is
 `singular`), and again while it does (a slot two steps away from the input is constant on two trips); everywhere
-else a zero tangent is exact and the loop is left as it is.
+else a zero tangent is exact and the loop is left as it is; nor where the rule's argument is proved never at its
+infinite point (`1.0 + u * u`, analysis/positive.py).
 """
 from __future__ import annotations
 
