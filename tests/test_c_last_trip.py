@@ -103,3 +103,16 @@ def test_slots_read_after_the_loop_keep_their_last_store(case, tmp_path):
     x = np.random.default_rng(2).uniform(0.5, 1.5, 67)
     for steps in (1, 2):
         check_c_against_python(text, [x, steps], tmp_path, f"{case}_{steps}", (0,))
+
+
+def test_the_diffusion_step_is_not_peeled():
+    """`1.0 + u * u` is never 0 (analysis/positive.py), so the zero tangent of the constant start `u = ones`
+    meets a finite factor on the first trip and transforms/peel.py leaves the loop whole: the gradient's text has
+    the step as often as that of the same step without a singular rule (`* np.exp(-u * u)`, never peeled). Its
+    values are checked above (Python, NumPy backend, differences, autograd)."""
+    def steps(text: str) -> int:
+        source = transpile_source(text, "diffusion.py")
+        return source[source.index("def g("):].count("np.concatenate(")
+
+    assert steps(DIFFUSION) == steps(DIFFUSION.replace("/ (1.0 + u * u)", "* np.exp(-u * u)"))
+    assert steps(DIFFUSION.replace("/ (1.0 + u * u)", "/ (u * u)")) > steps(DIFFUSION)  # (can be 0: peeled)

@@ -8,6 +8,7 @@ Before the peel the forward sweep carried a run-time zero tangent into the rule:
 """
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -178,6 +179,16 @@ def test_the_singular_rules_are_marked_in_their_registry_entries():
                       "arccos", "arccosh", "arctanh", "divide", "reciprocal", "hypot", "arctan2"}
 
 
+def test_the_positivity_table_names_singular_entries():
+    """analysis/positive.py lists, per singular rule, the arguments whose positivity keeps its factor finite: each
+    name is a registry entry marked `singular` (a renamed entry would silently fall back to peeling)."""
+    from lifted.transpiler.analysis.positive import AWAY_WHEN_POSITIVE
+    from lifted.transpiler.primitives.registry import all_primitives
+
+    entries = all_primitives()
+    assert all(name in entries and entries[name].singular for name in AWAY_WHEN_POSITIVE)
+
+
 @pytest.mark.parametrize("name", ["power_half", "arcsin", "log"])
 def test_hessian_and_jacobians_of_a_constant_start(name):
     """`hessian` (forward over reverse) and `jacfwd` took the run-time zero tangent into the rule too (NaN
@@ -198,3 +209,86 @@ def test_hessian_and_jacobians_of_a_constant_start(name):
     np.testing.assert_allclose(module.H(x), expected_hessian, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(vector_module.JF(x), expected_jacobian, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(vector_module.JR(x), expected_jacobian, rtol=1e-8, atol=1e-10)
+
+
+# slots whose singular rule is never at its infinite point (analysis/positive.py): no peel, the same derivatives
+NEVER_SINGULAR = {
+    "one_plus_square": ("np.ones_like(x)", "u + 0.1 * x / (1.0 + u * u)"),
+    "sqrt_of_positive": ("np.zeros_like(x)", "u + np.sqrt(np.cosh(u) + u * u) * x"),
+    "log_of_positive": ("np.zeros_like(x)", "u + np.log(2.0 + np.exp(u)) * x"),
+    "power_of_positive": ("np.zeros_like(x)", "u + (1.0 + np.abs(u)) ** 0.5 * x"),
+}
+NEVER_SINGULAR_LOOP = '''@kernel
+def f(x: "f64[n]"):
+    u = {init}
+    for i in range(3):
+        u = {step}
+    return np.sum(u * x)'''
+
+
+@pytest.mark.parametrize("name", sorted(NEVER_SINGULAR))
+def test_a_rule_never_at_its_singular_point_is_not_peeled(name):
+    """The peel asks whether the rule's argument can be at the infinite point: `1.0 + u * u`, `np.cosh(u) + ...`,
+    `2.0 + np.exp(u)` cannot, so the loop is left whole (one loop in each function), with autograd's derivatives."""
+    from lifted.transpiler import transpile_source
+
+    init, step = NEVER_SINGULAR[name]
+    body = NEVER_SINGULAR_LOOP.format(init=init, step=step)
+    _check(body)
+    source = transpile_source(HEADER + body + DECLARATIONS, "never_singular.py")
+    for function in ("def jf(", "def gf("):
+        text = source[source.index(function):]
+        text = text[:text.index("\n\n\n")] if "\n\n\n" in text else text
+        loops = re.findall(r"^ +for i in (?:reversed\()?range\(", text, re.M)  # (not the source comments)
+        assert len(loops) == (1 if function == "def jf(" else 2), function
+
+
+def test_vmap_of_a_peeled_loop_with_a_trip_count_per_example():
+    """The peeled first trip runs `if` the loop runs: with a batched `m` that test is per example (0, 1, 2 and 3
+    trips in one batch). vmap of grad, jvp and jvp(grad) against autograd example by example."""
+    from autograd import grad as autograd_grad, jacobian
+
+    text = HEADER + RUN_TIME_TRIPS + '''
+
+from lifted import vmap
+VF = vmap(f, in_axes=(0, 0))
+VG = vmap(grad(f, wrt="x"), in_axes=(0, 0))
+VJ = vmap(jvp(f, wrt="x"), in_axes=(0, 0, 0))
+VH = vmap(jvp(grad(f, wrt="x"), wrt="x"), in_axes=(0, 0, 0))
+'''
+    module, oracle = load_source(text, "batched_trips.py"), autograd_kernels(text)["f"]
+    python: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    rng = np.random.default_rng(1)
+    xs, vs, trips = rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), np.array([0, 1, 3, 2], dtype=np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        values = [python["f"](x, m) for x, m in zip(xs, trips)]
+        gradients = np.stack([autograd_grad(oracle)(x, m) for x, m in zip(xs, trips)])
+        hvps = np.stack([jacobian(autograd_grad(oracle))(x, m) @ v for x, m, v in zip(xs, trips, vs)])
+    np.testing.assert_allclose(module.VF(xs, trips), values, rtol=1e-12)
+    np.testing.assert_allclose(module.VG(xs, trips), gradients, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(module.VJ(xs, trips, vs)[1], (gradients * vs).sum(axis=1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(module.VH(xs, trips, vs)[1], hvps, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("step, peeled", [
+    ("u + np.sqrt(2.0 * (u * u) + 1.0) * x", False),  # 2 * u * u >= 0, + 1 >= 1
+    ("u + np.sqrt(np.maximum(u, 0.5)) * x", False),
+    ("u + np.sqrt(1e-300 + u * u) * x", True),  # a literal below 1e-3 is not taken: 1 / b ** 2 overflows near it
+    ("u + np.log(np.exp(u) + 0.0) * x", True),  # np.exp underflows to 0 (below -745)
+    ("u + np.sqrt((u * u + 1.0) * (u * u + 1.0)) * x", True),  # a product of positives can underflow
+    ("0.5 * np.tanh(u + np.sqrt(1.0 - u * u) * x)", True),
+    ("0.5 * np.tanh(u + 0.01 * (u * u + 1.0) ** 12.0 * x)", True),  # an exponent beyond 8
+])
+def test_what_the_positivity_analysis_proves(step, peeled):
+    """Sound in floating point: what can be 0 (or overflow a factor) after rounding is not proved, and the loop
+    is peeled as before; the values are autograd's either way."""
+    from lifted.transpiler import transpile_source
+
+    body = NEVER_SINGULAR_LOOP.format(init="np.zeros_like(x) + 0.5", step=step)
+    source = transpile_source(HEADER + body + DECLARATIONS, "positivity.py")
+    text = source[source.index("def jf("):source.index("def gf(")]
+    assert ("for i in range(1, 3):" in text) == peeled  # the first trip in front of the rest
+    assert ("for i in range(3):\n" in text.replace("# positivity.py:8  for i in range(3):\n", "")) != peeled
+    _check(body)

@@ -6,7 +6,9 @@ that may be 0): a slot starts at a constant at such a point of the function it g
 from some trip on it depends on `x` (through a chain of slots: constant on several trips). Python's derivative
 there is a constant's, zero; the judge (`check_zero_tangent_seed`) compares `f` with Python and `jvp(f)`,
 `grad(f)` and `jvp(grad(f))` with autograd (`np.cbrt`, which autograd has no rule for, as sign * |a| ** (1 / 3)).
-Lifted peels the trips where a slot is constant (transforms/peel.py).
+Lifted peels the trips where a slot is constant (transforms/peel.py). Most programs then (`merges`) add a value `b`
+that is the constant on one path only: a branch on the input's values, or a loop of `m - k` trips (none where
+`m <= k`), before a singular function of it (forward mode's path flags, transforms/forward.py).
 """
 from __future__ import annotations
 
@@ -38,8 +40,9 @@ SINGULAR = {
 
 
 class ZeroTangentGenerator:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, merges: bool = True):
         self.rng = random.Random(seed)
+        self.merges = merges  # False: the programs before merges were drawn (the same for every seed)
 
     def program(self) -> tuple[str, bool]:
         """The source and whether it takes a run-time trip count `m`."""
@@ -68,16 +71,34 @@ class ZeroTangentGenerator:
             lines.append(f"        a{k} = {following}")
         if loop == "while":
             lines.append("        k = k + 1")
-        lines.append(f"    return np.sum(out * {rng.choice(('x', 'np.sin(x)', 'out'))})")
+        result = f"    return np.sum(out * {rng.choice(('x', 'np.sin(x)', 'out'))})"
+        if self.merges and rng.random() < 0.6:  # (drawn after the old choices: the rest of a program is theirs)
+            lines += self.merged_tail(loop == "run_time")
+        lines.append(result)
         params = 'x: "f64[n]", m: "i64[]"' if loop == "run_time" else 'x: "f64[n]"'
         source = ("import numpy as np\nfrom lifted import grad, jvp, kernel\n\n\n@kernel\n"
                   f"def f({params}):\n" + "\n".join(lines) + "\n\n\n"
                   'jf = jvp(f, wrt="x")\ngf = grad(f, wrt="x")\nhf = jvp(grad(f, wrt="x"), wrt="x")\n')
         return source, loop == "run_time"
 
+    def merged_tail(self, run_time: bool) -> list[str]:
+        """A value `b` that is a constant at a singular point on one path: a branch on the input's values, or a
+        loop of a run-time count that may run no trip (`range(m - k)`), then the singular function of it."""
+        rng = self.rng
+        form = rng.choice(sorted(SINGULAR))
+        point, following = SINGULAR[form]
+        if run_time and rng.random() < 0.5:
+            lines = [f"    b = np.zeros_like(x) + {point}", f"    for j in range(m - {rng.randint(0, 3)}):",
+                     f"        b = {following.format('np.tanh(out + b)')}"]
+        else:
+            lines = [f"    if np.sum(x) > {rng.choice(('0.0', '-1.0', '1.0'))}:",
+                     f"        b = {following.format('np.tanh(out)')}", "    else:",
+                     f"        b = np.zeros_like(x) + {point}"]
+        return lines + [f"    out = out + {rng.choice(('', 'x * '))}{form.format('b')}"]
 
-def zero_tangent_program(seed: int) -> tuple[str, bool]:
-    return ZeroTangentGenerator(seed).program()
+
+def zero_tangent_program(seed: int, merges: bool = True) -> tuple[str, bool]:
+    return ZeroTangentGenerator(seed, merges).program()
 
 
 def _differences(f, x, v, rest):
@@ -87,11 +108,11 @@ def _differences(f, x, v, rest):
     return gradient(x, 1e-6), (gradient(x + 1e-4 * v, 1e-4) - gradient(x - 1e-4 * v, 1e-4)) / 2e-4
 
 
-def check_zero_tangent_seed(seed: int) -> tuple[str, str]:
+def check_zero_tangent_seed(seed: int, merges: bool = True) -> tuple[str, str]:
     """("checked" | "refused" | "unusable" | "failed", a message). Unusable: the oracle itself is not finite."""
     from autograd import grad as autograd_grad, jacobian
 
-    text, run_time = zero_tangent_program(seed)
+    text, run_time = zero_tangent_program(seed, merges)
     try:
         module = load_source(text, f"zero_tangents_{seed}.py")
     except TranspileError as exc:
@@ -105,7 +126,7 @@ def check_zero_tangent_seed(seed: int) -> tuple[str, str]:
         warnings.simplefilter("ignore")
         expected = python["f"](x.copy(), *rest)
         try:  # autograd has no rule for np.cbrt: the oracle takes the real cube root as sign * |a| ** (1 / 3)
-            oracle = autograd_kernels(re.sub(r"np\.cbrt\((a\d)\)", r"(np.sign(\1) * np.abs(\1) ** (1.0 / 3.0))",
+            oracle = autograd_kernels(re.sub(r"np\.cbrt\((a\d|b)\)", r"(np.sign(\1) * np.abs(\1) ** (1.0 / 3.0))",
                                              text))["f"]
             gradient = autograd_grad(oracle)(x, *rest)
             hvp = jacobian(autograd_grad(oracle))(x, *rest) @ v

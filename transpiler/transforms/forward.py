@@ -7,17 +7,21 @@ inside the computation (only where a branch merge, a loop slot or an output need
 
 The sweep walks a block statement by statement: an equation gets its rule, an `if` gets the tangents of its
 merged values as extra merges, a loop gets the tangents of its active slots as extra slots. `_Tangents` is
-used by the Jacobian transforms too, which run it inside a loop over basis vectors.
+used by the Jacobian transforms too, which run it inside a loop over basis vectors. A value whose tangent is a
+structural zero on some paths (a branch left it constant) carries a flag, so a singular rule leaves its term out on
+those paths (`_masked`) instead of multiplying the zero by an infinite factor.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..analysis.activity import active
+from ..analysis.positive import away_from_singular
 from ..ir.types import ShapeError
 from ..builder import Builder, const, function_builder
 from ..errors import SourceLoc, TranspileError
-from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, updates_in_place
+from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, all_defined, updates_in_place
+from ..ir.types import TensorType
 from ..primitives.symbolic import Sym, materialize
 from .peel import peel_constant_trips
 from ..ir.verify import verified
@@ -67,6 +71,10 @@ class _Tangents:
         # tangent arrays made by an in-place update's rule for one value alone -> that value: the next update
         # of the value may write into its tangent without a copy (as the primal writes into the value)
         self.owner: dict[int, int] = {}
+        # value -> a bool that is False on the paths where its tangent is a structural zero (a branch or a loop of
+        # no trip left it at a constant); absent: a tangent on every path. A singular rule reads it (`_masked`)
+        self.live: dict[int, Atom] = {}
+        self.definitions: dict[int, Eqn] = {}  # value -> its equation, for `away_from_singular`
 
     def push_block(self, block: list) -> None:
         for stmt in block:
@@ -89,11 +97,12 @@ class _Tangents:
             return
         if emit:
             self.builder.emit(eqn)
+        self.definitions.update((id(v), eqn) for v in eqn.outs)
         self.push(eqn)
 
     def push(self, eqn: Eqn) -> None:
         """The tangent of one equation's result, from its arguments' tangents (None: a constant)."""
-        builder, prim = self.builder, eqn.prim
+        prim = eqn.prim
         out = eqn.outs[0] if eqn.outs else None
         ts = [self.tangents.get(id(a)) if isinstance(a, Var) and prim.is_diff_arg(i) else None
               for i, a in enumerate(eqn.args)]
@@ -105,6 +114,51 @@ class _Tangents:
         if prim.jvp is None:
             raise TranspileError(f"`{prim.name}` has no forward-mode rule, so it cannot be differentiated in "
                                  "forward mode", eqn.loc, "use reverse mode (grad, vjp) for it")
+        flags = [self.live.get(id(a)) if t is not None else None for t, a in zip(ts, eqn.args)]
+        flagged = [i for i, f in enumerate(flags) if f is not None]
+        if prim.singular and flagged and not prim.extra.get("in_place") \
+                and not away_from_singular(eqn, self.definitions):  # (`1.0 + u * u` is never 0: no test)
+            self._masked(eqn, ts, flagged)
+        else:
+            self._rule(eqn, ts)
+        if id(out) in self.tangents and not source and all(f is not None for f, t in zip(flags, ts) if t is not None):
+            live = list({id(flags[i]): flags[i] for i in flagged}.values())  # an or of the arguments' flags
+            self.builder.loc = eqn.loc
+            flag = live[0]
+            for other in live[1:]:
+                flag = self.builder.bind("logical_or", [flag, other])
+            self.live[id(out)] = flag
+
+    def _masked(self, eqn: Eqn, ts: list, flagged: list[int]) -> None:
+        """A singular rule whose argument `flagged[0]` has a structural zero tangent on some paths: on those its
+        term is left out (`if live: <rule> else: <rule without it>`), never multiplied by the rule's factor,
+        which may be infinite there (`0 / (2 * sqrt(0))`). Python's function does not depend on the input through
+        the argument on those paths, so its derivative there has no such term: exact, and a true zero tangent
+        times a finite factor is never touched (the test is on the path, not on the tangent's values)."""
+        builder, out = self.builder, eqn.outs[0]
+        k, rest = flagged[0], flagged[1:]
+        results = []
+        for keep in (True, False):
+            with builder.block() as body:
+                part = list(ts) if keep else [None if i == k else t for i, t in enumerate(ts)]
+                self.tangents.pop(id(out), None)
+                if any(t is not None for t in part):
+                    if rest:
+                        self._masked(eqn, part, rest)
+                    else:
+                        self._rule(eqn, part)
+                builder.loc = eqn.loc
+                results.append(self.exact(out, out))
+            results.append(body)
+        tangent = Var(builder.scope.fresh("t" + out.name), out.type)
+        builder.emit(If(self.live[id(eqn.args[k])], results[1], results[3], (tangent,), (results[0],),
+                        (results[2],), eqn.loc))
+        self.tangents[id(out)] = tangent
+
+    def _rule(self, eqn: Eqn, ts: list) -> None:
+        """The tangent rule of `eqn` for argument tangents `ts`, recorded as its result's tangent."""
+        builder, prim = self.builder, eqn.prim
+        out = eqn.outs[0]
         builder.loc = eqn.loc
         args = [Sym(builder, a) for a in eqn.args]
         syms = []
@@ -135,6 +189,21 @@ class _Tangents:
             builder.rename(atom, "t" + out.name)  # named after its value: `tp` for `p`
         self.tangents[id(out)] = atom
 
+    def _live_of(self, value: Atom) -> Atom | None:
+        """`value`'s flag where its tangent is made here (False: it has none, a constant); None: always live."""
+        if not isinstance(value, Var) or id(value) not in self.tangents:
+            return const(False)
+        return self.live.get(id(value))
+
+    def _forget_inside(self, block: list) -> None:
+        """Flags computed in a nested block are not read after it (a value of a loop's body that a later block
+        reads, as a reverse sweep's loop may, is taken as live there: the rule unmasked, as before)."""
+        inside = {id(v) for v in all_defined(block)}
+        self.live = {k: f for k, f in self.live.items() if not (isinstance(f, Var) and id(f) in inside)}
+
+    def _flag(self, name: str) -> Var:
+        return Var(self.builder.scope.fresh("l" + name), TensorType("bool", ()))
+
     def _exclusive(self, tangent: Atom | None, value: Atom) -> bool:
         """Whether `tangent` was made for `value` alone and no other value has taken it as its own tangent
         (a rule may pass a tangent through where the primal makes a new array: `w = v + 1.0`)."""
@@ -146,18 +215,25 @@ class _Tangents:
         """Both branches with their tangent code; active merged values merge their tangents too."""
         builder = self.builder
         merged = [i for i, out in enumerate(stmt.outs) if id(out) in self.activity]
-        bodies, results, alone = [], [], set(merged)
+        bodies, results, alone, flags = [], [], set(merged), []
         for body, values in ((stmt.then_body, stmt.then_results), (stmt.else_body, stmt.else_results)):
             with builder.block() as new_body:
                 self.push_block(body)
                 builder.loc = stmt.loc
                 exact = {i: self._exact_alone(values[i], stmt.outs[i]) for i in merged}
                 results.append(tuple(exact[i][0] for i in merged))
+                flags.append([self._live_of(values[i]) for i in merged])
                 alone -= {i for i in merged if not exact[i][1]}
             bodies.append(new_body)
         outs = tuple(Var(builder.scope.fresh("t" + stmt.outs[i].name), stmt.outs[i].type) for i in merged)
-        builder.emit(If(stmt.cond, bodies[0], bodies[1], stmt.outs + outs, stmt.then_results + results[0],
-                        stmt.else_results + results[1], stmt.loc))
+        # a merged value that one path leaves constant (or whose tangent is a structural zero there) gets a flag
+        flagged = [k for k in range(len(merged)) if flags[0][k] is not None or flags[1][k] is not None]
+        lives = tuple(self._flag(stmt.outs[merged[k]].name) for k in flagged)
+        ends = [tuple(const(True) if flags[b][k] is None else flags[b][k] for k in flagged) for b in (0, 1)]
+        builder.emit(If(stmt.cond, bodies[0], bodies[1], stmt.outs + outs + lives,
+                        stmt.then_results + results[0] + ends[0], stmt.else_results + results[1] + ends[1], stmt.loc))
+        for k, live in zip(flagged, lives):
+            self.live[id(stmt.outs[merged[k]])] = live
         for i, tangent in zip(merged, outs):
             self.tangents[id(stmt.outs[i])] = tangent
             if i in alone:  # on either path an array its value's updates may write into (as the primal's)
@@ -173,21 +249,38 @@ class _Tangents:
         inits = tuple(self.owned(loop.inits[i], loop.carried[i]) if i in updated
                       else self.exact(loop.inits[i], loop.carried[i]) for i in slots)
         carried = tuple(Var(builder.scope.fresh("t" + loop.carried[i].name), loop.carried[i].type) for i in slots)
+        # a slot that may enter at a constant (a loop of no trip leaves it there) carries a flag the body reads
+        entry = {i: self._live_of(loop.inits[i]) for i in slots}
+        lives = {i: self._flag(loop.carried[i].name) for i in slots if entry[i] is not None}
+        for i, live in lives.items():
+            self.live[id(loop.carried[i])] = live
         for i, slot in zip(slots, carried):
             self.tangents[id(loop.carried[i])] = slot
             if i in updated:
                 self.owner[id(slot)] = id(loop.carried[i])
         with builder.block() as cond_body:
             self.push_block(loop.cond_body)
+        self._forget_inside(cond_body)
         with builder.block() as body:
             self.push_block(loop.body)
             builder.loc = loop.loc
             following = tuple(self.owned(loop.carried_out[i], loop.carried[i]) if i in updated
                               else self.exact(loop.carried_out[i], loop.carried[i]) for i in slots)
+            ending = {i: self._live_of(loop.carried_out[i]) for i in slots}
+        self._forget_inside(body)
+        # (a slot whose flag only its end sets gets one too: the body did not read it, the code after the loop does)
+        lives.update({i: self._flag(loop.carried[i].name) for i in slots if i not in lives and ending[i] is not None})
+        flagged = [i for i in slots if i in lives]
+        live_outs = tuple(Var(lives[i].name, lives[i].type) for i in flagged)
         outs = tuple(Var(slot.name, slot.type) for slot in carried)
-        builder.emit(Loop(loop.kind, loop.index, loop.bounds, cond_body, loop.cond, loop.carried + carried,
-                          loop.inits + inits, body, loop.carried_out + following, loop.outs + outs, loop.loc,
-                          reverse=loop.reverse))
+        builder.emit(Loop(loop.kind, loop.index, loop.bounds, cond_body, loop.cond,
+                          loop.carried + carried + tuple(lives[i] for i in flagged),
+                          loop.inits + inits + tuple(const(True) if entry[i] is None else entry[i] for i in flagged),
+                          body, loop.carried_out + following + tuple(const(True) if ending[i] is None else ending[i]
+                                                                    for i in flagged),
+                          loop.outs + outs + live_outs, loop.loc, reverse=loop.reverse))
+        for i, live in zip(flagged, live_outs):
+            self.live[id(loop.outs[i])] = live
         for i, out in zip(slots, outs):
             self.tangents[id(loop.outs[i])] = out
             if i in updated:

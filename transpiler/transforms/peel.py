@@ -14,13 +14,15 @@ the peeled trip reads the initial values, so the activity analysis sees that the
 there, and no derivative is emitted through them; the remaining loop starts from the values the first trip
 made. A loop is peeled only where the difference reaches a rule that can be infinite (its registry entry is
 `singular`), and again while it does (a slot two steps away from the input is constant on two trips); everywhere
-else a zero tangent is exact and the loop is left as it is.
+else a zero tangent is exact and the loop is left as it is; nor where the rule's argument is proved never at its
+infinite point (`1.0 + u * u`, analysis/positive.py).
 """
 from __future__ import annotations
 
 import dataclasses
 
 from ..analysis.activity import vary_block, varied
+from ..analysis.positive import away_from_singular
 from ..builder import Builder, const, function_builder
 from ..inline import copy_block
 from ..ir import Atom, Const, Function, If, Loop, Var, all_defined, equations
@@ -36,34 +38,35 @@ def peel_constant_trips(fn: Function, inputs: list[Var]) -> Function:
     for _ in range(_MOST_PEELS):
         seen = varied(fn, inputs)
         builder = function_builder(fn)
-        body = _peel_one(builder, fn.body, seen)
+        definitions = {id(v): e for e in equations(fn.body) for v in e.outs}
+        body = _peel_one(builder, fn.body, seen, definitions)
         if body is None:
             return fn
         fn = dataclasses.replace(fn, body=body)
     return fn
 
 
-def _peel_one(builder: Builder, block: list, seen: set[int]) -> list | None:
+def _peel_one(builder: Builder, block: list, seen: set[int], definitions: dict) -> list | None:
     """The block with its first loop that needs it peeled (outermost first); None where none does."""
     for k, stmt in enumerate(block):
-        if isinstance(stmt, Loop) and _needs_peel(stmt, seen):
+        if isinstance(stmt, Loop) and _needs_peel(stmt, seen, definitions):
             peeled = _peeled(builder, stmt)
             if peeled is not None:
                 return block[:k] + peeled + block[k + 1:]
         if isinstance(stmt, If):
             for field in ("then_body", "else_body"):
-                inner = _peel_one(builder, getattr(stmt, field), seen)
+                inner = _peel_one(builder, getattr(stmt, field), seen, definitions)
                 if inner is not None:
                     return block[:k] + [dataclasses.replace(stmt, **{field: inner})] + block[k + 1:]
         elif isinstance(stmt, Loop):
             for field in ("cond_body", "body"):
-                inner = _peel_one(builder, getattr(stmt, field), seen)
+                inner = _peel_one(builder, getattr(stmt, field), seen, definitions)
                 if inner is not None:
                     return block[:k] + [dataclasses.replace(stmt, **{field: inner})] + block[k + 1:]
     return None
 
 
-def _needs_peel(loop: Loop, seen: set[int]) -> bool:
+def _needs_peel(loop: Loop, seen: set[int], definitions: dict) -> bool:
     if loop.reverse or any(e.prim.extra.get("in_place") or e.prim.family == "tape"
                            for e in equations(loop.cond_body + loop.body)):
         return False  # (an update in place would write into the initial value; a tape is the reverse sweep's)
@@ -77,6 +80,7 @@ def _needs_peel(loop: Loop, seen: set[int]) -> bool:
         differs = (seen & inner) - trip
         if differs and any(e.prim.singular and any(id(a) in differs and e.prim.is_diff_arg(j)
                                                              for j, a in enumerate(e.args))
+                           and not away_from_singular(e, definitions)  # (`1.0 + u * u` is never 0)
                            for e in equations(loop.cond_body + loop.body)):
             return True
     return False

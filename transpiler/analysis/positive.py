@@ -1,0 +1,82 @@
+"""Values that are provably never at a singular rule's infinite point (`1.0 + u * u`, `np.cosh(.)`, `2.0`).
+
+transforms/peel.py peels a loop's first trip where a slot's zero tangent reaches a rule whose factor can be
+infinite (`Primitive.singular`); where the rule's argument can never be at that point on any trip, the zero tangent
+meets a finite factor (0 exactly) and the loop needs no peel. The analysis is sound in floating point, not in the
+reals: a product or a quotient of positive values can underflow to 0 and `np.exp` does below -745, so those are
+only `_nonnegative`; a sum of a positive value and a nonnegative one is at least the positive one, never 0 (a NaN
+operand gives NaN, which is not the singular point either). "Positive" is bounded away from 0: at least
+`MIN_POSITIVE` (a literal below it, `1e-300`, is not taken), so the factors stay finite (`1 / b ** 2` <= 1e6);
+`power` is taken with a literal exponent of magnitude at most 8 only. What it cannot prove is not away: the loop is
+peeled as before.
+"""
+from __future__ import annotations
+
+from ..ir import Const, Eqn, Var
+
+# singular rule -> the arguments whose being positive keeps its factor finite: all of them (`all`), or any (`any`,
+# a rule infinite only where every one is 0). Rules singular at another point (arcsin at ±1) are not listed.
+AWAY_WHEN_POSITIVE: dict[str, tuple[str, tuple[int, ...]]] = {
+    "sqrt": ("all", (0,)), "cbrt": ("all", (0,)), "log": ("all", (0,)), "log2": ("all", (0,)),
+    "log10": ("all", (0,)), "log1p": ("all", (0,)), "reciprocal": ("all", (0,)), "divide": ("all", (1,)),
+    "power": ("all", (0,)), "float_power": ("all", (0,)), "hypot": ("any", (0, 1)), "arctan2": ("any", (0, 1)),
+}
+MIN_POSITIVE = 1e-3
+_DEPTH = 12  # (a chain this long is not followed further: not proved)
+
+
+def away_from_singular(eqn: Eqn, definitions: dict[int, Eqn]) -> bool:
+    """Whether `eqn`'s singular rule can never meet its infinite factor (its singular arguments are > 0)."""
+    how = AWAY_WHEN_POSITIVE.get(eqn.prim.name)
+    if how is None:
+        return False
+    which, indices = how
+    if eqn.prim.name in ("power", "float_power"):
+        exponent = eqn.args[1] if len(eqn.args) > 1 else None
+        if not (isinstance(exponent, Const) and isinstance(exponent.value, (int, float)) and abs(exponent.value) <= 8):
+            return False
+    proofs = [positive(eqn.args[i], definitions) for i in indices if i < len(eqn.args)]
+    return bool(proofs) and (all(proofs) if which == "all" else any(proofs))
+
+
+def positive(atom, definitions: dict[int, Eqn], depth: int = _DEPTH) -> bool:
+    """>= MIN_POSITIVE (or NaN) on every run, element by element."""
+    if isinstance(atom, Const):
+        return isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool) \
+            and atom.value >= MIN_POSITIVE
+    eqn = definitions.get(id(atom)) if isinstance(atom, Var) and depth > 0 else None
+    if eqn is None:
+        return False
+    name, args, depth = eqn.prim.name, eqn.args, depth - 1
+    if name in ("ones", "ones_like", "cosh"):
+        return True
+    if name == "add":
+        return any(positive(a, definitions, depth) and _nonnegative(b, definitions, depth)
+                   for a, b in ((args[0], args[1]), (args[1], args[0])))
+    if name in ("maximum", "fmax"):
+        return any(positive(a, definitions, depth) for a in args)
+    if name in ("sqrt", "broadcast_to", "broadcast_like", "copy"):
+        return positive(args[0], definitions, depth)
+    return False
+
+
+def _nonnegative(atom, definitions: dict[int, Eqn], depth: int) -> bool:
+    """>= 0 (or NaN) on every run."""
+    if isinstance(atom, Const):
+        return isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool) and atom.value >= 0
+    if positive(atom, definitions, depth):
+        return True
+    eqn = definitions.get(id(atom)) if isinstance(atom, Var) and depth > 0 else None
+    if eqn is None:
+        return False
+    name, args, depth = eqn.prim.name, eqn.args, depth - 1
+    if name in ("square", "abs", "exp", "exp2", "zeros_like", "zeros"):
+        return True
+    if name == "multiply":
+        return args[0] is args[1] or all(_nonnegative(a, definitions, depth) for a in args)
+    if name in ("add", "maximum", "fmax", "divide"):
+        return all(_nonnegative(a, definitions, depth) for a in args) if name != "maximum" and name != "fmax" \
+            else any(_nonnegative(a, definitions, depth) for a in args)
+    if name in ("sqrt", "broadcast_to", "broadcast_like", "copy"):
+        return _nonnegative(args[0], definitions, depth)
+    return False
