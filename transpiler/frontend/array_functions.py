@@ -7,7 +7,7 @@ run-time repeat count) is a located error.
 """
 from __future__ import annotations
 
-from ..ir import Atom, Const
+from ..ir import Atom, Const, Var
 from ..ir.types import axis_hint
 from .array_literals import array_like
 from .call_args import (Emitter, arg, arity, known_rank as _rank, ravel as _ravel, static,
@@ -95,30 +95,45 @@ def column_stack(lowering, node, builder, positional, keywords):
 def ravel(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.ravel", positional, keywords, 1, 2, ("order",))
     emit = Emitter(lowering, node, builder)
-    return _flat(emit, emit.atom(positional[0]), _ravel_order(lowering, positional[1:], keywords, node, "np.ravel"))
+    atom = emit.atom(positional[0])
+    return _flat(emit, atom, _ravel_order(lowering, atom, positional[1:], keywords, node, "np.ravel"))
 
 
 def method_ravel(lowering, node, builder, atom, positional, keywords):
     arity(lowering, node, ".ravel()", positional, keywords, 0, 1, ("order",))
     emit = Emitter(lowering, node, builder)
-    return _flat(emit, atom, _ravel_order(lowering, positional, keywords, node, ".ravel()"))
+    return _flat(emit, atom, _ravel_order(lowering, atom, positional, keywords, node, ".ravel()"))
 
 
 def method_flatten(lowering, node, builder, atom, positional, keywords):
     arity(lowering, node, ".flatten()", positional, keywords, 0, 1, ("order",))
     emit = Emitter(lowering, node, builder)
-    flat = _flat(emit, atom, _ravel_order(lowering, positional, keywords, node, ".flatten()"))
+    flat = _flat(emit, atom, _ravel_order(lowering, atom, positional, keywords, node, ".flatten()"))
     return emit("copy", flat)  # a copy, never a view
 
 
-def _ravel_order(lowering, positional, keywords, node, name: str) -> str:
-    """'C' (the default) or 'F'; 'A' and 'K' follow the argument's memory layout, which a kernel does not know."""
+def _ravel_order(lowering, atom, positional, keywords, node, name: str) -> str:
+    """'C' (the default) or 'F'. 'A' and 'K' follow the argument's memory layout: 'C' where the kernel knows it
+    C-contiguous (or it has rank 0 or 1, where both orders are one), refused where the layout is not known."""
     value, where = arg(lowering, positional, keywords, 0, "order", node, Const("C", None))
     order = static(lowering, value, where, f"{name}'s `order`")
-    if order not in ("C", "F"):
+    if order in ("A", "K") and c_ordered(lowering, atom):
+        return "C"
+    if order in ("A", "K"):
         raise lowering.error(where, f"{name} with order={order!r} follows the argument's memory layout, which a "
-                             "kernel does not know", "order='C' (row by row) or 'F' (column by column)")
+                             "kernel knows only for arrays it made C-contiguous (a parameter's is the caller's)",
+                             "order='C' (row by row) or 'F' (column by column)")
+    if order not in ("C", "F"):
+        raise lowering.error(where, f"{name}'s order={order!r}: NumPy raises ValueError",
+                             "order='C' (row by row) or 'F' (column by column)")
     return order
+
+
+def c_ordered(lowering, atom) -> bool:
+    """Whether `order='A'`/`'K'` reads `atom` in C order: it is C-contiguous (the layout analysis says so), or has
+    rank 0 or 1 (one order)."""
+    rank = getattr(getattr(atom, "type", None), "rank", None)
+    return rank is not None and rank <= 1 or isinstance(atom, Var) and lowering.c_contiguous(atom)
 
 
 def _flat(emit: Emitter, atom, order: str):
