@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..ir import Atom, Const, Var
 from ..ir.types import axis_hint
+from ..values import ListValue
 from .array_literals import array_like
 from .call_args import (Emitter, arg, arity, known_rank as _rank, ravel as _ravel, static,
                         static_axis as _axis)
@@ -191,22 +192,34 @@ def _roll_axis(emit: Emitter, atom, shift, axis: int):
 
 
 def _repeat(lowering, node, builder, x, repeats_value, repeats_node, axis_value, axis_node):
+    from .common_functions import take_along
+    from .repeat_counts import repeat_each
+
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(x)
-    repeats = repeats_value.value if isinstance(repeats_value, Const) else None
-    if repeats is None and isinstance(repeats_value, Atom) and repeats_value.type.shape == () and \
-            repeats_value.type.dtype in ("i32", "i64"):
-        repeats = repeats_value  # one count known at run time (`inputs.shape[1]`): NumPy raises if negative
-    elif not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
-        raise lowering.error(repeats_node, "np.repeat is supported with one repeat count, an integer",
-                             "np.repeat(x, 3, axis=0)")
     axis = _axis(lowering, axis_value, axis_node)
     if axis is None:
         atom, axis = _ravel(emit, atom), 0
     rank = _rank(emit, atom)
     if not -rank <= axis < rank:
         raise emit.error(f"axis {axis} is out of range for an array of rank {rank}", axis_hint(rank))
-    return _copies(emit, atom, axis % rank, repeats, inner=True)
+    axis %= rank
+    repeats = repeats_value.value if isinstance(repeats_value, Const) else None
+    each = isinstance(repeats_value, (tuple, ListValue)) or isinstance(repeats_value, Atom) and \
+        repeats_value.type.shape not in ((), None)
+    if each:  # one count per element (transpiler/frontend/repeat_counts.py); None: a single count
+        made = repeat_each(lowering, node, builder, atom, repeats_value, repeats_node, axis,
+                           lambda a, index, at: take_along(lowering, node, builder, a, index, at))
+        if made is not None:
+            return made
+        repeats = emit("getitem", emit.atom(array_like(lowering, node, builder, repeats_value)), index=(0,))
+    elif repeats is None and isinstance(repeats_value, Atom) and repeats_value.type.shape == () and \
+            repeats_value.type.dtype in ("i32", "i64"):
+        repeats = repeats_value  # one count known at run time (`inputs.shape[1]`): NumPy raises if negative
+    elif not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
+        raise lowering.error(repeats_node, "np.repeat's count is an integer, or one per element (a list or an "
+                             "integer array)", "np.repeat(x, 3, axis=0), np.repeat(x, [1, 2, 0], axis=0)")
+    return _copies(emit, atom, axis, repeats, inner=True)
 
 
 def _copies(emit: Emitter, atom, axis: int, count: int, inner: bool):

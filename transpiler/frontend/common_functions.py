@@ -181,6 +181,11 @@ def _take(lowering, node, builder, a, indices, keywords):
     if mode != "raise":
         size = emit.dims(x)[axis]
         index = emit("mod", index, size) if mode == "wrap" else emit("clip", index, 0, emit("subtract", size, 1))
+    return take_along(lowering, node, builder, x, index, axis)
+
+
+def take_along(lowering, node, builder, x, index, axis: int):
+    """`x[(slice(None),) * axis + (index,)]`: the gather of an integer index array along `axis`."""
     items = [slice(None)] * axis + [index.value if isinstance(index, Const) else index]
     args, structure = lowering._index(x, items)
     return lowering._bind(builder, node, "getitem", args, {"index": tuple(structure)})
