@@ -82,3 +82,32 @@ def test_orders_on_the_c_target(tmp_path):
     rng = np.random.default_rng(7)
     all_forms_pass(kernel_module('x: "f64[2,3]"', body), ["x"], [[rng.normal(size=(2, 3))]], c=True,
                    tmp_path=tmp_path)
+
+
+FLAGS = ["np.zeros((x.shape[0], 1), order='F').flags.c_contiguous", "np.asarray(x, order='F').flags.f_contiguous",
+         "np.asarray(x, order='C').flags.f_contiguous", "x.copy().flags.c_contiguous",
+         "np.array(x, order='F').flags.c_contiguous", "np.asfortranarray(x).flags.c_contiguous",
+         "x[0].copy().flags.f_contiguous", "np.ones((2, 1, 3), order='F').flags.c_contiguous",
+         "np.asarray(x.sum()).flags.f_contiguous"]
+
+
+@pytest.mark.parametrize("body", FLAGS)
+def test_flags_of_a_known_layout_are_numpys(body):
+    """`.flags.c_contiguous`/`.f_contiguous` where the kernel knows the layout: a contiguous array is contiguous
+    the other way too where it is empty or has at most one axis longer than 1 (named lengths: at run time)."""
+    text = kernel_module('x: "f64[n,m]"', body)
+    module, python = load_source(text), {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    for shape in ((2, 3), (1, 4), (3, 1), (1, 1), (0, 3), (2, 0)):
+        x = np.arange(float(np.prod(shape))).reshape(shape)
+        if "x[0]" in body and shape[0] == 0:
+            continue
+        assert module.f(x.copy()) == python["f"](x.copy()), (body, shape)
+
+
+@pytest.mark.parametrize("body", ["x.flags.c_contiguous", "(x * 2.0).flags.f_contiguous", "x.T.flags.c_contiguous",
+                                  "np.asarray(x, order='C').flags.writeable"])
+def test_flags_of_an_unknown_layout_are_refused(body):
+    with pytest.raises(TranspileError) as info:
+        load_source(kernel_module('x: "f64[n,m]"', body))
+    assert info.value.loc is not None and info.value.loc.line == 7 and info.value.hint

@@ -22,6 +22,7 @@ from .imports import module_attribute
 
 _ITEMSIZE = {"f64": 8, "f32": 4, "i64": 8, "i32": 4, "bool": 1}
 
+from .layout_orders import flags
 
 def _not_a_python_number(lowering, node, atom, attr: str) -> None:
     if atom.type.weak:
@@ -66,7 +67,8 @@ def _real_or_imag(attr: str):
     return attribute
 
 
-ATTRIBUTES = {"dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes, "real": _real_or_imag("real"),
+ATTRIBUTES = {"flags": flags, "dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes,
+              "real": _real_or_imag("real"),
               "imag": _real_or_imag("imag")}
 
 

@@ -17,10 +17,13 @@ np.asarray(a, order=) returns `a` itself where it already has the layout and a c
 np.ascontiguousarray's reshape to a's own shape, 'F' the transpose of that of a's transpose (`a.T` is C-contiguous
 exactly where `a` is Fortran-contiguous), so the aliasing rules of a reshape hold (a write through the result is
 refused where a's layout is the caller's). np.asfortranarray(a, dtype=None) is that, at least 1-d.
+
+`x.flags.c_contiguous` / `.f_contiguous` (`flags`): where the layout is known (C-contiguous by the analysis, or
+Fortran-contiguous, `_f_layout`, by an order 'F' here).
 """
 from __future__ import annotations
 
-from ..ir import Var
+from ..ir import Const, Var, const
 from .call_args import Emitter, arity, known_rank, static
 
 ORDERS = ("C", "F", "A", "K")
@@ -50,6 +53,7 @@ def settle(lowering, result, order: str, inputs: tuple = ()):
         lowering._c_layout.add(id(result))
     elif order == "F" and (result.type.rank is None or result.type.rank > 1):
         lowering._c_layout.discard(id(result))
+        lowering._f_layout.add(id(result))
     return result
 
 
@@ -107,9 +111,9 @@ def laid_out(lowering, node, builder, x, order: str, name: str, least_1d: bool =
     if rank == 0:
         return emit("reshape", x, 1) if least_1d else x
     if order == "C" or rank == 1:
-        return emit("reshape", x, *emit.dims(x))
+        return settle(lowering, emit("reshape", x, *emit.dims(x)), "C")
     flipped = emit("transpose", x)
-    return emit("transpose", emit("reshape", flipped, *emit.dims(flipped)))
+    return settle(lowering, emit("transpose", emit("reshape", flipped, *emit.dims(flipped))), "F")
 
 
 def asfortranarray(asarray):
@@ -143,3 +147,38 @@ def extend_functions(functions: dict) -> None:
 def extend_methods(methods: dict) -> None:
     methods["copy"] = method_in_order(methods["copy"], ".copy()", "C")
     methods["astype"] = method_in_order(methods["astype"], ".astype()", "K")
+
+
+def flags(lowering, node, atom, builder):
+    """`x.flags`: its `c_contiguous` and `f_contiguous` where the kernel knows x's layout (made C- or
+    Fortran-contiguous, or of rank 0: both). A contiguous array is also contiguous the other way exactly where it is
+    empty or at most one of its axes is longer than 1 (NumPy's flags: axes of length 1 have no stride that
+    matters), computed from the shape at run time where it is named. Refused where the layout is the caller's."""
+    from .unique_forms import NamedResult
+
+    emit = Emitter(lowering, node, builder)
+    rank = known_rank(emit, atom) if isinstance(atom, Var) else None
+    if atom.type.weak or rank is None:
+        raise lowering.error(node, "`.flags` of a Python number or a value of unknown rank", "flags of an array")
+    known_c = rank == 0 or lowering.c_contiguous(atom)
+    known_f = rank == 0 or id(atom) in lowering._f_layout
+    if not (known_c or known_f):
+        raise lowering.error(node, "`.flags` of an array whose memory layout the kernel does not know (a parameter's "
+                             "is the caller's; arithmetic keeps its operands' layouts)",
+                             "ask it of an array made in an order: np.asarray(x, order='C').flags")
+    dims = emit.dims(atom)
+    if rank <= 1:
+        other = const(True)
+    elif all(isinstance(d, Const) for d in dims):
+        other = const(0 in [d.value for d in dims] or sum(d.value > 1 for d in dims) <= 1)
+    else:
+        longer = [emit("greater", d, 1) for d in dims]
+        count = longer[0] if len(longer) == 1 else emit("add", *longer[:2])
+        for more in longer[2:]:
+            count = emit("add", count, more)
+        size = dims[0]
+        for d in dims[1:]:
+            size = emit("multiply", size, d)
+        other = emit("logical_or", emit("equal", size, 0), emit("less_equal", count, 1))
+    yes = const(True)
+    return NamedResult.of((yes if known_c else other, yes if known_f else other), ("c_contiguous", "f_contiguous"))
