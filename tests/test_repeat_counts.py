@@ -15,7 +15,8 @@ STATIC = [
     ('"f64[2,3]"', "np.repeat(x, np.array([2, 1]), axis=0)"), ('"f64[2,3]"', "np.repeat(x, [2])"),
     ('"f64[2,3]"', "x.repeat([1, 0, 2, 1, 1, 3])"), ('"f32[4]"', "np.repeat(x, (3, 0, 1, 2))"),
     ('"f64[2,3]"', "np.repeat(x, [0, 0, 0], axis=1)"), ('"i32[2,3]"', "np.repeat(x, [1, 2], axis=0)"),
-    ('"f64[]"', "np.repeat(x, [3])"), ('"f64[2,3]"', "np.repeat(x, np.array([1, 2, 3], dtype=np.int32), 1)"),
+    ('"f64[]"', "np.repeat(x, [3])"), ('"f64[3,4]"', "np.repeat(x, np.array([True]), axis=0)"),
+    ('"f64[3]"', "np.repeat(x, np.array([True, False, True]))"), ('"f64[2,3]"', "np.repeat(x, np.array([1, 2, 3], dtype=np.int32), 1)"),
 ]
 
 

@@ -213,6 +213,8 @@ def _repeat(lowering, node, builder, x, repeats_value, repeats_node, axis_value,
         if made is not None:
             return made
         repeats = emit("getitem", emit.atom(array_like(lowering, node, builder, repeats_value)), index=(0,))
+        if repeats.type.dtype == "bool":  # NumPy casts the counts to intp: True is 1
+            repeats = emit("astype", repeats, dtype="i64")
     elif repeats is None and isinstance(repeats_value, Atom) and repeats_value.type.shape == () and \
             repeats_value.type.dtype in ("i32", "i64"):
         repeats = repeats_value  # one count known at run time (`inputs.shape[1]`): NumPy raises if negative
