@@ -26,6 +26,9 @@ VALUES = [
     ('"f64[5]"', "x.ravel(order='K') * x"), ('"f64[2,3]"', "x.copy().ravel(order='A')"),
     ('"f64[2,3]"', "np.array(x, order='C').reshape(6, order='A') * 2.0"),
     ('"f64[2,3]"', "np.ravel(np.zeros((2, 3)) + 1.0, order='K') * x.ravel()"),
+    ('"f64[2,3]"', "np.asfortranarray(x).ravel(order='K')"), ('"f64[2,3]"', "x.copy(order='F').ravel(order='A')"),
+    ('"f64[2,3]"', "np.reshape(np.array(x, order='F'), (3, 2), order='A') * 2.0"),
+    ('"f64[3,1]"', "np.asarray(x, order='F').reshape(1, 3, order='A')"),
 ]
 
 

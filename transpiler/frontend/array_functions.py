@@ -115,11 +115,14 @@ def method_flatten(lowering, node, builder, atom, positional, keywords):
 
 def _ravel_order(lowering, atom, positional, keywords, node, name: str) -> str:
     """'C' (the default) or 'F'. 'A' and 'K' follow the argument's memory layout: 'C' where the kernel knows it
-    C-contiguous (or it has rank 0 or 1, where both orders are one), refused where the layout is not known."""
+    C-contiguous (or it has rank 0 or 1, where both orders are one), 'F' where it knows it Fortran-contiguous,
+    refused where the layout is not known."""
     value, where = arg(lowering, positional, keywords, 0, "order", node, Const("C", None))
     order = static(lowering, value, where, f"{name}'s `order`")
     if order in ("A", "K") and c_ordered(lowering, atom):
         return "C"
+    if order in ("A", "K") and f_ordered(lowering, atom):
+        return "F"
     if order in ("A", "K"):
         raise lowering.error(where, f"{name} with order={order!r} follows the argument's memory layout, which a "
                              "kernel knows only for arrays it made C-contiguous (a parameter's is the caller's)",
@@ -128,6 +131,12 @@ def _ravel_order(lowering, atom, positional, keywords, node, name: str) -> str:
         raise lowering.error(where, f"{name}'s order={order!r}: NumPy raises ValueError",
                              "order='C' (row by row) or 'F' (column by column)")
     return order
+
+
+def f_ordered(lowering, atom) -> bool:
+    """Whether `order='A'`/`'K'` reads `atom` in Fortran order: it was made Fortran-contiguous (layout_orders.py;
+    where it is C-contiguous too, at most one axis is longer than 1 and both orders read the same elements)."""
+    return isinstance(atom, Var) and id(atom) in lowering._f_layout
 
 
 def c_ordered(lowering, atom) -> bool:

@@ -101,12 +101,14 @@ def method_reshape(lowering, node, builder, atom, positional, keywords):
 def _ordered_reshape(lowering, node, builder, x, shape_value, order_entry):
     from .shape_handlers import _reshape
 
-    from .array_functions import c_ordered
+    from .array_functions import c_ordered, f_ordered
 
     order = "C" if order_entry is None else static(lowering, order_entry[0], order_entry[1], "`order`")
     emit = Emitter(lowering, node, builder)
     if order == "A" and c_ordered(lowering, emit.atom(x)):  # 'F' only for a Fortran- and not C-contiguous array
         order = "C"
+    elif order == "A" and f_ordered(lowering, emit.atom(x)):
+        order = "F"
     if order == "C":
         return _reshape(lowering, node, builder, x, shape_value)
     if order == "A":
