@@ -205,8 +205,8 @@ def test_the_new_functions_on_the_c_target(tmp_path):
     ("np.take(v, [0], out=v)", "out="), ("np.take(v, [0], mode='fast')", "mode"),
     ("np.take(v, [0.5])", "integers"), ("np.take(v, [0], axis=2)", "out of bounds"),
     ("np.nan_to_num(v, copy=False)", "copy=False"), ("np.nan_to_num(v, nan=v[0])", "known at build time"),
-    ("np.empty(3, order='F')", "order"), ("np.empty_like(m, order='F')", "order"),
-    ("np.asanyarray(m, order='F')", "order"), ("np.tri(3, k=int(v[0]))", "build time"),
+    ("np.empty(3, order='A')", "order"), ("np.empty_like(m, order='X')", "order"),
+    ("np.asanyarray(m, order='CF')", "order"), ("np.tri(3, k=int(v[0]))", "build time"),
     ("np.vdot(2.0, v)", "Python number"),
 ])
 def test_refusals_have_a_place_and_a_hint(body, word):

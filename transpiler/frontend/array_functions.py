@@ -7,8 +7,9 @@ run-time repeat count) is a located error.
 """
 from __future__ import annotations
 
-from ..ir import Atom, Const
+from ..ir import Atom, Const, Var
 from ..ir.types import axis_hint
+from ..values import ListValue
 from .array_literals import array_like
 from .call_args import (Emitter, arg, arity, known_rank as _rank, ravel as _ravel, static,
                         static_axis as _axis)
@@ -95,30 +96,54 @@ def column_stack(lowering, node, builder, positional, keywords):
 def ravel(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.ravel", positional, keywords, 1, 2, ("order",))
     emit = Emitter(lowering, node, builder)
-    return _flat(emit, emit.atom(positional[0]), _ravel_order(lowering, positional[1:], keywords, node, "np.ravel"))
+    atom = emit.atom(positional[0])
+    return _flat(emit, atom, _ravel_order(lowering, atom, positional[1:], keywords, node, "np.ravel"))
 
 
 def method_ravel(lowering, node, builder, atom, positional, keywords):
     arity(lowering, node, ".ravel()", positional, keywords, 0, 1, ("order",))
     emit = Emitter(lowering, node, builder)
-    return _flat(emit, atom, _ravel_order(lowering, positional, keywords, node, ".ravel()"))
+    return _flat(emit, atom, _ravel_order(lowering, atom, positional, keywords, node, ".ravel()"))
 
 
 def method_flatten(lowering, node, builder, atom, positional, keywords):
     arity(lowering, node, ".flatten()", positional, keywords, 0, 1, ("order",))
     emit = Emitter(lowering, node, builder)
-    flat = _flat(emit, atom, _ravel_order(lowering, positional, keywords, node, ".flatten()"))
+    flat = _flat(emit, atom, _ravel_order(lowering, atom, positional, keywords, node, ".flatten()"))
     return emit("copy", flat)  # a copy, never a view
 
 
-def _ravel_order(lowering, positional, keywords, node, name: str) -> str:
-    """'C' (the default) or 'F'; 'A' and 'K' follow the argument's memory layout, which a kernel does not know."""
+def _ravel_order(lowering, atom, positional, keywords, node, name: str) -> str:
+    """'C' (the default) or 'F'. 'A' and 'K' follow the argument's memory layout: 'C' where the kernel knows it
+    C-contiguous (or it has rank 0 or 1, where both orders are one), 'F' where it knows it Fortran-contiguous,
+    refused where the layout is not known."""
     value, where = arg(lowering, positional, keywords, 0, "order", node, Const("C", None))
     order = static(lowering, value, where, f"{name}'s `order`")
-    if order not in ("C", "F"):
+    if order in ("A", "K") and c_ordered(lowering, atom):
+        return "C"
+    if order in ("A", "K") and f_ordered(lowering, atom):
+        return "F"
+    if order in ("A", "K"):
         raise lowering.error(where, f"{name} with order={order!r} follows the argument's memory layout, which a "
-                             "kernel does not know", "order='C' (row by row) or 'F' (column by column)")
+                             "kernel knows only for arrays it made C-contiguous (a parameter's is the caller's)",
+                             "order='C' (row by row) or 'F' (column by column)")
+    if order not in ("C", "F"):
+        raise lowering.error(where, f"{name}'s order={order!r}: NumPy raises ValueError",
+                             "order='C' (row by row) or 'F' (column by column)")
     return order
+
+
+def f_ordered(lowering, atom) -> bool:
+    """Whether `order='A'`/`'K'` reads `atom` in Fortran order: it was made Fortran-contiguous (layout_orders.py;
+    where it is C-contiguous too, at most one axis is longer than 1 and both orders read the same elements)."""
+    return isinstance(atom, Var) and id(atom) in lowering._f_layout
+
+
+def c_ordered(lowering, atom) -> bool:
+    """Whether `order='A'`/`'K'` reads `atom` in C order: it is C-contiguous (the layout analysis says so), or has
+    rank 0 or 1 (one order)."""
+    rank = getattr(getattr(atom, "type", None), "rank", None)
+    return rank is not None and rank <= 1 or isinstance(atom, Var) and lowering.c_contiguous(atom)
 
 
 def _flat(emit: Emitter, atom, order: str):
@@ -176,22 +201,36 @@ def _roll_axis(emit: Emitter, atom, shift, axis: int):
 
 
 def _repeat(lowering, node, builder, x, repeats_value, repeats_node, axis_value, axis_node):
+    from .common_functions import take_along
+    from .repeat_counts import repeat_each
+
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(x)
-    repeats = repeats_value.value if isinstance(repeats_value, Const) else None
-    if repeats is None and isinstance(repeats_value, Atom) and repeats_value.type.shape == () and \
-            repeats_value.type.dtype in ("i32", "i64"):
-        repeats = repeats_value  # one count known at run time (`inputs.shape[1]`): NumPy raises if negative
-    elif not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
-        raise lowering.error(repeats_node, "np.repeat is supported with one repeat count, an integer",
-                             "np.repeat(x, 3, axis=0)")
     axis = _axis(lowering, axis_value, axis_node)
     if axis is None:
         atom, axis = _ravel(emit, atom), 0
     rank = _rank(emit, atom)
     if not -rank <= axis < rank:
         raise emit.error(f"axis {axis} is out of range for an array of rank {rank}", axis_hint(rank))
-    return _copies(emit, atom, axis % rank, repeats, inner=True)
+    axis %= rank
+    repeats = repeats_value.value if isinstance(repeats_value, Const) else None
+    each = isinstance(repeats_value, (tuple, ListValue)) or isinstance(repeats_value, Atom) and \
+        repeats_value.type.shape not in ((), None)
+    if each:  # one count per element (transpiler/frontend/repeat_counts.py); None: a single count
+        made = repeat_each(lowering, node, builder, atom, repeats_value, repeats_node, axis,
+                           lambda a, index, at: take_along(lowering, node, builder, a, index, at))
+        if made is not None:
+            return made
+        repeats = emit("getitem", emit.atom(array_like(lowering, node, builder, repeats_value)), index=(0,))
+        if repeats.type.dtype == "bool":  # NumPy casts the counts to intp: True is 1
+            repeats = emit("astype", repeats, dtype="i64")
+    elif repeats is None and isinstance(repeats_value, Atom) and repeats_value.type.shape == () and \
+            repeats_value.type.dtype in ("i32", "i64"):
+        repeats = repeats_value  # one count known at run time (`inputs.shape[1]`): NumPy raises if negative
+    elif not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
+        raise lowering.error(repeats_node, "np.repeat's count is an integer, or one per element (a list or an "
+                             "integer array)", "np.repeat(x, 3, axis=0), np.repeat(x, [1, 2, 0], axis=0)")
+    return _copies(emit, atom, axis, repeats, inner=True)
 
 
 def _copies(emit: Emitter, atom, axis: int, count: int, inner: bool):

@@ -5,7 +5,7 @@ as NumPy 2.4 writes them (numpy/_core and numpy/lib):
   for C-contiguous (order 'K' keeps the input's), so a write through a reshape of it is refused, as for `np.array`.
 * `np.empty(shape, dtype=float, order='C')`, `np.empty_like(a, dtype=None, order='K', subok=True, shape=None)`: zeros
   (NumPy leaves them uninitialised: a program that reads them before writing reads garbage, any value is a run of
-  it). order='F' is refused (a Fortran array's reshape is a copy, a C array's a view).
+  it). `order=` by keyword is layout_orders.py's (a Fortran array's reshape is a copy, a C array's a view).
 * `np.ascontiguousarray(a, dtype=None)`: `np.reshape(a, a.shape)` (rank 0: `(1,)`): the same array where it is
   C-contiguous and a copy otherwise, as a reshape, so the same aliasing rules hold (a write through it is refused
   where the input's layout is the caller's).
@@ -181,6 +181,11 @@ def _take(lowering, node, builder, a, indices, keywords):
     if mode != "raise":
         size = emit.dims(x)[axis]
         index = emit("mod", index, size) if mode == "wrap" else emit("clip", index, 0, emit("subtract", size, 1))
+    return take_along(lowering, node, builder, x, index, axis)
+
+
+def take_along(lowering, node, builder, x, index, axis: int):
+    """`x[(slice(None),) * axis + (index,)]`: the gather of an integer index array along `axis`."""
     items = [slice(None)] * axis + [index.value if isinstance(index, Const) else index]
     args, structure = lowering._index(x, items)
     return lowering._bind(builder, node, "getitem", args, {"index": tuple(structure)})

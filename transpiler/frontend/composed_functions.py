@@ -101,13 +101,23 @@ def method_reshape(lowering, node, builder, atom, positional, keywords):
 def _ordered_reshape(lowering, node, builder, x, shape_value, order_entry):
     from .shape_handlers import _reshape
 
+    from .array_functions import c_ordered, f_ordered
+
     order = "C" if order_entry is None else static(lowering, order_entry[0], order_entry[1], "`order`")
+    emit = Emitter(lowering, node, builder)
+    if order == "A" and c_ordered(lowering, emit.atom(x)):  # 'F' only for a Fortran- and not C-contiguous array
+        order = "C"
+    elif order == "A" and f_ordered(lowering, emit.atom(x)):
+        order = "F"
     if order == "C":
         return _reshape(lowering, node, builder, x, shape_value)
+    if order == "A":
+        raise lowering.error(order_entry[1], "reshape's order='A' follows the array's memory layout, which a kernel "
+                             "knows only for arrays it made C-contiguous (a parameter's is the caller's)",
+                             "order='C' (the default) or order='F'")
     if order != "F":
-        raise lowering.error(order_entry[1], f"reshape's order={order!r} is not supported in kernels (its meaning "
-                             "depends on the array's memory layout)", "order='C' (the default) or order='F'")
-    emit = Emitter(lowering, node, builder)
+        raise lowering.error(order_entry[1], f"reshape's order={order!r}: NumPy raises ValueError",
+                             "order='C' (the default) or order='F'")
     dims = shape_args(lowering, shape_value, node)
     flipped = emit("transpose", emit.atom(x))
     return emit("transpose", lowering._bind(builder, node, "reshape", [flipped] + dims[::-1]))

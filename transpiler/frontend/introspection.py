@@ -21,6 +21,8 @@ from .call_args import arity
 from .dtype_objects import of_lifted
 from .imports import module_attribute
 
+from .layout_orders import flags
+
 def _not_a_python_number(lowering, node, atom, attr: str) -> None:
     if atom.type.weak:
         raise lowering.error(node, f"`.{attr}` of a Python number: Python numbers have no `.{attr}` (Python raises "
@@ -64,7 +66,8 @@ def _real_or_imag(attr: str):
     return attribute
 
 
-ATTRIBUTES = {"dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes, "real": _real_or_imag("real"),
+ATTRIBUTES = {"flags": flags, "dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes,
+              "real": _real_or_imag("real"),
               "imag": _real_or_imag("imag")}
 
 
