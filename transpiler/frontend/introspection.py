@@ -20,8 +20,8 @@ from . import dtype_objects
 from .call_args import arity
 from .dtype_objects import of_lifted
 from .imports import module_attribute
-
 from .layout_orders import flags
+
 
 def _not_a_python_number(lowering, node, atom, attr: str) -> None:
     if atom.type.weak:
