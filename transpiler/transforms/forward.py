@@ -195,10 +195,11 @@ class _Tangents:
             return const(False)
         return self.live.get(id(value))
 
-    def _forget_inside(self, block: list) -> None:
-        """Flags computed in a nested block are not read after it (a value of a loop's body that a later block
-        reads, as a reverse sweep's loop may, is taken as live there: the rule unmasked, as before)."""
-        inside = {id(v) for v in all_defined(block)}
+    def _forget_inside(self, block: list, slots=()) -> None:
+        """Flags computed in a nested block (or carried by its loop, `slots`) are not read after it (a value of a
+        loop's body that a later block reads, as a reverse sweep's loop reads its tape, is taken as live there: the
+        rule unmasked, as before)."""
+        inside = {id(v) for v in all_defined(block)} | {id(v) for v in slots}
         self.live = {k: f for k, f in self.live.items() if not (isinstance(f, Var) and id(f) in inside)}
 
     def _flag(self, name: str) -> Var:
@@ -267,9 +268,9 @@ class _Tangents:
             following = tuple(self.owned(loop.carried_out[i], loop.carried[i]) if i in updated
                               else self.exact(loop.carried_out[i], loop.carried[i]) for i in slots)
             ending = {i: self._live_of(loop.carried_out[i]) for i in slots}
-        self._forget_inside(body)
         # (a slot whose flag only its end sets gets one too: the body did not read it, the code after the loop does)
         lives.update({i: self._flag(loop.carried[i].name) for i in slots if i not in lives and ending[i] is not None})
+        self._forget_inside(body, lives.values())  # (the slots' flags too: a trip's, not the loop's outcome)
         flagged = [i for i in slots if i in lives]
         live_outs = tuple(Var(lives[i].name, lives[i].type) for i in flagged)
         outs = tuple(Var(slot.name, slot.type) for slot in carried)
