@@ -179,14 +179,16 @@ def test_the_singular_rules_are_marked_in_their_registry_entries():
                       "arccos", "arccosh", "arctanh", "divide", "reciprocal", "hypot", "arctan2"}
 
 
-def test_the_positivity_table_names_singular_entries():
-    """analysis/positive.py lists, per singular rule, the arguments whose positivity keeps its factor finite: each
-    name is a registry entry marked `singular` (a renamed entry would silently fall back to peeling)."""
-    from lifted.transpiler.analysis.positive import AWAY_WHEN_POSITIVE
+def test_the_entries_finite_where_positive_are_singular_and_name_their_arguments():
+    """A registry entry's `finite_when_positive` (the arguments whose positivity keeps its factor finite) marks a
+    singular rule and names arguments it differentiates."""
     from lifted.transpiler.primitives.registry import all_primitives
 
-    entries = all_primitives()
-    assert all(name in entries and entries[name].singular for name in AWAY_WHEN_POSITIVE)
+    marked = {name: p for name, p in all_primitives().items() if p.finite_when_positive}
+    assert {"sqrt", "log", "divide", "power", "hypot"} <= set(marked)
+    for p in marked.values():
+        assert p.singular
+        assert all(i in p.diff_args for indices in p.finite_when_positive for i in indices)
 
 
 @pytest.mark.parametrize("name", ["power_half", "arcsin", "log"])

@@ -14,29 +14,21 @@ from __future__ import annotations
 
 from ..ir import Const, Eqn, Var
 
-# singular rule -> the arguments whose being positive keeps its factor finite: all of them (`all`), or any (`any`,
-# a rule infinite only where every one is 0). Rules singular at another point (arcsin at ±1) are not listed.
-AWAY_WHEN_POSITIVE: dict[str, tuple[str, tuple[int, ...]]] = {
-    "sqrt": ("all", (0,)), "cbrt": ("all", (0,)), "log": ("all", (0,)), "log2": ("all", (0,)),
-    "log10": ("all", (0,)), "log1p": ("all", (0,)), "reciprocal": ("all", (0,)), "divide": ("all", (1,)),
-    "power": ("all", (0,)), "float_power": ("all", (0,)), "hypot": ("any", (0, 1)), "arctan2": ("any", (0, 1)),
-}
 MIN_POSITIVE = 1e-3
 _DEPTH = 12  # (a chain this long is not followed further: not proved)
 
 
 def away_from_singular(eqn: Eqn, definitions: dict[int, Eqn]) -> bool:
     """Whether `eqn`'s singular rule can never meet its infinite factor (its singular arguments are > 0)."""
-    how = AWAY_WHEN_POSITIVE.get(eqn.prim.name)
-    if how is None:
+    alternatives = eqn.prim.finite_when_positive  # (the registry entry's: see Primitive)
+    if not alternatives:
         return False
-    which, indices = how
     if eqn.prim.name in ("power", "float_power"):
         exponent = eqn.args[1] if len(eqn.args) > 1 else None
         if not (isinstance(exponent, Const) and isinstance(exponent.value, (int, float)) and abs(exponent.value) <= 8):
             return False
-    proofs = [positive(eqn.args[i], definitions) for i in indices if i < len(eqn.args)]
-    return bool(proofs) and (all(proofs) if which == "all" else any(proofs))
+    return any(all(i < len(eqn.args) and positive(eqn.args[i], definitions) for i in indices)
+               for indices in alternatives)
 
 
 def positive(atom, definitions: dict[int, Eqn], depth: int = _DEPTH) -> bool:

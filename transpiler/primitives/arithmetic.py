@@ -122,7 +122,7 @@ elementwise("multiply", [lambda g, y, a, b: g * b, lambda g, y, a, b: g * a], in
             python_operator=True, scalar_c="any")
 elementwise("divide", [lambda g, y, a, b: g / b, lambda g, y, a, b: -(g * y) / b], infix("/"), "({0} / {1})",
             bools=None, fold=operator.truediv, simplify=_simplify_div, python_operator=True, scalar_c="any",
-            singular=True)
+            finite_when_positive=((1,),))
 def _power_base(g: Sym, y: Sym, a: Sym, b: Sym) -> Sym | None:
     """d a**b / da = b a**(b-1), and 0 where b is 0 (a**0 is 1 everywhere: `0 * 0**-1` would be NaN), as JAX."""
     if is_number(b.atom):
@@ -157,7 +157,7 @@ def _batch_power(ctx, prim, args: list[Sym], batched: list[bool], **params) -> S
 elementwise("power", [_power_base, _power_exponent],
             infix("**"), "lifted_power({0}, {1})", result="promote", fold=operator.pow, simplify=_simplify_pow,
             python_operator=True, batch=_batch_power, cuda_uniform=((1, 0.5, "sqrt({0})"),), bools="int8",
-            bools_with_numbers=True, singular=True)
+            bools_with_numbers=True, finite_when_positive=((0,),))
 _infer_power = lookup("power").infer
 
 

@@ -109,11 +109,13 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
                 simplify: Callable | None = None, diff: bool = True, imports: str | None = None,
                 python_operator: bool = False, scalar_c: str | None = None, batch: Callable = batch_elementwise,
                 cuda_uniform: tuple = (), cuda_uniform_args: tuple | None = None, bools: str | None = "",
-                bools_with_numbers: bool = False, array_first: bool = False, singular: bool = False) -> Primitive:
+                bools_with_numbers: bool = False, array_first: bool = False, singular: bool = False,
+                finite_when_positive: tuple[tuple[int, ...], ...] = ()) -> Primitive:
     """Register an elementwise primitive; `rules[i]` is None where argument i has no derivative;
     `python_operator`: rendered as Python's operator, so Python numbers in give a Python number out; `bools` and
     `bools_with_numbers`: see `_infer` ("": float16 for a float result, NumPy's first loop where it has no boolean
-    one); `array_first`: see `_infer`."""
+    one); `array_first`: see `_infer`;
+    `finite_when_positive` (see Primitive) marks the entry `singular` too."""
     bools = ("float16" if result == "float" else None) if bools == "" else bools
     return register(Primitive(
         name=name, infer=_infer(result, name, python_operator, bools, bools_with_numbers, array_first), render=render,
@@ -121,7 +123,8 @@ def elementwise(name: str, rules: Sequence[Rule | None], render: Callable, cuda:
         vjp=_vjp_from(rules) if diff else None, jvp=_jvp_from(rules) if diff else None,
         cuda=cuda, batch=batch, broadcast_tolerant=True, fold=fold, temp_name=temp, imports=imports,
         scalar_c=scalar_c, python_numbers="kept" if python_operator else None, cuda_uniform=cuda_uniform,
-        cuda_uniform_args=cuda_uniform_args, singular=singular,
+        cuda_uniform_args=cuda_uniform_args, singular=singular or bool(finite_when_positive),
+        finite_when_positive=finite_when_positive,
         diff_args=tuple(i for i, r in enumerate(rules) if r is not None),
         extra={"simplify": simplify} if simplify else {},
     ))
@@ -148,10 +151,12 @@ def is_number(atom) -> bool:
 
 # --- transcendental and friends ----------------------------------------------------------------------------
 elementwise("exp", [lambda g, y, x: g * y], np_call("exp"), "exp({0})", temp="e", scalar_c="float")
-elementwise("log", [lambda g, y, x: g / x], np_call("log"), "log({0})", scalar_c="float", singular=True)
-elementwise("log1p", [lambda g, y, x: g / (1.0 + x)], np_call("log1p"), "log1p({0})", scalar_c="float", singular=True)
+elementwise("log", [lambda g, y, x: g / x], np_call("log"), "log({0})", scalar_c="float", finite_when_positive=((0,),))
+elementwise("log1p", [lambda g, y, x: g / (1.0 + x)], np_call("log1p"), "log1p({0})", scalar_c="float",
+            finite_when_positive=((0,),))
 elementwise("expm1", [lambda g, y, x: g * (y + 1.0)], np_call("expm1"), "expm1({0})", scalar_c="float")
-elementwise("sqrt", [lambda g, y, x: g / (2.0 * y)], np_call("sqrt"), "sqrt({0})", scalar_c="float", singular=True)
+elementwise("sqrt", [lambda g, y, x: g / (2.0 * y)], np_call("sqrt"), "sqrt({0})", scalar_c="float",
+            finite_when_positive=((0,),))
 elementwise("sin", [lambda g, y, x: g * ops.cos(x)], np_call("sin"), "sin({0})", scalar_c="float")
 elementwise("cos", [lambda g, y, x: -g * ops.sin(x)], np_call("cos"), "cos({0})", scalar_c="float")
 elementwise("tan", [lambda g, y, x: g * (1.0 + y * y)], np_call("tan"), "tan({0})", scalar_c="float")
@@ -159,8 +164,8 @@ elementwise("tanh", [lambda g, y, x: g * (1.0 - y * y)], np_call("tanh"), "tanh(
 elementwise("arctan", [lambda g, y, x: g / (1.0 + x * x)], np_call("arctan"), "atan({0})", scalar_c="float")
 elementwise("arcsin", [lambda g, y, x: g / ops.sqrt(1.0 - x * x)], np_call("arcsin"), "asin({0})", singular=True)
 elementwise("arccos", [lambda g, y, x: -g / ops.sqrt(1.0 - x * x)], np_call("arccos"), "acos({0})", singular=True)
-elementwise("log2", [lambda g, y, x: g / (x * _LN2)], np_call("log2"), "log2({0})", singular=True)
-elementwise("log10", [lambda g, y, x: g / (x * _LN10)], np_call("log10"), "log10({0})", singular=True)
+elementwise("log2", [lambda g, y, x: g / (x * _LN2)], np_call("log2"), "log2({0})", finite_when_positive=((0,),))
+elementwise("log10", [lambda g, y, x: g / (x * _LN10)], np_call("log10"), "log10({0})", finite_when_positive=((0,),))
 elementwise("exp2", [lambda g, y, x: g * (y * _LN2)], np_call("exp2"), "exp2({0})", temp="e")
 elementwise("arcsinh", [lambda g, y, x: g / ops.sqrt(x * x + 1.0)], np_call("arcsinh"), "asinh({0})")
 elementwise("arccosh", [lambda g, y, x: g / ops.sqrt(x * x - 1.0)], np_call("arccosh"), "acosh({0})", singular=True)
@@ -185,7 +190,7 @@ elementwise("cosh", [lambda g, y, x: g * ops.sinh(x)], np_call("cosh"), "cosh({0
 elementwise("square", [lambda g, y, x: g * (2.0 * x)], np_call("square"), "({0} * {0})", result="promote",
             bools="int8", scalar_c="float")
 elementwise("reciprocal", [lambda g, y, x: -g * (y * y)], np_call("reciprocal"), "(1.0 / {0})", bools="int8",
-            singular=True)
+            finite_when_positive=((0,),))
 # the builtin `abs` renders as itself: of a Python number it is a Python number (`abs(-k)` of an int is an int that
 # grows past int64, `abs(True)` is the int 1), of a NumPy value NumPy's abs; `np.abs` and its aliases as spelled
 # (frontend/ufunc_handlers.py), a NumPy scalar of a Python number
@@ -205,9 +210,9 @@ _DEG2RAD, _RAD2DEG = math.pi / 180.0, 180.0 / math.pi
 elementwise("deg2rad", [lambda g, y, x: g * _DEG2RAD], np_call("deg2rad"), f"({{0}} * {_DEG2RAD!r})")
 elementwise("rad2deg", [lambda g, y, x: g * _RAD2DEG], np_call("rad2deg"), f"({{0}} * {_RAD2DEG!r})")
 elementwise("hypot", [lambda g, y, a, b: g * a / y, lambda g, y, a, b: g * b / y], np_call("hypot"), "hypot({0}, {1})",
-            singular=True)
+            finite_when_positive=((0,), (1,)))
 elementwise("arctan2", [lambda g, y, a, b: g * b / (a * a + b * b), lambda g, y, a, b: -g * a / (a * a + b * b)],
-            np_call("arctan2"), "atan2({0}, {1})", singular=True)
+            np_call("arctan2"), "atan2({0}, {1})", finite_when_positive=((0,), (1,)))
 
 
 def _larger_share(g: Sym, a: Sym, b: Sym) -> Sym:

@@ -44,7 +44,7 @@ _SPACING_C = "(isinf({0}) ? {0} - {0} : nextafter({0}, {0} == 0 ? INFINITY : cop
 # NumPy's npy_heaviside: NaN for NaN, h0 at 0, else the step
 _HEAVISIDE_C = "({0} != {0} ? {0} : {0} == 0 ? {1} : {0} < 0 ? 0 : 1)"
 
-elementwise("cbrt", [_cbrt], np_call("cbrt"), "cbrt({0})", singular=True)
+elementwise("cbrt", [_cbrt], np_call("cbrt"), "cbrt({0})", finite_when_positive=((0,),))
 elementwise("copysign", [_copysign_magnitude, None], np_call("copysign"), "copysign({0}, {1})")
 elementwise("heaviside", [None, _heaviside_h0], np_call("heaviside"), _HEAVISIDE_C)
 # nextafter(a, b) moves `a` one step: a's slope is 1, the direction b's is 0
@@ -92,6 +92,7 @@ def _float_power_exponent(g: Sym, y: Sym, a: Sym, b: Sym) -> Sym | None:
 # np.float_power: power in float64 whatever the operands (float32 too), through libm's pow (not the SIMD loop of
 # np.power), which C's pow is
 _float_power = elementwise("float_power", [_float_power_base, _float_power_exponent], np_call("float_power"),
-                           "pow({0}, {1})", bools=None, singular=True)
+                           "pow({0}, {1})", bools=None,
+                           finite_when_positive=((0,),))
 _power_infer = _float_power.infer
 _float_power.infer = lambda types, params: TensorType("f64", _power_infer(types, params).shape)

@@ -32,6 +32,9 @@ class Primitive:
     # at 0 under exp, arcsin at 1): a zero tangent there is NaN, so transforms/peel.py runs a loop's trips where
     # the argument is a constant on their own, where no derivative goes through it
     singular: bool = False
+    # sets of arguments that, each at least analysis/positive.py's MIN_POSITIVE, keep the singular factor finite
+    # (sqrt's `(0,)`; hypot's `(0,)` or `(1,)`: infinite only where both are 0): there no loop is peeled for it
+    finite_when_positive: tuple[tuple[int, ...], ...] = ()
     # where the result is an array and argument `i` one value for every element (a scalar) equal to `value`,
     # NumPy computes another function than `cuda` says: (i, value, C expression) per case. An array's `** 0.5`
     # is NumPy's sqrt (-0.0 stays -0.0, -inf gives NaN), a scalar's is C's pow (0.0, inf).
