@@ -40,7 +40,7 @@ def c_target(text: str, forms: dict[str, str], numpy_module, points: list, folde
     for point in points:
         first = point.args[0] if point.args else 0.0  # (a kernel of no parameters: `f` only)
         tree = not isinstance(first, (np.ndarray, float, int))  # a parameter tree: the forms of no extra argument
-        extra = {"fj": [direction_for(first)], "hvp": [direction_for(first)], "rr": [direction_for(first) if np.ndim(first) else float(direction_for(first))],
+        extra = {"fj": [direction_for(first)], "hvp": [direction_for(first)], "rr": [direction_for(first)],
                  "vjp": [1.0 if isinstance(point.expected, (tuple, list)) or not np.ndim(point.expected)
                          else np.ones_like(point.expected)]} if point.args and not tree else {}
         for form in ["f"] + [f for f in forms if hasattr(numpy_module, names[f])]:
