@@ -455,6 +455,8 @@ def program_for_seed(seed: int, later: bool = True) -> Program:
     for _ in range(rnd.randint(2, 5)):
         gen.assign(rnd.randint(1, 3))
     first = rnd.choice(("a", "b"))
+    if later and random.Random(f"scalar first {seed}").random() < 0.2:  # (its own stream: the programs stay)
+        first = random.Random(f"scalar {seed}").choice(("s", "t"))  # a 0-d float first: its gradient's dtype
     params = [p for p in PARAMS if p[0] == first] + [p for p in PARAMS if p[0] != first]
     signature = ", ".join(f'{name}: "{note}"' for name, note, _, _ in params)
     if rnd.random() < 0.4:  # one float scalar: grad(f) is checked too

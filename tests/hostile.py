@@ -241,12 +241,24 @@ def _check_grad(text: str, module, reference, args: list, wrt: int, outcomes: di
         outcomes["g"] = "checked+autograd"
 
 
+def _scalar_tangent(point, direction):
+    """The tangent of a 0-d point: a Python float for a Python number, else of the point's own dtype (a float32
+    scalar's is np.float32: a Python float is refused beside it)."""
+    return float(direction) if isinstance(point, (float, int)) else np.asarray(point).dtype.type(direction)
+
+
 def _check_jvp(module, reference, args: list, wrt: int, expected, outcomes: dict, rtol: float) -> None:
     point = args[wrt]
     direction = _direction(point)
-    tangent = float(direction) if np.ndim(point) == 0 else direction
+    tangent = _scalar_tangent(point, direction) if np.ndim(point) == 0 else direction
     value, derivative = module.fj(*_copies(args), tangent)
     same_values(value, expected, "jvp(f) value vs Python")
+    for k, (result, got) in enumerate(zip(*((v if isinstance(expected, tuple) else (v,)) for v in
+                                             (expected, derivative)))):
+        kind = np.asarray(result).dtype
+        if kind.kind == "f" and not isinstance(result, float):  # (a Python float's tangent: float64 either way)
+            assert np.asarray(got).dtype == kind, f"jvp(f) result {k}: tangent dtype {np.asarray(got).dtype}, " \
+                                                  f"the result's is {kind}"
 
     def along(t: float) -> list:
         moved = _copies(args)
@@ -308,7 +320,7 @@ def _check_c(text: str, args: list, batch: list, wrt: int, folder: Path | None, 
     compiled = import_path(folder / f"{stem}.py")
     reference = load_source(text, "hostile_case.py")
     direction = _direction(args[wrt])
-    tangent = float(direction) if np.ndim(args[wrt]) == 0 else direction
+    tangent = _scalar_tangent(args[wrt], direction) if np.ndim(args[wrt]) == 0 else direction
     calls = {"f": _copies(args), "g": _copies(args), "fj": _copies(args) + [tangent],
              "fv": [np.stack([np.asarray(e[0]) for e in batch])] + _copies(args[1:])}
     for name, call in calls.items():

@@ -412,3 +412,46 @@ def test_a_python_int_the_c_module_refuses_at_entry_is_a_refusal(tmp_path):
     TypeError naming the cast (as tests/hostile.py counts it): a refusal, not a failure."""
     args = [np.array([1.05, 1.72, -1.02], dtype=np.float32), 2]
     assert run_on_the_cpu_target("weak_int", WEAK_INT, tmp_path, args) == "refused at entry"
+
+
+KEPT_INT = '''import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(a: "f32[n]", b: "f64[n]"):
+    v0 = np.min(b) == a ** 0.5
+    v1 = 0
+    for i in range(np.sum(a > 0), -1):
+        v1 = v1 + np.sum(b) * i
+    return v1, v0
+
+
+@kernel
+def h(a: "f32[n]", c: "i64[]"):
+    w = a * 2.0
+    v = 0
+    for i in range(c, 3):
+        v = v + np.float64(c) * i
+    return v, w
+'''
+
+
+@pytest.mark.parametrize("c", [3, 0])  # the loop of `h` runs no trip, three trips
+def test_a_loop_that_may_keep_its_python_int_stays_on_the_host(c, tmp_path):
+    """dtypes on C seed 162: a scalar loop that may run no trip and starts from the Python int 0 (one trip makes it
+    float64) joined the kernel of the element work beside it, which stored it as a double: np.float64(0.0) where
+    Python keeps the int 0. Such loops stay host code (backends/c/fusion.py, `keeping_other_numbers`)."""
+    from gradcheck import load_source
+    from exact_values import same_values
+
+    a, b = np.array([0.0, 1.0, 2.0], np.float32), np.array([1.0, -2.0, 0.5])
+    python = {}
+    exec(compile(KEPT_INT, "kept_int", "exec"), python)
+    compiled, _ = c_module(KEPT_INT, tmp_path, "kept_int")
+    numpy_module = load_source(KEPT_INT, "kept_int.py")
+    for name, args in (("f", [a, b]), ("h", [a, np.int64(c)])):
+        expected = python[name](*args)
+        for got in (getattr(numpy_module, name)(*args), getattr(compiled, name)(*args)):
+            same_values(got, expected, name)
+            assert type(got[0]) is type(expected[0]), (name, got, expected)

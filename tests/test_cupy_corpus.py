@@ -415,9 +415,10 @@ def test_a_matmul_of_unequal_inner_lengths_is_refused_with_a_hint(signature):
 
 @pytest.mark.filterwarnings("ignore")
 def test_rr_of_a_0d_float32_argument_takes_its_cotangent():
-    """vjp(grad(f)) of an `f32[]` argument (CuPy's test_trim_zero_dim): grad's 0-d result is float64 in Lifted,
-    so the seed of the argument's dtype (float32) was refused (arg-refused) once the seeds took the value's dtype;
-    rr's cotangent of a 0-d argument stays a Python float."""
+    """vjp(grad(f)) of an `f32[]` argument (CuPy's test_trim_zero_dim): grad's 0-d result was float64 in Lifted
+    (the gradient of `x0` itself, the seed 1.0 passed through), so the seed of the argument's dtype (float32) was
+    refused (arg-refused) once the seeds took the value's dtype. The gradient is float32 now, as autograd's is, and
+    the judge's cotangent is of the argument's dtype again (tests/test_gradient_dtypes.py)."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent))

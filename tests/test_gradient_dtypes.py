@@ -114,3 +114,77 @@ def test_a_float64_scalar_gradient_through_a_slot_entered_with_a_python_int(m, t
     for got in (module.g_x(0.5, np.int64(m)), module.vg_x(0.5, np.int64(m))[1], c.g_x(0.5, np.int64(m))):
         assert isinstance(got, np.float64), repr(got)
         assert got == expected == 1.5 * m
+
+
+ZERO_D = '''import numpy as np
+from lifted import grad, hessian, jacfwd, jacrev, jvp, kernel, value_and_grad, vjp
+
+
+@kernel
+def ident(x: "f32[]"):
+    return x
+
+
+@kernel
+def quad(x: "f32[]"):
+    return 1.5 * x * x
+
+
+@kernel
+def other(x: "f32[]", y: "f32[]"):
+    return y * 2.0 + np.sin(y)
+
+
+g_ident = grad(ident)
+vg_ident = value_and_grad(ident)
+vjp_ident = vjp(ident)
+rr_ident = vjp(grad(ident))
+h_ident = hessian(ident)
+jf_ident = jacfwd(ident)
+jr_ident = jacrev(ident)
+gg_quad = grad(grad(quad))
+h_quad = hessian(quad)
+hvp_quad = jvp(grad(quad))
+jvp_other = jvp(other, wrt=0)
+h_other = hessian(other, wrt=0)
+g_quad = grad(quad)
+g_other = grad(other, wrt=0)
+'''
+
+# form -> (the kernel, the derivative's order, the arguments after x: a seed of x's dtype `one`, `y`)
+ZERO_D_FORMS = {"g_ident": ("ident", 1, []), "vg_ident": ("ident", 1, []), "vjp_ident": ("ident", 1, ["one"]),
+                "rr_ident": ("ident", 2, ["one"]), "h_ident": ("ident", 2, []), "jf_ident": ("ident", 1, []),
+                "jr_ident": ("ident", 1, []), "gg_quad": ("quad", 2, []), "h_quad": ("quad", 2, []),
+                "hvp_quad": ("quad", 2, ["one"]), "jvp_other": ("other", 1, ["y", "one"]),
+                "h_other": ("other", 2, ["y"])}
+
+
+@pytest.mark.parametrize("zero_d", [False, True])  # np.float32(x), np.array(x, np.float32)
+def test_derivatives_of_a_0d_float32_argument_are_float32(zero_d, tmp_path):
+    """The derivative of a `f32[]` argument is float32, as autograd's and JAX's are (the argument's dtype), on
+    both targets: where it is a constant (the seed passed through: `grad` of `x` itself, `grad(grad)` of
+    `1.5 * x * x`, a Hessian of a linear function, the zero tangent of a result that does not depend on `x`)
+    it was the Python float (float64: CuPy's test_trim_zero_dim, `vjp(grad(f))` asked a float64 cotangent).
+    Values against autograd (float64) and central differences of the float64 kernel or of its gradient."""
+    import autograd
+
+    from gradcheck import autograd_kernels, central_difference
+    from test_c_backend import c_module
+    module = load_source(ZERO_D, "zero_d.py")
+    c, _ = c_module(ZERO_D, tmp_path, "zero_d")
+    oracle = autograd_kernels(ZERO_D)
+    double = load_source(ZERO_D.replace("f32", "f64"), "zero_d64.py")
+    x = np.array(0.5, np.float32) if zero_d else np.float32(0.5)
+    values = {"one": np.float32(1.0), "y": np.float32(0.75)}
+    for name, (kernel, order, extra) in ZERO_D_FORMS.items():
+        rest = [0.75] if kernel == "other" else []
+        derivative = autograd.grad(oracle[kernel]) if order == 1 else autograd.grad(autograd.grad(oracle[kernel]))
+        expected = float(derivative(0.5, *rest))
+        of = getattr(double, kernel if order == 1 else f"g_{kernel}")
+        fd = central_difference(lambda v: of(np.float64(v), *map(np.float64, rest)), [0.5], 0)
+        assert np.isclose(float(fd), expected, atol=1e-6), (name, fd, expected)
+        for target, m in (("numpy", module), ("c", c)):
+            got = getattr(m, name)(x, *[values[e] for e in extra])
+            got = got[1] if isinstance(got, tuple) else got
+            assert np.asarray(got).dtype == np.float32 and np.ndim(got) == 0, (target, name, got)
+            assert float(got) == pytest.approx(expected, abs=1e-6), (target, name, got)

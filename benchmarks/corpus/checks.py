@@ -191,8 +191,6 @@ class Point:
 
         point = self.args[0]
         v = direction_for(point)
-        if name == "rr" and not np.ndim(point):  # the cotangent of grad's 0-d result, which Lifted makes float64
-            v = float(v)                         # for a 0-d float32 argument: a Python float, as before
         value, got = getattr(module, name)(*copies(self.args), v)
         close(value, module.g1(*copies(self.args)), f"{name}'s gradient vs grad(f)", 1e-12, 1e-13)
         single = point.dtype == np.float32

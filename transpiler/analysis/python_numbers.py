@@ -152,6 +152,21 @@ def python_number_merges(fn: Function, numbers_kept: bool = False) -> list[Numbe
     return found
 
 
+def keeping_other_numbers(block: list) -> list:
+    """The loops and `if`s (nested ones too) that contain a scalar merge which may keep a Python number of another
+    dtype than its slot's (`v = 0` before a loop that may run no iteration, where one iteration makes `v` a
+    float64): a kernel running such a statement per element stores its slot's dtype (np.float64(0.0)) where Python
+    keeps the number (the int 0). They stay host code, which keeps what Python keeps (the C target's fusion)."""
+    found = []
+    for stmt in block:
+        if isinstance(stmt, (If, Loop)):
+            if any(number.type.dtype != out.type.dtype for out, _, number, _ in _candidates([stmt])):
+                found.append(stmt)
+            nested = stmt.then_body + stmt.else_body if isinstance(stmt, If) else stmt.cond_body + stmt.body
+            found += keeping_other_numbers(nested)
+    return found
+
+
 def _candidates(block: list):
     """(result, slot, Python number, loc) for each scalar merge whose one side may be a Python number and whose
     result is not one."""

@@ -60,6 +60,16 @@ def jvp(fn: Function, spec: ForwardSpec) -> Function:
                     (fn.result, tangent_result), fn.loc, None, fn.source_name)
 
 
+def scalar_of_dtype(builder: Builder, value: Const, like: Atom) -> Atom:
+    """A constant derivative (a zero tangent, a seed passed through) of a scalar result typed float32: NumPy makes
+    the Python float float64, where JAX and autograd give the result's dtype (`np.float32(0.0)`). A float64 or
+    weakly typed result (a Python number at run time) keeps the Python float."""
+    if like.type.shape == () and like.type.is_float and like.type.dtype != "f64" and not like.type.weak \
+            and value.value is not None:
+        return builder.bind("astype", [value], {"dtype": like.type.dtype, "scalar": True})
+    return value
+
+
 class _Tangents:
     """The forward sweep's state: the tangent of each active value computed so far."""
 
@@ -351,6 +361,8 @@ class _Tangents:
         if not result.type.is_float:
             return Const(None, result.type)
         tangent = self.exact(result, result) if isinstance(result, Var) else self._constant_tangent(result)
+        if isinstance(tangent, Const):
+            tangent = scalar_of_dtype(self.builder, tangent, result)
         if isinstance(tangent, Var) and self.builder.definition(tangent) is not None \
                 and self.builder.definition(tangent).prim.name in ("broadcast_to", "broadcast_like"):
             tangent = self.builder.bind("copy", [tangent])  # a fresh array, never a read-only broadcast view

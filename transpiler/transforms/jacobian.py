@@ -23,7 +23,7 @@ from ..ir import Atom, Const, Eqn, Function, Loop, Var, all_defined, equations, 
 from ..primitives.indexing import Ref
 from ..builder import function_builder
 from .batch import BatchSpec, vmap
-from .forward import ForwardSpec, _Tangents, check_float_inputs, jvp
+from .forward import ForwardSpec, _Tangents, check_float_inputs, jvp, scalar_of_dtype
 from .hoist import updated_in_place
 from .peel import peel_constant_trips
 from ..ir.verify import verified
@@ -72,7 +72,8 @@ def _batched_jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple:
         tangents = jvp(fn, ForwardSpec(f"{name}_jvp", (position,), loc))
         if var.type.shape == ():  # a scalar input: one sweep with tangent 1.0
             _, tangent = builder.inline(tangents, list(fn.params) + [const(1.0)])
-            per_input.append(result_atoms(tangent))
+            per_input.append([scalar_of_dtype(builder, t, out) if isinstance(t, Const) else t
+                              for t, out in zip(result_atoms(tangent), outputs)])  # (the seed itself: float32)
             continue
         size = _size(builder, var)
         batched = vmap(tangents, BatchSpec(f"{name}_batched", (None,) * n + (0,), (None, 0), loc))

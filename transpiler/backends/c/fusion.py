@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ...analysis.python_numbers import keeping_other_numbers
 from ...ir import Eqn, Function, If, Loop, Var, all_defined, equations, result_atoms
 from .fused_kernel import Kernel, pushes_with_loops
 from .partition import Partitioner
@@ -37,7 +38,7 @@ def fuse(fn: Function, cpu: bool = False) -> tuple[Function, list[Kernel]]:
     on the host) is taken out of the kernels, and the cut is made again; so is a loop whose tape size the host
     cannot compute before the launch (its bounds computed inside the kernel)."""
     fn = stencil_plans(fn) if cpu else rewrite_stencils(fn)
-    banned: set[int] = set()
+    banned: set[int] = {id(stmt) for stmt in keeping_other_numbers(fn.body)}  # (their Python numbers: the host's)
     while True:
         partitioner = Partitioner(fn.name, banned, host_fills=cpu, call_bytes=CALL_BYTES if cpu else 0,
                                   taken={v.name for v in [*fn.params, *all_defined(fn.body)]})

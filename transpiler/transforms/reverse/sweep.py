@@ -264,7 +264,11 @@ def _may_be_python_float(adjoint: Atom, var: Var) -> bool:
     slot entered with a Python number (`v = 0.1`, then `v = v + np.sum(a)` in a loop that may not run) is typed by
     what the loop makes of it, and NumPy broadcasts the Python float to float64. A float64 parameter's adjoint that
     is a Python number (weakly typed) may be a Python int: `v = 0`, then `v += 1.5` in a loop that runs no trip,
-    and `x * v`'s gradient is `v`, the int 0, where the gradient of a float64 parameter is a float64."""
+    and `x * v`'s gradient is `v`, the int 0, where the gradient of a float64 parameter is a float64. A constant
+    adjoint (the gradient of `x` returned as it is, or of `3.0 * x * x` twice) is a Python float, float64 in NumPy:
+    a float32 parameter's gradient is float32 (autograd's and JAX's: the argument's dtype)."""
+    if isinstance(adjoint, Const):
+        return adjoint.type.shape == () and var.type.is_float and var.type.dtype != "f64"
     return isinstance(adjoint, Var) and adjoint.type.shape == () and var.type.is_float \
         and (var.type.dtype != "f64" or adjoint.type.weak)
 
