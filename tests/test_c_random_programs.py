@@ -455,3 +455,40 @@ def test_a_loop_that_may_keep_its_python_int_stays_on_the_host(c, tmp_path):
         for got in (getattr(numpy_module, name)(*args), getattr(compiled, name)(*args)):
             same_values(got, expected, name)
             assert type(got[0]) is type(expected[0]), (name, got, expected)
+
+
+ROUNDED_START = '''import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(b: "f64[n]", a: "f32[n]", c: "i64[]"):
+    v1 = {start}
+    for i in range(c, -1):
+        v1 = v1 + np.sum(a) * i
+    return np.sum(v1 * {other})
+'''
+
+
+def test_a_python_float_float32_cannot_hold_meeting_float64_is_refused_on_c():
+    """dtypes on C seed 539: `v1 = 0.1` before a loop that may run no trip and makes it float32; `np.sum(v1 * b)`
+    is float64 either way, but Python multiplies all of 0.1's bits where the kernel held the float32 slot (0.1
+    rounded: 0.30000000447 for 0.3). Refused, located (analysis/python_numbers.py `rounded_numbers`)."""
+    with pytest.raises(TranspileError, match=r"the Python number 0.1 .* all of the number's bits") as caught:
+        transpile_c(ROUNDED_START.format(start="0.1", other="b"), "rounded.py")
+    assert caught.value.loc is not None and caught.value.loc.line == 8
+
+
+@pytest.mark.parametrize("start, other", [("0.5", "b"), ("0.1", "a")])
+def test_a_start_float32_holds_or_a_float32_computation_is_compiled(start, other, tmp_path):
+    """0.5 is a float32 exactly; `v1 * a` (float32) rounds the Python float as the slot does: both compile, with
+    Python's values on both paths of the loop."""
+    from exact_values import same_values
+
+    source = ROUNDED_START.format(start=start, other=other)
+    python = {}
+    exec(compile(source, "rounded", "exec"), python)
+    compiled, _ = c_module(source, tmp_path, "rounded")
+    b, a = np.ones(3), np.full(3, 0.3, np.float32)
+    for c in (3, -3):
+        same_values(compiled.f(b, a, np.int64(c)), python["f"](b, a, np.int64(c)), (start, other, c))

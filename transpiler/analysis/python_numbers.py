@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from ..errors import SourceLoc
 from ..ir import Atom, Const, Eqn, Function, If, Loop, Var, result_atoms
 from ..ir.types import NUMPY_DTYPES, promote
@@ -123,7 +125,10 @@ class NumberMerge:
         if self.meets is not None:
             eqn, other = self.meets
             line = f" (line {eqn.loc.line})" if eqn.loc is not None else ""
-            if eqn.out.type.dtype == "bool":  # (a comparison: in the dtype its operands meet in)
+            if other == eqn.out.type.dtype:  # (`rounded_numbers`: the same dtype, not the same number)
+                what = (f"`{eqn.prim.name}`{line} computes in {NUMPY_DTYPES[other]} with all of the number's bits, "
+                        f"which a {dtype} holds rounded")
+            elif eqn.out.type.dtype == "bool":  # (a comparison: in the dtype its operands meet in)
                 what = (f"`{eqn.prim.name}`{line} compares in {NUMPY_DTYPES[other]} with the number and in "
                         f"{NUMPY_DTYPES[promote([a.type for a in eqn.args])]} with a {dtype}")
             else:
@@ -150,6 +155,57 @@ def python_number_merges(fn: Function, numbers_kept: bool = False) -> list[Numbe
         if meets is not None or results:
             found.append(NumberMerge(out, slot, number, loc, meets))
     return found
+
+
+def rounded_numbers(fn: Function) -> list[NumberMerge]:
+    """The merges of a float32 slot that may keep a Python float float32 cannot hold (`v = 0.1` before a loop of
+    float32 steps that may run no iteration), where that number meets a float64 computation (`np.sum(v * x64)`):
+    the dtype is float64 either way, but Python computes with all of the number's bits, where a target holding the
+    slot in float32 rounds it first (`meets`: that equation)."""
+    found: list[NumberMerge] = []
+    for out, slot, number, loc in _candidates(fn.body):
+        if out.type.dtype != "f32" or number.type.dtype != "f64" or _float32_holds(number):
+            continue
+        types = {id(out): dataclasses.replace(out.type, dtype="f64", weak=True)}
+        meets = _meets_float64(fn.body, types, {id(out)})
+        if meets is not None:
+            found.append(NumberMerge(out, slot, number, loc, (meets, "f64")))
+    return found
+
+
+def _float32_holds(number: Atom) -> bool:
+    return isinstance(number, Const) and isinstance(number.value, (int, float)) \
+        and float(np.float32(number.value)) == number.value
+
+
+def _meets_float64(block: list, types: dict, tainted: set) -> Eqn | None:
+    """The first equation computing float64 with a value that is still the Python number (`tainted`, retyped
+    weak in `types`): a float32 result rounds the number as the float32 slot does, a weak one stays the number."""
+    for stmt in block:
+        if isinstance(stmt, Eqn):
+            if len(stmt.outs) != 1 or not any(id(a) in tainted for a in stmt.args):
+                continue
+            try:
+                new = stmt.prim.infer([_type(a, types) for a in stmt.args], dict(stmt.params))
+            except Exception:  # noqa: BLE001 (a rule that cannot retype: not judged by it)
+                continue
+            if new.weak:
+                types[id(stmt.out)] = new
+                tainted.add(id(stmt.out))
+            elif new.dtype == "f64":
+                return stmt
+        elif isinstance(stmt, If):
+            found = _meets_float64(stmt.then_body, types, tainted) or _meets_float64(stmt.else_body, types, tainted)
+            if found is not None:
+                return found
+            _merge(stmt.outs, (stmt.then_results, stmt.else_results), types, tainted)
+        elif isinstance(stmt, Loop):
+            _merge(stmt.carried, (stmt.inits,), types, tainted)
+            found = _meets_float64(stmt.cond_body + stmt.body, types, tainted)
+            if found is not None:
+                return found
+            _merge(stmt.outs, (stmt.carried_out,), types, tainted)
+    return None
 
 
 def keeping_other_numbers(block: list) -> list:

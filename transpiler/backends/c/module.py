@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 from ...analysis.liveness import eliminate_dead_code
-from ...analysis.python_numbers import int_sensitive, python_number_merges, weak_sensitive
+from ...analysis.python_numbers import int_sensitive, python_number_merges, rounded_numbers, weak_sensitive
 from ...errors import TranspileError
 from ...ir import Var, equations
 from ...ir.arena import one_compilation
@@ -149,7 +149,7 @@ def _refuse_number_merges(fn, target: str) -> None:
     Python then computes in another dtype (`v = 0.0` before a loop that may not run, then `v * x32`: float32 for
     the number, float64 after an iteration): the host keeps the number (its loop kernels flag it), but the
     kernels that compute with it are typed once."""
-    for merge in python_number_merges(fn, numbers_kept=True):
+    for merge in python_number_merges(fn, numbers_kept=True) + rounded_numbers(fn):
         name = merge.out.name.rsplit("_", 1)[0] if merge.out.name.rsplit("_", 1)[-1].isdigit() else merge.out.name
         dtype = NUMPY_DTYPES[merge.out.type.dtype]
         raise TranspileError(
