@@ -306,14 +306,14 @@ def norm(lowering, node, builder, positional, keywords):
         return emit("power", emit("sum", emit("power", emit("abs", atom), order), **reduce), 1.0 / order)
     matrix = axis is None and rank == 2 or isinstance(axis, tuple) and len(axis) == 2
     if matrix and order in (1, -1, float("inf"), float("-inf")) and not keepdims:
-        return _matrix_norm(emit, atom, order, (0, 1) if axis is None else axis, rank)
+        return matrix_norm(emit, atom, order, (0, 1) if axis is None else axis, rank)
     raise lowering.error(ord_node, f"np.linalg.norm with ord={order!r} is not supported in kernels",
                          "supported: the default (2-norm of vectors, Frobenius norm of matrices), 'fro', for "
                          "vectors any number, for matrices ord=1, -1, np.inf, -np.inf without keepdims (ord=2, -2 "
                          "and 'nuc' need singular values)")
 
 
-def _matrix_norm(emit: Emitter, atom, order, axes: tuple, rank: int):
+def matrix_norm(emit: Emitter, atom, order, axes: tuple, rank: int):
     """NumPy's induced norms: the largest (smallest) column sum of |x| for ord=1 (-1), row sum for np.inf (-inf),
     each `add.reduce(abs(x), axis=...)` then `.max(axis=...)` with NumPy's axis shift."""
     row, col = (a + rank if isinstance(a, int) and -rank <= a < 0 else a for a in axes)

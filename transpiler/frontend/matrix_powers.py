@@ -23,7 +23,7 @@ read are repeated or zero they raise a located ValueError at run time (primitive
 from __future__ import annotations
 
 from ..ir import Const
-from .axis_functions import _matrix_norm
+from .axis_functions import matrix_norm
 from .call_args import Emitter, arg, arity, known_rank, static
 
 
@@ -141,7 +141,7 @@ def _norm(emit: Emitter, a, p, where: str):
         return emit("sqrt", emit("sum", emit("multiply", a, a), axis=(-2, -1)))
     if p == "nuc":  # `_multi_svd_norm(x, -2, -1, sum, 0)`: np.sum(s, axis=-1, initial=0)
         return emit("masked_sum", emit("svdvals", a, where=where), axis=-1, initial=0)
-    return _matrix_norm(emit, a, p, (-2, -1), a.type.rank)
+    return matrix_norm(emit, a, p, (-2, -1), a.type.rank)
 
 
 FUNCTIONS = {"numpy.linalg.matrix_power": matrix_power, "numpy.linalg.cond": cond}

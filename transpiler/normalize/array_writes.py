@@ -58,7 +58,7 @@ def lower_array_write(lowering, name: str, call: cst.Call, builder, env) -> None
     if name == "copyto":
         casting = static(lowering, lowering.expr(found["casting"], builder, env), found["casting"], "`casting`") \
             if "casting" in found else "same_kind"
-        new = _copyto(lowering, emit, found, current, values, casting)
+        new = copied_into(lowering, emit, found, current, values, casting)
     else:
         new = _masked(lowering, emit, name, found, current, values[names[1]], values[names[2]], found[names[2]])
         if new is None:
@@ -68,7 +68,7 @@ def lower_array_write(lowering, name: str, call: cst.Call, builder, env) -> None
     lowering._assign(place, new, builder, env)
 
 
-def _copyto(lowering, emit: Emitter, found: dict, dst, values: dict, casting, name: str = "np.copyto"):
+def copied_into(lowering, emit: Emitter, found: dict, dst, values: dict, casting, name: str = "np.copyto"):
     """`dst`'s new value: `src` cast by `casting`, kept where `where` (`name`: the function it is, for refusals:
     a ufunc's `out=`, ufunc_out.py)."""
     src = values["src"]

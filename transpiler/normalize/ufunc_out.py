@@ -18,7 +18,7 @@ import numpy
 from ..frontend.array_literals import array_like
 from ..frontend.call_args import Emitter
 from ..values import Module
-from .array_writes import _copyto
+from .array_writes import copied_into
 from .functions import frozen
 
 
@@ -79,7 +79,7 @@ def lower_ufunc_out(lowering, ufunc: numpy.ufunc, call: cst.Call, builder, env) 
         values["where"] = emit.atom(array_like(lowering, call, builder,
                                                frozen(lowering.expr(found["where"], builder, env), lowering,
                                                       found["where"])))
-    new = _copyto(lowering, emit, {"src": call, **found}, current, values, "same_kind", name)
+    new = copied_into(lowering, emit, {"src": call, **found}, current, values, "same_kind", name)
     place = cst.Subscript(target, [cst.SubscriptElement(cst.Index(cst.Ellipsis()))])
     lowering.locate.place_like(place, call)
     lowering._assign(place, new, builder, env)
