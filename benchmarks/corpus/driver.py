@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 
-def corpus_parser(doc: str, only: str, show: bool = False, forms: bool = False) -> argparse.ArgumentParser:
+def corpus_parser(doc: str, only: str, show: bool = False, forms: bool = False,
+                  parts: bool = False) -> argparse.ArgumentParser:
     """The driver's parser (described by its docstring's first line) with the options every driver takes; `only`
     is --only's help (what the names are), `show` adds --show (print each kernel before its outcomes), `forms`
-    adds --forms (where the driver checks with `corpus.checks.check_kernel` itself and passes `only=`)."""
+    adds --forms (where the driver checks with `corpus.checks.check_kernel` itself and passes `only=`), `parts`
+    adds --part K/N (the driver calls `part_of`)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--c", action="store_true", help="also the C CPU target")
     parser.add_argument("--only", help=only)
@@ -22,6 +24,9 @@ def corpus_parser(doc: str, only: str, show: bool = False, forms: bool = False) 
     if forms:
         parser.add_argument("--forms", help="comma-separated forms to check besides `f` (g,hvp,fv): the others are "
                                             "not built, so a case too slow for one run's time limit is split up")
+    if parts:
+        parser.add_argument("--part", help="K/N: only the K-th (from 1) of N consecutive, nearly equal parts of the "
+                                           "cases, in their order (a module too long for one piece of a scan)")
     if show:
         parser.add_argument("--show", action="store_true", help="print each kernel before its outcomes")
     return parser
@@ -35,6 +40,17 @@ def names(text: str | None) -> set[str] | None:
 def forms(options: argparse.Namespace) -> set[str] | None:
     """--forms as the set `corpus.checks.check_kernel` takes as `only` (`f` always runs); None: every form."""
     return names(getattr(options, "forms", None))
+
+
+def part_of(options: argparse.Namespace, found: list) -> list:
+    """With --part K/N, the K-th of N consecutive parts of `found` (sizes differ by at most one); else all."""
+    text = getattr(options, "part", None)
+    if not text:
+        return found
+    k, n = (int(v) for v in text.split("/"))
+    if not 1 <= k <= n:
+        raise SystemExit(f"--part {text}: K must be 1 to N")
+    return found[(k - 1) * len(found) // n:k * len(found) // n]
 
 
 def files(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
