@@ -251,3 +251,48 @@ def test_a_call_with_arguments_that_share_memory_is_counted_arg_refused():
     outcomes = check_kernel(ALIASED, ["a", "b"], [[x, x]], lambda args: args, only=set())
     assert outcomes["f"][0] == "arg-refused", outcomes
     assert "shares memory with it" in outcomes["f"][1]
+
+
+def test_parts_of_the_cases_cover_them_once_in_order():
+    """--part K/N (a module too long for one piece of a scan, in pieces): the N parts, in turn, are the cases once,
+    in their order, sizes differing by at most one."""
+    import argparse
+
+    import pytest
+
+    from benchmarks.corpus.driver import corpus_parser, part_of
+
+    found = list(range(11))
+    parser = corpus_parser("a driver", "names", parts=True)
+    pieces = [part_of(parser.parse_args(["--part", f"{k}/3"]), found) for k in (1, 2, 3)]
+    assert sum(pieces, []) == found and {len(p) for p in pieces} <= {3, 4}
+    assert part_of(parser.parse_args([]), found) == found
+    with pytest.raises(SystemExit):
+        part_of(argparse.Namespace(part="4/3"), found)
+
+
+def test_numba_cases_saved_once_and_read_back(tmp_path, monkeypatch):
+    """--cases F: the first run records (4 to 8 minutes for test_np_functions) and saves the converted cases; a
+    later run reads them, records nothing, and --only and --part pick among them."""
+    import benchmarks.numba_tests.__main__ as driver
+
+    def usecase(a):
+        return a * 2.0
+
+    def other(a):
+        return a + 1.0
+
+    recorded = []
+
+    def record(numba, files):
+        recorded.append(files)
+        return {usecase: [((np.arange(3.0),), {})], other: [((np.ones(2),), {})]}, {usecase: "t", other: "t"}
+
+    monkeypatch.setattr(driver, "record", record)
+    saved = tmp_path / "cases.pickle"
+    first = driver.main(["--numba", str(tmp_path), "--cases", str(saved), "--only", "none"])
+    assert first == {} and saved.exists() and len(recorded) == 1
+    again = driver.main(["--numba", str(tmp_path), "--cases", str(saved), "--part", "2/2"])
+    assert len(recorded) == 1 and list(again) == [next(label for label in again)]
+    assert [label.split(":")[1].split("#")[0].rpartition(".")[2] for label in again] == ["other"]
+    assert again[next(iter(again))]["f"][0] == "pass"

@@ -240,6 +240,18 @@ def test_the_driver_rewrites_and_checks_every_form(fake_opfunu):
         assert {"f", "g", "vg", "vjp", "fj", "hvp", "rr", "fv"} <= set(outcomes), label
 
 
+def test_the_command_line_checks_one_class_at_the_forms_named(fake_opfunu, tmp_path):
+    """--only and --forms split a run into pieces (a CEC 2017 composition at D = 30 takes longer at every form
+    than one piece of a scan may run): `f` and the forms named, of the classes named, and no other."""
+    from benchmarks.opfunu.__main__ import main
+
+    results = main(["--opfunu", str(tmp_path), "--dimensions", "4", "--no-name-based", "--only", "F22099",
+                    "--forms", "g,hvp"])
+    assert set(results) == {"F22099@4"}
+    assert {form: outcome for form, (outcome, _) in results["F22099@4"].items()} == \
+        {"f": "pass", "g": "pass", "hvp": "pass"}
+
+
 # -- opfunu itself, where it is installed ---------------------------------------------------------------------------
 HANDFUL = ("F12017", "F102017", "F232014", "F92005", "F42022")
 

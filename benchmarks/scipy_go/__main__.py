@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..corpus.driver import corpus_parser, names, write_json
+from ..corpus.driver import corpus_parser, forms, names, write_json
 from ..scratch import scratch_folder
 from .convert import Case, cases, folder_of
 
@@ -33,15 +33,17 @@ def inputs(case: Case) -> list[list]:
     return points
 
 
-def run(scipy: Path, c: bool = False, only: set[str] | None = None) -> dict[str, dict]:
+def run(scipy: Path, c: bool = False, only: set[str] | None = None, forms: set[str] | None = None) -> dict[str, dict]:
     """label -> {"not converted": reason} or {form: [outcome, detail]}, printing a line per case."""
-    return run_cases(cases(folder_of(scipy), only), c)
+    return run_cases(cases(folder_of(scipy), only), c, forms=forms)
 
 
-def run_cases(found: Iterable[Case], c: bool = False, check: Callable | None = None) -> dict[str, dict]:
+def run_cases(found: Iterable[Case], c: bool = False, check: Callable | None = None,
+              forms: set[str] | None = None) -> dict[str, dict]:
     """Each converted case through every form (`corpus.checks.check_kernel`, or `check(case, c, folder)` returning
     form -> (outcome, detail): the pymoo driver's): label -> {"not converted": reason} or {form: [outcome,
-    detail]}, printing a line per case (the opfunu and pymoo drivers' too)."""
+    detail]}, printing a line per case (the opfunu and pymoo drivers' too). `forms` (--forms): `f` and those
+    only."""
     tests = Path(__file__).resolve().parents[2] / "tests"
     if str(tests) not in sys.path:
         sys.path.insert(0, str(tests))  # the oracles: gradcheck, hostile
@@ -57,7 +59,7 @@ def run_cases(found: Iterable[Case], c: bool = False, check: Callable | None = N
             continue
         started = time.perf_counter()
         outcomes = check(case, c, folder) if check else \
-            check_kernel(case.text, ["x"], inputs(case), lambda args: args, c=c, folder=folder)
+            check_kernel(case.text, ["x"], inputs(case), lambda args: args, c=c, folder=folder, only=forms)
         results[case.label] = {form: list(value) for form, value in outcomes.items()}
         print(f"{case.label:24s} " + " ".join(f"{form}={outcome}" for form, (outcome, _) in outcomes.items())
               + f"  ({time.perf_counter() - started:.1f} s)", flush=True)
@@ -96,12 +98,12 @@ def report(results: dict[str, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = corpus_parser(__doc__, "comma-separated class names")
+    parser = corpus_parser(__doc__, "comma-separated class names", forms=True)
     parser.add_argument("--scipy", type=Path, required=True,
                         help="a SciPy checkout (or its benchmarks/benchmarks/go_benchmark_functions folder)")
     options = parser.parse_args(argv)
     only = names(options.only)
-    results = run(options.scipy, options.c, only)
+    results = run(options.scipy, options.c, only, forms(options))
     print("\n" + report(results))
     write_json(options, results)
     return results
