@@ -117,6 +117,8 @@ class _Tangents:
         ts = [self.tangents.get(id(a)) if isinstance(a, Var) and prim.is_diff_arg(i) else None
               for i, a in enumerate(eqn.args)]
         source = not eqn.args and out is not None and id(out) in self.activity  # a tape's tangent: a new tape
+        if out is not None:
+            self.live.pop(id(out), None)  # (a value defined again, as a peeled trip's, has this definition's flag)
         if all(t is None for t in ts) and not source:
             return
         if out is None or id(out) not in self.activity:
