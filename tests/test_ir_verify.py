@@ -98,6 +98,8 @@ def test_a_pass_is_named_where_the_flag_is_on(monkeypatch):
     ("def f(x, n):\n    for i in range(n):\n        y = x\n    return y\n", "y"),
     ("def f(x, n):\n    while True:\n        if n:\n            break\n        y = x\n    return y\n", "y"),
     ("def f(x):\n    x += z\n    z = 1\n    return x\n", "z"),
+    ("def f(x):\n    for i in range(0):\n        y = x\n    return y\n", "y"),  # (a literal range of no trip)
+    ("def f(x):\n    for i in range(2):\n        if x:\n            continue\n        y = x\n    return y\n", "y"),
 ])
 def test_generated_code_reading_an_unbound_name_is_found(code, name):
     with pytest.raises(IRError, match=f"reads `{name}`"):
@@ -110,6 +112,8 @@ def test_generated_code_reading_an_unbound_name_is_found(code, name):
     "def f(x, n):\n    while True:\n        y = x\n        if n:\n            break\n    return y\n",
     "def f(x):\n    return [v for v in x] + list(map(lambda u: u, x))\n",
     "def f(x, c):\n    if c:\n        return x\n    else:\n        raise ValueError(x)\n",
+    "def f(x):\n    for i in range(2):\n        y = -x\n    return y\n",  # (a literal range runs: the dice backend's)
+    "def f(x):\n    for i in range(-1, -3, -1):\n        y = -x\n    return y\n",
 ])
 def test_generated_code_binding_every_read_passes(code):
     check_names(code, "m.py")

@@ -123,9 +123,14 @@ class _Function:
         self.loops.append(_Loop())
         if isinstance(stmt, ast.While):
             self.reads(stmt.test, start)
-        self.block(stmt.body, start | _stored(stmt.target) if isinstance(stmt, ast.For) else start)
+        end = self.block(stmt.body, start | _stored(stmt.target) if isinstance(stmt, ast.For) else start)
         loop = self.loops.pop()
-        after = start if not (isinstance(stmt, ast.While) and _always(stmt.test)) else None
+        if isinstance(stmt, ast.For) and _runs(stmt.iter):  # (no path of no trip: after the last trip's end)
+            after = end
+            for other in loop.continues:
+                after = _meet(after, other)
+        else:
+            after = start if not (isinstance(stmt, ast.While) and _always(stmt.test)) else None
         for other in loop.breaks:
             after = _meet(after, other)
         return self.block(stmt.orelse, after) if stmt.orelse and after is not None else after
@@ -156,6 +161,16 @@ def _stored(target) -> frozenset:
 
 def _always(test) -> bool:
     return isinstance(test, ast.Constant) and bool(test.value)
+
+
+def _runs(iterable) -> bool:
+    """A `range` of literal bounds that is not empty: the loop runs at least one trip."""
+    if not (isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "range"
+            and not iterable.keywords and 1 <= len(iterable.args) <= 3):
+        return False
+    bounds = [a.value if isinstance(a, ast.Constant) else -a.operand.value if isinstance(a, ast.UnaryOp) and
+              isinstance(a.op, ast.USub) and isinstance(a.operand, ast.Constant) else None for a in iterable.args]
+    return all(type(b) is int for b in bounds) and len(range(*bounds)) > 0
 
 
 def _comprehension_names(node) -> set[str]:
