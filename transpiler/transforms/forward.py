@@ -118,7 +118,7 @@ class _Tangents:
               for i, a in enumerate(eqn.args)]
         source = not eqn.args and out is not None and id(out) in self.activity  # a tape's tangent: a new tape
         if out is not None:
-            self.live.pop(id(out), None)  # (a value defined again, as a peeled trip's, has this definition's flag)
+            self.live.pop(id(out), None)  # (a value defined again, as a tape pop defines the forward value anew)
         if all(t is None for t in ts) and not source:
             return
         if out is None or id(out) not in self.activity:
