@@ -46,12 +46,7 @@ def lower_array_write(lowering, name: str, call: cst.Call, builder, env) -> None
     target = found[names[0]]
     if name == "put":
         return lower_put(lowering, emit, found, env)
-    current = emit.atom(lowering.expr(target, builder, env))
-    if current.type.shape is None:
-        raise lowering.error(target, f"np.{name} needs the rank of its array", 'annotate it, e.g. a: "f64[n]"')
-    if current.type.shape == ():
-        raise lowering.error(target, f"np.{name} writes into an array; this is a scalar (NumPy raises TypeError)",
-                             "rebind the name instead")
+    current = written_array(lowering, emit, target, builder, env, f"np.{name}")
     values = {key: emit.atom(array_like(lowering, call, builder, frozen(lowering.expr(found[key], builder, env),
                                                                       lowering, found[key])))
               for key in names[1:] if key in found and key != "casting"}
@@ -66,6 +61,18 @@ def lower_array_write(lowering, name: str, call: cst.Call, builder, env) -> None
     place = cst.Subscript(target, [cst.SubscriptElement(cst.Index(cst.Ellipsis()))])
     lowering.locate.place_like(place, call)
     lowering._assign(place, new, builder, env)
+
+
+def written_array(lowering, emit: Emitter, target, builder, env, what: str):
+    """The array `what` writes into (`target`): of a known rank, and not a scalar (NumPy raises TypeError)."""
+    current = emit.atom(lowering.expr(target, builder, env))
+    if current.type.shape is None:
+        raise lowering.error(target, f"{what} needs the rank of the array it writes into",
+                             'annotate it, e.g. a: "f64[n]"')
+    if current.type.shape == ():
+        raise lowering.error(target, f"{what} writes into an array; this is a scalar (NumPy raises TypeError)",
+                             "rebind the name to the new value instead")
+    return current
 
 
 def copied_into(lowering, emit: Emitter, found: dict, dst, values: dict, casting, name: str = "np.copyto"):

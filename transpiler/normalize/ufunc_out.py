@@ -18,7 +18,7 @@ import numpy
 from ..frontend.array_literals import array_like
 from ..frontend.call_args import Emitter
 from ..values import Module
-from .array_writes import copied_into
+from .array_writes import copied_into, written_array
 from .functions import frozen
 
 
@@ -66,12 +66,7 @@ def lower_ufunc_out(lowering, ufunc: numpy.ufunc, call: cst.Call, builder, env) 
                                  "ValueError)", "out=(y,)")
         target = target.elements[0].value
     emit = Emitter(lowering, call, builder)
-    current = emit.atom(lowering.expr(target, builder, env))
-    if current.type.shape is None:
-        raise lowering.error(target, f"{name}'s `out=` needs the rank of its array", 'annotate it, e.g. y: "f64[n]"')
-    if current.type.shape == ():
-        raise lowering.error(target, f"{name}'s `out=` is an array; this is a scalar (NumPy raises TypeError)",
-                             "rebind the name to the returned value instead")
+    current = written_array(lowering, emit, target, builder, env, f"{name}'s `out=`")
     computed = call.with_changes(args=[cst.Arg(value) for value in inputs])
     lowering.locate.place_like(computed, call)
     values = {"src": emit.atom(array_like(lowering, call, builder, lowering.expr(computed, builder, env)))}
