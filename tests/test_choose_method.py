@@ -19,10 +19,22 @@ def _args(a=((0, 1, 1), (1, 0, 1)), i=(2, 0, 1)):
             np.array(a, np.int64), np.array(i, np.int32), np.array([True, False, True]))
 
 
-def _python(text, args):
+def _python_f(text):
     scope: dict = {}
-    exec(text.replace("from lifted import kernel", "kernel = lambda f: f"), scope)
-    return scope["f"](*args)
+    exec(compile(text.replace("from lifted import kernel", "kernel = lambda f: f"), "python_reference", "exec"),
+         scope)
+    return scope["f"]
+
+
+def _expected_and_module(text, args):
+    """Python's result and the compiled module; None where Python raises ValueError (the module raising it too)."""
+    try:
+        expected = _python_f(text)(*args)
+    except ValueError as raised:
+        with pytest.raises(ValueError, match=str(raised)):
+            load_source(text, "choose.py").f(*args)
+        return None
+    return expected, load_source(text, "choose.py")
 
 
 @pytest.mark.parametrize("body", [
@@ -32,14 +44,11 @@ def _python(text, args):
 ])
 @pytest.mark.parametrize("args", [_args(), _args(a=((0, 2, 1), (1, 0, -1))), _args(i=(-1, 3, 0))])
 def test_as_python(body, args):
-    text = HEADER.format(body)
-    try:
-        expected = _python(text, args)
-    except ValueError as raised:
-        with pytest.raises(ValueError, match=str(raised)):
-            load_source(text, "choose.py").f(*args)
+    found = _expected_and_module(HEADER.format(body), args)
+    if found is None:
         return
-    got = load_source(text, "choose.py").f(*args)
+    expected, module = found
+    got = module.f(*args)
     assert got.dtype == expected.dtype and got.shape == expected.shape
     assert np.array_equal(got, expected, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(expected))
 
@@ -113,22 +122,17 @@ def test_rows_of_a_run_time_count_as_python(body, n, k, j):
     text = ROWS.format(body)
     rng = np.random.default_rng(n)
     args = [rng.normal(size=(n, 4)), np.array(k, np.int64), np.array(j, np.int64), rng.normal(size=n)]
-    try:
-        expected = _python(text, args)
-    except ValueError as raised:
-        with pytest.raises(ValueError, match=str(raised)):
-            load_source(text, "choose.py").f(*args)
+    found = _expected_and_module(text, args)
+    if found is None:
         return
-    module = load_source(text, "choose.py")
+    expected, module = found
     got = module.f(*args)
     assert type(got) is type(expected) and got.dtype == expected.dtype and got.shape == expected.shape
     assert np.array_equal(got, expected)
     summed = ROWS.format(f"np.sum(np.sin({body}))")
-    python: dict = {}
-    exec(compile(summed.replace("from lifted import kernel", "kernel = lambda f: f"), "python_reference", "exec"),
-         python)
+    reference = _python_f(summed)
     for position, got in zip((0, 3), load_source(summed + GRAD).g(*args)):
-        assert_close(got, central_difference(python["f"], args, position), rtol=1e-6, atol=1e-6,
+        assert_close(got, central_difference(reference, args, position), rtol=1e-6, atol=1e-6,
                      what=f"d/d argument {position} vs finite differences")
 
 
