@@ -1,5 +1,5 @@
 """A value that is a constant on one path and depends on the input on another, then reaches a rule whose factor is
-infinite at the constant (transforms/forward.py, `_Tangents.live`).
+infinite at the constant (transforms/forward.py, `Tangents.live`).
 
 `if c > 0: y = x * x` / `else: y = np.zeros_like(x)`, then `np.sqrt(y)`: on the path where `c <= 0` Python's
 function does not depend on `x` through `y`, and its derivative there has no such term; forward mode carried the

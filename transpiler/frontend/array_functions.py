@@ -32,7 +32,7 @@ def sequence_of_arrays(lowering, node, value, name: str, builder) -> tuple:
     return tuple(array_like(lowering, node, builder, item) for item in value)
 
 
-def _at_least(emit: Emitter, atom, rank: int):
+def at_least(emit: Emitter, atom, rank: int):
     """np.atleast_1d/2d/3d of one array: the array itself when it has the rank already (as NumPy returns it)."""
     have = _rank(emit, atom)
     if have >= rank:
@@ -48,7 +48,7 @@ def atleast(rank: int):
     def handle(lowering, node, builder, positional, keywords):
         arity(lowering, node, f"np.atleast_{rank}d", positional, keywords, 1, 16)
         emit = Emitter(lowering, node, builder)
-        results = tuple(_at_least(emit, emit.atom(v), rank) for v in positional)
+        results = tuple(at_least(emit, emit.atom(v), rank) for v in positional)
         return results[0] if len(results) == 1 else results
 
     return handle
@@ -70,7 +70,7 @@ def hstack(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.hstack", positional, keywords, 1, 1)
     emit = Emitter(lowering, node, builder)
     parts = sequence_of_arrays(lowering, node, positional[0], "np.hstack", builder)
-    atoms = [_at_least(emit, emit.atom(a), 1) for a in parts]
+    atoms = [at_least(emit, emit.atom(a), 1) for a in parts]
     return emit("concatenate", *atoms, axis=0 if atoms[0].type.rank == 1 else 1)
 
 
@@ -78,7 +78,7 @@ def vstack(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.vstack", positional, keywords, 1, 1)
     emit = Emitter(lowering, node, builder)
     parts = sequence_of_arrays(lowering, node, positional[0], "np.vstack", builder)
-    atoms = [_at_least(emit, emit.atom(a), 2) for a in parts]
+    atoms = [at_least(emit, emit.atom(a), 2) for a in parts]
     return emit("concatenate", *atoms, axis=0)
 
 

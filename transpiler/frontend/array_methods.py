@@ -9,14 +9,14 @@ from . import array_functions as arrays, axis_functions as axes, common_function
     layout_orders, nonzero, listed_functions, reducer_keywords
 from .call_args import arg as _arg, arity as _arity, dtype, static
 from .contractions import matmul as _matmul
-from .shape_handlers import _reshape, _transpose
-from .ufunc_handlers import _reduce
+from .shape_handlers import lower_reshape, lower_transpose
+from .ufunc_handlers import bind_reduction
 
 
 def _method_reduction(prim: str):
     def handle(lowering, node, builder, atom, positional, keywords):
         _arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis", "keepdims"))
-        return _reduce(lowering, node, builder, prim, atom, positional, keywords)
+        return bind_reduction(lowering, node, builder, prim, atom, positional, keywords)
 
     return handle
 
@@ -24,7 +24,7 @@ def _method_reduction(prim: str):
 def _method_reshape(lowering, node, builder, atom, positional, keywords):
     _arity(lowering, node, ".reshape()", positional, keywords, 1, 8)
     shape = positional[0] if len(positional) == 1 else tuple(positional)
-    return _reshape(lowering, node, builder, atom, shape)
+    return lower_reshape(lowering, node, builder, atom, shape)
 
 
 def _method_dot(lowering, node, builder, atom, positional, keywords):
@@ -38,7 +38,7 @@ def _method_transpose(lowering, node, builder, atom, positional, keywords):
         axes = positional[0]
     elif positional:
         axes = tuple(positional)
-    return _transpose(lowering, node, builder, atom, axes, node)
+    return lower_transpose(lowering, node, builder, atom, axes, node)
 
 
 def _method_astype(lowering, node, builder, atom, positional, keywords):

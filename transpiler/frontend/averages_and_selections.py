@@ -27,7 +27,7 @@ from ..ir import Const
 from ..ir.types import lifted_dtype, numpy_dtype
 from .array_literals import array_like
 from .call_args import Emitter, arity, dtype as read_dtype, given, known_rank, ravel, static, static_int
-from .common_functions import _by_keyword, tri
+from .common_functions import by_keyword, tri
 
 
 
@@ -55,7 +55,7 @@ def average(lowering, node, builder, positional, keywords):
     """`np.average(a, axis=None, weights=None, returned=False, keepdims=False)`."""
     name = "np.average"
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 1, ("axis", "weights", "returned"))
+    positional = by_keyword(positional, keywords, node, 1, ("axis", "weights", "returned"))
     arity(lowering, node, name, positional, keywords, 1, 1, ("axis", "weights", "returned", "keepdims"))
     emit = Emitter(lowering, node, builder)
     a = _array(emit, lowering, node, builder, positional[0], name)
@@ -121,7 +121,7 @@ def take_along_axis(lowering, node, builder, positional, keywords):
     """`np.take_along_axis(arr, indices, axis=-1)`."""
     name = "np.take_along_axis"
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 2, ("axis",))
+    positional = by_keyword(positional, keywords, node, 2, ("axis",))
     arity(lowering, node, name, positional, keywords, 2, 2, ("axis",))
     emit = Emitter(lowering, node, builder)
     arr = _array(emit, lowering, node, builder, positional[0], name)
@@ -180,7 +180,7 @@ def compress(lowering, node, builder, positional, keywords):
     """`np.compress(condition, a, axis=None)`."""
     name = "np.compress"
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 2, ("axis", "out"))
+    positional = by_keyword(positional, keywords, node, 2, ("axis", "out"))
     arity(lowering, node, name, positional, keywords, 2, 2, ("axis", "out"))
     if "out" in keywords and given(keywords["out"][0]):
         raise lowering.error(keywords["out"][1], f"{name}'s `out=` is not supported in kernels", "use the result")
@@ -213,7 +213,7 @@ def vander(lowering, node, builder, positional, keywords):
     """`np.vander(x, N=None, increasing=False)`."""
     name = "np.vander"
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 1, ("N", "increasing"))
+    positional = by_keyword(positional, keywords, node, 1, ("N", "increasing"))
     arity(lowering, node, name, positional, keywords, 1, 1, ("N", "increasing"))
     emit = Emitter(lowering, node, builder)
     x = _array(emit, lowering, node, builder, positional[0], name)
@@ -267,7 +267,7 @@ def triangle_indices(upper: bool, from_array: bool):
 
     def handle(lowering, node, builder, positional, keywords):
         keywords = dict(keywords)
-        positional = _by_keyword(positional, keywords, node, 1, ("k",) if from_array else ("k", "m"))
+        positional = by_keyword(positional, keywords, node, 1, ("k",) if from_array else ("k", "m"))
         arity(lowering, node, name, positional, keywords, 1, 1, ("k",) if from_array else ("k", "m"))
         emit = Emitter(lowering, node, builder)
         if from_array:
@@ -300,7 +300,7 @@ def logspace(linspace):
 
     def handle(lowering, node, builder, positional, keywords):
         keywords = dict(keywords)
-        positional = _by_keyword(positional, keywords, node, 2, ("num", "endpoint", "base", "dtype", "axis"))
+        positional = by_keyword(positional, keywords, node, 2, ("num", "endpoint", "base", "dtype", "axis"))
         arity(lowering, node, name, positional, keywords, 2, 2, ("num", "endpoint", "base", "dtype", "axis"))
         emit = Emitter(lowering, node, builder)
         if "axis" in keywords and static(lowering, *keywords["axis"], "`axis`") != 0:

@@ -10,6 +10,7 @@ from ..ir import Const, const
 from ..ir.types import axis_hint
 from .call_args import (Emitter, arg, arity, dtype_params as _dtype_params, known_rank as _rank, ravel as _ravel,
                         shape_args, static, static_axis as _axis, static_int as _int)
+from .ufunc_handlers import bind_reduction
 
 # --- reductions with ddof, cumulative sums, flips ----------------------------------------------------------------
 def moments(prim: str, name: str):
@@ -29,11 +30,10 @@ def method_moments(prim: str):
 
 
 def _moments(lowering, node, builder, prim, x, rest, keywords):
-    from .ufunc_handlers import _reduce
 
     ddof_value, ddof_node = keywords.pop("ddof", (Const(0, None), node))
     ddof = _int(lowering, ddof_value, ddof_node, "`ddof`")
-    return _reduce(lowering, node, builder, prim, x, rest, keywords, {"ddof": ddof} if ddof else {})
+    return bind_reduction(lowering, node, builder, prim, x, rest, keywords, {"ddof": ddof} if ddof else {})
 
 
 def _cumsum(lowering, node, builder, x, axis_value, axis_node):
@@ -147,11 +147,10 @@ def method_arg_extreme(prim: str):
 
 
 def _arg_extreme(lowering, node, builder, prim, x, rest, keywords):
-    from .ufunc_handlers import _reduce
 
     axis_value, axis_node = arg(lowering, rest, keywords, 0, "axis", node)
     _axis(lowering, axis_value, axis_node)  # one axis or None (flattened), as NumPy takes it
-    return _reduce(lowering, node, builder, prim, x, rest, keywords)
+    return bind_reduction(lowering, node, builder, prim, x, rest, keywords)
 
 
 def diff(lowering, node, builder, positional, keywords):

@@ -29,11 +29,11 @@ import numpy
 
 from ..ir import Const
 from ..values import ListValue
-from .array_functions import _at_least, sequence_of_arrays
+from .array_functions import at_least, sequence_of_arrays
 from .array_literals import array, array_like, asarray
 from .call_args import Emitter, arity, dtype as read_dtype, given, known_rank, ravel, shape_args, static, \
     static_int
-from .ufunc_handlers import _reduce, elementwise
+from .ufunc_handlers import bind_reduction, elementwise
 
 
 def _static_choice(lowering, keywords, key: str, name: str, allowed: tuple, hint: str, default=None):
@@ -47,7 +47,7 @@ def _static_choice(lowering, keywords, key: str, name: str, allowed: tuple, hint
     return chosen
 
 
-def _by_keyword(positional, keywords: dict, node, lead: int, names: tuple[str, ...]) -> list:
+def by_keyword(positional, keywords: dict, node, lead: int, names: tuple[str, ...]) -> list:
     """The arguments after the `lead` leading ones given by position, read as NumPy binds them (`names`, in order,
     into `keywords`); what stays positional is returned (too many still fail the arity check)."""
     for at, key in enumerate(names, start=lead):
@@ -66,7 +66,7 @@ def _subok(lowering, keywords, name: str) -> None:
 def copy(lowering, node, builder, positional, keywords):
     """`np.copy(a, order='K', subok=False)`: NumPy's `array(a, order=order, subok=subok, copy=True)`."""
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 1, ("order", "subok"))
+    positional = by_keyword(positional, keywords, node, 1, ("order", "subok"))
     arity(lowering, node, "np.copy", positional, keywords, 1, 1, ("order", "subok"))
     _static_choice(lowering, keywords, "order", "np.copy", ("K", "A", "C", "F"), "order='K' (the default)")
     _subok(lowering, keywords, "np.copy")
@@ -77,7 +77,7 @@ def empty(zeros):
     """`np.empty(shape, dtype=float, order='C')`: `np.zeros` (the `zeros` handler) of a C-ordered array."""
     def handle(lowering, node, builder, positional, keywords):
         keywords = dict(keywords)
-        positional = _by_keyword(positional, keywords, node, 2, ("order",))
+        positional = by_keyword(positional, keywords, node, 2, ("order",))
         _static_choice(lowering, keywords, "order", "np.empty", ("C",),
                        "leave out order= (C order): a Fortran-ordered array's reshape is a copy, not a view")
         keywords.pop("order", None)
@@ -91,7 +91,7 @@ def empty_like(zeros_like):
     `shape=`)."""
     def handle(lowering, node, builder, positional, keywords):
         keywords = dict(keywords)
-        positional = _by_keyword(positional, keywords, node, 1, ("dtype", "order", "subok", "shape"))
+        positional = by_keyword(positional, keywords, node, 1, ("dtype", "order", "subok", "shape"))
         arity(lowering, node, "np.empty_like", positional, keywords, 1, 1, ("dtype", "order", "subok", "shape"))
         _static_choice(lowering, keywords, "order", "np.empty_like", ("K", "A", "C"),
                        "leave out order= (the prototype's layout): a Fortran-ordered array's reshape is a copy")
@@ -124,7 +124,7 @@ def _array_order(lowering, keywords, name: str) -> None:
 def asanyarray(lowering, node, builder, positional, keywords):
     """`np.asanyarray(a, dtype=None, order=None)`: np.asarray (no subclasses in kernels)."""
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 1, ("dtype", "order"))
+    positional = by_keyword(positional, keywords, node, 1, ("dtype", "order"))
     _array_order(lowering, keywords, "np.asanyarray")
     arity(lowering, node, "np.asanyarray", positional, keywords, 1, 1, ("dtype",))
     return asarray(lowering, node, builder, positional, keywords)
@@ -134,14 +134,14 @@ def asarray_chkfinite(lowering, node, builder, positional, keywords):
     """`np.asarray_chkfinite(a, dtype=None, order=None)`: np.asarray, then ValueError where a float array is not
     finite everywhere (NumPy's message)."""
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 1, ("dtype", "order"))
+    positional = by_keyword(positional, keywords, node, 1, ("dtype", "order"))
     _array_order(lowering, keywords, "np.asarray_chkfinite")
     arity(lowering, node, "np.asarray_chkfinite", positional, keywords, 1, 1, ("dtype",))
     result = asarray(lowering, node, builder, positional, keywords)
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(result)
     if atom.type.dtype in ("f32", "f64"):
-        finite = _reduce(lowering, node, builder, "all", emit("isfinite", atom), [], {})
+        finite = bind_reduction(lowering, node, builder, "all", emit("isfinite", atom), [], {})
         emit("check_assert", finite, message="array must not contain infs or NaNs", error="ValueError")
     return result
 
@@ -194,7 +194,7 @@ def take_along(lowering, node, builder, x, index, axis: int):
 def take(lowering, node, builder, positional, keywords):
     """`np.take(a, indices, axis=None, out=None, mode='raise')`."""
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 2, ("axis", "out", "mode"))
+    positional = by_keyword(positional, keywords, node, 2, ("axis", "out", "mode"))
     arity(lowering, node, "np.take", positional, keywords, 2, 2, ("axis", "out", "mode"))
     return _take(lowering, node, builder, positional[0], positional[1], keywords)
 
@@ -202,7 +202,7 @@ def take(lowering, node, builder, positional, keywords):
 def method_take(lowering, node, builder, atom, positional, keywords):
     """`a.take(indices, axis=None, out=None, mode='raise')`."""
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 1, ("axis", "out", "mode"))
+    positional = by_keyword(positional, keywords, node, 1, ("axis", "out", "mode"))
     arity(lowering, node, ".take()", positional, keywords, 1, 1, ("axis", "out", "mode"))
     return _take(lowering, node, builder, atom, positional[0], keywords)
 
@@ -236,7 +236,7 @@ def tri(lowering, node, builder, positional, keywords):
     """`np.tri(N, M=None, k=0, dtype=float)`: NumPy's `np.greater_equal.outer(np.arange(N), np.arange(-k, M - k))`
     (a negative size gives an empty axis, as NumPy's np.arange does); N and M known at build time or run time."""
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 1, ("M", "k", "dtype"))
+    positional = by_keyword(positional, keywords, node, 1, ("M", "k", "dtype"))
     arity(lowering, node, "np.tri", positional, keywords, 1, 1, ("M", "k", "dtype"))
     rows = _size(lowering, positional[0], node, "np.tri's `N`")
     m_value, m_node = keywords.get("M", (None, node))
@@ -257,13 +257,13 @@ def dstack(lowering, node, builder, positional, keywords):
     arity(lowering, node, "np.dstack", positional, keywords, 1, 1)
     emit = Emitter(lowering, node, builder)
     parts = sequence_of_arrays(lowering, node, positional[0], "np.dstack", builder)
-    return emit("concatenate", *[_at_least(emit, emit.atom(a), 3) for a in parts], axis=2)
+    return emit("concatenate", *[at_least(emit, emit.atom(a), 3) for a in parts], axis=2)
 
 
 def nan_to_num(lowering, node, builder, positional, keywords):
     """`np.nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None)`: NaN and the infinities replaced."""
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 1, ("copy", "nan", "posinf", "neginf"))
+    positional = by_keyword(positional, keywords, node, 1, ("copy", "nan", "posinf", "neginf"))
     arity(lowering, node, "np.nan_to_num", positional, keywords, 1, 1, ("copy", "nan", "posinf", "neginf"))
     if "copy" in keywords and static(lowering, *keywords["copy"], "np.nan_to_num's `copy`") is not True:
         raise lowering.error(keywords["copy"][1], "np.nan_to_num's copy=False (a write into its argument) is not "
@@ -314,7 +314,7 @@ def _ascontiguousarray(lowering, node, builder, positional, keywords):
     """`np.ascontiguousarray(a, dtype=None)`: a reshape to a's own shape (at least 1-d): the same array where it is
     C-contiguous, a copy where not, as NumPy gives, and as Lifted's aliasing rules read a reshape."""
     keywords = dict(keywords)
-    positional = _by_keyword(positional, keywords, node, 1, ("dtype",))
+    positional = by_keyword(positional, keywords, node, 1, ("dtype",))
     arity(lowering, node, "np.ascontiguousarray", positional, keywords, 1, 1, ("dtype",))
     emit = Emitter(lowering, node, builder)
     x = emit.atom(asarray(lowering, node, builder, positional, keywords))

@@ -26,6 +26,7 @@ from .array_literals import array_like
 from .call_args import (Emitter, arg, arity, dtype as read_dtype, given, known_rank, ravel, shape_args, static,
                         static_int)
 from .running_sums import as_array, method_running, running, trapezoid
+from .shape_handlers import lower_reshape
 
 
 def full_like(lowering, node, builder, positional, keywords):
@@ -99,8 +100,6 @@ def method_reshape(lowering, node, builder, atom, positional, keywords):
 
 
 def _ordered_reshape(lowering, node, builder, x, shape_value, order_entry):
-    from .shape_handlers import _reshape
-
     from .array_functions import c_ordered, f_ordered
 
     order = "C" if order_entry is None else static(lowering, order_entry[0], order_entry[1], "`order`")
@@ -110,7 +109,7 @@ def _ordered_reshape(lowering, node, builder, x, shape_value, order_entry):
     elif order == "A" and f_ordered(lowering, emit.atom(x)):
         order = "F"
     if order == "C":
-        return _reshape(lowering, node, builder, x, shape_value)
+        return lower_reshape(lowering, node, builder, x, shape_value)
     if order == "A":
         raise lowering.error(order_entry[1], "reshape's order='A' follows the array's memory layout, which a kernel "
                              "knows only for arrays it made C-contiguous (a parameter's is the caller's)",

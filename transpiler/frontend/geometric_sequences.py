@@ -12,7 +12,7 @@ from ..ir import Const
 from ..ir.types import numpy_dtype
 from .array_literals import array_like
 from .call_args import Emitter, arity, dtype as read_dtype, given, static, static_int
-from .common_functions import _by_keyword
+from .common_functions import by_keyword
 
 
 
@@ -22,7 +22,7 @@ def geomspace(linspace):
 
     def handle(lowering, node, builder, positional, keywords):
         keywords = dict(keywords)
-        positional = _by_keyword(positional, keywords, node, 2, ("num", "endpoint", "dtype", "axis"))
+        positional = by_keyword(positional, keywords, node, 2, ("num", "endpoint", "dtype", "axis"))
         arity(lowering, node, name, positional, keywords, 2, 2, ("num", "endpoint", "dtype", "axis"))
         emit = Emitter(lowering, node, builder)
         if "axis" in keywords and static_int(lowering, *keywords.pop("axis"), "`axis`") != 0:

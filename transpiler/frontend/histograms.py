@@ -26,7 +26,7 @@ from ..ir import Const
 from .call_args import Emitter, arg, arity, given, static
 from .histogram_counts import block_sums, outer_edges
 from .histogram_edges import histogram_with_edges
-from .order_statistics import _index
+from .order_statistics import subscript
 from .running_sums import as_array
 
 
@@ -116,8 +116,8 @@ def histogram(lowering, node, builder, positional, keywords):
     index = emit("astype", estimate, dtype="i64")
     index = emit("where", emit("equal", index, bins), bins - 1, index)
     fixed = emit("stop_gradient", edges)  # (compared only: no tangent of the gathered edges)
-    index = emit("subtract", index, emit("astype", emit("less", values, _index(emit, fixed, [index])), dtype="i64"))
-    above = emit("logical_and", emit("greater_equal", values, _index(emit, fixed, [emit("add", index, 1)])),
+    index = emit("subtract", index, emit("astype", emit("less", values, subscript(emit, fixed, [index])), dtype="i64"))
+    above = emit("logical_and", emit("greater_equal", values, subscript(emit, fixed, [emit("add", index, 1)])),
                  emit("not_equal", index, bins - 1))
     index = emit("add", index, emit("astype", above, dtype="i64"))
     if keep is not None:  # (left out: one more bin, dropped)

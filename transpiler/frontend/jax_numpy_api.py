@@ -22,6 +22,7 @@ from ..ir import Const
 from .array_literals import array, array_like
 from .call_args import Emitter, arg, arity, given, known_rank, ravel, static_axis, static_int
 from .convolutions import as_vector, known_length
+from .ufunc_handlers import bind_reduction
 
 
 def clip(lowering, node, builder, positional, keywords):
@@ -114,13 +115,12 @@ def polynomial_sum(name: str):
 
 def count_nonzero(lowering, node, builder, positional, keywords):
     """`np.count_nonzero(x, axis=None, keepdims=False)`: the sum of `x != 0` (int64), as NumPy counts."""
-    from .ufunc_handlers import _reduce
 
     arity(lowering, node, "np.count_nonzero", positional, keywords, 1, 2, ("axis", "keepdims"))
     emit = Emitter(lowering, node, builder)
     x = emit.atom(array_like(lowering, node, builder, positional[0]))
     nonzero = emit("not_equal", x, 0)
-    return _reduce(lowering, node, builder, "sum", nonzero, positional[1:], dict(keywords))
+    return bind_reduction(lowering, node, builder, "sum", nonzero, positional[1:], dict(keywords))
 
 
 def polyder(lowering, node, builder, positional, keywords):

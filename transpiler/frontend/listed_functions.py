@@ -38,8 +38,8 @@ from ..ir.types import promote
 from .array_literals import array_like
 from .averages_and_selections import broadcast_arrays
 from .call_args import Emitter, arg, arity, given, known_rank, static, static_int
-from .order_statistics import _index
-from .running_sums import _accumulated, as_array
+from .order_statistics import subscript
+from .running_sums import accumulated, as_array
 
 
 
@@ -68,7 +68,7 @@ def cumulative(name: str, prim: str, identity: int):
             raise lowering.error(axis_node, f"np.{name}'s `axis` is an axis of the array: NumPy raises AxisError",
                                  "axis=0")
         dtype_entry = keywords.get("dtype")
-        result = _accumulated(lowering, node, builder, f"np.{name}", prim, None, x, const(axis), axis_node,
+        result = accumulated(lowering, node, builder, f"np.{name}", prim, None, x, const(axis), axis_node,
                               dtype_entry)
         initial_value, initial_node = keywords.get("include_initial", (Const(False, None), node))
         if not static(lowering, initial_value, initial_node, "`include_initial`"):
@@ -252,7 +252,7 @@ def _trimmed_front(emit: Emitter, c):
     nonzero = emit("not_equal", c, 0)
     start = emit("argmax", nonzero, axis=0)
     anything = emit("any", nonzero, axis=None)
-    kept = _index(emit, c, [slice(emit("where", anything, start, emit.dims(c)[0]), None)])
+    kept = subscript(emit, c, [slice(emit("where", anything, start, emit.dims(c)[0]), None)])
     return _or_zero(emit, kept, emit("zeros", 1, dtype=c.type.dtype), anything)
 
 
@@ -260,7 +260,7 @@ def _or_zero(emit: Emitter, kept, zero, anything):
     """`kept`, or `[0]` where it is empty: the first `max(len(kept), 1)` of `concatenate((kept, [0]))`."""
     both = emit("concatenate", kept, zero, axis=0)
     length = emit("where", anything, emit.dims(kept)[0], 1)
-    return _index(emit, both, [slice(None, length)])
+    return subscript(emit, both, [slice(None, length)])
 
 
 def polymul(lowering, node, builder, positional, keywords):
@@ -313,7 +313,7 @@ def trim_zeros(lowering, node, builder, positional, keywords):
         start = emit("where", anything, first if "f" in trim else 0, 0)  # (all zeros: empty, as NumPy's 0:0)
         stop = emit("where", anything, last if "b" in trim else emit.dims(x)[ax], 0)
         items.append(slice(start, stop))
-    return _index(emit, x, items)
+    return subscript(emit, x, items)
 
 
 def choose(lowering, node, builder, positional, keywords):

@@ -20,7 +20,7 @@ import numpy
 
 from ..ir import Const
 from .call_args import Emitter, arity, known_rank
-from .order_statistics import (_along_last, _index, _keep_dims, _read_keywords, array_fractions, fractions, lerp,
+from .order_statistics import (along_last, subscript, keep_dims, read_axis_keywords, array_fractions, fractions, lerp,
                                median, quantile, quantile_arity, quantile_keywords)
 from .quantile_methods import interpolate
 from .running_sums import as_array
@@ -28,7 +28,7 @@ from .running_sums import as_array
 
 def _moved(emit: Emitter, x, axis, name: str):
     """`x` with the reduced axes merged and moved last, and the reduced axes (for keepdims)."""
-    flat, along, reduced = _along_last(emit, x, axis, name)
+    flat, along, reduced = along_last(emit, x, axis, name)
     rank = flat.type.rank
     if along != rank - 1:
         flat = emit("transpose", flat, axes=tuple(a for a in range(rank) if a != along) + (along,))
@@ -58,8 +58,8 @@ def _finish(emit: Emitter, moved, counts, value, reduced, keepdims: bool):
     empty = emit("nanmean", moved, axis=-1)
     result = emit("where", emit("equal", counts, 0), empty, value)
     if result.type.rank == 0:
-        return _index(emit, result, [])
-    return _keep_dims(emit, result, reduced) if keepdims else result
+        return subscript(emit, result, [])
+    return keep_dims(emit, result, reduced) if keepdims else result
 
 
 def nanmedian(lowering, node, builder, positional, keywords):
@@ -70,7 +70,7 @@ def nanmedian(lowering, node, builder, positional, keywords):
     x = as_array(lowering, node, builder, positional[0])
     if x.type.dtype not in ("f32", "f64"):
         return median(lowering, node, builder, positional, keywords)
-    axis, keepdims = _read_keywords(lowering, node, "np.nanmedian", positional, keywords, 1)
+    axis, keepdims = read_axis_keywords(lowering, node, "np.nanmedian", positional, keywords, 1)
     small_path = not (axis is None or known_rank(emit, x) == 1)
     moved, reduced = _moved(emit, x, axis, "np.nanmedian")
     counts, read = _sorted_slices(emit, moved)
@@ -96,7 +96,7 @@ def nanquantile(scale: int, name: str):
         x = as_array(lowering, node, builder, positional[0])
         if x.type.dtype not in ("f32", "f64"):
             return plain(lowering, node, builder, positional, keywords)
-        axis, keepdims = _read_keywords(lowering, node, name, positional, keywords, 2)
+        axis, keepdims = read_axis_keywords(lowering, node, name, positional, keywords, 2)
         quantile_keywords(lowering, node, keywords, name)
         moved, reduced = _moved(emit, x, axis, name)
         counts, read = _sorted_slices(emit, moved)

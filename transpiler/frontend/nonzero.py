@@ -22,7 +22,8 @@ def _mask(emit: Emitter, a):
     return a if a.type.dtype == "bool" else emit("not_equal", a, 0)
 
 
-def _flat_positions(emit: Emitter, a):
+def flat_positions(emit: Emitter, a):
+    """The flat (C-order) positions of the nonzero elements of `a`, as `np.flatnonzero(a)`."""
     flat = ravel(emit, a) if a.type.rank != 1 else a
     return emit("getitem", emit("arange", emit.dims(flat)[0]), _mask(emit, flat), index=(Ref(1),))
 
@@ -34,7 +35,7 @@ def positions(emit: Emitter, a) -> tuple:
         raise emit.error("np.nonzero of a 0-d array: NumPy 2.x raises ValueError (calling nonzero on 0d arrays is "
                          "not allowed)", "np.nonzero(np.atleast_1d(x)), or np.flatnonzero(x)")
     if rank == 1:
-        return (_flat_positions(emit, a),)
+        return (flat_positions(emit, a),)
     dims = emit.dims(a)
     mask = _mask(emit, a)
     grids = []
@@ -66,7 +67,7 @@ def flatnonzero(lowering, node, builder, positional, keywords):
     emit = Emitter(lowering, node, builder)
     a = as_array(lowering, node, builder, positional[0])
     known_rank(emit, a)
-    return _flat_positions(emit, a)
+    return flat_positions(emit, a)
 
 
 def argwhere(lowering, node, builder, positional, keywords):
@@ -75,7 +76,7 @@ def argwhere(lowering, node, builder, positional, keywords):
     emit = Emitter(lowering, node, builder)
     a = as_array(lowering, node, builder, positional[0])
     if known_rank(emit, a) == 0:
-        column = emit("reshape", _flat_positions(emit, a), -1, 1)
+        column = emit("reshape", flat_positions(emit, a), -1, 1)
         return emit("getitem", column, index=(slice(None), slice(None, 0)))
     return emit("stack", *positions(emit, a), axis=1)
 

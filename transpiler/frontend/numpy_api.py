@@ -19,15 +19,16 @@ from . import jax_numpy_api, more_elementwise, composed_functions, convolutions,
     interpolation, introspection, matrix_powers, nan_order_statistics, nonzero, order_statistics, resize_and_ix, searching, \
     size_round_extremes
 from .call_args import keywords_as_positions, leading_parameters
-from .shape_handlers import (_arange, _axis_op, _broadcast_to, _filled, _full, _len, _like, _np_ndim, _np_reshape,
-                             _np_shape, _np_transpose, _reshape, _sequence_op, _swapaxes, _transpose)
-from .ufunc_handlers import Handler, _reduce, elementwise, reduction
-from .unsupported_calls import RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, _refuse, unsupported_hint, \
+from .shape_handlers import (arange, axis_op, broadcast_to, builtin_len, filled_with, full, like, lower_reshape,
+                             lower_transpose, np_ndim, np_reshape, np_shape, np_transpose, sequence_op, swapaxes)
+from .ufunc_handlers import Handler, bind_reduction, elementwise, reduction
+from .unsupported_calls import RANDOM_DRAWS, RANDOM_HINT, RANDOM_MESSAGE, refuse, unsupported_hint, \
     unsupported_message
 
 # (re-exported for the modules that import them from here: normalize/expressions.py, and older frontend modules)
 __all__ = ["FUNCTIONS", "Handler", "RANDOM_DRAWS", "RANDOM_HINT", "RANDOM_MESSAGE", "elementwise", "reduction",
-           "unsupported_hint", "unsupported_message", "_reduce", "_reshape", "_transpose"]
+           "unsupported_hint", "unsupported_message", "bind_reduction", "lower_reshape",
+           "lower_transpose"]
 
 FUNCTIONS: dict[str, Handler] = {}
 for _prim in ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "arctan", "arcsin", "arccos",
@@ -81,27 +82,27 @@ FUNCTIONS["numpy.cross"] = cross_product.cross
 FUNCTIONS.update({"numpy.gradient": finite_differences.gradient, "numpy.append": padding.append,
                   "numpy.pad": padding.pad, "numpy.rot90": axes.rot90, "numpy.select": selection.select,
                   "numpy.sort": axes.sorting("sort"), "numpy.argsort": axes.sorting("argsort")})
-FUNCTIONS["numpy.transpose"] = _np_transpose
-FUNCTIONS["numpy.permute_dims"] = _np_transpose
+FUNCTIONS["numpy.transpose"] = np_transpose
+FUNCTIONS["numpy.permute_dims"] = np_transpose
 FUNCTIONS["numpy.concat"] = arrays.concatenate
-FUNCTIONS["numpy.swapaxes"] = _swapaxes
-FUNCTIONS["numpy.reshape"] = _np_reshape
-FUNCTIONS["numpy.expand_dims"] = _axis_op("expand_dims", "np.expand_dims", required=True)
-FUNCTIONS["numpy.squeeze"] = _axis_op("squeeze", "np.squeeze", required=False)
+FUNCTIONS["numpy.swapaxes"] = swapaxes
+FUNCTIONS["numpy.reshape"] = np_reshape
+FUNCTIONS["numpy.expand_dims"] = axis_op("expand_dims", "np.expand_dims", required=True)
+FUNCTIONS["numpy.squeeze"] = axis_op("squeeze", "np.squeeze", required=False)
 FUNCTIONS["numpy.concatenate"] = arrays.concatenate
-FUNCTIONS["numpy.stack"] = _sequence_op("stack", "np.stack")
-FUNCTIONS["numpy.broadcast_to"] = _broadcast_to
-FUNCTIONS["numpy.zeros"] = _filled("zeros")
-FUNCTIONS["numpy.ones"] = _filled("ones")
-FUNCTIONS["numpy.full"] = _full
-FUNCTIONS["numpy.zeros_like"] = _like("zeros_like")
-FUNCTIONS["numpy.ones_like"] = _like("ones_like")
-FUNCTIONS["numpy.arange"] = _arange
+FUNCTIONS["numpy.stack"] = sequence_op("stack", "np.stack")
+FUNCTIONS["numpy.broadcast_to"] = broadcast_to
+FUNCTIONS["numpy.zeros"] = filled_with("zeros")
+FUNCTIONS["numpy.ones"] = filled_with("ones")
+FUNCTIONS["numpy.full"] = full
+FUNCTIONS["numpy.zeros_like"] = like("zeros_like")
+FUNCTIONS["numpy.ones_like"] = like("ones_like")
+FUNCTIONS["numpy.arange"] = arange
 FUNCTIONS["numpy.any"] = reduction("any", "np.any")
 FUNCTIONS["numpy.all"] = reduction("all", "np.all")
-FUNCTIONS["builtins.len"] = _len
-FUNCTIONS["numpy.shape"] = _np_shape
-FUNCTIONS["numpy.ndim"] = _np_ndim
+FUNCTIONS["builtins.len"] = builtin_len
+FUNCTIONS["numpy.shape"] = np_shape
+FUNCTIONS["numpy.ndim"] = np_ndim
 FUNCTIONS.update({
     "numpy.cumsum": axes.cumsum, "numpy.diff": axes.diff, "numpy.argmax": axes.arg_extreme("argmax"),
     "numpy.argmin": axes.arg_extreme("argmin"), "numpy.flip": axes.flip, "numpy.fliplr": axes.flip_axis("np.fliplr", 1),
@@ -150,12 +151,12 @@ FUNCTIONS["lifted.stop_gradient"] = elementwise("stop_gradient", 1, "stop_gradie
 FUNCTIONS["builtins.abs"] = elementwise("abs", 1, "abs")
 FUNCTIONS["builtins.min"] = python_builtins.smallest
 FUNCTIONS["builtins.max"] = python_builtins.largest
-FUNCTIONS["builtins.sum"] = _refuse("the builtin `sum` is not supported in kernels", "use np.sum(x)")
-FUNCTIONS["builtins.range"] = _refuse("`range` is only supported as what a `for` loop runs over",
+FUNCTIONS["builtins.sum"] = refuse("the builtin `sum` is not supported in kernels", "use np.sum(x)")
+FUNCTIONS["builtins.range"] = refuse("`range` is only supported as what a `for` loop runs over",
                                       "for i in range(n): ..., or np.arange(n) for an index array")
 FUNCTIONS["builtins.print"] = arrays.print_call
 FUNCTIONS["numpy.partition"] = partition
-FUNCTIONS["numpy.argpartition"] = _refuse(
+FUNCTIONS["numpy.argpartition"] = refuse(
     "`np.argpartition` is not supported in kernels: which of equal values it puts at position k, and the order "
     "of the others, is NumPy's selection algorithm's choice", "np.argsort(x, kind='stable')[k] (the first of "
     "equal values), or np.partition(x, k)[k] for the value")
@@ -167,7 +168,7 @@ FUNCTIONS["builtins.all"] = python_builtins.any_or_all("all")
 FUNCTIONS["numpy.finfo"] = float_info.finfo
 FUNCTIONS.update(dtype_objects.FUNCTIONS)  # np.dtype, np.iinfo, issubclass
 for _builtin in ("round", "pow"):
-    FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
+    FUNCTIONS[f"builtins.{_builtin}"] = refuse(f"the builtin `{_builtin}` is not supported in kernels",
                                                 "use the NumPy equivalent (.astype, np.round, **)")
 
 # more elementwise functions (primitives/more_elementwise.py) and those NumPy writes with others (more_elementwise.py)

@@ -36,13 +36,13 @@ from .quantile_methods import run_time_quantile
 from .running_sums import as_array
 
 
-def _index(emit: Emitter, x, items: list):
+def subscript(emit: Emitter, x, items: list):
     """`x[items]`, run-time bounds as they come (ints, slices of ints or integer scalars)."""
     args, index = emit.lowering._index(x, items)
     return emit.lowering._bind(emit.builder, emit.node, "getitem", args, {"index": tuple(index)})
 
 
-def _along_last(emit: Emitter, x, axis, name: str):
+def along_last(emit: Emitter, x, axis, name: str):
     """`x` with the reduced axes merged into one (None: flattened; a tuple: moved last and reshaped, as NumPy's
     `_ureduce` does), the axis it reduces along, and the sorted reduced axes of the input (for keepdims)."""
     rank = known_rank(emit, x)
@@ -65,13 +65,16 @@ def _along_last(emit: Emitter, x, axis, name: str):
     return emit("reshape", moved, *[dims[a] for a in kept], -1), len(kept), tuple(sorted(axes))
 
 
-def _keep_dims(emit: Emitter, result, axes: tuple):
+def keep_dims(emit: Emitter, result, axes: tuple):
+    """`result` with the reduced `axes` put back with length 1 (`keepdims=True`), as along_last gives them."""
     for a in axes:
         result = emit("expand_dims", result, axis=a)
     return result
 
 
-def _read_keywords(lowering, node, name: str, positional, keywords, axis_at: int):
+def read_axis_keywords(lowering, node, name: str, positional, keywords, axis_at: int):
+    """The static `axis` (positional `axis_at` or keyword) and `keepdims` of order statistic `name`; `out=` and
+    `overwrite_input=True` are refused."""
     axis_value, axis_node = arg(lowering, positional, keywords, axis_at, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
     keep_value, keep_node = keywords.get("keepdims", (Const(False, None), node))
@@ -93,8 +96,8 @@ def median(lowering, node, builder, positional, keywords):
           hint="np.median(a, axis=None, keepdims=False)")
     emit = Emitter(lowering, node, builder)
     x = as_array(lowering, node, builder, positional[0])
-    axis, keepdims = _read_keywords(lowering, node, "np.median", positional, keywords, 1)
-    flat, along, reduced = _along_last(emit, x, axis, "np.median")
+    axis, keepdims = read_axis_keywords(lowering, node, "np.median", positional, keywords, 1)
+    flat, along, reduced = along_last(emit, x, axis, "np.median")
     s = emit("sort", flat, axis=along)
     n = emit.dims(s)[along]
     before = [slice(None)] * along
@@ -103,21 +106,21 @@ def median(lowering, node, builder, positional, keywords):
     else:
         lo = emit("floor_divide", emit("subtract", n, 1), 2)
         hi = emit("add", emit("floor_divide", n, 2), 1)
-    middle = _index(emit, s, before + [slice(lo, hi)])
+    middle = subscript(emit, s, before + [slice(lo, hi)])
     result = emit("mean", middle, axis=along, keepdims=True)
     if x.type.dtype in ("f32", "f64"):  # `_median_nancheck`: where the last sorted value is NaN, that NaN
         if isinstance(n, Const) and n.value == 0:
             last = None
         elif isinstance(n, Const):
-            last = _index(emit, s, before + [slice(-1, None)])
+            last = subscript(emit, s, before + [slice(-1, None)])
         else:  # (an empty axis keeps the mean's NaN: NumPy checks nothing for an empty array)
-            last = _index(emit, emit("concatenate", result, s, axis=along), before + [slice(-1, None)])
+            last = subscript(emit, emit("concatenate", result, s, axis=along), before + [slice(-1, None)])
         if last is not None:
             result = emit("where", emit("isnan", last), last, result)
     result = emit("squeeze", result, axis=along)
     if result.type.rank == 0:  # (NumPy's scalar, as `mean` and `_median_nancheck` return it)
-        result = _index(emit, result, [])
-    return _keep_dims(emit, result, reduced) if keepdims else result
+        result = subscript(emit, result, [])
+    return keep_dims(emit, result, reduced) if keepdims else result
 
 
 def quantile_arity(lowering, node, name: str, positional, keywords) -> None:
@@ -139,28 +142,28 @@ def quantile(scale: int, name: str):
         quantile_arity(lowering, node, name, positional, keywords)
         emit = Emitter(lowering, node, builder)
         x = as_array(lowering, node, builder, positional[0])
-        axis, keepdims = _read_keywords(lowering, node, name, positional, keywords, 2)
+        axis, keepdims = read_axis_keywords(lowering, node, name, positional, keywords, 2)
         method = quantile_keywords(lowering, node, keywords, name, tuple(_QuantileMethods))
         if x.type.dtype == "bool":
             raise emit.error(f"{name} of booleans: NumPy raises TypeError (its interpolation subtracts them)",
                              "x.astype(np.float64)")
-        flat, along, reduced = _along_last(emit, x, axis, name)
+        flat, along, reduced = along_last(emit, x, axis, name)
         s = emit("sort", flat, axis=along)
         q_array = array_fractions(emit, x, positional[1], scale, name, method)
         if q_array is not None:  # NumPy's axes of q first, then the kept axes
             _nonempty(emit, s, along, name)
             result = run_time_quantile(emit, s, along, q_array, method, False, _reader(emit))
             if keepdims:
-                result = _keep_dims(emit, result, tuple(a + q_array.type.rank for a in reduced))
-            return _index(emit, result, []) if result.type.rank == 0 else result
+                result = keep_dims(emit, result, tuple(a + q_array.type.rank for a in reduced))
+            return subscript(emit, result, []) if result.type.rank == 0 else result
         weak = not isinstance(positional[1], tuple) and isinstance(positional[1], Const)
         results = [_interpolate(emit, s, along, q, name) if method == "linear" else
                    _by_method(emit, s, along, q, name, method, weak)
                    for q in fractions(emit, x, positional[1], scale, name)]
-        results = [_keep_dims(emit, r, reduced) if keepdims else r for r in results]
+        results = [keep_dims(emit, r, reduced) if keepdims else r for r in results]
         if isinstance(positional[1], tuple):  # several q: NumPy's axis of q first
             return emit("stack", *results, axis=0)
-        return _index(emit, results[0], []) if results[0].type.rank == 0 else results[0]  # (`_lerp`'s `[()]`)
+        return subscript(emit, results[0], []) if results[0].type.rank == 0 else results[0]  # (`_lerp`'s `[()]`)
 
     return handle
 
@@ -259,7 +262,7 @@ def _interpolate(emit: Emitter, s, along: int, q, name: str):
         raise emit.error(f"{name} of an empty axis: NumPy raises IndexError", "an axis with elements")
     if isinstance(q, numpy.ndarray) and q.dtype.kind in "iu":  # np.quantile's integer q (0 or 1): NumPy's take
         position = (n.value - 1) * int(q) if isinstance(n, Const) else emit("multiply", emit("subtract", n, 1), int(q))
-        result = _index(emit, s, before + [position])
+        result = subscript(emit, s, before + [position])
     elif isinstance(n, Const) and isinstance(q, numpy.generic | numpy.ndarray):  # all known: NumPy's own numbers
         virtual = (n.value - 1) * numpy.asanyarray(q)
         previous = numpy.floor(virtual)
@@ -269,21 +272,21 @@ def _interpolate(emit: Emitter, s, along: int, q, name: str):
         if virtual < 0:
             previous, following = 0, 0
         gamma = float(virtual - int(previous))
-        a, b = _index(emit, s, before + [int(previous)]), _index(emit, s, before + [int(following)])
+        a, b = subscript(emit, s, before + [int(previous)]), subscript(emit, s, before + [int(following)])
         diff = emit("subtract", b, a)
         result = emit("subtract", b, emit("multiply", diff, 1 - gamma)) if gamma >= 0.5 else \
             emit("add", a, emit("multiply", diff, gamma))
     else:
-        result = lerp(emit, n, q, lambda p: _index(emit, s, before + [p]), s.type.dtype)
+        result = lerp(emit, n, q, lambda p: subscript(emit, s, before + [p]), s.type.dtype)
     if s.type.dtype in ("f32", "f64"):  # slices whose last sorted value is NaN give that NaN
-        last_value = _index(emit, s, before + [-1])
+        last_value = subscript(emit, s, before + [-1])
         result = emit("where", emit("isnan", last_value), last_value, result)
     return result
 
 
 def _reader(emit: Emitter):
     """`read(t, positions)`: `t[positions]`, the values at integer positions along the first axis."""
-    return lambda t, positions: _index(emit, t, [positions])
+    return lambda t, positions: subscript(emit, t, [positions])
 
 
 def _nonempty(emit: Emitter, s, along: int, name: str) -> None:
@@ -309,7 +312,7 @@ def _by_method(emit: Emitter, s, along: int, q, name: str, method: str, weak: bo
     props = _QuantileMethods[method]
     virtual = numpy.asanyarray(props["get_virtual_index"](n.value, numpy.asanyarray(q)))
     if props["fix_gamma"] is None:  # an integer index: the element itself
-        result = _index(emit, s, before + [int(virtual)])
+        result = subscript(emit, s, before + [int(virtual)])
     else:
         previous = numpy.floor(virtual)
         following = previous + 1
@@ -319,12 +322,12 @@ def _by_method(emit: Emitter, s, along: int, q, name: str, method: str, weak: bo
             previous, following = numpy.float64(0), numpy.float64(0)
         previous, following = previous.astype(numpy.intp), following.astype(numpy.intp)
         gamma = float(props["fix_gamma"](numpy.asanyarray(virtual - previous), virtual))
-        a, b = _index(emit, s, before + [int(previous)]), _index(emit, s, before + [int(following)])
+        a, b = subscript(emit, s, before + [int(previous)]), subscript(emit, s, before + [int(following)])
         diff = emit("subtract", b, a)
         result = emit("subtract", b, emit("multiply", diff, 1 - gamma)) if gamma >= 0.5 else \
             emit("add", a, emit("multiply", diff, gamma))
     if s.type.dtype in ("f32", "f64"):  # slices whose last sorted value is NaN give that NaN
-        last_value = _index(emit, s, before + [-1])
+        last_value = subscript(emit, s, before + [-1])
         result = emit("where", emit("isnan", last_value), last_value, result)
     return result
 

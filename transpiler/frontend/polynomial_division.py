@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..ir.types import promote_arrays
 from .call_args import Emitter, arity, known_rank
-from .order_statistics import _index
+from .order_statistics import subscript
 from .running_sums import as_array
 
 
@@ -69,7 +69,7 @@ def polydiv(lowering, node, builder, positional, keywords):
     wide = leading if leading.type.dtype == "f64" else emit("astype", leading, dtype="f64")
     small = emit("astype", emit("less_equal", emit("abs", wide), 1e-8), dtype="i64")
     start = emit("sum", emit("cumprod", small, axis=0), axis=None)
-    return q, _index(emit, r, [slice(start, None)])
+    return q, subscript(emit, r, [slice(start, None)])
 
 
 FUNCTIONS = {"numpy.polydiv": polydiv}

@@ -14,6 +14,7 @@ from ..ir import Const
 from .array_literals import array_like
 from .call_args import arity, dtype as _dtype, static, static_int
 from .running_sums import moments_with_mean
+from .ufunc_handlers import bind_reduction
 
 # NumPy's keywords of each function besides `axis=` and `keepdims=` (that kernels take: never `out=`)
 KEYWORDS = {
@@ -75,7 +76,6 @@ def _of_a_number(lowering, node, x, rest: list, keywords: dict) -> tuple[list, d
 
 
 def reduce_with_keywords(lowering, node, builder, prim, name, x, rest, keywords):
-    from .ufunc_handlers import _reduce
 
     keywords = dict(keywords)
     if prim in ("sum", "prod", "max", "min", "all", "any"):
@@ -113,13 +113,13 @@ def reduce_with_keywords(lowering, node, builder, prim, name, x, rest, keywords)
     keywords.pop("where", None)
     if prim in ("sum", "prod", "max", "min", "mean", "var", "std", "all", "any") and where is None and \
             set(extra) <= {"ddof"}:
-        return _reduce(lowering, node, builder, prim, x, rest, keywords, extra)  # the plain entry
+        return bind_reduction(lowering, node, builder, prim, x, rest, keywords, extra)  # the plain entry
     if where is not None and prim in _NO_IDENTITY and "initial" not in extra:
         raise lowering.error(where[1], f"`{name}` with `where=` needs `initial=`: a slice the mask leaves empty has "
                              "no maximum or minimum (NumPy raises ValueError)", "add initial=-np.inf (or np.inf)")
     masks = [] if where is None else [array_like(lowering, node, builder, where[0])]
     entry = prim if prim.startswith("nan") or prim == "ptp" else f"masked_{prim}"
-    return _reduce(lowering, node, builder, entry, x, rest, keywords, extra, masks)
+    return bind_reduction(lowering, node, builder, entry, x, rest, keywords, extra, masks)
 
 
 FUNCTIONS = {f"numpy.{prim}": reducer(prim, f"np.{prim}") for prim in KEYWORDS}

@@ -18,6 +18,7 @@ from ..ir import Const
 from . import python_builtins
 from .array_literals import array, array_like
 from .call_args import Emitter, arg, arity, dtype as read_dtype, given, known_rank, ravel, static, static_int
+from .ufunc_handlers import bind_reduction
 
 
 def as_array(lowering, node, builder, value):
@@ -41,7 +42,7 @@ def _running(lowering, node, builder, name: str, prim: str, nan_fill, x, axis_va
     return emit(prim, x, axis=axis)
 
 
-def _accumulated(lowering, node, builder, name, prim, nan_fill, x, axis_value, axis_node, dtype_entry):
+def accumulated(lowering, node, builder, name, prim, nan_fill, x, axis_value, axis_node, dtype_entry):
     """The running sum or product of `x` along `axis`, accumulated in `dtype` where one is given."""
     if dtype_entry is None or not given(dtype_entry[0]):
         return _running(lowering, node, builder, name, prim, nan_fill, x, axis_value, axis_node)
@@ -71,7 +72,7 @@ def running(name: str, prim: str, nan_fill=None, old=None):
                    "do not take")
         x = as_array(lowering, node, builder, positional[0])
         axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node)
-        return _accumulated(lowering, node, builder, f"np.{name}", prim, nan_fill, x, axis_value, axis_node,
+        return accumulated(lowering, node, builder, f"np.{name}", prim, nan_fill, x, axis_value, axis_node,
                             dtype_entry)
 
     return handle
@@ -88,7 +89,7 @@ def method_running(prim: str, old=None):
             return old(lowering, node, builder, atom, positional, keywords)
         arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis",))
         axis_value, axis_node = arg(lowering, positional, keywords, 0, "axis", node)
-        return _accumulated(lowering, node, builder, f".{prim}()", prim, None, atom, axis_value, axis_node,
+        return accumulated(lowering, node, builder, f".{prim}()", prim, None, atom, axis_value, axis_node,
                             dtype_entry)
 
     return handle
@@ -132,7 +133,6 @@ def trapezoid(lowering, node, builder, positional, keywords):
 def moments_with_mean(lowering, node, builder, prim: str, name: str, x, rest, keywords, ddof: int, mean_entry):
     """`np.var(a, axis, ddof=, keepdims=, mean=m)` (and np.std, the methods): NumPy's `_var` with the mean given,
     `sum((a - m) * (a - m), axis) / max(n - ddof, 0)` (n: the number of elements reduced), `np.sqrt` of it for std."""
-    from .ufunc_handlers import _reduce
 
     emit = Emitter(lowering, node, builder)
     x = as_array(lowering, node, builder, x)
@@ -154,6 +154,6 @@ def moments_with_mean(lowering, node, builder, prim: str, name: str, x, rest, ke
     elif ddof:  # Python's max of Python ints: a weak count, so a float32 variance stays float32, as NumPy's
         count = python_builtins.largest(lowering, node, builder, [emit("subtract", count, ddof), const(0)], {})
     deviation = emit("subtract", x, emit.atom(array_like(lowering, node, builder, mean_entry[0])))
-    total = _reduce(lowering, node, builder, "sum", emit("multiply", deviation, deviation), rest, dict(keywords))
+    total = bind_reduction(lowering, node, builder, "sum", emit("multiply", deviation, deviation), rest, dict(keywords))
     variance = emit("divide", total, count)
     return variance if prim == "var" else emit("sqrt", variance)

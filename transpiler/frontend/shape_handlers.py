@@ -13,37 +13,45 @@ from .call_args import Emitter, arg as _arg, arity as _arity, dtype as read_dtyp
     shape_args, static
 from .ufunc_handlers import Handler
 
-def _transpose(lowering, node, builder, x, axes_value, axes_node):
+def lower_transpose(lowering, node, builder, x, axes_value, axes_node):
+    """`x.transpose(axes)` / `np.transpose(x, axes)` of an array `x`, `axes` static (None: reversed); shared with the
+    method table."""
     axes = static(lowering, axes_value, axes_node, "`axes`")
     params = {} if axes is None else {"axes": tuple(axes)}
     return lowering._bind(builder, node, "transpose", [lowering._atom(x, node)], params)
 
 
-def _np_transpose(lowering, node, builder, positional, keywords):
+def np_transpose(lowering, node, builder, positional, keywords):
+    """`np.transpose(a, axes=None)`."""
     _arity(lowering, node, "np.transpose", positional, keywords, 1, 2, ("axes",))
     axes, axes_node = _arg(lowering, positional, keywords, 1, "axes", node)
     if axes is None and lowering._atom(positional[0], node).type.rank == 0:  # NumPy's 0-d array, where `x.T`
         axes = ()  # would raise on a Python float
-    return _transpose(lowering, node, builder, positional[0], axes, axes_node)
+    return lower_transpose(lowering, node, builder, positional[0], axes, axes_node)
 
 
-def _swapaxes(lowering, node, builder, positional, keywords):
+def swapaxes(lowering, node, builder, positional, keywords):
+    """`np.swapaxes(a, axis1, axis2)`."""
     _arity(lowering, node, "np.swapaxes", positional, keywords, 3, 3)
     a1, a2 = (static(lowering, v, node, "the axes") for v in positional[1:])
     return lowering._bind(builder, node, "swapaxes", [lowering._atom(positional[0], node)], {"axis1": a1, "axis2": a2})
 
 
-def _reshape(lowering, node, builder, x, shape_value):
+def lower_reshape(lowering, node, builder, x, shape_value):
+    """`x` reshaped to `shape_value` (a shape tuple or ints, C order); shared with the method table and np.reshape's
+    `order=` handler."""
     dims = shape_args(lowering, shape_value, node)
     return lowering._bind(builder, node, "reshape", [lowering._atom(x, node)] + dims)
 
 
-def _np_reshape(lowering, node, builder, positional, keywords):
+def np_reshape(lowering, node, builder, positional, keywords):
+    """`np.reshape(a, shape)`."""
     _arity(lowering, node, "np.reshape", positional, keywords, 2, 2)
-    return _reshape(lowering, node, builder, positional[0], positional[1])
+    return lower_reshape(lowering, node, builder, positional[0], positional[1])
 
 
-def _axis_op(prim: str, name: str, required: bool) -> Handler:
+def axis_op(prim: str, name: str, required: bool) -> Handler:
+    """The handler of a function of one array and an `axis` (`required`, or optional) bound to primitive `prim`."""
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, name, positional, keywords, 1 + (required and "axis" not in keywords), 2, ("axis",))
         axis_value, axis_node = _arg(lowering, positional, keywords, 1, "axis", node)
@@ -54,7 +62,8 @@ def _axis_op(prim: str, name: str, required: bool) -> Handler:
     return handle
 
 
-def _sequence_op(prim: str, name: str) -> Handler:
+def sequence_op(prim: str, name: str) -> Handler:
+    """The handler of a function of a sequence of arrays and an `axis` (np.concatenate, np.stack) bound to `prim`."""
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, name, positional, keywords, 1, 2, ("axis",))
         parts = arrays.sequence_of_arrays(lowering, node, positional[0], name, builder)
@@ -67,7 +76,8 @@ def _sequence_op(prim: str, name: str) -> Handler:
     return handle
 
 
-def _broadcast_to(lowering, node, builder, positional, keywords):
+def broadcast_to(lowering, node, builder, positional, keywords):
+    """`np.broadcast_to(a, shape)`."""
     _arity(lowering, node, "np.broadcast_to", positional, keywords, 2, 2)
     dims = shape_args(lowering, positional[1], node)
     x = _to_fixed_sizes(Emitter(lowering, node, builder), lowering._atom(positional[0], node), dims)
@@ -93,7 +103,8 @@ def _to_fixed_sizes(emit: Emitter, x, dims: list):
     return emit("refine_shape", x, *checked)
 
 
-def _filled(prim: str) -> Handler:
+def filled_with(prim: str) -> Handler:
+    """The handler of `np.zeros`/`np.ones(shape, dtype=)` bound to `prim`."""
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, f"np.{prim}", positional, keywords, 1, 1, ("dtype",))
         return lowering._bind(builder, node, prim, shape_args(lowering, positional[0], node),
@@ -102,13 +113,15 @@ def _filled(prim: str) -> Handler:
     return handle
 
 
-def _full(lowering, node, builder, positional, keywords):
+def full(lowering, node, builder, positional, keywords):
+    """`np.full(shape, fill_value, dtype=None)`."""
     _arity(lowering, node, "np.full", positional, keywords, 2, 2, ("dtype",))
     args = shape_args(lowering, positional[0], node) + [lowering._atom(positional[1], node)]
     return lowering._bind(builder, node, "full", args, _dtype_params(lowering, keywords))
 
 
-def _like(prim: str) -> Handler:
+def like(prim: str) -> Handler:
+    """The handler of `np.zeros_like`/`np.ones_like`-style functions bound to `prim`."""
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, f"np.{prim}", positional, keywords, 1, 1, ("dtype",))
         return lowering._bind(builder, node, prim, [lowering._atom(positional[0], node)],
@@ -117,7 +130,7 @@ def _like(prim: str) -> Handler:
     return handle
 
 
-def _arange(lowering, node, builder, positional, keywords):
+def arange(lowering, node, builder, positional, keywords):
     """`np.arange([start,] stop[, step], dtype=None)`, each also by keyword (`np.arange(3, stop=7)`,
     `np.arange(stop=5)`, `np.arange(3, step=2)`), as NumPy's C parser reads them: where stop is missing or None,
     start is the stop and 0 the start (no stop and no positional argument: NumPy's TypeError); a missing or None
@@ -162,7 +175,8 @@ def _filled_in(emit: Emitter, plain, start, step, dtype: str, dtype_node):
     return emit("where", emit("equal", positions, 0), first, filled)
 
 
-def _len(lowering, node, builder, positional, keywords):
+def builtin_len(lowering, node, builder, positional, keywords):
+    """Python's `len(x)` of an array: its first length."""
     _arity(lowering, node, "len", positional, keywords, 1, 1)
     atom = lowering._atom(positional[0], node)
     if not atom.type.rank:
@@ -170,7 +184,7 @@ def _len(lowering, node, builder, positional, keywords):
     return lowering._dim(atom, 0, builder, node)
 
 
-def _np_shape(lowering, node, builder, positional, keywords):
+def np_shape(lowering, node, builder, positional, keywords):
     """`np.shape(x)`, as `x.shape`: a tuple of the dimensions (`()` for a number)."""
     _arity(lowering, node, "np.shape", positional, keywords, 1, 1)
     atom = lowering._atom(positional[0], node)
@@ -180,7 +194,7 @@ def _np_shape(lowering, node, builder, positional, keywords):
     return tuple(lowering._dim(atom, axis, builder, node) for axis in range(len(atom.type.shape)))
 
 
-def _np_ndim(lowering, node, builder, positional, keywords):
+def np_ndim(lowering, node, builder, positional, keywords):
     """`np.ndim(x)`, as `x.ndim`: the rank, a build-time number."""
     _arity(lowering, node, "np.ndim", positional, keywords, 1, 1)
     atom = lowering._atom(positional[0], node)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from ..builder import const
 from ..ir import Const
 from .call_args import Emitter, arg, arity, static
+from .ufunc_handlers import bind_reduction
 
 
 def size(lowering, node, builder, positional, keywords):
@@ -70,7 +71,6 @@ FUNCTIONS = {"numpy.size": size, "numpy.round": round_half_even, "numpy.around":
 
 def extreme_of_vector(lowering, node, builder, atom, name: str):
     """The builtin `max(v)` or `min(v)` (`name`) of a vector `atom`; see the module docstring."""
-    from .ufunc_handlers import _reduce
 
     emit = Emitter(lowering, node, builder)
     if atom.type.rank != 1:
@@ -81,7 +81,7 @@ def extreme_of_vector(lowering, node, builder, atom, name: str):
     if atom.type.is_float:
         filler = const(float("-inf") if name == "max" else float("inf"))
         values = emit("where", emit("isnan", atom), filler, atom)
-    position = _reduce(lowering, node, builder, "argmax" if name == "max" else "argmin", values, [], {})
+    position = bind_reduction(lowering, node, builder, "argmax" if name == "max" else "argmin", values, [], {})
     chosen = _element(lowering, node, builder, atom, emit.atom(position))
     if not atom.type.is_float:
         return chosen

@@ -1,7 +1,7 @@
 """Handlers of NumPy's elementwise functions (ufuncs) and reductions: `np.exp(x)`, `np.add(a, b)`, `np.sum(x, axis)`.
 
-Each factory makes the handler numpy_api.py's table holds for one primitive; `_reduce` binds a reduction's `axis=`
-and `keepdims=` and is shared by the methods (`x.sum(...)`) and the reductions with more keywords.
+Each factory makes the handler numpy_api.py's table holds for one primitive; `bind_reduction` binds a reduction's
+`axis=` and `keepdims=` and is shared by the methods (`x.sum(...)`) and the reductions with more keywords.
 """
 from __future__ import annotations
 
@@ -60,12 +60,14 @@ def reduction(prim: str, name: str | None = None) -> Handler:
     def handle(lowering, node, builder, positional, keywords):
         _arity(lowering, node, name or prim, positional, keywords, 1, 2, ("axis", "keepdims"))
         x = array_like(lowering, node, builder, positional[0])
-        return _reduce(lowering, node, builder, prim, x, positional[1:], keywords)
+        return bind_reduction(lowering, node, builder, prim, x, positional[1:], keywords)
 
     return handle
 
 
-def _reduce(lowering, node, builder, prim, x, rest, keywords, extra: dict | None = None, masks: list = ()):
+def bind_reduction(lowering, node, builder, prim, x, rest, keywords, extra: dict | None = None, masks: list = ()):
+    """Bind reduction `prim` of `x` with its static `axis` (`rest[0]` or the keyword) and `keepdims=`: shared by
+    the methods (`x.sum(...)`), np.count_nonzero and the reductions with more keywords (`extra` params, `masks`)."""
     axis_value, axis_node = _arg(lowering, rest, keywords, 0, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
     if not (axis is None or isinstance(axis, int) or (isinstance(axis, tuple) and all(isinstance(a, int) for a in axis))):

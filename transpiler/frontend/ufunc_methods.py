@@ -22,7 +22,7 @@ from __future__ import annotations
 from ..ir import Const
 from .call_args import arity, given, static
 from .reducer_keywords import KEYWORDS, reduce_with_keywords
-from .running_sums import _accumulated, as_array
+from .running_sums import accumulated, as_array
 
 # the ufunc whose reduce method each NumPy reduction is
 REDUCED = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min", "logical_and": "all",
@@ -96,7 +96,7 @@ def accumulate(ufunc: str, prim: str):
                 raise lowering.error(axis_node, f"`{name}`'s axis {axis!r} is out of range for an array of rank "
                                      f"{x.type.rank} (NumPy raises AxisError)", "an axis of the array")
             return lowering._bind(builder, node, prim, [x], {"axis": axis % x.type.rank})
-        return _accumulated(lowering, node, builder, name, prim, None, x, Const(axis, None), axis_node,
+        return accumulated(lowering, node, builder, name, prim, None, x, Const(axis, None), axis_node,
                             keywords.get("dtype"))
 
     return handle

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from ..ir import Const
 from .call_args import Emitter, arg, arity, static
-from .nonzero import _flat_positions
-from .order_statistics import _index
+from .nonzero import flat_positions
+from .order_statistics import subscript
 from .running_sums import as_array
 from .searching import unique as plain_unique
 
@@ -80,15 +80,15 @@ def _unique1d(lowering, node, builder, x, index: bool, inverse: bool, counts: bo
                                                                         emit("isnan", behind))))
     first = emit("ones_like", emit("getitem", aux, index=(slice(None, 1),)), dtype="bool")
     mask = emit("concatenate", first, changes, axis=0)
-    result = [_index(emit, aux, [mask])]
+    result = [subscript(emit, aux, [mask])]
     if index:
-        result.append(_index(emit, perm, [mask]))
+        result.append(subscript(emit, perm, [mask]))
     if inverse:
         imask = emit("subtract", emit("cumsum", mask, axis=0), 1)
         back = emit("permute_along", imask, emit("argsort", perm, axis=0, kind="stable"), axis=0)
         result.append(back if x.type.rank == 1 else emit("reshape", back, *emit.dims(x)))
     if counts:
-        kept = _flat_positions(emit, mask)
+        kept = flat_positions(emit, mask)
         size = emit("full", 1, emit.dims(mask)[0], dtype="i64")
         edges = emit("concatenate", kept, size, axis=0)
         result.append(emit("subtract", emit("getitem", edges, index=(slice(1, None),)),
@@ -202,14 +202,14 @@ def intersect1d(lowering, node, builder, positional, keywords):
         aux = emit("sort", both, axis=0)
     ahead, behind = _neighbours(emit, _distinct(emit, aux, "np.intersect1d"))
     mask = emit("equal", ahead, behind)
-    values = _index(emit, behind, [mask])
+    values = subscript(emit, behind, [mask])
     if not indices:
         return values
     later, earlier = _neighbours(emit, order)
-    in_a = _index(emit, earlier, [mask])
-    in_b = emit("subtract", _index(emit, later, [mask]), emit.dims(a)[0])
+    in_a = subscript(emit, earlier, [mask])
+    in_b = emit("subtract", subscript(emit, later, [mask]), emit.dims(a)[0])
     if not flags["assume_unique"]:
-        in_a, in_b = _index(emit, first_a, [in_a]), _index(emit, first_b, [in_b])
+        in_a, in_b = subscript(emit, first_a, [in_a]), subscript(emit, first_b, [in_b])
     return values, in_a, in_b
 
 
@@ -225,7 +225,7 @@ def setdiff1d(lowering, node, builder, positional, keywords):
         a = _sorted_unique(lowering, node, builder, a, "np.setdiff1d")
         b = _sorted_unique(lowering, node, builder, b, None)
     shared = emit("isin", a, b)
-    return _index(emit, _distinct(emit, a, "np.setdiff1d", shared, b), [emit("logical_not", shared)])
+    return subscript(emit, _distinct(emit, a, "np.setdiff1d", shared, b), [emit("logical_not", shared)])
 
 
 def setxor1d(lowering, node, builder, positional, keywords):
@@ -245,7 +245,7 @@ def setxor1d(lowering, node, builder, positional, keywords):
     last = emit("ones_like", emit("getitem", aux, index=(slice(-1, None),)), dtype="bool")
     keep = emit("logical_and", emit("concatenate", first, changes, axis=0),
                 emit("concatenate", changes, last, axis=0))
-    return _index(emit, aux, [keep])
+    return subscript(emit, aux, [keep])
 
 
 FUNCTIONS = {

@@ -4,7 +4,8 @@ from __future__ import annotations
 from .ufunc_handlers import Handler
 
 
-def _refuse(message: str, hint: str) -> Handler:
+def refuse(message: str, hint: str) -> Handler:
+    """A handler that refuses its call with `message` and `hint`, located at the call."""
     def handle(lowering, node, builder, positional, keywords):
         raise lowering.error(node, message, hint)
 

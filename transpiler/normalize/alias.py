@@ -237,7 +237,7 @@ class Aliasing:
         def rooted(value) -> bool:
             return value is root or (isinstance(value, Var) and self._view_root.get(id(value)) is root)
 
-        return not any(_contains(v, rooted, skip=lambda x: x is view)
+        return not any(contains(v, rooted, skip=lambda x: x is view)
                        for names in self._live_envs(env) for v in names.values())
 
     # -- who else sees an update -----------------------------------------------------------------------------
@@ -248,7 +248,7 @@ class Aliasing:
                 or id(array) in self._view_root or id(array) in self._ambiguous or id(array) in self._entry_sharing:
             return True
         for other, bound in env.items():
-            if isinstance(bound, (ListValue, DictValue)) and _holds(bound, array):
+            if isinstance(bound, (ListValue, DictValue)) and holds(bound, array):
                 return True
             for var in held(bound):
                 if (var is array and other != name) or (var is not array and self._root(var) is array):
@@ -263,12 +263,12 @@ def _copy_table(table):
     return type(table)(table)
 
 
-def _holds(container, array: Var) -> bool:
+def holds(container, array: Var) -> bool:
     """Whether a list, dict or tuple holds `array`, at any depth (an in-place update must reach it)."""
-    return _contains(container, lambda value: value is array)
+    return contains(container, lambda value: value is array)
 
 
-def _contains(value, match, skip=lambda value: False) -> bool:
+def contains(value, match, skip=lambda value: False) -> bool:
     """Whether `value`, or what a list, dict or tuple holds at any depth, satisfies `match` (what `skip` says is
     neither matched nor looked into)."""
     seen: set[int] = set()

@@ -183,16 +183,16 @@ def _find_module(module: str, parsed: ParsedModule, looked_for: dict[str, str | 
     return None
 
 
-def _leaves(values) -> list:
+def array_leaves(values) -> list:
     """The arrays in a list of values, inside lists, tuples and dicts too."""
     out = []
     for value in values:
         if isinstance(value, (tuple, list)):
-            out.extend(_leaves(list(value)))
+            out.extend(array_leaves(list(value)))
         elif isinstance(value, ListValue):
-            out.extend(_leaves(value.items))
+            out.extend(array_leaves(value.items))
         elif isinstance(value, DictValue):
-            out.extend(_leaves(list(value.items.values())))
+            out.extend(array_leaves(list(value.items.values())))
         elif isinstance(value, (Var, Const)):
             out.append(value)
     return out

@@ -19,7 +19,7 @@ from .names import Names
 from .operators import Operators
 from .python_ints import check_python_int_operands
 from .shape_checks import refined_operands
-from .static_operations import _NOT_HERE, STATIC_BUILTINS
+from .static_operations import NOT_HERE, STATIC_BUILTINS
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -193,7 +193,7 @@ class Expressions(Names, Operators):
             if func.path.rpartition(".")[2] in STATIC_BUILTINS and \
                     func.path.startswith(("builtins.", "functools.", "autograd.", "itertools.")):
                 result = self.static_call(func.path, node, builder, positional, keywords)
-                if result is not _NOT_HERE:
+                if result is not NOT_HERE:
                     return result
             handler = _FUNCTIONS.get(func.path)
             if handler is None:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..builder import Builder
-from .calls import RECURSION_LIMIT, _leaves
+from .calls import RECURSION_LIMIT, array_leaves
 from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Unflatten, Value
 from .syntax import assigned_names
 
@@ -128,18 +128,18 @@ class Functions:
         return env
 
     def lookup_enclosing(self, name: str):
-        """A free name of a closure: found in the frames it was defined in (innermost first), or `_MISSING`."""
+        """A free name of a closure: found in the frames it was defined in (innermost first), or `MISSING`."""
         frame = self._frame
         if frame is None or name in frame.local:
-            return _MISSING
+            return MISSING
         frame = frame.parent
         while frame is not None:
             if name in frame.env:
                 return frame.env[name]
             if name in frame.local:
-                return _MISSING
+                return MISSING
             frame = frame.parent
-        return _MISSING
+        return MISSING
 
     def _map(self, node: cst.Call, builder: Builder, positional: list, keywords: dict) -> Value:
         """`map(f, xs, ...)`: a list of `f(x, ...)`, each call inlined (the sequences' lengths are known)."""
@@ -155,7 +155,7 @@ class Functions:
         return Partial(positional[0], tuple(positional[1:]), tuple(keywords.items()))
 
 
-_MISSING = object()
+MISSING = object()  # a free name no frame of the closure defines (names.py reads it too)
 
 
 @dataclass(eq=False)
@@ -184,7 +184,7 @@ def inlined_call(owner, caller, env: dict):
         for name in _SHARED:
             setattr(owner, name, getattr(caller, name))
         owner._level = caller._level
-    owner._calls.append(CallRecord(caller._frame, caller._level, {id(v) for v in _leaves(list(env.values()))}))
+    owner._calls.append(CallRecord(caller._frame, caller._level, {id(v) for v in array_leaves(list(env.values()))}))
     try:
         yield
     finally:

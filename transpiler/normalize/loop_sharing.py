@@ -9,7 +9,7 @@ from ..builder import Builder
 from ..errors import TranspileError
 from ..ir import Const, Var
 from ..values import DictValue, ListValue, Stale
-from .alias import _holds, held, is_object
+from .alias import holds, held, is_object
 from .branches import display_name
 
 
@@ -86,7 +86,7 @@ class LoopSharing:
             for names in self._live_envs(env):
                 for holder, value in names.items():
                     if not holder.startswith("<") and isinstance(value, (tuple, ListValue, DictValue)) \
-                            and _holds(value, array):
+                            and holds(value, array):
                         raise TranspileError(f"`{name}` is updated in place in this loop, and `{holder}` (a list, "
                                              "dict or tuple made before the loop) holds the same array", loc,
                                              f"take a copy before the loop ({name} = {name}.copy()) or rebuild "

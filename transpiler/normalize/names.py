@@ -11,7 +11,7 @@ from ..frontend.transform_declarations import TRANSFORMS
 from ..values import Closure, KernelRef, Module, Stale, TransformRef, Value
 from .alias import SharingError
 from .decorated import decorated_function
-from .functions import _MISSING
+from .functions import MISSING
 
 _LIFTED = ("stop_gradient",)  # runtime functions with a meaning in kernels
 BUILTINS = ("len", "abs", "min", "max", "sum", "float", "int", "bool", "any", "all", "range", "print", "round", "pow", "zip", "enumerate",
@@ -35,7 +35,7 @@ class Names:
                                "(`... = ....copy()`), so the two never share one")
         if name in self._zero_d_watch:
             self.note_zero_d_read(name, value)
-        if value is not _MISSING:
+        if value is not MISSING:
             return value
         if name in ("True", "False"):
             return const(name == "True")

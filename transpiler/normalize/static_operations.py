@@ -120,11 +120,11 @@ class StaticOperations:
                                'literal length ("f64[6]")') from None
 
     def static_call(self, path: str, node: cst.Call, builder: Builder, positional: list, keywords: dict):
-        """Builtins that act on lists, dicts, functions and ranges; `_NOT_HERE` when this call is not one."""
+        """Builtins that act on lists, dicts, functions and ranges; `NOT_HERE` when this call is not one."""
         name = path.rpartition(".")[2]
         if name == "range":
             if keywords or not 1 <= len(positional) <= 3:
-                return _NOT_HERE
+                return NOT_HERE
             if not all(isinstance(p, Const) and isinstance(p.value, int) for p in positional):
                 raise StaticNeeded("range(...) with bounds known only at run time makes a sequence whose "
                                    "length is not known at build time", self.locate(node),
@@ -144,12 +144,12 @@ class StaticOperations:
                 items = self._items_of_one(name, positional[0], node, builder)
                 items = items[::-1] if name == "reversed" else items
                 return tuple(items) if name == "tuple" else ListValue(items, self._level)
-            return _NOT_HERE
+            return NOT_HERE
         if name in ("pairwise", "chain", "product") and path.startswith("itertools.") and not keywords:
             sequences = [self.static_items(p, node, builder) for p in positional]
             if name == "pairwise":
                 if len(sequences) != 1:
-                    return _NOT_HERE
+                    return NOT_HERE
                 return ListValue(list(zip(sequences[0], sequences[0][1:])), self._level)
             if name == "chain":
                 return ListValue([item for sequence in sequences for item in sequence], self._level)
@@ -158,7 +158,7 @@ class StaticOperations:
             items = {}
             if positional:
                 if len(positional) != 1:
-                    return _NOT_HERE
+                    return NOT_HERE
                 source = positional[0]
                 if isinstance(source, DictValue):
                     items.update(source.items)
@@ -187,10 +187,10 @@ class StaticOperations:
             return self.flatten_tree(node, builder, positional)
         if name == "callable" and len(positional) == 1:
             return const(isinstance(positional[0], (Closure, KernelRef, TransformRef, Partial)))
-        return _NOT_HERE
+        return NOT_HERE
 
 
-_NOT_HERE = object()
+NOT_HERE = object()  # what `static_call` gives for a call it does not evaluate (expressions.py reads it)
 STATIC_BUILTINS = ("range", "zip", "enumerate", "reversed", "list", "tuple", "sorted", "dict", "len", "sum", "map",
                    "callable", "partial", "isinstance", "flatten", "pairwise", "chain", "product")
 

@@ -19,7 +19,7 @@ from ..builder import Builder, const
 from ..errors import TranspileError
 from ..ir import Atom, Var
 from ..values import DictValue, ListValue
-from .alias import Recipe, _contains, held
+from .alias import Recipe, contains, held
 from .view_index import (compose, expand_dims_items, flip_items, inverse, is_scalar_int, permutation, permuted,
                          reshaped, squeeze_items)
 
@@ -66,7 +66,7 @@ class ViewWrites:
                 if name.startswith("<"):
                     continue
                 if bound is array or any(v is array for v in held(bound)) or (
-                        isinstance(bound, (ListValue, DictValue, tuple)) and _contains(bound, lambda v: v is array)):
+                        isinstance(bound, (ListValue, DictValue, tuple)) and contains(bound, lambda v: v is array)):
                     return name
         return None
 

@@ -28,7 +28,7 @@ def integer_operands(name: str, bools: bool = True) -> Callable:
     return check
 
 
-def _checked(entry, check: Callable) -> None:
+def add_check(entry, check: Callable) -> None:
     """Run `check` on the argument types before the entry's own dtype rule."""
     infer = entry.infer
 
@@ -82,11 +82,11 @@ for _name, _op, _fold in (("bitwise_and", "&", operator.and_), ("bitwise_or", "|
                           ("bitwise_xor", "^", operator.xor)):
     _entry = elementwise(_name, [None, None], _operator(_op), f"({{0}} {_op} {{1}})", result="promote", bools=None,
                          fold=_fold, diff=False, python_operator=True, temp="bits")
-    _checked(_entry, integer_operands(f"np.{_name}"))
+    add_check(_entry, integer_operands(f"np.{_name}"))
     _entry.infer = _bools_stay_bools(_entry.infer)
 for _name, _op, _shift, _c in (("left_shift", "<<", operator.lshift, _LEFT_SHIFT),
                                ("right_shift", ">>", operator.rshift, _RIGHT_SHIFT)):
-    _checked(elementwise(_name, [None, None], _operator(_op), _c, result="promote", bools="int8",
+    add_check(elementwise(_name, [None, None], _operator(_op), _c, result="promote", bools="int8",
                          fold=_fold_shift(_shift), diff=False, python_operator=True, temp="bits"),
              integer_operands(f"np.{_name}"))
 
@@ -98,5 +98,5 @@ def _no_bools(types: list[TensorType]) -> None:
 
 
 # `~x` of integers: -x - 1 (two's complement)
-_checked(elementwise("invert", [None], _operator("~"), "(~{0})", result="promote", bools=None,
+add_check(elementwise("invert", [None], _operator("~"), "(~{0})", result="promote", bools=None,
                      fold=operator.invert, diff=False, python_operator=True, temp="bits"), _no_bools)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType, broadcast_shapes
-from .bitwise import integer_operands, _checked
+from .bitwise import integer_operands, add_check
 from .elementwise import elementwise, np_call
 from .registry import Primitive, register
 from .batching import batch_elementwise
@@ -24,7 +24,7 @@ _GCD = f"[](uint64_t x, uint64_t y) {{{{ {_EUCLID} return x; }}}}({_MAGNITUDE.fo
 _LCM = f"[](const uint64_t a, const uint64_t b) {{{{ uint64_t x = a, y = b; {_EUCLID} " \
        f"return x == 0 ? (uint64_t)0 : a / x * b; }}}}({_MAGNITUDE.format('{0}')}, {_MAGNITUDE.format('{1}')})"
 for _name, _c in (("gcd", _GCD), ("lcm", _LCM)):
-    _checked(elementwise(_name, [None, None], np_call(_name), _c, result="promote", bools=None, diff=False),
+    add_check(elementwise(_name, [None, None], np_call(_name), _c, result="promote", bools=None, diff=False),
              integer_operands(f"np.{_name}", bools=False))
 
 # floats: C's fmod (exact); integers: C's `%` (the dividend's sign), 0 where the divisor is 0 or -1 (as NumPy)

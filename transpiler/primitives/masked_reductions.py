@@ -20,7 +20,7 @@ import numpy as np
 from .. import codegen as cg
 from ..ir.types import NUMPY_DTYPES, ShapeError, TensorType, is_unknown, lifted_dtype
 from .batching import BatchContext, example_rank, shift_axes
-from .reductions import _infer as _reduced_shape
+from .reductions import reduction_rule
 from .registry import Primitive, register
 from .symbolic import Sym, count, ops, reduced_axes, unreduce
 
@@ -70,7 +70,7 @@ def _check_mask(x: TensorType, where: TensorType) -> None:
 
 
 def _infer(func: str, result: str | None) -> Callable:
-    shape_rule = _reduced_shape("same")
+    shape_rule = reduction_rule("same")
 
     def infer(types: list[TensorType], params) -> TensorType:
         x = types[0]

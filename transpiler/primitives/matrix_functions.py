@@ -15,12 +15,14 @@ from .registry import Primitive, register
 from .symbolic import Sym, ops, sum_to
 
 
-def _float_dtype(types) -> str:
+def float_dtype(types) -> str:
+    """The dtype of a linear-algebra result: float32 or float64 as promoted, float64 for integers and bools."""
     dtype = promote(types)
     return dtype if dtype in ("f32", "f64") else "f64"
 
 
-def _square(x: TensorType, what: str) -> None:
+def check_square(x: TensorType, what: str) -> None:
+    """A ShapeError naming `what` unless `x` is a (stack of) square matrices of known rank."""
     if x.rank is None:
         raise ShapeError(f"{what} needs the rank of its argument; annotate it, e.g. \"f64[n,n]\"")
     if x.rank < 2:
@@ -30,7 +32,7 @@ def _square(x: TensorType, what: str) -> None:
         raise ShapeError(f"{what} takes square matrices; this one has shape {show_shape(x.shape)}")
 
 
-def _swap(x: Sym) -> Sym:
+def swap_last_two(x: Sym) -> Sym:
     """The matrix transpose of the last two axes."""
     return x.T if x.rank == 2 else ops.swapaxes(x, axis1=-1, axis2=-2)
 
@@ -48,12 +50,12 @@ def _trace_product(a: Sym, b: Sym) -> Sym:
 def _lower_read(p: Sym) -> Sym:
     """The cotangent of a matrix of which only the lower triangle is read, given `p`, the cotangent of the
     symmetric matrix it stands for: each off-diagonal entry collects both of its symmetric places."""
-    return ops.tril(p) + _swap(ops.triu(p, k=1))
+    return ops.tril(p) + swap_last_two(ops.triu(p, k=1))
 
 
 def _from_lower(t: Sym) -> Sym:
     """The symmetric matrix that a lower triangle stands for (the tangent NumPy sees)."""
-    return ops.tril(t) + _swap(ops.tril(t, k=-1))
+    return ops.tril(t) + swap_last_two(ops.tril(t, k=-1))
 
 
 def _register(name: str, infer, render, vjp, jvp, temp: str = "m", batch=batch_stacked, **options) -> None:
@@ -72,20 +74,20 @@ def _linalg(fn: str, index: int | None = None):
 
 # --- inverse ---------------------------------------------------------------------------------------------------
 def _infer_inv(types, params) -> TensorType:
-    _square(types[0], "np.linalg.inv")
-    return TensorType(_float_dtype(types), types[0].shape)
+    check_square(types[0], "np.linalg.inv")
+    return TensorType(float_dtype(types), types[0].shape)
 
 
 _register("inv", _infer_inv, _linalg("inv"),
-          lambda g, y, a, active=None: [-(_swap(y) @ g @ _swap(y))],
+          lambda g, y, a, active=None: [-(swap_last_two(y) @ g @ swap_last_two(y))],
           lambda tangents, y, a: -(y @ tangents[0] @ y), temp="inv")
 
 
 # --- solve -----------------------------------------------------------------------------------------------------
 def _infer_solve(types, params) -> TensorType:
     a, b = types
-    _square(a, "np.linalg.solve")
-    dtype = _float_dtype(types)
+    check_square(a, "np.linalg.solve")
+    dtype = float_dtype(types)
     if b.rank is None:
         raise ShapeError("np.linalg.solve needs the rank of its right-hand side; annotate it")
     if b.rank == 0:
@@ -107,11 +109,11 @@ def _match(n, m) -> None:
 
 
 def _vjp_solve(g, x, a, b, active=None):
-    gb = ops.solve(_swap(a), g)  # A^T gb = g
+    gb = ops.solve(swap_last_two(a), g)  # A^T gb = g
     if b.rank == 1:
         ga = -(ops.expand_dims(gb, axis=-1) * ops.expand_dims(x, axis=-2))
     else:
-        ga = -(gb @ _swap(x))
+        ga = -(gb @ swap_last_two(x))
     return [sum_to(ga, a.type, a) if active is None or active[0] else None,
             sum_to(gb, b.type, b) if active is None or active[1] else None]
 
@@ -143,8 +145,8 @@ _register("solve", _infer_solve, _linalg("solve"), _vjp_solve, _jvp_solve, temp=
 
 # --- determinants ------------------------------------------------------------------------------------------------
 def _infer_det(types, params) -> TensorType:
-    _square(types[0], "the determinant")
-    return TensorType(_float_dtype(types), types[0].shape[:-2])
+    check_square(types[0], "the determinant")
+    return TensorType(float_dtype(types), types[0].shape[:-2])
 
 
 # d det(a) / d a is the cofactor matrix: det(a) inv(a)^T where det(a) is not 0, and at singular matrices too (where
@@ -155,14 +157,14 @@ _register("det", _infer_det, _linalg("det"),
 
 
 def _infer_cofactors(types, params) -> TensorType:
-    _square(types[0], "the cofactor matrix")
-    return TensorType(_float_dtype(types[:1]), types[0].shape)
+    check_square(types[0], "the cofactor matrix")
+    return TensorType(float_dtype(types[:1]), types[0].shape)
 
 
 def _infer_det_second(types, params) -> TensorType:
     a, t = types
-    _square(a, "the determinant's second derivative")
-    return TensorType(_float_dtype(types), broadcast_shapes([a.shape, t.shape]))
+    check_square(a, "the determinant's second derivative")
+    return TensorType(float_dtype(types), broadcast_shapes([a.shape, t.shape]))
 
 
 def _batch_lifted(ctx, prim, args, batched, **params) -> Sym:
@@ -184,15 +186,15 @@ _register("det_second", _infer_det_second, lambda args, p: cg.call("_det_second"
           _third_derivative, temp="second", batch=_batch_lifted, extra={"helper": "det_second"})
 # np.linalg.slogdet(a) is (sign, logabsdet): two entries, each computing its own part of the pair
 _register("logabsdet", _infer_det, _linalg("slogdet", 1),
-          lambda g, y, a, active=None: [_per_matrix(g) * _swap(ops.inv(a))],
-          lambda tangents, y, a: _trace_product(_swap(ops.inv(a)), tangents[0]), temp="logdet")
+          lambda g, y, a, active=None: [_per_matrix(g) * swap_last_two(ops.inv(a))],
+          lambda tangents, y, a: _trace_product(swap_last_two(ops.inv(a)), tangents[0]), temp="logdet")
 _register("slogdet_sign", _infer_det, _linalg("slogdet", 0), None, None, temp="sign")
 
 
 # --- Cholesky -----------------------------------------------------------------------------------------------------
 def _infer_cholesky(types, params) -> TensorType:
-    _square(types[0], "np.linalg.cholesky")
-    return TensorType(_float_dtype(types), types[0].shape)
+    check_square(types[0], "np.linalg.cholesky")
+    return TensorType(float_dtype(types), types[0].shape)
 
 
 def _phi(x: Sym) -> Sym:
@@ -202,15 +204,15 @@ def _phi(x: Sym) -> Sym:
 
 def _vjp_cholesky(g, l, a, active=None):
     # Murray (2016): P = L^-T phi(L^T G) L^-1, the cotangent of the symmetric matrix
-    lt = _swap(l)
+    lt = swap_last_two(l)
     inner = ops.solve(lt, _phi(lt @ g))  # L^-T phi(L^T G)
-    p = _swap(ops.solve(lt, _swap(inner)))  # ... L^-1
+    p = swap_last_two(ops.solve(lt, swap_last_two(inner)))  # ... L^-1
     return [_lower_read(p)]
 
 
 def _jvp_cholesky(tangents, l, a):
     t = _from_lower(tangents[0])
-    inner = ops.solve(l, _swap(ops.solve(l, t)))  # L^-1 dA L^-T  (dA symmetric)
+    inner = ops.solve(l, swap_last_two(ops.solve(l, t)))  # L^-1 dA L^-T  (dA symmetric)
     return l @ _phi(inner)
 
 
@@ -219,13 +221,13 @@ _register("cholesky", _infer_cholesky, _linalg("cholesky"), _vjp_cholesky, _jvp_
 
 # --- symmetric eigendecomposition -------------------------------------------------------------------------------
 def _infer_eigenvalues(types, params) -> TensorType:
-    _square(types[0], "np.linalg.eigh")
-    return TensorType(_float_dtype(types), types[0].shape[:-1])
+    check_square(types[0], "np.linalg.eigh")
+    return TensorType(float_dtype(types), types[0].shape[:-1])
 
 
 def _infer_eigenvectors(types, params) -> TensorType:
-    _square(types[0], "np.linalg.eigh")
-    return TensorType(_float_dtype(types), types[0].shape)
+    check_square(types[0], "np.linalg.eigh")
+    return TensorType(float_dtype(types), types[0].shape)
 
 
 def _gaps(w: Sym, a: Sym) -> Sym:
@@ -238,12 +240,12 @@ def _gaps(w: Sym, a: Sym) -> Sym:
 
 def _vjp_eigenvalues(g, w, a, active=None):
     v = ops.eigh_vectors(a)
-    return [_lower_read((v * ops.expand_dims(g, axis=-2)) @ _swap(v))]
+    return [_lower_read((v * ops.expand_dims(g, axis=-2)) @ swap_last_two(v))]
 
 
 def _vjp_eigenvectors(g, v, a, active=None):
     w = ops.eigh_values(a)
-    return [_lower_read(v @ (_gaps(w, a) * (_swap(v) @ g)) @ _swap(v))]
+    return [_lower_read(v @ (_gaps(w, a) * (swap_last_two(v) @ g)) @ swap_last_two(v))]
 
 
 def _jvp_eigenvalues(tangents, w, a):
@@ -252,7 +254,7 @@ def _jvp_eigenvalues(tangents, w, a):
 
 
 def _jvp_eigenvectors(tangents, v, a):
-    return v @ (_gaps(ops.eigh_values(a), a) * (_swap(v) @ _from_lower(tangents[0]) @ v))
+    return v @ (_gaps(ops.eigh_values(a), a) * (swap_last_two(v) @ _from_lower(tangents[0]) @ v))
 
 
 # np.linalg.eigh(a) is (w, V): one entry per part, each rendering the same call (reused when both are taken)
@@ -263,13 +265,13 @@ _register("eigh_vectors", _infer_eigenvectors, _linalg("eigh", 1), _vjp_eigenvec
 # --- scipy.linalg.solve_triangular ------------------------------------------------------------------------------
 def _infer_solve_triangular(types, params) -> TensorType:
     a, b = types
-    _square(a, "solve_triangular")
+    check_square(a, "solve_triangular")
     if a.rank != 2 or b.rank not in (1, 2):
         raise ShapeError("solve_triangular is supported for one matrix and a vector or matrix right-hand side")
     n, m = a.shape[-1], b.shape[0]
     if n != m and not (is_unknown(n) or is_unknown(m)):
         raise ShapeError(f"solve_triangular: the matrix has {n} columns but the right-hand side {m} rows")
-    return TensorType(_float_dtype(types), b.shape)
+    return TensorType(float_dtype(types), b.shape)
 
 
 def _render_solve_triangular(args, params):
@@ -283,8 +285,8 @@ def _triangle(x: Sym, lower: bool) -> Sym:
 
 def _vjp_solve_triangular(g, x, a, b, active=None, lower=False, trans=0):
     gb = ops.solve_triangular(a, g, lower=lower, trans=1 - trans)  # op(T)^T gb = g
-    g_op = -(ops.outer(gb, x) if b.rank == 1 else gb @ _swap(x))  # the cotangent of op(T)
-    return [_triangle(g_op if not trans else _swap(g_op), lower) if active is None or active[0] else None, gb]
+    g_op = -(ops.outer(gb, x) if b.rank == 1 else gb @ swap_last_two(x))  # the cotangent of op(T)
+    return [_triangle(g_op if not trans else swap_last_two(g_op), lower) if active is None or active[0] else None, gb]
 
 
 def _jvp_solve_triangular(tangents, x, a, b, lower=False, trans=0):
@@ -292,7 +294,7 @@ def _jvp_solve_triangular(tangents, x, a, b, lower=False, trans=0):
     rhs = None
     if ta is not None:
         t_op = _triangle(ta, lower)
-        rhs = -((t_op if not trans else _swap(t_op)) @ x)
+        rhs = -((t_op if not trans else swap_last_two(t_op)) @ x)
     if tb is not None:
         rhs = tb if rhs is None else tb + rhs
     return ops.solve_triangular(a, rhs, lower=lower, trans=trans)
@@ -307,7 +309,7 @@ def _batch_solve_triangular(ctx, prim, args, batched, lower=False, trans=0) -> S
     if not batched[0] and example_rank(b, True) == 1:
         return ops.transpose(ctx.bind("solve_triangular", [a, ops.transpose(b)], {"lower": lower, "trans": trans}))
     triangle = _triangle(a, lower)
-    return _batch_solve(ctx, prim, [_swap(triangle) if trans else triangle, b], batched)
+    return _batch_solve(ctx, prim, [swap_last_two(triangle) if trans else triangle, b], batched)
 
 
 _register("solve_triangular", _infer_solve_triangular, _render_solve_triangular, _vjp_solve_triangular,

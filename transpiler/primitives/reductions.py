@@ -14,7 +14,9 @@ from .registry import Primitive, register
 from .symbolic import Sym, count, ops, reduced_axes, unreduce
 
 
-def _infer(result: str) -> Callable:
+def reduction_rule(result: str) -> Callable:
+    """The shape and dtype rule of a reduction; `result` names its dtype: "same", "bool", "float", "sum" (small
+    integers in int64) or "index"."""
     def infer(types: list[TensorType], params) -> TensorType:
         (x,) = types
         axis, keepdims = params.get("axis"), params.get("keepdims", False)
@@ -56,7 +58,7 @@ def reduction(name: str, vjp: Callable, jvp: Callable, func: str | None = None, 
               cuda: str | None = None, imports: str | None = None, empty_raises: bool = False) -> Primitive:
     """`empty_raises`: NumPy raises ValueError on an empty operand (no identity), unless `initial=` is given."""
     return register(Primitive(
-        name=name, infer=_infer(result), render=_render(func or f"np.{name}"), family="reduction",
+        name=name, infer=reduction_rule(result), render=_render(func or f"np.{name}"), family="reduction",
         vjp=lambda g, out, x, active=None, axis=None, keepdims=False, **extra: [vjp(g, out, x, axis, keepdims, **extra)],
         jvp=lambda tangents, out, x, axis=None, keepdims=False, **extra: jvp(tangents[0], out, x, axis, keepdims,
                                                                              **extra),
@@ -168,16 +170,16 @@ def batch_argmax(ctx, prim, args, batched, axis=None, keepdims=False):
 # where the extremes sit: integer positions, never differentiated (`np.argmax(mask)`: the first example that
 # takes a branch)
 for _name in ("argmax", "argmin"):
-    register(Primitive(name=_name, infer=_infer("index"), render=_render(f"np.{_name}"), family="reduction",
+    register(Primitive(name=_name, infer=reduction_rule("index"), render=_render(f"np.{_name}"), family="reduction",
                        temp_name="idx", batch=batch_argmax, extra={"empty_raises": True}))
 
 
 # --- non-differentiable reductions: what batched control flow asks of a mask ---------------------------------
 register(Primitive(  # `np.any(mask)`: does any example take this branch (stay in this loop)?
-    name="any", infer=_infer("bool"), render=_render("np.any"), family="reduction", temp_name="some",
+    name="any", infer=reduction_rule("bool"), render=_render("np.any"), family="reduction", temp_name="some",
     batch=batch_reduction,
 ))
 register(Primitive(  # `np.all(x)`, a truth value as np.any's
-    name="all", infer=_infer("bool"), render=_render("np.all"), family="reduction", temp_name="every",
+    name="all", infer=reduction_rule("bool"), render=_render("np.all"), family="reduction", temp_name="every",
     batch=batch_reduction,
 ))

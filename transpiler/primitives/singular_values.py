@@ -16,7 +16,7 @@ from __future__ import annotations
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType, show_shape
 from .batching import batch_stacked
-from .matrix_functions import _float_dtype, _square, _swap
+from .matrix_functions import float_dtype, check_square, swap_last_two
 from .registry import Primitive, register
 from .symbolic import ops
 
@@ -38,17 +38,17 @@ def _shared(x: TensorType, what: str):
 
 
 def _infer_values(types, params) -> TensorType:
-    return TensorType(_float_dtype(types), types[0].shape[:-2] + (_shared(types[0], "the singular values"),))
+    return TensorType(float_dtype(types), types[0].shape[:-2] + (_shared(types[0], "the singular values"),))
 
 
 def _infer_u(types, params) -> TensorType:
     x = types[0]
-    return TensorType(_float_dtype(types), x.shape[:-1] + (_shared(x, "the singular vectors"),))
+    return TensorType(float_dtype(types), x.shape[:-1] + (_shared(x, "the singular vectors"),))
 
 
 def _infer_vh(types, params) -> TensorType:
     x = types[0]
-    return TensorType(_float_dtype(types), x.shape[:-2] + (_shared(x, "the singular vectors"), x.shape[-1]))
+    return TensorType(float_dtype(types), x.shape[:-2] + (_shared(x, "the singular vectors"), x.shape[-1]))
 
 
 def _check(s, bad, where) -> None:
@@ -77,7 +77,7 @@ def _jvp_values(tangents, s, a, where=None):
     ahead, behind = _neighbours(s)
     _check(s, ops.logical_or(ops.any(ops.equal(ahead, behind), axis=-1), ops.any(ops.equal(s, 0.0), axis=-1)),
            where)
-    return ops.sum(ops.svd_u(a) * (tangents[0] @ _swap(ops.svd_vh(a))), axis=-2)  # u_i^T da v_i
+    return ops.sum(ops.svd_u(a) * (tangents[0] @ swap_last_two(ops.svd_vh(a))), axis=-2)  # u_i^T da v_i
 
 
 def _second(*args, **params):
@@ -103,7 +103,7 @@ register(Primitive(name="svd_vh", infer=_infer_vh, render=_svd(2), family="matri
 
 
 def _infer_inv_or_nan(types, params) -> TensorType:
-    _square(types[0], "np.linalg.cond's inverse")
+    check_square(types[0], "np.linalg.cond's inverse")
     return TensorType("f64", types[0].shape)
 
 
@@ -112,6 +112,6 @@ def _render_inv_or_nan(args, params):
 
 
 register(Primitive(name="inv_or_nan", infer=_infer_inv_or_nan, render=_render_inv_or_nan, family="matrix",
-                   vjp=lambda g, y, a, active=None: [-(_swap(y) @ g @ _swap(y))],
+                   vjp=lambda g, y, a, active=None: [-(swap_last_two(y) @ g @ swap_last_two(y))],
                    jvp=lambda tangents, y, a: -(y @ tangents[0] @ y), temp_name="inv", batch=batch_stacked,
                    extra={"helper": "inv_or_nan"}))

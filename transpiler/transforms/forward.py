@@ -6,7 +6,7 @@ output); an input without a tangent is a constant to the rules, so no zero tange
 inside the computation (only where a branch merge, a loop slot or an output needs one).
 
 The sweep walks a block statement by statement: an equation gets its rule, an `if` gets the tangents of its
-merged values as extra merges, a loop gets the tangents of its active slots as extra slots. `_Tangents` is
+merged values as extra merges, a loop gets the tangents of its active slots as extra slots. `Tangents` is
 used by the Jacobian transforms too, which run it inside a loop over basis vectors. A value whose tangent is a
 structural zero on some paths (a branch left it constant) carries a flag, so a singular rule leaves its term out on
 those paths (`_masked`) instead of multiplying the zero by an infinite factor.
@@ -50,7 +50,7 @@ def jvp(fn: Function, spec: ForwardSpec) -> Function:
     fn = peel_constant_trips(fn, inputs)
     builder = function_builder(fn)
     tangent_params = [Var(builder.scope.fresh("t" + var.name), var.type) for var in inputs]
-    sweep = _Tangents(builder, active(fn, inputs))
+    sweep = Tangents(builder, active(fn, inputs))
     for var, tangent in zip(inputs, tangent_params):
         sweep.tangents[id(var)] = tangent
     sweep.push_block(fn.body)
@@ -70,7 +70,7 @@ def scalar_of_dtype(builder: Builder, value: Const, like: Atom) -> Atom:
     return value
 
 
-class _Tangents:
+class Tangents:
     """The forward sweep's state: the tangent of each active value computed so far."""
 
     def __init__(self, builder: Builder, activity: set[int]):

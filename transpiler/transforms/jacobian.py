@@ -23,7 +23,7 @@ from ..ir import Atom, Const, Eqn, Function, Loop, Var, all_defined, equations, 
 from ..primitives.indexing import Ref
 from ..builder import function_builder
 from .batch import BatchSpec, vmap
-from .forward import ForwardSpec, _Tangents, check_float_inputs, jvp, scalar_of_dtype
+from .forward import ForwardSpec, Tangents, check_float_inputs, jvp, scalar_of_dtype
 from .hoist import updated_in_place
 from .peel import peel_constant_trips
 from ..ir.verify import verified
@@ -136,7 +136,7 @@ def _looped_jacfwd(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: 
             hoisted.add(id(stmt))
     per_input = []
     for var in inputs:
-        sweep = _Tangents(builder, activity)
+        sweep = Tangents(builder, activity)
         if var.type.shape == ():  # a scalar input: one sweep with tangent 1.0, no loop
             sweep.tangents[id(var)] = const(1.0)
             _push_skipping(sweep, fn.body, hoisted)
@@ -188,7 +188,7 @@ def _looped_jacrev(fn: Function, name: str, wrt: tuple[int, ...], wrt_is_tuple: 
 
 
 # -- pieces --------------------------------------------------------------------------------------------------
-def _push_skipping(sweep: _Tangents, block: list, hoisted: set[int]) -> None:
+def _push_skipping(sweep: Tangents, block: list, hoisted: set[int]) -> None:
     """The forward sweep over `block`, re-emitting only the primal equations not emitted already."""
     for stmt in block:
         if isinstance(stmt, Eqn):
