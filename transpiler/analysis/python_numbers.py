@@ -15,6 +15,7 @@ another dtype (`v * x32`: float32 for the Python float, float64 for np.float64) 
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
@@ -47,37 +48,56 @@ def _changes(block: list, types: dict, numbers_kept: bool = False, tainted: set 
     C loop kernel flags it), only a NumPy value of another dtype is. `tainted`: where given, the ids of values
     computed from the retyped one; only their equations are judged (another loop's first iteration on its own
     Python-number start is retyped, as it runs, but is not this value's doing)."""
+    def changed_dtype(stmt: Eqn, types: dict, tainted: set | None) -> tuple[Eqn, str] | None:
+        if not any(id(a) in types for a in stmt.args) or (new := _retyped(stmt, types)) is None:
+            return None
+        judged = tainted is None or any(id(a) in tainted for a in stmt.args)
+        if judged and (_compares_otherwise(stmt, types) or
+                       new.dtype != stmt.out.type.dtype and not (numbers_kept and new.weak)):
+            return stmt, promote([_type(a, types) for a in stmt.args]) if _compares_otherwise(stmt, types) \
+                else new.dtype
+        if new.weak != stmt.out.type.weak or new.dtype != stmt.out.type.dtype and judged:
+            types[id(stmt.out)] = dataclasses.replace(stmt.out.type, dtype=new.dtype if judged else
+                                                      stmt.out.type.dtype, weak=new.weak)
+            if tainted is not None and judged:
+                tainted.add(id(stmt.out))
+        return None
+
+    return _first_found(block, types, tainted, changed_dtype)
+
+
+def _first_found(block: list, types: dict, tainted: set | None, question: Callable) -> object | None:
+    """The one retyping walk of `_changes` and `_meets_float64`: `block` in program order, `if` sides then their
+    merge, a loop's start merged into its slots, its body, then its results; the first answer (not None) that
+    `question(eqn, types, tainted)` gives for an equation of one result, which also records its retyping."""
     for stmt in block:
+        found = None
         if isinstance(stmt, Eqn):
-            if len(stmt.outs) != 1 or not any(id(a) in types for a in stmt.args):
-                continue
-            try:
-                new = stmt.prim.infer([_type(a, types) for a in stmt.args], dict(stmt.params))
-            except Exception:  # noqa: BLE001 (a rule that cannot retype: the parameter is not judged by it)
-                continue
-            judged = tainted is None or any(id(a) in tainted for a in stmt.args)
-            if judged and (_compares_otherwise(stmt, types) or
-                           new.dtype != stmt.out.type.dtype and not (numbers_kept and new.weak)):
-                return stmt, promote([_type(a, types) for a in stmt.args]) if _compares_otherwise(stmt, types) \
-                    else new.dtype
-            if new.weak != stmt.out.type.weak or new.dtype != stmt.out.type.dtype and judged:
-                types[id(stmt.out)] = dataclasses.replace(stmt.out.type, dtype=new.dtype if judged else
-                                                          stmt.out.type.dtype, weak=new.weak)
-                if tainted is not None and judged:
-                    tainted.add(id(stmt.out))
+            if len(stmt.outs) == 1:
+                found = question(stmt, types, tainted)
         elif isinstance(stmt, If):
-            changed = _changes(stmt.then_body, types, numbers_kept, tainted) or \
-                _changes(stmt.else_body, types, numbers_kept, tainted)
-            if changed:
-                return changed
-            _merge(stmt.outs, (stmt.then_results, stmt.else_results), types, tainted)
+            found = _first_found(stmt.then_body, types, tainted, question)
+            if found is None:
+                found = _first_found(stmt.else_body, types, tainted, question)
+            if found is None:
+                _merge(stmt.outs, (stmt.then_results, stmt.else_results), types, tainted)
         elif isinstance(stmt, Loop):
             _merge(stmt.carried, (stmt.inits,), types, tainted)
-            changed = _changes(stmt.cond_body + stmt.body, types, numbers_kept, tainted)
-            if changed:
-                return changed
-            _merge(stmt.outs, (stmt.carried_out,), types, tainted)
+            found = _first_found(stmt.cond_body + stmt.body, types, tainted, question)
+            if found is None:
+                _merge(stmt.outs, (stmt.carried_out,), types, tainted)
+        if found is not None:
+            return found
     return None
+
+
+def _retyped(stmt: Eqn, types: dict):
+    """The type `stmt` computes from its arguments retyped, or None where its rule cannot retype them (the value
+    is not judged by it)."""
+    try:
+        return stmt.prim.infer([_type(a, types) for a in stmt.args], dict(stmt.params))
+    except Exception:  # noqa: BLE001 (a rule that cannot retype: not judged by it)
+        return None
 
 
 def _compares_otherwise(stmt: Eqn, types: dict) -> bool:
@@ -181,31 +201,17 @@ def _float32_holds(number: Atom) -> bool:
 def _meets_float64(block: list, types: dict, tainted: set) -> Eqn | None:
     """The first equation computing float64 with a value that is still the Python number (`tainted`, retyped
     weak in `types`): a float32 result rounds the number as the float32 slot does, a weak one stays the number."""
-    for stmt in block:
-        if isinstance(stmt, Eqn):
-            if len(stmt.outs) != 1 or not any(id(a) in tainted for a in stmt.args):
-                continue
-            try:
-                new = stmt.prim.infer([_type(a, types) for a in stmt.args], dict(stmt.params))
-            except Exception:  # noqa: BLE001 (a rule that cannot retype: not judged by it)
-                continue
-            if new.weak:
-                types[id(stmt.out)] = new
-                tainted.add(id(stmt.out))
-            elif new.dtype == "f64":
-                return stmt
-        elif isinstance(stmt, If):
-            found = _meets_float64(stmt.then_body, types, tainted) or _meets_float64(stmt.else_body, types, tainted)
-            if found is not None:
-                return found
-            _merge(stmt.outs, (stmt.then_results, stmt.else_results), types, tainted)
-        elif isinstance(stmt, Loop):
-            _merge(stmt.carried, (stmt.inits,), types, tainted)
-            found = _meets_float64(stmt.cond_body + stmt.body, types, tainted)
-            if found is not None:
-                return found
-            _merge(stmt.outs, (stmt.carried_out,), types, tainted)
-    return None
+    def float64_meeting(stmt: Eqn, types: dict, tainted: set) -> Eqn | None:
+        if not any(id(a) in tainted for a in stmt.args) or (new := _retyped(stmt, types)) is None:
+            return None
+        if new.weak:
+            types[id(stmt.out)] = new
+            tainted.add(id(stmt.out))
+        elif new.dtype == "f64":
+            return stmt
+        return None
+
+    return _first_found(block, types, tainted, float64_meeting)
 
 
 def keeping_other_numbers(block: list) -> list:
