@@ -66,6 +66,28 @@ def test_a_fortran_array_is_not_taken_for_c_contiguous(make):
     assert info.value.loc is not None and info.value.loc.line == 8 and info.value.hint
 
 
+@pytest.mark.parametrize("make, write, said", [
+    ("np.asarray(x, order='F')", "b[0, 0] = 7.0", "`b` is `np.asarray(x, order='F')`"),
+    ("np.asanyarray(x, order='C')", "b[:, 1] = 7.0", "`b` is `np.asanyarray(x, order='C')`"),
+    ("np.asfortranarray(x)", "b[1] = 7.0", "`b` is `np.asfortranarray(x)`"),
+    ("np.asarray(x, order='F')", "r = b[0]\n    r[1] = 7.0", "`r` is a view of `np.asarray(x, order='F')`"),
+])
+def test_a_write_into_an_array_given_in_an_order_names_the_call(make, write, said):
+    """np.asarray(x, order=) is `x` itself where `x` has that layout and a copy where not, which a parameter's
+    layout (the caller's) leaves open: the refusal names the call the user wrote (no reshape of theirs), located at
+    the write, with a hint that compiles (np.array copies always)."""
+    with pytest.raises(TranspileError) as info:
+        load_source(_through_reshape(make, write))
+    message = str(info.value)
+    assert said in message and "reshape" not in message.split("hint")[0], message
+    assert info.value.loc is not None and info.value.loc.line == 7 + write.count("\n")
+    assert "np.array(x, order=" in info.value.hint
+    fixed = make.replace("np.asarray(", "np.array(").replace("np.asanyarray(", "np.array(")
+    fixed = fixed.replace("np.asfortranarray(x)", "np.array(x, order='F')")
+    rows = np.arange(6.0).reshape(2, 3) - 2.5
+    all_forms_pass(_through_reshape(fixed, write), ["x"], [[rows], [np.asfortranarray(rows)]])
+
+
 @pytest.mark.parametrize("body, word", [
     ("np.zeros(3, order='A')", "ValueError"), ("np.full((2, 3), 1.0, order='K')", "ValueError"),
     ("np.array(m, order='X')", "ValueError"), ("m.reshape(6, order='K')", "ValueError"),

@@ -111,9 +111,15 @@ def laid_out(lowering, node, builder, x, order: str, name: str, least_1d: bool =
     if rank == 0:
         return emit("reshape", x, 1) if least_1d else x
     if order == "C" or rank == 1:
-        return settle(lowering, emit("reshape", x, *emit.dims(x)), "C")
-    flipped = emit("transpose", x)
-    return settle(lowering, emit("transpose", emit("reshape", flipped, *emit.dims(flipped))), "F")
+        made = [emit("reshape", x, *emit.dims(x))]
+        result = settle(lowering, made[0], "C")
+    else:
+        flipped = emit("transpose", x)
+        made = [emit("reshape", flipped, *emit.dims(flipped))]
+        made.append(result := settle(lowering, emit("transpose", made[0]), "F"))
+    for value in made:  # a write through it is refused as a write through a reshape: in the user's words
+        lowering._laid_out[id(value)] = (name, order, x)
+    return result
 
 
 def asfortranarray(asarray):

@@ -196,7 +196,7 @@ class Aliasing:
     # -- trying a lowering ------------------------------------------------------------------------------------
     _TRIED = ("_view_root", "_view_op", "_entry_sharing", "_replacements", "_ambiguous", "_successors", "_may_hold",
               "_own_params", "_updated_params", "_zero_d_checked", "_named", "_conditional_names", "_c_layout",
-              "_f_layout", "_slot_layout", "_lost_layout")
+              "_f_layout", "_laid_out", "_slot_layout", "_lost_layout")
 
     def sharing_state(self, env: dict) -> tuple:
         """Everything lowering a statement may change in the sharing model and the live names, to undo a try

@@ -71,6 +71,7 @@ class Lowering(Signatures, Assignments, Expressions, ControlFlow, Loops, Indexin
         self._zero_d: dict[int, tuple] = {}  # rank-0 values: scalars, 0-d arrays or 0-d views (normalize/zero_d.py)
         self._c_layout: set[int] = set()  # values known C-contiguous whatever the arguments' layouts (view_writes)
         self._f_layout: set[int] = set()  # values known Fortran-contiguous (an order='F' result: layout_orders)
+        self._laid_out: dict[int, tuple] = {}  # np.asarray(a, order=)'s view-or-copy -> (function, order, a)
         self._slot_layout: dict[int, bool] = {}  # loop slot or result -> C-contiguous on every iteration (view_writes)
         self._lost_layout: set[int] = set()  # first values of slots an iteration ends not C-contiguous (view_writes)
         self._unreturning: set[int] = set()  # loops holding a `return` none of whose returns is reached

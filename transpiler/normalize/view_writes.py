@@ -193,6 +193,9 @@ class ViewWrites:
     def may_copy_refusal(self, name: str, array: Var, target, env) -> TranspileError:
         """A write through a view NumPy makes only of a C-contiguous array (a reshape of a parameter)."""
         root = self._holder(self._root(array), env) or "the array"
+        laid_out = self._laid_out.get(id(array))
+        if laid_out is not None:
+            return self._laid_out_refusal(name, laid_out, root, target, env)
         return TranspileError(
             f"`{name}` is a reshape (or ravel, or one-operand einsum) of `{root}`, which NumPy makes a view only where "
             f"`{root}` is C-contiguous, and a copy otherwise: whether assigning into `{name}` changes `{root}` depends "
@@ -200,6 +203,23 @@ class ViewWrites:
             self.locate(target),
             f"reshape a C-contiguous copy: `{root} = {root}.copy()` first (then the reshape is a view of it)"
             + (f", or `{name} = {name}.copy()` to leave `{root}` alone" if name.isidentifier() else ""))
+
+    def _laid_out_refusal(self, name: str, laid_out: tuple, root: str, target, env) -> TranspileError:
+        """`np.asarray(a, order=...)` (or np.asfortranarray(a)) of an array of unknown layout, written into: NumPy
+        returns `a` itself where it has that layout and a copy where not (a reshape here, but the user wrote none)."""
+        function, order, array = laid_out
+        source = self._holder(array, env) or root
+        written = f"{function}({source})" if function == "np.asfortranarray" else \
+            f"{function}({source}, order={order!r})"
+        held_value = env.get(name) if isinstance(env, dict) else None
+        what = "" if held_value is not None and id(held_value) in self._laid_out else "a view of "
+        return TranspileError(
+            f"`{name}` is {what}`{written}`, which NumPy returns as `{source}` itself where `{source}` is already laid out "
+            f"in order {order!r} and as a copy otherwise: whether assigning into `{name}` changes `{source}` depends "
+            f"on `{source}`'s layout, not known here (a parameter's is the caller's; a loop or branch may change it)",
+            self.locate(target),
+            f"for a copy always, write `np.array({source}, order={order!r})`; to change `{source}`, assign into "
+            f"`{source}` itself")
 
     # -- layouts ---------------------------------------------------------------------------------------------
     def note_slot_layout(self, slot: Var, first) -> None:
