@@ -1,4 +1,4 @@
-"""The method `a.choose(choices, mode=...)` (frontend/listed_functions.py `method_choose`): NumPy's np.choose of the
+"""The method `a.choose(choices, mode=...)` (frontend/choose.py `method_choose`): NumPy's np.choose of the
 array, with the method's own parsing (more than one positional argument are the choices; `out`/`mode` keywords).
 Values bit for bit against Python, NumPy's ValueError for an entry out of range in mode 'raise', derivatives to the
 chosen elements against finite differences and autograd (the oracle writes the choice as nested np.where)."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Callable
 
 from . import array_functions as arrays, axis_functions as axes, common_functions, composed_functions, \
-    layout_orders, nonzero, listed_functions, reducer_keywords
+    layout_orders, nonzero, reducer_keywords, repeats_and_splits as repeats
+from .choose import method_choose
 from .call_args import arg as _arg, arity as _arity, dtype, static
 from .contractions import matmul as _matmul
 from .shape_handlers import lower_reshape, lower_transpose
@@ -68,14 +69,14 @@ METHODS: dict[str, Callable] = {
     "var": axes.method_moments("var"), "std": axes.method_moments("std"), "cumsum": axes.method_cumsum,
     "trace": axes.method_trace, "diagonal": axes.method_diagonal, "ravel": arrays.method_ravel,
     "flatten": arrays.method_flatten,
-    "repeat": arrays.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
+    "repeat": repeats.method_repeat, "argmax": axes.method_arg_extreme("argmax"),
     "argmin": axes.method_arg_extreme("argmin"), "all": _method_reduction("all"), "any": _method_reduction("any"),
 }
 METHODS.update(reducer_keywords.METHODS)  # .sum(where=..., initial=..., dtype=...) and the others' keywords
 composed_functions.extend_methods(METHODS)  # .cumprod(), .item(), .reshape(order=), .cumsum(dtype=)
 nonzero.extend_methods(METHODS)  # .nonzero()
 METHODS["take"] = common_functions.method_take
-METHODS["choose"] = listed_functions.method_choose  # a.choose(choices, mode=): np.choose(a, choices, mode=)
+METHODS["choose"] = method_choose  # a.choose(choices, mode=): np.choose(a, choices, mode=)
 
 
 def _method_as_function(name: str) -> Callable:

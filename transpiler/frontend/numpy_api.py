@@ -8,7 +8,8 @@ unsupported_calls.py (refusals and their hints), and a module per family of func
 from __future__ import annotations
 
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
-               padding, python_builtins, reducer_keywords, scientific_api as scientific, selection)
+               padding, python_builtins, reducer_keywords, repeats_and_splits as repeats, scientific_api as scientific,
+               selection)
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, dtype_objects, float_info, \
     geometric_sequences
 from . import function_arguments, histograms, index_functions, insert_lexsort, joined_dtypes, listed_functions, npbench_forms, \
@@ -113,8 +114,8 @@ FUNCTIONS.update({
     "numpy.hstack": arrays.hstack, "numpy.vstack": arrays.vstack, "numpy.row_stack": arrays.vstack,
     "numpy.column_stack": arrays.column_stack,
     "numpy.atleast_1d": arrays.atleast(1), "numpy.atleast_2d": arrays.atleast(2), "numpy.atleast_3d": arrays.atleast(3),
-    "numpy.ravel": arrays.ravel, "numpy.roll": arrays.roll, "numpy.repeat": arrays.repeat, "numpy.tile": arrays.tile,
-    "numpy.meshgrid": arrays.meshgrid, "numpy.array": array, "numpy.asarray": asarray,
+    "numpy.ravel": arrays.ravel, "numpy.roll": repeats.roll, "numpy.repeat": repeats.repeat, "numpy.tile": repeats.tile,
+    "numpy.meshgrid": repeats.meshgrid, "numpy.array": array, "numpy.asarray": asarray,
     **{f"numpy.{name}": scalar_type(f"np.{name}", dtype) for name, dtype in (
         ("float64", "f64"), ("double", "f64"), ("float32", "f32"), ("single", "f32"), ("int64", "i64"),
         ("intp", "i64"), ("int_", "i64"), ("int32", "i32"), ("intc", "i32"), ("bool_", "bool"), ("bool", "bool"))},
@@ -137,10 +138,11 @@ FUNCTIONS.update({
 })
 FUNCTIONS.update(scientific.JAX_NN)
 FUNCTIONS["jax.nn.logsumexp"] = reduction("logsumexp", "jax.nn.logsumexp")
-FUNCTIONS["numpy.split"] = arrays.split
-FUNCTIONS.update({"numpy.vsplit": arrays.split_along("np.vsplit", 0), "numpy.hsplit": arrays.split_along("np.hsplit", 1),
-                  "numpy.dsplit": arrays.split_along("np.dsplit", 2), "numpy.moveaxis": axes.moveaxis,
-                  "numpy.rollaxis": axes.rollaxis, "numpy.array_split": arrays.array_split})
+FUNCTIONS["numpy.split"] = repeats.split
+FUNCTIONS.update({"numpy.vsplit": repeats.split_along("np.vsplit", 0),
+                  "numpy.hsplit": repeats.split_along("np.hsplit", 1),
+                  "numpy.dsplit": repeats.split_along("np.dsplit", 2), "numpy.moveaxis": axes.moveaxis,
+                  "numpy.rollaxis": axes.rollaxis, "numpy.array_split": repeats.array_split})
 for _prim in ("isnan", "isinf", "isfinite", "signbit"):
     FUNCTIONS[f"numpy.{_prim}"] = elementwise(_prim, 1, f"np.{_prim}")
 for _prim in ("expit", "logit", "erf", "erfc", "ndtr", "log_ndtr", "gammaln", "digamma"):
