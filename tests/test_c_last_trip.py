@@ -105,14 +105,20 @@ def test_slots_read_after_the_loop_keep_their_last_store(case, tmp_path):
         check_c_against_python(text, [x, steps], tmp_path, f"{case}_{steps}", (0,))
 
 
-def test_the_diffusion_step_is_not_peeled():
-    """`1.0 + u * u` is never 0 (analysis/positive.py), so the zero tangent of the constant start `u = ones`
-    meets a finite factor on the first trip and transforms/peel.py leaves the loop whole: the gradient's text has
-    the step as often as that of the same step without a singular rule (`* np.exp(-u * u)`, never peeled). Its
-    values are checked above (Python, NumPy backend, differences, autograd)."""
+def test_the_diffusion_step_is_peeled_for_its_unbounded_numerator():
+    """`1.0 + u * u` is never below 1 (analysis/positive.py), but the divide's factor `a / b ** 2` also holds the
+    numerator, `0.25 * x * (left - u)`, which no bound keeps below float64's maximum: the first trip of the
+    constant start `u = ones` is peeled (as for `/ (u * u)`). With a bounded numerator (`0.25 * np.sin(x) *
+    np.tanh(left)`) the zero tangent meets a finite factor and transforms/peel.py leaves the loop whole: the
+    gradient's text has the step as often as that of the same step without a singular rule (`* np.exp(-u * u)`,
+    never peeled). The values are checked above (Python, NumPy backend, differences, autograd)."""
     def steps(text: str) -> int:
         source = transpile_source(text, "diffusion.py")
         return source[source.index("def g("):].count("np.concatenate(")
 
-    assert steps(DIFFUSION) == steps(DIFFUSION.replace("/ (1.0 + u * u)", "* np.exp(-u * u)"))
-    assert steps(DIFFUSION.replace("/ (1.0 + u * u)", "/ (u * u)")) > steps(DIFFUSION)  # (can be 0: peeled)
+    unsingular = DIFFUSION.replace("/ (1.0 + u * u)", "* np.exp(-u * u)")
+    assert steps(DIFFUSION) > steps(unsingular)
+    bounded = "0.25 * np.sin(x) * np.tanh(left)"
+    assert steps(DIFFUSION.replace("0.25 * x * (left - u)", bounded)) == \
+        steps(unsingular.replace("0.25 * x * (left - u)", bounded))
+    assert steps(DIFFUSION.replace("/ (1.0 + u * u)", "/ (u * u)")) > steps(unsingular)  # (can be 0: peeled)

@@ -215,7 +215,7 @@ def test_hessian_and_jacobians_of_a_constant_start(name):
 
 # slots whose singular rule is never at its infinite point (analysis/positive.py): no peel, the same derivatives
 NEVER_SINGULAR = {
-    "one_plus_square": ("np.ones_like(x)", "u + 0.1 * x / (1.0 + u * u)"),
+    "one_plus_square": ("np.ones_like(x)", "u + 0.1 * np.tanh(x) / (1.0 + u * u)"),
     "sqrt_of_positive": ("np.zeros_like(x)", "u + np.sqrt(np.cosh(u) + u * u) * x"),
     "log_of_positive": ("np.zeros_like(x)", "u + np.log(2.0 + np.exp(u)) * x"),
     "power_of_positive": ("np.zeros_like(x)", "u + (1.0 + np.abs(u)) ** 0.5 * x"),
@@ -274,6 +274,26 @@ VH = vmap(jvp(grad(f, wrt="x"), wrt="x"), in_axes=(0, 0, 0))
     np.testing.assert_allclose(module.VH(xs, trips, vs)[1], hvps, rtol=1e-10, atol=1e-12)
 
 
+def test_a_quotient_of_a_numerator_near_the_float64_maximum_is_peeled():
+    """The extreme of the division rule: `1e-3 + u * u` >= 1e-3 on every trip, but the numerator 1.7e306 + x over
+    it overflows to inf on the first, where the zero tangent of `u` would meet the factor `a / b ** 2` (0 * inf, a
+    NaN through tanh's zero slope): the numerator is not bounded, so the first trip is peeled and the derivatives
+    are autograd's (finite; its second derivative is NaN here, so the first only)."""
+    from autograd import grad as autograd_grad
+
+    text = HEADER + NEVER_SINGULAR_LOOP.format(init="np.zeros_like(x)",
+                                               step="np.tanh((1.7e306 + x) / (1e-3 + u * u))") + DECLARATIONS
+    module = load_source(text, "quotient_extreme.py")
+    x, v = np.random.default_rng(0).normal(size=(2, 4))
+    with np.errstate(over="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        gradient = autograd_grad(autograd_kernels(text)["f"])(x)
+        tangent, got_gradient = module.jf(x, v)[1], module.gf(x)
+    assert np.all(np.isfinite(gradient))
+    np.testing.assert_allclose(got_gradient, gradient, rtol=1e-12)
+    np.testing.assert_allclose(tangent, gradient @ v, rtol=1e-12)
+
+
 @pytest.mark.parametrize("step, peeled", [
     ("u + np.sqrt(2.0 * (u * u) + 1.0) * x", False),  # 2 * u * u >= 0, + 1 >= 1
     ("u + np.sqrt(np.maximum(u, 0.5)) * x", False),
@@ -282,6 +302,11 @@ VH = vmap(jvp(grad(f, wrt="x"), wrt="x"), in_axes=(0, 0, 0))
     ("u + np.sqrt((u * u + 1.0) * (u * u + 1.0)) * x", True),  # a product of positives can underflow
     ("0.5 * np.tanh(u + np.sqrt(1.0 - u * u) * x)", True),
     ("0.5 * np.tanh(u + 0.01 * (u * u + 1.0) ** 12.0 * x)", True),  # an exponent beyond 8
+    ("0.5 * np.tanh(u + 0.01 * (u * u + 1.0) ** 2.0 * x)", True),  # above 1: b * a ** (b - 1) overflows for large a
+    ("u + 0.1 * x / (1.0 + u * u)", True),  # an unbounded numerator: a / b ** 2 overflows near float64's maximum
+    ("u + 2.0 * np.sin(x) / (1.0 + u * u)", False),  # |2 sin(x)| <= 2
+    ("0.5 * np.tanh(u + 1e303 / (1e300 + u * u) * x)", True),  # a literal numerator above QUOTIENT_BOUND
+    ("u + np.hypot(1.0 + u * u, x) * x", True),  # x may be infinite: x / hypot(., x) is inf / inf
 ])
 def test_what_the_positivity_analysis_proves(step, peeled):
     """Sound in floating point: what can be 0 (or overflow a factor) after rounding is not proved, and the loop
