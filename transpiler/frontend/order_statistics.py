@@ -223,11 +223,7 @@ def array_fractions(emit: Emitter, x, q, scale: int, name: str, method: str):
     if atom.type.dtype in ("i64", "i32") and scale == 1 and method != "linear":
         raise emit.error(f"{name}'s integer q array with method={method!r} is not supported in kernels",
                          "q.astype(np.float64)")
-    if scale == 100:
-        atom = emit("divide", atom, 100)
-    inside = emit("all", emit("logical_and", emit("less_equal", 0.0, atom), emit("less_equal", atom, 1.0)))
-    emit("check_assert", inside, message=_range_message(scale), error="ValueError")
-    return atom
+    return _checked_fraction(emit, atom, scale)
 
 
 def _fraction(emit: Emitter, x, q, scale: int, name: str):
@@ -247,10 +243,17 @@ def _fraction(emit: Emitter, x, q, scale: int, name: str):
         raise emit.error(f"{name} of a float32 array with a computed q: NumPy's result dtype depends on whether q "
                          "is a Python float (float32) or a NumPy float64 (float64)", "a q known at build time, or "
                          "x.astype(np.float64)")
+    return _checked_fraction(emit, atom, scale)
+
+
+def _checked_fraction(emit: Emitter, atom, scale: int):
+    """A q the kernel computes (a scalar or an array) as NumPy's `_quantile` reads it: divided by 100 for
+    percentile, checked against [0, 1] at run time (`_quantile_is_valid`'s ValueError)."""
     if scale == 100:
         atom = emit("divide", atom, 100)
     inside = emit("logical_and", emit("less_equal", 0.0, atom), emit("less_equal", atom, 1.0))
-    emit("check_assert", inside, message=message, error="ValueError")
+    emit("check_assert", emit("all", inside) if atom.type.rank else inside, message=_range_message(scale),
+         error="ValueError")
     return atom
 
 
