@@ -65,7 +65,7 @@ def cumulative(name: str, prim: str, identity: int):
                                  "axis=0")
         dtype_entry = keywords.get("dtype")
         result = accumulated(lowering, node, builder, f"np.{name}", prim, None, x, const(axis), axis_node,
-                              dtype_entry)
+                             dtype_entry)
         initial_value, initial_node = keywords.get("include_initial", (Const(False, None), node))
         if not static(lowering, initial_value, initial_node, "`include_initial`"):
             return result

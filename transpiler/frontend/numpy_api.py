@@ -155,7 +155,7 @@ FUNCTIONS["builtins.min"] = python_builtins.smallest
 FUNCTIONS["builtins.max"] = python_builtins.largest
 FUNCTIONS["builtins.sum"] = refuse("the builtin `sum` is not supported in kernels", "use np.sum(x)")
 FUNCTIONS["builtins.range"] = refuse("`range` is only supported as what a `for` loop runs over",
-                                      "for i in range(n): ..., or np.arange(n) for an index array")
+                                     "for i in range(n): ..., or np.arange(n) for an index array")
 FUNCTIONS["builtins.print"] = arrays.print_call
 FUNCTIONS["numpy.partition"] = partition
 FUNCTIONS["numpy.argpartition"] = refuse(
@@ -171,7 +171,7 @@ FUNCTIONS["numpy.finfo"] = float_info.finfo
 FUNCTIONS.update(dtype_objects.FUNCTIONS)  # np.dtype, np.iinfo, issubclass
 for _builtin in ("round", "pow"):
     FUNCTIONS[f"builtins.{_builtin}"] = refuse(f"the builtin `{_builtin}` is not supported in kernels",
-                                                "use the NumPy equivalent (.astype, np.round, **)")
+                                               "use the NumPy equivalent (.astype, np.round, **)")
 
 # more elementwise functions (primitives/more_elementwise.py) and those NumPy writes with others (more_elementwise.py)
 for _prim in ("cbrt", "spacing", "positive", "conjugate", "imag", "iscomplex", "isreal", "i0"):

@@ -73,7 +73,7 @@ def running(name: str, prim: str, nan_fill=None, old=None):
         x = as_array(lowering, node, builder, positional[0])
         axis_value, axis_node = arg(lowering, positional, keywords, 1, "axis", node)
         return accumulated(lowering, node, builder, f"np.{name}", prim, nan_fill, x, axis_value, axis_node,
-                            dtype_entry)
+                           dtype_entry)
 
     return handle
 
@@ -90,7 +90,7 @@ def method_running(prim: str, old=None):
         arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis",))
         axis_value, axis_node = arg(lowering, positional, keywords, 0, "axis", node)
         return accumulated(lowering, node, builder, f".{prim}()", prim, None, atom, axis_value, axis_node,
-                            dtype_entry)
+                           dtype_entry)
 
     return handle
 

@@ -97,7 +97,7 @@ def accumulate(ufunc: str, prim: str):
                                      f"{x.type.rank} (NumPy raises AxisError)", "an axis of the array")
             return lowering._bind(builder, node, prim, [x], {"axis": axis % x.type.rank})
         return accumulated(lowering, node, builder, name, prim, None, x, Const(axis, None), axis_node,
-                            keywords.get("dtype"))
+                           keywords.get("dtype"))
 
     return handle
 

@@ -87,8 +87,8 @@ for _name, _op, _fold in (("bitwise_and", "&", operator.and_), ("bitwise_or", "|
 for _name, _op, _shift, _c in (("left_shift", "<<", operator.lshift, _LEFT_SHIFT),
                                ("right_shift", ">>", operator.rshift, _RIGHT_SHIFT)):
     add_check(elementwise(_name, [None, None], _operator(_op), _c, result="promote", bools="int8",
-                         fold=_fold_shift(_shift), diff=False, python_operator=True, temp="bits"),
-             integer_operands(f"np.{_name}"))
+                          fold=_fold_shift(_shift), diff=False, python_operator=True, temp="bits"),
+              integer_operands(f"np.{_name}"))
 
 
 def _no_bools(types: list[TensorType]) -> None:
@@ -99,4 +99,4 @@ def _no_bools(types: list[TensorType]) -> None:
 
 # `~x` of integers: -x - 1 (two's complement)
 add_check(elementwise("invert", [None], _operator("~"), "(~{0})", result="promote", bools=None,
-                     fold=operator.invert, diff=False, python_operator=True, temp="bits"), _no_bools)
+                      fold=operator.invert, diff=False, python_operator=True, temp="bits"), _no_bools)

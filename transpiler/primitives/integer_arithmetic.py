@@ -25,7 +25,7 @@ _LCM = f"[](const uint64_t a, const uint64_t b) {{{{ uint64_t x = a, y = b; {_EU
        f"return x == 0 ? (uint64_t)0 : a / x * b; }}}}({_MAGNITUDE.format('{0}')}, {_MAGNITUDE.format('{1}')})"
 for _name, _c in (("gcd", _GCD), ("lcm", _LCM)):
     add_check(elementwise(_name, [None, None], np_call(_name), _c, result="promote", bools=None, diff=False),
-             integer_operands(f"np.{_name}", bools=False))
+              integer_operands(f"np.{_name}", bools=False))
 
 # floats: C's fmod (exact); integers: C's `%` (the dividend's sign), 0 where the divisor is 0 or -1 (as NumPy)
 _FMOD = f"(({_TYPE})0.5 != 0 ? ({_TYPE})fmod({{0}}, {{1}}) : ({{1}}) == 0 || ({{1}}) == -1 ? ({_TYPE})0 : " \
