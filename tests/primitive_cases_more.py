@@ -233,6 +233,15 @@ case("svdvals", "svdvals-rectangle", "a: f64[3,4]", "np.linalg.cond(a, -2)",
 case("svdvals", "svdvals-nuclear-batched", "a: f64[2,3,3]", "np.linalg.cond(a, 'nuc')", domain={"a": "matrix"},
      oracle="np.sum(np.linalg.svd(a, compute_uv=False), axis=-1) * "
             "np.sum(np.linalg.svd(np.linalg.inv(a), compute_uv=False), axis=-1)", vjp=True)
+case("svd_u", "svd_u-tall", "a: f64[4,3]", "u, s, vh = np.linalg.svd(a, full_matrices=False)\nu",
+     oracle="np.linalg.svd(a, full_matrices=False)[0]", vjp=True)
+case("svd_u", "svd_u-wide-batched", "a: f64[2,2,3]", "u, s, vh = np.linalg.svd(a, full_matrices=False)\nu * s[:, None, :]",
+     oracle="(lambda usv: usv[0] * usv[1][:, None, :])(np.linalg.svd(a, full_matrices=False))")
+case("svd_vh", "svd_vh-wide", "a: f64[3,4]", "u, s, vh = np.linalg.svd(a, full_matrices=False)\nvh",
+     oracle="np.linalg.svd(a, full_matrices=False)[2]", vjp=True)
+case("svd_vh", "svd_vh-square-full", "a: f64[3,3]", "u, s, vh = np.linalg.svd(a)\n(u * s) @ vh",
+     domain={"a": "matrix"},
+     oracle="(lambda usv: (usv[0] * usv[1]) @ usv[2])(np.linalg.svd(a, full_matrices=False))")
 case("inv_or_nan", "inv-or-nan-cond", "a: f64[3,3]", "np.linalg.cond(a, 'fro')", domain={"a": "matrix"},
      oracle="np.sqrt(np.sum(a * a)) * np.sqrt(np.sum(np.linalg.inv(a) * np.linalg.inv(a)))")
 case("inv_or_nan", "inv-or-nan-batched", "a: f64[2,3,3]", "np.linalg.cond(a, 1)", domain={"a": "matrix"}, vjp=True,

@@ -16,14 +16,14 @@ ORDERS = ["None", "2", "-2", "'fro'", "'nuc'", "1", "-1", "np.inf", "-np.inf"]
 
 
 def _forms_pass(text: str, inputs: list[list], c: bool = False, tmp_path=None) -> None:
-    """all_forms_pass, but the second-order forms (hvp, rr) of singular values are a located refusal with a hint."""
+    """all_forms_pass under errstate: the second-order forms (hvp, rr) of singular values too (the singular
+    vectors' derivatives, primitives/singular_values.py)."""
     with np.errstate(all="ignore"):
         outcomes = check_kernel(text, ["x"], inputs, lambda args: args, c=c, folder=tmp_path)
-    second = {"hvp", "rr"}
-    assert all(outcome == "refused" and "second derivative of singular values" in detail
-               for form, (outcome, detail) in outcomes.items() if form in second), outcomes
-    assert all(outcome in ("pass", "skip") for form, (outcome, _) in outcomes.items() if form not in second), outcomes
-    assert outcomes["f"][0] == "pass" and (not c or outcomes["c"][0] == "pass"), outcomes
+    assert all(outcome in ("pass", "skip") for outcome, _ in outcomes.values()), outcomes
+    assert all(outcomes[form][0] == "pass" for form in ("f", "hvp", "rr") + (("c",) if c else ())
+               if form in outcomes), outcomes
+    assert "f" in outcomes and (not c or "c" in outcomes), outcomes
 
 
 def _matrices(shape, seed=0):

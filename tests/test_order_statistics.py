@@ -548,9 +548,39 @@ def test_interp_run_time_refusal_is_a_refusal_for_the_corpus_judge():
 
     module = load_source(kernel_module('x: "f64[k]", xp: "f64[n]", fp: "f64[n]"', "np.interp(x, xp, fp)"))
     outcomes = Outcomes()
-    outcomes.guarded("f", lambda: module.f(np.arange(3.0), np.array([1.0, 3.0, 5.0, 7.0, np.nan]), np.ones(5)))
+    outcomes.guarded("f", lambda: module.f(np.arange(11.0), np.array([1.0, 3.0, 5.0, 7.0, np.nan]), np.ones(5)))
     outcomes.guarded("g", lambda: np.interp(np.ones(2), np.zeros(0), np.zeros(0)))
     assert outcomes["f"][0] == "refused" and "case.py:7:12" in outcomes["f"][1] and outcomes["g"][0] == "bad"
+
+
+def test_interp_of_nans_in_xp_at_random_places_is_numpys_or_a_located_refusal():
+    """xp of 1 to 11 sample points with NaNs last or anywhere, x with NaNs, drawn at random: NumPy's value bit for
+    bit, or the located ValueError; NaNs last among more than 4 points are NumPy's value where its guessed search
+    (from the previous x's interval) reads none before its bisection, which most draws below meet."""
+    module = load_source(kernel_module('x: "f64[k]", xp: "f64[n]", fp: "f64[n]"', "np.interp(x, xp, fp)"), "case.py")
+    rng = np.random.default_rng(24)
+    exact_with_nan = refused = 0
+    for _ in range(600):
+        length = int(rng.integers(1, 12))
+        xp = np.sort(rng.normal(size=length))
+        if rng.random() < 0.5:
+            xp[length - int(rng.integers(0, length + 1)):] = np.nan
+        else:
+            xp[rng.random(length) < 0.3] = np.nan
+        fp = rng.normal(size=length)
+        x = rng.normal(size=int(rng.integers(0, 8))) * 1.5
+        x[rng.random(x.size) < 0.15] = np.nan
+        with np.errstate(all="ignore"):
+            expected = np.interp(x, xp, fp)
+            try:
+                got = module.f(x, xp, fp)
+            except ValueError as error:
+                assert str(error).startswith("case.py:7:12: np.interp's xp is not increasing"), error
+                refused += 1
+                continue
+        assert np.array_equal(got, expected, equal_nan=True), (x, xp, fp, got, expected)
+        exact_with_nan += length > 4 and bool(np.isnan(xp).any())
+    assert exact_with_nan > 30 and refused > 30, (exact_with_nan, refused)
 
 
 def test_interp_of_nans_last_among_four_sample_points_is_numpys():

@@ -118,7 +118,6 @@ NO_RESULT = {  # entries with no array result a case could compare, and why
     "cofactors": "a helper's new array", "det_second": "a helper's new array",
     "check_assert": "a check (an effect)", "python_bool": "a Python bool",
     "i1": "a helper's new array (i0's derivative)",
-    "svd_u": "a new array (the singular vectors svdvals' derivative reads)", "svd_vh": "a new array, as svd_u",
 }
 CASES_WITH_EXTRA = CASES + [Case(prim, f"{prim}-views_{k}", _params(spec), body)
                             for k, (prim, spec, body) in enumerate(EXTRA)] + [

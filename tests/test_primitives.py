@@ -289,9 +289,6 @@ DERIVATIVES_ONLY = {
     "cofactors": "det's first derivative: the det cases' gradients, jvps and second orders exercise it, and "
                  "tests/test_python_fidelity.py at singular matrices",
     "det_second": "det's second derivative (the det cases' second order); its own derivative is refused",
-    "svd_u": "the left singular vectors svdvals' rules read (the svdvals cases); their own derivative, the "
-             "singular values' second, is refused with a hint (tests/test_condition_numbers.py)",
-    "svd_vh": "the right singular vectors svdvals' rules read, as svd_u",
     "i1": "i0's derivative (the generated module's `_i1`): the i0 cases' gradients, and their second order its own",
 }
 

@@ -116,6 +116,7 @@ class ProgramGenerator:
         self.more_functions = more_functions
         self.listing21 = False  # (program_for_seed sets it: the twenty-first session's forms in more_function)
         self.listing23 = False  # (likewise, with listing21: the twenty-third session's, drawn after those)
+        self.listing24 = False  # (likewise, with listing21 and listing23: the twenty-fourth session's, after those)
         # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
         # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
         # gradients (`np.stack` of scalars and of vectors); off by default too
@@ -440,7 +441,18 @@ class ProgramGenerator:
                   f"np.sum(np.percentile({e('N')}, np.linspace(10.0, 90.0, 4), method="
                   f"{self.pick(('hazen', 'weibull', 'nearest', 'midpoint', 'inverted_cdf'))!r}))",
                   f"np.sum(np.nanquantile({e('M')}, np.abs(np.tanh({e('D')})), axis=1))")
-                  if self.listing21 and self.listing23 else ()),
+                  if self.listing21 and self.listing23 else ()) + ((
+                  # the twenty-fourth session's (only with `listing24` too): np.linalg.matrix_power of a run-time
+                  # exponent (-3..7), np.linalg.svd's values and factors (sign-free reads of them)
+                  f"np.sum(np.linalg.matrix_power(np.eye(3) + 0.2 * np.tanh({e('M')}.T @ {e('M')}), "
+                  f"np.sum({e('N')} > 0) * 2 - 3))",
+                  f"np.sum(np.linalg.svd(np.eye(3) * 2.0 + 0.3 * np.tanh({e('M')}.T @ {e('M')}), compute_uv=False) "
+                  f"* np.arange(1.0, 4.0))",
+                  f"np.sum(np.linalg.svd({e('M')}.T @ np.tanh({e('M')}), full_matrices=False)[0] ** 2 * "
+                  f"np.cos({e('M')}.T @ {e('M')}))",
+                  f"np.sum(np.linalg.svd(np.tanh({e('M')}).T @ {e('M')}, full_matrices=False)[2] ** 2 * "
+                  f"np.sin({e('M')}.T @ {e('M')}))")
+                  if self.listing21 and self.listing23 and self.listing24 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
@@ -950,12 +962,13 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      more_functions: bool = False, corpus_forms: bool = False,
                      cec_forms: bool = False, dead_reads: bool = False,
                      rewrite_forms: bool = False, listing21: bool = False,
-                     listing23: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     listing23: bool = False, listing24: bool = False) -> tuple[str, tuple[str, ...], bool]:
     generator = ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
                                  edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
                                  dead_reads=dead_reads, rewrite_forms=rewrite_forms)
     generator.listing21 = listing21
     generator.listing23 = listing23
+    generator.listing24 = listing24
     return generator.program()
 
 
@@ -1013,6 +1026,10 @@ class TracedMagnitudes:
         autograd.tracer.new_box = self._original
 
     def note(self, value) -> None:
+        if isinstance(value, tuple):  # (a tuple autograd boxes whole: np.linalg.svd's factors)
+            for part in value:
+                self.note(part)
+            return
         array = np.asarray(value)
         if array.size == 0 or not np.issubdtype(array.dtype, np.number):
             return
@@ -1469,6 +1486,23 @@ def test_random_kernels_with_the_twenty_third_listing(construct):
     rewrites) and finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True)
                 for seed in range(600))
+    text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+TWENTY_FOURTH = ("> 0) * 2 - 3)", "compute_uv=False)", "full_matrices=False)[0]", "full_matrices=False)[2]")
+
+
+@pytest.mark.parametrize("construct", TWENTY_FOURTH)
+def test_random_kernels_with_the_twenty_fourth_listing(construct):
+    """The first program (the twenty-third listing's flags and listing24=True) that writes np.linalg.matrix_power
+    of a run-time exponent, np.linalg.svd's singular values, its left or its right factor: gradients against
+    autograd and finite differences."""
+    programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True,
+                                 listing24=True) for seed in range(600))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))

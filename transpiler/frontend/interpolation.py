@@ -24,9 +24,9 @@ from .call_args import Emitter, arg, arity
 from .running_sums import as_array
 
 
-UNORDERED = ("{loc}: np.interp's xp is not increasing (or holds NaN, beyond NaNs last among 4 sample points or "
-             "fewer): NumPy's result is then whatever its search meets from the previous x's interval, which Lifted "
-             "does not model")
+UNORDERED = ("{loc}: np.interp's xp is not increasing (or holds NaN, beyond NaNs last that NumPy's guessed search "
+             "never reads before its bisection): NumPy's result is then whatever its search meets from the previous "
+             "x's interval, which Lifted does not model")
 
 
 def _float64(emit: Emitter, x):
@@ -60,7 +60,8 @@ def interp(lowering, node, builder, positional, keywords):
     ordered = emit("all", emit("logical_or", emit("less_equal", behind, ahead), emit("isnan", ahead)), axis=None)
     linear = emit("logical_or", emit("less_equal", n, 4), emit("logical_not", emit("any", emit("isnan", xp),
                                                                                      axis=None)))
-    emit("check_assert", emit("logical_and", ordered, linear), message=UNORDERED.format(loc=lowering.locate(node)),
+    exact = emit("logical_or", linear, _guesses_read_no_nan(emit, x, xp, n))
+    emit("check_assert", emit("logical_and", ordered, exact), message=UNORDERED.format(loc=lowering.locate(node)),
          error="ValueError")
     bounds = []
     for index, key, default in ((3, "left", 0), (4, "right", -1)):
@@ -104,6 +105,42 @@ def interp(lowering, node, builder, positional, keywords):
     if result.type.rank == 0:  # (NumPy's scalar for one x)
         return emit("getitem", result, index=())
     return result
+
+
+def _guesses_read_no_nan(emit: Emitter, x, xp, n):
+    """Whether NumPy's `binary_search_with_guess` meets no NaN of `xp` (NaNs last, F finite ones, more than 4 points)
+    before its bisection, for every x: then each x's interval is `searchsorted`'s, as the formula takes it.
+
+    By induction over the x (in C order, NaN x skipped: NumPy keeps the guess), the guess is the previous x's
+    searchsorted interval `j` (0 at first), clamped to [1, len - 3]: the search compares `x < xp[g]`, then where not,
+    `x < xp[g+1]` and `x < xp[g+2]`, each NaN read there as not above x (`searchsorted`: above); a NaN in its
+    bisection or its cache tests is read as above x, as `searchsorted` does. x below `xp[0]` returns -1 first."""
+    def read(a, positions):
+        args, index = emit.lowering._index(a, [positions])
+        return emit.lowering._bind(emit.builder, emit.node, "getitem", args, {"index": tuple(index)})
+
+    flat = emit("reshape", x, -1)
+    size = emit.dims(flat)[0]
+    finite = emit("sum", emit("logical_not", emit("isnan", xp)), axis=None)
+    valid = emit("logical_not", emit("isnan", flat))
+    j = emit("subtract", emit("searchsorted", xp, flat, side="right"), 1)
+    positions = emit("arange", size)
+    latest = emit("cummax", emit("where", valid, positions, -1), axis=0)  # the last non-NaN x up to each
+    before = read(latest, emit("maximum", emit("subtract", positions, 1), 0))
+    before = emit("where", emit("equal", positions, 0), -1, before)
+    guess = emit("where", emit("less", before, 0), 0, read(j, emit("maximum", before, 0)))
+    guess = emit("minimum", emit("maximum", guess, 1), emit("subtract", n, 3))
+    last = emit("subtract", n, 1)  # (kept in range where len <= 4, whose linear search this is not)
+    guess = emit("maximum", guess, 0)
+    after = emit("minimum", emit("add", guess, 1), last)
+    nan_at = lambda k: emit("less_equal", finite, k)  # noqa: E731  (xp[k] is NaN)
+    past_first = emit("logical_and", emit("greater_equal", flat, read(xp, guess)),
+                      emit("logical_or", nan_at(after),
+                           emit("logical_and", emit("greater_equal", flat, read(xp, after)),
+                                nan_at(emit("minimum", emit("add", guess, 2), last)))))
+    searched = emit("logical_and", valid, emit("logical_not", emit("less", flat, emit("getitem", xp, index=(0,)))))
+    bad = emit("logical_and", searched, emit("logical_or", nan_at(guess), past_first))
+    return emit("logical_not", emit("any", bad, axis=None))
 
 
 FUNCTIONS = {"numpy.interp": interp}

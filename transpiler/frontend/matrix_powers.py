@@ -10,8 +10,14 @@ matrix_power: matmul, inv and eye, the products NumPy does in the order it does 
 * otherwise the binary decomposition from the lowest bit: `z` squared at each bit (`z @ z`), multiplied into the
   result where the bit is set (`result @ z`).
 
-n is an int known at build time (a Python int literal of any size: 2**50 is 50 squarings); a run-time n is refused,
-located (the products depend on its bits, and this compiler emits straight-line code for a call).
+n is an int known at build time (a Python int literal of any size: 2**50 is 50 squarings: straight-line code), or
+an integer scalar known at run time: the same algorithm as kernel-language control flow (`_run_time_power`), a
+branch for n == 0, one for n < 0 (inv only where taken: a singular matrix raises only there, as in NumPy), one for
+|n| == 3, and a while loop over the bits of |n| from the lowest, its first trip peeled (z = a), `result` set or
+multiplied into where a bit is set (a flag for NumPy's `result is None`). Derivatives, vmap (a batched n: the
+loop runs until every example's bits are done, each example keeping its values, so each gets its own products)
+and the C target come from the rules for branches and loops. An integer matrix to a negative run-time power
+(NumPy's float64 inverse: a dtype that depends on n's value) raises a located ValueError at run time.
 
 cond: for p None, 2, -2 the ratio of the largest and smallest singular values (`svdvals`, NumPy's
 `svd(x, compute_uv=False)`, any (..., M, N) stack); for 'fro', 'nuc', 1, -1, inf, -inf the product of the norm of
@@ -22,7 +28,8 @@ read are repeated or zero they raise a located ValueError at run time (primitive
 """
 from __future__ import annotations
 
-from ..ir import Const
+from ..ir import Const, If, Loop, Var
+from ..ir.types import TensorType
 from .axis_functions import matrix_norm
 from .call_args import Emitter, arg, arity, known_rank, static
 
@@ -54,11 +61,13 @@ def matrix_power(lowering, node, builder, positional, keywords):
     a = emit.atom(positional[0])
     exponent = positional[1]
     if not (isinstance(exponent, Const) and isinstance(exponent.value, int) and not isinstance(exponent.value, bool)):
-        if isinstance(exponent, Const):
-            raise emit.error(f"np.linalg.matrix_power's exponent {exponent.value!r}: NumPy raises TypeError "
+        if isinstance(exponent, Const) or getattr(exponent, "type", None) is None \
+                or exponent.type.dtype not in ("i32", "i64", "bool") or exponent.type.rank != 0:
+            shown = exponent.value if isinstance(exponent, Const) else getattr(exponent, "type", exponent)
+            raise emit.error(f"np.linalg.matrix_power's exponent {shown!r}: NumPy raises TypeError "
                              "(exponent must be an integer)", "an int")
-        raise emit.error("np.linalg.matrix_power's exponent is an int known at build time here (NumPy's products "
-                         "follow its bits)", "an int literal, or a loop of `a @ a` products")
+        _square_check(emit, a)
+        return _run_time_power(emit, a, emit.atom(exponent))
     _square_check(emit, a)
     n = exponent.value
     if n == 0:  # empty_like(a) filled with eye(M, dtype=a.dtype)
@@ -79,6 +88,72 @@ def matrix_power(lowering, node, builder, positional, keywords):
         if bit:
             result = z if result is None else emit("matmul", result, z)
     return result
+
+
+def _branch(emit: Emitter, cond, then, otherwise, name: str):
+    """`then() if cond else otherwise()` as an If statement: only the branch taken runs."""
+    builder, loc = emit.builder, emit.builder.loc
+    results = []
+    bodies = []
+    for make in (then, otherwise):
+        with builder.block() as body:
+            results.append(emit.atom(make()))
+        builder.loc = loc
+        bodies.append(body)
+    if results[0].type != results[1].type:
+        raise emit.error(f"np.linalg.matrix_power's branches compute {results[0].type} and {results[1].type}")
+    out = Var(builder.scope.fresh(name), results[1].type, temporary=True)
+    builder.emit(If(cond, bodies[0], bodies[1], (out,), (results[0],), (results[1],), loc))
+    return out
+
+
+def _identity(emit: Emitter, a):
+    """NumPy's `empty_like(a)` filled with `eye`: zeros plus the identity, exact, in `a`'s type."""
+    return emit("add", emit("zeros_like", a), emit("eye", emit.dims(a)[-1], dtype=a.type.dtype))
+
+
+def _run_time_power(emit: Emitter, a, n):
+    """NumPy's matrix_power for an int n known at run time (the module docstring)."""
+    if a.type.dtype not in ("f32", "f64"):  # (an integer matrix's inverse is float64)
+        emit("check_assert", emit("less_equal", 0, n), error="ValueError",
+             message=f"{emit.lowering.locate(emit.node)}: np.linalg.matrix_power of an integer matrix to a negative "
+                     "run-time power is NumPy's float64 inverse, a dtype that depends on n's value, which Lifted "
+                     "does not model")
+    n = n if n.type.dtype == "i64" else emit("astype", n, dtype="i64")
+
+    def nonzero():
+        b = a if a.type.dtype not in ("f32", "f64") else \
+            _branch(emit, emit("less", n, 0), lambda: emit("inv", a), lambda: a, "base")
+        m = emit("abs", n)
+        return _branch(emit, emit("equal", m, 3), lambda: emit("matmul", emit("matmul", b, b), b),
+                       lambda: _bits(emit, b, m), "power")
+
+    return _branch(emit, emit("equal", n, 0), lambda: _identity(emit, a), nonzero, "power")
+
+
+def _bits(emit: Emitter, b, m):
+    """The binary decomposition from the lowest bit of `m` >= 1: z = b, then z @ z at each further bit, multiplied
+    into the result where the bit is set (the first set bit's z is the result itself)."""
+    builder, loc = emit.builder, emit.builder.loc
+    kinds = (TensorType("i64", ()), b.type, b.type, TensorType("bool", ()))
+    inits = (emit("floor_divide", m, 2), b, b, emit("equal", emit("mod", m, 2), 1))
+    slots = tuple(Var(builder.scope.fresh(name), kind) for name, kind in zip(("bits", "z", "result", "started"),
+                                                                              kinds))
+    bits, z, result, started = slots
+    with builder.block() as cond_body:
+        more = emit("greater", bits, 0)
+    builder.loc = loc
+    with builder.block() as body:
+        square = emit("matmul", z, z)
+        bit = emit("equal", emit("mod", bits, 2), 1)
+        following = (emit("floor_divide", bits, 2), square,
+                     _branch(emit, bit, lambda: _branch(emit, started, lambda: emit("matmul", result, square),
+                                                        lambda: square, "product"), lambda: result, "product"),
+                     emit("logical_or", started, bit))
+    builder.loc = loc
+    outs = tuple(Var(slot.name, slot.type) for slot in slots)
+    builder.emit(Loop("while", None, (), cond_body, more, slots, inits, body, following, outs, loc))
+    return outs[2]
 
 
 _ORDERS = (None, 2, -2, "fro", "nuc", 1, -1, float("inf"), float("-inf"))

@@ -55,6 +55,38 @@ def eigvalsh(lowering, node, builder, positional, keywords):
     return Emitter(lowering, node, builder)("eigh_values", positional[0])
 
 
+def svd(lowering, node, builder, positional, keywords):
+    """`np.linalg.svd(a, full_matrices=True, compute_uv=True, hermitian=False)`: NumPy's own call (registry
+    entries svdvals, svd_u, svd_vh), so the bits are NumPy's; the factors are the reduced ones, which are the full
+    ones only for square matrices (full_matrices=True of others is refused: the extra columns have no derivative).
+    Derivatives raise a located ValueError at run time where the singular values are repeated or zero."""
+    arity(lowering, node, "np.linalg.svd", positional, keywords, 1, 4, ("full_matrices", "compute_uv", "hermitian"),
+          hint="np.linalg.svd(a, full_matrices=False) or np.linalg.svd(a, compute_uv=False)")
+    flags = []
+    for index, key, default in ((1, "full_matrices", True), (2, "compute_uv", True), (3, "hermitian", False)):
+        value, flag_node = arg(lowering, positional, keywords, index, key, node, Const(default, None))
+        flags.append((static(lowering, value, flag_node or node, f"`{key}`"), flag_node or node))
+    (full, full_node), (compute_uv, _), (hermitian, hermitian_node) = flags
+    if hermitian:
+        raise lowering.error(hermitian_node, "np.linalg.svd's hermitian=True (NumPy's eigh-based path) is not "
+                             "supported in kernels", "hermitian=False")
+    emit = Emitter(lowering, node, builder)
+    a = emit.atom(positional[0])
+    if a.type.rank is None or a.type.rank < 2:
+        raise emit.error(f"np.linalg.svd of an array of rank {a.type.rank}: NumPy raises LinAlgError (it takes a "
+                         "matrix or a stack of them)", "pass a (..., M, N) array")
+    located = {"where": str(lowering.locate(node)), "call": "np.linalg.svd"}
+    if not compute_uv:
+        return emit("svdvals", a, **located)
+    if full and a.type.shape[-2] != a.type.shape[-1]:
+        raise lowering.error(full_node, f"np.linalg.svd's full factors of a matrix of shape {list(a.type.shape)} "
+                             "(not known square): only the reduced ones are supported in kernels",
+                             "full_matrices=False")
+    if full:
+        located["full"] = True
+    return emit("svd_u", a, **located), emit("svdvals", a, uv=True, **located), emit("svd_vh", a, **located)
+
+
 def _flag(lowering, keywords, key: str, default):
     value, node = keywords.get(key, (Const(default, None), None))
     return static(lowering, value, node, f"`{key}`"), node
