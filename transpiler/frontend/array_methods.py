@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from . import array_functions as arrays, axis_functions as axes, common_functions, composed_functions, \
-    layout_orders, nonzero, listed_functions, reducer_keywords
+    copy_and_shape, layout_orders, nonzero, listed_functions, reducer_keywords
 from .call_args import arg as _arg, arity as _arity, dtype, static
 from .contractions import matmul as _matmul
 from .shape_handlers import _reshape, _transpose
@@ -93,3 +93,4 @@ def _method_as_function(name: str) -> Callable:
 
 METHODS.update({name: _method_as_function(name) for name in ("clip", "conj", "conjugate")})
 layout_orders.extend_methods(METHODS)  # .copy(order=), .astype(dtype, order=)
+copy_and_shape.extend_methods(METHODS)  # .reshape(copy=), .swapaxes()
