@@ -15,7 +15,7 @@ primitives emitted here. NumPy's rules (NumPy 2):
   A copy= that is not True, False or None (a string) is NumPy's ValueError, refused.
 * `shape=` of np.zeros/ones/empty/full (the shape by keyword), and of np.zeros_like/ones_like (as np.empty_like
   and np.full_like already took it): the new shape, the prototype's dtype.
-* The _like functions in order 'K' or 'A' (their default 'K') follow the prototype's layout where the result has
+* The _like functions, np.array and np.copy in order 'K' or 'A' (their default 'K') follow the prototype's layout where the result has
   its rank: C-contiguous only where the prototype is known to be, Fortran where it was made so (the layout analysis
   must not take `np.full_like(x, 1)` of a parameter for C-contiguous: its `.flags` are the caller's). With
   `shape=`, NumPy orders the new axes by the prototype's strides, which a Fortran prototype with at most one axis
@@ -154,14 +154,15 @@ def like_shape(like, filled, name: str):
 
 
 def like_layout(like, name: str):
-    """A _like function's result in order 'K'/'A' (the default 'K') of a prototype of the result's rank: the
-    prototype's layout, which the analysis takes for C-contiguous only where the prototype is."""
+    """A _like function's (np.array's, np.copy's) result in order 'K'/'A' (the default 'K') of a prototype of the
+    result's rank: the prototype's layout, which the analysis takes for C-contiguous only where the prototype is
+    (a copy of a C-contiguous array is one: its reshape a view)."""
     def handle(lowering, node, builder, positional, keywords):
         order = read_order(lowering, keywords.get("order"), name)
         result = like(lowering, node, builder, positional, keywords)
         prototype = positional[0] if positional else None
         if order not in ("K", "A") or not isinstance(result, Var) or not isinstance(prototype, Var) or \
-                prototype.type.rank != result.type.rank or (result.type.rank or 0) <= 1:
+                result is prototype or prototype.type.rank != result.type.rank or (result.type.rank or 0) <= 1:
             return result
         if c_ordered(lowering, prototype):
             return settle(lowering, result, "C")
@@ -191,7 +192,7 @@ def extend_functions(functions: dict) -> None:
     for made in ("zeros", "ones"):
         key = f"numpy.{made}_like"
         functions[key] = like_shape(functions[key], made, f"np.{made}_like")
-    for made in ("zeros_like", "ones_like", "empty_like", "full_like"):
+    for made in ("zeros_like", "ones_like", "empty_like", "full_like", "array", "copy"):
         functions[f"numpy.{made}"] = like_layout(functions[f"numpy.{made}"], f"np.{made}")
     functions["numpy.array"] = array_copy(functions["numpy.array"], functions["numpy.asarray"])
     functions["numpy.reshape"] = reshape_copy(functions["numpy.reshape"], "np.reshape", method=False)
