@@ -91,3 +91,20 @@ def test_copy_and_shape_on_the_c_target(tmp_path):
     rng = np.random.default_rng(7)
     all_forms_pass(kernel_module('x: "f64[2,3]"', body), ["x"], [[rng.normal(size=(2, 3))]], c=True,
                    tmp_path=tmp_path)
+
+
+@pytest.mark.parametrize("make", ["np.full_like(x, 1.0)", "np.zeros_like(x)", "np.ones_like(x, order='A')",
+                                  "np.array(x)", "np.copy(x)"])
+def test_a_like_of_a_parameter_is_not_taken_for_c_contiguous(make):
+    """A _like of a Fortran parameter is Fortran in NumPy (order 'K'): its reshape is a copy, so a write through it
+    must not reach the array (before, `np.full_like(x, 1.0)` was taken for C-contiguous: 7.0 where NumPy has 1.0).
+    Refused, located; of a C-contiguous copy the write goes through, as in Python."""
+    def through(prototype: str) -> str:
+        return kernel_module('x: "f64[2,3]"', "g(x)").replace("@kernel\ndef f", "def g(x):\n    b = "
+            + make.replace("(x", f"({prototype}") + "\n    r = b.reshape(-1)\n    r[0] = 7.0\n    return b\n\n\n"
+            "@kernel\ndef f")
+    with pytest.raises(TranspileError) as info:
+        load_source(through("x"))
+    assert info.value.loc is not None and info.value.loc.line == 8 and info.value.hint
+    rows = np.arange(6.0).reshape(2, 3) - 2.5
+    all_forms_pass(through("x.copy()"), ["x"], [[rows], [np.asfortranarray(rows)]])
