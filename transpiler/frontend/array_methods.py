@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from . import array_functions as arrays, axis_functions as axes, common_functions, composed_functions, \
-    layout_orders, nonzero, reducer_keywords, repeats_and_splits as repeats
+    copy_and_shape, layout_orders, nonzero, reducer_keywords, repeats_and_splits as repeats
 from .choose import method_choose
 from .call_args import arg as _arg, arity as _arity, dtype, static
 from .contractions import matmul as _matmul
@@ -94,3 +94,4 @@ def _method_as_function(name: str) -> Callable:
 
 METHODS.update({name: _method_as_function(name) for name in ("clip", "conj", "conjugate")})
 layout_orders.extend_methods(METHODS)  # .copy(order=), .astype(dtype, order=)
+copy_and_shape.extend_methods(METHODS)  # .reshape(copy=), .swapaxes()

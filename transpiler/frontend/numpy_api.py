@@ -13,7 +13,7 @@ from . import (array_functions as arrays, axis_functions as axes, contractions, 
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, dtype_objects, float_info, \
     geometric_sequences
 from . import function_arguments, histograms, index_functions, insert_lexsort, joined_dtypes, listed_functions, npbench_forms, \
-    layout_orders, polynomial_division, ufunc_methods, unique_forms
+    copy_and_shape, layout_orders, polynomial_division, ufunc_methods, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
@@ -228,3 +228,4 @@ def _bind_keywords() -> None:
 _bind_keywords()
 ufunc_methods.extend_functions(FUNCTIONS)  # np.add.reduce, np.add.accumulate, ...
 layout_orders.extend_functions(FUNCTIONS)  # order= of np.zeros, np.array, np.asarray, ...; np.asfortranarray
+copy_and_shape.extend_functions(FUNCTIONS)  # copy= of np.array and np.reshape; shape= by keyword; _like layouts
