@@ -166,9 +166,9 @@ FUNCTIONS["builtins.any"] = python_builtins.any_or_all("any")
 FUNCTIONS["builtins.all"] = python_builtins.any_or_all("all")
 FUNCTIONS["numpy.finfo"] = float_info.finfo
 FUNCTIONS.update(dtype_objects.FUNCTIONS)  # np.dtype, np.iinfo, issubclass
-for _builtin in ("round", "pow"):
-    FUNCTIONS[f"builtins.{_builtin}"] = _refuse(f"the builtin `{_builtin}` is not supported in kernels",
-                                                "use the NumPy equivalent (.astype, np.round, **)")
+FUNCTIONS["builtins.round"] = _refuse("the builtin `round` is not supported in kernels",
+                                      "use the NumPy equivalent (.astype, np.round)")
+FUNCTIONS["builtins.pow"] = python_builtins.power
 
 # more elementwise functions (primitives/more_elementwise.py) and those NumPy writes with others (more_elementwise.py)
 for _prim in ("cbrt", "spacing", "positive", "conjugate", "imag", "iscomplex", "isreal", "i0"):
