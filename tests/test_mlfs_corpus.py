@@ -37,7 +37,7 @@ def test_driver_runs_mlfs_cases(tmp_path, monkeypatch):
         assert results[label]["nm1"][1].startswith("ML-From-Scratch's own derivative is off"), label
     # utils' euclidean_distance: `pow(...)` compiles, `math.sqrt` is refused by name
     assert results["KMeans._closest_centroid"]["f"][0] == "refused"
-    assert "`math.sqrt`: Python's `math` module" in results["KMeans._closest_centroid"]["f"][1]
+    assert "`math.sqrt` of a value known only at run time" in results["KMeans._closest_centroid"]["f"][1]
 
 
 # -- reduced programs: utils/data_operation.py's euclidean_distance (the builtin pow) ------------------------------
@@ -142,17 +142,65 @@ def test_math_constants_are_pythons_floats():
 
 
 @pytest.mark.parametrize("head, body, named", [
-    ("import math", "math.floor(2.5)", "`math.floor`"),
+    ("import math", "math.floor(x[0])", "`math.floor`"),
     ("import math as m", "m.sqrt(x[0])", "`math.sqrt`"),
-    ("from math import sqrt", "sqrt(x[0])", "`sqrt` (`math.sqrt`)"),
-    ("from math import pow", "pow(x[0], 2.0)", "`pow` (`math.pow`)"),
+    ("from math import sqrt", "sqrt(x[1])", "`math.sqrt`"),
+    ("from math import pow", "pow(x[0], 2.0)", "`math.pow`"),
 ])
-def test_math_functions_are_refused_by_name(head, body, named):
+def test_math_functions_of_run_time_values_are_refused_by_name(head, body, named):
     """Python's math functions raise where NumPy's give nan or inf (math.sqrt(-1), math.exp(1000)) and math.floor
-    returns an int: refused, named, with the NumPy spelling as the hint (was "`math` is rebound at module level")."""
+    returns an int: on a run-time value refused, named, with the NumPy spelling as the hint (was "`math` is rebound
+    at module level")."""
     text = f'{head}\nimport numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(x: "f64[3]"):\n' \
            f'    return x * {body}\n'
     with pytest.raises(TranspileError, match="Python's `math` module is not supported") as raised:
         load_source(text, "refused_math.py")
     assert named in raised.value.message and "np.floor" in raised.value.hint
     assert raised.value.loc is not None and raised.value.loc.line == 8
+
+
+MATH_AT_BUILD_TIME = '''
+import math
+from math import floor, pow as mpow
+import numpy as np
+from lifted import grad, kernel
+
+
+@kernel
+def f(x: "f64[3]"):
+    h = x.shape[0]
+    p1 = int(math.floor((h - 1) / 2))
+    p2 = int(math.ceil((h - 1) / 2))
+    c = 1.0 / (mpow(2.0 * math.pi, h / 2) * math.sqrt(4.0))
+    return np.sum(x[p1:p2 + 1]) * c + floor(2.7) + math.frexp(8.0)[1] + math.isnan(1.0) + math.hypot(3, 4)
+
+
+@kernel
+def h(x: "f64[3]"):
+    return math.floor(2.5), math.frexp(8.0), math.isnan(1.0), math.pow(2, 3), math.factorial(5), math.comb(5, 2)
+
+
+g = grad(f, wrt=0)
+'''
+
+
+def test_math_functions_of_build_time_numbers_are_pythons():
+    """ML-From-Scratch's determine_padding (`int(math.floor((filter_height - 1) / 2))`) and the Gaussian mixture's
+    `math.pow(2.0 * math.pi, d / 2)`: on numbers known at build time Python computes them then. Values and types
+    against Python, the gradient against differences and autograd."""
+    x = np.array([0.3, -1.2, 2.0])
+    check_against_python(MATH_AT_BUILD_TIME, [x])
+    module = load_source(MATH_AT_BUILD_TIME, "math_build_time.py")
+    python: dict = {}
+    exec(compile(MATH_AT_BUILD_TIME.replace("@kernel\n", ""), "math_reference", "exec"), python)
+    same_values(module.h(x.copy()), python["h"](x.copy()), "h")
+
+
+@pytest.mark.parametrize("body, raised", [("math.sqrt(-1.0)", "ValueError"), ("math.floor(float('nan'))", "ValueError"),
+                                          ("math.exp(1000.0)", "OverflowError")])
+def test_math_functions_that_raise_in_python_are_refused(body, raised):
+    text = f'import math\nimport numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(x: "f64[3]"):\n' \
+           f'    return x * {body}\n'
+    with pytest.raises(TranspileError, match=f"raises {raised} in Python") as error:
+        load_source(text, "raising_math.py")
+    assert error.value.loc is not None and error.value.loc.line == 8

@@ -55,6 +55,10 @@ def module_attribute(lowering, node, base: Module, attr: str) -> Value:
     if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path in PYTHON_FUNCTIONS:
         return Module(path)
     if path.startswith("math."):
+        import math
+
+        if callable(getattr(math, attr, None)):  # (frontend/math_module.py: Python computes it on build-time numbers)
+            return Module(path)
         raise lowering.error(node, f"`{path}`: {MATH_MESSAGE}", MATH_HINT)
     hint = "loop with `for _ in range(n)`" if path == "itertools.repeat" else \
         "call NumPy's functions (or " + ", ".join(PYTHON_FUNCTIONS) + "), or compute the value outside the kernel " \
