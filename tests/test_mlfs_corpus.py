@@ -204,3 +204,18 @@ def test_math_functions_that_raise_in_python_are_refused(body, raised):
     with pytest.raises(TranspileError, match=f"raises {raised} in Python") as error:
         load_source(text, "raising_math.py")
     assert error.value.loc is not None and error.value.loc.line == 8
+
+
+@pytest.mark.parametrize("source, args", [
+    (POW, [np.array([0.3, -1.2, 2.0]), 3]),
+    (RANGE_INDEX, [np.array([[0.5, 2.0, -1.0], [3.0, 0.1, 0.2], [-2.0, 4.0, 1.5], [1.0, 1.0, 0.0]])]),
+    (MATH_CONSTANTS, [np.array([0.3, -1.2, 2.0])]),
+    (MATH_AT_BUILD_TIME, [np.array([0.3, -1.2, 2.0])]),
+], ids=["pow", "range_index", "math_constants", "math_at_build_time"])
+def test_the_constructs_on_the_c_target(source, args, tmp_path):
+    """The same programs' f, jvp and vmap on the C target against the NumPy backend (tests/hostile.py)."""
+    from hostile import check_hostile
+
+    text = "\n".join(line for line in source.splitlines() if not line.startswith("g = grad("))
+    outcomes = check_hostile(text, args, c=True, folder=tmp_path)
+    assert outcomes.get("c") == "checked", outcomes
