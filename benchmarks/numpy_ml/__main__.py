@@ -38,9 +38,12 @@ def elementwise_differences(python, z: np.ndarray, order: int) -> tuple[np.ndarr
     return fine, smooth & np.isclose(fine, coarse, rtol=1e-3, atol=1e-4) & np.isfinite(fine)
 
 
-def against_numpy_ml(case: NumpyMLCase, outcomes) -> None:
-    """Lifted's derivatives (the oracle module) against numpy-ml's hand-written ones at every input. Where they
-    differ, differences decide: Lifted off is WRONG; numpy-ml off is a skip whose detail starts with OWN_OFF."""
+def against_numpy_ml(case: NumpyMLCase, outcomes, library: str = "numpy-ml", package: str = "numpy_ml") -> None:
+    """Lifted's derivatives (the oracle module) against the library's hand-written ones at every input (numpy-ml's,
+    or ML-From-Scratch's: `library` names it in details, `package` is the folder of its frames). Where they
+    differ, differences decide: Lifted off is WRONG; the library off is a skip whose detail starts with OWN_OFF
+    (`<library>'s own derivative is off`)."""
+    own_off = f"{library}'s own derivative is off"
     from gradcheck import load_source
 
     from ..corpus.oracles import compiled_or_outcome
@@ -59,10 +62,11 @@ def against_numpy_ml(case: NumpyMLCase, outcomes) -> None:
                 warnings.simplefilter("ignore")
                 try:
                     theirs_all = case.oracle(module, [np.copy(a) for a in args])
-                except Exception as exc:  # noqa: BLE001  numpy-ml's own derivative raises (or ours does)
-                    if not any("numpy_ml" in frame.filename for frame in traceback.extract_tb(exc.__traceback__)):
+                except Exception as exc:  # noqa: BLE001  the library's own derivative raises (or ours does)
+                    if not any(package in frame.filename for frame in traceback.extract_tb(exc.__traceback__)):
                         raise
-                    return _own_off(outcomes, form, f"numpy-ml's derivative raises {type(exc).__name__}: {exc}")
+                    return _own_off(outcomes, form, f"{library}'s derivative raises {type(exc).__name__}: {exc}",
+                                    own_off)
             if form not in theirs_all:
                 return "skip"
             ours, theirs, order = theirs_all[form]
@@ -75,27 +79,27 @@ def against_numpy_ml(case: NumpyMLCase, outcomes) -> None:
                 ours_ok = np.allclose(ours[where], fd[where], rtol=1e-4, atol=1e-4 if order == 1 else 1e-2)
                 theirs_ok = np.allclose(theirs[where], fd[where], rtol=1e-4, atol=1e-4 if order == 1 else 1e-2)
                 if not ours_ok:
-                    raise Wrong(f"{form}: Lifted's derivative differs from numpy-ml's and from differences at "
+                    raise Wrong(f"{form}: Lifted's derivative differs from {library}'s and from differences at "
                                 f"{args!r}")
                 if theirs_ok:  # they differ only where differences mean nothing (a kink: a convention)
                     return "skip"
                 bad = np.flatnonzero(~np.isclose(theirs[where], fd[where], rtol=1e-4, atol=1e-4))
                 return _own_off(outcomes, form, f"differs from differences at {bad.size} of {int(where.sum())} "
                                                 f"smooth elements (theirs {theirs[where][bad][:3]}, differences "
-                                                f"{fd[where][bad][:3]})")
+                                                f"{fd[where][bad][:3]})", own_off)
             # the corpus forms compared Lifted's derivatives with differences and autograd at these inputs
             judged = [outcomes.get(f, ("skip",))[0] for f in ("g", "gall", "vjp")]
             if "pass" in judged and "WRONG" not in judged:
                 return _own_off(outcomes, form, f"differs from Lifted's (which agrees with differences): max "
-                                                f"|diff| {np.max(np.abs(ours - theirs)):.3g}")
-            raise Wrong(f"{form}: Lifted's derivative differs from numpy-ml's at {args!r}; no difference check "
+                                                f"|diff| {np.max(np.abs(ours - theirs)):.3g}", own_off)
+            raise Wrong(f"{form}: Lifted's derivative differs from {library}'s at {args!r}; no difference check "
                         f"of Lifted's passed")
         for form in case.oracle_forms:
             outcomes.guarded(form, lambda form=form: one(form))
 
 
-def _own_off(outcomes, form: str, detail: str) -> str:
-    outcomes.record(form, "skip", f"{OWN_OFF}: {detail}"[:300])
+def _own_off(outcomes, form: str, detail: str, own_off: str = OWN_OFF) -> str:
+    outcomes.record(form, "skip", f"{own_off}: {detail}"[:300])
     return "skip"
 
 

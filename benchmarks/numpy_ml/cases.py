@@ -39,9 +39,10 @@ def _kernel(params: dict[str, str], body: str, name: str = "f") -> str:
 
 
 def _case(name: str, family: str, build: Callable[[Builder], str], params: dict[str, str], inputs: list,
-          oracle_kernels: str = "", oracle: Callable | None = None) -> NumpyMLCase:
-    """`build(builder)` adds the helpers and returns the kernel's return expression."""
-    builder = Builder()
+          oracle_kernels: str = "", oracle: Callable | None = None, builder: Builder | None = None) -> NumpyMLCase:
+    """`build(builder)` adds the helpers and returns the kernel's return expression (`builder`: numpy-ml's rules
+    unless given, as ML-From-Scratch's driver does)."""
+    builder = builder or Builder()
     case = NumpyMLCase(name, N, family, params=list(params), inputs=inputs)
     try:
         body = build(builder)

@@ -33,21 +33,29 @@ def import_numpy_ml(path: Path) -> types.ModuleType:
     return importlib.import_module("numpy_ml")
 
 
-def _ours(value) -> bool:
-    """A class, function or object of numpy-ml (whose code comes along), not NumPy's or Python's."""
+def _ours(value, package: str = "numpy_ml.") -> bool:
+    """A class, function or object of the library (`package`: numpy-ml, ML-From-Scratch) whose code comes along,
+    not NumPy's or Python's."""
     module = getattr(value, "__module__", None) or getattr(type(value), "__module__", "")
-    return isinstance(module, str) and module.startswith("numpy_ml.")
+    return isinstance(module, str) and module.startswith(package)
 
 
 class Builder:
     """The functions, constants and imports one kernel module needs, gathered from the methods it calls outwards;
-    `reasons` says why a module cannot be written (a read of what is not numbers or numpy-ml's code)."""
+    `reasons` says why a module cannot be written (a read of what is not numbers or the library's code).
 
-    def __init__(self) -> None:
+    `package`: the library's module prefix (its objects' code comes along). `state_as_locals` (ML-From-Scratch's
+    layers, which save their inputs on `self` for the backward pass): a method's writes `self.<a> = ...` become
+    the local `state_<a>` and its reads of `self.<a>` that local (first set from the object's value where the method
+    reads it), and an `if`/`else` decided by `self` and fixed arguments keeps its taken branch; numpy-ml's driver
+    keeps both off (a write there is a reason not to convert)."""
+
+    def __init__(self, package: str = "numpy_ml.", state_as_locals: bool = False) -> None:
         self.functions: dict[str, str] = {}
         self.constants: dict[str, str] = {}
         self.imports: dict[str, str] = {}
         self.reasons: list[str] = []
+        self.package, self.state_as_locals = package, state_as_locals
 
     def method(self, instance, name: str, prefix: str = "self_", parameters: dict | None = None,
                fixed: dict | None = None) -> str:
@@ -75,9 +83,18 @@ class Builder:
         first_default = next((k for k, p in enumerate(params) if p.default is not None), len(params))
         params[first_default:first_default] = [cst.Param(cst.Name(p)) for p in (parameters or {}).values()]
         local = _locals_of(node) | set((parameters or {}).values())
-        body = node.body.visit(_Decided(instance, fixed or {}))
-        self.reasons += [f"writes self.{attr} (the object's state)" for attr in _self_writes(body)]
-        body = body.visit(_Rename(self, instance, prefix, function.__globals__, local, parameters or {}))
+        body = node.body.visit(_Decided(instance, fixed or {}, with_else=self.state_as_locals))
+        if self.state_as_locals:
+            body, state = _state_as_locals(body, instance)
+            local |= state
+        else:
+            self.reasons += [f"writes self.{attr} (the object's state)" for attr in _self_writes(body)]
+        closure = {name: cell.cell_contents for name, cell in zip(function.__code__.co_freevars, function.__closure__ or ())
+                   if name != "__class__"}  # (`__class__`: the cell of a `super()` call, a reason of its own)
+        for name, value in closure.items():  # a closure's numbers (`coef` of utils/kernels.py's polynomial_kernel)
+            self.constant(f"{new_name}_{name}", value, f"the closure's {name}")
+        body = body.visit(_Rename(self, instance, prefix, function.__globals__, local, parameters or {},
+                                  {name: f"{new_name}_{name}" for name in closure}))
         node = node.with_changes(name=cst.Name(new_name), decorators=[],
                                  params=node.params.with_changes(params=params), body=body)
         self.functions[new_name] = cst.Module(body=[_unannotated(node)]).code
@@ -110,7 +127,7 @@ class Builder:
         if inspect.isbuiltin(value) and getattr(value, "__module__", "") == "math":  # `from math import erf`
             self.imports[name] = f"from math import {name}\n"
             return name
-        if inspect.isfunction(value) and _ours(value):
+        if inspect.isfunction(value) and _ours(value, self.package):
             return self.function(value, name, None, "")
         self.reasons.append(f"reads the global {name}, a {type(value).__name__} outside NumPy")
         return name
@@ -127,10 +144,10 @@ class _Rename(NameRenamer):
     module global to its function or constant."""
 
     def __init__(self, builder: Builder, instance, prefix: str, globals_: dict, local: set[str],
-                 parameters: dict) -> None:
+                 parameters: dict, closure: dict[str, str] | None = None) -> None:
         super().__init__()
         self.builder, self.instance, self.prefix, self.globals = builder, instance, prefix, globals_
-        self.local, self.parameters = local, parameters
+        self.local, self.parameters, self.closure = local, parameters, closure or {}
         self.as_parameters: set[int] = set()  # the `self.parameters` nodes of `self.parameters["W"]` renamed
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
@@ -168,12 +185,12 @@ class _Rename(NameRenamer):
             value, name = found
             if inspect.ismethod(value) and value.__self__ is self.instance:
                 return updated.with_changes(func=cst.Name(self.builder.method(self.instance, name, self.prefix)))
-            if _ours(value) and callable(value):
+            if _ours(value, self.builder.package) and callable(value):
                 helper = self.builder.method(value, "__call__", f"{self.prefix}{name}_")
                 return updated.with_changes(func=cst.Name(helper))
         if isinstance(func, cst.Attribute):
             inner = self._attribute(func.value)
-            if inner is not None and _ours(inner[0]) and not isinstance(inner[0], (dict, list)):
+            if inner is not None and _ours(inner[0], self.builder.package) and not isinstance(inner[0], (dict, list)):
                 helper = self.builder.method(inner[0], func.attr.value, f"{self.prefix}{inner[1]}_")
                 return updated.with_changes(func=cst.Name(helper))
         return updated
@@ -188,7 +205,7 @@ class _Rename(NameRenamer):
             return cst.Name(self.parameters[f"self.{found[1]}"])
         if found is not None and id(original) not in self.as_parameters:
             value, name = found
-            if callable(value) or (_ours(value) and not isinstance(value, (dict, list))):
+            if callable(value) or (_ours(value, self.builder.package) and not isinstance(value, (dict, list))):
                 return updated  # a method or an object: its call is renamed by leave_Call, or left (a reason)
             self.builder.constant(f"{self.prefix}{name}", value, f"self.{name}")
             return cst.Name(f"{self.prefix}{name}")
@@ -201,6 +218,8 @@ class _Rename(NameRenamer):
         name = original.value
         if id(original) in self.not_reads or name in self.local or name == "self":
             return updated
+        if name in self.closure:
+            return cst.Name(self.closure[name])
         if name not in self.globals:
             if not hasattr(builtins, name):
                 self.builder.reasons.append(f"reads the name `{name}`")
@@ -227,20 +246,24 @@ class _Decided(cst.CSTTransformer):
     `if not self.is_initialized:` of an initialised layer, `if retain_derived:` where the kernel passes False
     (the state a forward pass would retain is not the kernel's)."""
 
-    def __init__(self, instance, fixed: dict) -> None:
-        self.instance, self.fixed = instance, fixed
+    def __init__(self, instance, fixed: dict, with_else: bool = False) -> None:
+        self.instance, self.fixed, self.with_else = instance, fixed, with_else
 
     def leave_If(self, original: cst.If, updated: cst.If):
         read = _bare_names(original.test)
-        if original.orelse is not None or not read <= {"self"} | set(self.fixed) or \
-                self.instance is None and "self" in read:
+        has_else = original.orelse is not None
+        if has_else and not (self.with_else and isinstance(updated.orelse, cst.Else)) or \
+                not read <= {"self"} | set(self.fixed) or self.instance is None and "self" in read:
             return updated
         try:
-            decided = bool(eval(cst.Module([]).code_for_node(original.test), {},  # noqa: S307  numpy-ml's own test
+            decided = bool(eval(cst.Module([]).code_for_node(original.test), {},  # noqa: S307  the library's own test
                                 {"self": self.instance, **self.fixed}))
         except Exception:  # noqa: BLE001  not decidable from these values: left for the kernel
             return updated
-        return updated if decided else cst.RemoveFromParent()
+        if not has_else:
+            return updated if decided else cst.RemoveFromParent()
+        taken = updated.body if decided else updated.orelse.body  # `if training and self.trainable: ... else: ...`
+        return cst.FlattenSentinel(taken.body)
 
 
 def _self_writes(node: cst.CSTNode) -> list[str]:
@@ -265,6 +288,37 @@ def _self_writes(node: cst.CSTNode) -> list[str]:
 
     node.visit(Writes())
     return list(dict.fromkeys(found))
+
+
+def _state_as_locals(body: cst.BaseSuite, instance) -> tuple[cst.BaseSuite, set[str]]:
+    """A method's state, `self.<a>` written by it, as the local `state_<a>` (Builder's `state_as_locals`): every
+    `self.<a>` of the body renamed, and `state_<a> = self.<a>` put first where the body reads it and the object
+    has it (BatchNormalization's running mean, updated from the previous one)."""
+    written = set(_self_writes(body))
+    if not written:
+        return body, set()
+    read: set[str] = set()
+
+    class Reads(cst.CSTVisitor):
+        def visit_AssignTarget(self, n: cst.AssignTarget) -> bool:
+            return not (isinstance(n.target, cst.Attribute) and _is_self(n.target.value))
+
+        def visit_Attribute(self, n: cst.Attribute) -> None:
+            if _is_self(n.value):
+                read.add(n.attr.value)
+
+    class Rename(cst.CSTTransformer):
+        def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+            if _is_self(original.value) and original.attr.value in written:
+                return cst.Name(f"state_{original.attr.value}")
+            return updated
+
+    body.visit(Reads())
+    first = [cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(f"state_{a}"))],
+                                                 cst.Attribute(cst.Name("self"), cst.Name(a)))])
+             for a in sorted(written & read) if getattr(instance, a, None) is not None]
+    renamed = body.visit(Rename())
+    return renamed.with_changes(body=[*first, *renamed.body]), {f"state_{a}" for a in written}
 
 
 def _bare_names(node: cst.CSTNode) -> set[str]:

@@ -23,7 +23,16 @@ PYTHON_FUNCTIONS = ("functools.partial", "itertools.pairwise", "itertools.chain"
 NUMPY_CONSTANTS = {
     "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
     "numpy.nan": const(float("nan")), "numpy.newaxis": None,
+    # Python's math module: its constants are these floats (a Python float, weak as NumPy's are); its functions
+    # are refused by name (MATH_MESSAGE)
+    "math.pi": const(3.141592653589793), "math.e": const(2.718281828459045), "math.tau": const(6.283185307179586),
+    "math.inf": const(float("inf")), "math.nan": const(float("nan")),
 }
+MATH_MESSAGE = ("Python's `math` module is not supported in kernels (its constants are): its functions raise "
+                "ValueError or OverflowError where NumPy's give nan or inf, and math.floor, ceil and trunc return "
+                "ints")
+MATH_HINT = ("use NumPy's function where its result is what is meant (np.sqrt, np.exp, np.log, np.floor(x) and "
+             "int(np.floor(x)) for an int, x ** y for math.pow), or compute the value outside the kernel")
 
 
 def canonical_module(path: str) -> str | None:
@@ -45,6 +54,12 @@ def module_attribute(lowering, node, base: Module, attr: str) -> Value:
         return NUMPY_CONSTANTS[path]
     if path.split(".")[0] in ("numpy", "scipy") + AD_LIBRARIES or path in PYTHON_FUNCTIONS:
         return Module(path)
+    if path.startswith("math."):
+        import math
+
+        if callable(getattr(math, attr, None)):  # (frontend/math_module.py: Python computes it on build-time numbers)
+            return Module(path)
+        raise lowering.error(node, f"`{path}`: {MATH_MESSAGE}", MATH_HINT)
     hint = "loop with `for _ in range(n)`" if path == "itertools.repeat" else \
         "call NumPy's functions (or " + ", ".join(PYTHON_FUNCTIONS) + "), or compute the value outside the kernel " \
         "and pass it in"

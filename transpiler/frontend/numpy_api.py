@@ -8,8 +8,8 @@ unsupported_calls.py (refusals and their hints), and a module per family of func
 from __future__ import annotations
 
 from . import (array_functions as arrays, axis_functions as axes, contractions, cross_product, finite_differences,
-               padding, python_builtins, reducer_keywords, repeats_and_splits as repeats, scientific_api as scientific,
-               selection)
+               math_module, padding, python_builtins, reducer_keywords, repeats_and_splits as repeats,
+               scientific_api as scientific, selection)
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, dtype_objects, float_info, \
     geometric_sequences
 from . import function_arguments, histograms, index_functions, insert_lexsort, joined_dtypes, listed_functions, npbench_forms, \
@@ -170,9 +170,10 @@ FUNCTIONS["builtins.any"] = python_builtins.any_or_all("any")
 FUNCTIONS["builtins.all"] = python_builtins.any_or_all("all")
 FUNCTIONS["numpy.finfo"] = float_info.finfo
 FUNCTIONS.update(dtype_objects.FUNCTIONS)  # np.dtype, np.iinfo, issubclass
-for _builtin in ("round", "pow"):
-    FUNCTIONS[f"builtins.{_builtin}"] = refuse(f"the builtin `{_builtin}` is not supported in kernels",
-                                               "use the NumPy equivalent (.astype, np.round, **)")
+FUNCTIONS["builtins.round"] = refuse("the builtin `round` is not supported in kernels",
+                                     "use the NumPy equivalent (.astype, np.round)")
+FUNCTIONS["builtins.pow"] = python_builtins.power
+FUNCTIONS.update(math_module.FUNCTIONS)  # math.floor(2.5) on build-time numbers
 
 # more elementwise functions (primitives/more_elementwise.py) and those NumPy writes with others (more_elementwise.py)
 for _prim in ("cbrt", "spacing", "positive", "conjugate", "imag", "iscomplex", "isreal", "i0"):

@@ -150,7 +150,7 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             path = canonical_module(full if alias.asname else local)
             if path is not None:
                 parsed.modules[local] = path
-            elif full in ("functools", "itertools"):
+            elif full in ("functools", "itertools", "math"):  # (math: its constants; its functions refused)
                 parsed.python_names[local] = full
     elif isinstance(small, cst.ImportFrom) and (small.module is not None or small.relative):
         # `from .helpers import act` keeps its dots: the module is found relative to the importing file
@@ -163,7 +163,7 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             imported = alias.name.value
             local = alias.asname.name.value if alias.asname else imported
             path = None if dots else canonical_module(f"{module_name}.{imported}")
-            if module_name in ("functools", "itertools"):
+            if module_name in ("functools", "itertools", "math"):
                 parsed.python_names[local] = f"{module_name}.{imported}"
             elif module_name in ("autograd.misc", "autograd.misc.flatten") and imported == "flatten":
                 parsed.python_names[local] = "autograd.flatten"  # a tree as one vector: a build-time helper

@@ -1,4 +1,5 @@
-"""Python's builtins of numbers: `max` and `min` (the first of the largest, smallest), `float`, `int` and `bool`.
+"""Python's builtins of numbers: `max` and `min` (the first of the largest, smallest), `float`, `int`, `bool` and
+`pow` (two arguments: Python defines `pow(a, b)` as `a ** b`, so it is the operator, with its rules).
 
 `int(x)` of a float truncates toward zero as Python does; where Python raises (NaN, inf) the kernel raises the same
 error at run time, on every target, and a float of magnitude 2**63 or more (an int past int64) is a run-time
@@ -172,3 +173,15 @@ def _extreme(lowering, node, builder, positional, keywords, name: str, compare: 
         kept = lowering.choose(cond, ([], item), ([], kept), builder, f"{name}(...)",
                                "largest" if name == "max" else "smallest")
     return kept
+
+
+def power(lowering, node, builder, positional, keywords):
+    """`pow(a, b)` (`pow(base=a, exp=b)`) is `a ** b`, the operator with Python's rules (an int to a negative int
+    a float, `0.0 ** -1` a ZeroDivisionError); `pow(a, b, m)`, the modular power of ints, is refused."""
+    given = dict(zip(("base", "exp"), positional)) | {k: value for k, (value, _) in keywords.items()}
+    if len(positional) > 2 or "mod" in keywords or set(given) != {"base", "exp"}:
+        raise lowering.error(node, "the builtin `pow` takes a base and an exponent in kernels (`pow(a, b)`, which "
+                             "is `a ** b`); its modular form `pow(a, b, m)` is not supported",
+                             "write (a ** b) % m for ints that fit in int64")
+    base, exponent = (lowering._atom(given[k], node) for k in ("base", "exp"))
+    return lowering._bind(builder, node, "power", [base, exponent])

@@ -26,6 +26,10 @@ def unsupported_message(path: str, code: str) -> tuple[str, str]:
     """The error and hint for a call of an unsupported module function (`code` as written)."""
     if path.startswith(("numpy.random.", "jax.random.")):
         return f"`{code}`: {RANDOM_MESSAGE}", RANDOM_HINT
+    if path.startswith("math."):  # `from math import sqrt`
+        from .imports import MATH_HINT, MATH_MESSAGE
+
+        return f"`{code}` (`{path}`): {MATH_MESSAGE}", MATH_HINT
     return f"`{code}` is not supported in kernels", unsupported_hint(path)
 
 

@@ -152,6 +152,8 @@ class Indexing:
         """One index item from its value: None, `...`, an int, an integer scalar or array, a mask."""
         if value is None or value is Ellipsis or isinstance(value, slice):  # (`slice(1, 3)`: its bounds are ints)
             return value
+        if isinstance(value, range):  # `X[arg_max, range(n)]`: NumPy reads a range as the int array of its items
+            value = tuple(const(i) for i in value)
         empty_list = isinstance(value, (ListValue, tuple)) and not _has_items(_as_tuples(value))
         if isinstance(value, (ListValue, tuple)):  # `x[[0, 2]]`, `x[(0, 2), 1]`: NumPy reads a sequence inside an
             value = array(self, item, builder, [_as_tuples(value)], {})  # index as the array it makes of it

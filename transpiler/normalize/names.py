@@ -52,8 +52,9 @@ class Names:
             return TransformRef(name)
         if name in self.parsed.helpers:  # an undecorated module function: inlined like a closure
             return Closure(self.parsed.helpers[name], None, self, name)
-        if name in self.parsed.python_names:
-            return Module(self.parsed.python_names[name])
+        if name in self.parsed.python_names:  # (`from math import pi`: the number)
+            path = self.parsed.python_names[name]
+            return NUMPY_CONSTANTS[path] if path in NUMPY_CONSTANTS else Module(path)
         if name in self.parsed.constants:  # a number's value once the module has run (an `if` may rebind it)
             return const(self.parsed.constants[name])
         module_values = self.module_values()
