@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 CHECKOUT = Path(os.environ.get("NUMPY_100", "/tmp/numpy-100"))
@@ -39,3 +40,36 @@ def test_a_solution_becomes_one_kernel_per_shown_result():
     assert 'def f(Z: "f64[n0]"):\n    z = 0.5\n    m = Z.flat[np.abs(Z - z).argmin()]\n    return m' in found.text
     assert "return (np.sort(Z), Z.max())" in both.text
     assert cases_of(5, "%run `python -c 'x'`\n") == []
+
+
+STAR = '''import numpy as np
+from numpy import *
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[n]"):
+    return sum(range(5), -1) + x
+'''
+
+
+@pytest.mark.parametrize("backend", ["numpy", "c"])
+def test_a_star_import_of_numpy_is_refused_where_it_rebinds_builtins(backend):
+    """Exercise 26: after `from numpy import *`, Python's `sum(range(5), -1)` is np.sum along axis -1 (10), not the
+    builtin with start -1 (9); the star was ignored and the kernel computed 9. Now refused, at the import."""
+    from gradcheck import load_source
+    from lifted.transpiler import TranspileError
+    from lifted.transpiler.backends.c import transpile_c
+
+    with pytest.raises(TranspileError, match=r"from numpy import \*") as caught:
+        load_source(STAR, "star.py") if backend == "numpy" else transpile_c(STAR, "star.py")
+    assert caught.value.loc.line == 2 and "import the names you use" in caught.value.hint
+
+
+def test_a_relative_star_import_is_still_read():
+    """A package's `from .module import *` (opfunu's __init__) is not a rebinding of builtins: not refused."""
+    from gradcheck import load_source
+
+    module = load_source(STAR.replace("from numpy import *", "from .helpers import *").replace(
+        "sum(range(5), -1) + x", "x + 1.0"), "relative_star.py")
+    assert module.f(np.ones(2)).tolist() == [2.0, 2.0]
