@@ -73,3 +73,29 @@ def test_a_relative_star_import_is_still_read():
     module = load_source(STAR.replace("from numpy import *", "from .helpers import *").replace(
         "sum(range(5), -1) + x", "x + 1.0"), "relative_star.py")
     assert module.f(np.ones(2)).tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("body", [
+    "return Z[Z[:, 1].argsort()]",
+    "return Z.argsort()",
+    "return Z.argsort(axis=0, kind='stable') + Z.argsort(-1)",
+    "return np.sum(Z[Z[:, 0].argsort()][:, 1:] * Z[:2, :1].T)",
+])
+def test_argsort_method_is_np_argsort(body, tmp_path):
+    """Exercise 59 (`Z[Z[:,1].argsort()]`): `.argsort()` was refused as an unknown attribute; NumPy's np.argsort
+    calls it, so the method is the function (every form, both targets)."""
+    from test_jax_numpy_api import all_forms_pass
+
+    text = f'import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(Z: "f64[n,3]"):\n    {body}\n'
+    rng = np.random.default_rng(59)
+    all_forms_pass(text, ["Z"], [[rng.normal(size=(4, 3))], [np.round(rng.normal(size=(5, 3)))]], c=True,
+                   tmp_path=tmp_path)
+
+
+def test_argsort_method_of_a_python_number_is_refused():
+    from gradcheck import load_source
+    from lifted.transpiler import TranspileError
+
+    with pytest.raises(TranspileError, match="Python number"):
+        load_source('import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(x: "f64[n]"):\n'
+                    '    return (1.5).argsort() + x\n')
