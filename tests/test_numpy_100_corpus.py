@@ -99,3 +99,13 @@ def test_argsort_method_of_a_python_number_is_refused():
     with pytest.raises(TranspileError, match="Python number"):
         load_source('import numpy as np\nfrom lifted import kernel\n\n\n@kernel\ndef f(x: "f64[n]"):\n'
                     '    return (1.5).argsort() + x\n')
+
+
+def test_a_drawn_length_of_one_is_written_as_1():
+    """Exercise 78 draws `p` of shape (1, 2) to broadcast against (10, 2): the length is `1` in the annotation
+    (a named length would not broadcast at build time: "shapes [n0,n1] and [n2,n1] cannot be broadcast")."""
+    from benchmarks.numpy_100.convert import cases_of
+
+    (case,) = cases_of(78, "P0 = np.random.uniform(-10,10,(10,2))\np = np.random.uniform(-10,10,( 1,2))\n"
+                           "print(np.sum((P0 - p) ** 2, axis=1))\n")
+    assert 'def f(P0: "f64[n0,n1]", p: "f64[1,n1]"):' in case.text

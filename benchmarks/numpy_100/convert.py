@@ -271,11 +271,21 @@ def _convert(case: Case, shown: cst.BaseExpression, namespace: dict, head: list,
     if not body and not params and not _calls(shown):
         raise NotConverted("a constant expression")
     lengths: dict[int, str] = {}
-    annotations = [annotation_of(v, lengths) for v in values]
+    annotations = [annotation(v, lengths) for v in values]
     case.params, case.inputs = params, [values]
     imports = [cst.parse_statement(line) for name, line in PRELUDE.items() if name in used and
                not any(name in _used_names([h]) for h in head)]
     case.text = kernel_text(params, annotations, imports + head, body, shown)
+
+
+def annotation(value, lengths: dict) -> str:
+    """numpy_docs' annotation (dtype from the value, one name per distinct length), with a length of 1 written as
+    `1`: a solution drawing `p` of shape (1, 2) to broadcast it against (10, 2) needs the 1 known at build time."""
+    if not isinstance(value, np.ndarray) or 1 not in value.shape:
+        return annotation_of(value, lengths)
+    text = annotation_of(value, lengths)
+    dtype = text.partition("[")[0]
+    return f"{dtype}[{','.join('1' if n == 1 else lengths[n] for n in value.shape)}]"
 
 
 def _calls(node: cst.CSTNode) -> bool:
