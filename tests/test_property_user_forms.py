@@ -53,6 +53,23 @@ def test_random_user_form_programs_match_python(seed):
     assert outcome != "failed", f"seed {seed}: {message}\n{user_forms_program(seed)[0]}"
 
 
+def _with_add_at(seed: int) -> tuple[str, tuple[str, ...], bool]:
+    return user_forms_program(seed, add_at=True)
+
+
+def test_add_at_flag_writes_np_add_at_and_leaves_old_seeds_alone():
+    """The `add_at` flag (rougier's exercises: benchmarks/numpy_100) adds `np.add.at` statements; without it every
+    seed writes the program it wrote before the flag existed."""
+    assert "np.add.at(" in "\n".join(_with_add_at(seed)[0] for seed in range(40))
+    assert all("np.add.at(" not in user_forms_program(seed)[0] for seed in range(40))
+
+
+@pytest.mark.parametrize("seed", [s for s in range(60) if "np.add.at(" in _with_add_at(s)[0]][:10])
+def test_random_programs_with_add_at_match_python(seed):
+    outcome, message = check_program(_with_add_at, inputs_for, seed)
+    assert outcome != "failed", f"seed {seed}: {message}\n{_with_add_at(seed)[0]}"
+
+
 @pytest.mark.slow
 def test_many_random_user_form_programs_match_python():
     count = int(os.environ.get("LIFTED_USER_FORMS_PROGRAMS", "400"))

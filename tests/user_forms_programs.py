@@ -25,6 +25,9 @@ class UserFormsGenerator(SemanticsGenerator):
     np.eye, np.pad, np.arctan, np.modf, np.vstack/np.hstack, np.linalg.norm, np.arctan2, `for ... in enumerate`
     and `zip`, `.fill(v)` of an array or a view."""
 
+    add_at = False  # `np.add.at` statements (rougier's exercises): drawn only with the flag, so old seeds keep
+    #                 their programs
+
     def program(self) -> tuple[str, tuple[str, ...], bool]:
         self.module_lines.append(HELPER)  # a helper with a default parameter value (npbench's batchnorm2d(x, eps=1e-5))
         return super().program()
@@ -91,7 +94,7 @@ class UserFormsGenerator(SemanticsGenerator):
         if scope.depth < 2 and self.chance(0.3):
             return self.pick((self.shape_unpack, self.chained_assignment, self.empty_filled, self.fill_diagonal,
                               self.enumerate_loop, self.zip_loop, self.none_test, self.raise_unless,
-                              self.fill))(scope, indent)
+                              self.fill) + ((self.add_at_statement,) if self.add_at else ()))(scope, indent)
         return super().statement(scope, indent)
 
     def raise_unless(self, scope: Scope, indent: int) -> None:
@@ -182,9 +185,28 @@ class UserFormsGenerator(SemanticsGenerator):
         scope.vars[value] = "S"
 
 
+    def add_at_statement(self, scope: Scope, indent: int) -> None:
+        """`np.add.at` (unbuffered: repeated indices add every time) into an array of the kernel's own, of a vector
+        or by (row, column) pairs of a matrix, of an array or a number, then reduced."""
+        name, target = self.fresh(), self.fresh("A")
+        e = lambda: self.expr("S", scope, 1)  # noqa: E731
+        if self.chance(0.5):
+            self.emit(indent, f"{target} = np.array([{e()}, {e()}, {e()}, 0.5])")
+            where = self.pick(("[0, 2, 0]", "[3, 3, -1]", "[1, 0, 1]"))
+        else:
+            self.emit(indent, f"{target} = np.outer(np.array([{e()}, {e()}, {e()}]), np.array([{e()}, 0.5, 1.0]))")
+            where = self.pick(("([0, 2, 0], [1, 1, 1])", "([2, 2, -1], [0, 0, 2])"))
+        values = self.pick((f"np.array([{e()}, {e()}, {e()}])", e(), "0.5"))
+        self.emit(indent, f"np.add.at({target}, {where}, {values})")
+        self.emit(indent, f"{name} = np.sum({target} * {target}) * 0.5")
+        scope.vars[name] = "S"
+
+
 HELPER = ("def scaled(v, c=0.5):\n    return v * c + 0.25\n\n\n"
           "def shifted(v, *rest):\n    for r in rest:\n        v = v + r\n    return v\n")
 
 
-def user_forms_program(seed: int) -> tuple[str, tuple[str, ...], bool]:
-    return UserFormsGenerator(random.Random(seed)).program()
+def user_forms_program(seed: int, add_at: bool = False) -> tuple[str, tuple[str, ...], bool]:
+    generator = UserFormsGenerator(random.Random(seed))
+    generator.add_at = add_at
+    return generator.program()

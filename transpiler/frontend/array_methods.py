@@ -80,7 +80,7 @@ METHODS["choose"] = method_choose  # a.choose(choices, mode=): np.choose(a, choi
 
 
 def _method_as_function(name: str) -> Callable:
-    """`x.clip(lo, hi)`, `x.conj()`, `x.conjugate()`: NumPy's functions, which call these methods (`np.clip(a, lo,
+    """`x.clip(lo, hi)`, `x.conj()`, `x.conjugate()`, `x.argsort(axis=-1)`: NumPy's functions, which call these methods (`np.clip(a, lo,
     hi)` is `a.clip(lo, hi)`); a Python number has none of them (Python raises AttributeError)."""
     def handle(lowering, node, builder, atom, positional, keywords):
         from .numpy_api import FUNCTIONS  # (numpy_api imports this module)
@@ -92,6 +92,6 @@ def _method_as_function(name: str) -> Callable:
     return handle
 
 
-METHODS.update({name: _method_as_function(name) for name in ("clip", "conj", "conjugate")})
+METHODS.update({name: _method_as_function(name) for name in ("clip", "conj", "conjugate", "argsort")})
 layout_orders.extend_methods(METHODS)  # .copy(order=), .astype(dtype, order=)
 copy_and_shape.extend_methods(METHODS)  # .reshape(copy=), .swapaxes()

@@ -157,6 +157,14 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
         dots = "." * len(small.relative)
         module_name = dots + (cst.Module([]).code_for_node(small.module) if small.module is not None else "")
         if isinstance(small.names, cst.ImportStar):
+            if not dots and module_name.split(".")[0] in ("numpy", "scipy", "math") + AD_LIBRARIES:
+                # NumPy's `*` rebinds builtins (`sum(range(5), -1)` becomes np.sum along axis -1): the names the
+                # compiler resolves must be the ones Python binds, and a star hides which
+                raise TranspileError(f"`from {module_name} import *` is not supported in kernels: it rebinds "
+                                     "Python's builtins (`sum`, `abs`, `min`, `max`, `round`, `all`, `any`) to "
+                                     f"{module_name}'s functions of the same name", locate(small),
+                                     hint=f"import the names you use (`from {module_name} import exp`) or write "
+                                          f"`import {module_name} as np` and `np.exp`")
             return
         root = module_name.split(".")[0]
         for alias in small.names:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..ir.types import ShapeError, broadcast_shapes, grows, may_grow, show_shape
-from ..builder import Builder
+from ..builder import Builder, const
 from ..errors import TranspileError
 from ..ir import Atom, Var
 from ..primitives.indexing import shift_refs
@@ -35,6 +35,9 @@ class InPlaceWrites(ViewWrites):
     def _write(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder, env,
                combine: str | None) -> None:
         view = self._view_op.get(id(array))
+        if combine == "add_at" and (view is not None or id(array) in self._view_root):
+            raise self.error(target, f"np.add.at into `{name}`, a view of another array, is not supported in "
+                             "kernels", f"add into a copy: {name} = {name}.copy()")
         if view is not None and not isinstance(view[1], Recipe):  # a basic-indexing view: into the array it looks into
             return self.write_into_parent(name, array, items, value_atom, target, builder, env, combine)
         if view is not None:
@@ -66,6 +69,8 @@ class InPlaceWrites(ViewWrites):
         if len(arrays) > 1 and any(a.type.dtype == "bool" for a in arrays):
             raise self.error(target, "assignment through a boolean mask together with another index array is not "
                              "supported", "index with integer arrays: np.nonzero(mask)")
+        if combine == "add_at":  # np.add.at: every index adds, repeated ones too (the registry's `add_at`)
+            return self._add_at(name, array, args, index, value_atom, target, builder)
         if combine is not None:  # a[i] += v reads the current elements first
             current = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
             value_atom = self._bind(builder, target, combine, [current, value_atom])
@@ -87,6 +92,36 @@ class InPlaceWrites(ViewWrites):
         updated = self._bind(builder, target, "setitem", shifted, {"index": shift_refs(tuple(index), 1), "user": True})
         self._named.add(id(updated))
         return updated
+
+    def _add_at(self, name: str, array: Var, args: list, index: list, value_atom: Atom, target,
+                builder: Builder) -> Var:
+        """`np.add.at(array, index, value)`: `value` broadcast to the indexed elements, NumPy's casting checked."""
+        region = self._bind(builder, target, "getitem", args, {"index": tuple(index)})
+        if value_atom.type.is_float and not array.type.is_float or array.type.dtype == "bool":
+            # (NumPy adds in the values' dtype and casts back unsafely: 2.5 into an int array adds 2, into a bool
+            # one gives True; those casts are not compiled here)
+            raise self.error(target, f"np.add.at of {value_atom.type.dtype} values into `{name}`, a "
+                             f"{array.type.dtype} array (NumPy casts the sums back unsafely) is not supported in "
+                             "kernels", f"make `{name}` a float array (e.g. np.zeros(n))")
+        try:
+            broadcast_shapes([region.type.shape, value_atom.type.shape])
+        except ShapeError as exc:
+            raise self.error(target, str(exc), exc.hint) from None
+        if region.type.shape != () and grows(region.type.shape, value_atom.type.shape):
+            raise self.error(target, f"np.add.at of a {show_shape(value_atom.type.shape)} value into "
+                             f"{show_shape(region.type.shape)} elements (NumPy raises ValueError)",
+                             "values of the indexed elements' shape")
+        if value_atom.type.shape != region.type.shape and value_atom.type.shape != ():
+            value_atom = refine_to(value_atom, region, builder) if may_grow(region.type.shape,
+                                                                            value_atom.type.shape) else \
+                self._bind(builder, target, "broadcast_to", [value_atom] + self._dims_of(region, builder), {})
+        shifted = [args[0], value_atom] + args[1:]
+        updated = self._bind(builder, target, "add_at", shifted, {"index": shift_refs(tuple(index), 1)})
+        self._named.add(id(updated))
+        return updated
+
+    def _dims_of(self, like: Atom, builder: Builder) -> list:
+        return [const(d) if isinstance(d, int) else builder.dim(d, like, axis) for axis, d in enumerate(like.type.shape)]
 
     def _writable(self, name: str, array: Var, target, builder: Builder, env, private_view: bool = False) -> Var:
         """The array an update may write into. An inlined function's argument is updated where the caller sees

@@ -27,6 +27,7 @@ from .sort_in_place import is_sort, lower_sort
 from .array_writes import array_write, lower_array_write
 from .ufunc_out import lower_ufunc_out, ufunc_out
 from .fill_diagonal import is_fill_diagonal, lower_fill_diagonal
+from .add_at import is_add_at, lower_add_at
 from .put_along_axis import is_put_along_axis, lower_put_along_axis
 from .functions import Functions, assigned_locals
 from .index import Indexing
@@ -286,6 +287,8 @@ class Lowering(Signatures, Assignments, Expressions, ControlFlow, Loops, Indexin
         if isinstance(small, cst.Expr):
             if isinstance(small.value, cst.Call) and is_fill_diagonal(self, small.value, builder, env):
                 return lower_fill_diagonal(self, small.value, builder, env)  # an update in place of its array
+            if isinstance(small.value, cst.Call) and is_add_at(self, small.value, builder, env):
+                return lower_add_at(self, small.value, builder, env)  # and np.add.at
             if isinstance(small.value, cst.Call) and is_put_along_axis(self, small.value, builder, env):
                 return lower_put_along_axis(self, small.value, builder, env)  # so is np.put_along_axis
             written = array_write(self, small.value, builder, env) if isinstance(small.value, cst.Call) else None

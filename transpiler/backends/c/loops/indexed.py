@@ -33,13 +33,14 @@ class IndexedStatements:
         dtype = target.type.dtype
         compute = C_TYPES[PROMOTE.get((dtype, value.type.dtype), dtype)]
         lines = self._checked(indices, target)
-        source = self.var(value)
-        if value.type.shape == ():  # (one element, broadcast)
+        if value.type.shape == ():  # (one element, broadcast; a constant too: np.add.at(a, i, 2.5) has no variable)
             ctype = C_TYPES[value.type.dtype]
             lines += [f"const {ctype} element = ({ctype})({self.scalar(value, value.type.dtype)});",
                       f"{self.view_type(value.type.dtype, 1)} one; one.p = ({ctype}*)&element; one.d[0] = 1; "
                       "one.s[0] = 0;"]
             source = "one"
+        else:
+            source = self.var(value)
         lines += [f"const int rc = lifted_add_at<{compute}>({self.var(target)}, {self.var(indices)}, {source}, st);",
                   "if (rc) return rc;"]
         return ["{"] + indent(lines) + ["}"]
