@@ -387,3 +387,25 @@ def test_clip_and_conj_methods(call):
     text = ('import numpy as np\nfrom lifted import kernel, grad\n\n@kernel\ndef f(a: "f64[n]", lo: "f64[]"):\n'
             f'    return np.sum(np.sin({call}))\n\ng = grad(f, wrt=(0, 1))\n')
     check_against_python(text, [np.array([0.5, -1.0, 3.0, 0.2]), -0.5])
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("call, tolerances", [
+    ("np.allclose(a, b, rtol, atol, False)", [1e-5, 1e-8]),
+    ("np.isclose(a, b, rtol=rtol, atol=atol)", [np.float64(1e-5), 1e-8]),
+    ("np.isclose(a, b, rtol, atol * 2.0, True)", [np.array([1e-5, 1e-9]), 0.0]),
+])
+def test_close_with_tolerances_computed_or_passed(tmp_path, call, tolerances):
+    """numba's `np_allclose` usecase (`np.allclose(a, b, rtol, atol, equal_nan)` with the tolerances passed in)
+    was refused ("`rtol` must be a constant known at build time"): NumPy's `atol + rtol * abs(y)` takes them as
+    they are, numbers or arrays. Both backends against Python, derivatives of the float results where there are."""
+    from benchmarks.corpus.checks import check_kernel
+
+    text = ('import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n\n@kernel\n'
+            f'def f(a: "f64[n0]", b: "f64[n0]", rtol: "{"f64[n0]" if np.ndim(tolerances[0]) else "f64[]"}", '
+            f'atol: "f64[]"):\n    return {call}\n')
+    inputs = [[np.array([1e10, 1e-7]), np.array([1.00001e10, 1e-8]), *tolerances],
+              [np.array([1.0, np.nan]), np.array([1.0 + 1e-6, np.nan]), *tolerances]]
+    outcomes = check_kernel(text, ["a", "b", "rtol", "atol"], inputs, lambda args: args, folder=tmp_path, c=True)
+    assert outcomes["f"][0] == "pass" and outcomes["c"][0] == "pass", outcomes
+    assert all(value[0] in ("pass", "skip", "refused") for value in outcomes.values()), outcomes
