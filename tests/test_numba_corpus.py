@@ -409,3 +409,21 @@ def test_close_with_tolerances_computed_or_passed(tmp_path, call, tolerances):
     outcomes = check_kernel(text, ["a", "b", "rtol", "atol"], inputs, lambda args: args, folder=tmp_path, c=True)
     assert outcomes["f"][0] == "pass" and outcomes["c"][0] == "pass", outcomes
     assert all(value[0] in ("pass", "skip", "refused") for value in outcomes.values()), outcomes
+
+
+def test_saved_recordings_read_back_as_one(tmp_path):
+    """`--cases F1,F2` (the parts `--methods K/N` recorded): the cases of both, a usecase's kernel found in both
+    parts read once, the counts summed."""
+    import pickle
+
+    from benchmarks.numba_tests.__main__ import _read_cases
+    from benchmarks.numba_tests.convert import NumbaCase
+
+    first = [NumbaCase("diff2", 0, "test_np_functions", "text a"), NumbaCase("roll", 0, "test_np_functions", "b")]
+    second = [NumbaCase("diff2", 0, "test_np_functions", "text a"), NumbaCase("sinc", 0, "test_np_functions", "c")]
+    paths = [tmp_path / "1.pickle", tmp_path / "2.pickle"]
+    for path, part in zip(paths, (first, second)):
+        path.write_bytes(pickle.dumps((part, {"usecases called": 2, "calls recorded": 5})))
+    found, recorded = _read_cases(paths)
+    assert [case.name for case in found] == ["diff2", "roll", "sinc"]
+    assert recorded == {"usecases called": 4, "calls recorded": 10}
