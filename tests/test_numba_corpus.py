@@ -205,6 +205,21 @@ def test_judge_second_derivative_where_autograds_is_nan(tmp_path):
     assert AUTOGRAD_NOT_COMPARED["gg: autograd's derivative is not finite"] == 1
 
 
+def test_judge_second_derivative_where_autograds_cancels(tmp_path):
+    """numba's `sinc` usecase at 5e-21: autograd's np.sinc rule differentiated again gives -pi^2 there (its
+    numerator cos(pi x) pi x - sin(pi x) is 0 in float64), Lifted's Taylor branch -pi^2/3, which the central
+    differences of grad(f) give: autograd is not the judge where it is off them (counted), as for g, vjp and jvp."""
+    from benchmarks.corpus.against_autograd import AUTOGRAD_NOT_COMPARED
+    from benchmarks.corpus.checks import check_kernel
+
+    text = ('import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n\n@kernel\n'
+            'def f(x: "f64[]"):\n    return np.sinc(x)\n')
+    AUTOGRAD_NOT_COMPARED.clear()
+    outcomes = check_kernel(text, ["x"], [[5e-21]], lambda args: args, folder=tmp_path, only={"gg"})
+    assert outcomes["gg"][0] == "pass", outcomes
+    assert AUTOGRAD_NOT_COMPARED["gg: autograd's derivative is off the central differences"] == 1
+
+
 _BINCOUNT = ('import numpy as np\nfrom lifted import kernel, grad, vjp\n\n@kernel\ndef f(w: "f64[n]"):\n'
              '    return np.sum(np.sin(np.bincount([1, 2, 5, 2, 3, 20], weights=w)))\n\ng = grad(f, wrt=0)\n')
 
@@ -372,3 +387,43 @@ def test_clip_and_conj_methods(call):
     text = ('import numpy as np\nfrom lifted import kernel, grad\n\n@kernel\ndef f(a: "f64[n]", lo: "f64[]"):\n'
             f'    return np.sum(np.sin({call}))\n\ng = grad(f, wrt=(0, 1))\n')
     check_against_python(text, [np.array([0.5, -1.0, 3.0, 0.2]), -0.5])
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("call, tolerances", [
+    ("np.allclose(a, b, rtol, atol, False)", [1e-5, 1e-8]),
+    ("np.isclose(a, b, rtol=rtol, atol=atol)", [np.float64(1e-5), 1e-8]),
+    ("np.isclose(a, b, rtol, atol * 2.0, True)", [np.array([1e-5, 1e-9]), 0.0]),
+])
+def test_close_with_tolerances_computed_or_passed(tmp_path, call, tolerances):
+    """numba's `np_allclose` usecase (`np.allclose(a, b, rtol, atol, equal_nan)` with the tolerances passed in)
+    was refused ("`rtol` must be a constant known at build time"): NumPy's `atol + rtol * abs(y)` takes them as
+    they are, numbers or arrays. Both backends against Python, derivatives of the float results where there are."""
+    from benchmarks.corpus.checks import check_kernel
+
+    text = ('import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n\n@kernel\n'
+            f'def f(a: "f64[n0]", b: "f64[n0]", rtol: "{"f64[n0]" if np.ndim(tolerances[0]) else "f64[]"}", '
+            f'atol: "f64[]"):\n    return {call}\n')
+    inputs = [[np.array([1e10, 1e-7]), np.array([1.00001e10, 1e-8]), *tolerances],
+              [np.array([1.0, np.nan]), np.array([1.0 + 1e-6, np.nan]), *tolerances]]
+    outcomes = check_kernel(text, ["a", "b", "rtol", "atol"], inputs, lambda args: args, folder=tmp_path, c=True)
+    assert outcomes["f"][0] == "pass" and outcomes["c"][0] == "pass", outcomes
+    assert all(value[0] in ("pass", "skip", "refused") for value in outcomes.values()), outcomes
+
+
+def test_saved_recordings_read_back_as_one(tmp_path):
+    """`--cases F1,F2` (the parts `--methods K/N` recorded): the cases of both, a usecase's kernel found in both
+    parts read once, the counts summed."""
+    import pickle
+
+    from benchmarks.numba_tests.__main__ import _read_cases
+    from benchmarks.numba_tests.convert import NumbaCase
+
+    first = [NumbaCase("diff2", 0, "test_np_functions", "text a"), NumbaCase("roll", 0, "test_np_functions", "b")]
+    second = [NumbaCase("diff2", 0, "test_np_functions", "text a"), NumbaCase("sinc", 0, "test_np_functions", "c")]
+    paths = [tmp_path / "1.pickle", tmp_path / "2.pickle"]
+    for path, part in zip(paths, (first, second)):
+        path.write_bytes(pickle.dumps((part, {"usecases called": 2, "calls recorded": 5})))
+    found, recorded = _read_cases(paths)
+    assert [case.name for case in found] == ["diff2", "roll", "sinc"]
+    assert recorded == {"usecases called": 4, "calls recorded": 10}

@@ -57,9 +57,12 @@ def _recorder(calls: dict):
     return jit
 
 
-def record(numba_root: Path, files: tuple[str, ...] = FILES) -> tuple[dict, dict]:
+def record(numba_root: Path, files: tuple[str, ...] = FILES,
+           methods: tuple[int, int] | None = None) -> tuple[dict, dict]:
     """Run every test method of `files` (numba/tests/<file>.py under `numba_root`) with the recorder in place:
-    ({usecase: [(args, kwargs), ...]}, {usecase: test module name})."""
+    ({usecase: [(args, kwargs), ...]}, {usecase: test module name}). `methods` (K, N): only the K-th of N
+    consecutive parts of each module's test methods (test_np_functions is one class of 213 methods whose
+    recording alone can outlast one piece of a scan)."""
     import numba
 
     calls: dict = {}
@@ -80,7 +83,7 @@ def record(numba_root: Path, files: tuple[str, ...] = FILES) -> tuple[dict, dict
                     continue
             before = set(calls)
             started = time.perf_counter()
-            _run_tests(module)
+            _run_tests(module, methods)
             print(f"{stem}: {len(set(calls) - before)} usecases called ({time.perf_counter() - started:.0f} s)",
                   file=sys.stderr, flush=True)
             for usecase in set(calls) - before:
@@ -101,9 +104,12 @@ def _quiet():
         yield
 
 
-def _run_tests(module) -> None:
-    suite = unittest.defaultTestLoader.loadTestsFromModule(module)
-    for test in _flatten(suite):
+def _run_tests(module, methods: tuple[int, int] | None = None) -> None:
+    tests = list(_flatten(unittest.defaultTestLoader.loadTestsFromModule(module)))
+    if methods:
+        k, n = methods
+        tests = tests[(k - 1) * len(tests) // n:k * len(tests) // n]
+    for test in tests:
         result = unittest.TestResult()
         with _quiet():
             try:

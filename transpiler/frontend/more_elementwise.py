@@ -226,12 +226,9 @@ def _close(emit: Emitter, positional, keywords):
     """NumPy's isclose: |x - y| <= atol + rtol |y| where y is finite, or x == y (NaN == NaN too with equal_nan),
     y in float first (result_type(y, 1.0); a Python int as a Python float)."""
     x, y = (array_like(emit.lowering, emit.node, emit.builder, v) for v in positional[:2])
-    rtol = _constant(emit, keywords, positional, 2, "rtol", 1e-5, "`rtol`")
-    atol = _constant(emit, keywords, positional, 3, "atol", 1e-8, "`atol`")
+    rtol = _tolerance(emit, keywords, positional, 2, "rtol", 1e-5)
+    atol = _tolerance(emit, keywords, positional, 3, "atol", 1e-8)
     equal_nan = _constant(emit, keywords, positional, 4, "equal_nan", False, "`equal_nan`")
-    for what, number in (("rtol", rtol), ("atol", atol)):
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
-            raise emit.error(f"`{what}` is a finite number known at build time here")
     x, y = emit.atom(x), emit.atom(y)
     if y.type.weak and y.type.shape == ():
         if y.type.dtype != "f64":
@@ -246,6 +243,22 @@ def _close(emit: Emitter, positional, keywords):
     if equal_nan:
         result = emit("logical_or", result, emit("logical_and", emit("isnan", x), emit("isnan", y)))
     return result
+
+
+def _tolerance(emit: Emitter, keywords: dict, positional: list, index: int, key: str, default: float):
+    """`rtol`/`atol`: a finite number written in the source, or a value the kernel computes or is passed (numba's
+    `np.allclose(a, b, rtol, atol)` usecase), which NumPy's `atol + rtol * abs(y)` takes as it is (an array
+    broadcasts)."""
+    value, _ = arg(emit.lowering, positional, keywords, index, key, emit.node, Const(default, None))
+    if not isinstance(value, Const):
+        atom = emit.atom(array_like(emit.lowering, emit.node, emit.builder, value))
+        if atom.type.dtype not in ("bool", "i32", "i64") + _FLOATS:
+            raise emit.error(f"`{key}` is a number or an array of numbers here")
+        return atom
+    number = value.value
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+        raise emit.error(f"`{key}` is a finite number known at build time here")
+    return number
 
 
 def isclose(lowering, node, builder, positional, keywords):
