@@ -22,6 +22,7 @@ SIGNATURE = 'x: "f64[2,3]", y: "f64[2,3]", v: "f64[4]"'
     "a = x * 1.0; np.add.at(a, ([0, 1, 1], [2, 2, -3]), v[:3]); return a * y",
     "a = x * 1.0; np.add.at(a, [1, 0, 1], y[0]); return a",
     "a = x * 1.0; np.add.at(a, [0, 0], y); return a + x",
+    "a = x * 1.0; np.add.at(a, 1, y[0]); np.add.at(a, (0, 2), 1.5); return a * y",
     "a = np.zeros(4); np.add.at(a, (y[0] > 0).astype(np.int64), v[:3]); return a * v",
     "a = np.zeros((2, 3), dtype=np.int64); np.add.at(a, ([1, 1], [0, 0]), 3); return a + x",
     "a = v * 1.0; b = a; np.add.at(a, [0, 0], v[1:3]); return b * v",
@@ -50,6 +51,8 @@ def test_add_at_on_the_c_target(tmp_path):
     ("a = x * 1.0; b = a[0]; np.add.at(b, [0], 1.0); return a", "view"),
     ("np.add.at(x[0], [1], 2.0); return x", "held by a name"),
     ("a = v * 1.0; np.add.at(a, [0, 1], v); return a", "ValueError"),
+    ("a = x * 1.0; np.add.at(a, 0, y[:1]); return a", "ValueError"),
+    ("a = x * 1.0; np.add.at(a, (1, 2), v[:1]); return a", "ValueError"),
 ])
 def test_add_at_refusals_are_located(lines, word):
     with pytest.raises(TranspileError) as info:

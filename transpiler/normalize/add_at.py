@@ -16,6 +16,7 @@ import libcst as cst
 
 from ..frontend.array_literals import array, array_like
 from ..ir import Var
+from ..ir.types import show_shape
 from ..values import Module
 from .functions import frozen
 from .numpy_statements import bound_arguments
@@ -43,7 +44,7 @@ def lower_add_at(lowering, call: cst.Call, builder, env) -> None:
                              "name the array first: m = ...; np.add.at(m, i, b)")
     node = given["indices"]
     parts = [e.value for e in node.elements] if isinstance(node, cst.Tuple) else [node]
-    items = []
+    items, positions = [], 0  # (positions: the parts that are one position each)
     for part in parts:
         if isinstance(part, cst.Slice):
             raise lowering.error(part, "np.add.at with slices is not supported in kernels",
@@ -51,6 +52,7 @@ def lower_add_at(lowering, call: cst.Call, builder, env) -> None:
         raw = frozen(lowering.expr(part, builder, env), lowering, part)
         item = lowering._atom(array_like(lowering, part, builder, raw), part)
         if item.type.shape == ():  # one position: as a one-element index array (NumPy adds there the same way)
+            positions += 1
             item = lowering._atom(array(lowering, part, builder, [(raw,)], {}), part)
         if item.type.dtype not in ("i64", "i32"):
             raise lowering.error(part, f"np.add.at takes integer indices here; this one is {item.type.dtype}",
@@ -58,4 +60,14 @@ def lower_add_at(lowering, call: cst.Call, builder, env) -> None:
         items.append(item)
     value = array_like(lowering, given["b"], builder, frozen(lowering.expr(given["b"], builder, env), lowering,
                                                              given["b"]))
+    rank = env[target.value].type.rank
+    if positions == len(parts) and (rank is None or value.type.rank is None or value.type.rank > rank - len(parts)):
+        # (the one-element index arrays above pick a leading axis of length 1 that a[i, j] lacks: NumPy's values
+        # must broadcast to a[i, j] itself)
+        raise lowering.error(given["b"], f"np.add.at of a {show_shape(value.type.shape)} value at one position of "
+                             f"`{target.value}`, whose elements there have rank {max((rank or 0) - len(parts), 0)} "
+                             "(NumPy raises ValueError: array is not broadcastable to correct shape)",
+                             "values of the indexed elements' shape")
+    if positions == len(parts) and value.type.rank:  # (a[i, j]'s values, given the index arrays' leading axis)
+        value = lowering._bind(builder, given["b"], "expand_dims", [lowering._atom(value, given["b"])], {"axis": 0})
     lowering.store_into(target.value, items, value, call, builder, env, combine="add_at")
