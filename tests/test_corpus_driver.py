@@ -284,7 +284,7 @@ def test_numba_cases_saved_once_and_read_back(tmp_path, monkeypatch):
 
     recorded = []
 
-    def record(numba, files):
+    def record(numba, files, methods=None):
         recorded.append(files)
         return {usecase: [((np.arange(3.0),), {})], other: [((np.ones(2),), {})]}, {usecase: "t", other: "t"}
 
