@@ -38,16 +38,25 @@ def import_opfunu(path: Path | None) -> types.ModuleType:
         root = path.parent if (path / "cec_based").is_dir() else path
         if str(root) not in sys.path:
             sys.path.insert(0, str(root))
-    if importlib.util.find_spec("pkg_resources") is None:  # (setuptools' module, absent from newer venvs): the
+    if not _installed("pkg_resources"):  # (setuptools' module, absent from newer venvs): the
         stub = types.ModuleType("pkg_resources")             # one call opfunu makes, to find its data files
         stub.resource_filename = lambda package, resource: str(
             Path(importlib.util.find_spec(package).origin).parent / resource)
         sys.modules["pkg_resources"] = stub
-    if importlib.util.find_spec("matplotlib") is None:
+    if not _installed("matplotlib"):
         stub = types.ModuleType("opfunu.utils.visualize")
         stub.draw_2d = stub.draw_3d = stub.draw_latex = None
         sys.modules["opfunu.utils.visualize"] = stub
     return importlib.import_module("opfunu")
+
+
+def _installed(name: str) -> bool:
+    """Whether `name` imports for real: a module another corpus's loader stood in for (benchmarks/mlfs, in
+    sys.modules with no spec) does not."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ValueError:
+        return False
 
 
 def _source_def(function) -> cst.FunctionDef:
