@@ -15,11 +15,10 @@ from __future__ import annotations
 import libcst as cst
 
 from ..frontend.array_literals import array, array_like
-from ..ir import Var
 from ..ir.types import show_shape
 from ..values import Module
 from .functions import frozen
-from .numpy_statements import bound_arguments
+from .numpy_statements import bound_arguments, named_array
 
 
 def is_add_at(lowering, call: cst.Call, builder, env) -> bool:
@@ -39,9 +38,7 @@ def lower_add_at(lowering, call: cst.Call, builder, env) -> None:
     """The update `np.add.at(a, indices, b)` makes, as `add_at(a, b, *indices)` in place of `a`."""
     given = bound_arguments(lowering, call, "add.at", ("a", "indices", "b"), 3, "np.add.at(a, i, b)")
     target = given["a"]
-    if not isinstance(target, cst.Name) or not isinstance(env.get(target.value), Var):
-        raise lowering.error(target, "np.add.at writes into an array held by a name here",
-                             "name the array first: m = ...; np.add.at(m, i, b)")
+    named_array(lowering, target, env, "np.add.at", "np.add.at(m, i, b)")
     node = given["indices"]
     parts = [e.value for e in node.elements] if isinstance(node, cst.Tuple) else [node]
     items, positions = [], 0  # (positions: the parts that are one position each)

@@ -22,10 +22,10 @@ import numpy as np
 
 from ..frontend.array_literals import array, array_like
 from ..frontend.call_args import Emitter, static
-from ..ir import Const, Var
+from ..ir import Const
 from ..ir.types import numpy_dtype
 from .functions import frozen
-from .numpy_statements import bound_arguments, numpy_statement
+from .numpy_statements import bound_arguments, named_array, numpy_statement
 
 _NAMES = {"copyto": ("dst", "src", "casting", "where"), "putmask": ("a", "mask", "values"),
           "place": ("arr", "mask", "vals"), "put": ("a", "ind", "v", "mode")}
@@ -157,9 +157,7 @@ def lower_put(lowering, emit: Emitter, found: dict, env) -> None:
     'wrap' and 'clip' as `ind % n` and `np.clip`); an array of higher rank takes indices known at build time, its
     positions unravelled here."""
     target, builder = found["a"], emit.builder
-    if not isinstance(target, cst.Name) or not isinstance(env.get(target.value), Var):
-        raise lowering.error(target, "np.put writes into an array held by a name here",
-                             "name the array first: m = ...; np.put(m, i, v)")
+    named_array(lowering, target, env, "np.put", "np.put(m, i, v)")
     mode = static(lowering, lowering.expr(found["mode"], builder, env), found["mode"], "`mode`") \
         if "mode" in found else "raise"
     if mode not in ("raise", "wrap", "clip"):

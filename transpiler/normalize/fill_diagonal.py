@@ -15,8 +15,7 @@ import numpy as np
 from ..builder import const
 from ..frontend.array_literals import array
 from ..frontend.call_args import static
-from ..ir import Var
-from .numpy_statements import bound_arguments, numpy_statement
+from .numpy_statements import bound_arguments, named_array, numpy_statement
 
 
 def is_fill_diagonal(lowering, call: cst.Call, builder, env) -> bool:
@@ -28,10 +27,7 @@ def lower_fill_diagonal(lowering, call: cst.Call, builder, env) -> None:
     """The update `np.fill_diagonal(a, val, wrap=False)` makes, as `a[index arrays] = val`."""
     given = bound_arguments(lowering, call, "fill_diagonal", ("a", "val", "wrap"), 2, "np.fill_diagonal(a, 0.0)")
     target = given["a"]
-    if not isinstance(target, cst.Name) or not isinstance(env.get(target.value), Var):
-        raise lowering.error(target, "np.fill_diagonal writes into an array held by a name here",
-                             "name the array first: m = ...; np.fill_diagonal(m, v)")
-    array_value = env[target.value]
+    array_value = named_array(lowering, target, env, "np.fill_diagonal", "np.fill_diagonal(m, v)")
     shape = array_value.type.shape
     value = lowering._atom(lowering.expr(given["val"], builder, env), given["val"])
     wrap = static(lowering, lowering.expr(given["wrap"], builder, env), given["wrap"], "`wrap`") \

@@ -1,10 +1,11 @@
 """NumPy functions called as statements that write into an existing array (`np.fill_diagonal`,
-`np.put_along_axis`, `np.copyto`, `np.putmask`, `np.place`, `np.put`): which of them a call statement is, and
-its arguments by parameter name, as Python binds them."""
+`np.put_along_axis`, `np.copyto`, `np.putmask`, `np.place`, `np.put`, `np.add.at`): which of them a call statement is,
+and its arguments by parameter name, as Python binds them."""
 from __future__ import annotations
 
 import libcst as cst
 
+from ..ir import Var
 from ..values import Module
 
 
@@ -31,3 +32,12 @@ def bound_arguments(lowering, call: cst.Call, name: str, parameters: tuple, requ
     if any(key not in found for key in parameters[:required]):
         raise lowering.error(call, f"np.{name} takes {', '.join(parameters[:required])} (NumPy requires them)", hint)
     return found
+
+
+def named_array(lowering, target: cst.BaseExpression, env, name: str, example: str) -> Var:
+    """The array a NumPy statement (`np.put(a, ...)`, `np.add.at(a, ...)`) writes into: held by a name, which the
+    update rebinds (a written expression has no name to rebind)."""
+    if not isinstance(target, cst.Name) or not isinstance(env.get(target.value), Var):
+        raise lowering.error(target, f"{name} writes into an array held by a name here",
+                             f"name the array first: m = ...; {example}")
+    return env[target.value]

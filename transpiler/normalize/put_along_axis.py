@@ -11,8 +11,7 @@ import libcst as cst
 
 from ..frontend.array_literals import array_like
 from ..frontend.call_args import Emitter, given, static
-from ..ir import Var
-from .numpy_statements import bound_arguments, numpy_statement
+from .numpy_statements import bound_arguments, named_array, numpy_statement
 
 _NAMES = ("arr", "indices", "values", "axis")
 
@@ -27,10 +26,7 @@ def lower_put_along_axis(lowering, call: cst.Call, builder, env) -> None:
     name = "np.put_along_axis"
     found = bound_arguments(lowering, call, "put_along_axis", _NAMES, 4, "np.put_along_axis(a, i, v, axis=1)")
     target = found["arr"]
-    if not isinstance(target, cst.Name) or not isinstance(env.get(target.value), Var):
-        raise lowering.error(target, f"{name} writes into an array held by a name here",
-                             "name the array first: m = ...; np.put_along_axis(m, i, v, axis=0)")
-    arr = env[target.value]
+    arr = named_array(lowering, target, env, name, "np.put_along_axis(m, i, v, axis=0)")
     rank = arr.type.rank
     axis_value = lowering.expr(found["axis"], builder, env)
     if not given(axis_value):
