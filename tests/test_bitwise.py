@@ -20,6 +20,7 @@ from gradcheck import check_against_python, load_source
 from lifted.transpiler.errors import TranspileError
 from test_c_backend import c_module, compare_all
 from test_property import index_forms_seeds, inputs_for, program_for_seed
+from lazy_seeds import LazySeeds
 from vmap_oracle import assert_same, build, loop
 
 HEADER = "import numpy as np\nfrom lifted import grad, kernel, vmap\n\n"
@@ -280,8 +281,12 @@ def test_index_forms(tmp_path):
     assert "x[()]" in code and "np.expand_dims(x, 1)" in code
 
 
-@pytest.mark.parametrize("seed", index_forms_seeds(4))
-def test_index_forms_programs_on_the_cpu_target(seed, tmp_path):
+INDEX_FORMS_SEEDS = LazySeeds(4, lambda: index_forms_seeds(4))
+
+
+@pytest.mark.parametrize("nth", INDEX_FORMS_SEEDS.positions)
+def test_index_forms_programs_on_the_cpu_target(nth, tmp_path):
     """The property generator's programs with the gathers' other spellings (`index_forms=True`): every function
     (the gradients too) on the C target against the NumPy backend."""
+    seed = INDEX_FORMS_SEEDS[nth]
     compare_all(program_for_seed(seed, index_forms=True)[0], tmp_path, inputs_for(seed), f"forms_{seed}")

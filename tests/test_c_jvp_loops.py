@@ -23,6 +23,7 @@ from gradcheck import assert_close, autograd_kernels, central_difference, load_s
 from test_c_backend import assert_agree, c_module, compare_all
 from test_c_runs import _calls
 from test_property import inputs_for, program_for_seed, tangent_seeds
+from lazy_seeds import LazySeeds
 
 DESCENT = '''
 import numpy as np
@@ -358,11 +359,15 @@ def test_a_host_loop_pushing_tapes_every_step(tmp_path):
     assert re.search(r"\.append\(", gradient) or "_block" in gradient
 
 
-@pytest.mark.parametrize("seed", tangent_seeds(4))
-def test_property_programs_with_tangents_on_the_cpu_target(seed, tmp_path):
+TANGENT_SEEDS = LazySeeds(4, lambda: tangent_seeds(4))
+
+
+@pytest.mark.parametrize("nth", TANGENT_SEEDS.positions)
+def test_property_programs_with_tangents_on_the_cpu_target(nth, tmp_path):
     """The property generator's programs that call declared `jvp`s (and `jvp(grad(...))`) inside loops: every
     function through the CPU target against the NumPy backend (test_property.py checks the NumPy backend against
     autograd and finite differences)."""
+    seed = TANGENT_SEEDS[nth]
     compare_all(program_for_seed(seed, tangents=True)[0], tmp_path, inputs_for(seed), f"tangents_{seed}")
 
 

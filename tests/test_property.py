@@ -40,6 +40,7 @@ from hypothesis import strategies as st
 
 from exact_values import same_values
 from gradcheck import autograd_kernels, load_source
+from lazy_seeds import LazySeeds
 
 # ---------------------------------------------------------------------------------------------------------
 # The grammar. Values have one of four static shapes:
@@ -1208,10 +1209,14 @@ def stencil_seeds(count: int) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("seed", stencil_seeds(12))
-def test_random_kernels_with_stencils(seed):
+STENCIL_SEEDS = LazySeeds(12, lambda: stencil_seeds(12))
+
+
+@pytest.mark.parametrize("nth", STENCIL_SEEDS.positions)
+def test_random_kernels_with_stencils(nth):
     """Slices counted from the end and concatenation shifts in the grammar: gradients against autograd and
     finite differences (the C target runs the same programs in test_c_stencil.py)."""
+    seed = STENCIL_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, stencils=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
@@ -1251,10 +1256,14 @@ def test_index_forms_generator_covers_its_constructs():
         assert construct in corpus, construct
 
 
-@pytest.mark.parametrize("seed", index_forms_seeds(10))
-def test_random_kernels_with_index_forms(seed):
+INDEX_FORMS_SEEDS = LazySeeds(10, lambda: index_forms_seeds(10))
+
+
+@pytest.mark.parametrize("nth", INDEX_FORMS_SEEDS.positions)
+def test_random_kernels_with_index_forms(nth):
     """`v[()]`, a tuple value as the index and an index array beside None in the gathers: values and gradients
     against autograd and finite differences, as the programs above."""
+    seed = INDEX_FORMS_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, index_forms=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
@@ -1262,10 +1271,14 @@ def test_random_kernels_with_index_forms(seed):
         pytest.skip("the oracles cannot judge this program")
 
 
-@pytest.mark.parametrize("seed", index_forms_seeds(6))
-def test_random_kernels_with_index_forms_batched_match_a_loop(seed):
+INDEX_FORMS_BATCHED_SEEDS = LazySeeds(6, lambda: index_forms_seeds(6))
+
+
+@pytest.mark.parametrize("nth", INDEX_FORMS_BATCHED_SEEDS.positions)
+def test_random_kernels_with_index_forms_batched_match_a_loop(nth):
     """vmap, vmap of the gradient, grad of vmap and vmap of vmap of those programs against a loop over examples
     (a refusal by design counts as passing, as in test_random_kernels_batched_match_a_loop)."""
+    seed = INDEX_FORMS_BATCHED_SEEDS[nth]
     _, outcome, message = _check_vmap_seed(seed, index_forms=True)
     if outcome == "unusable":
         pytest.skip(f"the oracles cannot judge this program: {message}")
@@ -1284,10 +1297,14 @@ def logsumexp_seeds(count: int) -> list[int]:
         "@kernel")[1]][:count]
 
 
-@pytest.mark.parametrize("seed", logsumexp_seeds(12))
-def test_random_kernels_with_logsumexp(seed):
+LOGSUMEXP_SEEDS = LazySeeds(12, lambda: logsumexp_seeds(12))
+
+
+@pytest.mark.parametrize("nth", LOGSUMEXP_SEEDS.positions)
+def test_random_kernels_with_logsumexp(nth):
     """logsumexp in the grammar: gradients against autograd and finite differences (the C target runs the same
     programs in test_c_logsumexp.py)."""
+    seed = LOGSUMEXP_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, logsumexp=True)
     try:
         with np.errstate(over="ignore"):  # autograd's tanh derivative overflows cosh where the result is 0 anyway
@@ -1317,12 +1334,16 @@ def tangent_seeds(count: int) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("seed", tangent_seeds(8))
-def test_random_kernels_with_tangents(seed):
+TANGENT_SEEDS = LazySeeds(8, lambda: tangent_seeds(8))
+
+
+@pytest.mark.parametrize("nth", TANGENT_SEEDS.positions)
+def test_random_kernels_with_tangents(nth):
     """Declared `jvp`s and `jvp(grad(...))` of a helper kernel called in loops and branches, their tangents
     stacked into gradients: the primal equals autograd's run of the source (the transforms by autograd,
     `tangents_by_autograd`), the gradient autograd's and finite differences (the C target runs the same
     programs in test_c_jvp_loops.py)."""
+    seed = TANGENT_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, tangents=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
@@ -1344,10 +1365,14 @@ def rows_seeds(count: int) -> list[int]:
         seed, rows=True)[0])][:count]
 
 
-@pytest.mark.parametrize("seed", rows_seeds(16))
-def test_random_kernels_with_short_rows(seed):
+ROWS_SEEDS = LazySeeds(16, lambda: rows_seeds(16))
+
+
+@pytest.mark.parametrize("nth", ROWS_SEEDS.positions)
+def test_random_kernels_with_short_rows(nth):
     """`f64[n,3]` values built and read by columns, split into per-column values by transforms/split_axes.py:
     the primal equals the source, the gradient autograd and finite differences."""
+    seed = ROWS_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, rows=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
@@ -1406,14 +1431,18 @@ def more_functions_seeds(count: int) -> list[int]:
 ORDER_STATISTICS = NUMPY2[NUMPY2.index("np.median("):]
 
 
-@pytest.mark.parametrize("seed", [seed for seed in range(400) if seed not in (18, 99) and any(
+ORDER_STATISTICS_SEEDS = LazySeeds(12, lambda: [seed for seed in range(400) if seed not in (18, 99) and any(
     construct in program_for_seed(seed, edges=True, more_functions=True)[0] for construct in ORDER_STATISTICS)][:12])
-def test_random_kernels_with_order_statistics(seed):
+
+
+@pytest.mark.parametrize("nth", ORDER_STATISTICS_SEEDS.positions)
+def test_random_kernels_with_order_statistics(nth):
     """np.median, np.percentile, np.quantile, np.nanmedian, np.nanpercentile, np.interp, np.unique, np.searchsorted
     and np.digitize in the grammar (frontend/order_statistics.py, nan_order_statistics.py, interpolation.py,
     searching.py): gradients against autograd (the rewrites of tests/more_functions_oracles.py) and finite
     differences (seed 99 left out: autograd, the oracle, fails inside its own tracer on an object-dtype array made
     from a branch's loop, as seed 261 of more_functions_seeds; seed 18 as there)."""
+    seed = ORDER_STATISTICS_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, edges=True, more_functions=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
@@ -1424,13 +1453,17 @@ def test_random_kernels_with_order_statistics(seed):
 LISTED = NUMPY2[NUMPY2.index("return_inverse=True"):]
 
 
-@pytest.mark.parametrize("seed", [seed for seed in range(400) if seed != 18 and any(
+LISTED_SEEDS = LazySeeds(12, lambda: [seed for seed in range(400) if seed != 18 and any(
     construct in program_for_seed(seed, edges=True, more_functions=True)[0] for construct in LISTED)][:12])
-def test_random_kernels_with_listed_functions(seed):
+
+
+@pytest.mark.parametrize("nth", LISTED_SEEDS.positions)
+def test_random_kernels_with_listed_functions(nth):
     """np.unique's inverse, np.union1d, the quantile methods, np.correlate, np.hamming, np.histogram,
     np.cumulative_sum/prod, np.diff's prepend=/append= and np.choose in the grammar (frontend/unique_forms.py,
     listed_functions.py, histograms.py): gradients against autograd (tests/more_functions_oracles.py's rewrites)
     and finite differences (seed 18 left out, as in more_functions_seeds)."""
+    seed = LISTED_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, edges=True, more_functions=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
@@ -1518,10 +1551,14 @@ def test_listed_functions_seed_103():
     check_program(text, wrt, as_tuple, inputs_for(103))
 
 
-@pytest.mark.parametrize("seed", more_functions_seeds(12))
-def test_random_kernels_with_more_functions(seed):
+MORE_FUNCTIONS_SEEDS = LazySeeds(12, lambda: more_functions_seeds(12))
+
+
+@pytest.mark.parametrize("nth", MORE_FUNCTIONS_SEEDS.positions)
+def test_random_kernels_with_more_functions(nth):
     """np.cumprod, np.trapezoid, np.vecdot, reshape's order='F', np.full_like and var/std's `correction=` and
     `mean=` in the grammar: gradients against autograd (through tests/more_functions_oracles.py) and finite differences."""
+    seed = MORE_FUNCTIONS_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, edges=True, more_functions=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
@@ -1535,10 +1572,14 @@ def reducer_seeds(count: int) -> list[int]:
         seed, edges=True)[0])][:count]
 
 
-@pytest.mark.parametrize("seed", reducer_seeds(8) + [253])  # (253: np.ptp)
-def test_random_kernels_with_reducer_keywords(seed):
+REDUCER_SEEDS = LazySeeds(9, lambda: reducer_seeds(8) + [253])  # (253: np.ptp)
+
+
+@pytest.mark.parametrize("nth", REDUCER_SEEDS.positions)
+def test_random_kernels_with_reducer_keywords(nth):
     """np.nansum, np.nanmax, np.ptp, a mask and an initial value in the grammar (primitives/masked_reductions.py):
     gradients against autograd (through tests/reduction_oracles.py) and finite differences."""
+    seed = REDUCER_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, edges=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
@@ -1546,12 +1587,16 @@ def test_random_kernels_with_reducer_keywords(seed):
         pytest.skip("the oracles cannot judge this program")
 
 
-@pytest.mark.parametrize("seed", rows_seeds(8) + [192])
-def test_random_kernels_with_short_rows_batched_match_a_loop(seed):
+ROWS_BATCHED_SEEDS = LazySeeds(9, lambda: rows_seeds(8) + [192])
+
+
+@pytest.mark.parametrize("nth", ROWS_BATCHED_SEEDS.positions)
+def test_random_kernels_with_short_rows_batched_match_a_loop(nth):
     """vmap, vmap of the gradient, grad of vmap and vmap of vmap of the rows programs (split into columns before
     the batch transform) against a loop over examples. Seed 192: a column picked inside a branch is the branch's
     result (a batched conditional expression on `acc2[2]`). A refusal by design counts as passing, as in
     test_random_kernels_batched_match_a_loop (seed 17 gathers through `idx[c:c + 3]` with a batched `c`)."""
+    seed = ROWS_BATCHED_SEEDS[nth]
     _, outcome, message = _check_vmap_seed(seed, rows=True)
     if outcome == "unusable":
         pytest.skip(f"the oracles cannot judge this program: {message}")
@@ -1810,11 +1855,15 @@ def test_rewrite_forms_generator_covers_its_constructs():
         assert construct in corpus, construct
 
 
-@pytest.mark.parametrize("seed", rewrite_forms_seeds(8))
-def test_random_kernels_with_rewrite_forms(seed):
+REWRITE_FORMS_SEEDS = LazySeeds(8, lambda: rewrite_forms_seeds(8))
+
+
+@pytest.mark.parametrize("nth", REWRITE_FORMS_SEEDS.positions)
+def test_random_kernels_with_rewrite_forms(nth):
     """tests/c_rewrite_programs_more.py's forms in the grammar (a reversed view times a length-1 column, a power
     with a per-element exponent, np.where beside exp, a hinge's column sum, a mean's siblings): gradients
     against autograd and finite differences."""
+    seed = REWRITE_FORMS_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, edges=True, rewrite_forms=True)
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
