@@ -419,8 +419,10 @@ def test_saved_recordings_read_back_as_one(tmp_path):
     from benchmarks.numba_tests.__main__ import _read_cases
     from benchmarks.numba_tests.convert import NumbaCase
 
-    first = [NumbaCase("diff2", 0, "test_np_functions", "text a"), NumbaCase("roll", 0, "test_np_functions", "b")]
-    second = [NumbaCase("diff2", 0, "test_np_functions", "text a"), NumbaCase("sinc", 0, "test_np_functions", "c")]
+    first = [NumbaCase(name="diff2", index=0, module="test_np_functions", text="text a"),
+             NumbaCase(name="roll", index=0, module="test_np_functions", text="b")]
+    second = [NumbaCase(name="diff2", index=0, module="test_np_functions", text="text a"),
+              NumbaCase(name="sinc", index=0, module="test_np_functions", text="c")]
     paths = [tmp_path / "1.pickle", tmp_path / "2.pickle"]
     for path, part in zip(paths, (first, second)):
         path.write_bytes(pickle.dumps((part, {"usecases called": 2, "calls recorded": 5})))

@@ -44,16 +44,16 @@ def test_driver_writes_the_kernel_a_user_would():
     from benchmarks.numpy_docs.convert import DocCase, convert_statement
 
     namespace = {"np": np, "x": np.array([1, 2, 4, 7, 0]), "a": np.zeros((3, 3))}
-    case = DocCase("diff", 1)
+    case = DocCase(name="diff", index=1)
     convert_statement(case, "np.diff(x, n=2)", namespace, np.diff, "diff")
     assert 'def f(x: "i64[n0]"):\n    return np.diff(x, n=2)' in case.text
-    case = DocCase("roll", 1)
+    case = DocCase(name="roll", index=1)
     convert_statement(case, "np.roll([1.5, 2.0], 1, axis=0)", namespace, np.roll, "roll")
     assert 'def f(a0: "f64[n0]"):\n    return np.roll(a0, 1, axis=0)' in case.text
-    case = DocCase("fill_diagonal", 1)
+    case = DocCase(name="fill_diagonal", index=1)
     convert_statement(case, "np.fill_diagonal(a, 5)", namespace, np.fill_diagonal, "fill_diagonal")
     assert 'def f(a: "f64[n0,n0]"):\n    np.fill_diagonal(a, 5)\n    return a' in case.text
-    case = DocCase("sum", 1)
+    case = DocCase(name="sum", index=1)
     convert_statement(case, "x.sum(axis=0)", namespace, np.sum, "sum")
     assert 'def f(x: "i64[n0]"):\n    return x.sum(axis=0)' in case.text
 

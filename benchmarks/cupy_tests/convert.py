@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import builtins
 import dis
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 import numpy as np
@@ -36,6 +36,7 @@ from ..numba_tests.convert import NotConverted, _literal
 from ..numpy_docs.convert import annotation_of
 from ..scipy_go.convert import HEAD
 from .record import Method, Run
+from ..corpus.case import CorpusCase, numbered
 
 INPUTS = 4  # inputs per kernel (spread over the runs)
 KERNELS = 4  # kernels per method (the first that read differently)
@@ -43,16 +44,12 @@ MODULES = {"xp", "numpy", "np"}
 PRELUDE = "import numpy as np\nimport math\n"
 
 
-@dataclass
-class CupyCase:
+@dataclass(kw_only=True)
+class CupyCase(CorpusCase):
     """One test method with one kernel text: its inputs, or why the driver could not write one."""
     module: str
     name: str  # Class.method
     index: int = 0
-    text: str = ""
-    params: list = field(default_factory=list)
-    inputs: list = field(default_factory=list)
-    not_converted: str = ""
 
     @property
     def label(self) -> str:
@@ -177,14 +174,9 @@ def cases(methods: list[Method], only: set[str] | None = None) -> list[CupyCase]
                 continue
             if text not in kernels and len(kernels) == KERNELS:
                 continue
-            case = kernels.setdefault(text, CupyCase(method.module, name, 0, text, names))
+            case = kernels.setdefault(text, CupyCase(module=method.module, name=name, text=text, params=names))
             case.inputs.append(values)
-        for k, case in enumerate(kernels.values()):
-            case.index = k + 1
-            if len(case.inputs) > INPUTS:
-                step = len(case.inputs) / INPUTS
-                case.inputs = [case.inputs[int(j * step)] for j in range(INPUTS)]
-            found.append(case)
+        found += numbered(kernels.values(), INPUTS)
         if not kernels:
-            found.append(CupyCase(method.module, name, not_converted=reasons[0] if reasons else "no run"))
+            found.append(CupyCase(module=method.module, name=name, not_converted=reasons[0] if reasons else "no run"))
     return found

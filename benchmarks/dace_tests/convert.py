@@ -15,6 +15,7 @@ import numpy as np
 from ..limits import TimedOut, time_limit
 from .source import (NotConverted, PlainPython, annotation, constants_in, decorator_name, dim_names, lengths, programs,
                      referenced, renamed_f, symbols_in, syntactic_writes)
+from ..corpus.case import CorpusCase
 
 HEAD = "from lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"
 NUMPY_DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32, "bool": np.bool_}
@@ -23,15 +24,12 @@ HOSTILE = (0, 1)
 RUN_SECONDS = 5  # Python running one program at conversion
 
 
-@dataclass
-class DaceCase:
-    """One program: the module text, the wrapper's parameters and inputs, or why the driver wrote none."""
+@dataclass(kw_only=True)
+class DaceCase(CorpusCase):
+    """One program: the module text, the wrapper's parameters and inputs, or why the driver wrote none (`inputs`:
+    [args] at the small size, then each hostile size kept)."""
     file: str
     name: str
-    text: str = ""
-    params: list = field(default_factory=list)
-    inputs: list = field(default_factory=list)  # [args] at the small size, then each hostile size kept
-    not_converted: str = ""
     hostile_dropped: dict = field(default_factory=dict)
 
     @property
@@ -108,7 +106,7 @@ def _run(source: str, args: list):
 
 
 def convert(path: Path, program: ast.FunctionDef, scope: list[ast.stmt], decorator: ast.expr) -> DaceCase:
-    case = DaceCase(f"{path.parent.name}/{path.name}", program.name)
+    case = DaceCase(file=f"{path.parent.name}/{path.name}", name=program.name)
     try:
         _convert(case, program, scope, decorator)
     except NotConverted as why:

@@ -17,7 +17,7 @@ class _Hostile(Case):
     """A case's hostile sizes, run and counted as a case of their own (`<name>@0,1,2`)."""
 
     def __init__(self, case: NPBenchCase) -> None:
-        super().__init__(case.name, 0, case.family, text=case.text)
+        super().__init__(name=case.name, dimension=0, family=case.family, text=case.text)
         self.params, self.inputs = case.params, case.hostile
         self.sizes = ",".join(str(h) for h in (0, 1, 2) if h not in case.hostile_dropped)
         if not case.hostile:

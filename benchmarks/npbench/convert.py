@@ -21,11 +21,9 @@ INIT_SECONDS = 5
 DTYPES = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool"}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class NPBenchCase(Case):
     """A Case with what the NPBench checks need: the wrapper's parameters and its inputs at each size."""
-    params: list = field(default_factory=list)
-    inputs: list = field(default_factory=list)  # [args] at the small size
     hostile: list = field(default_factory=list)  # [args] at each hostile size initialize and the annotations allow
     hostile_dropped: dict = field(default_factory=dict)  # hostile size -> why it is not run
 
@@ -175,7 +173,8 @@ def convert(info: dict, npbench: Path) -> NPBenchCase:
     """The case of one benchmark, or one whose `not_converted` says why there is none."""
     name = info["module_name"]
     folder = npbench / "npbench" / "benchmarks" / info["relative_path"]
-    case = NPBenchCase(name, 0, info["relative_path"].split("/")[0] if "/" in info["relative_path"] else "other")
+    relative = info["relative_path"]
+    case = NPBenchCase(name=name, dimension=0, family=relative.split("/")[0] if "/" in relative else "other")
     source = (folder / f"{name}_numpy.py").read_text()
     size_names = list((info.get("init") or {}).get("input_args", []))
     parameters = sizes.small(name, info["parameters"]["S"], size_names)

@@ -19,28 +19,25 @@ import builtins
 import inspect
 import math
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 import numpy as np
 
 from ..numpy_docs.convert import DTYPES, annotation_of
 from ..scipy_go.convert import HEAD
+from ..corpus.case import CorpusCase, numbered
 
 INPUTS = 4  # inputs per kernel (spread over those recorded)
 KERNELS = 4  # kernels per usecase (the first that read differently)
 
 
-@dataclass
-class NumbaCase:
+@dataclass(kw_only=True)
+class NumbaCase(CorpusCase):
     """One usecase with one kernel text: its inputs, or why the driver could not write one."""
     name: str  # the usecase's qualified name (`diff2`, `TestNPFunctions.test_round.<locals>.fn`)
     index: int
     module: str = ""
-    text: str = ""
-    params: list = field(default_factory=list)
-    inputs: list = field(default_factory=list)
-    not_converted: str = ""
 
     @property
     def label(self) -> str:
@@ -213,15 +210,11 @@ def cases(calls: dict, origin: dict, only: set[str] | None = None) -> list[Numba
                 continue
             if text not in kernels and len(kernels) == KERNELS:
                 continue
-            case = kernels.setdefault(text, NumbaCase(name, 0, origin.get(usecase, ""), text, names))
+            case = kernels.setdefault(text, NumbaCase(name=name, index=0, module=origin.get(usecase, ""), text=text,
+                                                      params=names))
             case.inputs.append(values)
-        for k, case in enumerate(kernels.values()):
-            case.index = k + 1
-            if len(case.inputs) > INPUTS:
-                step = len(case.inputs) / INPUTS
-                case.inputs = [case.inputs[int(j * step)] for j in range(INPUTS)]
-            found.append(case)
+        found += numbered(kernels.values(), INPUTS)
         if not kernels:
-            found.append(NumbaCase(name, 0, origin.get(usecase, ""),
+            found.append(NumbaCase(name=name, index=0, module=origin.get(usecase, ""),
                                    not_converted=reasons[0] if reasons else "never called"))
     return found

@@ -25,7 +25,7 @@ import copy
 import io
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
@@ -34,6 +34,7 @@ import numpy as np
 from ..limits import TimedOut, time_limit
 from ..numpy_docs.convert import NotConverted, _as_parameter_value, annotation_of
 from ..scipy_go.convert import HEAD
+from ..corpus.case import CorpusCase
 
 STEP_LIMIT = 10  # seconds for one statement in Python
 DEFAULT_CHECKOUT = Path(os.environ.get("NUMPY_100", "/tmp/numpy-100"))
@@ -43,16 +44,12 @@ PRELUDE = {"stride_tricks": "from numpy.lib import stride_tricks",
            "sliding_window_view": "from numpy.lib.stride_tricks import sliding_window_view"}
 
 
-@dataclass
-class Case:
+@dataclass(kw_only=True)
+class Case(CorpusCase):
     """One result of one solution: the kernel text and its input, or why the driver could not write one."""
     exercise: int
     index: int
     shown: str = ""
-    text: str = ""
-    params: list = field(default_factory=list)
-    inputs: list = field(default_factory=list)
-    not_converted: str = ""
 
     @property
     def label(self) -> str:
@@ -169,7 +166,7 @@ def cases_of(exercise: int, source: str) -> list[Case]:
     try:
         module = cst.parse_module("\n".join(lines) + "\n")
     except cst.ParserSyntaxError:
-        return [Case(exercise, 1, source.splitlines()[0][:80], not_converted="not Python")]
+        return [Case(exercise=exercise, index=1, shown=source.splitlines()[0][:80], not_converted="not Python")]
     namespace: dict = {"np": np, "numpy": np}
     for line in PRELUDE.values():
         exec(line, namespace)
@@ -233,7 +230,7 @@ def _assigned(statement: cst.CSTNode) -> list[str]:
 
 def _case(exercise: int, index: int, shown: cst.BaseExpression, namespace: dict, head: list, body: list,
           inputs: dict, drawn_twice: set, troubles: list) -> Case:
-    case = Case(exercise, index, _code(shown)[:100])
+    case = Case(exercise=exercise, index=index, shown=_code(shown)[:100])
     try:
         _convert(case, shown, namespace, head, body, inputs, drawn_twice, troubles)
     except NotConverted as why:

@@ -10,7 +10,7 @@ import ast
 import inspect
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
@@ -28,11 +28,9 @@ EXPORT = re.compile(r"^#\s*pythran\s+export\s+(\w+)\s*\((.*)\)\s*$")
 TYPE = re.compile(r"^\s*(\w+)\s*((?:\[[^\]]*\]\s*)*)$")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BenchCase(Case):
     """A Case with the parameters, the inputs and how the sizes were made (see `inputs_of`)."""
-    params: list = field(default_factory=list)
-    inputs: list = field(default_factory=list)
     sizes: str = ""
 
     @property
@@ -230,7 +228,7 @@ def convert(path: Path, family: str) -> BenchCase:
     source = path.read_text()
     directive = directives(source)
     if "export" not in directive or "run" not in directive:
-        return BenchCase(path.stem, 0, family, not_converted="no #pythran export or #run: line")
+        return BenchCase(name=path.stem, dimension=0, family=family, not_converted="no #pythran export or #run: line")
     name = directive["export"] if directive["export"] == path.stem else f"{path.stem}.{directive['export']}"
     return convert_source(name, source, directive, family, str(path))
 
@@ -247,11 +245,11 @@ def convert_source(label: str, source: str, directive: dict, family: str, filena
         with time_limit(limit):
             return _convert_source(label, source, directive, family, filename)
     except TimedOut as exc:
-        return BenchCase(label, 0, family, not_converted=f"the file, setup and call {exc}")
+        return BenchCase(name=label, dimension=0, family=family, not_converted=f"the file, setup and call {exc}")
 
 
 def _convert_source(label: str, source: str, directive: dict, family: str, filename: str) -> BenchCase:
-    case = BenchCase(label, 0, family)
+    case = BenchCase(name=label, dimension=0, family=family)
     try:
         written = run_arguments(directive.get("setup", ""), directive["run"], directive["export"], None, None)
     except Exception:  # noqa: BLE001  the setup does not run as written: a fresh name per axis

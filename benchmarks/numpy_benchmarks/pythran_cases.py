@@ -59,7 +59,7 @@ def pythran_cases(checkout: Path, only: set[str] | None = None) -> list[BenchCas
                 continue
             split = split_runas(text)
             if split is None or split[2] not in exported:
-                found.append(BenchCase(label, 0, "pythran-cases",
+                found.append(BenchCase(name=label, dimension=0, family="pythran-cases",
                                        not_converted="#runas is not a call of an exported function"))
                 continue
             setup, run, name = split

@@ -25,29 +25,26 @@ import io
 from keyword import iskeyword
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 import numpy as np
 
 from ..scipy_go.convert import HEAD
 from ..limits import TimedOut, time_limit
+from ..corpus.case import CorpusCase
 
 DTYPES = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool"}
 UNDEFINED = frozenset({"empty", "empty_like"})  # NumPy's values are whatever the memory held: nothing to compare
 STEP_LIMIT = 10  # seconds for one docstring line in Python (np.random draws, big examples)
 
 
-@dataclass
-class DocCase:
+@dataclass(kw_only=True)
+class DocCase(CorpusCase):
     """One example statement: the kernel text and its input, or why the driver could not write one."""
     name: str  # the function under test, as Lifted's table spells it (`diff`, `linalg.norm`)
     index: int  # the statement's number among the function's examples
     statement: str = ""
-    text: str = ""
-    params: list = field(default_factory=list)
-    inputs: list = field(default_factory=list)
-    not_converted: str = ""
 
     @property
     def label(self) -> str:
@@ -106,7 +103,7 @@ def cases_of(name: str, function) -> list[DocCase]:
     for example in examples(function):
         source = example.source.strip()
         if calls_of(source, short):
-            case = DocCase(name, len(found) + 1, source.splitlines()[0][:120])
+            case = DocCase(name=name, index=len(found) + 1, statement=source.splitlines()[0][:120])
             try:
                 convert_statement(case, source, namespace, function, short)
             except NotConverted as why:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -15,11 +15,9 @@ from .convert import Builder, leftover_self
 N, M = 4, 3  # the examples (rows) and features of every input
 
 
-@dataclass
+@dataclass(kw_only=True)
 class NumpyMLCase(Case):
     """A Case with what the numpy-ml checks need: the parameters, inputs, and numpy-ml's own derivative."""
-    params: list = field(default_factory=list)
-    inputs: list = field(default_factory=list)
     oracle_text: str = ""  # the module declaring the derivatives compared with numpy-ml's (empty: none)
     oracle: Callable | None = None  # (compiled oracle module, args) -> {form: (ours, numpy-ml's, order)}
     oracle_forms: tuple = ("nm1",)  # what `oracle` returns: nm1 (first derivatives), nm2 (second)
@@ -43,7 +41,7 @@ def _case(name: str, family: str, build: Callable[[Builder], str], params: dict[
     """`build(builder)` adds the helpers and returns the kernel's return expression (`builder`: numpy-ml's rules
     unless given, as ML-From-Scratch's driver does)."""
     builder = builder or Builder()
-    case = NumpyMLCase(name, N, family, params=list(params), inputs=inputs)
+    case = NumpyMLCase(name=name, dimension=N, family=family, params=list(params), inputs=inputs)
     try:
         body = build(builder)
     except Exception as exc:  # noqa: BLE001  numpy-ml's constructor or source not what the rules read

@@ -240,8 +240,9 @@ def convert(cls: type, dimension: int | None, family: str, operator_module: type
     except BaseException as exc:  # noqa: BLE001  opfunu's __init__ (exit(1) where a data file is missing)
         if isinstance(exc, KeyboardInterrupt):
             raise
-        return Case(name, dimension or 0, family, not_converted=f"__init__ raises {type(exc).__name__}: {exc}"[:200])
-    case = Case(name, int(instance.ndim), family)
+        return Case(name=name, dimension=dimension or 0, family=family,
+                    not_converted=f"__init__ raises {type(exc).__name__}: {exc}"[:200])
+    case = Case(name=name, dimension=int(instance.ndim), family=family)
     case.bounds = np.asarray(instance.bounds, dtype=float)
     optimum = np.asarray(instance.x_global if instance.x_global is not None else [], dtype=float)
     if optimum.ndim == 2:

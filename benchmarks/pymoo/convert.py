@@ -29,7 +29,7 @@ REQUIRED = {**{f"WFG{k}": {"n_var": 10, "n_obj": 3} for k in range(1, 10)},
 FAMILY_PACKAGES = ("pymoo.problems.single", "pymoo.problems.multi", "pymoo.problems.many")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PymooCase(Case):
     """A Case with what the pymoo checks need: the problem object, the population size and the outputs written."""
     problem: object = None
@@ -176,8 +176,9 @@ def convert(cls: type, n_var: str | None, pop: int, family: str) -> PymooCase:
             size = int(problem.n_var) + int(n_var[1:]) if n_var.startswith("+") else int(n_var)
             problem = cls(**{**given, "n_var": size})
     except Exception as exc:  # noqa: BLE001  the class's own check of its sizes
-        return PymooCase(name, 0, family, not_converted=f"__init__ raises {type(exc).__name__}: {exc}"[:200])
-    case = PymooCase(name, int(problem.n_var), family, problem=problem, pop=pop)
+        return PymooCase(name=name, dimension=0, family=family,
+                         not_converted=f"__init__ raises {type(exc).__name__}: {exc}"[:200])
+    case = PymooCase(name=name, dimension=int(problem.n_var), family=family, problem=problem, pop=pop)
     if isinstance(problem, ElementwiseProblem):
         case.not_converted = "an ElementwiseProblem (one x at a time, not a population)"
         return case

@@ -18,6 +18,8 @@ from pathlib import Path
 import libcst as cst
 import numpy as np
 
+from ..corpus.case import CorpusCase
+
 PACKAGE = "_scipy_go_corpus"
 FOLDER = Path("benchmarks") / "benchmarks" / "go_benchmark_functions"
 HEAD = "from lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"
@@ -25,16 +27,14 @@ SECOND_DIMENSION = 3  # a class that allows change_dimensionality is also run at
 RANDOM_MODULES = ("numpy.random", "random")
 
 
-@dataclass
-class Case:
+@dataclass(kw_only=True)
+class Case(CorpusCase):
     """One class at one dimension: the kernel text, or why the driver could not write one."""
     name: str
     dimension: int
     family: str = ""  # (opfunu's drivers: the CEC year, or "name_based")
-    text: str = ""
     bounds: np.ndarray | None = None
     optimum: np.ndarray | None = None
-    not_converted: str = ""
     constants: dict = field(default_factory=dict)
 
     @property
@@ -219,8 +219,8 @@ def convert(name: str, sources: dict, modules: dict, dimension: int | None) -> C
         if dimension is not None and instance.N != dimension:
             instance.change_dimensions(dimension)
     except Exception as exc:  # noqa: BLE001  SciPy's __init__ at that dimension
-        return Case(name, dimension or 0, not_converted=f"__init__ raises {type(exc).__name__}: {exc}")
-    case = Case(name, instance.N)
+        return Case(name=name, dimension=dimension or 0, not_converted=f"__init__ raises {type(exc).__name__}: {exc}")
+    case = Case(name=name, dimension=instance.N)
     case.bounds = np.asarray(instance.bounds, dtype=float)
     optimum = np.asarray(instance.global_optimum if instance.global_optimum is not None else [], dtype=float)
     if optimum.ndim == 2 and optimum.shape[1] == instance.N:  # SciPy's first listed minimum
