@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
+from benchmarks.corpus.spread import SPREAD_FACTOR, measurable, nudged, reference_spread
 from lifted.transpiler import TranspileError
 from lifted.transpiler.backends.c import transpile_c
 from gradcheck import load_source
@@ -116,40 +117,6 @@ def _seeds() -> range:
     return range(first, first + int(os.environ.get("LIFTED_C_PROGRAMS", "200")))
 
 
-def _nudged(args: list, rng: np.random.Generator, ulps: float = 4.0) -> list:
-    """`args` with every float moved by a few ulps of its own dtype (integers and booleans as they are). The factor
-    is made in the array's dtype, so a float32 array stays float32 (a float64 factor promoted it, and the call
-    refused the dtype: no float32 program was measured)."""
-    def nudge(a):
-        if isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f"):
-            dtype = np.asarray(a).dtype
-            factor = (1.0 + ulps * np.finfo(dtype).eps * rng.choice([-1.0, 1.0], size=np.shape(a))).astype(dtype)
-            return a * factor if isinstance(a, np.ndarray) else a * float(factor)
-        return a.copy() if isinstance(a, np.ndarray) else a
-    return [type(a)(nudge(a)) if isinstance(a, float) else nudge(a) for a in args]
-
-
-def reference_spread(function, args: list, expected, tries: int = 3) -> float:
-    """How far the reference's own value moves (largest absolute change) when its float inputs move by a few
-    ulps: the round-off of a chaotic loop or of a cancelling sum grows by the same factor, so a C value that
-    differs from NumPy's by no more than this is round-off amplified by the program, not a wrong number."""
-    rng, spread = np.random.default_rng(0), 0.0
-    flat = [np.asarray(e, dtype=float) for e in (expected if isinstance(expected, tuple) else (expected,))]
-    for _ in range(tries):
-        try:
-            moved = function(*_nudged(args, rng))
-        except Exception:  # noqa: BLE001 (the nudge crossed a branch that fails: no measure from this try)
-            continue
-        for a, b in zip(flat, (moved if isinstance(moved, tuple) else (moved,))):
-            b = np.asarray(b, dtype=float)
-            if a.shape == b.shape and a.size:
-                both = np.isfinite(a) & np.isfinite(b)
-                spread = max(spread, float(np.max(np.abs(a - b), where=both, initial=0.0)))
-                if (np.isfinite(a) != np.isfinite(b)).any():
-                    return np.inf
-    return spread
-
-
 def _assert_close_to(got, expected, atol: float, what: str) -> None:
     got_all = got if isinstance(got, tuple) else (got,)
     for g, e in zip(got_all, expected if isinstance(expected, tuple) else (expected,)):
@@ -161,8 +128,9 @@ def _assert_close_to(got, expected, atol: float, what: str) -> None:
 def run_on_the_cpu_target(name: str, text: str, folder: Path, args: list) -> str:
     """'checked', 'refused' (a TranspileError on either side), 'refused at entry' (a function of the C module
     refuses a Python number the dtype programs pass for a scalar, naming the cast), 'ill-conditioned' (the C value
-    differs from NumPy's, but by no more than 10 times the NumPy value moves under a few ulps of input: see
-    `reference_spread`), or raises what went wrong. Dtypes, integers, NaN and infinity positions and the signs of
+    differs from NumPy's, but by no more than SPREAD_FACTOR (10) times the NumPy value moves under a few ulps of
+    input: see benchmarks/corpus/spread.py's `reference_spread`), or raises what went wrong. Dtypes, integers, NaN
+    and infinity positions and the signs of
     zeros are compared exactly whatever the spread (`exact_values.exact_parts`)."""
     try:
         reference = load_source(text, f"{name}.py")
@@ -188,9 +156,9 @@ def run_on_the_cpu_target(name: str, text: str, folder: Path, args: list) -> str
                 assert_agree(got, expected, f"{name}.{fn_name}")
             except AssertionError:
                 spread = reference_spread(getattr(reference, fn_name), args, expected)
-                if spread == 0.0 or spread == np.inf:  # (a nudge changing which values are finite measures nothing)
+                if not measurable(spread):  # (benchmarks/corpus/spread.py: 0 or inf excuses nothing)
                     raise
-                _assert_close_to(got, expected, 10.0 * spread, f"{name}.{fn_name}")
+                _assert_close_to(got, expected, SPREAD_FACTOR * spread, f"{name}.{fn_name}")
                 outcome = "ill-conditioned"
     return outcome
 
@@ -324,7 +292,7 @@ def test_reference_spread_measures_float32_programs():
 
     rng = np.random.default_rng(30045)
     args = [rng.uniform(-1.5, 1.5, 5).astype(np.float32), rng.uniform(-1.5, 1.5, 5).astype(np.float32)]
-    moved = _nudged(args + [0.5, 3], np.random.default_rng(0))
+    moved = nudged(args + [0.5, 3], np.random.default_rng(0))
     assert [np.asarray(a).dtype for a in moved[:2]] == [np.float32, np.float32]
     assert type(moved[2]) is float and moved[2] != 0.5 and moved[3] == 3
     assert reference_spread(chaotic32, args, chaotic32(*args)) > 1e-3

@@ -296,3 +296,41 @@ def test_numba_cases_saved_once_and_read_back(tmp_path, monkeypatch):
     assert len(recorded) == 1 and list(again) == [next(label for label in again)]
     assert [label.split(":")[1].split("#")[0].rpartition(".")[2] for label in again] == ["other"]
     assert again[next(iter(again))]["f"][0] == "pass"
+
+
+def _logistic(x):
+    """A chaotic loop: its round-off grows with every step, so 4 ulps of input move its value by far more."""
+    for _ in range(60):
+        x = 3.99 * x * (1.0 - x)
+    return x
+
+
+def test_the_c_check_allows_the_numpy_backends_own_spread_and_counts_it():
+    """The corpus `c` check (c_target._within_spread): a float64 C value outside rtol 1e-10 of NumPy's passes,
+    counted in WITHIN_SPREAD, where it is within SPREAD_FACTOR times NumPy's own movement under nudged inputs (opfunu
+    F29 2017's `g`, docs/corpora.md); the same difference of a well-conditioned function, or one far beyond the
+    spread, stays WRONG."""
+    import pytest
+
+    from benchmarks.corpus.c_target import WITHIN_SPREAD, _within_spread
+    from benchmarks.corpus.oracles import Wrong
+    from benchmarks.corpus.spread import SPREAD_FACTOR, reference_spread
+
+    x = np.linspace(0.1, 0.9, 7)
+    expected = _logistic(x.copy())
+    spread = reference_spread(_logistic, [x], expected)
+    assert spread > 1e-6  # (the chaotic loop's own spread: far beyond rtol 1e-10)
+    WITHIN_SPREAD.clear()
+    detail = _within_spread(_logistic, [x], expected + spread / 2, expected, "g", Wrong("differs"))
+    assert detail.startswith("g: round-off, C differs by ")
+    assert sum(WITHIN_SPREAD.values()) == 1 and "c g: within" in next(iter(WITHIN_SPREAD))
+    with pytest.raises(Wrong, match="beyond"):
+        _within_spread(_logistic, [x], expected + 2 * SPREAD_FACTOR * spread, expected, "g", Wrong("differs"))
+    smooth = np.sum  # (well conditioned: its own spread is a few ulps, far below a difference of 1e-6)
+    with pytest.raises(Wrong):
+        _within_spread(smooth, [x], smooth(x) + 1e-6, smooth(x), "f", Wrong("differs"))
+    with pytest.raises(Wrong, match="own spread under nudged inputs: 0"):  # (an integer result never moves)
+        _within_spread(lambda v: np.round(v * 0).astype(np.int64), [x], np.ones(7), np.zeros(7, dtype=np.int64), "f",
+                       Wrong("differs"))
+    assert sum(WITHIN_SPREAD.values()) == 1
+    WITHIN_SPREAD.clear()

@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from ..corpus.c_target import WITHIN_SPREAD
 from ..corpus.driver import corpus_parser, forms, names, write_json
 from ..scratch import scratch_folder
 from .convert import Case, cases, folder_of
@@ -94,6 +95,9 @@ def report(results: dict[str, dict]) -> str:
     lines += [f"{n:5d}  {message}" for message, n in refusals.most_common()]
     lines.append("\nnot converted:")
     lines += [f"{n:5d}  {reason}" for reason, n in not_converted.most_common()]
+    if WITHIN_SPREAD:  # (C checks passed as round-off: counted apart from agreement to rtol 1e-10)
+        lines.append("\nC checks passed as round-off, by form:")
+        lines += [f"{n:5d}  {reason}" for reason, n in WITHIN_SPREAD.most_common()]
     return "\n".join(lines)
 
 
