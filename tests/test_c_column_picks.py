@@ -53,7 +53,7 @@ def modules(tmp_path_factory):
 
 def test_a_walk_reads_column_picks_through_their_step_and_bools_as_bytes():
     text = transpile_c(SOURCE, "column_picks.py").kernels
-    walk = re.search(r"LIFTED_BY_ROW_WALK\(picks_k\d+_walk, lifted_team, ([^;]*)\);", text)
+    walk = re.search(r"LIFTED_BY_ROW_WALK\(picks_k\d+_walk, ([^;]*)\);", text)
     assert walk and "LIFTED_WALKS_ROWS_OF" in walk.group(1) and "keep_s1 == 1" in walk.group(1)
     # a[:, :, 1], a[:, :, 0], b[:, 0], b[:, 2] (the host's views v, v_1, ...): none asked to step 1 along the rows
     assert not re.search(r"\bv\w*_s1 == 1", walk.group(1)), walk.group(1)

@@ -62,7 +62,7 @@ def kernels():
 
 def launch(kernels: str, name: str) -> str:
     """The launch condition of a kernel's walk (LIFTED_BY_ROW_WALK's third argument)."""
-    found = re.search(rf"LIFTED_BY_ROW_WALK\({name}_k\d+_walk, lifted_team, (.*?), \(n, ", kernels)
+    found = re.search(rf"LIFTED_BY_ROW_WALK\({name}_k\d+_walk, (.*?), \(n, ", kernels)
     assert found, f"{name}: no row walk"
     return found.group(1)
 

@@ -94,16 +94,16 @@ def check(compiled, reference, name: str, args: list, exact: bool = True) -> Non
 def test_the_launch_conditions_name_the_unit_strides():
     cu = transpile_c(SOURCE, "reduction_walk.py").kernels
     # rows: `b` steps along the reduced last axis (checked at launch), `c` lacks it (0)
-    assert "LIFTED_BY_ROW_LENGTH_WALK(row_min_k0_rows, lifted_team, b_s1 == 1," in cu
+    assert "LIFTED_BY_ROW_LENGTH_WALK(row_min_k0_rows, b_s1 == 1," in cu
     assert "b_data[i0 * LIFTED_BROADCAST_STRIDE(b_s0) + i1 * LIFTED_ROW_STRIDE(b_s1)]" in cu
     assert "c_data[i0 * c_s0 + i1 * LIFTED_BROADCAST_STRIDE(c_s1)]" in cu
     # columns keeping one axis: `a` (walked across its rows) and `e` step along it, `t` (`v`) lacks it
-    assert "LIFTED_BY_ROW_WALK(column_sum_k0_walk, lifted_team, a_s0 == 1 && e_s0 == 1," in cu
+    assert "LIFTED_BY_ROW_WALK(column_sum_k0_walk, a_s0 == 1 && e_s0 == 1," in cu
     assert "e_data[i0 * LIFTED_ROW_STRIDE(e_s0) + i1 * LIFTED_BROADCAST_STRIDE(e_s1)]" in cu
     # several reduced axes: the run-time strides only; several kept ones (columns_rank3) walk rows of the last
     # kept axis where they are 8 long or more (test_c_kept_columns.py)
     assert "LIFTED_BY_ROW_LENGTH(rows_rank3_k0_rows" not in cu
-    assert "LIFTED_BY_ROW_WALK(columns_rank3_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && " in cu
+    assert "LIFTED_BY_ROW_WALK(columns_rank3_k0_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && " in cu
     # an operand with every stride known (a row's broadcast, `c[:, None]` of a row of its own): no check at all
     broadcast = transpile_c(SOURCE.replace("a * b + c, axis=1", "a + c, axis=1"), "broadcast.py").kernels
     assert "c_data[i0 * c_s0]" in broadcast and "LIFTED_BY_ROW_LENGTH(row_min_k0_rows" in broadcast

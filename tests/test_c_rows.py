@@ -61,10 +61,10 @@ def test_a_rows_kernel_picks_its_chunk_width_from_the_row_length():
     # every rows kernel's element loop is one template over the team flag and the width; its body (which the
     # launch and loop kernels call) picks the short width for rows shorter than the lane count, so a row of 2
     # fills and sums 8 lanes, not 64
-    bodies = re.findall(r"template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void (\w+)_rows\(", cu)
+    bodies = re.findall(r"template <int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void (\w+)_rows\(", cu)
     assert {"sums_k0", "counts_k0"} <= set(bodies)
     for name in bodies:
-        assert f"LIFTED_BY_ROW_LENGTH({name}_rows, lifted_team, (" in cu
+        assert f"LIFTED_BY_ROW_LENGTH({name}_rows, (" in cu
         assert f"LIFTED_RUN({name}_body, (" in cu
     assert "LIFTED_ROW_FILL(double, " in cu and "LIFTED_LOCAL_FILL(double, " not in cu.split("sums_k0_rows")[1][:800]
 
@@ -111,11 +111,11 @@ def test_a_rows_kernel_walks_short_rows_as_columns_when_launched_with_them():
     assert re.findall(r"#define LIFTED_SHORT_RUN (-?\d+)", cu) == ["-1", str(emit.SHORT_ROW)]
     for name in ("sums_k0", "counts_k0", "products_k0", "extremes_k0"):
         assert f"LIFTED_DEVICE void {name}_columns(" in cu
-        assert f"if (lifted_n_red <= LIFTED_SHORT_RUN) {name}_columns<lifted_team>(" in cu
+        assert f"if (lifted_n_red <= LIFTED_SHORT_RUN) {name}_columns(" in cu
     # a math-library call (libmvec in a lane, libm in a remainder) or an element result keeps the rows
     walks = set(re.findall(r"LIFTED_DEVICE void (\w+)_columns\(", cu))
     assert "exp_sums_k0" not in walks and "scaled_and_sums_k0" not in walks
-    assert "LIFTED_BY_ROW_LENGTH(exp_sums_k0_rows, lifted_team, (" in cu
+    assert "LIFTED_BY_ROW_LENGTH(exp_sums_k0_rows, (" in cu
 
 
 VIEWS = '''

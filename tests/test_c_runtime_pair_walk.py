@@ -84,7 +84,7 @@ def kernels():
 
 def pair_launch(kernels: str, name: str) -> str | None:
     """The condition under which a kernel's launch takes the pair walk, None where it never does."""
-    found = re.search(rf"if \((.*?)\) return {name}_k\d+_walk<lifted_team, true, true>", kernels)
+    found = re.search(rf"if \((.*?)\) return {name}_k\d+_walk<true, true>", kernels)
     return found.group(1) if found else None
 
 

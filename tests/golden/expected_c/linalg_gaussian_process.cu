@@ -7,15 +7,15 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_LANE_LOOPS
-// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
-#define LIFTED_RUN(body, args) body<true> args
+// a kernel's body (see the CPU's LIFTED_RUN): every thread runs it as one team
+#define LIFTED_RUN(body, args) body args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
 #define LIFTED_CHUNK(i, n) (void)0
 // a flat kernel's row walk (see the CPU's LIFTED_BY_ROW_WALK) is the CPU's: each thread unravels its element
-#define LIFTED_BY_ROW_WALK(body, team, walk, args) body<team, false> args
+#define LIFTED_BY_ROW_WALK(body, walk, args) body<false> args
 #define LIFTED_WALK_FOR(i, n, length) LIFTED_FOR(i, n)
 #define LIFTED_WALK_CHUNK(i, n) (void)0
 #define LIFTED_WALK_REST(i) (i)
@@ -38,8 +38,8 @@
 #define LIFTED_ROW_CHUNK(i, n) (void)0
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
-#define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
+#define LIFTED_BY_ROW_LENGTH(body, args) body<1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, walk, args) body<1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -78,23 +78,22 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
-// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
-// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
-// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
-// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
-// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
-// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
+// a kernel's body, `..._body`, is one function: the OpenMP team shares its element loops (each thread one
+// contiguous block of chunks, as `omp for schedule(static)` would share them, without the `omp for`'s barrier). A
+// kernel runs its body on the team, or on the calling thread alone below lifted_parallel_min elements (an `omp
+// parallel if(...)` that stays on one thread still builds and tears down a team: 0.4 us a launch, more than a
+// small kernel's work); a loop kernel calls the lone body itself. Outside a parallel region the same code is the
+// lone one (one thread, whose share is every chunk; lifted_alone true): a second copy with the OpenMP queries
+// folded away saved a few of them a launch but doubled the compiler's work on every kernel (wing.py's hvp,
+// docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
-    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body args; } else body args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
 // (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
-template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+static inline int64_t lifted_share(int64_t& end, const int64_t step)
 {
-    if (!team) return 0;
     const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
     const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
     const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
@@ -105,7 +104,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share(i##_end, LIFTED_LANE_COUNT); \
                               i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
@@ -120,13 +119,13 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
 // loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c.row_walk)
 #define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
-#define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
+#define LIFTED_BY_ROW_WALK(body, walk, args) ((walk) ? body<true> args : body<false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
                  i##_per_row = lifted_walk ? (i##_length + LIFTED_LANE_COUNT - 1) / LIFTED_LANE_COUNT : 1, \
                  i##_step = lifted_walk ? 1 : LIFTED_LANE_COUNT, \
                  i##_end = lifted_walk ? (n) / (length) * i##_per_row : (n), \
-                 i##_next = lifted_share<lifted_team>(i##_end, i##_step), \
+                 i##_next = lifted_share(i##_end, i##_step), \
                  i##_row = lifted_walk ? i##_next / i##_per_row : 0, \
                  i##_col = lifted_walk ? (i##_next - i##_row * i##_per_row) * LIFTED_LANE_COUNT : 0; \
          i##_next < i##_end; \
@@ -155,7 +154,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share(o##_end, 1); o < o##_end; ++o)
 // a rows kernel's element loop is a template over its chunk width `lifted_row_width` too, chosen per launch from
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
@@ -165,17 +164,17 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
 // per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
 #define LIFTED_SHORT_RUN 32
-#define LIFTED_BY_ROW_LENGTH(body, team, args) \
-    (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+#define LIFTED_BY_ROW_LENGTH(body, args) \
+    (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES> args : body<LIFTED_LANE_COUNT> args)
 // a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
 // too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
 // launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
 // a contiguous vector or broadcast one value where they gathered through run-time strides
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
-    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
-                                                : body<team, LIFTED_LANE_COUNT, true> args) \
-            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
-                                                : body<team, LIFTED_LANE_COUNT, false> args))
+#define LIFTED_BY_ROW_LENGTH_WALK(body, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -490,7 +489,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // gp_negative_log_likelihood_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -524,7 +523,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -564,13 +563,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log
 }
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
-template <bool lifted_team> LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void gp_negative_log_likelihood_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) gp_negative_log_likelihood_k0_columns<lifted_team>(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
-    else LIFTED_BY_ROW_LENGTH_WALK(gp_negative_log_likelihood_k0_rows, lifted_team, v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) gp_negative_log_likelihood_k0_columns(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
+    else LIFTED_BY_ROW_LENGTH_WALK(gp_negative_log_likelihood_k0_rows, v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -582,7 +581,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k0(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
@@ -625,7 +624,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k1(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
@@ -656,7 +655,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k2(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k3: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k3_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ s_1_acc_out)
 {
@@ -686,7 +685,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k3(const int64_t n, const int64_t 
 }
 
 // gp_negative_log_likelihood_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_negative_log_likelihood_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     double* __restrict__ s_2_acc_out)
 {
@@ -715,7 +714,7 @@ LIFTED_KERNEL void gp_negative_log_likelihood_k4(const int64_t n, const int64_t 
 }
 
 // gp_grad_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -749,7 +748,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -789,13 +788,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k0_colu
 }
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void gp_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) gp_grad_k0_columns<lifted_team>(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
-    else LIFTED_BY_ROW_LENGTH_WALK(gp_grad_k0_rows, lifted_team, v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) gp_grad_k0_columns(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
+    else LIFTED_BY_ROW_LENGTH_WALK(gp_grad_k0_rows, v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -807,7 +806,7 @@ LIFTED_KERNEL void gp_grad_k0(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
@@ -850,7 +849,7 @@ LIFTED_KERNEL void gp_grad_k1(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     double* __restrict__ t_6_out,
@@ -890,7 +889,7 @@ LIFTED_KERNEL void gp_grad_k2(const int64_t n, const int64_t d0,
 }
 
 // gp_grad_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
     double* __restrict__ t_18_out)
@@ -920,12 +919,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void gp_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_data, const int64_t r_s0, const int64_t r_s1,
     const double* __restrict__ r_1_data, const int64_t r_1_s0, const int64_t r_1_s1,
     double* __restrict__ t_18_out)
 {
-    LIFTED_BY_ROW_WALK(gp_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_1_s1 == 1, (n, d0, d1, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, t_18_out));
+    LIFTED_BY_ROW_WALK(gp_grad_k3_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && r_1_s1 == 1, (n, d0, d1, r_data, r_s0, r_s1, r_1_data, r_1_s0, r_1_s1, t_18_out));
 }
 
 LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
@@ -937,7 +936,7 @@ LIFTED_KERNEL void gp_grad_k3(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k4: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data,
@@ -972,14 +971,14 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void gp_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ r_2_data, const int64_t r_2_s0, const int64_t r_2_s1,
     const double* __restrict__ r_3_data, const int64_t r_3_s0, const int64_t r_3_s1,
     const double* __restrict__ dchol_data,
     const double* __restrict__ t_21_data, const int64_t t_21_s0, const int64_t t_21_s1,
     double* __restrict__ dchol_1_out)
 {
-    LIFTED_BY_ROW_WALK(gp_grad_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && r_3_s1 == 1 && t_21_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
+    LIFTED_BY_ROW_WALK(gp_grad_k4_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && r_3_s1 == 1 && t_21_s1 == 1, (n, d0, d1, r_2_data, r_2_s0, r_2_s1, r_3_data, r_3_s0, r_3_s1, dchol_data, t_21_data, t_21_s0, t_21_s1, dchol_1_out));
 }
 
 LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d1,
@@ -993,7 +992,7 @@ LIFTED_KERNEL void gp_grad_k4(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k5: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_4_data,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_23_out)
@@ -1029,7 +1028,7 @@ LIFTED_KERNEL void gp_grad_k5(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_grad_k6: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_grad_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
@@ -1083,7 +1082,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double* __restrict__ t_13_data, const int64_t t_13_s0, const int64_t t_13_s1,
@@ -1094,7 +1093,7 @@ template <bool lifted_team> LIFTED_DEVICE void gp_grad_k6_body(const int64_t n, 
     double* __restrict__ s_3_acc_out,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_BY_ROW_WALK(gp_grad_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_13_s1 == 1 && t_26_s1 == 1, (n, d0, d1, s_data, e, t_13_data, t_13_s0, t_13_s1, m_2_data, m_6_data, t_26_data, t_26_s0, t_26_s1, eye_data, s_3_acc_out, s_4_acc_out));
+    LIFTED_BY_ROW_WALK(gp_grad_k6_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && t_13_s1 == 1 && t_26_s1 == 1, (n, d0, d1, s_data, e, t_13_data, t_13_s0, t_13_s1, m_2_data, m_6_data, t_26_data, t_26_s0, t_26_s1, eye_data, s_3_acc_out, s_4_acc_out));
 }
 
 LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1112,7 +1111,7 @@ LIFTED_KERNEL void gp_grad_k6(const int64_t n, const int64_t d0, const int64_t d
 }
 
 // gp_tangent_k0: 3-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -1146,7 +1145,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k0_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
@@ -1186,13 +1185,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k0_c
 }
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void gp_tangent_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ v_data, const int64_t v_s0, const int64_t v_s1, const int64_t v_s2,
     const double* __restrict__ v_1_data, const int64_t v_1_s0, const int64_t v_1_s1, const int64_t v_1_s2,
     double* __restrict__ s_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) gp_tangent_k0_columns<lifted_team>(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
-    else LIFTED_BY_ROW_LENGTH_WALK(gp_tangent_k0_rows, lifted_team, v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) gp_tangent_k0_columns(n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out);
+    else LIFTED_BY_ROW_LENGTH_WALK(gp_tangent_k0_rows, v_s2 == 1 && v_1_s2 == 1, (n, d0, d1, d2, lifted_n_out, lifted_n_red, v_data, v_s0, v_s1, v_s2, v_1_data, v_1_s0, v_1_s1, v_1_s2, s_acc_out));
 }
 
 LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t d2, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -1204,7 +1203,7 @@ LIFTED_KERNEL void gp_tangent_k0(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k1: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k1_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double e,
     const double e_2,
@@ -1254,7 +1253,7 @@ LIFTED_KERNEL void gp_tangent_k1(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k2: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
@@ -1283,12 +1282,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void gp_tangent_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_1_data,
     const double* __restrict__ t_14_data, const int64_t t_14_s0, const int64_t t_14_s1,
     double* __restrict__ t_15_out)
 {
-    LIFTED_BY_ROW_WALK(gp_tangent_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_14_s1 == 1, (n, d0, d1, m_1_data, t_14_data, t_14_s0, t_14_s1, t_15_out));
+    LIFTED_BY_ROW_WALK(gp_tangent_k2_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && t_14_s1 == 1, (n, d0, d1, m_1_data, t_14_data, t_14_s0, t_14_s1, t_15_out));
 }
 
 LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1300,7 +1299,7 @@ LIFTED_KERNEL void gp_tangent_k2(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_3_data,
     const double* __restrict__ m_4_data,
     double* __restrict__ t_18_out)
@@ -1336,7 +1335,7 @@ LIFTED_KERNEL void gp_tangent_k3(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ m_5_data,
     double* __restrict__ t_20_out)
 {
@@ -1367,7 +1366,7 @@ LIFTED_KERNEL void gp_tangent_k4(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ x_4_data,
     const double* __restrict__ m_6_data,
     double* __restrict__ t_22_out)
@@ -1401,7 +1400,7 @@ LIFTED_KERNEL void gp_tangent_k5(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k6: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k6_body(const int64_t n, const int64_t d0,
     const double* __restrict__ y_data,
     double* __restrict__ t_6_out)
 {
@@ -1432,7 +1431,7 @@ LIFTED_KERNEL void gp_tangent_k6(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k7: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
@@ -1459,12 +1458,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void gp_tangent_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_23_data, const int64_t t_23_s0, const int64_t t_23_s1,
     const double* __restrict__ tk_data,
     double* __restrict__ tlogdet_acc_out)
 {
-    LIFTED_BY_ROW_WALK(gp_tangent_k7_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && t_23_s1 == 1, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
+    LIFTED_BY_ROW_WALK(gp_tangent_k7_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && t_23_s1 == 1, (n, d0, d1, t_23_data, t_23_s0, t_23_s1, tk_data, tlogdet_acc_out));
 }
 
 LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1476,7 +1475,7 @@ LIFTED_KERNEL void gp_tangent_k7(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k8: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k8_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_1_data, const int64_t d_1_s0,
     const double* __restrict__ d_3_data, const int64_t d_3_s0,
     double* __restrict__ s_1_acc_out,
@@ -1515,7 +1514,7 @@ LIFTED_KERNEL void gp_tangent_k8(const int64_t n, const int64_t d0,
 }
 
 // gp_tangent_k9: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k9_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_9_data,
     double* __restrict__ t_29_out)
 {
@@ -1547,7 +1546,7 @@ LIFTED_KERNEL void gp_tangent_k9(const int64_t n, const int64_t d0, const int64_
 }
 
 // gp_tangent_k10: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void gp_tangent_k10_body(const int64_t n, const int64_t d0,
     const double* __restrict__ d_2_data, const int64_t d_2_s0,
     const double* __restrict__ d_4_data, const int64_t d_4_s0,
     double* __restrict__ s_2_acc_out,
@@ -3149,7 +3148,7 @@ extern "C" int gp_negative_log_likelihood_block0(int64_t* io, lifted_alloc_fn al
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) gp_negative_log_likelihood_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        else gp_negative_log_likelihood_k0_body<true>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        else gp_negative_log_likelihood_k0_body(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3188,7 +3187,7 @@ extern "C" int gp_negative_log_likelihood_block0(int64_t* io, lifted_alloc_fn al
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_negative_log_likelihood_k1(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
-        else gp_negative_log_likelihood_k1_body<true>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
+        else gp_negative_log_likelihood_k1_body(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
         v_k = out_1;
     }
     lifted_store_view(io + 9, v_k);
@@ -3258,7 +3257,7 @@ extern "C" int gp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) gp_grad_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        else gp_grad_k0_body<true>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        else gp_grad_k0_body(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3297,7 +3296,7 @@ extern "C" int gp_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_grad_k1(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
-        else gp_grad_k1_body<true>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
+        else gp_grad_k1_body(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, out_1.p);
         v_k = out_1;
     }
     io[9] = lifted_store_scalar_i(v_n); io[10] = f_n;
@@ -3376,7 +3375,7 @@ extern "C" int gp_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_5, &site_5_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_grad_k2(count, space[0], arg_0, v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), out_1.p, out_2.p);
-        else gp_grad_k2_body<true>(count, space[0], arg_0, v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), out_1.p, out_2.p);
+        else gp_grad_k2_body(count, space[0], arg_0, v_d_1.p, (v_d_1.d[0] == 1 ? 0 : v_d_1.s[0]), out_1.p, out_2.p);
         v_t_6 = out_1;
         v_t_14 = out_2;
     }
@@ -3441,7 +3440,7 @@ extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_1, &site_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_grad_k3(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), out_1.p);
-        else gp_grad_k3_body<true>(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), out_1.p);
+        else gp_grad_k3_body(count, space[0], space[1], v_r.p, (v_r.d[0] == 1 ? 0 : v_r.s[0]), 0, v_r_1.p, 0, (v_r_1.d[1] == 1 ? 0 : v_r_1.s[1]), out_1.p);
         v_t_18 = out_1;
     }
     {
@@ -3468,7 +3467,7 @@ extern "C" int gp_grad_block2(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_grad_k4(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_2, v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
-        else gp_grad_k4_body<true>(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_2, v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
+        else gp_grad_k4_body(count, space[0], space[1], v_r_2.p, (v_r_2.d[0] == 1 ? 0 : v_r_2.s[0]), 0, v_r_3.p, 0, (v_r_3.d[1] == 1 ? 0 : v_r_3.s[1]), arg_2, v_t_21.p, (v_t_21.d[0] == 1 ? 0 : v_t_21.s[0]), (v_t_21.d[1] == 1 ? 0 : v_t_21.s[1]), out_1.p);
         v_dchol_1 = out_1;
     }
     // linalg_gaussian_process.py:9  chol = np.linalg.cholesky(k)
@@ -3554,7 +3553,7 @@ extern "C" int gp_tangent_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_1, &accumulators_1_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) gp_tangent_k0(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
-        else gp_tangent_k0_body<true>(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
+        else gp_tangent_k0_body(count, space[0], space[1], space[2], n_out, n_red, v_v.p, (v_v.d[0] == 1 ? 0 : v_v.s[0]), 0, (v_v.d[2] == 1 ? 0 : v_v.s[2]), v_v_1.p, 0, (v_v_1.d[1] == 1 ? 0 : v_v_1.s[1]), (v_v_1.d[2] == 1 ? 0 : v_v_1.s[2]), acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_2, &site_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3598,7 +3597,7 @@ extern "C" int gp_tangent_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_2;
         if (!lifted_alloc_view(out_2, space, st, &site_7, &site_7_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k1(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, (double)v_t_13, out_1.p, out_2.p);
-        else gp_tangent_k1_body<true>(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, (double)v_t_13, out_1.p, out_2.p);
+        else gp_tangent_k1_body(count, space[0], space[1], arg_0, (double)v_e, (double)v_e_2, arg_3, (double)v_t_13, out_1.p, out_2.p);
         v_tk = out_1;
         v_k = out_2;
     }
@@ -3643,7 +3642,7 @@ extern "C" int gp_tangent_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k3(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else gp_tangent_k3_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else gp_tangent_k3_body(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_t_18 = out_1;
     }
     {
@@ -3713,7 +3712,7 @@ extern "C" int gp_tangent_block2(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k4(count, space[0], arg_0, out_1.p);
-        else gp_tangent_k4_body<true>(count, space[0], arg_0, out_1.p);
+        else gp_tangent_k4_body(count, space[0], arg_0, out_1.p);
         v_t_20 = out_1;
     }
     lifted_store_view(io + 8, v_t_20);
@@ -3762,7 +3761,7 @@ extern "C" int gp_tangent_block3(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k5(count, space[0], arg_0, arg_1, out_1.p);
-        else gp_tangent_k5_body<true>(count, space[0], arg_0, arg_1, out_1.p);
+        else gp_tangent_k5_body(count, space[0], arg_0, arg_1, out_1.p);
         v_t_22 = out_1;
     }
     lifted_store_view(io + 11, v_t_22);
@@ -3806,7 +3805,7 @@ extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_2, &site_2_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k6(count, space[0], arg_0, out_1.p);
-        else gp_tangent_k6_body<true>(count, space[0], arg_0, out_1.p);
+        else gp_tangent_k6_body(count, space[0], arg_0, out_1.p);
         v_t_6 = out_1;
     }
     // linalg_gaussian_process.py:11  sign, logdet = np.linalg.slogdet(k)
@@ -3822,7 +3821,7 @@ extern "C" int gp_tangent_block4(int64_t* io, lifted_alloc_fn alloc)
         if (v_tk.p && !arg_1) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) gp_tangent_k7(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
-        else gp_tangent_k7_body<true>(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
+        else gp_tangent_k7_body(count, space[0], space[1], v_t_23.p, (v_t_23.d[0] == 1 ? 0 : v_t_23.s[0]), (v_t_23.d[1] == 1 ? 0 : v_t_23.s[1]), arg_1, acc_1);
         v_tlogdet = (double)(double)(acc_1[0]); f_tlogdet = true;
     }
     lifted_store_view(io + 13, v_t_6);
@@ -3883,7 +3882,7 @@ extern "C" int gp_tangent_block5(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) gp_tangent_k9(count, space[0], space[1], arg_0, out_1.p);
-        else gp_tangent_k9_body<true>(count, space[0], space[1], arg_0, out_1.p);
+        else gp_tangent_k9_body(count, space[0], space[1], arg_0, out_1.p);
         v_t_29 = out_1;
     }
     lifted_store_view(io + 10, v_t_29);

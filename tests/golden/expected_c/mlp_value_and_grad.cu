@@ -7,15 +7,15 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_LANE_LOOPS
-// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
-#define LIFTED_RUN(body, args) body<true> args
+// a kernel's body (see the CPU's LIFTED_RUN): every thread runs it as one team
+#define LIFTED_RUN(body, args) body args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
 #define LIFTED_CHUNK(i, n) (void)0
 // a flat kernel's row walk (see the CPU's LIFTED_BY_ROW_WALK) is the CPU's: each thread unravels its element
-#define LIFTED_BY_ROW_WALK(body, team, walk, args) body<team, false> args
+#define LIFTED_BY_ROW_WALK(body, walk, args) body<false> args
 #define LIFTED_WALK_FOR(i, n, length) LIFTED_FOR(i, n)
 #define LIFTED_WALK_CHUNK(i, n) (void)0
 #define LIFTED_WALK_REST(i) (i)
@@ -38,8 +38,8 @@
 #define LIFTED_ROW_CHUNK(i, n) (void)0
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
-#define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
+#define LIFTED_BY_ROW_LENGTH(body, args) body<1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, walk, args) body<1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -78,23 +78,22 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
-// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
-// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
-// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
-// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
-// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
-// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
+// a kernel's body, `..._body`, is one function: the OpenMP team shares its element loops (each thread one
+// contiguous block of chunks, as `omp for schedule(static)` would share them, without the `omp for`'s barrier). A
+// kernel runs its body on the team, or on the calling thread alone below lifted_parallel_min elements (an `omp
+// parallel if(...)` that stays on one thread still builds and tears down a team: 0.4 us a launch, more than a
+// small kernel's work); a loop kernel calls the lone body itself. Outside a parallel region the same code is the
+// lone one (one thread, whose share is every chunk; lifted_alone true): a second copy with the OpenMP queries
+// folded away saved a few of them a launch but doubled the compiler's work on every kernel (wing.py's hvp,
+// docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
-    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body args; } else body args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
 // (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
-template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+static inline int64_t lifted_share(int64_t& end, const int64_t step)
 {
-    if (!team) return 0;
     const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
     const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
     const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
@@ -105,7 +104,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share(i##_end, LIFTED_LANE_COUNT); \
                               i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
@@ -120,13 +119,13 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
 // loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c.row_walk)
 #define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
-#define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
+#define LIFTED_BY_ROW_WALK(body, walk, args) ((walk) ? body<true> args : body<false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
                  i##_per_row = lifted_walk ? (i##_length + LIFTED_LANE_COUNT - 1) / LIFTED_LANE_COUNT : 1, \
                  i##_step = lifted_walk ? 1 : LIFTED_LANE_COUNT, \
                  i##_end = lifted_walk ? (n) / (length) * i##_per_row : (n), \
-                 i##_next = lifted_share<lifted_team>(i##_end, i##_step), \
+                 i##_next = lifted_share(i##_end, i##_step), \
                  i##_row = lifted_walk ? i##_next / i##_per_row : 0, \
                  i##_col = lifted_walk ? (i##_next - i##_row * i##_per_row) * LIFTED_LANE_COUNT : 0; \
          i##_next < i##_end; \
@@ -155,7 +154,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share(o##_end, 1); o < o##_end; ++o)
 // a rows kernel's element loop is a template over its chunk width `lifted_row_width` too, chosen per launch from
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
@@ -165,17 +164,17 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
 // per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
 #define LIFTED_SHORT_RUN 32
-#define LIFTED_BY_ROW_LENGTH(body, team, args) \
-    (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+#define LIFTED_BY_ROW_LENGTH(body, args) \
+    (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES> args : body<LIFTED_LANE_COUNT> args)
 // a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
 // too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
 // launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
 // a contiguous vector or broadcast one value where they gathered through run-time strides
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
-    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
-                                                : body<team, LIFTED_LANE_COUNT, true> args) \
-            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
-                                                : body<team, LIFTED_LANE_COUNT, false> args))
+#define LIFTED_BY_ROW_LENGTH_WALK(body, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -490,7 +489,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // mlp_loss_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
@@ -520,12 +519,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void mlp_loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && b1_s1 == 1, (n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_k0_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && b1_s1 == 1, (n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
 }
 
 LIFTED_KERNEL void mlp_loss_k0(const int64_t n, const int64_t d0, const int64_t d1,
@@ -537,7 +536,7 @@ LIFTED_KERNEL void mlp_loss_k0(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // mlp_loss_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -561,7 +560,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -589,12 +588,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k1_col
 }
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void mlp_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_2_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) mlp_loss_k1_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_acc_out);
-    else LIFTED_BY_ROW_LENGTH(mlp_loss_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) mlp_loss_k1_columns(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_acc_out);
+    else LIFTED_BY_ROW_LENGTH(mlp_loss_k1_rows, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -605,7 +604,7 @@ LIFTED_KERNEL void mlp_loss_k1(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // mlp_loss_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
     double* __restrict__ s_3_acc_out)
@@ -637,12 +636,12 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 }
 
 // the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void mlp_loss_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_2_data, const int64_t s_2_s0, const int64_t s_2_s1,
     double* __restrict__ s_3_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(mlp_loss_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_data, s_2_s0, s_2_s1, s_3_acc_out));
+    LIFTED_BY_ROW_LENGTH(mlp_loss_k2_rows, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_2_data, s_2_s0, s_2_s1, s_3_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -654,7 +653,7 @@ LIFTED_KERNEL void mlp_loss_k2(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // mlp_loss_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_3_data,
     const double* __restrict__ s_2_data,
     double* __restrict__ s_out)
@@ -692,7 +691,7 @@ LIFTED_KERNEL void mlp_loss_k3(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // mlp_loss_k4: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
@@ -723,13 +722,13 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void mlp_loss_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_k4_walk, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_k4(const int64_t n, const int64_t d0, const int64_t d1,
@@ -742,7 +741,7 @@ LIFTED_KERNEL void mlp_loss_k4(const int64_t n, const int64_t d0, const int64_t 
 }
 
 // mlp_loss_vg_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
@@ -772,12 +771,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void mlp_loss_vg_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ m_data,
     const double* __restrict__ b1_data, const int64_t b1_s0, const int64_t b1_s1,
     double* __restrict__ hidden_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_vg_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && b1_s1 == 1, (n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_vg_k0_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && b1_s1 == 1, (n, d0, d1, m_data, b1_data, b1_s0, b1_s1, hidden_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k0(const int64_t n, const int64_t d0, const int64_t d1,
@@ -789,7 +788,7 @@ LIFTED_KERNEL void mlp_loss_vg_k0(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_3_acc_out)
 {
@@ -813,7 +812,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k1_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_3_acc_out)
 {
@@ -841,12 +840,12 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k1_
 }
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void mlp_loss_vg_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     double* __restrict__ s_3_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) mlp_loss_vg_k1_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_acc_out);
-    else LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k1_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) mlp_loss_vg_k1_columns(n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_acc_out);
+    else LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k1_rows, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -857,7 +856,7 @@ LIFTED_KERNEL void mlp_loss_vg_k1(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k2: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k2_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_3_data, const int64_t s_3_s0, const int64_t s_3_s1,
     double* __restrict__ s_4_acc_out)
@@ -889,12 +888,12 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 }
 
 // the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void mlp_loss_vg_k2_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_3_data, const int64_t s_3_s0, const int64_t s_3_s1,
     double* __restrict__ s_4_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k2_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_data, s_3_s0, s_3_s1, s_4_acc_out));
+    LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k2_rows, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, s_3_data, s_3_s0, s_3_s1, s_4_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -906,7 +905,7 @@ LIFTED_KERNEL void mlp_loss_vg_k2(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_4_data,
     const double* __restrict__ s_3_data,
     double* __restrict__ s_out)
@@ -944,7 +943,7 @@ LIFTED_KERNEL void mlp_loss_vg_k3(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k4: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k4_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
@@ -975,13 +974,13 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void mlp_loss_vg_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double* __restrict__ labels_data,
     double* __restrict__ s_1_acc_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_vg_k4_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_vg_k4_walk, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, logits_data, s_data, s_s0, s_s1, labels_data, s_1_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64_t d1,
@@ -994,7 +993,7 @@ LIFTED_KERNEL void mlp_loss_vg_k4(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k5: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k5_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k5_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
     double* __restrict__ s_2_acc_out)
@@ -1021,7 +1020,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k5_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k5_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
     double* __restrict__ s_2_acc_out)
@@ -1052,13 +1051,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k5_
 }
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void mlp_loss_vg_k5_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_7,
     const double* __restrict__ labels_data,
     double* __restrict__ s_2_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) mlp_loss_vg_k5_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out);
-    else LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k5_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) mlp_loss_vg_k5_columns(n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out);
+    else LIFTED_BY_ROW_LENGTH(mlp_loss_vg_k5_rows, (n, d0, d1, lifted_n_out, lifted_n_red, t_7, labels_data, s_2_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k5(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -1070,7 +1069,7 @@ LIFTED_KERNEL void mlp_loss_vg_k5(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k6: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_2_data,
     double* __restrict__ t_9_out)
 {
@@ -1102,7 +1101,7 @@ LIFTED_KERNEL void mlp_loss_vg_k6(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k7: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k7_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double t_7,
@@ -1142,7 +1141,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void mlp_loss_vg_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ s_data, const int64_t s_s0, const int64_t s_s1,
     const double t_7,
@@ -1150,7 +1149,7 @@ template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k7_body(const int64_t
     const double* __restrict__ t_9_data, const int64_t t_9_s0, const int64_t t_9_s1,
     double* __restrict__ dlogits_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_vg_k7_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, logits_data, s_data, s_s0, s_s1, t_7, labels_data, t_9_data, t_9_s0, t_9_s1, dlogits_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_vg_k7_walk, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, logits_data, s_data, s_s0, s_s1, t_7, labels_data, t_9_data, t_9_s0, t_9_s1, dlogits_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k7(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1165,7 +1164,7 @@ LIFTED_KERNEL void mlp_loss_vg_k7(const int64_t n, const int64_t d0, const int64
 }
 
 // mlp_loss_vg_k8: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k8_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void mlp_loss_vg_k8_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ hidden_data, const int64_t hidden_s0, const int64_t hidden_s1,
     const double* __restrict__ dhidden_data, const int64_t dhidden_s0, const int64_t dhidden_s1,
     double* __restrict__ t_15_out, const int64_t t_15_os0, const int64_t t_15_os1,
@@ -1208,13 +1207,13 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void mlp_loss_vg_k8_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void mlp_loss_vg_k8_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ hidden_data, const int64_t hidden_s0, const int64_t hidden_s1,
     const double* __restrict__ dhidden_data, const int64_t dhidden_s0, const int64_t dhidden_s1,
     double* __restrict__ t_15_out, const int64_t t_15_os0, const int64_t t_15_os1,
     double* __restrict__ db1_acc_out)
 {
-    LIFTED_BY_ROW_WALK(mlp_loss_vg_k8_walk, lifted_team, hidden_s0 == 1 && dhidden_s0 == 1 && t_15_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, hidden_data, hidden_s0, hidden_s1, dhidden_data, dhidden_s0, dhidden_s1, t_15_out, t_15_os0, t_15_os1, db1_acc_out));
+    LIFTED_BY_ROW_WALK(mlp_loss_vg_k8_walk, hidden_s0 == 1 && dhidden_s0 == 1 && t_15_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, hidden_data, hidden_s0, hidden_s1, dhidden_data, dhidden_s0, dhidden_s1, t_15_out, t_15_os0, t_15_os1, db1_acc_out));
 }
 
 LIFTED_KERNEL void mlp_loss_vg_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -2805,7 +2804,7 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_k0(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
-        else mlp_loss_k0_body<true>(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
+        else mlp_loss_k0_body(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
         v_hidden = out_1;
     }
     // mlp_value_and_grad.py:9  logits = hidden @ w2.T
@@ -2843,7 +2842,7 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) mlp_loss_k1(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-        else mlp_loss_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        else mlp_loss_k1_body(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2866,7 +2865,7 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) mlp_loss_k2(count, space[0], space[1], n_out, n_red, arg_0, v_s_2.p, (v_s_2.d[0] == 1 ? 0 : v_s_2.s[0]), 0, acc_1.p);
-        else mlp_loss_k2_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_s_2.p, (v_s_2.d[0] == 1 ? 0 : v_s_2.s[0]), 0, acc_1.p);
+        else mlp_loss_k2_body(count, space[0], space[1], n_out, n_red, arg_0, v_s_2.p, (v_s_2.d[0] == 1 ? 0 : v_s_2.s[0]), 0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2889,7 +2888,7 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_k3(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else mlp_loss_k3_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else mlp_loss_k3_body(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_s = out_1;
     }
     {
@@ -2908,7 +2907,7 @@ extern "C" int mlp_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_labels.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mlp_loss_k4(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
-        else mlp_loss_k4_body<true>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
+        else mlp_loss_k4_body(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
@@ -3028,7 +3027,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k0(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
-        else mlp_loss_vg_k0_body<true>(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
+        else mlp_loss_vg_k0_body(count, space[0], space[1], arg_0, v_b1.p, 0, (v_b1.d[0] == 1 ? 0 : v_b1.s[0]), out_1.p);
         v_hidden = out_1;
     }
     // mlp_value_and_grad.py:9  logits = hidden @ w2.T
@@ -3066,7 +3065,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_6, &accumulators_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) mlp_loss_vg_k1(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
-        else mlp_loss_vg_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
+        else mlp_loss_vg_k1_body(count, space[0], space[1], n_out, n_red, arg_0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_7, &site_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3089,7 +3088,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_9, &accumulators_9_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) mlp_loss_vg_k2(count, space[0], space[1], n_out, n_red, arg_0, v_s_3.p, (v_s_3.d[0] == 1 ? 0 : v_s_3.s[0]), 0, acc_1.p);
-        else mlp_loss_vg_k2_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_s_3.p, (v_s_3.d[0] == 1 ? 0 : v_s_3.s[0]), 0, acc_1.p);
+        else mlp_loss_vg_k2_body(count, space[0], space[1], n_out, n_red, arg_0, v_s_3.p, (v_s_3.d[0] == 1 ? 0 : v_s_3.s[0]), 0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3112,7 +3111,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k3(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else mlp_loss_vg_k3_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else mlp_loss_vg_k3_body(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_s = out_1;
     }
     {
@@ -3131,7 +3130,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_labels.p && !arg_2) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) mlp_loss_vg_k4(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
-        else mlp_loss_vg_k4_body<true>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
+        else mlp_loss_vg_k4_body(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, arg_2, acc_1);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
     }
     // mlp_value_and_grad.py:11  return -np.sum(labels * log_probs) / x.shape[0]
@@ -3163,7 +3162,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_17, &accumulators_17_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) mlp_loss_vg_k5(count, space[0], space[1], n_out, n_red, (double)v_t_7, arg_1, acc_1.p);
-        else mlp_loss_vg_k5_body<true>(count, space[0], space[1], n_out, n_red, (double)v_t_7, arg_1, acc_1.p);
+        else mlp_loss_vg_k5_body(count, space[0], space[1], n_out, n_red, (double)v_t_7, arg_1, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_18, &site_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3183,7 +3182,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_20, &site_20_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k6(count, space[0], space[1], arg_0, out_1.p);
-        else mlp_loss_vg_k6_body<true>(count, space[0], space[1], arg_0, out_1.p);
+        else mlp_loss_vg_k6_body(count, space[0], space[1], arg_0, out_1.p);
         v_t_9 = out_1;
     }
     {
@@ -3205,7 +3204,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_23, &site_23_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) mlp_loss_vg_k7(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, (double)v_t_7, arg_3, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), 0, out_1.p);
-        else mlp_loss_vg_k7_body<true>(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, (double)v_t_7, arg_3, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), 0, out_1.p);
+        else mlp_loss_vg_k7_body(count, space[0], space[1], arg_0, v_s.p, (v_s.d[0] == 1 ? 0 : v_s.s[0]), 0, (double)v_t_7, arg_3, v_t_9.p, (v_t_9.d[0] == 1 ? 0 : v_t_9.s[0]), 0, out_1.p);
         v_dlogits = out_1;
     }
     // mlp_value_and_grad.py:9  logits = hidden @ w2.T
@@ -3269,7 +3268,7 @@ extern "C" int mlp_loss_vg_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_27, &accumulators_27_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) mlp_loss_vg_k8(count, space[1], space[0], n_out, n_red, v_hidden.p, (v_hidden.d[1] == 1 ? 0 : v_hidden.s[1]), (v_hidden.d[0] == 1 ? 0 : v_hidden.s[0]), v_dhidden.p, (v_dhidden.d[1] == 1 ? 0 : v_dhidden.s[1]), (v_dhidden.d[0] == 1 ? 0 : v_dhidden.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
-        else mlp_loss_vg_k8_body<true>(count, space[1], space[0], n_out, n_red, v_hidden.p, (v_hidden.d[1] == 1 ? 0 : v_hidden.s[1]), (v_hidden.d[0] == 1 ? 0 : v_hidden.s[0]), v_dhidden.p, (v_dhidden.d[1] == 1 ? 0 : v_dhidden.s[1]), (v_dhidden.d[0] == 1 ? 0 : v_dhidden.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
+        else mlp_loss_vg_k8_body(count, space[1], space[0], n_out, n_red, v_hidden.p, (v_hidden.d[1] == 1 ? 0 : v_hidden.s[1]), (v_hidden.d[0] == 1 ? 0 : v_hidden.s[0]), v_dhidden.p, (v_dhidden.d[1] == 1 ? 0 : v_dhidden.s[1]), (v_dhidden.d[0] == 1 ? 0 : v_dhidden.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
         v_t_15 = out_1;
         lifted_view<double, 1> reduced_2;
         { const int64_t dims[1] = {space[1]};

@@ -7,15 +7,15 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_LANE_LOOPS
-// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
-#define LIFTED_RUN(body, args) body<true> args
+// a kernel's body (see the CPU's LIFTED_RUN): every thread runs it as one team
+#define LIFTED_RUN(body, args) body args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
 #define LIFTED_CHUNK(i, n) (void)0
 // a flat kernel's row walk (see the CPU's LIFTED_BY_ROW_WALK) is the CPU's: each thread unravels its element
-#define LIFTED_BY_ROW_WALK(body, team, walk, args) body<team, false> args
+#define LIFTED_BY_ROW_WALK(body, walk, args) body<false> args
 #define LIFTED_WALK_FOR(i, n, length) LIFTED_FOR(i, n)
 #define LIFTED_WALK_CHUNK(i, n) (void)0
 #define LIFTED_WALK_REST(i) (i)
@@ -38,8 +38,8 @@
 #define LIFTED_ROW_CHUNK(i, n) (void)0
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
-#define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
+#define LIFTED_BY_ROW_LENGTH(body, args) body<1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, walk, args) body<1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -78,23 +78,22 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
-// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
-// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
-// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
-// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
-// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
-// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
+// a kernel's body, `..._body`, is one function: the OpenMP team shares its element loops (each thread one
+// contiguous block of chunks, as `omp for schedule(static)` would share them, without the `omp for`'s barrier). A
+// kernel runs its body on the team, or on the calling thread alone below lifted_parallel_min elements (an `omp
+// parallel if(...)` that stays on one thread still builds and tears down a team: 0.4 us a launch, more than a
+// small kernel's work); a loop kernel calls the lone body itself. Outside a parallel region the same code is the
+// lone one (one thread, whose share is every chunk; lifted_alone true): a second copy with the OpenMP queries
+// folded away saved a few of them a launch but doubled the compiler's work on every kernel (wing.py's hvp,
+// docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
-    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body args; } else body args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
 // (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
-template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+static inline int64_t lifted_share(int64_t& end, const int64_t step)
 {
-    if (!team) return 0;
     const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
     const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
     const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
@@ -105,7 +104,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share(i##_end, LIFTED_LANE_COUNT); \
                               i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
@@ -120,13 +119,13 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
 // loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c.row_walk)
 #define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
-#define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
+#define LIFTED_BY_ROW_WALK(body, walk, args) ((walk) ? body<true> args : body<false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
                  i##_per_row = lifted_walk ? (i##_length + LIFTED_LANE_COUNT - 1) / LIFTED_LANE_COUNT : 1, \
                  i##_step = lifted_walk ? 1 : LIFTED_LANE_COUNT, \
                  i##_end = lifted_walk ? (n) / (length) * i##_per_row : (n), \
-                 i##_next = lifted_share<lifted_team>(i##_end, i##_step), \
+                 i##_next = lifted_share(i##_end, i##_step), \
                  i##_row = lifted_walk ? i##_next / i##_per_row : 0, \
                  i##_col = lifted_walk ? (i##_next - i##_row * i##_per_row) * LIFTED_LANE_COUNT : 0; \
          i##_next < i##_end; \
@@ -155,7 +154,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share(o##_end, 1); o < o##_end; ++o)
 // a rows kernel's element loop is a template over its chunk width `lifted_row_width` too, chosen per launch from
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
@@ -165,17 +164,17 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
 // per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
 #define LIFTED_SHORT_RUN 32
-#define LIFTED_BY_ROW_LENGTH(body, team, args) \
-    (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+#define LIFTED_BY_ROW_LENGTH(body, args) \
+    (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES> args : body<LIFTED_LANE_COUNT> args)
 // a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
 // too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
 // launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
 // a contiguous vector or broadcast one value where they gathered through run-time strides
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
-    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
-                                                : body<team, LIFTED_LANE_COUNT, true> args) \
-            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
-                                                : body<team, LIFTED_LANE_COUNT, false> args))
+#define LIFTED_BY_ROW_LENGTH_WALK(body, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -490,7 +489,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // softmax_rows_loss_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out,
@@ -528,13 +527,13 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 }
 
 // the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH_WALK)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void softmax_rows_loss_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ top_acc_out,
     double* __restrict__ spread_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_k0_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_acc_out, spread_acc_out));
+    LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_k0_rows, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_acc_out, spread_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -547,7 +546,7 @@ LIFTED_KERNEL void softmax_rows_loss_k0(const int64_t n, const int64_t d0, const
 }
 
 // softmax_rows_loss_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
@@ -581,13 +580,13 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 }
 
 // the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH_WALK)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void softmax_rows_loss_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_k1_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, s_acc_out));
+    LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_k1_rows, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, s_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -600,7 +599,7 @@ LIFTED_KERNEL void softmax_rows_loss_k1(const int64_t n, const int64_t d0, const
 }
 
 // softmax_rows_loss_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double* __restrict__ top_data,
     double* __restrict__ lse_out)
@@ -636,7 +635,7 @@ LIFTED_KERNEL void softmax_rows_loss_k2(const int64_t n, const int64_t d0, const
 }
 
 // softmax_rows_loss_k3: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k3_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
@@ -684,7 +683,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void softmax_rows_loss_k3_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data, const int64_t logits_s0, const int64_t logits_s1,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
@@ -692,7 +691,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_k3_body(const i
     double* __restrict__ per_class_acc_out,
     int64_t* __restrict__ s_3_acc_out)
 {
-    LIFTED_BY_ROW_WALK(softmax_rows_loss_k3_walk, lifted_team, logits_s0 == 1 && scale_s0 == 1 && counts_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, counts_data, counts_s0, counts_s1, per_class_acc_out, s_3_acc_out));
+    LIFTED_BY_ROW_WALK(softmax_rows_loss_k3_walk, logits_s0 == 1 && scale_s0 == 1 && counts_s0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, logits_s0, logits_s1, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, counts_data, counts_s0, counts_s1, per_class_acc_out, s_3_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -707,7 +706,7 @@ LIFTED_KERNEL void softmax_rows_loss_k3(const int64_t n, const int64_t d0, const
 }
 
 // softmax_rows_loss_k4: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k4_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k4_body(const int64_t n, const int64_t d0,
     const double* __restrict__ per_class_data,
     const int64_t* __restrict__ s_3_data,
     double* __restrict__ s_1_acc_out,
@@ -743,7 +742,7 @@ LIFTED_KERNEL void softmax_rows_loss_k4(const int64_t n, const int64_t d0,
 }
 
 // softmax_rows_loss_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k5_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_k5_body(const int64_t n, const int64_t d0,
     const double* __restrict__ spread_data,
     double* __restrict__ s_2_acc_out)
 {
@@ -771,7 +770,7 @@ LIFTED_KERNEL void softmax_rows_loss_k5(const int64_t n, const int64_t d0,
 }
 
 // softmax_rows_loss_grad_k0: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k0_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ z_out,
@@ -807,13 +806,13 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 }
 
 // the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH_WALK)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void softmax_rows_loss_grad_k0_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     double* __restrict__ z_out,
     double* __restrict__ top_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k0_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, z_out, top_acc_out));
+    LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k0_rows, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, z_out, top_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -826,7 +825,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k0(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k1: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k1_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
@@ -866,14 +865,14 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 }
 
 // the walk and chunk width, from the row length (LIFTED_BY_ROW_LENGTH_WALK)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void softmax_rows_loss_grad_k1_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ top_data, const int64_t top_s0, const int64_t top_s1,
     double* __restrict__ e_out,
     double* __restrict__ s_acc_out)
 {
-    LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k1_rows, lifted_team, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, e_out, s_acc_out));
+    LIFTED_BY_ROW_LENGTH_WALK(softmax_rows_loss_grad_k1_rows, scale_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, logits_data, scale_data, scale_s0, scale_s1, top_data, top_s0, top_s1, e_out, s_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -887,7 +886,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k1(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k2: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ s_data,
     const double* __restrict__ top_data,
     double* __restrict__ lse_out)
@@ -923,7 +922,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k2(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k3: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k3_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
@@ -966,7 +965,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ logits_data,
     const double* __restrict__ scale_data, const int64_t scale_s0, const int64_t scale_s1,
     const double* __restrict__ lse_data, const int64_t lse_s0, const int64_t lse_s1,
@@ -974,7 +973,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k3_body(co
     double* __restrict__ t_4_out,
     double* __restrict__ t_6_out)
 {
-    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k3_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && scale_s1 == 1, (n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_2_out, t_4_out, t_6_out));
+    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k3_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && scale_s1 == 1, (n, d0, d1, logits_data, scale_data, scale_s0, scale_s1, lse_data, lse_s0, lse_s1, t_2_out, t_4_out, t_6_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, const int64_t d1,
@@ -989,7 +988,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k3(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k4: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k4_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k4_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_14,
     const double* __restrict__ t_2_data,
     double* __restrict__ dlse_acc_out)
@@ -1016,7 +1015,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k4_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k4_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_14,
     const double* __restrict__ t_2_data,
     double* __restrict__ dlse_acc_out)
@@ -1047,13 +1046,13 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_lo
 }
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void softmax_rows_loss_grad_k4_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double t_14,
     const double* __restrict__ t_2_data,
     double* __restrict__ dlse_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k4_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, t_14, t_2_data, dlse_acc_out);
-    else LIFTED_BY_ROW_LENGTH(softmax_rows_loss_grad_k4_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, t_14, t_2_data, dlse_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k4_columns(n, d0, d1, lifted_n_out, lifted_n_red, t_14, t_2_data, dlse_acc_out);
+    else LIFTED_BY_ROW_LENGTH(softmax_rows_loss_grad_k4_rows, (n, d0, d1, lifted_n_out, lifted_n_red, t_14, t_2_data, dlse_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -1065,7 +1064,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k4(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k5: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k5_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dlse_data,
     const double* __restrict__ s_data,
     double* __restrict__ t_18_out)
@@ -1100,7 +1099,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k5(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k6: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k6_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k6_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
     const double* __restrict__ z_data,
@@ -1139,7 +1138,7 @@ template <bool lifted_team, int lifted_row_width> LIFTED_LANE_LOOPS LIFTED_DEVIC
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k6_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k6_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
     const double* __restrict__ z_data,
@@ -1180,7 +1179,7 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_lo
 }
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ t_18_data, const int64_t t_18_s0, const int64_t t_18_s1,
     const double* __restrict__ e_data,
     const double* __restrict__ z_data,
@@ -1188,8 +1187,8 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k6_body(co
     double* __restrict__ s_5_acc_out,
     int64_t* __restrict__ s_6_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k6_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, t_18_data, t_18_s0, t_18_s1, e_data, z_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out);
-    else LIFTED_BY_ROW_LENGTH(softmax_rows_loss_grad_k6_rows, lifted_team, (n, d0, d1, lifted_n_out, lifted_n_red, t_18_data, t_18_s0, t_18_s1, e_data, z_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) softmax_rows_loss_grad_k6_columns(n, d0, d1, lifted_n_out, lifted_n_red, t_18_data, t_18_s0, t_18_s1, e_data, z_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out);
+    else LIFTED_BY_ROW_LENGTH(softmax_rows_loss_grad_k6_rows, (n, d0, d1, lifted_n_out, lifted_n_red, t_18_data, t_18_s0, t_18_s1, e_data, z_data, top_data, top_s0, top_s1, s_5_acc_out, s_6_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -1204,7 +1203,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k6(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k7: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ dlse_data,
     const double* __restrict__ s_5_data,
     const int64_t* __restrict__ s_6_data,
@@ -1244,7 +1243,7 @@ LIFTED_KERNEL void softmax_rows_loss_grad_k7(const int64_t n, const int64_t d0, 
 }
 
 // softmax_rows_loss_grad_k8: 2-d index space of n elements, reduced to lifted_n_out columns of lifted_n_red each
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k8_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void softmax_rows_loss_grad_k8_walk(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ p_data, const int64_t p_s0, const int64_t p_s1,
     const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
     const double t_14,
@@ -1319,7 +1318,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // known or run-time steps along the lanes' axis (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void softmax_rows_loss_grad_k8_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const double* __restrict__ p_data, const int64_t p_s0, const int64_t p_s1,
     const double* __restrict__ t_4_data, const int64_t t_4_s0, const int64_t t_4_s1,
     const double t_14,
@@ -1334,7 +1333,7 @@ template <bool lifted_team> LIFTED_DEVICE void softmax_rows_loss_grad_k8_body(co
     double* __restrict__ dlogits_out, const int64_t dlogits_os0, const int64_t dlogits_os1,
     double* __restrict__ dscale_acc_out)
 {
-    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k8_walk, lifted_team, p_s0 == 1 && t_4_s0 == 1 && t_2_s0 == 1 && e_s0 == 1 && z_s0 == 1 && scale_s0 == 1 && logits_s0 == 1 && dlogits_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, p_data, p_s0, p_s1, t_4_data, t_4_s0, t_4_s1, t_14, t_2_data, t_2_s0, t_2_s1, t_18_data, t_18_s0, t_18_s1, e_data, e_s0, e_s1, z_data, z_s0, z_s1, top_data, top_s0, top_s1, t_22_data, t_22_s0, t_22_s1, scale_data, scale_s0, scale_s1, logits_data, logits_s0, logits_s1, dlogits_out, dlogits_os0, dlogits_os1, dscale_acc_out));
+    LIFTED_BY_ROW_WALK(softmax_rows_loss_grad_k8_walk, p_s0 == 1 && t_4_s0 == 1 && t_2_s0 == 1 && e_s0 == 1 && z_s0 == 1 && scale_s0 == 1 && logits_s0 == 1 && dlogits_os0 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, p_data, p_s0, p_s1, t_4_data, t_4_s0, t_4_s1, t_14, t_2_data, t_2_s0, t_2_s1, t_18_data, t_18_s0, t_18_s1, e_data, e_s0, e_s1, z_data, z_s0, z_s1, top_data, top_s0, top_s1, t_22_data, t_22_s0, t_22_s1, scale_data, scale_s0, scale_s1, logits_data, logits_s0, logits_s1, dlogits_out, dlogits_os0, dlogits_os1, dscale_acc_out));
 }
 
 LIFTED_KERNEL void softmax_rows_loss_grad_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -2920,7 +2919,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_4, &accumulators_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 1;
         if (count >= lifted_parallel_min) softmax_rows_loss_k0(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), acc_1.p, acc_2.p);
-        else softmax_rows_loss_k0_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), acc_1.p, acc_2.p);
+        else softmax_rows_loss_k0_body(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), acc_1.p, acc_2.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2950,7 +2949,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_k1(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p);
-        else softmax_rows_loss_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p);
+        else softmax_rows_loss_k1_body(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -2973,7 +2972,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else softmax_rows_loss_k2_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else softmax_rows_loss_k2_body(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_lse = out_1;
     }
     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
@@ -2999,7 +2998,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_14, &accumulators_14_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = LIFTED_HIGHEST(int64_t);
         if (count >= lifted_parallel_min) softmax_rows_loss_k3(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), acc_1.p, acc_2.p);
-        else softmax_rows_loss_k3_body<true>(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), acc_1.p, acc_2.p);
+        else softmax_rows_loss_k3_body(count, space[1], space[0], n_out, n_red, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_lse.p, 0, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), v_counts.p, (v_counts.d[1] == 1 ? 0 : v_counts.s[1]), (v_counts.d[0] == 1 ? 0 : v_counts.s[0]), acc_1.p, acc_2.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[1]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_13, &site_13_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3025,7 +3024,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         double acc_1[1] = {0};
         int64_t acc_2[1] = {0};
         if (count >= lifted_parallel_min) softmax_rows_loss_k4(count, space[0], arg_0, arg_1, acc_1, acc_2);
-        else softmax_rows_loss_k4_body<true>(count, space[0], arg_0, arg_1, acc_1, acc_2);
+        else softmax_rows_loss_k4_body(count, space[0], arg_0, arg_1, acc_1, acc_2);
         v_s_1 = (double)(double)(acc_1[0]); f_s_1 = true;
         v_s_4 = (int64_t)(int64_t)(acc_2[0]); f_s_4 = true;
     }
@@ -3038,7 +3037,7 @@ extern "C" int softmax_rows_loss_block0(int64_t* io, lifted_alloc_fn alloc)
         if (v_spread.p && !arg_0) return lifted_fail(st, 5, 0, 0, 0);
         double acc_1[1] = {0};
         if (count >= lifted_parallel_min) softmax_rows_loss_k5(count, space[0], arg_0, acc_1);
-        else softmax_rows_loss_k5_body<true>(count, space[0], arg_0, acc_1);
+        else softmax_rows_loss_k5_body(count, space[0], arg_0, acc_1);
         v_s_2 = (double)(double)(acc_1[0]); f_s_2 = true;
     }
     {
@@ -3106,7 +3105,7 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_3, &accumulators_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = LIFTED_LOWEST(double);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k0(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, acc_2.p);
-        else softmax_rows_loss_grad_k0_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, acc_2.p);
+        else softmax_rows_loss_grad_k0_body(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), out_1.p, acc_2.p);
         v_z = out_1;
         lifted_view<double, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
@@ -3134,7 +3133,7 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_7, &accumulators_7_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k1(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, out_1.p, acc_2.p);
-        else softmax_rows_loss_grad_k1_body<true>(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, out_1.p, acc_2.p);
+        else softmax_rows_loss_grad_k1_body(count, space[0], space[1], n_out, n_red, arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, out_1.p, acc_2.p);
         v_e = out_1;
         lifted_view<double, 2> reduced_2;
         { const int64_t dims[2] = {space[0], 1};
@@ -3158,7 +3157,7 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_11, &site_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k2(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else softmax_rows_loss_grad_k2_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else softmax_rows_loss_grad_k2_body(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_lse = out_1;
     }
     // reduction_rows_and_columns_fused.py:10  per_class = np.mean((z - lse) ** 2, axis=0)
@@ -3180,7 +3179,7 @@ extern "C" int softmax_rows_loss_grad_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_3;
         if (!lifted_alloc_view(out_3, space, st, &site_15, &site_15_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k3(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p, out_2.p, out_3.p);
-        else softmax_rows_loss_grad_k3_body<true>(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p, out_2.p, out_3.p);
+        else softmax_rows_loss_grad_k3_body(count, space[0], space[1], arg_0, v_scale.p, 0, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), v_lse.p, (v_lse.d[0] == 1 ? 0 : v_lse.s[0]), 0, out_1.p, out_2.p, out_3.p);
         v_t_2 = out_1;
         v_t_4 = out_2;
         v_t_6 = out_3;
@@ -3270,7 +3269,7 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_1, acc_1_count, st, &accumulators_2, &accumulators_2_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_1.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k4(count, space[0], space[1], n_out, n_red, (double)v_t_14, arg_1, acc_1.p);
-        else softmax_rows_loss_grad_k4_body<true>(count, space[0], space[1], n_out, n_red, (double)v_t_14, arg_1, acc_1.p);
+        else softmax_rows_loss_grad_k4_body(count, space[0], space[1], n_out, n_red, (double)v_t_14, arg_1, acc_1.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_3, &site_3_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3294,7 +3293,7 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_6, &site_6_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k5(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else softmax_rows_loss_grad_k5_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else softmax_rows_loss_grad_k5_body(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_t_18 = out_1;
     }
     {
@@ -3323,7 +3322,7 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_11, &accumulators_11_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k6(count, space[0], space[1], n_out, n_red, v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_1, arg_2, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
-        else softmax_rows_loss_grad_k6_body<true>(count, space[0], space[1], n_out, n_red, v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_1, arg_2, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
+        else softmax_rows_loss_grad_k6_body(count, space[0], space[1], n_out, n_red, v_t_18.p, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), 0, arg_1, arg_2, v_top.p, (v_top.d[0] == 1 ? 0 : v_top.s[0]), 0, acc_1.p, acc_2.p);
         lifted_view<double, 2> reduced_1;
         { const int64_t dims[2] = {space[0], 1};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_10, &site_10_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3355,7 +3354,7 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_16, &site_16_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k7(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
-        else softmax_rows_loss_grad_k7_body<true>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        else softmax_rows_loss_grad_k7_body(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_t_22 = out_1;
     }
     // reduction_rows_and_columns_fused.py:8  top = np.max(z, axis=1, keepdims=True)
@@ -3390,7 +3389,7 @@ extern "C" int softmax_rows_loss_grad_block1(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_18, &accumulators_18_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) softmax_rows_loss_grad_k8(count, space[1], space[0], n_out, n_red, v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_2.p, (v_t_2.d[1] == 1 ? 0 : v_t_2.s[1]), (v_t_2.d[0] == 1 ? 0 : v_t_2.s[0]), v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_z.p, (v_z.d[1] == 1 ? 0 : v_z.s[1]), (v_z.d[0] == 1 ? 0 : v_z.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
-        else softmax_rows_loss_grad_k8_body<true>(count, space[1], space[0], n_out, n_red, v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_2.p, (v_t_2.d[1] == 1 ? 0 : v_t_2.s[1]), (v_t_2.d[0] == 1 ? 0 : v_t_2.s[0]), v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_z.p, (v_z.d[1] == 1 ? 0 : v_z.s[1]), (v_z.d[0] == 1 ? 0 : v_z.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
+        else softmax_rows_loss_grad_k8_body(count, space[1], space[0], n_out, n_red, v_p.p, (v_p.d[1] == 1 ? 0 : v_p.s[1]), (v_p.d[0] == 1 ? 0 : v_p.s[0]), v_t_4.p, (v_t_4.d[1] == 1 ? 0 : v_t_4.s[1]), (v_t_4.d[0] == 1 ? 0 : v_t_4.s[0]), (double)v_t_14, v_t_2.p, (v_t_2.d[1] == 1 ? 0 : v_t_2.s[1]), (v_t_2.d[0] == 1 ? 0 : v_t_2.s[0]), v_t_18.p, 0, (v_t_18.d[0] == 1 ? 0 : v_t_18.s[0]), v_e.p, (v_e.d[1] == 1 ? 0 : v_e.s[1]), (v_e.d[0] == 1 ? 0 : v_e.s[0]), v_z.p, (v_z.d[1] == 1 ? 0 : v_z.s[1]), (v_z.d[0] == 1 ? 0 : v_z.s[0]), v_top.p, 0, (v_top.d[0] == 1 ? 0 : v_top.s[0]), v_t_22.p, 0, (v_t_22.d[0] == 1 ? 0 : v_t_22.s[0]), v_scale.p, (v_scale.d[0] == 1 ? 0 : v_scale.s[0]), 0, v_logits.p, (v_logits.d[1] == 1 ? 0 : v_logits.s[1]), (v_logits.d[0] == 1 ? 0 : v_logits.s[0]), out_1.p, out_1.s[1], out_1.s[0], acc_2.p);
         v_dlogits = out_1;
         lifted_view<double, 1> reduced_2;
         { const int64_t dims[1] = {space[1]};

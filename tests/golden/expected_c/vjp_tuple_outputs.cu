@@ -7,15 +7,15 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_LANE_LOOPS
-// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
-#define LIFTED_RUN(body, args) body<true> args
+// a kernel's body (see the CPU's LIFTED_RUN): every thread runs it as one team
+#define LIFTED_RUN(body, args) body args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
 #define LIFTED_CHUNK(i, n) (void)0
 // a flat kernel's row walk (see the CPU's LIFTED_BY_ROW_WALK) is the CPU's: each thread unravels its element
-#define LIFTED_BY_ROW_WALK(body, team, walk, args) body<team, false> args
+#define LIFTED_BY_ROW_WALK(body, walk, args) body<false> args
 #define LIFTED_WALK_FOR(i, n, length) LIFTED_FOR(i, n)
 #define LIFTED_WALK_CHUNK(i, n) (void)0
 #define LIFTED_WALK_REST(i) (i)
@@ -38,8 +38,8 @@
 #define LIFTED_ROW_CHUNK(i, n) (void)0
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
-#define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
+#define LIFTED_BY_ROW_LENGTH(body, args) body<1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, walk, args) body<1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -78,23 +78,22 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
-// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
-// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
-// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
-// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
-// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
-// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
+// a kernel's body, `..._body`, is one function: the OpenMP team shares its element loops (each thread one
+// contiguous block of chunks, as `omp for schedule(static)` would share them, without the `omp for`'s barrier). A
+// kernel runs its body on the team, or on the calling thread alone below lifted_parallel_min elements (an `omp
+// parallel if(...)` that stays on one thread still builds and tears down a team: 0.4 us a launch, more than a
+// small kernel's work); a loop kernel calls the lone body itself. Outside a parallel region the same code is the
+// lone one (one thread, whose share is every chunk; lifted_alone true): a second copy with the OpenMP queries
+// folded away saved a few of them a launch but doubled the compiler's work on every kernel (wing.py's hvp,
+// docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
-    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body args; } else body args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
 // (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
-template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+static inline int64_t lifted_share(int64_t& end, const int64_t step)
 {
-    if (!team) return 0;
     const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
     const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
     const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
@@ -105,7 +104,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share(i##_end, LIFTED_LANE_COUNT); \
                               i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
@@ -120,13 +119,13 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
 // loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c.row_walk)
 #define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
-#define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
+#define LIFTED_BY_ROW_WALK(body, walk, args) ((walk) ? body<true> args : body<false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
                  i##_per_row = lifted_walk ? (i##_length + LIFTED_LANE_COUNT - 1) / LIFTED_LANE_COUNT : 1, \
                  i##_step = lifted_walk ? 1 : LIFTED_LANE_COUNT, \
                  i##_end = lifted_walk ? (n) / (length) * i##_per_row : (n), \
-                 i##_next = lifted_share<lifted_team>(i##_end, i##_step), \
+                 i##_next = lifted_share(i##_end, i##_step), \
                  i##_row = lifted_walk ? i##_next / i##_per_row : 0, \
                  i##_col = lifted_walk ? (i##_next - i##_row * i##_per_row) * LIFTED_LANE_COUNT : 0; \
          i##_next < i##_end; \
@@ -155,7 +154,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share(o##_end, 1); o < o##_end; ++o)
 // a rows kernel's element loop is a template over its chunk width `lifted_row_width` too, chosen per launch from
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
@@ -165,17 +164,17 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
 // per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
 #define LIFTED_SHORT_RUN 32
-#define LIFTED_BY_ROW_LENGTH(body, team, args) \
-    (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+#define LIFTED_BY_ROW_LENGTH(body, args) \
+    (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES> args : body<LIFTED_LANE_COUNT> args)
 // a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
 // too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
 // launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
 // a contiguous vector or broadcast one value where they gathered through run-time strides
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
-    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
-                                                : body<team, LIFTED_LANE_COUNT, true> args) \
-            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
-                                                : body<team, LIFTED_LANE_COUNT, false> args))
+#define LIFTED_BY_ROW_LENGTH_WALK(body, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -490,7 +489,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // polar_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void polar_k0_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void polar_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ theta_data,
     const double* __restrict__ r_data,
     double* __restrict__ t_1_out,
@@ -531,7 +530,7 @@ LIFTED_KERNEL void polar_k0(const int64_t n, const int64_t d0,
 }
 
 // polar_vjp_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void polar_vjp_k0_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void polar_vjp_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ theta_data,
     const double* __restrict__ r_data,
     const double* __restrict__ ct_1_data,

@@ -7,15 +7,15 @@
 #define LIFTED_KERNEL extern "C" __global__
 #define LIFTED_DEVICE __device__ __forceinline__
 #define LIFTED_LANE_LOOPS
-// a kernel's body is a template on `lifted_team` (see the CPU's LIFTED_RUN); every thread runs it as one team
-#define LIFTED_RUN(body, args) body<true> args
+// a kernel's body (see the CPU's LIFTED_RUN): every thread runs it as one team
+#define LIFTED_RUN(body, args) body args
 #define LIFTED_THREAD_SETUP (void)0
 // a grid-stride loop: each thread is one lane and runs the whole body for its elements
 #define LIFTED_FOR(i, n) for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                               i += (int64_t)blockDim.x * gridDim.x)
 #define LIFTED_CHUNK(i, n) (void)0
 // a flat kernel's row walk (see the CPU's LIFTED_BY_ROW_WALK) is the CPU's: each thread unravels its element
-#define LIFTED_BY_ROW_WALK(body, team, walk, args) body<team, false> args
+#define LIFTED_BY_ROW_WALK(body, walk, args) body<false> args
 #define LIFTED_WALK_FOR(i, n, length) LIFTED_FOR(i, n)
 #define LIFTED_WALK_CHUNK(i, n) (void)0
 #define LIFTED_WALK_REST(i) (i)
@@ -38,8 +38,8 @@
 #define LIFTED_ROW_CHUNK(i, n) (void)0
 #define LIFTED_ROW_FILL(T, x, v) T x = (v)
 #define LIFTED_ROW_REDUCE(op, x) lifted_warp_##op(x)
-#define LIFTED_BY_ROW_LENGTH(body, team, args) body<team, 1> args
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) body<team, 1, false> args
+#define LIFTED_BY_ROW_LENGTH(body, args) body<1> args
+#define LIFTED_BY_ROW_LENGTH_WALK(body, walk, args) body<1, false> args
 // a rows kernel's launch whose rows have at most this many elements walks them as columns (on the CPU, see its
 // definition); on the GPU every row keeps its warp
 #define LIFTED_SHORT_RUN -1
@@ -78,23 +78,22 @@ static inline int omp_get_num_threads(void) { return 1; }
 // from $LIFTED_PARALLEL_MIN when it loads the library (0: always parallel)
 static int64_t lifted_parallel_min = 4096;
 extern "C" void lifted_set_parallel_min(int64_t elements) { lifted_parallel_min = elements; }
-// a kernel's body is one template, `template <bool lifted_team> ..._body`, instantiated once, with true: the
-// OpenMP team shares its element loops (each thread one contiguous block of chunks, as `omp for
-// schedule(static)` would share them, without the `omp for`'s barrier). A kernel runs its body on the team, or
-// on the calling thread alone below lifted_parallel_min elements (an `omp parallel if(...)` that stays on one
-// thread still builds and tears down a team: 0.4 us a launch, more than a small kernel's work); a loop kernel
-// calls the lone body itself. Outside a parallel region the same instance is the lone one (one thread, whose share
-// is every chunk; lifted_alone true): a second instance with the flag folded away (`body<false>`) saved a few
-// OpenMP queries a launch but doubled the compiler's work on every kernel (wing.py's hvp, docs/backends.md)
+// a kernel's body, `..._body`, is one function: the OpenMP team shares its element loops (each thread one
+// contiguous block of chunks, as `omp for schedule(static)` would share them, without the `omp for`'s barrier). A
+// kernel runs its body on the team, or on the calling thread alone below lifted_parallel_min elements (an `omp
+// parallel if(...)` that stays on one thread still builds and tears down a team: 0.4 us a launch, more than a
+// small kernel's work); a loop kernel calls the lone body itself. Outside a parallel region the same code is the
+// lone one (one thread, whose share is every chunk; lifted_alone true): a second copy with the OpenMP queries
+// folded away saved a few of them a launch but doubled the compiler's work on every kernel (wing.py's hvp,
+// docs/backends.md)
 #define LIFTED_RUN(body, args) \
-    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body<true> args; } else body<true> args
-#define LIFTED_THREAD_SETUP const int64_t lifted_thread = lifted_team ? omp_get_thread_num() : 0; \
-    const bool lifted_alone = !lifted_team || omp_get_num_threads() == 1; (void)lifted_alone
+    if (n >= lifted_parallel_min) { _Pragma("omp parallel") body args; } else body args
+#define LIFTED_THREAD_SETUP const int64_t lifted_thread = omp_get_thread_num(); \
+    const bool lifted_alone = omp_get_num_threads() == 1; (void)lifted_alone
 // this thread's share of the steps of `step` from 0 to `end`: the first step it takes, and its end in `end`
 // (OpenMP's static schedule: a contiguous block each, the first `steps % threads` blocks one step longer)
-template <bool team> static inline int64_t lifted_share(int64_t& end, const int64_t step)
+static inline int64_t lifted_share(int64_t& end, const int64_t step)
 {
-    if (!team) return 0;
     const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
     const int64_t steps = (end + step - 1) / step, each = steps / threads, longer = steps % threads;
     const int64_t first = thread * each + (thread < longer ? thread : longer), last = first + each + (thread < longer);
@@ -105,7 +104,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // 64 lanes keep eight AVX-512 (sixteen AVX2) vectors in flight, enough to hide the latency of a loop body's
 // dependent operations (16 left a 50-step RK4 latency-bound: 5.3 ms per call at n=1e5 vs 1.8 ms with 64)
 #define LIFTED_LANE_COUNT 64
-#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share<lifted_team>(i##_end, LIFTED_LANE_COUNT); \
+#define LIFTED_FOR(i, n) for (int64_t i##_end = (n), i##_base = lifted_share(i##_end, LIFTED_LANE_COUNT); \
                               i##_base < i##_end; i##_base += LIFTED_LANE_COUNT)
 #define LIFTED_CHUNK(i, n) \
     const int64_t i##_count = (n) - i##_base < LIFTED_LANE_COUNT ? (n) - i##_base : LIFTED_LANE_COUNT
@@ -120,13 +119,13 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // (n, k, d) kernels at d = 10 and 20 unravelled). A power's squaring steps repeat a chunk's setup and remainder
 // loop per row, so such kernels walk rows of 16 and more (`shortest`; python -m benchmarks.c.row_walk)
 #define LIFTED_WALKS_ROWS_OF(length, shortest) ((length) >= (shortest))
-#define LIFTED_BY_ROW_WALK(body, team, walk, args) ((walk) ? body<team, true> args : body<team, false> args)
+#define LIFTED_BY_ROW_WALK(body, walk, args) ((walk) ? body<true> args : body<false> args)
 #define LIFTED_WALK_FOR(i, n, length) \
     for (int64_t i##_length = lifted_walk ? (length) : (n), \
                  i##_per_row = lifted_walk ? (i##_length + LIFTED_LANE_COUNT - 1) / LIFTED_LANE_COUNT : 1, \
                  i##_step = lifted_walk ? 1 : LIFTED_LANE_COUNT, \
                  i##_end = lifted_walk ? (n) / (length) * i##_per_row : (n), \
-                 i##_next = lifted_share<lifted_team>(i##_end, i##_step), \
+                 i##_next = lifted_share(i##_end, i##_step), \
                  i##_row = lifted_walk ? i##_next / i##_per_row : 0, \
                  i##_col = lifted_walk ? (i##_next - i##_row * i##_per_row) * LIFTED_LANE_COUNT : 0; \
          i##_next < i##_end; \
@@ -155,7 +154,7 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 #define LIFTED_LANE_REDUCE(op, x) lifted_lanes_##op(x, LIFTED_LANE_COUNT)
 // reductions over some axes: `rows` give each output a SIMD loop over its row's chunks, then a sum over lanes;
 // `columns` make LIFTED_LANE_COUNT neighbouring outputs the lanes, each walking its column
-#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share<lifted_team>(o##_end, 1); o < o##_end; ++o)
+#define LIFTED_ROWS(o, count) for (int64_t o##_end = (count), o = lifted_share(o##_end, 1); o < o##_end; ++o)
 // a rows kernel's element loop is a template over its chunk width `lifted_row_width` too, chosen per launch from
 // the row length: rows shorter than LIFTED_LANE_COUNT take chunks of LIFTED_SHORT_ROW_LANES, so that a row of a
 // few elements fills, runs and sums one short vector instead of 64 lanes (gmm's sum over d = 2: 5.2 -> 0.6 ms)
@@ -165,17 +164,17 @@ template <bool team> static inline int64_t lifted_share(int64_t& end, const int6
 // lanes, each combining its few elements in order from the identity, with no chunk fill and no sum over lanes
 // per row (kmeans' min over rows of 10 distances: 278 -> 52 us at n = 10^4)
 #define LIFTED_SHORT_RUN 32
-#define LIFTED_BY_ROW_LENGTH(body, team, args) \
-    (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES> args : body<team, LIFTED_LANE_COUNT> args)
+#define LIFTED_BY_ROW_LENGTH(body, args) \
+    (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES> args : body<LIFTED_LANE_COUNT> args)
 // a rows kernel reducing its last axis alone, with operands read through strides, is a template on `lifted_walk`
 // too (see operands.py's `_rows_walk`): with true, every such operand that has the last axis steps 1 along it (the
 // launch checked it) and those without it 0 (LIFTED_ROW_STRIDE, LIFTED_BROADCAST_STRIDE), so a chunk's lanes load
 // a contiguous vector or broadcast one value where they gathered through run-time strides
-#define LIFTED_BY_ROW_LENGTH_WALK(body, team, walk, args) \
-    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, true> args \
-                                                : body<team, LIFTED_LANE_COUNT, true> args) \
-            : (lifted_n_red < LIFTED_LANE_COUNT ? body<team, LIFTED_SHORT_ROW_LANES, false> args \
-                                                : body<team, LIFTED_LANE_COUNT, false> args))
+#define LIFTED_BY_ROW_LENGTH_WALK(body, walk, args) \
+    ((walk) ? (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES, true> args \
+                                                : body<LIFTED_LANE_COUNT, true> args) \
+            : (lifted_n_red < LIFTED_LANE_COUNT ? body<LIFTED_SHORT_ROW_LANES, false> args \
+                                                : body<LIFTED_LANE_COUNT, false> args))
 #define LIFTED_ROW_FOR(i, o, length) \
     for (int64_t i##_base = (o) * (length); i##_base < ((o) + 1) * (length); i##_base += lifted_row_width)
 #define LIFTED_ROW_CHUNK(i, n) \
@@ -490,7 +489,7 @@ template <class T> LIFTED_DEVICE void lifted_reduce_min(T* out, T v, const bool 
 // ---- end of prelude ---------------------------------------------------------------------------------------------
 
 // masked_loss_k0: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k0_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k0_body(const int64_t n, const int64_t d0,
     const double* __restrict__ w_data,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
@@ -524,7 +523,7 @@ LIFTED_KERNEL void masked_loss_k0(const int64_t n, const int64_t d0,
 }
 
 // masked_loss_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k1_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k1_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_data,
     double* __restrict__ t_out)
 {
@@ -555,7 +554,7 @@ LIFTED_KERNEL void masked_loss_k1(const int64_t n, const int64_t d0,
 }
 
 // masked_loss_k2: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k2_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void masked_loss_k2_body(const int64_t n, const int64_t d0,
     const double* __restrict__ v_1_data,
     const double* __restrict__ v_2_data,
     double* __restrict__ s_acc_out,
@@ -594,7 +593,7 @@ LIFTED_KERNEL void masked_loss_k2(const int64_t n, const int64_t d0,
 }
 
 // losses_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
@@ -623,12 +622,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void losses_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void losses_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
 {
-    LIFTED_BY_ROW_WALK(losses_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
+    LIFTED_BY_ROW_WALK(losses_k0_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
 }
 
 LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0, const int64_t d1,
@@ -640,7 +639,7 @@ LIFTED_KERNEL void losses_k0(const int64_t n, const int64_t d0, const int64_t d1
 }
 
 // losses_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k1_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k1_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ some_1_data,
     const int64_t* __restrict__ idx_1_data,
     const int64_t idx,
@@ -676,7 +675,7 @@ LIFTED_KERNEL void losses_k1(const int64_t n, const int64_t d0,
 }
 
 // losses_k2: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
@@ -708,13 +707,13 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void losses_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void losses_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_BY_ROW_WALK(losses_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_2_data, v_2_s0, v_2_s1, t_2_out));
+    LIFTED_BY_ROW_WALK(losses_k2_walk, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_2_data, v_2_s0, v_2_s1, t_2_out));
 }
 
 LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1,
@@ -727,7 +726,7 @@ LIFTED_KERNEL void losses_k2(const int64_t n, const int64_t d0, const int64_t d1
 }
 
 // losses_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ z_data,
     double* __restrict__ t_3_out)
 {
@@ -759,7 +758,7 @@ LIFTED_KERNEL void losses_k3(const int64_t n, const int64_t d0, const int64_t d1
 }
 
 // losses_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ picked_data,
     const double* __restrict__ z_data,
@@ -797,7 +796,7 @@ LIFTED_KERNEL void losses_k4(const int64_t n, const int64_t d0, const int64_t d1
 }
 
 // losses_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k5_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k5_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ some_3_data,
     const int64_t* __restrict__ idx_4_data,
     const int64_t idx_3,
@@ -833,7 +832,7 @@ LIFTED_KERNEL void losses_k5(const int64_t n, const int64_t d0,
 }
 
 // losses_k6: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
@@ -867,13 +866,13 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void losses_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void losses_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_11_out)
 {
-    LIFTED_BY_ROW_WALK(losses_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_5_data, v_5_s0, v_5_s1, t_11_out));
+    LIFTED_BY_ROW_WALK(losses_k6_walk, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_5_data, v_5_s0, v_5_s1, t_11_out));
 }
 
 LIFTED_KERNEL void losses_k6(const int64_t n, const int64_t d0, const int64_t d1,
@@ -886,7 +885,7 @@ LIFTED_KERNEL void losses_k6(const int64_t n, const int64_t d0, const int64_t d1
 }
 
 // losses_k7: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ z_data,
     double* __restrict__ t_12_out)
 {
@@ -920,7 +919,7 @@ LIFTED_KERNEL void losses_k7(const int64_t n, const int64_t d0, const int64_t d1
 }
 
 // losses_k8: 2-d index space of n elements, reduced to lifted_n_out rows of lifted_n_red each
-template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k8_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+template <int lifted_row_width, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k8_rows(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ m_data,
     const double* __restrict__ picked_3_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
@@ -956,7 +955,7 @@ template <bool lifted_team, int lifted_row_width, bool lifted_walk> LIFTED_LANE_
 }
 
 // the rows as columns, for launches of short rows (neighbouring outputs are the lanes)
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k8_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k8_columns(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ m_data,
     const double* __restrict__ picked_3_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
@@ -994,15 +993,15 @@ template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k8_colum
 }
 
 // the walk and chunk width, from the row length (LIFTED_SHORT_RUN, LIFTED_BY_ROW_LENGTH_WALK)
-template <bool lifted_team> LIFTED_DEVICE void losses_k8_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
+LIFTED_DEVICE void losses_k8_body(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
     const bool* __restrict__ m_data,
     const double* __restrict__ picked_3_data,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     double* __restrict__ s_acc_out,
     double* __restrict__ s_1_acc_out)
 {
-    if (lifted_n_red <= LIFTED_SHORT_RUN) losses_k8_columns<lifted_team>(n, d0, d1, lifted_n_out, lifted_n_red, m_data, picked_3_data, w_data, w_s0, w_s1, s_acc_out, s_1_acc_out);
-    else LIFTED_BY_ROW_LENGTH_WALK(losses_k8_rows, lifted_team, w_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, picked_3_data, w_data, w_s0, w_s1, s_acc_out, s_1_acc_out));
+    if (lifted_n_red <= LIFTED_SHORT_RUN) losses_k8_columns(n, d0, d1, lifted_n_out, lifted_n_red, m_data, picked_3_data, w_data, w_s0, w_s1, s_acc_out, s_1_acc_out);
+    else LIFTED_BY_ROW_LENGTH_WALK(losses_k8_rows, w_s1 == 1, (n, d0, d1, lifted_n_out, lifted_n_red, m_data, picked_3_data, w_data, w_s0, w_s1, s_acc_out, s_1_acc_out));
 }
 
 LIFTED_KERNEL void losses_k8(const int64_t n, const int64_t d0, const int64_t d1, const int64_t lifted_n_out, const int64_t lifted_n_red,
@@ -1016,7 +1015,7 @@ LIFTED_KERNEL void losses_k8(const int64_t n, const int64_t d0, const int64_t d1
 }
 
 // losses_k9: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k9_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void losses_k9_body(const int64_t n, const int64_t d0,
     const double* __restrict__ s_data,
     const double* __restrict__ s_1_data,
     double* __restrict__ t_15_out)
@@ -1050,7 +1049,7 @@ LIFTED_KERNEL void losses_k9(const int64_t n, const int64_t d0,
 }
 
 // per_example_k0: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k0_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
@@ -1079,12 +1078,12 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void per_example_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void per_example_k0_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ w_data, const int64_t w_s0, const int64_t w_s1,
     const double* __restrict__ x_data,
     double* __restrict__ z_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k0_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
+    LIFTED_BY_ROW_WALK(per_example_k0_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && w_s1 == 1, (n, d0, d1, w_data, w_s0, w_s1, x_data, z_out));
 }
 
 LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1096,7 +1095,7 @@ LIFTED_KERNEL void per_example_k0(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k1: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k1_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k1_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ some_1_data,
     const int64_t* __restrict__ idx_1_data,
     const int64_t idx,
@@ -1132,7 +1131,7 @@ LIFTED_KERNEL void per_example_k1(const int64_t n, const int64_t d0,
 }
 
 // per_example_k2: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k2_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
@@ -1164,13 +1163,13 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void per_example_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void per_example_k2_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_2_data, const int64_t v_2_s0, const int64_t v_2_s1,
     double* __restrict__ t_2_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k2_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_2_data, v_2_s0, v_2_s1, t_2_out));
+    LIFTED_BY_ROW_WALK(per_example_k2_walk, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_2_data, v_2_s0, v_2_s1, t_2_out));
 }
 
 LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1183,7 +1182,7 @@ LIFTED_KERNEL void per_example_k2(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k3: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k3_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ z_data,
     double* __restrict__ t_3_out)
 {
@@ -1215,7 +1214,7 @@ LIFTED_KERNEL void per_example_k3(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k4: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k4_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ picked_data,
     const double* __restrict__ z_data,
@@ -1253,7 +1252,7 @@ LIFTED_KERNEL void per_example_k4(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k5: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k5_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ some_3_data,
     const int64_t* __restrict__ idx_4_data,
     const int64_t idx_3,
@@ -1289,7 +1288,7 @@ LIFTED_KERNEL void per_example_k5(const int64_t n, const int64_t d0,
 }
 
 // per_example_k6: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k6_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
@@ -1322,13 +1321,13 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void per_example_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void per_example_k6_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_5_data, const int64_t v_5_s0, const int64_t v_5_s1,
     double* __restrict__ t_9_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k6_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_5_data, v_5_s0, v_5_s1, t_9_out));
+    LIFTED_BY_ROW_WALK(per_example_k6_walk, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, z_data, v_5_data, v_5_s0, v_5_s1, t_9_out));
 }
 
 LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1341,7 +1340,7 @@ LIFTED_KERNEL void per_example_k6(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k7: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k7_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ z_data,
     double* __restrict__ t_10_out)
 {
@@ -1374,7 +1373,7 @@ LIFTED_KERNEL void per_example_k7(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k8: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k8_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k8_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
@@ -1407,14 +1406,14 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void per_example_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void per_example_k8_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ dw_data, const int64_t dw_s0, const int64_t dw_s1,
     const int64_t B,
     const int64_t d_1,
     double* __restrict__ dw_1_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k8_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dw_s1 == 1, (n, d0, d1, m_data, dw_data, dw_s0, dw_s1, B, d_1, dw_1_out));
+    LIFTED_BY_ROW_WALK(per_example_k8_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && dw_s1 == 1, (n, d0, d1, m_data, dw_data, dw_s0, dw_s1, B, d_1, dw_1_out));
 }
 
 LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1428,7 +1427,7 @@ LIFTED_KERNEL void per_example_k8(const int64_t n, const int64_t d0, const int64
 }
 
 // per_example_k9: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k9_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k9_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ some_5_data,
     const int64_t* __restrict__ idx_7_data,
     const int64_t idx_6,
@@ -1464,7 +1463,7 @@ LIFTED_KERNEL void per_example_k9(const int64_t n, const int64_t d0,
 }
 
 // per_example_k10: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k10_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k10_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ picked_2_data,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
@@ -1500,14 +1499,14 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void per_example_k10_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void per_example_k10_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ picked_2_data,
     const bool* __restrict__ m_data,
     const double* __restrict__ z_data,
     const double* __restrict__ v_8_data, const int64_t v_8_s0, const int64_t v_8_s1,
     double* __restrict__ t_23_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k10_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, picked_2_data, m_data, z_data, v_8_data, v_8_s0, v_8_s1, t_23_out));
+    LIFTED_BY_ROW_WALK(per_example_k10_walk, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, picked_2_data, m_data, z_data, v_8_data, v_8_s0, v_8_s1, t_23_out));
 }
 
 LIFTED_KERNEL void per_example_k10(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1521,7 +1520,7 @@ LIFTED_KERNEL void per_example_k10(const int64_t n, const int64_t d0, const int6
 }
 
 // per_example_k11: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k11_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k11_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ picked_2_data,
     const double* __restrict__ z_data,
     double* __restrict__ t_24_out)
@@ -1558,7 +1557,7 @@ LIFTED_KERNEL void per_example_k11(const int64_t n, const int64_t d0, const int6
 }
 
 // per_example_k12: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k12_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k12_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ picked_6_data,
     const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
@@ -1593,7 +1592,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void per_example_k12_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void per_example_k12_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ picked_6_data,
     const double* __restrict__ dz_data, const int64_t dz_s0, const int64_t dz_s1,
@@ -1601,7 +1600,7 @@ template <bool lifted_team> LIFTED_DEVICE void per_example_k12_body(const int64_
     const int64_t d_1,
     double* __restrict__ dz_1_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k12_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8) && dz_s1 == 1, (n, d0, d1, m_data, picked_6_data, dz_data, dz_s0, dz_s1, B, d_1, dz_1_out));
+    LIFTED_BY_ROW_WALK(per_example_k12_walk, LIFTED_WALKS_ROWS_OF(d1, 8) && dz_s1 == 1, (n, d0, d1, m_data, picked_6_data, dz_data, dz_s0, dz_s1, B, d_1, dz_1_out));
 }
 
 LIFTED_KERNEL void per_example_k12(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1616,7 +1615,7 @@ LIFTED_KERNEL void per_example_k12(const int64_t n, const int64_t d0, const int6
 }
 
 // per_example_k13: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k13_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k13_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ t_26_data,
     double* __restrict__ t_27_out)
@@ -1651,7 +1650,7 @@ LIFTED_KERNEL void per_example_k13(const int64_t n, const int64_t d0, const int6
 }
 
 // per_example_k14: 1-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k14_body(const int64_t n, const int64_t d0,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k14_body(const int64_t n, const int64_t d0,
     const bool* __restrict__ some_7_data,
     const int64_t* __restrict__ idx_10_data,
     const int64_t idx_9,
@@ -1687,7 +1686,7 @@ LIFTED_KERNEL void per_example_k14(const int64_t n, const int64_t d0,
 }
 
 // per_example_k15: 2-d index space of n elements
-template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k15_walk(const int64_t n, const int64_t d0, const int64_t d1,
+template <bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k15_walk(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ t_26_data,
     const double* __restrict__ v_11_data, const int64_t v_11_s0, const int64_t v_11_s1,
@@ -1724,7 +1723,7 @@ template <bool lifted_team, bool lifted_walk> LIFTED_LANE_LOOPS LIFTED_DEVICE vo
 }
 
 // rows of the last axis, or chunks of all n elements (LIFTED_BY_ROW_WALK)
-template <bool lifted_team> LIFTED_DEVICE void per_example_k15_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_DEVICE void per_example_k15_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ t_26_data,
     const double* __restrict__ v_11_data, const int64_t v_11_s0, const int64_t v_11_s1,
@@ -1732,7 +1731,7 @@ template <bool lifted_team> LIFTED_DEVICE void per_example_k15_body(const int64_
     const double* __restrict__ v_14_data, const int64_t v_14_s0, const int64_t v_14_s1,
     double* __restrict__ t_31_out)
 {
-    LIFTED_BY_ROW_WALK(per_example_k15_walk, lifted_team, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, t_26_data, v_11_data, v_11_s0, v_11_s1, dz_1_data, v_14_data, v_14_s0, v_14_s1, t_31_out));
+    LIFTED_BY_ROW_WALK(per_example_k15_walk, LIFTED_WALKS_ROWS_OF(d1, 8), (n, d0, d1, m_data, t_26_data, v_11_data, v_11_s0, v_11_s1, dz_1_data, v_14_data, v_14_s0, v_14_s1, t_31_out));
 }
 
 LIFTED_KERNEL void per_example_k15(const int64_t n, const int64_t d0, const int64_t d1,
@@ -1747,7 +1746,7 @@ LIFTED_KERNEL void per_example_k15(const int64_t n, const int64_t d0, const int6
 }
 
 // per_example_k16: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k16_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k16_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_26_data,
     const double* __restrict__ dz_1_data,
     double* __restrict__ t_32_out)
@@ -1782,7 +1781,7 @@ LIFTED_KERNEL void per_example_k16(const int64_t n, const int64_t d0, const int6
 }
 
 // per_example_k17: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k17_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k17_body(const int64_t n, const int64_t d0, const int64_t d1,
     const bool* __restrict__ m_data,
     const double* __restrict__ picked_7_data,
     const double* __restrict__ t_26_data,
@@ -1820,7 +1819,7 @@ LIFTED_KERNEL void per_example_k17(const int64_t n, const int64_t d0, const int6
 }
 
 // per_example_k18: 2-d index space of n elements
-template <bool lifted_team> LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k18_body(const int64_t n, const int64_t d0, const int64_t d1,
+LIFTED_LANE_LOOPS LIFTED_DEVICE void per_example_k18_body(const int64_t n, const int64_t d0, const int64_t d1,
     const double* __restrict__ t_26_data,
     const double* __restrict__ x_data,
     const double* __restrict__ dw_1_data,
@@ -3409,7 +3408,7 @@ extern "C" int losses_block0(int64_t* io, lifted_alloc_fn alloc)
         if (!lifted_alloc_view(acc_2, acc_2_count, st, &accumulators_5, &accumulators_5_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         for (int64_t j = 0; j < n_out; ++j) acc_2.p[j] = 0;
         if (count >= lifted_parallel_min) losses_k8(count, space[0], space[1], n_out, n_red, arg_0, arg_1, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p, acc_2.p);
-        else losses_k8_body<true>(count, space[0], space[1], n_out, n_red, arg_0, arg_1, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p, acc_2.p);
+        else losses_k8_body(count, space[0], space[1], n_out, n_red, arg_0, arg_1, v_w.p, 0, (v_w.d[0] == 1 ? 0 : v_w.s[0]), acc_1.p, acc_2.p);
         lifted_view<double, 1> reduced_1;
         { const int64_t dims[1] = {space[0]};
           if (!lifted_alloc_view(reduced_1, dims, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0); }
@@ -3434,7 +3433,7 @@ extern "C" int losses_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 1> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_9, &site_9_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) losses_k9(count, space[0], arg_0, arg_1, out_1.p);
-        else losses_k9_body<true>(count, space[0], arg_0, arg_1, out_1.p);
+        else losses_k9_body(count, space[0], arg_0, arg_1, out_1.p);
         v_t_15 = out_1;
     }
     lifted_store_view(io + 13, v_t_15);
@@ -3494,7 +3493,7 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k12(count, space[0], space[1], arg_0, arg_1, v_dz.p, 0, (v_dz.d[0] == 1 ? 0 : v_dz.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
-        else per_example_k12_body<true>(count, space[0], space[1], arg_0, arg_1, v_dz.p, 0, (v_dz.d[0] == 1 ? 0 : v_dz.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
+        else per_example_k12_body(count, space[0], space[1], arg_0, arg_1, v_dz.p, 0, (v_dz.d[0] == 1 ? 0 : v_dz.s[0]), (int64_t)v_B, (int64_t)v_d_1, out_1.p);
         v_dz_1 = out_1;
     }
     // vmap_batched_mask.py:9  z[m] += 1.0
@@ -3517,7 +3516,7 @@ extern "C" int per_example_block0(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k13(count, space[0], space[1], arg_0, arg_1, out_1.p);
-        else per_example_k13_body<true>(count, space[0], space[1], arg_0, arg_1, out_1.p);
+        else per_example_k13_body(count, space[0], space[1], arg_0, arg_1, out_1.p);
         v_t_27 = out_1;
     }
     {
@@ -3579,7 +3578,7 @@ extern "C" int per_example_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_4, &site_4_bytes, LIFTED_SCRATCH)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k17(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
-        else per_example_k17_body<true>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        else per_example_k17_body(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_t_33 = out_1;
     }
     {
@@ -3611,7 +3610,7 @@ extern "C" int per_example_block1(int64_t* io, lifted_alloc_fn alloc)
         lifted_view<double, 2> out_1;
         if (!lifted_alloc_view(out_1, space, st, &site_8, &site_8_bytes, LIFTED_RESULT)) return lifted_fail(st, 5, 0, 0, 0);
         if (count >= lifted_parallel_min) per_example_k18(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
-        else per_example_k18_body<true>(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
+        else per_example_k18_body(count, space[0], space[1], arg_0, arg_1, arg_2, out_1.p);
         v_dw_1 = out_1;
     }
     lifted_store_view(io + 25, v_dw_1);

@@ -12,7 +12,7 @@ long register return short signed sizeof static struct switch typedef union unsi
 false class new delete this template typename namespace using operator public private protected virtual friend
 inline try catch throw and or not xor bitand bitor compl int64_t int32_t size_t i n lane rest i_base i_count i_end
 i_length i_per_row i_step i_next i_row i_col i_left lifted_walk
-lifted_thread lifted_team lifted_alone lifted_o lifted_o_base lifted_o_count lifted_o_end lifted_r lifted_n_out
+lifted_thread lifted_alone lifted_o lifted_o_base lifted_o_count lifted_o_end lifted_r lifted_n_out
 lifted_n_red rest_o rest_r i0 i1 i2 i3 i4 i5 i6 i7 d0 d1 d2 d3 d4 d5 d6 d7 exp log log1p expm1 sqrt sin cos
 tan tanh atan asin acos sinh cosh atan2 pow fabs floor ceil fmod fmin fmax copysign abs min max std""".split())
 

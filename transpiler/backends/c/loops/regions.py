@@ -119,7 +119,7 @@ class RegionCalls:
                 lines += self.reduction(eqn, param, out, result, rank, perm, kept, call, finals)
         arguments = ", ".join(call)
         lines.append(f"if (count >= lifted_parallel_min) {region.name}({arguments});")
-        lines.append(f"else {region.name}_body<true>({arguments});")  # (the one instance: LIFTED_RUN)
+        lines.append(f"else {region.name}_body({arguments});")  # (the lone call: LIFTED_RUN)
         return ["{"] + indent(lines + finals) + ["}"]
 
     def reduction(self, eqn: Eqn, param: tuple, out, result: int, rank: int, perm: tuple, kept: int, call: list,
