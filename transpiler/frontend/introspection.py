@@ -22,7 +22,7 @@ from .call_args import arity
 from .dtype_objects import of_lifted
 from .imports import module_attribute
 from .layout_orders import flags
-from .stride_windows import strides
+from .stride_windows import strides, view
 
 
 def _not_a_python_number(lowering, node, atom, attr: str) -> None:
@@ -68,7 +68,7 @@ def _real_or_imag(attr: str):
     return attribute
 
 
-ATTRIBUTES = {"flags": flags, "dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes, "strides": strides,
+ATTRIBUTES = {"flags": flags, "dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes, "strides": strides, "view": view,
               "real": _real_or_imag("real"),
               "imag": _real_or_imag("imag")}
 

@@ -8,9 +8,11 @@ reduction np.sum, np.prod, np.max or np.min of a slice (one element's reduction 
 NumPy's reduceat gives: np.sum's, int64 for small integers and booleans), joined along the axis, so values,
 derivatives, batching and the C target are those of slices, reductions and concatenate.
 
-Floating-point sums and products depend on the order: of a vector, NumPy's reduceat starts from a piece's first
-element and adds the reduction of the rest (`a[i] + np.sum(a[i + 1:j])`, checked against NumPy 2.4 on 300 drawn
-vectors), which is what is emitted; of more dimensions its order is its own, so those are refused.
+Floating-point sums and products depend on the order. NumPy's reduceat runs its inner loop along the axis from a
+piece's first element: a product left to right (the last of np.cumprod's running products), a sum as the first
+element plus the pairwise sum of the rest (np.sum of the rest moved to a C-contiguous last axis). Both checked
+bit for bit against NumPy 2.4's reduceat on float64 and float32 arrays of ranks 1 to 3, every axis, drawn indices
+(40 draws per shape: /tmp/strides-* scratch runs, see docs/corpora.md).
 """
 from __future__ import annotations
 
@@ -38,6 +40,21 @@ def _static_indices(emit: Emitter, value, atom) -> list | None:
     if made.prim.name == "arange" and all(isinstance(a, Const) for a in made.args):
         return np.arange(*[a.value for a in made.args]).tolist()
     return None
+
+
+def _in_numpys_order(emit: Emitter, ufunc: str, part, axis: int, rank: int):
+    """A floating-point piece reduced as NumPy's reduceat does it, whatever the layout: the product left to right
+    (the last of the running products); the sum as the first element plus np.sum of the rest laid out along a
+    C-contiguous last axis (NumPy's pairwise sum over the axis)."""
+    if ufunc == "multiply":
+        running = emit("cumprod", part, axis=axis)
+        return emit("getitem", running, index=(slice(None),) * axis + (slice(-1, None),))
+    first = emit("getitem", part, index=(slice(None),) * axis + (slice(0, 1),))
+    rest = emit("getitem", part, index=(slice(None),) * axis + (slice(1, None),))
+    if axis != rank - 1:
+        rest = emit("transpose", rest, axes=tuple(a for a in range(rank) if a != axis) + (axis,))
+    total = emit("sum", emit("copy", rest), axis=-1)
+    return emit("add", first, emit("expand_dims", total, axis=axis))
 
 
 def reduceat(ufunc: str):
@@ -85,11 +102,6 @@ def reduceat(ufunc: str):
             raise lowering.error(index_node, f"`{name}` with no indices (an empty result) is not supported in "
                                  "kernels", "give at least one index")
         ordered = ufunc in ("add", "multiply") and x.type.dtype in ("f32", "f64")
-        if ordered and rank > 1:
-            raise lowering.error(node, f"`{name}` of a floating-point array of rank {rank}: NumPy adds up its pieces "
-                                 "in an order of its own there, which the kernel language's reductions do not give "
-                                 "bit for bit", "equal blocks: x.reshape(4, 4, 4, 4).sum(axis=(1, 3)); else np.sum "
-                                 "of each slice, joined with np.concatenate")
         along = lambda a, b: emit("getitem", x, index=(slice(None),) * axis + (slice(a, b),))  # noqa: E731
         pieces = []
         for k, start in enumerate(indices):
@@ -97,9 +109,8 @@ def reduceat(ufunc: str):
             stop = int(indices[k + 1]) if k + 1 < len(indices) else length
             if stop <= start + 1:  # `indices[i] >= indices[i + 1]` (or one element): the element itself
                 pieces.append(emit(prim, along(start, start + 1), axis=axis, keepdims=True))
-            elif ordered:  # NumPy's order: the first element, then the reduction of the rest
-                rest = emit(prim, along(start + 1, stop), axis=axis, keepdims=True)
-                pieces.append(emit(ufunc, along(start, start + 1), rest))
+            elif ordered:
+                pieces.append(_in_numpys_order(emit, ufunc, along(start, stop), axis, rank))
             else:
                 pieces.append(emit(prim, along(start, stop), axis=axis, keepdims=True))
         return pieces[0] if len(pieces) == 1 else emit("concatenate", *pieces, axis=axis)

@@ -112,8 +112,26 @@ def _product(values) -> int:
     return total
 
 
+def view(lowering, node, atom, builder):
+    """`x.view(...)`: refused. `x.view(dtype)` reads x's bytes as another type (its values are bit patterns, of
+    no derivative, and a write through it changes x's bytes); `x.view()` and `x.view(subclass)` are views whose
+    only use is their type or a write into x, which kernels do not have."""
+    raise lowering.error(node, "`.view(...)` is not supported in kernels: `x.view(dtype)` reinterprets the bytes of "
+                         "`x` as another type (bit patterns, with no derivative; a write through it changes the "
+                         "bytes of `x`), `x.view(cls)` makes an array of a subclass",
+                         "to convert the values: x.astype(np.int32); to name the same array: y = x")
+
+
+_NDITER = ("`np.nditer` is not supported in kernels: it iterates over the broadcast elements of its operands as "
+           "0-d views, writing into operands it allocates (`z[...] = x + y`)")
+_NDITER_HINT = "write the broadcast expression itself (`z = x + y`), or loop: for i in range(n): ..."
+
+
 def extend_functions(functions: dict) -> None:
     """Add these to numpy_api's table, under each name NumPy exports them by."""
+    from .unsupported_calls import refuse
+
+    functions["numpy.nditer"] = refuse(_NDITER, _NDITER_HINT)
     for module in ("numpy.lib.stride_tricks", "numpy.lib._stride_tricks_impl"):
         functions[f"{module}.{_WINDOW}"] = sliding_window_view
         functions[f"{module}.as_strided"] = as_strided
