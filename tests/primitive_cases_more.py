@@ -294,3 +294,10 @@ case("eye", "creation-eye", "x: f64[3,3], y: f64[3,4]",
      "(x * np.eye(3) + np.eye(x.shape[0]) * x) @ y + np.identity(3) @ x @ np.eye(3, 4) * y + np.eye(3, 4, k=1) * y")
 case("array", "creation-array_literal", "x: f64[2,3]",
      "x * np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]) + np.array([1, 2, 3]) + x * np.array(2.0)")
+# (autograd has no sliding_window_view: its oracles gather the windows by index arrays)
+case("sliding_window", "sliding_window-vector", "x: f64[6]", "np.lib.stride_tricks.sliding_window_view(x, 3) * 2.0",
+     vjp=True, oracle="x[np.arange(4)[:, None] + np.arange(3)] * 2.0")
+case("sliding_window", "sliding_window-axes", "x: f64[4,5]",
+     "np.lib.stride_tricks.sliding_window_view(x, (2, 3), axis=(1, 0))",
+     oracle="x[np.arange(2)[:, None, None, None] + np.arange(3), "
+            "np.arange(4)[:, None, None] + np.arange(2)[:, None]]")

@@ -95,6 +95,7 @@ EXTRA = [
     ("einsum", "x: f64[3,4]", "np.einsum('ij->j', x)"),
     ("einsum", "x: f64[4,4]", "np.einsum('ii', x)"),
     ("diagonal", "x: f64[4,4]", "x.diagonal()"),
+    ("sliding_window", "x: f64[3,4]", "np.lib.stride_tricks.sliding_window_view(x, 2, axis=1)"),
     ("flip", "x: f64[3,4]", "np.rot90(x)"),
     ("reshape", "x: f64[3,4]", "np.ravel(x)"),
     ("getitem", "x: f64[3,4]", "x[..., 1:]"),

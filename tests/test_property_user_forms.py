@@ -70,6 +70,26 @@ def test_random_programs_with_add_at_match_python(seed):
     assert outcome != "failed", f"seed {seed}: {message}\n{_with_add_at(seed)[0]}"
 
 
+def _with_windows(seed: int) -> tuple[str, tuple[str, ...], bool]:
+    return user_forms_program(seed, windows=True)
+
+
+def test_windows_flag_writes_windows_and_leaves_old_seeds_alone():
+    """The `windows` flag (rougier's exercises 75 and 87) adds sliding_window_view and reduceat statements; without
+    it every seed writes the program it wrote before the flag existed (the add_at flag's programs too)."""
+    written = "\n".join(_with_windows(seed)[0] for seed in range(60))
+    assert "sliding_window_view(" in written and ".reduceat(" in written
+    assert all("sliding_window_view(" not in user_forms_program(seed)[0] and
+               "sliding_window_view(" not in _with_add_at(seed)[0] for seed in range(40))
+
+
+@pytest.mark.parametrize("seed", [s for s in range(80) if "_view(" in _with_windows(s)[0] or
+                                  ".reduceat(" in _with_windows(s)[0]][:10])
+def test_random_programs_with_windows_match_python(seed):
+    outcome, message = check_program(_with_windows, inputs_for, seed)
+    assert outcome != "failed", f"seed {seed}: {message}\n{_with_windows(seed)[0]}"
+
+
 @pytest.mark.slow
 def test_many_random_user_form_programs_match_python():
     count = int(os.environ.get("LIFTED_USER_FORMS_PROGRAMS", "400"))

@@ -27,6 +27,8 @@ class UserFormsGenerator(SemanticsGenerator):
 
     add_at = False  # `np.add.at` statements (rougier's exercises): drawn only with the flag, so old seeds keep
     #                 their programs
+    windows = False  # sliding_window_view and np.<ufunc>.reduceat statements (rougier's exercises 75 and 87): the
+    #                  same, a flag of its own
 
     def program(self) -> tuple[str, tuple[str, ...], bool]:
         self.module_lines.append(HELPER)  # a helper with a default parameter value (npbench's batchnorm2d(x, eps=1e-5))
@@ -94,7 +96,8 @@ class UserFormsGenerator(SemanticsGenerator):
         if scope.depth < 2 and self.chance(0.3):
             return self.pick((self.shape_unpack, self.chained_assignment, self.empty_filled, self.fill_diagonal,
                               self.enumerate_loop, self.zip_loop, self.none_test, self.raise_unless,
-                              self.fill) + ((self.add_at_statement,) if self.add_at else ()))(scope, indent)
+                              self.fill) + ((self.add_at_statement,) if self.add_at else ()) +
+                             ((self.windows_statement,) if self.windows else ()))(scope, indent)
         return super().statement(scope, indent)
 
     def raise_unless(self, scope: Scope, indent: int) -> None:
@@ -202,11 +205,37 @@ class UserFormsGenerator(SemanticsGenerator):
         scope.vars[name] = "S"
 
 
+    def windows_statement(self, scope: Scope, indent: int) -> None:
+        """The windows of a vector or a matrix of named lengths (sliding_window_view, a read-only view), reduced
+        along the window, or the block reductions of np.<ufunc>.reduceat over a vector of the kernel's own
+        (indices that go down and repeat included: NumPy's rule takes the element itself there)."""
+        name, target = self.fresh(), self.fresh("W")
+        e = lambda: self.expr("S", scope, 1)  # noqa: E731
+        form = self.pick(("vector", "matrix", "reduceat"))
+        if form == "vector":
+            window = self.pick((1, 2, 3))
+            self.emit(indent, f"{target} = np.lib.stride_tricks.sliding_window_view({self.expr('N', scope, 1)}, "
+                              f"{window})")
+            self.emit(indent, f"{name} = np.sum({target}.{self.pick(('max', 'mean', 'sum'))}(axis=-1) ** 2) * 0.5")
+        elif form == "matrix":
+            window = self.pick(("(2, 2)", "(1, 3)", "2, axis=1", "(2,), axis=(0,)"))
+            self.emit(indent, f"{target} = np.lib.stride_tricks.sliding_window_view({self.expr('M', scope, 1)}, "
+                              f"{window})")
+            self.emit(indent, f"{name} = np.mean(np.tanh({target}[::2])) * np.mean({target} * {target}.mean(axis=-1, "
+                              "keepdims=True))")
+        else:
+            ufunc = self.pick(("add", "multiply", "maximum", "minimum"))
+            where = self.pick(("[0, 2]", "[1, 1, 3]", "[3, 0]", "[0, 2, 1]", "np.arange(0, 4, 3)"))
+            self.emit(indent, f"{target} = np.{ufunc}.reduceat(np.array([{e()}, {e()}, {e()}, 0.5]), {where})")
+            self.emit(indent, f"{name} = np.sum({target} * {target}) * 0.5")
+        scope.vars[name] = "S"
+
+
 HELPER = ("def scaled(v, c=0.5):\n    return v * c + 0.25\n\n\n"
           "def shifted(v, *rest):\n    for r in rest:\n        v = v + r\n    return v\n")
 
 
-def user_forms_program(seed: int, add_at: bool = False) -> tuple[str, tuple[str, ...], bool]:
+def user_forms_program(seed: int, add_at: bool = False, windows: bool = False) -> tuple[str, tuple[str, ...], bool]:
     generator = UserFormsGenerator(random.Random(seed))
-    generator.add_at = add_at
+    generator.add_at, generator.windows = add_at, windows
     return generator.program()

@@ -145,7 +145,7 @@ class Point:
         for k, (plus, minus, plus4, minus4, here) in enumerate(zip(along(1e-6), along(-1e-6), along(1e-4),
                                                                    along(-1e-4), along(0.0))):
             if np.asarray(results[k]).dtype.kind != "f":  # a boolean or integer result has no tangent: None or 0
-                if derivatives[k] is not None and np.any(np.asarray(derivatives[k]) != 0):
+                if not _no_tangent(derivatives[k]):
                     raise Wrong(f"jvp result {k} at {self.args!r}: a tangent {derivatives[k]!r} of a "
                                 f"{np.asarray(results[k]).dtype} result")
                 continue
@@ -381,3 +381,11 @@ def _all_gradients(point: Point, module) -> str:
     floats = [k for k, a in enumerate(point.args) if is_float(a) and not isinstance(a, (tuple, dict))]
     verdicts = [point.gradient(got, position) for position, got in zip(floats, module.gall(*copies(point.args)))]
     return "pass" if "pass" in verdicts else "skip"
+
+
+def _no_tangent(derivative) -> bool:
+    """A boolean or integer result's tangent: None or zeros, item by item where the result is a tuple of numbers
+    (`x.shape`'s tangent is `(None, None)`)."""
+    if isinstance(derivative, (tuple, list)):
+        return all(_no_tangent(d) for d in derivative)
+    return derivative is None or not np.any(np.asarray(derivative) != 0)

@@ -3,6 +3,7 @@
 * `x.dtype`: the array's dtype object (frontend/dtype_objects.py: `.kind`, `.itemsize` ...), so `y.astype(x.dtype)`
   and `np.zeros(3, dtype=x.dtype)` read as they do with the type spelled out; a Python number has none (Python raises);
 * `x.itemsize` and `x.nbytes`: Python ints, the bytes of one element and of all of them (NumPy's bool takes one);
+  `x.strides` of an array the kernel laid out C-contiguous (stride_windows.py);
 * `x.real` and `x.imag`: `np.real(x)` and `np.imag(x)` (frontend/more_elementwise.py), which read them;
 * `getattr(np, "name")` of a module and a name known at build time: what `np.name` is;
 * `slice(start, stop, step)` of numbers known at build time: Python's slice object, which indexes as `a[start:stop]`
@@ -21,6 +22,7 @@ from .call_args import arity
 from .dtype_objects import of_lifted
 from .imports import module_attribute
 from .layout_orders import flags
+from .stride_windows import strides, view
 
 
 def _not_a_python_number(lowering, node, atom, attr: str) -> None:
@@ -66,7 +68,7 @@ def _real_or_imag(attr: str):
     return attribute
 
 
-ATTRIBUTES = {"flags": flags, "dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes,
+ATTRIBUTES = {"flags": flags, "dtype": dtype_attribute, "itemsize": itemsize, "nbytes": nbytes, "strides": strides, "view": view,
               "real": _real_or_imag("real"),
               "imag": _real_or_imag("imag")}
 

@@ -16,6 +16,7 @@ from . import function_arguments, histograms, index_functions, insert_lexsort, j
     copy_and_shape, layout_orders, polynomial_division, ufunc_methods, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
+from . import reduceat, stride_windows
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
     interpolation, introspection, matrix_powers, nan_order_statistics, nonzero, order_statistics, resize_and_ix, searching, \
     size_round_extremes
@@ -214,6 +215,8 @@ listed_functions.extend_functions(FUNCTIONS)  # np.cumulative_sum, np.diff's pre
 insert_lexsort.extend_functions(FUNCTIONS)  # np.insert, np.lexsort
 function_arguments.extend_functions(FUNCTIONS)  # np.piecewise, np.apply_along_axis
 FUNCTIONS.update(polynomial_division.FUNCTIONS)  # np.polydiv
+stride_windows.extend_functions(FUNCTIONS)  # sliding_window_view, as_strided's window idioms
+reduceat.extend_functions(FUNCTIONS)  # np.add.reduceat, ... of indices known at build time
 
 
 def _bind_keywords() -> None:

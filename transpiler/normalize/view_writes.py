@@ -24,7 +24,8 @@ from .view_index import (compose, expand_dims_items, flip_items, inverse, is_sca
                          reshaped, squeeze_items)
 
 # Python raises `ValueError: assignment destination is read-only` on a write through these
-READ_ONLY = {"diagonal": "np.diagonal", "broadcast_to": "np.broadcast_to"}
+READ_ONLY = {"diagonal": "np.diagonal", "broadcast_to": "np.broadcast_to",
+             "sliding_window": "np.lib.stride_tricks.sliding_window_view"}
 # families whose results are new arrays laid out as their array operands are (C-contiguous operands: C-contiguous)
 _LAYOUT_KEEPING = ("creation", "elementwise", "reduction", "shape", "linalg")
 

@@ -133,4 +133,4 @@ def _load_families() -> None:
                        logic, masked_reductions, matrix_functions, more_elementwise, nan_reductions, python_numbers,
                        reductions, running_extremes, scans, shape_ops, singular_values, sorting, special, structured,
                        tape)
-        from . import convolution, matvec  # noqa: F401
+        from . import convolution, matvec, windows  # noqa: F401
