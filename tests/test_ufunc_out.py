@@ -47,6 +47,7 @@ def _python(text: str):
     "return np.isneginf(np.where(x > 1, np.inf, -np.inf), y)",
     "np.isposinf(np.where(x > 1, np.inf, -np.inf), out=i)\n    return i",
     "return np.isposinf(np.where(c > 1, np.inf, c), c[::-1])",
+    "return np.isneginf(x, None) * 1.5 + np.add(x, y, None) + np.sin(x, out=None)",  # (None: a new array)
 ])
 def test_as_python(body):
     text = HEAD + "    " + body + "\n"

@@ -8,7 +8,8 @@ False, out's elements stay as they were. That is np.copyto(out, np.<ufunc>(input
 (array_writes.py): `out[...] = new` through the write machinery, so every name and view of `out` sees it, `out`
 among the inputs reads the inputs before the write (NumPy copies overlapping operands), and derivatives follow
 `a[...] = v`. The call read as a value (`y = np.add(a, b, out=c)`, `return np.isneginf(x, out)`) is the write,
-then `out` itself (NumPy returns the array it wrote into), read after the write as a name is. Refused with a hint:
+then `out` itself (NumPy returns the array it wrote into), read after the write as a name is; `out=None` (or a
+positional None) is NumPy's default, a new array. Refused with a hint:
 a ufunc of more than one output, `casting=`, `dtype=`, `order=`, `subok=`, `signature=`.
 
 `np.isneginf(x, out)` and `np.isposinf(x, out)` are not ufuncs but NumPy writes them as one (`np.logical_and(isinf,
@@ -56,6 +57,18 @@ def ufunc_out(lowering, call: cst.Call, builder, env) -> numpy.ufunc | WritingFu
         return None
     value = lowering.expr(func, builder, env)
     return ufunc if isinstance(value, Module) and value.path == f"numpy.{name}" else None
+
+
+def without_none_out(lowering, ufunc: numpy.ufunc | WritingFunction, call: cst.Call) -> cst.Call | None:
+    """The call without its `out` where that is the literal None (NumPy's default: a new array), else None."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    out = next((a for a in call.args if a.keyword is not None and a.keyword.value == "out"),
+               positional[ufunc.nin] if len(positional) > ufunc.nin else None)
+    if out is None or not (isinstance(out.value, cst.Name) and out.value.value == "None"):
+        return None
+    plain = call.with_changes(args=[a for a in call.args if a is not out])
+    lowering.locate.place_like(plain, call)
+    return plain
 
 
 def lower_ufunc_out(lowering, ufunc: numpy.ufunc | WritingFunction, call: cst.Call, builder,
