@@ -24,6 +24,7 @@ import numpy
 
 from ..frontend.array_literals import array_like
 from ..frontend.call_args import Emitter
+from ..ir import Const, Var
 from ..values import Module
 from .array_writes import copied_into, written_array
 from .functions import frozen
@@ -69,6 +70,16 @@ def without_none_out(lowering, ufunc: numpy.ufunc | WritingFunction, call: cst.C
     plain = call.with_changes(args=[a for a in call.args if a is not out])
     lowering.locate.place_like(plain, call)
     return plain
+
+
+def scalar_given_as_out(lowering, ufunc: numpy.ufunc | WritingFunction, call: cst.Call, builder, env) -> bool:
+    """A positional argument past the inputs that is a number (`np.arctan(x[1], x[0])`): NumPy reads it as `out`
+    and raises TypeError; the call's own arity error says so and names what was meant (ufunc_handlers.py)."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if len(positional) <= ufunc.nin:
+        return False
+    value = lowering.expr(positional[ufunc.nin].value, builder, env)
+    return isinstance(value, (Var, Const)) and value.type.shape == ()
 
 
 def lower_ufunc_out(lowering, ufunc: numpy.ufunc | WritingFunction, call: cst.Call, builder,
