@@ -119,7 +119,8 @@ class MoreFunctionsNumpy:
                     "searchsorted", "digitize", "unique_values", "unique_counts", "unique_inverse", "unique_all", "diff", "union1d", "intersect1d",
                     "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram",
                     "polyint", "unstack", "trim_zeros", "insert", "piecewise", "apply_along_axis", "lexsort",
-                    "polydiv", "fmod", "modf", "pad", "matvec", "vecmat", "tril", "triu", "iterable", "isscalar"):
+                    "polydiv", "fmod", "modf", "pad", "matvec", "vecmat", "tril", "triu", "iterable", "isscalar",
+                    "nan_to_num"):
             return getattr(self, f"_{name}")
         if name == "linalg":  # np.linalg.cond and np.linalg.matrix_power, which have no VJP in autograd
             return LinalgOracles(self._anp)
@@ -253,6 +254,17 @@ class MoreFunctionsNumpy:
         untraced): autograd has no VJP for np.fmod."""
         quotient = onp.trunc(onp.asarray(getval(a)) / onp.asarray(getval(b)))
         return self._exact("fmod", a - b * quotient, a, b)
+
+    def _nan_to_num(self, x, copy=True, nan=0.0, posinf=None, neginf=None):
+        """NumPy's np.copyto of the fills where x is NaN or infinite, as np.where: autograd's np.nan_to_num takes no
+        fills (and the fills may be traced values)."""
+        np, value = self._anp, onp.asarray(getval(x))
+        if value.dtype.kind != "f":
+            return x
+        info = onp.finfo(value.dtype)
+        out = np.where(onp.isnan(value), nan, x)
+        out = np.where(onp.isposinf(value), info.max if posinf is None else posinf, out)
+        return np.where(onp.isneginf(value), info.min if neginf is None else neginf, out)
 
     def _modf(self, a):
         """The fractional part `a - trunc(a)` (derivative 1) and the integral part (derivative 0): autograd has no

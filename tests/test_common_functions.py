@@ -201,10 +201,24 @@ def test_the_new_functions_on_the_c_target(tmp_path):
     all_forms_pass(text, ["x", "y"], [[x, rng.normal(size=6) * 3]], c=True, tmp_path=tmp_path)
 
 
+@pytest.mark.parametrize("note, shape, body", [
+    ('x: "f64[n]", a: "f64[]"', (6,), "np.nan_to_num(x, nan=a, posinf=a * 2.0, neginf=-a) * x"),
+    ('x: "f32[n]", a: "f64[]"', (6,), "np.nan_to_num(x, nan=a, neginf=None)"),
+    ('x: "f64[2,n]", a: "f64[]"', (2, 3), "np.nan_to_num(x * a, posinf=a)"),
+    ('x: "f64[]", a: "f64[]"', (), "np.nan_to_num(x, nan=a) + a"),
+])
+def test_nan_to_num_with_fills_known_at_run_time(note, shape, body, tmp_path):
+    """np.nan_to_num's `nan=`/`posinf=`/`neginf=` passed in: NumPy's np.copyto of the number into x's dtype (a
+    float64 past float32's range is inf there); derivatives reach the fill where it was written, on both targets."""
+    dtype = np.float32 if "f32" in note else np.float64
+    inputs = [[x, a] for x in _draws(shape, dtype) for a in (1.5, -0.0, 1e300)]
+    all_forms_pass(kernel_module(note, body), ["x", "a"], inputs, c=True, tmp_path=tmp_path)
+
+
 @pytest.mark.parametrize("body, word", [
     ("np.take(v, [0], out=v)", "out="), ("np.take(v, [0], mode='fast')", "mode"),
     ("np.take(v, [0.5])", "integers"), ("np.take(v, [0], axis=2)", "out of bounds"),
-    ("np.nan_to_num(v, copy=False)", "copy=False"), ("np.nan_to_num(v, nan=v[0])", "known at build time"),
+    ("np.nan_to_num(v, copy=False)", "copy=False"), ("np.nan_to_num(v, nan=v)", "a number here"),
     ("np.empty(3, order='A')", "order"), ("np.empty_like(m, order='X')", "order"),
     ("np.asanyarray(m, order='CF')", "order"), ("np.tri(3, k=int(v[0]))", "build time"),
     ("np.vdot(2.0, v)", "Python number"),

@@ -90,8 +90,8 @@ CASES = {
         6, 14, "0.0 < x < 1.0", "a link of this chained comparison is an array: Python raises ValueError",
         "(a < x) & (x < b)"),
     "in": (
-        kernel_source("found = 1.0 in x\nreturn np.sum(x)"),
-        6, 13, "1.0 in x", "`in` is decided at build time here: it looks for a key in a dict, a number or "
+        kernel_source("found = 1.0 in x[0]\nreturn np.sum(x)"),  # (`in` of an array is NumPy's __contains__)
+        6, 13, "1.0 in x[0]", "`in` is decided at build time here: it looks for a key in a dict, a number or "
         "string in a list of them, or a string in a string", "np.any(a == v)"),
     "undefined_name": (
         kernel_source("y = x * scale\nreturn np.sum(y)"),

@@ -3,7 +3,8 @@
 NumPy's values and dtypes bit for bit against Python (every name and view of `out` sees the write, `where=` keeps
 out's other elements, the result computed in the inputs' loop and cast with casting='same_kind'), derivatives
 through the write against finite differences and autograd (whose oracle writes the update as np.where), vmap of
-the gradient against a loop; refusals located."""
+the gradient against a loop; refusals located. The call read as a value is the write, then `out` itself;
+np.isneginf/np.isposinf write their `out` the same way."""
 from __future__ import annotations
 
 import numpy as np
@@ -39,6 +40,14 @@ def _python(text: str):
     "np.add(1.0, 2.0, out=c[:, 1])\n    return c", "np.maximum(x, i, out=x)\n    return x",
     "np.subtract(c, x, out=c.T.T, where=c > 0)\n    return c", "np.sqrt(x, out=x, where=x >= 0)\n    return x",
     "np.logical_not(x > 0, out=c[0])\n    return c", "np.floor_divide(i, 2, out=i)\n    return i",
+    # read as a value: the write, then `out` itself (NumPy's value), aliases seeing later writes through it
+    "return np.add(x, y, out=y)", "return np.exp(x, out=y, where=x > 0) + y",
+    "v = np.add(x, y, c[1])\n    v[0] = 9.0\n    return c", "return np.sin(x, out=(c[0],)) * np.add(x, c[0], out=c[0])",
+    # np.isneginf/np.isposinf: NumPy's np.logical_and(isinf, signbit, out), `out` positional or a keyword
+    "return np.isneginf(np.where(x > 1, np.inf, -np.inf), y)",
+    "np.isposinf(np.where(x > 1, np.inf, -np.inf), out=i)\n    return i",
+    "return np.isposinf(np.where(c > 1, np.inf, c), c[::-1])",
+    "return np.isneginf(x, None) * 1.5 + np.add(x, y, None) + np.sin(x, out=None)",  # (None: a new array)
 ])
 def test_as_python(body):
     text = HEAD + "    " + body + "\n"
@@ -49,8 +58,8 @@ def test_as_python(body):
 
 
 @pytest.mark.parametrize("body, word", [
-    ("return np.add(x, y, out=y)", "statement"), ("return np.exp(x, where=x > 0)", "uninitialized"),
-    ("np.exp(x, where=x > 0)\n    return x", "uninitialized"), ("return np.exp(x, out=y, where=x > 0)", "statement"),
+    ("return np.exp(x, where=x > 0)", "uninitialized"), ("np.exp(x, where=x > 0)\n    return x", "uninitialized"),
+    ("return np.isneginf(x, y, where=x > 0)", "`out=` in kernels"), ("return np.isposinf(x, out=i * 2)", "out"),
     ("np.add(x, 1.5, out=i)\n    return i", "same_kind"), ("np.add(x, y, out=y, casting='unsafe')\n    return y", "out="),
     ("np.add(x, y, out=(y, x))\n    return y", "one array"), ("np.divmod(x, y, out=y)\n    return y", "2 outputs"),
     ("np.add(x, out=y)\n    return y", "2 input"), ("np.add(x, y, out=c[0, 0])\n    return c", "scalar"),

@@ -279,6 +279,9 @@ def nan_to_num(lowering, node, builder, positional, keywords):
     fills = {}
     for key, default in (("nan", 0.0), ("posinf", float(info.max)), ("neginf", float(info.min))):
         value, key_node = keywords.get(key, (None, node))
+        if given(value) and not isinstance(value, (Const, tuple)):
+            fills[key] = _run_time_fill(emit, value, key_node, key, x.type.dtype)
+            continue
         fill = static(lowering, value, key_node, f"np.nan_to_num's `{key}`") if given(value) else default
         if not isinstance(fill, (int, float)) or isinstance(fill, bool):
             raise lowering.error(key_node, f"np.nan_to_num's `{key}` is a number known at build time",
@@ -293,6 +296,17 @@ def nan_to_num(lowering, node, builder, positional, keywords):
     result = emit("where", emit("logical_and", infinite, emit("greater", x, 0)), fills["posinf"], result)
     result = emit("where", emit("isnan", x), fills["nan"], result)
     return emit("getitem", result, index=()) if x.type.shape == () else result
+
+
+def _run_time_fill(emit: Emitter, value, key_node, key: str, dtype: str):
+    """A fill known only at run time: NumPy writes it with np.copyto (casting='same_kind') into x's dtype, so it
+    is the number cast to that dtype (a float64 past float32's range is inf there, as NumPy's cast makes it)."""
+    atom = emit.atom(array_like(emit.lowering, key_node, emit.builder, value))
+    if atom.type.shape != () or atom.type.dtype not in ("bool", "i32", "i64", "f32", "f64"):
+        raise emit.lowering.error(key_node, f"np.nan_to_num's `{key}` is a number here (NumPy writes it into "
+                                  "every replaced element)", f"{key}=v with v a float")
+    return atom if atom.type.dtype == dtype and not atom.type.weak else \
+        emit("astype", atom, dtype=dtype, scalar=True)
 
 
 FUNCTIONS = {

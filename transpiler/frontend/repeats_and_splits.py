@@ -204,9 +204,11 @@ def array_split(lowering, node, builder, positional, keywords):
     where = static(lowering, positional[1], node, "the sections")
     if isinstance(where, int) and not isinstance(where, bool) and -rank <= axis < rank:
         size = atom.type.shape[axis % rank]
-        if not isinstance(size, int) or where <= 0:
-            raise emit.error("np.array_split into sections needs a positive count and an axis length known at "
-                             "build time", "give the cut points instead: np.array_split(x, [2, 5])")
+        if where <= 0:
+            raise emit.error("np.array_split into sections needs a positive count (NumPy raises ValueError)",
+                             "give the cut points instead: np.array_split(x, [2, 5])")
+        if not isinstance(size, int):
+            return _run_time_sections(lowering, emit, atom, axis % rank, where, equal=False)
         each, extra = divmod(size, where)
         sizes = [each + 1] * extra + [each] * (where - extra)
         cuts = tuple(Const(sum(sizes[:k]), None) for k in range(1, where))
@@ -223,9 +225,11 @@ def split(lowering, node, builder, positional, keywords):
     where = static(lowering, positional[1], node, "the sections")
     if isinstance(where, int) and not isinstance(where, bool):
         size = atom.type.shape[axis]
-        if not isinstance(size, int) or where <= 0 or size % where:
-            raise emit.error("np.split into equal sections needs an axis length known at build time that the "
-                             "sections divide", "give the cut points instead: np.split(x, [2, 5])")
+        if where <= 0 or isinstance(size, int) and size % where:
+            raise emit.error("np.split into equal sections needs a positive count that divides the axis length "
+                             f"({size}; NumPy raises ValueError)", "give the cut points instead: np.split(x, [2, 5])")
+        if not isinstance(size, int):
+            return _run_time_sections(lowering, emit, atom, axis, where, equal=True)
         cuts = tuple(size // where * i for i in range(1, where))
     elif isinstance(where, tuple) and all(isinstance(c, int) and not isinstance(c, bool) for c in where):
         cuts = where
@@ -237,3 +241,21 @@ def split(lowering, node, builder, positional, keywords):
 
     return ListValue([emit("getitem", atom, index=before + (slice(start, stop),))  # NumPy's list of views
                       for start, stop in zip(bounds, bounds[1:])], lowering._level)
+
+
+def _run_time_sections(lowering, emit: Emitter, atom, axis: int, count: int, equal: bool) -> ListValue:
+    """`count` sections of an axis whose length `n` is known only at run time, cut where NumPy cuts them: piece k
+    starts at `k * (n // count) + min(k, n % count)` (np.array_split: the first `n % count` pieces are one longer);
+    np.split first checks at run time that `count` divides `n` and raises NumPy's ValueError where it does not."""
+    size = emit.dims(atom)[axis]
+    each, extra = emit("floor_divide", size, count), emit("mod", size, count)
+    if equal:
+        emit("check_assert", emit("equal", extra, 0), message="array split does not result in an equal division",
+             error="ValueError")
+    starts = [None] + [emit("add", emit("multiply", each, k), emit("minimum", extra, k)) for k in range(1, count)]
+    before = [slice(None)] * axis
+    pieces = []
+    for start, stop in zip(starts, starts[1:] + [None]):
+        args, structure = lowering._index(atom, before + [slice(start, stop)])
+        pieces.append(lowering._bind(emit.builder, emit.node, "getitem", args, {"index": tuple(structure)}))
+    return ListValue(pieces, lowering._level)  # NumPy's list of views

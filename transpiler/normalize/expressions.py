@@ -20,6 +20,7 @@ from .operators import Operators
 from .python_ints import check_python_int_operands
 from .shape_checks import refined_operands
 from .static_operations import NOT_HERE, STATIC_BUILTINS
+from .ufunc_out import lower_ufunc_out, scalar_given_as_out, ufunc_out, without_none_out
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -132,6 +133,12 @@ class Expressions(Names, Operators):
         if self._running_module and self._names_transform(node.func, env) and \
                 declared_transform(node, self.parsed, self.locate) is not None:
             return self._pending_transform(node, builder, env)
+        ufunc = ufunc_out(self, node, builder, env)
+        if ufunc is not None and not scalar_given_as_out(self, ufunc, node, builder, env):  # `y = np.add(a, b, out=c)`: the write, then the array written (NumPy's value)
+            plain = without_none_out(self, ufunc, node)  # (`np.isneginf(x, None)`: no write)
+            if plain is not None:
+                return self.expr(plain, builder, env)
+            return self.expr(lower_ufunc_out(self, ufunc, node, builder, env), builder, env)
         func = self.expr(node.func, builder, env)
         positional, keywords = [], {}
         for arg in node.args:

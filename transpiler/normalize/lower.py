@@ -296,7 +296,8 @@ class Lowering(Signatures, Assignments, Expressions, ControlFlow, Loops, Indexin
                 return lower_array_write(self, written, small.value, builder, env)  # np.copyto, putmask, place
             ufunc = ufunc_out(self, small.value, builder, env) if isinstance(small.value, cst.Call) else None
             if ufunc is not None:
-                return lower_ufunc_out(self, ufunc, small.value, builder, env)  # np.add(a, b, out=c)
+                lower_ufunc_out(self, ufunc, small.value, builder, env)  # np.add(a, b, out=c)
+                return None
             if isinstance(small.value, cst.Call) and is_fill(small.value, env):
                 return lower_fill(self, small.value, builder, env)  # and `a.fill(v)`, as `a[...] = v`
             if isinstance(small.value, cst.Call) and is_sort(small.value, env):

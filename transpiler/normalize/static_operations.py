@@ -54,6 +54,8 @@ class StaticOperations:
             elif isinstance(right, (tuple, ListValue)):
                 return self.traced_membership(node, builder, left, self.static_items(right, node),
                                               isinstance(operator, cst.NotIn))
+            elif isinstance(right, Var) and right.type.shape:
+                return self.array_membership(node, builder, left, right, isinstance(operator, cst.NotIn))
             else:
                 raise self.error(node, "`in` is decided at build time here: it looks for a key in a dict, a "
                                  "number or string in a list of them, or a string in a string",
@@ -100,6 +102,21 @@ class StaticOperations:
             found = equal if found is None else self._bind(builder, node, "logical_or", [found, equal])
         if found is None:
             return const(negated)
+        if negated:
+            found = self._bind(builder, node, "logical_not", [found])
+        return self._bind(builder, node, "python_bool", [found])
+
+    def array_membership(self, node, builder, key, array: Var, negated: bool):
+        """`key in a` of an array of rank 1 or more: NumPy's `ndarray.__contains__`, `(a == key).any()` (no
+        identity test: a NaN is in no array), the key a number or an array broadcast against `a`; `in` makes a
+        Python bool of it. (A rank-0 value is refused: a NumPy scalar, which kernels do not tell from a 0-d array,
+        is not iterable.)"""
+        if not (isinstance(key, (Var, Const)) and (isinstance(key, Var) or isinstance(key.value, (bool, int, float))
+                                                   or isinstance(key.value, Var))):
+            raise self.error(node, f"`in` looks for {describe(key)} in an array: kernels look for numbers and arrays",
+                             "np.any(a == v)")
+        equal = self._bind(builder, node, "equal", [self._atom(array, node), self._atom(key, node)])
+        found = self._bind(builder, node, "any", [equal], {"axis": None})
         if negated:
             found = self._bind(builder, node, "logical_not", [found])
         return self._bind(builder, node, "python_bool", [found])

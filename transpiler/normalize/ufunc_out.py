@@ -7,29 +7,51 @@ in int32 first) and writes it into `out` with casting='same_kind', broadcast to 
 False, out's elements stay as they were. That is np.copyto(out, np.<ufunc>(inputs), where=where)
 (array_writes.py): `out[...] = new` through the write machinery, so every name and view of `out` sees it, `out`
 among the inputs reads the inputs before the write (NumPy copies overlapping operands), and derivatives follow
-`a[...] = v`. The call read as a value (`y = np.add(a, b, out=c)`, whose value is `c` itself) is refused with a
-hint; so are a ufunc of more than one output, `casting=`, `dtype=`, `order=`, `subok=`, `signature=`.
+`a[...] = v`. The call read as a value (`y = np.add(a, b, out=c)`, `return np.isneginf(x, out)`) is the write,
+then `out` itself (NumPy returns the array it wrote into), read after the write as a name is; `out=None` (or a
+positional None) is NumPy's default, a new array. Refused with a hint:
+a ufunc of more than one output, `casting=`, `dtype=`, `order=`, `subok=`, `signature=`.
+
+`np.isneginf(x, out)` and `np.isposinf(x, out)` are not ufuncs but NumPy writes them as one (`np.logical_and(isinf,
+signbit, out)`), so their `out` (positional or keyword) is written the same way; they take no `where=`.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import libcst as cst
 import numpy
 
 from ..frontend.array_literals import array_like
 from ..frontend.call_args import Emitter
+from ..ir import Const, Var
 from ..values import Module
 from .array_writes import copied_into, written_array
 from .functions import frozen
 
 
-def ufunc_out(lowering, call: cst.Call, builder, env) -> numpy.ufunc | None:
-    """The NumPy ufunc this call statement is, where it writes into an array (`out=`, or one positional
-    argument more than its inputs), or None."""
+@dataclass(frozen=True)
+class WritingFunction:
+    """A NumPy function that is not a ufunc but writes its one result into `out` as its last ufunc does."""
+    name: str
+    nin: int
+    nout: int = 1
+    where: bool = False
+
+
+WRITING_FUNCTIONS = {"isneginf": WritingFunction("isneginf", 1), "isposinf": WritingFunction("isposinf", 1)}
+
+
+def ufunc_out(lowering, call: cst.Call, builder, env) -> numpy.ufunc | WritingFunction | None:
+    """The NumPy ufunc (or WRITING_FUNCTIONS' function) this call is, where it writes into an array (`out=`, or
+    one positional argument more than its inputs), or None."""
     func = call.func
     name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
     ufunc = getattr(numpy, name, None) if isinstance(name, str) else None
     if not isinstance(ufunc, numpy.ufunc):
-        return None
+        ufunc = WRITING_FUNCTIONS.get(name) if isinstance(name, str) else None
+        if ufunc is None:
+            return None
     keywords = {a.keyword.value for a in call.args if a.keyword is not None}
     positional = [a for a in call.args if a.keyword is None]
     if "out" not in keywords and len(positional) <= ufunc.nin:
@@ -38,20 +60,45 @@ def ufunc_out(lowering, call: cst.Call, builder, env) -> numpy.ufunc | None:
     return ufunc if isinstance(value, Module) and value.path == f"numpy.{name}" else None
 
 
-def lower_ufunc_out(lowering, ufunc: numpy.ufunc, call: cst.Call, builder, env) -> None:
-    """`out[...] = np.where(where, np.<ufunc>(inputs), out)`, the value cast as np.copyto casts (same_kind)."""
-    name = f"np.{ufunc.__name__}"
-    hint = f"{name}({', '.join(f'x{i}' for i in range(1, ufunc.nin + 1))}, out=y, where=m) as a statement"
+def without_none_out(lowering, ufunc: numpy.ufunc | WritingFunction, call: cst.Call) -> cst.Call | None:
+    """The call without its `out` where that is the literal None (NumPy's default: a new array), else None."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    out = next((a for a in call.args if a.keyword is not None and a.keyword.value == "out"),
+               positional[ufunc.nin] if len(positional) > ufunc.nin else None)
+    if out is None or not (isinstance(out.value, cst.Name) and out.value.value == "None"):
+        return None
+    plain = call.with_changes(args=[a for a in call.args if a is not out])
+    lowering.locate.place_like(plain, call)
+    return plain
+
+
+def scalar_given_as_out(lowering, ufunc: numpy.ufunc | WritingFunction, call: cst.Call, builder, env) -> bool:
+    """A positional argument past the inputs that is a number (`np.arctan(x[1], x[0])`): NumPy reads it as `out`
+    and raises TypeError; the call's own arity error says so and names what was meant (ufunc_handlers.py)."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if len(positional) <= ufunc.nin:
+        return False
+    value = lowering.expr(positional[ufunc.nin].value, builder, env)
+    return isinstance(value, (Var, Const)) and value.type.shape == ()
+
+
+def lower_ufunc_out(lowering, ufunc: numpy.ufunc | WritingFunction, call: cst.Call, builder,
+                    env) -> cst.BaseExpression:
+    """`out[...] = np.where(where, np.<ufunc>(inputs), out)`, the value cast as np.copyto casts (same_kind); the
+    expression `out` names (the call's value, read after the write)."""
+    name = f"np.{ufunc.name if isinstance(ufunc, WritingFunction) else ufunc.__name__}"
+    keys = ("out", "where") if getattr(ufunc, "where", True) else ("out",)
+    hint = f"{name}({', '.join(f'x{i}' for i in range(1, ufunc.nin + 1))}, out=y{', where=m' * (len(keys) > 1)})"
     if ufunc.nout != 1:
         raise lowering.error(call, f"{name} with `out=`: a ufunc of {ufunc.nout} outputs is not supported in "
                              "kernels", "use the returned tuple")
     inputs, found = [], {}
     for argument in call.args:
         key = argument.keyword.value if argument.keyword is not None else None
-        if argument.star or key not in (None, "out", "where") or key in found or \
+        if argument.star or key not in (None, *keys) or key in found or \
                 key is None and (found or len(inputs) > ufunc.nin):
-            raise lowering.error(argument, f"{name} with `out=` takes its {ufunc.nin} input(s), `out=` and "
-                                 "`where=` in kernels", hint)
+            raise lowering.error(argument, f"{name} with `out=` takes its {ufunc.nin} input(s), "
+                                 f"{' and '.join(f'`{k}=`' for k in keys)} in kernels", hint)
         if key is None and len(inputs) < ufunc.nin:
             inputs.append(argument.value)
         else:
@@ -78,3 +125,4 @@ def lower_ufunc_out(lowering, ufunc: numpy.ufunc, call: cst.Call, builder, env) 
     place = cst.Subscript(target, [cst.SubscriptElement(cst.Index(cst.Ellipsis()))])
     lowering.locate.place_like(place, call)
     lowering._assign(place, new, builder, env)
+    return target
