@@ -9,7 +9,7 @@ come from the registry entries `transpose`, `reshape`, `solve` and `inv`.
 from __future__ import annotations
 
 from ..ir import Const
-from .call_args import Emitter, arg, arity, known_rank, ravel, static
+from .call_args import Emitter, arg, arity, known_rank, static
 from .contractions import matmul as _matmul
 from .jax_numpy_api import matrix_transpose as _matrix_transpose
 
@@ -20,6 +20,19 @@ def _size(emit: Emitter, dims: list):
     for dim in dims:
         total = dim if isinstance(total, int) and total == 1 else emit("multiply", total, dim)
     return total
+
+
+def _requirement(emit: Emitter, head, prod) -> None:
+    """NumPy's `a.size != prod ** 2` LinAlgError (`prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])`): at build
+    time where both products are known, else a run-time check."""
+    message = "Input arrays must satisfy the requirement prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])"
+    if isinstance(head, (int, Const)) and isinstance(prod, (int, Const)):
+        values = [x.value if isinstance(x, Const) else x for x in (head, prod)]
+        if values[0] != values[1]:
+            raise emit.error(f"np.linalg.tensorsolve: NumPy raises LinAlgError ({message}; here {values[0]} and "
+                             f"{values[1]})")
+        return
+    emit("check_assert", emit("equal", head, prod), message=message, error="np.linalg.LinAlgError")
 
 
 def tensorsolve(lowering, node, builder, positional, keywords):
@@ -44,9 +57,13 @@ def tensorsolve(lowering, node, builder, positional, keywords):
     if an <= bn:
         raise emit.error(f"np.linalg.tensorsolve of a rank-{an} array by a rank-{bn} one: NumPy raises "
                          "LinAlgError (the solution has rank a.ndim - b.ndim, at least 1)")
-    old = emit.dims(a)[bn:]
+    dims = emit.dims(a)
+    old = dims[bn:]
     prod = _size(emit, old)
-    x = emit("solve", emit("reshape", a, prod, prod), ravel(emit, b) if bn else emit("reshape", b, 1))
+    _requirement(emit, _size(emit, dims[:bn]), prod)
+    # b.ravel() has prod elements where NumPy's solve accepts it: reshaped to (prod,), its length is known to match
+    # (a run-time check for named sizes, where NumPy's reshape or solve raises)
+    x = emit("solve", emit("reshape", a, prod, prod), emit("reshape", b, prod))
     return emit("reshape", x, *old)
 
 
