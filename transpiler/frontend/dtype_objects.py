@@ -152,9 +152,13 @@ def _said(value) -> str:
 def compare(lowering, node: cst.Comparison, left, right):
     """`a.dtype == np.float32`, `t != "int64"`: Python's `==` of the objects named (a type class equals only
     itself; a dtype object equals what np.dtype reads as the same dtype); None where neither side is a type."""
+    return compare_with(node.comparisons[0].operator, left, right)
+
+
+def compare_with(operator: cst.BaseCompOp, left, right):
+    """`compare` of one link (`left <operator> right`; a chained comparison's links too)."""
     if not (isinstance(left, Module) or isinstance(right, Module)):
         return None
-    operator = node.comparisons[0].operator
     if not isinstance(operator, (cst.Equal, cst.NotEqual)):
         return None
     first, second = python_object(left), python_object(right)
