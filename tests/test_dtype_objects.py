@@ -100,3 +100,21 @@ def f(x: "f64[3]"):
 '''
     import numpy as np
     assert np.array_equal(load_source(text).f(np.ones(3)), np.full(3, 2.0))
+
+
+def test_modules_compare_as_python_compares_them():
+    """`np == np` (CuPy's `xp == numpy` once converted) was refused: `numpy` cannot be used as an array."""
+    from gradcheck import load_source
+    text = '''import math
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[3]"):
+    if np == np and not (np != np) and not (np == math):
+        return x * 2.0
+    return x
+'''
+    import numpy as np
+    assert np.array_equal(load_source(text).f(np.ones(3)), np.full(3, 2.0))

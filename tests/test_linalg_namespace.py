@@ -135,3 +135,13 @@ def test_refusals_are_located(signature, body, message):
     with pytest.raises(TranspileError) as error:
         load_source(kernel_module(signature, body))
     assert ":7:" in str(error.value) and message in str(error.value), str(error.value)
+
+
+@pytest.mark.parametrize("note, shape, body", [
+    ('"f64[n]"', (5,), "np.linalg.norm(a, -2, 0, True)"),
+    ('"f64[3,4]"', (3, 4), "np.linalg.norm(a, 1, 1, True)"),
+    ('"f64[3,4]"', (3, 4), "np.linalg.norm(a, 'fro', (0, 1), False)"),
+])
+def test_norm_with_keepdims_by_position_is_numpys(note, shape, body):
+    """np.linalg.norm(x, ord, axis, keepdims) with all four by position (CuPy's TestNorm) was refused."""
+    all_forms_pass(kernel_module(f"a: {note}", body), ["a"], _symmetric_draws(shape))

@@ -144,6 +144,17 @@ def issubclass_(lowering, node, builder, positional, keywords):
     return const(issubclass(classes[0], tuple(classes[1:]) if isinstance(second, tuple) else classes[1]))
 
 
+def _plain_module(value) -> bool:
+    """A module itself (`np`, `math`), not a class or dtype it holds: Python's `==` of two is their identity."""
+    if not isinstance(value, Module) or isinstance(value, DType) or python_object(value) is not None:
+        return False
+    try:
+        import importlib.util
+        return importlib.util.find_spec(value.path) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _said(value) -> str:
     from ..values import describe
     return describe(value)
@@ -162,7 +173,9 @@ def compare_with(operator: cst.BaseCompOp, left, right):
     if not isinstance(operator, (cst.Equal, cst.NotEqual)):
         return None
     first, second = python_object(left), python_object(right)
-    if first is None and isinstance(left, Module) or second is None and isinstance(right, Module) or \
+    if _plain_module(left) and _plain_module(right):  # `np == np` (CuPy's `xp == numpy`): the same module object
+        first, second = left.path, right.path
+    elif first is None and isinstance(left, Module) or second is None and isinstance(right, Module) or \
             not all(isinstance(v, (Module, str)) for v in (left, right)):
         return None
     equal = bool(first == second)
