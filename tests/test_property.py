@@ -117,6 +117,7 @@ class ProgramGenerator:
         self.listing21 = False  # (program_for_seed sets it: the twenty-first session's forms in more_function)
         self.listing23 = False  # (likewise, with listing21: the twenty-third session's, drawn after those)
         self.listing24 = False  # (likewise, with listing21 and listing23: the twenty-fourth session's, after those)
+        self.listing25 = False  # (likewise, with the three above: the twenty-fifth session's, after those)
         # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
         # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
         # gradients (`np.stack` of scalars and of vectors); off by default too
@@ -452,7 +453,18 @@ class ProgramGenerator:
                   f"np.cos({e('M')}.T @ {e('M')}))",
                   f"np.sum(np.linalg.svd(np.tanh({e('M')}).T @ {e('M')}, full_matrices=False)[2] ** 2 * "
                   f"np.sin({e('M')}.T @ {e('M')}))")
-                  if self.listing21 and self.listing23 and self.listing24 else ()),
+                  if self.listing21 and self.listing23 and self.listing24 else ()) + ((
+                  # the twenty-fifth session's (only with `listing25` too): np.linalg.eigvalsh and eigh of either
+                  # triangle (UPLO), tensorsolve (axes moved) and tensorinv (frontend/tensor_solve.py)
+                  f"np.sum(np.linalg.eigvalsh(np.tanh({e('M')}).T @ {e('M')} + np.diag(np.arange(0.0, 6.0, 2.0)), "
+                  f"UPLO={self.pick(('L', 'U'))!r}) * np.arange(1.0, 4.0))",
+                  f"np.sum(np.linalg.eigh(np.tanh({e('M')}).T @ {e('M')} + np.diag(np.arange(0.0, 6.0, 2.0)), "
+                  f"{self.pick(('L', 'U'))!r})[1][0] ** 2 * np.arange(1.0, 4.0))",
+                  f"np.sum(np.linalg.tensorsolve(np.eye(3) * 3.0 + np.tanh({e('M')}.T @ {e('M')}), {e('D')}"
+                  f"{self.pick(('', ', axes=(0,)'))}))",
+                  f"np.sum(np.linalg.tensorinv(np.reshape(np.eye(6) * 3.0 + 0.2 * np.outer(np.tanh(np.ravel("
+                  f"{e('M')})[:6]), np.ravel({e('M')})[6:12]), (6, 2, 3)), 1) * np.arange(6.0).reshape(2, 3, 1))")
+                  if self.listing21 and self.listing23 and self.listing24 and self.listing25 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
@@ -962,13 +974,15 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      more_functions: bool = False, corpus_forms: bool = False,
                      cec_forms: bool = False, dead_reads: bool = False,
                      rewrite_forms: bool = False, listing21: bool = False,
-                     listing23: bool = False, listing24: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     listing23: bool = False, listing24: bool = False,
+                     listing25: bool = False) -> tuple[str, tuple[str, ...], bool]:
     generator = ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
                                  edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
                                  dead_reads=dead_reads, rewrite_forms=rewrite_forms)
     generator.listing21 = listing21
     generator.listing23 = listing23
     generator.listing24 = listing24
+    generator.listing25 = listing25
     return generator.program()
 
 
@@ -1503,6 +1517,22 @@ def test_random_kernels_with_the_twenty_fourth_listing(construct):
     autograd and finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True,
                                  listing24=True) for seed in range(600))
+    text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+TWENTY_FIFTH = ("np.linalg.eigvalsh(", "np.linalg.eigh(", "np.linalg.tensorsolve(", "np.linalg.tensorinv(")
+
+
+@pytest.mark.parametrize("construct", TWENTY_FIFTH)
+def test_random_kernels_with_the_twenty_fifth_listing(construct):
+    """The first program (the twenty-fourth listing's flags and listing25=True) that writes np.linalg.eigvalsh,
+    eigh (either triangle), tensorsolve or tensorinv: gradients against autograd and finite differences."""
+    programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True,
+                                 listing24=True, listing25=True) for seed in range(600))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
