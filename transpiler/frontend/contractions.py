@@ -213,7 +213,8 @@ def sublist_subscripts(emit: Emitter, positional: list) -> tuple[str, list]:
             elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(_SUBLIST_LETTERS):
                 text += _SUBLIST_LETTERS[value]
             else:
-                raise emit.error("np.einsum's axis labels are integers from 0 to 51 (or `...`) known at build time")
+                raise emit.error("np.einsum's axis labels are integers from 0 to 51 (or `...`) known at build time",
+                                 "write them as a list of int literals: np.einsum(a, [0, 0])")
         return text
 
     operands, inputs = positional[0::2], positional[1::2]
