@@ -83,6 +83,37 @@ class LinalgOracles:
             product = np.matmul(product, base)
         return (product - getval(product)) + exact
 
+    def eigvalsh(self, a, UPLO="L"):  # noqa: N803  (NumPy's name)
+        """NumPy's eigvalsh values, with the derivative of autograd's eigh of the symmetric matrix the triangle
+        read stands for."""
+        rewrite = self.eigh(a, UPLO)[0]
+        return (rewrite - getval(rewrite)) + onp.linalg.eigvalsh(getval(a), UPLO)
+
+    def eigh(self, a, UPLO="L"):  # noqa: N803
+        np = self._anp
+        full = np.triu(a) + np.swapaxes(np.triu(a, 1), -1, -2) if UPLO.upper() == "U" else \
+            np.tril(a) + np.swapaxes(np.tril(a, -1), -1, -2)
+        w, v = np.linalg.eigh(full)
+        exact_w, exact_v = onp.linalg.eigh(getval(a), UPLO)
+        return (w - getval(w)) + exact_w, (v - getval(v)) + exact_v
+
+    def tensorsolve(self, a, b, axes=None):
+        """NumPy's algorithm (numpy/linalg/_linalg.py) in autograd's transpose, reshape and solve."""
+        np = self._anp
+        order = list(range(a.ndim))
+        for k in axes or ():
+            order.remove(k)
+            order.append(k)
+        a = np.transpose(a, order)
+        old = a.shape[b.ndim:]
+        prod = int(onp.prod(old))
+        return np.reshape(np.linalg.solve(np.reshape(a, (prod, prod)), np.reshape(b, (prod,))), old)
+
+    def tensorinv(self, a, ind=2):
+        np = self._anp
+        tail = a.shape[ind:]
+        return np.reshape(np.linalg.inv(np.reshape(a, (int(onp.prod(tail)), -1))), tail + a.shape[:ind])
+
     def _norm(self, x, p):
         np = self._anp
         if p == "fro":

@@ -80,3 +80,41 @@ def test_in_with_a_traced_number_was_wrong_without_the_fix():
     """`x[1] in [1.0, 2.0]` once compared the traced value's stand-in with the list: always False."""
     got = load_source(HEADER.format("x[1] in [1.0, 2.0]"), "dtypes.py").f(*_args())
     assert got is True
+
+
+def test_chained_comparisons_of_type_objects_are_pythons():
+    """`np.float64 == np.float64 == np.bool_` (CuPy's test_cross) was refused: `np.float64` cannot be used as an
+    array. Each link is Python's `==` of the objects, joined as `and` joins them."""
+    from gradcheck import load_source
+    text = '''import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[3]"):
+    if np.float64 == np.float64 == np.bool_:
+        return x * 0.0
+    if np.float32 != np.float64 == x.dtype == "float64":
+        return x + 1.0
+    return x
+'''
+    import numpy as np
+    assert np.array_equal(load_source(text).f(np.ones(3)), np.full(3, 2.0))
+
+
+def test_modules_compare_as_python_compares_them():
+    """`np == np` (CuPy's `xp == numpy` once converted) was refused: `numpy` cannot be used as an array."""
+    from gradcheck import load_source
+    text = '''import math
+import numpy as np
+from lifted import kernel
+
+
+@kernel
+def f(x: "f64[3]"):
+    if np == np and not (np != np) and not (np == math):
+        return x * 2.0
+    return x
+'''
+    import numpy as np
+    assert np.array_equal(load_source(text).f(np.ones(3)), np.full(3, 2.0))

@@ -459,7 +459,17 @@ class ProgramGenerator:
                   # of a run-time length, np.nan_to_num's fills computed in the kernel, `in` of an array
                   f"np.sum(np.split(np.concatenate(({e('N')}, {e('N')})), 2)[1] * np.array_split({e('N')}, 3)[0][:1])",
                   f"np.sum(np.nan_to_num({e('N')}, nan={e('S')}, posinf={e('S')}))",
-                  f"{e('S')} * (1.0 in np.floor({e('N')}))")
+                  f"{e('S')} * (1.0 in np.floor({e('N')}))",
+                  # and np.linalg.eigvalsh and eigh of either triangle (UPLO), tensorsolve (axes moved) and tensorinv
+                  # (frontend/tensor_solve.py)
+                  f"np.sum(np.linalg.eigvalsh(np.tanh({e('M')}).T @ {e('M')} + np.diag(np.arange(0.0, 6.0, 2.0)), "
+                  f"UPLO={self.pick(('L', 'U'))!r}) * np.arange(1.0, 4.0))",
+                  f"np.sum(np.linalg.eigh(np.tanh({e('M')}).T @ {e('M')} + np.diag(np.arange(0.0, 6.0, 2.0)), "
+                  f"{self.pick(('L', 'U'))!r})[1][0] ** 2 * np.arange(1.0, 4.0))",
+                  f"np.sum(np.linalg.tensorsolve(np.eye(3) * 3.0 + np.tanh({e('M')}.T @ {e('M')}), {e('D')}"
+                  f"{self.pick(('', ', axes=(0,)'))}))",
+                  f"np.sum(np.linalg.tensorinv(np.reshape(np.eye(6) * 3.0 + 0.2 * np.outer(np.tanh(np.ravel("
+                  f"{e('M')})[:6]), np.ravel({e('M')})[6:12]), (6, 2, 3)), 1) * np.arange(6.0).reshape(2, 3, 1))")
                   if self.listing21 and self.listing23 and self.listing24 and self.listing25 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
@@ -1552,14 +1562,16 @@ def test_random_kernels_with_the_twenty_fourth_listing(construct):
         pytest.skip("the oracles cannot judge this program")
 
 
-TWENTY_FIFTH = ("np.array_split(", "np.nan_to_num(", " in np.floor(")
+TWENTY_FIFTH = ("np.array_split(", "np.nan_to_num(", " in np.floor(", "np.linalg.eigvalsh(", "np.linalg.eigh(",
+                "np.linalg.tensorsolve(", "np.linalg.tensorinv(")
 
 
 @pytest.mark.parametrize("construct", TWENTY_FIFTH)
 def test_random_kernels_with_the_twenty_fifth_listing(construct):
     """The first program (the twenty-fourth listing's flags and listing25=True) that writes np.split/np.array_split
-    into sections of the run-time length n, np.nan_to_num with fills the kernel computes, `v in a` of an array:
-    gradients against autograd and finite differences."""
+    into sections of the run-time length n, np.nan_to_num with fills the kernel computes, `v in a` of an array,
+    np.linalg.eigvalsh, eigh (either triangle), tensorsolve or tensorinv: gradients against autograd and finite
+    differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True,
                                  listing24=True, listing25=True) for seed in range(600))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0] and (

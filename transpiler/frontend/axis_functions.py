@@ -277,7 +277,7 @@ def linspace(lowering, node, builder, positional, keywords):
 
 # --- norms -----------------------------------------------------------------------------------------------------------
 def norm(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.linalg.norm", positional, keywords, 1, 3, ("ord", "axis", "keepdims"))
+    arity(lowering, node, "np.linalg.norm", positional, keywords, 1, 4, ("ord", "axis", "keepdims"))
     emit = Emitter(lowering, node, builder)
     atom = emit.atom(positional[0])
     rank = _rank(emit, atom)
@@ -287,7 +287,7 @@ def norm(lowering, node, builder, positional, keywords):
     order = static(lowering, ord_value, ord_node, "`ord`")
     axis_value, axis_node = arg(lowering, positional, keywords, 2, "axis", node)
     axis = static(lowering, axis_value, axis_node, "`axis`")
-    keep_value, keep_node = keywords.get("keepdims", (Const(False, None), node))
+    keep_value, keep_node = arg(lowering, positional, keywords, 3, "keepdims", node, Const(False, None))
     keepdims = bool(static(lowering, keep_value, keep_node, "`keepdims`"))
     vector = axis is None and rank == 1 or isinstance(axis, int)
     reduce = {"axis": axis} | ({"keepdims": True} if keepdims else {})

@@ -23,11 +23,12 @@ def matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
 
 
 def einsum(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.einsum", positional, keywords, 2, 16)
+    arity(lowering, node, "np.einsum", positional, keywords, 2, 16, ("optimize",))
     if isinstance(positional[0], str):
         spec, operands = positional[0], positional[1:]
     else:  # NumPy's other form: each operand followed by its axes' labels, then the output's (`a, [0, 1], b, ...`)
         spec, operands = sublist_subscripts(Emitter(lowering, node, builder), positional)
+    _plain_contraction(lowering, keywords, len(operands))
     emit = Emitter(lowering, node, builder)
     # NumPy makes each operand an array: a Python number is int64/float64/bool there, not a weak scalar
     atoms = [emit("array", value=v.value) if isinstance(v, Const) and isinstance(v.value, (bool, int, float))
@@ -35,6 +36,20 @@ def einsum(lowering, node, builder, positional, keywords):
     if "." in spec:
         spec = expand_ellipsis(Emitter(lowering, node, builder), spec, atoms)
     return lowering._bind(builder, node, "einsum", atoms, {"spec": spec})
+
+
+def _plain_contraction(lowering, keywords, count: int) -> None:
+    """`optimize=`: False is NumPy's one c_einsum call; any other value runs the path's contractions, which for one
+    operand is that same single c_einsum call (so NumPy's bits), and for more may be BLAS products in another
+    order (other bits): refused, located."""
+    if "optimize" not in keywords:
+        return
+    value, node = keywords["optimize"]
+    optimize = static(lowering, value, node, "`optimize`")
+    if optimize is not False and count > 1:
+        raise lowering.error(node, f"np.einsum's optimize={optimize!r} of {count} operands (NumPy contracts them "
+                             "pairwise along a path, with BLAS products: other roundings) is not supported in "
+                             "kernels", "optimize=False, or write the pairwise products in the order wanted")
 
 
 def outer(lowering, node, builder, positional, keywords):
@@ -198,7 +213,8 @@ def sublist_subscripts(emit: Emitter, positional: list) -> tuple[str, list]:
             elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(_SUBLIST_LETTERS):
                 text += _SUBLIST_LETTERS[value]
             else:
-                raise emit.error("np.einsum's axis labels are integers from 0 to 51 (or `...`) known at build time")
+                raise emit.error("np.einsum's axis labels are integers from 0 to 51 (or `...`) known at build time",
+                                 "write them as a list of int literals: np.einsum(a, [0, 0])")
         return text
 
     operands, inputs = positional[0::2], positional[1::2]

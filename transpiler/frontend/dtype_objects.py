@@ -144,6 +144,17 @@ def issubclass_(lowering, node, builder, positional, keywords):
     return const(issubclass(classes[0], tuple(classes[1:]) if isinstance(second, tuple) else classes[1]))
 
 
+def _plain_module(value) -> bool:
+    """A module itself (`np`, `math`), not a class or dtype it holds: Python's `==` of two is their identity."""
+    if not isinstance(value, Module) or isinstance(value, DType) or python_object(value) is not None:
+        return False
+    try:
+        import importlib.util
+        return importlib.util.find_spec(value.path) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _said(value) -> str:
     from ..values import describe
     return describe(value)
@@ -152,13 +163,19 @@ def _said(value) -> str:
 def compare(lowering, node: cst.Comparison, left, right):
     """`a.dtype == np.float32`, `t != "int64"`: Python's `==` of the objects named (a type class equals only
     itself; a dtype object equals what np.dtype reads as the same dtype); None where neither side is a type."""
+    return compare_with(node.comparisons[0].operator, left, right)
+
+
+def compare_with(operator: cst.BaseCompOp, left, right):
+    """`compare` of one link (`left <operator> right`; a chained comparison's links too)."""
     if not (isinstance(left, Module) or isinstance(right, Module)):
         return None
-    operator = node.comparisons[0].operator
     if not isinstance(operator, (cst.Equal, cst.NotEqual)):
         return None
     first, second = python_object(left), python_object(right)
-    if first is None and isinstance(left, Module) or second is None and isinstance(right, Module) or \
+    if _plain_module(left) and _plain_module(right):  # `np == np` (CuPy's `xp == numpy`): the same module object
+        first, second = left.path, right.path
+    elif first is None and isinstance(left, Module) or second is None and isinstance(right, Module) or \
             not all(isinstance(v, (Module, str)) for v in (left, right)):
         return None
     equal = bool(first == second)

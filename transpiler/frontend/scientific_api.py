@@ -34,25 +34,28 @@ def slogdet(lowering, node, builder, positional, keywords):
     return emit("slogdet_sign", positional[0]), emit("logabsdet", positional[0])
 
 
-def _lower_only(lowering, keywords, name: str) -> None:
-    if "UPLO" in keywords:
-        value, node = keywords["UPLO"]
-        if static(lowering, value, node, "`UPLO`") != "L":
-            raise lowering.error(node, f"{name} with UPLO='U' is not supported in kernels",
-                                 "pass the transpose: np.linalg.eigh(a.T) reads the upper triangle of a")
+def _triangle(lowering, node, positional, keywords, name: str) -> dict:
+    """UPLO ('L' or 'U', either case, as NumPy's `UPLO.upper()`): the triangle LAPACK reads, a registry
+    parameter (NumPy's call with UPLO='U' reduces the upper triangle: not the bits of the transpose's lower one)."""
+    value, uplo_node = arg(lowering, positional, keywords, 1, "UPLO", node, Const("L", None))
+    uplo = static(lowering, value, uplo_node or node, "`UPLO`")
+    if not isinstance(uplo, str) or uplo.upper() not in ("L", "U"):
+        raise lowering.error(uplo_node or node, f"{name}: UPLO must be 'L' or 'U' (NumPy's ValueError), not {uplo!r}")
+    return {"upper": True} if uplo.upper() == "U" else {}
 
 
 def eigh(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.linalg.eigh", positional, keywords, 1, 1, ("UPLO",))
-    _lower_only(lowering, keywords, "np.linalg.eigh")
+    arity(lowering, node, "np.linalg.eigh", positional, keywords, 1, 2, ("UPLO",))
+    params = _triangle(lowering, node, positional, keywords, "np.linalg.eigh")
     emit = Emitter(lowering, node, builder)
-    return emit("eigh_values", positional[0]), emit("eigh_vectors", positional[0])
+    a = emit.atom(positional[0])
+    return emit("eigh_values", a, **params), emit("eigh_vectors", a, **params)
 
 
 def eigvalsh(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.linalg.eigvalsh", positional, keywords, 1, 1, ("UPLO",))
-    _lower_only(lowering, keywords, "np.linalg.eigvalsh")
-    return Emitter(lowering, node, builder)("eigh_values", positional[0])
+    arity(lowering, node, "np.linalg.eigvalsh", positional, keywords, 1, 2, ("UPLO",))
+    params = _triangle(lowering, node, positional, keywords, "np.linalg.eigvalsh")
+    return Emitter(lowering, node, builder)("eigh_values", positional[0], alone=True, **params)
 
 
 def svd(lowering, node, builder, positional, keywords):

@@ -7,6 +7,8 @@ import libcst as cst
 
 from ..ir import Atom, Const, If, Var, const
 from ..ir.types import TensorType
+from ..frontend import dtype_objects
+from ..values import Module
 
 
 def lower_chained_comparison(lowering, node: cst.Comparison, builder, env, prims: dict, may_fail) -> Atom:
@@ -24,8 +26,21 @@ def lower_chained_comparison(lowering, node: cst.Comparison, builder, env, prims
                                  "language", hint)
     operands = [node.left] + [target.comparator for target in node.comparisons]
 
-    def value(k: int) -> Atom:
-        return lowering._atom(lowering.expr(operands[k], builder, env), operands[k])
+    def value(k: int):
+        found = lowering.expr(operands[k], builder, env)
+        return found if isinstance(found, (Module, str)) else lowering._atom(found, operands[k])
+
+    def compared(k: int, left, right) -> Atom:
+        """A link: Python's `==` of type objects and dtype names at build time (`np.float64 == t == np.bool_`,
+        frontend/dtype_objects.py), else the comparison's primitive."""
+        operator = node.comparisons[k].operator
+        if isinstance(left, (Module, str)) or isinstance(right, (Module, str)):
+            found = dtype_objects.compare_with(operator, left, right)
+            if found is None:
+                raise lowering.error(node, "a link of this chained comparison compares a type or a string with "
+                                     "something that is neither", hint)
+            return found
+        return lowering._bind(builder, node, prims[type(operator)], [left, right])
 
     def links(first: int, left: Atom) -> Atom | None:
         """Links `first`... of the chain, `left` the value of operand `first`: their conjunction (None where every
@@ -36,7 +51,7 @@ def lower_chained_comparison(lowering, node: cst.Comparison, builder, env, prims
                 rest = lambda k=k, left=left: links(k, left) or const(True)  # noqa: E731
                 return short_circuit(result, rest, True, builder)
             right = value(k + 1)
-            link = lowering._bind(builder, node, prims[type(node.comparisons[k].operator)], [left, right])
+            link = compared(k, left, right)
             if link.type.dtype != "bool" or link.type.shape != ():
                 raise lowering.error(node, "a link of this chained comparison is an array: Python raises "
                                      "ValueError (the truth value of an array is ambiguous)", hint)

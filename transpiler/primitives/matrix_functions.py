@@ -238,28 +238,64 @@ def _gaps(w: Sym, a: Sym) -> Sym:
     return (1.0 - eye) / (ops.expand_dims(w, axis=-2) - ops.expand_dims(w, axis=-1) + eye)
 
 
-def _vjp_eigenvalues(g, w, a, active=None):
-    v = ops.eigh_vectors(a)
-    return [_lower_read((v * ops.expand_dims(g, axis=-2)) @ swap_last_two(v))]
+def _upper_read(p: Sym) -> Sym:
+    """As `_lower_read`, for a matrix of which only the upper triangle is read (UPLO='U')."""
+    return ops.triu(p) + swap_last_two(ops.tril(p, k=-1))
 
 
-def _vjp_eigenvectors(g, v, a, active=None):
-    w = ops.eigh_values(a)
-    return [_lower_read(v @ (_gaps(w, a) * (swap_last_two(v) @ g)) @ swap_last_two(v))]
+def _from_upper(t: Sym) -> Sym:
+    """The symmetric matrix that an upper triangle stands for."""
+    return ops.triu(t) + swap_last_two(ops.triu(t, k=1))
 
 
-def _jvp_eigenvalues(tangents, w, a):
-    v = ops.eigh_vectors(a)
-    return ops.sum(v * (_from_lower(tangents[0]) @ v), axis=-2)  # the diagonal of V^T dA V
+def _read(p: Sym, upper: bool) -> Sym:
+    return _upper_read(p) if upper else _lower_read(p)
 
 
-def _jvp_eigenvectors(tangents, v, a):
-    return v @ (_gaps(ops.eigh_values(a), a) * (swap_last_two(v) @ _from_lower(tangents[0]) @ v))
+def _symmetric(t: Sym, upper: bool) -> Sym:
+    return _from_upper(t) if upper else _from_lower(t)
+
+
+def _eigh_params(upper: bool) -> dict:
+    return {"upper": True} if upper else {}
+
+
+def _vjp_eigenvalues(g, w, a, active=None, upper=False, alone=False):
+    v = ops.eigh_vectors(a, **_eigh_params(upper))
+    return [_read((v * ops.expand_dims(g, axis=-2)) @ swap_last_two(v), upper)]
+
+
+def _vjp_eigenvectors(g, v, a, active=None, upper=False):
+    w = ops.eigh_values(a, **_eigh_params(upper))
+    return [_read(v @ (_gaps(w, a) * (swap_last_two(v) @ g)) @ swap_last_two(v), upper)]
+
+
+def _jvp_eigenvalues(tangents, w, a, upper=False, alone=False):
+    v = ops.eigh_vectors(a, **_eigh_params(upper))
+    return ops.sum(v * (_symmetric(tangents[0], upper) @ v), axis=-2)  # the diagonal of V^T dA V
+
+
+def _jvp_eigenvectors(tangents, v, a, upper=False):
+    w = ops.eigh_values(a, **_eigh_params(upper))
+    return v @ (_gaps(w, a) * (swap_last_two(v) @ _symmetric(tangents[0], upper) @ v))
+
+
+def _render_eigh(index: int):
+    """NumPy's own call, with UPLO='U' where the upper triangle is read (LAPACK reduces that triangle, so the bits
+    differ from those of the transpose's lower one); `alone` is np.linalg.eigvalsh's call (LAPACK without the
+    vectors: other bits than eigh's values)."""
+    def render(args, params):
+        uplo = "U" if params.get("upper") else None
+        if params.get("alone"):
+            return cg.call("np.linalg.eigvalsh", *args, UPLO=uplo)
+        return cg.subscript(cg.call("np.linalg.eigh", *args, UPLO=uplo), [cg.literal(index)])
+
+    return render
 
 
 # np.linalg.eigh(a) is (w, V): one entry per part, each rendering the same call (reused when both are taken)
-_register("eigh_values", _infer_eigenvalues, _linalg("eigh", 0), _vjp_eigenvalues, _jvp_eigenvalues, temp="w")
-_register("eigh_vectors", _infer_eigenvectors, _linalg("eigh", 1), _vjp_eigenvectors, _jvp_eigenvectors, temp="v")
+_register("eigh_values", _infer_eigenvalues, _render_eigh(0), _vjp_eigenvalues, _jvp_eigenvalues, temp="w")
+_register("eigh_vectors", _infer_eigenvectors, _render_eigh(1), _vjp_eigenvectors, _jvp_eigenvectors, temp="v")
 
 
 # --- scipy.linalg.solve_triangular ------------------------------------------------------------------------------
