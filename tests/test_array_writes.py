@@ -110,3 +110,49 @@ def test_refusals_are_located(lines, word):
         load_source(_statements_module(SIGNATURE, lines))
     assert info.value.loc is not None and info.value.loc.line >= 7 and info.value.hint and word in str(info.value), \
         str(info.value)
+
+
+NAMED = 'x: "f64[n,m]", y: "f64[n,m]", v: "f64[k]"'
+
+
+def _named_inputs() -> list[list]:
+    """Lengths known at run time only: more values than Trues, fewer, one, none; an empty array."""
+    rng = np.random.default_rng(7)
+    shapes = [((2, 3), 4), ((3, 2), 1), ((2, 3), 0), ((1, 4), 9), ((0, 3), 2), ((0, 3), 0)]
+    return [[rng.normal(size=s), rng.normal(size=s), rng.normal(size=k)] for s, k in shapes]
+
+
+@pytest.mark.parametrize("lines", [
+    "a = x * 1.0; np.putmask(a, y > 0, v); return a * y",
+    "a = x * 1.0; np.putmask(a, (y > 0).ravel(), np.tanh(v)); return a",
+    "a = x * 1.0; np.putmask(a, y, v.astype(np.float32)); return a + x",
+    "a = x * 1.0; np.putmask(a, y.ravel() > 0, v.reshape(1, -1)); return a",
+    "a = x * 1.0; np.place(a, x > y, np.exp(v)); return a",
+    "a = (x > 0).astype(np.int64); np.place(a, y.T.T < 0.5, (v > 0).astype(np.int32)); return a",
+])
+def test_array_writes_of_lengths_known_at_run_time_are_numpys(lines):
+    """NumPy's values, and NumPy's ValueError where np.place has no values for a True, at run time."""
+    inputs = [i for i in _named_inputs() if "np.place" not in lines or i[2].size or not i[0].size]  # (raises)
+    all_forms_pass(_statements_module(NAMED, lines), ["x", "y", "v"], inputs)
+
+
+@pytest.mark.parametrize("lines, error", [
+    ("a = x * 1.0; np.putmask(a, v > 0, v); return a", "putmask: mask and data must be the same size"),
+    ("a = x * 1.0; np.place(a, v > 0, v); return a", "place: mask and data must be the same size"),
+    ("a = x * 1.0; np.place(a, y > 0, v); return a", "Cannot insert from an empty array!"),
+])
+def test_array_writes_of_run_time_lengths_raise_numpys_value_error(lines, error):
+    module = load_source(_statements_module(NAMED, lines))
+    x = np.ones((2, 3))
+    with pytest.raises(ValueError, match=error):
+        module.f(x, x, np.ones(4) if "empty" not in error else np.ones(0))
+    with pytest.raises(ValueError, match=error):
+        python = {}
+        exec(compile(_statements_module(NAMED, lines), "python_reference", "exec"), python)
+        python["f"](x, x.copy(), np.ones(4) if "empty" not in error else np.ones(0))
+
+
+def test_array_writes_of_run_time_lengths_on_the_c_target(tmp_path):
+    text = _statements_module(NAMED, "a = x * 1.0; np.putmask(a, y > 0, v); b = x * 1.0; np.place(b, y < 0, v); "
+                                     "return a * b")
+    all_forms_pass(text, ["x", "y", "v"], _named_inputs()[:2], c=True, tmp_path=tmp_path)
