@@ -65,6 +65,10 @@ def _inputs() -> list[list]:
     "a = x * 1.0; np.put(a, [[0, 5], [-1, 2]], v); return a",
     "a = x * 1.0; np.put(a, [9, -8], v[:2], mode='wrap'); return a",
     "a = v.astype(np.int32); np.put(a, [1, 2], y[0]); return a",
+    # bound to a name: the statement, and the name holds NumPy's None
+    "a = x * 1.0; r = np.putmask(a, y > 0, v); assert r is None; return a * y",
+    "a = x * 1.0; r = np.place(a, y > 0, v); s = np.copyto(a, x, where=y > 1.0); return a if r is s else x",
+    "a = v * 1.0; r = np.put(a, [1], 2.0); b = x * 1.0; q = np.fill_diagonal(b, 3.0); return (a, b, r is None)",
 ])
 def test_array_writes_are_numpys(lines):
     all_forms_pass(_statements_module(SIGNATURE, lines), ["x", "y", "v"], _inputs())
@@ -102,7 +106,7 @@ def test_array_writes_on_the_c_target(tmp_path):
     ("np.put(x[0], [1], 2.0); return x", "held by a name"),
     ("return np.put(x, [1], 2.0)", "returns None"),
     ("return np.copyto(x, y)", "returns None"),
-    ("a = np.place(x, y > 0, v); return x", "returns None"),
+    ("a = np.place(x, y > 0, v); return a + x", "None"),
     ("return x + np.putmask(x, y > 0, v)", "returns None"),
 ])
 def test_refusals_are_located(lines, word):

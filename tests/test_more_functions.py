@@ -246,7 +246,8 @@ def test_fill_diagonal_on_the_c_target(tmp_path):
 
 
 @pytest.mark.parametrize("lines, word", [
-    ("y = np.fill_diagonal(x, 0.0); return x", "returns None"),
+    ("y = np.fill_diagonal(x, 0.0); return x * y", "None"),
+    ("return x * np.fill_diagonal(x, 0.0)", "returns None"),
     ("np.fill_diagonal(v, 0.0); return v", "rank 2"),
     ("a = np.zeros((2, 3, 3)); np.fill_diagonal(a, 0.0); return a", "one length"),
     ("np.fill_diagonal(x[:2], 0.0); return x", "held by a name"),
