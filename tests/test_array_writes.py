@@ -65,6 +65,9 @@ def _inputs() -> list[list]:
     "a = x * 1.0; np.put(a, [[0, 5], [-1, 2]], v); return a",
     "a = x * 1.0; np.put(a, [9, -8], v[:2], mode='wrap'); return a",
     "a = v.astype(np.int32); np.put(a, [1, 2], y[0]); return a",
+    # a Python int into a float32 array: NumPy converts it to the array's dtype (it was `30.astype(...)`: bad)
+    "a = x.astype(np.float32); np.putmask(a, y > 0, 30); return a",
+    "a = x.astype(np.float32); np.place(a, y > 0, 2); return a * y",
     # bound to a name: the statement, and the name holds NumPy's None
     "a = x * 1.0; r = np.putmask(a, y > 0, v); assert r is None; return a * y",
     "a = x * 1.0; r = np.place(a, y > 0, v); s = np.copyto(a, x, where=y > 1.0); return a if r is s else x",
@@ -133,6 +136,8 @@ def _named_inputs() -> list[list]:
     "a = x * 1.0; np.putmask(a, y.ravel() > 0, v.reshape(1, -1)); return a",
     "a = x * 1.0; np.place(a, x > y, np.exp(v)); return a",
     "a = (x > 0).astype(np.int64); np.place(a, y.T.T < 0.5, (v > 0).astype(np.int32)); return a",
+    "a = x.astype(np.float32); np.putmask(a, a > 1, 30); return a",
+    "a = x.astype(np.float32); np.place(a, y > 0, 3); return a",
 ])
 def test_array_writes_of_lengths_known_at_run_time_are_numpys(lines):
     """NumPy's values, and NumPy's ValueError where np.place has no values for a True, at run time."""

@@ -126,7 +126,7 @@ def _masked(lowering, emit: Emitter, name: str, found: dict, a, mask, values, va
     if mask.type.dtype != "bool":
         mask = emit("astype", mask, dtype="bool")
     mask = mask if mask.type.shape == shape else emit("reshape", mask, *shape)
-    if values.type.dtype != dtype:
+    if values.type.dtype != dtype and not values.type.weak:  # (a Python number: np.where keeps a's dtype)
         values = emit("astype", values, dtype=dtype)
     if count == 0:
         if name == "putmask":
@@ -163,7 +163,7 @@ def _masked_run_time(emit: Emitter, name: str, a, mask, values):
     emit("check_assert", emit("equal", _size(emit, mask), size), message=f"{name}: mask and data must be the same "
          "size", error="ValueError")
     flat_mask = emit("reshape", mask if mask.type.dtype == "bool" else emit("astype", mask, dtype="bool"), -1)
-    if values.type.dtype != a.type.dtype:
+    if values.type.dtype != a.type.dtype and not values.type.weak:
         values = emit("astype", values, dtype=a.type.dtype)
     flat = emit("reshape", values, -1)
     padded = emit("concatenate", flat, emit("full", 1, 0, dtype=a.type.dtype), axis=0)
