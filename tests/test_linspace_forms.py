@@ -3,7 +3,6 @@ NumPy's bits (its own arithmetic, step by step), every transform against differe
 loop, the C target, located refusals where NumPy raises or the branch needs `num` at build time."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from gradcheck import load_source
