@@ -21,7 +21,7 @@ VALUES = [
     ('"f64[]"', "np.linspace(x, 10.0, 5, retstep=True)"), ('"f32[]"', "np.linspace(x, 2.0, 4, endpoint=False, retstep=True)"),
     ('"f64[]"', "np.linspace(0, 10, 0, retstep=True)[0] + x"), ('"f64[]"', "np.linspace(3, 7, 1, retstep=True)[1] * x"),
     ('"f64[2]"', "np.linspace(x, 1.0, 3, retstep=True)"), ('"f64[]"', "np.linspace(x, 1.0, 3, axis=-1)"),
-    ('"f64[]"', "np.linspace(x, 4.0, 5, True, True, np.float32, 0)"),
+    ('"f64[]"', "np.linspace(x, 4.0, 5, True, True, np.float32, 0)"), ('"f32[]"', "np.linspace(x, 2.0, 4, dtype=np.float64)"),
 ]
 
 
