@@ -65,6 +65,13 @@ def _inputs() -> list[list]:
     "a = x * 1.0; np.put(a, [[0, 5], [-1, 2]], v); return a",
     "a = x * 1.0; np.put(a, [9, -8], v[:2], mode='wrap'); return a",
     "a = v.astype(np.int32); np.put(a, [1, 2], y[0]); return a",
+    # a Python int into a float32 array: NumPy converts it to the array's dtype (it was `30.astype(...)`: bad)
+    "a = x.astype(np.float32); np.putmask(a, y > 0, 30); return a",
+    "a = x.astype(np.float32); np.place(a, y > 0, 2); return a * y",
+    # bound to a name: the statement, and the name holds NumPy's None
+    "a = x * 1.0; r = np.putmask(a, y > 0, v); assert r is None; return a * y",
+    "a = x * 1.0; r = np.place(a, y > 0, v); s = np.copyto(a, x, where=y > 1.0); return a if r is s else x",
+    "a = v * 1.0; r = np.put(a, [1], 2.0); b = x * 1.0; q = np.fill_diagonal(b, 3.0); return (a, b, r is None)",
 ])
 def test_array_writes_are_numpys(lines):
     all_forms_pass(_statements_module(SIGNATURE, lines), ["x", "y", "v"], _inputs())
@@ -102,7 +109,7 @@ def test_array_writes_on_the_c_target(tmp_path):
     ("np.put(x[0], [1], 2.0); return x", "held by a name"),
     ("return np.put(x, [1], 2.0)", "returns None"),
     ("return np.copyto(x, y)", "returns None"),
-    ("a = np.place(x, y > 0, v); return x", "returns None"),
+    ("a = np.place(x, y > 0, v); return a + x", "None"),
     ("return x + np.putmask(x, y > 0, v)", "returns None"),
 ])
 def test_refusals_are_located(lines, word):
@@ -110,3 +117,51 @@ def test_refusals_are_located(lines, word):
         load_source(_statements_module(SIGNATURE, lines))
     assert info.value.loc is not None and info.value.loc.line >= 7 and info.value.hint and word in str(info.value), \
         str(info.value)
+
+
+NAMED = 'x: "f64[n,m]", y: "f64[n,m]", v: "f64[k]"'
+
+
+def _named_inputs() -> list[list]:
+    """Lengths known at run time only: more values than Trues, fewer, one, none; an empty array."""
+    rng = np.random.default_rng(7)
+    shapes = [((2, 3), 4), ((3, 2), 1), ((2, 3), 0), ((1, 4), 9), ((0, 3), 2), ((0, 3), 0)]
+    return [[rng.normal(size=s), rng.normal(size=s), rng.normal(size=k)] for s, k in shapes]
+
+
+@pytest.mark.parametrize("lines", [
+    "a = x * 1.0; np.putmask(a, y > 0, v); return a * y",
+    "a = x * 1.0; np.putmask(a, (y > 0).ravel(), np.tanh(v)); return a",
+    "a = x * 1.0; np.putmask(a, y, v.astype(np.float32)); return a + x",
+    "a = x * 1.0; np.putmask(a, y.ravel() > 0, v.reshape(1, -1)); return a",
+    "a = x * 1.0; np.place(a, x > y, np.exp(v)); return a",
+    "a = (x > 0).astype(np.int64); np.place(a, y.T.T < 0.5, (v > 0).astype(np.int32)); return a",
+    "a = x.astype(np.float32); np.putmask(a, a > 1, 30); return a",
+    "a = x.astype(np.float32); np.place(a, y > 0, 3); return a",
+])
+def test_array_writes_of_lengths_known_at_run_time_are_numpys(lines):
+    """NumPy's values, and NumPy's ValueError where np.place has no values for a True, at run time."""
+    inputs = [i for i in _named_inputs() if "np.place" not in lines or i[2].size or not i[0].size]  # (raises)
+    all_forms_pass(_statements_module(NAMED, lines), ["x", "y", "v"], inputs)
+
+
+@pytest.mark.parametrize("lines, error", [
+    ("a = x * 1.0; np.putmask(a, v > 0, v); return a", "putmask: mask and data must be the same size"),
+    ("a = x * 1.0; np.place(a, v > 0, v); return a", "place: mask and data must be the same size"),
+    ("a = x * 1.0; np.place(a, y > 0, v); return a", "Cannot insert from an empty array!"),
+])
+def test_array_writes_of_run_time_lengths_raise_numpys_value_error(lines, error):
+    module = load_source(_statements_module(NAMED, lines))
+    x = np.ones((2, 3))
+    with pytest.raises(ValueError, match=error):
+        module.f(x, x, np.ones(4) if "empty" not in error else np.ones(0))
+    with pytest.raises(ValueError, match=error):
+        python = {}
+        exec(compile(_statements_module(NAMED, lines), "python_reference", "exec"), python)
+        python["f"](x, x.copy(), np.ones(4) if "empty" not in error else np.ones(0))
+
+
+def test_array_writes_of_run_time_lengths_on_the_c_target(tmp_path):
+    text = _statements_module(NAMED, "a = x * 1.0; np.putmask(a, y > 0, v); b = x * 1.0; np.place(b, y < 0, v); "
+                                     "return a * b")
+    all_forms_pass(text, ["x", "y", "v"], _named_inputs()[:2], c=True, tmp_path=tmp_path)

@@ -190,7 +190,8 @@ def test_two_arrays_and_the_c_target(tmp_path):
     ("np.trapezoid(x, axis=2)", "axis 2"),
     ("np.trapezoid(np.ones((2, 2, 2)), x, axis=2)", "no such axis"),
     ("np.delete(x, 3, axis=0)", "out of range"),
-    ("np.delete(x, x > 0)", "constant"),
+    ("np.delete(x, x > 0)", "ValueError"),
+    ("np.delete(x, x[0], axis=1)", "IndexError"),
     ("x.item()", "exactly one element"),
     ("x.item(12)", "IndexError"),
     ("x.item(1, 2, 3)", "NumPy raises"),
@@ -246,7 +247,8 @@ def test_fill_diagonal_on_the_c_target(tmp_path):
 
 
 @pytest.mark.parametrize("lines, word", [
-    ("y = np.fill_diagonal(x, 0.0); return x", "returns None"),
+    ("y = np.fill_diagonal(x, 0.0); return x * y", "None"),
+    ("return x * np.fill_diagonal(x, 0.0)", "returns None"),
     ("np.fill_diagonal(v, 0.0); return v", "rank 2"),
     ("a = np.zeros((2, 3, 3)); np.fill_diagonal(a, 0.0); return a", "one length"),
     ("np.fill_diagonal(x[:2], 0.0); return x", "held by a name"),

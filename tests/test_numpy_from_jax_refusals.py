@@ -118,7 +118,7 @@ def test_new_functions_on_the_c_target(tmp_path):
 
 @pytest.mark.parametrize("body, word", [
     ("(2.0 * i[0].item()).dtype", "Python number"),
-    ("getattr(x, 'shape')", "module"),
+    ("getattr(x, 'shapes')", "`.shapes`"),
     ("x[slice(1, 2, 0)]", "step 0"),
     ("np.resize(x, (-1, 2))", "negative"),
     ("np.ix_(x)", "rank 2"),

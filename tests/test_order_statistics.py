@@ -261,6 +261,8 @@ SEARCHES = [
     ("np.searchsorted(a, 0.5, side='right') + v", np.float64), ("np.searchsorted(a, v)", np.int32),
     ("np.searchsorted(a, v.astype(np.float64) + 0.5)", np.int64), ("np.searchsorted(a, 0.1)", np.float32),
     ("np.searchsorted(a, v * 1.5, sorter=None)", np.int32),
+    ("a.searchsorted(v)", np.float64), ("a.searchsorted(v, side='right')", np.int32),
+    ("a.searchsorted(v[0, 0], 'right') + v", np.float32), ("a[::2].searchsorted(v, sorter=None)", np.int64),
     ("np.digitize(v, a)", np.float64), ("np.digitize(v, a, right=True)", np.float64),
     ("np.digitize(v[1, 2], a)", np.float64), ("np.digitize(v, a)", np.int64), ("np.digitize(v, a, True)", np.float32),
     ("np.digitize(v, a[::-1])", np.float64), ("np.digitize(v, a[::-1], right=True)", np.int32),
@@ -317,6 +319,7 @@ def test_searching_on_the_c_target(tmp_path):
     ("np.searchsorted(x, v, side='middle')", "side"),
     ("np.searchsorted(np.ones((2, 2)), v)", "1-D"),
     ("np.digitize(v, np.ones((2, 2)))", "1-D"),
+    ("(1.5).searchsorted(v)", "AttributeError"), ("x.searchsorted(v, side='middle')", "side"),
 ])
 def test_searching_refusals_are_located(body, word):
     with pytest.raises(TranspileError) as info:

@@ -42,6 +42,9 @@ FORMS = [
     ('"f64[12]"', "np.unique_values(x)"), ('"f32[3,4]"', "np.unique_values(x) * 2.0"),
     ('"f64[0]"', "np.unique_values(x)"),
     ('"f64[3,4]"', "np.unique_values(x > 0.5)"), ('"f64[]"', "np.unique_values(x)"),
+    ('"i32[3,4]"', "getattr(np.unique_all(x), 'inverse_indices')"), ('"f64[12]"', "getattr(np.unique_counts(x), 'values')"),
+    ('"f64[3,4]"', "getattr(x, 'T') @ getattr(np.unique_all(x), 'counts')[:3] * getattr(x, 'shape')[0]"),
+    ('"f64[3,4]"', "getattr(x, 'sum')(axis=1) + getattr(x, 'size')"),
 ]
 
 
@@ -97,7 +100,9 @@ def test_unpacked_outputs_on_the_c_target(tmp_path):
     ("np.unique(m, axis=0)", "axis=0"), ("np.unique(v, sorted=False)", "hash"),
     ("np.unique(v, return_index=v[0] > 0)", "build time"),
     ("np.unique_values(m.astype(np.int32))", "hash"), ("np.unique_all(v, v)", "positional"),
-    ("np.unique_counts(v).size", "attribute"), ("np.intersect1d(v, v, return_indices=v[0] > 0)", "build time"),
+    ("np.unique_counts(v).size", "attribute"), ("getattr(np.unique_counts(v), 'count')", "attribute"),
+    ("getattr(v, 'nope')", "attribute"), ("getattr(v, 'T', v)", "default"), ("getattr(v, v)", "build time"),
+    ("np.intersect1d(v, v, return_indices=v[0] > 0)", "build time"),
 ])
 def test_refusals_have_a_place_and_a_hint(body, word):
     with pytest.raises(TranspileError) as info:

@@ -80,8 +80,9 @@ METHODS["choose"] = method_choose  # a.choose(choices, mode=): np.choose(a, choi
 
 
 def _method_as_function(name: str) -> Callable:
-    """`x.clip(lo, hi)`, `x.conj()`, `x.conjugate()`, `x.argsort(axis=-1)`: NumPy's functions, which call these methods (`np.clip(a, lo,
-    hi)` is `a.clip(lo, hi)`); a Python number has none of them (Python raises AttributeError)."""
+    """`x.clip(lo, hi)`, `x.conj()`, `x.conjugate()`, `x.argsort(axis=-1)`, `a.searchsorted(v, side='left',
+    sorter=None)`: NumPy's functions, which call these methods (`np.clip(a, lo, hi)` is `a.clip(lo, hi)`); a Python
+    number has none of them (Python raises AttributeError)."""
     def handle(lowering, node, builder, atom, positional, keywords):
         from .numpy_api import FUNCTIONS  # (numpy_api imports this module)
 
@@ -92,6 +93,7 @@ def _method_as_function(name: str) -> Callable:
     return handle
 
 
-METHODS.update({name: _method_as_function(name) for name in ("clip", "conj", "conjugate", "argsort")})
+METHODS.update({name: _method_as_function(name) for name in ("clip", "conj", "conjugate", "argsort",
+                                                                         "searchsorted")})
 layout_orders.extend_methods(METHODS)  # .copy(order=), .astype(dtype, order=)
 copy_and_shape.extend_methods(METHODS)  # .reshape(copy=), .swapaxes()

@@ -23,6 +23,7 @@ import numpy
 from ..ir import Const
 from . import axis_functions as axes
 from .array_literals import array_like
+from .delete_masks import deleted_by_mask
 from .call_args import (Emitter, arg, arity, dtype as read_dtype, given, known_rank, ravel, shape_args, static,
                         static_int)
 from .running_sums import as_array, method_running, running, trapezoid
@@ -132,10 +133,10 @@ def diagflat(lowering, node, builder, positional, keywords):
     return axes.diag(lowering, node, builder, [flat] + list(positional[1:]), rest)
 
 
-def array_and_axis(lowering, node, builder, positional, keywords, at: int, name: str):
+def array_and_axis(lowering, node, builder, positional, keywords, at: int, name: str, named: bool = False):
     """`(emit, array, axis, rank, length)` of `np.delete`/`np.insert`'s first argument and its `axis=` (keyword or
-    position `at`, known at build time, made non-negative), whose length they need at build time: `axis=None`
-    works on the flattened array, as NumPy's does."""
+    position `at`, known at build time, made non-negative), whose length they need at build time (`named`: a
+    length's name will do): `axis=None` works on the flattened array, as NumPy's does."""
     emit = Emitter(lowering, node, builder)
     x = as_array(lowering, node, builder, positional[0])
     axis_value, axis_node = arg(lowering, positional, keywords, at, "axis", node)
@@ -148,15 +149,19 @@ def array_and_axis(lowering, node, builder, positional, keywords, at: int, name:
                              "AxisError)", "an axis the array has")
     axis %= rank
     length = x.type.shape[axis]
-    if not isinstance(length, int):
+    if not isinstance(length, int) and not named:
         raise emit.error(f"{name} needs the length of the axis it works along", 'annotate it, e.g. x: "f64[5]"')
     return emit, x, axis, rank, length
 
 
 def delete(lowering, node, builder, positional, keywords):
-    """`np.delete(arr, obj, axis=None)`, `obj` an int or a sequence of ints known at build time."""
+    """`np.delete(arr, obj, axis=None)`, `obj` an int or a sequence of ints known at build time (the kept runs);
+    positions known at run time, a boolean mask or an axis whose length has a name: delete_masks.py."""
     arity(lowering, node, "np.delete", positional, keywords, 2, 3, ("axis",))
-    emit, x, axis, rank, length = array_and_axis(lowering, node, builder, positional, keywords, 2, "np.delete")
+    emit, x, axis, rank, length = array_and_axis(lowering, node, builder, positional, keywords, 2, "np.delete",
+                                                 named=True)
+    if not isinstance(positional[1], slice) and (not isinstance(length, int) or not _is_static(positional[1])):
+        return deleted_by_mask(emit, x, axis, positional[1])
     dropped = _deleted_positions(lowering, node, positional[1], length)
     kept = [i for i in range(length) if i not in dropped]
     runs: list[list[int]] = []
@@ -168,6 +173,10 @@ def delete(lowering, node, builder, positional, keywords):
     before = (slice(None),) * axis
     pieces = [emit("getitem", x, index=before + (slice(start, stop),)) for start, stop in runs or [[0, 0]]]
     return emit("copy", pieces[0]) if len(pieces) == 1 else emit("concatenate", *pieces, axis=axis)
+
+
+def _is_static(value) -> bool:
+    return isinstance(value, Const) or isinstance(value, tuple) and all(_is_static(v) for v in value)
 
 
 def _deleted_positions(lowering, node, obj, length: int) -> set[int]:

@@ -5,7 +5,8 @@
 * `x.itemsize` and `x.nbytes`: Python ints, the bytes of one element and of all of them (NumPy's bool takes one);
   `x.strides` of an array the kernel laid out C-contiguous (stride_windows.py);
 * `x.real` and `x.imag`: `np.real(x)` and `np.imag(x)` (frontend/more_elementwise.py), which read them;
-* `getattr(np, "name")` of a module and a name known at build time: what `np.name` is;
+* `getattr(np, "name")` of a module and a name known at build time: what `np.name` is; `getattr(v, "name")` of any
+  other value what `v.name` is (`getattr(np.unique_all(x), "counts")`, `getattr(x, "T")`);
 * `slice(start, stop, step)` of numbers known at build time: Python's slice object, which indexes as `a[start:stop]`
   does and which `np.delete` takes.
 
@@ -74,16 +75,19 @@ ATTRIBUTES = {"flags": flags, "dtype": dtype_attribute, "itemsize": itemsize, "n
 
 
 def getattr_(lowering, node, builder, positional, keywords):
-    """`getattr(module, "name")`: the module's attribute, as `module.name` reads it (NumPy functions, constants)."""
+    """`getattr(value, "name")`: the attribute `value.name` reads (a module's NumPy functions and constants, a named
+    result's field, an array's attribute or method)."""
     arity(lowering, node, "getattr", positional, keywords, 2, 2,
           hint='getattr(np, "name") with the name known at build time; a default is not taken')
     base, name = positional
     if isinstance(base, DType) and isinstance(name, str):  # getattr(x.dtype, "kind"): the dtype's attribute
         return dtype_objects.dtype_attribute(lowering, node, builder, base, name)
-    if not isinstance(base, Module) or base.path.startswith("builtins.") or not isinstance(name, str):
-        raise lowering.error(node, "getattr in kernels reads a module's attribute by a name known at build time",
-                             'getattr(np, "triu"); for an array write the attribute itself (x.shape, x.T)')
-    return module_attribute(lowering, node, base, name)
+    if not isinstance(name, str) or isinstance(base, Module) and base.path.startswith("builtins."):
+        raise lowering.error(node, "getattr in kernels reads an attribute by a name known at build time",
+                             'getattr(np, "triu"), getattr(x, "T"): a string literal, or a name bound to one')
+    if isinstance(base, Module):
+        return module_attribute(lowering, node, base, name)
+    return lowering.read_attribute(base, name, node, node, node, builder)
 
 
 def slice_(lowering, node, builder, positional, keywords):

@@ -7,14 +7,12 @@ from primitives it has, as NumPy 2.4 defines them:
   dtype=np.float64)`).
 * `np.<ufunc>.outer(a, b)` of a binary ufunc: `np.<ufunc>(a.reshape(a.shape + (1,) * b.ndim), b)`, NumPy's
   definition (`r[i..., j...] = op(a[i...], b[j...])`; floyd_warshall's `np.add.outer(path[:, k], path[k, :])`).
-* `np.linspace(..., dtype=)` of a float dtype: NumPy computes in float64 and casts the result (`y.astype(dtype)`);
-  an integer dtype (NumPy floors first) is refused (mandelbrot1's `np.linspace(xmin, xmax, xn,
-  dtype=np.float64)`).
+* `np.linspace(..., dtype=)`: linspace_forms.py.
 """
 from __future__ import annotations
 
 from .array_literals import array_like
-from .call_args import Emitter, arity, dtype as read_dtype, given, known_rank
+from .call_args import Emitter, arity, known_rank
 
 BINARY_UFUNCS = ("add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum", "logaddexp",
                  "logaddexp2", "arctan2", "floor_divide", "mod", "remainder", "less", "less_equal", "greater",
@@ -56,33 +54,9 @@ def _strong(emit, atom):
     return emit("astype", atom, dtype=atom.type.dtype, scalar=True) if atom.type.weak else atom
 
 
-def linspace(plain):
-    """`np.linspace(start, stop, num=50, endpoint=True, dtype=None)`: `plain` (the handler without `dtype=`),
-    cast to a float dtype as NumPy casts its float64 result."""
-    def handle(lowering, node, builder, positional, keywords):
-        keywords = dict(keywords)
-        if len(positional) > 5:
-            keywords["dtype"] = (positional[5], node)
-            positional = positional[:5]
-        entry = keywords.pop("dtype", None)
-        result = plain(lowering, node, builder, positional, keywords)
-        if entry is None or not given(entry[0]):
-            return result
-        chosen = read_dtype(lowering, *entry)
-        if chosen not in ("f64", "f32"):
-            raise lowering.error(entry[1], f"np.linspace's dtype={chosen} is not supported in kernels (NumPy floors "
-                                 "the float64 values first)", "leave out dtype= and write np.floor(...).astype(...)")
-        emit = Emitter(lowering, node, builder)
-        atom = emit.atom(result)
-        return atom if chosen == "f64" else emit("astype", atom, dtype=chosen)
-
-    return handle
-
-
 def extend_functions(functions: dict) -> None:
-    """Add these to numpy_api's table (after np.empty and np.linspace are in it)."""
+    """Add these to numpy_api's table (after np.empty is in it)."""
     functions["numpy.ndarray"] = ndarray(functions["numpy.empty"])
     for name in BINARY_UFUNCS:
         if f"numpy.{name}" in functions:
             functions[f"numpy.{name}.outer"] = outer(name, functions[f"numpy.{name}"])
-    functions["numpy.linspace"] = linspace(functions["numpy.linspace"])

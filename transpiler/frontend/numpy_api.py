@@ -13,7 +13,7 @@ from . import (array_functions as arrays, axis_functions as axes, contractions, 
 from . import averages_and_selections, bitwise_api, block_arrays, common_functions, dtype_objects, float_info, \
     geometric_sequences
 from . import function_arguments, histograms, index_functions, insert_lexsort, joined_dtypes, listed_functions, npbench_forms, \
-    copy_and_shape, layout_orders, polynomial_division, ufunc_methods, unique_forms
+    copy_and_shape, linspace_forms, layout_orders, polynomial_division, ufunc_methods, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
 from . import reduceat, stride_windows, tensor_solve
@@ -208,7 +208,8 @@ for _name in ("concatenate", "stack", "hstack", "vstack"):  # their dtype= and c
 common_functions.extend_functions(FUNCTIONS)  # np.copy, np.empty, np.take, np.vdot, np.nan_to_num, ...
 averages_and_selections.extend_functions(FUNCTIONS)  # np.average, np.take_along_axis, np.compress, np.vander, ...
 FUNCTIONS["numpy.geomspace"] = geometric_sequences.geomspace(FUNCTIONS["numpy.linspace"])
-npbench_forms.extend_functions(FUNCTIONS)  # np.ndarray(shape, dtype), np.add.outer, ..., np.linspace's dtype=
+npbench_forms.extend_functions(FUNCTIONS)  # np.ndarray(shape, dtype), np.add.outer, ...
+FUNCTIONS["numpy.linspace"] = linspace_forms.linspace(FUNCTIONS["numpy.linspace"])  # array bounds, dtype=, retstep=
 FUNCTIONS["numpy.block"] = block_arrays.block
 FUNCTIONS.update(histograms.FUNCTIONS)  # np.histogram of equal bins
 FUNCTIONS.update(index_functions.FUNCTIONS)  # np.unravel_index, np.ravel_multi_index, np.unstack, np.astype, ...

@@ -14,6 +14,7 @@ lowered as the update NumPy makes, `dst[...] = new`, through the write machinery
   reshaped to a's shape, the cycled values cast to a's dtype, a)`. Empty values leave `a` as it is, as NumPy.
 * place: `vals` is cycled over the True positions in order: the k-th True takes `vals.flat[k % vals.size]`,
   k the running count of Trues (`cumsum(mask) - 1`), so the update is `np.where(mask, vals.flat[k % n], arr)`.
+  Lengths known only at run time: the same update, NumPy's ValueErrors checked at run time (`_masked_run_time`).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from ..frontend.array_literals import array, array_like
 from ..frontend.call_args import Emitter, static
-from ..ir import Const
+from ..ir import Const, const
 from ..ir.types import numpy_dtype
 from .functions import frozen
 from .numpy_statements import bound_arguments, named_array, numpy_statement
@@ -113,11 +114,11 @@ def _masked(lowering, emit: Emitter, name: str, found: dict, a, mask, values, va
     if not values.type.weak and not np.can_cast(numpy_dtype(values.type.dtype), numpy_dtype(dtype), "safe"):
         raise lowering.error(values_node, f"np.{name} of {values.type.dtype} values into a {dtype} array: NumPy casts "
                              "an array of values with casting='safe' (TypeError)", "cast first: values.astype(a.dtype)")
-    sizes = [values.type.shape, mask.type.shape]
-    if any(s is None or not all(isinstance(n, int) for n in s) for s in sizes) or \
-            not all(isinstance(n, int) for n in shape):
-        raise lowering.error(values_node, f"np.{name} needs the sizes of its array, mask and values at build time",
-                             'annotate them with sizes, e.g. a: "f64[3,4]"')
+    if values.type.shape is None or mask.type.shape is None:
+        raise lowering.error(values_node, f"np.{name} needs the ranks of its mask and values",
+                             'annotate them, e.g. m: "bool[n]"')
+    if not all(isinstance(n, int) for s in (shape, mask.type.shape, values.type.shape) for n in s):
+        return _masked_run_time(emit, name, a, mask, values)
     size, count = int(np.prod(shape)), int(np.prod(values.type.shape))
     if int(np.prod(mask.type.shape)) != size:
         raise lowering.error(found["mask"], f"np.{name}'s mask of shape {mask.type.shape} and array of shape {shape} "
@@ -125,7 +126,7 @@ def _masked(lowering, emit: Emitter, name: str, found: dict, a, mask, values, va
     if mask.type.dtype != "bool":
         mask = emit("astype", mask, dtype="bool")
     mask = mask if mask.type.shape == shape else emit("reshape", mask, *shape)
-    if values.type.dtype != dtype:
+    if values.type.dtype != dtype and not values.type.weak:  # (a Python number: np.where keeps a's dtype)
         values = emit("astype", values, dtype=dtype)
     if count == 0:
         if name == "putmask":
@@ -142,6 +143,41 @@ def _masked(lowering, emit: Emitter, name: str, found: dict, a, mask, values, va
         ranks = emit("subtract", emit("cumsum", emit("reshape", mask, -1), axis=0), 1)
         picked = _gather(lowering, emit, flat, emit("mod", ranks, count))
     return emit("where", mask, emit("reshape", picked, *shape) if len(shape) != 1 else picked, a)
+
+
+def _size(emit: Emitter, x):
+    """`x.size` as an integer atom (a literal where every length is)."""
+    size = const(1)
+    for dim in emit.dims(x):
+        size = const(size.value * dim.value) if isinstance(size, Const) and isinstance(dim, Const) else \
+            emit("multiply", size, dim)
+    return size
+
+
+def _masked_run_time(emit: Emitter, name: str, a, mask, values):
+    """`_masked` where a length is known only at run time: NumPy's ValueError where the mask's size is not the
+    array's, and for np.place of no values where the mask has a True, checked at run time; the values, padded with
+    one element so that no values still gather, cycled by `position % max(count, 1)`, kept only where there are
+    values (np.putmask of none writes nothing)."""
+    size, count = _size(emit, a), _size(emit, values)
+    emit("check_assert", emit("equal", _size(emit, mask), size), message=f"{name}: mask and data must be the same "
+         "size", error="ValueError")
+    flat_mask = emit("reshape", mask if mask.type.dtype == "bool" else emit("astype", mask, dtype="bool"), -1)
+    if values.type.dtype != a.type.dtype and not values.type.weak:
+        values = emit("astype", values, dtype=a.type.dtype)
+    flat = emit("reshape", values, -1)
+    padded = emit("concatenate", flat, emit("full", 1, 0, dtype=a.type.dtype), axis=0)
+    some = emit("greater", count, 0)
+    if name == "place":
+        emit("check_assert", emit("logical_or", some, emit("logical_not", emit("any", flat_mask))),
+             message="Cannot insert from an empty array!", error="ValueError")
+        positions = emit("subtract", emit("cumsum", flat_mask, axis=0), 1)
+    else:
+        positions = emit("arange", size)
+    picked = _gather(emit.lowering, emit, padded, emit("mod", positions, emit("maximum", count, 1)))
+    keep = emit("logical_and", flat_mask, some)
+    dims = emit.dims(a)
+    return emit("where", emit("reshape", keep, *dims), emit("reshape", picked, *dims), a)
 
 
 def _gather(lowering, emit: Emitter, flat, positions):

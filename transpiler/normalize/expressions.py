@@ -73,8 +73,12 @@ class Expressions(Names, Operators):
         return Ellipsis
 
     def _expr_Attribute(self, node: cst.Attribute, builder, env) -> Value:
-        base = self.expr(node.value, builder, env)
-        attr = node.attr.value
+        return self.read_attribute(self.expr(node.value, builder, env), node.attr.value, node, node.attr, node.value,
+                                   builder)
+
+    def read_attribute(self, base: Value, attr: str, node, attr_node, value_node, builder) -> Value:
+        """`base.attr`, written so or as `getattr(base, "attr")` (frontend/introspection.py); `attr_node` and
+        `value_node` are where its errors point."""
         if isinstance(base, DType):  # x.dtype.kind, np.dtype(t).itemsize (frontend/dtype_objects.py)
             return dtype_objects.dtype_attribute(self, node, builder, base, attr)
         if isinstance(base, IntInfo):  # np.iinfo(t).max
@@ -85,12 +89,12 @@ class Expressions(Names, Operators):
             return float_info_attribute(self, node, builder, base, attr)
         if isinstance(base, NamedResult):  # np.unique_all(x).counts
             if attr not in base.fields:
-                raise self.error(node.attr, f"this result has no attribute `.{attr}`",
+                raise self.error(attr_node, f"this result has no attribute `.{attr}`",
                                  "its fields: " + ", ".join(f".{field}" for field in base.fields))
             return base[base.fields.index(attr)]
         if is_container(base):
             return ("container_method", attr, base)
-        atom = self._atom(base, node.value)
+        atom = self._atom(base, value_node)
         if attr == "T":
             return self._bind(builder, node, "transpose", [atom])
         if attr == "shape":
@@ -118,7 +122,7 @@ class Expressions(Names, Operators):
             return ("method", attr, atom)
         if attr in RANDOM_DRAWS:  # `rs.randn(...)` on a RandomState passed in or captured
             raise self.error(node, f"`{_code(node)}(...)`: {RANDOM_MESSAGE}", RANDOM_HINT)
-        raise self.error(node.attr, f"the array attribute `.{attr}` is not supported in kernels",
+        raise self.error(attr_node, f"the array attribute `.{attr}` is not supported in kernels",
                          "supported: .T .shape .ndim .size .dtype .itemsize .nbytes and the methods " + ", ".join(sorted(_METHODS)))
 
     def _dim(self, atom: Atom, axis: int, builder: Builder, node) -> Atom:

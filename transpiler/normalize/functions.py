@@ -216,9 +216,14 @@ def assigned_locals(node) -> frozenset:
 
 
 def frozen(value: Value, lowering, node) -> Value:
-    """A list as the tuple NumPy functions take (`np.stack([a, b])`); dicts are refused with their name."""
+    """A list as the tuple NumPy functions take (`np.stack([a, b])`); dicts are refused with their name; a named
+    result keeps its fields (`getattr(np.unique_all(x), "counts")`)."""
+    from ..frontend.unique_forms import NamedResult  # (frontend imports normalize)
+
     if isinstance(value, ListValue):
         return tuple(frozen(v, lowering, node) for v in value.items)
+    if isinstance(value, NamedResult):
+        return NamedResult.of(tuple(frozen(v, lowering, node) for v in value), value.fields)
     if isinstance(value, tuple):
         return tuple(frozen(v, lowering, node) for v in value)
     if isinstance(value, DictValue):

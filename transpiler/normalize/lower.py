@@ -198,6 +198,22 @@ class Lowering(Signatures, Assignments, Expressions, ControlFlow, Loops, Indexin
                              "write `a = a <op> v` for a new array, or convert `v` to the array's dtype first")
         return self._bind(builder, node, "astype", [result], {"dtype": before.dtype})
 
+    def _numpy_write(self, call: cst.Call, builder: Builder, env) -> bool:
+        """Lower `call` if it is one of NumPy's functions that write into an array and return None (np.copyto,
+        np.putmask, np.place, np.put, np.fill_diagonal, np.add.at, np.put_along_axis); False where it is not."""
+        if is_fill_diagonal(self, call, builder, env):
+            lower_fill_diagonal(self, call, builder, env)  # an update in place of its array
+        elif is_add_at(self, call, builder, env):
+            lower_add_at(self, call, builder, env)  # and np.add.at
+        elif is_put_along_axis(self, call, builder, env):
+            lower_put_along_axis(self, call, builder, env)  # so is np.put_along_axis
+        else:
+            written = array_write(self, call, builder, env)
+            if written is None:
+                return False
+            lower_array_write(self, written, call, builder, env)  # np.copyto, putmask, place, put
+        return True
+
     def _lower_small(self, small, builder: Builder, env):
         if isinstance(small, cst.Return):
             if small.value is None:
@@ -223,6 +239,10 @@ class Lowering(Signatures, Assignments, Expressions, ControlFlow, Loops, Indexin
             return ("continue",)
         self._statement_start = len(builder.eqns)
         if isinstance(small, cst.Assign):
+            if len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) and \
+                    isinstance(small.value, cst.Call) and self._numpy_write(small.value, builder, env):
+                self._assign(small.targets[0].target, None, builder, env)  # `ret = np.putmask(...)`: ret is None
+                return None
             value = self.expr(small.value, builder, env)
             for target in small.targets:  # `a = b = v`: each target in turn, left to right
                 value = self._assign_then_renew(target.target, value, value, builder, env)
@@ -285,15 +305,8 @@ class Lowering(Signatures, Assignments, Expressions, ControlFlow, Loops, Indexin
                 del env[node.value]
             return None
         if isinstance(small, cst.Expr):
-            if isinstance(small.value, cst.Call) and is_fill_diagonal(self, small.value, builder, env):
-                return lower_fill_diagonal(self, small.value, builder, env)  # an update in place of its array
-            if isinstance(small.value, cst.Call) and is_add_at(self, small.value, builder, env):
-                return lower_add_at(self, small.value, builder, env)  # and np.add.at
-            if isinstance(small.value, cst.Call) and is_put_along_axis(self, small.value, builder, env):
-                return lower_put_along_axis(self, small.value, builder, env)  # so is np.put_along_axis
-            written = array_write(self, small.value, builder, env) if isinstance(small.value, cst.Call) else None
-            if written is not None:
-                return lower_array_write(self, written, small.value, builder, env)  # np.copyto, putmask, place
+            if isinstance(small.value, cst.Call) and self._numpy_write(small.value, builder, env):
+                return None
             ufunc = ufunc_out(self, small.value, builder, env) if isinstance(small.value, cst.Call) else None
             if ufunc is not None:
                 lower_ufunc_out(self, ufunc, small.value, builder, env)  # np.add(a, b, out=c)

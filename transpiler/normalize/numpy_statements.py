@@ -1,6 +1,7 @@
 """NumPy functions called as statements that write into an existing array (`np.fill_diagonal`,
 `np.put_along_axis`, `np.copyto`, `np.putmask`, `np.place`, `np.put`, `np.add.at`): which of them a call statement is,
-and its arguments by parameter name, as Python binds them."""
+and its arguments by parameter name, as Python binds them. Each is a statement of its own or the value of one
+assignment to a name (`ret = np.putmask(a, m, v)`: the update, and `ret` holds NumPy's None; normalize/lower.py)."""
 from __future__ import annotations
 
 import libcst as cst
