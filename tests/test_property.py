@@ -117,6 +117,7 @@ class ProgramGenerator:
         self.listing21 = False  # (program_for_seed sets it: the twenty-first session's forms in more_function)
         self.listing23 = False  # (likewise, with listing21: the twenty-third session's, drawn after those)
         self.listing24 = False  # (likewise, with listing21 and listing23: the twenty-fourth session's, after those)
+        self.listing25 = False  # (likewise, with the three above: the twenty-fifth session's, after those)
         # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
         # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
         # gradients (`np.stack` of scalars and of vectors); off by default too
@@ -452,7 +453,17 @@ class ProgramGenerator:
                   f"np.cos({e('M')}.T @ {e('M')}))",
                   f"np.sum(np.linalg.svd(np.tanh({e('M')}).T @ {e('M')}, full_matrices=False)[2] ** 2 * "
                   f"np.sin({e('M')}.T @ {e('M')}))")
-                  if self.listing21 and self.listing23 and self.listing24 else ()),
+                  if self.listing21 and self.listing23 and self.listing24 else ()) + ((
+                  # the twenty-fifth session's (only with `listing25` too): np.cov and np.corrcoef of named numbers
+                  # of variables and observations (covariance.py), np.correlate of run-time lengths
+                  # (run_time_correlation.py), np.histogram with edges of a run-time count, np.issubdtype
+                  f"np.sum(np.corrcoef({e('M')}, rowvar=False) ** 2)",
+                  f"np.sum(np.cov({e('M')}, ddof={self.pick((0, 1, 2))}) * {e('S')})",
+                  f"np.sum(np.correlate({e('N')}, {e('D')}, mode={self.pick(('valid', 'same', 'full'))!r}))",
+                  f"np.sum(np.correlate({e('D')}, {e('N')}, mode={self.pick(('valid', 'same', 'full'))!r}) ** 2)",
+                  f"np.sum(np.histogram({e('N')}, np.sort({self.leaf('N', scope)}))[0]) * {e('S')}",
+                  f"{e('S')} * np.issubdtype({e('N')}.dtype, np.floating)")
+                  if self.listing21 and self.listing23 and self.listing24 and self.listing25 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
@@ -962,13 +973,15 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      more_functions: bool = False, corpus_forms: bool = False,
                      cec_forms: bool = False, dead_reads: bool = False,
                      rewrite_forms: bool = False, listing21: bool = False,
-                     listing23: bool = False, listing24: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     listing23: bool = False, listing24: bool = False,
+                     listing25: bool = False) -> tuple[str, tuple[str, ...], bool]:
     generator = ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
                                  edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
                                  dead_reads=dead_reads, rewrite_forms=rewrite_forms)
     generator.listing21 = listing21
     generator.listing23 = listing23
     generator.listing24 = listing24
+    generator.listing25 = listing25
     return generator.program()
 
 
@@ -1508,6 +1521,34 @@ def test_random_kernels_with_the_twenty_fourth_listing(construct):
         check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:
         pytest.skip("the oracles cannot judge this program")
+
+
+TWENTY_FIFTH = ("np.corrcoef(", "np.cov(", "np.correlate(", "np.histogram(", "np.issubdtype(")
+
+
+@pytest.mark.parametrize("construct", TWENTY_FIFTH)
+def test_random_kernels_with_the_twenty_fifth_listing(construct):
+    """The first program (the twenty-fourth listing's flags and listing25=True) that writes np.corrcoef or np.cov of
+    `M: f64[n,d]`, np.correlate of run-time lengths, np.histogram with edges of a run-time count or np.issubdtype
+    among the twenty-fifth session's forms: gradients against autograd and finite differences."""
+    programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True,
+                                 listing24=True, listing25=True) for seed in range(600))
+    marks = {"np.corrcoef(": "np.corrcoef(", "np.cov(": "np.cov(", "np.correlate(": ", mode=",
+             "np.histogram(": "np.histogram(", "np.issubdtype(": "np.issubdtype("}
+    text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if marks[construct] in p[0]
+                                     and (construct != "np.histogram(" or "np.sort(" in p[0]))
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+def test_twenty_fifth_listing_leaves_old_programs():
+    """listing25 draws only after every other choice: without it the programs are the twenty-fourth listing's."""
+    for seed in range(40):
+        old = program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True, listing24=True)
+        assert old == program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True,
+                                       listing24=True, listing25=False)
 
 
 def test_listed_functions_seed_103():
