@@ -151,7 +151,7 @@ class MoreFunctionsNumpy:
                     "setdiff1d", "setxor1d", "cumulative_sum", "cumulative_prod", "choose", "correlate", "histogram",
                     "polyint", "unstack", "trim_zeros", "insert", "piecewise", "apply_along_axis", "lexsort",
                     "polydiv", "fmod", "modf", "pad", "matvec", "vecmat", "tril", "triu", "iterable", "isscalar",
-                    "nan_to_num"):
+                    "nan_to_num", "cov", "corrcoef"):
             return getattr(self, f"_{name}")
         if name == "linalg":  # np.linalg.cond and np.linalg.matrix_power, which have no VJP in autograd
             return LinalgOracles(self._anp)
@@ -370,7 +370,8 @@ class MoreFunctionsNumpy:
         sums = [np.sum(np.stack([a[i] * v[k - i] for i in range(max(0, k - m + 1), min(n, k + 1))]))
                 for k in range(n + m - 1)]
         full = np.stack(sums)
-        start = 0 if mode == "full" else (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
+        same = (m - 1) // 2 if n >= m else n // 2  # (n < m: the reversed slice of (v, a)'s from (n - 1) // 2)
+        start = 0 if mode == "full" else same if mode == "same" else min(n, m) - 1
         length = n + m - 1 if mode == "full" else max(n, m) if mode == "same" else max(n, m) - min(n, m) + 1
         return self._exact("convolve", full[start:start + length], a, v, mode=mode)
 
@@ -525,10 +526,34 @@ class MoreFunctionsNumpy:
         """np.correlate as np.convolve of the reversed operand (its definition for real arrays)."""
         n, m = onp.size(getval(a)), onp.size(getval(v))
         full = self._convolve(a, v[::-1], "full") if n >= m else self._convolve(v, a[::-1], "full")[::-1]
-        start = 0 if mode == "full" else (min(n, m) - 1) // 2 if mode == "same" else min(n, m) - 1
+        same = (m - 1) // 2 if n >= m else n // 2  # (n < m: the reversed slice of (v, a)'s from (n - 1) // 2)
+        start = 0 if mode == "full" else same if mode == "same" else min(n, m) - 1
         length = n + m - 1 if mode == "full" else max(n, m) if mode == "same" else max(n, m) - min(n, m) + 1
         rewrite = full[start:start + length]
         return (rewrite - getval(rewrite)) + onp.correlate(getval(a), getval(v), mode=mode)
+
+    def _cov(self, m, y=None, rowvar=True, bias=False, ddof=None, dtype=None):
+        """np.cov written out (rows less their means, `X @ X.T / fact`), with NumPy's value."""
+        np = self._anp
+        rows = lambda a, keep: np.reshape(a, (1, -1)) if onp.ndim(getval(a)) < 2 else a if keep else a.T  # noqa
+        x = rows(m, rowvar or onp.ndim(getval(m)) == 1)
+        if y is not None:
+            x = np.concatenate([x, rows(y, rowvar or onp.shape(onp.atleast_2d(getval(y)))[0] == 1)], axis=0)
+        ddof = (0 if bias else 1) if ddof is None else ddof
+        centred = x - np.mean(x, axis=1, keepdims=True)
+        rewrite = np.dot(centred, centred.T) / max(onp.shape(getval(x))[1] - ddof, 0.0)
+        rewrite = np.reshape(rewrite, ()) if onp.shape(getval(rewrite)) == (1, 1) else rewrite
+        return (rewrite - getval(rewrite)) + onp.cov(getval(m), None if y is None else getval(y), rowvar, bias,
+                                                     ddof, dtype=dtype)
+
+    def _corrcoef(self, x, y=None, rowvar=True, dtype=None):
+        """np.corrcoef as the covariance over the standard deviations, with NumPy's value."""
+        np = self._anp
+        c = self._cov(x, y, rowvar)
+        d = np.sqrt(np.diag(c))
+        rewrite = c / d[:, None] / d[None, :]
+        return (rewrite - getval(rewrite)) + onp.corrcoef(getval(x), None if y is None else getval(y), rowvar,
+                                                          dtype=dtype)
 
     def _histogram(self, a, bins=10, range=None, density=None, weights=None):
         """NumPy's value; the edges' derivative that of `first + (last - first) * k / bins` (the data's min and max

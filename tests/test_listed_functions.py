@@ -94,7 +94,7 @@ def test_listed_functions_on_the_c_target(tmp_path):
 @pytest.mark.parametrize("body, word", [
     ("np.cumulative_sum(m)", "axis"), ("np.cumulative_sum(v, axis=1)", "AxisError"),
     ("np.cumulative_prod(v, out=v)", "out="), ("np.hanning(len(n))", "build time"), ("np.hamming(2.5)", "integer"),
-    ("np.kaiser(4, v)", "beta"), ("np.correlate(v, n)", "build time"), ("np.correlate(v, m)", "vectors"),
+    ("np.kaiser(4, v)", "beta"), ("np.correlate(v, m)", "vectors"),
     ("np.correlate(v, v, 'middle')", "mode"), ("np.polyint(v, -1)", "negative"), ("np.polyint(v, 3, k=[1, 2])",
                                                                                    "shorter"),
     ("np.polyint(n)", "build time"), ("np.trim_zeros(v, 'x')", "ValueError"), ("np.trim_zeros(m, axis=2)",
@@ -169,7 +169,6 @@ def test_histogram_with_edges_is_numpys(body):
 @pytest.mark.parametrize("body, word", [
     ("np.histogram(v, bins=[0.0, 1.0], weights=v)", "unstable argsort"), ("np.histogram(v, bins='auto')", "edges"),
     ("np.histogram(v, bins=m)", "1d"), ("np.histogram(v > 0, bins=[0.0, 1.0])", "boolean"),
-    ("np.histogram(v, bins=n)", "number of edges"),
     ("np.histogram(v, 0)", "positive"), ("np.histogram(v, 3, range=(1.0, 0.0))", "ValueError"),
     ("np.histogram(v, 3, range=(0.0, np.inf))", "ValueError"), ("np.histogram(v > 0.0, 3)", "uint8"),
     ("np.histogram(v, 3, weights=m)", "shape"),

@@ -469,7 +469,16 @@ class ProgramGenerator:
                   f"np.sum(np.linalg.tensorsolve(np.eye(3) * 3.0 + np.tanh({e('M')}.T @ {e('M')}), {e('D')}"
                   f"{self.pick(('', ', axes=(0,)'))}))",
                   f"np.sum(np.linalg.tensorinv(np.reshape(np.eye(6) * 3.0 + 0.2 * np.outer(np.tanh(np.ravel("
-                  f"{e('M')})[:6]), np.ravel({e('M')})[6:12]), (6, 2, 3)), 1) * np.arange(6.0).reshape(2, 3, 1))")
+                  f"{e('M')})[:6]), np.ravel({e('M')})[6:12]), (6, 2, 3)), 1) * np.arange(6.0).reshape(2, 3, 1))",
+                  # and np.cov and np.corrcoef of named numbers of variables and observations (covariance.py),
+                  # np.correlate of run-time lengths (run_time_correlation.py), np.histogram with edges of a run-time
+                  # count, np.issubdtype
+                  f"np.sum(np.corrcoef({e('M')}, rowvar=False) ** 2)",
+                  f"np.sum(np.cov({e('M')}, ddof={self.pick((0, 1, 2))}) * {e('S')})",
+                  f"np.sum(np.correlate({e('N')}, {e('D')}, mode={self.pick(('valid', 'same', 'full'))!r}))",
+                  f"np.sum(np.correlate({e('D')}, {e('N')}, mode={self.pick(('valid', 'same', 'full'))!r}) ** 2)",
+                  f"np.sum(np.histogram({e('N')}, np.sort({self.leaf('N', scope)}))[0]) * {e('S')}",
+                  f"{e('S')} * np.issubdtype({e('N')}.dtype, np.floating)")
                   if self.listing21 and self.listing23 and self.listing24 and self.listing25 else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
@@ -1563,19 +1572,24 @@ def test_random_kernels_with_the_twenty_fourth_listing(construct):
 
 
 TWENTY_FIFTH = ("np.array_split(", "np.nan_to_num(", " in np.floor(", "np.linalg.eigvalsh(", "np.linalg.eigh(",
-                "np.linalg.tensorsolve(", "np.linalg.tensorinv(")
+                "np.linalg.tensorsolve(", "np.linalg.tensorinv(", "np.corrcoef(", "np.cov(", "np.correlate(",
+                "np.histogram(", "np.issubdtype(")
+# what marks a construct's program, where the construct's name alone would find an older form of it
+TWENTY_FIFTH_MARKS = {"np.nan_to_num(": ("nan=",), "np.correlate(": (", mode=",), "np.histogram(": ("np.sort(",)}
 
 
 @pytest.mark.parametrize("construct", TWENTY_FIFTH)
 def test_random_kernels_with_the_twenty_fifth_listing(construct):
     """The first program (the twenty-fourth listing's flags and listing25=True) that writes np.split/np.array_split
     into sections of the run-time length n, np.nan_to_num with fills the kernel computes, `v in a` of an array,
-    np.linalg.eigvalsh, eigh (either triangle), tensorsolve or tensorinv: gradients against autograd and finite
-    differences."""
+    np.linalg.eigvalsh, eigh (either triangle), tensorsolve or tensorinv, np.corrcoef or np.cov of `M: f64[n,d]`,
+    np.correlate of run-time lengths, np.histogram with edges of a run-time count or np.issubdtype: gradients against
+    autograd and finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True,
                                  listing24=True, listing25=True) for seed in range(600))
-    text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0] and (
-        construct != "np.nan_to_num(" or "nan=" in p[0]))
+    marks = (construct, *TWENTY_FIFTH_MARKS.get(construct, ()))
+    text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs)
+                                     if all(mark in p[0] for mark in marks))
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:

@@ -142,8 +142,11 @@ class Point:
         derivatives = derivative if isinstance(self.expected, (tuple, list)) else (derivative,)
         verdict, checked = "pass", {}
         results = self.expected if isinstance(self.expected, (tuple, list)) else (self.expected,)
-        for k, (plus, minus, plus4, minus4, here) in enumerate(zip(along(1e-6), along(-1e-6), along(1e-4),
-                                                                   along(-1e-4), along(0.0))):
+        try:
+            steps = [along(t) for t in (1e-6, -1e-6, 1e-4, -1e-4)]
+        except Exception:  # noqa: BLE001  Python raises beside the point (an assert of counts): no differences
+            return "skip"
+        for k, (plus, minus, plus4, minus4, here) in enumerate(zip(*steps, along(0.0))):
             if np.asarray(results[k]).dtype.kind != "f":  # a boolean or integer result has no tangent: None or 0
                 if not _no_tangent(derivatives[k]):
                     raise Wrong(f"jvp result {k} at {self.args!r}: a tangent {derivatives[k]!r} of a "

@@ -9,7 +9,11 @@ backend gives NumPy's bits and the derivatives, batching and the C target come f
 * `np.corrcoef(x, y=None, rowvar=True, dtype=None)`: the covariance divided by the standard deviations
   (`np.sqrt` of its diagonal) along the rows, then the columns, and clipped to [-1, 1]; of one variable `c / c`.
 
-The shapes, `rowvar` and `ddof` are known at build time, as everything that decides the result's shape is.
+The ranks, `rowvar` and `ddof` are known at build time. The numbers of variables and observations may be named:
+`fact` is then computed at run time as NumPy computes it (an int, 0.0 where not positive, `np.true_divide(1,
+fact)` in float64). Two shapes NumPy decides from a named length's value are checked at run time and refused there,
+located ("... which Lifted does not model"): one variable in all (NumPy squeezes the result to 0-d) and a
+one-row `y` with `rowvar=False` (NumPy leaves it untransposed).
 """
 from __future__ import annotations
 
@@ -56,14 +60,13 @@ def _covariance(emit: Emitter, positional, keywords, name: str, ddof_allowed: bo
     if given(y_value):
         y = _observations(emit, as_array(lowering, node, emit.builder, y_value), dtype, name,
                           lambda rank, rows: not rowvar and rows != 1)
+        if not rowvar and known_rank(emit, y) == 2 and not isinstance(y.type.shape[1], int):
+            _refuse_at_run_time(emit, emit.dims(y)[1], 1, f"{name} with rowvar=False of a y of one row (NumPy "
+                                "keeps its one row as one variable, not one observation per variable)")
         if x.type.shape[1] != y.type.shape[1]:
             raise emit.error(f"{name} of {x.type.shape[1]} observations in m and {y.type.shape[1]} in y (NumPy raises "
                              "ValueError)", "give both the same observations (rowvar=False: rows are observations)")
         x = emit("concatenate", x, y, axis=0)
-    count = x.type.shape[1]
-    if not isinstance(count, int) or not isinstance(x.type.shape[0], int):
-        raise emit.error(f"{name} needs the numbers of variables and observations at build time",
-                         'annotate the array with sizes, e.g. m: "f64[3,10]"')
     ddof = 1
     if ddof_allowed:
         bias = _flag(lowering, positional, keywords, 3, "bias", node, False)
@@ -71,21 +74,47 @@ def _covariance(emit: Emitter, positional, keywords, name: str, ddof_allowed: bo
         ddof = ddof_given if ddof_given is not None else 0 if bias else 1
         if not isinstance(ddof, int) or isinstance(ddof, bool):
             raise emit.error(f"{name}'s ddof is an integer known at build time (NumPy raises ValueError)")
-    fact = count - ddof
-    with numpy.errstate(divide="ignore"):
-        scale = float(numpy.true_divide(1, fact if fact > 0 else 0.0))
+    scale = _scale(emit, x, ddof)
     if x.type.shape[0] == 0:  # no variables: NumPy's `np.array([]).reshape(0, 0)`
         return emit("full", 0, 0, const(0.0), dtype="f64"), "f64"
+    if not isinstance(x.type.shape[0], int) and dtype != "f64":  # (NumPy's empty result is float64)
+        emit("check_assert", emit("less", 0, emit.dims(x)[0]), error="ValueError",
+             message=f"{lowering.locate(node)}: {name} of no variables is float64 whatever its dtype=, a dtype that "
+                     "depends on a named length, which Lifted does not model")
     centred = emit("subtract", x, emit("mean", x, axis=1, keepdims=True))
     product = emit("matmul", centred, emit("transpose", centred))
     if dtype == "f64":
-        return emit("multiply", product, const(scale)), dtype
+        return emit("multiply", product, scale), dtype
     # `c *= np.true_divide(1, fact)`: a float64 scalar, so float32 products are scaled in float64 and cast back
-    return emit("astype", emit("multiply", emit("astype", product, dtype="f64"), const(scale)), dtype="f32"), dtype
+    return emit("astype", emit("multiply", emit("astype", product, dtype="f64"), scale), dtype="f32"), dtype
 
 
-def _squeezed(emit: Emitter, c):
-    return emit("reshape", c) if c.type.shape == (1, 1) else c
+def _scale(emit: Emitter, x, ddof: int):
+    """`np.true_divide(1, fact)`, `fact` the number of observations less `ddof` (0.0 where not positive)."""
+    count = x.type.shape[1]
+    if isinstance(count, int):
+        fact = count - ddof
+        with numpy.errstate(divide="ignore"):
+            return const(float(numpy.true_divide(1, fact if fact > 0 else 0.0)))
+    fact = emit("subtract", emit.dims(x)[1], ddof)
+    fact = emit("astype", emit("where", emit("less", 0, fact), fact, 0), dtype="f64")  # 0.0: 1 / 0.0 is inf
+    return emit("divide", 1.0, fact)
+
+
+def _refuse_at_run_time(emit: Emitter, length, value: int, what: str) -> None:
+    """A named length whose value `value` gives NumPy's result another shape: a located run-time refusal."""
+    emit("check_assert", emit("not_equal", length, value), error="ValueError",
+         message=f"{emit.lowering.locate(emit.node)}: {what}: a shape that depends on a named length's value, "
+                 f"which Lifted does not model (annotate that length as {value})")
+
+
+def _squeezed(emit: Emitter, c, name: str):
+    """`c.squeeze()`: one variable gives a 0-d result (refused at run time where the number is named)."""
+    if c.type.shape == (1, 1):
+        return emit("reshape", c)
+    if not isinstance(c.type.shape[0], int):
+        _refuse_at_run_time(emit, emit.dims(c)[0], 1, f"{name} of one variable is 0-d (NumPy squeezes it)")
+    return c
 
 
 def cov(lowering, node, builder, positional, keywords):
@@ -100,7 +129,7 @@ def cov(lowering, node, builder, positional, keywords):
     c, _ = _covariance(emit, positional, keywords, "np.cov", ddof_allowed=True)
     if c.type.shape[0] == 0:
         return c
-    return _squeezed(emit, c)
+    return _squeezed(emit, c, "np.cov")
 
 
 def corrcoef(lowering, node, builder, positional, keywords):
@@ -112,6 +141,7 @@ def corrcoef(lowering, node, builder, positional, keywords):
     if c.type.shape == (1, 1):  # the covariance squeezes to a scalar: np.diag raises, NumPy returns c / c
         scalar = emit("reshape", c)
         return emit("divide", scalar, scalar)
+    c = _squeezed(emit, c, "np.corrcoef")
     stddev = emit("sqrt", emit("diagonal", c))
     c = emit("divide", c, emit("reshape", stddev, -1, 1))
     c = emit("divide", c, emit("reshape", stddev, 1, -1))

@@ -5,6 +5,7 @@
   `xp.dtype(dtype).type(0) - 1`);
 * `np.iinfo(t)`: its `.min`, `.max` (Python ints, as NumPy's), `.bits`, `.kind` and `.dtype`;
 * `issubclass(np.float64, np.integer)`: the classes' own answer (a dtype object is no class: Python raises);
+* `np.issubdtype(h.dtype, np.integer)`: NumPy's answer for dtypes, type classes (the abstract ones too) and names;
 * `t1 == t2` of dtypes, type classes and dtype names (`a.dtype == np.float32`, `x.dtype == "float64"`).
 
 Every answer is computed by NumPy on the objects the kernel names, so nothing of them reaches the generated code but
@@ -155,6 +156,24 @@ def _plain_module(value) -> bool:
         return False
 
 
+def issubdtype(lowering, node, builder, positional, keywords):
+    """`np.issubdtype(arg1, arg2)` of dtypes, type classes or names known at build time: NumPy's answer (an array or
+    number is no dtype: NumPy raises TypeError, refused)."""
+    arity(lowering, node, "np.issubdtype", positional, keywords, 2, 2, hint="np.issubdtype(x.dtype, np.floating)")
+    found = []
+    for value in positional:
+        named = python_object(value) if not isinstance(value, (Var, Const)) else None
+        if named is None:
+            raise lowering.error(node, f"`np.issubdtype` of {_said(value)}: NumPy raises TypeError (not a data type)",
+                                 "np.issubdtype(x.dtype, np.integer)")
+        found.append(named)
+    try:
+        return const(bool(numpy.issubdtype(*found)))
+    except TypeError:
+        raise lowering.error(node, "`np.issubdtype` of this value: NumPy raises TypeError (not a data type)",
+                             "np.issubdtype(x.dtype, np.integer)") from None
+
+
 def _said(value) -> str:
     from ..values import describe
     return describe(value)
@@ -182,4 +201,5 @@ def compare_with(operator: cst.BaseCompOp, left, right):
     return const(equal if isinstance(operator, cst.Equal) else not equal)
 
 
-FUNCTIONS = {"numpy.dtype": dtype_call, "numpy.iinfo": iinfo, "builtins.issubclass": issubclass_}
+FUNCTIONS = {"numpy.dtype": dtype_call, "numpy.iinfo": iinfo, "builtins.issubclass": issubclass_,
+             "numpy.issubdtype": issubdtype}

@@ -1,6 +1,6 @@
 """`np.histogram(a, bins=<edges>, density=None)`: explicit bin edges, as NumPy 2.4's numpy/lib/_histograms_impl.py
 counts with them (its non-uniform path): `bin_edges = np.asarray(bins)` (NumPy's ValueError, at run time, where they
-do not increase), `cum_n` the sorted data's `searchsorted(edges[:-1], 'left')` and `searchsorted(edges[-1:],
+do not increase; a count of edges known only at run time too), `cum_n` the sorted data's `searchsorted(edges[:-1], 'left')` and `searchsorted(edges[-1:],
 'right')` (the elements below each edge, and at or below the last), `n = np.diff(cum_n)` (int64). Counting the
 elements below an edge gives `searchsorted`'s positions without the sort: the comparisons in NumPy's common dtype of
 the data and the edges (float32 data against float64 edges in float64, as searchsorted casts), a NaN in the data
@@ -34,9 +34,6 @@ def histogram_with_edges(lowering, node, builder, a, bins_value, bins_node, weig
         raise lowering.error(weights_node, "np.histogram's weights= with bin edges is not supported in kernels: NumPy "
                              "adds the weights in the order of an unstable argsort of the data (equal values in an "
                              "unspecified order, so the sum's rounding)", "a number of equal bins: bins=10")
-    if not isinstance(count, int):
-        raise lowering.error(bins_node, "np.histogram needs the number of edges known at build time",
-                             'annotate it, e.g. edges: "f64[11]"')
     lower, upper = (emit("getitem", edges, index=(slice(None, -1),)), emit("getitem", edges, index=(slice(1, None),)))
     emit("check_assert", emit("logical_not", emit("any", emit("greater", lower, upper), axis=None)),
          message="`bins` must increase monotonically, when an array", error="ValueError")

@@ -14,7 +14,8 @@ has, as NumPy 2.4 writes it (numpy/_core/fromnumeric.py, numpy/lib/_function_bas
   `beta` a number or a float64 scalar the kernel computes (its derivative through np.i0).
 * `np.correlate(a, v, mode='valid')`: NumPy's `correlate2` is, bit for bit, `np.convolve(a, v[::-1], mode)` where
   `len(a) >= len(v)` and `np.convolve(v, a[::-1], mode)[::-1]` otherwise (checked for every pair of lengths up to
-  8 and every mode), so the lengths must be known at build time; the derivatives are convolve's.
+  8 and every mode); where a length is known only at run time, the same two forms in an If on the lengths
+  (run_time_correlation.py); the derivatives are convolve's.
 * `np.polyint(p, m=1, k=None)`: NumPy's recursion `concatenate((p / arange(len(p), 0, -1), [k[0]]))`, m times (the
   constants `k` numbers known at build time; the result float64, as NumPy's float64 constants make it).
 * `np.polymul(a1, a2)`: `np.convolve` of both after `poly1d`'s `trim_zeros(c, 'f')` (leading zeros dropped, a
@@ -36,6 +37,7 @@ from .call_args import Emitter, arg, arity, given, known_rank, static, static_in
 from .choose import choose
 from .order_statistics import subscript
 from .running_sums import accumulated, as_array
+from .run_time_correlation import correlate_at_run_time
 
 
 
@@ -197,12 +199,11 @@ def correlate(lowering, node, builder, positional, keywords):
         raise lowering.error(mode_node, f"np.correlate's mode is 'valid', 'same' or 'full', not {mode!r}",
                              "mode='valid' (the default)")
     n, m = a.type.shape[0], v.type.shape[0]
-    if not isinstance(n, int) or not isinstance(m, int):
-        raise emit.error("np.correlate needs both lengths known at build time (which operand NumPy swaps "
-                         "depends on them)", 'annotate fixed lengths, e.g. a: "f64[8]"')
     if n == 0 or m == 0:
         raise emit.error("np.correlate of an empty array: NumPy raises ValueError", "non-empty arrays")
     dtype = promote([a.type, v.type])
+    if not isinstance(n, int) or not isinstance(m, int):  # (which operand NumPy swaps depends on them)
+        return correlate_at_run_time(emit, a, v, mode, dtype)
     if n >= m:
         return emit("convolve", a, _reversed(emit, v), mode=mode, dtype=dtype)
     return _reversed(emit, emit("convolve", v, _reversed(emit, a), mode=mode, dtype=dtype))
