@@ -1586,7 +1586,7 @@ def test_random_kernels_with_the_twenty_fifth_listing(construct):
     np.correlate of run-time lengths, np.histogram with edges of a run-time count or np.issubdtype: gradients against
     autograd and finite differences."""
     programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True,
-                                 listing24=True, listing25=True) for seed in range(600))
+                                 listing24=True, listing25=True) for seed in range(1000))
     marks = (construct, *TWENTY_FIFTH_MARKS.get(construct, ()))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs)
                                      if all(mark in p[0] for mark in marks))
