@@ -61,7 +61,7 @@ def test_a_star_import_of_numpy_rebinds_builtins_as_python_does(backend, tmp_pat
     from gradcheck import load_source
     from test_c_backend import c_module
 
-    module = load_source(STAR, "star.py") if backend == "numpy" else c_module(STAR, tmp_path, "star")
+    module = load_source(STAR, "star.py") if backend == "numpy" else c_module(STAR, tmp_path, "star")[0]
     assert np.asarray(module.f(np.zeros(2))).tolist() == [10.0, 10.0]
 
 
