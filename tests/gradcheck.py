@@ -88,6 +88,22 @@ class _OracleInt:
         return int(getattr(value, "_value", value), *base)
 
 
+def _math_oracle(anp) -> types.SimpleNamespace:
+    """Python's math for the oracle: its own functions of numbers (their values and errors), autograd's function
+    of the same mathematics where autograd traces a value (math's functions cannot take autograd's boxes)."""
+    import math
+
+    from autograd.tracer import isbox
+    from lifted.transpiler.primitives.math_functions import NUMPY_OF
+
+    def traced(name: str):
+        numpy_function = (lambda x: x ** (1.0 / 3.0)) if name == "cbrt" else getattr(anp, NUMPY_OF[name])
+        return lambda x: numpy_function(x) if isbox(x) else getattr(math, name)(x)
+
+    names = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
+    return types.SimpleNamespace(**{**names, **{name: traced(name) for name in NUMPY_OF}})
+
+
 def autograd_kernels(text: str) -> dict:
     """The source's functions executed with NumPy and SciPy swapped for autograd's wrappers (the oracle).
 
@@ -115,8 +131,11 @@ def autograd_kernels(text: str) -> dict:
             return scipy_special if fromlist else scipy_stub
         if name == "scipy":
             return scipy_stub
+        if name == "math":
+            return math_oracle
         return builtins.__import__(name, globals, locals, fromlist, level)
 
+    math_oracle = _math_oracle(anp)
     # where=, initial=, dtype=, np.nansum ...: see reduction_oracles; np.cumprod, np.trapezoid ...: more_functions_oracles
     reducer_numpy = ReducerNumpy(MoreFunctionsNumpy(anp))
     namespace = {"__builtins__": {**builtins.__dict__, "__import__": fake_import, "int": _OracleInt()},

@@ -391,3 +391,15 @@ case("zeros", "creation-constants", "x: f64[3,4]",
 case("stop_gradient", "stop_gradient-constant_factor", "x: f64[3,4], y: f64[4]",
      "x * stop_gradient(x * y) + stop_gradient(np.sin(x)) * y", fd_tol=None)
 case("logical_not", "logic-mask", "x: f64[3,4]", "x * np.logical_not(x > 0) + x * np.logical_and(x > 0, x < 1)")
+
+# Python's math functions of a run-time number (primitives/math_functions.py): a Python float of x's element;
+# autograd cannot see through math's function, so the oracle is NumPy's function of the same mathematics
+for _name, _numpy in {"sqrt": "sqrt", "exp": "exp", "expm1": "expm1", "exp2": "exp2", "log": "log", "log2": "log2",
+                      "log10": "log10", "log1p": "log1p", "sin": "sin", "cos": "cos", "tan": "tan", "asin": "arcsin",
+                      "acos": "arccos", "atan": "arctan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+                      "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "cbrt": "cbrt"}.items():
+    _arg = "x[0, 1] + 1.5" if _name == "acosh" else "x[0, 1]"
+    _domain = "pos" if _name in ("sqrt", "log", "log2", "log10", "cbrt", "acosh") else "unit"
+    case(f"math_{_name}", f"math_{_name}-of_an_element", "x: f64[3,4]", f"x * math.{_name}({_arg})",
+         oracle=f"x * ({_arg}) ** (1.0 / 3.0)" if _name == "cbrt" else f"x * np.{_numpy}({_arg})",
+         domain={"x": _domain})

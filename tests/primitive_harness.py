@@ -3,6 +3,7 @@ kernel source, the generated module, the plain NumPy and autograd references, in
 """
 from __future__ import annotations
 
+import math
 import types
 import zlib
 from functools import lru_cache
@@ -58,7 +59,7 @@ def kernel_source(c: Case) -> str:
     wrt = "(" + "".join(f'"{n}", ' for n in c.wrt) + ")"
     kernels = "".join(f"@kernel\ndef {name}({_signature(c)}):\n{_body_lines(c.body, readout)}\n\n"
                       for name, readout in KERNELS.items())
-    return ("import numpy as np\nimport scipy.linalg\nimport scipy.special\nimport scipy.stats\nfrom lifted import grad, kernel, stop_gradient, vjp\n\n\n"
+    return ("import math\nimport numpy as np\nimport scipy.linalg\nimport scipy.special\nimport scipy.stats\nfrom lifted import grad, kernel, stop_gradient, vjp\n\n\n"
             + kernels
             + f"f_grad = grad(f, wrt={wrt})\ng_vjp = vjp(g, wrt={wrt})\n")
 
@@ -175,7 +176,7 @@ def reference(c: Case, np_module, readout: str | None, oracle: bool = False) -> 
     """The case's body as a plain function over `np_module` (NumPy, or autograd.numpy for the oracle)."""
     body = c.oracle if oracle and c.oracle is not None else c.body
     names = ", ".join(p.name for p in c.params)
-    scope = {"np": np_module, "scipy": _AUTOGRAD_SCIPY if np_module is anp else scipy,
+    scope = {"math": math, "np": np_module, "scipy": _AUTOGRAD_SCIPY if np_module is anp else scipy,
              "stop_gradient": getval if np_module is anp else (lambda x: x)}
     exec(f"def fn({names}):\n{_body_lines(body, readout)}", scope)
     return scope["fn"]

@@ -105,6 +105,8 @@ GENERATORS: dict[str, Callable[[int], str]] = {
     "view_writes": _view_writes,
     "more_functions": lambda seed: program_for_seed(seed, edges=True, more_functions=True)[0],
     "rows": lambda seed: program_for_seed(seed, rows=True)[0],
+    # the builtin pow, a range index, math's constants and its functions of build-time and run-time numbers
+    "names": lambda seed: program_for_seed(seed, edges=True, names_forms=True)[0],
     "user_forms": _user_forms,
     "user_forms_add_at": _user_forms_add_at,  # (np.add.at statements: the user-forms generator's `add_at` flag)
     "user_forms_windows": _user_forms_windows,  # (sliding_window_view, reduceat: the `windows` flag)

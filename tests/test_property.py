@@ -143,6 +143,9 @@ class ProgramGenerator:
         # times a length-1 column (two lengths unknown to the shape rules), np.where beside exp, a power whose
         # exponent varies per element, a hinge summed over columns, a mean's siblings; off by default too
         self.rewrite_forms = rewrite_forms
+        # with `edges`, also the builtin pow, a range as an index and math's constants and functions (of build-time
+        # and of run-time numbers); set by program_for_seed, off by default so that old seeds keep their programs
+        self.names_forms = False
         self.counter = 0
         self.lines: list[str] = []
 
@@ -323,7 +326,22 @@ class ProgramGenerator:
             + (self.more_function(kind, scope, depth) if self.more_functions else ())
             + (self.corpus_form(kind, scope, depth) if self.corpus_forms else ())
             + (self.cec_form(kind, scope, depth) if self.cec_forms else ())
-            + (self.rewrite_form(kind, scope, depth) if self.rewrite_forms else ()))
+            + (self.rewrite_form(kind, scope, depth) if self.rewrite_forms else ())
+            + (self.names_form(kind, scope, depth) if self.names_forms else ()))
+
+    def names_form(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
+        """The twenty-fourth and twenty-fifth sessions' Python names and numbers: the builtin `pow`, a `range` as
+        an index, math's constants, its functions of build-time numbers, and of run-time numbers (libm's value, a
+        Python float: frontend/math_module.py), arguments kept inside their domains."""
+        e = lambda k: self.expr(k, scope, depth - 1)  # noqa: E731
+        return {
+            "S": (f"pow({e('S')}, 2)", f"pow(2.0, np.tanh({e('S')}))", f"np.sum({e('N')}[range(1, 4)])",
+                  f"(math.pi * {e('S')} + math.e)", f"(math.sqrt(2.0) * {e('S')} + math.floor(2.5))",
+                  f"math.exp(np.tanh({e('S')}))", f"math.sqrt(1.0 + {e('S')} ** 2)",
+                  f"math.log(2.0 + np.sin({e('S')}))", f"math.atan({e('S')})", f"math.cosh(np.tanh({e('S')}))",
+                  f"math.tanh({e('S')})", f"math.log1p(np.exp({e('S')}) * 0.5)",
+                  f"np.sum(pow({e('N')}, 2) * math.sin({e('S')}))"),
+            "N": (f"(pow({e('N')}, 2) * math.cos({e('S')}))",), "D": (), "M": ()}[kind]
 
     def rewrite_form(self, kind: str, scope: Scope, depth: int) -> tuple[str, ...]:
         """The C rewrites' edge forms (tests/c_rewrite_programs_more.py); bases of powers kept from 0."""
@@ -974,7 +992,7 @@ class ProgramGenerator:
         declaration = f"wrt={wrt!r}" if as_tuple else f'wrt="{wrt[0]}"'
         helpers = "\n\ndef apply(fn, v):\n    return fn(v)\n\n" if self.structures else "\n"
         helpers += TANGENT_HELPERS if self.tangents else ""
-        imports = "import numpy as np\n" + ("from scipy.special import logsumexp\n" if self.logsumexp else "")
+        imports = ("import math\n" if self.names_forms else "") + "import numpy as np\n" + ("from scipy.special import logsumexp\n" if self.logsumexp else "")
         helpers += CEC_ARRAYS if self.cec_forms else ""
         text = (imports + f"from lifted import grad, {'jacfwd, jvp, ' if self.tangents else ''}kernel\n" + helpers +
                 "\n@kernel\n"
@@ -990,7 +1008,8 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      cec_forms: bool = False, dead_reads: bool = False,
                      rewrite_forms: bool = False, listing21: bool = False,
                      listing23: bool = False, listing24: bool = False,
-                     listing25: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     listing25: bool = False,
+                     names_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
     generator = ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
                                  edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
                                  dead_reads=dead_reads, rewrite_forms=rewrite_forms)
@@ -998,6 +1017,7 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
     generator.listing23 = listing23
     generator.listing24 = listing24
     generator.listing25 = listing25
+    generator.names_forms = names_forms
     return generator.program()
 
 
@@ -1590,6 +1610,21 @@ def test_random_kernels_with_the_twenty_fifth_listing(construct):
     marks = (construct, *TWENTY_FIFTH_MARKS.get(construct, ()))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs)
                                      if all(mark in p[0] for mark in marks))
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+@pytest.mark.parametrize("construct", ["math.exp(", "math.sqrt(1.0", "math.log(", "math.atan(", "math.cosh(",
+                                       "math.tanh(", "math.log1p(", "math.sin(", "math.cos(", "pow(", "range(1, 4)",
+                                       "math.pi"])
+def test_the_first_names_program_drawing_each_construct(construct):
+    """The `names_forms` flag (builtin pow, a range index, math's constants and its functions of build-time and of
+    run-time numbers): the first program that writes each, its value and gradients against Python, autograd
+    (math's function of a traced value as autograd's, tests/gradcheck.py) and finite differences."""
+    programs = (program_for_seed(seed, edges=True, names_forms=True) for seed in range(2000))
+    text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:

@@ -24,15 +24,16 @@ NUMPY_CONSTANTS = {
     "numpy.pi": const(3.141592653589793), "numpy.e": const(2.718281828459045), "numpy.inf": const(float("inf")),
     "numpy.nan": const(float("nan")), "numpy.newaxis": None,
     # Python's math module: its constants are these floats (a Python float, weak as NumPy's are); its functions
-    # are refused by name (MATH_MESSAGE)
+    # are Python's (frontend/math_module.py)
     "math.pi": const(3.141592653589793), "math.e": const(2.718281828459045), "math.tau": const(6.283185307179586),
     "math.inf": const(float("inf")), "math.nan": const(float("nan")),
 }
-MATH_MESSAGE = ("Python's `math` module is not supported in kernels (its constants are): its functions raise "
+MATH_MESSAGE = ("Python's `math` module is not supported in kernels on values known only at run time, beyond its "
+                "one-argument functions of a number (sqrt, exp, log, sin...): its other functions raise "
                 "ValueError or OverflowError where NumPy's give nan or inf, and math.floor, ceil and trunc return "
                 "ints")
-MATH_HINT = ("use NumPy's function where its result is what is meant (np.sqrt, np.exp, np.log, np.floor(x) and "
-             "int(np.floor(x)) for an int, x ** y for math.pow), or compute the value outside the kernel")
+MATH_HINT = ("use NumPy's function where its result is what is meant (np.floor(x) and int(np.floor(x)) for an int, "
+             "x ** y for math.pow, np.arctan2, np.hypot), or compute the value outside the kernel")
 
 
 def canonical_module(path: str) -> str | None:

@@ -1,14 +1,22 @@
 """Python's `math` functions on numbers known at build time (`int(math.floor((filter_height - 1) / 2))` of a layer's
 padding, `math.pow(2 * math.pi, d / 2)` of a Gaussian's normaliser): Python itself computes them when the kernel is
-built, so the value is Python's, bit for bit. On a value known only at run time they are refused by name
-(imports.MATH_MESSAGE): math's functions raise where NumPy's give nan or inf, and floor, ceil and trunc return
-ints, so NumPy's function of the same name is not the same function."""
+built, so the value is Python's, bit for bit.
+
+Of one number known only at run time, the one-argument functions of primitives/math_functions.py (`math.sqrt(s)`,
+`math.exp(s)`, `math.log(s)`, `math.sin(s)`...) compile as Python runs them: the argument a Python float (as math
+converts it), libm's function of it, a Python float out, and math's errors where libm gives NaN of a number
+(ValueError "math domain error": math.sqrt(-1.0), math.log(-1.0)) or inf of a finite one (OverflowError "math range
+error" where math can overflow, math.exp(1000.0); ValueError otherwise, math.log(0.0)), checked at run time on
+every target. An array argument is refused (Python raises TypeError unless it has one element, and NumPy warns
+that it will stop converting those). The other functions stay refused by name (imports.MATH_MESSAGE): floor, ceil
+and trunc return ints, NumPy's pow, hypot, fmod... are not math's."""
 from __future__ import annotations
 
 import math
 
 from ..builder import const
-from ..ir import Const
+from ..ir import Const, Var
+from ..primitives.math_functions import NUMPY_OF, OVERFLOWS
 from .imports import MATH_HINT, MATH_MESSAGE
 
 _NUMBERS = (bool, int, float)
@@ -29,6 +37,8 @@ def math_function(name: str):
     def handle(lowering, node, builder, positional, keywords):
         arguments = list(positional) + [value for value, _ in keywords.values()]
         if not all(_python_number(a) for a in arguments):
+            if name in NUMPY_OF and len(positional) == 1 and not keywords:
+                return run_time_math(lowering, node, builder, name, positional[0])
             raise lowering.error(node, f"`math.{name}` of a value known only at run time: {MATH_MESSAGE}", MATH_HINT)
         try:
             result = getattr(math, name)(*[a.value for a in positional],
@@ -41,6 +51,34 @@ def math_function(name: str):
                                  "kernels compute numbers and arrays")
         return _as_value(result)
     return handle
+
+
+def run_time_math(lowering, node, builder, name: str, value):
+    """`math.name(value)` of a number known only at run time: math's conversion to a Python float, libm's
+    function, math's errors (module docstring)."""
+    if not isinstance(value, (Var, Const)) or value.type.shape != ():
+        raise lowering.error(node, f"`math.{name}` of an array: Python raises TypeError unless it has one element "
+                             "(and NumPy warns that it will stop converting those)",
+                             f"np.{NUMPY_OF[name]}(x) for every element, or math.{name}(x[0]) for one")
+    if value.type.dtype.startswith("c"):
+        raise lowering.error(node, f"`math.{name}` of a complex number: Python raises TypeError",
+                             f"cmath's function, or np.{NUMPY_OF[name]}")
+    number = lowering._bind(builder, node, "python_float", [value])
+    result = lowering._bind(builder, node, f"math_{name}", [number])
+
+    def check(condition, error: str, message: str) -> None:
+        lowering._bind(builder, node, "check_assert", [condition], {"message": message, "error": error})
+
+    # CPython's math_1: NaN of a number is a domain error; inf of a finite number a range error where the function
+    # can overflow, a domain error (a pole: log(0.0)) where it cannot
+    check(lowering._bind(builder, node, "logical_or", [lowering._bind(builder, node, "equal", [result, result]),
+                                                      lowering._bind(builder, node, "isnan", [number])]),
+          "ValueError", "math domain error")
+    infinite = lowering._bind(builder, node, "logical_and", [lowering._bind(builder, node, "isinf", [result]),
+                                                            lowering._bind(builder, node, "isfinite", [number])])
+    check(lowering._bind(builder, node, "logical_not", [infinite]),
+          *(("OverflowError", "math range error") if name in OVERFLOWS else ("ValueError", "math domain error")))
+    return result
 
 
 FUNCTIONS = {f"math.{name}": math_function(name) for name in dir(math)

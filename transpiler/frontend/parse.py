@@ -16,6 +16,7 @@ from ..errors import SourceLoc, TranspileError
 from .constants import module_constants
 from .imports import AD_LIBRARIES, canonical_module
 from .parsed import KernelSource, Locator, ParsedModule
+from .star_imports import bound_names, star_names
 from .transform_declarations import declared_transform, nested_declarations
 
 MARKERS = ("kernel",)
@@ -65,6 +66,7 @@ def parse_module(text: str, path: str) -> ParsedModule:
     parsed = ParsedModule(path, text, {}, [], {}, locate)
     _check_marked_functions(module, locate)
     for statement in module.body:
+        _rebound_after_imports(statement, parsed)
         if isinstance(statement, cst.FunctionDef):
             if any(_decorator_name(d) in MARKERS for d in statement.decorators):
                 name = statement.name.value
@@ -148,6 +150,7 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
             full = cst.Module([]).code_for_node(alias.name)
             local = alias.asname.name.value if alias.asname else full.split(".")[0]
             path = canonical_module(full if alias.asname else local)
+            _forget(parsed, local)
             if path is not None:
                 parsed.modules[local] = path
             elif full in ("functools", "itertools", "math"):  # (math: its constants; its functions refused)
@@ -158,31 +161,23 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
         module_name = dots + (cst.Module([]).code_for_node(small.module) if small.module is not None else "")
         if isinstance(small.names, cst.ImportStar):
             if not dots and module_name.split(".")[0] in ("numpy", "scipy", "math") + AD_LIBRARIES:
-                # NumPy's `*` rebinds builtins (`sum(range(5), -1)` becomes np.sum along axis -1): the names the
-                # compiler resolves must be the ones Python binds, and a star hides which
-                raise TranspileError(f"`from {module_name} import *` is not supported in kernels: it rebinds "
-                                     "Python's builtins (`sum`, `abs`, `min`, `max`, `round`, `all`, `any`) to "
-                                     f"{module_name}'s functions of the same name", locate(small),
-                                     hint=f"import the names you use (`from {module_name} import exp`) or write "
-                                          f"`import {module_name} as np` and `np.exp`")
+                # NumPy's `*` rebinds builtins (`sum(range(5), -1)` becomes np.sum along axis -1): bind the names
+                # Python binds, read from the module itself
+                names = star_names(module_name)
+                if names is None:
+                    raise TranspileError(f"`from {module_name} import *`: the compiler cannot list the names it "
+                                         "binds (it reads the stars of NumPy, SciPy and math, imported at build "
+                                         "time), and they may rebind Python's builtins (`sum`, `abs`, `min`, "
+                                         "`max`, `round`, `all`, `any`)", locate(small),
+                                         hint=f"import the names you use (`from {module_name} import exp`) or "
+                                              f"write `import {module_name} as np` and `np.exp`")
+                for name in names:
+                    _bind_imported(parsed, module_name, name, name, small)
             return
-        root = module_name.split(".")[0]
         for alias in small.names:
             imported = alias.name.value
-            local = alias.asname.name.value if alias.asname else imported
-            path = None if dots else canonical_module(f"{module_name}.{imported}")
-            if module_name in ("functools", "itertools", "math"):
-                parsed.python_names[local] = f"{module_name}.{imported}"
-            elif module_name in ("autograd.misc", "autograd.misc.flatten") and imported == "flatten":
-                parsed.python_names[local] = "autograd.flatten"  # a tree as one vector: a build-time helper
-            elif path is not None and path.split(".")[0] in ("numpy", "scipy"):
-                parsed.modules[local] = path  # `from autograd.numpy import exp`, `from jax import numpy as jnp`
-            elif module_name in ("lifted",) + AD_LIBRARIES:
-                parsed.transform_names[local] = (module_name, imported)
-            elif root in AD_LIBRARIES:
-                parsed.library_functions[local] = f"{module_name}.{imported}"
-            elif root not in ("numpy", "scipy", "lifted", "math", "__future__") + AD_LIBRARIES:
-                parsed.imported[local] = (module_name, imported, alias)
+            _bind_imported(parsed, module_name, imported, alias.asname.name.value if alias.asname else imported,
+                           alias)
     elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
         target = small.targets[0].target.value
         value = small.value
@@ -193,6 +188,46 @@ def _read_top_level(small: cst.BaseSmallStatement, parsed: ParsedModule, locate:
         parsed.statements.append(small)
     elif isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
         parsed.statements.append(small)
+
+
+def _forget(parsed: ParsedModule, local: str) -> None:
+    """An import rebinds `local`: whatever an earlier import or function definition bound it to is gone (the
+    lookup in normalize/names.py reads these tables in a fixed order, so only one may hold the name)."""
+    for table in (parsed.modules, parsed.python_names, parsed.transform_names, parsed.library_functions,
+                  parsed.imported, parsed.helpers):
+        table.pop(local, None)
+
+
+def _rebound_after_imports(statement: cst.CSTNode, parsed: ParsedModule) -> None:
+    """A module-level statement that is no import rebinds the names it assigns or defines: an earlier import's
+    meaning of them (`from numpy import *` then `e = 2.0`) is gone, as in Python."""
+    lines = statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
+    for line in lines:
+        if isinstance(line, (cst.Import, cst.ImportFrom)):
+            continue
+        for name in bound_names(line):
+            for table in (parsed.modules, parsed.python_names, parsed.library_functions):
+                table.pop(name, None)
+
+
+def _bind_imported(parsed: ParsedModule, module_name: str, imported: str, local: str, alias) -> None:
+    """`from module_name import imported as local` (one name of a star too): what `local` now stands for."""
+    _forget(parsed, local)
+    dots = module_name[:len(module_name) - len(module_name.lstrip("."))]
+    root = module_name.split(".")[0]
+    path = None if dots else canonical_module(f"{module_name}.{imported}")
+    if module_name in ("functools", "itertools", "math"):
+        parsed.python_names[local] = f"{module_name}.{imported}"
+    elif module_name in ("autograd.misc", "autograd.misc.flatten") and imported == "flatten":
+        parsed.python_names[local] = "autograd.flatten"  # a tree as one vector: a build-time helper
+    elif path is not None and path.split(".")[0] in ("numpy", "scipy"):
+        parsed.modules[local] = path  # `from autograd.numpy import exp`, `from jax import numpy as jnp`
+    elif module_name in ("lifted",) + AD_LIBRARIES:
+        parsed.transform_names[local] = (module_name, imported)
+    elif root in AD_LIBRARIES:
+        parsed.library_functions[local] = f"{module_name}.{imported}"
+    elif root not in ("numpy", "scipy", "lifted", "math", "__future__") + AD_LIBRARIES:
+        parsed.imported[local] = (module_name, imported, alias)
 
 
 def _called_name(call: cst.Call) -> str | None:

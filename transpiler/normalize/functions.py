@@ -12,7 +12,7 @@ import libcst as cst
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ..builder import Builder
+from ..builder import Builder, const
 from .calls import RECURSION_LIMIT, array_leaves
 from ..values import Closure, DictValue, Frame, KernelRef, ListValue, Partial, TransformRef, Unflatten, Value
 from .syntax import assigned_names
@@ -216,10 +216,13 @@ def assigned_locals(node) -> frozenset:
 
 
 def frozen(value: Value, lowering, node) -> Value:
-    """A list as the tuple NumPy functions take (`np.stack([a, b])`); dicts are refused with their name; a named
-    result keeps its fields (`getattr(np.unique_all(x), "counts")`)."""
+    """A list as the tuple NumPy functions take (`np.stack([a, b])`), a range of build-time bounds as the tuple of
+    its ints (NumPy reads `range(5)` as the sequence it is: np.sum(range(5), -1) after `from numpy import *`);
+    dicts are refused with their name; a named result keeps its fields (`getattr(np.unique_all(x), "counts")`)."""
     from ..frontend.unique_forms import NamedResult  # (frontend imports normalize)
 
+    if isinstance(value, range):
+        return tuple(const(i) for i in value)
     if isinstance(value, ListValue):
         return tuple(frozen(v, lowering, node) for v in value.items)
     if isinstance(value, NamedResult):
