@@ -23,3 +23,16 @@ os.environ.setdefault("LIFTED_VERIFY_IR", "1")
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/golden/expected/* from the current transpiler output")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A property test parametrized by position (tests/lazy_seeds.py) names the seeds it read when it fails: its
+    id says only the position, and a seed is what reproduces the program."""
+    import lazy_seeds
+
+    if call.when == "setup":
+        lazy_seeds.READ.clear()
+    report = (yield).get_result()
+    if report.when == "call" and report.failed and lazy_seeds.READ:
+        report.sections.append(("seeds", f"this test's program seeds: {', '.join(map(str, lazy_seeds.READ))}"))
