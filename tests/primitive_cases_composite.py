@@ -114,9 +114,9 @@ case("stack", "stack-array_of_rows", "x: f64[3], y: f64[3]", "np.array([x, y * y
      oracle="np.array([x, y * y]) + x")
 case("stack", "stack-array_nested", "a: f64[], b: f64[]", "np.array([[a, b], [b * b, 1.0]])")
 case("copy", "copy-array_of_array", "x: f64[3,4]", "np.array(x) * x", oracle="(x + 0.0) * x")
-case("sqrt", "sqrt-norm", "x: f64[3,4]", "np.linalg.norm(x)", oracle="np.sqrt(np.sum(x * x))")
+case("norm", "norm-whole", "x: f64[3,4]", "np.linalg.norm(x)", oracle="np.sqrt(np.sum(x * x))")
 case("sqrt", "sqrt-norm_axis", "x: f64[3,4]", "np.linalg.norm(x, axis=1)", vjp=True)
-case("sqrt", "sqrt-norm_fro_keepdims", "x: f64[3,4]", "np.linalg.norm(x, 'fro', keepdims=True) * x",
+case("norm", "norm-fro_keepdims", "x: f64[3,4]", "np.linalg.norm(x, 'fro', keepdims=True) * x",
      oracle="np.sqrt(np.sum(x * x, keepdims=True)) * x")
 case("abs", "abs-norm_1", "v: f64[4]", "np.linalg.norm(v, 1) + np.linalg.norm(v, ord=np.inf)",
      oracle="np.sum(np.abs(v)) + np.max(np.abs(v))")

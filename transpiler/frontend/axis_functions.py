@@ -291,6 +291,12 @@ def norm(lowering, node, builder, positional, keywords):
     keepdims = bool(static(lowering, keep_value, keep_node, "`keepdims`"))
     vector = axis is None and rank == 1 or isinstance(axis, int)
     reduce = {"axis": axis} | ({"keepdims": True} if keepdims else {})
+    order = "fro" if order == "f" else order
+    if axis is None and (order is None or order == "fro" and rank == 2 or order == 2 and rank == 1):
+        return emit("norm", atom, **({"keepdims": True} if keepdims else {}))  # NumPy's dot of the raveled array
+    if axis is None and rank not in (1, 2):  # NumPy: "Improper number of dimensions to norm."
+        raise lowering.error(ord_node, f"np.linalg.norm with ord={order!r} of an array of rank {rank} and no `axis`: "
+                             "NumPy raises ValueError", "give `axis` (one axis, or two of a matrix norm)")
     if order is None or (order == "fro" and not vector) or (order == 2 and vector):
         squares = emit("multiply", atom, atom)
         return emit("sqrt", emit("sum", squares, **reduce))

@@ -120,6 +120,29 @@ reduction("logsumexp",
           func="scipy.special.logsumexp", result="float", imports="scipy.special")
 
 
+
+# np.linalg.norm(x) of the whole array (ord None, 'fro' of a matrix, 2 of a vector, no axis): NumPy computes
+# `sqrt(x.ravel(order='K').dot(...))`, a BLAS dot in the array's memory order, whose bits `sqrt(np.sum(x * x))`
+# (the norm along axes) does not give; the NumPy backend calls np.linalg.norm itself, the C targets write it out
+# (backends/c/norm.py). d norm = x / norm: 0 / 0 at x = 0, as the chain through sqrt and autograd's rule give (a
+# singular rule: transforms/peel.py runs a loop's trips from a zero constant start on their own).
+def _batch_norm(ctx, prim, args, batched, keepdims=False):
+    """Each example's norm as NumPy's dot of its elements: `np.vecdot` of the rows, BLAS's dot each."""
+    (x,) = args
+    rows = ops.reshape(x, ctx.size, -1)
+    norms = ops.sqrt(ops.vecdot(rows, rows))
+    return ops.reshape(norms, ctx.size, *[1] * (x.rank - 1)) if keepdims else norms
+
+
+register(Primitive(
+    name="norm", infer=reduction_rule("float"), family="reduction", temp_name="s", broadcast_tolerant=True,
+    singular=True, finite_when_positive=((0,),), diff_args=(0,),
+    render=lambda args, p: cg.call("np.linalg.norm", args[0], keepdims=p.get("keepdims") or None),
+    vjp=lambda g, out, x, active=None, keepdims=False: [g * (x / out)],
+    jvp=lambda tangents, out, x, keepdims=False: ops.sum(tangents[0] * x, axis=None, keepdims=keepdims) / out,
+    batch=_batch_norm,
+))
+
 # var and std with `ddof`: d var / dx = 2 (x - mean) / (N - ddof); the mean's own derivative sums to zero
 def _centred(x: Sym, axis) -> Sym:
     return x - ops.mean(x, axis=axis, keepdims=True)

@@ -24,6 +24,7 @@ from .cuda_products import route_cuda_products
 from .host_code import argument_names, runs_numpy_on_arrays, split_entry_checks
 from .layouts import stepped_values, strided_values
 from .logsumexp import expand_logsumexp
+from .norm import expand_norm
 from .masked_products import mask_products
 from .python_ints import check_python_int_ranges
 from .loops import make_loop_kernels
@@ -66,7 +67,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         typed_scalars = {p.name for p in weak_sensitive(fn)}  # (kernels are typed from the annotations)
         _refuse_number_merges(fn, target)
         constants |= {c.value.name for c in module_arrays(fn.body) if c.type.shape != ()}
-        fn = expand_logsumexp(fn)
+        fn = expand_norm(expand_logsumexp(fn))
         if target == "c":  # (a product that reads a tie mask where its operand was; the CUDA target keeps cuBLAS)
             fn = mask_products(fn)
         host, kernels = fuse(fn, cpu=target == "c")
