@@ -135,6 +135,24 @@ class Emitter:
     def error(self, message: str, hint: str | None = None):
         return self.lowering.error(self.node, message, hint)
 
+    def branch(self, cond, then: Callable, otherwise: Callable, name: str, what: str):
+        """`then() if cond else otherwise()` as an If statement, so that only the branch taken runs (NumPy choosing
+        its computation by a value known at run time); `what` names the call where the branches' types differ."""
+        from ..ir import If, Var
+
+        builder, loc = self.builder, self.builder.loc
+        results, bodies = [], []
+        for make in (then, otherwise):
+            with builder.block() as body:
+                results.append(self.atom(make()))
+            builder.loc = loc
+            bodies.append(body)
+        if results[0].type != results[1].type:
+            raise self.error(f"{what}'s branches compute {results[0].type} and {results[1].type}")
+        out = Var(builder.scope.fresh(name), results[1].type, temporary=True)
+        builder.emit(If(cond, bodies[0], bodies[1], (out,), (results[0],), (results[1],), loc))
+        return out
+
 
 def keywords_as_positions(handler: Callable, names: tuple[str, ...]) -> Callable:
     """A call that names a leading parameter by keyword (`np.repeat(x, repeats=2)`, `np.swapaxes(a, axis1=0,

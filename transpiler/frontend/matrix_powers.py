@@ -28,7 +28,7 @@ read are repeated or zero they raise a located ValueError at run time (primitive
 """
 from __future__ import annotations
 
-from ..ir import Const, If, Loop, Var
+from ..ir import Const, Loop, Var
 from ..ir.types import TensorType
 from .axis_functions import matrix_norm
 from .call_args import Emitter, arg, arity, known_rank, static
@@ -91,20 +91,7 @@ def matrix_power(lowering, node, builder, positional, keywords):
 
 
 def _branch(emit: Emitter, cond, then, otherwise, name: str):
-    """`then() if cond else otherwise()` as an If statement: only the branch taken runs."""
-    builder, loc = emit.builder, emit.builder.loc
-    results = []
-    bodies = []
-    for make in (then, otherwise):
-        with builder.block() as body:
-            results.append(emit.atom(make()))
-        builder.loc = loc
-        bodies.append(body)
-    if results[0].type != results[1].type:
-        raise emit.error(f"np.linalg.matrix_power's branches compute {results[0].type} and {results[1].type}")
-    out = Var(builder.scope.fresh(name), results[1].type, temporary=True)
-    builder.emit(If(cond, bodies[0], bodies[1], (out,), (results[0],), (results[1],), loc))
-    return out
+    return emit.branch(cond, then, otherwise, name, "np.linalg.matrix_power")
 
 
 def _identity(emit: Emitter, a):

@@ -11,7 +11,6 @@ middle from `min(n, m) - 1`; 'same' from `(m - 1) // 2` where `n >= m`, else the
 """
 from __future__ import annotations
 
-from ..ir import If, Var
 from ..ir.types import fresh_dim
 from .call_args import Emitter
 from .order_statistics import subscript
@@ -23,22 +22,11 @@ def _reversed(emit: Emitter, x):
 
 def _full(emit: Emitter, a, v, dtype: str, n, m):
     """`np.correlate(a, v, 'full')`: an If on `n >= m`; both branches of one (run-time) length."""
-    builder, loc = emit.builder, emit.builder.loc
     length = fresh_dim()
-    branches = (lambda: emit("convolve", a, _reversed(emit, v), mode="full", dtype=dtype, length=length),
-                lambda: _reversed(emit, emit("convolve", v, _reversed(emit, a), mode="full", dtype=dtype,
-                                             length=length)))
-    results, bodies = [], []
-    for make in branches:
-        with builder.block() as body:
-            results.append(emit.atom(make()))
-        builder.loc = loc
-        bodies.append(body)
-    if results[0].type != results[1].type:
-        raise emit.error(f"np.correlate's branches compute {results[0].type} and {results[1].type}")
-    out = Var(builder.scope.fresh("corr"), results[1].type, temporary=True)
-    builder.emit(If(emit("greater_equal", n, m), bodies[0], bodies[1], (out,), (results[0],), (results[1],), loc))
-    return out
+    return emit.branch(emit("greater_equal", n, m),
+                       lambda: emit("convolve", a, _reversed(emit, v), mode="full", dtype=dtype, length=length),
+                       lambda: _reversed(emit, emit("convolve", v, _reversed(emit, a), mode="full", dtype=dtype,
+                                                    length=length)), "corr", "np.correlate")
 
 
 def correlate_at_run_time(emit: Emitter, a, v, mode: str, dtype: str):
