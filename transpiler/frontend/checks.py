@@ -34,7 +34,7 @@ def check_signature(node: cst.FunctionDef, locate: Locate) -> None:
 RESERVED_NAMES = frozenset({"np", "scipy", "dice", "reversed", "range", "len", "_unbroadcast", "_last_writes",
                             "_check_index",
                             "_check_args", "_cumprod_exclusive", "_linear_scan",
-                            "_prod_others"})
+                            "_prod_others", "_norm_each"})
 # ... and module-level names of a generated module: a kernel, `@dist` function or transform cannot take them
 MODULE_NAMES = RESERVED_NAMES | {"os", "_along", "_back", "_others_in_groups", "_arg_spec", "_ARG_SPECS",
                                  "_CHECK_ARGS", "_ARGS_PASSED", "_KINDS", "_PYTHON_KINDS",

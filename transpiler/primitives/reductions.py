@@ -9,7 +9,7 @@ from typing import Callable
 
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType
-from .batching import batch_reduction
+from .batching import batch_reduction, example_rank
 from .registry import Primitive, register
 from .symbolic import Sym, count, ops, reduced_axes, unreduce
 
@@ -125,22 +125,34 @@ reduction("logsumexp",
 # `sqrt(x.ravel(order='K').dot(...))`, a BLAS dot in the array's memory order, whose bits `sqrt(np.sum(x * x))`
 # (the norm along axes) does not give; the NumPy backend calls np.linalg.norm itself, the C targets write it out
 # (backends/c/norm.py). d norm = x / norm: 0 / 0 at x = 0, as the chain through sqrt and autograd's rule give (a
-# singular rule: transforms/peel.py runs a loop's trips from a zero constant start on their own).
-def _batch_norm(ctx, prim, args, batched, keepdims=False):
-    """Each example's norm as NumPy's dot of its elements: `np.vecdot` of the rows, BLAS's dot each."""
+# singular rule: transforms/peel.py runs a loop's trips from a zero constant start on their own). `axis` is set
+# by vmap only: the trailing axes of each example, whose norm is the helper `_norm_each`'s (each example in its
+# own memory order, as np.linalg.norm of the example reads it).
+def _batch_norm(ctx, prim, args, batched, axis=None, keepdims=False):
+    """The examples' axes renumbered past the batch axis."""
     (x,) = args
-    rows = ops.reshape(x, ctx.size, -1)
-    norms = ops.sqrt(ops.vecdot(rows, rows))
-    return ops.reshape(norms, ctx.size, *[1] * (x.rank - 1)) if keepdims else norms
+    rank = example_rank(x, True)
+    examples = tuple(range(1, rank + 1)) if axis is None else tuple(a + 1 for a in axis)
+    return ctx.bind(prim.name, [x], {"axis": examples, "keepdims": keepdims})
+
+
+def _render_norm(args, p):
+    if p.get("axis") is None:
+        return cg.call("np.linalg.norm", args[0], keepdims=p.get("keepdims") or None)
+    return cg.call("_norm_each", args[0], p["axis"], keepdims=p.get("keepdims") or None)
+
+
+def _norm_vjp(g, out, x, active=None, axis=None, keepdims=False):
+    return [unreduce(g, x, axis, keepdims) * (x / unreduce(out, x, axis, keepdims))]
 
 
 register(Primitive(
     name="norm", infer=reduction_rule("float"), family="reduction", temp_name="s", broadcast_tolerant=True,
-    singular=True, finite_when_positive=((0,),), diff_args=(0,),
-    render=lambda args, p: cg.call("np.linalg.norm", args[0], keepdims=p.get("keepdims") or None),
-    vjp=lambda g, out, x, active=None, keepdims=False: [g * (x / out)],
-    jvp=lambda tangents, out, x, keepdims=False: ops.sum(tangents[0] * x, axis=None, keepdims=keepdims) / out,
-    batch=_batch_norm,
+    singular=True, finite_when_positive=((0,),), diff_args=(0,), render=_render_norm,
+    vjp=_norm_vjp,
+    jvp=lambda tangents, out, x, axis=None, keepdims=False:
+        ops.sum(tangents[0] * x, axis=axis, keepdims=keepdims) / out,
+    batch=_batch_norm, extra={"helper": lambda params: params.get("axis") is not None and "norm_each"},
 ))
 
 # var and std with `ddof`: d var / dx = 2 (x - mean) / (N - ddof); the mean's own derivative sums to zero

@@ -26,7 +26,7 @@ def expand_norm(fn: Function) -> Function:
         with builder.block() as made:
             builder.loc = eqn.loc
             squares = builder.bind("multiply", [x, x])
-            total = builder.bind("sum", [squares], {"axis": None, "keepdims": bool(eqn.params.get("keepdims"))})
+            total = builder.bind("sum", [squares], {"axis": eqn.params.get("axis"), "keepdims": bool(eqn.params.get("keepdims"))})
             made.append(Eqn(lookup("sqrt"), (total,), {}, eqn.outs, eqn.loc, eqn.note))
         return made
 

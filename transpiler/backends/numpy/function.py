@@ -206,8 +206,10 @@ class _Renderer:
         prim = eqn.prim
         if prim.imports:
             self.imports.add(prim.imports)
-        if "helper" in prim.extra:
-            self.helpers.add(prim.extra["helper"])
+        helper = prim.extra.get("helper")
+        helper = helper(eqn.params) if callable(helper) else helper  # a helper some uses of the entry need
+        if helper:
+            self.helpers.add(helper)
         used = []
         for atom in eqn.args:
             if isinstance(atom, Var):
