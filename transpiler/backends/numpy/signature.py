@@ -36,11 +36,16 @@ def unpack_trees(fn: Function) -> list[str]:
                 value = cg.subscript(cg.name(name), [cg.literal(path[0])])
                 for key in path[1:]:
                     value = cg.subscript(value, [cg.literal(key)])
-                lines.append(f"{fn.params[index].name} = {cg.source(value)}")
+                lines.append(_statement(cst.Assign([cst.AssignTarget(cg.name(fn.params[index].name))], value)))
         else:
-            lines.append(f"{cg.source(_unpack_target(tree, fn.params))} = {name}")
-        lines.append(f"del {name}")
+            lines.append(_statement(cst.Assign([cst.AssignTarget(_unpack_target(tree, fn.params))], cg.name(name))))
+        lines.append(_statement(cst.Del(cg.name(name))))
     return lines
+
+
+def _statement(small: cst.BaseSmallStatement) -> str:
+    """One line of code from its LibCST node."""
+    return cg.source(cst.SimpleStatementLine([small])).rstrip("\n")
 
 
 def leaf_names(fn: Function) -> dict[int, str]:
