@@ -8,6 +8,7 @@ import libcst as cst
 from ... import codegen as cg
 from ...ir import Function, Var
 from ...trees import leaf_paths
+from .nodes import statement_line
 
 
 def with_defaults(texts: list[tuple[str, str]], defaults: dict) -> list[str]:
@@ -36,16 +37,13 @@ def unpack_trees(fn: Function) -> list[str]:
                 value = cg.subscript(cg.name(name), [cg.literal(path[0])])
                 for key in path[1:]:
                     value = cg.subscript(value, [cg.literal(key)])
-                lines.append(_statement(cst.Assign([cst.AssignTarget(cg.name(fn.params[index].name))], value)))
+                target = cg.name(fn.params[index].name)
+                lines.append(statement_line(cst.Assign([cst.AssignTarget(target)], value)))
         else:
-            lines.append(_statement(cst.Assign([cst.AssignTarget(_unpack_target(tree, fn.params))], cg.name(name))))
-        lines.append(_statement(cst.Del(cg.name(name))))
+            target = _unpack_target(tree, fn.params)
+            lines.append(statement_line(cst.Assign([cst.AssignTarget(target)], cg.name(name))))
+        lines.append(statement_line(cst.Del(cg.name(name))))
     return lines
-
-
-def _statement(small: cst.BaseSmallStatement) -> str:
-    """One line of code from its LibCST node."""
-    return cg.source(cst.SimpleStatementLine([small])).rstrip("\n")
 
 
 def leaf_names(fn: Function) -> dict[int, str]:
