@@ -44,18 +44,22 @@ def statement_line(small: cst.BaseSmallStatement) -> str:
 
 
 def if_header(test: cst.BaseExpression) -> str:
+    """`if test:` (see `header`)."""
     return header(cst.If(test=test, body=_PASS))
 
 
 def for_header(index: str, iterator: cst.BaseExpression) -> str:
+    """`for index in iterator:` (see `header`)."""
     return header(cst.For(target=cg.name(index), iter=iterator, body=_PASS))
 
 
 def while_header(test: cst.BaseExpression) -> str:
+    """`while test:` (see `header`)."""
     return header(cst.While(test=test, body=_PASS))
 
 
 def with_header(context: cst.BaseExpression) -> str:
+    """`with context:` (see `header`)."""
     return header(cst.With(items=[cst.WithItem(context)], body=_PASS))
 
 
