@@ -40,7 +40,7 @@ AUTOGRAD_ROWS = 1000  # above: autograd's gradient reads each row through a full
 def _lifted(folder: Path) -> dict:
     from lifted.loader import import_path
     from lifted.transpiler import transpile_source
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     modules = {}
     for backend in ("numpy", "c"):

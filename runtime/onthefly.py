@@ -85,6 +85,7 @@ def unwrap(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def parameters(func: Callable[..., Any]) -> list[str]:
+    """A function's parameter names in order, from its code object where it has one (cheap: no `inspect`)."""
     code = getattr(func, "__code__", None)
     if code is None:
         import inspect
@@ -196,7 +197,8 @@ def resolve_wrt(name: str, params: list[str], wrt: Any) -> tuple[tuple[str, ...]
     return tuple(names), is_tuple
 
 
-def cached_function(source: Source, request: str, declarations) -> Callable[..., Any]:
+def cached_function(source: Source, request: str,
+                    declarations: Callable[[Any, type], tuple[tuple, str]]) -> Callable[..., Any]:
     """The generated function answering `request` for `source`: from the cache when it is fresh (no compiler
     import), else built from the source plus the declarations `declarations(parsed, Declaration)` returns (with
     the function's name) and cached."""

@@ -305,7 +305,7 @@ def _check_c(text: str, args: list, batch: list, wrt: int, folder: Path | None, 
     from benchmarks.scratch import scratch_folder
 
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     folder = folder or scratch_folder("hostile_c")
     stem = f"hostile_c_{abs(hash(text)) % 10**8}"

@@ -123,7 +123,7 @@ def _refusal(exc: TranspileError) -> str:
 
 def _compile_c(text: str, folder: Path):
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     stem = f"scalar_c_{abs(hash(text)) % 10**10}"
     try:

@@ -13,7 +13,7 @@ import pytest
 
 import fake_pycuda
 from gradcheck import assert_close, central_difference, load_source
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_c_backend import c_module
 from test_cuda_runtime import cuda_module
 

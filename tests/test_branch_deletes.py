@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from gradcheck import assert_close, autograd_kernels, central_difference, check_against_python
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_c_backend import c_module, compare_all
 
 # the `while` after the `if` makes `dx` a value bound before the reverse sweep's `if`; the loop in the second

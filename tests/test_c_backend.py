@@ -17,7 +17,7 @@ import pytest
 from gradcheck import load_source, random_inputs
 from lifted.loader import import_path
 from lifted.transpiler import TranspileError
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_golden import assert_matches_golden
 from test_programs import PROGRAMS
 from test_property import inputs_for, program_for_seed, rows_seeds

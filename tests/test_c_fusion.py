@@ -116,7 +116,7 @@ def f(x: "f64[n]", m: "f64[n,n]") -> "f64[]":
 
 
 def test_zeros_that_nothing_joins_are_numpys_zeros_on_the_cpu_target():
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     text = '''
 import numpy as np

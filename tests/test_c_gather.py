@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gradcheck import assert_close, autograd_kernels, central_difference
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_c_backend import c_module, compare_all
 
 HEADER = '''

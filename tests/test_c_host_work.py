@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lifted.transpiler.ir.types import TensorType
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from lifted.transpiler.backends.c.cpu_products import einsum_as_stacked_matmul
 from test_c_backend import compare_all
 

@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 import pytest
 
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from gradcheck import assert_close, autograd_kernels, central_difference, load_source
 from test_c_backend import c_module
 from test_c_row_walk import views

@@ -18,7 +18,7 @@ import pytest
 from lifted.cpu import build
 from lifted.loader import import_path
 from lifted.transpiler import transpile_source
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_c_backend import c_module
 from test_c_loop_kernels import SHIFT_RK4_FOUR_STAGES, check_c_against_python
 

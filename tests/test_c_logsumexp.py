@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gradcheck import assert_close, autograd_kernels, central_difference
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_c_backend import c_module, compare_all
 from test_property import inputs_for, logsumexp_seeds, program_for_seed
 from lazy_seeds import LazySeeds

@@ -164,7 +164,7 @@ def test_each_kernel_text_appears_once_and_loop_kernels_call_its_one_thread_inst
     """A region's body is one template in the `.cu`: the exported kernel runs it on the OpenMP team, a loop kernel
     calls the same function for its one thread (`<kernel>_body`, outside any parallel region: its share is
     every chunk), never a copy of its text nor a second instance."""
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     text = transpile_c(LSTM, "lstm.py").kernels
     bodies = re.findall(r"LIFTED_DEVICE void (\w+)_body\(", text)
@@ -328,7 +328,7 @@ def test_break_and_continue_keep_their_meaning(tmp_path):
 
 
 def test_cuda_target_keeps_host_loops():
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     out = transpile_c(LSTM, "lstm.py", target="cuda")
     assert "_loop" not in out.host and "_block" not in out.host and "lifted_view" not in out.kernels

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from gradcheck import load_source
 from test_c_backend import c_module
 from test_c_row_walk import check

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gradcheck import autograd_kernels, central_difference, load_source
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_c_backend import c_module
 
 POWER = '''

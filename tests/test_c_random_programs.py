@@ -27,7 +27,7 @@ import pytest
 
 from benchmarks.corpus.spread import SPREAD_FACTOR, measurable, nudged, reference_spread
 from lifted.transpiler import TranspileError
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from gradcheck import load_source
 from exact_values import exact_parts
 from test_c_backend import assert_agree, c_module, functions_of

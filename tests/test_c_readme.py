@@ -14,7 +14,7 @@ import pytest
 
 import fake_pycuda
 from gradcheck import load_source
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_c_backend import assert_agree, c_module
 from test_cuda_runtime import cuda_module, host, to_device
 from test_docs import ROOT, blocks

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from gradcheck import check_gradient_and_hessian_diagonal, load_source
 from test_c_backend import assert_agree, c_module
 from test_c_row_walk import views

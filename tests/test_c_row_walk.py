@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from gradcheck import load_source
 from test_c_backend import assert_agree, c_module, compare_all
 from test_property import inputs_for, program_for_seed

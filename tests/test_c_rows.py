@@ -13,7 +13,8 @@ import re
 import numpy as np
 import pytest
 
-from lifted.transpiler.backends.c import emit, transpile_c
+from lifted.transpiler.backends.c import emit
+from lifted.transpiler.pipeline import transpile_c
 from gradcheck import load_source
 from test_c_backend import assert_agree, c_module
 

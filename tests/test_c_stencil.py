@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gradcheck import assert_close, autograd_kernels, central_difference, load_source
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_c_backend import assert_agree, c_module, compare_all
 from test_property import inputs_for, program_for_seed, stencil_seeds
 

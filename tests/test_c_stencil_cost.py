@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from gradcheck import load_source
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from lifted.transpiler.backends.c.stencils.cost import DIVIDE_BYTES, SPLIT_BYTES, work_bytes
 from test_c_backend import assert_agree, c_module
 

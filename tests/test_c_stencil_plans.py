@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gradcheck import load_source
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from lifted.transpiler.backends.c.stencils import plans
 from test_c_backend import c_module
 from test_c_stencil_cost import EXACT

@@ -15,7 +15,7 @@ import pytest
 
 from gradcheck import assert_close, autograd_kernels, central_difference
 from lifted.transpiler.analysis.liveness import eliminate_dead_code
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from lifted.transpiler.backends.c.fusion import bytes_per_element, fuse
 from lifted.transpiler.ir.arena import one_compilation
 from lifted.transpiler.pipeline import lower_source

@@ -153,7 +153,7 @@ def test_rows_of_a_run_time_count_against_autograd_and_empty_choices():
 def test_rows_of_a_run_time_count_on_the_c_target(tmp_path):
     """The C target's host code gives the same gather, gradient and 'raise' ValueError."""
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     text = ROWS.format("np.sum(np.sin(np.choose(k, c) * v[0]))") + GRAD
     module = transpile_c(text, "rows_c.py")

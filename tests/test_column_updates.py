@@ -158,7 +158,7 @@ def test_ba_jacobian_stores_each_cotangent_once():
     """ba's batched Jacobian (`residual_rows`): the 11 + 3 column cotangents are two stacks, not 14 updates in
     place between kernels; its element work is at most 4 launches."""
     from benchmarks.gradbench import ba
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     out = transpile_c(ba.SOURCE, "ba_kernel.py", "c", cu_file="ba.cu")
     body = out.host.split("\ndef residual_rows(")[1].split("\ndef ")[0]

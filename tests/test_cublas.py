@@ -189,7 +189,7 @@ def test_cuda_host_modules_call_cublas_and_cpu_host_modules_numpy():
     large results in the buffer cache) through `lifted.cpu`."""
     from pathlib import Path
 
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     text = (Path(__file__).parents[1] / "examples" / "mlp.py").read_text()
     hosts = {target: transpile_c(text, "mlp.py", target=target, loop_kernels=False).host  # (c: runs off, where
@@ -205,7 +205,7 @@ def test_cuda_host_modules_call_cublas_and_cpu_host_modules_numpy():
 
 def test_an_integer_matrix_product_on_the_cuda_target_is_a_located_error():
     from lifted.transpiler import TranspileError
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     text = '''
 import numpy as np
@@ -244,7 +244,7 @@ def test_einsums_that_are_one_matrix_product_become_cublas_calls(spec):
 
 
 def test_cuda_host_module_renders_einsum_products_with_transposes():
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     text = '''
 import numpy as np

@@ -14,7 +14,7 @@ import pytest
 import fake_pycuda
 from gradcheck import load_source
 from lifted.loader import import_path
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_c_backend import (C_CASES, EMPTY_REDUCTIONS, PROPERTY_SEEDS, RK4, assert_agree, corpus_case, example_case,
                           functions_of, golden_case)
 from test_c_launch import PROGRAM, layouts

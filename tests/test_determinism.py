@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from lifted.transpiler import transpile_source
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from lifted.transpiler.ir import Var
 from lifted.transpiler.ir.arena import one_compilation
 from lifted.transpiler.ir.types import TensorType
@@ -31,7 +31,7 @@ EMIT_ALL = """
 import hashlib, sys
 from pathlib import Path
 from lifted.transpiler import transpile_source
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from lifted.transpiler.errors import TranspileError
 for path in sorted(Path(sys.argv[1]).glob("*.py")):
     text = path.read_text()

@@ -1,4 +1,4 @@
-"""np.histogram with a number of bins at any size (transpiler/frontend/histograms.py, histogram_counts.py): NumPy
+"""np.histogram with a number of bins at any size (transpiler/frontend/histograms/): NumPy
 2.4's own algorithm, each element's bin from `(a - first_edge) / norm_denom * bins` and its corrections against the
 edges, counted by np.bincount (one call), weights summed block by block of 65536 as NumPy adds them; float32 data
 with float32 edges; run-time lengths (an empty array included); NumPy's ValueErrors at run time.

@@ -239,7 +239,7 @@ def test_a_dead_reduction_without_identity_is_a_size_check_not_its_work(target, 
         assert not any(f"np.{name}(" in body for name in ("argmax", "nanmin", "argmin")), body
         module = load_source(DEAD_EXTREMES, "dead_extremes.py")
     else:
-        from lifted.transpiler.backends.c import transpile_c
+        from lifted.transpiler.pipeline import transpile_c
 
         out = transpile_c(DEAD_EXTREMES, "dead_extremes.py")
         assert "lifted_fail(st, 7, 6" in out.kernels  # (the argmin check in the loop kernel)
@@ -287,7 +287,7 @@ def test_a_loop_invariant_check_of_a_dead_read_runs_once_before_the_loop(target,
         assert lines[lines.index("_check_index(1, M.shape[1], 0)") - 2] == "if 0 < n:", lines  # (M: f64[n,d])
         module = load_source(LOOP_INVARIANT, "loop_invariant.py")
     else:
-        from lifted.transpiler.backends.c import transpile_c
+        from lifted.transpiler.pipeline import transpile_c
 
         kernels = transpile_c(LOOP_INVARIANT, "loop_invariant.py").kernels
         body = kernels[kernels.index("// loop_invariant.py:"):]

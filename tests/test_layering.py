@@ -17,6 +17,20 @@ ALLOWED = {
     "primitives": ("transpiler.ir", "transpiler.primitives", "transpiler.codegen", "transpiler.errors"),
 }
 
+# package -> the stages after it in the pipeline (DESIGN.md section 2), which it must not import: each stage hands
+# its result on, and the one that calls it passes what it needs (the C backend renders what pipeline.transpile_c
+# lowered). dice renders its own NumPy code (it fills backends.numpy's RenderedFunction).
+_TOP = ("transpiler.declarations", "transpiler.pipeline", "transpiler.cli")
+LATER = {
+    "frontend": ("transpiler.normalize", "transpiler.analysis", "transpiler.transforms", "transpiler.dice",
+                 "transpiler.backends") + _TOP,
+    "normalize": ("transpiler.analysis", "transpiler.transforms", "transpiler.dice", "transpiler.backends") + _TOP,
+    "analysis": ("transpiler.transforms", "transpiler.dice", "transpiler.backends") + _TOP,
+    "transforms": ("transpiler.dice", "transpiler.backends") + _TOP,
+    "dice": _TOP,
+    "backends": _TOP,
+}
+
 
 def _imports(path: Path) -> list[tuple[int, str]]:
     """Absolute names of the transpiler modules `path` imports (top level or inside functions)."""
@@ -45,6 +59,27 @@ def test_layer_imports_only_downward(layer):
             if not any(name == ok or name.startswith(ok + ".") for ok in ALLOWED[layer]):
                 upward.append(f"{path.relative_to(ROOT.parent)}:{line}: imports {name}")
     assert not upward, "\n".join(upward)
+
+
+@pytest.mark.parametrize("stage", sorted(LATER))
+def test_a_stage_imports_no_later_stage(stage):
+    backward = []
+    for path in sorted((ROOT / stage).rglob("*.py")):
+        for line, name in _imports(path):
+            if any(name == later or name.startswith(later + ".") for later in LATER[stage]):
+                backward.append(f"{path.relative_to(ROOT.parent)}:{line}: imports {name}")
+    assert not backward, "\n".join(backward)
+
+
+def test_no_private_name_is_imported_from_another_module():
+    """A name another module needs is that module's public API (with a docstring), not its `_helper`."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("lifted.")):
+                found += [f"{path.relative_to(ROOT.parent)}:{node.lineno}: {a.name}" for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not found, "\n".join(found)
 
 
 def test_source_loc_lives_beside_the_ir():

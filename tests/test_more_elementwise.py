@@ -207,7 +207,7 @@ def test_cuda_kernels_compile_with_nvcc(tmp_path):
     """The same C expressions in CUDA (float and double overloads of nextafter, copysign, cbrt, trunc)."""
     import subprocess
 
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
     from lifted.transpiler.backends.c.compile import nvcc
 
     compiler = nvcc()

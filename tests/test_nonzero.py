@@ -325,7 +325,7 @@ def test_cuda_text_compiles_with_nvcc(tmp_path):
     """The CUDA kernels of the gradient programs and the vmaps above (no GPU needed to compile them)."""
     import subprocess
 
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
     from lifted.transpiler.backends.c.compile import nvcc
 
     compiler = nvcc()

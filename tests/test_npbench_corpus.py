@@ -246,7 +246,7 @@ def test_c_target_host_module_of_a_stencil_split_with_entry_checks_imports():
     """cavity_flow's vjp on the C target: the stencil split put the caller's-argument checks in both branches of
     its size choice, and the transform's `dt = np.float64(dt)` casts after the last check, between the two
     branches: the host module did not import (IndentationError). The split is kept alone there now."""
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     module = transpile_c(HEAD + CAVITY, "cavity.py")
     compile(module.host, "cavity_host.py", "exec")

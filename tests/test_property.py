@@ -409,7 +409,7 @@ class ProgramGenerator:
                   f"np.sum(np.unique({e('N')}) ** 2)",
                   f"np.sum({e('N')} * np.searchsorted(np.sort({self.leaf('N', scope)}), {e('N')}))",
                   # the functions of the nineteenth session's listing (unique_forms.py, listed_functions.py,
-                  # histograms.py, order_statistics.py's methods): lengths known at build time through np.stack
+                  # histograms/equal_bins.py, order_statistics.py's methods): lengths known at build time through np.stack
                   f"np.sum(np.unique({e('N')}, return_inverse=True)[0] ** 2)",
                   f"np.sum(np.union1d({e('N')}, {self.leaf('N', scope)}))",
                   f"np.quantile(np.stack(({e('S')}, {e('S')}, {e('S')})), 0.4, method="
@@ -424,7 +424,7 @@ class ProgramGenerator:
                   f"np.sum(np.setdiff1d({e('N')}, {self.leaf('N', scope)}))",
                   f"np.sum(np.histogram(np.stack(({e('S')}, {e('S')}, {e('S')})), 2)[1])",
                   # the twentieth session's listing (insert_lexsort.py, function_arguments.py,
-                  # polynomial_division.py, histogram_edges.py, np.diff of booleans)
+                  # polynomial_division.py, histograms/edges.py, np.diff of booleans)
                   f"np.sum(np.insert(np.stack(({e('S')}, {e('S')})), 1, {e('S')}))",
                   f"np.sum(np.apply_along_axis(lambda r: r * np.sum(r), 1, np.outer(np.stack(({e('S')}, "
                   f"{e('S')})), np.stack(({e('S')}, 1.0, {e('S')})))))",
@@ -433,7 +433,7 @@ class ProgramGenerator:
                   f"np.sum(np.diff(np.greater({e('N')}, 0.25)) * {e('S')})") + ((
                   # the twenty-first session's (only with `listing21`, so the earlier seeds keep their programs:
                   # not even drawn otherwise): np.histogram with a number of bins at a run-time length
-                  # (histogram_counts.py), np.unique_values
+                  # (histograms/counts.py), np.unique_values
                   f"np.sum(np.histogram({e('N')}, 3, weights=np.exp({e('N')}))[0])",
                   f"np.sum(np.histogram({e('N')}, 2)[1]) + np.sum(np.histogram({e('N')}, 4, (-1.0, 1.0))[0])",
                   f"np.sum(np.unique_values({e('N')}) ** 2)",
@@ -1509,7 +1509,7 @@ LISTED_SEEDS = LazySeeds(12, lambda: [seed for seed in range(400) if seed != 18 
 def test_random_kernels_with_listed_functions(nth):
     """np.unique's inverse, np.union1d, the quantile methods, np.correlate, np.hamming, np.histogram,
     np.cumulative_sum/prod, np.diff's prepend=/append= and np.choose in the grammar (frontend/unique_forms.py,
-    listed_functions.py, histograms.py): gradients against autograd (tests/more_functions_oracles.py's rewrites)
+    listed_functions.py, histograms/equal_bins.py): gradients against autograd (tests/more_functions_oracles.py's rewrites)
     and finite differences (seed 18 left out, as in more_functions_seeds)."""
     seed = LISTED_SEEDS[nth]
     text, wrt, as_tuple = program_for_seed(seed, edges=True, more_functions=True)

@@ -349,7 +349,7 @@ def test_a_python_float_kept_by_a_loop_that_may_not_run_meets_float32(count, tmp
                                     "iteration and float64 otherwise; `multiply` (line 9) computes float32 with the "
                                     "number and float64 with a float64"), outcomes
     from lifted.transpiler import TranspileError
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     with pytest.raises(TranspileError) as caught:
         transpile_c(HEAD + ZERO_TRIP_SUM, "zero_trip.py")

@@ -156,7 +156,7 @@ def test_ba_on_the_c_backend_runs_as_a_few_kernels():
     """GradBench ba's rows (`[p, 3]`, `[p, 11]`) split into columns: the objective is one kernel launch and the
     batched Jacobian's 47 launches (before the split) are 10."""
     from benchmarks.gradbench import ba
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     host = transpile_c(ba.SOURCE, "ba_kernel.py", "c", cu_file="ba.cu").host
     assert _launches(host, "residuals") == 1

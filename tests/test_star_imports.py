@@ -6,7 +6,7 @@ import pytest
 
 from gradcheck import load_source
 from lifted.transpiler import TranspileError
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 from test_jax_numpy_api import all_forms_pass
 
 HEAD = "from numpy import *\nfrom lifted import kernel\n\n\n"

@@ -1,5 +1,5 @@
 """np.cov / np.corrcoef of named numbers of variables and observations, np.correlate of named lengths, np.histogram
-with edges of a named count, and np.issubdtype (covariance.py, run_time_correlation.py, histogram_edges.py,
+with edges of a named count, and np.issubdtype (covariance.py, run_time_correlation.py, histograms/edges.py,
 dtype_objects.py): CuPy's statistics tests annotate every length with a name.
 
 Values bit for bit against NumPy over drawn shapes (empty and one-element ones included); the shapes NumPy decides

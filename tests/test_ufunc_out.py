@@ -137,7 +137,7 @@ def test_derivatives_against_differences_and_autograd():
 def test_on_the_c_target(tmp_path):
     """The C target's host code writes the same values and gives the same gradient."""
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     module = transpile_c(DERIVED.replace("vg = vmap(g)\n", ""), "out_c.py")
     (tmp_path / "out_c.cu").write_text(module.kernels)

@@ -188,7 +188,7 @@ def test_unique_derivative_on_the_c_target(tmp_path):
     """The C target's host code raises the same located ValueError at ties, and gives the sort's gradient
     without them."""
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     module = transpile_c(DERIVED.format(options=", return_counts=True", pick="[0]"), "tied_c.py")
     (tmp_path / "tied_c.cu").write_text(module.kernels)
@@ -273,7 +273,7 @@ def test_set_function_derivative_on_the_c_target(tmp_path):
     """The C target's host code raises the same located ValueError where a value is shared, and gives the
     gradient without repeats."""
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     module = transpile_c(SET_DERIVED.format(call="np.setdiff1d(x, y)"), "tied_c.py")
     (tmp_path / "tied_c.cu").write_text(module.kernels)

@@ -24,7 +24,7 @@ from ..loader import find_source
 from .errors import TranspileError
 from ..sources import read_source
 from .outputs import display_path, output_path
-from .pipeline import VERSION, Options, source_hash, transpile_file, transpile_source
+from .pipeline import VERSION, Options, source_hash, transpile_c, transpile_file, transpile_source
 
 _KERNEL_MARK = re.compile(r"^[ \t]*@[\w.]*\b(?:kernel|dist)\b", re.MULTILINE)
 _HEADER_FIELD = re.compile(r'^(__lifted_(?:version|source_hash|source)__) = (["\'])(.*)\2$', re.MULTILINE)
@@ -37,11 +37,13 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Job:
+    """One source file and the path its generated module is written to (outputs keep the sources' sub-folders)."""
     source: Path
     target: Path
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `transpile` command's arguments (docs/cli.md); separate from `main` so tests read its help."""
     parser = argparse.ArgumentParser(
         prog="transpile",
         description="Transpile NumPy-flavoured @kernel functions and their grad/value_and_grad/vjp declarations "
@@ -123,6 +125,7 @@ def _wanted(path: Path, root: Path) -> bool:
 
 
 def uses_kernel(path: Path) -> bool:
+    """Whether a file found in a folder marks a kernel: a folder's other .py files are skipped, not refused."""
     try:
         return bool(_KERNEL_MARK.search(read_source(path)))
     except (OSError, UnicodeDecodeError, SyntaxError):
@@ -130,6 +133,7 @@ def uses_kernel(path: Path) -> bool:
 
 
 def build(jobs: list[Job], options: Options, verbose: bool, debug: bool) -> int:
+    """Transpile each job, reporting a located error per failed file and going on; the count of failures."""
     failures = 0
     for index, job in enumerate(jobs, 1):
         try:
@@ -209,8 +213,6 @@ def staleness(job: Job, options: Options) -> str | None:
         if found is not None and found.resolve() == job.source.resolve():
             shown = recorded
     if options.backend != "numpy":
-        from .backends.c import transpile_c
-
         out = transpile_c(text, shown, options.backend, source_file=str(job.source),
                           delete_dead=options.delete_dead, check_args=options.check_args)
         kernels = job.target.with_suffix(".cu")

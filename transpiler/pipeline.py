@@ -7,6 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..sources import read_source
 from . import codegen as cg
@@ -26,17 +27,24 @@ from .ir.names import check_names
 from .ir.verify import names_enabled
 from .transforms.trees import user_params
 
+if TYPE_CHECKING:  # (the C backend is imported when a C target is asked for)
+    from .backends.c.module import COutput
+
 VERSION = "0.1.0"
 
 
 @dataclass(frozen=True)
 class Options:
+    """How a module is built: the `transpile` command's flags, one value that every stage reads."""
+
     delete_dead: bool = True  # the liveness pass; off only to measure what it saves
     check_args: bool = True  # generated functions check their arguments against the annotations at entry
     backend: str = "numpy"  # "numpy", or a C target: "c" (the CPU, OpenMP) or "cuda"
 
 
 def source_hash(text: str) -> str:
+    """The sha256 a generated module's header carries: `load` and `transpile --check` compare it to report stale
+    output."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -301,6 +309,34 @@ def check_generated(code: str, path: str) -> None:
         check_names(code, path)
 
 
+@one_compilation()
+def transpile_c(text: str, path: str, target: str = "c", extra: tuple[Declaration, ...] = (),
+                source_file: str | None = None, delete_dead: bool = True, cu_file: str | None = None,
+                check_args: bool = True, loop_kernels: bool = True,
+                dependencies: dict[str, str | None] | None = None) -> COutput:
+    """The host module and the `.cu` text of one source file for `target` ("c" or "cuda");
+    `loop_kernels`: on the "c" target, run each host loop the C side can run whole as one C call; `dependencies`,
+    when given, receives the project modules the file imports kernels from (as `lower_source`'s). The C backend
+    renders what this lowers: it never reaches back into the pipeline."""
+    from .backends.c.clamped import unclamped
+    from .backends.c.module import render_c
+
+    assumed: set = set()  # slices typed as polynomials, and the exact version beside (clamped.py)
+    with unclamped(assumed):
+        lowered = lower_source(text, path, extra, source_file, dependencies=dependencies)
+    exact = {fn.name: fn for fn in lower_source(text, path, extra, source_file).functions} if assumed else {}
+    parsed = lowered.parsed
+    if parsed.dists:
+        first = next(iter(parsed.dists.values()))
+        raise TranspileError(f"`@dist` functions have no `{target}` backend yet", getattr(first, "loc", None),
+                             "build this file with the NumPy backend (the default), or move the @dist "
+                             "functions to their own file")
+    module_lines, module_block = render_module_arrays(lowered, os.path.basename(path), delete_dead)  # (renames)
+    header = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
+    return render_c(lowered, exact, assumed, module_lines, module_block, header, path, target, delete_dead, cu_file,
+                    check_args, loop_kernels)
+
+
 def transpile_file(source: Path, outdir: Path, options: Options = Options(), root: Path | None = None,
                    target: Path | None = None) -> Path:
     """Transpile one file into `target` (default `outdir/<stem>.py`), written atomically (temp file + rename);
@@ -310,7 +346,6 @@ def transpile_file(source: Path, outdir: Path, options: Options = Options(), roo
     refuse_overwrite(target, source)
     text = read_source(source)
     if options.backend != "numpy":
-        from .backends.c import transpile_c
         from .backends.c.compile import compile_kernels
 
         out = transpile_c(text, display_path(source, root), options.backend, source_file=str(source),

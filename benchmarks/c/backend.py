@@ -110,7 +110,7 @@ def build(workload, folder: Path):
     """The workload's kernel transpiled by both backends: (NumPy module, C module)."""
     from lifted.loader import import_path
     from lifted.transpiler import transpile_source
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     name = f"bench_{workload.name}"
     text = workload.module.LIFTED
@@ -127,7 +127,7 @@ def build(workload, folder: Path):
 BEFORE_SCRIPT = """
 import sys
 from pathlib import Path
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 out = transpile_c(sys.stdin.read(), sys.argv[1] + ".py")
 folder = Path(sys.argv[2])
 (folder / (sys.argv[1] + ".cu")).write_text(out.kernels)
@@ -162,7 +162,7 @@ def now_and_before(source: str, name: str, tree: Path, folder: Path) -> tuple:
     """`source`'s C module as this tree emits it and as the checkout `tree` does (`build_before`), both loaded in
     this process: a change to the emitter timed before and after under the same load."""
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     out = transpile_c(source, f"bench_{name}.py")
     (folder / f"bench_{name}.cu").write_text(out.kernels)

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             before = None
             from lifted.loader import import_path
-            from lifted.transpiler.backends.c import transpile_c
+            from lifted.transpiler.pipeline import transpile_c
             out = transpile_c(SOURCE, "bench_f32_products.py")
             (Path(folder) / "bench_f32_products.cu").write_text(out.kernels)
             (Path(folder) / "bench_f32_products.py").write_text(out.host)

@@ -66,7 +66,7 @@ class Counted:
 
 def build(text: str, name: str, folder: Path):
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     out = transpile_c(text, f"{name}.py")
     (folder / f"{name}.cu").write_text(out.kernels)

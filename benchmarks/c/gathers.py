@@ -24,7 +24,7 @@ SIZES = ["2_5_1000", "2_10_1000", "2_25_1000", "2_50_1000", "2_100_1000", "10_25
 def _load(source: str, folder: Path, gathers: bool):
     """`source`'s C module built with or without hardware gathers, loaded (its own folder and library)."""
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     folder.mkdir(parents=True, exist_ok=True)
     out = transpile_c(source, "bench_gmm.py")

@@ -23,7 +23,7 @@ LANE_LOOPS = '#define LIFTED_LANE_LOOPS __attribute__((optimize("no-tree-loop-di
 def build_pair(name: str, text: str, folder: Path) -> tuple:
     """(module without lane-loop marking, module as emitted) for one kernel source."""
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     out = transpile_c(text, f"{name}.py")
     if LANE_LOOPS not in out.kernels:

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     from lifted import cpu
     from lifted.loader import import_path
     from lifted.transpiler import transpile_source
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     from ..timer import format_seconds, measure_interleaved
 

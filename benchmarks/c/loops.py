@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from lifted.cpu import loop as cpu_loop
     from lifted.loader import import_path
     from lifted.transpiler import transpile_source
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     from ..gradbench import lstm, ode
     from ..timer import format_seconds, measure_interleaved

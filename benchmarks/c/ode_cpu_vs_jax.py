@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     from ..gradbench.ode import SOURCE
     from .backend import now_and_before

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from lifted.loader import import_path
-from lifted.transpiler.backends.c import transpile_c
+from lifted.transpiler.pipeline import transpile_c
 
 from ..scratch import scratch_folder
 

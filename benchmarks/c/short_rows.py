@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from lifted.loader import import_path
-from lifted.transpiler.backends.c import emit, transpile_c
+from lifted.transpiler.backends.c import emit
+from lifted.transpiler.pipeline import transpile_c
 
 from ..scratch import scratch_folder
 

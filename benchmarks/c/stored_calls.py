@@ -19,7 +19,8 @@ import numpy as np
 def build(source: str, name: str, call_bytes: int, folder: Path):
     """The C host module of `source` planned with `call_bytes` as the cost of a repeated math-library call."""
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import fusion, transpile_c
+    from lifted.transpiler.backends.c import fusion
+    from lifted.transpiler.pipeline import transpile_c
 
     kept = fusion.CALL_BYTES
     fusion.CALL_BYTES = call_bytes

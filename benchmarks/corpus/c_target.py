@@ -21,7 +21,7 @@ def built_c_module(text: str, stem: str, folder: Path, outcomes: Outcomes):
     """The kernel source on the C target, written to `folder` and imported; None (the outcome recorded) where the
     C target refuses it or its host module does not import."""
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     module, refusal = compiled_or_outcome(text, lambda t: transpile_c(t, f"{stem}.py"))
     if refusal:

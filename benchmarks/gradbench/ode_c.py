@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from lifted.loader import import_path
     from lifted.transpiler import transpile_source
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     folder = scratch_folder()
     (folder / "numpy_ode.py").write_text(transpile_source(SOURCE, "numpy_ode.py"))

@@ -45,7 +45,7 @@ def c_module(source: str, path: str, name: str):
     from lifted.cache import compiler_fingerprint
     from lifted.cpu import cache_dir
     from lifted.loader import import_path
-    from lifted.transpiler.backends.c import transpile_c
+    from lifted.transpiler.pipeline import transpile_c
 
     digest = hashlib.sha256("\0".join((compiler_fingerprint(), path, source)).encode()).hexdigest()[:16]
     stem = f"{name}_{digest}"

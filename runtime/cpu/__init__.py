@@ -85,7 +85,7 @@ def compile_module(source: str | os.PathLike, target: str = "c"):
     imports kernels from, so an edit to any of them builds again and a second call (or process) imports them
     directly."""
     try:
-        from lifted.transpiler.backends.c import transpile_c
+        from lifted.transpiler.pipeline import transpile_c
         from lifted.transpiler.outputs import write_atomic
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise RuntimeError(f"compiling {source} on the fly needs the Lifted transpiler and LibCST ({exc})") from exc

@@ -27,6 +27,7 @@ class DistFunction:
         self.__lifted_dist__ = True
 
     def compiled(self) -> Callable[..., Any]:
+        """The generated function, transpiled on the first call (the transpiler is imported only then)."""
         if self._compiled is None:
             self._compiled = _generated(self.func)
         return self._compiled
@@ -44,7 +45,8 @@ class DistFunction:
         return f"<lifted dist {self.func.__name__}>"
 
 
-def dist(func: Callable[..., Any] | None = None, **options: Any):
+def dist(func: Callable[..., Any] | None = None,
+         **options: Any) -> DistFunction | Callable[[Callable[..., Any]], DistFunction]:
     """Mark a dice program; `normalize=` and `semiring=` are read by the transpiler from the decorator."""
     unknown = set(options) - {"normalize", "semiring"}
     if unknown:

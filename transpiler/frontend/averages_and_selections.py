@@ -26,8 +26,9 @@ import numpy
 from ..ir import Const
 from ..ir.types import lifted_dtype, numpy_dtype
 from .array_literals import array_like
-from .call_args import Emitter, arity, dtype as read_dtype, given, known_rank, ravel, static, static_int
-from .common_functions import by_keyword, tri
+from .call_args import Emitter, arity, bind_arguments, by_keyword, dtype as read_dtype, given, known_rank, ravel, \
+    static, static_int
+from .common_functions import tri
 
 
 
@@ -120,9 +121,7 @@ def average(lowering, node, builder, positional, keywords):
 def take_along_axis(lowering, node, builder, positional, keywords):
     """`np.take_along_axis(arr, indices, axis=-1)`."""
     name = "np.take_along_axis"
-    keywords = dict(keywords)
-    positional = by_keyword(positional, keywords, node, 2, ("axis",))
-    arity(lowering, node, name, positional, keywords, 2, 2, ("axis",))
+    positional, keywords = bind_arguments(lowering, node, name, positional, keywords, 2, ("axis",))
     emit = Emitter(lowering, node, builder)
     arr = _array(emit, lowering, node, builder, positional[0], name)
     index = _array(emit, lowering, node, builder, positional[1], name)
@@ -179,9 +178,7 @@ def _masked(lowering, node, builder, name: str, condition, x, axis: int):
 def compress(lowering, node, builder, positional, keywords):
     """`np.compress(condition, a, axis=None)`."""
     name = "np.compress"
-    keywords = dict(keywords)
-    positional = by_keyword(positional, keywords, node, 2, ("axis", "out"))
-    arity(lowering, node, name, positional, keywords, 2, 2, ("axis", "out"))
+    positional, keywords = bind_arguments(lowering, node, name, positional, keywords, 2, ("axis", "out"))
     if "out" in keywords and given(keywords["out"][0]):
         raise lowering.error(keywords["out"][1], f"{name}'s `out=` is not supported in kernels", "use the result")
     emit = Emitter(lowering, node, builder)
@@ -212,9 +209,7 @@ def extract(lowering, node, builder, positional, keywords):
 def vander(lowering, node, builder, positional, keywords):
     """`np.vander(x, N=None, increasing=False)`."""
     name = "np.vander"
-    keywords = dict(keywords)
-    positional = by_keyword(positional, keywords, node, 1, ("N", "increasing"))
-    arity(lowering, node, name, positional, keywords, 1, 1, ("N", "increasing"))
+    positional, keywords = bind_arguments(lowering, node, name, positional, keywords, 1, ("N", "increasing"))
     emit = Emitter(lowering, node, builder)
     x = _array(emit, lowering, node, builder, positional[0], name)
     if x.type.rank != 1:
@@ -266,9 +261,8 @@ def triangle_indices(upper: bool, from_array: bool):
     name = f"np.tri{'u' if upper else 'l'}_indices{'_from' if from_array else ''}"
 
     def handle(lowering, node, builder, positional, keywords):
-        keywords = dict(keywords)
-        positional = by_keyword(positional, keywords, node, 1, ("k",) if from_array else ("k", "m"))
-        arity(lowering, node, name, positional, keywords, 1, 1, ("k",) if from_array else ("k", "m"))
+        positional, keywords = bind_arguments(lowering, node, name, positional, keywords,
+                                              1, ("k",) if from_array else ("k", "m"))
         emit = Emitter(lowering, node, builder)
         if from_array:
             arr = _array(emit, lowering, node, builder, positional[0], name)
@@ -299,9 +293,8 @@ def logspace(linspace):
     name = "np.logspace"
 
     def handle(lowering, node, builder, positional, keywords):
-        keywords = dict(keywords)
-        positional = by_keyword(positional, keywords, node, 2, ("num", "endpoint", "base", "dtype", "axis"))
-        arity(lowering, node, name, positional, keywords, 2, 2, ("num", "endpoint", "base", "dtype", "axis"))
+        positional, keywords = bind_arguments(lowering, node, name, positional, keywords,
+                                              2, ("num", "endpoint", "base", "dtype", "axis"))
         emit = Emitter(lowering, node, builder)
         if "axis" in keywords and static(lowering, *keywords["axis"], "`axis`") != 0:
             raise lowering.error(keywords["axis"][1], f"{name}'s axis= is not supported in kernels", "leave it out")

@@ -1,11 +1,13 @@
 """Reading a NumPy call's arguments in a kernel: how many, which keywords, which must be build-time constants."""
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 import numpy
 
-from ..ir import Const
+from ..builder import const
+from ..ir import Const, If, Var
 from ..values import Module
 
 _DTYPE_NAMES = {
@@ -120,8 +122,6 @@ class Emitter:
         return self.lowering._bind(self.builder, self.node, prim, [self.atom(a) for a in args], params or None)
 
     def atom(self, value):
-        from ..builder import const
-
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return const(value)
         return self.lowering._atom(value, self.node)
@@ -138,8 +138,6 @@ class Emitter:
     def branch(self, cond, then: Callable, otherwise: Callable, name: str, what: str):
         """`then() if cond else otherwise()` as an If statement, so that only the branch taken runs (NumPy choosing
         its computation by a value known at run time); `what` names the call where the branches' types differ."""
-        from ..ir import If, Var
-
         builder, loc = self.builder, self.builder.loc
         results, bodies = [], []
         for make in (then, otherwise):
@@ -152,6 +150,25 @@ class Emitter:
         out = Var(builder.scope.fresh(name), results[1].type, temporary=True)
         builder.emit(If(cond, bodies[0], bodies[1], (out,), (results[0],), (results[1],), loc))
         return out
+
+
+def by_keyword(positional, keywords: dict, node, lead: int, names: tuple[str, ...]) -> list:
+    """The arguments after the `lead` leading ones given by position, read as NumPy binds them (`names`, in order,
+    into `keywords`); what stays positional is returned (too many still fail the arity check)."""
+    for at, key in enumerate(names, start=lead):
+        if at < len(positional) and key not in keywords:
+            keywords[key] = (positional[at], node)
+    return list(positional[:lead]) + list(positional[lead + len(names):])
+
+
+def bind_arguments(lowering, node, name: str, positional, keywords, lead: int,
+                   names: tuple[str, ...]) -> tuple[list, dict]:
+    """NumPy's binding of `name(a, ..., *names)` with `lead` required leading arguments: those past them given by
+    position read into (a copy of) `keywords` (`by_keyword`), then the call checked as `arity` checks it."""
+    keywords = dict(keywords)
+    positional = by_keyword(positional, keywords, node, lead, names)
+    arity(lowering, node, name, positional, keywords, lead, lead, names)
+    return positional, keywords
 
 
 def keywords_as_positions(handler: Callable, names: tuple[str, ...]) -> Callable:
@@ -168,8 +185,6 @@ def keywords_as_positions(handler: Callable, names: tuple[str, ...]) -> Callable
 
 def leading_parameters(function) -> tuple[str, ...]:
     """The names of a NumPy function's parameters that have no default (and `clip`'s bounds)."""
-    import inspect
-
     try:
         parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError):  # ufuncs: positional only

@@ -31,8 +31,8 @@ from ..ir import Const
 from ..values import ListValue
 from .array_functions import at_least, sequence_of_arrays
 from .array_literals import array, array_like, asarray
-from .call_args import Emitter, arity, dtype as read_dtype, given, known_rank, ravel, shape_args, static, \
-    static_int
+from .call_args import Emitter, arity, bind_arguments, by_keyword, dtype as read_dtype, given, known_rank, ravel, \
+    shape_args, static, static_int
 from .ufunc_handlers import bind_reduction, elementwise
 
 
@@ -47,15 +47,6 @@ def _static_choice(lowering, keywords, key: str, name: str, allowed: tuple, hint
     return chosen
 
 
-def by_keyword(positional, keywords: dict, node, lead: int, names: tuple[str, ...]) -> list:
-    """The arguments after the `lead` leading ones given by position, read as NumPy binds them (`names`, in order,
-    into `keywords`); what stays positional is returned (too many still fail the arity check)."""
-    for at, key in enumerate(names, start=lead):
-        if at < len(positional) and key not in keywords:
-            keywords[key] = (positional[at], node)
-    return list(positional[:lead]) + list(positional[lead + len(names):])
-
-
 def _subok(lowering, keywords, name: str) -> None:
     if "subok" in keywords:
         value, key_node = keywords["subok"]
@@ -65,9 +56,7 @@ def _subok(lowering, keywords, name: str) -> None:
 
 def copy(lowering, node, builder, positional, keywords):
     """`np.copy(a, order='K', subok=False)`: NumPy's `array(a, order=order, subok=subok, copy=True)`."""
-    keywords = dict(keywords)
-    positional = by_keyword(positional, keywords, node, 1, ("order", "subok"))
-    arity(lowering, node, "np.copy", positional, keywords, 1, 1, ("order", "subok"))
+    positional, keywords = bind_arguments(lowering, node, "np.copy", positional, keywords, 1, ("order", "subok"))
     _static_choice(lowering, keywords, "order", "np.copy", ("K", "A", "C", "F"), "order='K' (the default)")
     _subok(lowering, keywords, "np.copy")
     return array(lowering, node, builder, [positional[0]], {})
@@ -90,9 +79,8 @@ def empty_like(zeros_like):
     """`np.empty_like(a, dtype=None, order='K', subok=True, shape=None)`: `np.zeros_like` (`np.zeros(shape)` with
     `shape=`)."""
     def handle(lowering, node, builder, positional, keywords):
-        keywords = dict(keywords)
-        positional = by_keyword(positional, keywords, node, 1, ("dtype", "order", "subok", "shape"))
-        arity(lowering, node, "np.empty_like", positional, keywords, 1, 1, ("dtype", "order", "subok", "shape"))
+        positional, keywords = bind_arguments(lowering, node, "np.empty_like", positional, keywords,
+                                              1, ("dtype", "order", "subok", "shape"))
         _static_choice(lowering, keywords, "order", "np.empty_like", ("K", "A", "C"),
                        "leave out order= (the prototype's layout): a Fortran-ordered array's reshape is a copy")
         _subok(lowering, keywords, "np.empty_like")
@@ -193,17 +181,13 @@ def take_along(lowering, node, builder, x, index, axis: int):
 
 def take(lowering, node, builder, positional, keywords):
     """`np.take(a, indices, axis=None, out=None, mode='raise')`."""
-    keywords = dict(keywords)
-    positional = by_keyword(positional, keywords, node, 2, ("axis", "out", "mode"))
-    arity(lowering, node, "np.take", positional, keywords, 2, 2, ("axis", "out", "mode"))
+    positional, keywords = bind_arguments(lowering, node, "np.take", positional, keywords, 2, ("axis", "out", "mode"))
     return _take(lowering, node, builder, positional[0], positional[1], keywords)
 
 
 def method_take(lowering, node, builder, atom, positional, keywords):
     """`a.take(indices, axis=None, out=None, mode='raise')`."""
-    keywords = dict(keywords)
-    positional = by_keyword(positional, keywords, node, 1, ("axis", "out", "mode"))
-    arity(lowering, node, ".take()", positional, keywords, 1, 1, ("axis", "out", "mode"))
+    positional, keywords = bind_arguments(lowering, node, ".take()", positional, keywords, 1, ("axis", "out", "mode"))
     return _take(lowering, node, builder, atom, positional[0], keywords)
 
 
@@ -235,9 +219,7 @@ def _size(lowering, value, node, what: str):
 def tri(lowering, node, builder, positional, keywords):
     """`np.tri(N, M=None, k=0, dtype=float)`: NumPy's `np.greater_equal.outer(np.arange(N), np.arange(-k, M - k))`
     (a negative size gives an empty axis, as NumPy's np.arange does); N and M known at build time or run time."""
-    keywords = dict(keywords)
-    positional = by_keyword(positional, keywords, node, 1, ("M", "k", "dtype"))
-    arity(lowering, node, "np.tri", positional, keywords, 1, 1, ("M", "k", "dtype"))
+    positional, keywords = bind_arguments(lowering, node, "np.tri", positional, keywords, 1, ("M", "k", "dtype"))
     rows = _size(lowering, positional[0], node, "np.tri's `N`")
     m_value, m_node = keywords.get("M", (None, node))
     columns = _size(lowering, m_value, m_node, "np.tri's `M`") if given(m_value) else rows
@@ -262,9 +244,8 @@ def dstack(lowering, node, builder, positional, keywords):
 
 def nan_to_num(lowering, node, builder, positional, keywords):
     """`np.nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None)`: NaN and the infinities replaced."""
-    keywords = dict(keywords)
-    positional = by_keyword(positional, keywords, node, 1, ("copy", "nan", "posinf", "neginf"))
-    arity(lowering, node, "np.nan_to_num", positional, keywords, 1, 1, ("copy", "nan", "posinf", "neginf"))
+    positional, keywords = bind_arguments(lowering, node, "np.nan_to_num", positional, keywords,
+                                          1, ("copy", "nan", "posinf", "neginf"))
     if "copy" in keywords and static(lowering, *keywords["copy"], "np.nan_to_num's `copy`") is not True:
         raise lowering.error(keywords["copy"][1], "np.nan_to_num's copy=False (a write into its argument) is not "
                              "supported in kernels", "leave out copy= and use the result: x = np.nan_to_num(x)")
@@ -327,9 +308,7 @@ def extend_functions(functions: dict) -> None:
 def _ascontiguousarray(lowering, node, builder, positional, keywords):
     """`np.ascontiguousarray(a, dtype=None)`: a reshape to a's own shape (at least 1-d): the same array where it is
     C-contiguous, a copy where not, as NumPy gives, and as Lifted's aliasing rules read a reshape."""
-    keywords = dict(keywords)
-    positional = by_keyword(positional, keywords, node, 1, ("dtype",))
-    arity(lowering, node, "np.ascontiguousarray", positional, keywords, 1, 1, ("dtype",))
+    positional, keywords = bind_arguments(lowering, node, "np.ascontiguousarray", positional, keywords, 1, ("dtype",))
     emit = Emitter(lowering, node, builder)
     x = emit.atom(asarray(lowering, node, builder, positional, keywords))
     if known_rank(emit, x) == 0:

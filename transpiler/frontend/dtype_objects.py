@@ -14,6 +14,7 @@ the values they give. What NumPy raises on (`np.iinfo(np.float64)`, `np.dtype("x
 from __future__ import annotations
 
 import builtins
+import importlib.util
 
 import libcst as cst
 import numpy
@@ -150,7 +151,6 @@ def _plain_module(value) -> bool:
     if not isinstance(value, Module) or isinstance(value, DType) or python_object(value) is not None:
         return False
     try:
-        import importlib.util
         return importlib.util.find_spec(value.path) is not None
     except (ImportError, ValueError):
         return False

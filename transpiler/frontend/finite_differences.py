@@ -10,7 +10,7 @@ integers), as NumPy's `out` array does, where a spacing of another dtype compute
 """
 from __future__ import annotations
 
-from ..ir import Const, If, Var
+from ..ir import Const
 from ..ir.types import axis_hint
 from ..values import ListValue
 from .array_literals import array
@@ -118,18 +118,8 @@ def _along_coordinates(emit: Emitter, f, axis: int, x, order: int):
     if size == 2:  # one distance: uniform
         return _along(emit, f, axis, first, order)
     uniform = emit("all", emit("equal", distances, first))
-    builder, loc = emit.builder, emit.builder.loc
-    with builder.block() as then_body:
-        then_result = _along(emit, f, axis, first, order)
-    builder.loc = loc
-    with builder.block() as else_body:
-        else_result = _nonuniform(emit, f, axis, distances, order)
-    builder.loc = loc
-    if then_result.type.dtype != else_result.type.dtype:
-        raise emit.error("np.gradient with these coordinates computes in two dtypes at once")
-    out = Var(builder.scope.fresh("grad"), else_result.type, temporary=True)
-    builder.emit(If(uniform, then_body, else_body, (out,), (then_result,), (else_result,), loc))
-    return out
+    return emit.branch(uniform, lambda: _along(emit, f, axis, first, order),
+                       lambda: _nonuniform(emit, f, axis, distances, order), "grad", "np.gradient")
 
 
 def _nonuniform(emit: Emitter, f, axis: int, dx, order: int):

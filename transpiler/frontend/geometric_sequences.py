@@ -11,8 +11,7 @@ import numpy
 from ..ir import Const
 from ..ir.types import numpy_dtype
 from .array_literals import array_like
-from .call_args import Emitter, arity, dtype as read_dtype, given, static, static_int
-from .common_functions import by_keyword
+from .call_args import Emitter, bind_arguments, dtype as read_dtype, given, static, static_int
 
 
 
@@ -21,9 +20,8 @@ def geomspace(linspace):
     name = "np.geomspace"
 
     def handle(lowering, node, builder, positional, keywords):
-        keywords = dict(keywords)
-        positional = by_keyword(positional, keywords, node, 2, ("num", "endpoint", "dtype", "axis"))
-        arity(lowering, node, name, positional, keywords, 2, 2, ("num", "endpoint", "dtype", "axis"))
+        positional, keywords = bind_arguments(lowering, node, name, positional, keywords,
+                                              2, ("num", "endpoint", "dtype", "axis"))
         emit = Emitter(lowering, node, builder)
         if "axis" in keywords and static_int(lowering, *keywords.pop("axis"), "`axis`") != 0:
             raise emit.error(f"{name}'s axis= is not supported in kernels", "leave it out")

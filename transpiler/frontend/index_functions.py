@@ -11,7 +11,7 @@
 * `np.astype(x, dtype, /, *, copy=True)` (NumPy 2.1): `x.astype(dtype)`, a copy; `copy=False`, which returns `x`
   itself where the dtype is already x's, is refused (an alias NumPy decides by the dtype).
 * `np.iscomplexobj(x)`: the Python bool False (Lifted has no complex dtype).
-* `np.histogram_bin_edges(a, bins=10, range=None, weights=None)`: np.histogram's edges (histograms.py).
+* `np.histogram_bin_edges(a, bins=10, range=None, weights=None)`: np.histogram's edges (histograms/equal_bins.py).
 """
 from __future__ import annotations
 

@@ -16,10 +16,9 @@ axis_functions.py, which renders NumPy's own call and carries the entry's deriva
 from __future__ import annotations
 
 from ..ir import Const, const
-from ..primitives.creation import _linspace_dtype
+from ..primitives.creation import linspace_dtype
 from .array_literals import array_like
-from .call_args import Emitter, arity, dtype as read_dtype, given, static, static_int
-from .common_functions import by_keyword
+from .call_args import Emitter, bind_arguments, dtype as read_dtype, given, static, static_int
 
 _INTEGERS = ("i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64")
 
@@ -29,9 +28,8 @@ def linspace(plain):
     name = "np.linspace"
 
     def handle(lowering, node, builder, positional, keywords):
-        keywords = dict(keywords)
-        positional = by_keyword(positional, keywords, node, 2, ("num", "endpoint", "retstep", "dtype", "axis"))
-        arity(lowering, node, name, positional, keywords, 2, 2, ("num", "endpoint", "retstep", "dtype", "axis"))
+        positional, keywords = bind_arguments(lowering, node, name, positional, keywords,
+                                              2, ("num", "endpoint", "retstep", "dtype", "axis"))
         emit = Emitter(lowering, node, builder)
         retstep = bool(static(lowering, *keywords.pop("retstep", (Const(False, None), node)), f"{name}'s `retstep`"))
         axis_entry = keywords.pop("axis", None)
@@ -41,7 +39,7 @@ def linspace(plain):
         bounds = [emit.atom(array_like(lowering, node, builder, value)) for value in positional]
         if any(b.type.shape is None for b in bounds):
             raise emit.error(f"{name} needs the rank of its bounds at build time", 'annotate them, e.g. x: "f64[n]"')
-        dt = _linspace_dtype(bounds[0].type, bounds[1].type)
+        dt = linspace_dtype(bounds[0].type, bounds[1].type)
         scalar = all(b.type.shape == () for b in bounds)
         num = endpoint = None
         if not scalar or retstep:

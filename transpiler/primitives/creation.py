@@ -146,10 +146,10 @@ def _infer_linspace(types, params) -> TensorType:
         raise ShapeError("np.linspace is supported between two scalars here",
                          "pass scalar end points (NumPy's array end points, one column of points per element, "
                          "are not supported yet)")
-    return TensorType(_linspace_dtype(start, stop), shape_value([num]))
+    return TensorType(linspace_dtype(start, stop), shape_value([num]))
 
 
-def _linspace_dtype(start: TensorType, stop: TensorType) -> str:
+def linspace_dtype(start: TensorType, stop: TensorType) -> str:
     """NumPy's `result_type(start, stop, float(num))`: a float32 end point with a Python number gives float32."""
     return promote([start, stop, TensorType("f64", (), weak=True)])
 
@@ -167,7 +167,7 @@ def _batch_linspace(ctx, prim, args, batched, endpoint=True) -> Sym:
     differs per example is refused: the shapes would differ."""
     check_static_shape(batched, 2)
     start, stop, num = args
-    dtype = _linspace_dtype(start.type, stop.type)
+    dtype = linspace_dtype(start.type, stop.type)
     start, stop = [_as_dtype(ctx.align(x, 1) if flag else x, dtype) for x, flag in zip((start, stop), batched)]
     div = _divisions(num, endpoint)
     positions = ops.astype(ops.arange(num), dtype=dtype)

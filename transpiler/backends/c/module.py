@@ -9,14 +9,13 @@ from ...analysis.liveness import eliminate_dead_code
 from ...analysis.python_numbers import int_sensitive, python_number_merges, rounded_numbers, weak_sensitive
 from ...errors import TranspileError
 from ...ir import Var, equations
-from ...ir.arena import one_compilation
 from ...ir.types import NUMPY_DTYPES
 from ..numpy import render_function
 from ..templates import render_module
 from ...ir.names import check_names
 from ...ir.verify import names_enabled
 from .emit import SHORT_ROW, emit_kernel
-from .clamped import assumptions_of, unclamped
+from .clamped import assumptions_of
 from .cpu_products import route_cpu_products
 from .fused_kernel import module_arrays
 from .fusion import fuse
@@ -39,28 +38,16 @@ class COutput:
     kernel_count: int
 
 
-@one_compilation()
-def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: str | None = None,
-                delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True,
-                loop_kernels: bool = True, dependencies: dict[str, str | None] | None = None) -> COutput:
-    """The host module and the `.cu` text of one source file for `target` ("c" or "cuda"); `loop_kernels`:
-    on the "c" target, run each host loop the C side can run whole as one C call (loops/); `dependencies`, when
-    given, receives the project modules the file imports kernels from (as `lower_source`'s)."""
-    from ...pipeline import VERSION, lower_source, render_module_arrays, source_hash
-
-    assumed: set = set()  # slices typed as polynomials, and the exact version beside (clamped.py)
-    with unclamped(assumed):
-        lowered = lower_source(text, path, extra, source_file, dependencies=dependencies)
-    exact = {fn.name: fn for fn in lower_source(text, path, extra, source_file).functions} if assumed else {}
-    parsed = lowered.parsed
-    if parsed.dists:
-        first = next(iter(parsed.dists.values()))
-        raise TranspileError(f"`@dist` functions have no `{target}` backend yet", getattr(first, "loc", None),
-                             "build this file with the NumPy backend (the default), or move the @dist "
-                             "functions to their own file")
+def render_c(lowered, exact: dict, assumed: set, module_lines: list, module_block, header: dict, path: str,
+             target: str = "c", delete_dead: bool = True, cu_file: str | None = None, check_args: bool = True,
+             loop_kernels: bool = True) -> COutput:
+    """The host module and the `.cu` text of a lowered module for `target` ("c" or "cuda"). The pipeline lowers
+    (`pipeline.transpile_c`): `exact` holds each function lowered without the slices `assumed` typed as
+    polynomials (clamped.py), `module_lines`/`module_block` the module-level arrays' code, `header` the generated
+    files' version and source hash; `loop_kernels`: on the "c" target, run each host loop the C side can run whole
+    as one C call (loops/)."""
     display = os.path.basename(path)
     stem = os.path.splitext(os.path.basename(path))[0]
-    module_lines, module_block = render_module_arrays(lowered, display, delete_dead)  # (renames them first)
     rendered, emitted, constants, entries, loops, guarded = [], [], set(), [], [], []
     for index, fn in enumerate(lowered.functions):
         fn = check_python_int_ranges(eliminate_dead_code(fn))  # (NumPy's OverflowError for an int past int32)
@@ -126,12 +113,11 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
             # the public entry carries the exact annotations (`ct: "f64[max(n-1,0),m]"`): both versions check
             # their arguments against them by its name, and at n = 0 the fast one's `n-1` refused NumPy's 0 rows
             guarded.append((dataclasses.replace(public, signature=exact_body.signature), repr(guard), arguments))
-    common = dict(version=VERSION, source_path=path, source_hash=source_hash(text))
     # the CPU's normcdf (CUDA has its own) only where the module calls it: other modules' text, and so their
     # compiled libraries in the cache, stay as they were
     cpu_normcdf = target == "c" and any(e.prim.name == "ndtr" for fn in lowered.functions for e in equations(fn.body))
     kernels_text = render_module("c_kernels.cu.j2", kernels=emitted, loops=loops, short_row=SHORT_ROW,
-                                 cpu_normcdf=cpu_normcdf, **common)
+                                 cpu_normcdf=cpu_normcdf, **header)
     imports = set().union(*[f.imports for f in rendered + ([module_block] if module_block else [])])
     host_text = render_module(
         "c_host_module.py.j2", functions=rendered, transforms=lowered.transforms, target=target,
@@ -139,7 +125,7 @@ def transpile_c(text: str, path: str, target: str = "c", extra=(), source_file: 
         imports=sorted(imports), module_lines=module_lines, entries=entries,
         guarded=guarded,
         read_only=sorted(constants) if target == "cuda" else [],
-        helpers=set().union(*[f.helpers for f in rendered], {"slice_lengths"} if guarded else set()), **common)
+        helpers=set().union(*[f.helpers for f in rendered], {"slice_lengths"} if guarded else set()), **header)
     if names_enabled():  # (the test suite's: see pipeline.check_generated)
         check_names(host_text, path)
     return COutput(host_text, kernels_text, len(emitted))

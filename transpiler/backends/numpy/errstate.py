@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ... import codegen as cg
 from ...ir import Atom, Eqn
-from .nodes import indent, out_id
+from .nodes import indent, out_id, with_header
 
 
 def errstate(stmt) -> tuple:
@@ -23,7 +23,7 @@ def tail_errstate(stmts: list, folded: set[int], tail: list[Atom]) -> tuple:
 
 def errstate_header(modes: tuple) -> str:
     """`with np.errstate(divide="ignore"):`, the line that opens code run under the source's modes."""
-    return "with " + cg.source(cg.call("np.errstate", **dict(modes))) + ":"
+    return with_header(cg.call("np.errstate", **dict(modes)))
 
 
 class ErrstateRuns:

@@ -18,7 +18,8 @@ from ...ir.types import NUMPY_DTYPES
 from ...primitives.registry import all_primitives
 from ...trees import annotation as tree_annotation
 from .errstate import ErrstateRuns, errstate, errstate_header, tail_errstate
-from .nodes import INDENT, assign, atom_expr, indent, is_const, merge_lines, out_id, result_expr, var_name
+from .nodes import INDENT, assign, atom_expr, for_header, if_header, indent, is_const, merge_lines, out_id, \
+    result_expr, statement_line, var_name, while_header
 from .reads import last_reads, use_counts, written_names
 from .signature import leaf_names, param_text, tree_expr, unpack_trees, with_defaults
 
@@ -76,10 +77,10 @@ def render_function(fn: Function, source_file: str, delete_dead: bool = True,
     if fn.out_tree is not None:
         atoms = result_atoms(fn.result)
         lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
-            "return " + cg.source(tree_expr(fn.out_tree, [atom_expr(a, exprs) for a in atoms]))])
+            statement_line(cst.Return(tree_expr(fn.out_tree, [atom_expr(a, exprs) for a in atoms])))])
     else:
         lines = renderer.block(fn.body, top_level=True, tail=results, tail_render=lambda exprs: [
-            "return " + cg.source(result_expr(fn.result, exprs))])
+            statement_line(cst.Return(result_expr(fn.result, exprs)))])
     checked = [p for p in fn.params if p.type.shape is not None]
     if check_args and checked and fn.in_tree is None:  # (a tree's leaves are unpacked by the lines below)
         last = fn.params.index(checked[-1]) + 1
@@ -234,7 +235,7 @@ class _Renderer:
         defined = [o.name for o in stmt.outs]
         group = (stmt.loc.line, stmt.loc.path) if stmt.loc is not None else None
         if isinstance(stmt, If):
-            text = ["if " + cg.source(atom_expr(stmt.cond, expressions)) + ":"]
+            text = [if_header(atom_expr(stmt.cond, expressions))]
             self._assign_into_merges(stmt)
             defined = [self.targets.get(id(o), o.name) for o in stmt.outs]
             then_lines = self.block(stmt.then_body, False, list(stmt.then_results),
@@ -301,24 +302,24 @@ class _Renderer:
             if loop.reverse:
                 iterator = cg.call("reversed", iterator)
             index = loop.index.name if loop.index is not None else "_"
-            return text + [f"for {index} in {cg.source(iterator)}:"] + indent(body or ["pass"])
+            return text + [for_header(index, iterator)] + indent(body or ["pass"])
         cond_folds, cond_expr, cond_lines = self._condition(loop, group)
         if cond_folds:
-            return text + [f"while {cond_expr}:"] + indent(body or ["pass"])
+            return text + [while_header(cond_expr)] + indent(body or ["pass"])
         return text + ["while True:"] + indent(cond_lines + body)
 
-    def _condition(self, loop: Loop, group) -> tuple[bool, str, list[str]]:
+    def _condition(self, loop: Loop, group) -> tuple[bool, cst.BaseExpression, list[str]]:
         """A `while` test: one expression when its equations fold into it, else lines that end by `break`
         when it fails."""
-        holder: dict[str, str] = {}
+        holder: dict[str, cst.BaseExpression] = {}
 
         def render_tail(exprs):
-            holder["cond"] = cg.source(atom_expr(loop.cond, exprs))
+            holder["cond"] = atom_expr(loop.cond, exprs)
             return []
 
         lines = self.block(loop.cond_body, False, [loop.cond], render_tail, fold_tail=True, group=group)
         lines = [line for line in lines if not line.startswith("#")]
-        test = [f"if not {holder['cond']}:", INDENT + "break"]
+        test = [if_header(cg.unary("not", holder["cond"])), INDENT + "break"]
         modes = errstate(loop.cond_body[-1]) if loop.cond_body else ()
         if modes:  # the test computes under the source's modes: it stays inside their `with`
             return False, holder["cond"], lines + [errstate_header(modes)] + indent(test)

@@ -29,6 +29,40 @@ def atom_expr(atom: Atom, expressions: dict[int, cst.BaseExpression]) -> cst.Bas
     return expressions.pop(id(atom), None) or cg.name(atom.name)
 
 
+_PASS = cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])])
+
+
+def header(statement: cst.BaseCompoundStatement) -> str:
+    """A compound statement's first line (`for i in range(n):`), written by LibCST from its node: the backend
+    writes a block as lines, and indents the body's lines under this one itself."""
+    return cg.source(statement).split("\n", 1)[0]
+
+
+def statement_line(small: cst.BaseSmallStatement) -> str:
+    """One simple statement (`return x`, `del params`) as a line of code, written by LibCST from its node."""
+    return cg.source(cst.SimpleStatementLine([small])).rstrip("\n")
+
+
+def if_header(test: cst.BaseExpression) -> str:
+    """`if test:` (see `header`)."""
+    return header(cst.If(test=test, body=_PASS))
+
+
+def for_header(index: str, iterator: cst.BaseExpression) -> str:
+    """`for index in iterator:` (see `header`)."""
+    return header(cst.For(target=cg.name(index), iter=iterator, body=_PASS))
+
+
+def while_header(test: cst.BaseExpression) -> str:
+    """`while test:` (see `header`)."""
+    return header(cst.While(test=test, body=_PASS))
+
+
+def with_header(context: cst.BaseExpression) -> str:
+    """`with context:` (see `header`)."""
+    return header(cst.With(items=[cst.WithItem(context)], body=_PASS))
+
+
 def assign(name: str, expr: cst.BaseExpression) -> cst.SimpleStatementLine:
     return cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cg.name(name))], cg.parenthesize(expr))])
 

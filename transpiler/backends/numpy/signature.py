@@ -8,6 +8,7 @@ import libcst as cst
 from ... import codegen as cg
 from ...ir import Function, Var
 from ...trees import leaf_paths
+from .nodes import statement_line
 
 
 def with_defaults(texts: list[tuple[str, str]], defaults: dict) -> list[str]:
@@ -36,10 +37,12 @@ def unpack_trees(fn: Function) -> list[str]:
                 value = cg.subscript(cg.name(name), [cg.literal(path[0])])
                 for key in path[1:]:
                     value = cg.subscript(value, [cg.literal(key)])
-                lines.append(f"{fn.params[index].name} = {cg.source(value)}")
+                target = cg.name(fn.params[index].name)
+                lines.append(statement_line(cst.Assign([cst.AssignTarget(target)], value)))
         else:
-            lines.append(f"{cg.source(_unpack_target(tree, fn.params))} = {name}")
-        lines.append(f"del {name}")
+            target = _unpack_target(tree, fn.params)
+            lines.append(statement_line(cst.Assign([cst.AssignTarget(target)], cg.name(name))))
+        lines.append(statement_line(cst.Del(cg.name(name))))
     return lines
 
 

@@ -2,7 +2,7 @@
 numpy/lib/_histograms_impl.py computes it, at any size (a length known at build time or at run time):
 
 * the outer edges: `range` (numbers known at build time; NumPy's ValueErrors for a reversed or infinite range
-  refused, located), or `a.min()` and `a.max()` (histogram_counts.py: NumPy's ValueError at run time where they
+  refused, located), or `a.min()` and `a.max()` (counts.py: NumPy's ValueError at run time where they
   are not finite, NaN included; an empty `a` gives 0 and 1), each moved by 0.5 where they are equal;
 * the edges `np.linspace(first, last, bins + 1)` in NumPy's bin type (float64; float32 for float32 data: float32
   points from the data's float32 min and max, float64 points cast to float32 from Python numbers), NumPy's
@@ -10,24 +10,24 @@ numpy/lib/_histograms_impl.py computes it, at any size (a length known at build 
 * each kept element's bin as NumPy finds it: `((a - first) / norm_denom) * bins` cast to int64, the last bin's
   right edge folded in, then one step down where `a < edges[i]` and one up where `a >= edges[i + 1]` (NumPy's
   corrections, gathered from the edges); the counts one np.bincount of the bins (int64; elements outside a range
-  sent to one more bin, dropped), or with `weights=` NumPy's block-by-block sums (histogram_counts.py: each block
+  sent to one more bin, dropped), or with `weights=` NumPy's block-by-block sums (counts.py: each block
   of 65536 elements' np.bincount cast to the weights' dtype, added in that dtype); `density=True` divides by the
   bin widths (float64) and the total, as NumPy's `n / db / n.sum()`.
 
 The counts have no derivative; the edges carry those of `a.min()` and `a.max()` through np.linspace, a weighted
 histogram those of the weights (np.bincount's gather). Explicit edges (`bins` an array or a list):
-histogram_edges.py. Refused, located: `bins` a string (NumPy's estimators), boolean data (its uint8 conversion)
+edges.py. Refused, located: `bins` a string (NumPy's estimators), boolean data (its uint8 conversion)
 and boolean weights (NumPy adds them as booleans).
 """
 from __future__ import annotations
 
-from ..builder import const
-from ..ir import Const
-from .call_args import Emitter, arg, arity, given, static
-from .histogram_counts import block_sums, outer_edges
-from .histogram_edges import histogram_with_edges
-from .order_statistics import subscript
-from .running_sums import as_array
+from ...builder import const
+from ...ir import Const
+from ..call_args import Emitter, arg, arity, given, static
+from .counts import block_sums, outer_edges
+from .edges import histogram_with_edges
+from ..order_statistics import subscript
+from ..running_sums import as_array
 
 
 def _static_range(lowering, value, node):
@@ -63,7 +63,7 @@ def histogram(lowering, node, builder, positional, keywords):
     emit = Emitter(lowering, node, builder)
     a = as_array(lowering, node, builder, positional[0])
     bins_value, bins_node = arg(lowering, positional, keywords, 1, "bins", node, Const(10, None))
-    edges = not isinstance(bins_value, (Const, str))  # an array or a sequence of edges (histogram_edges.py)
+    edges = not isinstance(bins_value, (Const, str))  # an array or a sequence of edges (edges.py)
     if a.type.dtype not in ("f64", "f32", "i32", "i64"):
         raise emit.error(f"np.histogram of {a.type.dtype} is not supported in kernels (NumPy converts booleans "
                          "to uint8, with a warning)", "a.astype(np.float64)")

@@ -13,7 +13,7 @@ size of the data: the outer edges from its min and max, and the weighted counts 
 """
 from __future__ import annotations
 
-from ..ir import Const
+from ...ir import Const
 
 BLOCK = 65536
 _INTEGER_LIMITS = {"i32": (-2 ** 31, 2 ** 31 - 1), "i64": (-2 ** 63, 2 ** 63 - 1)}

@@ -12,9 +12,9 @@ equal values leave unspecified), edges that are not 1-d (NumPy's ValueError), bo
 """
 from __future__ import annotations
 
-from .call_args import Emitter, given
-from .running_sums import as_array
-from .searching import search_dtypes
+from ..call_args import Emitter, given
+from ..running_sums import as_array
+from ..searching import search_dtypes
 
 
 def histogram_with_edges(lowering, node, builder, a, bins_value, bins_node, weights_value, weights_node, density):
