@@ -30,7 +30,7 @@ def test_windows_of_a_run_time_integer_m_are_numpys_bits(name):
 
 @pytest.mark.parametrize("name", WINDOWS + ["kaiser"])
 def test_windows_of_a_run_time_float_m_are_numpys_bits(name):
-    body = f"np.kaiser(M, 5.0)" if name == "kaiser" else f"np.{name}(M)"
+    body = "np.kaiser(M, 5.0)" if name == "kaiser" else f"np.{name}(M)"
     module = load_source(_text('M: "f64[]"', body), f"window_f_{name}.py")
     with np.errstate(all="ignore"):
         for m in FLOATS:
