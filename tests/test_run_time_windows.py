@@ -60,6 +60,16 @@ def all_forms_pass(text: str, params: list[str], inputs: list[list], c: bool, tm
     assert "f64" not in text or {"vjp", "fj"} <= set(outcomes), outcomes  # (an int M has no derivative)
 
 
+@pytest.mark.parametrize("name", WINDOWS + ["kaiser"])
+def test_windows_of_a_float_constant_are_numpys_bits(name):
+    for m in (2.5, 0.7, 1.0, -1.5, 5.0):
+        body = f"np.kaiser({m}, 5.0)" if name == "kaiser" else f"np.{name}({m})"
+        module = load_source(_text('x: "f64[]"', body + " * x"), f"window_c_{name}.py")
+        with np.errstate(all="ignore"):
+            expected = (np.kaiser(m, 5.0) if name == "kaiser" else getattr(np, name)(m)) * np.float64(1.5)
+        bit_for_bit(module, [np.float64(1.5)], expected)
+
+
 @pytest.mark.parametrize("body", ["np.bartlett(M) * 2.0", "np.blackman(M)", "np.kaiser(M, 14.0)",
                                   "np.hamming(M).sum()"])
 def test_every_form_on_both_targets(body, tmp_path):

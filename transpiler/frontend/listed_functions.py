@@ -122,7 +122,8 @@ def _window_length(lowering, node, positional, keywords, name: str, count: int) 
     """M where it is a constant, else None (run_time_windows computes the window)."""
     arity(lowering, node, f"np.{name}", positional, keywords, count, count, hint=f"np.{name}(M)" if count == 1
           else f"np.{name}(M, beta)")
-    if not isinstance(positional[0], (Const, tuple, str)) and positional[0] is not None:
+    if not isinstance(positional[0], (Const, tuple, str)) and positional[0] is not None or \
+            isinstance(positional[0], Const) and isinstance(positional[0].value, float):  # (2.5: NumPy's float M)
         return None
     m = static(lowering, positional[0], node, f"np.{name}'s `M`")
     if not isinstance(m, int) or isinstance(m, bool):
