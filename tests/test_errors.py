@@ -103,9 +103,9 @@ CASES = {
     "diagonal_is_read_only": (
         kernel_source("y = np.diagonal(x)\ny[0] = 1.0\nreturn np.sum(y)", 'x: "f64[n,n]"'),
         7, 5, "y[0]", "`y` is (a view of) np.diagonal(...), which NumPy makes read-only", "copy"),
-    "roll_runtime_float_shift": (
-        kernel_source("return np.sum(np.roll(x, 1.5))"),
-        6, 19, "np.roll(x, 1.5)", "np.roll shifts by an integer", "np.roll(a, 2)"),
+    "roll_by_an_array": (  # (a float or bool shift is NumPy's int(sh): test_roll_shifts.py)
+        kernel_source("return np.sum(np.roll(x, np.ones(2)))"),
+        6, 19, "np.roll(x, np.ones(2))", "np.roll shifts by an integer", "np.roll(a, 2)"),
     "fliplr_of_a_vector": (  # (numba's fliplr, tril_m and argmax usecases: these refusals had no hint)
         kernel_source("return np.sum(np.fliplr(x))"),
         6, 19, "np.fliplr(x)", "`np.fliplr` needs an array of rank 2 or more", "rank 2 or more"),
@@ -216,9 +216,10 @@ CASES = {
     "ufunc_given_an_out_array_positionally": (
         kernel_source("return np.arctan(x[1], x[0])"),
         6, 12, "np.arctan(x[1], x[0])", "`np.arctan` takes 1 positional argument here, 2 given", "np.arctan2(y, x)"),
-    "reduction_given_too_many_positional_arguments": (
-        kernel_source("return np.sum(x, 0, None)"),
-        6, 12, "np.sum(x, 0, None)", "`np.sum` takes 1 to 2 positional arguments here, 3 given",
+    "reduction_given_too_many_positional_arguments": (  # (NumPy's seven: a, axis, dtype, out, keepdims, initial,
+        kernel_source("return np.sum(x, 0, None, None, False, 0.0, True, 5)"),  # where; reducer_keywords.py)
+        6, 12, "np.sum(x, 0, None, None, False, 0.0, True, 5)", "`np.sum` takes 1 to 2 positional arguments here, "
+        "3 given",
         "by keyword: `axis=`, `keepdims=`"),
     "list_of_an_array_and_a_number_where_numpy_takes_an_array": (
         kernel_source("return np.sum([x, x[0]])"),

@@ -93,7 +93,7 @@ def test_listed_functions_on_the_c_target(tmp_path):
 
 @pytest.mark.parametrize("body, word", [
     ("np.cumulative_sum(m)", "axis"), ("np.cumulative_sum(v, axis=1)", "AxisError"),
-    ("np.cumulative_prod(v, out=v)", "out="), ("np.hanning(len(n))", "build time"), ("np.hamming(2.5)", "integer"),
+    ("np.cumulative_prod(v, out=v)", "out="), ("np.hanning(v)", "number"), ("np.hamming('a')", "integer"),
     ("np.kaiser(4, v)", "beta"), ("np.correlate(v, m)", "vectors"),
     ("np.correlate(v, v, 'middle')", "mode"), ("np.polyint(v, -1)", "negative"), ("np.polyint(v, 3, k=[1, 2])",
                                                                                    "shorter"),

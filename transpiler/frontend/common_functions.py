@@ -207,18 +207,39 @@ def vdot(lowering, node, builder, positional, keywords):
 
 
 def _size(lowering, value, node, what: str):
-    """A size: a Python int known at build time, or an integer scalar known at run time (`len(x)`, `x.shape[0]`)."""
+    """A size: a Python int known at build time, or an integer scalar known at run time (`len(x)`, `x.shape[0]`);
+    a float64 (NumPy's `arange(N)` takes one) as it is, for `_arange_length`."""
+    if isinstance(value, Const) and isinstance(value.value, float):
+        return lowering._atom(value, node)
     if isinstance(value, Const):
         return static_int(lowering, value, node, what)
     atom = lowering._atom(value, node)
+    if atom.type.dtype == "f64" and atom.type.shape == ():  # (a float32's arithmetic: not NumPy's double here)
+        return atom
     if atom.type.dtype not in ("i32", "i64") or atom.type.shape != ():
         raise lowering.error(node, f"{what} is an integer", "n, len(x) or x.shape[0]")
     return atom
 
 
+def _is_float(size) -> bool:
+    return not isinstance(size, int) and size.type.dtype == "f64"
+
+
+def _arange_length(emit: Emitter, span):
+    """NumPy's length of a float arange of step 1, `ceil(stop - start)` of the float64 `span`: its ValueError where
+    that is NaN or past the int64 range, 0 at or below 0, and 0 at 2**63 itself (NumPy's cast to intp wraps there)."""
+    top = float(2 ** 63)
+    up = emit("ceil", span)
+    emit("check_assert", emit("logical_and", emit("isfinite", up), emit("less_equal", emit("abs", up), top)),
+         error="ValueError", message="Maximum allowed size exceeded")
+    return emit("astype", emit("where", emit("greater_equal", up, top), 0.0, emit("maximum", up, 0.0)), dtype="i64",
+                scalar=True)
+
+
 def tri(lowering, node, builder, positional, keywords):
     """`np.tri(N, M=None, k=0, dtype=float)`: NumPy's `np.greater_equal.outer(np.arange(N), np.arange(-k, M - k))`
-    (a negative size gives an empty axis, as NumPy's np.arange does); N and M known at build time or run time."""
+    (a negative size gives an empty axis, as NumPy's np.arange does); N and M known at build time or run time,
+    integers or floats (the lengths of NumPy's float aranges, `_arange_length`; the values are integers)."""
     positional, keywords = bind_arguments(lowering, node, "np.tri", positional, keywords, 1, ("M", "k", "dtype"))
     rows = _size(lowering, positional[0], node, "np.tri's `N`")
     m_value, m_node = keywords.get("M", (None, node))
@@ -226,6 +247,10 @@ def tri(lowering, node, builder, positional, keywords):
     k = static_int(lowering, *keywords.get("k", (Const(0, None), node)), "np.tri's `k`")
     dtype = read_dtype(lowering, *keywords["dtype"]) if "dtype" in keywords else "f64"
     emit = Emitter(lowering, node, builder)
+    if _is_float(columns):  # NumPy's `arange(-k, M - k)` of a float M: ceil((M - k) + k), in float64
+        columns = _arange_length(emit, emit("add", emit("subtract", columns, float(k)), float(k)))
+    if _is_float(rows):  # `arange(N)` of a float N
+        rows = _arange_length(emit, rows)
     # a size clamped at 0 (np.arange of a negative length is empty; a length the compiler follows is not
     # negative), which leaves NumPy's values as they are
     rows, columns = (max(n, 0) if isinstance(n, int) else emit("maximum", n, 0) for n in (rows, columns))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy
 
+from ..builder import const
 from ..ir import Const
 from . import axis_functions as axes
 from .array_literals import array_like
@@ -246,8 +247,9 @@ def diag_indices_from(lowering, node, builder, positional, keywords):
 
 
 def method_item(lowering, node, builder, atom, positional, keywords):
-    """`x.item()` of an array of one element, `x.item(k)` (a flat position), `x.item(i, j)` or `x.item((i, j))`
-    (positions known at build time): that element as a Python float, int or bool."""
+    """`x.item()` of an array of one element (of named lengths: their product checked at run time to be 1),
+    `x.item(k)` (a flat position), `x.item(i, j)` or `x.item((i, j))` (positions known at build time): that element
+    as a Python float, int or bool."""
     arity(lowering, node, ".item()", positional, keywords, 0, 8,
           hint="x.item(), x.item(k) or x.item(i, j), the positions known at build time")
     emit = Emitter(lowering, node, builder)
@@ -255,6 +257,13 @@ def method_item(lowering, node, builder, atom, positional, keywords):
     positions = static(lowering, positional[0] if len(positional) == 1 else tuple(positional), node,
                        "the positions of `.item()`")
     positions = positions if isinstance(positions, tuple) else (positions,)
+    if not positions and shape is not None and not all(isinstance(n, int) for n in shape):
+        size = const(1)
+        for dim in emit.dims(atom):  # (NumPy's ValueError where the named lengths make another size, at run time)
+            size = emit("multiply", size, dim)
+        emit("check_assert", emit("equal", size, 1), error="ValueError",
+             message="can only convert an array of size 1 to a Python scalar")
+        shape = (1,) * len(shape)
     if shape is None or not all(isinstance(n, int) for n in shape):
         raise emit.error(".item() needs the array's shape at build time", 'annotate it with sizes, e.g. x: "f64[3]"')
     if not all(isinstance(p, int) and not isinstance(p, bool) for p in positions):

@@ -9,8 +9,8 @@ has, as NumPy 2.4 writes it (numpy/_core/fromnumeric.py, numpy/lib/_function_bas
 * `np.diff(a, n=1, axis=-1, prepend=, append=)`: NumPy's concatenation of `prepend`, `a` and `append` along the
   axis (a scalar broadcast to length 1 along it; Python numbers as NumPy arrays, not weak), then the differences.
 * the windows `np.hanning(M)`, `np.hamming(M)`, `np.blackman(M)`, `np.bartlett(M)` and `np.kaiser(M, beta)`: M an
-  integer known at build time; NumPy's formulas in float64 on `n = arange(1 - M, M, 2)` (kaiser: `arange(0, M)`),
-  the same ufuncs in the same order, so NumPy's bits; an empty array for M < 1 and `[1.0]` for M == 1. kaiser's
+  integer known at build time here (a number known only at run time: run_time_windows.py); NumPy's formulas in
+  float64 on `n = arange(1 - M, M, 2)` (kaiser: `arange(0, M)`), the same ufuncs in the same order, so NumPy's bits; an empty array for M < 1 and `[1.0]` for M == 1. kaiser's
   `beta` a number or a float64 scalar the kernel computes (its derivative through np.i0).
 * `np.correlate(a, v, mode='valid')`: NumPy's `correlate2` is, bit for bit, `np.convolve(a, v[::-1], mode)` where
   `len(a) >= len(v)` and `np.convolve(v, a[::-1], mode)[::-1]` otherwise (checked for every pair of lengths up to
@@ -38,6 +38,7 @@ from .choose import choose
 from .order_statistics import subscript
 from .running_sums import accumulated, as_array
 from .run_time_correlation import correlate_at_run_time
+from .run_time_windows import kaiser_at_run_time, window_at_run_time
 
 
 
@@ -117,9 +118,13 @@ def diff_with_ends(old):
 
 
 # --- window functions --------------------------------------------------------------------------------------------
-def _window_length(lowering, node, positional, keywords, name: str, count: int) -> int:
+def _window_length(lowering, node, positional, keywords, name: str, count: int) -> int | None:
+    """M where it is a constant, else None (run_time_windows computes the window)."""
     arity(lowering, node, f"np.{name}", positional, keywords, count, count, hint=f"np.{name}(M)" if count == 1
           else f"np.{name}(M, beta)")
+    if not isinstance(positional[0], (Const, tuple, str)) and positional[0] is not None or \
+            isinstance(positional[0], Const) and isinstance(positional[0].value, float):  # (2.5: NumPy's float M)
+        return None
     m = static(lowering, positional[0], node, f"np.{name}'s `M`")
     if not isinstance(m, int) or isinstance(m, bool):
         raise lowering.error(node, f"np.{name}'s M must be an integer known at build time (len(x) of an array "
@@ -136,6 +141,8 @@ def window(name: str):
     def handle(lowering, node, builder, positional, keywords):
         m = _window_length(lowering, node, positional, keywords, name, 1)
         emit = Emitter(lowering, node, builder)
+        if m is None:
+            return window_at_run_time(emit, name, positional[0])
         if m < 1:
             return emit("zeros", 0, dtype="f64")
         if m == 1:
@@ -166,6 +173,8 @@ def kaiser(lowering, node, builder, positional, keywords):
         beta = emit.atom(beta) if isinstance(beta, (Const, Var)) else None
         if beta is None or beta.type.rank != 0 or beta.type.dtype != "f64":
             raise emit.error("np.kaiser's beta is a number or a float64 scalar", "beta=14.0")
+    if m is None:
+        return kaiser_at_run_time(emit, positional[0], beta)
     if m == 1:
         return emit("ones", 1, dtype="f64")
     n = _positions(emit, 0, max(m, 0), 1)

@@ -6,13 +6,15 @@ A plain call (`np.sum(x, axis=0)`) keeps the plain entry (primitives/reductions.
 that names another keyword binds `masked_<name>` (primitives/masked_reductions.py), which renders NumPy's call with
 the same keywords, so the result is NumPy's to the bit. `dtype=`, `initial=` and `ddof=` (or NumPy 2's
 `correction=`, its other name) are build-time constants, `where=` a boolean array (or a literal) that broadcasts
-against the input. np.var's and np.std's `mean=` is NumPy's `_var` written out (frontend/composed_functions.py).
+against the input. Each may also be given by position after `axis`, in NumPy's order (`x.sum(0, np.int32)`); an
+`out` of None is NumPy's default (another `out` is refused). np.var's and np.std's `mean=` is NumPy's `_var` written out (frontend/composed_functions.py).
 """
 from __future__ import annotations
 
 from ..ir import Const
 from .array_literals import array_like
-from .call_args import arity, dtype as _dtype, static, static_int
+from .call_args import arity, dtype as _dtype, given, static, static_int
+from .common_functions import by_keyword
 from .running_sums import moments_with_mean
 from .ufunc_handlers import bind_reduction
 
@@ -26,6 +28,18 @@ KEYWORDS = {
     "nanvar": ("dtype", "ddof", "where"), "nanstd": ("dtype", "ddof", "where"),
     "nanargmax": (), "nanargmin": (), "ptp": (),
 }
+# NumPy's parameters after `axis` that may be given by position (`x.sum(0, np.int32)`, `np.var(x, 0, None, None,
+# 1)`), in NumPy 2.4's order; the functions' and the methods' are the same
+_SUM, _MAX, _MEAN, _VAR = ("dtype", "out", "keepdims", "initial", "where"), ("out", "keepdims", "initial", "where"), \
+    ("dtype", "out", "keepdims"), ("dtype", "out", "ddof", "keepdims")
+AFTER_AXIS = {
+    "sum": _SUM, "prod": _SUM, "nansum": _SUM, "nanprod": _SUM, "max": _MAX, "min": _MAX, "nanmax": _MAX,
+    "nanmin": _MAX, "mean": _MEAN, "nanmean": _MEAN, "var": _VAR, "std": _VAR, "nanvar": _VAR, "nanstd": _VAR,
+    "all": ("out", "keepdims"), "any": ("out", "keepdims"), "ptp": ("out", "keepdims"), "nanargmax": ("out",),
+    "nanargmin": ("out",),
+}
+# but the methods `x.all()`/`x.any()` are NumPy's `_methods._all(a, axis, dtype, out, keepdims)`: a dtype second
+_METHOD_AFTER_AXIS = {**AFTER_AXIS, "all": ("dtype", "out", "keepdims"), "any": ("dtype", "out", "keepdims")}
 # NumPy 2's `correction=` (the array API's name for `ddof=`): the functions take it, the methods raise TypeError
 _CORRECTED = ("var", "std", "nanvar", "nanstd")
 _NO_IDENTITY = ("max", "min", "nanmax", "nanmin")  # a mask leaves slices empty: NumPy needs `initial=` with it
@@ -34,6 +48,7 @@ _NO_IDENTITY = ("max", "min", "nanmax", "nanmin")  # a mask leaves slices empty:
 def reducer(prim: str, name: str):
     """`np.<name>(a, axis=None, ..., keepdims=False)` with NumPy's keywords."""
     def handle(lowering, node, builder, positional, keywords):
+        positional, keywords = _by_position(positional, keywords, node, prim, 2)
         arity(lowering, node, name, positional, keywords, 1, 2,
               ("axis", "keepdims") + KEYWORDS[prim] + (("correction",) if prim in _CORRECTED else ()))
         x = array_like(lowering, node, builder, positional[0])
@@ -45,10 +60,22 @@ def reducer(prim: str, name: str):
 def method_reducer(prim: str):
     """`x.<name>(axis=None, ..., keepdims=False)`."""
     def handle(lowering, node, builder, atom, positional, keywords):
+        positional, keywords = _by_position(positional, keywords, node, prim, 1)
         arity(lowering, node, f".{prim}()", positional, keywords, 0, 1, ("axis", "keepdims") + KEYWORDS[prim])
         return reduce_with_keywords(lowering, node, builder, prim, f".{prim}()", atom, positional, keywords)
 
     return handle
+
+
+def _by_position(positional, keywords: dict, node, prim: str, lead: int) -> tuple[list, dict]:
+    """The arguments after `axis` given by position read as NumPy binds them (AFTER_AXIS), and an `out` of None
+    (NumPy's default, a new array) left out; another `out` stays, for the arity check's located refusal."""
+    keywords = dict(keywords)
+    positional = by_keyword(positional, keywords, node, lead, (AFTER_AXIS if lead == 2 else _METHOD_AFTER_AXIS)[prim])
+    for key in ("out",) + (("dtype",) if prim in ("all", "any") else ()):  # (a dtype other than None: refused)
+        if key in keywords and not given(keywords[key][0]):
+            del keywords[key]
+    return positional, keywords
 
 
 def _given(keywords: dict, key: str):

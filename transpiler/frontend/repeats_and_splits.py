@@ -38,6 +38,8 @@ def _roll_axis(emit: Emitter, atom, shift, axis: int):
     from ..primitives.indexing import Ref
 
     shift = emit.atom(shift)
+    if shift.type.shape == () and shift.type.dtype in ("bool", "f32", "f64"):
+        shift = _as_python_int(emit, shift)
     if shift.type.dtype not in ("i32", "i64") or shift.type.shape != ():
         raise emit.error("np.roll shifts by an integer", "np.roll(a, 2), or np.roll(a, int(k))")
     size = emit.dims(atom)[axis]
@@ -54,6 +56,14 @@ def _roll_axis(emit: Emitter, atom, shift, axis: int):
         tail = emit("getitem", atom, start, index=before + (slice(Ref(1), None),))
         head = emit("getitem", atom, start, index=before + (slice(None, Ref(1)),))
     return emit("concatenate", tail, head, axis=axis)
+
+
+def _as_python_int(emit: Emitter, shift):
+    """NumPy's roll adds `int(sh)` of each shift: a bool is 0 or 1, a float truncated toward zero (Python's
+    ValueError at NaN, OverflowError at inf, at run time)."""
+    from .python_builtins import to_int
+
+    return emit.atom(to_int(emit.lowering, emit.node, emit.builder, [shift], {}))
 
 
 def _repeat(lowering, node, builder, x, repeats_value, repeats_node, axis_value, axis_node):
