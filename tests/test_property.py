@@ -119,6 +119,7 @@ class ProgramGenerator:
         self.listing23 = False  # (likewise, with listing21: the twenty-third session's, drawn after those)
         self.listing24 = False  # (likewise, with listing21 and listing23: the twenty-fourth session's, after those)
         self.listing25 = False  # (likewise, with the three above: the twenty-fifth session's, after those)
+        self.creation26 = False  # (likewise, with the four above: the twenty-sixth session's, after those)
         # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
         # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
         # gradients (`np.stack` of scalars and of vectors); off by default too
@@ -497,7 +498,18 @@ class ProgramGenerator:
                   f"np.sum(np.correlate({e('D')}, {e('N')}, mode={self.pick(('valid', 'same', 'full'))!r}) ** 2)",
                   f"np.sum(np.histogram({e('N')}, np.sort({self.leaf('N', scope)}))[0]) * {e('S')}",
                   f"{e('S')} * np.issubdtype({e('N')}.dtype, np.floating)")
-                  if self.listing21 and self.listing23 and self.listing24 and self.listing25 else ()),
+                  if self.listing21 and self.listing23 and self.listing24 and self.listing25 else ()) + ((
+                  # the twenty-sixth session's (only with `creation26` too): np.tril/np.triu/np.diag of lists and
+                  # tuples of arrays, np.eye's dtype and order by position (np.logspace's axis=, np.meshgrid's copy=False
+                  # and np.vander are left out: autograd, the oracle here, has no derivative of them;
+                  # tests/test_creation_forms.py checks those against differences)
+                  f"np.sum(np.{self.pick(('tril', 'triu'))}([{e('D')}, {e('D')} * 2.0, np.cos({e('D')})], "
+                  f"{self.pick((-1, 0, 1))}) ** 2)",
+                  f"np.trace(np.diag(({e('S')}, 1.0, {e('S')}), {self.pick((-1, 0, 1))}) @ np.eye(4, 4, 1, "
+                  f"np.float64, {self.pick(('C', 'F'))!r}))",
+                  f"np.sum(np.eye(3, 3, {self.pick((-1, 0, 1))}, np.float64, 'F') @ {e('M')}.T)")
+                  if self.listing21 and self.listing23 and self.listing24 and self.listing25 and self.creation26
+                  else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
@@ -1008,7 +1020,7 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      cec_forms: bool = False, dead_reads: bool = False,
                      rewrite_forms: bool = False, listing21: bool = False,
                      listing23: bool = False, listing24: bool = False,
-                     listing25: bool = False,
+                     listing25: bool = False, creation26: bool = False,
                      names_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
     generator = ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
                                  edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
@@ -1017,6 +1029,7 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
     generator.listing23 = listing23
     generator.listing24 = listing24
     generator.listing25 = listing25
+    generator.creation26 = creation26
     generator.names_forms = names_forms
     return generator.program()
 
@@ -1614,6 +1627,31 @@ def test_random_kernels_with_the_twenty_fifth_listing(construct):
         check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:
         pytest.skip("the oracles cannot judge this program")
+
+
+TWENTY_SIXTH = ("np.triu([", "np.diag((", "'F') @ ")
+
+
+@pytest.mark.parametrize("construct", TWENTY_SIXTH)
+def test_random_kernels_with_the_creation26_flag(construct):
+    """The first program (the twenty-fifth listing's flags and creation26=True) that writes np.tril/np.triu of a list
+    of arrays, np.diag of a tuple or np.eye's positional dtype and order: value and gradients against autograd and
+    finite differences."""
+    programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True,
+                                 listing24=True, listing25=True, creation26=True) for seed in range(1000))
+    text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
+    try:
+        check_program(text, wrt, as_tuple, inputs_for(seed))
+    except Unusable:
+        pytest.skip("the oracles cannot judge this program")
+
+
+def test_creation26_leaves_the_earlier_seeds_programs_alone():
+    """The new forms are drawn only with creation26: the programs of every earlier flag set are as before."""
+    for seed in range(40):
+        flags = dict(edges=True, more_functions=True, listing21=True, listing23=True, listing24=True, listing25=True)
+        assert program_for_seed(seed, **flags) == program_for_seed(seed, **flags, creation26=False)
+        assert "np.diag((" not in program_for_seed(seed, **flags)[0]
 
 
 @pytest.mark.parametrize("construct", ["math.exp(", "math.sqrt(1.0", "math.log(", "math.atan(", "math.cosh(",
