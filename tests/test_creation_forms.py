@@ -126,6 +126,9 @@ def test_matrix_forms_on_the_c_target(note, body, x, tmp_path):
 
 
 @pytest.mark.parametrize("body, word", [("np.eye(3, 3, 0, int, dtype=int)", "TypeError"),
+                                        ("np.vander(x, 2, N=3)", "positional"),  # before: N=3's value, no TypeError
+                                        ("np.logspace(x, 2.0, 5, num=3)", "positional"),
+                                        ("np.take(x, 1, 0, axis=0)", "positional"),
                                         ("np.vander(x, N=-1)", "ValueError"), ("np.eye(3, 3, 0, int, 'A')", "order")])
 def test_matrix_refusals_have_a_place(body, word):
     with pytest.raises(TranspileError) as info:
