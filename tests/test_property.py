@@ -119,7 +119,7 @@ class ProgramGenerator:
         self.listing23 = False  # (likewise, with listing21: the twenty-third session's, drawn after those)
         self.listing24 = False  # (likewise, with listing21 and listing23: the twenty-fourth session's, after those)
         self.listing25 = False  # (likewise, with the three above: the twenty-fifth session's, after those)
-        self.numba26 = False  # (likewise, with the four above: the twenty-sixth session's numba forms, after those)
+        self.listing26 = False  # (likewise, with the four above: the twenty-sixth session's forms, after those)
         # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
         # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
         # gradients (`np.stack` of scalars and of vectors); off by default too
@@ -499,15 +499,23 @@ class ProgramGenerator:
                   f"np.sum(np.histogram({e('N')}, np.sort({self.leaf('N', scope)}))[0]) * {e('S')}",
                   f"{e('S')} * np.issubdtype({e('N')}.dtype, np.floating)")
                   if self.listing21 and self.listing23 and self.listing24 and self.listing25 else ()) + ((
-                  # the twenty-sixth session's numba forms (only with `numba26` too): the windows of an M known at
+                  # the twenty-sixth session's forms (only with `listing26` too): h-numba4's windows of an M known at
                   # run time (frontend/run_time_windows.py), np.roll by a bool or a float (int(sh), as NumPy)
                   f"np.sum(np.hanning(np.sum({e('N')} > 0) + {self.pick((0, 1, 3))}) * {e('S')})",
                   f"np.sum(np.bartlett(np.sum({e('N')} > 0.3) + {self.pick((0, 1, 3))}) * {e('S')})",
                   f"np.sum(np.{self.pick(('hamming', 'blackman'))}(np.sum({e('N')} < 0) + 2) * {e('S')})",
                   f"np.sum(np.kaiser(np.sum({e('N')} > 0.5) + 1, 4.0) * {e('S')})",
                   f"np.sum(np.roll({e('N')}, {self.pick(('True', '-2.5', '7.9'))}) * {e('N')})",
-                  f"np.sum(np.roll({e('M')}, np.sum({e('N')} > 0) > 2, axis={self.pick((0, 1))}) * {e('M')})")
-                  if self.listing21 and self.listing23 and self.listing24 and self.listing25 and self.numba26
+                  f"np.sum(np.roll({e('M')}, np.sum({e('N')} > 0) > 2, axis={self.pick((0, 1))}) * {e('M')})",
+                  # h-creation's np.tril/np.triu/np.diag of lists and tuples of arrays, np.eye's dtype and order by position (np.logspace's axis=, np.meshgrid's copy=False
+                  # and np.vander are left out: autograd, the oracle here, has no derivative of them;
+                  # tests/test_creation_forms.py checks those against differences)
+                  f"np.sum(np.{self.pick(('tril', 'triu'))}([{e('D')}, {e('D')} * 2.0, np.cos({e('D')})], "
+                  f"{self.pick((-1, 0, 1))}) ** 2)",
+                  f"np.trace(np.diag(({e('S')}, 1.0, {e('S')}), {self.pick((-1, 0, 1))}) @ np.eye(4, 4, 1, "
+                  f"np.float64, {self.pick(('C', 'F'))!r}))",
+                  f"np.sum(np.eye(3, 3, {self.pick((-1, 0, 1))}, np.float64, 'F') @ {e('M')}.T)")
+                  if self.listing21 and self.listing23 and self.listing24 and self.listing25 and self.listing26
                   else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
@@ -1019,7 +1027,7 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      cec_forms: bool = False, dead_reads: bool = False,
                      rewrite_forms: bool = False, listing21: bool = False,
                      listing23: bool = False, listing24: bool = False,
-                     listing25: bool = False, numba26: bool = False,
+                     listing25: bool = False, listing26: bool = False,
                      names_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
     generator = ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
                                  edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
@@ -1028,7 +1036,7 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
     generator.listing23 = listing23
     generator.listing24 = listing24
     generator.listing25 = listing25
-    generator.numba26 = numba26
+    generator.listing26 = listing26
     generator.names_forms = names_forms
     return generator.program()
 
@@ -1628,16 +1636,18 @@ def test_random_kernels_with_the_twenty_fifth_listing(construct):
         pytest.skip("the oracles cannot judge this program")
 
 
-TWENTY_SIXTH = ("np.hanning(", "np.hamming(", "np.blackman(", "np.bartlett(", "np.kaiser(", "np.roll(")
+TWENTY_SIXTH = ("np.hanning(", "np.hamming(", "np.blackman(", "np.bartlett(", "np.kaiser(", "np.roll(",  # h-numba4
+                "np.triu([", "np.diag((", "'F') @ ")  # h-creation
 TWENTY_SIXTH_FLAGS = dict(edges=True, more_functions=True, listing21=True, listing23=True, listing24=True,
                           listing25=True)
 
 
 @pytest.mark.parametrize("construct", TWENTY_SIXTH)
-def test_random_kernels_with_the_numba26_forms(construct):
-    """The first program (the twenty-fifth listing's flags and numba26=True) that writes a window of an M the
-    kernel computes or np.roll by a bool or float: gradients against autograd and finite differences."""
-    programs = (program_for_seed(seed, **TWENTY_SIXTH_FLAGS, numba26=True) for seed in range(1000))
+def test_random_kernels_with_the_listing26_forms(construct):
+    """The first program (the twenty-fifth listing's flags and listing26=True) that writes a window of an M the
+    kernel computes, np.roll by a bool or float, np.tril/np.triu of a list of arrays, np.diag of a tuple or np.eye's
+    positional dtype and order: value and gradients against autograd and finite differences."""
+    programs = (program_for_seed(seed, **TWENTY_SIXTH_FLAGS, listing26=True) for seed in range(1000))
     text, wrt, as_tuple, seed = next((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
     try:
         check_program(text, wrt, as_tuple, inputs_for(seed))
@@ -1645,12 +1655,13 @@ def test_random_kernels_with_the_numba26_forms(construct):
         pytest.skip("the oracles cannot judge this program")
 
 
-def test_numba26_leaves_the_earlier_seeds_programs_alone():
-    """The new forms are drawn only with numba26: the programs of every earlier flag set are as before."""
+def test_listing26_leaves_the_earlier_seeds_programs_alone():
+    """The new forms are drawn only with listing26: the programs of every earlier flag set are as before."""
     for seed in range(40):
         assert program_for_seed(seed, **TWENTY_SIXTH_FLAGS) == \
-            program_for_seed(seed, **TWENTY_SIXTH_FLAGS, numba26=False)
+            program_for_seed(seed, **TWENTY_SIXTH_FLAGS, listing26=False)
         assert "np.hanning(" not in program_for_seed(seed, **TWENTY_SIXTH_FLAGS)[0]
+        assert "np.diag((" not in program_for_seed(seed, **TWENTY_SIXTH_FLAGS)[0]
 
 
 @pytest.mark.parametrize("construct", ["math.exp(", "math.sqrt(1.0", "math.log(", "math.atan(", "math.cosh(",

@@ -15,8 +15,8 @@ writes them (numpy/lib/_function_base_impl.py, _twodim_base_impl.py, _shape_base
   has the shape already (as NumPy returns them).
 * `np.tril_indices(n, k=0, m=None)`, `np.triu_indices`, `_from(arr, k=0)`: NumPy's `np.indices` of `np.tri`'s shape
   masked by it (sizes known at build time or at run time: the results' length is a run-time length).
-* `np.logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None)`: `np.power(base, np.linspace(...))`,
-  a constant base a Python number as NumPy 2.4 keeps it (float32 bounds give float32); derivatives flow to `start`
+* `np.logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0)`: `np.power(base,
+  np.linspace(..., axis=axis))` (array bounds and `axis=` as np.linspace takes them), a constant base a Python number as NumPy 2.4 keeps it (float32 bounds give float32); derivatives flow to `start`
   and `stop` through np.linspace.
 """
 from __future__ import annotations
@@ -216,12 +216,18 @@ def vander(lowering, node, builder, positional, keywords):
         raise emit.error(f"{name} takes a 1-d array (NumPy raises ValueError)", "x.ravel()")
     n_value, n_node = keywords.get("N", (None, node))
     columns = static_int(lowering, n_value, n_node, f"{name}'s `N`") if given(n_value) else x.type.shape[0]
-    if not isinstance(columns, int) or columns < 0:
-        raise emit.error(f"{name} needs N known at build time (0 or more)", 'pass N, or annotate x: "f64[4]"')
+    if given(n_value) and columns < 0:
+        raise emit.error(f"{name} of a negative N (NumPy raises ValueError)", "N >= 0")
     increasing = _static_bool(lowering, keywords, "increasing", name)
     dtype = lifted_dtype(numpy.promote_types(numpy_dtype(x.type.dtype), numpy.int64))
     x = _cast(emit, x, dtype)
     rows = emit.dims(x)[0]
+    if not isinstance(columns, int):  # N = len(x), a length known at run time: the n + 1 running products of
+        column = emit("reshape", x, -1, 1)  # [1, x, x, ...] (NumPy's accumulate from 1), less the last
+        ones = emit("ones", rows, 1, dtype=dtype)
+        powers = emit("cumprod", emit("concatenate", ones, emit("broadcast_to", column, rows, rows), axis=1), axis=1)
+        table = emit("getitem", powers, index=(slice(None), slice(None, -1)))
+        return table if increasing else emit("flip", table, axis=1)
     if columns == 0:
         return emit("zeros", rows, 0, dtype=dtype)
     ones = emit("ones", rows, 1, dtype=dtype)
@@ -288,20 +294,15 @@ def triangle_indices(upper: bool, from_array: bool):
 
 
 def logspace(linspace):
-    """`np.logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None)` of scalar bounds and a constant base
-    (`linspace`: the np.linspace handler)."""
+    """`np.logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0)` of a constant base: NumPy
+    2.4's `power(base, linspace(start, stop, num, endpoint, axis=axis))`, so array bounds and `axis=` are the
+    np.linspace handler's (`linspace`); an array base (which NumPy broadcasts first) is refused."""
     name = "np.logspace"
 
     def handle(lowering, node, builder, positional, keywords):
         positional, keywords = bind_arguments(lowering, node, name, positional, keywords,
                                               2, ("num", "endpoint", "base", "dtype", "axis"))
         emit = Emitter(lowering, node, builder)
-        if "axis" in keywords and static(lowering, *keywords["axis"], "`axis`") != 0:
-            raise lowering.error(keywords["axis"][1], f"{name}'s axis= is not supported in kernels", "leave it out")
-        keywords.pop("axis", None)
-        for value in positional:
-            if emit.atom(array_like(lowering, node, builder, value)).type.shape != ():
-                raise emit.error(f"{name} of array bounds is not supported in kernels", "scalar start and stop")
         base_value, base_node = keywords.pop("base", (Const(10.0, None), node))
         base = static(lowering, base_value, base_node, f"{name}'s `base`")
         if not isinstance(base, (int, float)) or isinstance(base, bool):
@@ -317,12 +318,11 @@ def logspace(linspace):
 
 
 def extend_functions(functions: dict) -> None:
-    """Add these to numpy_api's table (np.logspace wraps its np.linspace handler)."""
+    """Add these to numpy_api's table (np.logspace is added after np.linspace's every form, which it wraps)."""
     functions.update({
         "numpy.average": average, "numpy.take_along_axis": take_along_axis, "numpy.compress": compress,
         "numpy.extract": extract, "numpy.vander": vander, "numpy.broadcast_arrays": broadcast_arrays,
         "numpy.tril_indices": triangle_indices(False, False), "numpy.triu_indices": triangle_indices(True, False),
         "numpy.tril_indices_from": triangle_indices(False, True),
         "numpy.triu_indices_from": triangle_indices(True, True),
-        "numpy.logspace": logspace(functions["numpy.linspace"]),
     })

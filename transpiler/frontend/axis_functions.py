@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..ir import Const, const
 from ..ir.types import axis_hint
+from .array_literals import array_like
 from .call_args import (Emitter, arg, arity, dtype_params as _dtype_params, known_rank as _rank, ravel as _ravel,
                         shape_args, static, static_axis as _axis, static_int as _int)
 from .ufunc_handlers import bind_reduction
@@ -179,7 +180,7 @@ def triangle(prim: str):
         k_value, k_node = arg(lowering, positional, keywords, 1, "k", node, Const(0, None))
         k = _int(lowering, k_value, k_node, "`k`")
         emit = Emitter(lowering, node, builder)
-        x = emit.atom(positional[0])
+        x = emit.atom(array_like(lowering, node, builder, positional[0]))  # (a list or tuple: NumPy's asanyarray)
         if x.type.shape is not None and len(x.type.shape) == 1:
             # NumPy's `where(tri(n, n, k), m, 0)` broadcasts a vector to the square matrix of its rows: the same
             # elements as the triangle of that (read-only) broadcast view, and its derivative sums the rows back
@@ -196,7 +197,7 @@ def diag(lowering, node, builder, positional, keywords):
     k_value, k_node = arg(lowering, positional, keywords, 1, "k", node, Const(0, None))
     k = _int(lowering, k_value, k_node, "`k`")
     emit = Emitter(lowering, node, builder)
-    atom = emit.atom(positional[0])
+    atom = emit.atom(array_like(lowering, node, builder, positional[0]))  # (a list or tuple: NumPy's asanyarray)
     rank = _rank(emit, atom)
     if rank == 2:
         return emit("diagonal", atom, **({"offset": k} if k else {}))
@@ -246,6 +247,23 @@ def trace(lowering, node, builder, positional, keywords):
 def method_trace(lowering, node, builder, atom, positional, keywords):
     arity(lowering, node, ".trace()", positional, keywords, 0, 3, _DIAGONAL_ARGS)
     return _trace(lowering, node, builder, atom, positional, keywords)
+
+
+def eye_positionals(old):
+    """`np.eye(N, M=None, k=0, dtype=float, order='C')` with `dtype` and `order` given by position: read as the
+    keywords they bind (so the `order=` wrapper of layout_orders.py, which `old` is, sees its order); one given
+    twice is NumPy's TypeError, located."""
+    def handle(lowering, node, builder, positional, keywords):
+        keywords = dict(keywords)
+        for position, key in ((3, "dtype"), (4, "order")):
+            if len(positional) > position:
+                if key in keywords:
+                    raise lowering.error(node, f"np.eye got `{key}` by position and by keyword (NumPy raises "
+                                         "TypeError)", f"pass {key} once")
+                keywords[key] = (positional[position], node)
+        return old(lowering, node, builder, positional[:3] + positional[5:], keywords)
+
+    return handle
 
 
 def eye(lowering, node, builder, positional, keywords):

@@ -154,11 +154,16 @@ class Emitter:
 
 def by_keyword(positional, keywords: dict, node, lead: int, names: tuple[str, ...]) -> list:
     """The arguments after the `lead` leading ones given by position, read as NumPy binds them (`names`, in order,
-    into `keywords`); what stays positional is returned (too many still fail the arity check)."""
+    into `keywords`); what stays positional is returned (too many still fail the arity check). One given by position
+    and by keyword stays positional too, so the arity check refuses it (NumPy's TypeError: multiple values); it
+    was dropped before, and the keyword's value used."""
+    kept = list(positional[:lead])
     for at, key in enumerate(names, start=lead):
-        if at < len(positional) and key not in keywords:
+        if at < len(positional) and key in keywords:
+            kept.append(positional[at])
+        elif at < len(positional):
             keywords[key] = (positional[at], node)
-    return list(positional[:lead]) + list(positional[lead + len(names):])
+    return kept + list(positional[lead + len(names):])
 
 
 def bind_arguments(lowering, node, name: str, positional, keywords, lead: int,

@@ -136,7 +136,7 @@ def asfortranarray(asarray):
     return handle
 
 
-_MADE = {"zeros": ("C", "F"), "ones": ("C", "F"), "empty": ("C", "F"), "full": ("C", "F")}
+_MADE = {"zeros": ("C", "F"), "ones": ("C", "F"), "empty": ("C", "F"), "full": ("C", "F"), "eye": ("C", "F")}
 
 
 def extend_functions(functions: dict) -> None:

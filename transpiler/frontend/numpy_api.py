@@ -210,6 +210,7 @@ averages_and_selections.extend_functions(FUNCTIONS)  # np.average, np.take_along
 FUNCTIONS["numpy.geomspace"] = geometric_sequences.geomspace(FUNCTIONS["numpy.linspace"])
 npbench_forms.extend_functions(FUNCTIONS)  # np.ndarray(shape, dtype), np.add.outer, ...
 FUNCTIONS["numpy.linspace"] = linspace_forms.linspace(FUNCTIONS["numpy.linspace"])  # array bounds, dtype=, retstep=
+FUNCTIONS["numpy.logspace"] = averages_and_selections.logspace(FUNCTIONS["numpy.linspace"])  # its axis=, bounds
 FUNCTIONS["numpy.block"] = block_arrays.block
 FUNCTIONS.update(histograms.FUNCTIONS)  # np.histogram of equal bins
 FUNCTIONS.update(index_functions.FUNCTIONS)  # np.unravel_index, np.ravel_multi_index, np.unstack, np.astype, ...
@@ -234,4 +235,5 @@ def _bind_keywords() -> None:
 _bind_keywords()
 ufunc_methods.extend_functions(FUNCTIONS)  # np.add.reduce, np.add.accumulate, ...
 layout_orders.extend_functions(FUNCTIONS)  # order= of np.zeros, np.array, np.asarray, ...; np.asfortranarray
+FUNCTIONS["numpy.eye"] = axes.eye_positionals(FUNCTIONS["numpy.eye"])  # its dtype and order by position
 copy_and_shape.extend_functions(FUNCTIONS)  # copy= of np.array and np.reshape; shape= by keyword; _like layouts

@@ -156,7 +156,9 @@ def _tile_count(emit: Emitter, value):
 def meshgrid(lowering, node, builder, positional, keywords):
     """`np.meshgrid(*xi, sparse=False, indexing='xy')`: each vector along its own axis, broadcast to the full grid,
     or (`sparse=True`) left of length 1 along the others, as NumPy's `reshape`s; copies, as NumPy's default
-    `copy=True` gives (`copy=False`'s views, read-only or sharing the inputs' memory, are refused)."""
+    `copy=True` gives; `copy=False` NumPy's views themselves (the reshapes, read-only `broadcast_to`s where not
+    sparse; a list where sparse, as NumPy 2.4 returns), so the layout and alias analyses judge a write through
+    them or to the inputs as they judge those."""
     arity(lowering, node, "np.meshgrid", positional, keywords, 0, 16, ("indexing", "sparse", "copy"))
     emit = Emitter(lowering, node, builder)
     index_value, index_node = keywords.get("indexing", ("xy", node))
@@ -165,11 +167,8 @@ def meshgrid(lowering, node, builder, positional, keywords):
         raise lowering.error(index_node, "`indexing` is 'xy' or 'ij'")
     sparse, copy = (static(lowering, *keywords.get(key, (Const(default, None), node)), f"`{key}`")
                     for key, default in (("sparse", False), ("copy", True)))
-    if not copy:
-        raise lowering.error(keywords["copy"][1], "np.meshgrid's copy=False is not supported in kernels (its grids "
-                             "are views, read-only or sharing the inputs' memory)", "leave out copy= (copies)")
     if not positional:
-        return ()
+        return ListValue([], lowering._level) if sparse and not copy else ()
     vectors = [_ravel(emit, emit.atom(v)) for v in positional]
     sizes = [emit.dims(v)[0] for v in vectors]
     order = list(range(len(vectors)))
@@ -180,8 +179,9 @@ def meshgrid(lowering, node, builder, positional, keywords):
     for i, vector in enumerate(vectors):
         axis = order.index(i)
         column = emit("reshape", vector, *[-1 if a == axis else 1 for a in range(len(vectors))])
-        grids.append(emit("copy", column if sparse else emit("broadcast_to", column, *shape)))  # NumPy's copies
-    return tuple(grids)
+        grid = column if sparse else emit("broadcast_to", column, *shape)
+        grids.append(emit("copy", grid) if copy else grid)  # NumPy's copies, or its views
+    return ListValue(grids, lowering._level) if sparse and not copy else tuple(grids)  # NumPy 2.4's list there
 
 
 def split_along(name: str, axis: int):

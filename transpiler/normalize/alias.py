@@ -36,6 +36,16 @@ def held(value) -> list[Var]:
     return [value] if is_object(value) else []
 
 
+def held_anywhere(value) -> list[Var]:
+    """The array objects a bound value holds at any depth: a tuple's, and a build-time list's or dict's too."""
+    if isinstance(value, (ListValue, DictValue)):
+        items = value.items.values() if isinstance(value, DictValue) else value.items
+        return [v for item in items for v in held_anywhere(item)]
+    if isinstance(value, tuple):
+        return [v for item in value for v in held_anywhere(item)]
+    return [value] if is_object(value) else []
+
+
 class Recipe(NamedTuple):
     """How a view that is not basic indexing was made from its parent: recomputed from the updated parent."""
     prim: str
@@ -164,7 +174,7 @@ class Aliasing:
             for other, bound in list(names.items()):
                 if names is env and other == name or other.startswith("<"):
                     continue
-                for var in held(bound):
+                for var in held_anywhere(bound):  # (a list's view that may be a copy makes the whole list stale)
                     hit, why = False, reason
                     chain = var
                     while True:

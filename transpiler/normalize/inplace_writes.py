@@ -27,10 +27,31 @@ class InPlaceWrites(ViewWrites):
         """Update the array named `name` in place at `items`: every name holding that array (or a view into
         it) sees the update, as in Python."""
         array = env[name]
+        if array.type.shape == () and self.zero_d_kind(array) == "array" and not self.zero_d_maybe(array) and \
+                combine is None and all(item is Ellipsis for item in items):
+            return self._write_zero_d(name, array, self._atom(value, target), target, builder, env)
         if array.type.shape == ():
             raise self.error(target, f"`{name}` is a scalar; it has no elements to assign (a 0-d array's `{name}[...] = v` "
                              "is not supported)", f"rebind the name instead: {name} = v")
         self._write(name, array, items, self._atom(value, target), target, builder, env, combine)
+
+    def _write_zero_d(self, name: str, array: Var, value_atom: Atom, target, builder: Builder, env) -> None:
+        """`a[...] = v` (`a[()]`, `a.fill(v)`) of a 0-d array the kernel made (zero_d.py's kind "array"): the array
+        object holds `v` in its dtype after (`np.full((), v, dtype)`, a new value every holder is given, which
+        stays a 0-d array); a float into an integer array is refused as for other arrays."""
+        if value_atom.type.shape != ():
+            raise self.error(target, f"assigning a {show_shape(value_atom.type.shape)} value into `{name}`, a 0-d "
+                             "array, is not supported (NumPy broadcasts only a value of one element)",
+                             f"assign one element: {name}[...] = v[0]")
+        if value_atom.type.is_float and not array.type.is_float:
+            raise self.error(target, f"assigning floating-point values into `{name}`, an {array.type.dtype} array, "
+                             "would truncate them", f"make `{name}` a float array (e.g. np.zeros(()))")
+        self._poison_partners(name, array, target, env)
+        updated = self._bind(builder, target, "full", [value_atom], {"dtype": array.type.dtype})
+        self._named.add(id(updated))
+        self.replace_object(array, updated, builder, env, target)
+        self.keep_zero_d(array, updated)
+        self.stale_zero_d_views([array], env, self.locate(target).line, name)
 
     def _write(self, name: str, array: Var, items: list, value_atom: Atom, target, builder: Builder, env,
                combine: str | None) -> None:
@@ -182,8 +203,8 @@ class InPlaceWrites(ViewWrites):
                                          "take a copy before the update: a = a.copy()")
                     value.items[key] = renewed
             return value
-        if not is_object(value):
-            return value
+        if not is_object(value):  # (a 0-d array updated by `a[...] = v` is replaced too: _write_zero_d)
+            return memo.get(id(value), value) if isinstance(value, Var) else value
         if id(value) in memo:
             return memo[id(value)]
         view = self._view_op.get(id(value))
