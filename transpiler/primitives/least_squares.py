@@ -12,8 +12,9 @@ a rank-deficient matrix, where a move of the matrix changes the rank and the res
 the rules raise a located ValueError there at run time (the primal never checks). lstsq's solution is pinv(A) b
 in exact arithmetic for a full-rank A (the least-squares solution, or the least-norm one of a wide A), so its
 rules are those of pinv(A) b with pinv's values read from NumPy's pinv. The residuals' length depends on the rank
-found (NumPy returns none unless the rank is n and m > n): a length known only at run time, without derivative;
-the rank and the singular values' derivative are not this entry's (the rank is an integer, `s` is svdvals').
+found (NumPy returns none unless the rank is n and m > n): a length known only at run time; their derivative is
+that of sum((b - A x)^2, axis=0) where they exist (A^T r = 0 there) and the empty one where not. The rank is an
+integer; the singular values have svdvals' rules.
 """
 from __future__ import annotations
 
@@ -164,19 +165,57 @@ def _jvp_x(tangents, x, a, b, rcond=None, where=None):
     return total
 
 
-def _no_derivative(what: str):
-    def rule(*args, **params):
-        raise ShapeError(f"np.linalg.lstsq's {what} have no derivative here (their length depends on the rank "
-                         "found, a value)", "differentiate the solution, or np.sum((b - a @ x) ** 2, axis=0)")
+def _residual(a, b, rcond, where):
+    """r = b - A x (x NumPy's solution) and, for a vector b, the columns' count 1 as a column axis."""
+    params = {"where": where} | ({"rcond": rcond} if rcond is not None else {})
+    x = ops.lstsq_x(a, b, **params)
+    return b - a @ x, x
 
-    return rule
+
+def _placed(res, columns: Sym, builder):
+    """The (L, k) one-hot matrix placing the L residuals (L is k where NumPy returns them, else 0) at their
+    columns: a residual's tangent is its column's, a column's cotangent the residual's (none where L is 0)."""
+    length = Sym(builder, builder.dim(res.shape[0], res.atom, 0))
+    return ops.equal(ops.expand_dims(ops.arange(length), axis=-1), ops.expand_dims(ops.arange(columns), axis=0))
 
 
-_BATCH = refuse("vmap of np.linalg.lstsq (NumPy's lstsq takes one matrix: LinAlgError for a stack)")
+def _columns(b):
+    builder = b.builder
+    return Sym(builder, builder.dim(1) if b.rank == 1 else builder.dim(b.shape[1], b.atom, 1))
+
+
+def _jvp_residuals(tangents, res, a, b, rcond=None, where=None):
+    """d(sum_i r_ij^2) = 2 sum_i r_ij (db - dA x)_ij: A^T r = 0 where the residuals exist (rank n, m > n), so x's
+    own move drops out; placed on the L residuals NumPy returns (none: an empty tangent)."""
+    r, x = _residual(a, b, rcond, where)
+    move = None
+    if tangents[0] is not None:
+        move = -(tangents[0] @ x)
+    if tangents[1] is not None:
+        move = tangents[1] if move is None else tangents[1] + move
+    full = ops.sum(r * move, axis=0) * 2.0
+    full = ops.expand_dims(full, axis=0) if b.rank == 1 else full
+    return ops.sum(_placed(res, _columns(b), res.builder) * ops.expand_dims(full, axis=0), axis=-1)
+
+
+def _vjp_residuals(g, res, a, b, active=None, rcond=None, where=None):
+    r, x = _residual(a, b, rcond, where)
+    per_column = ops.sum(_placed(res, _columns(b), res.builder) * ops.expand_dims(g, axis=-1), axis=0) * 2.0
+    if b.rank == 1:
+        weighted = r * per_column  # (one column: per_column has length 1)
+        ga = -(ops.expand_dims(weighted, axis=-1) * ops.expand_dims(x, axis=0))
+    else:
+        weighted = r * ops.expand_dims(per_column, axis=0)
+        ga = -(weighted @ swap_last_two(x))
+    return [ga if active is None or active[0] else None, weighted if active is None or active[1] else None]
+
+
+_BATCH = refuse("vmap of np.linalg.lstsq: NumPy's lstsq takes one matrix (LinAlgError for a stack), and the length "
+                "of its residuals, the rank's, may differ between examples")
 register(Primitive(name="lstsq_x", infer=_infer_x, render=_lstsq(0), family="matrix", vjp=_vjp_x, jvp=_jvp_x,
                    temp_name="x", batch=_BATCH))
 register(Primitive(name="lstsq_residuals", infer=_infer_residuals, render=_lstsq(1), family="matrix",
-                   vjp=_no_derivative("residuals"), jvp=_no_derivative("residuals"), temp_name="resids",
+                   vjp=_vjp_residuals, jvp=_jvp_residuals, temp_name="resids",
                    batch=_BATCH))
 register(Primitive(name="lstsq_rank", infer=_infer_rank, render=_lstsq(2), family="matrix", temp_name="rank",
                    batch=_BATCH))
