@@ -123,8 +123,7 @@ def _infer_s(types, params) -> TensorType:
         return TensorType(float_dtype(types[:2]), (m,))
     if isinstance(m, int) and isinstance(n, int):
         return TensorType(float_dtype(types[:2]), (min(m, n),))
-    raise ShapeError("np.linalg.lstsq's singular values of a matrix of named sizes: their number, min(m, n), is "
-                     "not known here", "annotate both sizes, or a square matrix (\"f64[n,n]\")")
+    return TensorType(float_dtype(types[:2]), (fresh_dim(),))  # min(m, n) of named sizes: known at run time
 
 
 def _lstsq(index: int):

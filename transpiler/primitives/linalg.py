@@ -284,7 +284,10 @@ def _vjp_einsum(g, out, *operands, active=None, spec="", dtype=None):
             continue
         if len(set(subs)) != len(subs):
             raise ShapeError("reverse mode of einsum with a repeated index in one operand (a diagonal) "
-                             "is not supported")
+                             "is not supported",
+                             "take the diagonal first: np.einsum('ii', a) is np.trace(a), np.einsum('ii->i', a) is "
+                             "np.diagonal(a), and np.einsum('iij->j', a) is np.einsum('ij->j', "
+                             "np.diagonal(a, axis1=0, axis2=1).T)")
         others = [s for j, s in enumerate(inputs) if j != i]
         available = set(output).union(*others) if others else set(output)
         # an axis that only this operand has is summed: its cotangent is constant along it (a broadcast)
