@@ -108,6 +108,7 @@ def test_einsum_dtype_of_integers_is_numpys():
     ('a: "f64[3,5]"', [(3, 5)], "np.linalg.pinv(a, rcond=0.3)"),
     ('a: "f64[2,3,4]"', [(2, 3, 4)], "np.linalg.pinv(a, 1e-10)"),
     ('a: "f64[n,n]"', [(3, 3)], "np.linalg.pinv(a, rtol=1e-6)"),
+    ('a: "f64[n,m]"', [(4, 2)], "np.linalg.pinv(a) * 2.0"),
     ('a: "f64[5,3]", b: "f64[5,2]"', [(5, 3), (5, 2)], "np.linalg.lstsq(a, b, -1)"),
     ('a: "f64[5,3]", b: "f64[5]"', [(5, 3), (5,)], "np.linalg.lstsq(a, b)"),
     ('a: "f64[3,5]", b: "f64[3,2]"', [(3, 5), (3, 2)], "np.linalg.lstsq(a, b, rcond=0.5)"),

@@ -119,6 +119,7 @@ class ProgramGenerator:
         self.listing23 = False  # (likewise, with listing21: the twenty-third session's, drawn after those)
         self.listing24 = False  # (likewise, with listing21 and listing23: the twenty-fourth session's, after those)
         self.listing25 = False  # (likewise, with the three above: the twenty-fifth session's, after those)
+        self.linalg26 = False  # (likewise, with the four above: the twenty-sixth session's pinv, lstsq, einsum dtype=)
         # also forward-mode derivatives taken in the kernel (issue 11): declared `jvp`s of a helper kernel,
         # `jacfwd` and `jvp(grad(...))` called in loops and branches, tangents along basis vectors stacked into
         # gradients (`np.stack` of scalars and of vectors); off by default too
@@ -497,7 +498,17 @@ class ProgramGenerator:
                   f"np.sum(np.correlate({e('D')}, {e('N')}, mode={self.pick(('valid', 'same', 'full'))!r}) ** 2)",
                   f"np.sum(np.histogram({e('N')}, np.sort({self.leaf('N', scope)}))[0]) * {e('S')}",
                   f"{e('S')} * np.issubdtype({e('N')}.dtype, np.floating)")
-                  if self.listing21 and self.listing23 and self.listing24 and self.listing25 else ()),
+                  if self.listing21 and self.listing23 and self.listing24 and self.listing25 else ()) + ((
+                  # the twenty-sixth session's (only with `linalg26` and the four above): np.linalg.pinv and
+                  # np.linalg.lstsq (primitives/least_squares.py; the solution, the residuals, the singular values)
+                  # of a full-rank tall matrix, np.einsum's dtype=
+                  f"np.sum(np.linalg.pinv(np.tanh({e('M')}) + {e('M')}{self.pick(('', ', rcond=1e-10'))}) ** 2)",
+                  f"np.sum(np.linalg.lstsq(np.tanh({e('M')}) + {e('M')}, {e('N')})[0] * np.arange(1.0, 4.0))",
+                  f"np.sum(np.linalg.lstsq(np.tanh({e('M')}) + {e('M')}, {e('N')}, rcond=None)"
+                  f"[{self.pick((1, 3))}])",
+                  f"np.sum(np.einsum('ij,j->i', {e('M')}, {e('D')}, dtype=np.float64) ** 2)")
+                  if self.listing21 and self.listing23 and self.listing24 and self.listing25 and self.linalg26
+                  else ()),
             "N": (f"np.cumprod(np.tanh({e('N')}))", f"np.trapezoid({e('M')}, {self.leaf('D', scope)})",
                   f"np.var({e('M')}, axis=1, mean={self.leaf('M', scope)}[:, :1])",
                   f"np.take({e('M')}, 1, axis=1)", f"np.average({e('M')}, axis=1, weights=[0.5, 1.0, 2.0])",
@@ -1009,7 +1020,7 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
                      rewrite_forms: bool = False, listing21: bool = False,
                      listing23: bool = False, listing24: bool = False,
                      listing25: bool = False,
-                     names_forms: bool = False) -> tuple[str, tuple[str, ...], bool]:
+                     names_forms: bool = False, linalg26: bool = False) -> tuple[str, tuple[str, ...], bool]:
     generator = ProgramGenerator(random.Random(seed), allow_break, structures, stencils, logsumexp, rows,
                                  edges, tangents, checks, index_forms, more_functions, corpus_forms, cec_forms,
                                  dead_reads=dead_reads, rewrite_forms=rewrite_forms)
@@ -1017,6 +1028,7 @@ def program_for_seed(seed: int, allow_break: bool = True, structures: bool = Fal
     generator.listing23 = listing23
     generator.listing24 = listing24
     generator.listing25 = listing25
+    generator.linalg26 = linalg26
     generator.names_forms = names_forms
     return generator.program()
 
@@ -1629,6 +1641,35 @@ def test_the_first_names_program_drawing_each_construct(construct):
         check_program(text, wrt, as_tuple, inputs_for(seed))
     except Unusable:
         pytest.skip("the oracles cannot judge this program")
+
+
+LINALG26 = ("np.linalg.pinv(", "np.linalg.lstsq(", "dtype=np.float64)")
+
+
+@pytest.mark.parametrize("construct", LINALG26)
+def test_random_kernels_with_the_twenty_sixth_linalg_forms(construct):
+    """The first program (the twenty-fifth listing's flags and linalg26=True) that writes np.linalg.pinv,
+    np.linalg.lstsq or np.einsum's dtype=: gradients against autograd (pinv and lstsq as NumPy's values with the
+    derivative of their full-rank formulas, tests/more_functions_oracles.py) and finite differences."""
+    programs = (program_for_seed(seed, edges=True, more_functions=True, listing21=True, listing23=True,
+                                 listing24=True, listing25=True, linalg26=True) for seed in range(1000))
+    drawn = ((*p, seed) for seed, p in enumerate(programs) if construct in p[0])
+    for text, wrt, as_tuple, seed in drawn:  # (the first one autograd can differentiate: it has no VJP of
+        try:                                  # np.nanquantile's q, which other constructs of a program may trace)
+            check_program(text, wrt, as_tuple, inputs_for(seed))
+            return
+        except Unusable:
+            pytest.skip("the oracles cannot judge this program")
+        except NotImplementedError as exc:
+            assert "VJP of" in str(exc), str(exc)
+
+
+def test_linalg26_leaves_the_earlier_seeds_programs_alone():
+    """The new forms are drawn only with linalg26: the programs of every earlier flag set are as before."""
+    for seed in range(40):
+        flags = dict(edges=True, more_functions=True, listing21=True, listing23=True, listing24=True, listing25=True)
+        assert program_for_seed(seed, **flags) == program_for_seed(seed, **flags, linalg26=False)
+        assert "np.linalg.lstsq(" not in program_for_seed(seed, **flags)[0]
 
 
 def test_listing25_leaves_the_earlier_seeds_programs_alone():

@@ -67,7 +67,7 @@ def _render_pinv(args, params):
 
 
 def _pinv_checked(y, a, rcond, where, call):
-    s = ops.svdvals(a, uv=True)
+    s = ops.svdvals(a, uv=True, run_time_count=True)
     cutoff = ops.max(s, axis=-1, keepdims=True) * rcond
     _located(y.builder, where, call, ops.greater(s, cutoff))
 
