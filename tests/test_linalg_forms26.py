@@ -180,6 +180,8 @@ def test_derivatives_of_a_rank_deficient_matrix_raise_a_located_error():
     ('a: "f64[4]"', "np.linalg.pinv(a)", "LinAlgError"),
     ('a: "f64[2,4,3]", b: "f64[2,4]"', "np.linalg.lstsq(a, b)", "LinAlgError"),
     ('a: "f64[4,3]", b: "f64[5]"', "np.linalg.lstsq(a, b)", "Incompatible dimensions"),
+    ('a: "f64[3,3]"', "np.linalg.eig(a)[0]", "depends on the values"),
+    ('a: "f64[3,3]"', "np.linalg.eigvals(a)", "depends on the values"),
 ])
 def test_refusals_are_located(signature, body, message):
     with pytest.raises(TranspileError) as error:

@@ -4,12 +4,14 @@ derivatives are the full-rank ones, checked at run time (a located ValueError wh
 
 `rcond` is a number known at build time (or None: pinv's 1e-15, lstsq's eps * max(m, n), NumPy's defaults), as is
 pinv's `rtol` (NumPy 2's other name for it); an array of cutoffs per matrix and `hermitian=True` (NumPy's
-eigh-based path) are refused with a hint.
+eigh-based path) are refused with a hint. np.linalg.eig and eigvals are refused with their reason (the result's
+dtype depends on the values).
 """
 from __future__ import annotations
 
 from ..ir import Const
 from .call_args import Emitter, arg, arity, given, static
+from .unsupported_calls import refuse
 
 
 def _number(lowering, value, node, what: str):
@@ -64,4 +66,11 @@ def lstsq(lowering, node, builder, positional, keywords):
     return tuple(emit(part, a, b, **params) for part in ("lstsq_x", "lstsq_residuals", "lstsq_rank", "lstsq_s"))
 
 
-FUNCTIONS = {"numpy.linalg.pinv": pinv, "numpy.linalg.lstsq": lstsq}
+_EIG = ("{name} of a general matrix is not supported in kernels: NumPy's result is complex where any eigenvalue is "
+        "and float where none is, a dtype that depends on the values (not known at build time), and complex "
+        "eigenvalues have no real derivative here")
+_EIG_HINT = "np.linalg.eigh / np.linalg.eigvalsh for a symmetric matrix, or compute the eigenvalues outside the kernel"
+
+FUNCTIONS = {"numpy.linalg.pinv": pinv, "numpy.linalg.lstsq": lstsq,
+             "numpy.linalg.eig": refuse(_EIG.format(name="np.linalg.eig"), _EIG_HINT),
+             "numpy.linalg.eigvals": refuse(_EIG.format(name="np.linalg.eigvals"), _EIG_HINT)}
