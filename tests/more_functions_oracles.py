@@ -114,6 +114,33 @@ class LinalgOracles:
         tail = a.shape[ind:]
         return np.reshape(np.linalg.inv(np.reshape(a, (int(onp.prod(tail)), -1))), tail + a.shape[:ind])
 
+    def _full_rank_inverse(self, a):
+        """pinv of a full-rank matrix: (A^T A)^-1 A^T, or A^T (A A^T)^-1 for a wide one."""
+        np = self._anp
+        if a.shape[-2] >= a.shape[-1]:
+            return np.linalg.solve(np.swapaxes(a, -1, -2) @ a, np.swapaxes(a, -1, -2))
+        return np.swapaxes(np.linalg.solve(a @ np.swapaxes(a, -1, -2), a), -1, -2)
+
+    def pinv(self, a, rcond=None, hermitian=False, **rtol):
+        """NumPy's pinv with the derivative of the full-rank formula."""
+        rewrite = self._full_rank_inverse(a)
+        exact = onp.linalg.pinv(getval(a), **({"rcond": rcond} if rcond is not None else {}), **rtol)
+        return (rewrite - getval(rewrite)) + exact
+
+    def lstsq(self, a, b, rcond=None):
+        """NumPy's lstsq: the solution pinv(A) b, the residuals sum((b - A x)^2) where NumPy returns them, the
+        singular values autograd's svd, each with NumPy's values."""
+        np = self._anp
+        x_exact, res_exact, rank, s_exact = onp.linalg.lstsq(getval(a), getval(b), rcond)
+        x = self._full_rank_inverse(a) @ b
+        s = np.linalg.svd(a, compute_uv=False)
+        res = res_exact
+        if onp.size(res_exact):
+            res = np.sum((b - a @ x) ** 2, axis=0)
+            res = np.reshape(res, onp.shape(res_exact))
+            res = (res - getval(res)) + res_exact
+        return (x - getval(x)) + x_exact, res, rank, (s - getval(s)) + s_exact
+
     def _norm(self, x, p):
         np = self._anp
         if p == "fro":

@@ -242,6 +242,21 @@ case("svd_vh", "svd_vh-wide", "a: f64[3,4]", "u, s, vh = np.linalg.svd(a, full_m
 case("svd_vh", "svd_vh-square-full", "a: f64[3,3]", "u, s, vh = np.linalg.svd(a)\n(u * s) @ vh",
      domain={"a": "matrix"},
      oracle="(lambda usv: (usv[0] * usv[1]) @ usv[2])(np.linalg.svd(a, full_matrices=False))")
+# np.linalg.pinv and lstsq (primitives/least_squares.py): autograd has neither, so the oracles are the full-rank
+# formulas (A^T A)^-1 A^T and A^T (A A^T)^-1 that pinv equals there
+case("pinv", "pinv-tall", "a: f64[4,3]", "np.linalg.pinv(a)", oracle="np.linalg.inv(a.T @ a) @ a.T", vjp=True)
+case("pinv", "pinv-wide-batched", "a: f64[2,2,3]", "np.linalg.pinv(a, rcond=1e-10)",
+     oracle="np.swapaxes(a, -1, -2) @ np.linalg.inv(a @ np.swapaxes(a, -1, -2))", vjp=True)
+case("lstsq_x", "lstsq_x-tall_vector", "a: f64[5,3], b: f64[5]", "np.linalg.lstsq(a, b)[0]",
+     oracle="np.linalg.solve(a.T @ a, a.T @ b)", vjp=True)
+case("lstsq_x", "lstsq_x-wide_matrix", "a: f64[2,4], b: f64[2,3]", "x, r, k, s = np.linalg.lstsq(a, b, rcond=-1)\nx",
+     oracle="a.T @ np.linalg.solve(a @ a.T, b)", vjp=True)
+case("lstsq_residuals", "lstsq_residuals-matrix", "a: f64[5,3], b: f64[5,2]", "np.linalg.lstsq(a, b)[1]",
+     oracle="np.sum((b - a @ np.linalg.solve(a.T @ a, a.T @ b)) ** 2, axis=0)", vjp=True)
+case("lstsq_residuals", "lstsq_residuals-vector", "a: f64[4,2], b: f64[4]", "np.linalg.lstsq(a, b)[1] * 3.0",
+     oracle="np.sum((b - a @ np.linalg.solve(a.T @ a, a.T @ b)) ** 2, axis=0, keepdims=True) * 3.0")
+case("lstsq_s", "lstsq_s-tall", "a: f64[4,3], b: f64[4]", "np.linalg.lstsq(a, b * b)[3]",
+     oracle="np.linalg.svd(a, compute_uv=False)", vjp=True)
 case("inv_or_nan", "inv-or-nan-cond", "a: f64[3,3]", "np.linalg.cond(a, 'fro')", domain={"a": "matrix"},
      oracle="np.sqrt(np.sum(a * a)) * np.sqrt(np.sum(np.linalg.inv(a) * np.linalg.inv(a)))")
 case("inv_or_nan", "inv-or-nan-batched", "a: f64[2,3,3]", "np.linalg.cond(a, 1)", domain={"a": "matrix"}, vjp=True,

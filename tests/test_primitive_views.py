@@ -119,6 +119,7 @@ NO_RESULT = {  # entries with no array result a case could compare, and why
     "cofactors": "a helper's new array", "det_second": "a helper's new array",
     "check_assert": "a check (an effect)", "python_bool": "a Python bool",
     "i1": "a helper's new array (i0's derivative)",
+    "lstsq_rank": "np.linalg.lstsq's rank: an integer scalar",
 }
 CASES_WITH_EXTRA = CASES + [Case(prim, f"{prim}-views_{k}", _params(spec), body)
                             for k, (prim, spec, body) in enumerate(EXTRA)] + [

@@ -97,6 +97,7 @@ NON_DIFFERENTIABLE = {
     "eye": "creation: a constant (also the basis vectors a dense Jacobian seeds its batched sweep with)",
     "array": "creation: an array literal of numbers",
     "slogdet_sign": "the sign of a determinant: piecewise constant",
+    "lstsq_rank": "np.linalg.lstsq's rank: an integer",
     "argmax": "a position: an integer (also the first example that takes a branch, emitted by vmap)",
     "isnan": "a test: a boolean",
     "isinf": "a test: a boolean",

@@ -5,9 +5,13 @@ einsum, a matrix product, reshapes and transposes, or a broadcast product, compu
 that gives the same bits; their rules already exist, nothing new to differentiate or batch."""
 from __future__ import annotations
 
+import numpy
+
 from ..ir import Const
+from ..ir.types import NUMPY_DTYPES
+from ..primitives.linalg import einsum_views
 from .array_literals import array_like
-from .call_args import Emitter, arg, arity, ravel, static
+from .call_args import Emitter, arg, arity, dtype, given, ravel, static
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -23,7 +27,7 @@ def matmul(lowering, node, builder, positional, keywords, name="np.matmul"):
 
 
 def einsum(lowering, node, builder, positional, keywords):
-    arity(lowering, node, "np.einsum", positional, keywords, 2, 16, ("optimize",))
+    arity(lowering, node, "np.einsum", positional, keywords, 2, 16, ("optimize", "dtype"))
     if isinstance(positional[0], str):
         spec, operands = positional[0], positional[1:]
     else:  # NumPy's other form: each operand followed by its axes' labels, then the output's (`a, [0, 1], b, ...`)
@@ -35,7 +39,25 @@ def einsum(lowering, node, builder, positional, keywords):
              else lowering._atom(v, node) for v in operands]
     if "." in spec:
         spec = expand_ellipsis(Emitter(lowering, node, builder), spec, atoms)
-    return lowering._bind(builder, node, "einsum", atoms, {"spec": spec})
+    return lowering._bind(builder, node, "einsum", atoms, {"spec": spec, **_computed_in(lowering, keywords, atoms, spec)})
+
+
+def _computed_in(lowering, keywords, atoms, spec: str) -> dict:
+    """np.einsum's `dtype=`: NumPy casts every operand to it with casting='safe' (TypeError otherwise, refused
+    here) and computes and returns in it; the registry entry renders NumPy's call with it, so the bits are its."""
+    if "dtype" not in keywords or not given(keywords["dtype"][0]):
+        return {}
+    value, key_node = keywords["dtype"]
+    wanted = dtype(lowering, value, key_node)
+    if len(atoms) == 1 and einsum_views(atoms, {"spec": spec}):
+        return {}  # (NumPy returns one operand's view, `ij->ji`, `ii->i`, `->`, before it reads dtype= at all)
+    for atom in atoms:
+        source = "bool" if atom.type.dtype == "bool" else atom.type.dtype
+        if not numpy.can_cast(numpy.dtype(NUMPY_DTYPES[source]), numpy.dtype(NUMPY_DTYPES[wanted]), "safe"):
+            raise lowering.error(key_node, f"np.einsum of a {atom.type.dtype} operand with dtype={NUMPY_DTYPES[wanted]}: "
+                                 "NumPy casts operands with casting='safe' and raises TypeError",
+                                 "cast the operand first, or pass casting='unsafe'")
+    return {"dtype": wanted}
 
 
 def _plain_contraction(lowering, keywords, count: int) -> None:

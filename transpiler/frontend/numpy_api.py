@@ -16,7 +16,7 @@ from . import function_arguments, histograms, index_functions, insert_lexsort, j
     copy_and_shape, linspace_forms, layout_orders, polynomial_division, ufunc_methods, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
-from . import reduceat, stride_windows, tensor_solve
+from . import least_squares, reduceat, stride_windows, tensor_solve
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
     interpolation, introspection, matrix_powers, nan_order_statistics, nonzero, order_statistics, resize_and_ix, searching, \
     size_round_extremes
@@ -199,6 +199,7 @@ FUNCTIONS.update(convolutions.FUNCTIONS)  # np.convolve (the `convolve` entry), 
 FUNCTIONS.update(size_round_extremes.FUNCTIONS)  # np.size, np.round, np.around
 FUNCTIONS.update(matrix_powers.FUNCTIONS)  # np.linalg.matrix_power, np.linalg.cond
 FUNCTIONS.update(tensor_solve.FUNCTIONS)  # np.linalg.tensorsolve, tensorinv, svdvals, matmul, matrix_transpose
+FUNCTIONS.update(least_squares.FUNCTIONS)  # np.linalg.pinv, np.linalg.lstsq
 
 for _name, _position in (("zeros", 1), ("ones", 1), ("identity", 1), ("full", 2), ("zeros_like", 1), ("ones_like", 1),
                          ("array", 1), ("asarray", 1)):

@@ -20,6 +20,7 @@ from .operators import Operators
 from .python_ints import check_python_int_operands
 from .shape_checks import refined_operands
 from .static_operations import NOT_HERE, STATIC_BUILTINS
+from .dot_out import dot_out, lower_dot_out, without_out
 from .ufunc_out import lower_ufunc_out, scalar_given_as_out, ufunc_out, without_none_out
 
 
@@ -137,6 +138,9 @@ class Expressions(Names, Operators):
         if self._running_module and self._names_transform(node.func, env) and \
                 declared_transform(node, self.parsed, self.locate) is not None:
             return self._pending_transform(node, builder, env)
+        if dot_out(self, node, builder, env):  # `y = np.dot(a, b, out=c)`: the write, then `c`
+            target = lower_dot_out(self, node, builder, env)
+            return self.expr(without_out(self, node) if target is None else target, builder, env)
         ufunc = ufunc_out(self, node, builder, env)
         if ufunc is not None and not scalar_given_as_out(self, ufunc, node, builder, env):  # `y = np.add(a, b, out=c)`: the write, then the array written (NumPy's value)
             plain = without_none_out(self, ufunc, node)  # (`np.isneginf(x, None)`: no write)

@@ -25,6 +25,7 @@ from .expressions import Expressions
 from .fill import is_fill, lower_fill
 from .sort_in_place import is_sort, lower_sort
 from .array_writes import array_write, lower_array_write
+from .dot_out import dot_out, lower_dot_out, without_out
 from .ufunc_out import lower_ufunc_out, ufunc_out
 from .fill_diagonal import is_fill_diagonal, lower_fill_diagonal
 from .add_at import is_add_at, lower_add_at
@@ -306,6 +307,10 @@ class Lowering(Signatures, Assignments, Expressions, ControlFlow, Loops, Indexin
             return None
         if isinstance(small, cst.Expr):
             if isinstance(small.value, cst.Call) and self._numpy_write(small.value, builder, env):
+                return None
+            if isinstance(small.value, cst.Call) and dot_out(self, small.value, builder, env):
+                if lower_dot_out(self, small.value, builder, env) is None:  # np.dot(a, b, out=c)
+                    self.expr(without_out(self, small.value), builder, env)
                 return None
             ufunc = ufunc_out(self, small.value, builder, env) if isinstance(small.value, cst.Call) else None
             if ufunc is not None:

@@ -6,7 +6,7 @@ product does not broadcast the way elementwise arithmetic does.
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..ir.types import (ShapeError, TensorType, broadcast_dims, broadcast_shapes, is_unknown, promote,
+from ..ir.types import (NUMPY_DTYPES, ShapeError, TensorType, broadcast_dims, broadcast_shapes, is_unknown, promote,
                               normalize_axis, show_shape)
 from .batching import example_rank, normalized
 from .registry import Primitive, register
@@ -265,14 +265,17 @@ def _letter_sizes(inputs: list[str], types: list[TensorType]) -> dict[str, objec
 
 
 def _infer_einsum(types, params) -> TensorType:
+    """`dtype` (np.einsum's dtype=, checked as NumPy's casting='safe' by the frontend) is the result's dtype and
+    the one NumPy computes in."""
     inputs, output = parse_einsum(params["spec"], len(types))
+    dtype = params.get("dtype") or _float(types)
     if any(t.shape is None for t in types):
-        return TensorType(_float(types), None)
+        return TensorType(dtype, None)
     sizes = _letter_sizes(inputs, types)
-    return TensorType(_float(types), tuple(sizes[c] for c in output))
+    return TensorType(dtype, tuple(sizes[c] for c in output))
 
 
-def _vjp_einsum(g, out, *operands, active=None, spec=""):
+def _vjp_einsum(g, out, *operands, active=None, spec="", dtype=None):
     inputs, output = parse_einsum(spec, len(operands))
     cts = []
     for i, subs in enumerate(inputs):
@@ -281,7 +284,10 @@ def _vjp_einsum(g, out, *operands, active=None, spec=""):
             continue
         if len(set(subs)) != len(subs):
             raise ShapeError("reverse mode of einsum with a repeated index in one operand (a diagonal) "
-                             "is not supported")
+                             "is not supported",
+                             "take the diagonal first: np.einsum('ii', a) is np.trace(a), np.einsum('ii->i', a) is "
+                             "np.diagonal(a), and np.einsum('iij->j', a) is np.einsum('ij->j', "
+                             "np.diagonal(a, axis1=0, axis2=1).T)")
         others = [s for j, s in enumerate(inputs) if j != i]
         available = set(output).union(*others) if others else set(output)
         # an axis that only this operand has is summed: its cotangent is constant along it (a broadcast)
@@ -296,29 +302,32 @@ def _vjp_einsum(g, out, *operands, active=None, spec=""):
         if stretched:
             ct = ops.sum(ct, axis=stretched, keepdims=True)
         alone = tuple(axis for axis, c in enumerate(subs) if c not in available)
-        cts.append(ops.expand_dims(ct, axis=alone if len(alone) > 1 else alone[0]) if alone else ct)
+        ct = ops.expand_dims(ct, axis=alone if len(alone) > 1 else alone[0]) if alone else ct
+        # dtype=: the product was computed in `dtype`; each cotangent is its operand's own dtype
+        cts.append(ops.astype(ct, dtype=operands[i].type.dtype) if dtype and ct.type.dtype != operands[i].type.dtype
+                   else ct)
     return cts
 
 
-def _jvp_einsum(tangents, out, *operands, spec=""):
+def _jvp_einsum(tangents, out, *operands, spec="", dtype=None):
     terms = []
     for i, t in enumerate(tangents):
         if t is not None:
             args = list(operands)
             args[i] = t
-            terms.append(ops.einsum(*args, spec=spec))
+            terms.append(ops.einsum(*args, spec=spec, **({"dtype": dtype} if dtype else {})))
     return _sum_terms(terms)
 
 
-def _batch_einsum(ctx, prim, args, batched, spec=""):
+def _batch_einsum(ctx, prim, args, batched, spec="", dtype=None):
     """One more index letter, on the batched operands and in front of the output."""
     inputs, output = parse_einsum(spec, len(args))
     letter = next(c for c in "zyxwvutsrqponmlkjihgfedcba" if c not in spec)
     inputs = [letter + subs if b else subs for subs, b in zip(inputs, batched)]
-    return ops.einsum(*args, spec=",".join(inputs) + "->" + letter + output)
+    return ops.einsum(*args, spec=",".join(inputs) + "->" + letter + output, **({"dtype": dtype} if dtype else {}))
 
 
-def _einsum_views(args, params) -> bool:
+def einsum_views(args, params) -> bool:
     """NumPy's einsum of one operand that sums no axis (`ij->ji`, `ii->i`) returns a view of it."""
     if len(args) != 1:
         return False
@@ -327,8 +336,9 @@ def _einsum_views(args, params) -> bool:
 
 
 register(Primitive(
-    name="einsum", infer=_infer_einsum, family="linalg", views=_einsum_views,
-    render=lambda args, p: cg.call("np.einsum", p["spec"], *args),
+    name="einsum", infer=_infer_einsum, family="linalg", views=einsum_views,
+    render=lambda args, p: cg.call("np.einsum", p["spec"], *args, **({"dtype": cg.dotted(f"np.{NUMPY_DTYPES[p['dtype']]}")}
+                                                                      if p.get("dtype") else {})),
     vjp=_vjp_einsum, jvp=_jvp_einsum, batch=_batch_einsum, temp_name="m",
 ))
 # `np.dot(a, b)` with `b` a stack (rank 3 or more): the contraction `spec` says, with einsum's rules, but computed

@@ -130,7 +130,7 @@ def _load_families() -> None:
         _loaded = True
         from . import (arithmetic, assertions, bitwise, broadcasting, calls, counting, creation,  # noqa: F401
                        cumprod_vecdot, effects, elementwise, hostile_checks, indexing, integer_arithmetic, linalg,
-                       logic, masked_reductions, math_functions, matrix_functions, more_elementwise, nan_reductions,
+                       least_squares, logic, masked_reductions, math_functions, matrix_functions, more_elementwise, nan_reductions,
                        python_numbers, reductions, running_extremes, scans, shape_ops, singular_values, sorting,
                        special, structured, tape)
         from . import convolution, matvec, windows  # noqa: F401

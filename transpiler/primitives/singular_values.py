@@ -23,7 +23,7 @@ computes the inverse: float64, NaN for a singular matrix where np.linalg.inv rai
 from __future__ import annotations
 
 from .. import codegen as cg
-from ..ir.types import ShapeError, TensorType, show_shape
+from ..ir.types import ShapeError, TensorType, fresh_dim, show_shape
 from .batching import batch_stacked
 from .matrix_functions import float_dtype, check_square, swap_last_two
 from .registry import Primitive, register
@@ -47,7 +47,12 @@ def _shared(x: TensorType, what: str):
 
 
 def _infer_values(types, params) -> TensorType:
-    return TensorType(float_dtype(types), types[0].shape[:-2] + (_shared(types[0], "the singular values"),))
+    """`run_time_count`: min(m, n) of named sizes as a length known at run time (a rule's check reads them all)."""
+    x = types[0]
+    if params.get("run_time_count") and x.rank is not None and x.rank >= 2 and x.shape[-2] != x.shape[-1] and \
+            not (isinstance(x.shape[-2], int) and isinstance(x.shape[-1], int)):
+        return TensorType(float_dtype(types), x.shape[:-2] + (fresh_dim(),))
+    return TensorType(float_dtype(types), x.shape[:-2] + (_shared(x, "the singular values"),))
 
 
 def _infer_u(types, params) -> TensorType:
@@ -73,7 +78,7 @@ def _neighbours(x):
     return ops.getitem(x, index=before + (slice(1, None),)), ops.getitem(x, index=before + (slice(None, -1),))
 
 
-def _vjp_values(g, s, a, active=None, where=None, call=None, full=False, uv=False):
+def _vjp_values(g, s, a, active=None, where=None, call=None, full=False, uv=False, run_time_count=False):
     ahead, behind = _neighbours(s)
     g_ahead, g_behind = _neighbours(g)
     uneven = ops.logical_and(ops.equal(ahead, behind), ops.not_equal(g_ahead, g_behind))
@@ -84,7 +89,7 @@ def _vjp_values(g, s, a, active=None, where=None, call=None, full=False, uv=Fals
     return [(ops.svd_u(a, **params) * ops.expand_dims(g, axis=-2)) @ ops.svd_vh(a, **params)]
 
 
-def _jvp_values(tangents, s, a, where=None, call=None, full=False, uv=False):
+def _jvp_values(tangents, s, a, where=None, call=None, full=False, uv=False, run_time_count=False):
     _check_distinct(s, where, call)
     params = _named(where, call, full)
     return ops.sum(ops.svd_u(a, **params) * (tangents[0] @ swap_last_two(ops.svd_vh(a, **params))), axis=-2)  # u_i^T da v_i
