@@ -23,8 +23,8 @@ checks seeds 0..N-1 in worker processes, N = $LIFTED_PROPERTY_PROGRAMS (default 
 """
 from __future__ import annotations
 
-import multiprocessing
 import itertools
+import multiprocessing
 import os
 import random
 import re
