@@ -1,0 +1,89 @@
+"""What the twenty-sixth session's re-run of NPBench, NumPy's docstring examples, numpy-ml and rougier's exercises
+found refused (docs/corpora.md, "Re-run of four corpora"): np.gradient along an axis whose length is named by an
+annotation (13 docstring examples; NumPy's ValueError for too few samples, or coordinates of another length, at run
+time), and the docstring driver writing np.einsum's label lists as arrays. Each kernel goes through the corpus
+drivers' checks: NumPy running the same source bit for bit, every transform against central differences (and
+autograd where it runs the source), vmap against a loop, the C target."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck import load_source
+from test_array_writes import _statements_module
+from test_jax_numpy_api import all_forms_pass
+
+SIGNATURE = 'y: "f64[n]", x: "f64[n]", z: "f64[m,k]", c: "f64[k]", h: "f64[]"'
+PARAMS = ["y", "x", "z", "c", "h"]
+
+
+def _inputs(lengths=((5, 3, 4), (3, 4, 3))) -> list[list]:
+    rng = np.random.default_rng(26)
+    cases = []
+    for n, m, k in lengths:
+        x = np.cumsum(rng.uniform(0.5, 1.5, size=n))
+        cases.append([rng.normal(size=n), x, rng.normal(size=(m, k)), np.cumsum(rng.uniform(0.5, 1.5, size=k)),
+                      0.5 + rng.uniform()])
+    return cases
+
+
+@pytest.mark.parametrize("lines", [
+    "return np.gradient(y) * 2.0",
+    "return np.gradient(y, h, edge_order=2)",
+    "return np.gradient(y, x), np.gradient(y, x, edge_order=2)",
+    "return np.gradient(z)",
+    "return np.gradient(z, h, c, edge_order=2)",
+    "return np.gradient(z, c, axis=-1) * z",
+    "return np.gradient(z, 2.0, axis=0)",
+    "u = np.arange(y.shape[0] + 0.0); return np.gradient(y, u)",  # equal distances: NumPy's uniform formulas
+    "return np.gradient((z > 0).astype(np.int64), axis=1) * z",  # integers: float64
+])
+def test_gradient_along_named_lengths(lines):
+    all_forms_pass(_statements_module(SIGNATURE, lines), PARAMS, _inputs())
+
+
+@pytest.mark.parametrize("lines, lengths", [
+    ("return np.gradient(y)", (1, 3, 4)),
+    ("return np.gradient(y, edge_order=2)", (2, 3, 4)),
+    ("return np.gradient(z, axis=0, edge_order=2)", (5, 2, 4)),
+    ("return np.gradient(z, x, axis=1)", (5, 3, 4)),  # coordinates of another length than the axis
+])
+def test_gradient_raises_numpys_error_at_run_time(lines, lengths):
+    """NumPy decides from the lengths, which the annotations only name: the same ValueError, at run time."""
+    text = _statements_module(SIGNATURE, lines)
+    args = _inputs((lengths,))[0]
+    python: dict = {}
+    exec(compile(text, "python_reference", "exec", dont_inherit=True), python)
+    with pytest.raises(ValueError) as expected:
+        python["f"](*args)
+    with pytest.raises(ValueError) as got:
+        load_source(text, "corpus_case.py").f(*args)
+    assert str(got.value) == str(expected.value)
+
+
+def test_gradient_of_named_lengths_on_the_c_target(tmp_path):
+    text = _statements_module(SIGNATURE, "return np.gradient(y, x, edge_order=2) + np.gradient(z, h, c)[1].sum()")
+    all_forms_pass(text, PARAMS, _inputs(((6, 3, 4),)), c=True, tmp_path=tmp_path)
+
+
+def test_docs_driver_keeps_einsum_labels_as_lists():
+    """np.einsum's sublist form: the label lists stay lists in the kernel (the driver made them i64 arrays, which
+    Lifted refuses as labels: 8 examples refused, 2 with `...` not converted)."""
+    from benchmarks.numpy_docs.convert import DocCase, convert_statement
+
+    namespace = {"np": np, "a": np.arange(25).reshape(5, 5), "b": np.arange(5)}
+    expected = {"np.einsum(a, [0,0])": 'def f(a: "i64[n0,n0]"):\n    return np.einsum(a, [0,0])',
+                "np.einsum(a, [0,1], b, [1])":
+                    'def f(a: "i64[n0,n0]", b: "i64[n0]"):\n    return np.einsum(a, [0,1], b, [1])',
+                "np.einsum(a, [Ellipsis,0], [Ellipsis])":
+                    'def f(a: "i64[n0,n0]"):\n    return np.einsum(a, [Ellipsis,0], [Ellipsis])',
+                "np.einsum('i,i', b, [1, 2, 3, 4, 5])":
+                    'def f(b: "i64[n0]", a1: "i64[n0]"):\n    return np.einsum(\'i,i\', b, a1)'}
+    for statement, kernel in expected.items():
+        case = DocCase(name="einsum", index=1)
+        convert_statement(case, statement, namespace, np.einsum, "einsum")
+        assert kernel in case.text, case.text
+        module, python = load_source(case.text, "docs_case.py"), {}
+        exec(compile(case.text, "python_reference", "exec", dont_inherit=True), python)
+        got, want = module.f(*case.inputs[0]), python["f"](*case.inputs[0])
+        assert np.asarray(got).dtype == np.asarray(want).dtype and np.array_equal(got, want)
