@@ -87,3 +87,41 @@ def test_docs_driver_keeps_einsum_labels_as_lists():
         exec(compile(case.text, "python_reference", "exec", dont_inherit=True), python)
         got, want = module.f(*case.inputs[0]), python["f"](*case.inputs[0])
         assert np.asarray(got).dtype == np.asarray(want).dtype and np.array_equal(got, want)
+
+
+FILL = 'x: "f64[n,m]", s: "f64[n,n]", t: "f64[n,n,n]", v: "f64[n]", h: "f64[]"'
+
+
+def _fill_inputs(shapes=((5, 3), (3, 4), (0, 3), (3, 0))) -> list[list]:
+    rng = np.random.default_rng(62)
+    return [[rng.normal(size=(n, m)), rng.normal(size=(n, n)), rng.normal(size=(n, n, n)), rng.normal(size=n),
+             rng.normal()] for n, m in shapes]
+
+
+@pytest.mark.parametrize("lines", [
+    "a = x.copy(); np.fill_diagonal(a, h); return a * x",
+    "a = x * 2.0; np.fill_diagonal(a, h, wrap=True); return a",
+    "a = x * 1.0; np.fill_diagonal(a, np.array([1.5, -2.0])); return a * h",
+    "a = s + 0.0; np.fill_diagonal(a, v * h); return a.sum(axis=0) * v",
+    "a = t * t; np.fill_diagonal(a, h); return a",
+    "a = (x > 0).astype(np.int64); np.fill_diagonal(a, 7); return a * x",
+])
+def test_fill_diagonal_of_named_lengths(lines):
+    """np.fill_diagonal of NumPy's examples (`a: "i64[n0,n1]"`, 7 refused): the positions at run time."""
+    all_forms_pass(_statements_module(FILL, lines), ["x", "s", "t", "v", "h"], _fill_inputs())
+
+
+def test_fill_diagonal_raises_numpys_error_at_run_time():
+    text = _statements_module('t: "f64[n,m,n]"', "a = t * 1.0; np.fill_diagonal(a, 2.0); return a")
+    with pytest.raises(ValueError, match="All dimensions of input must be of equal length"):
+        np.fill_diagonal(np.zeros((3, 2, 3)), 2.0)
+    with pytest.raises(ValueError, match="All dimensions of input must be of equal length"):
+        load_source(text, "corpus_case.py").f(np.zeros((3, 2, 3)))
+    assert np.array_equal(load_source(text, "corpus_case.py").f(np.ones((2, 2, 2))),
+                          np.where(np.eye(2, dtype=bool)[:, None, :] & np.eye(2, dtype=bool)[:, :, None], 2.0, 1.0))
+
+
+def test_fill_diagonal_of_named_lengths_on_the_c_target(tmp_path):
+    text = _statements_module(FILL, "a = x * 1.0; np.fill_diagonal(a, h, wrap=True); b = s * 1.0; "
+                                    "np.fill_diagonal(b, v); return a * h, b * v")
+    all_forms_pass(text, ["x", "s", "t", "v", "h"], _fill_inputs(((7, 3),)), c=True, tmp_path=tmp_path)
