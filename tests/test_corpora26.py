@@ -125,3 +125,15 @@ def test_fill_diagonal_of_named_lengths_on_the_c_target(tmp_path):
     text = _statements_module(FILL, "a = x * 1.0; np.fill_diagonal(a, h, wrap=True); b = s * 1.0; "
                                     "np.fill_diagonal(b, v); return a * h, b * v")
     all_forms_pass(text, ["x", "s", "t", "v", "h"], _fill_inputs(((7, 3),)), c=True, tmp_path=tmp_path)
+
+
+def test_histogram_of_a_run_time_bin_count_is_refused_as_such():
+    """NPBench's azimint_hist (`np.histogram(radius, npt)`, `npt: "i64[]"`): NumPy takes a 0-d value as a number
+    of bins; the refusal said NumPy raises ValueError for edges that are not 1-d."""
+    from lifted.transpiler import TranspileError
+
+    with pytest.raises(TranspileError) as info:
+        load_source(_statements_module('x: "f64[n]", k: "i64[]"', "return np.histogram(x, k)[0]"), "corpus_case.py")
+    assert "known at build time" in info.value.message and "raises" not in info.value.message
+    assert info.value.loc.line > 0 and info.value.hint
+    assert np.histogram(np.arange(5.0), np.array(2))[0].tolist() == [2, 3]  # NumPy runs it
