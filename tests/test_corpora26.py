@@ -137,3 +137,15 @@ def test_histogram_of_a_run_time_bin_count_is_refused_as_such():
     assert "known at build time" in info.value.message and "raises" not in info.value.message
     assert info.value.loc.line > 0 and info.value.hint
     assert np.histogram(np.arange(5.0), np.array(2))[0].tolist() == [2, 3]  # NumPy runs it
+
+
+@pytest.mark.parametrize("lines", [
+    # numpy-ml's pad1D (conv1D): `p in ["same", "causal"]` with `p` a tuple of ints; refused since `in` over a
+    # list with a run-time value was made exact (0b890d9a), where Python answers False at build time
+    'p = (1, 1); return x * 2.0 if p in ["same", "causal"] else x - 1.0',
+    'p = (1, 2); return x * 2.0 if p in [(1, 2), "same"] else x - 1.0',
+    'p = (1, (2, 3)); return x * 2.0 if p not in ((1, (2, 3)),) else x - 1.0',
+    'p = (1, 1); return x * 2.0 if p == (1, 1) and p != (1, 2) and p != "same" else x - 1.0',
+])
+def test_membership_of_a_tuple_known_at_build_time(lines):
+    all_forms_pass(_statements_module('x: "f64[n]"', lines), ["x"], [[np.arange(4.0) - 1.5]])
