@@ -61,6 +61,11 @@ def _user_forms_windows(seed: int) -> str:
     return user_forms_program(seed, windows=True)[0]
 
 
+def _user_forms_corpora26(seed: int) -> str:
+    from user_forms_programs import user_forms_program
+    return user_forms_program(seed, corpora26=True)[0]
+
+
 def _rank3(seed: int) -> str:
     from rank3_programs import rank3_program
     return rank3_program(seed)[0]
@@ -110,6 +115,7 @@ GENERATORS: dict[str, Callable[[int], str]] = {
     "user_forms": _user_forms,
     "user_forms_add_at": _user_forms_add_at,  # (np.add.at statements: the user-forms generator's `add_at` flag)
     "user_forms_windows": _user_forms_windows,  # (sliding_window_view, reduceat: the `windows` flag)
+    "user_forms_corpora26": _user_forms_corpora26,  # (np.gradient, np.fill_diagonal of named lengths)
     "rank3": _rank3,  # (with a rank-3 parameter after the others: INPUTS)
     "dtypes": _dtypes,  # (its own parameters and dtypes: INPUTS)
 }

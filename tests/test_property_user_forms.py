@@ -90,6 +90,26 @@ def test_random_programs_with_windows_match_python(seed):
     assert outcome != "failed", f"seed {seed}: {message}\n{_with_windows(seed)[0]}"
 
 
+def _with_corpora26(seed: int) -> tuple[str, tuple[str, ...], bool]:
+    return user_forms_program(seed, corpora26=True)
+
+
+def test_corpora26_flag_writes_gradients_and_leaves_old_seeds_alone():
+    """The `corpora26` flag (NumPy's docstring examples: np.gradient and np.fill_diagonal along named lengths) adds
+    their statements; without it every seed writes the program it wrote before the flag existed."""
+    written = "\n".join(_with_corpora26(seed)[0] for seed in range(100))
+    assert "np.gradient(" in written and "np.fill_diagonal(G" in written
+    assert all("np.gradient(" not in user_forms_program(seed)[0] and
+               "np.gradient(" not in user_forms_program(seed, add_at=True, windows=True)[0] for seed in range(40))
+
+
+@pytest.mark.parametrize("seed", [s for s in range(120) if "np.gradient(" in _with_corpora26(s)[0] or
+                                  "np.fill_diagonal(G" in _with_corpora26(s)[0]][:10])
+def test_random_programs_with_corpora26_match_python(seed):
+    outcome, message = check_program(_with_corpora26, inputs_for, seed)
+    assert outcome != "failed", f"seed {seed}: {message}\n{_with_corpora26(seed)[0]}"
+
+
 @pytest.mark.slow
 def test_many_random_user_form_programs_match_python():
     count = int(os.environ.get("LIFTED_USER_FORMS_PROGRAMS", "400"))

@@ -29,6 +29,8 @@ class UserFormsGenerator(SemanticsGenerator):
     #                 their programs
     windows = False  # sliding_window_view and np.<ufunc>.reduceat statements (rougier's exercises 75 and 87): the
     #                  same, a flag of its own
+    corpora26 = False  # np.gradient and np.fill_diagonal along lengths named by annotation (NumPy's docstring
+    #                    examples, twenty-sixth session): a flag of its own
 
     def program(self) -> tuple[str, tuple[str, ...], bool]:
         self.module_lines.append(HELPER)  # a helper with a default parameter value (npbench's batchnorm2d(x, eps=1e-5))
@@ -97,7 +99,8 @@ class UserFormsGenerator(SemanticsGenerator):
             return self.pick((self.shape_unpack, self.chained_assignment, self.empty_filled, self.fill_diagonal,
                               self.enumerate_loop, self.zip_loop, self.none_test, self.raise_unless,
                               self.fill) + ((self.add_at_statement,) if self.add_at else ()) +
-                             ((self.windows_statement,) if self.windows else ()))(scope, indent)
+                             ((self.windows_statement,) if self.windows else ()) +
+                             ((self.corpora26_statement,) if self.corpora26 else ()))(scope, indent)
         return super().statement(scope, indent)
 
     def raise_unless(self, scope: Scope, indent: int) -> None:
@@ -230,12 +233,35 @@ class UserFormsGenerator(SemanticsGenerator):
             self.emit(indent, f"{name} = np.sum({target} * {target}) * 0.5")
         scope.vars[name] = "S"
 
+    def corpora26_statement(self, scope: Scope, indent: int) -> None:
+        """np.gradient of a vector or a matrix whose lengths are named (`x: "f64[n]"`: NumPy's too-few-samples
+        ValueError is a run-time check), or np.fill_diagonal of a copy of `M` (`"f64[n,d]"`, wrapped or not), then
+        reduced."""
+        name, target = self.fresh(), self.fresh("G")
+        e = lambda: self.expr("S", scope, 1)  # noqa: E731
+        form = self.pick(("vector", "matrix", "fill"))
+        if form == "vector":
+            spacing = self.pick(("", ", 0.5", f", np.abs({e()}) + 0.5"))
+            self.emit(indent, f"{target} = np.gradient({self.expr('N', scope, 1)}{spacing}, "
+                              f"edge_order={self.pick((1, 2))})")
+        elif form == "matrix":
+            along = self.pick(("[0]", "[1]", ", axis=0", ", axis=-1", ", 2.0, axis=1"))
+            call = f"np.gradient({self.expr('M', scope, 1)}" + (f"){along}" if along.startswith("[") else f"{along})")
+            self.emit(indent, f"{target} = {call}")
+        else:
+            self.emit(indent, f"{target} = {self.expr('M', scope, 1)} * 1.0")
+            wrap = self.pick(("", ", wrap=True", ", wrap=False"))
+            self.emit(indent, f"np.fill_diagonal({target}, {self.pick(('0.5', e()))}{wrap})")
+        self.emit(indent, f"{name} = np.sum({target} * {target}) * 0.5")
+        scope.vars[name] = "S"
+
 
 HELPER = ("def scaled(v, c=0.5):\n    return v * c + 0.25\n\n\n"
           "def shifted(v, *rest):\n    for r in rest:\n        v = v + r\n    return v\n")
 
 
-def user_forms_program(seed: int, add_at: bool = False, windows: bool = False) -> tuple[str, tuple[str, ...], bool]:
+def user_forms_program(seed: int, add_at: bool = False, windows: bool = False,
+                       corpora26: bool = False) -> tuple[str, tuple[str, ...], bool]:
     generator = UserFormsGenerator(random.Random(seed))
-    generator.add_at, generator.windows = add_at, windows
+    generator.add_at, generator.windows, generator.corpora26 = add_at, windows, corpora26
     return generator.program()

@@ -221,8 +221,11 @@ def _only_numpy_names(node: cst.BaseExpression) -> bool:
 
 
 def _argument(node: cst.BaseExpression, first: bool, keyword: bool, params: _Params, namespace: dict,
-              what: str) -> cst.BaseExpression:
-    """The expression the kernel passes for one argument: a parameter or the literal as written."""
+              what: str, labels: bool = False) -> cst.BaseExpression:
+    """The expression the kernel passes for one argument: a parameter or the literal as written (`labels`: a list
+    written in place stays a list, as np.einsum's axis labels)."""
+    if labels and isinstance(node, cst.List):
+        return node
     code = cst.Module([]).code_for_node(node)
     try:
         literal = _literal(code)
@@ -274,13 +277,14 @@ def convert_statement(case: DocCase, source: str, namespace: dict, function, sho
     else:
         func = cst.parse_expression("np." + case.name)
     args = []
+    labelled = _sublist_labels(case.name, call.args)
     for k, arg in enumerate(call.args):
         if arg.star:
             raise NotConverted("a starred argument")
         keyword = arg.keyword is not None
         what = f"argument {arg.keyword.value if keyword else k}"
         args.append(arg.with_changes(value=_argument(arg.value, k == 0 and not method, keyword, params,
-                                                     namespace, what)))
+                                                     namespace, what, k in labelled)))
     kernel_call = call.with_changes(func=func, args=args)
     case.params = list(params.names)
     case.inputs = [list(params.values)]
@@ -290,6 +294,17 @@ def convert_statement(case: DocCase, source: str, namespace: dict, function, sho
         if not changed:
             raise NotConverted("returns None and has no array argument")
         case.text = kernel_text(kernel_call, params, returns_argument=True)
+
+
+def _sublist_labels(name: str, args) -> set[int]:
+    """The positions of np.einsum's axis-label lists in its sublist form (`np.einsum(a, [0, 1], b, [1], [0])`:
+    each operand's list, and the output's last), which a user writes as lists in place, not arrays."""
+    positional = [arg for arg in args if arg.keyword is None]
+    if name != "einsum" or not positional or isinstance(positional[0].value, (cst.SimpleString,
+                                                                               cst.ConcatenatedString)):
+        return set()
+    count = len(positional)
+    return {k for k in range(1, count) if k % 2 or k == count - 1}
 
 
 def kernel_text(call: cst.Call, params: _Params, returns_argument: bool) -> str:

@@ -5,7 +5,8 @@ at the ends for `edge_order=1`, `a * f[0] + b * f[1] + c * f[2]` for `edge_order
 (the weights of the three neighbours from the distances `np.diff(x)`), the same operations in the same order, so
 the result has NumPy's bits and its derivatives come from the slices, differences and concatenation it is made of
 (derivatives with respect to the coordinates included). Like NumPy, coordinates whose distances are all equal
-take the uniform formulas with the first distance: a branch at run time. The result has `f`'s dtype (float64 for
+take the uniform formulas with the first distance: a branch at run time. A length named by annotation is checked
+at run time (NumPy's ValueError for fewer than edge_order + 1 samples, or coordinates of another length). The result has `f`'s dtype (float64 for
 integers), as NumPy's `out` array does, where a spacing of another dtype computed it in a wider one.
 """
 from __future__ import annotations
@@ -15,6 +16,11 @@ from ..ir.types import axis_hint
 from ..values import ListValue
 from .array_literals import array
 from .call_args import Emitter, arity, known_rank, static
+
+
+TOO_SHORT = ("Shape of array too small to calculate a numerical gradient, at least (edge_order + 1) elements are "
+             "required.")
+MISMATCHED = "when 1d, distances must match the length of the corresponding dimension"
 
 
 def _axes(emit: Emitter, value, rank: int) -> tuple[int, ...]:
@@ -88,11 +94,10 @@ def gradient(lowering, node, builder, positional, keywords):
     results = []
     for axis, dx in zip(axes, spacings):
         size = f.type.shape[axis]
-        if not isinstance(size, int):
-            raise emit.error("np.gradient needs the length of each axis it differentiates along known at build "
-                             "time (NumPy raises for one shorter than edge_order + 1)",
-                             'annotate it with its length, e.g. "f64[10]"')
-        if size < order + 1:
+        if not isinstance(size, int):  # a named length: NumPy's ValueError for too few samples, at run time
+            emit("check_assert", emit("less_equal", order + 1, emit.dims(f)[axis]), error="ValueError",
+                 message=TOO_SHORT)
+        elif size < order + 1:
             raise emit.error(f"np.gradient needs at least {order + 1} samples along axis {axis} (edge_order="
                              f"{order}); it has {size}")
         if _is_scalar(dx):
@@ -107,9 +112,12 @@ def _along_coordinates(emit: Emitter, f, axis: int, x, order: int):
     """NumPy's gradient along `axis` at the coordinates `x`: the uniform formulas with the first distance where
     every distance equals it (decided at run time, as NumPy decides), the nonuniform ones elsewhere."""
     size = f.type.shape[axis]
-    if x.type.shape[0] != size:
+    if isinstance(size, int) and isinstance(x.type.shape[0], int) and x.type.shape[0] != size:
         raise emit.error(f"np.gradient's coordinates along axis {axis} have length {x.type.shape[0]}, the array "
                          f"{size} (NumPy: when 1d, distances must match the length of the corresponding dimension)")
+    if x.type.shape[0] != size:  # a named length on either side: NumPy's check at run time
+        emit("check_assert", emit("equal", emit.dims(x)[0], emit.dims(f)[axis]), error="ValueError",
+             message=MISMATCHED)
     if x.type.dtype in ("i32", "i64"):  # NumPy's distances between integers, in float64
         x = emit("astype", x, dtype="f64")
     distances = emit("subtract", emit("getitem", x, index=(slice(1, None),)),

@@ -222,10 +222,16 @@ def _static_literal(node) -> bool:
 
 
 def _comparable(value) -> bool:
+    """A value whose `==` Python answers at build time: a string, None, a number written or known, or a tuple of
+    them (numpy-ml's pad1D: `p in ["same", "causal"]` with `p` the tuple `(1, 1)`)."""
+    if isinstance(value, tuple):
+        return all(_comparable(v) for v in value)
     return isinstance(value, str) or value is None or (isinstance(value, Const) and isinstance(value.value, (int, float)))
 
 
 def _plain(value):
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
     return value.value if isinstance(value, Const) else value
 
 

@@ -21,6 +21,10 @@ def histogram_with_edges(lowering, node, builder, a, bins_value, bins_node, weig
     """`(hist, bin_edges)` for `a` (flattened) and the edges `bins_value`."""
     emit = Emitter(lowering, node, builder)
     edges = as_array(lowering, node, builder, bins_value)
+    if edges.type.rank == 0:  # NumPy reads a 0-d value as a number of bins: the counts' length at run time
+        raise lowering.error(bins_node, "np.histogram's number of bins must be known at build time (a count known "
+                             "only at run time gives counts and edges of a length known only at run time)",
+                             "a number written in the kernel: np.histogram(a, 10), or an array of edges")
     if edges.type.rank != 1:
         raise lowering.error(bins_node, "np.histogram's bins as an array are 1-d: NumPy raises ValueError ('`bins` "
                              "must be 1d, when an array')", "bins=[0.0, 0.5, 1.0]")
