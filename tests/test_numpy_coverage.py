@@ -168,7 +168,7 @@ REFUSED = [  # (id, parameters, expression, a word the message must contain)
     ("gradient_short", 'x: "f64[2]"', "np.gradient(x, edge_order=2)", "at least 3"),
     ("gradient_coordinate_matrix", 'x: "f64[4]", t: "f64[4,2]"', "np.gradient(x, t)", "1-D"),
     ("gradient_coordinate_length", 'x: "f64[4]", t: "f64[5]"', "np.gradient(x, t)", "length"),
-    ("gradient_unknown_length", 'x: "f64[n]"', "np.gradient(x)", "length"),
+    ("gradient_spacings_named_length", 'x: "f64[n]"', "np.gradient(x, 1.0, 2.0)", "spacing"),
 ]
 
 

@@ -135,9 +135,11 @@ class Emitter:
     def error(self, message: str, hint: str | None = None):
         return self.lowering.error(self.node, message, hint)
 
-    def branch(self, cond, then: Callable, otherwise: Callable, name: str, what: str):
+    def branch(self, cond, then: Callable, otherwise: Callable, name: str, what: str, same_lengths: bool = False):
         """`then() if cond else otherwise()` as an If statement, so that only the branch taken runs (NumPy choosing
-        its computation by a value known at run time); `what` names the call where the branches' types differ."""
+        its computation by a value known at run time); `what` names the call where the branches' types differ.
+        `same_lengths`: the caller knows both branches give the same lengths, which a named length's slices
+        (`n - 1`, `n - 2` recombined) may not show as the same symbol, so dtype and rank are compared."""
         builder, loc = self.builder, self.builder.loc
         results, bodies = [], []
         for make in (then, otherwise):
@@ -145,8 +147,9 @@ class Emitter:
                 results.append(self.atom(make()))
             builder.loc = loc
             bodies.append(body)
-        if results[0].type != results[1].type:
-            raise self.error(f"{what}'s branches compute {results[0].type} and {results[1].type}")
+        a, b = results[0].type, results[1].type
+        if (a.dtype, a.rank) != (b.dtype, b.rank) if same_lengths else a != b:
+            raise self.error(f"{what}'s branches compute {a} and {b}")
         out = Var(builder.scope.fresh(name), results[1].type, temporary=True)
         builder.emit(If(cond, bodies[0], bodies[1], (out,), (results[0],), (results[1],), loc))
         return out

@@ -127,7 +127,8 @@ def _along_coordinates(emit: Emitter, f, axis: int, x, order: int):
         return _along(emit, f, axis, first, order)
     uniform = emit("all", emit("equal", distances, first))
     return emit.branch(uniform, lambda: _along(emit, f, axis, first, order),
-                       lambda: _nonuniform(emit, f, axis, distances, order), "grad", "np.gradient")
+                       lambda: _nonuniform(emit, f, axis, distances, order), "grad", "np.gradient",
+                       same_lengths=True)
 
 
 def _nonuniform(emit: Emitter, f, axis: int, dx, order: int):
