@@ -11,7 +11,7 @@ demo: install
 # pytest exits 5 when it collects no tests; like any non-zero status, that fails the target.
 # pytest-xdist (in the test extras) spreads the tests over every core: the machine CI gets has two, and the suite is
 # CPU-bound (transpiling, C++ compiles); without xdist installed the run is serial, the same tests.
-XDIST = $$($(PY) -c 'import xdist' 2>/dev/null && echo '-n auto')
+XDIST = $$($(PY) -c 'import xdist' 2>/dev/null && echo '-n auto --dist loadfile')
 
 test: install
 	$(PY) -m pytest -q $(XDIST)
