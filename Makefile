@@ -3,14 +3,23 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install clean
+.PHONY: demo test test-all install clean
 
 demo: install
 	$(PY) -m examples.demo
 
 # pytest exits 5 when it collects no tests; like any non-zero status, that fails the target.
+# pytest-xdist (in the test extras) spreads the tests over every core: the machine CI gets has two, and the suite is
+# CPU-bound (transpiling, C++ compiles); without xdist installed the run is serial, the same tests.
+XDIST = $$($(PY) -c 'import xdist' 2>/dev/null && echo '-n auto --dist loadfile')
+
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(XDIST)
+
+# Everything: the default suite, the long property runs and corpus runs behind the `slow` marker, GPU tests
+# (skipped without a GPU). docs/testing.md lists what only this runs.
+test-all: install
+	$(PY) -m pytest -q $(XDIST) -o addopts=''
 
 install: $(VENV)/.installed
 
