@@ -403,3 +403,9 @@ for _name, _numpy in {"sqrt": "sqrt", "exp": "exp", "expm1": "expm1", "exp2": "e
     case(f"math_{_name}", f"math_{_name}-of_an_element", "x: f64[3,4]", f"x * math.{_name}({_arg})",
          oracle=f"x * ({_arg}) ** (1.0 / 3.0)" if _name == "cbrt" else f"x * np.{_numpy}({_arg})",
          domain={"x": _domain})
+# the two-argument ones (twenty-sixth session): libm's function of two Python floats, elements of x and y
+for _name, _numpy in {"atan2": "arctan2", "copysign": "copysign", "pow": "power"}.items():
+    case(f"math_{_name}", f"math_{_name}-of_two_elements", "x: f64[3,4], y: f64[4]",
+         f"x * math.{_name}(x[0, 1], y[2])", oracle=f"x * np.{_numpy}(x[0, 1], y[2])" if _name != "copysign" else
+         "x * np.where(y[2] < 0, -np.abs(x[0, 1]), np.abs(x[0, 1]))",  # (autograd has no rule for copysign)
+         domain={"x": "pos", "y": "normal"})

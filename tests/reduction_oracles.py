@@ -9,11 +9,17 @@ the elements that take part (the mask's, the non-NaN ones) through `np.where`, t
 from __future__ import annotations
 
 import numpy as onp
-from autograd.tracer import getval
+from autograd.tracer import getval, isbox
 
 _KEYWORDS = ("where", "initial", "dtype", "ddof")
 _NAN = ("nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd")
 _PLAIN = {"amax": "max", "amin": "min"}
+
+
+def _holds_box(value) -> bool:
+    """Whether a list or tuple (`np.max([y, acc], axis=0)`) holds autograd's boxes, at any depth: autograd traces
+    only boxes passed themselves, so NumPy would make an object array of them (whose np.tanh then fails)."""
+    return isinstance(value, (list, tuple)) and any(isbox(v) or _holds_box(v) for v in value)
 
 
 class ReducerNumpy:
@@ -41,6 +47,8 @@ class ReducerNumpy:
 
     def _reduce(self, name, plain, x, axis=None, *rest, **kwargs):
         np = self._anp
+        if _holds_box(x):  # NumPy reads a sequence as np.asarray of it; autograd's wrappers see no box inside one
+            x = np.array(x)
         if rest or not (plain in _NAN or plain == "ptp" or any(k in kwargs for k in _KEYWORDS)):
             return getattr(np, name)(x, axis, *rest, **kwargs)
         exact = getattr(onp, name)(getval(x), axis=axis, **kwargs)

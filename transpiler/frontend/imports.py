@@ -29,11 +29,11 @@ NUMPY_CONSTANTS = {
     "math.inf": const(float("inf")), "math.nan": const(float("nan")),
 }
 MATH_MESSAGE = ("Python's `math` module is not supported in kernels on values known only at run time, beyond its "
-                "one-argument functions of a number (sqrt, exp, log, sin...): its other functions raise "
-                "ValueError or OverflowError where NumPy's give nan or inf, and math.floor, ceil and trunc return "
-                "ints")
-MATH_HINT = ("use NumPy's function where its result is what is meant (np.floor(x) and int(np.floor(x)) for an int, "
-             "x ** y for math.pow, np.arctan2, np.hypot), or compute the value outside the kernel")
+                "one-argument functions of a number (sqrt, exp, log, sin...), atan2, copysign, pow, floor, ceil, "
+                "trunc, fabs, degrees, radians, isnan, isinf and isfinite: the others (hypot, fmod, gamma, "
+                "log(x, base)...) are CPython's own algorithms or errors, which kernels do not compute")
+MATH_HINT = ("use NumPy's function where its result is what is meant (np.hypot, np.fmod, np.log(x) / np.log(b)), "
+             "or compute the value outside the kernel")
 
 
 def canonical_module(path: str) -> str | None:

@@ -8,8 +8,9 @@ converts it), libm's function of it, a Python float out, and math's errors where
 (ValueError "math domain error": math.sqrt(-1.0), math.log(-1.0)) or inf of a finite one (OverflowError "math range
 error" where math can overflow, math.exp(1000.0); ValueError otherwise, math.log(0.0)), checked at run time on
 every target. An array argument is refused (Python raises TypeError unless it has one element, and NumPy warns
-that it will stop converting those). The other functions stay refused by name (imports.MATH_MESSAGE): floor, ceil
-and trunc return ints, NumPy's pow, hypot, fmod... are not math's."""
+that it will stop converting those). atan2, copysign, pow, floor, ceil, trunc, fabs, degrees,
+radians, isnan, isinf and isfinite of run-time numbers are math_run_time.py's; the others stay refused by name
+(imports.MATH_MESSAGE): hypot, fmod, gamma... are CPython's own algorithms, not libm's function of the same name."""
 from __future__ import annotations
 
 import math
@@ -17,6 +18,7 @@ import math
 from ..builder import const
 from ..ir import Const, Var
 from ..primitives.math_functions import NUMPY_OF, OVERFLOWS
+from . import math_run_time
 from .imports import MATH_HINT, MATH_MESSAGE
 
 _NUMBERS = (bool, int, float)
@@ -39,6 +41,8 @@ def math_function(name: str):
         if not all(_python_number(a) for a in arguments):
             if name in NUMPY_OF and len(positional) == 1 and not keywords:
                 return run_time_math(lowering, node, builder, name, positional[0])
+            if math_run_time.compiles(name, positional, keywords):
+                return math_run_time.lower(lowering, node, builder, name, positional)
             raise lowering.error(node, f"`math.{name}` of a value known only at run time: {MATH_MESSAGE}", MATH_HINT)
         try:
             result = getattr(math, name)(*[a.value for a in positional],

@@ -16,7 +16,7 @@ from . import function_arguments, histograms, index_functions, insert_lexsort, j
     copy_and_shape, linspace_forms, layout_orders, polynomial_division, ufunc_methods, unique_forms
 from .array_literals import array, asarray, scalar_type
 from .partition import partition
-from . import least_squares, reduceat, stride_windows, tensor_solve
+from . import least_squares, python_round, reduceat, stride_windows, tensor_solve
 from . import jax_numpy_api, more_elementwise, composed_functions, convolutions, covariance, \
     interpolation, introspection, matrix_powers, nan_order_statistics, nonzero, order_statistics, resize_and_ix, searching, \
     size_round_extremes
@@ -171,8 +171,7 @@ FUNCTIONS["builtins.any"] = python_builtins.any_or_all("any")
 FUNCTIONS["builtins.all"] = python_builtins.any_or_all("all")
 FUNCTIONS["numpy.finfo"] = float_info.finfo
 FUNCTIONS.update(dtype_objects.FUNCTIONS)  # np.dtype, np.iinfo, issubclass
-FUNCTIONS["builtins.round"] = refuse("the builtin `round` is not supported in kernels",
-                                     "use the NumPy equivalent (.astype, np.round)")
+FUNCTIONS["builtins.round"] = python_round.python_round
 FUNCTIONS["builtins.pow"] = python_builtins.power
 FUNCTIONS.update(math_module.FUNCTIONS)  # math.floor(2.5) on build-time numbers
 

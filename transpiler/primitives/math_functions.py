@@ -7,6 +7,10 @@ is Python's bit for bit (NumPy's own loops differ from libm by an ulp on exp, lo
 arguments). The errors math raises where libm gives NaN or inf of a finite argument are run-time checks the
 frontend adds (frontend/math_module.py). Derivatives are those of the NumPy function of the same mathematics, kept
 Python floats. Batched, the examples run through `np.vectorize` of math's function (one libm call each).
+
+The two-argument ones that CPython computes with libm's function of the same name (`atan2`, `copysign`, `pow`) are
+entries alike, `math_atan2(y, x)`... (not `hypot`: CPython's own algorithm differs from libm's hypot in the last
+bit for some arguments, so the C target could not give Python's value).
 """
 from __future__ import annotations
 
@@ -14,11 +18,11 @@ import libcst as cst
 
 from .. import codegen as cg
 from ..ir.types import ShapeError, TensorType
-from . import elementwise, more_elementwise
+from . import arithmetic, elementwise, more_elementwise
 from .registry import REGISTRY, Primitive, register
 from .symbolic import ops
 
-_SHARED = (elementwise, more_elementwise)  # registered first: the NumPy entries whose derivatives these share
+_SHARED = (arithmetic, elementwise, more_elementwise)  # registered first: the NumPy entries whose derivatives these share
 # math's name -> the NumPy entry computing the same function (its derivative rules)
 NUMPY_OF = {
     "sqrt": "sqrt", "exp": "exp", "expm1": "expm1", "exp2": "exp2", "log": "log", "log2": "log2", "log10": "log10",
@@ -26,16 +30,19 @@ NUMPY_OF = {
     "atan": "arctan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "asinh": "arcsinh", "acosh": "arccosh",
     "atanh": "arctanh", "cbrt": "cbrt",
 }
+# the two-argument ones: math's name -> the NumPy entry of the same mathematics
+NUMPY_OF_2 = {"atan2": "arctan2", "copysign": "copysign", "pow": "power"}
 # CPython's `can_overflow` (Modules/mathmodule.c): an inf of a finite argument is OverflowError("math range error");
 # of the others (log(0), atanh(1)) it is ValueError("math domain error")
 OVERFLOWS = ("exp", "expm1", "exp2", "sinh", "cosh")
 
 
 def _infer(types: list[TensorType], params) -> TensorType:
-    (x,) = types
-    if x.dtype != "f64":
-        raise ShapeError(f"math's functions take a Python float here, not {x}")
-    return TensorType("f64", x.shape, weak=True if x.shape == () else x.weak)
+    """A Python float of Python floats (the arguments of a batch: a vector of examples, or one number for all)."""
+    shape = max((t.shape for t in types), key=len)
+    if any(t.dtype != "f64" or t.shape not in ((), shape) for t in types):
+        raise ShapeError(f"math's functions take Python floats here, not {', '.join(map(str, types))}")
+    return TensorType("f64", shape, weak=True if shape == () else all(t.weak for t in types))
 
 
 def _render(name: str):
@@ -43,28 +50,29 @@ def _render(name: str):
         if params.get("batched"):  # a batch: math's function of each example
             vectorized = cg.call("np.vectorize", cg.dotted(f"math.{name}"),
                                  otypes=cst.List([cst.Element(cg.name("float"))]))
-            return cg.call(vectorized, args[0])
-        return cg.call(f"math.{name}", args[0])
+            return cg.call(vectorized, *args)
+        return cg.call(f"math.{name}", *args)
     return render
 
 
 def _rules(name: str):
     """The NumPy entry's JVP and VJP, their results Python floats as the primal's are."""
-    numpy = REGISTRY[NUMPY_OF[name]]
+    numpy = REGISTRY[{**NUMPY_OF, **NUMPY_OF_2}[name]]
 
-    def jvp(tangents, out, x, **params):
-        tangent = numpy.jvp(tangents, out, x)
+    def jvp(tangents, out, *args, **params):
+        tangent = numpy.jvp(tangents, out, *args)
         return ops.python_float(tangent) if tangent.type.shape == () else tangent
 
-    def vjp(g, out, x, active=None, **params):
-        (cotangent,) = numpy.vjp(g, out, x, active=active)
-        return [ops.python_float(cotangent) if cotangent is not None and cotangent.type.shape == () else cotangent]
+    def vjp(g, out, *args, active=None, **params):
+        return [ops.python_float(c) if c is not None and c.type.shape == () else c
+                for c in numpy.vjp(g, out, *args, active=active)]
     return jvp, vjp
 
 
 def _batch(ctx, prim, args, batched, **params):
-    x = args[0] if args[0].type.dtype == "f64" else ops.astype(args[0], dtype="f64")
-    return ctx.bind(prim.name, [x], {**params, "batched": True})
+    """Each example's arguments as float64 (np.vectorize broadcasts a number shared by all examples)."""
+    args = [a if a.type.dtype == "f64" else ops.astype(a, dtype="f64") for a in args]
+    return ctx.bind(prim.name, args, {**params, "batched": True})
 
 
 for _name, _numpy in NUMPY_OF.items():
@@ -74,4 +82,13 @@ for _name, _numpy in NUMPY_OF.items():
         scalar_c="float", python_numbers="made", imports="math", temp_name=f"math_{_name}", jvp=_jvp, vjp=_vjp,
         batch=_batch, diff_args=(0,), singular=REGISTRY[_numpy].singular,
         finite_when_positive=REGISTRY[_numpy].finite_when_positive,
+    ))
+for _name, _numpy in NUMPY_OF_2.items():
+    _jvp, _vjp = _rules(_name)
+    register(Primitive(
+        name=f"math_{_name}", family="elementwise", infer=_infer, render=_render(_name),
+        cuda=f"{_name}({{0}}, {{1}})", scalar_c="float", python_numbers="made", imports="math",
+        temp_name=f"math_{_name}", jvp=_jvp, vjp=_vjp, batch=_batch, diff_args=REGISTRY[_numpy].diff_args,
+        broadcast_tolerant=True,
+        singular=REGISTRY[_numpy].singular, finite_when_positive=REGISTRY[_numpy].finite_when_positive,
     ))
