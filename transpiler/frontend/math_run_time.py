@@ -19,7 +19,7 @@ import math
 from ..builder import const
 from ..ir import Const, Var
 from ..primitives.math_functions import NUMPY_OF_2
-from .python_builtins import _check_float_fits
+from .python_builtins import check_float_fits
 
 ROUNDING = ("floor", "ceil", "trunc")
 TESTS = ("isnan", "isinf", "isfinite")
@@ -91,5 +91,5 @@ def _rounded(lowering, node, builder, bind, name: str, value):
     if value.type.dtype == "bool" or not value.type.is_float:
         return bind("python_int", [value])
     rounded = bind(name, [bind("python_float", [value])])
-    _check_float_fits(lowering, node, builder, rounded)
+    check_float_fits(lowering, node, builder, rounded)
     return bind("python_int", [rounded])

@@ -52,7 +52,7 @@ def to_int(lowering, node, builder, positional, keywords):
             raise lowering.error(node, f"`int()` raises here at every call: {error}", "test the value first, e.g. "
                                  "with np.isfinite, and convert only a finite one") from None
     if value.type.is_float:
-        _check_float_fits(lowering, node, builder, value)
+        check_float_fits(lowering, node, builder, value)
     return builder.bind("python_int", [value])
 
 
@@ -106,7 +106,7 @@ def _truth(lowering, node, builder, value):
 _INT64_BOUND = 2.0 ** 63
 
 
-def _check_float_fits(lowering, node, builder, value: Var) -> None:
+def check_float_fits(lowering, node, builder, value: Var) -> None:
     """The errors Python's `int(x)` raises, at run time on every target, in Python's order: ValueError at NaN,
     OverflowError at inf; and, where Python would make an int past int64 (x >= 2**63 or x < -2**63), an
     OverflowError that says so (a kernel holds a Python int as int64: a run-time refusal, not a wrapped number)."""

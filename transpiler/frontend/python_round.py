@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..builder import const
 from ..ir import Const, Var
 from .call_args import arity, static
-from .python_builtins import _check_float_fits
+from .python_builtins import check_float_fits
 
 _HINT = "round(x) for an int, round(x, 0) for a float, np.round(x, n) for NumPy's decimal rounding"
 
@@ -47,7 +47,7 @@ def python_round(lowering, node, builder, positional, keywords):
         if dtype == "bool" or not value.type.is_float:
             return bind("python_int", [value])
         rounded = bind("rint", [value])
-        _check_float_fits(lowering, node, builder, rounded)
+        check_float_fits(lowering, node, builder, rounded)
         return bind("python_int", [rounded])
     if dtype == "bool" or not value.type.is_float:
         if digits >= 0:  # the int itself: a Python int stays one, a NumPy int's __round__ gives it back

@@ -23,7 +23,7 @@ from ..ir.types import ShapeError, TensorType, fresh_dim, is_unknown
 from .batching import batch_stacked, refuse
 from .matrix_functions import float_dtype, swap_last_two
 from .registry import Primitive, register
-from .singular_values import _jvp_values, _vjp_values
+from .singular_values import jvp_values, vjp_values
 from .symbolic import Sym, ops
 
 CUT = ("{loc}: {call} has no derivative where the matrix is rank-deficient (a singular value at or below the "
@@ -220,14 +220,14 @@ register(Primitive(name="lstsq_rank", infer=_infer_rank, render=_lstsq(2), famil
                    batch=_BATCH))
 def _vjp_s(g, s, a, b, active=None, rcond=None, where=None):
     """lstsq's singular values are a's (LAPACK's gelsd): svdvals' rules, none for b."""
-    ga = _vjp_values(g, s, a, where=where, call="np.linalg.lstsq")[0] if active is None or active[0] else None
+    ga = vjp_values(g, s, a, where=where, call="np.linalg.lstsq")[0] if active is None or active[0] else None
     return [ga, None]
 
 
 def _jvp_s(tangents, s, a, b, rcond=None, where=None):
     if tangents[0] is None:
         return ops.zeros_like(s)
-    return _jvp_values(tangents[:1], s, a, where=where, call="np.linalg.lstsq")
+    return jvp_values(tangents[:1], s, a, where=where, call="np.linalg.lstsq")
 
 
 register(Primitive(name="lstsq_s", infer=_infer_s, render=_lstsq(3), family="matrix", vjp=_vjp_s, jvp=_jvp_s,

@@ -78,7 +78,7 @@ def _neighbours(x):
     return ops.getitem(x, index=before + (slice(1, None),)), ops.getitem(x, index=before + (slice(None, -1),))
 
 
-def _vjp_values(g, s, a, active=None, where=None, call=None, full=False, uv=False, run_time_count=False):
+def vjp_values(g, s, a, active=None, where=None, call=None, full=False, uv=False, run_time_count=False):
     ahead, behind = _neighbours(s)
     g_ahead, g_behind = _neighbours(g)
     uneven = ops.logical_and(ops.equal(ahead, behind), ops.not_equal(g_ahead, g_behind))
@@ -89,7 +89,7 @@ def _vjp_values(g, s, a, active=None, where=None, call=None, full=False, uv=Fals
     return [(ops.svd_u(a, **params) * ops.expand_dims(g, axis=-2)) @ ops.svd_vh(a, **params)]
 
 
-def _jvp_values(tangents, s, a, where=None, call=None, full=False, uv=False, run_time_count=False):
+def jvp_values(tangents, s, a, where=None, call=None, full=False, uv=False, run_time_count=False):
     _check_distinct(s, where, call)
     params = _named(where, call, full)
     return ops.sum(ops.svd_u(a, **params) * (tangents[0] @ swap_last_two(ops.svd_vh(a, **params))), axis=-2)  # u_i^T da v_i
@@ -158,8 +158,8 @@ def _svd(index: int):
     return render
 
 
-register(Primitive(name="svdvals", infer=_infer_values, render=_svd(1), family="matrix", vjp=_vjp_values,
-                   jvp=_jvp_values, temp_name="s", batch=batch_stacked))
+register(Primitive(name="svdvals", infer=_infer_values, render=_svd(1), family="matrix", vjp=vjp_values,
+                   jvp=jvp_values, temp_name="s", batch=batch_stacked))
 register(Primitive(name="svd_u", infer=_infer_u, render=_svd(0), family="matrix", vjp=_vjp_u, jvp=_jvp_u,
                    temp_name="u", batch=batch_stacked))
 register(Primitive(name="svd_vh", infer=_infer_vh, render=_svd(2), family="matrix", vjp=_vjp_vh, jvp=_jvp_vh,
