@@ -7,10 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.corpus.c_target import built_c_module
 from benchmarks.corpus.checks import check_kernel
-from benchmarks.corpus.oracles import Outcomes
-from gradcheck import load_source
+from both_targets import python_and_lifted
 
 HEADER = "import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"
 DTYPES = {"f32": np.float32, "f64": np.float64, "i64": np.int64, "boo": np.bool_}
@@ -26,23 +24,16 @@ def _text(signature: str, body: str) -> str:
 @pytest.mark.parametrize("signature, body, shapes", CASES)
 def test_values_and_errors_are_numpys(signature, body, shapes, c, tmp_path):
     text = _text(signature, body)
-    python: dict = {}
-    exec(compile(text, "python_reference", "exec"), python)
-    if c:
-        outcomes = Outcomes()
-        module = built_c_module(text, "item_named", tmp_path, outcomes)
-        assert module is not None, outcomes
-    else:
-        module = load_source(text, "item_named.py")
+    python, lifted = python_and_lifted(text, "item_named", c, tmp_path)
     for shape in shapes:
         a = (np.arange(int(np.prod(shape))) + 3.7).reshape(shape).astype(DTYPES[signature[4:7]])
         try:
-            expected = python["f"](a)
+            expected = python(a)
         except Exception as raised:  # noqa: BLE001  NumPy raises: the kernel raises the same class
             with pytest.raises(type(raised)):
-                module.f(a)
+                lifted(a)
             continue
-        got = module.f(a)
+        got = lifted(a)
         assert type(got) is type(expected) and got == expected, (got, expected)
 
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.corpus.c_target import built_c_module
 from benchmarks.corpus.checks import check_kernel
-from benchmarks.corpus.oracles import Outcomes
-from gradcheck import load_source
+from both_targets import python_and_lifted
 
 HEADER = "import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"
 SIGNATURE = 'a: "i64[n]", s: "f64[]", b: "bool[]"'
@@ -28,23 +26,16 @@ def _text(signature: str, body: str) -> str:
 @pytest.mark.parametrize("body", BODIES)
 def test_values_and_errors_are_numpys(body, c, tmp_path):
     text = _text(SIGNATURE, body)
-    python: dict = {}
-    exec(compile(text, "python_reference", "exec"), python)
-    if c:
-        outcomes = Outcomes()
-        module = built_c_module(text, "roll_shift", tmp_path, outcomes)
-        assert module is not None, outcomes
-    else:
-        module = load_source(text, "roll_shift.py")
+    python, lifted = python_and_lifted(text, "roll_shift", c, tmp_path)
     for n, s, b in INPUTS:
         args = (np.arange(n, dtype=np.int64) * 3 - 1, np.float64(s), np.bool_(b))
         try:
-            expected = python["f"](*args)
+            expected = python(*args)
         except Exception as raised:  # noqa: BLE001  NumPy raises: the kernel raises the same class
             with pytest.raises(type(raised)):
-                module.f(*args)
+                lifted(*args)
             continue
-        got = module.f(*args)
+        got = lifted(*args)
         assert got.dtype == expected.dtype and got.shape == expected.shape and np.array_equal(got, expected)
 
 

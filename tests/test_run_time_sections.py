@@ -10,10 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.corpus.c_target import built_c_module
 from benchmarks.corpus.checks import check_kernel
-from benchmarks.corpus.oracles import Outcomes
-from gradcheck import load_source
+from both_targets import python_and_lifted
 
 HEADER = "import numpy as np\nfrom lifted import grad, jvp, kernel, vjp, vmap\n"
 
@@ -30,15 +28,7 @@ VALUE_CASES = [
 
 
 def _python_and_lifted(signature: str, body: str, c: bool, folder: Path):
-    text = HEADER + f"\n\n@kernel\ndef f({signature}):\n    return {body}\n"
-    python: dict = {}
-    exec(compile(text, "python_reference", "exec"), python)
-    if not c:
-        return python["f"], load_source(text, "sections.py").f
-    outcomes = Outcomes()
-    module = built_c_module(text, "sections", folder, outcomes)
-    assert module is not None, outcomes
-    return python["f"], module.f
+    return python_and_lifted(HEADER + f"\n\n@kernel\ndef f({signature}):\n    return {body}\n", "sections", c, folder)
 
 
 @pytest.mark.parametrize("c", [False, True], ids=["numpy", "c"])

@@ -8,9 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.corpus.c_target import built_c_module
-from benchmarks.corpus.oracles import Outcomes
-from gradcheck import load_source
+from both_targets import python_and_lifted
 
 HEADER = "import numpy as np\nfrom lifted import kernel\n"
 SIGNATURE = 'N: "f64[]", M: "f64[]", n: "i64[]"'
@@ -27,24 +25,17 @@ def _text(body: str) -> str:
 @pytest.mark.parametrize("body", BODIES)
 def test_values_and_errors_are_numpys(body, c, tmp_path):
     text = _text(body)
-    python: dict = {}
-    exec(compile(text, "python_reference", "exec"), python)
-    if c:
-        outcomes = Outcomes()
-        module = built_c_module(text, "tri_float", tmp_path, outcomes)
-        assert module is not None, outcomes
-    else:
-        module = load_source(text, "tri_float.py")
+    python, lifted = python_and_lifted(text, "tri_float", c, tmp_path)
     for big in VALUES:
         for small in VALUES[:7]:
             args = (np.float64(big), np.float64(small), np.int64(3))
             try:
-                expected = python["f"](*args)
+                expected = python(*args)
             except Exception as raised:  # noqa: BLE001  NumPy raises: the kernel raises the same class
                 with pytest.raises(type(raised)):
-                    module.f(*args)
+                    lifted(*args)
                 continue
-            got = module.f(*args)
+            got = lifted(*args)
             pairs = zip(got, expected) if isinstance(expected, tuple) else [(got, expected)]
             for g, w in pairs:
                 assert g.dtype == w.dtype and g.shape == w.shape and np.array_equal(g, w), (args, g, w)
