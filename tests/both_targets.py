@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import pytest
+
 from benchmarks.corpus.c_target import built_c_module
 from benchmarks.corpus.oracles import Outcomes
 from gradcheck import load_source
@@ -20,3 +22,15 @@ def python_and_lifted(text: str, stem: str, c: bool, folder: Path) -> tuple[Call
     module = built_c_module(text, stem, folder, outcomes)
     assert module is not None, outcomes
     return python["f"], module.f
+
+
+def outcomes_where_python_returns(python: Callable, lifted: Callable, args: tuple) -> tuple | None:
+    """`(lifted(*args), python(*args))`; where Python raises, the check that `lifted` raises the same class, and
+    None (nothing to compare)."""
+    try:
+        expected = python(*args)
+    except Exception as raised:  # noqa: BLE001  NumPy raises: the kernel raises the same class
+        with pytest.raises(type(raised)):
+            lifted(*args)
+        return None
+    return lifted(*args), expected

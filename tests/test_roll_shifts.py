@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks.corpus.checks import check_kernel
-from both_targets import python_and_lifted
+from both_targets import outcomes_where_python_returns, python_and_lifted
 
 HEADER = "import numpy as np\nfrom lifted import grad, jvp, kernel, value_and_grad, vjp, vmap\n"
 SIGNATURE = 'a: "i64[n]", s: "f64[]", b: "bool[]"'
@@ -29,13 +29,9 @@ def test_values_and_errors_are_numpys(body, c, tmp_path):
     python, lifted = python_and_lifted(text, "roll_shift", c, tmp_path)
     for n, s, b in INPUTS:
         args = (np.arange(n, dtype=np.int64) * 3 - 1, np.float64(s), np.bool_(b))
-        try:
-            expected = python(*args)
-        except Exception as raised:  # noqa: BLE001  NumPy raises: the kernel raises the same class
-            with pytest.raises(type(raised)):
-                lifted(*args)
+        if (outcome := outcomes_where_python_returns(python, lifted, args)) is None:
             continue
-        got = lifted(*args)
+        got, expected = outcome
         assert got.dtype == expected.dtype and got.shape == expected.shape and np.array_equal(got, expected)
 
 
